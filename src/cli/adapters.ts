@@ -1,0 +1,25 @@
+import type { Logger } from '../core/index.js';
+import type { RuntimeDriver } from '../runtime/index.js';
+import type { GitSource } from '../source/index.js';
+import type { Store } from '../store/index.js';
+
+/** Source and runtime flags shared by the commands (Argo CD's names). */
+export interface CommonOptions {
+  readonly repo: string;
+  readonly ref?: string;
+  readonly path: string;
+  readonly stateDir: string;
+  readonly instance: string;
+  readonly dockerSocket?: string;
+  readonly logLevel: string;
+}
+
+/** What the CLI needs from the outside world; main.ts supplies the concrete adapters. */
+export interface Adapters {
+  logger(level: string): Logger;
+  openSource(o: CommonOptions, logger: Logger): Promise<GitSource>;
+  openDriver(o: CommonOptions, logger: Logger): RuntimeDriver;
+  openStore(o: CommonOptions, logger: Logger): Promise<Store>;
+  lockState(o: CommonOptions): Promise<{ release(): Promise<void> }>;
+  defaults: { readonly repo: string; readonly stateDir: string };
+}

@@ -1,0 +1,196 @@
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { validate as isValidCron } from 'node-cron';
+import { hasErrors, isBerthError, describeError, systemClock, type Diagnostic, type Logger } from '../core/index.js';
+import { Controller, DEFAULT_POLL_SCHEDULE, DesiredSource } from '../controller/index.js';
+import { buildDesiredState, DEFAULT_INSTANCE } from '../desired/index.js';
+import { loadManifests, ManifestCache, type ManifestSet } from '../manifests/index.js';
+import { observe } from '../observed/index.js';
+import { diff, hasChanges, renderPlanJson, renderPlanText } from '../plan/index.js';
+import type { GitSource } from '../source/index.js';
+import type { Adapters, CommonOptions } from './adapters.js';
+import { EXIT } from './exit-codes.js';
+import { json, renderDiagnostics, renderStatus, write } from './output.js';
+
+type Output = 'text' | 'json';
+
+function outputOption(): Option {
+  return new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text');
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('must be a positive whole number');
+  return n;
+}
+
+function cronExpression(value: string): string {
+  if (!isValidCron(value)) throw new InvalidArgumentError(`not a valid cron expression: "${value}" (six fields with seconds, e.g. "*/10 * * * * *")`);
+  return value;
+}
+
+/** Builds the `berth` command line. Exit codes: see exit-codes.ts. */
+export function buildProgram(adapters: Adapters): Command {
+  const program = new Command('berth')
+    .description('Declarative GitOps reconciler for Docker hosts: Kubernetes-style manifests in Git, converged on a Docker engine.')
+    .showHelpAfterError()
+    .exitOverride();
+
+  const common = (cmd: Command): Command =>
+    cmd
+      .option('--repo <url|path>', 'Git repository: http(s) URL or local path', adapters.defaults.repo)
+      .option('--ref <ref>', 'branch, tag or commit (default: the repository HEAD)')
+      .option('--path <dir>', 'folder inside the repository holding one folder per namespace (default: sample-repo for the bundled repository, else the root)')
+      .option('--state-dir <dir>', 'where status, history and the Git cache live', adapters.defaults.stateDir)
+      .option('--instance <name>', 'name of this berth installation; it owns only objects labelled with it', DEFAULT_INSTANCE)
+      .option('--docker-socket <path>', 'Docker engine socket (default: DOCKER_HOST or /var/run/docker.sock)')
+      .option('--log-level <level>', 'trace|debug|info|warn|error', process.env.BERTH_LOG_LEVEL ?? 'info');
+
+  const resolve = (raw: Record<string, unknown>): CommonOptions => {
+    const repo = String(raw.repo);
+    const path = raw.path !== undefined ? String(raw.path) : repo === adapters.defaults.repo ? 'sample-repo' : '';
+    const instance = String(raw.instance);
+    if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(instance)) throw new InvalidArgumentError(`--instance must be a DNS label, got "${instance}"`);
+    return {
+      repo,
+      ...(raw.ref ? { ref: String(raw.ref) } : {}),
+      path,
+      stateDir: String(raw.stateDir),
+      instance,
+      ...(raw.dockerSocket ? { dockerSocket: String(raw.dockerSocket) } : {}),
+      logLevel: String(raw.logLevel),
+    };
+  };
+
+  common(program.command('run'))
+    .description('run the reconciler: poll the source, watch the engine, converge continuously')
+    .addOption(new Option('--poll <cron>', 'poll schedule, node-cron syntax with seconds').default(DEFAULT_POLL_SCHEDULE).argParser(cronExpression))
+    .action(async (raw: Record<string, unknown>) => {
+      const o = resolve(raw);
+      const logger = adapters.logger(o.logLevel);
+      const lock = await adapters.lockState(o);
+      const controller = await openController(adapters, o, logger, String(raw.poll));
+      logger.info({ repo: o.repo, ref: o.ref ?? 'HEAD', path: o.path, instance: o.instance, stateDir: o.stateDir }, 'berth running');
+      controller.start();
+      await new Promise<void>((resolveStop) => {
+        const stop = (signal: string) => {
+          logger.info({ signal }, 'stopping');
+          resolveStop();
+        };
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+      await controller.stop();
+      await lock.release();
+    });
+
+  common(program.command('apply'))
+    .description('converge once and exit (exit 0 when every namespace is synced)')
+    .option('--once', 'run one convergence and exit (the only mode apply has; kept for familiarity)', true)
+    .option('--timeout <seconds>', 'give up after this long', positiveInt, 300)
+    .addOption(outputOption())
+    .action(async (raw: Record<string, unknown>) => {
+      const o = resolve(raw);
+      const logger = adapters.logger(o.logLevel);
+      const lock = await adapters.lockState(o);
+      try {
+        const controller = await openController(adapters, o, logger, DEFAULT_POLL_SCHEDULE);
+        const outcomes = await controller.converge(new Date(Date.now() + Number(raw.timeout) * 1000));
+        await controller.stop();
+        const store = await adapters.openStore(o, logger);
+        const state = store.readState();
+        write(raw.output === 'json' ? json(state) : renderStatus(state));
+        if (!state.source?.commit) process.exitCode = EXIT.failure;
+        else if (Object.values(state.namespaces).some((n) => n.phase === 'Invalid' || n.phase === 'Refused')) process.exitCode = EXIT.invalid;
+        else if ([...outcomes.values()].some((x) => x.result !== 'ready')) process.exitCode = EXIT.failure;
+        else process.exitCode = EXIT.ok;
+      } finally {
+        await lock.release();
+      }
+    });
+
+  common(program.command('plan'))
+    .description('show what the commit would change on the engine (exit 0 no changes, 1 changes, 2 invalid input)')
+    .option('--live', 'compare with what runs on the engine now (the default)', true)
+    .addOption(outputOption())
+    .action(async (raw: Record<string, unknown>) => {
+      const o = resolve(raw);
+      const logger = adapters.logger(o.logLevel);
+      const source = await adapters.openSource(o, logger);
+      const commit = await source.resolveRef(o.ref ?? 'HEAD');
+      const manifests = await loadAt(source, commit.oid);
+      const desired = buildDesiredState(manifests, { instance: o.instance });
+      const driver = adapters.openDriver(o, logger);
+      const observed = observe(await driver.inventory());
+      const plan = diff(desired, observed);
+      write((raw.output as Output) === 'json' ? renderPlanJson(plan) : renderPlanText(plan));
+      process.exitCode = hasInvalid(manifests) ? EXIT.invalid : hasChanges(plan) ? EXIT.changes : EXIT.ok;
+    });
+
+  common(program.command('validate'))
+    .description('parse and validate the manifests at a commit (exit 0 valid, 2 errors); needs no engine')
+    .addOption(outputOption())
+    .action(async (raw: Record<string, unknown>) => {
+      const o = resolve(raw);
+      const logger = adapters.logger(o.logLevel);
+      const source = await adapters.openSource(o, logger);
+      const commit = await source.resolveRef(o.ref ?? 'HEAD');
+      const manifests = await loadAt(source, commit.oid);
+      const diagnostics = allDiagnostics(manifests);
+      if (raw.output === 'json') write(json({ commit: commit.oid, valid: !hasErrors(diagnostics), diagnostics }));
+      else write(`commit ${commit.oid.slice(0, 12)}: ${manifests.namespaces.length} namespace(s)\n${renderDiagnostics(diagnostics)}`);
+      process.exitCode = hasErrors(diagnostics) ? EXIT.invalid : EXIT.ok;
+    });
+
+  common(program.command('status'))
+    .description('show what the last passes did, per namespace (reads the state directory)')
+    .addOption(outputOption())
+    .action(async (raw: Record<string, unknown>) => {
+      const o = resolve(raw);
+      const logger = adapters.logger(o.logLevel);
+      const store = await adapters.openStore(o, logger);
+      const state = store.readState();
+      write(raw.output === 'json' ? json(state) : renderStatus(state));
+    });
+
+  return program;
+}
+
+async function openController(adapters: Adapters, o: CommonOptions, logger: Logger, pollSchedule: string): Promise<Controller> {
+  const source = await adapters.openSource(o, logger);
+  const driver = adapters.openDriver(o, logger);
+  const store = await adapters.openStore(o, logger);
+  const desiredSource = new DesiredSource(source, o.instance, logger);
+  return new Controller({ desiredSource, driver, store, clock: systemClock, logger, instance: o.instance, pollSchedule });
+}
+
+async function loadAt(source: GitSource, commit: string): Promise<ManifestSet> {
+  const cache = new ManifestCache();
+  const snapshot = await source.snapshot({ commit });
+  return loadManifests(snapshot, cache);
+}
+
+function allDiagnostics(set: ManifestSet): Diagnostic[] {
+  return [...set.diagnostics, ...set.namespaces.flatMap((n) => n.diagnostics)];
+}
+
+function hasInvalid(set: ManifestSet): boolean {
+  return set.namespaces.some((n) => !n.valid) || hasErrors(set.diagnostics);
+}
+
+/** Runs the program; maps failures to exit codes and one clear line on stderr. */
+export async function runCli(adapters: Adapters, argv: readonly string[]): Promise<number> {
+  const program = buildProgram(adapters);
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
+  } catch (err) {
+    const e = err as { code?: string; exitCode?: number };
+    if (typeof e.code === 'string' && e.code.startsWith('commander.')) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT.ok;
+      return EXIT.usage;
+    }
+    process.stderr.write(`berth: ${describeError(err)}\n`);
+    if (isBerthError(err) && err.code === 'USAGE') return EXIT.usage;
+    return EXIT.failure;
+  }
+}

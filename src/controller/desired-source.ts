@@ -1,0 +1,62 @@
+import type { Logger } from '../core/index.js';
+import { buildDesiredState, type DesiredNamespace, type DesiredState } from '../desired/index.js';
+import { loadManifests, ManifestCache, type ManifestSet } from '../manifests/index.js';
+import type { CommitInfo, GitSource } from '../source/index.js';
+
+export interface SourceRevision {
+  readonly commit: CommitInfo;
+  readonly manifests: ManifestSet;
+  readonly desired: DesiredState;
+}
+
+/**
+ * Source → manifests → desired, with the caches that make polls cheap: a poll that finds the
+ * same commit reads nothing at all; a new commit reads only the namespace folders whose tree
+ * ids changed and, within them, only blobs not parsed before.
+ */
+export class DesiredSource {
+  private readonly cache = new ManifestCache();
+  private latest: SourceRevision | undefined;
+
+  constructor(
+    private readonly source: GitSource,
+    private readonly instance: string,
+    private readonly logger: Logger,
+  ) {}
+
+  get description(): string {
+    return this.source.description;
+  }
+
+  current(): SourceRevision | undefined {
+    return this.latest;
+  }
+
+  /** Fetches and resolves the ref; when the commit moved, loads the new desired state. */
+  async refresh(): Promise<{ readonly revision: SourceRevision; readonly changed: boolean }> {
+    const commit = await this.source.resolve();
+    if (this.latest && this.latest.commit.oid === commit.oid) return { revision: this.latest, changed: false };
+    const manifests = await this.load(commit.oid, this.cache);
+    this.cache.retain(manifests);
+    const desired = buildDesiredState(manifests, { instance: this.instance });
+    this.latest = { commit, manifests, desired };
+    this.logger.info({ commit: commit.oid, namespaces: desired.namespaces.length, parsedFiles: this.cache.stats.parsedFiles }, 'loaded desired state');
+    return { revision: this.latest, changed: true };
+  }
+
+  /** The desired state of one namespace at an older commit (fallback for a namespace broken at head). */
+  async namespaceAt(commit: string, namespace: string): Promise<DesiredNamespace | undefined> {
+    const manifests = await this.load(commit, new ManifestCache());
+    const ns = buildDesiredState(manifests, { instance: this.instance }).namespaces.find((n) => n.name === namespace);
+    return ns?.valid ? ns : undefined;
+  }
+
+  private async load(commit: string, cache: ManifestCache): Promise<ManifestSet> {
+    const snapshot = await this.source.snapshot({
+      commit,
+      knownTree: (treeId) => cache.hasTree(treeId),
+      knownBlob: (oid) => cache.hasBlob(oid),
+    });
+    return loadManifests(snapshot, cache);
+  }
+}

@@ -1,0 +1,278 @@
+import type { Clock, Logger } from '../core/index.js';
+import type { DesiredNamespace } from '../desired/index.js';
+import { observe, type ObservedNamespace } from '../observed/index.js';
+import { applyStep, nextStep, restartKey, type RestartRecord, type Step } from '../rollout/index.js';
+import { LABEL, type RuntimeDriver } from '../runtime/index.js';
+import type { Condition, DeploymentStatus, NamespaceStatus, Store, SyncRecord } from '../store/index.js';
+import type { DesiredSource } from './desired-source.js';
+import { classifyError, type ErrorVerdict } from './error-handling.js';
+
+export interface ReconcilerOptions {
+  readonly desiredSource: DesiredSource;
+  readonly driver: RuntimeDriver;
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly instance: string;
+}
+
+/** What a pass tells the queue (STYLE §2). */
+export interface PassOutcome {
+  readonly result: 'ready' | 'progressing' | 'stalled' | 'error';
+  readonly requeueAfterMs?: number;
+}
+
+/** How soon to look again after making a move (the new replicas' state is then re-observed). */
+const AFTER_MOVE_MS = 500;
+/** How often to re-check while waiting for readiness. */
+const READINESS_RECHECK_MS = 1000;
+
+/**
+ * One level-triggered pass over one namespace: observe, derive the next step of every
+ * Deployment, apply at most one step each, write status (always, in `finally`). The pass
+ * never branches on why it ran.
+ */
+export class Reconciler {
+  /** The last valid desired state of each namespace, to keep healing while the head is broken. */
+  private readonly lastGood = new Map<string, { commit: string; ns: DesiredNamespace }>();
+  private readonly restarts = new Map<string, RestartRecord>();
+  private readonly failures = new Map<string, number>();
+
+  constructor(private readonly o: ReconcilerOptions) {}
+
+  async reconcile(namespace: string): Promise<PassOutcome> {
+    const revision = this.o.desiredSource.current();
+    if (!revision) return { result: 'stalled' }; // nothing known yet: the first successful fetch enqueues again
+    const commit = revision.commit.oid;
+    const log = this.o.logger.child({ namespace, commit: commit.slice(0, 12) });
+    const previous = this.o.store.readState().namespaces[namespace];
+    const head = revision.desired.namespaces.find((n) => n.name === namespace);
+
+    let target: DesiredNamespace | undefined;
+    let targetCommit = commit;
+    let mayPrune = true;
+    let phase: NamespaceStatus['phase'] = 'Synced';
+    let message: string | undefined;
+    const deployments: DeploymentStatus[] = [];
+    let moves = 0;
+    let outcome: PassOutcome = { result: 'ready' };
+    let verdict: ErrorVerdict | undefined;
+
+    try {
+      if (head?.valid) {
+        target = head;
+        this.lastGood.set(namespace, { commit, ns: head });
+      } else if (head) {
+        mayPrune = false;
+        const good = await this.lastGoodOf(namespace, previous?.lastAppliedCommit, commit);
+        target = good?.ns;
+        if (good) targetCommit = good.commit;
+        phase = 'Invalid';
+        message = `invalid manifests at ${commit.slice(0, 12)}: the namespace keeps running ${good ? `as of ${good.commit.slice(0, 12)}` : 'as it is'}`;
+        log.warn({ diagnostics: head.diagnostics.filter((d) => d.severity === 'error').length }, message);
+      } else if (revision.desired.namespaces.length === 0) {
+        phase = 'Refused';
+        message = 'the commit holds no namespaces at all; berth refuses to prune everything it runs';
+        log.warn(message);
+        outcome = { result: 'stalled' };
+        return outcome;
+      }
+
+      const observed = observe(await this.o.driver.inventory({ namespace })).namespaces.find((n) => n.name === namespace);
+      if (!target && !mayPrune) {
+        outcome = { result: 'stalled' };
+        return outcome;
+      }
+      moves += await this.ensureNetwork(namespace, target, observed);
+
+      const names = new Set<string>([...(target?.deployments ?? []).map((d) => d.name), ...(observed?.deployments ?? []).map((d) => d.name)]);
+      const steps: Step[] = [];
+      const errors: ErrorVerdict[] = [];
+      await Promise.all(
+        [...names].sort().map(async (name) => {
+          const desired = target?.deployments.find((d) => d.name === name);
+          if (!desired && !mayPrune) return;
+          const replicas = observed?.deployments.find((d) => d.name === name)?.replicas ?? [];
+          const step = nextStep({ desired, observed: replicas, commit: targetCommit, now: this.o.clock.now(), restarts: this.restarts });
+          steps.push(step);
+          const dlog = log.child({ kind: 'Deployment', name, revision: desired?.revision });
+          let status: DeploymentStatus | undefined = desired && {
+            name,
+            revision: desired.revision,
+            replicas: desired.replicas,
+            updatedReplicas: step.counts.updated,
+            availableReplicas: step.counts.updatedAvailable,
+            phase: step.kind === 'complete' ? 'Complete' : step.kind === 'wait' ? 'Waiting' : 'Progressing',
+            ...(step.kind !== 'complete' ? { message: step.summary } : {}),
+          };
+          if (step.kind === 'act') {
+            dlog.info({ remove: step.remove.length, create: step.create.length }, step.summary);
+            moves += step.remove.length + step.create.length;
+            try {
+              await applyStep({
+                driver: this.o.driver,
+                step,
+                desired,
+                instance: this.o.instance,
+                network: target?.network ?? '',
+                logger: dlog,
+                onRestart: (c) => this.noteRestart(namespace, name, c.revision, c.replica),
+              });
+            } catch (err) {
+              const v = classifyError(err, 1 + (this.failures.get(namespace) ?? 0));
+              errors.push(v);
+              dlog[v.level]({ code: v.code, err: v.message }, 'step failed');
+              if (status) status = { ...status, phase: 'Failed', message: `${v.code}: ${v.message}` };
+            }
+          }
+          if (status) deployments.push(status);
+        }),
+      );
+      deployments.sort((a, b) => a.name.localeCompare(b.name));
+      moves += await this.removeStrays(observed, log);
+      if (!target && observed?.network && steps.every((s) => s.kind === 'complete') && observed.strays.length === 0) {
+        log.info({ network: observed.network.name }, 'removing network of pruned namespace');
+        await this.o.driver.removeNetwork(observed.network.name);
+        moves++;
+      }
+
+      if (errors.length > 0) {
+        verdict = errors.find((e) => e.handling === 'transient') ?? errors[0]!;
+        throw Object.assign(new Error(verdict.message), { verdict });
+      }
+      const acted = steps.some((s) => s.kind === 'act') || moves > 0;
+      const waits = steps.filter((s): s is Extract<Step, { kind: 'wait' }> => s.kind === 'wait');
+      if (acted) outcome = { result: 'progressing', requeueAfterMs: AFTER_MOVE_MS };
+      else if (waits.length > 0) {
+        const now = this.o.clock.now().getTime();
+        const at = Math.min(...waits.map((w) => (w.recheckAt ? w.recheckAt.getTime() - now : READINESS_RECHECK_MS)));
+        outcome = { result: 'progressing', requeueAfterMs: Math.max(100, at) };
+      }
+      if (phase === 'Synced' && outcome.result === 'progressing') phase = 'Progressing';
+      if (!target && phase === 'Synced') phase = 'Pruned';
+      this.failures.delete(namespace);
+      return outcome;
+    } catch (err) {
+      const attempt = 1 + (this.failures.get(namespace) ?? 0);
+      this.failures.set(namespace, attempt);
+      const v = verdict ?? (err as { verdict?: ErrorVerdict }).verdict ?? classifyError(err, attempt);
+      phase = 'Error';
+      message = `${v.code}: ${v.message}`;
+      log[v.level]({ code: v.code, err: v.message, retryAfterMs: v.retryAfterMs }, 'pass failed');
+      outcome = { result: 'error', ...(v.retryAfterMs !== undefined ? { requeueAfterMs: v.retryAfterMs } : {}) };
+      return outcome;
+    } finally {
+      await this.writeStatus({ namespace, previous, commit, head, phase, message, deployments, moves, outcome, validHead: head?.valid === true, removed: !head && phase === 'Pruned' });
+    }
+  }
+
+  /** Last valid desired state of a namespace: this process's memory, else the store's lastAppliedCommit read back from Git. */
+  private async lastGoodOf(namespace: string, lastApplied: string | undefined, head: string): Promise<{ commit: string; ns: DesiredNamespace } | undefined> {
+    const known = this.lastGood.get(namespace);
+    if (known) return known;
+    if (!lastApplied || lastApplied === head) return undefined;
+    const ns = await this.o.desiredSource.namespaceAt(lastApplied, namespace).catch(() => undefined);
+    if (!ns) return undefined;
+    const good = { commit: lastApplied, ns };
+    this.lastGood.set(namespace, good);
+    return good;
+  }
+
+  private async ensureNetwork(namespace: string, target: DesiredNamespace | undefined, observed: ObservedNamespace | undefined): Promise<number> {
+    if (!target || target.deployments.length === 0 || observed?.network) return 0;
+    await this.o.driver.ensureNetwork({
+      name: target.network,
+      labels: { [LABEL.managed]: 'true', [LABEL.instance]: this.o.instance, [LABEL.namespace]: namespace, [LABEL.kind]: 'Namespace', [LABEL.name]: namespace },
+    });
+    return 1;
+  }
+
+  private async removeStrays(observed: ObservedNamespace | undefined, log: Logger): Promise<number> {
+    for (const stray of observed?.strays ?? []) {
+      log.warn({ container: stray.name, reason: stray.reason }, 'removing owned container with unusable labels');
+      await this.o.driver.removeContainer(stray.id, 10);
+    }
+    return observed?.strays.length ?? 0;
+  }
+
+  private noteRestart(namespace: string, deployment: string, revision: string, replica: number): void {
+    const key = restartKey(namespace, deployment, revision, replica);
+    const prev = this.restarts.get(key);
+    this.restarts.set(key, { count: (prev?.count ?? 0) + 1, lastAt: this.o.clock.now() });
+  }
+
+  private async writeStatus(a: {
+    namespace: string;
+    previous: NamespaceStatus | undefined;
+    commit: string;
+    head: DesiredNamespace | undefined;
+    phase: NamespaceStatus['phase'];
+    message: string | undefined;
+    deployments: DeploymentStatus[];
+    moves: number;
+    outcome: PassOutcome;
+    validHead: boolean;
+    removed: boolean;
+  }): Promise<void> {
+    const now = this.o.clock.now().toISOString();
+    const converged = a.outcome.result === 'ready' && a.validHead;
+    const lastApplied = converged ? a.commit : a.previous?.lastAppliedCommit;
+    const status: NamespaceStatus = {
+      namespace: a.namespace,
+      lastAttemptedCommit: a.commit,
+      ...(lastApplied ? { lastAppliedCommit: lastApplied } : {}),
+      phase: a.phase,
+      ...(a.message ? { message: a.message } : {}),
+      conditions: conditionsFor(a.phase, a.message, a.previous?.conditions ?? [], now),
+      deployments: a.deployments,
+      diagnostics: a.head?.diagnostics ?? [],
+      updatedAt: now,
+    };
+    try {
+      if (a.removed) await this.o.store.removeNamespace(a.namespace);
+      else await this.o.store.putNamespace(status);
+      const changed = a.moves > 0 || a.previous?.phase !== a.phase || a.previous?.lastAttemptedCommit !== a.commit;
+      if (changed) {
+        const record: SyncRecord = {
+          time: now,
+          namespace: a.namespace,
+          commit: a.commit,
+          outcome: outcomeOf(a.phase, a.outcome),
+          moves: a.moves,
+          ...(a.message ? { message: a.message } : {}),
+        };
+        await this.o.store.appendHistory(record);
+      }
+    } catch (err) {
+      this.o.logger.error({ namespace: a.namespace, err: (err as Error).message }, 'could not write status');
+    }
+  }
+}
+
+function outcomeOf(phase: NamespaceStatus['phase'], outcome: PassOutcome): SyncRecord['outcome'] {
+  switch (phase) {
+    case 'Invalid':
+      return 'invalid';
+    case 'Refused':
+      return 'refused';
+    case 'Error':
+      return 'failed';
+    case 'Pruned':
+      return 'pruned';
+    default:
+      return outcome.result === 'ready' ? 'applied' : 'progressing';
+  }
+}
+
+function conditionsFor(phase: NamespaceStatus['phase'], message: string | undefined, previous: readonly Condition[], now: string): Condition[] {
+  const make = (type: Condition['type'], ok: boolean, reason: string): Condition => {
+    const status = ok ? 'True' : 'False';
+    const prev = previous.find((c) => c.type === type);
+    return { type, status, reason, message: message ?? '', lastTransitionTime: prev && prev.status === status ? prev.lastTransitionTime : now };
+  };
+  return [
+    make('Synced', phase === 'Synced' || phase === 'Pruned', phase),
+    make('Valid', phase !== 'Invalid', phase === 'Invalid' ? 'InvalidManifests' : 'Valid'),
+    make('Progressing', phase === 'Progressing', phase === 'Progressing' ? 'RolloutInProgress' : 'Idle'),
+  ];
+}

@@ -1,0 +1,96 @@
+/**
+ * A keyed work queue (controller-runtime style): enqueueing a key that is already waiting is
+ * a no-op; a key is never processed twice at once (a key enqueued while running runs once
+ * more afterwards); different keys run in parallel up to `concurrency`. The worker returns
+ * when to come back (`requeueAfterMs`), or nothing for "at the next trigger".
+ */
+export type Worker = (key: string) => Promise<{ readonly requeueAfterMs?: number }>;
+
+export class WorkQueue {
+  private readonly waiting = new Set<string>();
+  private readonly order: string[] = [];
+  private readonly running = new Set<string>();
+  private readonly dirty = new Set<string>();
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private stopped = false;
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(
+    private readonly worker: Worker,
+    private readonly concurrency = 8,
+  ) {}
+
+  enqueue(key: string, delayMs = 0): void {
+    if (this.stopped) return;
+    if (delayMs > 0) {
+      const existing = this.timers.get(key);
+      if (existing) clearTimeout(existing);
+      this.timers.set(
+        key,
+        setTimeout(() => {
+          this.timers.delete(key);
+          this.enqueue(key);
+        }, delayMs),
+      );
+      return;
+    }
+    if (this.running.has(key)) {
+      this.dirty.add(key);
+      return;
+    }
+    if (this.waiting.has(key)) return;
+    this.waiting.add(key);
+    this.order.push(key);
+    this.pump();
+  }
+
+  /** Resolves when nothing is running or waiting (timers for later are not counted). */
+  idle(): Promise<void> {
+    if (this.isIdle()) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  hasTimers(): boolean {
+    return this.timers.size > 0;
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const t of this.timers.values()) clearTimeout(t);
+    this.timers.clear();
+    this.waiting.clear();
+    this.order.length = 0;
+  }
+
+  private isIdle(): boolean {
+    return this.running.size === 0 && this.waiting.size === 0;
+  }
+
+  private pump(): void {
+    while (!this.stopped && this.running.size < this.concurrency && this.order.length > 0) {
+      const key = this.order.shift()!;
+      this.waiting.delete(key);
+      this.running.add(key);
+      void this.run(key);
+    }
+    if (this.isIdle()) {
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const w of waiters) w();
+    }
+  }
+
+  private async run(key: string): Promise<void> {
+    let requeueAfterMs: number | undefined;
+    try {
+      ({ requeueAfterMs } = await this.worker(key));
+    } catch {
+      requeueAfterMs = 5000; // the worker maps its own errors; this is a last resort
+    } finally {
+      this.running.delete(key);
+    }
+    if (this.dirty.delete(key)) this.enqueue(key);
+    else if (requeueAfterMs !== undefined) this.enqueue(key, requeueAfterMs);
+    this.pump();
+  }
+}

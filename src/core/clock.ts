@@ -1,0 +1,6 @@
+/** Time is injected: pure code takes `now` as an argument, effectful code takes a Clock. */
+export interface Clock {
+  now(): Date;
+}
+
+export const systemClock: Clock = { now: () => new Date() };

@@ -1,0 +1,51 @@
+/**
+ * One error family for the whole program. The `handling` of a code decides what the
+ * controller does with it (see controller/error-handling.ts):
+ *  - `stalled`:   the input is wrong; retrying the same input cannot help. Wait for a new commit.
+ *  - `waiting`:   a condition outside berth is not met yet (image missing, port busy); retry later.
+ *  - `transient`: the source or engine hiccupped; retry with backoff.
+ * Every code is documented in docs/errors.md (a test checks it).
+ */
+export type ErrorHandling = 'stalled' | 'waiting' | 'transient';
+
+export const ERROR_CODES = {
+  SOURCE_UNREACHABLE: { handling: 'transient', summary: 'The Git source could not be fetched.' },
+  SOURCE_REF_NOT_FOUND: { handling: 'stalled', summary: 'The configured ref (branch, tag or commit) does not exist in the repository.' },
+  SOURCE_PATH_NOT_FOUND: { handling: 'stalled', summary: 'The configured --path does not exist at the commit.' },
+  SOURCE_NOT_A_REPOSITORY: { handling: 'stalled', summary: 'The --repo path is not a Git repository.' },
+  MANIFEST_INVALID: { handling: 'stalled', summary: 'A namespace folder holds invalid manifests; that namespace is left as it runs.' },
+  ENGINE_UNREACHABLE: { handling: 'transient', summary: 'The Docker engine did not answer.' },
+  ENGINE_CONFLICT: { handling: 'transient', summary: 'The engine refused an action because of a conflicting object (name in use, object gone); the next pass re-derives the step.' },
+  IMAGE_PULL_FAILED: { handling: 'waiting', summary: 'The image of a Deployment is not present and could not be pulled.' },
+  CONTAINER_START_FAILED: { handling: 'waiting', summary: 'The engine created a container but could not start it.' },
+  STATE_LOCKED: { handling: 'stalled', summary: 'Another berth process holds the state directory.' },
+  STATE_CORRUPT: { handling: 'stalled', summary: 'A state file could not be read; it was set aside and rebuilt.' },
+  USAGE: { handling: 'stalled', summary: 'A command-line argument or configuration value is wrong.' },
+} as const satisfies Record<string, { handling: ErrorHandling; summary: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export class BerthError extends Error {
+  readonly code: ErrorCode;
+  readonly handling: ErrorHandling;
+  readonly details: Readonly<Record<string, unknown>>;
+
+  constructor(code: ErrorCode, message: string, options: { cause?: unknown; details?: Record<string, unknown> } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'BerthError';
+    this.code = code;
+    this.handling = ERROR_CODES[code].handling;
+    this.details = options.details ?? {};
+  }
+}
+
+export function isBerthError(err: unknown): err is BerthError {
+  return err instanceof BerthError;
+}
+
+/** A short, single-line description of any thrown value. */
+export function describeError(err: unknown): string {
+  if (err instanceof BerthError) return `${err.code}: ${err.message}`;
+  if (err instanceof Error) return err.message;
+  return String(err);
+}

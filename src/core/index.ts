@@ -1,0 +1,11 @@
+/**
+ * core: the shared vocabulary every other module speaks. Pure: no I/O, no clock reads.
+ * Owns errors (one class, one code registry), diagnostics, canonical hashing, naming rules,
+ * and the Clock/Logger ports.
+ */
+export * from './errors.js';
+export * from './hash.js';
+export * from './clock.js';
+export * from './logger.js';
+export * from './diagnostic.js';
+export * from './names.js';

@@ -1,0 +1,95 @@
+import { hashOf, type Diagnostic } from '../core/index.js';
+import { parseCpu, parseMemory, type DeploymentManifest } from '../manifests/index.js';
+import type { DesiredDeployment, PodTemplate, Strategy } from './types.js';
+
+/** Kubernetes defaults (apps/v1 Deployment). */
+export const DEPLOYMENT_DEFAULTS = {
+  replicas: 1,
+  maxSurge: '25%',
+  maxUnavailable: '25%',
+  minReadySeconds: 0,
+  progressDeadlineSeconds: 600,
+  revisionHistoryLimit: 10,
+  terminationGracePeriodSeconds: 30,
+} as const;
+
+/**
+ * Deployment manifest → desired Deployment: defaults applied, the pod template normalized
+ * (so formatting, key order and defaulted fields never change the revision), and
+ * `revision = hash(template)`. Returns diagnostics for values that validate but cannot run.
+ */
+export function normalizeDeployment(manifest: DeploymentManifest, namespace: string): { deployment?: DesiredDeployment; diagnostics: Diagnostic[] } {
+  const spec = manifest.spec;
+  const diagnostics: Diagnostic[] = [];
+  const container = spec.template.spec.containers[0];
+  if (!container) {
+    return { diagnostics: [{ severity: 'error', code: 'MANIFEST_INVALID', message: 'a pod template needs one container', file: manifest.source.file, line: manifest.source.line, field: 'spec.template.spec.containers', namespace }] };
+  }
+  const limits = container.resources?.limits;
+  const memoryBytes = limits?.memory === undefined ? undefined : parseMemory(limits.memory);
+  const nanoCpus = limits?.cpu === undefined ? undefined : parseCpu(limits.cpu);
+  const template: PodTemplate = {
+    containerName: container.name,
+    image: container.image,
+    ...(container.command ? { command: [...container.command] } : {}),
+    ...(container.args ? { args: [...container.args] } : {}),
+    ...(container.workingDir ? { workingDir: container.workingDir } : {}),
+    env: (container.env ?? []).map((e) => ({ name: e.name, value: e.value ?? '' })),
+    ports: (container.ports ?? []).map((p) => ({
+      containerPort: p.containerPort,
+      protocol: p.protocol === 'UDP' ? ('udp' as const) : ('tcp' as const),
+      ...(p.name ? { name: p.name } : {}),
+    })),
+    ...(memoryBytes !== undefined ? { memoryBytes } : {}),
+    ...(nanoCpus !== undefined ? { nanoCpus } : {}),
+    stopGraceSeconds: spec.template.spec.terminationGracePeriodSeconds ?? DEPLOYMENT_DEFAULTS.terminationGracePeriodSeconds,
+    labels: { ...(spec.template.metadata?.labels ?? {}) },
+    annotations: { ...(spec.template.metadata?.annotations ?? {}) },
+  };
+  const strategy: Strategy =
+    spec.strategy?.type === 'Recreate'
+      ? { type: 'Recreate' }
+      : {
+          type: 'RollingUpdate',
+          maxSurge: spec.strategy?.rollingUpdate?.maxSurge ?? DEPLOYMENT_DEFAULTS.maxSurge,
+          maxUnavailable: spec.strategy?.rollingUpdate?.maxUnavailable ?? DEPLOYMENT_DEFAULTS.maxUnavailable,
+        };
+  if (strategy.type === 'RollingUpdate' && isZero(strategy.maxSurge) && isZero(strategy.maxUnavailable)) {
+    diagnostics.push({
+      severity: 'error',
+      code: 'MANIFEST_INVALID',
+      message: 'maxSurge and maxUnavailable may not both be 0: the rollout could never make progress',
+      file: manifest.source.file,
+      line: manifest.source.line,
+      document: manifest.source.document,
+      field: 'spec.strategy.rollingUpdate',
+      namespace,
+    });
+    return { diagnostics };
+  }
+  return {
+    deployment: {
+      namespace,
+      name: manifest.metadata.name,
+      replicas: spec.replicas ?? DEPLOYMENT_DEFAULTS.replicas,
+      strategy,
+      minReadySeconds: spec.minReadySeconds ?? DEPLOYMENT_DEFAULTS.minReadySeconds,
+      progressDeadlineSeconds: spec.progressDeadlineSeconds ?? DEPLOYMENT_DEFAULTS.progressDeadlineSeconds,
+      revisionHistoryLimit: spec.revisionHistoryLimit ?? DEPLOYMENT_DEFAULTS.revisionHistoryLimit,
+      paused: spec.paused ?? false,
+      template,
+      revision: templateRevision(template),
+      source: manifest.source,
+    },
+    diagnostics,
+  };
+}
+
+/** The revision of a template: 10 hex characters of sha256 over its canonical JSON. */
+export function templateRevision(template: PodTemplate): string {
+  return hashOf(template, 10);
+}
+
+function isZero(value: number | string): boolean {
+  return value === 0 || value === '0%' || value === '0';
+}

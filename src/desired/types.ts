@@ -1,0 +1,56 @@
+import type { Diagnostic } from '../core/index.js';
+import type { IntOrPercent, SourceLocation } from '../manifests/index.js';
+
+/** The runtime-neutral container a replica runs: everything that goes into the revision hash. */
+export interface PodTemplate {
+  readonly containerName: string;
+  readonly image: string;
+  readonly command?: readonly string[];
+  readonly args?: readonly string[];
+  readonly workingDir?: string;
+  readonly env: readonly { readonly name: string; readonly value: string }[];
+  readonly ports: readonly { readonly containerPort: number; readonly protocol: 'tcp' | 'udp'; readonly name?: string }[];
+  readonly memoryBytes?: number;
+  readonly nanoCpus?: number;
+  readonly stopGraceSeconds: number;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly annotations: Readonly<Record<string, string>>;
+}
+
+export type Strategy =
+  | { readonly type: 'Recreate' }
+  | { readonly type: 'RollingUpdate'; readonly maxSurge: IntOrPercent; readonly maxUnavailable: IntOrPercent };
+
+export interface DesiredDeployment {
+  readonly namespace: string;
+  readonly name: string;
+  readonly replicas: number;
+  readonly strategy: Strategy;
+  readonly minReadySeconds: number;
+  readonly progressDeadlineSeconds: number;
+  readonly revisionHistoryLimit: number;
+  readonly paused: boolean;
+  readonly template: PodTemplate;
+  /** Hash of the normalized template, like Kubernetes' pod-template-hash. */
+  readonly revision: string;
+  readonly source: SourceLocation;
+}
+
+export interface DesiredNamespace {
+  readonly name: string;
+  /** Engine network every replica of the namespace joins. */
+  readonly network: string;
+  /** False when the folder at this commit is invalid: the namespace must be left as it runs. */
+  readonly valid: boolean;
+  /** Sorted by name; empty when invalid. */
+  readonly deployments: readonly DesiredDeployment[];
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+export interface DesiredState {
+  readonly commit: string;
+  readonly instance: string;
+  /** Sorted by name. */
+  readonly namespaces: readonly DesiredNamespace[];
+  readonly diagnostics: readonly Diagnostic[];
+}

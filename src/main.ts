@@ -1,0 +1,57 @@
+/**
+ * The composition root: the only place concrete adapters (dockerode driver, isomorphic-git
+ * source, file store, pino) are constructed. Everything else receives ports.
+ */
+import { homedir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pino from 'pino';
+import pretty from 'pino-pretty';
+import type { Adapters } from './cli/adapters.js';
+import { runCli } from './cli/program.js';
+import type { Logger } from './core/index.js';
+import { createDockerDriver } from './runtime/docker/index.js';
+import { openGitSource } from './source/index.js';
+import { acquireLock, FileStore } from './store/index.js';
+
+const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Log paths that may carry secret values; pino replaces them with [redacted]. */
+export const REDACT_PATHS = ['token', 'password', 'secret', 'auth', '*.token', '*.password', '*.secret', '*.auth', 'env[*].value', '*.env[*].value', 'headers.authorization'];
+
+export function createLogger(level: string, destination: NodeJS.WritableStream = process.stderr): Logger {
+  const options = { level, base: { name: 'berth' }, redact: { paths: REDACT_PATHS, censor: '[redacted]' } };
+  if ((destination as NodeJS.WriteStream).isTTY && process.env.BERTH_LOG_FORMAT !== 'json') {
+    return pino(options, pretty({ destination: 2, sync: true, colorize: true, ignore: 'pid,hostname,name' }));
+  }
+  return pino(options, pino.destination({ fd: destination === process.stdout ? 1 : 2, sync: true }));
+}
+
+function stateDirDefault(): string {
+  const xdg = process.env.XDG_STATE_HOME;
+  return process.env.BERTH_STATE_DIR ?? join(xdg && xdg.length > 0 ? xdg : join(homedir(), '.local', 'state'), 'berth');
+}
+
+const adapters: Adapters = {
+  logger: (level) => createLogger(level),
+  openSource: (o, logger) =>
+    openGitSource({
+      repo: o.repo,
+      ...(o.ref ? { ref: o.ref } : {}),
+      path: o.path,
+      cacheDir: join(o.stateDir, 'git'),
+      ...(process.env.BERTH_GIT_TOKEN ? { auth: { token: process.env.BERTH_GIT_TOKEN, ...(process.env.BERTH_GIT_USERNAME ? { username: process.env.BERTH_GIT_USERNAME } : {}) } } : {}),
+      logger,
+    }),
+  openDriver: (o, logger) => createDockerDriver({ ...(o.dockerSocket ? { socketPath: o.dockerSocket } : {}), instance: o.instance, logger }),
+  openStore: (o, logger) => FileStore.open(o.stateDir, logger),
+  lockState: async (o) => {
+    const { mkdir } = await import('node:fs/promises');
+    await mkdir(o.stateDir, { recursive: true, mode: 0o700 });
+    return acquireLock(join(o.stateDir, 'berth.lock'));
+  },
+  defaults: { repo: projectRoot, stateDir: stateDirDefault() },
+};
+
+const code = await runCli(adapters, process.argv.slice(2));
+process.exitCode = code;

@@ -1,0 +1,128 @@
+/**
+ * What the manifests module hands downstream: typed, validated Kubernetes-style objects
+ * with their source location, grouped by namespace folder. yaml nodes and ajv errors stop
+ * here. Field names and shapes follow Kubernetes; only fields berth honours are typed
+ * (the JSON Schemas in schemas/ say which, and refuse the rest with a located error).
+ */
+import type { Diagnostic } from '../core/index.js';
+
+export interface SourceLocation {
+  /** Path relative to the manifest root, e.g. `shop/web.yaml`. */
+  readonly file: string;
+  /** 0-based document index within the file. */
+  readonly document: number;
+  /** 1-based line of the document's first content line. */
+  readonly line: number;
+}
+
+export interface ObjectMeta {
+  readonly name: string;
+  readonly namespace?: string;
+  readonly labels?: Readonly<Record<string, string>>;
+  readonly annotations?: Readonly<Record<string, string>>;
+}
+
+export interface EnvVar {
+  readonly name: string;
+  readonly value?: string;
+}
+
+export interface ContainerPort {
+  readonly containerPort: number;
+  readonly name?: string;
+  readonly protocol?: 'TCP' | 'UDP';
+  readonly hostPort?: number;
+}
+
+export interface Probe {
+  readonly httpGet?: { readonly path?: string; readonly port: number | string; readonly scheme?: 'HTTP' | 'HTTPS'; readonly httpHeaders?: readonly { name: string; value: string }[] };
+  readonly tcpSocket?: { readonly port: number | string };
+  readonly exec?: { readonly command: readonly string[] };
+  readonly initialDelaySeconds?: number;
+  readonly periodSeconds?: number;
+  readonly timeoutSeconds?: number;
+  readonly successThreshold?: number;
+  readonly failureThreshold?: number;
+}
+
+export interface Container {
+  readonly name: string;
+  readonly image: string;
+  readonly imagePullPolicy?: 'Always' | 'IfNotPresent' | 'Never';
+  readonly command?: readonly string[];
+  readonly args?: readonly string[];
+  readonly workingDir?: string;
+  readonly env?: readonly EnvVar[];
+  readonly ports?: readonly ContainerPort[];
+  readonly resources?: {
+    readonly limits?: { readonly cpu?: string | number; readonly memory?: string | number };
+    readonly requests?: { readonly cpu?: string | number; readonly memory?: string | number };
+  };
+  readonly readinessProbe?: Probe;
+  readonly livenessProbe?: Probe;
+  readonly startupProbe?: Probe;
+}
+
+export interface PodTemplate {
+  readonly metadata?: { readonly labels?: Readonly<Record<string, string>>; readonly annotations?: Readonly<Record<string, string>> };
+  readonly spec: {
+    readonly containers: readonly Container[];
+    readonly terminationGracePeriodSeconds?: number;
+    readonly restartPolicy?: 'Always';
+  };
+}
+
+export type IntOrPercent = number | string;
+
+export interface DeploymentSpec {
+  readonly replicas?: number;
+  readonly selector: { readonly matchLabels?: Readonly<Record<string, string>> };
+  readonly template: PodTemplate;
+  readonly strategy?: {
+    readonly type?: 'RollingUpdate' | 'Recreate';
+    readonly rollingUpdate?: { readonly maxSurge?: IntOrPercent; readonly maxUnavailable?: IntOrPercent };
+  };
+  readonly minReadySeconds?: number;
+  readonly progressDeadlineSeconds?: number;
+  readonly revisionHistoryLimit?: number;
+  readonly paused?: boolean;
+}
+
+interface ManifestBase<K extends string, A extends string> {
+  readonly apiVersion: A;
+  readonly kind: K;
+  readonly metadata: ObjectMeta;
+  readonly source: SourceLocation;
+}
+
+export interface NamespaceManifest extends ManifestBase<'Namespace', 'v1'> {
+  readonly spec?: Readonly<Record<string, unknown>>;
+}
+
+export interface DeploymentManifest extends ManifestBase<'Deployment', 'apps/v1'> {
+  readonly spec: DeploymentSpec;
+}
+
+/** Every kind the loader accepts. Later kinds (Service, Ingress, …) join this union. */
+export type Manifest = NamespaceManifest | DeploymentManifest;
+
+export interface NamespaceManifests {
+  /** Folder name = namespace name. */
+  readonly name: string;
+  /** Git tree id of the folder (results are cached by it). */
+  readonly treeId: string;
+  /** Valid objects, in file then document order. Empty when `valid` is false. */
+  readonly objects: readonly Manifest[];
+  /** Errors and warnings, sorted by file, line. */
+  readonly diagnostics: readonly Diagnostic[];
+  /** False when any diagnostic is an error: the namespace must then be left as it runs. */
+  readonly valid: boolean;
+}
+
+export interface ManifestSet {
+  readonly commit: string;
+  /** Sorted by name. */
+  readonly namespaces: readonly NamespaceManifests[];
+  /** Problems outside any namespace folder (stray files at the root, bad folder names). */
+  readonly diagnostics: readonly Diagnostic[];
+}

@@ -1,0 +1,85 @@
+import { LABEL, type Inventory, type OwnedContainer } from '../runtime/index.js';
+import type { ObservedDeployment, ObservedNamespace, ObservedReplica, ObservedState, ObservedStray } from './types.js';
+
+interface NamespaceDraft {
+  network?: { id: string; name: string };
+  deployments: Map<string, ObservedReplica[]>;
+  strays: ObservedStray[];
+}
+
+/**
+ * Driver inventory → ObservedState, from labels alone (no memory, no raw inspect diffing).
+ * Pure. Owned objects without a namespace label cannot be placed and are ignored here
+ * (the driver only lists owned objects, which always carry it).
+ */
+export function observe(inventory: Inventory): ObservedState {
+  const namespaces = new Map<string, NamespaceDraft>();
+  const draft = (name: string): NamespaceDraft => {
+    let d = namespaces.get(name);
+    if (!d) namespaces.set(name, (d = { deployments: new Map(), strays: [] }));
+    return d;
+  };
+  for (const network of inventory.networks) {
+    const ns = network.labels[LABEL.namespace];
+    if (ns) draft(ns).network = { id: network.id, name: network.name };
+  }
+  for (const container of inventory.containers) {
+    const ns = container.labels[LABEL.namespace];
+    if (!ns) continue;
+    const replica = toReplica(container, ns);
+    if ('reason' in replica) {
+      draft(ns).strays.push(replica);
+      continue;
+    }
+    const deployments = draft(ns).deployments;
+    const list = deployments.get(replica.deployment) ?? [];
+    list.push(replica);
+    deployments.set(replica.deployment, list);
+  }
+  return {
+    namespaces: [...namespaces.entries()]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([name, d]): ObservedNamespace => ({
+        name,
+        ...(d.network ? { network: d.network } : {}),
+        deployments: [...d.deployments.entries()]
+          .sort(([a], [b]) => a.localeCompare(b))
+          .map(([deployment, replicas]): ObservedDeployment => ({
+            namespace: name,
+            name: deployment,
+            replicas: replicas.sort((a, b) => a.revision.localeCompare(b.revision) || a.replica - b.replica || a.created.localeCompare(b.created)),
+          })),
+        strays: d.strays.sort((a, b) => a.name.localeCompare(b.name)),
+      })),
+  };
+}
+
+function toReplica(c: OwnedContainer, namespace: string): ObservedReplica | ObservedStray {
+  const kind = c.labels[LABEL.kind];
+  const deployment = c.labels[LABEL.name];
+  const revision = c.labels[LABEL.revision];
+  const replica = Number(c.labels[LABEL.replica]);
+  const stray = (reason: string): ObservedStray => ({ id: c.id, name: c.name, namespace, reason });
+  if (kind !== 'Deployment') return stray(`label ${LABEL.kind}=${kind ?? '(missing)'} is not a kind berth runs`);
+  if (!deployment) return stray(`label ${LABEL.name} is missing`);
+  if (!revision) return stray(`label ${LABEL.revision} is missing`);
+  if (!Number.isInteger(replica) || replica < 0) return stray(`label ${LABEL.replica} is not a replica ordinal`);
+  return {
+    id: c.id,
+    name: c.name,
+    namespace,
+    deployment,
+    revision,
+    commit: c.labels[LABEL.commit] ?? '',
+    replica,
+    state: c.state,
+    created: c.created,
+    ...(c.exitCode !== undefined ? { exitCode: c.exitCode } : {}),
+    image: c.image,
+    ports: c.ports,
+  };
+}
+
+export function findNamespace(state: ObservedState, name: string): ObservedNamespace | undefined {
+  return state.namespaces.find((n) => n.name === name);
+}

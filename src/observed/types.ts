@@ -1,0 +1,44 @@
+import type { ContainerState, PublishedPort } from '../runtime/index.js';
+
+export interface ObservedReplica {
+  readonly id: string;
+  readonly name: string;
+  readonly namespace: string;
+  readonly deployment: string;
+  readonly revision: string;
+  readonly commit: string;
+  readonly replica: number;
+  readonly state: ContainerState;
+  readonly created: string;
+  readonly exitCode?: number;
+  readonly image: string;
+  readonly ports: readonly PublishedPort[];
+}
+
+export interface ObservedDeployment {
+  readonly namespace: string;
+  readonly name: string;
+  /** Sorted by revision, then replica ordinal. */
+  readonly replicas: readonly ObservedReplica[];
+}
+
+/** An owned container whose labels do not say which Deployment replica it is: always removed. */
+export interface ObservedStray {
+  readonly id: string;
+  readonly name: string;
+  readonly namespace: string;
+  readonly reason: string;
+}
+
+export interface ObservedNamespace {
+  readonly name: string;
+  readonly network?: { readonly id: string; readonly name: string };
+  /** Sorted by name. */
+  readonly deployments: readonly ObservedDeployment[];
+  readonly strays: readonly ObservedStray[];
+}
+
+export interface ObservedState {
+  /** Sorted by name. */
+  readonly namespaces: readonly ObservedNamespace[];
+}

@@ -1,0 +1,118 @@
+import type { DesiredDeployment, DesiredNamespace, DesiredState } from '../desired/index.js';
+import type { ObservedDeployment, ObservedNamespace, ObservedState } from '../observed/index.js';
+import type { NamespacePlan, Plan, PlanAction, PlanSummary } from './types.js';
+
+/**
+ * plan = diff(desired, observed): what the desired state at a commit would change on the
+ * engine, per namespace, as ordered actions. Pure. `berth plan` prints it and `berth run`
+ * walks the same actions (the rollout module decides the order of replica moves), so the
+ * dry run cannot lie.
+ *
+ * Safety rules that live here:
+ *  - an invalid namespace gets no actions at all (it keeps running as it is);
+ *  - a desired state with no namespaces while berth runs some is refused (an empty tree or a
+ *    broken checkout must never prune everything).
+ */
+export function diff(desired: DesiredState, observed: ObservedState): Plan {
+  const names = new Set<string>([...desired.namespaces.map((n) => n.name), ...observed.namespaces.map((n) => n.name)]);
+  const emptyTree = desired.namespaces.length === 0 && observed.namespaces.some(runsSomething);
+  const namespaces = [...names].sort().map((name) => {
+    const d = desired.namespaces.find((n) => n.name === name);
+    const o = observed.namespaces.find((n) => n.name === name);
+    if (emptyTree) {
+      return { namespace: name, verdict: 'refused', actions: [], diagnostics: [], message: 'the commit holds no namespaces at all; berth refuses to prune everything it runs' } satisfies NamespacePlan;
+    }
+    return diffNamespace(d, o);
+  });
+  return { commit: desired.commit, namespaces, diagnostics: desired.diagnostics, summary: summarize(namespaces) };
+}
+
+function runsSomething(ns: ObservedNamespace): boolean {
+  return ns.deployments.some((d) => d.replicas.length > 0);
+}
+
+/** One namespace: `desired` undefined = the folder was removed from Git (prune). */
+export function diffNamespace(desired: DesiredNamespace | undefined, observed: ObservedNamespace | undefined): NamespacePlan {
+  const name = (desired?.name ?? observed?.name)!;
+  if (desired && !desired.valid) {
+    return { namespace: name, verdict: 'invalid', actions: [], diagnostics: desired.diagnostics, message: 'invalid manifests: the namespace is left as it runs' };
+  }
+  const actions: PlanAction[] = [];
+  const deployments = desired?.deployments ?? [];
+  if (desired && deployments.length > 0 && !observed?.network) {
+    actions.push({ kind: 'create-network', namespace: name, network: desired.network });
+  }
+  for (const d of deployments) {
+    const o = observed?.deployments.find((x) => x.name === d.name);
+    actions.push(...diffDeployment(d, o));
+  }
+  for (const o of observed?.deployments ?? []) {
+    if (!deployments.some((d) => d.name === o.name) && o.replicas.length > 0) {
+      actions.push({ kind: 'prune-deployment', namespace: name, name: o.name, replicas: o.replicas.length });
+    }
+  }
+  if (observed && observed.strays.length > 0) {
+    actions.push({ kind: 'remove-strays', namespace: name, containers: observed.strays.map((s) => s.name) });
+  }
+  if (!desired && observed?.network) {
+    actions.push({ kind: 'remove-network', namespace: name, network: observed.network.name });
+  }
+  return {
+    namespace: name,
+    verdict: actions.length > 0 ? 'changes' : 'in-sync',
+    actions,
+    diagnostics: desired?.diagnostics ?? [],
+    ...(desired ? {} : { message: 'removed from Git: everything berth runs in it is pruned (volumes are kept)' }),
+  };
+}
+
+export function describeStrategy(d: DesiredDeployment): string {
+  if (d.strategy.type === 'Recreate') return 'Recreate';
+  return `RollingUpdate (maxSurge ${d.strategy.maxSurge}, maxUnavailable ${d.strategy.maxUnavailable})`;
+}
+
+function diffDeployment(d: DesiredDeployment, o: ObservedDeployment | undefined): PlanAction[] {
+  const replicas = (o?.replicas ?? []).filter((r) => r.state !== 'removing');
+  if (replicas.length === 0) {
+    return [{ kind: 'create-deployment', namespace: d.namespace, name: d.name, revision: d.revision, replicas: d.replicas, image: d.template.image }];
+  }
+  const fromRevisions = [...new Set(replicas.filter((r) => r.revision !== d.revision).map((r) => r.revision))].sort();
+  if (fromRevisions.length > 0) {
+    return [{ kind: 'update-deployment', namespace: d.namespace, name: d.name, fromRevisions, toRevision: d.revision, replicas: d.replicas, image: d.template.image, strategy: describeStrategy(d) }];
+  }
+  const actions: PlanAction[] = [];
+  const slots = new Map<number, number>();
+  for (const r of replicas) slots.set(r.replica, (slots.get(r.replica) ?? 0) + 1);
+  let missing = 0;
+  for (let i = 0; i < d.replicas; i++) if (!slots.has(i)) missing++;
+  if (slots.size !== d.replicas) {
+    actions.push({ kind: 'scale-deployment', namespace: d.namespace, name: d.name, from: slots.size, to: d.replicas });
+    missing = 0;
+  }
+  const duplicates = [...slots.values()].reduce((n, c) => n + c - 1, 0);
+  const exited = replicas.filter((r) => r.replica < d.replicas && r.state !== 'running').length;
+  if (duplicates > 0 || exited > 0 || missing > 0) {
+    actions.push({ kind: 'heal-deployment', namespace: d.namespace, name: d.name, exited, missing, duplicates });
+  }
+  return actions;
+}
+
+function summarize(namespaces: readonly NamespacePlan[]): PlanSummary {
+  let create = 0;
+  let update = 0;
+  let prune = 0;
+  for (const ns of namespaces) {
+    for (const a of ns.actions) {
+      if (a.kind === 'create-deployment') create++;
+      else if (a.kind === 'update-deployment' || a.kind === 'scale-deployment' || a.kind === 'heal-deployment') update++;
+      else if (a.kind === 'prune-deployment' || a.kind === 'remove-strays') prune++;
+    }
+  }
+  return {
+    create,
+    update,
+    prune,
+    invalidNamespaces: namespaces.filter((n) => n.verdict === 'invalid').length,
+    refusedNamespaces: namespaces.filter((n) => n.verdict === 'refused').length,
+  };
+}

@@ -1,0 +1,54 @@
+import { formatDiagnostic } from '../core/index.js';
+import type { NamespacePlan, Plan, PlanAction } from './types.js';
+
+const short = (commit: string): string => commit.slice(0, 12);
+
+export function renderActionText(a: PlanAction): string {
+  switch (a.kind) {
+    case 'create-network':
+      return `+ network ${a.network}`;
+    case 'create-deployment':
+      return `+ deployment ${a.name}: ${a.replicas} replica(s) of ${a.image} (revision ${a.revision})`;
+    case 'update-deployment':
+      return `~ deployment ${a.name}: roll ${a.fromRevisions.join(', ')} → ${a.toRevision} (${a.image}, ${a.replicas} replica(s), ${a.strategy})`;
+    case 'scale-deployment':
+      return `~ deployment ${a.name}: scale ${a.from} → ${a.to}`;
+    case 'heal-deployment': {
+      const parts = [a.exited ? `${a.exited} exited` : '', a.missing ? `${a.missing} missing` : '', a.duplicates ? `${a.duplicates} duplicate` : ''].filter(Boolean);
+      return `~ deployment ${a.name}: heal (${parts.join(', ')})`;
+    }
+    case 'prune-deployment':
+      return `- deployment ${a.name}: prune ${a.replicas} replica(s)`;
+    case 'remove-strays':
+      return `- containers with unusable labels: ${a.containers.join(', ')}`;
+    case 'remove-network':
+      return `- network ${a.network}`;
+  }
+}
+
+function renderNamespaceText(ns: NamespacePlan): string[] {
+  const head = `namespace ${ns.namespace}: ${ns.verdict}${ns.message ? ` — ${ns.message}` : ''}`;
+  const lines = [head];
+  for (const d of ns.diagnostics) lines.push(`  ${formatDiagnostic(d)}`);
+  for (const a of ns.actions) lines.push(`  ${renderActionText(a)}`);
+  return lines;
+}
+
+/** Human-readable plan, stable for the same input. */
+export function renderPlanText(plan: Plan): string {
+  const lines = [`Plan for commit ${short(plan.commit)}`];
+  for (const d of plan.diagnostics) lines.push(formatDiagnostic(d));
+  for (const ns of plan.namespaces) lines.push(...renderNamespaceText(ns));
+  const s = plan.summary;
+  lines.push(
+    `Summary: ${s.create} to create, ${s.update} to change, ${s.prune} to prune` +
+      (s.invalidNamespaces ? `, ${s.invalidNamespaces} invalid namespace(s) left as they run` : '') +
+      (s.refusedNamespaces ? `, ${s.refusedNamespaces} namespace(s) refused by the prune guard` : ''),
+  );
+  return lines.join('\n') + '\n';
+}
+
+/** Machine-readable plan (`-o json`): the Plan itself, stable key order. */
+export function renderPlanJson(plan: Plan): string {
+  return JSON.stringify(plan, null, 2) + '\n';
+}

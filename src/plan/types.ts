@@ -1,0 +1,65 @@
+import type { Diagnostic } from '../core/index.js';
+
+export type PlanAction =
+  | { readonly kind: 'create-network'; readonly namespace: string; readonly network: string }
+  | { readonly kind: 'create-deployment'; readonly namespace: string; readonly name: string; readonly revision: string; readonly replicas: number; readonly image: string }
+  | {
+      readonly kind: 'update-deployment';
+      readonly namespace: string;
+      readonly name: string;
+      readonly fromRevisions: readonly string[];
+      readonly toRevision: string;
+      readonly replicas: number;
+      readonly image: string;
+      /** How it will roll, e.g. `RollingUpdate (maxSurge 1, maxUnavailable 0)` or `Recreate`. */
+      readonly strategy: string;
+    }
+  | { readonly kind: 'scale-deployment'; readonly namespace: string; readonly name: string; readonly from: number; readonly to: number }
+  | { readonly kind: 'heal-deployment'; readonly namespace: string; readonly name: string; readonly exited: number; readonly missing: number; readonly duplicates: number }
+  | { readonly kind: 'prune-deployment'; readonly namespace: string; readonly name: string; readonly replicas: number }
+  | { readonly kind: 'remove-strays'; readonly namespace: string; readonly containers: readonly string[] }
+  | { readonly kind: 'remove-network'; readonly namespace: string; readonly network: string };
+
+export type NamespaceVerdict =
+  /** Nothing to do. */
+  | 'in-sync'
+  /** Actions to take. */
+  | 'changes'
+  /** The folder is invalid at this commit: nothing is touched. */
+  | 'invalid'
+  /** The prune guard refused what the commit would remove: nothing is touched. */
+  | 'refused';
+
+export interface NamespacePlan {
+  readonly namespace: string;
+  readonly verdict: NamespaceVerdict;
+  /** Ordered: network first, Deployments by name, prunes and network removal last. */
+  readonly actions: readonly PlanAction[];
+  readonly diagnostics: readonly Diagnostic[];
+  readonly message?: string;
+}
+
+export interface PlanSummary {
+  readonly create: number;
+  readonly update: number;
+  readonly prune: number;
+  readonly invalidNamespaces: number;
+  readonly refusedNamespaces: number;
+}
+
+export interface Plan {
+  readonly commit: string;
+  /** Sorted by namespace. */
+  readonly namespaces: readonly NamespacePlan[];
+  /** Problems outside any namespace folder. */
+  readonly diagnostics: readonly Diagnostic[];
+  readonly summary: PlanSummary;
+}
+
+export function isPrune(action: PlanAction): boolean {
+  return action.kind === 'prune-deployment' || action.kind === 'remove-network' || action.kind === 'remove-strays';
+}
+
+export function hasChanges(plan: Plan): boolean {
+  return plan.namespaces.some((n) => n.actions.length > 0);
+}

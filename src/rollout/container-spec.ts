@@ -1,0 +1,39 @@
+import { containerName, type DesiredDeployment } from '../desired/index.js';
+import { LABEL, type ContainerSpec } from '../runtime/index.js';
+import type { Creation } from './step.js';
+
+/**
+ * The engine-level spec of one replica: the desired template plus the ownership labels that
+ * observed state is rebuilt from. Pod template labels are copied too (never over berth.*).
+ */
+export function replicaSpec(args: { readonly desired: DesiredDeployment; readonly creation: Creation; readonly instance: string; readonly network: string }): ContainerSpec {
+  const { desired, creation, instance, network } = args;
+  const t = desired.template;
+  const podLabels = Object.fromEntries(Object.entries(t.labels).filter(([k]) => !k.startsWith('berth.')));
+  return {
+    name: containerName(instance, desired.namespace, desired.name, creation.revision, creation.replica),
+    image: t.image,
+    ...(t.command ? { command: t.command } : {}),
+    ...(t.args ? { args: t.args } : {}),
+    ...(t.workingDir ? { workingDir: t.workingDir } : {}),
+    env: t.env,
+    ports: t.ports.map((p) => ({ containerPort: p.containerPort, protocol: p.protocol })),
+    labels: {
+      ...podLabels,
+      [LABEL.managed]: 'true',
+      [LABEL.instance]: instance,
+      [LABEL.namespace]: desired.namespace,
+      [LABEL.kind]: 'Deployment',
+      [LABEL.name]: desired.name,
+      [LABEL.revision]: creation.revision,
+      [LABEL.commit]: creation.commit,
+      [LABEL.replica]: String(creation.replica),
+    },
+    network,
+    // Replicas answer to the Deployment name on the namespace network, like a headless Service.
+    networkAliases: [desired.name],
+    ...(t.memoryBytes !== undefined ? { memoryBytes: t.memoryBytes } : {}),
+    ...(t.nanoCpus !== undefined ? { nanoCpus: t.nanoCpus } : {}),
+    stopGraceSeconds: t.stopGraceSeconds,
+  };
+}

@@ -1,0 +1,10 @@
+/**
+ * rollout: how a Deployment moves from what runs to what is desired. `step.ts` is pure
+ * (`nextStep(desired, observed, history, now)`, one move per pass, Kubernetes fencepost
+ * arithmetic); `executor.ts` applies exactly one step through the RuntimeDriver port.
+ */
+export * from './step.js';
+export * from './fenceposts.js';
+export * from './backoff.js';
+export * from './container-spec.js';
+export * from './executor.js';

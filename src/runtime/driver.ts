@@ -1,0 +1,90 @@
+/**
+ * The runtime port. Drivers (docker/ now, swarm/ later) translate engine objects to and from
+ * these plain types; engine client types never cross this line. Every driver method acts
+ * only on objects owned by its instance (labels `berth.managed=true`, `berth.instance`) and
+ * refuses anything else with an error, whatever the caller asks.
+ */
+import type { Labels } from './labels.js';
+
+export type ContainerState = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
+
+export interface PublishedPort {
+  readonly containerPort: number;
+  readonly protocol: 'tcp' | 'udp';
+  /** Host address and port the engine bound (always 127.0.0.1, ephemeral). */
+  readonly hostIp: string;
+  readonly hostPort: number;
+}
+
+export interface OwnedContainer {
+  readonly id: string;
+  readonly name: string;
+  readonly image: string;
+  readonly labels: Labels;
+  readonly state: ContainerState;
+  /** ISO time the container was created. */
+  readonly created: string;
+  readonly exitCode?: number;
+  readonly ports: readonly PublishedPort[];
+}
+
+export interface OwnedNetwork {
+  readonly id: string;
+  readonly name: string;
+  readonly labels: Labels;
+}
+
+export interface Inventory {
+  readonly containers: readonly OwnedContainer[];
+  readonly networks: readonly OwnedNetwork[];
+}
+
+export interface ContainerSpec {
+  /** Engine-wide unique, deterministic name. */
+  readonly name: string;
+  readonly image: string;
+  /** Kubernetes `command`: replaces the image ENTRYPOINT (and then the image CMD is not used). */
+  readonly command?: readonly string[];
+  /** Kubernetes `args`: replaces the image CMD. */
+  readonly args?: readonly string[];
+  readonly env: readonly { readonly name: string; readonly value: string }[];
+  readonly workingDir?: string;
+  /** Ports published on 127.0.0.1 with an ephemeral host port. */
+  readonly ports: readonly { readonly containerPort: number; readonly protocol: 'tcp' | 'udp' }[];
+  readonly labels: Labels;
+  /** Network to attach to, with these DNS aliases on it. */
+  readonly network: string;
+  readonly networkAliases: readonly string[];
+  readonly memoryBytes?: number;
+  readonly nanoCpus?: number;
+  /** Seconds between SIGTERM and SIGKILL on stop (terminationGracePeriodSeconds). */
+  readonly stopGraceSeconds: number;
+}
+
+export interface NetworkSpec {
+  readonly name: string;
+  readonly labels: Labels;
+}
+
+export type RuntimeEvent =
+  | { readonly kind: 'container-started' | 'container-died' | 'container-destroyed'; readonly id: string; readonly labels: Labels }
+  | { readonly kind: 'stream-error'; readonly error: Error };
+
+export interface RuntimeDriver {
+  /** Throws ENGINE_UNREACHABLE when the engine does not answer. */
+  ping(): Promise<void>;
+  /** Every owned container (any state) and network; optionally only one namespace's. */
+  inventory(filter?: { readonly namespace?: string }): Promise<Inventory>;
+  /** Creates the network unless an owned one of that name exists. */
+  ensureNetwork(spec: NetworkSpec): Promise<void>;
+  /** Removes an owned network; a missing one is not an error. */
+  removeNetwork(name: string): Promise<void>;
+  /** Pulls the image only when it is not present; IMAGE_PULL_FAILED with the engine's reason otherwise. */
+  ensureImage(image: string): Promise<void>;
+  /** Creates (always with an init process) and starts a container; returns it as inventory sees it. */
+  runContainer(spec: ContainerSpec): Promise<OwnedContainer>;
+  /** Stops an owned container (SIGTERM, then SIGKILL after graceSeconds) and removes it; a missing one is not an error. */
+  removeContainer(id: string, graceSeconds: number): Promise<void>;
+  /** Streams owned-container events until `signal` aborts; reconnects are the caller's business. */
+  watch(onEvent: (event: RuntimeEvent) => void, signal: AbortSignal): Promise<void>;
+}

@@ -1,0 +1,32 @@
+/**
+ * The one place label keys are spelled. Observed state is rebuilt from these labels alone,
+ * so a restarted reconciler needs no memory to find what it owns (Compose does the same
+ * with com.docker.compose.*). Nothing without `berth.managed=true` is ever touched.
+ */
+export const LABEL = {
+  managed: 'berth.managed',
+  /** Which berth installation owns the object (`--instance`, default `default`). */
+  instance: 'berth.instance',
+  namespace: 'berth.namespace',
+  kind: 'berth.kind',
+  name: 'berth.name',
+  /** Hash of the normalized pod template, like Kubernetes' pod-template-hash. */
+  revision: 'berth.revision',
+  /** The commit that introduced the revision. */
+  commit: 'berth.commit',
+  /** Replica ordinal, 0-based. */
+  replica: 'berth.replica',
+} as const;
+
+export type Labels = Readonly<Record<string, string>>;
+
+export function isOwned(labels: Labels | undefined, instance: string): boolean {
+  return labels?.[LABEL.managed] === 'true' && (labels[LABEL.instance] ?? 'default') === instance;
+}
+
+/** Label filter strings for the engine API (`key=value`). */
+export function ownedFilter(instance: string, namespace?: string): string[] {
+  const filters = [`${LABEL.managed}=true`, `${LABEL.instance}=${instance}`];
+  if (namespace !== undefined) filters.push(`${LABEL.namespace}=${namespace}`);
+  return filters;
+}

@@ -1,0 +1,124 @@
+import { appendFile, mkdir, open, readFile, rename } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger } from '../core/index.js';
+import { writeFileAtomic } from './atomic-file.js';
+import type { NamespaceStatus, Store, StoreState, SyncRecord } from './types.js';
+
+const EMPTY: StoreState = { version: 1, namespaces: {} };
+
+/**
+ * The state directory: `status.json` (replaced atomically on every write) and
+ * `history.jsonl` (append-only, one record a line, fsynced). Reading tolerates what a crash
+ * can leave: a torn last history line is skipped; an unreadable status file is set aside as
+ * `status.json.corrupt-<time>` and rebuilt by the next passes (status is derivable: the
+ * engine's labels and Git hold the truth).
+ */
+export class FileStore implements Store {
+  private state: StoreState = EMPTY;
+  private writing: Promise<void> = Promise.resolve();
+
+  private constructor(
+    readonly dir: string,
+    private readonly logger: Logger,
+  ) {}
+
+  static async open(dir: string, logger: Logger): Promise<FileStore> {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    const store = new FileStore(dir, logger);
+    await store.load();
+    await repairHistoryTail(store.historyPath);
+    return store;
+  }
+
+  get statusPath(): string {
+    return join(this.dir, 'status.json');
+  }
+
+  get historyPath(): string {
+    return join(this.dir, 'history.jsonl');
+  }
+
+  private async load(): Promise<void> {
+    let text: string;
+    try {
+      text = await readFile(this.statusPath, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw err;
+    }
+    try {
+      const parsed = JSON.parse(text) as StoreState;
+      if (parsed?.version !== 1 || typeof parsed.namespaces !== 'object' || parsed.namespaces === null) throw new Error('unexpected shape');
+      this.state = parsed;
+    } catch (err) {
+      const aside = `${this.statusPath}.corrupt-${Date.now()}`;
+      await rename(this.statusPath, aside).catch(() => undefined);
+      this.logger.warn({ code: 'STATE_CORRUPT', file: this.statusPath, setAside: aside, err: (err as Error).message }, 'status file unreadable; set aside, status will be rebuilt');
+      this.state = EMPTY;
+    }
+  }
+
+  readState(): StoreState {
+    return this.state;
+  }
+
+  async putNamespace(status: NamespaceStatus): Promise<void> {
+    this.state = { ...this.state, namespaces: { ...this.state.namespaces, [status.namespace]: status } };
+    await this.flush();
+  }
+
+  async removeNamespace(namespace: string): Promise<void> {
+    const { [namespace]: _gone, ...rest } = this.state.namespaces;
+    this.state = { ...this.state, namespaces: rest };
+    await this.flush();
+  }
+
+  async putSource(source: NonNullable<StoreState['source']>): Promise<void> {
+    this.state = { ...this.state, source };
+    await this.flush();
+  }
+
+  /** Writes are serialized; each writes the latest in-memory state. */
+  private flush(): Promise<void> {
+    const next = this.writing.then(() => writeFileAtomic(this.statusPath, JSON.stringify(this.state, null, 2) + '\n'));
+    this.writing = next.catch(() => undefined);
+    return next;
+  }
+
+  async appendHistory(record: SyncRecord): Promise<void> {
+    const fh = await open(this.historyPath, 'a', 0o600);
+    try {
+      await fh.appendFile(JSON.stringify(record) + '\n');
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+  }
+
+  async readHistory(filter: { readonly namespace?: string; readonly limit?: number } = {}): Promise<SyncRecord[]> {
+    let text: string;
+    try {
+      text = await readFile(this.historyPath, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw err;
+    }
+    const records: SyncRecord[] = [];
+    for (const line of text.split('\n')) {
+      if (!line.trim()) continue;
+      try {
+        const r = JSON.parse(line) as SyncRecord;
+        if (!filter.namespace || r.namespace === filter.namespace) records.push(r);
+      } catch {
+        // A torn line from a crash mid-append: skip it.
+      }
+    }
+    return filter.limit ? records.slice(-filter.limit) : records;
+  }
+}
+
+/** Repairs a history file whose last line was torn, so later appends start on a fresh line. */
+export async function repairHistoryTail(path: string): Promise<void> {
+  const text = await readFile(path, 'utf8').catch(() => '');
+  if (text && !text.endsWith('\n')) await appendFile(path, '\n');
+}

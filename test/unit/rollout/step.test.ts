@@ -1,0 +1,106 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { nextStep, type Step } from '../../../src/rollout/index.js';
+import type { RestartRecord } from '../../../src/rollout/index.js';
+import { deployment, replica, replicas, T0 } from '../../helpers/builders.js';
+
+type Expect =
+  | { kind: 'complete' }
+  | { kind: 'wait'; reason: string }
+  | { kind: 'act'; create?: number[]; remove?: string[] /* `${revision}.${ordinal}:${reason}` */ };
+
+function summarize(step: Step): Expect {
+  if (step.kind === 'complete') return { kind: 'complete' };
+  if (step.kind === 'wait') return { kind: 'wait', reason: step.reason };
+  return {
+    kind: 'act',
+    create: step.create.map((c) => c.replica).sort((a, b) => a - b),
+    remove: step.remove.map((r) => `${r.replica.revision}.${r.replica.replica}:${r.reason}`).sort(),
+  };
+}
+
+const rolling = (maxSurge: number | string, maxUnavailable: number | string) => ({ type: 'RollingUpdate' as const, maxSurge, maxUnavailable });
+const fresh = (ms: number) => ({ created: new Date(T0.getTime() - ms).toISOString() });
+
+const cases: { name: string; input: Parameters<typeof nextStep>[0]; expect: Expect }[] = [
+  { name: 'nothing runs: create every replica at once', input: { desired: deployment({ replicas: 3 }), observed: [], commit: 'c1', now: T0, restarts: new Map() }, expect: { kind: 'act', create: [0, 1, 2], remove: [] } },
+  { name: 'in sync: complete', input: { desired: deployment({ replicas: 3 }), observed: replicas('new', 3), commit: 'c1', now: T0, restarts: new Map() }, expect: { kind: 'complete' } },
+  { name: 'scale 3 → 1 removes the highest ordinals', input: { desired: deployment({ replicas: 1 }), observed: replicas('new', 3), commit: 'c1', now: T0, restarts: new Map() }, expect: { kind: 'act', create: [], remove: ['new.1:scale-down', 'new.2:scale-down'] } },
+  { name: 'scale 1 → 4 creates the missing ordinals', input: { desired: deployment({ replicas: 4 }), observed: replicas('new', 1), commit: 'c1', now: T0, restarts: new Map() }, expect: { kind: 'act', create: [1, 2, 3], remove: [] } },
+  { name: 'a removed replica is recreated in its slot', input: { desired: deployment({ replicas: 3 }), observed: [replica('new', 0), replica('new', 2)], commit: 'c1', now: T0, restarts: new Map() }, expect: { kind: 'act', create: [1], remove: [] } },
+  { name: 'an exited replica is replaced at once the first time', input: { desired: deployment({ replicas: 2 }), observed: [replica('new', 0), replica('new', 1, { state: 'exited', exitCode: 137 })], commit: 'c1', now: T0, restarts: new Map() }, expect: { kind: 'act', create: [1], remove: ['new.1:exited'] } },
+  {
+    name: 'an exited replica waits out its crash back-off',
+    input: { desired: deployment({ replicas: 2 }), observed: [replica('new', 0), replica('new', 1, { state: 'exited' })], commit: 'c1', now: T0, restarts: new Map<string, RestartRecord>([['shop/web/new/1', { count: 2, lastAt: new Date(T0.getTime() - 5_000) }]]) },
+    expect: { kind: 'wait', reason: 'crash-backoff' },
+  },
+  {
+    name: 'back-off over: replaced',
+    input: { desired: deployment({ replicas: 2 }), observed: [replica('new', 0), replica('new', 1, { state: 'exited' })], commit: 'c1', now: T0, restarts: new Map<string, RestartRecord>([['shop/web/new/1', { count: 1, lastAt: new Date(T0.getTime() - 11_000) }]]) },
+    expect: { kind: 'act', create: [1], remove: ['new.1:exited'] },
+  },
+  { name: 'two containers in one slot: the younger duplicate goes', input: { desired: deployment({ replicas: 1 }), observed: [replica('new', 0, fresh(60_000)), replica('new', 0, fresh(1_000))], commit: 'c1', now: T0, restarts: new Map() }, expect: { kind: 'act', create: [], remove: ['new.0:duplicate'] } },
+  { name: 'Recreate: every old replica stops first', input: { desired: deployment({ replicas: 2, strategy: { type: 'Recreate' } }), observed: replicas('old', 2), commit: 'c1', now: T0, restarts: new Map() }, expect: { kind: 'act', create: [], remove: ['old.0:recreate', 'old.1:recreate'] } },
+  { name: 'Recreate: then all new start', input: { desired: deployment({ replicas: 2, strategy: { type: 'Recreate' } }), observed: [], commit: 'c1', now: T0, restarts: new Map() }, expect: { kind: 'act', create: [0, 1], remove: [] } },
+  // RollingUpdate, replicas 3, maxSurge 1, maxUnavailable 0: surge one, wait, retire one old.
+  { name: 'rolling 3 (surge 1, unavailable 0): first surge one new', input: { desired: deployment({ replicas: 3, strategy: rolling(1, 0) }), observed: replicas('old', 3), commit: 'c1', now: T0, restarts: new Map() }, expect: { kind: 'act', create: [0], remove: [] } },
+  {
+    name: 'rolling: new not yet ready → wait (old all kept)',
+    input: { desired: deployment({ replicas: 3, strategy: rolling(1, 0), minReadySeconds: 5 }), observed: [...replicas('old', 3), replica('new', 0, fresh(1_000))], commit: 'c1', now: T0, restarts: new Map() },
+    expect: { kind: 'wait', reason: 'min-ready-seconds' },
+  },
+  { name: 'rolling: new ready → retire one old (highest ordinal of the oldest first)', input: { desired: deployment({ replicas: 3, strategy: rolling(1, 0) }), observed: [...replicas('old', 3), replica('new', 0)], commit: 'c1', now: T0, restarts: new Map() }, expect: { kind: 'act', create: [], remove: ['old.2:outdated'] } },
+  {
+    name: 'rolling: a crashed new replica never lets an old one go',
+    input: { desired: deployment({ replicas: 3, strategy: rolling(1, 0) }), observed: [...replicas('old', 3), replica('new', 0, { state: 'exited' })], commit: 'c1', now: T0, restarts: new Map<string, RestartRecord>([['shop/web/new/0', { count: 3, lastAt: T0 }]]) },
+    expect: { kind: 'wait', reason: 'crash-backoff' },
+  },
+  // replicas 10, maxSurge 2, maxUnavailable 0 (the benchmark's settings): two at a time.
+  { name: 'rolling 10 (surge 2, unavailable 0): surge two', input: { desired: deployment({ replicas: 10, strategy: rolling(2, 0) }), observed: replicas('old', 10), commit: 'c1', now: T0, restarts: new Map() }, expect: { kind: 'act', create: [0, 1], remove: [] } },
+  // replicas 4, 25%/25% → surge 1, unavailable 1: one may go before any new is ready.
+  { name: 'rolling 4 (25%/25%): surge one', input: { desired: deployment({ replicas: 4 }), observed: replicas('old', 4), commit: 'c1', now: T0, restarts: new Map() }, expect: { kind: 'act', create: [0], remove: [] } },
+  {
+    name: 'rolling 4 (25%/25%): with a new one starting, one old may still go',
+    input: { desired: deployment({ replicas: 4, minReadySeconds: 10 }), observed: [...replicas('old', 4), replica('new', 0, fresh(1_000))], commit: 'c1', now: T0, restarts: new Map() },
+    expect: { kind: 'act', create: [], remove: ['old.3:outdated'] },
+  },
+  { name: 'rolling: exited old replicas go first, costing nothing', input: { desired: deployment({ replicas: 2, strategy: rolling(1, 0) }), observed: [replica('old', 0), replica('old', 1, { state: 'exited' })], commit: 'c1', now: T0, restarts: new Map() }, expect: { kind: 'act', create: [], remove: ['old.1:outdated'] } },
+  { name: 'prune: every replica goes', input: { desired: undefined, observed: replicas('old', 2), commit: 'c1', now: T0, restarts: new Map() }, expect: { kind: 'act', create: [], remove: ['old.0:prune', 'old.1:prune'] } },
+  { name: 'prune done: complete', input: { desired: undefined, observed: [], commit: 'c1', now: T0, restarts: new Map() }, expect: { kind: 'complete' } },
+  { name: 'replicas 0 with old ones: all go', input: { desired: deployment({ replicas: 0, strategy: rolling(1, 0) }), observed: replicas('new', 2), commit: 'c1', now: T0, restarts: new Map() }, expect: { kind: 'act', create: [], remove: ['new.0:scale-down', 'new.1:scale-down'] } },
+];
+
+describe('nextStep', () => {
+  for (const c of cases) {
+    it(c.name, () => {
+      assert.deepEqual(summarize(nextStep(c.input)), c.expect);
+    });
+  }
+
+  it('stamps the commit of the revision already running, else the current commit', () => {
+    const running = nextStep({ desired: deployment({ replicas: 2 }), observed: [replica('new', 0, { commit: 'introduced-here' })], commit: 'later', now: T0, restarts: new Map() });
+    assert.equal(running.kind, 'act');
+    assert.equal(running.kind === 'act' && running.create[0]?.commit, 'introduced-here');
+    const none = nextStep({ desired: deployment({ replicas: 1 }), observed: [], commit: 'c9', now: T0, restarts: new Map() });
+    assert.equal(none.kind === 'act' && none.create[0]?.commit, 'c9');
+  });
+
+  it('a rolling update never drops below replicas − maxUnavailable available (simulated to completion)', () => {
+    for (const [replicasN, surge, unavailable] of [[3, 1, 0], [10, 2, 0], [4, '25%', '25%'], [5, 0, 1], [6, '50%', '50%']] as const) {
+      const desired = deployment({ replicas: replicasN, strategy: rolling(surge, unavailable) });
+      let observed = replicas('old', replicasN);
+      const minAvailable = replicasN - (typeof unavailable === 'number' ? unavailable : Math.floor((parseInt(unavailable) * replicasN) / 100));
+      for (let pass = 0; pass < 100; pass++) {
+        const step = nextStep({ desired, observed, commit: 'c', now: T0, restarts: new Map() });
+        if (step.kind === 'complete') break;
+        assert.equal(step.kind, 'act', `pass ${pass} of ${replicasN}/${surge}/${unavailable} should act (new replicas are ready at once)`);
+        if (step.kind !== 'act') break;
+        const removed = new Set(step.remove.map((r) => r.replica.id));
+        observed = [...observed.filter((r) => !removed.has(r.id)), ...step.create.map((c) => replica(c.revision, c.replica))];
+        assert.ok(observed.length >= minAvailable, `${replicasN}/${surge}/${unavailable}: ${observed.length} available < ${minAvailable}`);
+        assert.ok(observed.length <= replicasN + (typeof surge === 'number' ? surge : Math.ceil((parseInt(surge) * replicasN) / 100)), 'surge bound');
+      }
+      assert.deepEqual(observed.map((r) => `${r.revision}.${r.replica}`).sort(), Array.from({ length: replicasN }, (_, i) => `new.${i}`).sort());
+    }
+  });
+});
