@@ -55,9 +55,15 @@ export interface Container {
   readonly env?: readonly EnvVar[];
   readonly ports?: readonly ContainerPort[];
   readonly resources?: {
+    /** Validated quantities (see quantity.ts: parseCpu, parseMemory), at least Docker's minimums. */
     readonly limits?: { readonly cpu?: string | number; readonly memory?: string | number };
+    /**
+     * Always absent in loaded manifests: requests only inform a scheduler, so the loader drops
+     * them with an IGNORED_FIELD warning (and changing them never changes a revision).
+     */
     readonly requests?: { readonly cpu?: string | number; readonly memory?: string | number };
   };
+  /** Probes are validated and kept, but not acted on yet (see VALIDATED_NOT_ACTED_ON). */
   readonly readinessProbe?: Probe;
   readonly livenessProbe?: Probe;
   readonly startupProbe?: Probe;

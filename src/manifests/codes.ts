@@ -1,0 +1,43 @@
+/**
+ * Every diagnostic code the manifests module emits, in one registry (the `code` of a
+ * Diagnostic). Severity is decided where the diagnostic is made; the summary says which.
+ */
+export const MANIFEST_DIAGNOSTICS = {
+  // files
+  FILE_TOO_LARGE: { summary: 'A manifest file is larger than the size limit (default 1 MiB).' },
+  FILE_NOT_UTF8: { summary: 'A manifest file is not valid UTF-8 text.' },
+  FILE_BINARY: { summary: 'A manifest file contains NUL bytes (a binary file).' },
+  FILE_EMPTY: { summary: 'A manifest file holds no YAML documents.' },
+  // YAML
+  YAML_SYNTAX: { summary: 'The YAML parser rejected the text.' },
+  YAML_WARNING: { summary: 'The YAML parser accepted the text with a warning (e.g. an unresolved tag).' },
+  YAML_DUPLICATE_KEY: { summary: 'A mapping holds the same key twice.' },
+  YAML_TOO_DEEP: { summary: 'Collections are nested deeper than the limit (default 64).' },
+  YAML_ALIAS_LIMIT: { summary: 'A document expands too many aliases (a YAML "billion laughs" bomb).' },
+  // documents
+  NOT_A_MAPPING: { summary: 'A YAML document is not a mapping (an object).' },
+  MISSING_KIND: { summary: 'A document has no (string) apiVersion or kind.' },
+  UNKNOWN_KIND: { summary: 'A document has a kind berth does not know.' },
+  WRONG_API_VERSION: { summary: 'A known kind has the wrong apiVersion.' },
+  // fields
+  UNKNOWN_FIELD: { summary: 'A field that does not exist (often a typo).' },
+  UNSUPPORTED_FIELD: { summary: 'A Kubernetes field whose behaviour berth cannot honour yet.' },
+  IGNORED_FIELD: { summary: 'A Kubernetes field that is meaningless on one host (a scheduling hint); berth drops it.' },
+  NOT_ACTED_ON: { summary: 'A field berth validates but does not act on yet (probes).' },
+  MISSING_FIELD: { summary: 'A required field is absent.' },
+  INVALID_VALUE: { summary: 'A field has the wrong type or an out-of-range value.' },
+  INVALID_QUANTITY: { summary: 'A CPU or memory quantity is malformed or below what Docker accepts.' },
+  SELECTOR_MISMATCH: { summary: 'spec.selector.matchLabels is not a subset of spec.template.metadata.labels.' },
+  INVALID_STRATEGY: { summary: 'The rollout strategy is inconsistent (an error, e.g. rollingUpdate with type Recreate) or cannot work on one host (a warning: a surging update with a hostPort).' },
+  // namespace folders
+  NAMESPACE_MISMATCH: { summary: 'metadata.namespace differs from the folder the file is in.' },
+  NAMESPACE_NAME_MISMATCH: { summary: 'A Namespace object is not named after its folder.' },
+  DUPLICATE_OBJECT: { summary: 'Two documents in one namespace folder define the same kind and name.' },
+  SYMLINK: { summary: 'A symlink; berth never follows symlinks (an error for *.yaml in a namespace folder, else a warning).' },
+  SUBMODULE: { summary: 'A Git submodule (warning); berth ignores it.' },
+  NESTED_FILE: { summary: 'A *.yaml file in a sub-folder of a namespace folder; berth reads only files directly in the folder.' },
+  ROOT_FILE: { summary: 'A *.yaml file directly in the manifest root belongs to no namespace and is ignored.' },
+  INVALID_FOLDER_NAME: { summary: 'A folder that holds manifests is not named as a DNS label, so it cannot be a namespace; it is skipped (an error when it holds *.yaml files, else a warning).' },
+} as const satisfies Record<string, { summary: string }>;
+
+export type ManifestDiagnosticCode = keyof typeof MANIFEST_DIAGNOSTICS;

@@ -1,0 +1,83 @@
+import type { ManifestDiagnosticCode } from './codes.js';
+import type { FieldPath } from './locate.js';
+import type { Container, DeploymentSpec, IntOrPercent } from './types.js';
+
+/**
+ * Deployment rules a JSON Schema cannot say, run on a schema-valid Deployment. Most are the
+ * Kubernetes API server's own validation (so a manifest berth accepts, Kubernetes accepts);
+ * the hostPort rules exist because berth runs every replica on one host.
+ */
+
+/**
+ * Fields berth validates but does not act on yet. Each one present in a container gets a
+ * NOT_ACTED_ON warning. Delete an entry here when the runtime starts honouring it.
+ */
+export const VALIDATED_NOT_ACTED_ON: readonly (keyof Container)[] = ['readinessProbe', 'livenessProbe', 'startupProbe'];
+
+export type Emit = (severity: 'error' | 'warning', code: ManifestDiagnosticCode, path: FieldPath, message: string) => void;
+
+export function checkDeployment(spec: DeploymentSpec, emit: Emit): void {
+  checkSelector(spec, emit);
+  checkStrategy(spec, emit);
+  if (spec.progressDeadlineSeconds !== undefined && spec.progressDeadlineSeconds <= (spec.minReadySeconds ?? 0)) {
+    emit('error', 'INVALID_VALUE', ['spec', 'progressDeadlineSeconds'], `must be greater than minReadySeconds (${spec.minReadySeconds ?? 0})`);
+  }
+  spec.template.spec.containers.forEach((container, i) => checkContainer(spec, container, ['spec', 'template', 'spec', 'containers', i], emit));
+}
+
+/** Kubernetes: "selector does not match template labels". */
+function checkSelector(spec: DeploymentSpec, emit: Emit): void {
+  const labels = spec.template.metadata?.labels ?? {};
+  for (const [key, value] of Object.entries(spec.selector.matchLabels ?? {})) {
+    if (labels[key] === value) continue;
+    const actual = labels[key] === undefined ? `has no label ${JSON.stringify(key)}` : `has ${key}=${labels[key]}`;
+    emit('error', 'SELECTOR_MISMATCH', ['spec', 'selector', 'matchLabels', key], `selector ${key}=${value} does not match the pod template labels (spec.template.metadata.labels ${actual})`);
+  }
+}
+
+function checkStrategy(spec: DeploymentSpec, emit: Emit): void {
+  const strategy = spec.strategy;
+  const at: FieldPath = ['spec', 'strategy', 'rollingUpdate'];
+  if (strategy?.type === 'Recreate') {
+    if (strategy.rollingUpdate !== undefined) emit('error', 'INVALID_STRATEGY', at, 'may not be specified when strategy type is "Recreate"');
+    return;
+  }
+  const surge = strategy?.rollingUpdate?.maxSurge;
+  const unavailable = strategy?.rollingUpdate?.maxUnavailable;
+  if (surge !== undefined && unavailable !== undefined && isZero(surge) && isZero(unavailable)) {
+    emit('error', 'INVALID_STRATEGY', [...at, 'maxUnavailable'], 'may not be 0 when maxSurge is 0 (the rollout could never make progress)');
+  }
+  if (typeof unavailable === 'string' && parseInt(unavailable, 10) > 100) {
+    emit('error', 'INVALID_VALUE', [...at, 'maxUnavailable'], `must not be greater than 100%, got ${JSON.stringify(unavailable)}`);
+  }
+}
+
+function checkContainer(spec: DeploymentSpec, container: Container, at: FieldPath, emit: Emit): void {
+  for (const field of VALIDATED_NOT_ACTED_ON) {
+    if (container[field] !== undefined) emit('warning', 'NOT_ACTED_ON', [...at, field], 'validated; not acted on until probes are supported');
+  }
+  for (const probe of ['livenessProbe', 'startupProbe'] as const) {
+    const threshold = container[probe]?.successThreshold;
+    if (threshold !== undefined && threshold !== 1) emit('error', 'INVALID_VALUE', [...at, probe, 'successThreshold'], `must be 1 for a ${probe}, got ${threshold}`);
+  }
+  const names = new Map<string, number>();
+  (container.ports ?? []).forEach((port, i) => {
+    if (port.name === undefined) return;
+    const first = names.get(port.name);
+    if (first === undefined) names.set(port.name, i);
+    else emit('error', 'INVALID_VALUE', [...at, 'ports', i, 'name'], `duplicate port name ${JSON.stringify(port.name)} (also ports[${first}])`);
+  });
+  const hostPortAt = (container.ports ?? []).findIndex((p) => p.hostPort !== undefined);
+  if (hostPortAt >= 0) {
+    const where: FieldPath = [...at, 'ports', hostPortAt, 'hostPort'];
+    if ((spec.replicas ?? 1) > 1) {
+      emit('error', 'INVALID_VALUE', where, `cannot publish a hostPort with ${spec.replicas} replicas: every replica runs on this one host and would bind the same port`);
+    } else if (spec.strategy?.type !== 'Recreate' && !isZero(spec.strategy?.rollingUpdate?.maxSurge ?? '25%')) {
+      emit('warning', 'INVALID_STRATEGY', where, 'a rolling update surges a second replica that cannot bind the same hostPort; use strategy Recreate, or maxSurge: 0 with maxUnavailable: 1');
+    }
+  }
+}
+
+function isZero(value: IntOrPercent): boolean {
+  return value === 0 || (typeof value === 'string' && parseInt(value, 10) === 0);
+}

@@ -1,0 +1,27 @@
+import type { Diagnostic } from '../core/index.js';
+import { parseYaml, type ParseLimits } from './parse.js';
+import { validateDocument, type ValidatedDocument } from './validate.js';
+
+/**
+ * What one file's bytes say, independent of where the file is: its validated documents and
+ * every diagnostic (file-level and per document), without `file` or `namespace`. This is the
+ * unit the cache keeps per blob id, so a file that moves or is copied is never parsed again;
+ * the loader adds the path and folder when it places the result.
+ */
+export interface FileResult {
+  readonly documents: readonly ValidatedDocument[];
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+export function readManifestFile(bytes: Uint8Array, limits: ParseLimits): FileResult {
+  const parsed = parseYaml(bytes, limits);
+  const diagnostics: Diagnostic[] = [...parsed.diagnostics];
+  const documents: ValidatedDocument[] = [];
+  for (const doc of parsed.documents) {
+    const validated = validateDocument(doc);
+    diagnostics.push(...validated.diagnostics);
+    // the YAML nodes are not kept: positions the loader needs are already in `validated`
+    documents.push(validated);
+  }
+  return { documents, diagnostics };
+}

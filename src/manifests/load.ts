@@ -1,0 +1,175 @@
+import { compareDiagnostics, hasErrors, isDnsLabel, type Diagnostic } from '../core/index.js';
+import type { Snapshot, SnapshotFile, SnapshotFolder } from '../source/snapshot.js';
+import type { ManifestCache, FolderEntry } from './cache.js';
+import { readManifestFile, type FileResult } from './file-result.js';
+import { DEFAULT_PARSE_LIMITS, type ParseLimits } from './parse.js';
+import type { Manifest, ManifestSet, NamespaceManifests } from './types.js';
+
+/** Limits applied to every file; see ParseLimits for the defaults. */
+export type LoadOptions = Partial<ParseLimits>;
+
+/**
+ * A caller bug, never bad input: the Snapshot omitted a folder's files or a file's content
+ * (because `knownTree`/`knownBlob` said the cache had them) but the cache does not.
+ */
+export class ManifestCacheMissError extends Error {
+  constructor(message: string) {
+    super(`internal error: ${message} (the Snapshot was read with knownTree/knownBlob from a different or since-pruned ManifestCache?)`);
+    this.name = 'ManifestCacheMissError';
+  }
+}
+
+/**
+ * Snapshot → ManifestSet. Folder = namespace:
+ *
+ *  - Every folder directly under the root whose name is a DNS label is a namespace and gets a
+ *    NamespaceManifests entry, even when empty. Its *.yaml / *.yml files directly inside are
+ *    read (extension case-insensitive); other files are ignored silently (README.md, …);
+ *    *.yaml files deeper down get a NESTED_FILE warning; symlinks are never followed (an
+ *    error for a *.yaml name, so the namespace is left as it runs, else a warning);
+ *    submodules get a warning.
+ *  - A folder whose name is not a DNS label cannot be a namespace: it gets no entry, and a
+ *    set-level INVALID_FOLDER_NAME diagnostic (an error when it holds *.yaml files, else a
+ *    warning). Nothing berth runs can be in such a namespace, so leaving it out can never
+ *    prune anything. Folders starting with '.' (.github, .vscode) are skipped silently.
+ *  - *.yaml files directly under the root belong to no namespace: ROOT_FILE warning.
+ *  - In a folder: `metadata.namespace`, when present, must equal the folder; a Namespace
+ *    object must be named after the folder (so there is at most one); a kind/name pair may
+ *    be defined once (the second gets the error, naming the first's file:line).
+ *  - Any error in a folder makes it `valid: false` with `objects: []`: it is left as it runs.
+ *
+ * Diagnostics are sorted; objects keep file then document order; namespaces are sorted by name.
+ * Pure: reads nothing but its arguments, and uses `cache` for results of earlier loads.
+ */
+export function loadManifests(snapshot: Snapshot, cache: ManifestCache, options: LoadOptions = {}): ManifestSet {
+  const limits: ParseLimits = { ...DEFAULT_PARSE_LIMITS, ...definedOnly(options) };
+  cache.useLimits(limits);
+  const diagnostics: Diagnostic[] = [];
+  const namespaces: NamespaceManifests[] = [];
+
+  for (const file of snapshot.rootFiles) {
+    const d = rootFileDiagnostic(file);
+    if (d) diagnostics.push(d);
+  }
+
+  for (const folder of snapshot.folders) {
+    if (folder.name.startsWith('.')) continue;
+    const cached = cache.namespace(folder.name, folder.treeId);
+    if (cached) {
+      namespaces.push(cached);
+      continue;
+    }
+    const entries = folder.files ? folderEntries(folder) : cache.listing(folder.treeId);
+    if (!entries) throw new ManifestCacheMissError(`folder ${JSON.stringify(folder.name)} (tree ${folder.treeId}) came without files and the cache does not hold that tree`);
+    if (!isDnsLabel(folder.name)) {
+      const holdsManifests = entries.some((e) => !e.path.includes('/') && isManifestName(e.path));
+      diagnostics.push({
+        severity: holdsManifests ? 'error' : 'warning',
+        code: 'INVALID_FOLDER_NAME',
+        file: folder.name,
+        message: `folder ${JSON.stringify(folder.name)} is not a namespace: a namespace folder is named as a DNS label (lowercase letters, digits and '-', starting and ending with a letter or digit, at most 63 characters)${holdsManifests ? '; its manifests are not loaded' : ''}`,
+      });
+      continue;
+    }
+    const contents = new Map<string, Uint8Array>();
+    for (const f of folder.files ?? []) if (f.content) contents.set(f.oid, f.content);
+    const result = loadNamespace(folder, entries, (oid, path) => {
+      const content = contents.get(oid);
+      const read = content ? (): FileResult => readManifestFile(content, limits) : undefined;
+      const found = cache.file(oid, read);
+      if (!found) throw new ManifestCacheMissError(`file ${path} (blob ${oid}) came without content and the cache does not hold that blob`);
+      return found;
+    });
+    cache.storeNamespace(result, entries);
+    namespaces.push(result);
+  }
+
+  return {
+    commit: snapshot.commit,
+    namespaces: namespaces.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
+    diagnostics: diagnostics.sort(compareDiagnostics),
+  };
+}
+
+function loadNamespace(folder: SnapshotFolder, entries: readonly FolderEntry[], fileResult: (oid: string, path: string) => FileResult): NamespaceManifests {
+  const name = folder.name;
+  const diagnostics: Diagnostic[] = [];
+  const objects: Manifest[] = [];
+  const defined = new Map<string, string>(); // "Kind/name" → "file:line" of its first definition
+
+  for (const entry of entries) {
+    const file = `${name}/${entry.path}`;
+    const isManifest = isManifestName(entry.path);
+    if (entry.mode === 'submodule') {
+      diagnostics.push({ severity: 'warning', code: 'SUBMODULE', file, namespace: name, message: 'ignored: a Git submodule (berth does not read submodules)' });
+      continue;
+    }
+    if (entry.path.includes('/')) {
+      if (isManifest) diagnostics.push({ severity: 'warning', code: 'NESTED_FILE', file, namespace: name, message: 'ignored: berth reads only files directly in the namespace folder' });
+      continue;
+    }
+    if (entry.mode === 'symlink') {
+      diagnostics.push(
+        isManifest
+          ? { severity: 'error', code: 'SYMLINK', file, namespace: name, message: 'a symlink: berth never follows symlinks; put the manifest itself here' }
+          : { severity: 'warning', code: 'SYMLINK', file, namespace: name, message: 'ignored: a symlink (berth never follows symlinks)' },
+      );
+      continue;
+    }
+    if (!isManifest) continue;
+
+    const result = fileResult(entry.oid, file);
+    for (const d of result.diagnostics) diagnostics.push({ ...d, file, namespace: name });
+    for (const doc of result.documents) {
+      const at = (p: { line: number; column: number } | undefined, field: string) => ({ file, namespace: name, document: doc.index, field, line: p?.line ?? doc.line, ...(p ? { column: p.column } : {}) });
+      if (doc.namespace !== undefined && doc.namespace !== name) {
+        diagnostics.push({ severity: 'error', code: 'NAMESPACE_MISMATCH', ...at(doc.namespaceAt, 'metadata.namespace'), message: `metadata.namespace is ${JSON.stringify(doc.namespace)} but the file is in folder ${JSON.stringify(name)} (the folder is the namespace)` });
+      }
+      if (doc.kind === 'Namespace' && doc.name !== undefined && doc.name !== name) {
+        diagnostics.push({ severity: 'error', code: 'NAMESPACE_NAME_MISMATCH', ...at(doc.nameAt, 'metadata.name'), message: `a Namespace object must be named after its folder: expected ${JSON.stringify(name)}, got ${JSON.stringify(doc.name)}` });
+      }
+      if (doc.kind !== undefined && doc.name !== undefined) {
+        const key = `${doc.kind}/${doc.name}`;
+        const here = at(doc.nameAt, 'metadata.name');
+        const first = defined.get(key);
+        if (first !== undefined) {
+          diagnostics.push({ severity: 'error', code: 'DUPLICATE_OBJECT', ...here, message: `duplicate ${doc.kind} ${JSON.stringify(doc.name)}: already defined at ${first}` });
+        } else {
+          defined.set(key, `${file}:${here.line}`);
+        }
+      }
+      if (doc.body) objects.push({ ...doc.body, source: { file, document: doc.index, line: doc.line } } as Manifest);
+    }
+  }
+
+  const valid = !hasErrors(diagnostics);
+  return { name, treeId: folder.treeId, objects: valid ? objects : [], diagnostics: diagnostics.sort(compareDiagnostics), valid };
+}
+
+/** The entries of a folder that matter (manifests, symlinks, submodules), relative to the folder, by path. */
+function folderEntries(folder: SnapshotFolder): FolderEntry[] {
+  const prefix = `${folder.name}/`;
+  const out: FolderEntry[] = [];
+  for (const f of folder.files ?? []) {
+    const path = f.path.startsWith(prefix) ? f.path.slice(prefix.length) : f.path;
+    if (f.mode === 'symlink' || f.mode === 'submodule' || isManifestName(path)) out.push({ path, oid: f.oid, mode: f.mode });
+  }
+  return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+function rootFileDiagnostic(file: SnapshotFile): Diagnostic | undefined {
+  if (file.mode === 'submodule') return { severity: 'warning', code: 'SUBMODULE', file: file.path, message: 'ignored: a Git submodule (berth does not read submodules)' };
+  if (file.mode === 'symlink') return { severity: 'warning', code: 'SYMLINK', file: file.path, message: 'ignored: a symlink (berth never follows symlinks)' };
+  if (isManifestName(file.path)) return { severity: 'warning', code: 'ROOT_FILE', file: file.path, message: 'ignored: a file directly in the manifest root belongs to no namespace; move it into a namespace folder' };
+  return undefined;
+}
+
+function isManifestName(path: string): boolean {
+  return /\.ya?ml$/i.test(path);
+}
+
+function definedOnly(options: LoadOptions): Partial<ParseLimits> {
+  const out: { -readonly [K in keyof ParseLimits]?: ParseLimits[K] } = {};
+  for (const key of ['maxFileBytes', 'maxAliasCount', 'maxDepth'] as const) if (options[key] !== undefined) out[key] = options[key];
+  return out;
+}

@@ -1,0 +1,78 @@
+import AjvModule, { type ErrorObject, type ValidateFunction } from 'ajv';
+import deploymentSchema from '../../schemas/deployment.json' with { type: 'json' };
+import namespaceSchema from '../../schemas/namespace.json' with { type: 'json' };
+import { quantityProblem, type QuantityKind } from './quantity.js';
+
+/**
+ * The kinds berth accepts and their JSON Schemas (schemas/<kind>.json, shared with editors
+ * through `# yaml-language-server: $schema=…`). The schemas speak standard draft-07 plus four
+ * `x-berth-*` keywords that editors ignore and ajv understands:
+ *
+ *  - `x-berth-unsupported: "<what>"` next to `not: {}`: a Kubernetes field berth cannot honour
+ *    yet. The `not` makes it an error for editors and ajv; the text says what is missing.
+ *  - `x-berth-ignored: "<why>"`: a scheduling-only field, meaningless on one host. A keyword
+ *    that always "fails" so ajv reports where it is; the mapper turns that into a warning and
+ *    the validator removes the field, so nothing downstream can depend on it.
+ *  - `x-berth-quantity: "cpu" | "memory" | "cpu-limit" | "memory-limit"`: a Kubernetes quantity,
+ *    checked with quantity.ts (limits also against Docker's minimums).
+ *  - `x-berth-messages: { <keyword>: "<message>" }`: a person-friendly message for a failing
+ *    keyword of the same schema object (a pattern, a oneOf).
+ *
+ * ajv compiles both schemas once, on first use, for the life of the process.
+ */
+export const KNOWN_KINDS = {
+  Namespace: { apiVersion: 'v1', schema: namespaceSchema },
+  Deployment: { apiVersion: 'apps/v1', schema: deploymentSchema },
+} as const;
+
+export type KnownKind = keyof typeof KNOWN_KINDS;
+
+/** The kinds berth accepts, for people and tools: kind, apiVersion, and the `$id` of its JSON Schema. */
+export const SUPPORTED_KINDS: readonly { readonly kind: KnownKind; readonly apiVersion: string; readonly schemaId: string }[] = Object.entries(KNOWN_KINDS).map(([kind, k]) => ({
+  kind: kind as KnownKind,
+  apiVersion: k.apiVersion,
+  schemaId: k.schema.$id,
+}));
+
+export function isKnownKind(kind: string): kind is KnownKind {
+  return Object.prototype.hasOwnProperty.call(KNOWN_KINDS, kind);
+}
+
+export type SchemaError = ErrorObject;
+
+let validators: Readonly<Record<KnownKind, ValidateFunction>> | undefined;
+
+/** The compiled validator of `kind` (compiling all kinds on the first call). */
+export function validatorFor(kind: KnownKind): ValidateFunction {
+  validators ??= compileAll();
+  return validators[kind];
+}
+
+function compileAll(): Record<KnownKind, ValidateFunction> {
+  const ajv = new AjvModule.default({
+    allErrors: true, // every problem in one pass, not the first only
+    verbose: true, // errors carry `parentSchema` (for x-berth-messages / x-berth-unsupported) and `data`
+    strict: true,
+    strictRequired: false, // oneOf branches name properties declared by their parent (probe handlers)
+    allowUnionTypes: true, // `type: [string, number]` for quantities
+    messages: true,
+  });
+  ajv.addVocabulary(['x-berth-unsupported', 'x-berth-messages']);
+  ajv.addKeyword({
+    keyword: 'x-berth-ignored',
+    schemaType: 'string',
+    // Reports the field's presence; the error mapper turns it into a warning.
+    validate: () => false,
+    errors: false,
+  });
+  ajv.addKeyword({
+    keyword: 'x-berth-quantity',
+    schemaType: 'string',
+    validate: (kind: QuantityKind, data: unknown) => quantityProblem(kind, data) === undefined,
+    errors: false,
+  });
+  return {
+    Namespace: ajv.compile(namespaceSchema),
+    Deployment: ajv.compile(deploymentSchema),
+  };
+}

@@ -1,0 +1,117 @@
+import type { Diagnostic } from '../core/index.js';
+import type { ManifestDiagnosticCode } from './codes.js';
+import { checkDeployment } from './deployment-rules.js';
+import { formatFieldPath, type FieldPath, type Position } from './locate.js';
+import type { YamlDocument } from './parse.js';
+import { mapSchemaErrors } from './schema-errors.js';
+import { isKnownKind, KNOWN_KINDS, validatorFor } from './schemas.js';
+import type { DeploymentSpec, Manifest } from './types.js';
+
+/** A validated object before it is placed in a file: everything but `source`. */
+export type ManifestBody = Manifest extends infer M ? (M extends Manifest ? Omit<M, 'source'> : never) : never;
+
+/**
+ * One YAML document, validated. Depends only on the document (not on the file's path or
+ * folder), so it is cached with the file's blob. Positions are kept for the few fields the
+ * folder-level checks need, so the YAML nodes can be dropped.
+ */
+export interface ValidatedDocument {
+  readonly index: number;
+  readonly line: number;
+  /** The document's kind, apiVersion and names when it states them as strings, valid or not. */
+  readonly kind?: string;
+  readonly name?: string;
+  readonly namespace?: string;
+  readonly nameAt?: Position;
+  readonly namespaceAt?: Position;
+  /** Present exactly when the document has no errors. Ignored fields are removed. */
+  readonly body?: ManifestBody;
+  /** File-less diagnostics (errors and warnings) of this document. */
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+const SUPPORTED = Object.entries(KNOWN_KINDS)
+  .map(([kind, k]) => `${kind} (${k.apiVersion})`)
+  .join(', ');
+
+export function validateDocument(doc: YamlDocument): ValidatedDocument {
+  const diagnostics: Diagnostic[] = [];
+  const locate = (path: FieldPath): Position => doc.locate(path);
+  const emit = (severity: Diagnostic['severity'], code: ManifestDiagnosticCode, path: FieldPath, message: string): void => {
+    diagnostics.push({ severity, code, message, document: doc.index, ...(path.length > 0 ? { field: formatFieldPath(path) } : {}), ...locate(path) });
+  };
+  const value = doc.value;
+  const base = { index: doc.index, line: doc.line, diagnostics };
+  if (!isPlainObject(value)) {
+    emit('error', 'NOT_A_MAPPING', [], `a manifest must be a mapping with apiVersion, kind, metadata; got ${value === null ? 'null' : Array.isArray(value) ? 'a list' : `a ${typeof value}`}`);
+    return base;
+  }
+
+  const identity = identityOf(value, locate);
+  const { kind, apiVersion } = value;
+  if (typeof kind !== 'string' || kind === '') {
+    emit('error', kind === undefined ? 'MISSING_KIND' : 'INVALID_VALUE', ['kind'], kind === undefined ? `missing "kind"; supported kinds: ${SUPPORTED}` : `kind must be a string; supported kinds: ${SUPPORTED}`);
+    return { ...base, ...identity };
+  }
+  if (!isKnownKind(kind)) {
+    emit('error', 'UNKNOWN_KIND', ['kind'], `kind ${JSON.stringify(kind)} is not supported by berth; supported kinds: ${SUPPORTED}`);
+    return { ...base, ...identity };
+  }
+  const expected = KNOWN_KINDS[kind].apiVersion;
+  if (apiVersion !== expected) {
+    emit(
+      'error',
+      apiVersion === undefined ? 'MISSING_KIND' : 'WRONG_API_VERSION',
+      ['apiVersion'],
+      apiVersion === undefined ? `missing "apiVersion"; a ${kind} is apiVersion ${JSON.stringify(expected)}` : `a ${kind} must be apiVersion ${JSON.stringify(expected)}, got ${JSON.stringify(apiVersion)}`,
+    );
+    return { ...base, ...identity };
+  }
+
+  const validate = validatorFor(kind);
+  let ignored: FieldPath[] = [];
+  if (!validate(value)) {
+    const mapped = mapSchemaErrors(validate.errors ?? [], value, doc.index, locate);
+    diagnostics.push(...mapped.diagnostics);
+    ignored = mapped.ignored;
+  }
+  if (diagnostics.some((d) => d.severity === 'error')) return { ...base, ...identity };
+
+  if (kind === 'Deployment') checkDeployment(value['spec'] as DeploymentSpec, emit);
+  if (diagnostics.some((d) => d.severity === 'error')) return { ...base, ...identity };
+
+  for (const path of ignored) removeAt(value, path);
+  return { ...base, ...identity, body: value as unknown as ManifestBody };
+}
+
+function identityOf(value: Record<string, unknown>, locate: (path: FieldPath) => Position): Partial<ValidatedDocument> {
+  const out: { -readonly [K in keyof ValidatedDocument]?: ValidatedDocument[K] } = {};
+  if (typeof value['kind'] === 'string') out.kind = value['kind'];
+  const metadata = value['metadata'];
+  if (isPlainObject(metadata)) {
+    if (typeof metadata['name'] === 'string') {
+      out.name = metadata['name'];
+      out.nameAt = locate(['metadata', 'name']);
+    }
+    if (typeof metadata['namespace'] === 'string') {
+      out.namespace = metadata['namespace'];
+      out.namespaceAt = locate(['metadata', 'namespace']);
+    }
+  }
+  return out;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/** Deletes the field at `path` (its parent must exist). */
+function removeAt(root: unknown, path: FieldPath): void {
+  let parent: unknown = root;
+  for (const segment of path.slice(0, -1)) {
+    if (parent === null || typeof parent !== 'object') return;
+    parent = (parent as Record<string | number, unknown>)[segment];
+  }
+  const last = path[path.length - 1];
+  if (last !== undefined && parent !== null && typeof parent === 'object') delete (parent as Record<string | number, unknown>)[last];
+}

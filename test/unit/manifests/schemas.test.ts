@@ -1,0 +1,119 @@
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import { MANIFEST_DIAGNOSTICS, SUPPORTED_KINDS, VALIDATED_NOT_ACTED_ON } from '../../../src/manifests/index.js';
+import { KNOWN_KINDS, validatorFor } from '../../../src/manifests/schemas.js';
+
+type Schema = Record<string, unknown>;
+const SCHEMAS = new URL('../../../schemas/', import.meta.url);
+const SRC = new URL('../../../src/manifests/', import.meta.url);
+const load = (file: string): Schema => JSON.parse(readFileSync(new URL(file, SCHEMAS), 'utf8')) as Schema;
+
+/** Every property schema in `schema`, with a dotted path (arrays as `[]`), `$ref`s inside the file followed. */
+function properties(root: Schema): Map<string, Schema> {
+  const out = new Map<string, Schema>();
+  const resolve = (s: Schema): Schema => {
+    const ref = s['$ref'];
+    if (typeof ref !== 'string') return s;
+    const target = ref.replace(/^#\//, '').split('/').reduce<unknown>((acc, k) => (acc as Schema)[k], root) as Schema;
+    return { ...target, ...s };
+  };
+  const walk = (raw: Schema, path: string, depth: number): void => {
+    if (depth > 12) return;
+    const s = resolve(raw);
+    for (const [key, child] of Object.entries((s['properties'] as Record<string, Schema> | undefined) ?? {})) {
+      const p = path ? `${path}.${key}` : key;
+      out.set(p, resolve(child));
+      walk(child, p, depth + 1);
+    }
+    const items = s['items'] as Schema | undefined;
+    if (items) walk(items, `${path}[]`, depth + 1);
+    for (const sub of (s['allOf'] as Schema[] | undefined) ?? []) walk(sub, path, depth + 1);
+  };
+  walk(root, '', 0);
+  return out;
+}
+
+describe('schemas/*.json', () => {
+  const files = readdirSync(SCHEMAS).filter((f) => f.endsWith('.json'));
+
+  it('one file per kind, with stable $ids and matching consts', () => {
+    assert.deepEqual(files.sort(), Object.keys(KNOWN_KINDS).map((k) => `${k.toLowerCase()}.json`).sort());
+    for (const [kind, { apiVersion }] of Object.entries(KNOWN_KINDS)) {
+      const schema = load(`${kind.toLowerCase()}.json`);
+      assert.equal(schema['$id'], `https://berth.dev/schemas/v1/${kind.toLowerCase()}.json`);
+      assert.equal(schema['$schema'], 'http://json-schema.org/draft-07/schema#');
+      const props = schema['properties'] as Record<string, Schema>;
+      assert.equal(props['kind']?.['const'], kind);
+      assert.equal(props['apiVersion']?.['const'], apiVersion);
+      assert.equal(schema['additionalProperties'], false);
+    }
+  });
+
+  it('every field has a description (editors show it) and every object refuses unknown fields', () => {
+    for (const file of files) {
+      for (const [path, s] of properties(load(file))) {
+        assert.equal(typeof s['description'], 'string', `${file}: ${path} has no description`);
+        if (s['type'] === 'object' && s['x-berth-ignored'] === undefined && s['properties'] !== undefined) {
+          assert.equal(s['additionalProperties'], false, `${file}: ${path} must set additionalProperties: false`);
+        }
+      }
+    }
+  });
+
+  it('unsupported fields are errors for editors too; ignored fields say why', () => {
+    for (const file of files) {
+      for (const [path, s] of properties(load(file))) {
+        if (s['x-berth-unsupported'] !== undefined) {
+          assert.deepEqual(s['not'], {}, `${file}: ${path}`);
+          assert.match(String(s['description']), /^Not supported by berth/);
+        }
+        if (s['not'] !== undefined) assert.equal(typeof s['x-berth-unsupported'], 'string', `${file}: ${path}`);
+        if (s['x-berth-ignored'] !== undefined) assert.match(String(s['description']), /^Ignored by berth: .{10,}/, `${file}: ${path}`);
+      }
+    }
+  });
+
+  it('classifies the Kubernetes fields of the brief: scheduling hints ignored, behaviour unsupported', () => {
+    const p = properties(load('deployment.json'));
+    const pod = 'spec.template.spec';
+    const container = `${pod}.containers[]`;
+    for (const f of ['nodeSelector', 'affinity', 'tolerations', 'priorityClassName', 'serviceAccountName', 'automountServiceAccountToken', 'imagePullSecrets', 'topologySpreadConstraints', 'dnsPolicy', 'schedulerName']) {
+      assert.equal(typeof p.get(`${pod}.${f}`)?.['x-berth-ignored'], 'string', f);
+    }
+    assert.equal(typeof p.get(`${container}.resources.requests`)?.['x-berth-ignored'], 'string');
+    for (const f of ['volumes', 'securityContext', 'initContainers', 'hostNetwork', 'hostPID', 'hostIPC']) assert.equal(typeof p.get(`${pod}.${f}`)?.['x-berth-unsupported'], 'string', f);
+    for (const f of ['volumeMounts', 'securityContext', 'envFrom', 'lifecycle', 'env[].valueFrom']) assert.equal(typeof p.get(`${container}.${f}`)?.['x-berth-unsupported'], 'string', f);
+    assert.equal(typeof p.get('spec.selector.matchExpressions')?.['x-berth-unsupported'], 'string');
+    for (const probe of VALIDATED_NOT_ACTED_ON) assert.ok(p.get(`${container}.${probe}`), probe);
+  });
+
+  it('SUPPORTED_KINDS lists them for people and tools', () => {
+    assert.deepEqual(SUPPORTED_KINDS, [
+      { kind: 'Namespace', apiVersion: 'v1', schemaId: 'https://berth.dev/schemas/v1/namespace.json' },
+      { kind: 'Deployment', apiVersion: 'apps/v1', schemaId: 'https://berth.dev/schemas/v1/deployment.json' },
+    ]);
+  });
+
+  it('compile in ajv strict mode', () => {
+    for (const kind of Object.keys(KNOWN_KINDS) as (keyof typeof KNOWN_KINDS)[]) assert.equal(typeof validatorFor(kind), 'function');
+  });
+});
+
+describe('diagnostic codes', () => {
+  // every upper-case string literal of 4+ characters in the module's source (the registry and the types excepted)
+  const source = readdirSync(SRC)
+    .filter((f) => f.endsWith('.ts') && f !== 'codes.ts' && f !== 'types.ts')
+    .map((f) => readFileSync(new URL(f, SRC), 'utf8'))
+    .join('\n');
+  const used = new Set([...source.matchAll(/'([A-Z][A-Z0-9_]{3,})'/g)].map((m) => m[1]!));
+
+  it('every code emitted is registered', () => {
+    assert.ok(used.size > 20);
+    for (const code of used) assert.ok(code in MANIFEST_DIAGNOSTICS, `${code} is not in MANIFEST_DIAGNOSTICS`);
+  });
+
+  it('every registered code is emitted somewhere', () => {
+    for (const code of Object.keys(MANIFEST_DIAGNOSTICS)) assert.ok(used.has(code), `${code} is never emitted`);
+  });
+});

@@ -1,0 +1,237 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { Diagnostic } from '../../../src/core/index.js';
+import { readManifestFile } from '../../../src/manifests/file-result.js';
+import type { DeploymentManifest } from '../../../src/manifests/index.js';
+import { DEFAULT_PARSE_LIMITS } from '../../../src/manifests/parse.js';
+import { deployment } from './snapshot-builder.js';
+
+/**
+ * Validation, table-driven. Each row is one document and the diagnostics it must produce
+ * (exactly those, ignoring order); `field`, `line` and a message pattern are checked when given.
+ * Line numbers refer to the `deployment()` template: 4 metadata.name, 6 spec.replicas,
+ * 9 selector label, 13 template label, 16 `- name: main`, 17 image, 18+ container extras.
+ */
+interface Expected {
+  readonly severity: Diagnostic['severity'];
+  readonly code: string;
+  readonly field?: string;
+  readonly line?: number;
+  readonly message?: RegExp;
+}
+
+interface Row {
+  readonly name: string;
+  readonly yaml: string;
+  readonly expect: readonly Expected[];
+}
+
+const err = (code: string, field?: string, line?: number, message?: RegExp): Expected => ({ severity: 'error', code, field, line, message });
+const warn = (code: string, field?: string, line?: number, message?: RegExp): Expected => ({ severity: 'warning', code, field, line, message });
+const C = 'spec.template.spec.containers[0]';
+const P = 'spec.template.spec';
+const container = (lines: string): string => lines.replace(/^(?=.)/gm, '          ');
+const podSpec = (lines: string): string => lines.replace(/^(?=.)/gm, '      ');
+
+const rows: readonly Row[] = [
+  { name: 'a minimal Deployment is valid', yaml: deployment('web'), expect: [] },
+  // ---- kinds and apiVersions
+  { name: 'unknown kind', yaml: 'apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n', expect: [err('UNKNOWN_KIND', 'kind', 2, /"Service" is not supported by berth; supported kinds: Namespace \(v1\), Deployment \(apps\/v1\)/)] },
+  { name: 'known kind, wrong apiVersion', yaml: deployment('web').replace('apps/v1', 'extensions/v1beta1'), expect: [err('WRONG_API_VERSION', 'apiVersion', 1, /must be apiVersion "apps\/v1", got "extensions\/v1beta1"/)] },
+  { name: 'Namespace with apps/v1', yaml: 'apiVersion: apps/v1\nkind: Namespace\nmetadata:\n  name: shop\n', expect: [err('WRONG_API_VERSION', 'apiVersion', 1, /"v1"/)] },
+  { name: 'missing kind', yaml: 'apiVersion: v1\nmetadata:\n  name: x\n', expect: [err('MISSING_KIND', 'kind', 1, /supported kinds/)] },
+  { name: 'missing apiVersion', yaml: 'kind: Deployment\nmetadata:\n  name: x\n', expect: [err('MISSING_KIND', 'apiVersion', 1, /apps\/v1/)] },
+  { name: 'kind is not a string', yaml: 'apiVersion: v1\nkind: [Namespace]\n', expect: [err('INVALID_VALUE', 'kind', 2)] },
+  { name: 'a list is not a manifest', yaml: '- a\n- b\n', expect: [err('NOT_A_MAPPING', undefined, 1, /got a list/)] },
+  { name: 'a scalar is not a manifest', yaml: 'hello\n', expect: [err('NOT_A_MAPPING', undefined, 1)] },
+  { name: 'null document is not a manifest', yaml: '~\n', expect: [err('NOT_A_MAPPING', undefined, 1, /got null/)] },
+  // ---- names
+  { name: 'name with capitals (label values may have them)', yaml: deployment('Web'), expect: [err('INVALID_VALUE', 'metadata.name', 4, /DNS label/)] },
+  { name: 'name with underscore', yaml: deployment('web').replace('name: web', 'name: web_app'), expect: [err('INVALID_VALUE', 'metadata.name', 4, /must be a DNS label.*got string "web_app"/)] },
+  { name: 'name longer than 63', yaml: deployment('web').replace('name: web', `name: ${'a'.repeat(64)}`), expect: [err('INVALID_VALUE', 'metadata.name', 4, /at most 63/)] },
+  { name: 'missing name', yaml: deployment('web').replace('  name: web\n', '  labels: {}\n'), expect: [err('MISSING_FIELD', 'metadata.name', 3, /missing required field "name"/)] }, // located at the parent
+  { name: 'generateName is not supported', yaml: deployment('web').replace('  name: web\n', '  name: web\n  generateName: web-\n'), expect: [err('UNSUPPORTED_FIELD', 'metadata.generateName', 5, /generated names/)] },
+  { name: 'server-populated metadata', yaml: deployment('web').replace('  name: web\n', '  name: web\n  uid: 5c9d\n  creationTimestamp: null\n'), expect: [err('UNSUPPORTED_FIELD', 'metadata.uid', 5, /API server/), err('UNSUPPORTED_FIELD', 'metadata.creationTimestamp', 6)] },
+  { name: 'status is not kept in Git', yaml: `${deployment('web')}status:\n  replicas: 2\n`, expect: [err('UNSUPPORTED_FIELD', 'status', 18)] },
+  { name: 'bad container name', yaml: deployment('web').replace('- name: main', '- name: Main'), expect: [err('INVALID_VALUE', `${C}.name`, 16, /DNS label/)] },
+  { name: 'bad label key and non-string label value', yaml: deployment('web', { metadata: '  labels:\n    "bad key": x\n    enabled: true\n' }), expect: [err('INVALID_VALUE', 'metadata.labels["bad key"]', 6, /invalid key "bad key"/), err('INVALID_VALUE', 'metadata.labels.enabled', 7, /must be a string \(quote values.*got boolean true/)] },
+  { name: 'qualified label keys are fine', yaml: deployment('web', { metadata: '  labels:\n    app.kubernetes.io/name: web\n  annotations:\n    example.com/note: "any text: at all"\n' }), expect: [] },
+  // ---- types and ranges
+  { name: 'replicas as a string', yaml: deployment('web').replace('replicas: 2', 'replicas: "2"'), expect: [err('INVALID_VALUE', 'spec.replicas', 6, /must be an integer, got string "2"/)] },
+  { name: 'replicas above 1000', yaml: deployment('web').replace('replicas: 2', 'replicas: 1001'), expect: [err('INVALID_VALUE', 'spec.replicas', 6, /must be <= 1000, got integer 1001/)] },
+  { name: 'negative replicas', yaml: deployment('web').replace('replicas: 2', 'replicas: -1'), expect: [err('INVALID_VALUE', 'spec.replicas', 6, />= 0/)] },
+  { name: 'zero replicas is fine', yaml: deployment('web').replace('replicas: 2', 'replicas: 0'), expect: [] },
+  { name: 'fractional replicas', yaml: deployment('web').replace('replicas: 2', 'replicas: 1.5'), expect: [err('INVALID_VALUE', 'spec.replicas', 6, /integer/)] },
+  { name: 'negative container port', yaml: deployment('web', { container: container('ports:\n  - containerPort: -80\n') }), expect: [err('INVALID_VALUE', `${C}.ports[0].containerPort`, 19, /must be >= 1, got integer -80/)] },
+  { name: 'port above 65535 and SCTP', yaml: deployment('web', { container: container('ports:\n  - containerPort: 70000\n    protocol: SCTP\n') }), expect: [err('INVALID_VALUE', `${C}.ports[0].containerPort`, 19, /<= 65535/), err('INVALID_VALUE', `${C}.ports[0].protocol`, 20, /TCP or UDP/)] },
+  { name: 'port given as a string', yaml: deployment('web', { container: container('ports:\n  - containerPort: "80"\n') }), expect: [err('INVALID_VALUE', `${C}.ports[0].containerPort`, 19, /got string "80"/)] },
+  { name: 'port name must be a string', yaml: deployment('web', { container: container('ports:\n  - containerPort: 80\n    name: http\n  - containerPort: 81\n    name: http\n  - containerPort: 82\n    name: 8080\n') }), expect: [err('INVALID_VALUE', `${C}.ports[2].name`, 24, /must be a string/)] },
+  { name: 'duplicate port names', yaml: deployment('web', { container: container('ports:\n  - containerPort: 80\n    name: http\n  - containerPort: 81\n    name: http\n') }), expect: [err('INVALID_VALUE', `${C}.ports[1].name`, 22, /duplicate port name "http" \(also ports\[0\]\)/)] },
+  { name: 'empty image', yaml: deployment('web').replace('image: busybox:1.36', 'image: ""'), expect: [err('INVALID_VALUE', `${C}.image`, 17, /must not be empty/)] },
+  { name: 'missing image', yaml: deployment('web').replace('          image: busybox:1.36\n', ''), expect: [err('MISSING_FIELD', `${C}.image`, 16)] },
+  { name: 'env value must be a string', yaml: deployment('web', { container: container('env:\n  - name: PORT\n    value: 8080\n') }), expect: [err('INVALID_VALUE', `${C}.env[0].value`, 20, /quote values/)] },
+  { name: 'bad imagePullPolicy', yaml: deployment('web', { container: container('imagePullPolicy: Sometimes\n') }), expect: [err('INVALID_VALUE', `${C}.imagePullPolicy`, 18, /one of "Always", "IfNotPresent", "Never", got string "Sometimes"/)] },
+  { name: 'bad restartPolicy', yaml: deployment('web', { podSpec: podSpec('restartPolicy: Never\n') }), expect: [err('INVALID_VALUE', `${P}.restartPolicy`, 15, /must be Always/)] },
+  { name: 'maxSurge neither integer nor percent', yaml: deployment('web', { spec: '  strategy:\n    rollingUpdate:\n      maxSurge: lots\n' }), expect: [err('INVALID_VALUE', 'spec.strategy.rollingUpdate.maxSurge', 12, /non-negative integer or a percentage like "25%"/)] },
+  { name: 'probe port out of range', yaml: deployment('web', { container: container('readinessProbe:\n  tcpSocket:\n    port: -5\n') }), expect: [err('INVALID_VALUE', `${C}.readinessProbe.tcpSocket.port`, 20, /port number \(1-65535\) or a port name/)] },
+  { name: 'a probe that is not a mapping', yaml: deployment('web', { container: container('livenessProbe: yes\n') }), expect: [err('INVALID_VALUE', `${C}.livenessProbe`, 18, /must be a mapping, got string "yes"/)] },
+  // ---- unknown fields (typos)
+  { name: 'typo in a container field', yaml: deployment('web', { container: container('imagePullPolicyy: Always\n') }), expect: [err('UNKNOWN_FIELD', `${C}.imagePullPolicyy`, 18, /unknown field "imagePullPolicyy" \(did you mean "imagePullPolicy"\?\)/)] },
+  { name: 'typo at the top level', yaml: deployment('web').replace('spec:\n', 'sepc:\n'), expect: [err('UNKNOWN_FIELD', 'sepc', 5, /did you mean "spec"/), err('MISSING_FIELD', 'spec', 1)] },
+  { name: 'unknown field without a near name', yaml: deployment('web', { spec: '  flavour: vanilla\n' }), expect: [err('UNKNOWN_FIELD', 'spec.flavour', 10, /^unknown field "flavour"$/)] },
+  // ---- unsupported (behaviour berth cannot honour): errors naming the field
+  ...(
+    [
+      ['volumes', 'volumes:\n  - name: data\n    emptyDir: {}\n', 'pod', `${P}.volumes`],
+      ['initContainers', 'initContainers:\n  - name: init\n    image: busybox\n', 'pod', `${P}.initContainers`],
+      ['pod securityContext', 'securityContext:\n  runAsUser: 1000\n', 'pod', `${P}.securityContext`],
+      ['hostNetwork', 'hostNetwork: true\n', 'pod', `${P}.hostNetwork`],
+      ['hostPID', 'hostPID: true\n', 'pod', `${P}.hostPID`],
+      ['hostIPC', 'hostIPC: true\n', 'pod', `${P}.hostIPC`],
+      ['volumeMounts', 'volumeMounts:\n  - name: data\n    mountPath: /data\n', 'container', `${C}.volumeMounts`],
+      ['container securityContext', 'securityContext:\n  privileged: true\n', 'container', `${C}.securityContext`],
+      ['envFrom', 'envFrom:\n  - configMapRef:\n      name: cfg\n', 'container', `${C}.envFrom`],
+      ['env valueFrom', 'env:\n  - name: POD\n    valueFrom:\n      fieldRef:\n        fieldPath: metadata.name\n', 'container', `${C}.env[0].valueFrom`],
+      ['lifecycle', 'lifecycle:\n  preStop:\n    exec:\n      command: [sleep, "5"]\n', 'container', `${C}.lifecycle`],
+      ['grpc probe', 'readinessProbe:\n  grpc:\n    port: 9000\n', 'container', `${C}.readinessProbe.grpc`],
+      ['resource claims', 'resources:\n  claims:\n    - name: gpu\n', 'container', `${C}.resources.claims`],
+    ] as const
+  ).map(([what, lines, where, field]) => ({
+    name: `unsupported: ${what}`,
+    yaml: deployment('web', where === 'pod' ? { podSpec: podSpec(lines) } : { container: container(lines) }),
+    expect: [err('UNSUPPORTED_FIELD', field, where === 'pod' ? 15 : undefined, /^not supported by berth: /)],
+  })),
+  { name: 'unsupported: matchExpressions', yaml: deployment('web').replace('      app: web\n  template', '      app: web\n    matchExpressions: []\n  template'), expect: [err('UNSUPPORTED_FIELD', 'spec.selector.matchExpressions', 10)] },
+  {
+    name: 'unsupported: a second container, pointing at containers',
+    yaml: `${deployment('web')}        - name: sidecar\n          image: busybox\n`,
+    expect: [err('UNSUPPORTED_FIELD', `${P}.containers`, 15, /more than one container per pod/)],
+  },
+  { name: 'no container at all', yaml: deployment('web').replace(/ {6}containers:[^]*$/, '      containers: []\n'), expect: [err('INVALID_VALUE', `${P}.containers`, 15, /exactly one container/)] },
+  // ---- scheduling-only hints: warnings naming the field, and the object is still valid
+  ...(
+    [
+      ['nodeSelector', 'nodeSelector:\n  disktype: ssd\n', 'pod', `${P}.nodeSelector`, /no nodes to select/],
+      ['affinity', 'affinity:\n  nodeAffinity: {}\n', 'pod', `${P}.affinity`, /affinity/],
+      ['tolerations', 'tolerations:\n  - key: x\n    operator: Exists\n', 'pod', `${P}.tolerations`, /taints/],
+      ['priorityClassName', 'priorityClassName: high\n', 'pod', `${P}.priorityClassName`, /scheduler/],
+      ['serviceAccountName', 'serviceAccountName: web\n', 'pod', `${P}.serviceAccountName`, /service account/],
+      ['automountServiceAccountToken', 'automountServiceAccountToken: false\n', 'pod', `${P}.automountServiceAccountToken`, /token/],
+      ['imagePullSecrets', 'imagePullSecrets:\n  - name: regcred\n', 'pod', `${P}.imagePullSecrets`, /docker login/],
+      ['topologySpreadConstraints', 'topologySpreadConstraints: []\n', 'pod', `${P}.topologySpreadConstraints`, /topology/],
+      ['dnsPolicy', 'dnsPolicy: ClusterFirst\n', 'pod', `${P}.dnsPolicy`, /DNS/],
+      ['schedulerName', 'schedulerName: custom\n', 'pod', `${P}.schedulerName`, /scheduler/],
+      ['resources.requests', 'resources:\n  requests:\n    cpu: 100m\n    memory: 64Mi\n', 'container', `${C}.resources.requests`, /schedule/],
+    ] as const
+  ).map(([what, lines, where, field, why]) => ({
+    name: `scheduling hint: ${what}`,
+    yaml: deployment('web', where === 'pod' ? { podSpec: podSpec(lines) } : { container: container(lines) }),
+    expect: [warn('IGNORED_FIELD', field, where === 'pod' ? 15 : 19, new RegExp(`^ignored by berth: .*${why.source}`))],
+  })),
+  { name: 'requests with a bad quantity are still an error', yaml: deployment('web', { container: container('resources:\n  requests:\n    cpu: lots\n') }), expect: [warn('IGNORED_FIELD', `${C}.resources.requests`, 19), err('INVALID_QUANTITY', `${C}.resources.requests.cpu`, 20)] },
+  // ---- quantities
+  { name: 'valid limits in every spelling', yaml: deployment('web', { container: container('resources:\n  limits:\n    cpu: 0.5\n    memory: 129e6\n') }), expect: [] },
+  { name: 'bad CPU quantity', yaml: deployment('web', { container: container('resources:\n  limits:\n    cpu: lots\n') }), expect: [err('INVALID_QUANTITY', `${C}.resources.limits.cpu`, 20, /"lots" is not a valid CPU quantity/)] },
+  { name: 'bad memory quantity', yaml: deployment('web', { container: container('resources:\n  limits:\n    memory: 12XB\n') }), expect: [err('INVALID_QUANTITY', `${C}.resources.limits.memory`, 20, /not a valid memory quantity/)] },
+  { name: 'memory limit below Docker minimum', yaml: deployment('web', { container: container('resources:\n  limits:\n    memory: 4Mi\n') }), expect: [err('INVALID_QUANTITY', `${C}.resources.limits.memory`, 20, /minimum of 6Mi/)] },
+  { name: 'CPU limit below Docker minimum', yaml: deployment('web', { container: container('resources:\n  limits:\n    cpu: 1m\n') }), expect: [err('INVALID_QUANTITY', `${C}.resources.limits.cpu`, 20, /minimum of 10m/)] },
+  { name: 'unknown resource name', yaml: deployment('web', { container: container('resources:\n  limits:\n    nvidia.com/gpu: 1\n') }), expect: [err('UNKNOWN_FIELD', `${C}.resources.limits["nvidia.com/gpu"]`, 20)] },
+  // ---- cross-field rules
+  { name: 'selector does not match template labels', yaml: deployment('web').replace('        app: web\n', '        app: api\n'), expect: [err('SELECTOR_MISMATCH', 'spec.selector.matchLabels.app', 9, /selector app=web does not match the pod template labels \(spec.template.metadata.labels has app=api\)/)] },
+  { name: 'selector label missing from template', yaml: deployment('web').replace('      app: web\n  template', '      app: web\n      tier: db\n  template'), expect: [err('SELECTOR_MISMATCH', 'spec.selector.matchLabels.tier', 10, /has no label "tier"/)] },
+  { name: 'template may have more labels than the selector', yaml: deployment('web', { labels: '        tier: front\n' }), expect: [] },
+  { name: 'empty selector', yaml: deployment('web').replace('    matchLabels:\n      app: web\n', '    matchLabels: {}\n'), expect: [err('INVALID_VALUE', 'spec.selector.matchLabels', 8, /at least one label/)] },
+  { name: 'Recreate with rollingUpdate', yaml: deployment('web', { spec: '  strategy:\n    type: Recreate\n    rollingUpdate:\n      maxSurge: 1\n' }), expect: [err('INVALID_STRATEGY', 'spec.strategy.rollingUpdate', 12, /may not be specified when strategy type is "Recreate"/)] },
+  { name: 'maxSurge and maxUnavailable both zero', yaml: deployment('web', { spec: '  strategy:\n    rollingUpdate:\n      maxSurge: 0\n      maxUnavailable: 0%\n' }), expect: [err('INVALID_STRATEGY', 'spec.strategy.rollingUpdate.maxUnavailable', 13, /may not be 0 when maxSurge is 0/)] },
+  { name: 'maxUnavailable over 100%', yaml: deployment('web', { spec: '  strategy:\n    rollingUpdate:\n      maxUnavailable: 150%\n' }), expect: [err('INVALID_VALUE', 'spec.strategy.rollingUpdate.maxUnavailable', 12, /100%/)] },
+  { name: 'progress deadline not above minReadySeconds', yaml: deployment('web', { spec: '  minReadySeconds: 30\n  progressDeadlineSeconds: 30\n' }), expect: [err('INVALID_VALUE', 'spec.progressDeadlineSeconds', 11, /greater than minReadySeconds \(30\)/)] },
+  { name: 'hostPort with several replicas', yaml: deployment('web', { container: container('ports:\n  - containerPort: 80\n    hostPort: 8080\n') }), expect: [err('INVALID_VALUE', `${C}.ports[0].hostPort`, 20, /2 replicas/)] },
+  { name: 'hostPort with a surging rolling update', yaml: deployment('web', { container: container('ports:\n  - containerPort: 80\n    hostPort: 8080\n') }).replace('replicas: 2', 'replicas: 1'), expect: [warn('INVALID_STRATEGY', `${C}.ports[0].hostPort`, 20, /Recreate/)] },
+  // ---- probes: validated, then a warning each
+  { name: 'probe with two handlers', yaml: deployment('web', { container: container('readinessProbe:\n  httpGet:\n    port: 80\n  tcpSocket:\n    port: 80\n') }), expect: [err('INVALID_VALUE', `${C}.readinessProbe`, 18, /exactly one handler: httpGet, tcpSocket or exec/)] },
+  { name: 'probe without a handler', yaml: deployment('web', { container: container('livenessProbe:\n  periodSeconds: 5\n') }), expect: [err('INVALID_VALUE', `${C}.livenessProbe`, 18, /exactly one handler/)] },
+  { name: 'liveness probe successThreshold must be 1', yaml: deployment('web', { container: container('livenessProbe:\n  exec:\n    command: [cat, /tmp/ok]\n  successThreshold: 2\n') }), expect: [warn('NOT_ACTED_ON', `${C}.livenessProbe`, 18), err('INVALID_VALUE', `${C}.livenessProbe.successThreshold`, 21, /must be 1/)] },
+  {
+    name: 'valid probes are accepted with one warning each',
+    yaml: deployment('web', { container: container('readinessProbe:\n  httpGet:\n    path: /healthz\n    port: 8080\n    httpHeaders:\n      - name: X-Probe\n        value: "1"\nlivenessProbe:\n  tcpSocket:\n    port: http\nstartupProbe:\n  exec:\n    command: [cat, /tmp/ready]\n  failureThreshold: 30\n') }),
+    expect: [
+      warn('NOT_ACTED_ON', `${C}.readinessProbe`, 18, /^validated; not acted on until probes are supported$/),
+      warn('NOT_ACTED_ON', `${C}.livenessProbe`, 25),
+      warn('NOT_ACTED_ON', `${C}.startupProbe`, 28),
+    ],
+  },
+  // ---- Namespace
+  { name: 'a Namespace', yaml: 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n  labels:\n    team: a\n', expect: [] },
+  { name: 'Namespace finalizers are ignored', yaml: 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\nspec:\n  finalizers: [kubernetes]\n', expect: [warn('IGNORED_FIELD', 'spec.finalizers', 6)] },
+  { name: 'Namespace with an unknown field', yaml: 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\nspec:\n  quota: 3\n', expect: [err('UNKNOWN_FIELD', 'spec.quota', 6)] },
+  // ---- the library path locates as well as the fast path (flow style forces the library)
+  { name: 'flow-style document: located errors', yaml: deployment('web').replace('replicas: 2', 'replicas: {n: 2}'), expect: [err('INVALID_VALUE', 'spec.replicas', 6, /got a mapping/)] },
+  { name: 'anchors and merge keys', yaml: `x-defaults: &c\n  name: main\n${deployment('web')}`, expect: [err('UNKNOWN_FIELD', 'x-defaults', 1)] },
+];
+
+function validate(yaml: string): { diagnostics: readonly Diagnostic[]; body: unknown } {
+  const result = readManifestFile(new TextEncoder().encode(yaml), DEFAULT_PARSE_LIMITS);
+  return { diagnostics: result.diagnostics, body: result.documents[0]?.body };
+}
+
+describe('validation', () => {
+  for (const row of rows) {
+    it(row.name, () => {
+      const { diagnostics, body } = validate(row.yaml);
+      const shown = JSON.stringify(diagnostics, null, 1);
+      assert.equal(diagnostics.length, row.expect.length, `diagnostics: ${shown}`);
+      for (const e of row.expect) {
+        const match = diagnostics.find(
+          (d) => d.severity === e.severity && d.code === e.code && (e.field === undefined || d.field === e.field) && (e.line === undefined || d.line === e.line) && (e.message === undefined || e.message.test(d.message)),
+        );
+        assert.ok(match, `expected ${JSON.stringify({ ...e, message: e.message?.source })} in ${shown}`);
+        assert.equal(typeof match.line, 'number', 'every diagnostic is located');
+        assert.equal(typeof match.column, 'number', 'every diagnostic is located');
+      }
+      const hasError = row.expect.some((e) => e.severity === 'error');
+      assert.equal(body === undefined, hasError, hasError ? 'an invalid document yields no object' : 'a valid document yields its object');
+    });
+  }
+
+  it('removes ignored fields from the object handed downstream, keeps the rest', () => {
+    const { body } = validate(
+      deployment('web', {
+        podSpec: podSpec('nodeSelector:\n  disktype: ssd\nterminationGracePeriodSeconds: 5\n'),
+        container: container('resources:\n  requests:\n    cpu: 100m\n  limits:\n    cpu: 200m\nreadinessProbe:\n  tcpSocket:\n    port: 80\n'),
+      }),
+    );
+    const d = body as Omit<DeploymentManifest, 'source'>;
+    assert.equal('nodeSelector' in d.spec.template.spec, false);
+    assert.equal(d.spec.template.spec.terminationGracePeriodSeconds, 5);
+    assert.deepEqual(d.spec.template.spec.containers[0]?.resources, { limits: { cpu: '200m' } });
+    assert.deepEqual(d.spec.template.spec.containers[0]?.readinessProbe, { tcpSocket: { port: 80 } });
+  });
+
+  it('reports every problem of a document at once (allErrors), each located', () => {
+    const { diagnostics } = validate(
+      deployment('Web_App', { spec: '  replicas2: 3\n', container: container('ports:\n  - containerPort: 0\nresources:\n  limits:\n    memory: lots\n') }),
+    );
+    const fields = diagnostics.map((d) => `${d.field}@${d.line}`).sort();
+    assert.deepEqual(fields, [
+      'metadata.name@4',
+      `${C}.ports[0].containerPort@20`,
+      `${C}.resources.limits.memory@23`,
+      'spec.replicas2@10',
+    ].sort());
+  });
+});
+
+describe('validation of hostile documents', () => {
+  it('60 000 unknown fields (within the 1 MiB limit): bounded diagnostics, linear time', () => {
+    let text = deployment('web');
+    for (let i = 0; i < 60_000; i++) text += `f${i}: 1\n`;
+    assert.ok(text.length < DEFAULT_PARSE_LIMITS.maxFileBytes);
+    const started = process.hrtime.bigint();
+    const { diagnostics, body } = validate(text);
+    const ms = Number(process.hrtime.bigint() - started) / 1e6;
+    assert.equal(body, undefined);
+    assert.equal(diagnostics.length, 101);
+    assert.match(diagnostics[100]!.message, /^59900 more problem\(s\) in this document not shown$/);
+    assert.ok(ms < 5000, `took ${ms} ms`);
+  });
+});
