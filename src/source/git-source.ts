@@ -1,0 +1,88 @@
+import { silentLogger, type Logger } from '../core/index.js';
+import { locateRepository } from './repository-location.js';
+import { normalizeManifestPath } from './manifest-root.js';
+import { checkRefName } from './ref-name.js';
+import { LocalGitSource } from './local-source.js';
+import { RemoteGitSource } from './remote-source.js';
+import { RemoteMirror } from './remote-mirror.js';
+import type { CommitInfo, Snapshot } from './snapshot.js';
+
+/** The Git side of berth: resolve refs to commits and read manifest trees at a commit. */
+export interface GitSource {
+  /** For logs, e.g. `https://host/x.git@main:sample-repo` (never with credentials). */
+  readonly description: string;
+  /** Fetch (remote only) then resolve the configured ref to a commit. */
+  resolve(): Promise<CommitInfo>;
+  /** Resolve any ref (branch, tag, full or abbreviated (>=4 hex) commit sha, HEAD) to a commit, fetching first for remotes if needed. */
+  resolveRef(ref: string): Promise<CommitInfo>;
+  /** The manifest tree at a commit; skips subtrees/blobs the caller knows. */
+  snapshot(args: SnapshotArgs): Promise<Snapshot>;
+  /** Paths (relative to the manifest root) whose blob or mode differ between two commits, found by comparing tree ids (unchanged subtrees are not descended). */
+  changedPaths(from: string, to: string): Promise<string[]>;
+}
+
+export interface SnapshotArgs {
+  /** A commit id as returned by resolve()/resolveRef() (any ref is accepted and resolved first). */
+  readonly commit: string;
+  /** True for a folder tree id the caller already holds: that folder comes without `files`. */
+  readonly knownTree?: (treeId: string) => boolean;
+  /** True for a blob id the caller already holds: that file comes without `content`. */
+  readonly knownBlob?: (oid: string) => boolean;
+}
+
+export interface GitSourceOptions {
+  /** An http(s) URL, or the top-level folder of a local repository (work tree or bare). */
+  readonly repo: string;
+  /** Branch, tag or commit. Default: a local repository's HEAD; a remote's default branch (its HEAD), else `main`. */
+  readonly ref?: string;
+  /** The manifest root inside the repository. Default: the repository root. */
+  readonly path?: string;
+  /** Where remote mirrors are kept (one bare repository per URL). Unused for local repositories. */
+  readonly cacheDir: string;
+  /** HTTP basic credentials for a remote; username defaults to `x-access-token`. */
+  readonly auth?: { readonly username?: string; readonly token: string };
+  readonly logger?: Logger;
+  /** Socket idle timeout of each HTTP request to a remote, ms. Default 60 000. */
+  readonly httpTimeoutMs?: number;
+  /** How many git objects are read at once. Default 16. */
+  readonly concurrency?: number;
+}
+
+/**
+ * Open a source. Checks the location (SOURCE_NOT_A_REPOSITORY for a local path that is not a
+ * repository root), the ref's syntax and the path (USAGE), and prepares a remote's mirror
+ * directory; it does not contact the remote (resolve() does).
+ */
+export async function openGitSource(options: GitSourceOptions): Promise<GitSource> {
+  const location = await locateRepository(options.repo);
+  const manifestPath = normalizeManifestPath(options.path);
+  if (options.ref !== undefined) checkRefName(options.ref);
+  const logger = (options.logger ?? silentLogger).child({ component: 'source' });
+  const concurrency = options.concurrency ?? 16;
+  const suffix = `@${options.ref ?? 'HEAD'}${manifestPath ? `:${manifestPath}` : ''}`;
+
+  if (location.kind === 'local') {
+    return new LocalGitSource({
+      description: `${location.displayPath}${suffix}`,
+      gitdir: location.gitdir,
+      ref: options.ref,
+      manifestPath,
+      concurrency,
+    });
+  }
+  const mirror = await RemoteMirror.open({
+    url: location.url,
+    displayUrl: location.displayUrl,
+    cacheDir: options.cacheDir,
+    ...(options.auth ? { auth: options.auth } : {}),
+    ...(options.httpTimeoutMs !== undefined ? { httpTimeoutMs: options.httpTimeoutMs } : {}),
+    logger,
+  });
+  return new RemoteGitSource({
+    description: `${location.displayUrl}${suffix}`,
+    mirror,
+    ref: options.ref,
+    manifestPath,
+    concurrency,
+  });
+}

@@ -1,0 +1,171 @@
+import fs from 'node:fs';
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+import git from 'isomorphic-git';
+import nodeHttp from 'isomorphic-git/http/node';
+import { BerthError, type Logger } from '../core/index.js';
+import { ObjectStore } from './object-store.js';
+import { remoteError } from './remote-errors.js';
+
+/**
+ * A bare mirror of a remote repository under the cache directory, kept current by fetches
+ * over smart HTTP. Never checked out. Remote branches land in `refs/remotes/origin/*`; the
+ * commit fetched last is kept in `refs/berth/last` so the next fetch of any ref can tell the
+ * server what we already have.
+ *
+ * Invariants:
+ *  - one fetch at a time per mirror (fetches are queued);
+ *  - a fetch always moves the local ref to what the server says, fast-forward or not
+ *    (a force-pushed branch is followed);
+ *  - history is fetched in full (no depth): rollback and changed-path detection need it;
+ *  - credentials never reach the disk (the configured remote URL has them stripped) nor messages.
+ */
+export interface RemoteMirrorOptions {
+  readonly url: string;
+  readonly displayUrl: string;
+  readonly cacheDir: string;
+  readonly auth?: { readonly username?: string; readonly token: string };
+  readonly logger: Logger;
+  /** Socket idle timeout for every HTTP request, ms. Default 60 000. */
+  readonly httpTimeoutMs?: number;
+}
+
+/** What a fetch of one ref produced. */
+export interface FetchedRef {
+  /** The object the remote ref points at (a commit, or an annotated tag object). */
+  readonly oid: string;
+}
+
+const REMOTE = 'origin';
+const LAST_FETCHED = 'refs/berth/last';
+
+export class RemoteMirror {
+  readonly store: ObjectStore;
+  private queue: Promise<unknown> = Promise.resolve();
+  private readonly http: typeof nodeHttp;
+
+  private constructor(private readonly options: RemoteMirrorOptions, gitdir: string) {
+    this.store = new ObjectStore(gitdir);
+    const timeout = options.httpTimeoutMs ?? 60_000;
+    // Socket idle timeout: a server that stops answering fails the fetch instead of hanging it.
+    this.http = { request: (req) => nodeHttp.request({ ...req, fetchOptions: { ...req.fetchOptions, timeout } }) };
+  }
+
+  static async open(options: RemoteMirrorOptions): Promise<RemoteMirror> {
+    const gitdir = path.join(options.cacheDir, mirrorDirName(options.displayUrl));
+    try {
+      await fs.promises.mkdir(gitdir, { recursive: true });
+      // Both calls are idempotent: init leaves an existing repository alone, addRemote overwrites.
+      await git.init({ fs, gitdir, bare: true, defaultBranch: 'main' });
+      await git.addRemote({ fs, gitdir, remote: REMOTE, url: options.displayUrl, force: true });
+    } catch (err) {
+      const why = err instanceof Error ? err.message : String(err);
+      throw new BerthError('USAGE', `cannot keep a Git mirror in ${gitdir}: ${why}`, { cause: err, details: { cacheDir: options.cacheDir } });
+    }
+    return new RemoteMirror(options, gitdir);
+  }
+
+  get gitdir(): string {
+    return this.store.gitdir;
+  }
+
+  /**
+   * Fetch one remote ref (branch, tag, HEAD) and what it needs. Throws SOURCE_REF_NOT_FOUND when
+   * the server has no such ref, SOURCE_UNREACHABLE when it cannot be reached.
+   */
+  fetchRef(ref: string): Promise<FetchedRef> {
+    return this.exclusive(async () => {
+      const started = Date.now();
+      const haveHint = await this.haveHint(ref);
+      let result;
+      try {
+        result = await git.fetch({
+          ...this.common(),
+          remote: REMOTE,
+          // `ref` is only used by isomorphic-git to find a local commit to offer as "have";
+          // `remoteRef` is what is fetched.
+          ref: haveHint,
+          remoteRef: ref,
+          singleBranch: true,
+          tags: false,
+        });
+      } catch (err) {
+        throw remoteError(err, { displayUrl: this.options.displayUrl, ref, hasToken: Boolean(this.options.auth) });
+      } finally {
+        this.store.refresh();
+      }
+      if (!result.fetchHead) {
+        throw new BerthError('SOURCE_REF_NOT_FOUND', `${this.options.displayUrl} is an empty repository (no branches or tags)`, {
+          details: { url: this.options.displayUrl, ref },
+        });
+      }
+      await this.store.writeRef(LAST_FETCHED, result.fetchHead);
+      this.options.logger.debug(
+        { url: this.options.displayUrl, ref, oid: result.fetchHead, defaultBranch: result.defaultBranch ?? null, ms: Date.now() - started },
+        'fetched ref',
+      );
+      return { oid: result.fetchHead };
+    });
+  }
+
+  /** Fetch every branch and tag (to find a commit named by its id that no fetched ref contained). */
+  fetchAll(): Promise<void> {
+    return this.exclusive(async () => {
+      const started = Date.now();
+      try {
+        const refs = await git.listServerRefs({ http: this.http, url: this.options.url, onAuth: this.onAuth() });
+        // isomorphic-git wants one ref it can resolve even when fetching everything; a remote
+        // HEAD naming a missing branch would fail, so anchor on a ref the server listed.
+        const anchor = refs.find((r) => r.ref === 'HEAD') ?? refs.find((r) => r.ref.startsWith('refs/heads/')) ?? refs[0];
+        if (!anchor) return;
+        await git.fetch({ ...this.common(), remote: REMOTE, remoteRef: anchor.ref, singleBranch: false, tags: true });
+      } catch (err) {
+        throw remoteError(err, { displayUrl: this.options.displayUrl, hasToken: Boolean(this.options.auth) });
+      } finally {
+        this.store.refresh();
+      }
+      this.options.logger.debug({ url: this.options.displayUrl, ms: Date.now() - started }, 'fetched all refs');
+    });
+  }
+
+  private common() {
+    return { fs, http: this.http, gitdir: this.gitdir, url: this.options.url, cache: this.store.cacheObject(), onAuth: this.onAuth() };
+  }
+
+  private onAuth() {
+    const auth = this.options.auth;
+    if (!auth) return undefined;
+    // GitHub and Gitea accept any user name with a token; x-access-token is GitHub's documented one.
+    return () => ({ username: auth.username ?? 'x-access-token', password: auth.token });
+  }
+
+  /** The best local ref to offer as "have": the ref's own tracking ref, else the last fetched commit. */
+  private async haveHint(ref: string): Promise<string | undefined> {
+    const branch = ref.replace(/^refs\/heads\//, '');
+    const candidates = ref.startsWith('refs/tags/') ? [ref, LAST_FETCHED] : [`refs/remotes/${REMOTE}/${branch}`, `refs/tags/${ref}`, LAST_FETCHED];
+    for (const candidate of candidates) {
+      if ((await this.store.resolveRefName(candidate)) !== undefined) return candidate;
+    }
+    return undefined;
+  }
+
+  private exclusive<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(task, task);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+}
+
+/** A readable, collision-free directory name: `<host>-<last path segment>-<sha256(url)[:16]>.git`. */
+function mirrorDirName(displayUrl: string): string {
+  const hash = createHash('sha256').update(displayUrl).digest('hex').slice(0, 16);
+  let slug = 'repo';
+  try {
+    const u = new URL(displayUrl);
+    const last = u.pathname.split('/').filter(Boolean).pop() ?? 'repo';
+    slug = `${u.hostname}-${last.replace(/\.git$/, '')}`;
+  } catch {
+    // keep the generic slug
+  }
+  return `${slug.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 60)}-${hash}.git`;
+}

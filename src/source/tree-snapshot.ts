@@ -1,0 +1,88 @@
+import type { ObjectStore } from './object-store.js';
+import type { Pool } from './bounded-pool.js';
+import type { Snapshot, SnapshotFile, SnapshotFolder } from './snapshot.js';
+
+/**
+ * Reads the manifest tree below one root tree into a Snapshot, skipping what the caller knows:
+ *  - a folder (direct sub-tree of the root) whose tree id is known comes without `files`,
+ *    and nothing below it is read: a poll with no change reads the root tree(s) only;
+ *  - a regular file whose blob id is known comes without `content`.
+ * Symlinks and submodules are listed (mode `symlink`/`submodule`) but never read or followed.
+ * Every object read goes through the bounded pool; identical blobs are read once.
+ * Order: folders by name, files by path (code-unit order), so equal trees give equal snapshots.
+ */
+export interface ReadSnapshotArgs {
+  readonly store: ObjectStore;
+  readonly pool: Pool;
+  readonly commit: string;
+  readonly root: string;
+  readonly rootTreeId: string;
+  readonly knownTree?: (treeId: string) => boolean;
+  readonly knownBlob?: (oid: string) => boolean;
+}
+
+export async function readSnapshot(args: ReadSnapshotArgs): Promise<Snapshot> {
+  const { store, pool, knownTree, knownBlob } = args;
+  const contents = new Map<string, Promise<Uint8Array>>();
+
+  const contentOf = (oid: string): Promise<Uint8Array> => {
+    let pending = contents.get(oid);
+    if (!pending) {
+      pending = pool(() => store.readBlob(oid));
+      contents.set(oid, pending);
+    }
+    return pending;
+  };
+
+  const toFile = async (oid: string, mode: SnapshotFile['mode'], path: string): Promise<SnapshotFile> => {
+    const isRegular = mode === 'file' || mode === 'executable';
+    if (!isRegular || knownBlob?.(oid)) return { path, oid, mode };
+    return { path, oid, mode, content: await contentOf(oid) };
+  };
+
+  /** Every leaf below `treeId`, depth first; sub-trees and blobs are requested concurrently. */
+  const listFiles = async (treeId: string, prefix: string): Promise<SnapshotFile[]> => {
+    const entries = await pool(() => store.readTree(treeId));
+    const parts = await Promise.all(
+      entries.map((e) =>
+        e.kind === 'tree' ? listFiles(e.oid, `${prefix}${e.name}/`) : toFile(e.oid, e.kind, `${prefix}${e.name}`).then((f) => [f]),
+      ),
+    );
+    return parts.flat();
+  };
+
+  const rootEntries = await pool(() => store.readTree(args.rootTreeId));
+  const folderPromises: Promise<SnapshotFolder>[] = [];
+  const rootFilePromises: Promise<SnapshotFile>[] = [];
+  for (const entry of rootEntries) {
+    if (entry.kind !== 'tree') {
+      rootFilePromises.push(toFile(entry.oid, entry.kind, entry.name));
+    } else if (knownTree?.(entry.oid)) {
+      folderPromises.push(Promise.resolve({ name: entry.name, treeId: entry.oid }));
+    } else {
+      folderPromises.push(
+        listFiles(entry.oid, `${entry.name}/`).then((files) => ({
+          name: entry.name,
+          treeId: entry.oid,
+          files: files.sort(byPath),
+        })),
+      );
+    }
+  }
+  const [folders, rootFiles] = await Promise.all([Promise.all(folderPromises), Promise.all(rootFilePromises)]);
+  return {
+    commit: args.commit,
+    root: args.root,
+    rootTreeId: args.rootTreeId,
+    folders: folders.sort((a, b) => compare(a.name, b.name)),
+    rootFiles: rootFiles.sort(byPath),
+  };
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function byPath(a: SnapshotFile, b: SnapshotFile): number {
+  return compare(a.path, b.path);
+}
