@@ -1,0 +1,352 @@
+/**
+ * The RuntimeDriver for one Docker engine, through dockerode. Invariants:
+ *  - Ownership: every object this driver creates carries `berth.managed=true` and
+ *    `berth.instance=<instance>` (stamped here, whatever the caller's labels say); every
+ *    object it changes or removes is checked for both first. Unowned objects are never
+ *    adopted, stopped or removed — a name clash with one is ENGINE_CONFLICT.
+ *  - Idempotence: ensure* are no-ops when the owned object exists; remove* of a missing
+ *    object succeeds. A crashed pass can be replayed.
+ *  - Errors: connection failures of any call → ENGINE_UNREACHABLE (cause = the original);
+ *    409 → ENGINE_CONFLICT; pull failures → IMAGE_PULL_FAILED; create/start failures →
+ *    CONTAINER_START_FAILED (and the half-created container is removed).
+ */
+import type { Readable } from 'node:stream';
+import type Docker from 'dockerode';
+import { BerthError, silentLogger, type Clock, type Logger } from '../../core/index.js';
+import type { ContainerSpec, Inventory, NetworkSpec, OwnedContainer, RuntimeDriver, RuntimeEvent } from '../driver.js';
+import { LABEL, isOwned, ownedFilter, type Labels } from '../labels.js';
+import { createClients, resolveSocketPath, type DockerClients } from './client.js';
+import { toCreateOptions } from './container-config.js';
+import { engineMessage, engineStatus, isConnectionError, toEngineError, unreachable } from './errors.js';
+import { toOwnedContainer, toOwnedNetwork, toRuntimeEvent } from './map.js';
+import { consumeJsonLines } from './ndjson.js';
+
+export interface DockerDriverOptions {
+  /** Engine socket. Default: DOCKER_HOST when it is `unix://…`, else /var/run/docker.sock. */
+  readonly socketPath?: string;
+  /** The berth installation this driver acts for: the `berth.instance` label it owns. */
+  readonly instance: string;
+  readonly logger?: Logger;
+  /** Used for the `since` of the event stream. Default: the system clock. */
+  readonly clock?: Clock;
+  /** Deadline of an ordinary engine call (socket idle time), ms. Default 30 000. */
+  readonly requestTimeoutMs?: number;
+  /** Deadline of one image pull, ms. Default 600 000. */
+  readonly pullTimeoutMs?: number;
+}
+
+const WATCHED_ACTIONS = ['start', 'die', 'destroy'];
+
+export function createDockerDriver(options: DockerDriverOptions): RuntimeDriver {
+  if (!options.instance) throw new BerthError('USAGE', 'the docker driver needs an instance name');
+  return new DockerDriver(options);
+}
+
+class DockerDriver implements RuntimeDriver {
+  private readonly socketPath: string;
+  private readonly instance: string;
+  private readonly clients: DockerClients;
+  private readonly log: Logger;
+  private readonly clock: Clock;
+  private readonly requestTimeoutMs: number;
+  private readonly pullTimeoutMs: number;
+
+  constructor(options: DockerDriverOptions) {
+    this.socketPath = resolveSocketPath(options.socketPath);
+    this.instance = options.instance;
+    this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
+    this.pullTimeoutMs = options.pullTimeoutMs ?? 600_000;
+    this.clients = createClients(this.socketPath, this.requestTimeoutMs);
+    this.clock = options.clock ?? { now: () => new Date() };
+    this.log = (options.logger ?? silentLogger).child({ component: 'runtime-docker', instance: this.instance });
+  }
+
+  async ping(): Promise<void> {
+    await this.call('ping', () => this.clients.api.ping());
+  }
+
+  async inventory(filter: { readonly namespace?: string } = {}): Promise<Inventory> {
+    const label = ownedFilter(this.instance, filter.namespace);
+    const [containers, networks] = await Promise.all([
+      this.call('list containers', () => this.clients.api.listContainers({ all: true, filters: { label } })),
+      this.call('list networks', () => this.clients.api.listNetworks({ filters: { label } })),
+    ]);
+    return {
+      containers: containers
+        .filter((c) => isOwned(c.Labels, this.instance))
+        .map(toOwnedContainer)
+        .sort((a, b) => a.name.localeCompare(b.name)),
+      networks: networks
+        .filter((n) => isOwned(n.Labels, this.instance))
+        .map(toOwnedNetwork)
+        .sort((a, b) => a.name.localeCompare(b.name)),
+    };
+  }
+
+  async ensureNetwork(spec: NetworkSpec): Promise<void> {
+    const existing = await this.networksNamed(spec.name);
+    if (existing.some((n) => isOwned(n.Labels, this.instance))) return;
+    if (existing.length > 0) throw this.notOwned('network', spec.name);
+    try {
+      await this.clients.api.createNetwork({
+        Name: spec.name,
+        Driver: 'bridge',
+        CheckDuplicate: true,
+        Labels: this.ownedLabels(spec.labels),
+      });
+      this.log.info({ network: spec.name }, 'network created');
+    } catch (err) {
+      // Lost a race with another creator: fine if what exists now is ours.
+      if (engineStatus(err) === 409) {
+        const now = await this.networksNamed(spec.name);
+        if (now.some((n) => isOwned(n.Labels, this.instance))) return;
+        if (now.length > 0) throw this.notOwned('network', spec.name);
+      }
+      throw toEngineError(err, this.socketPath, `create network ${spec.name}`);
+    }
+  }
+
+  async removeNetwork(name: string): Promise<void> {
+    const existing = await this.networksNamed(name);
+    const owned = existing.filter((n) => isOwned(n.Labels, this.instance));
+    if (owned.length === 0) {
+      if (existing.length > 0) throw this.notOwned('network', name);
+      return;
+    }
+    for (const network of owned) {
+      try {
+        // By id: exactly the network whose labels were just checked.
+        await this.clients.api.getNetwork(network.Id).remove();
+        this.log.info({ network: name }, 'network removed');
+      } catch (err) {
+        const status = engineStatus(err);
+        if (status === 404) continue;
+        // 403 "has active endpoints" (engine 20.10), 409 on newer engines.
+        if (status === 403 || status === 409) {
+          throw new BerthError('ENGINE_CONFLICT', `network ${name} still has containers attached: ${engineMessage(err)}`, {
+            cause: err,
+            details: { network: name },
+          });
+        }
+        throw toEngineError(err, this.socketPath, `remove network ${name}`);
+      }
+    }
+  }
+
+  async ensureImage(image: string): Promise<void> {
+    if (await this.hasImage(image)) return;
+    this.log.info({ image }, 'pulling image');
+    const deadline = AbortSignal.timeout(this.pullTimeoutMs);
+    const pullFailed = (reason: string, cause?: unknown): BerthError =>
+      new BerthError('IMAGE_PULL_FAILED', `image ${image} could not be pulled: ${reason}`, { cause, details: { image } });
+    try {
+      const stream = (await this.clients.streams.pull(image, { abortSignal: deadline })) as Readable;
+      let failure: string | undefined;
+      const how = await consumeJsonLines(stream, (progress) => {
+        const p = progress as { error?: unknown; errorDetail?: { message?: unknown } } | null;
+        const message = p?.errorDetail?.message ?? p?.error;
+        if (typeof message === 'string' && message !== '') failure = message;
+      });
+      if (failure !== undefined) throw pullFailed(failure);
+      if (how === 'closed') throw unreachable(this.socketPath, `pull ${image}`, new Error('the engine closed the pull stream before it finished'));
+    } catch (err) {
+      if (err instanceof BerthError) throw err;
+      if (deadline.aborted) throw pullFailed(`no result within ${Math.round(this.pullTimeoutMs / 1000)} s`, err);
+      if (isConnectionError(err)) throw unreachable(this.socketPath, `pull ${image}`, err);
+      throw pullFailed(engineMessage(err), err);
+    }
+    if (!(await this.hasImage(image))) throw pullFailed('the engine reported success but the image is not present');
+    this.log.info({ image }, 'image pulled');
+  }
+
+  async runContainer(spec: ContainerSpec): Promise<OwnedContainer> {
+    const log = this.log.child({ container: spec.name, image: spec.image });
+    let container: Docker.Container;
+    try {
+      container = await this.clients.api.createContainer(toCreateOptions(spec, this.ownedLabels(spec.labels)));
+    } catch (err) {
+      const message = engineMessage(err);
+      if (isConnectionError(err)) throw unreachable(this.socketPath, `create container ${spec.name}`, err);
+      if (engineStatus(err) === 409) {
+        throw new BerthError('ENGINE_CONFLICT', `container name ${spec.name} is already in use: ${message}`, {
+          cause: err,
+          details: { container: spec.name },
+        });
+      }
+      if (engineStatus(err) === 404 && /no such image/i.test(message)) {
+        throw new BerthError('IMAGE_PULL_FAILED', `image ${spec.image} is not present on the engine: ${message}`, {
+          cause: err,
+          details: { image: spec.image },
+        });
+      }
+      throw new BerthError('CONTAINER_START_FAILED', `container ${spec.name} could not be created: ${message}`, {
+        cause: err,
+        details: { container: spec.name, image: spec.image },
+      });
+    }
+    try {
+      await container.start();
+    } catch (err) {
+      await this.discard(container.id, log);
+      if (isConnectionError(err)) throw unreachable(this.socketPath, `start container ${spec.name}`, err);
+      throw new BerthError('CONTAINER_START_FAILED', `container ${spec.name} (${spec.image}) could not be started: ${engineMessage(err)}`, {
+        cause: err,
+        details: { container: spec.name, image: spec.image },
+      });
+    }
+    log.info({ id: container.id }, 'container started');
+    // Read back through the list endpoint: the same shape, and the same mapping, as inventory.
+    const [listed] = await this.call(`list container ${spec.name}`, () =>
+      this.clients.api.listContainers({ all: true, filters: { id: [container.id] } }),
+    );
+    if (listed === undefined) {
+      throw new BerthError('ENGINE_CONFLICT', `container ${spec.name} disappeared right after it started`, { details: { container: spec.name } });
+    }
+    return toOwnedContainer(listed);
+  }
+
+  async removeContainer(id: string, graceSeconds: number): Promise<void> {
+    let labels: Labels | undefined;
+    let name = id;
+    let fullId = id;
+    try {
+      const info = await this.clients.api.getContainer(id).inspect();
+      labels = info.Config?.Labels ?? {};
+      name = info.Name.replace(/^\//, '');
+      fullId = info.Id; // act on exactly the container whose labels were checked, not on a name that may be reused
+    } catch (err) {
+      if (engineStatus(err) === 404) return;
+      throw toEngineError(err, this.socketPath, `inspect container ${id}`);
+    }
+    // The safety invariant: whatever the caller asks, an unowned container is never touched.
+    if (!isOwned(labels, this.instance)) throw this.notOwned('container', name);
+
+    const log = this.log.child({ container: name, id: fullId });
+    const grace = Math.max(0, Math.ceil(graceSeconds));
+    try {
+      // On the stream client: stop legitimately takes up to the grace period.
+      await this.clients.streams.getContainer(fullId).stop({
+        t: grace,
+        abortSignal: AbortSignal.timeout(grace * 1000 + this.requestTimeoutMs),
+      });
+      log.info({ graceSeconds: grace }, 'container stopped');
+    } catch (err) {
+      const status = engineStatus(err);
+      if (status === 404) return;
+      // 304: already stopped. Anything else non-fatal is settled by the forced remove below.
+      if (status !== 304 && isConnectionError(err)) throw unreachable(this.socketPath, `stop container ${name}`, err);
+      if (status !== 304) log.warn({ err: engineMessage(err) }, 'stop failed; removing with force');
+    }
+    try {
+      await this.clients.api.getContainer(fullId).remove({ force: true, v: false }); // never volumes: they outlive containers
+      log.info('container removed');
+    } catch (err) {
+      if (engineStatus(err) === 404) return;
+      throw toEngineError(err, this.socketPath, `remove container ${name}`);
+    }
+  }
+
+  async watch(onEvent: (event: RuntimeEvent) => void, signal: AbortSignal): Promise<void> {
+    if (signal.aborted) return;
+    // `since` = now: events between this call and the stream being established are replayed
+    // by the engine, so a caller that acts right after calling watch() misses nothing.
+    const since = this.clock.now().getTime() / 1000;
+    const deliver = (event: RuntimeEvent): void => {
+      try {
+        onEvent(event);
+      } catch (err) {
+        this.log.error({ err }, 'runtime event handler threw');
+      }
+    };
+    // One controller for the request: the caller's abort ends it at any time; until the
+    // engine answers, so does the request deadline (a hung engine must not hang the watcher).
+    const request = new AbortController();
+    const onAbort = (): void => request.abort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    const connectDeadline = setTimeout(() => request.abort(), this.requestTimeoutMs);
+    try {
+      let stream: Readable;
+      try {
+        stream = (await this.clients.streams.getEvents({
+          since,
+          filters: { type: ['container'], event: WATCHED_ACTIONS, label: ownedFilter(this.instance) },
+          abortSignal: request.signal,
+        } as Docker.GetEventsOptions)) as Readable;
+      } catch (err) {
+        if (!signal.aborted) deliver({ kind: 'stream-error', error: toEngineError(err, this.socketPath, 'watch events') });
+        return;
+      } finally {
+        clearTimeout(connectDeadline);
+      }
+      // Aborting the request destroys the response too; destroy it explicitly all the same.
+      request.signal.addEventListener('abort', () => stream.destroy(), { once: true });
+      if (signal.aborted) stream.destroy();
+      try {
+        await consumeJsonLines(
+          stream,
+          (value) => {
+            const event = toRuntimeEvent(value, this.instance);
+            if (event) deliver(event);
+          },
+          (line) => this.log.warn({ line: line.slice(0, 200) }, 'skipping an event line that is not JSON'),
+        );
+        if (!signal.aborted) {
+          deliver({ kind: 'stream-error', error: unreachable(this.socketPath, 'watch events', new Error('the engine closed the event stream')) });
+        }
+      } catch (err) {
+        if (!signal.aborted) deliver({ kind: 'stream-error', error: toEngineError(err, this.socketPath, 'watch events') });
+      }
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  // --- helpers -------------------------------------------------------------------------
+
+  /** Runs one engine call, mapping its failure with the shared rules. */
+  private async call<T>(action: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      throw toEngineError(err, this.socketPath, action);
+    }
+  }
+
+  /** The caller's labels plus the ownership labels, which always win. */
+  private ownedLabels(labels: Labels): Labels {
+    return { ...labels, [LABEL.managed]: 'true', [LABEL.instance]: this.instance };
+  }
+
+  /** Networks whose name is exactly `name` (the engine's name filter matches substrings). */
+  private async networksNamed(name: string): Promise<Docker.NetworkInspectInfo[]> {
+    const found = await this.call(`list networks named ${name}`, () => this.clients.api.listNetworks({ filters: { name: [name] } }));
+    return found.filter((n) => n.Name === name);
+  }
+
+  private async hasImage(image: string): Promise<boolean> {
+    try {
+      await this.clients.api.getImage(image).inspect();
+      return true;
+    } catch (err) {
+      if (engineStatus(err) === 404) return false;
+      throw toEngineError(err, this.socketPath, `inspect image ${image}`);
+    }
+  }
+
+  /** Best-effort removal of a container this driver just created and failed to start. */
+  private async discard(id: string, log: Logger): Promise<void> {
+    try {
+      await this.clients.api.getContainer(id).remove({ force: true, v: false });
+    } catch (err) {
+      if (engineStatus(err) !== 404) log.warn({ id, err: engineMessage(err) }, 'could not remove a container that failed to start');
+    }
+  }
+
+  private notOwned(kind: 'network' | 'container', name: string): BerthError {
+    return new BerthError(
+      'ENGINE_CONFLICT',
+      `${kind} ${name} exists but is not owned by berth instance ${this.instance} (labels ${LABEL.managed}=true, ${LABEL.instance}=${this.instance}); berth never touches it`,
+      { details: { [kind]: name, reason: 'not-owned' } },
+    );
+  }
+}

@@ -1,0 +1,96 @@
+/**
+ * Engine errors → berth's error family. dockerode (docker-modem) rejects with a plain Error
+ * carrying `statusCode`, `reason` and `json` (the engine's `{"message": ...}`) for HTTP
+ * errors, and with Node's socket errors (`code: 'ENOENT'`, `'ECONNREFUSED'`, ...) when the
+ * engine cannot be reached. Nothing here knows which driver method is running: callers
+ * classify first with these predicates and add the method-specific codes themselves.
+ */
+import { BerthError } from '../../core/index.js';
+
+/** Socket-level failures: the engine did not answer, whatever it would have said. */
+const CONNECTION_CODES = new Set([
+  'ENOENT', // socket file missing
+  'ENOTSOCK',
+  'EACCES', // socket not readable by this user
+  'ECONNREFUSED',
+  'ECONNRESET', // also "socket hang up", and docker-modem's idle timeout (it destroys the request)
+  'ECONNABORTED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ABORT_ERR', // our own per-request deadline (AbortSignal.timeout)
+  'ERR_STREAM_PREMATURE_CLOSE',
+]);
+
+interface EngineErrorShape {
+  code?: unknown;
+  name?: unknown;
+  message?: unknown;
+  statusCode?: unknown;
+  json?: unknown;
+}
+
+function shape(err: unknown): EngineErrorShape {
+  return err !== null && typeof err === 'object' ? (err as EngineErrorShape) : {};
+}
+
+/** The HTTP status the engine answered with, when it answered. */
+export function engineStatus(err: unknown): number | undefined {
+  const status = shape(err).statusCode;
+  return typeof status === 'number' ? status : undefined;
+}
+
+export function isConnectionError(err: unknown): boolean {
+  if (err instanceof BerthError) return err.code === 'ENGINE_UNREACHABLE';
+  const e = shape(err);
+  if (engineStatus(err) !== undefined) return false;
+  if (typeof e.code === 'string' && CONNECTION_CODES.has(e.code)) return true;
+  if (e.name === 'AbortError' || e.name === 'TimeoutError') return true;
+  return typeof e.message === 'string' && /socket hang up|timed? ?out/i.test(e.message);
+}
+
+/**
+ * The engine's own words: `json.message` when the engine sent JSON, else docker-modem's
+ * message without its `(HTTP code 404) no such container - ` prefix.
+ */
+export function engineMessage(err: unknown): string {
+  const e = shape(err);
+  const json = e.json;
+  if (json !== null && typeof json === 'object' && typeof (json as { message?: unknown }).message === 'string') {
+    return (json as { message: string }).message.trim();
+  }
+  const message = typeof e.message === 'string' ? e.message : String(err);
+  const prefix = /^\(HTTP code \d+\) [^-]*- /.exec(message);
+  return (prefix ? message.slice(prefix[0].length) : message).trim();
+}
+
+export function unreachable(socketPath: string, action: string, cause: unknown): BerthError {
+  const timedOut = shape(cause).name === 'AbortError' || shape(cause).name === 'TimeoutError';
+  const why = timedOut ? 'no answer before the deadline' : engineMessage(cause);
+  return new BerthError('ENGINE_UNREACHABLE', `Docker engine at ${socketPath} did not answer (${action}): ${why}`, {
+    cause,
+    details: { socketPath, action },
+  });
+}
+
+/**
+ * The mapping every method shares: a BerthError passes through, connection failures become
+ * ENGINE_UNREACHABLE, 409 becomes ENGINE_CONFLICT; anything else is an engine error with no
+ * berth meaning and stays a plain Error naming the action (the original is the cause).
+ */
+export function toEngineError(err: unknown, socketPath: string, action: string): Error {
+  if (err instanceof BerthError) return err;
+  if (isConnectionError(err)) return unreachable(socketPath, action, err);
+  const status = engineStatus(err);
+  if (status === 409) {
+    return new BerthError('ENGINE_CONFLICT', `Docker engine refused ${action}: ${engineMessage(err)}`, {
+      cause: err,
+      details: { action, status },
+    });
+  }
+  const code = status === undefined ? '' : ` (HTTP ${status})`;
+  return new Error(`Docker engine failed ${action}${code}: ${engineMessage(err)}`, { cause: err });
+}
