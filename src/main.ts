@@ -7,8 +7,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import pretty from 'pino-pretty';
-import type { Adapters } from './cli/adapters.js';
-import { runCli } from './cli/program.js';
+import { runCli, type Adapters } from './cli/index.js';
 import type { Logger } from './core/index.js';
 import { createDockerDriver } from './runtime/docker/index.js';
 import { openGitSource } from './source/index.js';
@@ -33,6 +32,7 @@ function stateDirDefault(): string {
 }
 
 const adapters: Adapters = {
+  clock: { now: () => new Date() },
   logger: (level) => createLogger(level),
   openSource: (o, logger) =>
     openGitSource({

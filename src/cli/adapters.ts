@@ -1,4 +1,4 @@
-import type { Logger } from '../core/index.js';
+import type { Clock, Logger } from '../core/index.js';
 import type { RuntimeDriver } from '../runtime/index.js';
 import type { GitSource } from '../source/index.js';
 import type { Store } from '../store/index.js';
@@ -16,6 +16,7 @@ export interface CommonOptions {
 
 /** What the CLI needs from the outside world; main.ts supplies the concrete adapters. */
 export interface Adapters {
+  readonly clock: Clock;
   logger(level: string): Logger;
   openSource(o: CommonOptions, logger: Logger): Promise<GitSource>;
   openDriver(o: CommonOptions, logger: Logger): RuntimeDriver;

@@ -1,6 +1,6 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { validate as isValidCron } from 'node-cron';
-import { hasErrors, isBerthError, describeError, systemClock, type Diagnostic, type Logger } from '../core/index.js';
+import { hasErrors, isBerthError, describeError, type Diagnostic, type Logger } from '../core/index.js';
 import { Controller, DEFAULT_POLL_SCHEDULE, DesiredSource } from '../controller/index.js';
 import { buildDesiredState, DEFAULT_INSTANCE } from '../desired/index.js';
 import { loadManifests, ManifestCache, type ManifestSet } from '../manifests/index.js';
@@ -160,7 +160,7 @@ async function openController(adapters: Adapters, o: CommonOptions, logger: Logg
   const driver = adapters.openDriver(o, logger);
   const store = await adapters.openStore(o, logger);
   const desiredSource = new DesiredSource(source, o.instance, logger);
-  return new Controller({ desiredSource, driver, store, clock: systemClock, logger, instance: o.instance, pollSchedule });
+  return new Controller({ desiredSource, driver, store, clock: adapters.clock, logger, instance: o.instance, pollSchedule });
 }
 
 async function loadAt(source: GitSource, commit: string): Promise<ManifestSet> {

@@ -95,7 +95,7 @@ export class Reconciler {
           const replicas = observed?.deployments.find((d) => d.name === name)?.replicas ?? [];
           const step = nextStep({ desired, observed: replicas, commit: targetCommit, now: this.o.clock.now(), restarts: this.restarts });
           steps.push(step);
-          const dlog = log.child({ kind: 'Deployment', name, revision: desired?.revision });
+          const dlog = log.child({ kind: 'Deployment', deployment: name, ...(desired ? { revision: desired.revision } : {}) });
           let status: DeploymentStatus | undefined = desired && {
             name,
             revision: desired.revision,

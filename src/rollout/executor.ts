@@ -29,7 +29,7 @@ export async function applyStep(options: ApplyStepOptions): Promise<void> {
   if (step.kind !== 'act') return;
   await Promise.all(
     step.remove.map(async ({ replica, reason }) => {
-      logger.info({ container: replica.name, revision: replica.revision, replica: replica.replica, reason }, 'removing replica');
+      logger.info({ container: replica.name, fromRevision: replica.revision, replica: replica.replica, reason }, 'removing replica');
       await driver.removeContainer(replica.id, desired?.template.stopGraceSeconds ?? PRUNE_GRACE_SECONDS);
     }),
   );
@@ -39,7 +39,7 @@ export async function applyStep(options: ApplyStepOptions): Promise<void> {
   await Promise.all(
     step.create.map(async (creation) => {
       const spec = replicaSpec({ desired, creation, instance: options.instance, network: options.network });
-      logger.info({ container: spec.name, revision: creation.revision, replica: creation.replica, commit: creation.commit }, creation.restart ? 'restarting replica' : 'creating replica');
+      logger.info({ container: spec.name, replica: creation.replica, commit: creation.commit }, creation.restart ? 'restarting replica' : 'creating replica');
       if (creation.restart) options.onRestart?.(creation);
       await driver.runContainer(spec);
     }),

@@ -1,4 +1,8 @@
 /**
+ * NOTE: give every `assert.ok` inside a check a message. Without one, node:assert re-reads and
+ * parses the whole test file with acorn to describe the failure: seconds of blocked event
+ * loop per retry (it starved a Git server living in the same process for 90 s once).
+ *
  * Polls `check` until it returns without throwing, or rethrows its last error after
  * `timeoutMs`. Assertions are about the state of the world, so they are retried rather than
  * timed: the timeout is a safety net against a hang, never the thing under test.

@@ -1,0 +1,52 @@
+/**
+ * The real `berth` CLI as a child process: `runBerth()` for one-shot commands (validate,
+ * plan, apply, status), `startBerth()` for the daemon. Output is captured for assertions
+ * and, on failure, for the test log.
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export const BERTH_BIN = fileURLToPath(new URL('../../bin/berth.mjs', import.meta.url));
+
+export interface RunResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export function runBerth(args: readonly string[], options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<RunResult> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [BERTH_BIN, ...args],
+      { env: { ...process.env, BERTH_LOG_FORMAT: 'json', ...options.env }, timeout: options.timeoutMs ?? 180_000, maxBuffer: 64 * 1024 * 1024 },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : 99) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+export interface BerthDaemon {
+  readonly child: ChildProcess;
+  /** Everything the daemon logged so far (JSON lines on stderr). */
+  logs(): string;
+  /** SIGTERM and wait for exit. */
+  stop(): Promise<void>;
+  /** SIGKILL (a crash) and wait for exit. */
+  kill(): Promise<void>;
+}
+
+export function startBerth(args: readonly string[], options: { env?: NodeJS.ProcessEnv } = {}): BerthDaemon {
+  const child = spawn(process.execPath, [BERTH_BIN, 'run', ...args], { env: { ...process.env, BERTH_LOG_FORMAT: 'json', ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const signal = async (sig: NodeJS.Signals) => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(sig);
+    await exited;
+  };
+  return { child, logs: () => output, stop: () => signal('SIGTERM'), kill: () => signal('SIGKILL') };
+}

@@ -1,0 +1,62 @@
+/**
+ * Reading the state of the world (the real engine) the way a person would with `docker ps`:
+ * what containers an instance owns, by namespace/deployment/revision/replica.
+ */
+import { dockerClient } from './docker-scope.js';
+
+export interface SeenReplica {
+  readonly id: string;
+  readonly name: string;
+  readonly namespace: string;
+  readonly deployment: string;
+  readonly revision: string;
+  readonly replica: number;
+  readonly commit: string;
+  readonly state: string;
+  readonly image: string;
+  readonly hostPort?: number;
+}
+
+export async function ownedContainers(instance: string): Promise<SeenReplica[]> {
+  const list = await dockerClient().listContainers({ all: true, filters: { label: [`berth.instance=${instance}`] } });
+  return list
+    .map((c) => ({
+      id: c.Id,
+      name: (c.Names[0] ?? '').replace(/^\//, ''),
+      namespace: c.Labels['berth.namespace'] ?? '',
+      deployment: c.Labels['berth.name'] ?? '',
+      revision: c.Labels['berth.revision'] ?? '',
+      replica: Number(c.Labels['berth.replica']),
+      commit: c.Labels['berth.commit'] ?? '',
+      state: c.State,
+      image: c.Image,
+      ...(c.Ports.find((p) => p.PublicPort) ? { hostPort: c.Ports.find((p) => p.PublicPort)!.PublicPort } : {}),
+    }))
+    .sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** `namespace/deployment` → sorted replica ordinals of running containers. */
+export function layout(replicas: readonly SeenReplica[]): Record<string, number[]> {
+  const out: Record<string, number[]> = {};
+  for (const r of replicas) {
+    if (r.state !== 'running') continue;
+    (out[`${r.namespace}/${r.deployment}`] ??= []).push(r.replica);
+  }
+  for (const k of Object.keys(out)) out[k]!.sort((a, b) => a - b);
+  return out;
+}
+
+export async function envOf(id: string): Promise<string[]> {
+  const info = await dockerClient().getContainer(id).inspect();
+  return info.Config.Env ?? [];
+}
+
+export async function networksOf(instance: string): Promise<string[]> {
+  const list = await dockerClient().listNetworks({ filters: { label: [`berth.instance=${instance}`] } });
+  return list.map((n) => n.Name).sort();
+}
+
+export async function httpGet(port: number): Promise<string> {
+  const res = await fetch(`http://127.0.0.1:${port}/`);
+  return (await res.text()).trim();
+}
