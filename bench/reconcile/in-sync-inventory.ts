@@ -1,0 +1,45 @@
+import { containerName, type DesiredState } from '../../src/desired/index.js';
+import { LABEL, type Inventory, type OwnedContainer, type OwnedNetwork } from '../../src/runtime/index.js';
+
+/**
+ * The inventory a Docker engine would report once `desired` has been rolled out: the
+ * namespace's network, and one running container per desired replica carrying the labels the
+ * executor writes (managed, instance, namespace, kind, name, revision, replica, commit).
+ * observe() over it must give a plan with no actions at all.
+ */
+export function inSyncInventory(desired: DesiredState): Inventory {
+  const containers: OwnedContainer[] = [];
+  const networks: OwnedNetwork[] = [];
+  const owned = { [LABEL.managed]: 'true', [LABEL.instance]: desired.instance };
+  let serial = 0;
+  for (const ns of desired.namespaces) {
+    networks.push({ id: id(serial++), name: ns.network, labels: { ...owned, [LABEL.namespace]: ns.name } });
+    for (const d of ns.deployments) {
+      for (let replica = 0; replica < d.replicas; replica++) {
+        containers.push({
+          id: id(serial++),
+          name: containerName(desired.instance, ns.name, d.name, d.revision, replica),
+          image: d.template.image,
+          labels: {
+            ...owned,
+            [LABEL.namespace]: ns.name,
+            [LABEL.kind]: 'Deployment',
+            [LABEL.name]: d.name,
+            [LABEL.revision]: d.revision,
+            [LABEL.replica]: String(replica),
+            [LABEL.commit]: desired.commit,
+          },
+          state: 'running',
+          created: '2025-01-01T00:00:00.000Z',
+          ports: [],
+        });
+      }
+    }
+  }
+  return { containers, networks };
+}
+
+/** A 64-hex engine id, distinct per object. */
+function id(n: number): string {
+  return n.toString(16).padStart(64, '0');
+}

@@ -1,0 +1,51 @@
+/**
+ * Messages between the benchmark driver (which owns the repositories, the HTTP server and the
+ * commits) and a worker process (which owns one berth pipeline). A worker is a fresh Node
+ * process, so a cold run starts with nothing warm and its peak RSS is its own.
+ */
+export interface SourceSpec {
+  /** A URL (remote over loopback HTTP) or a local repository folder. */
+  readonly repo: string;
+  /** Where a remote's mirror goes; a fresh folder for a cold run. */
+  readonly cacheDir: string;
+}
+
+/** Phase name → milliseconds. */
+export type Phases = Record<string, number>;
+
+export type Request =
+  /** One cold plan with a timer around each phase: open, resolve, snapshot, load, retain, desired, observe (empty), diff. */
+  | { readonly op: 'cold'; readonly source: SourceSpec; readonly expect: { readonly deployments: number; readonly namespaces: number } }
+  /** Open a DesiredSource, refresh once, and synthesize the in-sync inventory. */
+  | { readonly op: 'init'; readonly source: SourceSpec }
+  /** observe + diff against the in-sync inventory only (no Git). */
+  | { readonly op: 'pure' }
+  /** The no-change poll + pass: refresh() (same commit) + observe + diff. */
+  | { readonly op: 'poll' }
+  /** The pass after a one-file commit: refresh() + observe + diff; asserts one update in one namespace, then re-syncs the inventory. */
+  | { readonly op: 'change'; readonly expect: { readonly namespace: string; readonly name: string } }
+  /** Memory now and at peak. */
+  | { readonly op: 'memory' };
+
+export interface Memory {
+  /** process.resourceUsage().maxRSS, in KB. */
+  readonly maxRssKb: number;
+  readonly rssBytes: number;
+  readonly heapUsedBytes: number;
+  /** Buffers and other memory outside the V8 heap (memoryUsage().external). */
+  readonly externalBytes: number;
+  /** True when a full GC ran just before (the worker was started with --expose-gc): heapUsed is then the live heap. */
+  readonly afterGc: boolean;
+}
+
+export interface Timed {
+  readonly totalMs: number;
+  /** CPU time (user + system) the worker process used during the request: berth's own work, without waiting for the server or for other processes. */
+  readonly cpuMs: number;
+  readonly phases: Phases;
+  /** Counts that show how much work the pass did (folders and blobs read, containers observed). */
+  readonly work: Record<string, number>;
+  readonly memory: Memory;
+}
+
+export type Reply = ({ readonly ok: true } & Timed) | { readonly ok: false; readonly error: string };

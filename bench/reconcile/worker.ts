@@ -1,0 +1,274 @@
+/**
+ * A benchmark worker: one berth pipeline in its own process, driven over the IPC channel by
+ * bench/reconcile.ts (see protocol.ts). It runs exactly the calls a poll runs
+ * (DesiredSource.refresh(), observe(), diff()) and checks every plan, so a figure can only be
+ * printed for a pass that produced the right answer.
+ */
+import { performance } from 'node:perf_hooks';
+import { DesiredSource } from '../../src/controller/desired-source.js';
+import { silentLogger } from '../../src/core/index.js';
+import { buildDesiredState, type DesiredState } from '../../src/desired/index.js';
+import { loadManifests, ManifestCache } from '../../src/manifests/index.js';
+import { observe } from '../../src/observed/index.js';
+import { diff, type Plan } from '../../src/plan/index.js';
+import type { Inventory } from '../../src/runtime/index.js';
+import { openGitSource, type CommitInfo, type GitSource, type Snapshot, type SnapshotArgs } from '../../src/source/index.js';
+import { inSyncInventory } from './in-sync-inventory.js';
+import type { Memory, Phases, Reply, Request, SourceSpec, Timed } from './protocol.js';
+
+const INSTANCE = 'bench';
+
+/**
+ * A GitSource that times the calls DesiredSource makes through it, and counts what a snapshot
+ * actually read (folders listed, blobs read): the same object, only observed.
+ */
+class TimedSource implements GitSource {
+  last = { resolveMs: 0, snapshotMs: 0, foldersRead: 0, blobsRead: 0, snapshots: 0 };
+
+  constructor(private readonly inner: GitSource) {}
+
+  get description(): string {
+    return this.inner.description;
+  }
+
+  reset(): void {
+    this.last = { resolveMs: 0, snapshotMs: 0, foldersRead: 0, blobsRead: 0, snapshots: 0 };
+  }
+
+  async resolve(): Promise<CommitInfo> {
+    const t = performance.now();
+    try {
+      return await this.inner.resolve();
+    } finally {
+      this.last.resolveMs += performance.now() - t;
+    }
+  }
+
+  resolveRef(ref: string): Promise<CommitInfo> {
+    return this.inner.resolveRef(ref);
+  }
+
+  async snapshot(args: SnapshotArgs): Promise<Snapshot> {
+    const t = performance.now();
+    try {
+      const snapshot = await this.inner.snapshot(args);
+      this.last.snapshots++;
+      for (const folder of snapshot.folders) {
+        if (!folder.files) continue;
+        this.last.foldersRead++;
+        for (const f of folder.files) if (f.content) this.last.blobsRead++;
+      }
+      return snapshot;
+    } finally {
+      this.last.snapshotMs += performance.now() - t;
+    }
+  }
+
+  changedPaths(from: string, to: string): Promise<string[]> {
+    return this.inner.changedPaths(from, to);
+  }
+}
+
+interface Warm {
+  source: TimedSource;
+  desiredSource: DesiredSource;
+  inventory: Inventory;
+}
+
+let warm: Warm | undefined;
+
+function memory(options: { gc?: boolean } = {}): Memory {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  const afterGc = Boolean(options.gc && gc);
+  if (afterGc) gc!();
+  const m = process.memoryUsage();
+  return { maxRssKb: process.resourceUsage().maxRSS, rssBytes: m.rss, heapUsedBytes: m.heapUsed, externalBytes: m.external, afterGc };
+}
+
+/** Runs `fn` and adds its duration to `phases[name]`. */
+async function phase<T>(phases: Phases, name: string, fn: () => T | Promise<T>): Promise<T> {
+  const t = performance.now();
+  const value = await fn();
+  phases[name] = (phases[name] ?? 0) + (performance.now() - t);
+  return value;
+}
+
+function sum(phases: Phases): number {
+  return Object.values(phases).reduce((a, b) => a + b, 0);
+}
+
+function check(condition: boolean, message: string, plan?: Plan): asserts condition {
+  if (condition) return;
+  const detail = plan
+    ? ` (summary ${JSON.stringify(plan.summary)}; namespaces with actions: ${plan.namespaces
+        .filter((n) => n.actions.length > 0)
+        .slice(0, 3)
+        .map((n) => `${n.namespace}: ${n.actions.map((a) => a.kind).join(',')}`)
+        .join('; ')})`
+    : '';
+  throw new Error(`benchmark check failed: ${message}${detail}`);
+}
+
+/** Every desired Deployment is created, nothing is invalid or diagnosed. */
+function checkColdPlan(desired: DesiredState, plan: Plan, expect: { deployments: number; namespaces: number }): void {
+  check(desired.namespaces.length === expect.namespaces, `expected ${expect.namespaces} namespaces, got ${desired.namespaces.length}`);
+  const diagnostics = desired.diagnostics.length + desired.namespaces.reduce((n, ns) => n + ns.diagnostics.length, 0);
+  check(diagnostics === 0, `expected a clean repository, got ${diagnostics} diagnostics`);
+  check(plan.summary.create === expect.deployments, `expected ${expect.deployments} create-deployment actions`, plan);
+  check(plan.summary.update === 0 && plan.summary.prune === 0 && plan.summary.invalidNamespaces === 0, 'expected creations only', plan);
+}
+
+function checkInSync(plan: Plan): void {
+  check(plan.namespaces.every((n) => n.actions.length === 0 && n.verdict === 'in-sync'), 'expected an in-sync plan (no actions)', plan);
+}
+
+async function cold(source: SourceSpec, expect: { deployments: number; namespaces: number }): Promise<Untimed> {
+  const phases: Phases = {};
+  const work: Record<string, number> = {};
+  const gitSource = await phase(phases, 'open', () => openGitSource({ repo: source.repo, cacheDir: source.cacheDir, logger: silentLogger }));
+  const commit = await phase(phases, 'resolve', () => gitSource.resolve());
+  // Exactly what DesiredSource.refresh() does, one timer per step.
+  const cache = new ManifestCache();
+  const snapshot = await phase(phases, 'snapshot', () =>
+    gitSource.snapshot({ commit: commit.oid, knownTree: (t) => cache.hasTree(t), knownBlob: (b) => cache.hasBlob(b) }),
+  );
+  const manifests = await phase(phases, 'load', () => loadManifests(snapshot, cache));
+  await phase(phases, 'retain', () => cache.retain(manifests));
+  const desired = await phase(phases, 'desired', () => buildDesiredState(manifests, { instance: INSTANCE }));
+  const observed = await phase(phases, 'observe', () => observe({ containers: [], networks: [] }));
+  const plan = await phase(phases, 'diff', () => diff(desired, observed));
+  checkColdPlan(desired, plan, expect);
+  work.parsedFiles = cache.stats.parsedFiles;
+  work.actions = plan.namespaces.reduce((n, ns) => n + ns.actions.length, 0);
+  return { totalMs: sum(phases), phases, work, memory: memory() };
+}
+
+async function init(spec: SourceSpec): Promise<Untimed> {
+  const t = performance.now();
+  const source = new TimedSource(await openGitSource({ repo: spec.repo, cacheDir: spec.cacheDir, logger: silentLogger }));
+  const desiredSource = new DesiredSource(source, INSTANCE, silentLogger);
+  const { revision } = await desiredSource.refresh();
+  const totalMs = performance.now() - t;
+  const inventory = inSyncInventory(revision.desired);
+  warm = { source, desiredSource, inventory };
+  return {
+    totalMs,
+    phases: { resolve: source.last.resolveMs, snapshot: source.last.snapshotMs },
+    work: { containers: inventory.containers.length, blobsRead: source.last.blobsRead },
+    memory: memory(),
+  };
+}
+
+function needWarm(): Warm {
+  if (!warm) throw new Error('worker: init first');
+  return warm;
+}
+
+async function pure(): Promise<Untimed> {
+  const w = needWarm();
+  const desired = w.desiredSource.current()!.desired;
+  const phases: Phases = {};
+  const observed = await phase(phases, 'observe', () => observe(w.inventory));
+  const plan = await phase(phases, 'diff', () => diff(desired, observed));
+  checkInSync(plan);
+  return { totalMs: sum(phases), phases, work: { containers: w.inventory.containers.length }, memory: memory() };
+}
+
+/** refresh() + observe + diff, the way a pass consumes a poll. */
+async function pass(w: Warm): Promise<{ timed: Untimed; plan: Plan; changed: boolean; desired: DesiredState; rebuildDesired: () => DesiredState }> {
+  w.source.reset();
+  const cpuBefore = process.cpuUsage();
+  const phases: Phases = {};
+  const { revision, changed } = await phase(phases, 'refresh', () => w.desiredSource.refresh());
+  const observed = await phase(phases, 'observe', () => observe(w.inventory));
+  const plan = await phase(phases, 'diff', () => diff(revision.desired, observed));
+  const totalMs = sum(phases);
+  const cpuMs = cpuSince(cpuBefore);
+  // Split refresh() into what the TimedSource saw and the rest (load + retain + desired, all pure).
+  const refreshMs = phases.refresh!;
+  delete phases.refresh;
+  const split: Phases = { resolve: w.source.last.resolveMs, snapshot: w.source.last.snapshotMs };
+  split['load+retain+desired'] = Math.max(0, refreshMs - split.resolve! - split.snapshot!);
+  return {
+    timed: {
+      totalMs,
+      cpuMs,
+      phases: { ...split, ...phases },
+      work: { foldersRead: w.source.last.foldersRead, blobsRead: w.source.last.blobsRead, containers: w.inventory.containers.length },
+      memory: memory(),
+    },
+    plan,
+    changed,
+    desired: revision.desired,
+    rebuildDesired: () => buildDesiredState(revision.manifests, { instance: INSTANCE }),
+  };
+}
+
+async function poll(): Promise<Untimed> {
+  const w = needWarm();
+  const { timed, plan, changed } = await pass(w);
+  check(!changed, 'a no-change poll saw a new commit');
+  check(timed.work.foldersRead === 0 && timed.work.blobsRead === 0, 'a no-change poll read folders or blobs');
+  checkInSync(plan);
+  return timed;
+}
+
+async function change(expect: { namespace: string; name: string }): Promise<Untimed> {
+  const w = needWarm();
+  const { timed, plan, changed, desired, rebuildDesired } = await pass(w);
+  check(changed, 'the one-file change was not seen');
+  const touched = plan.namespaces.filter((n) => n.actions.length > 0);
+  check(touched.length === 1 && touched[0]!.namespace === expect.namespace, `expected exactly 1 changed namespace (${expect.namespace})`, plan);
+  const actions = touched[0]!.actions;
+  check(actions.length === 1 && actions[0]!.kind === 'update-deployment' && actions[0]!.name === expect.name, `expected exactly 1 update-deployment of ${expect.name}`, plan);
+  check(plan.summary.update === 1 && plan.summary.create === 0 && plan.summary.prune === 0, 'expected a 1-update plan', plan);
+  // How much of "load+retain+desired" buildDesiredState alone costs: the same pure call again, same input.
+  const t = performance.now();
+  rebuildDesired();
+  const desiredMs = performance.now() - t;
+  // The rollout "happened": the next change starts from an in-sync engine again (not timed).
+  w.inventory = inSyncInventory(desired);
+  return { ...timed, phases: { ...timed.phases, 'of which desired (re-run)': desiredMs } };
+}
+
+/** A result whose CPU time is the whole request's unless the operation measured its timed part itself. */
+type Untimed = Omit<Timed, 'cpuMs'> & { cpuMs?: number };
+
+async function handle(request: Request): Promise<Timed> {
+  const before = process.cpuUsage();
+  const result = await dispatch(request);
+  return { ...result, cpuMs: result.cpuMs ?? cpuSince(before) };
+}
+
+function cpuSince(before: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(before);
+  return (used.user + used.system) / 1000;
+}
+
+async function dispatch(request: Request): Promise<Untimed> {
+  switch (request.op) {
+    case 'cold':
+      return cold(request.source, request.expect);
+    case 'init':
+      return init(request.source);
+    case 'pure':
+      return pure();
+    case 'poll':
+      return poll();
+    case 'change':
+      return change(request.expect);
+    case 'memory':
+      return { totalMs: 0, phases: {}, work: {}, memory: memory({ gc: true }) };
+  }
+}
+
+process.on('message', (request: Request) => {
+  handle(request).then(
+    (timed): void => void process.send!({ ok: true, ...timed } satisfies Reply),
+    (err: unknown): void => void process.send!({ ok: false, error: err instanceof Error ? (err.stack ?? err.message) : String(err) } satisfies Reply),
+  );
+});
+// The driver closing the channel (normally, or because it died) ends the worker.
+process.on('disconnect', () => process.exit(0));
+// Tell the driver the listener is in place (messages sent earlier could be missed).
+process.send!({ ready: true });
