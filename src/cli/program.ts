@@ -152,7 +152,35 @@ export function buildProgram(adapters: Adapters): Command {
       write(raw.output === 'json' ? json(state) : renderStatus(state));
     });
 
+  common(program.command('history'))
+    .description('revision history of a Deployment: revision, commit, image, time, outcome (reads the state directory)')
+    .argument('<namespace/name>', 'the Deployment')
+    .addOption(outputOption())
+    .action(async (target: string, raw: Record<string, unknown>) => {
+      const o = resolve(raw);
+      const [namespace, name] = splitTarget(target);
+      const store = await adapters.openStore(o, adapters.logger(o.logLevel));
+      const state = store.readState();
+      const records = state.revisions?.[`${namespace}/${name}`] ?? [];
+      const pin = state.pins?.[`${namespace}/${name}`];
+      if (raw.output === 'json') write(json({ namespace, name, revisions: records, ...(pin ? { pin } : {}) }));
+      else {
+        const lines = [`${namespace}/${name}`, 'REVISION    COMMIT        IMAGE                          TIME                      OUTCOME'];
+        for (const r of records) lines.push(`${r.revision.padEnd(11)} ${r.commit.slice(0, 12).padEnd(13)} ${r.image.padEnd(30)} ${r.time.padEnd(25)} ${r.outcome}`);
+        if (records.length === 0) lines.push('(no completed revision recorded yet)');
+        if (pin) lines.push(`pinned to ${pin.revision}@${pin.commit.slice(0, 12)} by a rollback since ${pin.createdAt}, until a commit changes the Deployment`);
+        write(lines.join('\n'));
+      }
+      if (records.length === 0 && !pin) process.exitCode = EXIT.failure;
+    });
+
   return program;
+}
+
+function splitTarget(target: string): [string, string] {
+  const m = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?)\/([a-z0-9]([-a-z0-9]*[a-z0-9])?)$/.exec(target);
+  if (!m) throw new InvalidArgumentError(`expected NAMESPACE/NAME, got "${target}"`);
+  return [m[1]!, m[3]!];
 }
 
 async function openController(adapters: Adapters, o: CommonOptions, logger: Logger, pollSchedule: string): Promise<Controller> {

@@ -1,9 +1,9 @@
 import { schedule as cronSchedule, type ScheduledTask } from 'node-cron';
-import { describeError, type Clock, type Logger } from '../core/index.js';
+import { BerthError, describeError, type Clock, type Logger } from '../core/index.js';
 import { LABEL, type RuntimeDriver } from '../runtime/index.js';
 import type { Store } from '../store/index.js';
 import type { DesiredSource, SourceRevision } from './desired-source.js';
-import { Reconciler, type PassOutcome } from './reconcile.js';
+import { Reconciler, specHash, type PassOutcome } from './reconcile.js';
 import { WorkQueue } from './work-queue.js';
 
 export interface ControllerOptions {
@@ -17,6 +17,14 @@ export interface ControllerOptions {
   readonly pollSchedule?: string;
   /** Namespaces reconciled at once. Default 8. */
   readonly concurrency?: number;
+  /**
+   * A poll that finds no new commit reconciles every namespace only when the last full sweep
+   * is older than this (engine events repair single containers in between). Default 60 s,
+   * like Argo CD's periodic resync; a sweep lists containers once per namespace.
+   */
+  readonly resyncMs?: number;
+  /** The branch berth follows (`--ref`), for webhooks; undefined = the remote's default branch. */
+  readonly watchedRef?: string;
 }
 
 export const DEFAULT_POLL_SCHEDULE = '*/10 * * * * *';
@@ -35,6 +43,7 @@ export class Controller {
   private syncAgain = false;
   private task: ScheduledTask | undefined;
   private readonly abort = new AbortController();
+  private lastSweep = 0;
 
   constructor(private readonly o: ControllerOptions) {
     this.reconciler = new Reconciler(o);
@@ -82,9 +91,11 @@ export class Controller {
   private async syncOnce(): Promise<SourceRevision | undefined> {
     const ds = this.o.desiredSource;
     let revision: SourceRevision | undefined;
+    let changed = true;
     try {
       const r = await ds.refresh();
       revision = r.revision;
+      changed = r.changed;
       if (r.changed) await this.o.store.putSource({ description: ds.description, commit: r.revision.commit.oid, updatedAt: this.o.clock.now().toISOString() });
     } catch (err) {
       revision = ds.current();
@@ -93,7 +104,11 @@ export class Controller {
         .putSource({ description: ds.description, ...(revision ? { commit: revision.commit.oid } : {}), error: describeError(err), updatedAt: this.o.clock.now().toISOString() })
         .catch(() => undefined);
     }
-    if (revision) await this.enqueueAll(revision);
+    const now = this.o.clock.now().getTime();
+    if (revision && (changed || now - this.lastSweep >= (this.o.resyncMs ?? 60_000))) {
+      this.lastSweep = now;
+      await this.enqueueAll(revision);
+    }
     return revision;
   }
 
@@ -113,6 +128,45 @@ export class Controller {
       this.o.logger.warn({ err: describeError(err) }, 'engine inventory failed; reconciling desired namespaces only');
     }
     for (const ns of names) this.queue.enqueue(ns);
+  }
+
+  /**
+   * Manual rollback (`POST …/rollback`, `berth rollback`): pin the Deployment to the template it
+   * had at `toCommit`, or at the commit that introduced `toRevision`, or (neither) to the
+   * revision before the one running now. The pin holds until a commit changes the Deployment.
+   */
+  async rollback(args: { namespace: string; name: string; toCommit?: string; toRevision?: string }): Promise<{ pinnedTo: string }> {
+    const revision = this.o.desiredSource.current();
+    const head = revision?.desired.namespaces.find((n) => n.name === args.namespace)?.deployments.find((d) => d.name === args.name);
+    if (!revision || !head) throw new BerthError('ROLLBACK_TARGET_NOT_FOUND', `Deployment ${args.namespace}/${args.name} is not in the watched commit`);
+    const key = `${args.namespace}/${args.name}`;
+    const history = this.o.store.readState().revisions?.[key] ?? [];
+    let commit: string;
+    if (args.toCommit) {
+      commit = await this.o.desiredSource.commitOf(args.toCommit).catch((err: unknown) => {
+        throw new BerthError('ROLLBACK_TARGET_NOT_FOUND', `commit ${args.toCommit} is not in the repository`, { cause: err });
+      });
+    } else {
+      const record = args.toRevision
+        ? history.find((r) => r.revision === args.toRevision)
+        : [...history].reverse().find((r) => r.revision !== head.revision && r.commit);
+      if (!record?.commit) {
+        const known = history.map((r) => r.revision).join(', ') || 'none yet';
+        throw new BerthError('ROLLBACK_TARGET_NOT_FOUND', `${key} has no ${args.toRevision ? `revision ${args.toRevision}` : 'earlier revision'} in its history (known: ${known})`);
+      }
+      commit = record.commit;
+    }
+    const target = (await this.o.desiredSource.namespaceAt(commit, args.namespace))?.deployments.find((d) => d.name === args.name);
+    if (!target) throw new BerthError('ROLLBACK_TARGET_NOT_FOUND', `commit ${commit.slice(0, 12)} holds no valid Deployment ${key}`);
+    await this.o.store.putPin({ namespace: args.namespace, name: args.name, commit, revision: target.revision, headSpec: specHash(head), createdAt: this.o.clock.now().toISOString() });
+    this.o.logger.info({ namespace: args.namespace, deployment: args.name, commit, revision: target.revision }, 'rollback: Deployment pinned');
+    this.queue.enqueue(args.namespace);
+    return { pinnedTo: `${target.revision}@${commit.slice(0, 12)}` };
+  }
+
+  /** The ref berth follows, for webhooks (undefined = the remote's default branch). */
+  watchedRef(): string | undefined {
+    return this.o.watchedRef;
   }
 
   /** For `apply --once`: sync, then wait until every namespace is ready or stalled (or the deadline passes). */

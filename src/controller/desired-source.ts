@@ -1,5 +1,5 @@
 import type { Logger } from '../core/index.js';
-import { buildDesiredState, type DesiredNamespace, type DesiredState } from '../desired/index.js';
+import { buildDesiredState, DesiredCache, type DesiredNamespace, type DesiredState } from '../desired/index.js';
 import { loadManifests, ManifestCache, type ManifestSet } from '../manifests/index.js';
 import type { CommitInfo, GitSource } from '../source/index.js';
 
@@ -16,7 +16,9 @@ export interface SourceRevision {
  */
 export class DesiredSource {
   private readonly cache = new ManifestCache();
+  private readonly desiredCache = new DesiredCache();
   private latest: SourceRevision | undefined;
+  private readonly older = new Map<string, DesiredState>();
 
   constructor(
     private readonly source: GitSource,
@@ -38,16 +40,28 @@ export class DesiredSource {
     if (this.latest && this.latest.commit.oid === commit.oid) return { revision: this.latest, changed: false };
     const manifests = await this.load(commit.oid, this.cache);
     this.cache.retain(manifests);
-    const desired = buildDesiredState(manifests, { instance: this.instance });
+    const desired = buildDesiredState(manifests, { instance: this.instance, cache: this.desiredCache });
     this.latest = { commit, manifests, desired };
     this.logger.info({ commit: commit.oid, namespaces: desired.namespaces.length, parsedFiles: this.cache.stats.parsedFiles }, 'loaded desired state');
     return { revision: this.latest, changed: true };
   }
 
+  /** Resolves a ref or (abbreviated) commit id to a full commit id. */
+  async commitOf(ref: string): Promise<string> {
+    return (await this.source.resolveRef(ref)).oid;
+  }
+
   /** The desired state of one namespace at an older commit (fallback for a namespace broken at head). */
   async namespaceAt(commit: string, namespace: string): Promise<DesiredNamespace | undefined> {
-    const manifests = await this.load(commit, new ManifestCache());
-    const ns = buildDesiredState(manifests, { instance: this.instance }).namespaces.find((n) => n.name === namespace);
+    let state = this.older.get(commit);
+    if (!state) {
+      const manifests = await this.load(commit, new ManifestCache());
+      state = buildDesiredState(manifests, { instance: this.instance });
+      // A few older commits are kept (rollback pins and broken-head fallbacks read them every pass).
+      if (this.older.size >= 8) this.older.delete(this.older.keys().next().value!);
+      this.older.set(commit, state);
+    }
+    const ns = state.namespaces.find((n) => n.name === namespace);
     return ns?.valid ? ns : undefined;
   }
 

@@ -1,5 +1,5 @@
-import type { Clock, Logger } from '../core/index.js';
-import type { DesiredNamespace } from '../desired/index.js';
+import { hashOf, type Clock, type Logger } from '../core/index.js';
+import type { DesiredDeployment, DesiredNamespace } from '../desired/index.js';
 import { observe, type ObservedNamespace } from '../observed/index.js';
 import { applyStep, nextStep, restartKey, type RestartRecord, type Step } from '../rollout/index.js';
 import { LABEL, type RuntimeDriver } from '../runtime/index.js';
@@ -60,8 +60,8 @@ export class Reconciler {
 
     try {
       if (head?.valid) {
-        target = head;
         this.lastGood.set(namespace, { commit, ns: head });
+        target = await this.applyPins(head, log);
       } else if (head) {
         mayPrune = false;
         const good = await this.lastGoodOf(namespace, previous?.lastAppliedCommit, commit);
@@ -104,6 +104,7 @@ export class Reconciler {
             availableReplicas: step.counts.updatedAvailable,
             phase: step.kind === 'complete' ? 'Complete' : step.kind === 'wait' ? 'Waiting' : 'Progressing',
             ...(step.kind !== 'complete' ? { message: step.summary } : {}),
+            ...(this.pinOf(namespace, name) ? { pinnedTo: this.pinOf(namespace, name)! } : {}),
           };
           if (step.kind === 'act') {
             dlog.info({ remove: step.remove.length, create: step.create.length }, step.summary);
@@ -125,6 +126,7 @@ export class Reconciler {
               if (status) status = { ...status, phase: 'Failed', message: `${v.code}: ${v.message}` };
             }
           }
+          if (step.kind === 'complete' && desired && desired.replicas > 0) await this.noteComplete(desired, replicas);
           if (status) deployments.push(status);
         }),
       );
@@ -164,6 +166,53 @@ export class Reconciler {
     } finally {
       await this.writeStatus({ namespace, previous, commit, head, phase, message, deployments, moves, outcome, validHead: head?.valid === true, removed: !head && phase === 'Pruned' });
     }
+  }
+
+  /**
+   * Manual rollbacks: a pinned Deployment runs its template from the pin's commit until the
+   * head changes that Deployment (its spec hash differs from the one the pin was made on).
+   */
+  private async applyPins(head: DesiredNamespace, log: Logger): Promise<DesiredNamespace> {
+    const pins = Object.values(this.o.store.readState().pins ?? {}).filter((p) => p.namespace === head.name);
+    if (pins.length === 0) return head;
+    const deployments: DesiredDeployment[] = [];
+    for (const d of head.deployments) {
+      const pin = pins.find((p) => p.name === d.name);
+      if (!pin) {
+        deployments.push(d);
+        continue;
+      }
+      if (specHash(d) !== pin.headSpec) {
+        log.info({ deployment: d.name, pinnedTo: pin.commit }, 'a newer commit changed the Deployment: rollback pin released');
+        await this.o.store.removePin(`${pin.namespace}/${pin.name}`);
+        deployments.push(d);
+        continue;
+      }
+      const pinned = (await this.o.desiredSource.namespaceAt(pin.commit, head.name).catch(() => undefined))?.deployments.find((x) => x.name === d.name);
+      deployments.push(pinned ?? d);
+    }
+    for (const pin of pins) {
+      if (!head.deployments.some((d) => d.name === pin.name)) await this.o.store.removePin(`${pin.namespace}/${pin.name}`);
+    }
+    return { ...head, deployments };
+  }
+
+  private pinOf(namespace: string, name: string): string | undefined {
+    const pin = this.o.store.readState().pins?.[`${namespace}/${name}`];
+    return pin ? `${pin.revision}@${pin.commit.slice(0, 12)}` : undefined;
+  }
+
+  /** Appends a completed revision to the Deployment's history (once per revision). */
+  private async noteComplete(desired: DesiredDeployment, replicas: readonly { revision: string; commit: string }[]): Promise<void> {
+    const key = `${desired.namespace}/${desired.name}`;
+    const history = this.o.store.readState().revisions?.[key] ?? [];
+    if (history.at(-1)?.revision === desired.revision) return;
+    const commit = replicas.find((r) => r.revision === desired.revision && r.commit)?.commit ?? '';
+    await this.o.store.recordRevision(
+      key,
+      { revision: desired.revision, commit, image: desired.template.image, time: this.o.clock.now().toISOString(), outcome: this.pinOf(desired.namespace, desired.name) ? 'rolled-back-to' : 'complete' },
+      desired.revisionHistoryLimit,
+    );
   }
 
   /** Last valid desired state of a namespace: this process's memory, else the store's lastAppliedCommit read back from Git. */
@@ -275,4 +324,9 @@ function conditionsFor(phase: NamespaceStatus['phase'], message: string | undefi
     make('Valid', phase !== 'Invalid', phase === 'Invalid' ? 'InvalidManifests' : 'Valid'),
     make('Progressing', phase === 'Progressing', phase === 'Progressing' ? 'RolloutInProgress' : 'Idle'),
   ];
+}
+
+/** Identity of a Deployment's whole desired spec (not only its template): any edit in Git changes it. */
+export function specHash(d: DesiredDeployment): string {
+  return hashOf({ ...d, source: undefined });
 }

@@ -21,6 +21,15 @@ export const ERROR_CODES = {
   STATE_LOCKED: { handling: 'stalled', summary: 'Another berth process holds the state directory.' },
   STATE_CORRUPT: { handling: 'stalled', summary: 'A state file could not be read; it was set aside and rebuilt.' },
   USAGE: { handling: 'stalled', summary: 'A command-line argument or configuration value is wrong.' },
+  ROLLBACK_TARGET_NOT_FOUND: { handling: 'stalled', summary: 'A rollback names a Deployment, commit or revision berth does not know.' },
+  // The HTTP surface (src/server): request errors, mapped to status codes in server/http-errors.ts.
+  REQUEST_INVALID: { handling: 'stalled', summary: 'An HTTP request body, query or path failed validation (400).' },
+  UNAUTHORIZED: { handling: 'stalled', summary: 'A webhook signature or API bearer token is missing, wrong, or not configured (401).' },
+  FORBIDDEN: { handling: 'stalled', summary: 'A mutating API call was refused because no API token is configured (403).' },
+  NOT_FOUND: { handling: 'stalled', summary: 'The namespace, Deployment or route asked for does not exist (404).' },
+  CONFLICT: { handling: 'stalled', summary: 'The request conflicts with the current state, e.g. nothing to roll back to (409).' },
+  PAYLOAD_TOO_LARGE: { handling: 'stalled', summary: 'An HTTP request body exceeded the size limit (413).' },
+  INTERNAL: { handling: 'transient', summary: 'An unexpected error (a bug); logged with its stack, reported without details.' },
 } as const satisfies Record<string, { handling: ErrorHandling; summary: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -1,4 +1,4 @@
-import type { SnapshotFile } from '../source/snapshot.js';
+import type { SnapshotFile } from '../source/index.js';
 import type { FileResult } from './file-result.js';
 import type { ParseLimits } from './parse.js';
 import type { ManifestSet, NamespaceManifests } from './types.js';

@@ -1,5 +1,5 @@
 import { compareDiagnostics, hasErrors, isDnsLabel, type Diagnostic } from '../core/index.js';
-import type { Snapshot, SnapshotFile, SnapshotFolder } from '../source/snapshot.js';
+import type { Snapshot, SnapshotFile, SnapshotFolder } from '../source/index.js';
 import type { ManifestCache, FolderEntry } from './cache.js';
 import { readManifestFile, type FileResult } from './file-result.js';
 import { DEFAULT_PARSE_LIMITS, type ParseLimits } from './parse.js';

@@ -12,6 +12,11 @@ interface NamespaceDraft {
  * Pure. Owned objects without a namespace label cannot be placed and are ignored here
  * (the driver only lists owned objects, which always carry it).
  */
+/** Code-unit order: names here are DNS labels, hex and ISO times, where it equals the locale order and costs far less. */
+function byText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 export function observe(inventory: Inventory): ObservedState {
   const namespaces = new Map<string, NamespaceDraft>();
   const draft = (name: string): NamespaceDraft => {
@@ -38,18 +43,18 @@ export function observe(inventory: Inventory): ObservedState {
   }
   return {
     namespaces: [...namespaces.entries()]
-      .sort(([a], [b]) => a.localeCompare(b))
+      .sort(([a], [b]) => byText(a, b))
       .map(([name, d]): ObservedNamespace => ({
         name,
         ...(d.network ? { network: d.network } : {}),
         deployments: [...d.deployments.entries()]
-          .sort(([a], [b]) => a.localeCompare(b))
+          .sort(([a], [b]) => byText(a, b))
           .map(([deployment, replicas]): ObservedDeployment => ({
             namespace: name,
             name: deployment,
-            replicas: replicas.sort((a, b) => a.revision.localeCompare(b.revision) || a.replica - b.replica || a.created.localeCompare(b.created)),
+            replicas: replicas.sort((a, b) => byText(a.revision, b.revision) || a.replica - b.replica || byText(a.created, b.created)),
           })),
-        strays: d.strays.sort((a, b) => a.name.localeCompare(b.name)),
+        strays: d.strays.sort((a, b) => byText(a.name, b.name)),
       })),
   };
 }
@@ -59,12 +64,13 @@ function toReplica(c: OwnedContainer, namespace: string): ObservedReplica | Obse
   const deployment = c.labels[LABEL.name];
   const revision = c.labels[LABEL.revision];
   const replica = Number(c.labels[LABEL.replica]);
-  const stray = (reason: string): ObservedStray => ({ id: c.id, name: c.name, namespace, reason });
-  if (kind !== 'Deployment') return stray(`label ${LABEL.kind}=${kind ?? '(missing)'} is not a kind berth runs`);
-  if (!deployment) return stray(`label ${LABEL.name} is missing`);
-  if (!revision) return stray(`label ${LABEL.revision} is missing`);
-  if (!Number.isInteger(replica) || replica < 0) return stray(`label ${LABEL.replica} is not a replica ordinal`);
-  return {
+  let reason: string | undefined;
+  if (kind !== 'Deployment') reason = `label ${LABEL.kind}=${kind ?? '(missing)'} is not a kind berth runs`;
+  else if (!deployment) reason = `label ${LABEL.name} is missing`;
+  else if (!revision) reason = `label ${LABEL.revision} is missing`;
+  else if (!Number.isInteger(replica) || replica < 0) reason = `label ${LABEL.replica} is not a replica ordinal`;
+  if (reason !== undefined || !deployment || !revision) return { id: c.id, name: c.name, namespace, reason: reason ?? 'unusable labels' };
+  const r: { -readonly [K in keyof ObservedReplica]: ObservedReplica[K] } = {
     id: c.id,
     name: c.name,
     namespace,
@@ -74,10 +80,11 @@ function toReplica(c: OwnedContainer, namespace: string): ObservedReplica | Obse
     replica,
     state: c.state,
     created: c.created,
-    ...(c.exitCode !== undefined ? { exitCode: c.exitCode } : {}),
     image: c.image,
     ports: c.ports,
   };
+  if (c.exitCode !== undefined) r.exitCode = c.exitCode;
+  return r;
 }
 
 export function findNamespace(state: ObservedState, name: string): ObservedNamespace | undefined {

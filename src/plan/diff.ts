@@ -16,9 +16,11 @@ import type { NamespacePlan, Plan, PlanAction, PlanSummary } from './types.js';
 export function diff(desired: DesiredState, observed: ObservedState): Plan {
   const names = new Set<string>([...desired.namespaces.map((n) => n.name), ...observed.namespaces.map((n) => n.name)]);
   const emptyTree = desired.namespaces.length === 0 && observed.namespaces.some(runsSomething);
+  const desiredByName = new Map(desired.namespaces.map((n) => [n.name, n]));
+  const observedByName = new Map(observed.namespaces.map((n) => [n.name, n]));
   const namespaces = [...names].sort().map((name) => {
-    const d = desired.namespaces.find((n) => n.name === name);
-    const o = observed.namespaces.find((n) => n.name === name);
+    const d = desiredByName.get(name);
+    const o = observedByName.get(name);
     if (emptyTree) {
       return { namespace: name, verdict: 'refused', actions: [], diagnostics: [], message: 'the commit holds no namespaces at all; berth refuses to prune everything it runs' } satisfies NamespacePlan;
     }
@@ -42,12 +44,11 @@ export function diffNamespace(desired: DesiredNamespace | undefined, observed: O
   if (desired && deployments.length > 0 && !observed?.network) {
     actions.push({ kind: 'create-network', namespace: name, network: desired.network });
   }
-  for (const d of deployments) {
-    const o = observed?.deployments.find((x) => x.name === d.name);
-    actions.push(...diffDeployment(d, o));
-  }
+  const observedByName = new Map((observed?.deployments ?? []).map((o) => [o.name, o]));
+  const desiredNames = new Set(deployments.map((d) => d.name));
+  for (const d of deployments) actions.push(...diffDeployment(d, observedByName.get(d.name)));
   for (const o of observed?.deployments ?? []) {
-    if (!deployments.some((d) => d.name === o.name) && o.replicas.length > 0) {
+    if (!desiredNames.has(o.name) && o.replicas.length > 0) {
       actions.push({ kind: 'prune-deployment', namespace: name, name: o.name, replicas: o.replicas.length });
     }
   }

@@ -2,7 +2,7 @@ import { appendFile, mkdir, open, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../core/index.js';
 import { writeFileAtomic } from './atomic-file.js';
-import type { NamespaceStatus, Store, StoreState, SyncRecord } from './types.js';
+import type { NamespaceStatus, Pin, RevisionRecord, Store, StoreState, SyncRecord } from './types.js';
 
 const EMPTY: StoreState = { version: 1, namespaces: {} };
 
@@ -75,6 +75,23 @@ export class FileStore implements Store {
 
   async putSource(source: NonNullable<StoreState['source']>): Promise<void> {
     this.state = { ...this.state, source };
+    await this.flush();
+  }
+
+  async recordRevision(key: string, record: RevisionRecord, limit: number): Promise<void> {
+    const list = [...(this.state.revisions?.[key] ?? []).filter((r) => r.revision !== record.revision), record];
+    this.state = { ...this.state, revisions: { ...this.state.revisions, [key]: list.slice(-Math.max(1, limit + 1)) } };
+    await this.flush();
+  }
+
+  async putPin(pin: Pin): Promise<void> {
+    this.state = { ...this.state, pins: { ...this.state.pins, [`${pin.namespace}/${pin.name}`]: pin } };
+    await this.flush();
+  }
+
+  async removePin(key: string): Promise<void> {
+    const { [key]: _gone, ...rest } = this.state.pins ?? {};
+    this.state = { ...this.state, pins: rest };
     await this.flush();
   }
 

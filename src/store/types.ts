@@ -17,6 +17,33 @@ export interface DeploymentStatus {
   readonly availableReplicas: number;
   readonly phase: 'Complete' | 'Progressing' | 'Waiting' | 'Failed';
   readonly message?: string;
+  /** Set while a manual rollback pins the Deployment: `<revision>@<commit>`. */
+  readonly pinnedTo?: string;
+}
+
+/** One entry of a Deployment's revision history (newest last, capped by revisionHistoryLimit). */
+export interface RevisionRecord {
+  readonly revision: string;
+  /** The commit that introduced the revision. */
+  readonly commit: string;
+  readonly image: string;
+  /** When the revision became complete (all replicas available). */
+  readonly time: string;
+  readonly outcome: 'complete' | 'rolled-back-to';
+}
+
+/**
+ * A manual rollback: the Deployment runs its template from `commit` until a later commit
+ * changes the Deployment in Git (its spec hash at head differs from `headSpec`).
+ */
+export interface Pin {
+  readonly namespace: string;
+  readonly name: string;
+  readonly commit: string;
+  readonly revision: string;
+  /** Hash of the head's desired Deployment when the pin was made. */
+  readonly headSpec: string;
+  readonly createdAt: string;
 }
 
 export interface NamespaceStatus {
@@ -48,6 +75,10 @@ export interface StoreState {
   /** Last commit the source resolved, for `berth status`. */
   readonly source?: { readonly description: string; readonly commit?: string; readonly error?: string; readonly updatedAt: string };
   readonly namespaces: Readonly<Record<string, NamespaceStatus>>;
+  /** Revision history per Deployment, keyed `namespace/name`. */
+  readonly revisions?: Readonly<Record<string, readonly RevisionRecord[]>>;
+  /** Manual rollbacks in force, keyed `namespace/name`. */
+  readonly pins?: Readonly<Record<string, Pin>>;
 }
 
 /** The store port, as the controller and surfaces use it. */
@@ -57,5 +88,9 @@ export interface Store {
   removeNamespace(namespace: string): Promise<void>;
   putSource(source: NonNullable<StoreState['source']>): Promise<void>;
   appendHistory(record: SyncRecord): Promise<void>;
+  /** Appends to a Deployment's revision history, keeping the newest `limit` (+ the current). */
+  recordRevision(key: string, record: RevisionRecord, limit: number): Promise<void>;
+  putPin(pin: Pin): Promise<void>;
+  removePin(key: string): Promise<void>;
   readHistory(filter?: { readonly namespace?: string; readonly limit?: number }): Promise<SyncRecord[]>;
 }

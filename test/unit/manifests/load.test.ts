@@ -283,16 +283,13 @@ describe('loadManifests: the cache', () => {
     assert.equal(only(ns(strict, 'shop').diagnostics, 'FILE_TOO_LARGE').file, 'shop/web.yaml');
   });
 
-  it('reload of 500 unchanged namespaces is O(namespaces): no parsing, fast', () => {
+  it('reload of 500 unchanged namespaces parses nothing', () => {
     const folders = Array.from({ length: 500 }, (_, i) => folder(`ns-${i}`, { 'a.yaml': deployment(`a${i}`), 'b.yaml': deployment(`b${i}`) }));
     const cache = new ManifestCache();
     cache.retain(loadManifests(snapshot(folders), cache));
     const parsed = cache.stats.parsedFiles;
-    const started = process.hrtime.bigint();
     const set = loadManifests(asSourceWouldRead(snapshot(folders), cache), cache);
-    const ms = Number(process.hrtime.bigint() - started) / 1e6;
     assert.equal(cache.stats.parsedFiles, parsed);
     assert.equal(set.namespaces.length, 500);
-    assert.ok(ms < 100, `unchanged reload took ${ms} ms`);
   });
 });

@@ -222,16 +222,13 @@ describe('validation', () => {
 });
 
 describe('validation of hostile documents', () => {
-  it('60 000 unknown fields (within the 1 MiB limit): bounded diagnostics, linear time', () => {
+  it('60 000 unknown fields (within the 1 MiB limit): bounded diagnostics', () => {
     let text = deployment('web');
     for (let i = 0; i < 60_000; i++) text += `f${i}: 1\n`;
     assert.ok(text.length < DEFAULT_PARSE_LIMITS.maxFileBytes);
-    const started = process.hrtime.bigint();
     const { diagnostics, body } = validate(text);
-    const ms = Number(process.hrtime.bigint() - started) / 1e6;
     assert.equal(body, undefined);
     assert.equal(diagnostics.length, 101);
     assert.match(diagnostics[100]!.message, /^59900 more problem\(s\) in this document not shown$/);
-    assert.ok(ms < 5000, `took ${ms} ms`);
   });
 });
