@@ -1,0 +1,163 @@
+import type { Diagnostic } from '../core/index.js';
+import type { SourceLocation } from '../manifests/index.js';
+
+/**
+ * A ChangeSet is what one commit (the head) would change relative to another (the base),
+ * computed from the two desired states alone: no engine, no history. `berth plan --base
+ * --head` renders it as text, Markdown (a PR comment) or JSON.
+ *
+ * Invariants (compare.ts keeps them; the renderers rely on them):
+ *  - Everything is sorted (namespaces by name; objects by kind, then name; fields in a fixed
+ *    order per kind), so the same two states always give the same ChangeSet, byte for byte.
+ *  - No secret value is in it: values of secret-looking env vars are never copied in (see
+ *    mask.ts), so no rendering, log or bot can leak one.
+ *  - Values are display strings, already formatted (quantities as 128Mi / 250m), so every
+ *    rendering shows the same thing.
+ */
+export interface ChangeSet {
+  /** Bumped when the JSON shape changes incompatibly; for scripts reading `-o json`. */
+  readonly schemaVersion: 1;
+  /** Base commit; absent when there is no base (every namespace of the head is new). */
+  readonly base?: string;
+  readonly head: string;
+  /** The manifest root inside the repository (`--path`), '' for the repository root; renderers prefix file paths with it. */
+  readonly root: string;
+  /** Sorted by name: the union of the base's and the head's namespaces. */
+  readonly namespaces: readonly NamespaceChange[];
+  /** The head's problems outside any namespace folder (root files, bad folder names). */
+  readonly diagnostics: readonly Diagnostic[];
+  /** Policy denials that name no namespace of the head (those are on their namespace). */
+  readonly denials: readonly Diagnostic[];
+  readonly pruneGuard: PruneGuard;
+  readonly summary: ChangeSummary;
+}
+
+export type NamespaceStatus =
+  /** Only in the head. */
+  | 'added'
+  /** Only in the base: everything berth runs in it would be pruned. */
+  | 'removed'
+  /** In both, valid in both, some object differs. */
+  | 'changed'
+  /** In both, valid in both, nothing differs (warnings may still be listed). */
+  | 'unchanged'
+  /** Invalid in the head: berth leaves it exactly as it runs, so nothing in it changes. */
+  | 'invalid'
+  /** Valid in the head but invalid in the base (so berth runs it from an older valid commit): the head's objects are listed in full, as added. */
+  | 'base-invalid'
+  /** Valid in the head but denied by policy: berth leaves it as it runs. Its objects show what would change once allowed. */
+  | 'denied';
+
+export interface NamespaceChange {
+  readonly namespace: string;
+  readonly status: NamespaceStatus;
+  /** One sentence for people on what the status means for this namespace. */
+  readonly message?: string;
+  /** Sorted by kind, then name. Empty when the head is invalid (nothing changes). */
+  readonly objects: readonly ObjectChange[];
+  /** The head's errors and warnings for this namespace (file:line, field), sorted. */
+  readonly diagnostics: readonly Diagnostic[];
+  /** Policy denials for this namespace in the head (the policy module fills these; none yet). */
+  readonly denials: readonly Diagnostic[];
+}
+
+export type ObjectChangeKind = 'added' | 'removed' | 'changed' | 'unchanged';
+
+/** Every kind of object a ChangeSet can hold. Service, Ingress, ConfigMap, Secret … join this union, discriminated on `kind`. */
+export type ObjectChange = DeploymentChange;
+
+export interface DeploymentChange {
+  readonly kind: 'Deployment';
+  readonly name: string;
+  readonly change: ObjectChangeKind;
+  /** The Deployment in the base (absent when added). */
+  readonly base?: ObjectVersion;
+  /** The Deployment in the head (absent when removed). */
+  readonly head?: ObjectVersion;
+  /**
+   * Field-level changes in a fixed order. For an added Deployment every field is `added`; for
+   * a removed one the list is empty (`base` says what is pruned); for an unchanged one, empty.
+   */
+  readonly fields: readonly FieldChange[];
+  /** True when the pod template's revision changes and the head runs replicas: the Deployment rolls. Scale-only changes do not. */
+  readonly rolls: boolean;
+  /** How it rolls; present exactly when `rolls`. */
+  readonly rollout?: RolloutPreview;
+}
+
+/** The identifying facts of one side of an object change. */
+export interface ObjectVersion {
+  readonly revision: string;
+  readonly replicas: number;
+  readonly image: string;
+  readonly source: SourceLocation;
+}
+
+/**
+ * One changed field, e.g. `{ field: 'image', change: 'changed', from: 'busybox:1.36', to: 'busybox:1.37' }`.
+ * `masked` fields never carry `from`/`to`: the value is secret (mask.ts) and only the fact
+ * that it was added, removed or changed is shown.
+ */
+export interface FieldChange {
+  /** Display path, e.g. `replicas`, `image`, `env.GREETING`, `resources.limits.memory`, `labels.app`. */
+  readonly field: string;
+  readonly change: 'added' | 'removed' | 'changed';
+  readonly from?: string;
+  readonly to?: string;
+  readonly masked?: true;
+}
+
+export interface RolloutPreview {
+  readonly strategy: 'RollingUpdate' | 'Recreate';
+  /** Replicas after the change (what the rollout converges to). */
+  readonly replicas: number;
+  /** Resolved fenceposts (Kubernetes rounding) for RollingUpdate. */
+  readonly maxSurge?: number;
+  readonly maxUnavailable?: number;
+  /** E.g. `RollingUpdate (maxSurge 25% = 1, maxUnavailable 25% = 0) over 3 replicas: at most 4 run, at least 3 stay available`. */
+  readonly description: string;
+}
+
+export type PruneVerdict =
+  /** The head prunes nothing. */
+  | 'no-prunes'
+  /** The head prunes a few Deployments; berth prunes them. */
+  | 'allowed'
+  /** The head removes a whole namespace or more than half of the base's Deployments: berth refuses unless the commit is confirmed. */
+  | 'needs-confirmation'
+  /** The head holds no namespaces at all while the base runs some: berth refuses outright (an empty tree never prunes everything). */
+  | 'refused';
+
+export interface PruneGuard {
+  readonly verdict: PruneVerdict;
+  /** Deployments the head would prune (in valid head namespaces and in removed namespaces). */
+  readonly deployments: number;
+  /** Namespaces the head removes. */
+  readonly namespaces: number;
+  /** Why, one sentence each, sorted; empty for `no-prunes` and `allowed`. */
+  readonly reasons: readonly string[];
+}
+
+export interface ChangeSummary {
+  readonly namespaces: {
+    readonly added: number;
+    readonly removed: number;
+    readonly changed: number;
+    readonly unchanged: number;
+    readonly invalid: number;
+    readonly baseInvalid: number;
+    readonly denied: number;
+  };
+  readonly deployments: {
+    readonly added: number;
+    readonly changed: number;
+    /** Of the changed ones, how many roll (the rest are scale- or setting-only). */
+    readonly rolls: number;
+    readonly removed: number;
+    readonly unchanged: number;
+  };
+  /** The head's errors (all namespaces and the repository level). */
+  readonly errors: number;
+  readonly warnings: number;
+  readonly denials: number;
+}

@@ -1,0 +1,365 @@
+import { canonicalJson, type Diagnostic } from '../core/index.js';
+import { DEPLOYMENT_DEFAULTS, type DesiredDeployment, type DesiredNamespace, type DesiredState } from '../desired/index.js';
+import type { IntOrPercent } from '../manifests/index.js';
+import type { ChangeSet, ChangeSummary, DeploymentChange, FieldChange, NamespaceChange, NamespaceStatus, ObjectChange, ObjectVersion, PruneGuard, RolloutPreview } from './change-set.js';
+import { fenceposts } from './fenceposts.js';
+import { maskDiagnostic, maskedEnvValue } from './mask.js';
+import { formatCpu, formatMemory } from './quantity-format.js';
+
+export interface CompareOptions {
+  /** The manifest root inside the repository (`--path`); renderers prefix file paths with it. Default: '' (the repository root). */
+  readonly root?: string;
+  /**
+   * Policy denials over the head, as the policy module will report them: error Diagnostics
+   * carrying `namespace`. A namespace with any is `denied` (berth leaves it as it runs); a
+   * denial without a known namespace is listed with the repository-level diagnostics.
+   * Default: none (berth has no policy module yet).
+   */
+  readonly denials?: readonly Diagnostic[];
+}
+
+/**
+ * What the head commit would change relative to the base commit, from their desired states
+ * alone (no engine, no history): the preview a pull request gets. Pure and deterministic.
+ *
+ *  - Namespaces: the union of both, sorted. A namespace invalid in the head changes nothing
+ *    (berth leaves it as it runs) and shows the head's diagnostics instead of a diff.
+ *  - Deployments: added / removed (pruned) / changed / unchanged, with field-level changes of
+ *    the normalized desired Deployment, and whether and how it rolls (the pod template's
+ *    revision changes) — scale-only or settings-only changes do not roll.
+ *  - The prune guard's verdict, as DESIGN §6 states it: removing a whole namespace or more
+ *    than half of the base's Deployments is refused unless the commit is confirmed; a head
+ *    with no namespaces at all is refused outright (as diff() refuses an empty desired state).
+ *  - `base` undefined: there is nothing to compare with (a first commit, or the manifest root
+ *    does not exist at the base); every namespace of the head is added.
+ */
+export function compare(base: DesiredState | undefined, head: DesiredState, options: CompareOptions = {}): ChangeSet {
+  const denials = (options.denials ?? []).map(maskDiagnostic);
+  const headNames = new Set(head.namespaces.map((n) => n.name));
+  const names = [...new Set([...(base?.namespaces ?? []).map((n) => n.name), ...headNames])].sort(byCodeUnit);
+  const compared = names.map((name) =>
+    compareNamespace(
+      base?.namespaces.find((n) => n.name === name),
+      head.namespaces.find((n) => n.name === name),
+      headNames.has(name) ? denials.filter((d) => d.namespace === name) : [],
+    ),
+  );
+  const pruneGuard = guardPrunes(base, head, compared);
+  const namespaces = compared.map((ns) => (ns.status === 'removed' ? { ...ns, message: `${ns.message}${GUARD_CLAUSE[pruneGuard.verdict]}` } : ns));
+  const diagnostics = head.diagnostics.map(maskDiagnostic);
+  const unplaced = denials.filter((d) => d.namespace === undefined || !headNames.has(d.namespace));
+  return {
+    schemaVersion: 1,
+    ...(base ? { base: base.commit } : {}),
+    head: head.commit,
+    root: normalizeRoot(options.root ?? ''),
+    namespaces,
+    diagnostics,
+    denials: unplaced,
+    pruneGuard,
+    summary: summarize(namespaces, diagnostics, unplaced),
+  };
+}
+
+/** Code-unit order: the same on every machine, whatever its locale. */
+function byCodeUnit(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function normalizeRoot(root: string): string {
+  return root.replace(/^(\.\/)+/, '').replace(/\/+$/, '').replace(/^\.$/, '');
+}
+
+function compareNamespace(base: DesiredNamespace | undefined, head: DesiredNamespace | undefined, denials: readonly Diagnostic[]): NamespaceChange {
+  const namespace = (head?.name ?? base?.name)!;
+  const diagnostics = (head?.diagnostics ?? []).map(maskDiagnostic);
+  if (head && !head.valid) {
+    const message = base
+      ? "the head's manifests are invalid: berth leaves this namespace exactly as it runs, nothing in it changes"
+      : "the head's manifests are invalid: berth does not create this namespace until they are valid";
+    return { namespace, status: 'invalid', message, objects: [], diagnostics, denials };
+  }
+  if (!head) {
+    const objects = base?.valid ? compareDeployments(base.deployments, []) : [];
+    const message = !base?.valid
+      ? 'removed from Git: whatever berth runs in it (from an older valid commit: it is invalid in the base) is pruned, volumes are kept'
+      : objects.length > 0
+        ? 'removed from Git: everything berth runs in it is pruned, volumes are kept'
+        : 'removed from Git: its network is removed, volumes are kept';
+    return { namespace, status: 'removed', message, objects, diagnostics, denials };
+  }
+  const baseDeployments = base?.valid ? base.deployments : [];
+  const objects = compareDeployments(baseDeployments, head.deployments);
+  const status: NamespaceStatus =
+    denials.length > 0
+      ? 'denied'
+      : !base
+        ? 'added'
+        : !base.valid
+          ? 'base-invalid'
+          : objects.some((o) => o.change !== 'unchanged')
+            ? 'changed'
+            : 'unchanged';
+  const message = STATUS_MESSAGES[status];
+  return { namespace, status, ...(message ? { message } : {}), objects, diagnostics, denials };
+}
+
+const STATUS_MESSAGES: Partial<Record<NamespaceStatus, string>> = {
+  added: 'new namespace: berth creates its network and Deployments',
+  'base-invalid': "invalid in the base, so berth runs it from an older valid commit: the head's Deployments are listed in full, as added",
+  denied: 'denied by policy: berth leaves this namespace as it runs; the changes below apply once the policy allows them',
+};
+
+/** What the prune guard's verdict adds to a removed namespace's message. */
+const GUARD_CLAUSE: Record<PruneGuard['verdict'], string> = {
+  'no-prunes': '',
+  allowed: '',
+  'needs-confirmation': '; the prune guard holds this until the commit is confirmed',
+  refused: '; the prune guard refuses this commit',
+};
+
+function compareDeployments(base: readonly DesiredDeployment[], head: readonly DesiredDeployment[]): ObjectChange[] {
+  const names = [...new Set([...base.map((d) => d.name), ...head.map((d) => d.name)])].sort(byCodeUnit);
+  return names.map((name) => compareDeployment(base.find((d) => d.name === name), head.find((d) => d.name === name)));
+}
+
+function version(d: DesiredDeployment): ObjectVersion {
+  return { revision: d.revision, replicas: d.replicas, image: d.template.image, source: d.source };
+}
+
+function compareDeployment(base: DesiredDeployment | undefined, head: DesiredDeployment | undefined): DeploymentChange {
+  const name = (head?.name ?? base?.name)!;
+  const sides = { ...(base ? { base: version(base) } : {}), ...(head ? { head: version(head) } : {}) };
+  if (!head) return { kind: 'Deployment', name, change: 'removed', ...sides, fields: [], rolls: false };
+  const fields = deploymentFields(base, head);
+  if (!base) return { kind: 'Deployment', name, change: 'added', ...sides, fields: fields.filter((f) => !isDefault(f)), rolls: false };
+  const rolls = base.revision !== head.revision && head.replicas > 0;
+  const changed = fields.length > 0 || base.revision !== head.revision;
+  return {
+    kind: 'Deployment',
+    name,
+    change: changed ? 'changed' : 'unchanged',
+    ...sides,
+    fields,
+    rolls,
+    ...(rolls ? { rollout: rolloutPreview(base, head) } : {}),
+  };
+}
+
+/**
+ * Kubernetes defaults as compare() shows them. An added Deployment lists only the fields that
+ * differ from these (every default would be noise in a review); a change to or from a
+ * default is always shown.
+ */
+const SHOWN_DEFAULTS: Readonly<Record<string, string>> = {
+  'strategy.type': 'RollingUpdate',
+  'strategy.rollingUpdate.maxSurge': String(DEPLOYMENT_DEFAULTS.maxSurge),
+  'strategy.rollingUpdate.maxUnavailable': String(DEPLOYMENT_DEFAULTS.maxUnavailable),
+  minReadySeconds: String(DEPLOYMENT_DEFAULTS.minReadySeconds),
+  progressDeadlineSeconds: String(DEPLOYMENT_DEFAULTS.progressDeadlineSeconds),
+  revisionHistoryLimit: String(DEPLOYMENT_DEFAULTS.revisionHistoryLimit),
+  paused: 'false',
+  terminationGracePeriodSeconds: String(DEPLOYMENT_DEFAULTS.terminationGracePeriodSeconds),
+};
+
+function isDefault(f: FieldChange): boolean {
+  return f.change === 'added' && f.to !== undefined && SHOWN_DEFAULTS[f.field] === f.to;
+}
+
+/** Fields compare.ts knows how to show; any other field of a DesiredDeployment or its template is compared as canonical JSON, so a field added later is never missed. */
+const KNOWN_DEPLOYMENT_KEYS = new Set(['namespace', 'name', 'replicas', 'strategy', 'minReadySeconds', 'progressDeadlineSeconds', 'revisionHistoryLimit', 'paused', 'template', 'revision', 'source']);
+const KNOWN_TEMPLATE_KEYS = new Set(['containerName', 'image', 'command', 'args', 'workingDir', 'env', 'ports', 'memoryBytes', 'nanoCpus', 'stopGraceSeconds', 'labels', 'annotations']);
+
+/**
+ * Field-level changes, in a fixed order: spec settings first (they never roll), then the pod
+ * template (every change there rolls). Paths are the short names people know from the
+ * manifest (`image`, `env.NAME`, `resources.limits.memory`, `terminationGracePeriodSeconds`).
+ * With `base` undefined every present field is `added`.
+ */
+function deploymentFields(base: DesiredDeployment | undefined, head: DesiredDeployment): FieldChange[] {
+  const out: FieldChange[] = [];
+  const scalar = (field: string, from: string | undefined, to: string | undefined): void => {
+    const f = fieldChange(field, from, to);
+    if (f) out.push(f);
+  };
+  const bt = base?.template;
+  const ht = head.template;
+  scalar('replicas', str(base?.replicas), str(head.replicas));
+  scalar('strategy.type', base?.strategy.type, head.strategy.type);
+  scalar('strategy.rollingUpdate.maxSurge', rolling(base, 'maxSurge'), rolling(head, 'maxSurge'));
+  scalar('strategy.rollingUpdate.maxUnavailable', rolling(base, 'maxUnavailable'), rolling(head, 'maxUnavailable'));
+  scalar('minReadySeconds', str(base?.minReadySeconds), str(head.minReadySeconds));
+  scalar('progressDeadlineSeconds', str(base?.progressDeadlineSeconds), str(head.progressDeadlineSeconds));
+  scalar('revisionHistoryLimit', str(base?.revisionHistoryLimit), str(head.revisionHistoryLimit));
+  scalar('paused', str(base?.paused), str(head.paused));
+  for (const key of unknownKeys(KNOWN_DEPLOYMENT_KEYS, base, head)) scalar(key, json(field(base, key)), json(field(head, key)));
+
+  const templateStart = out.length;
+  scalar('container.name', bt?.containerName, ht.containerName);
+  scalar('image', bt?.image, ht.image);
+  scalar('command', json(bt?.command), json(ht.command));
+  scalar('args', json(bt?.args), json(ht.args));
+  scalar('workingDir', text(bt?.workingDir), text(ht.workingDir));
+  out.push(...envFields(bt?.env, ht.env));
+  scalar('ports', ports(bt?.ports), ports(ht.ports));
+  scalar('resources.limits.memory', bt?.memoryBytes === undefined ? undefined : formatMemory(bt.memoryBytes), ht.memoryBytes === undefined ? undefined : formatMemory(ht.memoryBytes));
+  scalar('resources.limits.cpu', bt?.nanoCpus === undefined ? undefined : formatCpu(bt.nanoCpus), ht.nanoCpus === undefined ? undefined : formatCpu(ht.nanoCpus));
+  scalar('terminationGracePeriodSeconds', str(bt?.stopGraceSeconds), str(ht.stopGraceSeconds));
+  out.push(...recordFields('labels', bt?.labels, ht.labels));
+  out.push(...recordFields('annotations', bt?.annotations, ht.annotations));
+  for (const key of unknownKeys(KNOWN_TEMPLATE_KEYS, bt, ht)) scalar(`template.${key}`, json(field(bt, key)), json(field(ht, key)));
+
+  // The revision is a hash of the template: when it moved, some template field above moved.
+  // Should a future template field escape the list, the change still shows.
+  if (base && base.revision !== head.revision && out.length === templateStart) {
+    out.push({ field: 'template', change: 'changed', from: `revision ${base.revision}`, to: `revision ${head.revision}` });
+  }
+  return out;
+}
+
+function fieldChange(field: string, from: string | undefined, to: string | undefined): FieldChange | undefined {
+  if (from === to) return undefined;
+  if (from === undefined) return { field, change: 'added', to: to! };
+  if (to === undefined) return { field, change: 'removed', from };
+  return { field, change: 'changed', from, to };
+}
+
+const str = (v: number | boolean | undefined): string | undefined => (v === undefined ? undefined : String(v));
+const json = (v: unknown): string | undefined => (v === undefined ? undefined : canonicalJson(v));
+
+/** A user string as shown: as is when plain, JSON-quoted when empty, padded or holding control characters (so one value is always one line). */
+function text(v: string | undefined): string | undefined {
+  if (v === undefined) return undefined;
+  return v === '' || v.trim() !== v || /[\u0000-\u001f\u007f\u2028\u2029]/.test(v) ? JSON.stringify(v) : v;
+}
+
+function rolling(d: DesiredDeployment | undefined, key: 'maxSurge' | 'maxUnavailable'): string | undefined {
+  return d?.strategy.type === 'RollingUpdate' ? String(d.strategy[key]) : undefined;
+}
+
+function field(o: object | undefined, key: string): unknown {
+  return o === undefined ? undefined : (o as Record<string, unknown>)[key];
+}
+
+function unknownKeys(known: ReadonlySet<string>, a: object | undefined, b: object | undefined): string[] {
+  return [...new Set([...Object.keys(a ?? {}), ...Object.keys(b ?? {})])].filter((k) => !known.has(k)).sort(byCodeUnit);
+}
+
+function ports(list: DesiredDeployment['template']['ports'] | undefined): string | undefined {
+  if (list === undefined || list.length === 0) return undefined;
+  return list.map((p) => `${p.containerPort}/${p.protocol}${p.name ? ` (${p.name})` : ''}`).join(', ');
+}
+
+/** Env vars by name (the last definition of a name wins, as in Docker), values masked by mask.ts; then a reorder, shown by names only. */
+function envFields(base: DesiredDeployment['template']['env'] | undefined, head: DesiredDeployment['template']['env']): FieldChange[] {
+  const b = new Map((base ?? []).map((e) => [e.name, e.value]));
+  const h = new Map(head.map((e) => [e.name, e.value]));
+  const out: FieldChange[] = [];
+  for (const name of [...new Set([...b.keys(), ...h.keys()])].sort(byCodeUnit)) {
+    const from = b.get(name);
+    const to = h.get(name);
+    if (from === to) continue;
+    const field = `env.${name}`;
+    const masked = maskedEnvValue(name, to ?? from).masked === true;
+    const change: FieldChange['change'] = from === undefined ? 'added' : to === undefined ? 'removed' : 'changed';
+    if (masked) out.push({ field, change, masked: true });
+    else out.push({ field, change, ...(from !== undefined ? { from: text(from)! } : {}), ...(to !== undefined ? { to: text(to)! } : {}) });
+  }
+  if (base && out.length === 0 && canonicalJson(base) !== canonicalJson(head)) {
+    out.push({ field: 'env', change: 'changed', from: `order ${base.map((e) => e.name).join(', ')}`, to: `order ${head.map((e) => e.name).join(', ')}` });
+  }
+  return out;
+}
+
+function recordFields(prefix: string, base: Readonly<Record<string, string>> | undefined, head: Readonly<Record<string, string>>): FieldChange[] {
+  const out: FieldChange[] = [];
+  for (const key of [...new Set([...Object.keys(base ?? {}), ...Object.keys(head)])].sort(byCodeUnit)) {
+    const f = fieldChange(`${prefix}.${key}`, text(base?.[key]), text(head[key]));
+    if (f) out.push(f);
+  }
+  return out;
+}
+
+const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/**
+ * How a Deployment whose template changed will roll, with the fenceposts resolved against the
+ * head's replicas as the rollout step resolves them (Kubernetes rounding: surge up,
+ * unavailable down; both 0 → unavailable 1). Worked example: 25%/25% over 3 replicas →
+ * surge ceil(0.75) = 1, unavailable floor(0.75) = 0: at most 4 run, at least 3 stay available.
+ */
+function rolloutPreview(base: DesiredDeployment, head: DesiredDeployment): RolloutPreview {
+  if (head.strategy.type === 'Recreate') {
+    return {
+      strategy: 'Recreate',
+      replicas: head.replicas,
+      description: `Recreate: ${plural(base.replicas, 'old replica')} stop, then ${plural(head.replicas, 'new replica')} start (a short outage)`,
+    };
+  }
+  const { maxSurge, maxUnavailable } = fenceposts(head.strategy.maxSurge, head.strategy.maxUnavailable, head.replicas);
+  const shown = (spec: IntOrPercent, resolved: number): string => (typeof spec === 'string' && spec.endsWith('%') ? `${spec} = ${resolved}` : String(resolved));
+  return {
+    strategy: 'RollingUpdate',
+    replicas: head.replicas,
+    maxSurge,
+    maxUnavailable,
+    description:
+      `RollingUpdate (maxSurge ${shown(head.strategy.maxSurge, maxSurge)}, maxUnavailable ${shown(head.strategy.maxUnavailable, maxUnavailable)}) ` +
+      `over ${plural(head.replicas, 'replica')}: at most ${head.replicas + maxSurge} run, at least ${head.replicas - maxUnavailable} ${head.replicas - maxUnavailable === 1 ? 'stays' : 'stay'} available`,
+  };
+}
+
+/**
+ * The prune guard (DESIGN §6), judged on what the head removes relative to the base. Only
+ * prunes berth would carry out count: an invalid or denied head namespace prunes nothing.
+ */
+function guardPrunes(base: DesiredState | undefined, head: DesiredState, namespaces: readonly NamespaceChange[]): PruneGuard {
+  const pruning = namespaces.filter((n) => n.status === 'changed' || n.status === 'removed');
+  const deployments = pruning.reduce((sum, n) => sum + n.objects.filter((o) => o.change === 'removed').length, 0);
+  const removed = namespaces.filter((n) => n.status === 'removed');
+  const baseDeployments = (base?.namespaces ?? []).reduce((sum, n) => sum + n.deployments.length, 0);
+  const baseRunsSomething = (base?.namespaces ?? []).some((n) => !n.valid || n.deployments.length > 0);
+  const counts = { deployments, namespaces: removed.length };
+  if (head.namespaces.length === 0 && baseRunsSomething) {
+    return { verdict: 'refused', ...counts, reasons: ['the head holds no namespaces at all: berth never prunes everything it runs (an empty or broken checkout must not delete everything)'] };
+  }
+  const reasons: string[] = [];
+  for (const ns of removed) {
+    const b = base?.namespaces.find((n) => n.name === ns.namespace);
+    if (b && !b.valid) reasons.push(`namespace ${ns.namespace} is removed (it is invalid in the base: whatever berth runs there from an older commit)`);
+    else if (ns.objects.length > 0) reasons.push(`namespace ${ns.namespace} is removed (${plural(ns.objects.length, 'Deployment')})`);
+  }
+  if (deployments > 0 && deployments * 2 > baseDeployments) {
+    reasons.push(`${deployments} of the base's ${plural(baseDeployments, 'Deployment')} ${deployments === 1 ? 'is' : 'are'} pruned (more than half)`);
+  }
+  if (reasons.length > 0) return { verdict: 'needs-confirmation', ...counts, reasons };
+  return { verdict: deployments > 0 || removed.length > 0 ? 'allowed' : 'no-prunes', ...counts, reasons: [] };
+}
+
+function summarize(namespaces: readonly NamespaceChange[], repositoryDiagnostics: readonly Diagnostic[], unplacedDenials: readonly Diagnostic[]): ChangeSummary {
+  const byStatus = (s: NamespaceStatus): number => namespaces.filter((n) => n.status === s).length;
+  const objects = namespaces.flatMap((n) => n.objects);
+  const byChange = (c: ObjectChange['change']): number => objects.filter((o) => o.change === c).length;
+  const diagnostics = [...repositoryDiagnostics, ...namespaces.flatMap((n) => n.diagnostics)];
+  return {
+    namespaces: {
+      added: byStatus('added'),
+      removed: byStatus('removed'),
+      changed: byStatus('changed'),
+      unchanged: byStatus('unchanged'),
+      invalid: byStatus('invalid'),
+      baseInvalid: byStatus('base-invalid'),
+      denied: byStatus('denied'),
+    },
+    deployments: {
+      added: byChange('added'),
+      changed: byChange('changed'),
+      rolls: objects.filter((o) => o.change === 'changed' && o.rolls).length,
+      removed: byChange('removed'),
+      unchanged: byChange('unchanged'),
+    },
+    errors: diagnostics.filter((d) => d.severity === 'error').length,
+    warnings: diagnostics.filter((d) => d.severity === 'warning').length,
+    denials: namespaces.reduce((sum, n) => sum + n.denials.length, unplacedDenials.length),
+  };
+}
