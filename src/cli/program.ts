@@ -1,11 +1,11 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { validate as isValidCron } from 'node-cron';
-import { hasErrors, isBerthError, describeError, type Diagnostic, type Logger } from '../core/index.js';
+import { BerthError, hasErrors, isBerthError, describeError, type Diagnostic, type Logger } from '../core/index.js';
 import { Controller, DEFAULT_POLL_SCHEDULE, DesiredSource } from '../controller/index.js';
 import { buildDesiredState, DEFAULT_INSTANCE } from '../desired/index.js';
 import { loadManifests, ManifestCache, type ManifestSet } from '../manifests/index.js';
 import { observe } from '../observed/index.js';
-import { diff, hasChanges, renderPlanJson, renderPlanText } from '../plan/index.js';
+import { compare, diff, hasChanges, planExitCode, renderChangeSetJson, renderChangeSetMarkdown, renderChangeSetText, renderPlanJson, renderPlanText } from '../plan/index.js';
 import type { GitSource } from '../source/index.js';
 import type { Adapters, CommonOptions } from './adapters.js';
 import { EXIT } from './exit-codes.js';
@@ -109,21 +109,41 @@ export function buildProgram(adapters: Adapters): Command {
     });
 
   common(program.command('plan'))
-    .description('show what the commit would change on the engine (exit 0 no changes, 1 changes, 2 invalid input)')
-    .option('--live', 'compare with what runs on the engine now (the default)', true)
-    .addOption(outputOption())
+    .description('show what a commit would change: on the engine now (default, --live), or relative to another commit (--base/--head, no engine needed). Exit 0 no changes, 1 changes, 2 invalid input')
+    .option('--live', 'compare the head with what runs on the engine now (the default without --base)')
+    .option('--base <ref>', 'compare with the manifests at this ref (branch, tag, commit) instead of the engine: a pull-request plan')
+    .option('--head <ref>', 'the ref to plan (default: --ref, else HEAD)')
+    .addOption(new Option('-o, --output <format>', 'output format (markdown: for a PR comment, with --base)').choices(['text', 'json', 'markdown']).default('text'))
     .action(async (raw: Record<string, unknown>) => {
       const o = resolve(raw);
+      const output = String(raw.output);
+      if (raw.base !== undefined && raw.live) throw new BerthError('USAGE', '--live and --base exclude each other');
+      if (output === 'markdown' && raw.base === undefined) throw new BerthError('USAGE', '-o markdown needs --base (it renders a pull-request plan)');
       const logger = adapters.logger(o.logLevel);
       const source = await adapters.openSource(o, logger);
-      const commit = await source.resolveRef(o.ref ?? 'HEAD');
-      const manifests = await loadAt(source, commit.oid);
-      const desired = buildDesiredState(manifests, { instance: o.instance });
+      const head = await source.resolveRef(String(raw.head ?? o.ref ?? 'HEAD'));
+      const headManifests = await loadAt(source, head.oid);
+      const headDesired = buildDesiredState(headManifests, { instance: o.instance });
+      if (raw.base !== undefined) {
+        const base = await source.resolveRef(String(raw.base));
+        const baseDesired = await loadAt(source, base.oid).then(
+          (m) => buildDesiredState(m, { instance: o.instance }),
+          (err: unknown) => {
+            // A base that predates the manifest folder: everything in the head is new.
+            if (isBerthError(err) && err.code === 'SOURCE_PATH_NOT_FOUND') return undefined;
+            throw err;
+          },
+        );
+        const changes = compare(baseDesired, headDesired, { root: o.path });
+        write(output === 'json' ? renderChangeSetJson(changes) : output === 'markdown' ? renderChangeSetMarkdown(changes) : renderChangeSetText(changes));
+        process.exitCode = planExitCode(changes);
+        return;
+      }
       const driver = adapters.openDriver(o, logger);
       const observed = observe(await driver.inventory());
-      const plan = diff(desired, observed);
-      write((raw.output as Output) === 'json' ? renderPlanJson(plan) : renderPlanText(plan));
-      process.exitCode = hasInvalid(manifests) ? EXIT.invalid : hasChanges(plan) ? EXIT.changes : EXIT.ok;
+      const plan = diff(headDesired, observed);
+      write(output === 'json' ? renderPlanJson(plan) : renderPlanText(plan));
+      process.exitCode = hasInvalid(headManifests) ? EXIT.invalid : hasChanges(plan) ? EXIT.changes : EXIT.ok;
     });
 
   common(program.command('validate'))

@@ -181,7 +181,10 @@ export class Controller {
     }
   }
 
-  /** Engine events: an owned container died or was removed → reconcile its namespace now. */
+  /**
+   * Engine events: an owned container started (perhaps out of band), died or was removed →
+   * reconcile its namespace now. berth's own moves trigger passes too; the queue coalesces them.
+   */
   private async watchEvents(): Promise<void> {
     let attempt = 0;
     while (!this.abort.signal.aborted) {
@@ -189,7 +192,6 @@ export class Controller {
         await this.o.driver.watch((event) => {
           if (event.kind === 'stream-error') return;
           attempt = 0;
-          if (event.kind === 'container-started') return;
           const ns = event.labels[LABEL.namespace];
           if (ns) this.queue.enqueue(ns);
         }, this.abort.signal);

@@ -28,6 +28,7 @@ describe('reconcile loop: git push → containers', { timeout: 600_000 }, () => 
   const converged = (expected: Record<string, number[]>, what: string) =>
     eventually(
       async () => {
+        assertAlive();
         const seen = await ownedContainers(scope.instance);
         assert.deepEqual(layout(seen), expected);
         // Nothing half-done: no exited containers, no second revision of one Deployment.
@@ -40,6 +41,10 @@ describe('reconcile loop: git push → containers', { timeout: 600_000 }, () => 
       },
       { timeoutMs: 90_000, what },
     );
+  /** A berth that died fails the test at once, with its last words, instead of after a timeout. */
+  const assertAlive = () => {
+    if (berth && berth.child.exitCode !== null) throw Object.assign(new Error(`berth exited with ${berth.child.exitCode}:\n${berth.logs().slice(-3000)}`), { fatal: true });
+  };
   const byDeployment = async (key: string) => (await ownedContainers(scope.instance)).filter((r) => `${r.namespace}/${r.deployment}` === key);
   const status = async () => JSON.parse(await readFile(join(stateDir, 'status.json'), 'utf8'));
 
@@ -169,6 +174,39 @@ describe('reconcile loop: git push → containers', { timeout: 600_000 }, () => 
     const seen = await converged({ 'blog/front': [0], 'shop/web': [0, 1] }, 'restored');
     const ids = seen.map((r) => r.id);
     assert.ok(!ids.includes(victim!.id) && !ids.includes(other!.id), 'both containers were replaced');
+  });
+
+  it('a container labelled as a replica of another revision (edited out of band) is replaced', async () => {
+    const [web] = await byDeployment('shop/web');
+    const container = await dockerClient().createContainer({
+      name: `${scope.instance}.shop.web.0ddba11000.1`,
+      Image: 'busybox:1.36',
+      Entrypoint: ['sleep', '3600'],
+      Labels: scope.labels({ 'berth.namespace': 'shop', 'berth.kind': 'Deployment', 'berth.name': 'web', 'berth.revision': '0ddba11000', 'berth.replica': '1', 'berth.commit': web!.commit }),
+      HostConfig: { Init: true },
+    });
+    await container.start();
+    await eventually(async () => {
+      const ids = (await ownedContainers(scope.instance)).map((r) => r.id);
+      assert.ok(!ids.includes(container.id), 'the out-of-band container is gone');
+    }, { timeoutMs: 90_000 });
+    await converged({ 'blog/front': [0], 'shop/web': [0, 1] }, 'web intact');
+  });
+
+  it('an image that cannot be pulled fails only its Deployment, with a clear status', async () => {
+    await repo.write('manifests/shop/ghost.yaml', deploymentYaml({ name: 'ghost', image: 'berth-test/does-not-exist:1' }));
+    await repo.commit('ghost with a missing image');
+    await repo.push();
+    await eventually(async () => {
+      const ghost = (await status()).namespaces.shop.deployments.find((d: { name: string }) => d.name === 'ghost');
+      assert.equal(ghost?.phase, 'Failed');
+      assert.match(ghost.message, /IMAGE_PULL_FAILED.*berth-test\/does-not-exist:1/);
+    }, { timeoutMs: 90_000 });
+    assert.deepEqual(layout(await ownedContainers(scope.instance)), { 'blog/front': [0], 'shop/web': [0, 1] });
+    await repo.remove('manifests/shop/ghost.yaml');
+    await repo.commit('drop ghost');
+    await repo.push();
+    await eventually(async () => assert.equal((await status()).namespaces.shop.phase, 'Synced'), { timeoutMs: 90_000 });
   });
 
   it('restarting berth (kill -9 mid-change) leaves no duplicates and no orphans', async () => {

@@ -17,6 +17,8 @@ export async function eventually<T>(check: () => Promise<T> | T, options: { time
       return await check();
     } catch (err) {
       lastError = err;
+      // A check may declare that waiting cannot help (the process under test died).
+      if ((err as { fatal?: boolean }).fatal) throw err;
     }
     if (Date.now() > deadline) {
       const what = options.what ? ` (${options.what})` : '';
