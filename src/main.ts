@@ -10,13 +10,14 @@ import pretty from 'pino-pretty';
 import { runCli, type Adapters } from './cli/index.js';
 import type { Logger } from './core/index.js';
 import { createDockerDriver } from './runtime/docker/index.js';
+import { REDACT_HEADER_PATHS } from './server/index.js';
 import { openGitSource } from './source/index.js';
 import { acquireLock, FileStore } from './store/index.js';
 
 const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Log paths that may carry secret values; pino replaces them with [redacted]. */
-export const REDACT_PATHS = ['token', 'password', 'secret', 'auth', '*.token', '*.password', '*.secret', '*.auth', 'env[*].value', '*.env[*].value', 'headers.authorization'];
+export const REDACT_PATHS = ['token', 'password', 'secret', 'auth', '*.token', '*.password', '*.secret', '*.auth', 'env[*].value', '*.env[*].value', 'headers.authorization', ...REDACT_HEADER_PATHS];
 
 export function createLogger(level: string, destination: NodeJS.WritableStream = process.stderr): Logger {
   const options = { level, base: { name: 'berth' }, redact: { paths: REDACT_PATHS, censor: '[redacted]' } };

@@ -6,7 +6,9 @@ import { buildDesiredState, DEFAULT_INSTANCE } from '../desired/index.js';
 import { loadManifests, ManifestCache, type ManifestSet } from '../manifests/index.js';
 import { observe } from '../observed/index.js';
 import { compare, diff, hasChanges, planExitCode, renderChangeSetJson, renderChangeSetMarkdown, renderChangeSetText, renderPlanJson, renderPlanText } from '../plan/index.js';
+import { startServer } from '../server/index.js';
 import type { GitSource } from '../source/index.js';
+import type { Store } from '../store/index.js';
 import type { Adapters, CommonOptions } from './adapters.js';
 import { EXIT } from './exit-codes.js';
 import { json, renderDiagnostics, renderStatus, write } from './output.js';
@@ -62,15 +64,37 @@ export function buildProgram(adapters: Adapters): Command {
   };
 
   common(program.command('run'))
-    .description('run the reconciler: poll the source, watch the engine, converge continuously')
+    .description('run the reconciler: poll the source, watch the engine, converge continuously; serve the HTTP API and webhooks')
     .addOption(new Option('--poll <cron>', 'poll schedule, node-cron syntax with seconds').default(DEFAULT_POLL_SCHEDULE).argParser(cronExpression))
+    .option('--listen <host:port>', 'HTTP API, webhooks, /healthz, /metrics (secrets: BERTH_WEBHOOK_SECRET, BERTH_API_TOKEN)', DEFAULT_LISTEN)
+    .option('--no-server', 'do not serve HTTP')
     .action(async (raw: Record<string, unknown>) => {
       const o = resolve(raw);
       const logger = adapters.logger(o.logLevel);
       const lock = await adapters.lockState(o);
-      const controller = await openController(adapters, o, logger, String(raw.poll));
+      const { controller, store } = await openController(adapters, o, logger, String(raw.poll));
       logger.info({ repo: o.repo, ref: o.ref ?? 'HEAD', path: o.path, instance: o.instance, stateDir: o.stateDir }, 'berth running');
       controller.start();
+      let server: { url: string; close(): Promise<void> } | undefined;
+      if (raw.server !== false) {
+        server = await startServer({
+          control: {
+            syncNow: async () => {
+              const revision = await controller.sync();
+              return revision ? { commit: revision.commit.oid } : {};
+            },
+            watchedRef: () => controller.watchedRef(),
+            rollback: (args) => controller.rollback(args),
+          },
+          store,
+          logger,
+          listen: parseListen(String(raw.listen)),
+          ...(process.env.BERTH_WEBHOOK_SECRET ? { webhookSecret: process.env.BERTH_WEBHOOK_SECRET } : {}),
+          ...(process.env.BERTH_GITLAB_TOKEN ? { gitlabToken: process.env.BERTH_GITLAB_TOKEN } : {}),
+          ...(process.env.BERTH_API_TOKEN ? { apiToken: process.env.BERTH_API_TOKEN } : {}),
+        });
+        logger.info({ url: server.url, webhooks: Boolean(process.env.BERTH_WEBHOOK_SECRET), api: Boolean(process.env.BERTH_API_TOKEN) }, 'serving HTTP');
+      }
       await new Promise<void>((resolveStop) => {
         const stop = (signal: string) => {
           logger.info({ signal }, 'stopping');
@@ -79,8 +103,36 @@ export function buildProgram(adapters: Adapters): Command {
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
       });
+      await server?.close();
       await controller.stop();
       await lock.release();
+    });
+
+  program
+    .command('rollback')
+    .description('pin a Deployment to an earlier revision until the next commit that changes it (asks the running `berth run` over its API; token: BERTH_API_TOKEN)')
+    .argument('<namespace/name>', 'the Deployment')
+    .option('--to-commit <sha>', 'run the template the Deployment had at this commit')
+    .option('--to-revision <revision>', 'run this revision from `berth history` (default: the previous one)')
+    .option('--server <url>', 'the API of the running berth', `http://${DEFAULT_LISTEN}`)
+    .action(async (target: string, raw: Record<string, unknown>) => {
+      const [namespace, name] = splitTarget(target);
+      if (raw.toCommit && raw.toRevision) throw new BerthError('USAGE', '--to-commit and --to-revision exclude each other');
+      const body = { ...(raw.toCommit ? { toCommit: String(raw.toCommit) } : {}), ...(raw.toRevision ? { toRevision: String(raw.toRevision) } : {}) };
+      const url = `${String(raw.server).replace(/\/$/, '')}/api/v1/namespaces/${namespace}/deployments/${name}/rollback`;
+      let res: Response;
+      try {
+        res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${process.env.BERTH_API_TOKEN ?? ''}` }, body: JSON.stringify(body) });
+      } catch (err) {
+        throw new BerthError('SOURCE_UNREACHABLE', `cannot reach berth at ${String(raw.server)}: is \`berth run\` running? (${describeError(err)})`);
+      }
+      const answer = (await res.json().catch(() => ({}))) as { pinnedTo?: string; error?: { code?: string; message?: string } };
+      if (!res.ok) {
+        process.stderr.write(`berth: ${answer.error?.code ?? res.status}: ${answer.error?.message ?? res.statusText}\n`);
+        process.exitCode = res.status === 400 ? EXIT.usage : EXIT.failure;
+        return;
+      }
+      write(`${namespace}/${name} pinned to ${answer.pinnedTo} until a commit changes it`);
     });
 
   common(program.command('apply'))
@@ -93,7 +145,7 @@ export function buildProgram(adapters: Adapters): Command {
       const logger = adapters.logger(o.logLevel);
       const lock = await adapters.lockState(o);
       try {
-        const controller = await openController(adapters, o, logger, DEFAULT_POLL_SCHEDULE);
+        const { controller } = await openController(adapters, o, logger, DEFAULT_POLL_SCHEDULE);
         const outcomes = await controller.converge(new Date(Date.now() + Number(raw.timeout) * 1000));
         await controller.stop();
         const store = await adapters.openStore(o, logger);
@@ -203,12 +255,22 @@ function splitTarget(target: string): [string, string] {
   return [m[1]!, m[3]!];
 }
 
-async function openController(adapters: Adapters, o: CommonOptions, logger: Logger, pollSchedule: string): Promise<Controller> {
+async function openController(adapters: Adapters, o: CommonOptions, logger: Logger, pollSchedule: string): Promise<{ controller: Controller; store: Store }> {
   const source = await adapters.openSource(o, logger);
   const driver = adapters.openDriver(o, logger);
   const store = await adapters.openStore(o, logger);
   const desiredSource = new DesiredSource(source, o.instance, logger);
-  return new Controller({ desiredSource, driver, store, clock: adapters.clock, logger, instance: o.instance, pollSchedule });
+  const controller = new Controller({ desiredSource, driver, store, clock: adapters.clock, logger, instance: o.instance, pollSchedule, ...(o.ref ? { watchedRef: o.ref } : {}) });
+  return { controller, store };
+}
+
+export const DEFAULT_LISTEN = '127.0.0.1:7070';
+
+function parseListen(value: string): { host: string; port: number } {
+  const m = /^(.*):(\d+)$/.exec(value);
+  const port = Number(m?.[2]);
+  if (!m || !Number.isInteger(port) || port < 0 || port > 65535) throw new BerthError('USAGE', `--listen must be host:port, got "${value}"`);
+  return { host: m[1]!.replace(/^\[(.*)\]$/, '$1') || '127.0.0.1', port };
 }
 
 async function loadAt(source: GitSource, commit: string): Promise<ManifestSet> {

@@ -23,7 +23,7 @@ describe('reconcile loop: git push → containers', { timeout: 600_000 }, () => 
   let unownedId: string;
 
   const start = () => {
-    berth = startBerth(['--repo', repo.url, '--path', 'manifests', '--state-dir', stateDir, '--instance', scope.instance, '--poll', '*/1 * * * * *', '--log-level', 'debug']);
+    berth = startBerth(['--repo', repo.url, '--path', 'manifests', '--state-dir', stateDir, '--instance', scope.instance, '--poll', '*/1 * * * * *', '--listen', '127.0.0.1:0', '--log-level', 'debug']);
   };
   const converged = (expected: Record<string, number[]>, what: string) =>
     eventually(

@@ -1,0 +1,142 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { BerthError } from '../core/index.js';
+import type { StoreState, Store } from '../store/index.js';
+import { tokensEqual } from './constant-time.js';
+import type { ControlPort } from './control.js';
+
+export interface ApiRoutesOptions {
+  readonly control: ControlPort;
+  readonly store: Store;
+  /** Bearer token for mutating calls; unset = mutations refused (403). */
+  readonly apiToken: string | undefined;
+}
+
+/** API request bodies are small; webhooks have their own (larger) limit. */
+export const API_BODY_LIMIT_BYTES = 64 * 1024;
+
+const DNS_LABEL = { type: 'string', pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$', maxLength: 63 } as const;
+const LIMIT = { type: 'integer', minimum: 1, maximum: 10_000 } as const;
+
+const nsParams = { type: 'object', required: ['ns'], properties: { ns: DNS_LABEL } } as const;
+const deploymentParams = { type: 'object', required: ['ns', 'name'], properties: { ns: DNS_LABEL, name: DNS_LABEL } } as const;
+
+/**
+ * Rollback body: `toCommit` (4–40 hex, a commit prefix) or `toRevision` (a revision hash as
+ * `berth history` lists it), or neither = the previous revision. Unknown members are refused,
+ * not dropped: a misspelt `tocommit` must not turn into "roll back to the previous revision".
+ */
+const rollbackBody = {
+  type: 'object',
+  additionalProperties: false,
+  maxProperties: 1,
+  properties: {
+    toCommit: { type: 'string', pattern: '^[0-9a-f]{4,40}$' },
+    toRevision: { type: 'string', pattern: '^[0-9A-Za-z][0-9A-Za-z._-]{0,63}$' },
+  },
+} as const;
+
+interface NsParams {
+  ns: string;
+}
+interface DeploymentParams extends NsParams {
+  name: string;
+}
+
+/**
+ * `/healthz` and `/api/v1`: reads come from the store (what the last passes recorded), writes
+ * go through the ControlPort and need `Authorization: Bearer <token>`, checked in `onRequest`
+ * — before the body is read, so an unauthenticated caller gets 401/403, never a 400 or 413.
+ */
+export async function apiRoutes(app: FastifyInstance, o: ApiRoutesOptions): Promise<void> {
+  const requireToken = async (req: FastifyRequest): Promise<void> => {
+    if (!o.apiToken) throw new BerthError('FORBIDDEN', 'mutating API calls are disabled: no API token is configured (set BERTH_API_TOKEN)');
+    const m = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(req.headers.authorization ?? '');
+    if (!m) throw new BerthError('UNAUTHORIZED', 'missing bearer token: send "Authorization: Bearer <token>"');
+    if (!tokensEqual(m[1]!, o.apiToken)) throw new BerthError('UNAUTHORIZED', 'invalid bearer token');
+  };
+
+  app.get('/healthz', async () => ({ ok: true }));
+
+  app.get('/api/v1/status', async () => publicState(o.store.readState()));
+
+  app.get('/api/v1/namespaces', async () => ({ namespaces: sortedNamespaces(o.store.readState()) }));
+
+  app.get<{ Params: NsParams }>('/api/v1/namespaces/:ns', { schema: { params: nsParams } }, async (req) => namespaceOf(o.store.readState(), req.params.ns));
+
+  app.get<{ Params: DeploymentParams; Querystring: { limit: number } }>(
+    '/api/v1/namespaces/:ns/deployments/:name',
+    { schema: { params: deploymentParams, querystring: { type: 'object', properties: { limit: { ...LIMIT, default: 20 } } } } },
+    async (req) => {
+      const { ns, name } = req.params;
+      const state = o.store.readState();
+      const status = namespaceOf(state, ns);
+      const deployment = status.deployments.find((d) => d.name === name);
+      if (!deployment) throw new BerthError('NOT_FOUND', `no Deployment ${ns}/${name} in the status of namespace ${ns}`);
+      const key = `${ns}/${name}`;
+      return {
+        namespace: ns,
+        name,
+        lastAppliedCommit: status.lastAppliedCommit,
+        lastAttemptedCommit: status.lastAttemptedCommit,
+        deployment,
+        revisions: state.revisions?.[key] ?? [],
+        pin: state.pins?.[key],
+        // History is recorded per namespace pass: every pass over the namespace may have moved this Deployment.
+        history: await o.store.readHistory({ namespace: ns, limit: req.query.limit }),
+      };
+    },
+  );
+
+  app.get<{ Querystring: { namespace?: string; limit: number } }>(
+    '/api/v1/history',
+    { schema: { querystring: { type: 'object', properties: { namespace: DNS_LABEL, limit: { ...LIMIT, default: 100 } } } } },
+    async (req) => ({ history: await o.store.readHistory({ ...(req.query.namespace ? { namespace: req.query.namespace } : {}), limit: req.query.limit }) }),
+  );
+
+  app.post('/api/v1/sync', { onRequest: requireToken, bodyLimit: API_BODY_LIMIT_BYTES }, async (req, reply) => {
+    // The caller asked explicitly: answer once the fetch resolved, with the commit it saw.
+    const { commit } = await o.control.syncNow();
+    req.berthLog.info({ commit }, 'sync requested through the API');
+    return reply.code(202).send({ accepted: true, commit });
+  });
+
+  app.post<{ Params: DeploymentParams; Body: { toCommit?: string; toRevision?: string } }>(
+    '/api/v1/namespaces/:ns/deployments/:name/rollback',
+    {
+      onRequest: requireToken,
+      // No body at all means "{}": roll back to the previous revision.
+      preValidation: async (req) => {
+        req.body ??= {};
+      },
+      bodyLimit: API_BODY_LIMIT_BYTES,
+      schema: { params: deploymentParams, body: rollbackBody },
+    },
+    async (req, reply) => {
+      const { ns, name } = req.params;
+      const { pinnedTo } = await o.control.rollback({ namespace: ns, name, ...req.body });
+      req.berthLog.info({ namespace: ns, name, ...req.body, pinnedTo }, 'rollback requested through the API');
+      return reply.code(202).send({ pinnedTo });
+    },
+  );
+}
+
+function namespaceOf(state: StoreState, ns: string) {
+  const status = state.namespaces[ns];
+  if (!status) throw new BerthError('NOT_FOUND', `no status for namespace ${ns} (it has no folder in the watched commit, or no pass has run yet)`);
+  return status;
+}
+
+function sortedNamespaces(state: StoreState) {
+  return Object.values(state.namespaces).sort((a, b) => a.namespace.localeCompare(b.namespace));
+}
+
+/** The store state as the API shows it: a source URL never carries credentials. */
+function publicState(state: StoreState): StoreState {
+  if (!state.source) return state;
+  const { description, error } = state.source;
+  return { ...state, source: { ...state.source, description: withoutCredentials(description), ...(error !== undefined ? { error: withoutCredentials(error) } : {}) } };
+}
+
+export function withoutCredentials(text: string): string {
+  return text.replace(/(\b[a-z][a-z0-9+.-]*:\/\/)[^/@\s]*@/gi, '$1');
+}

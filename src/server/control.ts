@@ -1,0 +1,17 @@
+/**
+ * The port the HTTP server drives the controller through. The server never imports the
+ * controller: `berth run` (cli) adapts the Controller to this interface, tests pass a
+ * recording implementation.
+ */
+export interface ControlPort {
+  /** Fetch now and reconcile; resolves with the commit seen (coalesces with a running sync). */
+  syncNow(): Promise<{ commit?: string }>;
+  /** The branch (or ref) berth watches, e.g. "main"; hooks for other refs are ignored. */
+  watchedRef(): string | undefined;
+  /**
+   * Manual rollback (implemented in the controller). Neither `toCommit` nor `toRevision`
+   * means "the previous revision". Throws a BerthError whose code decides the HTTP status
+   * (see http-errors.ts): ROLLBACK_TARGET_NOT_FOUND/NOT_FOUND → 404, CONFLICT → 409, …
+   */
+  rollback(args: { namespace: string; name: string; toCommit?: string; toRevision?: string }): Promise<{ pinnedTo: string }>;
+}
