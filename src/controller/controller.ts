@@ -3,16 +3,10 @@ import { BerthError, describeError, type Clock, type Logger } from '../core/inde
 import { LABEL, type RuntimeDriver } from '../runtime/index.js';
 import type { Store } from '../store/index.js';
 import type { DesiredSource, SourceRevision } from './desired-source.js';
-import { Reconciler, specHash, type PassOutcome } from './reconcile.js';
+import { Reconciler, specHash, type PassOutcome, type ReconcilerOptions } from './reconcile.js';
 import { WorkQueue } from './work-queue.js';
 
-export interface ControllerOptions {
-  readonly desiredSource: DesiredSource;
-  readonly driver: RuntimeDriver;
-  readonly store: Store;
-  readonly clock: Clock;
-  readonly logger: Logger;
-  readonly instance: string;
+export interface ControllerOptions extends ReconcilerOptions {
   /** node-cron expression (with seconds) for polling the source. Default: every 10 s. */
   readonly pollSchedule?: string;
   /** Namespaces reconciled at once. Default 8. */

@@ -1,9 +1,7 @@
 import { BerthError } from '../core/index.js';
-import { CommitReader } from './commit-reader.js';
-import type { GitSource, SnapshotArgs } from './git-source.js';
+import { CommitSource } from './commit-source.js';
 import { ObjectStore, type StoredCommit } from './object-store.js';
-import { checkRefName, isAbbreviatedOid, isFullOid } from './ref-name.js';
-import type { CommitInfo, Snapshot } from './snapshot.js';
+import { isAbbreviatedOid, isFullOid } from './ref-name.js';
 
 /**
  * A repository on this machine, read in place from its git directory: no fetch, no copy.
@@ -11,45 +9,22 @@ import type { CommitInfo, Snapshot } from './snapshot.js';
  * the work tree and the index are never read, so uncommitted edits are invisible.
  * The default ref is HEAD, i.e. whatever branch is checked out at the time of the resolve.
  */
-export class LocalGitSource implements GitSource {
-  readonly description: string;
+export class LocalGitSource extends CommitSource {
   private readonly store: ObjectStore;
-  private readonly reader: CommitReader;
-  private readonly ref: string | undefined;
   private seenPacks = new Set<string>();
 
   constructor(args: { description: string; gitdir: string; ref: string | undefined; manifestPath: string; concurrency: number }) {
-    this.description = args.description;
-    this.ref = args.ref;
-    this.store = new ObjectStore(args.gitdir);
-    this.reader = new CommitReader({
-      store: this.store,
-      manifestPath: args.manifestPath,
-      concurrency: args.concurrency,
-      commitAt: (ref) => this.lookup(ref),
-    });
+    const store = new ObjectStore(args.gitdir);
+    super({ ...args, store });
+    this.store = store;
   }
 
-  resolve(): Promise<CommitInfo> {
-    return this.resolveRef(this.ref ?? 'HEAD');
-  }
-
-  async resolveRef(ref: string): Promise<CommitInfo> {
-    checkRefName(ref);
+  protected override async beforeResolve(): Promise<void> {
     this.store.refresh(); // the user may have committed or repacked since the last resolve
     await this.forgetRemovedPacks();
-    return (await this.lookup(ref)).info;
   }
 
-  snapshot(args: SnapshotArgs): Promise<Snapshot> {
-    return this.reader.snapshot(args);
-  }
-
-  changedPaths(from: string, to: string): Promise<string[]> {
-    return this.reader.changedPaths(from, to);
-  }
-
-  private async lookup(ref: string): Promise<StoredCommit> {
+  protected async lookup(ref: string): Promise<StoredCommit> {
     let oid: string | undefined;
     if (isFullOid(ref)) oid = ref.toLowerCase();
     else {

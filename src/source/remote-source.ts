@@ -1,10 +1,8 @@
 import { BerthError, isBerthError } from '../core/index.js';
-import { CommitReader } from './commit-reader.js';
-import type { GitSource, SnapshotArgs } from './git-source.js';
+import { CommitSource } from './commit-source.js';
 import type { StoredCommit } from './object-store.js';
-import { checkRefName, isAbbreviatedOid, isFullOid } from './ref-name.js';
+import { isAbbreviatedOid, isFullOid } from './ref-name.js';
 import type { RemoteMirror } from './remote-mirror.js';
-import type { CommitInfo, Snapshot } from './snapshot.js';
 
 /**
  * A repository reached over smart HTTP, read from a local bare mirror.
@@ -16,42 +14,15 @@ import type { CommitInfo, Snapshot } from './snapshot.js';
  *    HEAD names a missing branch cannot be fetched at all by isomorphic-git (whatever ref is
  *    asked for): that is reported as such, so a fallback to `main` would never get the chance.
  */
-export class RemoteGitSource implements GitSource {
-  readonly description: string;
+export class RemoteGitSource extends CommitSource {
   private readonly mirror: RemoteMirror;
-  private readonly reader: CommitReader;
-  private readonly ref: string | undefined;
 
   constructor(args: { description: string; mirror: RemoteMirror; ref: string | undefined; manifestPath: string; concurrency: number }) {
-    this.description = args.description;
+    super({ ...args, store: args.mirror.store });
     this.mirror = args.mirror;
-    this.ref = args.ref;
-    this.reader = new CommitReader({
-      store: args.mirror.store,
-      manifestPath: args.manifestPath,
-      concurrency: args.concurrency,
-      commitAt: (ref) => this.lookup(ref),
-    });
   }
 
-  resolve(): Promise<CommitInfo> {
-    return this.resolveRef(this.ref ?? 'HEAD');
-  }
-
-  async resolveRef(ref: string): Promise<CommitInfo> {
-    checkRefName(ref);
-    return (await this.lookup(ref)).info;
-  }
-
-  snapshot(args: SnapshotArgs): Promise<Snapshot> {
-    return this.reader.snapshot(args);
-  }
-
-  changedPaths(from: string, to: string): Promise<string[]> {
-    return this.reader.changedPaths(from, to);
-  }
-
-  private async lookup(ref: string): Promise<StoredCommit> {
+  protected async lookup(ref: string): Promise<StoredCommit> {
     const store = this.mirror.store;
     if (isFullOid(ref)) {
       const oid = ref.toLowerCase();
