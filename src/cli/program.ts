@@ -5,7 +5,7 @@ import { Controller, DEFAULT_POLL_SCHEDULE, DesiredSource } from '../controller/
 import { buildDesiredState, DEFAULT_INSTANCE } from '../desired/index.js';
 import { loadManifests, ManifestCache, type ManifestSet } from '../manifests/index.js';
 import { observe } from '../observed/index.js';
-import { compare, diff, hasChanges, planExitCode, renderChangeSetJson, renderChangeSetMarkdown, renderChangeSetText, renderPlanJson, renderPlanText } from '../plan/index.js';
+import { compare, diff, hasChanges, isPruneConfirmed, planExitCode, renderChangeSetJson, renderChangeSetMarkdown, renderChangeSetText, renderPlanJson, renderPlanText } from '../plan/index.js';
 import { startServer } from '../server/index.js';
 import type { GitSource } from '../source/index.js';
 import type { Store } from '../store/index.js';
@@ -193,7 +193,7 @@ export function buildProgram(adapters: Adapters): Command {
       }
       const driver = adapters.openDriver(o, logger);
       const observed = observe(await driver.inventory());
-      const plan = diff(headDesired, observed);
+      const plan = diff(headDesired, observed, { confirmPrune: isPruneConfirmed(head.message) });
       write(output === 'json' ? renderPlanJson(plan) : renderPlanText(plan));
       process.exitCode = hasInvalid(headManifests) ? EXIT.invalid : hasChanges(plan) ? EXIT.changes : EXIT.ok;
     });

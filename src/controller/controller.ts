@@ -1,5 +1,7 @@
 import { schedule as cronSchedule, type ScheduledTask } from 'node-cron';
 import { BerthError, describeError, type Clock, type Logger } from '../core/index.js';
+import { observe } from '../observed/index.js';
+import { describeHold, guardLivePrunes, isPruneConfirmed, type LivePruneGuard } from '../plan/index.js';
 import { LABEL, type RuntimeDriver } from '../runtime/index.js';
 import type { Store } from '../store/index.js';
 import type { DesiredSource, SourceRevision } from './desired-source.js';
@@ -38,9 +40,11 @@ export class Controller {
   private task: ScheduledTask | undefined;
   private readonly abort = new AbortController();
   private lastSweep = 0;
+  /** The prune guard's verdict on the latest commit, judged on a whole-engine inventory. */
+  private guard: { commit: string; guard: LivePruneGuard } | undefined;
 
   constructor(private readonly o: ControllerOptions) {
-    this.reconciler = new Reconciler(o);
+    this.reconciler = new Reconciler({ ...o, pruneGuard: (commit) => (this.guard?.commit === commit ? this.guard.guard : undefined) });
     this.queue = new WorkQueue(async (ns) => {
       const outcome = await this.reconciler.reconcile(ns);
       this.outcomes.set(ns, outcome);
@@ -109,15 +113,11 @@ export class Controller {
   private async enqueueAll(revision: SourceRevision): Promise<void> {
     const names = new Set(revision.desired.namespaces.map((n) => n.name));
     try {
-      const inventory = await this.o.driver.inventory();
-      for (const c of inventory.containers) {
-        const ns = c.labels[LABEL.namespace];
-        if (ns) names.add(ns);
-      }
-      for (const n of inventory.networks) {
-        const ns = n.labels[LABEL.namespace];
-        if (ns) names.add(ns);
-      }
+      const observed = observe(await this.o.driver.inventory());
+      for (const ns of observed.namespaces) names.add(ns.name);
+      const guard = guardLivePrunes(revision.desired, observed, isPruneConfirmed(revision.commit.message));
+      if (guard.holds) this.o.logger.warn({ commit: revision.commit.oid, reasons: guard.reasons }, describeHold(guard));
+      this.guard = { commit: revision.commit.oid, guard };
     } catch (err) {
       this.o.logger.warn({ err: describeError(err) }, 'engine inventory failed; reconciling desired namespaces only');
     }

@@ -1,6 +1,7 @@
 import { hashOf, type Clock, type Logger } from '../core/index.js';
 import type { DesiredDeployment, DesiredNamespace } from '../desired/index.js';
 import { observe, type ObservedNamespace } from '../observed/index.js';
+import { describeHold, type LivePruneGuard } from '../plan/index.js';
 import { applyStep, nextStep, restartKey, type RestartRecord, type Step } from '../rollout/index.js';
 import { LABEL, type RuntimeDriver } from '../runtime/index.js';
 import type { Condition, DeploymentStatus, NamespaceStatus, Store, SyncRecord } from '../store/index.js';
@@ -14,6 +15,11 @@ export interface ReconcilerOptions {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly instance: string;
+  /**
+   * The prune guard's verdict for a commit (undefined = not judged yet: then nothing is
+   * pruned, the safe default). Supplied by the controller, which sees the whole engine.
+   */
+  readonly pruneGuard?: (commit: string) => LivePruneGuard | undefined;
 }
 
 /** What a pass tells the queue (STYLE §2). */
@@ -70,12 +76,17 @@ export class Reconciler {
         phase = 'Invalid';
         message = `invalid manifests at ${commit.slice(0, 12)}: the namespace keeps running ${good ? `as of ${good.commit.slice(0, 12)}` : 'as it is'}`;
         log.warn({ diagnostics: head.diagnostics.filter((d) => d.severity === 'error').length }, message);
-      } else if (revision.desired.namespaces.length === 0) {
-        phase = 'Refused';
-        message = 'the commit holds no namespaces at all; berth refuses to prune everything it runs';
-        log.warn(message);
-        outcome = { result: 'stalled' };
-        return outcome;
+      }
+      const guard = this.o.pruneGuard?.(commit);
+      if (!guard || guard.holds) {
+        mayPrune = false;
+        if (!head) {
+          phase = 'Refused';
+          message = guard ? describeHold(guard) : 'prunes wait until the whole engine has been inventoried for this commit';
+          log.warn(message);
+          outcome = guard ? { result: 'stalled' } : { result: 'progressing', requeueAfterMs: READINESS_RECHECK_MS };
+          return outcome;
+        }
       }
 
       const observed = observe(await this.o.driver.inventory({ namespace })).namespaces.find((n) => n.name === namespace);

@@ -1,6 +1,7 @@
 import type { DesiredDeployment, DesiredNamespace, DesiredState } from '../desired/index.js';
 import type { ObservedDeployment, ObservedNamespace, ObservedState } from '../observed/index.js';
-import type { NamespacePlan, Plan, PlanAction, PlanSummary } from './types.js';
+import { describeHold, guardLivePrunes } from './prune-guard.js';
+import { isPrune, type NamespacePlan, type Plan, type PlanAction, type PlanSummary } from './types.js';
 
 /**
  * plan = diff(desired, observed): what the desired state at a commit would change on the
@@ -10,27 +11,27 @@ import type { NamespacePlan, Plan, PlanAction, PlanSummary } from './types.js';
  *
  * Safety rules that live here:
  *  - an invalid namespace gets no actions at all (it keeps running as it is);
- *  - a desired state with no namespaces while berth runs some is refused (an empty tree or a
- *    broken checkout must never prune everything).
+ *  - the prune guard (prune-guard.ts): removing a whole namespace or more than half of what
+ *    berth runs waits for a confirmed commit; a desired state with no namespaces never prunes.
  */
-export function diff(desired: DesiredState, observed: ObservedState): Plan {
+export function diff(desired: DesiredState, observed: ObservedState, options: { readonly confirmPrune?: boolean } = {}): Plan {
   const names = new Set<string>([...desired.namespaces.map((n) => n.name), ...observed.namespaces.map((n) => n.name)]);
-  const emptyTree = desired.namespaces.length === 0 && observed.namespaces.some(runsSomething);
+  const guard = guardLivePrunes(desired, observed, options.confirmPrune ?? false);
   const desiredByName = new Map(desired.namespaces.map((n) => [n.name, n]));
   const observedByName = new Map(observed.namespaces.map((n) => [n.name, n]));
   const namespaces = [...names].sort().map((name) => {
     const d = desiredByName.get(name);
     const o = observedByName.get(name);
-    if (emptyTree) {
-      return { namespace: name, verdict: 'refused', actions: [], diagnostics: [], message: 'the commit holds no namespaces at all; berth refuses to prune everything it runs' } satisfies NamespacePlan;
+    if (guard.holds && !d && o) {
+      return { namespace: name, verdict: 'refused', actions: [], diagnostics: [], message: describeHold(guard) } satisfies NamespacePlan;
     }
-    return diffNamespace(d, o);
+    const plan = diffNamespace(d, o);
+    if (!guard.holds || !plan.actions.some(isPrune)) return plan;
+    // The guard holds: every prune waits for a confirmed commit; the rest applies.
+    const actions = plan.actions.filter((a) => !isPrune(a));
+    return { ...plan, actions, verdict: actions.length > 0 ? 'changes' : 'in-sync', message: describeHold(guard) } satisfies NamespacePlan;
   });
-  return { commit: desired.commit, namespaces, diagnostics: desired.diagnostics, summary: summarize(namespaces) };
-}
-
-function runsSomething(ns: ObservedNamespace): boolean {
-  return ns.deployments.some((d) => d.replicas.length > 0);
+  return { commit: desired.commit, namespaces, diagnostics: desired.diagnostics, summary: summarize(namespaces), pruneGuard: guard };
 }
 
 /** One namespace: `desired` undefined = the folder was removed from Git (prune). */

@@ -1,4 +1,5 @@
 import type { Diagnostic } from '../core/index.js';
+import type { LivePruneGuard } from './prune-guard.js';
 
 export type PlanAction =
   | { readonly kind: 'create-network'; readonly namespace: string; readonly network: string }
@@ -54,6 +55,7 @@ export interface Plan {
   /** Problems outside any namespace folder. */
   readonly diagnostics: readonly Diagnostic[];
   readonly summary: PlanSummary;
+  readonly pruneGuard: LivePruneGuard;
 }
 
 export function isPrune(action: PlanAction): boolean {

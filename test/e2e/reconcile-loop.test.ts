@@ -226,9 +226,19 @@ describe('reconcile loop: git push → containers', { timeout: 600_000 }, () => 
     assert.equal(await httpGet(web[0]!.hostPort!), 'web v4');
   });
 
-  it('removing a namespace folder prunes its containers and network', async () => {
+  it('removing a namespace folder is held by the prune guard until a commit confirms it', async () => {
+    const blogBefore = (await byDeployment('blog/front')).map((r) => r.id);
     await repo.remove('manifests/blog');
-    await repo.commit('drop blog');
+    const held = await repo.commit('drop blog');
+    await repo.push();
+    await eventually(async () => {
+      const s = await status();
+      assert.equal(s.namespaces.blog.phase, 'Refused');
+      assert.equal(s.namespaces.blog.lastAttemptedCommit, held);
+      assert.match(s.namespaces.blog.message, /prune guard: the commit removes namespace blog.*Berth-Confirm-Prune: yes/);
+    }, { timeoutMs: 90_000 });
+    assert.deepEqual((await byDeployment('blog/front')).map((r) => r.id), blogBefore, 'blog keeps running');
+    await repo.commit('confirm dropping blog\n\nBerth-Confirm-Prune: yes');
     await repo.push();
     await converged({ 'shop/web': [0, 1, 2, 3] }, 'blog pruned');
     await eventually(async () => assert.deepEqual(await networksOf(scope.instance), [`berth.${scope.instance}.shop`]));
