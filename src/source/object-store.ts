@@ -3,6 +3,9 @@ import git, { type FsClient } from 'isomorphic-git';
 import { BerthError } from '../core/index.js';
 import { ObjectFs } from './object-fs.js';
 import type { CommitInfo } from './snapshot.js';
+import { useNativeInflate } from './native-inflate.js';
+
+useNativeInflate();
 
 /**
  * The one place berth reads git objects, and the anti-corruption layer over isomorphic-git:

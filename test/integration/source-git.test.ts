@@ -511,3 +511,18 @@ describe('remote repository with token authentication', () => {
     assert.ok(!config.includes('s3cret'), 'the token is not written to the mirror config');
   });
 });
+
+describe('native inflate', () => {
+  test('isomorphic-git inflates with Node zlib, with identical bytes', async () => {
+    const { createRequire } = await import('node:module');
+    const { deflateSync } = await import('node:zlib');
+    await import('../../src/source/index.js');
+    const require = createRequire(import.meta.url);
+    const pako = createRequire(require.resolve('isomorphic-git'))('pako') as { inflate: (d: Uint8Array) => Uint8Array; deflate: (d: Uint8Array) => Uint8Array };
+    assert.match(pako.inflate.toString(), /inflateSync/, 'the swap is installed on the pako instance isomorphic-git uses');
+    const data = Buffer.from('apiVersion: apps/v1\nkind: Deployment\n'.repeat(50));
+    assert.deepEqual(Buffer.from(pako.inflate(deflateSync(data))), data);
+    assert.deepEqual(Buffer.from(pako.inflate(pako.deflate(data))), data);
+    assert.throws(() => pako.inflate(Buffer.from('not deflate data')), 'corrupt data still throws');
+  });
+});
