@@ -1,4 +1,4 @@
-import { Composer, isMap, isScalar, isSeq, Lexer, LineCounter, type CST, type Node } from 'yaml';
+import { Composer, isAlias, isMap, isScalar, isSeq, Lexer, LineCounter, type CST, type Node } from 'yaml';
 import type { Diagnostic } from '../core/index.js';
 import type { ManifestDiagnosticCode } from './codes.js';
 import { isMergeKey, locate, type FieldPath, type Position } from './locate.js';
@@ -23,7 +23,7 @@ import { TokenParser } from './yaml-parser.js';
  *  - duplicate keys (and the exact depth) are found by one linear walk (yaml's own `uniqueKeys` check compares every
  *    pair of keys: 30 000 keys in one mapping cost 4 s) and are errors, as in Kubernetes.
  * Empty documents (`---` with nothing after it) are skipped; a file with no document at all
- * gets a warning. Diagnostics carry line/column/document but no `file`: the result depends
+ * is an error (see `noDocuments`). Diagnostics carry line/column/document but no `file`: the result depends
  * only on the bytes, so the caller may cache it by blob id and add the path itself.
  */
 export interface ParseLimits {
@@ -62,12 +62,13 @@ export function parseYaml(bytes: Uint8Array, limits: ParseLimits = DEFAULT_PARSE
     return fileProblem('FILE_TOO_LARGE', `file is ${bytes.length} bytes; the limit is ${limits.maxFileBytes} bytes`);
   }
   const nul = bytes.indexOf(0);
-  if (nul >= 0) return fileProblem('FILE_BINARY', `file contains a NUL byte at offset ${nul}; a binary file is not a manifest`);
+  if (nul >= 0) return fileProblem('FILE_BINARY', `file contains a NUL byte at offset ${nul}; a binary file is not a manifest`, lineAt(bytes, nul));
   let text: string;
   try {
     text = decoder.decode(bytes);
   } catch {
-    return fileProblem('FILE_NOT_UTF8', 'file is not valid UTF-8 text');
+    const bad = firstInvalidUtf8(bytes);
+    return fileProblem('FILE_NOT_UTF8', `file is not valid UTF-8 text (first invalid byte at offset ${bad}); save it as UTF-8`, lineAt(bytes, bad));
   }
   return parseYamlText(text, limits);
 }
@@ -124,13 +125,53 @@ export function parseWithYamlLibrary(text: string, limits: ParseLimits = DEFAULT
     documents.push({ index: document, line: at(contents.range[0]).line, value, locate: (path) => locate(doc, lineCounter, path) });
   }
   if (index === 0 || (documents.length === 0 && diagnostics.length === 0)) {
-    diagnostics.push({ severity: 'warning', code: 'FILE_EMPTY', message: 'file holds no YAML documents', line: 1, column: 1 });
+    diagnostics.push(noDocuments());
   }
   return { documents, diagnostics };
 }
 
-function fileProblem(code: ManifestDiagnosticCode, message: string): ParsedYaml {
-  return { documents: [], diagnostics: [{ severity: 'error', code, message }] };
+/**
+ * A file with no documents (empty, or only comments and `---`) is an error, not a warning: as a
+ * warning its namespace would be valid without the objects the file used to define, and they would
+ * be pruned. A file emptied by a broken editor save or a failed generator must not delete anything;
+ * deleting the file is the way to remove its objects.
+ */
+function noDocuments(): Diagnostic {
+  return { severity: 'error', code: 'FILE_EMPTY', message: 'file holds no YAML documents; to remove the objects it defined, delete the file', line: 1, column: 1 };
+}
+
+function fileProblem(code: ManifestDiagnosticCode, message: string, line?: number): ParsedYaml {
+  return { documents: [], diagnostics: [{ severity: 'error', code, message, ...(line !== undefined ? { line } : {}) }] };
+}
+
+/** 1-based line of byte `offset` (counting LF bytes before it). */
+function lineAt(bytes: Uint8Array, offset: number): number {
+  let line = 1;
+  for (let i = bytes.indexOf(0x0a); i >= 0 && i < offset; i = bytes.indexOf(0x0a, i + 1)) line++;
+  return line;
+}
+
+/** Offset of the first byte that is not part of a well-formed UTF-8 sequence (only called once decoding failed). */
+function firstInvalidUtf8(bytes: Uint8Array): number {
+  let i = 0;
+  while (i < bytes.length) {
+    const b = bytes[i]!;
+    if (b < 0x80) {
+      i++;
+      continue;
+    }
+    // lead byte → number of continuation bytes and the allowed range of the first one (no overlongs, no surrogates, ≤ U+10FFFF)
+    const [n, lo, hi] = b >= 0xc2 && b <= 0xdf ? [1, 0x80, 0xbf] : b === 0xe0 ? [2, 0xa0, 0xbf] : b === 0xed ? [2, 0x80, 0x9f] : b >= 0xe1 && b <= 0xef ? [2, 0x80, 0xbf] : b === 0xf0 ? [3, 0x90, 0xbf] : b >= 0xf1 && b <= 0xf3 ? [3, 0x80, 0xbf] : b === 0xf4 ? [3, 0x80, 0x8f] : [0, 0, 0];
+    if (n === 0) return i;
+    const first = bytes[i + 1];
+    if (first === undefined || first < lo || first > hi) return i;
+    for (let k = 2; k <= n; k++) {
+      const c = bytes[i + k];
+      if (c === undefined || c < 0x80 || c > 0xbf) return i;
+    }
+    i += n + 1;
+  }
+  return bytes.length;
 }
 
 /**
@@ -165,22 +206,45 @@ function cleanMessage(message: string): string {
 }
 
 interface NodeProblem {
-  readonly code: 'YAML_DUPLICATE_KEY' | 'YAML_TOO_DEEP';
+  readonly code: 'YAML_DUPLICATE_KEY' | 'YAML_TOO_DEEP' | 'YAML_ALIAS_LIMIT' | 'YAML_SYNTAX';
   readonly message: string;
   readonly offset: number;
 }
 
 /**
- * One linear walk over the composed nodes: duplicate scalar keys in every mapping (merge keys
- * `<<` excepted) and collections nested deeper than `maxDepth` (the outermost collection is
- * level 1). Aliases are not followed: they point at nodes walked where they were anchored.
+ * One linear walk over the composed nodes, in document order: duplicate scalar keys in every
+ * mapping (merge keys `<<` excepted), collections nested deeper than `maxDepth` (the outermost
+ * collection is level 1), and two things `toJS` would otherwise turn into trouble:
+ *  - an alias inside the node its anchor marks (`&a [1, *a]`, `&a {<<: *a}`): a circular value
+ *    that crashes whatever serializes it later. go-yaml, and so Kubernetes, refuses it too
+ *    ("anchor 'a' value contains itself"). Found by the fuzzer (test/unit/manifests/fuzz.test.ts);
+ *  - a mapping key that is a collection (`{a: 1}: x`, or an alias of one): JSON has no such key;
+ *    yaml would stringify it and print a process warning.
+ * Aliases are not followed (they point at nodes walked where they were anchored); anchors are
+ * tracked as yaml resolves them: an alias names the latest anchor before it in the text.
  */
 function inspectNodes(root: Node, text: string, maxDepth: number): NodeProblem[] {
   const found: NodeProblem[] = [];
-  const stack: { node: unknown; depth: number }[] = [{ node: root, depth: 1 }];
+  const anchors = new Map<string, Node>();
+  const stack: { node: unknown; depth: number; isKey?: boolean }[] = [{ node: root, depth: 1 }];
   while (stack.length > 0) {
-    const { node, depth } = stack.pop()!;
-    if (!isMap(node) && !isSeq(node)) continue;
+    const { node, depth, isKey } = stack.pop()!;
+    if (isAlias(node)) {
+      const target = anchors.get(node.source);
+      const offset = node.range?.[0] ?? 0;
+      if (target?.range && target.range[0] <= offset && offset < target.range[2]) {
+        found.push({ code: 'YAML_ALIAS_LIMIT', message: `alias *${node.source} is inside the node &${node.source} it refers to: a recursive, infinitely deep value`, offset });
+      } else if (isKey && (isMap(target) || isSeq(target))) {
+        found.push({ code: 'YAML_SYNTAX', message: collectionKey, offset });
+      }
+      continue;
+    }
+    if (!isMap(node) && !isSeq(node)) {
+      if (isScalar(node) && node.anchor) anchors.set(node.anchor, node);
+      continue;
+    }
+    if (node.anchor) anchors.set(node.anchor, node);
+    if (isKey) found.push({ code: 'YAML_SYNTAX', message: collectionKey, offset: node.range?.[0] ?? 0 });
     if (depth > maxDepth) {
       found.push({ code: 'YAML_TOO_DEEP', message: tooDeep(maxDepth), offset: node.range?.[0] ?? 0 });
       continue;
@@ -196,14 +260,20 @@ function inspectNodes(root: Node, text: string, maxDepth: number): NodeProblem[]
           if (first === undefined) seen.set(name, offset);
           else found.push({ code: 'YAML_DUPLICATE_KEY', message: `duplicate key ${JSON.stringify(name)} (first at line ${lineOf(text, first)}); keys must be unique within a mapping`, offset });
         }
-        stack.push({ node: pair.value, depth: depth + 1 });
+      }
+      // pushed in reverse, so they are popped in document order (key before value)
+      for (let i = node.items.length - 1; i >= 0; i--) {
+        const pair = node.items[i]!;
+        stack.push({ node: pair.value, depth: depth + 1 }, { node: pair.key, depth: depth + 1, isKey: true });
       }
     } else {
-      for (const item of node.items) stack.push({ node: item, depth: depth + 1 });
+      for (let i = node.items.length - 1; i >= 0; i--) stack.push({ node: node.items[i], depth: depth + 1 });
     }
   }
   return found.sort((a, b) => a.offset - b.offset);
 }
+
+const collectionKey = 'a mapping key must be a scalar (a string), not a collection';
 
 /** 1-based line of `offset` (only used on the rare error path). */
 function lineOf(text: string, offset: number): number {

@@ -23,7 +23,8 @@ import type { ParsedYaml, YamlDocument } from './parse.js';
  *    one-line flow sequences of such strings and safe plain words (`command: ["sh", -c]`).
  * Anything else falls back: tabs, CR, control characters, other flow collections, block
  * scalars, anchors, aliases, tags, directives, multi-line scalars, trailing comments,
- * duplicate keys, `<<`, nesting deeper than the limit. Errors are therefore always reported by the library.
+ * duplicate keys, `<<`, nesting deeper than the limit, a text with no document at all. Errors are
+ * therefore always reported by the library.
  * test/unit/manifests/simple-yaml.test.ts checks the equivalence on fixtures and generated text.
  */
 export function parseSimpleYaml(text: string, maxDepth: number): ParsedYaml | undefined {
@@ -63,9 +64,7 @@ export function parseSimpleYaml(text: string, maxDepth: number): ParsedYaml | un
     if (!builder.take(indent, text.slice(n, e), lineNo)) return undefined;
   }
   if (builder) finish(builder, index, documents);
-  if (documents.length === 0) {
-    return { documents, diagnostics: [{ severity: 'warning', code: 'FILE_EMPTY', message: 'file holds no YAML documents', line: 1, column: 1 }] };
-  }
+  if (documents.length === 0) return undefined; // no documents is an error (FILE_EMPTY): the library's business
   return { documents, diagnostics: [] };
 }
 

@@ -77,9 +77,9 @@ const cases: readonly Case[] = [
     diagnostics: [{ severity: 'error', code: 'YAML_DUPLICATE_KEY', line: 1 }],
   },
   { name: 'merge keys may repeat', input: utf8('a: &a {x: 1}\nb: &b {y: 2}\nc:\n  <<: *a\n  <<: *b\n'), diagnostics: [], documents: [[0, 1]] },
-  { name: 'empty file', input: utf8(''), diagnostics: [{ severity: 'warning', code: 'FILE_EMPTY', line: 1 }] },
-  { name: 'whitespace and comments only', input: utf8('\n# nothing here\n   \n'), diagnostics: [{ severity: 'warning', code: 'FILE_EMPTY' }] },
-  { name: 'separators only', input: utf8('---\n---\n'), diagnostics: [{ severity: 'warning', code: 'FILE_EMPTY' }] },
+  { name: 'empty file', input: utf8(''), diagnostics: [{ severity: 'error', code: 'FILE_EMPTY', line: 1 }] },
+  { name: 'whitespace and comments only', input: utf8('\n# nothing here\n   \n'), diagnostics: [{ severity: 'error', code: 'FILE_EMPTY' }] },
+  { name: 'separators only', input: utf8('---\n---\n'), diagnostics: [{ severity: 'error', code: 'FILE_EMPTY' }] },
   {
     name: 'empty documents are skipped, indexes count them',
     input: utf8('---\n---\na: 1\n---\n# only a comment\n---\nb: 2\n'),
