@@ -10,6 +10,8 @@ import pretty from 'pino-pretty';
 import { runCli, type Adapters } from './cli/index.js';
 import type { Logger } from './core/index.js';
 import { createDockerDriver } from './runtime/docker/index.js';
+import { createHostSecretResolver, parseSecretDirs } from './secrets/host/index.js';
+import { REDACT_SECRET_PATHS } from './secrets/index.js';
 import { REDACT_HEADER_PATHS } from './server/index.js';
 import { openGitSource } from './source/index.js';
 import { acquireLock, FileStore } from './store/index.js';
@@ -17,7 +19,7 @@ import { acquireLock, FileStore } from './store/index.js';
 const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Log paths that may carry secret values; pino replaces them with [redacted]. */
-export const REDACT_PATHS = ['token', 'password', 'secret', 'auth', '*.token', '*.password', '*.secret', '*.auth', 'env[*].value', '*.env[*].value', 'headers.authorization', ...REDACT_HEADER_PATHS];
+export const REDACT_PATHS = ['token', 'password', 'secret', 'auth', '*.token', '*.password', '*.secret', '*.auth', 'headers.authorization', ...REDACT_SECRET_PATHS, ...REDACT_HEADER_PATHS];
 
 export function createLogger(level: string, destination: NodeJS.WritableStream = process.stderr): Logger {
   const options = { level, base: { name: 'berth' }, redact: { paths: REDACT_PATHS, censor: '[redacted]' } };
@@ -51,6 +53,8 @@ const adapters: Adapters = {
     await mkdir(o.stateDir, { recursive: true, mode: 0o700 });
     return acquireLock(join(o.stateDir, 'berth.lock'));
   },
+  // Secrets: files only inside BERTH_SECRET_DIRS (colon-separated, default /etc/berth/secrets), variables from this process.
+  openSecretResolver: () => createHostSecretResolver({ allowedDirs: parseSecretDirs(process.env.BERTH_SECRET_DIRS) }),
   defaults: { repo: projectRoot, stateDir: stateDirDefault() },
 };
 

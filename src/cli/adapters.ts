@@ -1,5 +1,6 @@
 import type { Clock, Logger } from '../core/index.js';
 import type { RuntimeDriver } from '../runtime/index.js';
+import type { SecretResolver } from '../secrets/index.js';
 import type { GitSource } from '../source/index.js';
 import type { Store } from '../store/index.js';
 
@@ -22,5 +23,7 @@ export interface Adapters {
   openDriver(o: CommonOptions, logger: Logger): RuntimeDriver;
   openStore(o: CommonOptions, logger: Logger): Promise<Store>;
   lockState(o: CommonOptions): Promise<{ release(): Promise<void> }>;
+  /** Reads v1 Secret values on this host (files inside BERTH_SECRET_DIRS, process variables). */
+  openSecretResolver(o: CommonOptions, logger: Logger): SecretResolver;
   defaults: { readonly repo: string; readonly stateDir: string };
 }

@@ -260,7 +260,8 @@ async function openController(adapters: Adapters, o: CommonOptions, logger: Logg
   const driver = adapters.openDriver(o, logger);
   const store = await adapters.openStore(o, logger);
   const desiredSource = new DesiredSource(source, o.instance, logger);
-  const controller = new Controller({ desiredSource, driver, store, clock: adapters.clock, logger, instance: o.instance, pollSchedule, ...(o.ref ? { watchedRef: o.ref } : {}) });
+  const secretResolver = adapters.openSecretResolver(o, logger); // Secrets
+  const controller = new Controller({ desiredSource, driver, store, clock: adapters.clock, logger, instance: o.instance, pollSchedule, secretResolver, ...(o.ref ? { watchedRef: o.ref } : {}) });
   return { controller, store };
 }
 

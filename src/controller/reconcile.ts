@@ -4,6 +4,7 @@ import { observe, type ObservedNamespace } from '../observed/index.js';
 import { describeHold, type LivePruneGuard } from '../plan/index.js';
 import { applyStep, nextStep, restartKey, type RestartRecord, type Step } from '../rollout/index.js';
 import { LABEL, type RuntimeDriver } from '../runtime/index.js';
+import type { SecretResolver } from '../secrets/index.js';
 import type { Condition, DeploymentStatus, NamespaceStatus, Store, SyncRecord } from '../store/index.js';
 import type { DesiredSource } from './desired-source.js';
 import { classifyError, type ErrorVerdict } from './error-handling.js';
@@ -20,6 +21,8 @@ export interface ReconcilerOptions {
    * pruned, the safe default). Supplied by the controller, which sees the whole engine.
    */
   readonly pruneGuard?: (commit: string) => LivePruneGuard | undefined;
+  /** Secrets: reads the values of env vars from v1 Secrets when a replica is created (main.ts: secrets/host). */
+  readonly secretResolver?: SecretResolver;
 }
 
 /** What a pass tells the queue (STYLE §2). */
@@ -129,6 +132,7 @@ export class Reconciler {
                 network: target?.network ?? '',
                 logger: dlog,
                 onRestart: (c) => this.noteRestart(namespace, name, c.revision, c.replica),
+                ...(this.o.secretResolver ? { secrets: this.o.secretResolver } : {}), // Secrets
               });
             } catch (err) {
               const v = classifyError(err, 1 + (this.failures.get(namespace) ?? 0));

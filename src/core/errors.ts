@@ -18,6 +18,7 @@ export const ERROR_CODES = {
   ENGINE_CONFLICT: { handling: 'transient', summary: 'The engine refused an action because of a conflicting object (name in use, object gone); the next pass re-derives the step.' },
   IMAGE_PULL_FAILED: { handling: 'waiting', summary: 'The image of a Deployment is not present and could not be pulled.' },
   CONTAINER_START_FAILED: { handling: 'waiting', summary: 'The engine created a container but could not start it.' },
+  SECRET_UNAVAILABLE: { handling: 'waiting', summary: "A Secret key's host file or environment variable could not be read (missing, outside the allow-list, unreadable); the message names the Secret, key and source, never a value." },
   STATE_LOCKED: { handling: 'stalled', summary: 'Another berth process holds the state directory.' },
   STATE_CORRUPT: { handling: 'stalled', summary: 'A state file could not be read; it was set aside and rebuilt.' },
   USAGE: { handling: 'stalled', summary: 'A command-line argument or configuration value is wrong.' },

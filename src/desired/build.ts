@@ -1,5 +1,5 @@
 import { compareDiagnostics, hasErrors, type Diagnostic } from '../core/index.js';
-import type { ManifestSet, NamespaceManifests } from '../manifests/index.js';
+import type { ManifestSet, NamespaceManifests, SecretManifest } from '../manifests/index.js';
 import { networkName } from './names.js';
 import { normalizeDeployment } from './normalize.js';
 import type { DesiredDeployment, DesiredNamespace, DesiredState } from './types.js';
@@ -36,9 +36,10 @@ export function buildNamespace(ns: NamespaceManifests, instance: string): Desire
   const diagnostics: Diagnostic[] = [...ns.diagnostics];
   const deployments: DesiredDeployment[] = [];
   if (ns.valid) {
+    const secrets = new Map(ns.objects.filter((o): o is SecretManifest => o.kind === 'Secret').map((s) => [s.metadata.name, s]));
     for (const object of ns.objects) {
       if (object.kind !== 'Deployment') continue;
-      const result = normalizeDeployment(object, ns.name);
+      const result = normalizeDeployment(object, ns.name, secrets);
       diagnostics.push(...result.diagnostics);
       if (result.deployment) deployments.push(result.deployment);
     }

@@ -1,6 +1,6 @@
 import { hashOf, type Diagnostic } from '../core/index.js';
-import { parseCpu, parseMemory, type DeploymentManifest } from '../manifests/index.js';
-import type { DesiredDeployment, PodTemplate, Strategy } from './types.js';
+import { parseCpu, parseMemory, type DeploymentManifest, type EnvVar, type SecretManifest } from '../manifests/index.js';
+import type { DesiredDeployment, EnvEntry, PodTemplate, Strategy } from './types.js';
 
 /** Kubernetes defaults (apps/v1 Deployment). */
 export const DEPLOYMENT_DEFAULTS = {
@@ -13,17 +13,33 @@ export const DEPLOYMENT_DEFAULTS = {
   terminationGracePeriodSeconds: 30,
 } as const;
 
+/** The Secrets of one namespace folder, by name. */
+export type SecretsByName = ReadonlyMap<string, SecretManifest>;
+
 /**
  * Deployment manifest → desired Deployment: defaults applied, the pod template normalized
  * (so formatting, key order and defaulted fields never change the revision), and
  * `revision = hash(template)`. Returns diagnostics for values that validate but cannot run.
+ * `secrets` are the Secrets of the same namespace folder: an env var from a secretKeyRef
+ * carries the key's host source (never a value); an optional ref to a Secret or key that is
+ * not in Git leaves the variable out.
  */
-export function normalizeDeployment(manifest: DeploymentManifest, namespace: string): { deployment?: DesiredDeployment; diagnostics: Diagnostic[] } {
+export function normalizeDeployment(manifest: DeploymentManifest, namespace: string, secrets: SecretsByName = new Map()): { deployment?: DesiredDeployment; diagnostics: Diagnostic[] } {
   const spec = manifest.spec;
   const diagnostics: Diagnostic[] = [];
   const container = spec.template.spec.containers[0];
   if (!container) {
     return { diagnostics: [{ severity: 'error', code: 'MANIFEST_INVALID', message: 'a pod template needs one container', file: manifest.source.file, line: manifest.source.line, field: 'spec.template.spec.containers', namespace }] };
+  }
+  const env: EnvEntry[] = [];
+  for (const [i, e] of (container.env ?? []).entries()) {
+    const entry = envEntry(e, secrets);
+    if (entry === 'missing') {
+      // loadManifests refuses this (SECRET_REF_NOT_FOUND); kept for ManifestSets built by hand.
+      diagnostics.push({ severity: 'error', code: 'MANIFEST_INVALID', message: `secretKeyRef ${e.valueFrom?.secretKeyRef.name}/${e.valueFrom?.secretKeyRef.key} names no Secret key of this namespace`, file: manifest.source.file, line: manifest.source.line, field: `spec.template.spec.containers[0].env[${i}].valueFrom.secretKeyRef`, namespace });
+      return { diagnostics };
+    }
+    if (entry) env.push(entry);
   }
   const limits = container.resources?.limits;
   const memoryBytes = limits?.memory === undefined ? undefined : parseMemory(limits.memory);
@@ -34,7 +50,7 @@ export function normalizeDeployment(manifest: DeploymentManifest, namespace: str
     ...(container.command ? { command: [...container.command] } : {}),
     ...(container.args ? { args: [...container.args] } : {}),
     ...(container.workingDir ? { workingDir: container.workingDir } : {}),
-    env: (container.env ?? []).map((e) => ({ name: e.name, value: e.value ?? '' })),
+    env,
     ports: (container.ports ?? []).map((p) => ({
       containerPort: p.containerPort,
       protocol: p.protocol === 'UDP' ? ('udp' as const) : ('tcp' as const),
@@ -83,6 +99,21 @@ export function normalizeDeployment(manifest: DeploymentManifest, namespace: str
     },
     diagnostics,
   };
+}
+
+/**
+ * One env var of the template. A secretKeyRef becomes `{ name, secretRef }` with the key's host
+ * source; `undefined` = an optional ref whose Secret or key is not in Git (the variable is left
+ * out, as Kubernetes does); `'missing'` = a required one (refused by the loader already).
+ */
+function envEntry(e: EnvVar, secrets: SecretsByName): EnvEntry | undefined | 'missing' {
+  const ref = e.valueFrom?.secretKeyRef;
+  if (!ref) return { name: e.name, value: e.value ?? '' };
+  const keys = secrets.get(ref.name)?.spec.keys;
+  const source = keys && Object.prototype.hasOwnProperty.call(keys, ref.key) ? keys[ref.key] : undefined;
+  if (!source) return ref.optional ? undefined : 'missing';
+  const copy = 'file' in source ? { file: source.file } : { env: source.env };
+  return { name: e.name, secretRef: { secret: ref.name, key: ref.key, source: copy, ...(ref.optional ? { optional: true as const } : {}) } };
 }
 
 /** The revision of a template: 10 hex characters of sha256 over its canonical JSON. */

@@ -1,5 +1,27 @@
 import type { Diagnostic } from '../core/index.js';
-import type { IntOrPercent, SourceLocation } from '../manifests/index.js';
+import type { IntOrPercent, SecretKeySource, SourceLocation } from '../manifests/index.js';
+
+/**
+ * Where an env var's value comes from when it is secret: the Secret and key named in Git and
+ * the host source that Secret declares for the key. It is part of the template, so the
+ * revision covers the reference — pointing a key at another file or variable rolls the
+ * Deployment — but never the value: a value changed on the host does not roll (as in
+ * Kubernetes, where editing a Secret does not restart pods). The value is read only when a
+ * replica is created (rollout's executor, through the secrets port).
+ */
+export interface SecretRef {
+  readonly secret: string;
+  readonly key: string;
+  readonly source: SecretKeySource;
+  /** A missing host file or unset variable leaves the env var unset instead of failing. */
+  readonly optional?: true;
+}
+
+/**
+ * One env var of a template: a literal value, or a reference to a Secret's key. Plain entries
+ * keep the shape `{ name, value }` they always had, so their revisions never move.
+ */
+export type EnvEntry = { readonly name: string; readonly value: string } | { readonly name: string; readonly secretRef: SecretRef };
 
 /** The runtime-neutral container a replica runs: everything that goes into the revision hash. */
 export interface PodTemplate {
@@ -8,7 +30,7 @@ export interface PodTemplate {
   readonly command?: readonly string[];
   readonly args?: readonly string[];
   readonly workingDir?: string;
-  readonly env: readonly { readonly name: string; readonly value: string }[];
+  readonly env: readonly EnvEntry[];
   readonly ports: readonly { readonly containerPort: number; readonly protocol: 'tcp' | 'udp'; readonly name?: string }[];
   readonly memoryBytes?: number;
   readonly nanoCpus?: number;

@@ -7,13 +7,13 @@ export const MANIFEST_DIAGNOSTICS = {
   FILE_TOO_LARGE: { summary: 'A manifest file is larger than the size limit (default 1 MiB).' },
   FILE_NOT_UTF8: { summary: 'A manifest file is not valid UTF-8 text.' },
   FILE_BINARY: { summary: 'A manifest file contains NUL bytes (a binary file).' },
-  FILE_EMPTY: { summary: 'A manifest file holds no YAML documents.' },
+  FILE_EMPTY: { summary: 'A manifest file holds no YAML documents (an error: an emptied file must not prune what it defined; delete the file instead).' },
   // YAML
   YAML_SYNTAX: { summary: 'The YAML parser rejected the text.' },
   YAML_WARNING: { summary: 'The YAML parser accepted the text with a warning (e.g. an unresolved tag).' },
   YAML_DUPLICATE_KEY: { summary: 'A mapping holds the same key twice.' },
   YAML_TOO_DEEP: { summary: 'Collections are nested deeper than the limit (default 64).' },
-  YAML_ALIAS_LIMIT: { summary: 'A document expands too many aliases (a YAML "billion laughs" bomb).' },
+  YAML_ALIAS_LIMIT: { summary: 'A document expands too many aliases (a YAML "billion laughs" bomb), or an alias sits inside the node it refers to (a recursive value).' },
   // documents
   NOT_A_MAPPING: { summary: 'A YAML document is not a mapping (an object).' },
   MISSING_KIND: { summary: 'A document has no (string) apiVersion or kind.' },
@@ -33,6 +33,7 @@ export const MANIFEST_DIAGNOSTICS = {
   NAMESPACE_MISMATCH: { summary: 'metadata.namespace differs from the folder the file is in.' },
   NAMESPACE_NAME_MISMATCH: { summary: 'A Namespace object is not named after its folder.' },
   DUPLICATE_OBJECT: { summary: 'Two documents in one namespace folder define the same kind and name.' },
+  SECRET_REF_NOT_FOUND: { summary: 'An env[].valueFrom.secretKeyRef names a Secret not defined in the same namespace folder, or a key that Secret does not declare (and is not optional: true).' },
   SYMLINK: { summary: 'A symlink; berth never follows symlinks (an error for *.yaml in a namespace folder, else a warning).' },
   SUBMODULE: { summary: 'A Git submodule (warning); berth ignores it.' },
   NESTED_FILE: { summary: 'A *.yaml file in a sub-folder of a namespace folder; berth reads only files directly in the folder.' },

@@ -60,6 +60,12 @@ function checkContainer(spec: DeploymentSpec, container: Container, at: FieldPat
     const threshold = container[probe]?.successThreshold;
     if (threshold !== undefined && threshold !== 1) emit('error', 'INVALID_VALUE', [...at, probe, 'successThreshold'], `must be 1 for a ${probe}, got ${threshold}`);
   }
+  (container.env ?? []).forEach((env, i) => {
+    // Kubernetes: "may not be specified when `value` is not empty"
+    if (env.valueFrom !== undefined && env.value !== undefined && env.value !== '') {
+      emit('error', 'INVALID_VALUE', [...at, 'env', i, 'valueFrom'], 'may not be set together with a non-empty value: use value or valueFrom');
+    }
+  });
   const names = new Map<string, number>();
   (container.ports ?? []).forEach((port, i) => {
     if (port.name === undefined) return;

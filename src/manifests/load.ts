@@ -3,6 +3,7 @@ import type { Snapshot, SnapshotFile, SnapshotFolder } from '../source/index.js'
 import type { ManifestCache, FolderEntry } from './cache.js';
 import { readManifestFile, type FileResult } from './file-result.js';
 import { DEFAULT_PARSE_LIMITS, type ParseLimits } from './parse.js';
+import type { SecretKeyRefUse } from './secret-rules.js';
 import type { Manifest, ManifestSet, NamespaceManifests } from './types.js';
 
 /** Limits applied to every file; see ParseLimits for the defaults. */
@@ -35,7 +36,9 @@ export class ManifestCacheMissError extends Error {
  *  - *.yaml files directly under the root belong to no namespace: ROOT_FILE warning.
  *  - In a folder: `metadata.namespace`, when present, must equal the folder; a Namespace
  *    object must be named after the folder (so there is at most one); a kind/name pair may
- *    be defined once (the second gets the error, naming the first's file:line).
+ *    be defined once (the second gets the error, naming the first's file:line); every
+ *    `env[].valueFrom.secretKeyRef` names a Secret of the same folder and a key it declares,
+ *    unless it is `optional: true` (as Kubernetes, which also resolves within the namespace).
  *  - Any error in a folder makes it `valid: false` with `objects: []`: it is left as it runs.
  *
  * Diagnostics are sorted; objects keep file then document order; namespaces are sorted by name.
@@ -96,6 +99,8 @@ function loadNamespace(folder: SnapshotFolder, entries: readonly FolderEntry[], 
   const diagnostics: Diagnostic[] = [];
   const objects: Manifest[] = [];
   const defined = new Map<string, string>(); // "Kind/name" → "file:line" of its first definition
+  const secrets = new Map<string, readonly string[] | undefined>(); // Secret name → its keys (undefined: the document is invalid)
+  const refs: { use: SecretKeyRefUse; file: string; document: number }[] = [];
 
   for (const entry of entries) {
     const file = `${name}/${entry.path}`;
@@ -138,12 +143,51 @@ function loadNamespace(folder: SnapshotFolder, entries: readonly FolderEntry[], 
           defined.set(key, `${file}:${here.line}`);
         }
       }
+      if (doc.kind === 'Secret' && doc.name !== undefined && !secrets.has(doc.name)) secrets.set(doc.name, doc.secretKeys);
+      for (const use of doc.secretKeyRefs ?? []) refs.push({ use, file, document: doc.index });
       if (doc.body) objects.push({ ...doc.body, source: { file, document: doc.index, line: doc.line } } as Manifest);
     }
   }
+  diagnostics.push(...checkSecretKeyRefs(name, refs, secrets, defined));
 
   const valid = !hasErrors(diagnostics);
   return { name, treeId: folder.treeId, objects: valid ? objects : [], diagnostics: diagnostics.sort(compareDiagnostics), valid };
+}
+
+/**
+ * Every non-optional secretKeyRef must name a Secret of this folder and a key it declares (a
+ * Secret whose document is invalid counts as defined: its own errors say what is wrong).
+ */
+function checkSecretKeyRefs(
+  namespace: string,
+  refs: readonly { use: SecretKeyRefUse; file: string; document: number }[],
+  secrets: ReadonlyMap<string, readonly string[] | undefined>,
+  defined: ReadonlyMap<string, string>,
+): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const { use, file, document } of refs) {
+    if (use.optional) continue;
+    const where = { severity: 'error' as const, code: 'SECRET_REF_NOT_FOUND', file, namespace, document };
+    if (!secrets.has(use.secret)) {
+      out.push({
+        ...where,
+        field: `${use.field}.name`,
+        ...use.nameAt,
+        message: `Secret ${JSON.stringify(use.secret)} is not defined in namespace folder ${JSON.stringify(namespace)}: add a v1 Secret (type: berth.dev/host-reference) named ${JSON.stringify(use.secret)} there, or set optional: true`,
+      });
+      continue;
+    }
+    const keys = secrets.get(use.secret);
+    if (keys && !keys.includes(use.key)) {
+      out.push({
+        ...where,
+        field: `${use.field}.key`,
+        ...use.keyAt,
+        message: `Secret ${JSON.stringify(use.secret)} (${defined.get(`Secret/${use.secret}`) ?? namespace}) has no key ${JSON.stringify(use.key)}; it declares ${keys.map((k) => JSON.stringify(k)).join(', ')}`,
+      });
+    }
+  }
+  return out;
 }
 
 /** The entries of a folder that matter (manifests, symlinks, submodules), relative to the folder, by path. */

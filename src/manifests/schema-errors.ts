@@ -14,7 +14,11 @@ import type { SchemaError } from './schemas.js';
  *    branches (schema paths with `/anyOf/<n>/`, `/oneOf/<n>/`) are dropped; when the value has
  *    the wrong type altogether, the type error alone is kept;
  *  - `propertyNames` failures name the offending key, with the message of the key rule;
- *  - `x-berth-ignored` becomes a warning, and its path is returned so the field can be removed.
+ *  - `x-berth-ignored` becomes a warning, and its path is returned so the field can be removed;
+ *  - an `x-berth-unsupported` text that starts with "berth " is a whole sentence and is used as
+ *    it is ("berth keeps no secret values in Git: …"), any other reads "not supported by berth: …";
+ *  - where `hideValueAt(path)` says so (a Secret document, an env entry), a message says what
+ *    kind of value it got, never the value: "got a string (value masked)".
  */
 /**
  * At most this many schema diagnostics per document; the rest are summarized in one more. A
@@ -34,6 +38,7 @@ export function mapSchemaErrors(
   value: unknown,
   document: number,
   locate: (path: FieldPath) => Position,
+  hideValueAt: (path: FieldPath) => boolean = () => false,
 ): MappedSchemaErrors {
   const diagnostics: Diagnostic[] = [];
   const ignored: FieldPath[] = [];
@@ -63,7 +68,7 @@ export function mapSchemaErrors(
 
   for (const e of errors) {
     if (/\/propertyNames\//.test(e.schemaPath)) {
-      keyRuleMessages.push(messageFor(e, false));
+      keyRuleMessages.push(messageFor(e, 'none'));
       continue;
     }
     if (isBranchError(e)) continue;
@@ -72,6 +77,7 @@ export function mapSchemaErrors(
       continue;
     }
     const path = pointerToPath(e.instancePath, value);
+    const echo: Echo = hideValueAt(path) ? 'kind' : 'value';
     switch (e.keyword) {
       case 'propertyNames': {
         const key = String(e.params['propertyName']);
@@ -89,8 +95,8 @@ export function mapSchemaErrors(
       }
       case 'not': {
         const what = e.parentSchema?.['x-berth-unsupported'];
-        if (typeof what === 'string') emit('error', 'UNSUPPORTED_FIELD', path, `not supported by berth: ${what}`);
-        else emit('error', 'INVALID_VALUE', path, messageFor(e));
+        if (typeof what === 'string') emit('error', 'UNSUPPORTED_FIELD', path, what.startsWith('berth ') ? what : `not supported by berth: ${what}`);
+        else emit('error', 'INVALID_VALUE', path, messageFor(e, echo));
         break;
       }
       case 'x-berth-ignored':
@@ -108,10 +114,10 @@ export function mapSchemaErrors(
       case 'anyOf':
       case 'oneOf':
         if (explainedAt.has(e.instancePath)) break;
-        emit('error', 'INVALID_VALUE', path, messageFor(e));
+        emit('error', 'INVALID_VALUE', path, messageFor(e, echo));
         break;
       default: {
-        const message = messageFor(e);
+        const message = messageFor(e, echo);
         // schemas phrase some limits as unsupported features (a second container)
         emit('error', message.startsWith('not supported by berth') ? 'UNSUPPORTED_FIELD' : 'INVALID_VALUE', path, message);
       }
@@ -161,11 +167,20 @@ function describeValue(data: unknown): string {
   }
 }
 
+/** What a message says about the value it got: the value, only its kind (it may be secret), or nothing. */
+type Echo = 'value' | 'kind' | 'none';
+
+/** The kind of a value without the value: `a string (value masked)`. */
+function describeKind(data: unknown): string {
+  const kind = data === null ? 'null' : Array.isArray(data) ? 'a list' : typeof data === 'object' ? 'a mapping' : typeof data === 'number' ? (Number.isInteger(data) ? 'an integer' : 'a number') : `a ${typeof data}`;
+  return `${kind} (value masked)`;
+}
+
 /** The message for one failing keyword: the schema's own `x-berth-messages` text, else a Kubernetes-like default. */
-function messageFor(e: SchemaError, showValue = true): string {
+function messageFor(e: SchemaError, echo: Echo = 'value'): string {
   const custom = (e.parentSchema?.['x-berth-messages'] as Record<string, string> | undefined)?.[e.keyword];
-  const got = describeValue(e.data);
-  if (custom) return showValue && (e.keyword === 'type' || e.keyword === 'enum' || e.keyword === 'pattern') ? `${custom}, got ${got}` : custom;
+  const got = echo === 'value' ? describeValue(e.data) : describeKind(e.data);
+  if (custom) return echo !== 'none' && (e.keyword === 'type' || e.keyword === 'enum' || e.keyword === 'pattern') ? `${custom}, got ${got}` : custom;
   const p = e.params as Record<string, unknown>;
   switch (e.keyword) {
     case 'type': {
@@ -195,7 +210,7 @@ function messageFor(e: SchemaError, showValue = true): string {
     case 'minProperties':
       return `must have at least ${String(p['limit'])} entr${Number(p['limit']) === 1 ? 'y' : 'ies'}`;
     case 'pattern':
-      return `must match ${String(p['pattern'])}${showValue ? `, got ${got}` : ''}`;
+      return `must match ${String(p['pattern'])}${echo !== 'none' ? `, got ${got}` : ''}`;
     default:
       return e.message ?? `fails ${e.keyword}`;
   }

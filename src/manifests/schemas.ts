@@ -1,6 +1,7 @@
 import AjvModule, { type ErrorObject, type ValidateFunction } from 'ajv';
 import deploymentSchema from '../../schemas/deployment.json' with { type: 'json' };
 import namespaceSchema from '../../schemas/namespace.json' with { type: 'json' };
+import secretSchema from '../../schemas/secret.json' with { type: 'json' };
 import { quantityProblem, type QuantityKind } from './quantity.js';
 
 /**
@@ -18,11 +19,12 @@ import { quantityProblem, type QuantityKind } from './quantity.js';
  *  - `x-berth-messages: { <keyword>: "<message>" }`: a person-friendly message for a failing
  *    keyword of the same schema object (a pattern, a oneOf).
  *
- * ajv compiles both schemas once, on first use, for the life of the process.
+ * ajv compiles every schema once, on first use, for the life of the process.
  */
 export const KNOWN_KINDS = {
   Namespace: { apiVersion: 'v1', schema: namespaceSchema },
   Deployment: { apiVersion: 'apps/v1', schema: deploymentSchema },
+  Secret: { apiVersion: 'v1', schema: secretSchema },
 } as const;
 
 export type KnownKind = keyof typeof KNOWN_KINDS;
@@ -74,5 +76,6 @@ function compileAll(): Record<KnownKind, ValidateFunction> {
   return {
     Namespace: ajv.compile(namespaceSchema),
     Deployment: ajv.compile(deploymentSchema),
+    Secret: ajv.compile(secretSchema),
   };
 }

@@ -25,6 +25,16 @@ export interface ObjectMeta {
 export interface EnvVar {
   readonly name: string;
   readonly value?: string;
+  /** Exactly one source (the schema refuses configMapKeyRef, fieldRef, resourceFieldRef). */
+  readonly valueFrom?: { readonly secretKeyRef: SecretKeySelector };
+}
+
+/** Kubernetes' SecretKeySelector: a key of a Secret in the same namespace folder. */
+export interface SecretKeySelector {
+  readonly name: string;
+  readonly key: string;
+  /** A missing Secret, key, host file or environment variable leaves the variable unset. */
+  readonly optional?: boolean;
 }
 
 export interface ContainerPort {
@@ -109,8 +119,27 @@ export interface DeploymentManifest extends ManifestBase<'Deployment', 'apps/v1'
   readonly spec: DeploymentSpec;
 }
 
+/** The one `type` a berth Secret has: it references host files or variables, it holds no values. */
+export const SECRET_REFERENCE_TYPE = 'berth.dev/host-reference';
+
+/**
+ * Where one key of a Secret lives on the berth host: an absolute file path (inside the
+ * operator's allow-list, checked when the value is read) or an environment variable of the
+ * berth process. Never the value.
+ */
+export type SecretKeySource = { readonly file: string } | { readonly env: string };
+
+/**
+ * A v1 Secret as berth has it: references only. `data` and `stringData` are refused (berth keeps
+ * no secret values in Git); `spec.keys` maps each key to its SecretKeySource.
+ */
+export interface SecretManifest extends ManifestBase<'Secret', 'v1'> {
+  readonly type: typeof SECRET_REFERENCE_TYPE;
+  readonly spec: { readonly keys: Readonly<Record<string, SecretKeySource>> };
+}
+
 /** Every kind the loader accepts. Later kinds (Service, Ingress, …) join this union. */
-export type Manifest = NamespaceManifest | DeploymentManifest;
+export type Manifest = NamespaceManifest | DeploymentManifest | SecretManifest;
 
 export interface NamespaceManifests {
   /** Folder name = namespace name. */

@@ -5,7 +5,8 @@ import { formatFieldPath, type FieldPath, type Position } from './locate.js';
 import type { YamlDocument } from './parse.js';
 import { mapSchemaErrors } from './schema-errors.js';
 import { isKnownKind, KNOWN_KINDS, validatorFor } from './schemas.js';
-import type { DeploymentSpec, Manifest } from './types.js';
+import { checkSecret, hidesValues, secretKeyRefsOf, type SecretKeyRefUse } from './secret-rules.js';
+import type { DeploymentSpec, Manifest, SecretManifest } from './types.js';
 
 /** A validated object before it is placed in a file: everything but `source`. */
 export type ManifestBody = Manifest extends infer M ? (M extends Manifest ? Omit<M, 'source'> : never) : never;
@@ -26,6 +27,10 @@ export interface ValidatedDocument {
   readonly namespaceAt?: Position;
   /** Present exactly when the document has no errors. Ignored fields are removed. */
   readonly body?: ManifestBody;
+  /** A valid Secret's keys (sorted), for the folder-level secretKeyRef check. */
+  readonly secretKeys?: readonly string[];
+  /** A valid Deployment's env[].valueFrom.secretKeyRefs, with their positions. */
+  readonly secretKeyRefs?: readonly SecretKeyRefUse[];
   /** File-less diagnostics (errors and warnings) of this document. */
   readonly diagnostics: readonly Diagnostic[];
 }
@@ -71,17 +76,24 @@ export function validateDocument(doc: YamlDocument): ValidatedDocument {
   const validate = validatorFor(kind);
   let ignored: FieldPath[] = [];
   if (!validate(value)) {
-    const mapped = mapSchemaErrors(validate.errors ?? [], value, doc.index, locate);
+    const mapped = mapSchemaErrors(validate.errors ?? [], value, doc.index, locate, (path) => hidesValues(kind, path));
     diagnostics.push(...mapped.diagnostics);
     ignored = mapped.ignored;
   }
   if (diagnostics.some((d) => d.severity === 'error')) return { ...base, ...identity };
 
   if (kind === 'Deployment') checkDeployment(value['spec'] as DeploymentSpec, emit);
+  if (kind === 'Secret') checkSecret(value as unknown as SecretManifest, emit);
   if (diagnostics.some((d) => d.severity === 'error')) return { ...base, ...identity };
 
   for (const path of ignored) removeAt(value, path);
-  return { ...base, ...identity, body: value as unknown as ManifestBody };
+  const facts =
+    kind === 'Secret'
+      ? { secretKeys: Object.keys((value as unknown as SecretManifest).spec.keys).sort() }
+      : kind === 'Deployment'
+        ? { secretKeyRefs: secretKeyRefsOf(value['spec'] as DeploymentSpec, locate) }
+        : {};
+  return { ...base, ...identity, ...facts, body: value as unknown as ManifestBody };
 }
 
 function identityOf(value: Record<string, unknown>, locate: (path: FieldPath) => Position): Partial<ValidatedDocument> {

@@ -1,9 +1,9 @@
 import { canonicalJson, type Diagnostic } from '../core/index.js';
-import { DEPLOYMENT_DEFAULTS, type DesiredDeployment, type DesiredNamespace, type DesiredState } from '../desired/index.js';
+import { DEPLOYMENT_DEFAULTS, describeSecretRef, isSecretEnv, type DesiredDeployment, type DesiredNamespace, type DesiredState, type EnvEntry } from '../desired/index.js';
 import type { IntOrPercent } from '../manifests/index.js';
 import type { ChangeSet, ChangeSummary, DeploymentChange, FieldChange, NamespaceChange, NamespaceStatus, ObjectChange, ObjectVersion, PruneGuard, RolloutPreview } from './change-set.js';
 import { fenceposts } from './fenceposts.js';
-import { maskDiagnostic, maskedEnvValue } from './mask.js';
+import { MASKED, maskDiagnostic, maskedEnvValue } from './mask.js';
 import { formatCpu, formatMemory } from './quantity-format.js';
 
 export interface CompareOptions {
@@ -250,20 +250,32 @@ function ports(list: DesiredDeployment['template']['ports'] | undefined): string
   return list.map((p) => `${p.containerPort}/${p.protocol}${p.name ? ` (${p.name})` : ''}`).join(', ');
 }
 
-/** Env vars by name (the last definition of a name wins, as in Docker), values masked by mask.ts; then a reorder, shown by names only. */
+/**
+ * Env vars by name (the last definition of a name wins, as in Docker); then a reorder, shown by
+ * names only. A literal value is shown unless mask.ts masks it (a secret-looking name); a var
+ * from a Secret shows its reference (`secret db/password (file …)`), which holds no value. A
+ * change with masked values on both sides is `masked`; a masked literal facing a reference (a
+ * password moved out of Git into a Secret) shows as the mask text on its side.
+ */
 function envFields(base: DesiredDeployment['template']['env'] | undefined, head: DesiredDeployment['template']['env']): FieldChange[] {
-  const b = new Map((base ?? []).map((e) => [e.name, e.value]));
-  const h = new Map(head.map((e) => [e.name, e.value]));
+  const shown = (e: EnvEntry): { readonly text: string; readonly masked: boolean } => {
+    if (isSecretEnv(e)) return { text: describeSecretRef(e.secretRef), masked: false };
+    return maskedEnvValue(e.name, e.value).masked ? { text: MASKED, masked: true } : { text: text(e.value)!, masked: false };
+  };
+  const key = (e: EnvEntry): string => canonicalJson(isSecretEnv(e) ? { secretRef: e.secretRef } : { value: e.value });
+  const b = new Map((base ?? []).map((e) => [e.name, e]));
+  const h = new Map(head.map((e) => [e.name, e]));
   const out: FieldChange[] = [];
   for (const name of [...new Set([...b.keys(), ...h.keys()])].sort(byCodeUnit)) {
     const from = b.get(name);
     const to = h.get(name);
-    if (from === to) continue;
+    if (from && to && key(from) === key(to)) continue;
     const field = `env.${name}`;
-    const masked = maskedEnvValue(name, to ?? from).masked === true;
+    const f = from && shown(from);
+    const t = to && shown(to);
     const change: FieldChange['change'] = from === undefined ? 'added' : to === undefined ? 'removed' : 'changed';
-    if (masked) out.push({ field, change, masked: true });
-    else out.push({ field, change, ...(from !== undefined ? { from: text(from)! } : {}), ...(to !== undefined ? { to: text(to)! } : {}) });
+    if ((f?.masked ?? true) && (t?.masked ?? true)) out.push({ field, change, masked: true });
+    else out.push({ field, change, ...(f ? { from: f.text } : {}), ...(t ? { to: t.text } : {}) });
   }
   if (base && out.length === 0 && canonicalJson(base) !== canonicalJson(head)) {
     out.push({ field: 'env', change: 'changed', from: `order ${base.map((e) => e.name).join(', ')}`, to: `order ${head.map((e) => e.name).join(', ')}` });

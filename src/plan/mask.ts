@@ -15,9 +15,11 @@ import type { FieldChange } from './change-set.js';
  * diagnostic located inside an env entry the echoed value is masked too, whatever the name,
  * because the name may be the part that failed to parse.
  *
+ * An env var from a Secret (`valueFrom.secretKeyRef`) has no value in the desired state at
+ * all, only its reference, which compare() shows as is: `secret db/password (file …)`.
+ *
  * Not covered (documented in docs/pr-plans.md): values in command/args, labels and
- * annotations. Keep secrets out of those, and out of Git: a Secret kind (by reference) is
- * the way once berth has one.
+ * annotations. Keep secrets out of those, and out of Git: a v1 Secret (by reference) is the way.
  */
 export const SECRET_NAME = /(SECRET|PASSWORD|PASSWD|TOKEN|API_?KEY|PRIVATE|CREDENTIAL)/i;
 

@@ -5,9 +5,17 @@ import type { Creation } from './step.js';
 /**
  * The engine-level spec of one replica: the desired template plus the ownership labels that
  * observed state is rebuilt from. Pod template labels are copied too (never over berth.*).
+ * `env` is the template's env with every Secret reference resolved (executor.ts): the only
+ * place values meet the spec, on their way to the driver.
  */
-export function replicaSpec(args: { readonly desired: DesiredDeployment; readonly creation: Creation; readonly instance: string; readonly network: string }): ContainerSpec {
-  const { desired, creation, instance, network } = args;
+export function replicaSpec(args: {
+  readonly desired: DesiredDeployment;
+  readonly creation: Creation;
+  readonly instance: string;
+  readonly network: string;
+  readonly env: ContainerSpec['env'];
+}): ContainerSpec {
+  const { desired, creation, instance, network, env } = args;
   const t = desired.template;
   const podLabels = Object.fromEntries(Object.entries(t.labels).filter(([k]) => !k.startsWith('berth.')));
   return {
@@ -16,7 +24,7 @@ export function replicaSpec(args: { readonly desired: DesiredDeployment; readonl
     ...(t.command ? { command: t.command } : {}),
     ...(t.args ? { args: t.args } : {}),
     ...(t.workingDir ? { workingDir: t.workingDir } : {}),
-    env: t.env,
+    env,
     ports: t.ports.map((p) => ({ containerPort: p.containerPort, protocol: p.protocol })),
     labels: {
       ...podLabels,

@@ -1,6 +1,7 @@
-import type { Logger } from '../core/index.js';
-import type { DesiredDeployment } from '../desired/index.js';
-import type { RuntimeDriver } from '../runtime/index.js';
+import { BerthError, canonicalJson, isBerthError, type Logger } from '../core/index.js';
+import { isSecretEnv, type DesiredDeployment } from '../desired/index.js';
+import type { ContainerSpec, RuntimeDriver } from '../runtime/index.js';
+import { describeSecretLookup, secretUnavailable, type SecretLookup, type SecretResolver } from '../secrets/index.js';
 import { replicaSpec } from './container-spec.js';
 import type { Step } from './step.js';
 
@@ -17,16 +18,21 @@ export interface ApplyStepOptions {
   readonly logger: Logger;
   /** Called once per replica slot restarted after an exit (feeds the crash back-off). */
   readonly onRestart?: (creation: { revision: string; replica: number }) => void;
+  /** Reads the values of env vars from Secrets. Without one, a template that has any fails with SECRET_UNAVAILABLE. */
+  readonly secrets?: SecretResolver;
 }
 
 /**
- * Applies exactly one step: removals first (each stopped gracefully, then removed), then
- * creations (image pulled only if missing). Every action is idempotent with respect to the
- * next pass: a crash half-way leaves labelled containers the next pass accounts for.
+ * Applies exactly one step: Secret values for the new replicas are read first (so a missing
+ * one fails the step before anything old is removed), then removals (each stopped
+ * gracefully, then removed), then creations (image pulled only if missing). Every action is
+ * idempotent with respect to the next pass: a crash half-way leaves labelled containers the
+ * next pass accounts for. Values are never logged: the log lines name containers only.
  */
 export async function applyStep(options: ApplyStepOptions): Promise<void> {
   const { driver, step, desired, logger } = options;
   if (step.kind !== 'act') return;
+  const env = step.create.length > 0 && desired ? await resolveEnv(desired, options.secrets) : undefined;
   await Promise.all(
     step.remove.map(async ({ replica, reason }) => {
       logger.info({ container: replica.name, fromRevision: replica.revision, replica: replica.replica, reason }, 'removing replica');
@@ -34,14 +40,54 @@ export async function applyStep(options: ApplyStepOptions): Promise<void> {
     }),
   );
   if (step.create.length === 0) return;
-  if (!desired) throw new Error('internal: a step without a desired Deployment cannot create replicas');
+  if (!desired || !env) throw new Error('internal: a step without a desired Deployment cannot create replicas');
   await driver.ensureImage(desired.template.image);
   await Promise.all(
     step.create.map(async (creation) => {
-      const spec = replicaSpec({ desired, creation, instance: options.instance, network: options.network });
+      const spec = replicaSpec({ desired, creation, instance: options.instance, network: options.network, env });
       logger.info({ container: spec.name, replica: creation.replica, commit: creation.commit }, creation.restart ? 'restarting replica' : 'creating replica');
       if (creation.restart) options.onRestart?.(creation);
       await driver.runContainer(spec);
     }),
   );
+}
+
+/**
+ * The template's env with every Secret reference replaced by its value, read now (each key
+ * once). An optional reference whose source is absent leaves the variable out. Errors are
+ * SECRET_UNAVAILABLE naming the Secret, key and source; an unexpected error from a resolver is
+ * reported by its code only, as its message could hold bytes it read.
+ */
+export async function resolveEnv(desired: DesiredDeployment, secrets: SecretResolver | undefined): Promise<ContainerSpec['env']> {
+  const entries = desired.template.env;
+  if (!entries.some(isSecretEnv)) return entries as ContainerSpec['env'];
+  const reads = new Map<string, Promise<string | undefined>>();
+  const read = (lookup: SecretLookup): Promise<string | undefined> => {
+    const key = canonicalJson(lookup.ref);
+    let pending = reads.get(key);
+    if (!pending) {
+      pending = readOne(lookup, secrets);
+      reads.set(key, pending);
+    }
+    return pending;
+  };
+  const values = await Promise.all(
+    entries.map(async (entry) => {
+      if (!isSecretEnv(entry)) return entry;
+      const value = await read({ namespace: desired.namespace, ref: entry.secretRef });
+      return value === undefined ? undefined : { name: entry.name, value };
+    }),
+  );
+  return values.filter((e): e is { name: string; value: string } => e !== undefined);
+}
+
+async function readOne(lookup: SecretLookup, secrets: SecretResolver | undefined): Promise<string | undefined> {
+  if (!secrets) throw secretUnavailable(lookup, 'berth was started without a secret resolver');
+  try {
+    return await secrets.resolve(lookup);
+  } catch (err) {
+    if (isBerthError(err) && err.code === 'SECRET_UNAVAILABLE') throw err;
+    const code = (err as { code?: unknown } | null)?.code;
+    throw new BerthError('SECRET_UNAVAILABLE', `${describeSecretLookup(lookup)}: the resolver failed (${typeof code === 'string' ? code : 'unexpected error'})`);
+  }
 }

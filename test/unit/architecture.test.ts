@@ -23,17 +23,18 @@ const ALLOWED: Record<string, string[]> = {
   health: ['core', 'desired', 'observed', 'runtime'],
   policy: ['core', 'manifests', 'desired'],
   plan: ['core', 'manifests', 'desired', 'observed', 'runtime', 'policy'],
-  rollout: ['core', 'manifests', 'desired', 'observed', 'runtime', 'health', 'plan'],
+  secrets: ['core', 'manifests', 'desired'],
+  rollout: ['core', 'manifests', 'desired', 'observed', 'runtime', 'health', 'plan', 'secrets'],
   store: ['core'],
   proxy: ['core', 'runtime'],
-  controller: ['core', 'source', 'manifests', 'desired', 'runtime', 'observed', 'health', 'policy', 'plan', 'rollout', 'store', 'proxy'],
+  controller: ['core', 'source', 'manifests', 'desired', 'runtime', 'observed', 'health', 'policy', 'plan', 'rollout', 'store', 'proxy', 'secrets'],
   server: ['core', 'source', 'manifests', 'desired', 'runtime', 'observed', 'plan', 'store', 'controller'],
-  cli: ['core', 'source', 'manifests', 'desired', 'runtime', 'observed', 'plan', 'rollout', 'store', 'controller', 'server'],
+  cli: ['core', 'source', 'manifests', 'desired', 'runtime', 'observed', 'plan', 'rollout', 'store', 'controller', 'server', 'secrets'],
 };
 const PURE = ['core', 'manifests', 'desired', 'observed', 'plan', 'policy'];
 const IO = /^(dockerode|isomorphic-git|isomorphic-git\/.*|pino|pino-pretty|node-cron|(node:)?(fs|fs\/promises|net|http|https|child_process))$/;
 /** Adapter folders: only main.ts (and their own folder) may import them. */
-const ADAPTERS = ['runtime/docker'];
+const ADAPTERS = ['runtime/docker', 'secrets/host'];
 
 async function* walk(dir: string): AsyncGenerator<string> {
   for (const entry of await readdir(dir, { withFileTypes: true })) {

@@ -83,7 +83,7 @@ describe('schemas/*.json', () => {
     }
     assert.equal(typeof p.get(`${container}.resources.requests`)?.['x-berth-ignored'], 'string');
     for (const f of ['volumes', 'securityContext', 'initContainers', 'hostNetwork', 'hostPID', 'hostIPC']) assert.equal(typeof p.get(`${pod}.${f}`)?.['x-berth-unsupported'], 'string', f);
-    for (const f of ['volumeMounts', 'securityContext', 'envFrom', 'lifecycle', 'env[].valueFrom']) assert.equal(typeof p.get(`${container}.${f}`)?.['x-berth-unsupported'], 'string', f);
+    for (const f of ['volumeMounts', 'securityContext', 'envFrom', 'lifecycle', 'env[].valueFrom.configMapKeyRef', 'env[].valueFrom.fieldRef', 'env[].valueFrom.resourceFieldRef']) assert.equal(typeof p.get(`${container}.${f}`)?.['x-berth-unsupported'], 'string', f);
     assert.equal(typeof p.get('spec.selector.matchExpressions')?.['x-berth-unsupported'], 'string');
     for (const probe of VALIDATED_NOT_ACTED_ON) assert.ok(p.get(`${container}.${probe}`), probe);
   });
@@ -92,6 +92,7 @@ describe('schemas/*.json', () => {
     assert.deepEqual(SUPPORTED_KINDS, [
       { kind: 'Namespace', apiVersion: 'v1', schemaId: 'https://berth.dev/schemas/v1/namespace.json' },
       { kind: 'Deployment', apiVersion: 'apps/v1', schemaId: 'https://berth.dev/schemas/v1/deployment.json' },
+      { kind: 'Secret', apiVersion: 'v1', schemaId: 'https://berth.dev/schemas/v1/secret.json' },
     ]);
   });
 

@@ -29,6 +29,7 @@ const EXPECTED_EXIT: Record<string, PlanExitCode> = {
   'namespace-removed': 1,
   'no-base': 1,
   'no-change': 0,
+  'secret-references': 1,
 };
 
 function changeSetOf(caseName: string): ChangeSet {

@@ -1,0 +1,203 @@
+/**
+ * Secrets end to end, with canaries: random values planted in a host file (inside a temp
+ * folder allowed through BERTH_SECRET_DIRS) and in an environment variable of the berth
+ * process. A Deployment takes both through env[].valueFrom.secretKeyRef; the containers must
+ * hold them (docker inspect), and no channel berth writes to may: its logs at debug level, every
+ * file of its state directory, `berth status`, `berth plan` (live and --base/--head, every
+ * format), `berth validate`, and the HTTP API. A Secret whose file lies outside the allow-list
+ * fails only its own Deployment, with SECRET_UNAVAILABLE and no value in the message.
+ *
+ * Real Git (native push to a Git HTTP server), the real `berth` CLI, the real Docker engine.
+ */
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { runBerth, startBerth, type BerthDaemon, type RunResult } from '../helpers/berth-cli.js';
+import { dockerScope } from '../helpers/docker-scope.js';
+import { eventually } from '../helpers/eventually.js';
+import { deploymentYaml } from '../helpers/manifests.js';
+import { tmpRepo, type TmpRepo } from '../helpers/tmp-repo.js';
+import { envOf, ownedContainers } from '../helpers/world.js';
+
+const canary = (): string => `canary-${randomBytes(12).toString('hex')}`;
+const FILE_CANARY = canary();
+const ENV_CANARY = canary();
+/** In a file outside the allow-list: berth must refuse it without reading it. */
+const OUTSIDE_CANARY = canary();
+const CANARIES = [FILE_CANARY, ENV_CANARY, OUTSIDE_CANARY];
+const TOKEN_VAR = `E2E_SHOP_TOKEN_${randomBytes(3).toString('hex').toUpperCase()}`;
+
+const secretYaml = (name: string, keys: Record<string, string>): string =>
+  `apiVersion: v1\nkind: Secret\nmetadata:\n  name: ${name}\ntype: berth.dev/host-reference\nspec:\n  keys:\n${Object.entries(keys)
+    .map(([k, source]) => `    ${k}:\n      ${source}\n`)
+    .join('')}`;
+
+/** deploymentYaml() plus env entries from Secrets, appended under the container. */
+function withSecretEnv(yaml: string, refs: Record<string, [secret: string, key: string]>): string {
+  const lines = Object.entries(refs).flatMap(([name, [secret, key]]) => [
+    `            - name: ${name}`,
+    '              valueFrom:',
+    '                secretKeyRef:',
+    `                  name: ${secret}`,
+    `                  key: ${key}`,
+  ]);
+  return yaml.includes('          env:\n') ? yaml.replace('          env:\n', `          env:\n${lines.join('\n')}\n`) : `${yaml}          env:\n${lines.join('\n')}\n`;
+}
+
+async function filesUnder(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const full = join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...(await filesUnder(full)));
+    else if (entry.isFile()) out.push(full);
+  }
+  return out;
+}
+
+/** Which canaries `text` holds (none, in a passing test). */
+function leaked(text: string): string[] {
+  return CANARIES.filter((c) => text.includes(c));
+}
+
+describe('secrets: values reach containers and nothing else', { timeout: 600_000 }, () => {
+  const scope = dockerScope('e2e-secrets');
+  let repo: TmpRepo;
+  let stateDir: string;
+  let cliStateDir: string;
+  let secretsDir: string;
+  let outsideDir: string;
+  let berth: BerthDaemon | undefined;
+  let baseCommit: string;
+  let headCommit: string;
+  const berthEnv = (): NodeJS.ProcessEnv => ({ BERTH_SECRET_DIRS: `/nonexistent/berth-secrets:${secretsDir}`, [TOKEN_VAR]: ENV_CANARY });
+  const source = (): string[] => ['--repo', repo.url, '--path', 'manifests', '--instance', scope.instance, '--log-level', 'debug'];
+  const byDeployment = async (name: string) => (await ownedContainers(scope.instance)).filter((r) => r.namespace === 'shop' && r.deployment === name);
+  const assertAlive = () => {
+    if (berth && berth.child.exitCode !== null) throw Object.assign(new Error(`berth exited with ${berth.child.exitCode}:\n${berth.logs().slice(-3000)}`), { fatal: true });
+  };
+  const apiUrl = (): string => {
+    for (const line of berth!.logs().split('\n')) {
+      if (!line.includes('serving HTTP')) continue;
+      const url = (JSON.parse(line) as { url?: string }).url;
+      if (url) return url;
+    }
+    throw new Error('berth has not logged "serving HTTP" yet');
+  };
+  const status = async () => JSON.parse(await readFile(join(stateDir, 'status.json'), 'utf8'));
+
+  before(async () => {
+    repo = await tmpRepo();
+    stateDir = await mkdtemp(join(tmpdir(), 'berth-e2e-secrets-state-'));
+    cliStateDir = await mkdtemp(join(tmpdir(), 'berth-e2e-secrets-cli-'));
+    secretsDir = await mkdtemp(join(tmpdir(), 'berth-e2e-secrets-allowed-'));
+    outsideDir = await mkdtemp(join(tmpdir(), 'berth-e2e-secrets-outside-'));
+    await mkdir(join(secretsDir, 'shop'));
+    await writeFile(join(secretsDir, 'shop', 'db-password'), `${FILE_CANARY}\n`, { mode: 0o600 });
+    await writeFile(join(outsideDir, 'db-password'), OUTSIDE_CANARY, { mode: 0o600 });
+
+    // base: one plain Deployment (for the pull-request plan)
+    await repo.write('manifests/shop/plain.yaml', deploymentYaml({ name: 'plain', env: { GREETING: 'hello' } }));
+    baseCommit = await repo.commit('base: plain only');
+    // head: a Secret with a file and a variable, a Deployment using both, and a Secret outside the allow-list
+    await repo.write('manifests/shop/db-secret.yaml', secretYaml('db', { password: `file: ${join(secretsDir, 'shop', 'db-password')}`, token: `env: ${TOKEN_VAR}` }));
+    await repo.write('manifests/shop/api.yaml', withSecretEnv(deploymentYaml({ name: 'api', env: { GREETING: 'hi' } }), { DB_PASSWORD: ['db', 'password'], API_TOKEN: ['db', 'token'] }));
+    await repo.write('manifests/shop/leaky.yaml', `${secretYaml('leaky', { password: `file: ${join(outsideDir, 'db-password')}` })}---\n${withSecretEnv(deploymentYaml({ name: 'leaky' }), { DB_PASSWORD: ['leaky', 'password'] })}`);
+    headCommit = await repo.commit('head: secrets');
+    await repo.push();
+    berth = startBerth([...source(), '--state-dir', stateDir, '--poll', '*/1 * * * * *', '--listen', '127.0.0.1:0'], { env: berthEnv() });
+  });
+
+  after(async () => {
+    await berth?.stop();
+    if (process.env.BERTH_TEST_LOGS) await writeFile(join(process.env.BERTH_TEST_LOGS, 'secrets.log'), berth?.logs() ?? '');
+    await scope.cleanup();
+    await repo?.cleanup();
+    for (const dir of [stateDir, cliStateDir, secretsDir, outsideDir]) if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('the values reach the container as env vars (from a host file and from berth\'s environment)', async () => {
+    const [api] = await eventually(
+      async () => {
+        assertAlive();
+        const running = (await byDeployment('api')).filter((r) => r.state === 'running');
+        assert.equal(running.length, 1, 'api runs one replica');
+        return running;
+      },
+      { timeoutMs: 120_000, what: 'api running' },
+    );
+    const env = await envOf(api!.id);
+    assert.ok(env.includes(`DB_PASSWORD=${FILE_CANARY}`), 'the file value (one trailing newline dropped) is in the container env');
+    assert.ok(env.includes(`API_TOKEN=${ENV_CANARY}`), "the variable's value is in the container env");
+    assert.ok(env.includes('GREETING=hi'), 'literal env vars still arrive');
+  });
+
+  it('a Secret file outside the allow-list fails only its Deployment, with SECRET_UNAVAILABLE and no value', async () => {
+    const shop = await eventually(
+      async () => {
+        assertAlive();
+        const s = (await status()).namespaces.shop;
+        const leaky = s.deployments.find((d: { name: string }) => d.name === 'leaky');
+        assert.equal(leaky?.phase, 'Failed', JSON.stringify(s));
+        assert.equal(s.deployments.find((d: { name: string }) => d.name === 'api')?.phase, 'Complete', JSON.stringify(s));
+        assert.equal(s.deployments.find((d: { name: string }) => d.name === 'plain')?.phase, 'Complete', JSON.stringify(s));
+        return s;
+      },
+      { timeoutMs: 120_000, what: 'leaky failed, the others complete' },
+    );
+    const message = String(shop.deployments.find((d: { name: string }) => d.name === 'leaky').message);
+    assert.match(message, /^SECRET_UNAVAILABLE: Secret shop\/leaky key "password" \(file \/.+\/db-password\): the file lies outside the allowed folders/);
+    assert.deepEqual(leaked(message), []);
+    assert.deepEqual(await byDeployment('leaky'), [], 'no container for the failing Deployment');
+    assert.equal((await byDeployment('plain')).filter((r) => r.state === 'running').length, 1, 'plain runs');
+  });
+
+  it('no canary in any output channel: logs, state directory, status, plan, validate, API', async () => {
+    const outputs: Record<string, string> = {};
+    const cli = async (what: string, args: string[], codes: number[]): Promise<RunResult> => {
+      const r = await runBerth(args, { env: berthEnv() });
+      assert.ok(codes.includes(r.code), `${what}: exit ${r.code}\n${r.stderr.slice(-2000)}`);
+      outputs[`${what} (stdout)`] = r.stdout;
+      outputs[`${what} (stderr)`] = r.stderr;
+      return r;
+    };
+
+    // the HTTP API of the running berth
+    const url = apiUrl();
+    for (const path of ['/api/v1/status', '/api/v1/namespaces', '/api/v1/namespaces/shop', '/api/v1/namespaces/shop/deployments/api', '/api/v1/namespaces/shop/deployments/leaky', '/api/v1/history', '/metrics']) {
+      const res = await fetch(`${url}${path}`);
+      assert.equal(res.status, 200, `${path}: ${res.status}`);
+      outputs[`GET ${path}`] = await res.text();
+    }
+    assert.match(outputs['GET /api/v1/namespaces/shop/deployments/leaky']!, /"phase":"Failed"/);
+
+    // the CLI: status reads the daemon's state; plan and validate use their own state dir (the daemon holds the lock)
+    const statusJson = await cli('berth status -o json', ['status', '--state-dir', stateDir, '-o', 'json'], [0]);
+    assert.match(statusJson.stdout, /SECRET_UNAVAILABLE/);
+    await cli('berth status', ['status', '--state-dir', stateDir], [0]);
+    await cli('berth plan -o json', ['plan', ...source(), '--state-dir', cliStateDir, '-o', 'json'], [0, 1]);
+    await cli('berth plan -o text', ['plan', ...source(), '--state-dir', cliStateDir, '-o', 'text'], [0, 1]);
+    for (const output of ['markdown', 'json', 'text']) {
+      const r = await cli(`berth plan --base --head -o ${output}`, ['plan', ...source(), '--state-dir', cliStateDir, '--base', baseCommit, '--head', headCommit, '-o', output], [1]);
+      assert.match(r.stdout, /secret db\/password \(file /, `the ${output} plan shows the reference`);
+    }
+    await cli('berth validate -o json', ['validate', ...source(), '--state-dir', cliStateDir, '-o', 'json'], [0]);
+    await cli('berth history', ['history', 'shop/api', '--state-dir', stateDir, '-o', 'json'], [0, 3]);
+
+    // everything the daemon logged, at debug level, stdout and stderr
+    outputs['berth run logs'] = berth!.logs();
+    assert.match(outputs['berth run logs']!, /"level":20/, 'debug lines were logged');
+    assert.match(outputs['berth run logs']!, /SECRET_UNAVAILABLE/);
+
+    // every file berth wrote
+    for (const dir of [stateDir, cliStateDir]) {
+      for (const file of await filesUnder(dir)) outputs[`file ${file}`] = (await readFile(file)).toString('latin1');
+    }
+    assert.ok(Object.keys(outputs).some((k) => k.endsWith('status.json')), 'the state directory holds status.json');
+
+    const leaks = Object.entries(outputs).flatMap(([where, text]) => leaked(text).map((c) => `${where}: ${c}`));
+    assert.deepEqual(leaks, [], 'a canary leaked');
+  });
+});
