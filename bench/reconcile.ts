@@ -37,6 +37,7 @@ import { readWholeTree, timeGit } from './reconcile/native-git.js';
 import type { Phases, Timed } from './reconcile/protocol.js';
 import { mb, ms, summarize, type Summary } from './reconcile/stats.js';
 import { WorkerProcess } from './reconcile/worker-process.js';
+import { sourceFingerprint } from './source-fingerprint.js';
 
 const GOALS = { coldMs: 5_000, noChangeMs: 50, oneFileMs: 100, rssBytes: 200 * 1024 * 1024 } as const;
 
@@ -143,23 +144,6 @@ async function withWorker<T>(use: (w: WorkerProcess) => Promise<T>): Promise<T> 
   }
 }
 
-const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
-
-/** Which berth was measured: HEAD, how many files under src/ differ from it, and a hash of src/ as it is on disk. */
-async function sourceFingerprint(): Promise<string> {
-  const head = await runGit(REPO_ROOT, ['rev-parse', '--short', 'HEAD']).catch(() => 'unknown');
-  const dirty = (await runGit(REPO_ROOT, ['status', '--porcelain', '--', 'src']).catch(() => '')).split('\n').filter(Boolean).length;
-  const hash = createHash('sha256');
-  const walk = async (dir: string): Promise<void> => {
-    for (const entry of (await fsp.readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1))) {
-      const full = path.join(dir, entry.name);
-      if (entry.isDirectory()) await walk(full);
-      else if (entry.isFile()) hash.update(path.relative(REPO_ROOT, full)).update(await fsp.readFile(full));
-    }
-  };
-  await walk(path.join(REPO_ROOT, 'src'));
-  return `HEAD ${head}, ${dirty} changed/untracked entries under src/, src/ content sha256 ${hash.digest('hex').slice(0, 12)}`;
-}
 
 /** Which Deployment the i-th one-file change touches: spread over namespaces, never the same twice in a row. */
 function changeTarget(shape: RepoShape, i: number): { ns: number; dep: number } {

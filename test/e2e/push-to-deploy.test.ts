@@ -5,8 +5,7 @@
  * through `berth rollback` that pins the Deployment until the next commit that changes it.
  */
 import assert from 'node:assert/strict';
-import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -15,36 +14,12 @@ import { dockerScope } from '../helpers/docker-scope.js';
 import { eventually } from '../helpers/eventually.js';
 import { deploymentYaml, serveCommand } from '../helpers/manifests.js';
 import { tmpRepo, type TmpRepo } from '../helpers/tmp-repo.js';
+import { freePort, installPostReceiveHook, type InstalledHook } from '../helpers/webhook-hook.js';
 import { httpGet, ownedContainers } from '../helpers/world.js';
 
 const SECRET = 'whsec-e2e-9f2c-4b7d-a1e0-53c8';
 const TOKEN = 'api-token-e2e-77d1';
 const YEARLY = '0 0 0 1 1 *';
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}
-
-/** A post-receive hook script that posts a GitHub-style push event, signed, and records berth's answer. */
-function postReceiveScript(url: string, answers: string): string {
-  return `
-const crypto = require('node:crypto');
-const fs = require('node:fs');
-const lines = fs.readFileSync(0, 'utf8').trim().split('\\n').filter(Boolean);
-(async () => {
-  for (const line of lines) {
-    const [before, after, ref] = line.split(' ');
-    const body = JSON.stringify({ ref, before, after, repository: { default_branch: 'main' } });
-    const sig = 'sha256=' + crypto.createHmac('sha256', ${JSON.stringify(SECRET)}).update(body).digest('hex');
-    const res = await fetch(${JSON.stringify(url)}, { method: 'POST', headers: { 'content-type': 'application/json', 'x-github-event': 'push', 'x-hub-signature-256': sig }, body });
-    fs.appendFileSync(${JSON.stringify(answers)}, JSON.stringify({ ref, status: res.status, body: await res.json() }) + '\\n');
-  }
-})();`;
-}
 
 describe('push to deploy: webhook, API sync, manual rollback', { timeout: 300_000 }, () => {
   const scope = dockerScope('e2e-push');
@@ -52,7 +27,7 @@ describe('push to deploy: webhook, API sync, manual rollback', { timeout: 300_00
   let stateDir: string;
   let berth: BerthDaemon;
   let api: string;
-  let answers: string;
+  let hook: InstalledHook;
   const web = (text: string) => deploymentYaml({ name: 'web', replicas: 2, command: serveCommand(text), port: 8080, strategy: { maxSurge: 1, maxUnavailable: 0 } });
   const serving = async () => {
     const running = (await ownedContainers(scope.instance)).filter((r) => r.deployment === 'web' && r.state === 'running');
@@ -61,23 +36,14 @@ describe('push to deploy: webhook, API sync, manual rollback', { timeout: 300_00
     assert.equal(texts.size, 1, `one revision serves: ${[...texts].join(', ')}`);
     return [...texts][0]!;
   };
-  const hookAnswers = async () =>
-    (await readFile(answers, 'utf8').catch(() => ''))
-      .split('\n')
-      .filter(Boolean)
-      .map((l) => JSON.parse(l) as { ref: string; status: number; body: Record<string, unknown> });
+  const hookAnswers = () => hook.answers();
 
   before(async () => {
     repo = await tmpRepo();
     stateDir = await mkdtemp(join(tmpdir(), 'berth-push-state-'));
-    answers = join(stateDir, 'hook-answers.jsonl');
     const port = await freePort();
     api = `http://127.0.0.1:${port}`;
-    const hook = join(repo.bareDir, 'hooks', 'post-receive');
-    const script = join(stateDir, 'post-receive.cjs');
-    await writeFile(script, postReceiveScript(`${api}/hooks/github`, answers));
-    await writeFile(hook, `#!/bin/sh\nexec "${process.execPath}" "${script}"\n`);
-    await chmod(hook, 0o755);
+    hook = await installPostReceiveHook({ bareDir: repo.bareDir, scratchDir: stateDir, url: `${api}/hooks/github`, secret: SECRET });
     await repo.write('manifests/shop/web.yaml', web('v1'));
     await repo.commit('v1');
     await repo.push();
