@@ -48,7 +48,7 @@ export class Controller {
     this.queue = new WorkQueue(async (ns) => {
       const outcome = await this.reconciler.reconcile(ns);
       this.outcomes.set(ns, outcome);
-      return outcome.requeueAfterMs !== undefined ? { requeueAfterMs: outcome.requeueAfterMs } : {};
+      return outcome.requeueAfterMs !== undefined ? { requeueAfterMs: outcome.requeueAfterMs, holdOff: outcome.result === 'error' } : {};
     }, o.concurrency ?? 8);
   }
 
@@ -105,12 +105,13 @@ export class Controller {
     const now = this.o.clock.now().getTime();
     if (revision && (changed || now - this.lastSweep >= (this.o.resyncMs ?? 60_000))) {
       this.lastSweep = now;
-      await this.enqueueAll(revision);
+      // A new commit may fix what a backing-off namespace failed on: it goes through at once.
+      await this.enqueueAll(revision, { force: changed });
     }
     return revision;
   }
 
-  private async enqueueAll(revision: SourceRevision): Promise<void> {
+  private async enqueueAll(revision: SourceRevision, options: { readonly force?: boolean } = {}): Promise<void> {
     const names = new Set(revision.desired.namespaces.map((n) => n.name));
     try {
       const observed = observe(await this.o.driver.inventory());
@@ -121,7 +122,7 @@ export class Controller {
     } catch (err) {
       this.o.logger.warn({ err: describeError(err) }, 'engine inventory failed; reconciling desired namespaces only');
     }
-    for (const ns of names) this.queue.enqueue(ns);
+    for (const ns of names) this.queue.enqueue(ns, 0, options);
   }
 
   /**
@@ -154,7 +155,7 @@ export class Controller {
     if (!target) throw new BerthError('ROLLBACK_TARGET_NOT_FOUND', `commit ${commit.slice(0, 12)} holds no valid Deployment ${key}`);
     await this.o.store.putPin({ namespace: args.namespace, name: args.name, commit, revision: target.revision, headSpec: specHash(head), createdAt: this.o.clock.now().toISOString() });
     this.o.logger.info({ namespace: args.namespace, deployment: args.name, commit, revision: target.revision }, 'rollback: Deployment pinned');
-    this.queue.enqueue(args.namespace);
+    this.queue.enqueue(args.namespace, 0, { force: true });
     return { pinnedTo: `${target.revision}@${commit.slice(0, 12)}` };
   }
 

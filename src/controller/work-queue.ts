@@ -2,9 +2,13 @@
  * A keyed work queue (controller-runtime style): enqueueing a key that is already waiting is
  * a no-op; a key is never processed twice at once (a key enqueued while running runs once
  * more afterwards); different keys run in parallel up to `concurrency`. The worker returns
- * when to come back (`requeueAfterMs`), or nothing for "at the next trigger".
+ * when to come back (`requeueAfterMs`), or nothing for "at the next trigger". With `holdOff`
+ * (a failed pass backing off) ordinary enqueues of that key are ignored until the retry is due:
+ * without it, the engine's own events about a failed create re-ran the failing pass every
+ * ~60 ms forever (found by test/e2e/chaos.test.ts). `enqueue(key, 0, { force: true })` (a new
+ * commit, a rollback) goes through anyway.
  */
-export type Worker = (key: string) => Promise<{ readonly requeueAfterMs?: number }>;
+export type Worker = (key: string) => Promise<{ readonly requeueAfterMs?: number; readonly holdOff?: boolean }>;
 
 export class WorkQueue {
   private readonly waiting = new Set<string>();
@@ -12,6 +16,8 @@ export class WorkQueue {
   private readonly running = new Set<string>();
   private readonly dirty = new Set<string>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
+  /** Keys backing off after a failed pass: epoch ms before which plain enqueues are ignored. */
+  private readonly notBefore = new Map<string, number>();
   private stopped = false;
   private idleWaiters: (() => void)[] = [];
 
@@ -20,8 +26,13 @@ export class WorkQueue {
     private readonly concurrency = 8,
   ) {}
 
-  enqueue(key: string, delayMs = 0): void {
+  enqueue(key: string, delayMs = 0, options: { readonly force?: boolean } = {}): void {
     if (this.stopped) return;
+    const holdUntil = this.notBefore.get(key);
+    if (holdUntil !== undefined) {
+      if (!options.force && Date.now() < holdUntil && delayMs === 0) return;
+      if (options.force || Date.now() >= holdUntil) this.notBefore.delete(key);
+    }
     if (delayMs > 0) {
       const existing = this.timers.get(key);
       if (existing) clearTimeout(existing);
@@ -29,7 +40,7 @@ export class WorkQueue {
         key,
         setTimeout(() => {
           this.timers.delete(key);
-          this.enqueue(key);
+          this.enqueue(key, 0, { force: true }); // the retry itself is never held off
         }, delayMs),
       );
       return;
@@ -82,14 +93,20 @@ export class WorkQueue {
 
   private async run(key: string): Promise<void> {
     let requeueAfterMs: number | undefined;
+    let holdOff = false;
     try {
-      ({ requeueAfterMs } = await this.worker(key));
+      ({ requeueAfterMs, holdOff = false } = await this.worker(key));
     } catch {
       requeueAfterMs = 5000; // the worker maps its own errors; this is a last resort
+      holdOff = true;
     } finally {
       this.running.delete(key);
     }
-    if (this.dirty.delete(key)) this.enqueue(key);
+    if (holdOff && requeueAfterMs !== undefined) {
+      this.notBefore.set(key, Date.now() + requeueAfterMs);
+      this.dirty.delete(key);
+      this.enqueue(key, requeueAfterMs);
+    } else if (this.dirty.delete(key)) this.enqueue(key);
     else if (requeueAfterMs !== undefined) this.enqueue(key, requeueAfterMs);
     this.pump();
   }

@@ -43,4 +43,22 @@ describe('WorkQueue', () => {
     assert.equal(q.hasTimers(), false);
     q.stop();
   });
+
+  it('a failed pass that backs off ignores ordinary enqueues until its retry; force goes through', async () => {
+    let runs = 0;
+    const q = new WorkQueue(async () => {
+      runs++;
+      return runs === 1 ? { requeueAfterMs: 60_000, holdOff: true } : {};
+    });
+    q.enqueue('ns');
+    await q.idle();
+    assert.equal(runs, 1);
+    for (let i = 0; i < 10; i++) q.enqueue('ns'); // e.g. engine events about the failed create
+    await q.idle();
+    assert.equal(runs, 1, 'events during the back-off do not re-run the failing pass');
+    q.enqueue('ns', 0, { force: true }); // e.g. a new commit
+    await q.idle();
+    assert.equal(runs, 2, 'a forced enqueue runs at once');
+    q.stop();
+  });
 });
