@@ -52,6 +52,7 @@ import { freePort, installPostReceiveHook, type HookAnswer, type InstalledHook }
 import { ServeWatcher, type Served } from './push-to-serve/serve-watcher.js';
 import { ms, summarize } from './reconcile/stats.js';
 import { sourceFingerprint } from './source-fingerprint.js';
+import { Cleanups } from './cleanup.js';
 
 const SECRET = `whsec-bench-${randomBytes(8).toString('hex')}`;
 /** Once a year (1 January, 00:00:00): no poll fires during the webhook runs. */
@@ -162,35 +163,14 @@ function progress(message: string): void {
   process.stderr.write(`[bench] ${message}\n`);
 }
 
-/** Resources to release at the end, newest first, whatever happened. */
-const cleanups: Array<() => Promise<void>> = [];
-let cleaning: Promise<void> | undefined;
-/** Releases everything once; every exit path (end, error, signal) awaits the same promise before exiting. */
-function cleanUp(): Promise<void> {
-  cleaning ??= (async () => {
-    while (cleanups.length > 0) {
-      const step = cleanups.pop()!;
-      try {
-        await step();
-      } catch (err) {
-        progress(`cleanup step failed: ${err instanceof Error ? err.message : String(err)}`);
-      }
-    }
-  })();
-  return cleaning;
-}
+const cleanups = new Cleanups(progress);
+const cleanUp = (): Promise<void> => cleanups.run();
 /** Set by a signal: the main flow stops at its next step instead of racing the cleanup. */
 let interrupted = false;
 function checkInterrupted(): void {
   if (interrupted) throw new Error('interrupted');
 }
-/** Runs `release` now and forgets it (it was registered with `cleanups`). */
-async function releaseNow(release: () => Promise<void>): Promise<void> {
-  if (cleaning) return; // the cleanup owns it now
-  const i = cleanups.indexOf(release);
-  if (i !== -1) cleanups.splice(i, 1);
-  await release();
-}
+const releaseNow = (release: () => Promise<void>): Promise<void> => cleanups.releaseNow(release);
 
 
 function manifest(t: Target, text: string): string {

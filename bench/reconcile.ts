@@ -38,6 +38,7 @@ import type { Phases, Timed } from './reconcile/protocol.js';
 import { mb, ms, summarize, type Summary } from './reconcile/stats.js';
 import { WorkerProcess } from './reconcile/worker-process.js';
 import { sourceFingerprint } from './source-fingerprint.js';
+import { Cleanups } from './cleanup.js';
 
 const GOALS = { coldMs: 5_000, noChangeMs: 50, oneFileMs: 100, rssBytes: 200 * 1024 * 1024 } as const;
 
@@ -117,18 +118,8 @@ async function scratchBase(): Promise<string> {
   }
 }
 
-/** Resources to release at the end, newest first, whatever happened. */
-const cleanups: Array<() => Promise<void>> = [];
-async function cleanUp(): Promise<void> {
-  while (cleanups.length > 0) {
-    const step = cleanups.pop()!;
-    try {
-      await step();
-    } catch (err) {
-      progress(`cleanup step failed: ${err instanceof Error ? err.message : String(err)}`);
-    }
-  }
-}
+const cleanups = new Cleanups(progress);
+const cleanUp = (): Promise<void> => cleanups.run();
 
 let workerArgs: readonly string[] = [];
 
@@ -139,8 +130,7 @@ async function withWorker<T>(use: (w: WorkerProcess) => Promise<T>): Promise<T> 
   try {
     return await use(worker);
   } finally {
-    cleanups.splice(cleanups.indexOf(stop), 1);
-    await stop();
+    await cleanups.releaseNow(stop);
   }
 }
 
@@ -389,10 +379,8 @@ function report(args: {
 
 // ---------------------------------------------------------------- entry
 
-let interrupted = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
-    interrupted = true;
     progress(`${signal}: cleaning up`);
     void cleanUp().finally(() => process.exit(130));
   });
@@ -404,6 +392,6 @@ main()
     return 1;
   })
   .then(async (code) => {
-    if (!interrupted) await cleanUp();
+    await cleanUp(); // the same promise a signal handler may already be awaiting
     process.exit(code);
   });

@@ -70,19 +70,6 @@ export function normalizeDeployment(manifest: DeploymentManifest, namespace: str
           maxSurge: spec.strategy?.rollingUpdate?.maxSurge ?? DEPLOYMENT_DEFAULTS.maxSurge,
           maxUnavailable: spec.strategy?.rollingUpdate?.maxUnavailable ?? DEPLOYMENT_DEFAULTS.maxUnavailable,
         };
-  if (strategy.type === 'RollingUpdate' && isZero(strategy.maxSurge) && isZero(strategy.maxUnavailable)) {
-    diagnostics.push({
-      severity: 'error',
-      code: 'MANIFEST_INVALID',
-      message: 'maxSurge and maxUnavailable may not both be 0: the rollout could never make progress',
-      file: manifest.source.file,
-      line: manifest.source.line,
-      document: manifest.source.document,
-      field: 'spec.strategy.rollingUpdate',
-      namespace,
-    });
-    return { diagnostics };
-  }
   return {
     deployment: {
       namespace,
@@ -119,8 +106,4 @@ function envEntry(e: EnvVar, secrets: SecretsByName): EnvEntry | undefined | 'mi
 /** The revision of a template: 10 hex characters of sha256 over its canonical JSON. */
 export function templateRevision(template: PodTemplate): string {
   return hashOf(template, 10);
-}
-
-function isZero(value: number | string): boolean {
-  return value === 0 || value === '0%' || value === '0';
 }
