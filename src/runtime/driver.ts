@@ -70,6 +70,12 @@ export type RuntimeEvent =
   | { readonly kind: 'container-started' | 'container-died' | 'container-destroyed'; readonly id: string; readonly labels: Labels }
   | { readonly kind: 'stream-error'; readonly error: Error };
 
+export interface ExecResult {
+  /** The command's exit code; -1 when it did not finish within the timeout. */
+  readonly exitCode: number;
+  readonly timedOut?: boolean;
+}
+
 export interface RuntimeDriver {
   /** Throws ENGINE_UNREACHABLE when the engine does not answer. */
   ping(): Promise<void>;
@@ -85,6 +91,19 @@ export interface RuntimeDriver {
   runContainer(spec: ContainerSpec): Promise<OwnedContainer>;
   /** Stops an owned container (SIGTERM, then SIGKILL after graceSeconds) and removes it; a missing one is not an error. */
   removeContainer(id: string, graceSeconds: number): Promise<void>;
+  /**
+   * Stops an owned container (SIGTERM, then SIGKILL after graceSeconds) and keeps it, exited:
+   * how a replica whose liveness probe failed is restarted (the reconciler replaces an exited
+   * replica, with the crash back-off). Already stopped or missing is not an error.
+   */
+  stopContainer(id: string, graceSeconds: number): Promise<void>;
+  /**
+   * Runs `command` (no shell) in an owned, running container and waits for it to exit, at most
+   * `timeoutMs`. On the timeout it resolves `{ exitCode: -1, timedOut: true }` rather than
+   * throwing, and the command may go on running inside the container (engines cannot kill an
+   * exec). Throws ENGINE_CONFLICT when the container is not owned, missing or not running.
+   */
+  exec(id: string, command: readonly string[], timeoutMs: number): Promise<ExecResult>;
   /** Streams owned-container events until `signal` aborts; reconnects are the caller's business. */
   watch(onEvent: (event: RuntimeEvent) => void, signal: AbortSignal): Promise<void>;
 }

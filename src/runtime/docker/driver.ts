@@ -8,12 +8,14 @@
  *    object succeeds. A crashed pass can be replayed.
  *  - Errors: connection failures of any call → ENGINE_UNREACHABLE (cause = the original);
  *    409 → ENGINE_CONFLICT; pull failures → IMAGE_PULL_FAILED; create/start failures →
- *    CONTAINER_START_FAILED (and the half-created container is removed).
+ *    CONTAINER_START_FAILED (and the half-created container is removed); exec in a missing,
+ *    stopped or unowned container → ENGINE_CONFLICT; an exec past its deadline is not an
+ *    error but `{ exitCode: -1, timedOut: true }`.
  */
-import type { Readable } from 'node:stream';
+import type { Duplex, Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import { BerthError, silentLogger, type Clock, type Logger } from '../../core/index.js';
-import type { ContainerSpec, Inventory, NetworkSpec, OwnedContainer, RuntimeDriver, RuntimeEvent } from '../driver.js';
+import type { ContainerSpec, ExecResult, Inventory, NetworkSpec, OwnedContainer, RuntimeDriver, RuntimeEvent } from '../driver.js';
 import { LABEL, isOwned, ownedFilter, type Labels } from '../labels.js';
 import { createClients, resolveSocketPath, type DockerClients } from './client.js';
 import { toCreateOptions } from './container-config.js';
@@ -206,36 +208,18 @@ class DockerDriver implements RuntimeDriver {
   }
 
   async removeContainer(id: string, graceSeconds: number): Promise<void> {
-    let labels: Labels | undefined;
-    let name = id;
-    let fullId = id;
+    const owned = await this.ownedContainer(id);
+    if (!owned) return;
+    const { fullId, name } = owned;
+    const log = this.log.child({ container: name, id: fullId });
     try {
-      const info = await this.clients.api.getContainer(id).inspect();
-      labels = info.Config?.Labels ?? {};
-      name = info.Name.replace(/^\//, '');
-      fullId = info.Id; // act on exactly the container whose labels were checked, not on a name that may be reused
+      const stopped = await this.stop(fullId, graceSeconds);
+      if (stopped) log.info({ graceSeconds: Math.max(0, Math.ceil(graceSeconds)) }, 'container stopped');
     } catch (err) {
       if (engineStatus(err) === 404) return;
-      throw toEngineError(err, this.socketPath, `inspect container ${id}`);
-    }
-    // The safety invariant: whatever the caller asks, an unowned container is never touched.
-    if (!isOwned(labels, this.instance)) throw this.notOwned('container', name);
-
-    const log = this.log.child({ container: name, id: fullId });
-    const grace = Math.max(0, Math.ceil(graceSeconds));
-    try {
-      // On the stream client: stop legitimately takes up to the grace period.
-      await this.clients.streams.getContainer(fullId).stop({
-        t: grace,
-        abortSignal: AbortSignal.timeout(grace * 1000 + this.requestTimeoutMs),
-      });
-      log.info({ graceSeconds: grace }, 'container stopped');
-    } catch (err) {
-      const status = engineStatus(err);
-      if (status === 404) return;
-      // 304: already stopped. Anything else non-fatal is settled by the forced remove below.
-      if (status !== 304 && isConnectionError(err)) throw unreachable(this.socketPath, `stop container ${name}`, err);
-      if (status !== 304) log.warn({ err: engineMessage(err) }, 'stop failed; removing with force');
+      if (isConnectionError(err)) throw unreachable(this.socketPath, `stop container ${name}`, err);
+      // Anything else non-fatal is settled by the forced remove below.
+      log.warn({ err: engineMessage(err) }, 'stop failed; removing with force');
     }
     try {
       await this.clients.api.getContainer(fullId).remove({ force: true, v: false }); // never volumes: they outlive containers
@@ -243,6 +227,70 @@ class DockerDriver implements RuntimeDriver {
     } catch (err) {
       if (engineStatus(err) === 404) return;
       throw toEngineError(err, this.socketPath, `remove container ${name}`);
+    }
+  }
+
+  async stopContainer(id: string, graceSeconds: number): Promise<void> {
+    const owned = await this.ownedContainer(id);
+    if (!owned) return;
+    const { fullId, name } = owned;
+    try {
+      const stopped = await this.stop(fullId, graceSeconds);
+      if (stopped) this.log.info({ container: name, id: fullId, graceSeconds: Math.max(0, Math.ceil(graceSeconds)) }, 'container stopped (kept)');
+    } catch (err) {
+      if (engineStatus(err) === 404) return;
+      throw toEngineError(err, this.socketPath, `stop container ${name}`);
+    }
+  }
+
+  async exec(id: string, command: readonly string[], timeoutMs: number): Promise<ExecResult> {
+    if (command.length === 0) throw new BerthError('USAGE', 'exec needs a command');
+    const owned = await this.ownedContainer(id);
+    if (!owned) throw new BerthError('ENGINE_CONFLICT', `container ${id} does not exist (exec)`, { details: { container: id, reason: 'gone' } });
+    const { fullId, name } = owned;
+    if (!owned.running) {
+      throw new BerthError('ENGINE_CONFLICT', `container ${name} is not running (exec)`, { details: { container: name, reason: 'not-running' } });
+    }
+    // One deadline for the whole exchange (create, start, drain, inspect): aborting it ends
+    // whichever engine call is in flight and destroys the output stream.
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(), Math.max(1, timeoutMs));
+    const timedOut: ExecResult = { exitCode: -1, timedOut: true };
+    try {
+      const exec = await this.clients.api.getContainer(fullId).exec({
+        Cmd: [...command],
+        AttachStdin: false,
+        AttachStdout: true,
+        AttachStderr: true,
+        Tty: false,
+        abortSignal: deadline.signal,
+      });
+      // On the stream client: the command may legitimately stay quiet for the whole timeout.
+      const stream = (await this.clients.streams.getExec(exec.id).start({ hijack: true, stdin: false, abortSignal: deadline.signal })) as Duplex;
+      await drain(stream, deadline.signal);
+      // The output ends when the process exits; the engine records the exit code just after.
+      for (;;) {
+        if (deadline.signal.aborted) return timedOut;
+        const info = await this.clients.api.getExec(exec.id).inspect({ abortSignal: deadline.signal });
+        if (!info.Running && typeof info.ExitCode === 'number') {
+          this.log.debug({ container: name, command: command[0], exitCode: info.ExitCode }, 'exec finished');
+          return { exitCode: info.ExitCode };
+        }
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    } catch (err) {
+      if (deadline.signal.aborted) return timedOut;
+      const status = engineStatus(err);
+      if (status === 404 || status === 409 || status === 500) {
+        // Gone, stopped or paused between the check above and the exec.
+        throw new BerthError('ENGINE_CONFLICT', `cannot exec in container ${name}: ${engineMessage(err)}`, {
+          cause: err,
+          details: { container: name, status },
+        });
+      }
+      throw toEngineError(err, this.socketPath, `exec in container ${name}`);
+    } finally {
+      clearTimeout(timer);
     }
   }
 
@@ -312,6 +360,45 @@ class DockerDriver implements RuntimeDriver {
     }
   }
 
+  /**
+   * The container `id` names, checked for ownership: undefined when it does not exist; throws
+   * when it exists but is not owned. Callers act on `fullId` — exactly the container whose
+   * labels were checked, not on a name that may be reused.
+   */
+  private async ownedContainer(id: string): Promise<{ fullId: string; name: string; running: boolean } | undefined> {
+    let info: Docker.ContainerInspectInfo;
+    try {
+      info = await this.clients.api.getContainer(id).inspect();
+    } catch (err) {
+      if (engineStatus(err) === 404) return undefined;
+      throw toEngineError(err, this.socketPath, `inspect container ${id}`);
+    }
+    const labels: Labels = info.Config?.Labels ?? {};
+    const name = info.Name.replace(/^\//, '');
+    // The safety invariant: whatever the caller asks, an unowned container is never touched.
+    if (!isOwned(labels, this.instance)) throw this.notOwned('container', name);
+    return { fullId: info.Id, name, running: info.State?.Running === true && info.State?.Paused !== true };
+  }
+
+  /**
+   * SIGTERM, then SIGKILL after the grace period. True when it stopped a running container,
+   * false when it was already stopped (engine 304); other engine errors are thrown as they are.
+   */
+  private async stop(fullId: string, graceSeconds: number): Promise<boolean> {
+    const grace = Math.max(0, Math.ceil(graceSeconds));
+    try {
+      // On the stream client: stop legitimately takes up to the grace period.
+      await this.clients.streams.getContainer(fullId).stop({
+        t: grace,
+        abortSignal: AbortSignal.timeout(grace * 1000 + this.requestTimeoutMs),
+      });
+      return true;
+    } catch (err) {
+      if (engineStatus(err) === 304) return false;
+      throw err;
+    }
+  }
+
   /** The caller's labels plus the ownership labels, which always win. */
   private ownedLabels(labels: Labels): Labels {
     return { ...labels, [LABEL.managed]: 'true', [LABEL.instance]: this.instance };
@@ -349,4 +436,24 @@ class DockerDriver implements RuntimeDriver {
       { details: { [kind]: name, reason: 'not-owned' } },
     );
   }
+}
+
+/** Reads and discards a stream until it ends, fails, or `signal` aborts (which destroys it). */
+function drain(stream: Duplex, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    };
+    const onAbort = (): void => {
+      stream.destroy();
+      done();
+    };
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    stream.on('end', done);
+    stream.on('close', done);
+    stream.on('error', done);
+    stream.resume();
+  });
 }
