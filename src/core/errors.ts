@@ -15,6 +15,7 @@ export const ERROR_CODES = {
   SOURCE_NOT_A_REPOSITORY: { handling: 'stalled', summary: 'The --repo path is not a Git repository.' },
   MANIFEST_INVALID: { handling: 'stalled', summary: 'A namespace folder holds invalid manifests; that namespace is left as it runs.' },
   ENGINE_UNREACHABLE: { handling: 'transient', summary: 'The Docker engine did not answer.' },
+  DATA_PLANE_UNREACHABLE: { handling: 'transient', summary: 'The proxy process (data plane) did not answer on its control socket.' },
   ENGINE_CONFLICT: { handling: 'transient', summary: 'The engine refused an action because of a conflicting object (name in use, object gone); the next pass re-derives the step.' },
   IMAGE_PULL_FAILED: { handling: 'waiting', summary: 'The image of a Deployment is not present and could not be pulled.' },
   CONTAINER_START_FAILED: { handling: 'waiting', summary: 'The engine created a container but could not start it.' },

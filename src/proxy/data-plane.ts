@@ -1,0 +1,346 @@
+import http from 'node:http';
+import net from 'node:net';
+import { describeError, type Logger } from '../core/index.js';
+import { BackendLedger } from './backend-ledger.js';
+import type { DataPlane, DataPlaneStatus, ListenerStatus, NamespaceTable, ServicePortRoute } from './control.js';
+import { forwardHttp } from './http-forward.js';
+import { hostOfHeader, matchIngress, pathOfTarget, type NamespacedIngress } from './ingress-match.js';
+import { RoundRobin } from './round-robin.js';
+import { loadProxyState, saveProxyState, type ProxyState } from './state-file.js';
+import { relayTcp } from './tcp-relay.js';
+import { DEFAULT_CONNECT_TIMEOUT_MS } from './upstream.js';
+
+/** A host and port to listen on or connect to. */
+export interface Address {
+  readonly host: string;
+  readonly port: number;
+}
+
+export interface ProxyServerOptions {
+  readonly logger: Logger;
+  /** Where the Ingress (L7 HTTP) server listens; none without it. Port 0 picks a free port (tests). */
+  readonly ingressListen?: Address;
+  /** The merged table is persisted here on every change and loaded by `start()`. None without it. */
+  readonly statePath?: string;
+  /** How long a connect to one backend may take before the next is tried. Default 2 s. */
+  readonly connectTimeoutMs?: number;
+  /** How long a drained id is remembered once absent from every table. Default 10 min. */
+  readonly forgetDrainedAfterMs?: number;
+}
+
+/** The Service port a listener serves: `namespace/service:port`. */
+interface Owner {
+  readonly namespace: string;
+  readonly service: string;
+  readonly port: number;
+}
+
+interface TcpListener {
+  owner: Owner;
+  /** Undefined when binding failed (`error` says why); the next table change retries. */
+  readonly server?: net.Server;
+  readonly error?: string;
+}
+
+const ownerId = (o: Owner) => `${o.namespace}/${o.service}:${o.port}`;
+const routeKey = (namespace: string, service: string, port: number) => `${namespace}/${service}:${port}`;
+/** `127.0.0.1:8080`, `[::]:80`: one listener per address. */
+export const addressKey = (a: Address) => (a.host.includes(':') ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`);
+
+/**
+ * The data plane, in-process: one TCP listener per Service port (L4) and one HTTP server for
+ * all Ingresses (L7), balancing round-robin over the ready backends the reconciler pushes.
+ *
+ * Invariants:
+ *  - A table change never touches established connections: each connection picked its backend
+ *    when it was accepted; only new connections see the new backends.
+ *  - A drained backend id never receives a new connection or request again, whatever a later
+ *    (possibly racing) table says.
+ *  - Bind errors are state (ListenerStatus.error), never exceptions; every table change
+ *    retries them. Two routes claiming one address: the current holder keeps it, otherwise
+ *    the first in namespace/service/port order; the other reports the conflict.
+ *  - Table changes are applied one at a time, in call order.
+ */
+export class ProxyServer implements DataPlane {
+  private readonly logger: Logger;
+  private readonly connectTimeoutMs: number;
+  private readonly ledger: BackendLedger;
+  private readonly roundRobin = new RoundRobin();
+  private readonly tables = new Map<string, NamespaceTable>();
+  private readonly listeners = new Map<string, TcpListener>();
+  /** Address → the owner that may hold it, after the last apply. */
+  private claims = new Map<string, string>();
+  private ingresses: NamespacedIngress[] = [];
+  private ingress: { server?: http.Server; error?: string } | undefined;
+  /** Accepted client sockets (L4 and L7), closed by `close()` after its grace period. */
+  private readonly clients = new Set<net.Socket>();
+  private queue: Promise<unknown> = Promise.resolve();
+  private persisting: Promise<void> = Promise.resolve();
+  private lastSaved = '';
+  private closed = false;
+
+  constructor(private readonly o: ProxyServerOptions) {
+    this.logger = o.logger.child({ component: 'proxy' });
+    this.connectTimeoutMs = o.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+    this.ledger = new BackendLedger({ forgetAfterMs: o.forgetDrainedAfterMs });
+  }
+
+  /** Loads the persisted table (if any), binds the Ingress server and every listener. */
+  async start(): Promise<void> {
+    if (this.o.statePath) {
+      try {
+        const state = await loadProxyState(this.o.statePath);
+        for (const table of state.namespaces) this.tables.set(table.namespace, table);
+        this.ledger.markDraining(state.draining);
+        if (state.skipped > 0) this.logger.warn({ skipped: state.skipped, path: this.o.statePath }, 'skipped invalid tables in the proxy state file');
+        this.logger.info({ namespaces: state.namespaces.length, draining: state.draining.length }, 'loaded proxy state');
+      } catch (err) {
+        this.logger.warn({ path: this.o.statePath, err: describeError(err) }, 'proxy state unreadable; starting empty until the next pass');
+      }
+    }
+    await this.serialize(() => this.apply());
+  }
+
+  /**
+   * Stops listening, waits up to `graceMs` (default 0) for open connections and requests to
+   * finish, then closes what is left.
+   */
+  async close(options: { readonly graceMs?: number } = {}): Promise<void> {
+    if (this.closed) return;
+    this.closed = true; // table changes queued behind the running one fail from here on
+    await this.queue;
+    for (const listener of this.listeners.values()) listener.server?.close();
+    this.listeners.clear();
+    this.ingress?.server?.close();
+    this.ingress?.server?.closeIdleConnections();
+    const deadline = Date.now() + (options.graceMs ?? 0);
+    while (this.clients.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    for (const socket of this.clients) socket.destroy();
+    await this.persisting;
+    this.logger.info({}, 'proxy closed');
+  }
+
+  putNamespace(table: NamespaceTable): Promise<readonly ListenerStatus[]> {
+    return this.serialize(async () => {
+      this.tables.set(table.namespace, table);
+      await this.apply();
+      await this.persist();
+      return this.listenerStatus(table.namespace);
+    });
+  }
+
+  removeNamespace(namespace: string): Promise<void> {
+    return this.serialize(async () => {
+      if (!this.tables.delete(namespace)) return;
+      this.logger.info({ namespace }, 'namespace removed from the data plane');
+      await this.apply();
+      await this.persist();
+    });
+  }
+
+  async drain(ids: readonly string[], timeoutMs: number): Promise<{ readonly remaining: number }> {
+    this.ledger.markDraining(ids);
+    await this.persist();
+    const remaining = await this.ledger.waitIdle(ids, timeoutMs);
+    this.logger.info({ ids, remaining }, remaining === 0 ? 'backends drained' : 'drain timed out with connections open');
+    return { remaining };
+  }
+
+  async status(): Promise<DataPlaneStatus> {
+    const ledger = this.ledger.snapshot();
+    const namespaces = this.sortedTables();
+    return {
+      pid: process.pid,
+      ...(this.o.ingressListen ? { ingress: { ...this.o.ingressListen, ...(this.ingress?.error ? { error: this.ingress.error } : {}) } } : {}),
+      namespaces,
+      listeners: namespaces.flatMap((t) => this.listenerStatus(t.namespace)),
+      active: ledger.active,
+      draining: ledger.draining,
+    };
+  }
+
+  /** The Ingress server's bound address (its real port when `ingressListen.port` was 0). */
+  ingressAddress(): Address | undefined {
+    const address = this.ingress?.server?.address();
+    return address && typeof address === 'object' ? { host: address.address, port: address.port } : undefined;
+  }
+
+  private serialize<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(() => {
+      if (this.closed) throw new Error('the proxy is closed');
+      return fn();
+    });
+    this.queue = run.catch(() => {});
+    return run;
+  }
+
+  private sortedTables(): NamespaceTable[] {
+    return [...this.tables.values()].sort((a, b) => (a.namespace < b.namespace ? -1 : a.namespace > b.namespace ? 1 : 0));
+  }
+
+  /** Makes listeners, routing indexes and drain bookkeeping match the tables. */
+  private async apply(): Promise<void> {
+    const tables = this.sortedTables();
+    this.ingresses = tables.flatMap((t) => t.ingresses.map((ingress) => ({ namespace: t.namespace, ingress })));
+    const listed = new Set<string>();
+    const routes = new Set<string>();
+    for (const t of tables) {
+      for (const s of t.services) {
+        for (const p of s.ports) {
+          routes.add(routeKey(t.namespace, s.name, p.port));
+          for (const b of p.backends) listed.add(b.id);
+        }
+      }
+    }
+    this.ledger.observeListed(listed);
+    this.roundRobin.retain(routes);
+    await this.applyListeners(tables);
+    await this.bindIngress();
+  }
+
+  private async applyListeners(tables: readonly NamespaceTable[]): Promise<void> {
+    const wanted: { key: string; owner: Owner; listen: Address }[] = [];
+    for (const t of tables) {
+      for (const s of [...t.services].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+        for (const p of [...s.ports].sort((a, b) => a.port - b.port)) wanted.push({ key: addressKey(p.listen), owner: { namespace: t.namespace, service: s.name, port: p.port }, listen: p.listen });
+      }
+    }
+    const claims = new Map<string, string>();
+    const wantedIds = new Set(wanted.map((w) => `${w.key} ${ownerId(w.owner)}`));
+    for (const [key, listener] of this.listeners) if (wantedIds.has(`${key} ${ownerId(listener.owner)}`)) claims.set(key, ownerId(listener.owner));
+    for (const w of wanted) if (!claims.has(w.key)) claims.set(w.key, ownerId(w.owner));
+    this.claims = claims;
+
+    for (const [key, listener] of [...this.listeners]) {
+      if (claims.has(key)) continue;
+      listener.server?.close(); // stops accepting; established connections finish on their own
+      this.listeners.delete(key);
+      if (listener.server) this.logger.info({ listen: key, owner: ownerId(listener.owner) }, 'listener closed');
+    }
+    for (const w of wanted) {
+      if (claims.get(w.key) !== ownerId(w.owner)) continue;
+      const current = this.listeners.get(w.key);
+      if (current?.server) {
+        current.owner = w.owner;
+        continue;
+      }
+      this.listeners.set(w.key, await this.bindTcp(w.key, w.owner, w.listen, current?.error));
+    }
+  }
+
+  private async bindTcp(key: string, owner: Owner, listen: Address, previousError: string | undefined): Promise<TcpListener> {
+    const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true }, (socket) => this.onTcpConnection(key, socket));
+    const error = await listenOn(server, listen);
+    if (error) {
+      if (error !== previousError) this.logger.warn({ listen: key, owner: ownerId(owner), err: error }, 'listener could not bind; retried on the next table change');
+      return { owner, error };
+    }
+    server.on('error', (err) => this.logger.error({ listen: key, err: err.message }, 'listener failed'));
+    this.logger.info({ listen: key, owner: ownerId(owner) }, 'listener bound');
+    return { owner, server };
+  }
+
+  private async bindIngress(): Promise<void> {
+    const at = this.o.ingressListen;
+    if (!at || this.ingress?.server) return;
+    const server = http.createServer((req, res) => this.onIngressRequest(req, res));
+    server.on('connection', (socket: net.Socket) => this.track(socket));
+    const error = await listenOn(server, at);
+    if (error) {
+      if (error !== this.ingress?.error) this.logger.warn({ listen: addressKey(at), err: error }, 'ingress server could not bind; retried on the next table change');
+      this.ingress = { error };
+      return;
+    }
+    server.on('error', (err) => this.logger.error({ listen: addressKey(at), err: err.message }, 'ingress server failed'));
+    this.logger.info({ listen: addressKey(at) }, 'ingress server bound');
+    this.ingress = { server };
+  }
+
+  private listenerStatus(namespace: string): ListenerStatus[] {
+    const table = this.tables.get(namespace);
+    if (!table) return [];
+    return table.services.flatMap((s) =>
+      s.ports.map((p): ListenerStatus => {
+        const key = addressKey(p.listen);
+        const id = ownerId({ namespace, service: s.name, port: p.port });
+        const holder = this.claims.get(key);
+        const error = holder !== id ? `address ${key} is already claimed by ${holder ?? 'another route'}` : this.listeners.get(key)?.error;
+        return { namespace, service: s.name, port: p.port, listen: { host: p.listen.host, port: p.listen.port }, ...(error ? { error } : {}) };
+      }),
+    );
+  }
+
+  private servicePort(namespace: string, service: string, port: number | string): ServicePortRoute | undefined {
+    const s = this.tables.get(namespace)?.services.find((x) => x.name === service);
+    return s?.ports.find((p) => (typeof port === 'number' ? p.port === port : p.name === port));
+  }
+
+  private candidates(namespace: string, service: string, route: ServicePortRoute) {
+    return this.roundRobin.order(routeKey(namespace, service, route.port), route.backends, (id) => this.ledger.isDraining(id));
+  }
+
+  private track(socket: net.Socket): void {
+    this.clients.add(socket);
+    socket.once('close', () => this.clients.delete(socket));
+  }
+
+  private onTcpConnection(key: string, client: net.Socket): void {
+    this.track(client);
+    const owner = this.listeners.get(key)?.owner;
+    const route = owner && this.servicePort(owner.namespace, owner.service, owner.port);
+    const candidates = owner && route ? this.candidates(owner.namespace, owner.service, route) : [];
+    if (!owner || candidates.length === 0) {
+      this.logger.debug({ listen: key, owner: owner && ownerId(owner) }, 'connection closed: no ready backend');
+      client.on('error', () => {});
+      client.destroy();
+      return;
+    }
+    relayTcp({ client, candidates, ledger: this.ledger, connectTimeoutMs: this.connectTimeoutMs, logger: this.logger.child({ route: ownerId(owner) }) });
+  }
+
+  private onIngressRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const host = hostOfHeader(req.headers.host);
+    const match = matchIngress({ ingresses: this.ingresses, host, path: pathOfTarget(req.url ?? '/') });
+    if (!match) return plain(res, 404, '404 Not Found: no Ingress rule matches this host and path\n');
+    const route = this.servicePort(match.namespace, match.service, match.port);
+    const candidates = route ? this.candidates(match.namespace, match.service, route) : [];
+    if (candidates.length === 0) return plain(res, 503, `503 Service Unavailable: no ready backend for ${match.namespace}/${match.service}\n`);
+    const logger = this.logger.child({ ingress: `${match.namespace}/${match.ingress}`, service: match.service });
+    forwardHttp({ req, res, candidates, ledger: this.ledger, connectTimeoutMs: this.connectTimeoutMs, logger });
+  }
+
+  /** Writes the state file when it changed (in order; failures are logged, serving goes on). */
+  private persist(): Promise<void> {
+    const path = this.o.statePath;
+    if (!path) return Promise.resolve();
+    this.persisting = this.persisting.then(async () => {
+      const state: ProxyState = { namespaces: this.sortedTables(), draining: this.ledger.snapshot().draining };
+      const text = JSON.stringify(state);
+      if (text === this.lastSaved) return;
+      try {
+        await saveProxyState(path, state);
+        this.lastSaved = text;
+      } catch (err) {
+        this.logger.error({ path, err: describeError(err) }, 'could not persist the proxy state');
+      }
+    });
+    return this.persisting;
+  }
+}
+
+/** Binds `server`; resolves with the bind error's message instead of throwing. */
+function listenOn(server: net.Server, at: Address): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const onError = (err: Error) => resolve(err.message);
+    server.once('error', onError);
+    server.listen({ host: at.host, port: at.port }, () => {
+      server.off('error', onError);
+      resolve(undefined);
+    });
+  });
+}
+
+function plain(res: http.ServerResponse, status: number, body: string): void {
+  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+}

@@ -1,0 +1,63 @@
+import { open, readFile, rename, unlink } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { NamespaceTable } from './control.js';
+import { isNamespaceTable } from './table-validation.js';
+
+/**
+ * What the proxy persists so a restarted proxy serves at once, before the reconciler's next
+ * pass: every namespace's table and the drained backend ids (a restart must not put a
+ * draining replica back into rotation).
+ */
+export interface ProxyState {
+  readonly namespaces: readonly NamespaceTable[];
+  readonly draining: readonly string[];
+}
+
+const VERSION = 1;
+
+/**
+ * Reads the state file. A missing file is an empty state; an unreadable one throws (the
+ * caller logs it and starts empty: the reconciler pushes every table again on its next pass).
+ * Invalid tables inside are skipped.
+ */
+export async function loadProxyState(path: string): Promise<ProxyState & { skipped: number }> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { namespaces: [], draining: [], skipped: 0 };
+    throw err;
+  }
+  const data = JSON.parse(text) as { version?: unknown; namespaces?: unknown; draining?: unknown };
+  if (data.version !== VERSION) throw new Error(`unknown proxy state version ${String(data.version)}`);
+  const all = Array.isArray(data.namespaces) ? data.namespaces : [];
+  const namespaces = all.filter(isNamespaceTable);
+  const draining = Array.isArray(data.draining) ? data.draining.filter((d): d is string => typeof d === 'string') : [];
+  return { namespaces, draining, skipped: all.length - namespaces.length };
+}
+
+/** Crash-safe replace (temp file in the same directory, fsync, rename): never a torn file. */
+export async function saveProxyState(path: string, state: ProxyState): Promise<void> {
+  const tmp = `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+  const fh = await open(tmp, 'w', 0o600);
+  try {
+    await fh.writeFile(`${JSON.stringify({ version: VERSION, ...state }, null, 1)}\n`);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  try {
+    await rename(tmp, path);
+  } catch (err) {
+    await unlink(tmp).catch(() => {});
+    throw err;
+  }
+  const dir = await open(dirname(path), 'r');
+  try {
+    await dir.sync();
+  } catch {
+    // Some file systems refuse fsync on a directory; the rename is still atomic.
+  } finally {
+    await dir.close();
+  }
+}

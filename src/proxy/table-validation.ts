@@ -1,0 +1,65 @@
+import type { NamespaceTable } from './control.js';
+
+/**
+ * A minimal structural check of a NamespaceTable arriving over the control socket or from
+ * the state file: the shapes the proxy dereferences, nothing about meaning. Returns a
+ * message naming the first bad field, or undefined when the table is usable.
+ */
+export function tableProblem(value: unknown): string | undefined {
+  if (!isObject(value)) return 'the table must be an object';
+  if (typeof value.namespace !== 'string' || value.namespace === '') return 'namespace must be a non-empty string';
+  if (!Array.isArray(value.services)) return 'services must be an array';
+  if (!Array.isArray(value.ingresses)) return 'ingresses must be an array';
+  for (const [i, s] of value.services.entries()) {
+    const at = `services[${i}]`;
+    if (!isObject(s) || typeof s.name !== 'string') return `${at}.name must be a string`;
+    if (!Array.isArray(s.ports)) return `${at}.ports must be an array`;
+    for (const [j, p] of s.ports.entries()) {
+      const pat = `${at}.ports[${j}]`;
+      if (!isObject(p) || !isPort(p.port)) return `${pat}.port must be a port number`;
+      if (p.name !== undefined && typeof p.name !== 'string') return `${pat}.name must be a string`;
+      if (!isAddress(p.listen)) return `${pat}.listen must be { host: string, port: 0..65535 }`;
+      if (!Array.isArray(p.backends)) return `${pat}.backends must be an array`;
+      for (const [k, b] of p.backends.entries()) {
+        if (!isObject(b) || typeof b.id !== 'string' || b.id === '' || !isAddress(b) || b.port === 0) return `${pat}.backends[${k}] must be { id, host, port }`;
+      }
+    }
+  }
+  for (const [i, ing] of value.ingresses.entries()) {
+    const at = `ingresses[${i}]`;
+    if (!isObject(ing) || typeof ing.name !== 'string') return `${at}.name must be a string`;
+    if (!Array.isArray(ing.rules)) return `${at}.rules must be an array`;
+    for (const [j, r] of ing.rules.entries()) {
+      if (!isObject(r) || (r.host !== undefined && typeof r.host !== 'string') || !Array.isArray(r.paths)) return `${at}.rules[${j}] must be { host?: string, paths: [] }`;
+      for (const [k, p] of r.paths.entries()) {
+        const pat = `${at}.rules[${j}].paths[${k}]`;
+        if (!isObject(p) || typeof p.path !== 'string' || !p.path.startsWith('/')) return `${pat}.path must start with /`;
+        if (p.pathType !== 'Prefix' && p.pathType !== 'Exact' && p.pathType !== 'ImplementationSpecific') return `${pat}.pathType must be Prefix, Exact or ImplementationSpecific`;
+        if (!isBackendRef(p)) return `${pat} must name a service and a port (number or name)`;
+      }
+    }
+    if (ing.defaultBackend !== undefined && !isBackendRef(ing.defaultBackend)) return `${at}.defaultBackend must name a service and a port (number or name)`;
+  }
+  return undefined;
+}
+
+/** The table, typed, when `tableProblem` found nothing. */
+export function isNamespaceTable(value: unknown): value is NamespaceTable {
+  return tableProblem(value) === undefined;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isPort(value: unknown): value is number {
+  return Number.isInteger(value) && (value as number) >= 0 && (value as number) <= 65535;
+}
+
+function isAddress(value: unknown): boolean {
+  return isObject(value) && typeof value.host === 'string' && value.host !== '' && isPort(value.port);
+}
+
+function isBackendRef(value: unknown): boolean {
+  return isObject(value) && typeof value.service === 'string' && (isPort(value.port) || (typeof value.port === 'string' && value.port !== ''));
+}
