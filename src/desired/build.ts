@@ -2,7 +2,8 @@ import { compareDiagnostics, hasErrors, type Diagnostic } from '../core/index.js
 import type { ManifestSet, NamespaceManifests, SecretManifest } from '../manifests/index.js';
 import { networkName } from './names.js';
 import { normalizeDeployment } from './normalize.js';
-import type { DesiredDeployment, DesiredNamespace, DesiredState } from './types.js';
+import { normalizeIngress, normalizeService } from './service.js';
+import type { DesiredDeployment, DesiredIngress, DesiredNamespace, DesiredService, DesiredState } from './types.js';
 
 /**
  * Remembers the DesiredNamespace built from each NamespaceManifests object. The manifests
@@ -35,9 +36,13 @@ export function buildDesiredState(set: ManifestSet, options: { instance: string;
 export function buildNamespace(ns: NamespaceManifests, instance: string): DesiredNamespace {
   const diagnostics: Diagnostic[] = [...ns.diagnostics];
   const deployments: DesiredDeployment[] = [];
+  const services: DesiredService[] = [];
+  const ingresses: DesiredIngress[] = [];
   if (ns.valid) {
     const secrets = new Map(ns.objects.filter((o): o is SecretManifest => o.kind === 'Secret').map((s) => [s.metadata.name, s]));
     for (const object of ns.objects) {
+      if (object.kind === 'Service') services.push(normalizeService(object, ns.name));
+      if (object.kind === 'Ingress') ingresses.push(normalizeIngress(object, ns.name));
       if (object.kind !== 'Deployment') continue;
       const result = normalizeDeployment(object, ns.name, secrets);
       diagnostics.push(...result.diagnostics);
@@ -46,11 +51,15 @@ export function buildNamespace(ns: NamespaceManifests, instance: string): Desire
   }
   const valid = ns.valid && !hasErrors(diagnostics);
   deployments.sort((a, b) => a.name.localeCompare(b.name));
+  services.sort((a, b) => a.name.localeCompare(b.name));
+  ingresses.sort((a, b) => a.name.localeCompare(b.name));
   return {
     name: ns.name,
     network: networkName(instance, ns.name),
     valid,
     deployments: valid ? deployments : [],
+    services: valid ? services : [],
+    ingresses: valid ? ingresses : [],
     diagnostics: diagnostics.sort(compareDiagnostics),
   };
 }

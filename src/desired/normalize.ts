@@ -1,6 +1,6 @@
 import { hashOf, type Diagnostic } from '../core/index.js';
-import { parseCpu, parseMemory, type DeploymentManifest, type EnvVar, type SecretManifest } from '../manifests/index.js';
-import type { DesiredDeployment, EnvEntry, PodTemplate, Strategy } from './types.js';
+import { parseCpu, parseMemory, type Container, type DeploymentManifest, type EnvVar, type Probe, type SecretManifest } from '../manifests/index.js';
+import type { DesiredDeployment, EnvEntry, PodTemplate, ProbeAction, Probes, ProbeSpec, Strategy } from './types.js';
 
 /** Kubernetes defaults (apps/v1 Deployment). */
 export const DEPLOYMENT_DEFAULTS = {
@@ -11,6 +11,17 @@ export const DEPLOYMENT_DEFAULTS = {
   progressDeadlineSeconds: 600,
   revisionHistoryLimit: 10,
   terminationGracePeriodSeconds: 30,
+} as const;
+
+/** Kubernetes defaults of a probe (core/v1 Probe) and of its httpGet handler. */
+export const PROBE_DEFAULTS = {
+  initialDelaySeconds: 0,
+  periodSeconds: 10,
+  timeoutSeconds: 1,
+  successThreshold: 1,
+  failureThreshold: 3,
+  path: '/',
+  scheme: 'HTTP',
 } as const;
 
 /** The Secrets of one namespace folder, by name. */
@@ -41,6 +52,12 @@ export function normalizeDeployment(manifest: DeploymentManifest, namespace: str
     }
     if (entry) env.push(entry);
   }
+  const probes = normalizeProbes(container);
+  if (typeof probes === 'string') {
+    // loadManifests refuses this (PROBE_PORT_NOT_FOUND); kept for ManifestSets built by hand.
+    diagnostics.push({ severity: 'error', code: 'MANIFEST_INVALID', message: `probe port ${JSON.stringify(probes)} names no port of the container`, file: manifest.source.file, line: manifest.source.line, field: 'spec.template.spec.containers[0]', namespace });
+    return { diagnostics };
+  }
   const limits = container.resources?.limits;
   const memoryBytes = limits?.memory === undefined ? undefined : parseMemory(limits.memory);
   const nanoCpus = limits?.cpu === undefined ? undefined : parseCpu(limits.cpu);
@@ -61,6 +78,8 @@ export function normalizeDeployment(manifest: DeploymentManifest, namespace: str
     stopGraceSeconds: spec.template.spec.terminationGracePeriodSeconds ?? DEPLOYMENT_DEFAULTS.terminationGracePeriodSeconds,
     labels: { ...(spec.template.metadata?.labels ?? {}) },
     annotations: { ...(spec.template.metadata?.annotations ?? {}) },
+    // Only when there is a probe: a probe-less template hashes exactly as it did before probes.
+    ...(probes ? { probes } : {}),
   };
   const strategy: Strategy =
     spec.strategy?.type === 'Recreate'
@@ -101,6 +120,55 @@ function envEntry(e: EnvVar, secrets: SecretsByName): EnvEntry | undefined | 'mi
   if (!source) return ref.optional ? undefined : 'missing';
   const copy = 'file' in source ? { file: source.file } : { env: source.env };
   return { name: e.name, secretRef: { secret: ref.name, key: ref.key, source: copy, ...(ref.optional ? { optional: true as const } : {}) } };
+}
+
+/**
+ * The container's probes with Kubernetes defaults filled in and named ports resolved to the
+ * container's port numbers; undefined when it has none (so `probes` stays out of the
+ * template); the port name when a named port is not among the container's ports.
+ */
+function normalizeProbes(container: Container): Probes | undefined | string {
+  const out: { -readonly [K in keyof Probes]: ProbeSpec } = {};
+  const kinds = [
+    ['readiness', container.readinessProbe],
+    ['liveness', container.livenessProbe],
+    ['startup', container.startupProbe],
+  ] as const;
+  for (const [kind, probe] of kinds) {
+    if (!probe) continue;
+    const action = probeAction(probe, container);
+    if (typeof action === 'string') return action;
+    out[kind] = {
+      action,
+      initialDelaySeconds: probe.initialDelaySeconds ?? PROBE_DEFAULTS.initialDelaySeconds,
+      periodSeconds: probe.periodSeconds ?? PROBE_DEFAULTS.periodSeconds,
+      timeoutSeconds: probe.timeoutSeconds ?? PROBE_DEFAULTS.timeoutSeconds,
+      successThreshold: probe.successThreshold ?? PROBE_DEFAULTS.successThreshold,
+      failureThreshold: probe.failureThreshold ?? PROBE_DEFAULTS.failureThreshold,
+    };
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
+/** The probe's one handler; a string = a named port the container does not have. */
+function probeAction(probe: Probe, container: Container): ProbeAction | string {
+  const port = (p: number | string): number | string => (typeof p === 'number' ? p : ((container.ports ?? []).find((x) => x.name === p)?.containerPort ?? p));
+  if (probe.httpGet) {
+    const resolved = port(probe.httpGet.port);
+    if (typeof resolved === 'string') return resolved;
+    return {
+      kind: 'httpGet',
+      path: probe.httpGet.path || PROBE_DEFAULTS.path, // Kubernetes defaults an empty path too
+      port: resolved,
+      scheme: probe.httpGet.scheme ?? PROBE_DEFAULTS.scheme,
+      headers: (probe.httpGet.httpHeaders ?? []).map((h) => ({ name: h.name, value: h.value })),
+    };
+  }
+  if (probe.tcpSocket) {
+    const resolved = port(probe.tcpSocket.port);
+    return typeof resolved === 'string' ? resolved : { kind: 'tcpSocket', port: resolved };
+  }
+  return { kind: 'exec', command: [...(probe.exec?.command ?? [])] };
 }
 
 /** The revision of a template: 10 hex characters of sha256 over its canonical JSON. */

@@ -37,6 +37,75 @@ export interface PodTemplate {
   readonly stopGraceSeconds: number;
   readonly labels: Readonly<Record<string, string>>;
   readonly annotations: Readonly<Record<string, string>>;
+  /** Present only when the manifest has a probe, so probe-less templates keep their revisions. */
+  readonly probes?: Probes;
+}
+
+/**
+ * A probe berth runs from outside the container, with Kubernetes defaults applied and named
+ * ports resolved to the container's numeric port (normalize.ts). httpGet and tcpSocket go to
+ * the replica's published port on 127.0.0.1; exec runs inside the container.
+ */
+export type ProbeAction =
+  | { readonly kind: 'httpGet'; readonly path: string; readonly port: number; readonly scheme: 'HTTP' | 'HTTPS'; readonly headers: readonly { readonly name: string; readonly value: string }[] }
+  | { readonly kind: 'tcpSocket'; readonly port: number }
+  | { readonly kind: 'exec'; readonly command: readonly string[] };
+
+export interface ProbeSpec {
+  readonly action: ProbeAction;
+  /** Kubernetes defaults: 0, 10, 1, 1, 3. */
+  readonly initialDelaySeconds: number;
+  readonly periodSeconds: number;
+  readonly timeoutSeconds: number;
+  readonly successThreshold: number;
+  readonly failureThreshold: number;
+}
+
+export interface Probes {
+  readonly readiness?: ProbeSpec;
+  readonly liveness?: ProbeSpec;
+  readonly startup?: ProbeSpec;
+}
+
+/** One port of a v1 Service. The proxy listens on `listen` and forwards to `targetPort` of each ready selected replica. */
+export interface DesiredServicePort {
+  readonly name?: string;
+  readonly port: number;
+  /** A container port number, or the name of a container port (resolved per replica). */
+  readonly targetPort: number | string;
+  /** Where the data plane listens for this port: the service address (127.0.0.1 by default) and nodePort, else port. */
+  readonly listenPort: number;
+}
+
+export interface DesiredService {
+  readonly namespace: string;
+  readonly name: string;
+  /** Replicas whose pod labels include all of these are the Service's endpoints. */
+  readonly selector: Readonly<Record<string, string>>;
+  readonly ports: readonly DesiredServicePort[];
+  readonly source: SourceLocation;
+}
+
+export type PathType = 'Prefix' | 'Exact' | 'ImplementationSpecific';
+
+/** A Service and one of its ports (by number or name) in the Ingress's namespace. */
+export interface IngressBackend {
+  readonly service: string;
+  readonly port: number | string;
+}
+
+export interface DesiredIngressRule {
+  /** Exact host, or `*.example.com` (one label); absent = any host. */
+  readonly host?: string;
+  readonly paths: readonly { readonly path: string; readonly pathType: PathType; readonly backend: IngressBackend }[];
+}
+
+export interface DesiredIngress {
+  readonly namespace: string;
+  readonly name: string;
+  readonly rules: readonly DesiredIngressRule[];
+  readonly defaultBackend?: IngressBackend;
+  readonly source: SourceLocation;
 }
 
 export type Strategy =
@@ -66,6 +135,10 @@ export interface DesiredNamespace {
   readonly valid: boolean;
   /** Sorted by name; empty when invalid. */
   readonly deployments: readonly DesiredDeployment[];
+  /** Sorted by name; empty when invalid. */
+  readonly services: readonly DesiredService[];
+  /** Sorted by name; empty when invalid. */
+  readonly ingresses: readonly DesiredIngress[];
   readonly diagnostics: readonly Diagnostic[];
 }
 

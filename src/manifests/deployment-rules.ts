@@ -10,9 +10,12 @@ import type { Container, DeploymentSpec, IntOrPercent } from './types.js';
 
 /**
  * Fields berth validates but does not act on yet. Each one present in a container gets a
- * NOT_ACTED_ON warning. Delete an entry here when the runtime starts honouring it.
+ * NOT_ACTED_ON warning. Delete an entry here when the runtime starts honouring it. Empty now
+ * that probes are acted on; kept for the next field that is accepted before it is honoured.
  */
-export const VALIDATED_NOT_ACTED_ON: readonly (keyof Container)[] = ['readinessProbe', 'livenessProbe', 'startupProbe'];
+export const VALIDATED_NOT_ACTED_ON: readonly (keyof Container)[] = [];
+
+const PROBES = ['readinessProbe', 'livenessProbe', 'startupProbe'] as const;
 
 export type Emit = (severity: 'error' | 'warning', code: ManifestDiagnosticCode, path: FieldPath, message: string) => void;
 
@@ -60,6 +63,7 @@ function checkContainer(spec: DeploymentSpec, container: Container, at: FieldPat
     const threshold = container[probe]?.successThreshold;
     if (threshold !== undefined && threshold !== 1) emit('error', 'INVALID_VALUE', [...at, probe, 'successThreshold'], `must be 1 for a ${probe}, got ${threshold}`);
   }
+  for (const probe of PROBES) checkProbePort(container, probe, at, emit);
   (container.env ?? []).forEach((env, i) => {
     // Kubernetes: "may not be specified when `value` is not empty"
     if (env.valueFrom !== undefined && env.value !== undefined && env.value !== '') {
@@ -86,4 +90,29 @@ function checkContainer(spec: DeploymentSpec, container: Container, at: FieldPat
 
 function isZero(value: IntOrPercent): boolean {
   return value === 0 || (typeof value === 'string' && parseInt(value, 10) === 0);
+}
+
+/**
+ * berth runs httpGet and tcpSocket probes from the host, against the port a replica publishes
+ * on 127.0.0.1, and publishes exactly the container's TCP `ports`. So a probe port is the name
+ * of one of them or the number of one (Kubernetes would also accept any port the process
+ * listens on; berth could not reach it).
+ */
+function checkProbePort(container: Container, probe: (typeof PROBES)[number], at: FieldPath, emit: Emit): void {
+  const spec = container[probe];
+  const handler = spec?.httpGet ? 'httpGet' : spec?.tcpSocket ? 'tcpSocket' : undefined;
+  if (!spec || !handler) return;
+  const port = spec[handler]!.port;
+  const where: FieldPath = [...at, probe, handler, 'port'];
+  const ports = container.ports ?? [];
+  const tcp = ports.filter((p) => p.protocol !== 'UDP');
+  const listed = tcp.length > 0 ? tcp.map((p) => (p.name ? `${p.containerPort} (${p.name})` : String(p.containerPort))).join(', ') : 'none';
+  const why = `berth probes through the port a replica publishes on 127.0.0.1, and publishes the container's TCP ports (ports[].containerPort: ${listed})`;
+  if (typeof port === 'string') {
+    const named = ports.find((p) => p.name === port);
+    if (!named) emit('error', 'PROBE_PORT_NOT_FOUND', where, `names no port of the container: no ports[].name is ${JSON.stringify(port)}; ${why}`);
+    else if (named.protocol === 'UDP') emit('error', 'PROBE_PORT_NOT_FOUND', where, `names a UDP port (${named.containerPort}); ${why}`);
+    return;
+  }
+  if (!tcp.some((p) => p.containerPort === port)) emit('error', 'PROBE_PORT_NOT_FOUND', where, `${port} is not one of the container's ports: ${why}; add it to ports`);
 }

@@ -2,8 +2,10 @@ import { compareDiagnostics, hasErrors, isDnsLabel, type Diagnostic } from '../c
 import type { Snapshot, SnapshotFile, SnapshotFolder } from '../source/index.js';
 import type { ManifestCache, FolderEntry } from './cache.js';
 import { readManifestFile, type FileResult } from './file-result.js';
+import { checkIngressBackends, type IngressBackendUse } from './ingress-rules.js';
 import { DEFAULT_PARSE_LIMITS, type ParseLimits } from './parse.js';
 import type { SecretKeyRefUse } from './secret-rules.js';
+import { checkListenPorts, type PlacedService, type ServicePortFact } from './service-rules.js';
 import type { Manifest, ManifestSet, NamespaceManifests } from './types.js';
 
 /** Limits applied to every file; see ParseLimits for the defaults. */
@@ -38,7 +40,9 @@ export class ManifestCacheMissError extends Error {
  *    object must be named after the folder (so there is at most one); a kind/name pair may
  *    be defined once (the second gets the error, naming the first's file:line); every
  *    `env[].valueFrom.secretKeyRef` names a Secret of the same folder and a key it declares,
- *    unless it is `optional: true` (as Kubernetes, which also resolves within the namespace).
+ *    unless it is `optional: true` (as Kubernetes, which also resolves within the namespace);
+ *    no two Service ports listen on the same port (nodePort, else port); every Ingress backend
+ *    names a Service of the same folder and a port that Service declares.
  *  - Any error in a folder makes it `valid: false` with `objects: []`: it is left as it runs.
  *
  * Diagnostics are sorted; objects keep file then document order; namespaces are sorted by name.
@@ -101,6 +105,9 @@ function loadNamespace(folder: SnapshotFolder, entries: readonly FolderEntry[], 
   const defined = new Map<string, string>(); // "Kind/name" → "file:line" of its first definition
   const secrets = new Map<string, readonly string[] | undefined>(); // Secret name → its keys (undefined: the document is invalid)
   const refs: { use: SecretKeyRefUse; file: string; document: number }[] = [];
+  const services = new Map<string, readonly ServicePortFact[] | undefined>(); // Service name → its ports (undefined: the document is invalid)
+  const placedServices: PlacedService[] = [];
+  const backends: { use: IngressBackendUse; file: string; document: number }[] = [];
 
   for (const entry of entries) {
     const file = `${name}/${entry.path}`;
@@ -145,10 +152,17 @@ function loadNamespace(folder: SnapshotFolder, entries: readonly FolderEntry[], 
       }
       if (doc.kind === 'Secret' && doc.name !== undefined && !secrets.has(doc.name)) secrets.set(doc.name, doc.secretKeys);
       for (const use of doc.secretKeyRefs ?? []) refs.push({ use, file, document: doc.index });
+      if (doc.kind === 'Service' && doc.name !== undefined && !services.has(doc.name)) {
+        services.set(doc.name, doc.servicePorts);
+        if (doc.servicePorts) placedServices.push({ name: doc.name, file, document: doc.index, ports: doc.servicePorts });
+      }
+      for (const use of doc.ingressBackends ?? []) backends.push({ use, file, document: doc.index });
       if (doc.body) objects.push({ ...doc.body, source: { file, document: doc.index, line: doc.line } } as Manifest);
     }
   }
   diagnostics.push(...checkSecretKeyRefs(name, refs, secrets, defined));
+  diagnostics.push(...checkListenPorts(name, placedServices));
+  diagnostics.push(...checkIngressBackends(name, backends, services, defined));
 
   const valid = !hasErrors(diagnostics);
   return { name, treeId: folder.treeId, objects: valid ? objects : [], diagnostics: diagnostics.sort(compareDiagnostics), valid };

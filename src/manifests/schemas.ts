@@ -1,7 +1,9 @@
 import AjvModule, { type ErrorObject, type ValidateFunction } from 'ajv';
 import deploymentSchema from '../../schemas/deployment.json' with { type: 'json' };
+import ingressSchema from '../../schemas/ingress.json' with { type: 'json' };
 import namespaceSchema from '../../schemas/namespace.json' with { type: 'json' };
 import secretSchema from '../../schemas/secret.json' with { type: 'json' };
+import serviceSchema from '../../schemas/service.json' with { type: 'json' };
 import { quantityProblem, type QuantityKind } from './quantity.js';
 
 /**
@@ -25,6 +27,8 @@ export const KNOWN_KINDS = {
   Namespace: { apiVersion: 'v1', schema: namespaceSchema },
   Deployment: { apiVersion: 'apps/v1', schema: deploymentSchema },
   Secret: { apiVersion: 'v1', schema: secretSchema },
+  Service: { apiVersion: 'v1', schema: serviceSchema },
+  Ingress: { apiVersion: 'networking.k8s.io/v1', schema: ingressSchema },
 } as const;
 
 export type KnownKind = keyof typeof KNOWN_KINDS;
@@ -77,5 +81,7 @@ function compileAll(): Record<KnownKind, ValidateFunction> {
     Namespace: ajv.compile(namespaceSchema),
     Deployment: ajv.compile(deploymentSchema),
     Secret: ajv.compile(secretSchema),
+    Service: ajv.compile(serviceSchema),
+    Ingress: ajv.compile(ingressSchema),
   };
 }

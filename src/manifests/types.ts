@@ -73,7 +73,10 @@ export interface Container {
      */
     readonly requests?: { readonly cpu?: string | number; readonly memory?: string | number };
   };
-  /** Probes are validated and kept, but not acted on yet (see VALIDATED_NOT_ACTED_ON). */
+  /**
+   * Probes: an httpGet/tcpSocket port is a number among `ports[].containerPort` or the name
+   * of one of `ports` (checked), since berth probes through the port the replica publishes.
+   */
   readonly readinessProbe?: Probe;
   readonly livenessProbe?: Probe;
   readonly startupProbe?: Probe;
@@ -138,8 +141,67 @@ export interface SecretManifest extends ManifestBase<'Secret', 'v1'> {
   readonly spec: { readonly keys: Readonly<Record<string, SecretKeySource>> };
 }
 
-/** Every kind the loader accepts. Later kinds (Service, Ingress, …) join this union. */
-export type Manifest = NamespaceManifest | DeploymentManifest | SecretManifest;
+/** One port of a v1 Service, as loaded (`appProtocol` is ignored and removed). */
+export interface ServicePort {
+  /** A DNS label; present on every port when the Service has more than one. */
+  readonly name?: string;
+  /** Only TCP is accepted (UDP and SCTP are refused). Default TCP. */
+  readonly protocol?: 'TCP';
+  readonly port: number;
+  /** A container port number or name. Default: `port`. */
+  readonly targetPort?: number | string;
+  /** Where the data plane listens instead of `port`; only with type NodePort or LoadBalancer. */
+  readonly nodePort?: number;
+}
+
+/**
+ * A v1 Service as berth has it. The loader refuses what berth cannot serve (no selector,
+ * ExternalName, headless `clusterIP: None`, UDP/SCTP, ClientIP affinity, …) and removes the
+ * fields it ignores (clusterIP, traffic policies, IP families, …), so what is left is exactly
+ * what the data plane acts on.
+ */
+export interface ServiceManifest extends ManifestBase<'Service', 'v1'> {
+  readonly spec: {
+    /** Always present and non-empty in a loaded Service (berth has no manual Endpoints). */
+    readonly selector: Readonly<Record<string, string>>;
+    readonly ports: readonly ServicePort[];
+    readonly type?: 'ClusterIP' | 'NodePort' | 'LoadBalancer';
+    readonly sessionAffinity?: 'None';
+  };
+}
+
+/** A port of the backend Service: exactly one of `number` (a `spec.ports[].port`) and `name`. */
+export type ServiceBackendPort = { readonly number: number; readonly name?: undefined } | { readonly name: string; readonly number?: undefined };
+
+/** Kubernetes' IngressBackend; berth accepts Service backends only. */
+export interface IngressBackendSpec {
+  readonly service: { readonly name: string; readonly port: ServiceBackendPort };
+}
+
+export interface HttpIngressPath {
+  /** Starts with '/'. */
+  readonly path: string;
+  readonly pathType: 'Prefix' | 'Exact' | 'ImplementationSpecific';
+  readonly backend: IngressBackendSpec;
+}
+
+export interface IngressRule {
+  /** A DNS name or `*.` + a DNS name; absent = any host. */
+  readonly host?: string;
+  readonly http: { readonly paths: readonly HttpIngressPath[] };
+}
+
+/** A networking.k8s.io/v1 Ingress as berth has it: plain HTTP (spec.tls is refused), Service backends of the same folder. */
+export interface IngressManifest extends ManifestBase<'Ingress', 'networking.k8s.io/v1'> {
+  readonly spec: {
+    readonly ingressClassName?: string;
+    readonly defaultBackend?: IngressBackendSpec;
+    readonly rules?: readonly IngressRule[];
+  };
+}
+
+/** Every kind the loader accepts. Later kinds (ConfigMap, …) join this union. */
+export type Manifest = NamespaceManifest | DeploymentManifest | SecretManifest | ServiceManifest | IngressManifest;
 
 export interface NamespaceManifests {
   /** Folder name = namespace name. */

@@ -1,12 +1,14 @@
 import type { Diagnostic } from '../core/index.js';
 import type { ManifestDiagnosticCode } from './codes.js';
 import { checkDeployment } from './deployment-rules.js';
+import { checkIngress, ingressBackendsOf, type IngressBackendUse } from './ingress-rules.js';
 import { formatFieldPath, type FieldPath, type Position } from './locate.js';
 import type { YamlDocument } from './parse.js';
 import { mapSchemaErrors } from './schema-errors.js';
 import { isKnownKind, KNOWN_KINDS, validatorFor } from './schemas.js';
 import { checkSecret, hidesValues, secretKeyRefsOf, type SecretKeyRefUse } from './secret-rules.js';
-import type { DeploymentSpec, Manifest, SecretManifest } from './types.js';
+import { checkService, servicePortsOf, type ServicePortFact, type ServiceSpecInput } from './service-rules.js';
+import type { DeploymentSpec, IngressManifest, Manifest, SecretManifest } from './types.js';
 
 /** A validated object before it is placed in a file: everything but `source`. */
 export type ManifestBody = Manifest extends infer M ? (M extends Manifest ? Omit<M, 'source'> : never) : never;
@@ -31,6 +33,10 @@ export interface ValidatedDocument {
   readonly secretKeys?: readonly string[];
   /** A valid Deployment's env[].valueFrom.secretKeyRefs, with their positions. */
   readonly secretKeyRefs?: readonly SecretKeyRefUse[];
+  /** A valid Service's ports, for the folder-level listen-port and Ingress backend checks. */
+  readonly servicePorts?: readonly ServicePortFact[];
+  /** A valid Ingress's backends, with their positions. */
+  readonly ingressBackends?: readonly IngressBackendUse[];
   /** File-less diagnostics (errors and warnings) of this document. */
   readonly diagnostics: readonly Diagnostic[];
 }
@@ -84,6 +90,8 @@ export function validateDocument(doc: YamlDocument): ValidatedDocument {
 
   if (kind === 'Deployment') checkDeployment(value['spec'] as DeploymentSpec, emit);
   if (kind === 'Secret') checkSecret(value as unknown as SecretManifest, emit);
+  if (kind === 'Service') ignored = [...ignored, ...checkService(value['spec'] as ServiceSpecInput, emit)];
+  if (kind === 'Ingress') checkIngress(value['spec'] as IngressManifest['spec'], emit);
   if (diagnostics.some((d) => d.severity === 'error')) return { ...base, ...identity };
 
   for (const path of ignored) removeAt(value, path);
@@ -92,7 +100,11 @@ export function validateDocument(doc: YamlDocument): ValidatedDocument {
       ? { secretKeys: Object.keys((value as unknown as SecretManifest).spec.keys).sort() }
       : kind === 'Deployment'
         ? { secretKeyRefs: secretKeyRefsOf(value['spec'] as DeploymentSpec, locate) }
-        : {};
+        : kind === 'Service'
+          ? { servicePorts: servicePortsOf(value['spec'] as ServiceSpecInput, locate) }
+          : kind === 'Ingress'
+            ? { ingressBackends: ingressBackendsOf(value['spec'] as IngressManifest['spec'], locate) }
+            : {};
   return { ...base, ...identity, ...facts, body: value as unknown as ManifestBody };
 }
 

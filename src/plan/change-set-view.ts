@@ -1,6 +1,6 @@
 import { formatDiagnostic, type Diagnostic } from '../core/index.js';
 import type { SourceLocation } from '../manifests/index.js';
-import type { ChangeSet, ChangeSummary, FieldChange, NamespaceChange, PruneGuard } from './change-set.js';
+import type { ChangeSet, ChangeSummary, DeploymentChange, FieldChange, NamespaceChange, ObjectChange, PruneGuard, ServingCounts } from './change-set.js';
 
 /**
  * What the three ChangeSet renderings (text, Markdown, JSON) share: the summary sentence,
@@ -56,7 +56,7 @@ const plural = (n: number, word: string, many = `${word}s`): string => (n === 1 
 
 /**
  * The summary sentence, numbers formatted by `num` (bold in Markdown):
- * `2 namespaces changed, 1 added · 1 Deployment added, 3 changed (2 roll), 1 removed · 1 error, 2 warnings`.
+ * `2 namespaces changed, 1 added · 1 Deployment added, 3 changed (2 roll), 1 removed · 1 Service added · 1 error, 2 warnings`.
  * Zero counts are left out; with nothing to change it says so.
  */
 export function summarySentence(s: ChangeSummary, num: (n: number) => string = String): string {
@@ -71,21 +71,51 @@ export function summarySentence(s: ChangeSummary, num: (n: number) => string = S
   ]);
   const d = s.deployments;
   const deployments = countPhrase('Deployment', 'Deployments', num, deploymentItems(d.added, d.changed, d.rolls, d.removed));
+  const services = s.services && countPhrase('Service', 'Services', num, servingItems(s.services));
+  const ingresses = s.ingresses && countPhrase('Ingress', 'Ingresses', num, servingItems(s.ingresses));
   const problems = [
     s.errors > 0 ? `${num(s.errors)} ${plural(s.errors, 'error')}` : undefined,
     s.denials > 0 ? `${num(s.denials)} policy ${plural(s.denials, 'denial')}` : undefined,
     s.warnings > 0 ? `${num(s.warnings)} ${plural(s.warnings, 'warning')}` : undefined,
   ].filter(Boolean);
-  const parts = [namespaces, deployments, problems.length > 0 ? problems.join(', ') : undefined].filter((p): p is string => p !== undefined);
+  const parts = [namespaces, deployments, services, ingresses, problems.length > 0 ? problems.join(', ') : undefined].filter((p): p is string => p !== undefined);
   if (!namespaces) parts.unshift(ns.unchanged > 0 ? `no changes (${num(ns.unchanged)} ${plural(ns.unchanged, 'namespace')} unchanged)` : 'no changes');
   return parts.join(' · ');
 }
 
-/** One namespace's Deployment counts: `1 Deployment added, 2 changed (1 rolls), 1 removed` ('' when none). */
+/**
+ * One namespace's counts: `1 Deployment added, 2 changed (1 rolls), 1 removed`, then Services
+ * and Ingresses the same way (`, 1 Service added, 1 Ingress changed`); '' when nothing changes.
+ */
 export function namespaceCounts(ns: NamespaceChange): string {
-  const count = (c: string): number => ns.objects.filter((o) => o.change === c).length;
-  const rolls = ns.objects.filter((o) => o.change === 'changed' && o.rolls).length;
-  return countPhrase('Deployment', 'Deployments', String, deploymentItems(count('added'), count('changed'), rolls, count('removed'))) ?? '';
+  const deployments = ns.objects.filter((o): o is DeploymentChange => o.kind === 'Deployment');
+  const count = (c: string): number => deployments.filter((o) => o.change === c).length;
+  const rolls = deployments.filter((o) => o.change === 'changed' && o.rolls).length;
+  const serving = (kind: 'Ingress' | 'Service'): ServingCounts => {
+    const of = ns.objects.filter((o) => o.kind === kind);
+    const n = (c: ObjectChange['change']): number => of.filter((o) => o.change === c).length;
+    return { added: n('added'), changed: n('changed'), removed: n('removed'), unchanged: n('unchanged') };
+  };
+  return [
+    countPhrase('Deployment', 'Deployments', String, deploymentItems(count('added'), count('changed'), rolls, count('removed'))),
+    countPhrase('Service', 'Services', String, servingItems(serving('Service'))),
+    countPhrase('Ingress', 'Ingresses', String, servingItems(serving('Ingress'))),
+  ]
+    .filter((p): p is string => p !== undefined)
+    .join(', ');
+}
+
+function servingItems(c: ServingCounts): [number, string][] {
+  return [
+    [c.added, 'added'],
+    [c.changed, 'changed'],
+    [c.removed, 'removed'],
+  ];
+}
+
+/** `web`, or `service web` / `ingress shop`: how a list of unchanged objects names one (Deployments by name alone, as they always were). */
+export function unchangedName(o: ObjectChange): string {
+  return o.kind === 'Deployment' ? o.name : `${o.kind.toLowerCase()} ${o.name}`;
 }
 
 function deploymentItems(added: number, changed: number, rolls: number, removed: number): [number, string][] {

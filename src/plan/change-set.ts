@@ -53,7 +53,7 @@ export interface NamespaceChange {
   readonly status: NamespaceStatus;
   /** One sentence for people on what the status means for this namespace. */
   readonly message?: string;
-  /** Sorted by kind, then name. Empty when the head is invalid (nothing changes). */
+  /** Sorted by kind (Deployment, Service, Ingress: the data flow's order), then name. Empty when the head is invalid (nothing changes). */
   readonly objects: readonly ObjectChange[];
   /** The head's errors and warnings for this namespace (file:line, field), sorted. */
   readonly diagnostics: readonly Diagnostic[];
@@ -63,8 +63,8 @@ export interface NamespaceChange {
 
 export type ObjectChangeKind = 'added' | 'removed' | 'changed' | 'unchanged';
 
-/** Every kind of object a ChangeSet can hold. Service, Ingress, ConfigMap, Secret … join this union, discriminated on `kind`. */
-export type ObjectChange = DeploymentChange;
+/** Every kind of object a ChangeSet can hold, discriminated on `kind`. ConfigMap, Secret … join this union. */
+export type ObjectChange = DeploymentChange | ServiceChange | IngressChange;
 
 export interface DeploymentChange {
   readonly kind: 'Deployment';
@@ -85,7 +85,40 @@ export interface DeploymentChange {
   readonly rollout?: RolloutPreview;
 }
 
-/** The identifying facts of one side of an object change. */
+/**
+ * A Service or an Ingress: what the data plane serves. Nothing rolls; a change takes effect
+ * when the data plane's table is replaced. Rendered one line per object.
+ */
+export interface ServingChange<K extends 'Service' | 'Ingress'> {
+  readonly kind: K;
+  readonly name: string;
+  readonly change: ObjectChangeKind;
+  /** The object in the base (absent when added). */
+  readonly base?: ServingVersion;
+  /** The object in the head (absent when removed). */
+  readonly head?: ServingVersion;
+  /**
+   * Field-level changes in a fixed order. Service: `selector`, `ports`. Ingress:
+   * `defaultBackend`, then one per route, `<host or *><path> (<pathType>)`, valued
+   * `<service>:<port>`. Added: every field `added`; removed and unchanged: empty.
+   */
+  readonly fields: readonly FieldChange[];
+}
+
+/** A v1 Service in a ChangeSet. */
+export type ServiceChange = ServingChange<'Service'>;
+
+/** A networking.k8s.io/v1 Ingress in a ChangeSet. */
+export type IngressChange = ServingChange<'Ingress'>;
+
+/** One side of a Service or Ingress change. */
+export interface ServingVersion {
+  /** One line for people: `selects app=web; listens on 8081 (target http)`, `shop.localhost/ (Prefix) → web:8081`. */
+  readonly description: string;
+  readonly source: SourceLocation;
+}
+
+/** The identifying facts of one side of a Deployment change. */
 export interface ObjectVersion {
   readonly revision: string;
   readonly replicas: number;
@@ -130,7 +163,7 @@ export type PruneVerdict =
 
 export interface PruneGuard {
   readonly verdict: PruneVerdict;
-  /** Deployments the head would prune (in valid head namespaces and in removed namespaces). */
+  /** Deployments the head would prune (in valid head namespaces and in removed namespaces). Services and Ingresses do not count: removing one stops a listener or a route, no workload. */
   readonly deployments: number;
   /** Namespaces the head removes. */
   readonly namespaces: number;
@@ -156,8 +189,19 @@ export interface ChangeSummary {
     readonly removed: number;
     readonly unchanged: number;
   };
+  /** Present only when the base or the head has a Service (so a ChangeSet of Deployments alone keeps its shape). */
+  readonly services?: ServingCounts;
+  /** Present only when the base or the head has an Ingress. */
+  readonly ingresses?: ServingCounts;
   /** The head's errors (all namespaces and the repository level). */
   readonly errors: number;
   readonly warnings: number;
   readonly denials: number;
+}
+
+export interface ServingCounts {
+  readonly added: number;
+  readonly changed: number;
+  readonly removed: number;
+  readonly unchanged: number;
 }

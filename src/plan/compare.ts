@@ -1,7 +1,8 @@
 import { canonicalJson, type Diagnostic } from '../core/index.js';
-import { DEPLOYMENT_DEFAULTS, describeSecretRef, isSecretEnv, type DesiredDeployment, type DesiredNamespace, type DesiredState, type EnvEntry } from '../desired/index.js';
+import { DEPLOYMENT_DEFAULTS, describeSecretRef, isSecretEnv, type DesiredDeployment, type DesiredNamespace, type DesiredState, type EnvEntry, type ProbeSpec } from '../desired/index.js';
 import type { IntOrPercent } from '../manifests/index.js';
-import type { ChangeSet, ChangeSummary, DeploymentChange, FieldChange, NamespaceChange, NamespaceStatus, ObjectChange, ObjectVersion, PruneGuard, RolloutPreview } from './change-set.js';
+import type { ChangeSet, ChangeSummary, DeploymentChange, FieldChange, NamespaceChange, NamespaceStatus, ObjectChange, ObjectVersion, PruneGuard, RolloutPreview, ServingCounts } from './change-set.js';
+import { compareIngresses, compareServices } from './compare-serving.js';
 import { fenceposts } from './fenceposts.js';
 import { MASKED, maskDiagnostic, maskedEnvValue } from './mask.js';
 import { formatCpu, formatMemory } from './quantity-format.js';
@@ -27,6 +28,9 @@ export interface CompareOptions {
  *  - Deployments: added / removed (pruned) / changed / unchanged, with field-level changes of
  *    the normalized desired Deployment, and whether and how it rolls (the pod template's
  *    revision changes) — scale-only or settings-only changes do not roll.
+ *  - Services and Ingresses (compare-serving.ts): added / removed / changed / unchanged, with
+ *    what the data plane serves differently (selector, ports, routes). They never roll and
+ *    the prune guard does not count them.
  *  - The prune guard's verdict, as DESIGN §6 states it: removing a whole namespace or more
  *    than half of the base's Deployments is refused unless the commit is confirmed; a head
  *    with no namespaces at all is refused outright (as diff() refuses an empty desired state).
@@ -80,7 +84,7 @@ function compareNamespace(base: DesiredNamespace | undefined, head: DesiredNames
     return { namespace, status: 'invalid', message, objects: [], diagnostics, denials };
   }
   if (!head) {
-    const objects = base?.valid ? compareDeployments(base.deployments, []) : [];
+    const objects = base?.valid ? compareObjects(base, undefined) : [];
     const message = !base?.valid
       ? 'removed from Git: whatever berth runs in it (from an older valid commit: it is invalid in the base) is pruned, volumes are kept'
       : objects.length > 0
@@ -88,8 +92,7 @@ function compareNamespace(base: DesiredNamespace | undefined, head: DesiredNames
         : 'removed from Git: its network is removed, volumes are kept';
     return { namespace, status: 'removed', message, objects, diagnostics, denials };
   }
-  const baseDeployments = base?.valid ? base.deployments : [];
-  const objects = compareDeployments(baseDeployments, head.deployments);
+  const objects = compareObjects(base?.valid ? base : undefined, head);
   const status: NamespaceStatus =
     denials.length > 0
       ? 'denied'
@@ -117,6 +120,16 @@ const GUARD_CLAUSE: Record<PruneGuard['verdict'], string> = {
   'needs-confirmation': '; the prune guard holds this until the commit is confirmed',
   refused: '; the prune guard refuses this commit',
 };
+
+/** Every object of a namespace: by kind in data-flow order (Deployments, the Services in front of them, the Ingresses in front of those), then by name. */
+function compareObjects(base: DesiredNamespace | undefined, head: DesiredNamespace | undefined): ObjectChange[] {
+  return [
+    ...compareDeployments(base?.deployments ?? [], head?.deployments ?? []),
+    // `?? []`: a DesiredNamespace built before Services existed (an older store record, a test) has none
+    ...compareServices(base?.services ?? [], head?.services ?? []),
+    ...compareIngresses(base?.ingresses ?? [], head?.ingresses ?? []),
+  ];
+}
 
 function compareDeployments(base: readonly DesiredDeployment[], head: readonly DesiredDeployment[]): ObjectChange[] {
   const names = [...new Set([...base.map((d) => d.name), ...head.map((d) => d.name)])].sort(byCodeUnit);
@@ -168,7 +181,7 @@ function isDefault(f: FieldChange): boolean {
 
 /** Fields compare.ts knows how to show; any other field of a DesiredDeployment or its template is compared as canonical JSON, so a field added later is never missed. */
 const KNOWN_DEPLOYMENT_KEYS = new Set(['namespace', 'name', 'replicas', 'strategy', 'minReadySeconds', 'progressDeadlineSeconds', 'revisionHistoryLimit', 'paused', 'template', 'revision', 'source']);
-const KNOWN_TEMPLATE_KEYS = new Set(['containerName', 'image', 'command', 'args', 'workingDir', 'env', 'ports', 'memoryBytes', 'nanoCpus', 'stopGraceSeconds', 'labels', 'annotations']);
+const KNOWN_TEMPLATE_KEYS = new Set(['containerName', 'image', 'command', 'args', 'workingDir', 'env', 'ports', 'probes', 'memoryBytes', 'nanoCpus', 'stopGraceSeconds', 'labels', 'annotations']);
 
 /**
  * Field-level changes, in a fixed order: spec settings first (they never roll), then the pod
@@ -202,6 +215,9 @@ function deploymentFields(base: DesiredDeployment | undefined, head: DesiredDepl
   scalar('workingDir', text(bt?.workingDir), text(ht.workingDir));
   out.push(...envFields(bt?.env, ht.env));
   scalar('ports', ports(bt?.ports), ports(ht.ports));
+  scalar('readinessProbe', probe(bt?.probes?.readiness), probe(ht.probes?.readiness));
+  scalar('livenessProbe', probe(bt?.probes?.liveness), probe(ht.probes?.liveness));
+  scalar('startupProbe', probe(bt?.probes?.startup), probe(ht.probes?.startup));
   scalar('resources.limits.memory', bt?.memoryBytes === undefined ? undefined : formatMemory(bt.memoryBytes), ht.memoryBytes === undefined ? undefined : formatMemory(ht.memoryBytes));
   scalar('resources.limits.cpu', bt?.nanoCpus === undefined ? undefined : formatCpu(bt.nanoCpus), ht.nanoCpus === undefined ? undefined : formatCpu(ht.nanoCpus));
   scalar('terminationGracePeriodSeconds', str(bt?.stopGraceSeconds), str(ht.stopGraceSeconds));
@@ -248,6 +264,23 @@ function unknownKeys(known: ReadonlySet<string>, a: object | undefined, b: objec
 function ports(list: DesiredDeployment['template']['ports'] | undefined): string | undefined {
   if (list === undefined || list.length === 0) return undefined;
   return list.map((p) => `${p.containerPort}/${p.protocol}${p.name ? ` (${p.name})` : ''}`).join(', ');
+}
+
+/**
+ * A probe on one line: `httpGet HTTP :8080/healthz every 10s (timeout 1s, initial delay 0s,
+ * success 1, failure 3)`. Header values are not shown (one may carry a credential), only
+ * their names.
+ */
+function probe(p: ProbeSpec | undefined): string | undefined {
+  if (p === undefined) return undefined;
+  const a = p.action;
+  const action =
+    a.kind === 'httpGet'
+      ? `httpGet ${a.scheme} :${a.port}${text(a.path)}${a.headers.length > 0 ? ` with ${a.headers.map((h) => text(h.name)).join(', ')}` : ''}`
+      : a.kind === 'tcpSocket'
+        ? `tcpSocket :${a.port}`
+        : `exec ${canonicalJson(a.command)}`;
+  return `${action} every ${p.periodSeconds}s (timeout ${p.timeoutSeconds}s, initial delay ${p.initialDelaySeconds}s, success ${p.successThreshold}, failure ${p.failureThreshold})`;
 }
 
 /**
@@ -327,7 +360,7 @@ function rolloutPreview(base: DesiredDeployment, head: DesiredDeployment): Rollo
  */
 function guardPrunes(base: DesiredState | undefined, head: DesiredState, namespaces: readonly NamespaceChange[]): PruneGuard {
   const pruning = namespaces.filter((n) => n.status === 'changed' || n.status === 'removed');
-  const deployments = pruning.reduce((sum, n) => sum + n.objects.filter((o) => o.change === 'removed').length, 0);
+  const deployments = pruning.reduce((sum, n) => sum + deploymentsOf(n).filter((o) => o.change === 'removed').length, 0);
   const removed = namespaces.filter((n) => n.status === 'removed');
   const baseDeployments = (base?.namespaces ?? []).reduce((sum, n) => sum + n.deployments.length, 0);
   const baseRunsSomething = (base?.namespaces ?? []).some((n) => !n.valid || n.deployments.length > 0);
@@ -339,7 +372,7 @@ function guardPrunes(base: DesiredState | undefined, head: DesiredState, namespa
   for (const ns of removed) {
     const b = base?.namespaces.find((n) => n.name === ns.namespace);
     if (b && !b.valid) reasons.push(`namespace ${ns.namespace} is removed (it is invalid in the base: whatever berth runs there from an older commit)`);
-    else if (ns.objects.length > 0) reasons.push(`namespace ${ns.namespace} is removed (${plural(ns.objects.length, 'Deployment')})`);
+    else if (deploymentsOf(ns).length > 0) reasons.push(`namespace ${ns.namespace} is removed (${plural(deploymentsOf(ns).length, 'Deployment')})`);
   }
   if (deployments > 0 && deployments * 2 > baseDeployments) {
     reasons.push(`${deployments} of the base's ${plural(baseDeployments, 'Deployment')} ${deployments === 1 ? 'is' : 'are'} pruned (more than half)`);
@@ -348,10 +381,24 @@ function guardPrunes(base: DesiredState | undefined, head: DesiredState, namespa
   return { verdict: deployments > 0 || removed.length > 0 ? 'allowed' : 'no-prunes', ...counts, reasons: [] };
 }
 
+function deploymentsOf(ns: NamespaceChange): DeploymentChange[] {
+  return ns.objects.filter((o): o is DeploymentChange => o.kind === 'Deployment');
+}
+
+/** Counts of one serving kind; undefined when neither side has any (the summary then leaves the key out). */
+function servingCounts(objects: readonly ObjectChange[]): ServingCounts | undefined {
+  if (objects.length === 0) return undefined;
+  const byChange = (c: ObjectChange['change']): number => objects.filter((o) => o.change === c).length;
+  return { added: byChange('added'), changed: byChange('changed'), removed: byChange('removed'), unchanged: byChange('unchanged') };
+}
+
 function summarize(namespaces: readonly NamespaceChange[], repositoryDiagnostics: readonly Diagnostic[], unplacedDenials: readonly Diagnostic[]): ChangeSummary {
   const byStatus = (s: NamespaceStatus): number => namespaces.filter((n) => n.status === s).length;
-  const objects = namespaces.flatMap((n) => n.objects);
+  const objects = namespaces.flatMap(deploymentsOf);
   const byChange = (c: ObjectChange['change']): number => objects.filter((o) => o.change === c).length;
+  const all = namespaces.flatMap((n) => n.objects);
+  const services = servingCounts(all.filter((o) => o.kind === 'Service'));
+  const ingresses = servingCounts(all.filter((o) => o.kind === 'Ingress'));
   const diagnostics = [...repositoryDiagnostics, ...namespaces.flatMap((n) => n.diagnostics)];
   return {
     namespaces: {
@@ -370,6 +417,8 @@ function summarize(namespaces: readonly NamespaceChange[], repositoryDiagnostics
       removed: byChange('removed'),
       unchanged: byChange('unchanged'),
     },
+    ...(services ? { services } : {}),
+    ...(ingresses ? { ingresses } : {}),
     errors: diagnostics.filter((d) => d.severity === 'error').length,
     warnings: diagnostics.filter((d) => d.severity === 'warning').length,
     denials: namespaces.reduce((sum, n) => sum + n.denials.length, unplacedDenials.length),

@@ -1,8 +1,8 @@
 import type { Diagnostic } from '../core/index.js';
-import type { ChangeSet, DeploymentChange, FieldChange, NamespaceChange, ObjectVersion } from './change-set.js';
-import { diagnosticLocation, headErrors, pruneCounts, headWarnings, isNotable, namespaceCounts, shortCommit, sourceLocation, summarySentence, VERDICT_TITLES } from './change-set-view.js';
+import type { ChangeSet, DeploymentChange, FieldChange, IngressChange, NamespaceChange, ObjectVersion, ServiceChange } from './change-set.js';
+import { diagnosticLocation, fieldSign, headErrors, pruneCounts, headWarnings, isNotable, namespaceCounts, shortCommit, sourceLocation, summarySentence, unchangedName, VERDICT_TITLES } from './change-set-view.js';
 import { codeSpan, escapeHtml, escapeMarkdown, oneLine } from './markdown-escape.js';
-import { MASKED, shownValue } from './mask.js';
+import { describeFieldChange, MASKED, shownValue } from './mask.js';
 
 /** First line of every comment berth writes: a bot finds its own comment by it and edits that one in place. */
 export const PLAN_COMMENT_MARKER = '<!-- berth-plan -->';
@@ -25,7 +25,8 @@ const DEFAULT_MAX_ROWS = 50;
  * The ChangeSet as a pull-request comment. Layout, top to bottom: the marker, a title with
  * base → head, the summary sentence, errors (a table with file:line and field), the prune
  * guard, warnings (collapsed), one collapsed `<details>` per namespace that changes with a
- * ```diff block per Deployment, and one line naming the unchanged namespaces.
+ * ```diff block per Deployment and one line per Service or Ingress, and one line naming the
+ * unchanged namespaces.
  *
  * Stable: no timestamps, no versions, everything in ChangeSet order, so the same ChangeSet
  * gives a byte-identical comment and a bot's in-place update is a no-op when nothing moved.
@@ -112,8 +113,8 @@ function namespaceSection(ns: NamespaceChange, root: string): string[] {
   if (ns.message) lines.push(`${escapeMarkdown(ns.message)}.`, '');
   const errors = ns.diagnostics.filter((d) => d.severity === 'error').length + ns.denials.length;
   if (errors > 0) lines.push(`${errors === 1 ? '1 error' : `${errors} errors`}: see the table above.`, '');
-  for (const o of ns.objects) if (o.change !== 'unchanged') lines.push(...deploymentBlock(o, root));
-  const same = ns.objects.filter((o) => o.change === 'unchanged').map((o) => codeSpan(o.name));
+  for (const o of ns.objects) if (o.change !== 'unchanged') lines.push(...(o.kind === 'Deployment' ? deploymentBlock(o, root) : servingBlock(o, root)));
+  const same = ns.objects.filter((o) => o.change === 'unchanged').map((o) => codeSpan(unchangedName(o)));
   if (same.length > 0) lines.push(`Unchanged: ${same.join(', ')}`, '');
   lines.push('</details>', '');
   return lines;
@@ -156,4 +157,17 @@ function diffLines(f: FieldChange): string[] {
 /** Every line starts with a sign, so no line can close the fence early, whatever a value holds. */
 function diffBlock(lines: readonly string[]): string[] {
   return ['```diff', ...lines, '```', ''];
+}
+
+/** A Service or Ingress: one paragraph line, every user string in a code span. */
+function servingBlock(o: ServiceChange | IngressChange, root: string): string[] {
+  const name = `${o.kind} **${codeSpan(o.name)}**`;
+  switch (o.change) {
+    case 'removed':
+      return [`${name} removed: ${codeSpan(o.base!.description)} · ${codeSpan(sourceLocation(o.base!.source, root))}`, ''];
+    case 'added':
+      return [`${name} added: ${codeSpan(o.head!.description)} · ${codeSpan(sourceLocation(o.head!.source, root))}`, ''];
+    default:
+      return [`${name} changed: ${o.fields.map((f) => codeSpan(`${fieldSign(f)} ${f.field}: ${describeFieldChange(f)}`)).join('; ')} · ${codeSpan(sourceLocation(o.head!.source, root))}`, ''];
+  }
 }

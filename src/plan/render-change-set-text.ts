@@ -1,5 +1,5 @@
-import type { ChangeSet, DeploymentChange, NamespaceChange, ObjectVersion } from './change-set.js';
-import { fieldSign, formatDiagnosticAt, pruneCounts, headErrors, headWarnings, isNotable, namespaceCounts, shortCommit, sourceLocation, summarySentence, VERDICT_TITLES } from './change-set-view.js';
+import type { ChangeSet, DeploymentChange, IngressChange, NamespaceChange, ObjectVersion, ServiceChange } from './change-set.js';
+import { fieldSign, formatDiagnosticAt, pruneCounts, headErrors, headWarnings, isNotable, namespaceCounts, shortCommit, sourceLocation, summarySentence, unchangedName, VERDICT_TITLES } from './change-set-view.js';
 import { describeFieldChange } from './mask.js';
 
 /**
@@ -13,6 +13,8 @@ import { describeFieldChange } from './mask.js';
  *         revision 0a1b2c3d4e → 5f6a7b8c9d
  *         ~ image: busybox:1.36 → busybox:1.37
  *         ~ env.DB_PASSWORD: changed (value masked)
+ *     + service web: added — selects app=web; ports 8081 (target http) (shop/web-service.yaml:2)
+ *     ~ ingress shop: changed — + shop.localhost/api (Prefix): api:80 (shop/ingress.yaml:2)
  *   Summary: 1 namespace changed · 1 Deployment changed (1 rolls)
  */
 export function renderChangeSetText(cs: ChangeSet): string {
@@ -44,8 +46,8 @@ function namespaceLines(ns: NamespaceChange, root: string): string[] {
   const errors = ns.diagnostics.filter((d) => d.severity === 'error').length + ns.denials.length;
   const detail = [counts, ns.message, errors > 0 ? `${errors} error(s) listed above` : ''].filter(Boolean).join('; ');
   const lines = [`namespace ${ns.namespace}: ${ns.status}${detail ? ` — ${detail}` : ''}`];
-  for (const o of ns.objects) if (o.change !== 'unchanged') lines.push(...deploymentLines(o, root));
-  const same = ns.objects.filter((o) => o.change === 'unchanged').map((o) => o.name);
+  for (const o of ns.objects) if (o.change !== 'unchanged') lines.push(...(o.kind === 'Deployment' ? deploymentLines(o, root) : [servingLine(o, root)]));
+  const same = ns.objects.filter((o) => o.change === 'unchanged').map(unchangedName);
   if (same.length > 0) lines.push(`  = unchanged: ${same.join(', ')}`);
   return lines;
 }
@@ -65,5 +67,21 @@ function deploymentLines(o: DeploymentChange, root: string): string[] {
       for (const f of o.fields) lines.push(`      ${fieldSign(f)} ${f.field}: ${describeFieldChange(f)}`);
       return lines;
     }
+  }
+}
+
+/**
+ * A Service or Ingress on one line: what it serves when added, what changed (`; `-separated
+ * field changes) when changed, what stops when removed.
+ */
+function servingLine(o: ServiceChange | IngressChange, root: string): string {
+  const what = `${o.kind.toLowerCase()} ${o.name}`;
+  switch (o.change) {
+    case 'removed':
+      return `  - ${what}: removed — ${o.base!.description} (was ${sourceLocation(o.base!.source, root)})`;
+    case 'added':
+      return `  + ${what}: added — ${o.head!.description} (${sourceLocation(o.head!.source, root)})`;
+    default:
+      return `  ~ ${what}: changed — ${o.fields.map((f) => `${fieldSign(f)} ${f.field}: ${describeFieldChange(f)}`).join('; ')} (${sourceLocation(o.head!.source, root)})`;
   }
 }

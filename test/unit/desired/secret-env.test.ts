@@ -92,6 +92,7 @@ describe('plan: a secret env shows its reference, never a value', () => {
     const head = stateOf(files(secret({ password: 'file: /etc/berth/secrets/db-password-v2', token: 'env: SHOP_TOKEN' }), web(`${ref('DB_PASSWORD', 'password')}${ref('OLD_PASSWORD', 'password')}${ref('API_TOKEN', 'token')}`)), 'h'.repeat(40));
     const cs = compare(base, head);
     const change = cs.namespaces[0]!.objects[0]!;
+    assert.ok(change.kind === 'Deployment', 'the one object is the Deployment');
     assert.equal(change.rolls, true);
     assert.deepEqual(change.fields, [
       { field: 'env.API_TOKEN', change: 'added', to: 'secret db/token (env SHOP_TOKEN)' },

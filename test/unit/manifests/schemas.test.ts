@@ -86,6 +86,30 @@ describe('schemas/*.json', () => {
     for (const f of ['volumeMounts', 'securityContext', 'envFrom', 'lifecycle', 'env[].valueFrom.configMapKeyRef', 'env[].valueFrom.fieldRef', 'env[].valueFrom.resourceFieldRef']) assert.equal(typeof p.get(`${container}.${f}`)?.['x-berth-unsupported'], 'string', f);
     assert.equal(typeof p.get('spec.selector.matchExpressions')?.['x-berth-unsupported'], 'string');
     for (const probe of VALIDATED_NOT_ACTED_ON) assert.ok(p.get(`${container}.${probe}`), probe);
+    for (const probe of ['readinessProbe', 'livenessProbe', 'startupProbe']) {
+      for (const handler of ['httpGet', 'tcpSocket']) assert.equal(typeof p.get(`${container}.${probe}.${handler}.host`)?.['x-berth-unsupported'], 'string', `${probe}.${handler}.host`);
+      assert.equal(typeof p.get(`${container}.${probe}.grpc`)?.['x-berth-unsupported'], 'string', `${probe}.grpc`);
+    }
+  });
+
+  it('probes are acted on: nothing is left validated-but-not-acted-on', () => {
+    assert.deepEqual(VALIDATED_NOT_ACTED_ON, []);
+  });
+
+  it('classifies the Service fields: one-host no-ops ignored, behaviour berth cannot serve unsupported', () => {
+    const p = properties(load('service.json'));
+    for (const f of ['externalTrafficPolicy', 'internalTrafficPolicy', 'ipFamilies', 'ipFamilyPolicy', 'loadBalancerIP', 'loadBalancerClass', 'allocateLoadBalancerNodePorts', 'healthCheckNodePort', 'trafficDistribution']) {
+      assert.equal(typeof p.get(`spec.${f}`)?.['x-berth-ignored'], 'string', f);
+    }
+    assert.equal(typeof p.get('spec.ports[].appProtocol')?.['x-berth-ignored'], 'string', 'appProtocol');
+    for (const f of ['externalName', 'externalIPs', 'loadBalancerSourceRanges', 'sessionAffinityConfig', 'publishNotReadyAddresses']) assert.equal(typeof p.get(`spec.${f}`)?.['x-berth-unsupported'], 'string', f);
+  });
+
+  it('classifies the Ingress fields: TLS and resource backends unsupported', () => {
+    const p = properties(load('ingress.json'));
+    assert.equal(typeof p.get('spec.tls')?.['x-berth-unsupported'], 'string', 'tls');
+    assert.equal(typeof p.get('spec.defaultBackend.resource')?.['x-berth-unsupported'], 'string', 'defaultBackend.resource');
+    assert.equal(typeof p.get('spec.rules[].http.paths[].backend.resource')?.['x-berth-unsupported'], 'string', 'paths[].backend.resource');
   });
 
   it('SUPPORTED_KINDS lists them for people and tools', () => {
@@ -93,6 +117,8 @@ describe('schemas/*.json', () => {
       { kind: 'Namespace', apiVersion: 'v1', schemaId: 'https://berth.dev/schemas/v1/namespace.json' },
       { kind: 'Deployment', apiVersion: 'apps/v1', schemaId: 'https://berth.dev/schemas/v1/deployment.json' },
       { kind: 'Secret', apiVersion: 'v1', schemaId: 'https://berth.dev/schemas/v1/secret.json' },
+      { kind: 'Service', apiVersion: 'v1', schemaId: 'https://berth.dev/schemas/v1/service.json' },
+      { kind: 'Ingress', apiVersion: 'networking.k8s.io/v1', schemaId: 'https://berth.dev/schemas/v1/ingress.json' },
     ]);
   });
 
@@ -116,5 +142,10 @@ describe('diagnostic codes', () => {
 
   it('every registered code is emitted somewhere', () => {
     for (const code of Object.keys(MANIFEST_DIAGNOSTICS)) assert.ok(used.has(code), `${code} is never emitted`);
+  });
+
+  it('every registered code is documented in docs/errors.md', () => {
+    const doc = readFileSync(new URL('../../../docs/errors.md', import.meta.url), 'utf8');
+    for (const code of Object.keys(MANIFEST_DIAGNOSTICS)) assert.match(doc, new RegExp(`^\\| \`${code}\` \\| `, 'm'), `${code} is missing from docs/errors.md`);
   });
 });

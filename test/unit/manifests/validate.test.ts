@@ -36,7 +36,11 @@ const podSpec = (lines: string): string => lines.replace(/^(?=.)/gm, '      ');
 const rows: readonly Row[] = [
   { name: 'a minimal Deployment is valid', yaml: deployment('web'), expect: [] },
   // ---- kinds and apiVersions
-  { name: 'unknown kind', yaml: 'apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n', expect: [err('UNKNOWN_KIND', 'kind', 2, /"Service" is not supported by berth; supported kinds: Namespace \(v1\), Deployment \(apps\/v1\)/)] },
+  {
+    name: 'unknown kind',
+    yaml: 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n',
+    expect: [err('UNKNOWN_KIND', 'kind', 2, /"ConfigMap" is not supported by berth; supported kinds: Namespace \(v1\), Deployment \(apps\/v1\), Secret \(v1\), Service \(v1\), Ingress \(networking\.k8s\.io\/v1\)$/)],
+  },
   { name: 'known kind, wrong apiVersion', yaml: deployment('web').replace('apps/v1', 'extensions/v1beta1'), expect: [err('WRONG_API_VERSION', 'apiVersion', 1, /must be apiVersion "apps\/v1", got "extensions\/v1beta1"/)] },
   { name: 'Namespace with apps/v1', yaml: 'apiVersion: apps/v1\nkind: Namespace\nmetadata:\n  name: shop\n', expect: [err('WRONG_API_VERSION', 'apiVersion', 1, /"v1"/)] },
   { name: 'missing kind', yaml: 'apiVersion: v1\nmetadata:\n  name: x\n', expect: [err('MISSING_KIND', 'kind', 1, /supported kinds/)] },
@@ -149,19 +153,28 @@ const rows: readonly Row[] = [
   { name: 'progress deadline not above minReadySeconds', yaml: deployment('web', { spec: '  minReadySeconds: 30\n  progressDeadlineSeconds: 30\n' }), expect: [err('INVALID_VALUE', 'spec.progressDeadlineSeconds', 11, /greater than minReadySeconds \(30\)/)] },
   { name: 'hostPort with several replicas', yaml: deployment('web', { container: container('ports:\n  - containerPort: 80\n    hostPort: 8080\n') }), expect: [err('INVALID_VALUE', `${C}.ports[0].hostPort`, 20, /2 replicas/)] },
   { name: 'hostPort with a surging rolling update', yaml: deployment('web', { container: container('ports:\n  - containerPort: 80\n    hostPort: 8080\n') }).replace('replicas: 2', 'replicas: 1'), expect: [warn('INVALID_STRATEGY', `${C}.ports[0].hostPort`, 20, /Recreate/)] },
-  // ---- probes: validated, then a warning each
+  // ---- probes: validated and acted on (no warning); ports must be the container's
   { name: 'probe with two handlers', yaml: deployment('web', { container: container('readinessProbe:\n  httpGet:\n    port: 80\n  tcpSocket:\n    port: 80\n') }), expect: [err('INVALID_VALUE', `${C}.readinessProbe`, 18, /exactly one handler: httpGet, tcpSocket or exec/)] },
   { name: 'probe without a handler', yaml: deployment('web', { container: container('livenessProbe:\n  periodSeconds: 5\n') }), expect: [err('INVALID_VALUE', `${C}.livenessProbe`, 18, /exactly one handler/)] },
-  { name: 'liveness probe successThreshold must be 1', yaml: deployment('web', { container: container('livenessProbe:\n  exec:\n    command: [cat, /tmp/ok]\n  successThreshold: 2\n') }), expect: [warn('NOT_ACTED_ON', `${C}.livenessProbe`, 18), err('INVALID_VALUE', `${C}.livenessProbe.successThreshold`, 21, /must be 1/)] },
+  { name: 'liveness probe successThreshold must be 1', yaml: deployment('web', { container: container('livenessProbe:\n  exec:\n    command: [cat, /tmp/ok]\n  successThreshold: 2\n') }), expect: [err('INVALID_VALUE', `${C}.livenessProbe.successThreshold`, 21, /must be 1/)] },
   {
-    name: 'valid probes are accepted with one warning each',
-    yaml: deployment('web', { container: container('readinessProbe:\n  httpGet:\n    path: /healthz\n    port: 8080\n    httpHeaders:\n      - name: X-Probe\n        value: "1"\nlivenessProbe:\n  tcpSocket:\n    port: http\nstartupProbe:\n  exec:\n    command: [cat, /tmp/ready]\n  failureThreshold: 30\n') }),
-    expect: [
-      warn('NOT_ACTED_ON', `${C}.readinessProbe`, 18, /^validated; not acted on until probes are supported$/),
-      warn('NOT_ACTED_ON', `${C}.livenessProbe`, 25),
-      warn('NOT_ACTED_ON', `${C}.startupProbe`, 28),
-    ],
+    name: 'valid probes are accepted without a warning',
+    yaml: deployment('web', { container: container('ports:\n  - containerPort: 8080\n    name: http\nreadinessProbe:\n  httpGet:\n    path: /healthz\n    port: 8080\n    httpHeaders:\n      - name: X-Probe\n        value: "1"\nlivenessProbe:\n  tcpSocket:\n    port: http\nstartupProbe:\n  exec:\n    command: [cat, /tmp/ready]\n  failureThreshold: 30\n') }),
+    expect: [],
   },
+  ...(
+    [
+      // [what, container lines, field, line, message]
+      ['a named probe port the container does not have', 'ports:\n  - containerPort: 8080\n    name: http\nreadinessProbe:\n  httpGet:\n    port: web\n', `${C}.readinessProbe.httpGet.port`, 23, /^names no port of the container: no ports\[\]\.name is "web"; berth probes through the port a replica publishes on 127\.0\.0\.1.*8080 \(http\)/],
+      ['a probe port number not among the container ports', 'ports:\n  - containerPort: 8080\nlivenessProbe:\n  tcpSocket:\n    port: 9090\n', `${C}.livenessProbe.tcpSocket.port`, 22, /^9090 is not one of the container's ports: .*containerPort: 8080\); add it to ports$/],
+      ['a probe port on a container without ports', 'startupProbe:\n  httpGet:\n    port: 80\n', `${C}.startupProbe.httpGet.port`, 20, /containerPort: none/],
+      ['a named probe port that is UDP', 'ports:\n  - containerPort: 53\n    name: dns\n    protocol: UDP\nreadinessProbe:\n  tcpSocket:\n    port: dns\n', `${C}.readinessProbe.tcpSocket.port`, 24, /names a UDP port \(53\)/],
+      ['a probe port number that is only UDP', 'ports:\n  - containerPort: 53\n    protocol: UDP\nreadinessProbe:\n  tcpSocket:\n    port: 53\n', `${C}.readinessProbe.tcpSocket.port`, 23, /53 is not one of the container's ports/],
+    ] as const
+  ).map(([what, lines, field, line, message]) => ({ name: `probes: ${what}`, yaml: deployment('web', { container: container(lines) }), expect: [err('PROBE_PORT_NOT_FOUND', field, line, message)] })),
+  { name: 'probes: an httpGet host is refused', yaml: deployment('web', { container: container('ports:\n  - containerPort: 80\nreadinessProbe:\n  httpGet:\n    host: example.com\n    port: 80\n') }), expect: [err('UNSUPPORTED_FIELD', `${C}.readinessProbe.httpGet.host`, 22, /^not supported by berth: probing another host: berth probes 127\.0\.0\.1 through the port the replica publishes; remove host$/)] },
+  { name: 'probes: a tcpSocket host is refused', yaml: deployment('web', { container: container('ports:\n  - containerPort: 80\nlivenessProbe:\n  tcpSocket:\n    host: 10.0.0.1\n    port: 80\n') }), expect: [err('UNSUPPORTED_FIELD', `${C}.livenessProbe.tcpSocket.host`, 22, /probes 127\.0\.0\.1/)] },
+  { name: 'probes: only grpc is refused (no second error for the missing handler)', yaml: deployment('web', { container: container('readinessProbe:\n  grpc:\n    port: 9000\n') }), expect: [err('UNSUPPORTED_FIELD', `${C}.readinessProbe.grpc`, 19, /gRPC probes; use httpGet, tcpSocket or exec/)] },
   // ---- Namespace
   { name: 'a Namespace', yaml: 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n  labels:\n    team: a\n', expect: [] },
   { name: 'Namespace finalizers are ignored', yaml: 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\nspec:\n  finalizers: [kubernetes]\n', expect: [warn('IGNORED_FIELD', 'spec.finalizers', 6)] },
@@ -199,7 +212,7 @@ describe('validation', () => {
     const { body } = validate(
       deployment('web', {
         podSpec: podSpec('nodeSelector:\n  disktype: ssd\nterminationGracePeriodSeconds: 5\n'),
-        container: container('resources:\n  requests:\n    cpu: 100m\n  limits:\n    cpu: 200m\nreadinessProbe:\n  tcpSocket:\n    port: 80\n'),
+        container: container('ports:\n  - containerPort: 80\nresources:\n  requests:\n    cpu: 100m\n  limits:\n    cpu: 200m\nreadinessProbe:\n  tcpSocket:\n    port: 80\n'),
       }),
     );
     const d = body as Omit<DeploymentManifest, 'source'>;

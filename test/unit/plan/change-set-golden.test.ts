@@ -30,6 +30,7 @@ const EXPECTED_EXIT: Record<string, PlanExitCode> = {
   'no-base': 1,
   'no-change': 0,
   'secret-references': 1,
+  'services-and-ingresses': 1,
 };
 
 function changeSetOf(caseName: string): ChangeSet {

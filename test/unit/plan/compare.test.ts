@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Diagnostic } from '../../../src/core/index.js';
-import type { DesiredDeployment, DesiredNamespace, DesiredState } from '../../../src/desired/index.js';
+import type { DesiredDeployment, DesiredIngress, DesiredNamespace, DesiredService, DesiredState } from '../../../src/desired/index.js';
 import {
   compare,
   fenceposts,
@@ -14,6 +14,7 @@ import {
   type ChangeSet,
   type DeploymentChange,
   type FieldChange,
+  type ObjectChange,
   type PlanExitCode,
 } from '../../../src/plan/index.js';
 import * as rollout from '../../../src/rollout/index.js';
@@ -24,6 +25,8 @@ const ns = (name: string, deployments: DesiredDeployment[] = [], valid = true, d
   network: `berth.${name}`,
   valid,
   deployments: valid ? deployments.map((d) => ({ ...d, namespace: name })) : [],
+  services: [],
+  ingresses: [],
   diagnostics,
 });
 const state = (commit: string, ...namespaces: DesiredNamespace[]): DesiredState => ({ commit, instance: 'default', namespaces, diagnostics: [] });
@@ -34,6 +37,7 @@ const error = (namespace: string, message = 'bad'): Diagnostic => ({ severity: '
 function only(cs: ChangeSet, namespace = 'shop', name = 'web'): DeploymentChange {
   const o = cs.namespaces.find((n) => n.namespace === namespace)?.objects.find((x) => x.name === name);
   assert.ok(o, `${namespace}/${name} in ${JSON.stringify(cs.namespaces.map((n) => [n.namespace, n.objects.map((x) => x.name)]))}`);
+  assert.ok(o.kind === 'Deployment', `${namespace}/${name} is a Deployment`);
   return o;
 }
 const fieldsOf = (o: DeploymentChange): string[] => o.fields.map((f) => `${f.change} ${f.field}`);
@@ -332,5 +336,141 @@ describe('markdown for a PR comment', () => {
   it('says plainly when nothing changes', () => {
     const cs = compare(base(ns('shop', [deployment()])), head(ns('shop', [deployment()])));
     assert.equal(renderChangeSetMarkdown(cs), `${PLAN_COMMENT_MARKER}\n### berth plan: \`bbbbbbb\` → \`hhhhhhh\`\n\nno changes (**1** namespace unchanged)\n\nUnchanged: \`shop\`\n`);
+  });
+});
+
+describe('compare(base, head): Services and Ingresses', () => {
+  const source = (file: string): DesiredService['source'] => ({ file: `shop/${file}`, document: 0, line: 1 });
+  const svc = (name: string, overrides: Partial<DesiredService> = {}): DesiredService => ({
+    namespace: 'shop',
+    name,
+    selector: { app: name },
+    ports: [{ name: 'http', port: 8081, targetPort: 8080, listenPort: 8081 }],
+    source: source(`${name}-service.yaml`),
+    ...overrides,
+  });
+  const ing = (name: string, overrides: Partial<DesiredIngress> = {}): DesiredIngress => ({
+    namespace: 'shop',
+    name,
+    rules: [{ host: 'shop.localhost', paths: [{ path: '/', pathType: 'Prefix', backend: { service: 'web', port: 8081 } }] }],
+    source: source(`${name}-ingress.yaml`),
+    ...overrides,
+  });
+  const serving = (name: string, o: { deployments?: DesiredDeployment[]; services?: DesiredService[]; ingresses?: DesiredIngress[] }): DesiredNamespace => ({
+    ...ns(name, o.deployments ?? []),
+    services: o.services ?? [],
+    ingresses: o.ingresses ?? [],
+  });
+  const object = (cs: ChangeSet, kind: string, name: string): ObjectChange => {
+    const o = cs.namespaces.flatMap((n) => n.objects).find((x) => x.kind === kind && x.name === name);
+    assert.ok(o, `${kind} ${name} in the ChangeSet`);
+    return o;
+  };
+  const shownFields = (o: ObjectChange): string[] => o.fields.map((f) => `${f.change} ${f.field}: ${f.from ?? ''} → ${f.to ?? ''}`);
+
+  const serviceCases: { name: string; base?: DesiredService; head?: DesiredService; change: string; fields: string[]; line: RegExp }[] = [
+    { name: 'added', head: svc('web'), change: 'added', fields: ['added selector:  → app=web', 'added ports:  → http 8081 (target 8080)'], line: /^ {2}\+ service web: added — selects app=web; ports http 8081 \(target 8080\) \(shop\/web-service\.yaml:1\)$/m },
+    { name: 'removed', base: svc('web'), change: 'removed', fields: [], line: /^ {2}- service web: removed — selects app=web; ports http 8081 \(target 8080\) \(was shop\/web-service\.yaml:1\)$/m },
+    { name: 'unchanged', base: svc('web'), head: svc('web'), change: 'unchanged', fields: [], line: /^unchanged: shop$/m },
+    {
+      name: 'a targetPort and a nodePort',
+      base: svc('web'),
+      head: svc('web', { ports: [{ name: 'http', port: 8081, targetPort: 'http', listenPort: 18081 }] }),
+      change: 'changed',
+      fields: ['changed ports: http 8081 (target 8080) → http 8081 (target http, listens on 18081)'],
+      line: /^ {2}~ service web: changed — ~ ports: http 8081 \(target 8080\) → http 8081 \(target http, listens on 18081\) \(shop\/web-service\.yaml:1\)$/m,
+    },
+    { name: 'the selector', base: svc('web'), head: svc('web', { selector: { app: 'web', tier: 'front' } }), change: 'changed', fields: ['changed selector: app=web → app=web, tier=front'], line: /~ selector: app=web → app=web, tier=front/ },
+  ];
+  for (const c of serviceCases) {
+    it(`a Service ${c.name}: one line`, () => {
+      const cs = compare(base(serving('shop', { services: c.base ? [c.base] : [] })), head(serving('shop', { services: c.head ? [c.head] : [] })));
+      const o = object(cs, 'Service', 'web');
+      assert.deepEqual([o.change, shownFields(o)], [c.change, c.fields]);
+      assert.match(renderChangeSetText(cs), c.line);
+      assert.equal(cs.namespaces[0]!.status, c.change === 'unchanged' ? 'unchanged' : 'changed', 'the namespace status follows its objects');
+      assert.equal(planExitCode(cs), c.change === 'unchanged' ? 0 : 1, 'a Service change is a change');
+    });
+  }
+
+  const ingressCases: { name: string; base: DesiredIngress; head: DesiredIngress; fields: string[] }[] = [
+    {
+      name: 'a route added and one retargeted',
+      base: ing('shop'),
+      head: ing('shop', { rules: [{ host: 'shop.localhost', paths: [{ path: '/', pathType: 'Prefix', backend: { service: 'web', port: 'http' } }, { path: '/api', pathType: 'Exact', backend: { service: 'api', port: 80 } }] }] }),
+      fields: ['changed shop.localhost/ (Prefix): web:8081 → web:http', 'added shop.localhost/api (Exact):  → api:80'],
+    },
+    { name: 'a route removed; any host', base: ing('shop', { rules: [{ paths: [{ path: '/', pathType: 'Prefix', backend: { service: 'web', port: 8081 } }] }] }), head: ing('shop', { rules: [] }), fields: ['removed */ (Prefix): web:8081 → '] },
+    { name: 'a default backend', base: ing('shop'), head: ing('shop', { defaultBackend: { service: 'web', port: 8081 } }), fields: ['added defaultBackend:  → web:8081'] },
+    {
+      name: 'the same routes in another order',
+      base: ing('shop', { rules: [{ host: 'a.localhost', paths: [{ path: '/', pathType: 'Prefix', backend: { service: 'a', port: 80 } }] }, { host: 'b.localhost', paths: [{ path: '/', pathType: 'Prefix', backend: { service: 'b', port: 80 } }] }] }),
+      head: ing('shop', { rules: [{ host: 'b.localhost', paths: [{ path: '/', pathType: 'Prefix', backend: { service: 'b', port: 80 } }] }, { host: 'a.localhost', paths: [{ path: '/', pathType: 'Prefix', backend: { service: 'a', port: 80 } }] }] }),
+      fields: ['changed rules: order a.localhost/ (Prefix), b.localhost/ (Prefix) → order b.localhost/ (Prefix), a.localhost/ (Prefix)'],
+    },
+  ];
+  for (const c of ingressCases) {
+    it(`an Ingress: ${c.name}`, () => {
+      const cs = compare(base(serving('shop', { ingresses: [c.base] })), head(serving('shop', { ingresses: [c.head] })));
+      const o = object(cs, 'Ingress', 'shop');
+      assert.deepEqual([o.change, shownFields(o)], ['changed', c.fields]);
+      const lines = renderChangeSetText(cs).split('\n').filter((l) => l.startsWith('  ~ ingress shop: changed — '));
+      assert.equal(lines.length, 1, 'one line for the Ingress');
+    });
+  }
+
+  it('objects are listed Deployments, then Services, then Ingresses, each by name; counts per kind', () => {
+    const cs = compare(
+      base(serving('shop', { deployments: [deployment({ name: 'web' })], services: [svc('old')] })),
+      head(serving('shop', { deployments: [deployment({ name: 'web', replicas: 5 })], services: [svc('web'), svc('api', { ports: [{ port: 9000, targetPort: 9000, listenPort: 9000 }] })], ingresses: [ing('shop')] })),
+    );
+    assert.deepEqual(cs.namespaces[0]!.objects.map((o) => `${o.kind}/${o.name}:${o.change}`), ['Deployment/web:changed', 'Service/api:added', 'Service/old:removed', 'Service/web:added', 'Ingress/shop:added']);
+    assert.deepEqual([cs.summary.services, cs.summary.ingresses], [{ added: 2, changed: 0, removed: 1, unchanged: 0 }, { added: 1, changed: 0, removed: 0, unchanged: 0 }]);
+    assert.deepEqual(cs.summary.deployments, { added: 0, changed: 1, rolls: 0, removed: 0, unchanged: 0 }, 'Deployment counts are Deployments only');
+    const text = renderChangeSetText(cs);
+    assert.match(text, /^namespace shop: changed — 1 Deployment changed, 2 Services added, 1 removed, 1 Ingress added$/m);
+    assert.match(text, /^Summary: 1 namespace changed · 1 Deployment changed · 2 Services added, 1 removed · 1 Ingress added$/m);
+    assert.match(renderChangeSetMarkdown(cs), /^Service \*\*`api`\*\* added: `selects app=api; ports 9000 \(target 9000\)` · `shop\/api-service\.yaml:1`$/m);
+  });
+
+  it('a ChangeSet without Services or Ingresses keeps its shape (no services/ingresses keys in the summary)', () => {
+    const cs = compare(base(ns('shop', [deployment()])), head(ns('shop', [deployment({ replicas: 5 })])));
+    assert.equal('services' in cs.summary || 'ingresses' in cs.summary, false, JSON.stringify(cs.summary));
+    assert.equal(renderChangeSetJson(cs).includes('"services"'), false, 'the JSON has no services key');
+  });
+
+  it('the prune guard counts Deployments only: removing Services prunes no workload', () => {
+    const cs = compare(base(serving('shop', { deployments: [deployment()], services: [svc('a'), svc('b')] })), head(serving('shop', { deployments: [deployment()] })));
+    assert.deepEqual([cs.pruneGuard.verdict, cs.pruneGuard.deployments], ['no-prunes', 0]);
+    const gone = compare(base(serving('gone', { deployments: [deployment({ namespace: 'gone' })], services: [svc('a')] }), ns('shop', [deployment()])), head(ns('shop', [deployment()])));
+    assert.deepEqual(gone.pruneGuard.reasons, ['namespace gone is removed (1 Deployment)']);
+    assert.deepEqual(gone.namespaces[0]!.objects.map((o) => `${o.kind}/${o.name}:${o.change}`), ['Deployment/web:removed', 'Service/a:removed']);
+  });
+
+  it('an invalid head namespace shows no Service changes', () => {
+    const cs = compare(base(serving('shop', { services: [svc('web')] })), head(ns('shop', [], false, [error('shop')])));
+    assert.deepEqual([cs.namespaces[0]!.status, cs.namespaces[0]!.objects], ['invalid', []]);
+  });
+
+  it('markdown: a hostile path stays inside its code span', () => {
+    const hostile = '/x`</details> <!-- berth-plan --> @org/team';
+    const cs = compare(base(serving('shop', { ingresses: [ing('shop')] })), head(serving('shop', { ingresses: [ing('shop', { rules: [{ paths: [{ path: hostile, pathType: 'Exact', backend: { service: 'web', port: 8081 } }] }] })] })));
+    const md = renderChangeSetMarkdown(cs);
+    const prose = outsideCode(md);
+    assert.equal(prose.split(PLAN_COMMENT_MARKER).length, 2, 'the marker cannot be faked');
+    assert.equal(/@org\/team|<\/details> <!--/.test(prose), false, `a path escaped its code span:\n${md}`);
+    assert.equal(prose.split('</details>').length - 1, prose.split('<details>').length - 1, 'every <details> is closed exactly once');
+    assert.match(renderChangeSetText(cs), /^ {2}~ ingress shop: changed — \+ \*"\/x`<\/details> <!-- berth-plan --> @org\/team" \(Exact\): web:8081; - shop\.localhost\/ \(Prefix\): web:8081 \(shop\/shop-ingress\.yaml:1\)$/m, 'a path with spaces is quoted, so one route stays one token');
+  });
+
+  it('a probe is a template field: adding one rolls; header values are not shown', () => {
+    const probes: DesiredDeployment['template']['probes'] = {
+      readiness: { action: { kind: 'httpGet', path: '/healthz', port: 8080, scheme: 'HTTP', headers: [{ name: 'Authorization', value: 'Bearer s3cr3t' }] }, initialDelaySeconds: 0, periodSeconds: 1, timeoutSeconds: 1, successThreshold: 1, failureThreshold: 3 },
+    };
+    const cs = compare(base(ns('shop', [deployment({ revision: 'r1' })])), head(ns('shop', [deployment({ template: template({ probes }), revision: 'r2' })])));
+    const o = only(cs);
+    assert.equal(o.rolls, true);
+    assert.deepEqual(o.fields, [{ field: 'readinessProbe', change: 'added', to: 'httpGet HTTP :8080/healthz with Authorization every 1s (timeout 1s, initial delay 0s, success 1, failure 3)' }]);
+    for (const out of [renderChangeSetText(cs), renderChangeSetMarkdown(cs), renderChangeSetJson(cs)]) assert.equal(out.includes('s3cr3t'), false, 'a header value leaked');
   });
 });

@@ -5,7 +5,7 @@ import type { ObservedNamespace, ObservedState } from '../../../src/observed/ind
 import { diff, hasChanges, isPruneConfirmed, renderPlanJson, renderPlanText, type PlanAction } from '../../../src/plan/index.js';
 import { deployment, replica, replicas } from '../../helpers/builders.js';
 
-const ns = (name: string, deployments = [deployment({ namespace: name })], valid = true): DesiredNamespace => ({ name, network: `berth.${name}`, valid, deployments: valid ? deployments : [], diagnostics: valid ? [] : [{ severity: 'error', code: 'MANIFEST_INVALID', message: 'bad', file: `${name}/web.yaml`, line: 3, field: 'spec.replicas', namespace: name }] });
+const ns = (name: string, deployments = [deployment({ namespace: name })], valid = true): DesiredNamespace => ({ name, network: `berth.${name}`, valid, deployments: valid ? deployments : [], services: [], ingresses: [], diagnostics: valid ? [] : [{ severity: 'error', code: 'MANIFEST_INVALID', message: 'bad', file: `${name}/web.yaml`, line: 3, field: 'spec.replicas', namespace: name }] });
 const desired = (...namespaces: DesiredNamespace[]): DesiredState => ({ commit: 'abc', instance: 'default', namespaces, diagnostics: [] });
 const obsNs = (name: string, deps: { name: string; replicas: ReturnType<typeof replicas> }[], network = true): ObservedNamespace => ({
   name,
