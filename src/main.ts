@@ -13,6 +13,7 @@ import { createDockerDriver } from './runtime/docker/index.js';
 import { createHostSecretResolver, parseSecretDirs } from './secrets/host/index.js';
 import { REDACT_SECRET_PATHS } from './secrets/index.js';
 import { REDACT_HEADER_PATHS } from './server/index.js';
+import { DataPlaneClient, ensureProxyRunning, runProxyProcess } from './proxy/index.js';
 import { openGitSource } from './source/index.js';
 import { acquireLock, FileStore } from './store/index.js';
 
@@ -55,6 +56,13 @@ const adapters: Adapters = {
   },
   // Secrets: files only inside BERTH_SECRET_DIRS (colon-separated, default /etc/berth/secrets), variables from this process.
   openSecretResolver: () => createHostSecretResolver({ allowedDirs: parseSecretDirs(process.env.BERTH_SECRET_DIRS) }),
+  // The data plane: `berth proxy` on a unix socket in the state directory, started detached on first need.
+  openDataPlane: (o, dp) => {
+    const socketPath = join(o.stateDir, 'proxy.sock');
+    const spawnArgs = [join(projectRoot, 'bin', 'berth.mjs'), 'proxy', '--state-dir', o.stateDir, '--ingress-listen', `${dp.ingressListen.host}:${dp.ingressListen.port}`, '--log-level', o.logLevel];
+    return new DataPlaneClient({ socketPath, start: () => ensureProxyRunning({ socketPath, spawnArgs, logFile: join(o.stateDir, 'proxy.log'), timeoutMs: 15_000, env: { ...process.env, BERTH_LOG_FORMAT: 'json' } }) });
+  },
+  runDataPlane: (o, dp, logger) => runProxyProcess({ socketPath: join(o.stateDir, 'proxy.sock'), statePath: join(o.stateDir, 'proxy-table.json'), ingressListen: dp.ingressListen, logger }),
   defaults: { repo: projectRoot, stateDir: stateDirDefault() },
 };
 

@@ -1,4 +1,5 @@
 import type { Clock, Logger } from '../core/index.js';
+import type { DataPlane } from '../proxy/index.js';
 import type { RuntimeDriver } from '../runtime/index.js';
 import type { SecretResolver } from '../secrets/index.js';
 import type { GitSource } from '../source/index.js';
@@ -25,5 +26,17 @@ export interface Adapters {
   lockState(o: CommonOptions): Promise<{ release(): Promise<void> }>;
   /** Reads v1 Secret values on this host (files inside BERTH_SECRET_DIRS, process variables). */
   openSecretResolver(o: CommonOptions, logger: Logger): SecretResolver;
+  /**
+   * The data plane of the state directory (`berth proxy`, its own process so it outlives
+   * `berth run`): started the first time a namespace has a Service or Ingress to serve.
+   */
+  openDataPlane(o: CommonOptions, options: DataPlaneOptions, logger: Logger): DataPlane;
+  /** `berth proxy`: serves the data plane in this process until `close()`. */
+  runDataPlane(o: CommonOptions, options: DataPlaneOptions, logger: Logger): Promise<{ close(): Promise<void> }>;
   defaults: { readonly repo: string; readonly stateDir: string };
+}
+
+export interface DataPlaneOptions {
+  /** Where Ingress rules are served (HTTP). */
+  readonly ingressListen: { readonly host: string; readonly port: number };
 }

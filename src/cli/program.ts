@@ -9,9 +9,10 @@ import { compare, diff, hasChanges, isPruneConfirmed, planExitCode, renderChange
 import { startServer } from '../server/index.js';
 import type { GitSource } from '../source/index.js';
 import type { Store } from '../store/index.js';
-import type { Adapters, CommonOptions } from './adapters.js';
+import type { Adapters, CommonOptions, DataPlaneOptions } from './adapters.js';
 import { EXIT } from './exit-codes.js';
 import { json, renderDiagnostics, renderStatus, write } from './output.js';
+import { rolloutVerdict } from './rollout-status.js';
 
 type Output = 'text' | 'json';
 
@@ -68,11 +69,13 @@ export function buildProgram(adapters: Adapters): Command {
     .addOption(new Option('--poll <cron>', 'poll schedule, node-cron syntax with seconds').default(DEFAULT_POLL_SCHEDULE).argParser(cronExpression))
     .option('--listen <host:port>', 'HTTP API, webhooks, /healthz, /metrics (secrets: BERTH_WEBHOOK_SECRET, BERTH_API_TOKEN)', DEFAULT_LISTEN)
     .option('--no-server', 'do not serve HTTP')
+    .option('--ingress-listen <host:port>', 'where the data plane serves Ingress rules (HTTP)', DEFAULT_INGRESS_LISTEN)
+    .option('--service-address <ip>', 'address Services listen on (their port, or nodePort when set)', '127.0.0.1')
     .action(async (raw: Record<string, unknown>) => {
       const o = resolve(raw);
       const logger = adapters.logger(o.logLevel);
       const lock = await adapters.lockState(o);
-      const { controller, store } = await openController(adapters, o, logger, String(raw.poll));
+      const { controller, store } = await openController(adapters, o, logger, String(raw.poll), dataPlaneOptions(raw));
       logger.info({ repo: o.repo, ref: o.ref ?? 'HEAD', path: o.path, instance: o.instance, stateDir: o.stateDir }, 'berth running');
       controller.start();
       let server: { url: string; close(): Promise<void> } | undefined;
@@ -139,13 +142,15 @@ export function buildProgram(adapters: Adapters): Command {
     .description('converge once and exit (exit 0 when every namespace is synced)')
     .option('--once', 'run one convergence and exit (the only mode apply has; kept for familiarity)', true)
     .option('--timeout <seconds>', 'give up after this long', positiveInt, 300)
+    .option('--ingress-listen <host:port>', 'where the data plane serves Ingress rules (HTTP)', DEFAULT_INGRESS_LISTEN)
+    .option('--service-address <ip>', 'address Services listen on (their port, or nodePort when set)', '127.0.0.1')
     .addOption(outputOption())
     .action(async (raw: Record<string, unknown>) => {
       const o = resolve(raw);
       const logger = adapters.logger(o.logLevel);
       const lock = await adapters.lockState(o);
       try {
-        const { controller } = await openController(adapters, o, logger, DEFAULT_POLL_SCHEDULE);
+        const { controller } = await openController(adapters, o, logger, DEFAULT_POLL_SCHEDULE, dataPlaneOptions(raw));
         const outcomes = await controller.converge(new Date(Date.now() + Number(raw.timeout) * 1000));
         await controller.stop();
         const store = await adapters.openStore(o, logger);
@@ -246,6 +251,55 @@ export function buildProgram(adapters: Adapters): Command {
       if (records.length === 0 && !pin) process.exitCode = EXIT.failure;
     });
 
+  common(program.command('proxy'))
+    .description('run the data plane (Service L4 and Ingress L7 proxy) of a state directory in the foreground; `berth run` starts one by itself when a namespace first needs it, and it keeps serving while berth restarts')
+    .option('--ingress-listen <host:port>', 'where Ingress rules are served (HTTP)', DEFAULT_INGRESS_LISTEN)
+    .option('--stop', 'stop the data plane of this state directory and exit')
+    .action(async (raw: Record<string, unknown>) => {
+      const o = resolve(raw);
+      const logger = adapters.logger(o.logLevel);
+      const options = { ingressListen: parseListen(String(raw.ingressListen), '--ingress-listen') };
+      if (raw.stop) {
+        const status = await adapters.openDataPlane(o, options, logger).status().catch(() => undefined);
+        if (!status || status.pid <= 0) return void write('no data plane runs for this state directory');
+        process.kill(status.pid, 'SIGTERM');
+        return void write(`stopped the data plane (pid ${status.pid})`);
+      }
+      const running = await adapters.runDataPlane(o, options, logger);
+      logger.info({ stateDir: o.stateDir, ingress: `${options.ingressListen.host}:${options.ingressListen.port}` }, 'data plane running');
+      await new Promise<void>((resolveStop) => {
+        process.once('SIGINT', () => resolveStop());
+        process.once('SIGTERM', () => resolveStop());
+      });
+      await running.close();
+    });
+
+  const rollout = program.command('rollout').description('watch rollouts');
+  common(rollout.command('status'))
+    .description('watch a Deployment\'s rollout until it completes (exit 0) or fails and is rolled back (exit 3), like kubectl rollout status (reads the state directory of the running berth)')
+    .argument('<namespace/name>', 'the Deployment')
+    .option('--timeout <seconds>', 'give up after this long (exit 3)', positiveInt, 600)
+    .option('--no-watch', 'print the current status once and exit (0 complete, 3 failed, 1 still in progress)')
+    .action(async (target: string, raw: Record<string, unknown>) => {
+      const o = resolve(raw);
+      const [namespace, name] = splitTarget(target);
+      const logger = adapters.logger(o.logLevel);
+      const deadline = Date.now() + Number(raw.timeout) * 1000;
+      let last = '';
+      for (;;) {
+        const verdict = rolloutVerdict((await adapters.openStore(o, logger)).readState(), namespace, name);
+        if (verdict.line !== last) write(verdict.line);
+        last = verdict.line;
+        if (verdict.exit !== undefined) return void (process.exitCode = verdict.exit);
+        if (raw.watch === false) return void (process.exitCode = EXIT.changes);
+        if (Date.now() >= deadline) {
+          write(`error: timed out after ${Number(raw.timeout)}s waiting for the rollout of ${namespace}/${name}`);
+          return void (process.exitCode = EXIT.failure);
+        }
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    });
+
   return program;
 }
 
@@ -255,22 +309,28 @@ function splitTarget(target: string): [string, string] {
   return [m[1]!, m[3]!];
 }
 
-async function openController(adapters: Adapters, o: CommonOptions, logger: Logger, pollSchedule: string): Promise<{ controller: Controller; store: Store }> {
+function dataPlaneOptions(raw: Record<string, unknown>): DataPlaneOptions & { serviceAddress: string } {
+  return { ingressListen: parseListen(String(raw.ingressListen ?? DEFAULT_INGRESS_LISTEN), '--ingress-listen'), serviceAddress: String(raw.serviceAddress ?? '127.0.0.1') };
+}
+
+async function openController(adapters: Adapters, o: CommonOptions, logger: Logger, pollSchedule: string, dp: DataPlaneOptions & { serviceAddress: string }): Promise<{ controller: Controller; store: Store }> {
   const source = await adapters.openSource(o, logger);
   const driver = adapters.openDriver(o, logger);
   const store = await adapters.openStore(o, logger);
   const desiredSource = new DesiredSource(source, o.instance, logger);
   const secretResolver = adapters.openSecretResolver(o, logger); // Secrets
-  const controller = new Controller({ desiredSource, driver, store, clock: adapters.clock, logger, instance: o.instance, pollSchedule, secretResolver, ...(o.ref ? { watchedRef: o.ref } : {}) });
+  const dataPlane = adapters.openDataPlane(o, dp, logger.child({ component: 'data-plane' }));
+  const controller = new Controller({ desiredSource, driver, store, clock: adapters.clock, logger, instance: o.instance, pollSchedule, secretResolver, dataPlane, serviceAddress: dp.serviceAddress, ...(o.ref ? { watchedRef: o.ref } : {}) });
   return { controller, store };
 }
 
 export const DEFAULT_LISTEN = '127.0.0.1:7070';
+export const DEFAULT_INGRESS_LISTEN = '127.0.0.1:8080';
 
-function parseListen(value: string): { host: string; port: number } {
+function parseListen(value: string, flag = '--listen'): { host: string; port: number } {
   const m = /^(.*):(\d+)$/.exec(value);
   const port = Number(m?.[2]);
-  if (!m || !Number.isInteger(port) || port < 0 || port > 65535) throw new BerthError('USAGE', `--listen must be host:port, got "${value}"`);
+  if (!m || !Number.isInteger(port) || port < 0 || port > 65535) throw new BerthError('USAGE', `${flag} must be host:port, got "${value}"`);
   return { host: m[1]!.replace(/^\[(.*)\]$/, '$1') || '127.0.0.1', port };
 }
 

@@ -7,6 +7,7 @@ import type { Store } from '../store/index.js';
 import type { DesiredSource, SourceRevision } from './desired-source.js';
 import { Reconciler, specHash, type PassOutcome, type ReconcilerOptions } from './reconcile.js';
 import { WorkQueue } from './work-queue.js';
+import { Prober } from '../health/index.js';
 
 export interface ControllerOptions extends ReconcilerOptions {
   /** node-cron expression (with seconds) for polling the source. Default: every 10 s. */
@@ -21,6 +22,8 @@ export interface ControllerOptions extends ReconcilerOptions {
   readonly resyncMs?: number;
   /** The branch berth follows (`--ref`), for webhooks; undefined = the remote's default branch. */
   readonly watchedRef?: string;
+  /** False: no probes are run (every running replica is ready). Default: probes run. */
+  readonly probes?: boolean;
 }
 
 export const DEFAULT_POLL_SCHEDULE = '*/10 * * * * *';
@@ -43,8 +46,20 @@ export class Controller {
   /** The prune guard's verdict on the latest commit, judged on a whole-engine inventory. */
   private guard: { commit: string; guard: LivePruneGuard } | undefined;
 
+  private readonly prober: Prober | undefined;
+
   constructor(private readonly o: ControllerOptions) {
-    this.reconciler = new Reconciler({ ...o, pruneGuard: (commit) => (this.guard?.commit === commit ? this.guard.guard : undefined) });
+    // Probes keep running between passes; a verdict that changes (ready, unready, restart) reconciles the namespace at once.
+    this.prober =
+      o.prober || o.probes === false
+        ? undefined
+        : new Prober({
+            exec: (id, command, timeoutMs) => o.driver.exec(id, command, timeoutMs),
+            now: () => o.clock.now(),
+            logger: o.logger.child({ component: 'prober' }),
+            onChange: (event) => this.queue.enqueue(event.namespace),
+          });
+    this.reconciler = new Reconciler({ ...o, ...(this.prober ? { prober: this.prober } : {}), pruneGuard: (commit) => (this.guard?.commit === commit ? this.guard.guard : undefined) });
     this.queue = new WorkQueue(async (ns) => {
       const outcome = await this.reconciler.reconcile(ns);
       this.outcomes.set(ns, outcome);
@@ -65,6 +80,7 @@ export class Controller {
     await this.task?.stop();
     this.queue.stop();
     await this.queue.idle();
+    this.prober?.close();
   }
 
   /**

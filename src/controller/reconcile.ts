@@ -2,9 +2,13 @@ import { hashOf, type Clock, type Logger } from '../core/index.js';
 import type { DesiredDeployment, DesiredNamespace } from '../desired/index.js';
 import { observe, type ObservedNamespace } from '../observed/index.js';
 import { describeHold, type LivePruneGuard } from '../plan/index.js';
-import { applyStep, nextStep, restartKey, type RestartRecord, type Step } from '../rollout/index.js';
+import { applyStep, nextStep, restartKey, type Readiness, type RestartRecord, type Step } from '../rollout/index.js';
 import { LABEL, type RuntimeDriver } from '../runtime/index.js';
 import type { SecretResolver } from '../secrets/index.js';
+import { parseProbes, type Prober, type ProbeTarget } from '../health/index.js';
+import type { DataPlane } from '../proxy/index.js';
+import type { ObservedReplica } from '../observed/index.js';
+import { isEmptyTable, namespaceTable } from './routes.js';
 import type { Condition, DeploymentStatus, NamespaceStatus, Store, SyncRecord } from '../store/index.js';
 import type { DesiredSource } from './desired-source.js';
 import { classifyError, type ErrorVerdict } from './error-handling.js';
@@ -23,6 +27,12 @@ export interface ReconcilerOptions {
   readonly pruneGuard?: (commit: string) => LivePruneGuard | undefined;
   /** Secrets: reads the values of env vars from v1 Secrets when a replica is created (main.ts: secrets/host). */
   readonly secretResolver?: SecretResolver;
+  /** Runs readiness/liveness/startup probes (health/); without one, a replica is ready when it runs. */
+  readonly prober?: Pick<Prober, 'sync' | 'view'>;
+  /** The data plane (Service/Ingress proxy): routes pushed every pass, replicas drained before they stop. */
+  readonly dataPlane?: DataPlane;
+  /** Address Services listen on. Default 127.0.0.1. */
+  readonly serviceAddress?: string;
 }
 
 /** What a pass tells the queue (STYLE §2). */
@@ -46,6 +56,10 @@ export class Reconciler {
   private readonly lastGood = new Map<string, { commit: string; ns: DesiredNamespace }>();
   private readonly restarts = new Map<string, RestartRecord>();
   private readonly failures = new Map<string, number>();
+  /** Backend ids the data plane routed to when this process first asked: seeded ready (probing resumes from there). */
+  private routedAtStart: Promise<ReadonlySet<string>> | undefined;
+  /** Namespaces whose last pushed table was not empty (so an emptied one is pushed once more). */
+  private readonly routed = new Set<string>();
 
   constructor(private readonly o: ReconcilerOptions) {}
 
@@ -99,27 +113,47 @@ export class Reconciler {
       }
       moves += await this.ensureNetwork(namespace, target, observed);
 
-      const names = new Set<string>([...(target?.deployments ?? []).map((d) => d.name), ...(observed?.deployments ?? []).map((d) => d.name)]);
+      const names = [...new Set<string>([...(target?.deployments ?? []).map((d) => d.name), ...(observed?.deployments ?? []).map((d) => d.name)])].sort();
+      moves += await this.restartUnhealthy(observed, target, log);
+      const readiness = this.readinessOf(namespace, observed, await this.routedIds());
       const steps: Step[] = [];
       const errors: ErrorVerdict[] = [];
+      // 1. Decide every Deployment's next move (pure), before touching anything.
+      const plans = names.flatMap((name) => {
+        const desired = target?.deployments.find((d) => d.name === name);
+        if (!desired && !mayPrune) return [];
+        const replicas = observed?.deployments.find((d) => d.name === name)?.replicas ?? [];
+        const hold = desired ? this.holdOf(namespace, name) : undefined;
+        const step: Step | undefined = hold
+          ? undefined
+          : nextStep({ desired, observed: replicas, commit: targetCommit, now: this.o.clock.now(), restarts: this.restarts, readiness, completed: desired ? this.isCompleted(desired) : true });
+        if (step) steps.push(step);
+        return [{ name, desired, replicas, step, hold }];
+      });
+      // 2. The data plane routes to what is ready now, minus what this pass removes.
+      const leaving = new Set(steps.flatMap((s) => (s.kind === 'act' ? s.remove.map((r) => r.replica.id) : [])));
+      await this.pushRoutes(namespace, target, observed, readiness, leaving, log);
+      // 3. Apply at most one move per Deployment.
       await Promise.all(
-        [...names].sort().map(async (name) => {
-          const desired = target?.deployments.find((d) => d.name === name);
-          if (!desired && !mayPrune) return;
-          const replicas = observed?.deployments.find((d) => d.name === name)?.replicas ?? [];
-          const step = nextStep({ desired, observed: replicas, commit: targetCommit, now: this.o.clock.now(), restarts: this.restarts });
-          steps.push(step);
+        plans.map(async ({ name, desired, replicas, step, hold }) => {
           const dlog = log.child({ kind: 'Deployment', deployment: name, ...(desired ? { revision: desired.revision } : {}) });
+          const pin = this.o.store.readState().pins?.[`${namespace}/${name}`];
           let status: DeploymentStatus | undefined = desired && {
             name,
             revision: desired.revision,
             replicas: desired.replicas,
-            updatedReplicas: step.counts.updated,
-            availableReplicas: step.counts.updatedAvailable,
-            phase: step.kind === 'complete' ? 'Complete' : step.kind === 'wait' ? 'Waiting' : 'Progressing',
-            ...(step.kind !== 'complete' ? { message: step.summary } : {}),
-            ...(this.pinOf(namespace, name) ? { pinnedTo: this.pinOf(namespace, name)! } : {}),
+            updatedReplicas: step?.counts.updated ?? 0,
+            availableReplicas: step?.counts.updatedAvailable ?? 0,
+            phase: !step ? 'Failed' : step.kind === 'complete' ? (pin?.failed ? 'RolledBack' : 'Complete') : step.kind === 'wait' ? 'Waiting' : step.kind === 'fail' ? 'Failed' : 'Progressing',
+            ...(hold ? { message: `rollout of revision ${hold.revision} failed (${hold.reason}: ${hold.message}) and there is no earlier good revision: left as it is until a commit changes the Deployment` } : {}),
+            ...(step && step.kind !== 'complete' ? { message: step.summary } : {}),
+            ...(pin && !pin.failed ? { pinnedTo: `${pin.revision}@${pin.commit.slice(0, 12)}` } : {}),
+            ...(pin?.failed ? { rolledBack: pin.failed } : {}),
           };
+          if (!step) return void (status && deployments.push(status));
+          if (step.kind === 'fail' && desired) {
+            moves += await this.autoRollback(desired, step, replicas, dlog);
+          }
           if (step.kind === 'act') {
             dlog.info({ remove: step.remove.length, create: step.create.length }, step.summary);
             moves += step.remove.length + step.create.length;
@@ -132,6 +166,7 @@ export class Reconciler {
                 network: target?.network ?? '',
                 logger: dlog,
                 onRestart: (c) => this.noteRestart(namespace, name, c.revision, c.replica),
+                ...(this.o.dataPlane ? { drain: (ids: readonly string[], graceSeconds: number) => this.drain(ids, graceSeconds, dlog) } : {}),
                 ...(this.o.secretResolver ? { secrets: this.o.secretResolver } : {}), // Secrets
               });
             } catch (err) {
@@ -203,6 +238,10 @@ export class Reconciler {
         deployments.push(d);
         continue;
       }
+      if (pin.hold) {
+        deployments.push(d);
+        continue;
+      }
       const pinned = (await this.o.desiredSource.namespaceAt(pin.commit, head.name).catch(() => undefined))?.deployments.find((x) => x.name === d.name);
       deployments.push(pinned ?? d);
     }
@@ -257,6 +296,125 @@ export class Reconciler {
       await this.o.driver.removeContainer(stray.id, 10);
     }
     return observed?.strays.length ?? 0;
+  }
+
+  /**
+   * Probe verdicts for the namespace's running replicas (health/ keeps probing between
+   * passes). A replica without probes has no verdict: ready when it runs. After a restart of
+   * berth, a replica the data plane still routes to starts ready, so nothing is pulled from
+   * rotation before its probe has spoken.
+   */
+  private readinessOf(namespace: string, observed: ObservedNamespace | undefined, routed: ReadonlySet<string> = new Set()): Map<string, Readiness> {
+    const readiness = new Map<string, Readiness>();
+    const prober = this.o.prober;
+    if (!prober) return readiness;
+    const targets: ProbeTarget[] = [];
+    for (const r of (observed?.deployments ?? []).flatMap((d) => d.replicas)) {
+      if (r.state !== 'running' || !r.probesJson) continue;
+      const probes = parseProbes(r.probesJson);
+      if (!probes) continue;
+      targets.push({ id: r.id, namespace, deployment: r.deployment, probes, ports: r.ports, startedAt: new Date(r.created), ...(routed.has(r.id) || this.isCompletedRevision(namespace, r) ? { initiallyReady: true } : {}) });
+    }
+    prober.sync(namespace, targets);
+    for (const t of targets) {
+      const view = prober.view(t.id);
+      if (view) readiness.set(t.id, { ready: view.ready, ...(view.readySince ? { since: view.readySince } : {}) });
+    }
+    return readiness;
+  }
+
+  /** Replicas whose liveness or startup probe failed are stopped; the crash back-off path restarts them. */
+  private async restartUnhealthy(observed: ObservedNamespace | undefined, target: DesiredNamespace | undefined, log: Logger): Promise<number> {
+    let moves = 0;
+    for (const r of (observed?.deployments ?? []).flatMap((d) => d.replicas)) {
+      const restart = r.state === 'running' ? this.o.prober?.view(r.id)?.restart : undefined;
+      if (!restart) continue;
+      const grace = target?.deployments.find((d) => d.name === r.deployment)?.template.stopGraceSeconds ?? 30;
+      log.warn({ container: r.name, reason: restart.reason }, 'probe failed: restarting replica');
+      await this.drain([r.id], grace, log);
+      await this.o.driver.stopContainer(r.id, grace);
+      moves++;
+    }
+    return moves;
+  }
+
+  /** Pushes the namespace's routes (skipped while it has none and never had). */
+  private async pushRoutes(namespace: string, target: DesiredNamespace | undefined, observed: ObservedNamespace | undefined, readiness: ReadonlyMap<string, Readiness>, leaving: ReadonlySet<string>, log: Logger): Promise<void> {
+    const dataPlane = this.o.dataPlane;
+    if (!dataPlane) return;
+    const table = namespaceTable({
+      namespace,
+      desired: target,
+      observed,
+      isReady: (r: ObservedReplica) => readiness.get(r.id)?.ready ?? true,
+      leaving,
+      serviceAddress: this.o.serviceAddress ?? '127.0.0.1',
+    });
+    if (isEmptyTable(table)) {
+      if (!this.routed.has(namespace)) return;
+      await dataPlane.removeNamespace(namespace);
+      this.routed.delete(namespace);
+      return;
+    }
+    const listeners = await dataPlane.putNamespace(table);
+    this.routed.add(namespace);
+    for (const l of listeners) if (l.error) log.warn({ service: l.service, port: l.port, listen: `${l.listen.host}:${l.listen.port}` }, `Service cannot listen: ${l.error}`);
+  }
+
+  /** Takes replicas out of rotation and waits for their connections to finish (up to the grace period). */
+  private async drain(ids: readonly string[], graceSeconds: number, log: Logger): Promise<void> {
+    if (!this.o.dataPlane || ids.length === 0) return;
+    const { remaining } = await this.o.dataPlane.drain(ids, graceSeconds * 1000);
+    if (remaining > 0) log.warn({ remaining, graceSeconds }, 'drain timed out: stopping with connections still open');
+  }
+
+  /** Backend ids routed by the data plane when this process started (once). */
+  private routedIds(): Promise<ReadonlySet<string>> {
+    this.routedAtStart ??= (async () => {
+      if (!this.o.dataPlane) return new Set<string>();
+      const status = await this.o.dataPlane.status().catch(() => undefined);
+      return new Set((status?.namespaces ?? []).flatMap((t) => t.services.flatMap((s) => s.ports.flatMap((p) => p.backends.map((b) => b.id)))));
+    })();
+    return this.routedAtStart;
+  }
+
+  private isCompleted(desired: DesiredDeployment): boolean {
+    return (this.o.store.readState().revisions?.[`${desired.namespace}/${desired.name}`] ?? []).some((r) => r.revision === desired.revision && r.outcome !== 'failed');
+  }
+
+  private isCompletedRevision(namespace: string, r: ObservedReplica): boolean {
+    return (this.o.store.readState().revisions?.[`${namespace}/${r.deployment}`] ?? []).some((x) => x.revision === r.revision && x.outcome !== 'failed');
+  }
+
+  /** A failed rollout with nowhere to return to: the Deployment is not stepped until a commit changes it. */
+  private holdOf(namespace: string, name: string): { revision: string; reason: string; message: string } | undefined {
+    const pin = this.o.store.readState().pins?.[`${namespace}/${name}`];
+    return pin?.hold && pin.failed ? pin.failed : undefined;
+  }
+
+  /**
+   * The rollout of `desired` failed: pin the Deployment to its last good revision (a forward
+   * roll to the old template, same surge rules; old replicas still serving are simply kept),
+   * record the revision as failed, and leave it so until a commit changes the Deployment.
+   */
+  private async autoRollback(desired: DesiredDeployment, step: Extract<Step, { kind: 'fail' }>, replicas: readonly ObservedReplica[], log: Logger): Promise<number> {
+    const key = `${desired.namespace}/${desired.name}`;
+    const state = this.o.store.readState();
+    const head = this.o.desiredSource.current()?.desired.namespaces.find((n) => n.name === desired.namespace)?.deployments.find((d) => d.name === desired.name);
+    const commit = replicas.find((r) => r.revision === desired.revision && r.commit)?.commit ?? this.o.desiredSource.current()?.commit.oid ?? '';
+    const failed = { revision: desired.revision, commit, reason: step.reason, message: step.summary };
+    const good = [...(state.revisions?.[key] ?? [])].reverse().find((r) => r.revision !== desired.revision && r.outcome !== 'failed' && r.commit);
+    const now = this.o.clock.now().toISOString();
+    await this.o.store.recordRevision(key, { revision: desired.revision, commit, image: desired.template.image, time: now, outcome: 'failed', reason: step.reason, message: step.summary }, desired.revisionHistoryLimit);
+    const base = { namespace: desired.namespace, name: desired.name, headSpec: head ? specHash(head) : specHash(desired), createdAt: now, cause: 'auto-rollback' as const, failed };
+    if (!good) {
+      await this.o.store.putPin({ ...base, commit, revision: desired.revision, hold: true });
+      log.error({ reason: step.reason }, `rollout failed: ${step.summary}; no earlier good revision to roll back to, leaving the Deployment as it is until a commit changes it`);
+      return 1;
+    }
+    await this.o.store.putPin({ ...base, commit: good.commit, revision: good.revision });
+    log.error({ reason: step.reason, rollbackTo: good.revision, rollbackCommit: good.commit.slice(0, 12), failedCommit: commit.slice(0, 12) }, `rollout failed: ${step.summary}; rolling back to revision ${good.revision} (commit ${good.commit.slice(0, 12)})`);
+    return 1;
   }
 
   private noteRestart(namespace: string, deployment: string, revision: string, replica: number): void {

@@ -82,11 +82,33 @@ function toReplica(c: OwnedContainer, namespace: string): ObservedReplica | Obse
     created: c.created,
     image: c.image,
     ports: c.ports,
+    podLabels: podLabelsOf(c.labels),
+    namedPorts: namedPortsOf(c.labels[LABEL.ports]),
   };
+  const probes = c.labels[LABEL.probes];
+  if (probes) r.probesJson = probes;
   if (c.exitCode !== undefined) r.exitCode = c.exitCode;
   return r;
 }
 
 export function findNamespace(state: ObservedState, name: string): ObservedNamespace | undefined {
   return state.namespaces.find((n) => n.name === name);
+}
+
+function podLabelsOf(labels: Readonly<Record<string, string>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(labels)) if (!k.startsWith('berth.')) out[k] = v;
+  return out;
+}
+
+/** `{"http":8080}` → { http: 8080 }; anything malformed reads as no named ports. */
+function namedPortsOf(json: string | undefined): Record<string, number> {
+  if (!json) return {};
+  try {
+    const parsed: unknown = JSON.parse(json);
+    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return {};
+    return Object.fromEntries(Object.entries(parsed).filter((e): e is [string, number] => Number.isInteger(e[1])));
+  } catch {
+    return {};
+  }
 }

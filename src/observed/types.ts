@@ -13,6 +13,12 @@ export interface ObservedReplica {
   readonly exitCode?: number;
   readonly image: string;
   readonly ports: readonly PublishedPort[];
+  /** Pod template labels the replica was created with (berth.* excluded): what Service selectors match. */
+  readonly podLabels: Readonly<Record<string, string>>;
+  /** Named container ports (label berth.ports), for Services whose targetPort is a name. */
+  readonly namedPorts: Readonly<Record<string, number>>;
+  /** The template's probes as JSON (label berth.probes), parsed by health; absent = no probes. */
+  readonly probesJson?: string;
 }
 
 export interface ObservedDeployment {

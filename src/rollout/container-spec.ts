@@ -1,4 +1,5 @@
-import { containerName, type DesiredDeployment } from '../desired/index.js';
+import { canonicalJson } from '../core/index.js';
+import { containerName, type DesiredDeployment, type PodTemplate } from '../desired/index.js';
 import { LABEL, type ContainerSpec } from '../runtime/index.js';
 import type { Creation } from './step.js';
 
@@ -36,6 +37,8 @@ export function replicaSpec(args: {
       [LABEL.revision]: creation.revision,
       [LABEL.commit]: creation.commit,
       [LABEL.replica]: String(creation.replica),
+      ...(t.probes ? { [LABEL.probes]: canonicalJson(t.probes) } : {}),
+      ...(namedPorts(t) ? { [LABEL.ports]: canonicalJson(namedPorts(t)) } : {}),
     },
     network,
     // Replicas answer to the Deployment name on the namespace network, like a headless Service.
@@ -44,4 +47,9 @@ export function replicaSpec(args: {
     ...(t.nanoCpus !== undefined ? { nanoCpus: t.nanoCpus } : {}),
     stopGraceSeconds: t.stopGraceSeconds,
   };
+}
+
+function namedPorts(t: PodTemplate): Record<string, number> | undefined {
+  const named = t.ports.filter((p) => p.name !== undefined);
+  return named.length > 0 ? Object.fromEntries(named.map((p) => [p.name!, p.containerPort])) : undefined;
 }

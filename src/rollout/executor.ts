@@ -20,12 +20,17 @@ export interface ApplyStepOptions {
   readonly onRestart?: (creation: { revision: string; replica: number }) => void;
   /** Reads the values of env vars from Secrets. Without one, a template that has any fails with SECRET_UNAVAILABLE. */
   readonly secrets?: SecretResolver;
+  /**
+   * Takes running replicas out of the data plane's rotation and waits for their in-flight
+   * connections (up to the grace period) before they are stopped.
+   */
+  readonly drain?: (ids: readonly string[], graceSeconds: number) => Promise<void>;
 }
 
 /**
  * Applies exactly one step: Secret values for the new replicas are read first (so a missing
- * one fails the step before anything old is removed), then removals (each stopped
- * gracefully, then removed), then creations (image pulled only if missing). Every action is
+ * one fails the step before anything old is removed), then removals (drained out of the
+ * data plane's rotation, then each stopped gracefully and removed), then creations (image pulled only if missing). Every action is
  * idempotent with respect to the next pass: a crash half-way leaves labelled containers the
  * next pass accounts for. Values are never logged: the log lines name containers only.
  */
@@ -33,10 +38,13 @@ export async function applyStep(options: ApplyStepOptions): Promise<void> {
   const { driver, step, desired, logger } = options;
   if (step.kind !== 'act') return;
   const env = step.create.length > 0 && desired ? await resolveEnv(desired, options.secrets) : undefined;
+  const grace = desired?.template.stopGraceSeconds ?? PRUNE_GRACE_SECONDS;
+  const serving = step.remove.filter((r) => r.replica.state === 'running').map((r) => r.replica.id);
+  if (serving.length > 0 && options.drain) await options.drain(serving, grace);
   await Promise.all(
     step.remove.map(async ({ replica, reason }) => {
       logger.info({ container: replica.name, fromRevision: replica.revision, replica: replica.replica, reason }, 'removing replica');
-      await driver.removeContainer(replica.id, desired?.template.stopGraceSeconds ?? PRUNE_GRACE_SECONDS);
+      await driver.removeContainer(replica.id, grace);
     }),
   );
   if (step.create.length === 0) return;

@@ -17,7 +17,31 @@ export interface RolloutInput {
   readonly now: Date;
   /** Restarts already made per replica slot (see backoff.ts restartKey). */
   readonly restarts: ReadonlyMap<string, RestartRecord>;
+  /**
+   * Probe verdicts by container id (health/). A replica missing here is ready as soon as it
+   * runs (no readiness probe), since its creation.
+   */
+  readonly readiness?: ReadonlyMap<string, Readiness>;
+  /**
+   * True once the desired revision has completed for this Deployment (store history): then it
+   * is no longer a rollout, and neither a deadline nor crashes can fail it (as Kubernetes'
+   * progress deadline only applies while Progressing). Replicas that crash are restarted.
+   */
+  readonly completed?: boolean;
 }
+
+export interface Readiness {
+  readonly ready: boolean;
+  /** When it last became ready. */
+  readonly since?: Date;
+}
+
+/**
+ * A replica of the new revision that has exited this many times (restarts already made for
+ * its slot ≥ this) during a rollout fails the rollout: CrashLoop.
+ *   exit → restarted at once (count 1) → exits again → CrashLoop
+ */
+export const CRASH_LOOP_RESTARTS = 1;
 
 export type RemovalReason = 'outdated' | 'scale-down' | 'exited' | 'duplicate' | 'prune' | 'recreate';
 
@@ -49,19 +73,32 @@ export type Step =
   /** Removals first (the executor drains and stops them), then creations. */
   | { readonly kind: 'act'; readonly remove: readonly Removal[]; readonly create: readonly Creation[]; readonly summary: string; readonly counts: ReplicaCounts }
   | { readonly kind: 'wait'; readonly reason: 'readiness' | 'min-ready-seconds' | 'crash-backoff'; readonly recheckAt?: Date; readonly summary: string; readonly counts: ReplicaCounts }
-  | { readonly kind: 'complete'; readonly counts: ReplicaCounts };
+  | { readonly kind: 'complete'; readonly counts: ReplicaCounts }
+  /** The rollout of the desired revision failed: the caller rolls back to the last good revision. */
+  | { readonly kind: 'fail'; readonly reason: FailReason; readonly summary: string; readonly counts: ReplicaCounts };
+
+export type FailReason = 'ProgressDeadlineExceeded' | 'CrashLoop';
 
 /** Containers that count as a live replica: running, or about to be (a removal in progress does not count). */
 function isAlive(r: ObservedReplica): boolean {
   return r.state === 'running';
 }
 
-function isAvailable(r: ObservedReplica, minReadySeconds: number, now: Date): boolean {
-  return isAlive(r) && now.getTime() - Date.parse(r.created) >= minReadySeconds * 1000;
+/** When the replica became ready, or undefined while it is not ready. */
+function readySince(r: ObservedReplica, readiness: RolloutInput['readiness']): number | undefined {
+  if (!isAlive(r)) return undefined;
+  const verdict = readiness?.get(r.id);
+  if (!verdict) return Date.parse(r.created);
+  if (!verdict.ready) return undefined;
+  return verdict.since ? verdict.since.getTime() : Date.parse(r.created);
 }
 
 export function nextStep(input: RolloutInput): Step {
   const { desired, observed, now } = input;
+  const isAvailable = (r: ObservedReplica, minReadySeconds: number, at: Date): boolean => {
+    const since = readySince(r, input.readiness);
+    return since !== undefined && at.getTime() - since >= minReadySeconds * 1000;
+  };
   const live = observed.filter((r) => r.state !== 'removing');
   if (!desired) {
     const counts = { desired: 0, updated: 0, available: 0, updatedAvailable: 0, total: live.length };
@@ -79,6 +116,8 @@ export function nextStep(input: RolloutInput): Step {
     total: live.length,
   };
   const commit = current.find((r) => r.commit)?.commit ?? input.commit;
+  const failure = input.completed ? undefined : judgeRollout(input, desired, current, old, counts);
+  if (failure) return failure;
 
   // 1. Current-revision slots: keep one container per ordinal < replicas; duplicates and
   //    ordinals beyond the desired count go; exited ones are replaced after back-off.
@@ -130,8 +169,10 @@ export function nextStep(input: RolloutInput): Step {
   // 3. RollingUpdate with old replicas around (Kubernetes rolling.go: scale up new, else scale down old).
   if (oldLive.length > 0 && desired.strategy.type === 'RollingUpdate') {
     const { maxSurge, maxUnavailable } = fenceposts(desired.strategy.maxSurge, desired.strategy.maxUnavailable, desired.replicas);
-    // Unhealthy old replicas never serve: remove them first, they cost no availability.
-    const oldUnhealthy = oldLive.filter((r) => !isAlive(r));
+    // Unhealthy old replicas (down, or failing their readiness probe) serve nothing: they go
+    // first and cost no availability (Kubernetes' cleanupUnhealthyReplicas). This is also how
+    // a rollback retires the unready replicas of a failed revision.
+    const oldUnhealthy = oldLive.filter((r) => readySince(r, input.readiness) === undefined);
     if (oldUnhealthy.length > 0) {
       const rm = oldUnhealthy.map((replica) => ({ replica, reason: 'outdated' as const }));
       return { kind: 'act', remove: rm, create: [], summary: describe(rm, []), counts };
@@ -154,7 +195,7 @@ export function nextStep(input: RolloutInput): Step {
       const rm = victims.map((replica) => ({ replica, reason: 'outdated' as const }));
       return { kind: 'act', remove: rm, create: [], summary: describe(rm, []), counts };
     }
-    return waitForReadiness(current, desired.minReadySeconds, now, counts, backoffUntil);
+    return waitForReadiness(current, desired.minReadySeconds, now, counts, backoffUntil, input.readiness);
   }
 
   // 4. Steady state on the desired revision: fill missing slots.
@@ -164,16 +205,50 @@ export function nextStep(input: RolloutInput): Step {
     return { kind: 'act', remove: [], create: add, summary: describe([], add), counts };
   }
   if (backoffUntil) return { kind: 'wait', reason: 'crash-backoff', recheckAt: backoffUntil, summary: `replica exited; restarting after back-off at ${backoffUntil.toISOString()}`, counts };
-  if (counts.updatedAvailable < desired.replicas) return waitForReadiness(current, desired.minReadySeconds, now, counts, undefined);
+  if (counts.updatedAvailable < desired.replicas) return waitForReadiness(current, desired.minReadySeconds, now, counts, undefined, input.readiness);
   return { kind: 'complete', counts };
 }
 
-function waitForReadiness(current: readonly ObservedReplica[], minReadySeconds: number, now: Date, counts: ReplicaCounts, backoffUntil: Date | undefined): Step {
+/**
+ * Has the rollout of the desired revision failed? Only asked while it is a rollout (the
+ * revision never completed). Pure: time since the last progress comes from the replicas.
+ *   CrashLoop: a new-revision replica is down and its slot was already restarted
+ *     CRASH_LOOP_RESTARTS time(s).
+ *   ProgressDeadlineExceeded: no new-revision replica was created or became ready in the
+ *     last progressDeadlineSeconds, and the rollout is not done.
+ */
+function judgeRollout(input: RolloutInput, desired: DesiredDeployment, current: readonly ObservedReplica[], old: readonly ObservedReplica[], counts: ReplicaCounts): Step | undefined {
+  if (current.length === 0) return undefined; // nothing of the new revision yet: the next move creates it
+  const done = old.length === 0 && counts.updatedAvailable >= desired.replicas;
+  if (done) return undefined;
+  for (const r of current) {
+    if (isAlive(r) || r.replica >= desired.replicas) continue;
+    const record = input.restarts.get(restartKey(desired.namespace, desired.name, desired.revision, r.replica));
+    if (record && record.count >= CRASH_LOOP_RESTARTS) {
+      const code = r.exitCode !== undefined ? ` (exit code ${r.exitCode})` : '';
+      return { kind: 'fail', reason: 'CrashLoop', summary: `replica ${r.replica} of revision ${desired.revision} exited again after ${record.count} restart(s)${code}`, counts };
+    }
+  }
+  const progress = Math.max(...current.map((r) => Math.max(Date.parse(r.created), readySince(r, input.readiness) ?? 0)));
+  const deadline = progress + desired.progressDeadlineSeconds * 1000;
+  if (input.now.getTime() > deadline) {
+    return {
+      kind: 'fail',
+      reason: 'ProgressDeadlineExceeded',
+      summary: `revision ${desired.revision} made no progress for ${desired.progressDeadlineSeconds}s (${counts.updatedAvailable}/${desired.replicas} updated replicas available)`,
+      counts,
+    };
+  }
+  return undefined;
+}
+
+function waitForReadiness(current: readonly ObservedReplica[], minReadySeconds: number, now: Date, counts: ReplicaCounts, backoffUntil: Date | undefined, readiness: RolloutInput['readiness']): Step {
   if (backoffUntil) return { kind: 'wait', reason: 'crash-backoff', recheckAt: backoffUntil, summary: `replica exited; restarting after back-off`, counts };
-  // The earliest moment a running-but-not-yet-available replica becomes available.
+  // The earliest moment a ready-but-not-yet-available replica becomes available.
   const pending = current
-    .filter((r) => isAlive(r) && !isAvailable(r, minReadySeconds, now))
-    .map((r) => Date.parse(r.created) + minReadySeconds * 1000);
+    .map((r) => readySince(r, readiness))
+    .filter((since): since is number => since !== undefined && now.getTime() - since < minReadySeconds * 1000)
+    .map((since) => since + minReadySeconds * 1000);
   if (pending.length > 0) {
     return { kind: 'wait', reason: 'min-ready-seconds', recheckAt: new Date(Math.min(...pending)), summary: `waiting for ${pending.length} replica(s) to be ready for ${minReadySeconds}s`, counts };
   }

@@ -16,6 +16,13 @@ export const LABEL = {
   commit: 'berth.commit',
   /** Replica ordinal, 0-based. */
   replica: 'berth.replica',
+  /**
+   * The template's probes as canonical JSON (only when it has any), so probing — and with it
+   * readiness and the data plane's routes — can be rebuilt from labels after a restart.
+   */
+  probes: 'berth.probes',
+  /** Named container ports as canonical JSON `{ name: containerPort }` (only when any is named), for Services' named targetPorts. */
+  ports: 'berth.ports',
 } as const;
 
 export type Labels = Readonly<Record<string, string>>;

@@ -15,10 +15,12 @@ export interface DeploymentStatus {
   readonly replicas: number;
   readonly updatedReplicas: number;
   readonly availableReplicas: number;
-  readonly phase: 'Complete' | 'Progressing' | 'Waiting' | 'Failed';
+  readonly phase: 'Complete' | 'Progressing' | 'Waiting' | 'Failed' | 'RolledBack';
   readonly message?: string;
   /** Set while a manual rollback pins the Deployment: `<revision>@<commit>`. */
   readonly pinnedTo?: string;
+  /** Set after berth rolled a failed rollout back: what failed and why (until a commit changes the Deployment). */
+  readonly rolledBack?: { readonly revision: string; readonly commit: string; readonly reason: string; readonly message: string };
 }
 
 /** One entry of a Deployment's revision history (newest last, capped by revisionHistoryLimit). */
@@ -29,7 +31,11 @@ export interface RevisionRecord {
   readonly image: string;
   /** When the revision became complete (all replicas available). */
   readonly time: string;
-  readonly outcome: 'complete' | 'rolled-back-to';
+  /** complete: all replicas became available; rolled-back-to: completed again by a rollback; failed: its rollout failed and was rolled back. */
+  readonly outcome: 'complete' | 'rolled-back-to' | 'failed';
+  /** For `failed`: why (ProgressDeadlineExceeded, CrashLoop) and what was seen. */
+  readonly reason?: string;
+  readonly message?: string;
 }
 
 /**
@@ -44,6 +50,14 @@ export interface Pin {
   /** Hash of the head's desired Deployment when the pin was made. */
   readonly headSpec: string;
   readonly createdAt: string;
+  /** Absent or `manual`: `berth rollback`. `auto-rollback`: berth rolled back a failed rollout by itself. */
+  readonly cause?: 'manual' | 'auto-rollback';
+  /**
+   * For auto-rollback: the revision whose rollout failed. With `hold` there was no earlier good
+   * revision to return to: the Deployment is left as it is and not stepped until a commit changes it.
+   */
+  readonly failed?: { readonly revision: string; readonly commit: string; readonly reason: string; readonly message: string };
+  readonly hold?: true;
 }
 
 export interface NamespaceStatus {

@@ -11,16 +11,36 @@ import { after, before, describe, it } from 'node:test';
 import { runBerth } from '../helpers/berth-cli.js';
 import { dockerScope } from '../helpers/docker-scope.js';
 import { httpGet, layout, ownedContainers } from '../helpers/world.js';
+import { stopDataPlane } from '../helpers/data-plane.js';
+import { freePort } from '../helpers/webhook-hook.js';
+import http from 'node:http';
+
+/** GET / with a Host header (fetch() may not set one). */
+function fetchWithHost(port: number, host: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    http
+      .get({ host: '127.0.0.1', port, path: '/', headers: { host }, agent: false }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (body += d));
+        res.on('end', () => resolve(body.trim()));
+      })
+      .on('error', reject);
+  });
+}
 
 describe('berth CLI on the bundled sample', { timeout: 300_000 }, () => {
   const scope = dockerScope('e2e-sample');
   let stateDir: string;
+  let ingressPort: number;
   const flags = () => ['--state-dir', stateDir, '--instance', scope.instance];
 
   before(async () => {
     stateDir = await mkdtemp(join(tmpdir(), 'berth-sample-state-'));
+    ingressPort = await freePort();
   });
   after(async () => {
+    await stopDataPlane(stateDir);
     await scope.cleanup();
     await rm(stateDir, { recursive: true, force: true });
   });
@@ -44,12 +64,16 @@ describe('berth CLI on the bundled sample', { timeout: 300_000 }, () => {
   });
 
   it('apply --once converges the sample and serves it (exit 0)', async () => {
-    const r = await runBerth(['apply', '--once', '-o', 'json', ...flags()]);
+    const r = await runBerth(['apply', '--once', '-o', 'json', '--ingress-listen', `127.0.0.1:${ingressPort}`, ...flags()]);
     assert.equal(r.code, 0, r.stderr);
     const seen = await ownedContainers(scope.instance);
     assert.deepEqual(layout(seen), { 'blog/frontend': [0], 'shop/web': [0, 1], 'shop/worker': [0] });
     const web = seen.find((x) => x.deployment === 'web')!;
     assert.equal(await httpGet(web.hostPort!), 'shop web, hello');
+    // The sample's Services and Ingress, through the data plane apply started.
+    assert.equal(await httpGet(8081), 'shop web, hello', 'Service shop/web on 127.0.0.1:8081');
+    const viaIngress = await fetchWithHost(ingressPort, 'shop.localhost');
+    assert.equal(viaIngress, 'shop web, hello', 'Ingress: host shop.localhost → web');
   });
 
   it('plan after apply: no changes (exit 0); status shows both namespaces synced', async () => {

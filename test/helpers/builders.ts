@@ -43,6 +43,8 @@ export function replica(revision: string, ordinal: number, overrides: Partial<Ob
     created: new Date(T0.getTime() - 60_000).toISOString(),
     image: 'busybox:1.36',
     ports: [],
+    podLabels: { app: 'web' },
+    namedPorts: {},
     ...overrides,
   };
 }

@@ -8,6 +8,72 @@ export interface DeploymentYamlOptions {
   readonly strategy?: 'Recreate' | { maxSurge: number | string; maxUnavailable: number | string };
   readonly port?: number;
   readonly namespace?: string;
+  readonly readinessProbe?: ProbeYaml;
+  readonly livenessProbe?: ProbeYaml;
+  readonly progressDeadlineSeconds?: number;
+  readonly minReadySeconds?: number;
+  readonly terminationGracePeriodSeconds?: number;
+}
+
+/** An httpGet (path) or tcpSocket probe on the container's port, checked every `periodSeconds` (default 1). */
+export interface ProbeYaml {
+  readonly path?: string;
+  readonly tcp?: boolean;
+  readonly port: number;
+  readonly periodSeconds?: number;
+  readonly failureThreshold?: number;
+  readonly initialDelaySeconds?: number;
+}
+
+function probeLines(kind: string, p: ProbeYaml): string[] {
+  const action = p.tcp ? ['            tcpSocket:', `              port: ${p.port}`] : ['            httpGet:', `              path: ${p.path ?? '/'}`, `              port: ${p.port}`];
+  return [
+    `          ${kind}:`,
+    ...action,
+    `            periodSeconds: ${p.periodSeconds ?? 1}`,
+    ...(p.failureThreshold !== undefined ? [`            failureThreshold: ${p.failureThreshold}`] : []),
+    ...(p.initialDelaySeconds !== undefined ? [`            initialDelaySeconds: ${p.initialDelaySeconds}`] : []),
+  ];
+}
+
+/**
+ * A busybox web server whose answers say which version and which replica served them:
+ * `/` answers `<text> <hostname>`, `/cgi-bin/slow` the same after 200 ms.
+ */
+export function webCommand(text: string, port = 8080): string[] {
+  // CGI headers need CRLF (printf turns \015 into CR): Node's HTTP parser refuses bare LF.
+  const slow = `#!/bin/sh\\necho Content-Type: text/plain\\015\\necho \\015\\nsleep 0.2\\necho ${text} $(hostname)\\n`;
+  return ['sh', '-c', `mkdir -p /www/cgi-bin && echo "${text} $(hostname)" > /www/index.html && printf '${slow}' > /www/cgi-bin/slow && chmod +x /www/cgi-bin/slow && exec httpd -f -p ${port} -h /www`];
+}
+
+/** A v1 Service selecting `app: <selector>` on `port` (the listen port, unless nodePort) → targetPort. */
+export function serviceYaml(o: { name: string; selector?: string; port: number; targetPort: number | string; nodePort?: number }): string {
+  return [
+    'apiVersion: v1',
+    'kind: Service',
+    'metadata:',
+    `  name: ${o.name}`,
+    'spec:',
+    '  selector:',
+    `    app: ${o.selector ?? o.name}`,
+    '  ports:',
+    `    - port: ${o.port}`,
+    `      targetPort: ${typeof o.targetPort === 'number' ? o.targetPort : JSON.stringify(o.targetPort)}`,
+    ...(o.nodePort ? [`      nodePort: ${o.nodePort}`] : []),
+    '',
+  ].join('\n');
+}
+
+/** A networking.k8s.io/v1 Ingress: rules of host (optional) → paths → Service:port. */
+export function ingressYaml(o: { name: string; rules: { host?: string; paths: { path: string; pathType?: string; service: string; port: number }[] }[] }): string {
+  const lines = ['apiVersion: networking.k8s.io/v1', 'kind: Ingress', 'metadata:', `  name: ${o.name}`, 'spec:', '  rules:'];
+  for (const rule of o.rules) {
+    lines.push(rule.host ? `    - host: ${JSON.stringify(rule.host)}` : '    - http:', ...(rule.host ? ['      http:'] : []), '        paths:');
+    for (const p of rule.paths) {
+      lines.push(`          - path: ${p.path}`, `            pathType: ${p.pathType ?? 'Prefix'}`, '            backend:', '              service:', `                name: ${p.service}`, '                port:', `                  number: ${p.port}`);
+    }
+  }
+  return lines.join('\n') + '\n';
 }
 
 /** A long-running busybox process that serves HTTP on `port` (default 8080) when asked. */
@@ -25,6 +91,8 @@ export function deploymentYaml(o: DeploymentYamlOptions): string {
     ...(o.namespace ? [`  namespace: ${o.namespace}`] : []),
     'spec:',
     `  replicas: ${o.replicas ?? 1}`,
+    ...(o.progressDeadlineSeconds !== undefined ? [`  progressDeadlineSeconds: ${o.progressDeadlineSeconds}`] : []),
+    ...(o.minReadySeconds !== undefined ? [`  minReadySeconds: ${o.minReadySeconds}`] : []),
     '  selector:',
     '    matchLabels:',
     `      app: ${o.name}`,
@@ -37,7 +105,7 @@ export function deploymentYaml(o: DeploymentYamlOptions): string {
     '      labels:',
     `        app: ${o.name}`,
     '    spec:',
-    '      terminationGracePeriodSeconds: 5',
+    `      terminationGracePeriodSeconds: ${o.terminationGracePeriodSeconds ?? 5}`,
     '      containers:',
     `        - name: ${o.name}`,
     `          image: ${o.image ?? 'busybox:1.36'}`,
@@ -49,5 +117,7 @@ export function deploymentYaml(o: DeploymentYamlOptions): string {
     for (const [k, v] of env) lines.push(`            - name: ${k}`, `              value: ${JSON.stringify(v)}`);
   }
   if (o.port) lines.push('          ports:', `            - containerPort: ${o.port}`);
+  if (o.readinessProbe) lines.push(...probeLines('readinessProbe', o.readinessProbe));
+  if (o.livenessProbe) lines.push(...probeLines('livenessProbe', o.livenessProbe));
   return lines.join('\n') + '\n';
 }

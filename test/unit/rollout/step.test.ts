@@ -7,11 +7,13 @@ import { deployment, replica, replicas, T0 } from '../../helpers/builders.js';
 type Expect =
   | { kind: 'complete' }
   | { kind: 'wait'; reason: string }
+  | { kind: 'fail'; reason: string }
   | { kind: 'act'; create?: number[]; remove?: string[] /* `${revision}.${ordinal}:${reason}` */ };
 
 function summarize(step: Step): Expect {
   if (step.kind === 'complete') return { kind: 'complete' };
   if (step.kind === 'wait') return { kind: 'wait', reason: step.reason };
+  if (step.kind === 'fail') return { kind: 'fail', reason: step.reason };
   return {
     kind: 'act',
     create: step.create.map((c) => c.replica).sort((a, b) => a - b),
@@ -31,12 +33,12 @@ const cases: { name: string; input: Parameters<typeof nextStep>[0]; expect: Expe
   { name: 'an exited replica is replaced at once the first time', input: { desired: deployment({ replicas: 2 }), observed: [replica('new', 0), replica('new', 1, { state: 'exited', exitCode: 137 })], commit: 'c1', now: T0, restarts: new Map() }, expect: { kind: 'act', create: [1], remove: ['new.1:exited'] } },
   {
     name: 'an exited replica waits out its crash back-off',
-    input: { desired: deployment({ replicas: 2 }), observed: [replica('new', 0), replica('new', 1, { state: 'exited' })], commit: 'c1', now: T0, restarts: new Map<string, RestartRecord>([['shop/web/new/1', { count: 2, lastAt: new Date(T0.getTime() - 5_000) }]]) },
+    input: { desired: deployment({ replicas: 2 }), observed: [replica('new', 0), replica('new', 1, { state: 'exited' })], commit: 'c1', now: T0, completed: true, restarts: new Map<string, RestartRecord>([['shop/web/new/1', { count: 2, lastAt: new Date(T0.getTime() - 5_000) }]]) },
     expect: { kind: 'wait', reason: 'crash-backoff' },
   },
   {
     name: 'back-off over: replaced',
-    input: { desired: deployment({ replicas: 2 }), observed: [replica('new', 0), replica('new', 1, { state: 'exited' })], commit: 'c1', now: T0, restarts: new Map<string, RestartRecord>([['shop/web/new/1', { count: 1, lastAt: new Date(T0.getTime() - 11_000) }]]) },
+    input: { desired: deployment({ replicas: 2 }), observed: [replica('new', 0), replica('new', 1, { state: 'exited' })], commit: 'c1', now: T0, completed: true, restarts: new Map<string, RestartRecord>([['shop/web/new/1', { count: 1, lastAt: new Date(T0.getTime() - 11_000) }]]) },
     expect: { kind: 'act', create: [1], remove: ['new.1:exited'] },
   },
   { name: 'two containers in one slot: the younger duplicate goes', input: { desired: deployment({ replicas: 1 }), observed: [replica('new', 0, fresh(60_000)), replica('new', 0, fresh(1_000))], commit: 'c1', now: T0, restarts: new Map() }, expect: { kind: 'act', create: [], remove: ['new.0:duplicate'] } },
@@ -52,8 +54,65 @@ const cases: { name: string; input: Parameters<typeof nextStep>[0]; expect: Expe
   { name: 'rolling: new ready → retire one old (highest ordinal of the oldest first)', input: { desired: deployment({ replicas: 3, strategy: rolling(1, 0) }), observed: [...replicas('old', 3), replica('new', 0)], commit: 'c1', now: T0, restarts: new Map() }, expect: { kind: 'act', create: [], remove: ['old.2:outdated'] } },
   {
     name: 'rolling: a crashed new replica never lets an old one go',
-    input: { desired: deployment({ replicas: 3, strategy: rolling(1, 0) }), observed: [...replicas('old', 3), replica('new', 0, { state: 'exited' })], commit: 'c1', now: T0, restarts: new Map<string, RestartRecord>([['shop/web/new/0', { count: 3, lastAt: T0 }]]) },
+    input: { desired: deployment({ replicas: 3, strategy: rolling(1, 0) }), observed: [...replicas('old', 3), replica('new', 0, { state: 'exited' })], commit: 'c1', now: T0, restarts: new Map() },
+    expect: { kind: 'act', create: [0], remove: ['new.0:exited'] },
+  },
+  {
+    name: 'rolling: a new replica that exits again after a restart fails the rollout (CrashLoop)',
+    input: { desired: deployment({ replicas: 3, strategy: rolling(1, 0) }), observed: [...replicas('old', 3), replica('new', 0, { state: 'exited', exitCode: 1 })], commit: 'c1', now: T0, restarts: new Map<string, RestartRecord>([['shop/web/new/0', { count: 1, lastAt: T0 }]]) },
+    expect: { kind: 'fail', reason: 'CrashLoop' },
+  },
+  {
+    name: 'completed revision: crashes are restarted with back-off, never a failed rollout',
+    input: { desired: deployment({ replicas: 1 }), observed: [replica('new', 0, { state: 'exited' })], commit: 'c1', now: T0, completed: true, restarts: new Map<string, RestartRecord>([['shop/web/new/0', { count: 3, lastAt: T0 }]]) },
     expect: { kind: 'wait', reason: 'crash-backoff' },
+  },
+  // Readiness from probes (health/): a replica with a verdict is ready only when the probe says so.
+  {
+    name: 'readiness probe not passed: the new replica is not available, old ones stay',
+    input: { desired: deployment({ replicas: 2, strategy: rolling(1, 0) }), observed: [...replicas('old', 2), replica('new', 0, { id: 'n0', ...fresh(2_000) })], commit: 'c1', now: T0, restarts: new Map(), readiness: new Map([['n0', { ready: false }]]) },
+    expect: { kind: 'wait', reason: 'readiness' },
+  },
+  {
+    name: 'readiness probe passed: one old replica goes',
+    input: { desired: deployment({ replicas: 2, strategy: rolling(1, 0) }), observed: [...replicas('old', 2), replica('new', 0, { id: 'n0', ...fresh(2_000) })], commit: 'c1', now: T0, restarts: new Map(), readiness: new Map([['n0', { ready: true, since: new Date(T0.getTime() - 500) }]]) },
+    expect: { kind: 'act', create: [], remove: ['old.1:outdated'] },
+  },
+  {
+    name: 'minReadySeconds counts from when the probe passed, not from creation',
+    input: { desired: deployment({ replicas: 2, strategy: rolling(1, 0), minReadySeconds: 5 }), observed: [...replicas('old', 2), replica('new', 0, { id: 'n0', ...fresh(60_000) })], commit: 'c1', now: T0, restarts: new Map(), readiness: new Map([['n0', { ready: true, since: new Date(T0.getTime() - 1_000) }]]) },
+    expect: { kind: 'wait', reason: 'min-ready-seconds' },
+  },
+  {
+    name: 'an old replica whose readiness probe fails serves nothing: it goes first',
+    input: { desired: deployment({ replicas: 2, strategy: rolling(1, 0) }), observed: [replica('old', 0, { id: 'o0' }), replica('old', 1, { id: 'o1' }), replica('new', 0, { id: 'n0' })], commit: 'c1', now: T0, restarts: new Map(), readiness: new Map([['o1', { ready: false }]]) },
+    expect: { kind: 'act', create: [], remove: ['old.1:outdated'] },
+  },
+  {
+    name: 'rollback: the failed revision\'s unready replica goes first, although it runs',
+    input: { desired: deployment({ replicas: 3, strategy: rolling(1, 0) }), observed: [...replicas('new', 3), replica('bad', 0, { id: 'b0' })], commit: 'c1', now: T0, completed: true, restarts: new Map(), readiness: new Map([['b0', { ready: false }]]) },
+    expect: { kind: 'act', create: [], remove: ['bad.0:outdated'] },
+  },
+  // Progress deadline: no new replica created or ready for progressDeadlineSeconds.
+  {
+    name: 'progress deadline passed while the new replica never became ready: ProgressDeadlineExceeded',
+    input: { desired: deployment({ replicas: 2, strategy: rolling(1, 0), progressDeadlineSeconds: 30 }), observed: [...replicas('old', 2), replica('new', 0, { id: 'n0', ...fresh(31_000) })], commit: 'c1', now: T0, restarts: new Map(), readiness: new Map([['n0', { ready: false }]]) },
+    expect: { kind: 'fail', reason: 'ProgressDeadlineExceeded' },
+  },
+  {
+    name: 'progress deadline not yet passed: wait',
+    input: { desired: deployment({ replicas: 2, strategy: rolling(1, 0), progressDeadlineSeconds: 30 }), observed: [...replicas('old', 2), replica('new', 0, { id: 'n0', ...fresh(29_000) })], commit: 'c1', now: T0, restarts: new Map(), readiness: new Map([['n0', { ready: false }]]) },
+    expect: { kind: 'wait', reason: 'readiness' },
+  },
+  {
+    name: 'a replica that became ready recently is progress: no failure',
+    input: { desired: deployment({ replicas: 3, strategy: rolling(1, 0), progressDeadlineSeconds: 30 }), observed: [...replicas('old', 2), replica('new', 0, { id: 'n0', ...fresh(100_000) }), replica('new', 1, { id: 'n1', ...fresh(40_000) })], commit: 'c1', now: T0, restarts: new Map(), readiness: new Map([['n0', { ready: true, since: new Date(T0.getTime() - 10_000) }], ['n1', { ready: false }]]) },
+    expect: { kind: 'wait', reason: 'readiness' },
+  },
+  {
+    name: 'completed revision: an unready replica past the deadline is not a failed rollout',
+    input: { desired: deployment({ replicas: 1, progressDeadlineSeconds: 30 }), observed: [replica('new', 0, { id: 'n0', ...fresh(100_000) })], commit: 'c1', now: T0, completed: true, restarts: new Map(), readiness: new Map([['n0', { ready: false }]]) },
+    expect: { kind: 'wait', reason: 'readiness' },
   },
   // replicas 10, maxSurge 2, maxUnavailable 0 (the benchmark's settings): two at a time.
   { name: 'rolling 10 (surge 2, unavailable 0): surge two', input: { desired: deployment({ replicas: 10, strategy: rolling(2, 0) }), observed: replicas('old', 10), commit: 'c1', now: T0, restarts: new Map() }, expect: { kind: 'act', create: [0, 1], remove: [] } },

@@ -1,0 +1,40 @@
+import type { StoreState } from '../store/index.js';
+import { EXIT } from './exit-codes.js';
+
+export interface RolloutVerdict {
+  /** A line like kubectl's `rollout status`. */
+  readonly line: string;
+  /** Set when watching can stop: the exit code. */
+  readonly exit?: number;
+}
+
+/**
+ * What `berth rollout status NS/NAME` says about the state the running berth wrote. Only a
+ * status from a pass over the source's latest commit counts (like kubectl comparing
+ * observedGeneration), so a push that has not been looked at yet still reads as waiting.
+ *   Complete                     → `deployment "web" successfully rolled out`, exit 0
+ *   RolledBack                   → the failed revision, why, what runs instead; exit 3
+ *   Progressing/Waiting/Failed   → `Waiting for deployment "web" rollout to finish: 1 of 3 updated replicas are available...`
+ */
+export function rolloutVerdict(state: StoreState, namespace: string, name: string): RolloutVerdict {
+  const ns = state.namespaces[namespace];
+  const head = state.source?.commit;
+  if (!ns || !head) return { line: `Waiting for namespace "${namespace}" to be synced...` };
+  if (ns.lastAttemptedCommit !== head) return { line: `Waiting for commit ${head.slice(0, 12)} to be applied to namespace "${namespace}"...` };
+  if (ns.phase === 'Invalid') return { line: `error: the manifests of namespace "${namespace}" at ${head.slice(0, 12)} are invalid: ${ns.message ?? ''}`.trimEnd(), exit: EXIT.invalid };
+  const d = ns.deployments.find((x) => x.name === name);
+  if (!d) {
+    if (ns.phase === 'Error' || ns.phase === 'Refused') return { line: `Waiting for namespace "${namespace}": ${ns.phase}: ${ns.message ?? ''}`.trimEnd() };
+    return { line: `error: deployment "${name}" is not in namespace "${namespace}" at ${head.slice(0, 12)}`, exit: EXIT.failure };
+  }
+  if (d.phase === 'RolledBack' || d.rolledBack) {
+    const f = d.rolledBack;
+    const why = f ? `revision ${f.revision} (commit ${f.commit.slice(0, 12)}) failed: ${f.reason}: ${f.message}` : 'the rollout failed';
+    const now = d.phase === 'RolledBack' ? `; rolled back to revision ${d.revision}, ${d.availableReplicas} of ${d.replicas} available` : `; rolling back to revision ${d.revision}`;
+    return { line: `error: deployment "${name}" rollout failed: ${why}${now}`, ...(d.phase === 'RolledBack' ? { exit: EXIT.failure } : {}) };
+  }
+  if (d.phase === 'Complete') return { line: `deployment "${name}" successfully rolled out (revision ${d.revision}${d.pinnedTo ? `, pinned to ${d.pinnedTo}` : ''})`, exit: EXIT.ok };
+  if (d.updatedReplicas < d.replicas) return { line: `Waiting for deployment "${name}" rollout to finish: ${d.updatedReplicas} out of ${d.replicas} new replicas have been updated...` };
+  if (d.phase === 'Failed') return { line: `Waiting for deployment "${name}": ${d.message ?? 'a step failed; retrying'}` };
+  return { line: `Waiting for deployment "${name}" rollout to finish: ${d.availableReplicas} of ${d.replicas} updated replicas are available...` };
+}

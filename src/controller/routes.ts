@@ -1,0 +1,64 @@
+import type { DesiredIngress, DesiredNamespace, DesiredService } from '../desired/index.js';
+import type { ObservedNamespace, ObservedReplica } from '../observed/index.js';
+import type { Backend, IngressRoute, NamespaceTable, ServiceRoute } from '../proxy/index.js';
+
+/**
+ * The data plane's table for one namespace, derived from desired Services/Ingresses and the
+ * replicas as labels describe them. Pure. Only ready replicas are backends; `leaving` are
+ * replicas this pass is about to drain and stop (never handed new traffic again).
+ *   Service web {app: web} port 8081 → targetPort 80; replica r1 {app: web} publishes
+ *   80 → 127.0.0.1:32768 and is ready → backend { id: r1, host: 127.0.0.1, port: 32768 }
+ */
+export function namespaceTable(args: {
+  readonly namespace: string;
+  readonly desired: DesiredNamespace | undefined;
+  readonly observed: ObservedNamespace | undefined;
+  readonly isReady: (replica: ObservedReplica) => boolean;
+  readonly leaving: ReadonlySet<string>;
+  readonly serviceAddress: string;
+}): NamespaceTable {
+  const replicas = (args.observed?.deployments ?? []).flatMap((d) => d.replicas).filter((r) => r.state === 'running' && !args.leaving.has(r.id) && args.isReady(r));
+  return {
+    namespace: args.namespace,
+    services: (args.desired?.services ?? []).map((s) => serviceRoute(s, replicas, args.serviceAddress)),
+    ingresses: (args.desired?.ingresses ?? []).map(ingressRoute),
+  };
+}
+
+export function selects(selector: Readonly<Record<string, string>>, labels: Readonly<Record<string, string>>): boolean {
+  const entries = Object.entries(selector);
+  return entries.length > 0 && entries.every(([k, v]) => labels[k] === v);
+}
+
+function serviceRoute(service: DesiredService, ready: readonly ObservedReplica[], address: string): ServiceRoute {
+  const endpoints = ready.filter((r) => selects(service.selector, r.podLabels)).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return {
+    name: service.name,
+    ports: service.ports.map((p) => ({
+      ...(p.name !== undefined ? { name: p.name } : {}),
+      port: p.port,
+      listen: { host: address, port: p.listenPort },
+      backends: endpoints.flatMap((r): Backend[] => {
+        const containerPort = typeof p.targetPort === 'number' ? p.targetPort : r.namedPorts[p.targetPort];
+        const published = r.ports.find((x) => x.containerPort === containerPort && x.protocol === 'tcp');
+        return published ? [{ id: r.id, host: published.hostIp || '127.0.0.1', port: published.hostPort }] : [];
+      }),
+    })),
+  };
+}
+
+function ingressRoute(ingress: DesiredIngress): IngressRoute {
+  return {
+    name: ingress.name,
+    rules: ingress.rules.map((rule) => ({
+      ...(rule.host !== undefined ? { host: rule.host } : {}),
+      paths: rule.paths.map((p) => ({ path: p.path, pathType: p.pathType, service: p.backend.service, port: p.backend.port })),
+    })),
+    ...(ingress.defaultBackend ? { defaultBackend: { service: ingress.defaultBackend.service, port: ingress.defaultBackend.port } } : {}),
+  };
+}
+
+/** True when the table would make the data plane serve anything. */
+export function isEmptyTable(table: NamespaceTable): boolean {
+  return table.services.length === 0 && table.ingresses.length === 0;
+}

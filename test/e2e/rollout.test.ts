@@ -1,0 +1,249 @@
+/**
+ * Rolling updates behind a Service and an Ingress, end to end: native `git push`, the real
+ * `berth run` (which starts the data plane as its own process), a real engine, and a load
+ * client that counts every failed request through the proxy. Assertions read the engine,
+ * the data plane's status and berth's CLI, never berth's internals.
+ */
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { runBerth, startBerth, type BerthDaemon } from '../helpers/berth-cli.js';
+import { backendsOf, dataPlaneStatus, stopDataPlane } from '../helpers/data-plane.js';
+import { dockerScope } from '../helpers/docker-scope.js';
+import { eventually } from '../helpers/eventually.js';
+import { startLoad, type Load } from '../helpers/load.js';
+import { deploymentYaml, ingressYaml, serviceYaml, webCommand, type DeploymentYamlOptions } from '../helpers/manifests.js';
+import { tmpRepo, type TmpRepo } from '../helpers/tmp-repo.js';
+import { freePort } from '../helpers/webhook-hook.js';
+import { ownedContainers, type SeenReplica } from '../helpers/world.js';
+
+describe('rollouts behind a Service and an Ingress', { timeout: 900_000 }, () => {
+  const scope = dockerScope('e2e-rollout');
+  let repo: TmpRepo;
+  let stateDir: string;
+  let berth: BerthDaemon | undefined;
+  let webPort: number;
+  let apiPort: number;
+  let ingressPort: number;
+  const NS = 'roll';
+
+  const web = (text: string, over: Partial<DeploymentYamlOptions> = {}) =>
+    deploymentYaml({
+      name: 'web',
+      replicas: 3,
+      command: webCommand(text),
+      port: 8080,
+      strategy: { maxSurge: 1, maxUnavailable: 0 },
+      readinessProbe: { path: '/', port: 8080, periodSeconds: 1 },
+      progressDeadlineSeconds: 8,
+      ...over,
+    });
+  const start = () => {
+    berth = startBerth(['--repo', repo.url, '--path', 'manifests', '--state-dir', stateDir, '--instance', scope.instance, '--poll', '*/1 * * * * *', '--listen', '127.0.0.1:0', '--ingress-listen', `127.0.0.1:${ingressPort}`, '--log-level', 'debug']);
+  };
+  const assertAlive = () => {
+    if (berth && berth.child.exitCode !== null) throw Object.assign(new Error(`berth exited with ${berth.child.exitCode}:\n${berth.logs().slice(-3000)}`), { fatal: true });
+  };
+  const webReplicas = async () => (await ownedContainers(scope.instance)).filter((r) => r.deployment === 'web');
+  /** Converged on one revision whose answers start with `text`: `replicas` running containers, all routed. */
+  const servesOnly = (text: string, replicas = 3) =>
+    eventually(
+      async () => {
+        assertAlive();
+        const seen = await webReplicas();
+        assert.equal(seen.length, replicas, `web runs ${replicas} containers (${seen.map((r) => `${r.revision}.${r.replica}:${r.state}`).join(' ')})`);
+        assert.equal(new Set(seen.map((r) => r.revision)).size, 1, 'web runs one revision');
+        assert.deepEqual(seen.filter((r) => r.state !== 'running').map((r) => r.name), [], 'every container runs');
+        assert.equal(backendsOf(await dataPlaneStatus(stateDir), NS, 'web').length, replicas, 'every replica is routed');
+        const answers = await Promise.all(Array.from({ length: 6 }, () => get(webPort)));
+        assert.ok(answers.every((a) => a.startsWith(`${text} `)), `every answer is ${text}: ${answers.join(', ')}`);
+        return seen;
+      },
+      { timeoutMs: 90_000, what: `web serves only ${text}` },
+    );
+  /** One GET on 127.0.0.1 (node:http: fetch() may not set a Host header): the body, prefixed by the status unless 200. */
+  const get = (port: number, path = '/', host?: string): Promise<string> =>
+    new Promise((resolve, reject) => {
+      const req = http.get({ host: '127.0.0.1', port, path, agent: false, ...(host ? { headers: { host } } : {}) }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (body += d));
+        res.on('end', () => resolve(`${res.statusCode === 200 ? '' : `${res.statusCode} `}${body.trim()}`));
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+    });
+  const status = async () => JSON.parse(await readFile(join(stateDir, 'status.json'), 'utf8'));
+  const rolloutStatus = () => runBerth(['rollout', 'status', `${NS}/web`, '--state-dir', stateDir, '--repo', repo.url, '--path', 'manifests', '--timeout', '120']);
+  /** Watches the data plane during a rollout: the fewest web backends it ever routed to. */
+  const watchBackends = () => {
+    let min = Number.POSITIVE_INFINITY;
+    let running = true;
+    const loop = (async () => {
+      while (running) {
+        const s = await dataPlaneStatus(stateDir);
+        if (s) min = Math.min(min, backendsOf(s, NS, 'web').length);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    })();
+    return async () => {
+      running = false;
+      await loop;
+      return min;
+    };
+  };
+  const withLoad = async <T>(fn: () => Promise<T>): Promise<{ result: T; load: Awaited<ReturnType<Load['stop']>> }> => {
+    const load = startLoad({ port: webPort, concurrency: 8, paths: ['/', '/cgi-bin/slow'] });
+    try {
+      const result = await fn();
+      return { result, load: await load.stop() };
+    } catch (err) {
+      await load.stop();
+      throw err;
+    }
+  };
+
+  before(async () => {
+    repo = await tmpRepo();
+    stateDir = await mkdtemp(join(tmpdir(), 'berth-e2e-rollout-'));
+    [webPort, apiPort, ingressPort] = [await freePort(), await freePort(), await freePort()];
+    await repo.write(`manifests/${NS}/web.yaml`, web('v1'));
+    await repo.write(`manifests/${NS}/web-service.yaml`, serviceYaml({ name: 'web', port: webPort, targetPort: 8080 }));
+    await repo.write(`manifests/${NS}/api.yaml`, deploymentYaml({ name: 'api', command: webCommand('api'), port: 8080, readinessProbe: { port: 8080, tcp: true } }));
+    await repo.write(`manifests/${NS}/api-service.yaml`, serviceYaml({ name: 'api', port: apiPort, targetPort: 8080 }));
+    await repo.write(
+      `manifests/${NS}/ingress.yaml`,
+      ingressYaml({ name: 'front', rules: [{ host: 'shop.test', paths: [{ path: '/', service: 'web', port: webPort }, { path: '/api', service: 'api', port: apiPort }] }, { host: '*.api.test', paths: [{ path: '/', pathType: 'Exact', service: 'api', port: apiPort }] }] }),
+    );
+    await repo.commit('v1');
+    await repo.push();
+    start();
+  });
+
+  after(async () => {
+    await berth?.stop();
+    if (process.env.BERTH_TEST_LOGS) await writeFile(join(process.env.BERTH_TEST_LOGS, 'rollout.log'), berth?.logs() ?? '');
+    await stopDataPlane(stateDir);
+    await scope.cleanup();
+    await repo?.cleanup();
+    await rm(stateDir, { recursive: true, force: true });
+  });
+
+  it('a Service balances across the ready replicas', async () => {
+    await servesOnly('v1');
+    const answers = await Promise.all(Array.from({ length: 30 }, () => get(webPort)));
+    const replicas = new Set(answers.map((a) => a.split(' ')[1]));
+    assert.equal(replicas.size, 3, `30 requests reached all 3 replicas: ${[...replicas].join(', ')}`);
+  });
+
+  it('an Ingress routes by host and path', async () => {
+    await eventually(
+      async () => {
+        assert.match(await get(ingressPort, '/', 'shop.test'), /^v1 /, 'shop.test/ → web');
+        assert.match(await get(ingressPort, '/api', 'shop.test'), /^api /, 'shop.test/api → api (longest prefix)');
+      },
+      { timeoutMs: 30_000, what: 'ingress routes' },
+    );
+    assert.match(await get(ingressPort, '/api/x', 'shop.test:8080'), /^404 /, 'the path is passed through: api has no /api/x');
+    assert.match(await get(ingressPort, '/apiary', 'shop.test'), /^404 /, '/apiary is not under the /api prefix: it goes to web, which has no such file');
+    assert.match(await get(ingressPort, '/', 'eu.api.test'), /^api /, 'wildcard host, Exact path');
+    assert.match(await get(ingressPort, '/x', 'eu.api.test'), /^404 /, 'Exact does not match /x');
+    assert.match(await get(ingressPort, '/', 'other.test'), /^404 /, 'unknown host');
+  });
+
+  it('a rolling update drops no request and never routes to fewer than replicas − maxUnavailable', async () => {
+    await repo.write(`manifests/${NS}/web.yaml`, web('v2'));
+    await repo.commit('v2');
+    const watch = watchBackends();
+    const { load } = await withLoad(async () => {
+      await repo.push();
+      await servesOnly('v2');
+    });
+    const min = await watch();
+    assert.equal(load.failed, 0, `no failed request: ${load.errors.join('; ')}`);
+    assert.ok(load.ok > 100, `the load ran (${load.ok} requests)`);
+    assert.ok(min >= 3, `the data plane always routed to ≥ 3 ready replicas (min seen ${min})`);
+    const check = await rolloutStatus();
+    assert.equal(check.code, 0, `rollout status: ${check.stdout}${check.stderr}`);
+    assert.match(check.stdout, /successfully rolled out/);
+  });
+
+  it('a revision that never gets ready is rolled back by itself; the old one serves throughout; the commit is not retried', async () => {
+    const good = (await webReplicas())[0]!.revision;
+    await repo.write(`manifests/${NS}/web.yaml`, web('v3', { readinessProbe: { path: '/not-there', port: 8080, periodSeconds: 1 } }));
+    const bad = await repo.commit('v3: readiness never passes');
+    const { result: check, load } = await withLoad(async () => {
+      await repo.push();
+      return rolloutStatus();
+    });
+    assert.equal(check.code, 3, `rollout status exits 3 on a failed rollout: ${check.stdout}`);
+    assert.match(check.stdout, /ProgressDeadlineExceeded/);
+    assert.equal(load.failed, 0, `no failed request while v3 failed: ${load.errors.join('; ')}`);
+    assert.ok(Object.keys(load.bodies).every((b) => b.startsWith('v2 ')), `only v2 answered: ${Object.keys(load.bodies).join(', ')}`);
+    const seen = await servesOnly('v2');
+    assert.equal(seen[0]!.revision, good);
+    const state = await status();
+    const d = state.namespaces[NS].deployments.find((x: { name: string }) => x.name === 'web');
+    assert.equal(d.phase, 'RolledBack');
+    assert.equal(d.rolledBack.commit, bad);
+    const history = state.revisions[`${NS}/web`] as { revision: string; outcome: string; reason?: string }[];
+    assert.ok(history.some((h) => h.outcome === 'failed' && h.reason === 'ProgressDeadlineExceeded'), `history records the failure: ${JSON.stringify(history)}`);
+    // Not retried: polls keep seeing the same head, and no v3 container appears again.
+    for (let i = 0; i < 4; i++) {
+      await new Promise((r) => setTimeout(r, 750));
+      const revisions = new Set((await webReplicas()).map((r: SeenReplica) => r.revision));
+      assert.deepEqual([...revisions], [good], 'the failed revision is not retried while the head stays');
+    }
+  });
+
+  it('git revert of the bad commit goes through the normal path and clears the failure', async () => {
+    await repo.git('revert', '--no-edit', 'HEAD');
+    await repo.push();
+    await eventually(
+      async () => {
+        const d = (await status()).namespaces[NS].deployments.find((x: { name: string }) => x.name === 'web');
+        assert.equal(d.phase, 'Complete', `phase ${d.phase}`);
+        assert.equal(d.rolledBack, undefined, 'no failure reported any more');
+        assert.equal((await status()).namespaces[NS].lastAttemptedCommit, await repo.head(), 'the revert was applied');
+      },
+      { timeoutMs: 30_000, what: 'revert applied' },
+    );
+    await servesOnly('v2');
+  });
+
+  it('a crash-looping revision is rolled back by itself', async () => {
+    await repo.write(`manifests/${NS}/web.yaml`, web('v4', { command: ['sh', '-c', 'echo starting; exit 3'] }));
+    await repo.commit('v4: crashes');
+    const { result: check, load } = await withLoad(async () => {
+      await repo.push();
+      return rolloutStatus();
+    });
+    assert.equal(check.code, 3, `rollout status exits 3: ${check.stdout}`);
+    assert.match(check.stdout, /CrashLoop/);
+    assert.equal(load.failed, 0, `no failed request: ${load.errors.join('; ')}`);
+    await servesOnly('v2');
+  });
+
+  it('kill -9 of berth mid-rollout: the data plane keeps serving; the restarted berth converges with no duplicates', async () => {
+    await repo.write(`manifests/${NS}/web.yaml`, web('v5'));
+    await repo.commit('v5');
+    const old = (await webReplicas())[0]!.revision;
+    const { load } = await withLoad(async () => {
+      await repo.push();
+      await eventually(async () => assert.ok((await webReplicas()).some((r) => r.revision !== old), 'a v5 replica exists'), { timeoutMs: 30_000, intervalMs: 50, what: 'rollout under way' });
+      await berth!.kill();
+      // berth is dead; the proxy still answers.
+      const during = await Promise.all(Array.from({ length: 10 }, () => get(webPort)));
+      assert.ok(during.every((a) => /^v[25] /.test(a)), `the data plane serves while berth is down: ${during.join(', ')}`);
+      await new Promise((r) => setTimeout(r, 1000));
+      start();
+      await servesOnly('v5');
+    });
+    assert.equal(load.failed, 0, `no failed request across the crash: ${load.errors.join('; ')}`);
+    const seen = await webReplicas();
+    assert.deepEqual(seen.map((r) => r.replica).sort(), [0, 1, 2], 'one container per slot');
+  });
+});

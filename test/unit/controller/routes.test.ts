@@ -1,0 +1,43 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { namespaceTable, selects } from '../../../src/controller/routes.js';
+import type { DesiredNamespace, DesiredService } from '../../../src/desired/index.js';
+import type { ObservedNamespace, ObservedReplica } from '../../../src/observed/index.js';
+import { replica } from '../../helpers/builders.js';
+
+const source = { file: 'shop/web.yaml', document: 0, line: 1 };
+const service = (over: Partial<DesiredService> = {}): DesiredService => ({ namespace: 'shop', name: 'web', selector: { app: 'web' }, ports: [{ port: 8081, targetPort: 80, listenPort: 8081 }], source, ...over });
+const ns = (services: DesiredService[]): DesiredNamespace => ({ name: 'shop', network: 'berth.shop', valid: true, deployments: [], services, ingresses: [], diagnostics: [] });
+const published = (hostPort: number, containerPort = 80) => [{ containerPort, protocol: 'tcp' as const, hostIp: '127.0.0.1', hostPort }];
+const observed = (replicas: ObservedReplica[]): ObservedNamespace => ({ name: 'shop', deployments: [{ namespace: 'shop', name: 'web', replicas }], strays: [] });
+
+describe('namespaceTable', () => {
+  const r1 = replica('a', 0, { id: 'r1', name: 'shop.web.a.0', ports: published(32001) });
+  const r2 = replica('a', 1, { id: 'r2', name: 'shop.web.a.1', ports: published(32002) });
+  const cases: { name: string; services: DesiredService[]; replicas: ObservedReplica[]; ready?: Set<string>; leaving?: Set<string>; backends: string[] }[] = [
+    { name: 'ready, selected replicas are backends on their published port', services: [service()], replicas: [r1, r2], backends: ['r1@32001', 'r2@32002'] },
+    { name: 'an unready replica is not a backend', services: [service()], replicas: [r1, r2], ready: new Set(['r2']), backends: ['r2@32002'] },
+    { name: 'a replica leaving this pass is not a backend', services: [service()], replicas: [r1, r2], leaving: new Set(['r1']), backends: ['r2@32002'] },
+    { name: 'an exited replica is not a backend', services: [service()], replicas: [r1, { ...r2, state: 'exited' }], backends: ['r1@32001'] },
+    { name: 'labels that do not match the selector', services: [service({ selector: { app: 'api' } })], replicas: [r1], backends: [] },
+    { name: 'targetPort not published by the replica', services: [service({ ports: [{ port: 8081, targetPort: 9090, listenPort: 8081 }] })], replicas: [r1], backends: [] },
+    { name: 'named targetPort resolves per replica', services: [service({ ports: [{ port: 8081, targetPort: 'http', listenPort: 8081 }] })], replicas: [{ ...r1, namedPorts: { http: 80 } }, { ...r2, namedPorts: { http: 8080 }, ports: published(32003, 8080) }], backends: ['r1@32001', 'r2@32003'] },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const table = namespaceTable({ namespace: 'shop', desired: ns(c.services), observed: observed(c.replicas), isReady: (r) => !c.ready || c.ready.has(r.id), leaving: c.leaving ?? new Set(), serviceAddress: '127.0.0.1' });
+      assert.deepEqual(table.services[0]!.ports[0]!.backends.map((b) => `${b.id}@${b.port}`), c.backends);
+      assert.deepEqual(table.services[0]!.ports[0]!.listen, { host: '127.0.0.1', port: c.services[0]!.ports[0]!.listenPort });
+    });
+  }
+
+  it('a removed namespace has an empty table', () => {
+    const table = namespaceTable({ namespace: 'shop', desired: undefined, observed: observed([r1]), isReady: () => true, leaving: new Set(), serviceAddress: '127.0.0.1' });
+    assert.deepEqual(table, { namespace: 'shop', services: [], ingresses: [] });
+  });
+
+  it('an empty selector selects nothing (berth has no manual endpoints)', () => {
+    assert.equal(selects({}, { app: 'web' }), false);
+    assert.equal(selects({ app: 'web' }, { app: 'web', tier: 'x' }), true);
+  });
+});
