@@ -116,7 +116,7 @@ export function buildProgram(adapters: Adapters): Command {
     .description('pin a Deployment to an earlier revision until the next commit that changes it (asks the running `berth run` over its API; token: BERTH_API_TOKEN)')
     .argument('<namespace/name>', 'the Deployment')
     .option('--to-commit <sha>', 'run the template the Deployment had at this commit')
-    .option('--to-revision <revision>', 'run this revision from `berth history` (default: the previous one)')
+    .option('--to-revision <revision>', 'run this revision from `berth history`: its number (#) or hash (default: the previous good one)')
     .option('--server <url>', 'the API of the running berth', `http://${DEFAULT_LISTEN}`)
     .action(async (target: string, raw: Record<string, unknown>) => {
       const [namespace, name] = splitTarget(target);
@@ -242,10 +242,11 @@ export function buildProgram(adapters: Adapters): Command {
       const pin = state.pins?.[`${namespace}/${name}`];
       if (raw.output === 'json') write(json({ namespace, name, revisions: records, ...(pin ? { pin } : {}) }));
       else {
-        const lines = [`${namespace}/${name}`, 'REVISION    COMMIT        IMAGE                          TIME                      OUTCOME'];
-        for (const r of records) lines.push(`${r.revision.padEnd(11)} ${r.commit.slice(0, 12).padEnd(13)} ${r.image.padEnd(30)} ${r.time.padEnd(25)} ${r.outcome}`);
+        const lines = [`${namespace}/${name}`, '#   REVISION    COMMIT        IMAGE                          TIME                      OUTCOME'];
+        records.forEach((r, i) => lines.push(`${String(i + 1).padEnd(3)} ${r.revision.padEnd(11)} ${r.commit.slice(0, 12).padEnd(13)} ${r.image.padEnd(30)} ${r.time.padEnd(25)} ${r.outcome}${r.reason ? ` (${r.reason}: ${r.message ?? ''})` : ''}`));
         if (records.length === 0) lines.push('(no completed revision recorded yet)');
-        if (pin) lines.push(`pinned to ${pin.revision}@${pin.commit.slice(0, 12)} by a rollback since ${pin.createdAt}, until a commit changes the Deployment`);
+        if (pin?.failed) lines.push(`rolled back by berth since ${pin.createdAt}: revision ${pin.failed.revision} failed (${pin.failed.reason}); ${pin.hold ? 'left as it is' : `running ${pin.revision}@${pin.commit.slice(0, 12)}`} until a commit changes the Deployment`);
+        else if (pin) lines.push(`pinned to ${pin.revision}@${pin.commit.slice(0, 12)} by a rollback since ${pin.createdAt}, until a commit changes the Deployment`);
         write(lines.join('\n'));
       }
       if (records.length === 0 && !pin) process.exitCode = EXIT.failure;

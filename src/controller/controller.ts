@@ -158,9 +158,11 @@ export class Controller {
         throw new BerthError('ROLLBACK_TARGET_NOT_FOUND', `commit ${args.toCommit} is not in the repository`, { cause: err });
       });
     } else {
+      // --to-revision takes a revision hash, or its number in `berth history` (1 = oldest kept).
+      const byNumber = args.toRevision && /^[1-9]\d*$/.test(args.toRevision) ? history[Number(args.toRevision) - 1] : undefined;
       const record = args.toRevision
-        ? history.find((r) => r.revision === args.toRevision)
-        : [...history].reverse().find((r) => r.revision !== head.revision && r.commit);
+        ? (history.find((r) => r.revision === args.toRevision) ?? byNumber)
+        : [...history].reverse().find((r) => r.revision !== head.revision && r.outcome !== 'failed' && r.commit);
       if (!record?.commit) {
         const known = history.map((r) => r.revision).join(', ') || 'none yet';
         throw new BerthError('ROLLBACK_TARGET_NOT_FOUND', `${key} has no ${args.toRevision ? `revision ${args.toRevision}` : 'earlier revision'} in its history (known: ${known})`);

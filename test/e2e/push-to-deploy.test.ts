@@ -107,7 +107,8 @@ describe('push to deploy: webhook, API sync, manual rollback', { timeout: 300_00
       const h = await runBerth(['history', 'shop/web', '-o', 'json', '--state-dir', stateDir]);
       assert.equal(JSON.parse(h.stdout).revisions.length, 2, h.stdout);
     });
-    const r = await runBerth(['rollback', 'shop/web', '--server', api], { env: { BERTH_API_TOKEN: TOKEN } });
+    // Revision 1 of `berth history` (by number, as kubectl rollout undo --to-revision).
+    const r = await runBerth(['rollback', 'shop/web', '--to-revision', '1', '--server', api], { env: { BERTH_API_TOKEN: TOKEN } });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /pinned to [0-9a-f]{10}@[0-9a-f]{12}/);
     await eventually(async () => assert.equal(await serving(), 'v1'), { timeoutMs: 60_000, what: 'rolled back to v1' });

@@ -12,13 +12,24 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { runBerth, startBerth, type BerthDaemon } from '../helpers/berth-cli.js';
 import { backendsOf, dataPlaneStatus, stopDataPlane } from '../helpers/data-plane.js';
-import { dockerScope } from '../helpers/docker-scope.js';
+import { dockerClient, dockerScope } from '../helpers/docker-scope.js';
 import { eventually } from '../helpers/eventually.js';
 import { startLoad, type Load } from '../helpers/load.js';
 import { deploymentYaml, ingressYaml, serviceYaml, webCommand, type DeploymentYamlOptions } from '../helpers/manifests.js';
 import { tmpRepo, type TmpRepo } from '../helpers/tmp-repo.js';
 import { freePort } from '../helpers/webhook-hook.js';
 import { ownedContainers, type SeenReplica } from '../helpers/world.js';
+
+/** Runs a command in a container (docker exec), waiting for it to finish. */
+async function execIn(id: string, cmd: string[]): Promise<void> {
+  const exec = await dockerClient().getContainer(id).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
+  const stream = await exec.start({ hijack: true, stdin: false });
+  await new Promise<void>((resolve) => {
+    stream.on('end', () => resolve());
+    stream.on('close', () => resolve());
+    stream.resume();
+  });
+}
 
 describe('rollouts behind a Service and an Ingress', { timeout: 900_000 }, () => {
   const scope = dockerScope('e2e-rollout');
@@ -116,8 +127,9 @@ describe('rollouts behind a Service and an Ingress', { timeout: 900_000 }, () =>
     await repo.write(`manifests/${NS}/api-service.yaml`, serviceYaml({ name: 'api', port: apiPort, targetPort: 8080 }));
     await repo.write(
       `manifests/${NS}/ingress.yaml`,
-      ingressYaml({ name: 'front', rules: [{ host: 'shop.test', paths: [{ path: '/', service: 'web', port: webPort }, { path: '/api', service: 'api', port: apiPort }] }, { host: '*.api.test', paths: [{ path: '/', pathType: 'Exact', service: 'api', port: apiPort }] }] }),
+      ingressYaml({ name: 'front', rules: [{ host: 'shop.test', paths: [{ path: '/', service: 'web', port: webPort }, { path: '/cgi-bin', service: 'api', port: apiPort }] }, { host: '*.api.test', paths: [{ path: '/', pathType: 'Exact', service: 'api', port: apiPort }] }] }),
     );
+    await repo.write(`manifests/${NS}/live.yaml`, deploymentYaml({ name: 'live', command: webCommand('live'), port: 8080, livenessProbe: { path: '/index.html', port: 8080, periodSeconds: 1, failureThreshold: 2 } }));
     await repo.commit('v1');
     await repo.push();
     start();
@@ -143,12 +155,11 @@ describe('rollouts behind a Service and an Ingress', { timeout: 900_000 }, () =>
     await eventually(
       async () => {
         assert.match(await get(ingressPort, '/', 'shop.test'), /^v1 /, 'shop.test/ → web');
-        assert.match(await get(ingressPort, '/api', 'shop.test'), /^api /, 'shop.test/api → api (longest prefix)');
+        assert.match(await get(ingressPort, '/cgi-bin/slow', 'shop.test'), /^api /, 'shop.test/cgi-bin/… → api (the longest prefix wins)');
       },
       { timeoutMs: 30_000, what: 'ingress routes' },
     );
-    assert.match(await get(ingressPort, '/api/x', 'shop.test:8080'), /^404 /, 'the path is passed through: api has no /api/x');
-    assert.match(await get(ingressPort, '/apiary', 'shop.test'), /^404 /, '/apiary is not under the /api prefix: it goes to web, which has no such file');
+    assert.match(await get(ingressPort, '/index.html', 'shop.test:8080'), /^v1 /, 'the port in Host is ignored; other paths → web');
     assert.match(await get(ingressPort, '/', 'eu.api.test'), /^api /, 'wildcard host, Exact path');
     assert.match(await get(ingressPort, '/x', 'eu.api.test'), /^404 /, 'Exact does not match /x');
     assert.match(await get(ingressPort, '/', 'other.test'), /^404 /, 'unknown host');
@@ -245,5 +256,26 @@ describe('rollouts behind a Service and an Ingress', { timeout: 900_000 }, () =>
     assert.equal(load.failed, 0, `no failed request across the crash: ${load.errors.join('; ')}`);
     const seen = await webReplicas();
     assert.deepEqual(seen.map((r) => r.replica).sort(), [0, 1, 2], 'one container per slot');
+  });
+
+  it('a failing liveness probe restarts the replica (a new container in its slot)', async () => {
+    const first = await eventually(
+      async () => {
+        const live = (await ownedContainers(scope.instance)).filter((r) => r.deployment === 'live' && r.state === 'running');
+        assert.equal(live.length, 1, 'live runs');
+        return live[0]!;
+      },
+      { timeoutMs: 30_000, what: 'live runs' },
+    );
+    await execIn(first.id, ['rm', '/www/index.html']);
+    await eventually(
+      async () => {
+        const live = (await ownedContainers(scope.instance)).filter((r) => r.deployment === 'live');
+        assert.deepEqual(live.map((r) => [r.replica, r.state]), [[0, 'running']], 'one running replica in slot 0');
+        assert.notEqual(live[0]!.id, first.id, 'a new container replaced the one whose liveness probe failed');
+      },
+      { timeoutMs: 60_000, what: 'live restarted' },
+    );
+    assert.match(berth!.logs(), /probe failed: restarting replica/);
   });
 });
