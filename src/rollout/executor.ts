@@ -30,7 +30,9 @@ export interface ApplyStepOptions {
 /**
  * Applies exactly one step: Secret values for the new replicas are read first (so a missing
  * one fails the step before anything old is removed), then removals (drained out of the
- * data plane's rotation, then each stopped gracefully and removed), then creations (image pulled only if missing). Every action is
+ * data plane's rotation, then each stopped gracefully and removed) alongside creations (image
+ * pulled only if missing) — one after the other when a creation reuses a removed replica's
+ * name. Every action is
  * idempotent with respect to the next pass: a crash half-way leaves labelled containers the
  * next pass accounts for. Values are never logged: the log lines name containers only.
  */
@@ -40,24 +42,37 @@ export async function applyStep(options: ApplyStepOptions): Promise<void> {
   const env = step.create.length > 0 && desired ? await resolveEnv(desired, options.secrets) : undefined;
   const grace = desired?.template.stopGraceSeconds ?? PRUNE_GRACE_SECONDS;
   const serving = step.remove.filter((r) => r.replica.state === 'running').map((r) => r.replica.id);
-  if (serving.length > 0 && options.drain) await options.drain(serving, grace);
-  await Promise.all(
-    step.remove.map(async ({ replica, reason }) => {
-      logger.info({ container: replica.name, fromRevision: replica.revision, replica: replica.replica, reason }, 'removing replica');
-      await driver.removeContainer(replica.id, grace);
-    }),
-  );
-  if (step.create.length === 0) return;
+  const removals = async () => {
+    if (serving.length > 0 && options.drain) await options.drain(serving, grace);
+    await Promise.all(
+      step.remove.map(async ({ replica, reason }) => {
+        logger.info({ container: replica.name, fromRevision: replica.revision, replica: replica.replica, reason }, 'removing replica');
+        await driver.removeContainer(replica.id, grace);
+      }),
+    );
+  };
+  if (step.create.length === 0) return void (await removals());
   if (!desired || !env) throw new Error('internal: a step without a desired Deployment cannot create replicas');
-  await driver.ensureImage(desired.template.image);
-  await Promise.all(
-    step.create.map(async (creation) => {
-      const spec = replicaSpec({ desired, creation, instance: options.instance, network: options.network, env });
-      logger.info({ container: spec.name, replica: creation.replica, commit: creation.commit }, creation.restart ? 'restarting replica' : 'creating replica');
-      if (creation.restart) options.onRestart?.(creation);
-      await driver.runContainer(spec);
-    }),
-  );
+  const creations = async () => {
+    await driver.ensureImage(desired.template.image);
+    await Promise.all(
+      step.create.map(async (creation) => {
+        const spec = replicaSpec({ desired, creation, instance: options.instance, network: options.network, env });
+        logger.info({ container: spec.name, replica: creation.replica, commit: creation.commit }, creation.restart ? 'restarting replica' : 'creating replica');
+        if (creation.restart) options.onRestart?.(creation);
+        await driver.runContainer(spec);
+      }),
+    );
+  };
+  // A replacement in the same slot reuses the name: the old container must be gone first.
+  // Otherwise the old replicas drain and stop while the new ones start.
+  const sameNames = step.remove.some((r) => step.create.some((c) => c.revision === r.replica.revision && c.replica === r.replica.replica));
+  if (sameNames) {
+    await removals();
+    await creations();
+  } else {
+    await Promise.all([removals(), creations()]);
+  }
 }
 
 /**

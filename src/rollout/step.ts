@@ -193,7 +193,12 @@ export function nextStep(input: RolloutInput): Step {
       // Oldest first: by creation time, then highest ordinal.
       const victims = [...oldLive].sort((a, b) => a.created.localeCompare(b.created) || b.replica - a.replica).slice(0, canRemove);
       const rm = victims.map((replica) => ({ replica, reason: 'outdated' as const }));
-      return { kind: 'act', remove: rm, create: [], summary: describe(rm, []), counts };
+      // The room the removals make is refilled in the same move (Kubernetes does not count
+      // terminating pods against maxSurge either): the next wave starts while these drain.
+      //   replicas 10, maxSurge 2: 10 old + 2 new ready → remove 2 old and create 2 new
+      const refill = Math.min(desired.replicas + maxSurge - (total - rm.length), desired.replicas - current.length);
+      const add = refill > 0 ? freeSlots(refill).map((replica) => ({ revision: desired.revision, replica, commit, restart: false })) : [];
+      return { kind: 'act', remove: rm, create: add, summary: describe(rm, add), counts };
     }
     return waitForReadiness(current, desired.minReadySeconds, now, counts, backoffUntil, input.readiness);
   }

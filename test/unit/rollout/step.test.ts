@@ -51,7 +51,7 @@ const cases: { name: string; input: Parameters<typeof nextStep>[0]; expect: Expe
     input: { desired: deployment({ replicas: 3, strategy: rolling(1, 0), minReadySeconds: 5 }), observed: [...replicas('old', 3), replica('new', 0, fresh(1_000))], commit: 'c1', now: T0, restarts: new Map() },
     expect: { kind: 'wait', reason: 'min-ready-seconds' },
   },
-  { name: 'rolling: new ready → retire one old (highest ordinal of the oldest first)', input: { desired: deployment({ replicas: 3, strategy: rolling(1, 0) }), observed: [...replicas('old', 3), replica('new', 0)], commit: 'c1', now: T0, restarts: new Map() }, expect: { kind: 'act', create: [], remove: ['old.2:outdated'] } },
+  { name: 'rolling: new ready → retire one old (highest ordinal of the oldest first) and start the next new one in its room', input: { desired: deployment({ replicas: 3, strategy: rolling(1, 0) }), observed: [...replicas('old', 3), replica('new', 0)], commit: 'c1', now: T0, restarts: new Map() }, expect: { kind: 'act', create: [1], remove: ['old.2:outdated'] } },
   {
     name: 'rolling: a crashed new replica never lets an old one go',
     input: { desired: deployment({ replicas: 3, strategy: rolling(1, 0) }), observed: [...replicas('old', 3), replica('new', 0, { state: 'exited' })], commit: 'c1', now: T0, restarts: new Map() },
@@ -74,9 +74,9 @@ const cases: { name: string; input: Parameters<typeof nextStep>[0]; expect: Expe
     expect: { kind: 'wait', reason: 'readiness' },
   },
   {
-    name: 'readiness probe passed: one old replica goes',
+    name: 'readiness probe passed: one old replica goes, the next new one starts',
     input: { desired: deployment({ replicas: 2, strategy: rolling(1, 0) }), observed: [...replicas('old', 2), replica('new', 0, { id: 'n0', ...fresh(2_000) })], commit: 'c1', now: T0, restarts: new Map(), readiness: new Map([['n0', { ready: true, since: new Date(T0.getTime() - 500) }]]) },
-    expect: { kind: 'act', create: [], remove: ['old.1:outdated'] },
+    expect: { kind: 'act', create: [1], remove: ['old.1:outdated'] },
   },
   {
     name: 'minReadySeconds counts from when the probe passed, not from creation',
@@ -119,9 +119,9 @@ const cases: { name: string; input: Parameters<typeof nextStep>[0]; expect: Expe
   // replicas 4, 25%/25% → surge 1, unavailable 1: one may go before any new is ready.
   { name: 'rolling 4 (25%/25%): surge one', input: { desired: deployment({ replicas: 4 }), observed: replicas('old', 4), commit: 'c1', now: T0, restarts: new Map() }, expect: { kind: 'act', create: [0], remove: [] } },
   {
-    name: 'rolling 4 (25%/25%): with a new one starting, one old may still go',
+    name: 'rolling 4 (25%/25%): with a new one starting, one old may still go (and one more new fills its room)',
     input: { desired: deployment({ replicas: 4, minReadySeconds: 10 }), observed: [...replicas('old', 4), replica('new', 0, fresh(1_000))], commit: 'c1', now: T0, restarts: new Map() },
-    expect: { kind: 'act', create: [], remove: ['old.3:outdated'] },
+    expect: { kind: 'act', create: [1], remove: ['old.3:outdated'] },
   },
   { name: 'rolling: exited old replicas go first, costing nothing', input: { desired: deployment({ replicas: 2, strategy: rolling(1, 0) }), observed: [replica('old', 0), replica('old', 1, { state: 'exited' })], commit: 'c1', now: T0, restarts: new Map() }, expect: { kind: 'act', create: [], remove: ['old.1:outdated'] } },
   { name: 'prune: every replica goes', input: { desired: undefined, observed: replicas('old', 2), commit: 'c1', now: T0, restarts: new Map() }, expect: { kind: 'act', create: [], remove: ['old.0:prune', 'old.1:prune'] } },
