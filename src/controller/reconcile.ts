@@ -373,6 +373,8 @@ export class Reconciler {
     this.routedAtStart ??= (async () => {
       if (!this.o.dataPlane) return new Set<string>();
       const status = await this.o.dataPlane.status().catch(() => undefined);
+      // Tables the data plane still holds are this berth's to keep or remove (a namespace deleted while berth was down).
+      for (const table of status?.namespaces ?? []) this.routed.add(table.namespace);
       return new Set((status?.namespaces ?? []).flatMap((t) => t.services.flatMap((s) => s.ports.flatMap((p) => p.backends.map((b) => b.id)))));
     })();
     return this.routedAtStart;
