@@ -5,11 +5,13 @@ import { Controller, DEFAULT_POLL_SCHEDULE, DesiredSource } from '../controller/
 import { buildDesiredState, DEFAULT_INSTANCE } from '../desired/index.js';
 import { loadManifests, ManifestCache, type ManifestSet } from '../manifests/index.js';
 import { observe } from '../observed/index.js';
+import { checkNamespacePolicy, namespacePolicy, parseOperatorPolicy, POD_SECURITY_LEVELS, type OperatorPolicy } from '../policy/index.js';
 import { compare, diff, hasChanges, isPruneConfirmed, planExitCode, renderChangeSetJson, renderChangeSetMarkdown, renderChangeSetText, renderPlanJson, renderPlanText } from '../plan/index.js';
 import { startServer } from '../server/index.js';
 import type { GitSource } from '../source/index.js';
 import type { Store } from '../store/index.js';
 import type { Adapters, CommonOptions, DataPlaneOptions } from './adapters.js';
+import { callApi, localUser } from './api-client.js';
 import { EXIT } from './exit-codes.js';
 import { json, renderDiagnostics, renderStatus, write } from './output.js';
 import { rolloutVerdict } from './rollout-status.js';
@@ -64,7 +66,7 @@ export function buildProgram(adapters: Adapters): Command {
     };
   };
 
-  common(program.command('run'))
+  common(policyOptions(program.command('run')))
     .description('run the reconciler: poll the source, watch the engine, converge continuously; serve the HTTP API and webhooks')
     .addOption(new Option('--poll <cron>', 'poll schedule, node-cron syntax with seconds').default(DEFAULT_POLL_SCHEDULE).argParser(cronExpression))
     .option('--listen <host:port>', 'HTTP API, webhooks, /healthz, /metrics (secrets: BERTH_WEBHOOK_SECRET, BERTH_API_TOKEN)', DEFAULT_LISTEN)
@@ -75,7 +77,7 @@ export function buildProgram(adapters: Adapters): Command {
       const o = resolve(raw);
       const logger = adapters.logger(o.logLevel);
       const lock = await adapters.lockState(o);
-      const { controller, store } = await openController(adapters, o, logger, String(raw.poll), dataPlaneOptions(raw));
+      const { controller, store } = await openController(adapters, o, logger, String(raw.poll), dataPlaneOptions(raw), operatorPolicy(raw, o));
       logger.info({ repo: o.repo, ref: o.ref ?? 'HEAD', path: o.path, instance: o.instance, stateDir: o.stateDir }, 'berth running');
       controller.start();
       let server: { url: string; close(): Promise<void> } | undefined;
@@ -88,6 +90,7 @@ export function buildProgram(adapters: Adapters): Command {
             },
             watchedRef: () => controller.watchedRef(),
             rollback: (args) => controller.rollback(args),
+            confirmPrune: (args) => controller.confirmPrune(args),
           },
           store,
           logger,
@@ -138,7 +141,35 @@ export function buildProgram(adapters: Adapters): Command {
       write(`${namespace}/${name} pinned to ${answer.pinnedTo} until a commit changes it`);
     });
 
-  common(program.command('apply'))
+  program
+    .command('prune')
+    .description('the prune guard: a commit removing a whole namespace or more than half of what runs prunes nothing until confirmed')
+    .command('confirm')
+    .description('let the commit the prune guard holds prune, as a "Berth-Confirm-Prune: yes" trailer in its message would (that commit only; asks the running `berth run` over its API; token: BERTH_API_TOKEN)')
+    .option('--commit <sha>', 'the held commit: full id or at least 7 hex digits (default: the commit berth is at, from its /api/v1/status)')
+    .option('--server <url>', 'the API of the running berth', `http://${DEFAULT_LISTEN}`)
+    .addOption(outputOption())
+    .action(async (raw: Record<string, unknown>) => {
+      const server = String(raw.server);
+      let commit = raw.commit !== undefined ? String(raw.commit).toLowerCase() : undefined;
+      if (commit !== undefined && !/^[0-9a-f]{7,64}$/.test(commit)) throw new BerthError('USAGE', `--commit must be a commit id or a prefix of at least 7 hex digits, got "${commit}"`);
+      if (commit === undefined) {
+        const status = await callApi<{ source?: { commit?: string } }>({ server, method: 'GET', path: '/api/v1/status' });
+        commit = status.body.source?.commit;
+        if (!status.ok || !commit) throw new BerthError('CONFLICT', `berth at ${server} reports no commit yet${status.ok ? '' : ` (${status.status})`}; pass --commit`);
+      }
+      const by = localUser();
+      const answer = await callApi<{ confirmed?: string; reasons?: string[] }>({ server, method: 'POST', path: '/api/v1/prune/confirm', body: { commit, ...(by ? { by } : {}) } });
+      if (!answer.ok) {
+        process.stderr.write(`berth: ${answer.body.error?.code ?? answer.status}: ${answer.body.error?.message ?? answer.statusText}\n`);
+        process.exitCode = answer.status === 400 ? EXIT.usage : EXIT.failure;
+        return;
+      }
+      const { confirmed = commit, reasons = [] } = answer.body;
+      write(raw.output === 'json' ? json({ confirmed, reasons }) : `prunes of commit ${confirmed.slice(0, 12)} confirmed${reasons.length > 0 ? ` (${reasons.join('; ')})` : ''}: berth goes ahead now; the next commit is judged afresh`);
+    });
+
+  common(policyOptions(program.command('apply')))
     .description('converge once and exit (exit 0 when every namespace is synced)')
     .option('--once', 'run one convergence and exit (the only mode apply has; kept for familiarity)', true)
     .option('--timeout <seconds>', 'give up after this long', positiveInt, 300)
@@ -150,7 +181,7 @@ export function buildProgram(adapters: Adapters): Command {
       const logger = adapters.logger(o.logLevel);
       const lock = await adapters.lockState(o);
       try {
-        const { controller } = await openController(adapters, o, logger, DEFAULT_POLL_SCHEDULE, dataPlaneOptions(raw));
+        const { controller } = await openController(adapters, o, logger, DEFAULT_POLL_SCHEDULE, dataPlaneOptions(raw), operatorPolicy(raw, o));
         const outcomes = await controller.converge(new Date(Date.now() + Number(raw.timeout) * 1000));
         await controller.stop();
         const store = await adapters.openStore(o, logger);
@@ -165,7 +196,7 @@ export function buildProgram(adapters: Adapters): Command {
       }
     });
 
-  common(program.command('plan'))
+  common(policyOptions(program.command('plan')))
     .description('show what a commit would change: on the engine now (default, --live), or relative to another commit (--base/--head, no engine needed). Exit 0 no changes, 1 changes, 2 invalid input')
     .option('--live', 'compare the head with what runs on the engine now (the default without --base)')
     .option('--base <ref>', 'compare with the manifests at this ref (branch, tag, commit) instead of the engine: a pull-request plan')
@@ -177,10 +208,13 @@ export function buildProgram(adapters: Adapters): Command {
       if (raw.base !== undefined && raw.live) throw new BerthError('USAGE', '--live and --base exclude each other');
       if (output === 'markdown' && raw.base === undefined) throw new BerthError('USAGE', '-o markdown needs --base (it renders a pull-request plan)');
       const logger = adapters.logger(o.logLevel);
+      const policy = operatorPolicy(raw, o);
       const source = await adapters.openSource(o, logger);
       const head = await source.resolveRef(String(raw.head ?? o.ref ?? 'HEAD'));
       const headManifests = await loadAt(source, head.oid);
-      const headDesired = buildDesiredState(headManifests, { instance: o.instance });
+      // Against the engine, a namespace the policy refuses is invalid (as `berth run` sees it); in a
+      // pull-request plan it is "denied", with what would change once the policy allows it.
+      const headDesired = buildDesiredState(headManifests, { instance: o.instance, ...(raw.base === undefined ? { policy: namespacePolicy(policy) } : {}) });
       if (raw.base !== undefined) {
         const base = await source.resolveRef(String(raw.base));
         const baseDesired = await loadAt(source, base.oid).then(
@@ -191,20 +225,22 @@ export function buildProgram(adapters: Adapters): Command {
             throw err;
           },
         );
-        const changes = compare(baseDesired, headDesired, { root: o.path });
+        const changes = compare(baseDesired, headDesired, { root: o.path, denials: headManifests.namespaces.flatMap((ns) => checkNamespacePolicy(ns, policy)) });
         write(output === 'json' ? renderChangeSetJson(changes) : output === 'markdown' ? renderChangeSetMarkdown(changes) : renderChangeSetText(changes));
         process.exitCode = planExitCode(changes);
         return;
       }
       const driver = adapters.openDriver(o, logger);
       const observed = observe(await driver.inventory());
-      const plan = diff(headDesired, observed, { confirmPrune: isPruneConfirmed(head.message) });
+      // Confirmed as `berth run` judges it: the trailer, or `berth prune confirm` recorded in the state directory.
+      const confirmedInStore = await adapters.openStore(o, logger).then((store) => store.readState().pruneConfirmations?.[head.oid] !== undefined, () => false);
+      const plan = diff(headDesired, observed, { confirmPrune: isPruneConfirmed(head.message) || confirmedInStore });
       write(output === 'json' ? renderPlanJson(plan) : renderPlanText(plan));
-      process.exitCode = hasInvalid(headManifests) ? EXIT.invalid : hasChanges(plan) ? EXIT.changes : EXIT.ok;
+      process.exitCode = hasInvalid(headManifests) || headDesired.namespaces.some((n) => !n.valid) ? EXIT.invalid : hasChanges(plan) ? EXIT.changes : EXIT.ok;
     });
 
-  common(program.command('validate'))
-    .description('parse and validate the manifests at a commit (exit 0 valid, 2 errors); needs no engine')
+  common(policyOptions(program.command('validate')))
+    .description('parse and validate the manifests at a commit, and check them against the namespace policy (exit 0 valid, 2 errors); needs no engine')
     .addOption(outputOption())
     .action(async (raw: Record<string, unknown>) => {
       const o = resolve(raw);
@@ -212,7 +248,8 @@ export function buildProgram(adapters: Adapters): Command {
       const source = await adapters.openSource(o, logger);
       const commit = await source.resolveRef(o.ref ?? 'HEAD');
       const manifests = await loadAt(source, commit.oid);
-      const diagnostics = allDiagnostics(manifests);
+      const policy = operatorPolicy(raw, o);
+      const diagnostics = [...allDiagnostics(manifests), ...manifests.namespaces.flatMap((ns) => checkNamespacePolicy(ns, policy))];
       if (raw.output === 'json') write(json({ commit: commit.oid, valid: !hasErrors(diagnostics), diagnostics }));
       else write(`commit ${commit.oid.slice(0, 12)}: ${manifests.namespaces.length} namespace(s)\n${renderDiagnostics(diagnostics)}`);
       process.exitCode = hasErrors(diagnostics) ? EXIT.invalid : EXIT.ok;
@@ -304,6 +341,29 @@ export function buildProgram(adapters: Adapters): Command {
   return program;
 }
 
+/**
+ * The operator's ceiling for the namespace policy (policy/operator.ts), on the commands that
+ * build desired state: run, apply, plan, validate. Flags only — never Git — so whoever can
+ * push cannot raise it.
+ */
+function policyOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--max-pod-security <level>', 'the highest pod-security level a Namespace may select with its pod-security.kubernetes.io/enforce label').choices([...POD_SECURITY_LEVELS]).default('restricted'))
+    .option('--host-path-allow <dir>', 'a host folder hostPath volumes may use (repeatable; default: none, so no hostPath)', (dir: string, previous: string[] = []) => [...previous, dir])
+    .option('--allow-docker-socket', 'let namespaces at level privileged mount the Docker socket (root on this host)');
+}
+
+function operatorPolicy(raw: Record<string, unknown>, o: CommonOptions): OperatorPolicy {
+  const dockerHost = process.env.DOCKER_HOST?.startsWith('unix://') ? process.env.DOCKER_HOST.slice('unix://'.length) : undefined;
+  const socket = o.dockerSocket ?? dockerHost;
+  return parseOperatorPolicy({
+    maxLevel: String(raw.maxPodSecurity ?? 'restricted'),
+    hostPathAllow: (raw.hostPathAllow as string[] | undefined) ?? [],
+    allowDockerSocket: raw.allowDockerSocket === true,
+    ...(socket ? { engineSockets: [socket] } : {}),
+  });
+}
+
 function splitTarget(target: string): [string, string] {
   const m = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?)\/([a-z0-9]([-a-z0-9]*[a-z0-9])?)$/.exec(target);
   if (!m) throw new InvalidArgumentError(`expected NAMESPACE/NAME, got "${target}"`);
@@ -314,11 +374,11 @@ function dataPlaneOptions(raw: Record<string, unknown>): DataPlaneOptions & { se
   return { ingressListen: parseListen(String(raw.ingressListen ?? DEFAULT_INGRESS_LISTEN), '--ingress-listen'), serviceAddress: String(raw.serviceAddress ?? '127.0.0.1') };
 }
 
-async function openController(adapters: Adapters, o: CommonOptions, logger: Logger, pollSchedule: string, dp: DataPlaneOptions & { serviceAddress: string }): Promise<{ controller: Controller; store: Store }> {
+async function openController(adapters: Adapters, o: CommonOptions, logger: Logger, pollSchedule: string, dp: DataPlaneOptions & { serviceAddress: string }, policy: OperatorPolicy): Promise<{ controller: Controller; store: Store }> {
   const source = await adapters.openSource(o, logger);
   const driver = adapters.openDriver(o, logger);
   const store = await adapters.openStore(o, logger);
-  const desiredSource = new DesiredSource(source, o.instance, logger);
+  const desiredSource = new DesiredSource(source, o.instance, logger, policy);
   const secretResolver = adapters.openSecretResolver(o, logger); // Secrets
   const dataPlane = adapters.openDataPlane(o, dp, logger.child({ component: 'data-plane' }));
   const controller = new Controller({ desiredSource, driver, store, clock: adapters.clock, logger, instance: o.instance, pollSchedule, secretResolver, dataPlane, serviceAddress: dp.serviceAddress, ...(o.ref ? { watchedRef: o.ref } : {}) });

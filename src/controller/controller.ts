@@ -132,7 +132,7 @@ export class Controller {
     try {
       const observed = observe(await this.o.driver.inventory());
       for (const ns of observed.namespaces) names.add(ns.name);
-      const guard = guardLivePrunes(revision.desired, observed, isPruneConfirmed(revision.commit.message));
+      const guard = guardLivePrunes(revision.desired, observed, this.isConfirmed(revision));
       if (guard.holds) this.o.logger.warn({ commit: revision.commit.oid, reasons: guard.reasons }, describeHold(guard));
       this.guard = { commit: revision.commit.oid, guard };
     } catch (err) {
@@ -175,6 +175,40 @@ export class Controller {
     this.o.logger.info({ namespace: args.namespace, deployment: args.name, commit, revision: target.revision }, 'rollback: Deployment pinned');
     this.queue.enqueue(args.namespace, 0, { force: true });
     return { pinnedTo: `${target.revision}@${commit.slice(0, 12)}` };
+  }
+
+  /** A commit is confirmed by its message's trailer, or by a confirmation recorded for exactly that commit. */
+  private isConfirmed(revision: SourceRevision): boolean {
+    return isPruneConfirmed(revision.commit.message) || this.o.store.readState().pruneConfirmations?.[revision.commit.oid] !== undefined;
+  }
+
+  /**
+   * Prune confirmation from the API (`POST /api/v1/prune/confirm`, `berth prune confirm`): lets
+   * the commit the prune guard holds now prune, as its message's `Berth-Confirm-Prune: yes`
+   * trailer would. `commit` (a full id or a prefix of at least 7 hex digits) must name that very
+   * commit, so a confirmation never carries over to a commit nobody looked at; the next commit is
+   * judged afresh. Recorded in the store (it survives a restart); the guard is judged again and
+   * every namespace enqueued at once. Confirming a commit already confirmed answers the same.
+   * Throws CONFLICT (409) when nothing is held, another commit is, or the commit holds no
+   * namespaces at all (berth never prunes everything).
+   */
+  async confirmPrune(args: { commit: string; by?: string }): Promise<{ confirmed: string; reasons: readonly string[] }> {
+    const revision = this.o.desiredSource.current();
+    const judged = revision && this.guard?.commit === revision.commit.oid ? this.guard.guard : undefined;
+    const wanted = args.commit.toLowerCase();
+    if (!/^[0-9a-f]{7,64}$/.test(wanted)) throw new BerthError('REQUEST_INVALID', `commit must be a commit id or a prefix of at least 7 hex digits, got ${JSON.stringify(args.commit.slice(0, 80))}`);
+    if (!revision || !judged) throw new BerthError('CONFLICT', `the prune guard holds no commit${revision ? ` (${revision.commit.oid.slice(0, 12)} is not judged yet; try again)` : ' (no commit fetched yet)'}`);
+    const head = revision.commit.oid;
+    if (!head.startsWith(wanted)) {
+      throw new BerthError('CONFLICT', `commit ${args.commit} is not the commit berth is at (${head.slice(0, 12)}${judged.holds ? ', whose prunes the guard holds' : ''}): a confirmation applies to exactly the commit the guard holds`);
+    }
+    if (judged.verdict === 'confirmed') return { confirmed: head, reasons: judged.reasons };
+    if (judged.verdict === 'refused') throw new BerthError('CONFLICT', `${describeHold(judged)}; no confirmation changes that`);
+    if (!judged.holds) throw new BerthError('CONFLICT', `the prune guard holds nothing at ${head.slice(0, 12)}: it prunes ${judged.prunedDeployments.length === 0 ? 'nothing' : judged.prunedDeployments.join(', ')} without confirmation`);
+    await this.o.store.confirmPrune(head, { at: this.o.clock.now().toISOString(), by: args.by ?? 'api' });
+    this.o.logger.warn({ commit: head, by: args.by ?? 'api', reasons: judged.reasons, prunedDeployments: judged.prunedDeployments }, 'prune confirmed through the API');
+    await this.enqueueAll(revision, { force: true });
+    return { confirmed: head, reasons: judged.reasons };
   }
 
   /** The ref berth follows, for webhooks (undefined = the remote's default branch). */

@@ -1,6 +1,7 @@
 import type { Logger } from '../core/index.js';
 import { buildDesiredState, DesiredCache, type DesiredNamespace, type DesiredState } from '../desired/index.js';
 import { loadManifests, ManifestCache, type ManifestSet } from '../manifests/index.js';
+import { DEFAULT_OPERATOR_POLICY, namespacePolicy, type OperatorPolicy } from '../policy/index.js';
 import type { CommitInfo, GitSource } from '../source/index.js';
 
 export interface SourceRevision {
@@ -12,19 +13,25 @@ export interface SourceRevision {
 /**
  * Source → manifests → desired, with the caches that make polls cheap: a poll that finds the
  * same commit reads nothing at all; a new commit reads only the namespace folders whose tree
- * ids changed and, within them, only blobs not parsed before.
+ * ids changed and, within them, only blobs not parsed before. Every namespace is checked
+ * against the namespace policy with the operator's ceiling (default: DEFAULT_OPERATOR_POLICY),
+ * at the head and at the older commits a broken head falls back to alike.
  */
 export class DesiredSource {
   private readonly cache = new ManifestCache();
   private readonly desiredCache = new DesiredCache();
   private latest: SourceRevision | undefined;
   private readonly older = new Map<string, DesiredState>();
+  private readonly policy: ReturnType<typeof namespacePolicy>;
 
   constructor(
     private readonly source: GitSource,
     private readonly instance: string,
     private readonly logger: Logger,
-  ) {}
+    operatorPolicy: OperatorPolicy = DEFAULT_OPERATOR_POLICY,
+  ) {
+    this.policy = namespacePolicy(operatorPolicy);
+  }
 
   get description(): string {
     return this.source.description;
@@ -40,7 +47,7 @@ export class DesiredSource {
     if (this.latest && this.latest.commit.oid === commit.oid) return { revision: this.latest, changed: false };
     const manifests = await this.load(commit.oid, this.cache);
     this.cache.retain(manifests);
-    const desired = buildDesiredState(manifests, { instance: this.instance, cache: this.desiredCache });
+    const desired = buildDesiredState(manifests, { instance: this.instance, cache: this.desiredCache, policy: this.policy });
     this.latest = { commit, manifests, desired };
     this.logger.info({ commit: commit.oid, namespaces: desired.namespaces.length, parsedFiles: this.cache.stats.parsedFiles }, 'loaded desired state');
     return { revision: this.latest, changed: true };
@@ -56,7 +63,7 @@ export class DesiredSource {
     let state = this.older.get(commit);
     if (!state) {
       const manifests = await this.load(commit, new ManifestCache());
-      state = buildDesiredState(manifests, { instance: this.instance });
+      state = buildDesiredState(manifests, { instance: this.instance, policy: this.policy });
       // A few older commits are kept (rollback pins and broken-head fallbacks read them every pass).
       if (this.older.size >= 8) this.older.delete(this.older.keys().next().value!);
       this.older.set(commit, state);

@@ -6,35 +6,46 @@ import { normalizeIngress, normalizeService } from './service.js';
 import type { DesiredDeployment, DesiredIngress, DesiredNamespace, DesiredService, DesiredState } from './types.js';
 
 /**
+ * A check of a namespace folder's manifests that may refuse it (the namespace policy:
+ * policy/'s `namespacePolicy(operator)`). Its errors join the namespace's diagnostics and make
+ * it invalid, so it is left as it runs. Passed in, so desired does not depend on policy.
+ */
+export type NamespacePolicy = (ns: NamespaceManifests) => readonly Diagnostic[];
+
+/**
  * Remembers the DesiredNamespace built from each NamespaceManifests object. The manifests
  * loader hands back the identical object for a folder whose tree did not change, so a new
  * commit rebuilds only the namespaces it touched (10k Deployments: ~250 ms → < 1 ms).
  */
 export class DesiredCache {
-  private readonly built = new WeakMap<NamespaceManifests, { instance: string; ns: DesiredNamespace }>();
+  private readonly built = new WeakMap<NamespaceManifests, { instance: string; policy: NamespacePolicy | undefined; ns: DesiredNamespace }>();
 
-  get(ns: NamespaceManifests, instance: string): DesiredNamespace {
+  get(ns: NamespaceManifests, instance: string, policy?: NamespacePolicy): DesiredNamespace {
     const hit = this.built.get(ns);
-    if (hit && hit.instance === instance) return hit.ns;
-    const built = buildNamespace(ns, instance);
-    this.built.set(ns, { instance, ns: built });
+    if (hit && hit.instance === instance && hit.policy === policy) return hit.ns;
+    const built = buildNamespace(ns, instance, policy);
+    this.built.set(ns, { instance, policy, ns: built });
     return built;
   }
 }
 
-/** ManifestSet → DesiredState. Pure; an invalid namespace stays in the result, marked invalid, with no objects. */
-export function buildDesiredState(set: ManifestSet, options: { instance: string; cache?: DesiredCache }): DesiredState {
-  const cache = options.cache;
+/**
+ * ManifestSet → DesiredState. Pure; an invalid namespace stays in the result, marked invalid, with no objects.
+ * `policy`: the namespace policy every valid folder must pass (none: everything the manifests module accepts).
+ */
+export function buildDesiredState(set: ManifestSet, options: { instance: string; cache?: DesiredCache; policy?: NamespacePolicy }): DesiredState {
+  const { cache, policy } = options;
   return {
     commit: set.commit,
     instance: options.instance,
-    namespaces: set.namespaces.map((ns) => (cache ? cache.get(ns, options.instance) : buildNamespace(ns, options.instance))),
+    namespaces: set.namespaces.map((ns) => (cache ? cache.get(ns, options.instance, policy) : buildNamespace(ns, options.instance, policy))),
     diagnostics: set.diagnostics,
   };
 }
 
-export function buildNamespace(ns: NamespaceManifests, instance: string): DesiredNamespace {
+export function buildNamespace(ns: NamespaceManifests, instance: string, policy?: NamespacePolicy): DesiredNamespace {
   const diagnostics: Diagnostic[] = [...ns.diagnostics];
+  if (ns.valid && policy) diagnostics.push(...policy(ns));
   const deployments: DesiredDeployment[] = [];
   const services: DesiredService[] = [];
   const ingresses: DesiredIngress[] = [];

@@ -6,8 +6,11 @@
  * Invariant: the same manifests (whatever their formatting or key order) give the same
  * revisions; an invalid namespace is carried as `valid: false` with no deployments, services
  * or ingresses, so nothing downstream can mistake it for "empty" and prune it. A template holds no secret
- * value: an env var from a Secret carries its reference (secret-ref.ts), resolved only when a
- * replica is created.
+ * value: an env var or a secret volume's file from a Secret carries its reference (secret-ref.ts),
+ * resolved only when a replica is created. securityContext, host namespaces and volume mounts
+ * enter the template only when a manifest asks for more than the defaults, so older templates
+ * keep their revisions; whether they are allowed is the namespace policy's business (build.ts's
+ * `policy` option; policy/).
  */
 export * from './types.js';
 export * from './names.js';

@@ -1,6 +1,6 @@
 import { hashOf, type Diagnostic } from '../core/index.js';
-import { parseCpu, parseMemory, type Container, type DeploymentManifest, type EnvVar, type Probe, type SecretManifest } from '../manifests/index.js';
-import type { DesiredDeployment, EnvEntry, PodTemplate, ProbeAction, Probes, ProbeSpec, Strategy } from './types.js';
+import { parseCpu, parseMemory, type Container, type DeploymentManifest, type EnvVar, type PodTemplate as PodTemplateManifest, type Probe, type SecretManifest } from '../manifests/index.js';
+import type { DesiredDeployment, EnvEntry, Mount, PodTemplate, ProbeAction, Probes, ProbeSpec, SecretFile, SecuritySettings, Strategy } from './types.js';
 
 /** Kubernetes defaults (apps/v1 Deployment). */
 export const DEPLOYMENT_DEFAULTS = {
@@ -23,6 +23,9 @@ export const PROBE_DEFAULTS = {
   path: '/',
   scheme: 'HTTP',
 } as const;
+
+/** Kubernetes' default mode of a secret volume's files (defaultMode 0644). */
+export const SECRET_VOLUME_DEFAULT_MODE = 0o644;
 
 /** The Secrets of one namespace folder, by name. */
 export type SecretsByName = ReadonlyMap<string, SecretManifest>;
@@ -58,6 +61,13 @@ export function normalizeDeployment(manifest: DeploymentManifest, namespace: str
     diagnostics.push({ severity: 'error', code: 'MANIFEST_INVALID', message: `probe port ${JSON.stringify(probes)} names no port of the container`, file: manifest.source.file, line: manifest.source.line, field: 'spec.template.spec.containers[0]', namespace });
     return { diagnostics };
   }
+  const mounts = normalizeMounts(spec.template, container, secrets);
+  if (typeof mounts === 'string') {
+    // loadManifests refuses this (INVALID_VALUE, SECRET_REF_NOT_FOUND); kept for ManifestSets built by hand.
+    diagnostics.push({ severity: 'error', code: 'MANIFEST_INVALID', message: mounts, file: manifest.source.file, line: manifest.source.line, field: 'spec.template.spec.containers[0].volumeMounts', namespace });
+    return { diagnostics };
+  }
+  const security = normalizeSecurity(spec.template, container);
   const limits = container.resources?.limits;
   const memoryBytes = limits?.memory === undefined ? undefined : parseMemory(limits.memory);
   const nanoCpus = limits?.cpu === undefined ? undefined : parseCpu(limits.cpu);
@@ -80,6 +90,9 @@ export function normalizeDeployment(manifest: DeploymentManifest, namespace: str
     annotations: { ...(spec.template.metadata?.annotations ?? {}) },
     // Only when there is a probe: a probe-less template hashes exactly as it did before probes.
     ...(probes ? { probes } : {}),
+    // Likewise: only what a manifest asks beyond the defaults, so older templates keep their revisions.
+    ...(security ? { security } : {}),
+    ...(mounts.length > 0 ? { mounts } : {}),
   };
   const strategy: Strategy =
     spec.strategy?.type === 'Recreate'
@@ -169,6 +182,89 @@ function probeAction(probe: Probe, container: Container): ProbeAction | string {
     return typeof resolved === 'string' ? resolved : { kind: 'tcpSocket', port: resolved };
   }
   return { kind: 'exec', command: [...(probe.exec?.command ?? [])] };
+}
+
+/**
+ * The pod's and the container's securityContext (the container's fields win, as in
+ * Kubernetes) and the host namespaces, reduced to what differs from a container without them;
+ * undefined when nothing does.
+ */
+function normalizeSecurity(template: PodTemplateManifest, container: Container): SecuritySettings | undefined {
+  const pod = template.spec.securityContext ?? {};
+  const c = container.securityContext ?? {};
+  const caps = (list: readonly string[] | undefined): string[] => [...new Set((list ?? []).map((n) => n.toUpperCase().replace(/^CAP_/, '')))].sort();
+  const capAdd = caps(c.capabilities?.add);
+  const capDrop = caps(c.capabilities?.drop);
+  const runAsUser = c.runAsUser ?? pod.runAsUser;
+  const runAsGroup = c.runAsGroup ?? pod.runAsGroup;
+  const seccomp = c.seccompProfile?.type ?? pod.seccompProfile?.type;
+  const out: { -readonly [K in keyof SecuritySettings]: SecuritySettings[K] } = {
+    ...(c.privileged === true ? { privileged: true as const } : {}),
+    ...(c.allowPrivilegeEscalation === false ? { noNewPrivileges: true as const } : {}),
+    ...(capAdd.length > 0 ? { capAdd } : {}),
+    ...(capDrop.length > 0 ? { capDrop } : {}),
+    ...(runAsUser !== undefined ? { runAsUser } : {}),
+    ...(runAsGroup !== undefined ? { runAsGroup } : {}),
+    ...((c.runAsNonRoot ?? pod.runAsNonRoot) === true ? { runAsNonRoot: true as const } : {}),
+    ...(c.readOnlyRootFilesystem === true ? { readOnlyRootFilesystem: true as const } : {}),
+    ...(seccomp === 'Unconfined' ? { seccompUnconfined: true as const } : {}),
+    ...(template.spec.hostNetwork === true ? { hostNetwork: true as const } : {}),
+    ...(template.spec.hostPID === true ? { hostPID: true as const } : {}),
+    ...(template.spec.hostIPC === true ? { hostIPC: true as const } : {}),
+  };
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
+/**
+ * The container's volume mounts with their volumes' sources, sorted by mountPath. A secret
+ * volume lists one file per key (its `items`, else every key of the Secret) with the key's
+ * host source, never a value; an optional volume whose Secret or key is not in Git leaves
+ * those files out. A string = a mount or item the loader would have refused.
+ */
+function normalizeMounts(template: PodTemplateManifest, container: Container, secrets: SecretsByName): Mount[] | string {
+  const volumes = new Map((template.spec.volumes ?? []).map((v) => [v.name, v]));
+  const out: Mount[] = [];
+  for (const m of container.volumeMounts ?? []) {
+    const v = volumes.get(m.name);
+    if (!v) return `volumeMount ${JSON.stringify(m.name)} names no volume of the pod`;
+    const common = { volume: m.name, mountPath: m.mountPath, ...(m.subPath !== undefined ? { subPath: m.subPath } : {}) };
+    if (v.hostPath) {
+      out.push({ ...common, readOnly: m.readOnly === true, source: { kind: 'hostPath', path: v.hostPath.path, type: v.hostPath.type || 'DirectoryOrCreate' } });
+    } else if (v.emptyDir) {
+      const sizeBytes = v.emptyDir.sizeLimit === undefined ? undefined : parseMemory(v.emptyDir.sizeLimit);
+      out.push({ ...common, readOnly: m.readOnly === true, source: { kind: 'emptyDir', ...(sizeBytes !== undefined ? { sizeBytes } : {}) } });
+    } else if (v.secret) {
+      const files = secretFiles(v.secret, secrets);
+      if (typeof files === 'string') return files;
+      out.push({ ...common, readOnly: true, source: { kind: 'secret', secret: v.secret.secretName, files } });
+    }
+  }
+  return out.sort((a, b) => (a.mountPath < b.mountPath ? -1 : a.mountPath > b.mountPath ? 1 : 0));
+}
+
+function secretFiles(volume: NonNullable<PodTemplateManifest['spec']['volumes']>[number]['secret'] & object, secrets: SecretsByName): SecretFile[] | string {
+  const keys = secrets.get(volume.secretName)?.spec.keys;
+  const optional = volume.optional === true;
+  if (!keys) return optional ? [] : `secret volume: Secret ${JSON.stringify(volume.secretName)} is not defined in this namespace`;
+  const defaultMode = volume.defaultMode ?? SECRET_VOLUME_DEFAULT_MODE;
+  const wanted = volume.items ?? Object.keys(keys).sort().filter((k) => !(k === '.' || k === '..' || k.startsWith('..'))).map((key) => ({ key, path: key, mode: undefined }));
+  const files: SecretFile[] = [];
+  for (const item of wanted) {
+    const source = Object.prototype.hasOwnProperty.call(keys, item.key) ? keys[item.key] : undefined;
+    if (!source) {
+      if (optional) continue;
+      return `secret volume: Secret ${JSON.stringify(volume.secretName)} has no key ${JSON.stringify(item.key)}`;
+    }
+    files.push({
+      path: item.path,
+      secret: volume.secretName,
+      key: item.key,
+      source: 'file' in source ? { file: source.file } : { env: source.env },
+      mode: item.mode ?? defaultMode,
+      ...(optional ? { optional: true as const } : {}),
+    });
+  }
+  return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
 /** The revision of a template: 10 hex characters of sha256 over its canonical JSON. */

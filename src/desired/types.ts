@@ -1,5 +1,5 @@
 import type { Diagnostic } from '../core/index.js';
-import type { IntOrPercent, SecretKeySource, SourceLocation } from '../manifests/index.js';
+import type { HostPathType, IntOrPercent, SecretKeySource, SourceLocation } from '../manifests/index.js';
 
 /**
  * Where an env var's value comes from when it is secret: the Secret and key named in Git and
@@ -39,6 +39,71 @@ export interface PodTemplate {
   readonly annotations: Readonly<Record<string, string>>;
   /** Present only when the manifest has a probe, so probe-less templates keep their revisions. */
   readonly probes?: Probes;
+  /**
+   * What the pod and container securityContexts and the host namespaces ask for, merged
+   * (container over pod) and reduced to what differs from the engine's defaults. Present only
+   * when something does, so templates without these fields keep their revisions.
+   */
+  readonly security?: SecuritySettings;
+  /** The container's volume mounts, each with its volume's source; sorted by mountPath. Present only when there is one. */
+  readonly mounts?: readonly Mount[];
+}
+
+/**
+ * A container's security settings as the engine takes them. Each field is present only when it
+ * differs from what a container gets without it (a `false` or an empty list is left out), so
+ * the revision moves only with what changes the container.
+ */
+export interface SecuritySettings {
+  readonly privileged?: true;
+  /** allowPrivilegeEscalation: false → the engine's no-new-privileges. */
+  readonly noNewPrivileges?: true;
+  /** Capability names without `CAP_`, upper case, sorted, unique. */
+  readonly capAdd?: readonly string[];
+  readonly capDrop?: readonly string[];
+  readonly runAsUser?: number;
+  readonly runAsGroup?: number;
+  /** The replica must run as a non-zero numeric user (checked against the image's user when runAsUser is absent). */
+  readonly runAsNonRoot?: true;
+  readonly readOnlyRootFilesystem?: true;
+  /** seccompProfile Unconfined (RuntimeDefault is what the engine applies anyway). */
+  readonly seccompUnconfined?: true;
+  readonly hostNetwork?: true;
+  readonly hostPID?: true;
+  readonly hostIPC?: true;
+}
+
+/**
+ * One key of a Secret as a file of a secret volume: the reference (Secret, key, host source),
+ * never the value, which is read when a replica is created, like a secret env var.
+ */
+export interface SecretFile {
+  /** Relative path in the volume. */
+  readonly path: string;
+  readonly secret: string;
+  readonly key: string;
+  readonly source: SecretKeySource;
+  /** File mode, e.g. 0o644. */
+  readonly mode: number;
+  /** A missing host file or unset variable leaves the file out instead of failing. */
+  readonly optional?: true;
+}
+
+/** Where a mounted volume's content comes from. */
+export type VolumeSource =
+  | { readonly kind: 'hostPath'; readonly path: string; readonly type: Exclude<HostPathType, ''> }
+  /** A tmpfs private to the replica. */
+  | { readonly kind: 'emptyDir'; readonly sizeBytes?: number }
+  | { readonly kind: 'secret'; readonly secret: string; readonly files: readonly SecretFile[] };
+
+export interface Mount {
+  /** The pod's name for the volume. */
+  readonly volume: string;
+  readonly mountPath: string;
+  /** Always true for a secret volume. */
+  readonly readOnly: boolean;
+  readonly subPath?: string;
+  readonly source: VolumeSource;
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { ManifestDiagnosticCode } from './codes.js';
 import type { FieldPath } from './locate.js';
 import type { Container, DeploymentSpec, IntOrPercent } from './types.js';
+import { checkVolumes } from './volume-rules.js';
 
 /**
  * Deployment rules a JSON Schema cannot say, run on a schema-valid Deployment. Most are the
@@ -26,6 +27,7 @@ export function checkDeployment(spec: DeploymentSpec, emit: Emit): void {
     emit('error', 'INVALID_VALUE', ['spec', 'progressDeadlineSeconds'], `must be greater than minReadySeconds (${spec.minReadySeconds ?? 0})`);
   }
   spec.template.spec.containers.forEach((container, i) => checkContainer(spec, container, ['spec', 'template', 'spec', 'containers', i], emit));
+  checkVolumes(spec, emit);
 }
 
 /** Kubernetes: "selector does not match template labels". */
@@ -84,6 +86,15 @@ function checkContainer(spec: DeploymentSpec, container: Container, at: FieldPat
       emit('error', 'INVALID_VALUE', where, `cannot publish a hostPort with ${spec.replicas} replicas: every replica runs on this one host and would bind the same port`);
     } else if (spec.strategy?.type !== 'Recreate' && !isZero(spec.strategy?.rollingUpdate?.maxSurge ?? '25%')) {
       emit('warning', 'INVALID_STRATEGY', where, 'a rolling update surges a second replica that cannot bind the same hostPort; use strategy Recreate, or maxSurge: 0 with maxUnavailable: 1');
+    }
+  }
+  // With the host's network a container's ports are the host's ports: the same arithmetic as hostPort.
+  if (spec.template.spec.hostNetwork === true && (container.ports ?? []).length > 0) {
+    const where: FieldPath = ['spec', 'template', 'spec', 'hostNetwork'];
+    if ((spec.replicas ?? 1) > 1) {
+      emit('error', 'INVALID_VALUE', where, `cannot use the host network with ports and ${spec.replicas} replicas: every replica runs on this one host and would bind the same ports`);
+    } else if (spec.strategy?.type !== 'Recreate' && !isZero(spec.strategy?.rollingUpdate?.maxSurge ?? '25%')) {
+      emit('warning', 'INVALID_STRATEGY', where, 'a rolling update surges a second replica that cannot bind the same host ports; use strategy Recreate, or maxSurge: 0 with maxUnavailable: 1');
     }
   }
 }

@@ -17,8 +17,10 @@ export function readManifestFile(bytes: Uint8Array, limits: ParseLimits): FileRe
   const parsed = parseYaml(bytes, limits);
   const diagnostics: Diagnostic[] = [...parsed.diagnostics];
   const documents: ValidatedDocument[] = [];
+  let lines: string[] | undefined; // decoded again only when a rule reads raw text (parseYaml accepted the bytes)
+  const lineText = (line: number): string | undefined => (lines ??= new TextDecoder().decode(bytes).split(/\r?\n/))[line - 1];
   for (const doc of parsed.documents) {
-    const validated = validateDocument(doc);
+    const validated = validateDocument(doc, lineText);
     diagnostics.push(...validated.diagnostics);
     // the YAML nodes are not kept: positions the loader needs are already in `validated`
     documents.push(validated);

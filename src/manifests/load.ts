@@ -4,7 +4,8 @@ import type { ManifestCache, FolderEntry } from './cache.js';
 import { readManifestFile, type FileResult } from './file-result.js';
 import { checkIngressBackends, type IngressBackendUse } from './ingress-rules.js';
 import { DEFAULT_PARSE_LIMITS, type ParseLimits } from './parse.js';
-import type { SecretKeyRefUse } from './secret-rules.js';
+import { checkQuotas, type PlacedObject, type PlacedQuota } from './quota-rules.js';
+import { isUnsafeFileKey, type SecretKeyRefUse } from './secret-rules.js';
 import { checkListenPorts, type PlacedService, type ServicePortFact } from './service-rules.js';
 import type { Manifest, ManifestSet, NamespaceManifests } from './types.js';
 
@@ -42,7 +43,9 @@ export class ManifestCacheMissError extends Error {
  *    `env[].valueFrom.secretKeyRef` names a Secret of the same folder and a key it declares,
  *    unless it is `optional: true` (as Kubernetes, which also resolves within the namespace);
  *    no two Service ports listen on the same port (nodePort, else port); every Ingress backend
- *    names a Service of the same folder and a port that Service declares.
+ *    names a Service of the same folder and a port that Service declares; the folder's
+ *    Deployments (replicas, limits) and objects fit every ResourceQuota of the folder
+ *    (quota-rules.ts: steady-state sums, the Deployment that goes over gets the error).
  *  - Any error in a folder makes it `valid: false` with `objects: []`: it is left as it runs.
  *
  * Diagnostics are sorted; objects keep file then document order; namespaces are sorted by name.
@@ -108,6 +111,8 @@ function loadNamespace(folder: SnapshotFolder, entries: readonly FolderEntry[], 
   const services = new Map<string, readonly ServicePortFact[] | undefined>(); // Service name → its ports (undefined: the document is invalid)
   const placedServices: PlacedService[] = [];
   const backends: { use: IngressBackendUse; file: string; document: number }[] = [];
+  const quotas: PlacedQuota[] = [];
+  const placed: PlacedObject[] = []; // valid objects, for the quota sums
 
   for (const entry of entries) {
     const file = `${name}/${entry.path}`;
@@ -157,12 +162,17 @@ function loadNamespace(folder: SnapshotFolder, entries: readonly FolderEntry[], 
         if (doc.servicePorts) placedServices.push({ name: doc.name, file, document: doc.index, ports: doc.servicePorts });
       }
       for (const use of doc.ingressBackends ?? []) backends.push({ use, file, document: doc.index });
+      if (doc.body && doc.kind !== undefined && doc.name !== undefined) {
+        placed.push({ kind: doc.kind, name: doc.name, file, document: doc.index, nameAt: doc.nameAt ?? { line: doc.line, column: 1 }, ...(doc.quotaDemand ? { demand: doc.quotaDemand } : {}) });
+      }
+      if (doc.quotaBounds && doc.name !== undefined) quotas.push({ name: doc.name, file, document: doc.index, bounds: doc.quotaBounds });
       if (doc.body) objects.push({ ...doc.body, source: { file, document: doc.index, line: doc.line } } as Manifest);
     }
   }
   diagnostics.push(...checkSecretKeyRefs(name, refs, secrets, defined));
   diagnostics.push(...checkListenPorts(name, placedServices));
   diagnostics.push(...checkIngressBackends(name, backends, services, defined));
+  diagnostics.push(...checkQuotas(name, quotas, placed));
 
   const valid = !hasErrors(diagnostics);
   return { name, treeId: folder.treeId, objects: valid ? objects : [], diagnostics: diagnostics.sort(compareDiagnostics), valid };
@@ -183,16 +193,27 @@ function checkSecretKeyRefs(
     if (use.optional) continue;
     const where = { severity: 'error' as const, code: 'SECRET_REF_NOT_FOUND', file, namespace, document };
     if (!secrets.has(use.secret)) {
+      if (use.key !== undefined && use.nameField === 'secretName') continue; // a volume's item: the volume itself reports the missing Secret
       out.push({
         ...where,
-        field: `${use.field}.name`,
+        field: `${use.field}.${use.nameField ?? 'name'}`,
         ...use.nameAt,
         message: `Secret ${JSON.stringify(use.secret)} is not defined in namespace folder ${JSON.stringify(namespace)}: add a v1 Secret (type: berth.dev/host-reference) named ${JSON.stringify(use.secret)} there, or set optional: true`,
       });
       continue;
     }
     const keys = secrets.get(use.secret);
-    if (keys && !keys.includes(use.key)) {
+    const unsafe = use.allKeys ? (keys ?? []).filter(isUnsafeFileKey) : [];
+    if (unsafe.length > 0) {
+      out.push({
+        ...where,
+        code: 'INVALID_VALUE',
+        field: `${use.field}.secretName`,
+        ...use.nameAt,
+        message: `Secret ${JSON.stringify(use.secret)} declares key(s) ${unsafe.map((k) => JSON.stringify(k)).join(', ')} that cannot be a file name (".", ".." or starting with ".."): list the keys in items, each with a path`,
+      });
+    }
+    if (use.key !== undefined && keys && !keys.includes(use.key)) {
       out.push({
         ...where,
         field: `${use.field}.key`,

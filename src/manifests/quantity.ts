@@ -83,18 +83,31 @@ export function parseMemory(quantity: string | number): number | undefined {
   return r === undefined ? undefined : scaledCeil(r, 1n);
 }
 
+/**
+ * Count quantity (a ResourceQuota's `pods: "10"`) → a whole number, rounded up as Kubernetes'
+ * `Quantity.Value()` does: parseCount("10") = 10, parseCount("1k") = 1000, parseCount(3) = 3.
+ * Undefined when invalid.
+ */
+export function parseCount(quantity: string | number): number | undefined {
+  return parseMemory(quantity);
+}
+
 /** Docker refuses CPU limits below 0.01 CPU ("Range of CPUs is from 0.01 to …"). */
 export const MIN_CPU_LIMIT_NANOS = 10_000_000;
 /** Docker refuses memory limits below 6 MiB ("Minimum memory limit allowed is 6MB"). */
 export const MIN_MEMORY_LIMIT_BYTES = 6 * 1024 * 1024;
 
-export type QuantityKind = 'cpu' | 'memory' | 'cpu-limit' | 'memory-limit';
+export type QuantityKind = 'cpu' | 'memory' | 'cpu-limit' | 'memory-limit' | 'count';
 
 /**
  * Why `value` is not acceptable as a quantity of `kind`, or undefined when it is. Limits must
  * also be at least what Docker accepts, so a bad limit fails here rather than at container start.
  */
 export function quantityProblem(kind: QuantityKind, value: unknown): string | undefined {
+  if (kind === 'count') {
+    if ((typeof value !== 'string' && typeof value !== 'number') || parseCount(value) === undefined) return `must be a count: a whole number such as 10 (or a quantity such as "10" or "1k")${typeof value === 'string' || typeof value === 'number' ? `, got ${JSON.stringify(typeof value === 'string' ? value.slice(0, 40) : value)}` : ''}`;
+    return undefined;
+  }
   const isCpu = kind === 'cpu' || kind === 'cpu-limit';
   const examples = isCpu ? '500m, 0.5 or 2' : '128Mi, 1Gi, 512M or 134217728';
   if (typeof value !== 'string' && typeof value !== 'number') return `must be a ${isCpu ? 'CPU' : 'memory'} quantity such as ${examples}`;
@@ -103,4 +116,45 @@ export function quantityProblem(kind: QuantityKind, value: unknown): string | un
   if (kind === 'cpu-limit' && parsed < MIN_CPU_LIMIT_NANOS) return `CPU limit ${JSON.stringify(value)} is below Docker's minimum of 10m (0.01 CPU)`;
   if (kind === 'memory-limit' && parsed < MIN_MEMORY_LIMIT_BYTES) return `memory limit ${JSON.stringify(value)} is below Docker's minimum of 6Mi`;
   return undefined;
+}
+
+const BINARY_UNITS: readonly (readonly [string, number])[] = [
+  ['Ei', 2 ** 60],
+  ['Pi', 2 ** 50],
+  ['Ti', 2 ** 40],
+  ['Gi', 2 ** 30],
+  ['Mi', 2 ** 20],
+  ['Ki', 2 ** 10],
+];
+const DECIMAL_UNITS: readonly (readonly [string, number])[] = [
+  ['E', 1e18],
+  ['P', 1e15],
+  ['T', 1e12],
+  ['G', 1e9],
+  ['M', 1e6],
+  ['k', 1e3],
+];
+
+/**
+ * Bytes back in the units people write: the shortest exact Kubernetes quantity.
+ *   formatMemory(134217728) = '128Mi'   formatMemory(1_000_000_000) = '1G'
+ *   formatMemory(1536)      = '1536'    (1.5Ki has no whole-number form)
+ */
+export function formatMemory(bytes: number): string {
+  if (bytes === 0) return '0';
+  for (const [suffix, size] of BINARY_UNITS) if (bytes % size === 0) return `${bytes / size}${suffix}`;
+  for (const [suffix, size] of DECIMAL_UNITS) if (bytes % size === 0) return `${bytes / size}${suffix}`;
+  return String(bytes);
+}
+
+/**
+ * NanoCPUs back in the units people write.
+ *   formatCpu(250_000_000) = '250m'   formatCpu(2_000_000_000) = '2'
+ *   formatCpu(1_500_000_000) = '1500m'   formatCpu(1) = '1n'
+ */
+export function formatCpu(nanoCpus: number): string {
+  if (nanoCpus % 1e9 === 0) return String(nanoCpus / 1e9);
+  if (nanoCpus % 1e6 === 0) return `${nanoCpus / 1e6}m`;
+  if (nanoCpus % 1e3 === 0) return `${nanoCpus / 1e3}u`;
+  return `${nanoCpus}n`;
 }

@@ -2,6 +2,7 @@ import AjvModule, { type ErrorObject, type ValidateFunction } from 'ajv';
 import deploymentSchema from '../../schemas/deployment.json' with { type: 'json' };
 import ingressSchema from '../../schemas/ingress.json' with { type: 'json' };
 import namespaceSchema from '../../schemas/namespace.json' with { type: 'json' };
+import resourceQuotaSchema from '../../schemas/resourcequota.json' with { type: 'json' };
 import secretSchema from '../../schemas/secret.json' with { type: 'json' };
 import serviceSchema from '../../schemas/service.json' with { type: 'json' };
 import { quantityProblem, type QuantityKind } from './quantity.js';
@@ -16,7 +17,7 @@ import { quantityProblem, type QuantityKind } from './quantity.js';
  *  - `x-berth-ignored: "<why>"`: a scheduling-only field, meaningless on one host. A keyword
  *    that always "fails" so ajv reports where it is; the mapper turns that into a warning and
  *    the validator removes the field, so nothing downstream can depend on it.
- *  - `x-berth-quantity: "cpu" | "memory" | "cpu-limit" | "memory-limit"`: a Kubernetes quantity,
+ *  - `x-berth-quantity: "cpu" | "memory" | "cpu-limit" | "memory-limit" | "count"`: a Kubernetes quantity,
  *    checked with quantity.ts (limits also against Docker's minimums).
  *  - `x-berth-messages: { <keyword>: "<message>" }`: a person-friendly message for a failing
  *    keyword of the same schema object (a pattern, a oneOf).
@@ -29,6 +30,7 @@ export const KNOWN_KINDS = {
   Secret: { apiVersion: 'v1', schema: secretSchema },
   Service: { apiVersion: 'v1', schema: serviceSchema },
   Ingress: { apiVersion: 'networking.k8s.io/v1', schema: ingressSchema },
+  ResourceQuota: { apiVersion: 'v1', schema: resourceQuotaSchema },
 } as const;
 
 export type KnownKind = keyof typeof KNOWN_KINDS;
@@ -83,5 +85,6 @@ function compileAll(): Record<KnownKind, ValidateFunction> {
     Secret: ajv.compile(secretSchema),
     Service: ajv.compile(serviceSchema),
     Ingress: ajv.compile(ingressSchema),
+    ResourceQuota: ajv.compile(resourceQuotaSchema),
   };
 }

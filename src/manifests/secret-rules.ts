@@ -19,15 +19,24 @@ export function checkSecret(secret: Pick<SecretManifest, 'spec'>, emit: Emit): v
   }
 }
 
-/** One `env[].valueFrom.secretKeyRef` of a Deployment, with the places the folder-level check points at. */
+/**
+ * One use of a Secret by a Deployment, with the places the folder-level check points at: an
+ * `env[].valueFrom.secretKeyRef` (Secret and key), a secret volume (the Secret; with no `items`
+ * every key becomes a file, `allKeys`) or one of its `items` (Secret and key).
+ */
 export interface SecretKeyRefUse {
   readonly secret: string;
-  readonly key: string;
+  /** Absent for a secret volume itself (it names only the Secret). */
+  readonly key?: string;
   readonly optional: boolean;
-  /** Dotted path of the secretKeyRef, e.g. `spec.template.spec.containers[0].env[1].valueFrom.secretKeyRef`. */
+  /** Dotted path of the reference, e.g. `spec.template.spec.containers[0].env[1].valueFrom.secretKeyRef`, `spec.template.spec.volumes[0].secret.items[1]`. */
   readonly field: string;
+  /** The field under `field` that names the Secret: `name` (secretKeyRef) or `secretName` (a volume). Default `name`. */
+  readonly nameField?: string;
   readonly nameAt: Position;
   readonly keyAt: Position;
+  /** A secret volume without items: every key of the Secret becomes a file named after it. */
+  readonly allKeys?: true;
 }
 
 export function secretKeyRefsOf(spec: DeploymentSpec, locate: (path: FieldPath) => Position): SecretKeyRefUse[] {
@@ -40,7 +49,25 @@ export function secretKeyRefsOf(spec: DeploymentSpec, locate: (path: FieldPath) 
       out.push({ secret: ref.name, key: ref.key, optional: ref.optional === true, field: formatFieldPath(at), nameAt: locate([...at, 'name']), keyAt: locate([...at, 'key']) });
     });
   });
+  (spec.template.spec.volumes ?? []).forEach((volume, v) => {
+    const secret = volume.secret;
+    if (!secret) return;
+    const at: FieldPath = ['spec', 'template', 'spec', 'volumes', v, 'secret'];
+    const nameAt = locate([...at, 'secretName']);
+    const optional = secret.optional === true;
+    out.push({ secret: secret.secretName, optional, field: formatFieldPath(at), nameField: 'secretName', nameAt, keyAt: nameAt, ...(secret.items ? {} : { allKeys: true as const }) });
+    (secret.items ?? []).forEach((item, i) => {
+      const itemAt: FieldPath = [...at, 'items', i];
+      // The Secret itself is checked once, by the use above: an item only checks its key.
+      out.push({ secret: secret.secretName, key: item.key, optional, field: formatFieldPath(itemAt), nameField: 'secretName', nameAt, keyAt: locate([...itemAt, 'key']) });
+    });
+  });
   return out;
+}
+
+/** A Secret key that cannot be a file name in a secret volume (Kubernetes refuses these keys too). */
+export function isUnsafeFileKey(key: string): boolean {
+  return key === '.' || key === '..' || key.startsWith('..');
 }
 
 /**

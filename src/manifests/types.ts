@@ -80,6 +80,65 @@ export interface Container {
   readonly readinessProbe?: Probe;
   readonly livenessProbe?: Probe;
   readonly startupProbe?: Probe;
+  /** Overrides the pod's securityContext field by field (as in Kubernetes). Checked by the namespace policy (policy/). */
+  readonly securityContext?: SecurityContext;
+  readonly volumeMounts?: readonly VolumeMount[];
+}
+
+/** `seccompProfile`: RuntimeDefault (the engine's default profile, what berth runs without one) or Unconfined. */
+export interface SeccompProfile {
+  readonly type: 'RuntimeDefault' | 'Unconfined';
+}
+
+/** The pod-level securityContext fields berth honours (fsGroup, sysctls, SELinux, … are refused by the schema). */
+export interface PodSecurityContext {
+  readonly runAsUser?: number;
+  readonly runAsGroup?: number;
+  readonly runAsNonRoot?: boolean;
+  readonly seccompProfile?: SeccompProfile;
+}
+
+/** A container's securityContext, as berth honours it. Capability names are Kubernetes' (`NET_ADMIN`; a `CAP_` prefix is accepted). */
+export interface SecurityContext extends PodSecurityContext {
+  readonly privileged?: boolean;
+  readonly allowPrivilegeEscalation?: boolean;
+  readonly capabilities?: { readonly add?: readonly string[]; readonly drop?: readonly string[] };
+  readonly readOnlyRootFilesystem?: boolean;
+}
+
+/** hostPath types berth honours (CharDevice and BlockDevice are devices: refused). '' = no check; the folder is created when missing, as Docker does. */
+export type HostPathType = '' | 'DirectoryOrCreate' | 'Directory' | 'FileOrCreate' | 'File' | 'Socket';
+
+/** One key of a Secret projected as a file of a secret volume. */
+export interface KeyToPath {
+  readonly key: string;
+  /** Relative path of the file inside the volume (no `..`). */
+  readonly path: string;
+  /** File mode, e.g. 0400 (YAML octal) or 256. Default: the volume's defaultMode. */
+  readonly mode?: number;
+}
+
+/**
+ * A pod volume: exactly one source. `hostPath` is a folder or file of the host (the namespace
+ * policy and the operator's allow-list decide whether it may be used); `emptyDir` is a tmpfs
+ * private to the replica; `secret` holds a Secret's keys as files, written by berth when the
+ * replica is created.
+ */
+export interface Volume {
+  readonly name: string;
+  readonly hostPath?: { readonly path: string; readonly type?: HostPathType };
+  readonly emptyDir?: { readonly medium?: '' | 'Memory'; readonly sizeLimit?: string | number };
+  readonly secret?: { readonly secretName: string; readonly items?: readonly KeyToPath[]; readonly defaultMode?: number; readonly optional?: boolean };
+}
+
+export interface VolumeMount {
+  /** The name of a volume of the pod. */
+  readonly name: string;
+  /** Absolute path inside the container. */
+  readonly mountPath: string;
+  readonly readOnly?: boolean;
+  /** A relative path inside the volume to mount instead of its root (no `..`). */
+  readonly subPath?: string;
 }
 
 export interface PodTemplate {
@@ -88,6 +147,11 @@ export interface PodTemplate {
     readonly containers: readonly Container[];
     readonly terminationGracePeriodSeconds?: number;
     readonly restartPolicy?: 'Always';
+    readonly securityContext?: PodSecurityContext;
+    readonly hostNetwork?: boolean;
+    readonly hostPID?: boolean;
+    readonly hostIPC?: boolean;
+    readonly volumes?: readonly Volume[];
   };
 }
 
@@ -114,12 +178,29 @@ interface ManifestBase<K extends string, A extends string> {
   readonly source: SourceLocation;
 }
 
+/** 1-based line and column of a field in its file. */
+export interface FieldPosition {
+  readonly line: number;
+  readonly column: number;
+}
+
+/**
+ * Where the fields a downstream check reports on are written, by dotted field path
+ * (`spec.template.spec.containers[0].securityContext.privileged`, `metadata.labels["pod-security.kubernetes.io/enforce"]`):
+ * the security-relevant fields of a Deployment (see positions.ts) and the labels of a
+ * Namespace. Not part of the Kubernetes object: the policy module (policy/) uses it to point
+ * its diagnostics at file:line, as the loader's own diagnostics do.
+ */
+export type FieldPositions = Readonly<Record<string, FieldPosition>>;
+
 export interface NamespaceManifest extends ManifestBase<'Namespace', 'v1'> {
   readonly spec?: Readonly<Record<string, unknown>>;
+  readonly positions?: FieldPositions;
 }
 
 export interface DeploymentManifest extends ManifestBase<'Deployment', 'apps/v1'> {
   readonly spec: DeploymentSpec;
+  readonly positions?: FieldPositions;
 }
 
 /** The one `type` a berth Secret has: it references host files or variables, it holds no values. */
@@ -200,8 +281,35 @@ export interface IngressManifest extends ManifestBase<'Ingress', 'networking.k8s
   };
 }
 
+/**
+ * The resources a berth ResourceQuota may bound (its schema refuses the rest with a located
+ * error, and drops requests.* / cpu / memory with a warning: berth drops Deployments' requests).
+ */
+export const QUOTA_RESOURCES = [
+  'pods',
+  'limits.cpu',
+  'limits.memory',
+  'count/deployments.apps',
+  'services',
+  'count/services',
+  'secrets',
+  'count/secrets',
+  'count/ingresses.networking.k8s.io',
+] as const;
+
+export type QuotaResource = (typeof QUOTA_RESOURCES)[number];
+
+/**
+ * A v1 ResourceQuota as berth has it: bounds on the sums over its namespace folder, checked when
+ * a commit is loaded (several in one folder all apply). Values are validated quantities (counts,
+ * CPU, memory); `scopes` and `scopeSelector` are refused.
+ */
+export interface ResourceQuotaManifest extends ManifestBase<'ResourceQuota', 'v1'> {
+  readonly spec: { readonly hard: Readonly<Partial<Record<QuotaResource, string | number>>> };
+}
+
 /** Every kind the loader accepts. Later kinds (ConfigMap, …) join this union. */
-export type Manifest = NamespaceManifest | DeploymentManifest | SecretManifest | ServiceManifest | IngressManifest;
+export type Manifest = NamespaceManifest | DeploymentManifest | SecretManifest | ServiceManifest | IngressManifest | ResourceQuotaManifest;
 
 export interface NamespaceManifests {
   /** Folder name = namespace name. */

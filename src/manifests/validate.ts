@@ -4,11 +4,14 @@ import { checkDeployment } from './deployment-rules.js';
 import { checkIngress, ingressBackendsOf, type IngressBackendUse } from './ingress-rules.js';
 import { formatFieldPath, type FieldPath, type Position } from './locate.js';
 import type { YamlDocument } from './parse.js';
+import { positionsOf } from './positions.js';
+import { quotaBoundsOf, quotaDemandOf, type QuotaBound, type QuotaDemand } from './quota-rules.js';
 import { mapSchemaErrors } from './schema-errors.js';
 import { isKnownKind, KNOWN_KINDS, validatorFor } from './schemas.js';
 import { checkSecret, hidesValues, secretKeyRefsOf, type SecretKeyRefUse } from './secret-rules.js';
 import { checkService, servicePortsOf, type ServicePortFact, type ServiceSpecInput } from './service-rules.js';
-import type { DeploymentSpec, IngressManifest, Manifest, SecretManifest } from './types.js';
+import { readOctalModes } from './volume-rules.js';
+import type { DeploymentSpec, IngressManifest, Manifest, ResourceQuotaManifest, SecretManifest } from './types.js';
 
 /** A validated object before it is placed in a file: everything but `source`. */
 export type ManifestBody = Manifest extends infer M ? (M extends Manifest ? Omit<M, 'source'> : never) : never;
@@ -37,6 +40,10 @@ export interface ValidatedDocument {
   readonly servicePorts?: readonly ServicePortFact[];
   /** A valid Ingress's backends, with their positions. */
   readonly ingressBackends?: readonly IngressBackendUse[];
+  /** A valid ResourceQuota's bounds, parsed, with their positions. */
+  readonly quotaBounds?: readonly QuotaBound[];
+  /** A valid Deployment's replicas and limits, for the folder-level quota check. */
+  readonly quotaDemand?: QuotaDemand;
   /** File-less diagnostics (errors and warnings) of this document. */
   readonly diagnostics: readonly Diagnostic[];
 }
@@ -45,7 +52,8 @@ const SUPPORTED = Object.entries(KNOWN_KINDS)
   .map(([kind, k]) => `${kind} (${k.apiVersion})`)
   .join(', ');
 
-export function validateDocument(doc: YamlDocument): ValidatedDocument {
+/** `lineText(line)`: the 1-based line of the file the document is in (for the few rules that read raw text). */
+export function validateDocument(doc: YamlDocument, lineText: (line: number) => string | undefined = () => undefined): ValidatedDocument {
   const diagnostics: Diagnostic[] = [];
   const locate = (path: FieldPath): Position => doc.locate(path);
   const emit = (severity: Diagnostic['severity'], code: ManifestDiagnosticCode, path: FieldPath, message: string): void => {
@@ -79,6 +87,7 @@ export function validateDocument(doc: YamlDocument): ValidatedDocument {
     return { ...base, ...identity };
   }
 
+  if (kind === 'Deployment') readOctalModes(value, locate, lineText);
   const validate = validatorFor(kind);
   let ignored: FieldPath[] = [];
   if (!validate(value)) {
@@ -94,17 +103,23 @@ export function validateDocument(doc: YamlDocument): ValidatedDocument {
   if (kind === 'Ingress') checkIngress(value['spec'] as IngressManifest['spec'], emit);
   if (diagnostics.some((d) => d.severity === 'error')) return { ...base, ...identity };
 
-  for (const path of ignored) removeAt(value, path);
+  // Facts first: `locate` of the fast YAML path finds a key by its index in the value, so a
+  // field removed before would shift the positions of the keys after it.
   const facts =
     kind === 'Secret'
       ? { secretKeys: Object.keys((value as unknown as SecretManifest).spec.keys).sort() }
       : kind === 'Deployment'
-        ? { secretKeyRefs: secretKeyRefsOf(value['spec'] as DeploymentSpec, locate) }
+        ? { secretKeyRefs: secretKeyRefsOf(value['spec'] as DeploymentSpec, locate), quotaDemand: quotaDemandOf(value['spec'] as DeploymentSpec, locate) }
         : kind === 'Service'
           ? { servicePorts: servicePortsOf(value['spec'] as ServiceSpecInput, locate) }
           : kind === 'Ingress'
             ? { ingressBackends: ingressBackendsOf(value['spec'] as IngressManifest['spec'], locate) }
-            : {};
+            : kind === 'ResourceQuota'
+              ? { quotaBounds: quotaBoundsOf(value['spec'] as ResourceQuotaManifest['spec'], locate) }
+              : {};
+  const positions = positionsOf(kind, value, locate);
+  for (const path of ignored) removeAt(value, path);
+  if (positions) value['positions'] = positions;
   return { ...base, ...identity, ...facts, body: value as unknown as ManifestBody };
 }
 

@@ -9,7 +9,9 @@ import type { ObservedState } from '../observed/index.js';
  * Invalid namespaces prune nothing and count for nothing here.
  *
  * Confirmation is part of the commit, so it is reviewed with it: a trailer line
- * `Berth-Confirm-Prune: yes` in the commit message (see `isPruneConfirmed`).
+ * `Berth-Confirm-Prune: yes` in the commit message (see `isPruneConfirmed`). Or, for a commit
+ * already pushed, `berth prune confirm` (`POST /api/v1/prune/confirm`), which the store records
+ * for exactly that commit; the controller passes either as `confirmed`.
  *
  *   running 10 Deployments, the commit drops 6          → needs-confirmation (6 × 2 > 10)
  *   running 10, drops 5                                 → allowed (5 × 2 = 10, not more than half)
@@ -67,6 +69,6 @@ export function guardLivePrunes(desired: DesiredState, observed: ObservedState, 
 
 /** The sentence status, logs and plans show when the guard holds. */
 export function describeHold(guard: LivePruneGuard): string {
-  const how = guard.verdict === 'refused' ? '' : `; to go ahead, commit again with the trailer "${CONFIRM_TRAILER}: yes" in the message`;
+  const how = guard.verdict === 'refused' ? '' : `; to go ahead, commit again with the trailer "${CONFIRM_TRAILER}: yes" in the message, or confirm this commit with \`berth prune confirm\``;
   return `prune guard: ${guard.reasons.join('; ')}: nothing is pruned${how}`;
 }

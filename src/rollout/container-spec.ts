@@ -1,13 +1,14 @@
 import { canonicalJson } from '../core/index.js';
 import { containerName, type DesiredDeployment, type PodTemplate } from '../desired/index.js';
-import { LABEL, type ContainerSpec } from '../runtime/index.js';
+import { LABEL, type ContainerFile, type ContainerMount, type ContainerSecurity, type ContainerSpec } from '../runtime/index.js';
 import type { Creation } from './step.js';
 
 /**
  * The engine-level spec of one replica: the desired template plus the ownership labels that
  * observed state is rebuilt from. Pod template labels are copied too (never over berth.*).
- * `env` is the template's env with every Secret reference resolved (executor.ts): the only
- * place values meet the spec, on their way to the driver.
+ * `env` is the template's env with every Secret reference resolved, `files` the files of its
+ * secret volumes with their values, by volume name (executor.ts): the only place values meet
+ * the spec, on their way to the driver.
  */
 export function replicaSpec(args: {
   readonly desired: DesiredDeployment;
@@ -15,6 +16,7 @@ export function replicaSpec(args: {
   readonly instance: string;
   readonly network: string;
   readonly env: ContainerSpec['env'];
+  readonly files?: ReadonlyMap<string, readonly ContainerFile[]>;
 }): ContainerSpec {
   const { desired, creation, instance, network, env } = args;
   const t = desired.template;
@@ -46,7 +48,31 @@ export function replicaSpec(args: {
     ...(t.memoryBytes !== undefined ? { memoryBytes: t.memoryBytes } : {}),
     ...(t.nanoCpus !== undefined ? { nanoCpus: t.nanoCpus } : {}),
     stopGraceSeconds: t.stopGraceSeconds,
+    ...(t.security ? { security: containerSecurity(t) } : {}),
+    ...(t.mounts ? { mounts: containerMounts(t, args.files) } : {}),
   };
+}
+
+function containerSecurity(t: PodTemplate): ContainerSecurity {
+  const { runAsUser, runAsGroup, ...rest } = t.security ?? {};
+  return { ...rest, ...(runAsUser !== undefined ? { user: { uid: runAsUser, ...(runAsGroup !== undefined ? { gid: runAsGroup } : {}) } } : {}) };
+}
+
+function containerMounts(t: PodTemplate, files: ReadonlyMap<string, readonly ContainerFile[]> | undefined): ContainerMount[] {
+  return (t.mounts ?? []).map((m): ContainerMount => {
+    const sub = m.subPath !== undefined ? { subPath: m.subPath } : {};
+    switch (m.source.kind) {
+      case 'hostPath':
+        return { kind: 'bind', source: m.source.path, ...sub, target: m.mountPath, readOnly: m.readOnly, type: m.source.type };
+      case 'emptyDir':
+        return { kind: 'tmpfs', target: m.mountPath, readOnly: m.readOnly, ...(m.source.sizeBytes !== undefined ? { sizeBytes: m.source.sizeBytes } : {}) };
+      case 'secret': {
+        const resolved = files?.get(m.volume);
+        if (!resolved) throw new Error(`internal: the files of secret volume ${m.volume} were not resolved before the replica was created`);
+        return { kind: 'files', volume: m.volume, target: m.mountPath, ...sub, files: resolved };
+      }
+    }
+  });
 }
 
 function namedPorts(t: PodTemplate): Record<string, number> | undefined {

@@ -1,6 +1,6 @@
 import { BerthError, canonicalJson, isBerthError, type Logger } from '../core/index.js';
 import { isSecretEnv, type DesiredDeployment } from '../desired/index.js';
-import type { ContainerSpec, RuntimeDriver } from '../runtime/index.js';
+import type { ContainerFile, ContainerSpec, RuntimeDriver } from '../runtime/index.js';
 import { describeSecretLookup, secretUnavailable, type SecretLookup, type SecretResolver } from '../secrets/index.js';
 import { replicaSpec } from './container-spec.js';
 import type { Step } from './step.js';
@@ -40,6 +40,7 @@ export async function applyStep(options: ApplyStepOptions): Promise<void> {
   const { driver, step, desired, logger } = options;
   if (step.kind !== 'act') return;
   const env = step.create.length > 0 && desired ? await resolveEnv(desired, options.secrets) : undefined;
+  const files = step.create.length > 0 && desired ? await resolveFiles(desired, options.secrets) : undefined;
   const grace = desired?.template.stopGraceSeconds ?? PRUNE_GRACE_SECONDS;
   const serving = step.remove.filter((r) => r.replica.state === 'running').map((r) => r.replica.id);
   const removals = async () => {
@@ -57,7 +58,7 @@ export async function applyStep(options: ApplyStepOptions): Promise<void> {
     await driver.ensureImage(desired.template.image);
     await Promise.all(
       step.create.map(async (creation) => {
-        const spec = replicaSpec({ desired, creation, instance: options.instance, network: options.network, env });
+        const spec = replicaSpec({ desired, creation, instance: options.instance, network: options.network, env, ...(files ? { files } : {}) });
         logger.info({ container: spec.name, replica: creation.replica, commit: creation.commit }, creation.restart ? 'restarting replica' : 'creating replica');
         if (creation.restart) options.onRestart?.(creation);
         await driver.runContainer(spec);
@@ -102,6 +103,34 @@ export async function resolveEnv(desired: DesiredDeployment, secrets: SecretReso
     }),
   );
   return values.filter((e): e is { name: string; value: string } => e !== undefined);
+}
+
+/**
+ * The files of the template's secret volumes with their values, read now, by volume name
+ * (each Secret key once). An optional file whose source is absent is left out. Errors as
+ * resolveEnv's. Values go to the driver in the ContainerSpec and nowhere else.
+ */
+export async function resolveFiles(desired: DesiredDeployment, secrets: SecretResolver | undefined): Promise<ReadonlyMap<string, readonly ContainerFile[]>> {
+  const out = new Map<string, readonly ContainerFile[]>();
+  const reads = new Map<string, Promise<string | undefined>>();
+  for (const mount of desired.template.mounts ?? []) {
+    if (mount.source.kind !== 'secret' || out.has(mount.volume)) continue;
+    const files = await Promise.all(
+      mount.source.files.map(async (f) => {
+        const ref = { secret: f.secret, key: f.key, source: f.source, ...(f.optional ? { optional: true as const } : {}) };
+        const key = canonicalJson(ref);
+        let pending = reads.get(key);
+        if (!pending) {
+          pending = readOne({ namespace: desired.namespace, ref }, secrets);
+          reads.set(key, pending);
+        }
+        const value = await pending;
+        return value === undefined ? undefined : { path: f.path, value, mode: f.mode };
+      }),
+    );
+    out.set(mount.volume, files.filter((f): f is ContainerFile => f !== undefined));
+  }
+  return out;
 }
 
 async function readOne(lookup: SecretLookup, secrets: SecretResolver | undefined): Promise<string | undefined> {

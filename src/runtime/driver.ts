@@ -59,6 +59,58 @@ export interface ContainerSpec {
   readonly nanoCpus?: number;
   /** Seconds between SIGTERM and SIGKILL on stop (terminationGracePeriodSeconds). */
   readonly stopGraceSeconds: number;
+  /** What differs from an ordinary container (the namespace policy allowed it); absent = nothing. */
+  readonly security?: ContainerSecurity;
+  /** Volumes: host folders, tmpfs, and files berth writes (Secret values). Absent = none. */
+  readonly mounts?: readonly ContainerMount[];
+}
+
+/**
+ * Security settings beyond an ordinary container, each present only when asked for. With
+ * `hostNetwork` the container is not attached to `network` and publishes nothing: its ports
+ * are the host's (inventory reports them as published on 127.0.0.1 at the same number).
+ */
+export interface ContainerSecurity {
+  readonly privileged?: true;
+  /** The engine's no-new-privileges (allowPrivilegeEscalation: false). */
+  readonly noNewPrivileges?: true;
+  /** Capability names without `CAP_` (`ALL` allowed). */
+  readonly capAdd?: readonly string[];
+  readonly capDrop?: readonly string[];
+  /** Numeric user and group; absent = the image's user. */
+  readonly user?: { readonly uid: number; readonly gid?: number };
+  /** Refuse to create the container unless it runs as a non-zero numeric user (`user`, else the image's). */
+  readonly runAsNonRoot?: true;
+  readonly readOnlyRootFilesystem?: true;
+  readonly seccompUnconfined?: true;
+  readonly hostNetwork?: true;
+  readonly hostPID?: true;
+  readonly hostIPC?: true;
+}
+
+/**
+ * One mount of a container:
+ *  - `bind`: a host path (already allowed by the namespace policy). The driver checks `type`
+ *    (creating a folder or an empty file for the *OrCreate types), refuses a path that goes
+ *    through a symlink, and mounts `source` (or `source/subPath`, created as a folder when
+ *    missing) at `target`;
+ *  - `tmpfs`: a private memory filesystem (emptyDir);
+ *  - `files`: files berth writes (a secret volume): `files[].value` are Secret values, which
+ *    exist only between the executor and the driver. The driver writes them into a folder of
+ *    its own, private to the container (only the owner can reach it on the host), mounts it
+ *    read-only at `target` (or just `subPath` of it), and deletes it with the container.
+ */
+export type ContainerMount =
+  | { readonly kind: 'bind'; readonly source: string; readonly subPath?: string; readonly target: string; readonly readOnly: boolean; readonly type: 'DirectoryOrCreate' | 'Directory' | 'FileOrCreate' | 'File' | 'Socket' }
+  | { readonly kind: 'tmpfs'; readonly target: string; readonly readOnly: boolean; readonly sizeBytes?: number }
+  | { readonly kind: 'files'; readonly volume: string; readonly target: string; readonly subPath?: string; readonly files: readonly ContainerFile[] };
+
+/** A file of a `files` mount. */
+export interface ContainerFile {
+  /** Relative path in the volume, without `..`. */
+  readonly path: string;
+  readonly value: string;
+  readonly mode: number;
 }
 
 export interface NetworkSpec {
@@ -87,9 +139,14 @@ export interface RuntimeDriver {
   removeNetwork(name: string): Promise<void>;
   /** Pulls the image only when it is not present; IMAGE_PULL_FAILED with the engine's reason otherwise. */
   ensureImage(image: string): Promise<void>;
-  /** Creates (always with an init process) and starts a container; returns it as inventory sees it. */
+  /**
+   * Creates (always with an init process) and starts a container; returns it as inventory
+   * sees it. A mount or user the host cannot satisfy (a missing Directory, a path through a
+   * symlink, runAsNonRoot with an image that runs as root) is CONTAINER_START_FAILED, and
+   * nothing is left behind.
+   */
   runContainer(spec: ContainerSpec): Promise<OwnedContainer>;
-  /** Stops an owned container (SIGTERM, then SIGKILL after graceSeconds) and removes it; a missing one is not an error. */
+  /** Stops an owned container (SIGTERM, then SIGKILL after graceSeconds) and removes it, with the files berth wrote for it; a missing one is not an error. */
   removeContainer(id: string, graceSeconds: number): Promise<void>;
   /**
    * Stops an owned container (SIGTERM, then SIGKILL after graceSeconds) and keeps it, exited:

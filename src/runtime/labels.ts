@@ -23,6 +23,11 @@ export const LABEL = {
   probes: 'berth.probes',
   /** Named container ports as canonical JSON `{ name: containerPort }` (only when any is named), for Services' named targetPorts. */
   ports: 'berth.ports',
+  /**
+   * A container on the host's network: its ports as JSON `["8080/tcp", …]`. The engine reports
+   * no published ports for it; the driver reports these, on 127.0.0.1 at the same number.
+   */
+  hostPorts: 'berth.host-ports',
 } as const;
 
 export type Labels = Readonly<Record<string, string>>;

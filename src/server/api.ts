@@ -35,6 +35,21 @@ const rollbackBody = {
   },
 } as const;
 
+/**
+ * Prune confirmation body: the commit held (a full id or a prefix of at least 7 hex digits, so
+ * a person can paste what `berth status` shows), and optionally who confirms (kept in the store
+ * and the log; informational, since the token is shared). Unknown members are refused.
+ */
+const pruneConfirmBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['commit'],
+  properties: {
+    commit: { type: 'string', pattern: '^[0-9a-f]{7,64}$' },
+    by: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}$' },
+  },
+} as const;
+
 interface NsParams {
   ns: string;
 }
@@ -116,6 +131,16 @@ export async function apiRoutes(app: FastifyInstance, o: ApiRoutesOptions): Prom
       const { pinnedTo } = await o.control.rollback({ namespace: ns, name, ...req.body });
       req.berthLog.info({ namespace: ns, name, ...req.body, pinnedTo }, 'rollback requested through the API');
       return reply.code(202).send({ pinnedTo });
+    },
+  );
+
+  app.post<{ Body: { commit: string; by?: string } }>(
+    '/api/v1/prune/confirm',
+    { onRequest: requireToken, bodyLimit: API_BODY_LIMIT_BYTES, schema: { body: pruneConfirmBody } },
+    async (req, reply) => {
+      const { confirmed, reasons } = await o.control.confirmPrune(req.body);
+      req.berthLog.info({ commit: confirmed, by: req.body.by ?? 'api' }, 'prune confirmation requested through the API');
+      return reply.code(202).send({ confirmed, reasons });
     },
   );
 }

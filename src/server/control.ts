@@ -14,4 +14,11 @@ export interface ControlPort {
    * (see http-errors.ts): ROLLBACK_TARGET_NOT_FOUND/NOT_FOUND → 404, CONFLICT → 409, …
    */
   rollback(args: { namespace: string; name: string; toCommit?: string; toRevision?: string }): Promise<{ pinnedTo: string }>;
+  /**
+   * Prune confirmation (implemented in the controller): lets the commit the prune guard holds
+   * prune, as a `Berth-Confirm-Prune: yes` trailer would. `commit` (full id or a prefix of at
+   * least 7 hex digits) must name that very commit. Resolves with its full id and the guard's
+   * reasons; throws CONFLICT (→ 409) when that commit is not the one held.
+   */
+  confirmPrune(args: { commit: string; by?: string }): Promise<{ confirmed: string; reasons: readonly string[] }>;
 }

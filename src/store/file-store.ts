@@ -2,7 +2,7 @@ import { appendFile, mkdir, open, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../core/index.js';
 import { writeFileAtomic } from './atomic-file.js';
-import type { NamespaceStatus, Pin, RevisionRecord, Store, StoreState, SyncRecord } from './types.js';
+import { PRUNE_CONFIRMATIONS_KEPT, type NamespaceStatus, type Pin, type PruneConfirmation, type RevisionRecord, type Store, type StoreState, type SyncRecord } from './types.js';
 
 const EMPTY: StoreState = { version: 1, namespaces: {} };
 
@@ -92,6 +92,13 @@ export class FileStore implements Store {
   async removePin(key: string): Promise<void> {
     const { [key]: _gone, ...rest } = this.state.pins ?? {};
     this.state = { ...this.state, pins: rest };
+    await this.flush();
+  }
+
+  async confirmPrune(commit: string, confirmation: PruneConfirmation): Promise<void> {
+    const { [commit]: _earlier, ...rest } = this.state.pruneConfirmations ?? {};
+    const kept = Object.entries(rest).slice(-(PRUNE_CONFIRMATIONS_KEPT - 1));
+    this.state = { ...this.state, pruneConfirmations: { ...Object.fromEntries(kept), [commit]: confirmation } };
     await this.flush();
   }
 

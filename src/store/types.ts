@@ -84,6 +84,21 @@ export interface SyncRecord {
   readonly message?: string;
 }
 
+/**
+ * A prune confirmation given through the API (`berth prune confirm`), for exactly one commit: the
+ * prune guard lets that commit prune as if its message carried `Berth-Confirm-Prune: yes`. The
+ * next commit is judged afresh.
+ */
+export interface PruneConfirmation {
+  /** When it was given (ISO 8601). */
+  readonly at: string;
+  /** Who says they gave it (informational: the API token is shared), e.g. the CLI user; `api` when not said. */
+  readonly by: string;
+}
+
+/** Confirmations kept (the newest); older commits are long past being held. */
+export const PRUNE_CONFIRMATIONS_KEPT = 50;
+
 export interface StoreState {
   readonly version: 1;
   /** Last commit the source resolved, for `berth status`. */
@@ -93,6 +108,8 @@ export interface StoreState {
   readonly revisions?: Readonly<Record<string, readonly RevisionRecord[]>>;
   /** Manual rollbacks in force, keyed `namespace/name`. */
   readonly pins?: Readonly<Record<string, Pin>>;
+  /** Prune confirmations by full commit id (see PruneConfirmation), oldest first. */
+  readonly pruneConfirmations?: Readonly<Record<string, PruneConfirmation>>;
 }
 
 /** The store port, as the controller and surfaces use it. */
@@ -106,5 +123,7 @@ export interface Store {
   recordRevision(key: string, record: RevisionRecord, limit: number): Promise<void>;
   putPin(pin: Pin): Promise<void>;
   removePin(key: string): Promise<void>;
+  /** Records a prune confirmation for the full commit id `commit` (keeping the newest PRUNE_CONFIRMATIONS_KEPT). */
+  confirmPrune(commit: string, confirmation: PruneConfirmation): Promise<void>;
   readHistory(filter?: { readonly namespace?: string; readonly limit?: number }): Promise<SyncRecord[]>;
 }

@@ -1,8 +1,10 @@
 /**
  * Secrets end to end, with canaries: random values planted in a host file (inside a temp
  * folder allowed through BERTH_SECRET_DIRS) and in an environment variable of the berth
- * process. A Deployment takes both through env[].valueFrom.secretKeyRef; the containers must
- * hold them (docker inspect), and no channel berth writes to may: its logs at debug level, every
+ * process. A Deployment takes both through env[].valueFrom.secretKeyRef and as files of a
+ * secret volume; the containers must hold them (docker inspect, and reading the files inside
+ * the container), the files must sit in berth's private runtime folder (BERTH_RUNTIME_DIR), and
+ * no channel berth writes to may: its logs at debug level, every
  * file of its state directory, `berth status`, `berth plan` (live and --base/--head, every
  * format), `berth validate`, and the HTTP API. A Secret whose file lies outside the allow-list
  * fails only its own Deployment, with SECRET_UNAVAILABLE and no value in the message.
@@ -11,7 +13,7 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -20,7 +22,7 @@ import { dockerScope } from '../helpers/docker-scope.js';
 import { eventually } from '../helpers/eventually.js';
 import { deploymentYaml } from '../helpers/manifests.js';
 import { tmpRepo, type TmpRepo } from '../helpers/tmp-repo.js';
-import { envOf, ownedContainers } from '../helpers/world.js';
+import { envOf, execOutput, ownedContainers } from '../helpers/world.js';
 
 const canary = (): string => `canary-${randomBytes(12).toString('hex')}`;
 const FILE_CANARY = canary();
@@ -47,6 +49,12 @@ function withSecretEnv(yaml: string, refs: Record<string, [secret: string, key: 
   return yaml.includes('          env:\n') ? yaml.replace('          env:\n', `          env:\n${lines.join('\n')}\n`) : `${yaml}          env:\n${lines.join('\n')}\n`;
 }
 
+/** deploymentYaml() plus a secret volume of Secret `secret` (every key a file) mounted at `mountPath`. */
+function withSecretVolume(yaml: string, secret: string, mountPath: string): string {
+  const volumes = ['      volumes:', '        - name: creds', '          secret:', `            secretName: ${secret}`, '            defaultMode: 0440'].join('\n');
+  return `${yaml.replace('      containers:\n', `${volumes}\n      containers:\n`)}          volumeMounts:\n            - name: creds\n              mountPath: ${mountPath}\n`;
+}
+
 async function filesUnder(dir: string): Promise<string[]> {
   const out: string[] = [];
   for (const entry of await readdir(dir, { withFileTypes: true })) {
@@ -69,10 +77,11 @@ describe('secrets: values reach containers and nothing else', { timeout: 600_000
   let cliStateDir: string;
   let secretsDir: string;
   let outsideDir: string;
+  let runtimeDir: string;
   let berth: BerthDaemon | undefined;
   let baseCommit: string;
   let headCommit: string;
-  const berthEnv = (): NodeJS.ProcessEnv => ({ BERTH_SECRET_DIRS: `/nonexistent/berth-secrets:${secretsDir}`, [TOKEN_VAR]: ENV_CANARY });
+  const berthEnv = (): NodeJS.ProcessEnv => ({ BERTH_SECRET_DIRS: `/nonexistent/berth-secrets:${secretsDir}`, [TOKEN_VAR]: ENV_CANARY, BERTH_RUNTIME_DIR: runtimeDir });
   const source = (): string[] => ['--repo', repo.url, '--path', 'manifests', '--instance', scope.instance, '--log-level', 'debug'];
   const byDeployment = async (name: string) => (await ownedContainers(scope.instance)).filter((r) => r.namespace === 'shop' && r.deployment === name);
   const assertAlive = () => {
@@ -94,6 +103,7 @@ describe('secrets: values reach containers and nothing else', { timeout: 600_000
     cliStateDir = await mkdtemp(join(tmpdir(), 'berth-e2e-secrets-cli-'));
     secretsDir = await mkdtemp(join(tmpdir(), 'berth-e2e-secrets-allowed-'));
     outsideDir = await mkdtemp(join(tmpdir(), 'berth-e2e-secrets-outside-'));
+    runtimeDir = join(await mkdtemp(join(tmpdir(), 'berth-e2e-secrets-run-')), 'berth');
     await mkdir(join(secretsDir, 'shop'));
     await writeFile(join(secretsDir, 'shop', 'db-password'), `${FILE_CANARY}\n`, { mode: 0o600 });
     await writeFile(join(outsideDir, 'db-password'), OUTSIDE_CANARY, { mode: 0o600 });
@@ -103,7 +113,7 @@ describe('secrets: values reach containers and nothing else', { timeout: 600_000
     baseCommit = await repo.commit('base: plain only');
     // head: a Secret with a file and a variable, a Deployment using both, and a Secret outside the allow-list
     await repo.write('manifests/shop/db-secret.yaml', secretYaml('db', { password: `file: ${join(secretsDir, 'shop', 'db-password')}`, token: `env: ${TOKEN_VAR}` }));
-    await repo.write('manifests/shop/api.yaml', withSecretEnv(deploymentYaml({ name: 'api', env: { GREETING: 'hi' } }), { DB_PASSWORD: ['db', 'password'], API_TOKEN: ['db', 'token'] }));
+    await repo.write('manifests/shop/api.yaml', withSecretVolume(withSecretEnv(deploymentYaml({ name: 'api', env: { GREETING: 'hi' } }), { DB_PASSWORD: ['db', 'password'], API_TOKEN: ['db', 'token'] }), 'db', '/etc/db'));
     await repo.write('manifests/shop/leaky.yaml', `${secretYaml('leaky', { password: `file: ${join(outsideDir, 'db-password')}` })}---\n${withSecretEnv(deploymentYaml({ name: 'leaky' }), { DB_PASSWORD: ['leaky', 'password'] })}`);
     headCommit = await repo.commit('head: secrets');
     await repo.push();
@@ -115,7 +125,7 @@ describe('secrets: values reach containers and nothing else', { timeout: 600_000
     if (process.env.BERTH_TEST_LOGS) await writeFile(join(process.env.BERTH_TEST_LOGS, 'secrets.log'), berth?.logs() ?? '');
     await scope.cleanup();
     await repo?.cleanup();
-    for (const dir of [stateDir, cliStateDir, secretsDir, outsideDir]) if (dir) await rm(dir, { recursive: true, force: true });
+    for (const dir of [stateDir, cliStateDir, secretsDir, outsideDir, runtimeDir && join(runtimeDir, '..')]) if (dir) await rm(dir, { recursive: true, force: true });
   });
 
   it('the values reach the container as env vars (from a host file and from berth\'s environment)', async () => {
@@ -132,6 +142,23 @@ describe('secrets: values reach containers and nothing else', { timeout: 600_000
     assert.ok(env.includes(`DB_PASSWORD=${FILE_CANARY}`), 'the file value (one trailing newline dropped) is in the container env');
     assert.ok(env.includes(`API_TOKEN=${ENV_CANARY}`), "the variable's value is in the container env");
     assert.ok(env.includes('GREETING=hi'), 'literal env vars still arrive');
+  });
+
+  it('the values reach the container as files of a secret volume, read-only, kept in a private folder of berth', async () => {
+    const [api] = (await byDeployment('api')).filter((r) => r.state === 'running');
+    assert.ok(api, 'api runs');
+    const password = await execOutput(api.id, ['cat', '/etc/db/password']);
+    assert.equal(password.exitCode, 0, 'the file can be read');
+    assert.equal(password.stdout, FILE_CANARY, 'the file value (one trailing newline dropped)');
+    assert.equal((await execOutput(api.id, ['cat', '/etc/db/token'])).stdout, ENV_CANARY, "the variable's value");
+    assert.equal((await execOutput(api.id, ['stat', '-c', '%a', '/etc/db/password'])).stdout.trim(), '440', 'defaultMode 0440 (YAML 1.1 octal, as in Kubernetes)');
+    assert.notEqual((await execOutput(api.id, ['sh', '-c', 'echo x > /etc/db/password'])).exitCode, 0, 'read-only');
+    // On the host: <BERTH_RUNTIME_DIR>/<instance>/<container>/<creation>/<volume>/<key>, every folder above the volume private (0700).
+    const containerDir = join(runtimeDir, scope.instance, api.name);
+    const [creation] = await readdir(containerDir);
+    assert.ok(creation, 'a creation folder');
+    for (const dir of [runtimeDir, join(runtimeDir, scope.instance), containerDir, join(containerDir, creation)]) assert.equal((await stat(dir)).mode & 0o777, 0o700, `${dir} is 0700`);
+    assert.equal(await readFile(join(containerDir, creation, 'creds', 'password'), 'utf8'), FILE_CANARY, 'written where the container reads it');
   });
 
   it('a Secret file outside the allow-list fails only its Deployment, with SECRET_UNAVAILABLE and no value', async () => {

@@ -60,3 +60,26 @@ export async function httpGet(port: number): Promise<string> {
   const res = await fetch(`http://127.0.0.1:${port}/`);
   return (await res.text()).trim();
 }
+
+/** Runs `cmd` (no shell) in a running container and returns its stdout and exit code (docker exec). */
+export async function execOutput(id: string, cmd: readonly string[]): Promise<{ exitCode: number; stdout: string }> {
+  const docker = dockerClient();
+  const exec = await docker.getContainer(id).exec({ Cmd: [...cmd], AttachStdout: true, AttachStderr: true, Tty: false });
+  const stream = await exec.start({ hijack: true, stdin: false });
+  const chunks: Buffer[] = [];
+  await new Promise<void>((resolve, reject) => {
+    stream.on('data', (c: Buffer) => chunks.push(c));
+    stream.on('end', resolve);
+    stream.on('error', reject);
+  });
+  // Multiplexed frames: an 8-byte header (stream 1 = stdout) before each payload.
+  const all = Buffer.concat(chunks);
+  let stdout = '';
+  for (let i = 0; i + 8 <= all.length; ) {
+    const size = all.readUInt32BE(i + 4);
+    if (all[i] === 1) stdout += all.subarray(i + 8, i + 8 + size).toString('utf8');
+    i += 8 + size;
+  }
+  const info = await exec.inspect();
+  return { exitCode: info.ExitCode ?? -1, stdout };
+}

@@ -19,6 +19,7 @@ const COMMIT = 'c'.repeat(40);
 const now = new Date('2030-01-01T00:00:00Z').toISOString();
 
 type RollbackArgs = Parameters<ControlPort['rollback']>[0];
+type ConfirmArgs = Parameters<ControlPort['confirmPrune']>[0];
 
 class RecordingControl implements ControlPort {
   syncs = 0;
@@ -37,6 +38,12 @@ class RecordingControl implements ControlPort {
     this.rollbacks.push(args);
     if (this.failWith) throw this.failWith;
     return { pinnedTo: `abc1234567@${args.toCommit ?? 'b'.repeat(40)}` };
+  }
+  confirmations: ConfirmArgs[] = [];
+  async confirmPrune(args: ConfirmArgs): Promise<{ confirmed: string; reasons: readonly string[] }> {
+    this.confirmations.push(args);
+    if (this.failWith) throw this.failWith;
+    return { confirmed: COMMIT, reasons: ['the commit removes namespace blog'] };
   }
 }
 
@@ -97,6 +104,7 @@ describe('HTTP API', { timeout: 60_000 }, () => {
   beforeEach(() => {
     control.syncs = 0;
     control.rollbacks = [];
+    control.confirmations = [];
     control.failWith = undefined;
   });
 
@@ -311,6 +319,47 @@ describe('HTTP API', { timeout: 60_000 }, () => {
         else assert.equal(r.json.error.message, 'internal error (logged)', 'an unexpected error reports no details');
       });
     }
+  });
+
+  describe('POST /api/v1/prune/confirm', () => {
+    const path = '/api/v1/prune/confirm';
+
+    it('a commit prefix → 202 {confirmed, reasons}, passed on to the controller', async () => {
+      const r = await call(server, 'POST', path, { token: TOKEN, body: { commit: 'ccccccc', by: 'ops@example' } });
+      assert.equal(r.status, 202, JSON.stringify(r.json));
+      assert.deepEqual(r.json, { confirmed: COMMIT, reasons: ['the commit removes namespace blog'] });
+      assert.deepEqual(control.confirmations, [{ commit: 'ccccccc', by: 'ops@example' }]);
+    });
+
+    it('needs the bearer token: none → 401, a wrong one → 401, none configured → 403', async () => {
+      assert.equal((await call(server, 'POST', path, { body: { commit: COMMIT } })).status, 401);
+      const wrong = await call(server, 'POST', path, { token: 'not-the-token', body: { commit: COMMIT } });
+      assert.deepEqual([wrong.status, wrong.json.error.code], [401, 'UNAUTHORIZED']);
+      assert.equal((await call(readOnly, 'POST', path, { token: TOKEN, body: { commit: COMMIT } })).status, 403);
+      assert.equal(control.confirmations.length, 0, 'nothing confirmed');
+    });
+
+    const invalid: [string, unknown, RegExp][] = [
+      ['no body member commit', {}, /commit/],
+      ['a prefix shorter than 7', { commit: 'cccccc' }, /commit/],
+      ['a branch name', { commit: 'main' }, /commit/],
+      ['an unknown member', { commit: COMMIT, force: true }, /additional properties/],
+      ['a by with spaces', { commit: COMMIT, by: 'a b' }, /by/],
+    ];
+    for (const [what, body, message] of invalid) {
+      it(`${what} → 400, nothing confirmed`, async () => {
+        const r = await call(server, 'POST', path, { token: TOKEN, body });
+        assert.equal(r.status, 400, JSON.stringify(r.json));
+        assert.match(r.json.error.message, message);
+        assert.equal(control.confirmations.length, 0, 'nothing confirmed');
+      });
+    }
+
+    it('a commit that is not the one held → 409 CONFLICT', async () => {
+      control.failWith = new BerthError('CONFLICT', 'commit ddddddd is not the commit berth is at');
+      const r = await call(server, 'POST', path, { token: TOKEN, body: { commit: 'ddddddd' } });
+      assert.deepEqual([r.status, r.json.error.code, r.json.error.message], [409, 'CONFLICT', 'commit ddddddd is not the commit berth is at']);
+    });
   });
 
   it('neither the API token, the webhook secret nor the Git password appears in a response or a log line', () => {

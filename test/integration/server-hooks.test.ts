@@ -49,6 +49,9 @@ class RecordingControl implements ControlPort {
   async rollback(): Promise<{ pinnedTo: string }> {
     throw new Error('not used by hook tests');
   }
+  async confirmPrune(): Promise<{ confirmed: string; reasons: readonly string[] }> {
+    throw new Error('not used by hook tests');
+  }
   finishOne(): void {
     this.open.shift()?.();
   }

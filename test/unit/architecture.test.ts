@@ -29,7 +29,7 @@ const ALLOWED: Record<string, string[]> = {
   proxy: ['core', 'runtime'],
   controller: ['core', 'source', 'manifests', 'desired', 'runtime', 'observed', 'health', 'policy', 'plan', 'rollout', 'store', 'proxy', 'secrets'],
   server: ['core', 'source', 'manifests', 'desired', 'runtime', 'observed', 'plan', 'store', 'controller'],
-  cli: ['core', 'source', 'manifests', 'desired', 'runtime', 'observed', 'plan', 'rollout', 'store', 'controller', 'server', 'secrets', 'proxy'],
+  cli: ['core', 'source', 'manifests', 'desired', 'runtime', 'observed', 'policy', 'plan', 'rollout', 'store', 'controller', 'server', 'secrets', 'proxy'],
 };
 const PURE = ['core', 'manifests', 'desired', 'observed', 'plan', 'policy'];
 const IO = /^(dockerode|isomorphic-git|isomorphic-git\/.*|pino|pino-pretty|node-cron|(node:)?(fs|fs\/promises|net|http|https|child_process))$/;

@@ -10,6 +10,14 @@
  *  - Kubernetes command/args: `command` → Entrypoint, `args` → Cmd. When Entrypoint is set
  *    the engine does not use the image's Cmd, exactly as Kubernetes ignores the image CMD
  *    when only `command` is given. An empty array counts as not given (as in Kubernetes).
+ *  - Security settings only when the spec asks (the namespace policy allowed them):
+ *    Privileged, CapAdd/CapDrop, User `uid[:gid]`, ReadonlyRootfs, SecurityOpt
+ *    `no-new-privileges` (allowPrivilegeEscalation: false) and `seccomp=unconfined`,
+ *    PidMode/IpcMode `host`. `hostNetwork`: NetworkMode `host`, no port bindings and no
+ *    namespace network (its ports are the host's).
+ *  - Volumes as `Mounts` (never the legacy `Binds`, which create missing host folders
+ *    silently): binds of host paths prepared by the driver (driver.ts checks them first) and
+ *    tmpfs for emptyDir (mode 1777, as an emptyDir is writable by any user).
  */
 import type Docker from 'dockerode';
 import type { ContainerSpec } from '../driver.js';
@@ -17,21 +25,36 @@ import type { Labels } from '../labels.js';
 
 export const PUBLISH_HOST_IP = '127.0.0.1';
 
-export function toCreateOptions(spec: ContainerSpec, labels: Labels): Docker.ContainerCreateOptions {
+/** A mount as the engine takes it: the driver has resolved every bind's host path (and written the files of secret volumes). */
+export type PreparedMount =
+  | { readonly kind: 'bind'; readonly source: string; readonly target: string; readonly readOnly: boolean }
+  | { readonly kind: 'tmpfs'; readonly target: string; readonly readOnly: boolean; readonly sizeBytes?: number };
+
+export function toCreateOptions(spec: ContainerSpec, labels: Labels, mounts: readonly PreparedMount[] = []): Docker.ContainerCreateOptions {
   const exposed: Record<string, Record<string, never>> = {};
   const bindings: Record<string, { HostIp: string; HostPort: string }[]> = {};
+  const sec = spec.security ?? {};
   for (const port of spec.ports) {
     const key = `${port.containerPort}/${port.protocol}`;
     exposed[key] = {};
     bindings[key] = [{ HostIp: PUBLISH_HOST_IP, HostPort: '' }];
   }
+  const securityOpt = [...(sec.noNewPrivileges ? ['no-new-privileges:true'] : []), ...(sec.seccompUnconfined ? ['seccomp=unconfined'] : [])];
   const hostConfig: Docker.HostConfig = {
     Init: true,
     RestartPolicy: { Name: 'no', MaximumRetryCount: 0 },
-    NetworkMode: spec.network,
-    PortBindings: bindings,
+    NetworkMode: sec.hostNetwork ? 'host' : spec.network,
+    ...(sec.hostNetwork ? {} : { PortBindings: bindings }),
     ...(spec.memoryBytes === undefined ? {} : { Memory: spec.memoryBytes }),
     ...(spec.nanoCpus === undefined ? {} : { NanoCpus: spec.nanoCpus }),
+    ...(sec.privileged ? { Privileged: true } : {}),
+    ...(sec.capAdd && sec.capAdd.length > 0 ? { CapAdd: [...sec.capAdd] } : {}),
+    ...(sec.capDrop && sec.capDrop.length > 0 ? { CapDrop: [...sec.capDrop] } : {}),
+    ...(sec.readOnlyRootFilesystem ? { ReadonlyRootfs: true } : {}),
+    ...(securityOpt.length > 0 ? { SecurityOpt: securityOpt } : {}),
+    ...(sec.hostPID ? { PidMode: 'host' } : {}),
+    ...(sec.hostIPC ? { IpcMode: 'host' } : {}),
+    ...(mounts.length > 0 ? { Mounts: mounts.map(toMount) } : {}),
   };
   return {
     name: spec.name,
@@ -40,12 +63,23 @@ export function toCreateOptions(spec: ContainerSpec, labels: Labels): Docker.Con
     ...(spec.args && spec.args.length > 0 ? { Cmd: [...spec.args] } : {}),
     Env: spec.env.map((e) => `${e.name}=${e.value}`),
     ...(spec.workingDir ? { WorkingDir: spec.workingDir } : {}),
+    ...(sec.user ? { User: sec.user.gid === undefined ? String(sec.user.uid) : `${sec.user.uid}:${sec.user.gid}` } : {}),
     Labels: { ...labels },
     StopTimeout: spec.stopGraceSeconds,
     ExposedPorts: exposed,
     HostConfig: hostConfig,
-    NetworkingConfig: {
-      EndpointsConfig: { [spec.network]: { Aliases: [...spec.networkAliases] } },
-    },
+    ...(sec.hostNetwork
+      ? {}
+      : {
+          NetworkingConfig: {
+            EndpointsConfig: { [spec.network]: { Aliases: [...spec.networkAliases] } },
+          },
+        }),
   };
+}
+
+function toMount(m: PreparedMount): Docker.MountSettings {
+  if (m.kind === 'bind') return { Type: 'bind', Source: m.source, Target: m.target, ReadOnly: m.readOnly };
+  // SizeBytes 0: the engine's default (no size option: half the host's memory).
+  return { Type: 'tmpfs', Source: '', Target: m.target, ReadOnly: m.readOnly, TmpfsOptions: { Mode: 0o1777, SizeBytes: m.sizeBytes ?? 0 } };
 }

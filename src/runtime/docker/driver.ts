@@ -11,6 +11,11 @@
  *    CONTAINER_START_FAILED (and the half-created container is removed); exec in a missing,
  *    stopped or unowned container → ENGINE_CONFLICT; an exec past its deadline is not an
  *    error but `{ exitCode: -1, timedOut: true }`.
+ *  - Mounts (host-mounts.ts): host paths are checked (type, no symlinks) and secret volumes'
+ *    files written before the container is created, and those files are deleted with it (or,
+ *    when a container went away behind berth's back, by a full inventory once they are older
+ *    than SWEEP_GRACE_MS). A replica with runAsNonRoot is refused unless it runs as a non-zero
+ *    numeric user, as the kubelet does.
  */
 import type { Duplex, Readable } from 'node:stream';
 import type Docker from 'dockerode';
@@ -20,6 +25,7 @@ import { LABEL, isOwned, ownedFilter, type Labels } from '../labels.js';
 import { createClients, resolveSocketPath, type DockerClients } from './client.js';
 import { toCreateOptions } from './container-config.js';
 import { engineMessage, engineStatus, isConnectionError, toEngineError, unreachable } from './errors.js';
+import { defaultFilesRoot, HostMounts } from './host-mounts.js';
 import { toOwnedContainer, toOwnedNetwork, toRuntimeEvent } from './map.js';
 import { consumeJsonLines } from './ndjson.js';
 
@@ -35,6 +41,8 @@ export interface DockerDriverOptions {
   readonly requestTimeoutMs?: number;
   /** Deadline of one image pull, ms. Default 600 000. */
   readonly pullTimeoutMs?: number;
+  /** Where the files of secret volumes are written (a folder per instance and container, 0700). Default: defaultFilesRoot(). */
+  readonly filesDir?: string;
 }
 
 const WATCHED_ACTIONS = ['start', 'die', 'destroy'];
@@ -52,6 +60,7 @@ class DockerDriver implements RuntimeDriver {
   private readonly clock: Clock;
   private readonly requestTimeoutMs: number;
   private readonly pullTimeoutMs: number;
+  private readonly mounts: HostMounts;
 
   constructor(options: DockerDriverOptions) {
     this.socketPath = resolveSocketPath(options.socketPath);
@@ -61,6 +70,7 @@ class DockerDriver implements RuntimeDriver {
     this.clients = createClients(this.socketPath, this.requestTimeoutMs);
     this.clock = options.clock ?? { now: () => new Date() };
     this.log = (options.logger ?? silentLogger).child({ component: 'runtime-docker', instance: this.instance });
+    this.mounts = new HostMounts(options.filesDir ?? defaultFilesRoot(), this.instance, () => this.clock.now());
   }
 
   async ping(): Promise<void> {
@@ -73,11 +83,13 @@ class DockerDriver implements RuntimeDriver {
       this.call('list containers', () => this.clients.api.listContainers({ all: true, filters: { label } })),
       this.call('list networks', () => this.clients.api.listNetworks({ filters: { label } })),
     ]);
+    const owned = containers.filter((c) => isOwned(c.Labels, this.instance)).map(toOwnedContainer);
+    if (filter.namespace === undefined) {
+      // Every owned container is listed: files of containers that are gone can go too.
+      await this.mounts.sweep(new Set(owned.map((c) => c.name))).catch((err: unknown) => this.log.warn({ err: String(err) }, 'could not sweep secret volume files'));
+    }
     return {
-      containers: containers
-        .filter((c) => isOwned(c.Labels, this.instance))
-        .map(toOwnedContainer)
-        .sort((a, b) => a.name.localeCompare(b.name)),
+      containers: owned.sort((a, b) => a.name.localeCompare(b.name)),
       networks: networks
         .filter((n) => isOwned(n.Labels, this.instance))
         .map(toOwnedNetwork)
@@ -162,11 +174,27 @@ class DockerDriver implements RuntimeDriver {
   }
 
   async runContainer(spec: ContainerSpec): Promise<OwnedContainer> {
+    this.mounts.begin(spec.name);
+    try {
+      return await this.createAndStart(spec);
+    } finally {
+      this.mounts.end(spec.name);
+    }
+  }
+
+  private async createAndStart(spec: ContainerSpec): Promise<OwnedContainer> {
     const log = this.log.child({ container: spec.name, image: spec.image });
+    await this.checkNonRoot(spec);
+    const prepared = await this.mounts.prepare(spec);
+    const labels = this.ownedLabels({
+      ...spec.labels,
+      ...(spec.security?.hostNetwork ? { [LABEL.hostPorts]: JSON.stringify(spec.ports.map((p) => `${p.containerPort}/${p.protocol}`)) } : {}),
+    });
     let container: Docker.Container;
     try {
-      container = await this.clients.api.createContainer(toCreateOptions(spec, this.ownedLabels(spec.labels)));
+      container = await this.clients.api.createContainer(toCreateOptions(spec, labels, prepared.mounts));
     } catch (err) {
+      await prepared.discard();
       const message = engineMessage(err);
       if (isConnectionError(err)) throw unreachable(this.socketPath, `create container ${spec.name}`, err);
       if (engineStatus(err) === 409) {
@@ -190,6 +218,7 @@ class DockerDriver implements RuntimeDriver {
       await container.start();
     } catch (err) {
       await this.discard(container.id, log);
+      await prepared.discard();
       if (isConnectionError(err)) throw unreachable(this.socketPath, `start container ${spec.name}`, err);
       throw new BerthError('CONTAINER_START_FAILED', `container ${spec.name} (${spec.image}) could not be started: ${engineMessage(err)}`, {
         cause: err,
@@ -225,9 +254,9 @@ class DockerDriver implements RuntimeDriver {
       await this.clients.api.getContainer(fullId).remove({ force: true, v: false }); // never volumes: they outlive containers
       log.info('container removed');
     } catch (err) {
-      if (engineStatus(err) === 404) return;
-      throw toEngineError(err, this.socketPath, `remove container ${name}`);
+      if (engineStatus(err) !== 404) throw toEngineError(err, this.socketPath, `remove container ${name}`);
     }
+    await this.mounts.remove(name);
   }
 
   async stopContainer(id: string, graceSeconds: number): Promise<void> {
@@ -350,6 +379,31 @@ class DockerDriver implements RuntimeDriver {
   }
 
   // --- helpers -------------------------------------------------------------------------
+
+  /**
+   * runAsNonRoot, as the kubelet checks it: the container must run as a non-zero numeric user —
+   * `user`, else the image's USER (a name cannot be verified without the image's passwd file).
+   */
+  private async checkNonRoot(spec: ContainerSpec): Promise<void> {
+    const security = spec.security;
+    if (!security?.runAsNonRoot) return;
+    const refuse = (why: string): never => {
+      throw new BerthError('CONTAINER_START_FAILED', `container ${spec.name}: runAsNonRoot is set but ${why}`, { details: { container: spec.name, image: spec.image } });
+    };
+    if (security.user) {
+      if (security.user.uid === 0) refuse('runAsUser is 0 (root)');
+      return;
+    }
+    let user: string;
+    try {
+      user = (await this.clients.api.getImage(spec.image).inspect()).Config?.User ?? '';
+    } catch (err) {
+      throw toEngineError(err, this.socketPath, `inspect image ${spec.image}`);
+    }
+    const name = user.split(':')[0] ?? '';
+    if (name === '' || name === 'root' || /^0+$/.test(name)) refuse(`image ${spec.image} runs as root (USER ${user === '' ? 'unset' : user}); set securityContext.runAsUser to a non-zero id`);
+    if (!/^\d+$/.test(name)) refuse(`image ${spec.image} runs as user ${JSON.stringify(name)}, which berth cannot verify is not root; set securityContext.runAsUser to a non-zero id`);
+  }
 
   /** Runs one engine call, mapping its failure with the shared rules. */
   private async call<T>(action: string, fn: () => Promise<T>): Promise<T> {

@@ -5,7 +5,7 @@
  * how the engine's own CLI shows it too.
  */
 import type Docker from 'dockerode';
-import { isOwned, type Labels } from '../labels.js';
+import { isOwned, LABEL, type Labels } from '../labels.js';
 import type { ContainerState, OwnedContainer, OwnedNetwork, PublishedPort, RuntimeEvent } from '../driver.js';
 
 const CONTAINER_STATES: ReadonlySet<string> = new Set<ContainerState>([
@@ -55,6 +55,7 @@ export function publishedPorts(ports: readonly Docker.Port[] | undefined): Publi
 export function toOwnedContainer(info: Docker.ContainerInfo): OwnedContainer {
   const state = toContainerState(info.State);
   const exitCode = state === 'exited' || state === 'dead' ? exitCodeOf(info.Status) : undefined;
+  const hostPorts = info.Labels?.[LABEL.hostPorts];
   return {
     id: info.Id,
     name: containerName(info.Names),
@@ -63,8 +64,29 @@ export function toOwnedContainer(info: Docker.ContainerInfo): OwnedContainer {
     state,
     created: new Date(info.Created * 1000).toISOString(),
     ...(exitCode === undefined ? {} : { exitCode }),
-    ports: publishedPorts(info.Ports),
+    ports: hostPorts !== undefined ? (state === 'running' ? hostNetworkPorts(hostPorts) : []) : publishedPorts(info.Ports),
   };
+}
+
+/**
+ * A running container on the host's network publishes nothing: its ports are the host's.
+ * They are read from the label the driver wrote (`["8080/tcp"]`) and reported as published on
+ * 127.0.0.1 at the same number, so probes and the data plane reach it like any replica.
+ */
+export function hostNetworkPorts(label: string): PublishedPort[] {
+  let list: unknown;
+  try {
+    list = JSON.parse(label);
+  } catch {
+    return [];
+  }
+  if (!Array.isArray(list)) return [];
+  const out: PublishedPort[] = [];
+  for (const entry of list) {
+    const m = typeof entry === 'string' ? /^(\d+)\/(tcp|udp)$/.exec(entry) : null;
+    if (m) out.push({ containerPort: Number(m[1]), protocol: m[2] as 'tcp' | 'udp', hostIp: '127.0.0.1', hostPort: Number(m[1]) });
+  }
+  return out.sort((a, b) => a.containerPort - b.containerPort || a.protocol.localeCompare(b.protocol));
 }
 
 export function toOwnedNetwork(info: Docker.NetworkInspectInfo): OwnedNetwork {

@@ -71,6 +71,8 @@ const REQUIRED_CASES = [
   'negative-port', 'list-instead-of-mapping', 'scalar-instead-of-mapping', 'missing-kind', 'tabs-for-indentation',
   'huge-integer', 'port-70000', 'negative-replicas', 'env-var-without-name', 'unknown-field-typo', 'multi-document-third-bad',
   'utf8-bom', 'crlf-line-endings', 'crlf-line-endings-with-error',
+  // namespace quotas (v1 ResourceQuota)
+  'quota-exceeded', 'quota-limit-required',
   // found by the fuzzer
   'recursive-alias', 'recursive-alias-in-api-version', 'collection-as-key',
 ];

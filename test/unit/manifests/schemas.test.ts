@@ -82,8 +82,15 @@ describe('schemas/*.json', () => {
       assert.equal(typeof p.get(`${pod}.${f}`)?.['x-berth-ignored'], 'string', f);
     }
     assert.equal(typeof p.get(`${container}.resources.requests`)?.['x-berth-ignored'], 'string');
-    for (const f of ['volumes', 'securityContext', 'initContainers', 'hostNetwork', 'hostPID', 'hostIPC']) assert.equal(typeof p.get(`${pod}.${f}`)?.['x-berth-unsupported'], 'string', f);
-    for (const f of ['volumeMounts', 'securityContext', 'envFrom', 'lifecycle', 'env[].valueFrom.configMapKeyRef', 'env[].valueFrom.fieldRef', 'env[].valueFrom.resourceFieldRef']) assert.equal(typeof p.get(`${container}.${f}`)?.['x-berth-unsupported'], 'string', f);
+    for (const f of ['initContainers', 'hostUsers', 'shareProcessNamespace', 'securityContext.fsGroup', 'securityContext.sysctls', 'securityContext.seLinuxOptions', 'volumes[].configMap', 'volumes[].persistentVolumeClaim', 'volumes[].projected']) {
+      assert.equal(typeof p.get(`${pod}.${f}`)?.['x-berth-unsupported'], 'string', f);
+    }
+    for (const f of ['envFrom', 'lifecycle', 'volumeDevices', 'securityContext.procMount', 'securityContext.appArmorProfile', 'volumeMounts[].mountPropagation', 'volumeMounts[].subPathExpr', 'env[].valueFrom.configMapKeyRef', 'env[].valueFrom.fieldRef', 'env[].valueFrom.resourceFieldRef']) {
+      assert.equal(typeof p.get(`${container}.${f}`)?.['x-berth-unsupported'], 'string', f);
+    }
+    // Widening fields are schema-valid: the namespace policy (policy/) decides whether they are allowed.
+    for (const f of ['volumes', 'securityContext', 'hostNetwork', 'hostPID', 'hostIPC']) assert.equal(p.get(`${pod}.${f}`)?.['x-berth-unsupported'], undefined, f);
+    for (const f of ['volumeMounts', 'securityContext', 'securityContext.privileged', 'securityContext.capabilities']) assert.equal(p.get(`${container}.${f}`)?.['x-berth-unsupported'], undefined, f);
     assert.equal(typeof p.get('spec.selector.matchExpressions')?.['x-berth-unsupported'], 'string');
     for (const probe of VALIDATED_NOT_ACTED_ON) assert.ok(p.get(`${container}.${probe}`), probe);
     for (const probe of ['readinessProbe', 'livenessProbe', 'startupProbe']) {
@@ -112,6 +119,13 @@ describe('schemas/*.json', () => {
     assert.equal(typeof p.get('spec.rules[].http.paths[].backend.resource')?.['x-berth-unsupported'], 'string', 'paths[].backend.resource');
   });
 
+  it('classifies the ResourceQuota fields: one-host sums checked, requests ignored, scopes unsupported', () => {
+    const p = properties(load('resourcequota.json'));
+    for (const f of ['pods', 'limits.cpu', 'limits.memory', 'count/deployments.apps', 'services', 'secrets']) assert.ok(p.get(`spec.hard.${f}`) && p.get(`spec.hard.${f}`)?.['not'] === undefined, f);
+    for (const f of ['requests.cpu', 'requests.memory', 'cpu', 'memory']) assert.equal(typeof p.get(`spec.hard.${f}`)?.['x-berth-ignored'], 'string', f);
+    for (const f of ['spec.scopes', 'spec.scopeSelector', 'spec.hard.requests.storage', 'status']) assert.equal(typeof p.get(f)?.['x-berth-unsupported'], 'string', f);
+  });
+
   it('SUPPORTED_KINDS lists them for people and tools', () => {
     assert.deepEqual(SUPPORTED_KINDS, [
       { kind: 'Namespace', apiVersion: 'v1', schemaId: 'https://berth.dev/schemas/v1/namespace.json' },
@@ -119,6 +133,7 @@ describe('schemas/*.json', () => {
       { kind: 'Secret', apiVersion: 'v1', schemaId: 'https://berth.dev/schemas/v1/secret.json' },
       { kind: 'Service', apiVersion: 'v1', schemaId: 'https://berth.dev/schemas/v1/service.json' },
       { kind: 'Ingress', apiVersion: 'networking.k8s.io/v1', schemaId: 'https://berth.dev/schemas/v1/ingress.json' },
+      { kind: 'ResourceQuota', apiVersion: 'v1', schemaId: 'https://berth.dev/schemas/v1/resourcequota.json' },
     ]);
   });
 

@@ -39,7 +39,7 @@ const rows: readonly Row[] = [
   {
     name: 'unknown kind',
     yaml: 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n',
-    expect: [err('UNKNOWN_KIND', 'kind', 2, /"ConfigMap" is not supported by berth; supported kinds: Namespace \(v1\), Deployment \(apps\/v1\), Secret \(v1\), Service \(v1\), Ingress \(networking\.k8s\.io\/v1\)$/)],
+    expect: [err('UNKNOWN_KIND', 'kind', 2, /"ConfigMap" is not supported by berth; supported kinds: Namespace \(v1\), Deployment \(apps\/v1\), Secret \(v1\), Service \(v1\), Ingress \(networking\.k8s\.io\/v1\), ResourceQuota \(v1\)$/)],
   },
   { name: 'known kind, wrong apiVersion', yaml: deployment('web').replace('apps/v1', 'extensions/v1beta1'), expect: [err('WRONG_API_VERSION', 'apiVersion', 1, /must be apiVersion "apps\/v1", got "extensions\/v1beta1"/)] },
   { name: 'Namespace with apps/v1', yaml: 'apiVersion: apps/v1\nkind: Namespace\nmetadata:\n  name: shop\n', expect: [err('WRONG_API_VERSION', 'apiVersion', 1, /"v1"/)] },
@@ -86,14 +86,10 @@ const rows: readonly Row[] = [
   // ---- unsupported (behaviour berth cannot honour): errors naming the field
   ...(
     [
-      ['volumes', 'volumes:\n  - name: data\n    emptyDir: {}\n', 'pod', `${P}.volumes`],
       ['initContainers', 'initContainers:\n  - name: init\n    image: busybox\n', 'pod', `${P}.initContainers`],
-      ['pod securityContext', 'securityContext:\n  runAsUser: 1000\n', 'pod', `${P}.securityContext`],
-      ['hostNetwork', 'hostNetwork: true\n', 'pod', `${P}.hostNetwork`],
-      ['hostPID', 'hostPID: true\n', 'pod', `${P}.hostPID`],
-      ['hostIPC', 'hostIPC: true\n', 'pod', `${P}.hostIPC`],
-      ['volumeMounts', 'volumeMounts:\n  - name: data\n    mountPath: /data\n', 'container', `${C}.volumeMounts`],
-      ['container securityContext', 'securityContext:\n  privileged: true\n', 'container', `${C}.securityContext`],
+      ['hostUsers', 'hostUsers: false\n', 'pod', `${P}.hostUsers`],
+      ['shareProcessNamespace', 'shareProcessNamespace: true\n', 'pod', `${P}.shareProcessNamespace`],
+      ['volumeDevices', 'volumeDevices:\n  - name: disk\n    devicePath: /dev/xvda\n', 'container', `${C}.volumeDevices`],
       ['envFrom', 'envFrom:\n  - configMapRef:\n      name: cfg\n', 'container', `${C}.envFrom`],
       ['env valueFrom.fieldRef', 'env:\n  - name: POD\n    valueFrom:\n      fieldRef:\n        fieldPath: metadata.name\n', 'container', `${C}.env[0].valueFrom.fieldRef`],
       ['env valueFrom.configMapKeyRef', 'env:\n  - name: MODE\n    valueFrom:\n      configMapKeyRef:\n        name: cfg\n        key: mode\n', 'container', `${C}.env[0].valueFrom.configMapKeyRef`],
@@ -107,6 +103,71 @@ const rows: readonly Row[] = [
     yaml: deployment('web', where === 'pod' ? { podSpec: podSpec(lines) } : { container: container(lines) }),
     expect: [err('UNSUPPORTED_FIELD', field, where === 'pod' ? 15 : undefined, /^not supported by berth: /)],
   })),
+  // ---- securityContext, host namespaces and volumes: well-formed here; allowed or not is the namespace policy's business (test/unit/policy)
+  {
+    name: 'securityContext, host namespaces and every volume kind are accepted',
+    yaml: deployment('web', {
+      podSpec: podSpec(
+        'hostNetwork: true\nhostPID: true\nhostIPC: true\nsecurityContext:\n  runAsUser: 1000\n  runAsGroup: 1000\n  runAsNonRoot: true\n  seccompProfile:\n    type: RuntimeDefault\nvolumes:\n  - name: data\n    hostPath:\n      path: /srv/data\n      type: DirectoryOrCreate\n  - name: scratch\n    emptyDir:\n      sizeLimit: 64Mi\n  - name: creds\n    secret:\n      secretName: db\n      defaultMode: 0400\n      items:\n        - key: password\n          path: db/password\n',
+      ),
+      container: container(
+        'securityContext:\n  privileged: true\n  readOnlyRootFilesystem: true\n  capabilities:\n    add: [NET_ADMIN, CAP_SYS_TIME]\n    drop: [ALL]\nvolumeMounts:\n  - name: data\n    mountPath: /data\n    subPath: app\n  - name: scratch\n    mountPath: /tmp\n  - name: creds\n    mountPath: /etc/creds\n    readOnly: true\n',
+      ),
+    }),
+    expect: [],
+  },
+  { name: 'unsupported: a configMap volume', yaml: deployment('web', { podSpec: podSpec('volumes:\n  - name: cfg\n    configMap:\n      name: cfg\n') }), expect: [err('UNSUPPORTED_FIELD', `${P}.volumes[0].configMap`, 17, /^not supported by berth: configMap volumes/)] },
+  { name: 'unsupported: fsGroup and sysctls', yaml: deployment('web', { podSpec: podSpec('securityContext:\n  fsGroup: 2000\n  sysctls: []\n') }), expect: [err('UNSUPPORTED_FIELD', `${P}.securityContext.fsGroup`, 16, /fsGroup/), err('UNSUPPORTED_FIELD', `${P}.securityContext.sysctls`, 17)] },
+  { name: 'unsupported: procMount', yaml: deployment('web', { container: container('securityContext:\n  procMount: Unmasked\n') }), expect: [err('UNSUPPORTED_FIELD', `${C}.securityContext.procMount`, 19)] },
+  { name: 'unsupported: mountPropagation', yaml: deployment('web', { podSpec: podSpec('volumes:\n  - name: s\n    emptyDir: {}\n'), container: container('volumeMounts:\n  - name: s\n    mountPath: /s\n    mountPropagation: Bidirectional\n') }), expect: [err('UNSUPPORTED_FIELD', `${C}.volumeMounts[0].mountPropagation`, 24)] },
+  { name: 'seccomp Localhost is refused', yaml: deployment('web', { container: container('securityContext:\n  seccompProfile:\n    type: Localhost\n') }), expect: [err('INVALID_VALUE', `${C}.securityContext.seccompProfile.type`, 20, /Localhost profiles are not supported/)] },
+  { name: 'device hostPaths are refused', yaml: deployment('web', { podSpec: podSpec('volumes:\n  - name: d\n    hostPath:\n      path: /dev/sda\n      type: BlockDevice\n') }), expect: [err('INVALID_VALUE', `${P}.volumes[0].hostPath.type`, 19, /devices.*not supported by berth/)] },
+  { name: 'a capability must be a name in capitals', yaml: deployment('web', { container: container('securityContext:\n  capabilities:\n    add: [net_admin]\n') }), expect: [err('INVALID_VALUE', `${C}.securityContext.capabilities.add[0]`, 20, /capability name/)] },
+  { name: 'a volume with no source', yaml: deployment('web', { podSpec: podSpec('volumes:\n  - name: data\n') }), expect: [err('INVALID_VALUE', `${P}.volumes[0]`, 16, /exactly one source: hostPath, emptyDir or secret/)] },
+  { name: 'a volume with two sources', yaml: deployment('web', { podSpec: podSpec('volumes:\n  - name: data\n    emptyDir: {}\n    hostPath:\n      path: /srv\n') }), expect: [err('INVALID_VALUE', `${P}.volumes[0]`, 16, /exactly one source/)] },
+  {
+    name: 'volume rules: duplicate names, paths not absolute or not normalized, unknown volumes, duplicate and relative mount paths, subPath with ..',
+    yaml: deployment('web', {
+      podSpec: podSpec('volumes:\n  - name: a\n    hostPath:\n      path: srv/data\n  - name: a\n    hostPath:\n      path: /srv/../etc\n'),
+      container: container('volumeMounts:\n  - name: a\n    mountPath: /a\n  - name: b\n    mountPath: /a\n  - name: a\n    mountPath: data\n  - name: a\n    mountPath: /c\n    subPath: ../x\n  - name: a\n    mountPath: /\n'),
+    }),
+    expect: [
+      err('INVALID_VALUE', `${P}.volumes[0].hostPath.path`, 18, /must be an absolute path/),
+      err('INVALID_VALUE', `${P}.volumes[1].name`, 19, /duplicate volume name "a" \(also volumes\[0\]\)/),
+      err('INVALID_VALUE', `${P}.volumes[1].hostPath.path`, 21, /must be normalized/),
+      err('INVALID_VALUE', `${C}.volumeMounts[1].name`, 28, /names no volume of the pod: spec.template.spec.volumes has "a"/),
+      err('INVALID_VALUE', `${C}.volumeMounts[1].mountPath`, 29, /duplicate mountPath "\/a" \(also volumeMounts\[0\]\)/),
+      err('INVALID_VALUE', `${C}.volumeMounts[2].mountPath`, 31, /must be an absolute path/),
+      err('INVALID_VALUE', `${C}.volumeMounts[3].subPath`, 34, /without empty, "\." or "\.\." segments/),
+      err('INVALID_VALUE', `${C}.volumeMounts[4].mountPath`, 36, /over the root/),
+    ],
+  },
+  {
+    name: 'an emptyDir is a tmpfs: no subPath, mounted once',
+    yaml: deployment('web', { podSpec: podSpec('volumes:\n  - name: s\n    emptyDir: {}\n'), container: container('volumeMounts:\n  - name: s\n    mountPath: /a\n    subPath: x\n  - name: s\n    mountPath: /b\n') }),
+    expect: [err('UNSUPPORTED_FIELD', `${C}.volumeMounts[0].subPath`, 24, /subPath of an emptyDir/), err('UNSUPPORTED_FIELD', `${C}.volumeMounts[1].name`, 25, /twice/)],
+  },
+  {
+    name: 'secret volume items: relative paths, no clashes; modes up to 0777',
+    yaml: deployment('web', { podSpec: podSpec('volumes:\n  - name: s\n    secret:\n      secretName: db\n      defaultMode: 1000\n      items:\n        - key: a\n          path: /abs\n        - key: b\n          path: x\n        - key: c\n          path: x/y\n') }),
+    expect: [
+      err('INVALID_VALUE', `${P}.volumes[0].secret.defaultMode`, 19, /file mode between 0 and 0777/),
+    ],
+  },
+  {
+    name: 'secret volume items: paths checked once the schema passes',
+    yaml: deployment('web', { podSpec: podSpec('volumes:\n  - name: s\n    secret:\n      secretName: db\n      items:\n        - key: a\n          path: /abs\n        - key: b\n          path: x\n        - key: c\n          path: x/y\n') }),
+    expect: [err('INVALID_VALUE', `${P}.volumes[0].secret.items[0].path`, 21, /must be a relative path/), err('INVALID_VALUE', `${P}.volumes[0].secret.items[2].path`, 25, /clashes with items\[1\]\.path "x"/)],
+  },
+  { name: 'runAsGroup needs runAsUser', yaml: deployment('web', { container: container('securityContext:\n  runAsGroup: 1000\n') }), expect: [err('INVALID_VALUE', `${C}.securityContext.runAsGroup`, 19, /needs runAsUser/)] },
+  { name: 'runAsNonRoot with runAsUser 0 could never start', yaml: deployment('web', { podSpec: podSpec('securityContext:\n  runAsNonRoot: true\n'), container: container('securityContext:\n  runAsUser: 0\n') }), expect: [err('INVALID_VALUE', `${C}.securityContext.runAsUser`, 21, /while runAsNonRoot is true/)] },
+  { name: 'privileged without privilege escalation is a contradiction', yaml: deployment('web', { container: container('securityContext:\n  privileged: true\n  allowPrivilegeEscalation: false\n') }), expect: [err('INVALID_VALUE', `${C}.securityContext.allowPrivilegeEscalation`, 20, /privileged container/)] },
+  { name: 'runAsGroup with the pod\'s runAsUser is fine', yaml: deployment('web', { podSpec: podSpec('securityContext:\n  runAsUser: 1000\n'), container: container('securityContext:\n  runAsGroup: 1000\n') }), expect: [] },
+  {
+    name: 'the host network with ports: one replica, like a hostPort',
+    yaml: deployment('web', { podSpec: podSpec('hostNetwork: true\n'), container: container('ports:\n  - containerPort: 8080\n') }),
+    expect: [err('INVALID_VALUE', `${P}.hostNetwork`, 15, /2 replicas/)],
+  },
   { name: 'unsupported: matchExpressions', yaml: deployment('web').replace('      app: web\n  template', '      app: web\n    matchExpressions: []\n  template'), expect: [err('UNSUPPORTED_FIELD', 'spec.selector.matchExpressions', 10)] },
   {
     name: 'unsupported: a second container, pointing at containers',
@@ -207,6 +268,24 @@ describe('validation', () => {
       assert.equal(body === undefined, hasError, hasError ? 'an invalid document yields no object' : 'a valid document yields its object');
     });
   }
+
+  it('file modes written the Kubernetes way (YAML 1.1 octal 0400) are read as Kubernetes reads them', () => {
+    const { body, diagnostics } = validate(
+      deployment('web', { podSpec: podSpec('volumes:\n  - name: s\n    secret:\n      secretName: db\n      defaultMode: 0755\n      items:\n        - key: a\n          path: a\n          mode: 0400\n        - {key: b, path: b, mode: 0640}\n        - key: c\n          path: c\n          mode: 0o600\n        - key: d\n          path: d\n          mode: 420\n') }),
+    );
+    assert.deepEqual(diagnostics, []);
+    const secret = (body as Omit<DeploymentManifest, 'source'>).spec.template.spec.volumes?.[0]?.secret;
+    assert.equal(secret?.defaultMode, 0o755, '0755 is octal, as in Kubernetes (YAML 1.1), not 755');
+    assert.deepEqual(secret?.items?.map((i) => i.mode), [0o400, 0o640, 0o600, 420], 'leading-zero integers are octal; 0o600 and decimals are as written');
+  });
+
+  it('keeps the positions of security-relevant fields with the object (for the namespace policy)', () => {
+    const { body } = validate(deployment('web', { podSpec: podSpec('hostPID: true\n'), container: container('securityContext:\n  capabilities:\n    add: [NET_ADMIN]\n') }));
+    const positions = (body as Omit<DeploymentManifest, 'source'>).positions ?? {};
+    assert.equal(positions[`${P}.hostPID`]?.line, 15, 'hostPID');
+    assert.equal(positions[`${C}.securityContext.capabilities.add[0]`]?.line, 21, 'capabilities.add[0]');
+    assert.equal(positions[C]?.line, 17, 'the container itself');
+  });
 
   it('removes ignored fields from the object handed downstream, keeps the rest', () => {
     const { body } = validate(

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { silentLogger } from '../../../src/core/index.js';
-import { acquireLock, FileStore, type NamespaceStatus } from '../../../src/store/index.js';
+import { acquireLock, FileStore, PRUNE_CONFIRMATIONS_KEPT, type NamespaceStatus } from '../../../src/store/index.js';
 
 const dirs: string[] = [];
 after(async () => {
@@ -53,6 +53,21 @@ describe('FileStore', () => {
     const all = await b.readHistory();
     assert.deepEqual(all.map((r) => r.time), ['t1', 't3']);
     assert.deepEqual((await b.readHistory({ namespace: 'blog' })).map((r) => r.commit), ['c2']);
+  });
+});
+
+describe('FileStore prune confirmations', () => {
+  it('are kept per commit across reopen, the newest PRUNE_CONFIRMATIONS_KEPT only', async () => {
+    const dir = await tmp();
+    const a = await FileStore.open(dir, silentLogger);
+    await a.confirmPrune('a'.repeat(40), { at: '2030-01-01T00:00:00Z', by: 'ops' });
+    const b = await FileStore.open(dir, silentLogger);
+    assert.deepEqual(b.readState().pruneConfirmations, { ['a'.repeat(40)]: { at: '2030-01-01T00:00:00Z', by: 'ops' } }, 'persisted');
+    for (let i = 0; i < PRUNE_CONFIRMATIONS_KEPT + 5; i++) await b.confirmPrune(i.toString(16).padStart(40, 'f'), { at: `t${i}`, by: 'api' });
+    const kept = Object.keys(b.readState().pruneConfirmations ?? {});
+    assert.equal(kept.length, PRUNE_CONFIRMATIONS_KEPT, 'capped');
+    assert.equal(kept.includes('a'.repeat(40)), false, 'the oldest went first');
+    assert.equal(kept.at(-1), (PRUNE_CONFIRMATIONS_KEPT + 4).toString(16).padStart(40, 'f'), 'the newest is kept');
   });
 });
 
