@@ -194,7 +194,8 @@ export class Reconciler {
       }
       const acted = steps.some((s) => s.kind === 'act') || moves > 0;
       const waits = steps.filter((s): s is Extract<Step, { kind: 'wait' }> => s.kind === 'wait');
-      if (acted) outcome = { result: 'progressing', requeueAfterMs: AFTER_MOVE_MS };
+      // A rollback decided in this pass starts at once: the pin is in the store already.
+      if (acted) outcome = { result: 'progressing', requeueAfterMs: steps.some((st) => st.kind === 'fail') ? 1 : AFTER_MOVE_MS };
       else if (waits.length > 0) {
         const now = this.o.clock.now().getTime();
         const at = Math.min(...waits.map((w) => (w.recheckAt ? w.recheckAt.getTime() - now : READINESS_RECHECK_MS)));

@@ -1,0 +1,116 @@
+/**
+ * The floor of one rollout wave: container create + start + first successful HTTP answer,
+ * without any orchestrator. The create body is what berth's Docker driver sends (Init, restart
+ * policy no, port 8080 published on 127.0.0.1 with an ephemeral host port, a user bridge
+ * network with an alias, StopTimeout 5), the image and command are the benchmark's
+ * (webCommand: busybox httpd with the slow CGI), and `/` is polled every `intervalMs` until it
+ * answers 200 with the text. `parallel` containers are created and started at once (a wave of
+ * maxSurge 2 starts two); the sample is ready when all of them answer.
+ */
+import http from 'node:http';
+import type Docker from 'dockerode';
+import { webCommand } from '../../test/helpers/manifests.js';
+import { now, sleep } from '../push-to-serve/clock.js';
+
+export interface FloorSample {
+  readonly parallel: number;
+  /** Every create call returned (ms after the first was issued). */
+  readonly createdMs: number;
+  /** Every start call returned. */
+  readonly startedMs: number;
+  /** Every container answered: the wave's own start-and-ready time. */
+  readonly readyMs: number;
+  /** Then a graceful stop of all of them at once (SIGTERM through the init, grace 5 s) until every stop call returned. */
+  readonly stopMs: number;
+  /** Whether port 8080 was published on 127.0.0.1 (else probed on the container's bridge address). */
+  readonly published: boolean;
+}
+
+export async function measureFloor(args: {
+  docker: Docker;
+  network: string;
+  name: (suffix: string) => string;
+  labels: Record<string, string>;
+  image: string;
+  runs: number;
+  parallel: number;
+  intervalMs: number;
+  /** Publish 8080 on 127.0.0.1 (berth does); false: no published port, probed on the bridge IP. Default true. */
+  publish?: boolean;
+}): Promise<FloorSample[]> {
+  const publish = args.publish ?? true;
+  const samples: FloorSample[] = [];
+  for (let i = 0; i < args.runs; i++) {
+    const tag = `${Date.now().toString(36)}-${i}`;
+    const t0 = now();
+    const containers: Docker.Container[] = [];
+    try {
+      const one = async (k: number) => {
+        const text = `floor-${tag}-${k}`;
+        const container = await args.docker.createContainer({
+          name: args.name(`floor-${tag}-${k}`),
+          Image: args.image,
+          Entrypoint: webCommand(text),
+          Labels: args.labels,
+          StopTimeout: 5,
+          ExposedPorts: { '8080/tcp': {} },
+          HostConfig: {
+            Init: true,
+            RestartPolicy: { Name: 'no', MaximumRetryCount: 0 },
+            NetworkMode: args.network,
+            ...(publish ? { PortBindings: { '8080/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }] } } : {}),
+          },
+          NetworkingConfig: { EndpointsConfig: { [args.network]: { Aliases: ['floor'] } } },
+        });
+        containers.push(container);
+        const created = now();
+        await container.start();
+        const started = now();
+        const info = await container.inspect();
+        const host = publish ? '127.0.0.1' : info.NetworkSettings.Networks[args.network]?.IPAddress;
+        const port = publish ? Number(info.NetworkSettings.Ports['8080/tcp']?.[0]?.HostPort) : 8080;
+        if (!host || !Number.isInteger(port) || port <= 0) throw new Error('floor container: no address to probe');
+        const deadline = started + 30_000;
+        for (;;) {
+          const round = now();
+          if ((await probe(host, port))?.startsWith(`${text} `)) return { created, started, ready: now() };
+          if (now() > deadline) throw new Error('floor container did not answer within 30 s');
+          await sleep(Math.max(0, args.intervalMs - (now() - round)));
+        }
+      };
+      const done = await Promise.all(Array.from({ length: args.parallel }, (_, k) => one(k)));
+      const stopAt = now();
+      await Promise.all(containers.map((c) => c.stop({ t: 5 })));
+      samples.push({
+        parallel: args.parallel,
+        createdMs: Math.max(...done.map((d) => d.created)) - t0,
+        startedMs: Math.max(...done.map((d) => d.started)) - t0,
+        readyMs: Math.max(...done.map((d) => d.ready)) - t0,
+        stopMs: now() - stopAt,
+        published: publish,
+      });
+    } finally {
+      await Promise.all(containers.map((c) => c.remove({ force: true }).catch(() => undefined)));
+    }
+  }
+  return samples;
+}
+
+/** One GET / on a fresh connection: the trimmed body of a 200, or undefined (refused, reset, other status, no answer within 1 s). */
+function probe(host: string, port: number): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const req = http.get({ host, port, path: '/', agent: false, timeout: 1000 }, (res) => {
+      if (res.statusCode !== 200) {
+        res.resume();
+        return resolve(undefined);
+      }
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (body += d));
+      res.on('end', () => resolve(body.trim()));
+      res.on('error', () => resolve(undefined));
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(undefined));
+  });
+}
