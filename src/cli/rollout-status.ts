@@ -27,6 +27,11 @@ export function rolloutVerdict(state: StoreState, namespace: string, name: strin
     if (ns.phase === 'Error' || ns.phase === 'Refused') return { line: `Waiting for namespace "${namespace}": ${ns.phase}: ${ns.message ?? ''}`.trimEnd() };
     return { line: `error: deployment "${name}" is not in namespace "${namespace}" at ${head.slice(0, 12)}`, exit: EXIT.failure };
   }
+  if (d.rolledBack && d.rolledBack.revision === d.revision) {
+    // The failed revision is what Git asks for and there was nothing good to return to (a first deploy).
+    const f = d.rolledBack;
+    return { line: `error: deployment "${name}" rollout failed: revision ${f.revision} (commit ${f.commit.slice(0, 12)}) failed: ${f.reason}: ${f.message}; no earlier good revision, left as it is until a commit changes it`, exit: EXIT.failure };
+  }
   if (d.phase === 'RolledBack' || d.rolledBack) {
     const f = d.rolledBack;
     const why = f ? `revision ${f.revision} (commit ${f.commit.slice(0, 12)}) failed: ${f.reason}: ${f.message}` : 'the rollout failed';

@@ -278,4 +278,22 @@ describe('rollouts behind a Service and an Ingress', { timeout: 900_000 }, () =>
     );
     assert.match(berth!.logs(), /probe failed: restarting replica/);
   });
+
+  it('a new Deployment that never gets ready has nothing to roll back to: reported failed, left as it is, not retried', async () => {
+    await repo.write(`manifests/${NS}/fresh.yaml`, deploymentYaml({ name: 'fresh', command: webCommand('fresh'), port: 8080, readinessProbe: { path: '/nope', port: 8080 }, progressDeadlineSeconds: 3 }));
+    await repo.commit('fresh: never ready');
+    await repo.push();
+    const check = await runBerth(['rollout', 'status', `${NS}/fresh`, '--state-dir', stateDir, '--repo', repo.url, '--path', 'manifests', '--timeout', '120']);
+    assert.equal(check.code, 3, `rollout status exits 3: ${check.stdout}`);
+    assert.match(check.stdout, /no earlier good revision/);
+    const fresh = async () => (await ownedContainers(scope.instance)).filter((r) => r.deployment === 'fresh');
+    const held = (await fresh()).map((r) => r.id);
+    assert.equal(held.length, 1, 'its replica is left as it is');
+    await new Promise((r) => setTimeout(r, 2000));
+    assert.deepEqual((await fresh()).map((r) => r.id), held, 'not retried: the same container, nothing new');
+    const history = await runBerth(['history', `${NS}/fresh`, '--state-dir', stateDir, '--repo', repo.url, '--path', 'manifests']);
+    assert.match(history.stdout, /failed \(ProgressDeadlineExceeded/);
+    // Other Deployments are unaffected.
+    await servesOnly('v5');
+  });
 });

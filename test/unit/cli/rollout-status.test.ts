@@ -19,6 +19,7 @@ describe('rolloutVerdict', () => {
     { name: 'status from an older commit: waiting', state: state(deployment(), { lastAttemptedCommit: 'b'.repeat(40) }), line: /Waiting for commit aaaaaaaaaaaa/ },
     { name: 'rolled back: failure', state: state(deployment({ phase: 'RolledBack', revision: 'r1', rolledBack: { revision: 'r2', commit: HEAD, reason: 'ProgressDeadlineExceeded', message: 'no progress' } })), line: /rollout failed: revision r2 .* ProgressDeadlineExceeded.*rolled back to revision r1/, exit: 3 },
     { name: 'rolling back: not done yet', state: state(deployment({ phase: 'Progressing', revision: 'r1', rolledBack: { revision: 'r2', commit: HEAD, reason: 'CrashLoop', message: 'exited' } })), line: /rolling back to revision r1/ },
+    { name: 'failed first deploy, nothing to roll back to: failure', state: state(deployment({ phase: 'Failed', revision: 'r2', rolledBack: { revision: 'r2', commit: HEAD, reason: 'ProgressDeadlineExceeded', message: 'no progress' } })), line: /no earlier good revision/, exit: 3 },
     { name: 'invalid manifests', state: state(undefined, { phase: 'Invalid', message: 'bad' }), line: /invalid/, exit: 2 },
     { name: 'no such deployment', state: state(undefined, { phase: 'Synced' }), line: /not in namespace/, exit: 3 },
   ];
