@@ -179,12 +179,32 @@ export function recordResult(state: ContainerProbeState, kind: ProbeKind, result
       return next;
     case 'readiness':
       if (!state.ready && succeeded) return { ...next, ready: true, readySince: now };
+      if (!result.ok && !state.ready && !state.readySince && firstPeriod(state, spec, now)) return { ...next, probes: { ...next.probes, readiness: { ...updated, dueAt: fastRetry(updated.dueAt, now) } } };
       if (state.ready && failed) return withoutReadySince({ ...next, ready: false });
       return next;
     case 'liveness':
       if (failed) return demandRestart({ ...next, live: false }, `liveness probe failed${inARow(updated.consecutiveFailures)}: ${result.message}`);
       return next;
   }
+}
+
+/**
+ * berth's one departure from the kubelet, and only towards earlier readiness: within the first
+ * period of a new container, a failed readiness probe is retried after FIRST_READY_RETRY_MS
+ * instead of a whole period, so a replica that starts listening a few ms after its first probe
+ * is not held back a full `periodSeconds` (a rolling update waits on each wave's slowest
+ * replica). Never-ready containers fall back to the normal period after that first window.
+ *   period 1 s, started t=0: fail at 0.01 → retry 0.11 → ok at 0.11: ready (kubelet: at 1.0)
+ */
+export const FIRST_READY_RETRY_MS = 100;
+
+function firstPeriod(state: ContainerProbeState, spec: ProbeSpec, now: Date): boolean {
+  return now.getTime() < addSeconds(state.startedAt, spec.initialDelaySeconds + spec.periodSeconds).getTime();
+}
+
+function fastRetry(dueAt: Date, now: Date): Date {
+  const soon = now.getTime() + FIRST_READY_RETRY_MS;
+  return dueAt.getTime() <= soon ? dueAt : new Date(soon);
 }
 
 /** The derived view: what the controller, rollout and data plane read. */

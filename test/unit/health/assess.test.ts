@@ -230,6 +230,19 @@ describe('probe scheduling', () => {
     assert.equal(sec(state.probes.readiness?.dueAt), 25);
   });
 
+  it('within the first period, a failed readiness probe of a never-ready container is retried after 100 ms; later failures wait the period', () => {
+    const probes = { readiness: spec({ initialDelaySeconds: 0, periodSeconds: 1 }) };
+    let state = initialState(probes, at(0));
+    state = recordResult(state, 'readiness', { ok: false, message: 'connection refused' }, probes.readiness, at(0.01));
+    assert.equal(sec(state.probes.readiness?.dueAt), 0.11, 'retried 100 ms later, not at 1 s');
+    state = recordResult(state, 'readiness', { ok: true, message: 'HTTP 200' }, probes.readiness, at(0.11));
+    assert.equal(state.ready, true, 'ready at 0.11 s (the kubelet: at 1 s)');
+    let never = initialState(probes, at(0));
+    for (const t of [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]) never = recordResult(never, 'readiness', { ok: false, message: 'HTTP 404' }, probes.readiness, at(t));
+    never = recordResult(never, 'readiness', { ok: false, message: 'HTTP 404' }, probes.readiness, at(1.0));
+    assert.equal(sec(never.probes.readiness?.dueAt), 2, 'after the first period: the normal grid');
+  });
+
   const ticks: [due: number, period: number, now: number, next: number][] = [
     [5, 10, 5.2, 15], // the usual case
     [5, 10, 5, 15], // an instant result still waits a full period
