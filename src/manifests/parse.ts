@@ -232,7 +232,10 @@ function inspectNodes(root: Node, text: string, maxDepth: number): NodeProblem[]
     if (isAlias(node)) {
       const target = anchors.get(node.source);
       const offset = node.range?.[0] ?? 0;
-      if (target?.range && target.range[0] <= offset && offset < target.range[2]) {
+      if (!target) {
+        // Most often not meant as an alias at all: an unquoted Ingress wildcard host.
+        found.push({ code: 'YAML_SYNTAX', message: `unknown alias *${node.source}: no anchor &${node.source} above it; a value that starts with '*' (like a wildcard host) must be quoted: "*${node.source}"`, offset });
+      } else if (target.range && target.range[0] <= offset && offset < target.range[2]) {
         found.push({ code: 'YAML_ALIAS_LIMIT', message: `alias *${node.source} is inside the node &${node.source} it refers to: a recursive, infinitely deep value`, offset });
       } else if (isKey && (isMap(target) || isSeq(target))) {
         found.push({ code: 'YAML_SYNTAX', message: collectionKey, offset });
