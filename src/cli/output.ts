@@ -33,6 +33,9 @@ export function renderStatus(state: StoreState): string {
     for (const d of ns.deployments) {
       lines.push(`  deployment ${d.name}: ${d.availableReplicas}/${d.replicas} available, ${d.updatedReplicas} updated, revision ${d.revision}, ${d.phase}${d.message ? ` — ${d.message}` : ''}`);
     }
+    for (const svc of ns.services ?? []) {
+      lines.push(`  service ${svc.name}:${svc.port}: ${svc.listen} → ${svc.endpoints} ready endpoint(s)${svc.error ? ` — cannot listen: ${svc.error}` : ''}`);
+    }
     for (const diag of ns.diagnostics.filter((x) => x.severity === 'error')) lines.push(`  ${formatDiagnostic(diag)}`);
   }
   return lines.join('\n') + '\n';

@@ -9,7 +9,7 @@ import { parseProbes, type Prober, type ProbeTarget } from '../health/index.js';
 import type { DataPlane } from '../proxy/index.js';
 import type { ObservedReplica } from '../observed/index.js';
 import { isEmptyTable, namespaceTable } from './routes.js';
-import type { Condition, DeploymentStatus, NamespaceStatus, Store, SyncRecord } from '../store/index.js';
+import type { Condition, DeploymentStatus, NamespaceStatus, ServiceStatus, Store, SyncRecord } from '../store/index.js';
 import type { DesiredSource } from './desired-source.js';
 import { classifyError, type ErrorVerdict } from './error-handling.js';
 
@@ -80,6 +80,7 @@ export class Reconciler {
     let moves = 0;
     let outcome: PassOutcome = { result: 'ready' };
     let verdict: ErrorVerdict | undefined;
+    let services: ServiceStatus[] | undefined;
 
     try {
       if (head?.valid) {
@@ -132,7 +133,7 @@ export class Reconciler {
       });
       // 2. The data plane routes to what is ready now, minus what this pass removes.
       const leaving = new Set(steps.flatMap((s) => (s.kind === 'act' ? s.remove.map((r) => r.replica.id) : [])));
-      await this.pushRoutes(namespace, target, observed, readiness, leaving, log);
+      services = await this.pushRoutes(namespace, target, observed, readiness, leaving, log);
       // 3. Apply at most one move per Deployment.
       await Promise.all(
         plans.map(async ({ name, desired, replicas, step, hold }) => {
@@ -215,7 +216,7 @@ export class Reconciler {
       outcome = { result: 'error', ...(v.retryAfterMs !== undefined ? { requeueAfterMs: v.retryAfterMs } : {}) };
       return outcome;
     } finally {
-      await this.writeStatus({ namespace, previous, commit, head, phase, message, deployments, moves, outcome, validHead: head?.valid === true, removed: !head && phase === 'Pruned' });
+      await this.writeStatus({ namespace, previous, commit, head, phase, message, deployments, moves, outcome, validHead: head?.valid === true, removed: !head && phase === 'Pruned', services });
     }
   }
 
@@ -340,9 +341,9 @@ export class Reconciler {
   }
 
   /** Pushes the namespace's routes (skipped while it has none and never had). */
-  private async pushRoutes(namespace: string, target: DesiredNamespace | undefined, observed: ObservedNamespace | undefined, readiness: ReadonlyMap<string, Readiness>, leaving: ReadonlySet<string>, log: Logger): Promise<void> {
+  private async pushRoutes(namespace: string, target: DesiredNamespace | undefined, observed: ObservedNamespace | undefined, readiness: ReadonlyMap<string, Readiness>, leaving: ReadonlySet<string>, log: Logger): Promise<ServiceStatus[] | undefined> {
     const dataPlane = this.o.dataPlane;
-    if (!dataPlane) return;
+    if (!dataPlane) return undefined;
     const table = namespaceTable({
       namespace,
       desired: target,
@@ -352,14 +353,20 @@ export class Reconciler {
       serviceAddress: this.o.serviceAddress ?? '127.0.0.1',
     });
     if (isEmptyTable(table)) {
-      if (!this.routed.has(namespace)) return;
+      if (!this.routed.has(namespace)) return [];
       await dataPlane.removeNamespace(namespace);
       this.routed.delete(namespace);
-      return;
+      return [];
     }
     const listeners = await dataPlane.putNamespace(table);
     this.routed.add(namespace);
     for (const l of listeners) if (l.error) log.warn({ service: l.service, port: l.port, listen: `${l.listen.host}:${l.listen.port}` }, `Service cannot listen: ${l.error}`);
+    return table.services.flatMap((svc) =>
+      svc.ports.map((p) => {
+        const error = listeners.find((l) => l.service === svc.name && l.port === p.port)?.error;
+        return { name: svc.name, port: p.port, listen: `${p.listen.host}:${p.listen.port}`, endpoints: p.backends.length, ...(error ? { error } : {}) };
+      }),
+    );
   }
 
   /** Takes replicas out of rotation and waits for their connections to finish (up to the grace period). */
@@ -438,6 +445,7 @@ export class Reconciler {
     outcome: PassOutcome;
     validHead: boolean;
     removed: boolean;
+    services: ServiceStatus[] | undefined;
   }): Promise<void> {
     const now = this.o.clock.now().toISOString();
     const converged = a.outcome.result === 'ready' && a.validHead;
@@ -450,6 +458,8 @@ export class Reconciler {
       ...(a.message ? { message: a.message } : {}),
       conditions: conditionsFor(a.phase, a.message, a.previous?.conditions ?? [], now),
       deployments: a.deployments,
+      // A pass that failed before routing keeps what the last one saw.
+      ...((a.services ?? a.previous?.services)?.length ? { services: a.services ?? a.previous!.services! } : {}),
       diagnostics: a.head?.diagnostics ?? [],
       updatedAt: now,
     };

@@ -70,8 +70,21 @@ export interface NamespaceStatus {
   readonly message?: string;
   readonly conditions: readonly Condition[];
   readonly deployments: readonly DeploymentStatus[];
+  /** The namespace's Service ports as the data plane serves them (absent: no Service). */
+  readonly services?: readonly ServiceStatus[];
   readonly diagnostics: readonly Diagnostic[];
   readonly updatedAt: string;
+}
+
+/** One Service port in the data plane: where it listens and how many ready replicas it balances over. */
+export interface ServiceStatus {
+  readonly name: string;
+  readonly port: number;
+  /** `host:port` the data plane listens on. */
+  readonly listen: string;
+  readonly endpoints: number;
+  /** Why it cannot listen (e.g. the address is taken by another Service or process). */
+  readonly error?: string;
 }
 
 export interface SyncRecord {

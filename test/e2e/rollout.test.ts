@@ -149,6 +149,13 @@ describe('rollouts behind a Service and an Ingress', { timeout: 900_000 }, () =>
     const answers = await Promise.all(Array.from({ length: 30 }, () => get(webPort)));
     const replicas = new Set(answers.map((a) => a.split(' ')[1]));
     assert.equal(replicas.size, 3, `30 requests reached all 3 replicas: ${[...replicas].join(', ')}`);
+    await eventually(
+      async () => {
+        const shown = await runBerth(['status', '--state-dir', stateDir, '--repo', repo.url, '--path', 'manifests']);
+        assert.match(shown.stdout, new RegExp(`service web:${webPort}: 127\\.0\\.0\\.1:${webPort} → 3 ready endpoint`), `berth status shows the Service: ${shown.stdout}`);
+      },
+      { timeoutMs: 20_000, what: 'status shows the Service' },
+    );
   });
 
   it('an Ingress routes by host and path', async () => {
