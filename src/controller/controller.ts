@@ -9,7 +9,7 @@ import { Reconciler, specHash, type PassOutcome, type ReconcilerOptions } from '
 import { WorkQueue } from './work-queue.js';
 import { Prober } from '../health/index.js';
 
-export interface ControllerOptions extends ReconcilerOptions {
+export interface ControllerOptions extends Omit<ReconcilerOptions, 'prober'> {
   /** node-cron expression (with seconds) for polling the source. Default: every 10 s. */
   readonly pollSchedule?: string;
   /** Namespaces reconciled at once. Default 8. */
@@ -22,8 +22,6 @@ export interface ControllerOptions extends ReconcilerOptions {
   readonly resyncMs?: number;
   /** The branch berth follows (`--ref`), for webhooks; undefined = the remote's default branch. */
   readonly watchedRef?: string;
-  /** False: no probes are run (every running replica is ready). Default: probes run. */
-  readonly probes?: boolean;
 }
 
 export const DEFAULT_POLL_SCHEDULE = '*/10 * * * * *';
@@ -46,20 +44,17 @@ export class Controller {
   /** The prune guard's verdict on the latest commit, judged on a whole-engine inventory. */
   private guard: { commit: string; guard: LivePruneGuard } | undefined;
 
-  private readonly prober: Prober | undefined;
+  private readonly prober: Prober;
 
   constructor(private readonly o: ControllerOptions) {
     // Probes keep running between passes; a verdict that changes (ready, unready, restart) reconciles the namespace at once.
-    this.prober =
-      o.prober || o.probes === false
-        ? undefined
-        : new Prober({
-            exec: (id, command, timeoutMs) => o.driver.exec(id, command, timeoutMs),
-            now: () => o.clock.now(),
-            logger: o.logger.child({ component: 'prober' }),
-            onChange: (event) => this.queue.enqueue(event.namespace),
-          });
-    this.reconciler = new Reconciler({ ...o, ...(this.prober ? { prober: this.prober } : {}), pruneGuard: (commit) => (this.guard?.commit === commit ? this.guard.guard : undefined) });
+    this.prober = new Prober({
+      exec: (id, command, timeoutMs) => o.driver.exec(id, command, timeoutMs),
+      now: () => o.clock.now(),
+      logger: o.logger.child({ component: 'prober' }),
+      onChange: (event) => this.queue.enqueue(event.namespace),
+    });
+    this.reconciler = new Reconciler({ ...o, prober: this.prober, pruneGuard: (commit) => (this.guard?.commit === commit ? this.guard.guard : undefined) });
     this.queue = new WorkQueue(async (ns) => {
       const outcome = await this.reconciler.reconcile(ns);
       this.outcomes.set(ns, outcome);
@@ -80,7 +75,7 @@ export class Controller {
     await this.task?.stop();
     this.queue.stop();
     await this.queue.idle();
-    this.prober?.close();
+    this.prober.close();
   }
 
   /**

@@ -2,14 +2,14 @@ import { hashOf, type Clock, type Logger } from '../core/index.js';
 import type { DesiredDeployment, DesiredNamespace } from '../desired/index.js';
 import { observe, type ObservedNamespace } from '../observed/index.js';
 import { describeHold, type LivePruneGuard } from '../plan/index.js';
-import { applyStep, nextStep, restartKey, type Readiness, type RestartRecord, type Step } from '../rollout/index.js';
+import { applyStep, nextStep, restartKey, type RestartRecord, type Step } from '../rollout/index.js';
 import { LABEL, type RuntimeDriver } from '../runtime/index.js';
 import type { SecretResolver } from '../secrets/index.js';
-import { parseProbes, type Prober, type ProbeTarget } from '../health/index.js';
+import type { Prober } from '../health/index.js';
 import type { DataPlane } from '../proxy/index.js';
 import type { ObservedReplica } from '../observed/index.js';
-import { isEmptyTable, namespaceTable } from './routes.js';
-import type { Condition, DeploymentStatus, NamespaceStatus, ServiceStatus, Store, SyncRecord } from '../store/index.js';
+import type { Condition, DeploymentStatus, NamespaceStatus, Pin, ServiceStatus, Store, SyncRecord } from '../store/index.js';
+import { Serving } from './serving.js';
 import type { DesiredSource } from './desired-source.js';
 import { classifyError, type ErrorVerdict } from './error-handling.js';
 
@@ -56,12 +56,11 @@ export class Reconciler {
   private readonly lastGood = new Map<string, { commit: string; ns: DesiredNamespace }>();
   private readonly restarts = new Map<string, RestartRecord>();
   private readonly failures = new Map<string, number>();
-  /** Backend ids the data plane routed to when this process first asked: seeded ready (probing resumes from there). */
-  private routedAtStart: Promise<ReadonlySet<string>> | undefined;
-  /** Namespaces whose last pushed table was not empty (so an emptied one is pushed once more). */
-  private readonly routed = new Set<string>();
+  private readonly serving: Serving;
 
-  constructor(private readonly o: ReconcilerOptions) {}
+  constructor(private readonly o: ReconcilerOptions) {
+    this.serving = new Serving({ ...o, isCompleted: (namespace, name, revision) => hasCompleted(o.store, namespace, name, revision) });
+  }
 
   async reconcile(namespace: string): Promise<PassOutcome> {
     const revision = this.o.desiredSource.current();
@@ -115,8 +114,8 @@ export class Reconciler {
       moves += await this.ensureNetwork(namespace, target, observed);
 
       const names = [...new Set<string>([...(target?.deployments ?? []).map((d) => d.name), ...(observed?.deployments ?? []).map((d) => d.name)])].sort();
-      moves += await this.restartUnhealthy(observed, target, log);
-      const readiness = this.readinessOf(namespace, observed, await this.routedIds());
+      moves += await this.serving.restartUnhealthy(observed, target, log);
+      const readiness = await this.serving.readiness(namespace, observed);
       const steps: Step[] = [];
       const errors: ErrorVerdict[] = [];
       // 1. Decide every Deployment's next move (pure), before touching anything.
@@ -127,30 +126,18 @@ export class Reconciler {
         const hold = desired ? this.holdOf(namespace, name) : undefined;
         const step: Step | undefined = hold
           ? undefined
-          : nextStep({ desired, observed: replicas, commit: targetCommit, now: this.o.clock.now(), restarts: this.restarts, readiness, completed: desired ? this.isCompleted(desired) : true });
+          : nextStep({ desired, observed: replicas, commit: targetCommit, now: this.o.clock.now(), restarts: this.restarts, readiness, completed: desired ? hasCompleted(this.o.store, namespace, name, desired.revision) : true });
         if (step) steps.push(step);
         return [{ name, desired, replicas, step, hold }];
       });
       // 2. The data plane routes to what is ready now, minus what this pass removes.
       const leaving = new Set(steps.flatMap((s) => (s.kind === 'act' ? s.remove.map((r) => r.replica.id) : [])));
-      services = await this.pushRoutes(namespace, target, observed, readiness, leaving, log);
+      services = await this.serving.push(namespace, target, observed, readiness, leaving, log);
       // 3. Apply at most one move per Deployment.
       await Promise.all(
         plans.map(async ({ name, desired, replicas, step, hold }) => {
           const dlog = log.child({ kind: 'Deployment', deployment: name, ...(desired ? { revision: desired.revision } : {}) });
-          const pin = this.o.store.readState().pins?.[`${namespace}/${name}`];
-          let status: DeploymentStatus | undefined = desired && {
-            name,
-            revision: desired.revision,
-            replicas: desired.replicas,
-            updatedReplicas: step?.counts.updated ?? 0,
-            availableReplicas: step?.counts.updatedAvailable ?? 0,
-            phase: !step ? 'Failed' : step.kind === 'complete' ? (pin?.failed ? 'RolledBack' : 'Complete') : step.kind === 'wait' ? 'Waiting' : step.kind === 'fail' ? 'Failed' : 'Progressing',
-            ...(hold ? { message: `rollout of revision ${hold.revision} failed (${hold.reason}: ${hold.message}) and there is no earlier good revision: left as it is until a commit changes the Deployment` } : {}),
-            ...(step && step.kind !== 'complete' ? { message: step.summary } : {}),
-            ...(pin && !pin.failed ? { pinnedTo: `${pin.revision}@${pin.commit.slice(0, 12)}` } : {}),
-            ...(pin?.failed ? { rolledBack: pin.failed } : {}),
-          };
+          let status = desired && deploymentStatus(desired, step, this.o.store.readState().pins?.[`${namespace}/${name}`], hold);
           if (!step) return void (status && deployments.push(status));
           if (step.kind === 'fail' && desired) {
             moves += await this.autoRollback(desired, step, replicas, dlog);
@@ -167,7 +154,7 @@ export class Reconciler {
                 network: target?.network ?? '',
                 logger: dlog,
                 onRestart: (c) => this.noteRestart(namespace, name, c.revision, c.replica),
-                ...(this.o.dataPlane ? { drain: (ids: readonly string[], graceSeconds: number) => this.drain(ids, graceSeconds, dlog) } : {}),
+                ...(this.o.dataPlane ? { drain: (ids: readonly string[], graceSeconds: number) => this.serving.drain(ids, graceSeconds, dlog) } : {}),
                 ...(this.o.secretResolver ? { secrets: this.o.secretResolver } : {}), // Secrets
               });
             } catch (err) {
@@ -300,104 +287,8 @@ export class Reconciler {
     return observed?.strays.length ?? 0;
   }
 
-  /**
-   * Probe verdicts for the namespace's running replicas (health/ keeps probing between
-   * passes). A replica without probes has no verdict: ready when it runs. After a restart of
-   * berth, a replica the data plane still routes to starts ready, so nothing is pulled from
-   * rotation before its probe has spoken.
-   */
-  private readinessOf(namespace: string, observed: ObservedNamespace | undefined, routed: ReadonlySet<string> = new Set()): Map<string, Readiness> {
-    const readiness = new Map<string, Readiness>();
-    const prober = this.o.prober;
-    if (!prober) return readiness;
-    const targets: ProbeTarget[] = [];
-    for (const r of (observed?.deployments ?? []).flatMap((d) => d.replicas)) {
-      if (r.state !== 'running' || !r.probesJson) continue;
-      const probes = parseProbes(r.probesJson);
-      if (!probes) continue;
-      targets.push({ id: r.id, namespace, deployment: r.deployment, probes, ports: r.ports, startedAt: new Date(r.created), ...(routed.has(r.id) || this.isCompletedRevision(namespace, r) ? { initiallyReady: true } : {}) });
-    }
-    prober.sync(namespace, targets);
-    for (const t of targets) {
-      const view = prober.view(t.id);
-      if (view) readiness.set(t.id, { ready: view.ready, ...(view.readySince ? { since: view.readySince } : {}) });
-    }
-    return readiness;
-  }
-
-  /** Replicas whose liveness or startup probe failed are stopped; the crash back-off path restarts them. */
-  private async restartUnhealthy(observed: ObservedNamespace | undefined, target: DesiredNamespace | undefined, log: Logger): Promise<number> {
-    let moves = 0;
-    for (const r of (observed?.deployments ?? []).flatMap((d) => d.replicas)) {
-      const restart = r.state === 'running' ? this.o.prober?.view(r.id)?.restart : undefined;
-      if (!restart) continue;
-      const grace = target?.deployments.find((d) => d.name === r.deployment)?.template.stopGraceSeconds ?? 30;
-      log.warn({ container: r.name, reason: restart.reason }, 'probe failed: restarting replica');
-      await this.drain([r.id], grace, log);
-      await this.o.driver.stopContainer(r.id, grace);
-      moves++;
-    }
-    return moves;
-  }
-
-  /** Pushes the namespace's routes (skipped while it has none and never had). */
-  private async pushRoutes(namespace: string, target: DesiredNamespace | undefined, observed: ObservedNamespace | undefined, readiness: ReadonlyMap<string, Readiness>, leaving: ReadonlySet<string>, log: Logger): Promise<ServiceStatus[] | undefined> {
-    const dataPlane = this.o.dataPlane;
-    if (!dataPlane) return undefined;
-    const table = namespaceTable({
-      namespace,
-      desired: target,
-      observed,
-      isReady: (r: ObservedReplica) => readiness.get(r.id)?.ready ?? true,
-      leaving,
-      serviceAddress: this.o.serviceAddress ?? '127.0.0.1',
-    });
-    if (isEmptyTable(table)) {
-      if (!this.routed.has(namespace)) return [];
-      await dataPlane.removeNamespace(namespace);
-      this.routed.delete(namespace);
-      return [];
-    }
-    const listeners = await dataPlane.putNamespace(table);
-    this.routed.add(namespace);
-    for (const l of listeners) if (l.error) log.warn({ service: l.service, port: l.port, listen: `${l.listen.host}:${l.listen.port}` }, `Service cannot listen: ${l.error}`);
-    return table.services.flatMap((svc) =>
-      svc.ports.map((p) => {
-        const error = listeners.find((l) => l.service === svc.name && l.port === p.port)?.error;
-        return { name: svc.name, port: p.port, listen: `${p.listen.host}:${p.listen.port}`, endpoints: p.backends.length, ...(error ? { error } : {}) };
-      }),
-    );
-  }
-
-  /** Takes replicas out of rotation and waits for their connections to finish (up to the grace period). */
-  private async drain(ids: readonly string[], graceSeconds: number, log: Logger): Promise<void> {
-    if (!this.o.dataPlane || ids.length === 0) return;
-    const { remaining } = await this.o.dataPlane.drain(ids, graceSeconds * 1000);
-    if (remaining > 0) log.warn({ remaining, graceSeconds }, 'drain timed out: stopping with connections still open');
-  }
-
-  /** Backend ids routed by the data plane when this process started (once). */
-  private routedIds(): Promise<ReadonlySet<string>> {
-    this.routedAtStart ??= (async () => {
-      if (!this.o.dataPlane) return new Set<string>();
-      const status = await this.o.dataPlane.status().catch(() => undefined);
-      // Tables the data plane still holds are this berth's to keep or remove (a namespace deleted while berth was down).
-      for (const table of status?.namespaces ?? []) this.routed.add(table.namespace);
-      return new Set((status?.namespaces ?? []).flatMap((t) => t.services.flatMap((s) => s.ports.flatMap((p) => p.backends.map((b) => b.id)))));
-    })();
-    return this.routedAtStart;
-  }
-
-  private isCompleted(desired: DesiredDeployment): boolean {
-    return (this.o.store.readState().revisions?.[`${desired.namespace}/${desired.name}`] ?? []).some((r) => r.revision === desired.revision && r.outcome !== 'failed');
-  }
-
-  private isCompletedRevision(namespace: string, r: ObservedReplica): boolean {
-    return (this.o.store.readState().revisions?.[`${namespace}/${r.deployment}`] ?? []).some((x) => x.revision === r.revision && x.outcome !== 'failed');
-  }
-
   /** A failed rollout with nowhere to return to: the Deployment is not stepped until a commit changes it. */
-  private holdOf(namespace: string, name: string): { revision: string; reason: string; message: string } | undefined {
+  private holdOf(namespace: string, name: string): Pin['failed'] {
     const pin = this.o.store.readState().pins?.[`${namespace}/${name}`];
     return pin?.hold && pin.failed ? pin.failed : undefined;
   }
@@ -510,6 +401,30 @@ function conditionsFor(phase: NamespaceStatus['phase'], message: string | undefi
     make('Valid', phase !== 'Invalid', phase === 'Invalid' ? 'InvalidManifests' : 'Valid'),
     make('Progressing', phase === 'Progressing', phase === 'Progressing' ? 'RolloutInProgress' : 'Idle'),
   ];
+}
+
+/** The Deployment's line in status: counts and phase from its step, what a pin or a held failure says. */
+function deploymentStatus(desired: DesiredDeployment, step: Step | undefined, pin: Pin | undefined, hold: Pin['failed']): DeploymentStatus {
+  const phase: DeploymentStatus['phase'] = !step || step.kind === 'fail' ? 'Failed' : step.kind === 'complete' ? (pin?.failed ? 'RolledBack' : 'Complete') : step.kind === 'wait' ? 'Waiting' : 'Progressing';
+  const message = step
+    ? step.kind !== 'complete' ? step.summary : undefined
+    : hold && `rollout of revision ${hold.revision} failed (${hold.reason}: ${hold.message}) and there is no earlier good revision: left as it is until a commit changes the Deployment`;
+  return {
+    name: desired.name,
+    revision: desired.revision,
+    replicas: desired.replicas,
+    updatedReplicas: step?.counts.updated ?? 0,
+    availableReplicas: step?.counts.updatedAvailable ?? 0,
+    phase,
+    ...(message ? { message } : {}),
+    ...(pin && !pin.failed ? { pinnedTo: `${pin.revision}@${pin.commit.slice(0, 12)}` } : {}),
+    ...(pin?.failed ? { rolledBack: pin.failed } : {}),
+  };
+}
+
+/** Whether a revision of the Deployment has completed before (store history): then it is no longer a rollout that can fail. */
+function hasCompleted(store: Store, namespace: string, name: string, revision: string): boolean {
+  return (store.readState().revisions?.[`${namespace}/${name}`] ?? []).some((r) => r.revision === revision && r.outcome !== 'failed');
 }
 
 /** Identity of a Deployment's whole desired spec (not only its template): any edit in Git changes it. */

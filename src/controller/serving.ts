@@ -1,0 +1,140 @@
+import type { Logger } from '../core/index.js';
+import type { DesiredNamespace, Probes } from '../desired/index.js';
+import { parseProbes, type Prober, type ProbeTarget } from '../health/index.js';
+import type { ObservedNamespace, ObservedReplica } from '../observed/index.js';
+import type { DataPlane } from '../proxy/index.js';
+import type { Readiness } from '../rollout/index.js';
+import type { RuntimeDriver } from '../runtime/index.js';
+import type { ServiceStatus } from '../store/index.js';
+import { isEmptyTable, namespaceTable } from './routes.js';
+
+export interface ServingOptions {
+  readonly driver: RuntimeDriver;
+  /** Runs readiness/liveness/startup probes (health/); without one, a replica is ready when it runs. */
+  readonly prober?: Pick<Prober, 'sync' | 'view'>;
+  /** The data plane (Service/Ingress proxy). */
+  readonly dataPlane?: DataPlane;
+  /** Address Services listen on. Default 127.0.0.1. */
+  readonly serviceAddress?: string;
+  /** Whether a revision of a Deployment completed before (a replica of it may start out ready). */
+  readonly isCompleted: (namespace: string, deployment: string, revision: string) => boolean;
+}
+
+/**
+ * What a pass needs to know and do about serving traffic: probe verdicts (readiness), restarts
+ * that failed liveness/startup probes demand, the namespace's routes pushed to the data plane,
+ * and drains before a replica stops. It remembers only what a restarted berth can rebuild:
+ * which namespaces the data plane holds tables for and which backends it routed to at start.
+ */
+export class Serving {
+  /** Backend ids the data plane routed to when this process first asked: seeded ready (probing resumes from there). */
+  private routedAtStart: Promise<ReadonlySet<string>> | undefined;
+  /** Namespaces whose last pushed table was not empty (so an emptied one is removed once). */
+  private readonly routed = new Set<string>();
+  /** Parsed `berth.probes` labels: a handful of distinct templates, read on every pass. */
+  private readonly probesByLabel = new Map<string, Probes | undefined>();
+
+  constructor(private readonly o: ServingOptions) {}
+
+  /**
+   * Probe verdicts for the namespace's running replicas (health/ keeps probing between
+   * passes). A replica without probes has no verdict: ready when it runs. After a restart of
+   * berth, a replica the data plane still routes to (or of a revision that completed) starts
+   * ready, so nothing is pulled from rotation before its probe has spoken.
+   */
+  async readiness(namespace: string, observed: ObservedNamespace | undefined): Promise<Map<string, Readiness>> {
+    const readiness = new Map<string, Readiness>();
+    const prober = this.o.prober;
+    if (!prober) return readiness;
+    const routed = await this.routedIds();
+    const targets: ProbeTarget[] = [];
+    for (const r of replicasOf(observed)) {
+      const probes = r.state === 'running' ? this.probesOf(r) : undefined;
+      if (!probes) continue;
+      const seeded = routed.has(r.id) || this.o.isCompleted(namespace, r.deployment, r.revision);
+      targets.push({ id: r.id, namespace, deployment: r.deployment, probes, ports: r.ports, startedAt: new Date(r.created), ...(seeded ? { initiallyReady: true } : {}) });
+    }
+    prober.sync(namespace, targets);
+    for (const t of targets) {
+      const view = prober.view(t.id);
+      if (view) readiness.set(t.id, { ready: view.ready, ...(view.readySince ? { since: view.readySince } : {}) });
+    }
+    return readiness;
+  }
+
+  /** Replicas whose liveness or startup probe failed are drained and stopped; the crash back-off path restarts them. */
+  async restartUnhealthy(observed: ObservedNamespace | undefined, target: DesiredNamespace | undefined, log: Logger): Promise<number> {
+    let moves = 0;
+    for (const r of replicasOf(observed)) {
+      const restart = r.state === 'running' ? this.o.prober?.view(r.id)?.restart : undefined;
+      if (!restart) continue;
+      const grace = target?.deployments.find((d) => d.name === r.deployment)?.template.stopGraceSeconds ?? 30;
+      log.warn({ container: r.name, reason: restart.reason }, 'probe failed: restarting replica');
+      await this.drain([r.id], grace, log);
+      await this.o.driver.stopContainer(r.id, grace);
+      moves++;
+    }
+    return moves;
+  }
+
+  /**
+   * Pushes the namespace's routes: ready replicas only, minus `leaving` (those this pass
+   * removes). Skipped while the namespace has no Service or Ingress and never had. Returns
+   * the Service ports as status shows them (undefined without a data plane).
+   */
+  async push(namespace: string, target: DesiredNamespace | undefined, observed: ObservedNamespace | undefined, readiness: ReadonlyMap<string, Readiness>, leaving: ReadonlySet<string>, log: Logger): Promise<ServiceStatus[] | undefined> {
+    const dataPlane = this.o.dataPlane;
+    if (!dataPlane) return undefined;
+    const table = namespaceTable({
+      namespace,
+      desired: target,
+      observed,
+      isReady: (r: ObservedReplica) => readiness.get(r.id)?.ready ?? true,
+      leaving,
+      serviceAddress: this.o.serviceAddress ?? '127.0.0.1',
+    });
+    if (isEmptyTable(table)) {
+      await this.routedIds(); // learns the tables a previous berth left
+      if (this.routed.delete(namespace)) await dataPlane.removeNamespace(namespace);
+      return [];
+    }
+    const listeners = await dataPlane.putNamespace(table);
+    this.routed.add(namespace);
+    for (const l of listeners) if (l.error) log.warn({ service: l.service, port: l.port, listen: `${l.listen.host}:${l.listen.port}` }, `Service cannot listen: ${l.error}`);
+    return table.services.flatMap((svc) =>
+      svc.ports.map((p) => {
+        const error = listeners.find((l) => l.service === svc.name && l.port === p.port)?.error;
+        return { name: svc.name, port: p.port, listen: `${p.listen.host}:${p.listen.port}`, endpoints: p.backends.length, ...(error ? { error } : {}) };
+      }),
+    );
+  }
+
+  /** Takes replicas out of rotation and waits for their connections to finish (up to the grace period). */
+  async drain(ids: readonly string[], graceSeconds: number, log: Logger): Promise<void> {
+    if (!this.o.dataPlane || ids.length === 0) return;
+    const { remaining } = await this.o.dataPlane.drain(ids, graceSeconds * 1000);
+    if (remaining > 0) log.warn({ remaining, graceSeconds }, 'drain timed out: stopping with connections still open');
+  }
+
+  private probesOf(r: ObservedReplica): Probes | undefined {
+    if (!r.probesJson) return undefined;
+    if (!this.probesByLabel.has(r.probesJson)) this.probesByLabel.set(r.probesJson, parseProbes(r.probesJson));
+    return this.probesByLabel.get(r.probesJson);
+  }
+
+  /** Backend ids routed by the data plane when this process started (asked once). */
+  private routedIds(): Promise<ReadonlySet<string>> {
+    this.routedAtStart ??= (async () => {
+      if (!this.o.dataPlane) return new Set<string>();
+      const status = await this.o.dataPlane.status().catch(() => undefined);
+      // Tables the data plane still holds are this berth's to keep or remove (a namespace deleted while berth was down).
+      for (const table of status?.namespaces ?? []) this.routed.add(table.namespace);
+      return new Set((status?.namespaces ?? []).flatMap((t) => t.services.flatMap((s) => s.ports.flatMap((p) => p.backends.map((b) => b.id)))));
+    })();
+    return this.routedAtStart;
+  }
+}
+
+function replicasOf(observed: ObservedNamespace | undefined): ObservedReplica[] {
+  return (observed?.deployments ?? []).flatMap((d) => d.replicas);
+}
