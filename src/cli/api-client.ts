@@ -1,5 +1,6 @@
 import { userInfo } from 'node:os';
 import { BerthError, describeError } from '../core/index.js';
+import { EXIT } from './exit-codes.js';
 
 /**
  * The commands that ask a running `berth run` (over its HTTP API, `--server`) rather than act
@@ -29,6 +30,12 @@ export async function callApi<T>(o: { readonly server: string; readonly method: 
   }
   const body = (await res.json().catch(() => ({}))) as ApiAnswer<T>['body'];
   return { ok: res.ok, status: res.status, statusText: res.statusText, body };
+}
+
+/** A refused call: the API's code and message on stderr; exit 4 for a bad request, else 3. */
+export function reportRefusal(answer: ApiAnswer<unknown>): void {
+  process.stderr.write(`berth: ${answer.body.error?.code ?? answer.status}: ${answer.body.error?.message ?? answer.statusText}\n`);
+  process.exitCode = answer.status === 400 ? EXIT.usage : EXIT.failure;
 }
 
 /** Who a confirmation is from, as the store records it: the local user name, when there is one. */

@@ -11,7 +11,7 @@ import { startServer } from '../server/index.js';
 import type { GitSource } from '../source/index.js';
 import type { Store } from '../store/index.js';
 import type { Adapters, CommonOptions, DataPlaneOptions } from './adapters.js';
-import { callApi, localUser } from './api-client.js';
+import { callApi, localUser, reportRefusal } from './api-client.js';
 import { EXIT } from './exit-codes.js';
 import { json, renderDiagnostics, renderStatus, write } from './output.js';
 import { rolloutVerdict } from './rollout-status.js';
@@ -125,20 +125,9 @@ export function buildProgram(adapters: Adapters): Command {
       const [namespace, name] = splitTarget(target);
       if (raw.toCommit && raw.toRevision) throw new BerthError('USAGE', '--to-commit and --to-revision exclude each other');
       const body = { ...(raw.toCommit ? { toCommit: String(raw.toCommit) } : {}), ...(raw.toRevision ? { toRevision: String(raw.toRevision) } : {}) };
-      const url = `${String(raw.server).replace(/\/$/, '')}/api/v1/namespaces/${namespace}/deployments/${name}/rollback`;
-      let res: Response;
-      try {
-        res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${process.env.BERTH_API_TOKEN ?? ''}` }, body: JSON.stringify(body) });
-      } catch (err) {
-        throw new BerthError('SOURCE_UNREACHABLE', `cannot reach berth at ${String(raw.server)}: is \`berth run\` running? (${describeError(err)})`);
-      }
-      const answer = (await res.json().catch(() => ({}))) as { pinnedTo?: string; error?: { code?: string; message?: string } };
-      if (!res.ok) {
-        process.stderr.write(`berth: ${answer.error?.code ?? res.status}: ${answer.error?.message ?? res.statusText}\n`);
-        process.exitCode = res.status === 400 ? EXIT.usage : EXIT.failure;
-        return;
-      }
-      write(`${namespace}/${name} pinned to ${answer.pinnedTo} until a commit changes it`);
+      const answer = await callApi<{ pinnedTo?: string }>({ server: String(raw.server), method: 'POST', path: `/api/v1/namespaces/${namespace}/deployments/${name}/rollback`, body });
+      if (!answer.ok) return reportRefusal(answer);
+      write(`${namespace}/${name} pinned to ${answer.body.pinnedTo} until a commit changes it`);
     });
 
   program
@@ -160,11 +149,7 @@ export function buildProgram(adapters: Adapters): Command {
       }
       const by = localUser();
       const answer = await callApi<{ confirmed?: string; reasons?: string[] }>({ server, method: 'POST', path: '/api/v1/prune/confirm', body: { commit, ...(by ? { by } : {}) } });
-      if (!answer.ok) {
-        process.stderr.write(`berth: ${answer.body.error?.code ?? answer.status}: ${answer.body.error?.message ?? answer.statusText}\n`);
-        process.exitCode = answer.status === 400 ? EXIT.usage : EXIT.failure;
-        return;
-      }
+      if (!answer.ok) return reportRefusal(answer);
       const { confirmed = commit, reasons = [] } = answer.body;
       write(raw.output === 'json' ? json({ confirmed, reasons }) : `prunes of commit ${confirmed.slice(0, 12)} confirmed${reasons.length > 0 ? ` (${reasons.join('; ')})` : ''}: berth goes ahead now; the next commit is judged afresh`);
     });
@@ -233,7 +218,7 @@ export function buildProgram(adapters: Adapters): Command {
       const driver = adapters.openDriver(o, logger);
       const observed = observe(await driver.inventory());
       // Confirmed as `berth run` judges it: the trailer, or `berth prune confirm` recorded in the state directory.
-      const confirmedInStore = await adapters.openStore(o, logger).then((store) => store.readState().pruneConfirmations?.[head.oid] !== undefined, () => false);
+      const confirmedInStore = await adapters.readState(o).then((state) => state.pruneConfirmations?.[head.oid] !== undefined, () => false);
       const plan = diff(headDesired, observed, { confirmPrune: isPruneConfirmed(head.message) || confirmedInStore });
       write(output === 'json' ? renderPlanJson(plan) : renderPlanText(plan));
       process.exitCode = hasInvalid(headManifests) || headDesired.namespaces.some((n) => !n.valid) ? EXIT.invalid : hasChanges(plan) ? EXIT.changes : EXIT.ok;
@@ -259,10 +244,7 @@ export function buildProgram(adapters: Adapters): Command {
     .description('show what the last passes did, per namespace (reads the state directory)')
     .addOption(outputOption())
     .action(async (raw: Record<string, unknown>) => {
-      const o = resolve(raw);
-      const logger = adapters.logger(o.logLevel);
-      const store = await adapters.openStore(o, logger);
-      const state = store.readState();
+      const state = await adapters.readState(resolve(raw));
       write(raw.output === 'json' ? json(state) : renderStatus(state));
     });
 
@@ -273,8 +255,7 @@ export function buildProgram(adapters: Adapters): Command {
     .action(async (target: string, raw: Record<string, unknown>) => {
       const o = resolve(raw);
       const [namespace, name] = splitTarget(target);
-      const store = await adapters.openStore(o, adapters.logger(o.logLevel));
-      const state = store.readState();
+      const state = await adapters.readState(o);
       const records = state.revisions?.[`${namespace}/${name}`] ?? [];
       const pin = state.pins?.[`${namespace}/${name}`];
       if (raw.output === 'json') write(json({ namespace, name, revisions: records, ...(pin ? { pin } : {}) }));
@@ -321,11 +302,10 @@ export function buildProgram(adapters: Adapters): Command {
     .action(async (target: string, raw: Record<string, unknown>) => {
       const o = resolve(raw);
       const [namespace, name] = splitTarget(target);
-      const logger = adapters.logger(o.logLevel);
       const deadline = Date.now() + Number(raw.timeout) * 1000;
       let last = '';
       for (;;) {
-        const verdict = rolloutVerdict((await adapters.openStore(o, logger)).readState(), namespace, name);
+        const verdict = rolloutVerdict(await adapters.readState(o), namespace, name);
         if (verdict.line !== last) write(verdict.line);
         last = verdict.line;
         if (verdict.exit !== undefined) return void (process.exitCode = verdict.exit);
