@@ -15,7 +15,7 @@ import { REDACT_SECRET_PATHS } from './secrets/index.js';
 import { REDACT_HEADER_PATHS } from './server/index.js';
 import { DataPlaneClient, ensureProxyRunning, runProxyProcess } from './proxy/index.js';
 import { openGitSource } from './source/index.js';
-import { acquireLock, FileStore } from './store/index.js';
+import { acquireLock, FileStore, readStoreState } from './store/index.js';
 
 const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -49,6 +49,7 @@ const adapters: Adapters = {
     }),
   openDriver: (o, logger) => createDockerDriver({ ...(o.dockerSocket ? { socketPath: o.dockerSocket } : {}), instance: o.instance, logger }),
   openStore: (o, logger) => FileStore.open(o.stateDir, logger),
+  readState: (o) => readStoreState(o.stateDir),
   lockState: async (o) => {
     const { mkdir } = await import('node:fs/promises');
     await mkdir(o.stateDir, { recursive: true, mode: 0o700 });

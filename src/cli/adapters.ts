@@ -3,7 +3,7 @@ import type { DataPlane } from '../proxy/index.js';
 import type { RuntimeDriver } from '../runtime/index.js';
 import type { SecretResolver } from '../secrets/index.js';
 import type { GitSource } from '../source/index.js';
-import type { Store } from '../store/index.js';
+import type { Store, StoreState } from '../store/index.js';
 
 /** Source and runtime flags shared by the commands (Argo CD's names). */
 export interface CommonOptions {
@@ -23,6 +23,8 @@ export interface Adapters {
   openSource(o: CommonOptions, logger: Logger): Promise<GitSource>;
   openDriver(o: CommonOptions, logger: Logger): RuntimeDriver;
   openStore(o: CommonOptions, logger: Logger): Promise<Store>;
+  /** The state the running berth last wrote, read-only (for commands that run beside it). */
+  readState(o: CommonOptions): Promise<StoreState>;
   lockState(o: CommonOptions): Promise<{ release(): Promise<void> }>;
   /** Reads v1 Secret values on this host (files inside BERTH_SECRET_DIRS, process variables). */
   openSecretResolver(o: CommonOptions, logger: Logger): SecretResolver;

@@ -39,17 +39,10 @@ export class FileStore implements Store {
   }
 
   private async load(): Promise<void> {
-    let text: string;
+    const text = await readStatusText(this.statusPath);
+    if (text === undefined) return;
     try {
-      text = await readFile(this.statusPath, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
-      throw err;
-    }
-    try {
-      const parsed = JSON.parse(text) as StoreState;
-      if (parsed?.version !== 1 || typeof parsed.namespaces !== 'object' || parsed.namespaces === null) throw new Error('unexpected shape');
-      this.state = parsed;
+      this.state = parseState(text);
     } catch (err) {
       const aside = `${this.statusPath}.corrupt-${Date.now()}`;
       await rename(this.statusPath, aside).catch(() => undefined);
@@ -145,4 +138,35 @@ export class FileStore implements Store {
 export async function repairHistoryTail(path: string): Promise<void> {
   const text = await readFile(path, 'utf8').catch(() => '');
   if (text && !text.endsWith('\n')) await appendFile(path, '\n');
+}
+
+/**
+ * The state as the running berth last wrote it, for readers beside it (`status`, `history`,
+ * `rollout status`, `plan --live`): no folder created, no torn history line repaired, no
+ * unreadable file set aside — those belong to the process that holds the lock. A missing or
+ * unreadable status reads as empty.
+ */
+export async function readStoreState(dir: string): Promise<StoreState> {
+  const text = await readStatusText(join(dir, 'status.json'));
+  if (text === undefined) return EMPTY;
+  try {
+    return parseState(text);
+  } catch {
+    return EMPTY;
+  }
+}
+
+async function readStatusText(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+function parseState(text: string): StoreState {
+  const parsed = JSON.parse(text) as StoreState;
+  if (parsed?.version !== 1 || typeof parsed.namespaces !== 'object' || parsed.namespaces === null) throw new Error('unexpected shape');
+  return parsed;
 }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { silentLogger } from '../../../src/core/index.js';
-import { acquireLock, FileStore, PRUNE_CONFIRMATIONS_KEPT, type NamespaceStatus } from '../../../src/store/index.js';
+import { acquireLock, FileStore, PRUNE_CONFIRMATIONS_KEPT, readStoreState, type NamespaceStatus } from '../../../src/store/index.js';
 
 const dirs: string[] = [];
 after(async () => {
@@ -53,6 +53,27 @@ describe('FileStore', () => {
     const all = await b.readHistory();
     assert.deepEqual(all.map((r) => r.time), ['t1', 't3']);
     assert.deepEqual((await b.readHistory({ namespace: 'blog' })).map((r) => r.commit), ['c2']);
+  });
+});
+
+describe('readStoreState (readers beside the running berth)', () => {
+  it('reads what the writer wrote, and touches nothing: a half-written history line and an unreadable status stay as they are', async () => {
+    const dir = await tmp();
+    const store = await FileStore.open(dir, silentLogger);
+    await store.putNamespace(status('shop', 'c1'));
+    assert.equal((await readStoreState(dir)).namespaces.shop?.lastAppliedCommit, 'c1');
+    await appendFile(join(dir, 'history.jsonl'), '{"time":"t2","namesp'); // the writer is mid-append
+    await readStoreState(dir);
+    assert.match(await readFile(join(dir, 'history.jsonl'), 'utf8'), /"namesp$/, 'the line being appended is not truncated by a reader');
+    await writeFile(join(dir, 'status.json'), '{"version":1,"names');
+    assert.deepEqual(await readStoreState(dir), { version: 1, namespaces: {} });
+    assert.deepEqual((await readdir(dir)).filter((f) => f.includes('corrupt')), [], 'nothing set aside by a reader');
+  });
+
+  it('a state directory that does not exist reads as empty and is not created', async () => {
+    const dir = join(await tmp(), 'missing');
+    assert.deepEqual(await readStoreState(dir), { version: 1, namespaces: {} });
+    await assert.rejects(readdir(dir), 'not created');
   });
 });
 
