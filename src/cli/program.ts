@@ -14,6 +14,7 @@ import type { Adapters, CommonOptions, DataPlaneOptions } from './adapters.js';
 import { callApi, localUser, reportRefusal } from './api-client.js';
 import { EXIT } from './exit-codes.js';
 import { json, renderDiagnostics, renderStatus, write } from './output.js';
+import { guardProcess } from './process-guard.js';
 import { rolloutVerdict } from './rollout-status.js';
 
 type Output = 'text' | 'json';
@@ -76,6 +77,7 @@ export function buildProgram(adapters: Adapters): Command {
     .action(async (raw: Record<string, unknown>) => {
       const o = resolve(raw);
       const logger = adapters.logger(o.logLevel);
+      guardProcess(logger);
       const lock = await adapters.lockState(o);
       const { controller, store } = await openController(adapters, o, logger, String(raw.poll), dataPlaneOptions(raw), operatorPolicy(raw, o));
       logger.info({ repo: o.repo, ref: o.ref ?? 'HEAD', path: o.path, instance: o.instance, stateDir: o.stateDir }, 'berth running');
@@ -164,6 +166,7 @@ export function buildProgram(adapters: Adapters): Command {
     .action(async (raw: Record<string, unknown>) => {
       const o = resolve(raw);
       const logger = adapters.logger(o.logLevel);
+      guardProcess(logger);
       const lock = await adapters.lockState(o);
       try {
         const { controller } = await openController(adapters, o, logger, DEFAULT_POLL_SCHEDULE, dataPlaneOptions(raw), operatorPolicy(raw, o));
@@ -284,6 +287,7 @@ export function buildProgram(adapters: Adapters): Command {
         process.kill(status.pid, 'SIGTERM');
         return void write(`stopped the data plane (pid ${status.pid})`);
       }
+      guardProcess(logger);
       const running = await adapters.runDataPlane(o, options, logger);
       logger.info({ stateDir: o.stateDir, ingress: `${options.ingressListen.host}:${options.ingressListen.port}` }, 'data plane running');
       await new Promise<void>((resolveStop) => {

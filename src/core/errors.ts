@@ -17,6 +17,7 @@ export const ERROR_CODES = {
   ENGINE_UNREACHABLE: { handling: 'transient', summary: 'The Docker engine did not answer.' },
   DATA_PLANE_UNREACHABLE: { handling: 'transient', summary: 'The proxy process (data plane) did not answer on its control socket.' },
   ENGINE_CONFLICT: { handling: 'transient', summary: 'The engine refused an action because of a conflicting object (name in use, object gone); the next pass re-derives the step.' },
+  INVALID_IMAGE_REFERENCE: { handling: 'stalled', summary: 'An image reference is not of the distribution grammar (name[:tag][@digest]); the docker adapter refuses it before it reaches an Engine API path.' },
   IMAGE_PULL_FAILED: { handling: 'waiting', summary: 'The image of a Deployment is not present and could not be pulled.' },
   CONTAINER_START_FAILED: { handling: 'waiting', summary: 'The engine created a container but could not start it.' },
   SECRET_UNAVAILABLE: { handling: 'waiting', summary: "A Secret key's host file or environment variable could not be read (missing, outside the allow-list, unreadable); the message names the Secret, key and source, never a value." },

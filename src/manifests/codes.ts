@@ -25,6 +25,7 @@ export const MANIFEST_DIAGNOSTICS = {
   IGNORED_FIELD: { summary: 'A Kubernetes field that is meaningless on one host (a scheduling hint); berth drops it.' },
   NOT_ACTED_ON: { summary: 'A field berth validates but does not act on yet (none at the moment; probes were, until berth ran them).' },
   PROBE_PORT_NOT_FOUND: { summary: "A probe's httpGet/tcpSocket port names no port of the container, or is a number not among its TCP ports[].containerPort (berth probes through the port a replica publishes on 127.0.0.1)." },
+  INVALID_IMAGE_REFERENCE: { summary: 'A container image is not a valid reference (name[:tag][@digest], the distribution grammar the engine parses): e.g. a "." or ".." path component, an uppercase repository, a malformed tag or digest, a space or control character.' },
   MISSING_FIELD: { summary: 'A required field is absent.' },
   INVALID_VALUE: { summary: 'A field has the wrong type or an out-of-range value.' },
   INVALID_QUANTITY: { summary: 'A CPU or memory quantity is malformed or below what Docker accepts.' },

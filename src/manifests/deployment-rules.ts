@@ -1,3 +1,4 @@
+import { parseImageReference } from '../core/index.js';
 import type { ManifestDiagnosticCode } from './codes.js';
 import type { FieldPath } from './locate.js';
 import type { Container, DeploymentSpec, IntOrPercent } from './types.js';
@@ -61,6 +62,8 @@ function checkContainer(spec: DeploymentSpec, container: Container, at: FieldPat
   for (const field of VALIDATED_NOT_ACTED_ON) {
     if (container[field] !== undefined) emit('warning', 'NOT_ACTED_ON', [...at, field], 'validated; not acted on until probes are supported');
   }
+  const image = parseImageReference(container.image);
+  if (!image.ok) emit('error', 'INVALID_IMAGE_REFERENCE', [...at, 'image'], `${JSON.stringify(container.image)} is not an image reference: it ${image.reason} (expected name[:tag][@digest], e.g. busybox:1.36)`);
   for (const probe of ['livenessProbe', 'startupProbe'] as const) {
     const threshold = container[probe]?.successThreshold;
     if (threshold !== undefined && threshold !== 1) emit('error', 'INVALID_VALUE', [...at, probe, 'successThreshold'], `must be 1 for a ${probe}, got ${threshold}`);

@@ -28,6 +28,7 @@ import { engineMessage, engineStatus, isConnectionError, toEngineError, unreacha
 import { defaultFilesRoot, HostMounts } from './host-mounts.js';
 import { toOwnedContainer, toOwnedNetwork, toRuntimeEvent } from './map.js';
 import { consumeJsonLines } from './ndjson.js';
+import { imagePathValue, objectPathValue } from './engine-path.js';
 
 export interface DockerDriverOptions {
   /** Engine socket. Default: DOCKER_HOST when it is `unix://…`, else /var/run/docker.sock. */
@@ -130,7 +131,7 @@ class DockerDriver implements RuntimeDriver {
     for (const network of owned) {
       try {
         // By id: exactly the network whose labels were just checked.
-        await this.clients.api.getNetwork(network.Id).remove();
+        await this.clients.api.getNetwork(objectPathValue('network', network.Id)).remove();
         this.log.info({ network: name }, 'network removed');
       } catch (err) {
         const status = engineStatus(err);
@@ -154,7 +155,7 @@ class DockerDriver implements RuntimeDriver {
     const pullFailed = (reason: string, cause?: unknown): BerthError =>
       new BerthError('IMAGE_PULL_FAILED', `image ${image} could not be pulled: ${reason}`, { cause, details: { image } });
     try {
-      const stream = (await this.clients.streams.pull(image, { abortSignal: deadline })) as Readable;
+      const stream = (await this.clients.streams.pull(image, { abortSignal: deadline })) as Readable; // a query parameter, encoded by the client; checked by hasImage first
       let failure: string | undefined;
       const how = await consumeJsonLines(stream, (progress) => {
         const p = progress as { error?: unknown; errorDetail?: { message?: unknown } } | null;
@@ -184,6 +185,7 @@ class DockerDriver implements RuntimeDriver {
 
   private async createAndStart(spec: ContainerSpec): Promise<OwnedContainer> {
     const log = this.log.child({ container: spec.name, image: spec.image });
+    imagePathValue(spec.image); // refuses a malformed reference before any engine call (it travels in the body here, in paths elsewhere)
     await this.checkNonRoot(spec);
     const prepared = await this.mounts.prepare(spec);
     const labels = this.ownedLabels({
@@ -251,7 +253,7 @@ class DockerDriver implements RuntimeDriver {
       log.warn({ err: engineMessage(err) }, 'stop failed; removing with force');
     }
     try {
-      await this.clients.api.getContainer(fullId).remove({ force: true, v: false }); // never volumes: they outlive containers
+      await this.clients.api.getContainer(objectPathValue('container', fullId)).remove({ force: true, v: false }); // never volumes: they outlive containers
       log.info('container removed');
     } catch (err) {
       if (engineStatus(err) !== 404) throw toEngineError(err, this.socketPath, `remove container ${name}`);
@@ -286,7 +288,7 @@ class DockerDriver implements RuntimeDriver {
     const timer = setTimeout(() => deadline.abort(), Math.max(1, timeoutMs));
     const timedOut: ExecResult = { exitCode: -1, timedOut: true };
     try {
-      const exec = await this.clients.api.getContainer(fullId).exec({
+      const exec = await this.clients.api.getContainer(objectPathValue('container', fullId)).exec({
         Cmd: [...command],
         AttachStdin: false,
         AttachStdout: true,
@@ -295,12 +297,12 @@ class DockerDriver implements RuntimeDriver {
         abortSignal: deadline.signal,
       });
       // On the stream client: the command may legitimately stay quiet for the whole timeout.
-      const stream = (await this.clients.streams.getExec(exec.id).start({ hijack: true, stdin: false, abortSignal: deadline.signal })) as Duplex;
+      const stream = (await this.clients.streams.getExec(objectPathValue('exec', exec.id)).start({ hijack: true, stdin: false, abortSignal: deadline.signal })) as Duplex;
       await drain(stream, deadline.signal);
       // The output ends when the process exits; the engine records the exit code just after.
       for (;;) {
         if (deadline.signal.aborted) return timedOut;
-        const info = await this.clients.api.getExec(exec.id).inspect({ abortSignal: deadline.signal });
+        const info = await this.clients.api.getExec(objectPathValue('exec', exec.id)).inspect({ abortSignal: deadline.signal });
         if (!info.Running && typeof info.ExitCode === 'number') {
           this.log.debug({ container: name, command: command[0], exitCode: info.ExitCode }, 'exec finished');
           return { exitCode: info.ExitCode };
@@ -396,7 +398,7 @@ class DockerDriver implements RuntimeDriver {
     }
     let user: string;
     try {
-      user = (await this.clients.api.getImage(spec.image).inspect()).Config?.User ?? '';
+      user = (await this.clients.api.getImage(imagePathValue(spec.image)).inspect()).Config?.User ?? '';
     } catch (err) {
       throw toEngineError(err, this.socketPath, `inspect image ${spec.image}`);
     }
@@ -422,7 +424,7 @@ class DockerDriver implements RuntimeDriver {
   private async ownedContainer(id: string): Promise<{ fullId: string; name: string; running: boolean } | undefined> {
     let info: Docker.ContainerInspectInfo;
     try {
-      info = await this.clients.api.getContainer(id).inspect();
+      info = await this.clients.api.getContainer(objectPathValue('container', id)).inspect();
     } catch (err) {
       if (engineStatus(err) === 404) return undefined;
       throw toEngineError(err, this.socketPath, `inspect container ${id}`);
@@ -442,7 +444,7 @@ class DockerDriver implements RuntimeDriver {
     const grace = Math.max(0, Math.ceil(graceSeconds));
     try {
       // On the stream client: stop legitimately takes up to the grace period.
-      await this.clients.streams.getContainer(fullId).stop({
+      await this.clients.streams.getContainer(objectPathValue('container', fullId)).stop({
         t: grace,
         abortSignal: AbortSignal.timeout(grace * 1000 + this.requestTimeoutMs),
       });
@@ -466,7 +468,7 @@ class DockerDriver implements RuntimeDriver {
 
   private async hasImage(image: string): Promise<boolean> {
     try {
-      await this.clients.api.getImage(image).inspect();
+      await this.clients.api.getImage(imagePathValue(image)).inspect();
       return true;
     } catch (err) {
       if (engineStatus(err) === 404) return false;
@@ -477,7 +479,7 @@ class DockerDriver implements RuntimeDriver {
   /** Best-effort removal of a container this driver just created and failed to start. */
   private async discard(id: string, log: Logger): Promise<void> {
     try {
-      await this.clients.api.getContainer(id).remove({ force: true, v: false });
+      await this.clients.api.getContainer(objectPathValue('container', id)).remove({ force: true, v: false });
     } catch (err) {
       if (engineStatus(err) !== 404) log.warn({ id, err: engineMessage(err) }, 'could not remove a container that failed to start');
     }

@@ -73,6 +73,9 @@ const REQUIRED_CASES = [
   'utf8-bom', 'crlf-line-endings', 'crlf-line-endings-with-error',
   // namespace quotas (v1 ResourceQuota)
   'quota-exceeded', 'quota-limit-required',
+  // issue #15: values that reach Engine API paths
+  'image-dot-segments', 'image-api-path-injection', 'image-absolute-path', 'image-percent-encoded-dots',
+  'image-uppercase-repository', 'image-malformed-digest', 'image-hash-character',
   // found by the fuzzer
   'recursive-alias', 'recursive-alias-in-api-version', 'collection-as-key',
 ];
