@@ -2,7 +2,8 @@
  * The composition root: the only place concrete adapters (dockerode driver, isomorphic-git
  * source, file store, pino) are constructed. Everything else receives ports.
  */
-import { homedir } from 'node:os';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { homedir, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pino from 'pino';
@@ -35,18 +36,25 @@ function stateDirDefault(): string {
   return process.env.BERTH_STATE_DIR ?? join(xdg && xdg.length > 0 ? xdg : join(homedir(), '.local', 'state'), 'berth');
 }
 
+function gitAuth(): { auth?: { token: string; username?: string } } {
+  return process.env.BERTH_GIT_TOKEN ? { auth: { token: process.env.BERTH_GIT_TOKEN, ...(process.env.BERTH_GIT_USERNAME ? { username: process.env.BERTH_GIT_USERNAME } : {}) } } : {};
+}
+
 const adapters: Adapters = {
   clock: { now: () => new Date() },
   logger: (level) => createLogger(level),
-  openSource: (o, logger) =>
-    openGitSource({
-      repo: o.repo,
-      ...(o.ref ? { ref: o.ref } : {}),
-      path: o.path,
-      cacheDir: join(o.stateDir, 'git'),
-      ...(process.env.BERTH_GIT_TOKEN ? { auth: { token: process.env.BERTH_GIT_TOKEN, ...(process.env.BERTH_GIT_USERNAME ? { username: process.env.BERTH_GIT_USERNAME } : {}) } } : {}),
-      logger,
-    }),
+  openSource: (o, logger) => openGitSource({ repo: o.repo, ...(o.ref ? { ref: o.ref } : {}), path: o.path, cacheDir: join(o.stateDir, 'git'), ...gitAuth(), logger }),
+  peekSourceHead: async (o, logger, ref) => {
+    // A scratch cache: the running berth's mirror under the state directory is never written by a reader.
+    const cacheDir = await mkdtemp(join(tmpdir(), 'berth-peek-'));
+    try {
+      const wanted = ref ?? o.ref;
+      const source = await openGitSource({ repo: o.repo, ...(wanted ? { ref: wanted } : {}), path: o.path, cacheDir, ...gitAuth(), logger });
+      return await source.peekHead();
+    } finally {
+      await rm(cacheDir, { recursive: true, force: true });
+    }
+  },
   openDriver: (o, logger) => createDockerDriver({ ...(o.dockerSocket ? { socketPath: o.dockerSocket } : {}), instance: o.instance, logger }),
   openStore: (o, logger) => FileStore.open(o.stateDir, logger),
   readState: (o) => readStoreState(o.stateDir),

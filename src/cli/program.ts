@@ -303,22 +303,35 @@ export function buildProgram(adapters: Adapters): Command {
     .argument('<namespace/name>', 'the Deployment')
     .option('--timeout <seconds>', 'give up after this long (exit 3)', positiveInt, 600)
     .option('--no-watch', 'print the current status once and exit (0 complete, 3 failed, 1 still in progress)')
+    .option('--commit <ref>', 'the commit to wait for (a sha, branch or tag); default: the head of --ref in the source, looked up now and again while waiting')
     .action(async (target: string, raw: Record<string, unknown>) => {
       const o = resolve(raw);
+      const logger = adapters.logger(o.logLevel);
       const [namespace, name] = splitTarget(target);
       const deadline = Date.now() + Number(raw.timeout) * 1000;
+      const fixed = raw.commit !== undefined ? String(raw.commit) : undefined;
+      // The commit whose pass counts: asked of the source itself, never taken from the state
+      // (which names what berth saw last, possibly before the push being watched).
+      const lookUp = async (): Promise<string> => (fixed !== undefined && /^[0-9a-f]{40}$/i.test(fixed) ? fixed.toLowerCase() : adapters.peekSourceHead(o, logger, fixed));
+      let commit = await lookUp();
+      let lookedUp = Date.now();
       let last = '';
       for (;;) {
-        const verdict = rolloutVerdict(await adapters.readState(o), namespace, name);
+        const verdict = rolloutVerdict(await adapters.readState(o), namespace, name, commit);
         if (verdict.line !== last) write(verdict.line);
         last = verdict.line;
         if (verdict.exit !== undefined) return void (process.exitCode = verdict.exit);
         if (raw.watch === false) return void (process.exitCode = EXIT.changes);
         if (Date.now() >= deadline) {
-          write(`error: timed out after ${Number(raw.timeout)}s waiting for the rollout of ${namespace}/${name}`);
+          write(`error: timed out after ${Number(raw.timeout)}s waiting for the rollout of ${namespace}/${name} at commit ${commit.slice(0, 12)}`);
           return void (process.exitCode = EXIT.failure);
         }
         await new Promise((r) => setTimeout(r, 250));
+        // Without --commit, follow the head: a newer push supersedes the one first looked up.
+        if (fixed === undefined && Date.now() - lookedUp >= 2000) {
+          commit = await lookUp().catch(() => commit);
+          lookedUp = Date.now();
+        }
       }
     });
 

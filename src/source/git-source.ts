@@ -15,6 +15,13 @@ export interface GitSource {
   resolve(): Promise<CommitInfo>;
   /** Resolve any ref (branch, tag, full or abbreviated (>=4 hex) commit sha, HEAD) to a commit, fetching first for remotes if needed. */
   resolveRef(ref: string): Promise<CommitInfo>;
+  /**
+   * The commit the configured ref names now, as cheaply as the repository allows: a local
+   * repository reads its refs; a remote is asked for its ref advertisement (one GET) and no
+   * objects are fetched, so a reader beside the running berth (`berth rollout status`) never
+   * writes to a mirror. SOURCE_REF_NOT_FOUND when the ref does not exist.
+   */
+  peekHead(): Promise<string>;
   /** The manifest tree at a commit; skips subtrees/blobs the caller knows. */
   snapshot(args: SnapshotArgs): Promise<Snapshot>;
   /** Paths (relative to the manifest root) whose blob or mode differ between two commits, found by comparing tree ids (unchanged subtrees are not descended). */

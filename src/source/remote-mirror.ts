@@ -133,6 +133,23 @@ export class RemoteMirror {
     return (await this.store.readCommit(found.oid)) ? found.oid : undefined;
   }
 
+  /**
+   * The commit the server advertises for `ref` (a branch, tag — peeled — or HEAD), without
+   * fetching anything or touching the mirror. SOURCE_REF_NOT_FOUND when the server has no such ref.
+   */
+  async advertisedCommit(ref: string): Promise<string> {
+    let refs: { ref: string; oid: string; peeled?: string }[];
+    try {
+      refs = await git.listServerRefs({ http: this.http, url: this.options.url, onAuth: this.onAuth(), protocolVersion: 1, peelTags: true });
+    } catch (err) {
+      throw remoteError(err, { displayUrl: this.options.displayUrl, ref, hasToken: Boolean(this.options.auth) });
+    }
+    const names = ref === 'HEAD' || ref.startsWith('refs/') ? [ref] : [`refs/heads/${ref}`, `refs/tags/${ref}`];
+    const found = names.map((n) => refs.find((r) => r.ref === n)).find((r) => r !== undefined);
+    if (!found) throw new BerthError('SOURCE_REF_NOT_FOUND', `${this.options.displayUrl} has no ref ${JSON.stringify(ref)}`, { details: { url: this.options.displayUrl, ref } });
+    return found.peeled ?? found.oid;
+  }
+
   /** Fetch every branch and tag (to find a commit named by its id that no fetched ref contained). */
   fetchAll(): Promise<void> {
     return this.exclusive(async () => {
