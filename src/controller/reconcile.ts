@@ -28,7 +28,7 @@ export interface ReconcilerOptions {
   /** Secrets: reads the values of env vars from v1 Secrets when a replica is created (main.ts: secrets/host). */
   readonly secretResolver?: SecretResolver;
   /** Runs readiness/liveness/startup probes (health/); without one, a replica is ready when it runs. */
-  readonly prober?: Pick<Prober, 'sync' | 'view'>;
+  readonly prober?: Pick<Prober, 'sync' | 'view' | 'watchedSince'>;
   /** The data plane (Service/Ingress proxy): routes pushed every pass, replicas drained before they stop. */
   readonly dataPlane?: DataPlane;
   /** Address Services listen on. Default 127.0.0.1. */

@@ -100,6 +100,18 @@ const cases: { name: string; input: Parameters<typeof nextStep>[0]; expect: Expe
     expect: { kind: 'fail', reason: 'ProgressDeadlineExceeded' },
   },
   {
+    // A restarted berth began watching the new replica 5 s ago: the 31 s since its creation
+    // include berth's own downtime, when nobody could see it become ready. Not a failure yet.
+    name: 'progress deadline counted from when this berth began watching (a restart): wait',
+    input: { desired: deployment({ replicas: 2, strategy: rolling(1, 0), progressDeadlineSeconds: 30 }), observed: [...replicas('old', 2), replica('new', 0, { id: 'n0', ...fresh(31_000) })], commit: 'c1', now: T0, restarts: new Map(), readiness: new Map([['n0', { ready: false, watchedSince: new Date(T0.getTime() - 5_000) }]]) },
+    expect: { kind: 'wait', reason: 'readiness' },
+  },
+  {
+    name: 'watched for longer than the deadline, still not ready: ProgressDeadlineExceeded',
+    input: { desired: deployment({ replicas: 2, strategy: rolling(1, 0), progressDeadlineSeconds: 30 }), observed: [...replicas('old', 2), replica('new', 0, { id: 'n0', ...fresh(60_000) })], commit: 'c1', now: T0, restarts: new Map(), readiness: new Map([['n0', { ready: false, watchedSince: new Date(T0.getTime() - 31_000) }]]) },
+    expect: { kind: 'fail', reason: 'ProgressDeadlineExceeded' },
+  },
+  {
     name: 'progress deadline not yet passed: wait',
     input: { desired: deployment({ replicas: 2, strategy: rolling(1, 0), progressDeadlineSeconds: 30 }), observed: [...replicas('old', 2), replica('new', 0, { id: 'n0', ...fresh(29_000) })], commit: 'c1', now: T0, restarts: new Map(), readiness: new Map([['n0', { ready: false }]]) },
     expect: { kind: 'wait', reason: 'readiness' },
