@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import pretty from 'pino-pretty';
 import { runCli, type Adapters } from './cli/index.js';
-import type { Logger } from './core/index.js';
+import type { Clock, Logger } from './core/index.js';
 import { createDockerDriver } from './runtime/docker/index.js';
 import { createHostSecretResolver, parseSecretDirs } from './secrets/host/index.js';
 import { REDACT_SECRET_PATHS } from './secrets/index.js';
@@ -35,8 +35,11 @@ function stateDirDefault(): string {
   return process.env.BERTH_STATE_DIR ?? join(xdg && xdg.length > 0 ? xdg : join(homedir(), '.local', 'state'), 'berth');
 }
 
+/** The Clock adapter: the one place berth reads the wall clock. */
+const clock: Clock = { now: () => new Date() };
+
 const adapters: Adapters = {
-  clock: { now: () => new Date() },
+  clock,
   logger: (level) => createLogger(level),
   openSource: (o, logger) =>
     openGitSource({
@@ -46,8 +49,9 @@ const adapters: Adapters = {
       cacheDir: join(o.stateDir, 'git'),
       ...(process.env.BERTH_GIT_TOKEN ? { auth: { token: process.env.BERTH_GIT_TOKEN, ...(process.env.BERTH_GIT_USERNAME ? { username: process.env.BERTH_GIT_USERNAME } : {}) } } : {}),
       logger,
+      clock,
     }),
-  openDriver: (o, logger) => createDockerDriver({ ...(o.dockerSocket ? { socketPath: o.dockerSocket } : {}), instance: o.instance, logger }),
+  openDriver: (o, logger) => createDockerDriver({ ...(o.dockerSocket ? { socketPath: o.dockerSocket } : {}), instance: o.instance, logger, clock }),
   openStore: (o, logger) => FileStore.open(o.stateDir, logger),
   readState: (o) => readStoreState(o.stateDir),
   lockState: async (o) => {

@@ -1,7 +1,6 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { validate as isValidCron } from 'node-cron';
 import { BerthError, hasErrors, isBerthError, describeError, type Diagnostic, type Logger } from '../core/index.js';
-import { Controller, DEFAULT_POLL_SCHEDULE, DesiredSource } from '../controller/index.js';
+import { Controller, DEFAULT_POLL_SCHEDULE, DesiredSource, isValidPollSchedule } from '../controller/index.js';
 import { buildDesiredState, DEFAULT_INSTANCE } from '../desired/index.js';
 import { loadManifests, ManifestCache, type ManifestSet } from '../manifests/index.js';
 import { observe } from '../observed/index.js';
@@ -29,7 +28,7 @@ function positiveInt(value: string): number {
 }
 
 function cronExpression(value: string): string {
-  if (!isValidCron(value)) throw new InvalidArgumentError(`not a valid cron expression: "${value}" (six fields with seconds, e.g. "*/10 * * * * *")`);
+  if (!isValidPollSchedule(value)) throw new InvalidArgumentError(`not a valid cron expression: "${value}" (six fields with seconds, e.g. "*/10 * * * * *")`);
   return value;
 }
 
@@ -167,7 +166,7 @@ export function buildProgram(adapters: Adapters): Command {
       const lock = await adapters.lockState(o);
       try {
         const { controller } = await openController(adapters, o, logger, DEFAULT_POLL_SCHEDULE, dataPlaneOptions(raw), operatorPolicy(raw, o));
-        const outcomes = await controller.converge(new Date(Date.now() + Number(raw.timeout) * 1000));
+        const outcomes = await controller.converge(new Date(adapters.clock.now().getTime() + Number(raw.timeout) * 1000));
         await controller.stop();
         const store = await adapters.openStore(o, logger);
         const state = store.readState();
@@ -302,7 +301,7 @@ export function buildProgram(adapters: Adapters): Command {
     .action(async (target: string, raw: Record<string, unknown>) => {
       const o = resolve(raw);
       const [namespace, name] = splitTarget(target);
-      const deadline = Date.now() + Number(raw.timeout) * 1000;
+      const deadline = adapters.clock.now().getTime() + Number(raw.timeout) * 1000;
       let last = '';
       for (;;) {
         const verdict = rolloutVerdict(await adapters.readState(o), namespace, name);
@@ -310,7 +309,7 @@ export function buildProgram(adapters: Adapters): Command {
         last = verdict.line;
         if (verdict.exit !== undefined) return void (process.exitCode = verdict.exit);
         if (raw.watch === false) return void (process.exitCode = EXIT.changes);
-        if (Date.now() >= deadline) {
+        if (adapters.clock.now().getTime() >= deadline) {
           write(`error: timed out after ${Number(raw.timeout)}s waiting for the rollout of ${namespace}/${name}`);
           return void (process.exitCode = EXIT.failure);
         }
