@@ -18,6 +18,7 @@ const SRC = fileURLToPath(new URL('../../src/', import.meta.url));
 /** Which top-level modules each module may import (besides itself). */
 const ALLOWED: Record<string, string[]> = {
   core: [],
+  files: [], // durable local files: effectful, a leaf like core
   source: ['core'],
   manifests: ['core', 'source'],
   desired: ['core', 'manifests'],
@@ -28,8 +29,8 @@ const ALLOWED: Record<string, string[]> = {
   plan: ['core', 'manifests', 'desired', 'observed', 'runtime', 'policy'],
   secrets: ['core', 'manifests', 'desired'],
   rollout: ['core', 'manifests', 'desired', 'observed', 'runtime', 'health', 'plan', 'secrets'],
-  store: ['core'],
-  proxy: ['core', 'runtime'],
+  store: ['core', 'files'],
+  proxy: ['core', 'runtime', 'files'],
   controller: ['core', 'source', 'manifests', 'desired', 'runtime', 'observed', 'health', 'policy', 'plan', 'rollout', 'store', 'proxy', 'secrets'],
   server: ['core', 'source', 'manifests', 'desired', 'runtime', 'observed', 'plan', 'store', 'controller'],
   cli: ['core', 'source', 'manifests', 'desired', 'runtime', 'observed', 'policy', 'plan', 'rollout', 'store', 'controller', 'server', 'secrets', 'proxy'],
