@@ -6,6 +6,7 @@ import { LABEL, type RuntimeDriver } from '../runtime/index.js';
 import type { Store } from '../store/index.js';
 import type { DesiredSource, SourceRevision } from './desired-source.js';
 import { Reconciler, specHash, type PassOutcome, type ReconcilerOptions } from './reconcile.js';
+import { backoffMs } from './error-handling.js';
 import { WorkQueue } from './work-queue.js';
 import { Prober } from '../health/index.js';
 
@@ -247,7 +248,7 @@ export class Controller {
       }
       if (this.abort.signal.aborted) break;
       attempt++;
-      await new Promise((r) => setTimeout(r, Math.min(1000 * 2 ** (attempt - 1), 30_000)));
+      await new Promise((r) => setTimeout(r, backoffMs(attempt, 30_000)));
       // Events may have been missed while disconnected: a level-triggered sweep repairs that.
       const revision = this.o.desiredSource.current();
       if (revision) await this.enqueueAll(revision);
