@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { WorkQueue } from '../../../src/controller/index.js';
+import { eventually } from '../../helpers/eventually.js';
 
 /** A clock the test moves by hand. */
 function manualClock(start = 0): { now(): Date; advance(ms: number): void } {
@@ -28,7 +29,7 @@ describe('WorkQueue', () => {
     q.enqueue('b');
     q.enqueue('a'); // while a runs: marks it dirty
     q.enqueue('a'); // coalesces
-    await new Promise((r) => setTimeout(r, 10));
+    await eventually(() => assert.ok(log.includes('b'), 'b ran while a was held'), { timeoutMs: 5_000, intervalMs: 1 });
     release!();
     await q.idle();
     assert.deepEqual(log.filter((k) => k === 'a').length, 2);
