@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import pretty from 'pino-pretty';
 import { runCli, type Adapters } from './cli/index.js';
-import type { Logger } from './core/index.js';
+import type { Clock, Logger } from './core/index.js';
 import { createDockerDriver } from './runtime/docker/index.js';
 import { createHostSecretResolver, parseSecretDirs } from './secrets/host/index.js';
 import { REDACT_SECRET_PATHS } from './secrets/index.js';
@@ -40,22 +40,25 @@ function gitAuth(): { auth?: { token: string; username?: string } } {
   return process.env.BERTH_GIT_TOKEN ? { auth: { token: process.env.BERTH_GIT_TOKEN, ...(process.env.BERTH_GIT_USERNAME ? { username: process.env.BERTH_GIT_USERNAME } : {}) } } : {};
 }
 
+/** The Clock adapter: the one place berth reads the wall clock. */
+const clock: Clock = { now: () => new Date() };
+
 const adapters: Adapters = {
-  clock: { now: () => new Date() },
+  clock,
   logger: (level) => createLogger(level),
-  openSource: (o, logger) => openGitSource({ repo: o.repo, ...(o.ref ? { ref: o.ref } : {}), path: o.path, cacheDir: join(o.stateDir, 'git'), ...gitAuth(), logger }),
+  openSource: (o, logger) => openGitSource({ repo: o.repo, ...(o.ref ? { ref: o.ref } : {}), path: o.path, cacheDir: join(o.stateDir, 'git'), ...gitAuth(), logger, clock }),
   peekSourceHead: async (o, logger, ref) => {
     // A scratch cache: the running berth's mirror under the state directory is never written by a reader.
     const cacheDir = await mkdtemp(join(tmpdir(), 'berth-peek-'));
     try {
       const wanted = ref ?? o.ref;
-      const source = await openGitSource({ repo: o.repo, ...(wanted ? { ref: wanted } : {}), path: o.path, cacheDir, ...gitAuth(), logger });
+      const source = await openGitSource({ repo: o.repo, ...(wanted ? { ref: wanted } : {}), path: o.path, cacheDir, ...gitAuth(), logger, clock });
       return await source.peekHead();
     } finally {
       await rm(cacheDir, { recursive: true, force: true });
     }
   },
-  openDriver: (o, logger) => createDockerDriver({ ...(o.dockerSocket ? { socketPath: o.dockerSocket } : {}), instance: o.instance, logger }),
+  openDriver: (o, logger) => createDockerDriver({ ...(o.dockerSocket ? { socketPath: o.dockerSocket } : {}), instance: o.instance, logger, clock }),
   openStore: (o, logger) => FileStore.open(o.stateDir, logger),
   readState: (o) => readStoreState(o.stateDir),
   lockState: async (o) => {

@@ -1,7 +1,6 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { validate as isValidCron } from 'node-cron';
 import { BerthError, hasErrors, isBerthError, describeError, type Diagnostic, type Logger } from '../core/index.js';
-import { Controller, DEFAULT_POLL_SCHEDULE, DesiredSource } from '../controller/index.js';
+import { Controller, DEFAULT_POLL_SCHEDULE, DesiredSource, isValidPollSchedule } from '../controller/index.js';
 import { buildDesiredState, DEFAULT_INSTANCE } from '../desired/index.js';
 import { loadManifests, ManifestCache, type ManifestSet } from '../manifests/index.js';
 import { observe } from '../observed/index.js';
@@ -30,7 +29,7 @@ function positiveInt(value: string): number {
 }
 
 function cronExpression(value: string): string {
-  if (!isValidCron(value)) throw new InvalidArgumentError(`not a valid cron expression: "${value}" (six fields with seconds, e.g. "*/10 * * * * *")`);
+  if (!isValidPollSchedule(value)) throw new InvalidArgumentError(`not a valid cron expression: "${value}" (six fields with seconds, e.g. "*/10 * * * * *")`);
   return value;
 }
 
@@ -170,7 +169,7 @@ export function buildProgram(adapters: Adapters): Command {
       const lock = await adapters.lockState(o);
       try {
         const { controller } = await openController(adapters, o, logger, DEFAULT_POLL_SCHEDULE, dataPlaneOptions(raw), operatorPolicy(raw, o));
-        const outcomes = await controller.converge(new Date(Date.now() + Number(raw.timeout) * 1000));
+        const outcomes = await controller.converge(new Date(adapters.clock.now().getTime() + Number(raw.timeout) * 1000));
         await controller.stop();
         const store = await adapters.openStore(o, logger);
         const state = store.readState();
@@ -308,13 +307,13 @@ export function buildProgram(adapters: Adapters): Command {
       const o = resolve(raw);
       const logger = adapters.logger(o.logLevel);
       const [namespace, name] = splitTarget(target);
-      const deadline = Date.now() + Number(raw.timeout) * 1000;
+      const deadline = adapters.clock.now().getTime() + Number(raw.timeout) * 1000;
       const fixed = raw.commit !== undefined ? String(raw.commit) : undefined;
       // The commit whose pass counts: asked of the source itself, never taken from the state
       // (which names what berth saw last, possibly before the push being watched).
       const lookUp = async (): Promise<string> => (fixed !== undefined && /^[0-9a-f]{40}$/i.test(fixed) ? fixed.toLowerCase() : adapters.peekSourceHead(o, logger, fixed));
       let commit = await lookUp();
-      let lookedUp = Date.now();
+      let lookedUp = adapters.clock.now().getTime();
       let last = '';
       for (;;) {
         const verdict = rolloutVerdict(await adapters.readState(o), namespace, name, commit);
@@ -322,15 +321,15 @@ export function buildProgram(adapters: Adapters): Command {
         last = verdict.line;
         if (verdict.exit !== undefined) return void (process.exitCode = verdict.exit);
         if (raw.watch === false) return void (process.exitCode = EXIT.changes);
-        if (Date.now() >= deadline) {
+        if (adapters.clock.now().getTime() >= deadline) {
           write(`error: timed out after ${Number(raw.timeout)}s waiting for the rollout of ${namespace}/${name} at commit ${commit.slice(0, 12)}`);
           return void (process.exitCode = EXIT.failure);
         }
         await new Promise((r) => setTimeout(r, 250));
         // Without --commit, follow the head: a newer push supersedes the one first looked up.
-        if (fixed === undefined && Date.now() - lookedUp >= 2000) {
+        if (fixed === undefined && adapters.clock.now().getTime() - lookedUp >= 2000) {
           commit = await lookUp().catch(() => commit);
-          lookedUp = Date.now();
+          lookedUp = adapters.clock.now().getTime();
         }
       }
     });

@@ -1,4 +1,4 @@
-import { schedule as cronSchedule, type ScheduledTask } from 'node-cron';
+import { schedule as cronSchedule, validate as isValidCron, type ScheduledTask } from 'node-cron';
 import { BerthError, describeError, type Clock, type Logger } from '../core/index.js';
 import { observe } from '../observed/index.js';
 import { describeHold, guardLivePrunes, isPruneConfirmed, type LivePruneGuard } from '../plan/index.js';
@@ -6,6 +6,7 @@ import { LABEL, type RuntimeDriver } from '../runtime/index.js';
 import type { Store } from '../store/index.js';
 import type { DesiredSource, SourceRevision } from './desired-source.js';
 import { Reconciler, specHash, type PassOutcome, type ReconcilerOptions } from './reconcile.js';
+import { backoffMs } from './error-handling.js';
 import { WorkQueue } from './work-queue.js';
 import { Prober } from '../health/index.js';
 
@@ -25,6 +26,11 @@ export interface ControllerOptions extends Omit<ReconcilerOptions, 'prober'> {
 }
 
 export const DEFAULT_POLL_SCHEDULE = '*/10 * * * * *';
+
+/** Whether `expression` is a schedule the poll trigger takes (node-cron syntax, with seconds): node-cron stays here. */
+export function isValidPollSchedule(expression: string): boolean {
+  return isValidCron(expression);
+}
 
 /**
  * Drives the pipeline. Triggers (poll, engine events, an explicit sync) only fetch and
@@ -59,7 +65,7 @@ export class Controller {
       const outcome = await this.reconciler.reconcile(ns);
       this.outcomes.set(ns, outcome);
       return outcome.requeueAfterMs !== undefined ? { requeueAfterMs: outcome.requeueAfterMs, holdOff: outcome.result === 'error' } : {};
-    }, o.concurrency ?? 8);
+    }, { clock: o.clock, ...(o.concurrency !== undefined ? { concurrency: o.concurrency } : {}) });
   }
 
   /** Starts the poll schedule and the engine event watch, and runs a first sync now. */
@@ -242,7 +248,7 @@ export class Controller {
       }
       if (this.abort.signal.aborted) break;
       attempt++;
-      await new Promise((r) => setTimeout(r, Math.min(1000 * 2 ** (attempt - 1), 30_000)));
+      await new Promise((r) => setTimeout(r, backoffMs(attempt, 30_000)));
       // Events may have been missed while disconnected: a level-triggered sweep repairs that.
       const revision = this.o.desiredSource.current();
       if (revision) await this.enqueueAll(revision);

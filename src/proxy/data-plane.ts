@@ -113,11 +113,26 @@ export class ProxyServer implements DataPlane {
     this.listeners.clear();
     this.ingress?.server?.close();
     this.ingress?.server?.closeIdleConnections();
-    const deadline = Date.now() + (options.graceMs ?? 0);
-    while (this.clients.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    await this.clientsClosed(options.graceMs ?? 0);
     for (const socket of this.clients) socket.destroy();
     await this.persisting;
     this.logger.info({}, 'proxy closed');
+  }
+
+  /** Resolves when every open client connection has closed, or after `graceMs`, whichever comes first. */
+  private clientsClosed(graceMs: number): Promise<void> {
+    if (this.clients.size === 0 || graceMs <= 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      let open = this.clients.size;
+      const timer = setTimeout(resolve, graceMs);
+      for (const socket of this.clients) {
+        socket.once('close', () => {
+          if (--open > 0) return;
+          clearTimeout(timer);
+          resolve();
+        });
+      }
+    });
   }
 
   putNamespace(table: NamespaceTable): Promise<readonly ListenerStatus[]> {

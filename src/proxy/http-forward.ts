@@ -3,7 +3,7 @@ import type net from 'node:net';
 import type { Logger } from '../core/index.js';
 import type { BackendLedger } from './backend-ledger.js';
 import type { Backend } from './control.js';
-import { connectUpstream } from './upstream.js';
+import { UpstreamCandidates } from './upstream.js';
 
 export interface HttpForwardOptions {
   readonly req: http.IncomingMessage;
@@ -34,7 +34,7 @@ export function forwardHttp(o: HttpForwardOptions): void {
   const { req, res } = o;
   const headers = upstreamHeaders(req);
   const replayable = REPLAYABLE.has(req.method ?? '') && !hasBody(req);
-  let next = 0;
+  const upstreams = new UpstreamCandidates({ candidates: o.candidates, ledger: o.ledger, connectTimeoutMs: o.connectTimeoutMs, logger: o.logger });
   let clientGone = false;
   let current: { socket: net.Socket; release: () => void } | undefined;
 
@@ -47,20 +47,10 @@ export function forwardHttp(o: HttpForwardOptions): void {
   });
 
   const attempt = () => {
-    if (clientGone) return;
-    // A candidate drained since the request arrived is skipped (its drain may be over).
-    while (next < o.candidates.length && o.ledger.isDraining(o.candidates[next]!.id)) next++;
-    const backend = o.candidates[next++];
-    if (!backend) return badGateway('no backend accepted the connection');
-    const release = o.ledger.acquire(backend.id);
-    connectUpstream({ backend, timeoutMs: o.connectTimeoutMs }).then(
-      (socket) => (clientGone ? (release(), socket.destroy()) : send(backend, socket, release)),
-      (err: Error) => {
-        release();
-        o.logger.debug({ backend: backend.id, err: err.message }, 'backend connect failed; trying the next');
-        attempt();
-      },
-    );
+    void upstreams.connect(() => clientGone).then((up) => {
+      if (up) send(up.backend, up.socket, up.release);
+      else if (!clientGone) badGateway('no backend accepted the connection');
+    });
   };
 
   const send = (backend: Backend, socket: net.Socket, release: () => void) => {
@@ -97,7 +87,7 @@ export function forwardHttp(o: HttpForwardOptions): void {
   };
 
   const badGateway = (why: string) => {
-    o.logger.warn({ method: req.method, tried: o.candidates.slice(0, next).map((b) => b.id), why }, 'ingress request failed');
+    o.logger.warn({ method: req.method, tried: upstreams.tried().map((b) => b.id), why }, 'ingress request failed');
     if (res.headersSent) return void res.destroy();
     const body = '502 Bad Gateway: no backend answered\n';
     res.writeHead(502, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body), connection: 'close' });

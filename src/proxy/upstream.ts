@@ -1,4 +1,6 @@
 import net from 'node:net';
+import type { Logger } from '../core/index.js';
+import type { BackendLedger } from './backend-ledger.js';
 import type { Backend } from './control.js';
 
 /** How long a connect to one backend may take before the next one is tried. */
@@ -28,4 +30,61 @@ export function connectUpstream(args: { readonly backend: Backend; readonly time
       resolve(socket);
     });
   });
+}
+
+/** A backend connection the caller now owns: `release()` gives back its ledger count once it is done. */
+export interface UpstreamConnection {
+  readonly backend: Backend;
+  readonly socket: net.Socket;
+  readonly release: () => void;
+}
+
+/**
+ * The one connect-retry of the data plane (Ingress HTTP and Service TCP alike): one client
+ * connection's walk over its candidates, each tried at most once, in order. `connect()` opens
+ * the next candidate that accepts, skipping any drained since the client arrived (its drain
+ * may be over) and any that refuses, resets or times out; a caller whose backend then fails
+ * before answering calls `connect()` again for the next one. While a connect is tried and
+ * after it succeeds, the backend holds one count in the ledger (drain waits for it).
+ */
+export class UpstreamCandidates {
+  private next = 0;
+
+  constructor(
+    private readonly o: {
+      /** Backends to try, in order (see RoundRobin.order). */
+      readonly candidates: readonly Backend[];
+      readonly ledger: BackendLedger;
+      readonly connectTimeoutMs: number;
+      readonly allowHalfOpen?: boolean;
+      readonly logger: Logger;
+    },
+  ) {}
+
+  /** The candidates tried so far. */
+  tried(): readonly Backend[] {
+    return this.o.candidates.slice(0, this.next);
+  }
+
+  /** The next connection, or undefined when no candidate is left or `abandoned()` (the client went away; nothing is held then). */
+  async connect(abandoned: () => boolean): Promise<UpstreamConnection | undefined> {
+    const { candidates, ledger } = this.o;
+    while (!abandoned()) {
+      while (this.next < candidates.length && ledger.isDraining(candidates[this.next]!.id)) this.next++;
+      const backend = candidates[this.next++];
+      if (!backend) return undefined;
+      const release = ledger.acquire(backend.id);
+      try {
+        const socket = await connectUpstream({ backend, timeoutMs: this.o.connectTimeoutMs, ...(this.o.allowHalfOpen ? { allowHalfOpen: true } : {}) });
+        if (!abandoned()) return { backend, socket, release };
+        release();
+        socket.destroy();
+        return undefined;
+      } catch (err) {
+        release();
+        this.o.logger.debug({ backend: backend.id, err: (err as Error).message }, 'backend connect failed; trying the next');
+      }
+    }
+    return undefined;
+  }
 }

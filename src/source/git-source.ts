@@ -1,4 +1,4 @@
-import { silentLogger, type Logger } from '../core/index.js';
+import { silentLogger, type Clock, type Logger } from '../core/index.js';
 import { locateRepository } from './repository-location.js';
 import { normalizeManifestPath } from './manifest-root.js';
 import { checkRefName } from './ref-name.js';
@@ -49,6 +49,8 @@ export interface GitSourceOptions {
   /** HTTP basic credentials for a remote; username defaults to `x-access-token`. */
   readonly auth?: { readonly username?: string; readonly token: string };
   readonly logger?: Logger;
+  /** Times fetches for the debug log (their `ms`); without one no duration is logged. */
+  readonly clock?: Clock;
   /** Socket idle timeout of each HTTP request to a remote, ms. Default 60 000. */
   readonly httpTimeoutMs?: number;
   /** How many git objects are read at once. Default 16. */
@@ -83,6 +85,7 @@ export async function openGitSource(options: GitSourceOptions): Promise<GitSourc
     cacheDir: options.cacheDir,
     ...(options.auth ? { auth: options.auth } : {}),
     ...(options.httpTimeoutMs !== undefined ? { httpTimeoutMs: options.httpTimeoutMs } : {}),
+    ...(options.clock ? { clock: options.clock } : {}),
     logger,
   });
   return new RemoteGitSource({

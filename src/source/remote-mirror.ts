@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import git from 'isomorphic-git';
 import nodeHttp from 'isomorphic-git/http/node';
-import { BerthError, type Logger } from '../core/index.js';
+import { BerthError, type Clock, type Logger } from '../core/index.js';
 import { ObjectStore } from './object-store.js';
 import { remoteError } from './remote-errors.js';
 
@@ -26,6 +26,8 @@ export interface RemoteMirrorOptions {
   readonly cacheDir: string;
   readonly auth?: { readonly username?: string; readonly token: string };
   readonly logger: Logger;
+  /** Times fetches for the debug log (`ms`); without one no duration is logged. */
+  readonly clock?: Clock;
   /** Socket idle timeout for every HTTP request, ms. Default 60 000. */
   readonly httpTimeoutMs?: number;
 }
@@ -75,12 +77,12 @@ export class RemoteMirror {
    */
   fetchRef(ref: string): Promise<FetchedRef> {
     return this.exclusive(async () => {
-      const started = Date.now();
+      const elapsed = this.stopwatch();
       // A poll that finds nothing new costs one ref advertisement (a GET) instead of the
       // fetch's GET + POST: the bench's no-change poll dropped from ~300 ms to ~140 ms.
       const unchanged = await this.advertisedAndPresent(ref);
       if (unchanged) {
-        this.options.logger.debug({ url: this.options.displayUrl, ref, oid: unchanged, ms: Date.now() - started }, 'ref unchanged');
+        this.options.logger.debug({ url: this.options.displayUrl, ref, oid: unchanged, ...elapsed() }, 'ref unchanged');
         return { oid: unchanged };
       }
       const haveHint = await this.haveHint(ref);
@@ -108,7 +110,7 @@ export class RemoteMirror {
       }
       await this.store.writeRef(LAST_FETCHED, result.fetchHead);
       this.options.logger.debug(
-        { url: this.options.displayUrl, ref, oid: result.fetchHead, defaultBranch: result.defaultBranch ?? null, ms: Date.now() - started },
+        { url: this.options.displayUrl, ref, oid: result.fetchHead, defaultBranch: result.defaultBranch ?? null, ...elapsed() },
         'fetched ref',
       );
       return { oid: result.fetchHead };
@@ -153,7 +155,7 @@ export class RemoteMirror {
   /** Fetch every branch and tag (to find a commit named by its id that no fetched ref contained). */
   fetchAll(): Promise<void> {
     return this.exclusive(async () => {
-      const started = Date.now();
+      const elapsed = this.stopwatch();
       try {
         const refs = await git.listServerRefs({ http: this.http, url: this.options.url, onAuth: this.onAuth() });
         // isomorphic-git wants one ref it can resolve even when fetching everything; a remote
@@ -166,8 +168,16 @@ export class RemoteMirror {
       } finally {
         this.store.refresh();
       }
-      this.options.logger.debug({ url: this.options.displayUrl, ms: Date.now() - started }, 'fetched all refs');
+      this.options.logger.debug({ url: this.options.displayUrl, ...elapsed() }, 'fetched all refs');
     });
+  }
+
+  /** From now: a function giving `{ ms }` since this call for the debug log, or `{}` without a clock. */
+  private stopwatch(): () => { ms?: number } {
+    const clock = this.options.clock;
+    if (!clock) return () => ({});
+    const started = clock.now().getTime();
+    return () => ({ ms: clock.now().getTime() - started });
   }
 
   private common() {

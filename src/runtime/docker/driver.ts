@@ -36,8 +36,8 @@ export interface DockerDriverOptions {
   /** The berth installation this driver acts for: the `berth.instance` label it owns. */
   readonly instance: string;
   readonly logger?: Logger;
-  /** Used for the `since` of the event stream. Default: the system clock. */
-  readonly clock?: Clock;
+  /** Time: the `since` of the event stream, the age of leftover secret files. */
+  readonly clock: Clock;
   /** Deadline of an ordinary engine call (socket idle time), ms. Default 30 000. */
   readonly requestTimeoutMs?: number;
   /** Deadline of one image pull, ms. Default 600 000. */
@@ -69,9 +69,9 @@ class DockerDriver implements RuntimeDriver {
     this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
     this.pullTimeoutMs = options.pullTimeoutMs ?? 600_000;
     this.clients = createClients(this.socketPath, this.requestTimeoutMs);
-    this.clock = options.clock ?? { now: () => new Date() };
+    this.clock = options.clock;
     this.log = (options.logger ?? silentLogger).child({ component: 'runtime-docker', instance: this.instance });
-    this.mounts = new HostMounts(options.filesDir ?? defaultFilesRoot(), this.instance, () => this.clock.now());
+    this.mounts = new HostMounts(options.filesDir ?? defaultFilesRoot(), this.instance, this.clock);
   }
 
   async ping(): Promise<void> {

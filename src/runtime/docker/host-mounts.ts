@@ -23,7 +23,7 @@ import { chmod, lstat, mkdir, open, readdir, realpath, rm, stat } from 'node:fs/
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { BerthError } from '../../core/index.js';
+import { BerthError, type Clock } from '../../core/index.js';
 import type { ContainerMount, ContainerSpec } from '../driver.js';
 import type { PreparedMount } from './container-config.js';
 
@@ -54,7 +54,7 @@ export class HostMounts {
   constructor(
     private readonly root: string,
     private readonly instance: string,
-    private readonly now: () => Date = () => new Date(),
+    private readonly clock: Clock,
   ) {}
 
   /**
@@ -118,7 +118,7 @@ export class HostMounts {
     for (const entry of entries) {
       if (names.has(entry) || this.active.has(entry)) continue;
       const s = await lstat(join(dir, entry)).catch(() => undefined);
-      if (!s || this.now().getTime() - s.mtimeMs < SWEEP_GRACE_MS) continue;
+      if (!s || this.clock.now().getTime() - s.mtimeMs < SWEEP_GRACE_MS) continue;
       await this.remove(entry);
     }
   }
