@@ -15,8 +15,6 @@ import { EXIT } from './exit-codes.js';
 import { json, renderDiagnostics, renderStatus, write } from './output.js';
 import { rolloutVerdict } from './rollout-status.js';
 
-type Output = 'text' | 'json';
-
 function outputOption(): Option {
   return new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text');
 }
