@@ -16,8 +16,6 @@ import { json, renderDiagnostics, renderStatus, write } from './output.js';
 import { guardProcess } from './process-guard.js';
 import { rolloutVerdict } from './rollout-status.js';
 
-type Output = 'text' | 'json';
-
 function outputOption(): Option {
   return new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text');
 }

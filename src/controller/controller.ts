@@ -1,10 +1,9 @@
 import { schedule as cronSchedule, validate as isValidCron, type ScheduledTask } from 'node-cron';
-import { BerthError, describeError, type Clock, type Logger } from '../core/index.js';
+import { BerthError, describeError } from '../core/index.js';
 import { observe } from '../observed/index.js';
 import { describeHold, guardLivePrunes, isPruneConfirmed, type LivePruneGuard } from '../plan/index.js';
-import { LABEL, type RuntimeDriver } from '../runtime/index.js';
-import type { Store } from '../store/index.js';
-import type { DesiredSource, SourceRevision } from './desired-source.js';
+import { LABEL } from '../runtime/index.js';
+import type { SourceRevision } from './desired-source.js';
 import { Reconciler, specHash, type PassOutcome, type ReconcilerOptions } from './reconcile.js';
 import { backoffMs } from './error-handling.js';
 import { WorkQueue } from './work-queue.js';

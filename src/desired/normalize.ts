@@ -129,7 +129,7 @@ function envEntry(e: EnvVar, secrets: SecretsByName): EnvEntry | undefined | 'mi
   const ref = e.valueFrom?.secretKeyRef;
   if (!ref) return { name: e.name, value: e.value ?? '' };
   const keys = secrets.get(ref.name)?.spec.keys;
-  const source = keys && Object.prototype.hasOwnProperty.call(keys, ref.key) ? keys[ref.key] : undefined;
+  const source = keys && Object.hasOwn(keys, ref.key) ? keys[ref.key] : undefined;
   if (!source) return ref.optional ? undefined : 'missing';
   const copy = 'file' in source ? { file: source.file } : { env: source.env };
   return { name: e.name, secretRef: { secret: ref.name, key: ref.key, source: copy, ...(ref.optional ? { optional: true as const } : {}) } };
@@ -250,7 +250,7 @@ function secretFiles(volume: NonNullable<PodTemplateManifest['spec']['volumes']>
   const wanted = volume.items ?? Object.keys(keys).sort().filter((k) => !(k === '.' || k === '..' || k.startsWith('..'))).map((key) => ({ key, path: key, mode: undefined }));
   const files: SecretFile[] = [];
   for (const item of wanted) {
-    const source = Object.prototype.hasOwnProperty.call(keys, item.key) ? keys[item.key] : undefined;
+    const source = Object.hasOwn(keys, item.key) ? keys[item.key] : undefined;
     if (!source) {
       if (optional) continue;
       return `secret volume: Secret ${JSON.stringify(volume.secretName)} has no key ${JSON.stringify(item.key)}`;

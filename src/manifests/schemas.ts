@@ -43,7 +43,7 @@ export const SUPPORTED_KINDS: readonly { readonly kind: KnownKind; readonly apiV
 }));
 
 export function isKnownKind(kind: string): kind is KnownKind {
-  return Object.prototype.hasOwnProperty.call(KNOWN_KINDS, kind);
+  return Object.hasOwn(KNOWN_KINDS, kind);
 }
 
 export type SchemaError = ErrorObject;

@@ -316,7 +316,7 @@ class DocumentBuilder {
     const m = KEY_LINE.exec(text);
     if (!m) return false;
     const key = m[1] ?? '';
-    if (key === '__proto__' || Object.prototype.hasOwnProperty.call(frame.value, key) || resolvePlain(key) !== key) return false;
+    if (key === '__proto__' || Object.hasOwn(frame.value, key) || resolvePlain(key) !== key) return false;
     frame.positions.push(lineNo, indent + 1);
     const rest = m[2];
     if (rest === undefined) {

@@ -198,8 +198,6 @@ const ids = (seen: readonly SeenReplica[]) => seen.map((r) => r.id).sort();
 
 // --- the Docker engine itself (case 3) ---------------------------------------------------
 
-const DOCKER_SOCKET = '/var/run/docker.sock';
-
 async function engineAnswers(): Promise<boolean> {
   try {
     await dockerClient().ping();

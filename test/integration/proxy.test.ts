@@ -11,7 +11,6 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { isBerthError, silentLogger } from '../../src/core/index.js';
 import {
   DataPlaneClient,

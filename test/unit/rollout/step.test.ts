@@ -160,7 +160,7 @@ describe('nextStep', () => {
     for (const [replicasN, surge, unavailable] of [[3, 1, 0], [10, 2, 0], [4, '25%', '25%'], [5, 0, 1], [6, '50%', '50%']] as const) {
       const desired = deployment({ replicas: replicasN, strategy: rolling(surge, unavailable) });
       let observed = replicas('old', replicasN);
-      const minAvailable = replicasN - (typeof unavailable === 'number' ? unavailable : Math.floor((parseInt(unavailable) * replicasN) / 100));
+      const minAvailable = replicasN - (typeof unavailable === 'number' ? unavailable : Math.floor((parseInt(unavailable, 10) * replicasN) / 100));
       for (let pass = 0; pass < 100; pass++) {
         const step = nextStep({ desired, observed, commit: 'c', now: T0, restarts: new Map() });
         if (step.kind === 'complete') break;
@@ -169,7 +169,7 @@ describe('nextStep', () => {
         const removed = new Set(step.remove.map((r) => r.replica.id));
         observed = [...observed.filter((r) => !removed.has(r.id)), ...step.create.map((c) => replica(c.revision, c.replica))];
         assert.ok(observed.length >= minAvailable, `${replicasN}/${surge}/${unavailable}: ${observed.length} available < ${minAvailable}`);
-        assert.ok(observed.length <= replicasN + (typeof surge === 'number' ? surge : Math.ceil((parseInt(surge) * replicasN) / 100)), 'surge bound');
+        assert.ok(observed.length <= replicasN + (typeof surge === 'number' ? surge : Math.ceil((parseInt(surge, 10) * replicasN) / 100)), 'surge bound');
       }
       assert.deepEqual(observed.map((r) => `${r.revision}.${r.replica}`).sort(), Array.from({ length: replicasN }, (_, i) => `new.${i}`).sort());
     }
