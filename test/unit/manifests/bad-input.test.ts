@@ -73,6 +73,9 @@ const REQUIRED_CASES = [
   'utf8-bom', 'crlf-line-endings', 'crlf-line-endings-with-error',
   // namespace quotas (v1 ResourceQuota)
   'quota-exceeded', 'quota-limit-required',
+  // numbers bounded to what the runtime holds (timers overflow above 2^31-1 ms)
+  'probe-timeout-beyond-timers', 'probe-period-beyond-timers', 'probe-failure-threshold-absurd', 'progress-deadline-beyond-timers',
+  'min-ready-seconds-beyond-timers', 'termination-grace-beyond-timers', 'revision-history-limit-absurd', 'max-surge-beyond-int32',
   // found by the fuzzer
   'recursive-alias', 'recursive-alias-in-api-version', 'collection-as-key',
 ];
