@@ -1,5 +1,5 @@
 import type { Diagnostic } from '../core/index.js';
-import type { HostPathType, IntOrPercent, SecretKeySource, SourceLocation } from '../manifests/index.js';
+import type { HostPathType, IntOrPercent, SecretKeySource, SourceLocation, UpstreamTimeouts } from '../manifests/index.js';
 
 /**
  * Where an env var's value comes from when it is secret: the Secret and key named in Git and
@@ -170,6 +170,8 @@ export interface DesiredIngress {
   readonly name: string;
   readonly rules: readonly DesiredIngressRule[];
   readonly defaultBackend?: IngressBackend;
+  /** From the ingress-nginx timeout annotations, defaults filled in (manifests/ingress-timeouts.ts); absent: the defaults. */
+  readonly upstreamTimeouts?: UpstreamTimeouts;
   readonly source: SourceLocation;
 }
 

@@ -2,6 +2,7 @@ import type { Diagnostic } from '../core/index.js';
 import type { ManifestDiagnosticCode } from './codes.js';
 import { checkDeployment } from './deployment-rules.js';
 import { checkIngress, ingressBackendsOf, type IngressBackendUse } from './ingress-rules.js';
+import { checkIngressTimeouts } from './ingress-timeouts.js';
 import { formatFieldPath, type FieldPath, type Position } from './locate.js';
 import type { YamlDocument } from './parse.js';
 import { positionsOf } from './positions.js';
@@ -11,7 +12,7 @@ import { isKnownKind, KNOWN_KINDS, validatorFor } from './schemas.js';
 import { checkSecret, hidesValues, secretKeyRefsOf, type SecretKeyRefUse } from './secret-rules.js';
 import { checkService, servicePortsOf, type ServicePortFact, type ServiceSpecInput } from './service-rules.js';
 import { readOctalModes } from './volume-rules.js';
-import type { DeploymentSpec, IngressManifest, Manifest, ResourceQuotaManifest, SecretManifest } from './types.js';
+import type { DeploymentSpec, IngressManifest, Manifest, ObjectMeta, ResourceQuotaManifest, SecretManifest } from './types.js';
 
 /** A validated object before it is placed in a file: everything but `source`. */
 export type ManifestBody = Manifest extends infer M ? (M extends Manifest ? Omit<M, 'source'> : never) : never;
@@ -100,7 +101,10 @@ export function validateDocument(doc: YamlDocument, lineText: (line: number) => 
   if (kind === 'Deployment') checkDeployment(value['spec'] as DeploymentSpec, emit);
   if (kind === 'Secret') checkSecret(value as unknown as SecretManifest, emit);
   if (kind === 'Service') ignored = [...ignored, ...checkService(value['spec'] as ServiceSpecInput, emit)];
-  if (kind === 'Ingress') checkIngress(value['spec'] as IngressManifest['spec'], emit);
+  if (kind === 'Ingress') {
+    checkIngress(value['spec'] as IngressManifest['spec'], emit);
+    checkIngressTimeouts(value['metadata'] as ObjectMeta | undefined, emit);
+  }
   if (diagnostics.some((d) => d.severity === 'error')) return { ...base, ...identity };
 
   // Facts first: `locate` of the fast YAML path finds a key by its index in the value, so a
