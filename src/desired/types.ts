@@ -31,7 +31,8 @@ export interface PodTemplate {
   readonly args?: readonly string[];
   readonly workingDir?: string;
   readonly env: readonly EnvEntry[];
-  readonly ports: readonly { readonly containerPort: number; readonly protocol: 'tcp' | 'udp'; readonly name?: string }[];
+  /** `hostPort`: published at that port on --service-address (present only when the manifest sets it). */
+  readonly ports: readonly { readonly containerPort: number; readonly protocol: 'tcp' | 'udp'; readonly name?: string; readonly hostPort?: number }[];
   readonly memoryBytes?: number;
   readonly nanoCpus?: number;
   readonly stopGraceSeconds: number;

@@ -2,6 +2,7 @@ import type { Diagnostic } from '../core/index.js';
 import type { ManifestDiagnosticCode } from './codes.js';
 import { checkDeployment } from './deployment-rules.js';
 import { checkIngress, ingressBackendsOf, type IngressBackendUse } from './ingress-rules.js';
+import { hostPortsOf, type HostPortFact } from './host-port-rules.js';
 import { checkIngressTimeouts } from './ingress-timeouts.js';
 import { formatFieldPath, type FieldPath, type Position } from './locate.js';
 import type { YamlDocument } from './parse.js';
@@ -37,6 +38,8 @@ export interface ValidatedDocument {
   readonly secretKeys?: readonly string[];
   /** A valid Deployment's env[].valueFrom.secretKeyRefs, with their positions. */
   readonly secretKeyRefs?: readonly SecretKeyRefUse[];
+  /** A valid Deployment's hostPorts, for the folder-level port check. */
+  readonly hostPorts?: readonly HostPortFact[];
   /** A valid Service's ports, for the folder-level listen-port and Ingress backend checks. */
   readonly servicePorts?: readonly ServicePortFact[];
   /** A valid Ingress's backends, with their positions. */
@@ -113,7 +116,7 @@ export function validateDocument(doc: YamlDocument, lineText: (line: number) => 
     kind === 'Secret'
       ? { secretKeys: Object.keys((value as unknown as SecretManifest).spec.keys).sort() }
       : kind === 'Deployment'
-        ? { secretKeyRefs: secretKeyRefsOf(value['spec'] as DeploymentSpec, locate), quotaDemand: quotaDemandOf(value['spec'] as DeploymentSpec, locate) }
+        ? { secretKeyRefs: secretKeyRefsOf(value['spec'] as DeploymentSpec, locate), quotaDemand: quotaDemandOf(value['spec'] as DeploymentSpec, locate), hostPorts: hostPortsOf(value['spec'] as DeploymentSpec, locate) }
         : kind === 'Service'
           ? { servicePorts: servicePortsOf(value['spec'] as ServiceSpecInput, locate) }
           : kind === 'Ingress'
