@@ -35,8 +35,13 @@ const HEX = /^[0-9a-fA-F]{2}$/;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 const encoder = new TextEncoder();
 
+/** Already normal: only pchar characters, no `%`, no empty or dot segment (most requests). */
+const NORMAL = /^(\/[A-Za-z0-9\-_~!$&'()*+,;=:@.]*)+$/;
+const HAS_EMPTY_OR_DOT_SEGMENT = /\/\/|\/\.\.?(\/|$)/;
+
 /** `rawPath`: the path part of the request target (no query), starting with `/`. */
 export function normalizeRequestPath(rawPath: string): NormalizedPath {
+  if (NORMAL.test(rawPath) && !HAS_EMPTY_OR_DOT_SEGMENT.test(rawPath)) return { kind: 'ok', path: rawPath, forward: rawPath };
   const bytes: number[] = [];
   for (let i = 0; i < rawPath.length; i++) {
     const c = rawPath.charCodeAt(i);
