@@ -7,6 +7,7 @@
  * once. Every test closes what it started (t.after).
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import http from 'node:http';
 import net from 'node:net';
 import { describe, it, type TestContext } from 'node:test';
@@ -147,6 +148,37 @@ describe('Ingress upstream timeouts and the connection bound per backend', { tim
     name: 'web',
     rules: [{ paths: [{ path: '/', pathType: 'Prefix', service: 'web', port: 80 }] }],
     ...(timeouts ? { upstreamTimeouts: timeouts } : {}),
+  });
+
+  it('a backend that never accepts the connection: the next one is tried after proxy-connect-timeout; when it was the last, 504', async (t) => {
+    // A listener in a stopped process: the kernel completes handshakes until its accept queue
+    // (backlog 1) is full, then drops every SYN, so a connect neither succeeds nor fails.
+    const child = spawn(process.execPath, ['-e', "const s = require('net').createServer(); s.listen({ port: 0, host: '127.0.0.1', backlog: 1 }, () => console.log(s.address().port));"], { stdio: ['ignore', 'pipe', 'ignore'] });
+    t.after(() => child.kill('SIGKILL'));
+    const port = await new Promise<number>((resolve) => child.stdout.once('data', (d: Buffer) => resolve(Number(d.toString().trim()))));
+    child.kill('SIGSTOP');
+    const fillers: net.Socket[] = [];
+    t.after(() => fillers.forEach((s) => s.destroy()));
+    for (let i = 0; i < 2; i++) {
+      const s = net.connect(port, '127.0.0.1');
+      s.on('error', () => {});
+      fillers.push(s);
+      await new Promise((r) => s.once('connect', r)); // accepted by the kernel into the queue
+    }
+    const stuck: Backend = { id: 'stuck', host: '127.0.0.1', port };
+    const web = await recordingBackend(t, 'web');
+    const { proxy, port: ingress } = await startProxy(t);
+    await proxy.putNamespace(table([['web', [stuck, web.backend]]], route(short({ connectSeconds: 1 }))));
+    // Round-robin: of two requests, one tries the stuck backend first; both are served.
+    for (const target of ['/first', '/second']) {
+      const served = await rawGet(ingress, target);
+      assert.equal(served.status, 200, served.body);
+      assert.equal(served.body, `web ${target}`);
+    }
+    await proxy.putNamespace(table([['web', [stuck]]], route(short({ connectSeconds: 1 }))));
+    const r = await rawGet(ingress, '/third');
+    assert.equal(r.status, 504, r.body);
+    assert.match(r.body, /no backend accepted the connection within 1 s/);
   });
 
   it('a backend that never answers: 504 after proxy-read-timeout, and the upstream socket is closed', async (t) => {
