@@ -18,6 +18,14 @@ const DNS_LABEL_RULE = '1-63 characters: lowercase letters a-z, digits 0-9 and "
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 
+/** A flag whose value may be anything but empty (an empty one would silently mean the default). */
+export function nonEmpty(allowed: string): (value: string) => string {
+  return (value: string) => {
+    if (value.trim() === '') throw new InvalidArgumentError(`the value is empty; allowed: ${allowed}`);
+    return value;
+  };
+}
+
 /** `--instance`: labels every object this berth owns, so a DNS label. */
 export function instanceName(value: string): string {
   if (value.length === 0) throw new InvalidArgumentError(`the instance name is empty; allowed: ${DNS_LABEL_RULE}`);

@@ -14,7 +14,7 @@ import type { Adapters, CommonOptions, DataPlaneOptions } from './adapters.js';
 import { callApi, localUser, reportRefusal } from './api-client.js';
 import { EXIT } from './exit-codes.js';
 import { json, renderDiagnostics, renderStatus, write } from './output.js';
-import { commitPrefix, deploymentTarget, instanceName, ipAddress, listenAddress, listenFlag, LOG_LEVELS, logLevel, revisionRef, seconds, serverUrl, type ListenAddress } from './option-values.js';
+import { commitPrefix, deploymentTarget, nonEmpty, instanceName, ipAddress, listenAddress, listenFlag, LOG_LEVELS, logLevel, revisionRef, seconds, serverUrl, type ListenAddress } from './option-values.js';
 import { checkIngressListen, listenFailure, probeListen } from './listen-check.js';
 import { rolloutVerdict } from './rollout-status.js';
 
@@ -38,12 +38,12 @@ export function buildProgram(adapters: Adapters): Command {
 
   const common = (cmd: Command): Command =>
     cmd
-      .option('--repo <url|path>', 'Git repository: http(s) URL or local path', adapters.defaults.repo)
-      .option('--ref <ref>', 'branch, tag or commit (default: the repository HEAD)')
+      .option('--repo <url|path>', 'Git repository: http(s) URL or local path', nonEmpty('a Git repository: an http(s) URL or a local path'), adapters.defaults.repo)
+      .option('--ref <ref>', 'branch, tag or commit (default: the repository HEAD)', nonEmpty('a branch, tag or commit name'))
       .option('--path <dir>', 'folder inside the repository holding one folder per namespace (default: sample-repo for the bundled repository, else the root)')
-      .option('--state-dir <dir>', 'where status, history and the Git cache live', adapters.defaults.stateDir)
+      .option('--state-dir <dir>', 'where status, history and the Git cache live', nonEmpty('a folder path'), adapters.defaults.stateDir)
       .option('--instance <name>', 'name of this berth installation (a DNS label); it owns only objects labelled with it', instanceName, DEFAULT_INSTANCE)
-      .option('--docker-socket <path>', 'Docker engine socket (default: DOCKER_HOST or /var/run/docker.sock)')
+      .option('--docker-socket <path>', 'Docker engine socket (default: DOCKER_HOST or /var/run/docker.sock)', nonEmpty('the path of a unix socket'))
       .option('--log-level <level>', `${LOG_LEVELS.join('|')} (default: BERTH_LOG_LEVEL, else info)`, logLevel);
 
   const resolve = (raw: Record<string, unknown>): CommonOptions => {
@@ -54,11 +54,11 @@ export function buildProgram(adapters: Adapters): Command {
     if (!(LOG_LEVELS as readonly string[]).includes(level)) throw new BerthError('USAGE', `BERTH_LOG_LEVEL ${JSON.stringify(level)} is not a log level; allowed: ${LOG_LEVELS.join(', ')}`);
     return {
       repo,
-      ...(raw.ref ? { ref: String(raw.ref) } : {}),
+      ...(raw.ref !== undefined ? { ref: String(raw.ref) } : {}),
       path,
       stateDir: String(raw.stateDir),
       instance,
-      ...(raw.dockerSocket ? { dockerSocket: String(raw.dockerSocket) } : {}),
+      ...(raw.dockerSocket !== undefined ? { dockerSocket: String(raw.dockerSocket) } : {}),
       logLevel: level,
     };
   };
@@ -198,8 +198,8 @@ export function buildProgram(adapters: Adapters): Command {
   common(policyOptions(program.command('plan')))
     .description('show what a commit would change: on the engine now (default, --live), or relative to another commit (--base/--head, no engine needed). Exit 0 no changes, 1 changes, 2 invalid input')
     .option('--live', 'compare the head with what runs on the engine now (the default without --base)')
-    .option('--base <ref>', 'compare with the manifests at this ref (branch, tag, commit) instead of the engine: a pull-request plan')
-    .option('--head <ref>', 'the ref to plan (default: --ref, else HEAD)')
+    .option('--base <ref>', 'compare with the manifests at this ref (branch, tag, commit) instead of the engine: a pull-request plan', nonEmpty('a branch, tag or commit name'))
+    .option('--head <ref>', 'the ref to plan (default: --ref, else HEAD)', nonEmpty('a branch, tag or commit name'))
     .addOption(new Option('-o, --output <format>', 'output format (markdown: for a PR comment, with --base)').choices(['text', 'json', 'markdown']).default('text'))
     .action(async (raw: Record<string, unknown>) => {
       const o = resolve(raw);
