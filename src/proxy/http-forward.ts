@@ -123,11 +123,17 @@ export function forwardHttp(o: HttpForwardOptions): void {
       if (res.headersSent) return void res.destroy();
       fail(504, `backend ${backend.id}: no ${which === 'read' ? 'answer' : 'progress taking the request'} within ${seconds} s`, `the backend did not ${which === 'read' ? 'answer' : 'take the request'} within ${seconds} s (proxy-${which}-timeout)`);
     };
-    // Read: re-armed by every byte from the backend, once the request is sent or the response began.
+    // Read: re-armed by every byte from the backend, once the request is sent or the response
+    // began. While the client does not take the response (backpressure pauses the backend's
+    // socket) the wait is the client's, not the backend's: the timer starts over.
     const armRead = () => {
       clearTimeout(readTimer);
       if (done) return;
-      readTimer = setTimeout(() => timedOut('read', o.timeouts.readSeconds), o.timeouts.readSeconds * 1000);
+      readTimer = setTimeout(() => {
+        if (!res.writableNeedDrain) return timedOut('read', o.timeouts.readSeconds);
+        o.logger.debug({ backend: backend.id }, 'read timeout started over: the client is not taking the response');
+        armRead();
+      }, o.timeouts.readSeconds * 1000);
     };
     socket.on('data', () => {
       if (readTimer) armRead();

@@ -11,7 +11,7 @@ import { spawn } from 'node:child_process';
 import http from 'node:http';
 import net from 'node:net';
 import { describe, it, type TestContext } from 'node:test';
-import { silentLogger } from '../../src/core/index.js';
+import { silentLogger, type Logger } from '../../src/core/index.js';
 import { ProxyServer, type Backend, type IngressRoute, type IngressTimeouts, type NamespaceTable } from '../../src/proxy/index.js';
 import { eventually } from '../helpers/eventually.js';
 
@@ -76,7 +76,7 @@ async function silentBackend(t: TestContext, id: string, o: { reads: boolean }):
   return { backend: { id, host: '127.0.0.1', port }, accepted: () => accepted, closed, readAgain: () => sockets.forEach((s) => s.resume()) };
 }
 
-async function startProxy(t: TestContext, o: { maxConnectionsPerBackend?: number } = {}): Promise<{ proxy: ProxyServer; port: number }> {
+async function startProxy(t: TestContext, o: { maxConnectionsPerBackend?: number; logger?: Logger } = {}): Promise<{ proxy: ProxyServer; port: number }> {
   const proxy = new ProxyServer({ logger: silentLogger, ingressListen: { host: '127.0.0.1', port: 0 }, ...o });
   await proxy.start();
   t.after(() => proxy.close());
@@ -225,6 +225,61 @@ describe('Ingress upstream timeouts and the connection bound per backend', { tim
     assert.match(answer, /did not take the request within 1 s \(proxy-send-timeout\)/);
     silent.readAgain();
     await silent.closed;
+  });
+
+  it('a client that does not take a large response is the slow one: the read timeout starts over, the response arrives whole', async (t) => {
+    const size = 64 * 1024 * 1024;
+    const big = http.createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': size });
+      const chunk = Buffer.alloc(1024 * 1024, 97);
+      let sent = 0;
+      const pump = () => {
+        while (sent < size) {
+          sent += chunk.length;
+          if (!res.write(chunk)) return void res.once('drain', pump);
+        }
+        res.end();
+      };
+      pump();
+    });
+    const bigPort = await listen(big);
+    t.after(() => {
+      big.closeAllConnections();
+      return new Promise<void>((r) => big.close(() => r()));
+    });
+    // Counts the proxy's "started over" lines: the event the test waits on instead of a sleep.
+    let restarts = 0;
+    let onRestart = () => {};
+    const counting: Logger = {
+      ...silentLogger,
+      debug: (_o: object | string, msg?: string) => {
+        if (msg?.startsWith('read timeout started over')) {
+          restarts++;
+          onRestart();
+        }
+      },
+      child: () => counting,
+    };
+    const { proxy, port } = await startProxy(t, { logger: counting });
+    await proxy.putNamespace(table([['web', [{ id: 'big', host: '127.0.0.1', port: bigPort }]]], route(short({ readSeconds: 1 }))));
+    const socket = net.connect(port, '127.0.0.1');
+    t.after(() => socket.destroy());
+    socket.pause(); // takes nothing until the timeout has started over twice
+    socket.write('GET /big HTTP/1.1\r\nHost: shop.localhost\r\nConnection: close\r\n\r\n');
+    await new Promise<void>((r) => (onRestart = () => restarts >= 2 && r()));
+    let received = 0;
+    let head = '';
+    await new Promise<void>((resolve, reject) => {
+      socket.on('data', (d: Buffer) => {
+        if (head === '') head = d.subarray(0, 12).toString('latin1');
+        received += d.length;
+      });
+      socket.on('end', () => resolve());
+      socket.on('error', reject);
+      socket.resume();
+    });
+    assert.equal(head, 'HTTP/1.1 200');
+    assert.ok(received > size, `the whole body arrived (${received} bytes with the head, body ${size})`);
   });
 
   it('at its connection bound a backend gets no more requests: 503 at once, then served again once connections end', async (t) => {
