@@ -152,6 +152,7 @@ export class Reconciler {
                 desired,
                 instance: this.o.instance,
                 network: target?.network ?? '',
+                ...(this.o.serviceAddress ? { hostPortAddress: this.o.serviceAddress } : {}),
                 logger: dlog,
                 onRestart: (c) => this.noteRestart(namespace, name, c.revision, c.replica),
                 ...(this.o.dataPlane ? { drain: (ids: readonly string[], graceSeconds: number) => this.serving.drain(ids, graceSeconds, dlog) } : {}),

@@ -55,6 +55,7 @@ function ingressRoute(ingress: DesiredIngress): IngressRoute {
       paths: rule.paths.map((p) => ({ path: p.path, pathType: p.pathType, service: p.backend.service, port: p.backend.port })),
     })),
     ...(ingress.defaultBackend ? { defaultBackend: { service: ingress.defaultBackend.service, port: ingress.defaultBackend.port } } : {}),
+    ...(ingress.upstreamTimeouts ? { upstreamTimeouts: ingress.upstreamTimeouts } : {}),
   };
 }
 

@@ -24,6 +24,7 @@ export const ERROR_CODES = {
   STATE_LOCKED: { handling: 'stalled', summary: 'Another berth process holds the state directory.' },
   STATE_CORRUPT: { handling: 'stalled', summary: 'A state file could not be read; it was set aside and rebuilt.' },
   USAGE: { handling: 'stalled', summary: 'A command-line argument or configuration value is wrong.' },
+  LISTEN_FAILED: { handling: 'stalled', summary: 'berth run could not listen where it was told to (port in use, permission denied); it exits at start (3) rather than run without its API.' },
   ROLLBACK_TARGET_NOT_FOUND: { handling: 'stalled', summary: 'A rollback names a Deployment, commit or revision berth does not know.' },
   // The HTTP surface (src/server): request errors, mapped to status codes in server/http-errors.ts.
   REQUEST_INVALID: { handling: 'stalled', summary: 'An HTTP request body, query or path failed validation (400).' },

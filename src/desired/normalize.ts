@@ -82,6 +82,8 @@ export function normalizeDeployment(manifest: DeploymentManifest, namespace: str
       containerPort: p.containerPort,
       protocol: p.protocol === 'UDP' ? ('udp' as const) : ('tcp' as const),
       ...(p.name ? { name: p.name } : {}),
+      // Only when set: templates without a hostPort keep their revisions.
+      ...(p.hostPort !== undefined ? { hostPort: p.hostPort } : {}),
     })),
     ...(memoryBytes !== undefined ? { memoryBytes } : {}),
     ...(nanoCpus !== undefined ? { nanoCpus } : {}),
@@ -94,14 +96,21 @@ export function normalizeDeployment(manifest: DeploymentManifest, namespace: str
     ...(security ? { security } : {}),
     ...(mounts.length > 0 ? { mounts } : {}),
   };
+  // A host port (hostPort, or the host's network with ports) is bound once on this one host: a
+  // surge would start a second replica that cannot bind it. Such a Deployment (one replica: the
+  // loader refuses more) rolls maxUnavailable-first, as the manifest warning says: the old
+  // replica stops, then the new one starts (maxSurge 0, maxUnavailable 1).
+  const bindsHostPort = template.ports.some((p) => p.hostPort !== undefined) || (security?.hostNetwork === true && template.ports.length > 0);
   const strategy: Strategy =
     spec.strategy?.type === 'Recreate'
       ? { type: 'Recreate' }
-      : {
-          type: 'RollingUpdate',
-          maxSurge: spec.strategy?.rollingUpdate?.maxSurge ?? DEPLOYMENT_DEFAULTS.maxSurge,
-          maxUnavailable: spec.strategy?.rollingUpdate?.maxUnavailable ?? DEPLOYMENT_DEFAULTS.maxUnavailable,
-        };
+      : bindsHostPort
+        ? { type: 'RollingUpdate', maxSurge: 0, maxUnavailable: 1 }
+        : {
+            type: 'RollingUpdate',
+            maxSurge: spec.strategy?.rollingUpdate?.maxSurge ?? DEPLOYMENT_DEFAULTS.maxSurge,
+            maxUnavailable: spec.strategy?.rollingUpdate?.maxUnavailable ?? DEPLOYMENT_DEFAULTS.maxUnavailable,
+          };
   return {
     deployment: {
       namespace,

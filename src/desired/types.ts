@@ -1,5 +1,5 @@
 import type { Diagnostic } from '../core/index.js';
-import type { HostPathType, IntOrPercent, SecretKeySource, SourceLocation } from '../manifests/index.js';
+import type { HostPathType, IntOrPercent, SecretKeySource, SourceLocation, UpstreamTimeouts } from '../manifests/index.js';
 
 /**
  * Where an env var's value comes from when it is secret: the Secret and key named in Git and
@@ -31,7 +31,8 @@ export interface PodTemplate {
   readonly args?: readonly string[];
   readonly workingDir?: string;
   readonly env: readonly EnvEntry[];
-  readonly ports: readonly { readonly containerPort: number; readonly protocol: 'tcp' | 'udp'; readonly name?: string }[];
+  /** `hostPort`: published at that port on --service-address (present only when the manifest sets it). */
+  readonly ports: readonly { readonly containerPort: number; readonly protocol: 'tcp' | 'udp'; readonly name?: string; readonly hostPort?: number }[];
   readonly memoryBytes?: number;
   readonly nanoCpus?: number;
   readonly stopGraceSeconds: number;
@@ -170,6 +171,8 @@ export interface DesiredIngress {
   readonly name: string;
   readonly rules: readonly DesiredIngressRule[];
   readonly defaultBackend?: IngressBackend;
+  /** From the ingress-nginx timeout annotations, defaults filled in (manifests/ingress-timeouts.ts); absent: the defaults. */
+  readonly upstreamTimeouts?: UpstreamTimeouts;
   readonly source: SourceLocation;
 }
 

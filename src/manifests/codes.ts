@@ -35,6 +35,7 @@ export const MANIFEST_DIAGNOSTICS = {
   NAMESPACE_MISMATCH: { summary: 'metadata.namespace differs from the folder the file is in.' },
   NAMESPACE_NAME_MISMATCH: { summary: 'A Namespace object is not named after its folder.' },
   DUPLICATE_OBJECT: { summary: 'Two documents in one namespace folder define the same kind and name.' },
+  HOST_PORT_CONFLICT: { summary: 'Two hostPorts of the Deployments of one namespace folder (same number and protocol), or a TCP hostPort and a Service listen port, would bind the same port on --service-address.' },
   SERVICE_PORT_CONFLICT: { summary: 'Two ports of the Services of one namespace folder would listen on the same port (a Service port listens at nodePort when set, else at port).' },
   SERVICE_NOT_FOUND: { summary: 'An Ingress backend names a Service not defined in the same namespace folder.' },
   SERVICE_PORT_NOT_FOUND: { summary: 'An Ingress backend names a port (number or name) that its Service does not declare in spec.ports.' },

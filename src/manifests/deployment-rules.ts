@@ -88,7 +88,7 @@ function checkContainer(spec: DeploymentSpec, container: Container, at: FieldPat
     if ((spec.replicas ?? 1) > 1) {
       emit('error', 'INVALID_VALUE', where, `cannot publish a hostPort with ${spec.replicas} replicas: every replica runs on this one host and would bind the same port`);
     } else if (spec.strategy?.type !== 'Recreate' && !isZero(spec.strategy?.rollingUpdate?.maxSurge ?? '25%')) {
-      emit('warning', 'INVALID_STRATEGY', where, 'a rolling update surges a second replica that cannot bind the same hostPort; use strategy Recreate, or maxSurge: 0 with maxUnavailable: 1');
+      emit('warning', 'INVALID_STRATEGY', where, 'a rolling update would surge a second replica that cannot bind the same hostPort on this one host: berth rolls it maxUnavailable-first (maxSurge 0, maxUnavailable 1: the old replica stops, then the new one starts); say so with strategy Recreate, or maxSurge: 0 with maxUnavailable: 1');
     }
   }
   // With the host's network a container's ports are the host's ports: the same arithmetic as hostPort.
@@ -97,7 +97,7 @@ function checkContainer(spec: DeploymentSpec, container: Container, at: FieldPat
     if ((spec.replicas ?? 1) > 1) {
       emit('error', 'INVALID_VALUE', where, `cannot use the host network with ports and ${spec.replicas} replicas: every replica runs on this one host and would bind the same ports`);
     } else if (spec.strategy?.type !== 'Recreate' && !isZero(spec.strategy?.rollingUpdate?.maxSurge ?? '25%')) {
-      emit('warning', 'INVALID_STRATEGY', where, 'a rolling update surges a second replica that cannot bind the same host ports; use strategy Recreate, or maxSurge: 0 with maxUnavailable: 1');
+      emit('warning', 'INVALID_STRATEGY', where, 'a rolling update would surge a second replica that cannot bind the same host ports on this one host: berth rolls it maxUnavailable-first (maxSurge 0, maxUnavailable 1: the old replica stops, then the new one starts); say so with strategy Recreate, or maxSurge: 0 with maxUnavailable: 1');
     }
   }
 }

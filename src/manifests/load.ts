@@ -6,6 +6,7 @@ import { checkIngressBackends, type IngressBackendUse } from './ingress-rules.js
 import { DEFAULT_PARSE_LIMITS, type ParseLimits } from './parse.js';
 import { checkQuotas, type PlacedObject, type PlacedQuota } from './quota-rules.js';
 import { isUnsafeFileKey, type SecretKeyRefUse } from './secret-rules.js';
+import { checkHostPorts, type PlacedHostPorts } from './host-port-rules.js';
 import { checkListenPorts, type PlacedService, type ServicePortFact } from './service-rules.js';
 import type { Manifest, ManifestSet, NamespaceManifests } from './types.js';
 
@@ -110,6 +111,7 @@ function loadNamespace(folder: SnapshotFolder, entries: readonly FolderEntry[], 
   const refs: { use: SecretKeyRefUse; file: string; document: number }[] = [];
   const services = new Map<string, readonly ServicePortFact[] | undefined>(); // Service name → its ports (undefined: the document is invalid)
   const placedServices: PlacedService[] = [];
+  const placedHostPorts: PlacedHostPorts[] = [];
   const backends: { use: IngressBackendUse; file: string; document: number }[] = [];
   const quotas: PlacedQuota[] = [];
   const placed: PlacedObject[] = []; // valid objects, for the quota sums
@@ -162,6 +164,7 @@ function loadNamespace(folder: SnapshotFolder, entries: readonly FolderEntry[], 
         if (doc.servicePorts) placedServices.push({ name: doc.name, file, document: doc.index, ports: doc.servicePorts });
       }
       for (const use of doc.ingressBackends ?? []) backends.push({ use, file, document: doc.index });
+      if (doc.hostPorts && doc.hostPorts.length > 0 && doc.name !== undefined) placedHostPorts.push({ deployment: doc.name, file, document: doc.index, ports: doc.hostPorts });
       if (doc.body && doc.kind !== undefined && doc.name !== undefined) {
         placed.push({ kind: doc.kind, name: doc.name, file, document: doc.index, nameAt: doc.nameAt ?? { line: doc.line, column: 1 }, ...(doc.quotaDemand ? { demand: doc.quotaDemand } : {}) });
       }
@@ -171,6 +174,7 @@ function loadNamespace(folder: SnapshotFolder, entries: readonly FolderEntry[], 
   }
   diagnostics.push(...checkSecretKeyRefs(name, refs, secrets, defined));
   diagnostics.push(...checkListenPorts(name, placedServices));
+  diagnostics.push(...checkHostPorts(name, placedServices, placedHostPorts));
   diagnostics.push(...checkIngressBackends(name, backends, services, defined));
   diagnostics.push(...checkQuotas(name, quotas, placed));
 

@@ -2,6 +2,8 @@ import type { Diagnostic } from '../core/index.js';
 import type { ManifestDiagnosticCode } from './codes.js';
 import { checkDeployment } from './deployment-rules.js';
 import { checkIngress, ingressBackendsOf, type IngressBackendUse } from './ingress-rules.js';
+import { hostPortsOf, type HostPortFact } from './host-port-rules.js';
+import { checkIngressTimeouts } from './ingress-timeouts.js';
 import { formatFieldPath, type FieldPath, type Position } from './locate.js';
 import type { YamlDocument } from './parse.js';
 import { positionsOf } from './positions.js';
@@ -11,7 +13,7 @@ import { isKnownKind, KNOWN_KINDS, validatorFor } from './schemas.js';
 import { checkSecret, hidesValues, secretKeyRefsOf, type SecretKeyRefUse } from './secret-rules.js';
 import { checkService, servicePortsOf, type ServicePortFact, type ServiceSpecInput } from './service-rules.js';
 import { readOctalModes } from './volume-rules.js';
-import type { DeploymentSpec, IngressManifest, Manifest, ResourceQuotaManifest, SecretManifest } from './types.js';
+import type { DeploymentSpec, IngressManifest, Manifest, ObjectMeta, ResourceQuotaManifest, SecretManifest } from './types.js';
 
 /** A validated object before it is placed in a file: everything but `source`. */
 export type ManifestBody = Manifest extends infer M ? (M extends Manifest ? Omit<M, 'source'> : never) : never;
@@ -36,6 +38,8 @@ export interface ValidatedDocument {
   readonly secretKeys?: readonly string[];
   /** A valid Deployment's env[].valueFrom.secretKeyRefs, with their positions. */
   readonly secretKeyRefs?: readonly SecretKeyRefUse[];
+  /** A valid Deployment's hostPorts, for the folder-level port check. */
+  readonly hostPorts?: readonly HostPortFact[];
   /** A valid Service's ports, for the folder-level listen-port and Ingress backend checks. */
   readonly servicePorts?: readonly ServicePortFact[];
   /** A valid Ingress's backends, with their positions. */
@@ -100,7 +104,10 @@ export function validateDocument(doc: YamlDocument, lineText: (line: number) => 
   if (kind === 'Deployment') checkDeployment(value['spec'] as DeploymentSpec, emit);
   if (kind === 'Secret') checkSecret(value as unknown as SecretManifest, emit);
   if (kind === 'Service') ignored = [...ignored, ...checkService(value['spec'] as ServiceSpecInput, emit)];
-  if (kind === 'Ingress') checkIngress(value['spec'] as IngressManifest['spec'], emit);
+  if (kind === 'Ingress') {
+    checkIngress(value['spec'] as IngressManifest['spec'], emit);
+    checkIngressTimeouts(value['metadata'] as ObjectMeta | undefined, emit);
+  }
   if (diagnostics.some((d) => d.severity === 'error')) return { ...base, ...identity };
 
   // Facts first: `locate` of the fast YAML path finds a key by its index in the value, so a
@@ -109,7 +116,7 @@ export function validateDocument(doc: YamlDocument, lineText: (line: number) => 
     kind === 'Secret'
       ? { secretKeys: Object.keys((value as unknown as SecretManifest).spec.keys).sort() }
       : kind === 'Deployment'
-        ? { secretKeyRefs: secretKeyRefsOf(value['spec'] as DeploymentSpec, locate), quotaDemand: quotaDemandOf(value['spec'] as DeploymentSpec, locate) }
+        ? { secretKeyRefs: secretKeyRefsOf(value['spec'] as DeploymentSpec, locate), quotaDemand: quotaDemandOf(value['spec'] as DeploymentSpec, locate), hostPorts: hostPortsOf(value['spec'] as DeploymentSpec, locate) }
         : kind === 'Service'
           ? { servicePorts: servicePortsOf(value['spec'] as ServiceSpecInput, locate) }
           : kind === 'Ingress'

@@ -15,7 +15,7 @@ export function connectUpstream(args: { readonly backend: Backend; readonly time
   const { backend } = args;
   return new Promise((resolve, reject) => {
     const socket = net.connect({ host: backend.host, port: backend.port, allowHalfOpen: args.allowHalfOpen ?? false });
-    const timer = setTimeout(() => socket.destroy(new Error(`connect to ${backend.host}:${backend.port} timed out after ${args.timeoutMs} ms`)), args.timeoutMs);
+    const timer = setTimeout(() => socket.destroy(Object.assign(new Error(`connect to ${backend.host}:${backend.port} timed out after ${args.timeoutMs} ms`), { code: 'ETIMEDOUT' })), args.timeoutMs);
     const onError = (err: Error) => {
       clearTimeout(timer);
       socket.destroy();
@@ -58,8 +58,19 @@ export class UpstreamCandidates {
       readonly connectTimeoutMs: number;
       readonly allowHalfOpen?: boolean;
       readonly logger: Logger;
+      /** A backend already holding this many connections is skipped (counted in `outcome().atLimit`). */
+      readonly maxConnectionsPerBackend?: number;
     },
   ) {}
+
+  private atLimit = 0;
+  private connects = 0;
+  private lastConnectTimedOut = false;
+
+  /** Why the walk ended without a connection: backends skipped at their bound, connects tried, and whether the last one timed out. */
+  outcome(): { readonly atLimit: number; readonly connects: number; readonly lastConnectTimedOut: boolean } {
+    return { atLimit: this.atLimit, connects: this.connects, lastConnectTimedOut: this.lastConnectTimedOut };
+  }
 
   /** The candidates tried so far. */
   tried(): readonly Backend[] {
@@ -70,10 +81,19 @@ export class UpstreamCandidates {
   async connect(abandoned: () => boolean): Promise<UpstreamConnection | undefined> {
     const { candidates, ledger } = this.o;
     while (!abandoned()) {
-      while (this.next < candidates.length && ledger.isDraining(candidates[this.next]!.id)) this.next++;
-      const backend = candidates[this.next++];
+      let backend: Backend | undefined;
+      while (backend === undefined && this.next < candidates.length) {
+        const candidate = candidates[this.next++]!;
+        if (ledger.isDraining(candidate.id)) continue;
+        if (this.o.maxConnectionsPerBackend !== undefined && ledger.activeCount([candidate.id]) >= this.o.maxConnectionsPerBackend) {
+          this.atLimit++;
+          continue;
+        }
+        backend = candidate;
+      }
       if (!backend) return undefined;
       const release = ledger.acquire(backend.id);
+      this.connects++;
       try {
         const socket = await connectUpstream({ backend, timeoutMs: this.o.connectTimeoutMs, ...(this.o.allowHalfOpen ? { allowHalfOpen: true } : {}) });
         if (!abandoned()) return { backend, socket, release };
@@ -82,6 +102,7 @@ export class UpstreamCandidates {
         return undefined;
       } catch (err) {
         release();
+        this.lastConnectTimedOut = (err as NodeJS.ErrnoException).code === 'ETIMEDOUT';
         this.o.logger.debug({ backend: backend.id, err: (err as Error).message }, 'backend connect failed; trying the next');
       }
     }

@@ -17,6 +17,8 @@ export function replicaSpec(args: {
   readonly network: string;
   readonly env: ContainerSpec['env'];
   readonly files?: ReadonlyMap<string, readonly ContainerFile[]>;
+  /** Where a port with a hostPort is published (--service-address). Default 127.0.0.1. */
+  readonly hostPortAddress?: string;
 }): ContainerSpec {
   const { desired, creation, instance, network, env } = args;
   const t = desired.template;
@@ -28,7 +30,7 @@ export function replicaSpec(args: {
     ...(t.args ? { args: t.args } : {}),
     ...(t.workingDir ? { workingDir: t.workingDir } : {}),
     env,
-    ports: t.ports.map((p) => ({ containerPort: p.containerPort, protocol: p.protocol })),
+    ports: t.ports.map((p) => ({ containerPort: p.containerPort, protocol: p.protocol, ...(p.hostPort !== undefined ? { hostPort: p.hostPort, hostIp: args.hostPortAddress ?? '127.0.0.1' } : {}) })),
     labels: {
       ...podLabels,
       [LABEL.managed]: 'true',

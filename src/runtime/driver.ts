@@ -11,7 +11,7 @@ export type ContainerState = 'created' | 'running' | 'paused' | 'restarting' | '
 export interface PublishedPort {
   readonly containerPort: number;
   readonly protocol: 'tcp' | 'udp';
-  /** Host address and port the engine bound (always 127.0.0.1, ephemeral). */
+  /** Host address and port the engine bound (127.0.0.1 and ephemeral, or the hostPort on --service-address). */
   readonly hostIp: string;
   readonly hostPort: number;
 }
@@ -49,8 +49,11 @@ export interface ContainerSpec {
   readonly args?: readonly string[];
   readonly env: readonly { readonly name: string; readonly value: string }[];
   readonly workingDir?: string;
-  /** Ports published on 127.0.0.1 with an ephemeral host port. */
-  readonly ports: readonly { readonly containerPort: number; readonly protocol: 'tcp' | 'udp' }[];
+  /**
+   * Ports published on 127.0.0.1 with an ephemeral host port; one with `hostPort` is published
+   * at that port on `hostIp` instead (the template's hostPort on --service-address).
+   */
+  readonly ports: readonly { readonly containerPort: number; readonly protocol: 'tcp' | 'udp'; readonly hostPort?: number; readonly hostIp?: string }[];
   readonly labels: Labels;
   /** Network to attach to, with these DNS aliases on it. */
   readonly network: string;

@@ -4,7 +4,8 @@
  *    would wait the whole grace period; with an init it takes ~100 ms.
  *  - Restart policy `no`: berth restarts containers itself, so crashes are observed.
  *  - Ports on 127.0.0.1 with an ephemeral host port (`HostPort: ""`), never 0.0.0.0: only
- *    berth's proxy is meant to reach backends.
+ *    berth's proxy is meant to reach backends. A port with a `hostPort` is published at that
+ *    port on the address the spec gives (--service-address), and only there.
  *  - `NetworkMode` = the namespace network, so the container is not also on the default
  *    bridge; its aliases are set on that one endpoint.
  *  - Kubernetes command/args: `command` → Entrypoint, `args` → Cmd. When Entrypoint is set
@@ -37,7 +38,7 @@ export function toCreateOptions(spec: ContainerSpec, labels: Labels, mounts: rea
   for (const port of spec.ports) {
     const key = `${port.containerPort}/${port.protocol}`;
     exposed[key] = {};
-    bindings[key] = [{ HostIp: PUBLISH_HOST_IP, HostPort: '' }];
+    bindings[key] = [port.hostPort !== undefined ? { HostIp: port.hostIp ?? PUBLISH_HOST_IP, HostPort: String(port.hostPort) } : { HostIp: PUBLISH_HOST_IP, HostPort: '' }];
   }
   const securityOpt = [...(sec.noNewPrivileges ? ['no-new-privileges:true'] : []), ...(sec.seccompUnconfined ? ['seccomp=unconfined'] : [])];
   const hostConfig: Docker.HostConfig = {

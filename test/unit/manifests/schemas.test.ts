@@ -61,6 +61,32 @@ describe('schemas/*.json', () => {
     }
   });
 
+  it('every number berth acts on is bounded to what the runtime holds, and the error says the bound and why', () => {
+    // An incident: probe timeoutSeconds 2147484 passed the schema and overflowed Node's timer
+    // (2^31-1 ms), failing every probe at once. Durations are capped at 1000000 s, so that even
+    // two of them added together stay under a timer's ceiling.
+    const seen: string[] = [];
+    for (const file of files) {
+      for (const [path, s] of properties(load(file))) {
+        if (s['x-berth-ignored'] !== undefined || s['x-berth-unsupported'] !== undefined || s['x-berth-quantity'] !== undefined) continue;
+        const integers = [s, ...((s['anyOf'] as Schema[] | undefined) ?? [])].filter((b) => b['type'] === 'integer');
+        for (const branch of integers) {
+          seen.push(`${file}:${path}`);
+          assert.equal(typeof branch['maximum'], 'number', `${file}: ${path} is an integer without a maximum`);
+          assert.ok((branch['maximum'] as number) <= 2 ** 31 - 1, `${file}: ${path}: maximum ${String(branch['maximum'])} is beyond int32`);
+          if (/Seconds$/.test(path)) {
+            assert.ok((branch['maximum'] as number) * 2 * 1000 <= 2 ** 31 - 1, `${file}: ${path}: two of them must fit a Node timer`);
+            const message = (s['x-berth-messages'] as Record<string, string> | undefined)?.['maximum'] ?? '';
+            assert.match(message, new RegExp(`at most ${String(branch['maximum'])} seconds .*timers, which hold at most 2\\^31-1 ms`), `${file}: ${path}: the error must say the bound and why`);
+          }
+        }
+      }
+    }
+    for (const field of ['initialDelaySeconds', 'periodSeconds', 'timeoutSeconds', 'successThreshold', 'failureThreshold', 'terminationGracePeriodSeconds', 'minReadySeconds', 'progressDeadlineSeconds', 'revisionHistoryLimit', 'replicas', 'containerPort', 'hostPort', 'nodePort']) {
+      assert.ok(seen.some((p) => p.endsWith(`.${field}`)), `${field} was checked`);
+    }
+  });
+
   it('unsupported fields are errors for editors too; ignored fields say why', () => {
     for (const file of files) {
       for (const [path, s] of properties(load(file))) {
