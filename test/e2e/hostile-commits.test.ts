@@ -6,6 +6,7 @@
  * located diagnostic, or a per-Deployment engine error) while nothing of it crashes anything.
  */
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,6 +36,15 @@ const image = (ref: string): Hostile => ({
   expect: { code: 'INVALID_IMAGE_REFERENCE' },
 });
 
+/** A case of the bad-input corpus (test/fixtures/bad-input/<name>/shop/*), committed as namespace `bad`. */
+function fromCorpus(name: string): Hostile {
+  const dir = new URL(`../fixtures/bad-input/${name}/`, import.meta.url);
+  const spec = JSON.parse(readFileSync(new URL('case.json', dir), 'utf8')) as { diagnostics: { code: string }[] };
+  const shop = new URL('shop/', dir);
+  const files = Object.fromEntries(readdirSync(shop).map((f) => [f, readFileSync(new URL(f, shop), 'utf8')]));
+  return { name: `corpus case ${name}`, files, expect: { code: spec.diagnostics[0]!.code } };
+}
+
 const HOSTILE: readonly Hostile[] = [
   image('../x'),
   image('/x'),
@@ -50,6 +60,14 @@ const HOSTILE: readonly Hostile[] = [
     files: { 'web.yaml': deploymentYaml({ name: 'web', image: 'registry.berth.invalid/nothing/here:1', command: serveCommand('bad') }) },
     expect: { messageIncludes: 'IMAGE_PULL_FAILED' },
   },
+  // Numbers past what the runtime holds (a probe timeout that overflowed Node's timer), two
+  // hostPorts on one host, a surge beyond int32, and the parser's own guards.
+  fromCorpus('probe-timeout-beyond-timers'),
+  fromCorpus('termination-grace-beyond-timers'),
+  fromCorpus('host-port-conflict'),
+  fromCorpus('max-surge-beyond-int32'),
+  fromCorpus('alias-bomb'),
+  fromCorpus('recursive-alias'),
 ];
 
 describe('hostile commits: berth run survives each, the healthy namespace converges after each', { timeout: 600_000 }, () => {
