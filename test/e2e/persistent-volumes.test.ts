@@ -1,7 +1,7 @@
 /**
  * PersistentVolumeClaims end to end: a claim becomes a labelled Docker volume; a file written
- * into it survives a rolling update, `docker rm -f` of the replica and a berth restart (with the
- * replica removed while berth was down); removing the claim from Git keeps the volume, reported
+ * into it survives a rolling update, a failed rollout rolled back, `docker rm -f` of the replica
+ * and a berth restart (with the replica removed while berth was down); removing the claim from Git keeps the volume, reported
  * orphaned in status and the API, until `berth volume delete` removes it (refused while a
  * container uses it); a commit trailer `Berth-Confirm-Volume-Delete: NS/NAME` deletes one too.
  * Native `git push` to a real Git HTTP server, the real `berth run`, the real engine; the
@@ -26,8 +26,11 @@ function claimYaml(name: string, storage = '1Gi'): string {
   return `apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: ${name}\nspec:\n  accessModes: [ReadWriteOnce]\n  resources:\n    requests:\n      storage: ${storage}\n`;
 }
 
-/** Deployment app (one replica, no surge: one writer at a time) mounting each claim at /<claim>. */
-function appYaml(version: string, claims: readonly string[]): string {
+/**
+ * Deployment app (one replica, no surge: one writer at a time) mounting each claim at /<claim>.
+ * `broken`: a readiness probe that never passes, so the rollout fails at its 6 s deadline.
+ */
+function appYaml(version: string, claims: readonly string[], broken = false): string {
   return [
     'apiVersion: apps/v1',
     'kind: Deployment',
@@ -35,6 +38,7 @@ function appYaml(version: string, claims: readonly string[]): string {
     '  name: app',
     'spec:',
     '  replicas: 1',
+    '  progressDeadlineSeconds: 6',
     '  selector:',
     '    matchLabels: { app: app }',
     '  strategy:',
@@ -50,6 +54,7 @@ function appYaml(version: string, claims: readonly string[]): string {
     '          command: ["sleep", "3600"]',
     '          env:',
     `            - { name: VERSION, value: "${version}" }`,
+    ...(broken ? ['          readinessProbe:', '            exec: { command: ["false"] }', '            periodSeconds: 1'] : []),
     '          volumeMounts:',
     ...claims.map((c) => `            - { name: ${c}, mountPath: /${c} }`),
     '      volumes:',
@@ -131,6 +136,25 @@ describe('PersistentVolumeClaims: data survives, removal waits for a confirmatio
         return now;
       },
       { timeoutMs: 60_000, what: 'rolled to v2' },
+    );
+    assert.equal(await read(r.id, '/store/file'), 'kept');
+  });
+
+  it('the file survives a failed rollout that berth rolls back', async () => {
+    const good = await replica();
+    await repo.write('manifests/data/app.yaml', appYaml('bad', ['store', 'scratch'], true));
+    await repo.commit('app that never gets ready');
+    await pushAndSync();
+    const r = await eventually(
+      async () => {
+        const app = (await status()).namespaces.data?.deployments?.find((d: { name: string }) => d.name === 'app');
+        assert.equal(app?.phase, 'RolledBack');
+        const now = await replica();
+        assert.equal(now.revision, good.revision, 'the last good revision runs again');
+        assert.notEqual(now.id, good.id, 'in a new container (maxSurge 0 removed the old one first)');
+        return now;
+      },
+      { timeoutMs: 90_000, what: 'rolled back' },
     );
     assert.equal(await read(r.id, '/store/file'), 'kept');
   });
