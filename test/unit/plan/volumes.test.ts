@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { DesiredNamespace, DesiredVolume } from '../../../src/desired/index.js';
 import type { ObservedNamespace, ObservedVolume } from '../../../src/observed/index.js';
-import { confirmedVolumeDeletes, diff, planVolumes, renderPlanText } from '../../../src/plan/index.js';
+import { compare, confirmedVolumeDeletes, diff, planVolumes, renderChangeSetMarkdown, renderChangeSetText, renderPlanText } from '../../../src/plan/index.js';
 import { deployment, replicas } from '../../helpers/builders.js';
 
 /**
@@ -94,5 +94,31 @@ describe('diff: volumes in the plan', () => {
     const shop = plan.namespaces.find((n) => n.namespace === 'shop')!;
     assert.equal(shop.verdict, 'refused');
     assert.deepEqual(shop.actions, []);
+  });
+});
+
+describe('compare (pull-request plans): claims', () => {
+  const state = (commit: string, volumes: DesiredVolume[]) => ({ commit, instance: 'default', namespaces: [desiredNs(volumes)], diagnostics: [] });
+
+  it('an added claim, a changed one, and a removed one whose volume the line says is kept', () => {
+    const cs = compare(state('b'.repeat(40), [claim('data'), claim('logs')]), state('h'.repeat(40), [claim('data', { storage: '5Gi', storageClass: 'fast' }), claim('cache')]));
+    const shop = cs.namespaces[0]!;
+    assert.equal(shop.status, 'changed');
+    assert.deepEqual(
+      shop.objects.map((o) => [o.kind, o.name, o.change, o.fields.map((f) => `${f.field}:${f.from ?? ''}→${f.to ?? ''}`)]),
+      [
+        ['PersistentVolumeClaim', 'cache', 'added', ['storage:→1Gi', 'storageClassName:→(local driver)', 'accessModes:→ReadWriteOnce']],
+        ['PersistentVolumeClaim', 'data', 'changed', ['storage:1Gi→5Gi', 'storageClassName:(local driver)→fast']],
+        ['PersistentVolumeClaim', 'logs', 'removed', []],
+      ],
+    );
+    const text = renderChangeSetText(cs);
+    assert.match(text, /- persistentvolumeclaim logs: removed — volume shop\.logs: 1Gi, ReadWriteOnce, local driver; the volume and its data are kept \(orphaned\) until berth volume delete shop\/logs or a commit trailer "Berth-Confirm-Volume-Delete: shop\/logs"/);
+    assert.match(renderChangeSetMarkdown(cs), /PersistentVolumeClaim \*\*`logs`\*\* removed: `volume shop\.logs: 1Gi, ReadWriteOnce, local driver; the volume and its data are kept \(orphaned\)/);
+  });
+
+  it('the same claims: unchanged', () => {
+    const cs = compare(state('b'.repeat(40), [claim('data')]), state('h'.repeat(40), [claim('data')]));
+    assert.equal(cs.namespaces[0]!.status, 'unchanged');
   });
 });
