@@ -92,7 +92,9 @@ export class Reconciler {
       } else if (head) {
         mayPrune = false;
         const good = await this.lastGoodOf(namespace, previous?.lastAppliedCommit, commit);
-        target = good?.ns;
+        // With its pins: an invalid commit after a rollback must not re-roll the revision rolled back from
+        // (found by test/e2e/persistent-volumes.test.ts: the last valid head was the failed rollout's commit).
+        target = good ? await this.applyPins(good.ns, log, { release: false }) : undefined;
         if (good) targetCommit = good.commit;
         phase = 'Invalid';
         message = `invalid manifests at ${commit.slice(0, 12)}: the namespace keeps running ${good ? `as of ${good.commit.slice(0, 12)}` : 'as it is'}`;
@@ -224,8 +226,11 @@ export class Reconciler {
   /**
    * Manual rollbacks: a pinned Deployment runs its template from the pin's commit until the
    * head changes that Deployment (its spec hash differs from the one the pin was made on).
+   * `release: false` (an older valid commit run while the head is invalid): pins are applied
+   * where they match and never released — only a valid head may end a rollback.
    */
-  private async applyPins(head: DesiredNamespace, log: Logger): Promise<DesiredNamespace> {
+  private async applyPins(head: DesiredNamespace, log: Logger, options: { release?: boolean } = {}): Promise<DesiredNamespace> {
+    const release = options.release ?? true;
     const pins = Object.values(this.o.store.readState().pins ?? {}).filter((p) => p.namespace === head.name);
     if (pins.length === 0) return head;
     const deployments: DesiredDeployment[] = [];
@@ -236,6 +241,10 @@ export class Reconciler {
         continue;
       }
       if (specHash(d) !== pin.headSpec) {
+        if (!release) {
+          deployments.push(d);
+          continue;
+        }
         log.info({ deployment: d.name, pinnedTo: pin.commit }, 'a newer commit changed the Deployment: rollback pin released');
         await this.o.store.removePin(`${pin.namespace}/${pin.name}`);
         deployments.push(d);
@@ -249,7 +258,7 @@ export class Reconciler {
       deployments.push(pinned ?? d);
     }
     for (const pin of pins) {
-      if (!head.deployments.some((d) => d.name === pin.name)) await this.o.store.removePin(`${pin.namespace}/${pin.name}`);
+      if (release && !head.deployments.some((d) => d.name === pin.name)) await this.o.store.removePin(`${pin.namespace}/${pin.name}`);
     }
     return { ...head, deployments };
   }
