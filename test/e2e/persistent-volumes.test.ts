@@ -95,7 +95,8 @@ describe('PersistentVolumeClaims: data survives, removal waits for a confirmatio
     await repo.write('manifests/data/store.yaml', claimYaml('store'));
     await repo.write('manifests/data/scratch.yaml', claimYaml('scratch', '64Mi'));
     await repo.write('manifests/data/app.yaml', appYaml('1', ['store', 'scratch']));
-    await repo.commit('app with two claims');
+    await repo.write('manifests/keep/box.yaml', claimYaml('box'));
+    await repo.commit('app with two claims; a namespace holding only a claim');
     await repo.push();
     args = ['--repo', repo.url, '--ref', 'main', '--path', 'manifests', '--state-dir', stateDir, '--instance', scope.instance, '--poll', YEARLY, '--listen', `127.0.0.1:${port}`];
     berth = startBerth(args, { env: { BERTH_API_TOKEN: TOKEN } });
@@ -111,7 +112,7 @@ describe('PersistentVolumeClaims: data survives, removal waits for a confirmatio
 
   it("creates each claim's volume, labelled as berth's, and mounts it; a file is written into it", async () => {
     const r = await eventually(replica, { timeoutMs: 60_000, what: 'app running' });
-    assert.deepEqual(await volumes(), [volume('scratch'), volume('store')]);
+    assert.deepEqual(await volumes(), [volume('scratch'), volume('store'), `${scope.instance}.keep.box`]);
     const info = await docker.getVolume(volume('store')).inspect();
     assert.equal(info.Driver, 'local');
     assert.deepEqual(
@@ -180,7 +181,28 @@ describe('PersistentVolumeClaims: data survives, removal waits for a confirmatio
     berth = startBerth(args, { env: { BERTH_API_TOKEN: TOKEN } });
     const r = await eventually(replica, { timeoutMs: 60_000, what: 'replica recreated by the restarted berth' });
     assert.equal(await read(r.id, '/store/file'), 'kept');
-    assert.deepEqual(await volumes(), [volume('scratch'), volume('store')]);
+    assert.deepEqual(await volumes(), [volume('scratch'), volume('store'), `${scope.instance}.keep.box`]);
+  });
+
+  it('bad input: a volume naming a claim that does not exist is a located error, and the namespace keeps running as it is', async () => {
+    const before = await replica();
+    await repo.write('manifests/data/app.yaml', appYaml('typo', ['store', 'scratch']).replace('claimName: store', 'claimName: stroe'));
+    const bad = await repo.commit('a typo in claimName');
+    await pushAndSync();
+    await eventually(
+      async () => {
+        const data = (await status()).namespaces.data;
+        assert.equal(data?.lastAttemptedCommit, bad);
+        assert.equal(data?.phase, 'Invalid');
+        const d = data?.diagnostics?.find((x: { code: string }) => x.code === 'CLAIM_NOT_FOUND');
+        assert.deepEqual([d?.file, d?.field], ['data/app.yaml', 'spec.template.spec.volumes[0].persistentVolumeClaim.claimName']);
+      },
+      { timeoutMs: 30_000, what: 'the bad commit reported' },
+    );
+    const after = await replica();
+    assert.equal(after.id, before.id, 'the replica was not touched');
+    assert.equal(await read(after.id, '/store/file'), 'kept');
+    assert.deepEqual(await volumes(), [volume('scratch'), volume('store'), `${scope.instance}.keep.box`], 'no volume created or deleted');
   });
 
   it('removing the claim from Git keeps its volume, reported orphaned (status file, berth status, API)', async () => {
@@ -198,7 +220,7 @@ describe('PersistentVolumeClaims: data survives, removal waits for a confirmatio
       },
       { timeoutMs: 60_000, what: 'store orphaned' },
     );
-    assert.deepEqual(await volumes(), [volume('scratch'), volume('store')], 'the volume is kept');
+    assert.deepEqual(await volumes(), [volume('scratch'), volume('store'), `${scope.instance}.keep.box`], 'the volume is kept');
     const text = await runBerth(['status', '--state-dir', stateDir]);
     assert.match(text.stdout, new RegExp(`volume store: Orphaned, ${volume('store').replace(/\./g, '\\.')}`));
     const byApi = (await (await fetch(`${api}/api/v1/namespaces/data`)).json()) as { volumes?: { name: string; phase: string }[] };
@@ -212,17 +234,26 @@ describe('PersistentVolumeClaims: data survives, removal waits for a confirmatio
     assert.ok((await volumes()).includes(volume('scratch')), 'a volume in use is not deleted');
     const done = await runBerth(['volume', 'delete', 'data/store', '--instance', scope.instance]);
     assert.equal(done.code, 0, done.stderr);
-    assert.deepEqual(await volumes(), [volume('scratch')]);
+    assert.deepEqual(await volumes(), [volume('scratch'), `${scope.instance}.keep.box`]);
     const again = await runBerth(['volume', 'delete', 'data/store', '--instance', scope.instance]);
     assert.notEqual(again.code, 0, 'nothing left to delete');
   });
 
-  it('a commit with the trailer Berth-Confirm-Volume-Delete deletes the claim it removes', async () => {
+  it('a commit with the trailer Berth-Confirm-Volume-Delete deletes the claim it removes; a namespace removed from Git keeps its volumes', async () => {
     await repo.remove('manifests/data/scratch.yaml');
+    await repo.remove('manifests/keep');
     await repo.write('manifests/data/app.yaml', appYaml('4', []).replace('          volumeMounts:\n', '').replace('      volumes:\n', ''));
     await repo.commit('drop scratch\n\nBerth-Confirm-Volume-Delete: data/scratch');
     await pushAndSync();
-    await eventually(async () => assert.deepEqual(await volumes(), []), { timeoutMs: 60_000, what: 'scratch deleted' });
-    await eventually(async () => assert.deepEqual((await status()).namespaces.data?.volumes ?? [], []), { what: 'no volume left in status' });
+    await eventually(async () => assert.deepEqual(await volumes(), [`${scope.instance}.keep.box`]), { timeoutMs: 60_000, what: 'scratch deleted' });
+    await eventually(
+      async () => {
+        const s = await status();
+        assert.deepEqual(s.namespaces.data?.volumes ?? [], []);
+        assert.equal(s.namespaces.keep?.phase, 'Pruned');
+        assert.deepEqual(s.namespaces.keep?.volumes?.map((v: { name: string; phase: string }) => `${v.name}:${v.phase}`), ['box:Orphaned']);
+      },
+      { what: 'scratch gone from status; the removed namespace still reports its kept volume' },
+    );
   });
 });
