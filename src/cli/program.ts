@@ -1,11 +1,11 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { BerthError, hasErrors, isBerthError, describeError, type Diagnostic, type Logger } from '../core/index.js';
 import { Controller, DEFAULT_POLL_SCHEDULE, DesiredSource, isValidPollSchedule } from '../controller/index.js';
-import { buildDesiredState, DEFAULT_INSTANCE } from '../desired/index.js';
+import { buildDesiredState, DEFAULT_INSTANCE, volumeName } from '../desired/index.js';
 import { loadManifests, ManifestCache, type ManifestSet } from '../manifests/index.js';
 import { observe } from '../observed/index.js';
 import { checkNamespacePolicy, namespacePolicy, parseOperatorPolicy, POD_SECURITY_LEVELS, type OperatorPolicy } from '../policy/index.js';
-import { compare, diff, hasChanges, isPruneConfirmed, planExitCode, renderChangeSetJson, renderChangeSetMarkdown, renderChangeSetText, renderPlanJson, renderPlanText } from '../plan/index.js';
+import { compare, confirmedVolumeDeletes, diff, hasChanges, isPruneConfirmed, planExitCode, renderChangeSetJson, renderChangeSetMarkdown, renderChangeSetText, renderPlanJson, renderPlanText } from '../plan/index.js';
 import { startServer } from '../server/index.js';
 import type { GitSource } from '../source/index.js';
 import type { Store } from '../store/index.js';
@@ -233,7 +233,7 @@ export function buildProgram(adapters: Adapters): Command {
       const observed = observe(await driver.inventory());
       // Confirmed as `berth run` judges it: the trailer, or `berth prune confirm` recorded in the state directory.
       const confirmedInStore = await adapters.readState(o).then((state) => state.pruneConfirmations?.[head.oid] !== undefined, () => false);
-      const plan = diff(headDesired, observed, { confirmPrune: isPruneConfirmed(head.message) || confirmedInStore });
+      const plan = diff(headDesired, observed, { confirmPrune: isPruneConfirmed(head.message) || confirmedInStore, confirmedVolumeDeletes: confirmedVolumeDeletes(head.message) });
       write(output === 'json' ? renderPlanJson(plan) : renderPlanText(plan));
       process.exitCode = hasInvalid(headManifests) || headDesired.namespaces.some((n) => !n.valid) ? EXIT.invalid : hasChanges(plan) ? EXIT.changes : EXIT.ok;
     });
@@ -307,6 +307,21 @@ export function buildProgram(adapters: Adapters): Command {
       await running.close();
     });
 
+  const volume = program.command('volume').description("PersistentVolumeClaims' Docker volumes: berth never deletes one by itself");
+  common(volume.command('delete'))
+    .description('delete the Docker volume of a claim, with its data, on the local engine (refused while any container uses it); for a volume berth reports orphaned. A claim still in Git gets a new, empty volume at the next pass')
+    .argument('<namespace/name>', 'the claim', deploymentTarget)
+    .addOption(outputOption())
+    .action(async ([namespace, name]: [string, string], raw: Record<string, unknown>) => {
+      const o = resolve(raw);
+      const driver = adapters.openDriver(o, adapters.logger(o.logLevel));
+      const volumeOf = volumeName(o.instance, namespace, name);
+      const owned = (await driver.inventory({ namespace })).volumes?.find((v) => v.name === volumeOf);
+      if (!owned) throw new BerthError('NOT_FOUND', `berth (instance ${o.instance}) owns no volume ${volumeOf} for claim ${namespace}/${name}`);
+      await driver.removeVolume(volumeOf);
+      write(raw.output === 'json' ? json({ deleted: volumeOf, namespace, name }) : `deleted volume ${volumeOf} of claim ${namespace}/${name} with its data`);
+    });
+
   const rollout = program.command('rollout').description('watch rollouts');
   common(rollout.command('status'))
     .description('watch a Deployment\'s rollout until it completes (exit 0) or fails and is rolled back (exit 3), like kubectl rollout status (reads the state directory of the running berth)')
@@ -356,7 +371,8 @@ function policyOptions(cmd: Command): Command {
   return cmd
     .addOption(new Option('--max-pod-security <level>', 'the highest pod-security level a Namespace may select with its pod-security.kubernetes.io/enforce label').choices([...POD_SECURITY_LEVELS]).default('restricted'))
     .option('--host-path-allow <dir>', 'a host folder hostPath volumes may use (repeatable; default: none, so no hostPath)', (dir: string, previous: string[] = []) => [...previous, dir])
-    .option('--allow-docker-socket', 'let namespaces at level privileged mount the Docker socket (root on this host)');
+    .option('--allow-docker-socket', 'let namespaces at level privileged mount the Docker socket (root on this host)')
+    .option('--storage-class <name=driver[,option=value...]>', "a storage class PersistentVolumeClaims may name: the Docker volume driver and options of their volumes (repeatable; `local` is always defined)", (value: string, previous: string[] = []) => [...previous, value]);
 }
 
 function operatorPolicy(raw: Record<string, unknown>, o: CommonOptions): OperatorPolicy {
@@ -367,6 +383,7 @@ function operatorPolicy(raw: Record<string, unknown>, o: CommonOptions): Operato
     hostPathAllow: (raw.hostPathAllow as string[] | undefined) ?? [],
     allowDockerSocket: raw.allowDockerSocket === true,
     ...(socket ? { engineSockets: [socket] } : {}),
+    storageClasses: (raw.storageClass as string[] | undefined) ?? [],
   });
 }
 
@@ -381,7 +398,20 @@ async function openController(adapters: Adapters, o: CommonOptions, logger: Logg
   const desiredSource = new DesiredSource(source, o.instance, logger, policy);
   const secretResolver = adapters.openSecretResolver(o, logger); // Secrets
   const dataPlane = adapters.openDataPlane(o, dp, logger.child({ component: 'data-plane' }));
-  const controller = new Controller({ desiredSource, driver, store, clock: adapters.clock, logger, instance: o.instance, pollSchedule, secretResolver, dataPlane, serviceAddress: dp.serviceAddress, ...(o.ref ? { watchedRef: o.ref } : {}) });
+  const controller = new Controller({
+    desiredSource,
+    driver,
+    store,
+    clock: adapters.clock,
+    logger,
+    instance: o.instance,
+    pollSchedule,
+    secretResolver,
+    dataPlane,
+    serviceAddress: dp.serviceAddress,
+    ...(o.ref ? { watchedRef: o.ref } : {}),
+    ...(policy.storageClasses ? { storageClasses: policy.storageClasses } : {}),
+  });
   return { controller, store };
 }
 

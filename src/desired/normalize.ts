@@ -1,5 +1,5 @@
 import { hashOf, type Diagnostic } from '../core/index.js';
-import { parseCpu, parseMemory, type Container, type DeploymentManifest, type EnvVar, type PodTemplate as PodTemplateManifest, type Probe, type SecretManifest } from '../manifests/index.js';
+import { isReadOnlyClaim, parseCpu, parseMemory, type Container, type DeploymentManifest, type EnvVar, type PodTemplate as PodTemplateManifest, type PersistentVolumeClaimManifest, type Probe, type SecretManifest } from '../manifests/index.js';
 import type { DesiredDeployment, EnvEntry, Mount, PodTemplate, ProbeAction, Probes, ProbeSpec, SecretFile, SecuritySettings, Strategy } from './types.js';
 
 /** Kubernetes defaults (apps/v1 Deployment). */
@@ -30,6 +30,9 @@ export const SECRET_VOLUME_DEFAULT_MODE = 0o644;
 /** The Secrets of one namespace folder, by name. */
 export type SecretsByName = ReadonlyMap<string, SecretManifest>;
 
+/** The PersistentVolumeClaims of one namespace folder, by name. */
+export type ClaimsByName = ReadonlyMap<string, PersistentVolumeClaimManifest>;
+
 /**
  * Deployment manifest → desired Deployment: defaults applied, the pod template normalized
  * (so formatting, key order and defaulted fields never change the revision), and
@@ -38,7 +41,7 @@ export type SecretsByName = ReadonlyMap<string, SecretManifest>;
  * carries the key's host source (never a value); an optional ref to a Secret or key that is
  * not in Git leaves the variable out.
  */
-export function normalizeDeployment(manifest: DeploymentManifest, namespace: string, secrets: SecretsByName = new Map()): { deployment?: DesiredDeployment; diagnostics: Diagnostic[] } {
+export function normalizeDeployment(manifest: DeploymentManifest, namespace: string, secrets: SecretsByName = new Map(), claims: ClaimsByName = new Map()): { deployment?: DesiredDeployment; diagnostics: Diagnostic[] } {
   const spec = manifest.spec;
   const diagnostics: Diagnostic[] = [];
   const container = spec.template.spec.containers[0];
@@ -61,7 +64,7 @@ export function normalizeDeployment(manifest: DeploymentManifest, namespace: str
     diagnostics.push({ severity: 'error', code: 'MANIFEST_INVALID', message: `probe port ${JSON.stringify(probes)} names no port of the container`, file: manifest.source.file, line: manifest.source.line, field: 'spec.template.spec.containers[0]', namespace });
     return { diagnostics };
   }
-  const mounts = normalizeMounts(spec.template, container, secrets);
+  const mounts = normalizeMounts(spec.template, container, secrets, claims);
   if (typeof mounts === 'string') {
     // loadManifests refuses this (INVALID_VALUE, SECRET_REF_NOT_FOUND); kept for ManifestSets built by hand.
     diagnostics.push({ severity: 'error', code: 'MANIFEST_INVALID', message: mounts, file: manifest.source.file, line: manifest.source.line, field: 'spec.template.spec.containers[0].volumeMounts', namespace });
@@ -228,9 +231,10 @@ function normalizeSecurity(template: PodTemplateManifest, container: Container):
  * The container's volume mounts with their volumes' sources, sorted by mountPath. A secret
  * volume lists one file per key (its `items`, else every key of the Secret) with the key's
  * host source, never a value; an optional volume whose Secret or key is not in Git leaves
- * those files out. A string = a mount or item the loader would have refused.
+ * those files out. A claim's volume is named by the claim (the engine name is the executor's).
+ * A string = a mount or item the loader would have refused.
  */
-function normalizeMounts(template: PodTemplateManifest, container: Container, secrets: SecretsByName): Mount[] | string {
+function normalizeMounts(template: PodTemplateManifest, container: Container, secrets: SecretsByName, claims: ClaimsByName): Mount[] | string {
   const volumes = new Map((template.spec.volumes ?? []).map((v) => [v.name, v]));
   const out: Mount[] = [];
   for (const m of container.volumeMounts ?? []) {
@@ -246,6 +250,12 @@ function normalizeMounts(template: PodTemplateManifest, container: Container, se
       const files = secretFiles(v.secret, secrets);
       if (typeof files === 'string') return files;
       out.push({ ...common, readOnly: true, source: { kind: 'secret', secret: v.secret.secretName, files } });
+    } else if (v.persistentVolumeClaim) {
+      const claim = claims.get(v.persistentVolumeClaim.claimName);
+      if (!claim) return `persistentVolumeClaim volume: PersistentVolumeClaim ${JSON.stringify(v.persistentVolumeClaim.claimName)} is not defined in this namespace`;
+      // Read-only when the mount or the volume says so, or the claim is ReadOnlyMany only.
+      const readOnly = m.readOnly === true || v.persistentVolumeClaim.readOnly === true || isReadOnlyClaim(claim.spec.accessModes);
+      out.push({ ...common, readOnly, source: { kind: 'persistentVolumeClaim', claim: claim.metadata.name } });
     }
   }
   return out.sort((a, b) => (a.mountPath < b.mountPath ? -1 : a.mountPath > b.mountPath ? 1 : 0));

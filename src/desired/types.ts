@@ -1,5 +1,5 @@
 import type { Diagnostic } from '../core/index.js';
-import type { HostPathType, IntOrPercent, SecretKeySource, SourceLocation, UpstreamTimeouts } from '../manifests/index.js';
+import type { AccessMode, HostPathType, IntOrPercent, SecretKeySource, SourceLocation, UpstreamTimeouts } from '../manifests/index.js';
 
 /**
  * Where an env var's value comes from when it is secret: the Secret and key named in Git and
@@ -95,13 +95,15 @@ export type VolumeSource =
   | { readonly kind: 'hostPath'; readonly path: string; readonly type: Exclude<HostPathType, ''> }
   /** A tmpfs private to the replica. */
   | { readonly kind: 'emptyDir'; readonly sizeBytes?: number }
-  | { readonly kind: 'secret'; readonly secret: string; readonly files: readonly SecretFile[] };
+  | { readonly kind: 'secret'; readonly secret: string; readonly files: readonly SecretFile[] }
+  /** The Docker volume of a claim of the namespace (its engine name depends on the instance: volumeName()). */
+  | { readonly kind: 'persistentVolumeClaim'; readonly claim: string };
 
 export interface Mount {
   /** The pod's name for the volume. */
   readonly volume: string;
   readonly mountPath: string;
-  /** Always true for a secret volume. */
+  /** Always true for a secret volume, and for a claim that is ReadOnlyMany only. */
   readonly readOnly: boolean;
   readonly subPath?: string;
   readonly source: VolumeSource;
@@ -195,6 +197,24 @@ export interface DesiredDeployment {
   readonly source: SourceLocation;
 }
 
+/**
+ * A PersistentVolumeClaim: the Docker volume berth keeps for it. Created when missing, never
+ * changed (its data is the point), never deleted because the claim left Git (plan/volumes.ts).
+ */
+export interface DesiredVolume {
+  readonly namespace: string;
+  /** The claim's name. */
+  readonly name: string;
+  /** The engine's name of the volume: volumeName(instance, namespace, name). */
+  readonly volumeName: string;
+  /** The operator's class (`--storage-class`) that picks driver and options; absent = the local driver. */
+  readonly storageClass?: string;
+  /** spec.resources.requests.storage as written (recorded on the volume; the local driver cannot enforce it). */
+  readonly storage: string;
+  readonly accessModes: readonly AccessMode[];
+  readonly source: SourceLocation;
+}
+
 export interface DesiredNamespace {
   readonly name: string;
   /** Engine network every replica of the namespace joins. */
@@ -207,6 +227,8 @@ export interface DesiredNamespace {
   readonly services: readonly DesiredService[];
   /** Sorted by name; empty when invalid. */
   readonly ingresses: readonly DesiredIngress[];
+  /** PersistentVolumeClaims, sorted by name; empty when invalid. Absent (built by hand): none. */
+  readonly volumes?: readonly DesiredVolume[];
   readonly diagnostics: readonly Diagnostic[];
 }
 

@@ -42,6 +42,8 @@ export const MANIFEST_DIAGNOSTICS = {
   QUOTA_EXCEEDED: { summary: "The namespace folder's Deployments (or objects) add up to more than a ResourceQuota of the folder allows (pods = Σ spec.replicas, limits.cpu/limits.memory = Σ replicas × the container's limit, object counts). Reported on the Deployment (or object) that takes the total over, with the arithmetic. berth counts steady-state replicas: a rolling update's surge (maxSurge) may exceed pods while it runs." },
   QUOTA_LIMIT_REQUIRED: { summary: 'A ResourceQuota of the folder bounds limits.cpu or limits.memory, and a container of a Deployment with replicas sets no such limit (Kubernetes refuses such pods under that quota).' },
   SECRET_REF_NOT_FOUND: { summary: 'An env[].valueFrom.secretKeyRef, or a secret volume (volumes[].secret.secretName, items[].key), names a Secret not defined in the same namespace folder, or a key that Secret does not declare (and is not optional: true).' },
+  CLAIM_NOT_FOUND: { summary: 'A volumes[].persistentVolumeClaim.claimName names a PersistentVolumeClaim not defined in the same namespace folder.' },
+  CLAIM_ACCESS_CONFLICT: { summary: 'A ReadWriteOncePod PersistentVolumeClaim is mounted by two Deployments, by a Deployment with more than one replica, or by one whose rolling update would surge a second replica (use strategy Recreate or maxSurge: 0).' },
   SYMLINK: { summary: 'A symlink; berth never follows symlinks (an error for *.yaml in a namespace folder, else a warning).' },
   SUBMODULE: { summary: 'A Git submodule (warning); berth ignores it.' },
   NESTED_FILE: { summary: 'A *.yaml file in a sub-folder of a namespace folder; berth reads only files directly in the folder.' },

@@ -1,5 +1,6 @@
 import { compareDiagnostics, hasErrors, isDnsLabel, type Diagnostic } from '../core/index.js';
 import type { Snapshot, SnapshotFile, SnapshotFolder } from '../source/index.js';
+import { checkClaimUses, type ClaimFacts, type PlacedClaimUser } from './claim-rules.js';
 import type { ManifestCache, FolderEntry } from './cache.js';
 import { readManifestFile, type FileResult } from './file-result.js';
 import { checkIngressBackends, type IngressBackendUse } from './ingress-rules.js';
@@ -46,7 +47,9 @@ export class ManifestCacheMissError extends Error {
  *    no two Service ports listen on the same port (nodePort, else port); every Ingress backend
  *    names a Service of the same folder and a port that Service declares; the folder's
  *    Deployments (replicas, limits) and objects fit every ResourceQuota of the folder
- *    (quota-rules.ts: steady-state sums, the Deployment that goes over gets the error).
+ *    (quota-rules.ts: steady-state sums, the Deployment that goes over gets the error); every
+ *    persistentVolumeClaim volume names a PersistentVolumeClaim of the folder, and a
+ *    ReadWriteOncePod claim has one Deployment with one replica and no surge (claim-rules.ts).
  *  - Any error in a folder makes it `valid: false` with `objects: []`: it is left as it runs.
  *
  * Diagnostics are sorted; objects keep file then document order; namespaces are sorted by name.
@@ -115,6 +118,8 @@ function loadNamespace(folder: SnapshotFolder, entries: readonly FolderEntry[], 
   const backends: { use: IngressBackendUse; file: string; document: number }[] = [];
   const quotas: PlacedQuota[] = [];
   const placed: PlacedObject[] = []; // valid objects, for the quota sums
+  const claims = new Map<string, ClaimFacts | undefined>(); // PersistentVolumeClaim name → its facts (undefined: the document is invalid)
+  const claimUsers: PlacedClaimUser[] = [];
 
   for (const entry of entries) {
     const file = `${name}/${entry.path}`;
@@ -165,8 +170,10 @@ function loadNamespace(folder: SnapshotFolder, entries: readonly FolderEntry[], 
       }
       for (const use of doc.ingressBackends ?? []) backends.push({ use, file, document: doc.index });
       if (doc.hostPorts && doc.hostPorts.length > 0 && doc.name !== undefined) placedHostPorts.push({ deployment: doc.name, file, document: doc.index, ports: doc.hostPorts });
+      if (doc.kind === 'PersistentVolumeClaim' && doc.name !== undefined && !claims.has(doc.name)) claims.set(doc.name, doc.claim);
+      if (doc.claimUser && doc.name !== undefined) claimUsers.push({ deployment: doc.name, file, document: doc.index, user: doc.claimUser });
       if (doc.body && doc.kind !== undefined && doc.name !== undefined) {
-        placed.push({ kind: doc.kind, name: doc.name, file, document: doc.index, nameAt: doc.nameAt ?? { line: doc.line, column: 1 }, ...(doc.quotaDemand ? { demand: doc.quotaDemand } : {}) });
+        placed.push({ kind: doc.kind, name: doc.name, file, document: doc.index, nameAt: doc.nameAt ?? { line: doc.line, column: 1 }, ...(doc.quotaDemand ? { demand: doc.quotaDemand } : {}), ...(doc.claim ? { storage: { amount: doc.claim.storageBytes, at: doc.claim.storageAt } } : {}) });
       }
       if (doc.quotaBounds && doc.name !== undefined) quotas.push({ name: doc.name, file, document: doc.index, bounds: doc.quotaBounds });
       if (doc.body) objects.push({ ...doc.body, source: { file, document: doc.index, line: doc.line } } as Manifest);
@@ -177,6 +184,7 @@ function loadNamespace(folder: SnapshotFolder, entries: readonly FolderEntry[], 
   diagnostics.push(...checkHostPorts(name, placedServices, placedHostPorts));
   diagnostics.push(...checkIngressBackends(name, backends, services, defined));
   diagnostics.push(...checkQuotas(name, quotas, placed));
+  diagnostics.push(...checkClaimUses(name, claims, defined, claimUsers));
 
   const valid = !hasErrors(diagnostics);
   return { name, treeId: folder.treeId, objects: valid ? objects : [], diagnostics: diagnostics.sort(compareDiagnostics), valid };

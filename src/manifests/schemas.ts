@@ -2,6 +2,7 @@ import AjvModule, { type ErrorObject, type ValidateFunction } from 'ajv';
 import deploymentSchema from '../../schemas/deployment.json' with { type: 'json' };
 import ingressSchema from '../../schemas/ingress.json' with { type: 'json' };
 import namespaceSchema from '../../schemas/namespace.json' with { type: 'json' };
+import persistentVolumeClaimSchema from '../../schemas/persistentvolumeclaim.json' with { type: 'json' };
 import resourceQuotaSchema from '../../schemas/resourcequota.json' with { type: 'json' };
 import secretSchema from '../../schemas/secret.json' with { type: 'json' };
 import serviceSchema from '../../schemas/service.json' with { type: 'json' };
@@ -31,6 +32,7 @@ export const KNOWN_KINDS = {
   Service: { apiVersion: 'v1', schema: serviceSchema },
   Ingress: { apiVersion: 'networking.k8s.io/v1', schema: ingressSchema },
   ResourceQuota: { apiVersion: 'v1', schema: resourceQuotaSchema },
+  PersistentVolumeClaim: { apiVersion: 'v1', schema: persistentVolumeClaimSchema },
 } as const;
 
 export type KnownKind = keyof typeof KNOWN_KINDS;
@@ -86,5 +88,6 @@ function compileAll(): Record<KnownKind, ValidateFunction> {
     Service: ajv.compile(serviceSchema),
     Ingress: ajv.compile(ingressSchema),
     ResourceQuota: ajv.compile(resourceQuotaSchema),
+    PersistentVolumeClaim: ajv.compile(persistentVolumeClaimSchema),
   };
 }

@@ -129,6 +129,8 @@ export interface Volume {
   readonly hostPath?: { readonly path: string; readonly type?: HostPathType };
   readonly emptyDir?: { readonly medium?: '' | 'Memory'; readonly sizeLimit?: string | number };
   readonly secret?: { readonly secretName: string; readonly items?: readonly KeyToPath[]; readonly defaultMode?: number; readonly optional?: boolean };
+  /** The Docker volume of a PersistentVolumeClaim of the same namespace folder (checked by the loader). */
+  readonly persistentVolumeClaim?: { readonly claimName: string; readonly readOnly?: boolean };
 }
 
 export interface VolumeMount {
@@ -295,6 +297,9 @@ export const QUOTA_RESOURCES = [
   'secrets',
   'count/secrets',
   'count/ingresses.networking.k8s.io',
+  'persistentvolumeclaims',
+  'count/persistentvolumeclaims',
+  'requests.storage',
 ] as const;
 
 export type QuotaResource = (typeof QUOTA_RESOURCES)[number];
@@ -308,8 +313,29 @@ export interface ResourceQuotaManifest extends ManifestBase<'ResourceQuota', 'v1
   readonly spec: { readonly hard: Readonly<Partial<Record<QuotaResource, string | number>>> };
 }
 
+/** Kubernetes' access modes of a claim, as far as one host can honour them (claim-rules.ts). */
+export const ACCESS_MODES = ['ReadWriteOnce', 'ReadOnlyMany', 'ReadWriteMany', 'ReadWriteOncePod'] as const;
+
+export type AccessMode = (typeof ACCESS_MODES)[number];
+
+/**
+ * A v1 PersistentVolumeClaim as berth has it: a named Docker volume berth creates and never
+ * deletes because the claim left Git. `resources.requests.storage` is recorded (and counted by
+ * quotas), not enforced: Docker's local driver has no size. `storageClassName` names a class the
+ * operator defines (`--storage-class`); `volumeMode` is Filesystem only (Block is refused).
+ */
+export interface PersistentVolumeClaimManifest extends ManifestBase<'PersistentVolumeClaim', 'v1'> {
+  readonly spec: {
+    readonly accessModes: readonly AccessMode[];
+    readonly resources: { readonly requests: { readonly storage: string | number } };
+    readonly storageClassName?: string;
+    readonly volumeMode?: 'Filesystem';
+  };
+  readonly positions?: FieldPositions;
+}
+
 /** Every kind the loader accepts. Later kinds (ConfigMap, …) join this union. */
-export type Manifest = NamespaceManifest | DeploymentManifest | SecretManifest | ServiceManifest | IngressManifest | ResourceQuotaManifest;
+export type Manifest = NamespaceManifest | DeploymentManifest | SecretManifest | ServiceManifest | IngressManifest | ResourceQuotaManifest | PersistentVolumeClaimManifest;
 
 export interface NamespaceManifests {
   /** Folder name = namespace name. */

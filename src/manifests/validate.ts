@@ -1,4 +1,5 @@
 import type { Diagnostic } from '../core/index.js';
+import { claimFactsOf, claimUserOf, type ClaimFacts, type ClaimUser } from './claim-rules.js';
 import type { ManifestDiagnosticCode } from './codes.js';
 import { checkDeployment } from './deployment-rules.js';
 import { checkIngress, ingressBackendsOf, type IngressBackendUse } from './ingress-rules.js';
@@ -7,13 +8,14 @@ import { checkIngressTimeouts } from './ingress-timeouts.js';
 import { formatFieldPath, type FieldPath, type Position } from './locate.js';
 import type { YamlDocument } from './parse.js';
 import { positionsOf } from './positions.js';
+import { parseMemory } from './quantity.js';
 import { quotaBoundsOf, quotaDemandOf, type QuotaBound, type QuotaDemand } from './quota-rules.js';
 import { mapSchemaErrors } from './schema-errors.js';
 import { isKnownKind, KNOWN_KINDS, validatorFor } from './schemas.js';
 import { checkSecret, hidesValues, secretKeyRefsOf, type SecretKeyRefUse } from './secret-rules.js';
 import { checkService, servicePortsOf, type ServicePortFact, type ServiceSpecInput } from './service-rules.js';
 import { readOctalModes } from './volume-rules.js';
-import type { DeploymentSpec, IngressManifest, Manifest, ObjectMeta, ResourceQuotaManifest, SecretManifest } from './types.js';
+import type { DeploymentSpec, IngressManifest, Manifest, ObjectMeta, PersistentVolumeClaimManifest, ResourceQuotaManifest, SecretManifest } from './types.js';
 
 /** A validated object before it is placed in a file: everything but `source`. */
 export type ManifestBody = Manifest extends infer M ? (M extends Manifest ? Omit<M, 'source'> : never) : never;
@@ -48,6 +50,10 @@ export interface ValidatedDocument {
   readonly quotaBounds?: readonly QuotaBound[];
   /** A valid Deployment's replicas and limits, for the folder-level quota check. */
   readonly quotaDemand?: QuotaDemand;
+  /** A valid PersistentVolumeClaim's access modes and storage request. */
+  readonly claim?: ClaimFacts;
+  /** A valid Deployment's persistentVolumeClaim volumes (absent: none). */
+  readonly claimUser?: ClaimUser;
   /** File-less diagnostics (errors and warnings) of this document. */
   readonly diagnostics: readonly Diagnostic[];
 }
@@ -116,18 +122,25 @@ export function validateDocument(doc: YamlDocument, lineText: (line: number) => 
     kind === 'Secret'
       ? { secretKeys: Object.keys((value as unknown as SecretManifest).spec.keys).sort() }
       : kind === 'Deployment'
-        ? { secretKeyRefs: secretKeyRefsOf(value['spec'] as DeploymentSpec, locate), quotaDemand: quotaDemandOf(value['spec'] as DeploymentSpec, locate), hostPorts: hostPortsOf(value['spec'] as DeploymentSpec, locate) }
+        ? { secretKeyRefs: secretKeyRefsOf(value['spec'] as DeploymentSpec, locate), quotaDemand: quotaDemandOf(value['spec'] as DeploymentSpec, locate), hostPorts: hostPortsOf(value['spec'] as DeploymentSpec, locate), ...claimUserFact(value['spec'] as DeploymentSpec, locate) }
         : kind === 'Service'
           ? { servicePorts: servicePortsOf(value['spec'] as ServiceSpecInput, locate) }
           : kind === 'Ingress'
             ? { ingressBackends: ingressBackendsOf(value['spec'] as IngressManifest['spec'], locate) }
             : kind === 'ResourceQuota'
               ? { quotaBounds: quotaBoundsOf(value['spec'] as ResourceQuotaManifest['spec'], locate) }
-              : {};
+              : kind === 'PersistentVolumeClaim'
+                ? { claim: claimFactsOf(value['spec'] as PersistentVolumeClaimManifest['spec'], locate, parseMemory) }
+                : {};
   const positions = positionsOf(kind, value, locate);
   for (const path of ignored) removeAt(value, path);
   if (positions) value['positions'] = positions;
   return { ...base, ...identity, ...facts, body: value as unknown as ManifestBody };
+}
+
+function claimUserFact(spec: DeploymentSpec, locate: (path: FieldPath) => Position): { claimUser?: ClaimUser } {
+  const user = claimUserOf(spec, locate);
+  return user ? { claimUser: user } : {};
 }
 
 function identityOf(value: Record<string, unknown>, locate: (path: FieldPath) => Position): Partial<ValidatedDocument> {

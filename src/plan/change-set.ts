@@ -64,7 +64,7 @@ export interface NamespaceChange {
 export type ObjectChangeKind = 'added' | 'removed' | 'changed' | 'unchanged';
 
 /** Every kind of object a ChangeSet can hold, discriminated on `kind`. ConfigMap, Secret … join this union. */
-export type ObjectChange = DeploymentChange | ServiceChange | IngressChange;
+export type ObjectChange = DeploymentChange | ServiceChange | IngressChange | ClaimChange;
 
 export interface DeploymentChange {
   readonly kind: 'Deployment';
@@ -89,7 +89,7 @@ export interface DeploymentChange {
  * A Service or an Ingress: what the data plane serves. Nothing rolls; a change takes effect
  * when the data plane's table is replaced. Rendered one line per object.
  */
-export interface ServingChange<K extends 'Service' | 'Ingress'> {
+export interface ServingChange<K extends 'Service' | 'Ingress' | 'PersistentVolumeClaim'> {
   readonly kind: K;
   readonly name: string;
   readonly change: ObjectChangeKind;
@@ -110,6 +110,13 @@ export type ServiceChange = ServingChange<'Service'>;
 
 /** A networking.k8s.io/v1 Ingress in a ChangeSet. */
 export type IngressChange = ServingChange<'Ingress'>;
+
+/**
+ * A v1 PersistentVolumeClaim in a ChangeSet (compare-claims.ts), shown like a Service: one line.
+ * Its fields: `storage`, `storageClassName`, `accessModes`. A removed claim's description says
+ * its volume is kept with its data: berth never deletes a volume because its claim left Git.
+ */
+export type ClaimChange = ServingChange<'PersistentVolumeClaim'>;
 
 /** One side of a Service or Ingress change. */
 export interface ServingVersion {

@@ -2,6 +2,7 @@ import { canonicalJson, type Diagnostic } from '../core/index.js';
 import { DEPLOYMENT_DEFAULTS, describeSecretRef, isSecretEnv, type DesiredDeployment, type DesiredNamespace, type DesiredState, type EnvEntry, type ProbeSpec } from '../desired/index.js';
 import type { IntOrPercent } from '../manifests/index.js';
 import type { ChangeSet, ChangeSummary, DeploymentChange, FieldChange, NamespaceChange, NamespaceStatus, ObjectChange, ObjectVersion, PruneGuard, RolloutPreview, ServingCounts } from './change-set.js';
+import { compareClaims } from './compare-claims.js';
 import { compareIngresses, compareServices } from './compare-serving.js';
 import { fenceposts } from './fenceposts.js';
 import { judgePrunes } from './prune-guard.js';
@@ -129,6 +130,7 @@ function compareObjects(base: DesiredNamespace | undefined, head: DesiredNamespa
     // `?? []`: a DesiredNamespace built before Services existed (an older store record, a test) has none
     ...compareServices(base?.services ?? [], head?.services ?? []),
     ...compareIngresses(base?.ingresses ?? [], head?.ingresses ?? []),
+    ...compareClaims(base?.volumes ?? [], head?.volumes ?? []),
   ];
 }
 

@@ -11,6 +11,7 @@
 export * from './types.js';
 export * from './diff.js';
 export * from './prune-guard.js';
+export * from './volumes.js';
 export * from './render.js';
 export { fenceposts, resolveIntOrPercent } from './fenceposts.js';
 export type * from './change-set.js';

@@ -1,5 +1,5 @@
 import { canonicalJson } from '../core/index.js';
-import { containerName, type DesiredDeployment, type PodTemplate } from '../desired/index.js';
+import { containerName, volumeName, type DesiredDeployment, type PodTemplate } from '../desired/index.js';
 import { LABEL, type ContainerFile, type ContainerMount, type ContainerSecurity, type ContainerSpec } from '../runtime/index.js';
 import type { Creation } from './step.js';
 
@@ -51,7 +51,7 @@ export function replicaSpec(args: {
     ...(t.nanoCpus !== undefined ? { nanoCpus: t.nanoCpus } : {}),
     stopGraceSeconds: t.stopGraceSeconds,
     ...(t.security ? { security: containerSecurity(t) } : {}),
-    ...(t.mounts ? { mounts: containerMounts(t, args.files) } : {}),
+    ...(t.mounts ? { mounts: containerMounts(t, args.files, (claim) => volumeName(instance, desired.namespace, claim)) } : {}),
   };
 }
 
@@ -60,7 +60,7 @@ function containerSecurity(t: PodTemplate): ContainerSecurity {
   return { ...rest, ...(runAsUser !== undefined ? { user: { uid: runAsUser, ...(runAsGroup !== undefined ? { gid: runAsGroup } : {}) } } : {}) };
 }
 
-function containerMounts(t: PodTemplate, files: ReadonlyMap<string, readonly ContainerFile[]> | undefined): ContainerMount[] {
+function containerMounts(t: PodTemplate, files: ReadonlyMap<string, readonly ContainerFile[]> | undefined, volumeOf: (claim: string) => string): ContainerMount[] {
   return (t.mounts ?? []).map((m): ContainerMount => {
     const sub = m.subPath !== undefined ? { subPath: m.subPath } : {};
     switch (m.source.kind) {
@@ -73,6 +73,8 @@ function containerMounts(t: PodTemplate, files: ReadonlyMap<string, readonly Con
         if (!resolved) throw new Error(`internal: the files of secret volume ${m.volume} were not resolved before the replica was created`);
         return { kind: 'files', volume: m.volume, target: m.mountPath, ...sub, files: resolved };
       }
+      case 'persistentVolumeClaim':
+        return { kind: 'volume', name: volumeOf(m.source.claim), target: m.mountPath, readOnly: m.readOnly };
     }
   });
 }

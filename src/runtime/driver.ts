@@ -34,9 +34,18 @@ export interface OwnedNetwork {
   readonly labels: Labels;
 }
 
+/** An owned named volume (a PersistentVolumeClaim's data). */
+export interface OwnedVolume {
+  readonly name: string;
+  readonly driver: string;
+  readonly labels: Labels;
+}
+
 export interface Inventory {
   readonly containers: readonly OwnedContainer[];
   readonly networks: readonly OwnedNetwork[];
+  /** Owned named volumes, sorted by name. Absent (a driver without volumes): none. */
+  readonly volumes?: readonly OwnedVolume[];
 }
 
 export interface ContainerSpec {
@@ -101,12 +110,15 @@ export interface ContainerSecurity {
  *  - `files`: files berth writes (a secret volume): `files[].value` are Secret values, which
  *    exist only between the executor and the driver. The driver writes them into a folder of
  *    its own, private to the container (only the owner can reach it on the host), mounts it
- *    read-only at `target` (or just `subPath` of it), and deletes it with the container.
+ *    read-only at `target` (or just `subPath` of it), and deletes it with the container;
+ *  - `volume`: a named volume of a PersistentVolumeClaim; removing the container never removes it.
  */
 export type ContainerMount =
   | { readonly kind: 'bind'; readonly source: string; readonly subPath?: string; readonly target: string; readonly readOnly: boolean; readonly type: 'DirectoryOrCreate' | 'Directory' | 'FileOrCreate' | 'File' | 'Socket' }
   | { readonly kind: 'tmpfs'; readonly target: string; readonly readOnly: boolean; readonly sizeBytes?: number }
-  | { readonly kind: 'files'; readonly volume: string; readonly target: string; readonly subPath?: string; readonly files: readonly ContainerFile[] };
+  | { readonly kind: 'files'; readonly volume: string; readonly target: string; readonly subPath?: string; readonly files: readonly ContainerFile[] }
+  /** An owned named volume (ensureVolume made it), mounted whole; the driver refuses a missing or unowned one rather than let the engine create it. */
+  | { readonly kind: 'volume'; readonly name: string; readonly target: string; readonly readOnly: boolean };
 
 /** A file of a `files` mount. */
 export interface ContainerFile {
@@ -118,6 +130,14 @@ export interface ContainerFile {
 
 export interface NetworkSpec {
   readonly name: string;
+  readonly labels: Labels;
+}
+
+/** A named volume: `driver` (default `local`) with its options, as the operator's storage class says. */
+export interface VolumeSpec {
+  readonly name: string;
+  readonly driver: string;
+  readonly driverOpts: Readonly<Record<string, string>>;
   readonly labels: Labels;
 }
 
@@ -140,6 +160,13 @@ export interface RuntimeDriver {
   ensureNetwork(spec: NetworkSpec): Promise<void>;
   /** Removes an owned network; a missing one is not an error. */
   removeNetwork(name: string): Promise<void>;
+  /** Creates the named volume unless an owned one of that name exists (it is never changed: its data is the point). */
+  ensureVolume(spec: VolumeSpec): Promise<void>;
+  /**
+   * Removes an owned named volume and its data; a missing one is not an error. Refused with
+   * ENGINE_CONFLICT while any container (berth's or not, running or stopped) uses it, naming them.
+   */
+  removeVolume(name: string): Promise<void>;
   /** Pulls the image only when it is not present; IMAGE_PULL_FAILED with the engine's reason otherwise. */
   ensureImage(image: string): Promise<void>;
   /**

@@ -28,6 +28,12 @@ export const LABEL = {
    * no published ports for it; the driver reports these, on 127.0.0.1 at the same number.
    */
   hostPorts: 'berth.host-ports',
+  /** A claim's volume: spec.resources.requests.storage as written (recorded; the local driver cannot enforce a size). */
+  storage: 'berth.storage',
+  /** A claim's volume: the storage class it was created with (absent: the local driver). */
+  storageClass: 'berth.storage-class',
+  /** A claim's volume: its access modes, comma-separated. */
+  accessModes: 'berth.access-modes',
 } as const;
 
 export type Labels = Readonly<Record<string, string>>;

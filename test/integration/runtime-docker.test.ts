@@ -264,7 +264,7 @@ test('removeNetwork of a network with a container attached → ENGINE_CONFLICT',
   await rejectsWithCode(driver.removeNetwork(network), 'ENGINE_CONFLICT', /attached/);
   await driver.removeContainer(c.id, 10);
   await driver.removeNetwork(network);
-  assert.deepEqual(await driver.inventory(), { containers: [], networks: [] });
+  assert.deepEqual(await driver.inventory(), { containers: [], networks: [], volumes: [] });
 });
 
 test('removeContainer refuses a container berth does not own, and it keeps running', async (t) => {

@@ -18,7 +18,8 @@
  *    namespace network (its ports are the host's).
  *  - Volumes as `Mounts` (never the legacy `Binds`, which create missing host folders
  *    silently): binds of host paths prepared by the driver (driver.ts checks them first) and
- *    tmpfs for emptyDir (mode 1777, as an emptyDir is writable by any user).
+ *    tmpfs for emptyDir (mode 1777, as an emptyDir is writable by any user), and named volumes
+ *    for claims with NoCopy (a claim starts empty, as in Kubernetes).
  */
 import type Docker from 'dockerode';
 import type { ContainerSpec } from '../driver.js';
@@ -29,7 +30,8 @@ export const PUBLISH_HOST_IP = '127.0.0.1';
 /** A mount as the engine takes it: the driver has resolved every bind's host path (and written the files of secret volumes). */
 export type PreparedMount =
   | { readonly kind: 'bind'; readonly source: string; readonly target: string; readonly readOnly: boolean }
-  | { readonly kind: 'tmpfs'; readonly target: string; readonly readOnly: boolean; readonly sizeBytes?: number };
+  | { readonly kind: 'tmpfs'; readonly target: string; readonly readOnly: boolean; readonly sizeBytes?: number }
+  | { readonly kind: 'volume'; readonly name: string; readonly target: string; readonly readOnly: boolean };
 
 export function toCreateOptions(spec: ContainerSpec, labels: Labels, mounts: readonly PreparedMount[] = []): Docker.ContainerCreateOptions {
   const exposed: Record<string, Record<string, never>> = {};
@@ -81,6 +83,8 @@ export function toCreateOptions(spec: ContainerSpec, labels: Labels, mounts: rea
 
 function toMount(m: PreparedMount): Docker.MountSettings {
   if (m.kind === 'bind') return { Type: 'bind', Source: m.source, Target: m.target, ReadOnly: m.readOnly };
+  // NoCopy: a claim starts empty, as in Kubernetes (Docker would otherwise copy the image's files at the mount path into an empty volume).
+  if (m.kind === 'volume') return { Type: 'volume', Source: m.name, Target: m.target, ReadOnly: m.readOnly, VolumeOptions: { NoCopy: true } as Docker.MountSettings['VolumeOptions'] };
   // SizeBytes 0: the engine's default (no size option: half the host's memory).
   return { Type: 'tmpfs', Source: '', Target: m.target, ReadOnly: m.readOnly, TmpfsOptions: { Mode: 0o1777, SizeBytes: m.sizeBytes ?? 0 } };
 }

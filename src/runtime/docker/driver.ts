@@ -11,6 +11,10 @@
  *    CONTAINER_START_FAILED (and the half-created container is removed); exec in a missing,
  *    stopped or unowned container → ENGINE_CONFLICT; an exec past its deadline is not an
  *    error but `{ exitCode: -1, timedOut: true }`.
+ *  - Volumes: a claim's named volume is created with the owned labels and never changed; it is
+ *    removed only by removeVolume (never with a container: `v: false`), and only while no
+ *    container at all uses it. A container mounting a missing or unowned volume is refused
+ *    before the engine could create an unlabelled one.
  *  - Mounts (host-mounts.ts): host paths are checked (type, no symlinks) and secret volumes'
  *    files written before the container is created, and those files are deleted with it (or,
  *    when a container went away behind berth's back, by a full inventory once they are older
@@ -20,7 +24,7 @@
 import type { Duplex, Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import { BerthError, silentLogger, type Clock, type Logger } from '../../core/index.js';
-import type { ContainerSpec, ExecResult, Inventory, NetworkSpec, OwnedContainer, RuntimeDriver, RuntimeEvent } from '../driver.js';
+import type { ContainerSpec, ExecResult, Inventory, NetworkSpec, OwnedContainer, OwnedVolume, RuntimeDriver, RuntimeEvent, VolumeSpec } from '../driver.js';
 import { LABEL, isOwned, ownedFilter, type Labels } from '../labels.js';
 import { createClients, resolveSocketPath, type DockerClients } from './client.js';
 import { toCreateOptions } from './container-config.js';
@@ -80,9 +84,10 @@ class DockerDriver implements RuntimeDriver {
 
   async inventory(filter: { readonly namespace?: string } = {}): Promise<Inventory> {
     const label = ownedFilter(this.instance, filter.namespace);
-    const [containers, networks] = await Promise.all([
+    const [containers, networks, volumes] = await Promise.all([
       this.call('list containers', () => this.clients.api.listContainers({ all: true, filters: { label } })),
       this.call('list networks', () => this.clients.api.listNetworks({ filters: { label } })),
+      this.call('list volumes', () => this.clients.api.listVolumes({ filters: { label } })),
     ]);
     const owned = containers.filter((c) => isOwned(c.Labels, this.instance)).map(toOwnedContainer);
     if (filter.namespace === undefined) {
@@ -95,7 +100,46 @@ class DockerDriver implements RuntimeDriver {
         .filter((n) => isOwned(n.Labels, this.instance))
         .map(toOwnedNetwork)
         .sort((a, b) => a.name.localeCompare(b.name)),
+      volumes: (volumes.Volumes ?? [])
+        .filter((v) => isOwned(v.Labels ?? undefined, this.instance))
+        .map((v): OwnedVolume => ({ name: v.Name, driver: v.Driver, labels: { ...(v.Labels ?? {}) } }))
+        .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
     };
+  }
+
+  async ensureVolume(spec: VolumeSpec): Promise<void> {
+    const existing = await this.volumeNamed(spec.name);
+    if (existing) {
+      if (!isOwned(existing.Labels ?? undefined, this.instance)) throw this.notOwned('volume', spec.name);
+      return;
+    }
+    // The engine answers a create of an existing name with that volume, whoever owns it: check again after.
+    await this.call(`create volume ${spec.name}`, () =>
+      this.clients.api.createVolume({ Name: spec.name, Driver: spec.driver, DriverOpts: { ...spec.driverOpts }, Labels: this.ownedLabels(spec.labels) }),
+    );
+    const created = await this.volumeNamed(spec.name);
+    if (!created || !isOwned(created.Labels ?? undefined, this.instance)) throw this.notOwned('volume', spec.name);
+    this.log.info({ volume: spec.name, driver: spec.driver }, 'volume created');
+  }
+
+  async removeVolume(name: string): Promise<void> {
+    const existing = await this.volumeNamed(name);
+    if (!existing) return;
+    if (!isOwned(existing.Labels ?? undefined, this.instance)) throw this.notOwned('volume', name);
+    const users = await this.call(`list containers using volume ${name}`, () => this.clients.api.listContainers({ all: true, filters: { volume: [name] } }));
+    if (users.length > 0) {
+      const names = users.map((c) => (c.Names?.[0] ?? c.Id).replace(/^\//, '')).sort();
+      throw new BerthError('ENGINE_CONFLICT', `volume ${name} is still used by ${names.length === 1 ? 'container' : 'containers'} ${names.join(', ')}; nothing was deleted`, { details: { volume: name, reason: 'in-use', containers: names } });
+    }
+    try {
+      await this.clients.api.getVolume(name).remove();
+      this.log.warn({ volume: name }, 'volume removed with its data');
+    } catch (err) {
+      const status = engineStatus(err);
+      if (status === 404) return;
+      if (status === 409) throw new BerthError('ENGINE_CONFLICT', `volume ${name} is in use: ${engineMessage(err)}; nothing was deleted`, { cause: err, details: { volume: name, reason: 'in-use' } });
+      throw toEngineError(err, this.socketPath, `remove volume ${name}`);
+    }
   }
 
   async ensureNetwork(spec: NetworkSpec): Promise<void> {
@@ -187,6 +231,7 @@ class DockerDriver implements RuntimeDriver {
     const log = this.log.child({ container: spec.name, image: spec.image });
     imagePathValue(spec.image); // refuses a malformed reference before any engine call (it travels in the body here, in paths elsewhere)
     await this.checkNonRoot(spec);
+    await this.checkVolumes(spec);
     const prepared = await this.mounts.prepare(spec);
     const labels = this.ownedLabels({
       ...spec.labels,
@@ -407,6 +452,31 @@ class DockerDriver implements RuntimeDriver {
     if (!/^\d+$/.test(name)) refuse(`image ${spec.image} runs as user ${JSON.stringify(name)}, which berth cannot verify is not root; set securityContext.runAsUser to a non-zero id`);
   }
 
+  /**
+   * Every named volume the spec mounts must exist and be owned: the engine would otherwise create
+   * a missing one silently — unlabelled, so berth could neither find nor protect it.
+   */
+  private async checkVolumes(spec: ContainerSpec): Promise<void> {
+    for (const m of spec.mounts ?? []) {
+      if (m.kind !== 'volume') continue;
+      const volume = await this.volumeNamed(m.name);
+      if (!volume) {
+        throw new BerthError('CONTAINER_START_FAILED', `container ${spec.name}: volume ${m.name} (for ${m.target}) does not exist; berth creates a claim's volume before its replicas`, { details: { container: spec.name, volume: m.name } });
+      }
+      if (!isOwned(volume.Labels ?? undefined, this.instance)) throw this.notOwned('volume', m.name);
+    }
+  }
+
+  /** The volume named exactly `name`, or undefined. */
+  private async volumeNamed(name: string): Promise<Docker.VolumeInspectInfo | undefined> {
+    try {
+      return (await this.clients.api.getVolume(name).inspect()) as Docker.VolumeInspectInfo;
+    } catch (err) {
+      if (engineStatus(err) === 404) return undefined;
+      throw toEngineError(err, this.socketPath, `inspect volume ${name}`);
+    }
+  }
+
   /** Runs one engine call, mapping its failure with the shared rules. */
   private async call<T>(action: string, fn: () => Promise<T>): Promise<T> {
     try {
@@ -485,7 +555,7 @@ class DockerDriver implements RuntimeDriver {
     }
   }
 
-  private notOwned(kind: 'network' | 'container', name: string): BerthError {
+  private notOwned(kind: 'network' | 'container' | 'volume', name: string): BerthError {
     return new BerthError(
       'ENGINE_CONFLICT',
       `${kind} ${name} exists but is not owned by berth instance ${this.instance} (labels ${LABEL.managed}=true, ${LABEL.instance}=${this.instance}); berth never touches it`,

@@ -128,6 +128,9 @@ export class HostMounts {
       throw new BerthError('CONTAINER_START_FAILED', `container ${container}: ${what}`, { details: { container, mount: m.target } });
     };
     switch (m.kind) {
+      case 'volume':
+        // A named volume: the driver checked it exists and is owned (driver.ts); nothing on the host to prepare.
+        return { kind: 'volume', name: m.name, target: m.target, readOnly: m.readOnly };
       case 'tmpfs':
         return { kind: 'tmpfs', target: m.target, readOnly: m.readOnly, ...(m.sizeBytes !== undefined ? { sizeBytes: m.sizeBytes } : {}) };
       case 'bind': {

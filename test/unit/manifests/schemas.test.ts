@@ -108,7 +108,7 @@ describe('schemas/*.json', () => {
       assert.equal(typeof p.get(`${pod}.${f}`)?.['x-berth-ignored'], 'string', f);
     }
     assert.equal(typeof p.get(`${container}.resources.requests`)?.['x-berth-ignored'], 'string');
-    for (const f of ['initContainers', 'hostUsers', 'shareProcessNamespace', 'securityContext.fsGroup', 'securityContext.sysctls', 'securityContext.seLinuxOptions', 'volumes[].configMap', 'volumes[].persistentVolumeClaim', 'volumes[].projected']) {
+    for (const f of ['initContainers', 'hostUsers', 'shareProcessNamespace', 'securityContext.fsGroup', 'securityContext.sysctls', 'securityContext.seLinuxOptions', 'volumes[].configMap', 'volumes[].projected']) {
       assert.equal(typeof p.get(`${pod}.${f}`)?.['x-berth-unsupported'], 'string', f);
     }
     for (const f of ['envFrom', 'lifecycle', 'volumeDevices', 'securityContext.procMount', 'securityContext.appArmorProfile', 'volumeMounts[].mountPropagation', 'volumeMounts[].subPathExpr', 'env[].valueFrom.configMapKeyRef', 'env[].valueFrom.fieldRef', 'env[].valueFrom.resourceFieldRef']) {
@@ -149,7 +149,7 @@ describe('schemas/*.json', () => {
     const p = properties(load('resourcequota.json'));
     for (const f of ['pods', 'limits.cpu', 'limits.memory', 'count/deployments.apps', 'services', 'secrets']) assert.ok(p.get(`spec.hard.${f}`) && p.get(`spec.hard.${f}`)?.['not'] === undefined, f);
     for (const f of ['requests.cpu', 'requests.memory', 'cpu', 'memory']) assert.equal(typeof p.get(`spec.hard.${f}`)?.['x-berth-ignored'], 'string', f);
-    for (const f of ['spec.scopes', 'spec.scopeSelector', 'spec.hard.requests.storage', 'status']) assert.equal(typeof p.get(f)?.['x-berth-unsupported'], 'string', f);
+    for (const f of ['spec.scopes', 'spec.scopeSelector', 'spec.hard.requests.ephemeral-storage', 'status']) assert.equal(typeof p.get(f)?.['x-berth-unsupported'], 'string', f);
   });
 
   it('SUPPORTED_KINDS lists them for people and tools', () => {
@@ -160,6 +160,7 @@ describe('schemas/*.json', () => {
       { kind: 'Service', apiVersion: 'v1', schemaId: 'https://berth.dev/schemas/v1/service.json' },
       { kind: 'Ingress', apiVersion: 'networking.k8s.io/v1', schemaId: 'https://berth.dev/schemas/v1/ingress.json' },
       { kind: 'ResourceQuota', apiVersion: 'v1', schemaId: 'https://berth.dev/schemas/v1/resourcequota.json' },
+      { kind: 'PersistentVolumeClaim', apiVersion: 'v1', schemaId: 'https://berth.dev/schemas/v1/persistentvolumeclaim.json' },
     ]);
   });
 

@@ -39,7 +39,7 @@ const rows: readonly Row[] = [
   {
     name: 'unknown kind',
     yaml: 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n',
-    expect: [err('UNKNOWN_KIND', 'kind', 2, /"ConfigMap" is not supported by berth; supported kinds: Namespace \(v1\), Deployment \(apps\/v1\), Secret \(v1\), Service \(v1\), Ingress \(networking\.k8s\.io\/v1\), ResourceQuota \(v1\)$/)],
+    expect: [err('UNKNOWN_KIND', 'kind', 2, /"ConfigMap" is not supported by berth; supported kinds: Namespace \(v1\), Deployment \(apps\/v1\), Secret \(v1\), Service \(v1\), Ingress \(networking\.k8s\.io\/v1\), ResourceQuota \(v1\), PersistentVolumeClaim \(v1\)$/)],
   },
   { name: 'known kind, wrong apiVersion', yaml: deployment('web').replace('apps/v1', 'extensions/v1beta1'), expect: [err('WRONG_API_VERSION', 'apiVersion', 1, /must be apiVersion "apps\/v1", got "extensions\/v1beta1"/)] },
   { name: 'Namespace with apps/v1', yaml: 'apiVersion: apps/v1\nkind: Namespace\nmetadata:\n  name: shop\n', expect: [err('WRONG_API_VERSION', 'apiVersion', 1, /"v1"/)] },
@@ -123,7 +123,7 @@ const rows: readonly Row[] = [
   { name: 'seccomp Localhost is refused', yaml: deployment('web', { container: container('securityContext:\n  seccompProfile:\n    type: Localhost\n') }), expect: [err('INVALID_VALUE', `${C}.securityContext.seccompProfile.type`, 20, /Localhost profiles are not supported/)] },
   { name: 'device hostPaths are refused', yaml: deployment('web', { podSpec: podSpec('volumes:\n  - name: d\n    hostPath:\n      path: /dev/sda\n      type: BlockDevice\n') }), expect: [err('INVALID_VALUE', `${P}.volumes[0].hostPath.type`, 19, /devices.*not supported by berth/)] },
   { name: 'a capability must be a name in capitals', yaml: deployment('web', { container: container('securityContext:\n  capabilities:\n    add: [net_admin]\n') }), expect: [err('INVALID_VALUE', `${C}.securityContext.capabilities.add[0]`, 20, /capability name/)] },
-  { name: 'a volume with no source', yaml: deployment('web', { podSpec: podSpec('volumes:\n  - name: data\n') }), expect: [err('INVALID_VALUE', `${P}.volumes[0]`, 16, /exactly one source: hostPath, emptyDir or secret/)] },
+  { name: 'a volume with no source', yaml: deployment('web', { podSpec: podSpec('volumes:\n  - name: data\n') }), expect: [err('INVALID_VALUE', `${P}.volumes[0]`, 16, /exactly one source: hostPath, emptyDir, secret or persistentVolumeClaim/)] },
   { name: 'a volume with two sources', yaml: deployment('web', { podSpec: podSpec('volumes:\n  - name: data\n    emptyDir: {}\n    hostPath:\n      path: /srv\n') }), expect: [err('INVALID_VALUE', `${P}.volumes[0]`, 16, /exactly one source/)] },
   {
     name: 'volume rules: duplicate names, paths not absolute or not normalized, unknown volumes, duplicate and relative mount paths, subPath with ..',
