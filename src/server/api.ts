@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { BerthError } from '../core/index.js';
+import { BerthError, describeError, isBerthError } from '../core/index.js';
 import type { StoreState, Store } from '../store/index.js';
 import { tokensEqual } from './constant-time.js';
 import type { ControlPort } from './control.js';
@@ -109,8 +109,17 @@ export async function apiRoutes(app: FastifyInstance, o: ApiRoutesOptions): Prom
   );
 
   app.post('/api/v1/sync', { onRequest: requireToken, bodyLimit: API_BODY_LIMIT_BYTES }, async (req, reply) => {
-    // The caller asked explicitly: answer once the fetch resolved, with the commit it saw.
-    const { commit } = await o.control.syncNow();
+    // The caller asked explicitly: answer once the fetch resolved, with the commit it saw. A
+    // fetch that failed is 503 with its error, whatever its code (a deleted branch is no 404 of
+    // this route): "accepted" would say berth saw the source when it did not (#15).
+    let commit: string | undefined;
+    try {
+      ({ commit } = await o.control.syncNow());
+    } catch (err) {
+      const why = isBerthError(err) ? err : new BerthError('SOURCE_UNREACHABLE', describeError(err), { cause: err });
+      req.berthLog.warn({ code: why.code, err: withoutCredentials(why.message) }, 'sync requested through the API: the fetch failed');
+      return reply.code(503).send({ error: { code: why.code, message: `source fetch failed: ${withoutCredentials(why.message)}` } });
+    }
     req.berthLog.info({ commit }, 'sync requested through the API');
     return reply.code(202).send({ accepted: true, commit });
   });
