@@ -1,5 +1,7 @@
 /**
- * The source error is the truth about the last fetch, in both directions (#15 items 9, 10):
+ * Source fetches as the API and webhooks trigger them (#15 items 9, 10, 13):
+ *  - 200 concurrent signed webhook deliveries without `after` (a replay) cost at most two
+ *    fetches, counted at the Git server;
  *  - `POST /api/v1/sync` whose fetch fails answers 503 with the error (never 202 `accepted`);
  *  - after the watched branch is deleted and recreated at the *same* commit, the next fetch
  *    that succeeds clears `source.error` and `berth_source_fetch_failing`, although the commit
@@ -8,6 +10,7 @@
  * no container is started (the scope still cleans up whatever carries the instance label).
  */
 import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,9 +22,10 @@ import { runGit, tmpRepo, type TmpRepo } from '../helpers/tmp-repo.js';
 import { freePort } from '../helpers/webhook-hook.js';
 
 const TOKEN = 'api-token-source-recovery-3f9a';
+const SECRET = 'whsec-source-recovery-51c8-9d0e';
 const YEARLY = '0 0 0 1 1 *';
 
-describe('source errors: 503 on a failed sync, cleared by the next good fetch', { timeout: 120_000 }, () => {
+describe('source fetches: 503 on a failed sync, the error cleared by the next good fetch, webhook bursts coalesced', { timeout: 120_000 }, () => {
   const scope = dockerScope('e2e-src');
   let repo: TmpRepo;
   let stateDir: string;
@@ -35,6 +39,12 @@ describe('source errors: 503 on a failed sync, cleared by the next good fetch', 
     const m = /^berth_source_fetch_failing (\d+)$/m.exec(text);
     assert.ok(m, 'the metric is exported');
     return Number(m[1]);
+  };
+  /** Fetches as the Git server saw them (each starts with ref discovery). */
+  const fetchesSeen = () => repo.server.requests.filter((r) => r.startsWith('GET /repo.git/info/refs?service=git-upload-pack')).length;
+  const hookSyncs = async () => {
+    const text = await (await fetch(`${api}/metrics`)).text();
+    return [...text.matchAll(/^berth_webhook_syncs_total\{result="(?:ok|failed)"\} (\d+)$/gm)].reduce((n, m) => n + Number(m[1]), 0);
   };
   const sync = async () => {
     const res = await fetch(`${api}/api/v1/sync`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` } });
@@ -51,7 +61,7 @@ describe('source errors: 503 on a failed sync, cleared by the next good fetch', 
     await repo.push();
     head = (await repo.git('rev-parse', 'HEAD')).trim();
     berth = startBerth(['--repo', repo.url, '--ref', 'main', '--path', 'manifests', '--state-dir', stateDir, '--instance', scope.instance, '--poll', YEARLY, '--listen', `127.0.0.1:${port}`], {
-      env: { BERTH_API_TOKEN: TOKEN },
+      env: { BERTH_API_TOKEN: TOKEN, BERTH_WEBHOOK_SECRET: SECRET },
     });
     await eventually(async () => assert.equal((await status()).source?.commit, head, 'the first fetch is recorded'), { what: 'first fetch' });
   });
@@ -87,5 +97,27 @@ describe('source errors: 503 on a failed sync, cleared by the next good fetch', 
     assert.equal(s.source?.error, undefined, `source.error is cleared: ${s.source?.error}`);
     assert.equal(s.source?.commit, head);
     assert.equal(await failingGauge(), 0);
+  });
+
+  it('200 replayed deliveries without `after` from 8 concurrent senders cost two fetches', async () => {
+    const body = JSON.stringify({ ref: 'refs/heads/main' });
+    const signature = `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}`;
+    const fetchesBefore = fetchesSeen();
+    const syncsBefore = await hookSyncs();
+    // Eight senders, 25 deliveries each: the burst outlasts one fetch, as a replay tool's does.
+    const answers: { status: number; json: { accepted?: boolean; coalesced?: boolean } }[] = [];
+    await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        for (let i = 0; i < 25; i++) {
+          const res = await fetch(`${api}/hooks/generic`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-berth-signature': signature }, body });
+          answers.push({ status: res.status, json: (await res.json()) as { accepted?: boolean; coalesced?: boolean } });
+        }
+      }),
+    );
+    assert.equal(answers.length, 200);
+    assert.deepEqual(new Set(answers.map((a) => a.status)), new Set([202]));
+    assert.equal(answers.filter((a) => a.json.accepted && !a.json.coalesced).length, 1, 'one delivery started a sync, the others joined it');
+    await eventually(async () => assert.equal((await hookSyncs()) - syncsBefore, 2, 'the started sync and the one queued behind it end'), { what: 'two hook syncs' });
+    assert.equal(fetchesSeen() - fetchesBefore, 2, 'two fetches reached the Git server');
   });
 });
