@@ -1,5 +1,5 @@
 import { schedule as cronSchedule, type ScheduledTask } from 'node-cron';
-import { BerthError, describeError, type Clock, type Logger } from '../core/index.js';
+import { BerthError, describeError, ownValue, type Clock, type Logger } from '../core/index.js';
 import { observe } from '../observed/index.js';
 import { describeHold, guardLivePrunes, isPruneConfirmed, type LivePruneGuard } from '../plan/index.js';
 import { LABEL, type RuntimeDriver } from '../runtime/index.js';
@@ -184,7 +184,7 @@ export class Controller {
     const head = revision?.desired.namespaces.find((n) => n.name === args.namespace)?.deployments.find((d) => d.name === args.name);
     if (!revision || !head) throw new BerthError('ROLLBACK_TARGET_NOT_FOUND', `Deployment ${args.namespace}/${args.name} is not in the watched commit`);
     const key = `${args.namespace}/${args.name}`;
-    const history = this.o.store.readState().revisions?.[key] ?? [];
+    const history = ownValue(this.o.store.readState().revisions, key) ?? [];
     let commit: string;
     if (args.toCommit) {
       commit = await this.o.desiredSource.commitOf(args.toCommit).catch((err: unknown) => {
@@ -212,7 +212,7 @@ export class Controller {
 
   /** A commit is confirmed by its message's trailer, or by a confirmation recorded for exactly that commit. */
   private isConfirmed(revision: SourceRevision): boolean {
-    return isPruneConfirmed(revision.commit.message) || this.o.store.readState().pruneConfirmations?.[revision.commit.oid] !== undefined;
+    return isPruneConfirmed(revision.commit.message) || ownValue(this.o.store.readState().pruneConfirmations, revision.commit.oid) !== undefined;
   }
 
   /**

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { BerthError, describeError, isBerthError } from '../core/index.js';
+import { BerthError, describeError, isBerthError, ownValue } from '../core/index.js';
 import type { StoreState, Store } from '../store/index.js';
 import { tokensEqual } from './constant-time.js';
 import type { ControlPort } from './control.js';
@@ -94,8 +94,8 @@ export async function apiRoutes(app: FastifyInstance, o: ApiRoutesOptions): Prom
         lastAppliedCommit: status.lastAppliedCommit,
         lastAttemptedCommit: status.lastAttemptedCommit,
         deployment,
-        revisions: state.revisions?.[key] ?? [],
-        pin: state.pins?.[key],
+        revisions: ownValue(state.revisions, key) ?? [],
+        pin: ownValue(state.pins, key),
         // History is recorded per namespace pass: every pass over the namespace may have moved this Deployment.
         history: await o.store.readHistory({ namespace: ns, limit: req.query.limit }),
       };
@@ -155,7 +155,7 @@ export async function apiRoutes(app: FastifyInstance, o: ApiRoutesOptions): Prom
 }
 
 function namespaceOf(state: StoreState, ns: string) {
-  const status = state.namespaces[ns];
+  const status = ownValue(state.namespaces, ns);
   if (!status) throw new BerthError('NOT_FOUND', `no status for namespace ${ns} (it has no folder in the watched commit, or no pass has run yet)`);
   return status;
 }

@@ -1,6 +1,6 @@
 import { appendFile, mkdir, open, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Logger } from '../core/index.js';
+import { ownValue, type Logger } from '../core/index.js';
 import { writeFileAtomic } from './atomic-file.js';
 import { PRUNE_CONFIRMATIONS_KEPT, type NamespaceStatus, type Pin, type PruneConfirmation, type RevisionRecord, type Store, type StoreState, type SyncRecord } from './types.js';
 
@@ -72,7 +72,7 @@ export class FileStore implements Store {
   }
 
   async recordRevision(key: string, record: RevisionRecord, limit: number): Promise<void> {
-    const list = [...(this.state.revisions?.[key] ?? []).filter((r) => r.revision !== record.revision), record];
+    const list = [...(ownValue(this.state.revisions, key) ?? []).filter((r) => r.revision !== record.revision), record];
     this.state = { ...this.state, revisions: { ...this.state.revisions, [key]: list.slice(-Math.max(1, limit + 1)) } };
     await this.flush();
   }
