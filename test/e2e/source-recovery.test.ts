@@ -6,7 +6,7 @@
  *  - after the watched branch is deleted and recreated at the *same* commit, the next fetch
  *    that succeeds clears `source.error` and `berth_source_fetch_failing`, although the commit
  *    did not change.
- * A real `berth run` against a real Git HTTP server; the namespace holds only a ConfigMap, so
+ * A real `berth run` against a real Git HTTP server; the namespace holds only its Namespace object, so
  * no container is started (the scope still cleans up whatever carries the instance label).
  */
 import assert from 'node:assert/strict';
@@ -56,7 +56,7 @@ describe('source fetches: 503 on a failed sync, the error cleared by the next go
     stateDir = await mkdtemp(join(tmpdir(), 'berth-src-state-'));
     const port = await freePort();
     api = `http://127.0.0.1:${port}`;
-    await repo.write('manifests/cfg/settings.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  mode: calm\n');
+    await repo.write('manifests/cfg/namespace.yaml', 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: cfg\n');
     await repo.commit('config');
     await repo.push();
     head = (await repo.git('rev-parse', 'HEAD')).trim();
