@@ -12,6 +12,7 @@ export const ERROR_CODES = {
   SOURCE_UNREACHABLE: { handling: 'transient', summary: 'The Git source could not be fetched.' },
   SOURCE_REF_NOT_FOUND: { handling: 'stalled', summary: 'The configured ref (branch, tag or commit) does not exist in the repository.' },
   SOURCE_PATH_NOT_FOUND: { handling: 'stalled', summary: 'The configured --path does not exist at the commit.' },
+  SOURCE_OBJECT_TOO_LARGE: { handling: 'stalled', summary: 'A git object of the source is larger than berth reads (checked from its header, before inflating it).' },
   SOURCE_NOT_A_REPOSITORY: { handling: 'stalled', summary: 'The --repo path is not a Git repository.' },
   MANIFEST_INVALID: { handling: 'stalled', summary: 'A namespace folder holds invalid manifests; that namespace is left as it runs.' },
   ENGINE_UNREACHABLE: { handling: 'transient', summary: 'The Docker engine did not answer.' },
