@@ -28,6 +28,7 @@ import { engineMessage, engineStatus, isConnectionError, toEngineError, unreacha
 import { defaultFilesRoot, HostMounts } from './host-mounts.js';
 import { toOwnedContainer, toOwnedNetwork, toRuntimeEvent } from './map.js';
 import { consumeJsonLines } from './ndjson.js';
+import { scrubEnv } from './scrub-env.js';
 
 export interface DockerDriverOptions {
   /** Engine socket. Default: DOCKER_HOST when it is `unix://…`, else /var/run/docker.sock. */
@@ -191,27 +192,27 @@ class DockerDriver implements RuntimeDriver {
       ...(spec.security?.hostNetwork ? { [LABEL.hostPorts]: JSON.stringify(spec.ports.map((p) => `${p.containerPort}/${p.protocol}`)) } : {}),
     });
     let container: Docker.Container;
+    // Engine messages about this container may quote its env (values can be secrets): scrubbed,
+    // and the raw engine error is not kept as the cause (a cause reaches logs). See scrub-env.ts.
+    const scrub = (text: string) => scrubEnv(text, spec.env);
     try {
       container = await this.clients.api.createContainer(toCreateOptions(spec, labels, prepared.mounts));
     } catch (err) {
       await prepared.discard();
-      const message = engineMessage(err);
+      const message = scrub(engineMessage(err));
       if (isConnectionError(err)) throw unreachable(this.socketPath, `create container ${spec.name}`, err);
       if (engineStatus(err) === 409) {
         throw new BerthError('ENGINE_CONFLICT', `container name ${spec.name} is already in use: ${message}`, {
-          cause: err,
-          details: { container: spec.name },
+          details: { container: spec.name, status: 409 },
         });
       }
       if (engineStatus(err) === 404 && /no such image/i.test(message)) {
         throw new BerthError('IMAGE_PULL_FAILED', `image ${spec.image} is not present on the engine: ${message}`, {
-          cause: err,
-          details: { image: spec.image },
+          details: { image: spec.image, status: 404 },
         });
       }
       throw new BerthError('CONTAINER_START_FAILED', `container ${spec.name} could not be created: ${message}`, {
-        cause: err,
-        details: { container: spec.name, image: spec.image },
+        details: { container: spec.name, image: spec.image, ...(engineStatus(err) !== undefined ? { status: engineStatus(err) } : {}) },
       });
     }
     try {
@@ -220,9 +221,8 @@ class DockerDriver implements RuntimeDriver {
       await this.discard(container.id, log);
       await prepared.discard();
       if (isConnectionError(err)) throw unreachable(this.socketPath, `start container ${spec.name}`, err);
-      throw new BerthError('CONTAINER_START_FAILED', `container ${spec.name} (${spec.image}) could not be started: ${engineMessage(err)}`, {
-        cause: err,
-        details: { container: spec.name, image: spec.image },
+      throw new BerthError('CONTAINER_START_FAILED', `container ${spec.name} (${spec.image}) could not be started: ${scrub(engineMessage(err))}`, {
+        details: { container: spec.name, image: spec.image, ...(engineStatus(err) !== undefined ? { status: engineStatus(err) } : {}) },
       });
     }
     log.info({ id: container.id }, 'container started');
