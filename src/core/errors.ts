@@ -22,6 +22,7 @@ export const ERROR_CODES = {
   CONTAINER_START_FAILED: { handling: 'waiting', summary: 'The engine created a container but could not start it.' },
   SECRET_UNAVAILABLE: { handling: 'waiting', summary: "A Secret key's host file or environment variable could not be read (missing, outside the allow-list, unreadable); the message names the Secret, key and source, never a value." },
   STATE_LOCKED: { handling: 'stalled', summary: 'Another berth process holds the state directory.' },
+  INSTANCE_CLAIMED: { handling: 'stalled', summary: 'Another state directory holds this berth instance on the engine.' },
   STATE_CORRUPT: { handling: 'stalled', summary: 'A state file could not be read; it was set aside and rebuilt.' },
   USAGE: { handling: 'stalled', summary: 'A command-line argument or configuration value is wrong.' },
   ROLLBACK_TARGET_NOT_FOUND: { handling: 'stalled', summary: 'A rollback names a Deployment, commit or revision berth does not know.' },

@@ -28,6 +28,9 @@ export const LABEL = {
    * no published ports for it; the driver reports these, on 127.0.0.1 at the same number.
    */
   hostPorts: 'berth.host-ports',
+  /** On the instance claim (instance-claim.ts): the state directory, and the host, of the berth that holds the instance. */
+  stateDir: 'berth.state-dir',
+  host: 'berth.host',
 } as const;
 
 export type Labels = Readonly<Record<string, string>>;
