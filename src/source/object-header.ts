@@ -1,4 +1,5 @@
-import { open, readdir, readFile, type FileHandle } from 'node:fs/promises';
+import { closeSync, openSync, readdirSync, readSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { constants as zlibConstants, inflateSync } from 'node:zlib';
 
@@ -83,11 +84,14 @@ export function inflatePrefix(compressed: Uint8Array): Buffer {
   return inflateSync(compressed, { finishFlush: zlibConstants.Z_SYNC_FLUSH });
 }
 
-/** Inflates growing prefixes of a zlib stream (PREFIX_STEPS) until `parse` succeeds on the output. */
-export async function parseInflatedPrefix<T>(read: (length: number) => Promise<Uint8Array> | Uint8Array, parse: (out: Uint8Array) => T): Promise<T> {
+/**
+ * Inflates growing prefixes of a zlib stream (PREFIX_STEPS) until `parse` succeeds on the output.
+ * Synchronous on purpose: a descriptor read here is never closed (invalidate) between its open and its read.
+ */
+export function parseInflatedPrefix<T>(read: (length: number) => Uint8Array, parse: (out: Uint8Array) => T): T {
   let last: unknown;
   for (const length of PREFIX_STEPS) {
-    const compressed = await read(length);
+    const compressed = read(length);
     try {
       return parse(inflatePrefix(compressed));
     } catch (err) {
@@ -176,7 +180,11 @@ interface PackIndex {
 /** Object sizes in one git directory, from loose object headers and pack indexes. */
 export class ObjectSizer {
   private indexes: Promise<PackIndex[]> | undefined;
-  private readonly handles = new Map<string, Promise<FileHandle>>();
+  /** Open pack files (descriptors). Header reads are a few dozen bytes each: synchronous reads
+   * cost microseconds, a thread-pool round trip per object cost a third of a cold snapshot. */
+  private readonly handles = new Map<string, number>();
+  /** Listings of `objects/xx` folders: a loose object that is not there costs no failed open (an exception each). */
+  private readonly looseListings = new Map<string, ReadonlySet<string>>();
   /** Sizes of packed entries by `<pack>:<offset>` (delta chains share their bases). */
   private readonly sizes = new Map<string, Promise<ObjectSize | undefined>>();
 
@@ -186,15 +194,21 @@ export class ObjectSizer {
   invalidate(): void {
     this.indexes = undefined;
     this.sizes.clear();
-    const handles = [...this.handles.values()];
+    this.looseListings.clear();
+    for (const fd of this.handles.values()) {
+      try {
+        closeSync(fd);
+      } catch {
+        // already closed
+      }
+    }
     this.handles.clear();
-    for (const h of handles) void h.then((fh) => fh.close()).catch(() => undefined);
   }
 
   /** The object's type, size and cost; undefined when it is not present (or stored in a way not read here). */
   async sizeOf(oid: string, depth = 0): Promise<ObjectSize | undefined> {
     if (!/^[0-9a-f]{40}$/.test(oid) || depth > MAX_CHAIN) return undefined;
-    const loose = await this.looseSize(oid);
+    const loose = this.looseSize(oid);
     if (loose) return { ...loose, cost: loose.size };
     for (const index of await this.packIndexes()) {
       const offset = findOffset(index, oid);
@@ -203,37 +217,40 @@ export class ObjectSizer {
     return undefined;
   }
 
-  private async looseSize(oid: string): Promise<{ type: ObjectType; size: number } | undefined> {
-    let fh: FileHandle;
+  private looseSize(oid: string): { type: ObjectType; size: number } | undefined {
+    const folder = oid.slice(0, 2);
+    let names = this.looseListings.get(folder);
+    if (!names) {
+      try {
+        names = new Set(readdirSync(path.join(this.gitdir, 'objects', folder)));
+      } catch {
+        names = new Set();
+      }
+      this.looseListings.set(folder, names);
+    }
+    if (!names.has(oid.slice(2))) return undefined;
+    let fd: number;
     try {
-      fh = await open(path.join(this.gitdir, 'objects', oid.slice(0, 2), oid.slice(2)), 'r');
+      fd = openSync(path.join(this.gitdir, 'objects', folder, oid.slice(2)), 'r');
     } catch {
       return undefined;
     }
     try {
-      return await parseInflatedPrefix(async (length) => {
-        const buf = Buffer.alloc(length);
-        const { bytesRead } = await fh.read(buf, 0, length, 0);
-        return buf.subarray(0, bytesRead);
-      }, parseLooseHeader);
+      return parseInflatedPrefix((length) => readAt(fd, 0, length), parseLooseHeader);
     } finally {
-      await fh.close();
+      closeSync(fd);
     }
   }
 
   private async packedSize(packPath: string, offset: number, depth: number): Promise<ObjectSize | undefined> {
-    const fh = await this.handle(packPath);
-    const readAt = async (position: number, length: number) => {
-      const buf = Buffer.alloc(length);
-      const { bytesRead } = await fh.read(buf, 0, length, position);
-      return buf.subarray(0, bytesRead);
-    };
+    const fd = this.handle(packPath);
     // An entry header is at most 10 bytes of size, 10 of base offset (or 20 of base id).
-    const h = parsePackEntryHeader(await readAt(offset, 48), 0);
+    const h = parsePackEntryHeader(readAt(fd, offset, 48), 0);
     const type = TYPES[h.typeCode];
     if (type) return { type, size: h.size, cost: h.size };
     if (h.typeCode !== OFS_DELTA && h.typeCode !== REF_DELTA) return undefined;
-    const { baseSize, resultSize } = await parseInflatedPrefix((length) => readAt(offset + h.dataStart, length), deltaSizes);
+    const { baseSize, resultSize } = parseInflatedPrefix((length) => readAt(fd, offset + h.dataStart, length), deltaSizes);
+    // From here on the descriptor is not used again (an invalidate() during the awaits below may close it).
     const base = h.baseOid !== undefined ? await this.sizeOf(h.baseOid, depth + 1) : await this.packedSizeMemo(packPath, offset + (h.baseOffset ?? 0), depth + 1);
     if (!base) return undefined;
     return { type: base.type, size: resultSize, cost: Math.max(resultSize, baseSize, base.cost) };
@@ -249,13 +266,13 @@ export class ObjectSizer {
     return found;
   }
 
-  private handle(packPath: string): Promise<FileHandle> {
-    let h = this.handles.get(packPath);
-    if (!h) {
-      h = open(packPath, 'r');
-      this.handles.set(packPath, h);
+  private handle(packPath: string): number {
+    let fd = this.handles.get(packPath);
+    if (fd === undefined) {
+      fd = openSync(packPath, 'r');
+      this.handles.set(packPath, fd);
     }
-    return h;
+    return fd;
   }
 
   private packIndexes(): Promise<PackIndex[]> {
@@ -304,4 +321,10 @@ function at(buf: Uint8Array, i: number): number {
   const v = buf[i];
   if (v === undefined) throw new Error('truncated object header');
   return v;
+}
+
+function readAt(fd: number, position: number, length: number): Buffer {
+  const buf = Buffer.alloc(length);
+  const bytesRead = readSync(fd, buf, 0, length, position);
+  return buf.subarray(0, bytesRead);
 }
