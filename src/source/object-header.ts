@@ -186,7 +186,7 @@ export class ObjectSizer {
   /** Listings of `objects/xx` folders: a loose object that is not there costs no failed open (an exception each). */
   private readonly looseListings = new Map<string, ReadonlySet<string>>();
   /** Sizes of packed entries by `<pack>:<offset>` (delta chains share their bases). */
-  private readonly sizes = new Map<string, Promise<ObjectSize | undefined>>();
+  private readonly sizes = new Map<string, ObjectSize | undefined>();
 
   constructor(private readonly gitdir: string) {}
 
@@ -243,12 +243,14 @@ export class ObjectSizer {
   }
 
   private async packedSize(packPath: string, offset: number, depth: number): Promise<ObjectSize | undefined> {
+    if (depth > MAX_CHAIN) return undefined; // a chain no git writes (or a cycle in a crafted pack)
     const fd = this.handle(packPath);
     // An entry header is at most 10 bytes of size, 10 of base offset (or 20 of base id).
     const h = parsePackEntryHeader(readAt(fd, offset, 48), 0);
     const type = TYPES[h.typeCode];
     if (type) return { type, size: h.size, cost: h.size };
     if (h.typeCode !== OFS_DELTA && h.typeCode !== REF_DELTA) return undefined;
+    if (h.baseOffset !== undefined && h.baseOffset >= 0) return undefined; // a base must come before its delta
     const { baseSize, resultSize } = parseInflatedPrefix((length) => readAt(fd, offset + h.dataStart, length), deltaSizes);
     // From here on the descriptor is not used again (an invalidate() during the awaits below may close it).
     const base = h.baseOid !== undefined ? await this.sizeOf(h.baseOid, depth + 1) : await this.packedSizeMemo(packPath, offset + (h.baseOffset ?? 0), depth + 1);
@@ -256,13 +258,12 @@ export class ObjectSizer {
     return { type: base.type, size: resultSize, cost: Math.max(resultSize, baseSize, base.cost) };
   }
 
-  private packedSizeMemo(packPath: string, offset: number, depth: number): Promise<ObjectSize | undefined> {
+  /** Only settled sizes are kept: a pending one shared along a (crafted) cycle would wait on itself. */
+  private async packedSizeMemo(packPath: string, offset: number, depth: number): Promise<ObjectSize | undefined> {
     const key = `${packPath}:${offset}`;
-    let found = this.sizes.get(key);
-    if (!found) {
-      found = this.packedSize(packPath, offset, depth);
-      this.sizes.set(key, found);
-    }
+    if (this.sizes.has(key)) return this.sizes.get(key);
+    const found = await this.packedSize(packPath, offset, depth);
+    this.sizes.set(key, found);
     return found;
   }
 
