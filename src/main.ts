@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import pretty from 'pino-pretty';
 import { runCli, type Adapters } from './cli/index.js';
-import type { Clock, Logger } from './core/index.js';
+import { isBerthError, type Clock, type Logger } from './core/index.js';
 import { createDockerDriver } from './runtime/docker/index.js';
 import { createHostSecretResolver, parseSecretDirs } from './secrets/host/index.js';
 import { REDACT_SECRET_PATHS } from './secrets/index.js';
@@ -58,13 +58,25 @@ const adapters: Adapters = {
       await rm(cacheDir, { recursive: true, force: true });
     }
   },
-  openDriver: (o, logger) => createDockerDriver({ ...(o.dockerSocket ? { socketPath: o.dockerSocket } : {}), instance: o.instance, logger, clock }),
+  // The instance is claimed for this state directory before the driver's first change (instance-claim.ts).
+  openDriver: (o, logger) => createDockerDriver({ ...(o.dockerSocket ? { socketPath: o.dockerSocket } : {}), instance: o.instance, logger, clock, claimFor: { stateDir: o.stateDir } }),
   openStore: (o, logger) => FileStore.open(o.stateDir, logger),
   readState: (o) => readStoreState(o.stateDir),
   lockState: async (o) => {
     const { mkdir } = await import('node:fs/promises');
     await mkdir(o.stateDir, { recursive: true, mode: 0o700 });
-    return acquireLock(join(o.stateDir, 'berth.lock'));
+    const lock = await acquireLock(join(o.stateDir, 'berth.lock'));
+    // One instance, one state directory: refused at start when another one holds the instance.
+    // Any other failure (an engine that is down) is left to the driver, which claims before its first change.
+    try {
+      await createDockerDriver({ ...(o.dockerSocket ? { socketPath: o.dockerSocket } : {}), instance: o.instance, clock, claimFor: { stateDir: o.stateDir } }).claimInstance();
+    } catch (err) {
+      if (isBerthError(err) && err.code === 'INSTANCE_CLAIMED') {
+        await lock.release();
+        throw err;
+      }
+    }
+    return lock;
   },
   // Secrets: files only inside BERTH_SECRET_DIRS (colon-separated, default /etc/berth/secrets), variables from this process.
   openSecretResolver: () => createHostSecretResolver({ allowedDirs: parseSecretDirs(process.env.BERTH_SECRET_DIRS) }),

@@ -88,10 +88,7 @@ export function buildProgram(adapters: Adapters): Command {
           const listen = listenOf(raw.listen);
           server = await startServer({
             control: {
-              syncNow: async () => {
-                const revision = await controller.sync();
-                return revision ? { commit: revision.commit.oid } : {};
-              },
+              syncNow: () => controller.syncNow(),
               watchedRef: () => controller.watchedRef(),
               rollback: (args) => controller.rollback(args),
               confirmPrune: (args) => controller.confirmPrune(args),

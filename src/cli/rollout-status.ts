@@ -1,3 +1,4 @@
+import { ownValue } from '../core/index.js';
 import type { StoreState } from '../store/index.js';
 import { EXIT } from './exit-codes.js';
 
@@ -20,7 +21,7 @@ export interface RolloutVerdict {
  *   Progressing/Waiting/Failed   → `Waiting for deployment "web" rollout to finish: 1 of 3 updated replicas are available...`
  */
 export function rolloutVerdict(state: StoreState, namespace: string, name: string, commit: string): RolloutVerdict {
-  const ns = Object.hasOwn(state.namespaces, namespace) ? state.namespaces[namespace] : undefined;
+  const ns = ownValue(state.namespaces, namespace);
   const head = commit;
   if (!ns) return { line: `Waiting for namespace "${namespace}" to be synced at ${head.slice(0, 12)}...` };
   if (ns.lastAttemptedCommit !== head) return { line: `Waiting for commit ${head.slice(0, 12)} to be applied to namespace "${namespace}"...` };

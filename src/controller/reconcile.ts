@@ -1,4 +1,4 @@
-import { hashOf, isBerthError, type Clock, type Logger } from '../core/index.js';
+import { hashOf, isBerthError, ownValue, type Clock, type Logger } from '../core/index.js';
 import type { DesiredDeployment, DesiredNamespace } from '../desired/index.js';
 import { observe, type ObservedNamespace } from '../observed/index.js';
 import { CONFIRM_VOLUME_DELETE_TRAILER, confirmedVolumeDeletes, describeHold, planVolumes, type LivePruneGuard, type VolumePlan } from '../plan/index.js';
@@ -70,7 +70,7 @@ export class Reconciler {
     if (!revision) return { result: 'stalled' }; // nothing known yet: the first successful fetch enqueues again
     const commit = revision.commit.oid;
     const log = this.o.logger.child({ namespace, commit: commit.slice(0, 12) });
-    const previous = this.o.store.readState().namespaces[namespace];
+    const previous = ownValue(this.o.store.readState().namespaces, namespace);
     const head = revision.desired.namespaces.find((n) => n.name === namespace);
 
     let target: DesiredNamespace | undefined;
@@ -147,7 +147,7 @@ export class Reconciler {
       await Promise.all(
         plans.map(async ({ name, desired, replicas, step, hold }) => {
           const dlog = log.child({ kind: 'Deployment', deployment: name, ...(desired ? { revision: desired.revision } : {}) });
-          let status = desired && deploymentStatus(desired, step, this.o.store.readState().pins?.[`${namespace}/${name}`], hold);
+          let status = desired && deploymentStatus(desired, step, ownValue(this.o.store.readState().pins, `${namespace}/${name}`), hold);
           if (!step) return void (status && deployments.push(status));
           if (step.kind === 'fail' && desired) {
             moves += await this.autoRollback(desired, step, replicas, dlog);
@@ -265,14 +265,14 @@ export class Reconciler {
   }
 
   private pinOf(namespace: string, name: string): string | undefined {
-    const pin = this.o.store.readState().pins?.[`${namespace}/${name}`];
+    const pin = ownValue(this.o.store.readState().pins, `${namespace}/${name}`);
     return pin ? `${pin.revision}@${pin.commit.slice(0, 12)}` : undefined;
   }
 
   /** Appends a completed revision to the Deployment's history (once per revision). */
   private async noteComplete(desired: DesiredDeployment, replicas: readonly { revision: string; commit: string }[]): Promise<void> {
     const key = `${desired.namespace}/${desired.name}`;
-    const history = this.o.store.readState().revisions?.[key] ?? [];
+    const history = ownValue(this.o.store.readState().revisions, key) ?? [];
     if (history.at(-1)?.revision === desired.revision) return;
     const commit = replicas.find((r) => r.revision === desired.revision && r.commit)?.commit ?? '';
     await this.o.store.recordRevision(
@@ -373,7 +373,7 @@ export class Reconciler {
 
   /** A failed rollout with nowhere to return to: the Deployment is not stepped until a commit changes it. */
   private holdOf(namespace: string, name: string): Pin['failed'] {
-    const pin = this.o.store.readState().pins?.[`${namespace}/${name}`];
+    const pin = ownValue(this.o.store.readState().pins, `${namespace}/${name}`);
     return pin?.hold && pin.failed ? pin.failed : undefined;
   }
 
@@ -388,7 +388,7 @@ export class Reconciler {
     const head = this.o.desiredSource.current()?.desired.namespaces.find((n) => n.name === desired.namespace)?.deployments.find((d) => d.name === desired.name);
     const commit = replicas.find((r) => r.revision === desired.revision && r.commit)?.commit ?? this.o.desiredSource.current()?.commit.oid ?? '';
     const failed = { revision: desired.revision, commit, reason: step.reason, message: step.summary };
-    const good = [...(state.revisions?.[key] ?? [])].reverse().find((r) => r.revision !== desired.revision && r.outcome !== 'failed' && r.commit);
+    const good = [...(ownValue(state.revisions, key) ?? [])].reverse().find((r) => r.revision !== desired.revision && r.outcome !== 'failed' && r.commit);
     const now = this.o.clock.now().toISOString();
     await this.o.store.recordRevision(key, { revision: desired.revision, commit, image: desired.template.image, time: now, outcome: 'failed', reason: step.reason, message: step.summary }, desired.revisionHistoryLimit);
     const base = { namespace: desired.namespace, name: desired.name, headSpec: head ? specHash(head) : specHash(desired), createdAt: now, cause: 'auto-rollback' as const, failed };
@@ -529,7 +529,7 @@ function deploymentStatus(desired: DesiredDeployment, step: Step | undefined, pi
 
 /** Whether a revision of the Deployment has completed before (store history): then it is no longer a rollout that can fail. */
 function hasCompleted(store: Store, namespace: string, name: string, revision: string): boolean {
-  return (store.readState().revisions?.[`${namespace}/${name}`] ?? []).some((r) => r.revision === revision && r.outcome !== 'failed');
+  return (ownValue(store.readState().revisions, `${namespace}/${name}`) ?? []).some((r) => r.revision === revision && r.outcome !== 'failed');
 }
 
 /** Identity of a Deployment's whole desired spec (not only its template): any edit in Git changes it. */

@@ -11,3 +11,4 @@ export * from './diagnostic.js';
 export * from './names.js';
 export * from './image-reference.js';
 export * from './exit-codes.js';
+export * from './own.js';

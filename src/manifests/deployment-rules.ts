@@ -1,4 +1,4 @@
-import { parseImageReference } from '../core/index.js';
+import { ownValue, parseImageReference } from '../core/index.js';
 import type { ManifestDiagnosticCode } from './codes.js';
 import type { FieldPath } from './locate.js';
 import type { Container, DeploymentSpec, IntOrPercent } from './types.js';
@@ -35,8 +35,9 @@ export function checkDeployment(spec: DeploymentSpec, emit: Emit): void {
 function checkSelector(spec: DeploymentSpec, emit: Emit): void {
   const labels = spec.template.metadata?.labels ?? {};
   for (const [key, value] of Object.entries(spec.selector.matchLabels ?? {})) {
-    if (labels[key] === value) continue;
-    const actual = labels[key] === undefined ? `has no label ${JSON.stringify(key)}` : `has ${key}=${labels[key]}`;
+    const label = ownValue(labels, key);
+    if (label === value) continue;
+    const actual = label === undefined ? `has no label ${JSON.stringify(key)}` : `has ${key}=${label}`;
     emit('error', 'SELECTOR_MISMATCH', ['spec', 'selector', 'matchLabels', key], `selector ${key}=${value} does not match the pod template labels (spec.template.metadata.labels ${actual})`);
   }
 }

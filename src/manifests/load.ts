@@ -2,7 +2,7 @@ import { compareDiagnostics, hasErrors, isDnsLabel, type Diagnostic } from '../c
 import type { Snapshot, SnapshotFile, SnapshotFolder } from '../source/index.js';
 import { checkClaimUses, type ClaimFacts, type PlacedClaimUser } from './claim-rules.js';
 import type { ManifestCache, FolderEntry } from './cache.js';
-import { readManifestFile, type FileResult } from './file-result.js';
+import { oversizedFile, readManifestFile, type FileResult } from './file-result.js';
 import { checkIngressBackends, type IngressBackendUse } from './ingress-rules.js';
 import { DEFAULT_PARSE_LIMITS, type ParseLimits } from './parse.js';
 import { checkQuotas, type PlacedObject, type PlacedQuota } from './quota-rules.js';
@@ -86,10 +86,15 @@ export function loadManifests(snapshot: Snapshot, cache: ManifestCache, options:
       continue;
     }
     const contents = new Map<string, Uint8Array>();
-    for (const f of folder.files ?? []) if (f.content) contents.set(f.oid, f.content);
+    const oversized = new Map<string, { readonly size: number; readonly limit: number }>();
+    for (const f of folder.files ?? []) {
+      if (f.content) contents.set(f.oid, f.content);
+      else if (f.tooLarge) oversized.set(f.oid, f.tooLarge);
+    }
     const result = loadNamespace(folder, entries, (oid, path) => {
       const content = contents.get(oid);
-      const read = content ? (): FileResult => readManifestFile(content, limits) : undefined;
+      const tooLarge = oversized.get(oid);
+      const read = content ? (): FileResult => readManifestFile(content, limits) : tooLarge ? (): FileResult => oversizedFile(tooLarge.size, Math.min(tooLarge.limit, limits.maxFileBytes)) : undefined;
       const found = cache.file(oid, read);
       if (!found) throw new ManifestCacheMissError(`file ${path} (blob ${oid}) came without content and the cache does not hold that blob`);
       return found;

@@ -1,4 +1,4 @@
-import type { Diagnostic } from '../core/index.js';
+import { ownValue, type Diagnostic } from '../core/index.js';
 import { claimFactsOf, claimUserOf, type ClaimFacts, type ClaimUser } from './claim-rules.js';
 import type { ManifestDiagnosticCode } from './codes.js';
 import { checkDeployment } from './deployment-rules.js';
@@ -169,7 +169,7 @@ function removeAt(root: unknown, path: FieldPath): void {
   let parent: unknown = root;
   for (const segment of path.slice(0, -1)) {
     if (parent === null || typeof parent !== 'object') return;
-    parent = (parent as Record<string | number, unknown>)[segment];
+    parent = typeof segment === 'number' ? (parent as unknown[])[segment] : ownValue(parent as Record<string, unknown>, segment);
   }
   const last = path[path.length - 1];
   if (last !== undefined && parent !== null && typeof parent === 'object') delete (parent as Record<string | number, unknown>)[last];

@@ -154,6 +154,12 @@ export interface ExecResult {
 export interface RuntimeDriver {
   /** Throws ENGINE_UNREACHABLE when the engine does not answer. */
   ping(): Promise<void>;
+  /**
+   * Claims the instance on the engine for this driver's state directory (instance-claim.ts);
+   * the driver also does so itself before its first change. Throws INSTANCE_CLAIMED when another
+   * state directory holds it. A driver opened without a state directory claims nothing.
+   */
+  claimInstance(): Promise<void>;
   /** Every owned container (any state) and network; optionally only one namespace's. */
   inventory(filter?: { readonly namespace?: string }): Promise<Inventory>;
   /** Creates the network unless an owned one of that name exists. */

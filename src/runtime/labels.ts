@@ -34,6 +34,9 @@ export const LABEL = {
   storageClass: 'berth.storage-class',
   /** A claim's volume: its access modes, comma-separated. */
   accessModes: 'berth.access-modes',
+  /** On the instance claim (instance-claim.ts): the state directory, and the host, of the berth that holds the instance. */
+  stateDir: 'berth.state-dir',
+  host: 'berth.host',
 } as const;
 
 export type Labels = Readonly<Record<string, string>>;

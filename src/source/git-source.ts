@@ -6,6 +6,7 @@ import { LocalGitSource } from './local-source.js';
 import { RemoteGitSource } from './remote-source.js';
 import { RemoteMirror } from './remote-mirror.js';
 import type { CommitInfo, Snapshot } from './snapshot.js';
+import type { ObjectLimits } from './object-store.js';
 
 /** The Git side of berth: resolve refs to commits and read manifest trees at a commit. */
 export interface GitSource {
@@ -55,6 +56,13 @@ export interface GitSourceOptions {
   readonly httpTimeoutMs?: number;
   /** How many git objects are read at once. Default 16. */
   readonly concurrency?: number;
+  /** Object size limits (object-store.ts); sizes are read from object headers, never by inflating. */
+  readonly limits?: ObjectLimits;
+  /**
+   * A fetched pack holding an object that inflates beyond this is refused before it is indexed
+   * (indexing inflates every object whole). Default 100 MiB, GitHub's own file size limit.
+   */
+  readonly maxFetchObjectBytes?: number;
 }
 
 /**
@@ -77,6 +85,7 @@ export async function openGitSource(options: GitSourceOptions): Promise<GitSourc
       ref: options.ref,
       manifestPath,
       concurrency,
+      ...(options.limits ? { limits: options.limits } : {}),
     });
   }
   const mirror = await RemoteMirror.open({
@@ -86,6 +95,8 @@ export async function openGitSource(options: GitSourceOptions): Promise<GitSourc
     ...(options.auth ? { auth: options.auth } : {}),
     ...(options.httpTimeoutMs !== undefined ? { httpTimeoutMs: options.httpTimeoutMs } : {}),
     ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.limits ? { limits: options.limits } : {}),
+    ...(options.maxFetchObjectBytes !== undefined ? { maxFetchObjectBytes: options.maxFetchObjectBytes } : {}),
     logger,
   });
   return new RemoteGitSource({

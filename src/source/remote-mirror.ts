@@ -4,7 +4,8 @@ import path from 'node:path';
 import git from 'isomorphic-git';
 import nodeHttp from 'isomorphic-git/http/node';
 import { BerthError, type Clock, type Logger } from '../core/index.js';
-import { ObjectStore } from './object-store.js';
+import { ObjectStore, type ObjectLimits } from './object-store.js';
+import { firstOversizedPackEntry } from './object-header.js';
 import { remoteError } from './remote-errors.js';
 
 /**
@@ -30,7 +31,12 @@ export interface RemoteMirrorOptions {
   readonly clock?: Clock;
   /** Socket idle timeout for every HTTP request, ms. Default 60 000. */
   readonly httpTimeoutMs?: number;
+  readonly limits?: ObjectLimits;
+  /** See GitSourceOptions.maxFetchObjectBytes. Default 100 MiB. */
+  readonly maxFetchObjectBytes?: number;
 }
+
+export const DEFAULT_MAX_FETCH_OBJECT_BYTES = 100 * 1024 * 1024;
 
 /** What a fetch of one ref produced. */
 export interface FetchedRef {
@@ -47,7 +53,7 @@ export class RemoteMirror {
   private readonly http: typeof nodeHttp;
 
   private constructor(private readonly options: RemoteMirrorOptions, gitdir: string) {
-    this.store = new ObjectStore(gitdir);
+    this.store = new ObjectStore(gitdir, options.limits);
     const timeout = options.httpTimeoutMs ?? 60_000;
     // Socket idle timeout: a server that stops answering fails the fetch instead of hanging it.
     this.http = { request: (req) => nodeHttp.request({ ...req, fetchOptions: { ...req.fetchOptions, timeout } }) };
@@ -181,7 +187,30 @@ export class RemoteMirror {
   }
 
   private common() {
-    return { fs, http: this.http, gitdir: this.gitdir, url: this.options.url, cache: this.store.cacheObject(), onAuth: this.onAuth() };
+    return { fs: this.fetchFs(), http: this.http, gitdir: this.gitdir, url: this.options.url, cache: this.store.cacheObject(), onAuth: this.onAuth() };
+  }
+
+  /**
+   * The file system fetches write through: a received pack is checked before it is written,
+   * because isomorphic-git indexes it next by inflating every object whole (a 1 GiB blob of
+   * zeros, 1 MB on the wire, cost 4.3 GB: #15). An object whose inflated size (read from its
+   * entry header, delta chains included) is over the limit fails the fetch; nothing is written.
+   */
+  private fetchFs() {
+    const limit = this.options.maxFetchObjectBytes ?? DEFAULT_MAX_FETCH_OBJECT_BYTES;
+    const displayUrl = this.options.displayUrl;
+    const writeFile: typeof fs.promises.writeFile = async (file, data, options) => {
+      if (typeof file === 'string' && /[\\/]objects[\\/]pack[\\/]pack-[0-9a-f]+\.pack$/.test(file) && data instanceof Uint8Array) {
+        const over = firstOversizedPackEntry(data, limit);
+        if (over) {
+          throw new BerthError('SOURCE_OBJECT_TOO_LARGE', `${displayUrl} sent an object of ${over.size} bytes (inflated, its delta chain included); berth fetches objects up to ${limit} bytes, so the fetch is refused`, {
+            details: { url: displayUrl, size: over.size, limit },
+          });
+        }
+      }
+      return fs.promises.writeFile(file, data, options);
+    };
+    return { promises: { ...fs.promises, writeFile } };
   }
 
   private onAuth() {

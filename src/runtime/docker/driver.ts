@@ -21,6 +21,9 @@
  *    than SWEEP_GRACE_MS). A replica with runAsNonRoot is refused unless it runs as a non-zero
  *    numeric user, as the kubelet does.
  */
+import { existsSync, realpathSync } from 'node:fs';
+import { hostname } from 'node:os';
+import path from 'node:path';
 import type { Duplex, Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import { BerthError, silentLogger, type Clock, type Logger } from '../../core/index.js';
@@ -33,6 +36,8 @@ import { defaultFilesRoot, HostMounts } from './host-mounts.js';
 import { toOwnedContainer, toOwnedNetwork, toRuntimeEvent } from './map.js';
 import { consumeJsonLines } from './ndjson.js';
 import { imagePathValue, objectPathValue } from './engine-path.js';
+import { scrubEnv } from './scrub-env.js';
+import { claimVolumeName, judgeInstanceClaim, type ClaimHolder } from '../instance-claim.js';
 
 export interface DockerDriverOptions {
   /** Engine socket. Default: DOCKER_HOST when it is `unix://…`, else /var/run/docker.sock. */
@@ -48,6 +53,14 @@ export interface DockerDriverOptions {
   readonly pullTimeoutMs?: number;
   /** Where the files of secret volumes are written (a folder per instance and container, 0700). Default: defaultFilesRoot(). */
   readonly filesDir?: string;
+  /**
+   * The state directory this driver acts for: the instance is claimed for it on the engine
+   * before the first change (see instance-claim.ts); another state directory's claim is
+   * refused with INSTANCE_CLAIMED. Unset: no claim (tests, read-only commands).
+   */
+  readonly claimFor?: { readonly stateDir: string };
+  /** How long a verified claim is trusted before the next change checks it again, ms. Default 10 000. */
+  readonly claimRecheckMs?: number;
 }
 
 const WATCHED_ACTIONS = ['start', 'die', 'destroy'];
@@ -66,6 +79,10 @@ class DockerDriver implements RuntimeDriver {
   private readonly requestTimeoutMs: number;
   private readonly pullTimeoutMs: number;
   private readonly mounts: HostMounts;
+  private readonly claim: ClaimHolder | undefined;
+  private claimed: Promise<void> | undefined;
+  private claimedAt = 0;
+  private readonly claimRecheckMs: number;
 
   constructor(options: DockerDriverOptions) {
     this.socketPath = resolveSocketPath(options.socketPath);
@@ -76,6 +93,58 @@ class DockerDriver implements RuntimeDriver {
     this.clock = options.clock;
     this.log = (options.logger ?? silentLogger).child({ component: 'runtime-docker', instance: this.instance });
     this.mounts = new HostMounts(options.filesDir ?? defaultFilesRoot(), this.instance, this.clock);
+    this.claim = options.claimFor ? { stateDir: canonicalDir(options.claimFor.stateDir), host: hostname() } : undefined;
+    this.claimRecheckMs = options.claimRecheckMs ?? 10_000;
+  }
+
+  /**
+   * Claims the instance for this driver's state directory, and checks the claim again before a
+   * change once it is older than `claimRecheckMs` (a claim can be taken over when its state
+   * directory disappears) or after a failure (an engine that was down, a holder that went
+   * away). Throws INSTANCE_CLAIMED naming the state directory that holds it.
+   */
+  claimInstance(): Promise<void> {
+    if (!this.claim) return Promise.resolve();
+    const now = this.clock.now().getTime();
+    if (!this.claimed || now - this.claimedAt >= this.claimRecheckMs) {
+      this.claimedAt = now;
+      this.claimed = this.takeClaim(this.claim).catch((err: unknown) => {
+        this.claimed = undefined;
+        throw err;
+      });
+    }
+    return this.claimed;
+  }
+
+  private async takeClaim(mine: ClaimHolder, attempt = 0): Promise<void> {
+    const name = claimVolumeName(this.instance);
+    const labels = this.ownedLabels({ [LABEL.kind]: 'InstanceClaim', [LABEL.stateDir]: mine.stateDir, [LABEL.host]: mine.host });
+    // Creating a volume whose name exists returns the existing one, unchanged: the first claim wins, atomically.
+    await this.call(`claim instance ${this.instance}`, () => this.clients.api.createVolume({ Name: name, Labels: labels }));
+    const info = await this.call(`inspect volume ${name}`, () => this.clients.api.getVolume(name).inspect());
+    const verdict = judgeInstanceClaim({ instance: this.instance, mine, labels: info.Labels ?? undefined, stateDirExists: (dir) => existsSync(dir) });
+    switch (verdict.kind) {
+      case 'held':
+        this.log.debug({ volume: name, stateDir: mine.stateDir }, 'instance claimed');
+        return;
+      case 'stale':
+        if (attempt > 0) break;
+        this.log.warn({ volume: name, previous: verdict.holder.stateDir }, 'instance claim of a state directory that no longer exists: taken over');
+        await this.call(`remove volume ${name}`, () => this.clients.api.getVolume(name).remove());
+        return this.takeClaim(mine, attempt + 1);
+      case 'foreign':
+        throw new BerthError('INSTANCE_CLAIMED', `a volume named ${name} exists that berth instance ${this.instance} does not own; berth uses that name to claim the instance and will not touch it`, {
+          details: { volume: name },
+        });
+      case 'claimed':
+        break;
+    }
+    const holder = verdict.kind === 'claimed' || verdict.kind === 'stale' ? verdict.holder : undefined;
+    throw new BerthError(
+      'INSTANCE_CLAIMED',
+      `berth instance ${this.instance} is claimed by the state directory ${holder?.stateDir ?? '?'}${holder && holder.host !== mine.host ? ` on host ${holder.host}` : ''}, not ${mine.stateDir}: two state directories acting for one instance would prune each other's objects. Use that --state-dir, or another --instance; if ${holder?.stateDir ?? 'it'} is no longer used, remove it (or the volume ${name})`,
+      { details: { instance: this.instance, holder: holder?.stateDir, volume: name } },
+    );
   }
 
   async ping(): Promise<void> {
@@ -143,6 +212,7 @@ class DockerDriver implements RuntimeDriver {
   }
 
   async ensureNetwork(spec: NetworkSpec): Promise<void> {
+    await this.claimInstance();
     const existing = await this.networksNamed(spec.name);
     if (existing.some((n) => isOwned(n.Labels, this.instance))) return;
     if (existing.length > 0) throw this.notOwned('network', spec.name);
@@ -166,6 +236,7 @@ class DockerDriver implements RuntimeDriver {
   }
 
   async removeNetwork(name: string): Promise<void> {
+    await this.claimInstance();
     const existing = await this.networksNamed(name);
     const owned = existing.filter((n) => isOwned(n.Labels, this.instance));
     if (owned.length === 0) {
@@ -219,6 +290,7 @@ class DockerDriver implements RuntimeDriver {
   }
 
   async runContainer(spec: ContainerSpec): Promise<OwnedContainer> {
+    await this.claimInstance();
     this.mounts.begin(spec.name);
     try {
       return await this.createAndStart(spec);
@@ -238,27 +310,27 @@ class DockerDriver implements RuntimeDriver {
       ...(spec.security?.hostNetwork ? { [LABEL.hostPorts]: JSON.stringify(spec.ports.map((p) => `${p.containerPort}/${p.protocol}`)) } : {}),
     });
     let container: Docker.Container;
+    // Engine messages about this container may quote its env (values can be secrets): scrubbed,
+    // and the raw engine error is not kept as the cause (a cause reaches logs). See scrub-env.ts.
+    const scrub = (text: string) => scrubEnv(text, spec.env);
     try {
       container = await this.clients.api.createContainer(toCreateOptions(spec, labels, prepared.mounts));
     } catch (err) {
       await prepared.discard();
-      const message = engineMessage(err);
+      const message = scrub(engineMessage(err));
       if (isConnectionError(err)) throw unreachable(this.socketPath, `create container ${spec.name}`, err);
       if (engineStatus(err) === 409) {
         throw new BerthError('ENGINE_CONFLICT', `container name ${spec.name} is already in use: ${message}`, {
-          cause: err,
-          details: { container: spec.name },
+          details: { container: spec.name, status: 409 },
         });
       }
       if (engineStatus(err) === 404 && /no such image/i.test(message)) {
         throw new BerthError('IMAGE_PULL_FAILED', `image ${spec.image} is not present on the engine: ${message}`, {
-          cause: err,
-          details: { image: spec.image },
+          details: { image: spec.image, status: 404 },
         });
       }
       throw new BerthError('CONTAINER_START_FAILED', `container ${spec.name} could not be created: ${message}`, {
-        cause: err,
-        details: { container: spec.name, image: spec.image },
+        details: { container: spec.name, image: spec.image, ...(engineStatus(err) !== undefined ? { status: engineStatus(err) } : {}) },
       });
     }
     try {
@@ -267,9 +339,8 @@ class DockerDriver implements RuntimeDriver {
       await this.discard(container.id, log);
       await prepared.discard();
       if (isConnectionError(err)) throw unreachable(this.socketPath, `start container ${spec.name}`, err);
-      throw new BerthError('CONTAINER_START_FAILED', `container ${spec.name} (${spec.image}) could not be started: ${engineMessage(err)}`, {
-        cause: err,
-        details: { container: spec.name, image: spec.image },
+      throw new BerthError('CONTAINER_START_FAILED', `container ${spec.name} (${spec.image}) could not be started: ${scrub(engineMessage(err))}`, {
+        details: { container: spec.name, image: spec.image, ...(engineStatus(err) !== undefined ? { status: engineStatus(err) } : {}) },
       });
     }
     log.info({ id: container.id }, 'container started');
@@ -284,6 +355,7 @@ class DockerDriver implements RuntimeDriver {
   }
 
   async removeContainer(id: string, graceSeconds: number): Promise<void> {
+    await this.claimInstance();
     const owned = await this.ownedContainer(id);
     if (!owned) return;
     const { fullId, name } = owned;
@@ -307,6 +379,7 @@ class DockerDriver implements RuntimeDriver {
   }
 
   async stopContainer(id: string, graceSeconds: number): Promise<void> {
+    await this.claimInstance();
     const owned = await this.ownedContainer(id);
     if (!owned) return;
     const { fullId, name } = owned;
@@ -582,4 +655,13 @@ function drain(stream: Duplex, signal: AbortSignal): Promise<void> {
     stream.on('error', done);
     stream.resume();
   });
+}
+
+/** One spelling per directory (symlinks and relative paths resolved), so the same state directory is never seen as another. */
+function canonicalDir(dir: string): string {
+  try {
+    return realpathSync.native(dir);
+  } catch {
+    return path.resolve(dir);
+  }
 }
