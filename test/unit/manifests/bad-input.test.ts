@@ -74,7 +74,7 @@ const REQUIRED_CASES = [
   // namespace quotas (v1 ResourceQuota)
   'quota-exceeded', 'quota-limit-required',
   // numbers bounded to what the runtime holds (timers overflow above 2^31-1 ms)
-  'host-port-conflict', 'probe-timeout-beyond-timers', 'probe-period-beyond-timers', 'probe-failure-threshold-absurd', 'progress-deadline-beyond-timers',
+  'host-port-conflict', 'ingress-timeout-annotations', 'probe-timeout-beyond-timers', 'probe-period-beyond-timers', 'probe-failure-threshold-absurd', 'progress-deadline-beyond-timers',
   'min-ready-seconds-beyond-timers', 'termination-grace-beyond-timers', 'revision-history-limit-absurd', 'max-surge-beyond-int32',
   // found by the fuzzer
   'recursive-alias', 'recursive-alias-in-api-version', 'collection-as-key',
