@@ -1,6 +1,6 @@
 import { createServer } from 'node:net';
 import { BerthError } from '../core/index.js';
-import type { DataPlane } from '../proxy/index.js';
+import { isNotRunning, type DataPlane } from '../proxy/index.js';
 import type { ListenAddress } from './option-values.js';
 
 /**
@@ -47,8 +47,15 @@ export function probeListen(flag: string, at: ListenAddress): Promise<void> {
  * the address is bound for a moment, as the data plane will bind it.
  */
 export async function checkIngressListen(dataPlane: DataPlane, at: ListenAddress): Promise<void> {
-  const running = await dataPlane.status().catch(() => undefined);
-  if (running === undefined) return probeListen('--ingress-listen', at);
+  let running: Awaited<ReturnType<DataPlane['status']>>;
+  try {
+    running = await dataPlane.status();
+  } catch (err) {
+    // None runs: bind for a moment. One runs but did not answer in time (busy): it holds the
+    // address itself, and berth's passes will report what it says.
+    if (isNotRunning(err)) return probeListen('--ingress-listen', at);
+    return;
+  }
   const serving = running.ingress;
   if (serving?.error) throw new BerthError('LISTEN_FAILED', `--ingress-listen: the running data plane (pid ${running.pid}) cannot serve ${serving.host}:${serving.port}: ${serving.error}`);
   if (serving && at.port !== 0 && (serving.host !== at.host || serving.port !== at.port)) {

@@ -74,18 +74,26 @@ export function buildProgram(adapters: Adapters): Command {
       const logger = adapters.logger(o.logLevel);
       guardProcess(logger);
       const dp = dataPlaneOptions(raw);
-      // Every address is checked (the API bound) before anything is reconciled: a berth that
-      // cannot serve what it was told to exits at start, as any server does.
-      await probeListen('--service-address', { host: dp.serviceAddress, port: 0 });
-      await checkIngressListen(adapters.openDataPlane(o, dp, logger.child({ component: 'data-plane' })), dp.ingressListen);
+      const listen = raw.server !== false ? listenOf(raw.listen) : undefined;
+      // Every address is checked before anything is reconciled: a berth that cannot serve where
+      // it was told to exits at start, as any server does. Checked by binding for a moment (a
+      // few ms), not by starting the API first: fastify takes ~1 s to start on a loaded host,
+      // which would delay the first pass (and a restarted berth's view of a rollout) by as much.
+      await Promise.all([
+        ...(listen ? [probeListen('--listen', listen)] : []),
+        probeListen('--service-address', { host: dp.serviceAddress, port: 0 }),
+        checkIngressListen(adapters.openDataPlane(o, dp, logger.child({ component: 'data-plane' })), dp.ingressListen),
+      ]);
       const lock = await adapters.lockState(o);
-      let started: { controller: Controller; store: Store } | undefined;
+      const { controller, store } = await openController(adapters, o, logger, String(raw.poll), dp, policy).catch(async (err: unknown) => {
+        await lock.release();
+        throw err;
+      });
+      logger.info({ repo: o.repo, ref: o.ref ?? 'HEAD', path: o.path, instance: o.instance, stateDir: o.stateDir }, 'berth running');
+      controller.start();
       let server: { url: string; close(): Promise<void> } | undefined;
-      try {
-        started = await openController(adapters, o, logger, String(raw.poll), dp, policy);
-        const { controller, store } = started;
-        if (raw.server !== false) {
-          const listen = listenOf(raw.listen);
+      if (listen) {
+        try {
           server = await startServer({
             control: {
               syncNow: () => controller.syncNow(),
@@ -99,19 +107,15 @@ export function buildProgram(adapters: Adapters): Command {
             ...(process.env.BERTH_WEBHOOK_SECRET ? { webhookSecret: process.env.BERTH_WEBHOOK_SECRET } : {}),
             ...(process.env.BERTH_GITLAB_TOKEN ? { gitlabToken: process.env.BERTH_GITLAB_TOKEN } : {}),
             ...(process.env.BERTH_API_TOKEN ? { apiToken: process.env.BERTH_API_TOKEN } : {}),
-          }).catch((err: unknown) => {
-            throw isBerthError(err) ? err : listenFailure('--listen', listen, err);
           });
-          logger.info({ url: server.url, webhooks: Boolean(process.env.BERTH_WEBHOOK_SECRET), api: Boolean(process.env.BERTH_API_TOKEN) }, 'serving HTTP');
+        } catch (err) {
+          // Taken in the moment since the check: berth never runs without its API.
+          await controller.stop();
+          await lock.release();
+          throw isBerthError(err) ? err : listenFailure('--listen', listen, err);
         }
-      } catch (err) {
-        await started?.controller.stop();
-        await lock.release();
-        throw err;
+        logger.info({ url: server.url, webhooks: Boolean(process.env.BERTH_WEBHOOK_SECRET), api: Boolean(process.env.BERTH_API_TOKEN) }, 'serving HTTP');
       }
-      const { controller } = started;
-      logger.info({ repo: o.repo, ref: o.ref ?? 'HEAD', path: o.path, instance: o.instance, stateDir: o.stateDir }, 'berth running');
-      controller.start();
       await new Promise<void>((resolveStop) => {
         const stop = (signal: string) => {
           logger.info({ signal }, 'stopping');

@@ -92,6 +92,14 @@ function checkContainer(spec: DeploymentSpec, container: Container, at: FieldPat
       emit('warning', 'INVALID_STRATEGY', where, 'a rolling update would surge a second replica that cannot bind the same hostPort on this one host: berth rolls it maxUnavailable-first (maxSurge 0, maxUnavailable 1: the old replica stops, then the new one starts); say so with strategy Recreate, or maxSurge: 0 with maxUnavailable: 1');
     }
   }
+  // Kubernetes: with the host's network, a hostPort must equal its containerPort (the process binds it itself).
+  if (spec.template.spec.hostNetwork === true) {
+    (container.ports ?? []).forEach((p, i) => {
+      if (p.hostPort !== undefined && p.hostPort !== p.containerPort) {
+        emit('error', 'INVALID_VALUE', [...at, 'ports', i, 'hostPort'], `must equal containerPort (${p.containerPort}) with hostNetwork: the container binds the host's port itself, so berth cannot publish it elsewhere`);
+      }
+    });
+  }
   // With the host's network a container's ports are the host's ports: the same arithmetic as hostPort.
   if (spec.template.spec.hostNetwork === true && (container.ports ?? []).length > 0) {
     const where: FieldPath = ['spec', 'template', 'spec', 'hostNetwork'];

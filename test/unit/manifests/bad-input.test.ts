@@ -77,7 +77,7 @@ const REQUIRED_CASES = [
   'image-dot-segments', 'image-api-path-injection', 'image-absolute-path', 'image-percent-encoded-dots',
   'image-uppercase-repository', 'image-malformed-digest', 'image-hash-character',
   // numbers bounded to what the runtime holds (timers overflow above 2^31-1 ms)
-  'host-port-conflict', 'probe-timeout-beyond-timers', 'probe-period-beyond-timers', 'probe-failure-threshold-absurd', 'progress-deadline-beyond-timers',
+  'host-port-conflict', 'ingress-timeout-annotations', 'probe-timeout-beyond-timers', 'probe-period-beyond-timers', 'probe-failure-threshold-absurd', 'progress-deadline-beyond-timers',
   'min-ready-seconds-beyond-timers', 'termination-grace-beyond-timers', 'revision-history-limit-absurd', 'max-surge-beyond-int32',
   // found by the fuzzer
   'recursive-alias', 'recursive-alias-in-api-version', 'collection-as-key',

@@ -213,7 +213,12 @@ const rows: readonly Row[] = [
   { name: 'maxUnavailable over 100%', yaml: deployment('web', { spec: '  strategy:\n    rollingUpdate:\n      maxUnavailable: 150%\n' }), expect: [err('INVALID_VALUE', 'spec.strategy.rollingUpdate.maxUnavailable', 12, /100%/)] },
   { name: 'progress deadline not above minReadySeconds', yaml: deployment('web', { spec: '  minReadySeconds: 30\n  progressDeadlineSeconds: 30\n' }), expect: [err('INVALID_VALUE', 'spec.progressDeadlineSeconds', 11, /greater than minReadySeconds \(30\)/)] },
   { name: 'hostPort with several replicas', yaml: deployment('web', { container: container('ports:\n  - containerPort: 80\n    hostPort: 8080\n') }), expect: [err('INVALID_VALUE', `${C}.ports[0].hostPort`, 20, /2 replicas/)] },
-  { name: 'hostPort with a surging rolling update', yaml: deployment('web', { container: container('ports:\n  - containerPort: 80\n    hostPort: 8080\n') }).replace('replicas: 2', 'replicas: 1'), expect: [warn('INVALID_STRATEGY', `${C}.ports[0].hostPort`, 20, /Recreate/)] },
+  { name: 'hostPort with a surging rolling update', yaml: deployment('web', { container: container('ports:\n  - containerPort: 80\n    hostPort: 8080\n') }).replace('replicas: 2', 'replicas: 1'), expect: [warn('INVALID_STRATEGY', `${C}.ports[0].hostPort`, 20, /berth rolls it maxUnavailable-first .*Recreate/)] },
+  {
+    name: 'hostPort other than containerPort with the host network',
+    yaml: deployment('web', { podSpec: podSpec('hostNetwork: true\n'), container: container('ports:\n  - containerPort: 80\n    hostPort: 8080\n') }).replace('replicas: 2', 'replicas: 1').replace('spec:\n  replicas: 1', 'spec:\n  replicas: 1\n  strategy:\n    type: Recreate'),
+    expect: [err('INVALID_VALUE', `${C}.ports[0].hostPort`, 23, /must equal containerPort \(80\) with hostNetwork/)],
+  },
   // ---- probes: validated and acted on (no warning); ports must be the container's
   { name: 'probe with two handlers', yaml: deployment('web', { container: container('readinessProbe:\n  httpGet:\n    port: 80\n  tcpSocket:\n    port: 80\n') }), expect: [err('INVALID_VALUE', `${C}.readinessProbe`, 18, /exactly one handler: httpGet, tcpSocket or exec/)] },
   { name: 'probe without a handler', yaml: deployment('web', { container: container('livenessProbe:\n  periodSeconds: 5\n') }), expect: [err('INVALID_VALUE', `${C}.livenessProbe`, 18, /exactly one handler/)] },
