@@ -68,12 +68,16 @@ export function buildProgram(adapters: Adapters): Command {
     .option('--no-server', 'do not serve HTTP')
     .option('--ingress-listen <host:port>', 'where the data plane serves Ingress rules (HTTP)', listenFlag, DEFAULT_INGRESS_LISTEN)
     .option('--service-address <ip>', 'address Services listen on (their port, or nodePort when set)', ipAddress, '127.0.0.1')
-    .action(async (raw: Record<string, unknown>) => {
+    .action(async (raw: Record<string, unknown>, cmd: Command) => {
       const o = resolve(raw);
       const policy = operatorPolicy(raw, o);
       const logger = adapters.logger(o.logLevel);
       guardProcess(logger);
       const dp = dataPlaneOptions(raw);
+      // The data plane starts only when a namespace first has a Service or Ingress, and reports a
+      // bind error of its own in status: the default Ingress address is checked only when it was
+      // asked for, so a berth with no Ingress does not refuse to start over a busy 8080.
+      const ingressAsked = cmd.getOptionValueSource('ingressListen') === 'cli';
       const listen = raw.server !== false ? listenOf(raw.listen) : undefined;
       // Every address is checked before anything is reconciled: a berth that cannot serve where
       // it was told to exits at start, as any server does. Checked by binding for a moment (a
@@ -82,7 +86,7 @@ export function buildProgram(adapters: Adapters): Command {
       await Promise.all([
         ...(listen ? [probeListen('--listen', listen)] : []),
         probeListen('--service-address', { host: dp.serviceAddress, port: 0 }),
-        checkIngressListen(adapters.openDataPlane(o, dp, logger.child({ component: 'data-plane' })), dp.ingressListen),
+        ...(ingressAsked ? [checkIngressListen(adapters.openDataPlane(o, dp, logger.child({ component: 'data-plane' })), dp.ingressListen)] : []),
       ]);
       const lock = await adapters.lockState(o);
       const { controller, store } = await openController(adapters, o, logger, String(raw.poll), dp, policy).catch(async (err: unknown) => {
