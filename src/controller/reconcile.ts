@@ -1,12 +1,12 @@
 import { hashOf, type Clock, type Logger } from '../core/index.js';
-import type { DesiredDeployment, DesiredNamespace } from '../desired/index.js';
+import { namespaceSubnets, type DesiredDeployment, type DesiredNamespace } from '../desired/index.js';
 import { observe, type ObservedNamespace } from '../observed/index.js';
 import { describeHold, type LivePruneGuard } from '../plan/index.js';
 import { applyStep, nextStep, restartKey, type RestartRecord, type Step } from '../rollout/index.js';
 import { LABEL, type RuntimeDriver } from '../runtime/index.js';
 import type { SecretResolver } from '../secrets/index.js';
 import type { Prober } from '../health/index.js';
-import type { DataPlane } from '../proxy/index.js';
+import { DNS_OPTIONS, searchDomains, type DataPlane } from '../proxy/index.js';
 import type { ObservedReplica } from '../observed/index.js';
 import type { Condition, DeploymentStatus, NamespaceStatus, Pin, ServiceStatus, Store, SyncRecord } from '../store/index.js';
 import { Serving } from './serving.js';
@@ -111,7 +111,13 @@ export class Reconciler {
         outcome = { result: 'stalled' };
         return outcome;
       }
-      moves += await this.ensureNetwork(namespace, target, observed);
+      const network = await this.ensureNetwork(namespace, target, observed);
+      if (network.created) moves++;
+      // Replicas resolve through the namespace DNS when there is a data plane to run it and a Service to find.
+      const dns =
+        this.o.dataPlane && network.gateway && (target?.services.length ?? 0) > 0
+          ? { servers: [network.gateway], search: searchDomains(namespace), options: DNS_OPTIONS }
+          : undefined;
 
       const names = [...new Set<string>([...(target?.deployments ?? []).map((d) => d.name), ...(observed?.deployments ?? []).map((d) => d.name)])].sort();
       moves += await this.serving.restartUnhealthy(observed, target, log);
@@ -152,6 +158,7 @@ export class Reconciler {
                 desired,
                 instance: this.o.instance,
                 network: target?.network ?? '',
+                ...(dns ? { dns } : {}),
                 logger: dlog,
                 onRestart: (c) => this.noteRestart(namespace, name, c.revision, c.replica),
                 ...(this.o.dataPlane ? { drain: (ids: readonly string[], graceSeconds: number) => this.serving.drain(ids, graceSeconds, dlog) } : {}),
@@ -270,13 +277,16 @@ export class Reconciler {
     return good;
   }
 
-  private async ensureNetwork(namespace: string, target: DesiredNamespace | undefined, observed: ObservedNamespace | undefined): Promise<number> {
-    if (!target || target.deployments.length === 0 || observed?.network) return 0;
-    await this.o.driver.ensureNetwork({
+  /** The namespace network, created on a subnet berth lays out (desired/cluster-network.ts) when missing. */
+  private async ensureNetwork(namespace: string, target: DesiredNamespace | undefined, observed: ObservedNamespace | undefined): Promise<{ created: boolean; gateway?: string }> {
+    if (observed?.network) return { created: false, ...(observed.network.gateway ? { gateway: observed.network.gateway } : {}) };
+    if (!target || target.deployments.length === 0) return { created: false };
+    const network = await this.o.driver.ensureNetwork({
       name: target.network,
       labels: { [LABEL.managed]: 'true', [LABEL.instance]: this.o.instance, [LABEL.namespace]: namespace, [LABEL.kind]: 'Namespace', [LABEL.name]: namespace },
+      subnets: namespaceSubnets(this.o.instance, namespace),
     });
-    return 1;
+    return { created: true, ...(network.gateway ? { gateway: network.gateway } : {}) };
   }
 
   private async removeStrays(observed: ObservedNamespace | undefined, log: Logger): Promise<number> {

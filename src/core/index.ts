@@ -9,3 +9,4 @@ export * from './clock.js';
 export * from './logger.js';
 export * from './diagnostic.js';
 export * from './names.js';
+export * from './ipv4.js';

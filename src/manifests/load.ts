@@ -6,6 +6,7 @@ import { checkIngressBackends, type IngressBackendUse } from './ingress-rules.js
 import { DEFAULT_PARSE_LIMITS, type ParseLimits } from './parse.js';
 import { checkQuotas, type PlacedObject, type PlacedQuota } from './quota-rules.js';
 import { isUnsafeFileKey, type SecretKeyRefUse } from './secret-rules.js';
+import { checkHostPortsAcrossNamespaces } from './host-port-rules.js';
 import { checkListenPorts, type PlacedService, type ServicePortFact } from './service-rules.js';
 import type { Manifest, ManifestSet, NamespaceManifests } from './types.js';
 
@@ -96,7 +97,7 @@ export function loadManifests(snapshot: Snapshot, cache: ManifestCache, options:
 
   return {
     commit: snapshot.commit,
-    namespaces: namespaces.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
+    namespaces: checkHostPortsAcrossNamespaces(namespaces),
     diagnostics: diagnostics.sort(compareDiagnostics),
   };
 }

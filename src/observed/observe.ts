@@ -1,8 +1,8 @@
 import { LABEL, type Inventory, type OwnedContainer } from '../runtime/index.js';
-import type { ObservedDeployment, ObservedNamespace, ObservedReplica, ObservedState, ObservedStray } from './types.js';
+import type { ObservedDeployment, ObservedNamespace, ObservedNetwork, ObservedReplica, ObservedState, ObservedStray } from './types.js';
 
 interface NamespaceDraft {
-  network?: { id: string; name: string };
+  network?: ObservedNetwork;
   deployments: Map<string, ObservedReplica[]>;
   strays: ObservedStray[];
 }
@@ -26,7 +26,15 @@ export function observe(inventory: Inventory): ObservedState {
   };
   for (const network of inventory.networks) {
     const ns = network.labels[LABEL.namespace];
-    if (ns) draft(ns).network = { id: network.id, name: network.name };
+    if (ns) {
+      draft(ns).network = {
+        id: network.id,
+        name: network.name,
+        ...(network.subnet ? { subnet: network.subnet } : {}),
+        ...(network.gateway ? { gateway: network.gateway } : {}),
+        ...(network.bridge ? { bridge: network.bridge } : {}),
+      };
+    }
   }
   for (const container of inventory.containers) {
     const ns = container.labels[LABEL.namespace];
@@ -88,6 +96,8 @@ function toReplica(c: OwnedContainer, namespace: string): ObservedReplica | Obse
   const probes = c.labels[LABEL.probes];
   if (probes) r.probesJson = probes;
   if (c.exitCode !== undefined) r.exitCode = c.exitCode;
+  if (c.address !== undefined) r.address = c.address;
+  if (c.labels[LABEL.dns] === 'namespace') r.namespaceDns = true;
   return r;
 }
 

@@ -24,3 +24,5 @@ export { ProxyServer, type ProxyServerOptions, type Address } from './data-plane
 export { startControlServer, type ControlServerOptions, type RunningControlServer } from './control-server.js';
 export { DataPlaneClient, isDataPlaneAnswering, isNotRunning, type DataPlaneClientOptions } from './control-client.js';
 export { runProxyProcess, ensureProxyRunning, DEFAULT_SHUTDOWN_GRACE_MS, type ProxyProcessOptions, type EnsureProxyOptions } from './process.js';
+export { resolveName, searchDomains, DNS_OPTIONS, CLUSTER_DOMAIN, type DnsAnswer } from './dns-names.js';
+export { ClientAffinity } from './client-affinity.js';

@@ -17,6 +17,8 @@ export function replicaSpec(args: {
   readonly network: string;
   readonly env: ContainerSpec['env'];
   readonly files?: ReadonlyMap<string, readonly ContainerFile[]>;
+  /** The namespace DNS (issue #9); absent: the engine's defaults. Not part of the revision. */
+  readonly dns?: ContainerSpec['dns'];
 }): ContainerSpec {
   const { desired, creation, instance, network, env } = args;
   const t = desired.template;
@@ -41,6 +43,7 @@ export function replicaSpec(args: {
       [LABEL.replica]: String(creation.replica),
       ...(t.probes ? { [LABEL.probes]: canonicalJson(t.probes) } : {}),
       ...(namedPorts(t) ? { [LABEL.ports]: canonicalJson(namedPorts(t)) } : {}),
+      ...(args.dns && !t.security?.hostNetwork ? { [LABEL.dns]: 'namespace' } : {}),
     },
     network,
     // Replicas answer to the Deployment name on the namespace network, like a headless Service.
@@ -50,6 +53,7 @@ export function replicaSpec(args: {
     stopGraceSeconds: t.stopGraceSeconds,
     ...(t.security ? { security: containerSecurity(t) } : {}),
     ...(t.mounts ? { mounts: containerMounts(t, args.files) } : {}),
+    ...(args.dns && !t.security?.hostNetwork ? { dns: args.dns } : {}),
   };
 }
 

@@ -28,6 +28,11 @@ export const LABEL = {
    * no published ports for it; the driver reports these, on 127.0.0.1 at the same number.
    */
   hostPorts: 'berth.host-ports',
+  /**
+   * `namespace`: the replica resolves through the namespace DNS of the data plane (created with
+   * `Dns` set to its gateway), which must therefore keep running while the replica does.
+   */
+  dns: 'berth.dns',
 } as const;
 
 export type Labels = Readonly<Record<string, string>>;
