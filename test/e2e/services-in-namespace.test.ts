@@ -5,7 +5,7 @@
  * the clients got, the engine and the data plane's status; never berth's internals.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -73,8 +73,17 @@ describe('Services inside the namespace', { timeout: 600_000 }, () => {
     await repo.write('m/other/own-service.yaml', svc('own', '  selector:\n    app: client\n  ports:\n    - port: 80\n'));
     await repo.commit('v1');
     await repo.push();
-    berth = startBerth(['--repo', repo.url, '--path', 'm', '--state-dir', stateDir, '--instance', scope.instance, '--poll', '*/1 * * * * *', '--listen', '127.0.0.1:0', '--ingress-listen', '127.0.0.1:0', '--log-level', 'debug']);
+    berth = startDaemon();
   });
+
+  const startDaemon = () =>
+    startBerth(['--repo', repo.url, '--path', 'm', '--state-dir', stateDir, '--instance', scope.instance, '--poll', '*/1 * * * * *', '--listen', '127.0.0.1:0', '--ingress-listen', '127.0.0.1:0', '--log-level', 'debug']);
+  /** Service name → virtual address, as the data plane serves them for the namespace. */
+  const addresses = async (): Promise<Record<string, string>> => {
+    const status = (await dataPlaneStatus(stateDir)) as unknown as { namespaces: { namespace: string; services: { name: string; clusterIP?: string }[] }[] } | undefined;
+    const table = status?.namespaces.find((n) => n.namespace === NS);
+    return Object.fromEntries((table?.services ?? []).flatMap((x) => (x.clusterIP ? [[x.name, x.clusterIP]] : [])));
+  };
 
   after(async () => {
     await berth?.stop();
@@ -157,5 +166,53 @@ describe('Services inside the namespace', { timeout: 600_000 }, () => {
     assert.ok(lines.length > 50 && v2 > 0, `the load ran through the rollout (${lines.length} requests, ${v2} answered by v2)`);
     t.diagnostic(`${lines.length} in-namespace requests during the rollout, ${v2} answered by v2, ${bad.length} failed`);
     assert.deepEqual(bad, [], `0 failed of ${lines.length}, and no 'notready' answer`);
+  });
+
+  it('addresses survive a kill -9 of the data plane (bounded failures for in-namespace callers meanwhile) and a berth restart', async (t) => {
+    const before = await addresses();
+    assert.deepEqual(Object.keys(before).sort(), ['api', 'multi', 'nobody', 'web']);
+    const client = await clientOf(NS);
+    const loop = `rm -f /stop2 /log2; while [ ! -f /stop2 ]; do r=$(${GET('web', 80)}); echo "r:$r" >> /log2; done`;
+    await sh(client, `(${loop}) >/dev/null 2>&1 </dev/null &`);
+    let killedAt = 0;
+    try {
+      await eventually(async () => assert.ok(Number(await sh(client, 'wc -l < /log2')) > 20, 'the load runs'), { timeoutMs: 20_000, what: 'load before the kill' });
+      const pid = (await dataPlaneStatus(stateDir))!.pid;
+      process.kill(pid, 'SIGKILL');
+      killedAt = Date.now();
+      await eventually(
+        async () => {
+          assertAlive();
+          const status = await dataPlaneStatus(stateDir);
+          assert.ok(status && status.pid !== pid, 'a new data plane answers');
+          assert.deepEqual(await addresses(), before, 'the same addresses');
+          assert.match(await sh(client, GET('web', 80)), /^v2 /);
+        },
+        { timeoutMs: 60_000, what: 'the data plane is back' },
+      );
+      t.diagnostic(`data plane back and serving ${Date.now() - killedAt} ms after kill -9`);
+      await eventually(async () => assert.match(await sh(client, 'tail -n 5 /log2'), /(r:v2 .*\n){4}r:v2 /), { timeoutMs: 20_000, what: 'load succeeds again' });
+    } finally {
+      await sh(client, 'touch /stop2; sleep 4');
+    }
+    const lines = (await sh(client, 'cat /log2')).split('\n').filter((l) => l.startsWith('r:'));
+    const failed = lines.filter((l) => !/^r:v2 /.test(l)).length;
+    t.diagnostic(`${failed} failed of ${lines.length} in-namespace requests across the data plane's kill -9 and restart`);
+    assert.ok(lines.length > 40, `the load ran (${lines.length})`);
+    assert.ok(failed < lines.length / 2, `failures are bounded to the restart (${failed} of ${lines.length})`);
+
+    await berth!.stop();
+    berth = startDaemon();
+    await eventually(
+      async () => {
+        assertAlive();
+        const status = JSON.parse(await readFile(join(stateDir, 'status.json'), 'utf8')) as { namespaces: Record<string, { services?: { name: string; clusterIP?: string }[] }> };
+        const shown = Object.fromEntries((status.namespaces[NS]?.services ?? []).flatMap((x) => (x.clusterIP && x.clusterIP !== 'None' ? [[x.name, x.clusterIP]] : [])));
+        assert.deepEqual(shown, before, 'status after the restart shows the same addresses');
+      },
+      { timeoutMs: 60_000, what: 'a restarted berth keeps the addresses' },
+    );
+    assert.deepEqual(await addresses(), before);
+    assert.match(await sh(client, GET(`web.${NS}.svc.cluster.local`, 80)), /^v2 /);
   });
 });
