@@ -5,6 +5,7 @@
  * the clients got, the engine and the data plane's status; never berth's internals.
  */
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +14,8 @@ import { startBerth, type BerthDaemon } from '../helpers/berth-cli.js';
 import { dataPlaneStatus, stopDataPlane } from '../helpers/data-plane.js';
 import { dockerClient, dockerScope } from '../helpers/docker-scope.js';
 import { eventually } from '../helpers/eventually.js';
-import { deploymentYaml } from '../helpers/manifests.js';
+import { deploymentYaml, ingressYaml } from '../helpers/manifests.js';
+import { freePort } from '../helpers/webhook-hook.js';
 import { tmpRepo, type TmpRepo } from '../helpers/tmp-repo.js';
 import { execOutput, ownedContainers } from '../helpers/world.js';
 
@@ -45,6 +47,7 @@ describe('Services inside the namespace', { timeout: 600_000 }, () => {
   let repo: TmpRepo;
   let stateDir: string;
   let berth: BerthDaemon | undefined;
+  let ingressPort: number;
   const NS = 'east';
 
   const clientOf = async (namespace: string) => {
@@ -59,6 +62,7 @@ describe('Services inside the namespace', { timeout: 600_000 }, () => {
 
   before(async () => {
     repo = await tmpRepo();
+    ingressPort = await freePort();
     stateDir = await mkdtemp(join(tmpdir(), 'berth-e2e-east-west-'));
     await repo.write(`m/${NS}/web.yaml`, webYaml('v1'));
     await repo.write(`m/${NS}/api.yaml`, deploymentYaml({ name: 'api', command: ['sh', '-c', 'mkdir -p /www && echo "api $(hostname)" > /www/index.html && exec httpd -f -p 9090 -h /www'], port: 9090, readinessProbe: { port: 9090, tcp: true } }));
@@ -69,6 +73,7 @@ describe('Services inside the namespace', { timeout: 600_000 }, () => {
     await repo.write(`m/${NS}/multi-service.yaml`, svc('multi', '  selector:\n    app: web\n  ports:\n    - name: a\n      port: 81\n      targetPort: http\n    - name: b\n      port: 82\n      targetPort: 8080\n'));
     await repo.write(`m/${NS}/db-service.yaml`, svc('db', '  clusterIP: None\n  selector:\n    app: web\n  ports:\n    - port: 8080\n'));
     await repo.write(`m/${NS}/none-service.yaml`, svc('nobody', '  selector:\n    app: nothing-has-this\n  ports:\n    - port: 80\n'));
+    await repo.write(`m/${NS}/ingress.yaml`, ingressYaml({ name: 'front', rules: [{ host: 'east.test', paths: [{ path: '/', service: 'web', port: 80 }] }] }));
     await repo.write('m/other/client.yaml', deploymentYaml({ name: 'client', command: ['sleep', '100000'] }));
     await repo.write('m/other/own-service.yaml', svc('own', '  selector:\n    app: client\n  ports:\n    - port: 80\n'));
     await repo.commit('v1');
@@ -77,7 +82,7 @@ describe('Services inside the namespace', { timeout: 600_000 }, () => {
   });
 
   const startDaemon = () =>
-    startBerth(['--repo', repo.url, '--path', 'm', '--state-dir', stateDir, '--instance', scope.instance, '--poll', '*/1 * * * * *', '--listen', '127.0.0.1:0', '--ingress-listen', '127.0.0.1:0', '--log-level', 'debug']);
+    startBerth(['--repo', repo.url, '--path', 'm', '--state-dir', stateDir, '--instance', scope.instance, '--poll', '*/1 * * * * *', '--listen', '127.0.0.1:0', '--ingress-listen', `127.0.0.1:${ingressPort}`, '--log-level', 'debug']);
   /** Service name → virtual address, as the data plane serves them for the namespace. */
   const addresses = async (): Promise<Record<string, string>> => {
     const status = (await dataPlaneStatus(stateDir)) as unknown as { namespaces: { namespace: string; services: { name: string; clusterIP?: string }[] }[] } | undefined;
@@ -112,6 +117,14 @@ describe('Services inside the namespace', { timeout: 600_000 }, () => {
     for (let i = 0; i < 9; i++) hosts.add((await sh(client, GET('web', 80))).split(' ')[1]!);
     assert.equal(hosts.size, 3, `balanced over the 3 replicas: ${[...hosts].join(', ')}`);
     assert.match(await sh(client, `nslookup example.invalid 2>&1; echo rc=$?`), /rc=\d/, 'a public name still gets an answer (forwarded or SERVFAIL), no hang');
+    const viaIngress = await new Promise<string>((resolve, reject) => {
+      http.get({ host: '127.0.0.1', port: ingressPort, path: '/', headers: { host: 'east.test' }, agent: false }, (res) => {
+        let body = '';
+        res.on('data', (d: Buffer) => (body += d.toString()));
+        res.on('end', () => resolve(body.trim()));
+      }).on('error', reject);
+    });
+    assert.match(viaIngress, /^v1 /, 'an Ingress reaches a ClusterIP Service (no host port)');
   });
 
   it('a Service with no endpoints refuses at once; a headless Service resolves to the ready replicas', async () => {
