@@ -33,8 +33,17 @@ const gatedWeb = (text: string, port: number) => [
 
 const svc = (name: string, spec: string) => `apiVersion: v1\nkind: Service\nmetadata:\n  name: ${name}\nspec:\n${spec}`;
 
-const webYaml = (text: string) =>
-  deploymentYaml({ name: 'web', replicas: 3, command: gatedWeb(text, 8080), port: 8080, strategy: { maxSurge: 1, maxUnavailable: 0 }, readinessProbe: { path: '/ready.html', port: 8080, periodSeconds: 1 }, terminationGracePeriodSeconds: 5 }).replace(
+const webYaml = (text: string, o: { replicas?: number; readyPath?: string; progressDeadlineSeconds?: number } = {}) =>
+  deploymentYaml({
+    name: 'web',
+    replicas: o.replicas ?? 3,
+    command: gatedWeb(text, 8080),
+    port: 8080,
+    strategy: { maxSurge: 1, maxUnavailable: 0 },
+    readinessProbe: { path: o.readyPath ?? '/ready.html', port: 8080, periodSeconds: 1 },
+    terminationGracePeriodSeconds: 5,
+    ...(o.progressDeadlineSeconds ? { progressDeadlineSeconds: o.progressDeadlineSeconds } : {}),
+  }).replace(
     '            - containerPort: 8080',
     '            - containerPort: 8080\n              name: http',
   );
@@ -179,6 +188,42 @@ describe('Services inside the namespace', { timeout: 600_000 }, () => {
     assert.ok(lines.length > 50 && v2 > 0, `the load ran through the rollout (${lines.length} requests, ${v2} answered by v2)`);
     t.diagnostic(`${lines.length} in-namespace requests during the rollout, ${v2} answered by v2, ${bad.length} failed`);
     assert.deepEqual(bad, [], `0 failed of ${lines.length}, and no 'notready' answer`);
+  });
+
+  it('a rollout that never gets ready is rolled back, then a scale-down, both under in-namespace load: 0 failed, none answered by a replica that was not ready', async (t) => {
+    const client = await clientOf(NS);
+    const loop = `rm -f /stop3 /log3; while [ ! -f /stop3 ]; do r=$(${GET('web', 80)}); echo "r:$r" >> /log3; done`;
+    await sh(client, `(${loop}) >/dev/null 2>&1 </dev/null &`);
+    const running = async () => (await ownedContainers(scope.instance)).filter((r) => r.deployment === 'web' && r.state === 'running');
+    try {
+      const good = (await running())[0]!.revision;
+      // v3 is never ready (its readiness probe reads a file that never appears): berth rolls it back by itself.
+      await repo.write(`m/${NS}/web.yaml`, webYaml('v3', { readyPath: '/never.html', progressDeadlineSeconds: 6 }));
+      await repo.commit('v3: never ready');
+      await repo.push();
+      await eventually(
+        async () => {
+          assertAlive();
+          const status = JSON.parse(await readFile(join(stateDir, 'status.json'), 'utf8')) as { revisions?: Record<string, { outcome: string }[]> };
+          assert.ok((status.revisions?.[`${NS}/web`] ?? []).some((r) => r.outcome === 'failed'), 'v3 recorded as failed');
+          const web = await running();
+          assert.deepEqual([web.length, [...new Set(web.map((r) => r.revision))]], [3, [good]], 'back to 3 replicas of v2');
+        },
+        { timeoutMs: 120_000, what: 'v3 rolled back' },
+      );
+      await repo.write(`m/${NS}/web.yaml`, webYaml('v2', { replicas: 2 }));
+      await repo.commit('web: 2 replicas');
+      await repo.push();
+      await eventually(async () => assert.equal((await running()).length, 2, 'scaled down to 2'), { timeoutMs: 60_000, what: 'scale-down' });
+      await sh(client, 'sleep 2');
+    } finally {
+      await sh(client, 'touch /stop3; sleep 4');
+    }
+    const lines = (await sh(client, 'cat /log3')).split('\n').filter((l) => l.startsWith('r:'));
+    const bad = lines.filter((l) => !/^r:v2 /.test(l));
+    t.diagnostic(`${lines.length} in-namespace requests across a failed rollout, its rollback and a scale-down; ${bad.length} failed or not from v2`);
+    assert.ok(lines.length > 50, `the load ran (${lines.length})`);
+    assert.deepEqual(bad, [], `0 failed of ${lines.length}; no answer from v3 (never ready) nor 'notready'`);
   });
 
   it('addresses survive a kill -9 of the data plane (bounded failures for in-namespace callers meanwhile) and a berth restart', async (t) => {
