@@ -117,7 +117,8 @@ class DockerDriver implements RuntimeDriver {
         this.log.info({ network: spec.name, ...(subnet ? { subnet } : {}) }, 'network created');
         break;
       } catch (err) {
-        if (subnet !== undefined && /overlap/i.test(engineMessage(err))) continue;
+        // "Pool overlaps with other one on this address space"; the very same subnet taken: "failed to allocate gateway (…): Address already in use".
+        if (subnet !== undefined && /overlap|failed to allocate gateway/i.test(engineMessage(err))) continue;
         // Lost a race with another creator: fine if what exists now is ours.
         if (engineStatus(err) === 409) {
           const now = await this.networksNamed(spec.name);
