@@ -86,6 +86,8 @@ export class ProxyServer implements DataPlane {
   /** Namespace → its DNS server; and the networks whose virtual addresses this proxy manages. */
   private readonly dns = new Map<string, NamespaceDnsServer>();
   private readonly networks = new Map<string, NamespaceNetwork>();
+  /** Namespace → what its bridge was last made to hold (`bridge subnet addresses…`); re-checked when it changes or the namespace's own table is pushed. */
+  private readonly synced = new Map<string, string>();
   private readonly upstreams: readonly string[];
   private readonly tables = new Map<string, NamespaceTable>();
   private readonly listeners = new Map<string, TcpListener>();
@@ -147,6 +149,7 @@ export class ProxyServer implements DataPlane {
   putNamespace(table: NamespaceTable): Promise<readonly ListenerStatus[]> {
     return this.serialize(async () => {
       this.tables.set(table.namespace, table);
+      this.synced.delete(table.namespace); // every pass of a namespace re-checks its bridge (a recreated bridge lost its addresses)
       await this.apply();
       await this.persist();
       return this.listenerStatus(table.namespace);
@@ -224,7 +227,11 @@ export class ProxyServer implements DataPlane {
     await this.bindIngress();
   }
 
-  /** The virtual addresses on each namespace bridge, exactly the Services' (also emptied for a namespace gone from the tables). */
+  /**
+   * The virtual addresses on each namespace bridge, exactly the Services' (also emptied for a
+   * namespace gone from the tables). A namespace is re-checked when its own table is pushed or
+   * what it wants changed, not on every other namespace's push (one `ip` call each).
+   */
   private async syncAddresses(tables: readonly NamespaceTable[]): Promise<void> {
     const now = new Map<string, NamespaceNetwork>();
     for (const t of tables) if (t.network) now.set(t.namespace, t.network);
@@ -232,13 +239,17 @@ export class ProxyServer implements DataPlane {
       if (now.get(namespace)?.bridge === network.bridge) continue;
       await syncVirtualAddresses(network.bridge, network.subnet, []); // best effort: the bridge may be gone
       this.networks.delete(namespace);
+      this.synced.delete(namespace);
     }
     for (const t of tables) {
       if (!t.network) continue;
-      const wanted = t.services.flatMap((s) => (s.clusterIP ? [s.clusterIP] : []));
+      const wanted = t.services.flatMap((s) => (s.clusterIP ? [s.clusterIP] : [])).sort();
+      const key = [t.network.bridge, t.network.subnet, ...wanted].join(' ');
+      this.networks.set(t.namespace, t.network);
+      if (this.synced.get(t.namespace) === key) continue;
       const error = await syncVirtualAddresses(t.network.bridge, t.network.subnet, wanted);
       if (error) this.logger.warn({ namespace: t.namespace, bridge: t.network.bridge, err: error }, 'could not set the Service virtual addresses; retried on the next table change');
-      this.networks.set(t.namespace, t.network);
+      else this.synced.set(t.namespace, key);
     }
   }
 
