@@ -35,6 +35,7 @@ export const MANIFEST_DIAGNOSTICS = {
   NAMESPACE_NAME_MISMATCH: { summary: 'A Namespace object is not named after its folder.' },
   DUPLICATE_OBJECT: { summary: 'Two documents in one namespace folder define the same kind and name.' },
   SERVICE_PORT_CONFLICT: { summary: 'Two ports of the NodePort/LoadBalancer Services of one namespace folder would listen on the same host port (at nodePort when set, else at port). ClusterIP Services never conflict: each has its own virtual address.' },
+  SERVICE_TARGET_PORT_UNKNOWN: { summary: 'A Service port targets a port name that no container of the Deployments the Service selects declares: it has no endpoint and every call to it is refused (a warning, as Kubernetes accepts it).' },
   SERVICE_HOST_PORT_CONFLICT: { summary: 'A NodePort/LoadBalancer Service would listen on the same host port as one of another namespace folder; both files are named. The namespace whose file comes second (by namespace name) is the one refused.' },
   SERVICE_NOT_FOUND: { summary: 'An Ingress backend names a Service not defined in the same namespace folder.' },
   SERVICE_PORT_NOT_FOUND: { summary: 'An Ingress backend names a port (number or name) that its Service does not declare in spec.ports.' },

@@ -7,6 +7,7 @@ import { DEFAULT_PARSE_LIMITS, type ParseLimits } from './parse.js';
 import { checkQuotas, type PlacedObject, type PlacedQuota } from './quota-rules.js';
 import { isUnsafeFileKey, type SecretKeyRefUse } from './secret-rules.js';
 import { checkHostPortsAcrossNamespaces } from './host-port-rules.js';
+import { checkTargetPortNames } from './target-port-rules.js';
 import { checkListenPorts, type PlacedService, type ServicePortFact } from './service-rules.js';
 import type { Manifest, ManifestSet, NamespaceManifests } from './types.js';
 
@@ -176,6 +177,7 @@ function loadNamespace(folder: SnapshotFolder, entries: readonly FolderEntry[], 
   diagnostics.push(...checkQuotas(name, quotas, placed));
 
   const valid = !hasErrors(diagnostics);
+  if (valid) diagnostics.push(...checkTargetPortNames(name, objects));
   return { name, treeId: folder.treeId, objects: valid ? objects : [], diagnostics: diagnostics.sort(compareDiagnostics), valid };
 }
 

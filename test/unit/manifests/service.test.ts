@@ -294,6 +294,15 @@ describe('v1 Service: the namespace folder', () => {
     });
   }
 
+  it('SERVICE_TARGET_PORT_UNKNOWN: a targetPort name no selected container declares is a located warning', () => {
+    const dep = 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: a\nspec:\n  selector:\n    matchLabels:\n      app: a\n  template:\n    metadata:\n      labels:\n        app: a\n    spec:\n      containers:\n        - name: a\n          image: busybox:1.36\n          ports:\n            - containerPort: 8080\n              name: metrics\n';
+    const ns = shop({ 'a.yaml': dep, 'svc.yaml': service('a', { ports: '    - name: x\n      port: 80\n      targetPort: http\n    - name: y\n      port: 81\n      targetPort: metrics\n' }), 'other.yaml': service('b', { ports: '    - port: 80\n      targetPort: unselected\n' }) });
+    assert.equal(ns.valid, true);
+    const d = only(ns.diagnostics, 'SERVICE_TARGET_PORT_UNKNOWN');
+    assert.deepEqual([d.severity, d.file, d.field, d.line], ['warning', 'shop/svc.yaml', 'spec.ports[0].targetPort', 1]);
+    assert.match(d.message, /^no container of Deployment "a" \(selected by app=a\) declares a port named "http"/);
+  });
+
   it('ClusterIP Services never conflict: each listens at its own virtual address', () => {
     const ns = shop({ 'a.yaml': service('a'), 'b.yaml': service('b'), 'c.yaml': service('c', { ports: '    - port: 80\n      nodePort: 80\n', spec: '  type: NodePort\n' }) });
     assert.deepEqual([ns.valid, ns.diagnostics.map((d) => d.code)], [true, []]);
