@@ -34,7 +34,8 @@ export function renderStatus(state: StoreState): string {
       lines.push(`  deployment ${d.name}: ${d.availableReplicas}/${d.replicas} available, ${d.updatedReplicas} updated, revision ${d.revision}, ${d.phase}${d.message ? ` — ${d.message}` : ''}`);
     }
     for (const svc of ns.services ?? []) {
-      lines.push(`  service ${svc.name}:${svc.port}: ${svc.listen} → ${svc.endpoints} ready endpoint(s)${svc.error ? ` — cannot listen: ${svc.error}` : ''}`);
+      const where = [svc.clusterIP === 'None' ? 'headless' : svc.clusterIP ? `${svc.clusterIP}:${svc.port} in the namespace` : undefined, svc.listen ? `${svc.listen} on the host` : undefined].filter((x) => x !== undefined).join(', ');
+      lines.push(`  service ${svc.name}:${svc.port}${svc.type ? ` (${svc.type})` : ''}: ${where || 'no address'} → ${svc.endpoints} ready endpoint(s)${svc.error ? ` — ${svc.error}` : ''}`);
     }
     for (const v of ns.volumes ?? []) {
       lines.push(`  volume ${v.name}: ${v.phase}, ${v.volume}${v.storage ? ` (${v.storage}${v.storageClass ? `, class ${v.storageClass}` : ''})` : ''}${v.message ? ` — ${v.message}` : ''}`);

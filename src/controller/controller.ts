@@ -53,6 +53,8 @@ export class Controller {
   private task: ScheduledTask | undefined;
   private readonly abort = new AbortController();
   private lastSweep = 0;
+  /** Whether the data plane answered the last time it was asked (a watchdog: see dataPlaneLost). */
+  private dataPlaneUp = false;
   /** The prune guard's verdict on the latest commit, judged on a whole-engine inventory. */
   private guard: { commit: string; guard: LivePruneGuard } | undefined;
 
@@ -157,12 +159,32 @@ export class Controller {
         .catch(() => undefined);
     }
     const now = this.o.clock.now().getTime();
-    if (revision && (changed || now - this.lastSweep >= (this.o.resyncMs ?? 60_000))) {
+    const sweep = changed || now - this.lastSweep >= (this.o.resyncMs ?? 60_000) || (await this.dataPlaneLost());
+    if (revision && sweep) {
       this.lastSweep = now;
       // A new commit may fix what a backing-off namespace failed on: it goes through at once.
       await this.enqueueAll(revision, { force: changed });
     }
     return { ...(revision ? { revision } : {}), ...(error !== undefined ? { error } : {}) };
+  }
+
+  /**
+   * True once when a data plane that answered before stops answering (killed, crashed): every
+   * namespace is then reconciled at once, and the first pass that pushes a table starts a new
+   * one, which serves its persisted tables (same Service addresses). Without this watchdog a
+   * killed data plane came back only at the next resync (up to a minute of in-namespace calls
+   * failing). Asked on every poll (with no data plane running, the refused socket costs little).
+   */
+  private async dataPlaneLost(): Promise<boolean> {
+    if (!this.o.dataPlane) return false;
+    const up = await this.o.dataPlane.status().then(
+      () => true,
+      () => false,
+    );
+    const lost = this.dataPlaneUp && !up;
+    this.dataPlaneUp = up;
+    if (lost) this.o.logger.warn({}, 'the data plane stopped answering: reconciling every namespace now (the next table push restarts it)');
+    return lost;
   }
 
   private async enqueueAll(revision: SourceRevision, options: { readonly force?: boolean } = {}): Promise<void> {

@@ -1,5 +1,5 @@
 import { hashOf, isBerthError, ownValue, type Clock, type Logger } from '../core/index.js';
-import type { DesiredDeployment, DesiredNamespace } from '../desired/index.js';
+import { namespaceSubnets, type DesiredDeployment, type DesiredNamespace } from '../desired/index.js';
 import { observe, type ObservedNamespace } from '../observed/index.js';
 import { CONFIRM_VOLUME_DELETE_TRAILER, confirmedVolumeDeletes, describeHold, planVolumes, type LivePruneGuard, type VolumePlan } from '../plan/index.js';
 import { storageClassOf, type OperatorPolicy } from '../policy/index.js';
@@ -7,7 +7,7 @@ import { applyStep, nextStep, restartKey, type RestartRecord, type Step } from '
 import { LABEL, type RuntimeDriver } from '../runtime/index.js';
 import type { SecretResolver } from '../secrets/index.js';
 import type { Prober } from '../health/index.js';
-import type { DataPlane } from '../proxy/index.js';
+import { DNS_OPTIONS, searchDomains, type DataPlane } from '../proxy/index.js';
 import type { ObservedReplica } from '../observed/index.js';
 import type { Condition, DeploymentStatus, NamespaceStatus, Pin, ServiceStatus, Store, SyncRecord, VolumeStatus } from '../store/index.js';
 import { Serving } from './serving.js';
@@ -117,7 +117,13 @@ export class Reconciler {
         outcome = { result: 'stalled' };
         return outcome;
       }
-      moves += await this.ensureNetwork(namespace, target, observed);
+      const network = await this.ensureNetwork(namespace, target, observed);
+      if (network.created) moves++;
+      // Replicas resolve through the namespace DNS when there is a data plane to run it and a Service to find.
+      const dns =
+        this.o.dataPlane && network.gateway && (target?.services.length ?? 0) > 0
+          ? { servers: [network.gateway], search: searchDomains(namespace), options: DNS_OPTIONS }
+          : undefined;
       // Volumes before the replicas that mount them; an invalid head deletes nothing, whatever its message says.
       const volumePlan = planVolumes(namespace, target, observed, head && !head.valid ? new Set() : confirmedVolumeDeletes(revision.commit.message));
       const created = await this.ensureVolumes(namespace, volumePlan, log);
@@ -163,6 +169,7 @@ export class Reconciler {
                 instance: this.o.instance,
                 network: target?.network ?? '',
                 ...(this.o.serviceAddress ? { hostPortAddress: this.o.serviceAddress } : {}),
+                ...(dns ? { dns } : {}),
                 logger: dlog,
                 onRestart: (c) => this.noteRestart(namespace, name, c.revision, c.replica),
                 ...(this.o.dataPlane ? { drain: (ids: readonly string[], graceSeconds: number) => this.serving.drain(ids, graceSeconds, dlog) } : {}),
@@ -294,13 +301,16 @@ export class Reconciler {
     return good;
   }
 
-  private async ensureNetwork(namespace: string, target: DesiredNamespace | undefined, observed: ObservedNamespace | undefined): Promise<number> {
-    if (!target || target.deployments.length === 0 || observed?.network) return 0;
-    await this.o.driver.ensureNetwork({
+  /** The namespace network, created on a subnet berth lays out (desired/cluster-network.ts) when missing. */
+  private async ensureNetwork(namespace: string, target: DesiredNamespace | undefined, observed: ObservedNamespace | undefined): Promise<{ created: boolean; gateway?: string }> {
+    if (observed?.network) return { created: false, ...(observed.network.gateway ? { gateway: observed.network.gateway } : {}) };
+    if (!target || target.deployments.length === 0) return { created: false };
+    const network = await this.o.driver.ensureNetwork({
       name: target.network,
       labels: { [LABEL.managed]: 'true', [LABEL.instance]: this.o.instance, [LABEL.namespace]: namespace, [LABEL.kind]: 'Namespace', [LABEL.name]: namespace },
+      subnets: namespaceSubnets(this.o.instance, namespace),
     });
-    return 1;
+    return { created: true, ...(network.gateway ? { gateway: network.gateway } : {}) };
   }
 
   /** Creates the volumes of claims that have none (labelled as berth's, with the claim's storage class). */

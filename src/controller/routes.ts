@@ -1,14 +1,18 @@
 import { ownValue } from '../core/index.js';
 import type { DesiredIngress, DesiredNamespace, DesiredService } from '../desired/index.js';
 import type { ObservedNamespace, ObservedReplica } from '../observed/index.js';
-import type { Backend, IngressRoute, NamespaceTable, ServiceRoute } from '../proxy/index.js';
+import type { Backend, IngressRoute, NamespaceNetwork, NamespaceTable, ServiceRoute } from '../proxy/index.js';
+import { allocateClusterIps, type ClusterIpVerdict } from './cluster-ips.js';
 
 /**
  * The data plane's table for one namespace, derived from desired Services/Ingresses and the
- * replicas as labels describe them. Pure. Only ready replicas are backends; `leaving` are
- * replicas this pass is about to drain and stop (never handed new traffic again).
+ * replicas as labels describe them. Pure. Only ready replicas are backends (all running ones
+ * with publishNotReadyAddresses); `leaving` are replicas this pass is about to drain and stop
+ * (never handed new traffic again, whatever the Service says).
  *   Service web {app: web} port 8081 → targetPort 80; replica r1 {app: web} publishes
  *   80 → 127.0.0.1:32768 and is ready → backend { id: r1, host: 127.0.0.1, port: 32768 }
+ * Each Service but a headless one gets its virtual address (cluster-ips.ts) when the namespace
+ * network has a subnet; `previousClusterIPs` are the addresses the data plane holds now.
  */
 export function namespaceTable(args: {
   readonly namespace: string;
@@ -17,11 +21,19 @@ export function namespaceTable(args: {
   readonly isReady: (replica: ObservedReplica) => boolean;
   readonly leaving: ReadonlySet<string>;
   readonly serviceAddress: string;
+  readonly previousClusterIPs?: ReadonlyMap<string, string>;
 }): NamespaceTable {
-  const replicas = (args.observed?.deployments ?? []).flatMap((d) => d.replicas).filter((r) => r.state === 'running' && !args.leaving.has(r.id) && args.isReady(r));
+  const running = (args.observed?.deployments ?? []).flatMap((d) => d.replicas).filter((r) => r.state === 'running' && !args.leaving.has(r.id));
+  const ready = running.filter((r) => args.isReady(r));
+  const net = args.observed?.network;
+  const network: NamespaceNetwork | undefined = net?.subnet && net.gateway && net.bridge ? { subnet: net.subnet, gateway: net.gateway, bridge: net.bridge } : undefined;
+  const services = args.desired?.services ?? [];
+  const ips = allocateClusterIps({ subnet: network?.subnet, services, previous: args.previousClusterIPs ?? new Map() });
   return {
     namespace: args.namespace,
-    services: (args.desired?.services ?? []).map((s) => serviceRoute(s, replicas, args.serviceAddress)),
+    // The namespace DNS runs while there is a Service to answer or a replica that resolves through it.
+    ...(network && (services.length > 0 || running.some((r) => r.namespaceDns)) ? { network } : {}),
+    services: services.map((s) => serviceRoute(s, s.publishNotReadyAddresses ? running : ready, args.serviceAddress, ips.get(s.name))),
     ingresses: (args.desired?.ingresses ?? []).map(ingressRoute),
   };
 }
@@ -31,14 +43,18 @@ export function selects(selector: Readonly<Record<string, string>>, labels: Read
   return entries.length > 0 && entries.every(([k, v]) => ownValue(labels, k) === v);
 }
 
-function serviceRoute(service: DesiredService, ready: readonly ObservedReplica[], address: string): ServiceRoute {
-  const endpoints = ready.filter((r) => selects(service.selector, r.podLabels)).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+function serviceRoute(service: DesiredService, eligible: readonly ObservedReplica[], address: string, ip: ClusterIpVerdict | undefined): ServiceRoute {
+  const endpoints = eligible.filter((r) => selects(service.selector, r.podLabels)).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   return {
     name: service.name,
+    ...(ip && 'address' in ip ? { clusterIP: ip.address } : {}),
+    ...(ip && 'error' in ip ? { clusterIPError: ip.error } : {}),
+    ...(ip && 'headless' in ip ? { headless: { addresses: endpoints.flatMap((r) => (r.address ? [r.address] : [])) } } : {}),
+    ...(service.sessionAffinity === 'ClientIP' ? { sessionAffinity: 'ClientIP' as const } : {}),
     ports: service.ports.map((p) => ({
       ...(p.name !== undefined ? { name: p.name } : {}),
       port: p.port,
-      listen: { host: address, port: p.listenPort },
+      ...(p.listenPort !== undefined ? { listen: { host: address, port: p.listenPort } } : {}),
       backends: endpoints.flatMap((r): Backend[] => {
         const containerPort = typeof p.targetPort === 'number' ? p.targetPort : ownValue(r.namedPorts, p.targetPort);
         const published = r.ports.find((x) => x.containerPort === containerPort && x.protocol === 'tcp');
@@ -62,5 +78,5 @@ function ingressRoute(ingress: DesiredIngress): IngressRoute {
 
 /** True when the table would make the data plane serve anything. */
 export function isEmptyTable(table: NamespaceTable): boolean {
-  return table.services.length === 0 && table.ingresses.length === 0;
+  return table.services.length === 0 && table.ingresses.length === 0 && !table.network;
 }

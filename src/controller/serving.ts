@@ -31,6 +31,8 @@ export class Serving {
   private routedAtStart: Promise<ReadonlySet<string>> | undefined;
   /** Namespaces whose last pushed table was not empty (so an emptied one is removed once). */
   private readonly routed = new Set<string>();
+  /** Each namespace's Service virtual addresses as last pushed (seeded from the data plane's persisted tables): kept stable. */
+  private readonly clusterIPs = new Map<string, Map<string, string>>();
   /** Parsed `berth.probes` labels: a handful of distinct templates, read on every pass. */
   private readonly probesByLabel = new Map<string, Probes | undefined>();
 
@@ -86,6 +88,7 @@ export class Serving {
   async push(namespace: string, target: DesiredNamespace | undefined, observed: ObservedNamespace | undefined, readiness: ReadonlyMap<string, Readiness>, leaving: ReadonlySet<string>, log: Logger): Promise<ServiceStatus[] | undefined> {
     const dataPlane = this.o.dataPlane;
     if (!dataPlane) return undefined;
+    await this.routedIds(); // learns the tables (and virtual addresses) a previous berth left
     const table = namespaceTable({
       namespace,
       desired: target,
@@ -93,21 +96,32 @@ export class Serving {
       isReady: (r: ObservedReplica) => readiness.get(r.id)?.ready ?? true,
       leaving,
       serviceAddress: this.o.serviceAddress ?? '127.0.0.1',
+      previousClusterIPs: this.clusterIPs.get(namespace) ?? new Map(),
     });
+    this.clusterIPs.set(namespace, new Map(table.services.flatMap((svc) => (svc.clusterIP ? [[svc.name, svc.clusterIP] as const] : []))));
+    for (const svc of table.services) if (svc.clusterIPError) log.warn({ service: svc.name, code: 'SERVICE_CLUSTER_IP' }, `Service has no virtual address: ${svc.clusterIPError}`);
     if (isEmptyTable(table)) {
-      await this.routedIds(); // learns the tables a previous berth left
       if (this.routed.delete(namespace)) await dataPlane.removeNamespace(namespace);
       return [];
     }
     const listeners = await dataPlane.putNamespace(table);
     this.routed.add(namespace);
     for (const l of listeners) if (l.error) log.warn({ service: l.service, port: l.port, listen: `${l.listen.host}:${l.listen.port}` }, `Service cannot listen: ${l.error}`);
-    return table.services.flatMap((svc) =>
-      svc.ports.map((p) => {
-        const error = listeners.find((l) => l.service === svc.name && l.port === p.port)?.error;
-        return { name: svc.name, port: p.port, listen: `${p.listen.host}:${p.listen.port}`, endpoints: p.backends.length, ...(error ? { error } : {}) };
-      }),
-    );
+    return table.services.flatMap((svc) => {
+      const desired = target?.services.find((d) => d.name === svc.name);
+      return svc.ports.map((p): ServiceStatus => {
+        const errors = [...(svc.clusterIPError ? [svc.clusterIPError] : []), ...listeners.filter((l) => l.service === svc.name && l.port === p.port && l.error).map((l) => `${l.listen.host}:${l.listen.port}: ${l.error}`)];
+        return {
+          name: svc.name,
+          port: p.port,
+          ...(desired ? { type: desired.type } : {}),
+          clusterIP: svc.headless ? 'None' : (svc.clusterIP ?? ''),
+          ...(p.listen ? { listen: `${p.listen.host}:${p.listen.port}` } : {}),
+          endpoints: svc.headless ? svc.headless.addresses.length : p.backends.length,
+          ...(errors.length > 0 ? { error: errors.join('; ') } : {}),
+        };
+      });
+    });
   }
 
   /** Takes replicas out of rotation and waits for their connections to finish (up to the grace period). */
@@ -129,7 +143,10 @@ export class Serving {
       if (!this.o.dataPlane) return new Set<string>();
       const status = await this.o.dataPlane.status().catch(() => undefined);
       // Tables the data plane still holds are this berth's to keep or remove (a namespace deleted while berth was down).
-      for (const table of status?.namespaces ?? []) this.routed.add(table.namespace);
+      for (const table of status?.namespaces ?? []) {
+        this.routed.add(table.namespace);
+        if (!this.clusterIPs.has(table.namespace)) this.clusterIPs.set(table.namespace, new Map(table.services.flatMap((svc) => (svc.clusterIP ? [[svc.name, svc.clusterIP] as const] : []))));
+      }
       return new Set((status?.namespaces ?? []).flatMap((t) => t.services.flatMap((s) => s.ports.flatMap((p) => p.backends.map((b) => b.id)))));
     })();
     return this.routedAtStart;

@@ -36,6 +36,8 @@ export const ERROR_CODES = {
   CONFLICT: { handling: 'stalled', summary: 'The request conflicts with the current state, e.g. nothing to roll back to (409).' },
   PAYLOAD_TOO_LARGE: { handling: 'stalled', summary: 'An HTTP request body exceeded the size limit (413).' },
   INTERNAL: { handling: 'transient', summary: 'An unexpected error (a bug); logged with its stack, reported without details.' },
+  // Services inside the namespace (issue #9): reported per Service in status, never thrown out of a pass.
+  SERVICE_CLUSTER_IP: { handling: 'stalled', summary: "A Service's spec.clusterIP is outside its namespace's Service range or already another Service's; that Service gets no virtual address." },
 } as const satisfies Record<string, { handling: ErrorHandling; summary: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -12,3 +12,4 @@ export * from './names.js';
 export * from './image-reference.js';
 export * from './exit-codes.js';
 export * from './own.js';
+export * from './ipv4.js';

@@ -18,3 +18,4 @@ export * from './normalize.js';
 export * from './service.js';
 export * from './build.js';
 export * from './secret-ref.js';
+export * from './cluster-network.js';

@@ -3,22 +3,31 @@ import type { DesiredIngress, DesiredIngressRule, DesiredService, IngressBackend
 
 /**
  * v1 Service manifest → desired Service: what the data plane listens on and where it forwards.
- * Ports keep their manifest order; `targetPort` defaults to `port` (as Kubernetes); the data
- * plane listens at `nodePort` when set, else at `port` (one host: NodePort and LoadBalancer
- * are the same listener, at the port the manifest names). The loader has already refused what
- * berth cannot serve and removed what it ignores (see manifests/service-rules.ts).
+ * Ports keep their manifest order; `targetPort` defaults to `port` (as Kubernetes). Every
+ * Service but a headless one is reached inside its namespace at its virtual address on
+ * `port`; NodePort and LoadBalancer also on the host at `nodePort` when set, else at `port`
+ * (one host: both are the same kind of listener, at the port the manifest names). The loader
+ * has already refused what berth cannot serve and removed what it ignores (see
+ * manifests/service-rules.ts).
  */
 export function normalizeService(manifest: ServiceManifest, namespace: string): DesiredService {
+  const type = manifest.spec.type ?? 'ClusterIP';
+  const onHost = type === 'NodePort' || type === 'LoadBalancer';
+  const ip = manifest.spec.clusterIP;
   return {
     namespace,
     name: manifest.metadata.name,
+    type,
+    clusterIP: ip === undefined || ip === '' ? { kind: 'auto' } : ip === 'None' ? { kind: 'none' } : { kind: 'fixed', address: ip },
     selector: { ...manifest.spec.selector },
     ports: manifest.spec.ports.map((p) => ({
       ...(p.name !== undefined ? { name: p.name } : {}),
       port: p.port,
       targetPort: p.targetPort ?? p.port,
-      listenPort: p.nodePort ?? p.port,
+      ...(onHost ? { listenPort: p.nodePort ?? p.port } : {}),
     })),
+    publishNotReadyAddresses: manifest.spec.publishNotReadyAddresses === true,
+    sessionAffinity: manifest.spec.sessionAffinity ?? 'None',
     source: manifest.source,
   };
 }

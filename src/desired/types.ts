@@ -135,22 +135,38 @@ export interface Probes {
   readonly startup?: ProbeSpec;
 }
 
-/** One port of a v1 Service. The proxy listens on `listen` and forwards to `targetPort` of each ready selected replica. */
+/**
+ * One port of a v1 Service. The data plane listens at the Service's virtual address on `port`
+ * (inside the namespace) and, for NodePort/LoadBalancer, on the host at `listenPort`, and
+ * forwards to `targetPort` of each ready selected replica.
+ */
 export interface DesiredServicePort {
   readonly name?: string;
   readonly port: number;
   /** A container port number, or the name of a container port (resolved per replica). */
   readonly targetPort: number | string;
-  /** Where the data plane listens for this port: the service address (127.0.0.1 by default) and nodePort, else port. */
-  readonly listenPort: number;
+  /** NodePort/LoadBalancer only: the host port (on the service address, 127.0.0.1 by default): nodePort, else port. */
+  readonly listenPort?: number;
 }
+
+export type ServiceType = 'ClusterIP' | 'NodePort' | 'LoadBalancer';
 
 export interface DesiredService {
   readonly namespace: string;
   readonly name: string;
+  readonly type: ServiceType;
+  /**
+   * `auto`: berth allocates the virtual address; `none`: headless (the name resolves to the
+   * endpoints, nothing listens); `fixed`: the manifest's address, honoured when it lies in the
+   * namespace's Service range (controller/cluster-ips.ts).
+   */
+  readonly clusterIP: { readonly kind: 'auto' } | { readonly kind: 'none' } | { readonly kind: 'fixed'; readonly address: string };
   /** Replicas whose pod labels include all of these are the Service's endpoints. */
   readonly selector: Readonly<Record<string, string>>;
   readonly ports: readonly DesiredServicePort[];
+  /** Running replicas count as endpoints before they are ready. */
+  readonly publishNotReadyAddresses: boolean;
+  readonly sessionAffinity: 'None' | 'ClientIP';
   readonly source: SourceLocation;
 }
 

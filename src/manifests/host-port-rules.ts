@@ -41,7 +41,13 @@ export interface PlacedHostPorts {
 export function checkHostPorts(namespace: string, services: readonly PlacedService[], deployments: readonly PlacedHostPorts[]): Diagnostic[] {
   const out: Diagnostic[] = [];
   const taken = new Map<string, string>(); // "8080/tcp" → who holds it, for the message
-  for (const s of services) for (const p of s.ports) if (!taken.has(`${p.listenPort}/tcp`)) taken.set(`${p.listenPort}/tcp`, `Service ${JSON.stringify(s.name)} (${p.listenField}, ${s.file}:${p.listenAt.line})`);
+  // Only NodePort/LoadBalancer ports listen on the host; a ClusterIP port has its own virtual address.
+  for (const s of services) {
+    for (const p of s.ports) {
+      if (p.listenPort === undefined || taken.has(`${p.listenPort}/tcp`)) continue;
+      taken.set(`${p.listenPort}/tcp`, `Service ${JSON.stringify(s.name)} (${p.listenField}, ${s.file}:${p.listenAt.line})`);
+    }
+  }
   for (const d of deployments) {
     for (const p of d.ports) {
       const key = `${p.port}/${p.protocol}`;

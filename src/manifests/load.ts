@@ -8,6 +8,8 @@ import { DEFAULT_PARSE_LIMITS, type ParseLimits } from './parse.js';
 import { checkQuotas, type PlacedObject, type PlacedQuota } from './quota-rules.js';
 import { isUnsafeFileKey, type SecretKeyRefUse } from './secret-rules.js';
 import { checkHostPorts, type PlacedHostPorts } from './host-port-rules.js';
+import { checkHostPortsAcrossNamespaces } from './service-host-port-rules.js';
+import { checkTargetPortNames } from './target-port-rules.js';
 import { checkListenPorts, type PlacedService, type ServicePortFact } from './service-rules.js';
 import type { Manifest, ManifestSet, NamespaceManifests } from './types.js';
 
@@ -105,7 +107,7 @@ export function loadManifests(snapshot: Snapshot, cache: ManifestCache, options:
 
   return {
     commit: snapshot.commit,
-    namespaces: namespaces.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
+    namespaces: checkHostPortsAcrossNamespaces(namespaces),
     diagnostics: diagnostics.sort(compareDiagnostics),
   };
 }
@@ -192,6 +194,7 @@ function loadNamespace(folder: SnapshotFolder, entries: readonly FolderEntry[], 
   diagnostics.push(...checkClaimUses(name, claims, defined, claimUsers));
 
   const valid = !hasErrors(diagnostics);
+  if (valid) diagnostics.push(...checkTargetPortNames(name, objects));
   return { name, treeId: folder.treeId, objects: valid ? objects : [], diagnostics: diagnostics.sort(compareDiagnostics), valid };
 }
 

@@ -7,11 +7,13 @@ import { formatFieldPath, type FieldPath, type Position } from './locate.js';
  * folder-level checks need (the ports each Service listens on, where they are written).
  *
  * Most rules are the Kubernetes API server's own (every port named when there are several,
- * no duplicate ports or nodePorts, nodePort only with type NodePort or LoadBalancer). The rest
- * say what berth's data plane cannot do: it proxies TCP to the ready replicas a selector
- * matches, listening at nodePort when set, else at port. So a Service needs a selector (berth
- * has no manual Endpoints), and UDP/SCTP, ExternalName, headless (`clusterIP: None`) and
- * ClientIP affinity are refused.
+ * no duplicate ports or nodePorts, nodePort only with type NodePort or LoadBalancer, clusterIP
+ * an IPv4 address or None). The rest say what berth's data plane cannot do: it proxies TCP to
+ * the ready replicas a selector matches, at the Service's virtual address inside the namespace
+ * (docs/services.md) and, for NodePort and LoadBalancer, on the host at nodePort when set,
+ * else at port. So a Service needs a selector (berth has no manual Endpoints), and UDP/SCTP
+ * and ExternalName are refused. Whether a fixed clusterIP lies in the namespace's subnet is
+ * known only once the network exists: the controller checks it (SERVICE_CLUSTER_IP).
  */
 
 /** A schema-valid Service spec before these rules: some values it allows are refused here. */
@@ -24,12 +26,14 @@ export interface ServiceSpecInput {
   readonly sessionAffinity?: string;
 }
 
-const HEADLESS = 'not supported by berth: headless Services (clusterIP: None): replicas already answer to the Deployment name on the namespace network';
-const NO_CLUSTER_IP = 'ignored by berth: berth assigns no cluster IPs; the Service listens on the data plane address (127.0.0.1 by default)';
+const CLUSTER_IPS = 'ignored by berth: berth reads spec.clusterIP (one IPv4 address, or None for a headless Service)';
+
+/** An IPv4 address in dotted decimal, as clusterIP takes it. */
+const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 
 /**
- * Checks `spec` and returns the paths of fields berth ignores (a clusterIP other than None),
- * which the validator removes like the schema's `x-berth-ignored` fields.
+ * Checks `spec` and returns the paths of fields berth ignores (clusterIPs, which repeats
+ * clusterIP), which the validator removes like the schema's `x-berth-ignored` fields.
  */
 export function checkService(spec: ServiceSpecInput, emit: Emit): FieldPath[] {
   const ignored: FieldPath[] = [];
@@ -42,23 +46,22 @@ export function checkService(spec: ServiceSpecInput, emit: Emit): FieldPath[] {
     );
   }
   if (spec.type === 'ExternalName') emit('error', 'UNSUPPORTED_FIELD', ['spec', 'type'], 'not supported by berth: ExternalName Services (DNS aliases to names outside berth)');
-  if (spec.sessionAffinity === 'ClientIP') {
-    emit('error', 'UNSUPPORTED_FIELD', ['spec', 'sessionAffinity'], 'not supported by berth: session affinity (ClientIP); the data plane spreads connections over the ready replicas');
-  }
-  if (spec.clusterIP !== undefined) {
-    if (spec.clusterIP === 'None') emit('error', 'UNSUPPORTED_FIELD', ['spec', 'clusterIP'], HEADLESS);
-    else {
-      emit('warning', 'IGNORED_FIELD', ['spec', 'clusterIP'], NO_CLUSTER_IP);
-      ignored.push(['spec', 'clusterIP']);
-    }
+  if (spec.clusterIP !== undefined && spec.clusterIP !== 'None' && spec.clusterIP !== '' && !IPV4.test(spec.clusterIP)) {
+    emit('error', 'INVALID_VALUE', ['spec', 'clusterIP'], `must be an IPv4 address inside the namespace's Service range, or None for a headless Service, not ${JSON.stringify(spec.clusterIP)}`);
   }
   if (spec.clusterIPs !== undefined) {
-    const headless = spec.clusterIPs.indexOf('None');
-    if (headless >= 0) emit('error', 'UNSUPPORTED_FIELD', ['spec', 'clusterIPs', headless], HEADLESS);
-    else {
-      emit('warning', 'IGNORED_FIELD', ['spec', 'clusterIPs'], NO_CLUSTER_IP);
+    const first = spec.clusterIPs[0];
+    if (spec.clusterIP !== undefined && first !== undefined && first !== spec.clusterIP) {
+      emit('error', 'INVALID_VALUE', ['spec', 'clusterIPs', 0], `must equal spec.clusterIP (${JSON.stringify(spec.clusterIP)}), as Kubernetes requires`);
+    } else if (spec.clusterIP === undefined && first !== undefined) {
+      emit('error', 'UNSUPPORTED_FIELD', ['spec', 'clusterIPs'], 'not supported by berth without spec.clusterIP: write the address (or None) in spec.clusterIP');
+    } else {
+      emit('warning', 'IGNORED_FIELD', ['spec', 'clusterIPs'], CLUSTER_IPS);
       ignored.push(['spec', 'clusterIPs']);
     }
+  }
+  if (spec.clusterIP === 'None' && spec.type !== undefined && spec.type !== 'ClusterIP') {
+    emit('error', 'INVALID_VALUE', ['spec', 'clusterIP'], `None (headless) only with type ClusterIP, not ${spec.type} (as Kubernetes requires)`);
   }
   checkPorts(spec, emit);
   return ignored;
@@ -99,18 +102,24 @@ function checkPorts(spec: ServiceSpecInput, emit: Emit): void {
 export interface ServicePortFact {
   readonly name?: string;
   readonly port: number;
-  /** nodePort when set, else port: where the data plane binds. */
-  readonly listenPort: number;
+  /** NodePort and LoadBalancer only: nodePort when set, else port, where the data plane binds on the host. */
+  readonly listenPort?: number;
   /** Dotted path of the field that decides listenPort (`spec.ports[0].nodePort` or `.port`), and where it is written. */
   readonly listenField: string;
   readonly listenAt: Position;
 }
 
 export function servicePortsOf(spec: ServiceSpecInput, locate: (path: FieldPath) => Position): ServicePortFact[] {
+  const onHost = listensOnHost(spec.type);
   return spec.ports.map((p, i) => {
     const path: FieldPath = ['spec', 'ports', i, p.nodePort === undefined ? 'port' : 'nodePort'];
-    return { ...(p.name !== undefined ? { name: p.name } : {}), port: p.port, listenPort: p.nodePort ?? p.port, listenField: formatFieldPath(path), listenAt: locate(path) };
+    return { ...(p.name !== undefined ? { name: p.name } : {}), port: p.port, ...(onHost ? { listenPort: p.nodePort ?? p.port } : {}), listenField: formatFieldPath(path), listenAt: locate(path) };
   });
+}
+
+/** NodePort and LoadBalancer Services also listen on the host; ClusterIP (the default) only at their virtual address. */
+export function listensOnHost(type: string | undefined): boolean {
+  return type === 'NodePort' || type === 'LoadBalancer';
 }
 
 /** A valid Service of a folder, placed: its name, file, document and ports. */
@@ -122,15 +131,17 @@ export interface PlacedService {
 }
 
 /**
- * The data plane binds each listen port once per address, so two ports of a namespace's
- * Services (of one Service or of two) may not listen on the same number. The second one, in
- * file then document order, gets the error, naming the first.
+ * The data plane binds each host port once per address, so two host-listening ports of a
+ * namespace's NodePort/LoadBalancer Services (of one Service or of two) may not use the same
+ * number. The second one, in file then document order, gets the error, naming the first.
+ * ClusterIP ports never conflict: each Service has its own virtual address.
  */
 export function checkListenPorts(namespace: string, services: readonly PlacedService[]): Diagnostic[] {
   const out: Diagnostic[] = [];
   const taken = new Map<number, { service: string; field: string; where: string }>();
   for (const s of services) {
     for (const p of s.ports) {
+      if (p.listenPort === undefined) continue;
       const first = taken.get(p.listenPort);
       if (!first) {
         taken.set(p.listenPort, { service: s.name, field: p.listenField, where: `${s.file}:${p.listenAt.line}` });
@@ -145,7 +156,7 @@ export function checkListenPorts(namespace: string, services: readonly PlacedSer
         document: s.document,
         field: p.listenField,
         ...p.listenAt,
-        message: `Service ${JSON.stringify(s.name)} would listen on port ${p.listenPort}, as ${other} already does: the data plane listens on a port once (a Service listens at nodePort when set, else at port); choose another port`,
+        message: `Service ${JSON.stringify(s.name)} would listen on port ${p.listenPort}, as ${other} already does: the data plane listens on a host port once (a NodePort or LoadBalancer Service listens on the host at nodePort when set, else at port); choose another port, or make one of them a ClusterIP Service (reached inside the namespace at its own address)`,
       });
     }
   }

@@ -249,7 +249,10 @@ export interface ServiceManifest extends ManifestBase<'Service', 'v1'> {
     readonly selector: Readonly<Record<string, string>>;
     readonly ports: readonly ServicePort[];
     readonly type?: 'ClusterIP' | 'NodePort' | 'LoadBalancer';
-    readonly sessionAffinity?: 'None';
+    /** An IPv4 address, `None` (headless) or `""` (allocate); checked against the namespace subnet by the controller. */
+    readonly clusterIP?: string;
+    readonly sessionAffinity?: 'None' | 'ClientIP';
+    readonly publishNotReadyAddresses?: boolean;
   };
 }
 

@@ -1,8 +1,8 @@
 import { LABEL, type Inventory, type OwnedContainer } from '../runtime/index.js';
-import type { ObservedDeployment, ObservedNamespace, ObservedReplica, ObservedState, ObservedStray, ObservedVolume } from './types.js';
+import type { ObservedDeployment, ObservedNamespace, ObservedNetwork, ObservedReplica, ObservedState, ObservedStray, ObservedVolume } from './types.js';
 
 interface NamespaceDraft {
-  network?: { id: string; name: string };
+  network?: ObservedNetwork;
   deployments: Map<string, ObservedReplica[]>;
   strays: ObservedStray[];
   volumes: ObservedVolume[];
@@ -28,7 +28,15 @@ export function observe(inventory: Inventory): ObservedState {
   };
   for (const network of inventory.networks) {
     const ns = network.labels[LABEL.namespace];
-    if (ns) draft(ns).network = { id: network.id, name: network.name };
+    if (ns) {
+      draft(ns).network = {
+        id: network.id,
+        name: network.name,
+        ...(network.subnet ? { subnet: network.subnet } : {}),
+        ...(network.gateway ? { gateway: network.gateway } : {}),
+        ...(network.bridge ? { bridge: network.bridge } : {}),
+      };
+    }
   }
   for (const volume of inventory.volumes ?? []) {
     // A volume is data: one whose labels do not say which claim it is, is left alone (never a stray).
@@ -100,6 +108,8 @@ function toReplica(c: OwnedContainer, namespace: string): ObservedReplica | Obse
   const probes = c.labels[LABEL.probes];
   if (probes) r.probesJson = probes;
   if (c.exitCode !== undefined) r.exitCode = c.exitCode;
+  if (c.address !== undefined) r.address = c.address;
+  if (c.labels[LABEL.dns] === 'namespace') r.namespaceDns = true;
   return r;
 }
 

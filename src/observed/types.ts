@@ -19,6 +19,19 @@ export interface ObservedReplica {
   readonly namedPorts: Readonly<Record<string, number>>;
   /** The template's probes as JSON (label berth.probes), parsed by health; absent = no probes. */
   readonly probesJson?: string;
+  /** Its IPv4 address on the namespace network (while it runs): what a headless Service's name resolves to. */
+  readonly address?: string;
+  /** Created to resolve through the namespace DNS (label berth.dns): the data plane must keep serving it. */
+  readonly namespaceDns?: true;
+}
+
+/** The namespace's network: its subnet, gateway and host bridge when the engine reports them. */
+export interface ObservedNetwork {
+  readonly id: string;
+  readonly name: string;
+  readonly subnet?: string;
+  readonly gateway?: string;
+  readonly bridge?: string;
 }
 
 export interface ObservedDeployment {
@@ -51,7 +64,7 @@ export interface ObservedVolume {
 
 export interface ObservedNamespace {
   readonly name: string;
-  readonly network?: { readonly id: string; readonly name: string };
+  readonly network?: ObservedNetwork;
   /** Claims' volumes, sorted by claim name. Absent (built by hand): none. */
   readonly volumes?: readonly ObservedVolume[];
   /** Sorted by name. */

@@ -54,18 +54,25 @@ export function describeSelector(selector: Readonly<Record<string, string>>): st
     .join(', ');
 }
 
-/** `8081 (target http)`, `web 80 (target 8080, listens on 30080)`: name, port, target, and the listen port when it is not the port. */
+/** `8081 (target http)`, `web 80 (target 8080, host port 30080)`: name, port, target, and the host port of a NodePort/LoadBalancer. */
 export function describeServicePort(p: DesiredServicePort): string {
-  return `${p.name !== undefined ? `${p.name} ` : ''}${p.port} (target ${p.targetPort}${p.listenPort !== p.port ? `, listens on ${p.listenPort}` : ''})`;
+  return `${p.name !== undefined ? `${p.name} ` : ''}${p.port} (target ${p.targetPort}${p.listenPort !== undefined ? `, host port ${p.listenPort}` : ''})`;
+}
+
+/** `ClusterIP (address allocated)`, `ClusterIP 10.213.7.200`, `headless`, `LoadBalancer (address allocated)`. */
+export function describeServiceType(s: DesiredService): string {
+  if (s.clusterIP.kind === 'none') return 'headless';
+  return `${s.type} ${s.clusterIP.kind === 'fixed' ? s.clusterIP.address : '(address allocated)'}${s.sessionAffinity === 'ClientIP' ? ', ClientIP affinity' : ''}${s.publishNotReadyAddresses ? ', not-ready addresses published' : ''}`;
 }
 
 function serviceVersion(s: DesiredService): ServingVersion {
-  return { description: `selects ${describeSelector(s.selector)}; ports ${s.ports.map(describeServicePort).join(', ')}`, source: s.source };
+  return { description: `${describeServiceType(s)}; selects ${describeSelector(s.selector)}; ports ${s.ports.map(describeServicePort).join(', ')}`, source: s.source };
 }
 
 function serviceFields(b: DesiredService | undefined, h: DesiredService | undefined): FieldChange[] {
   if (!h) return [];
   return [
+    fieldChange('type', b && describeServiceType(b), describeServiceType(h)),
     fieldChange('selector', b && describeSelector(b.selector), describeSelector(h.selector)),
     fieldChange('ports', b && b.ports.map(describeServicePort).join(', '), h.ports.map(describeServicePort).join(', ')),
   ].filter((f): f is FieldChange => f !== undefined);

@@ -15,10 +15,10 @@ export interface Backend {
 
 export interface ServicePortRoute {
   readonly name?: string;
-  /** The Service port (what Ingress backends refer to). */
+  /** The Service port (what Ingress backends refer to, and where the virtual address listens). */
   readonly port: number;
-  /** Where the proxy listens for this port (L4). */
-  readonly listen: { readonly host: string; readonly port: number };
+  /** Where the proxy also listens on the host for this port (L4): NodePort and LoadBalancer only. */
+  readonly listen?: { readonly host: string; readonly port: number };
   /** Ready replicas only, in a stable order. */
   readonly backends: readonly Backend[];
 }
@@ -26,6 +26,28 @@ export interface ServicePortRoute {
 export interface ServiceRoute {
   readonly name: string;
   readonly ports: readonly ServicePortRoute[];
+  /**
+   * The Service's virtual address in the namespace subnet: the proxy adds it to the
+   * namespace's bridge, listens there on every port (for peers of the namespace subnet only)
+   * and answers it for the Service's names. Absent: no in-namespace listener (headless, or
+   * no address could be given — `clusterIPError` says why).
+   */
+  readonly clusterIP?: string;
+  readonly clusterIPError?: string;
+  /** Headless: the names resolve to these endpoint addresses (replica IPs on the namespace network). */
+  readonly headless?: { readonly addresses: readonly string[] };
+  /** ClientIP: connections from one client address keep going to the same backend while it is listed. */
+  readonly sessionAffinity?: 'ClientIP';
+}
+
+/** The namespace's network as the data plane needs it: who may connect, and where the virtual addresses and DNS live. */
+export interface NamespaceNetwork {
+  /** `10.213.7.0/24`: only peers inside it reach the namespace's virtual addresses and DNS. */
+  readonly subnet: string;
+  /** The bridge's own address: the namespace DNS listens there (UDP and TCP 53). */
+  readonly gateway: string;
+  /** The host interface (`br-…`) the virtual addresses are added to. */
+  readonly bridge: string;
 }
 
 export interface IngressPathRoute {
@@ -60,6 +82,8 @@ export const MAX_INGRESS_TIMEOUT_SECONDS = 1_000_000;
 /** Everything the proxy serves for one namespace. Ingress backends name Services of the same namespace. */
 export interface NamespaceTable {
   readonly namespace: string;
+  /** Absent: the namespace has no network (yet): nothing listens inside it. */
+  readonly network?: NamespaceNetwork;
   readonly services: readonly ServiceRoute[];
   readonly ingresses: readonly IngressRoute[];
 }
@@ -68,6 +92,8 @@ export interface ListenerStatus {
   readonly namespace: string;
   readonly service: string;
   readonly port: number;
+  /** `cluster`: at the Service's virtual address, inside the namespace; `host`: NodePort/LoadBalancer. */
+  readonly scope?: 'cluster' | 'host';
   readonly listen: { readonly host: string; readonly port: number };
   /** Set when the address could not be bound (e.g. another Service or process holds it). */
   readonly error?: string;

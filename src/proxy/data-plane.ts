@@ -1,8 +1,12 @@
 import http from 'node:http';
 import net from 'node:net';
-import { describeError, type Logger } from '../core/index.js';
+import { contains, describeError, ipv4OfPeer, parseCidr, type Logger } from '../core/index.js';
 import { BackendLedger } from './backend-ledger.js';
-import { DEFAULT_INGRESS_TIMEOUTS, type DataPlane, type DataPlaneStatus, type ListenerStatus, type NamespaceTable, type ServicePortRoute } from './control.js';
+import { ClientAffinity } from './client-affinity.js';
+import { ClusterDns, hostResolvers } from './cluster-dns.js';
+import { DEFAULT_INGRESS_TIMEOUTS, type Backend, type DataPlane, type DataPlaneStatus, type ListenerStatus, type NamespaceNetwork, type NamespaceTable, type ServicePortRoute } from './control.js';
+import { resolveName } from './dns-names.js';
+import { syncVirtualAddresses } from './host-addresses.js';
 import { DEFAULT_MAX_CONNECTIONS_PER_BACKEND, forwardHttp } from './http-forward.js';
 import { hostOfHeader, matchIngress, pathOfTarget, type NamespacedIngress } from './ingress-match.js';
 import { normalizeRequestPath, queryOfTarget } from './request-path.js';
@@ -29,13 +33,25 @@ export interface ProxyServerOptions {
   readonly maxConnectionsPerBackend?: number;
   /** How long a drained id is remembered once absent from every table. Default 10 min. */
   readonly forgetDrainedAfterMs?: number;
+  /** The namespace DNS port on each namespace gateway. Default 53 (tests: 0, a free port). */
+  readonly dnsPort?: number;
+  /** Resolvers for names outside berth's zone. Default: the host's /etc/resolv.conf. */
+  readonly dnsUpstreams?: readonly string[];
 }
 
-/** The Service port a listener serves: `namespace/service:port`. */
+/** The Service port a listener serves: `namespace/service:port`, on the host or at the Service's virtual address. */
 interface Owner {
   readonly namespace: string;
   readonly service: string;
   readonly port: number;
+  readonly scope: 'cluster' | 'host';
+}
+
+/** The DNS of one namespace, on its gateway. */
+interface NamespaceDnsServer {
+  readonly network: NamespaceNetwork;
+  readonly server?: ClusterDns;
+  readonly error?: string;
 }
 
 interface TcpListener {
@@ -45,7 +61,7 @@ interface TcpListener {
   readonly error?: string;
 }
 
-const ownerId = (o: Owner) => `${o.namespace}/${o.service}:${o.port}`;
+const ownerId = (o: Owner) => `${o.namespace}/${o.service}:${o.port}${o.scope === 'cluster' ? ' (cluster)' : ''}`;
 const routeKey = (namespace: string, service: string, port: number) => `${namespace}/${service}:${port}`;
 /** `127.0.0.1:8080`, `[::]:80`: one listener per address. */
 export const addressKey = (a: Address) => (a.host.includes(':') ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`);
@@ -69,6 +85,13 @@ export class ProxyServer implements DataPlane {
   private readonly connectTimeoutMs: number;
   private readonly ledger: BackendLedger;
   private readonly roundRobin = new RoundRobin();
+  private readonly affinity = new ClientAffinity();
+  /** Namespace → its DNS server; and the networks whose virtual addresses this proxy manages. */
+  private readonly dns = new Map<string, NamespaceDnsServer>();
+  private readonly networks = new Map<string, NamespaceNetwork>();
+  /** Namespace → what its bridge was last made to hold (`bridge subnet addresses…`); re-checked when it changes or the namespace's own table is pushed. */
+  private readonly synced = new Map<string, string>();
+  private readonly upstreams: readonly string[];
   private readonly tables = new Map<string, NamespaceTable>();
   private readonly listeners = new Map<string, TcpListener>();
   /** Address → the owner that may hold it, after the last apply. */
@@ -86,6 +109,7 @@ export class ProxyServer implements DataPlane {
     this.logger = o.logger.child({ component: 'proxy' });
     this.connectTimeoutMs = o.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
     this.ledger = new BackendLedger({ forgetAfterMs: o.forgetDrainedAfterMs });
+    this.upstreams = o.dnsUpstreams ?? hostResolvers();
   }
 
   /** Loads the persisted table (if any), binds the Ingress server and every listener. */
@@ -114,6 +138,8 @@ export class ProxyServer implements DataPlane {
     await this.queue;
     for (const listener of this.listeners.values()) listener.server?.close();
     this.listeners.clear();
+    for (const d of this.dns.values()) d.server?.close();
+    this.dns.clear();
     this.ingress?.server?.close();
     this.ingress?.server?.closeIdleConnections();
     await this.clientsClosed(options.graceMs ?? 0);
@@ -141,6 +167,7 @@ export class ProxyServer implements DataPlane {
   putNamespace(table: NamespaceTable): Promise<readonly ListenerStatus[]> {
     return this.serialize(async () => {
       this.tables.set(table.namespace, table);
+      this.synced.delete(table.namespace); // every pass of a namespace re-checks its bridge (a recreated bridge lost its addresses)
       await this.apply();
       await this.persist();
       return this.listenerStatus(table.namespace);
@@ -212,15 +239,84 @@ export class ProxyServer implements DataPlane {
     }
     this.ledger.observeListed(listed);
     this.roundRobin.retain(routes);
+    this.affinity.retain(listed);
     await this.applyListeners(tables);
+    await this.applyDns(tables);
     await this.bindIngress();
+  }
+
+  /**
+   * The virtual addresses on each namespace bridge, exactly the Services' (also emptied for a
+   * namespace gone from the tables). A namespace is re-checked when its own table is pushed or
+   * what it wants changed, not on every other namespace's push (one `ip` call each).
+   */
+  private async syncAddresses(tables: readonly NamespaceTable[]): Promise<void> {
+    const now = new Map<string, NamespaceNetwork>();
+    for (const t of tables) if (t.network) now.set(t.namespace, t.network);
+    for (const [namespace, network] of this.networks) {
+      if (now.get(namespace)?.bridge === network.bridge) continue;
+      await syncVirtualAddresses(network.bridge, network.subnet, []); // best effort: the bridge may be gone
+      this.networks.delete(namespace);
+      this.synced.delete(namespace);
+    }
+    for (const t of tables) {
+      if (!t.network) continue;
+      const wanted = t.services.flatMap((s) => (s.clusterIP ? [s.clusterIP] : [])).sort();
+      const key = [t.network.bridge, t.network.subnet, ...wanted].join(' ');
+      this.networks.set(t.namespace, t.network);
+      if (this.synced.get(t.namespace) === key) continue;
+      const error = await syncVirtualAddresses(t.network.bridge, t.network.subnet, wanted);
+      if (error) this.logger.warn({ namespace: t.namespace, bridge: t.network.bridge, err: error }, 'could not set the Service virtual addresses; retried on the next table change');
+      else this.synced.set(t.namespace, key);
+    }
+  }
+
+  /** One DNS per namespace with a network, on its gateway; rebound when the network changed. */
+  private async applyDns(tables: readonly NamespaceTable[]): Promise<void> {
+    const wanted = new Map(tables.flatMap((t) => (t.network ? [[t.namespace, t.network] as const] : [])));
+    for (const [namespace, current] of [...this.dns]) {
+      const network = wanted.get(namespace);
+      if (network && current.server && network.gateway === current.network.gateway && network.subnet === current.network.subnet) continue;
+      current.server?.close();
+      this.dns.delete(namespace);
+    }
+    for (const [namespace, network] of wanted) {
+      if (this.dns.has(namespace)) continue;
+      const server = new ClusterDns({
+        namespace,
+        address: network.gateway,
+        subnet: network.subnet,
+        port: this.o.dnsPort ?? 53,
+        upstreams: this.upstreams,
+        answer: (name, type) => resolveName({ namespace, name, type, tables: this.tables }),
+        logger: this.logger.child({ namespace, component: 'namespace-dns' }),
+      });
+      const error = await server.start();
+      if (error) this.logger.warn({ namespace, listen: `${network.gateway}:${this.o.dnsPort ?? 53}`, err: error }, 'namespace DNS could not bind; retried on the next table change');
+      else this.logger.info({ namespace, listen: `${network.gateway}:${server.port()}` }, 'namespace DNS bound');
+      this.dns.set(namespace, error ? { network, error } : { network, server });
+    }
+  }
+
+  /** The namespace DNS's UDP port (tests bind port 0). */
+  dnsAddress(namespace: string): Address | undefined {
+    const d = this.dns.get(namespace);
+    const port = d?.server?.port();
+    return d && port !== undefined ? { host: d.network.gateway, port } : undefined;
   }
 
   private async applyListeners(tables: readonly NamespaceTable[]): Promise<void> {
     const wanted: { key: string; owner: Owner; listen: Address }[] = [];
     for (const t of tables) {
       for (const s of [...t.services].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
-        for (const p of [...s.ports].sort((a, b) => a.port - b.port)) wanted.push({ key: addressKey(p.listen), owner: { namespace: t.namespace, service: s.name, port: p.port }, listen: p.listen });
+        for (const p of [...s.ports].sort((a, b) => a.port - b.port)) {
+          const owner = { namespace: t.namespace, service: s.name, port: p.port };
+          if (p.listen) wanted.push({ key: addressKey(p.listen), owner: { ...owner, scope: 'host' }, listen: p.listen });
+          if (t.network && s.clusterIP) {
+            const at = { host: s.clusterIP, port: p.port };
+            wanted.push({ key: addressKey(at), owner: { ...owner, scope: 'cluster' }, listen: at });
+          }
+        }
       }
     }
     const claims = new Map<string, string>();
@@ -235,6 +331,7 @@ export class ProxyServer implements DataPlane {
       this.listeners.delete(key);
       if (listener.server) this.logger.info({ listen: key, owner: ownerId(listener.owner) }, 'listener closed');
     }
+    await this.syncAddresses(tables); // a virtual address must be on its bridge before it can be bound
     for (const w of wanted) {
       if (claims.get(w.key) !== ownerId(w.owner)) continue;
       const current = this.listeners.get(w.key);
@@ -278,12 +375,18 @@ export class ProxyServer implements DataPlane {
     const table = this.tables.get(namespace);
     if (!table) return [];
     return table.services.flatMap((s) =>
-      s.ports.map((p): ListenerStatus => {
-        const key = addressKey(p.listen);
-        const id = ownerId({ namespace, service: s.name, port: p.port });
-        const holder = this.claims.get(key);
-        const error = holder !== id ? `address ${key} is already claimed by ${holder ?? 'another route'}` : this.listeners.get(key)?.error;
-        return { namespace, service: s.name, port: p.port, listen: { host: p.listen.host, port: p.listen.port }, ...(error ? { error } : {}) };
+      s.ports.flatMap((p) => {
+        const at: { scope: 'cluster' | 'host'; listen: Address }[] = [
+          ...(table.network && s.clusterIP ? [{ scope: 'cluster' as const, listen: { host: s.clusterIP, port: p.port } }] : []),
+          ...(p.listen ? [{ scope: 'host' as const, listen: p.listen }] : []),
+        ];
+        return at.map(({ scope, listen }): ListenerStatus => {
+          const key = addressKey(listen);
+          const id = ownerId({ namespace, service: s.name, port: p.port, scope });
+          const holder = this.claims.get(key);
+          const error = holder !== id ? `address ${key} is already claimed by ${holder ?? 'another route'}` : this.listeners.get(key)?.error;
+          return { namespace, service: s.name, port: p.port, scope, listen: { host: listen.host, port: listen.port }, ...(error ? { error } : {}) };
+        });
       }),
     );
   }
@@ -293,8 +396,19 @@ export class ProxyServer implements DataPlane {
     return s?.ports.find((p) => (typeof port === 'number' ? p.port === port : p.name === port));
   }
 
-  private candidates(namespace: string, service: string, route: ServicePortRoute) {
-    return this.roundRobin.order(routeKey(namespace, service, route.port), route.backends, (id) => this.ledger.isDraining(id));
+  private candidates(namespace: string, service: string, route: ServicePortRoute, client?: string): Backend[] {
+    const key = routeKey(namespace, service, route.port);
+    const order = this.roundRobin.order(key, route.backends, (id) => this.ledger.isDraining(id));
+    const sticky = client !== undefined && this.tables.get(namespace)?.services.find((s) => s.name === service)?.sessionAffinity === 'ClientIP';
+    return sticky ? this.affinity.order(key, client, order) : order;
+  }
+
+  /** A cluster listener serves the namespace's own subnet only: another namespace's replica reaches the address through its own gateway. */
+  private isNamespacePeer(namespace: string, remote: string | undefined): boolean {
+    const subnet = this.tables.get(namespace)?.network?.subnet;
+    const cidr = subnet ? parseCidr(subnet) : undefined;
+    const peer = ipv4OfPeer(remote);
+    return cidr !== undefined && peer !== undefined && contains(cidr, peer);
   }
 
   private track(socket: net.Socket): void {
@@ -305,8 +419,14 @@ export class ProxyServer implements DataPlane {
   private onTcpConnection(key: string, client: net.Socket): void {
     this.track(client);
     const owner = this.listeners.get(key)?.owner;
+    if (owner?.scope === 'cluster' && !this.isNamespacePeer(owner.namespace, client.remoteAddress)) {
+      this.logger.debug({ listen: key, peer: client.remoteAddress }, 'connection refused: the peer is not in the namespace');
+      client.on('error', () => {});
+      client.resetAndDestroy();
+      return;
+    }
     const route = owner && this.servicePort(owner.namespace, owner.service, owner.port);
-    const candidates = owner && route ? this.candidates(owner.namespace, owner.service, route) : [];
+    const candidates = owner && route ? this.candidates(owner.namespace, owner.service, route, ipv4OfPeer(client.remoteAddress) === undefined ? undefined : client.remoteAddress) : [];
     if (!owner || candidates.length === 0) {
       this.logger.debug({ listen: key, owner: owner && ownerId(owner) }, 'connection closed: no ready backend');
       client.on('error', () => {});

@@ -26,3 +26,5 @@ export { startControlServer, type ControlServerOptions, type RunningControlServe
 export { DataPlaneClient, isDataPlaneAnswering, isNotRunning, type DataPlaneClientOptions } from './control-client.js';
 export { runProxyProcess, ensureProxyRunning, DEFAULT_SHUTDOWN_GRACE_MS, type ProxyProcessOptions, type EnsureProxyOptions } from './process.js';
 export { normalizeRequestPath, queryOfTarget, type NormalizedPath } from './request-path.js';
+export { resolveName, searchDomains, DNS_OPTIONS, CLUSTER_DOMAIN, type DnsAnswer } from './dns-names.js';
+export { ClientAffinity } from './client-affinity.js';

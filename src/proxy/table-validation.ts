@@ -10,15 +10,19 @@ export function tableProblem(value: unknown): string | undefined {
   if (typeof value.namespace !== 'string' || value.namespace === '') return 'namespace must be a non-empty string';
   if (!Array.isArray(value.services)) return 'services must be an array';
   if (!Array.isArray(value.ingresses)) return 'ingresses must be an array';
+  const net = value.network;
+  if (net !== undefined && (!isObject(net) || typeof net.subnet !== 'string' || typeof net.gateway !== 'string' || typeof net.bridge !== 'string')) return 'network must be { subnet, gateway, bridge }';
   for (const [i, s] of value.services.entries()) {
     const at = `services[${i}]`;
     if (!isObject(s) || typeof s.name !== 'string') return `${at}.name must be a string`;
     if (!Array.isArray(s.ports)) return `${at}.ports must be an array`;
+    if (s.clusterIP !== undefined && typeof s.clusterIP !== 'string') return `${at}.clusterIP must be a string`;
+    if (s.headless !== undefined && (!isObject(s.headless) || !Array.isArray(s.headless.addresses) || !s.headless.addresses.every((a) => typeof a === 'string'))) return `${at}.headless must be { addresses: string[] }`;
     for (const [j, p] of s.ports.entries()) {
       const pat = `${at}.ports[${j}]`;
       if (!isObject(p) || !isPort(p.port)) return `${pat}.port must be a port number`;
       if (p.name !== undefined && typeof p.name !== 'string') return `${pat}.name must be a string`;
-      if (!isAddress(p.listen)) return `${pat}.listen must be { host: string, port: 0..65535 }`;
+      if (p.listen !== undefined && !isAddress(p.listen)) return `${pat}.listen must be { host: string, port: 0..65535 }`;
       if (!Array.isArray(p.backends)) return `${pat}.backends must be an array`;
       for (const [k, b] of p.backends.entries()) {
         if (!isObject(b) || typeof b.id !== 'string' || b.id === '' || !isAddress(b) || b.port === 0) return `${pat}.backends[${k}] must be { id, host, port }`;

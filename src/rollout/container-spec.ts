@@ -19,6 +19,8 @@ export function replicaSpec(args: {
   readonly files?: ReadonlyMap<string, readonly ContainerFile[]>;
   /** Where a port with a hostPort is published (--service-address). Default 127.0.0.1. */
   readonly hostPortAddress?: string;
+  /** The namespace DNS (issue #9); absent: the engine's defaults. Not part of the revision. */
+  readonly dns?: ContainerSpec['dns'];
 }): ContainerSpec {
   const { desired, creation, instance, network, env } = args;
   const t = desired.template;
@@ -43,6 +45,7 @@ export function replicaSpec(args: {
       [LABEL.replica]: String(creation.replica),
       ...(t.probes ? { [LABEL.probes]: canonicalJson(t.probes) } : {}),
       ...(namedPorts(t) ? { [LABEL.ports]: canonicalJson(namedPorts(t)) } : {}),
+      ...(args.dns && !t.security?.hostNetwork ? { [LABEL.dns]: 'namespace' } : {}),
     },
     network,
     // Replicas answer to the Deployment name on the namespace network, like a headless Service.
@@ -52,6 +55,7 @@ export function replicaSpec(args: {
     stopGraceSeconds: t.stopGraceSeconds,
     ...(t.security ? { security: containerSecurity(t) } : {}),
     ...(t.mounts ? { mounts: containerMounts(t, args.files, (claim) => volumeName(instance, desired.namespace, claim)) } : {}),
+    ...(args.dns && !t.security?.hostNetwork ? { dns: args.dns } : {}),
   };
 }
 

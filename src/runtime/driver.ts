@@ -26,12 +26,19 @@ export interface OwnedContainer {
   readonly created: string;
   readonly exitCode?: number;
   readonly ports: readonly PublishedPort[];
+  /** The container's IPv4 address on its (namespace) network; absent when it has none (stopped, host network). */
+  readonly address?: string;
 }
 
 export interface OwnedNetwork {
   readonly id: string;
   readonly name: string;
   readonly labels: Labels;
+  /** The network's IPv4 subnet (`10.213.7.0/24`) and gateway, as the engine's IPAM reports them. */
+  readonly subnet?: string;
+  readonly gateway?: string;
+  /** The bridge interface on the host (`br-<id prefix>`), where Service virtual addresses are added. */
+  readonly bridge?: string;
 }
 
 /** An owned named volume (a PersistentVolumeClaim's data). */
@@ -67,6 +74,12 @@ export interface ContainerSpec {
   /** Network to attach to, with these DNS aliases on it. */
   readonly network: string;
   readonly networkAliases: readonly string[];
+  /**
+   * The replica's resolver: Docker's embedded DNS answers container names and aliases and
+   * forwards every other name to `servers` (the namespace DNS of the data plane), with the
+   * Kubernetes search list and `ndots:5`. Absent: the engine's defaults.
+   */
+  readonly dns?: { readonly servers: readonly string[]; readonly search: readonly string[]; readonly options: readonly string[] };
   readonly memoryBytes?: number;
   readonly nanoCpus?: number;
   /** Seconds between SIGTERM and SIGKILL on stop (terminationGracePeriodSeconds). */
@@ -131,6 +144,13 @@ export interface ContainerFile {
 export interface NetworkSpec {
   readonly name: string;
   readonly labels: Labels;
+  /**
+   * Subnets to lay the network out on, in order of preference (`10.213.7.0/24`): the driver
+   * takes the first the engine accepts (one that overlaps another network is skipped), with
+   * the gateway at its first address and IPAM limited to the lower half (the upper half is
+   * for Service virtual addresses). Absent or all refused: the engine picks, as before.
+   */
+  readonly subnets?: readonly string[];
 }
 
 /** A named volume: `driver` (default `local`) with its options, as the operator's storage class says. */
@@ -162,8 +182,8 @@ export interface RuntimeDriver {
   claimInstance(): Promise<void>;
   /** Every owned container (any state) and network; optionally only one namespace's. */
   inventory(filter?: { readonly namespace?: string }): Promise<Inventory>;
-  /** Creates the network unless an owned one of that name exists. */
-  ensureNetwork(spec: NetworkSpec): Promise<void>;
+  /** Creates the network unless an owned one of that name exists; returns it as inventory sees it. */
+  ensureNetwork(spec: NetworkSpec): Promise<OwnedNetwork>;
   /** Removes an owned network; a missing one is not an error. */
   removeNetwork(name: string): Promise<void>;
   /** Creates the named volume unless an owned one of that name exists (it is never changed: its data is the point). */

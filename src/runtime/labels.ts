@@ -37,6 +37,11 @@ export const LABEL = {
   /** On the instance claim (instance-claim.ts): the state directory, and the host, of the berth that holds the instance. */
   stateDir: 'berth.state-dir',
   host: 'berth.host',
+  /**
+   * `namespace`: the replica resolves through the namespace DNS of the data plane (created with
+   * `Dns` set to its gateway), which must therefore keep running while the replica does.
+   */
+  dns: 'berth.dns',
 } as const;
 
 export type Labels = Readonly<Record<string, string>>;

@@ -82,8 +82,11 @@ export interface NamespaceStatus {
 export interface ServiceStatus {
   readonly name: string;
   readonly port: number;
-  /** `host:port` the data plane listens on. */
-  readonly listen: string;
+  readonly type?: 'ClusterIP' | 'NodePort' | 'LoadBalancer';
+  /** The virtual address inside the namespace (`None`: headless; empty: none could be given, see `error`). */
+  readonly clusterIP?: string;
+  /** `host:port` the data plane also listens on, on the host (NodePort, LoadBalancer). */
+  readonly listen?: string;
   readonly endpoints: number;
   /** Why it cannot listen (e.g. the address is taken by another Service or process). */
   readonly error?: string;

@@ -152,7 +152,7 @@ describe('rollouts behind a Service and an Ingress', { timeout: 900_000 }, () =>
     await eventually(
       async () => {
         const shown = await runBerth(['status', '--state-dir', stateDir, '--repo', repo.url, '--path', 'manifests']);
-        assert.match(shown.stdout, new RegExp(`service web:${webPort}: 127\\.0\\.0\\.1:${webPort} → 3 ready endpoint`), `berth status shows the Service: ${shown.stdout}`);
+        assert.match(shown.stdout, new RegExp(`service web:${webPort} \\(LoadBalancer\\): .*127\\.0\\.0\\.1:${webPort} on the host → 3 ready endpoint`), `berth status shows the Service: ${shown.stdout}`);
       },
       { timeoutMs: 20_000, what: 'status shows the Service' },
     );

@@ -46,14 +46,19 @@ export function webCommand(text: string, port = 8080): string[] {
   return ['sh', '-c', `mkdir -p /www/cgi-bin && echo "${text} $(hostname)" > /www/index.html && printf '${slow}' > /www/cgi-bin/slow && chmod +x /www/cgi-bin/slow && exec httpd -f -p ${port} -h /www`];
 }
 
-/** A v1 Service selecting `app: <selector>` on `port` (the listen port, unless nodePort) → targetPort. */
-export function serviceYaml(o: { name: string; selector?: string; port: number; targetPort: number | string; nodePort?: number }): string {
+/**
+ * A v1 Service selecting `app: <selector>` on `port` → targetPort. Default type: NodePort with a
+ * nodePort, else LoadBalancer (so it listens on the host at nodePort, else port, as tests read it);
+ * `type: 'ClusterIP'` for one reached only inside the namespace.
+ */
+export function serviceYaml(o: { name: string; selector?: string; port: number; targetPort: number | string; nodePort?: number; type?: 'ClusterIP' | 'NodePort' | 'LoadBalancer' }): string {
   return [
     'apiVersion: v1',
     'kind: Service',
     'metadata:',
     `  name: ${o.name}`,
     'spec:',
+    `  type: ${o.type ?? (o.nodePort ? 'NodePort' : 'LoadBalancer')}`,
     '  selector:',
     `    app: ${o.selector ?? o.name}`,
     '  ports:',

@@ -172,7 +172,7 @@ describe('L4 (Service ports)', { timeout: 60_000 }, () => {
     const listenPort = await freePort();
     const proxy = await startProxy(t);
     const statuses = await proxy.putNamespace(table('shop', [service('web', listenPort, backends)]));
-    assert.deepEqual(statuses, [{ namespace: 'shop', service: 'web', port: 80, listen: { host: '127.0.0.1', port: listenPort } }]);
+    assert.deepEqual(statuses, [{ namespace: 'shop', service: 'web', port: 80, scope: 'host', listen: { host: '127.0.0.1', port: listenPort } }]);
 
     const ids: string[] = [];
     for (let i = 0; i < 30; i++) ids.push((await get(listenPort)).answer?.id ?? 'none');
@@ -496,7 +496,7 @@ describe('control socket', { timeout: 60_000 }, () => {
 
     const listenPort = await freePort();
     const statuses = await client.putNamespace(table('shop', [service('web', listenPort, [a])]));
-    assert.deepEqual(statuses, [{ namespace: 'shop', service: 'web', port: 80, listen: { host: '127.0.0.1', port: listenPort } }]);
+    assert.deepEqual(statuses, [{ namespace: 'shop', service: 'web', port: 80, scope: 'host', listen: { host: '127.0.0.1', port: listenPort } }]);
     assert.equal((await get(listenPort)).answer?.id, 'a');
 
     const status = await client.status();
@@ -511,7 +511,7 @@ describe('control socket', { timeout: 60_000 }, () => {
     await assert.rejects(client.putNamespace({ namespace: 'shop', services: [{ name: 'web', ports: [{ port: 80 }] }], ingresses: [] } as unknown as NamespaceTable), (err) => {
       assert.ok(isBerthError(err), 'a BerthError');
       assert.equal(err.code, 'INTERNAL');
-      assert.match(err.message, /400.*services\[0\]\.ports\[0\]\.listen/);
+      assert.match(err.message, /400.*services\[0\]\.ports\[0\]\.backends/);
       return true;
     });
   });

@@ -49,6 +49,7 @@ const PURE_FILES = [
   'health/assess.ts', // Healthy/Progressing/Degraded from facts
   'health/probes-label.ts',
   'controller/routes.ts', // desired + observed → the data plane's table
+  'controller/cluster-ips.ts', // Services → stable virtual addresses
   'controller/error-handling.ts', // an error → result, conditions, log level
   'runtime/driver.ts', // the RuntimeDriver port
   'runtime/labels.ts',
@@ -93,6 +94,7 @@ const PACKAGE_HOMES: Record<string, string[]> = {
   ajv: ['manifests/', 'server/'], // manifest validation; the API's request schemas
   'ajv-formats': ['manifests/', 'server/'],
   commander: ['cli/'],
+  'dns-packet': ['proxy/cluster-dns.ts'], // the namespace DNS of the data plane (issue #9)
 };
 /** Adapter folders: only main.ts (and their own folder) may import them. */
 const ADAPTERS = ['runtime/docker', 'secrets/host'];

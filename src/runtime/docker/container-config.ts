@@ -16,6 +16,9 @@
  *    `no-new-privileges` (allowPrivilegeEscalation: false) and `seccomp=unconfined`,
  *    PidMode/IpcMode `host`. `hostNetwork`: NetworkMode `host`, no port bindings and no
  *    namespace network (its ports are the host's).
+ *  - `Dns`/`DnsSearch`/`DnsOptions` when the spec has them: the engine's embedded resolver
+ *    (127.0.0.11) keeps answering container names and aliases and forwards the rest there
+ *    (the namespace DNS of the data plane, which knows the Services).
  *  - Volumes as `Mounts` (never the legacy `Binds`, which create missing host folders
  *    silently): binds of host paths prepared by the driver (driver.ts checks them first) and
  *    tmpfs for emptyDir (mode 1777, as an emptyDir is writable by any user), and named volumes
@@ -58,6 +61,7 @@ export function toCreateOptions(spec: ContainerSpec, labels: Labels, mounts: rea
     ...(sec.hostPID ? { PidMode: 'host' } : {}),
     ...(sec.hostIPC ? { IpcMode: 'host' } : {}),
     ...(mounts.length > 0 ? { Mounts: mounts.map(toMount) } : {}),
+    ...(spec.dns && !sec.hostNetwork ? { Dns: [...spec.dns.servers], DnsSearch: [...spec.dns.search], DnsOptions: [...spec.dns.options] } : {}),
   };
   return {
     name: spec.name,

@@ -26,8 +26,8 @@ import { hostname } from 'node:os';
 import path from 'node:path';
 import type { Duplex, Readable } from 'node:stream';
 import type Docker from 'dockerode';
-import { BerthError, silentLogger, type Clock, type Logger } from '../../core/index.js';
-import type { ContainerSpec, ExecResult, Inventory, NetworkSpec, OwnedContainer, OwnedVolume, RuntimeDriver, RuntimeEvent, VolumeSpec } from '../driver.js';
+import { BerthError, firstHost, formatCidr, formatIpv4, parseCidr, replicaRange, silentLogger, type Clock, type Logger } from '../../core/index.js';
+import type { ContainerSpec, ExecResult, Inventory, NetworkSpec, OwnedContainer, OwnedNetwork, OwnedVolume, RuntimeDriver, RuntimeEvent, VolumeSpec } from '../driver.js';
 import { LABEL, isOwned, ownedFilter, type Labels } from '../labels.js';
 import { createClients, resolveSocketPath, type DockerClients } from './client.js';
 import { toCreateOptions } from './container-config.js';
@@ -211,28 +211,41 @@ class DockerDriver implements RuntimeDriver {
     }
   }
 
-  async ensureNetwork(spec: NetworkSpec): Promise<void> {
+  async ensureNetwork(spec: NetworkSpec): Promise<OwnedNetwork> {
     await this.claimInstance();
     const existing = await this.networksNamed(spec.name);
-    if (existing.some((n) => isOwned(n.Labels, this.instance))) return;
+    const mine = existing.find((n) => isOwned(n.Labels, this.instance));
+    if (mine) return toOwnedNetwork(mine);
     if (existing.length > 0) throw this.notOwned('network', spec.name);
-    try {
-      await this.clients.api.createNetwork({
-        Name: spec.name,
-        Driver: 'bridge',
-        CheckDuplicate: true,
-        Labels: this.ownedLabels(spec.labels),
-      });
-      this.log.info({ network: spec.name }, 'network created');
-    } catch (err) {
-      // Lost a race with another creator: fine if what exists now is ours.
-      if (engineStatus(err) === 409) {
-        const now = await this.networksNamed(spec.name);
-        if (now.some((n) => isOwned(n.Labels, this.instance))) return;
-        if (now.length > 0) throw this.notOwned('network', spec.name);
+    // Each subnet berth proposes in turn; one the engine refuses as overlapping another network is skipped.
+    for (const subnet of [...(spec.subnets ?? []), undefined]) {
+      const ipam = subnet === undefined ? undefined : ipamOf(subnet);
+      if (subnet !== undefined && !ipam) continue;
+      try {
+        await this.clients.api.createNetwork({
+          Name: spec.name,
+          Driver: 'bridge',
+          CheckDuplicate: true,
+          Labels: this.ownedLabels(spec.labels),
+          ...(ipam ? { IPAM: { Driver: 'default', Config: [ipam] } } : {}),
+        });
+        this.log.info({ network: spec.name, ...(subnet ? { subnet } : {}) }, 'network created');
+        break;
+      } catch (err) {
+        // "Pool overlaps with other one on this address space"; the very same subnet taken: "failed to allocate gateway (…): Address already in use".
+        if (subnet !== undefined && /overlap|failed to allocate gateway/i.test(engineMessage(err))) continue;
+        // Lost a race with another creator: fine if what exists now is ours.
+        if (engineStatus(err) === 409) {
+          const now = await this.networksNamed(spec.name);
+          if (now.some((n) => isOwned(n.Labels, this.instance))) break;
+          if (now.length > 0) throw this.notOwned('network', spec.name);
+        }
+        throw toEngineError(err, this.socketPath, `create network ${spec.name}`);
       }
-      throw toEngineError(err, this.socketPath, `create network ${spec.name}`);
     }
+    const created = (await this.networksNamed(spec.name)).find((n) => isOwned(n.Labels, this.instance));
+    if (!created) throw new BerthError('ENGINE_CONFLICT', `network ${spec.name} disappeared right after it was created`, { details: { network: spec.name } });
+    return toOwnedNetwork(created);
   }
 
   async removeNetwork(name: string): Promise<void> {
@@ -664,4 +677,11 @@ function canonicalDir(dir: string): string {
   } catch {
     return path.resolve(dir);
   }
+}
+
+/** A subnet as Docker's IPAM takes it: gateway at its first address, replicas in the lower half (core/ipv4.ts). */
+function ipamOf(subnet: string): { Subnet: string; IPRange: string; Gateway: string } | undefined {
+  const cidr = parseCidr(subnet);
+  if (!cidr) return undefined;
+  return { Subnet: formatCidr(cidr), IPRange: formatCidr(replicaRange(cidr)), Gateway: formatIpv4(firstHost(cidr)) };
 }

@@ -66,7 +66,14 @@ export function toOwnedContainer(info: Docker.ContainerInfo): OwnedContainer {
     created: new Date(info.Created * 1000).toISOString(),
     ...(exitCode === undefined ? {} : { exitCode }),
     ports: hostPorts !== undefined ? (state === 'running' ? hostNetworkPorts(hostPorts) : []) : publishedPorts(info.Ports),
+    ...(addressOf(info) ? { address: addressOf(info)! } : {}),
   };
+}
+
+/** The container's IPv4 address on its first network that has one (a replica joins one network: its namespace's). */
+function addressOf(info: Docker.ContainerInfo): string | undefined {
+  const networks = Object.values(info.NetworkSettings?.Networks ?? {});
+  return networks.map((n) => n.IPAddress).find((ip) => typeof ip === 'string' && ip !== '');
 }
 
 /**
@@ -90,8 +97,18 @@ export function hostNetworkPorts(label: string): PublishedPort[] {
   return out.sort((a, b) => a.containerPort - b.containerPort || a.protocol.localeCompare(b.protocol));
 }
 
+/** The subnet and gateway come from the first IPv4 IPAM entry; the bridge is the engine's `br-<first 12 of the id>` unless named by option. */
 export function toOwnedNetwork(info: Docker.NetworkInspectInfo): OwnedNetwork {
-  return { id: info.Id, name: info.Name, labels: { ...(info.Labels ?? {}) } };
+  const ipam = (info.IPAM?.Config ?? []).find((c) => typeof c.Subnet === 'string' && !c.Subnet.includes(':'));
+  const bridge = info.Options?.['com.docker.network.bridge.name'] ?? (info.Driver === 'bridge' ? `br-${info.Id.slice(0, 12)}` : undefined);
+  return {
+    id: info.Id,
+    name: info.Name,
+    labels: { ...(info.Labels ?? {}) },
+    ...(ipam?.Subnet ? { subnet: ipam.Subnet } : {}),
+    ...(ipam?.Gateway ? { gateway: ipam.Gateway } : {}),
+    ...(bridge ? { bridge } : {}),
+  };
 }
 
 /** The slice of an engine event berth reads (API ≥ 1.22 shape: Type/Action/Actor). */

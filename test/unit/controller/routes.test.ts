@@ -6,7 +6,7 @@ import type { ObservedNamespace, ObservedReplica } from '../../../src/observed/i
 import { replica } from '../../helpers/builders.js';
 
 const source = { file: 'shop/web.yaml', document: 0, line: 1 };
-const service = (over: Partial<DesiredService> = {}): DesiredService => ({ namespace: 'shop', name: 'web', selector: { app: 'web' }, ports: [{ port: 8081, targetPort: 80, listenPort: 8081 }], source, ...over });
+const service = (over: Partial<DesiredService> = {}): DesiredService => ({ namespace: 'shop', name: 'web', type: 'LoadBalancer', clusterIP: { kind: 'auto' }, selector: { app: 'web' }, ports: [{ port: 8081, targetPort: 80, listenPort: 8081 }], publishNotReadyAddresses: false, sessionAffinity: 'None', source, ...over });
 const ns = (services: DesiredService[]): DesiredNamespace => ({ name: 'shop', network: 'berth.shop', valid: true, deployments: [], services, ingresses: [], diagnostics: [] });
 const published = (hostPort: number, containerPort = 80) => [{ containerPort, protocol: 'tcp' as const, hostIp: '127.0.0.1', hostPort }];
 const observed = (replicas: ObservedReplica[]): ObservedNamespace => ({ name: 'shop', deployments: [{ namespace: 'shop', name: 'web', replicas }], strays: [] });
@@ -30,6 +30,29 @@ describe('namespaceTable', () => {
       assert.deepEqual(table.services[0]!.ports[0]!.listen, { host: '127.0.0.1', port: c.services[0]!.ports[0]!.listenPort });
     });
   }
+
+  it('ClusterIP: a virtual address from the subnet, no host listener; headless: endpoint addresses; not-ready published on request', () => {
+    const net = { id: 'n', name: 'berth.shop', subnet: '10.213.7.0/24', gateway: '10.213.7.1', bridge: 'br-n' };
+    const a = { ...r1, address: '10.213.7.2' };
+    const b = { ...r2, address: '10.213.7.3' };
+    const desired = ns([
+      service({ name: 'web', type: 'ClusterIP', ports: [{ port: 80, targetPort: 80 }] }),
+      service({ name: 'db', type: 'ClusterIP', clusterIP: { kind: 'none' }, ports: [{ port: 80, targetPort: 80 }] }),
+      service({ name: 'all', type: 'ClusterIP', publishNotReadyAddresses: true, sessionAffinity: 'ClientIP', ports: [{ port: 80, targetPort: 80 }] }),
+    ]);
+    const table = namespaceTable({ namespace: 'shop', desired, observed: { ...observed([a, b]), network: net }, isReady: (r) => r.id === 'r1', leaving: new Set(), serviceAddress: '127.0.0.1', previousClusterIPs: new Map([['web', '10.213.7.201']]) });
+    assert.deepEqual(table.network, { subnet: '10.213.7.0/24', gateway: '10.213.7.1', bridge: 'br-n' });
+    const [web, db, all] = ['web', 'db', 'all'].map((n) => table.services.find((x) => x.name === n)!);
+    assert.deepEqual([web!.clusterIP, web!.ports[0]!.listen, web!.ports[0]!.backends.map((x) => x.id)], ['10.213.7.201', undefined, ['r1']]);
+    assert.deepEqual([db!.clusterIP, db!.headless], [undefined, { addresses: ['10.213.7.2'] }]);
+    assert.deepEqual([all!.ports[0]!.backends.map((x) => x.id), all!.sessionAffinity], [['r1', 'r2'], 'ClientIP']);
+  });
+
+  it('a namespace without Services keeps its DNS while a replica resolves through it', () => {
+    const net = { id: 'n', name: 'berth.shop', subnet: '10.213.7.0/24', gateway: '10.213.7.1', bridge: 'br-n' };
+    const table = namespaceTable({ namespace: 'shop', desired: ns([]), observed: { ...observed([{ ...r1, namespaceDns: true }]), network: net }, isReady: () => true, leaving: new Set(), serviceAddress: '127.0.0.1' });
+    assert.deepEqual([table.network?.gateway, table.services], ['10.213.7.1', []]);
+  });
 
   it('a removed namespace has an empty table', () => {
     const table = namespaceTable({ namespace: 'shop', desired: undefined, observed: observed([r1]), isReady: () => true, leaving: new Set(), serviceAddress: '127.0.0.1' });

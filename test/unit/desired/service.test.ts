@@ -24,12 +24,12 @@ const ingress = (name: string, spec: string): string => `apiVersion: networking.
 const backend = (service: string, port: string, indent: string): string => `${indent}backend:\n${indent}  service:\n${indent}    name: ${service}\n${indent}    port:\n${indent}      ${port}\n`;
 
 describe('desired: Services', () => {
-  const rows: { name: string; ports: string; type?: string; expect: unknown }[] = [
-    { name: 'targetPort defaults to port; listen on port', ports: '    - port: 8081\n', expect: [{ port: 8081, targetPort: 8081, listenPort: 8081 }] },
-    { name: 'a numeric targetPort', ports: '    - port: 8081\n      targetPort: 8080\n', expect: [{ port: 8081, targetPort: 8080, listenPort: 8081 }] },
-    { name: 'a named targetPort stays a name (resolved per replica)', ports: '    - name: web\n      port: 8081\n      targetPort: http\n', expect: [{ name: 'web', port: 8081, targetPort: 'http', listenPort: 8081 }] },
+  const rows: { name: string; ports: string; type?: string; spec?: string; expect: unknown; more?: Record<string, unknown> }[] = [
+    { name: 'targetPort defaults to port; a ClusterIP Service has no host port', ports: '    - port: 8081\n', expect: [{ port: 8081, targetPort: 8081 }] },
+    { name: 'a numeric targetPort', ports: '    - port: 8081\n      targetPort: 8080\n', expect: [{ port: 8081, targetPort: 8080 }] },
+    { name: 'a named targetPort stays a name (resolved per replica)', ports: '    - name: web\n      port: 8081\n      targetPort: http\n', expect: [{ name: 'web', port: 8081, targetPort: 'http' }] },
     {
-      name: 'nodePort is where it listens (NodePort)',
+      name: 'NodePort: the host port is nodePort, else port',
       ports: '    - name: a\n      port: 80\n      targetPort: 8080\n      nodePort: 18080\n    - name: b\n      port: 443\n',
       type: 'NodePort',
       expect: [
@@ -38,11 +38,34 @@ describe('desired: Services', () => {
       ],
     },
     { name: 'LoadBalancer listens the same way on one host', ports: '    - port: 80\n      nodePort: 30080\n      protocol: TCP\n', type: 'LoadBalancer', expect: [{ port: 80, targetPort: 80, listenPort: 30080 }] },
+    { name: 'headless (clusterIP: None)', ports: '    - port: 80\n', spec: '  clusterIP: None\n', expect: [{ port: 80, targetPort: 80 }], more: { clusterIP: { kind: 'none' } } },
+    { name: 'a fixed clusterIP (checked against the subnet at run time)', ports: '    - port: 80\n', spec: '  clusterIP: 10.213.7.200\n', expect: [{ port: 80, targetPort: 80 }], more: { clusterIP: { kind: 'fixed', address: '10.213.7.200' } } },
+    { name: 'clusterIP "" is allocated', ports: '    - port: 80\n', spec: '  clusterIP: ""\n', expect: [{ port: 80, targetPort: 80 }] },
+    {
+      name: 'ClientIP affinity and not-ready addresses',
+      ports: '    - port: 80\n',
+      spec: '  sessionAffinity: ClientIP\n  publishNotReadyAddresses: true\n',
+      expect: [{ port: 80, targetPort: 80 }],
+      more: { sessionAffinity: 'ClientIP', publishNotReadyAddresses: true },
+    },
   ];
   for (const row of rows) {
     it(row.name, () => {
-      const ns = valid({ 'svc.yaml': service('web', `${row.type ? `  type: ${row.type}\n` : ''}  ports:\n${row.ports}`) });
-      assert.deepEqual(ns.services, [{ namespace: 'shop', name: 'web', selector: { app: 'web' }, ports: row.expect, source: { file: 'shop/svc.yaml', document: 0, line: 1 } }]);
+      const ns = valid({ 'svc.yaml': service('web', `${row.type ? `  type: ${row.type}\n` : ''}${row.spec ?? ''}  ports:\n${row.ports}`) });
+      assert.deepEqual(ns.services, [
+        {
+          namespace: 'shop',
+          name: 'web',
+          type: row.type ?? 'ClusterIP',
+          clusterIP: { kind: 'auto' },
+          selector: { app: 'web' },
+          ports: row.expect,
+          publishNotReadyAddresses: false,
+          sessionAffinity: 'None',
+          ...row.more,
+          source: { file: 'shop/svc.yaml', document: 0, line: 1 },
+        },
+      ]);
     });
   }
 
@@ -52,9 +75,14 @@ describe('desired: Services', () => {
   });
 
   it('an invalid namespace has no Services and no Ingresses (nothing is pruned from it)', () => {
-    const ns = shop({ 'svc.yaml': service('web', '  ports:\n    - port: 80\n'), 'bad.yaml': service('api', '  ports:\n    - port: 80\n') });
+    const ns = shop({ 'svc.yaml': service('web', '  type: NodePort\n  ports:\n    - port: 80\n'), 'bad.yaml': service('api', '  type: LoadBalancer\n  ports:\n    - port: 80\n') });
     assert.deepEqual([ns.valid, ns.services, ns.ingresses, ns.deployments], [false, [], [], []]);
     assert.ok(ns.diagnostics.some((d) => d.code === 'SERVICE_PORT_CONFLICT'), 'the conflict is reported');
+  });
+
+  it('two ClusterIP Services on the same port are fine: each has its own address', () => {
+    const ns = valid({ 'a.yaml': service('payment', '  ports:\n    - port: 50051\n'), 'b.yaml': service('shipping', '  ports:\n    - port: 50051\n') });
+    assert.deepEqual(ns.services.map((s) => `${s.name}:${s.ports[0]!.port}`), ['payment:50051', 'shipping:50051']);
   });
 
   it('a namespace without Services or Ingresses has empty lists', () => {

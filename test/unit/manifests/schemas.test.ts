@@ -135,7 +135,8 @@ describe('schemas/*.json', () => {
       assert.equal(typeof p.get(`spec.${f}`)?.['x-berth-ignored'], 'string', f);
     }
     assert.equal(typeof p.get('spec.ports[].appProtocol')?.['x-berth-ignored'], 'string', 'appProtocol');
-    for (const f of ['externalName', 'externalIPs', 'loadBalancerSourceRanges', 'sessionAffinityConfig', 'publishNotReadyAddresses']) assert.equal(typeof p.get(`spec.${f}`)?.['x-berth-unsupported'], 'string', f);
+    assert.equal(typeof p.get('spec.sessionAffinityConfig')?.['x-berth-ignored'], 'string', 'sessionAffinityConfig');
+    for (const f of ['externalName', 'externalIPs', 'loadBalancerSourceRanges']) assert.equal(typeof p.get(`spec.${f}`)?.['x-berth-unsupported'], 'string', f);
   });
 
   it('classifies the Ingress fields: TLS and resource backends unsupported', () => {

@@ -146,16 +146,16 @@ const rows: readonly { name: string; yaml: string; expect: readonly Expected[] }
   { name: 'ExternalName is refused', yaml: service('web', { spec: '  type: ExternalName\n' }), expect: [err('UNSUPPORTED_FIELD', 'spec.type', 11, /ExternalName Services/)] },
   { name: 'externalName is refused', yaml: service('web', { spec: '  type: ExternalName\n  externalName: db.example.com\n' }), expect: [err('UNSUPPORTED_FIELD', 'spec.externalName', 12, /ExternalName Services/)] },
   { name: 'an unknown type', yaml: service('web', { spec: '  type: Headless\n' }), expect: [err('INVALID_VALUE', 'spec.type', 11, /one of "ClusterIP", "NodePort", "LoadBalancer", "ExternalName"/)] },
-  {
-    name: 'headless (clusterIP: None) is refused',
-    yaml: service('web', { spec: '  clusterIP: None\n' }),
-    expect: [err('UNSUPPORTED_FIELD', 'spec.clusterIP', 11, /^not supported by berth: headless Services \(clusterIP: None\): replicas already answer to the Deployment name on the namespace network$/)],
-  },
-  { name: 'headless through clusterIPs', yaml: service('web', { spec: '  clusterIPs:\n    - None\n' }), expect: [err('UNSUPPORTED_FIELD', 'spec.clusterIPs[0]', 12, /headless Services/)] },
-  { name: 'another clusterIP is ignored with a warning', yaml: service('web', { spec: '  clusterIP: 10.96.0.12\n' }), expect: [warn('IGNORED_FIELD', 'spec.clusterIP', 11, /^ignored by berth: berth assigns no cluster IPs/)] },
-  { name: 'clusterIPs without None are ignored with a warning', yaml: service('web', { spec: '  clusterIPs: [10.96.0.12]\n' }), expect: [warn('IGNORED_FIELD', 'spec.clusterIPs', 11, /no cluster IPs/)] },
-  { name: 'ClientIP affinity is refused', yaml: service('web', { spec: '  sessionAffinity: ClientIP\n' }), expect: [err('UNSUPPORTED_FIELD', 'spec.sessionAffinity', 11, /session affinity \(ClientIP\)/)] },
-  { name: 'sessionAffinityConfig is refused', yaml: service('web', { spec: '  sessionAffinityConfig:\n    clientIP:\n      timeoutSeconds: 60\n' }), expect: [err('UNSUPPORTED_FIELD', 'spec.sessionAffinityConfig', 11, /^not supported by berth: session affinity/)] },
+  { name: 'headless (clusterIP: None) is accepted', yaml: service('web', { spec: '  clusterIP: None\n' }), expect: [] },
+  { name: 'headless only with type ClusterIP', yaml: service('web', { spec: '  type: NodePort\n  clusterIP: None\n' }), expect: [err('INVALID_VALUE', 'spec.clusterIP', 12, /None \(headless\) only with type ClusterIP, not NodePort/)] },
+  { name: 'a fixed clusterIP is accepted (the subnet is checked at run time)', yaml: service('web', { spec: '  clusterIP: 10.213.7.200\n' }), expect: [] },
+  { name: 'a clusterIP that is no IPv4 address', yaml: service('web', { spec: '  clusterIP: fd00::1\n' }), expect: [err('INVALID_VALUE', 'spec.clusterIP', 11, /must be an IPv4 address inside the namespace's Service range, or None/)] },
+  { name: 'clusterIPs repeating clusterIP are ignored with a warning', yaml: service('web', { spec: '  clusterIP: 10.96.0.12\n  clusterIPs: [10.96.0.12]\n' }), expect: [warn('IGNORED_FIELD', 'spec.clusterIPs', 12, /berth reads spec.clusterIP/)] },
+  { name: 'clusterIPs disagreeing with clusterIP', yaml: service('web', { spec: '  clusterIP: 10.96.0.12\n  clusterIPs:\n    - 10.96.0.13\n' }), expect: [err('INVALID_VALUE', 'spec.clusterIPs[0]', 13, /must equal spec.clusterIP/)] },
+  { name: 'clusterIPs alone', yaml: service('web', { spec: '  clusterIPs:\n    - None\n' }), expect: [err('UNSUPPORTED_FIELD', 'spec.clusterIPs', 11, /write the address \(or None\) in spec.clusterIP/)] },
+  { name: 'ClientIP affinity is accepted', yaml: service('web', { spec: '  sessionAffinity: ClientIP\n' }), expect: [] },
+  { name: 'sessionAffinityConfig is ignored with a warning', yaml: service('web', { spec: '  sessionAffinity: ClientIP\n  sessionAffinityConfig:\n    clientIP:\n      timeoutSeconds: 60\n' }), expect: [warn('IGNORED_FIELD', 'spec.sessionAffinityConfig', 12, /^ignored by berth: ClientIP affinity lasts while/)] },
+  { name: 'publishNotReadyAddresses is accepted', yaml: service('web', { spec: '  publishNotReadyAddresses: true\n' }), expect: [] },
   // ---- one-host no-ops: warnings, the Service still valid
   ...(
     [
@@ -175,7 +175,6 @@ const rows: readonly { name: string; yaml: string; expect: readonly Expected[] }
     [
       ['externalIPs', '  externalIPs: [198.51.100.32]\n', /external IPs/],
       ['loadBalancerSourceRanges', '  loadBalancerSourceRanges: [10.0.0.0/8]\n', /allow-lists/],
-      ['publishNotReadyAddresses', '  publishNotReadyAddresses: true\n', /ready replicas only/],
     ] as const
   ).map(([field, spec, why]) => ({ name: `unsupported: ${field}`, yaml: service('web', { spec }), expect: [err('UNSUPPORTED_FIELD', `spec.${field}`, 11, new RegExp(`^not supported by berth: .*${why.source}`))] })),
   // ---- metadata and the rest of the object
@@ -208,11 +207,10 @@ describe('v1 Service: the public examples', () => {
         ['warning', 'IGNORED_FIELD', 'spec.internalTrafficPolicy'],
         ['warning', 'IGNORED_FIELD', 'spec.ipFamilies'],
         ['warning', 'IGNORED_FIELD', 'spec.ipFamilyPolicy'],
-        ['warning', 'IGNORED_FIELD', 'spec.clusterIP'],
         ['warning', 'IGNORED_FIELD', 'spec.clusterIPs'],
       ],
     );
-    assert.deepEqual((body as ServiceManifest).spec, { selector: { app: 'web' }, ports: [{ port: 80, targetPort: 8080 }], type: 'ClusterIP', sessionAffinity: 'None' }, 'only what berth acts on is left');
+    assert.deepEqual((body as ServiceManifest).spec, { selector: { app: 'web' }, ports: [{ port: 80, targetPort: 8080 }], type: 'ClusterIP', clusterIP: '10.96.14.7', sessionAffinity: 'None' }, 'only what berth acts on is left');
   });
 });
 
@@ -254,7 +252,7 @@ describe('v1 Service: the namespace folder', () => {
   const conflicts: { name: string; files: Record<string, string>; file: string; field: string; line: number; message: RegExp }[] = [
     {
       name: 'two Services on one port: the second is the error, naming the first',
-      files: { 'a.yaml': service('a'), 'b.yaml': service('b') },
+      files: { 'a.yaml': service('a', { spec: '  type: LoadBalancer\n' }), 'b.yaml': service('b', { spec: '  type: LoadBalancer\n' }) },
       file: 'shop/b.yaml',
       field: 'spec.ports[0].port',
       line: 9,
@@ -262,7 +260,7 @@ describe('v1 Service: the namespace folder', () => {
     },
     {
       name: "a nodePort on another Service's port",
-      files: { 'a.yaml': service('a', { ports: '    - port: 8080\n' }), 'b.yaml': service('b', { ports: '    - port: 80\n      nodePort: 8080\n', spec: '  type: NodePort\n' }) },
+      files: { 'a.yaml': service('a', { ports: '    - port: 8080\n', spec: '  type: LoadBalancer\n' }), 'b.yaml': service('b', { ports: '    - port: 80\n      nodePort: 8080\n', spec: '  type: NodePort\n' }) },
       file: 'shop/b.yaml',
       field: 'spec.ports[0].nodePort',
       line: 10,
@@ -278,10 +276,10 @@ describe('v1 Service: the namespace folder', () => {
     },
     {
       name: 'two Services in one file, second document',
-      files: { 'svc.yaml': `${service('a')}---\n${service('b')}` },
+      files: { 'svc.yaml': `${service('a', { spec: '  type: LoadBalancer\n' })}---\n${service('b', { spec: '  type: LoadBalancer\n' })}` },
       file: 'shop/svc.yaml',
       field: 'spec.ports[0].port',
-      line: 20,
+      line: 21,
       message: /as Service "a" \(spec\.ports\[0\]\.port, shop\/svc\.yaml:9\)/,
     },
   ];
@@ -296,7 +294,32 @@ describe('v1 Service: the namespace folder', () => {
     });
   }
 
-  it('the same port in two namespaces is not checked here (each folder is loaded on its own)', () => {
+  it('SERVICE_TARGET_PORT_UNKNOWN: a targetPort name no selected container declares is a located warning', () => {
+    const dep = 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: a\nspec:\n  selector:\n    matchLabels:\n      app: a\n  template:\n    metadata:\n      labels:\n        app: a\n    spec:\n      containers:\n        - name: a\n          image: busybox:1.36\n          ports:\n            - containerPort: 8080\n              name: metrics\n';
+    const ns = shop({ 'a.yaml': dep, 'svc.yaml': service('a', { ports: '    - name: x\n      port: 80\n      targetPort: http\n    - name: y\n      port: 81\n      targetPort: metrics\n' }), 'other.yaml': service('b', { ports: '    - port: 80\n      targetPort: unselected\n' }) });
+    assert.equal(ns.valid, true);
+    const d = only(ns.diagnostics, 'SERVICE_TARGET_PORT_UNKNOWN');
+    assert.deepEqual([d.severity, d.file, d.field, d.line], ['warning', 'shop/svc.yaml', 'spec.ports[0].targetPort', 1]);
+    assert.match(d.message, /^no container of Deployment "a" \(selected by app=a\) declares a port named "http"/);
+  });
+
+  it('ClusterIP Services never conflict: each listens at its own virtual address', () => {
+    const ns = shop({ 'a.yaml': service('a'), 'b.yaml': service('b'), 'c.yaml': service('c', { ports: '    - port: 80\n      nodePort: 80\n', spec: '  type: NodePort\n' }) });
+    assert.deepEqual([ns.valid, ns.diagnostics.map((d) => d.code)], [true, []]);
+  });
+
+  it('SERVICE_HOST_PORT_CONFLICT: a host port claimed in two namespaces: the second by name is refused, naming both files', () => {
+    const set = loadManifests(
+      snapshot([folder('shop', { 'a.yaml': service('a', { ports: '    - port: 80\n      nodePort: 30080\n', spec: '  type: NodePort\n' }) }), folder('blog', { 'b.yaml': service('b', { ports: '    - port: 30080\n', spec: '  type: LoadBalancer\n' }) })]),
+      new ManifestCache(),
+    );
+    assert.deepEqual(set.namespaces.map((n) => [n.name, n.valid]), [['blog', true], ['shop', false]]);
+    const d = only(set.namespaces[1]!.diagnostics, 'SERVICE_HOST_PORT_CONFLICT');
+    assert.deepEqual([d.file, d.line, d.field], ['shop/a.yaml', 1, 'spec.ports[0].nodePort']);
+    assert.match(d.message, /^NodePort Service "a" would listen on host port 30080, which Service blog\/b \(blog\/b\.yaml:1\) of another namespace already does/);
+  });
+
+  it('the same ClusterIP port in two namespaces is fine (each folder is loaded on its own)', () => {
     const set = loadManifests(snapshot([folder('blog', { 'a.yaml': service('a') }), folder('shop', { 'a.yaml': service('a') })]), new ManifestCache());
     assert.deepEqual(set.namespaces.map((n) => [n.name, n.valid]), [['blog', true], ['shop', true]]);
   });

@@ -344,8 +344,12 @@ describe('compare(base, head): Services and Ingresses', () => {
   const svc = (name: string, overrides: Partial<DesiredService> = {}): DesiredService => ({
     namespace: 'shop',
     name,
+    type: 'ClusterIP',
+    clusterIP: { kind: 'auto' },
     selector: { app: name },
-    ports: [{ name: 'http', port: 8081, targetPort: 8080, listenPort: 8081 }],
+    ports: [{ name: 'http', port: 8081, targetPort: 8080 }],
+    publishNotReadyAddresses: false,
+    sessionAffinity: 'None',
     source: source(`${name}-service.yaml`),
     ...overrides,
   });
@@ -369,16 +373,16 @@ describe('compare(base, head): Services and Ingresses', () => {
   const shownFields = (o: ObjectChange): string[] => o.fields.map((f) => `${f.change} ${f.field}: ${f.from ?? ''} → ${f.to ?? ''}`);
 
   const serviceCases: { name: string; base?: DesiredService; head?: DesiredService; change: string; fields: string[]; line: RegExp }[] = [
-    { name: 'added', head: svc('web'), change: 'added', fields: ['added selector:  → app=web', 'added ports:  → http 8081 (target 8080)'], line: /^ {2}\+ service web: added — selects app=web; ports http 8081 \(target 8080\) \(shop\/web-service\.yaml:1\)$/m },
-    { name: 'removed', base: svc('web'), change: 'removed', fields: [], line: /^ {2}- service web: removed — selects app=web; ports http 8081 \(target 8080\) \(was shop\/web-service\.yaml:1\)$/m },
+    { name: 'added', head: svc('web'), change: 'added', fields: ['added type:  → ClusterIP (address allocated)', 'added selector:  → app=web', 'added ports:  → http 8081 (target 8080)'], line: /^ {2}\+ service web: added — ClusterIP \(address allocated\); selects app=web; ports http 8081 \(target 8080\) \(shop\/web-service\.yaml:1\)$/m },
+    { name: 'removed', base: svc('web'), change: 'removed', fields: [], line: /^ {2}- service web: removed — ClusterIP \(address allocated\); selects app=web; ports http 8081 \(target 8080\) \(was shop\/web-service\.yaml:1\)$/m },
     { name: 'unchanged', base: svc('web'), head: svc('web'), change: 'unchanged', fields: [], line: /^unchanged: shop$/m },
     {
       name: 'a targetPort and a nodePort',
       base: svc('web'),
-      head: svc('web', { ports: [{ name: 'http', port: 8081, targetPort: 'http', listenPort: 18081 }] }),
+      head: svc('web', { type: 'NodePort', ports: [{ name: 'http', port: 8081, targetPort: 'http', listenPort: 18081 }] }),
       change: 'changed',
-      fields: ['changed ports: http 8081 (target 8080) → http 8081 (target http, listens on 18081)'],
-      line: /^ {2}~ service web: changed — ~ ports: http 8081 \(target 8080\) → http 8081 \(target http, listens on 18081\) \(shop\/web-service\.yaml:1\)$/m,
+      fields: ['changed type: ClusterIP (address allocated) → NodePort (address allocated)', 'changed ports: http 8081 (target 8080) → http 8081 (target http, host port 18081)'],
+      line: /^ {2}~ service web: changed — ~ type: ClusterIP \(address allocated\) → NodePort \(address allocated\); ~ ports: http 8081 \(target 8080\) → http 8081 \(target http, host port 18081\) \(shop\/web-service\.yaml:1\)$/m,
     },
     { name: 'the selector', base: svc('web'), head: svc('web', { selector: { app: 'web', tier: 'front' } }), change: 'changed', fields: ['changed selector: app=web → app=web, tier=front'], line: /~ selector: app=web → app=web, tier=front/ },
   ];
@@ -428,7 +432,7 @@ describe('compare(base, head): Services and Ingresses', () => {
   it('objects are listed Deployments, then Services, then Ingresses, each by name; counts per kind', () => {
     const cs = compare(
       base(serving('shop', { deployments: [deployment({ name: 'web' })], services: [svc('old')] })),
-      head(serving('shop', { deployments: [deployment({ name: 'web', replicas: 5 })], services: [svc('web'), svc('api', { ports: [{ port: 9000, targetPort: 9000, listenPort: 9000 }] })], ingresses: [ing('shop')] })),
+      head(serving('shop', { deployments: [deployment({ name: 'web', replicas: 5 })], services: [svc('web'), svc('api', { ports: [{ port: 9000, targetPort: 9000 }] })], ingresses: [ing('shop')] })),
     );
     assert.deepEqual(cs.namespaces[0]!.objects.map((o) => `${o.kind}/${o.name}:${o.change}`), ['Deployment/web:changed', 'Service/api:added', 'Service/old:removed', 'Service/web:added', 'Ingress/shop:added']);
     assert.deepEqual([cs.summary.services, cs.summary.ingresses], [{ added: 2, changed: 0, removed: 1, unchanged: 0 }, { added: 1, changed: 0, removed: 0, unchanged: 0 }]);
@@ -436,7 +440,7 @@ describe('compare(base, head): Services and Ingresses', () => {
     const text = renderChangeSetText(cs);
     assert.match(text, /^namespace shop: changed — 1 Deployment changed, 2 Services added, 1 removed, 1 Ingress added$/m);
     assert.match(text, /^Summary: 1 namespace changed · 1 Deployment changed · 2 Services added, 1 removed · 1 Ingress added$/m);
-    assert.match(renderChangeSetMarkdown(cs), /^Service \*\*`api`\*\* added: `selects app=api; ports 9000 \(target 9000\)` · `shop\/api-service\.yaml:1`$/m);
+    assert.match(renderChangeSetMarkdown(cs), /^Service \*\*`api`\*\* added: `ClusterIP \(address allocated\); selects app=api; ports 9000 \(target 9000\)` · `shop\/api-service\.yaml:1`$/m);
   });
 
   it('a ChangeSet without Services or Ingresses keeps its shape (no services/ingresses keys in the summary)', () => {

@@ -1,0 +1,71 @@
+import { formatIpv4, hashOf, isVirtualAddress, parseCidr, parseIpv4, virtualRange } from '../core/index.js';
+import type { DesiredService } from '../desired/index.js';
+
+/** A Service's virtual address, or why it has none. */
+export type ClusterIpVerdict = { readonly address: string } | { readonly error: string } | { readonly headless: true };
+
+/**
+ * Gives each Service of a namespace a virtual address in the upper half of the namespace's
+ * subnet (core/ipv4.ts). Pure. Stable: an address the Service had before (`previous`, what the
+ * data plane holds and persists) is kept while it is still in range and unclaimed; a new
+ * Service starts at a slot hashed from its name and takes the next free one, so the same
+ * Services get the same addresses even with no memory at all, unless two names collide.
+ * Order of claims: fixed `spec.clusterIP`s (by name), then kept addresses, then new ones.
+ *   subnet 10.213.7.0/24, range .128–.254 (127 slots); web (no previous) → slot
+ *   hash("web") mod 127 = 41 → 10.213.7.169; api with clusterIP 10.213.7.169 → api gets it,
+ *   web moves to the next free slot, 10.213.7.170.
+ * A fixed address outside the range, or taken by another fixed one, is an error located at the
+ * Service's file:line; that Service gets no address (nothing listens for it) and the others are
+ * unaffected.
+ */
+export function allocateClusterIps(args: {
+  readonly subnet: string | undefined;
+  readonly services: readonly DesiredService[];
+  readonly previous: ReadonlyMap<string, string>;
+}): Map<string, ClusterIpVerdict> {
+  const out = new Map<string, ClusterIpVerdict>();
+  const byName = [...args.services].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const cidr = args.subnet ? parseCidr(args.subnet) : undefined;
+  for (const s of byName) if (s.clusterIP.kind === 'none') out.set(s.name, { headless: true });
+  if (!cidr) {
+    for (const s of byName) if (!out.has(s.name)) out.set(s.name, { error: 'the namespace network has no IPv4 subnet yet: no virtual address' });
+    return out;
+  }
+  const range = virtualRange(cidr);
+  const taken = new Map<number, string>();
+  const claim = (s: DesiredService, addr: number) => {
+    taken.set(addr, s.name);
+    out.set(s.name, { address: formatIpv4(addr) });
+  };
+  for (const s of byName) {
+    if (s.clusterIP.kind !== 'fixed') continue;
+    const addr = parseIpv4(s.clusterIP.address);
+    const at = `${s.source.file}:${s.source.line}`;
+    if (addr === undefined || !isVirtualAddress(cidr, addr)) {
+      out.set(s.name, { error: `${at}: spec.clusterIP ${s.clusterIP.address} is outside the namespace's Service range ${formatIpv4(range.first)}–${formatIpv4(range.first + range.size - 1)} (the upper half of its subnet ${args.subnet})` });
+    } else if (taken.has(addr)) {
+      out.set(s.name, { error: `${at}: spec.clusterIP ${s.clusterIP.address} is already Service ${JSON.stringify(taken.get(addr))}'s` });
+    } else claim(s, addr);
+  }
+  const auto = byName.filter((s) => s.clusterIP.kind === 'auto');
+  for (const s of auto) {
+    const before = args.previous.get(s.name);
+    const addr = before === undefined ? undefined : parseIpv4(before);
+    if (addr !== undefined && isVirtualAddress(cidr, addr) && !taken.has(addr)) claim(s, addr);
+  }
+  for (const s of auto) {
+    if (out.has(s.name)) continue;
+    const start = Number.parseInt(hashOf(s.name, 8), 16) % range.size;
+    let slot = -1;
+    for (let i = 0; i < range.size; i++) {
+      const candidate = range.first + ((start + i) % range.size);
+      if (!taken.has(candidate)) {
+        slot = candidate;
+        break;
+      }
+    }
+    if (slot < 0) out.set(s.name, { error: `${s.source.file}:${s.source.line}: the namespace's Service range (${range.size} addresses) is full` });
+    else claim(s, slot);
+  }
+  return out;
+}

@@ -1,0 +1,54 @@
+import type { NamespaceTable } from './control.js';
+
+/** What the namespace DNS says to one question. */
+export type DnsAnswer =
+  /** NOERROR with these A records (an empty list: the name exists, no record of that type). */
+  | { readonly kind: 'addresses'; readonly addresses: readonly string[]; readonly ttl: number }
+  /** NXDOMAIN, answered at once: a name in berth's zone that does not exist (or is not this namespace's to see). */
+  | { readonly kind: 'nxdomain' }
+  /** Not berth's: forwarded to the host's resolvers. */
+  | { readonly kind: 'forward' };
+
+/** The zone Service names live in, as in Kubernetes. */
+export const CLUSTER_DOMAIN = 'cluster.local';
+/** A replica's search list: `web` → web.<ns>.svc.cluster.local first (with ndots:5 every short name goes through it). */
+export const searchDomains = (namespace: string): string[] => [`${namespace}.svc.${CLUSTER_DOMAIN}`, `svc.${CLUSTER_DOMAIN}`, CLUSTER_DOMAIN];
+/** Kubernetes' ndots: a name with fewer dots is tried with the search list first, so `web` is the Service before the Deployment alias. */
+export const DNS_OPTIONS = ['ndots:5'];
+/** Virtual addresses are stable; headless endpoints change with readiness. */
+export const VIRTUAL_TTL_SECONDS = 5;
+export const HEADLESS_TTL_SECONDS = 1;
+
+/**
+ * Answers one question for a replica of `namespace`. Pure. The forms, for Service `web` of
+ * namespace `shop` (as Kubernetes resolves them):
+ *   web, web.shop, web.shop.svc, web.shop.svc.cluster.local  → web's virtual address
+ *                                                              (headless: its ready endpoints)
+ *   web.blog… (another namespace berth serves)               → NXDOMAIN: namespaces are isolated
+ *   anything else under cluster.local, or one label          → NXDOMAIN (Docker's embedded DNS
+ *                                                              answered the Deployment aliases
+ *                                                              before asking here)
+ *   example.com, a.b.c                                       → forwarded upstream
+ * Only A questions get records; any other type of an existing name is NOERROR without records.
+ */
+export function resolveName(args: { readonly namespace: string; readonly name: string; readonly type: string; readonly tables: ReadonlyMap<string, NamespaceTable> }): DnsAnswer {
+  const name = args.name.toLowerCase().replace(/\.$/, '');
+  const labels = name === '' ? [] : name.split('.');
+  let service: string | undefined;
+  let namespace: string | undefined;
+  if (name === CLUSTER_DOMAIN || name.endsWith(`.${CLUSTER_DOMAIN}`)) {
+    const rest = labels.slice(0, -2);
+    if (rest.length !== 3 || rest[2] !== 'svc') return { kind: 'nxdomain' };
+    [service, namespace] = rest;
+  } else if (labels.length === 1) {
+    [service, namespace] = [labels[0], args.namespace];
+  } else if ((labels.length === 2 || (labels.length === 3 && labels[2] === 'svc')) && args.tables.has(labels[1]!)) {
+    [service, namespace] = labels;
+  } else return { kind: 'forward' };
+  if (namespace !== args.namespace) return { kind: 'nxdomain' };
+  const route = args.tables.get(namespace)?.services.find((s) => s.name === service);
+  if (!route) return { kind: 'nxdomain' };
+  if (args.type !== 'A') return { kind: 'addresses', addresses: [], ttl: VIRTUAL_TTL_SECONDS };
+  if (route.headless) return { kind: 'addresses', addresses: [...route.headless.addresses], ttl: HEADLESS_TTL_SECONDS };
+  return { kind: 'addresses', addresses: route.clusterIP ? [route.clusterIP] : [], ttl: VIRTUAL_TTL_SECONDS };
+}
