@@ -19,6 +19,12 @@ export interface ObservedReplica {
   readonly namedPorts: Readonly<Record<string, number>>;
   /** The template's probes as JSON (label berth.probes), parsed by health; absent = no probes. */
   readonly probesJson?: string;
+  /**
+   * Restarts of this slot so far, this container's own included, and when this container was
+   * made as one (labels berth.restarts / berth.restarted-at; absent on a first container or
+   * when the labels are unusable). What the crash back-off continues from after a restart.
+   */
+  readonly restart?: { readonly count: number; readonly at: string };
 }
 
 export interface ObservedDeployment {

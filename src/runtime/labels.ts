@@ -28,6 +28,14 @@ export const LABEL = {
    * no published ports for it; the driver reports these, on 127.0.0.1 at the same number.
    */
   hostPorts: 'berth.host-ports',
+  /**
+   * On a container that replaced an exited replica of its slot: how many restarts its slot has
+   * had (this one included) and when this one was made (ISO time). The replacement is a new
+   * container, so the record lives on it, as Kubernetes' restartCount lives in pod status: a
+   * restarted berth continues the crash back-off and the CrashLoop count from these labels.
+   */
+  restarts: 'berth.restarts',
+  restartedAt: 'berth.restarted-at',
 } as const;
 
 export type Labels = Readonly<Record<string, string>>;
