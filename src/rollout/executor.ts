@@ -18,8 +18,6 @@ export interface ApplyStepOptions {
   /** Where ports with a hostPort are published (--service-address). Default 127.0.0.1. */
   readonly hostPortAddress?: string;
   readonly logger: Logger;
-  /** Called once per replica slot restarted after an exit (feeds the crash back-off). */
-  readonly onRestart?: (creation: { revision: string; replica: number }) => void;
   /** Reads the values of env vars from Secrets. Without one, a template that has any fails with SECRET_UNAVAILABLE. */
   readonly secrets?: SecretResolver;
   /**
@@ -62,7 +60,6 @@ export async function applyStep(options: ApplyStepOptions): Promise<void> {
       step.create.map(async (creation) => {
         const spec = replicaSpec({ desired, creation, instance: options.instance, network: options.network, env, ...(files ? { files } : {}), ...(options.hostPortAddress ? { hostPortAddress: options.hostPortAddress } : {}) });
         logger.info({ container: spec.name, replica: creation.replica, commit: creation.commit }, creation.restart ? 'restarting replica' : 'creating replica');
-        if (creation.restart) options.onRestart?.(creation);
         await driver.runContainer(spec);
       }),
     );
