@@ -3,7 +3,7 @@ import { namespaceSubnets, type DesiredDeployment, type DesiredNamespace } from 
 import { observe, type ObservedNamespace } from '../observed/index.js';
 import { CONFIRM_VOLUME_DELETE_TRAILER, confirmedVolumeDeletes, describeHold, planVolumes, type LivePruneGuard, type VolumePlan } from '../plan/index.js';
 import { storageClassOf, type OperatorPolicy } from '../policy/index.js';
-import { applyStep, nextStep, restartKey, type RestartRecord, type Step } from '../rollout/index.js';
+import { applyStep, nextStep, restartRecordsOf, type Step } from '../rollout/index.js';
 import { LABEL, type RuntimeDriver } from '../runtime/index.js';
 import type { SecretResolver } from '../secrets/index.js';
 import type { Prober } from '../health/index.js';
@@ -57,7 +57,6 @@ const READINESS_RECHECK_MS = 1000;
 export class Reconciler {
   /** The last valid desired state of each namespace, to keep healing while the head is broken. */
   private readonly lastGood = new Map<string, { commit: string; ns: DesiredNamespace }>();
-  private readonly restarts = new Map<string, RestartRecord>();
   private readonly failures = new Map<string, number>();
   private readonly serving: Serving;
 
@@ -142,7 +141,7 @@ export class Reconciler {
         const hold = desired ? this.holdOf(namespace, name) : undefined;
         const step: Step | undefined = hold
           ? undefined
-          : nextStep({ desired, observed: replicas, commit: targetCommit, now: this.o.clock.now(), restarts: this.restarts, readiness, completed: desired ? hasCompleted(this.o.store, namespace, name, desired.revision) : true });
+          : nextStep({ desired, observed: replicas, commit: targetCommit, now: this.o.clock.now(), restarts: restartRecordsOf(replicas), readiness, completed: desired ? hasCompleted(this.o.store, namespace, name, desired.revision) : true });
         if (step) steps.push(step);
         return [{ name, desired, replicas, step, hold }];
       });
@@ -171,7 +170,6 @@ export class Reconciler {
                 ...(this.o.serviceAddress ? { hostPortAddress: this.o.serviceAddress } : {}),
                 ...(dns ? { dns } : {}),
                 logger: dlog,
-                onRestart: (c) => this.noteRestart(namespace, name, c.revision, c.replica),
                 ...(this.o.dataPlane ? { drain: (ids: readonly string[], graceSeconds: number) => this.serving.drain(ids, graceSeconds, dlog) } : {}),
                 ...(this.o.secretResolver ? { secrets: this.o.secretResolver } : {}), // Secrets
               });
@@ -410,12 +408,6 @@ export class Reconciler {
     await this.o.store.putPin({ ...base, commit: good.commit, revision: good.revision });
     log.error({ reason: step.reason, rollbackTo: good.revision, rollbackCommit: good.commit.slice(0, 12), failedCommit: commit.slice(0, 12) }, `rollout failed: ${step.summary}; rolling back to revision ${good.revision} (commit ${good.commit.slice(0, 12)})`);
     return 1;
-  }
-
-  private noteRestart(namespace: string, deployment: string, revision: string, replica: number): void {
-    const key = restartKey(namespace, deployment, revision, replica);
-    const prev = this.restarts.get(key);
-    this.restarts.set(key, { count: (prev?.count ?? 0) + 1, lastAt: this.o.clock.now() });
   }
 
   private async writeStatus(a: {

@@ -110,7 +110,19 @@ function toReplica(c: OwnedContainer, namespace: string): ObservedReplica | Obse
   if (c.exitCode !== undefined) r.exitCode = c.exitCode;
   if (c.address !== undefined) r.address = c.address;
   if (c.labels[LABEL.dns] === 'namespace') r.namespaceDns = true;
+  const restart = restartOf(c.labels[LABEL.restarts], c.labels[LABEL.restartedAt]);
+  if (restart) r.restart = restart;
   return r;
+}
+
+/**
+ * The restart record a replacement container carries, or undefined when it has none or the
+ * labels are unusable (then the slot's back-off starts over, which costs a restart, never a crash).
+ *   ('2', '2026-01-01T00:00:10.000Z') → { count: 2, at: … };  ('x', …) → undefined;  ('0', …) → undefined
+ */
+export function restartOf(count: string | undefined, at: string | undefined): { count: number; at: string } | undefined {
+  if (count === undefined || at === undefined || !/^[1-9][0-9]{0,5}$/.test(count) || Number.isNaN(Date.parse(at))) return undefined;
+  return { count: Number(count), at };
 }
 
 export function findNamespace(state: ObservedState, name: string): ObservedNamespace | undefined {

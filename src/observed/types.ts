@@ -23,6 +23,12 @@ export interface ObservedReplica {
   readonly address?: string;
   /** Created to resolve through the namespace DNS (label berth.dns): the data plane must keep serving it. */
   readonly namespaceDns?: true;
+  /**
+   * Restarts of this slot so far, this container's own included, and when this container was
+   * made as one (labels berth.restarts / berth.restarted-at; absent on a first container or
+   * when the labels are unusable). What the crash back-off continues from after a restart.
+   */
+  readonly restart?: { readonly count: number; readonly at: string };
 }
 
 /** The namespace's network: its subnet, gateway and host bridge when the engine reports them. */

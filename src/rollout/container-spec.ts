@@ -43,6 +43,7 @@ export function replicaSpec(args: {
       [LABEL.revision]: creation.revision,
       [LABEL.commit]: creation.commit,
       [LABEL.replica]: String(creation.replica),
+      ...(creation.restartRecord ? { [LABEL.restarts]: String(creation.restartRecord.count), [LABEL.restartedAt]: creation.restartRecord.at } : {}),
       ...(t.probes ? { [LABEL.probes]: canonicalJson(t.probes) } : {}),
       ...(namedPorts(t) ? { [LABEL.ports]: canonicalJson(namedPorts(t)) } : {}),
       ...(args.dns && !t.security?.hostNetwork ? { [LABEL.dns]: 'namespace' } : {}),

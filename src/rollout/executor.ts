@@ -20,8 +20,6 @@ export interface ApplyStepOptions {
   /** The namespace DNS new replicas resolve through (issue #9); absent: the engine's defaults. */
   readonly dns?: ContainerSpec['dns'];
   readonly logger: Logger;
-  /** Called once per replica slot restarted after an exit (feeds the crash back-off). */
-  readonly onRestart?: (creation: { revision: string; replica: number }) => void;
   /** Reads the values of env vars from Secrets. Without one, a template that has any fails with SECRET_UNAVAILABLE. */
   readonly secrets?: SecretResolver;
   /**
@@ -64,7 +62,6 @@ export async function applyStep(options: ApplyStepOptions): Promise<void> {
       step.create.map(async (creation) => {
         const spec = replicaSpec({ desired, creation, instance: options.instance, network: options.network, env, ...(files ? { files } : {}), ...(options.hostPortAddress ? { hostPortAddress: options.hostPortAddress } : {}), ...(options.dns ? { dns: options.dns } : {}) });
         logger.info({ container: spec.name, replica: creation.replica, commit: creation.commit }, creation.restart ? 'restarting replica' : 'creating replica');
-        if (creation.restart) options.onRestart?.(creation);
         await driver.runContainer(spec);
       }),
     );

@@ -62,6 +62,8 @@ export interface Creation {
   readonly commit: string;
   /** True when this replaces an exited replica of the same slot (counts toward back-off). */
   readonly restart: boolean;
+  /** On a restart: the slot's restart record after it (count including this one, at = now), written as labels on the new container. */
+  readonly restartRecord?: { readonly count: number; readonly at: string };
 }
 
 export interface ReplicaCounts {
@@ -149,7 +151,7 @@ export function nextStep(input: RolloutInput): Step {
       const readyAt = record ? new Date(record.lastAt.getTime() + restartDelayMs(record.count)) : now;
       if (readyAt.getTime() <= now.getTime()) {
         remove.push({ replica: keep, reason: 'exited' });
-        create.push({ revision: desired.revision, replica: slot, commit, restart: true });
+        create.push({ revision: desired.revision, replica: slot, commit, restart: true, restartRecord: { count: (record?.count ?? 0) + 1, at: now.toISOString() } });
       } else if (!backoffUntil || readyAt < backoffUntil) {
         backoffUntil = readyAt;
       }

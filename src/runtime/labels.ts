@@ -42,6 +42,14 @@ export const LABEL = {
    * `Dns` set to its gateway), which must therefore keep running while the replica does.
    */
   dns: 'berth.dns',
+  /**
+   * On a container that replaced an exited replica of its slot: how many restarts its slot has
+   * had (this one included) and when this one was made (ISO time). The replacement is a new
+   * container, so the record lives on it, as Kubernetes' restartCount lives in pod status: a
+   * restarted berth continues the crash back-off and the CrashLoop count from these labels.
+   */
+  restarts: 'berth.restarts',
+  restartedAt: 'berth.restarted-at',
 } as const;
 
 export type Labels = Readonly<Record<string, string>>;
