@@ -1,9 +1,9 @@
 import { compareDiagnostics, hasErrors, type Diagnostic } from '../core/index.js';
-import type { ManifestSet, NamespaceManifests, SecretManifest } from '../manifests/index.js';
+import type { ConfigMapManifest, ManifestSet, NamespaceManifests, SecretManifest } from '../manifests/index.js';
 import { networkName } from './names.js';
-import { normalizeDeployment } from './normalize.js';
+import { configMapOf, normalizeDeployment } from './normalize.js';
 import { normalizeIngress, normalizeService } from './service.js';
-import type { DesiredDeployment, DesiredIngress, DesiredNamespace, DesiredService, DesiredState } from './types.js';
+import type { DesiredConfigMap, DesiredDeployment, DesiredIngress, DesiredNamespace, DesiredService, DesiredState } from './types.js';
 
 /**
  * A check of a namespace folder's manifests that may refuse it (the namespace policy:
@@ -49,13 +49,16 @@ export function buildNamespace(ns: NamespaceManifests, instance: string, policy?
   const deployments: DesiredDeployment[] = [];
   const services: DesiredService[] = [];
   const ingresses: DesiredIngress[] = [];
+  let configMaps: DesiredConfigMap[] = [];
   if (ns.valid) {
     const secrets = new Map(ns.objects.filter((o): o is SecretManifest => o.kind === 'Secret').map((s) => [s.metadata.name, s]));
+    configMaps = ns.objects.filter((o): o is ConfigMapManifest => o.kind === 'ConfigMap').map((c) => configMapOf(c, ns.name));
+    const configMapsByName = new Map(configMaps.map((c) => [c.name, c]));
     for (const object of ns.objects) {
       if (object.kind === 'Service') services.push(normalizeService(object, ns.name));
       if (object.kind === 'Ingress') ingresses.push(normalizeIngress(object, ns.name));
       if (object.kind !== 'Deployment') continue;
-      const result = normalizeDeployment(object, ns.name, secrets);
+      const result = normalizeDeployment(object, ns.name, secrets, configMapsByName);
       diagnostics.push(...result.diagnostics);
       if (result.deployment) deployments.push(result.deployment);
     }
@@ -64,6 +67,7 @@ export function buildNamespace(ns: NamespaceManifests, instance: string, policy?
   deployments.sort((a, b) => a.name.localeCompare(b.name));
   services.sort((a, b) => a.name.localeCompare(b.name));
   ingresses.sort((a, b) => a.name.localeCompare(b.name));
+  configMaps.sort((a, b) => a.name.localeCompare(b.name));
   return {
     name: ns.name,
     network: networkName(instance, ns.name),
@@ -71,6 +75,7 @@ export function buildNamespace(ns: NamespaceManifests, instance: string, policy?
     deployments: valid ? deployments : [],
     services: valid ? services : [],
     ingresses: valid ? ingresses : [],
+    configMaps: valid ? configMaps : [],
     diagnostics: diagnostics.sort(compareDiagnostics),
   };
 }

@@ -8,7 +8,8 @@ import type { Creation } from './step.js';
  * observed state is rebuilt from. Pod template labels are copied too (never over berth.*).
  * `env` is the template's env with every Secret reference resolved, `files` the files of its
  * secret volumes with their values, by volume name (executor.ts): the only place values meet
- * the spec, on their way to the driver.
+ * the spec, on their way to the driver. The files of configMap volumes come from the
+ * Deployment's `configData` (Git content, not secret).
  */
 export function replicaSpec(args: {
   readonly desired: DesiredDeployment;
@@ -49,7 +50,7 @@ export function replicaSpec(args: {
     ...(t.nanoCpus !== undefined ? { nanoCpus: t.nanoCpus } : {}),
     stopGraceSeconds: t.stopGraceSeconds,
     ...(t.security ? { security: containerSecurity(t) } : {}),
-    ...(t.mounts ? { mounts: containerMounts(t, args.files) } : {}),
+    ...(t.mounts ? { mounts: containerMounts(desired, args.files) } : {}),
   };
 }
 
@@ -58,8 +59,8 @@ function containerSecurity(t: PodTemplate): ContainerSecurity {
   return { ...rest, ...(runAsUser !== undefined ? { user: { uid: runAsUser, ...(runAsGroup !== undefined ? { gid: runAsGroup } : {}) } } : {}) };
 }
 
-function containerMounts(t: PodTemplate, files: ReadonlyMap<string, readonly ContainerFile[]> | undefined): ContainerMount[] {
-  return (t.mounts ?? []).map((m): ContainerMount => {
+function containerMounts(desired: DesiredDeployment, files: ReadonlyMap<string, readonly ContainerFile[]> | undefined): ContainerMount[] {
+  return (desired.template.mounts ?? []).map((m): ContainerMount => {
     const sub = m.subPath !== undefined ? { subPath: m.subPath } : {};
     switch (m.source.kind) {
       case 'hostPath':
@@ -70,6 +71,17 @@ function containerMounts(t: PodTemplate, files: ReadonlyMap<string, readonly Con
         const resolved = files?.get(m.volume);
         if (!resolved) throw new Error(`internal: the files of secret volume ${m.volume} were not resolved before the replica was created`);
         return { kind: 'files', volume: m.volume, target: m.mountPath, ...sub, files: resolved };
+      }
+      case 'configMap': {
+        // The content is in Git (desired.configData), not secret: nothing to resolve.
+        const content = desired.configData?.[m.source.configMap];
+        const written = m.source.files.flatMap((f): ContainerFile[] => {
+          const text = content?.data[f.key];
+          if (text !== undefined) return [{ path: f.path, value: text, mode: f.mode }];
+          const binary = content?.binaryData[f.key];
+          return binary !== undefined ? [{ path: f.path, value: binary.replace(/\s+/g, ''), mode: f.mode, base64: true }] : [];
+        });
+        return { kind: 'files', volume: m.volume, target: m.mountPath, ...sub, files: written };
       }
     }
   });

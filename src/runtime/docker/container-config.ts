@@ -17,7 +17,8 @@
  *    namespace network (its ports are the host's).
  *  - Volumes as `Mounts` (never the legacy `Binds`, which create missing host folders
  *    silently): binds of host paths prepared by the driver (driver.ts checks them first) and
- *    tmpfs for emptyDir (mode 1777, as an emptyDir is writable by any user).
+ *    tmpfs for emptyDir (mode 1777, as an emptyDir is writable by any user); with a pod
+ *    fsGroup, a tmpfs owned by that group (legacy `Tmpfs`, mode 3777) and the group in GroupAdd.
  */
 import type Docker from 'dockerode';
 import type { ContainerSpec } from '../driver.js';
@@ -28,7 +29,7 @@ export const PUBLISH_HOST_IP = '127.0.0.1';
 /** A mount as the engine takes it: the driver has resolved every bind's host path (and written the files of secret volumes). */
 export type PreparedMount =
   | { readonly kind: 'bind'; readonly source: string; readonly target: string; readonly readOnly: boolean }
-  | { readonly kind: 'tmpfs'; readonly target: string; readonly readOnly: boolean; readonly sizeBytes?: number };
+  | { readonly kind: 'tmpfs'; readonly target: string; readonly readOnly: boolean; readonly sizeBytes?: number; readonly gid?: number };
 
 export function toCreateOptions(spec: ContainerSpec, labels: Labels, mounts: readonly PreparedMount[] = []): Docker.ContainerCreateOptions {
   const exposed: Record<string, Record<string, never>> = {};
@@ -54,7 +55,9 @@ export function toCreateOptions(spec: ContainerSpec, labels: Labels, mounts: rea
     ...(securityOpt.length > 0 ? { SecurityOpt: securityOpt } : {}),
     ...(sec.hostPID ? { PidMode: 'host' } : {}),
     ...(sec.hostIPC ? { IpcMode: 'host' } : {}),
-    ...(mounts.length > 0 ? { Mounts: mounts.map(toMount) } : {}),
+    ...(sec.fsGroup !== undefined ? { GroupAdd: [String(sec.fsGroup)] } : {}),
+    ...(mounts.some(isPlainMount) ? { Mounts: mounts.filter(isPlainMount).map(toMount) } : {}),
+    ...(mounts.some((m) => !isPlainMount(m)) ? { Tmpfs: Object.fromEntries(mounts.filter((m) => !isPlainMount(m)).map(toTmpfsOption)) } : {}),
   };
   return {
     name: spec.name,
@@ -76,6 +79,22 @@ export function toCreateOptions(spec: ContainerSpec, labels: Labels, mounts: rea
           },
         }),
   };
+}
+
+/** A tmpfs owned by a group (fsGroup) needs the legacy `Tmpfs` option: the `Mounts` API has no gid. Everything else is a `Mounts` entry. */
+function isPlainMount(m: PreparedMount): boolean {
+  return m.kind === 'bind' || m.gid === undefined;
+}
+
+/**
+ * `HostConfig.Tmpfs` entry: mount options as `mount -t tmpfs` takes them. The engine adds
+ * nosuid, nodev, noexec, as for a `Mounts` tmpfs. Mode 3777: writable by all, sticky, and setgid
+ * so new files belong to the group too (Kubernetes sets the group and setgid on an emptyDir).
+ */
+function toTmpfsOption(m: PreparedMount): [string, string] {
+  const tmpfs = m as Extract<PreparedMount, { kind: 'tmpfs' }>;
+  const options = [tmpfs.readOnly ? 'ro' : 'rw', 'mode=3777', `gid=${tmpfs.gid}`, ...(tmpfs.sizeBytes ? [`size=${tmpfs.sizeBytes}`] : [])];
+  return [tmpfs.target, options.join(',')];
 }
 
 function toMount(m: PreparedMount): Docker.MountSettings {

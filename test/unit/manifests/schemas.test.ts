@@ -82,10 +82,10 @@ describe('schemas/*.json', () => {
       assert.equal(typeof p.get(`${pod}.${f}`)?.['x-berth-ignored'], 'string', f);
     }
     assert.equal(typeof p.get(`${container}.resources.requests`)?.['x-berth-ignored'], 'string');
-    for (const f of ['initContainers', 'hostUsers', 'shareProcessNamespace', 'securityContext.fsGroup', 'securityContext.sysctls', 'securityContext.seLinuxOptions', 'volumes[].configMap', 'volumes[].persistentVolumeClaim', 'volumes[].projected']) {
+    for (const f of ['initContainers', 'hostUsers', 'shareProcessNamespace', 'securityContext.sysctls', 'securityContext.seLinuxOptions', 'volumes[].persistentVolumeClaim', 'volumes[].projected']) {
       assert.equal(typeof p.get(`${pod}.${f}`)?.['x-berth-unsupported'], 'string', f);
     }
-    for (const f of ['envFrom', 'lifecycle', 'volumeDevices', 'securityContext.procMount', 'securityContext.appArmorProfile', 'volumeMounts[].mountPropagation', 'volumeMounts[].subPathExpr', 'env[].valueFrom.configMapKeyRef', 'env[].valueFrom.fieldRef', 'env[].valueFrom.resourceFieldRef']) {
+    for (const f of ['lifecycle', 'volumeDevices', 'securityContext.procMount', 'securityContext.appArmorProfile', 'volumeMounts[].mountPropagation', 'volumeMounts[].subPathExpr', 'env[].valueFrom.fieldRef', 'env[].valueFrom.resourceFieldRef']) {
       assert.equal(typeof p.get(`${container}.${f}`)?.['x-berth-unsupported'], 'string', f);
     }
     // Widening fields are schema-valid: the namespace policy (policy/) decides whether they are allowed.
@@ -134,6 +134,7 @@ describe('schemas/*.json', () => {
       { kind: 'Service', apiVersion: 'v1', schemaId: 'https://berth.dev/schemas/v1/service.json' },
       { kind: 'Ingress', apiVersion: 'networking.k8s.io/v1', schemaId: 'https://berth.dev/schemas/v1/ingress.json' },
       { kind: 'ResourceQuota', apiVersion: 'v1', schemaId: 'https://berth.dev/schemas/v1/resourcequota.json' },
+      { kind: 'ConfigMap', apiVersion: 'v1', schemaId: 'https://berth.dev/schemas/v1/configmap.json' },
     ]);
   });
 

@@ -1,0 +1,135 @@
+import type { Emit } from './deployment-rules.js';
+import { formatFieldPath, type FieldPath, type Position } from './locate.js';
+import type { ConfigMapManifest, DeploymentSpec } from './types.js';
+
+/**
+ * ConfigMap rules a JSON Schema cannot say (Kubernetes' own validation: one key names one value,
+ * the values add up to at most 1 MiB, binaryData is strict base64), and the facts the
+ * folder-level check needs: which keys a ConfigMap holds, which references a Deployment makes
+ * and where they are written.
+ */
+
+/** An environment variable name, as the Deployment schema accepts it: envFrom keys that do not make one are skipped. */
+export const ENV_VAR_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
+
+/** Kubernetes' limit on a ConfigMap's values (core.MaxSecretSize, which ConfigMaps share). */
+export const CONFIGMAP_MAX_BYTES = 1024 * 1024;
+
+export function checkConfigMap(cm: Pick<ConfigMapManifest, 'data' | 'binaryData'>, emit: Emit): void {
+  const data = cm.data ?? {};
+  let total = 0;
+  for (const value of Object.values(data)) total += utf8Length(value);
+  for (const [key, value] of Object.entries(cm.binaryData ?? {})) {
+    if (Object.prototype.hasOwnProperty.call(data, key)) {
+      emit('error', 'CONFIGMAP_DUPLICATE_KEY', ['binaryData', key], `key ${JSON.stringify(key)} is also in data: a key names one value (data or binaryData)`);
+    }
+    const size = base64Length(value);
+    if (size === undefined) emit('error', 'INVALID_VALUE', ['binaryData', key], 'must be base64 with padding: its length without spaces must be a multiple of 4');
+    else total += size;
+  }
+  if (total > CONFIGMAP_MAX_BYTES) {
+    const at: FieldPath = cm.data && Object.keys(cm.data).length > 0 ? ['data'] : ['binaryData'];
+    emit('error', 'CONFIGMAP_TOO_LARGE', at, `the values add up to ${total} bytes, more than 1 MiB (${CONFIGMAP_MAX_BYTES} bytes), Kubernetes' limit for a ConfigMap; split it`);
+  }
+}
+
+/** The keys of a valid ConfigMap, by where they are (env vars read `data` only). */
+export interface ConfigMapKeys {
+  readonly data: readonly string[];
+  readonly binaryData: readonly string[];
+}
+
+export function configMapKeysOf(cm: Pick<ConfigMapManifest, 'data' | 'binaryData'>): ConfigMapKeys {
+  return { data: Object.keys(cm.data ?? {}).sort(), binaryData: Object.keys(cm.binaryData ?? {}).sort() };
+}
+
+/**
+ * One use of a ConfigMap by a Deployment, with the places the folder-level check points at:
+ * an `env[].valueFrom.configMapKeyRef` (ConfigMap and a data key), an `envFrom[].configMapRef`
+ * or a configMap volume (the ConfigMap only), or one of the volume's `items` (ConfigMap and a
+ * key of data or binaryData).
+ */
+export interface ConfigMapRefUse {
+  readonly configMap: string;
+  readonly key?: string;
+  /** Where the key must be: `data` for env vars, `any` (data or binaryData) for volume items. */
+  readonly keyIn?: 'data' | 'any';
+  readonly optional: boolean;
+  /** Dotted path of the reference, e.g. `spec.template.spec.containers[0].env[1].valueFrom.configMapKeyRef`. */
+  readonly field: string;
+  /** A volume item: its volume reports a missing ConfigMap once. */
+  readonly item?: true;
+  /** An envFrom source: its prefix ('' when none), for the skipped-keys warning. */
+  readonly envPrefix?: string;
+  readonly nameAt: Position;
+  readonly keyAt: Position;
+}
+
+export function configMapRefsOf(spec: DeploymentSpec, locate: (path: FieldPath) => Position): ConfigMapRefUse[] {
+  const out: ConfigMapRefUse[] = [];
+  spec.template.spec.containers.forEach((container, c) => {
+    const at: FieldPath = ['spec', 'template', 'spec', 'containers', c];
+    (container.env ?? []).forEach((env, e) => {
+      const ref = env.valueFrom?.configMapKeyRef;
+      if (!ref) return;
+      const refAt: FieldPath = [...at, 'env', e, 'valueFrom', 'configMapKeyRef'];
+      out.push({ configMap: ref.name, key: ref.key, keyIn: 'data', optional: ref.optional === true, field: formatFieldPath(refAt), nameAt: locate([...refAt, 'name']), keyAt: locate([...refAt, 'key']) });
+    });
+    (container.envFrom ?? []).forEach((from, f) => {
+      if (!from.configMapRef) return;
+      const refAt: FieldPath = [...at, 'envFrom', f, 'configMapRef'];
+      const nameAt = locate([...refAt, 'name']);
+      out.push({ configMap: from.configMapRef.name, optional: from.configMapRef.optional === true, field: formatFieldPath(refAt), nameAt, keyAt: nameAt, envPrefix: from.prefix ?? '' });
+    });
+  });
+  (spec.template.spec.volumes ?? []).forEach((volume, v) => {
+    const cm = volume.configMap;
+    if (!cm) return;
+    const at: FieldPath = ['spec', 'template', 'spec', 'volumes', v, 'configMap'];
+    const nameAt = locate([...at, 'name']);
+    const optional = cm.optional === true;
+    out.push({ configMap: cm.name, optional, field: formatFieldPath(at), nameAt, keyAt: nameAt });
+    (cm.items ?? []).forEach((item, i) => {
+      const itemAt: FieldPath = [...at, 'items', i];
+      out.push({ configMap: cm.name, key: item.key, keyIn: 'any', optional, field: formatFieldPath(itemAt), item: true, nameAt, keyAt: locate([...itemAt, 'key']) });
+    });
+  });
+  return out;
+}
+
+/**
+ * The warning for keys of an envFrom source (a ConfigMap's data keys, a Secret's keys) that make
+ * no valid variable name with the prefix: Kubernetes skips them (and records an event); so does berth.
+ */
+export function skippedEnvKeys(prefix: string, keys: readonly string[]): string | undefined {
+  const skipped = keys.filter((k) => !ENV_VAR_NAME.test(prefix + k));
+  if (skipped.length === 0) return undefined;
+  return `${skipped.length === 1 ? 'key' : 'keys'} ${skipped.map((k) => JSON.stringify(k)).join(', ')}${prefix ? ` with prefix ${JSON.stringify(prefix)}` : ''} ${skipped.length === 1 ? 'is not a valid environment variable name and is' : 'are not valid environment variable names and are'} skipped (as Kubernetes skips them)`;
+}
+
+/** Bytes of `text` as UTF-8 (what Kubernetes counts), without allocating. */
+export function utf8Length(text: string): number {
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
+      n += 4; // a surrogate pair: one 4-byte character
+      i++;
+    } else n += 3;
+  }
+  return n;
+}
+
+/**
+ * Decoded bytes of strict, padded base64 (whitespace ignored, as in a folded YAML block);
+ * undefined when the length is not a multiple of 4. The schema has checked the alphabet.
+ * Worked example: "aGk=" → 4 characters, one '=' → 3 − 1 = 2 bytes ("hi").
+ */
+export function base64Length(text: string): number | undefined {
+  const compact = text.replace(/\s+/g, '');
+  if (compact.length % 4 !== 0) return undefined;
+  const padding = compact.endsWith('==') ? 2 : compact.endsWith('=') ? 1 : 0;
+  return (compact.length / 4) * 3 - padding;
+}
