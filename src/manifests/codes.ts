@@ -43,6 +43,7 @@ export const MANIFEST_DIAGNOSTICS = {
   SECRET_REF_NOT_FOUND: { summary: 'An env[].valueFrom.secretKeyRef, or a secret volume (volumes[].secret.secretName, items[].key), names a Secret not defined in the same namespace folder, or a key that Secret does not declare (and is not optional: true).' },
   CONFIGMAP_REF_NOT_FOUND: { summary: 'An env[].valueFrom.configMapKeyRef, envFrom[].configMapRef or configMap volume (volumes[].configMap.name, items[].key) names a ConfigMap not defined in the same namespace folder, or a key it does not hold (env reads data only), and is not optional: true.' },
   CONFIGMAP_TOO_LARGE: { summary: "A ConfigMap's values (data as UTF-8, binaryData decoded) add up to more than 1 MiB (1,048,576 bytes), Kubernetes' limit." },
+  CONFIGMAP_IMMUTABLE_CHANGED: { summary: 'A warning of `berth plan --base/--head`: a ConfigMap that is immutable: true in the base changes its content in the head. Kubernetes would refuse the update; berth rolls the Deployments that use it, as for any ConfigMap.' },
   CONFIGMAP_DUPLICATE_KEY: { summary: 'A ConfigMap key is in both data and binaryData.' },
   ENV_FROM_KEY_SKIPPED: { summary: 'An envFrom source has keys that are not valid environment variable names (with the prefix); they are skipped, as Kubernetes does (a warning).' },
   SYMLINK: { summary: 'A symlink; berth never follows symlinks (an error for *.yaml in a namespace folder, else a warning).' },

@@ -1,6 +1,7 @@
+import type { Diagnostic } from '../core/index.js';
 import type { Emit } from './deployment-rules.js';
 import { formatFieldPath, type FieldPath, type Position } from './locate.js';
-import type { ConfigMapManifest, DeploymentSpec } from './types.js';
+import type { ConfigMapManifest, DeploymentSpec, SourceLocation } from './types.js';
 
 /**
  * ConfigMap rules a JSON Schema cannot say (Kubernetes' own validation: one key names one value,
@@ -105,6 +106,26 @@ export function skippedEnvKeys(prefix: string, keys: readonly string[]): string 
   const skipped = keys.filter((k) => !ENV_VAR_NAME.test(prefix + k));
   if (skipped.length === 0) return undefined;
   return `${skipped.length === 1 ? 'key' : 'keys'} ${skipped.map((k) => JSON.stringify(k)).join(', ')}${prefix ? ` with prefix ${JSON.stringify(prefix)}` : ''} ${skipped.length === 1 ? 'is not a valid environment variable name and is' : 'are not valid environment variable names and are'} skipped (as Kubernetes skips them)`;
+}
+
+/**
+ * berth's answer to an `immutable: true` ConfigMap whose content changes in a later commit.
+ * Kubernetes refuses the update. Refusing it here would need the commit berth runs, which a
+ * pure load of one commit does not have, and `berth run` and `berth plan` must agree: so berth
+ * applies it like any ConfigMap change (the Deployments that use it roll), and the pull-request
+ * plan, which has both commits, warns on the head's ConfigMap.
+ */
+export function immutableConfigMapChanged(namespace: string, name: string, base: SourceLocation, head: SourceLocation): Diagnostic {
+  return {
+    severity: 'warning',
+    code: 'CONFIGMAP_IMMUTABLE_CHANGED',
+    file: head.file,
+    line: head.line,
+    document: head.document,
+    namespace,
+    field: 'data',
+    message: `ConfigMap ${JSON.stringify(name)} is immutable: true in the base (${base.file}:${base.line}) and its content changes: Kubernetes would refuse this; berth rolls the Deployments that use it. To follow Kubernetes, give the new content a new name`,
+  };
 }
 
 /** Bytes of `text` as UTF-8 (what Kubernetes counts), without allocating. */

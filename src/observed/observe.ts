@@ -87,6 +87,8 @@ function toReplica(c: OwnedContainer, namespace: string): ObservedReplica | Obse
   };
   const probes = c.labels[LABEL.probes];
   if (probes) r.probesJson = probes;
+  const configMaps = stringRecordOf(c.labels[LABEL.configMaps]);
+  if (configMaps) r.configMaps = configMaps;
   if (c.exitCode !== undefined) r.exitCode = c.exitCode;
   return r;
 }
@@ -110,5 +112,17 @@ function namedPortsOf(json: string | undefined): Record<string, number> {
     return Object.fromEntries(Object.entries(parsed).filter((e): e is [string, number] => Number.isInteger(e[1])));
   } catch {
     return {};
+  }
+}
+
+/** `{"app-config":"1f2e…"}` → { 'app-config': '1f2e…' }; absent or malformed reads as undefined. */
+function stringRecordOf(json: string | undefined): Record<string, string> | undefined {
+  if (!json) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(json);
+    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return undefined;
+    return Object.fromEntries(Object.entries(parsed).filter((e): e is [string, string] => typeof e[1] === 'string'));
+  } catch {
+    return undefined;
   }
 }

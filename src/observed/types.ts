@@ -19,6 +19,8 @@ export interface ObservedReplica {
   readonly namedPorts: Readonly<Record<string, number>>;
   /** The template's probes as JSON (label berth.probes), parsed by health; absent = no probes. */
   readonly probesJson?: string;
+  /** The ConfigMaps its template used, name → content hash (label berth.configmaps); absent = none. */
+  readonly configMaps?: Readonly<Record<string, string>>;
 }
 
 export interface ObservedDeployment {

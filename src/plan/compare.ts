@@ -1,7 +1,8 @@
-import { canonicalJson, type Diagnostic } from '../core/index.js';
-import { DEPLOYMENT_DEFAULTS, describeSecretRef, isSecretEnv, type DesiredDeployment, type DesiredNamespace, type DesiredState, type EnvEntry, type ProbeSpec } from '../desired/index.js';
+import { canonicalJson, compareDiagnostics, type Diagnostic } from '../core/index.js';
+import { CONFIGMAP_ABSENT, DEPLOYMENT_DEFAULTS, describeSecretRef, isSecretEnv, type DesiredDeployment, type DesiredNamespace, type DesiredState, type EnvEntry, type ProbeSpec } from '../desired/index.js';
 import type { IntOrPercent } from '../manifests/index.js';
 import type { ChangeSet, ChangeSummary, DeploymentChange, FieldChange, NamespaceChange, NamespaceStatus, ObjectChange, ObjectVersion, PruneGuard, RolloutPreview, ServingCounts } from './change-set.js';
+import { compareConfigMaps, immutableChanges, shortValue } from './compare-config.js';
 import { compareIngresses, compareServices } from './compare-serving.js';
 import { fenceposts } from './fenceposts.js';
 import { MASKED, maskDiagnostic, maskedEnvValue } from './mask.js';
@@ -76,7 +77,8 @@ function normalizeRoot(root: string): string {
 
 function compareNamespace(base: DesiredNamespace | undefined, head: DesiredNamespace | undefined, denials: readonly Diagnostic[]): NamespaceChange {
   const namespace = (head?.name ?? base?.name)!;
-  const diagnostics = (head?.diagnostics ?? []).map(maskDiagnostic);
+  const immutable = base?.valid && head?.valid ? immutableChanges(namespace, base.configMaps ?? [], head.configMaps ?? []) : [];
+  const diagnostics = [...(head?.diagnostics ?? []), ...immutable].sort(compareDiagnostics).map(maskDiagnostic);
   if (head && !head.valid) {
     const message = base
       ? "the head's manifests are invalid: berth leaves this namespace exactly as it runs, nothing in it changes"
@@ -128,6 +130,8 @@ function compareObjects(base: DesiredNamespace | undefined, head: DesiredNamespa
     // `?? []`: a DesiredNamespace built before Services existed (an older store record, a test) has none
     ...compareServices(base?.services ?? [], head?.services ?? []),
     ...compareIngresses(base?.ingresses ?? [], head?.ingresses ?? []),
+    // The configuration last: the Deployments above say which of them roll because of it.
+    ...compareConfigMaps(base?.configMaps ?? [], head?.configMaps ?? [], head?.deployments ?? []),
   ];
 }
 
@@ -148,6 +152,9 @@ function compareDeployment(base: DesiredDeployment | undefined, head: DesiredDep
   if (!base) return { kind: 'Deployment', name, change: 'added', ...sides, fields: fields.filter((f) => !isDefault(f)), rolls: false };
   const rolls = base.revision !== head.revision && head.replicas > 0;
   const changed = fields.length > 0 || base.revision !== head.revision;
+  const configMapsChanged = Object.keys(head.template.configMaps ?? {})
+    .filter((n) => base.template.configMaps?.[n] !== undefined && base.template.configMaps[n] !== head.template.configMaps![n])
+    .sort(byCodeUnit);
   return {
     kind: 'Deployment',
     name,
@@ -156,6 +163,7 @@ function compareDeployment(base: DesiredDeployment | undefined, head: DesiredDep
     fields,
     rolls,
     ...(rolls ? { rollout: rolloutPreview(base, head) } : {}),
+    ...(rolls && configMapsChanged.length > 0 ? { configMapsChanged } : {}),
   };
 }
 
@@ -181,7 +189,7 @@ function isDefault(f: FieldChange): boolean {
 
 /** Fields compare.ts knows how to show; any other field of a DesiredDeployment or its template is compared as canonical JSON, so a field added later is never missed. */
 const KNOWN_DEPLOYMENT_KEYS = new Set(['namespace', 'name', 'replicas', 'strategy', 'minReadySeconds', 'progressDeadlineSeconds', 'revisionHistoryLimit', 'paused', 'template', 'revision', 'source']);
-const KNOWN_TEMPLATE_KEYS = new Set(['containerName', 'image', 'command', 'args', 'workingDir', 'env', 'ports', 'probes', 'memoryBytes', 'nanoCpus', 'stopGraceSeconds', 'labels', 'annotations']);
+const KNOWN_TEMPLATE_KEYS = new Set(['containerName', 'image', 'command', 'args', 'workingDir', 'env', 'ports', 'probes', 'memoryBytes', 'nanoCpus', 'stopGraceSeconds', 'labels', 'annotations', 'configMaps']);
 
 /**
  * Field-level changes, in a fixed order: spec settings first (they never roll), then the pod
@@ -223,6 +231,9 @@ function deploymentFields(base: DesiredDeployment | undefined, head: DesiredDepl
   scalar('terminationGracePeriodSeconds', str(bt?.stopGraceSeconds), str(ht.stopGraceSeconds));
   out.push(...recordFields('labels', bt?.labels, ht.labels));
   out.push(...recordFields('annotations', bt?.annotations, ht.annotations));
+  for (const name of [...new Set([...Object.keys(bt?.configMaps ?? {}), ...Object.keys(ht.configMaps ?? {})])].sort(byCodeUnit)) {
+    scalar(`configMap.${name}`, configMapState(bt?.configMaps?.[name]), configMapState(ht.configMaps?.[name]));
+  }
   for (const key of unknownKeys(KNOWN_TEMPLATE_KEYS, bt, ht)) scalar(`template.${key}`, json(field(bt, key)), json(field(ht, key)));
 
   // The revision is a hash of the template: when it moved, some template field above moved.
@@ -231,6 +242,12 @@ function deploymentFields(base: DesiredDeployment | undefined, head: DesiredDepl
     out.push({ field: 'template', change: 'changed', from: `revision ${base.revision}`, to: `revision ${head.revision}` });
   }
   return out;
+}
+
+/** A used ConfigMap as a template field shows it: `content 1f2e3d4c5b` (10 characters of its hash), or `absent (optional)`. */
+function configMapState(hash: string | undefined): string | undefined {
+  if (hash === undefined) return undefined;
+  return hash === CONFIGMAP_ABSENT ? 'absent (optional)' : `content ${hash.slice(0, 10)}`;
 }
 
 function fieldChange(field: string, from: string | undefined, to: string | undefined): FieldChange | undefined {
@@ -293,9 +310,11 @@ function probe(p: ProbeSpec | undefined): string | undefined {
 function envFields(base: DesiredDeployment['template']['env'] | undefined, head: DesiredDeployment['template']['env']): FieldChange[] {
   const shown = (e: EnvEntry): { readonly text: string; readonly masked: boolean } => {
     if (isSecretEnv(e)) return { text: describeSecretRef(e.secretRef), masked: false };
-    return maskedEnvValue(e.name, e.value).masked ? { text: MASKED, masked: true } : { text: text(e.value)!, masked: false };
+    if (maskedEnvValue(e.name, e.value).masked) return { text: MASKED, masked: true };
+    // A value from a ConfigMap may be long: shown short, with where it comes from.
+    return { text: e.configMap !== undefined ? `${shortValue(e.value)} (ConfigMap ${e.configMap})` : text(e.value)!, masked: false };
   };
-  const key = (e: EnvEntry): string => canonicalJson(isSecretEnv(e) ? { secretRef: e.secretRef } : { value: e.value });
+  const key = (e: EnvEntry): string => canonicalJson(isSecretEnv(e) ? { secretRef: e.secretRef } : { value: e.value, configMap: e.configMap });
   const b = new Map((base ?? []).map((e) => [e.name, e]));
   const h = new Map(head.map((e) => [e.name, e]));
   const out: FieldChange[] = [];

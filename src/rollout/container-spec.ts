@@ -42,6 +42,7 @@ export function replicaSpec(args: {
       [LABEL.replica]: String(creation.replica),
       ...(t.probes ? { [LABEL.probes]: canonicalJson(t.probes) } : {}),
       ...(namedPorts(t) ? { [LABEL.ports]: canonicalJson(namedPorts(t)) } : {}),
+      ...(t.configMaps ? { [LABEL.configMaps]: canonicalJson(t.configMaps) } : {}),
     },
     network,
     // Replicas answer to the Deployment name on the namespace network, like a headless Service.
