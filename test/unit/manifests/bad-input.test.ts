@@ -73,6 +73,8 @@ const REQUIRED_CASES = [
   'utf8-bom', 'crlf-line-endings', 'crlf-line-endings-with-error',
   // namespace quotas (v1 ResourceQuota)
   'quota-exceeded', 'quota-limit-required',
+  // ConfigMaps (v1 ConfigMap and the Deployment fields that read one)
+  'configmap-not-found', 'configmap-key-missing', 'configmap-too-large', 'configmap-invalid-key',
   // found by the fuzzer
   'recursive-alias', 'recursive-alias-in-api-version', 'collection-as-key',
 ];
