@@ -121,7 +121,7 @@ export function validateDocument(doc: YamlDocument, lineText: (line: number) => 
       : kind === 'Deployment'
         ? {
             secretKeyRefs: secretKeyRefsOf(value['spec'] as DeploymentSpec, locate),
-            configMapRefs: configMapRefsOf(value['spec'] as DeploymentSpec, locate),
+            ...nonEmpty('configMapRefs', configMapRefsOf(value['spec'] as DeploymentSpec, locate)),
             quotaDemand: quotaDemandOf(value['spec'] as DeploymentSpec, locate),
           }
         : kind === 'Service'
@@ -185,6 +185,11 @@ function identityOf(value: Record<string, unknown>, locate: (path: FieldPath) =>
     }
   }
   return out;
+}
+
+/** `{ [key]: list }`, or nothing for an empty list (most Deployments use no ConfigMap: 10k of them keep no empty arrays). */
+function nonEmpty<K extends string, T>(key: K, list: readonly T[]): { [P in K]?: readonly T[] } {
+  return (list.length > 0 ? { [key]: list } : {}) as { [P in K]?: readonly T[] };
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

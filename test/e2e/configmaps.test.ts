@@ -2,7 +2,8 @@
  * ConfigMaps end to end: the real `berth` CLI (apply, plan, validate) on a real Git repository,
  * against the real Docker engine.
  *
- *  - A Deployment reads a ConfigMap as env vars (configMapKeyRef, envFrom with a prefix) and as
+ *  - A Deployment reads a ConfigMap as env vars (configMapKeyRef, envFrom with a prefix; and a
+ *    Secret through envFrom) and as
  *    files of a configMap volume (data and binaryData, a subPath mount), running as a non-root
  *    user that can read the 0440 files only through the pod's fsGroup; its emptyDir belongs to
  *    that group too. Asserted inside the real container (docker inspect, docker exec).
@@ -76,6 +77,9 @@ const apiYaml = (cm = 'app'): string =>
       '  - configMapRef:',
       `      name: ${cm}`,
       '    prefix: APP_',
+      '  - secretRef:',
+      '      name: db',
+      '    prefix: DB_',
       'volumeMounts:',
       '  - name: config',
       '    mountPath: /etc/app',
@@ -93,7 +97,7 @@ describe('ConfigMaps: env, files, fsGroup, and a change rolls exactly its users'
   let stateDir: string;
   let runtimeDir: string;
   let firstCommit: string;
-  const env = (): NodeJS.ProcessEnv => ({ BERTH_RUNTIME_DIR: runtimeDir });
+  const env = (): NodeJS.ProcessEnv => ({ BERTH_RUNTIME_DIR: runtimeDir, E2E_CONFIGMAPS_TOKEN: 'token-from-berth-env' });
   const source = (): string[] => ['--repo', repo.dir, '--path', 'manifests', '--instance', scope.instance, '--state-dir', stateDir];
   const berth = async (args: string[], codes: number[]): Promise<RunResult> => {
     const r = await runBerth(args, { env: env(), timeoutMs: 240_000 });
@@ -115,6 +119,7 @@ describe('ConfigMaps: env, files, fsGroup, and a change rolls exactly its users'
     await repo.write('manifests/shop/app-config.yaml', configMapYaml('hello'));
     await repo.write('manifests/shop/unused-config.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: unused\ndata:\n  x: "1"\n');
     await repo.write('manifests/shop/api.yaml', apiYaml());
+    await repo.write('manifests/shop/db-secret.yaml', 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\ntype: berth.dev/host-reference\nspec:\n  keys:\n    TOKEN:\n      env: E2E_CONFIGMAPS_TOKEN\n');
     await repo.write('manifests/shop/api-sa.yaml', 'apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: api\n');
     await repo.write('manifests/shop/plain.yaml', deploymentYaml({ name: 'plain', env: { GREETING: 'literal' } }));
     firstCommit = await repo.commit('a ConfigMap and two Deployments, one using it');
@@ -139,6 +144,7 @@ describe('ConfigMaps: env, files, fsGroup, and a change rolls exactly its users'
     assert.ok(vars.includes('APP_GREETING=hello'), 'envFrom with the prefix');
     assert.ok(vars.includes('APP_site.conf=listen 80;\n'), 'envFrom takes every data key (binaryData is for files only)');
     assert.ok(!vars.some((v) => v.startsWith('APP_logo.bin=')), 'binaryData never becomes an env var');
+    assert.ok(vars.includes('DB_TOKEN=token-from-berth-env'), 'envFrom a Secret: every key it declares, resolved on the host');
 
     assert.equal(await sh(api.id, 'id -u'), '1000');
     assert.match(await sh(api.id, 'id -G'), /\b4321\b/, 'fsGroup is a supplementary group of the process');
