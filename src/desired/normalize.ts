@@ -36,7 +36,6 @@ export type ConfigMapsByName = ReadonlyMap<string, DesiredConfigMap>;
 /** Kubernetes' default mode of a configMap volume's files (defaultMode 0644). */
 export const CONFIGMAP_VOLUME_DEFAULT_MODE = 0o644;
 
-
 /** A ConfigMap manifest → its content and content hash (hashed once per commit, shared by every Deployment that uses it). */
 export function configMapOf(manifest: ConfigMapManifest, namespace: string): DesiredConfigMap {
   const content: ConfigMapContent = { data: manifest.data ?? {}, binaryData: manifest.binaryData ?? {} };

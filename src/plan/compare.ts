@@ -188,7 +188,8 @@ function isDefault(f: FieldChange): boolean {
 }
 
 /** Fields compare.ts knows how to show; any other field of a DesiredDeployment or its template is compared as canonical JSON, so a field added later is never missed. */
-const KNOWN_DEPLOYMENT_KEYS = new Set(['namespace', 'name', 'replicas', 'strategy', 'minReadySeconds', 'progressDeadlineSeconds', 'revisionHistoryLimit', 'paused', 'template', 'revision', 'source']);
+// configData: the content of the ConfigMaps the template uses, shown as the template's `configMap.NAME` (by hash) and as the ConfigMap's own line.
+const KNOWN_DEPLOYMENT_KEYS = new Set(['namespace', 'name', 'replicas', 'strategy', 'minReadySeconds', 'progressDeadlineSeconds', 'revisionHistoryLimit', 'paused', 'template', 'revision', 'source', 'configData']);
 const KNOWN_TEMPLATE_KEYS = new Set(['containerName', 'image', 'command', 'args', 'workingDir', 'env', 'ports', 'probes', 'memoryBytes', 'nanoCpus', 'stopGraceSeconds', 'labels', 'annotations', 'configMaps']);
 
 /**
@@ -327,7 +328,8 @@ function envFields(base: DesiredDeployment['template']['env'] | undefined, head:
     const t = to && shown(to);
     const change: FieldChange['change'] = from === undefined ? 'added' : to === undefined ? 'removed' : 'changed';
     if ((f?.masked ?? true) && (t?.masked ?? true)) out.push({ field, change, masked: true });
-    else out.push({ field, change, ...(f ? { from: f.text } : {}), ...(t ? { to: t.text } : {}) });
+    // Two long values cut to the same text still differ: never show one text twice.
+    else out.push({ field, change, ...(f ? { from: f.text } : {}), ...(t ? { to: f?.text === t.text ? `${t.text} (changed further on)` : t.text } : {}) });
   }
   if (base && out.length === 0 && canonicalJson(base) !== canonicalJson(head)) {
     out.push({ field: 'env', change: 'changed', from: `order ${base.map((e) => e.name).join(', ')}`, to: `order ${head.map((e) => e.name).join(', ')}` });

@@ -219,6 +219,7 @@ describe('plans say which Deployments roll because of which ConfigMap', () => {
   const files = {
     'app.yaml': configMap('app', { mode: 'fast' }),
     'api.yaml': deployment('api', { container: fromKey('app', 'mode') }),
+    'files.yaml': deployment('files', { pod: volume('app'), container: mount }),
     'plain.yaml': deployment('plain'),
   };
   const base = stateOf(files, 'a'.repeat(40));
@@ -242,12 +243,17 @@ describe('plans say which Deployments roll because of which ConfigMap', () => {
     assert.match(renderChangeSetMarkdown(cs), /rolls because ConfigMap `app` changed/);
   });
 
-  it('long values are cut short in plans', () => {
+  it('long values are cut short in plans (env, the ConfigMap line; a volume user shows the hash only)', () => {
     const long = 'x'.repeat(5000);
     const cs = compare(base, stateOf({ ...files, 'app.yaml': configMap('app', { mode: long }) }, 'c'.repeat(40)));
     const text = renderChangeSetText(cs);
     assert.ok(!text.includes(long.slice(0, 100)), 'a 5000-character value is not printed');
+    assert.doesNotMatch(text, /configData/);
     assert.match(text, /"x{40}…" \(5000 bytes\)/);
+    assert.match(text, /~ deployment files: changed, rolls because ConfigMap app changed/);
+    assert.match(text, /~ configMap\.app: content [0-9a-f]{10} → content [0-9a-f]{10}/);
+    const twoLong = compare(stateOf({ ...files, 'app.yaml': configMap('app', { mode: `${long}a` }) }, 'd'.repeat(40)), stateOf({ ...files, 'app.yaml': configMap('app', { mode: `${long}b` }) }, 'e'.repeat(40)));
+    assert.match(renderChangeSetText(twoLong), /→ "x{40}…" \(5001 bytes\) \(ConfigMap app\) \(changed further on\)/, 'two values cut to the same text still read as a change');
   });
 
   it('an immutable ConfigMap whose content changes: a warning located at the head ConfigMap (berth still rolls)', () => {
@@ -276,7 +282,7 @@ describe('plans say which Deployments roll because of which ConfigMap', () => {
         },
       ],
     };
-    const plan = diff(head, observed);
+    const plan = diff({ ...head, namespaces: head.namespaces.map((n) => ({ ...n, deployments: n.deployments.filter((d) => d.name !== 'files') })) }, observed);
     const actions = plan.namespaces[0]!.actions;
     assert.deepEqual(actions.map((a) => [a.kind, 'name' in a ? a.name : '']), [['update-deployment', 'api']]);
     const update = actions[0]!;
