@@ -87,8 +87,11 @@ function toReplica(c: OwnedContainer, namespace: string): ObservedReplica | Obse
   };
   const probes = c.labels[LABEL.probes];
   if (probes) r.probesJson = probes;
-  const configMaps = stringRecordOf(c.labels[LABEL.configMaps]);
-  if (configMaps) r.configMaps = configMaps;
+  const configMaps = c.labels[LABEL.configMaps];
+  if (configMaps !== undefined) {
+    const parsed = stringRecordOf(configMaps);
+    if (parsed) r.configMaps = parsed;
+  }
   if (c.exitCode !== undefined) r.exitCode = c.exitCode;
   return r;
 }
