@@ -202,6 +202,8 @@ export interface ChangeSummary {
   readonly services?: ServingCounts;
   /** Present only when the base or the head has an Ingress. */
   readonly ingresses?: ServingCounts;
+  /** Present only when the base or the head has a ConfigMap. */
+  readonly configMaps?: ServingCounts;
   /** The head's errors (all namespaces and the repository level). */
   readonly errors: number;
   readonly warnings: number;

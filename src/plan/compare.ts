@@ -420,6 +420,7 @@ function summarize(namespaces: readonly NamespaceChange[], repositoryDiagnostics
   const all = namespaces.flatMap((n) => n.objects);
   const services = servingCounts(all.filter((o) => o.kind === 'Service'));
   const ingresses = servingCounts(all.filter((o) => o.kind === 'Ingress'));
+  const configMaps = servingCounts(all.filter((o) => o.kind === 'ConfigMap'));
   const diagnostics = [...repositoryDiagnostics, ...namespaces.flatMap((n) => n.diagnostics)];
   return {
     namespaces: {
@@ -440,6 +441,7 @@ function summarize(namespaces: readonly NamespaceChange[], repositoryDiagnostics
     },
     ...(services ? { services } : {}),
     ...(ingresses ? { ingresses } : {}),
+    ...(configMaps ? { configMaps } : {}),
     errors: diagnostics.filter((d) => d.severity === 'error').length,
     warnings: diagnostics.filter((d) => d.severity === 'warning').length,
     denials: namespaces.reduce((sum, n) => sum + n.denials.length, unplacedDenials.length),

@@ -240,6 +240,8 @@ describe('plans say which Deployments roll because of which ConfigMap', () => {
     assert.match(text, /~ deployment api: changed, rolls because ConfigMap app changed — RollingUpdate/);
     assert.match(text, /~ env\.MODE: "fast" \(ConfigMap app\) → "slow" \(ConfigMap app\)/);
     assert.match(text, /~ configmap app: changed — ~ data\.mode: "fast" → "slow"/);
+    assert.match(text, /namespace shop: changed — 2 Deployments changed \(2 roll\), 1 ConfigMap changed/);
+    assert.deepEqual(cs.summary.configMaps, { added: 0, changed: 1, removed: 0, unchanged: 0 });
     assert.match(renderChangeSetMarkdown(cs), /rolls because ConfigMap `app` changed/);
   });
 
