@@ -34,12 +34,10 @@
  * Everything it creates (containers and networks under a unique --instance, temp folders, the
  * Git server, berth processes) is removed at the end, also on error or Ctrl-C.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startBerth, type BerthDaemon } from '../test/helpers/berth-cli.js';
 import { dockerClient, dockerScope, TEST_IMAGE, TEST_RUN_LABEL } from '../test/helpers/docker-scope.js';

@@ -24,11 +24,9 @@
  * Workers always get --expose-gc (only so the final memory figure can be the live heap);
  * --worker-arg adds Node flags to every worker (memory limits, --cpu-prof, …).
  */
-import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startGitServer, type GitServer } from '../test/helpers/git-server.js';
 import { runGit } from '../test/helpers/tmp-repo.js';

@@ -586,7 +586,7 @@ async function runCompose(ctx: { options: Options; scope: DockerScope; docker: D
   };
   const down = () => driver.down();
   cleanups.push(down);
-  let t = now();
+  const t = now();
   await driver.up('v1');
   const healthyOf = async (version: string) => {
     const cs = await driver.containers();
@@ -842,7 +842,7 @@ function report(c: {
     const stopMs = removed.filter((x) => x.stopped !== undefined).map((x) => x.stopped! - x.drained);
     const delMs = removed.filter((x) => x.stopped !== undefined && x.removed !== undefined).map((x) => x.removed! - x.stopped!);
     const engine = berth.runs.flatMap((x) => (x.berth && x.berthEngine ? [{ log: x.berth, engine: x.berthEngine }] : []));
-    const pairs = <T,>(f: (e: (typeof engine)[number]) => number[]) => engine.flatMap(f).filter(Number.isFinite);
+    const pairs = (f: (e: (typeof engine)[number]) => number[]) => engine.flatMap(f).filter(Number.isFinite);
     const createCall = pairs(({ log, engine: en }) => log.created.map((c) => (en.created.find((x) => x.id === c.id)?.create ?? NaN) - c.creating));
     const createToStart = pairs(({ engine: en }) => en.created.map((x) => (x.start ?? NaN) - (x.create ?? NaN)));
     const startToLogged = pairs(({ log, engine: en }) => log.created.map((c) => (c.started ?? NaN) - (en.created.find((x) => x.id === c.id)?.start ?? NaN)));

@@ -2,13 +2,14 @@
  * The composition root: the only place concrete adapters (dockerode driver, isomorphic-git
  * source, file store, pino) are constructed. Everything else receives ports.
  */
-import { homedir } from 'node:os';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { homedir, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import pretty from 'pino-pretty';
 import { runCli, type Adapters } from './cli/index.js';
-import type { Logger } from './core/index.js';
+import { isBerthError, type Clock, type Logger } from './core/index.js';
 import { createDockerDriver } from './runtime/docker/index.js';
 import { createHostSecretResolver, parseSecretDirs } from './secrets/host/index.js';
 import { REDACT_SECRET_PATHS } from './secrets/index.js';
@@ -35,25 +36,47 @@ function stateDirDefault(): string {
   return process.env.BERTH_STATE_DIR ?? join(xdg && xdg.length > 0 ? xdg : join(homedir(), '.local', 'state'), 'berth');
 }
 
+function gitAuth(): { auth?: { token: string; username?: string } } {
+  return process.env.BERTH_GIT_TOKEN ? { auth: { token: process.env.BERTH_GIT_TOKEN, ...(process.env.BERTH_GIT_USERNAME ? { username: process.env.BERTH_GIT_USERNAME } : {}) } } : {};
+}
+
+/** The Clock adapter: the one place berth reads the wall clock. */
+const clock: Clock = { now: () => new Date() };
+
 const adapters: Adapters = {
-  clock: { now: () => new Date() },
+  clock,
   logger: (level) => createLogger(level),
-  openSource: (o, logger) =>
-    openGitSource({
-      repo: o.repo,
-      ...(o.ref ? { ref: o.ref } : {}),
-      path: o.path,
-      cacheDir: join(o.stateDir, 'git'),
-      ...(process.env.BERTH_GIT_TOKEN ? { auth: { token: process.env.BERTH_GIT_TOKEN, ...(process.env.BERTH_GIT_USERNAME ? { username: process.env.BERTH_GIT_USERNAME } : {}) } } : {}),
-      logger,
-    }),
-  openDriver: (o, logger) => createDockerDriver({ ...(o.dockerSocket ? { socketPath: o.dockerSocket } : {}), instance: o.instance, logger }),
+  openSource: (o, logger) => openGitSource({ repo: o.repo, ...(o.ref ? { ref: o.ref } : {}), path: o.path, cacheDir: join(o.stateDir, 'git'), ...gitAuth(), logger, clock }),
+  peekSourceHead: async (o, logger, ref) => {
+    // A scratch cache: the running berth's mirror under the state directory is never written by a reader.
+    const cacheDir = await mkdtemp(join(tmpdir(), 'berth-peek-'));
+    try {
+      const wanted = ref ?? o.ref;
+      const source = await openGitSource({ repo: o.repo, ...(wanted ? { ref: wanted } : {}), path: o.path, cacheDir, ...gitAuth(), logger, clock });
+      return await source.peekHead();
+    } finally {
+      await rm(cacheDir, { recursive: true, force: true });
+    }
+  },
+  // The instance is claimed for this state directory before the driver's first change (instance-claim.ts).
+  openDriver: (o, logger) => createDockerDriver({ ...(o.dockerSocket ? { socketPath: o.dockerSocket } : {}), instance: o.instance, logger, clock, claimFor: { stateDir: o.stateDir } }),
   openStore: (o, logger) => FileStore.open(o.stateDir, logger),
   readState: (o) => readStoreState(o.stateDir),
   lockState: async (o) => {
     const { mkdir } = await import('node:fs/promises');
     await mkdir(o.stateDir, { recursive: true, mode: 0o700 });
-    return acquireLock(join(o.stateDir, 'berth.lock'));
+    const lock = await acquireLock(join(o.stateDir, 'berth.lock'));
+    // One instance, one state directory: refused at start when another one holds the instance.
+    // Any other failure (an engine that is down) is left to the driver, which claims before its first change.
+    try {
+      await createDockerDriver({ ...(o.dockerSocket ? { socketPath: o.dockerSocket } : {}), instance: o.instance, clock, claimFor: { stateDir: o.stateDir } }).claimInstance();
+    } catch (err) {
+      if (isBerthError(err) && err.code === 'INSTANCE_CLAIMED') {
+        await lock.release();
+        throw err;
+      }
+    }
+    return lock;
   },
   // Secrets: files only inside BERTH_SECRET_DIRS (colon-separated, default /etc/berth/secrets), variables from this process.
   openSecretResolver: () => createHostSecretResolver({ allowedDirs: parseSecretDirs(process.env.BERTH_SECRET_DIRS) }),

@@ -48,6 +48,10 @@ class TimedSource implements GitSource {
     return this.inner.resolveRef(ref);
   }
 
+  peekHead(): Promise<string> {
+    return this.inner.peekHead();
+  }
+
   async snapshot(args: SnapshotArgs): Promise<Snapshot> {
     const t = performance.now();
     try {

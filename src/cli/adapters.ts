@@ -21,6 +21,11 @@ export interface Adapters {
   readonly clock: Clock;
   logger(level: string): Logger;
   openSource(o: CommonOptions, logger: Logger): Promise<GitSource>;
+  /**
+   * The commit `ref` (default: the configured --ref) names in the source now, read without
+   * touching the running berth's Git cache (a remote is asked for its ref advertisement).
+   */
+  peekSourceHead(o: CommonOptions, logger: Logger, ref?: string): Promise<string>;
   openDriver(o: CommonOptions, logger: Logger): RuntimeDriver;
   openStore(o: CommonOptions, logger: Logger): Promise<Store>;
   /** The state the running berth last wrote, read-only (for commands that run beside it). */

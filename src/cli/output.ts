@@ -36,6 +36,9 @@ export function renderStatus(state: StoreState): string {
     for (const svc of ns.services ?? []) {
       lines.push(`  service ${svc.name}:${svc.port}: ${svc.listen} → ${svc.endpoints} ready endpoint(s)${svc.error ? ` — cannot listen: ${svc.error}` : ''}`);
     }
+    for (const v of ns.volumes ?? []) {
+      lines.push(`  volume ${v.name}: ${v.phase}, ${v.volume}${v.storage ? ` (${v.storage}${v.storageClass ? `, class ${v.storageClass}` : ''})` : ''}${v.message ? ` — ${v.message}` : ''}`);
+    }
     for (const diag of ns.diagnostics.filter((x) => x.severity === 'error')) lines.push(`  ${formatDiagnostic(diag)}`);
   }
   return lines.join('\n') + '\n';

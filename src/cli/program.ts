@@ -1,12 +1,11 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { validate as isValidCron } from 'node-cron';
 import { BerthError, hasErrors, isBerthError, describeError, type Diagnostic, type Logger } from '../core/index.js';
-import { Controller, DEFAULT_POLL_SCHEDULE, DesiredSource } from '../controller/index.js';
-import { buildDesiredState, DEFAULT_INSTANCE } from '../desired/index.js';
+import { Controller, DEFAULT_POLL_SCHEDULE, DesiredSource, isValidPollSchedule } from '../controller/index.js';
+import { buildDesiredState, DEFAULT_INSTANCE, volumeName } from '../desired/index.js';
 import { loadManifests, ManifestCache, type ManifestSet } from '../manifests/index.js';
 import { observe } from '../observed/index.js';
 import { checkNamespacePolicy, namespacePolicy, parseOperatorPolicy, POD_SECURITY_LEVELS, type OperatorPolicy } from '../policy/index.js';
-import { compare, diff, hasChanges, isPruneConfirmed, planExitCode, renderChangeSetJson, renderChangeSetMarkdown, renderChangeSetText, renderPlanJson, renderPlanText } from '../plan/index.js';
+import { compare, confirmedVolumeDeletes, diff, hasChanges, isPruneConfirmed, planExitCode, renderChangeSetJson, renderChangeSetMarkdown, renderChangeSetText, renderPlanJson, renderPlanText } from '../plan/index.js';
 import { startServer } from '../server/index.js';
 import type { GitSource } from '../source/index.js';
 import type { Store } from '../store/index.js';
@@ -14,22 +13,17 @@ import type { Adapters, CommonOptions, DataPlaneOptions } from './adapters.js';
 import { callApi, localUser, reportRefusal } from './api-client.js';
 import { EXIT } from './exit-codes.js';
 import { json, renderDiagnostics, renderStatus, write } from './output.js';
+import { guardProcess } from './process-guard.js';
+import { commitPrefix, deploymentTarget, nonEmpty, instanceName, ipAddress, listenAddress, listenFlag, LOG_LEVELS, logLevel, revisionRef, seconds, serverUrl, type ListenAddress } from './option-values.js';
+import { checkIngressListen, listenFailure, probeListen } from './listen-check.js';
 import { rolloutVerdict } from './rollout-status.js';
-
-type Output = 'text' | 'json';
 
 function outputOption(): Option {
   return new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text');
 }
 
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('must be a positive whole number');
-  return n;
-}
-
 function cronExpression(value: string): string {
-  if (!isValidCron(value)) throw new InvalidArgumentError(`not a valid cron expression: "${value}" (six fields with seconds, e.g. "*/10 * * * * *")`);
+  if (!isValidPollSchedule(value)) throw new InvalidArgumentError(`not a valid cron expression: "${value}" (six fields with seconds, e.g. "*/10 * * * * *")`);
   return value;
 }
 
@@ -42,63 +36,88 @@ export function buildProgram(adapters: Adapters): Command {
 
   const common = (cmd: Command): Command =>
     cmd
-      .option('--repo <url|path>', 'Git repository: http(s) URL or local path', adapters.defaults.repo)
-      .option('--ref <ref>', 'branch, tag or commit (default: the repository HEAD)')
+      .option('--repo <url|path>', 'Git repository: http(s) URL or local path', nonEmpty('a Git repository: an http(s) URL or a local path'), adapters.defaults.repo)
+      .option('--ref <ref>', 'branch, tag or commit (default: the repository HEAD)', nonEmpty('a branch, tag or commit name'))
       .option('--path <dir>', 'folder inside the repository holding one folder per namespace (default: sample-repo for the bundled repository, else the root)')
-      .option('--state-dir <dir>', 'where status, history and the Git cache live', adapters.defaults.stateDir)
-      .option('--instance <name>', 'name of this berth installation; it owns only objects labelled with it', DEFAULT_INSTANCE)
-      .option('--docker-socket <path>', 'Docker engine socket (default: DOCKER_HOST or /var/run/docker.sock)')
-      .option('--log-level <level>', 'trace|debug|info|warn|error', process.env.BERTH_LOG_LEVEL ?? 'info');
+      .option('--state-dir <dir>', 'where status, history and the Git cache live', nonEmpty('a folder path'), adapters.defaults.stateDir)
+      .option('--instance <name>', 'name of this berth installation (a DNS label); it owns only objects labelled with it', instanceName, DEFAULT_INSTANCE)
+      .option('--docker-socket <path>', 'Docker engine socket (default: DOCKER_HOST or /var/run/docker.sock)', nonEmpty('the path of a unix socket'))
+      .option('--log-level <level>', `${LOG_LEVELS.join('|')} (default: BERTH_LOG_LEVEL, else info)`, logLevel);
 
   const resolve = (raw: Record<string, unknown>): CommonOptions => {
     const repo = String(raw.repo);
     const path = raw.path !== undefined ? String(raw.path) : repo === adapters.defaults.repo ? 'sample-repo' : '';
     const instance = String(raw.instance);
-    if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(instance)) throw new InvalidArgumentError(`--instance must be a DNS label, got "${instance}"`);
+    const level = raw.logLevel !== undefined ? String(raw.logLevel) : process.env.BERTH_LOG_LEVEL || 'info';
+    if (!(LOG_LEVELS as readonly string[]).includes(level)) throw new BerthError('USAGE', `BERTH_LOG_LEVEL ${JSON.stringify(level)} is not a log level; allowed: ${LOG_LEVELS.join(', ')}`);
     return {
       repo,
-      ...(raw.ref ? { ref: String(raw.ref) } : {}),
+      ...(raw.ref !== undefined ? { ref: String(raw.ref) } : {}),
       path,
       stateDir: String(raw.stateDir),
       instance,
-      ...(raw.dockerSocket ? { dockerSocket: String(raw.dockerSocket) } : {}),
-      logLevel: String(raw.logLevel),
+      ...(raw.dockerSocket !== undefined ? { dockerSocket: String(raw.dockerSocket) } : {}),
+      logLevel: level,
     };
   };
 
   common(policyOptions(program.command('run')))
     .description('run the reconciler: poll the source, watch the engine, converge continuously; serve the HTTP API and webhooks')
     .addOption(new Option('--poll <cron>', 'poll schedule, node-cron syntax with seconds').default(DEFAULT_POLL_SCHEDULE).argParser(cronExpression))
-    .option('--listen <host:port>', 'HTTP API, webhooks, /healthz, /metrics (secrets: BERTH_WEBHOOK_SECRET, BERTH_API_TOKEN)', DEFAULT_LISTEN)
+    .option('--listen <host:port>', 'HTTP API, webhooks, /healthz, /metrics (secrets: BERTH_WEBHOOK_SECRET, BERTH_API_TOKEN)', listenFlag, DEFAULT_LISTEN)
     .option('--no-server', 'do not serve HTTP')
-    .option('--ingress-listen <host:port>', 'where the data plane serves Ingress rules (HTTP)', DEFAULT_INGRESS_LISTEN)
-    .option('--service-address <ip>', 'address Services listen on (their port, or nodePort when set)', '127.0.0.1')
-    .action(async (raw: Record<string, unknown>) => {
+    .option('--ingress-listen <host:port>', 'where the data plane serves Ingress rules (HTTP)', listenFlag, DEFAULT_INGRESS_LISTEN)
+    .option('--service-address <ip>', 'address Services listen on (their port, or nodePort when set)', ipAddress, '127.0.0.1')
+    .action(async (raw: Record<string, unknown>, cmd: Command) => {
       const o = resolve(raw);
+      const policy = operatorPolicy(raw, o);
       const logger = adapters.logger(o.logLevel);
+      guardProcess(logger);
+      const dp = dataPlaneOptions(raw);
+      // The data plane starts only when a namespace first has a Service or Ingress, and reports a
+      // bind error of its own in status: the default Ingress address is checked only when it was
+      // asked for, so a berth with no Ingress does not refuse to start over a busy 8080.
+      const ingressAsked = cmd.getOptionValueSource('ingressListen') === 'cli';
+      const listen = raw.server !== false ? listenOf(raw.listen) : undefined;
+      // Every address is checked before anything is reconciled: a berth that cannot serve where
+      // it was told to exits at start, as any server does. Checked by binding for a moment (a
+      // few ms), not by starting the API first: fastify takes ~1 s to start on a loaded host,
+      // which would delay the first pass (and a restarted berth's view of a rollout) by as much.
+      await Promise.all([
+        ...(listen ? [probeListen('--listen', listen)] : []),
+        probeListen('--service-address', { host: dp.serviceAddress, port: 0 }),
+        ...(ingressAsked ? [checkIngressListen(adapters.openDataPlane(o, dp, logger.child({ component: 'data-plane' })), dp.ingressListen)] : []),
+      ]);
       const lock = await adapters.lockState(o);
-      const { controller, store } = await openController(adapters, o, logger, String(raw.poll), dataPlaneOptions(raw), operatorPolicy(raw, o));
+      const { controller, store } = await openController(adapters, o, logger, String(raw.poll), dp, policy).catch(async (err: unknown) => {
+        await lock.release();
+        throw err;
+      });
       logger.info({ repo: o.repo, ref: o.ref ?? 'HEAD', path: o.path, instance: o.instance, stateDir: o.stateDir }, 'berth running');
       controller.start();
       let server: { url: string; close(): Promise<void> } | undefined;
-      if (raw.server !== false) {
-        server = await startServer({
-          control: {
-            syncNow: async () => {
-              const revision = await controller.sync();
-              return revision ? { commit: revision.commit.oid } : {};
+      if (listen) {
+        try {
+          server = await startServer({
+            control: {
+              syncNow: () => controller.syncNow(),
+              watchedRef: () => controller.watchedRef(),
+              rollback: (args) => controller.rollback(args),
+              confirmPrune: (args) => controller.confirmPrune(args),
             },
-            watchedRef: () => controller.watchedRef(),
-            rollback: (args) => controller.rollback(args),
-            confirmPrune: (args) => controller.confirmPrune(args),
-          },
-          store,
-          logger,
-          listen: parseListen(String(raw.listen)),
-          ...(process.env.BERTH_WEBHOOK_SECRET ? { webhookSecret: process.env.BERTH_WEBHOOK_SECRET } : {}),
-          ...(process.env.BERTH_GITLAB_TOKEN ? { gitlabToken: process.env.BERTH_GITLAB_TOKEN } : {}),
-          ...(process.env.BERTH_API_TOKEN ? { apiToken: process.env.BERTH_API_TOKEN } : {}),
-        });
+            store,
+            logger,
+            listen,
+            ...(process.env.BERTH_WEBHOOK_SECRET ? { webhookSecret: process.env.BERTH_WEBHOOK_SECRET } : {}),
+            ...(process.env.BERTH_GITLAB_TOKEN ? { gitlabToken: process.env.BERTH_GITLAB_TOKEN } : {}),
+            ...(process.env.BERTH_API_TOKEN ? { apiToken: process.env.BERTH_API_TOKEN } : {}),
+          });
+        } catch (err) {
+          // Taken in the moment since the check: berth never runs without its API.
+          await controller.stop();
+          await lock.release();
+          throw isBerthError(err) ? err : listenFailure('--listen', listen, err);
+        }
         logger.info({ url: server.url, webhooks: Boolean(process.env.BERTH_WEBHOOK_SECRET), api: Boolean(process.env.BERTH_API_TOKEN) }, 'serving HTTP');
       }
       await new Promise<void>((resolveStop) => {
@@ -117,12 +136,11 @@ export function buildProgram(adapters: Adapters): Command {
   program
     .command('rollback')
     .description('pin a Deployment to an earlier revision until the next commit that changes it (asks the running `berth run` over its API; token: BERTH_API_TOKEN)')
-    .argument('<namespace/name>', 'the Deployment')
-    .option('--to-commit <sha>', 'run the template the Deployment had at this commit')
-    .option('--to-revision <revision>', 'run this revision from `berth history`: its number (#) or hash (default: the previous good one)')
-    .option('--server <url>', 'the API of the running berth', `http://${DEFAULT_LISTEN}`)
-    .action(async (target: string, raw: Record<string, unknown>) => {
-      const [namespace, name] = splitTarget(target);
+    .argument('<namespace/name>', 'the Deployment', deploymentTarget)
+    .option('--to-commit <sha>', 'run the template the Deployment had at this commit (4-40 hex digits)', commitPrefix(4))
+    .option('--to-revision <revision>', 'run this revision from `berth history`: its number (#) or hash (default: the previous good one)', revisionRef)
+    .option('--server <url>', 'the API of the running berth', serverUrl, `http://${DEFAULT_LISTEN}`)
+    .action(async ([namespace, name]: [string, string], raw: Record<string, unknown>) => {
       if (raw.toCommit && raw.toRevision) throw new BerthError('USAGE', '--to-commit and --to-revision exclude each other');
       const body = { ...(raw.toCommit ? { toCommit: String(raw.toCommit) } : {}), ...(raw.toRevision ? { toRevision: String(raw.toRevision) } : {}) };
       const answer = await callApi<{ pinnedTo?: string }>({ server: String(raw.server), method: 'POST', path: `/api/v1/namespaces/${namespace}/deployments/${name}/rollback`, body });
@@ -135,13 +153,12 @@ export function buildProgram(adapters: Adapters): Command {
     .description('the prune guard: a commit removing a whole namespace or more than half of what runs prunes nothing until confirmed')
     .command('confirm')
     .description('let the commit the prune guard holds prune, as a "Berth-Confirm-Prune: yes" trailer in its message would (that commit only; asks the running `berth run` over its API; token: BERTH_API_TOKEN)')
-    .option('--commit <sha>', 'the held commit: full id or at least 7 hex digits (default: the commit berth is at, from its /api/v1/status)')
-    .option('--server <url>', 'the API of the running berth', `http://${DEFAULT_LISTEN}`)
+    .option('--commit <sha>', 'the held commit: full id or at least 7 hex digits (default: the commit berth is at, from its /api/v1/status)', commitPrefix(7))
+    .option('--server <url>', 'the API of the running berth', serverUrl, `http://${DEFAULT_LISTEN}`)
     .addOption(outputOption())
     .action(async (raw: Record<string, unknown>) => {
       const server = String(raw.server);
-      let commit = raw.commit !== undefined ? String(raw.commit).toLowerCase() : undefined;
-      if (commit !== undefined && !/^[0-9a-f]{7,64}$/.test(commit)) throw new BerthError('USAGE', `--commit must be a commit id or a prefix of at least 7 hex digits, got "${commit}"`);
+      let commit = raw.commit !== undefined ? String(raw.commit) : undefined;
       if (commit === undefined) {
         const status = await callApi<{ source?: { commit?: string } }>({ server, method: 'GET', path: '/api/v1/status' });
         commit = status.body.source?.commit;
@@ -157,17 +174,19 @@ export function buildProgram(adapters: Adapters): Command {
   common(policyOptions(program.command('apply')))
     .description('converge once and exit (exit 0 when every namespace is synced)')
     .option('--once', 'run one convergence and exit (the only mode apply has; kept for familiarity)', true)
-    .option('--timeout <seconds>', 'give up after this long', positiveInt, 300)
-    .option('--ingress-listen <host:port>', 'where the data plane serves Ingress rules (HTTP)', DEFAULT_INGRESS_LISTEN)
-    .option('--service-address <ip>', 'address Services listen on (their port, or nodePort when set)', '127.0.0.1')
+    .option('--timeout <seconds>', 'give up after this long', seconds, 300)
+    .option('--ingress-listen <host:port>', 'where the data plane serves Ingress rules (HTTP)', listenFlag, DEFAULT_INGRESS_LISTEN)
+    .option('--service-address <ip>', 'address Services listen on (their port, or nodePort when set)', ipAddress, '127.0.0.1')
     .addOption(outputOption())
     .action(async (raw: Record<string, unknown>) => {
       const o = resolve(raw);
+      const policy = operatorPolicy(raw, o);
       const logger = adapters.logger(o.logLevel);
+      guardProcess(logger);
       const lock = await adapters.lockState(o);
       try {
-        const { controller } = await openController(adapters, o, logger, DEFAULT_POLL_SCHEDULE, dataPlaneOptions(raw), operatorPolicy(raw, o));
-        const outcomes = await controller.converge(new Date(Date.now() + Number(raw.timeout) * 1000));
+        const { controller } = await openController(adapters, o, logger, DEFAULT_POLL_SCHEDULE, dataPlaneOptions(raw), policy);
+        const outcomes = await controller.converge(new Date(adapters.clock.now().getTime() + Number(raw.timeout) * 1000));
         await controller.stop();
         const store = await adapters.openStore(o, logger);
         const state = store.readState();
@@ -184,8 +203,8 @@ export function buildProgram(adapters: Adapters): Command {
   common(policyOptions(program.command('plan')))
     .description('show what a commit would change: on the engine now (default, --live), or relative to another commit (--base/--head, no engine needed). Exit 0 no changes, 1 changes, 2 invalid input')
     .option('--live', 'compare the head with what runs on the engine now (the default without --base)')
-    .option('--base <ref>', 'compare with the manifests at this ref (branch, tag, commit) instead of the engine: a pull-request plan')
-    .option('--head <ref>', 'the ref to plan (default: --ref, else HEAD)')
+    .option('--base <ref>', 'compare with the manifests at this ref (branch, tag, commit) instead of the engine: a pull-request plan', nonEmpty('a branch, tag or commit name'))
+    .option('--head <ref>', 'the ref to plan (default: --ref, else HEAD)', nonEmpty('a branch, tag or commit name'))
     .addOption(new Option('-o, --output <format>', 'output format (markdown: for a PR comment, with --base)').choices(['text', 'json', 'markdown']).default('text'))
     .action(async (raw: Record<string, unknown>) => {
       const o = resolve(raw);
@@ -219,7 +238,7 @@ export function buildProgram(adapters: Adapters): Command {
       const observed = observe(await driver.inventory());
       // Confirmed as `berth run` judges it: the trailer, or `berth prune confirm` recorded in the state directory.
       const confirmedInStore = await adapters.readState(o).then((state) => state.pruneConfirmations?.[head.oid] !== undefined, () => false);
-      const plan = diff(headDesired, observed, { confirmPrune: isPruneConfirmed(head.message) || confirmedInStore });
+      const plan = diff(headDesired, observed, { confirmPrune: isPruneConfirmed(head.message) || confirmedInStore, confirmedVolumeDeletes: confirmedVolumeDeletes(head.message) });
       write(output === 'json' ? renderPlanJson(plan) : renderPlanText(plan));
       process.exitCode = hasInvalid(headManifests) || headDesired.namespaces.some((n) => !n.valid) ? EXIT.invalid : hasChanges(plan) ? EXIT.changes : EXIT.ok;
     });
@@ -229,11 +248,11 @@ export function buildProgram(adapters: Adapters): Command {
     .addOption(outputOption())
     .action(async (raw: Record<string, unknown>) => {
       const o = resolve(raw);
+      const policy = operatorPolicy(raw, o);
       const logger = adapters.logger(o.logLevel);
       const source = await adapters.openSource(o, logger);
       const commit = await source.resolveRef(o.ref ?? 'HEAD');
       const manifests = await loadAt(source, commit.oid);
-      const policy = operatorPolicy(raw, o);
       const diagnostics = [...allDiagnostics(manifests), ...manifests.namespaces.flatMap((ns) => checkNamespacePolicy(ns, policy))];
       if (raw.output === 'json') write(json({ commit: commit.oid, valid: !hasErrors(diagnostics), diagnostics }));
       else write(`commit ${commit.oid.slice(0, 12)}: ${manifests.namespaces.length} namespace(s)\n${renderDiagnostics(diagnostics)}`);
@@ -250,11 +269,10 @@ export function buildProgram(adapters: Adapters): Command {
 
   common(program.command('history'))
     .description('revision history of a Deployment: revision, commit, image, time, outcome (reads the state directory)')
-    .argument('<namespace/name>', 'the Deployment')
+    .argument('<namespace/name>', 'the Deployment', deploymentTarget)
     .addOption(outputOption())
-    .action(async (target: string, raw: Record<string, unknown>) => {
+    .action(async ([namespace, name]: [string, string], raw: Record<string, unknown>) => {
       const o = resolve(raw);
-      const [namespace, name] = splitTarget(target);
       const state = await adapters.readState(o);
       const records = state.revisions?.[`${namespace}/${name}`] ?? [];
       const pin = state.pins?.[`${namespace}/${name}`];
@@ -272,18 +290,19 @@ export function buildProgram(adapters: Adapters): Command {
 
   common(program.command('proxy'))
     .description('run the data plane (Service L4 and Ingress L7 proxy) of a state directory in the foreground; `berth run` starts one by itself when a namespace first needs it, and it keeps serving while berth restarts')
-    .option('--ingress-listen <host:port>', 'where Ingress rules are served (HTTP)', DEFAULT_INGRESS_LISTEN)
+    .option('--ingress-listen <host:port>', 'where Ingress rules are served (HTTP)', listenFlag, DEFAULT_INGRESS_LISTEN)
     .option('--stop', 'stop the data plane of this state directory and exit')
     .action(async (raw: Record<string, unknown>) => {
       const o = resolve(raw);
       const logger = adapters.logger(o.logLevel);
-      const options = { ingressListen: parseListen(String(raw.ingressListen), '--ingress-listen') };
+      const options = { ingressListen: listenOf(raw.ingressListen) };
       if (raw.stop) {
         const status = await adapters.openDataPlane(o, options, logger).status().catch(() => undefined);
         if (!status || status.pid <= 0) return void write('no data plane runs for this state directory');
         process.kill(status.pid, 'SIGTERM');
         return void write(`stopped the data plane (pid ${status.pid})`);
       }
+      guardProcess(logger);
       const running = await adapters.runDataPlane(o, options, logger);
       logger.info({ stateDir: o.stateDir, ingress: `${options.ingressListen.host}:${options.ingressListen.port}` }, 'data plane running');
       await new Promise<void>((resolveStop) => {
@@ -293,28 +312,55 @@ export function buildProgram(adapters: Adapters): Command {
       await running.close();
     });
 
+  const volume = program.command('volume').description("PersistentVolumeClaims' Docker volumes: berth never deletes one by itself");
+  common(volume.command('delete'))
+    .description('delete the Docker volume of a claim, with its data, on the local engine (refused while any container uses it); for a volume berth reports orphaned. A claim still in Git gets a new, empty volume at the next pass')
+    .argument('<namespace/name>', 'the claim', deploymentTarget)
+    .addOption(outputOption())
+    .action(async ([namespace, name]: [string, string], raw: Record<string, unknown>) => {
+      const o = resolve(raw);
+      const driver = adapters.openDriver(o, adapters.logger(o.logLevel));
+      const volumeOf = volumeName(o.instance, namespace, name);
+      const owned = (await driver.inventory({ namespace })).volumes?.find((v) => v.name === volumeOf);
+      if (!owned) throw new BerthError('NOT_FOUND', `berth (instance ${o.instance}) owns no volume ${volumeOf} for claim ${namespace}/${name}`);
+      await driver.removeVolume(volumeOf);
+      write(raw.output === 'json' ? json({ deleted: volumeOf, namespace, name }) : `deleted volume ${volumeOf} of claim ${namespace}/${name} with its data`);
+    });
+
   const rollout = program.command('rollout').description('watch rollouts');
   common(rollout.command('status'))
     .description('watch a Deployment\'s rollout until it completes (exit 0) or fails and is rolled back (exit 3), like kubectl rollout status (reads the state directory of the running berth)')
-    .argument('<namespace/name>', 'the Deployment')
-    .option('--timeout <seconds>', 'give up after this long (exit 3)', positiveInt, 600)
+    .argument('<namespace/name>', 'the Deployment', deploymentTarget)
+    .option('--timeout <seconds>', 'give up after this long (exit 3)', seconds, 600)
     .option('--no-watch', 'print the current status once and exit (0 complete, 3 failed, 1 still in progress)')
-    .action(async (target: string, raw: Record<string, unknown>) => {
+    .option('--commit <ref>', 'the commit to wait for (a sha, branch or tag); default: the head of --ref in the source, looked up now and again while waiting')
+    .action(async ([namespace, name]: [string, string], raw: Record<string, unknown>) => {
       const o = resolve(raw);
-      const [namespace, name] = splitTarget(target);
-      const deadline = Date.now() + Number(raw.timeout) * 1000;
+      const logger = adapters.logger(o.logLevel);
+      const deadline = adapters.clock.now().getTime() + Number(raw.timeout) * 1000;
+      const fixed = raw.commit !== undefined ? String(raw.commit) : undefined;
+      // The commit whose pass counts: asked of the source itself, never taken from the state
+      // (which names what berth saw last, possibly before the push being watched).
+      const lookUp = async (): Promise<string> => (fixed !== undefined && /^[0-9a-f]{40}$/i.test(fixed) ? fixed.toLowerCase() : adapters.peekSourceHead(o, logger, fixed));
+      let commit = await lookUp();
+      let lookedUp = adapters.clock.now().getTime();
       let last = '';
       for (;;) {
-        const verdict = rolloutVerdict(await adapters.readState(o), namespace, name);
+        const verdict = rolloutVerdict(await adapters.readState(o), namespace, name, commit);
         if (verdict.line !== last) write(verdict.line);
         last = verdict.line;
         if (verdict.exit !== undefined) return void (process.exitCode = verdict.exit);
         if (raw.watch === false) return void (process.exitCode = EXIT.changes);
-        if (Date.now() >= deadline) {
-          write(`error: timed out after ${Number(raw.timeout)}s waiting for the rollout of ${namespace}/${name}`);
+        if (adapters.clock.now().getTime() >= deadline) {
+          write(`error: timed out after ${Number(raw.timeout)}s waiting for the rollout of ${namespace}/${name} at commit ${commit.slice(0, 12)}`);
           return void (process.exitCode = EXIT.failure);
         }
         await new Promise((r) => setTimeout(r, 250));
+        // Without --commit, follow the head: a newer push supersedes the one first looked up.
+        if (fixed === undefined && adapters.clock.now().getTime() - lookedUp >= 2000) {
+          commit = await lookUp().catch(() => commit);
+          lookedUp = adapters.clock.now().getTime();
+        }
       }
     });
 
@@ -330,7 +376,8 @@ function policyOptions(cmd: Command): Command {
   return cmd
     .addOption(new Option('--max-pod-security <level>', 'the highest pod-security level a Namespace may select with its pod-security.kubernetes.io/enforce label').choices([...POD_SECURITY_LEVELS]).default('restricted'))
     .option('--host-path-allow <dir>', 'a host folder hostPath volumes may use (repeatable; default: none, so no hostPath)', (dir: string, previous: string[] = []) => [...previous, dir])
-    .option('--allow-docker-socket', 'let namespaces at level privileged mount the Docker socket (root on this host)');
+    .option('--allow-docker-socket', 'let namespaces at level privileged mount the Docker socket (root on this host)')
+    .option('--storage-class <name=driver[,option=value...]>', "a storage class PersistentVolumeClaims may name: the Docker volume driver and options of their volumes (repeatable; `local` is always defined)", (value: string, previous: string[] = []) => [...previous, value]);
 }
 
 function operatorPolicy(raw: Record<string, unknown>, o: CommonOptions): OperatorPolicy {
@@ -341,17 +388,12 @@ function operatorPolicy(raw: Record<string, unknown>, o: CommonOptions): Operato
     hostPathAllow: (raw.hostPathAllow as string[] | undefined) ?? [],
     allowDockerSocket: raw.allowDockerSocket === true,
     ...(socket ? { engineSockets: [socket] } : {}),
+    storageClasses: (raw.storageClass as string[] | undefined) ?? [],
   });
 }
 
-function splitTarget(target: string): [string, string] {
-  const m = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?)\/([a-z0-9]([-a-z0-9]*[a-z0-9])?)$/.exec(target);
-  if (!m) throw new InvalidArgumentError(`expected NAMESPACE/NAME, got "${target}"`);
-  return [m[1]!, m[3]!];
-}
-
 function dataPlaneOptions(raw: Record<string, unknown>): DataPlaneOptions & { serviceAddress: string } {
-  return { ingressListen: parseListen(String(raw.ingressListen ?? DEFAULT_INGRESS_LISTEN), '--ingress-listen'), serviceAddress: String(raw.serviceAddress ?? '127.0.0.1') };
+  return { ingressListen: listenOf(raw.ingressListen ?? DEFAULT_INGRESS_LISTEN), serviceAddress: String(raw.serviceAddress ?? '127.0.0.1') };
 }
 
 async function openController(adapters: Adapters, o: CommonOptions, logger: Logger, pollSchedule: string, dp: DataPlaneOptions & { serviceAddress: string }, policy: OperatorPolicy): Promise<{ controller: Controller; store: Store }> {
@@ -361,18 +403,29 @@ async function openController(adapters: Adapters, o: CommonOptions, logger: Logg
   const desiredSource = new DesiredSource(source, o.instance, logger, policy);
   const secretResolver = adapters.openSecretResolver(o, logger); // Secrets
   const dataPlane = adapters.openDataPlane(o, dp, logger.child({ component: 'data-plane' }));
-  const controller = new Controller({ desiredSource, driver, store, clock: adapters.clock, logger, instance: o.instance, pollSchedule, secretResolver, dataPlane, serviceAddress: dp.serviceAddress, ...(o.ref ? { watchedRef: o.ref } : {}) });
+  const controller = new Controller({
+    desiredSource,
+    driver,
+    store,
+    clock: adapters.clock,
+    logger,
+    instance: o.instance,
+    pollSchedule,
+    secretResolver,
+    dataPlane,
+    serviceAddress: dp.serviceAddress,
+    ...(o.ref ? { watchedRef: o.ref } : {}),
+    ...(policy.storageClasses ? { storageClasses: policy.storageClasses } : {}),
+  });
   return { controller, store };
 }
 
 export const DEFAULT_LISTEN = '127.0.0.1:7070';
 export const DEFAULT_INGRESS_LISTEN = '127.0.0.1:8080';
 
-function parseListen(value: string, flag = '--listen'): { host: string; port: number } {
-  const m = /^(.*):(\d+)$/.exec(value);
-  const port = Number(m?.[2]);
-  if (!m || !Number.isInteger(port) || port < 0 || port > 65535) throw new BerthError('USAGE', `${flag} must be host:port, got "${value}"`);
-  return { host: m[1]!.replace(/^\[(.*)\]$/, '$1') || '127.0.0.1', port };
+/** A listen flag's value (checked by `listenFlag` when given; the defaults are valid). */
+function listenOf(value: unknown): ListenAddress {
+  return listenAddress(String(value));
 }
 
 async function loadAt(source: GitSource, commit: string): Promise<ManifestSet> {
@@ -397,6 +450,11 @@ export async function runCli(adapters: Adapters, argv: readonly string[]): Promi
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
   } catch (err) {
     const e = err as { code?: string; exitCode?: number };
+    // An option value refused outside commander's parsing (not printed by commander yet).
+    if (err instanceof InvalidArgumentError) {
+      process.stderr.write(`berth: USAGE: ${err.message}\n`);
+      return EXIT.usage;
+    }
     if (typeof e.code === 'string' && e.code.startsWith('commander.')) {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT.ok;
       return EXIT.usage;

@@ -1,3 +1,4 @@
+import { ownValue } from '../core/index.js';
 import type { StoreState } from '../store/index.js';
 import { EXIT } from './exit-codes.js';
 
@@ -9,17 +10,20 @@ export interface RolloutVerdict {
 }
 
 /**
- * What `berth rollout status NS/NAME` says about the state the running berth wrote. Only a
- * status from a pass over the source's latest commit counts (like kubectl comparing
- * observedGeneration), so a push that has not been looked at yet still reads as waiting.
+ * What `berth rollout status NS/NAME` says about the state the running berth wrote, for the
+ * commit it is asked about: the source's head when the command looked (or `--commit`). Only a
+ * pass over that commit counts — like kubectl waiting for `observedGeneration` to reach the
+ * Deployment's generation — so right after a `git push`, before berth has picked the commit
+ * up, the previous revision's "Complete" is not reported as this push's success (issue #14:
+ * both e2e rollout failures were that race).
  *   Complete                     → `deployment "web" successfully rolled out`, exit 0
  *   RolledBack                   → the failed revision, why, what runs instead; exit 3
  *   Progressing/Waiting/Failed   → `Waiting for deployment "web" rollout to finish: 1 of 3 updated replicas are available...`
  */
-export function rolloutVerdict(state: StoreState, namespace: string, name: string): RolloutVerdict {
-  const ns = state.namespaces[namespace];
-  const head = state.source?.commit;
-  if (!ns || !head) return { line: `Waiting for namespace "${namespace}" to be synced...` };
+export function rolloutVerdict(state: StoreState, namespace: string, name: string, commit: string): RolloutVerdict {
+  const ns = ownValue(state.namespaces, namespace);
+  const head = commit;
+  if (!ns) return { line: `Waiting for namespace "${namespace}" to be synced at ${head.slice(0, 12)}...` };
   if (ns.lastAttemptedCommit !== head) return { line: `Waiting for commit ${head.slice(0, 12)} to be applied to namespace "${namespace}"...` };
   if (ns.phase === 'Invalid') return { line: `error: the manifests of namespace "${namespace}" at ${head.slice(0, 12)} are invalid: ${ns.message ?? ''}`.trimEnd(), exit: EXIT.invalid };
   const d = ns.deployments.find((x) => x.name === name);

@@ -1,11 +1,11 @@
-import { schedule as cronSchedule, type ScheduledTask } from 'node-cron';
-import { BerthError, describeError, type Clock, type Logger } from '../core/index.js';
+import { schedule as cronSchedule, validate as isValidCron, type ScheduledTask } from 'node-cron';
+import { BerthError, describeError, ownValue, type Clock, type Logger } from '../core/index.js';
 import { observe } from '../observed/index.js';
 import { describeHold, guardLivePrunes, isPruneConfirmed, type LivePruneGuard } from '../plan/index.js';
-import { LABEL, type RuntimeDriver } from '../runtime/index.js';
-import type { Store } from '../store/index.js';
-import type { DesiredSource, SourceRevision } from './desired-source.js';
+import { LABEL } from '../runtime/index.js';
+import type { SourceRevision } from './desired-source.js';
 import { Reconciler, specHash, type PassOutcome, type ReconcilerOptions } from './reconcile.js';
+import { backoffMs } from './error-handling.js';
 import { WorkQueue } from './work-queue.js';
 import { Prober } from '../health/index.js';
 
@@ -24,7 +24,18 @@ export interface ControllerOptions extends Omit<ReconcilerOptions, 'prober'> {
   readonly watchedRef?: string;
 }
 
+/** What one sync saw: the desired state berth works from, and the fetch error when the fetch failed. */
+interface SyncResult {
+  readonly revision?: SourceRevision;
+  readonly error?: unknown;
+}
+
 export const DEFAULT_POLL_SCHEDULE = '*/10 * * * * *';
+
+/** Whether `expression` is a schedule the poll trigger takes (node-cron syntax, with seconds): node-cron stays here. */
+export function isValidPollSchedule(expression: string): boolean {
+  return isValidCron(expression);
+}
 
 /**
  * Drives the pipeline. Triggers (poll, engine events, an explicit sync) only fetch and
@@ -36,8 +47,9 @@ export class Controller {
   private readonly queue: WorkQueue;
   private readonly reconciler: Reconciler;
   private readonly outcomes = new Map<string, PassOutcome>();
-  private syncing: Promise<SourceRevision | undefined> | undefined;
-  private syncAgain = false;
+  private syncing: Promise<SyncResult> | undefined;
+  /** The sync queued behind the running one (at most one), shared by every caller that asked meanwhile. */
+  private queued: Promise<SyncResult> | undefined;
   private task: ScheduledTask | undefined;
   private readonly abort = new AbortController();
   private lastSweep = 0;
@@ -59,7 +71,7 @@ export class Controller {
       const outcome = await this.reconciler.reconcile(ns);
       this.outcomes.set(ns, outcome);
       return outcome.requeueAfterMs !== undefined ? { requeueAfterMs: outcome.requeueAfterMs, holdOff: outcome.result === 'error' } : {};
-    }, o.concurrency ?? 8);
+    }, { clock: o.clock, ...(o.concurrency !== undefined ? { concurrency: o.concurrency } : {}) });
   }
 
   /** Starts the poll schedule and the engine event watch, and runs a first sync now. */
@@ -80,33 +92,64 @@ export class Controller {
 
   /**
    * Fetches the source and enqueues every namespace (desired ∪ observed). Concurrent calls
-   * coalesce: one running sync plus at most one queued behind it.
+   * coalesce: one running sync plus at most one queued behind it. Resolves with the desired
+   * state berth works from (the last good one when this fetch failed).
    */
-  sync(): Promise<SourceRevision | undefined> {
-    if (this.syncing) {
-      this.syncAgain = true;
-      return this.syncing;
-    }
-    this.syncing = this.syncOnce().finally(() => {
-      this.syncing = undefined;
-      if (this.syncAgain) {
-        this.syncAgain = false;
-        void this.sync();
-      }
-    });
-    return this.syncing;
+  async sync(): Promise<SourceRevision | undefined> {
+    return (await this.syncResult()).revision;
   }
 
-  private async syncOnce(): Promise<SourceRevision | undefined> {
+  /**
+   * An explicit "fetch now" (API, webhooks): resolves with the commit a fetch that began after
+   * the call resolved to, or throws that fetch's error (the API answers it as 503: a sync that
+   * did not fetch must not be reported as accepted).
+   */
+  async syncNow(): Promise<{ commit: string }> {
+    const r = await this.syncResult();
+    if (r.error !== undefined || !r.revision) {
+      throw r.error instanceof BerthError ? r.error : new BerthError('SOURCE_UNREACHABLE', `source fetch failed: ${describeError(r.error)}`, { cause: r.error });
+    }
+    return { commit: r.revision.commit.oid };
+  }
+
+  /**
+   * One running sync plus at most one queued: a caller arriving while a sync runs gets the
+   * queued one (its fetch starts after the call, so it sees what was pushed before it).
+   */
+  private syncResult(): Promise<SyncResult> {
+    if (!this.syncing) {
+      this.syncing = this.syncOnce().finally(() => {
+        this.syncing = undefined;
+      });
+      return this.syncing;
+    }
+    if (!this.queued) {
+      const next = () => {
+        this.queued = undefined;
+        return this.syncResult();
+      };
+      this.queued = this.syncing.then(next, next);
+    }
+    return this.queued;
+  }
+
+  private async syncOnce(): Promise<SyncResult> {
     const ds = this.o.desiredSource;
     let revision: SourceRevision | undefined;
     let changed = true;
+    let error: unknown;
     try {
       const r = await ds.refresh();
       revision = r.revision;
       changed = r.changed;
-      if (r.changed) await this.o.store.putSource({ description: ds.description, commit: r.revision.commit.oid, updatedAt: this.o.clock.now().toISOString() });
+      // A fetch that succeeds clears the source error whatever the commit (a branch deleted and
+      // recreated at the same commit left `source.error` and berth_source_fetch_failing set: #15).
+      const recorded = this.o.store.readState().source;
+      if (r.changed || recorded?.error !== undefined || recorded?.commit !== r.revision.commit.oid) {
+        await this.o.store.putSource({ description: ds.description, commit: r.revision.commit.oid, updatedAt: this.o.clock.now().toISOString() });
+      }
     } catch (err) {
+      error = err;
       revision = ds.current();
       this.o.logger.warn({ source: ds.description, err: describeError(err) }, 'source fetch failed; keeping what runs');
       await this.o.store
@@ -119,7 +162,7 @@ export class Controller {
       // A new commit may fix what a backing-off namespace failed on: it goes through at once.
       await this.enqueueAll(revision, { force: changed });
     }
-    return revision;
+    return { ...(revision ? { revision } : {}), ...(error !== undefined ? { error } : {}) };
   }
 
   private async enqueueAll(revision: SourceRevision, options: { readonly force?: boolean } = {}): Promise<void> {
@@ -146,7 +189,7 @@ export class Controller {
     const head = revision?.desired.namespaces.find((n) => n.name === args.namespace)?.deployments.find((d) => d.name === args.name);
     if (!revision || !head) throw new BerthError('ROLLBACK_TARGET_NOT_FOUND', `Deployment ${args.namespace}/${args.name} is not in the watched commit`);
     const key = `${args.namespace}/${args.name}`;
-    const history = this.o.store.readState().revisions?.[key] ?? [];
+    const history = ownValue(this.o.store.readState().revisions, key) ?? [];
     let commit: string;
     if (args.toCommit) {
       commit = await this.o.desiredSource.commitOf(args.toCommit).catch((err: unknown) => {
@@ -174,7 +217,7 @@ export class Controller {
 
   /** A commit is confirmed by its message's trailer, or by a confirmation recorded for exactly that commit. */
   private isConfirmed(revision: SourceRevision): boolean {
-    return isPruneConfirmed(revision.commit.message) || this.o.store.readState().pruneConfirmations?.[revision.commit.oid] !== undefined;
+    return isPruneConfirmed(revision.commit.message) || ownValue(this.o.store.readState().pruneConfirmations, revision.commit.oid) !== undefined;
   }
 
   /**
@@ -242,7 +285,7 @@ export class Controller {
       }
       if (this.abort.signal.aborted) break;
       attempt++;
-      await new Promise((r) => setTimeout(r, Math.min(1000 * 2 ** (attempt - 1), 30_000)));
+      await new Promise((r) => setTimeout(r, backoffMs(attempt, 30_000)));
       // Events may have been missed while disconnected: a level-triggered sweep repairs that.
       const revision = this.o.desiredSource.current();
       if (revision) await this.enqueueAll(revision);

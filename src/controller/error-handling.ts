@@ -12,11 +12,20 @@ export interface ErrorVerdict {
 const MAX_BACKOFF_MS = 60_000;
 
 /**
+ * The controller's retry back-off, for a failed pass and for reconnecting the engine's event
+ * stream alike: 1 s after the first failure, doubling, capped at `maxMs`.
+ *   backoffMs(1) = 1_000, backoffMs(3) = 4_000, backoffMs(7) = 60_000, backoffMs(6, 30_000) = 30_000
+ */
+export function backoffMs(attempt: number, maxMs = MAX_BACKOFF_MS): number {
+  return Math.min(1000 * 2 ** Math.max(0, attempt - 1), maxMs);
+}
+
+/**
  * The one place an error becomes a decision (STYLE §3). `attempt` counts consecutive
  * failures of the same key, for exponential back-off: 1 s, 2 s, 4 s … capped at 60 s.
  */
 export function classifyError(err: unknown, attempt: number): ErrorVerdict {
-  const backoff = Math.min(1000 * 2 ** Math.max(0, attempt - 1), MAX_BACKOFF_MS);
+  const backoff = backoffMs(attempt);
   if (err instanceof BerthError) {
     switch (err.handling) {
       case 'transient':

@@ -1,14 +1,15 @@
-import { hashOf, type Clock, type Logger } from '../core/index.js';
+import { hashOf, isBerthError, ownValue, type Clock, type Logger } from '../core/index.js';
 import type { DesiredDeployment, DesiredNamespace } from '../desired/index.js';
 import { observe, type ObservedNamespace } from '../observed/index.js';
-import { describeHold, type LivePruneGuard } from '../plan/index.js';
+import { CONFIRM_VOLUME_DELETE_TRAILER, confirmedVolumeDeletes, describeHold, planVolumes, type LivePruneGuard, type VolumePlan } from '../plan/index.js';
+import { storageClassOf, type OperatorPolicy } from '../policy/index.js';
 import { applyStep, nextStep, restartKey, type RestartRecord, type Step } from '../rollout/index.js';
 import { LABEL, type RuntimeDriver } from '../runtime/index.js';
 import type { SecretResolver } from '../secrets/index.js';
 import type { Prober } from '../health/index.js';
 import type { DataPlane } from '../proxy/index.js';
 import type { ObservedReplica } from '../observed/index.js';
-import type { Condition, DeploymentStatus, NamespaceStatus, Pin, ServiceStatus, Store, SyncRecord } from '../store/index.js';
+import type { Condition, DeploymentStatus, NamespaceStatus, Pin, ServiceStatus, Store, SyncRecord, VolumeStatus } from '../store/index.js';
 import { Serving } from './serving.js';
 import type { DesiredSource } from './desired-source.js';
 import { classifyError, type ErrorVerdict } from './error-handling.js';
@@ -28,11 +29,13 @@ export interface ReconcilerOptions {
   /** Secrets: reads the values of env vars from v1 Secrets when a replica is created (main.ts: secrets/host). */
   readonly secretResolver?: SecretResolver;
   /** Runs readiness/liveness/startup probes (health/); without one, a replica is ready when it runs. */
-  readonly prober?: Pick<Prober, 'sync' | 'view'>;
+  readonly prober?: Pick<Prober, 'sync' | 'view' | 'watchedSince'>;
   /** The data plane (Service/Ingress proxy): routes pushed every pass, replicas drained before they stop. */
   readonly dataPlane?: DataPlane;
   /** Address Services listen on. Default 127.0.0.1. */
   readonly serviceAddress?: string;
+  /** The operator's storage classes (`--storage-class`): driver and options of the volumes claims get. Absent: only `local`. */
+  readonly storageClasses?: OperatorPolicy['storageClasses'];
 }
 
 /** What a pass tells the queue (STYLE §2). */
@@ -67,7 +70,7 @@ export class Reconciler {
     if (!revision) return { result: 'stalled' }; // nothing known yet: the first successful fetch enqueues again
     const commit = revision.commit.oid;
     const log = this.o.logger.child({ namespace, commit: commit.slice(0, 12) });
-    const previous = this.o.store.readState().namespaces[namespace];
+    const previous = ownValue(this.o.store.readState().namespaces, namespace);
     const head = revision.desired.namespaces.find((n) => n.name === namespace);
 
     let target: DesiredNamespace | undefined;
@@ -80,6 +83,7 @@ export class Reconciler {
     let outcome: PassOutcome = { result: 'ready' };
     let verdict: ErrorVerdict | undefined;
     let services: ServiceStatus[] | undefined;
+    let volumes: VolumeStatus[] | undefined;
 
     try {
       if (head?.valid) {
@@ -88,7 +92,9 @@ export class Reconciler {
       } else if (head) {
         mayPrune = false;
         const good = await this.lastGoodOf(namespace, previous?.lastAppliedCommit, commit);
-        target = good?.ns;
+        // With its pins: an invalid commit after a rollback must not re-roll the revision rolled back from
+        // (found by test/e2e/persistent-volumes.test.ts: the last valid head was the failed rollout's commit).
+        target = good ? await this.applyPins(good.ns, log, { release: false }) : undefined;
         if (good) targetCommit = good.commit;
         phase = 'Invalid';
         message = `invalid manifests at ${commit.slice(0, 12)}: the namespace keeps running ${good ? `as of ${good.commit.slice(0, 12)}` : 'as it is'}`;
@@ -112,6 +118,10 @@ export class Reconciler {
         return outcome;
       }
       moves += await this.ensureNetwork(namespace, target, observed);
+      // Volumes before the replicas that mount them; an invalid head deletes nothing, whatever its message says.
+      const volumePlan = planVolumes(namespace, target, observed, head && !head.valid ? new Set() : confirmedVolumeDeletes(revision.commit.message));
+      const created = await this.ensureVolumes(namespace, volumePlan, log);
+      moves += created.moves;
 
       const names = [...new Set<string>([...(target?.deployments ?? []).map((d) => d.name), ...(observed?.deployments ?? []).map((d) => d.name)])].sort();
       moves += await this.serving.restartUnhealthy(observed, target, log);
@@ -137,7 +147,7 @@ export class Reconciler {
       await Promise.all(
         plans.map(async ({ name, desired, replicas, step, hold }) => {
           const dlog = log.child({ kind: 'Deployment', deployment: name, ...(desired ? { revision: desired.revision } : {}) });
-          let status = desired && deploymentStatus(desired, step, this.o.store.readState().pins?.[`${namespace}/${name}`], hold);
+          let status = desired && deploymentStatus(desired, step, ownValue(this.o.store.readState().pins, `${namespace}/${name}`), hold);
           if (!step) return void (status && deployments.push(status));
           if (step.kind === 'fail' && desired) {
             moves += await this.autoRollback(desired, step, replicas, dlog);
@@ -152,6 +162,7 @@ export class Reconciler {
                 desired,
                 instance: this.o.instance,
                 network: target?.network ?? '',
+                ...(this.o.serviceAddress ? { hostPortAddress: this.o.serviceAddress } : {}),
                 logger: dlog,
                 onRestart: (c) => this.noteRestart(namespace, name, c.revision, c.replica),
                 ...(this.o.dataPlane ? { drain: (ids: readonly string[], graceSeconds: number) => this.serving.drain(ids, graceSeconds, dlog) } : {}),
@@ -170,6 +181,10 @@ export class Reconciler {
       );
       deployments.sort((a, b) => a.name.localeCompare(b.name));
       moves += await this.removeStrays(observed, log);
+      const deleted = await this.deleteConfirmedVolumes(namespace, volumePlan, log);
+      moves += deleted.moves;
+      volumes = volumeStatuses(namespace, volumePlan, created.failed, deleted);
+      if (!target && volumes.length > 0) message = `removed from Git: everything berth ran in it is pruned; ${volumes.length} volume(s) kept with their data (${volumes.map((v) => v.name).join(', ')}): see berth volume delete`;
       if (!target && observed?.network && steps.every((s) => s.kind === 'complete') && observed.strays.length === 0) {
         log.info({ network: observed.network.name }, 'removing network of pruned namespace');
         await this.o.driver.removeNetwork(observed.network.name);
@@ -203,15 +218,20 @@ export class Reconciler {
       outcome = { result: 'error', ...(v.retryAfterMs !== undefined ? { requeueAfterMs: v.retryAfterMs } : {}) };
       return outcome;
     } finally {
-      await this.writeStatus({ namespace, previous, commit, head, phase, message, deployments, moves, outcome, validHead: head?.valid === true, removed: !head && phase === 'Pruned', services });
+      // A namespace removed from Git keeps its status while volumes of it remain (they are reported as orphaned).
+      const kept = volumes ?? previous?.volumes ?? [];
+      await this.writeStatus({ namespace, previous, commit, head, phase, message, deployments, moves, outcome, validHead: head?.valid === true, removed: !head && phase === 'Pruned' && kept.length === 0, services, volumes });
     }
   }
 
   /**
    * Manual rollbacks: a pinned Deployment runs its template from the pin's commit until the
    * head changes that Deployment (its spec hash differs from the one the pin was made on).
+   * `release: false` (an older valid commit run while the head is invalid): pins are applied
+   * where they match and never released — only a valid head may end a rollback.
    */
-  private async applyPins(head: DesiredNamespace, log: Logger): Promise<DesiredNamespace> {
+  private async applyPins(head: DesiredNamespace, log: Logger, options: { release?: boolean } = {}): Promise<DesiredNamespace> {
+    const release = options.release ?? true;
     const pins = Object.values(this.o.store.readState().pins ?? {}).filter((p) => p.namespace === head.name);
     if (pins.length === 0) return head;
     const deployments: DesiredDeployment[] = [];
@@ -222,6 +242,10 @@ export class Reconciler {
         continue;
       }
       if (specHash(d) !== pin.headSpec) {
+        if (!release) {
+          deployments.push(d);
+          continue;
+        }
         log.info({ deployment: d.name, pinnedTo: pin.commit }, 'a newer commit changed the Deployment: rollback pin released');
         await this.o.store.removePin(`${pin.namespace}/${pin.name}`);
         deployments.push(d);
@@ -235,20 +259,20 @@ export class Reconciler {
       deployments.push(pinned ?? d);
     }
     for (const pin of pins) {
-      if (!head.deployments.some((d) => d.name === pin.name)) await this.o.store.removePin(`${pin.namespace}/${pin.name}`);
+      if (release && !head.deployments.some((d) => d.name === pin.name)) await this.o.store.removePin(`${pin.namespace}/${pin.name}`);
     }
     return { ...head, deployments };
   }
 
   private pinOf(namespace: string, name: string): string | undefined {
-    const pin = this.o.store.readState().pins?.[`${namespace}/${name}`];
+    const pin = ownValue(this.o.store.readState().pins, `${namespace}/${name}`);
     return pin ? `${pin.revision}@${pin.commit.slice(0, 12)}` : undefined;
   }
 
   /** Appends a completed revision to the Deployment's history (once per revision). */
   private async noteComplete(desired: DesiredDeployment, replicas: readonly { revision: string; commit: string }[]): Promise<void> {
     const key = `${desired.namespace}/${desired.name}`;
-    const history = this.o.store.readState().revisions?.[key] ?? [];
+    const history = ownValue(this.o.store.readState().revisions, key) ?? [];
     if (history.at(-1)?.revision === desired.revision) return;
     const commit = replicas.find((r) => r.revision === desired.revision && r.commit)?.commit ?? '';
     await this.o.store.recordRevision(
@@ -279,6 +303,66 @@ export class Reconciler {
     return 1;
   }
 
+  /** Creates the volumes of claims that have none (labelled as berth's, with the claim's storage class). */
+  private async ensureVolumes(namespace: string, plan: VolumePlan, log: Logger): Promise<{ moves: number; failed: ReadonlyMap<string, string> }> {
+    const failed = new Map<string, string>();
+    let moves = 0;
+    for (const v of plan.create) {
+      const storageClass = storageClassOf({ storageClasses: this.o.storageClasses }, v.storageClass);
+      if (!storageClass) {
+        // The namespace policy refuses such a claim (STORAGE_CLASS_UNKNOWN); kept for desired states built without it.
+        failed.set(v.name, `storage class ${JSON.stringify(v.storageClass)} is not defined by the operator (--storage-class)`);
+        continue;
+      }
+      try {
+        await this.o.driver.ensureVolume({
+          name: v.volumeName,
+          driver: storageClass.driver,
+          driverOpts: storageClass.options,
+          labels: {
+            [LABEL.managed]: 'true',
+            [LABEL.instance]: this.o.instance,
+            [LABEL.namespace]: namespace,
+            [LABEL.kind]: 'PersistentVolumeClaim',
+            [LABEL.name]: v.name,
+            [LABEL.storage]: v.storage,
+            [LABEL.accessModes]: v.accessModes.join(','),
+            ...(v.storageClass ? { [LABEL.storageClass]: v.storageClass } : {}),
+          },
+        });
+        log.info({ kind: 'PersistentVolumeClaim', claim: v.name, volume: v.volumeName, driver: storageClass.driver }, 'volume created');
+        moves++;
+      } catch (err) {
+        const message = err instanceof Error ? err.message : String(err);
+        failed.set(v.name, message);
+        log.error({ kind: 'PersistentVolumeClaim', claim: v.name, volume: v.volumeName, err: message }, 'could not create the volume of a claim');
+      }
+    }
+    return { moves, failed };
+  }
+
+  /**
+   * Deletes the orphaned volumes the commit confirms by name (`Berth-Confirm-Volume-Delete: NS/NAME`).
+   * One still in use (a replica of a pruned Deployment not gone yet, or a container berth does
+   * not own) is kept and retried by the next pass.
+   */
+  private async deleteConfirmedVolumes(namespace: string, plan: VolumePlan, log: Logger): Promise<{ moves: number; waiting: ReadonlyMap<string, string> }> {
+    const waiting = new Map<string, string>();
+    let moves = 0;
+    for (const v of plan.delete) {
+      try {
+        await this.o.driver.removeVolume(v.volumeName);
+        log.warn({ kind: 'PersistentVolumeClaim', claim: v.name, volume: v.volumeName }, 'volume deleted with its data, as the commit confirms');
+        moves++;
+      } catch (err) {
+        if (!isBerthError(err) || err.code !== 'ENGINE_CONFLICT') throw err;
+        waiting.set(v.name, `deletion confirmed by the commit, waiting: ${err.message}`);
+        log.warn({ kind: 'PersistentVolumeClaim', claim: v.name, volume: v.volumeName, err: err.message }, 'volume deletion waits');
+      }
+    }
+    return { moves, waiting };
+  }
+
   private async removeStrays(observed: ObservedNamespace | undefined, log: Logger): Promise<number> {
     for (const stray of observed?.strays ?? []) {
       log.warn({ container: stray.name, reason: stray.reason }, 'removing owned container with unusable labels');
@@ -289,7 +373,7 @@ export class Reconciler {
 
   /** A failed rollout with nowhere to return to: the Deployment is not stepped until a commit changes it. */
   private holdOf(namespace: string, name: string): Pin['failed'] {
-    const pin = this.o.store.readState().pins?.[`${namespace}/${name}`];
+    const pin = ownValue(this.o.store.readState().pins, `${namespace}/${name}`);
     return pin?.hold && pin.failed ? pin.failed : undefined;
   }
 
@@ -304,7 +388,7 @@ export class Reconciler {
     const head = this.o.desiredSource.current()?.desired.namespaces.find((n) => n.name === desired.namespace)?.deployments.find((d) => d.name === desired.name);
     const commit = replicas.find((r) => r.revision === desired.revision && r.commit)?.commit ?? this.o.desiredSource.current()?.commit.oid ?? '';
     const failed = { revision: desired.revision, commit, reason: step.reason, message: step.summary };
-    const good = [...(state.revisions?.[key] ?? [])].reverse().find((r) => r.revision !== desired.revision && r.outcome !== 'failed' && r.commit);
+    const good = [...(ownValue(state.revisions, key) ?? [])].reverse().find((r) => r.revision !== desired.revision && r.outcome !== 'failed' && r.commit);
     const now = this.o.clock.now().toISOString();
     await this.o.store.recordRevision(key, { revision: desired.revision, commit, image: desired.template.image, time: now, outcome: 'failed', reason: step.reason, message: step.summary }, desired.revisionHistoryLimit);
     const base = { namespace: desired.namespace, name: desired.name, headSpec: head ? specHash(head) : specHash(desired), createdAt: now, cause: 'auto-rollback' as const, failed };
@@ -337,6 +421,7 @@ export class Reconciler {
     validHead: boolean;
     removed: boolean;
     services: ServiceStatus[] | undefined;
+    volumes: VolumeStatus[] | undefined;
   }): Promise<void> {
     const now = this.o.clock.now().toISOString();
     const converged = a.outcome.result === 'ready' && a.validHead;
@@ -351,6 +436,7 @@ export class Reconciler {
       deployments: a.deployments,
       // A pass that failed before routing keeps what the last one saw.
       ...((a.services ?? a.previous?.services)?.length ? { services: a.services ?? a.previous!.services! } : {}),
+      ...((a.volumes ?? a.previous?.volumes)?.length ? { volumes: a.volumes ?? a.previous!.volumes! } : {}),
       diagnostics: a.head?.diagnostics ?? [],
       updatedAt: now,
     };
@@ -373,6 +459,25 @@ export class Reconciler {
       this.o.logger.error({ namespace: a.namespace, err: (err as Error).message }, 'could not write status');
     }
   }
+}
+
+/** The namespace's volumes as status shows them: bound and pending claims, then orphaned volumes. */
+function volumeStatuses(namespace: string, plan: VolumePlan, failed: ReadonlyMap<string, string>, deleted: { waiting: ReadonlyMap<string, string> }): VolumeStatus[] {
+  const out: VolumeStatus[] = [];
+  const of = (v: { storage?: string; storageClass?: string }) => ({ ...(v.storage ? { storage: v.storage } : {}), ...(v.storageClass ? { storageClass: v.storageClass } : {}) });
+  for (const b of plan.bound) out.push({ name: b.desired.name, volume: b.desired.volumeName, phase: 'Bound', ...of(b.desired), ...(b.drift ? { message: b.drift } : {}) });
+  for (const c of plan.create) {
+    const why = failed.get(c.name);
+    out.push({ name: c.name, volume: c.volumeName, phase: why ? 'Pending' : 'Bound', ...of(c), ...(why ? { message: why } : {}) });
+  }
+  for (const o of plan.orphaned) {
+    out.push({ name: o.name, volume: o.volumeName, phase: 'Orphaned', ...of(o), message: `no PersistentVolumeClaim in Git names it: kept with its data until \`berth volume delete ${namespace}/${o.name}\` or a commit with the trailer "${CONFIRM_VOLUME_DELETE_TRAILER}: ${namespace}/${o.name}"` });
+  }
+  for (const o of plan.delete) {
+    const why = deleted.waiting.get(o.name);
+    if (why) out.push({ name: o.name, volume: o.volumeName, phase: 'Orphaned', ...of(o), message: why });
+  }
+  return out.sort((x, y) => x.name.localeCompare(y.name));
 }
 
 function outcomeOf(phase: NamespaceStatus['phase'], outcome: PassOutcome): SyncRecord['outcome'] {
@@ -424,7 +529,7 @@ function deploymentStatus(desired: DesiredDeployment, step: Step | undefined, pi
 
 /** Whether a revision of the Deployment has completed before (store history): then it is no longer a rollout that can fail. */
 function hasCompleted(store: Store, namespace: string, name: string, revision: string): boolean {
-  return (store.readState().revisions?.[`${namespace}/${name}`] ?? []).some((r) => r.revision === revision && r.outcome !== 'failed');
+  return (ownValue(store.readState().revisions, `${namespace}/${name}`) ?? []).some((r) => r.revision === revision && r.outcome !== 'failed');
 }
 
 /** Identity of a Deployment's whole desired spec (not only its template): any edit in Git changes it. */

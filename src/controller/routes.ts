@@ -1,3 +1,4 @@
+import { ownValue } from '../core/index.js';
 import type { DesiredIngress, DesiredNamespace, DesiredService } from '../desired/index.js';
 import type { ObservedNamespace, ObservedReplica } from '../observed/index.js';
 import type { Backend, IngressRoute, NamespaceTable, ServiceRoute } from '../proxy/index.js';
@@ -27,7 +28,7 @@ export function namespaceTable(args: {
 
 export function selects(selector: Readonly<Record<string, string>>, labels: Readonly<Record<string, string>>): boolean {
   const entries = Object.entries(selector);
-  return entries.length > 0 && entries.every(([k, v]) => labels[k] === v);
+  return entries.length > 0 && entries.every(([k, v]) => ownValue(labels, k) === v);
 }
 
 function serviceRoute(service: DesiredService, ready: readonly ObservedReplica[], address: string): ServiceRoute {
@@ -39,7 +40,7 @@ function serviceRoute(service: DesiredService, ready: readonly ObservedReplica[]
       port: p.port,
       listen: { host: address, port: p.listenPort },
       backends: endpoints.flatMap((r): Backend[] => {
-        const containerPort = typeof p.targetPort === 'number' ? p.targetPort : r.namedPorts[p.targetPort];
+        const containerPort = typeof p.targetPort === 'number' ? p.targetPort : ownValue(r.namedPorts, p.targetPort);
         const published = r.ports.find((x) => x.containerPort === containerPort && x.protocol === 'tcp');
         return published ? [{ id: r.id, host: published.hostIp || '127.0.0.1', port: published.hostPort }] : [];
       }),
@@ -55,6 +56,7 @@ function ingressRoute(ingress: DesiredIngress): IngressRoute {
       paths: rule.paths.map((p) => ({ path: p.path, pathType: p.pathType, service: p.backend.service, port: p.backend.port })),
     })),
     ...(ingress.defaultBackend ? { defaultBackend: { service: ingress.defaultBackend.service, port: ingress.defaultBackend.port } } : {}),
+    ...(ingress.upstreamTimeouts ? { upstreamTimeouts: ingress.upstreamTimeouts } : {}),
   };
 }
 

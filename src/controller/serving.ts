@@ -11,7 +11,7 @@ import { isEmptyTable, namespaceTable } from './routes.js';
 export interface ServingOptions {
   readonly driver: RuntimeDriver;
   /** Runs readiness/liveness/startup probes (health/); without one, a replica is ready when it runs. */
-  readonly prober?: Pick<Prober, 'sync' | 'view'>;
+  readonly prober?: Pick<Prober, 'sync' | 'view' | 'watchedSince'>;
   /** The data plane (Service/Ingress proxy). */
   readonly dataPlane?: DataPlane;
   /** Address Services listen on. Default 127.0.0.1. */
@@ -57,7 +57,8 @@ export class Serving {
     prober.sync(namespace, targets);
     for (const t of targets) {
       const view = prober.view(t.id);
-      if (view) readiness.set(t.id, { ready: view.ready, ...(view.readySince ? { since: view.readySince } : {}) });
+      const watchedSince = prober.watchedSince(t.id);
+      if (view) readiness.set(t.id, { ready: view.ready, ...(view.readySince ? { since: view.readySince } : {}), ...(watchedSince ? { watchedSince } : {}) });
     }
     return readiness;
   }

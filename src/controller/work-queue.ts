@@ -1,3 +1,5 @@
+import type { Clock } from '../core/index.js';
+
 /**
  * A keyed work queue (controller-runtime style): enqueueing a key that is already waiting is
  * a no-op; a key is never processed twice at once (a key enqueued while running runs once
@@ -6,9 +8,16 @@
  * (a failed pass backing off) ordinary enqueues of that key are ignored until the retry is due:
  * without it, the engine's own events about a failed create re-ran the failing pass every
  * ~60 ms forever (found by test/e2e/chaos.test.ts). `enqueue(key, 0, { force: true })` (a new
- * commit, a rollback) goes through anyway.
+ * commit, a rollback) goes through anyway. The hold is measured on the injected clock.
  */
 export type Worker = (key: string) => Promise<{ readonly requeueAfterMs?: number; readonly holdOff?: boolean }>;
+
+export interface WorkQueueOptions {
+  /** When a back-off ends is measured on this clock. */
+  readonly clock: Clock;
+  /** Keys run at once at most. Default 8. */
+  readonly concurrency?: number;
+}
 
 export class WorkQueue {
   private readonly waiting = new Set<string>();
@@ -21,17 +30,24 @@ export class WorkQueue {
   private stopped = false;
   private idleWaiters: (() => void)[] = [];
 
+  private readonly clock: Clock;
+  private readonly concurrency: number;
+
   constructor(
     private readonly worker: Worker,
-    private readonly concurrency = 8,
-  ) {}
+    options: WorkQueueOptions,
+  ) {
+    this.clock = options.clock;
+    this.concurrency = options.concurrency ?? 8;
+  }
 
   enqueue(key: string, delayMs = 0, options: { readonly force?: boolean } = {}): void {
     if (this.stopped) return;
     const holdUntil = this.notBefore.get(key);
     if (holdUntil !== undefined) {
-      if (!options.force && Date.now() < holdUntil && delayMs === 0) return;
-      if (options.force || Date.now() >= holdUntil) this.notBefore.delete(key);
+      const now = this.clock.now().getTime();
+      if (!options.force && now < holdUntil && delayMs === 0) return;
+      if (options.force || now >= holdUntil) this.notBefore.delete(key);
     }
     if (delayMs > 0) {
       const existing = this.timers.get(key);
@@ -103,7 +119,7 @@ export class WorkQueue {
       this.running.delete(key);
     }
     if (holdOff && requeueAfterMs !== undefined) {
-      this.notBefore.set(key, Date.now() + requeueAfterMs);
+      this.notBefore.set(key, this.clock.now().getTime() + requeueAfterMs);
       this.dirty.delete(key);
       this.enqueue(key, requeueAfterMs);
     } else if (this.dirty.delete(key)) this.enqueue(key);

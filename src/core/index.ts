@@ -1,6 +1,6 @@
 /**
  * core: the shared vocabulary every other module speaks. Pure: no I/O, no clock reads.
- * Owns errors (one class, one code registry), diagnostics, canonical hashing, naming rules,
+ * Owns errors (one class, one code registry), the exit-code registry, diagnostics, canonical hashing, naming rules,
  * and the Clock/Logger ports.
  */
 export * from './errors.js';
@@ -9,3 +9,6 @@ export * from './clock.js';
 export * from './logger.js';
 export * from './diagnostic.js';
 export * from './names.js';
+export * from './image-reference.js';
+export * from './exit-codes.js';
+export * from './own.js';

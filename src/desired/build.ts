@@ -1,9 +1,9 @@
 import { compareDiagnostics, hasErrors, type Diagnostic } from '../core/index.js';
-import type { ConfigMapManifest, ManifestSet, NamespaceManifests, SecretManifest } from '../manifests/index.js';
-import { networkName } from './names.js';
+import type { ConfigMapManifest, ManifestSet, NamespaceManifests, PersistentVolumeClaimManifest, SecretManifest } from '../manifests/index.js';
+import { networkName, volumeName } from './names.js';
 import { configMapOf, normalizeDeployment } from './normalize.js';
 import { normalizeIngress, normalizeService } from './service.js';
-import type { DesiredConfigMap, DesiredDeployment, DesiredIngress, DesiredNamespace, DesiredService, DesiredState } from './types.js';
+import type { DesiredConfigMap, DesiredDeployment, DesiredIngress, DesiredNamespace, DesiredService, DesiredState, DesiredVolume } from './types.js';
 
 /**
  * A check of a namespace folder's manifests that may refuse it (the namespace policy:
@@ -49,16 +49,19 @@ export function buildNamespace(ns: NamespaceManifests, instance: string, policy?
   const deployments: DesiredDeployment[] = [];
   const services: DesiredService[] = [];
   const ingresses: DesiredIngress[] = [];
+  const volumes: DesiredVolume[] = [];
   let configMaps: DesiredConfigMap[] = [];
   if (ns.valid) {
     const secrets = new Map(ns.objects.filter((o): o is SecretManifest => o.kind === 'Secret').map((s) => [s.metadata.name, s]));
+    const claims = new Map(ns.objects.filter((o): o is PersistentVolumeClaimManifest => o.kind === 'PersistentVolumeClaim').map((c) => [c.metadata.name, c]));
+    for (const c of claims.values()) volumes.push(desiredVolume(c, ns.name, instance));
     configMaps = ns.objects.filter((o): o is ConfigMapManifest => o.kind === 'ConfigMap').map((c) => configMapOf(c, ns.name));
     const configMapsByName = new Map(configMaps.map((c) => [c.name, c]));
     for (const object of ns.objects) {
       if (object.kind === 'Service') services.push(normalizeService(object, ns.name));
       if (object.kind === 'Ingress') ingresses.push(normalizeIngress(object, ns.name));
       if (object.kind !== 'Deployment') continue;
-      const result = normalizeDeployment(object, ns.name, secrets, configMapsByName);
+      const result = normalizeDeployment(object, ns.name, secrets, claims, configMapsByName);
       diagnostics.push(...result.diagnostics);
       if (result.deployment) deployments.push(result.deployment);
     }
@@ -75,7 +78,21 @@ export function buildNamespace(ns: NamespaceManifests, instance: string, policy?
     deployments: valid ? deployments : [],
     services: valid ? services : [],
     ingresses: valid ? ingresses : [],
+    volumes: valid ? volumes.sort((a, b) => a.name.localeCompare(b.name)) : [],
     configMaps: valid ? configMaps : [],
     diagnostics: diagnostics.sort(compareDiagnostics),
+  };
+}
+
+function desiredVolume(claim: PersistentVolumeClaimManifest, namespace: string, instance: string): DesiredVolume {
+  const storageClass = claim.spec.storageClassName;
+  return {
+    namespace,
+    name: claim.metadata.name,
+    volumeName: volumeName(instance, namespace, claim.metadata.name),
+    ...(storageClass ? { storageClass } : {}),
+    storage: String(claim.spec.resources.requests.storage),
+    accessModes: [...claim.spec.accessModes],
+    source: claim.source,
   };
 }

@@ -1,7 +1,7 @@
 /**
  * Deterministic engine names (DESIGN §2). The default instance uses the bare names; another
  * instance (tests, a second berth on the same engine) prefixes its own name so two never
- * collide: `<namespace>.<name>.<revision>.<n>`, `berth.<namespace>`.
+ * collide: `<namespace>.<name>.<revision>.<n>`, `berth.<namespace>`, `<namespace>.<claim>`.
  */
 export const DEFAULT_INSTANCE = 'default';
 
@@ -15,4 +15,12 @@ export function containerName(instance: string, namespace: string, name: string,
 
 export function networkName(instance: string, namespace: string): string {
   return `berth.${prefix(instance)}${namespace}`;
+}
+
+/**
+ * The Docker volume of a PersistentVolumeClaim: `<namespace>.<claim>` (DESIGN §2), prefixed with
+ * the instance like every other name, so two berth installations on one engine never share data.
+ */
+export function volumeName(instance: string, namespace: string, claim: string): string {
+  return `${prefix(instance)}${namespace}.${claim}`;
 }

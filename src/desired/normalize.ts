@@ -1,5 +1,5 @@
 import { hashOf, type Diagnostic } from '../core/index.js';
-import { ENV_VAR_NAME, parseCpu, parseMemory, type ConfigMapManifest, type Container, type DeploymentManifest, type EnvVar, type PodTemplate as PodTemplateManifest, type Probe, type SecretManifest } from '../manifests/index.js';
+import { ENV_VAR_NAME, isReadOnlyClaim, parseCpu, parseMemory, type ConfigMapManifest, type Container, type DeploymentManifest, type EnvVar, type PodTemplate as PodTemplateManifest, type PersistentVolumeClaimManifest, type Probe, type SecretManifest } from '../manifests/index.js';
 import { CONFIGMAP_ABSENT, type ConfigMapContent, type ConfigMapFile, type DesiredConfigMap, type DesiredDeployment, type EnvEntry, type Mount, type PodTemplate, type ProbeAction, type Probes, type ProbeSpec, type SecretFile, type SecuritySettings, type Strategy } from './types.js';
 
 /** Kubernetes defaults (apps/v1 Deployment). */
@@ -30,6 +30,9 @@ export const SECRET_VOLUME_DEFAULT_MODE = 0o644;
 /** The Secrets of one namespace folder, by name. */
 export type SecretsByName = ReadonlyMap<string, SecretManifest>;
 
+/** The PersistentVolumeClaims of one namespace folder, by name. */
+export type ClaimsByName = ReadonlyMap<string, PersistentVolumeClaimManifest>;
+
 /** The ConfigMaps of one namespace folder, by name (configMapOf builds one). */
 export type ConfigMapsByName = ReadonlyMap<string, DesiredConfigMap>;
 
@@ -54,6 +57,7 @@ export function normalizeDeployment(
   manifest: DeploymentManifest,
   namespace: string,
   secrets: SecretsByName = new Map(),
+  claims: ClaimsByName = new Map(),
   configMaps: ConfigMapsByName = new Map(),
 ): { deployment?: DesiredDeployment; diagnostics: Diagnostic[] } {
   const spec = manifest.spec;
@@ -74,7 +78,7 @@ export function normalizeDeployment(
     diagnostics.push({ severity: 'error', code: 'MANIFEST_INVALID', message: `probe port ${JSON.stringify(probes)} names no port of the container`, file: manifest.source.file, line: manifest.source.line, field: 'spec.template.spec.containers[0]', namespace });
     return { diagnostics };
   }
-  const mounts = normalizeMounts(spec.template, container, secrets, configMaps);
+  const mounts = normalizeMounts(spec.template, container, secrets, claims, configMaps);
   if (typeof mounts === 'string') {
     // loadManifests refuses this (INVALID_VALUE, SECRET_REF_NOT_FOUND); kept for ManifestSets built by hand.
     diagnostics.push({ severity: 'error', code: 'MANIFEST_INVALID', message: mounts, file: manifest.source.file, line: manifest.source.line, field: 'spec.template.spec.containers[0].volumeMounts', namespace });
@@ -96,6 +100,8 @@ export function normalizeDeployment(
       containerPort: p.containerPort,
       protocol: p.protocol === 'UDP' ? ('udp' as const) : ('tcp' as const),
       ...(p.name ? { name: p.name } : {}),
+      // Only when set: templates without a hostPort keep their revisions.
+      ...(p.hostPort !== undefined ? { hostPort: p.hostPort } : {}),
     })),
     ...(memoryBytes !== undefined ? { memoryBytes } : {}),
     ...(nanoCpus !== undefined ? { nanoCpus } : {}),
@@ -111,14 +117,21 @@ export function normalizeDeployment(
     ...(used ? { configMaps: used } : {}),
   };
   const configData = volumeConfigData(mounts, configMaps);
+  // A host port (hostPort, or the host's network with ports) is bound once on this one host: a
+  // surge would start a second replica that cannot bind it. Such a Deployment (one replica: the
+  // loader refuses more) rolls maxUnavailable-first, as the manifest warning says: the old
+  // replica stops, then the new one starts (maxSurge 0, maxUnavailable 1).
+  const bindsHostPort = template.ports.some((p) => p.hostPort !== undefined) || (security?.hostNetwork === true && template.ports.length > 0);
   const strategy: Strategy =
     spec.strategy?.type === 'Recreate'
       ? { type: 'Recreate' }
-      : {
-          type: 'RollingUpdate',
-          maxSurge: spec.strategy?.rollingUpdate?.maxSurge ?? DEPLOYMENT_DEFAULTS.maxSurge,
-          maxUnavailable: spec.strategy?.rollingUpdate?.maxUnavailable ?? DEPLOYMENT_DEFAULTS.maxUnavailable,
-        };
+      : bindsHostPort
+        ? { type: 'RollingUpdate', maxSurge: 0, maxUnavailable: 1 }
+        : {
+            type: 'RollingUpdate',
+            maxSurge: spec.strategy?.rollingUpdate?.maxSurge ?? DEPLOYMENT_DEFAULTS.maxSurge,
+            maxUnavailable: spec.strategy?.rollingUpdate?.maxUnavailable ?? DEPLOYMENT_DEFAULTS.maxUnavailable,
+          };
   return {
     deployment: {
       namespace,
@@ -140,7 +153,7 @@ export function normalizeDeployment(
 
 /**
  * The container's env vars: `envFrom` sources in order (each source's keys sorted, named prefix +
- * key; keys that make no valid name are skipped, as Kubernetes does), then `env`; a name defined
+ * key, every one a valid name under Kubernetes' relaxed rule), then `env`; a name defined
  * twice keeps its last definition (as in Kubernetes, where env wins over envFrom). Without
  * envFrom the list is `env` as written, so existing templates keep their revisions. A string =
  * a reference the loader would have refused.
@@ -202,7 +215,7 @@ function envEntry(e: EnvVar, secrets: SecretsByName, configMaps: ConfigMapsByNam
   const ref = e.valueFrom?.secretKeyRef;
   if (!ref) return { name: e.name, value: e.value ?? '' };
   const keys = secrets.get(ref.name)?.spec.keys;
-  const source = keys && Object.prototype.hasOwnProperty.call(keys, ref.key) ? keys[ref.key] : undefined;
+  const source = keys && Object.hasOwn(keys, ref.key) ? keys[ref.key] : undefined;
   if (!source) return ref.optional ? undefined : 'missing';
   const copy = 'file' in source ? { file: source.file } : { env: source.env };
   return { name: e.name, secretRef: { secret: ref.name, key: ref.key, source: copy, ...(ref.optional ? { optional: true as const } : {}) } };
@@ -294,9 +307,10 @@ function normalizeSecurity(template: PodTemplateManifest, container: Container):
  * The container's volume mounts with their volumes' sources, sorted by mountPath. A secret
  * volume lists one file per key (its `items`, else every key of the Secret) with the key's
  * host source, never a value; an optional volume whose Secret or key is not in Git leaves
- * those files out. A string = a mount or item the loader would have refused.
+ * those files out. A claim's volume is named by the claim (the engine name is the executor's).
+ * A string = a mount or item the loader would have refused.
  */
-function normalizeMounts(template: PodTemplateManifest, container: Container, secrets: SecretsByName, configMaps: ConfigMapsByName): Mount[] | string {
+function normalizeMounts(template: PodTemplateManifest, container: Container, secrets: SecretsByName, claims: ClaimsByName, configMaps: ConfigMapsByName): Mount[] | string {
   const volumes = new Map((template.spec.volumes ?? []).map((v) => [v.name, v]));
   const out: Mount[] = [];
   for (const m of container.volumeMounts ?? []) {
@@ -312,6 +326,12 @@ function normalizeMounts(template: PodTemplateManifest, container: Container, se
       const files = secretFiles(v.secret, secrets);
       if (typeof files === 'string') return files;
       out.push({ ...common, readOnly: true, source: { kind: 'secret', secret: v.secret.secretName, files } });
+    } else if (v.persistentVolumeClaim) {
+      const claim = claims.get(v.persistentVolumeClaim.claimName);
+      if (!claim) return `persistentVolumeClaim volume: PersistentVolumeClaim ${JSON.stringify(v.persistentVolumeClaim.claimName)} is not defined in this namespace`;
+      // Read-only when the mount or the volume says so, or the claim is ReadOnlyMany only.
+      const readOnly = m.readOnly === true || v.persistentVolumeClaim.readOnly === true || isReadOnlyClaim(claim.spec.accessModes);
+      out.push({ ...common, readOnly, source: { kind: 'persistentVolumeClaim', claim: claim.metadata.name } });
     } else if (v.configMap) {
       const files = configMapFiles(v.configMap, configMaps);
       if (typeof files === 'string') return files;
@@ -329,7 +349,7 @@ function secretFiles(volume: NonNullable<PodTemplateManifest['spec']['volumes']>
   const wanted = volume.items ?? Object.keys(keys).sort().filter((k) => !(k === '.' || k === '..' || k.startsWith('..'))).map((key) => ({ key, path: key, mode: undefined }));
   const files: SecretFile[] = [];
   for (const item of wanted) {
-    const source = Object.prototype.hasOwnProperty.call(keys, item.key) ? keys[item.key] : undefined;
+    const source = Object.hasOwn(keys, item.key) ? keys[item.key] : undefined;
     if (!source) {
       if (optional) continue;
       return `secret volume: Secret ${JSON.stringify(volume.secretName)} has no key ${JSON.stringify(item.key)}`;

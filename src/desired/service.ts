@@ -1,4 +1,4 @@
-import type { IngressBackendSpec, IngressManifest, ServiceManifest } from '../manifests/index.js';
+import { upstreamTimeoutsOf, type IngressBackendSpec, type IngressManifest, type ServiceManifest } from '../manifests/index.js';
 import type { DesiredIngress, DesiredIngressRule, DesiredService, IngressBackend } from './types.js';
 
 /**
@@ -39,6 +39,7 @@ export function normalizeIngress(manifest: IngressManifest, namespace: string): 
     name: manifest.metadata.name,
     rules,
     ...(manifest.spec.defaultBackend ? { defaultBackend: backendOf(manifest.spec.defaultBackend) } : {}),
+    upstreamTimeouts: upstreamTimeoutsOf(manifest.metadata),
     source: manifest.source,
   };
 }

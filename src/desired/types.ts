@@ -1,5 +1,5 @@
 import type { Diagnostic } from '../core/index.js';
-import type { HostPathType, IntOrPercent, SecretKeySource, SourceLocation } from '../manifests/index.js';
+import type { AccessMode, HostPathType, IntOrPercent, SecretKeySource, SourceLocation, UpstreamTimeouts } from '../manifests/index.js';
 
 /**
  * Where an env var's value comes from when it is secret: the Secret and key named in Git and
@@ -33,7 +33,8 @@ export interface PodTemplate {
   readonly args?: readonly string[];
   readonly workingDir?: string;
   readonly env: readonly EnvEntry[];
-  readonly ports: readonly { readonly containerPort: number; readonly protocol: 'tcp' | 'udp'; readonly name?: string }[];
+  /** `hostPort`: published at that port on --service-address (present only when the manifest sets it). */
+  readonly ports: readonly { readonly containerPort: number; readonly protocol: 'tcp' | 'udp'; readonly name?: string; readonly hostPort?: number }[];
   readonly memoryBytes?: number;
   readonly nanoCpus?: number;
   readonly stopGraceSeconds: number;
@@ -110,6 +111,8 @@ export type VolumeSource =
   /** A tmpfs private to the replica. */
   | { readonly kind: 'emptyDir'; readonly sizeBytes?: number }
   | { readonly kind: 'secret'; readonly secret: string; readonly files: readonly SecretFile[] }
+  /** The Docker volume of a claim of the namespace (its engine name depends on the instance: volumeName()). */
+  | { readonly kind: 'persistentVolumeClaim'; readonly claim: string }
   /** Keys of a ConfigMap as files; the content is in the DesiredDeployment's `configData` (the template holds its hash). */
   | { readonly kind: 'configMap'; readonly configMap: string; readonly files: readonly ConfigMapFile[] };
 
@@ -132,7 +135,7 @@ export interface Mount {
   /** The pod's name for the volume. */
   readonly volume: string;
   readonly mountPath: string;
-  /** Always true for a secret volume. */
+  /** Always true for a secret volume, and for a claim that is ReadOnlyMany only. */
   readonly readOnly: boolean;
   readonly subPath?: string;
   readonly source: VolumeSource;
@@ -202,6 +205,8 @@ export interface DesiredIngress {
   readonly name: string;
   readonly rules: readonly DesiredIngressRule[];
   readonly defaultBackend?: IngressBackend;
+  /** From the ingress-nginx timeout annotations, defaults filled in (manifests/ingress-timeouts.ts); absent: the defaults. */
+  readonly upstreamTimeouts?: UpstreamTimeouts;
   readonly source: SourceLocation;
 }
 
@@ -241,6 +246,24 @@ export interface DesiredConfigMap {
   readonly source: SourceLocation;
 }
 
+/**
+ * A PersistentVolumeClaim: the Docker volume berth keeps for it. Created when missing, never
+ * changed (its data is the point), never deleted because the claim left Git (plan/volumes.ts).
+ */
+export interface DesiredVolume {
+  readonly namespace: string;
+  /** The claim's name. */
+  readonly name: string;
+  /** The engine's name of the volume: volumeName(instance, namespace, name). */
+  readonly volumeName: string;
+  /** The operator's class (`--storage-class`) that picks driver and options; absent = the local driver. */
+  readonly storageClass?: string;
+  /** spec.resources.requests.storage as written (recorded on the volume; the local driver cannot enforce it). */
+  readonly storage: string;
+  readonly accessModes: readonly AccessMode[];
+  readonly source: SourceLocation;
+}
+
 export interface DesiredNamespace {
   readonly name: string;
   /** Engine network every replica of the namespace joins. */
@@ -255,6 +278,8 @@ export interface DesiredNamespace {
   readonly ingresses: readonly DesiredIngress[];
   /** Sorted by name; empty when invalid. Absent in namespaces built before ConfigMaps (tests, older callers). */
   readonly configMaps?: readonly DesiredConfigMap[];
+  /** PersistentVolumeClaims, sorted by name; empty when invalid. Absent (built by hand): none. */
+  readonly volumes?: readonly DesiredVolume[];
   readonly diagnostics: readonly Diagnostic[];
 }
 

@@ -71,6 +71,8 @@ interface Entry {
   /** False once forgotten: late results are dropped and nothing is rescheduled. */
   active: boolean;
   readonly log: Logger;
+  /** When this process began probing the container (a restarted berth saw nothing before). */
+  readonly watchedSince: Date;
 }
 
 /** setTimeout's ceiling (about 24.8 days); a later due time is reached in several waits. */
@@ -110,6 +112,11 @@ export class Prober {
     return entry ? viewOf(entry.state) : undefined;
   }
 
+  /** When this process began probing the container; undefined for one it does not probe. */
+  watchedSince(id: string): Date | undefined {
+    return this.entries.get(id)?.watchedSince;
+  }
+
   /** Stops every timer and forgets every container; probes in flight finish unobserved. */
   close(): void {
     this.closed = true;
@@ -122,7 +129,7 @@ export class Prober {
       ...(target.readySince ? { readySince: target.readySince } : {}),
     });
     const log = this.log.child({ namespace: target.namespace, deployment: target.deployment, container: target.id.slice(0, 12) });
-    const entry: Entry = { target, state, running: new Set(), timer: undefined, active: true, log };
+    const entry: Entry = { target, state, running: new Set(), timer: undefined, active: true, log, watchedSince: this.options.now() };
     this.entries.set(target.id, entry);
     const view = viewOf(state);
     log.debug({ started: view.started, ready: view.ready, probes: Object.keys(target.probes) }, 'probing container');

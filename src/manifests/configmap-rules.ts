@@ -10,8 +10,12 @@ import type { ConfigMapManifest, DeploymentSpec, SourceLocation } from './types.
  * and where they are written.
  */
 
-/** An environment variable name, as the Deployment schema accepts it: envFrom keys that do not make one are skipped. */
-export const ENV_VAR_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
+/**
+ * An environment variable name as the Deployment schema accepts it (Kubernetes' relaxed rule
+ * since 1.32: printable ASCII except '='). A ConfigMap or Secret key with an envFrom prefix
+ * always is one (keys are `[-._a-zA-Z0-9]+`); kept as the one place the rule is spelled.
+ */
+export const ENV_VAR_NAME = /^[ -<>-~]+$/;
 
 /** Kubernetes' limit on a ConfigMap's values (core.MaxSecretSize, which ConfigMaps share). */
 export const CONFIGMAP_MAX_BYTES = 1024 * 1024;
@@ -60,8 +64,6 @@ export interface ConfigMapRefUse {
   readonly field: string;
   /** A volume item: its volume reports a missing ConfigMap once. */
   readonly item?: true;
-  /** An envFrom source: its prefix ('' when none), for the skipped-keys warning. */
-  readonly envPrefix?: string;
   readonly nameAt: Position;
   readonly keyAt: Position;
 }
@@ -80,7 +82,7 @@ export function configMapRefsOf(spec: DeploymentSpec, locate: (path: FieldPath) 
       if (!from.configMapRef) return;
       const refAt: FieldPath = [...at, 'envFrom', f, 'configMapRef'];
       const nameAt = locate([...refAt, 'name']);
-      out.push({ configMap: from.configMapRef.name, optional: from.configMapRef.optional === true, field: formatFieldPath(refAt), nameAt, keyAt: nameAt, envPrefix: from.prefix ?? '' });
+      out.push({ configMap: from.configMapRef.name, optional: from.configMapRef.optional === true, field: formatFieldPath(refAt), nameAt, keyAt: nameAt });
     });
   });
   (spec.template.spec.volumes ?? []).forEach((volume, v) => {
@@ -96,16 +98,6 @@ export function configMapRefsOf(spec: DeploymentSpec, locate: (path: FieldPath) 
     });
   });
   return out;
-}
-
-/**
- * The warning for keys of an envFrom source (a ConfigMap's data keys, a Secret's keys) that make
- * no valid variable name with the prefix: Kubernetes skips them (and records an event); so does berth.
- */
-export function skippedEnvKeys(prefix: string, keys: readonly string[]): string | undefined {
-  const skipped = keys.filter((k) => !ENV_VAR_NAME.test(prefix + k));
-  if (skipped.length === 0) return undefined;
-  return `${skipped.length === 1 ? 'key' : 'keys'} ${skipped.map((k) => JSON.stringify(k)).join(', ')}${prefix ? ` with prefix ${JSON.stringify(prefix)}` : ''} ${skipped.length === 1 ? 'is not a valid environment variable name and is' : 'are not valid environment variable names and are'} skipped (as Kubernetes skips them)`;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { ownValue, parseImageReference } from '../core/index.js';
 import type { ManifestDiagnosticCode } from './codes.js';
 import type { FieldPath } from './locate.js';
 import type { Container, DeploymentSpec, IntOrPercent } from './types.js';
@@ -34,8 +35,9 @@ export function checkDeployment(spec: DeploymentSpec, emit: Emit): void {
 function checkSelector(spec: DeploymentSpec, emit: Emit): void {
   const labels = spec.template.metadata?.labels ?? {};
   for (const [key, value] of Object.entries(spec.selector.matchLabels ?? {})) {
-    if (labels[key] === value) continue;
-    const actual = labels[key] === undefined ? `has no label ${JSON.stringify(key)}` : `has ${key}=${labels[key]}`;
+    const label = ownValue(labels, key);
+    if (label === value) continue;
+    const actual = label === undefined ? `has no label ${JSON.stringify(key)}` : `has ${key}=${label}`;
     emit('error', 'SELECTOR_MISMATCH', ['spec', 'selector', 'matchLabels', key], `selector ${key}=${value} does not match the pod template labels (spec.template.metadata.labels ${actual})`);
   }
 }
@@ -61,6 +63,8 @@ function checkContainer(spec: DeploymentSpec, container: Container, at: FieldPat
   for (const field of VALIDATED_NOT_ACTED_ON) {
     if (container[field] !== undefined) emit('warning', 'NOT_ACTED_ON', [...at, field], 'validated; not acted on until probes are supported');
   }
+  const image = parseImageReference(container.image);
+  if (!image.ok) emit('error', 'INVALID_IMAGE_REFERENCE', [...at, 'image'], `${JSON.stringify(container.image)} is not an image reference: it ${image.reason} (expected name[:tag][@digest], e.g. busybox:1.36)`);
   for (const probe of ['livenessProbe', 'startupProbe'] as const) {
     const threshold = container[probe]?.successThreshold;
     if (threshold !== undefined && threshold !== 1) emit('error', 'INVALID_VALUE', [...at, probe, 'successThreshold'], `must be 1 for a ${probe}, got ${threshold}`);
@@ -85,8 +89,16 @@ function checkContainer(spec: DeploymentSpec, container: Container, at: FieldPat
     if ((spec.replicas ?? 1) > 1) {
       emit('error', 'INVALID_VALUE', where, `cannot publish a hostPort with ${spec.replicas} replicas: every replica runs on this one host and would bind the same port`);
     } else if (spec.strategy?.type !== 'Recreate' && !isZero(spec.strategy?.rollingUpdate?.maxSurge ?? '25%')) {
-      emit('warning', 'INVALID_STRATEGY', where, 'a rolling update surges a second replica that cannot bind the same hostPort; use strategy Recreate, or maxSurge: 0 with maxUnavailable: 1');
+      emit('warning', 'INVALID_STRATEGY', where, 'a rolling update would surge a second replica that cannot bind the same hostPort on this one host: berth rolls it maxUnavailable-first (maxSurge 0, maxUnavailable 1: the old replica stops, then the new one starts); say so with strategy Recreate, or maxSurge: 0 with maxUnavailable: 1');
     }
+  }
+  // Kubernetes: with the host's network, a hostPort must equal its containerPort (the process binds it itself).
+  if (spec.template.spec.hostNetwork === true) {
+    (container.ports ?? []).forEach((p, i) => {
+      if (p.hostPort !== undefined && p.hostPort !== p.containerPort) {
+        emit('error', 'INVALID_VALUE', [...at, 'ports', i, 'hostPort'], `must equal containerPort (${p.containerPort}) with hostNetwork: the container binds the host's port itself, so berth cannot publish it elsewhere`);
+      }
+    });
   }
   // With the host's network a container's ports are the host's ports: the same arithmetic as hostPort.
   if (spec.template.spec.hostNetwork === true && (container.ports ?? []).length > 0) {
@@ -94,7 +106,7 @@ function checkContainer(spec: DeploymentSpec, container: Container, at: FieldPat
     if ((spec.replicas ?? 1) > 1) {
       emit('error', 'INVALID_VALUE', where, `cannot use the host network with ports and ${spec.replicas} replicas: every replica runs on this one host and would bind the same ports`);
     } else if (spec.strategy?.type !== 'Recreate' && !isZero(spec.strategy?.rollingUpdate?.maxSurge ?? '25%')) {
-      emit('warning', 'INVALID_STRATEGY', where, 'a rolling update surges a second replica that cannot bind the same host ports; use strategy Recreate, or maxSurge: 0 with maxUnavailable: 1');
+      emit('warning', 'INVALID_STRATEGY', where, 'a rolling update would surge a second replica that cannot bind the same host ports on this one host: berth rolls it maxUnavailable-first (maxSurge 0, maxUnavailable 1: the old replica stops, then the new one starts); say so with strategy Recreate, or maxSurge: 0 with maxUnavailable: 1');
     }
   }
 }

@@ -16,7 +16,7 @@
  *    before the expensive steps.
  */
 export type * from './types.js';
-export { SECRET_REFERENCE_TYPE, QUOTA_RESOURCES } from './types.js';
+export { SECRET_REFERENCE_TYPE, QUOTA_RESOURCES, ACCESS_MODES } from './types.js';
 export { loadManifests, ManifestCacheMissError, type LoadOptions } from './load.js';
 export { ManifestCache, type ManifestCacheStats } from './cache.js';
 export { DEFAULT_PARSE_LIMITS, type ParseLimits } from './parse.js';
@@ -26,3 +26,5 @@ export { SUPPORTED_KINDS } from './schemas.js';
 export { VALIDATED_NOT_ACTED_ON } from './deployment-rules.js';
 export { RESERVED_ENV } from './secret-rules.js';
 export { ENV_VAR_NAME, CONFIGMAP_MAX_BYTES, immutableConfigMapChanged, utf8Length, base64Length } from './configmap-rules.js';
+export { DEFAULT_UPSTREAM_TIMEOUTS, UPSTREAM_TIMEOUT_ANNOTATIONS, upstreamTimeoutsOf, type UpstreamTimeouts } from './ingress-timeouts.js';
+export { isReadOnlyClaim } from './claim-rules.js';

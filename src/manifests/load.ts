@@ -1,12 +1,14 @@
 import { compareDiagnostics, hasErrors, isDnsLabel, type Diagnostic } from '../core/index.js';
 import type { Snapshot, SnapshotFile, SnapshotFolder } from '../source/index.js';
+import { checkClaimUses, type ClaimFacts, type PlacedClaimUser } from './claim-rules.js';
 import type { ManifestCache, FolderEntry } from './cache.js';
-import { skippedEnvKeys, type ConfigMapKeys, type ConfigMapRefUse } from './configmap-rules.js';
-import { readManifestFile, type FileResult } from './file-result.js';
+import type { ConfigMapKeys, ConfigMapRefUse } from './configmap-rules.js';
+import { oversizedFile, readManifestFile, type FileResult } from './file-result.js';
 import { checkIngressBackends, type IngressBackendUse } from './ingress-rules.js';
 import { DEFAULT_PARSE_LIMITS, type ParseLimits } from './parse.js';
 import { checkQuotas, type PlacedObject, type PlacedQuota } from './quota-rules.js';
 import { isUnsafeFileKey, type SecretKeyRefUse } from './secret-rules.js';
+import { checkHostPorts, type PlacedHostPorts } from './host-port-rules.js';
 import { checkListenPorts, type PlacedService, type ServicePortFact } from './service-rules.js';
 import type { Manifest, ManifestSet, NamespaceManifests } from './types.js';
 
@@ -48,7 +50,9 @@ export class ManifestCacheMissError extends Error {
  *    no two Service ports listen on the same port (nodePort, else port); every Ingress backend
  *    names a Service of the same folder and a port that Service declares; the folder's
  *    Deployments (replicas, limits) and objects fit every ResourceQuota of the folder
- *    (quota-rules.ts: steady-state sums, the Deployment that goes over gets the error).
+ *    (quota-rules.ts: steady-state sums, the Deployment that goes over gets the error); every
+ *    persistentVolumeClaim volume names a PersistentVolumeClaim of the folder, and a
+ *    ReadWriteOncePod claim has one Deployment with one replica and no surge (claim-rules.ts).
  *  - Any error in a folder makes it `valid: false` with `objects: []`: it is left as it runs.
  *
  * Diagnostics are sorted; objects keep file then document order; namespaces are sorted by name.
@@ -85,10 +89,15 @@ export function loadManifests(snapshot: Snapshot, cache: ManifestCache, options:
       continue;
     }
     const contents = new Map<string, Uint8Array>();
-    for (const f of folder.files ?? []) if (f.content) contents.set(f.oid, f.content);
+    const oversized = new Map<string, { readonly size: number; readonly limit: number }>();
+    for (const f of folder.files ?? []) {
+      if (f.content) contents.set(f.oid, f.content);
+      else if (f.tooLarge) oversized.set(f.oid, f.tooLarge);
+    }
     const result = loadNamespace(folder, entries, (oid, path) => {
       const content = contents.get(oid);
-      const read = content ? (): FileResult => readManifestFile(content, limits) : undefined;
+      const tooLarge = oversized.get(oid);
+      const read = content ? (): FileResult => readManifestFile(content, limits) : tooLarge ? (): FileResult => oversizedFile(tooLarge.size, Math.min(tooLarge.limit, limits.maxFileBytes)) : undefined;
       const found = cache.file(oid, read);
       if (!found) throw new ManifestCacheMissError(`file ${path} (blob ${oid}) came without content and the cache does not hold that blob`);
       return found;
@@ -115,9 +124,12 @@ function loadNamespace(folder: SnapshotFolder, entries: readonly FolderEntry[], 
   const configMapRefs: { use: ConfigMapRefUse; file: string; document: number }[] = [];
   const services = new Map<string, readonly ServicePortFact[] | undefined>(); // Service name → its ports (undefined: the document is invalid)
   const placedServices: PlacedService[] = [];
+  const placedHostPorts: PlacedHostPorts[] = [];
   const backends: { use: IngressBackendUse; file: string; document: number }[] = [];
   const quotas: PlacedQuota[] = [];
   const placed: PlacedObject[] = []; // valid objects, for the quota sums
+  const claims = new Map<string, ClaimFacts | undefined>(); // PersistentVolumeClaim name → its facts (undefined: the document is invalid)
+  const claimUsers: PlacedClaimUser[] = [];
 
   for (const entry of entries) {
     const file = `${name}/${entry.path}`;
@@ -169,8 +181,11 @@ function loadNamespace(folder: SnapshotFolder, entries: readonly FolderEntry[], 
         if (doc.servicePorts) placedServices.push({ name: doc.name, file, document: doc.index, ports: doc.servicePorts });
       }
       for (const use of doc.ingressBackends ?? []) backends.push({ use, file, document: doc.index });
+      if (doc.hostPorts && doc.hostPorts.length > 0 && doc.name !== undefined) placedHostPorts.push({ deployment: doc.name, file, document: doc.index, ports: doc.hostPorts });
+      if (doc.kind === 'PersistentVolumeClaim' && doc.name !== undefined && !claims.has(doc.name)) claims.set(doc.name, doc.claim);
+      if (doc.claimUser && doc.name !== undefined) claimUsers.push({ deployment: doc.name, file, document: doc.index, user: doc.claimUser });
       if (doc.body && doc.kind !== undefined && doc.name !== undefined) {
-        placed.push({ kind: doc.kind, name: doc.name, file, document: doc.index, nameAt: doc.nameAt ?? { line: doc.line, column: 1 }, ...(doc.quotaDemand ? { demand: doc.quotaDemand } : {}) });
+        placed.push({ kind: doc.kind, name: doc.name, file, document: doc.index, nameAt: doc.nameAt ?? { line: doc.line, column: 1 }, ...(doc.quotaDemand ? { demand: doc.quotaDemand } : {}), ...(doc.claim ? { storage: { amount: doc.claim.storageBytes, at: doc.claim.storageAt } } : {}) });
       }
       if (doc.quotaBounds && doc.name !== undefined) quotas.push({ name: doc.name, file, document: doc.index, bounds: doc.quotaBounds });
       if (doc.body) objects.push({ ...doc.body, source: { file, document: doc.index, line: doc.line } } as Manifest);
@@ -179,8 +194,10 @@ function loadNamespace(folder: SnapshotFolder, entries: readonly FolderEntry[], 
   diagnostics.push(...checkSecretKeyRefs(name, refs, secrets, defined));
   diagnostics.push(...checkConfigMapRefs(name, configMapRefs, configMaps, defined));
   diagnostics.push(...checkListenPorts(name, placedServices));
+  diagnostics.push(...checkHostPorts(name, placedServices, placedHostPorts));
   diagnostics.push(...checkIngressBackends(name, backends, services, defined));
   diagnostics.push(...checkQuotas(name, quotas, placed));
+  diagnostics.push(...checkClaimUses(name, claims, defined, claimUsers));
 
   const valid = !hasErrors(diagnostics);
   return { name, treeId: folder.treeId, objects: valid ? objects : [], diagnostics: diagnostics.sort(compareDiagnostics), valid };
@@ -198,9 +215,6 @@ function checkSecretKeyRefs(
 ): Diagnostic[] {
   const out: Diagnostic[] = [];
   for (const { use, file, document } of refs) {
-    const declared = secrets.get(use.secret);
-    const skipped = use.envPrefix !== undefined && declared ? skippedEnvKeys(use.envPrefix, declared) : undefined;
-    if (skipped) out.push({ severity: 'warning', code: 'ENV_FROM_KEY_SKIPPED', file, namespace, document, field: use.field, ...use.nameAt, message: `Secret ${JSON.stringify(use.secret)}: ${skipped}` });
     if (use.optional) continue;
     const where = { severity: 'error' as const, code: 'SECRET_REF_NOT_FOUND', file, namespace, document };
     if (!secrets.has(use.secret)) {
@@ -250,8 +264,6 @@ function checkConfigMapRefs(
   const out: Diagnostic[] = [];
   for (const { use, file, document } of refs) {
     const keys = configMaps.get(use.configMap);
-    const skipped = use.envPrefix !== undefined && keys ? skippedEnvKeys(use.envPrefix, keys.data) : undefined;
-    if (skipped) out.push({ severity: 'warning', code: 'ENV_FROM_KEY_SKIPPED', file, namespace, document, field: use.field, ...use.nameAt, message: `ConfigMap ${JSON.stringify(use.configMap)}: ${skipped}` });
     if (use.optional) continue;
     const where = { severity: 'error' as const, code: 'CONFIGMAP_REF_NOT_FOUND', file, namespace, document };
     if (!configMaps.has(use.configMap)) {

@@ -1,3 +1,4 @@
+import { ownValue } from '../core/index.js';
 import { isAlias, isMap, isScalar, isSeq, type Document, type LineCounter, type Node } from 'yaml';
 
 /**
@@ -36,7 +37,7 @@ export function pointerToPath(pointer: string, root: unknown): (string | number)
       value = value[Number(key)];
     } else {
       out.push(key);
-      value = value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined;
+      value = value !== null && typeof value === 'object' ? ownValue(value as Record<string, unknown>, key) : undefined;
     }
   }
   return out;

@@ -1,9 +1,8 @@
-import { Composer, isAlias, isMap, isScalar, isSeq, Lexer, LineCounter, type CST, type Node } from 'yaml';
+import { Composer, isAlias, isMap, isScalar, isSeq, Lexer, LineCounter, Parser, type CST, type Node } from 'yaml';
 import type { Diagnostic } from '../core/index.js';
 import type { ManifestDiagnosticCode } from './codes.js';
 import { isMergeKey, locate, type FieldPath, type Position } from './locate.js';
 import { parseSimpleYaml } from './simple-yaml.js';
-import { TokenParser } from './yaml-parser.js';
 
 /**
  * One file's bytes → YAML documents, defensively: the input is whatever someone pushed.
@@ -181,7 +180,7 @@ function firstInvalidUtf8(bytes: Uint8Array): number {
  * checked on the composed nodes (see `inspectNodes`).
  */
 function lexAndParse(text: string, lineCounter: LineCounter, maxDepth: number): CST.Token[] | Diagnostic {
-  const parser = new TokenParser(lineCounter.addNewLine);
+  const parser = new Parser(lineCounter.addNewLine);
   lineCounter.addNewLine(0);
   const tokens: CST.Token[] = [];
   const maxStack = maxDepth + 4;

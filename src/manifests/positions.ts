@@ -10,6 +10,7 @@ import type { FieldPositions } from './types.js';
  *    `hostNetwork`, `hostPID`, `hostIPC`, `volumes` (pod) and `securityContext`, `volumeMounts`
  *    (each container) — plus the pod spec and each container themselves (for "must set …").
  *  - Namespace: `metadata.labels` and each label (the pod-security level is a label).
+ *  - PersistentVolumeClaim: its spec (storageClassName is checked against the operator's classes).
  *
  * Keys are dotted field paths (formatFieldPath). Bounded: only these subtrees, of a document
  * that already passed the schema.
@@ -38,6 +39,10 @@ export function positionsOf(kind: string, value: Record<string, unknown>, locate
         if (isRecord(c)) for (const f of CONTAINER_FIELDS) if (c[f] !== undefined) walk(c[f], [...at, f]);
       });
     }
+  } else if (kind === 'PersistentVolumeClaim') {
+    const spec = child(value, 'spec');
+    if (!isRecord(spec)) return undefined;
+    walk(spec, ['spec']);
   } else if (kind === 'Namespace') {
     const labels = child(child(value, 'metadata'), 'labels');
     if (!isRecord(labels)) return undefined;

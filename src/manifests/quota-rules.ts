@@ -57,7 +57,7 @@ export function quotaBoundsOf(spec: ResourceQuotaManifest['spec'], locate: (path
   for (const resource of QUOTA_RESOURCES) {
     const value = spec.hard[resource];
     if (value === undefined) continue;
-    const amount = resource === 'limits.cpu' ? parseCpu(value) : resource === 'limits.memory' ? parseMemory(value) : parseCount(value);
+    const amount = resource === 'limits.cpu' ? parseCpu(value) : resource === 'limits.memory' || resource === 'requests.storage' ? parseMemory(value) : parseCount(value);
     if (amount === undefined) continue; // the schema refused it already
     out.push({ resource, written: String(value), amount, at: locate(['spec', 'hard', resource]) });
   }
@@ -96,6 +96,8 @@ export interface PlacedObject {
   readonly document: number;
   readonly nameAt: Position;
   readonly demand?: QuotaDemand;
+  /** A PersistentVolumeClaim's spec.resources.requests.storage, in bytes, and where it is written. */
+  readonly storage?: { readonly amount: number; readonly at: Position };
 }
 
 /** The kind an object-count resource counts, and how a message names a number of them. */
@@ -106,6 +108,8 @@ const COUNTED: Partial<Record<QuotaResource, { readonly kind: string; readonly p
   secrets: { kind: 'Secret', plural: 'Secrets' },
   'count/secrets': { kind: 'Secret', plural: 'Secrets' },
   'count/ingresses.networking.k8s.io': { kind: 'Ingress', plural: 'Ingresses' },
+  persistentvolumeclaims: { kind: 'PersistentVolumeClaim', plural: 'PersistentVolumeClaims' },
+  'count/persistentvolumeclaims': { kind: 'PersistentVolumeClaim', plural: 'PersistentVolumeClaims' },
 };
 
 /**
@@ -133,6 +137,10 @@ export function checkQuotas(namespace: string, quotas: readonly PlacedQuota[], o
           ...o.nameAt,
           message: `${counted.plural} ${sum(bound.amount, '1', bound.amount + 1)} > ${bound.resource} ${bound.written} of ${source}${over.length > bound.amount + 1 ? `; the folder defines ${over.length} in all` : ''}`,
         });
+        continue;
+      }
+      if (bound.resource === 'requests.storage') {
+        out.push(...overStorage(objects, bound, source, namespace));
         continue;
       }
       const deployments = objects.filter((o): o is PlacedObject & { demand: QuotaDemand } => o.demand !== undefined && o.demand.replicas > 0);
@@ -217,6 +225,37 @@ function overTotal(
             ...(before > 0 ? [`the Deployments before ${JSON.stringify(s.d.name)} (in file order) declare ${format(before)}`] : []),
             ...(total > after ? [`the namespace's Deployments declare ${format(total)} in all`] : []),
           ].join('; '),
+        },
+      ];
+    }
+    before = after;
+  }
+  return [];
+}
+
+/**
+ * requests.storage: the claims' storage requests summed in file then document order; the claim
+ * whose request takes the total over gets the error, with the arithmetic:
+ *   quota requests.storage: 10Gi; data 8Gi, then logs 4Gi → on logs' storage:
+ *   "requests.storage 8Gi + 4Gi = 12Gi > requests.storage 10Gi of ResourceQuota …"
+ */
+function overStorage(objects: readonly PlacedObject[], bound: QuotaBound, source: string, namespace: string): Diagnostic[] {
+  let before = 0;
+  for (const o of objects) {
+    if (!o.storage) continue;
+    const after = before + o.storage.amount;
+    if (after > bound.amount) {
+      const arithmetic = before === 0 ? formatMemory(after) : `${formatMemory(before)} + ${formatMemory(o.storage.amount)} = ${formatMemory(after)}`;
+      return [
+        {
+          severity: 'error',
+          code: 'QUOTA_EXCEEDED',
+          file: o.file,
+          namespace,
+          document: o.document,
+          field: 'spec.resources.requests.storage',
+          ...o.storage.at,
+          message: `requests.storage ${arithmetic} > requests.storage ${bound.written} of ${source}${before > 0 ? `; the PersistentVolumeClaims before ${JSON.stringify(o.name)} (in file order) request ${formatMemory(before)}` : ''}`,
         },
       ];
     }

@@ -180,7 +180,7 @@ function describeKind(data: unknown): string {
 function messageFor(e: SchemaError, echo: Echo = 'value'): string {
   const custom = (e.parentSchema?.['x-berth-messages'] as Record<string, string> | undefined)?.[e.keyword];
   const got = echo === 'value' ? describeValue(e.data) : describeKind(e.data);
-  if (custom) return echo !== 'none' && (e.keyword === 'type' || e.keyword === 'enum' || e.keyword === 'pattern') ? `${custom}, got ${got}` : custom;
+  if (custom) return echo !== 'none' && ['type', 'enum', 'pattern', 'minimum', 'maximum'].includes(e.keyword) ? `${custom}, got ${got}` : custom;
   const p = e.params as Record<string, unknown>;
   switch (e.keyword) {
     case 'type': {

@@ -3,6 +3,7 @@ import configMapSchema from '../../schemas/configmap.json' with { type: 'json' }
 import deploymentSchema from '../../schemas/deployment.json' with { type: 'json' };
 import ingressSchema from '../../schemas/ingress.json' with { type: 'json' };
 import namespaceSchema from '../../schemas/namespace.json' with { type: 'json' };
+import persistentVolumeClaimSchema from '../../schemas/persistentvolumeclaim.json' with { type: 'json' };
 import resourceQuotaSchema from '../../schemas/resourcequota.json' with { type: 'json' };
 import secretSchema from '../../schemas/secret.json' with { type: 'json' };
 import serviceSchema from '../../schemas/service.json' with { type: 'json' };
@@ -32,6 +33,7 @@ export const KNOWN_KINDS = {
   Service: { apiVersion: 'v1', schema: serviceSchema },
   Ingress: { apiVersion: 'networking.k8s.io/v1', schema: ingressSchema },
   ResourceQuota: { apiVersion: 'v1', schema: resourceQuotaSchema },
+  PersistentVolumeClaim: { apiVersion: 'v1', schema: persistentVolumeClaimSchema },
   ConfigMap: { apiVersion: 'v1', schema: configMapSchema },
 } as const;
 
@@ -60,7 +62,7 @@ export const SUPPORTED_KINDS: readonly { readonly kind: KnownKind; readonly apiV
 }));
 
 export function isKnownKind(kind: string): kind is KnownKind {
-  return Object.prototype.hasOwnProperty.call(KNOWN_KINDS, kind);
+  return Object.hasOwn(KNOWN_KINDS, kind);
 }
 
 export type SchemaError = ErrorObject;
@@ -103,6 +105,7 @@ function compileAll(): Record<KnownKind, ValidateFunction> {
     Service: ajv.compile(serviceSchema),
     Ingress: ajv.compile(ingressSchema),
     ResourceQuota: ajv.compile(resourceQuotaSchema),
+    PersistentVolumeClaim: ajv.compile(persistentVolumeClaimSchema),
     ConfigMap: ajv.compile(configMapSchema),
   };
 }

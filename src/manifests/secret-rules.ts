@@ -37,8 +37,6 @@ export interface SecretKeyRefUse {
   readonly keyAt: Position;
   /** A secret volume without items: every key of the Secret becomes a file named after it. */
   readonly allKeys?: true;
-  /** An envFrom source: its prefix ('' when none), for the skipped-keys warning. */
-  readonly envPrefix?: string;
 }
 
 export function secretKeyRefsOf(spec: DeploymentSpec, locate: (path: FieldPath) => Position): SecretKeyRefUse[] {
@@ -54,7 +52,7 @@ export function secretKeyRefsOf(spec: DeploymentSpec, locate: (path: FieldPath) 
       if (!from.secretRef) return;
       const at: FieldPath = ['spec', 'template', 'spec', 'containers', c, 'envFrom', f, 'secretRef'];
       const nameAt = locate([...at, 'name']);
-      out.push({ secret: from.secretRef.name, optional: from.secretRef.optional === true, field: formatFieldPath(at), nameAt, keyAt: nameAt, envPrefix: from.prefix ?? '' });
+      out.push({ secret: from.secretRef.name, optional: from.secretRef.optional === true, field: formatFieldPath(at), nameAt, keyAt: nameAt });
     });
   });
   (spec.template.spec.volumes ?? []).forEach((volume, v) => {

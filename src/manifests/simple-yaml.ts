@@ -1,3 +1,4 @@
+import { ownValue, setOwn } from '../core/index.js';
 import { isScalar, Schema, type ScalarTag } from 'yaml';
 import type { FieldPath, Position } from './locate.js';
 import type { ParsedYaml, YamlDocument } from './parse.js';
@@ -218,11 +219,11 @@ class DocumentBuilder {
           if (indent > top.indent || (indent === top.indent && isItem)) {
             const child = isItem ? this.open('seq', indent, indent === top.indent) : KEY_LINE.test(text) ? this.open('map', indent, false) : undefined;
             if (!child) return false;
-            top.value[key] = child.value;
+            setOwn(top.value, key, child.value);
             top.pending = undefined;
             continue;
           }
-          top.value[key] = null;
+          setOwn(top.value, key, null);
           top.pending = undefined;
         }
         if (indent === top.indent) return !isItem && this.mapEntry(top, indent, text, lineNo);
@@ -257,7 +258,7 @@ class DocumentBuilder {
   /** Closes pending values (`key:` / `-` at the end of the document become null). */
   end(): void {
     for (const frame of this.stack) {
-      if (frame.kind === 'map' && frame.pending !== undefined) frame.value[frame.pending] = null;
+      if (frame.kind === 'map' && frame.pending !== undefined) setOwn(frame.value, frame.pending, null);
       if (frame.kind === 'seq' && frame.pending !== undefined) {
         frame.value.push(null);
         frame.positions.push(frame.pending.line, frame.pending.column);
@@ -293,7 +294,7 @@ class DocumentBuilder {
         }
         if (i < 0) break;
       }
-      value = (value as Record<string | number, unknown>)[segment];
+      value = typeof segment === 'number' ? (value as unknown[])[segment] : ownValue(value as Record<string, unknown>, segment);
       line = positions[2 * i] ?? line;
       column = positions[2 * i + 1] ?? column;
     }
@@ -316,7 +317,7 @@ class DocumentBuilder {
     const m = KEY_LINE.exec(text);
     if (!m) return false;
     const key = m[1] ?? '';
-    if (key === '__proto__' || Object.prototype.hasOwnProperty.call(frame.value, key) || resolvePlain(key) !== key) return false;
+    if (key === '__proto__' || Object.hasOwn(frame.value, key) || resolvePlain(key) !== key) return false;
     frame.positions.push(lineNo, indent + 1);
     const rest = m[2];
     if (rest === undefined) {
@@ -325,7 +326,7 @@ class DocumentBuilder {
     }
     const value = scalar(rest, lineNo, indent + 1 + text.length - rest.length, this.positions);
     if (value === FAIL) return false;
-    frame.value[key] = value;
+    setOwn(frame.value, key, value);
     return true;
   }
 

@@ -162,6 +162,8 @@ export interface Volume {
   readonly secret?: { readonly secretName: string; readonly items?: readonly KeyToPath[]; readonly defaultMode?: number; readonly optional?: boolean };
   /** The keys of a ConfigMap of the same folder (data and binaryData) as files, written by berth when the replica is created. */
   readonly configMap?: { readonly name: string; readonly items?: readonly KeyToPath[]; readonly defaultMode?: number; readonly optional?: boolean };
+  /** The Docker volume of a PersistentVolumeClaim of the same namespace folder (checked by the loader). */
+  readonly persistentVolumeClaim?: { readonly claimName: string; readonly readOnly?: boolean };
 }
 
 export interface VolumeMount {
@@ -328,6 +330,9 @@ export const QUOTA_RESOURCES = [
   'secrets',
   'count/secrets',
   'count/ingresses.networking.k8s.io',
+  'persistentvolumeclaims',
+  'count/persistentvolumeclaims',
+  'requests.storage',
 ] as const;
 
 export type QuotaResource = (typeof QUOTA_RESOURCES)[number];
@@ -356,8 +361,29 @@ export interface ConfigMapManifest extends ManifestBase<'ConfigMap', 'v1'> {
   readonly immutable?: boolean;
 }
 
+/** Kubernetes' access modes of a claim, as far as one host can honour them (claim-rules.ts). */
+export const ACCESS_MODES = ['ReadWriteOnce', 'ReadOnlyMany', 'ReadWriteMany', 'ReadWriteOncePod'] as const;
+
+export type AccessMode = (typeof ACCESS_MODES)[number];
+
+/**
+ * A v1 PersistentVolumeClaim as berth has it: a named Docker volume berth creates and never
+ * deletes because the claim left Git. `resources.requests.storage` is recorded (and counted by
+ * quotas), not enforced: Docker's local driver has no size. `storageClassName` names a class the
+ * operator defines (`--storage-class`); `volumeMode` is Filesystem only (Block is refused).
+ */
+export interface PersistentVolumeClaimManifest extends ManifestBase<'PersistentVolumeClaim', 'v1'> {
+  readonly spec: {
+    readonly accessModes: readonly AccessMode[];
+    readonly resources: { readonly requests: { readonly storage: string | number } };
+    readonly storageClassName?: string;
+    readonly volumeMode?: 'Filesystem';
+  };
+  readonly positions?: FieldPositions;
+}
+
 /** Every kind the loader accepts. Later kinds join this union. */
-export type Manifest = NamespaceManifest | DeploymentManifest | SecretManifest | ServiceManifest | IngressManifest | ResourceQuotaManifest | ConfigMapManifest;
+export type Manifest = NamespaceManifest | DeploymentManifest | SecretManifest | ServiceManifest | IngressManifest | ResourceQuotaManifest | PersistentVolumeClaimManifest | ConfigMapManifest;
 
 export interface NamespaceManifests {
   /** Folder name = namespace name. */

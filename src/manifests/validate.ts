@@ -1,18 +1,22 @@
-import type { Diagnostic } from '../core/index.js';
+import { ownValue, type Diagnostic } from '../core/index.js';
+import { claimFactsOf, claimUserOf, type ClaimFacts, type ClaimUser } from './claim-rules.js';
 import type { ManifestDiagnosticCode } from './codes.js';
 import { checkConfigMap, configMapKeysOf, configMapRefsOf, type ConfigMapKeys, type ConfigMapRefUse } from './configmap-rules.js';
 import { checkDeployment } from './deployment-rules.js';
 import { checkIngress, ingressBackendsOf, type IngressBackendUse } from './ingress-rules.js';
+import { hostPortsOf, type HostPortFact } from './host-port-rules.js';
+import { checkIngressTimeouts } from './ingress-timeouts.js';
 import { formatFieldPath, type FieldPath, type Position } from './locate.js';
 import type { YamlDocument } from './parse.js';
 import { positionsOf } from './positions.js';
+import { parseMemory } from './quantity.js';
 import { quotaBoundsOf, quotaDemandOf, type QuotaBound, type QuotaDemand } from './quota-rules.js';
 import { mapSchemaErrors } from './schema-errors.js';
 import { IGNORED_KINDS, isIgnoredKind, isKnownKind, KNOWN_KINDS, validatorFor } from './schemas.js';
 import { checkSecret, hidesValues, secretKeyRefsOf, type SecretKeyRefUse } from './secret-rules.js';
 import { checkService, servicePortsOf, type ServicePortFact, type ServiceSpecInput } from './service-rules.js';
 import { readOctalModes } from './volume-rules.js';
-import type { ConfigMapManifest, DeploymentSpec, IngressManifest, Manifest, ResourceQuotaManifest, SecretManifest } from './types.js';
+import type { ConfigMapManifest, DeploymentSpec, IngressManifest, Manifest, ObjectMeta, PersistentVolumeClaimManifest, ResourceQuotaManifest, SecretManifest } from './types.js';
 
 /** A validated object before it is placed in a file: everything but `source`. */
 export type ManifestBody = Manifest extends infer M ? (M extends Manifest ? Omit<M, 'source'> : never) : never;
@@ -41,6 +45,8 @@ export interface ValidatedDocument {
   readonly configMapKeys?: ConfigMapKeys;
   /** A valid Deployment's uses of ConfigMaps (env, envFrom, volumes), with their positions. */
   readonly configMapRefs?: readonly ConfigMapRefUse[];
+  /** A valid Deployment's hostPorts, for the folder-level port check. */
+  readonly hostPorts?: readonly HostPortFact[];
   /** A valid Service's ports, for the folder-level listen-port and Ingress backend checks. */
   readonly servicePorts?: readonly ServicePortFact[];
   /** A valid Ingress's backends, with their positions. */
@@ -49,6 +55,10 @@ export interface ValidatedDocument {
   readonly quotaBounds?: readonly QuotaBound[];
   /** A valid Deployment's replicas and limits, for the folder-level quota check. */
   readonly quotaDemand?: QuotaDemand;
+  /** A valid PersistentVolumeClaim's access modes and storage request. */
+  readonly claim?: ClaimFacts;
+  /** A valid Deployment's persistentVolumeClaim volumes (absent: none). */
+  readonly claimUser?: ClaimUser;
   /** File-less diagnostics (errors and warnings) of this document. */
   readonly diagnostics: readonly Diagnostic[];
 }
@@ -109,7 +119,10 @@ export function validateDocument(doc: YamlDocument, lineText: (line: number) => 
   if (kind === 'Deployment') checkDeployment(value['spec'] as DeploymentSpec, emit);
   if (kind === 'Secret') checkSecret(value as unknown as SecretManifest, emit);
   if (kind === 'Service') ignored = [...ignored, ...checkService(value['spec'] as ServiceSpecInput, emit)];
-  if (kind === 'Ingress') checkIngress(value['spec'] as IngressManifest['spec'], emit);
+  if (kind === 'Ingress') {
+    checkIngress(value['spec'] as IngressManifest['spec'], emit);
+    checkIngressTimeouts(value['metadata'] as ObjectMeta | undefined, emit);
+  }
   if (kind === 'ConfigMap') checkConfigMap(value as unknown as ConfigMapManifest, emit);
   if (diagnostics.some((d) => d.severity === 'error')) return { ...base, ...identity };
 
@@ -119,20 +132,18 @@ export function validateDocument(doc: YamlDocument, lineText: (line: number) => 
     kind === 'Secret'
       ? { secretKeys: Object.keys((value as unknown as SecretManifest).spec.keys).sort() }
       : kind === 'Deployment'
-        ? {
-            secretKeyRefs: secretKeyRefsOf(value['spec'] as DeploymentSpec, locate),
-            ...nonEmpty('configMapRefs', configMapRefsOf(value['spec'] as DeploymentSpec, locate)),
-            quotaDemand: quotaDemandOf(value['spec'] as DeploymentSpec, locate),
-          }
+        ? { secretKeyRefs: secretKeyRefsOf(value['spec'] as DeploymentSpec, locate), ...nonEmpty('configMapRefs', configMapRefsOf(value['spec'] as DeploymentSpec, locate)), quotaDemand: quotaDemandOf(value['spec'] as DeploymentSpec, locate), hostPorts: hostPortsOf(value['spec'] as DeploymentSpec, locate), ...claimUserFact(value['spec'] as DeploymentSpec, locate) }
         : kind === 'Service'
           ? { servicePorts: servicePortsOf(value['spec'] as ServiceSpecInput, locate) }
           : kind === 'Ingress'
             ? { ingressBackends: ingressBackendsOf(value['spec'] as IngressManifest['spec'], locate) }
             : kind === 'ResourceQuota'
               ? { quotaBounds: quotaBoundsOf(value['spec'] as ResourceQuotaManifest['spec'], locate) }
-              : kind === 'ConfigMap'
-                ? { configMapKeys: configMapKeysOf(value as unknown as ConfigMapManifest) }
-                : {};
+              : kind === 'PersistentVolumeClaim'
+                ? { claim: claimFactsOf(value['spec'] as PersistentVolumeClaimManifest['spec'], locate, parseMemory) }
+                : kind === 'ConfigMap'
+                  ? { configMapKeys: configMapKeysOf(value as unknown as ConfigMapManifest) }
+                  : {};
   const positions = positionsOf(kind, value, locate);
   for (const path of ignored) removeAt(value, path);
   if (positions) value['positions'] = positions;
@@ -170,6 +181,11 @@ function isEmptyStatus(status: unknown): boolean {
   return keys.length === 0 || (keys.length === 1 && isPlainObject(status['loadBalancer']) && Object.keys(status['loadBalancer']).length === 0);
 }
 
+function claimUserFact(spec: DeploymentSpec, locate: (path: FieldPath) => Position): { claimUser?: ClaimUser } {
+  const user = claimUserOf(spec, locate);
+  return user ? { claimUser: user } : {};
+}
+
 function identityOf(value: Record<string, unknown>, locate: (path: FieldPath) => Position): Partial<ValidatedDocument> {
   const out: { -readonly [K in keyof ValidatedDocument]?: ValidatedDocument[K] } = {};
   if (typeof value['kind'] === 'string') out.kind = value['kind'];
@@ -201,7 +217,7 @@ function removeAt(root: unknown, path: FieldPath): void {
   let parent: unknown = root;
   for (const segment of path.slice(0, -1)) {
     if (parent === null || typeof parent !== 'object') return;
-    parent = (parent as Record<string | number, unknown>)[segment];
+    parent = typeof segment === 'number' ? (parent as unknown[])[segment] : ownValue(parent as Record<string, unknown>, segment);
   }
   const last = path[path.length - 1];
   if (last !== undefined && parent !== null && typeof parent === 'object') delete (parent as Record<string | number, unknown>)[last];

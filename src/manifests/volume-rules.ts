@@ -12,12 +12,12 @@ const POD: FieldPath = ['spec', 'template', 'spec'];
 
 export function checkVolumes(spec: DeploymentSpec, emit: Emit): void {
   const pod = spec.template.spec;
-  const volumes = new Map<string, { index: number; kind: 'hostPath' | 'emptyDir' | 'secret' | 'configMap' }>();
+  const volumes = new Map<string, { index: number; kind: 'hostPath' | 'emptyDir' | 'secret' | 'persistentVolumeClaim' | 'configMap' }>();
   (pod.volumes ?? []).forEach((v, i) => {
     const at: FieldPath = [...POD, 'volumes', i];
     const first = volumes.get(v.name);
     if (first) emit('error', 'INVALID_VALUE', [...at, 'name'], `duplicate volume name ${JSON.stringify(v.name)} (also volumes[${first.index}])`);
-    else volumes.set(v.name, { index: i, kind: v.hostPath ? 'hostPath' : v.emptyDir ? 'emptyDir' : v.secret ? 'secret' : 'configMap' });
+    else volumes.set(v.name, { index: i, kind: v.hostPath ? 'hostPath' : v.emptyDir ? 'emptyDir' : v.persistentVolumeClaim ? 'persistentVolumeClaim' : v.secret ? 'secret' : 'configMap' });
     if (v.hostPath) {
       const problem = absolutePathProblem(v.hostPath.path);
       if (problem) emit('error', 'INVALID_VALUE', [...at, 'hostPath', 'path'], `${problem}, got ${JSON.stringify(v.hostPath.path)}`);
@@ -58,6 +58,10 @@ function checkMounts(container: Container, at: FieldPath, volumes: ReadonlyMap<s
     if (m.subPath !== undefined) {
       const sub = relativePathProblem(m.subPath);
       if (sub) emit('error', 'INVALID_VALUE', [...where, 'subPath'], `${sub}, got ${JSON.stringify(m.subPath)}`);
+    }
+    if (volume?.kind === 'persistentVolumeClaim' && m.subPath !== undefined) {
+      // The engine's API (1.41) mounts a named volume whole: VolumeOptions.Subpath came with API 1.45.
+      emit('error', 'UNSUPPORTED_FIELD', [...where, 'subPath'], 'not supported by berth yet: subPath of a persistentVolumeClaim volume (Docker engine API 1.41 mounts a named volume whole); mount the claim and use the folder inside it');
     }
     if (volume?.kind === 'emptyDir') {
       // berth's emptyDir is a tmpfs mounted into the one container: it has no folder on the host to share or to take a part of.

@@ -1,16 +1,18 @@
 import { LABEL, type Inventory, type OwnedContainer } from '../runtime/index.js';
-import type { ObservedDeployment, ObservedNamespace, ObservedReplica, ObservedState, ObservedStray } from './types.js';
+import type { ObservedDeployment, ObservedNamespace, ObservedReplica, ObservedState, ObservedStray, ObservedVolume } from './types.js';
 
 interface NamespaceDraft {
   network?: { id: string; name: string };
   deployments: Map<string, ObservedReplica[]>;
   strays: ObservedStray[];
+  volumes: ObservedVolume[];
 }
 
 /**
  * Driver inventory → ObservedState, from labels alone (no memory, no raw inspect diffing).
  * Pure. Owned objects without a namespace label cannot be placed and are ignored here
- * (the driver only lists owned objects, which always carry it).
+ * (the driver only lists owned objects, which always carry it). A namespace that holds only
+ * volumes (its folder left Git) is still observed: its volumes are reported as orphaned.
  */
 /** Code-unit order: names here are DNS labels, hex and ISO times, where it equals the locale order and costs far less. */
 function byText(a: string, b: string): number {
@@ -21,12 +23,21 @@ export function observe(inventory: Inventory): ObservedState {
   const namespaces = new Map<string, NamespaceDraft>();
   const draft = (name: string): NamespaceDraft => {
     let d = namespaces.get(name);
-    if (!d) namespaces.set(name, (d = { deployments: new Map(), strays: [] }));
+    if (!d) namespaces.set(name, (d = { deployments: new Map(), strays: [], volumes: [] }));
     return d;
   };
   for (const network of inventory.networks) {
     const ns = network.labels[LABEL.namespace];
     if (ns) draft(ns).network = { id: network.id, name: network.name };
+  }
+  for (const volume of inventory.volumes ?? []) {
+    // A volume is data: one whose labels do not say which claim it is, is left alone (never a stray).
+    const ns = volume.labels[LABEL.namespace];
+    const claim = volume.labels[LABEL.name];
+    if (!ns || !claim || volume.labels[LABEL.kind] !== 'PersistentVolumeClaim') continue;
+    const storageClass = volume.labels[LABEL.storageClass];
+    const storage = volume.labels[LABEL.storage];
+    draft(ns).volumes.push({ name: claim, volumeName: volume.name, driver: volume.driver, ...(storageClass ? { storageClass } : {}), ...(storage ? { storage } : {}) });
   }
   for (const container of inventory.containers) {
     const ns = container.labels[LABEL.namespace];
@@ -47,6 +58,7 @@ export function observe(inventory: Inventory): ObservedState {
       .map(([name, d]): ObservedNamespace => ({
         name,
         ...(d.network ? { network: d.network } : {}),
+        ...(d.volumes.length > 0 ? { volumes: d.volumes.sort((a, b) => byText(a.name, b.name) || byText(a.volumeName, b.volumeName)) } : {}),
         deployments: [...d.deployments.entries()]
           .sort(([a], [b]) => byText(a, b))
           .map(([deployment, replicas]): ObservedDeployment => ({

@@ -38,9 +38,24 @@ export interface ObservedStray {
   readonly reason: string;
 }
 
+/** An owned volume of a PersistentVolumeClaim, from its labels. */
+export interface ObservedVolume {
+  /** The claim (label berth.name). */
+  readonly name: string;
+  /** The engine's name of the volume. */
+  readonly volumeName: string;
+  readonly driver: string;
+  /** The storage class it was created with (absent: the local driver). */
+  readonly storageClass?: string;
+  /** The storage request recorded when it was created. */
+  readonly storage?: string;
+}
+
 export interface ObservedNamespace {
   readonly name: string;
   readonly network?: { readonly id: string; readonly name: string };
+  /** Claims' volumes, sorted by claim name. Absent (built by hand): none. */
+  readonly volumes?: readonly ObservedVolume[];
   /** Sorted by name. */
   readonly deployments: readonly ObservedDeployment[];
   readonly strays: readonly ObservedStray[];

@@ -64,7 +64,7 @@ export interface NamespaceChange {
 export type ObjectChangeKind = 'added' | 'removed' | 'changed' | 'unchanged';
 
 /** Every kind of object a ChangeSet can hold, discriminated on `kind`. Secret … join this union. */
-export type ObjectChange = DeploymentChange | ServiceChange | IngressChange | ConfigMapChange;
+export type ObjectChange = DeploymentChange | ServiceChange | IngressChange | ClaimChange | ConfigMapChange;
 
 export interface DeploymentChange {
   readonly kind: 'Deployment';
@@ -91,7 +91,7 @@ export interface DeploymentChange {
  * A Service or an Ingress: what the data plane serves. Nothing rolls; a change takes effect
  * when the data plane's table is replaced. Rendered one line per object.
  */
-export interface ServingChange<K extends 'Service' | 'Ingress' | 'ConfigMap'> {
+export interface ServingChange<K extends 'Service' | 'Ingress' | 'PersistentVolumeClaim' | 'ConfigMap'> {
   readonly kind: K;
   readonly name: string;
   readonly change: ObjectChangeKind;
@@ -112,6 +112,13 @@ export type ServiceChange = ServingChange<'Service'>;
 
 /** A networking.k8s.io/v1 Ingress in a ChangeSet. */
 export type IngressChange = ServingChange<'Ingress'>;
+
+/**
+ * A v1 PersistentVolumeClaim in a ChangeSet (compare-claims.ts), shown like a Service: one line.
+ * Its fields: `storage`, `storageClassName`, `accessModes`. A removed claim's description says
+ * its volume is kept with its data: berth never deletes a volume because its claim left Git.
+ */
+export type ClaimChange = ServingChange<'PersistentVolumeClaim'>;
 
 /**
  * A v1 ConfigMap in a ChangeSet, rendered like a Service: one line. Fields: `data.<key>` (values

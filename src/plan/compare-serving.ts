@@ -1,5 +1,6 @@
 import { canonicalJson } from '../core/index.js';
 import type { DesiredIngress, DesiredService, DesiredServicePort, IngressBackend } from '../desired/index.js';
+import { DEFAULT_UPSTREAM_TIMEOUTS } from '../manifests/index.js';
 import type { FieldChange, IngressChange, ServiceChange, ServingVersion } from './change-set.js';
 
 /**
@@ -100,6 +101,11 @@ function shownPath(path: string): string {
   return /[\s\u0000-\u001f\u007f\u2028\u2029]/.test(path) ? JSON.stringify(path) : path;
 }
 
+function describeTimeouts(t: DesiredIngress['upstreamTimeouts']): string {
+  const { connectSeconds, readSeconds, sendSeconds } = t ?? DEFAULT_UPSTREAM_TIMEOUTS;
+  return `connect ${connectSeconds}s, read ${readSeconds}s, send ${sendSeconds}s`;
+}
+
 function ingressVersion(i: DesiredIngress): ServingVersion {
   const parts = routes(i).map(([key, backend]) => `${key} → ${backend}`);
   if (i.defaultBackend) parts.push(`anything else → ${describeBackend(i.defaultBackend)}`);
@@ -113,6 +119,8 @@ function ingressFields(b: DesiredIngress | undefined, h: DesiredIngress | undefi
     if (f) out.push(f);
   };
   push(fieldChange('defaultBackend', b?.defaultBackend && describeBackend(b.defaultBackend), h.defaultBackend && describeBackend(h.defaultBackend)));
+  // The ingress-nginx timeout annotations (a new Ingress shows its routes; its timeouts only when set).
+  if (b) push(fieldChange('upstreamTimeouts', describeTimeouts(b.upstreamTimeouts), describeTimeouts(h.upstreamTimeouts)));
   const from = new Map(b ? routes(b) : []);
   const to = routes(h);
   const keys = new Set(to.map(([k]) => k));

@@ -3,8 +3,10 @@ import { CONFIGMAP_ABSENT, DEPLOYMENT_DEFAULTS, describeSecretRef, isSecretEnv, 
 import type { IntOrPercent } from '../manifests/index.js';
 import type { ChangeSet, ChangeSummary, DeploymentChange, FieldChange, NamespaceChange, NamespaceStatus, ObjectChange, ObjectVersion, PruneGuard, RolloutPreview, ServingCounts } from './change-set.js';
 import { compareConfigMaps, immutableChanges, shortValue } from './compare-config.js';
+import { compareClaims } from './compare-claims.js';
 import { compareIngresses, compareServices } from './compare-serving.js';
 import { fenceposts } from './fenceposts.js';
+import { judgePrunes } from './prune-guard.js';
 import { MASKED, maskDiagnostic, maskedEnvValue } from './mask.js';
 import { formatCpu, formatMemory } from './quantity-format.js';
 
@@ -130,6 +132,7 @@ function compareObjects(base: DesiredNamespace | undefined, head: DesiredNamespa
     // `?? []`: a DesiredNamespace built before Services existed (an older store record, a test) has none
     ...compareServices(base?.services ?? [], head?.services ?? []),
     ...compareIngresses(base?.ingresses ?? [], head?.ingresses ?? []),
+    ...compareClaims(base?.volumes ?? [], head?.volumes ?? []),
     // The configuration last: the Deployments above say which of them roll because of it.
     ...compareConfigMaps(base?.configMaps ?? [], head?.configMaps ?? [], head?.deployments ?? []),
   ];
@@ -376,8 +379,9 @@ function rolloutPreview(base: DesiredDeployment, head: DesiredDeployment): Rollo
 }
 
 /**
- * The prune guard (DESIGN §6), judged on what the head removes relative to the base. Only
- * prunes berth would carry out count: an invalid or denied head namespace prunes nothing.
+ * The prune guard (DESIGN §6, the one rule in prune-guard.ts's judgePrunes), judged on what the
+ * head removes relative to the base. Only prunes berth would carry out count: an invalid or
+ * denied head namespace prunes nothing.
  */
 function guardPrunes(base: DesiredState | undefined, head: DesiredState, namespaces: readonly NamespaceChange[]): PruneGuard {
   const pruning = namespaces.filter((n) => n.status === 'changed' || n.status === 'removed');
@@ -386,20 +390,27 @@ function guardPrunes(base: DesiredState | undefined, head: DesiredState, namespa
   const baseDeployments = (base?.namespaces ?? []).reduce((sum, n) => sum + n.deployments.length, 0);
   const baseRunsSomething = (base?.namespaces ?? []).some((n) => !n.valid || n.deployments.length > 0);
   const counts = { deployments, namespaces: removed.length };
-  if (head.namespaces.length === 0 && baseRunsSomething) {
+  // A removed namespace runs something when the base declares Deployments in it, or is invalid there (berth runs it from an older commit).
+  const removedRunning = removed.flatMap((ns) => {
+    const b = base?.namespaces.find((n) => n.name === ns.namespace);
+    if (b && !b.valid) return [`namespace ${ns.namespace} is removed (it is invalid in the base: whatever berth runs there from an older commit)`];
+    return deploymentsOf(ns).length > 0 ? [`namespace ${ns.namespace} is removed (${plural(deploymentsOf(ns).length, 'Deployment')})`] : [];
+  });
+  const judged = judgePrunes({
+    desiresNothing: head.namespaces.length === 0,
+    runsSomething: baseRunsSomething,
+    deployments: baseDeployments,
+    pruned: deployments,
+    removedRunningNamespaces: removedRunning.length,
+    removedNamespaces: removed.length,
+  });
+  if (judged.verdict === 'refused') {
     return { verdict: 'refused', ...counts, reasons: ['the head holds no namespaces at all: berth never prunes everything it runs (an empty or broken checkout must not delete everything)'] };
   }
-  const reasons: string[] = [];
-  for (const ns of removed) {
-    const b = base?.namespaces.find((n) => n.name === ns.namespace);
-    if (b && !b.valid) reasons.push(`namespace ${ns.namespace} is removed (it is invalid in the base: whatever berth runs there from an older commit)`);
-    else if (deploymentsOf(ns).length > 0) reasons.push(`namespace ${ns.namespace} is removed (${plural(deploymentsOf(ns).length, 'Deployment')})`);
-  }
-  if (deployments > 0 && deployments * 2 > baseDeployments) {
-    reasons.push(`${deployments} of the base's ${plural(baseDeployments, 'Deployment')} ${deployments === 1 ? 'is' : 'are'} pruned (more than half)`);
-  }
-  if (reasons.length > 0) return { verdict: 'needs-confirmation', ...counts, reasons };
-  return { verdict: deployments > 0 || removed.length > 0 ? 'allowed' : 'no-prunes', ...counts, reasons: [] };
+  if (judged.verdict !== 'needs-confirmation') return { verdict: judged.verdict, ...counts, reasons: [] };
+  const reasons = [...removedRunning];
+  if (judged.moreThanHalf) reasons.push(`${deployments} of the base's ${plural(baseDeployments, 'Deployment')} ${deployments === 1 ? 'is' : 'are'} pruned (more than half)`);
+  return { verdict: 'needs-confirmation', ...counts, reasons };
 }
 
 function deploymentsOf(ns: NamespaceChange): DeploymentChange[] {

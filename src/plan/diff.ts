@@ -2,6 +2,7 @@ import type { DesiredDeployment, DesiredNamespace, DesiredState } from '../desir
 import type { ObservedDeployment, ObservedNamespace, ObservedState } from '../observed/index.js';
 import { describeHold, guardLivePrunes } from './prune-guard.js';
 import { isPrune, type NamespacePlan, type Plan, type PlanAction, type PlanSummary } from './types.js';
+import { planVolumes } from './volumes.js';
 
 /**
  * plan = diff(desired, observed): what the desired state at a commit would change on the
@@ -14,7 +15,7 @@ import { isPrune, type NamespacePlan, type Plan, type PlanAction, type PlanSumma
  *  - the prune guard (prune-guard.ts): removing a whole namespace or more than half of what
  *    berth runs waits for a confirmed commit; a desired state with no namespaces never prunes.
  */
-export function diff(desired: DesiredState, observed: ObservedState, options: { readonly confirmPrune?: boolean } = {}): Plan {
+export function diff(desired: DesiredState, observed: ObservedState, options: { readonly confirmPrune?: boolean; readonly confirmedVolumeDeletes?: ReadonlySet<string> } = {}): Plan {
   const names = new Set<string>([...desired.namespaces.map((n) => n.name), ...observed.namespaces.map((n) => n.name)]);
   const guard = guardLivePrunes(desired, observed, options.confirmPrune ?? false);
   const desiredByName = new Map(desired.namespaces.map((n) => [n.name, n]));
@@ -25,7 +26,7 @@ export function diff(desired: DesiredState, observed: ObservedState, options: { 
     if (guard.holds && !d && o) {
       return { namespace: name, verdict: 'refused', actions: [], diagnostics: [], message: describeHold(guard) } satisfies NamespacePlan;
     }
-    const plan = diffNamespace(d, o);
+    const plan = diffNamespace(d, o, options.confirmedVolumeDeletes);
     if (!guard.holds || !plan.actions.some(isPrune)) return plan;
     // The guard holds: every prune waits for a confirmed commit; the rest applies.
     const actions = plan.actions.filter((a) => !isPrune(a));
@@ -34,8 +35,12 @@ export function diff(desired: DesiredState, observed: ObservedState, options: { 
   return { commit: desired.commit, namespaces, diagnostics: desired.diagnostics, summary: summarize(namespaces), pruneGuard: guard };
 }
 
-/** One namespace: `desired` undefined = the folder was removed from Git (prune). */
-export function diffNamespace(desired: DesiredNamespace | undefined, observed: ObservedNamespace | undefined): NamespacePlan {
+/**
+ * One namespace: `desired` undefined = the folder was removed from Git (prune). Volumes are
+ * created before the Deployments that mount them and are never pruned: an orphaned one is
+ * listed, and deleted only when `confirmedVolumeDeletes` (the commit's trailers) names it.
+ */
+export function diffNamespace(desired: DesiredNamespace | undefined, observed: ObservedNamespace | undefined, confirmedVolumeDeletes?: ReadonlySet<string>): NamespacePlan {
   const name = (desired?.name ?? observed?.name)!;
   if (desired && !desired.valid) {
     return { namespace: name, verdict: 'invalid', actions: [], diagnostics: desired.diagnostics, message: 'invalid manifests: the namespace is left as it runs' };
@@ -45,6 +50,8 @@ export function diffNamespace(desired: DesiredNamespace | undefined, observed: O
   if (desired && deployments.length > 0 && !observed?.network) {
     actions.push({ kind: 'create-network', namespace: name, network: desired.network });
   }
+  const volumes = planVolumes(name, desired, observed, confirmedVolumeDeletes);
+  for (const v of volumes.create) actions.push({ kind: 'create-volume', namespace: name, name: v.name, volume: v.volumeName, storage: v.storage, ...(v.storageClass ? { storageClass: v.storageClass } : {}) });
   const observedByName = new Map((observed?.deployments ?? []).map((o) => [o.name, o]));
   const desiredNames = new Set(deployments.map((d) => d.name));
   for (const d of deployments) actions.push(...diffDeployment(d, observedByName.get(d.name)));
@@ -59,11 +66,13 @@ export function diffNamespace(desired: DesiredNamespace | undefined, observed: O
   if (!desired && observed?.network) {
     actions.push({ kind: 'remove-network', namespace: name, network: observed.network.name });
   }
+  for (const v of volumes.delete) actions.push({ kind: 'delete-volume', namespace: name, name: v.name, volume: v.volumeName });
   return {
     namespace: name,
     verdict: actions.length > 0 ? 'changes' : 'in-sync',
     actions,
     diagnostics: desired?.diagnostics ?? [],
+    ...(volumes.orphaned.length > 0 ? { orphanedVolumes: volumes.orphaned.map((v) => ({ name: v.name, volume: v.volumeName })) } : {}),
     ...(desired ? {} : { message: 'removed from Git: everything berth runs in it is pruned (volumes are kept)' }),
   };
 }
@@ -133,9 +142,9 @@ function summarize(namespaces: readonly NamespacePlan[]): PlanSummary {
   let prune = 0;
   for (const ns of namespaces) {
     for (const a of ns.actions) {
-      if (a.kind === 'create-deployment') create++;
+      if (a.kind === 'create-deployment' || a.kind === 'create-volume') create++;
       else if (a.kind === 'update-deployment' || a.kind === 'scale-deployment' || a.kind === 'heal-deployment') update++;
-      else if (a.kind === 'prune-deployment' || a.kind === 'remove-strays') prune++;
+      else if (a.kind === 'prune-deployment' || a.kind === 'remove-strays' || a.kind === 'delete-volume') prune++;
     }
   }
   return {

@@ -11,6 +11,7 @@
 export * from './types.js';
 export * from './diff.js';
 export * from './prune-guard.js';
+export * from './volumes.js';
 export * from './render.js';
 export { fenceposts, resolveIntOrPercent } from './fenceposts.js';
 export type * from './change-set.js';
@@ -18,5 +19,5 @@ export { compare, type CompareOptions } from './compare.js';
 export { renderChangeSetText } from './render-change-set-text.js';
 export { renderChangeSetMarkdown, PLAN_COMMENT_MARKER, type MarkdownOptions } from './render-change-set-markdown.js';
 export { renderChangeSetJson } from './render-change-set-json.js';
-export { planExitCode, hasChangeSetChanges, PLAN_EXIT, type PlanExitCode } from './exit-code.js';
+export { planExitCode, hasChangeSetChanges, type PlanExitCode } from './exit-code.js';
 export { isSecretName, SECRET_NAME, MASKED } from './mask.js';

@@ -37,6 +37,41 @@ export function isPruneConfirmed(commitMessage: string): boolean {
   return /^berth-confirm-prune:\s*(yes|true)\s*$/im.test(commitMessage);
 }
 
+/** What the prune rule looks at, counted by its caller (live: on the engine; preview: base → head). */
+export interface PruneFacts {
+  /** The new desired state holds no namespace at all. */
+  readonly desiresNothing: boolean;
+  /** Berth runs something (live), or the base declares something berth would run (preview). */
+  readonly runsSomething: boolean;
+  /** Deployments in scope: running (live) or declared in the base (preview). */
+  readonly deployments: number;
+  /** Of those, the Deployments pruned. */
+  readonly pruned: number;
+  /** Namespaces removed while they hold something berth runs (each one holds the prune). */
+  readonly removedRunningNamespaces: number;
+  /** Namespaces removed at all (an empty one is still a prune, an allowed one). */
+  readonly removedNamespaces: number;
+}
+
+/**
+ * THE prune rule (DESIGN §6), on counts, for the live guard below and for the pull-request
+ * preview (compare.ts): the callers count and word the reasons, this decides.
+ *  - refused: the new desired state has no namespaces while something runs;
+ *  - needs-confirmation: a namespace that runs something is removed, or more than half of
+ *    the Deployments are pruned (`moreThanHalf`);
+ *  - allowed: something is pruned, none of the above; no-prunes: nothing is.
+ *
+ *   deployments 10, pruned 6, no namespace removed  → needs-confirmation (6 × 2 > 10)
+ *   deployments 10, pruned 5                        → allowed (5 × 2 = 10, not more than half)
+ *   deployments 0, one empty namespace removed      → allowed
+ */
+export function judgePrunes(f: PruneFacts): { readonly verdict: 'no-prunes' | 'allowed' | 'needs-confirmation' | 'refused'; readonly moreThanHalf: boolean } {
+  const moreThanHalf = f.pruned > 0 && f.pruned * 2 > f.deployments;
+  if (f.desiresNothing && f.runsSomething) return { verdict: 'refused', moreThanHalf };
+  if (f.removedRunningNamespaces > 0 || moreThanHalf) return { verdict: 'needs-confirmation', moreThanHalf };
+  return { verdict: f.pruned > 0 || f.removedNamespaces > 0 ? 'allowed' : 'no-prunes', moreThanHalf };
+}
+
 export function guardLivePrunes(desired: DesiredState, observed: ObservedState, confirmed: boolean): LivePruneGuard {
   const desiredByName = new Map(desired.namespaces.map((n) => [n.name, n]));
   let running = 0;
@@ -56,13 +91,20 @@ export function guardLivePrunes(desired: DesiredState, observed: ObservedState, 
     prunedDeployments.push(...live.filter((x) => !names.has(x.name)).map((x) => `${ns.name}/${x.name}`));
   }
   const base = { removedNamespaces, prunedDeployments, running };
-  if (desired.namespaces.length === 0 && running > 0) {
+  const judged = judgePrunes({
+    desiresNothing: desired.namespaces.length === 0,
+    runsSomething: running > 0,
+    deployments: running,
+    pruned: prunedDeployments.length,
+    removedRunningNamespaces: removedNamespaces.length, // only namespaces with live replicas are listed
+    removedNamespaces: removedNamespaces.length,
+  });
+  if (judged.verdict === 'refused') {
     return { verdict: 'refused', holds: true, ...base, reasons: ['the commit holds no namespaces at all: berth never prunes everything it runs'] };
   }
-  const reasons: string[] = [];
-  for (const ns of removedNamespaces) reasons.push(`the commit removes namespace ${ns}`);
-  if (prunedDeployments.length * 2 > running) reasons.push(`the commit prunes ${prunedDeployments.length} of the ${running} Deployments berth runs (more than half)`);
-  if (reasons.length === 0) return { verdict: prunedDeployments.length > 0 ? 'allowed' : 'no-prunes', holds: false, ...base, reasons };
+  if (judged.verdict !== 'needs-confirmation') return { verdict: judged.verdict, holds: false, ...base, reasons: [] };
+  const reasons = removedNamespaces.map((ns) => `the commit removes namespace ${ns}`);
+  if (judged.moreThanHalf) reasons.push(`the commit prunes ${prunedDeployments.length} of the ${running} Deployments berth runs (more than half)`);
   if (confirmed) return { verdict: 'confirmed', holds: false, ...base, reasons };
   return { verdict: 'needs-confirmation', holds: true, ...base, reasons };
 }

@@ -1,5 +1,5 @@
 import type { Diagnostic } from '../core/index.js';
-import type { ChangeSet, DeploymentChange, FieldChange, ConfigMapChange, IngressChange, NamespaceChange, ObjectVersion, ServiceChange } from './change-set.js';
+import type { ChangeSet, ClaimChange, ConfigMapChange, DeploymentChange, FieldChange, IngressChange, NamespaceChange, ObjectVersion, ServiceChange } from './change-set.js';
 import { diagnosticLocation, fieldSign, headErrors, pruneCounts, headWarnings, isNotable, namespaceCounts, shortCommit, sourceLocation, summarySentence, unchangedName, VERDICT_TITLES } from './change-set-view.js';
 import { codeSpan, escapeHtml, escapeMarkdown, oneLine } from './markdown-escape.js';
 import { describeFieldChange, MASKED, shownValue } from './mask.js';
@@ -161,7 +161,7 @@ function diffBlock(lines: readonly string[]): string[] {
 }
 
 /** A Service or Ingress: one paragraph line, every user string in a code span. */
-function servingBlock(o: ServiceChange | IngressChange | ConfigMapChange, root: string): string[] {
+function servingBlock(o: ServiceChange | IngressChange | ClaimChange | ConfigMapChange, root: string): string[] {
   const name = `${o.kind} **${codeSpan(o.name)}**`;
   switch (o.change) {
     case 'removed':

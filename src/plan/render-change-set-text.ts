@@ -1,4 +1,4 @@
-import type { ChangeSet, DeploymentChange, ConfigMapChange, IngressChange, NamespaceChange, ObjectVersion, ServiceChange } from './change-set.js';
+import type { ChangeSet, ClaimChange, ConfigMapChange, DeploymentChange, IngressChange, NamespaceChange, ObjectVersion, ServiceChange } from './change-set.js';
 import { fieldSign, formatDiagnosticAt, pruneCounts, headErrors, headWarnings, isNotable, namespaceCounts, shortCommit, sourceLocation, summarySentence, unchangedName, VERDICT_TITLES } from './change-set-view.js';
 import { describeFieldChange } from './mask.js';
 
@@ -75,7 +75,7 @@ function deploymentLines(o: DeploymentChange, root: string): string[] {
  * A Service or Ingress on one line: what it serves when added, what changed (`; `-separated
  * field changes) when changed, what stops when removed.
  */
-function servingLine(o: ServiceChange | IngressChange | ConfigMapChange, root: string): string {
+function servingLine(o: ServiceChange | IngressChange | ClaimChange | ConfigMapChange, root: string): string {
   const what = `${o.kind.toLowerCase()} ${o.name}`;
   switch (o.change) {
     case 'removed':

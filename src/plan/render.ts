@@ -1,5 +1,6 @@
 import { formatDiagnostic } from '../core/index.js';
 import type { NamespacePlan, Plan, PlanAction } from './types.js';
+import { CONFIRM_VOLUME_DELETE_TRAILER } from './volumes.js';
 
 const short = (commit: string): string => commit.slice(0, 12);
 
@@ -23,6 +24,10 @@ export function renderActionText(a: PlanAction): string {
       return `- containers with unusable labels: ${a.containers.join(', ')}`;
     case 'remove-network':
       return `- network ${a.network}`;
+    case 'create-volume':
+      return `+ volume ${a.volume} for claim ${a.name} (${a.storage}, ${a.storageClass ? `storage class ${a.storageClass}` : 'local driver'})`;
+    case 'delete-volume':
+      return `- volume ${a.volume} of claim ${a.name} and its data (confirmed by the commit)`;
   }
 }
 
@@ -31,6 +36,7 @@ function renderNamespaceText(ns: NamespacePlan): string[] {
   const lines = [head];
   for (const d of ns.diagnostics) lines.push(`  ${formatDiagnostic(d)}`);
   for (const a of ns.actions) lines.push(`  ${renderActionText(a)}`);
+  for (const v of ns.orphanedVolumes ?? []) lines.push(`  = volume ${v.volume} of claim ${v.name}: orphaned, kept with its data (berth volume delete ${ns.namespace}/${v.name}, or the commit trailer "${CONFIRM_VOLUME_DELETE_TRAILER}: ${ns.namespace}/${v.name}")`);
   return lines;
 }
 

@@ -21,7 +21,10 @@ export type PlanAction =
   | { readonly kind: 'heal-deployment'; readonly namespace: string; readonly name: string; readonly exited: number; readonly missing: number; readonly duplicates: number }
   | { readonly kind: 'prune-deployment'; readonly namespace: string; readonly name: string; readonly replicas: number }
   | { readonly kind: 'remove-strays'; readonly namespace: string; readonly containers: readonly string[] }
-  | { readonly kind: 'remove-network'; readonly namespace: string; readonly network: string };
+  | { readonly kind: 'remove-network'; readonly namespace: string; readonly network: string }
+  | { readonly kind: 'create-volume'; readonly namespace: string; readonly name: string; readonly volume: string; readonly storage: string; readonly storageClass?: string }
+  /** Only for an orphaned volume whose deletion the commit confirms by name (volumes.ts); never a prune. */
+  | { readonly kind: 'delete-volume'; readonly namespace: string; readonly name: string; readonly volume: string };
 
 export type NamespaceVerdict =
   /** Nothing to do. */
@@ -40,6 +43,8 @@ export interface NamespacePlan {
   readonly actions: readonly PlanAction[];
   readonly diagnostics: readonly Diagnostic[];
   readonly message?: string;
+  /** Volumes no claim in Git names, kept with their data (plan/volumes.ts); absent: none. */
+  readonly orphanedVolumes?: readonly { readonly name: string; readonly volume: string }[];
 }
 
 export interface PlanSummary {

@@ -1,8 +1,8 @@
 import type { Diagnostic } from '../core/index.js';
-import type { Container, DeploymentManifest, FieldPositions, NamespaceManifest, NamespaceManifests, PodSecurityContext, SourceLocation } from '../manifests/index.js';
+import type { Container, DeploymentManifest, FieldPositions, NamespaceManifest, NamespaceManifests, PersistentVolumeClaimManifest, PodSecurityContext, SourceLocation } from '../manifests/index.js';
 import type { PolicyDiagnosticCode } from './codes.js';
 import { BASELINE_CAPABILITIES, capabilityName, DEFAULT_POD_SECURITY_LEVEL, ENFORCE_LABEL, exceeds, isPodSecurityLevel, POD_SECURITY_LEVELS, RESTRICTED_CAPABILITIES, type PodSecurityLevel } from './levels.js';
-import { ENGINE_SOCKETS, isWithin, normalizeAbsolute, type OperatorPolicy } from './operator.js';
+import { ENGINE_SOCKETS, isWithin, normalizeAbsolute, storageClassOf, type OperatorPolicy } from './operator.js';
 
 /** The level a namespace runs at, and whether its namespace.yaml says so (or it is berth's default). */
 export interface NamespaceLevel {
@@ -19,6 +19,9 @@ export interface NamespaceLevel {
  *    default (restricted). A value that is not a level, or a level above the operator's
  *    ceiling, is an error on the label, and nothing else is checked.
  * 2. Each Deployment against the level (checkPod), each violation an error on its field.
+ *    (A persistentVolumeClaim volume is allowed at every level, restricted included, as in
+ *    Kubernetes' Pod Security Standards: it names data berth owns, not a host path.)
+ * 3. Each PersistentVolumeClaim's storageClassName against the operator's classes.
  */
 export function checkNamespacePolicy(ns: NamespaceManifests, operator: OperatorPolicy): Diagnostic[] {
   if (!ns.valid) return [];
@@ -27,6 +30,7 @@ export function checkNamespacePolicy(ns: NamespaceManifests, operator: OperatorP
   if ('diagnostic' in selected) return [selected.diagnostic];
   const out: Diagnostic[] = [];
   for (const object of ns.objects) {
+    if (object.kind === 'PersistentVolumeClaim') out.push(...checkStorageClass(ns.name, object, operator));
     if (object.kind !== 'Deployment') continue;
     for (const v of checkPod(object, selected, operator)) out.push(located(ns.name, object.source, object.positions, v.field, 'POLICY_DENIED', v.message));
   }
@@ -36,6 +40,28 @@ export function checkNamespacePolicy(ns: NamespaceManifests, operator: OperatorP
 /** A NamespaceManifests check with the operator's configuration bound: what buildDesiredState's `policy` option takes. */
 export function namespacePolicy(operator: OperatorPolicy): (ns: NamespaceManifests) => Diagnostic[] {
   return (ns) => checkNamespacePolicy(ns, operator);
+}
+
+/** A claim may name only a storage class the operator defined (`--storage-class`; `local` always is). */
+function checkStorageClass(namespace: string, claim: PersistentVolumeClaimManifest, operator: OperatorPolicy): Diagnostic[] {
+  const name = claim.spec.storageClassName;
+  if (storageClassOf(operator, name) !== undefined) return [];
+  const known = ['local', ...Object.keys(operator.storageClasses ?? {}).filter((n) => n !== 'local')].sort();
+  const field = 'spec.storageClassName';
+  const p = claim.positions?.[field];
+  return [
+    {
+      severity: 'error',
+      code: 'STORAGE_CLASS_UNKNOWN',
+      message: `storage class ${JSON.stringify(name)} is not defined by the operator (defined: ${known.join(', ')}); the operator defines classes with --storage-class ${name}=driver[,option=value...], or leave storageClassName out for the local driver`,
+      file: claim.source.file,
+      document: claim.source.document,
+      namespace,
+      field,
+      line: p?.line ?? claim.source.line,
+      ...(p ? { column: p.column } : {}),
+    },
+  ];
 }
 
 function levelOf(namespace: string, object: NamespaceManifest | undefined, operator: OperatorPolicy): NamespaceLevel | { diagnostic: Diagnostic } {

@@ -40,7 +40,22 @@ export interface IngressRoute {
   readonly name: string;
   readonly rules: readonly { readonly host?: string; readonly paths: readonly IngressPathRoute[] }[];
   readonly defaultBackend?: { readonly service: string; readonly port: number | string };
+  /** The Ingress's upstream timeouts (its ingress-nginx annotations); absent: DEFAULT_INGRESS_TIMEOUTS. */
+  readonly upstreamTimeouts?: IngressTimeouts;
 }
+
+/** Upstream timeouts of one Ingress, in seconds (nginx's proxy_connect/read/send_timeout). */
+export interface IngressTimeouts {
+  readonly connectSeconds: number;
+  readonly readSeconds: number;
+  readonly sendSeconds: number;
+}
+
+/** ingress-nginx's defaults: connect 5 s, read 60 s, send 60 s. */
+export const DEFAULT_INGRESS_TIMEOUTS: IngressTimeouts = { connectSeconds: 5, readSeconds: 60, sendSeconds: 60 };
+
+/** The most seconds a timeout may be: a Node timer holds at most 2^31-1 ms. */
+export const MAX_INGRESS_TIMEOUT_SECONDS = 1_000_000;
 
 /** Everything the proxy serves for one namespace. Ingress backends name Services of the same namespace. */
 export interface NamespaceTable {

@@ -2,9 +2,10 @@ import http from 'node:http';
 import net from 'node:net';
 import { describeError, type Logger } from '../core/index.js';
 import { BackendLedger } from './backend-ledger.js';
-import type { DataPlane, DataPlaneStatus, ListenerStatus, NamespaceTable, ServicePortRoute } from './control.js';
-import { forwardHttp } from './http-forward.js';
+import { DEFAULT_INGRESS_TIMEOUTS, type DataPlane, type DataPlaneStatus, type ListenerStatus, type NamespaceTable, type ServicePortRoute } from './control.js';
+import { DEFAULT_MAX_CONNECTIONS_PER_BACKEND, forwardHttp } from './http-forward.js';
 import { hostOfHeader, matchIngress, pathOfTarget, type NamespacedIngress } from './ingress-match.js';
+import { normalizeRequestPath, queryOfTarget } from './request-path.js';
 import { RoundRobin } from './round-robin.js';
 import { loadProxyState, saveProxyState, type ProxyState } from './state-file.js';
 import { relayTcp } from './tcp-relay.js';
@@ -22,8 +23,10 @@ export interface ProxyServerOptions {
   readonly ingressListen?: Address;
   /** The merged table is persisted here on every change and loaded by `start()`. None without it. */
   readonly statePath?: string;
-  /** How long a connect to one backend may take before the next is tried. Default 2 s. */
+  /** How long a connect to one backend of a Service port (L4) may take before the next is tried. Default 2 s. Ingress: per Ingress (IngressRoute.upstreamTimeouts). */
   readonly connectTimeoutMs?: number;
+  /** Open connections per backend beyond which the Ingress sends it no request (503 when all are at it). Default 512. */
+  readonly maxConnectionsPerBackend?: number;
   /** How long a drained id is remembered once absent from every table. Default 10 min. */
   readonly forgetDrainedAfterMs?: number;
 }
@@ -113,11 +116,26 @@ export class ProxyServer implements DataPlane {
     this.listeners.clear();
     this.ingress?.server?.close();
     this.ingress?.server?.closeIdleConnections();
-    const deadline = Date.now() + (options.graceMs ?? 0);
-    while (this.clients.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    await this.clientsClosed(options.graceMs ?? 0);
     for (const socket of this.clients) socket.destroy();
     await this.persisting;
     this.logger.info({}, 'proxy closed');
+  }
+
+  /** Resolves when every open client connection has closed, or after `graceMs`, whichever comes first. */
+  private clientsClosed(graceMs: number): Promise<void> {
+    if (this.clients.size === 0 || graceMs <= 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      let open = this.clients.size;
+      const timer = setTimeout(resolve, graceMs);
+      for (const socket of this.clients) {
+        socket.once('close', () => {
+          if (--open > 0) return;
+          clearTimeout(timer);
+          resolve();
+        });
+      }
+    });
   }
 
   putNamespace(table: NamespaceTable): Promise<readonly ListenerStatus[]> {
@@ -300,13 +318,26 @@ export class ProxyServer implements DataPlane {
 
   private onIngressRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
     const host = hostOfHeader(req.headers.host);
-    const match = matchIngress({ ingresses: this.ingresses, host, path: pathOfTarget(req.url ?? '/') });
+    const target = req.url ?? '/';
+    // Matched (and forwarded) as nginx normalizes it: decoded, slashes merged, dot segments resolved.
+    const path = normalizeRequestPath(pathOfTarget(target));
+    if (path.kind === 'invalid') return plain(res, 400, `400 Bad Request: the request path has ${path.reason}\n`);
+    const match = matchIngress({ ingresses: this.ingresses, host, path: path.path });
     if (!match) return plain(res, 404, '404 Not Found: no Ingress rule matches this host and path\n');
     const route = this.servicePort(match.namespace, match.service, match.port);
     const candidates = route ? this.candidates(match.namespace, match.service, route) : [];
     if (candidates.length === 0) return plain(res, 503, `503 Service Unavailable: no ready backend for ${match.namespace}/${match.service}\n`);
     const logger = this.logger.child({ ingress: `${match.namespace}/${match.ingress}`, service: match.service });
-    forwardHttp({ req, res, candidates, ledger: this.ledger, connectTimeoutMs: this.connectTimeoutMs, logger });
+    forwardHttp({
+      req,
+      res,
+      target: `${path.forward}${queryOfTarget(target)}`,
+      candidates,
+      ledger: this.ledger,
+      timeouts: match.upstreamTimeouts ?? DEFAULT_INGRESS_TIMEOUTS,
+      maxConnectionsPerBackend: this.o.maxConnectionsPerBackend ?? DEFAULT_MAX_CONNECTIONS_PER_BACKEND,
+      logger,
+    });
   }
 
   /** Writes the state file when it changed (in order; failures are logged, serving goes on). */

@@ -1,4 +1,4 @@
-import type { IngressPathRoute, IngressRoute } from './control.js';
+import type { IngressPathRoute, IngressRoute, IngressTimeouts } from './control.js';
 
 /**
  * Which Ingress backend serves a request: pure (host header and path in, Service reference
@@ -38,6 +38,8 @@ export interface IngressMatch {
   readonly port: number | string;
   /** `rule`: a path of a rule matched; `default`: the Ingress's defaultBackend. */
   readonly via: 'rule' | 'default';
+  /** The matched Ingress's upstream timeouts, when its route carries them. */
+  readonly upstreamTimeouts?: IngressTimeouts;
 }
 
 type Tier = 'exact' | 'wildcard' | 'any';
@@ -120,7 +122,7 @@ export function matchIngress(args: { readonly ingresses: readonly NamespacedIngr
         if (length === undefined) continue;
         const exact = p.pathType === 'Exact';
         if (best && (length < best.length || (length === best.length && (best.exact || !exact)))) continue;
-        best = { match: { namespace, ingress: ingress.name, service: p.service, port: p.port, via: 'rule' }, length, exact };
+        best = { match: { namespace, ingress: ingress.name, service: p.service, port: p.port, via: 'rule', ...timeoutsOf(ingress) }, length, exact };
       }
     }
   }
@@ -129,5 +131,9 @@ export function matchIngress(args: { readonly ingresses: readonly NamespacedIngr
   const owner = ordered.find(({ ingress }) => ingress.defaultBackend && (tier === 'any' || ingress.rules.some((r) => tierOf(r.host) === tier)));
   if (!owner?.ingress.defaultBackend) return undefined;
   const { service, port } = owner.ingress.defaultBackend;
-  return { namespace: owner.namespace, ingress: owner.ingress.name, service, port, via: 'default' };
+  return { namespace: owner.namespace, ingress: owner.ingress.name, service, port, via: 'default', ...timeoutsOf(owner.ingress) };
+}
+
+function timeoutsOf(ingress: IngressRoute): { upstreamTimeouts?: IngressTimeouts } {
+  return ingress.upstreamTimeouts ? { upstreamTimeouts: ingress.upstreamTimeouts } : {};
 }

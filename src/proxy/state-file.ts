@@ -1,5 +1,5 @@
-import { open, readFile, rename, unlink } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { writeFileAtomic } from '../files/index.js';
 import type { NamespaceTable } from './control.js';
 import { isNamespaceTable } from './table-validation.js';
 
@@ -36,28 +36,7 @@ export async function loadProxyState(path: string): Promise<ProxyState & { skipp
   return { namespaces, draining, skipped: all.length - namespaces.length };
 }
 
-/** Crash-safe replace (temp file in the same directory, fsync, rename): never a torn file. */
+/** Crash-safe replace (files/atomic-write.ts): never a torn file. */
 export async function saveProxyState(path: string, state: ProxyState): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
-  const fh = await open(tmp, 'w', 0o600);
-  try {
-    await fh.writeFile(`${JSON.stringify({ version: VERSION, ...state }, null, 1)}\n`);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  try {
-    await rename(tmp, path);
-  } catch (err) {
-    await unlink(tmp).catch(() => {});
-    throw err;
-  }
-  const dir = await open(dirname(path), 'r');
-  try {
-    await dir.sync();
-  } catch {
-    // Some file systems refuse fsync on a directory; the rename is still atomic.
-  } finally {
-    await dir.close();
-  }
+  await writeFileAtomic(path, `${JSON.stringify({ version: VERSION, ...state }, null, 1)}\n`);
 }

@@ -1,4 +1,4 @@
-import type { NamespaceTable } from './control.js';
+import { MAX_INGRESS_TIMEOUT_SECONDS, type NamespaceTable } from './control.js';
 
 /**
  * A minimal structural check of a NamespaceTable arriving over the control socket or from
@@ -39,6 +39,11 @@ export function tableProblem(value: unknown): string | undefined {
       }
     }
     if (ing.defaultBackend !== undefined && !isBackendRef(ing.defaultBackend)) return `${at}.defaultBackend must name a service and a port (number or name)`;
+    if (ing.upstreamTimeouts !== undefined) {
+      const t = ing.upstreamTimeouts;
+      const ok = (v: unknown) => typeof v === 'number' && Number.isFinite(v) && v > 0 && v <= MAX_INGRESS_TIMEOUT_SECONDS;
+      if (!isObject(t) || !ok(t.connectSeconds) || !ok(t.readSeconds) || !ok(t.sendSeconds)) return `${at}.upstreamTimeouts must be { connectSeconds, readSeconds, sendSeconds }, each above 0 and at most ${MAX_INGRESS_TIMEOUT_SECONDS}`;
+    }
   }
   return undefined;
 }

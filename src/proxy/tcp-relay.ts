@@ -2,7 +2,7 @@ import type net from 'node:net';
 import type { Logger } from '../core/index.js';
 import type { BackendLedger } from './backend-ledger.js';
 import type { Backend } from './control.js';
-import { connectUpstream } from './upstream.js';
+import { UpstreamCandidates } from './upstream.js';
 
 /** Client bytes kept for a replay to the next backend while the current one has not answered. */
 export const REPLAY_LIMIT_BYTES = 64 * 1024;
@@ -32,7 +32,7 @@ export interface TcpRelayOptions {
  */
 export function relayTcp(o: TcpRelayOptions): void {
   const { client } = o;
-  let next = 0;
+  const upstreams = new UpstreamCandidates({ candidates: o.candidates, ledger: o.ledger, connectTimeoutMs: o.connectTimeoutMs, allowHalfOpen: true, logger: o.logger });
   let sent: Buffer[] = [];
   let sentBytes = 0;
   let replayable = true;
@@ -60,23 +60,12 @@ export function relayTcp(o: TcpRelayOptions): void {
   });
 
   const attempt = () => {
-    if (finished) return;
-    // A candidate drained since the connection was accepted is skipped (its drain may be over).
-    while (next < o.candidates.length && o.ledger.isDraining(o.candidates[next]!.id)) next++;
-    const backend = o.candidates[next++];
-    if (!backend) {
+    void upstreams.connect(() => finished).then((up) => {
+      if (up) return attach(up.backend, up.socket, up.release);
+      if (finished) return;
       o.logger.warn({ tried: o.candidates.map((b) => b.id) }, 'no backend accepted the connection');
-      return finish('end');
-    }
-    const release = o.ledger.acquire(backend.id);
-    connectUpstream({ backend, timeoutMs: o.connectTimeoutMs, allowHalfOpen: true }).then(
-      (socket) => (finished ? (release(), socket.destroy()) : attach(backend, socket, release)),
-      (err: Error) => {
-        release();
-        o.logger.debug({ backend: backend.id, err: err.message }, 'backend connect failed; trying the next');
-        attempt();
-      },
-    );
+      finish('end');
+    });
   };
 
   const attach = (backend: Backend, up: net.Socket, release: () => void) => {

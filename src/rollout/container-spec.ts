@@ -1,5 +1,5 @@
 import { canonicalJson } from '../core/index.js';
-import { containerName, type DesiredDeployment, type PodTemplate } from '../desired/index.js';
+import { containerName, volumeName, type DesiredDeployment, type PodTemplate } from '../desired/index.js';
 import { LABEL, type ContainerFile, type ContainerMount, type ContainerSecurity, type ContainerSpec } from '../runtime/index.js';
 import type { Creation } from './step.js';
 
@@ -18,6 +18,8 @@ export function replicaSpec(args: {
   readonly network: string;
   readonly env: ContainerSpec['env'];
   readonly files?: ReadonlyMap<string, readonly ContainerFile[]>;
+  /** Where a port with a hostPort is published (--service-address). Default 127.0.0.1. */
+  readonly hostPortAddress?: string;
 }): ContainerSpec {
   const { desired, creation, instance, network, env } = args;
   const t = desired.template;
@@ -29,7 +31,7 @@ export function replicaSpec(args: {
     ...(t.args ? { args: t.args } : {}),
     ...(t.workingDir ? { workingDir: t.workingDir } : {}),
     env,
-    ports: t.ports.map((p) => ({ containerPort: p.containerPort, protocol: p.protocol })),
+    ports: t.ports.map((p) => ({ containerPort: p.containerPort, protocol: p.protocol, ...(p.hostPort !== undefined ? { hostPort: p.hostPort, hostIp: args.hostPortAddress ?? '127.0.0.1' } : {}) })),
     labels: {
       ...podLabels,
       [LABEL.managed]: 'true',
@@ -51,7 +53,7 @@ export function replicaSpec(args: {
     ...(t.nanoCpus !== undefined ? { nanoCpus: t.nanoCpus } : {}),
     stopGraceSeconds: t.stopGraceSeconds,
     ...(t.security ? { security: containerSecurity(t) } : {}),
-    ...(t.mounts ? { mounts: containerMounts(desired, args.files) } : {}),
+    ...(t.mounts ? { mounts: containerMounts(desired, args.files, (claim) => volumeName(instance, desired.namespace, claim)) } : {}),
   };
 }
 
@@ -60,7 +62,7 @@ function containerSecurity(t: PodTemplate): ContainerSecurity {
   return { ...rest, ...(runAsUser !== undefined ? { user: { uid: runAsUser, ...(runAsGroup !== undefined ? { gid: runAsGroup } : {}) } } : {}) };
 }
 
-function containerMounts(desired: DesiredDeployment, files: ReadonlyMap<string, readonly ContainerFile[]> | undefined): ContainerMount[] {
+function containerMounts(desired: DesiredDeployment, files: ReadonlyMap<string, readonly ContainerFile[]> | undefined, volumeOf: (claim: string) => string): ContainerMount[] {
   return (desired.template.mounts ?? []).map((m): ContainerMount => {
     const sub = m.subPath !== undefined ? { subPath: m.subPath } : {};
     switch (m.source.kind) {
@@ -73,6 +75,8 @@ function containerMounts(desired: DesiredDeployment, files: ReadonlyMap<string, 
         if (!resolved) throw new Error(`internal: the files of secret volume ${m.volume} were not resolved before the replica was created`);
         return { kind: 'files', volume: m.volume, target: m.mountPath, ...sub, files: resolved };
       }
+      case 'persistentVolumeClaim':
+        return { kind: 'volume', name: volumeOf(m.source.claim), target: m.mountPath, readOnly: m.readOnly };
       case 'configMap': {
         // The content is in Git (desired.configData), not secret: nothing to resolve.
         const content = desired.configData?.[m.source.configMap];

@@ -15,6 +15,8 @@ export interface ApplyStepOptions {
   readonly desired: DesiredDeployment | undefined;
   readonly instance: string;
   readonly network: string;
+  /** Where ports with a hostPort are published (--service-address). Default 127.0.0.1. */
+  readonly hostPortAddress?: string;
   readonly logger: Logger;
   /** Called once per replica slot restarted after an exit (feeds the crash back-off). */
   readonly onRestart?: (creation: { revision: string; replica: number }) => void;
@@ -58,7 +60,7 @@ export async function applyStep(options: ApplyStepOptions): Promise<void> {
     await driver.ensureImage(desired.template.image);
     await Promise.all(
       step.create.map(async (creation) => {
-        const spec = replicaSpec({ desired, creation, instance: options.instance, network: options.network, env, ...(files ? { files } : {}) });
+        const spec = replicaSpec({ desired, creation, instance: options.instance, network: options.network, env, ...(files ? { files } : {}), ...(options.hostPortAddress ? { hostPortAddress: options.hostPortAddress } : {}) });
         logger.info({ container: spec.name, replica: creation.replica, commit: creation.commit }, creation.restart ? 'restarting replica' : 'creating replica');
         if (creation.restart) options.onRestart?.(creation);
         await driver.runContainer(spec);

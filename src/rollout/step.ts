@@ -34,6 +34,12 @@ export interface Readiness {
   readonly ready: boolean;
   /** When it last became ready. */
   readonly since?: Date;
+  /**
+   * When this berth process began probing the replica. Readiness is berth's own observation:
+   * while berth was down nobody could see a replica become ready, so that time is no evidence
+   * of a stalled rollout (see judgeRollout).
+   */
+  readonly watchedSince?: Date;
 }
 
 /**
@@ -234,7 +240,14 @@ function judgeRollout(input: RolloutInput, desired: DesiredDeployment, current: 
       return { kind: 'fail', reason: 'CrashLoop', summary: `replica ${r.replica} of revision ${desired.revision} exited again after ${record.count} restart(s)${code}`, counts };
     }
   }
-  const progress = Math.max(...current.map((r) => Math.max(Date.parse(r.created), readySince(r, input.readiness) ?? 0)));
+  // Progress = the latest creation or readiness of a new-revision replica — or the moment this
+  // berth started watching it, whichever is later. Worked example (progressDeadlineSeconds 8):
+  // a replica created at t=0, berth killed at t=1 and back at t=9 (probing from t=9): without
+  // the watch time the deadline "passed" at t=8 although nobody could see the replica become
+  // ready meanwhile, and the restarted berth rolled back a healthy rollout (found by the e2e
+  // kill -9 test); with it, the deadline is t=17, and the first probe at t≈9 shows it ready.
+  const watched = (r: ObservedReplica) => input.readiness?.get(r.id)?.watchedSince?.getTime() ?? 0;
+  const progress = Math.max(...current.map((r) => Math.max(Date.parse(r.created), readySince(r, input.readiness) ?? 0, watched(r))));
   const deadline = progress + desired.progressDeadlineSeconds * 1000;
   if (input.now.getTime() > deadline) {
     return {

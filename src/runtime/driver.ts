@@ -11,7 +11,7 @@ export type ContainerState = 'created' | 'running' | 'paused' | 'restarting' | '
 export interface PublishedPort {
   readonly containerPort: number;
   readonly protocol: 'tcp' | 'udp';
-  /** Host address and port the engine bound (always 127.0.0.1, ephemeral). */
+  /** Host address and port the engine bound (127.0.0.1 and ephemeral, or the hostPort on --service-address). */
   readonly hostIp: string;
   readonly hostPort: number;
 }
@@ -34,9 +34,18 @@ export interface OwnedNetwork {
   readonly labels: Labels;
 }
 
+/** An owned named volume (a PersistentVolumeClaim's data). */
+export interface OwnedVolume {
+  readonly name: string;
+  readonly driver: string;
+  readonly labels: Labels;
+}
+
 export interface Inventory {
   readonly containers: readonly OwnedContainer[];
   readonly networks: readonly OwnedNetwork[];
+  /** Owned named volumes, sorted by name. Absent (a driver without volumes): none. */
+  readonly volumes?: readonly OwnedVolume[];
 }
 
 export interface ContainerSpec {
@@ -49,8 +58,11 @@ export interface ContainerSpec {
   readonly args?: readonly string[];
   readonly env: readonly { readonly name: string; readonly value: string }[];
   readonly workingDir?: string;
-  /** Ports published on 127.0.0.1 with an ephemeral host port. */
-  readonly ports: readonly { readonly containerPort: number; readonly protocol: 'tcp' | 'udp' }[];
+  /**
+   * Ports published on 127.0.0.1 with an ephemeral host port; one with `hostPort` is published
+   * at that port on `hostIp` instead (the template's hostPort on --service-address).
+   */
+  readonly ports: readonly { readonly containerPort: number; readonly protocol: 'tcp' | 'udp'; readonly hostPort?: number; readonly hostIp?: string }[];
   readonly labels: Labels;
   /** Network to attach to, with these DNS aliases on it. */
   readonly network: string;
@@ -104,12 +116,15 @@ export interface ContainerSecurity {
  *  - `files`: files berth writes (a secret or configMap volume): `files[].value` are Secret
  *    values (which exist only between the executor and the driver) or ConfigMap content. The driver writes them into a folder of
  *    its own, private to the container (only the owner can reach it on the host), mounts it
- *    read-only at `target` (or just `subPath` of it), and deletes it with the container.
+ *    read-only at `target` (or just `subPath` of it), and deletes it with the container;
+ *  - `volume`: a named volume of a PersistentVolumeClaim; removing the container never removes it.
  */
 export type ContainerMount =
   | { readonly kind: 'bind'; readonly source: string; readonly subPath?: string; readonly target: string; readonly readOnly: boolean; readonly type: 'DirectoryOrCreate' | 'Directory' | 'FileOrCreate' | 'File' | 'Socket' }
   | { readonly kind: 'tmpfs'; readonly target: string; readonly readOnly: boolean; readonly sizeBytes?: number }
-  | { readonly kind: 'files'; readonly volume: string; readonly target: string; readonly subPath?: string; readonly files: readonly ContainerFile[] };
+  | { readonly kind: 'files'; readonly volume: string; readonly target: string; readonly subPath?: string; readonly files: readonly ContainerFile[] }
+  /** An owned named volume (ensureVolume made it), mounted whole; the driver refuses a missing or unowned one rather than let the engine create it. */
+  | { readonly kind: 'volume'; readonly name: string; readonly target: string; readonly readOnly: boolean };
 
 /** A file of a `files` mount. */
 export interface ContainerFile {
@@ -126,6 +141,14 @@ export interface NetworkSpec {
   readonly labels: Labels;
 }
 
+/** A named volume: `driver` (default `local`) with its options, as the operator's storage class says. */
+export interface VolumeSpec {
+  readonly name: string;
+  readonly driver: string;
+  readonly driverOpts: Readonly<Record<string, string>>;
+  readonly labels: Labels;
+}
+
 export type RuntimeEvent =
   | { readonly kind: 'container-started' | 'container-died' | 'container-destroyed'; readonly id: string; readonly labels: Labels }
   | { readonly kind: 'stream-error'; readonly error: Error };
@@ -139,12 +162,25 @@ export interface ExecResult {
 export interface RuntimeDriver {
   /** Throws ENGINE_UNREACHABLE when the engine does not answer. */
   ping(): Promise<void>;
+  /**
+   * Claims the instance on the engine for this driver's state directory (instance-claim.ts);
+   * the driver also does so itself before its first change. Throws INSTANCE_CLAIMED when another
+   * state directory holds it. A driver opened without a state directory claims nothing.
+   */
+  claimInstance(): Promise<void>;
   /** Every owned container (any state) and network; optionally only one namespace's. */
   inventory(filter?: { readonly namespace?: string }): Promise<Inventory>;
   /** Creates the network unless an owned one of that name exists. */
   ensureNetwork(spec: NetworkSpec): Promise<void>;
   /** Removes an owned network; a missing one is not an error. */
   removeNetwork(name: string): Promise<void>;
+  /** Creates the named volume unless an owned one of that name exists (it is never changed: its data is the point). */
+  ensureVolume(spec: VolumeSpec): Promise<void>;
+  /**
+   * Removes an owned named volume and its data; a missing one is not an error. Refused with
+   * ENGINE_CONFLICT while any container (berth's or not, running or stopped) uses it, naming them.
+   */
+  removeVolume(name: string): Promise<void>;
   /** Pulls the image only when it is not present; IMAGE_PULL_FAILED with the engine's reason otherwise. */
   ensureImage(image: string): Promise<void>;
   /**

@@ -33,6 +33,15 @@ export const LABEL = {
    * uses any), so `berth plan --live` can say which ConfigMap makes a running Deployment roll.
    */
   configMaps: 'berth.configmaps',
+  /** A claim's volume: spec.resources.requests.storage as written (recorded; the local driver cannot enforce a size). */
+  storage: 'berth.storage',
+  /** A claim's volume: the storage class it was created with (absent: the local driver). */
+  storageClass: 'berth.storage-class',
+  /** A claim's volume: its access modes, comma-separated. */
+  accessModes: 'berth.access-modes',
+  /** On the instance claim (instance-claim.ts): the state directory, and the host, of the berth that holds the instance. */
+  stateDir: 'berth.state-dir',
+  host: 'berth.host',
 } as const;
 
 export type Labels = Readonly<Record<string, string>>;

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { BerthError } from '../core/index.js';
+import { BerthError, describeError, isBerthError, ownValue } from '../core/index.js';
 import type { StoreState, Store } from '../store/index.js';
 import { tokensEqual } from './constant-time.js';
 import type { ControlPort } from './control.js';
@@ -94,8 +94,8 @@ export async function apiRoutes(app: FastifyInstance, o: ApiRoutesOptions): Prom
         lastAppliedCommit: status.lastAppliedCommit,
         lastAttemptedCommit: status.lastAttemptedCommit,
         deployment,
-        revisions: state.revisions?.[key] ?? [],
-        pin: state.pins?.[key],
+        revisions: ownValue(state.revisions, key) ?? [],
+        pin: ownValue(state.pins, key),
         // History is recorded per namespace pass: every pass over the namespace may have moved this Deployment.
         history: await o.store.readHistory({ namespace: ns, limit: req.query.limit }),
       };
@@ -109,8 +109,17 @@ export async function apiRoutes(app: FastifyInstance, o: ApiRoutesOptions): Prom
   );
 
   app.post('/api/v1/sync', { onRequest: requireToken, bodyLimit: API_BODY_LIMIT_BYTES }, async (req, reply) => {
-    // The caller asked explicitly: answer once the fetch resolved, with the commit it saw.
-    const { commit } = await o.control.syncNow();
+    // The caller asked explicitly: answer once the fetch resolved, with the commit it saw. A
+    // fetch that failed is 503 with its error, whatever its code (a deleted branch is no 404 of
+    // this route): "accepted" would say berth saw the source when it did not (#15).
+    let commit: string | undefined;
+    try {
+      ({ commit } = await o.control.syncNow());
+    } catch (err) {
+      const why = isBerthError(err) ? err : new BerthError('SOURCE_UNREACHABLE', describeError(err), { cause: err });
+      req.berthLog.warn({ code: why.code, err: withoutCredentials(why.message) }, 'sync requested through the API: the fetch failed');
+      return reply.code(503).send({ error: { code: why.code, message: `source fetch failed: ${withoutCredentials(why.message)}` } });
+    }
     req.berthLog.info({ commit }, 'sync requested through the API');
     return reply.code(202).send({ accepted: true, commit });
   });
@@ -146,7 +155,7 @@ export async function apiRoutes(app: FastifyInstance, o: ApiRoutesOptions): Prom
 }
 
 function namespaceOf(state: StoreState, ns: string) {
-  const status = state.namespaces[ns];
+  const status = ownValue(state.namespaces, ns);
   if (!status) throw new BerthError('NOT_FOUND', `no status for namespace ${ns} (it has no folder in the watched commit, or no pass has run yet)`);
   return status;
 }

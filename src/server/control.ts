@@ -4,7 +4,10 @@
  * recording implementation.
  */
 export interface ControlPort {
-  /** Fetch now and reconcile; resolves with the commit seen (coalesces with a running sync). */
+  /**
+   * Fetch now and reconcile; resolves with the commit seen by a fetch that began after the call
+   * (coalesced with other callers), and throws that fetch's error when it failed (→ 503).
+   */
   syncNow(): Promise<{ commit?: string }>;
   /** The branch (or ref) berth watches, e.g. "main"; hooks for other refs are ignored. */
   watchedRef(): string | undefined;

@@ -1,3 +1,4 @@
+import { ownValue } from '../core/index.js';
 import { isValidHmacSha256, tokensEqual } from './constant-time.js';
 import type { PushPayload } from './push-event.js';
 
@@ -50,7 +51,7 @@ function eventFrom(name: string, display: string, map: Readonly<Record<string, H
   return (headers) => {
     const value = header(headers, name);
     if (value === undefined) return { kind: 'missing', header: display };
-    const kind = map[value];
+    const kind = ownValue(map, value);
     return kind === 'push' || kind === 'ping' ? { kind } : { kind: 'other', name: value };
   };
 }

@@ -31,6 +31,8 @@ export interface ServerOptions {
   readonly apiToken?: string;
   /** Largest webhook body accepted. Default 1 MiB; larger → 413. */
   readonly bodyLimitBytes?: number;
+  /** Least time between the starts of two hook-triggered syncs (hook-trigger.ts). Default 2000 ms. */
+  readonly hookMinIntervalMs?: number;
 }
 
 export interface RunningServer {
@@ -57,7 +59,9 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   const apiToken = nonEmpty(o.apiToken);
   const bodyLimitBytes = o.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
   const metrics = new ServerMetrics(o.store);
-  const trigger = new HookTrigger(() => o.control.syncNow(), logger, (result) => metrics.hookSync(result));
+  const trigger = new HookTrigger(() => o.control.syncNow(), logger, (result) => metrics.hookSync(result), {
+    ...(o.hookMinIntervalMs !== undefined ? { minIntervalMs: o.hookMinIntervalMs } : {}),
+  });
 
   const app = Fastify({
     logger: false, // berth logs through its own Logger port (below), so no header or body can reach a log line

@@ -29,6 +29,15 @@ export abstract class CommitSource implements GitSource {
     return this.resolveRef(this.ref ?? 'HEAD');
   }
 
+  async peekHead(): Promise<string> {
+    return (await this.resolve()).oid;
+  }
+
+  /** The configured ref (HEAD when none was given). */
+  protected get configuredRef(): string {
+    return this.ref ?? 'HEAD';
+  }
+
   async resolveRef(ref: string): Promise<CommitInfo> {
     checkRefName(ref);
     await this.beforeResolve();

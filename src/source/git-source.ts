@@ -1,4 +1,4 @@
-import { silentLogger, type Logger } from '../core/index.js';
+import { silentLogger, type Clock, type Logger } from '../core/index.js';
 import { locateRepository } from './repository-location.js';
 import { normalizeManifestPath } from './manifest-root.js';
 import { checkRefName } from './ref-name.js';
@@ -6,6 +6,7 @@ import { LocalGitSource } from './local-source.js';
 import { RemoteGitSource } from './remote-source.js';
 import { RemoteMirror } from './remote-mirror.js';
 import type { CommitInfo, Snapshot } from './snapshot.js';
+import type { ObjectLimits } from './object-store.js';
 
 /** The Git side of berth: resolve refs to commits and read manifest trees at a commit. */
 export interface GitSource {
@@ -15,6 +16,13 @@ export interface GitSource {
   resolve(): Promise<CommitInfo>;
   /** Resolve any ref (branch, tag, full or abbreviated (>=4 hex) commit sha, HEAD) to a commit, fetching first for remotes if needed. */
   resolveRef(ref: string): Promise<CommitInfo>;
+  /**
+   * The commit the configured ref names now, as cheaply as the repository allows: a local
+   * repository reads its refs; a remote is asked for its ref advertisement (one GET) and no
+   * objects are fetched, so a reader beside the running berth (`berth rollout status`) never
+   * writes to a mirror. SOURCE_REF_NOT_FOUND when the ref does not exist.
+   */
+  peekHead(): Promise<string>;
   /** The manifest tree at a commit; skips subtrees/blobs the caller knows. */
   snapshot(args: SnapshotArgs): Promise<Snapshot>;
   /** Paths (relative to the manifest root) whose blob or mode differ between two commits, found by comparing tree ids (unchanged subtrees are not descended). */
@@ -42,10 +50,19 @@ export interface GitSourceOptions {
   /** HTTP basic credentials for a remote; username defaults to `x-access-token`. */
   readonly auth?: { readonly username?: string; readonly token: string };
   readonly logger?: Logger;
+  /** Times fetches for the debug log (their `ms`); without one no duration is logged. */
+  readonly clock?: Clock;
   /** Socket idle timeout of each HTTP request to a remote, ms. Default 60 000. */
   readonly httpTimeoutMs?: number;
   /** How many git objects are read at once. Default 16. */
   readonly concurrency?: number;
+  /** Object size limits (object-store.ts); sizes are read from object headers, never by inflating. */
+  readonly limits?: ObjectLimits;
+  /**
+   * A fetched pack holding an object that inflates beyond this is refused before it is indexed
+   * (indexing inflates every object whole). Default 100 MiB, GitHub's own file size limit.
+   */
+  readonly maxFetchObjectBytes?: number;
 }
 
 /**
@@ -68,6 +85,7 @@ export async function openGitSource(options: GitSourceOptions): Promise<GitSourc
       ref: options.ref,
       manifestPath,
       concurrency,
+      ...(options.limits ? { limits: options.limits } : {}),
     });
   }
   const mirror = await RemoteMirror.open({
@@ -76,6 +94,9 @@ export async function openGitSource(options: GitSourceOptions): Promise<GitSourc
     cacheDir: options.cacheDir,
     ...(options.auth ? { auth: options.auth } : {}),
     ...(options.httpTimeoutMs !== undefined ? { httpTimeoutMs: options.httpTimeoutMs } : {}),
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.limits ? { limits: options.limits } : {}),
+    ...(options.maxFetchObjectBytes !== undefined ? { maxFetchObjectBytes: options.maxFetchObjectBytes } : {}),
     logger,
   });
   return new RemoteGitSource({

@@ -1,6 +1,6 @@
 import { BerthError } from '../core/index.js';
 import { CommitSource } from './commit-source.js';
-import { ObjectStore, type StoredCommit } from './object-store.js';
+import { ObjectStore, type ObjectLimits, type StoredCommit } from './object-store.js';
 import { isAbbreviatedOid, isFullOid } from './ref-name.js';
 
 /**
@@ -13,8 +13,8 @@ export class LocalGitSource extends CommitSource {
   private readonly store: ObjectStore;
   private seenPacks = new Set<string>();
 
-  constructor(args: { description: string; gitdir: string; ref: string | undefined; manifestPath: string; concurrency: number }) {
-    const store = new ObjectStore(args.gitdir);
+  constructor(args: { description: string; gitdir: string; ref: string | undefined; manifestPath: string; concurrency: number; limits?: ObjectLimits }) {
+    const store = new ObjectStore(args.gitdir, args.limits);
     super({ ...args, store });
     this.store = store;
   }

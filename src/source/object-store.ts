@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import git, { type FsClient } from 'isomorphic-git';
 import { BerthError } from '../core/index.js';
 import { ObjectFs } from './object-fs.js';
+import { ObjectSizer } from './object-header.js';
 import type { CommitInfo } from './snapshot.js';
 import { useNativeInflate } from './native-inflate.js';
 
@@ -20,6 +21,11 @@ useNativeInflate();
  * Objects are read through an ObjectFs that caches folder listings (see object-fs.ts). A read
  * that fails is retried once with fresh listings: the object may have arrived, or its pack
  * may have been rewritten, since the listings were taken. Refs are always read from disk.
+ *
+ * Sizes are checked before anything is inflated (object-header.ts reads them from the loose
+ * object's header or the pack entry's, delta chains included): a blob over `maxBlobBytes` is
+ * answered `tooLarge` (the manifests module reports FILE_TOO_LARGE for that file), a tree or
+ * commit over `maxObjectBytes` is refused. A 1 GiB blob of zeros costs a few header bytes.
  */
 
 /** `tree` for sub-trees; the others are the Snapshot modes of leaf entries. */
@@ -40,20 +46,44 @@ export interface StoredCommit {
   readonly info: CommitInfo;
 }
 
+/** Sizes above which objects are not read (see `ObjectStore`). */
+export interface ObjectLimits {
+  /** A blob (a manifest file) larger than this comes back as `tooLarge`, unread. Default 1 MiB (the manifest file limit). */
+  readonly maxBlobBytes?: number;
+  /** A tree or commit larger than this is refused (SOURCE_OBJECT_TOO_LARGE). Default 16 MiB. */
+  readonly maxObjectBytes?: number;
+}
+
+export const DEFAULT_MAX_BLOB_BYTES = 1024 * 1024;
+export const DEFAULT_MAX_OBJECT_BYTES = 16 * 1024 * 1024;
+
+/** A blob's bytes, or why they were not read: its size (from its header) is over the limit. */
+export type BlobRead = { readonly content: Uint8Array } | { readonly tooLarge: { readonly size: number; readonly limit: number } };
+
 /** The well-known id of the empty tree; every git knows it without storing it. */
 export const EMPTY_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
 
 export class ObjectStore {
   private cache: object = {};
   private readonly objectFs: ObjectFs;
+  private readonly sizer: ObjectSizer;
+  private readonly maxBlobBytes: number;
+  private readonly maxObjectBytes: number;
 
-  constructor(readonly gitdir: string) {
+  constructor(
+    readonly gitdir: string,
+    limits: ObjectLimits = {},
+  ) {
     this.objectFs = new ObjectFs(gitdir);
+    this.sizer = new ObjectSizer(gitdir);
+    this.maxBlobBytes = limits.maxBlobBytes ?? DEFAULT_MAX_BLOB_BYTES;
+    this.maxObjectBytes = limits.maxObjectBytes ?? DEFAULT_MAX_OBJECT_BYTES;
   }
 
   /** Forget cached folder listings: objects were added (fetch, commit) or repacked. */
   refresh(): void {
     this.objectFs.invalidate();
+    this.sizer.invalidate();
   }
 
   /** The isomorphic-git cache object, for isomorphic-git calls made elsewhere in source/ (fetch). */
@@ -68,6 +98,7 @@ export class ObjectStore {
 
   /** The commit `oid` points at (peeling annotated tags); undefined when the object is absent. */
   async readCommit(oid: string): Promise<StoredCommit | undefined> {
+    await this.refuseLarge(oid, this.maxObjectBytes);
     try {
       const { oid: commitOid, commit } = await this.withRetry((objectFs) =>
         git.readCommit({ fs: objectFs, gitdir: this.gitdir, oid, cache: this.cache }),
@@ -94,6 +125,7 @@ export class ObjectStore {
 
   async readTree(oid: string): Promise<TreeEntry[]> {
     if (oid === EMPTY_TREE) return [];
+    await this.refuseLarge(oid, this.maxObjectBytes);
     try {
       const { tree } = await this.withRetry((objectFs) => git.readTree({ fs: objectFs, gitdir: this.gitdir, oid, cache: this.cache }));
       return tree.map((e) => ({ name: e.path, oid: e.oid, kind: kindOf(e.mode, e.type) }));
@@ -102,12 +134,38 @@ export class ObjectStore {
     }
   }
 
-  async readBlob(oid: string): Promise<Uint8Array> {
+  async readBlob(oid: string): Promise<BlobRead> {
+    const size = await this.costOf(oid);
+    if (size !== undefined && size > this.maxBlobBytes) return { tooLarge: { size, limit: this.maxBlobBytes } };
     try {
       const { blob } = await this.withRetry((objectFs) => git.readBlob({ fs: objectFs, gitdir: this.gitdir, oid, cache: this.cache }));
-      return blob;
+      return { content: blob };
     } catch (err) {
       throw this.unreadable(oid, err);
+    }
+  }
+
+  /** What reading `oid` would inflate at most (its delta chain included); undefined when not known here. */
+  private async costOf(oid: string): Promise<number | undefined> {
+    try {
+      let found = await this.sizer.sizeOf(oid);
+      if (!found) {
+        // The object may have arrived (or its pack been rewritten) since the listings were taken.
+        this.sizer.invalidate();
+        found = await this.sizer.sizeOf(oid);
+      }
+      return found?.cost;
+    } catch {
+      return undefined; // a damaged header: the read itself reports it
+    }
+  }
+
+  private async refuseLarge(oid: string, limit: number): Promise<void> {
+    const size = await this.costOf(oid);
+    if (size !== undefined && size > limit) {
+      throw new BerthError('SOURCE_OBJECT_TOO_LARGE', `git object ${oid} in ${this.gitdir} is ${size} bytes (its delta chain included); berth reads trees and commits up to ${limit} bytes`, {
+        details: { gitdir: this.gitdir, oid, size, limit },
+      });
     }
   }
 
@@ -156,6 +214,7 @@ export class ObjectStore {
     } catch (err) {
       if (isGitError(err, 'ObjectTypeError') || isGitError(err, 'AmbiguousError')) throw err;
       this.objectFs.invalidate();
+      this.sizer.invalidate();
       return read(objectFs);
     }
   }

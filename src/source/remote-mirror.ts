@@ -3,8 +3,9 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import git from 'isomorphic-git';
 import nodeHttp from 'isomorphic-git/http/node';
-import { BerthError, type Logger } from '../core/index.js';
-import { ObjectStore } from './object-store.js';
+import { BerthError, type Clock, type Logger } from '../core/index.js';
+import { ObjectStore, type ObjectLimits } from './object-store.js';
+import { firstOversizedPackEntry } from './object-header.js';
 import { remoteError } from './remote-errors.js';
 
 /**
@@ -26,9 +27,16 @@ export interface RemoteMirrorOptions {
   readonly cacheDir: string;
   readonly auth?: { readonly username?: string; readonly token: string };
   readonly logger: Logger;
+  /** Times fetches for the debug log (`ms`); without one no duration is logged. */
+  readonly clock?: Clock;
   /** Socket idle timeout for every HTTP request, ms. Default 60 000. */
   readonly httpTimeoutMs?: number;
+  readonly limits?: ObjectLimits;
+  /** See GitSourceOptions.maxFetchObjectBytes. Default 100 MiB. */
+  readonly maxFetchObjectBytes?: number;
 }
+
+export const DEFAULT_MAX_FETCH_OBJECT_BYTES = 100 * 1024 * 1024;
 
 /** What a fetch of one ref produced. */
 export interface FetchedRef {
@@ -45,7 +53,7 @@ export class RemoteMirror {
   private readonly http: typeof nodeHttp;
 
   private constructor(private readonly options: RemoteMirrorOptions, gitdir: string) {
-    this.store = new ObjectStore(gitdir);
+    this.store = new ObjectStore(gitdir, options.limits);
     const timeout = options.httpTimeoutMs ?? 60_000;
     // Socket idle timeout: a server that stops answering fails the fetch instead of hanging it.
     this.http = { request: (req) => nodeHttp.request({ ...req, fetchOptions: { ...req.fetchOptions, timeout } }) };
@@ -75,12 +83,12 @@ export class RemoteMirror {
    */
   fetchRef(ref: string): Promise<FetchedRef> {
     return this.exclusive(async () => {
-      const started = Date.now();
+      const elapsed = this.stopwatch();
       // A poll that finds nothing new costs one ref advertisement (a GET) instead of the
       // fetch's GET + POST: the bench's no-change poll dropped from ~300 ms to ~140 ms.
       const unchanged = await this.advertisedAndPresent(ref);
       if (unchanged) {
-        this.options.logger.debug({ url: this.options.displayUrl, ref, oid: unchanged, ms: Date.now() - started }, 'ref unchanged');
+        this.options.logger.debug({ url: this.options.displayUrl, ref, oid: unchanged, ...elapsed() }, 'ref unchanged');
         return { oid: unchanged };
       }
       const haveHint = await this.haveHint(ref);
@@ -108,7 +116,7 @@ export class RemoteMirror {
       }
       await this.store.writeRef(LAST_FETCHED, result.fetchHead);
       this.options.logger.debug(
-        { url: this.options.displayUrl, ref, oid: result.fetchHead, defaultBranch: result.defaultBranch ?? null, ms: Date.now() - started },
+        { url: this.options.displayUrl, ref, oid: result.fetchHead, defaultBranch: result.defaultBranch ?? null, ...elapsed() },
         'fetched ref',
       );
       return { oid: result.fetchHead };
@@ -133,10 +141,27 @@ export class RemoteMirror {
     return (await this.store.readCommit(found.oid)) ? found.oid : undefined;
   }
 
+  /**
+   * The commit the server advertises for `ref` (a branch, tag — peeled — or HEAD), without
+   * fetching anything or touching the mirror. SOURCE_REF_NOT_FOUND when the server has no such ref.
+   */
+  async advertisedCommit(ref: string): Promise<string> {
+    let refs: { ref: string; oid: string; peeled?: string }[];
+    try {
+      refs = await git.listServerRefs({ http: this.http, url: this.options.url, onAuth: this.onAuth(), protocolVersion: 1, peelTags: true });
+    } catch (err) {
+      throw remoteError(err, { displayUrl: this.options.displayUrl, ref, hasToken: Boolean(this.options.auth) });
+    }
+    const names = ref === 'HEAD' || ref.startsWith('refs/') ? [ref] : [`refs/heads/${ref}`, `refs/tags/${ref}`];
+    const found = names.map((n) => refs.find((r) => r.ref === n)).find((r) => r !== undefined);
+    if (!found) throw new BerthError('SOURCE_REF_NOT_FOUND', `${this.options.displayUrl} has no ref ${JSON.stringify(ref)}`, { details: { url: this.options.displayUrl, ref } });
+    return found.peeled ?? found.oid;
+  }
+
   /** Fetch every branch and tag (to find a commit named by its id that no fetched ref contained). */
   fetchAll(): Promise<void> {
     return this.exclusive(async () => {
-      const started = Date.now();
+      const elapsed = this.stopwatch();
       try {
         const refs = await git.listServerRefs({ http: this.http, url: this.options.url, onAuth: this.onAuth() });
         // isomorphic-git wants one ref it can resolve even when fetching everything; a remote
@@ -149,12 +174,43 @@ export class RemoteMirror {
       } finally {
         this.store.refresh();
       }
-      this.options.logger.debug({ url: this.options.displayUrl, ms: Date.now() - started }, 'fetched all refs');
+      this.options.logger.debug({ url: this.options.displayUrl, ...elapsed() }, 'fetched all refs');
     });
   }
 
+  /** From now: a function giving `{ ms }` since this call for the debug log, or `{}` without a clock. */
+  private stopwatch(): () => { ms?: number } {
+    const clock = this.options.clock;
+    if (!clock) return () => ({});
+    const started = clock.now().getTime();
+    return () => ({ ms: clock.now().getTime() - started });
+  }
+
   private common() {
-    return { fs, http: this.http, gitdir: this.gitdir, url: this.options.url, cache: this.store.cacheObject(), onAuth: this.onAuth() };
+    return { fs: this.fetchFs(), http: this.http, gitdir: this.gitdir, url: this.options.url, cache: this.store.cacheObject(), onAuth: this.onAuth() };
+  }
+
+  /**
+   * The file system fetches write through: a received pack is checked before it is written,
+   * because isomorphic-git indexes it next by inflating every object whole (a 1 GiB blob of
+   * zeros, 1 MB on the wire, cost 4.3 GB: #15). An object whose inflated size (read from its
+   * entry header, delta chains included) is over the limit fails the fetch; nothing is written.
+   */
+  private fetchFs() {
+    const limit = this.options.maxFetchObjectBytes ?? DEFAULT_MAX_FETCH_OBJECT_BYTES;
+    const displayUrl = this.options.displayUrl;
+    const writeFile: typeof fs.promises.writeFile = async (file, data, options) => {
+      if (typeof file === 'string' && /[\\/]objects[\\/]pack[\\/]pack-[0-9a-f]+\.pack$/.test(file) && data instanceof Uint8Array) {
+        const over = firstOversizedPackEntry(data, limit);
+        if (over) {
+          throw new BerthError('SOURCE_OBJECT_TOO_LARGE', `${displayUrl} sent an object of ${over.size} bytes (inflated, its delta chain included); berth fetches objects up to ${limit} bytes, so the fetch is refused`, {
+            details: { url: displayUrl, size: over.size, limit },
+          });
+        }
+      }
+      return fs.promises.writeFile(file, data, options);
+    };
+    return { promises: { ...fs.promises, writeFile } };
   }
 
   private onAuth() {

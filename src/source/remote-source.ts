@@ -22,6 +22,13 @@ export class RemoteGitSource extends CommitSource {
     this.mirror = args.mirror;
   }
 
+  override async peekHead(): Promise<string> {
+    const ref = this.configuredRef;
+    if (isFullOid(ref)) return ref.toLowerCase();
+    if (isAbbreviatedOid(ref)) return super.peekHead(); // only a fetch can expand it
+    return this.mirror.advertisedCommit(ref);
+  }
+
   protected async lookup(ref: string): Promise<StoredCommit> {
     const store = this.mirror.store;
     if (isFullOid(ref)) {

@@ -11,8 +11,10 @@ export interface SnapshotFile {
   /** Git blob id. */
   readonly oid: string;
   readonly mode: 'file' | 'executable' | 'symlink' | 'submodule';
-  /** Raw bytes; absent when the caller said the blob is known or the entry is not a regular file. */
+  /** Raw bytes; absent when the caller said the blob is known, the entry is not a regular file, or it is `tooLarge`. */
   readonly content?: Uint8Array;
+  /** Set instead of `content` when the blob is larger than the source reads: its size (from its header) and the limit. */
+  readonly tooLarge?: { readonly size: number; readonly limit: number };
 }
 
 export interface SnapshotFolder {

@@ -1,4 +1,4 @@
-import type { ObjectStore } from './object-store.js';
+import type { BlobRead, ObjectStore } from './object-store.js';
 import type { Pool } from './bounded-pool.js';
 import type { Snapshot, SnapshotFile, SnapshotFolder } from './snapshot.js';
 
@@ -6,7 +6,9 @@ import type { Snapshot, SnapshotFile, SnapshotFolder } from './snapshot.js';
  * Reads the manifest tree below one root tree into a Snapshot, skipping what the caller knows:
  *  - a folder (direct sub-tree of the root) whose tree id is known comes without `files`,
  *    and nothing below it is read: a poll with no change reads the root tree(s) only;
- *  - a regular file whose blob id is known comes without `content`.
+ *  - a regular file whose blob id is known comes without `content`;
+ *  - a regular file whose blob is over the store's blob limit comes with `tooLarge` instead of
+ *    `content` (its size read from the object header; the blob is never inflated).
  * Symlinks and submodules are listed (mode `symlink`/`submodule`) but never read or followed.
  * Every object read goes through the bounded pool; identical blobs are read once.
  * Order: folders by name, files by path (code-unit order), so equal trees give equal snapshots.
@@ -23,9 +25,9 @@ export interface ReadSnapshotArgs {
 
 export async function readSnapshot(args: ReadSnapshotArgs): Promise<Snapshot> {
   const { store, pool, knownTree, knownBlob } = args;
-  const contents = new Map<string, Promise<Uint8Array>>();
+  const contents = new Map<string, Promise<BlobRead>>();
 
-  const contentOf = (oid: string): Promise<Uint8Array> => {
+  const contentOf = (oid: string): Promise<BlobRead> => {
     let pending = contents.get(oid);
     if (!pending) {
       pending = pool(() => store.readBlob(oid));
@@ -37,7 +39,8 @@ export async function readSnapshot(args: ReadSnapshotArgs): Promise<Snapshot> {
   const toFile = async (oid: string, mode: SnapshotFile['mode'], path: string): Promise<SnapshotFile> => {
     const isRegular = mode === 'file' || mode === 'executable';
     if (!isRegular || knownBlob?.(oid)) return { path, oid, mode };
-    return { path, oid, mode, content: await contentOf(oid) };
+    const read = await contentOf(oid);
+    return 'content' in read ? { path, oid, mode, content: read.content } : { path, oid, mode, tooLarge: read.tooLarge };
   };
 
   /** Every leaf below `treeId`, depth first; sub-trees and blobs are requested concurrently. */

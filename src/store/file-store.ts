@@ -2,29 +2,39 @@ import { appendFile, mkdir, open, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../core/index.js';
 import { writeFileAtomic } from './atomic-file.js';
-import { PRUNE_CONFIRMATIONS_KEPT, type NamespaceStatus, type Pin, type PruneConfirmation, type RevisionRecord, type Store, type StoreState, type SyncRecord } from './types.js';
+import { DecisionJournal, readJournal, type JournalReading } from './decision-journal.js';
+import { applyOp, durableOf, sanitizeDurable, type DurableOp, type DurableState } from './durable-state.js';
+import type { NamespaceStatus, Pin, PruneConfirmation, RevisionRecord, Store, StoreState, SyncRecord } from './types.js';
 
 const EMPTY: StoreState = { version: 1, namespaces: {} };
 
 /**
- * The state directory: `status.json` (replaced atomically on every write) and
- * `history.jsonl` (append-only, one record a line, fsynced). Reading tolerates what a crash
- * can leave: a torn last history line is skipped; an unreadable status file is set aside as
- * `status.json.corrupt-<time>` and rebuilt by the next passes (status is derivable: the
- * engine's labels and Git hold the truth).
+ * The state directory: `status.json` (replaced atomically on every write), `decisions.jsonl`
+ * (append-only, fsynced: every change to pins, holds, revision histories and prune
+ * confirmations, see decision-journal.ts) and `history.jsonl` (append-only, one record a line,
+ * fsynced). Reading tolerates what a crash, or another tool, can leave: a torn last line is
+ * skipped; an unreadable status file is set aside as `status.json.corrupt-<time>`, and what it
+ * held is rebuilt — the durable decisions from the journal at once, the status by the next
+ * passes (status is derivable: the engine's labels and Git hold the truth). A status file of
+ * the wrong shape keeps only the entries of the right one.
  */
 export class FileStore implements Store {
   private state: StoreState = EMPTY;
   private writing: Promise<void> = Promise.resolve();
+  private readonly journal: DecisionJournal;
 
   private constructor(
     readonly dir: string,
     private readonly logger: Logger,
-  ) {}
+    compactJournalAfterLines?: number,
+  ) {
+    this.journal = new DecisionJournal(this.journalPath, compactJournalAfterLines);
+  }
 
-  static async open(dir: string, logger: Logger): Promise<FileStore> {
+  /** `compactJournalAfterLines`: see decision-journal.ts (tests set it small). */
+  static async open(dir: string, logger: Logger, options: { readonly compactJournalAfterLines?: number } = {}): Promise<FileStore> {
     await mkdir(dir, { recursive: true, mode: 0o700 });
-    const store = new FileStore(dir, logger);
+    const store = new FileStore(dir, logger, options.compactJournalAfterLines);
     await store.load();
     await repairHistoryTail(store.historyPath);
     return store;
@@ -38,17 +48,36 @@ export class FileStore implements Store {
     return join(this.dir, 'history.jsonl');
   }
 
+  get journalPath(): string {
+    return join(this.dir, 'decisions.jsonl');
+  }
+
   private async load(): Promise<void> {
     const text = await readStatusText(this.statusPath);
-    if (text === undefined) return;
-    try {
-      this.state = parseState(text);
-    } catch (err) {
-      const aside = `${this.statusPath}.corrupt-${Date.now()}`;
-      await rename(this.statusPath, aside).catch(() => undefined);
-      this.logger.warn({ code: 'STATE_CORRUPT', file: this.statusPath, setAside: aside, err: (err as Error).message }, 'status file unreadable; set aside, status will be rebuilt');
-      this.state = EMPTY;
+    let status = EMPTY;
+    if (text !== undefined) {
+      try {
+        status = parseState(text);
+      } catch (err) {
+        const aside = `${this.statusPath}.corrupt-${Date.now()}`;
+        await rename(this.statusPath, aside).catch(() => undefined);
+        this.logger.warn({ code: 'STATE_CORRUPT', file: this.statusPath, setAside: aside, err: (err as Error).message }, 'status file unreadable; set aside, status will be rebuilt (pins and revision histories come from the decision journal)');
+      }
     }
+    const journal = await readJournal(this.journalPath);
+    if (journal && journal.skipped > 0) {
+      this.logger.warn({ code: 'STATE_CORRUPT', file: this.journalPath, skippedLines: journal.skipped, replayed: journal.applied }, 'decision journal has unreadable lines; skipped');
+    }
+    if (journal && journal.applied > 0) {
+      this.state = withDurable(status, journal.state);
+      await this.journal.repairTail(journal.applied + journal.skipped);
+      return;
+    }
+    // No journal yet (a state directory from before it) or nothing readable in it: the status
+    // file's copy seeds it. An unreadable journal is set aside first, like a status file.
+    this.state = status;
+    if (journal) await rename(this.journalPath, `${this.journalPath}.corrupt-${Date.now()}`).catch(() => undefined);
+    await this.journal.rewrite(durableOf(status));
   }
 
   readState(): StoreState {
@@ -72,32 +101,41 @@ export class FileStore implements Store {
   }
 
   async recordRevision(key: string, record: RevisionRecord, limit: number): Promise<void> {
-    const list = [...(this.state.revisions?.[key] ?? []).filter((r) => r.revision !== record.revision), record];
-    this.state = { ...this.state, revisions: { ...this.state.revisions, [key]: list.slice(-Math.max(1, limit + 1)) } };
-    await this.flush();
+    await this.decide({ op: 'revision', key, record, limit });
   }
 
   async putPin(pin: Pin): Promise<void> {
-    this.state = { ...this.state, pins: { ...this.state.pins, [`${pin.namespace}/${pin.name}`]: pin } };
-    await this.flush();
+    await this.decide({ op: 'pin', pin });
   }
 
   async removePin(key: string): Promise<void> {
-    const { [key]: _gone, ...rest } = this.state.pins ?? {};
-    this.state = { ...this.state, pins: rest };
-    await this.flush();
+    await this.decide({ op: 'unpin', key });
   }
 
   async confirmPrune(commit: string, confirmation: PruneConfirmation): Promise<void> {
-    const { [commit]: _earlier, ...rest } = this.state.pruneConfirmations ?? {};
-    const kept = Object.entries(rest).slice(-(PRUNE_CONFIRMATIONS_KEPT - 1));
-    this.state = { ...this.state, pruneConfirmations: { ...Object.fromEntries(kept), [commit]: confirmation } };
-    await this.flush();
+    await this.decide({ op: 'confirm-prune', commit, confirmation });
+  }
+
+  /** A change to the durable state: applied in memory, appended to the journal, then status rewritten. */
+  private decide(op: DurableOp): Promise<void> {
+    this.state = withDurable(this.state, applyOp(durableOf(this.state), op));
+    return this.serialized(async () => {
+      await this.journal.append(op, () => durableOf(this.state));
+      await this.writeStatus();
+    });
   }
 
   /** Writes are serialized; each writes the latest in-memory state. */
   private flush(): Promise<void> {
-    const next = this.writing.then(() => writeFileAtomic(this.statusPath, JSON.stringify(this.state, null, 2) + '\n'));
+    return this.serialized(() => this.writeStatus());
+  }
+
+  private writeStatus(): Promise<void> {
+    return writeFileAtomic(this.statusPath, JSON.stringify(this.state, null, 2) + '\n');
+  }
+
+  private serialized(write: () => Promise<void>): Promise<void> {
+    const next = this.writing.then(write);
     this.writing = next.catch(() => undefined);
     return next;
   }
@@ -125,6 +163,7 @@ export class FileStore implements Store {
       if (!line.trim()) continue;
       try {
         const r = JSON.parse(line) as SyncRecord;
+        if (typeof r !== 'object' || r === null || typeof r.namespace !== 'string') continue; // not a record (a corrupt line)
         if (!filter.namespace || r.namespace === filter.namespace) records.push(r);
       } catch {
         // A torn line from a crash mid-append: skip it.
@@ -148,12 +187,21 @@ export async function repairHistoryTail(path: string): Promise<void> {
  */
 export async function readStoreState(dir: string): Promise<StoreState> {
   const text = await readStatusText(join(dir, 'status.json'));
-  if (text === undefined) return EMPTY;
-  try {
-    return parseState(text);
-  } catch {
-    return EMPTY;
+  let status = EMPTY;
+  if (text !== undefined) {
+    try {
+      status = parseState(text);
+    } catch {
+      // unreadable: the writer sets it aside; the journal still has the decisions
+    }
   }
+  let journal: JournalReading | undefined;
+  try {
+    journal = await readJournal(join(dir, 'decisions.jsonl'));
+  } catch {
+    journal = undefined;
+  }
+  return journal && journal.applied > 0 ? withDurable(status, journal.state) : status;
 }
 
 async function readStatusText(path: string): Promise<string | undefined> {
@@ -165,8 +213,38 @@ async function readStatusText(path: string): Promise<string | undefined> {
   }
 }
 
+/** `status` with its durable part replaced by `durable`. */
+function withDurable(status: StoreState, durable: DurableState): StoreState {
+  const { revisions: _r, pins: _p, pruneConfirmations: _c, ...rest } = status;
+  return { ...rest, ...durable };
+}
+
+/**
+ * The status file's text → a StoreState; throws when it is not one at all (not JSON, not an
+ * object, another version, no namespaces map). Entries of the wrong shape are dropped (the
+ * next passes rebuild them), so nothing downstream meets a namespace status that is a number.
+ */
 function parseState(text: string): StoreState {
-  const parsed = JSON.parse(text) as StoreState;
-  if (parsed?.version !== 1 || typeof parsed.namespaces !== 'object' || parsed.namespaces === null) throw new Error('unexpected shape');
-  return parsed;
+  const parsed = JSON.parse(text) as unknown;
+  if (!isRecord(parsed) || parsed.version !== 1 || !isRecord(parsed.namespaces)) throw new Error('unexpected shape');
+  const namespaces = Object.fromEntries(Object.entries(parsed.namespaces).filter((e): e is [string, NamespaceStatus] => isNamespaceStatus(e[0], e[1])));
+  const source = parsed.source;
+  const goodSource = isRecord(source) && typeof source.description === 'string' && typeof source.updatedAt === 'string';
+  return { version: 1, ...(goodSource ? { source: source as unknown as NonNullable<StoreState['source']> } : {}), namespaces, ...sanitizeDurable(parsed) };
+}
+
+function isNamespaceStatus(key: string, v: unknown): v is NamespaceStatus {
+  return (
+    isRecord(v) &&
+    v.namespace === key &&
+    typeof v.phase === 'string' &&
+    Array.isArray(v.conditions) &&
+    Array.isArray(v.diagnostics) &&
+    Array.isArray(v.deployments) &&
+    v.deployments.every((d) => isRecord(d) && typeof d.name === 'string')
+  );
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

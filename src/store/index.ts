@@ -1,7 +1,10 @@
 /**
  * store: per-namespace status (lastAttemptedCommit apart from lastAppliedCommit, conditions),
- * the sync history, and the state-directory lock. Everything here is derivable again from Git
- * and the engine's labels, so a lost or torn file costs history, never correctness.
+ * the sync history, the durable decisions (pins, holds, revision histories, prune
+ * confirmations) and the state-directory lock. Status is derivable again from Git and the
+ * engine's labels, so a lost or torn status file costs status, never correctness; the
+ * decisions are not derivable, so each is also journalled (append-only, fsynced) and rebuilt
+ * from the journal when the status file is unreadable.
  */
 export * from './types.js';
 export * from './file-store.js';

@@ -72,6 +72,8 @@ export interface NamespaceStatus {
   readonly deployments: readonly DeploymentStatus[];
   /** The namespace's Service ports as the data plane serves them (absent: no Service). */
   readonly services?: readonly ServiceStatus[];
+  /** Its PersistentVolumeClaims' volumes, orphaned ones included (absent: none). */
+  readonly volumes?: readonly VolumeStatus[];
   readonly diagnostics: readonly Diagnostic[];
   readonly updatedAt: string;
 }
@@ -85,6 +87,23 @@ export interface ServiceStatus {
   readonly endpoints: number;
   /** Why it cannot listen (e.g. the address is taken by another Service or process). */
   readonly error?: string;
+}
+
+/**
+ * A claim's Docker volume. Bound: the claim is in Git and the volume exists. Pending: the claim
+ * is in Git, the volume not created yet (`message` says why when creating failed). Orphaned: no
+ * claim in Git names it; kept with its data until `berth volume delete NS/NAME` or a commit with
+ * the trailer `Berth-Confirm-Volume-Delete: NS/NAME`.
+ */
+export interface VolumeStatus {
+  /** The claim. */
+  readonly name: string;
+  /** The engine's name of the volume. */
+  readonly volume: string;
+  readonly phase: 'Bound' | 'Pending' | 'Orphaned';
+  readonly storage?: string;
+  readonly storageClass?: string;
+  readonly message?: string;
 }
 
 export interface SyncRecord {

@@ -198,8 +198,6 @@ const ids = (seen: readonly SeenReplica[]) => seen.map((r) => r.id).sort();
 
 // --- the Docker engine itself (case 3) ---------------------------------------------------
 
-const DOCKER_SOCKET = '/var/run/docker.sock';
-
 async function engineAnswers(): Promise<boolean> {
   try {
     await dockerClient().ping();
@@ -305,6 +303,7 @@ describe('chaos: every case converges and loses nothing', { timeout: 1_200_000 }
     // Sample the engine for the whole rollout, across the crash: running replicas stay within
     // [replicas - maxUnavailable, replicas + maxSurge] = [4, 5].
     const counts: number[] = [];
+    let sampledBeforeKill = 0;
     let sampling = true;
     const sampler = (async () => {
       while (sampling) {
@@ -328,6 +327,7 @@ describe('chaos: every case converges and loses nothing', { timeout: 1_200_000 }
         },
         { timeoutMs: 60_000, intervalMs: 25, what: 'rollout under way' },
       );
+      sampledBeforeKill = counts.length;
       await rig.berth!.kill();
       t.diagnostic(`killed with: ${mixed.map((r) => `${r.commit === c2 ? 'new' : 'old'}/${r.replica}:${r.state}`).join(', ')}`);
       assert.ok(mixed.some((r) => r.commit === c2) && mixed.some((r) => r.revision === v1[0]!.revision), 'killed with old and new replicas side by side');
@@ -339,7 +339,8 @@ describe('chaos: every case converges and loses nothing', { timeout: 1_200_000 }
       sampling = false;
       await sampler;
     }
-    assert.ok(counts.length > 10, `sampled the rollout (${counts.length} samples)`);
+    // The bounds below are not vacuous: the sampler saw the rollout on both sides of the kill (no count of samples, which depends on speed).
+    assert.ok(sampledBeforeKill > 0 && counts.length > sampledBeforeKill, `sampled the rollout before and after the kill (${sampledBeforeKill} and ${counts.length - sampledBeforeKill} samples)`);
     assert.ok(Math.max(...counts) <= 5, `never more than replicas + maxSurge running (max ${Math.max(...counts)})`);
     assert.ok(Math.min(...counts) >= 4, `never fewer than replicas - maxUnavailable running (min ${Math.min(...counts)})`);
     await rig.assertUnownedUntouched({ running: true });

@@ -209,12 +209,24 @@ describe('rollouts behind a Service and an Ingress', { timeout: 900_000 }, () =>
     assert.equal(d.rolledBack.commit, bad);
     const history = state.revisions[`${NS}/web`] as { revision: string; outcome: string; reason?: string }[];
     assert.ok(history.some((h) => h.outcome === 'failed' && h.reason === 'ProgressDeadlineExceeded'), `history records the failure: ${JSON.stringify(history)}`);
-    // Not retried: polls keep seeing the same head, and no v3 container appears again.
-    for (let i = 0; i < 4; i++) {
-      await new Promise((r) => setTimeout(r, 750));
-      const revisions = new Set((await webReplicas()).map((r: SeenReplica) => r.revision));
-      assert.deepEqual([...revisions], [good], 'the failed revision is not retried while the head stays');
-    }
+    // Not retried while the head stays: make berth decide again — kill a replica; the engine's
+    // die event runs a pass over the same head — and the replacement is the good revision,
+    // never the failed one (every sample along the way is checked, not only the end).
+    const victim = seen[0]!;
+    await dockerClient().getContainer(victim.id).kill();
+    const revisionsSeen = new Set<string>();
+    await eventually(async () => assert.notEqual((await webReplicas()).find((r: SeenReplica) => r.id === victim.id)?.state, 'running', 'the victim died'));
+    await eventually(
+      async () => {
+        const now = await webReplicas();
+        for (const r of now) revisionsSeen.add(r.revision);
+        const running = now.filter((r: SeenReplica) => r.state === 'running');
+        assert.equal(running.length, 3, `the killed replica is restarted or replaced (${now.map((r) => `${r.revision}.${r.replica}:${r.state}`).join(' ')})`);
+      },
+      { timeoutMs: 60_000, what: 'a pass over the same head replaced the killed replica' },
+    );
+    assert.deepEqual([...revisionsSeen], [good], 'the failed revision is not retried while the head stays');
+    await servesOnly('v2');
   });
 
   it('git revert of the bad commit goes through the normal path and clears the failure', async () => {

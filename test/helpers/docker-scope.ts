@@ -66,7 +66,7 @@ export function dockerScope(label = 'test'): DockerScope {
     instance,
     socketPath: path,
     driver(options = {}) {
-      return createDockerDriver({ socketPath: path, instance, ...options });
+      return createDockerDriver({ socketPath: path, instance, clock: { now: () => new Date() }, ...options });
     },
     labels(extra = {}) {
       return { ...extra, [LABEL.managed]: 'true', [LABEL.instance]: instance };

@@ -264,7 +264,7 @@ test('removeNetwork of a network with a container attached → ENGINE_CONFLICT',
   await rejectsWithCode(driver.removeNetwork(network), 'ENGINE_CONFLICT', /attached/);
   await driver.removeContainer(c.id, 10);
   await driver.removeNetwork(network);
-  assert.deepEqual(await driver.inventory(), { containers: [], networks: [] });
+  assert.deepEqual(await driver.inventory(), { containers: [], networks: [], volumes: [] });
 });
 
 test('removeContainer refuses a container berth does not own, and it keeps running', async (t) => {
@@ -346,7 +346,7 @@ test('watch delivers start and die events with labels, and ends cleanly when abo
 });
 
 test('watch on an already aborted signal resolves at once', async () => {
-  const driver = createDockerDriver({ instance: 'unused' });
+  const driver = createDockerDriver({ instance: 'unused', clock: { now: () => new Date() } });
   const events: RuntimeEvent[] = [];
   await driver.watch((e) => events.push(e), AbortSignal.abort());
   assert.deepEqual(events, []);
@@ -398,7 +398,7 @@ function listenUnix(t: TestContext, onConnection: (socket: Socket) => void): Pro
 
 test('a missing socket → ENGINE_UNREACHABLE from ping, inventory and every other method; watch reports a stream-error', async () => {
   const socketPath = join(tmpdir(), `berth-no-such-dir-${process.pid}`, 'docker.sock');
-  const driver = createDockerDriver({ socketPath, instance: 'unreachable' });
+  const driver = createDockerDriver({ socketPath, instance: 'unreachable', clock: { now: () => new Date() } });
   const err = await rejectsWithCode(driver.ping(), 'ENGINE_UNREACHABLE', /did not answer/);
   assert.ok(err.cause instanceof Error && (err.cause as { code?: string }).code === 'ENOENT', 'the original error is the cause');
   await rejectsWithCode(driver.inventory(), 'ENGINE_UNREACHABLE');
@@ -431,10 +431,10 @@ test('a missing socket → ENGINE_UNREACHABLE from ping, inventory and every oth
 
 test('a socket that hangs up, or never answers, → ENGINE_UNREACHABLE', async (t) => {
   const hangsUp = await listenUnix(t, (socket) => socket.destroy());
-  await rejectsWithCode(createDockerDriver({ socketPath: hangsUp, instance: 'x' }).ping(), 'ENGINE_UNREACHABLE');
+  await rejectsWithCode(createDockerDriver({ socketPath: hangsUp, instance: 'x', clock: { now: () => new Date() } }).ping(), 'ENGINE_UNREACHABLE');
 
   const silent = await listenUnix(t, () => {});
-  const driver = createDockerDriver({ socketPath: silent, instance: 'x', requestTimeoutMs: 300 });
+  const driver = createDockerDriver({ socketPath: silent, instance: 'x', requestTimeoutMs: 300, clock: { now: () => new Date() } });
   await rejectsWithCode(driver.ping(), 'ENGINE_UNREACHABLE');
   await rejectsWithCode(driver.inventory(), 'ENGINE_UNREACHABLE');
   const events: RuntimeEvent[] = [];

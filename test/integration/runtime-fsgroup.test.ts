@@ -31,7 +31,7 @@ async function setup(t: TestContext): Promise<Setup> {
     await rm(filesDir, { recursive: true, force: true });
     await rm(hostDir, { recursive: true, force: true });
   });
-  const driver = createDockerDriver({ socketPath: scope.socketPath, instance: scope.instance, filesDir });
+  const driver = createDockerDriver({ socketPath: scope.socketPath, instance: scope.instance, filesDir, clock: { now: () => new Date() } });
   const network = scope.name('net');
   await driver.ensureNetwork({ name: network, labels: scope.labels({ [LABEL.namespace]: 'cfg' }) });
   return { scope, driver, hostDir, network };

@@ -146,6 +146,20 @@ describe('HTTP API', { timeout: 60_000 }, () => {
       assert.equal(bad.json.error.code, 'REQUEST_INVALID');
     });
 
+    it('names of Object.prototype members are names: a missing `constructor` is 404 (was 200 with an empty body, and 500 below it)', async () => {
+      for (const path of ['/api/v1/namespaces/constructor', '/api/v1/namespaces/constructor/deployments/web', '/api/v1/namespaces/shop/deployments/constructor']) {
+        const r = await call(server, 'GET', path);
+        assert.equal(r.status, 404, `${path}: ${JSON.stringify(r.json)}`);
+        assert.equal(r.json.error.code, 'NOT_FOUND');
+      }
+      for (const name of ['__proto__', 'toString', 'hasOwnProperty']) {
+        const r = await call(server, 'GET', `/api/v1/namespaces/${name}`);
+        assert.equal(r.status, 400, `${name} is not a DNS label`);
+      }
+      const history = await call(server, 'GET', '/api/v1/history?namespace=constructor');
+      assert.deepEqual(history.json, { history: [] });
+    });
+
     it('GET a Deployment: its status and its namespace history', async () => {
       const r = await call(server, 'GET', '/api/v1/namespaces/shop/deployments/web');
       assert.equal(r.status, 200);

@@ -139,9 +139,11 @@ describe('webhooks', { timeout: 60_000 }, () => {
     dir = await mkdtemp(join(tmpdir(), 'berth-server-hooks-'));
     store = await FileStore.open(dir, silentLogger);
     await store.putSource({ description: 'test repo', commit: FETCHED, updatedAt: new Date().toISOString() });
-    server = await startServer({ control, store, logger: logs.logger, listen: { host: '127.0.0.1', port: 0 }, webhookSecret: SECRET, gitlabToken: GITLAB_TOKEN });
-    unconfigured = await startServer({ control, store, logger: logs.logger, listen: { port: 0 }, webhookSecret: '' });
-    small = await startServer({ control, store, logger: logs.logger, listen: { port: 0 }, webhookSecret: SECRET, gitlabToken: GITLAB_TOKEN, bodyLimitBytes: 2048 });
+    // hookMinIntervalMs 0: each test's push starts its sync at once. The interval between hook
+    // syncs has its own tests (unit hook-trigger, e2e source-recovery).
+    server = await startServer({ control, store, logger: logs.logger, listen: { host: '127.0.0.1', port: 0 }, webhookSecret: SECRET, gitlabToken: GITLAB_TOKEN, hookMinIntervalMs: 0 });
+    unconfigured = await startServer({ control, store, logger: logs.logger, listen: { port: 0 }, webhookSecret: '', hookMinIntervalMs: 0 });
+    small = await startServer({ control, store, logger: logs.logger, listen: { port: 0 }, webhookSecret: SECRET, gitlabToken: GITLAB_TOKEN, bodyLimitBytes: 2048, hookMinIntervalMs: 0 });
   });
   after(async () => {
     control.finishAll();
@@ -270,7 +272,7 @@ describe('webhooks', { timeout: 60_000 }, () => {
   });
 
   it('GitLab falls back on the webhook secret as its token', async () => {
-    const s = await startServer({ control, store, logger: logs.logger, listen: { port: 0 }, webhookSecret: SECRET });
+    const s = await startServer({ control, store, logger: logs.logger, listen: { port: 0 }, webhookSecret: SECRET, hookMinIntervalMs: 0 });
     try {
       const body = pushBody('gitlab', 'refs/heads/main');
       const r = await post(s, '/hooks/gitlab', body, { ...headersFor('gitlab', body), 'x-gitlab-token': SECRET });

@@ -4,7 +4,8 @@
  *    would wait the whole grace period; with an init it takes ~100 ms.
  *  - Restart policy `no`: berth restarts containers itself, so crashes are observed.
  *  - Ports on 127.0.0.1 with an ephemeral host port (`HostPort: ""`), never 0.0.0.0: only
- *    berth's proxy is meant to reach backends.
+ *    berth's proxy is meant to reach backends. A port with a `hostPort` is published at that
+ *    port on the address the spec gives (--service-address), and only there.
  *  - `NetworkMode` = the namespace network, so the container is not also on the default
  *    bridge; its aliases are set on that one endpoint.
  *  - Kubernetes command/args: `command` → Entrypoint, `args` → Cmd. When Entrypoint is set
@@ -17,8 +18,9 @@
  *    namespace network (its ports are the host's).
  *  - Volumes as `Mounts` (never the legacy `Binds`, which create missing host folders
  *    silently): binds of host paths prepared by the driver (driver.ts checks them first) and
- *    tmpfs for emptyDir (mode 1777, as an emptyDir is writable by any user); with a pod
- *    fsGroup, a tmpfs owned by that group (legacy `Tmpfs`, mode 3777) and the group in GroupAdd.
+ *    tmpfs for emptyDir (mode 1777, as an emptyDir is writable by any user; with a pod fsGroup,
+ *    a tmpfs owned by that group: legacy `Tmpfs`, mode 3777, and the group in GroupAdd), and named
+ *    volumes for claims with NoCopy (a claim starts empty, as in Kubernetes).
  */
 import type Docker from 'dockerode';
 import type { ContainerSpec } from '../driver.js';
@@ -29,7 +31,8 @@ export const PUBLISH_HOST_IP = '127.0.0.1';
 /** A mount as the engine takes it: the driver has resolved every bind's host path (and written the files of secret volumes). */
 export type PreparedMount =
   | { readonly kind: 'bind'; readonly source: string; readonly target: string; readonly readOnly: boolean }
-  | { readonly kind: 'tmpfs'; readonly target: string; readonly readOnly: boolean; readonly sizeBytes?: number; readonly gid?: number };
+  | { readonly kind: 'tmpfs'; readonly target: string; readonly readOnly: boolean; readonly sizeBytes?: number; readonly gid?: number }
+  | { readonly kind: 'volume'; readonly name: string; readonly target: string; readonly readOnly: boolean };
 
 export function toCreateOptions(spec: ContainerSpec, labels: Labels, mounts: readonly PreparedMount[] = []): Docker.ContainerCreateOptions {
   const exposed: Record<string, Record<string, never>> = {};
@@ -38,7 +41,7 @@ export function toCreateOptions(spec: ContainerSpec, labels: Labels, mounts: rea
   for (const port of spec.ports) {
     const key = `${port.containerPort}/${port.protocol}`;
     exposed[key] = {};
-    bindings[key] = [{ HostIp: PUBLISH_HOST_IP, HostPort: '' }];
+    bindings[key] = [port.hostPort !== undefined ? { HostIp: port.hostIp ?? PUBLISH_HOST_IP, HostPort: String(port.hostPort) } : { HostIp: PUBLISH_HOST_IP, HostPort: '' }];
   }
   const securityOpt = [...(sec.noNewPrivileges ? ['no-new-privileges:true'] : []), ...(sec.seccompUnconfined ? ['seccomp=unconfined'] : [])];
   const hostConfig: Docker.HostConfig = {
@@ -83,7 +86,7 @@ export function toCreateOptions(spec: ContainerSpec, labels: Labels, mounts: rea
 
 /** A tmpfs owned by a group (fsGroup) needs the legacy `Tmpfs` option: the `Mounts` API has no gid. Everything else is a `Mounts` entry. */
 function isPlainMount(m: PreparedMount): boolean {
-  return m.kind === 'bind' || m.gid === undefined;
+  return m.kind !== 'tmpfs' || m.gid === undefined;
 }
 
 /**
@@ -99,6 +102,8 @@ function toTmpfsOption(m: PreparedMount): [string, string] {
 
 function toMount(m: PreparedMount): Docker.MountSettings {
   if (m.kind === 'bind') return { Type: 'bind', Source: m.source, Target: m.target, ReadOnly: m.readOnly };
+  // NoCopy: a claim starts empty, as in Kubernetes (Docker would otherwise copy the image's files at the mount path into an empty volume).
+  if (m.kind === 'volume') return { Type: 'volume', Source: m.name, Target: m.target, ReadOnly: m.readOnly, VolumeOptions: { NoCopy: true } as Docker.MountSettings['VolumeOptions'] };
   // SizeBytes 0: the engine's default (no size option: half the host's memory).
   return { Type: 'tmpfs', Source: '', Target: m.target, ReadOnly: m.readOnly, TmpfsOptions: { Mode: 0o1777, SizeBytes: m.sizeBytes ?? 0 } };
 }

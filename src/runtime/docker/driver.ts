@@ -11,16 +11,23 @@
  *    CONTAINER_START_FAILED (and the half-created container is removed); exec in a missing,
  *    stopped or unowned container → ENGINE_CONFLICT; an exec past its deadline is not an
  *    error but `{ exitCode: -1, timedOut: true }`.
+ *  - Volumes: a claim's named volume is created with the owned labels and never changed; it is
+ *    removed only by removeVolume (never with a container: `v: false`), and only while no
+ *    container at all uses it. A container mounting a missing or unowned volume is refused
+ *    before the engine could create an unlabelled one.
  *  - Mounts (host-mounts.ts): host paths are checked (type, no symlinks) and secret volumes'
  *    files written before the container is created, and those files are deleted with it (or,
  *    when a container went away behind berth's back, by a full inventory once they are older
  *    than SWEEP_GRACE_MS). A replica with runAsNonRoot is refused unless it runs as a non-zero
  *    numeric user, as the kubelet does.
  */
+import { existsSync, realpathSync } from 'node:fs';
+import { hostname } from 'node:os';
+import path from 'node:path';
 import type { Duplex, Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import { BerthError, silentLogger, type Clock, type Logger } from '../../core/index.js';
-import type { ContainerSpec, ExecResult, Inventory, NetworkSpec, OwnedContainer, RuntimeDriver, RuntimeEvent } from '../driver.js';
+import type { ContainerSpec, ExecResult, Inventory, NetworkSpec, OwnedContainer, OwnedVolume, RuntimeDriver, RuntimeEvent, VolumeSpec } from '../driver.js';
 import { LABEL, isOwned, ownedFilter, type Labels } from '../labels.js';
 import { createClients, resolveSocketPath, type DockerClients } from './client.js';
 import { toCreateOptions } from './container-config.js';
@@ -28,6 +35,9 @@ import { engineMessage, engineStatus, isConnectionError, toEngineError, unreacha
 import { defaultFilesRoot, HostMounts } from './host-mounts.js';
 import { toOwnedContainer, toOwnedNetwork, toRuntimeEvent } from './map.js';
 import { consumeJsonLines } from './ndjson.js';
+import { imagePathValue, objectPathValue } from './engine-path.js';
+import { scrubEnv } from './scrub-env.js';
+import { claimVolumeName, judgeInstanceClaim, type ClaimHolder } from '../instance-claim.js';
 
 export interface DockerDriverOptions {
   /** Engine socket. Default: DOCKER_HOST when it is `unix://…`, else /var/run/docker.sock. */
@@ -35,14 +45,22 @@ export interface DockerDriverOptions {
   /** The berth installation this driver acts for: the `berth.instance` label it owns. */
   readonly instance: string;
   readonly logger?: Logger;
-  /** Used for the `since` of the event stream. Default: the system clock. */
-  readonly clock?: Clock;
+  /** Time: the `since` of the event stream, the age of leftover secret files. */
+  readonly clock: Clock;
   /** Deadline of an ordinary engine call (socket idle time), ms. Default 30 000. */
   readonly requestTimeoutMs?: number;
   /** Deadline of one image pull, ms. Default 600 000. */
   readonly pullTimeoutMs?: number;
   /** Where the files of secret volumes are written (a folder per instance and container, 0700). Default: defaultFilesRoot(). */
   readonly filesDir?: string;
+  /**
+   * The state directory this driver acts for: the instance is claimed for it on the engine
+   * before the first change (see instance-claim.ts); another state directory's claim is
+   * refused with INSTANCE_CLAIMED. Unset: no claim (tests, read-only commands).
+   */
+  readonly claimFor?: { readonly stateDir: string };
+  /** How long a verified claim is trusted before the next change checks it again, ms. Default 10 000. */
+  readonly claimRecheckMs?: number;
 }
 
 const WATCHED_ACTIONS = ['start', 'die', 'destroy'];
@@ -61,6 +79,10 @@ class DockerDriver implements RuntimeDriver {
   private readonly requestTimeoutMs: number;
   private readonly pullTimeoutMs: number;
   private readonly mounts: HostMounts;
+  private readonly claim: ClaimHolder | undefined;
+  private claimed: Promise<void> | undefined;
+  private claimedAt = 0;
+  private readonly claimRecheckMs: number;
 
   constructor(options: DockerDriverOptions) {
     this.socketPath = resolveSocketPath(options.socketPath);
@@ -68,9 +90,61 @@ class DockerDriver implements RuntimeDriver {
     this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
     this.pullTimeoutMs = options.pullTimeoutMs ?? 600_000;
     this.clients = createClients(this.socketPath, this.requestTimeoutMs);
-    this.clock = options.clock ?? { now: () => new Date() };
+    this.clock = options.clock;
     this.log = (options.logger ?? silentLogger).child({ component: 'runtime-docker', instance: this.instance });
-    this.mounts = new HostMounts(options.filesDir ?? defaultFilesRoot(), this.instance, () => this.clock.now());
+    this.mounts = new HostMounts(options.filesDir ?? defaultFilesRoot(), this.instance, this.clock);
+    this.claim = options.claimFor ? { stateDir: canonicalDir(options.claimFor.stateDir), host: hostname() } : undefined;
+    this.claimRecheckMs = options.claimRecheckMs ?? 10_000;
+  }
+
+  /**
+   * Claims the instance for this driver's state directory, and checks the claim again before a
+   * change once it is older than `claimRecheckMs` (a claim can be taken over when its state
+   * directory disappears) or after a failure (an engine that was down, a holder that went
+   * away). Throws INSTANCE_CLAIMED naming the state directory that holds it.
+   */
+  claimInstance(): Promise<void> {
+    if (!this.claim) return Promise.resolve();
+    const now = this.clock.now().getTime();
+    if (!this.claimed || now - this.claimedAt >= this.claimRecheckMs) {
+      this.claimedAt = now;
+      this.claimed = this.takeClaim(this.claim).catch((err: unknown) => {
+        this.claimed = undefined;
+        throw err;
+      });
+    }
+    return this.claimed;
+  }
+
+  private async takeClaim(mine: ClaimHolder, attempt = 0): Promise<void> {
+    const name = claimVolumeName(this.instance);
+    const labels = this.ownedLabels({ [LABEL.kind]: 'InstanceClaim', [LABEL.stateDir]: mine.stateDir, [LABEL.host]: mine.host });
+    // Creating a volume whose name exists returns the existing one, unchanged: the first claim wins, atomically.
+    await this.call(`claim instance ${this.instance}`, () => this.clients.api.createVolume({ Name: name, Labels: labels }));
+    const info = await this.call(`inspect volume ${name}`, () => this.clients.api.getVolume(name).inspect());
+    const verdict = judgeInstanceClaim({ instance: this.instance, mine, labels: info.Labels ?? undefined, stateDirExists: (dir) => existsSync(dir) });
+    switch (verdict.kind) {
+      case 'held':
+        this.log.debug({ volume: name, stateDir: mine.stateDir }, 'instance claimed');
+        return;
+      case 'stale':
+        if (attempt > 0) break;
+        this.log.warn({ volume: name, previous: verdict.holder.stateDir }, 'instance claim of a state directory that no longer exists: taken over');
+        await this.call(`remove volume ${name}`, () => this.clients.api.getVolume(name).remove());
+        return this.takeClaim(mine, attempt + 1);
+      case 'foreign':
+        throw new BerthError('INSTANCE_CLAIMED', `a volume named ${name} exists that berth instance ${this.instance} does not own; berth uses that name to claim the instance and will not touch it`, {
+          details: { volume: name },
+        });
+      case 'claimed':
+        break;
+    }
+    const holder = verdict.kind === 'claimed' || verdict.kind === 'stale' ? verdict.holder : undefined;
+    throw new BerthError(
+      'INSTANCE_CLAIMED',
+      `berth instance ${this.instance} is claimed by the state directory ${holder?.stateDir ?? '?'}${holder && holder.host !== mine.host ? ` on host ${holder.host}` : ''}, not ${mine.stateDir}: two state directories acting for one instance would prune each other's objects. Use that --state-dir, or another --instance; if ${holder?.stateDir ?? 'it'} is no longer used, remove it (or the volume ${name})`,
+      { details: { instance: this.instance, holder: holder?.stateDir, volume: name } },
+    );
   }
 
   async ping(): Promise<void> {
@@ -79,9 +153,10 @@ class DockerDriver implements RuntimeDriver {
 
   async inventory(filter: { readonly namespace?: string } = {}): Promise<Inventory> {
     const label = ownedFilter(this.instance, filter.namespace);
-    const [containers, networks] = await Promise.all([
+    const [containers, networks, volumes] = await Promise.all([
       this.call('list containers', () => this.clients.api.listContainers({ all: true, filters: { label } })),
       this.call('list networks', () => this.clients.api.listNetworks({ filters: { label } })),
+      this.call('list volumes', () => this.clients.api.listVolumes({ filters: { label } })),
     ]);
     const owned = containers.filter((c) => isOwned(c.Labels, this.instance)).map(toOwnedContainer);
     if (filter.namespace === undefined) {
@@ -94,10 +169,50 @@ class DockerDriver implements RuntimeDriver {
         .filter((n) => isOwned(n.Labels, this.instance))
         .map(toOwnedNetwork)
         .sort((a, b) => a.name.localeCompare(b.name)),
+      volumes: (volumes.Volumes ?? [])
+        .filter((v) => isOwned(v.Labels ?? undefined, this.instance))
+        .map((v): OwnedVolume => ({ name: v.Name, driver: v.Driver, labels: { ...(v.Labels ?? {}) } }))
+        .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
     };
   }
 
+  async ensureVolume(spec: VolumeSpec): Promise<void> {
+    const existing = await this.volumeNamed(spec.name);
+    if (existing) {
+      if (!isOwned(existing.Labels ?? undefined, this.instance)) throw this.notOwned('volume', spec.name);
+      return;
+    }
+    // The engine answers a create of an existing name with that volume, whoever owns it: check again after.
+    await this.call(`create volume ${spec.name}`, () =>
+      this.clients.api.createVolume({ Name: spec.name, Driver: spec.driver, DriverOpts: { ...spec.driverOpts }, Labels: this.ownedLabels(spec.labels) }),
+    );
+    const created = await this.volumeNamed(spec.name);
+    if (!created || !isOwned(created.Labels ?? undefined, this.instance)) throw this.notOwned('volume', spec.name);
+    this.log.info({ volume: spec.name, driver: spec.driver }, 'volume created');
+  }
+
+  async removeVolume(name: string): Promise<void> {
+    const existing = await this.volumeNamed(name);
+    if (!existing) return;
+    if (!isOwned(existing.Labels ?? undefined, this.instance)) throw this.notOwned('volume', name);
+    const users = await this.call(`list containers using volume ${name}`, () => this.clients.api.listContainers({ all: true, filters: { volume: [name] } }));
+    if (users.length > 0) {
+      const names = users.map((c) => (c.Names?.[0] ?? c.Id).replace(/^\//, '')).sort();
+      throw new BerthError('ENGINE_CONFLICT', `volume ${name} is still used by ${names.length === 1 ? 'container' : 'containers'} ${names.join(', ')}; nothing was deleted`, { details: { volume: name, reason: 'in-use', containers: names } });
+    }
+    try {
+      await this.clients.api.getVolume(name).remove();
+      this.log.warn({ volume: name }, 'volume removed with its data');
+    } catch (err) {
+      const status = engineStatus(err);
+      if (status === 404) return;
+      if (status === 409) throw new BerthError('ENGINE_CONFLICT', `volume ${name} is in use: ${engineMessage(err)}; nothing was deleted`, { cause: err, details: { volume: name, reason: 'in-use' } });
+      throw toEngineError(err, this.socketPath, `remove volume ${name}`);
+    }
+  }
+
   async ensureNetwork(spec: NetworkSpec): Promise<void> {
+    await this.claimInstance();
     const existing = await this.networksNamed(spec.name);
     if (existing.some((n) => isOwned(n.Labels, this.instance))) return;
     if (existing.length > 0) throw this.notOwned('network', spec.name);
@@ -121,6 +236,7 @@ class DockerDriver implements RuntimeDriver {
   }
 
   async removeNetwork(name: string): Promise<void> {
+    await this.claimInstance();
     const existing = await this.networksNamed(name);
     const owned = existing.filter((n) => isOwned(n.Labels, this.instance));
     if (owned.length === 0) {
@@ -130,7 +246,7 @@ class DockerDriver implements RuntimeDriver {
     for (const network of owned) {
       try {
         // By id: exactly the network whose labels were just checked.
-        await this.clients.api.getNetwork(network.Id).remove();
+        await this.clients.api.getNetwork(objectPathValue('network', network.Id)).remove();
         this.log.info({ network: name }, 'network removed');
       } catch (err) {
         const status = engineStatus(err);
@@ -154,7 +270,7 @@ class DockerDriver implements RuntimeDriver {
     const pullFailed = (reason: string, cause?: unknown): BerthError =>
       new BerthError('IMAGE_PULL_FAILED', `image ${image} could not be pulled: ${reason}`, { cause, details: { image } });
     try {
-      const stream = (await this.clients.streams.pull(image, { abortSignal: deadline })) as Readable;
+      const stream = (await this.clients.streams.pull(image, { abortSignal: deadline })) as Readable; // a query parameter, encoded by the client; checked by hasImage first
       let failure: string | undefined;
       const how = await consumeJsonLines(stream, (progress) => {
         const p = progress as { error?: unknown; errorDetail?: { message?: unknown } } | null;
@@ -174,6 +290,7 @@ class DockerDriver implements RuntimeDriver {
   }
 
   async runContainer(spec: ContainerSpec): Promise<OwnedContainer> {
+    await this.claimInstance();
     this.mounts.begin(spec.name);
     try {
       return await this.createAndStart(spec);
@@ -184,34 +301,36 @@ class DockerDriver implements RuntimeDriver {
 
   private async createAndStart(spec: ContainerSpec): Promise<OwnedContainer> {
     const log = this.log.child({ container: spec.name, image: spec.image });
+    imagePathValue(spec.image); // refuses a malformed reference before any engine call (it travels in the body here, in paths elsewhere)
     await this.checkNonRoot(spec);
+    await this.checkVolumes(spec);
     const prepared = await this.mounts.prepare(spec);
     const labels = this.ownedLabels({
       ...spec.labels,
       ...(spec.security?.hostNetwork ? { [LABEL.hostPorts]: JSON.stringify(spec.ports.map((p) => `${p.containerPort}/${p.protocol}`)) } : {}),
     });
     let container: Docker.Container;
+    // Engine messages about this container may quote its env (values can be secrets): scrubbed,
+    // and the raw engine error is not kept as the cause (a cause reaches logs). See scrub-env.ts.
+    const scrub = (text: string) => scrubEnv(text, spec.env);
     try {
       container = await this.clients.api.createContainer(toCreateOptions(spec, labels, prepared.mounts));
     } catch (err) {
       await prepared.discard();
-      const message = engineMessage(err);
+      const message = scrub(engineMessage(err));
       if (isConnectionError(err)) throw unreachable(this.socketPath, `create container ${spec.name}`, err);
       if (engineStatus(err) === 409) {
         throw new BerthError('ENGINE_CONFLICT', `container name ${spec.name} is already in use: ${message}`, {
-          cause: err,
-          details: { container: spec.name },
+          details: { container: spec.name, status: 409 },
         });
       }
       if (engineStatus(err) === 404 && /no such image/i.test(message)) {
         throw new BerthError('IMAGE_PULL_FAILED', `image ${spec.image} is not present on the engine: ${message}`, {
-          cause: err,
-          details: { image: spec.image },
+          details: { image: spec.image, status: 404 },
         });
       }
       throw new BerthError('CONTAINER_START_FAILED', `container ${spec.name} could not be created: ${message}`, {
-        cause: err,
-        details: { container: spec.name, image: spec.image },
+        details: { container: spec.name, image: spec.image, ...(engineStatus(err) !== undefined ? { status: engineStatus(err) } : {}) },
       });
     }
     try {
@@ -220,9 +339,8 @@ class DockerDriver implements RuntimeDriver {
       await this.discard(container.id, log);
       await prepared.discard();
       if (isConnectionError(err)) throw unreachable(this.socketPath, `start container ${spec.name}`, err);
-      throw new BerthError('CONTAINER_START_FAILED', `container ${spec.name} (${spec.image}) could not be started: ${engineMessage(err)}`, {
-        cause: err,
-        details: { container: spec.name, image: spec.image },
+      throw new BerthError('CONTAINER_START_FAILED', `container ${spec.name} (${spec.image}) could not be started: ${scrub(engineMessage(err))}`, {
+        details: { container: spec.name, image: spec.image, ...(engineStatus(err) !== undefined ? { status: engineStatus(err) } : {}) },
       });
     }
     log.info({ id: container.id }, 'container started');
@@ -237,6 +355,7 @@ class DockerDriver implements RuntimeDriver {
   }
 
   async removeContainer(id: string, graceSeconds: number): Promise<void> {
+    await this.claimInstance();
     const owned = await this.ownedContainer(id);
     if (!owned) return;
     const { fullId, name } = owned;
@@ -251,7 +370,7 @@ class DockerDriver implements RuntimeDriver {
       log.warn({ err: engineMessage(err) }, 'stop failed; removing with force');
     }
     try {
-      await this.clients.api.getContainer(fullId).remove({ force: true, v: false }); // never volumes: they outlive containers
+      await this.clients.api.getContainer(objectPathValue('container', fullId)).remove({ force: true, v: false }); // never volumes: they outlive containers
       log.info('container removed');
     } catch (err) {
       if (engineStatus(err) !== 404) throw toEngineError(err, this.socketPath, `remove container ${name}`);
@@ -260,6 +379,7 @@ class DockerDriver implements RuntimeDriver {
   }
 
   async stopContainer(id: string, graceSeconds: number): Promise<void> {
+    await this.claimInstance();
     const owned = await this.ownedContainer(id);
     if (!owned) return;
     const { fullId, name } = owned;
@@ -286,7 +406,7 @@ class DockerDriver implements RuntimeDriver {
     const timer = setTimeout(() => deadline.abort(), Math.max(1, timeoutMs));
     const timedOut: ExecResult = { exitCode: -1, timedOut: true };
     try {
-      const exec = await this.clients.api.getContainer(fullId).exec({
+      const exec = await this.clients.api.getContainer(objectPathValue('container', fullId)).exec({
         Cmd: [...command],
         AttachStdin: false,
         AttachStdout: true,
@@ -295,12 +415,12 @@ class DockerDriver implements RuntimeDriver {
         abortSignal: deadline.signal,
       });
       // On the stream client: the command may legitimately stay quiet for the whole timeout.
-      const stream = (await this.clients.streams.getExec(exec.id).start({ hijack: true, stdin: false, abortSignal: deadline.signal })) as Duplex;
+      const stream = (await this.clients.streams.getExec(objectPathValue('exec', exec.id)).start({ hijack: true, stdin: false, abortSignal: deadline.signal })) as Duplex;
       await drain(stream, deadline.signal);
       // The output ends when the process exits; the engine records the exit code just after.
       for (;;) {
         if (deadline.signal.aborted) return timedOut;
-        const info = await this.clients.api.getExec(exec.id).inspect({ abortSignal: deadline.signal });
+        const info = await this.clients.api.getExec(objectPathValue('exec', exec.id)).inspect({ abortSignal: deadline.signal });
         if (!info.Running && typeof info.ExitCode === 'number') {
           this.log.debug({ container: name, command: command[0], exitCode: info.ExitCode }, 'exec finished');
           return { exitCode: info.ExitCode };
@@ -396,13 +516,38 @@ class DockerDriver implements RuntimeDriver {
     }
     let user: string;
     try {
-      user = (await this.clients.api.getImage(spec.image).inspect()).Config?.User ?? '';
+      user = (await this.clients.api.getImage(imagePathValue(spec.image)).inspect()).Config?.User ?? '';
     } catch (err) {
       throw toEngineError(err, this.socketPath, `inspect image ${spec.image}`);
     }
     const name = user.split(':')[0] ?? '';
     if (name === '' || name === 'root' || /^0+$/.test(name)) refuse(`image ${spec.image} runs as root (USER ${user === '' ? 'unset' : user}); set securityContext.runAsUser to a non-zero id`);
     if (!/^\d+$/.test(name)) refuse(`image ${spec.image} runs as user ${JSON.stringify(name)}, which berth cannot verify is not root; set securityContext.runAsUser to a non-zero id`);
+  }
+
+  /**
+   * Every named volume the spec mounts must exist and be owned: the engine would otherwise create
+   * a missing one silently — unlabelled, so berth could neither find nor protect it.
+   */
+  private async checkVolumes(spec: ContainerSpec): Promise<void> {
+    for (const m of spec.mounts ?? []) {
+      if (m.kind !== 'volume') continue;
+      const volume = await this.volumeNamed(m.name);
+      if (!volume) {
+        throw new BerthError('CONTAINER_START_FAILED', `container ${spec.name}: volume ${m.name} (for ${m.target}) does not exist; berth creates a claim's volume before its replicas`, { details: { container: spec.name, volume: m.name } });
+      }
+      if (!isOwned(volume.Labels ?? undefined, this.instance)) throw this.notOwned('volume', m.name);
+    }
+  }
+
+  /** The volume named exactly `name`, or undefined. */
+  private async volumeNamed(name: string): Promise<Docker.VolumeInspectInfo | undefined> {
+    try {
+      return (await this.clients.api.getVolume(name).inspect()) as Docker.VolumeInspectInfo;
+    } catch (err) {
+      if (engineStatus(err) === 404) return undefined;
+      throw toEngineError(err, this.socketPath, `inspect volume ${name}`);
+    }
   }
 
   /** Runs one engine call, mapping its failure with the shared rules. */
@@ -422,7 +567,7 @@ class DockerDriver implements RuntimeDriver {
   private async ownedContainer(id: string): Promise<{ fullId: string; name: string; running: boolean } | undefined> {
     let info: Docker.ContainerInspectInfo;
     try {
-      info = await this.clients.api.getContainer(id).inspect();
+      info = await this.clients.api.getContainer(objectPathValue('container', id)).inspect();
     } catch (err) {
       if (engineStatus(err) === 404) return undefined;
       throw toEngineError(err, this.socketPath, `inspect container ${id}`);
@@ -442,7 +587,7 @@ class DockerDriver implements RuntimeDriver {
     const grace = Math.max(0, Math.ceil(graceSeconds));
     try {
       // On the stream client: stop legitimately takes up to the grace period.
-      await this.clients.streams.getContainer(fullId).stop({
+      await this.clients.streams.getContainer(objectPathValue('container', fullId)).stop({
         t: grace,
         abortSignal: AbortSignal.timeout(grace * 1000 + this.requestTimeoutMs),
       });
@@ -466,7 +611,7 @@ class DockerDriver implements RuntimeDriver {
 
   private async hasImage(image: string): Promise<boolean> {
     try {
-      await this.clients.api.getImage(image).inspect();
+      await this.clients.api.getImage(imagePathValue(image)).inspect();
       return true;
     } catch (err) {
       if (engineStatus(err) === 404) return false;
@@ -477,13 +622,13 @@ class DockerDriver implements RuntimeDriver {
   /** Best-effort removal of a container this driver just created and failed to start. */
   private async discard(id: string, log: Logger): Promise<void> {
     try {
-      await this.clients.api.getContainer(id).remove({ force: true, v: false });
+      await this.clients.api.getContainer(objectPathValue('container', id)).remove({ force: true, v: false });
     } catch (err) {
       if (engineStatus(err) !== 404) log.warn({ id, err: engineMessage(err) }, 'could not remove a container that failed to start');
     }
   }
 
-  private notOwned(kind: 'network' | 'container', name: string): BerthError {
+  private notOwned(kind: 'network' | 'container' | 'volume', name: string): BerthError {
     return new BerthError(
       'ENGINE_CONFLICT',
       `${kind} ${name} exists but is not owned by berth instance ${this.instance} (labels ${LABEL.managed}=true, ${LABEL.instance}=${this.instance}); berth never touches it`,
@@ -510,4 +655,13 @@ function drain(stream: Duplex, signal: AbortSignal): Promise<void> {
     stream.on('error', done);
     stream.resume();
   });
+}
+
+/** One spelling per directory (symlinks and relative paths resolved), so the same state directory is never seen as another. */
+function canonicalDir(dir: string): string {
+  try {
+    return realpathSync.native(dir);
+  } catch {
+    return path.resolve(dir);
+  }
 }

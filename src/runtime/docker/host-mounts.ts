@@ -24,7 +24,7 @@ import { chmod, chown, lstat, mkdir, open, readdir, realpath, rm, stat } from 'n
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { BerthError } from '../../core/index.js';
+import { BerthError, type Clock } from '../../core/index.js';
 import type { ContainerMount, ContainerSpec } from '../driver.js';
 import type { PreparedMount } from './container-config.js';
 
@@ -55,7 +55,7 @@ export class HostMounts {
   constructor(
     private readonly root: string,
     private readonly instance: string,
-    private readonly now: () => Date = () => new Date(),
+    private readonly clock: Clock,
   ) {}
 
   /**
@@ -121,7 +121,7 @@ export class HostMounts {
     for (const entry of entries) {
       if (names.has(entry) || this.active.has(entry)) continue;
       const s = await lstat(join(dir, entry)).catch(() => undefined);
-      if (!s || this.now().getTime() - s.mtimeMs < SWEEP_GRACE_MS) continue;
+      if (!s || this.clock.now().getTime() - s.mtimeMs < SWEEP_GRACE_MS) continue;
       await this.remove(entry);
     }
   }
@@ -137,6 +137,9 @@ export class HostMounts {
       throw new BerthError('CONTAINER_START_FAILED', `container ${container}: ${what}`, { details: { container, mount: m.target } });
     };
     switch (m.kind) {
+      case 'volume':
+        // A named volume: the driver checked it exists and is owned (driver.ts); nothing on the host to prepare.
+        return { kind: 'volume', name: m.name, target: m.target, readOnly: m.readOnly };
       case 'tmpfs':
         return { kind: 'tmpfs', target: m.target, readOnly: m.readOnly, ...(m.sizeBytes !== undefined ? { sizeBytes: m.sizeBytes } : {}), ...(fsGroup !== undefined ? { gid: fsGroup } : {}) };
       case 'bind': {

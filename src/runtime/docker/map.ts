@@ -5,6 +5,7 @@
  * how the engine's own CLI shows it too.
  */
 import type Docker from 'dockerode';
+import { ownValue } from '../../core/index.js';
 import { isOwned, LABEL, type Labels } from '../labels.js';
 import type { ContainerState, OwnedContainer, OwnedNetwork, PublishedPort, RuntimeEvent } from '../driver.js';
 
@@ -121,7 +122,7 @@ export function toRuntimeEvent(value: unknown, instance: string): RuntimeEvent |
   if (value === null || typeof value !== 'object') return undefined;
   const event = value as EngineEvent;
   if (event.Type !== 'container' || typeof event.Action !== 'string') return undefined;
-  const kind = EVENT_KINDS[event.Action];
+  const kind = ownValue(EVENT_KINDS, event.Action);
   const id = event.Actor?.ID;
   if (kind === undefined || typeof id !== 'string' || id === '') return undefined;
   const labels: Record<string, string> = {};

@@ -102,3 +102,26 @@ describe('desired: defaults and normalization', () => {
     assert.equal(b.namespaces.find((n) => n.name === 'blog')!.deployments[0]!.replicas, 1);
   });
 });
+
+describe('desired: hostPort is honoured, never dropped', () => {
+  const withPorts = (ports: string, spec = 'replicas: 1'): string =>
+    base.replace('replicas: 3', spec).replace('          env:\n', `          ports:\n${ports}          env:\n`);
+  const hostPort = '            - containerPort: 8080\n              hostPort: 18080\n';
+
+  it('the template keeps the hostPort; a port without one has no hostPort key (its revision is unchanged)', () => {
+    assert.deepEqual(desiredOf(withPorts(hostPort)).template.ports, [{ containerPort: 8080, protocol: 'tcp', hostPort: 18080 }]);
+    assert.deepEqual(desiredOf(withPorts('            - containerPort: 8080\n')).template.ports, [{ containerPort: 8080, protocol: 'tcp' }]);
+    assert.notEqual(desiredOf(withPorts(hostPort)).revision, desiredOf(withPorts('            - containerPort: 8080\n')).revision, 'a hostPort change rolls');
+  });
+
+  // [strategy in the manifest, effective strategy]: two replicas cannot bind one host port on one host, so a surge is never planned
+  const table: [string, unknown][] = [
+    ['replicas: 1', { type: 'RollingUpdate', maxSurge: 0, maxUnavailable: 1 }],
+    ['replicas: 1\n  strategy:\n    rollingUpdate:\n      maxSurge: 1\n      maxUnavailable: 0', { type: 'RollingUpdate', maxSurge: 0, maxUnavailable: 1 }],
+    ['replicas: 1\n  strategy:\n    type: Recreate', { type: 'Recreate' }],
+  ];
+  for (const [spec, strategy] of table) {
+    it(`${JSON.stringify(spec)} with a hostPort rolls as ${JSON.stringify(strategy)}`, () => assert.deepEqual(desiredOf(withPorts(hostPort, spec)).strategy, strategy));
+  }
+  it('without a hostPort the strategy is as written', () => assert.deepEqual(desiredOf(withPorts('            - containerPort: 8080\n')).strategy, { type: 'RollingUpdate', maxSurge: '25%', maxUnavailable: '25%' }));
+});

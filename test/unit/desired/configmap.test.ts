@@ -108,24 +108,25 @@ describe('the revision rule: a ConfigMap change rolls exactly the Deployments th
 });
 
 describe('env and envFrom', () => {
-  const cm = configMap('app', { mode: 'fast', LEVEL: 'info', '1st': 'skipped' });
+  const cm = configMap('app', { mode: 'fast', LEVEL: 'info', '1st': 'first' });
   const secret = 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\ntype: berth.dev/host-reference\nspec:\n  keys:\n    PASSWORD:\n      file: /etc/berth/secrets/db\n    mode:\n      env: DB_MODE\n';
   const rows: { name: string; container: string; env: unknown[] }[] = [
     { name: 'configMapKeyRef: the value from Git, tagged with its ConfigMap', container: fromKey('app', 'mode'), env: [{ name: 'MODE', value: 'fast', configMap: 'app' }] },
     { name: 'an optional missing key leaves the variable out', container: fromKey('app', 'nope', '        optional: true\n'), env: [] },
     {
-      name: 'envFrom: keys sorted, invalid names skipped, prefix prepended',
+      name: 'envFrom: keys sorted, prefix prepended',
       container: 'envFrom:\n  - configMapRef:\n      name: app\n    prefix: APP_\n',
       env: [
-        { name: 'APP_1st', value: 'skipped', configMap: 'app' },
+        { name: 'APP_1st', value: 'first', configMap: 'app' },
         { name: 'APP_LEVEL', value: 'info', configMap: 'app' },
         { name: 'APP_mode', value: 'fast', configMap: 'app' },
       ],
     },
     {
-      name: 'envFrom without a prefix skips keys that start with a digit',
+      name: 'envFrom without a prefix: a key starting with a digit is a name too (Kubernetes\' relaxed rule)',
       container: 'envFrom:\n  - configMapRef:\n      name: app\n',
       env: [
+        { name: '1st', value: 'first', configMap: 'app' },
         { name: 'LEVEL', value: 'info', configMap: 'app' },
         { name: 'mode', value: 'fast', configMap: 'app' },
       ],
@@ -134,6 +135,7 @@ describe('env and envFrom', () => {
       name: 'a later source wins, and env wins over envFrom (as Kubernetes)',
       container: 'envFrom:\n  - configMapRef:\n      name: app\n  - secretRef:\n      name: db\nenv:\n  - name: LEVEL\n    value: debug\n',
       env: [
+        { name: '1st', value: 'first', configMap: 'app' },
         { name: 'PASSWORD', secretRef: { secret: 'db', key: 'PASSWORD', source: { file: '/etc/berth/secrets/db' } } },
         { name: 'mode', secretRef: { secret: 'db', key: 'mode', source: { env: 'DB_MODE' } } },
         { name: 'LEVEL', value: 'debug' },

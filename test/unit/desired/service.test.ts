@@ -95,6 +95,7 @@ ${backend('web', 'number: 8081', '            ')}`;
           },
           { paths: [{ path: '/', pathType: 'ImplementationSpecific', backend: { service: 'web', port: 8081 } }] },
         ],
+        upstreamTimeouts: { connectSeconds: 5, readSeconds: 60, sendSeconds: 60 },
         source: { file: 'shop/ing.yaml', document: 0, line: 1 },
       },
     ]);
@@ -104,6 +105,51 @@ ${backend('web', 'number: 8081', '            ')}`;
   it('a default backend alone', () => {
     const ns = valid({ 'svc.yaml': svc, 'ing.yaml': ingress('fallback', backend('web', 'number: 8081', '  ').replace('  backend:', '  defaultBackend:')) });
     assert.deepEqual(ns.ingresses.map((i) => [i.name, i.rules, i.defaultBackend]), [['fallback', [], { service: 'web', port: 8081 }]]);
+  });
+
+  describe('upstream timeouts: the ingress-nginx annotations, in unitless seconds', () => {
+    const annotated = (annotations: Record<string, string>): string =>
+      ingress('web', backend('web', 'number: 8081', '  ').replace('  backend:', '  defaultBackend:')).replace(
+        'metadata:\n  name: web\n',
+        Object.keys(annotations).length === 0 ? 'metadata:\n  name: web\n' : `metadata:\n  name: web\n  annotations:\n${Object.entries(annotations).map(([k, v]) => `    ${k}: ${JSON.stringify(v)}\n`).join('')}`,
+      );
+    const P = 'nginx.ingress.kubernetes.io/';
+    // [annotations, timeouts] — defaults: connect 5, read 60, send 60 (ingress-nginx's)
+    const ok: [Record<string, string>, { connectSeconds: number; readSeconds: number; sendSeconds: number }][] = [
+      [{}, { connectSeconds: 5, readSeconds: 60, sendSeconds: 60 }],
+      [{ [`${P}proxy-read-timeout`]: '120' }, { connectSeconds: 5, readSeconds: 120, sendSeconds: 60 }],
+      [{ [`${P}proxy-connect-timeout`]: '1', [`${P}proxy-send-timeout`]: '3600' }, { connectSeconds: 1, readSeconds: 60, sendSeconds: 3600 }],
+      [{ [`${P}proxy-connect-timeout`]: '75', [`${P}proxy-read-timeout`]: '1000000' }, { connectSeconds: 75, readSeconds: 1000000, sendSeconds: 60 }],
+      [{ [`${P}proxy-body-size`]: '8m' }, { connectSeconds: 5, readSeconds: 60, sendSeconds: 60 }],
+    ];
+    for (const [annotations, timeouts] of ok) {
+      it(`${JSON.stringify(annotations)} → ${JSON.stringify(timeouts)}`, () => {
+        assert.deepEqual(valid({ 'svc.yaml': svc, 'ing.yaml': annotated(annotations) }).ingresses[0]?.upstreamTimeouts, timeouts);
+      });
+    }
+    // [annotation, value, message] — each a located error on metadata.annotations["…"]; the namespace is left as it runs
+    const bad: [string, string, RegExp][] = [
+      ['proxy-read-timeout', '60s', /whole number of seconds from 1 to 1000000, unitless as ingress-nginx takes it .*got "60s"/],
+      ['proxy-read-timeout', '0', /from 1 to 1000000/],
+      ['proxy-read-timeout', '-5', /from 1 to 1000000/],
+      ['proxy-send-timeout', '1000001', /1000000 is the bound, about 11\.5 days: berth waits with Node\.js timers/],
+      ['proxy-send-timeout', '1.5', /whole number of seconds/],
+      ['proxy-connect-timeout', '76', /from 1 to 75, .*as nginx: a TCP connect cannot usually take longer than 75 s/],
+      ['proxy-connect-timeout', 'abc', /got "abc"/],
+      ['proxy-connect-timeout', '', /got ""/],
+    ];
+    for (const [name, value, message] of bad) {
+      it(`${name}: ${JSON.stringify(value)} → a located error`, () => {
+        const ns = shop({ 'svc.yaml': svc, 'ing.yaml': annotated({ [`${P}${name}`]: value }) });
+        assert.equal(ns.valid, false);
+        const d = ns.diagnostics.find((x) => x.code === 'INVALID_VALUE');
+        assert.ok(d, JSON.stringify(ns.diagnostics));
+        assert.equal(d.file, 'shop/ing.yaml');
+        assert.equal(d.line, 6);
+        assert.equal(d.field, `metadata.annotations["${P}${name}"]`);
+        assert.match(d.message, message);
+      });
+    }
   });
 
   it('are sorted by name', () => {

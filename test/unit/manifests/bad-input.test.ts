@@ -75,6 +75,12 @@ const REQUIRED_CASES = [
   'quota-exceeded', 'quota-limit-required',
   // ConfigMaps (v1 ConfigMap and the Deployment fields that read one)
   'configmap-not-found', 'configmap-key-missing', 'configmap-too-large', 'configmap-invalid-key',
+  // issue #15: values that reach Engine API paths
+  'image-dot-segments', 'image-api-path-injection', 'image-absolute-path', 'image-percent-encoded-dots',
+  'image-uppercase-repository', 'image-malformed-digest', 'image-hash-character',
+  // numbers bounded to what the runtime holds (timers overflow above 2^31-1 ms)
+  'host-port-conflict', 'ingress-timeout-annotations', 'probe-timeout-beyond-timers', 'probe-period-beyond-timers', 'probe-failure-threshold-absurd', 'progress-deadline-beyond-timers',
+  'min-ready-seconds-beyond-timers', 'termination-grace-beyond-timers', 'revision-history-limit-absurd', 'max-surge-beyond-int32',
   // found by the fuzzer
   'recursive-alias', 'recursive-alias-in-api-version', 'collection-as-key',
 ];

@@ -146,12 +146,12 @@ const rows: readonly { name: string; files: Record<string, FileSpec>; expect: re
   },
   {
     name: 'resources berth cannot check are refused, each named',
-    files: { 'quota.yaml': quota('compute', { 'requests.nvidia.com/gpu': 4, configmaps: 3, 'count/jobs.batch': 2, 'requests.storage': '10Gi', 'services.nodeports': 1, 'hugepages-2Mi': '1Gi' }) },
+    files: { 'quota.yaml': quota('compute', { 'requests.nvidia.com/gpu': 4, configmaps: 3, 'count/jobs.batch': 2, 'requests.ephemeral-storage': '10Gi', 'services.nodeports': 1, 'hugepages-2Mi': '1Gi' }) },
     expect: [
       err('UNSUPPORTED_FIELD', 'shop/quota.yaml', 'spec.hard["requests.nvidia.com/gpu"]', 7, /extended resources/),
       err('UNSUPPORTED_FIELD', 'shop/quota.yaml', 'spec.hard.configmaps', 8, /an object count berth does not check: it checks pods, limits\.cpu, limits\.memory/),
       err('UNSUPPORTED_FIELD', 'shop/quota.yaml', 'spec.hard["count/jobs.batch"]', 9, /an object count berth does not check/),
-      err('UNSUPPORTED_FIELD', 'shop/quota.yaml', 'spec.hard["requests.storage"]', 10, /PersistentVolumeClaims/),
+      err('UNSUPPORTED_FIELD', 'shop/quota.yaml', 'spec.hard["requests.ephemeral-storage"]', 10, /ephemeral-storage/),
       err('UNSUPPORTED_FIELD', 'shop/quota.yaml', 'spec.hard["services.nodeports"]', 11, /NodePort/),
       err('UNSUPPORTED_FIELD', 'shop/quota.yaml', 'spec.hard.hugepages-2Mi', 12, /hugepages/),
     ],

@@ -61,6 +61,32 @@ describe('schemas/*.json', () => {
     }
   });
 
+  it('every number berth acts on is bounded to what the runtime holds, and the error says the bound and why', () => {
+    // An incident: probe timeoutSeconds 2147484 passed the schema and overflowed Node's timer
+    // (2^31-1 ms), failing every probe at once. Durations are capped at 1000000 s, so that even
+    // two of them added together stay under a timer's ceiling.
+    const seen: string[] = [];
+    for (const file of files) {
+      for (const [path, s] of properties(load(file))) {
+        if (s['x-berth-ignored'] !== undefined || s['x-berth-unsupported'] !== undefined || s['x-berth-quantity'] !== undefined) continue;
+        const integers = [s, ...((s['anyOf'] as Schema[] | undefined) ?? [])].filter((b) => b['type'] === 'integer');
+        for (const branch of integers) {
+          seen.push(`${file}:${path}`);
+          assert.equal(typeof branch['maximum'], 'number', `${file}: ${path} is an integer without a maximum`);
+          assert.ok((branch['maximum'] as number) <= 2 ** 31 - 1, `${file}: ${path}: maximum ${String(branch['maximum'])} is beyond int32`);
+          if (/Seconds$/.test(path)) {
+            assert.ok((branch['maximum'] as number) * 2 * 1000 <= 2 ** 31 - 1, `${file}: ${path}: two of them must fit a Node timer`);
+            const message = (s['x-berth-messages'] as Record<string, string> | undefined)?.['maximum'] ?? '';
+            assert.match(message, new RegExp(`at most ${String(branch['maximum'])} seconds .*timers, which hold at most 2\\^31-1 ms`), `${file}: ${path}: the error must say the bound and why`);
+          }
+        }
+      }
+    }
+    for (const field of ['initialDelaySeconds', 'periodSeconds', 'timeoutSeconds', 'successThreshold', 'failureThreshold', 'terminationGracePeriodSeconds', 'minReadySeconds', 'progressDeadlineSeconds', 'revisionHistoryLimit', 'replicas', 'containerPort', 'hostPort', 'nodePort']) {
+      assert.ok(seen.some((p) => p.endsWith(`.${field}`)), `${field} was checked`);
+    }
+  });
+
   it('unsupported fields are errors for editors too; ignored fields say why', () => {
     for (const file of files) {
       for (const [path, s] of properties(load(file))) {
@@ -82,7 +108,7 @@ describe('schemas/*.json', () => {
       assert.equal(typeof p.get(`${pod}.${f}`)?.['x-berth-ignored'], 'string', f);
     }
     assert.equal(typeof p.get(`${container}.resources.requests`)?.['x-berth-ignored'], 'string');
-    for (const f of ['initContainers', 'hostUsers', 'shareProcessNamespace', 'securityContext.sysctls', 'securityContext.seLinuxOptions', 'volumes[].persistentVolumeClaim', 'volumes[].projected']) {
+    for (const f of ['initContainers', 'hostUsers', 'shareProcessNamespace', 'securityContext.sysctls', 'securityContext.seLinuxOptions', 'volumes[].projected']) {
       assert.equal(typeof p.get(`${pod}.${f}`)?.['x-berth-unsupported'], 'string', f);
     }
     for (const f of ['lifecycle', 'volumeDevices', 'securityContext.procMount', 'securityContext.appArmorProfile', 'volumeMounts[].mountPropagation', 'volumeMounts[].subPathExpr', 'env[].valueFrom.fieldRef', 'env[].valueFrom.resourceFieldRef']) {
@@ -123,7 +149,7 @@ describe('schemas/*.json', () => {
     const p = properties(load('resourcequota.json'));
     for (const f of ['pods', 'limits.cpu', 'limits.memory', 'count/deployments.apps', 'services', 'secrets']) assert.ok(p.get(`spec.hard.${f}`) && p.get(`spec.hard.${f}`)?.['not'] === undefined, f);
     for (const f of ['requests.cpu', 'requests.memory', 'cpu', 'memory']) assert.equal(typeof p.get(`spec.hard.${f}`)?.['x-berth-ignored'], 'string', f);
-    for (const f of ['spec.scopes', 'spec.scopeSelector', 'spec.hard.requests.storage', 'status']) assert.equal(typeof p.get(f)?.['x-berth-unsupported'], 'string', f);
+    for (const f of ['spec.scopes', 'spec.scopeSelector', 'spec.hard.requests.ephemeral-storage', 'status']) assert.equal(typeof p.get(f)?.['x-berth-unsupported'], 'string', f);
   });
 
   it('SUPPORTED_KINDS lists them for people and tools', () => {
@@ -134,6 +160,7 @@ describe('schemas/*.json', () => {
       { kind: 'Service', apiVersion: 'v1', schemaId: 'https://berth.dev/schemas/v1/service.json' },
       { kind: 'Ingress', apiVersion: 'networking.k8s.io/v1', schemaId: 'https://berth.dev/schemas/v1/ingress.json' },
       { kind: 'ResourceQuota', apiVersion: 'v1', schemaId: 'https://berth.dev/schemas/v1/resourcequota.json' },
+      { kind: 'PersistentVolumeClaim', apiVersion: 'v1', schemaId: 'https://berth.dev/schemas/v1/persistentvolumeclaim.json' },
       { kind: 'ConfigMap', apiVersion: 'v1', schemaId: 'https://berth.dev/schemas/v1/configmap.json' },
     ]);
   });

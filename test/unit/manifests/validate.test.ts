@@ -39,7 +39,7 @@ const rows: readonly Row[] = [
   {
     name: 'unknown kind',
     yaml: 'apiVersion: v1\nkind: PodTemplate\nmetadata:\n  name: web\n',
-    expect: [err('UNKNOWN_KIND', 'kind', 2, /"PodTemplate" is not supported by berth; supported kinds: Namespace \(v1\), Deployment \(apps\/v1\), Secret \(v1\), Service \(v1\), Ingress \(networking\.k8s\.io\/v1\), ResourceQuota \(v1\), ConfigMap \(v1\)/)],
+    expect: [err('UNKNOWN_KIND', 'kind', 2, /"PodTemplate" is not supported by berth; supported kinds: Namespace \(v1\), Deployment \(apps\/v1\), Secret \(v1\), Service \(v1\), Ingress \(networking\.k8s\.io\/v1\), ResourceQuota \(v1\), PersistentVolumeClaim \(v1\), ConfigMap \(v1\)/)],
   },
   { name: 'known kind, wrong apiVersion', yaml: deployment('web').replace('apps/v1', 'extensions/v1beta1'), expect: [err('WRONG_API_VERSION', 'apiVersion', 1, /must be apiVersion "apps\/v1", got "extensions\/v1beta1"/)] },
   { name: 'Namespace with apps/v1', yaml: 'apiVersion: apps/v1\nkind: Namespace\nmetadata:\n  name: shop\n', expect: [err('WRONG_API_VERSION', 'apiVersion', 1, /"v1"/)] },
@@ -121,7 +121,7 @@ const rows: readonly Row[] = [
   { name: 'seccomp Localhost is refused', yaml: deployment('web', { container: container('securityContext:\n  seccompProfile:\n    type: Localhost\n') }), expect: [err('INVALID_VALUE', `${C}.securityContext.seccompProfile.type`, 20, /Localhost profiles are not supported/)] },
   { name: 'device hostPaths are refused', yaml: deployment('web', { podSpec: podSpec('volumes:\n  - name: d\n    hostPath:\n      path: /dev/sda\n      type: BlockDevice\n') }), expect: [err('INVALID_VALUE', `${P}.volumes[0].hostPath.type`, 19, /devices.*not supported by berth/)] },
   { name: 'a capability must be a name in capitals', yaml: deployment('web', { container: container('securityContext:\n  capabilities:\n    add: [net_admin]\n') }), expect: [err('INVALID_VALUE', `${C}.securityContext.capabilities.add[0]`, 20, /capability name/)] },
-  { name: 'a volume with no source', yaml: deployment('web', { podSpec: podSpec('volumes:\n  - name: data\n') }), expect: [err('INVALID_VALUE', `${P}.volumes[0]`, 16, /exactly one source: hostPath, emptyDir, secret or configMap/)] },
+  { name: 'a volume with no source', yaml: deployment('web', { podSpec: podSpec('volumes:\n  - name: data\n') }), expect: [err('INVALID_VALUE', `${P}.volumes[0]`, 16, /exactly one source: hostPath, emptyDir, secret, persistentVolumeClaim or configMap/)] },
   { name: 'a volume with two sources', yaml: deployment('web', { podSpec: podSpec('volumes:\n  - name: data\n    emptyDir: {}\n    hostPath:\n      path: /srv\n') }), expect: [err('INVALID_VALUE', `${P}.volumes[0]`, 16, /exactly one source/)] },
   {
     name: 'volume rules: duplicate names, paths not absolute or not normalized, unknown volumes, duplicate and relative mount paths, subPath with ..',
@@ -211,7 +211,12 @@ const rows: readonly Row[] = [
   { name: 'maxUnavailable over 100%', yaml: deployment('web', { spec: '  strategy:\n    rollingUpdate:\n      maxUnavailable: 150%\n' }), expect: [err('INVALID_VALUE', 'spec.strategy.rollingUpdate.maxUnavailable', 12, /100%/)] },
   { name: 'progress deadline not above minReadySeconds', yaml: deployment('web', { spec: '  minReadySeconds: 30\n  progressDeadlineSeconds: 30\n' }), expect: [err('INVALID_VALUE', 'spec.progressDeadlineSeconds', 11, /greater than minReadySeconds \(30\)/)] },
   { name: 'hostPort with several replicas', yaml: deployment('web', { container: container('ports:\n  - containerPort: 80\n    hostPort: 8080\n') }), expect: [err('INVALID_VALUE', `${C}.ports[0].hostPort`, 20, /2 replicas/)] },
-  { name: 'hostPort with a surging rolling update', yaml: deployment('web', { container: container('ports:\n  - containerPort: 80\n    hostPort: 8080\n') }).replace('replicas: 2', 'replicas: 1'), expect: [warn('INVALID_STRATEGY', `${C}.ports[0].hostPort`, 20, /Recreate/)] },
+  { name: 'hostPort with a surging rolling update', yaml: deployment('web', { container: container('ports:\n  - containerPort: 80\n    hostPort: 8080\n') }).replace('replicas: 2', 'replicas: 1'), expect: [warn('INVALID_STRATEGY', `${C}.ports[0].hostPort`, 20, /berth rolls it maxUnavailable-first .*Recreate/)] },
+  {
+    name: 'hostPort other than containerPort with the host network',
+    yaml: deployment('web', { podSpec: podSpec('hostNetwork: true\n'), container: container('ports:\n  - containerPort: 80\n    hostPort: 8080\n') }).replace('replicas: 2', 'replicas: 1').replace('spec:\n  replicas: 1', 'spec:\n  replicas: 1\n  strategy:\n    type: Recreate'),
+    expect: [err('INVALID_VALUE', `${C}.ports[0].hostPort`, 23, /must equal containerPort \(80\) with hostNetwork/)],
+  },
   // ---- probes: validated and acted on (no warning); ports must be the container's
   { name: 'probe with two handlers', yaml: deployment('web', { container: container('readinessProbe:\n  httpGet:\n    port: 80\n  tcpSocket:\n    port: 80\n') }), expect: [err('INVALID_VALUE', `${C}.readinessProbe`, 18, /exactly one handler: httpGet, tcpSocket or exec/)] },
   { name: 'probe without a handler', yaml: deployment('web', { container: container('livenessProbe:\n  periodSeconds: 5\n') }), expect: [err('INVALID_VALUE', `${C}.livenessProbe`, 18, /exactly one handler/)] },

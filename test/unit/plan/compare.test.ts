@@ -403,6 +403,12 @@ describe('compare(base, head): Services and Ingresses', () => {
     { name: 'a route removed; any host', base: ing('shop', { rules: [{ paths: [{ path: '/', pathType: 'Prefix', backend: { service: 'web', port: 8081 } }] }] }), head: ing('shop', { rules: [] }), fields: ['removed */ (Prefix): web:8081 → '] },
     { name: 'a default backend', base: ing('shop'), head: ing('shop', { defaultBackend: { service: 'web', port: 8081 } }), fields: ['added defaultBackend:  → web:8081'] },
     {
+      name: 'an upstream timeout annotation (absent = the defaults)',
+      base: ing('shop'),
+      head: ing('shop', { upstreamTimeouts: { connectSeconds: 5, readSeconds: 120, sendSeconds: 60 } }),
+      fields: ['changed upstreamTimeouts: connect 5s, read 60s, send 60s → connect 5s, read 120s, send 60s'],
+    },
+    {
       name: 'the same routes in another order',
       base: ing('shop', { rules: [{ host: 'a.localhost', paths: [{ path: '/', pathType: 'Prefix', backend: { service: 'a', port: 80 } }] }, { host: 'b.localhost', paths: [{ path: '/', pathType: 'Prefix', backend: { service: 'b', port: 80 } }] }] }),
       head: ing('shop', { rules: [{ host: 'b.localhost', paths: [{ path: '/', pathType: 'Prefix', backend: { service: 'b', port: 80 } }] }, { host: 'a.localhost', paths: [{ path: '/', pathType: 'Prefix', backend: { service: 'a', port: 80 } }] }] }),

@@ -100,6 +100,18 @@ const cases: { name: string; input: Parameters<typeof nextStep>[0]; expect: Expe
     expect: { kind: 'fail', reason: 'ProgressDeadlineExceeded' },
   },
   {
+    // A restarted berth began watching the new replica 5 s ago: the 31 s since its creation
+    // include berth's own downtime, when nobody could see it become ready. Not a failure yet.
+    name: 'progress deadline counted from when this berth began watching (a restart): wait',
+    input: { desired: deployment({ replicas: 2, strategy: rolling(1, 0), progressDeadlineSeconds: 30 }), observed: [...replicas('old', 2), replica('new', 0, { id: 'n0', ...fresh(31_000) })], commit: 'c1', now: T0, restarts: new Map(), readiness: new Map([['n0', { ready: false, watchedSince: new Date(T0.getTime() - 5_000) }]]) },
+    expect: { kind: 'wait', reason: 'readiness' },
+  },
+  {
+    name: 'watched for longer than the deadline, still not ready: ProgressDeadlineExceeded',
+    input: { desired: deployment({ replicas: 2, strategy: rolling(1, 0), progressDeadlineSeconds: 30 }), observed: [...replicas('old', 2), replica('new', 0, { id: 'n0', ...fresh(60_000) })], commit: 'c1', now: T0, restarts: new Map(), readiness: new Map([['n0', { ready: false, watchedSince: new Date(T0.getTime() - 31_000) }]]) },
+    expect: { kind: 'fail', reason: 'ProgressDeadlineExceeded' },
+  },
+  {
     name: 'progress deadline not yet passed: wait',
     input: { desired: deployment({ replicas: 2, strategy: rolling(1, 0), progressDeadlineSeconds: 30 }), observed: [...replicas('old', 2), replica('new', 0, { id: 'n0', ...fresh(29_000) })], commit: 'c1', now: T0, restarts: new Map(), readiness: new Map([['n0', { ready: false }]]) },
     expect: { kind: 'wait', reason: 'readiness' },
@@ -148,7 +160,7 @@ describe('nextStep', () => {
     for (const [replicasN, surge, unavailable] of [[3, 1, 0], [10, 2, 0], [4, '25%', '25%'], [5, 0, 1], [6, '50%', '50%']] as const) {
       const desired = deployment({ replicas: replicasN, strategy: rolling(surge, unavailable) });
       let observed = replicas('old', replicasN);
-      const minAvailable = replicasN - (typeof unavailable === 'number' ? unavailable : Math.floor((parseInt(unavailable) * replicasN) / 100));
+      const minAvailable = replicasN - (typeof unavailable === 'number' ? unavailable : Math.floor((parseInt(unavailable, 10) * replicasN) / 100));
       for (let pass = 0; pass < 100; pass++) {
         const step = nextStep({ desired, observed, commit: 'c', now: T0, restarts: new Map() });
         if (step.kind === 'complete') break;
@@ -157,7 +169,7 @@ describe('nextStep', () => {
         const removed = new Set(step.remove.map((r) => r.replica.id));
         observed = [...observed.filter((r) => !removed.has(r.id)), ...step.create.map((c) => replica(c.revision, c.replica))];
         assert.ok(observed.length >= minAvailable, `${replicasN}/${surge}/${unavailable}: ${observed.length} available < ${minAvailable}`);
-        assert.ok(observed.length <= replicasN + (typeof surge === 'number' ? surge : Math.ceil((parseInt(surge) * replicasN) / 100)), 'surge bound');
+        assert.ok(observed.length <= replicasN + (typeof surge === 'number' ? surge : Math.ceil((parseInt(surge, 10) * replicasN) / 100)), 'surge bound');
       }
       assert.deepEqual(observed.map((r) => `${r.revision}.${r.replica}`).sort(), Array.from({ length: replicasN }, (_, i) => `new.${i}`).sort());
     }

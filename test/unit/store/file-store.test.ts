@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { silentLogger } from '../../../src/core/index.js';
-import { acquireLock, FileStore, PRUNE_CONFIRMATIONS_KEPT, readStoreState, type NamespaceStatus } from '../../../src/store/index.js';
+import { acquireLock, FileStore, PRUNE_CONFIRMATIONS_KEPT, readStoreState, type NamespaceStatus, type Pin, type RevisionRecord, type StoreState } from '../../../src/store/index.js';
 
 const dirs: string[] = [];
 after(async () => {
@@ -112,5 +112,101 @@ describe('state lock', () => {
     const lock = await acquireLock(path);
     assert.equal((await readFile(path, 'utf8')).trim(), String(process.pid));
     await lock.release();
+  });
+});
+
+describe('FileStore: decisions survive a torn or corrupt status file (#15)', () => {
+  const pin: Pin = { namespace: 'shop', name: 'web', commit: 'c1'.padEnd(40, '1'), revision: 'r1', headSpec: 'h2', createdAt: '2026-01-01T00:00:00Z' };
+  const hold: Pin = { namespace: 'shop', name: 'api', commit: 'c2'.padEnd(40, '2'), revision: 'r9', headSpec: 'h9', createdAt: '2026-01-01T00:00:00Z', cause: 'auto-rollback', hold: true, failed: { revision: 'r9', commit: 'c2'.padEnd(40, '2'), reason: 'CrashLoop', message: 'exited 1' } };
+  const rev = (revision: string, outcome: RevisionRecord['outcome'] = 'complete'): RevisionRecord => ({ revision, commit: `${revision}`.padEnd(40, '0'), image: 'busybox:1.36', time: '2026-01-01T00:00:00Z', outcome });
+
+  /** A store that made the decisions a restart needs: a manual pin, an auto-rollback hold, revision histories, a prune confirmation. */
+  async function decided(dir: string): Promise<FileStore> {
+    const store = await FileStore.open(dir, silentLogger);
+    await store.putNamespace(status('shop', 'c2'));
+    for (const r of ['r1', 'r2', 'r3']) await store.recordRevision('shop/web', rev(r), 10);
+    await store.recordRevision('shop/api', rev('r8'), 10);
+    await store.recordRevision('shop/api', rev('r9', 'failed'), 10);
+    await store.putPin(pin);
+    await store.putPin(hold);
+    await store.confirmPrune('c3'.padEnd(40, '3'), { at: 't', by: 'ops' });
+    return store;
+  }
+  const expectDecisions = (state: StoreState) => {
+    assert.deepEqual(state.pins, { 'shop/web': pin, 'shop/api': hold });
+    assert.deepEqual(state.revisions?.['shop/web']?.map((r) => r.revision), ['r1', 'r2', 'r3']);
+    assert.deepEqual(state.revisions?.['shop/api']?.map((r) => `${r.revision}:${r.outcome}`), ['r8:complete', 'r9:failed']);
+    assert.deepEqual(Object.keys(state.pruneConfirmations ?? {}), ['c3'.padEnd(40, '3')]);
+  };
+
+  const corruptions: [what: string, corrupt: (full: string) => string][] = [
+    ['truncated (torn write)', (full) => full.slice(0, Math.floor(full.length / 3))],
+    ['empty', () => ''],
+    ['garbage', () => '\u0000\u0001not json at all'],
+    ['valid JSON, not an object', () => '[]'],
+    ['valid JSON, another version', () => '{"version":2,"namespaces":{}}'],
+    ['valid JSON of the wrong shape inside', () => '{"version":1,"namespaces":{"shop":5,"blog":{"namespace":"other"}},"pins":[],"revisions":"x","source":7}'],
+    ['valid JSON of the right shape that lost the decisions (an old copy restored)', () => '{"version":1,"namespaces":{}}'],
+  ];
+  for (const [what, corrupt] of corruptions) {
+    it(`status.json ${what}: pins, holds, revision histories and confirmations come back from the journal`, async () => {
+      const dir = await tmp();
+      await decided(dir);
+      const file = join(dir, 'status.json');
+      await writeFile(file, corrupt(await readFile(file, 'utf8')));
+      const reopened = await FileStore.open(dir, silentLogger);
+      const state = reopened.readState();
+      expectDecisions(state);
+      for (const [name, ns] of Object.entries(state.namespaces)) assert.equal(ns.namespace, name, 'only well-formed namespace entries are kept');
+      assert.equal(typeof state.source === 'undefined' || typeof state.source.description === 'string', true);
+      expectDecisions(await readStoreState(dir)); // readers beside berth see them too
+      // And it goes on: a new revision appends to the full list, not to a list cut to one entry.
+      await reopened.recordRevision('shop/web', rev('r4'), 10);
+      const again = await FileStore.open(dir, silentLogger);
+      assert.deepEqual(again.readState().revisions?.['shop/web']?.map((r) => r.revision), ['r1', 'r2', 'r3', 'r4']);
+    });
+  }
+
+  it('status.json deleted: the decisions come back too', async () => {
+    const dir = await tmp();
+    await decided(dir);
+    await rm(join(dir, 'status.json'));
+    expectDecisions((await FileStore.open(dir, silentLogger)).readState());
+  });
+
+  it('a torn last journal line costs that one change; the next appends start on a fresh line', async () => {
+    const dir = await tmp();
+    await decided(dir);
+    await appendFile(join(dir, 'decisions.jsonl'), '{"op":"unpin","key":"shop/w');
+    await writeFile(join(dir, 'status.json'), 'garbage');
+    const reopened = await FileStore.open(dir, silentLogger);
+    expectDecisions(reopened.readState());
+    await reopened.removePin('shop/api');
+    const again = await FileStore.open(dir, silentLogger);
+    assert.deepEqual(Object.keys(again.readState().pins ?? {}), ['shop/web']);
+  });
+
+  it('a long journal is compacted to one snapshot line, atomically, and replays the same', async () => {
+    const dir = await tmp();
+    const store = await FileStore.open(dir, silentLogger, { compactJournalAfterLines: 5 });
+    for (let i = 1; i <= 12; i++) await store.recordRevision('shop/web', rev(`r${i}`), 3);
+    await store.putPin(pin);
+    const lines = (await readFile(join(dir, 'decisions.jsonl'), 'utf8')).trim().split('\n');
+    assert.ok(lines.length <= 5, `compacted: ${lines.length} lines`);
+    await writeFile(join(dir, 'status.json'), '');
+    const state = (await FileStore.open(dir, silentLogger)).readState();
+    assert.deepEqual(state.revisions?.['shop/web']?.map((r) => r.revision), ['r9', 'r10', 'r11', 'r12']);
+    assert.deepEqual(state.pins, { 'shop/web': pin });
+  });
+
+  it('a state directory from before the journal: its status file seeds the journal', async () => {
+    const dir = await tmp();
+    const old: StoreState = { version: 1, namespaces: {}, pins: { 'shop/web': pin }, revisions: { 'shop/web': [rev('r1'), rev('r2')] } };
+    await writeFile(join(dir, 'status.json'), JSON.stringify(old));
+    await FileStore.open(dir, silentLogger);
+    await writeFile(join(dir, 'status.json'), 'torn');
+    const state = (await FileStore.open(dir, silentLogger)).readState();
+    assert.deepEqual(state.pins, old.pins);
+    assert.deepEqual(state.revisions, old.revisions);
   });
 });
