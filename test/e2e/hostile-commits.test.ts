@@ -28,6 +28,8 @@ interface Hostile {
   readonly expect: { readonly code?: string; readonly phase?: string; readonly messageIncludes?: string };
   /** Other folders to write (e.g. a namespace called `constructor`). */
   readonly folders?: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  /** More to check once the commit is through. */
+  readonly verify?: (ctx: { readonly api: string; readonly instance: string }) => Promise<void>;
 }
 
 const image = (ref: string): Hostile => ({
@@ -68,6 +70,27 @@ const HOSTILE: readonly Hostile[] = [
   fromCorpus('max-surge-beyond-int32'),
   fromCorpus('alias-bomb'),
   fromCorpus('recursive-alias'),
+  // Values only the engine used to catch (and echo back into status): NUL bytes, a relative workingDir.
+  fromCorpus('env-value-nul'),
+  fromCorpus('command-nul'),
+  fromCorpus('working-dir-relative'),
+  fromCorpus('env-name-with-equals'),
+  fromCorpus('ingress-timeout-annotations'),
+  {
+    // Names that are Object.prototype members: a namespace folder `constructor` once made the API
+    // answer 200 with nothing, and 500 one level down. Here it must simply run, as any name.
+    name: 'a namespace named constructor',
+    files: { 'web.yaml': deploymentYaml({ name: 'web', image: 'app@sha256:bad', command: serveCommand('bad') }) },
+    folders: { constructor: { 'valueof.yaml': deploymentYaml({ name: 'valueof', command: serveCommand('proto'), port: 8080 }) } },
+    expect: { code: 'INVALID_IMAGE_REFERENCE' },
+    verify: async ({ api, instance }) => {
+      const running = (await ownedContainers(instance)).filter((r) => r.namespace === 'constructor' && r.state === 'running');
+      assert.deepEqual(running.map((r) => r.deployment), ['valueof'], 'namespace constructor runs its Deployment valueof');
+      const res = await fetch(`${api}/api/v1/namespaces/constructor`);
+      assert.equal(res.status, 200, 'the API serves namespace constructor');
+      assert.match(await res.text(), /valueof/);
+    },
+  },
 ];
 
 describe('hostile commits: berth run survives each, the healthy namespace converges after each', { timeout: 600_000 }, () => {
@@ -132,6 +155,7 @@ describe('hostile commits: berth run survives each, the healthy namespace conver
           if (hostile.expect.code) assert.ok((bad.diagnostics as { code: string }[]).some((d) => d.code === hostile.expect.code), `bad reports ${hostile.expect.code}: ${reported}`);
           if (hostile.expect.phase) assert.equal(bad.phase, hostile.expect.phase);
           if (hostile.expect.messageIncludes) assert.ok(reported.includes(hostile.expect.messageIncludes), `bad reports ${hostile.expect.messageIncludes}: ${reported}`);
+          await hostile.verify?.({ api, instance: scope.instance });
         },
         { timeoutMs: 60_000, what: `good converges past "${hostile.name}"` },
       );

@@ -63,6 +63,15 @@ describe('a corrupt status.json does not undo a manual rollback', { timeout: 300
     await repo.push();
     assert.equal((await post('/api/v1/sync')).status, 202);
     await eventually(async () => assert.equal((await serving()).text, 'v2'), { timeoutMs: 60_000, what: 'v2 serving' });
+    // v2 enters the history once its rollout is complete (a pass after the one that made it
+    // serve): roll back only then, or the history under test would hold one revision.
+    await eventually(
+      async () => {
+        const d = (await (await fetch(`${api}/api/v1/namespaces/shop/deployments/web`)).json()) as Record<string, any>;
+        assert.equal(d.revisions?.length, 2, `v1 and v2 in the history: ${JSON.stringify(d.revisions)}`);
+      },
+      { timeoutMs: 60_000, what: 'v2 recorded complete' },
+    );
     const r = await post('/api/v1/namespaces/shop/deployments/web/rollback');
     assert.equal(r.status, 202, JSON.stringify(r.json));
     await eventually(async () => assert.equal((await serving()).text, 'v1'), { timeoutMs: 60_000, what: 'rolled back to v1' });
