@@ -536,5 +536,6 @@ function hasCompleted(store: Store, namespace: string, name: string, revision: s
 
 /** Identity of a Deployment's whole desired spec (not only its template): any edit in Git changes it. */
 export function specHash(d: DesiredDeployment): string {
-  return hashOf({ ...d, source: undefined });
+  // configData is covered by the template's ConfigMap hashes: hashing up to 1 MiB again per pass would add nothing.
+  return hashOf({ ...d, source: undefined, configData: undefined });
 }

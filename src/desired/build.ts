@@ -1,9 +1,9 @@
 import { compareDiagnostics, hasErrors, type Diagnostic } from '../core/index.js';
-import type { ManifestSet, NamespaceManifests, PersistentVolumeClaimManifest, SecretManifest } from '../manifests/index.js';
+import type { ConfigMapManifest, ManifestSet, NamespaceManifests, PersistentVolumeClaimManifest, SecretManifest } from '../manifests/index.js';
 import { networkName, volumeName } from './names.js';
-import { normalizeDeployment } from './normalize.js';
+import { configMapOf, normalizeDeployment } from './normalize.js';
 import { normalizeIngress, normalizeService } from './service.js';
-import type { DesiredDeployment, DesiredIngress, DesiredNamespace, DesiredService, DesiredState, DesiredVolume } from './types.js';
+import type { DesiredConfigMap, DesiredDeployment, DesiredIngress, DesiredNamespace, DesiredService, DesiredState, DesiredVolume } from './types.js';
 
 /**
  * A check of a namespace folder's manifests that may refuse it (the namespace policy:
@@ -50,15 +50,18 @@ export function buildNamespace(ns: NamespaceManifests, instance: string, policy?
   const services: DesiredService[] = [];
   const ingresses: DesiredIngress[] = [];
   const volumes: DesiredVolume[] = [];
+  let configMaps: DesiredConfigMap[] = [];
   if (ns.valid) {
     const secrets = new Map(ns.objects.filter((o): o is SecretManifest => o.kind === 'Secret').map((s) => [s.metadata.name, s]));
     const claims = new Map(ns.objects.filter((o): o is PersistentVolumeClaimManifest => o.kind === 'PersistentVolumeClaim').map((c) => [c.metadata.name, c]));
     for (const c of claims.values()) volumes.push(desiredVolume(c, ns.name, instance));
+    configMaps = ns.objects.filter((o): o is ConfigMapManifest => o.kind === 'ConfigMap').map((c) => configMapOf(c, ns.name));
+    const configMapsByName = new Map(configMaps.map((c) => [c.name, c]));
     for (const object of ns.objects) {
       if (object.kind === 'Service') services.push(normalizeService(object, ns.name));
       if (object.kind === 'Ingress') ingresses.push(normalizeIngress(object, ns.name));
       if (object.kind !== 'Deployment') continue;
-      const result = normalizeDeployment(object, ns.name, secrets, claims);
+      const result = normalizeDeployment(object, ns.name, secrets, claims, configMapsByName);
       diagnostics.push(...result.diagnostics);
       if (result.deployment) deployments.push(result.deployment);
     }
@@ -67,6 +70,7 @@ export function buildNamespace(ns: NamespaceManifests, instance: string, policy?
   deployments.sort((a, b) => a.name.localeCompare(b.name));
   services.sort((a, b) => a.name.localeCompare(b.name));
   ingresses.sort((a, b) => a.name.localeCompare(b.name));
+  configMaps.sort((a, b) => a.name.localeCompare(b.name));
   return {
     name: ns.name,
     network: networkName(instance, ns.name),
@@ -75,6 +79,7 @@ export function buildNamespace(ns: NamespaceManifests, instance: string, policy?
     services: valid ? services : [],
     ingresses: valid ? ingresses : [],
     volumes: valid ? volumes.sort((a, b) => a.name.localeCompare(b.name)) : [],
+    configMaps: valid ? configMaps : [],
     diagnostics: diagnostics.sort(compareDiagnostics),
   };
 }

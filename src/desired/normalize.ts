@@ -1,6 +1,6 @@
 import { hashOf, type Diagnostic } from '../core/index.js';
-import { isReadOnlyClaim, parseCpu, parseMemory, type Container, type DeploymentManifest, type EnvVar, type PodTemplate as PodTemplateManifest, type PersistentVolumeClaimManifest, type Probe, type SecretManifest } from '../manifests/index.js';
-import type { DesiredDeployment, EnvEntry, Mount, PodTemplate, ProbeAction, Probes, ProbeSpec, SecretFile, SecuritySettings, Strategy } from './types.js';
+import { ENV_VAR_NAME, isReadOnlyClaim, parseCpu, parseMemory, type ConfigMapManifest, type Container, type DeploymentManifest, type EnvVar, type PodTemplate as PodTemplateManifest, type PersistentVolumeClaimManifest, type Probe, type SecretManifest } from '../manifests/index.js';
+import { CONFIGMAP_ABSENT, type ConfigMapContent, type ConfigMapFile, type DesiredConfigMap, type DesiredDeployment, type EnvEntry, type Mount, type PodTemplate, type ProbeAction, type Probes, type ProbeSpec, type SecretFile, type SecuritySettings, type Strategy } from './types.js';
 
 /** Kubernetes defaults (apps/v1 Deployment). */
 export const DEPLOYMENT_DEFAULTS = {
@@ -33,6 +33,18 @@ export type SecretsByName = ReadonlyMap<string, SecretManifest>;
 /** The PersistentVolumeClaims of one namespace folder, by name. */
 export type ClaimsByName = ReadonlyMap<string, PersistentVolumeClaimManifest>;
 
+/** The ConfigMaps of one namespace folder, by name (configMapOf builds one). */
+export type ConfigMapsByName = ReadonlyMap<string, DesiredConfigMap>;
+
+/** Kubernetes' default mode of a configMap volume's files (defaultMode 0644). */
+export const CONFIGMAP_VOLUME_DEFAULT_MODE = 0o644;
+
+/** A ConfigMap manifest → its content and content hash (hashed once per commit, shared by every Deployment that uses it). */
+export function configMapOf(manifest: ConfigMapManifest, namespace: string): DesiredConfigMap {
+  const content: ConfigMapContent = { data: manifest.data ?? {}, binaryData: manifest.binaryData ?? {} };
+  return { namespace, name: manifest.metadata.name, hash: hashOf(content, 16), immutable: manifest.immutable === true, content, source: manifest.source };
+}
+
 /**
  * Deployment manifest → desired Deployment: defaults applied, the pod template normalized
  * (so formatting, key order and defaulted fields never change the revision), and
@@ -41,22 +53,24 @@ export type ClaimsByName = ReadonlyMap<string, PersistentVolumeClaimManifest>;
  * carries the key's host source (never a value); an optional ref to a Secret or key that is
  * not in Git leaves the variable out.
  */
-export function normalizeDeployment(manifest: DeploymentManifest, namespace: string, secrets: SecretsByName = new Map(), claims: ClaimsByName = new Map()): { deployment?: DesiredDeployment; diagnostics: Diagnostic[] } {
+export function normalizeDeployment(
+  manifest: DeploymentManifest,
+  namespace: string,
+  secrets: SecretsByName = new Map(),
+  claims: ClaimsByName = new Map(),
+  configMaps: ConfigMapsByName = new Map(),
+): { deployment?: DesiredDeployment; diagnostics: Diagnostic[] } {
   const spec = manifest.spec;
   const diagnostics: Diagnostic[] = [];
   const container = spec.template.spec.containers[0];
   if (!container) {
     return { diagnostics: [{ severity: 'error', code: 'MANIFEST_INVALID', message: 'a pod template needs one container', file: manifest.source.file, line: manifest.source.line, field: 'spec.template.spec.containers', namespace }] };
   }
-  const env: EnvEntry[] = [];
-  for (const [i, e] of (container.env ?? []).entries()) {
-    const entry = envEntry(e, secrets);
-    if (entry === 'missing') {
-      // loadManifests refuses this (SECRET_REF_NOT_FOUND); kept for ManifestSets built by hand.
-      diagnostics.push({ severity: 'error', code: 'MANIFEST_INVALID', message: `secretKeyRef ${e.valueFrom?.secretKeyRef.name}/${e.valueFrom?.secretKeyRef.key} names no Secret key of this namespace`, file: manifest.source.file, line: manifest.source.line, field: `spec.template.spec.containers[0].env[${i}].valueFrom.secretKeyRef`, namespace });
-      return { diagnostics };
-    }
-    if (entry) env.push(entry);
+  const env = envOf(container, secrets, configMaps);
+  if (typeof env === 'string') {
+    // loadManifests refuses this (SECRET_REF_NOT_FOUND, CONFIGMAP_REF_NOT_FOUND); kept for ManifestSets built by hand.
+    diagnostics.push({ severity: 'error', code: 'MANIFEST_INVALID', message: env, file: manifest.source.file, line: manifest.source.line, field: 'spec.template.spec.containers[0].env', namespace });
+    return { diagnostics };
   }
   const probes = normalizeProbes(container);
   if (typeof probes === 'string') {
@@ -64,13 +78,14 @@ export function normalizeDeployment(manifest: DeploymentManifest, namespace: str
     diagnostics.push({ severity: 'error', code: 'MANIFEST_INVALID', message: `probe port ${JSON.stringify(probes)} names no port of the container`, file: manifest.source.file, line: manifest.source.line, field: 'spec.template.spec.containers[0]', namespace });
     return { diagnostics };
   }
-  const mounts = normalizeMounts(spec.template, container, secrets, claims);
+  const mounts = normalizeMounts(spec.template, container, secrets, claims, configMaps);
   if (typeof mounts === 'string') {
     // loadManifests refuses this (INVALID_VALUE, SECRET_REF_NOT_FOUND); kept for ManifestSets built by hand.
     diagnostics.push({ severity: 'error', code: 'MANIFEST_INVALID', message: mounts, file: manifest.source.file, line: manifest.source.line, field: 'spec.template.spec.containers[0].volumeMounts', namespace });
     return { diagnostics };
   }
   const security = normalizeSecurity(spec.template, container);
+  const used = usedConfigMaps(spec.template, container, configMaps);
   const limits = container.resources?.limits;
   const memoryBytes = limits?.memory === undefined ? undefined : parseMemory(limits.memory);
   const nanoCpus = limits?.cpu === undefined ? undefined : parseCpu(limits.cpu);
@@ -98,7 +113,10 @@ export function normalizeDeployment(manifest: DeploymentManifest, namespace: str
     // Likewise: only what a manifest asks beyond the defaults, so older templates keep their revisions.
     ...(security ? { security } : {}),
     ...(mounts.length > 0 ? { mounts } : {}),
+    // Only when it uses a ConfigMap: other templates keep their revisions.
+    ...(used ? { configMaps: used } : {}),
   };
+  const configData = volumeConfigData(mounts, configMaps);
   // A host port (hostPort, or the host's network with ports) is bound once on this one host: a
   // surge would start a second replica that cannot bind it. Such a Deployment (one replica: the
   // loader refuses more) rolls maxUnavailable-first, as the manifest warning says: the old
@@ -127,17 +145,73 @@ export function normalizeDeployment(manifest: DeploymentManifest, namespace: str
       template,
       revision: templateRevision(template),
       source: manifest.source,
+      ...(configData ? { configData } : {}),
     },
     diagnostics,
   };
 }
 
 /**
- * One env var of the template. A secretKeyRef becomes `{ name, secretRef }` with the key's host
- * source; `undefined` = an optional ref whose Secret or key is not in Git (the variable is left
- * out, as Kubernetes does); `'missing'` = a required one (refused by the loader already).
+ * The container's env vars: `envFrom` sources in order (each source's keys sorted, named prefix +
+ * key, every one a valid name under Kubernetes' relaxed rule), then `env`; a name defined
+ * twice keeps its last definition (as in Kubernetes, where env wins over envFrom). Without
+ * envFrom the list is `env` as written, so existing templates keep their revisions. A string =
+ * a reference the loader would have refused.
  */
-function envEntry(e: EnvVar, secrets: SecretsByName): EnvEntry | undefined | 'missing' {
+function envOf(container: Container, secrets: SecretsByName, configMaps: ConfigMapsByName): EnvEntry[] | string {
+  const out: EnvEntry[] = [];
+  for (const from of container.envFrom ?? []) {
+    const prefix = from.prefix ?? '';
+    if (from.configMapRef) {
+      const cm = configMaps.get(from.configMapRef.name);
+      if (!cm) {
+        if (from.configMapRef.optional) continue;
+        return `envFrom: ConfigMap ${JSON.stringify(from.configMapRef.name)} is not defined in this namespace`;
+      }
+      for (const key of Object.keys(cm.content.data).sort()) {
+        if (ENV_VAR_NAME.test(prefix + key)) out.push({ name: prefix + key, value: cm.content.data[key]!, configMap: cm.name });
+      }
+    } else if (from.secretRef) {
+      const keys = secrets.get(from.secretRef.name)?.spec.keys;
+      if (!keys) {
+        if (from.secretRef.optional) continue;
+        return `envFrom: Secret ${JSON.stringify(from.secretRef.name)} is not defined in this namespace`;
+      }
+      for (const key of Object.keys(keys).sort()) {
+        if (!ENV_VAR_NAME.test(prefix + key)) continue;
+        const source = keys[key]!;
+        const copy = 'file' in source ? { file: source.file } : { env: source.env };
+        out.push({ name: prefix + key, secretRef: { secret: from.secretRef.name, key, source: copy, ...(from.secretRef.optional ? { optional: true as const } : {}) } });
+      }
+    }
+  }
+  for (const e of container.env ?? []) {
+    const entry = envEntry(e, secrets, configMaps);
+    if (entry === 'missing') {
+      const ref = e.valueFrom?.secretKeyRef ?? e.valueFrom?.configMapKeyRef;
+      return `${e.valueFrom?.secretKeyRef ? 'secretKeyRef' : 'configMapKeyRef'} ${ref?.name}/${ref?.key} names no ${e.valueFrom?.secretKeyRef ? 'Secret' : 'ConfigMap'} key of this namespace`;
+    }
+    if (entry) out.push(entry);
+  }
+  if ((container.envFrom ?? []).length === 0) return out;
+  const last = new Map(out.map((e, i) => [e.name, i]));
+  return out.filter((e, i) => last.get(e.name) === i);
+}
+
+/**
+ * One env var of the template. A secretKeyRef becomes `{ name, secretRef }` with the key's host
+ * source; a configMapKeyRef `{ name, value, configMap }` with the value from Git; `undefined` =
+ * an optional ref whose Secret, ConfigMap or key is not in Git (the variable is left out, as
+ * Kubernetes does); `'missing'` = a required one (refused by the loader already).
+ */
+function envEntry(e: EnvVar, secrets: SecretsByName, configMaps: ConfigMapsByName): EnvEntry | undefined | 'missing' {
+  const cmRef = e.valueFrom?.configMapKeyRef;
+  if (cmRef) {
+    const data = configMaps.get(cmRef.name)?.content.data;
+    const value = data && Object.prototype.hasOwnProperty.call(data, cmRef.key) ? data[cmRef.key] : undefined;
+    if (value === undefined) return cmRef.optional ? undefined : 'missing';
+    return { name: e.name, value, configMap: cmRef.name };
+  }
   const ref = e.valueFrom?.secretKeyRef;
   if (!ref) return { name: e.name, value: e.value ?? '' };
   const keys = secrets.get(ref.name)?.spec.keys;
@@ -210,6 +284,7 @@ function normalizeSecurity(template: PodTemplateManifest, container: Container):
   const runAsUser = c.runAsUser ?? pod.runAsUser;
   const runAsGroup = c.runAsGroup ?? pod.runAsGroup;
   const seccomp = c.seccompProfile?.type ?? pod.seccompProfile?.type;
+  const fsGroup = template.spec.securityContext?.fsGroup;
   const out: { -readonly [K in keyof SecuritySettings]: SecuritySettings[K] } = {
     ...(c.privileged === true ? { privileged: true as const } : {}),
     ...(c.allowPrivilegeEscalation === false ? { noNewPrivileges: true as const } : {}),
@@ -223,6 +298,7 @@ function normalizeSecurity(template: PodTemplateManifest, container: Container):
     ...(template.spec.hostNetwork === true ? { hostNetwork: true as const } : {}),
     ...(template.spec.hostPID === true ? { hostPID: true as const } : {}),
     ...(template.spec.hostIPC === true ? { hostIPC: true as const } : {}),
+    ...(fsGroup !== undefined ? { fsGroup } : {}),
   };
   return Object.keys(out).length > 0 ? out : undefined;
 }
@@ -234,7 +310,7 @@ function normalizeSecurity(template: PodTemplateManifest, container: Container):
  * those files out. A claim's volume is named by the claim (the engine name is the executor's).
  * A string = a mount or item the loader would have refused.
  */
-function normalizeMounts(template: PodTemplateManifest, container: Container, secrets: SecretsByName, claims: ClaimsByName): Mount[] | string {
+function normalizeMounts(template: PodTemplateManifest, container: Container, secrets: SecretsByName, claims: ClaimsByName, configMaps: ConfigMapsByName): Mount[] | string {
   const volumes = new Map((template.spec.volumes ?? []).map((v) => [v.name, v]));
   const out: Mount[] = [];
   for (const m of container.volumeMounts ?? []) {
@@ -256,6 +332,10 @@ function normalizeMounts(template: PodTemplateManifest, container: Container, se
       // Read-only when the mount or the volume says so, or the claim is ReadOnlyMany only.
       const readOnly = m.readOnly === true || v.persistentVolumeClaim.readOnly === true || isReadOnlyClaim(claim.spec.accessModes);
       out.push({ ...common, readOnly, source: { kind: 'persistentVolumeClaim', claim: claim.metadata.name } });
+    } else if (v.configMap) {
+      const files = configMapFiles(v.configMap, configMaps);
+      if (typeof files === 'string') return files;
+      out.push({ ...common, readOnly: true, source: { kind: 'configMap', configMap: v.configMap.name, files } });
     }
   }
   return out.sort((a, b) => (a.mountPath < b.mountPath ? -1 : a.mountPath > b.mountPath ? 1 : 0));
@@ -284,6 +364,53 @@ function secretFiles(volume: NonNullable<PodTemplateManifest['spec']['volumes']>
     });
   }
   return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+/**
+ * A configMap volume's files: its `items`, else every key of data and binaryData (sorted), each
+ * with its mode. An optional volume whose ConfigMap or key is not in Git leaves those files out.
+ */
+function configMapFiles(volume: NonNullable<NonNullable<PodTemplateManifest['spec']['volumes']>[number]['configMap']>, configMaps: ConfigMapsByName): ConfigMapFile[] | string {
+  const cm = configMaps.get(volume.name);
+  const optional = volume.optional === true;
+  if (!cm) return optional ? [] : `configMap volume: ConfigMap ${JSON.stringify(volume.name)} is not defined in this namespace`;
+  const has = (key: string): boolean => Object.prototype.hasOwnProperty.call(cm.content.data, key) || Object.prototype.hasOwnProperty.call(cm.content.binaryData, key);
+  const defaultMode = volume.defaultMode ?? CONFIGMAP_VOLUME_DEFAULT_MODE;
+  const wanted = volume.items ?? [...Object.keys(cm.content.data), ...Object.keys(cm.content.binaryData)].sort().map((key) => ({ key, path: key, mode: undefined }));
+  const files: ConfigMapFile[] = [];
+  for (const item of wanted) {
+    if (!has(item.key)) {
+      if (optional) continue;
+      return `configMap volume: ConfigMap ${JSON.stringify(volume.name)} has no key ${JSON.stringify(item.key)}`;
+    }
+    files.push({ path: item.path, key: item.key, mode: item.mode ?? defaultMode });
+  }
+  return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+/**
+ * The ConfigMaps the template uses (env, envFrom, volumes — mounted or not, as Kubernetes
+ * resolves every volume of a pod) → their content hashes; `absent` for an optional one not in
+ * Git, so adding it later rolls too. Undefined when it uses none.
+ */
+function usedConfigMaps(template: PodTemplateManifest, container: Container, configMaps: ConfigMapsByName): Record<string, string> | undefined {
+  const names = new Set<string>();
+  for (const e of container.env ?? []) if (e.valueFrom?.configMapKeyRef) names.add(e.valueFrom.configMapKeyRef.name);
+  for (const f of container.envFrom ?? []) if (f.configMapRef) names.add(f.configMapRef.name);
+  for (const v of template.spec.volumes ?? []) if (v.configMap) names.add(v.configMap.name);
+  if (names.size === 0) return undefined;
+  return Object.fromEntries([...names].sort().map((n) => [n, configMaps.get(n)?.hash ?? CONFIGMAP_ABSENT]));
+}
+
+/** The content of the ConfigMaps whose keys the mounts write as files; undefined when none. */
+function volumeConfigData(mounts: readonly Mount[], configMaps: ConfigMapsByName): Record<string, ConfigMapContent> | undefined {
+  const out: Record<string, ConfigMapContent> = {};
+  for (const m of mounts) {
+    if (m.source.kind !== 'configMap') continue;
+    const cm = configMaps.get(m.source.configMap);
+    if (cm) out[cm.name] = cm.content;
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
 }
 
 /** The revision of a template: 10 hex characters of sha256 over its canonical JSON. */

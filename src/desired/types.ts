@@ -19,9 +19,11 @@ export interface SecretRef {
 
 /**
  * One env var of a template: a literal value, or a reference to a Secret's key. Plain entries
- * keep the shape `{ name, value }` they always had, so their revisions never move.
+ * keep the shape `{ name, value }` they always had, so their revisions never move. A value read
+ * from a ConfigMap (configMapKeyRef, envFrom) is in Git, not secret: it is carried as the value,
+ * with `configMap` naming where it came from (for plans).
  */
-export type EnvEntry = { readonly name: string; readonly value: string } | { readonly name: string; readonly secretRef: SecretRef };
+export type EnvEntry = { readonly name: string; readonly value: string; readonly configMap?: string } | { readonly name: string; readonly secretRef: SecretRef };
 
 /** The runtime-neutral container a replica runs: everything that goes into the revision hash. */
 export interface PodTemplate {
@@ -48,7 +50,18 @@ export interface PodTemplate {
   readonly security?: SecuritySettings;
   /** The container's volume mounts, each with its volume's source; sorted by mountPath. Present only when there is one. */
   readonly mounts?: readonly Mount[];
+  /**
+   * Every ConfigMap the template uses (env, envFrom, volumes) → the hash of its whole content
+   * (`absent` for an optional one not in Git). So a change of a ConfigMap's content changes the
+   * revision of exactly the Deployments that use it, and they roll (a deliberate GitOps choice:
+   * Kubernetes does not; users add Reloader for it). Present only when there is one, so other
+   * templates keep their revisions.
+   */
+  readonly configMaps?: Readonly<Record<string, string>>;
 }
+
+/** What `configMaps` holds for an optional ConfigMap that is not in Git. */
+export const CONFIGMAP_ABSENT = 'absent';
 
 /**
  * A container's security settings as the engine takes them. Each field is present only when it
@@ -72,6 +85,8 @@ export interface SecuritySettings {
   readonly hostNetwork?: true;
   readonly hostPID?: true;
   readonly hostIPC?: true;
+  /** Pod securityContext.fsGroup: owns the volumes berth creates, and a supplementary group of the container. */
+  readonly fsGroup?: number;
 }
 
 /**
@@ -97,7 +112,24 @@ export type VolumeSource =
   | { readonly kind: 'emptyDir'; readonly sizeBytes?: number }
   | { readonly kind: 'secret'; readonly secret: string; readonly files: readonly SecretFile[] }
   /** The Docker volume of a claim of the namespace (its engine name depends on the instance: volumeName()). */
-  | { readonly kind: 'persistentVolumeClaim'; readonly claim: string };
+  | { readonly kind: 'persistentVolumeClaim'; readonly claim: string }
+  /** Keys of a ConfigMap as files; the content is in the DesiredDeployment's `configData` (the template holds its hash). */
+  | { readonly kind: 'configMap'; readonly configMap: string; readonly files: readonly ConfigMapFile[] };
+
+/** One key of a ConfigMap (data or binaryData) as a file of a configMap volume. */
+export interface ConfigMapFile {
+  /** Relative path in the volume. */
+  readonly path: string;
+  readonly key: string;
+  /** File mode, e.g. 0o644. */
+  readonly mode: number;
+}
+
+/** The content of a ConfigMap as the loader validated it (binaryData values are base64). */
+export interface ConfigMapContent {
+  readonly data: Readonly<Record<string, string>>;
+  readonly binaryData: Readonly<Record<string, string>>;
+}
 
 export interface Mount {
   /** The pod's name for the volume. */
@@ -211,6 +243,23 @@ export interface DesiredDeployment {
   /** Hash of the normalized template, like Kubernetes' pod-template-hash. */
   readonly revision: string;
   readonly source: SourceLocation;
+  /**
+   * The content of the ConfigMaps the template's configMap volumes hold, by name: what berth
+   * writes as files when it creates a replica. Not hashed itself (the template holds each
+   * ConfigMap's hash); present only when there is one.
+   */
+  readonly configData?: Readonly<Record<string, ConfigMapContent>>;
+}
+
+/** A v1 ConfigMap of a namespace: its content and the hash templates that use it carry. */
+export interface DesiredConfigMap {
+  readonly namespace: string;
+  readonly name: string;
+  /** Hash of the content (data and binaryData): what `PodTemplate.configMaps` holds for it. */
+  readonly hash: string;
+  readonly immutable: boolean;
+  readonly content: ConfigMapContent;
+  readonly source: SourceLocation;
 }
 
 /**
@@ -243,6 +292,8 @@ export interface DesiredNamespace {
   readonly services: readonly DesiredService[];
   /** Sorted by name; empty when invalid. */
   readonly ingresses: readonly DesiredIngress[];
+  /** Sorted by name; empty when invalid. Absent in namespaces built before ConfigMaps (tests, older callers). */
+  readonly configMaps?: readonly DesiredConfigMap[];
   /** PersistentVolumeClaims, sorted by name; empty when invalid. Absent (built by hand): none. */
   readonly volumes?: readonly DesiredVolume[];
   readonly diagnostics: readonly Diagnostic[];

@@ -19,6 +19,7 @@ export const MANIFEST_DIAGNOSTICS = {
   MISSING_KIND: { summary: 'A document has no (string) apiVersion or kind.' },
   UNKNOWN_KIND: { summary: 'A document has a kind berth does not know.' },
   WRONG_API_VERSION: { summary: 'A known kind has the wrong apiVersion.' },
+  IGNORED_KIND: { summary: 'A Kubernetes kind berth accepts and ignores (ServiceAccount: there is no Kubernetes API to authenticate to); a warning.' },
   // fields
   UNKNOWN_FIELD: { summary: 'A field that does not exist (often a typo).' },
   UNSUPPORTED_FIELD: { summary: 'A Kubernetes field whose behaviour berth cannot honour yet.' },
@@ -44,6 +45,10 @@ export const MANIFEST_DIAGNOSTICS = {
   QUOTA_EXCEEDED: { summary: "The namespace folder's Deployments (or objects) add up to more than a ResourceQuota of the folder allows (pods = Σ spec.replicas, limits.cpu/limits.memory = Σ replicas × the container's limit, object counts). Reported on the Deployment (or object) that takes the total over, with the arithmetic. berth counts steady-state replicas: a rolling update's surge (maxSurge) may exceed pods while it runs." },
   QUOTA_LIMIT_REQUIRED: { summary: 'A ResourceQuota of the folder bounds limits.cpu or limits.memory, and a container of a Deployment with replicas sets no such limit (Kubernetes refuses such pods under that quota).' },
   SECRET_REF_NOT_FOUND: { summary: 'An env[].valueFrom.secretKeyRef, or a secret volume (volumes[].secret.secretName, items[].key), names a Secret not defined in the same namespace folder, or a key that Secret does not declare (and is not optional: true).' },
+  CONFIGMAP_REF_NOT_FOUND: { summary: 'An env[].valueFrom.configMapKeyRef, envFrom[].configMapRef or configMap volume (volumes[].configMap.name, items[].key) names a ConfigMap not defined in the same namespace folder, or a key it does not hold (env reads data only), and is not optional: true.' },
+  CONFIGMAP_TOO_LARGE: { summary: "A ConfigMap's values (data as UTF-8, binaryData decoded) add up to more than 1 MiB (1,048,576 bytes), Kubernetes' limit." },
+  CONFIGMAP_IMMUTABLE_CHANGED: { summary: 'A warning of `berth plan --base/--head`: a ConfigMap that is immutable: true in the base changes its content in the head. Kubernetes would refuse the update; berth rolls the Deployments that use it, as for any ConfigMap.' },
+  CONFIGMAP_DUPLICATE_KEY: { summary: 'A ConfigMap key is in both data and binaryData.' },
   CLAIM_NOT_FOUND: { summary: 'A volumes[].persistentVolumeClaim.claimName names a PersistentVolumeClaim not defined in the same namespace folder.' },
   CLAIM_ACCESS_CONFLICT: { summary: 'A ReadWriteOncePod PersistentVolumeClaim is mounted by two Deployments, by a Deployment with more than one replica, or by one whose rolling update would surge a second replica (use strategy Recreate or maxSurge: 0).' },
   SYMLINK: { summary: 'A symlink; berth never follows symlinks (an error for *.yaml in a namespace folder, else a warning).' },

@@ -25,5 +25,6 @@ export { MANIFEST_DIAGNOSTICS, type ManifestDiagnosticCode } from './codes.js';
 export { SUPPORTED_KINDS } from './schemas.js';
 export { VALIDATED_NOT_ACTED_ON } from './deployment-rules.js';
 export { RESERVED_ENV } from './secret-rules.js';
+export { ENV_VAR_NAME, CONFIGMAP_MAX_BYTES, immutableConfigMapChanged, utf8Length, base64Length } from './configmap-rules.js';
 export { DEFAULT_UPSTREAM_TIMEOUTS, UPSTREAM_TIMEOUT_ANNOTATIONS, upstreamTimeoutsOf, type UpstreamTimeouts } from './ingress-timeouts.js';
 export { isReadOnlyClaim } from './claim-rules.js';

@@ -2,6 +2,7 @@ import { compareDiagnostics, hasErrors, isDnsLabel, type Diagnostic } from '../c
 import type { Snapshot, SnapshotFile, SnapshotFolder } from '../source/index.js';
 import { checkClaimUses, type ClaimFacts, type PlacedClaimUser } from './claim-rules.js';
 import type { ManifestCache, FolderEntry } from './cache.js';
+import type { ConfigMapKeys, ConfigMapRefUse } from './configmap-rules.js';
 import { oversizedFile, readManifestFile, type FileResult } from './file-result.js';
 import { checkIngressBackends, type IngressBackendUse } from './ingress-rules.js';
 import { DEFAULT_PARSE_LIMITS, type ParseLimits } from './parse.js';
@@ -46,6 +47,8 @@ export class ManifestCacheMissError extends Error {
  *    be defined once (the second gets the error, naming the first's file:line); every
  *    `env[].valueFrom.secretKeyRef` names a Secret of the same folder and a key it declares,
  *    unless it is `optional: true` (as Kubernetes, which also resolves within the namespace);
+ *    likewise every configMapKeyRef, envFrom configMapRef and configMap volume names a ConfigMap
+ *    of the folder and a key it holds;
  *    no two Service ports listen on the same port (nodePort, else port); every Ingress backend
  *    names a Service of the same folder and a port that Service declares; the folder's
  *    Deployments (replicas, limits) and objects fit every ResourceQuota of the folder
@@ -119,6 +122,8 @@ function loadNamespace(folder: SnapshotFolder, entries: readonly FolderEntry[], 
   const defined = new Map<string, string>(); // "Kind/name" → "file:line" of its first definition
   const secrets = new Map<string, readonly string[] | undefined>(); // Secret name → its keys (undefined: the document is invalid)
   const refs: { use: SecretKeyRefUse; file: string; document: number }[] = [];
+  const configMaps = new Map<string, ConfigMapKeys | undefined>(); // ConfigMap name → its keys (undefined: the document is invalid)
+  const configMapRefs: { use: ConfigMapRefUse; file: string; document: number }[] = [];
   const services = new Map<string, readonly ServicePortFact[] | undefined>(); // Service name → its ports (undefined: the document is invalid)
   const placedServices: PlacedService[] = [];
   const placedHostPorts: PlacedHostPorts[] = [];
@@ -171,6 +176,8 @@ function loadNamespace(folder: SnapshotFolder, entries: readonly FolderEntry[], 
       }
       if (doc.kind === 'Secret' && doc.name !== undefined && !secrets.has(doc.name)) secrets.set(doc.name, doc.secretKeys);
       for (const use of doc.secretKeyRefs ?? []) refs.push({ use, file, document: doc.index });
+      if (doc.kind === 'ConfigMap' && doc.name !== undefined && !configMaps.has(doc.name)) configMaps.set(doc.name, doc.configMapKeys);
+      for (const use of doc.configMapRefs ?? []) configMapRefs.push({ use, file, document: doc.index });
       if (doc.kind === 'Service' && doc.name !== undefined && !services.has(doc.name)) {
         services.set(doc.name, doc.servicePorts);
         if (doc.servicePorts) placedServices.push({ name: doc.name, file, document: doc.index, ports: doc.servicePorts });
@@ -187,6 +194,7 @@ function loadNamespace(folder: SnapshotFolder, entries: readonly FolderEntry[], 
     }
   }
   diagnostics.push(...checkSecretKeyRefs(name, refs, secrets, defined));
+  diagnostics.push(...checkConfigMapRefs(name, configMapRefs, configMaps, defined));
   diagnostics.push(...checkListenPorts(name, placedServices));
   diagnostics.push(...checkHostPorts(name, placedServices, placedHostPorts));
   diagnostics.push(...checkIngressBackends(name, backends, services, defined));
@@ -241,6 +249,48 @@ function checkSecretKeyRefs(
         message: `Secret ${JSON.stringify(use.secret)} (${defined.get(`Secret/${use.secret}`) ?? namespace}) has no key ${JSON.stringify(use.key)}; it declares ${keys.map((k) => JSON.stringify(k)).join(', ')}`,
       });
     }
+  }
+  return out;
+}
+
+/**
+ * Every non-optional ConfigMap reference must name a ConfigMap of this folder and a key it holds:
+ * in `data` for an env var (Kubernetes' env never reads binaryData), in either for a volume item
+ * (a ConfigMap whose document is invalid counts as defined: its own errors say what is wrong).
+ */
+function checkConfigMapRefs(
+  namespace: string,
+  refs: readonly { use: ConfigMapRefUse; file: string; document: number }[],
+  configMaps: ReadonlyMap<string, ConfigMapKeys | undefined>,
+  defined: ReadonlyMap<string, string>,
+): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const { use, file, document } of refs) {
+    const keys = configMaps.get(use.configMap);
+    if (use.optional) continue;
+    const where = { severity: 'error' as const, code: 'CONFIGMAP_REF_NOT_FOUND', file, namespace, document };
+    if (!configMaps.has(use.configMap)) {
+      if (use.item) continue; // the volume itself reports the missing ConfigMap
+      out.push({
+        ...where,
+        field: `${use.field}.name`,
+        ...use.nameAt,
+        message: `ConfigMap ${JSON.stringify(use.configMap)} is not defined in namespace folder ${JSON.stringify(namespace)}: add a v1 ConfigMap named ${JSON.stringify(use.configMap)} there, or set optional: true`,
+      });
+      continue;
+    }
+    if (use.key === undefined || !keys) continue;
+    const held = use.keyIn === 'data' ? keys.data : [...keys.data, ...keys.binaryData].sort();
+    if (held.includes(use.key)) continue;
+    const inBinary = use.keyIn === 'data' && keys.binaryData.includes(use.key);
+    out.push({
+      ...where,
+      field: `${use.field}.key`,
+      ...use.keyAt,
+      message: inBinary
+        ? `ConfigMap ${JSON.stringify(use.configMap)} holds ${JSON.stringify(use.key)} in binaryData; an environment variable reads data only (as in Kubernetes): mount it as a file of a configMap volume`
+        : `ConfigMap ${JSON.stringify(use.configMap)} (${defined.get(`ConfigMap/${use.configMap}`) ?? namespace}) has no key ${JSON.stringify(use.key)}${use.keyIn === 'data' ? ' in data' : ''}; it holds ${held.length > 0 ? held.map((k) => JSON.stringify(k)).join(', ') : 'none'}`,
+    });
   }
   return out;
 }

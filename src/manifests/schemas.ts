@@ -1,4 +1,5 @@
 import AjvModule, { type ErrorObject, type ValidateFunction } from 'ajv';
+import configMapSchema from '../../schemas/configmap.json' with { type: 'json' };
 import deploymentSchema from '../../schemas/deployment.json' with { type: 'json' };
 import ingressSchema from '../../schemas/ingress.json' with { type: 'json' };
 import namespaceSchema from '../../schemas/namespace.json' with { type: 'json' };
@@ -33,7 +34,23 @@ export const KNOWN_KINDS = {
   Ingress: { apiVersion: 'networking.k8s.io/v1', schema: ingressSchema },
   ResourceQuota: { apiVersion: 'v1', schema: resourceQuotaSchema },
   PersistentVolumeClaim: { apiVersion: 'v1', schema: persistentVolumeClaimSchema },
+  ConfigMap: { apiVersion: 'v1', schema: configMapSchema },
 } as const;
+
+/**
+ * Kinds berth accepts and ignores, with a warning that says why (as for a scheduling-only
+ * field): they mean nothing on one Docker host, and a repository written for Kubernetes holds
+ * them beside the objects berth runs. Nothing downstream sees them.
+ */
+export const IGNORED_KINDS = {
+  ServiceAccount: { apiVersion: 'v1', why: 'there is no Kubernetes API, so no service account for a pod to run as (serviceAccountName is ignored too)' },
+} as const;
+
+export type IgnoredKind = keyof typeof IGNORED_KINDS;
+
+export function isIgnoredKind(kind: string): kind is IgnoredKind {
+  return Object.prototype.hasOwnProperty.call(IGNORED_KINDS, kind);
+}
 
 export type KnownKind = keyof typeof KNOWN_KINDS;
 
@@ -89,5 +106,6 @@ function compileAll(): Record<KnownKind, ValidateFunction> {
     Ingress: ajv.compile(ingressSchema),
     ResourceQuota: ajv.compile(resourceQuotaSchema),
     PersistentVolumeClaim: ajv.compile(persistentVolumeClaimSchema),
+    ConfigMap: ajv.compile(configMapSchema),
   };
 }

@@ -21,7 +21,7 @@ export function checkSecret(secret: Pick<SecretManifest, 'spec'>, emit: Emit): v
 
 /**
  * One use of a Secret by a Deployment, with the places the folder-level check points at: an
- * `env[].valueFrom.secretKeyRef` (Secret and key), a secret volume (the Secret; with no `items`
+ * `env[].valueFrom.secretKeyRef` (Secret and key), an `envFrom[].secretRef` (the Secret), a secret volume (the Secret; with no `items`
  * every key becomes a file, `allKeys`) or one of its `items` (Secret and key).
  */
 export interface SecretKeyRefUse {
@@ -47,6 +47,12 @@ export function secretKeyRefsOf(spec: DeploymentSpec, locate: (path: FieldPath) 
       if (!ref) return;
       const at: FieldPath = ['spec', 'template', 'spec', 'containers', c, 'env', e, 'valueFrom', 'secretKeyRef'];
       out.push({ secret: ref.name, key: ref.key, optional: ref.optional === true, field: formatFieldPath(at), nameAt: locate([...at, 'name']), keyAt: locate([...at, 'key']) });
+    });
+    (container.envFrom ?? []).forEach((from, f) => {
+      if (!from.secretRef) return;
+      const at: FieldPath = ['spec', 'template', 'spec', 'containers', c, 'envFrom', f, 'secretRef'];
+      const nameAt = locate([...at, 'name']);
+      out.push({ secret: from.secretRef.name, optional: from.secretRef.optional === true, field: formatFieldPath(at), nameAt, keyAt: nameAt });
     });
   });
   (spec.template.spec.volumes ?? []).forEach((volume, v) => {

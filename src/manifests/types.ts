@@ -25,8 +25,26 @@ export interface ObjectMeta {
 export interface EnvVar {
   readonly name: string;
   readonly value?: string;
-  /** Exactly one source (the schema refuses configMapKeyRef, fieldRef, resourceFieldRef). */
-  readonly valueFrom?: { readonly secretKeyRef: SecretKeySelector };
+  /** Exactly one source (the schema refuses fieldRef and resourceFieldRef). */
+  readonly valueFrom?: { readonly secretKeyRef: SecretKeySelector; readonly configMapKeyRef?: undefined } | { readonly configMapKeyRef: ConfigMapKeySelector; readonly secretKeyRef?: undefined };
+}
+
+/** Kubernetes' ConfigMapKeySelector: a key of the `data` of a ConfigMap in the same namespace folder. */
+export interface ConfigMapKeySelector {
+  readonly name: string;
+  readonly key: string;
+  /** A missing ConfigMap or key leaves the variable unset. */
+  readonly optional?: boolean;
+}
+
+/**
+ * Kubernetes' EnvFromSource: every key of a ConfigMap's `data` (configMapRef) or of a Secret
+ * (secretRef) as an environment variable, named `prefix` + key. Exactly one of the two.
+ */
+export interface EnvFromSource {
+  readonly prefix?: string;
+  readonly configMapRef?: { readonly name: string; readonly optional?: boolean };
+  readonly secretRef?: { readonly name: string; readonly optional?: boolean };
 }
 
 /** Kubernetes' SecretKeySelector: a key of a Secret in the same namespace folder. */
@@ -63,6 +81,8 @@ export interface Container {
   readonly args?: readonly string[];
   readonly workingDir?: string;
   readonly env?: readonly EnvVar[];
+  /** Applied before `env`, in order; a later source (and `env`) wins for a name defined twice. */
+  readonly envFrom?: readonly EnvFromSource[];
   readonly ports?: readonly ContainerPort[];
   readonly resources?: {
     /** Validated quantities (see quantity.ts: parseCpu, parseMemory), at least Docker's minimums. */
@@ -90,16 +110,27 @@ export interface SeccompProfile {
   readonly type: 'RuntimeDefault' | 'Unconfined';
 }
 
-/** The pod-level securityContext fields berth honours (fsGroup, sysctls, SELinux, … are refused by the schema). */
-export interface PodSecurityContext {
+/** The securityContext fields a pod and a container share (sysctls, SELinux, … are refused by the schema). */
+export interface CommonSecurityContext {
   readonly runAsUser?: number;
   readonly runAsGroup?: number;
   readonly runAsNonRoot?: boolean;
   readonly seccompProfile?: SeccompProfile;
 }
 
+/** The pod-level securityContext fields berth honours. */
+export interface PodSecurityContext extends CommonSecurityContext {
+  /**
+   * The group that owns the volumes berth creates (emptyDir, configMap and secret files), and a
+   * supplementary group of the container, as in Kubernetes. hostPath volumes are never changed.
+   */
+  readonly fsGroup?: number;
+  /** OnRootMismatch or Always: the same in berth, whose volumes are made fresh for every replica. */
+  readonly fsGroupChangePolicy?: 'OnRootMismatch' | 'Always';
+}
+
 /** A container's securityContext, as berth honours it. Capability names are Kubernetes' (`NET_ADMIN`; a `CAP_` prefix is accepted). */
-export interface SecurityContext extends PodSecurityContext {
+export interface SecurityContext extends CommonSecurityContext {
   readonly privileged?: boolean;
   readonly allowPrivilegeEscalation?: boolean;
   readonly capabilities?: { readonly add?: readonly string[]; readonly drop?: readonly string[] };
@@ -129,6 +160,8 @@ export interface Volume {
   readonly hostPath?: { readonly path: string; readonly type?: HostPathType };
   readonly emptyDir?: { readonly medium?: '' | 'Memory'; readonly sizeLimit?: string | number };
   readonly secret?: { readonly secretName: string; readonly items?: readonly KeyToPath[]; readonly defaultMode?: number; readonly optional?: boolean };
+  /** The keys of a ConfigMap of the same folder (data and binaryData) as files, written by berth when the replica is created. */
+  readonly configMap?: { readonly name: string; readonly items?: readonly KeyToPath[]; readonly defaultMode?: number; readonly optional?: boolean };
   /** The Docker volume of a PersistentVolumeClaim of the same namespace folder (checked by the loader). */
   readonly persistentVolumeClaim?: { readonly claimName: string; readonly readOnly?: boolean };
 }
@@ -316,6 +349,21 @@ export interface ResourceQuotaManifest extends ManifestBase<'ResourceQuota', 'v1
   readonly spec: { readonly hard: Readonly<Partial<Record<QuotaResource, string | number>>> };
 }
 
+/**
+ * A v1 ConfigMap: configuration kept in Git, not secret. Keys are Kubernetes' ConfigMap keys
+ * (`[-._a-zA-Z0-9]+`, at most 253 characters, not `.`, `..` or starting with `..`), unique
+ * across `data` and `binaryData`; `binaryData` values are base64; the values add up to at most
+ * 1 MiB (CONFIGMAP_TOO_LARGE), as in Kubernetes. Deployments use it through
+ * `env[].valueFrom.configMapKeyRef`, `envFrom[].configMapRef` (both read `data` only, as
+ * Kubernetes) and `configMap` volumes (both); a change of its content rolls exactly those.
+ */
+export interface ConfigMapManifest extends ManifestBase<'ConfigMap', 'v1'> {
+  readonly data?: Readonly<Record<string, string>>;
+  readonly binaryData?: Readonly<Record<string, string>>;
+  /** Kubernetes refuses later changes of an immutable ConfigMap; berth rolls its users like any other (a warning in `berth plan --base/--head`). */
+  readonly immutable?: boolean;
+}
+
 /** Kubernetes' access modes of a claim, as far as one host can honour them (claim-rules.ts). */
 export const ACCESS_MODES = ['ReadWriteOnce', 'ReadOnlyMany', 'ReadWriteMany', 'ReadWriteOncePod'] as const;
 
@@ -337,8 +385,8 @@ export interface PersistentVolumeClaimManifest extends ManifestBase<'PersistentV
   readonly positions?: FieldPositions;
 }
 
-/** Every kind the loader accepts. Later kinds (ConfigMap, …) join this union. */
-export type Manifest = NamespaceManifest | DeploymentManifest | SecretManifest | ServiceManifest | IngressManifest | ResourceQuotaManifest | PersistentVolumeClaimManifest;
+/** Every kind the loader accepts. Later kinds join this union. */
+export type Manifest = NamespaceManifest | DeploymentManifest | SecretManifest | ServiceManifest | IngressManifest | ResourceQuotaManifest | PersistentVolumeClaimManifest | ConfigMapManifest;
 
 export interface NamespaceManifests {
   /** Folder name = namespace name. */

@@ -1,6 +1,7 @@
 import { ownValue, type Diagnostic } from '../core/index.js';
 import { claimFactsOf, claimUserOf, type ClaimFacts, type ClaimUser } from './claim-rules.js';
 import type { ManifestDiagnosticCode } from './codes.js';
+import { checkConfigMap, configMapKeysOf, configMapRefsOf, type ConfigMapKeys, type ConfigMapRefUse } from './configmap-rules.js';
 import { checkDeployment } from './deployment-rules.js';
 import { checkIngress, ingressBackendsOf, type IngressBackendUse } from './ingress-rules.js';
 import { hostPortsOf, type HostPortFact } from './host-port-rules.js';
@@ -11,11 +12,11 @@ import { positionsOf } from './positions.js';
 import { parseMemory } from './quantity.js';
 import { quotaBoundsOf, quotaDemandOf, type QuotaBound, type QuotaDemand } from './quota-rules.js';
 import { mapSchemaErrors } from './schema-errors.js';
-import { isKnownKind, KNOWN_KINDS, validatorFor } from './schemas.js';
+import { IGNORED_KINDS, isIgnoredKind, isKnownKind, KNOWN_KINDS, validatorFor } from './schemas.js';
 import { checkSecret, hidesValues, secretKeyRefsOf, type SecretKeyRefUse } from './secret-rules.js';
 import { checkService, servicePortsOf, type ServicePortFact, type ServiceSpecInput } from './service-rules.js';
 import { readOctalModes } from './volume-rules.js';
-import type { DeploymentSpec, IngressManifest, Manifest, ObjectMeta, PersistentVolumeClaimManifest, ResourceQuotaManifest, SecretManifest } from './types.js';
+import type { ConfigMapManifest, DeploymentSpec, IngressManifest, Manifest, ObjectMeta, PersistentVolumeClaimManifest, ResourceQuotaManifest, SecretManifest } from './types.js';
 
 /** A validated object before it is placed in a file: everything but `source`. */
 export type ManifestBody = Manifest extends infer M ? (M extends Manifest ? Omit<M, 'source'> : never) : never;
@@ -40,6 +41,10 @@ export interface ValidatedDocument {
   readonly secretKeys?: readonly string[];
   /** A valid Deployment's env[].valueFrom.secretKeyRefs, with their positions. */
   readonly secretKeyRefs?: readonly SecretKeyRefUse[];
+  /** A valid ConfigMap's keys, for the folder-level configMap reference check. */
+  readonly configMapKeys?: ConfigMapKeys;
+  /** A valid Deployment's uses of ConfigMaps (env, envFrom, volumes), with their positions. */
+  readonly configMapRefs?: readonly ConfigMapRefUse[];
   /** A valid Deployment's hostPorts, for the folder-level port check. */
   readonly hostPorts?: readonly HostPortFact[];
   /** A valid Service's ports, for the folder-level listen-port and Ingress backend checks. */
@@ -69,7 +74,7 @@ export function validateDocument(doc: YamlDocument, lineText: (line: number) => 
   const emit = (severity: Diagnostic['severity'], code: ManifestDiagnosticCode, path: FieldPath, message: string): void => {
     diagnostics.push({ severity, code, message, document: doc.index, ...(path.length > 0 ? { field: formatFieldPath(path) } : {}), ...locate(path) });
   };
-  const value = doc.value;
+  const value = withoutKubectlDefaults(doc.value);
   const base = { index: doc.index, line: doc.line, diagnostics };
   if (!isPlainObject(value)) {
     emit('error', 'NOT_A_MAPPING', [], `a manifest must be a mapping with apiVersion, kind, metadata; got ${value === null ? 'null' : Array.isArray(value) ? 'a list' : `a ${typeof value}`}`);
@@ -80,6 +85,10 @@ export function validateDocument(doc: YamlDocument, lineText: (line: number) => 
   const { kind, apiVersion } = value;
   if (typeof kind !== 'string' || kind === '') {
     emit('error', kind === undefined ? 'MISSING_KIND' : 'INVALID_VALUE', ['kind'], kind === undefined ? `missing "kind"; supported kinds: ${SUPPORTED}` : `kind must be a string; supported kinds: ${SUPPORTED}`);
+    return { ...base, ...identity };
+  }
+  if (isIgnoredKind(kind) && apiVersion === IGNORED_KINDS[kind].apiVersion) {
+    emit('warning', 'IGNORED_KIND', ['kind'], `ignored by berth: a ${kind}: ${IGNORED_KINDS[kind].why}`);
     return { ...base, ...identity };
   }
   if (!isKnownKind(kind)) {
@@ -114,6 +123,7 @@ export function validateDocument(doc: YamlDocument, lineText: (line: number) => 
     checkIngress(value['spec'] as IngressManifest['spec'], emit);
     checkIngressTimeouts(value['metadata'] as ObjectMeta | undefined, emit);
   }
+  if (kind === 'ConfigMap') checkConfigMap(value as unknown as ConfigMapManifest, emit);
   if (diagnostics.some((d) => d.severity === 'error')) return { ...base, ...identity };
 
   // Facts first: `locate` of the fast YAML path finds a key by its index in the value, so a
@@ -122,7 +132,7 @@ export function validateDocument(doc: YamlDocument, lineText: (line: number) => 
     kind === 'Secret'
       ? { secretKeys: Object.keys((value as unknown as SecretManifest).spec.keys).sort() }
       : kind === 'Deployment'
-        ? { secretKeyRefs: secretKeyRefsOf(value['spec'] as DeploymentSpec, locate), quotaDemand: quotaDemandOf(value['spec'] as DeploymentSpec, locate), hostPorts: hostPortsOf(value['spec'] as DeploymentSpec, locate), ...claimUserFact(value['spec'] as DeploymentSpec, locate) }
+        ? { secretKeyRefs: secretKeyRefsOf(value['spec'] as DeploymentSpec, locate), ...nonEmpty('configMapRefs', configMapRefsOf(value['spec'] as DeploymentSpec, locate)), quotaDemand: quotaDemandOf(value['spec'] as DeploymentSpec, locate), hostPorts: hostPortsOf(value['spec'] as DeploymentSpec, locate), ...claimUserFact(value['spec'] as DeploymentSpec, locate) }
         : kind === 'Service'
           ? { servicePorts: servicePortsOf(value['spec'] as ServiceSpecInput, locate) }
           : kind === 'Ingress'
@@ -131,11 +141,44 @@ export function validateDocument(doc: YamlDocument, lineText: (line: number) => 
               ? { quotaBounds: quotaBoundsOf(value['spec'] as ResourceQuotaManifest['spec'], locate) }
               : kind === 'PersistentVolumeClaim'
                 ? { claim: claimFactsOf(value['spec'] as PersistentVolumeClaimManifest['spec'], locate, parseMemory) }
-                : {};
+                : kind === 'ConfigMap'
+                  ? { configMapKeys: configMapKeysOf(value as unknown as ConfigMapManifest) }
+                  : {};
   const positions = positionsOf(kind, value, locate);
   for (const path of ignored) removeAt(value, path);
   if (positions) value['positions'] = positions;
   return { ...base, ...identity, ...facts, body: value as unknown as ManifestBody };
+}
+
+/**
+ * `kubectl create … --dry-run=client -o yaml` writes fields that say "nothing": `metadata.creationTimestamp:
+ * null` (also in a pod template), `status: {}` (a Service's and an Ingress's `status: { loadBalancer: {} }`).
+ * They are dropped before validation, so such output validates and plans as it is; any other value of
+ * these fields is still refused by the schemas. Copy on write: the parsed value is never changed, so
+ * the positions of the YAML nodes (looked up by key order in it) stay right.
+ */
+export function withoutKubectlDefaults(value: unknown): unknown {
+  if (!isPlainObject(value)) return value;
+  let out = value;
+  const without = (holder: Record<string, unknown>, key: string): Record<string, unknown> => {
+    const { [key]: _dropped, ...rest } = holder;
+    return rest;
+  };
+  if (isPlainObject(out['metadata']) && out['metadata']['creationTimestamp'] === null) out = { ...out, metadata: without(out['metadata'], 'creationTimestamp') };
+  if (isEmptyStatus(out['status'])) out = without(out, 'status');
+  const spec = out['spec'];
+  const template = isPlainObject(spec) ? spec['template'] : undefined;
+  if (isPlainObject(spec) && isPlainObject(template) && isPlainObject(template['metadata']) && template['metadata']['creationTimestamp'] === null) {
+    out = { ...out, spec: { ...spec, template: { ...template, metadata: without(template['metadata'], 'creationTimestamp') } } };
+  }
+  return out;
+}
+
+/** `{}`, or `{ loadBalancer: {} }` (a Service's or an Ingress's, as kubectl writes it). */
+function isEmptyStatus(status: unknown): boolean {
+  if (!isPlainObject(status)) return false;
+  const keys = Object.keys(status);
+  return keys.length === 0 || (keys.length === 1 && isPlainObject(status['loadBalancer']) && Object.keys(status['loadBalancer']).length === 0);
 }
 
 function claimUserFact(spec: DeploymentSpec, locate: (path: FieldPath) => Position): { claimUser?: ClaimUser } {
@@ -158,6 +201,11 @@ function identityOf(value: Record<string, unknown>, locate: (path: FieldPath) =>
     }
   }
   return out;
+}
+
+/** `{ [key]: list }`, or nothing for an empty list (most Deployments use no ConfigMap: 10k of them keep no empty arrays). */
+function nonEmpty<K extends string, T>(key: K, list: readonly T[]): { [P in K]?: readonly T[] } {
+  return (list.length > 0 ? { [key]: list } : {}) as { [P in K]?: readonly T[] };
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

@@ -12,19 +12,20 @@ const POD: FieldPath = ['spec', 'template', 'spec'];
 
 export function checkVolumes(spec: DeploymentSpec, emit: Emit): void {
   const pod = spec.template.spec;
-  const volumes = new Map<string, { index: number; kind: 'hostPath' | 'emptyDir' | 'secret' | 'persistentVolumeClaim' }>();
+  const volumes = new Map<string, { index: number; kind: 'hostPath' | 'emptyDir' | 'secret' | 'persistentVolumeClaim' | 'configMap' }>();
   (pod.volumes ?? []).forEach((v, i) => {
     const at: FieldPath = [...POD, 'volumes', i];
     const first = volumes.get(v.name);
     if (first) emit('error', 'INVALID_VALUE', [...at, 'name'], `duplicate volume name ${JSON.stringify(v.name)} (also volumes[${first.index}])`);
-    else volumes.set(v.name, { index: i, kind: v.hostPath ? 'hostPath' : v.emptyDir ? 'emptyDir' : v.persistentVolumeClaim ? 'persistentVolumeClaim' : 'secret' });
+    else volumes.set(v.name, { index: i, kind: v.hostPath ? 'hostPath' : v.emptyDir ? 'emptyDir' : v.persistentVolumeClaim ? 'persistentVolumeClaim' : v.secret ? 'secret' : 'configMap' });
     if (v.hostPath) {
       const problem = absolutePathProblem(v.hostPath.path);
       if (problem) emit('error', 'INVALID_VALUE', [...at, 'hostPath', 'path'], `${problem}, got ${JSON.stringify(v.hostPath.path)}`);
     }
     const paths = new Map<string, number>();
-    (v.secret?.items ?? []).forEach((item, j) => {
-      const where: FieldPath = [...at, 'secret', 'items', j, 'path'];
+    const fileSource = v.secret ? 'secret' : 'configMap';
+    (v.secret?.items ?? v.configMap?.items ?? []).forEach((item, j) => {
+      const where: FieldPath = [...at, fileSource, 'items', j, 'path'];
       const problem = relativePathProblem(item.path);
       if (problem) return emit('error', 'INVALID_VALUE', where, `${problem}, got ${JSON.stringify(item.path)}`);
       const clash = [...paths.entries()].find(([p]) => p === item.path || item.path.startsWith(`${p}/`) || p.startsWith(`${item.path}/`));
@@ -113,7 +114,7 @@ export function relativePathProblem(path: string): string | undefined {
 /**
  * File modes written the Kubernetes way. Kubernetes reads YAML 1.1, where `defaultMode: 0400`
  * is octal (256); berth's YAML 1.2 parser reads it as the decimal 400 — a different, wrong mode
- * that would still pass a range check. So the raw text of each mode field of a secret volume is
+ * that would still pass a range check. So the raw text of each mode field of a secret or configMap volume is
  * looked at, and a leading-zero integer is read as octal, as Kubernetes does. Runs before the
  * schema (0755 read as 755 would fail its maximum). `lineText(line)` gives a line of the file.
  */
@@ -121,11 +122,13 @@ export function readOctalModes(value: unknown, locate: (path: FieldPath) => Posi
   const volumes = at(value, ['spec', 'template', 'spec', 'volumes']);
   if (!Array.isArray(volumes)) return;
   volumes.forEach((volume, i) => {
-    const secret = at(volume, ['secret']);
-    if (!isRecord(secret)) return;
-    fixMode(secret, 'defaultMode', ['spec', 'template', 'spec', 'volumes', i, 'secret', 'defaultMode']);
-    const items = secret['items'];
-    if (Array.isArray(items)) items.forEach((item, j) => isRecord(item) && fixMode(item, 'mode', ['spec', 'template', 'spec', 'volumes', i, 'secret', 'items', j, 'mode']));
+    for (const kind of ['secret', 'configMap']) {
+      const source = at(volume, [kind]);
+      if (!isRecord(source)) continue;
+      fixMode(source, 'defaultMode', ['spec', 'template', 'spec', 'volumes', i, kind, 'defaultMode']);
+      const items = source['items'];
+      if (Array.isArray(items)) items.forEach((item, j) => isRecord(item) && fixMode(item, 'mode', ['spec', 'template', 'spec', 'volumes', i, kind, 'items', j, 'mode']));
+    }
   });
   function fixMode(holder: Record<string, unknown>, key: string, path: FieldPath): void {
     if (typeof holder[key] !== 'number') return;

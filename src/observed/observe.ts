@@ -107,6 +107,11 @@ function toReplica(c: OwnedContainer, namespace: string): ObservedReplica | Obse
   };
   const probes = c.labels[LABEL.probes];
   if (probes) r.probesJson = probes;
+  const configMaps = c.labels[LABEL.configMaps];
+  if (configMaps !== undefined) {
+    const parsed = stringRecordOf(configMaps);
+    if (parsed) r.configMaps = parsed;
+  }
   if (c.exitCode !== undefined) r.exitCode = c.exitCode;
   if (c.address !== undefined) r.address = c.address;
   if (c.labels[LABEL.dns] === 'namespace') r.namespaceDns = true;
@@ -144,5 +149,17 @@ function namedPortsOf(json: string | undefined): Record<string, number> {
     return Object.fromEntries(Object.entries(parsed).filter((e): e is [string, number] => Number.isInteger(e[1])));
   } catch {
     return {};
+  }
+}
+
+/** `{"app-config":"1f2e…"}` → { 'app-config': '1f2e…' }; absent or malformed reads as undefined. */
+function stringRecordOf(json: string | undefined): Record<string, string> | undefined {
+  if (!json) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(json);
+    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return undefined;
+    return Object.fromEntries(Object.entries(parsed).filter((e): e is [string, string] => typeof e[1] === 'string'));
+  } catch {
+    return undefined;
   }
 }

@@ -29,6 +29,8 @@ export interface ObservedReplica {
    * when the labels are unusable). What the crash back-off continues from after a restart.
    */
   readonly restart?: { readonly count: number; readonly at: string };
+  /** The ConfigMaps its template used, name → content hash (label berth.configmaps); absent = none. */
+  readonly configMaps?: Readonly<Record<string, string>>;
 }
 
 /** The namespace's network: its subnet, gateway and host bridge when the engine reports them. */

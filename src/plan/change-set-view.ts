@@ -73,12 +73,13 @@ export function summarySentence(s: ChangeSummary, num: (n: number) => string = S
   const deployments = countPhrase('Deployment', 'Deployments', num, deploymentItems(d.added, d.changed, d.rolls, d.removed));
   const services = s.services && countPhrase('Service', 'Services', num, servingItems(s.services));
   const ingresses = s.ingresses && countPhrase('Ingress', 'Ingresses', num, servingItems(s.ingresses));
+  const configMaps = s.configMaps && countPhrase('ConfigMap', 'ConfigMaps', num, servingItems(s.configMaps));
   const problems = [
     s.errors > 0 ? `${num(s.errors)} ${plural(s.errors, 'error')}` : undefined,
     s.denials > 0 ? `${num(s.denials)} policy ${plural(s.denials, 'denial')}` : undefined,
     s.warnings > 0 ? `${num(s.warnings)} ${plural(s.warnings, 'warning')}` : undefined,
   ].filter(Boolean);
-  const parts = [namespaces, deployments, services, ingresses, problems.length > 0 ? problems.join(', ') : undefined].filter((p): p is string => p !== undefined);
+  const parts = [namespaces, deployments, services, ingresses, configMaps, problems.length > 0 ? problems.join(', ') : undefined].filter((p): p is string => p !== undefined);
   if (!namespaces) parts.unshift(ns.unchanged > 0 ? `no changes (${num(ns.unchanged)} ${plural(ns.unchanged, 'namespace')} unchanged)` : 'no changes');
   return parts.join(' · ');
 }
@@ -91,7 +92,7 @@ export function namespaceCounts(ns: NamespaceChange): string {
   const deployments = ns.objects.filter((o): o is DeploymentChange => o.kind === 'Deployment');
   const count = (c: string): number => deployments.filter((o) => o.change === c).length;
   const rolls = deployments.filter((o) => o.change === 'changed' && o.rolls).length;
-  const serving = (kind: 'Ingress' | 'Service'): ServingCounts => {
+  const serving = (kind: 'Ingress' | 'Service' | 'ConfigMap'): ServingCounts => {
     const of = ns.objects.filter((o) => o.kind === kind);
     const n = (c: ObjectChange['change']): number => of.filter((o) => o.change === c).length;
     return { added: n('added'), changed: n('changed'), removed: n('removed'), unchanged: n('unchanged') };
@@ -100,6 +101,7 @@ export function namespaceCounts(ns: NamespaceChange): string {
     countPhrase('Deployment', 'Deployments', String, deploymentItems(count('added'), count('changed'), rolls, count('removed'))),
     countPhrase('Service', 'Services', String, servingItems(serving('Service'))),
     countPhrase('Ingress', 'Ingresses', String, servingItems(serving('Ingress'))),
+    countPhrase('ConfigMap', 'ConfigMaps', String, servingItems(serving('ConfigMap'))),
   ]
     .filter((p): p is string => p !== undefined)
     .join(', ');

@@ -63,8 +63,8 @@ export interface NamespaceChange {
 
 export type ObjectChangeKind = 'added' | 'removed' | 'changed' | 'unchanged';
 
-/** Every kind of object a ChangeSet can hold, discriminated on `kind`. ConfigMap, Secret … join this union. */
-export type ObjectChange = DeploymentChange | ServiceChange | IngressChange | ClaimChange;
+/** Every kind of object a ChangeSet can hold, discriminated on `kind`. Secret … join this union. */
+export type ObjectChange = DeploymentChange | ServiceChange | IngressChange | ClaimChange | ConfigMapChange;
 
 export interface DeploymentChange {
   readonly kind: 'Deployment';
@@ -83,13 +83,15 @@ export interface DeploymentChange {
   readonly rolls: boolean;
   /** How it rolls; present exactly when `rolls`. */
   readonly rollout?: RolloutPreview;
+  /** The ConfigMaps it uses whose content changes (sorted): why it rolls when nothing else in its template does. Absent when none. */
+  readonly configMapsChanged?: readonly string[];
 }
 
 /**
  * A Service or an Ingress: what the data plane serves. Nothing rolls; a change takes effect
  * when the data plane's table is replaced. Rendered one line per object.
  */
-export interface ServingChange<K extends 'Service' | 'Ingress' | 'PersistentVolumeClaim'> {
+export interface ServingChange<K extends 'Service' | 'Ingress' | 'PersistentVolumeClaim' | 'ConfigMap'> {
   readonly kind: K;
   readonly name: string;
   readonly change: ObjectChangeKind;
@@ -117,6 +119,13 @@ export type IngressChange = ServingChange<'Ingress'>;
  * its volume is kept with its data: berth never deletes a volume because its claim left Git.
  */
 export type ClaimChange = ServingChange<'PersistentVolumeClaim'>;
+
+/**
+ * A v1 ConfigMap in a ChangeSet, rendered like a Service: one line. Fields: `data.<key>` (values
+ * shortened), `binaryData.<key>` (sizes), `immutable`. The Deployments it makes roll say so
+ * themselves (`configMapsChanged`); its description names who uses it.
+ */
+export type ConfigMapChange = ServingChange<'ConfigMap'>;
 
 /** One side of a Service or Ingress change. */
 export interface ServingVersion {
@@ -200,6 +209,8 @@ export interface ChangeSummary {
   readonly services?: ServingCounts;
   /** Present only when the base or the head has an Ingress. */
   readonly ingresses?: ServingCounts;
+  /** Present only when the base or the head has a ConfigMap. */
+  readonly configMaps?: ServingCounts;
   /** The head's errors (all namespaces and the repository level). */
   readonly errors: number;
   readonly warnings: number;

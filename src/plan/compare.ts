@@ -1,7 +1,8 @@
-import { canonicalJson, type Diagnostic } from '../core/index.js';
-import { DEPLOYMENT_DEFAULTS, describeSecretRef, isSecretEnv, type DesiredDeployment, type DesiredNamespace, type DesiredState, type EnvEntry, type ProbeSpec } from '../desired/index.js';
+import { canonicalJson, compareDiagnostics, type Diagnostic } from '../core/index.js';
+import { CONFIGMAP_ABSENT, DEPLOYMENT_DEFAULTS, describeSecretRef, isSecretEnv, type DesiredDeployment, type DesiredNamespace, type DesiredState, type EnvEntry, type ProbeSpec } from '../desired/index.js';
 import type { IntOrPercent } from '../manifests/index.js';
 import type { ChangeSet, ChangeSummary, DeploymentChange, FieldChange, NamespaceChange, NamespaceStatus, ObjectChange, ObjectVersion, PruneGuard, RolloutPreview, ServingCounts } from './change-set.js';
+import { compareConfigMaps, immutableChanges, shortValue } from './compare-config.js';
 import { compareClaims } from './compare-claims.js';
 import { compareIngresses, compareServices } from './compare-serving.js';
 import { fenceposts } from './fenceposts.js';
@@ -78,7 +79,8 @@ function normalizeRoot(root: string): string {
 
 function compareNamespace(base: DesiredNamespace | undefined, head: DesiredNamespace | undefined, denials: readonly Diagnostic[]): NamespaceChange {
   const namespace = (head?.name ?? base?.name)!;
-  const diagnostics = (head?.diagnostics ?? []).map(maskDiagnostic);
+  const immutable = base?.valid && head?.valid ? immutableChanges(namespace, base.configMaps ?? [], head.configMaps ?? []) : [];
+  const diagnostics = [...(head?.diagnostics ?? []), ...immutable].sort(compareDiagnostics).map(maskDiagnostic);
   if (head && !head.valid) {
     const message = base
       ? "the head's manifests are invalid: berth leaves this namespace exactly as it runs, nothing in it changes"
@@ -131,6 +133,8 @@ function compareObjects(base: DesiredNamespace | undefined, head: DesiredNamespa
     ...compareServices(base?.services ?? [], head?.services ?? []),
     ...compareIngresses(base?.ingresses ?? [], head?.ingresses ?? []),
     ...compareClaims(base?.volumes ?? [], head?.volumes ?? []),
+    // The configuration last: the Deployments above say which of them roll because of it.
+    ...compareConfigMaps(base?.configMaps ?? [], head?.configMaps ?? [], head?.deployments ?? []),
   ];
 }
 
@@ -151,6 +155,9 @@ function compareDeployment(base: DesiredDeployment | undefined, head: DesiredDep
   if (!base) return { kind: 'Deployment', name, change: 'added', ...sides, fields: fields.filter((f) => !isDefault(f)), rolls: false };
   const rolls = base.revision !== head.revision && head.replicas > 0;
   const changed = fields.length > 0 || base.revision !== head.revision;
+  const configMapsChanged = Object.keys(head.template.configMaps ?? {})
+    .filter((n) => base.template.configMaps?.[n] !== undefined && base.template.configMaps[n] !== head.template.configMaps![n])
+    .sort(byCodeUnit);
   return {
     kind: 'Deployment',
     name,
@@ -159,6 +166,7 @@ function compareDeployment(base: DesiredDeployment | undefined, head: DesiredDep
     fields,
     rolls,
     ...(rolls ? { rollout: rolloutPreview(base, head) } : {}),
+    ...(rolls && configMapsChanged.length > 0 ? { configMapsChanged } : {}),
   };
 }
 
@@ -183,8 +191,9 @@ function isDefault(f: FieldChange): boolean {
 }
 
 /** Fields compare.ts knows how to show; any other field of a DesiredDeployment or its template is compared as canonical JSON, so a field added later is never missed. */
-const KNOWN_DEPLOYMENT_KEYS = new Set(['namespace', 'name', 'replicas', 'strategy', 'minReadySeconds', 'progressDeadlineSeconds', 'revisionHistoryLimit', 'paused', 'template', 'revision', 'source']);
-const KNOWN_TEMPLATE_KEYS = new Set(['containerName', 'image', 'command', 'args', 'workingDir', 'env', 'ports', 'probes', 'memoryBytes', 'nanoCpus', 'stopGraceSeconds', 'labels', 'annotations']);
+// configData: the content of the ConfigMaps the template uses, shown as the template's `configMap.NAME` (by hash) and as the ConfigMap's own line.
+const KNOWN_DEPLOYMENT_KEYS = new Set(['namespace', 'name', 'replicas', 'strategy', 'minReadySeconds', 'progressDeadlineSeconds', 'revisionHistoryLimit', 'paused', 'template', 'revision', 'source', 'configData']);
+const KNOWN_TEMPLATE_KEYS = new Set(['containerName', 'image', 'command', 'args', 'workingDir', 'env', 'ports', 'probes', 'memoryBytes', 'nanoCpus', 'stopGraceSeconds', 'labels', 'annotations', 'configMaps']);
 
 /**
  * Field-level changes, in a fixed order: spec settings first (they never roll), then the pod
@@ -226,6 +235,9 @@ function deploymentFields(base: DesiredDeployment | undefined, head: DesiredDepl
   scalar('terminationGracePeriodSeconds', str(bt?.stopGraceSeconds), str(ht.stopGraceSeconds));
   out.push(...recordFields('labels', bt?.labels, ht.labels));
   out.push(...recordFields('annotations', bt?.annotations, ht.annotations));
+  for (const name of [...new Set([...Object.keys(bt?.configMaps ?? {}), ...Object.keys(ht.configMaps ?? {})])].sort(byCodeUnit)) {
+    scalar(`configMap.${name}`, configMapState(bt?.configMaps?.[name]), configMapState(ht.configMaps?.[name]));
+  }
   for (const key of unknownKeys(KNOWN_TEMPLATE_KEYS, bt, ht)) scalar(`template.${key}`, json(field(bt, key)), json(field(ht, key)));
 
   // The revision is a hash of the template: when it moved, some template field above moved.
@@ -234,6 +246,12 @@ function deploymentFields(base: DesiredDeployment | undefined, head: DesiredDepl
     out.push({ field: 'template', change: 'changed', from: `revision ${base.revision}`, to: `revision ${head.revision}` });
   }
   return out;
+}
+
+/** A used ConfigMap as a template field shows it: `content 1f2e3d4c5b` (10 characters of its hash), or `absent (optional)`. */
+function configMapState(hash: string | undefined): string | undefined {
+  if (hash === undefined) return undefined;
+  return hash === CONFIGMAP_ABSENT ? 'absent (optional)' : `content ${hash.slice(0, 10)}`;
 }
 
 function fieldChange(field: string, from: string | undefined, to: string | undefined): FieldChange | undefined {
@@ -296,9 +314,11 @@ function probe(p: ProbeSpec | undefined): string | undefined {
 function envFields(base: DesiredDeployment['template']['env'] | undefined, head: DesiredDeployment['template']['env']): FieldChange[] {
   const shown = (e: EnvEntry): { readonly text: string; readonly masked: boolean } => {
     if (isSecretEnv(e)) return { text: describeSecretRef(e.secretRef), masked: false };
-    return maskedEnvValue(e.name, e.value).masked ? { text: MASKED, masked: true } : { text: text(e.value)!, masked: false };
+    if (maskedEnvValue(e.name, e.value).masked) return { text: MASKED, masked: true };
+    // A value from a ConfigMap may be long: shown short, with where it comes from.
+    return { text: e.configMap !== undefined ? `${shortValue(e.value)} (ConfigMap ${e.configMap})` : text(e.value)!, masked: false };
   };
-  const key = (e: EnvEntry): string => canonicalJson(isSecretEnv(e) ? { secretRef: e.secretRef } : { value: e.value });
+  const key = (e: EnvEntry): string => canonicalJson(isSecretEnv(e) ? { secretRef: e.secretRef } : { value: e.value, configMap: e.configMap });
   const b = new Map((base ?? []).map((e) => [e.name, e]));
   const h = new Map(head.map((e) => [e.name, e]));
   const out: FieldChange[] = [];
@@ -311,7 +331,8 @@ function envFields(base: DesiredDeployment['template']['env'] | undefined, head:
     const t = to && shown(to);
     const change: FieldChange['change'] = from === undefined ? 'added' : to === undefined ? 'removed' : 'changed';
     if ((f?.masked ?? true) && (t?.masked ?? true)) out.push({ field, change, masked: true });
-    else out.push({ field, change, ...(f ? { from: f.text } : {}), ...(t ? { to: t.text } : {}) });
+    // Two long values cut to the same text still differ: never show one text twice.
+    else out.push({ field, change, ...(f ? { from: f.text } : {}), ...(t ? { to: f?.text === t.text ? `${t.text} (changed further on)` : t.text } : {}) });
   }
   if (base && out.length === 0 && canonicalJson(base) !== canonicalJson(head)) {
     out.push({ field: 'env', change: 'changed', from: `order ${base.map((e) => e.name).join(', ')}`, to: `order ${head.map((e) => e.name).join(', ')}` });
@@ -410,6 +431,7 @@ function summarize(namespaces: readonly NamespaceChange[], repositoryDiagnostics
   const all = namespaces.flatMap((n) => n.objects);
   const services = servingCounts(all.filter((o) => o.kind === 'Service'));
   const ingresses = servingCounts(all.filter((o) => o.kind === 'Ingress'));
+  const configMaps = servingCounts(all.filter((o) => o.kind === 'ConfigMap'));
   const diagnostics = [...repositoryDiagnostics, ...namespaces.flatMap((n) => n.diagnostics)];
   return {
     namespaces: {
@@ -430,6 +452,7 @@ function summarize(namespaces: readonly NamespaceChange[], repositoryDiagnostics
     },
     ...(services ? { services } : {}),
     ...(ingresses ? { ingresses } : {}),
+    ...(configMaps ? { configMaps } : {}),
     errors: diagnostics.filter((d) => d.severity === 'error').length,
     warnings: diagnostics.filter((d) => d.severity === 'warning').length,
     denials: namespaces.reduce((sum, n) => sum + n.denials.length, unplacedDenials.length),

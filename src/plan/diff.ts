@@ -89,7 +89,20 @@ function diffDeployment(d: DesiredDeployment, o: ObservedDeployment | undefined)
   }
   const fromRevisions = [...new Set(replicas.filter((r) => r.revision !== d.revision).map((r) => r.revision))].sort();
   if (fromRevisions.length > 0) {
-    return [{ kind: 'update-deployment', namespace: d.namespace, name: d.name, fromRevisions, toRevision: d.revision, replicas: d.replicas, image: d.template.image, strategy: describeStrategy(d) }];
+    const changed = configMapsChanged(d, replicas.filter((r) => r.revision !== d.revision));
+    return [
+      {
+        kind: 'update-deployment',
+        namespace: d.namespace,
+        name: d.name,
+        fromRevisions,
+        toRevision: d.revision,
+        replicas: d.replicas,
+        image: d.template.image,
+        strategy: describeStrategy(d),
+        ...(changed.length > 0 ? { configMapsChanged: changed } : {}),
+      },
+    ];
   }
   const actions: PlanAction[] = [];
   const slots = new Map<number, number>();
@@ -106,6 +119,21 @@ function diffDeployment(d: DesiredDeployment, o: ObservedDeployment | undefined)
     actions.push({ kind: 'heal-deployment', namespace: d.namespace, name: d.name, exited, missing, duplicates });
   }
   return actions;
+}
+
+/**
+ * The ConfigMaps the desired template uses whose content hash differs from the one the old
+ * replicas were created with (their berth.configmaps label): why the Deployment rolls. A
+ * ConfigMap the old replicas did not use is not named (the template changed anyway).
+ * Worked example: desired { cfg: 'b2' }, old replicas { cfg: 'a1' } → ['cfg'].
+ */
+export function configMapsChanged(d: DesiredDeployment, old: readonly ObservedDeployment['replicas'][number][]): string[] {
+  const desired = d.template.configMaps ?? {};
+  const out = new Set<string>();
+  for (const r of old) {
+    for (const [name, hash] of Object.entries(r.configMaps ?? {})) if (desired[name] !== undefined && desired[name] !== hash) out.add(name);
+  }
+  return [...out].sort();
 }
 
 function summarize(namespaces: readonly NamespacePlan[]): PlanSummary {

@@ -1,5 +1,5 @@
 import type { Diagnostic } from '../core/index.js';
-import type { ChangeSet, ClaimChange, DeploymentChange, FieldChange, IngressChange, NamespaceChange, ObjectVersion, ServiceChange } from './change-set.js';
+import type { ChangeSet, ClaimChange, ConfigMapChange, DeploymentChange, FieldChange, IngressChange, NamespaceChange, ObjectVersion, ServiceChange } from './change-set.js';
 import { diagnosticLocation, fieldSign, headErrors, pruneCounts, headWarnings, isNotable, namespaceCounts, shortCommit, sourceLocation, summarySentence, unchangedName, VERDICT_TITLES } from './change-set-view.js';
 import { codeSpan, escapeHtml, escapeMarkdown, oneLine } from './markdown-escape.js';
 import { describeFieldChange, MASKED, shownValue } from './mask.js';
@@ -130,7 +130,8 @@ function deploymentBlock(o: DeploymentChange, root: string): string[] {
     case 'added':
       return [`${name} added: ${replicasOf(o.head!)} · ${codeSpan(sourceLocation(o.head!.source, root))}`, '', ...diffBlock(o.fields.flatMap(diffLines))];
     default: {
-      const how = o.rolls ? `rolls: ${escapeMarkdown(o.rollout!.description)}` : 'does not roll';
+      const because = o.configMapsChanged ? ` because ${o.configMapsChanged.map((n) => `ConfigMap ${codeSpan(n)}`).join(', ')} changed` : '';
+      const how = o.rolls ? `rolls${because}: ${escapeMarkdown(o.rollout!.description)}` : 'does not roll';
       const revision = o.base!.revision !== o.head!.revision ? [`# revision ${o.base!.revision} → ${o.head!.revision}`] : [];
       return [`${name} changed, ${how} · ${codeSpan(sourceLocation(o.head!.source, root))}`, '', ...diffBlock([...revision, ...o.fields.flatMap(diffLines)])];
     }
@@ -160,7 +161,7 @@ function diffBlock(lines: readonly string[]): string[] {
 }
 
 /** A Service or Ingress: one paragraph line, every user string in a code span. */
-function servingBlock(o: ServiceChange | IngressChange | ClaimChange, root: string): string[] {
+function servingBlock(o: ServiceChange | IngressChange | ClaimChange | ConfigMapChange, root: string): string[] {
   const name = `${o.kind} **${codeSpan(o.name)}**`;
   switch (o.change) {
     case 'removed':

@@ -1,4 +1,4 @@
-import type { ChangeSet, ClaimChange, DeploymentChange, IngressChange, NamespaceChange, ObjectVersion, ServiceChange } from './change-set.js';
+import type { ChangeSet, ClaimChange, ConfigMapChange, DeploymentChange, IngressChange, NamespaceChange, ObjectVersion, ServiceChange } from './change-set.js';
 import { fieldSign, formatDiagnosticAt, pruneCounts, headErrors, headWarnings, isNotable, namespaceCounts, shortCommit, sourceLocation, summarySentence, unchangedName, VERDICT_TITLES } from './change-set-view.js';
 import { describeFieldChange } from './mask.js';
 
@@ -61,7 +61,8 @@ function deploymentLines(o: DeploymentChange, root: string): string[] {
     case 'added':
       return [`  + deployment ${o.name}: added, ${replicasOf(o.head!)} (${sourceLocation(o.head!.source, root)})`, ...o.fields.map((f) => `      ${fieldSign(f)} ${f.field}: ${describeFieldChange(f)}`)];
     default: {
-      const how = o.rolls ? `rolls — ${o.rollout!.description}` : 'does not roll';
+      const because = o.configMapsChanged ? ` because ${o.configMapsChanged.map((n) => `ConfigMap ${n}`).join(', ')} changed` : '';
+      const how = o.rolls ? `rolls${because} — ${o.rollout!.description}` : 'does not roll';
       const lines = [`  ~ deployment ${o.name}: changed, ${how} (${sourceLocation(o.head!.source, root)})`];
       if (o.base!.revision !== o.head!.revision) lines.push(`      revision ${o.base!.revision} → ${o.head!.revision}`);
       for (const f of o.fields) lines.push(`      ${fieldSign(f)} ${f.field}: ${describeFieldChange(f)}`);
@@ -74,7 +75,7 @@ function deploymentLines(o: DeploymentChange, root: string): string[] {
  * A Service or Ingress on one line: what it serves when added, what changed (`; `-separated
  * field changes) when changed, what stops when removed.
  */
-function servingLine(o: ServiceChange | IngressChange | ClaimChange, root: string): string {
+function servingLine(o: ServiceChange | IngressChange | ClaimChange | ConfigMapChange, root: string): string {
   const what = `${o.kind.toLowerCase()} ${o.name}`;
   switch (o.change) {
     case 'removed':

@@ -11,7 +11,7 @@ export function renderActionText(a: PlanAction): string {
     case 'create-deployment':
       return `+ deployment ${a.name}: ${a.replicas} replica(s) of ${a.image} (revision ${a.revision})`;
     case 'update-deployment':
-      return `~ deployment ${a.name}: roll ${a.fromRevisions.join(', ')} → ${a.toRevision} (${a.image}, ${a.replicas} replica(s), ${a.strategy})`;
+      return `~ deployment ${a.name}: roll ${a.fromRevisions.join(', ')} → ${a.toRevision} (${a.image}, ${a.replicas} replica(s), ${a.strategy})${a.configMapsChanged ? ` because ${a.configMapsChanged.map((n) => `ConfigMap ${n}`).join(', ')} changed` : ''}`;
     case 'scale-deployment':
       return `~ deployment ${a.name}: scale ${a.from} → ${a.to}`;
     case 'heal-deployment': {

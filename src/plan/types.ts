@@ -14,6 +14,8 @@ export type PlanAction =
       readonly image: string;
       /** How it will roll, e.g. `RollingUpdate (maxSurge 1, maxUnavailable 0)` or `Recreate`. */
       readonly strategy: string;
+      /** The ConfigMaps whose content differs from what the running replicas were created with (sorted); absent when none. */
+      readonly configMapsChanged?: readonly string[];
     }
   | { readonly kind: 'scale-deployment'; readonly namespace: string; readonly name: string; readonly from: number; readonly to: number }
   | { readonly kind: 'heal-deployment'; readonly namespace: string; readonly name: string; readonly exited: number; readonly missing: number; readonly duplicates: number }

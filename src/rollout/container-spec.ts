@@ -8,7 +8,8 @@ import type { Creation } from './step.js';
  * observed state is rebuilt from. Pod template labels are copied too (never over berth.*).
  * `env` is the template's env with every Secret reference resolved, `files` the files of its
  * secret volumes with their values, by volume name (executor.ts): the only place values meet
- * the spec, on their way to the driver.
+ * the spec, on their way to the driver. The files of configMap volumes come from the
+ * Deployment's `configData` (Git content, not secret).
  */
 export function replicaSpec(args: {
   readonly desired: DesiredDeployment;
@@ -47,6 +48,7 @@ export function replicaSpec(args: {
       ...(t.probes ? { [LABEL.probes]: canonicalJson(t.probes) } : {}),
       ...(namedPorts(t) ? { [LABEL.ports]: canonicalJson(namedPorts(t)) } : {}),
       ...(args.dns && !t.security?.hostNetwork ? { [LABEL.dns]: 'namespace' } : {}),
+      ...(t.configMaps ? { [LABEL.configMaps]: canonicalJson(t.configMaps) } : {}),
     },
     network,
     // Replicas answer to the Deployment name on the namespace network, like a headless Service.
@@ -55,7 +57,7 @@ export function replicaSpec(args: {
     ...(t.nanoCpus !== undefined ? { nanoCpus: t.nanoCpus } : {}),
     stopGraceSeconds: t.stopGraceSeconds,
     ...(t.security ? { security: containerSecurity(t) } : {}),
-    ...(t.mounts ? { mounts: containerMounts(t, args.files, (claim) => volumeName(instance, desired.namespace, claim)) } : {}),
+    ...(t.mounts ? { mounts: containerMounts(desired, args.files, (claim) => volumeName(instance, desired.namespace, claim)) } : {}),
     ...(args.dns && !t.security?.hostNetwork ? { dns: args.dns } : {}),
   };
 }
@@ -65,8 +67,8 @@ function containerSecurity(t: PodTemplate): ContainerSecurity {
   return { ...rest, ...(runAsUser !== undefined ? { user: { uid: runAsUser, ...(runAsGroup !== undefined ? { gid: runAsGroup } : {}) } } : {}) };
 }
 
-function containerMounts(t: PodTemplate, files: ReadonlyMap<string, readonly ContainerFile[]> | undefined, volumeOf: (claim: string) => string): ContainerMount[] {
-  return (t.mounts ?? []).map((m): ContainerMount => {
+function containerMounts(desired: DesiredDeployment, files: ReadonlyMap<string, readonly ContainerFile[]> | undefined, volumeOf: (claim: string) => string): ContainerMount[] {
+  return (desired.template.mounts ?? []).map((m): ContainerMount => {
     const sub = m.subPath !== undefined ? { subPath: m.subPath } : {};
     switch (m.source.kind) {
       case 'hostPath':
@@ -80,6 +82,17 @@ function containerMounts(t: PodTemplate, files: ReadonlyMap<string, readonly Con
       }
       case 'persistentVolumeClaim':
         return { kind: 'volume', name: volumeOf(m.source.claim), target: m.mountPath, readOnly: m.readOnly };
+      case 'configMap': {
+        // The content is in Git (desired.configData), not secret: nothing to resolve.
+        const content = desired.configData?.[m.source.configMap];
+        const written = m.source.files.flatMap((f): ContainerFile[] => {
+          const text = content?.data[f.key];
+          if (text !== undefined) return [{ path: f.path, value: text, mode: f.mode }];
+          const binary = content?.binaryData[f.key];
+          return binary !== undefined ? [{ path: f.path, value: binary.replace(/\s+/g, ''), mode: f.mode, base64: true }] : [];
+        });
+        return { kind: 'files', volume: m.volume, target: m.mountPath, ...sub, files: written };
+      }
     }
   });
 }

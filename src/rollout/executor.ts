@@ -85,7 +85,8 @@ export async function applyStep(options: ApplyStepOptions): Promise<void> {
  */
 export async function resolveEnv(desired: DesiredDeployment, secrets: SecretResolver | undefined): Promise<ContainerSpec['env']> {
   const entries = desired.template.env;
-  if (!entries.some(isSecretEnv)) return entries as ContainerSpec['env'];
+  // `{ name, value }` only: a value's `configMap` (where it came from) is for plans.
+  if (!entries.some(isSecretEnv)) return entries.map((e) => ({ name: e.name, value: (e as { value: string }).value }));
   const reads = new Map<string, Promise<string | undefined>>();
   const read = (lookup: SecretLookup): Promise<string | undefined> => {
     const key = canonicalJson(lookup.ref);
@@ -98,7 +99,7 @@ export async function resolveEnv(desired: DesiredDeployment, secrets: SecretReso
   };
   const values = await Promise.all(
     entries.map(async (entry) => {
-      if (!isSecretEnv(entry)) return entry;
+      if (!isSecretEnv(entry)) return { name: entry.name, value: entry.value };
       const value = await read({ namespace: desired.namespace, ref: entry.secretRef });
       return value === undefined ? undefined : { name: entry.name, value };
     }),

@@ -111,6 +111,12 @@ export interface ContainerSecurity {
   readonly hostNetwork?: true;
   readonly hostPID?: true;
   readonly hostIPC?: true;
+  /**
+   * Pod securityContext.fsGroup, as Kubernetes applies it to the volumes it creates: tmpfs
+   * mounts and `files` are group-owned by it (files group-readable, folders setgid), and it is a
+   * supplementary group of the container's process. Binds of host paths are never changed.
+   */
+  readonly fsGroup?: number;
 }
 
 /**
@@ -120,8 +126,8 @@ export interface ContainerSecurity {
  *    through a symlink, and mounts `source` (or `source/subPath`, created as a folder when
  *    missing) at `target`;
  *  - `tmpfs`: a private memory filesystem (emptyDir);
- *  - `files`: files berth writes (a secret volume): `files[].value` are Secret values, which
- *    exist only between the executor and the driver. The driver writes them into a folder of
+ *  - `files`: files berth writes (a secret or configMap volume): `files[].value` are Secret
+ *    values (which exist only between the executor and the driver) or ConfigMap content. The driver writes them into a folder of
  *    its own, private to the container (only the owner can reach it on the host), mounts it
  *    read-only at `target` (or just `subPath` of it), and deletes it with the container;
  *  - `volume`: a named volume of a PersistentVolumeClaim; removing the container never removes it.
@@ -137,8 +143,10 @@ export type ContainerMount =
 export interface ContainerFile {
   /** Relative path in the volume, without `..`. */
   readonly path: string;
+  /** The content: UTF-8 text, or base64 when `base64` (a ConfigMap's binaryData). */
   readonly value: string;
   readonly mode: number;
+  readonly base64?: true;
 }
 
 export interface NetworkSpec {

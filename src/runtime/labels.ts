@@ -28,6 +28,11 @@ export const LABEL = {
    * no published ports for it; the driver reports these, on 127.0.0.1 at the same number.
    */
   hostPorts: 'berth.host-ports',
+  /**
+   * The ConfigMaps the template uses as canonical JSON `{ name: content hash }` (only when it
+   * uses any), so `berth plan --live` can say which ConfigMap makes a running Deployment roll.
+   */
+  configMaps: 'berth.configmaps',
   /** A claim's volume: spec.resources.requests.storage as written (recorded; the local driver cannot enforce a size). */
   storage: 'berth.storage',
   /** A claim's volume: the storage class it was created with (absent: the local driver). */

@@ -21,8 +21,9 @@
  *    (the namespace DNS of the data plane, which knows the Services).
  *  - Volumes as `Mounts` (never the legacy `Binds`, which create missing host folders
  *    silently): binds of host paths prepared by the driver (driver.ts checks them first) and
- *    tmpfs for emptyDir (mode 1777, as an emptyDir is writable by any user), and named volumes
- *    for claims with NoCopy (a claim starts empty, as in Kubernetes).
+ *    tmpfs for emptyDir (mode 1777, as an emptyDir is writable by any user; with a pod fsGroup,
+ *    a tmpfs owned by that group: legacy `Tmpfs`, mode 3777, and the group in GroupAdd), and named
+ *    volumes for claims with NoCopy (a claim starts empty, as in Kubernetes).
  */
 import type Docker from 'dockerode';
 import type { ContainerSpec } from '../driver.js';
@@ -33,7 +34,7 @@ export const PUBLISH_HOST_IP = '127.0.0.1';
 /** A mount as the engine takes it: the driver has resolved every bind's host path (and written the files of secret volumes). */
 export type PreparedMount =
   | { readonly kind: 'bind'; readonly source: string; readonly target: string; readonly readOnly: boolean }
-  | { readonly kind: 'tmpfs'; readonly target: string; readonly readOnly: boolean; readonly sizeBytes?: number }
+  | { readonly kind: 'tmpfs'; readonly target: string; readonly readOnly: boolean; readonly sizeBytes?: number; readonly gid?: number }
   | { readonly kind: 'volume'; readonly name: string; readonly target: string; readonly readOnly: boolean };
 
 export function toCreateOptions(spec: ContainerSpec, labels: Labels, mounts: readonly PreparedMount[] = []): Docker.ContainerCreateOptions {
@@ -60,7 +61,9 @@ export function toCreateOptions(spec: ContainerSpec, labels: Labels, mounts: rea
     ...(securityOpt.length > 0 ? { SecurityOpt: securityOpt } : {}),
     ...(sec.hostPID ? { PidMode: 'host' } : {}),
     ...(sec.hostIPC ? { IpcMode: 'host' } : {}),
-    ...(mounts.length > 0 ? { Mounts: mounts.map(toMount) } : {}),
+    ...(sec.fsGroup !== undefined ? { GroupAdd: [String(sec.fsGroup)] } : {}),
+    ...(mounts.some(isPlainMount) ? { Mounts: mounts.filter(isPlainMount).map(toMount) } : {}),
+    ...(mounts.some((m) => !isPlainMount(m)) ? { Tmpfs: Object.fromEntries(mounts.filter((m) => !isPlainMount(m)).map(toTmpfsOption)) } : {}),
     ...(spec.dns && !sec.hostNetwork ? { Dns: [...spec.dns.servers], DnsSearch: [...spec.dns.search], DnsOptions: [...spec.dns.options] } : {}),
   };
   return {
@@ -83,6 +86,22 @@ export function toCreateOptions(spec: ContainerSpec, labels: Labels, mounts: rea
           },
         }),
   };
+}
+
+/** A tmpfs owned by a group (fsGroup) needs the legacy `Tmpfs` option: the `Mounts` API has no gid. Everything else is a `Mounts` entry. */
+function isPlainMount(m: PreparedMount): boolean {
+  return m.kind !== 'tmpfs' || m.gid === undefined;
+}
+
+/**
+ * `HostConfig.Tmpfs` entry: mount options as `mount -t tmpfs` takes them. The engine adds
+ * nosuid, nodev, noexec, as for a `Mounts` tmpfs. Mode 3777: writable by all, sticky, and setgid
+ * so new files belong to the group too (Kubernetes sets the group and setgid on an emptyDir).
+ */
+function toTmpfsOption(m: PreparedMount): [string, string] {
+  const tmpfs = m as Extract<PreparedMount, { kind: 'tmpfs' }>;
+  const options = [tmpfs.readOnly ? 'ro' : 'rw', 'mode=3777', `gid=${tmpfs.gid}`, ...(tmpfs.sizeBytes ? [`size=${tmpfs.sizeBytes}`] : [])];
+  return [tmpfs.target, options.join(',')];
 }
 
 function toMount(m: PreparedMount): Docker.MountSettings {

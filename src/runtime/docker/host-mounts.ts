@@ -6,7 +6,8 @@
  *    FileOrCreate create a folder / an empty file when nothing is there) and must not go
  *    through a symlink — so a link placed inside an allowed folder cannot lead to the Docker
  *    socket or anywhere else the policy refused. A subPath is created as a folder when missing.
- *  - secret volumes: the values are written as files into
+ *  - secret and configMap volumes (with a pod fsGroup: group-owned, group-readable, folders
+ *    setgid, as Kubernetes does): the values are written as files into
  *    `<root>/<instance>/<container>/<creation>/<volume>/`, where every folder down to
  *    `<creation>` is mode 0700 and owned by berth (so no other host user can reach them) and
  *    the volume folder 0755 with each file at its Kubernetes mode (so the container's user can
@@ -19,7 +20,7 @@
  * file's content.
  */
 import { constants } from 'node:fs';
-import { chmod, lstat, mkdir, open, readdir, realpath, rm, stat } from 'node:fs/promises';
+import { chmod, chown, lstat, mkdir, open, readdir, realpath, rm, stat } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -71,9 +72,11 @@ export class HostMounts {
     const files = async (fail: (what: string) => never): Promise<string> => (creation ??= join(await this.privateDir(spec.name, fail), randomBytes(6).toString('hex')));
     try {
       const out: PreparedMount[] = [];
+      const fsGroup = spec.security?.fsGroup;
+      const written = new Map<string, string>(); // volume → its folder: a volume mounted twice (whole, and a subPath of it) is written once
       for (const m of mounts) {
         try {
-          out.push(await this.prepareOne(spec.name, m, files));
+          out.push(await this.prepareOne(spec.name, m, files, fsGroup, written));
         } catch (err) {
           if (err instanceof BerthError) throw err;
           const code = (err as NodeJS.ErrnoException).code ?? 'error';
@@ -123,7 +126,13 @@ export class HostMounts {
     }
   }
 
-  private async prepareOne(container: string, m: ContainerMount, creationDir: (fail: (what: string) => never) => Promise<string>): Promise<PreparedMount> {
+  private async prepareOne(
+    container: string,
+    m: ContainerMount,
+    creationDir: (fail: (what: string) => never) => Promise<string>,
+    fsGroup: number | undefined,
+    written: Map<string, string>,
+  ): Promise<PreparedMount> {
     const fail = (what: string): never => {
       throw new BerthError('CONTAINER_START_FAILED', `container ${container}: ${what}`, { details: { container, mount: m.target } });
     };
@@ -132,7 +141,7 @@ export class HostMounts {
         // A named volume: the driver checked it exists and is owned (driver.ts); nothing on the host to prepare.
         return { kind: 'volume', name: m.name, target: m.target, readOnly: m.readOnly };
       case 'tmpfs':
-        return { kind: 'tmpfs', target: m.target, readOnly: m.readOnly, ...(m.sizeBytes !== undefined ? { sizeBytes: m.sizeBytes } : {}) };
+        return { kind: 'tmpfs', target: m.target, readOnly: m.readOnly, ...(m.sizeBytes !== undefined ? { sizeBytes: m.sizeBytes } : {}), ...(fsGroup !== undefined ? { gid: fsGroup } : {}) };
       case 'bind': {
         const problem = await checkHostPath(m.source, m.type);
         if (problem) fail(`hostPath ${m.source} (type ${m.type}) for ${m.target}: ${problem}`);
@@ -146,25 +155,8 @@ export class HostMounts {
       }
       case 'files': {
         if (!isSafeName(container) || !isSafeName(m.volume)) fail(`cannot keep files for volume ${m.volume}`);
-        const base = await creationDir(fail);
-        await mkdir(base, { recursive: true, mode: 0o700 });
-        await chmod(base, 0o700);
-        const dir = join(base, m.volume);
-        await mkdir(dir, { mode: 0o755 });
-        await chmod(dir, 0o755);
-        for (const f of m.files) {
-          if (f.path.split('/').some((s) => s === '' || s === '.' || s === '..')) fail(`volume ${m.volume}: file path ${JSON.stringify(f.path)} is not a plain relative path`);
-          const path = join(dir, f.path);
-          await mkdir(dirname(path), { recursive: true, mode: 0o755 });
-          // O_EXCL | O_NOFOLLOW: a fresh file, never through a link; the mode is set exactly (no umask).
-          const handle = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
-          try {
-            await handle.writeFile(f.value, 'utf8');
-            await handle.chmod(f.mode);
-          } finally {
-            await handle.close();
-          }
-        }
+        const dir = written.get(m.volume) ?? (await this.writeFiles(m, await creationDir(fail), fsGroup, fail));
+        written.set(m.volume, dir);
         const source = m.subPath === undefined ? dir : join(dir, m.subPath);
         if (m.subPath !== undefined) {
           const found = await lstat(source).catch(() => undefined);
@@ -173,6 +165,42 @@ export class HostMounts {
         return { kind: 'bind', source, target: m.target, readOnly: true };
       }
     }
+  }
+
+  /** Writes the files of a `files` mount into `<base>/<volume>/`; returns that folder. */
+  private async writeFiles(m: Extract<ContainerMount, { kind: 'files' }>, base: string, fsGroup: number | undefined, fail: (what: string) => never): Promise<string> {
+    await mkdir(base, { recursive: true, mode: 0o700 });
+    await chmod(base, 0o700);
+    const dir = join(base, m.volume);
+    // With an fsGroup, as Kubernetes' SetVolumeOwnership: folders group-owned and setgid (2755),
+    // files group-owned and group-readable (mode | 0440).
+    const dirMode = fsGroup === undefined ? 0o755 : 0o2755;
+    const ownFolder = async (path: string): Promise<void> => {
+      if (fsGroup !== undefined) await chown(path, process.getuid?.() ?? 0, fsGroup);
+      await chmod(path, dirMode);
+    };
+    await mkdir(dir, { mode: 0o755 });
+    await ownFolder(dir);
+    for (const f of m.files) {
+      if (f.path.split('/').some((s) => s === '' || s === '.' || s === '..')) fail(`volume ${m.volume}: file path ${JSON.stringify(f.path)} is not a plain relative path`);
+      const path = join(dir, f.path);
+      const parents: string[] = [];
+      for (let p = dirname(path); p !== dir; p = dirname(p)) parents.unshift(p);
+      for (const p of parents) {
+        const made = await mkdir(p, { mode: 0o755 }).then(() => true, (err: NodeJS.ErrnoException) => (err.code === 'EEXIST' ? false : Promise.reject(err)));
+        if (made) await ownFolder(p);
+      }
+      // O_EXCL | O_NOFOLLOW: a fresh file, never through a link; the mode is set exactly (no umask).
+      const handle = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+      try {
+        await handle.writeFile(f.base64 ? Buffer.from(f.value, 'base64') : f.value, f.base64 ? undefined : 'utf8');
+        if (fsGroup !== undefined) await handle.chown(process.getuid?.() ?? 0, fsGroup);
+        await handle.chmod(fsGroup === undefined ? f.mode : f.mode | 0o440);
+      } finally {
+        await handle.close();
+      }
+    }
+    return dir;
   }
 
   /** `<root>/<instance>/<container>`, created 0700 at each level, each checked to be a real folder of ours. */

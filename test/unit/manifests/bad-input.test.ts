@@ -73,6 +73,8 @@ const REQUIRED_CASES = [
   'utf8-bom', 'crlf-line-endings', 'crlf-line-endings-with-error',
   // namespace quotas (v1 ResourceQuota)
   'quota-exceeded', 'quota-limit-required',
+  // ConfigMaps (v1 ConfigMap and the Deployment fields that read one)
+  'configmap-not-found', 'configmap-key-missing', 'configmap-too-large', 'configmap-invalid-key',
   // issue #15: values that reach Engine API paths
   'image-dot-segments', 'image-api-path-injection', 'image-absolute-path', 'image-percent-encoded-dots',
   'image-uppercase-repository', 'image-malformed-digest', 'image-hash-character',

@@ -205,7 +205,7 @@ const rows: readonly { name: string; yaml: string; expect: readonly Expected[] }
   { name: 'an empty rule list and no defaultBackend', yaml: ingress().replace(/ {2}rules:\n[^]*$/, '  rules: []\n'), expect: [err('MISSING_FIELD', 'spec.rules', 6, /needs spec\.rules or spec\.defaultBackend/)] },
   { name: 'ingressClassName is accepted without a warning', yaml: ingress({ spec: '  ingressClassName: nginx\n' }), expect: [] },
   { name: 'a typo', yaml: ingress({ spec: '  defaultBackned:\n    service: {name: web, port: {number: 80}}\n' }), expect: [err('UNKNOWN_FIELD', 'spec.defaultBackned', 17, /did you mean "defaultBackend"/)] },
-  { name: 'status is not kept in Git', yaml: `${ingress()}status:\n  loadBalancer: {}\n`, expect: [err('UNSUPPORTED_FIELD', 'status', 17)] },
+  { name: 'status is not kept in Git', yaml: `${ingress()}status:\n  loadBalancer:\n    ingress: []\n`, expect: [err('UNSUPPORTED_FIELD', 'status', 17)] },
   { name: 'the wrong apiVersion (extensions/v1beta1 is gone)', yaml: ingress().replace('networking.k8s.io/v1', 'extensions/v1beta1'), expect: [err('WRONG_API_VERSION', 'apiVersion', 1, /must be apiVersion "networking\.k8s\.io\/v1"/)] },
 ];
 

@@ -108,10 +108,10 @@ describe('schemas/*.json', () => {
       assert.equal(typeof p.get(`${pod}.${f}`)?.['x-berth-ignored'], 'string', f);
     }
     assert.equal(typeof p.get(`${container}.resources.requests`)?.['x-berth-ignored'], 'string');
-    for (const f of ['initContainers', 'hostUsers', 'shareProcessNamespace', 'securityContext.fsGroup', 'securityContext.sysctls', 'securityContext.seLinuxOptions', 'volumes[].configMap', 'volumes[].projected']) {
+    for (const f of ['initContainers', 'hostUsers', 'shareProcessNamespace', 'securityContext.sysctls', 'securityContext.seLinuxOptions', 'volumes[].projected']) {
       assert.equal(typeof p.get(`${pod}.${f}`)?.['x-berth-unsupported'], 'string', f);
     }
-    for (const f of ['envFrom', 'lifecycle', 'volumeDevices', 'securityContext.procMount', 'securityContext.appArmorProfile', 'volumeMounts[].mountPropagation', 'volumeMounts[].subPathExpr', 'env[].valueFrom.configMapKeyRef', 'env[].valueFrom.fieldRef', 'env[].valueFrom.resourceFieldRef']) {
+    for (const f of ['lifecycle', 'volumeDevices', 'securityContext.procMount', 'securityContext.appArmorProfile', 'volumeMounts[].mountPropagation', 'volumeMounts[].subPathExpr', 'env[].valueFrom.fieldRef', 'env[].valueFrom.resourceFieldRef']) {
       assert.equal(typeof p.get(`${container}.${f}`)?.['x-berth-unsupported'], 'string', f);
     }
     // Widening fields are schema-valid: the namespace policy (policy/) decides whether they are allowed.
@@ -162,6 +162,7 @@ describe('schemas/*.json', () => {
       { kind: 'Ingress', apiVersion: 'networking.k8s.io/v1', schemaId: 'https://berth.dev/schemas/v1/ingress.json' },
       { kind: 'ResourceQuota', apiVersion: 'v1', schemaId: 'https://berth.dev/schemas/v1/resourcequota.json' },
       { kind: 'PersistentVolumeClaim', apiVersion: 'v1', schemaId: 'https://berth.dev/schemas/v1/persistentvolumeclaim.json' },
+      { kind: 'ConfigMap', apiVersion: 'v1', schemaId: 'https://berth.dev/schemas/v1/configmap.json' },
     ]);
   });
 

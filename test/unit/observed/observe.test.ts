@@ -42,3 +42,20 @@ describe('observe(inventory)', () => {
     });
   }
 });
+
+describe('observe: the ConfigMaps a replica was made with (label berth.configmaps)', () => {
+  const rows: [string, string | undefined, Record<string, string> | undefined][] = [
+    ['no label: none', undefined, undefined],
+    ['a name → hash map', '{"app":"1f2e3d4c5b6a7980","other":"absent"}', { app: '1f2e3d4c5b6a7980', other: 'absent' }],
+    ['non-string values are dropped', '{"app":"1f2e","bad":7}', { app: '1f2e' }],
+    ['malformed JSON reads as none', '{"app":', undefined],
+    ['a list reads as none', '["app"]', undefined],
+  ];
+  for (const [what, label, expected] of rows) {
+    it(what, () => {
+      const labels = { ...full('shop', 'web', 'r1', 0), ...(label !== undefined ? { 'berth.configmaps': label } : {}) };
+      const replica = observe({ containers: [container('a', labels)], networks: [] }).namespaces[0]!.deployments[0]!.replicas[0]!;
+      assert.deepEqual(replica.configMaps, expected);
+    });
+  }
+});
