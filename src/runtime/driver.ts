@@ -134,6 +134,8 @@ export interface ExecResult {
 export interface RuntimeDriver {
   /** Throws ENGINE_UNREACHABLE when the engine does not answer. */
   ping(): Promise<void>;
+  /** The engine's version (`berth version`); throws ENGINE_UNREACHABLE when the engine does not answer. */
+  engineVersion?(): Promise<{ readonly version: string; readonly apiVersion: string }>;
   /** Every owned container (any state) and network; optionally only one namespace's. */
   inventory(filter?: { readonly namespace?: string }): Promise<Inventory>;
   /** Creates the network unless an owned one of that name exists. */

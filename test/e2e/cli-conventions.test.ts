@@ -1,0 +1,79 @@
+/**
+ * The CLI conventions people expect (issue 13, item 4), with the real `berth` CLI on a real Git
+ * repository: `-o yaml` renders the same document as `-o json` wherever json exists, and
+ * `berth version` / `--version` report berth, Node and the engine — and still answer (exit 0)
+ * when the engine does not.
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { parse } from 'yaml';
+import { runBerth } from '../helpers/berth-cli.js';
+import { deploymentYaml } from '../helpers/manifests.js';
+import { localRepo, type LocalRepo } from '../helpers/tmp-repo.js';
+
+describe('CLI conventions: -o yaml and berth version', () => {
+  let repo: LocalRepo;
+  let stateDir: string;
+  const source = (): string[] => ['--repo', repo.dir, '--path', 'manifests', '--instance', 'conv-e2e', '--state-dir', stateDir];
+
+  before(async () => {
+    repo = await localRepo();
+    stateDir = await mkdtemp(join(tmpdir(), 'berth-e2e-conventions-state-'));
+    await repo.write('manifests/shop/web.yaml', deploymentYaml({ name: 'web' }));
+    await repo.commit('web');
+    await repo.write('manifests/shop/api.yaml', deploymentYaml({ name: 'api' }));
+    await repo.commit('api');
+  });
+
+  after(async () => {
+    await repo?.cleanup();
+    if (stateDir) await rm(stateDir, { recursive: true, force: true });
+  });
+
+  it('validate -o yaml is the -o json document', async () => {
+    const asJson = await runBerth(['validate', ...source(), '-o', 'json']);
+    const asYaml = await runBerth(['validate', ...source(), '-o', 'yaml']);
+    assert.equal(asJson.code, 0, asJson.stderr);
+    assert.equal(asYaml.code, 0, asYaml.stderr);
+    assert.doesNotMatch(asYaml.stdout, /^\s*\{/);
+    assert.deepEqual(parse(asYaml.stdout), JSON.parse(asJson.stdout));
+  });
+
+  it('plan --base -o yaml is the -o json document (exit 1: changes)', async () => {
+    const asJson = await runBerth(['plan', ...source(), '--base', (await repo.git('rev-parse', 'HEAD^')).trim(), '-o', 'json']);
+    const asYaml = await runBerth(['plan', ...source(), '--base', (await repo.git('rev-parse', 'HEAD^')).trim(), '-o', 'yaml']);
+    assert.equal(asJson.code, 1, asJson.stderr);
+    assert.equal(asYaml.code, 1, asYaml.stderr);
+    const doc = parse(asYaml.stdout) as unknown;
+    assert.deepEqual(doc, JSON.parse(asJson.stdout));
+    assert.match(asYaml.stdout, /api/);
+  });
+
+  it('-o accepts yaml and says what is allowed otherwise (exit 4)', async () => {
+    const r = await runBerth(['status', ...source(), '-o', 'toml']);
+    assert.equal(r.code, 4);
+    assert.match(r.stderr, /Allowed choices are text, json, yaml/);
+  });
+
+  it('berth version and --version: berth from package.json, Node, the engine', async () => {
+    const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    for (const args of [['version'], ['--version']]) {
+      const r = await runBerth(args);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, new RegExp(`^berth ${pkg.version.replace(/\./g, '\\.')}\\nnode ${process.versions.node.replace(/\./g, '\\.')}\\ndocker engine \\d+\\.\\d+`));
+    }
+    const yamlDoc = parse((await runBerth(['version', '-o', 'yaml'])).stdout) as { berth: string; docker: { apiVersion?: string } };
+    assert.equal(yamlDoc.berth, pkg.version);
+    assert.match(String(yamlDoc.docker.apiVersion), /^1\.\d+$/);
+  });
+
+  it('berth version without an engine still answers (exit 0) and says the engine is unreachable', async () => {
+    const r = await runBerth(['version', '--docker-socket', join(stateDir, 'no-such.sock'), '-o', 'json']);
+    assert.equal(r.code, 0, r.stderr);
+    const doc = JSON.parse(r.stdout) as { berth: string; docker: { error?: string } };
+    assert.match(String(doc.docker.error), /ENGINE_UNREACHABLE/);
+  });
+});
