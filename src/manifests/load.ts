@@ -48,6 +48,8 @@ export class ManifestCacheMissError extends Error {
  *    Deployments (replicas, limits) and objects fit every ResourceQuota of the folder
  *    (quota-rules.ts: steady-state sums, the Deployment that goes over gets the error).
  *  - Any error in a folder makes it `valid: false` with `objects: []`: it is left as it runs.
+ *    Every file that parsed is still checked (schema, references, quotas), and its objects are
+ *    kept as `reportOnly` for the policy's report: every problem shows in one run.
  *
  * Diagnostics are sorted; objects keep file then document order; namespaces are sorted by name.
  * Pure: reads nothing but its arguments, and uses `cache` for results of earlier loads.
@@ -179,7 +181,7 @@ function loadNamespace(folder: SnapshotFolder, entries: readonly FolderEntry[], 
   diagnostics.push(...checkQuotas(name, quotas, placed));
 
   const valid = !hasErrors(diagnostics);
-  return { name, treeId: folder.treeId, objects: valid ? objects : [], diagnostics: diagnostics.sort(compareDiagnostics), valid };
+  return { name, treeId: folder.treeId, objects: valid ? objects : [], diagnostics: diagnostics.sort(compareDiagnostics), valid, ...(valid ? {} : { reportOnly: objects }) };
 }
 
 /**

@@ -25,6 +25,9 @@ describe('CLI conventions: -o yaml and berth version', () => {
     await repo.write('manifests/shop/web.yaml', deploymentYaml({ name: 'web' }));
     await repo.commit('web');
     await repo.write('manifests/shop/api.yaml', deploymentYaml({ name: 'api' }));
+    // Beside the good folder: one whose first file does not parse and whose second runs privileged.
+    await repo.write('broken/shop/a-broken.yaml', 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: [unclosed\n');
+    await repo.write('broken/shop/b-admin.yaml', deploymentYaml({ name: 'admin' }).replace(/(\n( +)image: [^\n]+\n)/, '$1$2securityContext:\n$2  privileged: true\n'));
     await repo.commit('api');
   });
 
@@ -56,6 +59,20 @@ describe('CLI conventions: -o yaml and berth version', () => {
     const r = await runBerth(['status', ...source(), '-o', 'toml']);
     assert.equal(r.code, 4);
     assert.match(r.stderr, /Allowed choices are text, json, yaml/);
+  });
+
+  it('validate reports a YAML syntax error and a sibling file\'s policy error in one run (exit 2)', async () => {
+    const args = ['validate', ...source().map((x) => (x === 'manifests' ? 'broken' : x))];
+    const r = await runBerth([...args, '-o', 'json']);
+    assert.equal(r.code, 2, r.stderr);
+    const doc = JSON.parse(r.stdout) as { valid: boolean; diagnostics: { file?: string; code: string; severity: string; line?: number }[] };
+    assert.equal(doc.valid, false);
+    const errors = doc.diagnostics.filter((d) => d.severity === 'error').map((d) => `${d.file}:${d.code}`);
+    assert.ok(errors.includes('shop/a-broken.yaml:YAML_SYNTAX'), JSON.stringify(errors));
+    assert.ok(errors.includes('shop/b-admin.yaml:POLICY_DENIED'), JSON.stringify(errors));
+    const text = await runBerth(args);
+    assert.equal(text.code, 2);
+    assert.match(text.stdout, /a-broken\.yaml:\d+:\d+: error .*\(YAML_SYNTAX\)\nshop\/b-admin\.yaml:\d+:\d+: error .*privileged.*\(POLICY_DENIED\)\n2 error\(s\)/);
   });
 
   it('berth version and --version: berth from package.json, Node, the engine', async () => {
