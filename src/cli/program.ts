@@ -15,6 +15,7 @@ import { EXIT } from './exit-codes.js';
 import { renderDiagnostics, renderStatus, write } from './output.js';
 import { isStructured, reformatJson, renderStructured } from './structured-output.js';
 import { renderVersion, versionReport } from './version.js';
+import { COMPLETION_SHELLS, completionScript } from './completion.js';
 import { guardProcess } from './process-guard.js';
 import { commitPrefix, deploymentTarget, nonEmpty, instanceName, ipAddress, listenAddress, listenFlag, LOG_LEVELS, logLevel, revisionRef, seconds, serverUrl, type ListenAddress } from './option-values.js';
 import { checkIngressListen, listenFailure, probeListen } from './listen-check.js';
@@ -37,6 +38,17 @@ export function buildProgram(adapters: Adapters): Command {
     .exitOverride()
     // Handled here rather than by commander's .version(), so `--version` prints what `berth version` does.
     .option('--version', 'print the versions of berth, Node and the Docker engine, and exit');
+
+  program
+    .command('completion')
+    .description('print a shell completion script: `source <(berth completion bash)` (zsh: `source <(berth completion zsh)`)')
+    .argument('<shell>', COMPLETION_SHELLS.join('|'), (value: string) => {
+      if (!(COMPLETION_SHELLS as readonly string[]).includes(value)) throw new InvalidArgumentError(`"${value}" is not a supported shell; allowed: ${COMPLETION_SHELLS.join(', ')}`);
+      return value;
+    })
+    .action((shell: (typeof COMPLETION_SHELLS)[number]) => {
+      write(completionScript(program, shell));
+    });
 
   program
     .command('version')

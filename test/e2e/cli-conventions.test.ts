@@ -5,8 +5,10 @@
  * when the engine does not.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
 import { tmpdir } from 'node:os';
+import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parse } from 'yaml';
@@ -73,6 +75,21 @@ describe('CLI conventions: -o yaml and berth version', () => {
     const text = await runBerth(args);
     assert.equal(text.code, 2);
     assert.match(text.stdout, /a-broken\.yaml:\d+:\d+: error .*\(YAML_SYNTAX\)\nshop\/b-admin\.yaml:\d+:\d+: error .*privileged.*\(POLICY_DENIED\)\n2 error\(s\)/);
+  });
+
+  it('completion bash: bash parses and sources it, and it completes commands, subcommands, flags and choices from the CLI', async () => {
+    const r = await runBerth(['completion', 'bash']);
+    assert.equal(r.code, 0, r.stderr);
+    const script = join(stateDir, 'berth-completion.bash');
+    await writeFile(script, r.stdout);
+    await promisify(execFile)('bash', ['-n', script]);
+    const complete = (line: string): string => `COMP_WORDS=(${line}); COMP_CWORD=$((\${#COMP_WORDS[@]} - 1)); _berth; echo "\${COMPREPLY[*]}"`;
+    const probe = ['complete -p berth', complete('berth ro'), complete('berth prune c'), complete('berth plan -o ""'), complete('berth validate --max-pod'), complete('berth rollout status --ti')];
+    const { stdout } = await promisify(execFile)('bash', ['-c', `source ${JSON.stringify(script)}\n${probe.join('\n')}`]);
+    assert.deepEqual(stdout.split('\n').slice(0, probe.length), ['complete -F _berth berth', 'rollback rollout', 'confirm', 'text json yaml markdown', '--max-pod-security', '--timeout']);
+    const bad = await runBerth(['completion', 'fish']);
+    assert.equal(bad.code, 4);
+    assert.match(bad.stderr, /allowed: bash, zsh/);
   });
 
   it('berth version and --version: berth from package.json, Node, the engine', async () => {
