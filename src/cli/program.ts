@@ -12,14 +12,17 @@ import type { Store } from '../store/index.js';
 import type { Adapters, CommonOptions, DataPlaneOptions } from './adapters.js';
 import { callApi, localUser, reportRefusal } from './api-client.js';
 import { EXIT } from './exit-codes.js';
-import { json, renderDiagnostics, renderStatus, write } from './output.js';
+import { renderDiagnostics, renderStatus, write } from './output.js';
+import { isStructured, reformatJson, renderStructured } from './structured-output.js';
+import { renderVersion, versionReport } from './version.js';
+import { COMPLETION_SHELLS, completionScript } from './completion.js';
 import { guardProcess } from './process-guard.js';
 import { commitPrefix, deploymentTarget, nonEmpty, instanceName, ipAddress, listenAddress, listenFlag, LOG_LEVELS, logLevel, revisionRef, seconds, serverUrl, type ListenAddress } from './option-values.js';
 import { checkIngressListen, listenFailure, probeListen } from './listen-check.js';
 import { rolloutVerdict } from './rollout-status.js';
 
 function outputOption(): Option {
-  return new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text');
+  return new Option('-o, --output <format>', 'output format').choices(['text', 'json', 'yaml']).default('text');
 }
 
 function cronExpression(value: string): string {
@@ -32,7 +35,31 @@ export function buildProgram(adapters: Adapters): Command {
   const program = new Command('berth')
     .description('Declarative GitOps reconciler for Docker hosts: Kubernetes-style manifests in Git, converged on a Docker engine.')
     .showHelpAfterError()
-    .exitOverride();
+    .exitOverride()
+    // Handled here rather than by commander's .version(), so `--version` prints what `berth version` does.
+    .option('--version', 'print the versions of berth, Node and the Docker engine, and exit');
+
+  program
+    .command('completion')
+    .description('print a shell completion script: `source <(berth completion bash)` (zsh: `source <(berth completion zsh)`)')
+    .argument('<shell>', COMPLETION_SHELLS.join('|'), (value: string) => {
+      if (!(COMPLETION_SHELLS as readonly string[]).includes(value)) throw new InvalidArgumentError(`"${value}" is not a supported shell; allowed: ${COMPLETION_SHELLS.join(', ')}`);
+      return value;
+    })
+    .action((shell: (typeof COMPLETION_SHELLS)[number]) => {
+      write(completionScript(program, shell));
+    });
+
+  program
+    .command('version')
+    .description('print the versions of berth, Node and the Docker engine (the engine\'s only when it answers; never fails for it)')
+    .option('--docker-socket <path>', 'Docker engine socket (default: DOCKER_HOST or /var/run/docker.sock)', nonEmpty('the path of a unix socket'))
+    .addOption(outputOption())
+    .action(async (raw: Record<string, unknown>) => {
+      const output = String(raw.output);
+      const report = await versionReport(adapters, raw.dockerSocket !== undefined ? String(raw.dockerSocket) : undefined);
+      write(isStructured(output) ? renderStructured(output, report) : renderVersion(report));
+    });
 
   const common = (cmd: Command): Command =>
     cmd
@@ -168,7 +195,8 @@ export function buildProgram(adapters: Adapters): Command {
       const answer = await callApi<{ confirmed?: string; reasons?: string[] }>({ server, method: 'POST', path: '/api/v1/prune/confirm', body: { commit, ...(by ? { by } : {}) } });
       if (!answer.ok) return reportRefusal(answer);
       const { confirmed = commit, reasons = [] } = answer.body;
-      write(raw.output === 'json' ? json({ confirmed, reasons }) : `prunes of commit ${confirmed.slice(0, 12)} confirmed${reasons.length > 0 ? ` (${reasons.join('; ')})` : ''}: berth goes ahead now; the next commit is judged afresh`);
+      const output = String(raw.output);
+      write(isStructured(output) ? renderStructured(output, { confirmed, reasons }) : `prunes of commit ${confirmed.slice(0, 12)} confirmed${reasons.length > 0 ? ` (${reasons.join('; ')})` : ''}: berth goes ahead now; the next commit is judged afresh`);
     });
 
   common(policyOptions(program.command('apply')))
@@ -190,7 +218,8 @@ export function buildProgram(adapters: Adapters): Command {
         await controller.stop();
         const store = await adapters.openStore(o, logger);
         const state = store.readState();
-        write(raw.output === 'json' ? json(state) : renderStatus(state));
+        const output = String(raw.output);
+        write(isStructured(output) ? renderStructured(output, state) : renderStatus(state));
         if (!state.source?.commit) process.exitCode = EXIT.failure;
         else if (Object.values(state.namespaces).some((n) => n.phase === 'Invalid' || n.phase === 'Refused')) process.exitCode = EXIT.invalid;
         else if ([...outcomes.values()].some((x) => x.result !== 'ready')) process.exitCode = EXIT.failure;
@@ -205,7 +234,7 @@ export function buildProgram(adapters: Adapters): Command {
     .option('--live', 'compare the head with what runs on the engine now (the default without --base)')
     .option('--base <ref>', 'compare with the manifests at this ref (branch, tag, commit) instead of the engine: a pull-request plan', nonEmpty('a branch, tag or commit name'))
     .option('--head <ref>', 'the ref to plan (default: --ref, else HEAD)', nonEmpty('a branch, tag or commit name'))
-    .addOption(new Option('-o, --output <format>', 'output format (markdown: for a PR comment, with --base)').choices(['text', 'json', 'markdown']).default('text'))
+    .addOption(new Option('-o, --output <format>', 'output format (markdown: for a PR comment, with --base)').choices(['text', 'json', 'yaml', 'markdown']).default('text'))
     .action(async (raw: Record<string, unknown>) => {
       const o = resolve(raw);
       const output = String(raw.output);
@@ -230,7 +259,7 @@ export function buildProgram(adapters: Adapters): Command {
           },
         );
         const changes = compare(baseDesired, headDesired, { root: o.path, denials: headManifests.namespaces.flatMap((ns) => checkNamespacePolicy(ns, policy)) });
-        write(output === 'json' ? renderChangeSetJson(changes) : output === 'markdown' ? renderChangeSetMarkdown(changes) : renderChangeSetText(changes));
+        write(isStructured(output) ? reformatJson(output, renderChangeSetJson(changes)) : output === 'markdown' ? renderChangeSetMarkdown(changes) : renderChangeSetText(changes));
         process.exitCode = planExitCode(changes);
         return;
       }
@@ -239,7 +268,7 @@ export function buildProgram(adapters: Adapters): Command {
       // Confirmed as `berth run` judges it: the trailer, or `berth prune confirm` recorded in the state directory.
       const confirmedInStore = await adapters.readState(o).then((state) => state.pruneConfirmations?.[head.oid] !== undefined, () => false);
       const plan = diff(headDesired, observed, { confirmPrune: isPruneConfirmed(head.message) || confirmedInStore, confirmedVolumeDeletes: confirmedVolumeDeletes(head.message) });
-      write(output === 'json' ? renderPlanJson(plan) : renderPlanText(plan));
+      write(isStructured(output) ? reformatJson(output, renderPlanJson(plan)) : renderPlanText(plan));
       process.exitCode = hasInvalid(headManifests) || headDesired.namespaces.some((n) => !n.valid) ? EXIT.invalid : hasChanges(plan) ? EXIT.changes : EXIT.ok;
     });
 
@@ -254,7 +283,8 @@ export function buildProgram(adapters: Adapters): Command {
       const commit = await source.resolveRef(o.ref ?? 'HEAD');
       const manifests = await loadAt(source, commit.oid);
       const diagnostics = [...allDiagnostics(manifests), ...manifests.namespaces.flatMap((ns) => checkNamespacePolicy(ns, policy))];
-      if (raw.output === 'json') write(json({ commit: commit.oid, valid: !hasErrors(diagnostics), diagnostics }));
+      const output = String(raw.output);
+      if (isStructured(output)) write(renderStructured(output, { commit: commit.oid, valid: !hasErrors(diagnostics), diagnostics }));
       else write(`commit ${commit.oid.slice(0, 12)}: ${manifests.namespaces.length} namespace(s)\n${renderDiagnostics(diagnostics)}`);
       process.exitCode = hasErrors(diagnostics) ? EXIT.invalid : EXIT.ok;
     });
@@ -264,7 +294,8 @@ export function buildProgram(adapters: Adapters): Command {
     .addOption(outputOption())
     .action(async (raw: Record<string, unknown>) => {
       const state = await adapters.readState(resolve(raw));
-      write(raw.output === 'json' ? json(state) : renderStatus(state));
+      const output = String(raw.output);
+      write(isStructured(output) ? renderStructured(output, state) : renderStatus(state));
     });
 
   common(program.command('history'))
@@ -276,7 +307,8 @@ export function buildProgram(adapters: Adapters): Command {
       const state = await adapters.readState(o);
       const records = state.revisions?.[`${namespace}/${name}`] ?? [];
       const pin = state.pins?.[`${namespace}/${name}`];
-      if (raw.output === 'json') write(json({ namespace, name, revisions: records, ...(pin ? { pin } : {}) }));
+      const output = String(raw.output);
+      if (isStructured(output)) write(renderStructured(output, { namespace, name, revisions: records, ...(pin ? { pin } : {}) }));
       else {
         const lines = [`${namespace}/${name}`, '#   REVISION    COMMIT        IMAGE                          TIME                      OUTCOME'];
         records.forEach((r, i) => lines.push(`${String(i + 1).padEnd(3)} ${r.revision.padEnd(11)} ${r.commit.slice(0, 12).padEnd(13)} ${r.image.padEnd(30)} ${r.time.padEnd(25)} ${r.outcome}${r.reason ? ` (${r.reason}: ${r.message ?? ''})` : ''}`));
@@ -324,7 +356,8 @@ export function buildProgram(adapters: Adapters): Command {
       const owned = (await driver.inventory({ namespace })).volumes?.find((v) => v.name === volumeOf);
       if (!owned) throw new BerthError('NOT_FOUND', `berth (instance ${o.instance}) owns no volume ${volumeOf} for claim ${namespace}/${name}`);
       await driver.removeVolume(volumeOf);
-      write(raw.output === 'json' ? json({ deleted: volumeOf, namespace, name }) : `deleted volume ${volumeOf} of claim ${namespace}/${name} with its data`);
+      const output = String(raw.output);
+      write(isStructured(output) ? renderStructured(output, { deleted: volumeOf, namespace, name }) : `deleted volume ${volumeOf} of claim ${namespace}/${name} with its data`);
     });
 
   const rollout = program.command('rollout').description('watch rollouts');
@@ -445,8 +478,10 @@ function hasInvalid(set: ManifestSet): boolean {
 /** Runs the program; maps failures to exit codes and one clear line on stderr. */
 export async function runCli(adapters: Adapters, argv: readonly string[]): Promise<number> {
   const program = buildProgram(adapters);
+  // `berth --version` is `berth version` (the option is declared on the program for help and completion).
+  const args = argv[0] === '--version' ? ['version', ...argv.slice(1)] : argv;
   try {
-    await program.parseAsync([...argv], { from: 'user' });
+    await program.parseAsync([...args], { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
   } catch (err) {
     const e = err as { code?: string; exitCode?: number };

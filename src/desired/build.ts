@@ -45,7 +45,8 @@ export function buildDesiredState(set: ManifestSet, options: { instance: string;
 
 export function buildNamespace(ns: NamespaceManifests, instance: string, policy?: NamespacePolicy): DesiredNamespace {
   const diagnostics: Diagnostic[] = [...ns.diagnostics];
-  if (ns.valid && policy) diagnostics.push(...policy(ns));
+  // Also for an invalid folder (over what parsed): its report then has every problem at once.
+  if (policy) diagnostics.push(...policy(ns));
   const deployments: DesiredDeployment[] = [];
   const services: DesiredService[] = [];
   const ingresses: DesiredIngress[] = [];

@@ -56,6 +56,8 @@ export class ManifestCacheMissError extends Error {
  *    persistentVolumeClaim volume names a PersistentVolumeClaim of the folder, and a
  *    ReadWriteOncePod claim has one Deployment with one replica and no surge (claim-rules.ts).
  *  - Any error in a folder makes it `valid: false` with `objects: []`: it is left as it runs.
+ *    Every file that parsed is still checked (schema, references, quotas), and its objects are
+ *    kept as `reportOnly` for the policy's report: every problem shows in one run.
  *
  * Diagnostics are sorted; objects keep file then document order; namespaces are sorted by name.
  * Pure: reads nothing but its arguments, and uses `cache` for results of earlier loads.
@@ -203,7 +205,7 @@ function loadNamespace(folder: SnapshotFolder, entries: readonly FolderEntry[], 
 
   const valid = !hasErrors(diagnostics);
   if (valid) diagnostics.push(...checkTargetPortNames(name, objects));
-  return { name, treeId: folder.treeId, objects: valid ? objects : [], diagnostics: diagnostics.sort(compareDiagnostics), valid };
+  return { name, treeId: folder.treeId, objects: valid ? objects : [], diagnostics: diagnostics.sort(compareDiagnostics), valid, ...(valid ? {} : { reportOnly: objects }) };
 }
 
 /**

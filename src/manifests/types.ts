@@ -399,6 +399,13 @@ export interface NamespaceManifests {
   readonly diagnostics: readonly Diagnostic[];
   /** False when any diagnostic is an error: the namespace must then be left as it runs. */
   readonly valid: boolean;
+  /**
+   * When `valid` is false: the objects of the documents that did parse and pass their own checks,
+   * for checks that report (the namespace policy), so one run shows every problem of the folder
+   * (a YAML syntax error in one file does not hide a privileged container in another). Never
+   * applied or planned: only `objects` is.
+   */
+  readonly reportOnly?: readonly Manifest[];
 }
 
 export interface ManifestSet {

@@ -12,8 +12,8 @@ export interface NamespaceLevel {
 
 /**
  * The policy diagnostics of one namespace folder: errors only; none when everything is
- * allowed. A folder already invalid is not checked (its objects are not loaded; its own errors
- * say why). Pure.
+ * allowed. A folder already invalid is checked over the objects that parsed (`reportOnly`), so
+ * its report has every problem at once; it stays invalid either way. Pure.
  *
  * 1. The level: the Namespace's `pod-security.kubernetes.io/enforce` label, else berth's
  *    default (restricted). A value that is not a level, or a level above the operator's
@@ -24,12 +24,13 @@ export interface NamespaceLevel {
  * 3. Each PersistentVolumeClaim's storageClassName against the operator's classes.
  */
 export function checkNamespacePolicy(ns: NamespaceManifests, operator: OperatorPolicy): Diagnostic[] {
-  if (!ns.valid) return [];
-  const namespaceObject = ns.objects.find((o): o is NamespaceManifest => o.kind === 'Namespace');
+  // An invalid folder is still checked, over what parsed, so its policy errors show with its others.
+  const objects = ns.valid ? ns.objects : (ns.reportOnly ?? []);
+  const namespaceObject = objects.find((o): o is NamespaceManifest => o.kind === 'Namespace');
   const selected = levelOf(ns.name, namespaceObject, operator);
   if ('diagnostic' in selected) return [selected.diagnostic];
   const out: Diagnostic[] = [];
-  for (const object of ns.objects) {
+  for (const object of objects) {
     if (object.kind === 'PersistentVolumeClaim') out.push(...checkStorageClass(ns.name, object, operator));
     if (object.kind !== 'Deployment') continue;
     for (const v of checkPod(object, selected, operator)) out.push(located(ns.name, object.source, object.positions, v.field, 'POLICY_DENIED', v.message));

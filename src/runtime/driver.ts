@@ -188,6 +188,8 @@ export interface RuntimeDriver {
    * state directory holds it. A driver opened without a state directory claims nothing.
    */
   claimInstance(): Promise<void>;
+  /** The engine's version (`berth version`); throws ENGINE_UNREACHABLE when the engine does not answer. */
+  engineVersion?(): Promise<{ readonly version: string; readonly apiVersion: string }>;
   /** Every owned container (any state) and network; optionally only one namespace's. */
   inventory(filter?: { readonly namespace?: string }): Promise<Inventory>;
   /** Creates the network unless an owned one of that name exists; returns it as inventory sees it. */

@@ -90,7 +90,7 @@ const PACKAGE_HOMES: Record<string, string[]> = {
   pino: ['main.ts'], // the Logger adapter is constructed in the composition root
   'pino-pretty': ['main.ts'],
   'node-cron': ['controller/controller.ts'], // the poll trigger
-  yaml: ['manifests/'],
+  yaml: ['manifests/', 'cli/structured-output.ts'], // manifests; the CLI's -o yaml
   ajv: ['manifests/', 'server/'], // manifest validation; the API's request schemas
   'ajv-formats': ['manifests/', 'server/'],
   commander: ['cli/'],

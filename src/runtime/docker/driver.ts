@@ -151,6 +151,11 @@ class DockerDriver implements RuntimeDriver {
     await this.call('ping', () => this.clients.api.ping());
   }
 
+  async engineVersion(): Promise<{ readonly version: string; readonly apiVersion: string }> {
+    const v = await this.call('version', () => this.clients.api.version());
+    return { version: String(v.Version), apiVersion: String(v.ApiVersion) };
+  }
+
   async inventory(filter: { readonly namespace?: string } = {}): Promise<Inventory> {
     const label = ownedFilter(this.instance, filter.namespace);
     const [containers, networks, volumes] = await Promise.all([
