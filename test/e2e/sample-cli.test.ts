@@ -9,8 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { runBerth } from '../helpers/berth-cli.js';
-import { dockerScope } from '../helpers/docker-scope.js';
-import { httpGet, layout, ownedContainers } from '../helpers/world.js';
+import { dockerClient, dockerScope } from '../helpers/docker-scope.js';
+import { eventually } from '../helpers/eventually.js';
+import { envOf, execOutput, httpGet, layout, ownedContainers } from '../helpers/world.js';
 import { stopDataPlane } from '../helpers/data-plane.js';
 import { freePort } from '../helpers/webhook-hook.js';
 import http from 'node:http';
@@ -76,6 +77,21 @@ describe('berth CLI on the bundled sample', { timeout: 300_000 }, () => {
     assert.equal(viaIngress, 'shop web, hello', 'Ingress: host shop.localhost → web');
   });
 
+  it('inside the namespace: the worker reaches the web Service by name, with settings from its ConfigMap, logging onto its claim', async () => {
+    const worker = (await ownedContainers(scope.instance)).find((x) => x.deployment === 'worker' && x.state === 'running')!;
+    assert.ok(worker, 'the worker runs');
+    assert.ok((await envOf(worker.id)).includes('QUEUE=orders'), 'envFrom: the ConfigMap worker-config');
+    await eventually(
+      async () => {
+        const { stdout } = await execOutput(worker.id, ['cat', '/data/worker.log']);
+        assert.match(stdout, /working on queue orders; web answered: shop web, hello/, 'web:8081 answered through the namespace DNS and the Service address');
+      },
+      { timeoutMs: 30_000, what: 'the worker called web by name' },
+    );
+    const volumes = await dockerClient().listVolumes({ filters: { label: [`berth.instance=${scope.instance}`, 'berth.kind=PersistentVolumeClaim'] } });
+    assert.deepEqual((volumes.Volumes ?? []).map((v) => v.Labels?.['berth.name']), ['worker-data'], 'the claim is a volume berth owns');
+  });
+
   it('plan after apply: no changes (exit 0); status shows both namespaces synced', async () => {
     const r = await runBerth(['plan', ...flags()]);
     assert.equal(r.code, 0, r.stdout + r.stderr);
@@ -88,7 +104,7 @@ describe('berth CLI on the bundled sample', { timeout: 300_000 }, () => {
   });
 
   it('bad flags are a usage error (exit 4); a missing repository an operational one (exit 3)', async () => {
-    assert.equal((await runBerth(['plan', '-o', 'yaml'])).code, 4);
+    assert.equal((await runBerth(['plan', '-o', 'xml'])).code, 4);
     assert.equal((await runBerth(['run', '--poll', 'every minute'])).code, 4);
     const missing = await runBerth(['validate', '--repo', join(stateDir, 'nope')]);
     assert.equal(missing.code, 3);
