@@ -37,7 +37,17 @@ interface ProxyLike {
 }
 type ProxyCtor = new (o: { logger: unknown; ingressListen: { host: string; port: number } }) => ProxyLike;
 
-const silent = { info() {}, warn() {}, error() {}, debug() {}, trace() {}, fatal() {}, child() { return silent; } };
+const silent = {
+  info() {},
+  warn() {},
+  error() {},
+  debug() {},
+  trace() {},
+  fatal() {},
+  child() {
+    return silent;
+  },
+};
 
 async function load(srcDir: string): Promise<ProxyCtor> {
   const mod = (await import(pathToFileURL(path.join(srcDir, 'proxy', 'index.ts')).href)) as { ProxyServer: ProxyCtor };
@@ -54,13 +64,20 @@ function getOnce(port: number): Promise<boolean> {
   });
 }
 
-async function round(Proxy: ProxyCtor, backendPort: number, seconds: number, concurrency: number): Promise<{ rps: number; p50: number; p99: number; failed: number }> {
-  const proxy = new Proxy({ logger: silent, ingressListen: { host: '127.0.0.1', port: 0 } });
+async function round(
+  ProxyClass: ProxyCtor,
+  backendPort: number,
+  seconds: number,
+  concurrency: number,
+): Promise<{ rps: number; p50: number; p99: number; failed: number }> {
+  const proxy = new ProxyClass({ logger: silent, ingressListen: { host: '127.0.0.1', port: 0 } });
   await proxy.start();
   try {
     await proxy.putNamespace({
       namespace: 'bench',
-      services: [{ name: 'web', ports: [{ port: 80, listen: { host: '127.0.0.1', port: 0 }, backends: [{ id: 'b1', host: '127.0.0.1', port: backendPort }] }] }],
+      services: [
+        { name: 'web', ports: [{ port: 80, listen: { host: '127.0.0.1', port: 0 }, backends: [{ id: 'b1', host: '127.0.0.1', port: backendPort }] }] },
+      ],
       ingresses: [{ name: 'web', rules: [{ paths: [{ path: '/', pathType: 'Prefix', service: 'web', port: 80 }] }] }],
     });
     const port = proxy.ingressAddress()!.port;
@@ -98,11 +115,14 @@ await new Promise<void>((r) => backend.listen(0, '127.0.0.1', () => r()));
 const backendPort = (backend.address() as net.AddressInfo).port;
 try {
   const here = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', 'src');
-  const versions: [string, ProxyCtor][] = [...(values.src ? [[`--src ${values.src}`, await load(path.resolve(values.src))] as [string, ProxyCtor]] : []), ['this checkout', await load(here)]];
+  const versions: [string, ProxyCtor][] = [
+    ...(values.src ? [[`--src ${values.src}`, await load(path.resolve(values.src))] as [string, ProxyCtor]] : []),
+    ['this checkout', await load(here)],
+  ];
   const rows: string[] = ['| round | version | requests/s | p50 ms | p99 ms | failed |', '|---|---|---|---|---|---|'];
   for (let r = 1; r <= Number(values.rounds); r++) {
-    for (const [name, Proxy] of versions) {
-      const x = await round(Proxy, backendPort, Number(values.seconds), Number(values.concurrency));
+    for (const [name, ProxyClass] of versions) {
+      const x = await round(ProxyClass, backendPort, Number(values.seconds), Number(values.concurrency));
       rows.push(`| ${r} | ${name} | ${x.rps.toFixed(0)} | ${x.p50.toFixed(2)} | ${x.p99.toFixed(2)} | ${x.failed} |`);
       process.stderr.write(`${rows.at(-1)}\n`);
     }

@@ -170,7 +170,6 @@ function checkInterrupted(): void {
 }
 const releaseNow = (release: () => Promise<void>): Promise<void> => cleanups.releaseNow(release);
 
-
 function manifest(t: Target, text: string): string {
   return deploymentYaml({
     name: t.name,
@@ -193,7 +192,24 @@ interface Daemon {
 async function startDaemon(args: { repo: TmpRepo; stateDir: string; instance: string; poll: string; logFile: string | undefined }): Promise<Daemon> {
   const port = await freePort();
   const berth = startBerth(
-    ['--repo', args.repo.url, '--ref', 'main', '--path', 'manifests', '--state-dir', args.stateDir, '--instance', args.instance, '--poll', args.poll, '--listen', `127.0.0.1:${port}`, '--log-level', 'debug'],
+    [
+      '--repo',
+      args.repo.url,
+      '--ref',
+      'main',
+      '--path',
+      'manifests',
+      '--state-dir',
+      args.stateDir,
+      '--instance',
+      args.instance,
+      '--poll',
+      args.poll,
+      '--listen',
+      `127.0.0.1:${port}`,
+      '--log-level',
+      'debug',
+    ],
     { env: { BERTH_WEBHOOK_SECRET: SECRET } },
   );
   let stopping = false;
@@ -273,7 +289,14 @@ async function measureOne(args: {
   await repo.push();
   const pushEnd = now();
   const served = await Promise.race([
-    watcher.waitServing({ namespace: target.namespace, name: target.name, replicas: target.replicas, text, timeoutMs: mode === 'webhook' ? 60_000 : 45_000, intervalMs: args.probeMs }),
+    watcher.waitServing({
+      namespace: target.namespace,
+      name: target.name,
+      replicas: target.replicas,
+      text,
+      timeoutMs: mode === 'webhook' ? 60_000 : 45_000,
+      intervalMs: args.probeMs,
+    }),
     daemon.died,
   ]);
   // Let the rollout finish (old containers removed) and berth's follow-up pass run before the next push.
@@ -282,8 +305,14 @@ async function measureOne(args: {
   const berthGitRequests = repo.server.requests.slice(requestsBefore).filter((r) => r.includes('upload-pack'));
 
   const seen = watcher.seen(target.namespace, target.name);
-  const started = seen.filter((r) => r.revision === served.revision).map((r) => r.startedAt).sort((a, b) => a - b);
-  const oldDied = seen.filter((r) => r.revision !== served.revision && r.diedAt !== undefined && r.diedAt >= pushStart - 1_000).map((r) => r.diedAt!).sort((a, b) => a - b);
+  const started = seen
+    .filter((r) => r.revision === served.revision)
+    .map((r) => r.startedAt)
+    .sort((a, b) => a - b);
+  const oldDied = seen
+    .filter((r) => r.revision !== served.revision && r.diedAt !== undefined && r.diedAt >= pushStart - 1_000)
+    .map((r) => r.diedAt!)
+    .sort((a, b) => a - b);
   const berth = timelineOf(daemon.cursor.since(), { commit, containerPrefix: `${args.instance}.${target.namespace}.${target.name}.` });
   const hook = (await args.hook?.answers())?.find((a) => a.after === commit);
   if (mode === 'webhook' && (hook?.status !== 202 || hook.body.accepted !== true)) {
@@ -356,7 +385,17 @@ async function main(): Promise<number> {
   // One more floor sample after every push, so that the floor sees the same machine load as berth (the VM is shared).
   let floorSerial = 0;
   const floorOnce = async (): Promise<FloorSample> =>
-    (await measureFloor({ docker, network, name: (s) => scope.name(`${s}-${floorSerial++}`), labels: { [TEST_RUN_LABEL]: scope.instance }, image: TEST_IMAGE, runs: 1, intervalMs: options.probeMs }))[0]!;
+    (
+      await measureFloor({
+        docker,
+        network,
+        name: (s) => scope.name(`${s}-${floorSerial++}`),
+        labels: { [TEST_RUN_LABEL]: scope.instance },
+        image: TEST_IMAGE,
+        runs: 1,
+        intervalMs: options.probeMs,
+      })
+    )[0]!;
 
   // ---- the repository, served over HTTP by the in-process git server ----
   checkInterrupted();
@@ -379,7 +418,10 @@ async function main(): Promise<number> {
     const logFile = options.logs ? path.join(options.logs, `berth-${mode}.log`) : undefined;
     const daemon = await startDaemon({ repo, stateDir, instance: scope.instance, poll: mode === 'webhook' ? NEVER : DEFAULT_POLL, logFile });
     // The hook needs berth's port; polling mode has none, so its pushes notify nobody.
-    const hook = mode === 'webhook' ? await installPostReceiveHook({ bareDir: repo.bareDir, scratchDir: scratch, url: `${daemon.api}/hooks/github`, secret: SECRET }) : undefined;
+    const hook =
+      mode === 'webhook'
+        ? await installPostReceiveHook({ bareDir: repo.bareDir, scratchDir: scratch, url: `${daemon.api}/hooks/github`, secret: SECRET })
+        : undefined;
     if (hook) cleanups.push(hook.uninstall);
     const head = await repo.head();
     await waitApplied(daemon, head, 120_000);
@@ -455,7 +497,16 @@ function requestMix(samples: readonly Sample[]): string {
   return n === samples.length ? top : `${top} (${n} of ${samples.length})`;
 }
 
-function report(args: { options: Options; floor: readonly FloorSample[]; samples: readonly Sample[]; loadBefore: number[]; loadAfter: number[]; srcState: string; startedAt: string; instance: string }): string {
+function report(args: {
+  options: Options;
+  floor: readonly FloorSample[];
+  samples: readonly Sample[];
+  loadBefore: number[];
+  loadAfter: number[];
+  srcState: string;
+  startedAt: string;
+  instance: string;
+}): string {
   const { options, samples } = args;
   // The floor the goals use: the samples taken right after each push (this VM is shared, and
   // its load drifts by a factor of 2 within minutes); the ones taken before the pushes only
@@ -465,7 +516,9 @@ function report(args: { options: Options; floor: readonly FloorSample[]; samples
   const lines: string[] = [];
   const cpus = os.cpus();
   const floorMs = summarize(floor.map((f) => f.readyMs)).median;
-  const groups = options.modes.flatMap((mode) => TARGETS.map((t) => ({ mode, replicas: t.replicas, samples: samples.filter((s) => s.mode === mode && s.replicas === t.replicas) }))).filter((g) => g.samples.length > 0);
+  const groups = options.modes
+    .flatMap((mode) => TARGETS.map((t) => ({ mode, replicas: t.replicas, samples: samples.filter((s) => s.mode === mode && s.replicas === t.replicas) })))
+    .filter((g) => g.samples.length > 0);
   const rel = (s: Sample, at: number | undefined) => (at === undefined ? NaN : at - s.pushEnd);
   const med = (values: number[]) => summarize(values.filter(Number.isFinite)).median;
 
@@ -487,7 +540,9 @@ function report(args: { options: Options; floor: readonly FloorSample[]; samples
     let verdict = judged <= goal.ms ? 'met' : '**MISSED**';
     if (g.mode === 'webhook' && verdict === 'met' && s.p90 > goal.ms) verdict = 'met (median; p90 over)';
     if (g.mode === 'poll') verdict += ' (max)';
-    lines.push(`| ${g.mode === 'webhook' ? 'webhook (poll never)' : 'polling only (every 10 s)'} | ${g.replicas} | ${ms(s.median)} | ${ms(s.p90)} / ${ms(s.max)} | ${goal.label} | ${verdict} | ${s.n} | ${ms(med(g.samples.map((x) => x.served.servedAt - x.pushStart)))} |`);
+    lines.push(
+      `| ${g.mode === 'webhook' ? 'webhook (poll never)' : 'polling only (every 10 s)'} | ${g.replicas} | ${ms(s.median)} | ${ms(s.p90)} / ${ms(s.max)} | ${goal.label} | ${verdict} | ${s.n} | ${ms(med(g.samples.map((x) => x.served.servedAt - x.pushStart)))} |`,
+    );
   }
   lines.push('');
   const f = (pick: (x: FloorSample) => number) => summarize(floor.map(pick));
@@ -502,8 +557,16 @@ function report(args: { options: Options; floor: readonly FloorSample[]; samples
     const waves = med(g.samples.map((x) => x.berth.creates));
     // The same difference per push, against the floor sample taken right after it (robust to load drift).
     const paired = med(g.samples.map((x) => (x.floorAfter ? x.served.servedAt - x.pushEnd - waves * x.floorAfter.readyMs : NaN)));
-    if (g.replicas === 1) lines.push(`**berth overhead = webhook median − floor = ${ms(m)} − ${ms(floorMs)} = ${ms(m - floorMs)}** (1 replica; per push against its own floor sample: median ${ms(paired)}).`, '');
-    else lines.push(`${g.replicas} replicas, ${waves} waves: webhook median − ${waves} × floor = ${ms(m)} − ${ms(waves * floorMs)} = ${ms(m - waves * floorMs)}, ${ms((m - waves * floorMs) / waves)} per wave (per push against its own floor sample: median ${ms(paired)}).`, '');
+    if (g.replicas === 1)
+      lines.push(
+        `**berth overhead = webhook median − floor = ${ms(m)} − ${ms(floorMs)} = ${ms(m - floorMs)}** (1 replica; per push against its own floor sample: median ${ms(paired)}).`,
+        '',
+      );
+    else
+      lines.push(
+        `${g.replicas} replicas, ${waves} waves: webhook median − ${waves} × floor = ${ms(m)} − ${ms(waves * floorMs)} = ${ms(m - waves * floorMs)}, ${ms((m - waves * floorMs) / waves)} per wave (per push against its own floor sample: median ${ms(paired)}).`,
+        '',
+      );
   }
   lines.push(
     'For reference, not measured: Argo CD polls Git every 3 minutes by default (`timeout.reconciliation`), Flux sources are commonly set to a 1-minute interval; ' +
@@ -512,7 +575,9 @@ function report(args: { options: Options; floor: readonly FloorSample[]; samples
   );
 
   lines.push('### Where the time goes — medians, ms relative to `git push` returning (negative: before it returned)', '');
-  lines.push('| mode | replicas | push took | hook answered | fetch start | fetch done | desired loaded | first create | new container started | first new answer | last old died | all served | creates |');
+  lines.push(
+    '| mode | replicas | push took | hook answered | fetch start | fetch done | desired loaded | first create | new container started | first new answer | last old died | all served | creates |',
+  );
   lines.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const g of groups) {
     const c = (pick: (s: Sample) => number | undefined) => ms(med(g.samples.map((s) => rel(s, pick(s)))));
@@ -522,24 +587,53 @@ function report(args: { options: Options; floor: readonly FloorSample[]; samples
     );
   }
   lines.push('');
-  lines.push('Before the rollout (median of each push\'s own difference; native git runs against the same server, after the rollout):', '');
-  lines.push('| mode | replicas | hook sent → answered (berth\'s own request time) | wait for the poll tick | berth fetch | berth\'s requests to the Git server | native `git fetch`, same commit | native `git ls-remote` | fetch done → desired loaded | desired loaded → first create | trigger → first create (berth\'s whole reaction) |');
+  lines.push("Before the rollout (median of each push's own difference; native git runs against the same server, after the rollout):", '');
+  lines.push(
+    "| mode | replicas | hook sent → answered (berth's own request time) | wait for the poll tick | berth fetch | berth's requests to the Git server | native `git fetch`, same commit | native `git ls-remote` | fetch done → desired loaded | desired loaded → first create | trigger → first create (berth's whole reaction) |",
+  );
   lines.push('|---|---|---|---|---|---|---|---|---|---|---|');
   const diff = (xs: readonly Sample[], a: (s: Sample) => number | undefined, b: (s: Sample) => number | undefined) =>
     ms(med(xs.map((s) => (a(s) === undefined || b(s) === undefined ? NaN : b(s)! - a(s)!))));
   for (const g of groups) {
     const d = (a: (s: Sample) => number | undefined, b: (s: Sample) => number | undefined) => diff(g.samples, a, b);
-    const hook = g.mode === 'webhook' ? `${d((s) => s.hook?.sentAt, (s) => s.hook?.answeredAt)} (${ms(med(g.samples.map((s) => s.berth.hookRequestMs ?? NaN)))})` : '—';
+    const hook =
+      g.mode === 'webhook'
+        ? `${d(
+            (s) => s.hook?.sentAt,
+            (s) => s.hook?.answeredAt,
+          )} (${ms(med(g.samples.map((s) => s.berth.hookRequestMs ?? NaN)))})`
+        : '—';
     lines.push(
-      `| ${g.mode} | ${g.replicas} | ${hook} | ${g.mode === 'poll' ? d((s) => s.pushEnd, (s) => s.berth.fetchStarted) : '—'} | ` +
-        `${d((s) => s.berth.fetchStarted, (s) => s.berth.fetchDone)} | ${requestMix(g.samples)} | ${ms(med(g.samples.map((s) => s.nativeFetchMs)))} | ${ms(med(g.samples.map((s) => s.nativeLsRemoteMs)))} | ` +
-        `${d((s) => s.berth.fetchDone, (s) => s.berth.desiredLoaded)} | ${d((s) => s.berth.desiredLoaded, (s) => s.berth.firstCreate)} | ` +
-        `${d((s) => (g.mode === 'webhook' ? s.berth.hookAccepted : s.berth.fetchStarted), (s) => s.berth.firstCreate)} |`,
+      `| ${g.mode} | ${g.replicas} | ${hook} | ${
+        g.mode === 'poll'
+          ? d(
+              (s) => s.pushEnd,
+              (s) => s.berth.fetchStarted,
+            )
+          : '—'
+      } | ` +
+        `${d(
+          (s) => s.berth.fetchStarted,
+          (s) => s.berth.fetchDone,
+        )} | ${requestMix(g.samples)} | ${ms(med(g.samples.map((s) => s.nativeFetchMs)))} | ${ms(med(g.samples.map((s) => s.nativeLsRemoteMs)))} | ` +
+        `${d(
+          (s) => s.berth.fetchDone,
+          (s) => s.berth.desiredLoaded,
+        )} | ${d(
+          (s) => s.berth.desiredLoaded,
+          (s) => s.berth.firstCreate,
+        )} | ` +
+        `${d(
+          (s) => (g.mode === 'webhook' ? s.berth.hookAccepted : s.berth.fetchStarted),
+          (s) => s.berth.firstCreate,
+        )} |`,
     );
   }
   lines.push('');
   lines.push('The rollout, per wave (one new container created, one old removed; medians over every wave of every push):', '');
-  lines.push('| mode | replicas | waves | create → engine start | start → berth decides to remove an old one | decided → old container died (stop) | died → removed | removed → next create | whole wave (create → next create) | new container started → answers |');
+  lines.push(
+    '| mode | replicas | waves | create → engine start | start → berth decides to remove an old one | decided → old container died (stop) | died → removed | removed → next create | whole wave (create → next create) | new container started → answers |',
+  );
   lines.push('|---|---|---|---|---|---|---|---|---|---|');
   for (const g of groups) {
     const waves = g.samples.flatMap((s) => s.waves.map((w, k) => ({ w, next: s.waves[k + 1] })));
@@ -547,8 +641,26 @@ function report(args: { options: Options; floor: readonly FloorSample[]; samples
       ms(med(waves.map((x) => (a(x) === undefined || b(x) === undefined ? NaN : b(x)! - a(x)!))));
     const answers = g.samples.map((s) => (s.newStarted === undefined ? NaN : s.served.firstNewAt - s.newStarted));
     lines.push(
-      `| ${g.mode} | ${g.replicas} | ${med(g.samples.map((s) => s.waves.length))} | ${wd((x) => x.w.create, (x) => x.w.started)} | ${wd((x) => x.w.started, (x) => x.w.removing)} | ` +
-        `${wd((x) => x.w.removing, (x) => x.w.died)} | ${wd((x) => x.w.died, (x) => x.w.removed)} | ${wd((x) => x.w.removed, (x) => x.next?.create)} | ${wd((x) => x.w.create, (x) => x.next?.create)} | ${ms(med(answers))} |`,
+      `| ${g.mode} | ${g.replicas} | ${med(g.samples.map((s) => s.waves.length))} | ${wd(
+        (x) => x.w.create,
+        (x) => x.w.started,
+      )} | ${wd(
+        (x) => x.w.started,
+        (x) => x.w.removing,
+      )} | ` +
+        `${wd(
+          (x) => x.w.removing,
+          (x) => x.w.died,
+        )} | ${wd(
+          (x) => x.w.died,
+          (x) => x.w.removed,
+        )} | ${wd(
+          (x) => x.w.removed,
+          (x) => x.next?.create,
+        )} | ${wd(
+          (x) => x.w.create,
+          (x) => x.next?.create,
+        )} | ${ms(med(answers))} |`,
     );
   }
   lines.push('');
@@ -565,8 +677,8 @@ function report(args: { options: Options; floor: readonly FloorSample[]; samples
     );
   }
   lines.push(
-    'Engine times (container start, old container died) come from the engine\'s event stream; berth times from its own log lines (`fetched ref` = end of the fetch, ' +
-      'its `ms` = the fetch\'s duration; `loaded desired state`; `creating replica`); `hook answered` from the post-receive hook. The hook runs inside `git push`, so the fetch usually starts before the push returns.',
+    "Engine times (container start, old container died) come from the engine's event stream; berth times from its own log lines (`fetched ref` = end of the fetch, " +
+      "its `ms` = the fetch's duration; `loaded desired state`; `creating replica`); `hook answered` from the post-receive hook. The hook runs inside `git push`, so the fetch usually starts before the push returns.",
     '',
   );
   return `${lines.join('\n')}\n`;

@@ -132,7 +132,6 @@ async function withWorker<T>(use: (w: WorkerProcess) => Promise<T>): Promise<T> 
   }
 }
 
-
 /** Which Deployment the i-th one-file change touches: spread over namespaces, never the same twice in a row. */
 function changeTarget(shape: RepoShape, i: number): { ns: number; dep: number } {
   const ns = (i * 37 + 11) % shape.namespaces;

@@ -131,7 +131,10 @@ interface RolloutSample {
   /** berth: its log of this rollout, split into phases. */
   readonly berth?: RolloutLog;
   /** berth: the engine's events of the containers it created and stopped in this rollout (epoch ms). */
-  readonly berthEngine?: { readonly created: readonly { id: string; create?: number; start?: number }[]; readonly stopped: readonly { id: string; kill?: number; die?: number }[] };
+  readonly berthEngine?: {
+    readonly created: readonly { id: string; create?: number; start?: number }[];
+    readonly stopped: readonly { id: string; kill?: number; die?: number }[];
+  };
 }
 
 interface FailedRollout {
@@ -230,7 +233,13 @@ async function allAnswer(port: number, text: string, n = 10): Promise<boolean> {
 }
 
 /** Polls `check` every `pollMs` (from the start of one round to the next) until it returns a value. */
-async function pollUntil<T>(what: string, pollMs: number, timeoutMs: number, check: (roundStart: number) => Promise<T | undefined>, died?: Promise<never>): Promise<T> {
+async function pollUntil<T>(
+  what: string,
+  pollMs: number,
+  timeoutMs: number,
+  check: (roundStart: number) => Promise<T | undefined>,
+  died?: Promise<never>,
+): Promise<T> {
   const deadline = now() + timeoutMs;
   for (;;) {
     checkInterrupted();
@@ -255,7 +264,24 @@ interface Daemon {
 async function startDaemon(args: { repoDir: string; stateDir: string; instance: string; ingressPort: number; logs: string | undefined }): Promise<Daemon> {
   const port = await freePort();
   const berth = startBerth(
-    ['--repo', args.repoDir, '--path', 'manifests', '--state-dir', args.stateDir, '--instance', args.instance, '--poll', NEVER, '--listen', `127.0.0.1:${port}`, '--ingress-listen', `127.0.0.1:${args.ingressPort}`, '--log-level', 'debug'],
+    [
+      '--repo',
+      args.repoDir,
+      '--path',
+      'manifests',
+      '--state-dir',
+      args.stateDir,
+      '--instance',
+      args.instance,
+      '--poll',
+      NEVER,
+      '--listen',
+      `127.0.0.1:${port}`,
+      '--ingress-listen',
+      `127.0.0.1:${args.ingressPort}`,
+      '--log-level',
+      'debug',
+    ],
     { env: { BERTH_API_TOKEN: API_TOKEN } },
   );
   let stopping = false;
@@ -344,7 +370,14 @@ async function runBerth(ctx: { options: Options; scope: DockerScope; scratch: st
         minRouted = Math.min(minRouted, routed.length);
         const newIds = cs.filter(match).map((c) => c.id);
         if (routedOnlyNewAt === undefined && routed.length === options.replicas && routed.every((id) => newIds.includes(id))) routedOnlyNewAt = round;
-        const ok = running.length === options.replicas && running.every(match) && (!opts.exclusive || cs.every(match)) && sameSet(routed, running.map((c) => c.id));
+        const ok =
+          running.length === options.replicas &&
+          running.every(match) &&
+          (!opts.exclusive || cs.every(match)) &&
+          sameSet(
+            routed,
+            running.map((c) => c.id),
+          );
         if (!ok) return undefined;
         if (!(await allAnswer(webPort, text))) return undefined;
         return { at: round, minRouted, routedOnlyNewAt: routedOnlyNewAt ?? round };
@@ -391,17 +424,28 @@ async function runBerth(ctx: { options: Options; scope: DockerScope; scratch: st
     result.runs.push(sample);
     previous = sample;
     // Let the last old replicas be deleted and berth's follow-up pass run before the next change.
-    await pollUntil('old containers to be deleted', 100, 30_000, async () => ((await webContainers()).length === options.replicas ? true : undefined), daemon.died);
+    await pollUntil(
+      'old containers to be deleted',
+      100,
+      30_000,
+      async () => ((await webContainers()).length === options.replicas ? true : undefined),
+      daemon.died,
+    );
     await sleep(1_000);
     Object.assign(sample, { berthEngine: engineOf(sample.berth!) });
     const w = load.window(triggeredAt, now());
-    progress(`berth run ${i + 1}/${options.runs} (${text}): ${ms(sample.rolloutMs)}; ${w.failed} failed of ${w.total} requests; min routed ${sample.minRouted}`);
+    progress(
+      `berth run ${i + 1}/${options.runs} (${text}): ${ms(sample.rolloutMs)}; ${w.failed} failed of ${w.total} requests; min routed ${sample.minRouted}`,
+    );
   }
 
   // ---- failed rollout: the readiness probe of the new revision never passes ----
   checkInterrupted();
   const good = (await webContainers())[0]!.revision;
-  await repo.write(`manifests/${NS}/web.yaml`, manifest('vbad', { readinessProbe: { path: '/not-there', port: 8080, periodSeconds: 1 }, progressDeadlineSeconds: 5 }));
+  await repo.write(
+    `manifests/${NS}/web.yaml`,
+    manifest('vbad', { readinessProbe: { path: '/not-there', port: 8080, periodSeconds: 1 }, progressDeadlineSeconds: 5 }),
+  );
   await repo.commit('vbad: readiness never passes');
   const badTriggeredAt = now();
   closeWindow(previous, badTriggeredAt);
@@ -414,7 +458,10 @@ async function runBerth(ctx: { options: Options; scope: DockerScope; scratch: st
     async () => daemon.lines().find((l) => l.time >= badTriggeredAt && l.msg.startsWith('rollout failed:')),
     daemon.died,
   );
-  const serving = await waitServing('the old revision to serve again', (c) => c.revision === good, result.runs.at(-1)?.text ?? 'v1', { exclusive: true, timeoutMs: 60_000 });
+  const serving = await waitServing('the old revision to serve again', (c) => c.revision === good, result.runs.at(-1)?.text ?? 'v1', {
+    exclusive: true,
+    timeoutMs: 60_000,
+  });
   await sleep(1_000);
   const failedWindow = load.window(badTriggeredAt, now());
   result.failed = {
@@ -436,10 +483,19 @@ async function runBerth(ctx: { options: Options; scope: DockerScope; scratch: st
   // ---- the floor under the same load, then steady state until enough requests ----
   checkInterrupted();
   t = now();
-  const floorArgs = { docker: ctx.docker, network: ctx.floorNetwork, labels: { [TEST_RUN_LABEL]: scope.instance }, image: TEST_IMAGE, runs: options.floorRuns, intervalMs: 10 };
+  const floorArgs = {
+    docker: ctx.docker,
+    network: ctx.floorNetwork,
+    labels: { [TEST_RUN_LABEL]: scope.instance },
+    image: TEST_IMAGE,
+    runs: options.floorRuns,
+    intervalMs: 10,
+  };
   result.floorUnderLoad = await measureFloor({ ...floorArgs, name: (s) => scope.name(`load-${s}`), parallel: 1 });
   result.pairUnderLoad = await measureFloor({ ...floorArgs, name: (s) => scope.name(`load-pair-${s}`), parallel: options.maxSurge });
-  progress(`floor under load: one container ${ms(summarize(result.floorUnderLoad.map((f) => f.readyMs)).median)}, ${options.maxSurge} at once ${ms(summarize(result.pairUnderLoad.map((f) => f.readyMs)).median)}`);
+  progress(
+    `floor under load: one container ${ms(summarize(result.floorUnderLoad.map((f) => f.readyMs)).median)}, ${options.maxSurge} at once ${ms(summarize(result.pairUnderLoad.map((f) => f.readyMs)).median)}`,
+  );
   const steadyFrom = now();
   let lastReport = now();
   while (load.total() < options.minRequests) {
@@ -487,7 +543,15 @@ async function runSwarm(ctx: { options: Options; scope: DockerScope; docker: Doc
   const stopEvents = async () => events.stop();
   cleanups.push(stopEvents);
   let t = now();
-  await createService({ name, imageId, replicas: options.replicas, version: 'v1', command: webCommand('$VERSION'), labels: { [TEST_RUN_LABEL]: scope.instance }, parallelism: options.maxSurge });
+  await createService({
+    name,
+    imageId,
+    replicas: options.replicas,
+    version: 'v1',
+    command: webCommand('$VERSION'),
+    labels: { [TEST_RUN_LABEL]: scope.instance },
+    parallelism: options.maxSurge,
+  });
   const runningOf = async (version: string) => {
     const tasks = await tasksOf(docker, name);
     const running = tasks.filter((x) => x.state === 'running');
@@ -500,7 +564,9 @@ async function runSwarm(ctx: { options: Options; scope: DockerScope; docker: Doc
   await lb.start();
   const stopLb = () => lb.stop();
   cleanups.push(stopLb);
-  await pollUntil('the LB to route the swarm tasks', 100, 30_000, async () => (lb.ids().length === options.replicas && (await allAnswer(lbPort, 'v1')) ? true : undefined));
+  await pollUntil('the LB to route the swarm tasks', 100, 30_000, async () =>
+    lb.ids().length === options.replicas && (await allAnswer(lbPort, 'v1')) ? true : undefined,
+  );
   const load = LoadRun.start({ port: lbPort, concurrency: options.concurrency });
   const stopLoad = async () => void (await load.stop());
   cleanups.push(stopLoad);
@@ -527,10 +593,22 @@ async function runSwarm(ctx: { options: Options; scope: DockerScope; docker: Doc
     await pollUntil(`the LB to answer ${text}`, 100, 30_000, async () => ((await allAnswer(lbPort, text)) ? true : undefined));
     const update = await pollUntil('Swarm to mark the update completed', 250, 120_000, async () => {
       const u = await updateStatus(docker, name);
-      return u.state === 'completed' ? u : u.state === 'paused' || u.state?.startsWith('rollback') ? Promise.reject(new Error(`swarm update ${u.state}: ${u.message}`)) : undefined;
+      return u.state === 'completed'
+        ? u
+        : u.state === 'paused' || u.state?.startsWith('rollback')
+          ? Promise.reject(new Error(`swarm update ${u.state}: ${u.message}`))
+          : undefined;
     });
     await sleep(500); // the last engine events
-    const swarmSlots = await slotsOf({ docker, service: name, version: text, previous: i === 0 ? 'v1' : `v${i + 1}`, events, lbChanges: lb.changes, since: triggeredAt });
+    const swarmSlots = await slotsOf({
+      docker,
+      service: name,
+      version: text,
+      previous: i === 0 ? 'v1' : `v${i + 1}`,
+      events,
+      lbChanges: lb.changes,
+      since: triggeredAt,
+    });
     result.runs.push({
       peer: 'swarm',
       swarmSlots,
@@ -546,7 +624,9 @@ async function runSwarm(ctx: { options: Options; scope: DockerScope; docker: Doc
     });
     await sleep(1_000);
     const w = load.window(triggeredAt, now());
-    progress(`swarm run ${i + 1}/${options.runs} (${text}): ${ms(done.at - triggeredAt)} (UpdateStatus completed at ${ms((update.completedAt ?? NaN) - triggeredAt)}); ${w.failed} failed of ${w.total} requests; LB min routed ${minRouted}`);
+    progress(
+      `swarm run ${i + 1}/${options.runs} (${text}): ${ms(done.at - triggeredAt)} (UpdateStatus completed at ${ms((update.completedAt ?? NaN) - triggeredAt)}); ${w.failed} failed of ${w.total} requests; LB min routed ${minRouted}`,
+    );
   }
   const last = result.runs.at(-1);
   const totals = await load.stop();
@@ -600,7 +680,9 @@ async function runCompose(ctx: { options: Options; scope: DockerScope; docker: D
   await lb.start();
   const stopLb = () => lb.stop();
   cleanups.push(stopLb);
-  await pollUntil('the LB to route the compose replicas', 100, 30_000, async () => (lb.ids().length === options.replicas && (await allAnswer(lbPort, 'v1')) ? true : undefined));
+  await pollUntil('the LB to route the compose replicas', 100, 30_000, async () =>
+    lb.ids().length === options.replicas && (await allAnswer(lbPort, 'v1')) ? true : undefined,
+  );
   const load = LoadRun.start({ port: lbPort, concurrency: options.concurrency });
   const stopLoad = async () => void (await load.stop());
   cleanups.push(stopLoad);
@@ -647,7 +729,9 @@ async function runCompose(ctx: { options: Options; scope: DockerScope; docker: D
     });
     await sleep(1_000);
     const w = load.window(triggeredAt, now());
-    progress(`compose run ${i + 1}/${options.runs} (${text}): ${ms(done.at - triggeredAt)} (up -d returned at ${ms(up.returnedAt - triggeredAt)}); ${w.failed} failed of ${w.total} requests; no answer for ${ms(w.longestNoSuccessMs)}`);
+    progress(
+      `compose run ${i + 1}/${options.runs} (${text}): ${ms(done.at - triggeredAt)} (up -d returned at ${ms(up.returnedAt - triggeredAt)}); ${w.failed} failed of ${w.total} requests; no answer for ${ms(w.longestNoSuccessMs)}`,
+    );
   }
   const last = result.runs.at(-1);
   const totals = await load.stop();
@@ -701,7 +785,19 @@ async function main(): Promise<number> {
     if (peer === 'compose') results.push(await runCompose({ options, scope, docker, scratch }));
   }
 
-  const context = { options, startedAt, loadBefore, loadAfter: os.loadavg(), srcState, instance: scope.instance, floorQuiet, pairQuiet, noPortQuiet, results, berth };
+  const context = {
+    options,
+    startedAt,
+    loadBefore,
+    loadAfter: os.loadavg(),
+    srcState,
+    instance: scope.instance,
+    floorQuiet,
+    pairQuiet,
+    noPortQuiet,
+    results,
+    berth,
+  };
   process.stdout.write(report(context));
   if (options.json) {
     await fsp.writeFile(options.json, `${JSON.stringify(context, null, 2)}\n`);
@@ -753,7 +849,9 @@ function report(c: {
     '',
   );
 
-  lines.push(`| peer | rollout time, median (min – max) | ÷ floor | ÷ wave floor (${options.maxSurge} at once) | failed / total requests during the rollouts | of which \`/cgi-bin/slow\` | longest stretch without a successful answer | fewest backends routed | what it is |`);
+  lines.push(
+    `| peer | rollout time, median (min – max) | ÷ floor | ÷ wave floor (${options.maxSurge} at once) | failed / total requests during the rollouts | of which \`/cgi-bin/slow\` | longest stretch without a successful answer | fewest backends routed | what it is |`,
+  );
   lines.push('|---|---|---|---|---|---|---|---|---|');
   for (const r of c.results) {
     const s = stat(r);
@@ -767,7 +865,9 @@ function report(c: {
   lines.push(
     `Floor: ${waves} waves (${options.replicas} replicas ÷ maxSurge ${options.maxSurge}) × ${ms(floorOne)} (one container's create + start + first HTTP 200, polled every 10 ms, median of ${(floorLoad ?? c.floorQuiet).length}, ${floorWhat}) = **${ms(floorMs)}**. ` +
       `Quiet machine: one container ${ms(med(c.floorQuiet.map((f) => f.readyMs)))}, ${options.maxSurge} at once ${ms(med(c.pairQuiet.map((f) => f.readyMs)))}` +
-      (berth ? `; under the load: one ${ms(med(berth.floorUnderLoad.map((f) => f.readyMs)))}, ${options.maxSurge} at once ${ms(med(berth.pairUnderLoad.map((f) => f.readyMs)))}` : '') +
+      (berth
+        ? `; under the load: one ${ms(med(berth.floorUnderLoad.map((f) => f.readyMs)))}, ${options.maxSurge} at once ${ms(med(berth.pairUnderLoad.map((f) => f.readyMs)))}`
+        : '') +
       ` (start call returned at ${ms(med((floorLoad ?? c.floorQuiet).map((f) => f.startedMs)))}). ` +
       `Wave floor: ${waves} × ${options.maxSurge} containers created and started at once until both answer = ${ms(waveFloorMs)} (${pairLoad ? 'under the load' : 'quiet'}); a wave of a rolling update starts ${options.maxSurge} at once. ` +
       `For scale (quiet): the same container without a published port (probed on its bridge address) ${ms(med(c.noPortQuiet.map((f) => f.readyMs)))}; ` +
@@ -782,27 +882,44 @@ function report(c: {
   const verdict = (ok: boolean | undefined) => (ok === undefined ? 'n/a' : ok ? 'met' : '**MISSED**');
   if (berth?.totals) {
     const t = berth.totals;
-    lines.push(`| berth: 0 failed of ≥ ${int(REQUESTS_GOAL)} requests (the whole berth part: ${options.runs} rollouts, the failed rollout, steady state) | ${int(t.failed)} failed of ${int(t.total)} (${int(t.slowFailed)} of ${int(t.slowOk + t.slowFailed)} slow) | ${verdict(t.failed === 0 && t.total >= REQUESTS_GOAL)} |`);
+    lines.push(
+      `| berth: 0 failed of ≥ ${int(REQUESTS_GOAL)} requests (the whole berth part: ${options.runs} rollouts, the failed rollout, steady state) | ${int(t.failed)} failed of ${int(t.total)} (${int(t.slowFailed)} of ${int(t.slowOk + t.slowFailed)} slow) | ${verdict(t.failed === 0 && t.total >= REQUESTS_GOAL)} |`,
+    );
     const m = stat(berth).median;
-    lines.push(`| berth rollout ≤ ${FLOOR_RATIO_GOAL} × floor (${ms(FLOOR_RATIO_GOAL * floorMs)}) | median ${ms(m)} = ${(m / floorMs).toFixed(2)} × floor | ${verdict(m <= FLOOR_RATIO_GOAL * floorMs)} |`);
+    lines.push(
+      `| berth rollout ≤ ${FLOOR_RATIO_GOAL} × floor (${ms(FLOOR_RATIO_GOAL * floorMs)}) | median ${ms(m)} = ${(m / floorMs).toFixed(2)} × floor | ${verdict(m <= FLOOR_RATIO_GOAL * floorMs)} |`,
+    );
     const sw = byPeer('swarm');
-    lines.push(`| berth rollout ≤ Swarm's | berth ${ms(m)} vs Swarm ${sw ? ms(stat(sw).median) : 'not run'} (medians) | ${verdict(sw ? m <= stat(sw).median : undefined)} |`);
+    lines.push(
+      `| berth rollout ≤ Swarm's | berth ${ms(m)} vs Swarm ${sw ? ms(stat(sw).median) : 'not run'} (medians) | ${verdict(sw ? m <= stat(sw).median : undefined)} |`,
+    );
     const f = berth.failed;
     if (f) {
-      lines.push(`| failed rollout → old revision fully serving ≤ ${ms(ROLLBACK_GOAL_MS)} after the decision | ${ms(f.decisionToServingMs)} | ${verdict(f.decisionToServingMs <= ROLLBACK_GOAL_MS)} |`);
-      lines.push(`| failed rollout: 0 failed requests, no answer from the failed revision | ${int(f.load.failed)} failed of ${int(f.load.total)}; ${int(f.badAnswers)} answers from it | ${verdict(f.load.failed === 0 && f.badAnswers === 0)} |`);
+      lines.push(
+        `| failed rollout → old revision fully serving ≤ ${ms(ROLLBACK_GOAL_MS)} after the decision | ${ms(f.decisionToServingMs)} | ${verdict(f.decisionToServingMs <= ROLLBACK_GOAL_MS)} |`,
+      );
+      lines.push(
+        `| failed rollout: 0 failed requests, no answer from the failed revision | ${int(f.load.failed)} failed of ${int(f.load.total)}; ${int(f.badAnswers)} answers from it | ${verdict(f.load.failed === 0 && f.badAnswers === 0)} |`,
+      );
     }
   }
   lines.push('');
 
   // ---- per run ----
   lines.push('### Every rollout', '');
-  lines.push('| peer | run | rollout time | trigger answered / returned | routes only new backends | platform\'s own "done" | failed / total (trigger → next trigger) | slow failed | first → last failure | longest without an answer |');
+  lines.push(
+    '| peer | run | rollout time | trigger answered / returned | routes only new backends | platform\'s own "done" | failed / total (trigger → next trigger) | slow failed | first → last failure | longest without an answer |',
+  );
   lines.push('|---|---|---|---|---|---|---|---|---|---|');
   for (const r of c.results) {
     for (const x of r.runs) {
       const rel = (t: number | undefined) => (t === undefined ? 'n/a' : ms(t - x.triggeredAt));
-      const own = x.swarmUpdate?.completedAt !== undefined ? `UpdateStatus completed ${rel(x.swarmUpdate.completedAt)}` : x.replacedAt !== undefined ? `all recreated ${rel(x.replacedAt)}, \`up -d\` returned ${rel(x.answeredAt)}` : '—';
+      const own =
+        x.swarmUpdate?.completedAt !== undefined
+          ? `UpdateStatus completed ${rel(x.swarmUpdate.completedAt)}`
+          : x.replacedAt !== undefined
+            ? `all recreated ${rel(x.replacedAt)}, \`up -d\` returned ${rel(x.answeredAt)}`
+            : '—';
       const w = x.load;
       lines.push(
         `| ${r.peer} | ${x.run} (${x.text}) | ${ms(x.rolloutMs)} | ${rel(x.answeredAt)} | ${rel(x.routedOnlyNewAt)} | ${own} | ${w ? `${int(w.failed)} / ${int(w.total)}` : 'n/a'} | ${w ? int(w.slowFailed) : 'n/a'} | ` +
@@ -816,7 +933,12 @@ function report(c: {
     if (t) {
       lines.push(
         `${r.peer}: the load ran ${ms(r.loadMs ?? NaN)} in all: ${int(t.failed)} failed of ${int(t.total)} requests` +
-          (t.errors.length > 0 ? ` (first errors: ${t.errors.slice(0, 4).map((e) => `\`${e}\``).join(', ')})` : '') +
+          (t.errors.length > 0
+            ? ` (first errors: ${t.errors
+                .slice(0, 4)
+                .map((e) => `\`${e}\``)
+                .join(', ')})`
+            : '') +
           `.${r.notes.length > 0 ? ` Notes: ${r.notes.join('; ')}.` : ''}`,
         '',
       );
@@ -826,8 +948,11 @@ function report(c: {
   // ---- berth: where the time goes ----
   if (berth && berth.runs.length > 0) {
     const logs = berth.runs.map((x) => x.berth!);
-    lines.push('### berth: where a rollout\'s time goes (its own log, critical path)', '');
-    lines.push(`Per rollout, the time from the sync request to done, split by what berth was waiting for between two of its moves (each rollout's phases add up to its rollout time; shown: each phase's median over the ${logs.length} rollouts):`, '');
+    lines.push("### berth: where a rollout's time goes (its own log, critical path)", '');
+    lines.push(
+      `Per rollout, the time from the sync request to done, split by what berth was waiting for between two of its moves (each rollout's phases add up to its rollout time; shown: each phase's median over the ${logs.length} rollouts):`,
+      '',
+    );
     lines.push('| phase | median per rollout | per wave (÷ ' + waves + ') | share |', '|---|---|---|---|');
     const total = med(berth.runs.map((x) => x.rolloutMs));
     for (const p of PHASES) {
@@ -870,7 +995,9 @@ function report(c: {
       lines.push(
         `Failed rollout: judged failed ${ms(f.triggerToDecisionMs)} after the sync request (progressDeadlineSeconds 5 after the last progress); ` +
           `"${f.decision.slice(0, 160)}${f.decision.length > 160 ? '…' : ''}"; the old revision fully served again ${ms(f.decisionToServingMs)} later ` +
-          `(after the decision: ${PHASES.filter((p) => f.berth.phases[p] > 0).map((p) => `${p} ${ms(f.berth.phases[p])}`).join(', ')}; \`sync\` here = decision → the pass that removes the failed revision's containers).`,
+          `(after the decision: ${PHASES.filter((p) => f.berth.phases[p] > 0)
+            .map((p) => `${p} ${ms(f.berth.phases[p])}`)
+            .join(', ')}; \`sync\` here = decision → the pass that removes the failed revision's containers).`,
         '',
       );
     }
@@ -891,32 +1018,72 @@ function report(c: {
         return { fromRunning: s.taskCreated - lastRunning, fromStopped: s.taskCreated - lastStopped };
       });
     });
-    lines.push('### Docker Swarm: where a slot\'s time goes (engine events, task list)', '');
+    lines.push("### Docker Swarm: where a slot's time goes (engine events, task list)", '');
     lines.push('| step (median over every slot of every update) | time |', '|---|---|');
     lines.push(`| \`docker service update\` started → first new task created | ${ms(firstTask)} |`);
-    lines.push(`| new task created → its container created | ${d((s) => s.taskCreated, (s) => s.containerCreated)} |`);
-    lines.push(`| container created → started | ${d((s) => s.containerCreated, (s) => s.containerStarted)} |`);
-    lines.push(`| started → first passing healthcheck (interval 1 s; the first check runs one interval after the start) | ${d((s) => s.containerStarted, (s) => s.healthy)} |`);
-    lines.push(`| healthy → task reported running | ${d((s) => s.healthy, (s) => s.running)} |`);
-    lines.push(`| new task running → the old task's container exited | ${d((s) => s.running, (s) => s.oldStopped)} |`);
-    lines.push(`| new task running → the old task's container gets SIGTERM (engine \`kill\` event) | ${d((s) => s.running, (s) => s.oldKilled)} |`);
-    lines.push(`| SIGTERM → the old task's container exited | ${d((s) => s.oldKilled, (s) => s.oldStopped)} |`);
-    lines.push(`| the LB dropped the old task (its desired state left running) → SIGTERM | ${d((s) => s.lbDropped, (s) => s.oldKilled)} |`);
+    lines.push(
+      `| new task created → its container created | ${d(
+        (s) => s.taskCreated,
+        (s) => s.containerCreated,
+      )} |`,
+    );
+    lines.push(
+      `| container created → started | ${d(
+        (s) => s.containerCreated,
+        (s) => s.containerStarted,
+      )} |`,
+    );
+    lines.push(
+      `| started → first passing healthcheck (interval 1 s; the first check runs one interval after the start) | ${d(
+        (s) => s.containerStarted,
+        (s) => s.healthy,
+      )} |`,
+    );
+    lines.push(
+      `| healthy → task reported running | ${d(
+        (s) => s.healthy,
+        (s) => s.running,
+      )} |`,
+    );
+    lines.push(
+      `| new task running → the old task's container exited | ${d(
+        (s) => s.running,
+        (s) => s.oldStopped,
+      )} |`,
+    );
+    lines.push(
+      `| new task running → the old task's container gets SIGTERM (engine \`kill\` event) | ${d(
+        (s) => s.running,
+        (s) => s.oldKilled,
+      )} |`,
+    );
+    lines.push(
+      `| SIGTERM → the old task's container exited | ${d(
+        (s) => s.oldKilled,
+        (s) => s.oldStopped,
+      )} |`,
+    );
+    lines.push(
+      `| the LB dropped the old task (its desired state left running) → SIGTERM | ${d(
+        (s) => s.lbDropped,
+        (s) => s.oldKilled,
+      )} |`,
+    );
     lines.push(`| next slot's task created after the latest earlier slot's old container exited | ${ms(med(gaps.map((g) => g.fromStopped)))} |`);
     lines.push(`| next slot's task created after the latest earlier slot's new task ran | ${ms(med(gaps.map((g) => g.fromRunning)))} |`);
     lines.push('');
   }
   const lead = slots.map(({ slot }) => (slot.lbDropped !== undefined && slot.oldKilled !== undefined ? slot.oldKilled - slot.lbDropped : NaN));
   lines.push(
-    'What the naive LB in front of Swarm and Compose knows: it is berth\'s own data plane class (ProxyServer) in the benchmark process, fed every ' +
+    "What the naive LB in front of Swarm and Compose knows: it is berth's own data plane class (ProxyServer) in the benchmark process, fed every " +
       `${options.lbRefreshMs} ms from the platform's API — Swarm: tasks whose desired state is running and whose state is running (with a healthcheck Swarm reports running only once healthy), ` +
-      'Compose: running containers whose healthcheck says healthy (what Traefik\'s Swarm and Docker providers route to). It retries a connection refused before any answer on the next backend, as berth\'s data plane does. ' +
+      "Compose: running containers whose healthcheck says healthy (what Traefik's Swarm and Docker providers route to). It retries a connection refused before any answer on the next backend, as berth's data plane does. " +
       'What it does not know: that a backend is about to stop — nobody tells it, it can only notice at its next refresh. ' +
       (sw
         ? `Swarm gives it a head start without saying so: an old task's desired state leaves running (so it leaves the list) before its container gets SIGTERM — the LB dropped old tasks median ${ms(med(lead))} (min ${ms(Math.min(...lead.filter(Number.isFinite)))}) before the engine's \`kill\` event here, and the stop itself takes a while more — so their in-flight requests finished. `
         : '') +
       'Compose stops the old containers first: they leave the list only once stopped, so their in-flight requests are cut, and until the new ones are healthy there is nothing to route to. ' +
-      'berth\'s data plane is told by berth itself: a replica leaves the rotation before it is stopped, and is stopped once its connections finished (drain).',
+      "berth's data plane is told by berth itself: a replica leaves the rotation before it is stopped, and is stopped once its connections finished (drain).",
     '',
   );
   return `${lines.join('\n')}\n`;

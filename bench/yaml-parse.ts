@@ -44,5 +44,7 @@ console.log(`| path (${files} Deployments, ${rounds} rounds) | median per round 
 console.log('|---|---|---|---|');
 for (const kind of ['plain', 'library'] as const) {
   const s = summarize(samples[kind]);
-  console.log(`| ${kind === 'plain' ? 'plain (simple-yaml fast path)' : 'library (one trailing comment)'} | ${s.median.toFixed(1)} ms | ${((s.median / files) * 1000).toFixed(1)} µs | ${s.max.toFixed(1)} ms |`);
+  console.log(
+    `| ${kind === 'plain' ? 'plain (simple-yaml fast path)' : 'library (one trailing comment)'} | ${s.median.toFixed(1)} ms | ${((s.median / files) * 1000).toFixed(1)} µs | ${s.max.toFixed(1)} ms |`,
+  );
 }

@@ -6,6 +6,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/install-deps.sh
 bash scripts/setup-docker.sh
 npx tsc --noEmit -p tsconfig.json
+bash scripts/lint.sh
 shopt -s globstar nullglob
 files=(test/unit/**/*.test.ts test/integration/**/*.test.ts test/e2e/**/*.test.ts)
 exec node --import tsx --test --test-reporter=spec --test-concurrency=1 "${files[@]}"

@@ -21,7 +21,19 @@ import { acquireLock, FileStore, readStoreState } from './store/index.js';
 const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Log paths that may carry secret values; pino replaces them with [redacted]. */
-export const REDACT_PATHS = ['token', 'password', 'secret', 'auth', '*.token', '*.password', '*.secret', '*.auth', 'headers.authorization', ...REDACT_SECRET_PATHS, ...REDACT_HEADER_PATHS];
+export const REDACT_PATHS = [
+  'token',
+  'password',
+  'secret',
+  'auth',
+  '*.token',
+  '*.password',
+  '*.secret',
+  '*.auth',
+  'headers.authorization',
+  ...REDACT_SECRET_PATHS,
+  ...REDACT_HEADER_PATHS,
+];
 
 export function createLogger(level: string, destination: NodeJS.WritableStream = process.stderr): Logger {
   const options = { level, base: { name: 'berth' }, redact: { paths: REDACT_PATHS, censor: '[redacted]' } };
@@ -37,7 +49,9 @@ function stateDirDefault(): string {
 }
 
 function gitAuth(): { auth?: { token: string; username?: string } } {
-  return process.env.BERTH_GIT_TOKEN ? { auth: { token: process.env.BERTH_GIT_TOKEN, ...(process.env.BERTH_GIT_USERNAME ? { username: process.env.BERTH_GIT_USERNAME } : {}) } } : {};
+  return process.env.BERTH_GIT_TOKEN
+    ? { auth: { token: process.env.BERTH_GIT_TOKEN, ...(process.env.BERTH_GIT_USERNAME ? { username: process.env.BERTH_GIT_USERNAME } : {}) } }
+    : {};
 }
 
 /** The Clock adapter: the one place berth reads the wall clock. */
@@ -46,7 +60,8 @@ const clock: Clock = { now: () => new Date() };
 const adapters: Adapters = {
   clock,
   logger: (level) => createLogger(level),
-  openSource: (o, logger) => openGitSource({ repo: o.repo, ...(o.ref ? { ref: o.ref } : {}), path: o.path, cacheDir: join(o.stateDir, 'git'), ...gitAuth(), logger, clock }),
+  openSource: (o, logger) =>
+    openGitSource({ repo: o.repo, ...(o.ref ? { ref: o.ref } : {}), path: o.path, cacheDir: join(o.stateDir, 'git'), ...gitAuth(), logger, clock }),
   peekSourceHead: async (o, logger, ref) => {
     // A scratch cache: the running berth's mirror under the state directory is never written by a reader.
     const cacheDir = await mkdtemp(join(tmpdir(), 'berth-peek-'));
@@ -59,7 +74,8 @@ const adapters: Adapters = {
     }
   },
   // The instance is claimed for this state directory before the driver's first change (instance-claim.ts).
-  openDriver: (o, logger) => createDockerDriver({ ...(o.dockerSocket ? { socketPath: o.dockerSocket } : {}), instance: o.instance, logger, clock, claimFor: { stateDir: o.stateDir } }),
+  openDriver: (o, logger) =>
+    createDockerDriver({ ...(o.dockerSocket ? { socketPath: o.dockerSocket } : {}), instance: o.instance, logger, clock, claimFor: { stateDir: o.stateDir } }),
   openStore: (o, logger) => FileStore.open(o.stateDir, logger),
   readState: (o) => readStoreState(o.stateDir),
   lockState: async (o) => {
@@ -69,7 +85,12 @@ const adapters: Adapters = {
     // One instance, one state directory: refused at start when another one holds the instance.
     // Any other failure (an engine that is down) is left to the driver, which claims before its first change.
     try {
-      await createDockerDriver({ ...(o.dockerSocket ? { socketPath: o.dockerSocket } : {}), instance: o.instance, clock, claimFor: { stateDir: o.stateDir } }).claimInstance();
+      await createDockerDriver({
+        ...(o.dockerSocket ? { socketPath: o.dockerSocket } : {}),
+        instance: o.instance,
+        clock,
+        claimFor: { stateDir: o.stateDir },
+      }).claimInstance();
     } catch (err) {
       if (isBerthError(err) && err.code === 'INSTANCE_CLAIMED') {
         await lock.release();
@@ -83,10 +104,30 @@ const adapters: Adapters = {
   // The data plane: `berth proxy` on a unix socket in the state directory, started detached on first need.
   openDataPlane: (o, dp) => {
     const socketPath = join(o.stateDir, 'proxy.sock');
-    const spawnArgs = [join(projectRoot, 'bin', 'berth.mjs'), 'proxy', '--state-dir', o.stateDir, '--ingress-listen', `${dp.ingressListen.host}:${dp.ingressListen.port}`, '--log-level', o.logLevel];
-    return new DataPlaneClient({ socketPath, start: () => ensureProxyRunning({ socketPath, spawnArgs, logFile: join(o.stateDir, 'proxy.log'), timeoutMs: 15_000, env: { ...process.env, BERTH_LOG_FORMAT: 'json' } }) });
+    const spawnArgs = [
+      join(projectRoot, 'bin', 'berth.mjs'),
+      'proxy',
+      '--state-dir',
+      o.stateDir,
+      '--ingress-listen',
+      `${dp.ingressListen.host}:${dp.ingressListen.port}`,
+      '--log-level',
+      o.logLevel,
+    ];
+    return new DataPlaneClient({
+      socketPath,
+      start: () =>
+        ensureProxyRunning({
+          socketPath,
+          spawnArgs,
+          logFile: join(o.stateDir, 'proxy.log'),
+          timeoutMs: 15_000,
+          env: { ...process.env, BERTH_LOG_FORMAT: 'json' },
+        }),
+    });
   },
-  runDataPlane: (o, dp, logger) => runProxyProcess({ socketPath: join(o.stateDir, 'proxy.sock'), statePath: join(o.stateDir, 'proxy-table.json'), ingressListen: dp.ingressListen, logger }),
+  runDataPlane: (o, dp, logger) =>
+    runProxyProcess({ socketPath: join(o.stateDir, 'proxy.sock'), statePath: join(o.stateDir, 'proxy-table.json'), ingressListen: dp.ingressListen, logger }),
   defaults: { repo: projectRoot, stateDir: stateDirDefault() },
 };
 

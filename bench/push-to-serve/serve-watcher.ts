@@ -147,7 +147,8 @@ export class ServeWatcher {
         filters: { label: [`berth.instance=${this.instance}`, `berth.namespace=${args.namespace}`, `berth.name=${args.name}`] },
       });
       if (list.length === args.replicas && list.every((c) => c.State === 'running')) return;
-      if (now() > deadline) throw new Error(`${args.namespace}/${args.name}: ${list.length} container(s) after ${args.timeoutMs} ms, expected ${args.replicas} running`);
+      if (now() > deadline)
+        throw new Error(`${args.namespace}/${args.name}: ${list.length} container(s) after ${args.timeoutMs} ms, expected ${args.replicas} running`);
       await sleep(100);
     }
   }

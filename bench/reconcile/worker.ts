@@ -123,7 +123,11 @@ function checkColdPlan(desired: DesiredState, plan: Plan, expect: { deployments:
 }
 
 function checkInSync(plan: Plan): void {
-  check(plan.namespaces.every((n) => n.actions.length === 0 && n.verdict === 'in-sync'), 'expected an in-sync plan (no actions)', plan);
+  check(
+    plan.namespaces.every((n) => n.actions.length === 0 && n.verdict === 'in-sync'),
+    'expected an in-sync plan (no actions)',
+    plan,
+  );
 }
 
 async function cold(source: SourceSpec, expect: { deployments: number; namespaces: number }): Promise<Untimed> {
@@ -224,7 +228,11 @@ async function change(expect: { namespace: string; name: string }): Promise<Unti
   const touched = plan.namespaces.filter((n) => n.actions.length > 0);
   check(touched.length === 1 && touched[0]!.namespace === expect.namespace, `expected exactly 1 changed namespace (${expect.namespace})`, plan);
   const actions = touched[0]!.actions;
-  check(actions.length === 1 && actions[0]!.kind === 'update-deployment' && actions[0]!.name === expect.name, `expected exactly 1 update-deployment of ${expect.name}`, plan);
+  check(
+    actions.length === 1 && actions[0]!.kind === 'update-deployment' && actions[0]!.name === expect.name,
+    `expected exactly 1 update-deployment of ${expect.name}`,
+    plan,
+  );
   check(plan.summary.update === 1 && plan.summary.create === 0 && plan.summary.prune === 0, 'expected a 1-update plan', plan);
   // How much of "load+retain+desired" buildDesiredState alone costs: the same pure call again, same input.
   const t = performance.now();

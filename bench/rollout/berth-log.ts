@@ -129,10 +129,34 @@ export function analyzeRollout(lines: readonly LogLine[], args: { deployment: st
     createdIdx += m.create;
     const olds = removedOld.slice(removedIdx, removedIdx + m.remove);
     removedIdx += m.remove;
-    const started = cap(max(news.map((c) => c.started ?? m.time), m.time), m.time);
-    const drained = cap(max(olds.map((c) => c.drained), m.time), m.time);
-    const stopped = cap(max(olds.map((c) => c.stopped ?? drained), drained), drained);
-    const removed = cap(max(olds.map((c) => c.removed ?? stopped), stopped), stopped);
+    const started = cap(
+      max(
+        news.map((c) => c.started ?? m.time),
+        m.time,
+      ),
+      m.time,
+    );
+    const drained = cap(
+      max(
+        olds.map((c) => c.drained),
+        m.time,
+      ),
+      m.time,
+    );
+    const stopped = cap(
+      max(
+        olds.map((c) => c.stopped ?? drained),
+        drained,
+      ),
+      drained,
+    );
+    const removed = cap(
+      max(
+        olds.map((c) => c.removed ?? stopped),
+        stopped,
+      ),
+      stopped,
+    );
     if (news.length > 0 && started >= removed) add('createStart', m.time, started);
     else {
       add('drain', m.time, drained);
@@ -150,6 +174,8 @@ export function analyzeRollout(lines: readonly LogLine[], args: { deployment: st
     created,
     removedOld,
     phases,
-    ...(failureLine ? { failure: { time: failureLine.time, msg: failureLine.msg, ...(str(failureLine.rollbackTo) ? { rollbackTo: str(failureLine.rollbackTo)! } : {}) } } : {}),
+    ...(failureLine
+      ? { failure: { time: failureLine.time, msg: failureLine.msg, ...(str(failureLine.rollbackTo) ? { rollbackTo: str(failureLine.rollbackTo)! } : {}) } }
+      : {}),
   };
 }

@@ -101,7 +101,8 @@ async function listContainers(o: ComposeOptions): Promise<ComposeContainer[]> {
 
 /** The LB's view (Traefik's Docker provider does the same): running containers whose healthcheck says healthy. */
 export function composeBackends(driver: ComposeDriver): () => Promise<Backend[]> {
-  return async () => (await driver.containers()).filter((c) => c.healthy && c.hostPort !== undefined).map((c) => ({ id: c.id, host: '127.0.0.1', port: c.hostPort! }));
+  return async () =>
+    (await driver.containers()).filter((c) => c.healthy && c.hostPort !== undefined).map((c) => ({ id: c.id, host: '127.0.0.1', port: c.hostPort! }));
 }
 
 export async function composeDriver(o: ComposeOptions): Promise<ComposeDriver> {
@@ -159,9 +160,12 @@ class ComposeEmulation implements ComposeDriver {
           const n = Number(old.name.slice(old.name.lastIndexOf('-') + 1));
           const name = nameOf(n);
           const fresh = await d.createContainer(this.body(`${old.id.slice(0, 12)}_${name}`, n, version));
-          await d.getContainer(old.id).stop({ t: this.o.stopGraceSeconds }).catch((err: { statusCode?: number }) => {
-            if (err.statusCode !== 304) throw err;
-          });
+          await d
+            .getContainer(old.id)
+            .stop({ t: this.o.stopGraceSeconds })
+            .catch((err: { statusCode?: number }) => {
+              if (err.statusCode !== 304) throw err;
+            });
           await d.getContainer(old.id).remove();
           await fresh.rename({ name });
           return fresh;
@@ -176,7 +180,14 @@ class ComposeEmulation implements ComposeDriver {
 
   async down(): Promise<void> {
     const d = this.o.docker;
-    await Promise.all((await this.containers()).map((c) => d.getContainer(c.id).remove({ force: true }).catch(() => undefined)));
+    await Promise.all(
+      (await this.containers()).map((c) =>
+        d
+          .getContainer(c.id)
+          .remove({ force: true })
+          .catch(() => undefined),
+      ),
+    );
     await d
       .getNetwork(this.network)
       .remove()
@@ -202,7 +213,10 @@ class ComposeCli implements ComposeDriver {
   }
 
   private async run(args: readonly string[]): Promise<void> {
-    await execFileAsync(this.cli[0]!, [...this.cli.slice(1), '-p', this.o.project, '-f', this.file, ...args], { timeout: 300_000, maxBuffer: 16 * 1024 * 1024 });
+    await execFileAsync(this.cli[0]!, [...this.cli.slice(1), '-p', this.o.project, '-f', this.file, ...args], {
+      timeout: 300_000,
+      maxBuffer: 16 * 1024 * 1024,
+    });
   }
 
   async up(version: string): Promise<UpResult> {

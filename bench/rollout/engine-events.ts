@@ -15,7 +15,10 @@ export class ContainerEvents {
 
   static async start(docker: Docker, label: string): Promise<ContainerEvents> {
     const w = new ContainerEvents();
-    const stream = (await docker.getEvents({ filters: { type: ['container'], label: [label] }, abortSignal: w.abort.signal } as Docker.GetEventsOptions)) as Readable;
+    const stream = (await docker.getEvents({
+      filters: { type: ['container'], label: [label] },
+      abortSignal: w.abort.signal,
+    } as Docker.GetEventsOptions)) as Readable;
     stream.on('error', () => undefined);
     const lines = createInterface({ input: stream, crlfDelay: Infinity });
     lines.on('error', () => undefined);
@@ -38,4 +41,3 @@ export class ContainerEvents {
     this.abort.abort();
   }
 }
-

@@ -91,7 +91,12 @@ export async function tasksOf(docker: Docker, service: string, filters: Record<s
     CreatedAt?: string;
     DesiredState?: string;
     Spec?: { ContainerSpec?: { Env?: string[] } };
-    Status?: { State?: string; Timestamp?: string; PortStatus?: { Ports?: { TargetPort?: number; PublishedPort?: number }[] }; ContainerStatus?: { ContainerID?: string } };
+    Status?: {
+      State?: string;
+      Timestamp?: string;
+      PortStatus?: { Ports?: { TargetPort?: number; PublishedPort?: number }[] };
+      ContainerStatus?: { ContainerID?: string };
+    };
   }>;
   return tasks.map((t) => {
     const port = t.Status?.PortStatus?.Ports?.find((p) => p.TargetPort === 8080)?.PublishedPort;
@@ -130,7 +135,15 @@ export interface SwarmSlot {
 }
 
 /** How each slot of the update to `version` went: new task created → container created → started → healthy → running; the old task's container stopped. */
-export async function slotsOf(args: { docker: Docker; service: string; version: string; previous: string; events: ContainerEvents; lbChanges: readonly { at: number; ids: readonly string[] }[]; since: number }): Promise<SwarmSlot[]> {
+export async function slotsOf(args: {
+  docker: Docker;
+  service: string;
+  version: string;
+  previous: string;
+  events: ContainerEvents;
+  lbChanges: readonly { at: number; ids: readonly string[] }[];
+  since: number;
+}): Promise<SwarmSlot[]> {
   const tasks = await tasksOf(args.docker, args.service);
   const ev = args.events;
   return tasks
@@ -172,24 +185,41 @@ export interface ServiceSpec {
 export async function createService(s: ServiceSpec): Promise<string> {
   const label = Object.entries(s.labels).flatMap(([k, v]) => ['--label', `${k}=${v}`, '--container-label', `${k}=${v}`]);
   return dockerCli([
-    'service', 'create', '--detach', '--quiet',
-    '--name', s.name,
+    'service',
+    'create',
+    '--detach',
+    '--quiet',
+    '--name',
+    s.name,
     ...label,
-    '--replicas', String(s.replicas),
+    '--replicas',
+    String(s.replicas),
     '--no-resolve-image',
     '--init',
-    '--env', `VERSION=${s.version}`,
-    '--publish', 'mode=host,target=8080',
-    '--health-cmd', HEALTH_CMD,
-    '--health-interval', '1s',
-    '--health-timeout', '1s',
-    '--health-retries', '3',
-    '--stop-grace-period', '5s',
-    '--update-parallelism', String(s.parallelism),
-    '--update-order', 'start-first',
-    '--update-monitor', '2s',
-    '--update-delay', '0s',
-    '--update-failure-action', 'pause',
+    '--env',
+    `VERSION=${s.version}`,
+    '--publish',
+    'mode=host,target=8080',
+    '--health-cmd',
+    HEALTH_CMD,
+    '--health-interval',
+    '1s',
+    '--health-timeout',
+    '1s',
+    '--health-retries',
+    '3',
+    '--stop-grace-period',
+    '5s',
+    '--update-parallelism',
+    String(s.parallelism),
+    '--update-order',
+    'start-first',
+    '--update-monitor',
+    '2s',
+    '--update-delay',
+    '0s',
+    '--update-failure-action',
+    'pause',
     s.imageId,
     ...s.command,
   ]);

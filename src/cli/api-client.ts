@@ -13,7 +13,12 @@ export interface ApiAnswer<T> {
   readonly body: T & { readonly error?: { readonly code?: string; readonly message?: string } };
 }
 
-export async function callApi<T>(o: { readonly server: string; readonly method: 'GET' | 'POST'; readonly path: string; readonly body?: unknown }): Promise<ApiAnswer<T>> {
+export async function callApi<T>(o: {
+  readonly server: string;
+  readonly method: 'GET' | 'POST';
+  readonly path: string;
+  readonly body?: unknown;
+}): Promise<ApiAnswer<T>> {
   const url = `${o.server.replace(/\/$/, '')}${o.path}`;
   let res: Response;
   try {

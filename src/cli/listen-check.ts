@@ -18,14 +18,26 @@ export function listenFailure(flag: string, at: ListenAddress, err: unknown): Be
   const where = `${at.host.includes(':') ? `[${at.host}]` : at.host}:${at.port}`;
   switch (code) {
     case 'EADDRINUSE':
-      return new BerthError('LISTEN_FAILED', `${flag} ${where}: the port is in use by another process; stop it or choose another port`, { details: { flag, code } });
+      return new BerthError('LISTEN_FAILED', `${flag} ${where}: the port is in use by another process; stop it or choose another port`, {
+        details: { flag, code },
+      });
     case 'EACCES':
-      return new BerthError('LISTEN_FAILED', `${flag} ${where}: permission denied (ports below 1024 need root or CAP_NET_BIND_SERVICE)`, { details: { flag, code } });
+      return new BerthError('LISTEN_FAILED', `${flag} ${where}: permission denied (ports below 1024 need root or CAP_NET_BIND_SERVICE)`, {
+        details: { flag, code },
+      });
     case 'EADDRNOTAVAIL':
-      return new BerthError('USAGE', `${flag} ${where}: ${at.host} is not an address of this host; allowed: an address of one of its interfaces (e.g. 127.0.0.1), 0.0.0.0 or ::`, { details: { flag, code } });
+      return new BerthError(
+        'USAGE',
+        `${flag} ${where}: ${at.host} is not an address of this host; allowed: an address of one of its interfaces (e.g. 127.0.0.1), 0.0.0.0 or ::`,
+        { details: { flag, code } },
+      );
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
-      return new BerthError('USAGE', `${flag} ${where}: the host name ${at.host} does not resolve; allowed: an address of this host or a name that resolves to one`, { details: { flag, code } });
+      return new BerthError(
+        'USAGE',
+        `${flag} ${where}: the host name ${at.host} does not resolve; allowed: an address of this host or a name that resolves to one`,
+        { details: { flag, code } },
+      );
     default:
       return new BerthError('LISTEN_FAILED', `${flag} ${where}: cannot listen (${(err as Error).message})`, { details: { flag, ...(code ? { code } : {}) } });
   }
@@ -57,8 +69,15 @@ export async function checkIngressListen(dataPlane: DataPlane, at: ListenAddress
     return;
   }
   const serving = running.ingress;
-  if (serving?.error) throw new BerthError('LISTEN_FAILED', `--ingress-listen: the running data plane (pid ${running.pid}) cannot serve ${serving.host}:${serving.port}: ${serving.error}`);
+  if (serving?.error)
+    throw new BerthError(
+      'LISTEN_FAILED',
+      `--ingress-listen: the running data plane (pid ${running.pid}) cannot serve ${serving.host}:${serving.port}: ${serving.error}`,
+    );
   if (serving && at.port !== 0 && (serving.host !== at.host || serving.port !== at.port)) {
-    throw new BerthError('USAGE', `--ingress-listen ${at.host}:${at.port}: the running data plane of this state directory (pid ${running.pid}) serves Ingress on ${serving.host}:${serving.port}; stop it first (berth proxy --stop --state-dir ...) or pass --ingress-listen ${serving.host}:${serving.port}`);
+    throw new BerthError(
+      'USAGE',
+      `--ingress-listen ${at.host}:${at.port}: the running data plane of this state directory (pid ${running.pid}) serves Ingress on ${serving.host}:${serving.port}; stop it first (berth proxy --stop --state-dir ...) or pass --ingress-listen ${serving.host}:${serving.port}`,
+    );
   }
 }

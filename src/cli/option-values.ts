@@ -14,7 +14,8 @@ import { InvalidArgumentError } from 'commander';
 export const MAX_TIMER_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const DNS_LABEL_RULE = '1-63 characters: lowercase letters a-z, digits 0-9 and "-", starting and ending with a letter or digit (a DNS label, as Kubernetes names)';
+const DNS_LABEL_RULE =
+  '1-63 characters: lowercase letters a-z, digits 0-9 and "-", starting and ending with a letter or digit (a DNS label, as Kubernetes names)';
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 
@@ -36,15 +37,18 @@ export function instanceName(value: string): string {
 
 /** `--log-level` (also BERTH_LOG_LEVEL): pino's level names. */
 export function logLevel(value: string): string {
-  if (!(LOG_LEVELS as readonly string[]).includes(value)) throw new InvalidArgumentError(`${JSON.stringify(value)} is not a log level; allowed: ${LOG_LEVELS.join(', ')}`);
+  if (!(LOG_LEVELS as readonly string[]).includes(value))
+    throw new InvalidArgumentError(`${JSON.stringify(value)} is not a log level; allowed: ${LOG_LEVELS.join(', ')}`);
   return value;
 }
 
 /** `--timeout` and other durations in whole seconds: at least 1, at most what a timer can hold. */
 export function seconds(value: string): number {
   const n = /^\d+$/.test(value.trim()) ? Number(value) : Number.NaN;
-  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError(`${JSON.stringify(value)} is not a number of seconds; allowed: a whole number from 1 to ${MAX_TIMER_SECONDS}`);
-  if (n > MAX_TIMER_SECONDS) throw new InvalidArgumentError(`${n} seconds is too long; allowed: 1 to ${MAX_TIMER_SECONDS} (Node timers hold at most 2^31-1 ms, about 24.8 days)`);
+  if (!Number.isSafeInteger(n) || n < 1)
+    throw new InvalidArgumentError(`${JSON.stringify(value)} is not a number of seconds; allowed: a whole number from 1 to ${MAX_TIMER_SECONDS}`);
+  if (n > MAX_TIMER_SECONDS)
+    throw new InvalidArgumentError(`${n} seconds is too long; allowed: 1 to ${MAX_TIMER_SECONDS} (Node timers hold at most 2^31-1 ms, about 24.8 days)`);
   return n;
 }
 
@@ -54,7 +58,8 @@ export interface ListenAddress {
 }
 
 const HOSTNAME = /^(?=.{1,253}$)([a-zA-Z0-9]([-a-zA-Z0-9]{0,61}[a-zA-Z0-9])?)(\.[a-zA-Z0-9]([-a-zA-Z0-9]{0,61}[a-zA-Z0-9])?)*$/;
-const LISTEN_RULE = 'HOST:PORT with HOST an IPv4 address, [IPv6] address or host name (empty: 127.0.0.1) and PORT 0-65535 (0: any free port), e.g. 127.0.0.1:7070';
+const LISTEN_RULE =
+  'HOST:PORT with HOST an IPv4 address, [IPv6] address or host name (empty: 127.0.0.1) and PORT 0-65535 (0: any free port), e.g. 127.0.0.1:7070';
 
 /** `--listen`, `--ingress-listen`: where a server binds. Whether the address is on this host is checked by binding. */
 export function listenAddress(value: string): ListenAddress {
@@ -63,7 +68,8 @@ export function listenAddress(value: string): ListenAddress {
   const rawHost = m[1]!;
   const rawPort = m[2]!;
   const port = /^\d{1,5}$/.test(rawPort) ? Number(rawPort) : Number.NaN;
-  if (!Number.isInteger(port) || port > 65535) throw new InvalidArgumentError(`port ${JSON.stringify(rawPort)} of ${JSON.stringify(value)} is not a port; allowed: ${LISTEN_RULE}`);
+  if (!Number.isInteger(port) || port > 65535)
+    throw new InvalidArgumentError(`port ${JSON.stringify(rawPort)} of ${JSON.stringify(value)} is not a port; allowed: ${LISTEN_RULE}`);
   const bracketed = /^\[(.*)\]$/.exec(rawHost);
   const host = bracketed ? bracketed[1]! : rawHost;
   if (host === '') return { host: '127.0.0.1', port };
@@ -81,7 +87,8 @@ export function listenFlag(value: string): string {
 /** `--service-address`: the IP address Services (and hostPorts) are published on. */
 export function ipAddress(value: string): string {
   const ip = value.replace(/^\[(.*)\]$/, '$1');
-  if (isIP(ip) === 0) throw new InvalidArgumentError(`${JSON.stringify(value)} is not an IP address; allowed: an IPv4 or IPv6 address of this host, e.g. 127.0.0.1 or 0.0.0.0`);
+  if (isIP(ip) === 0)
+    throw new InvalidArgumentError(`${JSON.stringify(value)} is not an IP address; allowed: an IPv4 or IPv6 address of this host, e.g. 127.0.0.1 or 0.0.0.0`);
   return ip;
 }
 
@@ -94,7 +101,9 @@ export function serverUrl(value: string): string {
     url = undefined;
   }
   if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '') {
-    throw new InvalidArgumentError(`${JSON.stringify(value)} is not the URL of a berth API; allowed: http(s)://HOST[:PORT][/PREFIX], e.g. http://127.0.0.1:7070`);
+    throw new InvalidArgumentError(
+      `${JSON.stringify(value)} is not the URL of a berth API; allowed: http(s)://HOST[:PORT][/PREFIX], e.g. http://127.0.0.1:7070`,
+    );
   }
   return value;
 }
@@ -103,24 +112,35 @@ export function serverUrl(value: string): string {
 export function commitPrefix(min: number): (value: string) => string {
   return (value: string) => {
     const v = value.toLowerCase();
-    if (!new RegExp(`^[0-9a-f]{${min},40}$`).test(v)) throw new InvalidArgumentError(`${JSON.stringify(value)} is not a commit id; allowed: ${min} to 40 hex digits (a commit id or a prefix of it)`);
+    if (!new RegExp(`^[0-9a-f]{${min},40}$`).test(v))
+      throw new InvalidArgumentError(`${JSON.stringify(value)} is not a commit id; allowed: ${min} to 40 hex digits (a commit id or a prefix of it)`);
     return v;
   };
 }
 
 /** `--to-revision`: a number from `berth history` or a revision hash. */
 export function revisionRef(value: string): string {
-  if (!/^[0-9A-Za-z][0-9A-Za-z._-]{0,63}$/.test(value)) throw new InvalidArgumentError(`${JSON.stringify(value)} is not a revision; allowed: its number (#) or hash from \`berth history\` (letters, digits, ".", "_", "-"; at most 64)`);
+  if (!/^[0-9A-Za-z][0-9A-Za-z._-]{0,63}$/.test(value))
+    throw new InvalidArgumentError(
+      `${JSON.stringify(value)} is not a revision; allowed: its number (#) or hash from \`berth history\` (letters, digits, ".", "_", "-"; at most 64)`,
+    );
   return value;
 }
 
 /** `NS/NAME` arguments: a Deployment, two DNS labels. */
 export function deploymentTarget(value: string): [string, string] {
   const parts = value.split('/');
-  if (parts.length !== 2) throw new InvalidArgumentError(`${JSON.stringify(value)} is not NAMESPACE/NAME; allowed: two DNS labels joined by "/", e.g. shop/web`);
+  if (parts.length !== 2)
+    throw new InvalidArgumentError(`${JSON.stringify(value)} is not NAMESPACE/NAME; allowed: two DNS labels joined by "/", e.g. shop/web`);
   const [namespace, name] = parts as [string, string];
-  for (const [what, part] of [['namespace', namespace], ['name', name]] as const) {
-    if (part.length === 0 || part.length > 63 || !DNS_LABEL.test(part)) throw new InvalidArgumentError(`the ${what} ${JSON.stringify(part)} in ${JSON.stringify(value)} is not valid; allowed: NAMESPACE/NAME, each ${DNS_LABEL_RULE}`);
+  for (const [what, part] of [
+    ['namespace', namespace],
+    ['name', name],
+  ] as const) {
+    if (part.length === 0 || part.length > 63 || !DNS_LABEL.test(part))
+      throw new InvalidArgumentError(
+        `the ${what} ${JSON.stringify(part)} in ${JSON.stringify(value)} is not valid; allowed: NAMESPACE/NAME, each ${DNS_LABEL_RULE}`,
+      );
   }
   return [namespace, name];
 }

@@ -29,16 +29,29 @@ export function renderStatus(state: StoreState): string {
   const names = Object.keys(state.namespaces).sort();
   for (const name of names) {
     const ns = state.namespaces[name]!;
-    lines.push(`namespace ${name}: ${ns.phase}  applied ${short(ns.lastAppliedCommit)}  attempted ${short(ns.lastAttemptedCommit)}${ns.message ? `  — ${ns.message}` : ''}`);
+    lines.push(
+      `namespace ${name}: ${ns.phase}  applied ${short(ns.lastAppliedCommit)}  attempted ${short(ns.lastAttemptedCommit)}${ns.message ? `  — ${ns.message}` : ''}`,
+    );
     for (const d of ns.deployments) {
-      lines.push(`  deployment ${d.name}: ${d.availableReplicas}/${d.replicas} available, ${d.updatedReplicas} updated, revision ${d.revision}, ${d.phase}${d.message ? ` — ${d.message}` : ''}`);
+      lines.push(
+        `  deployment ${d.name}: ${d.availableReplicas}/${d.replicas} available, ${d.updatedReplicas} updated, revision ${d.revision}, ${d.phase}${d.message ? ` — ${d.message}` : ''}`,
+      );
     }
     for (const svc of ns.services ?? []) {
-      const where = [svc.clusterIP === 'None' ? 'headless' : svc.clusterIP ? `${svc.clusterIP}:${svc.port} in the namespace` : undefined, svc.listen ? `${svc.listen} on the host` : undefined].filter((x) => x !== undefined).join(', ');
-      lines.push(`  service ${svc.name}:${svc.port}${svc.type ? ` (${svc.type})` : ''}: ${where || 'no address'} → ${svc.endpoints} ready endpoint(s)${svc.error ? ` — ${svc.error}` : ''}`);
+      const where = [
+        svc.clusterIP === 'None' ? 'headless' : svc.clusterIP ? `${svc.clusterIP}:${svc.port} in the namespace` : undefined,
+        svc.listen ? `${svc.listen} on the host` : undefined,
+      ]
+        .filter((x) => x !== undefined)
+        .join(', ');
+      lines.push(
+        `  service ${svc.name}:${svc.port}${svc.type ? ` (${svc.type})` : ''}: ${where || 'no address'} → ${svc.endpoints} ready endpoint(s)${svc.error ? ` — ${svc.error}` : ''}`,
+      );
     }
     for (const v of ns.volumes ?? []) {
-      lines.push(`  volume ${v.name}: ${v.phase}, ${v.volume}${v.storage ? ` (${v.storage}${v.storageClass ? `, class ${v.storageClass}` : ''})` : ''}${v.message ? ` — ${v.message}` : ''}`);
+      lines.push(
+        `  volume ${v.name}: ${v.phase}, ${v.volume}${v.storage ? ` (${v.storage}${v.storageClass ? `, class ${v.storageClass}` : ''})` : ''}${v.message ? ` — ${v.message}` : ''}`,
+      );
     }
     for (const diag of ns.diagnostics.filter((x) => x.severity === 'error')) lines.push(`  ${formatDiagnostic(diag)}`);
   }

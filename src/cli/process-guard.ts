@@ -13,11 +13,17 @@ export function guardProcess(logger: Logger): { readonly caught: () => number; d
   let caught = 0;
   const onException = (err: unknown): void => {
     caught += 1;
-    logger.error({ err: describe(err), stack: err instanceof Error ? err.stack : undefined, caught }, 'an error escaped every handler (a bug); berth keeps running');
+    logger.error(
+      { err: describe(err), stack: err instanceof Error ? err.stack : undefined, caught },
+      'an error escaped every handler (a bug); berth keeps running',
+    );
   };
   const onRejection = (reason: unknown): void => {
     caught += 1;
-    logger.error({ err: describe(reason), stack: reason instanceof Error ? reason.stack : undefined, caught }, 'a promise was rejected with no handler (a bug); berth keeps running');
+    logger.error(
+      { err: describe(reason), stack: reason instanceof Error ? reason.stack : undefined, caught },
+      'a promise was rejected with no handler (a bug); berth keeps running',
+    );
   };
   process.on('uncaughtException', onException);
   process.on('unhandledRejection', onRejection);

@@ -5,7 +5,19 @@ import { buildDesiredState, DEFAULT_INSTANCE, volumeName } from '../desired/inde
 import { loadManifests, ManifestCache, type ManifestSet } from '../manifests/index.js';
 import { observe } from '../observed/index.js';
 import { checkNamespacePolicy, namespacePolicy, parseOperatorPolicy, POD_SECURITY_LEVELS, type OperatorPolicy } from '../policy/index.js';
-import { compare, confirmedVolumeDeletes, diff, hasChanges, isPruneConfirmed, planExitCode, renderChangeSetJson, renderChangeSetMarkdown, renderChangeSetText, renderPlanJson, renderPlanText } from '../plan/index.js';
+import {
+  compare,
+  confirmedVolumeDeletes,
+  diff,
+  hasChanges,
+  isPruneConfirmed,
+  planExitCode,
+  renderChangeSetJson,
+  renderChangeSetMarkdown,
+  renderChangeSetText,
+  renderPlanJson,
+  renderPlanText,
+} from '../plan/index.js';
 import { startServer } from '../server/index.js';
 import type { GitSource } from '../source/index.js';
 import type { Store } from '../store/index.js';
@@ -17,7 +29,21 @@ import { isStructured, reformatJson, renderStructured } from './structured-outpu
 import { renderVersion, versionReport } from './version.js';
 import { COMPLETION_SHELLS, completionScript } from './completion.js';
 import { guardProcess } from './process-guard.js';
-import { commitPrefix, deploymentTarget, nonEmpty, instanceName, ipAddress, listenAddress, listenFlag, LOG_LEVELS, logLevel, revisionRef, seconds, serverUrl, type ListenAddress } from './option-values.js';
+import {
+  commitPrefix,
+  deploymentTarget,
+  nonEmpty,
+  instanceName,
+  ipAddress,
+  listenAddress,
+  listenFlag,
+  LOG_LEVELS,
+  logLevel,
+  revisionRef,
+  seconds,
+  serverUrl,
+  type ListenAddress,
+} from './option-values.js';
 import { checkIngressListen, listenFailure, probeListen } from './listen-check.js';
 import { rolloutVerdict } from './rollout-status.js';
 
@@ -43,7 +69,8 @@ export function buildProgram(adapters: Adapters): Command {
     .command('completion')
     .description('print a shell completion script: `source <(berth completion bash)` (zsh: `source <(berth completion zsh)`)')
     .argument('<shell>', COMPLETION_SHELLS.join('|'), (value: string) => {
-      if (!(COMPLETION_SHELLS as readonly string[]).includes(value)) throw new InvalidArgumentError(`"${value}" is not a supported shell; allowed: ${COMPLETION_SHELLS.join(', ')}`);
+      if (!(COMPLETION_SHELLS as readonly string[]).includes(value))
+        throw new InvalidArgumentError(`"${value}" is not a supported shell; allowed: ${COMPLETION_SHELLS.join(', ')}`);
       return value;
     })
     .action((shell: (typeof COMPLETION_SHELLS)[number]) => {
@@ -52,7 +79,7 @@ export function buildProgram(adapters: Adapters): Command {
 
   program
     .command('version')
-    .description('print the versions of berth, Node and the Docker engine (the engine\'s only when it answers; never fails for it)')
+    .description("print the versions of berth, Node and the Docker engine (the engine's only when it answers; never fails for it)")
     .option('--docker-socket <path>', 'Docker engine socket (default: DOCKER_HOST or /var/run/docker.sock)', nonEmpty('the path of a unix socket'))
     .addOption(outputOption())
     .action(async (raw: Record<string, unknown>) => {
@@ -63,7 +90,12 @@ export function buildProgram(adapters: Adapters): Command {
 
   const common = (cmd: Command): Command =>
     cmd
-      .option('--repo <url|path>', 'Git repository: http(s) URL or local path', nonEmpty('a Git repository: an http(s) URL or a local path'), adapters.defaults.repo)
+      .option(
+        '--repo <url|path>',
+        'Git repository: http(s) URL or local path',
+        nonEmpty('a Git repository: an http(s) URL or a local path'),
+        adapters.defaults.repo,
+      )
       .option('--ref <ref>', 'branch, tag or commit (default: the repository HEAD)', nonEmpty('a branch, tag or commit name'))
       .option('--path <dir>', 'folder inside the repository holding one folder per namespace (default: sample-repo for the bundled repository, else the root)')
       .option('--state-dir <dir>', 'where status, history and the Git cache live', nonEmpty('a folder path'), adapters.defaults.stateDir)
@@ -76,7 +108,8 @@ export function buildProgram(adapters: Adapters): Command {
     const path = raw.path !== undefined ? String(raw.path) : repo === adapters.defaults.repo ? 'sample-repo' : '';
     const instance = String(raw.instance);
     const level = raw.logLevel !== undefined ? String(raw.logLevel) : process.env.BERTH_LOG_LEVEL || 'info';
-    if (!(LOG_LEVELS as readonly string[]).includes(level)) throw new BerthError('USAGE', `BERTH_LOG_LEVEL ${JSON.stringify(level)} is not a log level; allowed: ${LOG_LEVELS.join(', ')}`);
+    if (!(LOG_LEVELS as readonly string[]).includes(level))
+      throw new BerthError('USAGE', `BERTH_LOG_LEVEL ${JSON.stringify(level)} is not a log level; allowed: ${LOG_LEVELS.join(', ')}`);
     return {
       repo,
       ...(raw.ref !== undefined ? { ref: String(raw.ref) } : {}),
@@ -162,7 +195,9 @@ export function buildProgram(adapters: Adapters): Command {
 
   program
     .command('rollback')
-    .description('pin a Deployment to an earlier revision until the next commit that changes it (asks the running `berth run` over its API; token: BERTH_API_TOKEN)')
+    .description(
+      'pin a Deployment to an earlier revision until the next commit that changes it (asks the running `berth run` over its API; token: BERTH_API_TOKEN)',
+    )
     .argument('<namespace/name>', 'the Deployment', deploymentTarget)
     .option('--to-commit <sha>', 'run the template the Deployment had at this commit (4-40 hex digits)', commitPrefix(4))
     .option('--to-revision <revision>', 'run this revision from `berth history`: its number (#) or hash (default: the previous good one)', revisionRef)
@@ -170,7 +205,12 @@ export function buildProgram(adapters: Adapters): Command {
     .action(async ([namespace, name]: [string, string], raw: Record<string, unknown>) => {
       if (raw.toCommit && raw.toRevision) throw new BerthError('USAGE', '--to-commit and --to-revision exclude each other');
       const body = { ...(raw.toCommit ? { toCommit: String(raw.toCommit) } : {}), ...(raw.toRevision ? { toRevision: String(raw.toRevision) } : {}) };
-      const answer = await callApi<{ pinnedTo?: string }>({ server: String(raw.server), method: 'POST', path: `/api/v1/namespaces/${namespace}/deployments/${name}/rollback`, body });
+      const answer = await callApi<{ pinnedTo?: string }>({
+        server: String(raw.server),
+        method: 'POST',
+        path: `/api/v1/namespaces/${namespace}/deployments/${name}/rollback`,
+        body,
+      });
       if (!answer.ok) return reportRefusal(answer);
       write(`${namespace}/${name} pinned to ${answer.body.pinnedTo} until a commit changes it`);
     });
@@ -179,7 +219,9 @@ export function buildProgram(adapters: Adapters): Command {
     .command('prune')
     .description('the prune guard: a commit removing a whole namespace or more than half of what runs prunes nothing until confirmed')
     .command('confirm')
-    .description('let the commit the prune guard holds prune, as a "Berth-Confirm-Prune: yes" trailer in its message would (that commit only; asks the running `berth run` over its API; token: BERTH_API_TOKEN)')
+    .description(
+      'let the commit the prune guard holds prune, as a "Berth-Confirm-Prune: yes" trailer in its message would (that commit only; asks the running `berth run` over its API; token: BERTH_API_TOKEN)',
+    )
     .option('--commit <sha>', 'the held commit: full id or at least 7 hex digits (default: the commit berth is at, from its /api/v1/status)', commitPrefix(7))
     .option('--server <url>', 'the API of the running berth', serverUrl, `http://${DEFAULT_LISTEN}`)
     .addOption(outputOption())
@@ -189,14 +231,24 @@ export function buildProgram(adapters: Adapters): Command {
       if (commit === undefined) {
         const status = await callApi<{ source?: { commit?: string } }>({ server, method: 'GET', path: '/api/v1/status' });
         commit = status.body.source?.commit;
-        if (!status.ok || !commit) throw new BerthError('CONFLICT', `berth at ${server} reports no commit yet${status.ok ? '' : ` (${status.status})`}; pass --commit`);
+        if (!status.ok || !commit)
+          throw new BerthError('CONFLICT', `berth at ${server} reports no commit yet${status.ok ? '' : ` (${status.status})`}; pass --commit`);
       }
       const by = localUser();
-      const answer = await callApi<{ confirmed?: string; reasons?: string[] }>({ server, method: 'POST', path: '/api/v1/prune/confirm', body: { commit, ...(by ? { by } : {}) } });
+      const answer = await callApi<{ confirmed?: string; reasons?: string[] }>({
+        server,
+        method: 'POST',
+        path: '/api/v1/prune/confirm',
+        body: { commit, ...(by ? { by } : {}) },
+      });
       if (!answer.ok) return reportRefusal(answer);
       const { confirmed = commit, reasons = [] } = answer.body;
       const output = String(raw.output);
-      write(isStructured(output) ? renderStructured(output, { confirmed, reasons }) : `prunes of commit ${confirmed.slice(0, 12)} confirmed${reasons.length > 0 ? ` (${reasons.join('; ')})` : ''}: berth goes ahead now; the next commit is judged afresh`);
+      write(
+        isStructured(output)
+          ? renderStructured(output, { confirmed, reasons })
+          : `prunes of commit ${confirmed.slice(0, 12)} confirmed${reasons.length > 0 ? ` (${reasons.join('; ')})` : ''}: berth goes ahead now; the next commit is judged afresh`,
+      );
     });
 
   common(policyOptions(program.command('apply')))
@@ -230,11 +282,21 @@ export function buildProgram(adapters: Adapters): Command {
     });
 
   common(policyOptions(program.command('plan')))
-    .description('show what a commit would change: on the engine now (default, --live), or relative to another commit (--base/--head, no engine needed). Exit 0 no changes, 1 changes, 2 invalid input')
+    .description(
+      'show what a commit would change: on the engine now (default, --live), or relative to another commit (--base/--head, no engine needed). Exit 0 no changes, 1 changes, 2 invalid input',
+    )
     .option('--live', 'compare the head with what runs on the engine now (the default without --base)')
-    .option('--base <ref>', 'compare with the manifests at this ref (branch, tag, commit) instead of the engine: a pull-request plan', nonEmpty('a branch, tag or commit name'))
+    .option(
+      '--base <ref>',
+      'compare with the manifests at this ref (branch, tag, commit) instead of the engine: a pull-request plan',
+      nonEmpty('a branch, tag or commit name'),
+    )
     .option('--head <ref>', 'the ref to plan (default: --ref, else HEAD)', nonEmpty('a branch, tag or commit name'))
-    .addOption(new Option('-o, --output <format>', 'output format (markdown: for a PR comment, with --base)').choices(['text', 'json', 'yaml', 'markdown']).default('text'))
+    .addOption(
+      new Option('-o, --output <format>', 'output format (markdown: for a PR comment, with --base)')
+        .choices(['text', 'json', 'yaml', 'markdown'])
+        .default('text'),
+    )
     .action(async (raw: Record<string, unknown>) => {
       const o = resolve(raw);
       const output = String(raw.output);
@@ -258,16 +320,31 @@ export function buildProgram(adapters: Adapters): Command {
             throw err;
           },
         );
-        const changes = compare(baseDesired, headDesired, { root: o.path, denials: headManifests.namespaces.flatMap((ns) => checkNamespacePolicy(ns, policy)) });
-        write(isStructured(output) ? reformatJson(output, renderChangeSetJson(changes)) : output === 'markdown' ? renderChangeSetMarkdown(changes) : renderChangeSetText(changes));
+        const changes = compare(baseDesired, headDesired, {
+          root: o.path,
+          denials: headManifests.namespaces.flatMap((ns) => checkNamespacePolicy(ns, policy)),
+        });
+        write(
+          isStructured(output)
+            ? reformatJson(output, renderChangeSetJson(changes))
+            : output === 'markdown'
+              ? renderChangeSetMarkdown(changes)
+              : renderChangeSetText(changes),
+        );
         process.exitCode = planExitCode(changes);
         return;
       }
       const driver = adapters.openDriver(o, logger);
       const observed = observe(await driver.inventory());
       // Confirmed as `berth run` judges it: the trailer, or `berth prune confirm` recorded in the state directory.
-      const confirmedInStore = await adapters.readState(o).then((state) => state.pruneConfirmations?.[head.oid] !== undefined, () => false);
-      const plan = diff(headDesired, observed, { confirmPrune: isPruneConfirmed(head.message) || confirmedInStore, confirmedVolumeDeletes: confirmedVolumeDeletes(head.message) });
+      const confirmedInStore = await adapters.readState(o).then(
+        (state) => state.pruneConfirmations?.[head.oid] !== undefined,
+        () => false,
+      );
+      const plan = diff(headDesired, observed, {
+        confirmPrune: isPruneConfirmed(head.message) || confirmedInStore,
+        confirmedVolumeDeletes: confirmedVolumeDeletes(head.message),
+      });
       write(isStructured(output) ? reformatJson(output, renderPlanJson(plan)) : renderPlanText(plan));
       process.exitCode = hasInvalid(headManifests) || headDesired.namespaces.some((n) => !n.valid) ? EXIT.invalid : hasChanges(plan) ? EXIT.changes : EXIT.ok;
     });
@@ -311,17 +388,27 @@ export function buildProgram(adapters: Adapters): Command {
       if (isStructured(output)) write(renderStructured(output, { namespace, name, revisions: records, ...(pin ? { pin } : {}) }));
       else {
         const lines = [`${namespace}/${name}`, '#   REVISION    COMMIT        IMAGE                          TIME                      OUTCOME'];
-        records.forEach((r, i) => lines.push(`${String(i + 1).padEnd(3)} ${r.revision.padEnd(11)} ${r.commit.slice(0, 12).padEnd(13)} ${r.image.padEnd(30)} ${r.time.padEnd(25)} ${r.outcome}${r.reason ? ` (${r.reason}: ${r.message ?? ''})` : ''}`));
+        records.forEach((r, i) =>
+          lines.push(
+            `${String(i + 1).padEnd(3)} ${r.revision.padEnd(11)} ${r.commit.slice(0, 12).padEnd(13)} ${r.image.padEnd(30)} ${r.time.padEnd(25)} ${r.outcome}${r.reason ? ` (${r.reason}: ${r.message ?? ''})` : ''}`,
+          ),
+        );
         if (records.length === 0) lines.push('(no completed revision recorded yet)');
-        if (pin?.failed) lines.push(`rolled back by berth since ${pin.createdAt}: revision ${pin.failed.revision} failed (${pin.failed.reason}); ${pin.hold ? 'left as it is' : `running ${pin.revision}@${pin.commit.slice(0, 12)}`} until a commit changes the Deployment`);
-        else if (pin) lines.push(`pinned to ${pin.revision}@${pin.commit.slice(0, 12)} by a rollback since ${pin.createdAt}, until a commit changes the Deployment`);
+        if (pin?.failed)
+          lines.push(
+            `rolled back by berth since ${pin.createdAt}: revision ${pin.failed.revision} failed (${pin.failed.reason}); ${pin.hold ? 'left as it is' : `running ${pin.revision}@${pin.commit.slice(0, 12)}`} until a commit changes the Deployment`,
+          );
+        else if (pin)
+          lines.push(`pinned to ${pin.revision}@${pin.commit.slice(0, 12)} by a rollback since ${pin.createdAt}, until a commit changes the Deployment`);
         write(lines.join('\n'));
       }
       if (records.length === 0 && !pin) process.exitCode = EXIT.failure;
     });
 
   common(program.command('proxy'))
-    .description('run the data plane (Service L4 and Ingress L7 proxy) of a state directory in the foreground; `berth run` starts one by itself when a namespace first needs it, and it keeps serving while berth restarts')
+    .description(
+      'run the data plane (Service L4 and Ingress L7 proxy) of a state directory in the foreground; `berth run` starts one by itself when a namespace first needs it, and it keeps serving while berth restarts',
+    )
     .option('--ingress-listen <host:port>', 'where Ingress rules are served (HTTP)', listenFlag, DEFAULT_INGRESS_LISTEN)
     .option('--stop', 'stop the data plane of this state directory and exit')
     .action(async (raw: Record<string, unknown>) => {
@@ -329,7 +416,10 @@ export function buildProgram(adapters: Adapters): Command {
       const logger = adapters.logger(o.logLevel);
       const options = { ingressListen: listenOf(raw.ingressListen) };
       if (raw.stop) {
-        const status = await adapters.openDataPlane(o, options, logger).status().catch(() => undefined);
+        const status = await adapters
+          .openDataPlane(o, options, logger)
+          .status()
+          .catch(() => undefined);
         if (!status || status.pid <= 0) return void write('no data plane runs for this state directory');
         process.kill(status.pid, 'SIGTERM');
         return void write(`stopped the data plane (pid ${status.pid})`);
@@ -346,7 +436,9 @@ export function buildProgram(adapters: Adapters): Command {
 
   const volume = program.command('volume').description("PersistentVolumeClaims' Docker volumes: berth never deletes one by itself");
   common(volume.command('delete'))
-    .description('delete the Docker volume of a claim, with its data, on the local engine (refused while any container uses it); for a volume berth reports orphaned. A claim still in Git gets a new, empty volume at the next pass')
+    .description(
+      'delete the Docker volume of a claim, with its data, on the local engine (refused while any container uses it); for a volume berth reports orphaned. A claim still in Git gets a new, empty volume at the next pass',
+    )
     .argument('<namespace/name>', 'the claim', deploymentTarget)
     .addOption(outputOption())
     .action(async ([namespace, name]: [string, string], raw: Record<string, unknown>) => {
@@ -357,12 +449,18 @@ export function buildProgram(adapters: Adapters): Command {
       if (!owned) throw new BerthError('NOT_FOUND', `berth (instance ${o.instance}) owns no volume ${volumeOf} for claim ${namespace}/${name}`);
       await driver.removeVolume(volumeOf);
       const output = String(raw.output);
-      write(isStructured(output) ? renderStructured(output, { deleted: volumeOf, namespace, name }) : `deleted volume ${volumeOf} of claim ${namespace}/${name} with its data`);
+      write(
+        isStructured(output)
+          ? renderStructured(output, { deleted: volumeOf, namespace, name })
+          : `deleted volume ${volumeOf} of claim ${namespace}/${name} with its data`,
+      );
     });
 
   const rollout = program.command('rollout').description('watch rollouts');
   common(rollout.command('status'))
-    .description('watch a Deployment\'s rollout until it completes (exit 0) or fails and is rolled back (exit 3), like kubectl rollout status (reads the state directory of the running berth)')
+    .description(
+      "watch a Deployment's rollout until it completes (exit 0) or fails and is rolled back (exit 3), like kubectl rollout status (reads the state directory of the running berth)",
+    )
     .argument('<namespace/name>', 'the Deployment', deploymentTarget)
     .option('--timeout <seconds>', 'give up after this long (exit 3)', seconds, 600)
     .option('--no-watch', 'print the current status once and exit (0 complete, 3 failed, 1 still in progress)')
@@ -374,7 +472,8 @@ export function buildProgram(adapters: Adapters): Command {
       const fixed = raw.commit !== undefined ? String(raw.commit) : undefined;
       // The commit whose pass counts: asked of the source itself, never taken from the state
       // (which names what berth saw last, possibly before the push being watched).
-      const lookUp = async (): Promise<string> => (fixed !== undefined && /^[0-9a-f]{40}$/i.test(fixed) ? fixed.toLowerCase() : adapters.peekSourceHead(o, logger, fixed));
+      const lookUp = async (): Promise<string> =>
+        fixed !== undefined && /^[0-9a-f]{40}$/i.test(fixed) ? fixed.toLowerCase() : adapters.peekSourceHead(o, logger, fixed);
       let commit = await lookUp();
       let lookedUp = adapters.clock.now().getTime();
       let last = '';
@@ -407,10 +506,22 @@ export function buildProgram(adapters: Adapters): Command {
  */
 function policyOptions(cmd: Command): Command {
   return cmd
-    .addOption(new Option('--max-pod-security <level>', 'the highest pod-security level a Namespace may select with its pod-security.kubernetes.io/enforce label').choices([...POD_SECURITY_LEVELS]).default('restricted'))
-    .option('--host-path-allow <dir>', 'a host folder hostPath volumes may use (repeatable; default: none, so no hostPath)', (dir: string, previous: string[] = []) => [...previous, dir])
+    .addOption(
+      new Option('--max-pod-security <level>', 'the highest pod-security level a Namespace may select with its pod-security.kubernetes.io/enforce label')
+        .choices([...POD_SECURITY_LEVELS])
+        .default('restricted'),
+    )
+    .option(
+      '--host-path-allow <dir>',
+      'a host folder hostPath volumes may use (repeatable; default: none, so no hostPath)',
+      (dir: string, previous: string[] = []) => [...previous, dir],
+    )
     .option('--allow-docker-socket', 'let namespaces at level privileged mount the Docker socket (root on this host)')
-    .option('--storage-class <name=driver[,option=value...]>', "a storage class PersistentVolumeClaims may name: the Docker volume driver and options of their volumes (repeatable; `local` is always defined)", (value: string, previous: string[] = []) => [...previous, value]);
+    .option(
+      '--storage-class <name=driver[,option=value...]>',
+      'a storage class PersistentVolumeClaims may name: the Docker volume driver and options of their volumes (repeatable; `local` is always defined)',
+      (value: string, previous: string[] = []) => [...previous, value],
+    );
 }
 
 function operatorPolicy(raw: Record<string, unknown>, o: CommonOptions): OperatorPolicy {
@@ -429,7 +540,14 @@ function dataPlaneOptions(raw: Record<string, unknown>): DataPlaneOptions & { se
   return { ingressListen: listenOf(raw.ingressListen ?? DEFAULT_INGRESS_LISTEN), serviceAddress: String(raw.serviceAddress ?? '127.0.0.1') };
 }
 
-async function openController(adapters: Adapters, o: CommonOptions, logger: Logger, pollSchedule: string, dp: DataPlaneOptions & { serviceAddress: string }, policy: OperatorPolicy): Promise<{ controller: Controller; store: Store }> {
+async function openController(
+  adapters: Adapters,
+  o: CommonOptions,
+  logger: Logger,
+  pollSchedule: string,
+  dp: DataPlaneOptions & { serviceAddress: string },
+  policy: OperatorPolicy,
+): Promise<{ controller: Controller; store: Store }> {
   const source = await adapters.openSource(o, logger);
   const driver = adapters.openDriver(o, logger);
   const store = await adapters.openStore(o, logger);

@@ -18,7 +18,10 @@ export async function versionReport(adapters: Adapters, dockerSocket?: string): 
     () => 'unknown',
   );
   const logger = adapters.logger('error');
-  const driver = adapters.openDriver({ repo: '', path: '', stateDir: '', instance: 'berth', logLevel: 'error', ...(dockerSocket ? { dockerSocket } : {}) }, logger);
+  const driver = adapters.openDriver(
+    { repo: '', path: '', stateDir: '', instance: 'berth', logLevel: 'error', ...(dockerSocket ? { dockerSocket } : {}) },
+    logger,
+  );
   let timer: NodeJS.Timeout | undefined;
   const docker = await Promise.race([
     driver.engineVersion ? driver.engineVersion() : Promise.reject(new Error('this runtime driver does not report a version')),

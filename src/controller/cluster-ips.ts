@@ -42,7 +42,9 @@ export function allocateClusterIps(args: {
     const addr = parseIpv4(s.clusterIP.address);
     const at = `${s.source.file}:${s.source.line}`;
     if (addr === undefined || !isVirtualAddress(cidr, addr)) {
-      out.set(s.name, { error: `${at}: spec.clusterIP ${s.clusterIP.address} is outside the namespace's Service range ${formatIpv4(range.first)}–${formatIpv4(range.first + range.size - 1)} (the upper half of its subnet ${args.subnet})` });
+      out.set(s.name, {
+        error: `${at}: spec.clusterIP ${s.clusterIP.address} is outside the namespace's Service range ${formatIpv4(range.first)}–${formatIpv4(range.first + range.size - 1)} (the upper half of its subnet ${args.subnet})`,
+      });
     } else if (taken.has(addr)) {
       out.set(s.name, { error: `${at}: spec.clusterIP ${s.clusterIP.address} is already Service ${JSON.stringify(taken.get(addr))}'s` });
     } else claim(s, addr);

@@ -1,5 +1,5 @@
 import { schedule as cronSchedule, validate as isValidCron, type ScheduledTask } from 'node-cron';
-import { BerthError, describeError, ownValue, type Clock, type Logger } from '../core/index.js';
+import { BerthError, describeError, ownValue } from '../core/index.js';
 import { observe } from '../observed/index.js';
 import { describeHold, guardLivePrunes, isPruneConfirmed, type LivePruneGuard } from '../plan/index.js';
 import { LABEL } from '../runtime/index.js';
@@ -69,11 +69,14 @@ export class Controller {
       onChange: (event) => this.queue.enqueue(event.namespace),
     });
     this.reconciler = new Reconciler({ ...o, prober: this.prober, pruneGuard: (commit) => (this.guard?.commit === commit ? this.guard.guard : undefined) });
-    this.queue = new WorkQueue(async (ns) => {
-      const outcome = await this.reconciler.reconcile(ns);
-      this.outcomes.set(ns, outcome);
-      return outcome.requeueAfterMs !== undefined ? { requeueAfterMs: outcome.requeueAfterMs, holdOff: outcome.result === 'error' } : {};
-    }, { clock: o.clock, ...(o.concurrency !== undefined ? { concurrency: o.concurrency } : {}) });
+    this.queue = new WorkQueue(
+      async (ns) => {
+        const outcome = await this.reconciler.reconcile(ns);
+        this.outcomes.set(ns, outcome);
+        return outcome.requeueAfterMs !== undefined ? { requeueAfterMs: outcome.requeueAfterMs, holdOff: outcome.result === 'error' } : {};
+      },
+      { clock: o.clock, ...(o.concurrency !== undefined ? { concurrency: o.concurrency } : {}) },
+    );
   }
 
   /** Starts the poll schedule and the engine event watch, and runs a first sync now. */
@@ -109,7 +112,9 @@ export class Controller {
   async syncNow(): Promise<{ commit: string }> {
     const r = await this.syncResult();
     if (r.error !== undefined || !r.revision) {
-      throw r.error instanceof BerthError ? r.error : new BerthError('SOURCE_UNREACHABLE', `source fetch failed: ${describeError(r.error)}`, { cause: r.error });
+      throw r.error instanceof BerthError
+        ? r.error
+        : new BerthError('SOURCE_UNREACHABLE', `source fetch failed: ${describeError(r.error)}`, { cause: r.error });
     }
     return { commit: r.revision.commit.oid };
   }
@@ -155,7 +160,12 @@ export class Controller {
       revision = ds.current();
       this.o.logger.warn({ source: ds.description, err: describeError(err) }, 'source fetch failed; keeping what runs');
       await this.o.store
-        .putSource({ description: ds.description, ...(revision ? { commit: revision.commit.oid } : {}), error: describeError(err), updatedAt: this.o.clock.now().toISOString() })
+        .putSource({
+          description: ds.description,
+          ...(revision ? { commit: revision.commit.oid } : {}),
+          error: describeError(err),
+          updatedAt: this.o.clock.now().toISOString(),
+        })
         .catch(() => undefined);
     }
     const now = this.o.clock.now().getTime();
@@ -225,13 +235,23 @@ export class Controller {
         : [...history].reverse().find((r) => r.revision !== head.revision && r.outcome !== 'failed' && r.commit);
       if (!record?.commit) {
         const known = history.map((r) => r.revision).join(', ') || 'none yet';
-        throw new BerthError('ROLLBACK_TARGET_NOT_FOUND', `${key} has no ${args.toRevision ? `revision ${args.toRevision}` : 'earlier revision'} in its history (known: ${known})`);
+        throw new BerthError(
+          'ROLLBACK_TARGET_NOT_FOUND',
+          `${key} has no ${args.toRevision ? `revision ${args.toRevision}` : 'earlier revision'} in its history (known: ${known})`,
+        );
       }
       commit = record.commit;
     }
     const target = (await this.o.desiredSource.namespaceAt(commit, args.namespace))?.deployments.find((d) => d.name === args.name);
     if (!target) throw new BerthError('ROLLBACK_TARGET_NOT_FOUND', `commit ${commit.slice(0, 12)} holds no valid Deployment ${key}`);
-    await this.o.store.putPin({ namespace: args.namespace, name: args.name, commit, revision: target.revision, headSpec: specHash(head), createdAt: this.o.clock.now().toISOString() });
+    await this.o.store.putPin({
+      namespace: args.namespace,
+      name: args.name,
+      commit,
+      revision: target.revision,
+      headSpec: specHash(head),
+      createdAt: this.o.clock.now().toISOString(),
+    });
     this.o.logger.info({ namespace: args.namespace, deployment: args.name, commit, revision: target.revision }, 'rollback: Deployment pinned');
     this.queue.enqueue(args.namespace, 0, { force: true });
     return { pinnedTo: `${target.revision}@${commit.slice(0, 12)}` };
@@ -256,17 +276,35 @@ export class Controller {
     const revision = this.o.desiredSource.current();
     const judged = revision && this.guard?.commit === revision.commit.oid ? this.guard.guard : undefined;
     const wanted = args.commit.toLowerCase();
-    if (!/^[0-9a-f]{7,64}$/.test(wanted)) throw new BerthError('REQUEST_INVALID', `commit must be a commit id or a prefix of at least 7 hex digits, got ${JSON.stringify(args.commit.slice(0, 80))}`);
-    if (!revision || !judged) throw new BerthError('CONFLICT', `the prune guard holds no commit${revision ? ` (${revision.commit.oid.slice(0, 12)} is not judged yet; try again)` : ' (no commit fetched yet)'}`);
+    if (!/^[0-9a-f]{7,64}$/.test(wanted))
+      throw new BerthError(
+        'REQUEST_INVALID',
+        `commit must be a commit id or a prefix of at least 7 hex digits, got ${JSON.stringify(args.commit.slice(0, 80))}`,
+      );
+    if (!revision || !judged)
+      throw new BerthError(
+        'CONFLICT',
+        `the prune guard holds no commit${revision ? ` (${revision.commit.oid.slice(0, 12)} is not judged yet; try again)` : ' (no commit fetched yet)'}`,
+      );
     const head = revision.commit.oid;
     if (!head.startsWith(wanted)) {
-      throw new BerthError('CONFLICT', `commit ${args.commit} is not the commit berth is at (${head.slice(0, 12)}${judged.holds ? ', whose prunes the guard holds' : ''}): a confirmation applies to exactly the commit the guard holds`);
+      throw new BerthError(
+        'CONFLICT',
+        `commit ${args.commit} is not the commit berth is at (${head.slice(0, 12)}${judged.holds ? ', whose prunes the guard holds' : ''}): a confirmation applies to exactly the commit the guard holds`,
+      );
     }
     if (judged.verdict === 'confirmed') return { confirmed: head, reasons: judged.reasons };
     if (judged.verdict === 'refused') throw new BerthError('CONFLICT', `${describeHold(judged)}; no confirmation changes that`);
-    if (!judged.holds) throw new BerthError('CONFLICT', `the prune guard holds nothing at ${head.slice(0, 12)}: it prunes ${judged.prunedDeployments.length === 0 ? 'nothing' : judged.prunedDeployments.join(', ')} without confirmation`);
+    if (!judged.holds)
+      throw new BerthError(
+        'CONFLICT',
+        `the prune guard holds nothing at ${head.slice(0, 12)}: it prunes ${judged.prunedDeployments.length === 0 ? 'nothing' : judged.prunedDeployments.join(', ')} without confirmation`,
+      );
     await this.o.store.confirmPrune(head, { at: this.o.clock.now().toISOString(), by: args.by ?? 'api' });
-    this.o.logger.warn({ commit: head, by: args.by ?? 'api', reasons: judged.reasons, prunedDeployments: judged.prunedDeployments }, 'prune confirmed through the API');
+    this.o.logger.warn(
+      { commit: head, by: args.by ?? 'api', reasons: judged.reasons, prunedDeployments: judged.prunedDeployments },
+      'prune confirmed through the API',
+    );
     await this.enqueueAll(revision, { force: true });
     return { confirmed: head, reasons: judged.reasons };
   }

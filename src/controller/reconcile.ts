@@ -141,7 +141,15 @@ export class Reconciler {
         const hold = desired ? this.holdOf(namespace, name) : undefined;
         const step: Step | undefined = hold
           ? undefined
-          : nextStep({ desired, observed: replicas, commit: targetCommit, now: this.o.clock.now(), restarts: restartRecordsOf(replicas), readiness, completed: desired ? hasCompleted(this.o.store, namespace, name, desired.revision) : true });
+          : nextStep({
+              desired,
+              observed: replicas,
+              commit: targetCommit,
+              now: this.o.clock.now(),
+              restarts: restartRecordsOf(replicas),
+              readiness,
+              completed: desired ? hasCompleted(this.o.store, namespace, name, desired.revision) : true,
+            });
         if (step) steps.push(step);
         return [{ name, desired, replicas, step, hold }];
       });
@@ -186,10 +194,11 @@ export class Reconciler {
       );
       deployments.sort((a, b) => a.name.localeCompare(b.name));
       moves += await this.removeStrays(observed, log);
-      const deleted = await this.deleteConfirmedVolumes(namespace, volumePlan, log);
+      const deleted = await this.deleteConfirmedVolumes(volumePlan, log);
       moves += deleted.moves;
       volumes = volumeStatuses(namespace, volumePlan, created.failed, deleted);
-      if (!target && volumes.length > 0) message = `removed from Git: everything berth ran in it is pruned; ${volumes.length} volume(s) kept with their data (${volumes.map((v) => v.name).join(', ')}): see berth volume delete`;
+      if (!target && volumes.length > 0)
+        message = `removed from Git: everything berth ran in it is pruned; ${volumes.length} volume(s) kept with their data (${volumes.map((v) => v.name).join(', ')}): see berth volume delete`;
       if (!target && observed?.network && steps.every((s) => s.kind === 'complete') && observed.strays.length === 0) {
         log.info({ network: observed.network.name }, 'removing network of pruned namespace');
         await this.o.driver.removeNetwork(observed.network.name);
@@ -225,7 +234,21 @@ export class Reconciler {
     } finally {
       // A namespace removed from Git keeps its status while volumes of it remain (they are reported as orphaned).
       const kept = volumes ?? previous?.volumes ?? [];
-      await this.writeStatus({ namespace, previous, commit, head, phase, message, deployments, moves, outcome, validHead: head?.valid === true, removed: !head && phase === 'Pruned' && kept.length === 0, services, volumes });
+      await this.writeStatus({
+        namespace,
+        previous,
+        commit,
+        head,
+        phase,
+        message,
+        deployments,
+        moves,
+        outcome,
+        validHead: head?.valid === true,
+        removed: !head && phase === 'Pruned' && kept.length === 0,
+        services,
+        volumes,
+      });
     }
   }
 
@@ -282,7 +305,13 @@ export class Reconciler {
     const commit = replicas.find((r) => r.revision === desired.revision && r.commit)?.commit ?? '';
     await this.o.store.recordRevision(
       key,
-      { revision: desired.revision, commit, image: desired.template.image, time: this.o.clock.now().toISOString(), outcome: this.pinOf(desired.namespace, desired.name) ? 'rolled-back-to' : 'complete' },
+      {
+        revision: desired.revision,
+        commit,
+        image: desired.template.image,
+        time: this.o.clock.now().toISOString(),
+        outcome: this.pinOf(desired.namespace, desired.name) ? 'rolled-back-to' : 'complete',
+      },
       desired.revisionHistoryLimit,
     );
   }
@@ -300,7 +329,11 @@ export class Reconciler {
   }
 
   /** The namespace network, created on a subnet berth lays out (desired/cluster-network.ts) when missing. */
-  private async ensureNetwork(namespace: string, target: DesiredNamespace | undefined, observed: ObservedNamespace | undefined): Promise<{ created: boolean; gateway?: string }> {
+  private async ensureNetwork(
+    namespace: string,
+    target: DesiredNamespace | undefined,
+    observed: ObservedNamespace | undefined,
+  ): Promise<{ created: boolean; gateway?: string }> {
     if (observed?.network) return { created: false, ...(observed.network.gateway ? { gateway: observed.network.gateway } : {}) };
     if (!target || target.deployments.length === 0) return { created: false };
     const network = await this.o.driver.ensureNetwork({
@@ -354,7 +387,7 @@ export class Reconciler {
    * One still in use (a replica of a pruned Deployment not gone yet, or a container berth does
    * not own) is kept and retried by the next pass.
    */
-  private async deleteConfirmedVolumes(namespace: string, plan: VolumePlan, log: Logger): Promise<{ moves: number; waiting: ReadonlyMap<string, string> }> {
+  private async deleteConfirmedVolumes(plan: VolumePlan, log: Logger): Promise<{ moves: number; waiting: ReadonlyMap<string, string> }> {
     const waiting = new Map<string, string>();
     let moves = 0;
     for (const v of plan.delete) {
@@ -390,23 +423,48 @@ export class Reconciler {
    * roll to the old template, same surge rules; old replicas still serving are simply kept),
    * record the revision as failed, and leave it so until a commit changes the Deployment.
    */
-  private async autoRollback(desired: DesiredDeployment, step: Extract<Step, { kind: 'fail' }>, replicas: readonly ObservedReplica[], log: Logger): Promise<number> {
+  private async autoRollback(
+    desired: DesiredDeployment,
+    step: Extract<Step, { kind: 'fail' }>,
+    replicas: readonly ObservedReplica[],
+    log: Logger,
+  ): Promise<number> {
     const key = `${desired.namespace}/${desired.name}`;
     const state = this.o.store.readState();
-    const head = this.o.desiredSource.current()?.desired.namespaces.find((n) => n.name === desired.namespace)?.deployments.find((d) => d.name === desired.name);
+    const head = this.o.desiredSource
+      .current()
+      ?.desired.namespaces.find((n) => n.name === desired.namespace)
+      ?.deployments.find((d) => d.name === desired.name);
     const commit = replicas.find((r) => r.revision === desired.revision && r.commit)?.commit ?? this.o.desiredSource.current()?.commit.oid ?? '';
     const failed = { revision: desired.revision, commit, reason: step.reason, message: step.summary };
     const good = [...(ownValue(state.revisions, key) ?? [])].reverse().find((r) => r.revision !== desired.revision && r.outcome !== 'failed' && r.commit);
     const now = this.o.clock.now().toISOString();
-    await this.o.store.recordRevision(key, { revision: desired.revision, commit, image: desired.template.image, time: now, outcome: 'failed', reason: step.reason, message: step.summary }, desired.revisionHistoryLimit);
-    const base = { namespace: desired.namespace, name: desired.name, headSpec: head ? specHash(head) : specHash(desired), createdAt: now, cause: 'auto-rollback' as const, failed };
+    await this.o.store.recordRevision(
+      key,
+      { revision: desired.revision, commit, image: desired.template.image, time: now, outcome: 'failed', reason: step.reason, message: step.summary },
+      desired.revisionHistoryLimit,
+    );
+    const base = {
+      namespace: desired.namespace,
+      name: desired.name,
+      headSpec: head ? specHash(head) : specHash(desired),
+      createdAt: now,
+      cause: 'auto-rollback' as const,
+      failed,
+    };
     if (!good) {
       await this.o.store.putPin({ ...base, commit, revision: desired.revision, hold: true });
-      log.error({ reason: step.reason }, `rollout failed: ${step.summary}; no earlier good revision to roll back to, leaving the Deployment as it is until a commit changes it`);
+      log.error(
+        { reason: step.reason },
+        `rollout failed: ${step.summary}; no earlier good revision to roll back to, leaving the Deployment as it is until a commit changes it`,
+      );
       return 1;
     }
     await this.o.store.putPin({ ...base, commit: good.commit, revision: good.revision });
-    log.error({ reason: step.reason, rollbackTo: good.revision, rollbackCommit: good.commit.slice(0, 12), failedCommit: commit.slice(0, 12) }, `rollout failed: ${step.summary}; rolling back to revision ${good.revision} (commit ${good.commit.slice(0, 12)})`);
+    log.error(
+      { reason: step.reason, rollbackTo: good.revision, rollbackCommit: good.commit.slice(0, 12), failedCommit: commit.slice(0, 12) },
+      `rollout failed: ${step.summary}; rolling back to revision ${good.revision} (commit ${good.commit.slice(0, 12)})`,
+    );
     return 1;
   }
 
@@ -464,16 +522,31 @@ export class Reconciler {
 }
 
 /** The namespace's volumes as status shows them: bound and pending claims, then orphaned volumes. */
-function volumeStatuses(namespace: string, plan: VolumePlan, failed: ReadonlyMap<string, string>, deleted: { waiting: ReadonlyMap<string, string> }): VolumeStatus[] {
+function volumeStatuses(
+  namespace: string,
+  plan: VolumePlan,
+  failed: ReadonlyMap<string, string>,
+  deleted: { waiting: ReadonlyMap<string, string> },
+): VolumeStatus[] {
   const out: VolumeStatus[] = [];
-  const of = (v: { storage?: string; storageClass?: string }) => ({ ...(v.storage ? { storage: v.storage } : {}), ...(v.storageClass ? { storageClass: v.storageClass } : {}) });
-  for (const b of plan.bound) out.push({ name: b.desired.name, volume: b.desired.volumeName, phase: 'Bound', ...of(b.desired), ...(b.drift ? { message: b.drift } : {}) });
+  const of = (v: { storage?: string; storageClass?: string }) => ({
+    ...(v.storage ? { storage: v.storage } : {}),
+    ...(v.storageClass ? { storageClass: v.storageClass } : {}),
+  });
+  for (const b of plan.bound)
+    out.push({ name: b.desired.name, volume: b.desired.volumeName, phase: 'Bound', ...of(b.desired), ...(b.drift ? { message: b.drift } : {}) });
   for (const c of plan.create) {
     const why = failed.get(c.name);
     out.push({ name: c.name, volume: c.volumeName, phase: why ? 'Pending' : 'Bound', ...of(c), ...(why ? { message: why } : {}) });
   }
   for (const o of plan.orphaned) {
-    out.push({ name: o.name, volume: o.volumeName, phase: 'Orphaned', ...of(o), message: `no PersistentVolumeClaim in Git names it: kept with its data until \`berth volume delete ${namespace}/${o.name}\` or a commit with the trailer "${CONFIRM_VOLUME_DELETE_TRAILER}: ${namespace}/${o.name}"` });
+    out.push({
+      name: o.name,
+      volume: o.volumeName,
+      phase: 'Orphaned',
+      ...of(o),
+      message: `no PersistentVolumeClaim in Git names it: kept with its data until \`berth volume delete ${namespace}/${o.name}\` or a commit with the trailer "${CONFIRM_VOLUME_DELETE_TRAILER}: ${namespace}/${o.name}"`,
+    });
   }
   for (const o of plan.delete) {
     const why = deleted.waiting.get(o.name);
@@ -512,10 +585,22 @@ function conditionsFor(phase: NamespaceStatus['phase'], message: string | undefi
 
 /** The Deployment's line in status: counts and phase from its step, what a pin or a held failure says. */
 function deploymentStatus(desired: DesiredDeployment, step: Step | undefined, pin: Pin | undefined, hold: Pin['failed']): DeploymentStatus {
-  const phase: DeploymentStatus['phase'] = !step || step.kind === 'fail' ? 'Failed' : step.kind === 'complete' ? (pin?.failed ? 'RolledBack' : 'Complete') : step.kind === 'wait' ? 'Waiting' : 'Progressing';
+  const phase: DeploymentStatus['phase'] =
+    !step || step.kind === 'fail'
+      ? 'Failed'
+      : step.kind === 'complete'
+        ? pin?.failed
+          ? 'RolledBack'
+          : 'Complete'
+        : step.kind === 'wait'
+          ? 'Waiting'
+          : 'Progressing';
   const message = step
-    ? step.kind !== 'complete' ? step.summary : undefined
-    : hold && `rollout of revision ${hold.revision} failed (${hold.reason}: ${hold.message}) and there is no earlier good revision: left as it is until a commit changes the Deployment`;
+    ? step.kind !== 'complete'
+      ? step.summary
+      : undefined
+    : hold &&
+      `rollout of revision ${hold.revision} failed (${hold.reason}: ${hold.message}) and there is no earlier good revision: left as it is until a commit changes the Deployment`;
   return {
     name: desired.name,
     revision: desired.revision,

@@ -26,7 +26,8 @@ export function namespaceTable(args: {
   const running = (args.observed?.deployments ?? []).flatMap((d) => d.replicas).filter((r) => r.state === 'running' && !args.leaving.has(r.id));
   const ready = running.filter((r) => args.isReady(r));
   const net = args.observed?.network;
-  const network: NamespaceNetwork | undefined = net?.subnet && net.gateway && net.bridge ? { subnet: net.subnet, gateway: net.gateway, bridge: net.bridge } : undefined;
+  const network: NamespaceNetwork | undefined =
+    net?.subnet && net.gateway && net.bridge ? { subnet: net.subnet, gateway: net.gateway, bridge: net.bridge } : undefined;
   const services = args.desired?.services ?? [];
   const ips = allocateClusterIps({ subnet: network?.subnet, services, previous: args.previousClusterIPs ?? new Map() });
   return {

@@ -54,7 +54,15 @@ export class Serving {
       const probes = r.state === 'running' ? this.probesOf(r) : undefined;
       if (!probes) continue;
       const seeded = routed.has(r.id) || this.o.isCompleted(namespace, r.deployment, r.revision);
-      targets.push({ id: r.id, namespace, deployment: r.deployment, probes, ports: r.ports, startedAt: new Date(r.created), ...(seeded ? { initiallyReady: true } : {}) });
+      targets.push({
+        id: r.id,
+        namespace,
+        deployment: r.deployment,
+        probes,
+        ports: r.ports,
+        startedAt: new Date(r.created),
+        ...(seeded ? { initiallyReady: true } : {}),
+      });
     }
     prober.sync(namespace, targets);
     for (const t of targets) {
@@ -85,7 +93,14 @@ export class Serving {
    * removes). Skipped while the namespace has no Service or Ingress and never had. Returns
    * the Service ports as status shows them (undefined without a data plane).
    */
-  async push(namespace: string, target: DesiredNamespace | undefined, observed: ObservedNamespace | undefined, readiness: ReadonlyMap<string, Readiness>, leaving: ReadonlySet<string>, log: Logger): Promise<ServiceStatus[] | undefined> {
+  async push(
+    namespace: string,
+    target: DesiredNamespace | undefined,
+    observed: ObservedNamespace | undefined,
+    readiness: ReadonlyMap<string, Readiness>,
+    leaving: ReadonlySet<string>,
+    log: Logger,
+  ): Promise<ServiceStatus[] | undefined> {
     const dataPlane = this.o.dataPlane;
     if (!dataPlane) return undefined;
     await this.routedIds(); // learns the tables (and virtual addresses) a previous berth left
@@ -99,18 +114,23 @@ export class Serving {
       previousClusterIPs: this.clusterIPs.get(namespace) ?? new Map(),
     });
     this.clusterIPs.set(namespace, new Map(table.services.flatMap((svc) => (svc.clusterIP ? [[svc.name, svc.clusterIP] as const] : []))));
-    for (const svc of table.services) if (svc.clusterIPError) log.warn({ service: svc.name, code: 'SERVICE_CLUSTER_IP' }, `Service has no virtual address: ${svc.clusterIPError}`);
+    for (const svc of table.services)
+      if (svc.clusterIPError) log.warn({ service: svc.name, code: 'SERVICE_CLUSTER_IP' }, `Service has no virtual address: ${svc.clusterIPError}`);
     if (isEmptyTable(table)) {
       if (this.routed.delete(namespace)) await dataPlane.removeNamespace(namespace);
       return [];
     }
     const listeners = await dataPlane.putNamespace(table);
     this.routed.add(namespace);
-    for (const l of listeners) if (l.error) log.warn({ service: l.service, port: l.port, listen: `${l.listen.host}:${l.listen.port}` }, `Service cannot listen: ${l.error}`);
+    for (const l of listeners)
+      if (l.error) log.warn({ service: l.service, port: l.port, listen: `${l.listen.host}:${l.listen.port}` }, `Service cannot listen: ${l.error}`);
     return table.services.flatMap((svc) => {
       const desired = target?.services.find((d) => d.name === svc.name);
       return svc.ports.map((p): ServiceStatus => {
-        const errors = [...(svc.clusterIPError ? [svc.clusterIPError] : []), ...listeners.filter((l) => l.service === svc.name && l.port === p.port && l.error).map((l) => `${l.listen.host}:${l.listen.port}: ${l.error}`)];
+        const errors = [
+          ...(svc.clusterIPError ? [svc.clusterIPError] : []),
+          ...listeners.filter((l) => l.service === svc.name && l.port === p.port && l.error).map((l) => `${l.listen.host}:${l.listen.port}: ${l.error}`),
+        ];
         return {
           name: svc.name,
           port: p.port,
@@ -145,7 +165,8 @@ export class Serving {
       // Tables the data plane still holds are this berth's to keep or remove (a namespace deleted while berth was down).
       for (const table of status?.namespaces ?? []) {
         this.routed.add(table.namespace);
-        if (!this.clusterIPs.has(table.namespace)) this.clusterIPs.set(table.namespace, new Map(table.services.flatMap((svc) => (svc.clusterIP ? [[svc.name, svc.clusterIP] as const] : []))));
+        if (!this.clusterIPs.has(table.namespace))
+          this.clusterIPs.set(table.namespace, new Map(table.services.flatMap((svc) => (svc.clusterIP ? [[svc.name, svc.clusterIP] as const] : []))));
       }
       return new Set((status?.namespaces ?? []).flatMap((t) => t.services.flatMap((s) => s.ports.flatMap((p) => p.backends.map((b) => b.id)))));
     })();

@@ -12,21 +12,37 @@ export const ERROR_CODES = {
   SOURCE_UNREACHABLE: { handling: 'transient', summary: 'The Git source could not be fetched.' },
   SOURCE_REF_NOT_FOUND: { handling: 'stalled', summary: 'The configured ref (branch, tag or commit) does not exist in the repository.' },
   SOURCE_PATH_NOT_FOUND: { handling: 'stalled', summary: 'The configured --path does not exist at the commit.' },
-  SOURCE_OBJECT_TOO_LARGE: { handling: 'stalled', summary: 'A git object of the source is larger than berth reads (checked from its header, before inflating it).' },
+  SOURCE_OBJECT_TOO_LARGE: {
+    handling: 'stalled',
+    summary: 'A git object of the source is larger than berth reads (checked from its header, before inflating it).',
+  },
   SOURCE_NOT_A_REPOSITORY: { handling: 'stalled', summary: 'The --repo path is not a Git repository.' },
   MANIFEST_INVALID: { handling: 'stalled', summary: 'A namespace folder holds invalid manifests; that namespace is left as it runs.' },
   ENGINE_UNREACHABLE: { handling: 'transient', summary: 'The Docker engine did not answer.' },
   DATA_PLANE_UNREACHABLE: { handling: 'transient', summary: 'The proxy process (data plane) did not answer on its control socket.' },
-  ENGINE_CONFLICT: { handling: 'transient', summary: 'The engine refused an action because of a conflicting object (name in use, object gone); the next pass re-derives the step.' },
-  INVALID_IMAGE_REFERENCE: { handling: 'stalled', summary: 'An image reference is not of the distribution grammar (name[:tag][@digest]); the docker adapter refuses it before it reaches an Engine API path.' },
+  ENGINE_CONFLICT: {
+    handling: 'transient',
+    summary: 'The engine refused an action because of a conflicting object (name in use, object gone); the next pass re-derives the step.',
+  },
+  INVALID_IMAGE_REFERENCE: {
+    handling: 'stalled',
+    summary: 'An image reference is not of the distribution grammar (name[:tag][@digest]); the docker adapter refuses it before it reaches an Engine API path.',
+  },
   IMAGE_PULL_FAILED: { handling: 'waiting', summary: 'The image of a Deployment is not present and could not be pulled.' },
   CONTAINER_START_FAILED: { handling: 'waiting', summary: 'The engine created a container but could not start it.' },
-  SECRET_UNAVAILABLE: { handling: 'waiting', summary: "A Secret key's host file or environment variable could not be read (missing, outside the allow-list, unreadable); the message names the Secret, key and source, never a value." },
+  SECRET_UNAVAILABLE: {
+    handling: 'waiting',
+    summary:
+      "A Secret key's host file or environment variable could not be read (missing, outside the allow-list, unreadable); the message names the Secret, key and source, never a value.",
+  },
   STATE_LOCKED: { handling: 'stalled', summary: 'Another berth process holds the state directory.' },
   INSTANCE_CLAIMED: { handling: 'stalled', summary: 'Another state directory holds this berth instance on the engine.' },
   STATE_CORRUPT: { handling: 'stalled', summary: 'A state file could not be read; it was set aside and rebuilt.' },
   USAGE: { handling: 'stalled', summary: 'A command-line argument or configuration value is wrong.' },
-  LISTEN_FAILED: { handling: 'stalled', summary: 'berth run could not listen where it was told to (port in use, permission denied); it exits at start (3) rather than run without its API.' },
+  LISTEN_FAILED: {
+    handling: 'stalled',
+    summary: 'berth run could not listen where it was told to (port in use, permission denied); it exits at start (3) rather than run without its API.',
+  },
   ROLLBACK_TARGET_NOT_FOUND: { handling: 'stalled', summary: 'A rollback names a Deployment, commit or revision berth does not know.' },
   // The HTTP surface (src/server): request errors, mapped to status codes in server/http-errors.ts.
   REQUEST_INVALID: { handling: 'stalled', summary: 'An HTTP request body, query or path failed validation (400).' },
@@ -37,7 +53,10 @@ export const ERROR_CODES = {
   PAYLOAD_TOO_LARGE: { handling: 'stalled', summary: 'An HTTP request body exceeded the size limit (413).' },
   INTERNAL: { handling: 'transient', summary: 'An unexpected error (a bug); logged with its stack, reported without details.' },
   // Services inside the namespace (issue #9): reported per Service in status, never thrown out of a pass.
-  SERVICE_CLUSTER_IP: { handling: 'stalled', summary: "A Service's spec.clusterIP is outside its namespace's Service range or already another Service's; that Service gets no virtual address." },
+  SERVICE_CLUSTER_IP: {
+    handling: 'stalled',
+    summary: "A Service's spec.clusterIP is outside its namespace's Service range or already another Service's; that Service gets no virtual address.",
+  },
 } as const satisfies Record<string, { handling: ErrorHandling; summary: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -61,7 +61,8 @@ export function parseImageReference(ref: string): ImageReferenceResult {
     digest = rest.slice(at + 1);
     rest = rest.slice(0, at);
     if (!DIGEST.test(digest)) return fail(`has a malformed digest ${JSON.stringify(digest)}: expected algorithm:hex, e.g. sha256: and 64 hex digits`);
-    if (digest.startsWith('sha256:') && digest.length !== 'sha256:'.length + 64) return fail(`has a sha256 digest of ${digest.length - 7} hex digits; a sha256 digest has 64`);
+    if (digest.startsWith('sha256:') && digest.length !== 'sha256:'.length + 64)
+      return fail(`has a sha256 digest of ${digest.length - 7} hex digits; a sha256 digest has 64`);
   }
   let tag: string | undefined;
   const lastSlash = rest.lastIndexOf('/');
@@ -69,14 +70,16 @@ export function parseImageReference(ref: string): ImageReferenceResult {
   if (colon > lastSlash) {
     tag = rest.slice(colon + 1);
     rest = rest.slice(0, colon);
-    if (!TAG.test(tag)) return fail(`has a malformed tag ${JSON.stringify(tag)}: a tag is up to 128 letters, digits, "_", "." or "-", not starting with "." or "-"`);
+    if (!TAG.test(tag))
+      return fail(`has a malformed tag ${JSON.stringify(tag)}: a tag is up to 128 letters, digits, "_", "." or "-", not starting with "." or "-"`);
   }
   if (rest.length === 0) return fail('has no repository name');
   if (rest.length > NAME_MAX) return fail(`has a repository name of ${rest.length} characters; at most ${NAME_MAX}`);
   const components = rest.split('/');
   for (const component of components) {
     if (component === '') return fail('has an empty path component ("//", or a leading or trailing "/")');
-    if (component === '.' || component === '..') return fail(`has a "${component}" path component; a repository name is lowercase letters, digits and separators`);
+    if (component === '.' || component === '..')
+      return fail(`has a "${component}" path component; a repository name is lowercase letters, digits and separators`);
   }
   let domain: string | undefined;
   const first = components[0]!;
@@ -88,10 +91,20 @@ export function parseImageReference(ref: string): ImageReferenceResult {
   for (const component of components) {
     if (!PATH_COMPONENT.test(component)) {
       if (PATH_COMPONENT.test(component.toLowerCase())) return fail(`has ${JSON.stringify(component)}: the repository name must be lowercase`);
-      return fail(`has ${JSON.stringify(component)}, which is not a repository name component (lowercase letters and digits, separated by ".", "_", "__" or "-")`);
+      return fail(
+        `has ${JSON.stringify(component)}, which is not a repository name component (lowercase letters and digits, separated by ".", "_", "__" or "-")`,
+      );
     }
   }
-  return { ok: true, reference: { ...(domain !== undefined ? { domain } : {}), path: components.join('/'), ...(tag !== undefined ? { tag } : {}), ...(digest !== undefined ? { digest } : {}) } };
+  return {
+    ok: true,
+    reference: {
+      ...(domain !== undefined ? { domain } : {}),
+      path: components.join('/'),
+      ...(tag !== undefined ? { tag } : {}),
+      ...(digest !== undefined ? { digest } : {}),
+    },
+  };
 }
 
 /** True when `ref` is a valid image reference. */

@@ -47,7 +47,7 @@ function mask(prefix: number): number {
 }
 
 export function contains(c: Cidr, addr: number): boolean {
-  return ((addr & mask(c.prefix)) >>> 0) === c.base;
+  return (addr & mask(c.prefix)) >>> 0 === c.base;
 }
 
 /** The address a client socket reports (`::ffff:10.213.7.3` on a dual-stack socket) as IPv4, if it is one. */

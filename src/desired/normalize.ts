@@ -1,6 +1,34 @@
 import { hashOf, type Diagnostic } from '../core/index.js';
-import { ENV_VAR_NAME, isReadOnlyClaim, parseCpu, parseMemory, type ConfigMapManifest, type Container, type DeploymentManifest, type EnvVar, type PodTemplate as PodTemplateManifest, type PersistentVolumeClaimManifest, type Probe, type SecretManifest } from '../manifests/index.js';
-import { CONFIGMAP_ABSENT, type ConfigMapContent, type ConfigMapFile, type DesiredConfigMap, type DesiredDeployment, type EnvEntry, type Mount, type PodTemplate, type ProbeAction, type Probes, type ProbeSpec, type SecretFile, type SecuritySettings, type Strategy } from './types.js';
+import {
+  ENV_VAR_NAME,
+  isReadOnlyClaim,
+  parseCpu,
+  parseMemory,
+  type ConfigMapManifest,
+  type Container,
+  type DeploymentManifest,
+  type EnvVar,
+  type PodTemplate as PodTemplateManifest,
+  type PersistentVolumeClaimManifest,
+  type Probe,
+  type SecretManifest,
+} from '../manifests/index.js';
+import {
+  CONFIGMAP_ABSENT,
+  type ConfigMapContent,
+  type ConfigMapFile,
+  type DesiredConfigMap,
+  type DesiredDeployment,
+  type EnvEntry,
+  type Mount,
+  type PodTemplate,
+  type ProbeAction,
+  type Probes,
+  type ProbeSpec,
+  type SecretFile,
+  type SecuritySettings,
+  type Strategy,
+} from './types.js';
 
 /** Kubernetes defaults (apps/v1 Deployment). */
 export const DEPLOYMENT_DEFAULTS = {
@@ -64,24 +92,60 @@ export function normalizeDeployment(
   const diagnostics: Diagnostic[] = [];
   const container = spec.template.spec.containers[0];
   if (!container) {
-    return { diagnostics: [{ severity: 'error', code: 'MANIFEST_INVALID', message: 'a pod template needs one container', file: manifest.source.file, line: manifest.source.line, field: 'spec.template.spec.containers', namespace }] };
+    return {
+      diagnostics: [
+        {
+          severity: 'error',
+          code: 'MANIFEST_INVALID',
+          message: 'a pod template needs one container',
+          file: manifest.source.file,
+          line: manifest.source.line,
+          field: 'spec.template.spec.containers',
+          namespace,
+        },
+      ],
+    };
   }
   const env = envOf(container, secrets, configMaps);
   if (typeof env === 'string') {
     // loadManifests refuses this (SECRET_REF_NOT_FOUND, CONFIGMAP_REF_NOT_FOUND); kept for ManifestSets built by hand.
-    diagnostics.push({ severity: 'error', code: 'MANIFEST_INVALID', message: env, file: manifest.source.file, line: manifest.source.line, field: 'spec.template.spec.containers[0].env', namespace });
+    diagnostics.push({
+      severity: 'error',
+      code: 'MANIFEST_INVALID',
+      message: env,
+      file: manifest.source.file,
+      line: manifest.source.line,
+      field: 'spec.template.spec.containers[0].env',
+      namespace,
+    });
     return { diagnostics };
   }
   const probes = normalizeProbes(container);
   if (typeof probes === 'string') {
     // loadManifests refuses this (PROBE_PORT_NOT_FOUND); kept for ManifestSets built by hand.
-    diagnostics.push({ severity: 'error', code: 'MANIFEST_INVALID', message: `probe port ${JSON.stringify(probes)} names no port of the container`, file: manifest.source.file, line: manifest.source.line, field: 'spec.template.spec.containers[0]', namespace });
+    diagnostics.push({
+      severity: 'error',
+      code: 'MANIFEST_INVALID',
+      message: `probe port ${JSON.stringify(probes)} names no port of the container`,
+      file: manifest.source.file,
+      line: manifest.source.line,
+      field: 'spec.template.spec.containers[0]',
+      namespace,
+    });
     return { diagnostics };
   }
   const mounts = normalizeMounts(spec.template, container, secrets, claims, configMaps);
   if (typeof mounts === 'string') {
     // loadManifests refuses this (INVALID_VALUE, SECRET_REF_NOT_FOUND); kept for ManifestSets built by hand.
-    diagnostics.push({ severity: 'error', code: 'MANIFEST_INVALID', message: mounts, file: manifest.source.file, line: manifest.source.line, field: 'spec.template.spec.containers[0].volumeMounts', namespace });
+    diagnostics.push({
+      severity: 'error',
+      code: 'MANIFEST_INVALID',
+      message: mounts,
+      file: manifest.source.file,
+      line: manifest.source.line,
+      field: 'spec.template.spec.containers[0].volumeMounts',
+      namespace,
+    });
     return { diagnostics };
   }
   const security = normalizeSecurity(spec.template, container);
@@ -181,7 +245,10 @@ function envOf(container: Container, secrets: SecretsByName, configMaps: ConfigM
         if (!ENV_VAR_NAME.test(prefix + key)) continue;
         const source = keys[key]!;
         const copy = 'file' in source ? { file: source.file } : { env: source.env };
-        out.push({ name: prefix + key, secretRef: { secret: from.secretRef.name, key, source: copy, ...(from.secretRef.optional ? { optional: true as const } : {}) } });
+        out.push({
+          name: prefix + key,
+          secretRef: { secret: from.secretRef.name, key, source: copy, ...(from.secretRef.optional ? { optional: true as const } : {}) },
+        });
       }
     }
   }
@@ -208,7 +275,7 @@ function envEntry(e: EnvVar, secrets: SecretsByName, configMaps: ConfigMapsByNam
   const cmRef = e.valueFrom?.configMapKeyRef;
   if (cmRef) {
     const data = configMaps.get(cmRef.name)?.content.data;
-    const value = data && Object.prototype.hasOwnProperty.call(data, cmRef.key) ? data[cmRef.key] : undefined;
+    const value = data && Object.hasOwn(data, cmRef.key) ? data[cmRef.key] : undefined;
     if (value === undefined) return cmRef.optional ? undefined : 'missing';
     return { name: e.name, value, configMap: cmRef.name };
   }
@@ -310,7 +377,13 @@ function normalizeSecurity(template: PodTemplateManifest, container: Container):
  * those files out. A claim's volume is named by the claim (the engine name is the executor's).
  * A string = a mount or item the loader would have refused.
  */
-function normalizeMounts(template: PodTemplateManifest, container: Container, secrets: SecretsByName, claims: ClaimsByName, configMaps: ConfigMapsByName): Mount[] | string {
+function normalizeMounts(
+  template: PodTemplateManifest,
+  container: Container,
+  secrets: SecretsByName,
+  claims: ClaimsByName,
+  configMaps: ConfigMapsByName,
+): Mount[] | string {
   const volumes = new Map((template.spec.volumes ?? []).map((v) => [v.name, v]));
   const out: Mount[] = [];
   for (const m of container.volumeMounts ?? []) {
@@ -328,7 +401,8 @@ function normalizeMounts(template: PodTemplateManifest, container: Container, se
       out.push({ ...common, readOnly: true, source: { kind: 'secret', secret: v.secret.secretName, files } });
     } else if (v.persistentVolumeClaim) {
       const claim = claims.get(v.persistentVolumeClaim.claimName);
-      if (!claim) return `persistentVolumeClaim volume: PersistentVolumeClaim ${JSON.stringify(v.persistentVolumeClaim.claimName)} is not defined in this namespace`;
+      if (!claim)
+        return `persistentVolumeClaim volume: PersistentVolumeClaim ${JSON.stringify(v.persistentVolumeClaim.claimName)} is not defined in this namespace`;
       // Read-only when the mount or the volume says so, or the claim is ReadOnlyMany only.
       const readOnly = m.readOnly === true || v.persistentVolumeClaim.readOnly === true || isReadOnlyClaim(claim.spec.accessModes);
       out.push({ ...common, readOnly, source: { kind: 'persistentVolumeClaim', claim: claim.metadata.name } });
@@ -346,7 +420,12 @@ function secretFiles(volume: NonNullable<PodTemplateManifest['spec']['volumes']>
   const optional = volume.optional === true;
   if (!keys) return optional ? [] : `secret volume: Secret ${JSON.stringify(volume.secretName)} is not defined in this namespace`;
   const defaultMode = volume.defaultMode ?? SECRET_VOLUME_DEFAULT_MODE;
-  const wanted = volume.items ?? Object.keys(keys).sort().filter((k) => !(k === '.' || k === '..' || k.startsWith('..'))).map((key) => ({ key, path: key, mode: undefined }));
+  const wanted =
+    volume.items ??
+    Object.keys(keys)
+      .sort()
+      .filter((k) => !(k === '.' || k === '..' || k.startsWith('..')))
+      .map((key) => ({ key, path: key, mode: undefined }));
   const files: SecretFile[] = [];
   for (const item of wanted) {
     const source = Object.hasOwn(keys, item.key) ? keys[item.key] : undefined;
@@ -370,13 +449,17 @@ function secretFiles(volume: NonNullable<PodTemplateManifest['spec']['volumes']>
  * A configMap volume's files: its `items`, else every key of data and binaryData (sorted), each
  * with its mode. An optional volume whose ConfigMap or key is not in Git leaves those files out.
  */
-function configMapFiles(volume: NonNullable<NonNullable<PodTemplateManifest['spec']['volumes']>[number]['configMap']>, configMaps: ConfigMapsByName): ConfigMapFile[] | string {
+function configMapFiles(
+  volume: NonNullable<NonNullable<PodTemplateManifest['spec']['volumes']>[number]['configMap']>,
+  configMaps: ConfigMapsByName,
+): ConfigMapFile[] | string {
   const cm = configMaps.get(volume.name);
   const optional = volume.optional === true;
   if (!cm) return optional ? [] : `configMap volume: ConfigMap ${JSON.stringify(volume.name)} is not defined in this namespace`;
-  const has = (key: string): boolean => Object.prototype.hasOwnProperty.call(cm.content.data, key) || Object.prototype.hasOwnProperty.call(cm.content.binaryData, key);
+  const has = (key: string): boolean => Object.hasOwn(cm.content.data, key) || Object.hasOwn(cm.content.binaryData, key);
   const defaultMode = volume.defaultMode ?? CONFIGMAP_VOLUME_DEFAULT_MODE;
-  const wanted = volume.items ?? [...Object.keys(cm.content.data), ...Object.keys(cm.content.binaryData)].sort().map((key) => ({ key, path: key, mode: undefined }));
+  const wanted =
+    volume.items ?? [...Object.keys(cm.content.data), ...Object.keys(cm.content.binaryData)].sort().map((key) => ({ key, path: key, mode: undefined }));
   const files: ConfigMapFile[] = [];
   for (const item of wanted) {
     if (!has(item.key)) {

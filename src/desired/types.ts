@@ -23,7 +23,9 @@ export interface SecretRef {
  * from a ConfigMap (configMapKeyRef, envFrom) is in Git, not secret: it is carried as the value,
  * with `configMap` naming where it came from (for plans).
  */
-export type EnvEntry = { readonly name: string; readonly value: string; readonly configMap?: string } | { readonly name: string; readonly secretRef: SecretRef };
+export type EnvEntry =
+  | { readonly name: string; readonly value: string; readonly configMap?: string }
+  | { readonly name: string; readonly secretRef: SecretRef };
 
 /** The runtime-neutral container a replica runs: everything that goes into the revision hash. */
 export interface PodTemplate {
@@ -147,7 +149,13 @@ export interface Mount {
  * the replica's published port on 127.0.0.1; exec runs inside the container.
  */
 export type ProbeAction =
-  | { readonly kind: 'httpGet'; readonly path: string; readonly port: number; readonly scheme: 'HTTP' | 'HTTPS'; readonly headers: readonly { readonly name: string; readonly value: string }[] }
+  | {
+      readonly kind: 'httpGet';
+      readonly path: string;
+      readonly port: number;
+      readonly scheme: 'HTTP' | 'HTTPS';
+      readonly headers: readonly { readonly name: string; readonly value: string }[];
+    }
   | { readonly kind: 'tcpSocket'; readonly port: number }
   | { readonly kind: 'exec'; readonly command: readonly string[] };
 

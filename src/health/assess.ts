@@ -179,7 +179,8 @@ export function recordResult(state: ContainerProbeState, kind: ProbeKind, result
       return next;
     case 'readiness':
       if (!state.ready && succeeded) return { ...next, ready: true, readySince: now };
-      if (!result.ok && !state.ready && !state.readySince && firstPeriod(state, spec, now)) return { ...next, probes: { ...next.probes, readiness: { ...updated, dueAt: fastRetry(updated.dueAt, now) } } };
+      if (!result.ok && !state.ready && !state.readySince && firstPeriod(state, spec, now))
+        return { ...next, probes: { ...next.probes, readiness: { ...updated, dueAt: fastRetry(updated.dueAt, now) } } };
       if (state.ready && failed) return withoutReadySince({ ...next, ready: false });
       return next;
     case 'liveness':

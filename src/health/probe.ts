@@ -117,10 +117,7 @@ function httpProbe(action: Extract<ProbeAction, { kind: 'httpGet' }>, address: H
       response.on('error', () => finish(result));
       response.on('end', () => finish(result));
     };
-    req =
-      action.scheme === 'HTTPS'
-        ? httpsRequest({ ...options, rejectUnauthorized: false }, onResponse)
-        : httpRequest(options, onResponse);
+    req = action.scheme === 'HTTPS' ? httpsRequest({ ...options, rejectUnauthorized: false }, onResponse) : httpRequest(options, onResponse);
     req.on('error', (err) => finish({ ok: false, message: `GET ${url}: ${describeSocketError(err)}` }));
     req.end();
   });
@@ -146,7 +143,9 @@ function tcpProbe(address: HostAddress, timeoutMs: number, settleMs: number): Pr
     });
     // Data from the peer: something listens (a banner, say).
     socket.on('data', () => finish({ ok: true, message: `tcp ${where}: connected` }));
-    socket.on('end', () => finish({ ok: false, message: `tcp ${where}: connection closed by the peer right after it was accepted (nothing listening behind the published port)` }));
+    socket.on('end', () =>
+      finish({ ok: false, message: `tcp ${where}: connection closed by the peer right after it was accepted (nothing listening behind the published port)` }),
+    );
     socket.on('close', () => finish({ ok: false, message: `tcp ${where}: connection closed` }));
     socket.on('error', (err) => finish({ ok: false, message: `tcp ${where}: ${describeSocketError(err)}` }));
   });

@@ -45,9 +45,18 @@ export interface ClaimUser {
   readonly uses: readonly ClaimUse[];
 }
 
-export function claimFactsOf(spec: PersistentVolumeClaimManifest['spec'], locate: (path: FieldPath) => Position, parse: (q: string | number) => number | undefined): ClaimFacts {
+export function claimFactsOf(
+  spec: PersistentVolumeClaimManifest['spec'],
+  locate: (path: FieldPath) => Position,
+  parse: (q: string | number) => number | undefined,
+): ClaimFacts {
   const storage = spec.resources.requests.storage;
-  return { accessModes: [...spec.accessModes], storageBytes: parse(storage) ?? 0, storageWritten: String(storage), storageAt: locate(['spec', 'resources', 'requests', 'storage']) };
+  return {
+    accessModes: [...spec.accessModes],
+    storageBytes: parse(storage) ?? 0,
+    storageWritten: String(storage),
+    storageAt: locate(['spec', 'resources', 'requests', 'storage']),
+  };
 }
 
 /** Undefined when the Deployment mounts no claim. */
@@ -83,7 +92,12 @@ export interface PlacedClaimUser {
  * ReadWriteOncePod claim has one user with one replica and no surge. Users in file then
  * document order: the second Deployment mounting a ReadWriteOncePod claim gets the error.
  */
-export function checkClaimUses(namespace: string, claims: ReadonlyMap<string, ClaimFacts | undefined>, defined: ReadonlyMap<string, string>, users: readonly PlacedClaimUser[]): Diagnostic[] {
+export function checkClaimUses(
+  namespace: string,
+  claims: ReadonlyMap<string, ClaimFacts | undefined>,
+  defined: ReadonlyMap<string, string>,
+  users: readonly PlacedClaimUser[],
+): Diagnostic[] {
   const out: Diagnostic[] = [];
   const firstUser = new Map<string, PlacedClaimUser>(); // ReadWriteOncePod claim → its one Deployment
   for (const placed of users) {
@@ -106,12 +120,20 @@ export function checkClaimUses(namespace: string, claims: ReadonlyMap<string, Cl
       const claim = `PersistentVolumeClaim ${JSON.stringify(use.claim)} (${defined.get(`PersistentVolumeClaim/${use.claim}`) ?? namespace}) is ReadWriteOncePod`;
       const first = firstUser.get(use.claim);
       if (first) {
-        out.push({ ...where, code: 'CLAIM_ACCESS_CONFLICT', message: `${claim}: only one Deployment may mount it, and Deployment ${JSON.stringify(first.deployment)} (${first.file}) already does` });
+        out.push({
+          ...where,
+          code: 'CLAIM_ACCESS_CONFLICT',
+          message: `${claim}: only one Deployment may mount it, and Deployment ${JSON.stringify(first.deployment)} (${first.file}) already does`,
+        });
         continue;
       }
       firstUser.set(use.claim, placed);
       if (user.replicas > 1) {
-        out.push({ ...where, code: 'CLAIM_ACCESS_CONFLICT', message: `${claim}: one replica may mount it, and Deployment ${JSON.stringify(deployment)} has replicas ${user.replicas}; set replicas: 1, or use ReadWriteOnce (every replica runs on this one host)` });
+        out.push({
+          ...where,
+          code: 'CLAIM_ACCESS_CONFLICT',
+          message: `${claim}: one replica may mount it, and Deployment ${JSON.stringify(deployment)} has replicas ${user.replicas}; set replicas: 1, or use ReadWriteOnce (every replica runs on this one host)`,
+        });
       } else if (user.surges) {
         out.push({
           ...where,

@@ -25,16 +25,22 @@ export function checkConfigMap(cm: Pick<ConfigMapManifest, 'data' | 'binaryData'
   let total = 0;
   for (const value of Object.values(data)) total += utf8Length(value);
   for (const [key, value] of Object.entries(cm.binaryData ?? {})) {
-    if (Object.prototype.hasOwnProperty.call(data, key)) {
+    if (Object.hasOwn(data, key)) {
       emit('error', 'CONFIGMAP_DUPLICATE_KEY', ['binaryData', key], `key ${JSON.stringify(key)} is also in data: a key names one value (data or binaryData)`);
     }
     const size = base64Length(value);
-    if (size === undefined) emit('error', 'INVALID_VALUE', ['binaryData', key], 'must be base64 with padding: its length without spaces must be a multiple of 4');
+    if (size === undefined)
+      emit('error', 'INVALID_VALUE', ['binaryData', key], 'must be base64 with padding: its length without spaces must be a multiple of 4');
     else total += size;
   }
   if (total > CONFIGMAP_MAX_BYTES) {
     const at: FieldPath = cm.data && Object.keys(cm.data).length > 0 ? ['data'] : ['binaryData'];
-    emit('error', 'CONFIGMAP_TOO_LARGE', at, `the values add up to ${total} bytes, more than 1 MiB (${CONFIGMAP_MAX_BYTES} bytes), Kubernetes' limit for a ConfigMap; split it`);
+    emit(
+      'error',
+      'CONFIGMAP_TOO_LARGE',
+      at,
+      `the values add up to ${total} bytes, more than 1 MiB (${CONFIGMAP_MAX_BYTES} bytes), Kubernetes' limit for a ConfigMap; split it`,
+    );
   }
 }
 
@@ -76,7 +82,15 @@ export function configMapRefsOf(spec: DeploymentSpec, locate: (path: FieldPath) 
       const ref = env.valueFrom?.configMapKeyRef;
       if (!ref) return;
       const refAt: FieldPath = [...at, 'env', e, 'valueFrom', 'configMapKeyRef'];
-      out.push({ configMap: ref.name, key: ref.key, keyIn: 'data', optional: ref.optional === true, field: formatFieldPath(refAt), nameAt: locate([...refAt, 'name']), keyAt: locate([...refAt, 'key']) });
+      out.push({
+        configMap: ref.name,
+        key: ref.key,
+        keyIn: 'data',
+        optional: ref.optional === true,
+        field: formatFieldPath(refAt),
+        nameAt: locate([...refAt, 'name']),
+        keyAt: locate([...refAt, 'key']),
+      });
     });
     (container.envFrom ?? []).forEach((from, f) => {
       if (!from.configMapRef) return;
@@ -94,7 +108,16 @@ export function configMapRefsOf(spec: DeploymentSpec, locate: (path: FieldPath) 
     out.push({ configMap: cm.name, optional, field: formatFieldPath(at), nameAt, keyAt: nameAt });
     (cm.items ?? []).forEach((item, i) => {
       const itemAt: FieldPath = [...at, 'items', i];
-      out.push({ configMap: cm.name, key: item.key, keyIn: 'any', optional, field: formatFieldPath(itemAt), item: true, nameAt, keyAt: locate([...itemAt, 'key']) });
+      out.push({
+        configMap: cm.name,
+        key: item.key,
+        keyIn: 'any',
+        optional,
+        field: formatFieldPath(itemAt),
+        item: true,
+        nameAt,
+        keyAt: locate([...itemAt, 'key']),
+      });
     });
   });
   return out;

@@ -38,7 +38,12 @@ function checkSelector(spec: DeploymentSpec, emit: Emit): void {
     const label = ownValue(labels, key);
     if (label === value) continue;
     const actual = label === undefined ? `has no label ${JSON.stringify(key)}` : `has ${key}=${label}`;
-    emit('error', 'SELECTOR_MISMATCH', ['spec', 'selector', 'matchLabels', key], `selector ${key}=${value} does not match the pod template labels (spec.template.metadata.labels ${actual})`);
+    emit(
+      'error',
+      'SELECTOR_MISMATCH',
+      ['spec', 'selector', 'matchLabels', key],
+      `selector ${key}=${value} does not match the pod template labels (spec.template.metadata.labels ${actual})`,
+    );
   }
 }
 
@@ -64,10 +69,17 @@ function checkContainer(spec: DeploymentSpec, container: Container, at: FieldPat
     if (container[field] !== undefined) emit('warning', 'NOT_ACTED_ON', [...at, field], 'validated; not acted on until probes are supported');
   }
   const image = parseImageReference(container.image);
-  if (!image.ok) emit('error', 'INVALID_IMAGE_REFERENCE', [...at, 'image'], `${JSON.stringify(container.image)} is not an image reference: it ${image.reason} (expected name[:tag][@digest], e.g. busybox:1.36)`);
+  if (!image.ok)
+    emit(
+      'error',
+      'INVALID_IMAGE_REFERENCE',
+      [...at, 'image'],
+      `${JSON.stringify(container.image)} is not an image reference: it ${image.reason} (expected name[:tag][@digest], e.g. busybox:1.36)`,
+    );
   for (const probe of ['livenessProbe', 'startupProbe'] as const) {
     const threshold = container[probe]?.successThreshold;
-    if (threshold !== undefined && threshold !== 1) emit('error', 'INVALID_VALUE', [...at, probe, 'successThreshold'], `must be 1 for a ${probe}, got ${threshold}`);
+    if (threshold !== undefined && threshold !== 1)
+      emit('error', 'INVALID_VALUE', [...at, probe, 'successThreshold'], `must be 1 for a ${probe}, got ${threshold}`);
   }
   for (const probe of PROBES) checkProbePort(container, probe, at, emit);
   (container.env ?? []).forEach((env, i) => {
@@ -87,16 +99,31 @@ function checkContainer(spec: DeploymentSpec, container: Container, at: FieldPat
   if (hostPortAt >= 0) {
     const where: FieldPath = [...at, 'ports', hostPortAt, 'hostPort'];
     if ((spec.replicas ?? 1) > 1) {
-      emit('error', 'INVALID_VALUE', where, `cannot publish a hostPort with ${spec.replicas} replicas: every replica runs on this one host and would bind the same port`);
+      emit(
+        'error',
+        'INVALID_VALUE',
+        where,
+        `cannot publish a hostPort with ${spec.replicas} replicas: every replica runs on this one host and would bind the same port`,
+      );
     } else if (spec.strategy?.type !== 'Recreate' && !isZero(spec.strategy?.rollingUpdate?.maxSurge ?? '25%')) {
-      emit('warning', 'INVALID_STRATEGY', where, 'a rolling update would surge a second replica that cannot bind the same hostPort on this one host: berth rolls it maxUnavailable-first (maxSurge 0, maxUnavailable 1: the old replica stops, then the new one starts); say so with strategy Recreate, or maxSurge: 0 with maxUnavailable: 1');
+      emit(
+        'warning',
+        'INVALID_STRATEGY',
+        where,
+        'a rolling update would surge a second replica that cannot bind the same hostPort on this one host: berth rolls it maxUnavailable-first (maxSurge 0, maxUnavailable 1: the old replica stops, then the new one starts); say so with strategy Recreate, or maxSurge: 0 with maxUnavailable: 1',
+      );
     }
   }
   // Kubernetes: with the host's network, a hostPort must equal its containerPort (the process binds it itself).
   if (spec.template.spec.hostNetwork === true) {
     (container.ports ?? []).forEach((p, i) => {
       if (p.hostPort !== undefined && p.hostPort !== p.containerPort) {
-        emit('error', 'INVALID_VALUE', [...at, 'ports', i, 'hostPort'], `must equal containerPort (${p.containerPort}) with hostNetwork: the container binds the host's port itself, so berth cannot publish it elsewhere`);
+        emit(
+          'error',
+          'INVALID_VALUE',
+          [...at, 'ports', i, 'hostPort'],
+          `must equal containerPort (${p.containerPort}) with hostNetwork: the container binds the host's port itself, so berth cannot publish it elsewhere`,
+        );
       }
     });
   }
@@ -104,9 +131,19 @@ function checkContainer(spec: DeploymentSpec, container: Container, at: FieldPat
   if (spec.template.spec.hostNetwork === true && (container.ports ?? []).length > 0) {
     const where: FieldPath = ['spec', 'template', 'spec', 'hostNetwork'];
     if ((spec.replicas ?? 1) > 1) {
-      emit('error', 'INVALID_VALUE', where, `cannot use the host network with ports and ${spec.replicas} replicas: every replica runs on this one host and would bind the same ports`);
+      emit(
+        'error',
+        'INVALID_VALUE',
+        where,
+        `cannot use the host network with ports and ${spec.replicas} replicas: every replica runs on this one host and would bind the same ports`,
+      );
     } else if (spec.strategy?.type !== 'Recreate' && !isZero(spec.strategy?.rollingUpdate?.maxSurge ?? '25%')) {
-      emit('warning', 'INVALID_STRATEGY', where, 'a rolling update would surge a second replica that cannot bind the same host ports on this one host: berth rolls it maxUnavailable-first (maxSurge 0, maxUnavailable 1: the old replica stops, then the new one starts); say so with strategy Recreate, or maxSurge: 0 with maxUnavailable: 1');
+      emit(
+        'warning',
+        'INVALID_STRATEGY',
+        where,
+        'a rolling update would surge a second replica that cannot bind the same host ports on this one host: berth rolls it maxUnavailable-first (maxSurge 0, maxUnavailable 1: the old replica stops, then the new one starts); say so with strategy Recreate, or maxSurge: 0 with maxUnavailable: 1',
+      );
     }
   }
 }
@@ -137,5 +174,6 @@ function checkProbePort(container: Container, probe: (typeof PROBES)[number], at
     else if (named.protocol === 'UDP') emit('error', 'PROBE_PORT_NOT_FOUND', where, `names a UDP port (${named.containerPort}); ${why}`);
     return;
   }
-  if (!tcp.some((p) => p.containerPort === port)) emit('error', 'PROBE_PORT_NOT_FOUND', where, `${port} is not one of the container's ports: ${why}; add it to ports`);
+  if (!tcp.some((p) => p.containerPort === port))
+    emit('error', 'PROBE_PORT_NOT_FOUND', where, `${port} is not one of the container's ports: ${why}; add it to ports`);
 }

@@ -30,5 +30,14 @@ export function readManifestFile(bytes: Uint8Array, limits: ParseLimits): FileRe
 
 /** A file the source did not read because its blob (size from the git object header) is over the limit. */
 export function oversizedFile(size: number, limit: number): FileResult {
-  return { documents: [], diagnostics: [{ severity: 'error', code: 'FILE_TOO_LARGE', message: `file is ${size} bytes; the limit is ${limit} bytes (the size is read from the git object header; the file is not read)` }] };
+  return {
+    documents: [],
+    diagnostics: [
+      {
+        severity: 'error',
+        code: 'FILE_TOO_LARGE',
+        message: `file is ${size} bytes; the limit is ${limit} bytes (the size is read from the git object header; the file is not read)`,
+      },
+    ],
+  };
 }

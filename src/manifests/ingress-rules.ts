@@ -35,7 +35,13 @@ export function ingressBackendsOf(spec: IngressManifest['spec'], locate: (path: 
     const service: FieldPath = [...at, 'service'];
     const port = backend.service.port;
     const portPath: FieldPath = [...service, 'port', port.number !== undefined ? 'number' : 'name'];
-    out.push({ service: backend.service.name, port: port.number ?? port.name, field: formatFieldPath(service), nameAt: locate([...service, 'name']), portAt: locate(portPath) });
+    out.push({
+      service: backend.service.name,
+      port: port.number ?? port.name,
+      field: formatFieldPath(service),
+      nameAt: locate([...service, 'name']),
+      portAt: locate(portPath),
+    });
   };
   if (spec.defaultBackend) use(spec.defaultBackend, ['spec', 'defaultBackend']);
   (spec.rules ?? []).forEach((rule, r) => rule.http.paths.forEach((p, i) => use(p.backend, ['spec', 'rules', r, 'http', 'paths', i, 'backend'])));

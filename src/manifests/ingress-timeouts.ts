@@ -29,8 +29,16 @@ const PREFIX = 'nginx.ingress.kubernetes.io/';
 /** Annotation → the field it sets and its largest value (with why). */
 const ANNOTATIONS: Readonly<Record<string, { readonly field: keyof UpstreamTimeouts; readonly max: number; readonly why: string }>> = {
   [`${PREFIX}proxy-connect-timeout`]: { field: 'connectSeconds', max: 75, why: 'as nginx: a TCP connect cannot usually take longer than 75 s' },
-  [`${PREFIX}proxy-read-timeout`]: { field: 'readSeconds', max: 1_000_000, why: 'about 11.5 days: berth waits with Node.js timers, which hold at most 2^31-1 ms' },
-  [`${PREFIX}proxy-send-timeout`]: { field: 'sendSeconds', max: 1_000_000, why: 'about 11.5 days: berth waits with Node.js timers, which hold at most 2^31-1 ms' },
+  [`${PREFIX}proxy-read-timeout`]: {
+    field: 'readSeconds',
+    max: 1_000_000,
+    why: 'about 11.5 days: berth waits with Node.js timers, which hold at most 2^31-1 ms',
+  },
+  [`${PREFIX}proxy-send-timeout`]: {
+    field: 'sendSeconds',
+    max: 1_000_000,
+    why: 'about 11.5 days: berth waits with Node.js timers, which hold at most 2^31-1 ms',
+  },
 };
 
 /** The timeout annotations berth reads. */
@@ -48,7 +56,12 @@ export function checkIngressTimeouts(metadata: ObjectMeta | undefined, emit: Emi
     if (!Object.hasOwn(ANNOTATIONS, key)) continue;
     const { max, why } = ANNOTATIONS[key]!;
     if (secondsOf(value, max) !== undefined) continue;
-    emit('error', 'INVALID_VALUE', ['metadata', 'annotations', key], `must be a whole number of seconds from 1 to ${max}, unitless as ingress-nginx takes it (e.g. "60"; ${max} is the bound, ${why}), got ${JSON.stringify(String(value).slice(0, 40))}`);
+    emit(
+      'error',
+      'INVALID_VALUE',
+      ['metadata', 'annotations', key],
+      `must be a whole number of seconds from 1 to ${max}, unitless as ingress-nginx takes it (e.g. "60"; ${max} is the bound, ${why}), got ${JSON.stringify(String(value).slice(0, 40))}`,
+    );
   }
 }
 

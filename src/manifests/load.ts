@@ -81,7 +81,10 @@ export function loadManifests(snapshot: Snapshot, cache: ManifestCache, options:
       continue;
     }
     const entries = folder.files ? folderEntries(folder) : cache.listing(folder.treeId);
-    if (!entries) throw new ManifestCacheMissError(`folder ${JSON.stringify(folder.name)} (tree ${folder.treeId}) came without files and the cache does not hold that tree`);
+    if (!entries)
+      throw new ManifestCacheMissError(
+        `folder ${JSON.stringify(folder.name)} (tree ${folder.treeId}) came without files and the cache does not hold that tree`,
+      );
     if (!isDnsLabel(folder.name)) {
       const holdsManifests = entries.some((e) => !e.path.includes('/') && isManifestName(e.path));
       diagnostics.push({
@@ -101,7 +104,11 @@ export function loadManifests(snapshot: Snapshot, cache: ManifestCache, options:
     const result = loadNamespace(folder, entries, (oid, path) => {
       const content = contents.get(oid);
       const tooLarge = oversized.get(oid);
-      const read = content ? (): FileResult => readManifestFile(content, limits) : tooLarge ? (): FileResult => oversizedFile(tooLarge.size, Math.min(tooLarge.limit, limits.maxFileBytes)) : undefined;
+      const read = content
+        ? (): FileResult => readManifestFile(content, limits)
+        : tooLarge
+          ? (): FileResult => oversizedFile(tooLarge.size, Math.min(tooLarge.limit, limits.maxFileBytes))
+          : undefined;
       const found = cache.file(oid, read);
       if (!found) throw new ManifestCacheMissError(`file ${path} (blob ${oid}) came without content and the cache does not hold that blob`);
       return found;
@@ -143,7 +150,14 @@ function loadNamespace(folder: SnapshotFolder, entries: readonly FolderEntry[], 
       continue;
     }
     if (entry.path.includes('/')) {
-      if (isManifest) diagnostics.push({ severity: 'warning', code: 'NESTED_FILE', file, namespace: name, message: 'ignored: berth reads only files directly in the namespace folder' });
+      if (isManifest)
+        diagnostics.push({
+          severity: 'warning',
+          code: 'NESTED_FILE',
+          file,
+          namespace: name,
+          message: 'ignored: berth reads only files directly in the namespace folder',
+        });
       continue;
     }
     if (entry.mode === 'symlink') {
@@ -159,19 +173,41 @@ function loadNamespace(folder: SnapshotFolder, entries: readonly FolderEntry[], 
     const result = fileResult(entry.oid, file);
     for (const d of result.diagnostics) diagnostics.push({ ...d, file, namespace: name });
     for (const doc of result.documents) {
-      const at = (p: { line: number; column: number } | undefined, field: string) => ({ file, namespace: name, document: doc.index, field, line: p?.line ?? doc.line, ...(p ? { column: p.column } : {}) });
+      const at = (p: { line: number; column: number } | undefined, field: string) => ({
+        file,
+        namespace: name,
+        document: doc.index,
+        field,
+        line: p?.line ?? doc.line,
+        ...(p ? { column: p.column } : {}),
+      });
       if (doc.namespace !== undefined && doc.namespace !== name) {
-        diagnostics.push({ severity: 'error', code: 'NAMESPACE_MISMATCH', ...at(doc.namespaceAt, 'metadata.namespace'), message: `metadata.namespace is ${JSON.stringify(doc.namespace)} but the file is in folder ${JSON.stringify(name)} (the folder is the namespace)` });
+        diagnostics.push({
+          severity: 'error',
+          code: 'NAMESPACE_MISMATCH',
+          ...at(doc.namespaceAt, 'metadata.namespace'),
+          message: `metadata.namespace is ${JSON.stringify(doc.namespace)} but the file is in folder ${JSON.stringify(name)} (the folder is the namespace)`,
+        });
       }
       if (doc.kind === 'Namespace' && doc.name !== undefined && doc.name !== name) {
-        diagnostics.push({ severity: 'error', code: 'NAMESPACE_NAME_MISMATCH', ...at(doc.nameAt, 'metadata.name'), message: `a Namespace object must be named after its folder: expected ${JSON.stringify(name)}, got ${JSON.stringify(doc.name)}` });
+        diagnostics.push({
+          severity: 'error',
+          code: 'NAMESPACE_NAME_MISMATCH',
+          ...at(doc.nameAt, 'metadata.name'),
+          message: `a Namespace object must be named after its folder: expected ${JSON.stringify(name)}, got ${JSON.stringify(doc.name)}`,
+        });
       }
       if (doc.kind !== undefined && doc.name !== undefined) {
         const key = `${doc.kind}/${doc.name}`;
         const here = at(doc.nameAt, 'metadata.name');
         const first = defined.get(key);
         if (first !== undefined) {
-          diagnostics.push({ severity: 'error', code: 'DUPLICATE_OBJECT', ...here, message: `duplicate ${doc.kind} ${JSON.stringify(doc.name)}: already defined at ${first}` });
+          diagnostics.push({
+            severity: 'error',
+            code: 'DUPLICATE_OBJECT',
+            ...here,
+            message: `duplicate ${doc.kind} ${JSON.stringify(doc.name)}: already defined at ${first}`,
+          });
         } else {
           defined.set(key, `${file}:${here.line}`);
         }
@@ -185,11 +221,20 @@ function loadNamespace(folder: SnapshotFolder, entries: readonly FolderEntry[], 
         if (doc.servicePorts) placedServices.push({ name: doc.name, file, document: doc.index, ports: doc.servicePorts });
       }
       for (const use of doc.ingressBackends ?? []) backends.push({ use, file, document: doc.index });
-      if (doc.hostPorts && doc.hostPorts.length > 0 && doc.name !== undefined) placedHostPorts.push({ deployment: doc.name, file, document: doc.index, ports: doc.hostPorts });
+      if (doc.hostPorts && doc.hostPorts.length > 0 && doc.name !== undefined)
+        placedHostPorts.push({ deployment: doc.name, file, document: doc.index, ports: doc.hostPorts });
       if (doc.kind === 'PersistentVolumeClaim' && doc.name !== undefined && !claims.has(doc.name)) claims.set(doc.name, doc.claim);
       if (doc.claimUser && doc.name !== undefined) claimUsers.push({ deployment: doc.name, file, document: doc.index, user: doc.claimUser });
       if (doc.body && doc.kind !== undefined && doc.name !== undefined) {
-        placed.push({ kind: doc.kind, name: doc.name, file, document: doc.index, nameAt: doc.nameAt ?? { line: doc.line, column: 1 }, ...(doc.quotaDemand ? { demand: doc.quotaDemand } : {}), ...(doc.claim ? { storage: { amount: doc.claim.storageBytes, at: doc.claim.storageAt } } : {}) });
+        placed.push({
+          kind: doc.kind,
+          name: doc.name,
+          file,
+          document: doc.index,
+          nameAt: doc.nameAt ?? { line: doc.line, column: 1 },
+          ...(doc.quotaDemand ? { demand: doc.quotaDemand } : {}),
+          ...(doc.claim ? { storage: { amount: doc.claim.storageBytes, at: doc.claim.storageAt } } : {}),
+        });
       }
       if (doc.quotaBounds && doc.name !== undefined) quotas.push({ name: doc.name, file, document: doc.index, bounds: doc.quotaBounds });
       if (doc.body) objects.push({ ...doc.body, source: { file, document: doc.index, line: doc.line } } as Manifest);
@@ -205,7 +250,14 @@ function loadNamespace(folder: SnapshotFolder, entries: readonly FolderEntry[], 
 
   const valid = !hasErrors(diagnostics);
   if (valid) diagnostics.push(...checkTargetPortNames(name, objects));
-  return { name, treeId: folder.treeId, objects: valid ? objects : [], diagnostics: diagnostics.sort(compareDiagnostics), valid, ...(valid ? {} : { reportOnly: objects }) };
+  return {
+    name,
+    treeId: folder.treeId,
+    objects: valid ? objects : [],
+    diagnostics: diagnostics.sort(compareDiagnostics),
+    valid,
+    ...(valid ? {} : { reportOnly: objects }),
+  };
 }
 
 /**
@@ -309,9 +361,16 @@ function folderEntries(folder: SnapshotFolder): FolderEntry[] {
 }
 
 function rootFileDiagnostic(file: SnapshotFile): Diagnostic | undefined {
-  if (file.mode === 'submodule') return { severity: 'warning', code: 'SUBMODULE', file: file.path, message: 'ignored: a Git submodule (berth does not read submodules)' };
+  if (file.mode === 'submodule')
+    return { severity: 'warning', code: 'SUBMODULE', file: file.path, message: 'ignored: a Git submodule (berth does not read submodules)' };
   if (file.mode === 'symlink') return { severity: 'warning', code: 'SYMLINK', file: file.path, message: 'ignored: a symlink (berth never follows symlinks)' };
-  if (isManifestName(file.path)) return { severity: 'warning', code: 'ROOT_FILE', file: file.path, message: 'ignored: a file directly in the manifest root belongs to no namespace; move it into a namespace folder' };
+  if (isManifestName(file.path))
+    return {
+      severity: 'warning',
+      code: 'ROOT_FILE',
+      file: file.path,
+      message: 'ignored: a file directly in the manifest root belongs to no namespace; move it into a namespace folder',
+    };
   return undefined;
 }
 

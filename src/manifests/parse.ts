@@ -116,8 +116,20 @@ export function parseWithYamlLibrary(text: string, limits: ParseLimits = DEFAULT
       const tooMany = err instanceof ReferenceError || /alias/i.test(String((err as Error)?.message));
       diagnostics.push(
         tooMany
-          ? { severity: 'error', code: 'YAML_ALIAS_LIMIT', message: `document expands too many aliases (limit ${limits.maxAliasCount}); refusing a possible "billion laughs" document`, document, ...at(contents.range[0]) }
-          : { severity: 'error', code: 'YAML_TOO_DEEP', message: `document cannot be converted: ${(err as Error)?.message ?? String(err)}`, document, ...at(contents.range[0]) },
+          ? {
+              severity: 'error',
+              code: 'YAML_ALIAS_LIMIT',
+              message: `document expands too many aliases (limit ${limits.maxAliasCount}); refusing a possible "billion laughs" document`,
+              document,
+              ...at(contents.range[0]),
+            }
+          : {
+              severity: 'error',
+              code: 'YAML_TOO_DEEP',
+              message: `document cannot be converted: ${(err as Error)?.message ?? String(err)}`,
+              document,
+              ...at(contents.range[0]),
+            },
       );
       continue;
     }
@@ -136,7 +148,13 @@ export function parseWithYamlLibrary(text: string, limits: ParseLimits = DEFAULT
  * deleting the file is the way to remove its objects.
  */
 function noDocuments(): Diagnostic {
-  return { severity: 'error', code: 'FILE_EMPTY', message: 'file holds no YAML documents; to remove the objects it defined, delete the file', line: 1, column: 1 };
+  return {
+    severity: 'error',
+    code: 'FILE_EMPTY',
+    message: 'file holds no YAML documents; to remove the objects it defined, delete the file',
+    line: 1,
+    column: 1,
+  };
 }
 
 function fileProblem(code: ManifestDiagnosticCode, message: string, line?: number): ParsedYaml {
@@ -160,7 +178,22 @@ function firstInvalidUtf8(bytes: Uint8Array): number {
       continue;
     }
     // lead byte → number of continuation bytes and the allowed range of the first one (no overlongs, no surrogates, ≤ U+10FFFF)
-    const [n, lo, hi] = b >= 0xc2 && b <= 0xdf ? [1, 0x80, 0xbf] : b === 0xe0 ? [2, 0xa0, 0xbf] : b === 0xed ? [2, 0x80, 0x9f] : b >= 0xe1 && b <= 0xef ? [2, 0x80, 0xbf] : b === 0xf0 ? [3, 0x90, 0xbf] : b >= 0xf1 && b <= 0xf3 ? [3, 0x80, 0xbf] : b === 0xf4 ? [3, 0x80, 0x8f] : [0, 0, 0];
+    const [n, lo, hi] =
+      b >= 0xc2 && b <= 0xdf
+        ? [1, 0x80, 0xbf]
+        : b === 0xe0
+          ? [2, 0xa0, 0xbf]
+          : b === 0xed
+            ? [2, 0x80, 0x9f]
+            : b >= 0xe1 && b <= 0xef
+              ? [2, 0x80, 0xbf]
+              : b === 0xf0
+                ? [3, 0x90, 0xbf]
+                : b >= 0xf1 && b <= 0xf3
+                  ? [3, 0x80, 0xbf]
+                  : b === 0xf4
+                    ? [3, 0x80, 0x8f]
+                    : [0, 0, 0];
     if (n === 0) return i;
     const first = bytes[i + 1];
     if (first === undefined || first < lo || first > hi) return i;
@@ -233,9 +266,17 @@ function inspectNodes(root: Node, text: string, maxDepth: number): NodeProblem[]
       const offset = node.range?.[0] ?? 0;
       if (!target) {
         // Most often not meant as an alias at all: an unquoted Ingress wildcard host.
-        found.push({ code: 'YAML_SYNTAX', message: `unknown alias *${node.source}: no anchor &${node.source} above it; a value that starts with '*' (like a wildcard host) must be quoted: "*${node.source}"`, offset });
+        found.push({
+          code: 'YAML_SYNTAX',
+          message: `unknown alias *${node.source}: no anchor &${node.source} above it; a value that starts with '*' (like a wildcard host) must be quoted: "*${node.source}"`,
+          offset,
+        });
       } else if (target.range && target.range[0] <= offset && offset < target.range[2]) {
-        found.push({ code: 'YAML_ALIAS_LIMIT', message: `alias *${node.source} is inside the node &${node.source} it refers to: a recursive, infinitely deep value`, offset });
+        found.push({
+          code: 'YAML_ALIAS_LIMIT',
+          message: `alias *${node.source} is inside the node &${node.source} it refers to: a recursive, infinitely deep value`,
+          offset,
+        });
       } else if (isKey && (isMap(target) || isSeq(target))) {
         found.push({ code: 'YAML_SYNTAX', message: collectionKey, offset });
       }
@@ -260,7 +301,12 @@ function inspectNodes(root: Node, text: string, maxDepth: number): NodeProblem[]
           const offset = key.range?.[0] ?? 0;
           const first = seen.get(name);
           if (first === undefined) seen.set(name, offset);
-          else found.push({ code: 'YAML_DUPLICATE_KEY', message: `duplicate key ${JSON.stringify(name)} (first at line ${lineOf(text, first)}); keys must be unique within a mapping`, offset });
+          else
+            found.push({
+              code: 'YAML_DUPLICATE_KEY',
+              message: `duplicate key ${JSON.stringify(name)} (first at line ${lineOf(text, first)}); keys must be unique within a mapping`,
+              offset,
+            });
         }
       }
       // pushed in reverse, so they are popped in document order (key before value)

@@ -105,7 +105,8 @@ export type QuantityKind = 'cpu' | 'memory' | 'cpu-limit' | 'memory-limit' | 'co
  */
 export function quantityProblem(kind: QuantityKind, value: unknown): string | undefined {
   if (kind === 'count') {
-    if ((typeof value !== 'string' && typeof value !== 'number') || parseCount(value) === undefined) return `must be a count: a whole number such as 10 (or a quantity such as "10" or "1k")${typeof value === 'string' || typeof value === 'number' ? `, got ${JSON.stringify(typeof value === 'string' ? value.slice(0, 40) : value)}` : ''}`;
+    if ((typeof value !== 'string' && typeof value !== 'number') || parseCount(value) === undefined)
+      return `must be a count: a whole number such as 10 (or a quantity such as "10" or "1k")${typeof value === 'string' || typeof value === 'number' ? `, got ${JSON.stringify(typeof value === 'string' ? value.slice(0, 40) : value)}` : ''}`;
     return undefined;
   }
   const isCpu = kind === 'cpu' || kind === 'cpu-limit';

@@ -57,7 +57,8 @@ export function quotaBoundsOf(spec: ResourceQuotaManifest['spec'], locate: (path
   for (const resource of QUOTA_RESOURCES) {
     const value = spec.hard[resource];
     if (value === undefined) continue;
-    const amount = resource === 'limits.cpu' ? parseCpu(value) : resource === 'limits.memory' || resource === 'requests.storage' ? parseMemory(value) : parseCount(value);
+    const amount =
+      resource === 'limits.cpu' ? parseCpu(value) : resource === 'limits.memory' || resource === 'requests.storage' ? parseMemory(value) : parseCount(value);
     if (amount === undefined) continue; // the schema refused it already
     out.push({ resource, written: String(value), amount, at: locate(['spec', 'hard', resource]) });
   }
@@ -75,7 +76,11 @@ export function quotaDemandOf(spec: DeploymentSpec, locate: (path: FieldPath) =>
     replicasAt: locate(['spec', 'replicas']),
     containers: spec.template.spec.containers.map((c, i) => {
       const at: FieldPath = ['spec', 'template', 'spec', 'containers', i, 'resources', 'limits'];
-      return { name: c.name, cpu: limit([...at, 'cpu'], c.resources?.limits?.cpu, parseCpu), memory: limit([...at, 'memory'], c.resources?.limits?.memory, parseMemory) };
+      return {
+        name: c.name,
+        cpu: limit([...at, 'cpu'], c.resources?.limits?.cpu, parseCpu),
+        memory: limit([...at, 'memory'], c.resources?.limits?.memory, parseMemory),
+      };
     }),
   };
 }
@@ -145,7 +150,17 @@ export function checkQuotas(namespace: string, quotas: readonly PlacedQuota[], o
       }
       const deployments = objects.filter((o): o is PlacedObject & { demand: QuotaDemand } => o.demand !== undefined && o.demand.replicas > 0);
       if (bound.resource === 'pods') {
-        out.push(...overTotal(deployments, bound, (d) => ({ amount: d.demand.replicas, each: undefined, field: 'spec.replicas', at: d.demand.replicasAt }), String, 'replicas', source, namespace));
+        out.push(
+          ...overTotal(
+            deployments,
+            bound,
+            (d) => ({ amount: d.demand.replicas, each: undefined, field: 'spec.replicas', at: d.demand.replicasAt }),
+            String,
+            'replicas',
+            source,
+            namespace,
+          ),
+        );
         continue;
       }
       const resource = bound.resource === 'limits.cpu' ? 'cpu' : 'memory';
@@ -177,7 +192,12 @@ export function checkQuotas(namespace: string, quotas: readonly PlacedQuota[], o
           (d) => {
             const each = d.demand.containers.reduce((n, c) => n + (c[resource].amount ?? 0), 0);
             const first = d.demand.containers[0]![resource];
-            return { amount: d.demand.replicas * each, each: d.demand.replicas > 1 ? `${d.demand.replicas} × ${format(each)}` : undefined, field: first.field, at: first.at };
+            return {
+              amount: d.demand.replicas * each,
+              each: d.demand.replicas > 1 ? `${d.demand.replicas} × ${format(each)}` : undefined,
+              field: first.field,
+              at: first.at,
+            };
           },
           format,
           bound.resource,

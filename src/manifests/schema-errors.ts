@@ -90,7 +90,12 @@ export function mapSchemaErrors(
         const key = String(e.params['additionalProperty']);
         const known = Object.keys((e.parentSchema?.['properties'] as Record<string, unknown> | undefined) ?? {});
         const suggestion = closest(key, known);
-        emit('error', 'UNKNOWN_FIELD', [...path, key], `unknown field ${JSON.stringify(key)}${suggestion ? ` (did you mean ${JSON.stringify(suggestion)}?)` : ''}`);
+        emit(
+          'error',
+          'UNKNOWN_FIELD',
+          [...path, key],
+          `unknown field ${JSON.stringify(key)}${suggestion ? ` (did you mean ${JSON.stringify(suggestion)}?)` : ''}`,
+        );
         break;
       }
       case 'not': {
@@ -172,7 +177,18 @@ type Echo = 'value' | 'kind' | 'none';
 
 /** The kind of a value without the value: `a string (value masked)`. */
 function describeKind(data: unknown): string {
-  const kind = data === null ? 'null' : Array.isArray(data) ? 'a list' : typeof data === 'object' ? 'a mapping' : typeof data === 'number' ? (Number.isInteger(data) ? 'an integer' : 'a number') : `a ${typeof data}`;
+  const kind =
+    data === null
+      ? 'null'
+      : Array.isArray(data)
+        ? 'a list'
+        : typeof data === 'object'
+          ? 'a mapping'
+          : typeof data === 'number'
+            ? Number.isInteger(data)
+              ? 'an integer'
+              : 'a number'
+            : `a ${typeof data}`;
   return `${kind} (value masked)`;
 }
 

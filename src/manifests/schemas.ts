@@ -49,17 +49,19 @@ export const IGNORED_KINDS = {
 export type IgnoredKind = keyof typeof IGNORED_KINDS;
 
 export function isIgnoredKind(kind: string): kind is IgnoredKind {
-  return Object.prototype.hasOwnProperty.call(IGNORED_KINDS, kind);
+  return Object.hasOwn(IGNORED_KINDS, kind);
 }
 
 export type KnownKind = keyof typeof KNOWN_KINDS;
 
 /** The kinds berth accepts, for people and tools: kind, apiVersion, and the `$id` of its JSON Schema. */
-export const SUPPORTED_KINDS: readonly { readonly kind: KnownKind; readonly apiVersion: string; readonly schemaId: string }[] = Object.entries(KNOWN_KINDS).map(([kind, k]) => ({
-  kind: kind as KnownKind,
-  apiVersion: k.apiVersion,
-  schemaId: k.schema.$id,
-}));
+export const SUPPORTED_KINDS: readonly { readonly kind: KnownKind; readonly apiVersion: string; readonly schemaId: string }[] = Object.entries(KNOWN_KINDS).map(
+  ([kind, k]) => ({
+    kind: kind as KnownKind,
+    apiVersion: k.apiVersion,
+    schemaId: k.schema.$id,
+  }),
+);
 
 export function isKnownKind(kind: string): kind is KnownKind {
   return Object.hasOwn(KNOWN_KINDS, kind);

@@ -14,7 +14,12 @@ export const RESERVED_ENV = /^BERTH_/;
 export function checkSecret(secret: Pick<SecretManifest, 'spec'>, emit: Emit): void {
   for (const [key, source] of Object.entries(secret.spec.keys)) {
     if ('env' in source && RESERVED_ENV.test(source.env)) {
-      emit('error', 'INVALID_VALUE', ['spec', 'keys', key, 'env'], `BERTH_* variables are berth's own configuration and credentials (API token, webhook secret, Git token); a Secret cannot hand them to containers`);
+      emit(
+        'error',
+        'INVALID_VALUE',
+        ['spec', 'keys', key, 'env'],
+        `BERTH_* variables are berth's own configuration and credentials (API token, webhook secret, Git token); a Secret cannot hand them to containers`,
+      );
     }
   }
 }
@@ -46,7 +51,14 @@ export function secretKeyRefsOf(spec: DeploymentSpec, locate: (path: FieldPath) 
       const ref = env.valueFrom?.secretKeyRef;
       if (!ref) return;
       const at: FieldPath = ['spec', 'template', 'spec', 'containers', c, 'env', e, 'valueFrom', 'secretKeyRef'];
-      out.push({ secret: ref.name, key: ref.key, optional: ref.optional === true, field: formatFieldPath(at), nameAt: locate([...at, 'name']), keyAt: locate([...at, 'key']) });
+      out.push({
+        secret: ref.name,
+        key: ref.key,
+        optional: ref.optional === true,
+        field: formatFieldPath(at),
+        nameAt: locate([...at, 'name']),
+        keyAt: locate([...at, 'key']),
+      });
     });
     (container.envFrom ?? []).forEach((from, f) => {
       if (!from.secretRef) return;
@@ -61,11 +73,27 @@ export function secretKeyRefsOf(spec: DeploymentSpec, locate: (path: FieldPath) 
     const at: FieldPath = ['spec', 'template', 'spec', 'volumes', v, 'secret'];
     const nameAt = locate([...at, 'secretName']);
     const optional = secret.optional === true;
-    out.push({ secret: secret.secretName, optional, field: formatFieldPath(at), nameField: 'secretName', nameAt, keyAt: nameAt, ...(secret.items ? {} : { allKeys: true as const }) });
+    out.push({
+      secret: secret.secretName,
+      optional,
+      field: formatFieldPath(at),
+      nameField: 'secretName',
+      nameAt,
+      keyAt: nameAt,
+      ...(secret.items ? {} : { allKeys: true as const }),
+    });
     (secret.items ?? []).forEach((item, i) => {
       const itemAt: FieldPath = [...at, 'items', i];
       // The Secret itself is checked once, by the use above: an item only checks its key.
-      out.push({ secret: secret.secretName, key: item.key, optional, field: formatFieldPath(itemAt), nameField: 'secretName', nameAt, keyAt: locate([...itemAt, 'key']) });
+      out.push({
+        secret: secret.secretName,
+        key: item.key,
+        optional,
+        field: formatFieldPath(itemAt),
+        nameField: 'secretName',
+        nameAt,
+        keyAt: locate([...itemAt, 'key']),
+      });
     });
   });
   return out;

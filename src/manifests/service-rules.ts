@@ -19,7 +19,13 @@ import { formatFieldPath, type FieldPath, type Position } from './locate.js';
 /** A schema-valid Service spec before these rules: some values it allows are refused here. */
 export interface ServiceSpecInput {
   readonly selector?: Readonly<Record<string, string>>;
-  readonly ports: readonly { readonly name?: string; readonly protocol?: string; readonly port: number; readonly targetPort?: number | string; readonly nodePort?: number }[];
+  readonly ports: readonly {
+    readonly name?: string;
+    readonly protocol?: string;
+    readonly port: number;
+    readonly targetPort?: number | string;
+    readonly nodePort?: number;
+  }[];
   readonly type?: string;
   readonly clusterIP?: string;
   readonly clusterIPs?: readonly string[];
@@ -45,16 +51,27 @@ export function checkService(spec: ServiceSpecInput, emit: Emit): FieldPath[] {
       'a Service needs spec.selector: berth has no manual Endpoints (Endpoints or EndpointSlice objects), a Service routes to the ready replicas whose pod labels its selector matches',
     );
   }
-  if (spec.type === 'ExternalName') emit('error', 'UNSUPPORTED_FIELD', ['spec', 'type'], 'not supported by berth: ExternalName Services (DNS aliases to names outside berth)');
+  if (spec.type === 'ExternalName')
+    emit('error', 'UNSUPPORTED_FIELD', ['spec', 'type'], 'not supported by berth: ExternalName Services (DNS aliases to names outside berth)');
   if (spec.clusterIP !== undefined && spec.clusterIP !== 'None' && spec.clusterIP !== '' && !IPV4.test(spec.clusterIP)) {
-    emit('error', 'INVALID_VALUE', ['spec', 'clusterIP'], `must be an IPv4 address inside the namespace's Service range, or None for a headless Service, not ${JSON.stringify(spec.clusterIP)}`);
+    emit(
+      'error',
+      'INVALID_VALUE',
+      ['spec', 'clusterIP'],
+      `must be an IPv4 address inside the namespace's Service range, or None for a headless Service, not ${JSON.stringify(spec.clusterIP)}`,
+    );
   }
   if (spec.clusterIPs !== undefined) {
     const first = spec.clusterIPs[0];
     if (spec.clusterIP !== undefined && first !== undefined && first !== spec.clusterIP) {
       emit('error', 'INVALID_VALUE', ['spec', 'clusterIPs', 0], `must equal spec.clusterIP (${JSON.stringify(spec.clusterIP)}), as Kubernetes requires`);
     } else if (spec.clusterIP === undefined && first !== undefined) {
-      emit('error', 'UNSUPPORTED_FIELD', ['spec', 'clusterIPs'], 'not supported by berth without spec.clusterIP: write the address (or None) in spec.clusterIP');
+      emit(
+        'error',
+        'UNSUPPORTED_FIELD',
+        ['spec', 'clusterIPs'],
+        'not supported by berth without spec.clusterIP: write the address (or None) in spec.clusterIP',
+      );
     } else {
       emit('warning', 'IGNORED_FIELD', ['spec', 'clusterIPs'], CLUSTER_IPS);
       ignored.push(['spec', 'clusterIPs']);
@@ -79,7 +96,8 @@ function checkPorts(spec: ServiceSpecInput, emit: Emit): void {
     }
     if (port.name === undefined) {
       // Kubernetes: "must be specified when there is more than one port"
-      if (spec.ports.length > 1) emit('error', 'MISSING_FIELD', [...at, 'name'], 'every port of a Service with more than one port needs a name (as Kubernetes requires)');
+      if (spec.ports.length > 1)
+        emit('error', 'MISSING_FIELD', [...at, 'name'], 'every port of a Service with more than one port needs a name (as Kubernetes requires)');
     } else {
       const first = names.get(port.name);
       if (first === undefined) names.set(port.name, i);
@@ -90,7 +108,12 @@ function checkPorts(spec: ServiceSpecInput, emit: Emit): void {
     else emit('error', 'INVALID_VALUE', [...at, 'port'], `duplicate port ${port.port} (also ports[${sameNumber}])`);
     if (port.nodePort === undefined) return;
     if (!allowsNodePort) {
-      emit('error', 'INVALID_VALUE', [...at, 'nodePort'], `may only be set with type NodePort or LoadBalancer, not ${spec.type ?? 'ClusterIP (the default)'} (as Kubernetes requires)`);
+      emit(
+        'error',
+        'INVALID_VALUE',
+        [...at, 'nodePort'],
+        `may only be set with type NodePort or LoadBalancer, not ${spec.type ?? 'ClusterIP (the default)'} (as Kubernetes requires)`,
+      );
     }
     const sameNodePort = nodePorts.get(port.nodePort);
     if (sameNodePort === undefined) nodePorts.set(port.nodePort, i);
@@ -113,7 +136,13 @@ export function servicePortsOf(spec: ServiceSpecInput, locate: (path: FieldPath)
   const onHost = listensOnHost(spec.type);
   return spec.ports.map((p, i) => {
     const path: FieldPath = ['spec', 'ports', i, p.nodePort === undefined ? 'port' : 'nodePort'];
-    return { ...(p.name !== undefined ? { name: p.name } : {}), port: p.port, ...(onHost ? { listenPort: p.nodePort ?? p.port } : {}), listenField: formatFieldPath(path), listenAt: locate(path) };
+    return {
+      ...(p.name !== undefined ? { name: p.name } : {}),
+      port: p.port,
+      ...(onHost ? { listenPort: p.nodePort ?? p.port } : {}),
+      listenField: formatFieldPath(path),
+      listenAt: locate(path),
+    };
   });
 }
 

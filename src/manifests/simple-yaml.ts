@@ -305,9 +305,7 @@ class DocumentBuilder {
     if (this.stack.length >= this.maxDepth) return undefined;
     const positions: number[] = [];
     const frame: Frame =
-      kind === 'map'
-        ? { kind, indent, value: {}, positions, pending: undefined }
-        : { kind, indent, value: [], positions, pending: undefined, compact };
+      kind === 'map' ? { kind, indent, value: {}, positions, pending: undefined } : { kind, indent, value: [], positions, pending: undefined, compact };
     this.positions.set(frame.value, positions);
     this.stack.push(frame);
     return frame;

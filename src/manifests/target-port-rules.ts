@@ -33,7 +33,11 @@ export function checkTargetPortNames(namespace: string, objects: readonly Manife
         document: svc.source.document,
         line: svc.source.line,
         field: `spec.ports[${i}].targetPort`,
-        message: `no container of ${selected.map((d) => `Deployment ${JSON.stringify(d.metadata.name)}`).join(', ')} (selected by ${Object.entries(svc.spec.selector).map(([k, v]) => `${k}=${v}`).join(', ')}) declares a port named ${JSON.stringify(p.targetPort)}: this Service port has no endpoint, every call to it is refused`,
+        message: `no container of ${selected.map((d) => `Deployment ${JSON.stringify(d.metadata.name)}`).join(', ')} (selected by ${Object.entries(
+          svc.spec.selector,
+        )
+          .map(([k, v]) => `${k}=${v}`)
+          .join(', ')}) declares a port named ${JSON.stringify(p.targetPort)}: this Service port has no endpoint, every call to it is refused`,
       });
     });
   }

@@ -26,7 +26,9 @@ export interface EnvVar {
   readonly name: string;
   readonly value?: string;
   /** Exactly one source (the schema refuses fieldRef and resourceFieldRef). */
-  readonly valueFrom?: { readonly secretKeyRef: SecretKeySelector; readonly configMapKeyRef?: undefined } | { readonly configMapKeyRef: ConfigMapKeySelector; readonly secretKeyRef?: undefined };
+  readonly valueFrom?:
+    | { readonly secretKeyRef: SecretKeySelector; readonly configMapKeyRef?: undefined }
+    | { readonly configMapKeyRef: ConfigMapKeySelector; readonly secretKeyRef?: undefined };
 }
 
 /** Kubernetes' ConfigMapKeySelector: a key of the `data` of a ConfigMap in the same namespace folder. */
@@ -63,7 +65,12 @@ export interface ContainerPort {
 }
 
 export interface Probe {
-  readonly httpGet?: { readonly path?: string; readonly port: number | string; readonly scheme?: 'HTTP' | 'HTTPS'; readonly httpHeaders?: readonly { name: string; value: string }[] };
+  readonly httpGet?: {
+    readonly path?: string;
+    readonly port: number | string;
+    readonly scheme?: 'HTTP' | 'HTTPS';
+    readonly httpHeaders?: readonly { name: string; value: string }[];
+  };
   readonly tcpSocket?: { readonly port: number | string };
   readonly exec?: { readonly command: readonly string[] };
   readonly initialDelaySeconds?: number;
@@ -386,7 +393,15 @@ export interface PersistentVolumeClaimManifest extends ManifestBase<'PersistentV
 }
 
 /** Every kind the loader accepts. Later kinds join this union. */
-export type Manifest = NamespaceManifest | DeploymentManifest | SecretManifest | ServiceManifest | IngressManifest | ResourceQuotaManifest | PersistentVolumeClaimManifest | ConfigMapManifest;
+export type Manifest =
+  | NamespaceManifest
+  | DeploymentManifest
+  | SecretManifest
+  | ServiceManifest
+  | IngressManifest
+  | ResourceQuotaManifest
+  | PersistentVolumeClaimManifest
+  | ConfigMapManifest;
 
 export interface NamespaceManifests {
   /** Folder name = namespace name. */

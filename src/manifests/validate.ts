@@ -16,7 +16,16 @@ import { IGNORED_KINDS, isIgnoredKind, isKnownKind, KNOWN_KINDS, validatorFor } 
 import { checkSecret, hidesValues, secretKeyRefsOf, type SecretKeyRefUse } from './secret-rules.js';
 import { checkService, servicePortsOf, type ServicePortFact, type ServiceSpecInput } from './service-rules.js';
 import { readOctalModes } from './volume-rules.js';
-import type { ConfigMapManifest, DeploymentSpec, IngressManifest, Manifest, ObjectMeta, PersistentVolumeClaimManifest, ResourceQuotaManifest, SecretManifest } from './types.js';
+import type {
+  ConfigMapManifest,
+  DeploymentSpec,
+  IngressManifest,
+  Manifest,
+  ObjectMeta,
+  PersistentVolumeClaimManifest,
+  ResourceQuotaManifest,
+  SecretManifest,
+} from './types.js';
 
 /** A validated object before it is placed in a file: everything but `source`. */
 export type ManifestBody = Manifest extends infer M ? (M extends Manifest ? Omit<M, 'source'> : never) : never;
@@ -77,14 +86,24 @@ export function validateDocument(doc: YamlDocument, lineText: (line: number) => 
   const value = withoutKubectlDefaults(doc.value);
   const base = { index: doc.index, line: doc.line, diagnostics };
   if (!isPlainObject(value)) {
-    emit('error', 'NOT_A_MAPPING', [], `a manifest must be a mapping with apiVersion, kind, metadata; got ${value === null ? 'null' : Array.isArray(value) ? 'a list' : `a ${typeof value}`}`);
+    emit(
+      'error',
+      'NOT_A_MAPPING',
+      [],
+      `a manifest must be a mapping with apiVersion, kind, metadata; got ${value === null ? 'null' : Array.isArray(value) ? 'a list' : `a ${typeof value}`}`,
+    );
     return base;
   }
 
   const identity = identityOf(value, locate);
   const { kind, apiVersion } = value;
   if (typeof kind !== 'string' || kind === '') {
-    emit('error', kind === undefined ? 'MISSING_KIND' : 'INVALID_VALUE', ['kind'], kind === undefined ? `missing "kind"; supported kinds: ${SUPPORTED}` : `kind must be a string; supported kinds: ${SUPPORTED}`);
+    emit(
+      'error',
+      kind === undefined ? 'MISSING_KIND' : 'INVALID_VALUE',
+      ['kind'],
+      kind === undefined ? `missing "kind"; supported kinds: ${SUPPORTED}` : `kind must be a string; supported kinds: ${SUPPORTED}`,
+    );
     return { ...base, ...identity };
   }
   if (isIgnoredKind(kind) && apiVersion === IGNORED_KINDS[kind].apiVersion) {
@@ -101,7 +120,9 @@ export function validateDocument(doc: YamlDocument, lineText: (line: number) => 
       'error',
       apiVersion === undefined ? 'MISSING_KIND' : 'WRONG_API_VERSION',
       ['apiVersion'],
-      apiVersion === undefined ? `missing "apiVersion"; a ${kind} is apiVersion ${JSON.stringify(expected)}` : `a ${kind} must be apiVersion ${JSON.stringify(expected)}, got ${JSON.stringify(apiVersion)}`,
+      apiVersion === undefined
+        ? `missing "apiVersion"; a ${kind} is apiVersion ${JSON.stringify(expected)}`
+        : `a ${kind} must be apiVersion ${JSON.stringify(expected)}, got ${JSON.stringify(apiVersion)}`,
     );
     return { ...base, ...identity };
   }
@@ -132,7 +153,13 @@ export function validateDocument(doc: YamlDocument, lineText: (line: number) => 
     kind === 'Secret'
       ? { secretKeys: Object.keys((value as unknown as SecretManifest).spec.keys).sort() }
       : kind === 'Deployment'
-        ? { secretKeyRefs: secretKeyRefsOf(value['spec'] as DeploymentSpec, locate), ...nonEmpty('configMapRefs', configMapRefsOf(value['spec'] as DeploymentSpec, locate)), quotaDemand: quotaDemandOf(value['spec'] as DeploymentSpec, locate), hostPorts: hostPortsOf(value['spec'] as DeploymentSpec, locate), ...claimUserFact(value['spec'] as DeploymentSpec, locate) }
+        ? {
+            secretKeyRefs: secretKeyRefsOf(value['spec'] as DeploymentSpec, locate),
+            ...nonEmpty('configMapRefs', configMapRefsOf(value['spec'] as DeploymentSpec, locate)),
+            quotaDemand: quotaDemandOf(value['spec'] as DeploymentSpec, locate),
+            hostPorts: hostPortsOf(value['spec'] as DeploymentSpec, locate),
+            ...claimUserFact(value['spec'] as DeploymentSpec, locate),
+          }
         : kind === 'Service'
           ? { servicePorts: servicePortsOf(value['spec'] as ServiceSpecInput, locate) }
           : kind === 'Ingress'
@@ -164,7 +191,8 @@ export function withoutKubectlDefaults(value: unknown): unknown {
     const { [key]: _dropped, ...rest } = holder;
     return rest;
   };
-  if (isPlainObject(out['metadata']) && out['metadata']['creationTimestamp'] === null) out = { ...out, metadata: without(out['metadata'], 'creationTimestamp') };
+  if (isPlainObject(out['metadata']) && out['metadata']['creationTimestamp'] === null)
+    out = { ...out, metadata: without(out['metadata'], 'creationTimestamp') };
   if (isEmptyStatus(out['status'])) out = without(out, 'status');
   const spec = out['spec'];
   const template = isPlainObject(spec) ? spec['template'] : undefined;

@@ -17,7 +17,11 @@ export function checkVolumes(spec: DeploymentSpec, emit: Emit): void {
     const at: FieldPath = [...POD, 'volumes', i];
     const first = volumes.get(v.name);
     if (first) emit('error', 'INVALID_VALUE', [...at, 'name'], `duplicate volume name ${JSON.stringify(v.name)} (also volumes[${first.index}])`);
-    else volumes.set(v.name, { index: i, kind: v.hostPath ? 'hostPath' : v.emptyDir ? 'emptyDir' : v.persistentVolumeClaim ? 'persistentVolumeClaim' : v.secret ? 'secret' : 'configMap' });
+    else
+      volumes.set(v.name, {
+        index: i,
+        kind: v.hostPath ? 'hostPath' : v.emptyDir ? 'emptyDir' : v.persistentVolumeClaim ? 'persistentVolumeClaim' : v.secret ? 'secret' : 'configMap',
+      });
     if (v.hostPath) {
       const problem = absolutePathProblem(v.hostPath.path);
       if (problem) emit('error', 'INVALID_VALUE', [...at, 'hostPath', 'path'], `${problem}, got ${JSON.stringify(v.hostPath.path)}`);
@@ -29,7 +33,13 @@ export function checkVolumes(spec: DeploymentSpec, emit: Emit): void {
       const problem = relativePathProblem(item.path);
       if (problem) return emit('error', 'INVALID_VALUE', where, `${problem}, got ${JSON.stringify(item.path)}`);
       const clash = [...paths.entries()].find(([p]) => p === item.path || item.path.startsWith(`${p}/`) || p.startsWith(`${item.path}/`));
-      if (clash) emit('error', 'INVALID_VALUE', where, `clashes with items[${clash[1]}].path ${JSON.stringify(clash[0])}: two files (or a file and a folder) at one path`);
+      if (clash)
+        emit(
+          'error',
+          'INVALID_VALUE',
+          where,
+          `clashes with items[${clash[1]}].path ${JSON.stringify(clash[0])}: two files (or a file and a folder) at one path`,
+        );
       else paths.set(item.path, j);
     });
   });
@@ -45,14 +55,20 @@ function checkMounts(container: Container, at: FieldPath, volumes: ReadonlyMap<s
     const volume = volumes.get(m.name);
     if (!volume) {
       const names = [...volumes.keys()];
-      emit('error', 'INVALID_VALUE', [...where, 'name'], `names no volume of the pod: spec.template.spec.volumes has ${names.length > 0 ? names.map((n) => JSON.stringify(n)).join(', ') : 'none'}`);
+      emit(
+        'error',
+        'INVALID_VALUE',
+        [...where, 'name'],
+        `names no volume of the pod: spec.template.spec.volumes has ${names.length > 0 ? names.map((n) => JSON.stringify(n)).join(', ') : 'none'}`,
+      );
     }
     const problem = absolutePathProblem(m.mountPath);
     if (problem) emit('error', 'INVALID_VALUE', [...where, 'mountPath'], `${problem}, got ${JSON.stringify(m.mountPath)}`);
     else if (m.mountPath === '/') emit('error', 'INVALID_VALUE', [...where, 'mountPath'], 'cannot mount a volume over the root of the container');
     else {
       const first = mountPaths.get(m.mountPath);
-      if (first !== undefined) emit('error', 'INVALID_VALUE', [...where, 'mountPath'], `duplicate mountPath ${JSON.stringify(m.mountPath)} (also volumeMounts[${first}])`);
+      if (first !== undefined)
+        emit('error', 'INVALID_VALUE', [...where, 'mountPath'], `duplicate mountPath ${JSON.stringify(m.mountPath)} (also volumeMounts[${first}])`);
       else mountPaths.set(m.mountPath, i);
     }
     if (m.subPath !== undefined) {
@@ -61,13 +77,30 @@ function checkMounts(container: Container, at: FieldPath, volumes: ReadonlyMap<s
     }
     if (volume?.kind === 'persistentVolumeClaim' && m.subPath !== undefined) {
       // The engine's API (1.41) mounts a named volume whole: VolumeOptions.Subpath came with API 1.45.
-      emit('error', 'UNSUPPORTED_FIELD', [...where, 'subPath'], 'not supported by berth yet: subPath of a persistentVolumeClaim volume (Docker engine API 1.41 mounts a named volume whole); mount the claim and use the folder inside it');
+      emit(
+        'error',
+        'UNSUPPORTED_FIELD',
+        [...where, 'subPath'],
+        'not supported by berth yet: subPath of a persistentVolumeClaim volume (Docker engine API 1.41 mounts a named volume whole); mount the claim and use the folder inside it',
+      );
     }
     if (volume?.kind === 'emptyDir') {
       // berth's emptyDir is a tmpfs mounted into the one container: it has no folder on the host to share or to take a part of.
-      if (m.subPath !== undefined) emit('error', 'UNSUPPORTED_FIELD', [...where, 'subPath'], 'not supported by berth: subPath of an emptyDir volume (berth mounts an emptyDir as a tmpfs)');
+      if (m.subPath !== undefined)
+        emit(
+          'error',
+          'UNSUPPORTED_FIELD',
+          [...where, 'subPath'],
+          'not supported by berth: subPath of an emptyDir volume (berth mounts an emptyDir as a tmpfs)',
+        );
       const first = emptyDirs.get(m.name);
-      if (first !== undefined) emit('error', 'UNSUPPORTED_FIELD', [...where, 'name'], `not supported by berth: mounting emptyDir ${JSON.stringify(m.name)} twice (also volumeMounts[${first}]); berth mounts an emptyDir as a tmpfs, which two mount points cannot share`);
+      if (first !== undefined)
+        emit(
+          'error',
+          'UNSUPPORTED_FIELD',
+          [...where, 'name'],
+          `not supported by berth: mounting emptyDir ${JSON.stringify(m.name)} twice (also volumeMounts[${first}]); berth mounts an emptyDir as a tmpfs, which two mount points cannot share`,
+        );
       else emptyDirs.set(m.name, i);
     }
   });
@@ -84,13 +117,19 @@ function checkUser(spec: DeploymentSpec, emit: Emit): void {
     const scAt: FieldPath = [...POD, 'containers', i, 'securityContext'];
     const user = sc?.runAsUser ?? pod.securityContext?.runAsUser;
     const userAt: FieldPath = sc?.runAsUser !== undefined ? [...scAt, 'runAsUser'] : [...POD, 'securityContext', 'runAsUser'];
-    if (user === 0 && (sc?.runAsNonRoot ?? pod.securityContext?.runAsNonRoot) === true) emit('error', 'INVALID_VALUE', userAt, 'is 0 (root) while runAsNonRoot is true: the replica could never start');
+    if (user === 0 && (sc?.runAsNonRoot ?? pod.securityContext?.runAsNonRoot) === true)
+      emit('error', 'INVALID_VALUE', userAt, 'is 0 (root) while runAsNonRoot is true: the replica could never start');
     if (sc?.privileged === true && sc.allowPrivilegeEscalation === false) {
       emit('error', 'INVALID_VALUE', [...scAt, 'allowPrivilegeEscalation'], 'cannot be false for a privileged container (as Kubernetes refuses it)');
     }
     if (user !== undefined) return;
-    const at: FieldPath | undefined = sc?.runAsGroup !== undefined ? [...scAt, 'runAsGroup'] : pod.securityContext?.runAsGroup !== undefined ? [...POD, 'securityContext', 'runAsGroup'] : undefined;
-    if (at) emit('error', 'INVALID_VALUE', at, 'needs runAsUser (on the container or the pod): berth sets the engine\'s User as uid:gid');
+    const at: FieldPath | undefined =
+      sc?.runAsGroup !== undefined
+        ? [...scAt, 'runAsGroup']
+        : pod.securityContext?.runAsGroup !== undefined
+          ? [...POD, 'securityContext', 'runAsGroup']
+          : undefined;
+    if (at) emit('error', 'INVALID_VALUE', at, "needs runAsUser (on the container or the pod): berth sets the engine's User as uid:gid");
   });
 }
 
@@ -99,7 +138,14 @@ export function absolutePathProblem(path: string): string | undefined {
   if (!path.startsWith('/')) return 'must be an absolute path (starting with "/")';
   if (path.includes('\u0000')) return 'must not contain a NUL character';
   if (path !== '/' && path.endsWith('/')) return 'must not end with "/"';
-  if (path !== '/' && path.split('/').slice(1).some((s) => s === '' || s === '.' || s === '..')) return 'must be normalized: no empty, "." or ".." segments';
+  if (
+    path !== '/' &&
+    path
+      .split('/')
+      .slice(1)
+      .some((s) => s === '' || s === '.' || s === '..')
+  )
+    return 'must be normalized: no empty, "." or ".." segments';
   return undefined;
 }
 
@@ -127,7 +173,8 @@ export function readOctalModes(value: unknown, locate: (path: FieldPath) => Posi
       if (!isRecord(source)) continue;
       fixMode(source, 'defaultMode', ['spec', 'template', 'spec', 'volumes', i, kind, 'defaultMode']);
       const items = source['items'];
-      if (Array.isArray(items)) items.forEach((item, j) => isRecord(item) && fixMode(item, 'mode', ['spec', 'template', 'spec', 'volumes', i, kind, 'items', j, 'mode']));
+      if (Array.isArray(items))
+        items.forEach((item, j) => isRecord(item) && fixMode(item, 'mode', ['spec', 'template', 'spec', 'volumes', i, kind, 'items', j, 'mode']));
     }
   });
   function fixMode(holder: Record<string, unknown>, key: string, path: FieldPath): void {

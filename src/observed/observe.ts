@@ -45,7 +45,13 @@ export function observe(inventory: Inventory): ObservedState {
     if (!ns || !claim || volume.labels[LABEL.kind] !== 'PersistentVolumeClaim') continue;
     const storageClass = volume.labels[LABEL.storageClass];
     const storage = volume.labels[LABEL.storage];
-    draft(ns).volumes.push({ name: claim, volumeName: volume.name, driver: volume.driver, ...(storageClass ? { storageClass } : {}), ...(storage ? { storage } : {}) });
+    draft(ns).volumes.push({
+      name: claim,
+      volumeName: volume.name,
+      driver: volume.driver,
+      ...(storageClass ? { storageClass } : {}),
+      ...(storage ? { storage } : {}),
+    });
   }
   for (const container of inventory.containers) {
     const ns = container.labels[LABEL.namespace];
@@ -63,19 +69,23 @@ export function observe(inventory: Inventory): ObservedState {
   return {
     namespaces: [...namespaces.entries()]
       .sort(([a], [b]) => byText(a, b))
-      .map(([name, d]): ObservedNamespace => ({
-        name,
-        ...(d.network ? { network: d.network } : {}),
-        ...(d.volumes.length > 0 ? { volumes: d.volumes.sort((a, b) => byText(a.name, b.name) || byText(a.volumeName, b.volumeName)) } : {}),
-        deployments: [...d.deployments.entries()]
-          .sort(([a], [b]) => byText(a, b))
-          .map(([deployment, replicas]): ObservedDeployment => ({
-            namespace: name,
-            name: deployment,
-            replicas: replicas.sort((a, b) => byText(a.revision, b.revision) || a.replica - b.replica || byText(a.created, b.created)),
-          })),
-        strays: d.strays.sort((a, b) => byText(a.name, b.name)),
-      })),
+      .map(
+        ([name, d]): ObservedNamespace => ({
+          name,
+          ...(d.network ? { network: d.network } : {}),
+          ...(d.volumes.length > 0 ? { volumes: d.volumes.sort((a, b) => byText(a.name, b.name) || byText(a.volumeName, b.volumeName)) } : {}),
+          deployments: [...d.deployments.entries()]
+            .sort(([a], [b]) => byText(a, b))
+            .map(
+              ([deployment, replicas]): ObservedDeployment => ({
+                namespace: name,
+                name: deployment,
+                replicas: replicas.sort((a, b) => byText(a.revision, b.revision) || a.replica - b.replica || byText(a.created, b.created)),
+              }),
+            ),
+          strays: d.strays.sort((a, b) => byText(a.name, b.name)),
+        }),
+      ),
   };
 }
 

@@ -79,7 +79,9 @@ export function summarySentence(s: ChangeSummary, num: (n: number) => string = S
     s.denials > 0 ? `${num(s.denials)} policy ${plural(s.denials, 'denial')}` : undefined,
     s.warnings > 0 ? `${num(s.warnings)} ${plural(s.warnings, 'warning')}` : undefined,
   ].filter(Boolean);
-  const parts = [namespaces, deployments, services, ingresses, configMaps, problems.length > 0 ? problems.join(', ') : undefined].filter((p): p is string => p !== undefined);
+  const parts = [namespaces, deployments, services, ingresses, configMaps, problems.length > 0 ? problems.join(', ') : undefined].filter(
+    (p): p is string => p !== undefined,
+  );
   if (!namespaces) parts.unshift(ns.unchanged > 0 ? `no changes (${num(ns.unchanged)} ${plural(ns.unchanged, 'namespace')} unchanged)` : 'no changes');
   return parts.join(' · ');
 }

@@ -31,7 +31,9 @@ function className(v: DesiredVolume): string {
 function version(v: DesiredVolume, removed: boolean): ServingVersion {
   const what = `volume ${v.volumeName}: ${v.storage}, ${v.accessModes.join(', ')}, ${v.storageClass ? `storage class ${v.storageClass}` : 'local driver'}`;
   return {
-    description: removed ? `${what}; the volume and its data are kept (orphaned) until berth volume delete ${v.namespace}/${v.name} or a commit trailer "${CONFIRM_VOLUME_DELETE_TRAILER}: ${v.namespace}/${v.name}"` : what,
+    description: removed
+      ? `${what}; the volume and its data are kept (orphaned) until berth volume delete ${v.namespace}/${v.name} or a commit trailer "${CONFIRM_VOLUME_DELETE_TRAILER}: ${v.namespace}/${v.name}"`
+      : what,
     source: v.source,
   };
 }

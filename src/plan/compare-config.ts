@@ -17,7 +17,11 @@ function byCodeUnit(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-export function compareConfigMaps(base: readonly DesiredConfigMap[], head: readonly DesiredConfigMap[], deployments: readonly DesiredDeployment[]): ConfigMapChange[] {
+export function compareConfigMaps(
+  base: readonly DesiredConfigMap[],
+  head: readonly DesiredConfigMap[],
+  deployments: readonly DesiredDeployment[],
+): ConfigMapChange[] {
   const names = [...new Set([...base.map((c) => c.name), ...head.map((c) => c.name)])].sort(byCodeUnit);
   return names.map((name): ConfigMapChange => {
     const b = base.find((c) => c.name === name);
@@ -46,7 +50,10 @@ function version(c: DesiredConfigMap, users: readonly string[]): ServingVersion 
   const keys = data.length + binary.length;
   const parts = [data.length > 0 ? `data: ${data.join(', ')}` : '', binary.length > 0 ? `binaryData: ${binary.join(', ')}` : ''].filter(Boolean);
   const used = users.length > 0 ? `, used by ${users.join(', ')}` : ', used by no Deployment';
-  return { description: `${keys} key${keys === 1 ? '' : 's'}${parts.length > 0 ? ` (${parts.join('; ')})` : ''}${c.immutable ? ', immutable' : ''}${used}`, source: c.source };
+  return {
+    description: `${keys} key${keys === 1 ? '' : 's'}${parts.length > 0 ? ` (${parts.join('; ')})` : ''}${c.immutable ? ', immutable' : ''}${used}`,
+    source: c.source,
+  };
 }
 
 function configMapFields(b: DesiredConfigMap | undefined, h: DesiredConfigMap): FieldChange[] {

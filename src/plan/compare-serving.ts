@@ -66,7 +66,10 @@ export function describeServiceType(s: DesiredService): string {
 }
 
 function serviceVersion(s: DesiredService): ServingVersion {
-  return { description: `${describeServiceType(s)}; selects ${describeSelector(s.selector)}; ports ${s.ports.map(describeServicePort).join(', ')}`, source: s.source };
+  return {
+    description: `${describeServiceType(s)}; selects ${describeSelector(s.selector)}; ports ${s.ports.map(describeServicePort).join(', ')}`,
+    source: s.source,
+  };
 }
 
 function serviceFields(b: DesiredService | undefined, h: DesiredService | undefined): FieldChange[] {

@@ -1,7 +1,29 @@
 import { canonicalJson, compareDiagnostics, type Diagnostic } from '../core/index.js';
-import { CONFIGMAP_ABSENT, DEPLOYMENT_DEFAULTS, describeSecretRef, isSecretEnv, type DesiredDeployment, type DesiredNamespace, type DesiredState, type EnvEntry, type ProbeSpec } from '../desired/index.js';
+import {
+  CONFIGMAP_ABSENT,
+  DEPLOYMENT_DEFAULTS,
+  describeSecretRef,
+  isSecretEnv,
+  type DesiredDeployment,
+  type DesiredNamespace,
+  type DesiredState,
+  type EnvEntry,
+  type ProbeSpec,
+} from '../desired/index.js';
 import type { IntOrPercent } from '../manifests/index.js';
-import type { ChangeSet, ChangeSummary, DeploymentChange, FieldChange, NamespaceChange, NamespaceStatus, ObjectChange, ObjectVersion, PruneGuard, RolloutPreview, ServingCounts } from './change-set.js';
+import type {
+  ChangeSet,
+  ChangeSummary,
+  DeploymentChange,
+  FieldChange,
+  NamespaceChange,
+  NamespaceStatus,
+  ObjectChange,
+  ObjectVersion,
+  PruneGuard,
+  RolloutPreview,
+  ServingCounts,
+} from './change-set.js';
 import { compareConfigMaps, immutableChanges, shortValue } from './compare-config.js';
 import { compareClaims } from './compare-claims.js';
 import { compareIngresses, compareServices } from './compare-serving.js';
@@ -74,7 +96,10 @@ function byCodeUnit(a: string, b: string): number {
 }
 
 function normalizeRoot(root: string): string {
-  return root.replace(/^(\.\/)+/, '').replace(/\/+$/, '').replace(/^\.$/, '');
+  return root
+    .replace(/^(\.\/)+/, '')
+    .replace(/\/+$/, '')
+    .replace(/^\.$/, '');
 }
 
 function compareNamespace(base: DesiredNamespace | undefined, head: DesiredNamespace | undefined, denials: readonly Diagnostic[]): NamespaceChange {
@@ -98,15 +123,7 @@ function compareNamespace(base: DesiredNamespace | undefined, head: DesiredNames
   }
   const objects = compareObjects(base?.valid ? base : undefined, head);
   const status: NamespaceStatus =
-    denials.length > 0
-      ? 'denied'
-      : !base
-        ? 'added'
-        : !base.valid
-          ? 'base-invalid'
-          : objects.some((o) => o.change !== 'unchanged')
-            ? 'changed'
-            : 'unchanged';
+    denials.length > 0 ? 'denied' : !base ? 'added' : !base.valid ? 'base-invalid' : objects.some((o) => o.change !== 'unchanged') ? 'changed' : 'unchanged';
   const message = STATUS_MESSAGES[status];
   return { namespace, status, ...(message ? { message } : {}), objects, diagnostics, denials };
 }
@@ -140,7 +157,12 @@ function compareObjects(base: DesiredNamespace | undefined, head: DesiredNamespa
 
 function compareDeployments(base: readonly DesiredDeployment[], head: readonly DesiredDeployment[]): ObjectChange[] {
   const names = [...new Set([...base.map((d) => d.name), ...head.map((d) => d.name)])].sort(byCodeUnit);
-  return names.map((name) => compareDeployment(base.find((d) => d.name === name), head.find((d) => d.name === name)));
+  return names.map((name) =>
+    compareDeployment(
+      base.find((d) => d.name === name),
+      head.find((d) => d.name === name),
+    ),
+  );
 }
 
 function version(d: DesiredDeployment): ObjectVersion {
@@ -192,8 +214,36 @@ function isDefault(f: FieldChange): boolean {
 
 /** Fields compare.ts knows how to show; any other field of a DesiredDeployment or its template is compared as canonical JSON, so a field added later is never missed. */
 // configData: the content of the ConfigMaps the template uses, shown as the template's `configMap.NAME` (by hash) and as the ConfigMap's own line.
-const KNOWN_DEPLOYMENT_KEYS = new Set(['namespace', 'name', 'replicas', 'strategy', 'minReadySeconds', 'progressDeadlineSeconds', 'revisionHistoryLimit', 'paused', 'template', 'revision', 'source', 'configData']);
-const KNOWN_TEMPLATE_KEYS = new Set(['containerName', 'image', 'command', 'args', 'workingDir', 'env', 'ports', 'probes', 'memoryBytes', 'nanoCpus', 'stopGraceSeconds', 'labels', 'annotations', 'configMaps']);
+const KNOWN_DEPLOYMENT_KEYS = new Set([
+  'namespace',
+  'name',
+  'replicas',
+  'strategy',
+  'minReadySeconds',
+  'progressDeadlineSeconds',
+  'revisionHistoryLimit',
+  'paused',
+  'template',
+  'revision',
+  'source',
+  'configData',
+]);
+const KNOWN_TEMPLATE_KEYS = new Set([
+  'containerName',
+  'image',
+  'command',
+  'args',
+  'workingDir',
+  'env',
+  'ports',
+  'probes',
+  'memoryBytes',
+  'nanoCpus',
+  'stopGraceSeconds',
+  'labels',
+  'annotations',
+  'configMaps',
+]);
 
 /**
  * Field-level changes, in a fixed order: spec settings first (they never roll), then the pod
@@ -230,8 +280,16 @@ function deploymentFields(base: DesiredDeployment | undefined, head: DesiredDepl
   scalar('readinessProbe', probe(bt?.probes?.readiness), probe(ht.probes?.readiness));
   scalar('livenessProbe', probe(bt?.probes?.liveness), probe(ht.probes?.liveness));
   scalar('startupProbe', probe(bt?.probes?.startup), probe(ht.probes?.startup));
-  scalar('resources.limits.memory', bt?.memoryBytes === undefined ? undefined : formatMemory(bt.memoryBytes), ht.memoryBytes === undefined ? undefined : formatMemory(ht.memoryBytes));
-  scalar('resources.limits.cpu', bt?.nanoCpus === undefined ? undefined : formatCpu(bt.nanoCpus), ht.nanoCpus === undefined ? undefined : formatCpu(ht.nanoCpus));
+  scalar(
+    'resources.limits.memory',
+    bt?.memoryBytes === undefined ? undefined : formatMemory(bt.memoryBytes),
+    ht.memoryBytes === undefined ? undefined : formatMemory(ht.memoryBytes),
+  );
+  scalar(
+    'resources.limits.cpu',
+    bt?.nanoCpus === undefined ? undefined : formatCpu(bt.nanoCpus),
+    ht.nanoCpus === undefined ? undefined : formatCpu(ht.nanoCpus),
+  );
   scalar('terminationGracePeriodSeconds', str(bt?.stopGraceSeconds), str(ht.stopGraceSeconds));
   out.push(...recordFields('labels', bt?.labels, ht.labels));
   out.push(...recordFields('annotations', bt?.annotations, ht.annotations));
@@ -405,11 +463,16 @@ function guardPrunes(base: DesiredState | undefined, head: DesiredState, namespa
     removedNamespaces: removed.length,
   });
   if (judged.verdict === 'refused') {
-    return { verdict: 'refused', ...counts, reasons: ['the head holds no namespaces at all: berth never prunes everything it runs (an empty or broken checkout must not delete everything)'] };
+    return {
+      verdict: 'refused',
+      ...counts,
+      reasons: ['the head holds no namespaces at all: berth never prunes everything it runs (an empty or broken checkout must not delete everything)'],
+    };
   }
   if (judged.verdict !== 'needs-confirmation') return { verdict: judged.verdict, ...counts, reasons: [] };
   const reasons = [...removedRunning];
-  if (judged.moreThanHalf) reasons.push(`${deployments} of the base's ${plural(baseDeployments, 'Deployment')} ${deployments === 1 ? 'is' : 'are'} pruned (more than half)`);
+  if (judged.moreThanHalf)
+    reasons.push(`${deployments} of the base's ${plural(baseDeployments, 'Deployment')} ${deployments === 1 ? 'is' : 'are'} pruned (more than half)`);
   return { verdict: 'needs-confirmation', ...counts, reasons };
 }
 
@@ -424,7 +487,11 @@ function servingCounts(objects: readonly ObjectChange[]): ServingCounts | undefi
   return { added: byChange('added'), changed: byChange('changed'), removed: byChange('removed'), unchanged: byChange('unchanged') };
 }
 
-function summarize(namespaces: readonly NamespaceChange[], repositoryDiagnostics: readonly Diagnostic[], unplacedDenials: readonly Diagnostic[]): ChangeSummary {
+function summarize(
+  namespaces: readonly NamespaceChange[],
+  repositoryDiagnostics: readonly Diagnostic[],
+  unplacedDenials: readonly Diagnostic[],
+): ChangeSummary {
   const byStatus = (s: NamespaceStatus): number => namespaces.filter((n) => n.status === s).length;
   const objects = namespaces.flatMap(deploymentsOf);
   const byChange = (c: ObjectChange['change']): number => objects.filter((o) => o.change === c).length;

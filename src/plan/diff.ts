@@ -15,7 +15,11 @@ import { planVolumes } from './volumes.js';
  *  - the prune guard (prune-guard.ts): removing a whole namespace or more than half of what
  *    berth runs waits for a confirmed commit; a desired state with no namespaces never prunes.
  */
-export function diff(desired: DesiredState, observed: ObservedState, options: { readonly confirmPrune?: boolean; readonly confirmedVolumeDeletes?: ReadonlySet<string> } = {}): Plan {
+export function diff(
+  desired: DesiredState,
+  observed: ObservedState,
+  options: { readonly confirmPrune?: boolean; readonly confirmedVolumeDeletes?: ReadonlySet<string> } = {},
+): Plan {
   const names = new Set<string>([...desired.namespaces.map((n) => n.name), ...observed.namespaces.map((n) => n.name)]);
   const guard = guardLivePrunes(desired, observed, options.confirmPrune ?? false);
   const desiredByName = new Map(desired.namespaces.map((n) => [n.name, n]));
@@ -40,10 +44,20 @@ export function diff(desired: DesiredState, observed: ObservedState, options: { 
  * created before the Deployments that mount them and are never pruned: an orphaned one is
  * listed, and deleted only when `confirmedVolumeDeletes` (the commit's trailers) names it.
  */
-export function diffNamespace(desired: DesiredNamespace | undefined, observed: ObservedNamespace | undefined, confirmedVolumeDeletes?: ReadonlySet<string>): NamespacePlan {
+export function diffNamespace(
+  desired: DesiredNamespace | undefined,
+  observed: ObservedNamespace | undefined,
+  confirmedVolumeDeletes?: ReadonlySet<string>,
+): NamespacePlan {
   const name = (desired?.name ?? observed?.name)!;
   if (desired && !desired.valid) {
-    return { namespace: name, verdict: 'invalid', actions: [], diagnostics: desired.diagnostics, message: 'invalid manifests: the namespace is left as it runs' };
+    return {
+      namespace: name,
+      verdict: 'invalid',
+      actions: [],
+      diagnostics: desired.diagnostics,
+      message: 'invalid manifests: the namespace is left as it runs',
+    };
   }
   const actions: PlanAction[] = [];
   const deployments = desired?.deployments ?? [];
@@ -51,7 +65,15 @@ export function diffNamespace(desired: DesiredNamespace | undefined, observed: O
     actions.push({ kind: 'create-network', namespace: name, network: desired.network });
   }
   const volumes = planVolumes(name, desired, observed, confirmedVolumeDeletes);
-  for (const v of volumes.create) actions.push({ kind: 'create-volume', namespace: name, name: v.name, volume: v.volumeName, storage: v.storage, ...(v.storageClass ? { storageClass: v.storageClass } : {}) });
+  for (const v of volumes.create)
+    actions.push({
+      kind: 'create-volume',
+      namespace: name,
+      name: v.name,
+      volume: v.volumeName,
+      storage: v.storage,
+      ...(v.storageClass ? { storageClass: v.storageClass } : {}),
+    });
   const observedByName = new Map((observed?.deployments ?? []).map((o) => [o.name, o]));
   const desiredNames = new Set(deployments.map((d) => d.name));
   for (const d of deployments) actions.push(...diffDeployment(d, observedByName.get(d.name)));
@@ -89,7 +111,10 @@ function diffDeployment(d: DesiredDeployment, o: ObservedDeployment | undefined)
   }
   const fromRevisions = [...new Set(replicas.filter((r) => r.revision !== d.revision).map((r) => r.revision))].sort();
   if (fromRevisions.length > 0) {
-    const changed = configMapsChanged(d, replicas.filter((r) => r.revision !== d.revision));
+    const changed = configMapsChanged(
+      d,
+      replicas.filter((r) => r.revision !== d.revision),
+    );
     return [
       {
         kind: 'update-deployment',

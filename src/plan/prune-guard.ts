@@ -111,6 +111,9 @@ export function guardLivePrunes(desired: DesiredState, observed: ObservedState, 
 
 /** The sentence status, logs and plans show when the guard holds. */
 export function describeHold(guard: LivePruneGuard): string {
-  const how = guard.verdict === 'refused' ? '' : `; to go ahead, commit again with the trailer "${CONFIRM_TRAILER}: yes" in the message, or confirm this commit with \`berth prune confirm\``;
+  const how =
+    guard.verdict === 'refused'
+      ? ''
+      : `; to go ahead, commit again with the trailer "${CONFIRM_TRAILER}: yes" in the message, or confirm this commit with \`berth prune confirm\``;
   return `prune guard: ${guard.reasons.join('; ')}: nothing is pruned${how}`;
 }

@@ -1,6 +1,29 @@
 import type { Diagnostic } from '../core/index.js';
-import type { ChangeSet, ClaimChange, ConfigMapChange, DeploymentChange, FieldChange, IngressChange, NamespaceChange, ObjectVersion, ServiceChange } from './change-set.js';
-import { diagnosticLocation, fieldSign, headErrors, pruneCounts, headWarnings, isNotable, namespaceCounts, shortCommit, sourceLocation, summarySentence, unchangedName, VERDICT_TITLES } from './change-set-view.js';
+import type {
+  ChangeSet,
+  ClaimChange,
+  ConfigMapChange,
+  DeploymentChange,
+  FieldChange,
+  IngressChange,
+  NamespaceChange,
+  ObjectVersion,
+  ServiceChange,
+} from './change-set.js';
+import {
+  diagnosticLocation,
+  fieldSign,
+  headErrors,
+  pruneCounts,
+  headWarnings,
+  isNotable,
+  namespaceCounts,
+  shortCommit,
+  sourceLocation,
+  summarySentence,
+  unchangedName,
+  VERDICT_TITLES,
+} from './change-set-view.js';
 import { codeSpan, escapeHtml, escapeMarkdown, oneLine } from './markdown-escape.js';
 import { describeFieldChange, MASKED, shownValue } from './mask.js';
 
@@ -44,11 +67,19 @@ export function renderChangeSetMarkdown(cs: ChangeSet, options: MarkdownOptions 
     '',
   ];
   const errors = headErrors(cs);
-  if (errors.length > 0) head.push(`#### ❌ ${errors.length === 1 ? '1 error' : `${errors.length} errors`}`, '', ...diagnosticTable(errors, cs.root, maxRows), '');
+  if (errors.length > 0)
+    head.push(`#### ❌ ${errors.length === 1 ? '1 error' : `${errors.length} errors`}`, '', ...diagnosticTable(errors, cs.root, maxRows), '');
   head.push(...pruneGuardBlock(cs));
   const warnings = headWarnings(cs);
   if (warnings.length > 0) {
-    head.push(`<details><summary>⚠️ ${warnings.length === 1 ? '1 warning' : `${warnings.length} warnings`}</summary>`, '', ...diagnosticTable(warnings, cs.root, maxRows), '', '</details>', '');
+    head.push(
+      `<details><summary>⚠️ ${warnings.length === 1 ? '1 warning' : `${warnings.length} warnings`}</summary>`,
+      '',
+      ...diagnosticTable(warnings, cs.root, maxRows),
+      '',
+      '</details>',
+      '',
+    );
   }
 
   const unchanged = cs.namespaces.filter((n) => !isNotable(n)).map((n) => n.namespace);
@@ -69,7 +100,10 @@ export function renderChangeSetMarkdown(cs: ChangeSet, options: MarkdownOptions 
     length += size;
   }
   if (left.length > 0) {
-    out.push(`**Not shown** (the comment would be too long): ${left.join(', ')}. Run \`berth plan -o text\` with the same \`--base\` and \`--head\`, or see the job log, for the full plan.`, '');
+    out.push(
+      `**Not shown** (the comment would be too long): ${left.join(', ')}. Run \`berth plan -o text\` with the same \`--base\` and \`--head\`, or see the job log, for the full plan.`,
+      '',
+    );
   }
   out.push(...tail);
   return joined(out).replace(/\n+$/, '\n');
@@ -93,7 +127,11 @@ function pruneGuardBlock(cs: ChangeSet): string[] {
   const guard = cs.pruneGuard;
   if (guard.verdict === 'no-prunes') return [];
   if (guard.verdict === 'allowed') return [`**Prune guard:** allowed: ${escapeMarkdown(pruneCounts(guard))}.`, ''];
-  return [`> 🛑 **Prune guard: ${VERDICT_TITLES[guard.verdict]}**: ${escapeMarkdown(pruneCounts(guard))}, because:`, ...guard.reasons.map((r) => `> - ${escapeMarkdown(r)}`), ''];
+  return [
+    `> 🛑 **Prune guard: ${VERDICT_TITLES[guard.verdict]}**: ${escapeMarkdown(pruneCounts(guard))}, because:`,
+    ...guard.reasons.map((r) => `> - ${escapeMarkdown(r)}`),
+    '',
+  ];
 }
 
 const STATUS_ICONS: Record<NamespaceChange['status'], string> = {
@@ -169,6 +207,9 @@ function servingBlock(o: ServiceChange | IngressChange | ClaimChange | ConfigMap
     case 'added':
       return [`${name} added: ${codeSpan(o.head!.description)} · ${codeSpan(sourceLocation(o.head!.source, root))}`, ''];
     default:
-      return [`${name} changed: ${o.fields.map((f) => codeSpan(`${fieldSign(f)} ${f.field}: ${describeFieldChange(f)}`)).join('; ')} · ${codeSpan(sourceLocation(o.head!.source, root))}`, ''];
+      return [
+        `${name} changed: ${o.fields.map((f) => codeSpan(`${fieldSign(f)} ${f.field}: ${describeFieldChange(f)}`)).join('; ')} · ${codeSpan(sourceLocation(o.head!.source, root))}`,
+        '',
+      ];
   }
 }

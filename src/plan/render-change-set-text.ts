@@ -1,5 +1,18 @@
 import type { ChangeSet, ClaimChange, ConfigMapChange, DeploymentChange, IngressChange, NamespaceChange, ObjectVersion, ServiceChange } from './change-set.js';
-import { fieldSign, formatDiagnosticAt, pruneCounts, headErrors, headWarnings, isNotable, namespaceCounts, shortCommit, sourceLocation, summarySentence, unchangedName, VERDICT_TITLES } from './change-set-view.js';
+import {
+  fieldSign,
+  formatDiagnosticAt,
+  pruneCounts,
+  headErrors,
+  headWarnings,
+  isNotable,
+  namespaceCounts,
+  shortCommit,
+  sourceLocation,
+  summarySentence,
+  unchangedName,
+  VERDICT_TITLES,
+} from './change-set-view.js';
 import { describeFieldChange } from './mask.js';
 
 /**
@@ -59,7 +72,10 @@ function deploymentLines(o: DeploymentChange, root: string): string[] {
     case 'removed':
       return [`  - deployment ${o.name}: removed, pruned (${replicasOf(o.base!)}; was ${sourceLocation(o.base!.source, root)})`];
     case 'added':
-      return [`  + deployment ${o.name}: added, ${replicasOf(o.head!)} (${sourceLocation(o.head!.source, root)})`, ...o.fields.map((f) => `      ${fieldSign(f)} ${f.field}: ${describeFieldChange(f)}`)];
+      return [
+        `  + deployment ${o.name}: added, ${replicasOf(o.head!)} (${sourceLocation(o.head!.source, root)})`,
+        ...o.fields.map((f) => `      ${fieldSign(f)} ${f.field}: ${describeFieldChange(f)}`),
+      ];
     default: {
       const because = o.configMapsChanged ? ` because ${o.configMapsChanged.map((n) => `ConfigMap ${n}`).join(', ')} changed` : '';
       const how = o.rolls ? `rolls${because} — ${o.rollout!.description}` : 'does not roll';

@@ -15,7 +15,9 @@ export function renderActionText(a: PlanAction): string {
     case 'scale-deployment':
       return `~ deployment ${a.name}: scale ${a.from} → ${a.to}`;
     case 'heal-deployment': {
-      const parts = [a.exited ? `${a.exited} exited` : '', a.missing ? `${a.missing} missing` : '', a.duplicates ? `${a.duplicates} duplicate` : ''].filter(Boolean);
+      const parts = [a.exited ? `${a.exited} exited` : '', a.missing ? `${a.missing} missing` : '', a.duplicates ? `${a.duplicates} duplicate` : ''].filter(
+        Boolean,
+      );
       return `~ deployment ${a.name}: heal (${parts.join(', ')})`;
     }
     case 'prune-deployment':
@@ -36,7 +38,10 @@ function renderNamespaceText(ns: NamespacePlan): string[] {
   const lines = [head];
   for (const d of ns.diagnostics) lines.push(`  ${formatDiagnostic(d)}`);
   for (const a of ns.actions) lines.push(`  ${renderActionText(a)}`);
-  for (const v of ns.orphanedVolumes ?? []) lines.push(`  = volume ${v.volume} of claim ${v.name}: orphaned, kept with its data (berth volume delete ${ns.namespace}/${v.name}, or the commit trailer "${CONFIRM_VOLUME_DELETE_TRAILER}: ${ns.namespace}/${v.name}")`);
+  for (const v of ns.orphanedVolumes ?? [])
+    lines.push(
+      `  = volume ${v.volume} of claim ${v.name}: orphaned, kept with its data (berth volume delete ${ns.namespace}/${v.name}, or the commit trailer "${CONFIRM_VOLUME_DELETE_TRAILER}: ${ns.namespace}/${v.name}")`,
+    );
   return lines;
 }
 

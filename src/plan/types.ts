@@ -3,7 +3,14 @@ import type { LivePruneGuard } from './prune-guard.js';
 
 export type PlanAction =
   | { readonly kind: 'create-network'; readonly namespace: string; readonly network: string }
-  | { readonly kind: 'create-deployment'; readonly namespace: string; readonly name: string; readonly revision: string; readonly replicas: number; readonly image: string }
+  | {
+      readonly kind: 'create-deployment';
+      readonly namespace: string;
+      readonly name: string;
+      readonly revision: string;
+      readonly replicas: number;
+      readonly image: string;
+    }
   | {
       readonly kind: 'update-deployment';
       readonly namespace: string;
@@ -18,11 +25,25 @@ export type PlanAction =
       readonly configMapsChanged?: readonly string[];
     }
   | { readonly kind: 'scale-deployment'; readonly namespace: string; readonly name: string; readonly from: number; readonly to: number }
-  | { readonly kind: 'heal-deployment'; readonly namespace: string; readonly name: string; readonly exited: number; readonly missing: number; readonly duplicates: number }
+  | {
+      readonly kind: 'heal-deployment';
+      readonly namespace: string;
+      readonly name: string;
+      readonly exited: number;
+      readonly missing: number;
+      readonly duplicates: number;
+    }
   | { readonly kind: 'prune-deployment'; readonly namespace: string; readonly name: string; readonly replicas: number }
   | { readonly kind: 'remove-strays'; readonly namespace: string; readonly containers: readonly string[] }
   | { readonly kind: 'remove-network'; readonly namespace: string; readonly network: string }
-  | { readonly kind: 'create-volume'; readonly namespace: string; readonly name: string; readonly volume: string; readonly storage: string; readonly storageClass?: string }
+  | {
+      readonly kind: 'create-volume';
+      readonly namespace: string;
+      readonly name: string;
+      readonly volume: string;
+      readonly storage: string;
+      readonly storageClass?: string;
+    }
   /** Only for an orphaned volume whose deletion the commit confirms by name (volumes.ts); never a prune. */
   | { readonly kind: 'delete-volume'; readonly namespace: string; readonly name: string; readonly volume: string };
 

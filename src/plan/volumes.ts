@@ -40,7 +40,12 @@ export function confirmedVolumeDeletes(commitMessage: string): ReadonlySet<strin
   return out;
 }
 
-export function planVolumes(namespace: string, desired: DesiredNamespace | undefined, observed: ObservedNamespace | undefined, confirmed: ReadonlySet<string> = new Set()): VolumePlan {
+export function planVolumes(
+  namespace: string,
+  desired: DesiredNamespace | undefined,
+  observed: ObservedNamespace | undefined,
+  confirmed: ReadonlySet<string> = new Set(),
+): VolumePlan {
   if (desired && !desired.valid) return { create: [], bound: [], orphaned: [], delete: [] };
   const existing = new Map((observed?.volumes ?? []).map((v) => [v.name, v]));
   const claims = new Set((desired?.volumes ?? []).map((v) => v.name));
@@ -66,7 +71,8 @@ export function planVolumes(namespace: string, desired: DesiredNamespace | undef
 /** What the claim says now that the volume, created earlier, does not reflect (it is never recreated for it). */
 function driftOf(d: DesiredVolume, o: ObservedVolume): string | undefined {
   const parts: string[] = [];
-  if ((d.storageClass ?? '') !== (o.storageClass ?? '')) parts.push(`storage class ${JSON.stringify(d.storageClass ?? '')} (the volume was created with ${JSON.stringify(o.storageClass ?? '')})`);
+  if ((d.storageClass ?? '') !== (o.storageClass ?? ''))
+    parts.push(`storage class ${JSON.stringify(d.storageClass ?? '')} (the volume was created with ${JSON.stringify(o.storageClass ?? '')})`);
   if (o.storage !== undefined && d.storage !== o.storage) parts.push(`storage ${d.storage} (recorded ${o.storage})`);
   if (parts.length === 0) return undefined;
   return `the claim now asks for ${parts.join(' and ')}; berth never recreates a volume that holds data: delete it (berth volume delete) to have it created anew`;

@@ -1,7 +1,26 @@
 import type { Diagnostic } from '../core/index.js';
-import type { Container, DeploymentManifest, FieldPositions, NamespaceManifest, NamespaceManifests, PersistentVolumeClaimManifest, PodSecurityContext, SourceLocation } from '../manifests/index.js';
+import type {
+  Container,
+  DeploymentManifest,
+  FieldPositions,
+  NamespaceManifest,
+  NamespaceManifests,
+  PersistentVolumeClaimManifest,
+  PodSecurityContext,
+  SourceLocation,
+} from '../manifests/index.js';
 import type { PolicyDiagnosticCode } from './codes.js';
-import { BASELINE_CAPABILITIES, capabilityName, DEFAULT_POD_SECURITY_LEVEL, ENFORCE_LABEL, exceeds, isPodSecurityLevel, POD_SECURITY_LEVELS, RESTRICTED_CAPABILITIES, type PodSecurityLevel } from './levels.js';
+import {
+  BASELINE_CAPABILITIES,
+  capabilityName,
+  DEFAULT_POD_SECURITY_LEVEL,
+  ENFORCE_LABEL,
+  exceeds,
+  isPodSecurityLevel,
+  POD_SECURITY_LEVELS,
+  RESTRICTED_CAPABILITIES,
+  type PodSecurityLevel,
+} from './levels.js';
 import { ENGINE_SOCKETS, isWithin, normalizeAbsolute, storageClassOf, type OperatorPolicy } from './operator.js';
 
 /** The level a namespace runs at, and whether its namespace.yaml says so (or it is berth's default). */
@@ -70,7 +89,16 @@ function levelOf(namespace: string, object: NamespaceManifest | undefined, opera
   if (value === undefined || object === undefined) return { level: DEFAULT_POD_SECURITY_LEVEL, explicit: false };
   const field = `metadata.labels[${JSON.stringify(ENFORCE_LABEL)}]`;
   if (!isPodSecurityLevel(value)) {
-    return { diagnostic: located(namespace, object.source, object.positions, field, 'POLICY_LEVEL_INVALID', `must be one of ${POD_SECURITY_LEVELS.join(', ')}, got ${JSON.stringify(value)}`) };
+    return {
+      diagnostic: located(
+        namespace,
+        object.source,
+        object.positions,
+        field,
+        'POLICY_LEVEL_INVALID',
+        `must be one of ${POD_SECURITY_LEVELS.join(', ')}, got ${JSON.stringify(value)}`,
+      ),
+    };
   }
   if (exceeds(value, operator.maxLevel)) {
     return {
@@ -133,7 +161,8 @@ export function checkPod(deployment: DeploymentManifest, ns: NamespaceLevel, ope
     const allowed = operator.hostPathAllow;
     if (ns.level === 'restricted') {
       deny(field, `hostPath volume ${JSON.stringify(v.hostPath.path)}`, 'baseline');
-      if (!allowed.some((dir) => isWithin(dir, path))) out[out.length - 1] = { field, message: `${out[out.length - 1]!.message}; and the operator must allow the folder (--host-path-allow)` };
+      if (!allowed.some((dir) => isWithin(dir, path)))
+        out[out.length - 1] = { field, message: `${out[out.length - 1]!.message}; and the operator must allow the folder (--host-path-allow)` };
       return;
     }
     if (!allowed.some((dir) => isWithin(dir, path))) {
@@ -185,13 +214,21 @@ function checkContainer(
   const user = sc?.runAsUser ?? pod?.runAsUser;
   const nonRoot = sc?.runAsNonRoot ?? pod?.runAsNonRoot;
   if (sc?.runAsNonRoot === false) demand(`${scAt}.runAsNonRoot`, 'running as non-root: runAsNonRoot must not be false');
-  else if (sc?.runAsNonRoot === undefined && pod?.runAsNonRoot === false) demand(`${P}.securityContext.runAsNonRoot`, 'running as non-root: runAsNonRoot must not be false');
-  else if (nonRoot !== true && user === undefined) demand(prefix, 'running as non-root: set securityContext.runAsNonRoot: true or a non-zero runAsUser (on the container or the pod)');
+  else if (sc?.runAsNonRoot === undefined && pod?.runAsNonRoot === false)
+    demand(`${P}.securityContext.runAsNonRoot`, 'running as non-root: runAsNonRoot must not be false');
+  else if (nonRoot !== true && user === undefined)
+    demand(prefix, 'running as non-root: set securityContext.runAsNonRoot: true or a non-zero runAsUser (on the container or the pod)');
   if (sc?.allowPrivilegeEscalation !== false) {
-    demand(sc?.allowPrivilegeEscalation === true ? `${scAt}.allowPrivilegeEscalation` : prefix, 'no privilege escalation: set securityContext.allowPrivilegeEscalation: false');
+    demand(
+      sc?.allowPrivilegeEscalation === true ? `${scAt}.allowPrivilegeEscalation` : prefix,
+      'no privilege escalation: set securityContext.allowPrivilegeEscalation: false',
+    );
   }
   if (!(sc?.capabilities?.drop ?? []).some((cap) => capabilityName(cap) === 'ALL')) {
-    demand(sc?.capabilities?.drop !== undefined ? `${scAt}.capabilities.drop` : prefix, 'dropping every capability: set securityContext.capabilities.drop: [ALL] (add back only NET_BIND_SERVICE)');
+    demand(
+      sc?.capabilities?.drop !== undefined ? `${scAt}.capabilities.drop` : prefix,
+      'dropping every capability: set securityContext.capabilities.drop: [ALL] (add back only NET_BIND_SERVICE)',
+    );
   }
 }
 
@@ -208,7 +245,9 @@ function engineSocketIn(path: string, operator: OperatorPolicy): string | undefi
 }
 
 function describeLevel(ns: NamespaceLevel): string {
-  return ns.explicit ? `pod-security level ${JSON.stringify(ns.level)}` : `pod-security level ${JSON.stringify(ns.level)} (berth's default: the namespace has no ${ENFORCE_LABEL} label)`;
+  return ns.explicit
+    ? `pod-security level ${JSON.stringify(ns.level)}`
+    : `pod-security level ${JSON.stringify(ns.level)} (berth's default: the namespace has no ${ENFORCE_LABEL} label)`;
 }
 
 /** How to get `needs`: the namespace label, and the operator's ceiling when it is lower. */
@@ -217,7 +256,24 @@ function relax(needs: PodSecurityLevel, operator: OperatorPolicy): string {
   return exceeds(needs, operator.maxLevel) ? `: ${label}, which the operator must allow (--max-pod-security ${needs}; now ${operator.maxLevel})` : `: ${label}`;
 }
 
-function located(namespace: string, source: SourceLocation, positions: FieldPositions | undefined, field: string, code: PolicyDiagnosticCode, message: string): Diagnostic {
+function located(
+  namespace: string,
+  source: SourceLocation,
+  positions: FieldPositions | undefined,
+  field: string,
+  code: PolicyDiagnosticCode,
+  message: string,
+): Diagnostic {
   const p = positions?.[field];
-  return { severity: 'error', code, message, file: source.file, document: source.document, namespace, field, line: p?.line ?? source.line, ...(p ? { column: p.column } : {}) };
+  return {
+    severity: 'error',
+    code,
+    message,
+    file: source.file,
+    document: source.document,
+    namespace,
+    field,
+    line: p?.line ?? source.line,
+    ...(p ? { column: p.column } : {}),
+  };
 }

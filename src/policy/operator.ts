@@ -43,28 +43,42 @@ export const LOCAL_STORAGE_CLASS: StorageClass = { driver: 'local', options: {} 
 export function storageClassOf(operator: Pick<OperatorPolicy, 'storageClasses'>, name: string | undefined): StorageClass | undefined {
   if (name === undefined || name === '') return LOCAL_STORAGE_CLASS;
   const classes = operator.storageClasses ?? {};
-  if (Object.prototype.hasOwnProperty.call(classes, name)) return classes[name];
+  if (Object.hasOwn(classes, name)) return classes[name];
   return name === 'local' ? LOCAL_STORAGE_CLASS : undefined;
 }
 
 export const DEFAULT_OPERATOR_POLICY: OperatorPolicy = { maxLevel: DEFAULT_POD_SECURITY_LEVEL, hostPathAllow: [], allowDockerSocket: false };
 
 /** Engine sockets a hostPath must not be, nor hold (a folder above one), unless the operator and the level allow it. */
-export const ENGINE_SOCKETS: readonly string[] = ['/var/run/docker.sock', '/run/docker.sock', '/var/run/containerd/containerd.sock', '/run/containerd/containerd.sock'];
+export const ENGINE_SOCKETS: readonly string[] = [
+  '/var/run/docker.sock',
+  '/run/docker.sock',
+  '/var/run/containerd/containerd.sock',
+  '/run/containerd/containerd.sock',
+];
 
 /**
  * Raw configuration (flag or environment values) → OperatorPolicy; USAGE errors name the
  * setting. `hostPathAllow` entries must be absolute; they are normalized (`/srv/data/` →
  * `/srv/data`).
  */
-export function parseOperatorPolicy(raw: { readonly maxLevel?: string; readonly hostPathAllow?: readonly string[]; readonly allowDockerSocket?: boolean; readonly engineSockets?: readonly string[]; readonly storageClasses?: readonly string[] }): OperatorPolicy {
+export function parseOperatorPolicy(raw: {
+  readonly maxLevel?: string;
+  readonly hostPathAllow?: readonly string[];
+  readonly allowDockerSocket?: boolean;
+  readonly engineSockets?: readonly string[];
+  readonly storageClasses?: readonly string[];
+}): OperatorPolicy {
   const maxLevel = raw.maxLevel ?? DEFAULT_POD_SECURITY_LEVEL;
-  if (!isPodSecurityLevel(maxLevel)) throw new BerthError('USAGE', `--max-pod-security must be one of ${POD_SECURITY_LEVELS.join(', ')}, got ${JSON.stringify(maxLevel)}`);
-  const hostPathAllow = (raw.hostPathAllow ?? []).filter((d) => d !== '').map((d) => {
-    const n = normalizeAbsolute(d);
-    if (n === undefined) throw new BerthError('USAGE', `--host-path-allow must name absolute folders without "..", got ${JSON.stringify(d)}`);
-    return n;
-  });
+  if (!isPodSecurityLevel(maxLevel))
+    throw new BerthError('USAGE', `--max-pod-security must be one of ${POD_SECURITY_LEVELS.join(', ')}, got ${JSON.stringify(maxLevel)}`);
+  const hostPathAllow = (raw.hostPathAllow ?? [])
+    .filter((d) => d !== '')
+    .map((d) => {
+      const n = normalizeAbsolute(d);
+      if (n === undefined) throw new BerthError('USAGE', `--host-path-allow must name absolute folders without "..", got ${JSON.stringify(d)}`);
+      return n;
+    });
   const engineSockets = (raw.engineSockets ?? []).map(normalizeAbsolute).filter((p): p is string => p !== undefined);
   const storageClasses = parseStorageClasses(raw.storageClasses ?? []);
   return {
@@ -85,9 +99,13 @@ export function parseStorageClasses(values: readonly string[]): Record<string, S
   const out: Record<string, StorageClass> = {};
   for (const value of values) {
     const m = /^([a-z0-9]([-a-z0-9.]*[a-z0-9])?)=([^,=]+)((,[^,=]+=[^,]*)*)$/.exec(value);
-    if (!m) throw new BerthError('USAGE', `--storage-class must be NAME=driver[,option=value...] (NAME: lowercase letters, digits, '-' and '.'), got ${JSON.stringify(value)}`);
+    if (!m)
+      throw new BerthError(
+        'USAGE',
+        `--storage-class must be NAME=driver[,option=value...] (NAME: lowercase letters, digits, '-' and '.'), got ${JSON.stringify(value)}`,
+      );
     const name = m[1]!;
-    if (Object.prototype.hasOwnProperty.call(out, name)) throw new BerthError('USAGE', `--storage-class ${name} is defined twice`);
+    if (Object.hasOwn(out, name)) throw new BerthError('USAGE', `--storage-class ${name} is defined twice`);
     const options: Record<string, string> = {};
     for (const pair of (m[4] ?? '').split(',').filter((p) => p !== '')) {
       const at = pair.indexOf('=');

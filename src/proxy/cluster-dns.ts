@@ -123,7 +123,10 @@ export class ClusterDns {
       id: query.id ?? 0,
       flags: dnsPacket.AUTHORITATIVE_ANSWER | dnsPacket.RECURSION_AVAILABLE | rd | (answer.kind === 'nxdomain' ? RCODE.NXDOMAIN : RCODE.NOERROR),
       questions: [question],
-      answers: answer.kind === 'addresses' ? answer.addresses.map((a) => ({ type: 'A' as const, name: question.name, ttl: answer.ttl, class: 'IN' as const, data: a })) : [],
+      answers:
+        answer.kind === 'addresses'
+          ? answer.addresses.map((a) => ({ type: 'A' as const, name: question.name, ttl: answer.ttl, class: 'IN' as const, data: a }))
+          : [],
     });
   }
 

@@ -88,7 +88,13 @@ export async function isDataPlaneAnswering(args: { readonly socketPath: string; 
 }
 
 /** One JSON call over the unix socket; transport failures become DATA_PLANE_UNREACHABLE. */
-function requestOverSocket(args: { socketPath: string; method: string; path: string; body?: unknown; timeoutMs: number }): Promise<{ status: number; body: unknown }> {
+function requestOverSocket(args: {
+  socketPath: string;
+  method: string;
+  path: string;
+  body?: unknown;
+  timeoutMs: number;
+}): Promise<{ status: number; body: unknown }> {
   const payload = args.body === undefined ? undefined : JSON.stringify(args.body);
   return new Promise((resolve, reject) => {
     let settled = false;

@@ -83,7 +83,8 @@ async function handle(plane: DataPlane, req: http.IncomingMessage, res: http.Ser
     const table = await readJson(req);
     const problem = tableProblem(table);
     if (problem) throw new RequestError(400, problem);
-    if ((table as { namespace: string }).namespace !== namespace) throw new RequestError(400, `namespace in the body ("${(table as { namespace: string }).namespace}") differs from the path ("${namespace}")`);
+    if ((table as { namespace: string }).namespace !== namespace)
+      throw new RequestError(400, `namespace in the body ("${(table as { namespace: string }).namespace}") differs from the path ("${namespace}")`);
     return json(res, 200, await plane.putNamespace(table as Parameters<DataPlane['putNamespace']>[0]));
   }
   if (req.method === 'DELETE' && ns) {

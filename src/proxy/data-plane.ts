@@ -4,7 +4,16 @@ import { contains, describeError, ipv4OfPeer, parseCidr, type Logger } from '../
 import { BackendLedger } from './backend-ledger.js';
 import { ClientAffinity } from './client-affinity.js';
 import { ClusterDns, hostResolvers } from './cluster-dns.js';
-import { DEFAULT_INGRESS_TIMEOUTS, type Backend, type DataPlane, type DataPlaneStatus, type ListenerStatus, type NamespaceNetwork, type NamespaceTable, type ServicePortRoute } from './control.js';
+import {
+  DEFAULT_INGRESS_TIMEOUTS,
+  type Backend,
+  type DataPlane,
+  type DataPlaneStatus,
+  type ListenerStatus,
+  type NamespaceNetwork,
+  type NamespaceTable,
+  type ServicePortRoute,
+} from './control.js';
 import { resolveName } from './dns-names.js';
 import { syncVirtualAddresses } from './host-addresses.js';
 import { DEFAULT_MAX_CONNECTIONS_PER_BACKEND, forwardHttp } from './http-forward.js';
@@ -266,7 +275,11 @@ export class ProxyServer implements DataPlane {
       this.networks.set(t.namespace, t.network);
       if (this.synced.get(t.namespace) === key) continue;
       const error = await syncVirtualAddresses(t.network.bridge, t.network.subnet, wanted);
-      if (error) this.logger.warn({ namespace: t.namespace, bridge: t.network.bridge, err: error }, 'could not set the Service virtual addresses; retried on the next table change');
+      if (error)
+        this.logger.warn(
+          { namespace: t.namespace, bridge: t.network.bridge, err: error },
+          'could not set the Service virtual addresses; retried on the next table change',
+        );
       else this.synced.set(t.namespace, key);
     }
   }
@@ -292,7 +305,11 @@ export class ProxyServer implements DataPlane {
         logger: this.logger.child({ namespace, component: 'namespace-dns' }),
       });
       const error = await server.start();
-      if (error) this.logger.warn({ namespace, listen: `${network.gateway}:${this.o.dnsPort ?? 53}`, err: error }, 'namespace DNS could not bind; retried on the next table change');
+      if (error)
+        this.logger.warn(
+          { namespace, listen: `${network.gateway}:${this.o.dnsPort ?? 53}`, err: error },
+          'namespace DNS could not bind; retried on the next table change',
+        );
       else this.logger.info({ namespace, listen: `${network.gateway}:${server.port()}` }, 'namespace DNS bound');
       this.dns.set(namespace, error ? { network, error } : { network, server });
     }
@@ -347,7 +364,8 @@ export class ProxyServer implements DataPlane {
     const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true }, (socket) => this.onTcpConnection(key, socket));
     const error = await listenOn(server, listen);
     if (error) {
-      if (error !== previousError) this.logger.warn({ listen: key, owner: ownerId(owner), err: error }, 'listener could not bind; retried on the next table change');
+      if (error !== previousError)
+        this.logger.warn({ listen: key, owner: ownerId(owner), err: error }, 'listener could not bind; retried on the next table change');
       return { owner, error };
     }
     server.on('error', (err) => this.logger.error({ listen: key, err: err.message }, 'listener failed'));
@@ -362,7 +380,8 @@ export class ProxyServer implements DataPlane {
     server.on('connection', (socket: net.Socket) => this.track(socket));
     const error = await listenOn(server, at);
     if (error) {
-      if (error !== this.ingress?.error) this.logger.warn({ listen: addressKey(at), err: error }, 'ingress server could not bind; retried on the next table change');
+      if (error !== this.ingress?.error)
+        this.logger.warn({ listen: addressKey(at), err: error }, 'ingress server could not bind; retried on the next table change');
       this.ingress = { error };
       return;
     }
@@ -426,7 +445,10 @@ export class ProxyServer implements DataPlane {
       return;
     }
     const route = owner && this.servicePort(owner.namespace, owner.service, owner.port);
-    const candidates = owner && route ? this.candidates(owner.namespace, owner.service, route, ipv4OfPeer(client.remoteAddress) === undefined ? undefined : client.remoteAddress) : [];
+    const candidates =
+      owner && route
+        ? this.candidates(owner.namespace, owner.service, route, ipv4OfPeer(client.remoteAddress) === undefined ? undefined : client.remoteAddress)
+        : [];
     if (!owner || candidates.length === 0) {
       this.logger.debug({ listen: key, owner: owner && ownerId(owner) }, 'connection closed: no ready backend');
       client.on('error', () => {});

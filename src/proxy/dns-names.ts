@@ -31,7 +31,12 @@ export const HEADLESS_TTL_SECONDS = 1;
  *   example.com, a.b.c                                       → forwarded upstream
  * Only A questions get records; any other type of an existing name is NOERROR without records.
  */
-export function resolveName(args: { readonly namespace: string; readonly name: string; readonly type: string; readonly tables: ReadonlyMap<string, NamespaceTable> }): DnsAnswer {
+export function resolveName(args: {
+  readonly namespace: string;
+  readonly name: string;
+  readonly type: string;
+  readonly tables: ReadonlyMap<string, NamespaceTable>;
+}): DnsAnswer {
   const name = args.name.toLowerCase().replace(/\.$/, '');
   const labels = name === '' ? [] : name.split('.');
   let service: string | undefined;

@@ -52,7 +52,13 @@ export function forwardHttp(o: HttpForwardOptions): void {
   const { req, res } = o;
   const headers = upstreamHeaders(req);
   const replayable = REPLAYABLE.has(req.method ?? '') && !hasBody(req);
-  const upstreams = new UpstreamCandidates({ candidates: o.candidates, ledger: o.ledger, connectTimeoutMs: o.timeouts.connectSeconds * 1000, maxConnectionsPerBackend: o.maxConnectionsPerBackend, logger: o.logger });
+  const upstreams = new UpstreamCandidates({
+    candidates: o.candidates,
+    ledger: o.ledger,
+    connectTimeoutMs: o.timeouts.connectSeconds * 1000,
+    maxConnectionsPerBackend: o.maxConnectionsPerBackend,
+    logger: o.logger,
+  });
   let clientGone = false;
   let current: { socket: net.Socket; release: () => void; stopTimers: () => void } | undefined;
 
@@ -66,15 +72,27 @@ export function forwardHttp(o: HttpForwardOptions): void {
   });
 
   const attempt = () => {
-    void upstreams.connect(() => clientGone).then((up) => {
-      if (up) return send(up.backend, up.socket, up.release);
-      if (clientGone) return;
-      const { atLimit, connects, lastConnectTimedOut } = upstreams.outcome();
-      if (connects === 0 && atLimit > 0) {
-        return fail(503, `every backend has ${o.maxConnectionsPerBackend} open connections (the bound per backend)`, 'no backend can take another connection');
-      }
-      return lastConnectTimedOut ? fail(504, 'the last backend tried did not accept the connection in time', `no backend accepted the connection within ${o.timeouts.connectSeconds} s`) : fail(502, 'no backend accepted the connection', 'no backend answered');
-    });
+    void upstreams
+      .connect(() => clientGone)
+      .then((up) => {
+        if (up) return send(up.backend, up.socket, up.release);
+        if (clientGone) return;
+        const { atLimit, connects, lastConnectTimedOut } = upstreams.outcome();
+        if (connects === 0 && atLimit > 0) {
+          return fail(
+            503,
+            `every backend has ${o.maxConnectionsPerBackend} open connections (the bound per backend)`,
+            'no backend can take another connection',
+          );
+        }
+        return lastConnectTimedOut
+          ? fail(
+              504,
+              'the last backend tried did not accept the connection in time',
+              `no backend accepted the connection within ${o.timeouts.connectSeconds} s`,
+            )
+          : fail(502, 'no backend accepted the connection', 'no backend answered');
+      });
   };
 
   const send = (backend: Backend, socket: net.Socket, release: () => void) => {
@@ -96,7 +114,11 @@ export function forwardHttp(o: HttpForwardOptions): void {
       release();
       socket.destroy();
       if (res.headersSent) return void res.destroy();
-      fail(504, `backend ${backend.id}: no ${which === 'read' ? 'answer' : 'progress taking the request'} within ${seconds} s`, `the backend did not ${which === 'read' ? 'answer' : 'take the request'} within ${seconds} s (proxy-${which}-timeout)`);
+      fail(
+        504,
+        `backend ${backend.id}: no ${which === 'read' ? 'answer' : 'progress taking the request'} within ${seconds} s`,
+        `the backend did not ${which === 'read' ? 'answer' : 'take the request'} within ${seconds} s (proxy-${which}-timeout)`,
+      );
     };
     // Read: re-armed by every byte from the backend, once the request is sent or the response
     // began. While the client does not take the response (backpressure pauses the backend's
@@ -184,7 +206,12 @@ function hasBody(req: http.IncomingMessage): boolean {
 
 function connectionTokens(value: string | string[] | undefined): Set<string> {
   const text = Array.isArray(value) ? value.join(',') : (value ?? '');
-  return new Set(text.split(',').map((t) => t.trim().toLowerCase()).filter((t) => t !== ''));
+  return new Set(
+    text
+      .split(',')
+      .map((t) => t.trim().toLowerCase())
+      .filter((t) => t !== ''),
+  );
 }
 
 /** The client's headers minus hop-by-hop ones, plus X-Forwarded-*; Host is kept as sent. */

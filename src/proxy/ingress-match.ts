@@ -108,7 +108,11 @@ function byNamespaceAndName(a: NamespacedIngress, b: NamespacedIngress): number 
 const TIERS: readonly Tier[] = ['exact', 'wildcard', 'any'];
 
 /** The backend for a request, or undefined (404). `host` as returned by `hostOfHeader`. */
-export function matchIngress(args: { readonly ingresses: readonly NamespacedIngress[]; readonly host: string; readonly path: string }): IngressMatch | undefined {
+export function matchIngress(args: {
+  readonly ingresses: readonly NamespacedIngress[];
+  readonly host: string;
+  readonly path: string;
+}): IngressMatch | undefined {
   const ordered = [...args.ingresses].sort(byNamespaceAndName);
   const tierOf = (ruleHost: string | undefined) => hostTier(ruleHost, args.host);
   const tier = TIERS.find((t) => ordered.some(({ ingress }) => ingress.rules.some((r) => tierOf(r.host) === t))) ?? 'any';

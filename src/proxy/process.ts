@@ -83,12 +83,17 @@ export async function ensureProxyRunning(o: EnsureProxyOptions): Promise<{ reado
   setTimeout(() => (late = true), o.timeoutMs).unref();
   for (;;) {
     // Another berth may have won the race to start one (ours then exits): an answer is what counts.
-    if (await isDataPlaneAnswering({ socketPath: o.socketPath, timeoutMs: 500 })) return exited === undefined && child.pid ? { started: true, pid: child.pid } : { started: false };
+    if (await isDataPlaneAnswering({ socketPath: o.socketPath, timeoutMs: 500 }))
+      return exited === undefined && child.pid ? { started: true, pid: child.pid } : { started: false };
     if (exited !== undefined) {
-      throw new BerthError('DATA_PLANE_UNREACHABLE', `the proxy process ${exited} before answering on ${o.socketPath}; see ${o.logFile}`, { details: { socketPath: o.socketPath, logFile: o.logFile } });
+      throw new BerthError('DATA_PLANE_UNREACHABLE', `the proxy process ${exited} before answering on ${o.socketPath}; see ${o.logFile}`, {
+        details: { socketPath: o.socketPath, logFile: o.logFile },
+      });
     }
     if (late) {
-      throw new BerthError('DATA_PLANE_UNREACHABLE', `the proxy did not answer on ${o.socketPath} within ${o.timeoutMs} ms; see ${o.logFile}`, { details: { socketPath: o.socketPath, logFile: o.logFile } });
+      throw new BerthError('DATA_PLANE_UNREACHABLE', `the proxy did not answer on ${o.socketPath} within ${o.timeoutMs} ms; see ${o.logFile}`, {
+        details: { socketPath: o.socketPath, logFile: o.logFile },
+      });
     }
     await new Promise((r) => setTimeout(r, 100));
   }

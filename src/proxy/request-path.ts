@@ -28,7 +28,11 @@
  */
 
 export type NormalizedPath =
-  | { readonly kind: 'ok'; /** For matching: decoded, merged, dot segments resolved. */ readonly path: string; /** For the backend: `path` re-encoded. */ readonly forward: string }
+  | {
+      readonly kind: 'ok' /** For matching: decoded, merged, dot segments resolved. */;
+      readonly path: string /** For the backend: `path` re-encoded. */;
+      readonly forward: string;
+    }
   | { readonly kind: 'invalid'; readonly reason: string };
 
 const HEX = /^[0-9a-fA-F]{2}$/;

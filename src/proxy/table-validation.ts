@@ -11,13 +11,18 @@ export function tableProblem(value: unknown): string | undefined {
   if (!Array.isArray(value.services)) return 'services must be an array';
   if (!Array.isArray(value.ingresses)) return 'ingresses must be an array';
   const net = value.network;
-  if (net !== undefined && (!isObject(net) || typeof net.subnet !== 'string' || typeof net.gateway !== 'string' || typeof net.bridge !== 'string')) return 'network must be { subnet, gateway, bridge }';
+  if (net !== undefined && (!isObject(net) || typeof net.subnet !== 'string' || typeof net.gateway !== 'string' || typeof net.bridge !== 'string'))
+    return 'network must be { subnet, gateway, bridge }';
   for (const [i, s] of value.services.entries()) {
     const at = `services[${i}]`;
     if (!isObject(s) || typeof s.name !== 'string') return `${at}.name must be a string`;
     if (!Array.isArray(s.ports)) return `${at}.ports must be an array`;
     if (s.clusterIP !== undefined && typeof s.clusterIP !== 'string') return `${at}.clusterIP must be a string`;
-    if (s.headless !== undefined && (!isObject(s.headless) || !Array.isArray(s.headless.addresses) || !s.headless.addresses.every((a) => typeof a === 'string'))) return `${at}.headless must be { addresses: string[] }`;
+    if (
+      s.headless !== undefined &&
+      (!isObject(s.headless) || !Array.isArray(s.headless.addresses) || !s.headless.addresses.every((a) => typeof a === 'string'))
+    )
+      return `${at}.headless must be { addresses: string[] }`;
     for (const [j, p] of s.ports.entries()) {
       const pat = `${at}.ports[${j}]`;
       if (!isObject(p) || !isPort(p.port)) return `${pat}.port must be a port number`;
@@ -34,11 +39,13 @@ export function tableProblem(value: unknown): string | undefined {
     if (!isObject(ing) || typeof ing.name !== 'string') return `${at}.name must be a string`;
     if (!Array.isArray(ing.rules)) return `${at}.rules must be an array`;
     for (const [j, r] of ing.rules.entries()) {
-      if (!isObject(r) || (r.host !== undefined && typeof r.host !== 'string') || !Array.isArray(r.paths)) return `${at}.rules[${j}] must be { host?: string, paths: [] }`;
+      if (!isObject(r) || (r.host !== undefined && typeof r.host !== 'string') || !Array.isArray(r.paths))
+        return `${at}.rules[${j}] must be { host?: string, paths: [] }`;
       for (const [k, p] of r.paths.entries()) {
         const pat = `${at}.rules[${j}].paths[${k}]`;
         if (!isObject(p) || typeof p.path !== 'string' || !p.path.startsWith('/')) return `${pat}.path must start with /`;
-        if (p.pathType !== 'Prefix' && p.pathType !== 'Exact' && p.pathType !== 'ImplementationSpecific') return `${pat}.pathType must be Prefix, Exact or ImplementationSpecific`;
+        if (p.pathType !== 'Prefix' && p.pathType !== 'Exact' && p.pathType !== 'ImplementationSpecific')
+          return `${pat}.pathType must be Prefix, Exact or ImplementationSpecific`;
         if (!isBackendRef(p)) return `${pat} must name a service and a port (number or name)`;
       }
     }
@@ -46,7 +53,8 @@ export function tableProblem(value: unknown): string | undefined {
     if (ing.upstreamTimeouts !== undefined) {
       const t = ing.upstreamTimeouts;
       const ok = (v: unknown) => typeof v === 'number' && Number.isFinite(v) && v > 0 && v <= MAX_INGRESS_TIMEOUT_SECONDS;
-      if (!isObject(t) || !ok(t.connectSeconds) || !ok(t.readSeconds) || !ok(t.sendSeconds)) return `${at}.upstreamTimeouts must be { connectSeconds, readSeconds, sendSeconds }, each above 0 and at most ${MAX_INGRESS_TIMEOUT_SECONDS}`;
+      if (!isObject(t) || !ok(t.connectSeconds) || !ok(t.readSeconds) || !ok(t.sendSeconds))
+        return `${at}.upstreamTimeouts must be { connectSeconds, readSeconds, sendSeconds }, each above 0 and at most ${MAX_INGRESS_TIMEOUT_SECONDS}`;
     }
   }
   return undefined;

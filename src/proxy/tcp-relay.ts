@@ -32,7 +32,13 @@ export interface TcpRelayOptions {
  */
 export function relayTcp(o: TcpRelayOptions): void {
   const { client } = o;
-  const upstreams = new UpstreamCandidates({ candidates: o.candidates, ledger: o.ledger, connectTimeoutMs: o.connectTimeoutMs, allowHalfOpen: true, logger: o.logger });
+  const upstreams = new UpstreamCandidates({
+    candidates: o.candidates,
+    ledger: o.ledger,
+    connectTimeoutMs: o.connectTimeoutMs,
+    allowHalfOpen: true,
+    logger: o.logger,
+  });
   let sent: Buffer[] = [];
   let sentBytes = 0;
   let replayable = true;
@@ -60,12 +66,14 @@ export function relayTcp(o: TcpRelayOptions): void {
   });
 
   const attempt = () => {
-    void upstreams.connect(() => finished).then((up) => {
-      if (up) return attach(up.backend, up.socket, up.release);
-      if (finished) return;
-      o.logger.warn({ tried: o.candidates.map((b) => b.id) }, 'no backend accepted the connection');
-      finish('end');
-    });
+    void upstreams
+      .connect(() => finished)
+      .then((up) => {
+        if (up) return attach(up.backend, up.socket, up.release);
+        if (finished) return;
+        o.logger.warn({ tried: o.candidates.map((b) => b.id) }, 'no backend accepted the connection');
+        finish('end');
+      });
   };
 
   const attach = (backend: Backend, up: net.Socket, release: () => void) => {

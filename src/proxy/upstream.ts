@@ -15,7 +15,10 @@ export function connectUpstream(args: { readonly backend: Backend; readonly time
   const { backend } = args;
   return new Promise((resolve, reject) => {
     const socket = net.connect({ host: backend.host, port: backend.port, allowHalfOpen: args.allowHalfOpen ?? false });
-    const timer = setTimeout(() => socket.destroy(Object.assign(new Error(`connect to ${backend.host}:${backend.port} timed out after ${args.timeoutMs} ms`), { code: 'ETIMEDOUT' })), args.timeoutMs);
+    const timer = setTimeout(
+      () => socket.destroy(Object.assign(new Error(`connect to ${backend.host}:${backend.port} timed out after ${args.timeoutMs} ms`), { code: 'ETIMEDOUT' })),
+      args.timeoutMs,
+    );
     const onError = (err: Error) => {
       clearTimeout(timer);
       socket.destroy();

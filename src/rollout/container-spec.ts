@@ -33,7 +33,11 @@ export function replicaSpec(args: {
     ...(t.args ? { args: t.args } : {}),
     ...(t.workingDir ? { workingDir: t.workingDir } : {}),
     env,
-    ports: t.ports.map((p) => ({ containerPort: p.containerPort, protocol: p.protocol, ...(p.hostPort !== undefined ? { hostPort: p.hostPort, hostIp: args.hostPortAddress ?? '127.0.0.1' } : {}) })),
+    ports: t.ports.map((p) => ({
+      containerPort: p.containerPort,
+      protocol: p.protocol,
+      ...(p.hostPort !== undefined ? { hostPort: p.hostPort, hostIp: args.hostPortAddress ?? '127.0.0.1' } : {}),
+    })),
     labels: {
       ...podLabels,
       [LABEL.managed]: 'true',
@@ -67,7 +71,11 @@ function containerSecurity(t: PodTemplate): ContainerSecurity {
   return { ...rest, ...(runAsUser !== undefined ? { user: { uid: runAsUser, ...(runAsGroup !== undefined ? { gid: runAsGroup } : {}) } } : {}) };
 }
 
-function containerMounts(desired: DesiredDeployment, files: ReadonlyMap<string, readonly ContainerFile[]> | undefined, volumeOf: (claim: string) => string): ContainerMount[] {
+function containerMounts(
+  desired: DesiredDeployment,
+  files: ReadonlyMap<string, readonly ContainerFile[]> | undefined,
+  volumeOf: (claim: string) => string,
+): ContainerMount[] {
   return (desired.template.mounts ?? []).map((m): ContainerMount => {
     const sub = m.subPath !== undefined ? { subPath: m.subPath } : {};
     switch (m.source.kind) {

@@ -60,7 +60,16 @@ export async function applyStep(options: ApplyStepOptions): Promise<void> {
     await driver.ensureImage(desired.template.image);
     await Promise.all(
       step.create.map(async (creation) => {
-        const spec = replicaSpec({ desired, creation, instance: options.instance, network: options.network, env, ...(files ? { files } : {}), ...(options.hostPortAddress ? { hostPortAddress: options.hostPortAddress } : {}), ...(options.dns ? { dns: options.dns } : {}) });
+        const spec = replicaSpec({
+          desired,
+          creation,
+          instance: options.instance,
+          network: options.network,
+          env,
+          ...(files ? { files } : {}),
+          ...(options.hostPortAddress ? { hostPortAddress: options.hostPortAddress } : {}),
+          ...(options.dns ? { dns: options.dns } : {}),
+        });
         logger.info({ container: spec.name, replica: creation.replica, commit: creation.commit }, creation.restart ? 'restarting replica' : 'creating replica');
         await driver.runContainer(spec);
       }),
@@ -130,7 +139,10 @@ export async function resolveFiles(desired: DesiredDeployment, secrets: SecretRe
         return value === undefined ? undefined : { path: f.path, value, mode: f.mode };
       }),
     );
-    out.set(mount.volume, files.filter((f): f is ContainerFile => f !== undefined));
+    out.set(
+      mount.volume,
+      files.filter((f): f is ContainerFile => f !== undefined),
+    );
   }
   return out;
 }
@@ -142,6 +154,9 @@ async function readOne(lookup: SecretLookup, secrets: SecretResolver | undefined
   } catch (err) {
     if (isBerthError(err) && err.code === 'SECRET_UNAVAILABLE') throw err;
     const code = (err as { code?: unknown } | null)?.code;
-    throw new BerthError('SECRET_UNAVAILABLE', `${describeSecretLookup(lookup)}: the resolver failed (${typeof code === 'string' ? code : 'unexpected error'})`);
+    throw new BerthError(
+      'SECRET_UNAVAILABLE',
+      `${describeSecretLookup(lookup)}: the resolver failed (${typeof code === 'string' ? code : 'unexpected error'})`,
+    );
   }
 }

@@ -79,8 +79,20 @@ export interface ReplicaCounts {
 
 export type Step =
   /** Removals first (the executor drains and stops them), then creations. */
-  | { readonly kind: 'act'; readonly remove: readonly Removal[]; readonly create: readonly Creation[]; readonly summary: string; readonly counts: ReplicaCounts }
-  | { readonly kind: 'wait'; readonly reason: 'readiness' | 'min-ready-seconds' | 'crash-backoff'; readonly recheckAt?: Date; readonly summary: string; readonly counts: ReplicaCounts }
+  | {
+      readonly kind: 'act';
+      readonly remove: readonly Removal[];
+      readonly create: readonly Creation[];
+      readonly summary: string;
+      readonly counts: ReplicaCounts;
+    }
+  | {
+      readonly kind: 'wait';
+      readonly reason: 'readiness' | 'min-ready-seconds' | 'crash-backoff';
+      readonly recheckAt?: Date;
+      readonly summary: string;
+      readonly counts: ReplicaCounts;
+    }
   | { readonly kind: 'complete'; readonly counts: ReplicaCounts }
   /** The rollout of the desired revision failed: the caller rolls back to the last good revision. */
   | { readonly kind: 'fail'; readonly reason: FailReason; readonly summary: string; readonly counts: ReplicaCounts };
@@ -111,7 +123,13 @@ export function nextStep(input: RolloutInput): Step {
   if (!desired) {
     const counts = { desired: 0, updated: 0, available: 0, updatedAvailable: 0, total: live.length };
     if (live.length === 0) return { kind: 'complete', counts };
-    return { kind: 'act', remove: live.map((replica) => ({ replica, reason: 'prune' as const })), create: [], summary: `prune ${live.length} replica(s)`, counts };
+    return {
+      kind: 'act',
+      remove: live.map((replica) => ({ replica, reason: 'prune' as const })),
+      create: [],
+      summary: `prune ${live.length} replica(s)`,
+      counts,
+    };
   }
   const minReady = desired.minReadySeconds;
   const current = live.filter((r) => r.revision === desired.revision);
@@ -151,7 +169,13 @@ export function nextStep(input: RolloutInput): Step {
       const readyAt = record ? new Date(record.lastAt.getTime() + restartDelayMs(record.count)) : now;
       if (readyAt.getTime() <= now.getTime()) {
         remove.push({ replica: keep, reason: 'exited' });
-        create.push({ revision: desired.revision, replica: slot, commit, restart: true, restartRecord: { count: (record?.count ?? 0) + 1, at: now.toISOString() } });
+        create.push({
+          revision: desired.revision,
+          replica: slot,
+          commit,
+          restart: true,
+          restartRecord: { count: (record?.count ?? 0) + 1, at: now.toISOString() },
+        });
       } else if (!backoffUntil || readyAt < backoffUntil) {
         backoffUntil = readyAt;
       }
@@ -217,7 +241,14 @@ export function nextStep(input: RolloutInput): Step {
     const add = missing.map((replica) => ({ revision: desired.revision, replica, commit, restart: false }));
     return { kind: 'act', remove: [], create: add, summary: describe([], add), counts };
   }
-  if (backoffUntil) return { kind: 'wait', reason: 'crash-backoff', recheckAt: backoffUntil, summary: `replica exited; restarting after back-off at ${backoffUntil.toISOString()}`, counts };
+  if (backoffUntil)
+    return {
+      kind: 'wait',
+      reason: 'crash-backoff',
+      recheckAt: backoffUntil,
+      summary: `replica exited; restarting after back-off at ${backoffUntil.toISOString()}`,
+      counts,
+    };
   if (counts.updatedAvailable < desired.replicas) return waitForReadiness(current, desired.minReadySeconds, now, counts, undefined, input.readiness);
   return { kind: 'complete', counts };
 }
@@ -230,7 +261,13 @@ export function nextStep(input: RolloutInput): Step {
  *   ProgressDeadlineExceeded: no new-revision replica was created or became ready in the
  *     last progressDeadlineSeconds, and the rollout is not done.
  */
-function judgeRollout(input: RolloutInput, desired: DesiredDeployment, current: readonly ObservedReplica[], old: readonly ObservedReplica[], counts: ReplicaCounts): Step | undefined {
+function judgeRollout(
+  input: RolloutInput,
+  desired: DesiredDeployment,
+  current: readonly ObservedReplica[],
+  old: readonly ObservedReplica[],
+  counts: ReplicaCounts,
+): Step | undefined {
   if (current.length === 0) return undefined; // nothing of the new revision yet: the next move creates it
   const done = old.length === 0 && counts.updatedAvailable >= desired.replicas;
   if (done) return undefined;
@@ -239,7 +276,12 @@ function judgeRollout(input: RolloutInput, desired: DesiredDeployment, current: 
     const record = input.restarts.get(restartKey(desired.namespace, desired.name, desired.revision, r.replica));
     if (record && record.count >= CRASH_LOOP_RESTARTS) {
       const code = r.exitCode !== undefined ? ` (exit code ${r.exitCode})` : '';
-      return { kind: 'fail', reason: 'CrashLoop', summary: `replica ${r.replica} of revision ${desired.revision} exited again after ${record.count} restart(s)${code}`, counts };
+      return {
+        kind: 'fail',
+        reason: 'CrashLoop',
+        summary: `replica ${r.replica} of revision ${desired.revision} exited again after ${record.count} restart(s)${code}`,
+        counts,
+      };
     }
   }
   // Progress = the latest creation or readiness of a new-revision replica — or the moment this
@@ -262,7 +304,14 @@ function judgeRollout(input: RolloutInput, desired: DesiredDeployment, current: 
   return undefined;
 }
 
-function waitForReadiness(current: readonly ObservedReplica[], minReadySeconds: number, now: Date, counts: ReplicaCounts, backoffUntil: Date | undefined, readiness: RolloutInput['readiness']): Step {
+function waitForReadiness(
+  current: readonly ObservedReplica[],
+  minReadySeconds: number,
+  now: Date,
+  counts: ReplicaCounts,
+  backoffUntil: Date | undefined,
+  readiness: RolloutInput['readiness'],
+): Step {
   if (backoffUntil) return { kind: 'wait', reason: 'crash-backoff', recheckAt: backoffUntil, summary: `replica exited; restarting after back-off`, counts };
   // The earliest moment a ready-but-not-yet-available replica becomes available.
   const pending = current
@@ -270,7 +319,13 @@ function waitForReadiness(current: readonly ObservedReplica[], minReadySeconds: 
     .filter((since): since is number => since !== undefined && now.getTime() - since < minReadySeconds * 1000)
     .map((since) => since + minReadySeconds * 1000);
   if (pending.length > 0) {
-    return { kind: 'wait', reason: 'min-ready-seconds', recheckAt: new Date(Math.min(...pending)), summary: `waiting for ${pending.length} replica(s) to be ready for ${minReadySeconds}s`, counts };
+    return {
+      kind: 'wait',
+      reason: 'min-ready-seconds',
+      recheckAt: new Date(Math.min(...pending)),
+      summary: `waiting for ${pending.length} replica(s) to be ready for ${minReadySeconds}s`,
+      counts,
+    };
   }
   return { kind: 'wait', reason: 'readiness', summary: `waiting for new replicas to become ready (${counts.updatedAvailable}/${counts.desired})`, counts };
 }

@@ -133,7 +133,14 @@ export interface ContainerSecurity {
  *  - `volume`: a named volume of a PersistentVolumeClaim; removing the container never removes it.
  */
 export type ContainerMount =
-  | { readonly kind: 'bind'; readonly source: string; readonly subPath?: string; readonly target: string; readonly readOnly: boolean; readonly type: 'DirectoryOrCreate' | 'Directory' | 'FileOrCreate' | 'File' | 'Socket' }
+  | {
+      readonly kind: 'bind';
+      readonly source: string;
+      readonly subPath?: string;
+      readonly target: string;
+      readonly readOnly: boolean;
+      readonly type: 'DirectoryOrCreate' | 'Directory' | 'FileOrCreate' | 'File' | 'Socket';
+    }
   | { readonly kind: 'tmpfs'; readonly target: string; readonly readOnly: boolean; readonly sizeBytes?: number }
   | { readonly kind: 'files'; readonly volume: string; readonly target: string; readonly subPath?: string; readonly files: readonly ContainerFile[] }
   /** An owned named volume (ensureVolume made it), mounted whole; the driver refuses a missing or unowned one rather than let the engine create it. */

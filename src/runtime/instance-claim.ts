@@ -35,7 +35,8 @@ export function judgeInstanceClaim(args: {
   readonly stateDirExists: (dir: string) => boolean;
 }): ClaimVerdict {
   const { labels, mine } = args;
-  if (labels?.[LABEL.managed] !== 'true' || (labels[LABEL.instance] ?? 'default') !== args.instance || labels[LABEL.kind] !== 'InstanceClaim') return { kind: 'foreign' };
+  if (labels?.[LABEL.managed] !== 'true' || (labels[LABEL.instance] ?? 'default') !== args.instance || labels[LABEL.kind] !== 'InstanceClaim')
+    return { kind: 'foreign' };
   const holder = { stateDir: labels[LABEL.stateDir] ?? '', host: labels[LABEL.host] ?? '' };
   if (holder.stateDir === mine.stateDir && holder.host === mine.host) return { kind: 'held' };
   if (holder.host === mine.host && holder.stateDir !== '' && !args.stateDirExists(holder.stateDir)) return { kind: 'stale', holder };

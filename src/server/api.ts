@@ -168,7 +168,10 @@ function sortedNamespaces(state: StoreState) {
 function publicState(state: StoreState): StoreState {
   if (!state.source) return state;
   const { description, error } = state.source;
-  return { ...state, source: { ...state.source, description: withoutCredentials(description), ...(error !== undefined ? { error: withoutCredentials(error) } : {}) } };
+  return {
+    ...state,
+    source: { ...state.source, description: withoutCredentials(description), ...(error !== undefined ? { error: withoutCredentials(error) } : {}) },
+  };
 }
 
 export function withoutCredentials(text: string): string {

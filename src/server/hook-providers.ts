@@ -5,7 +5,11 @@ import type { PushPayload } from './push-event.js';
 type Headers = Readonly<Record<string, string | string[] | undefined>>;
 
 /** What a verified delivery is: a push to examine, a ping to answer, or an event to ignore. */
-export type HookEvent = { readonly kind: 'push' } | { readonly kind: 'ping' } | { readonly kind: 'other'; readonly name: string } | { readonly kind: 'missing'; readonly header: string };
+export type HookEvent =
+  | { readonly kind: 'push' }
+  | { readonly kind: 'ping' }
+  | { readonly kind: 'other'; readonly name: string }
+  | { readonly kind: 'missing'; readonly header: string };
 
 export type Verification = { readonly ok: true } | { readonly ok: false; readonly message: string };
 

@@ -70,4 +70,3 @@ function validationMessage(f: FrameworkError): string {
   const where = `${f.validationContext ?? 'request'}${first.instancePath.replaceAll('/', '.')}`;
   return `${where} ${first.message ?? 'is invalid'}`;
 }
-

@@ -16,7 +16,12 @@ export class ServerMetrics {
 
   constructor(store: Store) {
     const registers = [this.registry];
-    this.httpRequests = new Counter({ name: 'berth_http_requests_total', help: 'HTTP requests answered, by route pattern and status.', labelNames: ['method', 'route', 'status'], registers });
+    this.httpRequests = new Counter({
+      name: 'berth_http_requests_total',
+      help: 'HTTP requests answered, by route pattern and status.',
+      labelNames: ['method', 'route', 'status'],
+      registers,
+    });
     this.hookDeliveries = new Counter({
       name: 'berth_webhook_deliveries_total',
       help: 'Verified webhook deliveries by outcome (refused ones count in berth_http_requests_total as 401/400/413).',

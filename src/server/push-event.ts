@@ -80,5 +80,7 @@ export function matchPush(args: { ref: string; watched: string | undefined; defa
   }
   if (!ref.startsWith('refs/heads/')) return { watched: false, reason: `push to ${ref} is not a branch; berth follows the default branch` };
   if (defaultBranch === undefined || defaultBranch === '') return { watched: true };
-  return ref === `refs/heads/${defaultBranch}` ? { watched: true } : { watched: false, reason: `push to ${ref}; berth follows the default branch ${defaultBranch}` };
+  return ref === `refs/heads/${defaultBranch}`
+    ? { watched: true }
+    : { watched: false, reason: `push to ${ref}; berth follows the default branch ${defaultBranch}` };
 }

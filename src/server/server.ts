@@ -59,9 +59,14 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   const apiToken = nonEmpty(o.apiToken);
   const bodyLimitBytes = o.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
   const metrics = new ServerMetrics(o.store);
-  const trigger = new HookTrigger(() => o.control.syncNow(), logger, (result) => metrics.hookSync(result), {
-    ...(o.hookMinIntervalMs !== undefined ? { minIntervalMs: o.hookMinIntervalMs } : {}),
-  });
+  const trigger = new HookTrigger(
+    () => o.control.syncNow(),
+    logger,
+    (result) => metrics.hookSync(result),
+    {
+      ...(o.hookMinIntervalMs !== undefined ? { minIntervalMs: o.hookMinIntervalMs } : {}),
+    },
+  );
 
   const app = Fastify({
     logger: false, // berth logs through its own Logger port (below), so no header or body can reach a log line
@@ -103,7 +108,12 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host}:${address.port}`;
   logger.info(
-    { url, webhooks: webhookSecret ? 'enabled' : 'disabled (no secret)', gitlab: secrets.gitlabToken ? 'enabled' : 'disabled (no token)', mutations: apiToken ? 'enabled' : 'disabled (no API token)' },
+    {
+      url,
+      webhooks: webhookSecret ? 'enabled' : 'disabled (no secret)',
+      gitlab: secrets.gitlabToken ? 'enabled' : 'disabled (no token)',
+      mutations: apiToken ? 'enabled' : 'disabled (no API token)',
+    },
     'HTTP server listening',
   );
   if (webhookSecret && webhookSecret.length < 16) logger.warn({}, 'the webhook secret is shorter than 16 characters; use a long random value');

@@ -18,8 +18,7 @@ export async function changedPathsBetween(args: {
   const { store, pool } = args;
   const out: string[] = [];
 
-  const readSide = (tree: string | undefined): Promise<TreeEntry[]> =>
-    tree === undefined ? Promise.resolve([]) : pool(() => store.readTree(tree));
+  const readSide = (tree: string | undefined): Promise<TreeEntry[]> => (tree === undefined ? Promise.resolve([]) : pool(() => store.readTree(tree)));
 
   const walk = async (a: string | undefined, b: string | undefined, prefix: string): Promise<void> => {
     if (a === b) return;

@@ -29,11 +29,7 @@ export class CommitReader {
     this.pool = boundedPool(args.concurrency);
   }
 
-  async snapshot(args: {
-    commit: string;
-    knownTree?: (treeId: string) => boolean;
-    knownBlob?: (oid: string) => boolean;
-  }): Promise<Snapshot> {
+  async snapshot(args: { commit: string; knownTree?: (treeId: string) => boolean; knownBlob?: (oid: string) => boolean }): Promise<Snapshot> {
     const commit = await this.commitAt(args.commit);
     const rootTreeId = await findManifestTree(this.store, commit.tree, this.manifestPath);
     if (rootTreeId === undefined) throw pathNotFound(this.manifestPath, commit.oid);

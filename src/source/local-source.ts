@@ -34,9 +34,7 @@ export class LocalGitSource extends CommitSource {
     const commit = oid === undefined ? undefined : await this.store.readCommit(oid);
     if (commit) return commit;
     const message =
-      ref === 'HEAD'
-        ? `the repository ${this.description} has no commits on its current branch yet`
-        : `ref "${ref}" does not exist in ${this.description}`;
+      ref === 'HEAD' ? `the repository ${this.description} has no commits on its current branch yet` : `ref "${ref}" does not exist in ${this.description}`;
     throw new BerthError('SOURCE_REF_NOT_FOUND', message, { details: { ref } });
   }
 

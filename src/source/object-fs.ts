@@ -70,8 +70,7 @@ export class ObjectFs {
         return this.gitdirStat;
       },
       lstat: (p: string) => fsp.lstat(p),
-      writeFile: (p: string, data: Uint8Array | string, options?: unknown) =>
-        fsp.writeFile(p, data, options as Parameters<typeof fsp.writeFile>[2]),
+      writeFile: (p: string, data: Uint8Array | string, options?: unknown) => fsp.writeFile(p, data, options as Parameters<typeof fsp.writeFile>[2]),
       mkdir: (p: string, options?: unknown) => fsp.mkdir(p, options as Parameters<typeof fsp.mkdir>[1]),
       rmdir: (p: string) => fsp.rmdir(p),
       rm: (p: string, options?: unknown) => fsp.rm(p, options as Parameters<typeof fsp.rm>[1]),

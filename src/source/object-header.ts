@@ -164,7 +164,9 @@ export function firstOversizedPackEntry(pack: Uint8Array, maxBytes: number): { o
     }
     if (cost > maxBytes) return { offset: pos, size: cost };
     costAt.set(pos, cost);
-    const { engine } = inflateSync(pack.subarray(h.dataStart), { info: true, maxOutputLength: Math.max(h.size, 1) + 64 }) as unknown as { engine: { bytesWritten: number } };
+    const { engine } = inflateSync(pack.subarray(h.dataStart), { info: true, maxOutputLength: Math.max(h.size, 1) + 64 }) as unknown as {
+      engine: { bytesWritten: number };
+    };
     pos = h.dataStart + engine.bytesWritten;
   }
   return undefined;
@@ -253,7 +255,8 @@ export class ObjectSizer {
     if (h.baseOffset !== undefined && h.baseOffset >= 0) return undefined; // a base must come before its delta
     const { baseSize, resultSize } = parseInflatedPrefix((length) => readAt(fd, offset + h.dataStart, length), deltaSizes);
     // From here on the descriptor is not used again (an invalidate() during the awaits below may close it).
-    const base = h.baseOid !== undefined ? await this.sizeOf(h.baseOid, depth + 1) : await this.packedSizeMemo(packPath, offset + (h.baseOffset ?? 0), depth + 1);
+    const base =
+      h.baseOid !== undefined ? await this.sizeOf(h.baseOid, depth + 1) : await this.packedSizeMemo(packPath, offset + (h.baseOffset ?? 0), depth + 1);
     if (!base) return undefined;
     return { type: base.type, size: resultSize, cost: Math.max(resultSize, baseSize, base.cost) };
   }

@@ -100,9 +100,7 @@ export class ObjectStore {
   async readCommit(oid: string): Promise<StoredCommit | undefined> {
     await this.refuseLarge(oid, this.maxObjectBytes);
     try {
-      const { oid: commitOid, commit } = await this.withRetry((objectFs) =>
-        git.readCommit({ fs: objectFs, gitdir: this.gitdir, oid, cache: this.cache }),
-      );
+      const { oid: commitOid, commit } = await this.withRetry((objectFs) => git.readCommit({ fs: objectFs, gitdir: this.gitdir, oid, cache: this.cache }));
       const { committer, author } = commit;
       return {
         oid: commitOid,
@@ -163,9 +161,13 @@ export class ObjectStore {
   private async refuseLarge(oid: string, limit: number): Promise<void> {
     const size = await this.costOf(oid);
     if (size !== undefined && size > limit) {
-      throw new BerthError('SOURCE_OBJECT_TOO_LARGE', `git object ${oid} in ${this.gitdir} is ${size} bytes (its delta chain included); berth reads trees and commits up to ${limit} bytes`, {
-        details: { gitdir: this.gitdir, oid, size, limit },
-      });
+      throw new BerthError(
+        'SOURCE_OBJECT_TOO_LARGE',
+        `git object ${oid} in ${this.gitdir} is ${size} bytes (its delta chain included); berth reads trees and commits up to ${limit} bytes`,
+        {
+          details: { gitdir: this.gitdir, oid, size, limit },
+        },
+      );
     }
   }
 

@@ -52,7 +52,10 @@ export class RemoteMirror {
   private queue: Promise<unknown> = Promise.resolve();
   private readonly http: typeof nodeHttp;
 
-  private constructor(private readonly options: RemoteMirrorOptions, gitdir: string) {
+  private constructor(
+    private readonly options: RemoteMirrorOptions,
+    gitdir: string,
+  ) {
     this.store = new ObjectStore(gitdir, options.limits);
     const timeout = options.httpTimeoutMs ?? 60_000;
     // Socket idle timeout: a server that stops answering fails the fetch instead of hanging it.
@@ -154,7 +157,10 @@ export class RemoteMirror {
     }
     const names = ref === 'HEAD' || ref.startsWith('refs/') ? [ref] : [`refs/heads/${ref}`, `refs/tags/${ref}`];
     const found = names.map((n) => refs.find((r) => r.ref === n)).find((r) => r !== undefined);
-    if (!found) throw new BerthError('SOURCE_REF_NOT_FOUND', `${this.options.displayUrl} has no ref ${JSON.stringify(ref)}`, { details: { url: this.options.displayUrl, ref } });
+    if (!found)
+      throw new BerthError('SOURCE_REF_NOT_FOUND', `${this.options.displayUrl} has no ref ${JSON.stringify(ref)}`, {
+        details: { url: this.options.displayUrl, ref },
+      });
     return found.peeled ?? found.oid;
   }
 
@@ -203,9 +209,13 @@ export class RemoteMirror {
       if (typeof file === 'string' && /[\\/]objects[\\/]pack[\\/]pack-[0-9a-f]+\.pack$/.test(file) && data instanceof Uint8Array) {
         const over = firstOversizedPackEntry(data, limit);
         if (over) {
-          throw new BerthError('SOURCE_OBJECT_TOO_LARGE', `${displayUrl} sent an object of ${over.size} bytes (inflated, its delta chain included); berth fetches objects up to ${limit} bytes, so the fetch is refused`, {
-            details: { url: displayUrl, size: over.size, limit },
-          });
+          throw new BerthError(
+            'SOURCE_OBJECT_TOO_LARGE',
+            `${displayUrl} sent an object of ${over.size} bytes (inflated, its delta chain included); berth fetches objects up to ${limit} bytes, so the fetch is refused`,
+            {
+              details: { url: displayUrl, size: over.size, limit },
+            },
+          );
         }
       }
       return fs.promises.writeFile(file, data, options);

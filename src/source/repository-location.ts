@@ -68,9 +68,7 @@ async function locateLocal(repo: string): Promise<RepositoryLocation> {
 
 /** A git directory holds HEAD, objects/ and refs/ (work-tree `.git` or bare repository alike). */
 async function isGitDir(dir: string): Promise<boolean> {
-  const [head, objects, refs] = await Promise.all(
-    ['HEAD', 'objects', 'refs'].map((name) => statOrUndefined(path.join(dir, name))),
-  );
+  const [head, objects, refs] = await Promise.all(['HEAD', 'objects', 'refs'].map((name) => statOrUndefined(path.join(dir, name))));
   return Boolean(head?.isFile() && objects?.isDirectory() && refs?.isDirectory());
 }
 

@@ -47,9 +47,7 @@ export async function readSnapshot(args: ReadSnapshotArgs): Promise<Snapshot> {
   const listFiles = async (treeId: string, prefix: string): Promise<SnapshotFile[]> => {
     const entries = await pool(() => store.readTree(treeId));
     const parts = await Promise.all(
-      entries.map((e) =>
-        e.kind === 'tree' ? listFiles(e.oid, `${prefix}${e.name}/`) : toFile(e.oid, e.kind, `${prefix}${e.name}`).then((f) => [f]),
-      ),
+      entries.map((e) => (e.kind === 'tree' ? listFiles(e.oid, `${prefix}${e.name}/`) : toFile(e.oid, e.kind, `${prefix}${e.name}`).then((f) => [f]))),
     );
     return parts.flat();
   };

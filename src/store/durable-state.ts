@@ -71,7 +71,9 @@ export function parseOp(line: string): DurableOp | undefined {
     case 'unpin':
       return typeof v.key === 'string' ? { op: 'unpin', key: v.key } : undefined;
     case 'confirm-prune':
-      return typeof v.commit === 'string' && isConfirmation(v.confirmation) ? { op: 'confirm-prune', commit: v.commit, confirmation: v.confirmation } : undefined;
+      return typeof v.commit === 'string' && isConfirmation(v.confirmation)
+        ? { op: 'confirm-prune', commit: v.commit, confirmation: v.confirmation }
+        : undefined;
     case 'snapshot':
       return isRecord(v.state) ? { op: 'snapshot', state: sanitizeDurable(v.state) } : undefined;
     default:
@@ -100,7 +102,14 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 const OUTCOMES = new Set(['complete', 'rolled-back-to', 'failed']);
 
 function isRevision(v: unknown): v is RevisionRecord {
-  return isRecord(v) && typeof v.revision === 'string' && typeof v.commit === 'string' && typeof v.image === 'string' && typeof v.time === 'string' && OUTCOMES.has(v.outcome as string);
+  return (
+    isRecord(v) &&
+    typeof v.revision === 'string' &&
+    typeof v.commit === 'string' &&
+    typeof v.image === 'string' &&
+    typeof v.time === 'string' &&
+    OUTCOMES.has(v.outcome as string)
+  );
 }
 
 function isPin(v: unknown): v is Pin {

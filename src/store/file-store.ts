@@ -61,12 +61,18 @@ export class FileStore implements Store {
       } catch (err) {
         const aside = `${this.statusPath}.corrupt-${Date.now()}`;
         await rename(this.statusPath, aside).catch(() => undefined);
-        this.logger.warn({ code: 'STATE_CORRUPT', file: this.statusPath, setAside: aside, err: (err as Error).message }, 'status file unreadable; set aside, status will be rebuilt (pins and revision histories come from the decision journal)');
+        this.logger.warn(
+          { code: 'STATE_CORRUPT', file: this.statusPath, setAside: aside, err: (err as Error).message },
+          'status file unreadable; set aside, status will be rebuilt (pins and revision histories come from the decision journal)',
+        );
       }
     }
     const journal = await readJournal(this.journalPath);
     if (journal && journal.skipped > 0) {
-      this.logger.warn({ code: 'STATE_CORRUPT', file: this.journalPath, skippedLines: journal.skipped, replayed: journal.applied }, 'decision journal has unreadable lines; skipped');
+      this.logger.warn(
+        { code: 'STATE_CORRUPT', file: this.journalPath, skippedLines: journal.skipped, replayed: journal.applied },
+        'decision journal has unreadable lines; skipped',
+      );
     }
     if (journal && journal.applied > 0) {
       this.state = withDurable(status, journal.state);

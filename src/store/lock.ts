@@ -21,7 +21,9 @@ export async function acquireLock(path: string): Promise<{ release(): Promise<vo
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const pid = Number((await readFile(path, 'utf8').catch(() => '')).trim());
       if (pid && pid !== process.pid && isAlive(pid)) {
-        throw new BerthError('STATE_LOCKED', `the state directory is in use by berth process ${pid} (${path}); stop it or use another --state-dir`, { details: { pid } });
+        throw new BerthError('STATE_LOCKED', `the state directory is in use by berth process ${pid} (${path}); stop it or use another --state-dir`, {
+          details: { pid },
+        });
       }
       await unlink(path).catch(() => undefined);
     }

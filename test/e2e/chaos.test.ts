@@ -130,7 +130,11 @@ class Rig {
         const seen = await this.containers();
         assertWorld(seen, want);
         const namespaces = [...new Set(Object.keys(want).map((k) => k.split('/')[0]!))].sort();
-        assert.deepEqual(await networksOf(this.scope.instance), namespaces.map((ns) => `berth.${this.scope.instance}.${ns}`), 'one network per namespace, no stray ones');
+        assert.deepEqual(
+          await networksOf(this.scope.instance),
+          namespaces.map((ns) => `berth.${this.scope.instance}.${ns}`),
+          'one network per namespace, no stray ones',
+        );
         const status = await this.status();
         for (const ns of namespaces) {
           assert.equal(status.namespaces[ns]?.phase, 'Synced', `${ns} is Synced (${status.namespaces[ns]?.message ?? ''})`);
@@ -288,7 +292,11 @@ describe('chaos: every case converges and loses nothing', { timeout: 1_200_000 }
     );
     // Replicas that were already running when berth died were adopted, not replaced.
     const survivors = atKill.filter((r) => r.state === 'running').map((r) => r.id);
-    assert.deepEqual(survivors.filter((id) => !ids(seen).includes(id)), [], 'running replicas from before the crash were kept');
+    assert.deepEqual(
+      survivors.filter((id) => !ids(seen).includes(id)),
+      [],
+      'running replicas from before the crash were kept',
+    );
     await rig.assertUnownedUntouched({ running: true });
   });
 
@@ -340,119 +348,135 @@ describe('chaos: every case converges and loses nothing', { timeout: 1_200_000 }
       await sampler;
     }
     // The bounds below are not vacuous: the sampler saw the rollout on both sides of the kill (no count of samples, which depends on speed).
-    assert.ok(sampledBeforeKill > 0 && counts.length > sampledBeforeKill, `sampled the rollout before and after the kill (${sampledBeforeKill} and ${counts.length - sampledBeforeKill} samples)`);
+    assert.ok(
+      sampledBeforeKill > 0 && counts.length > sampledBeforeKill,
+      `sampled the rollout before and after the kill (${sampledBeforeKill} and ${counts.length - sampledBeforeKill} samples)`,
+    );
     assert.ok(Math.max(...counts) <= 5, `never more than replicas + maxSurge running (max ${Math.max(...counts)})`);
     assert.ok(Math.min(...counts) >= 4, `never fewer than replicas - maxUnavailable running (min ${Math.min(...counts)})`);
     await rig.assertUnownedUntouched({ running: true });
   });
 
-  it(
-    'dockerd restarted: berth stays up, reports ENGINE_UNREACHABLE, retries with back-off; once the engine is back it restarts its exited replicas and applies the commit pushed meanwhile',
-    { skip: process.env.BERTH_TEST_SKIP_ENGINE_RESTART ? 'BERTH_TEST_SKIP_ENGINE_RESTART is set' : false },
-    async (t) => {
-      t.after(async () => {
-        if (engineTouched) await setupDocker();
-      });
-      const rig = await Rig.create('engine', rigs);
-      const web = (color: string) => rig.write('eng', { name: 'web', replicas: 3, env: { COLOR: color }, strategy: { maxSurge: 1, maxUnavailable: 0 } });
-      await web('blue');
-      await rig.write('eng', { name: 'steady', replicas: 2 });
-      const c1 = await rig.commitAndPush('web blue, steady');
-      const berth = rig.start();
-      const before = await rig.converged({ 'eng/steady': { replicas: 2, commit: c1 }, 'eng/web': { replicas: 3, commit: c1 } }, c1, 'initial commit applied');
+  it('dockerd restarted: berth stays up, reports ENGINE_UNREACHABLE, retries with back-off; once the engine is back it restarts its exited replicas and applies the commit pushed meanwhile', {
+    skip: process.env.BERTH_TEST_SKIP_ENGINE_RESTART ? 'BERTH_TEST_SKIP_ENGINE_RESTART is set' : false,
+  }, async (t) => {
+    t.after(async () => {
+      if (engineTouched) await setupDocker();
+    });
+    const rig = await Rig.create('engine', rigs);
+    const web = (color: string) => rig.write('eng', { name: 'web', replicas: 3, env: { COLOR: color }, strategy: { maxSurge: 1, maxUnavailable: 0 } });
+    await web('blue');
+    await rig.write('eng', { name: 'steady', replicas: 2 });
+    const c1 = await rig.commitAndPush('web blue, steady');
+    const berth = rig.start();
+    const before = await rig.converged({ 'eng/steady': { replicas: 2, commit: c1 }, 'eng/web': { replicas: 3, commit: c1 } }, c1, 'initial commit applied');
 
-      // Stop the engine. berth is frozen while dockerd shuts down: dockerd first stops every
-      // container while its API still answers, and a replica started in that window can leave
-      // a container stuck in "Removal In Progress" that no one can remove until the host
-      // reboots (Docker 20.10, overlay2 mount leaked under the daemon root's bind mount; see
-      // the chaos report). berth wakes up to an engine that is gone.
-      const pid = await dockerdPid();
-      engineTouched = true;
-      process.kill(berth.child.pid!, 'SIGSTOP');
-      try {
-        process.kill(pid, 'SIGTERM');
-        await eventually(async () => assert.ok(!(await engineAnswers()), 'the engine stopped answering'), { timeoutMs: 120_000, what: 'dockerd stopped' });
-        await eventually(async () => assert.ok(await processGone(pid), `dockerd ${pid} exited`), { timeoutMs: 120_000, what: 'dockerd exited' });
-      } finally {
-        process.kill(berth.child.pid!, 'SIGCONT');
-      }
+    // Stop the engine. berth is frozen while dockerd shuts down: dockerd first stops every
+    // container while its API still answers, and a replica started in that window can leave
+    // a container stuck in "Removal In Progress" that no one can remove until the host
+    // reboots (Docker 20.10, overlay2 mount leaked under the daemon root's bind mount; see
+    // the chaos report). berth wakes up to an engine that is gone.
+    const pid = await dockerdPid();
+    engineTouched = true;
+    process.kill(berth.child.pid!, 'SIGSTOP');
+    try {
+      process.kill(pid, 'SIGTERM');
+      await eventually(async () => assert.ok(!(await engineAnswers()), 'the engine stopped answering'), { timeoutMs: 120_000, what: 'dockerd stopped' });
+      await eventually(async () => assert.ok(await processGone(pid), `dockerd ${pid} exited`), { timeoutMs: 120_000, what: 'dockerd exited' });
+    } finally {
+      process.kill(berth.child.pid!, 'SIGCONT');
+    }
 
-      // A commit pushed while the engine is down: berth sees it, cannot apply it, says why.
-      await web('red');
-      const c3 = await rig.commitAndPush('web red (engine down)');
-      await eventually(
-        async () => {
-          rig.assertAlive();
-          const s = await rig.status();
-          assert.equal(s.namespaces.eng?.lastAttemptedCommit, c3, 'berth saw the commit pushed during the outage');
-          assert.equal(s.namespaces.eng?.phase, 'Error');
-          assert.match(s.namespaces.eng?.message ?? '', /ENGINE_UNREACHABLE/);
-          assert.equal(s.namespaces.eng?.lastAppliedCommit, c1, 'lastAppliedCommit stays at what runs');
-        },
-        { timeoutMs: 60_000, what: 'status reports ENGINE_UNREACHABLE' },
-      );
-      // Retried with back-off: consecutive failed passes wait 1 s, 2 s, 4 s …
-      const retries = await eventually(
+    // A commit pushed while the engine is down: berth sees it, cannot apply it, says why.
+    await web('red');
+    const c3 = await rig.commitAndPush('web red (engine down)');
+    await eventually(
+      async () => {
+        rig.assertAlive();
+        const s = await rig.status();
+        assert.equal(s.namespaces.eng?.lastAttemptedCommit, c3, 'berth saw the commit pushed during the outage');
+        assert.equal(s.namespaces.eng?.phase, 'Error');
+        assert.match(s.namespaces.eng?.message ?? '', /ENGINE_UNREACHABLE/);
+        assert.equal(s.namespaces.eng?.lastAppliedCommit, c1, 'lastAppliedCommit stays at what runs');
+      },
+      { timeoutMs: 60_000, what: 'status reports ENGINE_UNREACHABLE' },
+    );
+    // Retried with back-off: consecutive failed passes wait 1 s, 2 s, 4 s …
+    const retries = await eventually(
+      () => {
+        rig.assertAlive();
+        const waits = failedPasses(berth.logs())
+          .filter((p) => p.code === 'ENGINE_UNREACHABLE')
+          .map((p) => p.retryAfterMs);
+        assert.ok(
+          waits.some((w) => w >= 4000),
+          `back-off grew to 4 s (saw ${waits.join(', ')})`,
+        );
+        return waits;
+      },
+      { timeoutMs: 60_000, what: 'retried with back-off' },
+    );
+    assert.ok(retries.length >= 3, `several retries (${retries.join(', ')})`);
+
+    // Start the engine again, as the project does. Every container it had is now exited.
+    await setupDocker();
+    engineTouched = false;
+    const upAt = Date.now();
+    const afterRestart = await rig.converged(
+      { 'eng/steady': { replicas: 2, commit: c1 }, 'eng/web': { replicas: 3, commit: c3 } },
+      c3,
+      'converged after the engine came back',
+    );
+    t.diagnostic(
+      `converged ${Date.now() - upAt} ms after the engine answered again; back-off reached ${Math.max(...failedPasses(berth.logs()).map((p) => p.retryAfterMs))} ms`,
+    );
+    rig.assertAlive();
+    assert.equal(rig.daemons.length, 1, 'the same berth process carried on');
+    const steadyBefore = byKey(before, 'eng/steady');
+    const steadyAfter = byKey(afterRestart, 'eng/steady');
+    assert.equal(steadyAfter[0]!.revision, steadyBefore[0]!.revision, 'steady keeps its revision');
+    assert.deepEqual(
+      ids(steadyAfter).filter((id) => ids(steadyBefore).includes(id)),
+      [],
+      'the exited steady replicas were replaced',
+    );
+    // The engine stopped it; berth neither removed nor restarted it.
+    await rig.assertUnownedUntouched({ running: false });
+  });
+
+  it('a replica the engine refuses to create is retried with back-off, not in a hot loop (the loop that hammered the dying engine when dockerd stopped)', async () => {
+    const rig = await Rig.create('hot', rigs);
+    await rig.write('hot', { name: 'good', replicas: 1 });
+    // A working directory that is a file: the engine refuses to create the container.
+    await rig.repo.write(
+      'manifests/hot/bad.yaml',
+      deploymentYaml({ name: 'bad' }).replace('          command:', '          workingDir: /bin/busybox\n          command:'),
+    );
+    await rig.commitAndPush('good, and bad that cannot be created');
+    const berth = rig.start();
+    try {
+      const failures = await eventually(
         () => {
           rig.assertAlive();
-          const waits = failedPasses(berth.logs()).filter((p) => p.code === 'ENGINE_UNREACHABLE').map((p) => p.retryAfterMs);
-          assert.ok(waits.some((w) => w >= 4000), `back-off grew to 4 s (saw ${waits.join(', ')})`);
-          return waits;
+          const f = failedPasses(berth.logs()).filter((p) => p.namespace === 'hot');
+          assert.ok(f.length >= 3, `three failed passes (${f.length})`);
+          return f;
         },
-        { timeoutMs: 60_000, what: 'retried with back-off' },
+        { timeoutMs: 90_000, what: 'three failed passes' },
       );
-      assert.ok(retries.length >= 3, `several retries (${retries.join(', ')})`);
-
-      // Start the engine again, as the project does. Every container it had is now exited.
-      await setupDocker();
-      engineTouched = false;
-      const upAt = Date.now();
-      const afterRestart = await rig.converged({ 'eng/steady': { replicas: 2, commit: c1 }, 'eng/web': { replicas: 3, commit: c3 } }, c3, 'converged after the engine came back');
-      t.diagnostic(`converged ${Date.now() - upAt} ms after the engine answered again; back-off reached ${Math.max(...failedPasses(berth.logs()).map((p) => p.retryAfterMs))} ms`);
-      rig.assertAlive();
-      assert.equal(rig.daemons.length, 1, 'the same berth process carried on');
-      const steadyBefore = byKey(before, 'eng/steady');
-      const steadyAfter = byKey(afterRestart, 'eng/steady');
-      assert.equal(steadyAfter[0]!.revision, steadyBefore[0]!.revision, 'steady keeps its revision');
-      assert.deepEqual(ids(steadyAfter).filter((id) => ids(steadyBefore).includes(id)), [], 'the exited steady replicas were replaced');
-      // The engine stopped it; berth neither removed nor restarted it.
-      await rig.assertUnownedUntouched({ running: false });
-    },
-  );
-
-  it(
-    'a replica the engine refuses to create is retried with back-off, not in a hot loop (the loop that hammered the dying engine when dockerd stopped)',
-    async () => {
-      const rig = await Rig.create('hot', rigs);
-      await rig.write('hot', { name: 'good', replicas: 1 });
-      // A working directory that is a file: the engine refuses to create the container.
-      await rig.repo.write('manifests/hot/bad.yaml', deploymentYaml({ name: 'bad' }).replace('          command:', '          workingDir: /bin/busybox\n          command:'));
-      await rig.commitAndPush('good, and bad that cannot be created');
-      const berth = rig.start();
-      try {
-        const failures = await eventually(
-          () => {
-            rig.assertAlive();
-            const f = failedPasses(berth.logs()).filter((p) => p.namespace === 'hot');
-            assert.ok(f.length >= 3, `three failed passes (${f.length})`);
-            return f;
-          },
-          { timeoutMs: 90_000, what: 'three failed passes' },
-        );
-        assert.match(failures[0]!.code, /CONTAINER_START_FAILED/);
-        // berth's own log timestamps: each retry waits (at least half) the back-off the failure announced.
-        const gaps = failures.slice(1, 3).map((f, i) => ({ waited: f.time - failures[i]!.time, announced: failures[i]!.retryAfterMs }));
-        assert.ok(
-          gaps.every((g) => g.waited >= g.announced / 2),
-          `retries honour the announced back-off: ${gaps.map((g) => `waited ${g.waited} ms of ${g.announced} ms`).join('; ')} (${failedPasses(berth.logs()).length} failed passes so far)`,
-        );
-        const seen = await rig.containers();
-        assert.deepEqual(layout(seen), { 'hot/good': [0] }, 'the good Deployment runs; nothing of the bad one is left');
-      } finally {
-        await berth.kill(); // stop the loop, if there is one, right away
-      }
-    },
-  );
+      assert.match(failures[0]!.code, /CONTAINER_START_FAILED/);
+      // berth's own log timestamps: each retry waits (at least half) the back-off the failure announced.
+      const gaps = failures.slice(1, 3).map((f, i) => ({ waited: f.time - failures[i]!.time, announced: failures[i]!.retryAfterMs }));
+      assert.ok(
+        gaps.every((g) => g.waited >= g.announced / 2),
+        `retries honour the announced back-off: ${gaps.map((g) => `waited ${g.waited} ms of ${g.announced} ms`).join('; ')} (${failedPasses(berth.logs()).length} failed passes so far)`,
+      );
+      const seen = await rig.containers();
+      assert.deepEqual(layout(seen), { 'hot/good': [0] }, 'the good Deployment runs; nothing of the bad one is left');
+    } finally {
+      await berth.kill(); // stop the loop, if there is one, right away
+    }
+  });
 
   it('Git server down for a while: what runs keeps running and is healed; SOURCE_UNREACHABLE is reported; a commit pushed meanwhile is applied once it is back', async () => {
     const rig = await Rig.create('git', rigs);
@@ -512,11 +536,19 @@ describe('chaos: every case converges and loses nothing', { timeout: 1_200_000 }
     await rig.write('fp', { name: 'web', replicas: 2, env: { V: 'b' } });
     await rig.write('fp', { name: 'extra', replicas: 1 });
     const b = await rig.commitAndPush('B');
-    await rig.converged({ 'fp/extra': { replicas: 1, commit: b }, 'fp/keep': { replicas: 1, commit: a }, 'fp/web': { replicas: 2, commit: b } }, b, 'B applied');
+    await rig.converged(
+      { 'fp/extra': { replicas: 1, commit: b }, 'fp/keep': { replicas: 1, commit: a }, 'fp/web': { replicas: 2, commit: b } },
+      b,
+      'B applied',
+    );
 
     await rig.repo.git('reset', '--quiet', '--hard', a);
     await rig.repo.push({ force: true });
-    await rig.converged({ 'fp/keep': { replicas: 1, commit: a }, 'fp/web': { replicas: 2, commit: a, revision: revisionA } }, a, 'back at A after the force-push');
+    await rig.converged(
+      { 'fp/keep': { replicas: 1, commit: a }, 'fp/web': { replicas: 2, commit: a, revision: revisionA } },
+      a,
+      'back at A after the force-push',
+    );
 
     await rig.write('fp', { name: 'web', replicas: 3, env: { V: 'c' } });
     const c = await rig.commitAndPush('C, on top of A');
@@ -558,10 +590,16 @@ describe('chaos: every case converges and loses nothing', { timeout: 1_200_000 }
 
     const history = await readFile(historyPath, 'utf8');
     assert.ok(history.startsWith(tornHistory + '\n'), 'the history before the tear is intact, the torn line closed');
-    const appended = history.slice(tornHistory.length + 1).split('\n').filter(Boolean);
+    const appended = history
+      .slice(tornHistory.length + 1)
+      .split('\n')
+      .filter(Boolean);
     assert.ok(appended.length > 0, 'new records were appended');
     const records = appended.map((l) => JSON.parse(l) as { commit: string; outcome: string; namespace: string });
-    assert.ok(records.some((r) => r.commit === c2 && r.outcome === 'applied' && r.namespace === 'st'), 'the new commit is recorded as applied');
+    assert.ok(
+      records.some((r) => r.commit === c2 && r.outcome === 'applied' && r.namespace === 'st'),
+      'the new commit is recorded as applied',
+    );
 
     // The CLI reads the repaired directory.
     const status = await runBerth(['status', '--state-dir', rig.stateDir, '--instance', rig.scope.instance, '-o', 'json'], { timeoutMs: 60_000 });
@@ -578,7 +616,10 @@ describe('chaos: every case converges and loses nothing', { timeout: 1_200_000 }
     await rig.converged({ 'lk/web': { replicas: 1, commit: c1 } }, c1, 'v1 applied');
     const holder = String(first.child.pid);
 
-    for (const [command, args] of [['run', rig.runArgs], ['apply', rig.commonArgs]] as const) {
+    for (const [command, args] of [
+      ['run', rig.runArgs],
+      ['apply', rig.commonArgs],
+    ] as const) {
       const started = Date.now();
       const second = await runBerth([command, ...args], { timeoutMs: 60_000 });
       const took = Date.now() - started;

@@ -29,7 +29,10 @@ describe('CLI conventions: -o yaml and berth version', () => {
     await repo.write('manifests/shop/api.yaml', deploymentYaml({ name: 'api' }));
     // Beside the good folder: one whose first file does not parse and whose second runs privileged.
     await repo.write('broken/shop/a-broken.yaml', 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: [unclosed\n');
-    await repo.write('broken/shop/b-admin.yaml', deploymentYaml({ name: 'admin' }).replace(/(\n( +)image: [^\n]+\n)/, '$1$2securityContext:\n$2  privileged: true\n'));
+    await repo.write(
+      'broken/shop/b-admin.yaml',
+      deploymentYaml({ name: 'admin' }).replace(/(\n( +)image: [^\n]+\n)/, '$1$2securityContext:\n$2  privileged: true\n'),
+    );
     await repo.commit('api');
   });
 
@@ -63,7 +66,7 @@ describe('CLI conventions: -o yaml and berth version', () => {
     assert.match(r.stderr, /Allowed choices are text, json, yaml/);
   });
 
-  it('validate reports a YAML syntax error and a sibling file\'s policy error in one run (exit 2)', async () => {
+  it("validate reports a YAML syntax error and a sibling file's policy error in one run (exit 2)", async () => {
     const args = ['validate', ...source().map((x) => (x === 'manifests' ? 'broken' : x))];
     const r = await runBerth([...args, '-o', 'json']);
     assert.equal(r.code, 2, r.stderr);
@@ -74,7 +77,10 @@ describe('CLI conventions: -o yaml and berth version', () => {
     assert.ok(errors.includes('shop/b-admin.yaml:POLICY_DENIED'), JSON.stringify(errors));
     const text = await runBerth(args);
     assert.equal(text.code, 2);
-    assert.match(text.stdout, /a-broken\.yaml:\d+:\d+: error .*\(YAML_SYNTAX\)\nshop\/b-admin\.yaml:\d+:\d+: error .*privileged.*\(POLICY_DENIED\)\n2 error\(s\)/);
+    assert.match(
+      text.stdout,
+      /a-broken\.yaml:\d+:\d+: error .*\(YAML_SYNTAX\)\nshop\/b-admin\.yaml:\d+:\d+: error .*privileged.*\(POLICY_DENIED\)\n2 error\(s\)/,
+    );
   });
 
   it('completion bash: bash parses and sources it, and it completes commands, subcommands, flags and choices from the CLI', async () => {
@@ -84,9 +90,23 @@ describe('CLI conventions: -o yaml and berth version', () => {
     await writeFile(script, r.stdout);
     await promisify(execFile)('bash', ['-n', script]);
     const complete = (line: string): string => `COMP_WORDS=(${line}); COMP_CWORD=$((\${#COMP_WORDS[@]} - 1)); _berth; echo "\${COMPREPLY[*]}"`;
-    const probe = ['complete -p berth', complete('berth ro'), complete('berth prune c'), complete('berth plan -o ""'), complete('berth validate --max-pod'), complete('berth rollout status --ti')];
+    const probe = [
+      'complete -p berth',
+      complete('berth ro'),
+      complete('berth prune c'),
+      complete('berth plan -o ""'),
+      complete('berth validate --max-pod'),
+      complete('berth rollout status --ti'),
+    ];
     const { stdout } = await promisify(execFile)('bash', ['-c', `source ${JSON.stringify(script)}\n${probe.join('\n')}`]);
-    assert.deepEqual(stdout.split('\n').slice(0, probe.length), ['complete -F _berth berth', 'rollback rollout', 'confirm', 'text json yaml markdown', '--max-pod-security', '--timeout']);
+    assert.deepEqual(stdout.split('\n').slice(0, probe.length), [
+      'complete -F _berth berth',
+      'rollback rollout',
+      'confirm',
+      'text json yaml markdown',
+      '--max-pod-security',
+      '--timeout',
+    ]);
     const bad = await runBerth(['completion', 'fish']);
     assert.equal(bad.code, 4);
     assert.match(bad.stderr, /allowed: bash, zsh/);
@@ -97,7 +117,10 @@ describe('CLI conventions: -o yaml and berth version', () => {
     for (const args of [['version'], ['--version']]) {
       const r = await runBerth(args);
       assert.equal(r.code, 0, r.stderr);
-      assert.match(r.stdout, new RegExp(`^berth ${pkg.version.replace(/\./g, '\\.')}\\nnode ${process.versions.node.replace(/\./g, '\\.')}\\ndocker engine \\d+\\.\\d+`));
+      assert.match(
+        r.stdout,
+        new RegExp(`^berth ${pkg.version.replace(/\./g, '\\.')}\\nnode ${process.versions.node.replace(/\./g, '\\.')}\\ndocker engine \\d+\\.\\d+`),
+      );
     }
     const yamlDoc = parse((await runBerth(['version', '-o', 'yaml'])).stdout) as { berth: string; docker: { apiVersion?: string } };
     assert.equal(yamlDoc.berth, pkg.version);

@@ -83,12 +83,14 @@ const CASES: readonly Case[] = [
 async function pool<T, R>(items: readonly T[], limit: number, f: (item: T) => Promise<R>): Promise<R[]> {
   const out: R[] = new Array(items.length);
   let next = 0;
-  await Promise.all(Array.from({ length: limit }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await f(items[i]!);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: limit }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        out[i] = await f(items[i]!);
+      }
+    }),
+  );
   return out;
 }
 
@@ -116,7 +118,9 @@ describe('berth CLI usage errors: what was wrong, what is allowed, exit 4', { ti
   });
 
   CASES.forEach(([args, env, exit, says], i) => {
-    it(`${Object.entries(env).map(([k, v]) => `${k}=${v} `).join('')}berth ${args.map((a) => (a === '' ? "''" : a)).join(' ')} → exit ${exit}, ${says}`, () => {
+    it(`${Object.entries(env)
+      .map(([k, v]) => `${k}=${v} `)
+      .join('')}berth ${args.map((a) => (a === '' ? "''" : a)).join(' ')} → exit ${exit}, ${says}`, () => {
       const r = results[i]!;
       assert.equal(r.code, exit, `exit code; stderr:\n${r.stderr}`);
       assert.match(r.stderr, says);
@@ -151,13 +155,53 @@ describe('berth run: an address it cannot serve ends it at start, before it reco
   });
 
   const run = (flags: readonly string[]) =>
-    runBerth(['run', '--repo', repo.dir, '--path', '', '--state-dir', stateDir, '--instance', scope.instance, '--poll', '*/1 * * * * *', '--listen', '127.0.0.1:0', '--ingress-listen', '127.0.0.1:0', ...flags], { timeoutMs: 60_000 });
+    runBerth(
+      [
+        'run',
+        '--repo',
+        repo.dir,
+        '--path',
+        '',
+        '--state-dir',
+        stateDir,
+        '--instance',
+        scope.instance,
+        '--poll',
+        '*/1 * * * * *',
+        '--listen',
+        '127.0.0.1:0',
+        '--ingress-listen',
+        '127.0.0.1:0',
+        ...flags,
+      ],
+      { timeoutMs: 60_000 },
+    );
 
   const cases: readonly [string, () => string[], number, () => RegExp][] = [
-    ['--listen on a port in use', () => ['--listen', `127.0.0.1:${busyPort}`], 3, () => new RegExp(`LISTEN_FAILED: --listen 127\\.0\\.0\\.1:${busyPort}: the port is in use`)],
-    ['--listen on an address not on this host', () => ['--listen', '192.0.2.1:7070'], 4, () => /USAGE: --listen 192\.0\.2\.1:7070: 192\.0\.2\.1 is not an address of this host; allowed/],
-    ['--ingress-listen on a port in use', () => ['--ingress-listen', `127.0.0.1:${busyPort}`], 3, () => new RegExp(`LISTEN_FAILED: --ingress-listen 127\\.0\\.0\\.1:${busyPort}: the port is in use`)],
-    ['--service-address not on this host', () => ['--service-address', '192.0.2.1'], 4, () => /USAGE: --service-address 192\.0\.2\.1.*not an address of this host/],
+    [
+      '--listen on a port in use',
+      () => ['--listen', `127.0.0.1:${busyPort}`],
+      3,
+      () => new RegExp(`LISTEN_FAILED: --listen 127\\.0\\.0\\.1:${busyPort}: the port is in use`),
+    ],
+    [
+      '--listen on an address not on this host',
+      () => ['--listen', '192.0.2.1:7070'],
+      4,
+      () => /USAGE: --listen 192\.0\.2\.1:7070: 192\.0\.2\.1 is not an address of this host; allowed/,
+    ],
+    [
+      '--ingress-listen on a port in use',
+      () => ['--ingress-listen', `127.0.0.1:${busyPort}`],
+      3,
+      () => new RegExp(`LISTEN_FAILED: --ingress-listen 127\\.0\\.0\\.1:${busyPort}: the port is in use`),
+    ],
+    [
+      '--service-address not on this host',
+      () => ['--service-address', '192.0.2.1'],
+      4,
+      () => /USAGE: --service-address 192\.0\.2\.1.*not an address of this host/,
+    ],
   ];
   for (const [what, flags, exit, says] of cases) {
     it(`${what}: exit ${exit} with a clear message; nothing created on the engine`, async () => {
@@ -166,7 +210,10 @@ describe('berth run: an address it cannot serve ends it at start, before it reco
       assert.match(r.stderr, says());
       // The process is gone: whatever it created is there now, and nothing more can come.
       assert.deepEqual(await ownedContainers(scope.instance), []);
-      assert.deepEqual((await dockerClient().listNetworks({ filters: { label: [`berth.instance=${scope.instance}`] } })).map((n) => n.Name), []);
+      assert.deepEqual(
+        (await dockerClient().listNetworks({ filters: { label: [`berth.instance=${scope.instance}`] } })).map((n) => n.Name),
+        [],
+      );
     });
   }
 });

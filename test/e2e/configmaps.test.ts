@@ -104,7 +104,8 @@ describe('ConfigMaps: env, files, fsGroup, and a change rolls exactly its users'
     assert.ok(codes.includes(r.code), `berth ${args.join(' ')}: exit ${r.code}\n${r.stdout.slice(-3000)}\n${r.stderr.slice(-3000)}`);
     return r;
   };
-  const running = async (name: string): Promise<SeenReplica[]> => (await ownedContainers(scope.instance)).filter((r) => r.namespace === 'shop' && r.deployment === name && r.state === 'running');
+  const running = async (name: string): Promise<SeenReplica[]> =>
+    (await ownedContainers(scope.instance)).filter((r) => r.namespace === 'shop' && r.deployment === name && r.state === 'running');
   const sh = async (id: string, script: string): Promise<string> => {
     const r = await execOutput(id, ['sh', '-c', script]);
     assert.equal(r.exitCode, 0, `${script}: exit ${r.exitCode}: ${r.stdout}`);
@@ -119,7 +120,10 @@ describe('ConfigMaps: env, files, fsGroup, and a change rolls exactly its users'
     await repo.write('manifests/shop/app-config.yaml', configMapYaml('hello'));
     await repo.write('manifests/shop/unused-config.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: unused\ndata:\n  x: "1"\n');
     await repo.write('manifests/shop/api.yaml', apiYaml());
-    await repo.write('manifests/shop/db-secret.yaml', 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\ntype: berth.dev/host-reference\nspec:\n  keys:\n    TOKEN:\n      env: E2E_CONFIGMAPS_TOKEN\n');
+    await repo.write(
+      'manifests/shop/db-secret.yaml',
+      'apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\ntype: berth.dev/host-reference\nspec:\n  keys:\n    TOKEN:\n      env: E2E_CONFIGMAPS_TOKEN\n',
+    );
     await repo.write('manifests/shop/api-sa.yaml', 'apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: api\n');
     await repo.write('manifests/shop/plain.yaml', deploymentYaml({ name: 'plain', env: { GREETING: 'literal' } }));
     firstCommit = await repo.commit('a ConfigMap and two Deployments, one using it');
@@ -154,7 +158,11 @@ describe('ConfigMaps: env, files, fsGroup, and a change rolls exactly its users'
     assert.equal(await sh(api.id, 'cat /etc/site.conf'), 'listen 80;', 'a subPath mount of one key');
     assert.equal(await sh(api.id, 'stat -c "%a %g" /etc/app/site.conf'), '440 4321', 'defaultMode 0440 (YAML 1.1 octal), group-owned by fsGroup');
     assert.notEqual((await execOutput(api.id, ['sh', '-c', 'echo x > /etc/app/site.conf'])).exitCode, 0, 'read-only');
-    assert.equal(await sh(api.id, 'stat -c %g /scratch && touch /scratch/f && stat -c %g /scratch/f'), '4321\n4321', 'the emptyDir belongs to fsGroup (setgid: new files too)');
+    assert.equal(
+      await sh(api.id, 'stat -c %g /scratch && touch /scratch/f && stat -c %g /scratch/f'),
+      '4321\n4321',
+      'the emptyDir belongs to fsGroup (setgid: new files too)',
+    );
   });
 
   it('a ConfigMap change: both plans name it as the reason api rolls; plain is not touched', async () => {
@@ -165,7 +173,9 @@ describe('ConfigMaps: env, files, fsGroup, and a change rolls exactly its users'
     const live = await berth(['plan', ...source()], [1]);
     assert.match(live.stdout, /~ deployment api: roll \S+ → \S+ .* because ConfigMap app changed/);
     assert.doesNotMatch(live.stdout, /deployment plain/, 'plain does not roll');
-    const liveJson = JSON.parse((await berth(['plan', ...source(), '-o', 'json'], [1])).stdout) as { namespaces: { actions: { kind: string; name?: string; configMapsChanged?: string[] }[] }[] };
+    const liveJson = JSON.parse((await berth(['plan', ...source(), '-o', 'json'], [1])).stdout) as {
+      namespaces: { actions: { kind: string; name?: string; configMapsChanged?: string[] }[] }[];
+    };
     assert.deepEqual(
       liveJson.namespaces.flatMap((n) => n.actions).map((a) => [a.kind, a.name, a.configMapsChanged]),
       [['update-deployment', 'api', ['app']]],
@@ -194,7 +204,9 @@ describe('ConfigMaps: env, files, fsGroup, and a change rolls exactly its users'
     await repo.write('manifests/shop/api.yaml', apiYaml('missing'));
     await repo.commit('api names a ConfigMap that does not exist');
     const v = await berth(['validate', ...source(), '-o', 'json'], [2]);
-    const diagnostics = (JSON.parse(v.stdout) as { diagnostics: { code: string; file?: string; line?: number; field?: string }[] }).diagnostics.filter((d) => d.code === 'CONFIGMAP_REF_NOT_FOUND');
+    const diagnostics = (JSON.parse(v.stdout) as { diagnostics: { code: string; file?: string; line?: number; field?: string }[] }).diagnostics.filter(
+      (d) => d.code === 'CONFIGMAP_REF_NOT_FOUND',
+    );
     assert.deepEqual(
       diagnostics.map((d) => [d.file, d.field]),
       [
@@ -206,7 +218,14 @@ describe('ConfigMaps: env, files, fsGroup, and a change rolls exactly its users'
     );
     assert.ok(diagnostics.every((d) => typeof d.line === 'number' && d.line > 0));
     await berth(['apply', ...source(), '--timeout', '60'], [2]);
-    assert.deepEqual((await running('api')).map((r) => r.id), [before1.api], 'api keeps running as it was');
-    assert.deepEqual((await running('plain')).map((r) => r.id), [before1.plain]);
+    assert.deepEqual(
+      (await running('api')).map((r) => r.id),
+      [before1.api],
+      'api keeps running as it was',
+    );
+    assert.deepEqual(
+      (await running('plain')).map((r) => r.id),
+      [before1.plain],
+    );
   });
 });

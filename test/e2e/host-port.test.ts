@@ -46,7 +46,18 @@ describe('hostPort: published on --service-address at that port, or a clear stat
   let repo: LocalRepo;
   let stateDir: string;
   let port: number;
-  const source = (): string[] => ['--repo', repo.dir, '--path', 'manifests', '--instance', scope.instance, '--state-dir', stateDir, '--ingress-listen', '127.0.0.1:0'];
+  const source = (): string[] => [
+    '--repo',
+    repo.dir,
+    '--path',
+    'manifests',
+    '--instance',
+    scope.instance,
+    '--state-dir',
+    stateDir,
+    '--ingress-listen',
+    '127.0.0.1:0',
+  ];
   const berth = async (args: string[], codes: number[]): Promise<RunResult> => {
     const r = await runBerth(args, { timeoutMs: 240_000 });
     assert.ok(codes.includes(r.code), `berth ${args.join(' ')}: exit ${r.code}\n${r.stdout.slice(-2000)}\n${r.stderr.slice(-3000)}`);
@@ -102,7 +113,11 @@ describe('hostPort: published on --service-address at that port, or a clear stat
       assert.ok(front);
       assert.notEqual(front.phase, 'Complete');
       assert.match(front.message ?? '', new RegExp(`CONTAINER_START_FAILED: .*(${taken}|address already in use|port is already allocated)`));
-      assert.equal(layout(await ownedContainers(scope.instance).then((cs) => cs.filter((c) => c.state === 'running')))['blog/front'], undefined, 'nothing of front runs');
+      assert.equal(
+        layout(await ownedContainers(scope.instance).then((cs) => cs.filter((c) => c.state === 'running')))['blog/front'],
+        undefined,
+        'nothing of front runs',
+      );
       assert.equal((await deployment('shop', 'web'))?.phase, 'Complete', 'the other namespace is untouched');
       assert.equal(await get(port), 'v2');
     } finally {

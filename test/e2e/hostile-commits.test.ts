@@ -85,7 +85,11 @@ const HOSTILE: readonly Hostile[] = [
     expect: { code: 'INVALID_IMAGE_REFERENCE' },
     verify: async ({ api, instance }) => {
       const running = (await ownedContainers(instance)).filter((r) => r.namespace === 'constructor' && r.state === 'running');
-      assert.deepEqual(running.map((r) => r.deployment), ['valueof'], 'namespace constructor runs its Deployment valueof');
+      assert.deepEqual(
+        running.map((r) => r.deployment),
+        ['valueof'],
+        'namespace constructor runs its Deployment valueof',
+      );
       const res = await fetch(`${api}/api/v1/namespaces/constructor`);
       assert.equal(res.status, 200, 'the API serves namespace constructor');
       assert.match(await res.text(), /valueof/);
@@ -99,10 +103,15 @@ describe('hostile commits: berth run survives each, the healthy namespace conver
   let stateDir: string;
   let berth: BerthDaemon;
   let api: string;
-  const good = (text: string) => deploymentYaml({ name: 'web', replicas: 1, command: serveCommand(text), port: 8080, strategy: { maxSurge: 1, maxUnavailable: 0 } });
+  const good = (text: string) =>
+    deploymentYaml({ name: 'web', replicas: 1, command: serveCommand(text), port: 8080, strategy: { maxSurge: 1, maxUnavailable: 0 } });
   const status = async () => JSON.parse(await readFile(join(stateDir, 'status.json'), 'utf8'));
   const alive = async () => {
-    assert.equal(berth.child.exitCode, null, `berth run is still running (exit ${berth.child.exitCode}, signal ${berth.child.signalCode}); logs:\n${berth.logs().slice(-3000)}`);
+    assert.equal(
+      berth.child.exitCode,
+      null,
+      `berth run is still running (exit ${berth.child.exitCode}, signal ${berth.child.signalCode}); logs:\n${berth.logs().slice(-3000)}`,
+    );
     const res = await fetch(`${api}/healthz`);
     assert.equal(res.status, 200, 'the API answers /healthz');
   };
@@ -119,7 +128,20 @@ describe('hostile commits: berth run survives each, the healthy namespace conver
     await repo.write('manifests/good/web.yaml', good('good v0'));
     await repo.commit('v0');
     await repo.push();
-    berth = startBerth(['--repo', repo.url, '--path', 'manifests', '--state-dir', stateDir, '--instance', scope.instance, '--poll', '*/1 * * * * *', '--listen', api.replace('http://', '')]);
+    berth = startBerth([
+      '--repo',
+      repo.url,
+      '--path',
+      'manifests',
+      '--state-dir',
+      stateDir,
+      '--instance',
+      scope.instance,
+      '--poll',
+      '*/1 * * * * *',
+      '--listen',
+      api.replace('http://', ''),
+    ]);
     await eventually(async () => goodServes('good v0'), { timeoutMs: 60_000, what: 'good serves v0' });
   });
 
@@ -152,9 +174,14 @@ describe('hostile commits: berth run survives each, the healthy namespace conver
           const bad = s.namespaces.bad;
           assert.equal(bad?.lastAttemptedCommit, commit, 'bad was attempted at this commit');
           const reported = JSON.stringify(bad);
-          if (hostile.expect.code) assert.ok((bad.diagnostics as { code: string }[]).some((d) => d.code === hostile.expect.code), `bad reports ${hostile.expect.code}: ${reported}`);
+          if (hostile.expect.code)
+            assert.ok(
+              (bad.diagnostics as { code: string }[]).some((d) => d.code === hostile.expect.code),
+              `bad reports ${hostile.expect.code}: ${reported}`,
+            );
           if (hostile.expect.phase) assert.equal(bad.phase, hostile.expect.phase);
-          if (hostile.expect.messageIncludes) assert.ok(reported.includes(hostile.expect.messageIncludes), `bad reports ${hostile.expect.messageIncludes}: ${reported}`);
+          if (hostile.expect.messageIncludes)
+            assert.ok(reported.includes(hostile.expect.messageIncludes), `bad reports ${hostile.expect.messageIncludes}: ${reported}`);
           await hostile.verify?.({ api, instance: scope.instance });
         },
         { timeoutMs: 60_000, what: `good converges past "${hostile.name}"` },

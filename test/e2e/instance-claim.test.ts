@@ -17,8 +17,6 @@ import { deploymentYaml } from '../helpers/manifests.js';
 import { localRepo, type LocalRepo } from '../helpers/tmp-repo.js';
 import { layout, ownedContainers } from '../helpers/world.js';
 
-const YEARLY = '0 0 0 1 1 *';
-
 describe('an instance belongs to one state directory', { timeout: 240_000 }, () => {
   const scope = dockerScope('e2e-claim');
   let repoA: LocalRepo;
@@ -35,8 +33,23 @@ describe('an instance belongs to one state directory', { timeout: 240_000 }, () 
     await repoA.commit('alpha');
     await repoB.write('manifests/beta/web.yaml', deploymentYaml({ name: 'web' }));
     await repoB.commit('beta');
-    berth = startBerth(['--repo', repoA.dir, '--path', 'manifests', '--state-dir', stateA, '--instance', scope.instance, '--poll', '*/1 * * * * *', '--no-server']);
-    await eventually(async () => assert.deepEqual(layout(await ownedContainers(scope.instance)), { 'alpha/web': [0] }), { timeoutMs: 60_000, what: 'alpha runs' });
+    berth = startBerth([
+      '--repo',
+      repoA.dir,
+      '--path',
+      'manifests',
+      '--state-dir',
+      stateA,
+      '--instance',
+      scope.instance,
+      '--poll',
+      '*/1 * * * * *',
+      '--no-server',
+    ]);
+    await eventually(async () => assert.deepEqual(layout(await ownedContainers(scope.instance)), { 'alpha/web': [0] }), {
+      timeoutMs: 60_000,
+      what: 'alpha runs',
+    });
   });
 
   after(async () => {
@@ -56,7 +69,11 @@ describe('an instance belongs to one state directory', { timeout: 240_000 }, () 
     assert.ok(r.stderr.includes(stateA), `the error names ${stateA}: ${r.stderr}`);
     assert.equal(berth!.child.exitCode, null, 'berth run still runs');
     assert.deepEqual(layout(await ownedContainers(scope.instance)), { 'alpha/web': [0] }, 'no beta namespace, alpha untouched');
-    assert.deepEqual((await ownedContainers(scope.instance)).map((c) => c.id), before, 'the same alpha container');
+    assert.deepEqual(
+      (await ownedContainers(scope.instance)).map((c) => c.id),
+      before,
+      'the same alpha container',
+    );
   });
 
   it('the claim is on the engine: a berth-owned volume naming the state directory', async () => {
@@ -71,7 +88,20 @@ describe('an instance belongs to one state directory', { timeout: 240_000 }, () 
     await berth!.stop();
     berth = undefined;
     await rm(stateA, { recursive: true, force: true });
-    const r = await runBerth(['apply', '--once', '--repo', repoB.dir, '--path', 'manifests', '--state-dir', stateB, '--instance', scope.instance, '--timeout', '60']);
+    const r = await runBerth([
+      'apply',
+      '--once',
+      '--repo',
+      repoB.dir,
+      '--path',
+      'manifests',
+      '--state-dir',
+      stateB,
+      '--instance',
+      scope.instance,
+      '--timeout',
+      '60',
+    ]);
     // alpha is not in B's repository: a whole namespace, so the prune guard holds it (exit 2,
     // "Refused"); beta is created.
     assert.equal(r.code, 2, r.stderr);

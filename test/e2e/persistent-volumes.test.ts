@@ -79,7 +79,8 @@ describe('PersistentVolumeClaims: data survives, removal waits for a confirmatio
     assert.equal(running.length, 1, `one running replica of app, got ${running.map((r) => r.name).join(', ') || 'none'}`);
     return running[0]!;
   };
-  const volumes = async () => ((await docker.listVolumes({ filters: { label: [`berth.instance=${scope.instance}`] } })).Volumes ?? []).map((v) => v.Name).sort();
+  const volumes = async () =>
+    ((await docker.listVolumes({ filters: { label: [`berth.instance=${scope.instance}`] } })).Volumes ?? []).map((v) => v.Name).sort();
   const read = async (id: string, path: string) => (await execOutput(id, ['cat', path])).stdout.trim();
   const pushAndSync = async () => {
     await repo.push();
@@ -98,7 +99,22 @@ describe('PersistentVolumeClaims: data survives, removal waits for a confirmatio
     await repo.write('manifests/keep/box.yaml', claimYaml('box'));
     await repo.commit('app with two claims; a namespace holding only a claim');
     await repo.push();
-    args = ['--repo', repo.url, '--ref', 'main', '--path', 'manifests', '--state-dir', stateDir, '--instance', scope.instance, '--poll', YEARLY, '--listen', `127.0.0.1:${port}`];
+    args = [
+      '--repo',
+      repo.url,
+      '--ref',
+      'main',
+      '--path',
+      'manifests',
+      '--state-dir',
+      stateDir,
+      '--instance',
+      scope.instance,
+      '--poll',
+      YEARLY,
+      '--listen',
+      `127.0.0.1:${port}`,
+    ];
     berth = startBerth(args, { env: { BERTH_API_TOKEN: TOKEN } });
   });
 
@@ -115,14 +131,28 @@ describe('PersistentVolumeClaims: data survives, removal waits for a confirmatio
     assert.deepEqual(await volumes(), [volume('scratch'), volume('store'), `${scope.instance}.keep.box`]);
     const info = await docker.getVolume(volume('store')).inspect();
     assert.equal(info.Driver, 'local');
-    assert.deepEqual(
-      Object.fromEntries(Object.entries(info.Labels ?? {}).filter(([k]) => k.startsWith('berth.'))),
-      { 'berth.managed': 'true', 'berth.instance': scope.instance, 'berth.namespace': 'data', 'berth.kind': 'PersistentVolumeClaim', 'berth.name': 'store', 'berth.storage': '1Gi', 'berth.access-modes': 'ReadWriteOnce' },
-    );
-    const mounted = (await docker.getContainer(r.id).inspect()).Mounts.filter((m) => m.Type === 'volume').map((m) => `${m.Name}:${m.Destination}:${m.RW ? 'rw' : 'ro'}`).sort();
+    assert.deepEqual(Object.fromEntries(Object.entries(info.Labels ?? {}).filter(([k]) => k.startsWith('berth.'))), {
+      'berth.managed': 'true',
+      'berth.instance': scope.instance,
+      'berth.namespace': 'data',
+      'berth.kind': 'PersistentVolumeClaim',
+      'berth.name': 'store',
+      'berth.storage': '1Gi',
+      'berth.access-modes': 'ReadWriteOnce',
+    });
+    const mounted = (await docker.getContainer(r.id).inspect()).Mounts.filter((m) => m.Type === 'volume')
+      .map((m) => `${m.Name}:${m.Destination}:${m.RW ? 'rw' : 'ro'}`)
+      .sort();
     assert.deepEqual(mounted, [`${volume('scratch')}:/scratch:rw`, `${volume('store')}:/store:rw`]);
     assert.equal((await execOutput(r.id, ['sh', '-c', 'echo kept > /store/file && echo tmp > /scratch/file'])).exitCode, 0);
-    await eventually(async () => assert.deepEqual((await status()).namespaces.data?.volumes?.map((v: { name: string; phase: string }) => `${v.name}:${v.phase}`), ['scratch:Bound', 'store:Bound']), { what: 'volumes Bound in status' });
+    await eventually(
+      async () =>
+        assert.deepEqual(
+          (await status()).namespaces.data?.volumes?.map((v: { name: string; phase: string }) => `${v.name}:${v.phase}`),
+          ['scratch:Bound', 'store:Bound'],
+        ),
+      { what: 'volumes Bound in status' },
+    );
   });
 
   it('the file survives a rolling update', async () => {
@@ -216,7 +246,11 @@ describe('PersistentVolumeClaims: data survives, removal waits for a confirmatio
         assert.equal(store?.phase, 'Orphaned');
         assert.match(store?.message ?? '', /berth volume delete data\/store/);
         const r = await replica();
-        assert.deepEqual((await docker.getContainer(r.id).inspect()).Mounts.filter((m) => m.Type === 'volume').map((m) => m.Name), [volume('scratch')], 'the new revision no longer mounts it');
+        assert.deepEqual(
+          (await docker.getContainer(r.id).inspect()).Mounts.filter((m) => m.Type === 'volume').map((m) => m.Name),
+          [volume('scratch')],
+          'the new revision no longer mounts it',
+        );
       },
       { timeoutMs: 60_000, what: 'store orphaned' },
     );
@@ -224,7 +258,10 @@ describe('PersistentVolumeClaims: data survives, removal waits for a confirmatio
     const text = await runBerth(['status', '--state-dir', stateDir]);
     assert.match(text.stdout, new RegExp(`volume store: Orphaned, ${volume('store').replace(/\./g, '\\.')}`));
     const byApi = (await (await fetch(`${api}/api/v1/namespaces/data`)).json()) as { volumes?: { name: string; phase: string }[] };
-    assert.deepEqual(byApi.volumes?.map((v) => `${v.name}:${v.phase}`), ['scratch:Bound', 'store:Orphaned']);
+    assert.deepEqual(
+      byApi.volumes?.map((v) => `${v.name}:${v.phase}`),
+      ['scratch:Bound', 'store:Orphaned'],
+    );
   });
 
   it('berth volume delete refuses a volume a container uses, and deletes an orphaned one with its data', async () => {
@@ -251,7 +288,10 @@ describe('PersistentVolumeClaims: data survives, removal waits for a confirmatio
         const s = await status();
         assert.deepEqual(s.namespaces.data?.volumes ?? [], []);
         assert.equal(s.namespaces.keep?.phase, 'Pruned');
-        assert.deepEqual(s.namespaces.keep?.volumes?.map((v: { name: string; phase: string }) => `${v.name}:${v.phase}`), ['box:Orphaned']);
+        assert.deepEqual(
+          s.namespaces.keep?.volumes?.map((v: { name: string; phase: string }) => `${v.name}:${v.phase}`),
+          ['box:Orphaned'],
+        );
       },
       { what: 'scratch gone from status; the removed namespace still reports its kept volume' },
     );

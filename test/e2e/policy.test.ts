@@ -25,7 +25,8 @@ import { localRepo, type LocalRepo } from '../helpers/tmp-repo.js';
 import { layout, ownedContainers } from '../helpers/world.js';
 
 const docker = dockerClient();
-const namespaceYaml = (name: string, level: string): string => `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${name}\n  labels:\n    pod-security.kubernetes.io/enforce: ${level}\n`;
+const namespaceYaml = (name: string, level: string): string =>
+  `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${name}\n  labels:\n    pod-security.kubernetes.io/enforce: ${level}\n`;
 
 /** deploymentYaml() with pod-level lines (before `containers:`) and container-level lines (appended). */
 function withPod(yaml: string, podLines: string[], containerLines: string[] = []): string {
@@ -68,7 +69,13 @@ describe('namespace policy: refused by default, relaxed by the operator, enforce
     runtimeDir = await mkdtemp(join(tmpdir(), 'berth-e2e-policy-run-'));
     // Can this engine start a privileged container at all? (An engine with a reduced capability
     // bounding set, e.g. inside a container, cannot: "unable to apply caps".)
-    const probe = await docker.createContainer({ name: scope.name('privileged-probe'), Image: TEST_IMAGE, Cmd: ['true'], Labels: { [TEST_RUN_LABEL]: scope.instance }, HostConfig: { Privileged: true } });
+    const probe = await docker.createContainer({
+      name: scope.name('privileged-probe'),
+      Image: TEST_IMAGE,
+      Cmd: ['true'],
+      Labels: { [TEST_RUN_LABEL]: scope.instance },
+      HostConfig: { Privileged: true },
+    });
     privilegedWorks = await probe.start().then(
       () => true,
       (err: Error) => {
@@ -82,7 +89,11 @@ describe('namespace policy: refused by default, relaxed by the operator, enforce
     baseCommit = await repo.commit('base: a plain namespace');
     await repo.write('manifests/ops/namespace.yaml', namespaceYaml('ops', 'privileged'));
     await repo.write('manifests/ops/pid.yaml', withPod(deploymentYaml({ name: 'pid', strategy: 'Recreate' }), ['hostPID: true']));
-    if (privilegedWorks) await repo.write('manifests/ops/priv.yaml', `${deploymentYaml({ name: 'priv', strategy: 'Recreate' })}          securityContext:\n            privileged: true\n`);
+    if (privilegedWorks)
+      await repo.write(
+        'manifests/ops/priv.yaml',
+        `${deploymentYaml({ name: 'priv', strategy: 'Recreate' })}          securityContext:\n            privileged: true\n`,
+      );
     await repo.write('manifests/files/namespace.yaml', namespaceYaml('files', 'baseline'));
     await repo.write(
       'manifests/files/writer.yaml',
@@ -94,7 +105,14 @@ describe('namespace policy: refused by default, relaxed by the operator, enforce
     );
     // Under another --path: the Docker socket, asked for by a privileged namespace.
     await repo.write('sock/ops/namespace.yaml', namespaceYaml('ops', 'privileged'));
-    await repo.write('sock/ops/d.yaml', withPod(deploymentYaml({ name: 'd' }), ['volumes:', '  - name: s', '    hostPath:', '      path: /var/run/docker.sock', '      type: Socket'], ['volumeMounts:', '  - name: s', '    mountPath: /var/run/docker.sock']));
+    await repo.write(
+      'sock/ops/d.yaml',
+      withPod(
+        deploymentYaml({ name: 'd' }),
+        ['volumes:', '  - name: s', '    hostPath:', '      path: /var/run/docker.sock', '      type: Socket'],
+        ['volumeMounts:', '  - name: s', '    mountPath: /var/run/docker.sock'],
+      ),
+    );
     await repo.commit('head: privileged and baseline namespaces');
   });
 
@@ -106,9 +124,15 @@ describe('namespace policy: refused by default, relaxed by the operator, enforce
 
   it('the privileged Deployment is left out only when the engine refuses privileged containers for their privileges', (t) => {
     if (privilegedWorks) return void t.diagnostic('this engine starts privileged containers'); // the priv Deployment is then asserted below
-    t.diagnostic(`this engine cannot start privileged containers (${privilegedRefusal}): the privileged Deployment is left out; hostPID proves the privileged level instead`);
+    t.diagnostic(
+      `this engine cannot start privileged containers (${privilegedRefusal}): the privileged Deployment is left out; hostPID proves the privileged level instead`,
+    );
     // Any other failure (no image, engine error) must fail here rather than silently shrink the test.
-    assert.match(privilegedRefusal, /caps|capabilit|operation not permitted|privileged/i, `the privileged probe failed for another reason: ${privilegedRefusal}`);
+    assert.match(
+      privilegedRefusal,
+      /caps|capabilit|operation not permitted|privileged/i,
+      `the privileged probe failed for another reason: ${privilegedRefusal}`,
+    );
   });
 
   it('validate with the default ceiling: each namespace asking for more is an error on its label (exit 2)', async () => {
@@ -120,13 +144,23 @@ describe('namespace policy: refused by default, relaxed by the operator, enforce
       ['POLICY_LEVEL_ABOVE_CEILING', 'ops/namespace.yaml', 6, 'metadata.labels["pod-security.kubernetes.io/enforce"]'],
     ]);
     const text = await berth(['validate', ...source()], [2]);
-    assert.match(text.stdout, /ops\/namespace\.yaml:6:\d+: error metadata\.labels\["pod-security\.kubernetes\.io\/enforce"\]: pod-security level "privileged" is above what the operator allows \("restricted"\)/);
+    assert.match(
+      text.stdout,
+      /ops\/namespace\.yaml:6:\d+: error metadata\.labels\["pod-security\.kubernetes\.io\/enforce"\]: pod-security level "privileged" is above what the operator allows \("restricted"\)/,
+    );
   });
 
   it('a pull-request plan shows them denied (exit 2)', async () => {
     const r = await berth(['plan', ...source(), '--base', baseCommit, '--head', 'HEAD', '-o', 'json'], [2]);
     const cs = JSON.parse(r.stdout) as { namespaces: { namespace: string; status: string }[] };
-    assert.deepEqual(cs.namespaces.map((n) => [n.namespace, n.status]), [['files', 'denied'], ['ops', 'denied'], ['plain', 'unchanged']]);
+    assert.deepEqual(
+      cs.namespaces.map((n) => [n.namespace, n.status]),
+      [
+        ['files', 'denied'],
+        ['ops', 'denied'],
+        ['plain', 'unchanged'],
+      ],
+    );
   });
 
   it('apply with the default ceiling: the plain namespace runs, the others are Invalid and run nothing (exit 2)', async () => {
@@ -152,7 +186,10 @@ describe('namespace policy: refused by default, relaxed by the operator, enforce
     }
     const writer = await docker.getContainer(seen.find((c) => c.deployment === 'writer')!.id).inspect();
     assert.equal(writer.HostConfig.Privileged, false, 'a baseline namespace is not privileged');
-    await eventually(async () => assert.equal(await readFile(join(hostDir, 'data', 'out.txt'), 'utf8'), 'written-by-the-container\n', 'the file written in the container'), { timeoutMs: 30_000, what: 'out.txt on the host' });
+    await eventually(
+      async () => assert.equal(await readFile(join(hostDir, 'data', 'out.txt'), 'utf8'), 'written-by-the-container\n', 'the file written in the container'),
+      { timeoutMs: 30_000, what: 'out.txt on the host' },
+    );
   });
 
   it('back at the default ceiling: invalid again, and left exactly as it runs', async () => {
@@ -164,14 +201,20 @@ describe('namespace policy: refused by default, relaxed by the operator, enforce
   it('a hostPath outside the allow-list is refused on its field', async () => {
     const r = await berth(['validate', ...source(), '--max-pod-security', 'privileged', '--host-path-allow', join(hostDir, 'elsewhere'), '-o', 'json'], [2]);
     const denied = (JSON.parse(r.stdout) as { diagnostics: DiagnosticJson[] }).diagnostics.filter((d) => d.code === 'POLICY_DENIED');
-    assert.deepEqual(denied.map((d) => [d.file, d.field, d.line]), [['files/writer.yaml', 'spec.template.spec.volumes[0].hostPath.path', 21]]);
+    assert.deepEqual(
+      denied.map((d) => [d.file, d.field, d.line]),
+      [['files/writer.yaml', 'spec.template.spec.volumes[0].hostPath.path', 21]],
+    );
     assert.match(denied[0]!.message, /outside the folders the operator allows/);
   });
 
   it('the Docker socket is refused even at privileged inside the allow-list, unless the operator allows it', async () => {
     const r = await berth(['validate', ...source('sock'), '--max-pod-security', 'privileged', '--host-path-allow', '/var/run', '-o', 'json'], [2]);
     const denied = (JSON.parse(r.stdout) as { diagnostics: DiagnosticJson[] }).diagnostics.filter((d) => d.code === 'POLICY_DENIED');
-    assert.deepEqual(denied.map((d) => [d.file, d.field]), [['ops/d.yaml', 'spec.template.spec.volumes[0].hostPath.path']]);
+    assert.deepEqual(
+      denied.map((d) => [d.file, d.field]),
+      [['ops/d.yaml', 'spec.template.spec.volumes[0].hostPath.path']],
+    );
     assert.match(denied[0]!.message, /container engine's socket.*--allow-docker-socket/);
     await berth(['validate', ...source('sock'), '--max-pod-security', 'privileged', '--host-path-allow', '/var/run', '--allow-docker-socket'], [0]);
   });

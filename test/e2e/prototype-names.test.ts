@@ -48,11 +48,29 @@ describe('prototype member names: a namespace `constructor` runs, the API answer
       .replace('            - containerPort: 8080', '            - name: constructor\n              containerPort: 8080');
     assert.match(deployment, /constructor: tostring[\s\S]*constructor: tostring[\s\S]*name: constructor/, 'the three edits applied');
     await repo.write('manifests/constructor/valueof.yaml', deployment);
-    await repo.write('manifests/constructor/tostring.yaml', serviceYaml({ name: 'tostring', selector: 'valueof', port: servicePort, targetPort: 'constructor' }));
+    await repo.write(
+      'manifests/constructor/tostring.yaml',
+      serviceYaml({ name: 'tostring', selector: 'valueof', port: servicePort, targetPort: 'constructor' }),
+    );
     await repo.commit('names from Object.prototype');
     await repo.push();
     berth = startBerth(
-      ['--repo', repo.url, '--path', 'manifests', '--state-dir', stateDir, '--instance', scope.instance, '--poll', YEARLY, '--listen', `127.0.0.1:${apiPort}`, '--ingress-listen', `127.0.0.1:${ingressPort}`],
+      [
+        '--repo',
+        repo.url,
+        '--path',
+        'manifests',
+        '--state-dir',
+        stateDir,
+        '--instance',
+        scope.instance,
+        '--poll',
+        YEARLY,
+        '--listen',
+        `127.0.0.1:${apiPort}`,
+        '--ingress-listen',
+        `127.0.0.1:${ingressPort}`,
+      ],
       {},
     );
   });
@@ -68,7 +86,9 @@ describe('prototype member names: a namespace `constructor` runs, the API answer
   it('the namespace converges and its Service reaches the replica through the named port', async () => {
     await eventually(
       async () => {
-        const running = (await ownedContainers(scope.instance)).filter((r) => r.namespace === 'constructor' && r.deployment === 'valueof' && r.state === 'running');
+        const running = (await ownedContainers(scope.instance)).filter(
+          (r) => r.namespace === 'constructor' && r.deployment === 'valueof' && r.state === 'running',
+        );
         assert.equal(running.length, 1, 'one valueof replica runs');
         const ns = await get('/api/v1/namespaces/constructor');
         assert.equal(ns.status, 200);

@@ -34,7 +34,11 @@ describe('prune confirmation: berth prune confirm and POST /api/v1/prune/confirm
 
   const status = async () => JSON.parse(await readFile(join(stateDir, 'status.json'), 'utf8'));
   const running = async () => layout(await ownedContainers(scope.instance));
-  const idsOf = async (key: string) => (await ownedContainers(scope.instance)).filter((r) => `${r.namespace}/${r.deployment}` === key && r.state === 'running').map((r) => r.id).sort();
+  const idsOf = async (key: string) =>
+    (await ownedContainers(scope.instance))
+      .filter((r) => `${r.namespace}/${r.deployment}` === key && r.state === 'running')
+      .map((r) => r.id)
+      .sort();
   /** Push, then ask berth to fetch now (no poll, no webhook in this test). */
   const pushAndSync = async () => {
     await repo.push();
@@ -52,10 +56,31 @@ describe('prune confirmation: berth prune confirm and POST /api/v1/prune/confirm
     await repo.write('manifests/blog/front.yaml', deploymentYaml({ name: 'front' }));
     initial = await repo.commit('shop and blog');
     await repo.push();
-    berth = startBerth(['--repo', repo.url, '--ref', 'main', '--path', 'manifests', '--state-dir', stateDir, '--instance', scope.instance, '--poll', YEARLY, '--listen', `127.0.0.1:${port}`], {
-      env: { BERTH_API_TOKEN: TOKEN },
+    berth = startBerth(
+      [
+        '--repo',
+        repo.url,
+        '--ref',
+        'main',
+        '--path',
+        'manifests',
+        '--state-dir',
+        stateDir,
+        '--instance',
+        scope.instance,
+        '--poll',
+        YEARLY,
+        '--listen',
+        `127.0.0.1:${port}`,
+      ],
+      {
+        env: { BERTH_API_TOKEN: TOKEN },
+      },
+    );
+    await eventually(async () => assert.deepEqual(await running(), { 'blog/front': [0], 'shop/web': [0] }), {
+      timeoutMs: 60_000,
+      what: 'initial sync at start',
     });
-    await eventually(async () => assert.deepEqual(await running(), { 'blog/front': [0], 'shop/web': [0] }), { timeoutMs: 60_000, what: 'initial sync at start' });
   });
 
   after(async () => {
@@ -87,13 +112,21 @@ describe('prune confirmation: berth prune confirm and POST /api/v1/prune/confirm
     const r = await confirm(['--commit', held], 'not-the-token');
     assert.equal(r.code, 3, r.stdout + r.stderr);
     assert.match(r.stderr, /UNAUTHORIZED/);
-    const api401 = await fetch(`${api}/api/v1/prune/confirm`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ commit: held }) });
+    const api401 = await fetch(`${api}/api/v1/prune/confirm`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ commit: held }),
+    });
     assert.equal(api401.status, 401, 'no token at all');
     assert.equal((await status()).pruneConfirmations, undefined, 'nothing recorded');
   });
 
   it('confirming a commit that is not the one held → 409', async () => {
-    const r = await fetch(`${api}/api/v1/prune/confirm`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` }, body: JSON.stringify({ commit: initial.slice(0, 7) }) });
+    const r = await fetch(`${api}/api/v1/prune/confirm`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
+      body: JSON.stringify({ commit: initial.slice(0, 7) }),
+    });
     assert.equal(r.status, 409);
     const body = (await r.json()) as { error: { code: string; message: string } };
     assert.equal(body.error.code, 'CONFLICT');

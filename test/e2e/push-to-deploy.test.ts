@@ -28,7 +28,8 @@ describe('push to deploy: webhook, API sync, manual rollback', { timeout: 300_00
   let berth: BerthDaemon;
   let api: string;
   let hook: InstalledHook;
-  const web = (text: string) => deploymentYaml({ name: 'web', replicas: 2, command: serveCommand(text), port: 8080, strategy: { maxSurge: 1, maxUnavailable: 0 } });
+  const web = (text: string) =>
+    deploymentYaml({ name: 'web', replicas: 2, command: serveCommand(text), port: 8080, strategy: { maxSurge: 1, maxUnavailable: 0 } });
   const serving = async () => {
     const running = (await ownedContainers(scope.instance)).filter((r) => r.deployment === 'web' && r.state === 'running');
     assert.equal(running.length, 2, 'two web replicas run');
@@ -47,9 +48,27 @@ describe('push to deploy: webhook, API sync, manual rollback', { timeout: 300_00
     await repo.write('manifests/shop/web.yaml', web('v1'));
     await repo.commit('v1');
     await repo.push();
-    berth = startBerth(['--repo', repo.url, '--ref', 'main', '--path', 'manifests', '--state-dir', stateDir, '--instance', scope.instance, '--poll', YEARLY, '--listen', `127.0.0.1:${port}`], {
-      env: { BERTH_WEBHOOK_SECRET: SECRET, BERTH_API_TOKEN: TOKEN },
-    });
+    berth = startBerth(
+      [
+        '--repo',
+        repo.url,
+        '--ref',
+        'main',
+        '--path',
+        'manifests',
+        '--state-dir',
+        stateDir,
+        '--instance',
+        scope.instance,
+        '--poll',
+        YEARLY,
+        '--listen',
+        `127.0.0.1:${port}`,
+      ],
+      {
+        env: { BERTH_WEBHOOK_SECRET: SECRET, BERTH_API_TOKEN: TOKEN },
+      },
+    );
     await eventually(async () => assert.equal(await serving(), 'v1'), { timeoutMs: 60_000, what: 'initial sync at start' });
   });
 
@@ -89,7 +108,11 @@ describe('push to deploy: webhook, API sync, manual rollback', { timeout: 300_00
     const body = JSON.stringify({ ref: 'refs/heads/main' });
     const unsigned = await fetch(`${api}/hooks/github`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-github-event': 'push' }, body });
     assert.equal(unsigned.status, 401);
-    const wrong = await fetch(`${api}/hooks/github`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-github-event': 'push', 'x-hub-signature-256': 'sha256=' + '0'.repeat(64) }, body });
+    const wrong = await fetch(`${api}/hooks/github`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-github-event': 'push', 'x-hub-signature-256': 'sha256=' + '0'.repeat(64) },
+      body,
+    });
     assert.equal(wrong.status, 401);
   });
 

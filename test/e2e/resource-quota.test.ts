@@ -71,7 +71,11 @@ describe('namespace quotas: berth validate / plan / apply on a commit over its R
     assert.match(d.message, /^replicas 3 \+ 2 = 5 > pods 4 of ResourceQuota shop\/compute \(shop\/quota\.yaml:7\)/);
     const text = await runBerth(['validate', ...source(), '--ref', over]);
     assert.equal(text.code, 2, text.stderr);
-    assert.match(text.stdout, /shop\/worker\.yaml:6:3: error spec\.replicas: replicas 3 \+ 2 = 5 > pods 4 of ResourceQuota shop\/compute \(shop\/quota\.yaml:7\)/, 'printed as file:line');
+    assert.match(
+      text.stdout,
+      /shop\/worker\.yaml:6:3: error spec\.replicas: replicas 3 \+ 2 = 5 > pods 4 of ResourceQuota shop\/compute \(shop\/quota\.yaml:7\)/,
+      'printed as file:line',
+    );
   });
 
   it('plan --base/--head (a pull-request plan) is exit 2 and shows the diagnostic', async () => {
@@ -90,17 +94,25 @@ describe('namespace quotas: berth validate / plan / apply on a commit over its R
 
     const plan = await runBerth(['plan', ...source(), '--ref', over, '-o', 'json', ...engine()]);
     assert.equal(plan.code, 2, plan.stdout + plan.stderr);
-    const shop = (JSON.parse(plan.stdout) as { namespaces: { namespace: string; verdict: string; actions: unknown[] }[] }).namespaces.find((n) => n.namespace === 'shop');
+    const shop = (JSON.parse(plan.stdout) as { namespaces: { namespace: string; verdict: string; actions: unknown[] }[] }).namespaces.find(
+      (n) => n.namespace === 'shop',
+    );
     assert.deepEqual([shop?.verdict, shop?.actions], ['invalid', []], 'plan --live: invalid, no actions');
 
     const second = await runBerth(['apply', '--once', ...source(), '--ref', over, '--ingress-listen', `127.0.0.1:${ingressPort}`, '-o', 'json', ...engine()]);
     assert.equal(second.code, 2, second.stdout + second.stderr);
     const state = JSON.parse(second.stdout) as { namespaces: Record<string, { phase: string; diagnostics: { code: string }[] }> };
     assert.equal(state.namespaces.shop?.phase, 'Invalid', 'status says Invalid');
-    assert.ok(state.namespaces.shop?.diagnostics.some((d) => d.code === 'QUOTA_EXCEEDED'), 'status carries the diagnostic');
+    assert.ok(
+      state.namespaces.shop?.diagnostics.some((d) => d.code === 'QUOTA_EXCEEDED'),
+      'status carries the diagnostic',
+    );
     const after = await ownedContainers(scope.instance);
     assert.deepEqual(
-      after.filter((c) => c.state === 'running').map((c) => c.id).sort(),
+      after
+        .filter((c) => c.state === 'running')
+        .map((c) => c.id)
+        .sort(),
       running.map((c) => c.id).sort(),
       'the same four containers keep running: nothing created, nothing removed',
     );

@@ -35,16 +35,42 @@ describe('a restarted berth continues where the last one was', { timeout: 600_00
   let stateDir: string;
   const daemons: BerthDaemon[] = [];
   const start = () => {
-    const d = startBerth(['--repo', repo.url, '--path', 'manifests', '--state-dir', stateDir, '--instance', scope.instance, '--poll', '*/1 * * * * *', '--listen', '127.0.0.1:0', '--ingress-listen', '127.0.0.1:0', '--log-level', 'debug']);
+    const d = startBerth([
+      '--repo',
+      repo.url,
+      '--path',
+      'manifests',
+      '--state-dir',
+      stateDir,
+      '--instance',
+      scope.instance,
+      '--poll',
+      '*/1 * * * * *',
+      '--listen',
+      '127.0.0.1:0',
+      '--ingress-listen',
+      '127.0.0.1:0',
+      '--log-level',
+      'debug',
+    ]);
     daemons.push(d);
     return d;
   };
   const cli = (args: string[]) => runBerth([...args, '--state-dir', stateDir, '--repo', repo.url, '--path', 'manifests']);
   const web = (command: string[]) =>
-    deploymentYaml({ name: 'web', replicas: 1, command, port: 8080, strategy: { maxSurge: 1, maxUnavailable: 0 }, readinessProbe: { path: '/', port: 8080, periodSeconds: 1 }, progressDeadlineSeconds: 120 });
+    deploymentYaml({
+      name: 'web',
+      replicas: 1,
+      command,
+      port: 8080,
+      strategy: { maxSurge: 1, maxUnavailable: 0 },
+      readinessProbe: { path: '/', port: 8080, periodSeconds: 1 },
+      progressDeadlineSeconds: 120,
+    });
   const webReplicas = async () => (await ownedContainers(scope.instance)).filter((r) => r.deployment === 'web');
   /** Containers of this test's instance carrying restart label `berth.restarts=n`. */
-  const restartedAs = async (n: number) => dockerClient().listContainers({ all: true, filters: { label: [`berth.instance=${scope.instance}`, `berth.restarts=${n}`] } });
+  const restartedAs = async (n: number) =>
+    dockerClient().listContainers({ all: true, filters: { label: [`berth.instance=${scope.instance}`, `berth.restarts=${n}`] } });
 
   before(async () => {
     repo = await tmpRepo();
@@ -83,7 +109,10 @@ describe('a restarted berth continues where the last one was', { timeout: 600_00
     );
     await berth.kill();
     // While berth is dead the restarted replica exits again: only the label remembers it was a restart.
-    await eventually(async () => assert.equal((await dockerClient().getContainer(first!.Id).inspect()).State.Status, 'exited'), { timeoutMs: 30_000, what: 'the restarted replica exits' });
+    await eventually(async () => assert.equal((await dockerClient().getContainer(first!.Id).inspect()).State.Status, 'exited'), {
+      timeoutMs: 30_000,
+      what: 'the restarted replica exits',
+    });
 
     berth = start();
     const check = await cli(['rollout', 'status', `${NS}/web`, '--timeout', '120']);
@@ -92,7 +121,11 @@ describe('a restarted berth continues where the last one was', { timeout: 600_00
     await eventually(
       async () => {
         const seen = await webReplicas();
-        assert.deepEqual(seen.map((r) => `${r.revision}.${r.replica}:${r.state}`), [`${good}.0:running`], 'web runs v1 only');
+        assert.deepEqual(
+          seen.map((r) => `${r.revision}.${r.replica}:${r.state}`),
+          [`${good}.0:running`],
+          'web runs v1 only',
+        );
       },
       { timeoutMs: 60_000, what: 'rolled back to v1' },
     );
@@ -108,10 +141,18 @@ describe('a restarted berth continues where the last one was', { timeout: 600_00
     await repo.commit('other: an unrelated Deployment');
     await repo.push();
     berth = start();
-    await eventually(async () => assert.deepEqual((await ownedContainers(scope.instance)).filter((r) => r.deployment === 'other' && r.state === 'running').length, 1, 'other runs'), { timeoutMs: 60_000, what: 'other runs' });
+    await eventually(
+      async () =>
+        assert.deepEqual((await ownedContainers(scope.instance)).filter((r) => r.deployment === 'other' && r.state === 'running').length, 1, 'other runs'),
+      { timeoutMs: 60_000, what: 'other runs' },
+    );
     const after = await cli(['rollout', 'status', `${NS}/web`, '--timeout', '60']);
     assert.doesNotMatch(after.stdout, /successfully rolled out \(revision (?!${good})/, `web is not reported on another revision: ${after.stdout}`);
-    assert.deepEqual((await webReplicas()).map((r) => `${r.revision}:${r.state}`), [`${good}:running`], 'web still runs v1 only');
+    assert.deepEqual(
+      (await webReplicas()).map((r) => `${r.revision}:${r.state}`),
+      [`${good}:running`],
+      'web still runs v1 only',
+    );
     assert.deepEqual(creations(berth.logs(), 'web'), [], 'the third berth made no web container: v2 is not retried');
   });
 });

@@ -53,10 +53,28 @@ describe('rollouts behind a Service and an Ingress', { timeout: 900_000 }, () =>
       ...over,
     });
   const start = () => {
-    berth = startBerth(['--repo', repo.url, '--path', 'manifests', '--state-dir', stateDir, '--instance', scope.instance, '--poll', '*/1 * * * * *', '--listen', '127.0.0.1:0', '--ingress-listen', `127.0.0.1:${ingressPort}`, '--log-level', 'debug']);
+    berth = startBerth([
+      '--repo',
+      repo.url,
+      '--path',
+      'manifests',
+      '--state-dir',
+      stateDir,
+      '--instance',
+      scope.instance,
+      '--poll',
+      '*/1 * * * * *',
+      '--listen',
+      '127.0.0.1:0',
+      '--ingress-listen',
+      `127.0.0.1:${ingressPort}`,
+      '--log-level',
+      'debug',
+    ]);
   };
   const assertAlive = () => {
-    if (berth && berth.child.exitCode !== null) throw Object.assign(new Error(`berth exited with ${berth.child.exitCode}:\n${berth.logs().slice(-3000)}`), { fatal: true });
+    if (berth && berth.child.exitCode !== null)
+      throw Object.assign(new Error(`berth exited with ${berth.child.exitCode}:\n${berth.logs().slice(-3000)}`), { fatal: true });
   };
   const webReplicas = async () => (await ownedContainers(scope.instance)).filter((r) => r.deployment === 'web');
   /** Converged on one revision whose answers start with `text`: `replicas` running containers, all routed. */
@@ -67,10 +85,17 @@ describe('rollouts behind a Service and an Ingress', { timeout: 900_000 }, () =>
         const seen = await webReplicas();
         assert.equal(seen.length, replicas, `web runs ${replicas} containers (${seen.map((r) => `${r.revision}.${r.replica}:${r.state}`).join(' ')})`);
         assert.equal(new Set(seen.map((r) => r.revision)).size, 1, 'web runs one revision');
-        assert.deepEqual(seen.filter((r) => r.state !== 'running').map((r) => r.name), [], 'every container runs');
+        assert.deepEqual(
+          seen.filter((r) => r.state !== 'running').map((r) => r.name),
+          [],
+          'every container runs',
+        );
         assert.equal(backendsOf(await dataPlaneStatus(stateDir), NS, 'web').length, replicas, 'every replica is routed');
         const answers = await Promise.all(Array.from({ length: 6 }, () => get(webPort)));
-        assert.ok(answers.every((a) => a.startsWith(`${text} `)), `every answer is ${text}: ${answers.join(', ')}`);
+        assert.ok(
+          answers.every((a) => a.startsWith(`${text} `)),
+          `every answer is ${text}: ${answers.join(', ')}`,
+        );
         return seen;
       },
       { timeoutMs: 90_000, what: `web serves only ${text}` },
@@ -88,7 +113,8 @@ describe('rollouts behind a Service and an Ingress', { timeout: 900_000 }, () =>
       req.on('error', reject);
     });
   const status = async () => JSON.parse(await readFile(join(stateDir, 'status.json'), 'utf8'));
-  const rolloutStatus = () => runBerth(['rollout', 'status', `${NS}/web`, '--state-dir', stateDir, '--repo', repo.url, '--path', 'manifests', '--timeout', '120']);
+  const rolloutStatus = () =>
+    runBerth(['rollout', 'status', `${NS}/web`, '--state-dir', stateDir, '--repo', repo.url, '--path', 'manifests', '--timeout', '120']);
   /** Watches the data plane during a rollout: the fewest web backends it ever routed to. */
   const watchBackends = () => {
     let min = Number.POSITIVE_INFINITY;
@@ -123,13 +149,36 @@ describe('rollouts behind a Service and an Ingress', { timeout: 900_000 }, () =>
     [webPort, apiPort, ingressPort] = [await freePort(), await freePort(), await freePort()];
     await repo.write(`manifests/${NS}/web.yaml`, web('v1'));
     await repo.write(`manifests/${NS}/web-service.yaml`, serviceYaml({ name: 'web', port: webPort, targetPort: 8080 }));
-    await repo.write(`manifests/${NS}/api.yaml`, deploymentYaml({ name: 'api', command: webCommand('api'), port: 8080, readinessProbe: { port: 8080, tcp: true } }));
+    await repo.write(
+      `manifests/${NS}/api.yaml`,
+      deploymentYaml({ name: 'api', command: webCommand('api'), port: 8080, readinessProbe: { port: 8080, tcp: true } }),
+    );
     await repo.write(`manifests/${NS}/api-service.yaml`, serviceYaml({ name: 'api', port: apiPort, targetPort: 8080 }));
     await repo.write(
       `manifests/${NS}/ingress.yaml`,
-      ingressYaml({ name: 'front', rules: [{ host: 'shop.test', paths: [{ path: '/', service: 'web', port: webPort }, { path: '/cgi-bin', service: 'api', port: apiPort }] }, { host: '*.api.test', paths: [{ path: '/', pathType: 'Exact', service: 'api', port: apiPort }] }] }),
+      ingressYaml({
+        name: 'front',
+        rules: [
+          {
+            host: 'shop.test',
+            paths: [
+              { path: '/', service: 'web', port: webPort },
+              { path: '/cgi-bin', service: 'api', port: apiPort },
+            ],
+          },
+          { host: '*.api.test', paths: [{ path: '/', pathType: 'Exact', service: 'api', port: apiPort }] },
+        ],
+      }),
     );
-    await repo.write(`manifests/${NS}/live.yaml`, deploymentYaml({ name: 'live', command: webCommand('live'), port: 8080, livenessProbe: { path: '/index.html', port: 8080, periodSeconds: 1, failureThreshold: 2 } }));
+    await repo.write(
+      `manifests/${NS}/live.yaml`,
+      deploymentYaml({
+        name: 'live',
+        command: webCommand('live'),
+        port: 8080,
+        livenessProbe: { path: '/index.html', port: 8080, periodSeconds: 1, failureThreshold: 2 },
+      }),
+    );
     await repo.commit('v1');
     await repo.push();
     start();
@@ -152,7 +201,11 @@ describe('rollouts behind a Service and an Ingress', { timeout: 900_000 }, () =>
     await eventually(
       async () => {
         const shown = await runBerth(['status', '--state-dir', stateDir, '--repo', repo.url, '--path', 'manifests']);
-        assert.match(shown.stdout, new RegExp(`service web:${webPort} \\(LoadBalancer\\): .*127\\.0\\.0\\.1:${webPort} on the host → 3 ready endpoint`), `berth status shows the Service: ${shown.stdout}`);
+        assert.match(
+          shown.stdout,
+          new RegExp(`service web:${webPort} \\(LoadBalancer\\): .*127\\.0\\.0\\.1:${webPort} on the host → 3 ready endpoint`),
+          `berth status shows the Service: ${shown.stdout}`,
+        );
       },
       { timeoutMs: 20_000, what: 'status shows the Service' },
     );
@@ -200,7 +253,10 @@ describe('rollouts behind a Service and an Ingress', { timeout: 900_000 }, () =>
     assert.equal(check.code, 3, `rollout status exits 3 on a failed rollout: ${check.stdout}`);
     assert.match(check.stdout, /ProgressDeadlineExceeded/);
     assert.equal(load.failed, 0, `no failed request while v3 failed: ${load.errors.join('; ')}`);
-    assert.ok(Object.keys(load.bodies).every((b) => b.startsWith('v2 ')), `only v2 answered: ${Object.keys(load.bodies).join(', ')}`);
+    assert.ok(
+      Object.keys(load.bodies).every((b) => b.startsWith('v2 ')),
+      `only v2 answered: ${Object.keys(load.bodies).join(', ')}`,
+    );
     const seen = await servesOnly('v2');
     assert.equal(seen[0]!.revision, good);
     const state = await status();
@@ -208,7 +264,10 @@ describe('rollouts behind a Service and an Ingress', { timeout: 900_000 }, () =>
     assert.equal(d.phase, 'RolledBack');
     assert.equal(d.rolledBack.commit, bad);
     const history = state.revisions[`${NS}/web`] as { revision: string; outcome: string; reason?: string }[];
-    assert.ok(history.some((h) => h.outcome === 'failed' && h.reason === 'ProgressDeadlineExceeded'), `history records the failure: ${JSON.stringify(history)}`);
+    assert.ok(
+      history.some((h) => h.outcome === 'failed' && h.reason === 'ProgressDeadlineExceeded'),
+      `history records the failure: ${JSON.stringify(history)}`,
+    );
     // Not retried while the head stays: make berth decide again — kill a replica; the engine's
     // die event runs a pass over the same head — and the replacement is the good revision,
     // never the failed one (every sample along the way is checked, not only the end).
@@ -263,11 +322,21 @@ describe('rollouts behind a Service and an Ingress', { timeout: 900_000 }, () =>
     const old = (await webReplicas())[0]!.revision;
     const { load } = await withLoad(async () => {
       await repo.push();
-      await eventually(async () => assert.ok((await webReplicas()).some((r) => r.revision !== old), 'a v5 replica exists'), { timeoutMs: 30_000, intervalMs: 50, what: 'rollout under way' });
+      await eventually(
+        async () =>
+          assert.ok(
+            (await webReplicas()).some((r) => r.revision !== old),
+            'a v5 replica exists',
+          ),
+        { timeoutMs: 30_000, intervalMs: 50, what: 'rollout under way' },
+      );
       await berth!.kill();
       // berth is dead; the proxy still answers.
       const during = await Promise.all(Array.from({ length: 10 }, () => get(webPort)));
-      assert.ok(during.every((a) => /^v[25] /.test(a)), `the data plane serves while berth is down: ${during.join(', ')}`);
+      assert.ok(
+        during.every((a) => /^v[25] /.test(a)),
+        `the data plane serves while berth is down: ${during.join(', ')}`,
+      );
       await new Promise((r) => setTimeout(r, 1000));
       start();
       await servesOnly('v5');
@@ -290,7 +359,11 @@ describe('rollouts behind a Service and an Ingress', { timeout: 900_000 }, () =>
     await eventually(
       async () => {
         const live = (await ownedContainers(scope.instance)).filter((r) => r.deployment === 'live');
-        assert.deepEqual(live.map((r) => [r.replica, r.state]), [[0, 'running']], 'one running replica in slot 0');
+        assert.deepEqual(
+          live.map((r) => [r.replica, r.state]),
+          [[0, 'running']],
+          'one running replica in slot 0',
+        );
         assert.notEqual(live[0]!.id, first.id, 'a new container replaced the one whose liveness probe failed');
       },
       { timeoutMs: 60_000, what: 'live restarted' },
@@ -299,7 +372,10 @@ describe('rollouts behind a Service and an Ingress', { timeout: 900_000 }, () =>
   });
 
   it('a new Deployment that never gets ready has nothing to roll back to: reported failed, left as it is, not retried', async () => {
-    await repo.write(`manifests/${NS}/fresh.yaml`, deploymentYaml({ name: 'fresh', command: webCommand('fresh'), port: 8080, readinessProbe: { path: '/nope', port: 8080 }, progressDeadlineSeconds: 3 }));
+    await repo.write(
+      `manifests/${NS}/fresh.yaml`,
+      deploymentYaml({ name: 'fresh', command: webCommand('fresh'), port: 8080, readinessProbe: { path: '/nope', port: 8080 }, progressDeadlineSeconds: 3 }),
+    );
     await repo.commit('fresh: never ready');
     await repo.push();
     const check = await runBerth(['rollout', 'status', `${NS}/fresh`, '--state-dir', stateDir, '--repo', repo.url, '--path', 'manifests', '--timeout', '120']);
@@ -309,7 +385,11 @@ describe('rollouts behind a Service and an Ingress', { timeout: 900_000 }, () =>
     const held = (await fresh()).map((r) => r.id);
     assert.equal(held.length, 1, 'its replica is left as it is');
     await new Promise((r) => setTimeout(r, 2000));
-    assert.deepEqual((await fresh()).map((r) => r.id), held, 'not retried: the same container, nothing new');
+    assert.deepEqual(
+      (await fresh()).map((r) => r.id),
+      held,
+      'not retried: the same container, nothing new',
+    );
     const history = await runBerth(['history', `${NS}/fresh`, '--state-dir', stateDir, '--repo', repo.url, '--path', 'manifests']);
     assert.match(history.stdout, /failed \(ProgressDeadlineExceeded/);
     // Other Deployments are unaffected.

@@ -51,15 +51,23 @@ describe('berth CLI on the bundled sample', { timeout: 300_000 }, () => {
     assert.equal(r.code, 0, r.stderr);
     const out = JSON.parse(r.stdout);
     assert.equal(out.valid, true);
-    assert.deepEqual(out.diagnostics.filter((d: { severity: string }) => d.severity === 'error'), []);
+    assert.deepEqual(
+      out.diagnostics.filter((d: { severity: string }) => d.severity === 'error'),
+      [],
+    );
   });
 
   it('plan before anything runs: 3 Deployments to create in 2 namespaces (exit 1)', async () => {
     const r = await runBerth(['plan', '-o', 'json', ...flags()]);
     assert.equal(r.code, 1, r.stderr);
     const plan = JSON.parse(r.stdout);
-    assert.deepEqual(plan.namespaces.map((n: { namespace: string }) => n.namespace), ['blog', 'shop']);
-    const creates = plan.namespaces.flatMap((n: { actions: { kind: string; name?: string }[] }) => n.actions.filter((a) => a.kind === 'create-deployment').map((a) => a.name));
+    assert.deepEqual(
+      plan.namespaces.map((n: { namespace: string }) => n.namespace),
+      ['blog', 'shop'],
+    );
+    const creates = plan.namespaces.flatMap((n: { actions: { kind: string; name?: string }[] }) =>
+      n.actions.filter((a) => a.kind === 'create-deployment').map((a) => a.name),
+    );
     assert.deepEqual(creates.sort(), ['frontend', 'web', 'worker']);
     assert.equal((await ownedContainers(scope.instance)).length, 0, 'plan changes nothing');
   });
@@ -89,7 +97,11 @@ describe('berth CLI on the bundled sample', { timeout: 300_000 }, () => {
       { timeoutMs: 30_000, what: 'the worker called web by name' },
     );
     const volumes = await dockerClient().listVolumes({ filters: { label: [`berth.instance=${scope.instance}`, 'berth.kind=PersistentVolumeClaim'] } });
-    assert.deepEqual((volumes.Volumes ?? []).map((v) => v.Labels?.['berth.name']), ['worker-data'], 'the claim is a volume berth owns');
+    assert.deepEqual(
+      (volumes.Volumes ?? []).map((v) => v.Labels?.['berth.name']),
+      ['worker-data'],
+      'the claim is a volume berth owns',
+    );
   });
 
   it('plan after apply: no changes (exit 0); status shows both namespaces synced', async () => {

@@ -46,12 +46,16 @@ function withSecretEnv(yaml: string, refs: Record<string, [secret: string, key: 
     `                  name: ${secret}`,
     `                  key: ${key}`,
   ]);
-  return yaml.includes('          env:\n') ? yaml.replace('          env:\n', `          env:\n${lines.join('\n')}\n`) : `${yaml}          env:\n${lines.join('\n')}\n`;
+  return yaml.includes('          env:\n')
+    ? yaml.replace('          env:\n', `          env:\n${lines.join('\n')}\n`)
+    : `${yaml}          env:\n${lines.join('\n')}\n`;
 }
 
 /** deploymentYaml() plus a secret volume of Secret `secret` (every key a file) mounted at `mountPath`. */
 function withSecretVolume(yaml: string, secret: string, mountPath: string): string {
-  const volumes = ['      volumes:', '        - name: creds', '          secret:', `            secretName: ${secret}`, '            defaultMode: 0440'].join('\n');
+  const volumes = ['      volumes:', '        - name: creds', '          secret:', `            secretName: ${secret}`, '            defaultMode: 0440'].join(
+    '\n',
+  );
   return `${yaml.replace('      containers:\n', `${volumes}\n      containers:\n`)}          volumeMounts:\n            - name: creds\n              mountPath: ${mountPath}\n`;
 }
 
@@ -81,11 +85,16 @@ describe('secrets: values reach containers and nothing else', { timeout: 600_000
   let berth: BerthDaemon | undefined;
   let baseCommit: string;
   let headCommit: string;
-  const berthEnv = (): NodeJS.ProcessEnv => ({ BERTH_SECRET_DIRS: `/nonexistent/berth-secrets:${secretsDir}`, [TOKEN_VAR]: ENV_CANARY, BERTH_RUNTIME_DIR: runtimeDir });
+  const berthEnv = (): NodeJS.ProcessEnv => ({
+    BERTH_SECRET_DIRS: `/nonexistent/berth-secrets:${secretsDir}`,
+    [TOKEN_VAR]: ENV_CANARY,
+    BERTH_RUNTIME_DIR: runtimeDir,
+  });
   const source = (): string[] => ['--repo', repo.url, '--path', 'manifests', '--instance', scope.instance, '--log-level', 'debug'];
   const byDeployment = async (name: string) => (await ownedContainers(scope.instance)).filter((r) => r.namespace === 'shop' && r.deployment === name);
   const assertAlive = () => {
-    if (berth && berth.child.exitCode !== null) throw Object.assign(new Error(`berth exited with ${berth.child.exitCode}:\n${berth.logs().slice(-3000)}`), { fatal: true });
+    if (berth && berth.child.exitCode !== null)
+      throw Object.assign(new Error(`berth exited with ${berth.child.exitCode}:\n${berth.logs().slice(-3000)}`), { fatal: true });
   };
   const apiUrl = (): string => {
     for (const line of berth!.logs().split('\n')) {
@@ -112,9 +121,22 @@ describe('secrets: values reach containers and nothing else', { timeout: 600_000
     await repo.write('manifests/shop/plain.yaml', deploymentYaml({ name: 'plain', env: { GREETING: 'hello' } }));
     baseCommit = await repo.commit('base: plain only');
     // head: a Secret with a file and a variable, a Deployment using both, and a Secret outside the allow-list
-    await repo.write('manifests/shop/db-secret.yaml', secretYaml('db', { password: `file: ${join(secretsDir, 'shop', 'db-password')}`, token: `env: ${TOKEN_VAR}` }));
-    await repo.write('manifests/shop/api.yaml', withSecretVolume(withSecretEnv(deploymentYaml({ name: 'api', env: { GREETING: 'hi' } }), { DB_PASSWORD: ['db', 'password'], API_TOKEN: ['db', 'token'] }), 'db', '/etc/db'));
-    await repo.write('manifests/shop/leaky.yaml', `${secretYaml('leaky', { password: `file: ${join(outsideDir, 'db-password')}` })}---\n${withSecretEnv(deploymentYaml({ name: 'leaky' }), { DB_PASSWORD: ['leaky', 'password'] })}`);
+    await repo.write(
+      'manifests/shop/db-secret.yaml',
+      secretYaml('db', { password: `file: ${join(secretsDir, 'shop', 'db-password')}`, token: `env: ${TOKEN_VAR}` }),
+    );
+    await repo.write(
+      'manifests/shop/api.yaml',
+      withSecretVolume(
+        withSecretEnv(deploymentYaml({ name: 'api', env: { GREETING: 'hi' } }), { DB_PASSWORD: ['db', 'password'], API_TOKEN: ['db', 'token'] }),
+        'db',
+        '/etc/db',
+      ),
+    );
+    await repo.write(
+      'manifests/shop/leaky.yaml',
+      `${secretYaml('leaky', { password: `file: ${join(outsideDir, 'db-password')}` })}---\n${withSecretEnv(deploymentYaml({ name: 'leaky' }), { DB_PASSWORD: ['leaky', 'password'] })}`,
+    );
     headCommit = await repo.commit('head: secrets');
     await repo.push();
     berth = startBerth([...source(), '--state-dir', stateDir, '--poll', '*/1 * * * * *', '--listen', '127.0.0.1:0'], { env: berthEnv() });
@@ -125,10 +147,11 @@ describe('secrets: values reach containers and nothing else', { timeout: 600_000
     if (process.env.BERTH_TEST_LOGS) await writeFile(join(process.env.BERTH_TEST_LOGS, 'secrets.log'), berth?.logs() ?? '');
     await scope.cleanup();
     await repo?.cleanup();
-    for (const dir of [stateDir, cliStateDir, secretsDir, outsideDir, runtimeDir && join(runtimeDir, '..')]) if (dir) await rm(dir, { recursive: true, force: true });
+    for (const dir of [stateDir, cliStateDir, secretsDir, outsideDir, runtimeDir && join(runtimeDir, '..')])
+      if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it('the values reach the container as env vars (from a host file and from berth\'s environment)', async () => {
+  it("the values reach the container as env vars (from a host file and from berth's environment)", async () => {
     const [api] = await eventually(
       async () => {
         assertAlive();
@@ -151,13 +174,18 @@ describe('secrets: values reach containers and nothing else', { timeout: 600_000
     assert.equal(password.exitCode, 0, 'the file can be read');
     assert.equal(password.stdout, FILE_CANARY, 'the file value (one trailing newline dropped)');
     assert.equal((await execOutput(api.id, ['cat', '/etc/db/token'])).stdout, ENV_CANARY, "the variable's value");
-    assert.equal((await execOutput(api.id, ['stat', '-c', '%a', '/etc/db/password'])).stdout.trim(), '440', 'defaultMode 0440 (YAML 1.1 octal, as in Kubernetes)');
+    assert.equal(
+      (await execOutput(api.id, ['stat', '-c', '%a', '/etc/db/password'])).stdout.trim(),
+      '440',
+      'defaultMode 0440 (YAML 1.1 octal, as in Kubernetes)',
+    );
     assert.notEqual((await execOutput(api.id, ['sh', '-c', 'echo x > /etc/db/password'])).exitCode, 0, 'read-only');
     // On the host: <BERTH_RUNTIME_DIR>/<instance>/<container>/<creation>/<volume>/<key>, every folder above the volume private (0700).
     const containerDir = join(runtimeDir, scope.instance, api.name);
     const [creation] = await readdir(containerDir);
     assert.ok(creation, 'a creation folder');
-    for (const dir of [runtimeDir, join(runtimeDir, scope.instance), containerDir, join(containerDir, creation)]) assert.equal((await stat(dir)).mode & 0o777, 0o700, `${dir} is 0700`);
+    for (const dir of [runtimeDir, join(runtimeDir, scope.instance), containerDir, join(containerDir, creation)])
+      assert.equal((await stat(dir)).mode & 0o777, 0o700, `${dir} is 0700`);
     assert.equal(await readFile(join(containerDir, creation, 'creds', 'password'), 'utf8'), FILE_CANARY, 'written where the container reads it');
   });
 
@@ -193,7 +221,15 @@ describe('secrets: values reach containers and nothing else', { timeout: 600_000
 
     // the HTTP API of the running berth
     const url = apiUrl();
-    for (const path of ['/api/v1/status', '/api/v1/namespaces', '/api/v1/namespaces/shop', '/api/v1/namespaces/shop/deployments/api', '/api/v1/namespaces/shop/deployments/leaky', '/api/v1/history', '/metrics']) {
+    for (const path of [
+      '/api/v1/status',
+      '/api/v1/namespaces',
+      '/api/v1/namespaces/shop',
+      '/api/v1/namespaces/shop/deployments/api',
+      '/api/v1/namespaces/shop/deployments/leaky',
+      '/api/v1/history',
+      '/metrics',
+    ]) {
       const res = await fetch(`${url}${path}`);
       assert.equal(res.status, 200, `${path}: ${res.status}`);
       outputs[`GET ${path}`] = await res.text();
@@ -207,7 +243,11 @@ describe('secrets: values reach containers and nothing else', { timeout: 600_000
     await cli('berth plan -o json', ['plan', ...source(), '--state-dir', cliStateDir, '-o', 'json'], [0, 1]);
     await cli('berth plan -o text', ['plan', ...source(), '--state-dir', cliStateDir, '-o', 'text'], [0, 1]);
     for (const output of ['markdown', 'json', 'text']) {
-      const r = await cli(`berth plan --base --head -o ${output}`, ['plan', ...source(), '--state-dir', cliStateDir, '--base', baseCommit, '--head', headCommit, '-o', output], [1]);
+      const r = await cli(
+        `berth plan --base --head -o ${output}`,
+        ['plan', ...source(), '--state-dir', cliStateDir, '--base', baseCommit, '--head', headCommit, '-o', output],
+        [1],
+      );
       assert.match(r.stdout, /secret db\/password \(file /, `the ${output} plan shows the reference`);
     }
     await cli('berth validate -o json', ['validate', ...source(), '--state-dir', cliStateDir, '-o', 'json'], [0]);
@@ -222,7 +262,10 @@ describe('secrets: values reach containers and nothing else', { timeout: 600_000
     for (const dir of [stateDir, cliStateDir]) {
       for (const file of await filesUnder(dir)) outputs[`file ${file}`] = (await readFile(file)).toString('latin1');
     }
-    assert.ok(Object.keys(outputs).some((k) => k.endsWith('status.json')), 'the state directory holds status.json');
+    assert.ok(
+      Object.keys(outputs).some((k) => k.endsWith('status.json')),
+      'the state directory holds status.json',
+    );
 
     const leaks = Object.entries(outputs).flatMap(([where, text]) => leaked(text).map((c) => `${where}: ${c}`));
     assert.deepEqual(leaks, [], 'a canary leaked');

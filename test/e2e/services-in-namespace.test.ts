@@ -43,10 +43,7 @@ const webYaml = (text: string, o: { replicas?: number; readyPath?: string; progr
     readinessProbe: { path: o.readyPath ?? '/ready.html', port: 8080, periodSeconds: 1 },
     terminationGracePeriodSeconds: 5,
     ...(o.progressDeadlineSeconds ? { progressDeadlineSeconds: o.progressDeadlineSeconds } : {}),
-  }).replace(
-    '            - containerPort: 8080',
-    '            - containerPort: 8080\n              name: http',
-  );
+  }).replace('            - containerPort: 8080', '            - containerPort: 8080\n              name: http');
 
 /** One HTTP/1.0 GET through `nc` inside a container: the last line of the answer ('' when the connection failed). */
 const GET = (target: string, port: number) => `printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 3 ${target} ${port} | tail -n 1`;
@@ -66,7 +63,8 @@ describe('Services inside the namespace', { timeout: 600_000 }, () => {
   };
   const sh = async (id: string, script: string) => (await execOutput(id, ['sh', '-c', script])).stdout.trim();
   const assertAlive = () => {
-    if (berth && berth.child.exitCode !== null) throw Object.assign(new Error(`berth exited with ${berth.child.exitCode}:\n${berth.logs().slice(-3000)}`), { fatal: true });
+    if (berth && berth.child.exitCode !== null)
+      throw Object.assign(new Error(`berth exited with ${berth.child.exitCode}:\n${berth.logs().slice(-3000)}`), { fatal: true });
   };
 
   before(async () => {
@@ -74,12 +72,26 @@ describe('Services inside the namespace', { timeout: 600_000 }, () => {
     ingressPort = await freePort();
     stateDir = await mkdtemp(join(tmpdir(), 'berth-e2e-east-west-'));
     await repo.write(`m/${NS}/web.yaml`, webYaml('v1'));
-    await repo.write(`m/${NS}/api.yaml`, deploymentYaml({ name: 'api', command: ['sh', '-c', 'mkdir -p /www && echo "api $(hostname)" > /www/index.html && exec httpd -f -p 9090 -h /www'], port: 9090, readinessProbe: { port: 9090, tcp: true } }));
+    await repo.write(
+      `m/${NS}/api.yaml`,
+      deploymentYaml({
+        name: 'api',
+        command: ['sh', '-c', 'mkdir -p /www && echo "api $(hostname)" > /www/index.html && exec httpd -f -p 9090 -h /www'],
+        port: 9090,
+        readinessProbe: { port: 9090, tcp: true },
+      }),
+    );
     await repo.write(`m/${NS}/client.yaml`, deploymentYaml({ name: 'client', command: ['sleep', '100000'] }));
     // Two Services on port 80 (each its own address); port ≠ targetPort; a named targetPort.
     await repo.write(`m/${NS}/web-service.yaml`, svc('web', '  selector:\n    app: web\n  ports:\n    - port: 80\n      targetPort: http\n'));
     await repo.write(`m/${NS}/api-service.yaml`, svc('api', '  selector:\n    app: api\n  ports:\n    - port: 80\n      targetPort: 9090\n'));
-    await repo.write(`m/${NS}/multi-service.yaml`, svc('multi', '  selector:\n    app: web\n  ports:\n    - name: a\n      port: 81\n      targetPort: http\n    - name: b\n      port: 82\n      targetPort: 8080\n'));
+    await repo.write(
+      `m/${NS}/multi-service.yaml`,
+      svc(
+        'multi',
+        '  selector:\n    app: web\n  ports:\n    - name: a\n      port: 81\n      targetPort: http\n    - name: b\n      port: 82\n      targetPort: 8080\n',
+      ),
+    );
     await repo.write(`m/${NS}/db-service.yaml`, svc('db', '  clusterIP: None\n  selector:\n    app: web\n  ports:\n    - port: 8080\n'));
     await repo.write(`m/${NS}/none-service.yaml`, svc('nobody', '  selector:\n    app: nothing-has-this\n  ports:\n    - port: 80\n'));
     await repo.write(`m/${NS}/ingress.yaml`, ingressYaml({ name: 'front', rules: [{ host: 'east.test', paths: [{ path: '/', service: 'web', port: 80 }] }] }));
@@ -91,10 +103,29 @@ describe('Services inside the namespace', { timeout: 600_000 }, () => {
   });
 
   const startDaemon = () =>
-    startBerth(['--repo', repo.url, '--path', 'm', '--state-dir', stateDir, '--instance', scope.instance, '--poll', '*/1 * * * * *', '--listen', '127.0.0.1:0', '--ingress-listen', `127.0.0.1:${ingressPort}`, '--log-level', 'debug']);
+    startBerth([
+      '--repo',
+      repo.url,
+      '--path',
+      'm',
+      '--state-dir',
+      stateDir,
+      '--instance',
+      scope.instance,
+      '--poll',
+      '*/1 * * * * *',
+      '--listen',
+      '127.0.0.1:0',
+      '--ingress-listen',
+      `127.0.0.1:${ingressPort}`,
+      '--log-level',
+      'debug',
+    ]);
   /** Service name → virtual address, as the data plane serves them for the namespace. */
   const addresses = async (): Promise<Record<string, string>> => {
-    const status = (await dataPlaneStatus(stateDir)) as unknown as { namespaces: { namespace: string; services: { name: string; clusterIP?: string }[] }[] } | undefined;
+    const status = (await dataPlaneStatus(stateDir)) as unknown as
+      | { namespaces: { namespace: string; services: { name: string; clusterIP?: string }[] }[] }
+      | undefined;
     const table = status?.namespaces.find((n) => n.namespace === NS);
     return Object.fromEntries((table?.services ?? []).flatMap((x) => (x.clusterIP ? [[x.name, x.clusterIP]] : [])));
   };
@@ -127,11 +158,13 @@ describe('Services inside the namespace', { timeout: 600_000 }, () => {
     assert.equal(hosts.size, 3, `balanced over the 3 replicas: ${[...hosts].join(', ')}`);
     assert.match(await sh(client, `nslookup example.invalid 2>&1; echo rc=$?`), /rc=\d/, 'a public name still gets an answer (forwarded or SERVFAIL), no hang');
     const viaIngress = await new Promise<string>((resolve, reject) => {
-      http.get({ host: '127.0.0.1', port: ingressPort, path: '/', headers: { host: 'east.test' }, agent: false }, (res) => {
-        let body = '';
-        res.on('data', (d: Buffer) => (body += d.toString()));
-        res.on('end', () => resolve(body.trim()));
-      }).on('error', reject);
+      http
+        .get({ host: '127.0.0.1', port: ingressPort, path: '/', headers: { host: 'east.test' }, agent: false }, (res) => {
+          let body = '';
+          res.on('data', (d: Buffer) => (body += d.toString()));
+          res.on('end', () => resolve(body.trim()));
+        })
+        .on('error', reject);
     });
     assert.match(viaIngress, /^v1 /, 'an Ingress reaches a ClusterIP Service (no host port)');
   });
@@ -142,7 +175,9 @@ describe('Services inside the namespace', { timeout: 600_000 }, () => {
     assert.equal(await sh(client, GET('nobody', 80)), '', 'nothing answers');
     assert.ok(Date.now() - started < 2500, 'refused, not a 3 s nc timeout');
     const web = (await ownedContainers(scope.instance)).filter((r) => r.deployment === 'web' && r.state === 'running');
-    const ips = await Promise.all(web.map(async (r) => (await dockerClient().getContainer(r.id).inspect()).NetworkSettings.Networks[`berth.${scope.instance}.${NS}`]!.IPAddress));
+    const ips = await Promise.all(
+      web.map(async (r) => (await dockerClient().getContainer(r.id).inspect()).NetworkSettings.Networks[`berth.${scope.instance}.${NS}`]!.IPAddress),
+    );
     const answer = await sh(client, 'nslookup db 2>&1');
     const resolved = [...answer.matchAll(/Address:\s*(\d+\.\d+\.\d+\.\d+)(?!:53)/g)].map((m) => m[1]!).filter((ip) => !ip.startsWith('127.'));
     assert.deepEqual(resolved.sort(), ips.sort(), `db resolves to the web replicas: ${answer}`);
@@ -150,7 +185,9 @@ describe('Services inside the namespace', { timeout: 600_000 }, () => {
 
   it('namespaces are isolated: another namespace neither resolves nor reaches the Service', async () => {
     const status = await dataPlaneStatus(stateDir);
-    const vip = (status as unknown as { namespaces: { namespace: string; services: { name: string; clusterIP?: string }[] }[] }).namespaces.find((n) => n.namespace === NS)!.services.find((s) => s.name === 'web')!.clusterIP!;
+    const vip = (status as unknown as { namespaces: { namespace: string; services: { name: string; clusterIP?: string }[] }[] }).namespaces
+      .find((n) => n.namespace === NS)!
+      .services.find((s) => s.name === 'web')!.clusterIP!;
     assert.match(vip, /^\d+\.\d+\.\d+\.\d+$/);
     const inside = await clientOf(NS);
     assert.match(await sh(inside, GET(vip, 80)), /^v1 /, 'by address from inside');
@@ -205,7 +242,10 @@ describe('Services inside the namespace', { timeout: 600_000 }, () => {
         async () => {
           assertAlive();
           const status = JSON.parse(await readFile(join(stateDir, 'status.json'), 'utf8')) as { revisions?: Record<string, { outcome: string }[]> };
-          assert.ok((status.revisions?.[`${NS}/web`] ?? []).some((r) => r.outcome === 'failed'), 'v3 recorded as failed');
+          assert.ok(
+            (status.revisions?.[`${NS}/web`] ?? []).some((r) => r.outcome === 'failed'),
+            'v3 recorded as failed',
+          );
           const web = await running();
           assert.deepEqual([web.length, [...new Set(web.map((r) => r.revision))]], [3, [good]], 'back to 3 replicas of v2');
         },
@@ -234,7 +274,10 @@ describe('Services inside the namespace', { timeout: 600_000 }, () => {
     await sh(client, `(${loop}) >/dev/null 2>&1 </dev/null &`);
     let killedAt = 0;
     try {
-      await eventually(async () => assert.ok(Number(await sh(client, 'wc -l < /log2')) > 20, 'the load runs'), { timeoutMs: 20_000, what: 'load before the kill' });
+      await eventually(async () => assert.ok(Number(await sh(client, 'wc -l < /log2')) > 20, 'the load runs'), {
+        timeoutMs: 20_000,
+        what: 'load before the kill',
+      });
       const pid = (await dataPlaneStatus(stateDir))!.pid;
       process.kill(pid, 'SIGKILL');
       killedAt = Date.now();
@@ -249,7 +292,10 @@ describe('Services inside the namespace', { timeout: 600_000 }, () => {
         { timeoutMs: 60_000, what: 'the data plane is back' },
       );
       t.diagnostic(`data plane back and serving ${Date.now() - killedAt} ms after kill -9`);
-      await eventually(async () => assert.match(await sh(client, 'tail -n 5 /log2'), /(r:v2 .*\n){4}r:v2 /), { timeoutMs: 20_000, what: 'load succeeds again' });
+      await eventually(async () => assert.match(await sh(client, 'tail -n 5 /log2'), /(r:v2 .*\n){4}r:v2 /), {
+        timeoutMs: 20_000,
+        what: 'load succeeds again',
+      });
     } finally {
       await sh(client, 'touch /stop2; sleep 4');
     }
@@ -264,8 +310,12 @@ describe('Services inside the namespace', { timeout: 600_000 }, () => {
     await eventually(
       async () => {
         assertAlive();
-        const status = JSON.parse(await readFile(join(stateDir, 'status.json'), 'utf8')) as { namespaces: Record<string, { services?: { name: string; clusterIP?: string }[] }> };
-        const shown = Object.fromEntries((status.namespaces[NS]?.services ?? []).flatMap((x) => (x.clusterIP && x.clusterIP !== 'None' ? [[x.name, x.clusterIP]] : [])));
+        const status = JSON.parse(await readFile(join(stateDir, 'status.json'), 'utf8')) as {
+          namespaces: Record<string, { services?: { name: string; clusterIP?: string }[] }>;
+        };
+        const shown = Object.fromEntries(
+          (status.namespaces[NS]?.services ?? []).flatMap((x) => (x.clusterIP && x.clusterIP !== 'None' ? [[x.name, x.clusterIP]] : [])),
+        );
         assert.deepEqual(shown, before, 'status after the restart shows the same addresses');
       },
       { timeoutMs: 60_000, what: 'a restarted berth keeps the addresses' },

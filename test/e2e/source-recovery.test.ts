@@ -60,9 +60,27 @@ describe('source fetches: 503 on a failed sync, the error cleared by the next go
     await repo.commit('config');
     await repo.push();
     head = (await repo.git('rev-parse', 'HEAD')).trim();
-    berth = startBerth(['--repo', repo.url, '--ref', 'main', '--path', 'manifests', '--state-dir', stateDir, '--instance', scope.instance, '--poll', YEARLY, '--listen', `127.0.0.1:${port}`], {
-      env: { BERTH_API_TOKEN: TOKEN, BERTH_WEBHOOK_SECRET: SECRET },
-    });
+    berth = startBerth(
+      [
+        '--repo',
+        repo.url,
+        '--ref',
+        'main',
+        '--path',
+        'manifests',
+        '--state-dir',
+        stateDir,
+        '--instance',
+        scope.instance,
+        '--poll',
+        YEARLY,
+        '--listen',
+        `127.0.0.1:${port}`,
+      ],
+      {
+        env: { BERTH_API_TOKEN: TOKEN, BERTH_WEBHOOK_SECRET: SECRET },
+      },
+    );
     await eventually(async () => assert.equal((await status()).source?.commit, head, 'the first fetch is recorded'), { what: 'first fetch' });
   });
 
@@ -109,7 +127,11 @@ describe('source fetches: 503 on a failed sync, the error cleared by the next go
     await Promise.all(
       Array.from({ length: 8 }, async () => {
         for (let i = 0; i < 25; i++) {
-          const res = await fetch(`${api}/hooks/generic`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-berth-signature': signature }, body });
+          const res = await fetch(`${api}/hooks/generic`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', 'x-berth-signature': signature },
+            body,
+          });
           answers.push({ status: res.status, json: (await res.json()) as { accepted?: boolean; coalesced?: boolean } });
         }
       }),
@@ -117,7 +139,9 @@ describe('source fetches: 503 on a failed sync, the error cleared by the next go
     assert.equal(answers.length, 200);
     assert.deepEqual(new Set(answers.map((a) => a.status)), new Set([202]));
     assert.equal(answers.filter((a) => a.json.accepted && !a.json.coalesced).length, 1, 'one delivery started a sync, the others joined it');
-    await eventually(async () => assert.equal((await hookSyncs()) - syncsBefore, 2, 'the started sync and the one queued behind it end'), { what: 'two hook syncs' });
+    await eventually(async () => assert.equal((await hookSyncs()) - syncsBefore, 2, 'the started sync and the one queued behind it end'), {
+      what: 'two hook syncs',
+    });
     assert.equal(fetchesSeen() - fetchesBefore, 2, 'two fetches reached the Git server');
   });
 });

@@ -29,12 +29,31 @@ describe('a corrupt status.json does not undo a manual rollback', { timeout: 300
   let berth: BerthDaemon | undefined;
   let api: string;
   let port: number;
-  const web = (text: string) => deploymentYaml({ name: 'web', replicas: 1, command: serveCommand(text), port: 8080, strategy: { maxSurge: 1, maxUnavailable: 0 } });
+  const web = (text: string) =>
+    deploymentYaml({ name: 'web', replicas: 1, command: serveCommand(text), port: 8080, strategy: { maxSurge: 1, maxUnavailable: 0 } });
 
   const start = () => {
-    berth = startBerth(['--repo', repo.url, '--ref', 'main', '--path', 'manifests', '--state-dir', stateDir, '--instance', scope.instance, '--poll', YEARLY, '--listen', `127.0.0.1:${port}`], {
-      env: { BERTH_API_TOKEN: TOKEN },
-    });
+    berth = startBerth(
+      [
+        '--repo',
+        repo.url,
+        '--ref',
+        'main',
+        '--path',
+        'manifests',
+        '--state-dir',
+        stateDir,
+        '--instance',
+        scope.instance,
+        '--poll',
+        YEARLY,
+        '--listen',
+        `127.0.0.1:${port}`,
+      ],
+      {
+        env: { BERTH_API_TOKEN: TOKEN },
+      },
+    );
   };
   const running = async () => (await ownedContainers(scope.instance)).filter((r) => r.deployment === 'web' && r.state === 'running');
   const serving = async () => {
@@ -43,7 +62,11 @@ describe('a corrupt status.json does not undo a manual rollback', { timeout: 300
     return { id: r[0]!.id, revision: r[0]!.revision, text: await httpGet(r[0]!.hostPort!) };
   };
   const post = async (path: string, body?: unknown) => {
-    const res = await fetch(`${api}${path}`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify(body ?? {}) });
+    const res = await fetch(`${api}${path}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body ?? {}),
+    });
     return { status: res.status, json: (await res.json()) as Record<string, any> };
   };
   const historyLines = async () => (await readFile(join(stateDir, 'history.jsonl'), 'utf8').catch(() => '')).split('\n').filter((l) => l.trim());

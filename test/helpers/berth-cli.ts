@@ -21,7 +21,7 @@ export function runBerth(args: readonly string[], options: { env?: NodeJS.Proces
       [BERTH_BIN, ...args],
       { env: { ...process.env, BERTH_LOG_FORMAT: 'json', ...options.env }, timeout: options.timeoutMs ?? 180_000, maxBuffer: 64 * 1024 * 1024 },
       (err, stdout, stderr) => {
-        const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : 99) : 0;
+        const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 99) : 0;
         resolve({ code, stdout, stderr });
       },
     );
@@ -39,7 +39,10 @@ export interface BerthDaemon {
 }
 
 export function startBerth(args: readonly string[], options: { env?: NodeJS.ProcessEnv } = {}): BerthDaemon {
-  const child = spawn(process.execPath, [BERTH_BIN, 'run', ...args], { env: { ...process.env, BERTH_LOG_FORMAT: 'json', ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BERTH_BIN, 'run', ...args], {
+    env: { ...process.env, BERTH_LOG_FORMAT: 'json', ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (output += d.toString()));

@@ -8,7 +8,10 @@ import { join } from 'node:path';
 
 export interface ProxyStatusView {
   readonly pid: number;
-  readonly namespaces: readonly { namespace: string; services: readonly { name: string; ports: readonly { port: number; backends: readonly { id: string }[] }[] }[] }[];
+  readonly namespaces: readonly {
+    namespace: string;
+    services: readonly { name: string; ports: readonly { port: number; backends: readonly { id: string }[] }[] }[];
+  }[];
   readonly active: Record<string, number>;
   readonly draining: readonly string[];
 }

@@ -57,7 +57,10 @@ export interface DockerScope {
 }
 
 export function dockerScope(label = 'test'): DockerScope {
-  const safe = label.toLowerCase().replace(/[^a-z0-9-]+/g, '-').slice(0, 20);
+  const safe = label
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .slice(0, 20);
   const instance = `t-${safe}-${randomBytes(4).toString('hex')}`;
   const docker = dockerClient();
   const path = socketPath();

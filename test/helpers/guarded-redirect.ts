@@ -20,7 +20,10 @@ const logger = {
 } as unknown as Logger;
 const guard = guardProcess(logger);
 const docker = new Docker({ socketPath: socketPath(), host: undefined, port: undefined, protocol: 'http' });
-await docker.getImage('../x').inspect().catch(() => undefined);
+await docker
+  .getImage('../x')
+  .inspect()
+  .catch(() => undefined);
 // The followed redirect fails its DNS lookup shortly after the call returned.
 const deadline = Date.now() + 10_000;
 while (guard.caught() === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));

@@ -21,7 +21,14 @@ export interface Load {
   stop(): Promise<LoadStats>;
 }
 
-export function startLoad(options: { port: number; host?: string; paths?: readonly string[]; concurrency?: number; hostHeader?: string; timeoutMs?: number }): Load {
+export function startLoad(options: {
+  port: number;
+  host?: string;
+  paths?: readonly string[];
+  concurrency?: number;
+  hostHeader?: string;
+  timeoutMs?: number;
+}): Load {
   let ok = 0;
   let failed = 0;
   const errors: string[] = [];
@@ -35,7 +42,14 @@ export function startLoad(options: { port: number; host?: string; paths?: readon
   const one = (path: string) =>
     new Promise<void>((resolve) => {
       const req = http.request(
-        { host: options.host ?? '127.0.0.1', port: options.port, path, agent: false, timeout: options.timeoutMs ?? 10_000, headers: options.hostHeader ? { host: options.hostHeader } : {} },
+        {
+          host: options.host ?? '127.0.0.1',
+          port: options.port,
+          path,
+          agent: false,
+          timeout: options.timeoutMs ?? 10_000,
+          headers: options.hostHeader ? { host: options.hostHeader } : {},
+        },
         (res) => {
           let body = '';
           res.setEncoding('utf8');

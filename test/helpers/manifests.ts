@@ -26,7 +26,9 @@ export interface ProbeYaml {
 }
 
 function probeLines(kind: string, p: ProbeYaml): string[] {
-  const action = p.tcp ? ['            tcpSocket:', `              port: ${p.port}`] : ['            httpGet:', `              path: ${p.path ?? '/'}`, `              port: ${p.port}`];
+  const action = p.tcp
+    ? ['            tcpSocket:', `              port: ${p.port}`]
+    : ['            httpGet:', `              path: ${p.path ?? '/'}`, `              port: ${p.port}`];
   return [
     `          ${kind}:`,
     ...action,
@@ -43,7 +45,11 @@ function probeLines(kind: string, p: ProbeYaml): string[] {
 export function webCommand(text: string, port = 8080): string[] {
   // CGI headers need CRLF (printf turns \015 into CR): Node's HTTP parser refuses bare LF.
   const slow = `#!/bin/sh\\necho Content-Type: text/plain\\015\\necho \\015\\nsleep 0.2\\necho ${text} $(hostname)\\n`;
-  return ['sh', '-c', `mkdir -p /www/cgi-bin && echo "${text} $(hostname)" > /www/index.html && printf '${slow}' > /www/cgi-bin/slow && chmod +x /www/cgi-bin/slow && exec httpd -f -p ${port} -h /www`];
+  return [
+    'sh',
+    '-c',
+    `mkdir -p /www/cgi-bin && echo "${text} $(hostname)" > /www/index.html && printf '${slow}' > /www/cgi-bin/slow && chmod +x /www/cgi-bin/slow && exec httpd -f -p ${port} -h /www`,
+  ];
 }
 
 /**
@@ -51,7 +57,14 @@ export function webCommand(text: string, port = 8080): string[] {
  * nodePort, else LoadBalancer (so it listens on the host at nodePort, else port, as tests read it);
  * `type: 'ClusterIP'` for one reached only inside the namespace.
  */
-export function serviceYaml(o: { name: string; selector?: string; port: number; targetPort: number | string; nodePort?: number; type?: 'ClusterIP' | 'NodePort' | 'LoadBalancer' }): string {
+export function serviceYaml(o: {
+  name: string;
+  selector?: string;
+  port: number;
+  targetPort: number | string;
+  nodePort?: number;
+  type?: 'ClusterIP' | 'NodePort' | 'LoadBalancer';
+}): string {
   return [
     'apiVersion: v1',
     'kind: Service',
@@ -70,12 +83,23 @@ export function serviceYaml(o: { name: string; selector?: string; port: number; 
 }
 
 /** A networking.k8s.io/v1 Ingress: rules of host (optional) → paths → Service:port. */
-export function ingressYaml(o: { name: string; rules: { host?: string; paths: { path: string; pathType?: string; service: string; port: number }[] }[] }): string {
+export function ingressYaml(o: {
+  name: string;
+  rules: { host?: string; paths: { path: string; pathType?: string; service: string; port: number }[] }[];
+}): string {
   const lines = ['apiVersion: networking.k8s.io/v1', 'kind: Ingress', 'metadata:', `  name: ${o.name}`, 'spec:', '  rules:'];
   for (const rule of o.rules) {
     lines.push(rule.host ? `    - host: ${JSON.stringify(rule.host)}` : '    - http:', ...(rule.host ? ['      http:'] : []), '        paths:');
     for (const p of rule.paths) {
-      lines.push(`          - path: ${p.path}`, `            pathType: ${p.pathType ?? 'Prefix'}`, '            backend:', '              service:', `                name: ${p.service}`, '                port:', `                  number: ${p.port}`);
+      lines.push(
+        `          - path: ${p.path}`,
+        `            pathType: ${p.pathType ?? 'Prefix'}`,
+        '            backend:',
+        '              service:',
+        `                name: ${p.service}`,
+        '                port:',
+        `                  number: ${p.port}`,
+      );
     }
   }
   return lines.join('\n') + '\n';
@@ -103,7 +127,14 @@ export function deploymentYaml(o: DeploymentYamlOptions): string {
     `      app: ${o.name}`,
   ];
   if (o.strategy === 'Recreate') lines.push('  strategy:', '    type: Recreate');
-  else if (o.strategy) lines.push('  strategy:', '    type: RollingUpdate', '    rollingUpdate:', `      maxSurge: ${JSON.stringify(o.strategy.maxSurge)}`, `      maxUnavailable: ${JSON.stringify(o.strategy.maxUnavailable)}`);
+  else if (o.strategy)
+    lines.push(
+      '  strategy:',
+      '    type: RollingUpdate',
+      '    rollingUpdate:',
+      `      maxSurge: ${JSON.stringify(o.strategy.maxSurge)}`,
+      `      maxUnavailable: ${JSON.stringify(o.strategy.maxUnavailable)}`,
+    );
   lines.push(
     '  template:',
     '    metadata:',

@@ -42,9 +42,23 @@ test('the driver refuses hostile image references before any engine call, and no
   process.on('uncaughtException', onEscape);
   t.after(() => process.off('uncaughtException', onEscape));
   for (const image of HOSTILE_IMAGES) {
-    await assert.rejects(driver.ensureImage(image), (err: unknown) => isBerthError(err) && err.code === 'INVALID_IMAGE_REFERENCE', `ensureImage(${JSON.stringify(image)})`);
     await assert.rejects(
-      driver.runContainer({ name: scope.name('bad.0'), image, command: ['true'], env: [], ports: [], labels: scope.labels(), network: scope.name('net'), networkAliases: [], stopGraceSeconds: 1 }),
+      driver.ensureImage(image),
+      (err: unknown) => isBerthError(err) && err.code === 'INVALID_IMAGE_REFERENCE',
+      `ensureImage(${JSON.stringify(image)})`,
+    );
+    await assert.rejects(
+      driver.runContainer({
+        name: scope.name('bad.0'),
+        image,
+        command: ['true'],
+        env: [],
+        ports: [],
+        labels: scope.labels(),
+        network: scope.name('net'),
+        networkAliases: [],
+        stopGraceSeconds: 1,
+      }),
       (err: unknown) => isBerthError(err) && err.code === 'INVALID_IMAGE_REFERENCE',
       `runContainer(${JSON.stringify(image)})`,
     );

@@ -147,7 +147,9 @@ test('driver.exec: exit codes, output drained, timeout → exitCode -1; refuses 
   assert.deepEqual(await driver.exec(web.id, ['sh', '-c', 'exit 0'], 5000), { exitCode: 0 });
   assert.deepEqual(await driver.exec(web.id, ['sh', '-c', 'exit 42'], 5000), { exitCode: 42 });
   // Plenty of output on both streams must neither block nor break the exit code.
-  assert.deepEqual(await driver.exec(web.id, ['sh', '-c', 'i=0; while [ $i -lt 2000 ]; do echo line $i; echo err $i >&2; i=$((i+1)); done; exit 7'], 10_000), { exitCode: 7 });
+  assert.deepEqual(await driver.exec(web.id, ['sh', '-c', 'i=0; while [ $i -lt 2000 ]; do echo line $i; echo err $i >&2; i=$((i+1)); done; exit 7'], 10_000), {
+    exitCode: 7,
+  });
   assert.deepEqual(await driver.exec(web.id, ['sleep', '5'], 300), { exitCode: -1, timedOut: true });
   // By name too, like the other methods.
   assert.deepEqual(await driver.exec(web.name, ['true'], 5000), { exitCode: 0 });
@@ -209,7 +211,17 @@ test('httpGet corner cases against local servers: 3xx not followed, headers and 
   assert.match(error.message, /500/);
 
   seen.length = 0;
-  const withHeaders = await runProbe(httpGet('healthz', 80, { headers: [{ name: 'host', value: 'example.test' }, { name: 'X-Probe', value: 'yes' }] }), target, 1000, noExec);
+  const withHeaders = await runProbe(
+    httpGet('healthz', 80, {
+      headers: [
+        { name: 'host', value: 'example.test' },
+        { name: 'X-Probe', value: 'yes' },
+      ],
+    }),
+    target,
+    1000,
+    noExec,
+  );
   assert.ok(withHeaders.ok, withHeaders.message);
   assert.equal(seen[0]?.host, 'example.test', 'the probe Host header replaces the default');
   assert.equal(seen[0]?.['x-probe'], 'yes');
@@ -232,7 +244,21 @@ test('httpGet corner cases against local servers: 3xx not followed, headers and 
   // HTTPS with a self-signed certificate: Kubernetes does not verify, neither does berth.
   const dir = await mkdtemp(join(tmpdir(), 'berth-probe-tls-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
-  await promisify(execFile)('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=probe.test', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')]);
+  await promisify(execFile)('openssl', [
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-days',
+    '1',
+    '-subj',
+    '/CN=probe.test',
+    '-keyout',
+    join(dir, 'key.pem'),
+    '-out',
+    join(dir, 'cert.pem'),
+  ]);
   const tls = createHttpsServer({ key: await readFile(join(dir, 'key.pem')), cert: await readFile(join(dir, 'cert.pem')) }, handler);
   const tlsPort = await listen(t, tls);
   const https = await runProbe(httpGet('/', 443, { scheme: 'HTTPS' }), { containerId: 'local', ports: local(tlsPort, 443) }, 2000, noExec);
@@ -301,7 +327,14 @@ test('Prober end to end: ready, unready when the page goes, startup gating, live
   assert.equal(prober.view(web.id)?.started, false, 'not started before the startup probe passes');
   assert.equal(prober.view(web.id)?.ready, false, 'not ready before the startup probe passes');
   // Still waiting for startup (exec probes keep failing): nothing changes.
-  await eventually(() => assert.ok(changes.some((c) => c.id === worker.id && c.state.restart), 'worker restart demanded'), { what: 'liveness restart', timeoutMs: 30_000 });
+  await eventually(
+    () =>
+      assert.ok(
+        changes.some((c) => c.id === worker.id && c.state.restart),
+        'worker restart demanded',
+      ),
+    { what: 'liveness restart', timeoutMs: 30_000 },
+  );
   assert.equal(prober.view(web.id)?.started, false, 'startup still gates web');
 
   assert.deepEqual(await driver.exec(web.id, ['touch', '/started'], 5000), { exitCode: 0 });
@@ -311,11 +344,16 @@ test('Prober end to end: ready, unready when the page goes, startup gating, live
   assert.equal(readyChange.namespace, 'web');
   assert.equal(readyChange.deployment, 'web');
   assert.ok(readyChange.state.readySince instanceof Date, 'readySince set');
-  assert.ok(changes.some((c) => c.id === web.id && c.state.started && !c.state.ready), 'onChange reported started (before ready)');
+  assert.ok(
+    changes.some((c) => c.id === web.id && c.state.started && !c.state.ready),
+    'onChange reported started (before ready)',
+  );
 
   assert.deepEqual(await driver.exec(web.id, ['rm', '/www/index.html'], 5000), { exitCode: 0 });
   await eventually(() => assert.equal(prober.view(web.id)?.ready, false, 'web unready'), { what: 'web unready', timeoutMs: 30_000 });
-  const unready = changes.find((c) => c.id === web.id && !c.state.ready && c.state.started && c !== readyChange && changes.indexOf(c) > changes.indexOf(readyChange));
+  const unready = changes.find(
+    (c) => c.id === web.id && !c.state.ready && c.state.started && c !== readyChange && changes.indexOf(c) > changes.indexOf(readyChange),
+  );
   assert.ok(unready, 'onChange reported web unready');
   assert.match(unready.state.notReadyReason ?? '', /readiness probe failed: .*404/);
 

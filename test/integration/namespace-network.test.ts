@@ -16,16 +16,33 @@ describe('namespace network layout', { timeout: 120_000 }, () => {
   it('skips an overlapping subnet, puts replicas in the lower half, and reports subnet, gateway, bridge and replica address', async () => {
     const driver = scope.driver();
     // Other networks (not berth's) hold the first proposal exactly and overlap the second.
-    for (const [name, subnet] of [['squatter', '10.213.251.0/24'], ['wide', '10.213.248.0/23']] as const) {
-      await dockerClient().createNetwork({ Name: scope.name(name), Driver: 'bridge', CheckDuplicate: true, Labels: { [TEST_RUN_LABEL]: scope.instance }, IPAM: { Driver: 'default', Config: [{ Subnet: subnet }] } });
+    for (const [name, subnet] of [
+      ['squatter', '10.213.251.0/24'],
+      ['wide', '10.213.248.0/23'],
+    ] as const) {
+      await dockerClient().createNetwork({
+        Name: scope.name(name),
+        Driver: 'bridge',
+        CheckDuplicate: true,
+        Labels: { [TEST_RUN_LABEL]: scope.instance },
+        IPAM: { Driver: 'default', Config: [{ Subnet: subnet }] },
+      });
     }
     const labels = scope.labels({ [LABEL.namespace]: 'lay', [LABEL.kind]: 'Namespace', [LABEL.name]: 'lay' });
-    const network = await driver.ensureNetwork({ name: `berth.${scope.instance}.lay`, labels, subnets: ['10.213.251.0/24', '10.213.249.0/24', '10.213.252.0/24'] });
+    const network = await driver.ensureNetwork({
+      name: `berth.${scope.instance}.lay`,
+      labels,
+      subnets: ['10.213.251.0/24', '10.213.249.0/24', '10.213.252.0/24'],
+    });
     assert.deepEqual([network.subnet, network.gateway], ['10.213.252.0/24', '10.213.252.1']);
     assert.match(network.bridge ?? '', /^br-[0-9a-f]{12}$/);
     const inspected = await dockerClient().getNetwork(network.id).inspect();
     assert.equal(inspected.IPAM?.Config?.[0]?.IPRange, '10.213.252.0/25', 'IPAM gives replicas the lower half only');
-    assert.deepEqual(await driver.ensureNetwork({ name: `berth.${scope.instance}.lay`, labels, subnets: ['10.213.253.0/24'] }), network, 'an existing network is kept as it is');
+    assert.deepEqual(
+      await driver.ensureNetwork({ name: `berth.${scope.instance}.lay`, labels, subnets: ['10.213.253.0/24'] }),
+      network,
+      'an existing network is kept as it is',
+    );
 
     const replica = await driver.runContainer({
       name: scope.name('lay.web'),

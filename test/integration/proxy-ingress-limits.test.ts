@@ -52,7 +52,11 @@ async function recordingBackend(t: TestContext, id: string): Promise<{ backend: 
  * proxy closed the connection (a paused socket never sees the end). `closed` resolves when the
  * proxy has closed a connection.
  */
-async function silentBackend(t: TestContext, id: string, o: { reads: boolean }): Promise<{ backend: Backend; accepted: () => number; closed: Promise<void>; readAgain: () => void }> {
+async function silentBackend(
+  t: TestContext,
+  id: string,
+  o: { reads: boolean },
+): Promise<{ backend: Backend; accepted: () => number; closed: Promise<void>; readAgain: () => void }> {
   let accepted = 0;
   let onClosed!: () => void;
   const closed = new Promise<void>((r) => (onClosed = r));
@@ -113,10 +117,24 @@ describe('Ingress paths are normalized as nginx does before matching', { timeout
     const cgi = await recordingBackend(t, 'cgi');
     const { proxy, port } = await startProxy(t);
     await proxy.putNamespace(
-      table([['site', [site.backend]], ['cgi', [cgi.backend]]], {
-        name: 'web',
-        rules: [{ host: 'shop.localhost', paths: [{ path: '/', pathType: 'Prefix', service: 'site', port: 80 }, { path: '/cgi-bin', pathType: 'Prefix', service: 'cgi', port: 80 }] }],
-      }),
+      table(
+        [
+          ['site', [site.backend]],
+          ['cgi', [cgi.backend]],
+        ],
+        {
+          name: 'web',
+          rules: [
+            {
+              host: 'shop.localhost',
+              paths: [
+                { path: '/', pathType: 'Prefix', service: 'site', port: 80 },
+                { path: '/cgi-bin', pathType: 'Prefix', service: 'cgi', port: 80 },
+              ],
+            },
+          ],
+        },
+      ),
     );
     // [target as sent, status, body: which backend and the target it got]
     const table_: [string, number, RegExp][] = [
@@ -138,7 +156,10 @@ describe('Ingress paths are normalized as nginx does before matching', { timeout
       assert.match(r.body, body, target);
     }
     // The refused ones reached no backend.
-    assert.deepEqual([...site.seen, ...cgi.seen].filter((p) => p.includes('passwd') || p.includes('%zz')), []);
+    assert.deepEqual(
+      [...site.seen, ...cgi.seen].filter((p) => p.includes('passwd') || p.includes('%zz')),
+      [],
+    );
   });
 });
 
@@ -153,7 +174,11 @@ describe('Ingress upstream timeouts and the connection bound per backend', { tim
   it('a backend that never accepts the connection: the next one is tried after proxy-connect-timeout; when it was the last, 504', async (t) => {
     // A listener in a stopped process: the kernel completes handshakes until its accept queue
     // (backlog 1) is full, then drops every SYN, so a connect neither succeeds nor fails.
-    const child = spawn(process.execPath, ['-e', "const s = require('net').createServer(); s.listen({ port: 0, host: '127.0.0.1', backlog: 1 }, () => console.log(s.address().port));"], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const child = spawn(
+      process.execPath,
+      ['-e', "const s = require('net').createServer(); s.listen({ port: 0, host: '127.0.0.1', backlog: 1 }, () => console.log(s.address().port));"],
+      { stdio: ['ignore', 'pipe', 'ignore'] },
+    );
     t.after(() => child.kill('SIGKILL'));
     const port = await new Promise<number>((resolve) => child.stdout.once('data', (d: Buffer) => resolve(Number(d.toString().trim()))));
     child.kill('SIGSTOP');
@@ -291,7 +316,11 @@ describe('Ingress upstream timeouts and the connection bound per backend', { tim
       req.on('error', () => {});
       return req;
     });
-    await eventually(async () => assert.equal((await proxy.status()).active['web'], 2), { timeoutMs: 10_000, intervalMs: 20, what: 'two requests held by the backend' });
+    await eventually(async () => assert.equal((await proxy.status()).active['web'], 2), {
+      timeoutMs: 10_000,
+      intervalMs: 20,
+      what: 'two requests held by the backend',
+    });
     const refused = await rawGet(port, '/more');
     assert.equal(refused.status, 503);
     assert.match(refused.body, /no backend can take another connection/);

@@ -59,11 +59,14 @@ async function startBackend(t: TestContext, id: string): Promise<TestBackend> {
       xfh: req.headers['x-forwarded-host'] as string | undefined,
       xfp: req.headers['x-forwarded-proto'] as string | undefined,
     };
-    setTimeout(() => {
-      const body = JSON.stringify(answer);
-      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
-      res.end(body);
-    }, Number(url.searchParams.get('ms') ?? 0));
+    setTimeout(
+      () => {
+        const body = JSON.stringify(answer);
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+        res.end(body);
+      },
+      Number(url.searchParams.get('ms') ?? 0),
+    );
   });
   const port = await listen(server);
   let closed: Promise<void> | undefined;
@@ -231,7 +234,10 @@ describe('L4 (Service ports)', { timeout: 60_000 }, () => {
     const listenPort = await freePort();
     const proxy = await startProxy(t);
     await proxy.putNamespace(table('shop', [service('web', listenPort, [a, b])]));
-    assert.deepEqual(Object.keys(tally(await Promise.all([get(listenPort), get(listenPort)]).then((r) => r.map((x) => x.answer?.id ?? 'none')))).sort(), ['a', 'b']);
+    assert.deepEqual(Object.keys(tally(await Promise.all([get(listenPort), get(listenPort)]).then((r) => r.map((x) => x.answer?.id ?? 'none')))).sort(), [
+      'a',
+      'b',
+    ]);
 
     await proxy.putNamespace(table('shop', [service('web', listenPort, [b])]));
     const ids: string[] = [];
@@ -312,7 +318,10 @@ describe('L4 (Service ports)', { timeout: 60_000 }, () => {
 
     await proxy.removeNamespace('zeta');
     const status = await proxy.status();
-    assert.deepEqual(status.listeners.map((l) => [l.namespace, l.error]), [['alpha', undefined]]);
+    assert.deepEqual(
+      status.listeners.map((l) => [l.namespace, l.error]),
+      [['alpha', undefined]],
+    );
     assert.equal((await get(listenPort)).answer?.id, 'b');
   });
 
@@ -392,7 +401,13 @@ describe('L7 (Ingress)', { timeout: 60_000 }, () => {
   it('forwards method, path and query, keeps Host, sets X-Forwarded-*', async (t) => {
     const a = await startBackend(t, 'a');
     const proxy = await startProxy(t, { ingress: true });
-    await proxy.putNamespace(table('shop', [service('web', await freePort(), [a])], [{ name: 'all', rules: [{ paths: [{ path: '/', pathType: 'Prefix', service: 'web', port: 80 }] }] }]));
+    await proxy.putNamespace(
+      table(
+        'shop',
+        [service('web', await freePort(), [a])],
+        [{ name: 'all', rules: [{ paths: [{ path: '/', pathType: 'Prefix', service: 'web', port: 80 }] }] }],
+      ),
+    );
     const port = proxy.ingressAddress()?.port ?? 0;
     const r = await get(port, '/p/q?x=1&y=2', 'Shop.Example.com:9999');
     assert.deepEqual(r.answer, { id: 'a', path: '/p/q?x=1&y=2', host: 'Shop.Example.com:9999', xff: '127.0.0.1', xfh: 'Shop.Example.com:9999', xfp: 'http' });
@@ -403,7 +418,13 @@ describe('L7 (Ingress)', { timeout: 60_000 }, () => {
       void listen(echo).then((echoPort) => {
         t.after(() => new Promise((r) => echo.close(r)));
         void proxy
-          .putNamespace(table('shop', [service('web', 0, [{ id: 'echo', host: '127.0.0.1', port: echoPort }])], [{ name: 'all', rules: [{ paths: [{ path: '/', pathType: 'Prefix', service: 'web', port: 80 }] }] }]))
+          .putNamespace(
+            table(
+              'shop',
+              [service('web', 0, [{ id: 'echo', host: '127.0.0.1', port: echoPort }])],
+              [{ name: 'all', rules: [{ paths: [{ path: '/', pathType: 'Prefix', service: 'web', port: 80 }] }] }],
+            ),
+          )
           .then(() => {
             const req = http.request({ host: '127.0.0.1', port, method: 'POST', path: '/echo', agent: false }, (res) => {
               const chunks: Buffer[] = [];
@@ -427,11 +448,21 @@ describe('L7 (Ingress)', { timeout: 60_000 }, () => {
     await proxy.putNamespace(table('shop', [service('web', await freePort(), [deadBackend('dead', await freePort()), a, hangUp.backend, b])], [ingress]));
     const port = proxy.ingressAddress()?.port ?? 0;
     const answers = await Promise.all(Array.from({ length: 20 }, () => get(port, '/')));
-    assert.deepEqual(answers.filter((r) => r.status !== 200).map((r) => r.text), []);
+    assert.deepEqual(
+      answers.filter((r) => r.status !== 200).map((r) => r.text),
+      [],
+    );
     assert.deepEqual(Object.keys(tally(answers.map((r) => r.answer?.id ?? 'none'))).sort(), ['a', 'b']);
 
     const slow = get(port, '/slow?ms=300');
-    await eventually(async () => assert.equal(Object.values((await proxy.status()).active).reduce((x, y) => x + y, 0), 1), { timeoutMs: 5_000, intervalMs: 20, what: 'one request in flight' });
+    await eventually(
+      async () =>
+        assert.equal(
+          Object.values((await proxy.status()).active).reduce((x, y) => x + y, 0),
+          1,
+        ),
+      { timeoutMs: 5_000, intervalMs: 20, what: 'one request in flight' },
+    );
     const busy = Object.keys((await proxy.status()).active);
     assert.deepEqual(await proxy.drain(busy, 10_000), { remaining: 0 });
     assert.equal((await slow).status, 200);
@@ -449,7 +480,9 @@ describe('L7 (Ingress)', { timeout: 60_000 }, () => {
     assert.match((await proxy.status()).ingress?.error ?? '', /EADDRINUSE/);
 
     await new Promise((r) => blocker.close(r));
-    await proxy.putNamespace(table('shop', [service('web', await freePort(), [a])], [{ name: 'all', rules: [], defaultBackend: { service: 'web', port: 80 } }]));
+    await proxy.putNamespace(
+      table('shop', [service('web', await freePort(), [a])], [{ name: 'all', rules: [], defaultBackend: { service: 'web', port: 80 } }]),
+    );
     assert.deepEqual((await proxy.status()).ingress, { host: '127.0.0.1', port });
     assert.equal((await get(port, '/')).answer?.id, 'a');
   });
@@ -470,7 +503,10 @@ describe('persistence', { timeout: 60_000 }, () => {
 
     const second = await startProxy(t, { statePath });
     const status = await second.status();
-    assert.deepEqual(status.namespaces.map((n) => n.namespace), ['shop']);
+    assert.deepEqual(
+      status.namespaces.map((n) => n.namespace),
+      ['shop'],
+    );
     assert.deepEqual(status.draining, ['a']);
     for (let i = 0; i < 3; i++) assert.equal((await get(listenPort)).answer?.id, 'b');
   });
@@ -501,19 +537,25 @@ describe('control socket', { timeout: 60_000 }, () => {
 
     const status = await client.status();
     assert.equal(status.pid, process.pid);
-    assert.deepEqual(status.namespaces.map((n) => n.namespace), ['shop']);
+    assert.deepEqual(
+      status.namespaces.map((n) => n.namespace),
+      ['shop'],
+    );
     assert.deepEqual(await client.drain(['a'], 1_000), { remaining: 0 });
     assert.deepEqual((await client.status()).draining, ['a']);
     await client.removeNamespace('shop');
     assert.deepEqual((await client.status()).namespaces, []);
 
     // A table the proxy cannot use is refused with a message, not applied.
-    await assert.rejects(client.putNamespace({ namespace: 'shop', services: [{ name: 'web', ports: [{ port: 80 }] }], ingresses: [] } as unknown as NamespaceTable), (err) => {
-      assert.ok(isBerthError(err), 'a BerthError');
-      assert.equal(err.code, 'INTERNAL');
-      assert.match(err.message, /400.*services\[0\]\.ports\[0\]\.backends/);
-      return true;
-    });
+    await assert.rejects(
+      client.putNamespace({ namespace: 'shop', services: [{ name: 'web', ports: [{ port: 80 }] }], ingresses: [] } as unknown as NamespaceTable),
+      (err) => {
+        assert.ok(isBerthError(err), 'a BerthError');
+        assert.equal(err.code, 'INTERNAL');
+        assert.match(err.message, /400.*services\[0\]\.ports\[0\]\.backends/);
+        return true;
+      },
+    );
   });
 
   it('an absent proxy is DATA_PLANE_UNREACHABLE', async (t) => {
@@ -557,7 +599,9 @@ describe('control socket', { timeout: 60_000 }, () => {
     const dir = await tempDir(t);
     const socketPath = join(dir, 'proxy.sock');
     // A process that dies without removing its socket file leaves a stale one behind.
-    const child = spawn(process.execPath, ['-e', "require('net').createServer().listen(process.argv[1], () => console.log('up'))", socketPath], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['-e', "require('net').createServer().listen(process.argv[1], () => console.log('up'))", socketPath], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
     child.kill('SIGKILL');
     await new Promise((r) => child.once('exit', r));
@@ -602,7 +646,11 @@ describe('control socket', { timeout: 60_000 }, () => {
     assert.deepEqual(await ensureProxyRunning(options), { started: false });
 
     process.kill(pid, 'SIGTERM');
-    await eventually(() => assert.throws(() => process.kill(pid, 0), 'the proxy process has exited'), { timeoutMs: 10_000, intervalMs: 50, what: 'proxy exits on SIGTERM' });
+    await eventually(() => assert.throws(() => process.kill(pid, 0), 'the proxy process has exited'), {
+      timeoutMs: 10_000,
+      intervalMs: 50,
+      what: 'proxy exits on SIGTERM',
+    });
   });
 });
 
@@ -621,7 +669,11 @@ describe('zero failed requests while backends are swapped like a rollout', { tim
     const servedBy = (g: number): number => (served.get(`g${g}-a`) ?? 0) + (served.get(`g${g}-b`) ?? 0);
     // Traffic, not time, paces the swaps: each generation serves its share before the next one.
     const trafficThrough = (g: number) =>
-      eventually(() => assert.ok(servedBy(g) >= 40, `generation ${g} served ${servedBy(g)} of 40 requests`), { timeoutMs: 60_000, intervalMs: 20, what: `generation ${g} serving` });
+      eventually(() => assert.ok(servedBy(g) >= 40, `generation ${g} served ${servedBy(g)} of 40 requests`), {
+        timeoutMs: 60_000,
+        intervalMs: 20,
+        what: `generation ${g} serving`,
+      });
     const loops = Array.from({ length: 20 }, async (_, loop) => {
       for (let i = 0; !stop; i++) {
         const ms = 50 + ((loop * 37 + i * 53) % 151); // 50–200 ms, mixed
@@ -642,7 +694,10 @@ describe('zero failed requests while backends are swapped like a rollout', { tim
         const next = await Promise.all([startBackend(t, `g${generation}-a`), startBackend(t, `g${generation}-b`)]);
         // The rollout: new replicas ready → listed with the old; old drained; old removed; old stopped.
         await proxy.putNamespace(table('shop', [service('web', listenPort, [...current, ...next])]));
-        const { remaining } = await proxy.drain(current.map((b) => b.id), 10_000);
+        const { remaining } = await proxy.drain(
+          current.map((b) => b.id),
+          10_000,
+        );
         assert.equal(remaining, 0);
         await proxy.putNamespace(table('shop', [service('web', listenPort, next)]));
         await Promise.all(current.map((b) => b.close()));

@@ -334,11 +334,7 @@ test('watch delivers start and die events with labels, and ends cleanly when abo
 
   controller.abort();
   await watching;
-  assert.equal(
-    events.filter((e) => e.kind === 'stream-error').length,
-    0,
-    'no stream-error on abort',
-  );
+  assert.equal(events.filter((e) => e.kind === 'stream-error').length, 0, 'no stream-error on abort');
   assert.ok(
     events.every((e) => e.kind === 'stream-error' || e.id !== foreign.id),
     'no events of another instance',
@@ -446,7 +442,11 @@ test('a socket that hangs up, or never answers, → ENGINE_UNREACHABLE', async (
 
 test('event lines survive any chunking: split lines, split UTF-8 characters, several lines per chunk, junk', () => {
   const events = [
-    { Type: 'container', Action: 'die', Actor: { ID: 'a1', Attributes: { 'berth.managed': 'true', 'berth.instance': 'i', 'berth.name': 'wéb→', exitCode: '137', image: 'x', name: 'n' } } },
+    {
+      Type: 'container',
+      Action: 'die',
+      Actor: { ID: 'a1', Attributes: { 'berth.managed': 'true', 'berth.instance': 'i', 'berth.name': 'wéb→', exitCode: '137', image: 'x', name: 'n' } },
+    },
     { Type: 'container', Action: 'start', Actor: { ID: 'b2', Attributes: { 'berth.managed': 'true', 'berth.instance': 'i' } } },
     { Type: 'container', Action: 'exec_die', Actor: { ID: 'c3', Attributes: { 'berth.managed': 'true', 'berth.instance': 'i' } } },
     { Type: 'container', Action: 'destroy', Actor: { ID: 'd4', Attributes: { 'berth.managed': 'true', 'berth.instance': 'other' } } },

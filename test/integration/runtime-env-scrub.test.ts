@@ -31,7 +31,14 @@ test('runc refuses a NUL in an env value: the error names the problem, never the
         { name: 'OTHER', value: `plain-${CANARY}` },
       ],
       ports: [],
-      labels: scope.labels({ [LABEL.namespace]: 'web', [LABEL.kind]: 'Deployment', [LABEL.name]: 'web', [LABEL.revision]: 'abc123', [LABEL.commit]: '0123456789abcdef', [LABEL.replica]: '0' }),
+      labels: scope.labels({
+        [LABEL.namespace]: 'web',
+        [LABEL.kind]: 'Deployment',
+        [LABEL.name]: 'web',
+        [LABEL.revision]: 'abc123',
+        [LABEL.commit]: '0123456789abcdef',
+        [LABEL.replica]: '0',
+      }),
       network,
       networkAliases: ['web'],
       stopGraceSeconds: 1,
@@ -46,5 +53,9 @@ test('runc refuses a NUL in an env value: the error names the problem, never the
   assert.ok(!caught.message.includes(CANARY), `no canary in: ${caught.message}`);
   assert.equal(caught.cause, undefined, 'the raw engine error is not kept');
   assert.ok(!JSON.stringify(caught.details).includes(CANARY));
-  assert.deepEqual((await ownedContainers(scope.instance)).map((c) => c.name), [], 'the failed container was removed');
+  assert.deepEqual(
+    (await ownedContainers(scope.instance)).map((c) => c.name),
+    [],
+    'the failed container was removed',
+  );
 });

@@ -49,7 +49,14 @@ function spec(s: Setup, suffix: string, fsGroup: number | undefined): ContainerS
     command: ['sleep', '3600'],
     env: [],
     ports: [],
-    labels: s.scope.labels({ [LABEL.namespace]: 'cfg', [LABEL.kind]: 'Deployment', [LABEL.name]: 'web', [LABEL.revision]: 'abc123', [LABEL.commit]: '0123456789abcdef', [LABEL.replica]: suffix }),
+    labels: s.scope.labels({
+      [LABEL.namespace]: 'cfg',
+      [LABEL.kind]: 'Deployment',
+      [LABEL.name]: 'web',
+      [LABEL.revision]: 'abc123',
+      [LABEL.commit]: '0123456789abcdef',
+      [LABEL.replica]: suffix,
+    }),
     network: s.network,
     networkAliases: ['web'],
     stopGraceSeconds: 1,
@@ -75,8 +82,16 @@ test('fsGroup: berth-made volumes belong to the group, the process has it, a hos
   assert.match((await sh(c.id, 'id -G')).out, /\b4321\b/, 'a supplementary group of the process');
   assert.deepEqual(await sh(c.id, 'stat -c "%g %a" /scratch'), { exitCode: 0, out: '4321 3777' }, 'the tmpfs: group-owned, setgid, writable by all, sticky');
   assert.deepEqual(await sh(c.id, 'touch /scratch/f && stat -c %g /scratch/f'), { exitCode: 0, out: '4321' }, 'new files inherit the group (setgid)');
-  assert.deepEqual(await sh(c.id, 'stat -c "%g %a" /etc/app/app.conf /etc/app/img/logo.bin /etc/app/img'), { exitCode: 0, out: '4321 440\n4321 440\n4321 2755' }, 'files mode | 0440, folders setgid');
-  assert.deepEqual(await sh(c.id, 'cat /etc/app/app.conf /etc/app.conf'), { exitCode: 0, out: 'listen 80;\nlisten 80;' }, 'readable by uid 1000 only through the group; the subPath mount too');
+  assert.deepEqual(
+    await sh(c.id, 'stat -c "%g %a" /etc/app/app.conf /etc/app/img/logo.bin /etc/app/img'),
+    { exitCode: 0, out: '4321 440\n4321 440\n4321 2755' },
+    'files mode | 0440, folders setgid',
+  );
+  assert.deepEqual(
+    await sh(c.id, 'cat /etc/app/app.conf /etc/app.conf'),
+    { exitCode: 0, out: 'listen 80;\nlisten 80;' },
+    'readable by uid 1000 only through the group; the subPath mount too',
+  );
   assert.deepEqual(await sh(c.id, 'od -An -tx1 /etc/app/img/logo.bin | tr -d " \\n"'), { exitCode: 0, out: '0001feff' }, 'base64 content written as bytes');
   assert.notEqual((await sh(c.id, 'echo x > /etc/app/app.conf')).exitCode, 0, 'read-only');
   const hostAfter = await stat(s.hostDir);

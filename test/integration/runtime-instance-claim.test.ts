@@ -39,5 +39,9 @@ test('a second state directory cannot change the engine for a claimed instance',
   await rm(a, { recursive: true, force: true });
   await driverB.ensureNetwork(net('beta'));
   assert.deepEqual(await networksOf(scope.instance), [scope.name('net-alpha'), scope.name('net-beta')].sort(), 'the stale claim was taken over');
-  await assert.rejects(driverA.ensureNetwork(net('gamma')), (err) => err instanceof BerthError && err.code === 'INSTANCE_CLAIMED', 'A (its state directory removed under it) sees that B holds the instance now');
+  await assert.rejects(
+    driverA.ensureNetwork(net('gamma')),
+    (err) => err instanceof BerthError && err.code === 'INSTANCE_CLAIMED',
+    'A (its state directory removed under it) sees that B holds the instance now',
+  );
 });

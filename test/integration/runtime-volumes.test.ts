@@ -19,7 +19,8 @@ function scoped(t: TestContext, label: string): { scope: DockerScope; driver: Ru
   return { scope, driver: scope.driver() };
 }
 
-const claimLabels = (scope: DockerScope, claim: string) => scope.labels({ [LABEL.namespace]: 'db', [LABEL.kind]: 'PersistentVolumeClaim', [LABEL.name]: claim, [LABEL.storage]: '1Gi' });
+const claimLabels = (scope: DockerScope, claim: string) =>
+  scope.labels({ [LABEL.namespace]: 'db', [LABEL.kind]: 'PersistentVolumeClaim', [LABEL.name]: claim, [LABEL.storage]: '1Gi' });
 
 async function network(scope: DockerScope, driver: RuntimeDriver): Promise<string> {
   const name = scope.name('net-db');
@@ -34,7 +35,14 @@ function spec(scope: DockerScope, net: string, volume: string, replica = 0): Con
     command: ['sleep', '3600'],
     env: [],
     ports: [],
-    labels: scope.labels({ [LABEL.namespace]: 'db', [LABEL.kind]: 'Deployment', [LABEL.name]: 'db', [LABEL.revision]: 'abc', [LABEL.commit]: 'c', [LABEL.replica]: String(replica) }),
+    labels: scope.labels({
+      [LABEL.namespace]: 'db',
+      [LABEL.kind]: 'Deployment',
+      [LABEL.name]: 'db',
+      [LABEL.revision]: 'abc',
+      [LABEL.commit]: 'c',
+      [LABEL.replica]: String(replica),
+    }),
     network: net,
     networkAliases: ['db'],
     stopGraceSeconds: 1,
@@ -60,13 +68,24 @@ test('ensureVolume creates a labelled volume once; inventory lists it; its data 
   assert.equal(info.Labels?.[LABEL.managed], 'true');
   assert.equal(info.Labels?.[LABEL.instance], scope.instance);
   assert.equal(info.Labels?.[LABEL.name], 'data');
-  assert.deepEqual((await driver.inventory({ namespace: 'db' })).volumes?.map((v) => [v.name, v.driver]), [[name, 'local']]);
+  assert.deepEqual(
+    (await driver.inventory({ namespace: 'db' })).volumes?.map((v) => [v.name, v.driver]),
+    [[name, 'local']],
+  );
 
   const net = await network(scope, driver);
   const first = await driver.runContainer(spec(scope, net, name));
-  assert.equal((await execOutput(first.id, ['sh', '-c', 'ls -A /var/lib/data | wc -l; echo hello > /var/lib/data/f'])).stdout.trim(), '0', 'a claim starts empty');
+  assert.equal(
+    (await execOutput(first.id, ['sh', '-c', 'ls -A /var/lib/data | wc -l; echo hello > /var/lib/data/f'])).stdout.trim(),
+    '0',
+    'a claim starts empty',
+  );
   const mount = (await docker.getContainer(first.id).inspect()).HostConfig.Mounts?.[0];
-  assert.deepEqual([mount?.Type, mount?.Source, mount?.VolumeOptions?.NoCopy], ['volume', name, true], 'mounted without copying the image\'s files into it, as Kubernetes');
+  assert.deepEqual(
+    [mount?.Type, mount?.Source, mount?.VolumeOptions?.NoCopy],
+    ['volume', name, true],
+    "mounted without copying the image's files into it, as Kubernetes",
+  );
   await driver.removeContainer(first.id, 1);
   assert.ok(await docker.getVolume(name).inspect(), 'removing the container keeps the volume');
   const second = await driver.runContainer(spec(scope, net, name, 1));
@@ -77,7 +96,11 @@ test('a volume berth does not own is never adopted, mounted or removed', async (
   const { scope, driver } = scoped(t, 'vol-unowned');
   const name = scope.name('db.theirs');
   await docker.createVolume({ Name: name, Labels: { [TEST_RUN_LABEL]: scope.instance } });
-  await rejectsWith(driver.ensureVolume({ name, driver: 'local', driverOpts: {}, labels: claimLabels(scope, 'theirs') }), 'ENGINE_CONFLICT', /not owned by berth instance/);
+  await rejectsWith(
+    driver.ensureVolume({ name, driver: 'local', driverOpts: {}, labels: claimLabels(scope, 'theirs') }),
+    'ENGINE_CONFLICT',
+    /not owned by berth instance/,
+  );
   await rejectsWith(driver.removeVolume(name), 'ENGINE_CONFLICT', /not owned by berth instance/);
   const net = await network(scope, driver);
   await rejectsWith(driver.runContainer(spec(scope, net, name)), 'ENGINE_CONFLICT', /volume .* not owned/);
@@ -101,7 +124,11 @@ test('removeVolume refuses while any container uses it (naming it), then removes
   const net = await network(scope, driver);
   const c = await driver.runContainer(spec(scope, net, name));
   await driver.stopContainer(c.id, 1);
-  await rejectsWith(driver.removeVolume(name), 'ENGINE_CONFLICT', new RegExp(`still used by container ${scope.name('db.abc.0').replace(/\./g, '\\.')}; nothing was deleted`));
+  await rejectsWith(
+    driver.removeVolume(name),
+    'ENGINE_CONFLICT',
+    new RegExp(`still used by container ${scope.name('db.abc.0').replace(/\./g, '\\.')}; nothing was deleted`),
+  );
   assert.ok(await docker.getVolume(name).inspect(), 'kept while a stopped container still holds it');
   await driver.removeContainer(c.id, 1);
   await driver.removeVolume(name);

@@ -46,7 +46,10 @@ describe('secrets/host: the host SecretResolver', () => {
     if (root) await rm(root, { recursive: true, force: true });
   });
 
-  const lookup = (source: SecretRef['source'], optional = false) => ({ namespace: 'shop', ref: { secret: 'db', key: 'password', source, ...(optional ? { optional: true as const } : {}) } });
+  const lookup = (source: SecretRef['source'], optional = false) => ({
+    namespace: 'shop',
+    ref: { secret: 'db', key: 'password', source, ...(optional ? { optional: true as const } : {}) },
+  });
 
   /** The resolve must fail with SECRET_UNAVAILABLE naming namespace/Secret/key/source, never the value. */
   async function refused(source: SecretRef['source'], reason: RegExp, optional = false): Promise<void> {
@@ -55,7 +58,11 @@ describe('secrets/host: the host SecretResolver', () => {
       assert.equal(err.code, 'SECRET_UNAVAILABLE');
       assert.match(err.message, /^Secret shop\/db key "password" \((file|env) [^)]+\): /);
       assert.match(err.message, reason);
-      assert.equal(JSON.stringify({ message: err.message, details: err.details, stack: err.stack }).includes(CANARY), false, `the value leaked: ${err.message}`);
+      assert.equal(
+        JSON.stringify({ message: err.message, details: err.details, stack: err.stack }).includes(CANARY),
+        false,
+        `the value leaked: ${err.message}`,
+      );
       assert.equal(err.cause, undefined, 'no cause that could carry bytes read');
       return true;
     });
@@ -127,6 +134,9 @@ describe('secrets/host: BERTH_SECRET_DIRS', () => {
     assert.deepEqual(parseSecretDirs('/run/secrets/:/etc/berth/secrets::/srv/a/../b'), ['/run/secrets', '/etc/berth/secrets', '/srv/b']);
   });
   it('a relative folder is a usage error', () => {
-    assert.throws(() => parseSecretDirs('/run/secrets:secrets'), (err: unknown) => err instanceof BerthError && err.code === 'USAGE' && /"secrets"/.test(err.message));
+    assert.throws(
+      () => parseSecretDirs('/run/secrets:secrets'),
+      (err: unknown) => err instanceof BerthError && err.code === 'USAGE' && /"secrets"/.test(err.message),
+    );
   });
 });

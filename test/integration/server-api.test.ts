@@ -54,7 +54,14 @@ function namespace(ns: string, deployments: string[]): NamespaceStatus {
     lastAppliedCommit: COMMIT,
     phase: 'Synced',
     conditions: [{ type: 'Synced', status: 'True', reason: 'Applied', message: 'all Deployments complete', lastTransitionTime: now }],
-    deployments: deployments.map((name) => ({ name, revision: 'abc1234567', replicas: 2, updatedReplicas: 2, availableReplicas: 2, phase: 'Complete' as const })),
+    deployments: deployments.map((name) => ({
+      name,
+      revision: 'abc1234567',
+      replicas: 2,
+      updatedReplicas: 2,
+      availableReplicas: 2,
+      phase: 'Complete' as const,
+    })),
     diagnostics: [],
     updatedAt: now,
   };
@@ -88,10 +95,19 @@ describe('HTTP API', { timeout: 60_000 }, () => {
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'berth-server-api-'));
     store = await FileStore.open(dir, silentLogger);
-    await store.putSource({ description: `https://deploy:${GIT_PASSWORD}@git.example.com/ops/deploy.git (path clusters/prod)`, commit: COMMIT, updatedAt: now });
+    await store.putSource({
+      description: `https://deploy:${GIT_PASSWORD}@git.example.com/ops/deploy.git (path clusters/prod)`,
+      commit: COMMIT,
+      updatedAt: now,
+    });
     await store.putNamespace(namespace('shop', ['web', 'api']));
     await store.putNamespace(namespace('blog', ['frontend']));
-    for (const [ns, i] of [['shop', 1], ['blog', 2], ['shop', 3], ['blog', 4]] as const) {
+    for (const [ns, i] of [
+      ['shop', 1],
+      ['blog', 2],
+      ['shop', 3],
+      ['blog', 4],
+    ] as const) {
       await store.appendHistory({ time: now, namespace: ns, commit: String(i).repeat(40), outcome: 'applied', moves: i });
     }
     server = await startServer({ control, store, logger, listen: { host: '127.0.0.1', port: 0 }, apiToken: TOKEN, webhookSecret: 'another-secret-value-1234' });
@@ -147,7 +163,11 @@ describe('HTTP API', { timeout: 60_000 }, () => {
     });
 
     it('names of Object.prototype members are names: a missing `constructor` is 404 (was 200 with an empty body, and 500 below it)', async () => {
-      for (const path of ['/api/v1/namespaces/constructor', '/api/v1/namespaces/constructor/deployments/web', '/api/v1/namespaces/shop/deployments/constructor']) {
+      for (const path of [
+        '/api/v1/namespaces/constructor',
+        '/api/v1/namespaces/constructor/deployments/web',
+        '/api/v1/namespaces/shop/deployments/constructor',
+      ]) {
         const r = await call(server, 'GET', path);
         assert.equal(r.status, 404, `${path}: ${JSON.stringify(r.json)}`);
         assert.equal(r.json.error.code, 'NOT_FOUND');
@@ -170,7 +190,10 @@ describe('HTTP API', { timeout: 60_000 }, () => {
         r.json.history.map((h: { moves: number }) => h.moves),
         [1, 3],
       );
-      assert.ok(r.json.history.every((h: { namespace: string }) => h.namespace === 'shop'), 'only the namespace of the Deployment');
+      assert.ok(
+        r.json.history.every((h: { namespace: string }) => h.namespace === 'shop'),
+        'only the namespace of the Deployment',
+      );
       assert.deepEqual(r.json.revisions, []);
       const limited = await call(server, 'GET', '/api/v1/namespaces/shop/deployments/web?limit=1');
       assert.deepEqual(

@@ -105,14 +105,23 @@ function headersFor(p: Provider, body: string, o: { auth?: 'ok' | 'wrong' | 'non
 function pushBody(p: Provider, ref: string, after = SHA, defaultBranch = 'main'): string {
   if (p === 'generic') return JSON.stringify({ ref, after });
   const common = { ref, before: '0'.repeat(40), after, commits: [{ id: after, message: 'change' }] };
-  return JSON.stringify(p === 'gitlab' ? { object_kind: 'push', ...common, project: { default_branch: defaultBranch } } : { ...common, repository: { full_name: 'ops/deploy', default_branch: defaultBranch } });
+  return JSON.stringify(
+    p === 'gitlab'
+      ? { object_kind: 'push', ...common, project: { default_branch: defaultBranch } }
+      : { ...common, repository: { full_name: 'ops/deploy', default_branch: defaultBranch } },
+  );
 }
 
 /** Everything the server said, for the final "no secret anywhere" check. */
 const responses: string[] = [];
 const sentSignatures: string[] = [];
 
-async function post(server: RunningServer, path: string, body: string, headers: Record<string, string>): Promise<{ status: number; json: Record<string, unknown> }> {
+async function post(
+  server: RunningServer,
+  path: string,
+  body: string,
+  headers: Record<string, string>,
+): Promise<{ status: number; json: Record<string, unknown> }> {
   for (const [k, v] of Object.entries(headers)) if (/signature|token/.test(k)) sentSignatures.push(v.replace(/^sha256=/, ''));
   const res = await fetch(`${server.url}${path}`, { method: 'POST', body, headers });
   const text = await res.text();
@@ -141,9 +150,26 @@ describe('webhooks', { timeout: 60_000 }, () => {
     await store.putSource({ description: 'test repo', commit: FETCHED, updatedAt: new Date().toISOString() });
     // hookMinIntervalMs 0: each test's push starts its sync at once. The interval between hook
     // syncs has its own tests (unit hook-trigger, e2e source-recovery).
-    server = await startServer({ control, store, logger: logs.logger, listen: { host: '127.0.0.1', port: 0 }, webhookSecret: SECRET, gitlabToken: GITLAB_TOKEN, hookMinIntervalMs: 0 });
+    server = await startServer({
+      control,
+      store,
+      logger: logs.logger,
+      listen: { host: '127.0.0.1', port: 0 },
+      webhookSecret: SECRET,
+      gitlabToken: GITLAB_TOKEN,
+      hookMinIntervalMs: 0,
+    });
     unconfigured = await startServer({ control, store, logger: logs.logger, listen: { port: 0 }, webhookSecret: '', hookMinIntervalMs: 0 });
-    small = await startServer({ control, store, logger: logs.logger, listen: { port: 0 }, webhookSecret: SECRET, gitlabToken: GITLAB_TOKEN, bodyLimitBytes: 2048, hookMinIntervalMs: 0 });
+    small = await startServer({
+      control,
+      store,
+      logger: logs.logger,
+      listen: { port: 0 },
+      webhookSecret: SECRET,
+      gitlabToken: GITLAB_TOKEN,
+      bodyLimitBytes: 2048,
+      hookMinIntervalMs: 0,
+    });
   });
   after(async () => {
     control.finishAll();
@@ -331,7 +357,12 @@ describe('webhooks', { timeout: 60_000 }, () => {
     const res = await fetch(`${server.url}/metrics`);
     const text = await res.text();
     responses.push(text);
-    for (const line of ['berth_webhook_deliveries_total{provider="github",outcome="accepted"}', 'berth_webhook_deliveries_total{provider="gitlab",outcome="ignored"}', 'berth_webhook_deliveries_total{provider="github",outcome="coalesced"} 19', 'berth_webhook_syncs_total{result="ok"}']) {
+    for (const line of [
+      'berth_webhook_deliveries_total{provider="github",outcome="accepted"}',
+      'berth_webhook_deliveries_total{provider="gitlab",outcome="ignored"}',
+      'berth_webhook_deliveries_total{provider="github",outcome="coalesced"} 19',
+      'berth_webhook_syncs_total{result="ok"}',
+    ]) {
       assert.ok(text.includes(line), `metrics lack: ${line}`);
     }
     assert.match(text, /berth_http_requests_total\{method="POST",route="\/hooks\/gitea",status="401"\} \d+/);

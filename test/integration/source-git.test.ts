@@ -108,7 +108,10 @@ describe('local repository (read in place)', () => {
     const snap = await source.snapshot({ commit: before.oid });
     assert.equal(text(file(snap, 'shop/web.yaml')?.content), 'kind: Deployment\nmetadata: {name: web}\n');
     assert.equal(text(file(snap, 'blog/app.yaml')?.content), 'kind: Deployment\nmetadata: {name: app}\n');
-    assert.equal(snap.folders.find((f) => f.name === 'new-ns'), undefined);
+    assert.equal(
+      snap.folders.find((f) => f.name === 'new-ns'),
+      undefined,
+    );
 
     const second = await repo.commit('second');
     const after = await source.resolve();
@@ -173,8 +176,7 @@ describe('snapshot and changed paths', () => {
   });
   after(() => repo?.cleanup());
 
-  const open = (options: Partial<GitSourceOptions> = {}) =>
-    openGitSource({ repo: repo.dir, path: 'sample-repo', cacheDir: '/nonexistent-unused', ...options });
+  const open = (options: Partial<GitSourceOptions> = {}) => openGitSource({ repo: repo.dir, path: 'sample-repo', cacheDir: '/nonexistent-unused', ...options });
 
   test('knownTree: a known folder comes without files; knownBlob: a known file comes without content', async () => {
     const source = await open();
@@ -292,11 +294,7 @@ describe('not a repository', () => {
     t.after(() => repo.cleanup());
     await repo.write('sample-repo/shop/web.yaml', 'x\n');
     await repo.commit('c');
-    await rejectsWith(
-      openGitSource({ repo: path.join(repo.dir, 'sample-repo'), cacheDir: empty }),
-      'SOURCE_NOT_A_REPOSITORY',
-      /--path sample-repo/,
-    );
+    await rejectsWith(openGitSource({ repo: path.join(repo.dir, 'sample-repo'), cacheDir: empty }), 'SOURCE_NOT_A_REPOSITORY', /--path sample-repo/);
   });
 
   test('a repository without commits has nothing to resolve', async (t) => {
@@ -366,7 +364,7 @@ describe('remote repository over HTTP', () => {
 
     for (const ref of ['release', 'refs/heads/release', 'v1', 'v1-annotated', 'refs/tags/v1-annotated', c1, c1.slice(0, 7), 'main', 'HEAD']) {
       const source = await open(t, { ref });
-      const expected = ref === 'main' || ref === 'HEAD' ? (await repo.git('rev-parse', 'main')) : c1;
+      const expected = ref === 'main' || ref === 'HEAD' ? await repo.git('rev-parse', 'main') : c1;
       assert.equal((await source.resolve()).oid, expected, `ref ${ref}`);
       assert.equal((await source.snapshot({ commit: expected })).commit, expected);
     }

@@ -39,7 +39,10 @@ async function growth<T>(run: () => Promise<T>): Promise<{ value: T; bytes: numb
 
 async function rejectsWithCode(promise: Promise<unknown>, code: string): Promise<Error> {
   let caught: unknown;
-  await assert.rejects(promise, (err) => ((caught = err), true));
+  await assert.rejects(promise, (err) => {
+    caught = err;
+    return true;
+  });
   assert.ok(isBerthError(caught), `a BerthError: ${String(caught)}`);
   assert.equal(caught.code, code, caught.message);
   return caught;
@@ -143,7 +146,9 @@ describe('over HTTP: a fetched pack is checked before isomorphic-git indexes it'
     const { value: err, bytes } = await growth(() => rejectsWithCode(source.resolve(), 'SOURCE_OBJECT_TOO_LARGE'));
     assert.match(err.message, new RegExp(`sent an object of ${BIG} bytes`));
     assert.ok(bytes < BIG / 2, `memory grew by ${Math.round(bytes / 1048576)} MiB: the object was not inflated`);
-    const packs = await fsp.readdir(path.join(cacheDir)).then(async (dirs) => (await Promise.all(dirs.map((d) => fsp.readdir(path.join(cacheDir, d, 'objects', 'pack')).catch(() => [])))).flat());
+    const packs = await fsp
+      .readdir(path.join(cacheDir))
+      .then(async (dirs) => (await Promise.all(dirs.map((d) => fsp.readdir(path.join(cacheDir, d, 'objects', 'pack')).catch(() => [])))).flat());
     assert.equal(packs.filter((p) => p.endsWith('.pack')).length, 1, `only the first fetch's pack was written: ${packs.join(', ')}`);
   });
 });

@@ -128,7 +128,13 @@ function imports(text: string): Import[] {
   for (const m of text.matchAll(/^\s*(?:import|export)\s+(type\s+)?([\w\s{},*$]*?)\s*from\s+['"]([^'"]+)['"]/gm)) {
     const clause = m[2]!.trim();
     const named = /^\{([^}]*)\}$/.exec(clause);
-    const allTypes = named !== null && named[1]!.split(',').map((b) => b.trim()).filter((b) => b.length > 0).every((b) => b.startsWith('type '));
+    const allTypes =
+      named !== null &&
+      named[1]!
+        .split(',')
+        .map((b) => b.trim())
+        .filter((b) => b.length > 0)
+        .every((b) => b.startsWith('type '));
     found.push({ spec: m[3]!, typeOnly: m[1] !== undefined || allTypes });
   }
   for (const m of text.matchAll(/^\s*import\s+['"]([^'"]+)['"]/gm)) found.push({ spec: m[1]!, typeOnly: false }); // side effects only
@@ -202,7 +208,8 @@ describe('dependency rule', async () => {
         if (pkg === undefined) continue;
         const homes = PACKAGE_HOMES[pkg];
         if (!homes) problems.push(`${file}: imports ${pkg}, which has no home in PACKAGE_HOMES (say where it may be used)`);
-        else if (!homes.some((h) => (h.endsWith('/') ? file.startsWith(h) : file === h))) problems.push(`${file}: imports ${pkg}, allowed only in ${homes.join(', ')}`);
+        else if (!homes.some((h) => (h.endsWith('/') ? file.startsWith(h) : file === h)))
+          problems.push(`${file}: imports ${pkg}, allowed only in ${homes.join(', ')}`);
       }
     }
     assert.deepEqual(problems, []);
@@ -215,10 +222,12 @@ describe('dependency rule', async () => {
       for (const { spec, typeOnly } of imports(text)) {
         if (IO_BUILTINS.test(spec)) problems.push(`${file}: imports ${spec}`);
         const pkg = packageOf(spec);
-        if (pkg !== undefined && !typeOnly && ['dockerode', 'isomorphic-git', 'fastify', 'pino', 'pino-pretty', 'node-cron', 'prom-client'].includes(pkg)) problems.push(`${file}: imports the adapter package ${pkg}`);
+        if (pkg !== undefined && !typeOnly && ['dockerode', 'isomorphic-git', 'fastify', 'pino', 'pino-pretty', 'node-cron', 'prom-client'].includes(pkg))
+          problems.push(`${file}: imports the adapter package ${pkg}`);
         if (!spec.startsWith('.') || typeOnly) continue;
         const to = target(file, spec);
-        if (to !== undefined && !isPureTarget(to)) problems.push(`${file}: imports ${to}, which is not pure (import types only, or move the value to a pure file)`);
+        if (to !== undefined && !isPureTarget(to))
+          problems.push(`${file}: imports ${to}, which is not pure (import types only, or move the value to a pure file)`);
       }
       const body = code(text);
       if (CLOCK.test(body)) problems.push(`${file}: reads the clock or schedules work (${CLOCK.exec(body)![0]})`);

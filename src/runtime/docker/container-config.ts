@@ -44,7 +44,9 @@ export function toCreateOptions(spec: ContainerSpec, labels: Labels, mounts: rea
   for (const port of spec.ports) {
     const key = `${port.containerPort}/${port.protocol}`;
     exposed[key] = {};
-    bindings[key] = [port.hostPort !== undefined ? { HostIp: port.hostIp ?? PUBLISH_HOST_IP, HostPort: String(port.hostPort) } : { HostIp: PUBLISH_HOST_IP, HostPort: '' }];
+    bindings[key] = [
+      port.hostPort !== undefined ? { HostIp: port.hostIp ?? PUBLISH_HOST_IP, HostPort: String(port.hostPort) } : { HostIp: PUBLISH_HOST_IP, HostPort: '' },
+    ];
   }
   const securityOpt = [...(sec.noNewPrivileges ? ['no-new-privileges:true'] : []), ...(sec.seccompUnconfined ? ['seccomp=unconfined'] : [])];
   const hostConfig: Docker.HostConfig = {
@@ -107,7 +109,8 @@ function toTmpfsOption(m: PreparedMount): [string, string] {
 function toMount(m: PreparedMount): Docker.MountSettings {
   if (m.kind === 'bind') return { Type: 'bind', Source: m.source, Target: m.target, ReadOnly: m.readOnly };
   // NoCopy: a claim starts empty, as in Kubernetes (Docker would otherwise copy the image's files at the mount path into an empty volume).
-  if (m.kind === 'volume') return { Type: 'volume', Source: m.name, Target: m.target, ReadOnly: m.readOnly, VolumeOptions: { NoCopy: true } as Docker.MountSettings['VolumeOptions'] };
+  if (m.kind === 'volume')
+    return { Type: 'volume', Source: m.name, Target: m.target, ReadOnly: m.readOnly, VolumeOptions: { NoCopy: true } as Docker.MountSettings['VolumeOptions'] };
   // SizeBytes 0: the engine's default (no size option: half the host's memory).
   return { Type: 'tmpfs', Source: '', Target: m.target, ReadOnly: m.readOnly, TmpfsOptions: { Mode: 0o1777, SizeBytes: m.sizeBytes ?? 0 } };
 }

@@ -27,7 +27,18 @@ import path from 'node:path';
 import type { Duplex, Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import { BerthError, firstHost, formatCidr, formatIpv4, parseCidr, replicaRange, silentLogger, type Clock, type Logger } from '../../core/index.js';
-import type { ContainerSpec, ExecResult, Inventory, NetworkSpec, OwnedContainer, OwnedNetwork, OwnedVolume, RuntimeDriver, RuntimeEvent, VolumeSpec } from '../driver.js';
+import type {
+  ContainerSpec,
+  ExecResult,
+  Inventory,
+  NetworkSpec,
+  OwnedContainer,
+  OwnedNetwork,
+  OwnedVolume,
+  RuntimeDriver,
+  RuntimeEvent,
+  VolumeSpec,
+} from '../driver.js';
 import { LABEL, isOwned, ownedFilter, type Labels } from '../labels.js';
 import { createClients, resolveSocketPath, type DockerClients } from './client.js';
 import { toCreateOptions } from './container-config.js';
@@ -133,9 +144,13 @@ class DockerDriver implements RuntimeDriver {
         await this.call(`remove volume ${name}`, () => this.clients.api.getVolume(name).remove());
         return this.takeClaim(mine, attempt + 1);
       case 'foreign':
-        throw new BerthError('INSTANCE_CLAIMED', `a volume named ${name} exists that berth instance ${this.instance} does not own; berth uses that name to claim the instance and will not touch it`, {
-          details: { volume: name },
-        });
+        throw new BerthError(
+          'INSTANCE_CLAIMED',
+          `a volume named ${name} exists that berth instance ${this.instance} does not own; berth uses that name to claim the instance and will not touch it`,
+          {
+            details: { volume: name },
+          },
+        );
       case 'claimed':
         break;
     }
@@ -166,7 +181,9 @@ class DockerDriver implements RuntimeDriver {
     const owned = containers.filter((c) => isOwned(c.Labels, this.instance)).map(toOwnedContainer);
     if (filter.namespace === undefined) {
       // Every owned container is listed: files of containers that are gone can go too.
-      await this.mounts.sweep(new Set(owned.map((c) => c.name))).catch((err: unknown) => this.log.warn({ err: String(err) }, 'could not sweep secret volume files'));
+      await this.mounts
+        .sweep(new Set(owned.map((c) => c.name)))
+        .catch((err: unknown) => this.log.warn({ err: String(err) }, 'could not sweep secret volume files'));
     }
     return {
       containers: owned.sort((a, b) => a.name.localeCompare(b.name)),
@@ -203,7 +220,11 @@ class DockerDriver implements RuntimeDriver {
     const users = await this.call(`list containers using volume ${name}`, () => this.clients.api.listContainers({ all: true, filters: { volume: [name] } }));
     if (users.length > 0) {
       const names = users.map((c) => (c.Names?.[0] ?? c.Id).replace(/^\//, '')).sort();
-      throw new BerthError('ENGINE_CONFLICT', `volume ${name} is still used by ${names.length === 1 ? 'container' : 'containers'} ${names.join(', ')}; nothing was deleted`, { details: { volume: name, reason: 'in-use', containers: names } });
+      throw new BerthError(
+        'ENGINE_CONFLICT',
+        `volume ${name} is still used by ${names.length === 1 ? 'container' : 'containers'} ${names.join(', ')}; nothing was deleted`,
+        { details: { volume: name, reason: 'in-use', containers: names } },
+      );
     }
     try {
       await this.clients.api.getVolume(name).remove();
@@ -211,7 +232,11 @@ class DockerDriver implements RuntimeDriver {
     } catch (err) {
       const status = engineStatus(err);
       if (status === 404) return;
-      if (status === 409) throw new BerthError('ENGINE_CONFLICT', `volume ${name} is in use: ${engineMessage(err)}; nothing was deleted`, { cause: err, details: { volume: name, reason: 'in-use' } });
+      if (status === 409)
+        throw new BerthError('ENGINE_CONFLICT', `volume ${name} is in use: ${engineMessage(err)}; nothing was deleted`, {
+          cause: err,
+          details: { volume: name, reason: 'in-use' },
+        });
       throw toEngineError(err, this.socketPath, `remove volume ${name}`);
     }
   }
@@ -363,9 +388,7 @@ class DockerDriver implements RuntimeDriver {
     }
     log.info({ id: container.id }, 'container started');
     // Read back through the list endpoint: the same shape, and the same mapping, as inventory.
-    const [listed] = await this.call(`list container ${spec.name}`, () =>
-      this.clients.api.listContainers({ all: true, filters: { id: [container.id] } }),
-    );
+    const [listed] = await this.call(`list container ${spec.name}`, () => this.clients.api.listContainers({ all: true, filters: { id: [container.id] } }));
     if (listed === undefined) {
       throw new BerthError('ENGINE_CONFLICT', `container ${spec.name} disappeared right after it started`, { details: { container: spec.name } });
     }
@@ -433,7 +456,9 @@ class DockerDriver implements RuntimeDriver {
         abortSignal: deadline.signal,
       });
       // On the stream client: the command may legitimately stay quiet for the whole timeout.
-      const stream = (await this.clients.streams.getExec(objectPathValue('exec', exec.id)).start({ hijack: true, stdin: false, abortSignal: deadline.signal })) as Duplex;
+      const stream = (await this.clients.streams
+        .getExec(objectPathValue('exec', exec.id))
+        .start({ hijack: true, stdin: false, abortSignal: deadline.signal })) as Duplex;
       await drain(stream, deadline.signal);
       // The output ends when the process exits; the engine records the exit code just after.
       for (;;) {
@@ -526,7 +551,9 @@ class DockerDriver implements RuntimeDriver {
     const security = spec.security;
     if (!security?.runAsNonRoot) return;
     const refuse = (why: string): never => {
-      throw new BerthError('CONTAINER_START_FAILED', `container ${spec.name}: runAsNonRoot is set but ${why}`, { details: { container: spec.name, image: spec.image } });
+      throw new BerthError('CONTAINER_START_FAILED', `container ${spec.name}: runAsNonRoot is set but ${why}`, {
+        details: { container: spec.name, image: spec.image },
+      });
     };
     if (security.user) {
       if (security.user.uid === 0) refuse('runAsUser is 0 (root)');
@@ -539,8 +566,10 @@ class DockerDriver implements RuntimeDriver {
       throw toEngineError(err, this.socketPath, `inspect image ${spec.image}`);
     }
     const name = user.split(':')[0] ?? '';
-    if (name === '' || name === 'root' || /^0+$/.test(name)) refuse(`image ${spec.image} runs as root (USER ${user === '' ? 'unset' : user}); set securityContext.runAsUser to a non-zero id`);
-    if (!/^\d+$/.test(name)) refuse(`image ${spec.image} runs as user ${JSON.stringify(name)}, which berth cannot verify is not root; set securityContext.runAsUser to a non-zero id`);
+    if (name === '' || name === 'root' || /^0+$/.test(name))
+      refuse(`image ${spec.image} runs as root (USER ${user === '' ? 'unset' : user}); set securityContext.runAsUser to a non-zero id`);
+    if (!/^\d+$/.test(name))
+      refuse(`image ${spec.image} runs as user ${JSON.stringify(name)}, which berth cannot verify is not root; set securityContext.runAsUser to a non-zero id`);
   }
 
   /**
@@ -552,7 +581,11 @@ class DockerDriver implements RuntimeDriver {
       if (m.kind !== 'volume') continue;
       const volume = await this.volumeNamed(m.name);
       if (!volume) {
-        throw new BerthError('CONTAINER_START_FAILED', `container ${spec.name}: volume ${m.name} (for ${m.target}) does not exist; berth creates a claim's volume before its replicas`, { details: { container: spec.name, volume: m.name } });
+        throw new BerthError(
+          'CONTAINER_START_FAILED',
+          `container ${spec.name}: volume ${m.name} (for ${m.target}) does not exist; berth creates a claim's volume before its replicas`,
+          { details: { container: spec.name, volume: m.name } },
+        );
       }
       if (!isOwned(volume.Labels ?? undefined, this.instance)) throw this.notOwned('volume', m.name);
     }

@@ -24,7 +24,9 @@ const OBJECT = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,254}$/;
 
 export function objectPathValue(kind: 'container' | 'network' | 'volume' | 'exec', value: string): string {
   if (!OBJECT.test(value)) {
-    throw new BerthError('USAGE', `refusing to address ${kind} ${JSON.stringify(value)} on the engine: not a ${kind} name or id`, { details: { [kind]: value } });
+    throw new BerthError('USAGE', `refusing to address ${kind} ${JSON.stringify(value)} on the engine: not a ${kind} name or id`, {
+      details: { [kind]: value },
+    });
   }
   return encodeURIComponent(value);
 }

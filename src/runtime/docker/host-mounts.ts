@@ -69,7 +69,8 @@ export class HostMounts {
     const discard = async (): Promise<void> => {
       if (creation) await rm(creation, { recursive: true, force: true }).catch(() => undefined);
     };
-    const files = async (fail: (what: string) => never): Promise<string> => (creation ??= join(await this.privateDir(spec.name, fail), randomBytes(6).toString('hex')));
+    const files = async (fail: (what: string) => never): Promise<string> =>
+      (creation ??= join(await this.privateDir(spec.name, fail), randomBytes(6).toString('hex')));
     try {
       const out: PreparedMount[] = [];
       const fsGroup = spec.security?.fsGroup;
@@ -80,7 +81,9 @@ export class HostMounts {
         } catch (err) {
           if (err instanceof BerthError) throw err;
           const code = (err as NodeJS.ErrnoException).code ?? 'error';
-          throw new BerthError('CONTAINER_START_FAILED', `container ${spec.name}: cannot prepare the mount at ${m.target} (${code})`, { details: { container: spec.name, mount: m.target } });
+          throw new BerthError('CONTAINER_START_FAILED', `container ${spec.name}: cannot prepare the mount at ${m.target} (${code})`, {
+            details: { container: spec.name, mount: m.target },
+          });
         }
       }
       return { mounts: out, discard };
@@ -141,7 +144,13 @@ export class HostMounts {
         // A named volume: the driver checked it exists and is owned (driver.ts); nothing on the host to prepare.
         return { kind: 'volume', name: m.name, target: m.target, readOnly: m.readOnly };
       case 'tmpfs':
-        return { kind: 'tmpfs', target: m.target, readOnly: m.readOnly, ...(m.sizeBytes !== undefined ? { sizeBytes: m.sizeBytes } : {}), ...(fsGroup !== undefined ? { gid: fsGroup } : {}) };
+        return {
+          kind: 'tmpfs',
+          target: m.target,
+          readOnly: m.readOnly,
+          ...(m.sizeBytes !== undefined ? { sizeBytes: m.sizeBytes } : {}),
+          ...(fsGroup !== undefined ? { gid: fsGroup } : {}),
+        };
       case 'bind': {
         const problem = await checkHostPath(m.source, m.type);
         if (problem) fail(`hostPath ${m.source} (type ${m.type}) for ${m.target}: ${problem}`);
@@ -168,7 +177,12 @@ export class HostMounts {
   }
 
   /** Writes the files of a `files` mount into `<base>/<volume>/`; returns that folder. */
-  private async writeFiles(m: Extract<ContainerMount, { kind: 'files' }>, base: string, fsGroup: number | undefined, fail: (what: string) => never): Promise<string> {
+  private async writeFiles(
+    m: Extract<ContainerMount, { kind: 'files' }>,
+    base: string,
+    fsGroup: number | undefined,
+    fail: (what: string) => never,
+  ): Promise<string> {
     await mkdir(base, { recursive: true, mode: 0o700 });
     await chmod(base, 0o700);
     const dir = join(base, m.volume);
@@ -182,12 +196,16 @@ export class HostMounts {
     await mkdir(dir, { mode: 0o755 });
     await ownFolder(dir);
     for (const f of m.files) {
-      if (f.path.split('/').some((s) => s === '' || s === '.' || s === '..')) fail(`volume ${m.volume}: file path ${JSON.stringify(f.path)} is not a plain relative path`);
+      if (f.path.split('/').some((s) => s === '' || s === '.' || s === '..'))
+        fail(`volume ${m.volume}: file path ${JSON.stringify(f.path)} is not a plain relative path`);
       const path = join(dir, f.path);
       const parents: string[] = [];
       for (let p = dirname(path); p !== dir; p = dirname(p)) parents.unshift(p);
       for (const p of parents) {
-        const made = await mkdir(p, { mode: 0o755 }).then(() => true, (err: NodeJS.ErrnoException) => (err.code === 'EEXIST' ? false : Promise.reject(err)));
+        const made = await mkdir(p, { mode: 0o755 }).then(
+          () => true,
+          (err: NodeJS.ErrnoException) => (err.code === 'EEXIST' ? false : Promise.reject(err)),
+        );
         if (made) await ownFolder(p);
       }
       // O_EXCL | O_NOFOLLOW: a fresh file, never through a link; the mode is set exactly (no umask).
@@ -216,7 +234,8 @@ export class HostMounts {
       }
       const s = await lstat(dir);
       const uid = process.getuid?.();
-      if (!s.isDirectory() || s.isSymbolicLink() || (uid !== undefined && s.uid !== uid)) fail(`${dir} is not a folder owned by berth's user; berth keeps secret volume files only in a folder of its own (BERTH_RUNTIME_DIR)`);
+      if (!s.isDirectory() || s.isSymbolicLink() || (uid !== undefined && s.uid !== uid))
+        fail(`${dir} is not a folder owned by berth's user; berth keeps secret volume files only in a folder of its own (BERTH_RUNTIME_DIR)`);
       await chmod(dir, 0o700);
     }
     return dir;
@@ -276,7 +295,9 @@ async function throughSymlink(path: string): Promise<string | undefined> {
     existing = parent;
   }
   const real = await realpath(existing);
-  return real === existing ? undefined : `goes through a symlink (${existing} is ${real}); berth mounts only paths that are what they say: use ${real}${path.slice(existing.length)}`;
+  return real === existing
+    ? undefined
+    : `goes through a symlink (${existing} is ${real}); berth mounts only paths that are what they say: use ${real}${path.slice(existing.length)}`;
 }
 
 function isSafeName(name: string): boolean {

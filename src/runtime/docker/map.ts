@@ -9,15 +9,7 @@ import { ownValue } from '../../core/index.js';
 import { isOwned, LABEL, type Labels } from '../labels.js';
 import type { ContainerState, OwnedContainer, OwnedNetwork, PublishedPort, RuntimeEvent } from '../driver.js';
 
-const CONTAINER_STATES: ReadonlySet<string> = new Set<ContainerState>([
-  'created',
-  'running',
-  'paused',
-  'restarting',
-  'removing',
-  'exited',
-  'dead',
-]);
+const CONTAINER_STATES: ReadonlySet<string> = new Set<ContainerState>(['created', 'running', 'paused', 'restarting', 'removing', 'exited', 'dead']);
 
 export function toContainerState(state: string | undefined): ContainerState {
   const s = (state ?? '').toLowerCase();

@@ -58,11 +58,7 @@ export function createLineSplitter(onLine: (line: string) => void, maxLineChars 
  * the stream, `'closed'` when it was closed without finishing (destroyed by us, or cut);
  * rejects with the stream's error, or with what `onValue` threw (the stream is then destroyed).
  */
-export function consumeJsonLines(
-  stream: Readable,
-  onValue: (value: unknown) => void,
-  onInvalid: (line: string) => void = () => {},
-): Promise<'end' | 'closed'> {
+export function consumeJsonLines(stream: Readable, onValue: (value: unknown) => void, onInvalid: (line: string) => void = () => {}): Promise<'end' | 'closed'> {
   return new Promise((resolve, reject) => {
     let settled = false;
     const settle = (fn: () => void): void => {

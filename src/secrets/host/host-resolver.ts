@@ -28,7 +28,8 @@ export interface HostSecretResolverOptions {
 export function parseSecretDirs(value: string | undefined): string[] {
   const entries = (value ?? '').split(':').filter((e) => e !== '');
   if (entries.length === 0) return [...DEFAULT_SECRET_DIRS];
-  for (const e of entries) if (!isAbsolute(e)) throw new BerthError('USAGE', `BERTH_SECRET_DIRS must hold absolute folders separated by ':', got ${JSON.stringify(e)}`);
+  for (const e of entries)
+    if (!isAbsolute(e)) throw new BerthError('USAGE', `BERTH_SECRET_DIRS must hold absolute folders separated by ':', got ${JSON.stringify(e)}`);
   return entries.map(trimSlash);
 }
 
@@ -60,7 +61,8 @@ export function createHostSecretResolver(options: HostSecretResolverOptions = {}
     };
     const folders = allowed.join(', ');
     if (!isAbsolute(path) || normalize(path) !== path) fail('the path is not absolute and normalized');
-    if (!allowed.some((d) => isInside(d, path))) fail(`the file lies outside the allowed folders (${folders}); the operator allows folders with BERTH_SECRET_DIRS`);
+    if (!allowed.some((d) => isInside(d, path)))
+      fail(`the file lies outside the allowed folders (${folders}); the operator allows folders with BERTH_SECRET_DIRS`);
     let real: string;
     try {
       real = await realpath(path);
@@ -104,7 +106,8 @@ export function createHostSecretResolver(options: HostSecretResolverOptions = {}
     async resolve(lookup) {
       const source = lookup.ref.source;
       if ('file' in source) return readFileSource(lookup, source.file);
-      if (RESERVED_ENV.test(source.env)) throw secretUnavailable(lookup, "BERTH_* variables are berth's own configuration and credentials; they are never handed to containers");
+      if (RESERVED_ENV.test(source.env))
+        throw secretUnavailable(lookup, "BERTH_* variables are berth's own configuration and credentials; they are never handed to containers");
       const value = env()[source.env];
       if (value === undefined) return absent(lookup, "the variable is not set in berth's environment");
       return value;

@@ -40,18 +40,29 @@ describe('allocateClusterIps', () => {
   it('a fixed clusterIP in range wins over a hashed one; outside or taken twice is a located error', () => {
     const r = allocateClusterIps({
       subnet: SUBNET,
-      services: [svc('db', { kind: 'fixed', address: '10.213.7.200' }), svc('db2', { kind: 'fixed', address: '10.213.7.200' }), svc('out', { kind: 'fixed', address: '10.213.7.100' }), svc('web')],
+      services: [
+        svc('db', { kind: 'fixed', address: '10.213.7.200' }),
+        svc('db2', { kind: 'fixed', address: '10.213.7.200' }),
+        svc('out', { kind: 'fixed', address: '10.213.7.100' }),
+        svc('web'),
+      ],
       previous: new Map([['web', '10.213.7.200']]),
     });
     assert.equal(show(r)['db'], '10.213.7.200');
     assert.deepEqual(r.get('db2'), { error: `shop/db2.yaml:3: spec.clusterIP 10.213.7.200 is already Service "db"'s` });
-    assert.deepEqual(r.get('out'), { error: 'shop/out.yaml:3: spec.clusterIP 10.213.7.100 is outside the namespace\'s Service range 10.213.7.128–10.213.7.254 (the upper half of its subnet 10.213.7.0/24)' });
+    assert.deepEqual(r.get('out'), {
+      error:
+        "shop/out.yaml:3: spec.clusterIP 10.213.7.100 is outside the namespace's Service range 10.213.7.128–10.213.7.254 (the upper half of its subnet 10.213.7.0/24)",
+    });
     assert.notEqual(show(r)['web'], '10.213.7.200', 'the auto Service moved');
   });
 
   it('headless gets none; without a subnet nobody gets one', () => {
     assert.deepEqual(allocateClusterIps({ subnet: SUBNET, services: [svc('h', { kind: 'none' })], previous: new Map() }).get('h'), { headless: true });
-    assert.match((allocateClusterIps({ subnet: undefined, services: [svc('web')], previous: new Map() }).get('web') as { error: string }).error, /no IPv4 subnet yet/);
+    assert.match(
+      (allocateClusterIps({ subnet: undefined, services: [svc('web')], previous: new Map() }).get('web') as { error: string }).error,
+      /no IPv4 subnet yet/,
+    );
   });
 
   it('a full range: the rest get a located error', () => {

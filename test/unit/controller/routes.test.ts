@@ -6,10 +6,33 @@ import type { ObservedNamespace, ObservedReplica } from '../../../src/observed/i
 import { replica } from '../../helpers/builders.js';
 
 const source = { file: 'shop/web.yaml', document: 0, line: 1 };
-const service = (over: Partial<DesiredService> = {}): DesiredService => ({ namespace: 'shop', name: 'web', type: 'LoadBalancer', clusterIP: { kind: 'auto' }, selector: { app: 'web' }, ports: [{ port: 8081, targetPort: 80, listenPort: 8081 }], publishNotReadyAddresses: false, sessionAffinity: 'None', source, ...over });
-const ns = (services: DesiredService[]): DesiredNamespace => ({ name: 'shop', network: 'berth.shop', valid: true, deployments: [], services, ingresses: [], diagnostics: [] });
+const service = (over: Partial<DesiredService> = {}): DesiredService => ({
+  namespace: 'shop',
+  name: 'web',
+  type: 'LoadBalancer',
+  clusterIP: { kind: 'auto' },
+  selector: { app: 'web' },
+  ports: [{ port: 8081, targetPort: 80, listenPort: 8081 }],
+  publishNotReadyAddresses: false,
+  sessionAffinity: 'None',
+  source,
+  ...over,
+});
+const ns = (services: DesiredService[]): DesiredNamespace => ({
+  name: 'shop',
+  network: 'berth.shop',
+  valid: true,
+  deployments: [],
+  services,
+  ingresses: [],
+  diagnostics: [],
+});
 const published = (hostPort: number, containerPort = 80) => [{ containerPort, protocol: 'tcp' as const, hostIp: '127.0.0.1', hostPort }];
-const observed = (replicas: ObservedReplica[]): ObservedNamespace => ({ name: 'shop', deployments: [{ namespace: 'shop', name: 'web', replicas }], strays: [] });
+const observed = (replicas: ObservedReplica[]): ObservedNamespace => ({
+  name: 'shop',
+  deployments: [{ namespace: 'shop', name: 'web', replicas }],
+  strays: [],
+});
 
 describe('namespaceTable', () => {
   const r1 = replica('a', 0, { id: 'r1', name: 'shop.web.a.0', ports: published(32001) });
@@ -20,13 +43,36 @@ describe('namespaceTable', () => {
     { name: 'a replica leaving this pass is not a backend', services: [service()], replicas: [r1, r2], leaving: new Set(['r1']), backends: ['r2@32002'] },
     { name: 'an exited replica is not a backend', services: [service()], replicas: [r1, { ...r2, state: 'exited' }], backends: ['r1@32001'] },
     { name: 'labels that do not match the selector', services: [service({ selector: { app: 'api' } })], replicas: [r1], backends: [] },
-    { name: 'targetPort not published by the replica', services: [service({ ports: [{ port: 8081, targetPort: 9090, listenPort: 8081 }] })], replicas: [r1], backends: [] },
-    { name: 'named targetPort resolves per replica', services: [service({ ports: [{ port: 8081, targetPort: 'http', listenPort: 8081 }] })], replicas: [{ ...r1, namedPorts: { http: 80 } }, { ...r2, namedPorts: { http: 8080 }, ports: published(32003, 8080) }], backends: ['r1@32001', 'r2@32003'] },
+    {
+      name: 'targetPort not published by the replica',
+      services: [service({ ports: [{ port: 8081, targetPort: 9090, listenPort: 8081 }] })],
+      replicas: [r1],
+      backends: [],
+    },
+    {
+      name: 'named targetPort resolves per replica',
+      services: [service({ ports: [{ port: 8081, targetPort: 'http', listenPort: 8081 }] })],
+      replicas: [
+        { ...r1, namedPorts: { http: 80 } },
+        { ...r2, namedPorts: { http: 8080 }, ports: published(32003, 8080) },
+      ],
+      backends: ['r1@32001', 'r2@32003'],
+    },
   ];
   for (const c of cases) {
     it(c.name, () => {
-      const table = namespaceTable({ namespace: 'shop', desired: ns(c.services), observed: observed(c.replicas), isReady: (r) => !c.ready || c.ready.has(r.id), leaving: c.leaving ?? new Set(), serviceAddress: '127.0.0.1' });
-      assert.deepEqual(table.services[0]!.ports[0]!.backends.map((b) => `${b.id}@${b.port}`), c.backends);
+      const table = namespaceTable({
+        namespace: 'shop',
+        desired: ns(c.services),
+        observed: observed(c.replicas),
+        isReady: (r) => !c.ready || c.ready.has(r.id),
+        leaving: c.leaving ?? new Set(),
+        serviceAddress: '127.0.0.1',
+      });
+      assert.deepEqual(
+        table.services[0]!.ports[0]!.backends.map((b) => `${b.id}@${b.port}`),
+        c.backends,
+      );
       assert.deepEqual(table.services[0]!.ports[0]!.listen, { host: '127.0.0.1', port: c.services[0]!.ports[0]!.listenPort });
     });
   }
@@ -40,7 +86,15 @@ describe('namespaceTable', () => {
       service({ name: 'db', type: 'ClusterIP', clusterIP: { kind: 'none' }, ports: [{ port: 80, targetPort: 80 }] }),
       service({ name: 'all', type: 'ClusterIP', publishNotReadyAddresses: true, sessionAffinity: 'ClientIP', ports: [{ port: 80, targetPort: 80 }] }),
     ]);
-    const table = namespaceTable({ namespace: 'shop', desired, observed: { ...observed([a, b]), network: net }, isReady: (r) => r.id === 'r1', leaving: new Set(), serviceAddress: '127.0.0.1', previousClusterIPs: new Map([['web', '10.213.7.201']]) });
+    const table = namespaceTable({
+      namespace: 'shop',
+      desired,
+      observed: { ...observed([a, b]), network: net },
+      isReady: (r) => r.id === 'r1',
+      leaving: new Set(),
+      serviceAddress: '127.0.0.1',
+      previousClusterIPs: new Map([['web', '10.213.7.201']]),
+    });
     assert.deepEqual(table.network, { subnet: '10.213.7.0/24', gateway: '10.213.7.1', bridge: 'br-n' });
     const [web, db, all] = ['web', 'db', 'all'].map((n) => table.services.find((x) => x.name === n)!);
     assert.deepEqual([web!.clusterIP, web!.ports[0]!.listen, web!.ports[0]!.backends.map((x) => x.id)], ['10.213.7.201', undefined, ['r1']]);
@@ -50,12 +104,26 @@ describe('namespaceTable', () => {
 
   it('a namespace without Services keeps its DNS while a replica resolves through it', () => {
     const net = { id: 'n', name: 'berth.shop', subnet: '10.213.7.0/24', gateway: '10.213.7.1', bridge: 'br-n' };
-    const table = namespaceTable({ namespace: 'shop', desired: ns([]), observed: { ...observed([{ ...r1, namespaceDns: true }]), network: net }, isReady: () => true, leaving: new Set(), serviceAddress: '127.0.0.1' });
+    const table = namespaceTable({
+      namespace: 'shop',
+      desired: ns([]),
+      observed: { ...observed([{ ...r1, namespaceDns: true }]), network: net },
+      isReady: () => true,
+      leaving: new Set(),
+      serviceAddress: '127.0.0.1',
+    });
     assert.deepEqual([table.network?.gateway, table.services], ['10.213.7.1', []]);
   });
 
   it('a removed namespace has an empty table', () => {
-    const table = namespaceTable({ namespace: 'shop', desired: undefined, observed: observed([r1]), isReady: () => true, leaving: new Set(), serviceAddress: '127.0.0.1' });
+    const table = namespaceTable({
+      namespace: 'shop',
+      desired: undefined,
+      observed: observed([r1]),
+      isReady: () => true,
+      leaving: new Set(),
+      serviceAddress: '127.0.0.1',
+    });
     assert.deepEqual(table, { namespace: 'shop', services: [], ingresses: [] });
   });
 

@@ -16,15 +16,18 @@ describe('WorkQueue', () => {
     let maxParallel = 0;
     let release: (() => void) | undefined;
     const gate = new Promise<void>((r) => (release = r));
-    const q = new WorkQueue(async (key) => {
-      assert.ok(!running.has(key), `${key} ran twice at once`);
-      running.add(key);
-      maxParallel = Math.max(maxParallel, running.size);
-      log.push(key);
-      if (key === 'a' && log.filter((k) => k === 'a').length === 1) await gate;
-      running.delete(key);
-      return {};
-    }, { clock: manualClock(), concurrency: 4 });
+    const q = new WorkQueue(
+      async (key) => {
+        assert.ok(!running.has(key), `${key} ran twice at once`);
+        running.add(key);
+        maxParallel = Math.max(maxParallel, running.size);
+        log.push(key);
+        if (key === 'a' && log.filter((k) => k === 'a').length === 1) await gate;
+        running.delete(key);
+        return {};
+      },
+      { clock: manualClock(), concurrency: 4 },
+    );
     q.enqueue('a');
     q.enqueue('b');
     q.enqueue('a'); // while a runs: marks it dirty
@@ -39,10 +42,13 @@ describe('WorkQueue', () => {
 
   it('requeues after the delay the worker asks for, and stop() cancels it', async () => {
     let runs = 0;
-    const q = new WorkQueue(async () => {
-      runs++;
-      return runs < 3 ? { requeueAfterMs: 5 } : {};
-    }, { clock: manualClock() });
+    const q = new WorkQueue(
+      async () => {
+        runs++;
+        return runs < 3 ? { requeueAfterMs: 5 } : {};
+      },
+      { clock: manualClock() },
+    );
     q.enqueue('x');
     while (runs < 3) await new Promise((r) => setTimeout(r, 5));
     await q.idle();
@@ -53,10 +59,13 @@ describe('WorkQueue', () => {
 
   it('a failed pass that backs off ignores ordinary enqueues until its retry; force goes through', async () => {
     let runs = 0;
-    const q = new WorkQueue(async () => {
-      runs++;
-      return runs === 1 ? { requeueAfterMs: 60_000, holdOff: true } : {};
-    }, { clock: manualClock() });
+    const q = new WorkQueue(
+      async () => {
+        runs++;
+        return runs === 1 ? { requeueAfterMs: 60_000, holdOff: true } : {};
+      },
+      { clock: manualClock() },
+    );
     q.enqueue('ns');
     await q.idle();
     assert.equal(runs, 1);
@@ -72,10 +81,13 @@ describe('WorkQueue', () => {
   it('the back-off ends when the injected clock passes it, not before', async () => {
     const clock = manualClock(1_000_000);
     let runs = 0;
-    const q = new WorkQueue(async () => {
-      runs++;
-      return runs === 1 ? { requeueAfterMs: 60_000, holdOff: true } : {};
-    }, { clock });
+    const q = new WorkQueue(
+      async () => {
+        runs++;
+        return runs === 1 ? { requeueAfterMs: 60_000, holdOff: true } : {};
+      },
+      { clock },
+    );
     q.enqueue('ns');
     await q.idle();
     clock.advance(59_999);

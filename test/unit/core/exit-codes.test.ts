@@ -8,6 +8,9 @@ describe('exit-code registry', () => {
     const readme = await readFile(new URL('../../../README.md', import.meta.url), 'utf8');
     const section = readme.split('### Exit codes')[1]?.split('\n#')[0] ?? '';
     const documented = [...section.matchAll(/^\| (\d+) \|/gm)].map((m) => Number(m[1]));
-    assert.deepEqual(documented, [...new Set(Object.values(EXIT))].sort((a, b) => a - b));
+    assert.deepEqual(
+      documented,
+      [...new Set(Object.values(EXIT))].sort((a, b) => a - b),
+    );
   });
 });

@@ -1,6 +1,17 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { contains, firstHost, formatCidr, formatIpv4, ipv4OfPeer, isVirtualAddress, parseCidr, parseIpv4, replicaRange, virtualRange } from '../../../src/core/index.js';
+import {
+  contains,
+  firstHost,
+  formatCidr,
+  formatIpv4,
+  ipv4OfPeer,
+  isVirtualAddress,
+  parseCidr,
+  parseIpv4,
+  replicaRange,
+  virtualRange,
+} from '../../../src/core/index.js';
 
 describe('ipv4: the namespace subnet layout', () => {
   const rows: { cidr: string; gateway: string; replicas: string; first: string; last: string; size: number }[] = [
@@ -24,7 +35,10 @@ describe('ipv4: the namespace subnet layout', () => {
 
   it('parses strictly', () => {
     assert.deepEqual(['1.2.3.4', '256.1.1.1', '1.2.3', 'a.b.c.d', '01.2.3.4'].map(parseIpv4), [16909060, undefined, undefined, undefined, 16909060]);
-    assert.deepEqual(['10.213.7.9/24', '10.0.0.0/7', '10.0.0.0/31', '10.0.0.0', '10.0.0.0/x'].map((t) => (parseCidr(t) ? formatCidr(parseCidr(t)!) : undefined)), ['10.213.7.0/24', undefined, undefined, undefined, undefined]);
+    assert.deepEqual(
+      ['10.213.7.9/24', '10.0.0.0/7', '10.0.0.0/31', '10.0.0.0', '10.0.0.0/x'].map((t) => (parseCidr(t) ? formatCidr(parseCidr(t)!) : undefined)),
+      ['10.213.7.0/24', undefined, undefined, undefined, undefined],
+    );
   });
 
   it('peers: a dual-stack socket reports ::ffff:a.b.c.d', () => {

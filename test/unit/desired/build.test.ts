@@ -51,7 +51,10 @@ describe('desired: defaults and normalization', () => {
   });
 
   const same: [string, string][] = [
-    ['key order and quoting', base.replace('          env:\n            - name: A\n              value: "1"\n', "          env:\n            - value: '1'\n              name: A\n")],
+    [
+      'key order and quoting',
+      base.replace('          env:\n            - name: A\n              value: "1"\n', "          env:\n            - value: '1'\n              name: A\n"),
+    ],
     ['comments and blank lines', `# a comment\n${base.replace('spec:\n  replicas', 'spec:\n\n  # three\n  replicas')}`],
     ['flow style', base.replace('          image: busybox:1.36\n', '          image: "busybox:1.36"\n')],
     ['replicas (not part of the template)', base.replace('replicas: 3', 'replicas: 7')],
@@ -87,7 +90,10 @@ describe('desired: defaults and normalization', () => {
     const ns = buildDesiredState(set, { instance: 'default' }).namespaces[0]!;
     assert.equal(ns.valid, false);
     assert.deepEqual(ns.deployments, []);
-    assert.ok(ns.diagnostics.some((d) => d.field === 'spec.replicas' && d.line === 6), JSON.stringify(ns.diagnostics));
+    assert.ok(
+      ns.diagnostics.some((d) => d.field === 'spec.replicas' && d.line === 6),
+      JSON.stringify(ns.diagnostics),
+    );
   });
 
   it('DesiredCache reuses the namespaces whose manifests did not change', () => {
@@ -95,10 +101,21 @@ describe('desired: defaults and normalization', () => {
     const cache = new DesiredCache();
     const first = loadManifests(snapshot([folder('shop', { 'web.yaml': base }), folder('blog', { 'web.yaml': base })]), manifests);
     const a = buildDesiredState(first, { instance: 'default', cache });
-    const second = loadManifests(snapshot([folder('shop', { 'web.yaml': base }), folder('blog', { 'web.yaml': base.replace('replicas: 3', 'replicas: 1') })]), manifests);
+    const second = loadManifests(
+      snapshot([folder('shop', { 'web.yaml': base }), folder('blog', { 'web.yaml': base.replace('replicas: 3', 'replicas: 1') })]),
+      manifests,
+    );
     const b = buildDesiredState(second, { instance: 'default', cache });
-    assert.equal(b.namespaces.find((n) => n.name === 'shop'), a.namespaces.find((n) => n.name === 'shop'), 'unchanged namespace reused');
-    assert.notEqual(b.namespaces.find((n) => n.name === 'blog'), a.namespaces.find((n) => n.name === 'blog'), 'changed namespace rebuilt');
+    assert.equal(
+      b.namespaces.find((n) => n.name === 'shop'),
+      a.namespaces.find((n) => n.name === 'shop'),
+      'unchanged namespace reused',
+    );
+    assert.notEqual(
+      b.namespaces.find((n) => n.name === 'blog'),
+      a.namespaces.find((n) => n.name === 'blog'),
+      'changed namespace rebuilt',
+    );
     assert.equal(b.namespaces.find((n) => n.name === 'blog')!.deployments[0]!.replicas, 1);
   });
 });
@@ -121,7 +138,9 @@ describe('desired: hostPort is honoured, never dropped', () => {
     ['replicas: 1\n  strategy:\n    type: Recreate', { type: 'Recreate' }],
   ];
   for (const [spec, strategy] of table) {
-    it(`${JSON.stringify(spec)} with a hostPort rolls as ${JSON.stringify(strategy)}`, () => assert.deepEqual(desiredOf(withPorts(hostPort, spec)).strategy, strategy));
+    it(`${JSON.stringify(spec)} with a hostPort rolls as ${JSON.stringify(strategy)}`, () =>
+      assert.deepEqual(desiredOf(withPorts(hostPort, spec)).strategy, strategy));
   }
-  it('without a hostPort the strategy is as written', () => assert.deepEqual(desiredOf(withPorts('            - containerPort: 8080\n')).strategy, { type: 'RollingUpdate', maxSurge: '25%', maxUnavailable: '25%' }));
+  it('without a hostPort the strategy is as written', () =>
+    assert.deepEqual(desiredOf(withPorts('            - containerPort: 8080\n')).strategy, { type: 'RollingUpdate', maxSurge: '25%', maxUnavailable: '25%' }));
 });

@@ -40,7 +40,8 @@ ${(o.pod ?? '').replace(/^(?=.)/gm, '      ')}      containers:
           image: busybox:1.36
 ${(o.container ?? '').replace(/^(?=.)/gm, '          ')}`;
 
-const fromKey = (cm: string, key: string, more = ''): string => `env:\n  - name: MODE\n    valueFrom:\n      configMapKeyRef:\n        name: ${cm}\n        key: ${key}\n${more}`;
+const fromKey = (cm: string, key: string, more = ''): string =>
+  `env:\n  - name: MODE\n    valueFrom:\n      configMapKeyRef:\n        name: ${cm}\n        key: ${key}\n${more}`;
 const volume = (cm: string, more = ''): string => `volumes:\n  - name: cfg\n    configMap:\n      name: ${cm}\n${more}`;
 const mount = 'volumeMounts:\n  - name: cfg\n    mountPath: /etc/app\n';
 
@@ -66,10 +67,22 @@ describe('the revision rule: a ConfigMap change rolls exactly the Deployments th
   const rows: { name: string; change: Record<string, string>; rolls: string[] }[] = [
     { name: 'nothing changes', change: {}, rolls: [] },
     { name: 'a key an env var reads', change: { 'app.yaml': configMap('app', { mode: 'slow', 'site.conf': 'listen 80;' }) }, rolls: ['api', 'files'] },
-    { name: 'a key no env var reads: the whole content counts (as Reloader does)', change: { 'app.yaml': configMap('app', { mode: 'fast', 'site.conf': 'listen 81;' }) }, rolls: ['api', 'files'] },
+    {
+      name: 'a key no env var reads: the whole content counts (as Reloader does)',
+      change: { 'app.yaml': configMap('app', { mode: 'fast', 'site.conf': 'listen 81;' }) },
+      rolls: ['api', 'files'],
+    },
     { name: 'a ConfigMap nobody uses', change: { 'other.yaml': configMap('other', { x: '2' }) }, rolls: [] },
-    { name: 'only formatting (key order, quoting)', change: { 'app.yaml': "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\ndata:\n  site.conf: 'listen 80;'\n  mode: fast\n" }, rolls: [] },
-    { name: 'immutable flips (not content)', change: { 'app.yaml': configMap('app', { mode: 'fast', 'site.conf': 'listen 80;' }, 'immutable: true\n') }, rolls: [] },
+    {
+      name: 'only formatting (key order, quoting)',
+      change: { 'app.yaml': "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\ndata:\n  site.conf: 'listen 80;'\n  mode: fast\n" },
+      rolls: [],
+    },
+    {
+      name: 'immutable flips (not content)',
+      change: { 'app.yaml': configMap('app', { mode: 'fast', 'site.conf': 'listen 80;' }, 'immutable: true\n') },
+      rolls: [],
+    },
   ];
   for (const row of rows) {
     it(row.name, () => {
@@ -101,7 +114,10 @@ describe('the revision rule: a ConfigMap change rolls exactly the Deployments th
     const without = deploymentsOf({ 'api.yaml': deployment('api', { container: fromKey('app', 'mode', '        optional: true\n') }) })['api']!;
     assert.deepEqual(without.template.configMaps, { app: CONFIGMAP_ABSENT });
     assert.deepEqual(without.template.env, []);
-    const withIt = deploymentsOf({ 'app.yaml': configMap('app', { mode: 'fast' }), 'api.yaml': deployment('api', { container: fromKey('app', 'mode', '        optional: true\n') }) })['api']!;
+    const withIt = deploymentsOf({
+      'app.yaml': configMap('app', { mode: 'fast' }),
+      'api.yaml': deployment('api', { container: fromKey('app', 'mode', '        optional: true\n') }),
+    })['api']!;
     assert.notEqual(withIt.revision, without.revision);
     assert.deepEqual(withIt.template.env, [{ name: 'MODE', value: 'fast', configMap: 'app' }]);
   });
@@ -109,9 +125,14 @@ describe('the revision rule: a ConfigMap change rolls exactly the Deployments th
 
 describe('env and envFrom', () => {
   const cm = configMap('app', { mode: 'fast', LEVEL: 'info', '1st': 'first' });
-  const secret = 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\ntype: berth.dev/host-reference\nspec:\n  keys:\n    PASSWORD:\n      file: /etc/berth/secrets/db\n    mode:\n      env: DB_MODE\n';
+  const secret =
+    'apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\ntype: berth.dev/host-reference\nspec:\n  keys:\n    PASSWORD:\n      file: /etc/berth/secrets/db\n    mode:\n      env: DB_MODE\n';
   const rows: { name: string; container: string; env: unknown[] }[] = [
-    { name: 'configMapKeyRef: the value from Git, tagged with its ConfigMap', container: fromKey('app', 'mode'), env: [{ name: 'MODE', value: 'fast', configMap: 'app' }] },
+    {
+      name: 'configMapKeyRef: the value from Git, tagged with its ConfigMap',
+      container: fromKey('app', 'mode'),
+      env: [{ name: 'MODE', value: 'fast', configMap: 'app' }],
+    },
     { name: 'an optional missing key leaves the variable out', container: fromKey('app', 'nope', '        optional: true\n'), env: [] },
     {
       name: 'envFrom: keys sorted, prefix prepended',
@@ -123,7 +144,7 @@ describe('env and envFrom', () => {
       ],
     },
     {
-      name: 'envFrom without a prefix: a key starting with a digit is a name too (Kubernetes\' relaxed rule)',
+      name: "envFrom without a prefix: a key starting with a digit is a name too (Kubernetes' relaxed rule)",
       container: 'envFrom:\n  - configMapRef:\n      name: app\n',
       env: [
         { name: '1st', value: 'first', configMap: 'app' },
@@ -141,7 +162,11 @@ describe('env and envFrom', () => {
         { name: 'LEVEL', value: 'debug' },
       ],
     },
-    { name: 'envFrom an optional Secret that is not in Git adds nothing', container: 'envFrom:\n  - secretRef:\n      name: nope\n      optional: true\n', env: [] },
+    {
+      name: 'envFrom an optional Secret that is not in Git adds nothing',
+      container: 'envFrom:\n  - secretRef:\n      name: nope\n      optional: true\n',
+      env: [],
+    },
   ];
   for (const row of rows) {
     it(row.name, () => {
@@ -152,7 +177,13 @@ describe('env and envFrom', () => {
 
   it('the replica gets plain name=value pairs (where a value came from stays in the plan)', () => {
     const web = deploymentsOf({ 'app.yaml': cm, 'web.yaml': deployment('web', { container: fromKey('app', 'mode') }) })['web']!;
-    const spec = replicaSpec({ desired: web, creation: { revision: web.revision, replica: 0, commit: 'c0ffee', restart: false } as never, instance: 'default', network: 'n', env: [{ name: 'MODE', value: 'fast' }] });
+    const spec = replicaSpec({
+      desired: web,
+      creation: { revision: web.revision, replica: 0, commit: 'c0ffee', restart: false } as never,
+      instance: 'default',
+      network: 'n',
+      env: [{ name: 'MODE', value: 'fast' }],
+    });
     assert.equal(spec.labels[LABEL.configMaps], JSON.stringify({ app: web.template.configMaps!['app'] }));
   });
 });
@@ -171,7 +202,10 @@ describe('configMap volumes and fsGroup', () => {
     },
     {
       name: 'items with paths and modes, defaultMode for the rest',
-      volume: volume('app', '      defaultMode: 0440\n      items:\n        - key: site.conf\n          path: nginx/site.conf\n        - key: logo.png\n          path: img/logo.png\n          mode: 0400\n'),
+      volume: volume(
+        'app',
+        '      defaultMode: 0440\n      items:\n        - key: site.conf\n          path: nginx/site.conf\n        - key: logo.png\n          path: img/logo.png\n          mode: 0400\n',
+      ),
       files: [
         { path: 'img/logo.png', key: 'logo.png', mode: 0o400 },
         { path: 'nginx/site.conf', key: 'site.conf', mode: 0o440 },
@@ -190,8 +224,20 @@ describe('configMap volumes and fsGroup', () => {
   }
 
   it('the replica spec carries the files with their content (binaryData as base64), read-only, at the mount path or subPath', () => {
-    const web = deploymentsOf({ 'app.yaml': cm, 'web.yaml': deployment('web', { pod: volume('app'), container: 'volumeMounts:\n  - name: cfg\n    mountPath: /etc/nginx/site.conf\n    subPath: site.conf\n' }) })['web']!;
-    const spec = replicaSpec({ desired: web, creation: { revision: web.revision, replica: 0, commit: 'c0ffee', restart: false } as never, instance: 'default', network: 'n', env: [] });
+    const web = deploymentsOf({
+      'app.yaml': cm,
+      'web.yaml': deployment('web', {
+        pod: volume('app'),
+        container: 'volumeMounts:\n  - name: cfg\n    mountPath: /etc/nginx/site.conf\n    subPath: site.conf\n',
+      }),
+    })['web']!;
+    const spec = replicaSpec({
+      desired: web,
+      creation: { revision: web.revision, replica: 0, commit: 'c0ffee', restart: false } as never,
+      instance: 'default',
+      network: 'n',
+      env: [],
+    });
     assert.deepEqual(spec.mounts, [
       {
         kind: 'files',
@@ -210,7 +256,13 @@ describe('configMap volumes and fsGroup', () => {
   it('fsGroup: in the template (so it rolls) and handed to the engine', () => {
     const web = deploymentsOf({ 'web.yaml': deployment('web', { pod: 'securityContext:\n  fsGroup: 2000\n  fsGroupChangePolicy: Always\n' }) })['web']!;
     assert.deepEqual(web.template.security, { fsGroup: 2000 });
-    const spec = replicaSpec({ desired: web, creation: { revision: web.revision, replica: 0, commit: 'c0ffee', restart: false } as never, instance: 'default', network: 'n', env: [] });
+    const spec = replicaSpec({
+      desired: web,
+      creation: { revision: web.revision, replica: 0, commit: 'c0ffee', restart: false } as never,
+      instance: 'default',
+      network: 'n',
+      env: [],
+    });
     assert.deepEqual(spec.security, { fsGroup: 2000 });
     const plain = deploymentsOf({ 'web.yaml': deployment('web') })['web']!;
     assert.notEqual(plain.revision, web.revision);
@@ -234,10 +286,16 @@ describe('plans say which Deployments roll because of which ConfigMap', () => {
     assert.ok(api && api.kind === 'Deployment');
     assert.equal(api.rolls, true);
     assert.deepEqual(api.configMapsChanged, ['app']);
-    assert.deepEqual(api.fields.map((f) => f.field), ['env.MODE', 'configMap.app']);
+    assert.deepEqual(
+      api.fields.map((f) => f.field),
+      ['env.MODE', 'configMap.app'],
+    );
     assert.equal(ns.objects.find((o) => o.name === 'plain')!.change, 'unchanged');
     const cmChange = ns.objects.find((o) => o.kind === 'ConfigMap');
-    assert.deepEqual(cmChange && { change: cmChange.change, fields: cmChange.fields }, { change: 'changed', fields: [{ field: 'data.mode', change: 'changed', from: '"fast"', to: '"slow"' }] });
+    assert.deepEqual(cmChange && { change: cmChange.change, fields: cmChange.fields }, {
+      change: 'changed',
+      fields: [{ field: 'data.mode', change: 'changed', from: '"fast"', to: '"slow"' }],
+    });
     const text = renderChangeSetText(cs);
     assert.match(text, /~ deployment api: changed, rolls because ConfigMap app changed — RollingUpdate/);
     assert.match(text, /~ env\.MODE: "fast" \(ConfigMap app\) → "slow" \(ConfigMap app\)/);
@@ -256,8 +314,15 @@ describe('plans say which Deployments roll because of which ConfigMap', () => {
     assert.match(text, /"x{40}…" \(5000 bytes\)/);
     assert.match(text, /~ deployment files: changed, rolls because ConfigMap app changed/);
     assert.match(text, /~ configMap\.app: content [0-9a-f]{10} → content [0-9a-f]{10}/);
-    const twoLong = compare(stateOf({ ...files, 'app.yaml': configMap('app', { mode: `${long}a` }) }, 'd'.repeat(40)), stateOf({ ...files, 'app.yaml': configMap('app', { mode: `${long}b` }) }, 'e'.repeat(40)));
-    assert.match(renderChangeSetText(twoLong), /→ "x{40}…" \(5001 bytes\) \(ConfigMap app\) \(changed further on\)/, 'two values cut to the same text still read as a change');
+    const twoLong = compare(
+      stateOf({ ...files, 'app.yaml': configMap('app', { mode: `${long}a` }) }, 'd'.repeat(40)),
+      stateOf({ ...files, 'app.yaml': configMap('app', { mode: `${long}b` }) }, 'e'.repeat(40)),
+    );
+    assert.match(
+      renderChangeSetText(twoLong),
+      /→ "x{40}…" \(5001 bytes\) \(ConfigMap app\) \(changed further on\)/,
+      'two values cut to the same text still read as a change',
+    );
   });
 
   it('an immutable ConfigMap whose content changes: a warning located at the head ConfigMap (berth still rolls)', () => {
@@ -288,7 +353,10 @@ describe('plans say which Deployments roll because of which ConfigMap', () => {
     };
     const plan = diff({ ...head, namespaces: head.namespaces.map((n) => ({ ...n, deployments: n.deployments.filter((d) => d.name !== 'files') })) }, observed);
     const actions = plan.namespaces[0]!.actions;
-    assert.deepEqual(actions.map((a) => [a.kind, 'name' in a ? a.name : '']), [['update-deployment', 'api']]);
+    assert.deepEqual(
+      actions.map((a) => [a.kind, 'name' in a ? a.name : '']),
+      [['update-deployment', 'api']],
+    );
     const update = actions[0]!;
     assert.ok(update.kind === 'update-deployment');
     assert.deepEqual(update.configMapsChanged, ['app']);

@@ -36,10 +36,14 @@ spec:
               value: hello
 ${env}`;
 
-const ref = (name: string, key: string, more = ''): string => `            - name: ${name}\n              valueFrom:\n                secretKeyRef:\n                  name: db\n                  key: ${key}\n${more}`;
+const ref = (name: string, key: string, more = ''): string =>
+  `            - name: ${name}\n              valueFrom:\n                secretKeyRef:\n                  name: db\n                  key: ${key}\n${more}`;
 
 const PASSWORD_FILE = 'file: /etc/berth/secrets/db-password';
-const files = (secretYaml: string | undefined, deploymentYaml: string): Record<string, string> => ({ ...(secretYaml ? { 'db.yaml': secretYaml } : {}), 'web.yaml': deploymentYaml });
+const files = (secretYaml: string | undefined, deploymentYaml: string): Record<string, string> => ({
+  ...(secretYaml ? { 'db.yaml': secretYaml } : {}),
+  'web.yaml': deploymentYaml,
+});
 
 function stateOf(f: Record<string, string>, commit: string) {
   return buildDesiredState(loadManifests(snapshot([folder('shop', f)], {}, commit), new ManifestCache()), { instance: 'default' });
@@ -81,15 +85,27 @@ describe('desired: env from a Secret', () => {
 
   it('an optional ref to a Secret or key not in Git leaves the variable out', () => {
     const d = webOf(files(secret({ password: PASSWORD_FILE }), web(`${ref('A', 'missing', '                  optional: true\n')}`)));
-    assert.deepEqual(d.template.env.map((e) => e.name), ['GREETING']);
+    assert.deepEqual(
+      d.template.env.map((e) => e.name),
+      ['GREETING'],
+    );
   });
 });
 
 describe('plan: a secret env shows its reference, never a value', () => {
   it('added, changed source, and a literal moved into a Secret', () => {
     const CANARY = 'canary-literal-5b1e';
-    const base = stateOf(files(secret({ password: PASSWORD_FILE }), web(`            - name: DB_PASSWORD\n              value: ${CANARY}\n${ref('OLD_PASSWORD', 'password')}`)), 'b'.repeat(40));
-    const head = stateOf(files(secret({ password: 'file: /etc/berth/secrets/db-password-v2', token: 'env: SHOP_TOKEN' }), web(`${ref('DB_PASSWORD', 'password')}${ref('OLD_PASSWORD', 'password')}${ref('API_TOKEN', 'token')}`)), 'h'.repeat(40));
+    const base = stateOf(
+      files(secret({ password: PASSWORD_FILE }), web(`            - name: DB_PASSWORD\n              value: ${CANARY}\n${ref('OLD_PASSWORD', 'password')}`)),
+      'b'.repeat(40),
+    );
+    const head = stateOf(
+      files(
+        secret({ password: 'file: /etc/berth/secrets/db-password-v2', token: 'env: SHOP_TOKEN' }),
+        web(`${ref('DB_PASSWORD', 'password')}${ref('OLD_PASSWORD', 'password')}${ref('API_TOKEN', 'token')}`),
+      ),
+      'h'.repeat(40),
+    );
     const cs = compare(base, head);
     const change = cs.namespaces[0]!.objects[0]!;
     assert.ok(change.kind === 'Deployment', 'the one object is the Deployment');
@@ -97,7 +113,12 @@ describe('plan: a secret env shows its reference, never a value', () => {
     assert.deepEqual(change.fields, [
       { field: 'env.API_TOKEN', change: 'added', to: 'secret db/token (env SHOP_TOKEN)' },
       { field: 'env.DB_PASSWORD', change: 'changed', from: '(value masked)', to: 'secret db/password (file /etc/berth/secrets/db-password-v2)' },
-      { field: 'env.OLD_PASSWORD', change: 'changed', from: 'secret db/password (file /etc/berth/secrets/db-password)', to: 'secret db/password (file /etc/berth/secrets/db-password-v2)' },
+      {
+        field: 'env.OLD_PASSWORD',
+        change: 'changed',
+        from: 'secret db/password (file /etc/berth/secrets/db-password)',
+        to: 'secret db/password (file /etc/berth/secrets/db-password-v2)',
+      },
     ]);
     for (const out of [renderChangeSetText(cs), renderChangeSetMarkdown(cs), renderChangeSetJson(cs)]) {
       assert.equal(out.includes(CANARY), false, `the literal leaked: ${out}`);

@@ -11,7 +11,10 @@ import { loadManifests, ManifestCache, type NamespaceManifests } from '../../../
 import { compare, renderChangeSetText } from '../../../src/plan/index.js';
 import { deployment, folder, snapshot } from '../manifests/snapshot-builder.js';
 
-const indent = (n: number) => (lines: string): string => lines.replace(/^(?=.)/gm, ' '.repeat(n));
+const indent =
+  (n: number) =>
+  (lines: string): string =>
+    lines.replace(/^(?=.)/gm, ' '.repeat(n));
 const pod = indent(6);
 const container = indent(10);
 const P = 'spec.template.spec';
@@ -50,8 +53,10 @@ describe('desired: templates without the new fields keep their exact revisions',
     const plain = desiredOf(web());
     const defaults = desiredOf(
       web({
-        podSpec: 'hostNetwork: false\nhostPID: false\nhostIPC: false\nsecurityContext:\n  runAsNonRoot: false\n  seccompProfile:\n    type: RuntimeDefault\nvolumes:\n  - name: scratch\n    emptyDir: {}\n',
-        container: 'securityContext:\n  privileged: false\n  allowPrivilegeEscalation: true\n  readOnlyRootFilesystem: false\n  capabilities:\n    add: []\n    drop: []\nvolumeMounts: []\n',
+        podSpec:
+          'hostNetwork: false\nhostPID: false\nhostIPC: false\nsecurityContext:\n  runAsNonRoot: false\n  seccompProfile:\n    type: RuntimeDefault\nvolumes:\n  - name: scratch\n    emptyDir: {}\n',
+        container:
+          'securityContext:\n  privileged: false\n  allowPrivilegeEscalation: true\n  readOnlyRootFilesystem: false\n  capabilities:\n    add: []\n    drop: []\nvolumeMounts: []\n',
       }),
     );
     assert.equal(defaults.revision, plain.revision);
@@ -64,7 +69,8 @@ describe('desired: securityContext in the template', () => {
     const d = desiredOf(
       web({
         podSpec: 'hostPID: true\nsecurityContext:\n  runAsUser: 1000\n  runAsGroup: 2000\n  runAsNonRoot: true\n  seccompProfile:\n    type: Unconfined\n',
-        container: 'securityContext:\n  runAsUser: 1001\n  privileged: true\n  readOnlyRootFilesystem: true\n  capabilities:\n    add: [SYS_TIME, CAP_NET_ADMIN, NET_ADMIN]\n    drop: [ALL]\n',
+        container:
+          'securityContext:\n  runAsUser: 1001\n  privileged: true\n  readOnlyRootFilesystem: true\n  capabilities:\n    add: [SYS_TIME, CAP_NET_ADMIN, NET_ADMIN]\n    drop: [ALL]\n',
       }),
     );
     assert.deepEqual(d.template.security, {
@@ -128,7 +134,16 @@ describe('desired: volume mounts in the template', () => {
         },
       },
       { volume: 'maybe', mountPath: '/etc/maybe', readOnly: true, source: { kind: 'secret', secret: 'missing', files: [] } },
-      { volume: 'one', mountPath: '/etc/one', readOnly: true, source: { kind: 'secret', secret: 'db', files: [{ path: 'pw/db', secret: 'db', key: 'password', source: { file: '/etc/berth/secrets/db-password' }, mode: 0o400 }] } },
+      {
+        volume: 'one',
+        mountPath: '/etc/one',
+        readOnly: true,
+        source: {
+          kind: 'secret',
+          secret: 'db',
+          files: [{ path: 'pw/db', secret: 'db', key: 'password', source: { file: '/etc/berth/secrets/db-password' }, mode: 0o400 }],
+        },
+      },
       { volume: 'sock', mountPath: '/run/app.sock', readOnly: false, source: { kind: 'hostPath', path: '/run/app.sock', type: 'Socket' } },
       { volume: 'scratch', mountPath: '/tmp', readOnly: false, source: { kind: 'emptyDir', sizeBytes: 64 * 1024 * 1024 } },
     ]);
@@ -148,25 +163,40 @@ describe('desired: volume mounts in the template', () => {
 describe('manifests: secret volumes name Secrets and keys of the folder', () => {
   const withVolume = (volume: string, secrets: Record<string, string> = { 'db.yaml': secretYaml('db', { password: '/etc/berth/secrets/p' }) }) => ({
     ...secrets,
-    'web.yaml': deployment('web', { podSpec: pod(`volumes:\n  - name: s\n    secret:\n${volume}`), container: container('volumeMounts:\n  - name: s\n    mountPath: /s\n') }),
+    'web.yaml': deployment('web', {
+      podSpec: pod(`volumes:\n  - name: s\n    secret:\n${volume}`),
+      container: container('volumeMounts:\n  - name: s\n    mountPath: /s\n'),
+    }),
   });
 
   it('a missing Secret, and a missing key, are errors on their field', () => {
     const missing = loadShop(withVolume('      secretName: nope\n'));
-    assert.deepEqual(missing.diagnostics.map((d) => [d.code, d.field, d.file]), [['SECRET_REF_NOT_FOUND', `${P}.volumes[0].secret.secretName`, 'shop/web.yaml']]);
+    assert.deepEqual(
+      missing.diagnostics.map((d) => [d.code, d.field, d.file]),
+      [['SECRET_REF_NOT_FOUND', `${P}.volumes[0].secret.secretName`, 'shop/web.yaml']],
+    );
     const key = loadShop(withVolume('      secretName: db\n      items:\n        - key: user\n          path: user\n'));
-    assert.deepEqual(key.diagnostics.map((d) => [d.code, d.field, d.line]), [['SECRET_REF_NOT_FOUND', `${P}.volumes[0].secret.items[0].key`, 20]]);
+    assert.deepEqual(
+      key.diagnostics.map((d) => [d.code, d.field, d.line]),
+      [['SECRET_REF_NOT_FOUND', `${P}.volumes[0].secret.items[0].key`, 20]],
+    );
     assert.match(key.diagnostics[0]!.message, /has no key "user"; it declares "password"/);
   });
 
   it('optional: true accepts both', () => {
     assert.deepEqual(loadShop(withVolume('      secretName: nope\n      optional: true\n')).diagnostics, []);
-    assert.deepEqual(loadShop(withVolume('      secretName: db\n      optional: true\n      items:\n        - key: user\n          path: user\n')).diagnostics, []);
+    assert.deepEqual(
+      loadShop(withVolume('      secretName: db\n      optional: true\n      items:\n        - key: user\n          path: user\n')).diagnostics,
+      [],
+    );
   });
 
   it('a key that cannot be a file name needs items', () => {
     const ns = loadShop(withVolume('      secretName: db\n', { 'db.yaml': secretYaml('db', { '..data': '/etc/berth/secrets/p' }) }));
-    assert.deepEqual(ns.diagnostics.map((d) => [d.code, d.field]), [['INVALID_VALUE', `${P}.volumes[0].secret.secretName`]]);
+    assert.deepEqual(
+      ns.diagnostics.map((d) => [d.code, d.field]),
+      [['INVALID_VALUE', `${P}.volumes[0].secret.secretName`]],
+    );
     assert.match(ns.diagnostics[0]!.message, /"\.\.data" that cannot be a file name/);
   });
 });

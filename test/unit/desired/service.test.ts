@@ -21,13 +21,18 @@ const service = (name: string, spec: string): string => `apiVersion: v1\nkind: S
 
 const ingress = (name: string, spec: string): string => `apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: ${name}\nspec:\n${spec}`;
 
-const backend = (service: string, port: string, indent: string): string => `${indent}backend:\n${indent}  service:\n${indent}    name: ${service}\n${indent}    port:\n${indent}      ${port}\n`;
+const backend = (service: string, port: string, indent: string): string =>
+  `${indent}backend:\n${indent}  service:\n${indent}    name: ${service}\n${indent}    port:\n${indent}      ${port}\n`;
 
 describe('desired: Services', () => {
   const rows: { name: string; ports: string; type?: string; spec?: string; expect: unknown; more?: Record<string, unknown> }[] = [
     { name: 'targetPort defaults to port; a ClusterIP Service has no host port', ports: '    - port: 8081\n', expect: [{ port: 8081, targetPort: 8081 }] },
     { name: 'a numeric targetPort', ports: '    - port: 8081\n      targetPort: 8080\n', expect: [{ port: 8081, targetPort: 8080 }] },
-    { name: 'a named targetPort stays a name (resolved per replica)', ports: '    - name: web\n      port: 8081\n      targetPort: http\n', expect: [{ name: 'web', port: 8081, targetPort: 'http' }] },
+    {
+      name: 'a named targetPort stays a name (resolved per replica)',
+      ports: '    - name: web\n      port: 8081\n      targetPort: http\n',
+      expect: [{ name: 'web', port: 8081, targetPort: 'http' }],
+    },
     {
       name: 'NodePort: the host port is nodePort, else port',
       ports: '    - name: a\n      port: 80\n      targetPort: 8080\n      nodePort: 18080\n    - name: b\n      port: 443\n',
@@ -37,9 +42,26 @@ describe('desired: Services', () => {
         { name: 'b', port: 443, targetPort: 443, listenPort: 443 },
       ],
     },
-    { name: 'LoadBalancer listens the same way on one host', ports: '    - port: 80\n      nodePort: 30080\n      protocol: TCP\n', type: 'LoadBalancer', expect: [{ port: 80, targetPort: 80, listenPort: 30080 }] },
-    { name: 'headless (clusterIP: None)', ports: '    - port: 80\n', spec: '  clusterIP: None\n', expect: [{ port: 80, targetPort: 80 }], more: { clusterIP: { kind: 'none' } } },
-    { name: 'a fixed clusterIP (checked against the subnet at run time)', ports: '    - port: 80\n', spec: '  clusterIP: 10.213.7.200\n', expect: [{ port: 80, targetPort: 80 }], more: { clusterIP: { kind: 'fixed', address: '10.213.7.200' } } },
+    {
+      name: 'LoadBalancer listens the same way on one host',
+      ports: '    - port: 80\n      nodePort: 30080\n      protocol: TCP\n',
+      type: 'LoadBalancer',
+      expect: [{ port: 80, targetPort: 80, listenPort: 30080 }],
+    },
+    {
+      name: 'headless (clusterIP: None)',
+      ports: '    - port: 80\n',
+      spec: '  clusterIP: None\n',
+      expect: [{ port: 80, targetPort: 80 }],
+      more: { clusterIP: { kind: 'none' } },
+    },
+    {
+      name: 'a fixed clusterIP (checked against the subnet at run time)',
+      ports: '    - port: 80\n',
+      spec: '  clusterIP: 10.213.7.200\n',
+      expect: [{ port: 80, targetPort: 80 }],
+      more: { clusterIP: { kind: 'fixed', address: '10.213.7.200' } },
+    },
     { name: 'clusterIP "" is allocated', ports: '    - port: 80\n', spec: '  clusterIP: ""\n', expect: [{ port: 80, targetPort: 80 }] },
     {
       name: 'ClientIP affinity and not-ready addresses',
@@ -70,19 +92,34 @@ describe('desired: Services', () => {
   }
 
   it('are sorted by name, whatever the file order', () => {
-    const ns = valid({ 'a.yaml': service('zeta', '  ports:\n    - port: 1\n'), 'b.yaml': `${service('alpha', '  ports:\n    - port: 2\n')}---\n${service('mid', '  ports:\n    - port: 3\n')}` });
-    assert.deepEqual(ns.services.map((s) => s.name), ['alpha', 'mid', 'zeta']);
+    const ns = valid({
+      'a.yaml': service('zeta', '  ports:\n    - port: 1\n'),
+      'b.yaml': `${service('alpha', '  ports:\n    - port: 2\n')}---\n${service('mid', '  ports:\n    - port: 3\n')}`,
+    });
+    assert.deepEqual(
+      ns.services.map((s) => s.name),
+      ['alpha', 'mid', 'zeta'],
+    );
   });
 
   it('an invalid namespace has no Services and no Ingresses (nothing is pruned from it)', () => {
-    const ns = shop({ 'svc.yaml': service('web', '  type: NodePort\n  ports:\n    - port: 80\n'), 'bad.yaml': service('api', '  type: LoadBalancer\n  ports:\n    - port: 80\n') });
+    const ns = shop({
+      'svc.yaml': service('web', '  type: NodePort\n  ports:\n    - port: 80\n'),
+      'bad.yaml': service('api', '  type: LoadBalancer\n  ports:\n    - port: 80\n'),
+    });
     assert.deepEqual([ns.valid, ns.services, ns.ingresses, ns.deployments], [false, [], [], []]);
-    assert.ok(ns.diagnostics.some((d) => d.code === 'SERVICE_PORT_CONFLICT'), 'the conflict is reported');
+    assert.ok(
+      ns.diagnostics.some((d) => d.code === 'SERVICE_PORT_CONFLICT'),
+      'the conflict is reported',
+    );
   });
 
   it('two ClusterIP Services on the same port are fine: each has its own address', () => {
     const ns = valid({ 'a.yaml': service('payment', '  ports:\n    - port: 50051\n'), 'b.yaml': service('shipping', '  ports:\n    - port: 50051\n') });
-    assert.deepEqual(ns.services.map((s) => `${s.name}:${s.ports[0]!.port}`), ['payment:50051', 'shipping:50051']);
+    assert.deepEqual(
+      ns.services.map((s) => `${s.name}:${s.ports[0]!.port}`),
+      ['payment:50051', 'shipping:50051'],
+    );
   });
 
   it('a namespace without Services or Ingresses has empty lists', () => {
@@ -132,22 +169,35 @@ ${backend('web', 'number: 8081', '            ')}`;
 
   it('a default backend alone', () => {
     const ns = valid({ 'svc.yaml': svc, 'ing.yaml': ingress('fallback', backend('web', 'number: 8081', '  ').replace('  backend:', '  defaultBackend:')) });
-    assert.deepEqual(ns.ingresses.map((i) => [i.name, i.rules, i.defaultBackend]), [['fallback', [], { service: 'web', port: 8081 }]]);
+    assert.deepEqual(
+      ns.ingresses.map((i) => [i.name, i.rules, i.defaultBackend]),
+      [['fallback', [], { service: 'web', port: 8081 }]],
+    );
   });
 
   describe('upstream timeouts: the ingress-nginx annotations, in unitless seconds', () => {
     const annotated = (annotations: Record<string, string>): string =>
       ingress('web', backend('web', 'number: 8081', '  ').replace('  backend:', '  defaultBackend:')).replace(
         'metadata:\n  name: web\n',
-        Object.keys(annotations).length === 0 ? 'metadata:\n  name: web\n' : `metadata:\n  name: web\n  annotations:\n${Object.entries(annotations).map(([k, v]) => `    ${k}: ${JSON.stringify(v)}\n`).join('')}`,
+        Object.keys(annotations).length === 0
+          ? 'metadata:\n  name: web\n'
+          : `metadata:\n  name: web\n  annotations:\n${Object.entries(annotations)
+              .map(([k, v]) => `    ${k}: ${JSON.stringify(v)}\n`)
+              .join('')}`,
       );
     const P = 'nginx.ingress.kubernetes.io/';
     // [annotations, timeouts] — defaults: connect 5, read 60, send 60 (ingress-nginx's)
     const ok: [Record<string, string>, { connectSeconds: number; readSeconds: number; sendSeconds: number }][] = [
       [{}, { connectSeconds: 5, readSeconds: 60, sendSeconds: 60 }],
       [{ [`${P}proxy-read-timeout`]: '120' }, { connectSeconds: 5, readSeconds: 120, sendSeconds: 60 }],
-      [{ [`${P}proxy-connect-timeout`]: '1', [`${P}proxy-send-timeout`]: '3600' }, { connectSeconds: 1, readSeconds: 60, sendSeconds: 3600 }],
-      [{ [`${P}proxy-connect-timeout`]: '75', [`${P}proxy-read-timeout`]: '1000000' }, { connectSeconds: 75, readSeconds: 1000000, sendSeconds: 60 }],
+      [
+        { [`${P}proxy-connect-timeout`]: '1', [`${P}proxy-send-timeout`]: '3600' },
+        { connectSeconds: 1, readSeconds: 60, sendSeconds: 3600 },
+      ],
+      [
+        { [`${P}proxy-connect-timeout`]: '75', [`${P}proxy-read-timeout`]: '1000000' },
+        { connectSeconds: 75, readSeconds: 1000000, sendSeconds: 60 },
+      ],
       [{ [`${P}proxy-body-size`]: '8m' }, { connectSeconds: 5, readSeconds: 60, sendSeconds: 60 }],
     ];
     for (const [annotations, timeouts] of ok) {
@@ -183,7 +233,10 @@ ${backend('web', 'number: 8081', '            ')}`;
   it('are sorted by name', () => {
     const one = (name: string): string => ingress(name, backend('web', 'number: 8081', '  ').replace('  backend:', '  defaultBackend:'));
     const ns = valid({ 'svc.yaml': svc, 'a.yaml': one('zeta'), 'b.yaml': one('alpha') });
-    assert.deepEqual(ns.ingresses.map((i) => i.name), ['alpha', 'zeta']);
+    assert.deepEqual(
+      ns.ingresses.map((i) => i.name),
+      ['alpha', 'zeta'],
+    );
   });
 });
 
@@ -214,22 +267,48 @@ describe('desired: probes in the pod template', () => {
         successThreshold: 1,
         failureThreshold: 3,
       },
-      liveness: { action: { kind: 'tcpSocket', port: 8080 }, initialDelaySeconds: 0, periodSeconds: 5, timeoutSeconds: 1, successThreshold: 1, failureThreshold: 6 },
-      startup: { action: { kind: 'exec', command: ['cat', '/tmp/ready'] }, initialDelaySeconds: 2, periodSeconds: 10, timeoutSeconds: 3, successThreshold: 1, failureThreshold: 3 },
+      liveness: {
+        action: { kind: 'tcpSocket', port: 8080 },
+        initialDelaySeconds: 0,
+        periodSeconds: 5,
+        timeoutSeconds: 1,
+        successThreshold: 1,
+        failureThreshold: 6,
+      },
+      startup: {
+        action: { kind: 'exec', command: ['cat', '/tmp/ready'] },
+        initialDelaySeconds: 2,
+        periodSeconds: 10,
+        timeoutSeconds: 3,
+        successThreshold: 1,
+        failureThreshold: 3,
+      },
     });
   });
 
   it('a readiness probe alone gives probes.readiness alone; an HTTPS scheme and a path are kept', () => {
     const d = web(indent('readinessProbe:\n  httpGet:\n    path: /healthz\n    port: 8080\n    scheme: HTTPS\n  successThreshold: 2\n'));
     assert.deepEqual(d.template.probes, {
-      readiness: { action: { kind: 'httpGet', path: '/healthz', port: 8080, scheme: 'HTTPS', headers: [] }, initialDelaySeconds: 0, periodSeconds: 10, timeoutSeconds: 1, successThreshold: 2, failureThreshold: 3 },
+      readiness: {
+        action: { kind: 'httpGet', path: '/healthz', port: 8080, scheme: 'HTTPS', headers: [] },
+        initialDelaySeconds: 0,
+        periodSeconds: 10,
+        timeoutSeconds: 1,
+        successThreshold: 2,
+        failureThreshold: 3,
+      },
     });
   });
 
   const probe = indent('readinessProbe:\n  httpGet:\n    port: http\n');
   const same: [string, string][] = [
     ['a port by number instead of by name', indent('readinessProbe:\n  httpGet:\n    port: 8080\n')],
-    ['the defaults written out', indent('readinessProbe:\n  httpGet:\n    path: /\n    port: http\n    scheme: HTTP\n  initialDelaySeconds: 0\n  periodSeconds: 10\n  timeoutSeconds: 1\n  successThreshold: 1\n  failureThreshold: 3\n')],
+    [
+      'the defaults written out',
+      indent(
+        'readinessProbe:\n  httpGet:\n    path: /\n    port: http\n    scheme: HTTP\n  initialDelaySeconds: 0\n  periodSeconds: 10\n  timeoutSeconds: 1\n  successThreshold: 1\n  failureThreshold: 3\n',
+      ),
+    ],
     ['an empty path (Kubernetes defaults it to /)', indent('readinessProbe:\n  httpGet:\n    path: ""\n    port: http\n')],
   ];
   for (const [what, variant] of same) {

@@ -176,7 +176,13 @@ describe('probe state machine (worked examples)', () => {
 
   it('restart reasons name the probe, the count and the last error', () => {
     const once = { liveness: spec({ failureThreshold: 1 }) };
-    const state = recordResult(initialState(once, at(0)), 'liveness', { ok: false, message: 'GET http://127.0.0.1:1/: HTTP probe failed with status 500' }, once.liveness, at(0));
+    const state = recordResult(
+      initialState(once, at(0)),
+      'liveness',
+      { ok: false, message: 'GET http://127.0.0.1:1/: HTTP probe failed with status 500' },
+      once.liveness,
+      at(0),
+    );
     assert.equal(viewOf(state).restart?.reason, 'liveness probe failed: GET http://127.0.0.1:1/: HTTP probe failed with status 500');
     assert.equal(state.live, false, 'not live');
     const thrice = { startup: spec({ failureThreshold: 3 }) };
@@ -238,7 +244,8 @@ describe('probe scheduling', () => {
     state = recordResult(state, 'readiness', { ok: true, message: 'HTTP 200' }, probes.readiness, at(0.11));
     assert.equal(state.ready, true, 'ready at 0.11 s (the kubelet: at 1 s)');
     let never = initialState(probes, at(0));
-    for (const t of [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]) never = recordResult(never, 'readiness', { ok: false, message: 'HTTP 404' }, probes.readiness, at(t));
+    for (const t of [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9])
+      never = recordResult(never, 'readiness', { ok: false, message: 'HTTP 404' }, probes.readiness, at(t));
     never = recordResult(never, 'readiness', { ok: false, message: 'HTTP 404' }, probes.readiness, at(1.0));
     assert.equal(sec(never.probes.readiness?.dueAt), 2, 'after the first period: the normal grid');
   });
@@ -278,7 +285,11 @@ describe('probe scheduling', () => {
 describe('parseProbes (the berth.probes label)', () => {
   const readiness = spec({ action: { kind: 'httpGet', path: '/healthz', port: 80, scheme: 'HTTP', headers: [{ name: 'X-A', value: 'b' }] } });
   const table: [string, string, Probes | undefined][] = [
-    ['a full label', JSON.stringify({ readiness, liveness: spec({ action: { kind: 'exec', command: ['true'] } }) }), { readiness, liveness: spec({ action: { kind: 'exec', command: ['true'] } }) }],
+    [
+      'a full label',
+      JSON.stringify({ readiness, liveness: spec({ action: { kind: 'exec', command: ['true'] } }) }),
+      { readiness, liveness: spec({ action: { kind: 'exec', command: ['true'] } }) },
+    ],
     ['no probes', '{}', undefined],
     ['not JSON', 'readiness', undefined],
     ['an array', '[]', undefined],

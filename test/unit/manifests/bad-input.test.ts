@@ -64,25 +64,72 @@ interface BadInputCase {
  * by case name: deleting or renaming a case fails this test.
  */
 const REQUIRED_CASES = [
-  'broken-yaml-unclosed-flow-sequence', 'broken-yaml-missing-colon', 'wrong-type-quoted-number', 'wrong-type-containers-string',
-  'unknown-kind', 'unknown-api-version', 'duplicate-name-across-files', 'duplicate-name-within-file', 'namespace-mismatch',
-  'namespace-object-name-mismatch', 'name-not-a-dns-label', 'folder-name-not-a-dns-label', 'alias-bomb', 'file-too-large',
-  'symlink', 'binary-file', 'invalid-utf8', 'deep-nesting', 'deep-nesting-flow', 'empty-file', 'absurd-replicas-1e9',
-  'negative-port', 'list-instead-of-mapping', 'scalar-instead-of-mapping', 'missing-kind', 'tabs-for-indentation',
-  'huge-integer', 'port-70000', 'negative-replicas', 'env-var-without-name', 'unknown-field-typo', 'multi-document-third-bad',
-  'utf8-bom', 'crlf-line-endings', 'crlf-line-endings-with-error',
+  'broken-yaml-unclosed-flow-sequence',
+  'broken-yaml-missing-colon',
+  'wrong-type-quoted-number',
+  'wrong-type-containers-string',
+  'unknown-kind',
+  'unknown-api-version',
+  'duplicate-name-across-files',
+  'duplicate-name-within-file',
+  'namespace-mismatch',
+  'namespace-object-name-mismatch',
+  'name-not-a-dns-label',
+  'folder-name-not-a-dns-label',
+  'alias-bomb',
+  'file-too-large',
+  'symlink',
+  'binary-file',
+  'invalid-utf8',
+  'deep-nesting',
+  'deep-nesting-flow',
+  'empty-file',
+  'absurd-replicas-1e9',
+  'negative-port',
+  'list-instead-of-mapping',
+  'scalar-instead-of-mapping',
+  'missing-kind',
+  'tabs-for-indentation',
+  'huge-integer',
+  'port-70000',
+  'negative-replicas',
+  'env-var-without-name',
+  'unknown-field-typo',
+  'multi-document-third-bad',
+  'utf8-bom',
+  'crlf-line-endings',
+  'crlf-line-endings-with-error',
   // namespace quotas (v1 ResourceQuota)
-  'quota-exceeded', 'quota-limit-required',
+  'quota-exceeded',
+  'quota-limit-required',
   // ConfigMaps (v1 ConfigMap and the Deployment fields that read one)
-  'configmap-not-found', 'configmap-key-missing', 'configmap-too-large', 'configmap-invalid-key',
+  'configmap-not-found',
+  'configmap-key-missing',
+  'configmap-too-large',
+  'configmap-invalid-key',
   // issue #15: values that reach Engine API paths
-  'image-dot-segments', 'image-api-path-injection', 'image-absolute-path', 'image-percent-encoded-dots',
-  'image-uppercase-repository', 'image-malformed-digest', 'image-hash-character',
+  'image-dot-segments',
+  'image-api-path-injection',
+  'image-absolute-path',
+  'image-percent-encoded-dots',
+  'image-uppercase-repository',
+  'image-malformed-digest',
+  'image-hash-character',
   // numbers bounded to what the runtime holds (timers overflow above 2^31-1 ms)
-  'host-port-conflict', 'ingress-timeout-annotations', 'probe-timeout-beyond-timers', 'probe-period-beyond-timers', 'probe-failure-threshold-absurd', 'progress-deadline-beyond-timers',
-  'min-ready-seconds-beyond-timers', 'termination-grace-beyond-timers', 'revision-history-limit-absurd', 'max-surge-beyond-int32',
+  'host-port-conflict',
+  'ingress-timeout-annotations',
+  'probe-timeout-beyond-timers',
+  'probe-period-beyond-timers',
+  'probe-failure-threshold-absurd',
+  'progress-deadline-beyond-timers',
+  'min-ready-seconds-beyond-timers',
+  'termination-grace-beyond-timers',
+  'revision-history-limit-absurd',
+  'max-surge-beyond-int32',
   // found by the fuzzer
-  'recursive-alias', 'recursive-alias-in-api-version', 'collection-as-key',
+  'recursive-alias',
+  'recursive-alias-in-api-version',
+  'collection-as-key',
 ];
 
 const SIBLING = 'blog';
@@ -213,15 +260,31 @@ describe('bad input never hurts: the corpus (test/fixtures/bad-input)', () => {
       // the sibling namespace is unaffected: valid, and created
       const sibling = set.namespaces.find((n) => n.name === SIBLING);
       assert.deepEqual([sibling?.valid, sibling?.diagnostics], [true, []], 'the sibling namespace is valid');
-      assert.deepEqual(desired.namespaces.find((n) => n.name === SIBLING)?.deployments.map((d) => d.name), ['front'], 'the sibling has its Deployment');
+      assert.deepEqual(
+        desired.namespaces.find((n) => n.name === SIBLING)?.deployments.map((d) => d.name),
+        ['front'],
+        'the sibling has its Deployment',
+      );
       const siblingPlan = plan.namespaces.find((n) => n.namespace === SIBLING);
-      assert.deepEqual([siblingPlan?.verdict, actionNames(siblingPlan?.actions ?? [])], ['changes', ['create-network', 'create-deployment:front']], 'the sibling gets its create actions');
+      assert.deepEqual(
+        [siblingPlan?.verdict, actionNames(siblingPlan?.actions ?? [])],
+        ['changes', ['create-network', 'create-deployment:front']],
+        'the sibling gets its create actions',
+      );
 
       if (c.folderSkipped) {
         // no namespace at all: nothing to create, change or prune
         assert.equal(bad, undefined, 'a folder that is not a DNS label is not a namespace');
-        assert.equal(desired.namespaces.some((n) => n.name === c.namespace), false, 'nor a desired namespace');
-        assert.equal(plan.namespaces.some((n) => n.namespace === c.namespace), false, 'nor a plan entry');
+        assert.equal(
+          desired.namespaces.some((n) => n.name === c.namespace),
+          false,
+          'nor a desired namespace',
+        );
+        assert.equal(
+          plan.namespaces.some((n) => n.namespace === c.namespace),
+          false,
+          'nor a plan entry',
+        );
         assert.equal(plan.summary.prune, 0, 'nothing is pruned');
         return;
       }
@@ -232,7 +295,11 @@ describe('bad input never hurts: the corpus (test/fixtures/bad-input)', () => {
       if (c.valid) {
         // input that must work: the namespace runs, and the plan rolls the new revision out
         assert.deepEqual([bad.valid, desiredBad.valid], [true, true], `valid: ${JSON.stringify(bad.diagnostics)}`);
-        assert.deepEqual(desiredBad.deployments.map((d) => d.name), c.deployments ?? [], 'its deployments');
+        assert.deepEqual(
+          desiredBad.deployments.map((d) => d.name),
+          c.deployments ?? [],
+          'its deployments',
+        );
         assert.deepEqual([badPlan.verdict, actionNames(badPlan.actions)], ['changes', ['update-deployment:web']], 'it is rolled out');
         return;
       }

@@ -13,7 +13,8 @@ import { deployment, folder, snapshot } from './snapshot-builder.js';
  * fsGroup accepted, `kubectl create --dry-run=client -o yaml` output. Lines refer to the YAML
  * built here: configMap() puts metadata.name on line 4 and data on line 5.
  */
-const configMap = (name: string, body = 'data:\n  mode: fast\n  nginx.conf: |\n    listen 80;\n'): string => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n${body}`;
+const configMap = (name: string, body = 'data:\n  mode: fast\n  nginx.conf: |\n    listen 80;\n'): string =>
+  `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n${body}`;
 
 /** Lines under deployment()'s container (10 spaces in) or pod spec (6 spaces in). */
 const inContainer = (lines: string): string => lines.replace(/^(?=.)/gm, '          ');
@@ -43,14 +44,43 @@ describe('v1 ConfigMap: one document', () => {
 
   const rows: { name: string; body: string; expect: ReturnType<typeof brief>[]; message?: RegExp }[] = [
     { name: 'an empty ConfigMap is fine', body: '', expect: [] },
-    { name: 'a key with a slash', body: 'data:\n  conf/app: x\n', expect: [['error', 'INVALID_VALUE', 'data["conf/app"]', 6]], message: /invalid key "conf\/app".*ConfigMap key/ },
+    {
+      name: 'a key with a slash',
+      body: 'data:\n  conf/app: x\n',
+      expect: [['error', 'INVALID_VALUE', 'data["conf/app"]', 6]],
+      message: /invalid key "conf\/app".*ConfigMap key/,
+    },
     { name: 'the key ".."', body: 'data:\n  "..": x\n', expect: [['error', 'INVALID_VALUE', 'data[".."]', 6]], message: /not "\." or "\.\."/ },
     { name: 'a key starting with ".."', body: 'data:\n  ..data: x\n', expect: [['error', 'INVALID_VALUE', 'data["..data"]', 6]] },
-    { name: 'a key of 254 characters', body: `data:\n  ${'k'.repeat(254)}: x\n`, expect: [['error', 'INVALID_VALUE', `data.${'k'.repeat(254)}`, 6]], message: /at most 253/ },
-    { name: 'a number value (unquoted)', body: 'data:\n  port: 8080\n', expect: [['error', 'INVALID_VALUE', 'data.port', 6]], message: /must be a string \(quote values/ },
-    { name: 'binaryData that is not base64', body: 'binaryData:\n  logo.png: not base64!\n', expect: [['error', 'INVALID_VALUE', 'binaryData["logo.png"]', 6]], message: /must be base64/ },
-    { name: 'binaryData without padding', body: 'binaryData:\n  logo.png: aGk\n', expect: [['error', 'INVALID_VALUE', 'binaryData["logo.png"]', 6]], message: /multiple of 4/ },
-    { name: 'a key in data and binaryData', body: 'data:\n  logo: x\nbinaryData:\n  logo: aGk=\n', expect: [['error', 'CONFIGMAP_DUPLICATE_KEY', 'binaryData.logo', 8]] },
+    {
+      name: 'a key of 254 characters',
+      body: `data:\n  ${'k'.repeat(254)}: x\n`,
+      expect: [['error', 'INVALID_VALUE', `data.${'k'.repeat(254)}`, 6]],
+      message: /at most 253/,
+    },
+    {
+      name: 'a number value (unquoted)',
+      body: 'data:\n  port: 8080\n',
+      expect: [['error', 'INVALID_VALUE', 'data.port', 6]],
+      message: /must be a string \(quote values/,
+    },
+    {
+      name: 'binaryData that is not base64',
+      body: 'binaryData:\n  logo.png: not base64!\n',
+      expect: [['error', 'INVALID_VALUE', 'binaryData["logo.png"]', 6]],
+      message: /must be base64/,
+    },
+    {
+      name: 'binaryData without padding',
+      body: 'binaryData:\n  logo.png: aGk\n',
+      expect: [['error', 'INVALID_VALUE', 'binaryData["logo.png"]', 6]],
+      message: /multiple of 4/,
+    },
+    {
+      name: 'a key in data and binaryData',
+      body: 'data:\n  logo: x\nbinaryData:\n  logo: aGk=\n',
+      expect: [['error', 'CONFIGMAP_DUPLICATE_KEY', 'binaryData.logo', 8]],
+    },
     { name: 'immutable must be a boolean', body: 'immutable: "yes"\n', expect: [['error', 'INVALID_VALUE', 'immutable', 5]] },
     { name: 'a typo', body: 'dat:\n  a: b\n', expect: [['error', 'UNKNOWN_FIELD', 'dat', 5]], message: /did you mean "data"/ },
   ];
@@ -85,13 +115,18 @@ describe('v1 ConfigMap: one document', () => {
 });
 
 describe('Deployments using ConfigMaps: checked per namespace folder, located', () => {
-  const cmEnv = (name: string, key: string, more = ''): string => inContainer(`env:\n  - name: MODE\n    valueFrom:\n      configMapKeyRef:\n        name: ${name}\n        key: ${key}\n${more}`);
+  const cmEnv = (name: string, key: string, more = ''): string =>
+    inContainer(`env:\n  - name: MODE\n    valueFrom:\n      configMapKeyRef:\n        name: ${name}\n        key: ${key}\n${more}`);
   const envFrom = (lines: string): string => inContainer(`envFrom:\n${lines}`);
   const volume = (lines: string): string => inPod(`volumes:\n  - name: cfg\n    configMap:\n${lines}`);
   const mount = inContainer('volumeMounts:\n  - name: cfg\n    mountPath: /etc/app\n');
   // deployment() lines: container fields start at line 18, pod fields at line 15.
   const rows: { name: string; files: Record<string, string>; expect: ReturnType<typeof brief>[]; message?: RegExp }[] = [
-    { name: 'configMapKeyRef to a data key', files: { 'cfg.yaml': configMap('app'), 'web.yaml': deployment('web', { container: cmEnv('app', 'mode') }) }, expect: [] },
+    {
+      name: 'configMapKeyRef to a data key',
+      files: { 'cfg.yaml': configMap('app'), 'web.yaml': deployment('web', { container: cmEnv('app', 'mode') }) },
+      expect: [],
+    },
     {
       name: 'configMapKeyRef to a ConfigMap that does not exist',
       files: { 'web.yaml': deployment('web', { container: cmEnv('app', 'mode') }) },
@@ -105,7 +140,11 @@ describe('Deployments using ConfigMaps: checked per namespace folder, located', 
       expect: [['error', 'CONFIGMAP_REF_NOT_FOUND', 'spec.template.spec.containers[0].env[0].valueFrom.configMapKeyRef.key', 23]],
       message: /has no key "speed" in data; it holds "mode", "nginx\.conf"/,
     },
-    { name: '… unless optional (key)', files: { 'cfg.yaml': configMap('app'), 'web.yaml': deployment('web', { container: cmEnv('app', 'speed', '        optional: true\n') }) }, expect: [] },
+    {
+      name: '… unless optional (key)',
+      files: { 'cfg.yaml': configMap('app'), 'web.yaml': deployment('web', { container: cmEnv('app', 'speed', '        optional: true\n') }) },
+      expect: [],
+    },
     {
       name: 'configMapKeyRef to a binaryData key: env reads data only',
       files: { 'cfg.yaml': configMap('app', 'binaryData:\n  mode: aGk=\n'), 'web.yaml': deployment('web', { container: cmEnv('app', 'mode') }) },
@@ -114,11 +153,27 @@ describe('Deployments using ConfigMaps: checked per namespace folder, located', 
     },
     {
       name: 'configMapKeyRef and secretKeyRef together',
-      files: { 'cfg.yaml': configMap('app'), 'web.yaml': deployment('web', { container: inContainer('env:\n  - name: MODE\n    valueFrom:\n      secretKeyRef:\n        name: db\n        key: password\n      configMapKeyRef:\n        name: app\n        key: mode\n') }) },
+      files: {
+        'cfg.yaml': configMap('app'),
+        'web.yaml': deployment('web', {
+          container: inContainer(
+            'env:\n  - name: MODE\n    valueFrom:\n      secretKeyRef:\n        name: db\n        key: password\n      configMapKeyRef:\n        name: app\n        key: mode\n',
+          ),
+        }),
+      },
       expect: [['error', 'INVALID_VALUE', 'spec.template.spec.containers[0].env[0].valueFrom', 20]],
       message: /exactly one source/,
     },
-    { name: 'envFrom a ConfigMap and a Secret, with a prefix', files: { 'cfg.yaml': configMap('app'), 's.yaml': 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\ntype: berth.dev/host-reference\nspec:\n  keys:\n    password:\n      env: DB_PASSWORD\n', 'web.yaml': deployment('web', { container: envFrom('  - configMapRef:\n      name: app\n    prefix: APP_\n  - secretRef:\n      name: db\n') }) }, expect: [] },
+    {
+      name: 'envFrom a ConfigMap and a Secret, with a prefix',
+      files: {
+        'cfg.yaml': configMap('app'),
+        's.yaml':
+          'apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\ntype: berth.dev/host-reference\nspec:\n  keys:\n    password:\n      env: DB_PASSWORD\n',
+        'web.yaml': deployment('web', { container: envFrom('  - configMapRef:\n      name: app\n    prefix: APP_\n  - secretRef:\n      name: db\n') }),
+      },
+      expect: [],
+    },
     {
       name: 'envFrom a ConfigMap that does not exist',
       files: { 'web.yaml': deployment('web', { container: envFrom('  - configMapRef:\n      name: app\n') }) },
@@ -129,10 +184,45 @@ describe('Deployments using ConfigMaps: checked per namespace folder, located', 
       files: { 'web.yaml': deployment('web', { container: envFrom('  - secretRef:\n      name: db\n') }) },
       expect: [['error', 'SECRET_REF_NOT_FOUND', 'spec.template.spec.containers[0].envFrom[0].secretRef.name', 20]],
     },
-    { name: 'envFrom optional sources may be missing', files: { 'web.yaml': deployment('web', { container: envFrom('  - configMapRef:\n      name: app\n      optional: true\n  - secretRef:\n      name: db\n      optional: true\n') }) }, expect: [] },
-    { name: 'envFrom with both sources in one entry', files: { 'cfg.yaml': configMap('app'), 'web.yaml': deployment('web', { container: envFrom('  - configMapRef:\n      name: app\n    secretRef:\n      name: app\n') }) }, expect: [['error', 'INVALID_VALUE', 'spec.template.spec.containers[0].envFrom[0]', 19]], message: /exactly one source: configMapRef or secretRef/ },
-    { name: 'envFrom keys starting with a digit are fine (Kubernetes\' relaxed variable names)', files: { 'cfg.yaml': configMap('app', 'data:\n  1st: x\n  ok: y\n'), 'web.yaml': deployment('web', { container: envFrom('  - configMapRef:\n      name: app\n') }) }, expect: [] },
-    { name: 'a configMap volume with items, modes and subPath', files: { 'cfg.yaml': configMap('app'), 'web.yaml': deployment('web', { podSpec: volume('      name: app\n      defaultMode: 0440\n      items:\n        - key: nginx.conf\n          path: conf/nginx.conf\n          mode: 0400\n'), container: inContainer('volumeMounts:\n  - name: cfg\n    mountPath: /etc/nginx/nginx.conf\n    subPath: conf/nginx.conf\n') }) }, expect: [] },
+    {
+      name: 'envFrom optional sources may be missing',
+      files: {
+        'web.yaml': deployment('web', {
+          container: envFrom('  - configMapRef:\n      name: app\n      optional: true\n  - secretRef:\n      name: db\n      optional: true\n'),
+        }),
+      },
+      expect: [],
+    },
+    {
+      name: 'envFrom with both sources in one entry',
+      files: {
+        'cfg.yaml': configMap('app'),
+        'web.yaml': deployment('web', { container: envFrom('  - configMapRef:\n      name: app\n    secretRef:\n      name: app\n') }),
+      },
+      expect: [['error', 'INVALID_VALUE', 'spec.template.spec.containers[0].envFrom[0]', 19]],
+      message: /exactly one source: configMapRef or secretRef/,
+    },
+    {
+      name: "envFrom keys starting with a digit are fine (Kubernetes' relaxed variable names)",
+      files: {
+        'cfg.yaml': configMap('app', 'data:\n  1st: x\n  ok: y\n'),
+        'web.yaml': deployment('web', { container: envFrom('  - configMapRef:\n      name: app\n') }),
+      },
+      expect: [],
+    },
+    {
+      name: 'a configMap volume with items, modes and subPath',
+      files: {
+        'cfg.yaml': configMap('app'),
+        'web.yaml': deployment('web', {
+          podSpec: volume(
+            '      name: app\n      defaultMode: 0440\n      items:\n        - key: nginx.conf\n          path: conf/nginx.conf\n          mode: 0400\n',
+          ),
+          container: inContainer('volumeMounts:\n  - name: cfg\n    mountPath: /etc/nginx/nginx.conf\n    subPath: conf/nginx.conf\n'),
+        }),
+      },
+      expect: [],
+    },
     {
       name: 'a configMap volume naming a ConfigMap that does not exist',
       files: { 'web.yaml': deployment('web', { podSpec: volume('      name: app\n      items:\n        - key: a\n          path: a\n'), container: mount }) },
@@ -140,14 +230,30 @@ describe('Deployments using ConfigMaps: checked per namespace folder, located', 
     },
     {
       name: 'a configMap volume item naming a missing key (binaryData keys count)',
-      files: { 'cfg.yaml': configMap('app', 'binaryData:\n  logo.png: aGk=\n'), 'web.yaml': deployment('web', { podSpec: volume('      name: app\n      items:\n        - key: logo.png\n          path: logo.png\n        - key: nope\n          path: nope\n'), container: mount }) },
+      files: {
+        'cfg.yaml': configMap('app', 'binaryData:\n  logo.png: aGk=\n'),
+        'web.yaml': deployment('web', {
+          podSpec: volume('      name: app\n      items:\n        - key: logo.png\n          path: logo.png\n        - key: nope\n          path: nope\n'),
+          container: mount,
+        }),
+      },
       expect: [['error', 'CONFIGMAP_REF_NOT_FOUND', 'spec.template.spec.volumes[0].configMap.items[1].key', 22]],
       message: /has no key "nope"; it holds "logo\.png"/,
     },
-    { name: 'an optional configMap volume may be missing', files: { 'web.yaml': deployment('web', { podSpec: volume('      name: app\n      optional: true\n'), container: mount }) }, expect: [] },
+    {
+      name: 'an optional configMap volume may be missing',
+      files: { 'web.yaml': deployment('web', { podSpec: volume('      name: app\n      optional: true\n'), container: mount }) },
+      expect: [],
+    },
     {
       name: 'two items at one path',
-      files: { 'cfg.yaml': configMap('app'), 'web.yaml': deployment('web', { podSpec: volume('      name: app\n      items:\n        - key: mode\n          path: a\n        - key: nginx.conf\n          path: a\n'), container: mount }) },
+      files: {
+        'cfg.yaml': configMap('app'),
+        'web.yaml': deployment('web', {
+          podSpec: volume('      name: app\n      items:\n        - key: mode\n          path: a\n        - key: nginx.conf\n          path: a\n'),
+          container: mount,
+        }),
+      },
       expect: [['error', 'INVALID_VALUE', 'spec.template.spec.volumes[0].configMap.items[1].path', 23]],
     },
   ];
@@ -163,7 +269,13 @@ describe('Deployments using ConfigMaps: checked per namespace folder, located', 
   }
 
   it('YAML 1.1 octal modes of a configMap volume are read as Kubernetes reads them', () => {
-    const ns = shop({ 'cfg.yaml': configMap('app'), 'web.yaml': deployment('web', { podSpec: volume('      name: app\n      defaultMode: 0440\n      items:\n        - key: mode\n          path: mode\n          mode: 0400\n'), container: mount }) });
+    const ns = shop({
+      'cfg.yaml': configMap('app'),
+      'web.yaml': deployment('web', {
+        podSpec: volume('      name: app\n      defaultMode: 0440\n      items:\n        - key: mode\n          path: mode\n          mode: 0400\n'),
+        container: mount,
+      }),
+    });
     const web = ns.objects.find((o) => o.kind === 'Deployment');
     assert.ok(web && web.kind === 'Deployment');
     const cm = web.spec.template.spec.volumes![0]!.configMap!;
@@ -174,13 +286,23 @@ describe('Deployments using ConfigMaps: checked per namespace folder, located', 
 
 describe('Kubernetes manifests as people write them', () => {
   it('a ServiceAccount is accepted and ignored with a warning (serviceAccountName already was)', () => {
-    const ns = shop({ 'sa.yaml': 'apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: web\n', 'web.yaml': deployment('web', { podSpec: inPod('serviceAccountName: web\n') }) });
+    const ns = shop({
+      'sa.yaml': 'apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: web\n',
+      'web.yaml': deployment('web', { podSpec: inPod('serviceAccountName: web\n') }),
+    });
     assert.equal(ns.valid, true);
-    assert.deepEqual(ns.diagnostics.map((d) => [d.severity, d.code, d.file, d.field, d.line]), [
-      ['warning', 'IGNORED_KIND', 'shop/sa.yaml', 'kind', 2],
-      ['warning', 'IGNORED_FIELD', 'shop/web.yaml', 'spec.template.spec.serviceAccountName', 15],
-    ]);
-    assert.deepEqual(ns.objects.map((o) => o.kind), ['Deployment'], 'nothing downstream sees the ServiceAccount');
+    assert.deepEqual(
+      ns.diagnostics.map((d) => [d.severity, d.code, d.file, d.field, d.line]),
+      [
+        ['warning', 'IGNORED_KIND', 'shop/sa.yaml', 'kind', 2],
+        ['warning', 'IGNORED_FIELD', 'shop/web.yaml', 'spec.template.spec.serviceAccountName', 15],
+      ],
+    );
+    assert.deepEqual(
+      ns.objects.map((o) => o.kind),
+      ['Deployment'],
+      'nothing downstream sees the ServiceAccount',
+    );
   });
 
   it('fsGroup and fsGroupChangePolicy are accepted on the pod', () => {
@@ -204,7 +326,10 @@ describe('Kubernetes manifests as people write them', () => {
       // kubectl create serviceaccount web --dry-run=client -o yaml
       'sa.yaml': 'apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  creationTimestamp: null\n  name: web\n',
     });
-    assert.deepEqual(ns.diagnostics.map((d) => [d.severity, d.code, d.file]), [['warning', 'IGNORED_KIND', 'shop/sa.yaml']]);
+    assert.deepEqual(
+      ns.diagnostics.map((d) => [d.severity, d.code, d.file]),
+      [['warning', 'IGNORED_KIND', 'shop/sa.yaml']],
+    );
     assert.equal(ns.valid, true);
     assert.deepEqual(ns.objects.map((o) => `${o.kind}/${o.metadata.name}`).sort(), ['ConfigMap/app', 'Deployment/web', 'Service/web']);
     const web = ns.objects.find((o) => o.kind === 'Deployment')!;
@@ -213,7 +338,9 @@ describe('Kubernetes manifests as people write them', () => {
   });
 
   it('a real creationTimestamp or a non-empty status is still refused, located', () => {
-    const ns = shop({ 'web.yaml': deployment('web').replace('  name: web\n', '  name: web\n  creationTimestamp: "2024-05-01T10:00:00Z"\n') + 'status:\n  replicas: 1\n' });
+    const ns = shop({
+      'web.yaml': deployment('web').replace('  name: web\n', '  name: web\n  creationTimestamp: "2024-05-01T10:00:00Z"\n') + 'status:\n  replicas: 1\n',
+    });
     assert.deepEqual(ns.diagnostics.map(brief), [
       ['error', 'UNSUPPORTED_FIELD', 'metadata.creationTimestamp', 5],
       ['error', 'UNSUPPORTED_FIELD', 'status', 19],

@@ -17,7 +17,47 @@ import { deployment, folder, snapshot } from './snapshot-builder.js';
 const RUNS = Number(process.env['BERTH_FUZZ_RUNS'] ?? 500);
 const SEED = process.env['BERTH_FUZZ_SEED'] !== undefined ? Number(process.env['BERTH_FUZZ_SEED']) : 0x15;
 
-const FRAGMENTS = ['..', '.', '/', '//', '%2e', '%2E', '%2f', ':', '@', 'sha256:', 'a'.repeat(64), '#', '?', '&', '=', '\\', ' ', '\u0000', '\n', 'busybox', '1.36', 'v1.40', 'containers', 'create', 'json', 'images', 'localhost', 'registry.example.com', ':5000', '_', '__', '-', 'A', 'é', '\u202e', '~', '$', '{', '}'];
+const FRAGMENTS = [
+  '..',
+  '.',
+  '/',
+  '//',
+  '%2e',
+  '%2E',
+  '%2f',
+  ':',
+  '@',
+  'sha256:',
+  'a'.repeat(64),
+  '#',
+  '?',
+  '&',
+  '=',
+  '\\',
+  ' ',
+  '\u0000',
+  '\n',
+  'busybox',
+  '1.36',
+  'v1.40',
+  'containers',
+  'create',
+  'json',
+  'images',
+  'localhost',
+  'registry.example.com',
+  ':5000',
+  '_',
+  '__',
+  '-',
+  'A',
+  'é',
+  '\u202e',
+  '~',
+  '$',
+  '{',
+  '}',
+];
 const imageLike = fc.oneof(
   fc.array(fc.constantFrom(...FRAGMENTS), { minLength: 1, maxLength: 8 }).map((parts) => parts.join('')),
   fc.string({ maxLength: 40 }),
@@ -26,7 +66,10 @@ const imageLike = fc.oneof(
 
 function check(image: string): void {
   // Validate → desired: every problem is a diagnostic, never an exception.
-  const set = loadManifests(snapshot([folder('shop', { 'web.yaml': deployment('web').replace('image: busybox:1.36', `image: ${JSON.stringify(image)}`) })]), new ManifestCache());
+  const set = loadManifests(
+    snapshot([folder('shop', { 'web.yaml': deployment('web').replace('image: busybox:1.36', `image: ${JSON.stringify(image)}`) })]),
+    new ManifestCache(),
+  );
   const desired = buildDesiredState(set, { instance: 'default' });
   const ns = set.namespaces.find((n) => n.name === 'shop');
   assert.ok(ns, 'the namespace is loaded');
@@ -52,21 +95,35 @@ function check(image: string): void {
 
 describe('engine values: validate → desired → engine path builder', () => {
   it('never throws outside BerthError, and what validation accepts the engine edge accepts', () => {
-    fc.assert(fc.property(imageLike, (image) => check(image)), { numRuns: RUNS, seed: SEED });
+    fc.assert(
+      fc.property(imageLike, (image) => check(image)),
+      { numRuns: RUNS, seed: SEED },
+    );
   });
 
   it('object names and ids: only BerthErrors, and never a redirecting path', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string({ maxLength: 30 }), fc.array(fc.constantFrom(...FRAGMENTS), { maxLength: 6 }).map((p) => p.join(''))), (value) => {
-        for (const kind of ['container', 'network', 'volume', 'exec'] as const) {
-          try {
-            const built = objectPathValue(kind, value);
-            assert.ok(!decodeURIComponent(built).split('/').some((s) => s === '' || s === '.' || s === '..'), `${kind} ${JSON.stringify(value)} → ${built}`);
-          } catch (err) {
-            assert.ok(isBerthError(err), `objectPathValue threw a non-BerthError for ${JSON.stringify(value)}: ${String(err)}`);
+      fc.property(
+        fc.oneof(
+          fc.string({ maxLength: 30 }),
+          fc.array(fc.constantFrom(...FRAGMENTS), { maxLength: 6 }).map((p) => p.join('')),
+        ),
+        (value) => {
+          for (const kind of ['container', 'network', 'volume', 'exec'] as const) {
+            try {
+              const built = objectPathValue(kind, value);
+              assert.ok(
+                !decodeURIComponent(built)
+                  .split('/')
+                  .some((s) => s === '' || s === '.' || s === '..'),
+                `${kind} ${JSON.stringify(value)} → ${built}`,
+              );
+            } catch (err) {
+              assert.ok(isBerthError(err), `objectPathValue threw a non-BerthError for ${JSON.stringify(value)}: ${String(err)}`);
+            }
           }
-        }
-      }),
+        },
+      ),
       { numRuns: RUNS, seed: SEED },
     );
   });

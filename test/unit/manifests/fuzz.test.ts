@@ -51,37 +51,199 @@ function yamlFilesUnder(dir: string): string[] {
 }
 
 /** The valid (and one deliberately invalid) manifests everything is mutated from. */
-const SEEDS: readonly string[] = [...yamlFilesUnder(join(ROOT, 'sample-repo')), ...yamlFilesUnder(join(ROOT, 'test/fixtures/manifests'))].map((f) => readFileSync(f, 'utf8'));
+const SEEDS: readonly string[] = [...yamlFilesUnder(join(ROOT, 'sample-repo')), ...yamlFilesUnder(join(ROOT, 'test/fixtures/manifests'))].map((f) =>
+  readFileSync(f, 'utf8'),
+);
 
 // ---- mutations -------------------------------------------------------------------------
 
 /** Values a person (or an attacker) might write where a scalar was, that are still YAML. */
 const HOSTILE_VALUES = [
-  '1e9', '1000000000', '1e400', '-1e400', '-1', '-0', '0', '-80', '70000', '65536', '99999999999999999999999999', '9007199254740993',
-  '0x7fffffff', '0o777', '1_000', '.inf', '-.inf', '.nan', '0.0000001', '1:20', '2001-12-14', '2001-12-14t21:59:43.10-05:00',
-  'null', '~', 'Null', '""', "''", 'true', 'false', 'yes', 'no', 'on', 'off', 'y', 'n',
-  '[]', '{}', '[a, b]', '{a: 1}', '[[[[[[]]]]]]', '{a: {b: {c: {d: {}}}}}', '[1, [2, [3]]]', '{name: x, value: y}', '[{containerPort: 80}]',
-  '!!binary aGVsbG8=', '!foo bar', '!!str 1', '!!int x', '!!int 1', '!!float x', '!!null x', '!!bool maybe', '!!timestamp nope', '!!set {a, b}', '!!omap [a: 1]',
-  '!<tag:example.com,2000:x> y', '!!python/object:os.system ls', '&a x', '&a [1, 2]',
-  '"\\u0000"', '"\\x80"', '"\\uffff"', '"\\U0010ffff"', '"\\e\\a\\b"', "'it''s'", '"\\u202e"', '"a\\nb"',
-  '__proto__', 'constructor', 'toString', 'hasOwnProperty', '{__proto__: {polluted: 1}}', '{constructor: {prototype: {polluted: 1}}}',
-  'a'.repeat(300), '0'.repeat(400), 'x'.repeat(64), 'Web_Server', 'web.server', '-web', 'web-', 'WEB',
-  '500m', '0.5', '1n', '1Ei', '1e-9', '128Mi', '5Mi', '0.001', '1e18', 'Infinity', 'NaN', '100%', '101%', '-25%', '25.5%', '1e3%', '0%',
+  '1e9',
+  '1000000000',
+  '1e400',
+  '-1e400',
+  '-1',
+  '-0',
+  '0',
+  '-80',
+  '70000',
+  '65536',
+  '99999999999999999999999999',
+  '9007199254740993',
+  '0x7fffffff',
+  '0o777',
+  '1_000',
+  '.inf',
+  '-.inf',
+  '.nan',
+  '0.0000001',
+  '1:20',
+  '2001-12-14',
+  '2001-12-14t21:59:43.10-05:00',
+  'null',
+  '~',
+  'Null',
+  '""',
+  "''",
+  'true',
+  'false',
+  'yes',
+  'no',
+  'on',
+  'off',
+  'y',
+  'n',
+  '[]',
+  '{}',
+  '[a, b]',
+  '{a: 1}',
+  '[[[[[[]]]]]]',
+  '{a: {b: {c: {d: {}}}}}',
+  '[1, [2, [3]]]',
+  '{name: x, value: y}',
+  '[{containerPort: 80}]',
+  '!!binary aGVsbG8=',
+  '!foo bar',
+  '!!str 1',
+  '!!int x',
+  '!!int 1',
+  '!!float x',
+  '!!null x',
+  '!!bool maybe',
+  '!!timestamp nope',
+  '!!set {a, b}',
+  '!!omap [a: 1]',
+  '!<tag:example.com,2000:x> y',
+  '!!python/object:os.system ls',
+  '&a x',
+  '&a [1, 2]',
+  '"\\u0000"',
+  '"\\x80"',
+  '"\\uffff"',
+  '"\\U0010ffff"',
+  '"\\e\\a\\b"',
+  "'it''s'",
+  '"\\u202e"',
+  '"a\\nb"',
+  '__proto__',
+  'constructor',
+  'toString',
+  'hasOwnProperty',
+  '{__proto__: {polluted: 1}}',
+  '{constructor: {prototype: {polluted: 1}}}',
+  'a'.repeat(300),
+  '0'.repeat(400),
+  'x'.repeat(64),
+  'Web_Server',
+  'web.server',
+  '-web',
+  'web-',
+  'WEB',
+  '500m',
+  '0.5',
+  '1n',
+  '1Ei',
+  '1e-9',
+  '128Mi',
+  '5Mi',
+  '0.001',
+  '1e18',
+  'Infinity',
+  'NaN',
+  '100%',
+  '101%',
+  '-25%',
+  '25.5%',
+  '1e3%',
+  '0%',
 ];
 
 /** Text that usually breaks the YAML itself. */
 const BROKEN_VALUES = [
-  '', '"', "'", '"unterminated', '[unterminated', '{unterminated', '|', '>', '|-', '>+', '*', '&', '!', '?', '? x', '- x', ':', ': x', '#', '%', '@', '`', ',',
-  '*undefined_alias', '&a [1, *a]', '!!binary', '!!map []', '!!seq {}', '"\\ud800"', '"a\\', '<<: *a', '<<: {a: 1}', '<<: [*a]', 'key: value', '- - -', '--- x', '...',
+  '',
+  '"',
+  "'",
+  '"unterminated',
+  '[unterminated',
+  '{unterminated',
+  '|',
+  '>',
+  '|-',
+  '>+',
+  '*',
+  '&',
+  '!',
+  '?',
+  '? x',
+  '- x',
+  ':',
+  ': x',
+  '#',
+  '%',
+  '@',
+  '`',
+  ',',
+  '*undefined_alias',
+  '&a [1, *a]',
+  '!!binary',
+  '!!map []',
+  '!!seq {}',
+  '"\\ud800"',
+  '"a\\',
+  '<<: *a',
+  '<<: {a: 1}',
+  '<<: [*a]',
+  'key: value',
+  '- - -',
+  '--- x',
+  '...',
 ];
 
-const TAGS = ['!!binary', '!foo', '!!str', '!!int', '!!float', '!!map', '!!seq', '!!null', '!!bool', '!!timestamp', '!!set', '!!omap', '!<tag:x,2000:y>', '!', '!!', '!e!tag'];
+const TAGS = [
+  '!!binary',
+  '!foo',
+  '!!str',
+  '!!int',
+  '!!float',
+  '!!map',
+  '!!seq',
+  '!!null',
+  '!!bool',
+  '!!timestamp',
+  '!!set',
+  '!!omap',
+  '!<tag:x,2000:y>',
+  '!',
+  '!!',
+  '!e!tag',
+];
 
 const junkText = fc.oneof(
   fc.string({ maxLength: 12 }),
   fc.string({ unit: 'grapheme', maxLength: 6 }),
   fc.string({ unit: 'binary', maxLength: 6 }),
-  fc.constantFrom('\t', '\r', '\u0000', '\u0007', '\u001b[31m', '\u007f', '\u0085', '\u00a0', '\u2028', '\u2029', '\ufeff', '\ufffe', '\ud800', '\udfff', '\u200b', '\u202e', '🐳', 'é', 'e\u0301'),
+  fc.constantFrom(
+    '\t',
+    '\r',
+    '\u0000',
+    '\u0007',
+    '\u001b[31m',
+    '\u007f',
+    '\u0085',
+    '\u00a0',
+    '\u2028',
+    '\u2029',
+    '\ufeff',
+    '\ufffe',
+    '\ud800',
+    '\udfff',
+    '\u200b',
+    '\u202e',
+    '🐳',
+    'é',
+    'e\u0301',
+  ),
   fc.constantFrom(...HOSTILE_VALUES, ...BROKEN_VALUES),
 );
 
@@ -122,11 +284,24 @@ const textOp: fc.Arbitrary<TextOp> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ op: fc.constant('delete' as const), at: line }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('duplicate' as const), at: line }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('swap' as const), a: line, b: line }) },
-  { weight: 2, arbitrary: fc.record({ op: fc.constant('indent' as const), at: line, by: fc.oneof(fc.integer({ min: -4, max: 4 }), fc.constant('tab' as const)) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({ op: fc.constant('indent' as const), at: line, by: fc.oneof(fc.integer({ min: -4, max: 4 }), fc.constant('tab' as const)) }),
+  },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('insert-line' as const), at: line, text: junkText }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('insert-text' as const), at: line, column: fc.nat(), text: junkText }) },
   { weight: 6, arbitrary: fc.record({ op: fc.constant('scalar' as const), at: line, value: scalarValue }) },
-  { weight: 1, arbitrary: fc.record({ op: fc.constant('key' as const), at: line, key: fc.oneof(fc.constantFrom('replcas', 'spec', 'metadata', 'kind', 'apiVersion', 'name', '__proto__', '<<', '? x', '"quoted"', 'a b', ''), fc.string({ maxLength: 8 })) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      op: fc.constant('key' as const),
+      at: line,
+      key: fc.oneof(
+        fc.constantFrom('replcas', 'spec', 'metadata', 'kind', 'apiVersion', 'name', '__proto__', '<<', '? x', '"quoted"', 'a b', ''),
+        fc.string({ maxLength: 8 }),
+      ),
+    }),
+  },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('anchor' as const), a: line, b: line, name: fc.constantFrom('a', 'b', 'x1', 'lol') }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('tag' as const), at: line, tag: fc.constantFrom(...TAGS) }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('document-separator' as const), at: line }) },
@@ -137,7 +312,14 @@ const textOp: fc.Arbitrary<TextOp> = fc.oneof(
 
 const byteOp: fc.Arbitrary<ByteOp> = fc.oneof(
   fc.record({ op: fc.constant('truncate' as const), at: fc.nat() }),
-  fc.record({ op: fc.constant('insert-bytes' as const), at: fc.nat(), bytes: fc.array(fc.oneof(fc.integer({ min: 0, max: 255 }), fc.constantFrom(0x00, 0x80, 0xbf, 0xc0, 0xc3, 0xed, 0xf4, 0xf5, 0xfe, 0xff)), { minLength: 1, maxLength: 4 }) }),
+  fc.record({
+    op: fc.constant('insert-bytes' as const),
+    at: fc.nat(),
+    bytes: fc.array(fc.oneof(fc.integer({ min: 0, max: 255 }), fc.constantFrom(0x00, 0x80, 0xbf, 0xc0, 0xc3, 0xed, 0xf4, 0xf5, 0xfe, 0xff)), {
+      minLength: 1,
+      maxLength: 4,
+    }),
+  }),
   fc.record({ op: fc.constant('flip' as const), at: fc.nat(), xor: fc.integer({ min: 1, max: 255 }) }),
 );
 
@@ -264,9 +446,17 @@ function render(r: FileRecipe): Uint8Array {
 const fileRecipe: fc.Arbitrary<FileRecipe> = fc.record({
   seed: fc.nat(),
   // mostly one or two mutations, so many inputs get past the YAML parser into validation
-  text: fc.oneof({ weight: 1, arbitrary: fc.constant([]) }, { weight: 5, arbitrary: fc.array(textOp, { minLength: 1, maxLength: 1 }) }, { weight: 3, arbitrary: fc.array(textOp, { minLength: 2, maxLength: 4 }) }),
+  text: fc.oneof(
+    { weight: 1, arbitrary: fc.constant([]) },
+    { weight: 5, arbitrary: fc.array(textOp, { minLength: 1, maxLength: 1 }) },
+    { weight: 3, arbitrary: fc.array(textOp, { minLength: 2, maxLength: 4 }) },
+  ),
   bytes: fc.oneof({ weight: 8, arbitrary: fc.constant([]) }, { weight: 1, arbitrary: fc.array(byteOp, { minLength: 1, maxLength: 2 }) }),
-  eol: fc.oneof({ weight: 12, arbitrary: fc.constant('\n' as const) }, { weight: 2, arbitrary: fc.constant('\r\n' as const) }, { weight: 1, arbitrary: fc.constant('\r' as const) }),
+  eol: fc.oneof(
+    { weight: 12, arbitrary: fc.constant('\n' as const) },
+    { weight: 2, arbitrary: fc.constant('\r\n' as const) },
+    { weight: 1, arbitrary: fc.constant('\r' as const) },
+  ),
   bom: fc.oneof({ weight: 10, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
 });
 
@@ -297,7 +487,10 @@ const repoArb: fc.Arbitrary<Repo> = fc
   })
   .map(({ shop, api, limits }) => {
     const folders: Record<string, Record<string, string | Uint8Array>> = {};
-    for (const [name, recipes] of [['shop', shop], ['api', api]] as const) {
+    for (const [name, recipes] of [
+      ['shop', shop],
+      ['api', api],
+    ] as const) {
       if (recipes.length === 0) continue;
       folders[name] = Object.fromEntries(recipes.map((r, i) => [FILE_NAMES[i % FILE_NAMES.length]!, readable(render(r))]));
     }
@@ -341,7 +534,13 @@ function observedFor(names: readonly string[]): ObservedState {
       (name): ObservedNamespace => ({
         name,
         network: { id: `net-${name}`, name: `berth.${name}` },
-        deployments: [{ namespace: name, name: name === 'blog' ? 'front' : 'web', replicas: replicas('0123456789', 2, { namespace: name, deployment: name === 'blog' ? 'front' : 'web' }) }],
+        deployments: [
+          {
+            namespace: name,
+            name: name === 'blog' ? 'front' : 'web',
+            replicas: replicas('0123456789', 2, { namespace: name, deployment: name === 'blog' ? 'front' : 'web' }),
+          },
+        ],
         strays: [],
       }),
     ),
@@ -425,7 +624,8 @@ describe('bad input never hurts: mutated manifests (fast-check)', () => {
       else if (shop.diagnostics.some((d) => d.code.startsWith('YAML_') || d.code.startsWith('FILE_'))) outcomes.yamlError++;
       else outcomes.schemaError++;
     }
-    for (const [outcome, count] of Object.entries(outcomes)) assert.ok(count >= 15, `at least 5% of generated repositories are ${outcome}: ${JSON.stringify(outcomes)}`);
+    for (const [outcome, count] of Object.entries(outcomes))
+      assert.ok(count >= 15, `at least 5% of generated repositories are ${outcome}: ${JSON.stringify(outcomes)}`);
   });
 
   it(`loadManifests → buildDesiredState → diff never throws, locates every problem and leaves invalid namespaces as they run (${RUNS} runs, seed ${SEED})`, async () => {

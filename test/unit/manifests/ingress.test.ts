@@ -173,14 +173,36 @@ const rows: readonly { name: string; yaml: string; expect: readonly Expected[] }
   },
   {
     name: 'a resource backend is refused',
-    yaml: ingress().replace(/ {14}service:\n[^]*$/, '              resource:\n                apiGroup: k8s.example.com\n                kind: StorageBucket\n                name: static-assets\n'),
-    expect: [err('UNSUPPORTED_FIELD', 'spec.rules[0].http.paths[0].backend.resource', 13, /resource backends/), err('MISSING_FIELD', 'spec.rules[0].http.paths[0].backend.service', 12)],
+    yaml: ingress().replace(
+      / {14}service:\n[^]*$/,
+      '              resource:\n                apiGroup: k8s.example.com\n                kind: StorageBucket\n                name: static-assets\n',
+    ),
+    expect: [
+      err('UNSUPPORTED_FIELD', 'spec.rules[0].http.paths[0].backend.resource', 13, /resource backends/),
+      err('MISSING_FIELD', 'spec.rules[0].http.paths[0].backend.service', 12),
+    ],
   },
   // ---- paths
-  { name: 'a path must start with /', yaml: ingress({ path: 'shop' }), expect: [err('INVALID_VALUE', 'spec.rules[0].http.paths[0].path', 10, /^must be an absolute path starting with '\/', got string "shop"$/)] },
-  { name: 'pathType is required (as Kubernetes)', yaml: ingress({ pathType: '' }), expect: [err('MISSING_FIELD', 'spec.rules[0].http.paths[0].pathType', 10, /"pathType"/)] },
-  { name: 'an unknown pathType', yaml: ingress({ pathType: '            pathType: Regex\n' }), expect: [err('INVALID_VALUE', 'spec.rules[0].http.paths[0].pathType', 11, /one of "Prefix", "Exact", "ImplementationSpecific", got string "Regex"/)] },
-  { name: 'no paths', yaml: ingress().replace(/ {8}paths:\n[^]*$/, '        paths: []\n'), expect: [err('INVALID_VALUE', 'spec.rules[0].http.paths', 9, /at least 1/)] },
+  {
+    name: 'a path must start with /',
+    yaml: ingress({ path: 'shop' }),
+    expect: [err('INVALID_VALUE', 'spec.rules[0].http.paths[0].path', 10, /^must be an absolute path starting with '\/', got string "shop"$/)],
+  },
+  {
+    name: 'pathType is required (as Kubernetes)',
+    yaml: ingress({ pathType: '' }),
+    expect: [err('MISSING_FIELD', 'spec.rules[0].http.paths[0].pathType', 10, /"pathType"/)],
+  },
+  {
+    name: 'an unknown pathType',
+    yaml: ingress({ pathType: '            pathType: Regex\n' }),
+    expect: [err('INVALID_VALUE', 'spec.rules[0].http.paths[0].pathType', 11, /one of "Prefix", "Exact", "ImplementationSpecific", got string "Regex"/)],
+  },
+  {
+    name: 'no paths',
+    yaml: ingress().replace(/ {8}paths:\n[^]*$/, '        paths: []\n'),
+    expect: [err('INVALID_VALUE', 'spec.rules[0].http.paths', 9, /at least 1/)],
+  },
   { name: 'a rule without http', yaml: ingress().replace(/ {6}http:\n[^]*$/, ''), expect: [err('MISSING_FIELD', 'spec.rules[0].http', 7, /"http"/)] },
   // ---- hosts
   ...(
@@ -191,22 +213,73 @@ const rows: readonly { name: string; yaml: string; expect: readonly Expected[] }
       ['a wildcard inside', 'shop.*.com'],
       ['a port', 'shop.example.com:8080'],
     ] as const
-  ).map(([what, host]) => ({ name: `a host with ${what}`, yaml: ingress({ host }), expect: [err('INVALID_VALUE', 'spec.rules[0].host', 7, /^must be a lowercase DNS name \(not an IP address\), optionally starting with '\*\.' for one wildcard label/)] })),
+  ).map(([what, host]) => ({
+    name: `a host with ${what}`,
+    yaml: ingress({ host }),
+    expect: [
+      err(
+        'INVALID_VALUE',
+        'spec.rules[0].host',
+        7,
+        /^must be a lowercase DNS name \(not an IP address\), optionally starting with '\*\.' for one wildcard label/,
+      ),
+    ],
+  })),
   { name: 'a wildcard host', yaml: ingress({ host: '"*.example.com"' }), expect: [] },
-  { name: 'a host longer than 253', yaml: ingress({ host: `${'a'.repeat(60)}.`.repeat(5) + 'com' }), expect: [err('INVALID_VALUE', 'spec.rules[0].host', 7, /at most 253/)] },
+  {
+    name: 'a host longer than 253',
+    yaml: ingress({ host: `${'a'.repeat(60)}.`.repeat(5) + 'com' }),
+    expect: [err('INVALID_VALUE', 'spec.rules[0].host', 7, /at most 253/)],
+  },
   // ---- backend ports
-  { name: 'a port with both number and name', yaml: ingress({ port: '                  number: 80\n                  name: http\n' }), expect: [err('INVALID_VALUE', 'spec.rules[0].http.paths[0].backend.service.port', 15, /exactly one of number .* or name/)] },
-  { name: 'a port with neither', yaml: ingress({ port: '                  {}\n' }).replace('port:\n                  {}', 'port: {}'), expect: [err('INVALID_VALUE', 'spec.rules[0].http.paths[0].backend.service.port', 15, /exactly one of number/)] },
-  { name: 'a port number out of range', yaml: ingress({ port: '                  number: 0\n' }), expect: [err('INVALID_VALUE', 'spec.rules[0].http.paths[0].backend.service.port.number', 16, />= 1/)] },
-  { name: 'a bad port name', yaml: ingress({ port: '                  name: HTTP\n' }), expect: [err('INVALID_VALUE', 'spec.rules[0].http.paths[0].backend.service.port.name', 16, /must be a port name/)] },
-  { name: 'a Service name that is not a DNS label', yaml: ingress({ service: 'Web' }), expect: [err('INVALID_VALUE', 'spec.rules[0].http.paths[0].backend.service.name', 14, /DNS label/)] },
+  {
+    name: 'a port with both number and name',
+    yaml: ingress({ port: '                  number: 80\n                  name: http\n' }),
+    expect: [err('INVALID_VALUE', 'spec.rules[0].http.paths[0].backend.service.port', 15, /exactly one of number .* or name/)],
+  },
+  {
+    name: 'a port with neither',
+    yaml: ingress({ port: '                  {}\n' }).replace('port:\n                  {}', 'port: {}'),
+    expect: [err('INVALID_VALUE', 'spec.rules[0].http.paths[0].backend.service.port', 15, /exactly one of number/)],
+  },
+  {
+    name: 'a port number out of range',
+    yaml: ingress({ port: '                  number: 0\n' }),
+    expect: [err('INVALID_VALUE', 'spec.rules[0].http.paths[0].backend.service.port.number', 16, />= 1/)],
+  },
+  {
+    name: 'a bad port name',
+    yaml: ingress({ port: '                  name: HTTP\n' }),
+    expect: [err('INVALID_VALUE', 'spec.rules[0].http.paths[0].backend.service.port.name', 16, /must be a port name/)],
+  },
+  {
+    name: 'a Service name that is not a DNS label',
+    yaml: ingress({ service: 'Web' }),
+    expect: [err('INVALID_VALUE', 'spec.rules[0].http.paths[0].backend.service.name', 14, /DNS label/)],
+  },
   // ---- the spec as a whole
-  { name: 'neither rules nor defaultBackend', yaml: ingress().replace(/ {2}rules:\n[^]*$/, '  ingressClassName: berth\n'), expect: [err('MISSING_FIELD', 'spec.rules', 5, /^an Ingress needs spec\.rules or spec\.defaultBackend/)] },
-  { name: 'an empty rule list and no defaultBackend', yaml: ingress().replace(/ {2}rules:\n[^]*$/, '  rules: []\n'), expect: [err('MISSING_FIELD', 'spec.rules', 6, /needs spec\.rules or spec\.defaultBackend/)] },
+  {
+    name: 'neither rules nor defaultBackend',
+    yaml: ingress().replace(/ {2}rules:\n[^]*$/, '  ingressClassName: berth\n'),
+    expect: [err('MISSING_FIELD', 'spec.rules', 5, /^an Ingress needs spec\.rules or spec\.defaultBackend/)],
+  },
+  {
+    name: 'an empty rule list and no defaultBackend',
+    yaml: ingress().replace(/ {2}rules:\n[^]*$/, '  rules: []\n'),
+    expect: [err('MISSING_FIELD', 'spec.rules', 6, /needs spec\.rules or spec\.defaultBackend/)],
+  },
   { name: 'ingressClassName is accepted without a warning', yaml: ingress({ spec: '  ingressClassName: nginx\n' }), expect: [] },
-  { name: 'a typo', yaml: ingress({ spec: '  defaultBackned:\n    service: {name: web, port: {number: 80}}\n' }), expect: [err('UNKNOWN_FIELD', 'spec.defaultBackned', 17, /did you mean "defaultBackend"/)] },
+  {
+    name: 'a typo',
+    yaml: ingress({ spec: '  defaultBackned:\n    service: {name: web, port: {number: 80}}\n' }),
+    expect: [err('UNKNOWN_FIELD', 'spec.defaultBackned', 17, /did you mean "defaultBackend"/)],
+  },
   { name: 'status is not kept in Git', yaml: `${ingress()}status:\n  loadBalancer:\n    ingress: []\n`, expect: [err('UNSUPPORTED_FIELD', 'status', 17)] },
-  { name: 'the wrong apiVersion (extensions/v1beta1 is gone)', yaml: ingress().replace('networking.k8s.io/v1', 'extensions/v1beta1'), expect: [err('WRONG_API_VERSION', 'apiVersion', 1, /must be apiVersion "networking\.k8s\.io\/v1"/)] },
+  {
+    name: 'the wrong apiVersion (extensions/v1beta1 is gone)',
+    yaml: ingress().replace('networking.k8s.io/v1', 'extensions/v1beta1'),
+    expect: [err('WRONG_API_VERSION', 'apiVersion', 1, /must be apiVersion "networking\.k8s\.io\/v1"/)],
+  },
 ];
 
 function validate(yaml: string): { diagnostics: readonly Diagnostic[]; body: unknown } {
@@ -226,7 +299,10 @@ describe('networking.k8s.io/v1 Ingress: the public examples', () => {
   it('the object handed downstream keeps rules in order', () => {
     const { body } = validate(PUBLIC_EXAMPLES['name-based virtual hosting with a catch-all rule']!);
     const spec = (body as IngressManifest).spec;
-    assert.deepEqual(spec.rules?.map((r) => r.host), ['first.bar.com', 'second.bar.com', undefined]);
+    assert.deepEqual(
+      spec.rules?.map((r) => r.host),
+      ['first.bar.com', 'second.bar.com', undefined],
+    );
   });
 });
 
@@ -237,7 +313,14 @@ describe('networking.k8s.io/v1 Ingress: rules, each located', () => {
       const shown = JSON.stringify(diagnostics, null, 1);
       assert.equal(diagnostics.length, row.expect.length, `diagnostics: ${shown}`);
       for (const e of row.expect) {
-        const match = diagnostics.find((d) => d.severity === e.severity && d.code === e.code && d.field === e.field && d.line === e.line && (e.message === undefined || e.message.test(d.message)));
+        const match = diagnostics.find(
+          (d) =>
+            d.severity === e.severity &&
+            d.code === e.code &&
+            d.field === e.field &&
+            d.line === e.line &&
+            (e.message === undefined || e.message.test(d.message)),
+        );
         assert.ok(match, `expected ${JSON.stringify({ ...e, message: e.message?.source })} in ${shown}`);
         assert.equal(typeof match.column, 'number', 'every diagnostic has a column');
       }
@@ -275,7 +358,10 @@ describe('networking.k8s.io/v1 Ingress: backends name Services of the folder', (
     for (const port of ['                  number: 80\n', '                  number: 9000\n', '                  name: admin\n']) {
       const ns = shop({ 'a-ingress.yaml': ingress({ port }), 'z-web.yaml': webService });
       assert.equal(ns.valid, true, JSON.stringify(ns.diagnostics));
-      assert.deepEqual(ns.objects.map((o) => o.kind), ['Ingress', 'Service']);
+      assert.deepEqual(
+        ns.objects.map((o) => o.kind),
+        ['Ingress', 'Service'],
+      );
     }
   });
 
@@ -298,7 +384,10 @@ describe('networking.k8s.io/v1 Ingress: backends name Services of the folder', (
     },
     {
       name: 'the default backend',
-      files: { 'ingress.yaml': ingress({ spec: '  defaultBackend:\n    service:\n      name: fallback\n      port:\n        number: 80\n' }), 'web.yaml': webService },
+      files: {
+        'ingress.yaml': ingress({ spec: '  defaultBackend:\n    service:\n      name: fallback\n      port:\n        number: 80\n' }),
+        'web.yaml': webService,
+      },
       code: 'SERVICE_NOT_FOUND',
       field: 'spec.defaultBackend.service.name',
       line: 19,
@@ -310,7 +399,8 @@ describe('networking.k8s.io/v1 Ingress: backends name Services of the folder', (
       code: 'SERVICE_PORT_NOT_FOUND',
       field: `${B}.port.number`,
       line: 16,
-      message: /^Service "web" \(shop\/web\.yaml:4\) has no port 81; it declares 80 \(http\), 9000 \(admin\) \(a backend names the Service port, not the targetPort\)$/,
+      message:
+        /^Service "web" \(shop\/web\.yaml:4\) has no port 81; it declares 80 \(http\), 9000 \(admin\) \(a backend names the Service port, not the targetPort\)$/,
     },
     {
       name: 'the targetPort instead of the port',
@@ -344,11 +434,23 @@ describe('networking.k8s.io/v1 Ingress: backends name Services of the folder', (
 
   it('a Service of another namespace folder does not count', () => {
     const set = loadManifests(snapshot([folder('blog', { 'web.yaml': webService }), folder('shop', { 'ingress.yaml': ingress() })]), new ManifestCache());
-    assert.deepEqual(set.namespaces.map((n) => [n.name, n.valid]), [['blog', true], ['shop', false]]);
+    assert.deepEqual(
+      set.namespaces.map((n) => [n.name, n.valid]),
+      [
+        ['blog', true],
+        ['shop', false],
+      ],
+    );
   });
 
   it('an invalid Service counts as defined: only its own error is reported', () => {
-    const ns = shop({ 'ingress.yaml': ingress({ port: '                  number: 81\n' }), 'web.yaml': webService.replace('      port: 9000\n', '      port: 9000\n      protocol: UDP\n') });
-    assert.deepEqual(ns.diagnostics.map((d) => [d.code, d.file]), [['UNSUPPORTED_FIELD', 'shop/web.yaml']]);
+    const ns = shop({
+      'ingress.yaml': ingress({ port: '                  number: 81\n' }),
+      'web.yaml': webService.replace('      port: 9000\n', '      port: 9000\n      protocol: UDP\n'),
+    });
+    assert.deepEqual(
+      ns.diagnostics.map((d) => [d.code, d.file]),
+      [['UNSUPPORTED_FIELD', 'shop/web.yaml']],
+    );
   });
 });

@@ -2,7 +2,14 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { compareDiagnostics, type Diagnostic } from '../../../src/core/index.js';
-import { loadManifests, ManifestCache, ManifestCacheMissError, type DeploymentManifest, type ManifestSet, type NamespaceManifests } from '../../../src/manifests/index.js';
+import {
+  loadManifests,
+  ManifestCache,
+  ManifestCacheMissError,
+  type DeploymentManifest,
+  type ManifestSet,
+  type NamespaceManifests,
+} from '../../../src/manifests/index.js';
 import { asSourceWouldRead, deployment, folder, snapshot } from './snapshot-builder.js';
 
 const fixture = (name: string): string => readFileSync(new URL(`../../fixtures/manifests/${name}`, import.meta.url), 'utf8');
@@ -56,21 +63,38 @@ describe('loadManifests: folders are namespaces', () => {
   });
 
   it('accepts *.YAML and *.yml, ignores other files silently', () => {
-    const set = loadManifests(snapshot([folder('shop', { 'A.YAML': deployment('a'), 'b.yml': deployment('b'), 'c.json': '{', 'notes.txt': 'x', '.env': 'A=1' })]), new ManifestCache());
-    assert.deepEqual(ns(set, 'shop').objects.map((o) => o.metadata.name), ['a', 'b']);
+    const set = loadManifests(
+      snapshot([folder('shop', { 'A.YAML': deployment('a'), 'b.yml': deployment('b'), 'c.json': '{', 'notes.txt': 'x', '.env': 'A=1' })]),
+      new ManifestCache(),
+    );
+    assert.deepEqual(
+      ns(set, 'shop').objects.map((o) => o.metadata.name),
+      ['a', 'b'],
+    );
     assert.deepEqual(ns(set, 'shop').diagnostics, []);
   });
 
   it('sorts namespaces by name; an empty folder is a valid, empty namespace', () => {
     const set = loadManifests(snapshot([folder('zeta', { 'x.yaml': deployment('x') }), folder('alpha', { 'README.md': 'docs' })]), new ManifestCache());
-    assert.deepEqual(set.namespaces.map((n) => [n.name, n.valid, n.objects.length]), [
-      ['alpha', true, 0],
-      ['zeta', true, 1],
-    ]);
+    assert.deepEqual(
+      set.namespaces.map((n) => [n.name, n.valid, n.objects.length]),
+      [
+        ['alpha', true, 0],
+        ['zeta', true, 1],
+      ],
+    );
   });
 
   it('metadata.namespace must equal the folder', () => {
-    const set = loadManifests(snapshot([folder('shop', { 'web.yaml': deployment('web', { metadata: '  namespace: other\n' }), 'ok.yaml': deployment('ok', { metadata: '  namespace: shop\n' }) })]), new ManifestCache());
+    const set = loadManifests(
+      snapshot([
+        folder('shop', {
+          'web.yaml': deployment('web', { metadata: '  namespace: other\n' }),
+          'ok.yaml': deployment('ok', { metadata: '  namespace: shop\n' }),
+        }),
+      ]),
+      new ManifestCache(),
+    );
     const shop = ns(set, 'shop');
     assert.equal(shop.valid, false);
     assert.deepEqual(shop.objects, [], 'an invalid namespace hands over no objects');
@@ -88,7 +112,10 @@ describe('loadManifests: folders are namespaces', () => {
   });
 
   it('duplicate kind/name across files: an error on the second, naming the first file:line', () => {
-    const set = loadManifests(snapshot([folder('shop', { 'a.yaml': deployment('web'), 'b.yaml': `${namespaceYaml('shop')}---\n${deployment('web')}` })]), new ManifestCache());
+    const set = loadManifests(
+      snapshot([folder('shop', { 'a.yaml': deployment('web'), 'b.yaml': `${namespaceYaml('shop')}---\n${deployment('web')}` })]),
+      new ManifestCache(),
+    );
     const shop = ns(set, 'shop');
     assert.equal(shop.valid, false);
     const d = only(shop.diagnostics, 'DUPLICATE_OBJECT');
@@ -104,18 +131,31 @@ describe('loadManifests: folders are namespaces', () => {
   });
 
   it('the same name in different kinds or namespaces is fine', () => {
-    const set = loadManifests(snapshot([folder('a', { 'x.yaml': deployment('web') }), folder('b', { 'x.yaml': deployment('web') }), folder('web', { 'ns.yaml': namespaceYaml('web'), 'd.yaml': deployment('web') })]), new ManifestCache());
+    const set = loadManifests(
+      snapshot([
+        folder('a', { 'x.yaml': deployment('web') }),
+        folder('b', { 'x.yaml': deployment('web') }),
+        folder('web', { 'ns.yaml': namespaceYaml('web'), 'd.yaml': deployment('web') }),
+      ]),
+      new ManifestCache(),
+    );
     assert.ok(set.namespaces.every((n) => n.valid));
   });
 
   it('any error makes the whole folder invalid; other folders are unaffected', () => {
-    const set = loadManifests(snapshot([folder('bad', { 'a.yaml': deployment('a'), 'b.yaml': 'kind: [' }), folder('good', { 'a.yaml': deployment('a') })]), new ManifestCache());
+    const set = loadManifests(
+      snapshot([folder('bad', { 'a.yaml': deployment('a'), 'b.yaml': 'kind: [' }), folder('good', { 'a.yaml': deployment('a') })]),
+      new ManifestCache(),
+    );
     assert.deepEqual([ns(set, 'bad').valid, ns(set, 'bad').objects.length], [false, 0]);
     assert.deepEqual([ns(set, 'good').valid, ns(set, 'good').objects.length], [true, 1]);
   });
 
   it('a *.yaml symlink in a namespace folder is an error; other symlinks are warnings; never followed', () => {
-    const set = loadManifests(snapshot([folder('shop', { 'web.yaml': { symlink: '../other/web.yaml' } }), folder('docs', { 'LICENSE': { symlink: '../LICENSE' } })]), new ManifestCache());
+    const set = loadManifests(
+      snapshot([folder('shop', { 'web.yaml': { symlink: '../other/web.yaml' } }), folder('docs', { LICENSE: { symlink: '../LICENSE' } })]),
+      new ManifestCache(),
+    );
     const d = only(ns(set, 'shop').diagnostics, 'SYMLINK');
     assert.deepEqual([d.severity, d.file, ns(set, 'shop').valid], ['error', 'shop/web.yaml', false]);
     const w = only(ns(set, 'docs').diagnostics, 'SYMLINK');
@@ -123,40 +163,67 @@ describe('loadManifests: folders are namespaces', () => {
   });
 
   it('files in sub-folders are ignored with a warning (yaml) or silently (others)', () => {
-    const set = loadManifests(snapshot([folder('shop', { 'web.yaml': deployment('web'), 'old/web.yaml': deployment('web'), 'old/notes.md': 'x', 'deep/er/x.yml': 'broken: [' })]), new ManifestCache());
+    const set = loadManifests(
+      snapshot([folder('shop', { 'web.yaml': deployment('web'), 'old/web.yaml': deployment('web'), 'old/notes.md': 'x', 'deep/er/x.yml': 'broken: [' })]),
+      new ManifestCache(),
+    );
     const shop = ns(set, 'shop');
     assert.equal(shop.valid, true, 'nested files are not read, so they cannot break the folder');
-    assert.deepEqual(shop.diagnostics.map((d) => [d.code, d.severity, d.file]), [
-      ['NESTED_FILE', 'warning', 'shop/deep/er/x.yml'],
-      ['NESTED_FILE', 'warning', 'shop/old/web.yaml'],
-    ]);
+    assert.deepEqual(
+      shop.diagnostics.map((d) => [d.code, d.severity, d.file]),
+      [
+        ['NESTED_FILE', 'warning', 'shop/deep/er/x.yml'],
+        ['NESTED_FILE', 'warning', 'shop/old/web.yaml'],
+      ],
+    );
     assert.match(shop.diagnostics[0]!.message, /berth reads only files directly in the namespace folder/);
   });
 
   it('submodules are ignored with a warning', () => {
-    const set = loadManifests(snapshot([folder('shop', { 'vendor': { submodule: true } })], { 'lib': { submodule: true } }), new ManifestCache());
+    const set = loadManifests(snapshot([folder('shop', { vendor: { submodule: true } })], { lib: { submodule: true } }), new ManifestCache());
     assert.equal(only(ns(set, 'shop').diagnostics, 'SUBMODULE').severity, 'warning');
     assert.equal(only(set.diagnostics, 'SUBMODULE').file, 'lib');
   });
 
   it('yaml files at the root belong to no namespace: a warning; other root files are silent', () => {
-    const set = loadManifests(snapshot([folder('shop', { 'a.yaml': deployment('a') })], { 'web.yaml': deployment('web'), 'README.md': '# hi', 'link.yaml': { symlink: 'shop/a.yaml' } }), new ManifestCache());
-    assert.deepEqual(set.diagnostics.map((d) => [d.code, d.severity, d.file, d.namespace]), [
-      ['SYMLINK', 'warning', 'link.yaml', undefined],
-      ['ROOT_FILE', 'warning', 'web.yaml', undefined],
-    ]);
+    const set = loadManifests(
+      snapshot([folder('shop', { 'a.yaml': deployment('a') })], {
+        'web.yaml': deployment('web'),
+        'README.md': '# hi',
+        'link.yaml': { symlink: 'shop/a.yaml' },
+      }),
+      new ManifestCache(),
+    );
+    assert.deepEqual(
+      set.diagnostics.map((d) => [d.code, d.severity, d.file, d.namespace]),
+      [
+        ['SYMLINK', 'warning', 'link.yaml', undefined],
+        ['ROOT_FILE', 'warning', 'web.yaml', undefined],
+      ],
+    );
   });
 
   it('folder names must be DNS labels: the folder is skipped with a set-level diagnostic', () => {
     const set = loadManifests(
-      snapshot([folder('Shop', { 'a.yaml': deployment('a') }), folder('my_docs', { 'index.md': '#' }), folder('.github', { 'workflows/ci.yml': 'on: push' }), folder('ok', {})]),
+      snapshot([
+        folder('Shop', { 'a.yaml': deployment('a') }),
+        folder('my_docs', { 'index.md': '#' }),
+        folder('.github', { 'workflows/ci.yml': 'on: push' }),
+        folder('ok', {}),
+      ]),
       new ManifestCache(),
     );
-    assert.deepEqual(set.namespaces.map((n) => n.name), ['ok']);
-    assert.deepEqual(set.diagnostics.map((d) => [d.code, d.severity, d.file]), [
-      ['INVALID_FOLDER_NAME', 'warning', 'my_docs'],
-      ['INVALID_FOLDER_NAME', 'error', 'Shop'],
-    ]);
+    assert.deepEqual(
+      set.namespaces.map((n) => n.name),
+      ['ok'],
+    );
+    assert.deepEqual(
+      set.diagnostics.map((d) => [d.code, d.severity, d.file]),
+      [
+        ['INVALID_FOLDER_NAME', 'warning', 'my_docs'],
+        ['INVALID_FOLDER_NAME', 'error', 'Shop'],
+      ],
+    );
     assert.equal(set.diagnostics[1]!.namespace, undefined);
     assert.match(set.diagnostics[1]!.message, /not a namespace.*DNS label.*its manifests are not loaded/);
   });
@@ -186,7 +253,8 @@ describe('loadManifests: folders are namespaces', () => {
 });
 
 describe('loadManifests: the cache', () => {
-  const base = () => snapshot([folder('shop', { 'web.yaml': deployment('web'), 'api.yaml': deployment('api') }), folder('blog', { 'web.yaml': deployment('web') })]);
+  const base = () =>
+    snapshot([folder('shop', { 'web.yaml': deployment('web'), 'api.yaml': deployment('api') }), folder('blog', { 'web.yaml': deployment('web') })]);
 
   it('an unchanged tree: the second load parses nothing and returns the same namespace results', () => {
     const cache = new ManifestCache();
@@ -194,7 +262,10 @@ describe('loadManifests: the cache', () => {
     assert.equal(cache.stats.parsedFiles, 2, 'shop/web.yaml and blog/web.yaml are one blob: parsed once');
     cache.retain(first);
     const omitted = asSourceWouldRead(base(), cache);
-    assert.ok(omitted.folders.every((f) => f.files === undefined), 'the source omits known trees');
+    assert.ok(
+      omitted.folders.every((f) => f.files === undefined),
+      'the source omits known trees',
+    );
     const second = loadManifests(omitted, cache);
     assert.equal(cache.stats.parsedFiles, 2, 'no file parsed again');
     assert.equal(cache.stats.reusedNamespaces, 2);
@@ -205,7 +276,10 @@ describe('loadManifests: the cache', () => {
   it('a changed tree: only the changed blob is parsed, the rest come from the blob cache', () => {
     const cache = new ManifestCache();
     cache.retain(loadManifests(base(), cache));
-    const changed = snapshot([folder('shop', { 'web.yaml': deployment('web').replace('replicas: 2', 'replicas: 3'), 'api.yaml': deployment('api') }), folder('blog', { 'web.yaml': deployment('web') })]);
+    const changed = snapshot([
+      folder('shop', { 'web.yaml': deployment('web').replace('replicas: 2', 'replicas: 3'), 'api.yaml': deployment('api') }),
+      folder('blog', { 'web.yaml': deployment('web') }),
+    ]);
     const set = loadManifests(asSourceWouldRead(changed, cache), cache);
     assert.equal(cache.stats.parsedFiles, 3, 'one new blob');
     assert.equal((ns(set, 'shop').objects.find((o) => o.metadata.name === 'web') as DeploymentManifest).spec.replicas, 3);
@@ -251,7 +325,7 @@ describe('loadManifests: the cache', () => {
     cache.retain(onlyShop);
     assert.equal(cache.hasTree(shopTree), true);
     assert.equal(cache.hasTree(blogTree), false);
-    assert.deepEqual([cache.stats.trees, cache.stats.files], [1, 2], "blog/web.yaml is byte-identical to shop/web.yaml, so that blob stays");
+    assert.deepEqual([cache.stats.trees, cache.stats.files], [1, 2], 'blog/web.yaml is byte-identical to shop/web.yaml, so that blob stays');
     cache.retain({ commit: 'x', namespaces: [], diagnostics: [] });
     assert.deepEqual([cache.stats.trees, cache.stats.files], [0, 0]);
   });
@@ -269,7 +343,10 @@ describe('loadManifests: the cache', () => {
   it('a folder without files that the cache does not know is a caller bug: a clear internal error', () => {
     const s = snapshot([folder('shop', { 'web.yaml': deployment('web') })]);
     const withoutFiles = { ...s, folders: [{ name: 'shop', treeId: s.folders[0]!.treeId }] };
-    assert.throws(() => loadManifests(withoutFiles, new ManifestCache()), (e: unknown) => e instanceof ManifestCacheMissError && /internal error: folder "shop" .*came without files/.test(e.message));
+    assert.throws(
+      () => loadManifests(withoutFiles, new ManifestCache()),
+      (e: unknown) => e instanceof ManifestCacheMissError && /internal error: folder "shop" .*came without files/.test(e.message),
+    );
     const withoutContent = { ...s, folders: [{ ...s.folders[0]!, files: s.folders[0]!.files!.map(({ path, oid, mode }) => ({ path, oid, mode })) }] };
     assert.throws(() => loadManifests(withoutContent, new ManifestCache()), /internal error: file shop\/web.yaml .*came without content/);
   });

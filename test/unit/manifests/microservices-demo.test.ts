@@ -26,11 +26,17 @@ describe('microservices-demo: what berth accepts now', () => {
     const accounts = ns.diagnostics.filter((d) => d.code === 'IGNORED_KIND');
     assert.equal(accounts.length, 11);
     assert.ok(accounts.every((d) => d.severity === 'warning' && d.field === 'kind' && /ServiceAccount/.test(d.message)));
-    assert.deepEqual(errors.filter((d) => d.code === 'UNKNOWN_KIND'), []);
+    assert.deepEqual(
+      errors.filter((d) => d.code === 'UNKNOWN_KIND'),
+      [],
+    );
   });
 
   it('fsGroup is accepted', () => {
-    assert.deepEqual(errors.filter((d) => d.field?.includes('fsGroup')), []);
+    assert.deepEqual(
+      errors.filter((d) => d.field?.includes('fsGroup')),
+      [],
+    );
   });
 
   it('every error left is one of the items of other work (gRPC probes, init containers, Service port conflicts)', () => {

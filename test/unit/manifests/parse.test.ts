@@ -63,13 +63,29 @@ const cases: readonly Case[] = [
   { name: 'UTF-8 BOM is accepted', input: Uint8Array.from([0xef, 0xbb, 0xbf, ...utf8('a: 1\n')]), diagnostics: [], documents: [[0, 1]] },
   { name: 'nesting at the limit (64)', input: utf8(nested(64)), diagnostics: [], documents: [[0, 1]] },
   { name: 'block nesting over the limit', input: utf8(nested(65)), diagnostics: [{ severity: 'error', code: 'YAML_TOO_DEEP', line: 65, column: 65 }] },
-  { name: 'flow nesting over the limit', input: utf8(`${'['.repeat(65)}${']'.repeat(65)}\n`), diagnostics: [{ severity: 'error', code: 'YAML_TOO_DEEP', line: 1 }] },
-  { name: 'compact sequence nesting over the limit', input: utf8(`${'- '.repeat(65)}x\n`), diagnostics: [{ severity: 'error', code: 'YAML_TOO_DEEP', line: 1 }] },
+  {
+    name: 'flow nesting over the limit',
+    input: utf8(`${'['.repeat(65)}${']'.repeat(65)}\n`),
+    diagnostics: [{ severity: 'error', code: 'YAML_TOO_DEEP', line: 1 }],
+  },
+  {
+    name: 'compact sequence nesting over the limit',
+    input: utf8(`${'- '.repeat(65)}x\n`),
+    diagnostics: [{ severity: 'error', code: 'YAML_TOO_DEEP', line: 1 }],
+  },
   { name: 'a lower depth limit', input: utf8(nested(5)), limits: { maxDepth: 4 }, diagnostics: [{ severity: 'error', code: 'YAML_TOO_DEEP', line: 5 }] },
   {
     name: 'duplicate key is an error at the second key, naming the first',
     input: utf8('a: 1\nb:\n  c: 1\n  d: 2\n  c: 3\n'),
-    diagnostics: [{ severity: 'error', code: 'YAML_DUPLICATE_KEY', line: 5, column: 3, message: 'duplicate key "c" (first at line 3); keys must be unique within a mapping' }],
+    diagnostics: [
+      {
+        severity: 'error',
+        code: 'YAML_DUPLICATE_KEY',
+        line: 5,
+        column: 3,
+        message: 'duplicate key "c" (first at line 3); keys must be unique within a mapping',
+      },
+    ],
   },
   {
     name: 'duplicate key in a flow mapping',

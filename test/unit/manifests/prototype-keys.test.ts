@@ -74,8 +74,14 @@ describe('manifests: prototype member keys', () => {
     assert.equal(ns.valid, true, JSON.stringify(ns.diagnostics));
     const names = ns.objects.map((o) => (o as DeploymentManifest).metadata.name).sort();
     assert.deepEqual(names, ['tostring', 'valueof']);
-    const desired = buildDesiredState(loadManifests(snapshot([folder('constructor', { 'valueof.yaml': deployment({ name: 'valueof' }) })]), new ManifestCache()), { instance: 't' });
-    assert.deepEqual(desired.namespaces.map((n) => [n.name, n.valid, n.deployments.map((d) => d.name)]), [['constructor', true, ['valueof']]]);
+    const desired = buildDesiredState(
+      loadManifests(snapshot([folder('constructor', { 'valueof.yaml': deployment({ name: 'valueof' }) })]), new ManifestCache()),
+      { instance: 't' },
+    );
+    assert.deepEqual(
+      desired.namespaces.map((n) => [n.name, n.valid, n.deployments.map((d) => d.name)]),
+      [['constructor', true, ['valueof']]],
+    );
   });
 
   it('a selector label `constructor` the template lacks is reported missing (not as "has constructor=function Object()")', () => {

@@ -2,7 +2,15 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { formatDiagnostic, type Diagnostic } from '../../../src/core/index.js';
 import { buildDesiredState } from '../../../src/desired/index.js';
-import { formatCpu, formatMemory, loadManifests, ManifestCache, parseCount, type NamespaceManifests, type ResourceQuotaManifest } from '../../../src/manifests/index.js';
+import {
+  formatCpu,
+  formatMemory,
+  loadManifests,
+  ManifestCache,
+  parseCount,
+  type NamespaceManifests,
+  type ResourceQuotaManifest,
+} from '../../../src/manifests/index.js';
 import { quantityProblem } from '../../../src/manifests/quantity.js';
 import { deployment, folder, snapshot, type FileSpec } from './snapshot-builder.js';
 
@@ -24,7 +32,14 @@ interface Expected {
 }
 
 const err = (code: string, file: string, field: string, line: number, message?: RegExp): Expected => ({ severity: 'error', code, file, field, line, message });
-const warn = (code: string, file: string, field: string, line: number, message?: RegExp): Expected => ({ severity: 'warning', code, file, field, line, message });
+const warn = (code: string, file: string, field: string, line: number, message?: RegExp): Expected => ({
+  severity: 'warning',
+  code,
+  file,
+  field,
+  line,
+  message,
+});
 
 function quota(name: string, hard: Readonly<Record<string, string | number>>, extraSpec = ''): string {
   const entries = Object.entries(hard).map(([k, v]) => `    ${k}: ${typeof v === 'string' ? JSON.stringify(v) : v}\n`);
@@ -46,20 +61,55 @@ function load(files: Readonly<Record<string, FileSpec>>): NamespaceManifests {
 
 const rows: readonly { name: string; files: Record<string, FileSpec>; expect: readonly Expected[] }[] = [
   // ---- within the bounds
-  { name: 'under every bound: valid', files: { 'quota.yaml': quota('compute', { pods: '10', 'limits.memory': '1Gi', 'limits.cpu': '2' }), 'web.yaml': deploy('web', 3, { cpu: '500m', memory: '256Mi' }) }, expect: [] },
-  { name: 'exactly at the bound: valid', files: { 'quota.yaml': quota('compute', { pods: 4, 'limits.memory': '1Gi' }), 'a.yaml': deploy('a', 2, { memory: '256Mi' }), 'b.yaml': deploy('b', 2, { memory: '256Mi' }) }, expect: [] },
+  {
+    name: 'under every bound: valid',
+    files: {
+      'quota.yaml': quota('compute', { pods: '10', 'limits.memory': '1Gi', 'limits.cpu': '2' }),
+      'web.yaml': deploy('web', 3, { cpu: '500m', memory: '256Mi' }),
+    },
+    expect: [],
+  },
+  {
+    name: 'exactly at the bound: valid',
+    files: {
+      'quota.yaml': quota('compute', { pods: 4, 'limits.memory': '1Gi' }),
+      'a.yaml': deploy('a', 2, { memory: '256Mi' }),
+      'b.yaml': deploy('b', 2, { memory: '256Mi' }),
+    },
+    expect: [],
+  },
   { name: 'a quota with no Deployments: valid', files: { 'quota.yaml': quota('compute', { pods: 0, 'count/deployments.apps': 0 }) }, expect: [] },
-  { name: 'replicas 0 needs no limit and counts nothing', files: { 'quota.yaml': quota('compute', { pods: 1, 'limits.memory': '64Mi' }), 'a.yaml': deploy('a', 0), 'b.yaml': deploy('b', 1, { memory: '64Mi' }) }, expect: [] },
+  {
+    name: 'replicas 0 needs no limit and counts nothing',
+    files: { 'quota.yaml': quota('compute', { pods: 1, 'limits.memory': '64Mi' }), 'a.yaml': deploy('a', 0), 'b.yaml': deploy('b', 1, { memory: '64Mi' }) },
+    expect: [],
+  },
   // ---- pods
   {
     name: 'the brief: replicas 6 + 5 = 11 > pods 10, on the Deployment that goes over',
     files: { 'quota.yaml': quota('compute', { pods: '10' }), 'a.yaml': deploy('a', 6), 'b.yaml': deploy('b', 5) },
-    expect: [err('QUOTA_EXCEEDED', 'shop/b.yaml', 'spec.replicas', 6, /^replicas 6 \+ 5 = 11 > pods 10 of ResourceQuota shop\/compute \(shop\/quota\.yaml:7\); the Deployments before "b" \(in file order\) declare 6$/)],
+    expect: [
+      err(
+        'QUOTA_EXCEEDED',
+        'shop/b.yaml',
+        'spec.replicas',
+        6,
+        /^replicas 6 \+ 5 = 11 > pods 10 of ResourceQuota shop\/compute \(shop\/quota\.yaml:7\); the Deployments before "b" \(in file order\) declare 6$/,
+      ),
+    ],
   },
   {
     name: 'one Deployment alone over the bound; the total of the folder is named',
     files: { 'quota.yaml': quota('compute', { pods: 3 }), 'a.yaml': deploy('a', 4), 'b.yaml': deploy('b', 2) },
-    expect: [err('QUOTA_EXCEEDED', 'shop/a.yaml', 'spec.replicas', 6, /^replicas 4 > pods 3 of ResourceQuota shop\/compute \(shop\/quota\.yaml:7\); the namespace's Deployments declare 6 in all$/)],
+    expect: [
+      err(
+        'QUOTA_EXCEEDED',
+        'shop/a.yaml',
+        'spec.replicas',
+        6,
+        /^replicas 4 > pods 3 of ResourceQuota shop\/compute \(shop\/quota\.yaml:7\); the namespace's Deployments declare 6 in all$/,
+      ),
+    ],
   },
   {
     name: 'a missing replicas counts 1 (the Kubernetes default); the error points at spec',
@@ -74,13 +124,27 @@ const rows: readonly { name: string; files: Record<string, FileSpec>; expect: re
   // ---- limits
   {
     name: 'limits.memory: replicas × limit, summed',
-    files: { 'quota.yaml': quota('compute', { 'limits.memory': '1Gi' }), 'a.yaml': deploy('a', 2, { memory: '256Mi' }), 'b.yaml': deploy('b', 3, { memory: '256Mi' }) },
-    expect: [err('QUOTA_EXCEEDED', 'shop/b.yaml', `${LIMITS}.memory`, 20, /^limits\.memory 512Mi \+ 3 × 256Mi = 1280Mi > limits\.memory 1Gi of ResourceQuota shop\/compute \(shop\/quota\.yaml:7\)/)],
+    files: {
+      'quota.yaml': quota('compute', { 'limits.memory': '1Gi' }),
+      'a.yaml': deploy('a', 2, { memory: '256Mi' }),
+      'b.yaml': deploy('b', 3, { memory: '256Mi' }),
+    },
+    expect: [
+      err(
+        'QUOTA_EXCEEDED',
+        'shop/b.yaml',
+        `${LIMITS}.memory`,
+        20,
+        /^limits\.memory 512Mi \+ 3 × 256Mi = 1280Mi > limits\.memory 1Gi of ResourceQuota shop\/compute \(shop\/quota\.yaml:7\)/,
+      ),
+    ],
   },
   {
     name: 'limits.cpu: one replica over alone',
     files: { 'quota.yaml': quota('compute', { 'limits.cpu': '1' }), 'a.yaml': deploy('a', 1, { cpu: '1500m' }) },
-    expect: [err('QUOTA_EXCEEDED', 'shop/a.yaml', `${LIMITS}.cpu`, 20, /^limits\.cpu 1500m > limits\.cpu 1 of ResourceQuota shop\/compute \(shop\/quota\.yaml:7\)$/)],
+    expect: [
+      err('QUOTA_EXCEEDED', 'shop/a.yaml', `${LIMITS}.cpu`, 20, /^limits\.cpu 1500m > limits\.cpu 1 of ResourceQuota shop\/compute \(shop\/quota\.yaml:7\)$/),
+    ],
   },
   {
     name: 'limits.cpu: replicas × limit over alone',
@@ -91,7 +155,13 @@ const rows: readonly { name: string; files: Record<string, FileSpec>; expect: re
     name: 'a bounded limit missing is an error (as Kubernetes requires), once per container',
     files: { 'quota.yaml': quota('compute', { 'limits.memory': '1Gi', 'limits.cpu': '2' }), 'a.yaml': deploy('a', 2, { cpu: '100m' }) },
     expect: [
-      err('QUOTA_LIMIT_REQUIRED', 'shop/a.yaml', `${LIMITS}.memory`, 19, /^container "main" must set resources\.limits\.memory: ResourceQuota shop\/compute \(shop\/quota\.yaml:7\) bounds limits\.memory/),
+      err(
+        'QUOTA_LIMIT_REQUIRED',
+        'shop/a.yaml',
+        `${LIMITS}.memory`,
+        19,
+        /^container "main" must set resources\.limits\.memory: ResourceQuota shop\/compute \(shop\/quota\.yaml:7\) bounds limits\.memory/,
+      ),
     ],
   },
   {
@@ -108,11 +178,22 @@ const rows: readonly { name: string; files: Record<string, FileSpec>; expect: re
   {
     name: 'count/deployments.apps: the first Deployment beyond the bound, at its name',
     files: { 'quota.yaml': quota('objects', { 'count/deployments.apps': 1 }), 'a.yaml': deploy('a', 1), 'b.yaml': deploy('b', 1), 'c.yaml': deploy('c', 1) },
-    expect: [err('QUOTA_EXCEEDED', 'shop/b.yaml', 'metadata.name', 4, /^Deployments 1 \+ 1 = 2 > count\/deployments\.apps 1 of ResourceQuota shop\/objects \(shop\/quota\.yaml:7\); the folder defines 3 in all$/)],
+    expect: [
+      err(
+        'QUOTA_EXCEEDED',
+        'shop/b.yaml',
+        'metadata.name',
+        4,
+        /^Deployments 1 \+ 1 = 2 > count\/deployments\.apps 1 of ResourceQuota shop\/objects \(shop\/quota\.yaml:7\); the folder defines 3 in all$/,
+      ),
+    ],
   },
   {
     name: 'services counts Services',
-    files: { 'quota.yaml': quota('objects', { services: 0 }), 'svc.yaml': 'apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  selector:\n    app: web\n  ports:\n    - port: 80\n' },
+    files: {
+      'quota.yaml': quota('objects', { services: 0 }),
+      'svc.yaml': 'apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  selector:\n    app: web\n  ports:\n    - port: 80\n',
+    },
     expect: [err('QUOTA_EXCEEDED', 'shop/svc.yaml', 'metadata.name', 4, /^Services 1 > services 0 of ResourceQuota shop\/objects/)],
   },
   // ---- several quotas
@@ -146,17 +227,36 @@ const rows: readonly { name: string; files: Record<string, FileSpec>; expect: re
   },
   {
     name: 'resources berth cannot check are refused, each named',
-    files: { 'quota.yaml': quota('compute', { 'requests.nvidia.com/gpu': 4, configmaps: 3, 'count/jobs.batch': 2, 'requests.ephemeral-storage': '10Gi', 'services.nodeports': 1, 'hugepages-2Mi': '1Gi' }) },
+    files: {
+      'quota.yaml': quota('compute', {
+        'requests.nvidia.com/gpu': 4,
+        configmaps: 3,
+        'count/jobs.batch': 2,
+        'requests.ephemeral-storage': '10Gi',
+        'services.nodeports': 1,
+        'hugepages-2Mi': '1Gi',
+      }),
+    },
     expect: [
       err('UNSUPPORTED_FIELD', 'shop/quota.yaml', 'spec.hard["requests.nvidia.com/gpu"]', 7, /extended resources/),
-      err('UNSUPPORTED_FIELD', 'shop/quota.yaml', 'spec.hard.configmaps', 8, /an object count berth does not check: it checks pods, limits\.cpu, limits\.memory/),
+      err(
+        'UNSUPPORTED_FIELD',
+        'shop/quota.yaml',
+        'spec.hard.configmaps',
+        8,
+        /an object count berth does not check: it checks pods, limits\.cpu, limits\.memory/,
+      ),
       err('UNSUPPORTED_FIELD', 'shop/quota.yaml', 'spec.hard["count/jobs.batch"]', 9, /an object count berth does not check/),
       err('UNSUPPORTED_FIELD', 'shop/quota.yaml', 'spec.hard["requests.ephemeral-storage"]', 10, /ephemeral-storage/),
       err('UNSUPPORTED_FIELD', 'shop/quota.yaml', 'spec.hard["services.nodeports"]', 11, /NodePort/),
       err('UNSUPPORTED_FIELD', 'shop/quota.yaml', 'spec.hard.hugepages-2Mi', 12, /hugepages/),
     ],
   },
-  { name: 'a typo in hard', files: { 'quota.yaml': quota('compute', { pdos: 1 }) }, expect: [err('UNKNOWN_FIELD', 'shop/quota.yaml', 'spec.hard.pdos', 7, /did you mean "pods"/)] },
+  {
+    name: 'a typo in hard',
+    files: { 'quota.yaml': quota('compute', { pdos: 1 }) },
+    expect: [err('UNKNOWN_FIELD', 'shop/quota.yaml', 'spec.hard.pdos', 7, /did you mean "pods"/)],
+  },
   {
     name: 'malformed quantities',
     files: { 'quota.yaml': quota('compute', { pods: 'ten', 'limits.memory': '1GB', 'limits.cpu': '-1' }) },
@@ -166,9 +266,21 @@ const rows: readonly { name: string; files: Record<string, FileSpec>; expect: re
       err('INVALID_QUANTITY', 'shop/quota.yaml', 'spec.hard["limits.cpu"]', 9, /not a valid CPU quantity/),
     ],
   },
-  { name: 'a negative count', files: { 'quota.yaml': quota('compute', { pods: -1 }) }, expect: [err('INVALID_QUANTITY', 'shop/quota.yaml', 'spec.hard.pods', 7, /^must be a count: .*, got -1$/)] },
-  { name: 'hard is required', files: { 'quota.yaml': 'apiVersion: v1\nkind: ResourceQuota\nmetadata:\n  name: compute\nspec: {}\n' }, expect: [err('MISSING_FIELD', 'shop/quota.yaml', 'spec.hard', 5)] },
-  { name: 'an empty hard', files: { 'quota.yaml': 'apiVersion: v1\nkind: ResourceQuota\nmetadata:\n  name: compute\nspec:\n  hard: {}\n' }, expect: [err('INVALID_VALUE', 'shop/quota.yaml', 'spec.hard', 6)] },
+  {
+    name: 'a negative count',
+    files: { 'quota.yaml': quota('compute', { pods: -1 }) },
+    expect: [err('INVALID_QUANTITY', 'shop/quota.yaml', 'spec.hard.pods', 7, /^must be a count: .*, got -1$/)],
+  },
+  {
+    name: 'hard is required',
+    files: { 'quota.yaml': 'apiVersion: v1\nkind: ResourceQuota\nmetadata:\n  name: compute\nspec: {}\n' },
+    expect: [err('MISSING_FIELD', 'shop/quota.yaml', 'spec.hard', 5)],
+  },
+  {
+    name: 'an empty hard',
+    files: { 'quota.yaml': 'apiVersion: v1\nkind: ResourceQuota\nmetadata:\n  name: compute\nspec:\n  hard: {}\n' },
+    expect: [err('INVALID_VALUE', 'shop/quota.yaml', 'spec.hard', 6)],
+  },
   {
     name: 'two quotas of one name are duplicates',
     files: { 'a.yaml': quota('compute', { pods: 1 }), 'b.yaml': quota('compute', { pods: 2 }) },
@@ -182,8 +294,13 @@ describe('v1 ResourceQuota: quotas checked when a commit is loaded', () => {
       const ns = load(row.files);
       const got = ns.diagnostics.map((d) => ({ severity: d.severity, code: d.code, file: d.file, field: d.field, line: d.line }));
       const want = row.expect.map(({ message: _m, ...e }) => e);
-      const key = (x: { file?: string | undefined; line?: number | undefined; field?: string | undefined; code: string }) => `${x.file}:${x.line}:${x.field}:${x.code}`;
-      assert.deepEqual([...got].sort((a, b) => key(a).localeCompare(key(b))), [...want].sort((a, b) => key(a).localeCompare(key(b))), ns.diagnostics.map(formatDiagnostic).join('\n'));
+      const key = (x: { file?: string | undefined; line?: number | undefined; field?: string | undefined; code: string }) =>
+        `${x.file}:${x.line}:${x.field}:${x.code}`;
+      assert.deepEqual(
+        [...got].sort((a, b) => key(a).localeCompare(key(b))),
+        [...want].sort((a, b) => key(a).localeCompare(key(b))),
+        ns.diagnostics.map(formatDiagnostic).join('\n'),
+      );
       for (const e of row.expect) {
         if (!e.message) continue;
         const found = ns.diagnostics.some((d) => d.code === e.code && d.file === e.file && d.line === e.line && e.message!.test(d.message));
@@ -196,12 +313,19 @@ describe('v1 ResourceQuota: quotas checked when a commit is loaded', () => {
   }
 
   it('a valid quota reaches the ManifestSet typed, and changes nothing downstream', () => {
-    const ns = load({ 'quota.yaml': quota('compute', { pods: '10', 'limits.memory': '2Gi', 'requests.cpu': '1' }), 'web.yaml': deploy('web', 2, { memory: '128Mi' }) });
+    const ns = load({
+      'quota.yaml': quota('compute', { pods: '10', 'limits.memory': '2Gi', 'requests.cpu': '1' }),
+      'web.yaml': deploy('web', 2, { memory: '128Mi' }),
+    });
     assert.equal(ns.valid, true, ns.diagnostics.map(formatDiagnostic).join('\n'));
     const q = ns.objects.find((o): o is ResourceQuotaManifest => o.kind === 'ResourceQuota');
     assert.deepEqual(q?.spec.hard, { pods: '10', 'limits.memory': '2Gi' }, 'the ignored requests.cpu is removed');
     const desired = buildDesiredState({ commit: 'c0ffee', namespaces: [ns], diagnostics: [] }, { instance: 'default' });
-    assert.deepEqual(desired.namespaces[0]?.deployments.map((d) => d.name), ['web'], 'the Deployment is desired as before');
+    assert.deepEqual(
+      desired.namespaces[0]?.deployments.map((d) => d.name),
+      ['web'],
+      'the Deployment is desired as before',
+    );
   });
 
   it('an invalid namespace is left as it runs: no desired Deployments', () => {
@@ -216,7 +340,11 @@ describe('v1 ResourceQuota: quotas checked when a commit is loaded', () => {
     const first = loadManifests(snapshot([folder('shop', { 'quota.yaml': q, 'a.yaml': deploy('a', 2), 'b.yaml': deploy('b', 2) })]), cache).namespaces[0]!;
     assert.equal(first.valid, true, 'at the bound');
     const second = loadManifests(snapshot([folder('shop', { 'quota.yaml': q, 'a.yaml': deploy('a', 2), 'b.yaml': deploy('b', 3) })]), cache).namespaces[0]!;
-    assert.deepEqual(second.diagnostics.map((d) => [d.code, d.file]), [['QUOTA_EXCEEDED', 'shop/b.yaml']], 'over the bound after b scales up');
+    assert.deepEqual(
+      second.diagnostics.map((d) => [d.code, d.file]),
+      [['QUOTA_EXCEEDED', 'shop/b.yaml']],
+      'over the bound after b scales up',
+    );
   });
 });
 

@@ -15,7 +15,10 @@ function properties(root: Schema): Map<string, Schema> {
   const resolve = (s: Schema): Schema => {
     const ref = s['$ref'];
     if (typeof ref !== 'string') return s;
-    const target = ref.replace(/^#\//, '').split('/').reduce<unknown>((acc, k) => (acc as Schema)[k], root) as Schema;
+    const target = ref
+      .replace(/^#\//, '')
+      .split('/')
+      .reduce<unknown>((acc, k) => (acc as Schema)[k], root) as Schema;
     return { ...target, ...s };
   };
   const walk = (raw: Schema, path: string, depth: number): void => {
@@ -38,7 +41,12 @@ describe('schemas/*.json', () => {
   const files = readdirSync(SCHEMAS).filter((f) => f.endsWith('.json'));
 
   it('one file per kind, with stable $ids and matching consts', () => {
-    assert.deepEqual(files.sort(), Object.keys(KNOWN_KINDS).map((k) => `${k.toLowerCase()}.json`).sort());
+    assert.deepEqual(
+      files.sort(),
+      Object.keys(KNOWN_KINDS)
+        .map((k) => `${k.toLowerCase()}.json`)
+        .sort(),
+    );
     for (const [kind, { apiVersion }] of Object.entries(KNOWN_KINDS)) {
       const schema = load(`${kind.toLowerCase()}.json`);
       assert.equal(schema['$id'], `https://berth.dev/schemas/v1/${kind.toLowerCase()}.json`);
@@ -77,13 +85,34 @@ describe('schemas/*.json', () => {
           if (/Seconds$/.test(path)) {
             assert.ok((branch['maximum'] as number) * 2 * 1000 <= 2 ** 31 - 1, `${file}: ${path}: two of them must fit a Node timer`);
             const message = (s['x-berth-messages'] as Record<string, string> | undefined)?.['maximum'] ?? '';
-            assert.match(message, new RegExp(`at most ${String(branch['maximum'])} seconds .*timers, which hold at most 2\\^31-1 ms`), `${file}: ${path}: the error must say the bound and why`);
+            assert.match(
+              message,
+              new RegExp(`at most ${String(branch['maximum'])} seconds .*timers, which hold at most 2\\^31-1 ms`),
+              `${file}: ${path}: the error must say the bound and why`,
+            );
           }
         }
       }
     }
-    for (const field of ['initialDelaySeconds', 'periodSeconds', 'timeoutSeconds', 'successThreshold', 'failureThreshold', 'terminationGracePeriodSeconds', 'minReadySeconds', 'progressDeadlineSeconds', 'revisionHistoryLimit', 'replicas', 'containerPort', 'hostPort', 'nodePort']) {
-      assert.ok(seen.some((p) => p.endsWith(`.${field}`)), `${field} was checked`);
+    for (const field of [
+      'initialDelaySeconds',
+      'periodSeconds',
+      'timeoutSeconds',
+      'successThreshold',
+      'failureThreshold',
+      'terminationGracePeriodSeconds',
+      'minReadySeconds',
+      'progressDeadlineSeconds',
+      'revisionHistoryLimit',
+      'replicas',
+      'containerPort',
+      'hostPort',
+      'nodePort',
+    ]) {
+      assert.ok(
+        seen.some((p) => p.endsWith(`.${field}`)),
+        `${field} was checked`,
+      );
     }
   });
 
@@ -104,23 +133,53 @@ describe('schemas/*.json', () => {
     const p = properties(load('deployment.json'));
     const pod = 'spec.template.spec';
     const container = `${pod}.containers[]`;
-    for (const f of ['nodeSelector', 'affinity', 'tolerations', 'priorityClassName', 'serviceAccountName', 'automountServiceAccountToken', 'imagePullSecrets', 'topologySpreadConstraints', 'dnsPolicy', 'schedulerName']) {
+    for (const f of [
+      'nodeSelector',
+      'affinity',
+      'tolerations',
+      'priorityClassName',
+      'serviceAccountName',
+      'automountServiceAccountToken',
+      'imagePullSecrets',
+      'topologySpreadConstraints',
+      'dnsPolicy',
+      'schedulerName',
+    ]) {
       assert.equal(typeof p.get(`${pod}.${f}`)?.['x-berth-ignored'], 'string', f);
     }
     assert.equal(typeof p.get(`${container}.resources.requests`)?.['x-berth-ignored'], 'string');
-    for (const f of ['initContainers', 'hostUsers', 'shareProcessNamespace', 'securityContext.sysctls', 'securityContext.seLinuxOptions', 'volumes[].projected']) {
+    for (const f of [
+      'initContainers',
+      'hostUsers',
+      'shareProcessNamespace',
+      'securityContext.sysctls',
+      'securityContext.seLinuxOptions',
+      'volumes[].projected',
+    ]) {
       assert.equal(typeof p.get(`${pod}.${f}`)?.['x-berth-unsupported'], 'string', f);
     }
-    for (const f of ['lifecycle', 'volumeDevices', 'securityContext.procMount', 'securityContext.appArmorProfile', 'volumeMounts[].mountPropagation', 'volumeMounts[].subPathExpr', 'env[].valueFrom.fieldRef', 'env[].valueFrom.resourceFieldRef']) {
+    for (const f of [
+      'lifecycle',
+      'volumeDevices',
+      'securityContext.procMount',
+      'securityContext.appArmorProfile',
+      'volumeMounts[].mountPropagation',
+      'volumeMounts[].subPathExpr',
+      'env[].valueFrom.fieldRef',
+      'env[].valueFrom.resourceFieldRef',
+    ]) {
       assert.equal(typeof p.get(`${container}.${f}`)?.['x-berth-unsupported'], 'string', f);
     }
     // Widening fields are schema-valid: the namespace policy (policy/) decides whether they are allowed.
-    for (const f of ['volumes', 'securityContext', 'hostNetwork', 'hostPID', 'hostIPC']) assert.equal(p.get(`${pod}.${f}`)?.['x-berth-unsupported'], undefined, f);
-    for (const f of ['volumeMounts', 'securityContext', 'securityContext.privileged', 'securityContext.capabilities']) assert.equal(p.get(`${container}.${f}`)?.['x-berth-unsupported'], undefined, f);
+    for (const f of ['volumes', 'securityContext', 'hostNetwork', 'hostPID', 'hostIPC'])
+      assert.equal(p.get(`${pod}.${f}`)?.['x-berth-unsupported'], undefined, f);
+    for (const f of ['volumeMounts', 'securityContext', 'securityContext.privileged', 'securityContext.capabilities'])
+      assert.equal(p.get(`${container}.${f}`)?.['x-berth-unsupported'], undefined, f);
     assert.equal(typeof p.get('spec.selector.matchExpressions')?.['x-berth-unsupported'], 'string');
     for (const probe of VALIDATED_NOT_ACTED_ON) assert.ok(p.get(`${container}.${probe}`), probe);
     for (const probe of ['readinessProbe', 'livenessProbe', 'startupProbe']) {
-      for (const handler of ['httpGet', 'tcpSocket']) assert.equal(typeof p.get(`${container}.${probe}.${handler}.host`)?.['x-berth-unsupported'], 'string', `${probe}.${handler}.host`);
+      for (const handler of ['httpGet', 'tcpSocket'])
+        assert.equal(typeof p.get(`${container}.${probe}.${handler}.host`)?.['x-berth-unsupported'], 'string', `${probe}.${handler}.host`);
       assert.equal(typeof p.get(`${container}.${probe}.grpc`)?.['x-berth-unsupported'], 'string', `${probe}.grpc`);
     }
   });
@@ -131,7 +190,17 @@ describe('schemas/*.json', () => {
 
   it('classifies the Service fields: one-host no-ops ignored, behaviour berth cannot serve unsupported', () => {
     const p = properties(load('service.json'));
-    for (const f of ['externalTrafficPolicy', 'internalTrafficPolicy', 'ipFamilies', 'ipFamilyPolicy', 'loadBalancerIP', 'loadBalancerClass', 'allocateLoadBalancerNodePorts', 'healthCheckNodePort', 'trafficDistribution']) {
+    for (const f of [
+      'externalTrafficPolicy',
+      'internalTrafficPolicy',
+      'ipFamilies',
+      'ipFamilyPolicy',
+      'loadBalancerIP',
+      'loadBalancerClass',
+      'allocateLoadBalancerNodePorts',
+      'healthCheckNodePort',
+      'trafficDistribution',
+    ]) {
       assert.equal(typeof p.get(`spec.${f}`)?.['x-berth-ignored'], 'string', f);
     }
     assert.equal(typeof p.get('spec.ports[].appProtocol')?.['x-berth-ignored'], 'string', 'appProtocol');
@@ -148,9 +217,11 @@ describe('schemas/*.json', () => {
 
   it('classifies the ResourceQuota fields: one-host sums checked, requests ignored, scopes unsupported', () => {
     const p = properties(load('resourcequota.json'));
-    for (const f of ['pods', 'limits.cpu', 'limits.memory', 'count/deployments.apps', 'services', 'secrets']) assert.ok(p.get(`spec.hard.${f}`) && p.get(`spec.hard.${f}`)?.['not'] === undefined, f);
+    for (const f of ['pods', 'limits.cpu', 'limits.memory', 'count/deployments.apps', 'services', 'secrets'])
+      assert.ok(p.get(`spec.hard.${f}`) && p.get(`spec.hard.${f}`)?.['not'] === undefined, f);
     for (const f of ['requests.cpu', 'requests.memory', 'cpu', 'memory']) assert.equal(typeof p.get(`spec.hard.${f}`)?.['x-berth-ignored'], 'string', f);
-    for (const f of ['spec.scopes', 'spec.scopeSelector', 'spec.hard.requests.ephemeral-storage', 'status']) assert.equal(typeof p.get(f)?.['x-berth-unsupported'], 'string', f);
+    for (const f of ['spec.scopes', 'spec.scopeSelector', 'spec.hard.requests.ephemeral-storage', 'status'])
+      assert.equal(typeof p.get(f)?.['x-berth-unsupported'], 'string', f);
   });
 
   it('SUPPORTED_KINDS lists them for people and tools', () => {

@@ -11,12 +11,16 @@ import { deployment, folder, snapshot } from './snapshot-builder.js';
  * env[].valueFrom.secretKeyRef that name them. Lines refer to `secret()` below: 4 metadata.name,
  * 5 type, 7 keys, 8 first key, 9 its source.
  */
-const secret = (name: string, keys = '    password:\n      file: /etc/berth/secrets/db-password\n    token:\n      env: SHOP_API_TOKEN\n', extra = ''): string =>
-  `apiVersion: v1\nkind: Secret\nmetadata:\n  name: ${name}\ntype: berth.dev/host-reference\nspec:\n  keys:\n${keys}${extra}`;
+const secret = (
+  name: string,
+  keys = '    password:\n      file: /etc/berth/secrets/db-password\n    token:\n      env: SHOP_API_TOKEN\n',
+  extra = '',
+): string => `apiVersion: v1\nkind: Secret\nmetadata:\n  name: ${name}\ntype: berth.dev/host-reference\nspec:\n  keys:\n${keys}${extra}`;
 
 /** A container env block, indented for deployment()'s container. */
 const env = (lines: string): string => `          env:\n${lines.replace(/^(?=.)/gm, '            ')}`;
-const ref = (name: string, secretName: string, key: string, more = ''): string => `- name: ${name}\n  valueFrom:\n    secretKeyRef:\n      name: ${secretName}\n      key: ${key}\n${more}`;
+const ref = (name: string, secretName: string, key: string, more = ''): string =>
+  `- name: ${name}\n  valueFrom:\n    secretKeyRef:\n      name: ${secretName}\n      key: ${key}\n${more}`;
 
 function validate(yaml: string): { diagnostics: readonly Diagnostic[]; body: unknown } {
   const result = readManifestFile(new TextEncoder().encode(yaml), DEFAULT_PARSE_LIMITS);
@@ -44,8 +48,13 @@ describe('v1 Secret: valid shapes', () => {
   });
 
   it('key names follow Kubernetes (letters, digits, - _ .); immutable is accepted and ignored', () => {
-    const { diagnostics, body } = validate(secret('db', '    tls.key:\n      file: /etc/berth/secrets/tls/key.pem\n    _x-1:\n      env: _X1\n', 'immutable: true\n'));
-    assert.deepEqual(diagnostics.map((d) => [d.severity, d.code, d.field]), [['warning', 'IGNORED_FIELD', 'immutable']]);
+    const { diagnostics, body } = validate(
+      secret('db', '    tls.key:\n      file: /etc/berth/secrets/tls/key.pem\n    _x-1:\n      env: _X1\n', 'immutable: true\n'),
+    );
+    assert.deepEqual(
+      diagnostics.map((d) => [d.severity, d.code, d.field]),
+      [['warning', 'IGNORED_FIELD', 'immutable']],
+    );
     assert.equal((body as Record<string, unknown>)['immutable'], undefined, 'the ignored field is removed');
   });
 });
@@ -53,19 +62,110 @@ describe('v1 Secret: valid shapes', () => {
 describe('v1 Secret: refused shapes, located, without echoing values', () => {
   const CANARY = 'canary-plaintext-9f3a';
   const rows: { name: string; yaml: string; code: string; field: string; line: number; message: RegExp }[] = [
-    { name: 'data is refused', yaml: secret('db', '    a:\n      env: A\n', `data:\n  password: ${Buffer.from(CANARY).toString('base64')}\n`), code: 'UNSUPPORTED_FIELD', field: 'data', line: 10, message: /^berth keeps no secret values in Git: reference a host file or environment variable instead/ },
-    { name: 'stringData is refused', yaml: secret('db', '    a:\n      env: A\n', `stringData:\n  password: ${CANARY}\n`), code: 'UNSUPPORTED_FIELD', field: 'stringData', line: 10, message: /^berth keeps no secret values in Git/ },
-    { name: 'type must be the reference type', yaml: secret('db').replace('berth.dev/host-reference', 'Opaque'), code: 'INVALID_VALUE', field: 'type', line: 5, message: /must be "berth\.dev\/host-reference"/ },
-    { name: 'type is required', yaml: secret('db').replace('type: berth.dev/host-reference\n', ''), code: 'MISSING_FIELD', field: 'type', line: 1, message: /"type"/ },
-    { name: 'a value pasted where the source goes', yaml: secret('db', `    password: ${CANARY}\n`), code: 'INVALID_VALUE', field: 'spec.keys.password', line: 8, message: /must be a mapping with file or env.*got a string \(value masked\)/ },
-    { name: 'a relative file path', yaml: secret('db', '    password:\n      file: secrets/db-password\n'), code: 'INVALID_VALUE', field: 'spec.keys.password.file', line: 9, message: /must be an absolute path/ },
-    { name: "a path with '..'", yaml: secret('db', '    password:\n      file: /etc/berth/secrets/../shadow\n'), code: 'INVALID_VALUE', field: 'spec.keys.password.file', line: 9, message: /without '\.', '\.\.' or empty segments/ },
-    { name: 'a bad env name', yaml: secret('db', '    password:\n      env: 1DB-PASSWORD\n'), code: 'INVALID_VALUE', field: 'spec.keys.password.env', line: 9, message: /must be an environment variable name.*got a string \(value masked\)/ },
-    { name: "berth's own variables", yaml: secret('db', '    password:\n      env: BERTH_API_TOKEN\n'), code: 'INVALID_VALUE', field: 'spec.keys.password.env', line: 9, message: /BERTH_\* variables are berth's own/ },
-    { name: 'both file and env', yaml: secret('db', '    password:\n      file: /etc/berth/secrets/a\n      env: A\n'), code: 'INVALID_VALUE', field: 'spec.keys.password', line: 8, message: /exactly one source/ },
-    { name: 'a source named value', yaml: secret('db', `    password:\n      value: ${CANARY}\n`), code: 'UNKNOWN_FIELD', field: 'spec.keys.password.value', line: 9, message: /unknown field "value"/ },
-    { name: 'a bad key name', yaml: secret('db', '    "pass word":\n      env: A\n'), code: 'INVALID_VALUE', field: 'spec.keys["pass word"]', line: 8, message: /invalid key "pass word"/ },
-    { name: 'no keys', yaml: secret('db', '    {}\n').replace('  keys:\n    {}', '  keys: {}'), code: 'INVALID_VALUE', field: 'spec.keys', line: 7, message: /at least 1/ },
+    {
+      name: 'data is refused',
+      yaml: secret('db', '    a:\n      env: A\n', `data:\n  password: ${Buffer.from(CANARY).toString('base64')}\n`),
+      code: 'UNSUPPORTED_FIELD',
+      field: 'data',
+      line: 10,
+      message: /^berth keeps no secret values in Git: reference a host file or environment variable instead/,
+    },
+    {
+      name: 'stringData is refused',
+      yaml: secret('db', '    a:\n      env: A\n', `stringData:\n  password: ${CANARY}\n`),
+      code: 'UNSUPPORTED_FIELD',
+      field: 'stringData',
+      line: 10,
+      message: /^berth keeps no secret values in Git/,
+    },
+    {
+      name: 'type must be the reference type',
+      yaml: secret('db').replace('berth.dev/host-reference', 'Opaque'),
+      code: 'INVALID_VALUE',
+      field: 'type',
+      line: 5,
+      message: /must be "berth\.dev\/host-reference"/,
+    },
+    {
+      name: 'type is required',
+      yaml: secret('db').replace('type: berth.dev/host-reference\n', ''),
+      code: 'MISSING_FIELD',
+      field: 'type',
+      line: 1,
+      message: /"type"/,
+    },
+    {
+      name: 'a value pasted where the source goes',
+      yaml: secret('db', `    password: ${CANARY}\n`),
+      code: 'INVALID_VALUE',
+      field: 'spec.keys.password',
+      line: 8,
+      message: /must be a mapping with file or env.*got a string \(value masked\)/,
+    },
+    {
+      name: 'a relative file path',
+      yaml: secret('db', '    password:\n      file: secrets/db-password\n'),
+      code: 'INVALID_VALUE',
+      field: 'spec.keys.password.file',
+      line: 9,
+      message: /must be an absolute path/,
+    },
+    {
+      name: "a path with '..'",
+      yaml: secret('db', '    password:\n      file: /etc/berth/secrets/../shadow\n'),
+      code: 'INVALID_VALUE',
+      field: 'spec.keys.password.file',
+      line: 9,
+      message: /without '\.', '\.\.' or empty segments/,
+    },
+    {
+      name: 'a bad env name',
+      yaml: secret('db', '    password:\n      env: 1DB-PASSWORD\n'),
+      code: 'INVALID_VALUE',
+      field: 'spec.keys.password.env',
+      line: 9,
+      message: /must be an environment variable name.*got a string \(value masked\)/,
+    },
+    {
+      name: "berth's own variables",
+      yaml: secret('db', '    password:\n      env: BERTH_API_TOKEN\n'),
+      code: 'INVALID_VALUE',
+      field: 'spec.keys.password.env',
+      line: 9,
+      message: /BERTH_\* variables are berth's own/,
+    },
+    {
+      name: 'both file and env',
+      yaml: secret('db', '    password:\n      file: /etc/berth/secrets/a\n      env: A\n'),
+      code: 'INVALID_VALUE',
+      field: 'spec.keys.password',
+      line: 8,
+      message: /exactly one source/,
+    },
+    {
+      name: 'a source named value',
+      yaml: secret('db', `    password:\n      value: ${CANARY}\n`),
+      code: 'UNKNOWN_FIELD',
+      field: 'spec.keys.password.value',
+      line: 9,
+      message: /unknown field "value"/,
+    },
+    {
+      name: 'a bad key name',
+      yaml: secret('db', '    "pass word":\n      env: A\n'),
+      code: 'INVALID_VALUE',
+      field: 'spec.keys["pass word"]',
+      line: 8,
+      message: /invalid key "pass word"/,
+    },
+    {
+      name: 'no keys',
+      yaml: secret('db', '    {}\n').replace('  keys:\n    {}', '  keys: {}'),
+      code: 'INVALID_VALUE',
+      field: 'spec.keys',
+      line: 7,
+      message: /at least 1/,
+    },
   ];
   for (const row of rows) {
     it(row.name, () => {
@@ -87,7 +187,10 @@ describe('Deployment env[].valueFrom.secretKeyRef', () => {
   it('is accepted by the schema, and the loader checks it against the folder', () => {
     const ns = shop({ 'db.yaml': secret('db'), 'web.yaml': deployment('web', { container: env(ref('DB_PASSWORD', 'db', 'password')) }) });
     assert.equal(ns.valid, true, JSON.stringify(ns.diagnostics));
-    assert.deepEqual(ns.objects.map((o) => o.kind), ['Secret', 'Deployment']);
+    assert.deepEqual(
+      ns.objects.map((o) => o.kind),
+      ['Secret', 'Deployment'],
+    );
   });
 
   it('a Secret not defined in the namespace folder is a located error (file:line, field)', () => {
@@ -106,18 +209,31 @@ describe('Deployment env[].valueFrom.secretKeyRef', () => {
   });
 
   it('a Secret of another namespace folder does not count', () => {
-    const set = loadManifests(snapshot([folder('blog', { 'db.yaml': secret('db') }), folder('shop', { 'web.yaml': deployment('web', { container: env(ref('P', 'db', 'password')) }) })]), new ManifestCache());
+    const set = loadManifests(
+      snapshot([
+        folder('blog', { 'db.yaml': secret('db') }),
+        folder('shop', { 'web.yaml': deployment('web', { container: env(ref('P', 'db', 'password')) }) }),
+      ]),
+      new ManifestCache(),
+    );
     assert.equal(set.namespaces.find((n) => n.name === 'shop')?.valid, false);
     assert.equal(set.namespaces.find((n) => n.name === 'blog')?.valid, true);
   });
 
   it('optional: true runs without the Secret or the key', () => {
-    const ns = shop({ 'db.yaml': secret('db'), 'web.yaml': deployment('web', { container: env(`${ref('A', 'db', 'nope', '      optional: true\n')}${ref('B', 'other', 'x', '      optional: true\n')}`) }) });
+    const ns = shop({
+      'db.yaml': secret('db'),
+      'web.yaml': deployment('web', {
+        container: env(`${ref('A', 'db', 'nope', '      optional: true\n')}${ref('B', 'other', 'x', '      optional: true\n')}`),
+      }),
+    });
     assert.equal(ns.valid, true, JSON.stringify(ns.diagnostics));
   });
 
   it('value and valueFrom together are refused (as Kubernetes does)', () => {
-    const { diagnostics } = validate(deployment('web', { container: env(`- name: A\n  value: x\n  valueFrom:\n    secretKeyRef:\n      name: db\n      key: k\n`) }));
+    const { diagnostics } = validate(
+      deployment('web', { container: env(`- name: A\n  value: x\n  valueFrom:\n    secretKeyRef:\n      name: db\n      key: k\n`) }),
+    );
     const d = one(diagnostics, 'INVALID_VALUE');
     assert.equal(d.field, `${C}.env[0].valueFrom`);
   });

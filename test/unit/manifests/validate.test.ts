@@ -39,10 +39,25 @@ const rows: readonly Row[] = [
   {
     name: 'unknown kind',
     yaml: 'apiVersion: v1\nkind: PodTemplate\nmetadata:\n  name: web\n',
-    expect: [err('UNKNOWN_KIND', 'kind', 2, /"PodTemplate" is not supported by berth; supported kinds: Namespace \(v1\), Deployment \(apps\/v1\), Secret \(v1\), Service \(v1\), Ingress \(networking\.k8s\.io\/v1\), ResourceQuota \(v1\), PersistentVolumeClaim \(v1\), ConfigMap \(v1\)/)],
+    expect: [
+      err(
+        'UNKNOWN_KIND',
+        'kind',
+        2,
+        /"PodTemplate" is not supported by berth; supported kinds: Namespace \(v1\), Deployment \(apps\/v1\), Secret \(v1\), Service \(v1\), Ingress \(networking\.k8s\.io\/v1\), ResourceQuota \(v1\), PersistentVolumeClaim \(v1\), ConfigMap \(v1\)/,
+      ),
+    ],
   },
-  { name: 'known kind, wrong apiVersion', yaml: deployment('web').replace('apps/v1', 'extensions/v1beta1'), expect: [err('WRONG_API_VERSION', 'apiVersion', 1, /must be apiVersion "apps\/v1", got "extensions\/v1beta1"/)] },
-  { name: 'Namespace with apps/v1', yaml: 'apiVersion: apps/v1\nkind: Namespace\nmetadata:\n  name: shop\n', expect: [err('WRONG_API_VERSION', 'apiVersion', 1, /"v1"/)] },
+  {
+    name: 'known kind, wrong apiVersion',
+    yaml: deployment('web').replace('apps/v1', 'extensions/v1beta1'),
+    expect: [err('WRONG_API_VERSION', 'apiVersion', 1, /must be apiVersion "apps\/v1", got "extensions\/v1beta1"/)],
+  },
+  {
+    name: 'Namespace with apps/v1',
+    yaml: 'apiVersion: apps/v1\nkind: Namespace\nmetadata:\n  name: shop\n',
+    expect: [err('WRONG_API_VERSION', 'apiVersion', 1, /"v1"/)],
+  },
   { name: 'missing kind', yaml: 'apiVersion: v1\nmetadata:\n  name: x\n', expect: [err('MISSING_KIND', 'kind', 1, /supported kinds/)] },
   { name: 'missing apiVersion', yaml: 'kind: Deployment\nmetadata:\n  name: x\n', expect: [err('MISSING_KIND', 'apiVersion', 1, /apps\/v1/)] },
   { name: 'kind is not a string', yaml: 'apiVersion: v1\nkind: [Namespace]\n', expect: [err('INVALID_VALUE', 'kind', 2)] },
@@ -51,38 +66,143 @@ const rows: readonly Row[] = [
   { name: 'null document is not a manifest', yaml: '~\n', expect: [err('NOT_A_MAPPING', undefined, 1, /got null/)] },
   // ---- names
   { name: 'name with capitals (label values may have them)', yaml: deployment('Web'), expect: [err('INVALID_VALUE', 'metadata.name', 4, /DNS label/)] },
-  { name: 'name with underscore', yaml: deployment('web').replace('name: web', 'name: web_app'), expect: [err('INVALID_VALUE', 'metadata.name', 4, /must be a DNS label.*got string "web_app"/)] },
-  { name: 'name longer than 63', yaml: deployment('web').replace('name: web', `name: ${'a'.repeat(64)}`), expect: [err('INVALID_VALUE', 'metadata.name', 4, /at most 63/)] },
-  { name: 'missing name', yaml: deployment('web').replace('  name: web\n', '  labels: {}\n'), expect: [err('MISSING_FIELD', 'metadata.name', 3, /missing required field "name"/)] }, // located at the parent
-  { name: 'generateName is not supported', yaml: deployment('web').replace('  name: web\n', '  name: web\n  generateName: web-\n'), expect: [err('UNSUPPORTED_FIELD', 'metadata.generateName', 5, /generated names/)] },
-  { name: 'server-populated metadata', yaml: deployment('web').replace('  name: web\n', '  name: web\n  uid: 5c9d\n  creationTimestamp: "2024-01-01T00:00:00Z"\n'), expect: [err('UNSUPPORTED_FIELD', 'metadata.uid', 5, /API server/), err('UNSUPPORTED_FIELD', 'metadata.creationTimestamp', 6)] },
+  {
+    name: 'name with underscore',
+    yaml: deployment('web').replace('name: web', 'name: web_app'),
+    expect: [err('INVALID_VALUE', 'metadata.name', 4, /must be a DNS label.*got string "web_app"/)],
+  },
+  {
+    name: 'name longer than 63',
+    yaml: deployment('web').replace('name: web', `name: ${'a'.repeat(64)}`),
+    expect: [err('INVALID_VALUE', 'metadata.name', 4, /at most 63/)],
+  },
+  {
+    name: 'missing name',
+    yaml: deployment('web').replace('  name: web\n', '  labels: {}\n'),
+    expect: [err('MISSING_FIELD', 'metadata.name', 3, /missing required field "name"/)],
+  }, // located at the parent
+  {
+    name: 'generateName is not supported',
+    yaml: deployment('web').replace('  name: web\n', '  name: web\n  generateName: web-\n'),
+    expect: [err('UNSUPPORTED_FIELD', 'metadata.generateName', 5, /generated names/)],
+  },
+  {
+    name: 'server-populated metadata',
+    yaml: deployment('web').replace('  name: web\n', '  name: web\n  uid: 5c9d\n  creationTimestamp: "2024-01-01T00:00:00Z"\n'),
+    expect: [err('UNSUPPORTED_FIELD', 'metadata.uid', 5, /API server/), err('UNSUPPORTED_FIELD', 'metadata.creationTimestamp', 6)],
+  },
   { name: 'status is not kept in Git', yaml: `${deployment('web')}status:\n  replicas: 2\n`, expect: [err('UNSUPPORTED_FIELD', 'status', 18)] },
   { name: 'bad container name', yaml: deployment('web').replace('- name: main', '- name: Main'), expect: [err('INVALID_VALUE', `${C}.name`, 16, /DNS label/)] },
-  { name: 'bad label key and non-string label value', yaml: deployment('web', { metadata: '  labels:\n    "bad key": x\n    enabled: true\n' }), expect: [err('INVALID_VALUE', 'metadata.labels["bad key"]', 6, /invalid key "bad key"/), err('INVALID_VALUE', 'metadata.labels.enabled', 7, /must be a string \(quote values.*got boolean true/)] },
-  { name: 'qualified label keys are fine', yaml: deployment('web', { metadata: '  labels:\n    app.kubernetes.io/name: web\n  annotations:\n    example.com/note: "any text: at all"\n' }), expect: [] },
+  {
+    name: 'bad label key and non-string label value',
+    yaml: deployment('web', { metadata: '  labels:\n    "bad key": x\n    enabled: true\n' }),
+    expect: [
+      err('INVALID_VALUE', 'metadata.labels["bad key"]', 6, /invalid key "bad key"/),
+      err('INVALID_VALUE', 'metadata.labels.enabled', 7, /must be a string \(quote values.*got boolean true/),
+    ],
+  },
+  {
+    name: 'qualified label keys are fine',
+    yaml: deployment('web', { metadata: '  labels:\n    app.kubernetes.io/name: web\n  annotations:\n    example.com/note: "any text: at all"\n' }),
+    expect: [],
+  },
   // ---- types and ranges
-  { name: 'replicas as a string', yaml: deployment('web').replace('replicas: 2', 'replicas: "2"'), expect: [err('INVALID_VALUE', 'spec.replicas', 6, /must be an integer, got string "2"/)] },
-  { name: 'replicas above 1000', yaml: deployment('web').replace('replicas: 2', 'replicas: 1001'), expect: [err('INVALID_VALUE', 'spec.replicas', 6, /must be <= 1000, got integer 1001/)] },
+  {
+    name: 'replicas as a string',
+    yaml: deployment('web').replace('replicas: 2', 'replicas: "2"'),
+    expect: [err('INVALID_VALUE', 'spec.replicas', 6, /must be an integer, got string "2"/)],
+  },
+  {
+    name: 'replicas above 1000',
+    yaml: deployment('web').replace('replicas: 2', 'replicas: 1001'),
+    expect: [err('INVALID_VALUE', 'spec.replicas', 6, /must be <= 1000, got integer 1001/)],
+  },
   { name: 'negative replicas', yaml: deployment('web').replace('replicas: 2', 'replicas: -1'), expect: [err('INVALID_VALUE', 'spec.replicas', 6, />= 0/)] },
   { name: 'zero replicas is fine', yaml: deployment('web').replace('replicas: 2', 'replicas: 0'), expect: [] },
-  { name: 'fractional replicas', yaml: deployment('web').replace('replicas: 2', 'replicas: 1.5'), expect: [err('INVALID_VALUE', 'spec.replicas', 6, /integer/)] },
-  { name: 'negative container port', yaml: deployment('web', { container: container('ports:\n  - containerPort: -80\n') }), expect: [err('INVALID_VALUE', `${C}.ports[0].containerPort`, 19, /must be >= 1, got integer -80/)] },
-  { name: 'port above 65535 and SCTP', yaml: deployment('web', { container: container('ports:\n  - containerPort: 70000\n    protocol: SCTP\n') }), expect: [err('INVALID_VALUE', `${C}.ports[0].containerPort`, 19, /<= 65535/), err('INVALID_VALUE', `${C}.ports[0].protocol`, 20, /TCP or UDP/)] },
-  { name: 'port given as a string', yaml: deployment('web', { container: container('ports:\n  - containerPort: "80"\n') }), expect: [err('INVALID_VALUE', `${C}.ports[0].containerPort`, 19, /got string "80"/)] },
-  { name: 'port name must be a string', yaml: deployment('web', { container: container('ports:\n  - containerPort: 80\n    name: http\n  - containerPort: 81\n    name: http\n  - containerPort: 82\n    name: 8080\n') }), expect: [err('INVALID_VALUE', `${C}.ports[2].name`, 24, /must be a string/)] },
-  { name: 'duplicate port names', yaml: deployment('web', { container: container('ports:\n  - containerPort: 80\n    name: http\n  - containerPort: 81\n    name: http\n') }), expect: [err('INVALID_VALUE', `${C}.ports[1].name`, 22, /duplicate port name "http" \(also ports\[0\]\)/)] },
-  { name: 'empty image', yaml: deployment('web').replace('image: busybox:1.36', 'image: ""'), expect: [err('INVALID_VALUE', `${C}.image`, 17, /must not be empty/)] },
+  {
+    name: 'fractional replicas',
+    yaml: deployment('web').replace('replicas: 2', 'replicas: 1.5'),
+    expect: [err('INVALID_VALUE', 'spec.replicas', 6, /integer/)],
+  },
+  {
+    name: 'negative container port',
+    yaml: deployment('web', { container: container('ports:\n  - containerPort: -80\n') }),
+    expect: [err('INVALID_VALUE', `${C}.ports[0].containerPort`, 19, /must be >= 1, got integer -80/)],
+  },
+  {
+    name: 'port above 65535 and SCTP',
+    yaml: deployment('web', { container: container('ports:\n  - containerPort: 70000\n    protocol: SCTP\n') }),
+    expect: [err('INVALID_VALUE', `${C}.ports[0].containerPort`, 19, /<= 65535/), err('INVALID_VALUE', `${C}.ports[0].protocol`, 20, /TCP or UDP/)],
+  },
+  {
+    name: 'port given as a string',
+    yaml: deployment('web', { container: container('ports:\n  - containerPort: "80"\n') }),
+    expect: [err('INVALID_VALUE', `${C}.ports[0].containerPort`, 19, /got string "80"/)],
+  },
+  {
+    name: 'port name must be a string',
+    yaml: deployment('web', {
+      container: container('ports:\n  - containerPort: 80\n    name: http\n  - containerPort: 81\n    name: http\n  - containerPort: 82\n    name: 8080\n'),
+    }),
+    expect: [err('INVALID_VALUE', `${C}.ports[2].name`, 24, /must be a string/)],
+  },
+  {
+    name: 'duplicate port names',
+    yaml: deployment('web', { container: container('ports:\n  - containerPort: 80\n    name: http\n  - containerPort: 81\n    name: http\n') }),
+    expect: [err('INVALID_VALUE', `${C}.ports[1].name`, 22, /duplicate port name "http" \(also ports\[0\]\)/)],
+  },
+  {
+    name: 'empty image',
+    yaml: deployment('web').replace('image: busybox:1.36', 'image: ""'),
+    expect: [err('INVALID_VALUE', `${C}.image`, 17, /must not be empty/)],
+  },
   { name: 'missing image', yaml: deployment('web').replace('          image: busybox:1.36\n', ''), expect: [err('MISSING_FIELD', `${C}.image`, 16)] },
-  { name: 'env value must be a string', yaml: deployment('web', { container: container('env:\n  - name: PORT\n    value: 8080\n') }), expect: [err('INVALID_VALUE', `${C}.env[0].value`, 20, /quote values/)] },
-  { name: 'bad imagePullPolicy', yaml: deployment('web', { container: container('imagePullPolicy: Sometimes\n') }), expect: [err('INVALID_VALUE', `${C}.imagePullPolicy`, 18, /one of "Always", "IfNotPresent", "Never", got string "Sometimes"/)] },
-  { name: 'bad restartPolicy', yaml: deployment('web', { podSpec: podSpec('restartPolicy: Never\n') }), expect: [err('INVALID_VALUE', `${P}.restartPolicy`, 15, /must be Always/)] },
-  { name: 'maxSurge neither integer nor percent', yaml: deployment('web', { spec: '  strategy:\n    rollingUpdate:\n      maxSurge: lots\n' }), expect: [err('INVALID_VALUE', 'spec.strategy.rollingUpdate.maxSurge', 12, /non-negative integer or a percentage like "25%"/)] },
-  { name: 'probe port out of range', yaml: deployment('web', { container: container('readinessProbe:\n  tcpSocket:\n    port: -5\n') }), expect: [err('INVALID_VALUE', `${C}.readinessProbe.tcpSocket.port`, 20, /port number \(1-65535\) or a port name/)] },
-  { name: 'a probe that is not a mapping', yaml: deployment('web', { container: container('livenessProbe: yes\n') }), expect: [err('INVALID_VALUE', `${C}.livenessProbe`, 18, /must be a mapping, got string "yes"/)] },
+  {
+    name: 'env value must be a string',
+    yaml: deployment('web', { container: container('env:\n  - name: PORT\n    value: 8080\n') }),
+    expect: [err('INVALID_VALUE', `${C}.env[0].value`, 20, /quote values/)],
+  },
+  {
+    name: 'bad imagePullPolicy',
+    yaml: deployment('web', { container: container('imagePullPolicy: Sometimes\n') }),
+    expect: [err('INVALID_VALUE', `${C}.imagePullPolicy`, 18, /one of "Always", "IfNotPresent", "Never", got string "Sometimes"/)],
+  },
+  {
+    name: 'bad restartPolicy',
+    yaml: deployment('web', { podSpec: podSpec('restartPolicy: Never\n') }),
+    expect: [err('INVALID_VALUE', `${P}.restartPolicy`, 15, /must be Always/)],
+  },
+  {
+    name: 'maxSurge neither integer nor percent',
+    yaml: deployment('web', { spec: '  strategy:\n    rollingUpdate:\n      maxSurge: lots\n' }),
+    expect: [err('INVALID_VALUE', 'spec.strategy.rollingUpdate.maxSurge', 12, /non-negative integer or a percentage like "25%"/)],
+  },
+  {
+    name: 'probe port out of range',
+    yaml: deployment('web', { container: container('readinessProbe:\n  tcpSocket:\n    port: -5\n') }),
+    expect: [err('INVALID_VALUE', `${C}.readinessProbe.tcpSocket.port`, 20, /port number \(1-65535\) or a port name/)],
+  },
+  {
+    name: 'a probe that is not a mapping',
+    yaml: deployment('web', { container: container('livenessProbe: yes\n') }),
+    expect: [err('INVALID_VALUE', `${C}.livenessProbe`, 18, /must be a mapping, got string "yes"/)],
+  },
   // ---- unknown fields (typos)
-  { name: 'typo in a container field', yaml: deployment('web', { container: container('imagePullPolicyy: Always\n') }), expect: [err('UNKNOWN_FIELD', `${C}.imagePullPolicyy`, 18, /unknown field "imagePullPolicyy" \(did you mean "imagePullPolicy"\?\)/)] },
-  { name: 'typo at the top level', yaml: deployment('web').replace('spec:\n', 'sepc:\n'), expect: [err('UNKNOWN_FIELD', 'sepc', 5, /did you mean "spec"/), err('MISSING_FIELD', 'spec', 1)] },
-  { name: 'unknown field without a near name', yaml: deployment('web', { spec: '  flavour: vanilla\n' }), expect: [err('UNKNOWN_FIELD', 'spec.flavour', 10, /^unknown field "flavour"$/)] },
+  {
+    name: 'typo in a container field',
+    yaml: deployment('web', { container: container('imagePullPolicyy: Always\n') }),
+    expect: [err('UNKNOWN_FIELD', `${C}.imagePullPolicyy`, 18, /unknown field "imagePullPolicyy" \(did you mean "imagePullPolicy"\?\)/)],
+  },
+  {
+    name: 'typo at the top level',
+    yaml: deployment('web').replace('spec:\n', 'sepc:\n'),
+    expect: [err('UNKNOWN_FIELD', 'sepc', 5, /did you mean "spec"/), err('MISSING_FIELD', 'spec', 1)],
+  },
+  {
+    name: 'unknown field without a near name',
+    yaml: deployment('web', { spec: '  flavour: vanilla\n' }),
+    expect: [err('UNKNOWN_FIELD', 'spec.flavour', 10, /^unknown field "flavour"$/)],
+  },
   // ---- unsupported (behaviour berth cannot honour): errors naming the field
   ...(
     [
@@ -90,8 +210,18 @@ const rows: readonly Row[] = [
       ['hostUsers', 'hostUsers: false\n', 'pod', `${P}.hostUsers`],
       ['shareProcessNamespace', 'shareProcessNamespace: true\n', 'pod', `${P}.shareProcessNamespace`],
       ['volumeDevices', 'volumeDevices:\n  - name: disk\n    devicePath: /dev/xvda\n', 'container', `${C}.volumeDevices`],
-      ['env valueFrom.fieldRef', 'env:\n  - name: POD\n    valueFrom:\n      fieldRef:\n        fieldPath: metadata.name\n', 'container', `${C}.env[0].valueFrom.fieldRef`],
-      ['env valueFrom.resourceFieldRef', 'env:\n  - name: MEM\n    valueFrom:\n      resourceFieldRef:\n        resource: limits.memory\n', 'container', `${C}.env[0].valueFrom.resourceFieldRef`],
+      [
+        'env valueFrom.fieldRef',
+        'env:\n  - name: POD\n    valueFrom:\n      fieldRef:\n        fieldPath: metadata.name\n',
+        'container',
+        `${C}.env[0].valueFrom.fieldRef`,
+      ],
+      [
+        'env valueFrom.resourceFieldRef',
+        'env:\n  - name: MEM\n    valueFrom:\n      resourceFieldRef:\n        resource: limits.memory\n',
+        'container',
+        `${C}.env[0].valueFrom.resourceFieldRef`,
+      ],
       ['lifecycle', 'lifecycle:\n  preStop:\n    exec:\n      command: [sleep, "5"]\n', 'container', `${C}.lifecycle`],
       ['grpc probe', 'readinessProbe:\n  grpc:\n    port: 9000\n', 'container', `${C}.readinessProbe.grpc`],
       ['resource claims', 'resources:\n  claims:\n    - name: gpu\n', 'container', `${C}.resources.claims`],
@@ -114,20 +244,61 @@ const rows: readonly Row[] = [
     }),
     expect: [],
   },
-  { name: 'unsupported: sysctls (fsGroup is fine)', yaml: deployment('web', { podSpec: podSpec('securityContext:\n  fsGroup: 2000\n  fsGroupChangePolicy: OnRootMismatch\n  sysctls: []\n') }), expect: [err('UNSUPPORTED_FIELD', `${P}.securityContext.sysctls`, 18)] },
-  { name: 'fsGroupChangePolicy must be OnRootMismatch or Always', yaml: deployment('web', { podSpec: podSpec('securityContext:\n  fsGroup: 2000\n  fsGroupChangePolicy: Sometimes\n') }), expect: [err('INVALID_VALUE', `${P}.securityContext.fsGroupChangePolicy`, 17, /OnRootMismatch or Always/)] },
-  { name: 'unsupported: procMount', yaml: deployment('web', { container: container('securityContext:\n  procMount: Unmasked\n') }), expect: [err('UNSUPPORTED_FIELD', `${C}.securityContext.procMount`, 19)] },
-  { name: 'unsupported: mountPropagation', yaml: deployment('web', { podSpec: podSpec('volumes:\n  - name: s\n    emptyDir: {}\n'), container: container('volumeMounts:\n  - name: s\n    mountPath: /s\n    mountPropagation: Bidirectional\n') }), expect: [err('UNSUPPORTED_FIELD', `${C}.volumeMounts[0].mountPropagation`, 24)] },
-  { name: 'seccomp Localhost is refused', yaml: deployment('web', { container: container('securityContext:\n  seccompProfile:\n    type: Localhost\n') }), expect: [err('INVALID_VALUE', `${C}.securityContext.seccompProfile.type`, 20, /Localhost profiles are not supported/)] },
-  { name: 'device hostPaths are refused', yaml: deployment('web', { podSpec: podSpec('volumes:\n  - name: d\n    hostPath:\n      path: /dev/sda\n      type: BlockDevice\n') }), expect: [err('INVALID_VALUE', `${P}.volumes[0].hostPath.type`, 19, /devices.*not supported by berth/)] },
-  { name: 'a capability must be a name in capitals', yaml: deployment('web', { container: container('securityContext:\n  capabilities:\n    add: [net_admin]\n') }), expect: [err('INVALID_VALUE', `${C}.securityContext.capabilities.add[0]`, 20, /capability name/)] },
-  { name: 'a volume with no source', yaml: deployment('web', { podSpec: podSpec('volumes:\n  - name: data\n') }), expect: [err('INVALID_VALUE', `${P}.volumes[0]`, 16, /exactly one source: hostPath, emptyDir, secret, persistentVolumeClaim or configMap/)] },
-  { name: 'a volume with two sources', yaml: deployment('web', { podSpec: podSpec('volumes:\n  - name: data\n    emptyDir: {}\n    hostPath:\n      path: /srv\n') }), expect: [err('INVALID_VALUE', `${P}.volumes[0]`, 16, /exactly one source/)] },
+  {
+    name: 'unsupported: sysctls (fsGroup is fine)',
+    yaml: deployment('web', { podSpec: podSpec('securityContext:\n  fsGroup: 2000\n  fsGroupChangePolicy: OnRootMismatch\n  sysctls: []\n') }),
+    expect: [err('UNSUPPORTED_FIELD', `${P}.securityContext.sysctls`, 18)],
+  },
+  {
+    name: 'fsGroupChangePolicy must be OnRootMismatch or Always',
+    yaml: deployment('web', { podSpec: podSpec('securityContext:\n  fsGroup: 2000\n  fsGroupChangePolicy: Sometimes\n') }),
+    expect: [err('INVALID_VALUE', `${P}.securityContext.fsGroupChangePolicy`, 17, /OnRootMismatch or Always/)],
+  },
+  {
+    name: 'unsupported: procMount',
+    yaml: deployment('web', { container: container('securityContext:\n  procMount: Unmasked\n') }),
+    expect: [err('UNSUPPORTED_FIELD', `${C}.securityContext.procMount`, 19)],
+  },
+  {
+    name: 'unsupported: mountPropagation',
+    yaml: deployment('web', {
+      podSpec: podSpec('volumes:\n  - name: s\n    emptyDir: {}\n'),
+      container: container('volumeMounts:\n  - name: s\n    mountPath: /s\n    mountPropagation: Bidirectional\n'),
+    }),
+    expect: [err('UNSUPPORTED_FIELD', `${C}.volumeMounts[0].mountPropagation`, 24)],
+  },
+  {
+    name: 'seccomp Localhost is refused',
+    yaml: deployment('web', { container: container('securityContext:\n  seccompProfile:\n    type: Localhost\n') }),
+    expect: [err('INVALID_VALUE', `${C}.securityContext.seccompProfile.type`, 20, /Localhost profiles are not supported/)],
+  },
+  {
+    name: 'device hostPaths are refused',
+    yaml: deployment('web', { podSpec: podSpec('volumes:\n  - name: d\n    hostPath:\n      path: /dev/sda\n      type: BlockDevice\n') }),
+    expect: [err('INVALID_VALUE', `${P}.volumes[0].hostPath.type`, 19, /devices.*not supported by berth/)],
+  },
+  {
+    name: 'a capability must be a name in capitals',
+    yaml: deployment('web', { container: container('securityContext:\n  capabilities:\n    add: [net_admin]\n') }),
+    expect: [err('INVALID_VALUE', `${C}.securityContext.capabilities.add[0]`, 20, /capability name/)],
+  },
+  {
+    name: 'a volume with no source',
+    yaml: deployment('web', { podSpec: podSpec('volumes:\n  - name: data\n') }),
+    expect: [err('INVALID_VALUE', `${P}.volumes[0]`, 16, /exactly one source: hostPath, emptyDir, secret, persistentVolumeClaim or configMap/)],
+  },
+  {
+    name: 'a volume with two sources',
+    yaml: deployment('web', { podSpec: podSpec('volumes:\n  - name: data\n    emptyDir: {}\n    hostPath:\n      path: /srv\n') }),
+    expect: [err('INVALID_VALUE', `${P}.volumes[0]`, 16, /exactly one source/)],
+  },
   {
     name: 'volume rules: duplicate names, paths not absolute or not normalized, unknown volumes, duplicate and relative mount paths, subPath with ..',
     yaml: deployment('web', {
       podSpec: podSpec('volumes:\n  - name: a\n    hostPath:\n      path: srv/data\n  - name: a\n    hostPath:\n      path: /srv/../etc\n'),
-      container: container('volumeMounts:\n  - name: a\n    mountPath: /a\n  - name: b\n    mountPath: /a\n  - name: a\n    mountPath: data\n  - name: a\n    mountPath: /c\n    subPath: ../x\n  - name: a\n    mountPath: /\n'),
+      container: container(
+        'volumeMounts:\n  - name: a\n    mountPath: /a\n  - name: b\n    mountPath: /a\n  - name: a\n    mountPath: data\n  - name: a\n    mountPath: /c\n    subPath: ../x\n  - name: a\n    mountPath: /\n',
+      ),
     }),
     expect: [
       err('INVALID_VALUE', `${P}.volumes[0].hostPath.path`, 18, /must be an absolute path/),
@@ -142,37 +313,76 @@ const rows: readonly Row[] = [
   },
   {
     name: 'an emptyDir is a tmpfs: no subPath, mounted once',
-    yaml: deployment('web', { podSpec: podSpec('volumes:\n  - name: s\n    emptyDir: {}\n'), container: container('volumeMounts:\n  - name: s\n    mountPath: /a\n    subPath: x\n  - name: s\n    mountPath: /b\n') }),
-    expect: [err('UNSUPPORTED_FIELD', `${C}.volumeMounts[0].subPath`, 24, /subPath of an emptyDir/), err('UNSUPPORTED_FIELD', `${C}.volumeMounts[1].name`, 25, /twice/)],
-  },
-  {
-    name: 'secret volume items: relative paths, no clashes; modes up to 0777',
-    yaml: deployment('web', { podSpec: podSpec('volumes:\n  - name: s\n    secret:\n      secretName: db\n      defaultMode: 1000\n      items:\n        - key: a\n          path: /abs\n        - key: b\n          path: x\n        - key: c\n          path: x/y\n') }),
+    yaml: deployment('web', {
+      podSpec: podSpec('volumes:\n  - name: s\n    emptyDir: {}\n'),
+      container: container('volumeMounts:\n  - name: s\n    mountPath: /a\n    subPath: x\n  - name: s\n    mountPath: /b\n'),
+    }),
     expect: [
-      err('INVALID_VALUE', `${P}.volumes[0].secret.defaultMode`, 19, /file mode between 0 and 0777/),
+      err('UNSUPPORTED_FIELD', `${C}.volumeMounts[0].subPath`, 24, /subPath of an emptyDir/),
+      err('UNSUPPORTED_FIELD', `${C}.volumeMounts[1].name`, 25, /twice/),
     ],
   },
   {
-    name: 'secret volume items: paths checked once the schema passes',
-    yaml: deployment('web', { podSpec: podSpec('volumes:\n  - name: s\n    secret:\n      secretName: db\n      items:\n        - key: a\n          path: /abs\n        - key: b\n          path: x\n        - key: c\n          path: x/y\n') }),
-    expect: [err('INVALID_VALUE', `${P}.volumes[0].secret.items[0].path`, 21, /must be a relative path/), err('INVALID_VALUE', `${P}.volumes[0].secret.items[2].path`, 25, /clashes with items\[1\]\.path "x"/)],
+    name: 'secret volume items: relative paths, no clashes; modes up to 0777',
+    yaml: deployment('web', {
+      podSpec: podSpec(
+        'volumes:\n  - name: s\n    secret:\n      secretName: db\n      defaultMode: 1000\n      items:\n        - key: a\n          path: /abs\n        - key: b\n          path: x\n        - key: c\n          path: x/y\n',
+      ),
+    }),
+    expect: [err('INVALID_VALUE', `${P}.volumes[0].secret.defaultMode`, 19, /file mode between 0 and 0777/)],
   },
-  { name: 'runAsGroup needs runAsUser', yaml: deployment('web', { container: container('securityContext:\n  runAsGroup: 1000\n') }), expect: [err('INVALID_VALUE', `${C}.securityContext.runAsGroup`, 19, /needs runAsUser/)] },
-  { name: 'runAsNonRoot with runAsUser 0 could never start', yaml: deployment('web', { podSpec: podSpec('securityContext:\n  runAsNonRoot: true\n'), container: container('securityContext:\n  runAsUser: 0\n') }), expect: [err('INVALID_VALUE', `${C}.securityContext.runAsUser`, 21, /while runAsNonRoot is true/)] },
-  { name: 'privileged without privilege escalation is a contradiction', yaml: deployment('web', { container: container('securityContext:\n  privileged: true\n  allowPrivilegeEscalation: false\n') }), expect: [err('INVALID_VALUE', `${C}.securityContext.allowPrivilegeEscalation`, 20, /privileged container/)] },
-  { name: 'runAsGroup with the pod\'s runAsUser is fine', yaml: deployment('web', { podSpec: podSpec('securityContext:\n  runAsUser: 1000\n'), container: container('securityContext:\n  runAsGroup: 1000\n') }), expect: [] },
+  {
+    name: 'secret volume items: paths checked once the schema passes',
+    yaml: deployment('web', {
+      podSpec: podSpec(
+        'volumes:\n  - name: s\n    secret:\n      secretName: db\n      items:\n        - key: a\n          path: /abs\n        - key: b\n          path: x\n        - key: c\n          path: x/y\n',
+      ),
+    }),
+    expect: [
+      err('INVALID_VALUE', `${P}.volumes[0].secret.items[0].path`, 21, /must be a relative path/),
+      err('INVALID_VALUE', `${P}.volumes[0].secret.items[2].path`, 25, /clashes with items\[1\]\.path "x"/),
+    ],
+  },
+  {
+    name: 'runAsGroup needs runAsUser',
+    yaml: deployment('web', { container: container('securityContext:\n  runAsGroup: 1000\n') }),
+    expect: [err('INVALID_VALUE', `${C}.securityContext.runAsGroup`, 19, /needs runAsUser/)],
+  },
+  {
+    name: 'runAsNonRoot with runAsUser 0 could never start',
+    yaml: deployment('web', { podSpec: podSpec('securityContext:\n  runAsNonRoot: true\n'), container: container('securityContext:\n  runAsUser: 0\n') }),
+    expect: [err('INVALID_VALUE', `${C}.securityContext.runAsUser`, 21, /while runAsNonRoot is true/)],
+  },
+  {
+    name: 'privileged without privilege escalation is a contradiction',
+    yaml: deployment('web', { container: container('securityContext:\n  privileged: true\n  allowPrivilegeEscalation: false\n') }),
+    expect: [err('INVALID_VALUE', `${C}.securityContext.allowPrivilegeEscalation`, 20, /privileged container/)],
+  },
+  {
+    name: "runAsGroup with the pod's runAsUser is fine",
+    yaml: deployment('web', { podSpec: podSpec('securityContext:\n  runAsUser: 1000\n'), container: container('securityContext:\n  runAsGroup: 1000\n') }),
+    expect: [],
+  },
   {
     name: 'the host network with ports: one replica, like a hostPort',
     yaml: deployment('web', { podSpec: podSpec('hostNetwork: true\n'), container: container('ports:\n  - containerPort: 8080\n') }),
     expect: [err('INVALID_VALUE', `${P}.hostNetwork`, 15, /2 replicas/)],
   },
-  { name: 'unsupported: matchExpressions', yaml: deployment('web').replace('      app: web\n  template', '      app: web\n    matchExpressions: []\n  template'), expect: [err('UNSUPPORTED_FIELD', 'spec.selector.matchExpressions', 10)] },
+  {
+    name: 'unsupported: matchExpressions',
+    yaml: deployment('web').replace('      app: web\n  template', '      app: web\n    matchExpressions: []\n  template'),
+    expect: [err('UNSUPPORTED_FIELD', 'spec.selector.matchExpressions', 10)],
+  },
   {
     name: 'unsupported: a second container, pointing at containers',
     yaml: `${deployment('web')}        - name: sidecar\n          image: busybox\n`,
     expect: [err('UNSUPPORTED_FIELD', `${P}.containers`, 15, /more than one container per pod/)],
   },
-  { name: 'no container at all', yaml: deployment('web').replace(/ {6}containers:[^]*$/, '      containers: []\n'), expect: [err('INVALID_VALUE', `${P}.containers`, 15, /exactly one container/)] },
+  {
+    name: 'no container at all',
+    yaml: deployment('web').replace(/ {6}containers:[^]*$/, '      containers: []\n'),
+    expect: [err('INVALID_VALUE', `${P}.containers`, 15, /exactly one container/)],
+  },
   // ---- scheduling-only hints: warnings naming the field, and the object is still valid
   ...(
     [
@@ -193,58 +403,206 @@ const rows: readonly Row[] = [
     yaml: deployment('web', where === 'pod' ? { podSpec: podSpec(lines) } : { container: container(lines) }),
     expect: [warn('IGNORED_FIELD', field, where === 'pod' ? 15 : 19, new RegExp(`^ignored by berth: .*${why.source}`))],
   })),
-  { name: 'requests with a bad quantity are still an error', yaml: deployment('web', { container: container('resources:\n  requests:\n    cpu: lots\n') }), expect: [warn('IGNORED_FIELD', `${C}.resources.requests`, 19), err('INVALID_QUANTITY', `${C}.resources.requests.cpu`, 20)] },
+  {
+    name: 'requests with a bad quantity are still an error',
+    yaml: deployment('web', { container: container('resources:\n  requests:\n    cpu: lots\n') }),
+    expect: [warn('IGNORED_FIELD', `${C}.resources.requests`, 19), err('INVALID_QUANTITY', `${C}.resources.requests.cpu`, 20)],
+  },
   // ---- quantities
-  { name: 'valid limits in every spelling', yaml: deployment('web', { container: container('resources:\n  limits:\n    cpu: 0.5\n    memory: 129e6\n') }), expect: [] },
-  { name: 'bad CPU quantity', yaml: deployment('web', { container: container('resources:\n  limits:\n    cpu: lots\n') }), expect: [err('INVALID_QUANTITY', `${C}.resources.limits.cpu`, 20, /"lots" is not a valid CPU quantity/)] },
-  { name: 'bad memory quantity', yaml: deployment('web', { container: container('resources:\n  limits:\n    memory: 12XB\n') }), expect: [err('INVALID_QUANTITY', `${C}.resources.limits.memory`, 20, /not a valid memory quantity/)] },
-  { name: 'memory limit below Docker minimum', yaml: deployment('web', { container: container('resources:\n  limits:\n    memory: 4Mi\n') }), expect: [err('INVALID_QUANTITY', `${C}.resources.limits.memory`, 20, /minimum of 6Mi/)] },
-  { name: 'CPU limit below Docker minimum', yaml: deployment('web', { container: container('resources:\n  limits:\n    cpu: 1m\n') }), expect: [err('INVALID_QUANTITY', `${C}.resources.limits.cpu`, 20, /minimum of 10m/)] },
-  { name: 'unknown resource name', yaml: deployment('web', { container: container('resources:\n  limits:\n    nvidia.com/gpu: 1\n') }), expect: [err('UNKNOWN_FIELD', `${C}.resources.limits["nvidia.com/gpu"]`, 20)] },
+  {
+    name: 'valid limits in every spelling',
+    yaml: deployment('web', { container: container('resources:\n  limits:\n    cpu: 0.5\n    memory: 129e6\n') }),
+    expect: [],
+  },
+  {
+    name: 'bad CPU quantity',
+    yaml: deployment('web', { container: container('resources:\n  limits:\n    cpu: lots\n') }),
+    expect: [err('INVALID_QUANTITY', `${C}.resources.limits.cpu`, 20, /"lots" is not a valid CPU quantity/)],
+  },
+  {
+    name: 'bad memory quantity',
+    yaml: deployment('web', { container: container('resources:\n  limits:\n    memory: 12XB\n') }),
+    expect: [err('INVALID_QUANTITY', `${C}.resources.limits.memory`, 20, /not a valid memory quantity/)],
+  },
+  {
+    name: 'memory limit below Docker minimum',
+    yaml: deployment('web', { container: container('resources:\n  limits:\n    memory: 4Mi\n') }),
+    expect: [err('INVALID_QUANTITY', `${C}.resources.limits.memory`, 20, /minimum of 6Mi/)],
+  },
+  {
+    name: 'CPU limit below Docker minimum',
+    yaml: deployment('web', { container: container('resources:\n  limits:\n    cpu: 1m\n') }),
+    expect: [err('INVALID_QUANTITY', `${C}.resources.limits.cpu`, 20, /minimum of 10m/)],
+  },
+  {
+    name: 'unknown resource name',
+    yaml: deployment('web', { container: container('resources:\n  limits:\n    nvidia.com/gpu: 1\n') }),
+    expect: [err('UNKNOWN_FIELD', `${C}.resources.limits["nvidia.com/gpu"]`, 20)],
+  },
   // ---- cross-field rules
-  { name: 'selector does not match template labels', yaml: deployment('web').replace('        app: web\n', '        app: api\n'), expect: [err('SELECTOR_MISMATCH', 'spec.selector.matchLabels.app', 9, /selector app=web does not match the pod template labels \(spec.template.metadata.labels has app=api\)/)] },
-  { name: 'selector label missing from template', yaml: deployment('web').replace('      app: web\n  template', '      app: web\n      tier: db\n  template'), expect: [err('SELECTOR_MISMATCH', 'spec.selector.matchLabels.tier', 10, /has no label "tier"/)] },
+  {
+    name: 'selector does not match template labels',
+    yaml: deployment('web').replace('        app: web\n', '        app: api\n'),
+    expect: [
+      err(
+        'SELECTOR_MISMATCH',
+        'spec.selector.matchLabels.app',
+        9,
+        /selector app=web does not match the pod template labels \(spec.template.metadata.labels has app=api\)/,
+      ),
+    ],
+  },
+  {
+    name: 'selector label missing from template',
+    yaml: deployment('web').replace('      app: web\n  template', '      app: web\n      tier: db\n  template'),
+    expect: [err('SELECTOR_MISMATCH', 'spec.selector.matchLabels.tier', 10, /has no label "tier"/)],
+  },
   { name: 'template may have more labels than the selector', yaml: deployment('web', { labels: '        tier: front\n' }), expect: [] },
-  { name: 'empty selector', yaml: deployment('web').replace('    matchLabels:\n      app: web\n', '    matchLabels: {}\n'), expect: [err('INVALID_VALUE', 'spec.selector.matchLabels', 8, /at least one label/)] },
-  { name: 'Recreate with rollingUpdate', yaml: deployment('web', { spec: '  strategy:\n    type: Recreate\n    rollingUpdate:\n      maxSurge: 1\n' }), expect: [err('INVALID_STRATEGY', 'spec.strategy.rollingUpdate', 12, /may not be specified when strategy type is "Recreate"/)] },
-  { name: 'maxSurge and maxUnavailable both zero', yaml: deployment('web', { spec: '  strategy:\n    rollingUpdate:\n      maxSurge: 0\n      maxUnavailable: 0%\n' }), expect: [err('INVALID_STRATEGY', 'spec.strategy.rollingUpdate.maxUnavailable', 13, /may not be 0 when maxSurge is 0/)] },
-  { name: 'maxUnavailable over 100%', yaml: deployment('web', { spec: '  strategy:\n    rollingUpdate:\n      maxUnavailable: 150%\n' }), expect: [err('INVALID_VALUE', 'spec.strategy.rollingUpdate.maxUnavailable', 12, /100%/)] },
-  { name: 'progress deadline not above minReadySeconds', yaml: deployment('web', { spec: '  minReadySeconds: 30\n  progressDeadlineSeconds: 30\n' }), expect: [err('INVALID_VALUE', 'spec.progressDeadlineSeconds', 11, /greater than minReadySeconds \(30\)/)] },
-  { name: 'hostPort with several replicas', yaml: deployment('web', { container: container('ports:\n  - containerPort: 80\n    hostPort: 8080\n') }), expect: [err('INVALID_VALUE', `${C}.ports[0].hostPort`, 20, /2 replicas/)] },
-  { name: 'hostPort with a surging rolling update', yaml: deployment('web', { container: container('ports:\n  - containerPort: 80\n    hostPort: 8080\n') }).replace('replicas: 2', 'replicas: 1'), expect: [warn('INVALID_STRATEGY', `${C}.ports[0].hostPort`, 20, /berth rolls it maxUnavailable-first .*Recreate/)] },
+  {
+    name: 'empty selector',
+    yaml: deployment('web').replace('    matchLabels:\n      app: web\n', '    matchLabels: {}\n'),
+    expect: [err('INVALID_VALUE', 'spec.selector.matchLabels', 8, /at least one label/)],
+  },
+  {
+    name: 'Recreate with rollingUpdate',
+    yaml: deployment('web', { spec: '  strategy:\n    type: Recreate\n    rollingUpdate:\n      maxSurge: 1\n' }),
+    expect: [err('INVALID_STRATEGY', 'spec.strategy.rollingUpdate', 12, /may not be specified when strategy type is "Recreate"/)],
+  },
+  {
+    name: 'maxSurge and maxUnavailable both zero',
+    yaml: deployment('web', { spec: '  strategy:\n    rollingUpdate:\n      maxSurge: 0\n      maxUnavailable: 0%\n' }),
+    expect: [err('INVALID_STRATEGY', 'spec.strategy.rollingUpdate.maxUnavailable', 13, /may not be 0 when maxSurge is 0/)],
+  },
+  {
+    name: 'maxUnavailable over 100%',
+    yaml: deployment('web', { spec: '  strategy:\n    rollingUpdate:\n      maxUnavailable: 150%\n' }),
+    expect: [err('INVALID_VALUE', 'spec.strategy.rollingUpdate.maxUnavailable', 12, /100%/)],
+  },
+  {
+    name: 'progress deadline not above minReadySeconds',
+    yaml: deployment('web', { spec: '  minReadySeconds: 30\n  progressDeadlineSeconds: 30\n' }),
+    expect: [err('INVALID_VALUE', 'spec.progressDeadlineSeconds', 11, /greater than minReadySeconds \(30\)/)],
+  },
+  {
+    name: 'hostPort with several replicas',
+    yaml: deployment('web', { container: container('ports:\n  - containerPort: 80\n    hostPort: 8080\n') }),
+    expect: [err('INVALID_VALUE', `${C}.ports[0].hostPort`, 20, /2 replicas/)],
+  },
+  {
+    name: 'hostPort with a surging rolling update',
+    yaml: deployment('web', { container: container('ports:\n  - containerPort: 80\n    hostPort: 8080\n') }).replace('replicas: 2', 'replicas: 1'),
+    expect: [warn('INVALID_STRATEGY', `${C}.ports[0].hostPort`, 20, /berth rolls it maxUnavailable-first .*Recreate/)],
+  },
   {
     name: 'hostPort other than containerPort with the host network',
-    yaml: deployment('web', { podSpec: podSpec('hostNetwork: true\n'), container: container('ports:\n  - containerPort: 80\n    hostPort: 8080\n') }).replace('replicas: 2', 'replicas: 1').replace('spec:\n  replicas: 1', 'spec:\n  replicas: 1\n  strategy:\n    type: Recreate'),
+    yaml: deployment('web', { podSpec: podSpec('hostNetwork: true\n'), container: container('ports:\n  - containerPort: 80\n    hostPort: 8080\n') })
+      .replace('replicas: 2', 'replicas: 1')
+      .replace('spec:\n  replicas: 1', 'spec:\n  replicas: 1\n  strategy:\n    type: Recreate'),
     expect: [err('INVALID_VALUE', `${C}.ports[0].hostPort`, 23, /must equal containerPort \(80\) with hostNetwork/)],
   },
   // ---- probes: validated and acted on (no warning); ports must be the container's
-  { name: 'probe with two handlers', yaml: deployment('web', { container: container('readinessProbe:\n  httpGet:\n    port: 80\n  tcpSocket:\n    port: 80\n') }), expect: [err('INVALID_VALUE', `${C}.readinessProbe`, 18, /exactly one handler: httpGet, tcpSocket or exec/)] },
-  { name: 'probe without a handler', yaml: deployment('web', { container: container('livenessProbe:\n  periodSeconds: 5\n') }), expect: [err('INVALID_VALUE', `${C}.livenessProbe`, 18, /exactly one handler/)] },
-  { name: 'liveness probe successThreshold must be 1', yaml: deployment('web', { container: container('livenessProbe:\n  exec:\n    command: [cat, /tmp/ok]\n  successThreshold: 2\n') }), expect: [err('INVALID_VALUE', `${C}.livenessProbe.successThreshold`, 21, /must be 1/)] },
+  {
+    name: 'probe with two handlers',
+    yaml: deployment('web', { container: container('readinessProbe:\n  httpGet:\n    port: 80\n  tcpSocket:\n    port: 80\n') }),
+    expect: [err('INVALID_VALUE', `${C}.readinessProbe`, 18, /exactly one handler: httpGet, tcpSocket or exec/)],
+  },
+  {
+    name: 'probe without a handler',
+    yaml: deployment('web', { container: container('livenessProbe:\n  periodSeconds: 5\n') }),
+    expect: [err('INVALID_VALUE', `${C}.livenessProbe`, 18, /exactly one handler/)],
+  },
+  {
+    name: 'liveness probe successThreshold must be 1',
+    yaml: deployment('web', { container: container('livenessProbe:\n  exec:\n    command: [cat, /tmp/ok]\n  successThreshold: 2\n') }),
+    expect: [err('INVALID_VALUE', `${C}.livenessProbe.successThreshold`, 21, /must be 1/)],
+  },
   {
     name: 'valid probes are accepted without a warning',
-    yaml: deployment('web', { container: container('ports:\n  - containerPort: 8080\n    name: http\nreadinessProbe:\n  httpGet:\n    path: /healthz\n    port: 8080\n    httpHeaders:\n      - name: X-Probe\n        value: "1"\nlivenessProbe:\n  tcpSocket:\n    port: http\nstartupProbe:\n  exec:\n    command: [cat, /tmp/ready]\n  failureThreshold: 30\n') }),
+    yaml: deployment('web', {
+      container: container(
+        'ports:\n  - containerPort: 8080\n    name: http\nreadinessProbe:\n  httpGet:\n    path: /healthz\n    port: 8080\n    httpHeaders:\n      - name: X-Probe\n        value: "1"\nlivenessProbe:\n  tcpSocket:\n    port: http\nstartupProbe:\n  exec:\n    command: [cat, /tmp/ready]\n  failureThreshold: 30\n',
+      ),
+    }),
     expect: [],
   },
   ...(
     [
       // [what, container lines, field, line, message]
-      ['a named probe port the container does not have', 'ports:\n  - containerPort: 8080\n    name: http\nreadinessProbe:\n  httpGet:\n    port: web\n', `${C}.readinessProbe.httpGet.port`, 23, /^names no port of the container: no ports\[\]\.name is "web"; berth probes through the port a replica publishes on 127\.0\.0\.1.*8080 \(http\)/],
-      ['a probe port number not among the container ports', 'ports:\n  - containerPort: 8080\nlivenessProbe:\n  tcpSocket:\n    port: 9090\n', `${C}.livenessProbe.tcpSocket.port`, 22, /^9090 is not one of the container's ports: .*containerPort: 8080\); add it to ports$/],
+      [
+        'a named probe port the container does not have',
+        'ports:\n  - containerPort: 8080\n    name: http\nreadinessProbe:\n  httpGet:\n    port: web\n',
+        `${C}.readinessProbe.httpGet.port`,
+        23,
+        /^names no port of the container: no ports\[\]\.name is "web"; berth probes through the port a replica publishes on 127\.0\.0\.1.*8080 \(http\)/,
+      ],
+      [
+        'a probe port number not among the container ports',
+        'ports:\n  - containerPort: 8080\nlivenessProbe:\n  tcpSocket:\n    port: 9090\n',
+        `${C}.livenessProbe.tcpSocket.port`,
+        22,
+        /^9090 is not one of the container's ports: .*containerPort: 8080\); add it to ports$/,
+      ],
       ['a probe port on a container without ports', 'startupProbe:\n  httpGet:\n    port: 80\n', `${C}.startupProbe.httpGet.port`, 20, /containerPort: none/],
-      ['a named probe port that is UDP', 'ports:\n  - containerPort: 53\n    name: dns\n    protocol: UDP\nreadinessProbe:\n  tcpSocket:\n    port: dns\n', `${C}.readinessProbe.tcpSocket.port`, 24, /names a UDP port \(53\)/],
-      ['a probe port number that is only UDP', 'ports:\n  - containerPort: 53\n    protocol: UDP\nreadinessProbe:\n  tcpSocket:\n    port: 53\n', `${C}.readinessProbe.tcpSocket.port`, 23, /53 is not one of the container's ports/],
+      [
+        'a named probe port that is UDP',
+        'ports:\n  - containerPort: 53\n    name: dns\n    protocol: UDP\nreadinessProbe:\n  tcpSocket:\n    port: dns\n',
+        `${C}.readinessProbe.tcpSocket.port`,
+        24,
+        /names a UDP port \(53\)/,
+      ],
+      [
+        'a probe port number that is only UDP',
+        'ports:\n  - containerPort: 53\n    protocol: UDP\nreadinessProbe:\n  tcpSocket:\n    port: 53\n',
+        `${C}.readinessProbe.tcpSocket.port`,
+        23,
+        /53 is not one of the container's ports/,
+      ],
     ] as const
-  ).map(([what, lines, field, line, message]) => ({ name: `probes: ${what}`, yaml: deployment('web', { container: container(lines) }), expect: [err('PROBE_PORT_NOT_FOUND', field, line, message)] })),
-  { name: 'probes: an httpGet host is refused', yaml: deployment('web', { container: container('ports:\n  - containerPort: 80\nreadinessProbe:\n  httpGet:\n    host: example.com\n    port: 80\n') }), expect: [err('UNSUPPORTED_FIELD', `${C}.readinessProbe.httpGet.host`, 22, /^not supported by berth: probing another host: berth probes 127\.0\.0\.1 through the port the replica publishes; remove host$/)] },
-  { name: 'probes: a tcpSocket host is refused', yaml: deployment('web', { container: container('ports:\n  - containerPort: 80\nlivenessProbe:\n  tcpSocket:\n    host: 10.0.0.1\n    port: 80\n') }), expect: [err('UNSUPPORTED_FIELD', `${C}.livenessProbe.tcpSocket.host`, 22, /probes 127\.0\.0\.1/)] },
-  { name: 'probes: only grpc is refused (no second error for the missing handler)', yaml: deployment('web', { container: container('readinessProbe:\n  grpc:\n    port: 9000\n') }), expect: [err('UNSUPPORTED_FIELD', `${C}.readinessProbe.grpc`, 19, /gRPC probes; use httpGet, tcpSocket or exec/)] },
+  ).map(([what, lines, field, line, message]) => ({
+    name: `probes: ${what}`,
+    yaml: deployment('web', { container: container(lines) }),
+    expect: [err('PROBE_PORT_NOT_FOUND', field, line, message)],
+  })),
+  {
+    name: 'probes: an httpGet host is refused',
+    yaml: deployment('web', { container: container('ports:\n  - containerPort: 80\nreadinessProbe:\n  httpGet:\n    host: example.com\n    port: 80\n') }),
+    expect: [
+      err(
+        'UNSUPPORTED_FIELD',
+        `${C}.readinessProbe.httpGet.host`,
+        22,
+        /^not supported by berth: probing another host: berth probes 127\.0\.0\.1 through the port the replica publishes; remove host$/,
+      ),
+    ],
+  },
+  {
+    name: 'probes: a tcpSocket host is refused',
+    yaml: deployment('web', { container: container('ports:\n  - containerPort: 80\nlivenessProbe:\n  tcpSocket:\n    host: 10.0.0.1\n    port: 80\n') }),
+    expect: [err('UNSUPPORTED_FIELD', `${C}.livenessProbe.tcpSocket.host`, 22, /probes 127\.0\.0\.1/)],
+  },
+  {
+    name: 'probes: only grpc is refused (no second error for the missing handler)',
+    yaml: deployment('web', { container: container('readinessProbe:\n  grpc:\n    port: 9000\n') }),
+    expect: [err('UNSUPPORTED_FIELD', `${C}.readinessProbe.grpc`, 19, /gRPC probes; use httpGet, tcpSocket or exec/)],
+  },
   // ---- Namespace
   { name: 'a Namespace', yaml: 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n  labels:\n    team: a\n', expect: [] },
-  { name: 'Namespace finalizers are ignored', yaml: 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\nspec:\n  finalizers: [kubernetes]\n', expect: [warn('IGNORED_FIELD', 'spec.finalizers', 6)] },
-  { name: 'Namespace with an unknown field', yaml: 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\nspec:\n  quota: 3\n', expect: [err('UNKNOWN_FIELD', 'spec.quota', 6)] },
+  {
+    name: 'Namespace finalizers are ignored',
+    yaml: 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\nspec:\n  finalizers: [kubernetes]\n',
+    expect: [warn('IGNORED_FIELD', 'spec.finalizers', 6)],
+  },
+  {
+    name: 'Namespace with an unknown field',
+    yaml: 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\nspec:\n  quota: 3\n',
+    expect: [err('UNKNOWN_FIELD', 'spec.quota', 6)],
+  },
   // ---- the library path locates as well as the fast path (flow style forces the library)
-  { name: 'flow-style document: located errors', yaml: deployment('web').replace('replicas: 2', 'replicas: {n: 2}'), expect: [err('INVALID_VALUE', 'spec.replicas', 6, /got a mapping/)] },
+  {
+    name: 'flow-style document: located errors',
+    yaml: deployment('web').replace('replicas: 2', 'replicas: {n: 2}'),
+    expect: [err('INVALID_VALUE', 'spec.replicas', 6, /got a mapping/)],
+  },
   { name: 'anchors and merge keys', yaml: `x-defaults: &c\n  name: main\n${deployment('web')}`, expect: [err('UNKNOWN_FIELD', 'x-defaults', 1)] },
 ];
 
@@ -261,7 +619,12 @@ describe('validation', () => {
       assert.equal(diagnostics.length, row.expect.length, `diagnostics: ${shown}`);
       for (const e of row.expect) {
         const match = diagnostics.find(
-          (d) => d.severity === e.severity && d.code === e.code && (e.field === undefined || d.field === e.field) && (e.line === undefined || d.line === e.line) && (e.message === undefined || e.message.test(d.message)),
+          (d) =>
+            d.severity === e.severity &&
+            d.code === e.code &&
+            (e.field === undefined || d.field === e.field) &&
+            (e.line === undefined || d.line === e.line) &&
+            (e.message === undefined || e.message.test(d.message)),
         );
         assert.ok(match, `expected ${JSON.stringify({ ...e, message: e.message?.source })} in ${shown}`);
         assert.equal(typeof match.line, 'number', 'every diagnostic is located');
@@ -274,16 +637,26 @@ describe('validation', () => {
 
   it('file modes written the Kubernetes way (YAML 1.1 octal 0400) are read as Kubernetes reads them', () => {
     const { body, diagnostics } = validate(
-      deployment('web', { podSpec: podSpec('volumes:\n  - name: s\n    secret:\n      secretName: db\n      defaultMode: 0755\n      items:\n        - key: a\n          path: a\n          mode: 0400\n        - {key: b, path: b, mode: 0640}\n        - key: c\n          path: c\n          mode: 0o600\n        - key: d\n          path: d\n          mode: 420\n') }),
+      deployment('web', {
+        podSpec: podSpec(
+          'volumes:\n  - name: s\n    secret:\n      secretName: db\n      defaultMode: 0755\n      items:\n        - key: a\n          path: a\n          mode: 0400\n        - {key: b, path: b, mode: 0640}\n        - key: c\n          path: c\n          mode: 0o600\n        - key: d\n          path: d\n          mode: 420\n',
+        ),
+      }),
     );
     assert.deepEqual(diagnostics, []);
     const secret = (body as Omit<DeploymentManifest, 'source'>).spec.template.spec.volumes?.[0]?.secret;
     assert.equal(secret?.defaultMode, 0o755, '0755 is octal, as in Kubernetes (YAML 1.1), not 755');
-    assert.deepEqual(secret?.items?.map((i) => i.mode), [0o400, 0o640, 0o600, 420], 'leading-zero integers are octal; 0o600 and decimals are as written');
+    assert.deepEqual(
+      secret?.items?.map((i) => i.mode),
+      [0o400, 0o640, 0o600, 420],
+      'leading-zero integers are octal; 0o600 and decimals are as written',
+    );
   });
 
   it('keeps the positions of security-relevant fields with the object (for the namespace policy)', () => {
-    const { body } = validate(deployment('web', { podSpec: podSpec('hostPID: true\n'), container: container('securityContext:\n  capabilities:\n    add: [NET_ADMIN]\n') }));
+    const { body } = validate(
+      deployment('web', { podSpec: podSpec('hostPID: true\n'), container: container('securityContext:\n  capabilities:\n    add: [NET_ADMIN]\n') }),
+    );
     const positions = (body as Omit<DeploymentManifest, 'source'>).positions ?? {};
     assert.equal(positions[`${P}.hostPID`]?.line, 15, 'hostPID');
     assert.equal(positions[`${C}.securityContext.capabilities.add[0]`]?.line, 21, 'capabilities.add[0]');
@@ -294,7 +667,9 @@ describe('validation', () => {
     const { body } = validate(
       deployment('web', {
         podSpec: podSpec('nodeSelector:\n  disktype: ssd\nterminationGracePeriodSeconds: 5\n'),
-        container: container('ports:\n  - containerPort: 80\nresources:\n  requests:\n    cpu: 100m\n  limits:\n    cpu: 200m\nreadinessProbe:\n  tcpSocket:\n    port: 80\n'),
+        container: container(
+          'ports:\n  - containerPort: 80\nresources:\n  requests:\n    cpu: 100m\n  limits:\n    cpu: 200m\nreadinessProbe:\n  tcpSocket:\n    port: 80\n',
+        ),
       }),
     );
     const d = body as Omit<DeploymentManifest, 'source'>;
@@ -309,12 +684,7 @@ describe('validation', () => {
       deployment('Web_App', { spec: '  replicas2: 3\n', container: container('ports:\n  - containerPort: 0\nresources:\n  limits:\n    memory: lots\n') }),
     );
     const fields = diagnostics.map((d) => `${d.field}@${d.line}`).sort();
-    assert.deepEqual(fields, [
-      'metadata.name@4',
-      `${C}.ports[0].containerPort@20`,
-      `${C}.resources.limits.memory@23`,
-      'spec.replicas2@10',
-    ].sort());
+    assert.deepEqual(fields, ['metadata.name@4', `${C}.ports[0].containerPort@20`, `${C}.resources.limits.memory@23`, 'spec.replicas2@10'].sort());
   });
 });
 

@@ -12,18 +12,38 @@ const container = (name: string, labels: Record<string, string>, state: OwnedCon
   created: '2026-01-01T00:00:00.000Z',
   ports: [],
 });
-const full = (ns: string, name: string, rev: string, n: number) => ({ 'berth.namespace': ns, 'berth.kind': 'Deployment', 'berth.name': name, 'berth.revision': rev, 'berth.replica': String(n), 'berth.commit': 'c1' });
+const full = (ns: string, name: string, rev: string, n: number) => ({
+  'berth.namespace': ns,
+  'berth.kind': 'Deployment',
+  'berth.name': name,
+  'berth.revision': rev,
+  'berth.replica': String(n),
+  'berth.commit': 'c1',
+});
 
 describe('observe(inventory)', () => {
   it('groups containers by namespace and deployment from labels alone, sorted', () => {
     const state = observe({
-      containers: [container('b', full('shop', 'web', 'r1', 1)), container('a', full('shop', 'web', 'r1', 0)), container('c', full('blog', 'front', 'r9', 0), 'exited')],
+      containers: [
+        container('b', full('shop', 'web', 'r1', 1)),
+        container('a', full('shop', 'web', 'r1', 0)),
+        container('c', full('blog', 'front', 'r9', 0), 'exited'),
+      ],
       networks: [{ id: 'n', name: 'berth.shop', labels: { 'berth.managed': 'true', 'berth.namespace': 'shop' } }],
     });
-    assert.deepEqual(state.namespaces.map((n) => n.name), ['blog', 'shop']);
+    assert.deepEqual(
+      state.namespaces.map((n) => n.name),
+      ['blog', 'shop'],
+    );
     const shop = state.namespaces[1]!;
     assert.equal(shop.network?.name, 'berth.shop');
-    assert.deepEqual(shop.deployments[0]!.replicas.map((r) => [r.replica, r.revision, r.commit]), [[0, 'r1', 'c1'], [1, 'r1', 'c1']]);
+    assert.deepEqual(
+      shop.deployments[0]!.replicas.map((r) => [r.replica, r.revision, r.commit]),
+      [
+        [0, 'r1', 'c1'],
+        [1, 'r1', 'c1'],
+      ],
+    );
     assert.equal(state.namespaces[0]!.deployments[0]!.replicas[0]!.state, 'exited');
   });
 

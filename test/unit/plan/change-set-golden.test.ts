@@ -14,7 +14,15 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
-import { compare, planExitCode, renderChangeSetJson, renderChangeSetMarkdown, renderChangeSetText, type ChangeSet, type PlanExitCode } from '../../../src/plan/index.js';
+import {
+  compare,
+  planExitCode,
+  renderChangeSetJson,
+  renderChangeSetMarkdown,
+  renderChangeSetText,
+  type ChangeSet,
+  type PlanExitCode,
+} from '../../../src/plan/index.js';
 import { loadSide, PLAN_FIXTURES, planCases } from './fixture-repo.js';
 
 const UPDATE = process.env.BERTH_UPDATE_GOLDEN === '1';
@@ -85,8 +93,11 @@ function secretValues(): string[] {
       else if (/\.ya?ml$/.test(entry)) {
         const text = readFileSync(full, 'utf8');
         for (const doc of parseAllDocuments(text)) {
-          const env = (doc.toJS() as { spec?: { template?: { spec?: { containers?: { env?: { name: string; value?: unknown }[] }[] } } } } | null)?.spec?.template?.spec?.containers?.[0]?.env ?? [];
-          for (const e of env) if (/(SECRET|PASSWORD|PASSWD|TOKEN|API_?KEY|PRIVATE|CREDENTIAL)/i.test(e.name) && e.value !== undefined) found.add(String(e.value));
+          const env =
+            (doc.toJS() as { spec?: { template?: { spec?: { containers?: { env?: { name: string; value?: unknown }[] }[] } } } } | null)?.spec?.template?.spec
+              ?.containers?.[0]?.env ?? [];
+          for (const e of env)
+            if (/(SECRET|PASSWORD|PASSWD|TOKEN|API_?KEY|PRIVATE|CREDENTIAL)/i.test(e.name) && e.value !== undefined) found.add(String(e.value));
         }
       }
     }

@@ -32,7 +32,15 @@ const ns = (name: string, deployments: DesiredDeployment[] = [], valid = true, d
 const state = (commit: string, ...namespaces: DesiredNamespace[]): DesiredState => ({ commit, instance: 'default', namespaces, diagnostics: [] });
 const base = (...namespaces: DesiredNamespace[]): DesiredState => state('b'.repeat(40), ...namespaces);
 const head = (...namespaces: DesiredNamespace[]): DesiredState => state('h'.repeat(40), ...namespaces);
-const error = (namespace: string, message = 'bad'): Diagnostic => ({ severity: 'error', code: 'INVALID_VALUE', message, file: `${namespace}/web.yaml`, line: 7, field: 'spec.replicas', namespace });
+const error = (namespace: string, message = 'bad'): Diagnostic => ({
+  severity: 'error',
+  code: 'INVALID_VALUE',
+  message,
+  file: `${namespace}/web.yaml`,
+  line: 7,
+  field: 'spec.replicas',
+  namespace,
+});
 
 function only(cs: ChangeSet, namespace = 'shop', name = 'web'): DeploymentChange {
   const o = cs.namespaces.find((n) => n.namespace === namespace)?.objects.find((x) => x.name === name);
@@ -83,10 +91,22 @@ describe('compare(base, head): Deployments', () => {
       head: { ...web, replicas: 2, strategy: { type: 'Recreate' }, template: template({ image: 'x:2' }), revision: 'r2' },
       change: 'changed',
       rolls: true,
-      fields: ['changed replicas', 'changed strategy.type', 'removed strategy.rollingUpdate.maxSurge', 'removed strategy.rollingUpdate.maxUnavailable', 'changed image'],
+      fields: [
+        'changed replicas',
+        'changed strategy.type',
+        'removed strategy.rollingUpdate.maxSurge',
+        'removed strategy.rollingUpdate.maxUnavailable',
+        'changed image',
+      ],
       rollout: 'Recreate: 3 old replicas stop, then 2 new replicas start (a short outage)',
     },
-    { name: 'a new template scaled to 0 does not roll', head: { ...web, replicas: 0, template: template({ image: 'x:2' }), revision: 'r2' }, change: 'changed', rolls: false, fields: ['changed replicas', 'changed image'] },
+    {
+      name: 'a new template scaled to 0 does not roll',
+      head: { ...web, replicas: 0, template: template({ image: 'x:2' }), revision: 'r2' },
+      change: 'changed',
+      rolls: false,
+      fields: ['changed replicas', 'changed image'],
+    },
     {
       name: 'resources in human units; grace period by its manifest name',
       head: { ...web, template: template({ memoryBytes: 128 * 2 ** 20, nanoCpus: 250_000_000, stopGraceSeconds: 10 }), revision: 'r2' },
@@ -96,20 +116,44 @@ describe('compare(base, head): Deployments', () => {
     },
     {
       name: 'labels, annotations, command, args, workingDir',
-      head: { ...web, template: template({ labels: { app: 'web', tier: 'front' }, annotations: { note: 'x' }, command: ['sh'], args: ['-c', 'true'], workingDir: '/srv' }), revision: 'r2' },
+      head: {
+        ...web,
+        template: template({ labels: { app: 'web', tier: 'front' }, annotations: { note: 'x' }, command: ['sh'], args: ['-c', 'true'], workingDir: '/srv' }),
+        revision: 'r2',
+      },
       change: 'changed',
       rolls: true,
       fields: ['added command', 'added args', 'added workingDir', 'added labels.tier', 'added annotations.note'],
     },
     {
       name: 'env reordered only: shown by names, never values',
-      head: { ...web, template: template({ env: [{ name: 'B', value: '2' }, { name: 'A', value: '1' }] }), revision: 'r2' },
+      head: {
+        ...web,
+        template: template({
+          env: [
+            { name: 'B', value: '2' },
+            { name: 'A', value: '1' },
+          ],
+        }),
+        revision: 'r2',
+      },
       change: 'changed',
       rolls: true,
       fields: ['changed env'],
     },
   ];
-  const baseWeb = (c: (typeof cases)[number]): DesiredDeployment => (c.name.startsWith('env reordered') ? { ...web, template: template({ env: [{ name: 'A', value: '1' }, { name: 'B', value: '2' }] }) } : web);
+  const baseWeb = (c: (typeof cases)[number]): DesiredDeployment =>
+    c.name.startsWith('env reordered')
+      ? {
+          ...web,
+          template: template({
+            env: [
+              { name: 'A', value: '1' },
+              { name: 'B', value: '2' },
+            ],
+          }),
+        }
+      : web;
   for (const c of cases) {
     it(c.name, () => {
       const o = only(compare(base(ns('shop', [baseWeb(c)])), head(ns('shop', [c.head]))));
@@ -120,7 +164,12 @@ describe('compare(base, head): Deployments', () => {
   }
 
   it('shows quantities as 128Mi / 250m and the fencepost numbers rollout uses', () => {
-    const o = only(compare(base(ns('shop', [web])), head(ns('shop', [{ ...web, template: template({ memoryBytes: 1.5 * 2 ** 30, nanoCpus: 2_000_000_000 }), revision: 'r2' }]))));
+    const o = only(
+      compare(
+        base(ns('shop', [web])),
+        head(ns('shop', [{ ...web, template: template({ memoryBytes: 1.5 * 2 ** 30, nanoCpus: 2_000_000_000 }), revision: 'r2' }])),
+      ),
+    );
     assert.deepEqual(
       o.fields.map((f) => [f.field, f.to]),
       [
@@ -152,7 +201,14 @@ describe('compare(base, head): Deployments', () => {
 describe('compare(base, head): namespaces and the prune guard', () => {
   const d = (name: string): DesiredDeployment => deployment({ name });
   const cases: { name: string; base?: DesiredState; head: DesiredState; statuses: Record<string, string>; verdict: string; exit: PlanExitCode }[] = [
-    { name: 'identical', base: base(ns('shop', [d('web')])), head: head(ns('shop', [d('web')])), statuses: { shop: 'unchanged' }, verdict: 'no-prunes', exit: 0 },
+    {
+      name: 'identical',
+      base: base(ns('shop', [d('web')])),
+      head: head(ns('shop', [d('web')])),
+      statuses: { shop: 'unchanged' },
+      verdict: 'no-prunes',
+      exit: 0,
+    },
     { name: 'no base: everything is added', head: head(ns('shop', [d('web')])), statuses: { shop: 'added' }, verdict: 'no-prunes', exit: 1 },
     {
       name: 'one of three pruned: allowed',
@@ -178,8 +234,22 @@ describe('compare(base, head): namespaces and the prune guard', () => {
       verdict: 'needs-confirmation',
       exit: 1,
     },
-    { name: 'an empty namespace removed prunes nothing: allowed', base: base(ns('blog'), ns('shop', [d('a')])), head: head(ns('shop', [d('a')])), statuses: { blog: 'removed', shop: 'unchanged' }, verdict: 'allowed', exit: 1 },
-    { name: 'no namespaces at all: refused, as diff() refuses an empty desired state', base: base(ns('shop', [d('a')])), head: head(), statuses: { shop: 'removed' }, verdict: 'refused', exit: 2 },
+    {
+      name: 'an empty namespace removed prunes nothing: allowed',
+      base: base(ns('blog'), ns('shop', [d('a')])),
+      head: head(ns('shop', [d('a')])),
+      statuses: { blog: 'removed', shop: 'unchanged' },
+      verdict: 'allowed',
+      exit: 1,
+    },
+    {
+      name: 'no namespaces at all: refused, as diff() refuses an empty desired state',
+      base: base(ns('shop', [d('a')])),
+      head: head(),
+      statuses: { shop: 'removed' },
+      verdict: 'refused',
+      exit: 2,
+    },
     {
       name: 'an invalid head namespace prunes nothing and fails the check',
       base: base(ns('shop', [d('a'), d('b')])),
@@ -211,13 +281,26 @@ describe('compare(base, head): namespaces and the prune guard', () => {
       assert.deepEqual(Object.fromEntries(cs.namespaces.map((n) => [n.namespace, n.status])), c.statuses);
       assert.equal(cs.pruneGuard.verdict, c.verdict);
       assert.equal(planExitCode(cs), c.exit);
-      assert.equal(cs.pruneGuard.reasons.length > 0, c.verdict === 'needs-confirmation' || c.verdict === 'refused', `${c.name}: reasons given exactly when refused`);
+      assert.equal(
+        cs.pruneGuard.reasons.length > 0,
+        c.verdict === 'needs-confirmation' || c.verdict === 'refused',
+        `${c.name}: reasons given exactly when refused`,
+      );
     });
   }
 
   it('policy denials: the namespace is denied and the check fails; denials of no head namespace stay listed', () => {
-    const denial: Diagnostic = { severity: 'error', code: 'POLICY_DENIED', message: 'privileged containers are not allowed', file: 'shop/web.yaml', line: 3, namespace: 'shop' };
-    const cs = compare(base(ns('gone', [d('x')]), ns('shop', [d('web')])), head(ns('shop', [{ ...d('web'), replicas: 9 }])), { denials: [denial, { ...denial, namespace: 'gone' }] });
+    const denial: Diagnostic = {
+      severity: 'error',
+      code: 'POLICY_DENIED',
+      message: 'privileged containers are not allowed',
+      file: 'shop/web.yaml',
+      line: 3,
+      namespace: 'shop',
+    };
+    const cs = compare(base(ns('gone', [d('x')]), ns('shop', [d('web')])), head(ns('shop', [{ ...d('web'), replicas: 9 }])), {
+      denials: [denial, { ...denial, namespace: 'gone' }],
+    });
     assert.deepEqual(
       cs.namespaces.map((n) => [n.namespace, n.status, n.denials.length]),
       [
@@ -244,7 +327,11 @@ describe('planExitCode', () => {
     ['nothing at all', cs({}), 0],
     ['only unchanged namespaces', cs({ namespaces: unchanged }), 0],
     ['a change', cs({ namespaces: changed }), 1],
-    ['a change that needs confirmation is still just a change', cs({ namespaces: changed, pruneGuard: { verdict: 'needs-confirmation', deployments: 1, namespaces: 1, reasons: ['x'] } }), 1],
+    [
+      'a change that needs confirmation is still just a change',
+      cs({ namespaces: changed, pruneGuard: { verdict: 'needs-confirmation', deployments: 1, namespaces: 1, reasons: ['x'] } }),
+      1,
+    ],
     ['an error in the head', cs({ namespaces: unchanged, errors: 1 }), 2],
     ['an error even with changes', cs({ namespaces: changed, errors: 1 }), 2],
     ['a policy denial', cs({ namespaces: changed, denialCount: 1 }), 2],
@@ -257,7 +344,10 @@ describe('secret masking', () => {
   it('names: the documented pattern, case-insensitive', () => {
     const secret = ['DB_PASSWORD', 'db_passwd', 'GITHUB_TOKEN', 'stripeApiKey', 'API_KEY', 'AWS_SECRET_ACCESS_KEY', 'PRIVATE_KEY_PEM', 'GCP_CREDENTIALS'];
     const plain = ['GREETING', 'PORT', 'KEYBOARD', 'API_URL', 'PASS'];
-    assert.deepEqual(secret.filter((n) => !isSecretName(n)), []);
+    assert.deepEqual(
+      secret.filter((n) => !isSecretName(n)),
+      [],
+    );
     assert.deepEqual(plain.filter(isSecretName), []);
   });
 
@@ -269,12 +359,18 @@ describe('secret masking', () => {
       ['s3cr3t-old', 's3cr3t-new', 'changed'],
     ];
     for (const [from, to, change] of cases) {
-      const cs = compare(base(ns('shop', [deployment({ template: template({ env: env(from) }), revision: 'r1' })])), head(ns('shop', [deployment({ template: template({ env: env(to) }), revision: 'r2' })])));
+      const cs = compare(
+        base(ns('shop', [deployment({ template: template({ env: env(from) }), revision: 'r1' })])),
+        head(ns('shop', [deployment({ template: template({ env: env(to) }), revision: 'r2' })])),
+      );
       assert.deepEqual(only(cs).fields, [{ field: 'env.DB_PASSWORD', change, masked: true }]);
       for (const out of [renderChangeSetText(cs), renderChangeSetMarkdown(cs), renderChangeSetJson(cs), JSON.stringify(cs)]) {
         assert.equal(/s3cr3t/.test(out), false, `leaked in ${out}`);
       }
-      assert.match(renderChangeSetText(cs), change === 'changed' ? /~ env\.DB_PASSWORD: changed \(value masked\)/ : new RegExp(`env\\.DB_PASSWORD: ${change} \\(value masked\\)`));
+      assert.match(
+        renderChangeSetText(cs),
+        change === 'changed' ? /~ env\.DB_PASSWORD: changed \(value masked\)/ : new RegExp(`env\\.DB_PASSWORD: ${change} \\(value masked\\)`),
+      );
     }
   });
 
@@ -335,7 +431,10 @@ describe('markdown for a PR comment', () => {
 
   it('says plainly when nothing changes', () => {
     const cs = compare(base(ns('shop', [deployment()])), head(ns('shop', [deployment()])));
-    assert.equal(renderChangeSetMarkdown(cs), `${PLAN_COMMENT_MARKER}\n### berth plan: \`bbbbbbb\` → \`hhhhhhh\`\n\nno changes (**1** namespace unchanged)\n\nUnchanged: \`shop\`\n`);
+    assert.equal(
+      renderChangeSetMarkdown(cs),
+      `${PLAN_COMMENT_MARKER}\n### berth plan: \`bbbbbbb\` → \`hhhhhhh\`\n\nno changes (**1** namespace unchanged)\n\nUnchanged: \`shop\`\n`,
+    );
   });
 });
 
@@ -373,18 +472,40 @@ describe('compare(base, head): Services and Ingresses', () => {
   const shownFields = (o: ObjectChange): string[] => o.fields.map((f) => `${f.change} ${f.field}: ${f.from ?? ''} → ${f.to ?? ''}`);
 
   const serviceCases: { name: string; base?: DesiredService; head?: DesiredService; change: string; fields: string[]; line: RegExp }[] = [
-    { name: 'added', head: svc('web'), change: 'added', fields: ['added type:  → ClusterIP (address allocated)', 'added selector:  → app=web', 'added ports:  → http 8081 (target 8080)'], line: /^ {2}\+ service web: added — ClusterIP \(address allocated\); selects app=web; ports http 8081 \(target 8080\) \(shop\/web-service\.yaml:1\)$/m },
-    { name: 'removed', base: svc('web'), change: 'removed', fields: [], line: /^ {2}- service web: removed — ClusterIP \(address allocated\); selects app=web; ports http 8081 \(target 8080\) \(was shop\/web-service\.yaml:1\)$/m },
+    {
+      name: 'added',
+      head: svc('web'),
+      change: 'added',
+      fields: ['added type:  → ClusterIP (address allocated)', 'added selector:  → app=web', 'added ports:  → http 8081 (target 8080)'],
+      line: /^ {2}\+ service web: added — ClusterIP \(address allocated\); selects app=web; ports http 8081 \(target 8080\) \(shop\/web-service\.yaml:1\)$/m,
+    },
+    {
+      name: 'removed',
+      base: svc('web'),
+      change: 'removed',
+      fields: [],
+      line: /^ {2}- service web: removed — ClusterIP \(address allocated\); selects app=web; ports http 8081 \(target 8080\) \(was shop\/web-service\.yaml:1\)$/m,
+    },
     { name: 'unchanged', base: svc('web'), head: svc('web'), change: 'unchanged', fields: [], line: /^unchanged: shop$/m },
     {
       name: 'a targetPort and a nodePort',
       base: svc('web'),
       head: svc('web', { type: 'NodePort', ports: [{ name: 'http', port: 8081, targetPort: 'http', listenPort: 18081 }] }),
       change: 'changed',
-      fields: ['changed type: ClusterIP (address allocated) → NodePort (address allocated)', 'changed ports: http 8081 (target 8080) → http 8081 (target http, host port 18081)'],
+      fields: [
+        'changed type: ClusterIP (address allocated) → NodePort (address allocated)',
+        'changed ports: http 8081 (target 8080) → http 8081 (target http, host port 18081)',
+      ],
       line: /^ {2}~ service web: changed — ~ type: ClusterIP \(address allocated\) → NodePort \(address allocated\); ~ ports: http 8081 \(target 8080\) → http 8081 \(target http, host port 18081\) \(shop\/web-service\.yaml:1\)$/m,
     },
-    { name: 'the selector', base: svc('web'), head: svc('web', { selector: { app: 'web', tier: 'front' } }), change: 'changed', fields: ['changed selector: app=web → app=web, tier=front'], line: /~ selector: app=web → app=web, tier=front/ },
+    {
+      name: 'the selector',
+      base: svc('web'),
+      head: svc('web', { selector: { app: 'web', tier: 'front' } }),
+      change: 'changed',
+      fields: ['changed selector: app=web → app=web, tier=front'],
+      line: /~ selector: app=web → app=web, tier=front/,
+    },
   ];
   for (const c of serviceCases) {
     it(`a Service ${c.name}: one line`, () => {
@@ -401,11 +522,31 @@ describe('compare(base, head): Services and Ingresses', () => {
     {
       name: 'a route added and one retargeted',
       base: ing('shop'),
-      head: ing('shop', { rules: [{ host: 'shop.localhost', paths: [{ path: '/', pathType: 'Prefix', backend: { service: 'web', port: 'http' } }, { path: '/api', pathType: 'Exact', backend: { service: 'api', port: 80 } }] }] }),
+      head: ing('shop', {
+        rules: [
+          {
+            host: 'shop.localhost',
+            paths: [
+              { path: '/', pathType: 'Prefix', backend: { service: 'web', port: 'http' } },
+              { path: '/api', pathType: 'Exact', backend: { service: 'api', port: 80 } },
+            ],
+          },
+        ],
+      }),
       fields: ['changed shop.localhost/ (Prefix): web:8081 → web:http', 'added shop.localhost/api (Exact):  → api:80'],
     },
-    { name: 'a route removed; any host', base: ing('shop', { rules: [{ paths: [{ path: '/', pathType: 'Prefix', backend: { service: 'web', port: 8081 } }] }] }), head: ing('shop', { rules: [] }), fields: ['removed */ (Prefix): web:8081 → '] },
-    { name: 'a default backend', base: ing('shop'), head: ing('shop', { defaultBackend: { service: 'web', port: 8081 } }), fields: ['added defaultBackend:  → web:8081'] },
+    {
+      name: 'a route removed; any host',
+      base: ing('shop', { rules: [{ paths: [{ path: '/', pathType: 'Prefix', backend: { service: 'web', port: 8081 } }] }] }),
+      head: ing('shop', { rules: [] }),
+      fields: ['removed */ (Prefix): web:8081 → '],
+    },
+    {
+      name: 'a default backend',
+      base: ing('shop'),
+      head: ing('shop', { defaultBackend: { service: 'web', port: 8081 } }),
+      fields: ['added defaultBackend:  → web:8081'],
+    },
     {
       name: 'an upstream timeout annotation (absent = the defaults)',
       base: ing('shop'),
@@ -414,8 +555,18 @@ describe('compare(base, head): Services and Ingresses', () => {
     },
     {
       name: 'the same routes in another order',
-      base: ing('shop', { rules: [{ host: 'a.localhost', paths: [{ path: '/', pathType: 'Prefix', backend: { service: 'a', port: 80 } }] }, { host: 'b.localhost', paths: [{ path: '/', pathType: 'Prefix', backend: { service: 'b', port: 80 } }] }] }),
-      head: ing('shop', { rules: [{ host: 'b.localhost', paths: [{ path: '/', pathType: 'Prefix', backend: { service: 'b', port: 80 } }] }, { host: 'a.localhost', paths: [{ path: '/', pathType: 'Prefix', backend: { service: 'a', port: 80 } }] }] }),
+      base: ing('shop', {
+        rules: [
+          { host: 'a.localhost', paths: [{ path: '/', pathType: 'Prefix', backend: { service: 'a', port: 80 } }] },
+          { host: 'b.localhost', paths: [{ path: '/', pathType: 'Prefix', backend: { service: 'b', port: 80 } }] },
+        ],
+      }),
+      head: ing('shop', {
+        rules: [
+          { host: 'b.localhost', paths: [{ path: '/', pathType: 'Prefix', backend: { service: 'b', port: 80 } }] },
+          { host: 'a.localhost', paths: [{ path: '/', pathType: 'Prefix', backend: { service: 'a', port: 80 } }] },
+        ],
+      }),
       fields: ['changed rules: order a.localhost/ (Prefix), b.localhost/ (Prefix) → order b.localhost/ (Prefix), a.localhost/ (Prefix)'],
     },
   ];
@@ -424,7 +575,9 @@ describe('compare(base, head): Services and Ingresses', () => {
       const cs = compare(base(serving('shop', { ingresses: [c.base] })), head(serving('shop', { ingresses: [c.head] })));
       const o = object(cs, 'Ingress', 'shop');
       assert.deepEqual([o.change, shownFields(o)], ['changed', c.fields]);
-      const lines = renderChangeSetText(cs).split('\n').filter((l) => l.startsWith('  ~ ingress shop: changed — '));
+      const lines = renderChangeSetText(cs)
+        .split('\n')
+        .filter((l) => l.startsWith('  ~ ingress shop: changed — '));
       assert.equal(lines.length, 1, 'one line for the Ingress');
     });
   }
@@ -432,15 +585,33 @@ describe('compare(base, head): Services and Ingresses', () => {
   it('objects are listed Deployments, then Services, then Ingresses, each by name; counts per kind', () => {
     const cs = compare(
       base(serving('shop', { deployments: [deployment({ name: 'web' })], services: [svc('old')] })),
-      head(serving('shop', { deployments: [deployment({ name: 'web', replicas: 5 })], services: [svc('web'), svc('api', { ports: [{ port: 9000, targetPort: 9000 }] })], ingresses: [ing('shop')] })),
+      head(
+        serving('shop', {
+          deployments: [deployment({ name: 'web', replicas: 5 })],
+          services: [svc('web'), svc('api', { ports: [{ port: 9000, targetPort: 9000 }] })],
+          ingresses: [ing('shop')],
+        }),
+      ),
     );
-    assert.deepEqual(cs.namespaces[0]!.objects.map((o) => `${o.kind}/${o.name}:${o.change}`), ['Deployment/web:changed', 'Service/api:added', 'Service/old:removed', 'Service/web:added', 'Ingress/shop:added']);
-    assert.deepEqual([cs.summary.services, cs.summary.ingresses], [{ added: 2, changed: 0, removed: 1, unchanged: 0 }, { added: 1, changed: 0, removed: 0, unchanged: 0 }]);
+    assert.deepEqual(
+      cs.namespaces[0]!.objects.map((o) => `${o.kind}/${o.name}:${o.change}`),
+      ['Deployment/web:changed', 'Service/api:added', 'Service/old:removed', 'Service/web:added', 'Ingress/shop:added'],
+    );
+    assert.deepEqual(
+      [cs.summary.services, cs.summary.ingresses],
+      [
+        { added: 2, changed: 0, removed: 1, unchanged: 0 },
+        { added: 1, changed: 0, removed: 0, unchanged: 0 },
+      ],
+    );
     assert.deepEqual(cs.summary.deployments, { added: 0, changed: 1, rolls: 0, removed: 0, unchanged: 0 }, 'Deployment counts are Deployments only');
     const text = renderChangeSetText(cs);
     assert.match(text, /^namespace shop: changed — 1 Deployment changed, 2 Services added, 1 removed, 1 Ingress added$/m);
     assert.match(text, /^Summary: 1 namespace changed · 1 Deployment changed · 2 Services added, 1 removed · 1 Ingress added$/m);
-    assert.match(renderChangeSetMarkdown(cs), /^Service \*\*`api`\*\* added: `ClusterIP \(address allocated\); selects app=api; ports 9000 \(target 9000\)` · `shop\/api-service\.yaml:1`$/m);
+    assert.match(
+      renderChangeSetMarkdown(cs),
+      /^Service \*\*`api`\*\* added: `ClusterIP \(address allocated\); selects app=api; ports 9000 \(target 9000\)` · `shop\/api-service\.yaml:1`$/m,
+    );
   });
 
   it('a ChangeSet without Services or Ingresses keeps its shape (no services/ingresses keys in the summary)', () => {
@@ -450,11 +621,20 @@ describe('compare(base, head): Services and Ingresses', () => {
   });
 
   it('the prune guard counts Deployments only: removing Services prunes no workload', () => {
-    const cs = compare(base(serving('shop', { deployments: [deployment()], services: [svc('a'), svc('b')] })), head(serving('shop', { deployments: [deployment()] })));
+    const cs = compare(
+      base(serving('shop', { deployments: [deployment()], services: [svc('a'), svc('b')] })),
+      head(serving('shop', { deployments: [deployment()] })),
+    );
     assert.deepEqual([cs.pruneGuard.verdict, cs.pruneGuard.deployments], ['no-prunes', 0]);
-    const gone = compare(base(serving('gone', { deployments: [deployment({ namespace: 'gone' })], services: [svc('a')] }), ns('shop', [deployment()])), head(ns('shop', [deployment()])));
+    const gone = compare(
+      base(serving('gone', { deployments: [deployment({ namespace: 'gone' })], services: [svc('a')] }), ns('shop', [deployment()])),
+      head(ns('shop', [deployment()])),
+    );
     assert.deepEqual(gone.pruneGuard.reasons, ['namespace gone is removed (1 Deployment)']);
-    assert.deepEqual(gone.namespaces[0]!.objects.map((o) => `${o.kind}/${o.name}:${o.change}`), ['Deployment/web:removed', 'Service/a:removed']);
+    assert.deepEqual(
+      gone.namespaces[0]!.objects.map((o) => `${o.kind}/${o.name}:${o.change}`),
+      ['Deployment/web:removed', 'Service/a:removed'],
+    );
   });
 
   it('an invalid head namespace shows no Service changes', () => {
@@ -464,23 +644,46 @@ describe('compare(base, head): Services and Ingresses', () => {
 
   it('markdown: a hostile path stays inside its code span', () => {
     const hostile = '/x`</details> <!-- berth-plan --> @org/team';
-    const cs = compare(base(serving('shop', { ingresses: [ing('shop')] })), head(serving('shop', { ingresses: [ing('shop', { rules: [{ paths: [{ path: hostile, pathType: 'Exact', backend: { service: 'web', port: 8081 } }] }] })] })));
+    const cs = compare(
+      base(serving('shop', { ingresses: [ing('shop')] })),
+      head(
+        serving('shop', { ingresses: [ing('shop', { rules: [{ paths: [{ path: hostile, pathType: 'Exact', backend: { service: 'web', port: 8081 } }] }] })] }),
+      ),
+    );
     const md = renderChangeSetMarkdown(cs);
     const prose = outsideCode(md);
     assert.equal(prose.split(PLAN_COMMENT_MARKER).length, 2, 'the marker cannot be faked');
     assert.equal(/@org\/team|<\/details> <!--/.test(prose), false, `a path escaped its code span:\n${md}`);
     assert.equal(prose.split('</details>').length - 1, prose.split('<details>').length - 1, 'every <details> is closed exactly once');
-    assert.match(renderChangeSetText(cs), /^ {2}~ ingress shop: changed — \+ \*"\/x`<\/details> <!-- berth-plan --> @org\/team" \(Exact\): web:8081; - shop\.localhost\/ \(Prefix\): web:8081 \(shop\/shop-ingress\.yaml:1\)$/m, 'a path with spaces is quoted, so one route stays one token');
+    assert.match(
+      renderChangeSetText(cs),
+      /^ {2}~ ingress shop: changed — \+ \*"\/x`<\/details> <!-- berth-plan --> @org\/team" \(Exact\): web:8081; - shop\.localhost\/ \(Prefix\): web:8081 \(shop\/shop-ingress\.yaml:1\)$/m,
+      'a path with spaces is quoted, so one route stays one token',
+    );
   });
 
   it('a probe is a template field: adding one rolls; header values are not shown', () => {
     const probes: DesiredDeployment['template']['probes'] = {
-      readiness: { action: { kind: 'httpGet', path: '/healthz', port: 8080, scheme: 'HTTP', headers: [{ name: 'Authorization', value: 'Bearer s3cr3t' }] }, initialDelaySeconds: 0, periodSeconds: 1, timeoutSeconds: 1, successThreshold: 1, failureThreshold: 3 },
+      readiness: {
+        action: { kind: 'httpGet', path: '/healthz', port: 8080, scheme: 'HTTP', headers: [{ name: 'Authorization', value: 'Bearer s3cr3t' }] },
+        initialDelaySeconds: 0,
+        periodSeconds: 1,
+        timeoutSeconds: 1,
+        successThreshold: 1,
+        failureThreshold: 3,
+      },
     };
     const cs = compare(base(ns('shop', [deployment({ revision: 'r1' })])), head(ns('shop', [deployment({ template: template({ probes }), revision: 'r2' })])));
     const o = only(cs);
     assert.equal(o.rolls, true);
-    assert.deepEqual(o.fields, [{ field: 'readinessProbe', change: 'added', to: 'httpGet HTTP :8080/healthz with Authorization every 1s (timeout 1s, initial delay 0s, success 1, failure 3)' }]);
-    for (const out of [renderChangeSetText(cs), renderChangeSetMarkdown(cs), renderChangeSetJson(cs)]) assert.equal(out.includes('s3cr3t'), false, 'a header value leaked');
+    assert.deepEqual(o.fields, [
+      {
+        field: 'readinessProbe',
+        change: 'added',
+        to: 'httpGet HTTP :8080/healthz with Authorization every 1s (timeout 1s, initial delay 0s, success 1, failure 3)',
+      },
+    ]);
+    for (const out of [renderChangeSetText(cs), renderChangeSetMarkdown(cs), renderChangeSetJson(cs)])
+      assert.equal(out.includes('s3cr3t'), false, 'a header value leaked');
   });
 });

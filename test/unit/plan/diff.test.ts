@@ -5,7 +5,17 @@ import type { ObservedNamespace, ObservedState } from '../../../src/observed/ind
 import { diff, hasChanges, isPruneConfirmed, renderPlanJson, renderPlanText, type PlanAction } from '../../../src/plan/index.js';
 import { deployment, replica, replicas } from '../../helpers/builders.js';
 
-const ns = (name: string, deployments = [deployment({ namespace: name })], valid = true): DesiredNamespace => ({ name, network: `berth.${name}`, valid, deployments: valid ? deployments : [], services: [], ingresses: [], diagnostics: valid ? [] : [{ severity: 'error', code: 'MANIFEST_INVALID', message: 'bad', file: `${name}/web.yaml`, line: 3, field: 'spec.replicas', namespace: name }] });
+const ns = (name: string, deployments = [deployment({ namespace: name })], valid = true): DesiredNamespace => ({
+  name,
+  network: `berth.${name}`,
+  valid,
+  deployments: valid ? deployments : [],
+  services: [],
+  ingresses: [],
+  diagnostics: valid
+    ? []
+    : [{ severity: 'error', code: 'MANIFEST_INVALID', message: 'bad', file: `${name}/web.yaml`, line: 3, field: 'spec.replicas', namespace: name }],
+});
 const desired = (...namespaces: DesiredNamespace[]): DesiredState => ({ commit: 'abc', instance: 'default', namespaces, diagnostics: [] });
 const obsNs = (name: string, deps: { name: string; replicas: ReturnType<typeof replicas> }[], network = true): ObservedNamespace => ({
   name,
@@ -16,16 +26,52 @@ const obsNs = (name: string, deps: { name: string; replicas: ReturnType<typeof r
 const observed = (...namespaces: ObservedNamespace[]): ObservedState => ({ namespaces });
 const kinds = (actions: readonly PlanAction[]) => actions.map((a) => `${a.kind}${'name' in a ? `:${a.name}` : ''}`);
 
-const cases: { name: string; desired: DesiredState; observed: ObservedState; confirm?: boolean; expect: Record<string, { verdict: string; actions: string[] }> }[] = [
-  { name: 'fresh engine: network first, then the deployment', desired: desired(ns('shop')), observed: observed(), expect: { shop: { verdict: 'changes', actions: ['create-network', 'create-deployment:web'] } } },
-  { name: 'in sync', desired: desired(ns('shop')), observed: observed(obsNs('shop', [{ name: 'web', replicas: replicas('new', 3) }])), expect: { shop: { verdict: 'in-sync', actions: [] } } },
-  { name: 'new revision: update', desired: desired(ns('shop')), observed: observed(obsNs('shop', [{ name: 'web', replicas: replicas('old', 3) }])), expect: { shop: { verdict: 'changes', actions: ['update-deployment:web'] } } },
-  { name: 'replica count: scale', desired: desired(ns('shop', [deployment({ replicas: 1 })])), observed: observed(obsNs('shop', [{ name: 'web', replicas: replicas('new', 3) }])), expect: { shop: { verdict: 'changes', actions: ['scale-deployment:web'] } } },
-  { name: 'an exited replica: heal', desired: desired(ns('shop', [deployment({ replicas: 2 })])), observed: observed(obsNs('shop', [{ name: 'web', replicas: [replica('new', 0), replica('new', 1, { state: 'exited' })] }])), expect: { shop: { verdict: 'changes', actions: ['heal-deployment:web'] } } },
+const cases: {
+  name: string;
+  desired: DesiredState;
+  observed: ObservedState;
+  confirm?: boolean;
+  expect: Record<string, { verdict: string; actions: string[] }>;
+}[] = [
+  {
+    name: 'fresh engine: network first, then the deployment',
+    desired: desired(ns('shop')),
+    observed: observed(),
+    expect: { shop: { verdict: 'changes', actions: ['create-network', 'create-deployment:web'] } },
+  },
+  {
+    name: 'in sync',
+    desired: desired(ns('shop')),
+    observed: observed(obsNs('shop', [{ name: 'web', replicas: replicas('new', 3) }])),
+    expect: { shop: { verdict: 'in-sync', actions: [] } },
+  },
+  {
+    name: 'new revision: update',
+    desired: desired(ns('shop')),
+    observed: observed(obsNs('shop', [{ name: 'web', replicas: replicas('old', 3) }])),
+    expect: { shop: { verdict: 'changes', actions: ['update-deployment:web'] } },
+  },
+  {
+    name: 'replica count: scale',
+    desired: desired(ns('shop', [deployment({ replicas: 1 })])),
+    observed: observed(obsNs('shop', [{ name: 'web', replicas: replicas('new', 3) }])),
+    expect: { shop: { verdict: 'changes', actions: ['scale-deployment:web'] } },
+  },
+  {
+    name: 'an exited replica: heal',
+    desired: desired(ns('shop', [deployment({ replicas: 2 })])),
+    observed: observed(obsNs('shop', [{ name: 'web', replicas: [replica('new', 0), replica('new', 1, { state: 'exited' })] }])),
+    expect: { shop: { verdict: 'changes', actions: ['heal-deployment:web'] } },
+  },
   {
     name: 'a deployment removed from Git: pruned after the others',
     desired: desired(ns('shop', [deployment({ name: 'api' })])),
-    observed: observed(obsNs('shop', [{ name: 'api', replicas: replicas('new', 3) }, { name: 'old', replicas: replicas('x', 1) }])),
+    observed: observed(
+      obsNs('shop', [
+        { name: 'api', replicas: replicas('new', 3) },
+        { name: 'old', replicas: replicas('x', 1) },
+      ]),
+    ),
     expect: { shop: { verdict: 'changes', actions: ['prune-deployment:old'] } },
   },
   {
@@ -44,13 +90,24 @@ const cases: { name: string; desired: DesiredState; observed: ObservedState; con
   {
     name: 'more than half of the Deployments pruned: prunes held, the rest applies',
     desired: desired(ns('shop', [deployment({ name: 'a', replicas: 1 })])),
-    observed: observed(obsNs('shop', [{ name: 'a', replicas: replicas('new', 2) }, { name: 'b', replicas: replicas('x', 1) }, { name: 'c', replicas: replicas('y', 1) }])),
+    observed: observed(
+      obsNs('shop', [
+        { name: 'a', replicas: replicas('new', 2) },
+        { name: 'b', replicas: replicas('x', 1) },
+        { name: 'c', replicas: replicas('y', 1) },
+      ]),
+    ),
     expect: { shop: { verdict: 'changes', actions: ['scale-deployment:a'] } },
   },
   {
     name: 'half of the Deployments pruned (not more): allowed',
     desired: desired(ns('shop', [deployment({ name: 'a' })])),
-    observed: observed(obsNs('shop', [{ name: 'a', replicas: replicas('new', 3) }, { name: 'b', replicas: replicas('x', 1) }])),
+    observed: observed(
+      obsNs('shop', [
+        { name: 'a', replicas: replicas('new', 3) },
+        { name: 'b', replicas: replicas('x', 1) },
+      ]),
+    ),
     expect: { shop: { verdict: 'changes', actions: ['prune-deployment:b'] } },
   },
   {
@@ -85,7 +142,10 @@ describe('diff(desired, observed)', () => {
       const plan = diff(c.desired, c.observed, { confirmPrune: c.confirm ?? false });
       const got = Object.fromEntries(plan.namespaces.map((n) => [n.namespace, { verdict: n.verdict, actions: kinds(n.actions) }]));
       assert.deepEqual(got, c.expect);
-      assert.equal(hasChanges(plan), Object.values(c.expect).some((e) => e.actions.length > 0));
+      assert.equal(
+        hasChanges(plan),
+        Object.values(c.expect).some((e) => e.actions.length > 0),
+      );
     });
   }
 

@@ -14,15 +14,34 @@ import { deployment, folder, snapshot } from '../manifests/snapshot-builder.js';
 const PRIVILEGED = deployment('admin', { container: '          securityContext:\n            privileged: true\n' });
 const BROKEN_YAML = 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: [unclosed\n';
 const SCHEMA_ERROR = deployment('web', { spec: '  replicas: many\n' }).replace('  replicas: 2\n', '');
-const MISSING_SECRET = deployment('api', { container: '          env:\n            - name: TOKEN\n              valueFrom:\n                secretKeyRef:\n                  name: nowhere\n                  key: token\n' });
+const MISSING_SECRET = deployment('api', {
+  container:
+    '          env:\n            - name: TOKEN\n              valueFrom:\n                secretKeyRef:\n                  name: nowhere\n                  key: token\n',
+});
 const QUOTA = 'apiVersion: v1\nkind: ResourceQuota\nmetadata:\n  name: small\nspec:\n  hard:\n    pods: "1"\n';
 
 /** [files of folder shop, codes expected (as file:code), in any order]. */
 const CASES: readonly (readonly [name: string, files: Record<string, string>, expected: readonly string[]])[] = [
-  ['a YAML syntax error beside a privileged container', { 'a-broken.yaml': BROKEN_YAML, 'b-admin.yaml': PRIVILEGED }, ['shop/a-broken.yaml:YAML_SYNTAX', 'shop/b-admin.yaml:POLICY_DENIED']],
-  ['a schema error beside a privileged container', { 'web.yaml': SCHEMA_ERROR, 'admin.yaml': PRIVILEGED }, ['shop/web.yaml:INVALID_VALUE', 'shop/admin.yaml:POLICY_DENIED']],
-  ['a syntax error beside a missing Secret reference', { 'a.yaml': BROKEN_YAML, 'api.yaml': MISSING_SECRET }, ['shop/a.yaml:YAML_SYNTAX', 'shop/api.yaml:SECRET_REF_NOT_FOUND']],
-  ['a syntax error beside a quota two replicas exceed', { 'a.yaml': BROKEN_YAML, 'quota.yaml': QUOTA, 'web.yaml': deployment('web') }, ['shop/a.yaml:YAML_SYNTAX', 'shop/web.yaml:QUOTA_EXCEEDED']],
+  [
+    'a YAML syntax error beside a privileged container',
+    { 'a-broken.yaml': BROKEN_YAML, 'b-admin.yaml': PRIVILEGED },
+    ['shop/a-broken.yaml:YAML_SYNTAX', 'shop/b-admin.yaml:POLICY_DENIED'],
+  ],
+  [
+    'a schema error beside a privileged container',
+    { 'web.yaml': SCHEMA_ERROR, 'admin.yaml': PRIVILEGED },
+    ['shop/web.yaml:INVALID_VALUE', 'shop/admin.yaml:POLICY_DENIED'],
+  ],
+  [
+    'a syntax error beside a missing Secret reference',
+    { 'a.yaml': BROKEN_YAML, 'api.yaml': MISSING_SECRET },
+    ['shop/a.yaml:YAML_SYNTAX', 'shop/api.yaml:SECRET_REF_NOT_FOUND'],
+  ],
+  [
+    'a syntax error beside a quota two replicas exceed',
+    { 'a.yaml': BROKEN_YAML, 'quota.yaml': QUOTA, 'web.yaml': deployment('web') },
+    ['shop/a.yaml:YAML_SYNTAX', 'shop/web.yaml:QUOTA_EXCEEDED'],
+  ],
 ];
 
 describe('an invalid folder still reports the problems of every file that parsed', () => {
@@ -39,7 +58,11 @@ describe('an invalid folder still reports the problems of every file that parsed
       const desired = buildDesiredState(set, { instance: 't', policy: (n) => checkNamespacePolicy(n, DEFAULT_OPERATOR_POLICY) }).namespaces[0]!;
       assert.equal(desired.valid, false);
       assert.deepEqual(desired.deployments, []);
-      for (const e of expected) assert.ok(desired.diagnostics.some((d) => `${d.file}:${d.code}` === e), `desired state reports ${e}`);
+      for (const e of expected)
+        assert.ok(
+          desired.diagnostics.some((d) => `${d.file}:${d.code}` === e),
+          `desired state reports ${e}`,
+        );
     });
   }
 });

@@ -10,16 +10,28 @@ import { describe, it } from 'node:test';
 import { BerthError, type Diagnostic } from '../../../src/core/index.js';
 import { buildDesiredState, DesiredCache } from '../../../src/desired/index.js';
 import { loadManifests, ManifestCache, type NamespaceManifests } from '../../../src/manifests/index.js';
-import { checkNamespacePolicy, DEFAULT_OPERATOR_POLICY, namespacePolicy, parseOperatorPolicy, POLICY_DIAGNOSTICS, type OperatorPolicy, type PodSecurityLevel } from '../../../src/policy/index.js';
+import {
+  checkNamespacePolicy,
+  DEFAULT_OPERATOR_POLICY,
+  namespacePolicy,
+  parseOperatorPolicy,
+  POLICY_DIAGNOSTICS,
+  type OperatorPolicy,
+  type PodSecurityLevel,
+} from '../../../src/policy/index.js';
 import { deployment, folder, snapshot } from '../manifests/snapshot-builder.js';
 
 const P = 'spec.template.spec';
 const C = `${P}.containers[0]`;
-const indent = (n: number) => (lines: string): string => lines.replace(/^(?=.)/gm, ' '.repeat(n));
+const indent =
+  (n: number) =>
+  (lines: string): string =>
+    lines.replace(/^(?=.)/gm, ' '.repeat(n));
 const pod = indent(6);
 const container = indent(10);
 
-const namespaceYaml = (level?: string): string => `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n  labels:\n    team: storefront\n${level === undefined ? '' : `    pod-security.kubernetes.io/enforce: ${level}\n`}`;
+const namespaceYaml = (level?: string): string =>
+  `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n  labels:\n    team: storefront\n${level === undefined ? '' : `    pod-security.kubernetes.io/enforce: ${level}\n`}`;
 
 /** A container securityContext that meets an explicit restricted level's demands, with capabilities `add`ed and `extra` lines. */
 const hardened = (extra = '', add?: string, omit: readonly ('runAsNonRoot' | 'allowPrivilegeEscalation')[] = []): string =>
@@ -63,21 +75,84 @@ const rows: readonly Row[] = [
   { what: 'hostPID', podSpec: 'hostPID: true\n', field: `${P}.hostPID`, allowedAt: PRIVILEGED },
   { what: 'hostIPC', podSpec: 'hostIPC: true\n', field: `${P}.hostIPC`, allowedAt: PRIVILEGED },
   { what: 'hostNetwork: false is no widening', podSpec: 'hostNetwork: false\n', field: `${P}.hostNetwork`, allowedAt: ALL },
-  { what: 'privileged', sc: '  privileged: true\n', omit: ['allowPrivilegeEscalation'], field: `${C}.securityContext.privileged`, allowedAt: PRIVILEGED, message: /a privileged container is not allowed/ },
-  { what: 'seccomp Unconfined (pod)', podSpec: 'securityContext:\n  seccompProfile:\n    type: Unconfined\n', field: `${P}.securityContext.seccompProfile.type`, allowedAt: PRIVILEGED },
-  { what: 'seccomp Unconfined (container)', sc: '  seccompProfile:\n    type: Unconfined\n', field: `${C}.securityContext.seccompProfile.type`, allowedAt: PRIVILEGED },
+  {
+    what: 'privileged',
+    sc: '  privileged: true\n',
+    omit: ['allowPrivilegeEscalation'],
+    field: `${C}.securityContext.privileged`,
+    allowedAt: PRIVILEGED,
+    message: /a privileged container is not allowed/,
+  },
+  {
+    what: 'seccomp Unconfined (pod)',
+    podSpec: 'securityContext:\n  seccompProfile:\n    type: Unconfined\n',
+    field: `${P}.securityContext.seccompProfile.type`,
+    allowedAt: PRIVILEGED,
+  },
+  {
+    what: 'seccomp Unconfined (container)',
+    sc: '  seccompProfile:\n    type: Unconfined\n',
+    field: `${C}.securityContext.seccompProfile.type`,
+    allowedAt: PRIVILEGED,
+  },
   { what: 'seccomp RuntimeDefault', sc: '  seccompProfile:\n    type: RuntimeDefault\n', field: `${C}.securityContext.seccompProfile.type`, allowedAt: ALL },
   { what: 'adding NET_BIND_SERVICE', add: 'NET_BIND_SERVICE', field: `${C}.securityContext.capabilities.add[0]`, allowedAt: ALL },
-  { what: 'adding CHOWN (baseline list)', add: 'CHOWN', field: `${C}.securityContext.capabilities.add[0]`, allowedAt: BASELINE_UP, message: /adding capability CHOWN.*needs level baseline/ },
-  { what: 'adding CAP_NET_ADMIN', add: 'CAP_NET_ADMIN', field: `${C}.securityContext.capabilities.add[0]`, allowedAt: PRIVILEGED, message: /adding capability NET_ADMIN.*needs level privileged/ },
+  {
+    what: 'adding CHOWN (baseline list)',
+    add: 'CHOWN',
+    field: `${C}.securityContext.capabilities.add[0]`,
+    allowedAt: BASELINE_UP,
+    message: /adding capability CHOWN.*needs level baseline/,
+  },
+  {
+    what: 'adding CAP_NET_ADMIN',
+    add: 'CAP_NET_ADMIN',
+    field: `${C}.securityContext.capabilities.add[0]`,
+    allowedAt: PRIVILEGED,
+    message: /adding capability NET_ADMIN.*needs level privileged/,
+  },
   { what: 'adding ALL', add: 'ALL', field: `${C}.securityContext.capabilities.add[0]`, allowedAt: PRIVILEGED },
-  { what: 'hostPath inside the allow-list', podSpec: 'volumes:\n  - name: data\n    hostPath:\n      path: /srv/berth/data\n', field: `${P}.volumes[0].hostPath.path`, allowedAt: BASELINE_UP, message: /hostPath volume "\/srv\/berth\/data" is not allowed.*needs level baseline/ },
-  { what: 'hostPath = the allowed folder', podSpec: 'volumes:\n  - name: data\n    hostPath:\n      path: /srv/berth\n', field: `${P}.volumes[0].hostPath.path`, allowedAt: BASELINE_UP },
-  { what: 'hostPath outside the allow-list', podSpec: 'volumes:\n  - name: data\n    hostPath:\n      path: /srv/berthday\n', field: `${P}.volumes[0].hostPath.path`, allowedAt: [], message: /outside the folders the operator allows|hostPath volume .* is not allowed/ },
-  { what: 'the Docker socket', podSpec: 'volumes:\n  - name: d\n    hostPath:\n      path: /var/run/docker.sock\n', field: `${P}.volumes[0].hostPath.path`, allowedAt: [] },
+  {
+    what: 'hostPath inside the allow-list',
+    podSpec: 'volumes:\n  - name: data\n    hostPath:\n      path: /srv/berth/data\n',
+    field: `${P}.volumes[0].hostPath.path`,
+    allowedAt: BASELINE_UP,
+    message: /hostPath volume "\/srv\/berth\/data" is not allowed.*needs level baseline/,
+  },
+  {
+    what: 'hostPath = the allowed folder',
+    podSpec: 'volumes:\n  - name: data\n    hostPath:\n      path: /srv/berth\n',
+    field: `${P}.volumes[0].hostPath.path`,
+    allowedAt: BASELINE_UP,
+  },
+  {
+    what: 'hostPath outside the allow-list',
+    podSpec: 'volumes:\n  - name: data\n    hostPath:\n      path: /srv/berthday\n',
+    field: `${P}.volumes[0].hostPath.path`,
+    allowedAt: [],
+    message: /outside the folders the operator allows|hostPath volume .* is not allowed/,
+  },
+  {
+    what: 'the Docker socket',
+    podSpec: 'volumes:\n  - name: d\n    hostPath:\n      path: /var/run/docker.sock\n',
+    field: `${P}.volumes[0].hostPath.path`,
+    allowedAt: [],
+  },
   { what: 'emptyDir', podSpec: 'volumes:\n  - name: s\n    emptyDir: {}\n', field: `${P}.volumes[0]`, allowedAt: ALL },
-  { what: 'runAsUser 0', sc: '  runAsUser: 0\n', omit: ['runAsNonRoot'], field: `${C}.securityContext.runAsUser`, allowedAt: NOT_EXPLICIT_RESTRICTED, message: /runAsUser must not be 0/ },
-  { what: 'runAsUser 1000, readOnlyRootFilesystem', sc: '  runAsUser: 1000\n  readOnlyRootFilesystem: true\n', field: `${C}.securityContext.runAsUser`, allowedAt: ALL },
+  {
+    what: 'runAsUser 0',
+    sc: '  runAsUser: 0\n',
+    omit: ['runAsNonRoot'],
+    field: `${C}.securityContext.runAsUser`,
+    allowedAt: NOT_EXPLICIT_RESTRICTED,
+    message: /runAsUser must not be 0/,
+  },
+  {
+    what: 'runAsUser 1000, readOnlyRootFilesystem',
+    sc: '  runAsUser: 1000\n  readOnlyRootFilesystem: true\n',
+    field: `${C}.securityContext.runAsUser`,
+    allowedAt: ALL,
+  },
 ];
 
 function manifestsFor(row: Row, level: Level): Record<string, string> {
@@ -99,7 +174,11 @@ describe('policy: each widening field at each level', () => {
         assert.equal(onField.length, 1, `one diagnostic on ${row.field}: ${JSON.stringify(found, null, 1)}`);
         // Besides: only an explicit restricted level's demands, for the hardening the row left out.
         const others = found.filter((d) => d.field !== row.field);
-        assert.equal(others.length, level === 'restricted' ? (row.omit ?? []).filter((o) => o === 'allowPrivilegeEscalation').length : 0, `other diagnostics: ${JSON.stringify(others, null, 1)}`);
+        assert.equal(
+          others.length,
+          level === 'restricted' ? (row.omit ?? []).filter((o) => o === 'allowPrivilegeEscalation').length : 0,
+          `other diagnostics: ${JSON.stringify(others, null, 1)}`,
+        );
         const d = onField[0]!;
         assert.equal(d.severity, 'error', 'an error');
         assert.equal(d.code, 'POLICY_DENIED', 'code');
@@ -115,7 +194,10 @@ describe('policy: each widening field at each level', () => {
 
 describe('policy: what an explicit restricted level demands (Kubernetes restricted), and the default does not', () => {
   const plain = (level: Level, lines = ''): NamespaceManifests =>
-    load({ ...(level === 'default' ? {} : { 'namespace.yaml': namespaceYaml(level) }), 'web.yaml': deployment('web', lines ? { container: container(lines) } : {}) });
+    load({
+      ...(level === 'default' ? {} : { 'namespace.yaml': namespaceYaml(level) }),
+      'web.yaml': deployment('web', lines ? { container: container(lines) } : {}),
+    });
 
   it('a plain container (no securityContext) runs under the default and at baseline, as before', () => {
     assert.deepEqual(checkNamespacePolicy(plain('default'), OPERATOR), [], 'default');
@@ -143,11 +225,20 @@ describe('policy: what an explicit restricted level demands (Kubernetes restrict
   it('a non-zero runAsUser on the pod counts as non-root; runAsNonRoot: false or a drop list without ALL is reported on that field', () => {
     const ns = load({
       'namespace.yaml': namespaceYaml('restricted'),
-      'web.yaml': deployment('web', { podSpec: pod('securityContext:\n  runAsUser: 1000\n'), container: container('securityContext:\n  allowPrivilegeEscalation: true\n  capabilities:\n    drop: [NET_RAW]\n') }),
+      'web.yaml': deployment('web', {
+        podSpec: pod('securityContext:\n  runAsUser: 1000\n'),
+        container: container('securityContext:\n  allowPrivilegeEscalation: true\n  capabilities:\n    drop: [NET_RAW]\n'),
+      }),
       'api.yaml': deployment('api', { container: container(hardened().replace('runAsNonRoot: true', 'runAsNonRoot: false')) }),
     });
-    const found = checkNamespacePolicy(ns, OPERATOR).map((d) => `${d.file} ${d.field}`).sort();
-    assert.deepEqual(found, ['shop/api.yaml spec.template.spec.containers[0].securityContext.runAsNonRoot', 'shop/web.yaml spec.template.spec.containers[0].securityContext.allowPrivilegeEscalation', 'shop/web.yaml spec.template.spec.containers[0].securityContext.capabilities.drop']);
+    const found = checkNamespacePolicy(ns, OPERATOR)
+      .map((d) => `${d.file} ${d.field}`)
+      .sort();
+    assert.deepEqual(found, [
+      'shop/api.yaml spec.template.spec.containers[0].securityContext.runAsNonRoot',
+      'shop/web.yaml spec.template.spec.containers[0].securityContext.allowPrivilegeEscalation',
+      'shop/web.yaml spec.template.spec.containers[0].securityContext.capabilities.drop',
+    ]);
   });
 });
 
@@ -158,7 +249,10 @@ describe("policy: the namespace's label and the operator's ceiling", () => {
     const ns = load({ 'namespace.yaml': namespaceYaml('privileged'), 'web.yaml': deployment('web', { podSpec: pod('hostNetwork: true\n') }) });
     const found = checkNamespacePolicy(ns, parseOperatorPolicy({ maxLevel: 'baseline' }));
     assert.equal(found.length, 1, JSON.stringify(found));
-    assert.deepEqual({ code: found[0]!.code, file: found[0]!.file, line: found[0]!.line, field: found[0]!.field }, { code: 'POLICY_LEVEL_ABOVE_CEILING', file: 'shop/namespace.yaml', line: 7, field: 'metadata.labels["pod-security.kubernetes.io/enforce"]' });
+    assert.deepEqual(
+      { code: found[0]!.code, file: found[0]!.file, line: found[0]!.line, field: found[0]!.field },
+      { code: 'POLICY_LEVEL_ABOVE_CEILING', file: 'shop/namespace.yaml', line: 7, field: 'metadata.labels["pod-security.kubernetes.io/enforce"]' },
+    );
     assert.match(found[0]!.message, /"privileged" is above what the operator allows \("baseline"\).*--max-pod-security privileged/);
   });
 
@@ -172,19 +266,31 @@ describe("policy: the namespace's label and the operator's ceiling", () => {
   ] as const) {
     it(`label ${label} with ceiling ${ceiling}: ${ok ? 'accepted' : 'refused'}`, () => {
       const found = checkNamespacePolicy(load({ 'namespace.yaml': namespaceYaml(label), 'web.yaml': web }), parseOperatorPolicy({ maxLevel: ceiling }));
-      assert.deepEqual(found.map((d) => d.code), ok ? [] : ['POLICY_LEVEL_ABOVE_CEILING']);
+      assert.deepEqual(
+        found.map((d) => d.code),
+        ok ? [] : ['POLICY_LEVEL_ABOVE_CEILING'],
+      );
     });
   }
 
   it('a label that is no level is an error on the label', () => {
     const found = checkNamespacePolicy(load({ 'namespace.yaml': namespaceYaml('root'), 'web.yaml': web }), OPERATOR);
-    assert.deepEqual(found.map((d) => [d.code, d.line, d.message]), [['POLICY_LEVEL_INVALID', 7, 'must be one of restricted, baseline, privileged, got "root"']]);
+    assert.deepEqual(
+      found.map((d) => [d.code, d.line, d.message]),
+      [['POLICY_LEVEL_INVALID', 7, 'must be one of restricted, baseline, privileged, got "root"']],
+    );
   });
 
   it('the default operator ceiling is restricted: the hint names the flag', () => {
-    const found = checkNamespacePolicy(load({ 'web.yaml': deployment('web', { container: container('securityContext:\n  privileged: true\n') }) }), DEFAULT_OPERATOR_POLICY);
+    const found = checkNamespacePolicy(
+      load({ 'web.yaml': deployment('web', { container: container('securityContext:\n  privileged: true\n') }) }),
+      DEFAULT_OPERATOR_POLICY,
+    );
     assert.equal(found.length, 1, JSON.stringify(found));
-    assert.match(found[0]!.message, /berth's default: the namespace has no pod-security\.kubernetes\.io\/enforce label.*--max-pod-security privileged; now restricted/);
+    assert.match(
+      found[0]!.message,
+      /berth's default: the namespace has no pod-security\.kubernetes\.io\/enforce label.*--max-pod-security privileged; now restricted/,
+    );
     assert.equal(found[0]!.line, 19, 'the line of privileged: true');
   });
 
@@ -196,12 +302,19 @@ describe("policy: the namespace's label and the operator's ceiling", () => {
 
 describe('policy: host paths and the engine socket', () => {
   const withHostPath = (path: string, level: PodSecurityLevel = 'privileged'): NamespaceManifests =>
-    load({ 'namespace.yaml': namespaceYaml(level), 'web.yaml': deployment('web', { podSpec: pod(`volumes:\n  - name: h\n    hostPath:\n      path: ${path}\n`) }) });
+    load({
+      'namespace.yaml': namespaceYaml(level),
+      'web.yaml': deployment('web', { podSpec: pod(`volumes:\n  - name: h\n    hostPath:\n      path: ${path}\n`) }),
+    });
   const messages = (ns: NamespaceManifests, operator: OperatorPolicy): string[] => checkNamespacePolicy(ns, operator).map((d) => d.message);
 
   it('no allow-list (the default): every hostPath is refused, at every level', () => {
     for (const level of ['baseline', 'privileged'] as const) {
-      assert.match(messages(withHostPath('/srv/data', level), parseOperatorPolicy({ maxLevel: 'privileged' }))[0] ?? '', /outside the folders the operator allows \(none\)/, level);
+      assert.match(
+        messages(withHostPath('/srv/data', level), parseOperatorPolicy({ maxLevel: 'privileged' }))[0] ?? '',
+        /outside the folders the operator allows \(none\)/,
+        level,
+      );
     }
   });
 
@@ -224,9 +337,17 @@ describe('policy: host paths and the engine socket', () => {
 describe('policy: the operator configuration', () => {
   it('parses levels and folders, refusing what is not one', () => {
     assert.deepEqual(parseOperatorPolicy({}), DEFAULT_OPERATOR_POLICY);
-    assert.deepEqual(parseOperatorPolicy({ maxLevel: 'baseline', hostPathAllow: ['/srv/b/', '/srv//a', '/srv/a'] }), { maxLevel: 'baseline', hostPathAllow: ['/srv/a', '/srv/b'], allowDockerSocket: false });
+    assert.deepEqual(parseOperatorPolicy({ maxLevel: 'baseline', hostPathAllow: ['/srv/b/', '/srv//a', '/srv/a'] }), {
+      maxLevel: 'baseline',
+      hostPathAllow: ['/srv/a', '/srv/b'],
+      allowDockerSocket: false,
+    });
     for (const bad of [{ maxLevel: 'root' }, { hostPathAllow: ['srv'] }, { hostPathAllow: ['/srv/../etc'] }]) {
-      assert.throws(() => parseOperatorPolicy(bad), (e: unknown) => e instanceof BerthError && e.code === 'USAGE', JSON.stringify(bad));
+      assert.throws(
+        () => parseOperatorPolicy(bad),
+        (e: unknown) => e instanceof BerthError && e.code === 'USAGE',
+        JSON.stringify(bad),
+      );
     }
   });
 });
@@ -241,9 +362,16 @@ describe('policy: applied where desired state is built', () => {
     const blog = desired.namespaces.find((n) => n.name === 'blog')!;
     assert.equal(shop.valid, false, 'shop is invalid');
     assert.deepEqual(shop.deployments, [], 'nothing of shop is applied');
-    assert.deepEqual(shop.diagnostics.map((d: Diagnostic) => [d.code, d.field]), [['POLICY_DENIED', `${P}.hostPID`]]);
+    assert.deepEqual(
+      shop.diagnostics.map((d: Diagnostic) => [d.code, d.field]),
+      [['POLICY_DENIED', `${P}.hostPID`]],
+    );
     assert.equal(blog.valid, true, 'blog proceeds');
-    assert.equal(buildDesiredState(set(), { instance: 'default' }).namespaces.find((n) => n.name === 'shop')!.valid, true, 'without a policy: only the manifests rules');
+    assert.equal(
+      buildDesiredState(set(), { instance: 'default' }).namespaces.find((n) => n.name === 'shop')!.valid,
+      true,
+      'without a policy: only the manifests rules',
+    );
   });
 
   it('DesiredCache builds again when the policy differs, and reuses a namespace under the same one', () => {
@@ -254,7 +382,11 @@ describe('policy: applied where desired state is built', () => {
     assert.equal(strict.namespaces.find((n) => n.name === 'shop')!.valid, false, 'with the policy');
     assert.equal(buildDesiredState(loaded, { instance: 'default', cache }).namespaces.find((n) => n.name === 'shop')!.valid, true, 'without: built again');
     const again = buildDesiredState(loaded, { instance: 'default', cache, policy });
-    assert.equal(again.namespaces.find((n) => n.name === 'blog'), buildDesiredState(loaded, { instance: 'default', cache, policy }).namespaces.find((n) => n.name === 'blog'), 'same policy: the cached object');
+    assert.equal(
+      again.namespaces.find((n) => n.name === 'blog'),
+      buildDesiredState(loaded, { instance: 'default', cache, policy }).namespaces.find((n) => n.name === 'blog'),
+      'same policy: the cached object',
+    );
   });
 });
 

@@ -54,12 +54,23 @@ describe('RoundRobin', () => {
   const backends = ['a', 'b', 'c'].map((id) => ({ id, host: '127.0.0.1', port: 1 }));
   it('rotates the start, the rest is the retry order', () => {
     const rr = new RoundRobin();
-    const orders = [0, 1, 2, 3].map(() => rr.order('k', backends, () => false).map((b) => b.id).join(''));
+    const orders = [0, 1, 2, 3].map(() =>
+      rr
+        .order('k', backends, () => false)
+        .map((b) => b.id)
+        .join(''),
+    );
     assert.deepEqual(orders, ['abc', 'bca', 'cab', 'abc']);
   });
   it('leaves draining backends out; none eligible → empty', () => {
     const rr = new RoundRobin();
-    assert.deepEqual(rr.order('k', backends, (id) => id === 'b').map((b) => b.id), ['a', 'c']);
-    assert.deepEqual(rr.order('k', backends, () => true), []);
+    assert.deepEqual(
+      rr.order('k', backends, (id) => id === 'b').map((b) => b.id),
+      ['a', 'c'],
+    );
+    assert.deepEqual(
+      rr.order('k', backends, () => true),
+      [],
+    );
   });
 });

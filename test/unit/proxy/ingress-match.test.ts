@@ -48,9 +48,11 @@ describe('path matching (Kubernetes examples)', () => {
     ['ImplementationSpecific', '/foo', '/foox', false],
   ];
   for (const [pathType, rule, path, expected] of table) {
-    it(`${pathType} ${rule} ${expected ? 'matches' : 'does not match'} ${path}`, () => assert.equal(pathMatchLength({ path: rule, pathType }, path) !== undefined, expected));
+    it(`${pathType} ${rule} ${expected ? 'matches' : 'does not match'} ${path}`, () =>
+      assert.equal(pathMatchLength({ path: rule, pathType }, path) !== undefined, expected));
   }
-  it('ranks /foo/ like /foo', () => assert.equal(pathMatchLength({ path: '/foo/', pathType: 'Prefix' }, '/foo/x'), pathMatchLength({ path: '/foo', pathType: 'Prefix' }, '/foo/x')));
+  it('ranks /foo/ like /foo', () =>
+    assert.equal(pathMatchLength({ path: '/foo/', pathType: 'Prefix' }, '/foo/x'), pathMatchLength({ path: '/foo', pathType: 'Prefix' }, '/foo/x')));
 });
 
 const ing = (namespace: string, ingress: IngressRoute): NamespacedIngress => ({ namespace, ingress });
@@ -70,7 +72,11 @@ describe('matchIngress', () => {
   const earlier = ing('alpha', { name: 'first', rules: [{ host: 'shop.example.com', paths: [p('/cart', 'cart-a')] }] });
   const later = ing('beta', { name: 'second', rules: [{ host: 'shop.example.com', paths: [p('/cart', 'cart-b')] }] });
   const catchAll = ing('misc', { name: 'catch-all', rules: [], defaultBackend: { service: 'everything', port: 8080 } });
-  const hostOnly = ing('host', { name: 'only', rules: [{ host: 'h.test', paths: [p('/h', 'h')] }], defaultBackend: { service: 'host-only-default', port: 80 } });
+  const hostOnly = ing('host', {
+    name: 'only',
+    rules: [{ host: 'h.test', paths: [p('/h', 'h')] }],
+    defaultBackend: { service: 'host-only-default', port: 80 },
+  });
   const noDefault = ing('plain', { name: 'plain', rules: [{ host: 'plain.test', paths: [p('/only', 'only')] }] });
 
   // [ingresses, host, path, service or undefined (404), via]
@@ -87,14 +93,21 @@ describe('matchIngress', () => {
     ['a host with rules never falls through to wildcard or host-less rules', [web, other], 'zoo.example.com', '/status', undefined],
     ['host-less rule for an unknown host', [web], 'unknown.test', '/status/x', 'status', 'rule'],
     ['default backend of the Ingress when no path matches in its tier', [web], 'unknown.test', '/nothing', 'fallback', 'default'],
-    ['host match is case-insensitive (rule side)', [ing('n', { name: 'i', rules: [{ host: 'Shop.Example.COM', paths: [p('/', 'ci')] }] })], 'shop.example.com', '/', 'ci', 'rule'],
+    [
+      'host match is case-insensitive (rule side)',
+      [ing('n', { name: 'i', rules: [{ host: 'Shop.Example.COM', paths: [p('/', 'ci')] }] })],
+      'shop.example.com',
+      '/',
+      'ci',
+      'rule',
+    ],
     ['ties across Ingresses go to namespace/name order', [later, earlier], 'shop.example.com', '/cart', 'cart-a', 'rule'],
     ['longest path across Ingresses', [web, earlier], 'shop.example.com', '/cart/1', 'cart-a', 'rule'],
     ['an Ingress without rules is the catch-all', [catchAll, noDefault], 'any.test', '/', 'everything', 'default'],
     ['the catch-all does not serve a host that has rules', [catchAll, noDefault], 'plain.test', '/other', undefined],
     ['no rule, no default: 404', [noDefault], 'elsewhere.test', '/only', undefined],
     ['a host no rule names: the default backend of an Ingress with host rules', [noDefault, hostOnly], 'elsewhere.test', '/x', 'host-only-default', 'default'],
-    ['a host with rules but no matching path: not another Ingress\'s default', [noDefault, hostOnly], 'plain.test', '/x', undefined],
+    ["a host with rules but no matching path: not another Ingress's default", [noDefault, hostOnly], 'plain.test', '/x', undefined],
     ['nothing configured', [], 'x', '/', undefined],
   ];
   for (const [what, ingresses, host, path, service, via] of table) {

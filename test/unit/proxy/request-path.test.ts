@@ -79,7 +79,14 @@ describe('the incident: a normalized path picks the rule nginx would pick', () =
       namespace: 'shop',
       ingress: {
         name: 'web',
-        rules: [{ paths: [{ path: '/', pathType: 'Prefix', service: 'site', port: 80 }, { path: '/cgi-bin', pathType: 'Prefix', service: 'cgi', port: 80 }] }],
+        rules: [
+          {
+            paths: [
+              { path: '/', pathType: 'Prefix', service: 'site', port: 80 },
+              { path: '/cgi-bin', pathType: 'Prefix', service: 'cgi', port: 80 },
+            ],
+          },
+        ],
       },
     },
   ];

@@ -22,6 +22,13 @@ describe('fenceposts (Kubernetes rounding: surge up, unavailable down)', () => {
 });
 
 describe('crash back-off (kubelet: 10 s doubling to 5 min)', () => {
-  const table: [number, number][] = [[0, 0], [1, 10_000], [2, 20_000], [3, 40_000], [6, 300_000], [20, 300_000]];
+  const table: [number, number][] = [
+    [0, 0],
+    [1, 10_000],
+    [2, 20_000],
+    [3, 40_000],
+    [6, 300_000],
+    [20, 300_000],
+  ];
   for (const [restarts, ms] of table) it(`${restarts} restarts → ${ms} ms`, () => assert.equal(restartDelayMs(restarts), ms));
 });

@@ -28,18 +28,42 @@ function resolver(values: Record<string, string>): SecretResolver & { asked: Sec
 }
 
 const withEnv = (env: PodTemplate['env']) => deployment({ template: template({ env }) });
-const fileRef = (key: string, optional = false) => ({ secret: 'db', key, source: { file: `/etc/berth/secrets/${key}` }, ...(optional ? { optional: true as const } : {}) });
+const fileRef = (key: string, optional = false) => ({
+  secret: 'db',
+  key,
+  source: { file: `/etc/berth/secrets/${key}` },
+  ...(optional ? { optional: true as const } : {}),
+});
 
 describe('resolveEnv', () => {
   it('replaces references by values, in order, literals untouched', async () => {
     const r = resolver({ password: CANARY });
-    const env = await resolveEnv(withEnv([{ name: 'A', value: '1' }, { name: 'DB_PASSWORD', secretRef: fileRef('password') }, { name: 'B', value: '2' }, { name: 'PGPASSWORD', secretRef: fileRef('password') }]), r);
-    assert.deepEqual(env, [{ name: 'A', value: '1' }, { name: 'DB_PASSWORD', value: CANARY }, { name: 'B', value: '2' }, { name: 'PGPASSWORD', value: CANARY }]);
+    const env = await resolveEnv(
+      withEnv([
+        { name: 'A', value: '1' },
+        { name: 'DB_PASSWORD', secretRef: fileRef('password') },
+        { name: 'B', value: '2' },
+        { name: 'PGPASSWORD', secretRef: fileRef('password') },
+      ]),
+      r,
+    );
+    assert.deepEqual(env, [
+      { name: 'A', value: '1' },
+      { name: 'DB_PASSWORD', value: CANARY },
+      { name: 'B', value: '2' },
+      { name: 'PGPASSWORD', value: CANARY },
+    ]);
     assert.deepEqual(r.asked, [{ namespace: 'shop', ref: fileRef('password') }], 'each key is read once');
   });
 
   it('an optional reference whose source is absent leaves the variable out', async () => {
-    const env = await resolveEnv(withEnv([{ name: 'A', value: '1' }, { name: 'DSN', secretRef: fileRef('dsn', true) }]), resolver({}));
+    const env = await resolveEnv(
+      withEnv([
+        { name: 'A', value: '1' },
+        { name: 'DSN', secretRef: fileRef('dsn', true) },
+      ]),
+      resolver({}),
+    );
     assert.deepEqual(env, [{ name: 'A', value: '1' }]);
   });
 
@@ -48,7 +72,13 @@ describe('resolveEnv', () => {
   });
 
   it('a reference without a resolver is SECRET_UNAVAILABLE', async () => {
-    await assert.rejects(resolveEnv(withEnv([{ name: 'P', secretRef: fileRef('password') }]), undefined), (err: unknown) => err instanceof BerthError && err.code === 'SECRET_UNAVAILABLE' && /Secret shop\/db key "password" \(file \/etc\/berth\/secrets\/password\)/.test(err.message));
+    await assert.rejects(
+      resolveEnv(withEnv([{ name: 'P', secretRef: fileRef('password') }]), undefined),
+      (err: unknown) =>
+        err instanceof BerthError &&
+        err.code === 'SECRET_UNAVAILABLE' &&
+        /Secret shop\/db key "password" \(file \/etc\/berth\/secrets\/password\)/.test(err.message),
+    );
   });
 
   it("a resolver's own error passes through; an unexpected one is reported by code only (its message could hold bytes read)", async () => {

@@ -27,8 +27,20 @@ function resolver(values: Record<string, string>): SecretResolver & { asked: Sec
   };
 }
 
-const file = (key: string, path = key, optional = false): SecretFile => ({ path, secret: 'db', key, source: { file: `/etc/berth/secrets/${key}` }, mode: 0o400, ...(optional ? { optional: true as const } : {}) });
-const secretMount = (volume: string, mountPath: string, files: SecretFile[]): Mount => ({ volume, mountPath, readOnly: true, source: { kind: 'secret', secret: 'db', files } });
+const file = (key: string, path = key, optional = false): SecretFile => ({
+  path,
+  secret: 'db',
+  key,
+  source: { file: `/etc/berth/secrets/${key}` },
+  mode: 0o400,
+  ...(optional ? { optional: true as const } : {}),
+});
+const secretMount = (volume: string, mountPath: string, files: SecretFile[]): Mount => ({
+  volume,
+  mountPath,
+  readOnly: true,
+  source: { kind: 'secret', secret: 'db', files },
+});
 
 describe('resolveFiles', () => {
   it('reads each key once, per volume, leaving out optional files whose source is absent', async () => {
@@ -44,16 +56,22 @@ describe('resolveFiles', () => {
       }),
     });
     const files = await resolveFiles(d, r);
-    assert.deepEqual([...files.entries()], [
-      ['a', [{ path: 'password', value: CANARY, mode: 0o400 }]],
-      ['b', [{ path: 'pw', value: CANARY, mode: 0o400 }]],
-    ]);
+    assert.deepEqual(
+      [...files.entries()],
+      [
+        ['a', [{ path: 'password', value: CANARY, mode: 0o400 }]],
+        ['b', [{ path: 'pw', value: CANARY, mode: 0o400 }]],
+      ],
+    );
     assert.deepEqual(r.asked.map((l) => l.ref.key).sort(), ['password', 'token'], 'each key read once');
   });
 
   it('a missing required file fails with SECRET_UNAVAILABLE naming the reference, never a value', async () => {
     const d = deployment({ template: template({ mounts: [secretMount('a', '/a', [file('password')])] }) });
-    await assert.rejects(resolveFiles(d, resolver({})), (e: unknown) => e instanceof BerthError && e.code === 'SECRET_UNAVAILABLE' && /Secret shop\/db key "password"/.test(e.message));
+    await assert.rejects(
+      resolveFiles(d, resolver({})),
+      (e: unknown) => e instanceof BerthError && e.code === 'SECRET_UNAVAILABLE' && /Secret shop\/db key "password"/.test(e.message),
+    );
     await assert.rejects(resolveFiles(d, undefined), (e: unknown) => e instanceof BerthError && e.code === 'SECRET_UNAVAILABLE');
   });
 
@@ -84,7 +102,14 @@ describe('replicaSpec: security settings and mounts for the driver', () => {
         ],
       }),
     });
-    const spec = replicaSpec({ desired: d, creation, instance: 'default', network: 'berth.shop', env: [], files: new Map([['creds', [{ path: 'password', value: CANARY, mode: 0o400 }]]]) });
+    const spec = replicaSpec({
+      desired: d,
+      creation,
+      instance: 'default',
+      network: 'berth.shop',
+      env: [],
+      files: new Map([['creds', [{ path: 'password', value: CANARY, mode: 0o400 }]]]),
+    });
     assert.deepEqual(spec.security, { capDrop: ['ALL'], noNewPrivileges: true, hostNetwork: true, user: { uid: 1000, gid: 2000 } });
     assert.deepEqual(spec.mounts, [
       { kind: 'bind', source: '/srv/data', subPath: 'x', target: '/data', readOnly: true, type: 'Directory' },

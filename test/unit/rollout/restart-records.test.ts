@@ -45,24 +45,51 @@ describe('restartRecordsOf: per slot, the highest count the replicas carry', () 
 });
 
 describe('the back-off continues from the labels (worked examples)', () => {
-  const base = (over: Partial<RolloutInput>): RolloutInput => ({ desired: deployment({ replicas: 1 }), observed: [], commit: 'c1', now: T0, restarts: new Map(), completed: true, ...over });
+  const base = (over: Partial<RolloutInput>): RolloutInput => ({
+    desired: deployment({ replicas: 1 }),
+    observed: [],
+    commit: 'c1',
+    now: T0,
+    restarts: new Map(),
+    completed: true,
+    ...over,
+  });
   const step = (observed: RolloutInput['observed'], now = T0) => nextStep(base({ observed, now, restarts: restartRecordsOf(observed) }));
   const table: { name: string; observed: RolloutInput['observed']; now?: Date; expect: { kind: string; count?: number; recheckAt?: string } }[] = [
     // exit of a first container: restarted at once, the replacement is labelled restart 1
     { name: 'first exit: restart 1 at once', observed: [replica('new', 0, { state: 'exited' })], expect: { kind: 'act', count: 1 } },
     // restart 1 (made at t-5s) exited: the next waits restartDelayMs(1) = 10 s after it → t+5s
-    { name: 'restart 1 exited 5 s after it was made: wait until 10 s after it', observed: [replica('new', 0, { state: 'exited', restart: { count: 1, at: at(-5_000) } })], expect: { kind: 'wait', recheckAt: at(5_000) } },
-    { name: 'restart 1, 10 s later: restart 2', observed: [replica('new', 0, { state: 'exited', restart: { count: 1, at: at(-10_000) } })], expect: { kind: 'act', count: 2 } },
+    {
+      name: 'restart 1 exited 5 s after it was made: wait until 10 s after it',
+      observed: [replica('new', 0, { state: 'exited', restart: { count: 1, at: at(-5_000) } })],
+      expect: { kind: 'wait', recheckAt: at(5_000) },
+    },
+    {
+      name: 'restart 1, 10 s later: restart 2',
+      observed: [replica('new', 0, { state: 'exited', restart: { count: 1, at: at(-10_000) } })],
+      expect: { kind: 'act', count: 2 },
+    },
     // restart 2 waits the doubled delay, 20 s
-    { name: 'restart 2 exited, 15 s later: still waits the doubled delay (20 s)', observed: [replica('new', 0, { state: 'exited', restart: { count: 2, at: at(-15_000) } })], expect: { kind: 'wait', recheckAt: at(5_000) } },
-    { name: 'restart 2, 20 s later: restart 3', observed: [replica('new', 0, { state: 'exited', restart: { count: 2, at: at(-20_000) } })], expect: { kind: 'act', count: 3 } },
+    {
+      name: 'restart 2 exited, 15 s later: still waits the doubled delay (20 s)',
+      observed: [replica('new', 0, { state: 'exited', restart: { count: 2, at: at(-15_000) } })],
+      expect: { kind: 'wait', recheckAt: at(5_000) },
+    },
+    {
+      name: 'restart 2, 20 s later: restart 3',
+      observed: [replica('new', 0, { state: 'exited', restart: { count: 2, at: at(-20_000) } })],
+      expect: { kind: 'act', count: 3 },
+    },
   ];
   for (const c of table) {
     it(c.name, () => {
       const s = step(c.observed, c.now);
       assert.equal(s.kind, c.expect.kind, JSON.stringify(s));
       if (s.kind === 'act') {
-        assert.deepEqual(s.create.map((x) => x.restartRecord), [{ count: c.expect.count, at: T0.toISOString() }]);
+        assert.deepEqual(
+          s.create.map((x) => x.restartRecord),
+          [{ count: c.expect.count, at: T0.toISOString() }],
+        );
         // …and the record reaches the new container as labels.
         const spec = replicaSpec({ desired: deployment({ replicas: 1 }), creation: s.create[0]!, instance: 'default', network: 'berth.shop', env: [] });
         assert.equal(spec.labels[LABEL.restarts], String(c.expect.count));
@@ -80,7 +107,13 @@ describe('the back-off continues from the labels (worked examples)', () => {
     assert.equal(restartDelayMs(1), 10_000);
   });
   it('during a rollout, a replica labelled restart 1 that exits again is a CrashLoop (the count survives a berth restart)', () => {
-    const s = nextStep(base({ completed: false, observed: [replica('new', 0, { state: 'exited', exitCode: 3, restart: { count: 1, at: at(-2_000) } })], restarts: restartRecordsOf([replica('new', 0, { state: 'exited', restart: { count: 1, at: at(-2_000) } })]) }));
+    const s = nextStep(
+      base({
+        completed: false,
+        observed: [replica('new', 0, { state: 'exited', exitCode: 3, restart: { count: 1, at: at(-2_000) } })],
+        restarts: restartRecordsOf([replica('new', 0, { state: 'exited', restart: { count: 1, at: at(-2_000) } })]),
+      }),
+    );
     assert.equal(s.kind, 'fail');
     if (s.kind === 'fail') assert.equal(s.reason, 'CrashLoop');
   });

@@ -25,120 +25,335 @@ const rolling = (maxSurge: number | string, maxUnavailable: number | string) => 
 const fresh = (ms: number) => ({ created: new Date(T0.getTime() - ms).toISOString() });
 
 const cases: { name: string; input: Parameters<typeof nextStep>[0]; expect: Expect }[] = [
-  { name: 'nothing runs: create every replica at once', input: { desired: deployment({ replicas: 3 }), observed: [], commit: 'c1', now: T0, restarts: new Map() }, expect: { kind: 'act', create: [0, 1, 2], remove: [] } },
-  { name: 'in sync: complete', input: { desired: deployment({ replicas: 3 }), observed: replicas('new', 3), commit: 'c1', now: T0, restarts: new Map() }, expect: { kind: 'complete' } },
-  { name: 'scale 3 → 1 removes the highest ordinals', input: { desired: deployment({ replicas: 1 }), observed: replicas('new', 3), commit: 'c1', now: T0, restarts: new Map() }, expect: { kind: 'act', create: [], remove: ['new.1:scale-down', 'new.2:scale-down'] } },
-  { name: 'scale 1 → 4 creates the missing ordinals', input: { desired: deployment({ replicas: 4 }), observed: replicas('new', 1), commit: 'c1', now: T0, restarts: new Map() }, expect: { kind: 'act', create: [1, 2, 3], remove: [] } },
-  { name: 'a removed replica is recreated in its slot', input: { desired: deployment({ replicas: 3 }), observed: [replica('new', 0), replica('new', 2)], commit: 'c1', now: T0, restarts: new Map() }, expect: { kind: 'act', create: [1], remove: [] } },
-  { name: 'an exited replica is replaced at once the first time', input: { desired: deployment({ replicas: 2 }), observed: [replica('new', 0), replica('new', 1, { state: 'exited', exitCode: 137 })], commit: 'c1', now: T0, restarts: new Map() }, expect: { kind: 'act', create: [1], remove: ['new.1:exited'] } },
+  {
+    name: 'nothing runs: create every replica at once',
+    input: { desired: deployment({ replicas: 3 }), observed: [], commit: 'c1', now: T0, restarts: new Map() },
+    expect: { kind: 'act', create: [0, 1, 2], remove: [] },
+  },
+  {
+    name: 'in sync: complete',
+    input: { desired: deployment({ replicas: 3 }), observed: replicas('new', 3), commit: 'c1', now: T0, restarts: new Map() },
+    expect: { kind: 'complete' },
+  },
+  {
+    name: 'scale 3 → 1 removes the highest ordinals',
+    input: { desired: deployment({ replicas: 1 }), observed: replicas('new', 3), commit: 'c1', now: T0, restarts: new Map() },
+    expect: { kind: 'act', create: [], remove: ['new.1:scale-down', 'new.2:scale-down'] },
+  },
+  {
+    name: 'scale 1 → 4 creates the missing ordinals',
+    input: { desired: deployment({ replicas: 4 }), observed: replicas('new', 1), commit: 'c1', now: T0, restarts: new Map() },
+    expect: { kind: 'act', create: [1, 2, 3], remove: [] },
+  },
+  {
+    name: 'a removed replica is recreated in its slot',
+    input: { desired: deployment({ replicas: 3 }), observed: [replica('new', 0), replica('new', 2)], commit: 'c1', now: T0, restarts: new Map() },
+    expect: { kind: 'act', create: [1], remove: [] },
+  },
+  {
+    name: 'an exited replica is replaced at once the first time',
+    input: {
+      desired: deployment({ replicas: 2 }),
+      observed: [replica('new', 0), replica('new', 1, { state: 'exited', exitCode: 137 })],
+      commit: 'c1',
+      now: T0,
+      restarts: new Map(),
+    },
+    expect: { kind: 'act', create: [1], remove: ['new.1:exited'] },
+  },
   {
     name: 'an exited replica waits out its crash back-off',
-    input: { desired: deployment({ replicas: 2 }), observed: [replica('new', 0), replica('new', 1, { state: 'exited' })], commit: 'c1', now: T0, completed: true, restarts: new Map<string, RestartRecord>([['shop/web/new/1', { count: 2, lastAt: new Date(T0.getTime() - 5_000) }]]) },
+    input: {
+      desired: deployment({ replicas: 2 }),
+      observed: [replica('new', 0), replica('new', 1, { state: 'exited' })],
+      commit: 'c1',
+      now: T0,
+      completed: true,
+      restarts: new Map<string, RestartRecord>([['shop/web/new/1', { count: 2, lastAt: new Date(T0.getTime() - 5_000) }]]),
+    },
     expect: { kind: 'wait', reason: 'crash-backoff' },
   },
   {
     name: 'back-off over: replaced',
-    input: { desired: deployment({ replicas: 2 }), observed: [replica('new', 0), replica('new', 1, { state: 'exited' })], commit: 'c1', now: T0, completed: true, restarts: new Map<string, RestartRecord>([['shop/web/new/1', { count: 1, lastAt: new Date(T0.getTime() - 11_000) }]]) },
+    input: {
+      desired: deployment({ replicas: 2 }),
+      observed: [replica('new', 0), replica('new', 1, { state: 'exited' })],
+      commit: 'c1',
+      now: T0,
+      completed: true,
+      restarts: new Map<string, RestartRecord>([['shop/web/new/1', { count: 1, lastAt: new Date(T0.getTime() - 11_000) }]]),
+    },
     expect: { kind: 'act', create: [1], remove: ['new.1:exited'] },
   },
-  { name: 'two containers in one slot: the younger duplicate goes', input: { desired: deployment({ replicas: 1 }), observed: [replica('new', 0, fresh(60_000)), replica('new', 0, fresh(1_000))], commit: 'c1', now: T0, restarts: new Map() }, expect: { kind: 'act', create: [], remove: ['new.0:duplicate'] } },
-  { name: 'Recreate: every old replica stops first', input: { desired: deployment({ replicas: 2, strategy: { type: 'Recreate' } }), observed: replicas('old', 2), commit: 'c1', now: T0, restarts: new Map() }, expect: { kind: 'act', create: [], remove: ['old.0:recreate', 'old.1:recreate'] } },
-  { name: 'Recreate: then all new start', input: { desired: deployment({ replicas: 2, strategy: { type: 'Recreate' } }), observed: [], commit: 'c1', now: T0, restarts: new Map() }, expect: { kind: 'act', create: [0, 1], remove: [] } },
+  {
+    name: 'two containers in one slot: the younger duplicate goes',
+    input: {
+      desired: deployment({ replicas: 1 }),
+      observed: [replica('new', 0, fresh(60_000)), replica('new', 0, fresh(1_000))],
+      commit: 'c1',
+      now: T0,
+      restarts: new Map(),
+    },
+    expect: { kind: 'act', create: [], remove: ['new.0:duplicate'] },
+  },
+  {
+    name: 'Recreate: every old replica stops first',
+    input: { desired: deployment({ replicas: 2, strategy: { type: 'Recreate' } }), observed: replicas('old', 2), commit: 'c1', now: T0, restarts: new Map() },
+    expect: { kind: 'act', create: [], remove: ['old.0:recreate', 'old.1:recreate'] },
+  },
+  {
+    name: 'Recreate: then all new start',
+    input: { desired: deployment({ replicas: 2, strategy: { type: 'Recreate' } }), observed: [], commit: 'c1', now: T0, restarts: new Map() },
+    expect: { kind: 'act', create: [0, 1], remove: [] },
+  },
   // RollingUpdate, replicas 3, maxSurge 1, maxUnavailable 0: surge one, wait, retire one old.
-  { name: 'rolling 3 (surge 1, unavailable 0): first surge one new', input: { desired: deployment({ replicas: 3, strategy: rolling(1, 0) }), observed: replicas('old', 3), commit: 'c1', now: T0, restarts: new Map() }, expect: { kind: 'act', create: [0], remove: [] } },
+  {
+    name: 'rolling 3 (surge 1, unavailable 0): first surge one new',
+    input: { desired: deployment({ replicas: 3, strategy: rolling(1, 0) }), observed: replicas('old', 3), commit: 'c1', now: T0, restarts: new Map() },
+    expect: { kind: 'act', create: [0], remove: [] },
+  },
   {
     name: 'rolling: new not yet ready → wait (old all kept)',
-    input: { desired: deployment({ replicas: 3, strategy: rolling(1, 0), minReadySeconds: 5 }), observed: [...replicas('old', 3), replica('new', 0, fresh(1_000))], commit: 'c1', now: T0, restarts: new Map() },
+    input: {
+      desired: deployment({ replicas: 3, strategy: rolling(1, 0), minReadySeconds: 5 }),
+      observed: [...replicas('old', 3), replica('new', 0, fresh(1_000))],
+      commit: 'c1',
+      now: T0,
+      restarts: new Map(),
+    },
     expect: { kind: 'wait', reason: 'min-ready-seconds' },
   },
-  { name: 'rolling: new ready → retire one old (highest ordinal of the oldest first) and start the next new one in its room', input: { desired: deployment({ replicas: 3, strategy: rolling(1, 0) }), observed: [...replicas('old', 3), replica('new', 0)], commit: 'c1', now: T0, restarts: new Map() }, expect: { kind: 'act', create: [1], remove: ['old.2:outdated'] } },
+  {
+    name: 'rolling: new ready → retire one old (highest ordinal of the oldest first) and start the next new one in its room',
+    input: {
+      desired: deployment({ replicas: 3, strategy: rolling(1, 0) }),
+      observed: [...replicas('old', 3), replica('new', 0)],
+      commit: 'c1',
+      now: T0,
+      restarts: new Map(),
+    },
+    expect: { kind: 'act', create: [1], remove: ['old.2:outdated'] },
+  },
   {
     name: 'rolling: a crashed new replica never lets an old one go',
-    input: { desired: deployment({ replicas: 3, strategy: rolling(1, 0) }), observed: [...replicas('old', 3), replica('new', 0, { state: 'exited' })], commit: 'c1', now: T0, restarts: new Map() },
+    input: {
+      desired: deployment({ replicas: 3, strategy: rolling(1, 0) }),
+      observed: [...replicas('old', 3), replica('new', 0, { state: 'exited' })],
+      commit: 'c1',
+      now: T0,
+      restarts: new Map(),
+    },
     expect: { kind: 'act', create: [0], remove: ['new.0:exited'] },
   },
   {
     name: 'rolling: a new replica that exits again after a restart fails the rollout (CrashLoop)',
-    input: { desired: deployment({ replicas: 3, strategy: rolling(1, 0) }), observed: [...replicas('old', 3), replica('new', 0, { state: 'exited', exitCode: 1 })], commit: 'c1', now: T0, restarts: new Map<string, RestartRecord>([['shop/web/new/0', { count: 1, lastAt: T0 }]]) },
+    input: {
+      desired: deployment({ replicas: 3, strategy: rolling(1, 0) }),
+      observed: [...replicas('old', 3), replica('new', 0, { state: 'exited', exitCode: 1 })],
+      commit: 'c1',
+      now: T0,
+      restarts: new Map<string, RestartRecord>([['shop/web/new/0', { count: 1, lastAt: T0 }]]),
+    },
     expect: { kind: 'fail', reason: 'CrashLoop' },
   },
   {
     name: 'completed revision: crashes are restarted with back-off, never a failed rollout',
-    input: { desired: deployment({ replicas: 1 }), observed: [replica('new', 0, { state: 'exited' })], commit: 'c1', now: T0, completed: true, restarts: new Map<string, RestartRecord>([['shop/web/new/0', { count: 3, lastAt: T0 }]]) },
+    input: {
+      desired: deployment({ replicas: 1 }),
+      observed: [replica('new', 0, { state: 'exited' })],
+      commit: 'c1',
+      now: T0,
+      completed: true,
+      restarts: new Map<string, RestartRecord>([['shop/web/new/0', { count: 3, lastAt: T0 }]]),
+    },
     expect: { kind: 'wait', reason: 'crash-backoff' },
   },
   // Readiness from probes (health/): a replica with a verdict is ready only when the probe says so.
   {
     name: 'readiness probe not passed: the new replica is not available, old ones stay',
-    input: { desired: deployment({ replicas: 2, strategy: rolling(1, 0) }), observed: [...replicas('old', 2), replica('new', 0, { id: 'n0', ...fresh(2_000) })], commit: 'c1', now: T0, restarts: new Map(), readiness: new Map([['n0', { ready: false }]]) },
+    input: {
+      desired: deployment({ replicas: 2, strategy: rolling(1, 0) }),
+      observed: [...replicas('old', 2), replica('new', 0, { id: 'n0', ...fresh(2_000) })],
+      commit: 'c1',
+      now: T0,
+      restarts: new Map(),
+      readiness: new Map([['n0', { ready: false }]]),
+    },
     expect: { kind: 'wait', reason: 'readiness' },
   },
   {
     name: 'readiness probe passed: one old replica goes, the next new one starts',
-    input: { desired: deployment({ replicas: 2, strategy: rolling(1, 0) }), observed: [...replicas('old', 2), replica('new', 0, { id: 'n0', ...fresh(2_000) })], commit: 'c1', now: T0, restarts: new Map(), readiness: new Map([['n0', { ready: true, since: new Date(T0.getTime() - 500) }]]) },
+    input: {
+      desired: deployment({ replicas: 2, strategy: rolling(1, 0) }),
+      observed: [...replicas('old', 2), replica('new', 0, { id: 'n0', ...fresh(2_000) })],
+      commit: 'c1',
+      now: T0,
+      restarts: new Map(),
+      readiness: new Map([['n0', { ready: true, since: new Date(T0.getTime() - 500) }]]),
+    },
     expect: { kind: 'act', create: [1], remove: ['old.1:outdated'] },
   },
   {
     name: 'minReadySeconds counts from when the probe passed, not from creation',
-    input: { desired: deployment({ replicas: 2, strategy: rolling(1, 0), minReadySeconds: 5 }), observed: [...replicas('old', 2), replica('new', 0, { id: 'n0', ...fresh(60_000) })], commit: 'c1', now: T0, restarts: new Map(), readiness: new Map([['n0', { ready: true, since: new Date(T0.getTime() - 1_000) }]]) },
+    input: {
+      desired: deployment({ replicas: 2, strategy: rolling(1, 0), minReadySeconds: 5 }),
+      observed: [...replicas('old', 2), replica('new', 0, { id: 'n0', ...fresh(60_000) })],
+      commit: 'c1',
+      now: T0,
+      restarts: new Map(),
+      readiness: new Map([['n0', { ready: true, since: new Date(T0.getTime() - 1_000) }]]),
+    },
     expect: { kind: 'wait', reason: 'min-ready-seconds' },
   },
   {
     name: 'an old replica whose readiness probe fails serves nothing: it goes first',
-    input: { desired: deployment({ replicas: 2, strategy: rolling(1, 0) }), observed: [replica('old', 0, { id: 'o0' }), replica('old', 1, { id: 'o1' }), replica('new', 0, { id: 'n0' })], commit: 'c1', now: T0, restarts: new Map(), readiness: new Map([['o1', { ready: false }]]) },
+    input: {
+      desired: deployment({ replicas: 2, strategy: rolling(1, 0) }),
+      observed: [replica('old', 0, { id: 'o0' }), replica('old', 1, { id: 'o1' }), replica('new', 0, { id: 'n0' })],
+      commit: 'c1',
+      now: T0,
+      restarts: new Map(),
+      readiness: new Map([['o1', { ready: false }]]),
+    },
     expect: { kind: 'act', create: [], remove: ['old.1:outdated'] },
   },
   {
-    name: 'rollback: the failed revision\'s unready replica goes first, although it runs',
-    input: { desired: deployment({ replicas: 3, strategy: rolling(1, 0) }), observed: [...replicas('new', 3), replica('bad', 0, { id: 'b0' })], commit: 'c1', now: T0, completed: true, restarts: new Map(), readiness: new Map([['b0', { ready: false }]]) },
+    name: "rollback: the failed revision's unready replica goes first, although it runs",
+    input: {
+      desired: deployment({ replicas: 3, strategy: rolling(1, 0) }),
+      observed: [...replicas('new', 3), replica('bad', 0, { id: 'b0' })],
+      commit: 'c1',
+      now: T0,
+      completed: true,
+      restarts: new Map(),
+      readiness: new Map([['b0', { ready: false }]]),
+    },
     expect: { kind: 'act', create: [], remove: ['bad.0:outdated'] },
   },
   // Progress deadline: no new replica created or ready for progressDeadlineSeconds.
   {
     name: 'progress deadline passed while the new replica never became ready: ProgressDeadlineExceeded',
-    input: { desired: deployment({ replicas: 2, strategy: rolling(1, 0), progressDeadlineSeconds: 30 }), observed: [...replicas('old', 2), replica('new', 0, { id: 'n0', ...fresh(31_000) })], commit: 'c1', now: T0, restarts: new Map(), readiness: new Map([['n0', { ready: false }]]) },
+    input: {
+      desired: deployment({ replicas: 2, strategy: rolling(1, 0), progressDeadlineSeconds: 30 }),
+      observed: [...replicas('old', 2), replica('new', 0, { id: 'n0', ...fresh(31_000) })],
+      commit: 'c1',
+      now: T0,
+      restarts: new Map(),
+      readiness: new Map([['n0', { ready: false }]]),
+    },
     expect: { kind: 'fail', reason: 'ProgressDeadlineExceeded' },
   },
   {
     // A restarted berth began watching the new replica 5 s ago: the 31 s since its creation
     // include berth's own downtime, when nobody could see it become ready. Not a failure yet.
     name: 'progress deadline counted from when this berth began watching (a restart): wait',
-    input: { desired: deployment({ replicas: 2, strategy: rolling(1, 0), progressDeadlineSeconds: 30 }), observed: [...replicas('old', 2), replica('new', 0, { id: 'n0', ...fresh(31_000) })], commit: 'c1', now: T0, restarts: new Map(), readiness: new Map([['n0', { ready: false, watchedSince: new Date(T0.getTime() - 5_000) }]]) },
+    input: {
+      desired: deployment({ replicas: 2, strategy: rolling(1, 0), progressDeadlineSeconds: 30 }),
+      observed: [...replicas('old', 2), replica('new', 0, { id: 'n0', ...fresh(31_000) })],
+      commit: 'c1',
+      now: T0,
+      restarts: new Map(),
+      readiness: new Map([['n0', { ready: false, watchedSince: new Date(T0.getTime() - 5_000) }]]),
+    },
     expect: { kind: 'wait', reason: 'readiness' },
   },
   {
     name: 'watched for longer than the deadline, still not ready: ProgressDeadlineExceeded',
-    input: { desired: deployment({ replicas: 2, strategy: rolling(1, 0), progressDeadlineSeconds: 30 }), observed: [...replicas('old', 2), replica('new', 0, { id: 'n0', ...fresh(60_000) })], commit: 'c1', now: T0, restarts: new Map(), readiness: new Map([['n0', { ready: false, watchedSince: new Date(T0.getTime() - 31_000) }]]) },
+    input: {
+      desired: deployment({ replicas: 2, strategy: rolling(1, 0), progressDeadlineSeconds: 30 }),
+      observed: [...replicas('old', 2), replica('new', 0, { id: 'n0', ...fresh(60_000) })],
+      commit: 'c1',
+      now: T0,
+      restarts: new Map(),
+      readiness: new Map([['n0', { ready: false, watchedSince: new Date(T0.getTime() - 31_000) }]]),
+    },
     expect: { kind: 'fail', reason: 'ProgressDeadlineExceeded' },
   },
   {
     name: 'progress deadline not yet passed: wait',
-    input: { desired: deployment({ replicas: 2, strategy: rolling(1, 0), progressDeadlineSeconds: 30 }), observed: [...replicas('old', 2), replica('new', 0, { id: 'n0', ...fresh(29_000) })], commit: 'c1', now: T0, restarts: new Map(), readiness: new Map([['n0', { ready: false }]]) },
+    input: {
+      desired: deployment({ replicas: 2, strategy: rolling(1, 0), progressDeadlineSeconds: 30 }),
+      observed: [...replicas('old', 2), replica('new', 0, { id: 'n0', ...fresh(29_000) })],
+      commit: 'c1',
+      now: T0,
+      restarts: new Map(),
+      readiness: new Map([['n0', { ready: false }]]),
+    },
     expect: { kind: 'wait', reason: 'readiness' },
   },
   {
     name: 'a replica that became ready recently is progress: no failure',
-    input: { desired: deployment({ replicas: 3, strategy: rolling(1, 0), progressDeadlineSeconds: 30 }), observed: [...replicas('old', 2), replica('new', 0, { id: 'n0', ...fresh(100_000) }), replica('new', 1, { id: 'n1', ...fresh(40_000) })], commit: 'c1', now: T0, restarts: new Map(), readiness: new Map([['n0', { ready: true, since: new Date(T0.getTime() - 10_000) }], ['n1', { ready: false }]]) },
+    input: {
+      desired: deployment({ replicas: 3, strategy: rolling(1, 0), progressDeadlineSeconds: 30 }),
+      observed: [...replicas('old', 2), replica('new', 0, { id: 'n0', ...fresh(100_000) }), replica('new', 1, { id: 'n1', ...fresh(40_000) })],
+      commit: 'c1',
+      now: T0,
+      restarts: new Map(),
+      readiness: new Map([
+        ['n0', { ready: true, since: new Date(T0.getTime() - 10_000) }],
+        ['n1', { ready: false }],
+      ]),
+    },
     expect: { kind: 'wait', reason: 'readiness' },
   },
   {
     name: 'completed revision: an unready replica past the deadline is not a failed rollout',
-    input: { desired: deployment({ replicas: 1, progressDeadlineSeconds: 30 }), observed: [replica('new', 0, { id: 'n0', ...fresh(100_000) })], commit: 'c1', now: T0, completed: true, restarts: new Map(), readiness: new Map([['n0', { ready: false }]]) },
+    input: {
+      desired: deployment({ replicas: 1, progressDeadlineSeconds: 30 }),
+      observed: [replica('new', 0, { id: 'n0', ...fresh(100_000) })],
+      commit: 'c1',
+      now: T0,
+      completed: true,
+      restarts: new Map(),
+      readiness: new Map([['n0', { ready: false }]]),
+    },
     expect: { kind: 'wait', reason: 'readiness' },
   },
   // replicas 10, maxSurge 2, maxUnavailable 0 (the benchmark's settings): two at a time.
-  { name: 'rolling 10 (surge 2, unavailable 0): surge two', input: { desired: deployment({ replicas: 10, strategy: rolling(2, 0) }), observed: replicas('old', 10), commit: 'c1', now: T0, restarts: new Map() }, expect: { kind: 'act', create: [0, 1], remove: [] } },
+  {
+    name: 'rolling 10 (surge 2, unavailable 0): surge two',
+    input: { desired: deployment({ replicas: 10, strategy: rolling(2, 0) }), observed: replicas('old', 10), commit: 'c1', now: T0, restarts: new Map() },
+    expect: { kind: 'act', create: [0, 1], remove: [] },
+  },
   // replicas 4, 25%/25% → surge 1, unavailable 1: one may go before any new is ready.
-  { name: 'rolling 4 (25%/25%): surge one', input: { desired: deployment({ replicas: 4 }), observed: replicas('old', 4), commit: 'c1', now: T0, restarts: new Map() }, expect: { kind: 'act', create: [0], remove: [] } },
+  {
+    name: 'rolling 4 (25%/25%): surge one',
+    input: { desired: deployment({ replicas: 4 }), observed: replicas('old', 4), commit: 'c1', now: T0, restarts: new Map() },
+    expect: { kind: 'act', create: [0], remove: [] },
+  },
   {
     name: 'rolling 4 (25%/25%): with a new one starting, one old may still go (and one more new fills its room)',
-    input: { desired: deployment({ replicas: 4, minReadySeconds: 10 }), observed: [...replicas('old', 4), replica('new', 0, fresh(1_000))], commit: 'c1', now: T0, restarts: new Map() },
+    input: {
+      desired: deployment({ replicas: 4, minReadySeconds: 10 }),
+      observed: [...replicas('old', 4), replica('new', 0, fresh(1_000))],
+      commit: 'c1',
+      now: T0,
+      restarts: new Map(),
+    },
     expect: { kind: 'act', create: [1], remove: ['old.3:outdated'] },
   },
-  { name: 'rolling: exited old replicas go first, costing nothing', input: { desired: deployment({ replicas: 2, strategy: rolling(1, 0) }), observed: [replica('old', 0), replica('old', 1, { state: 'exited' })], commit: 'c1', now: T0, restarts: new Map() }, expect: { kind: 'act', create: [], remove: ['old.1:outdated'] } },
-  { name: 'prune: every replica goes', input: { desired: undefined, observed: replicas('old', 2), commit: 'c1', now: T0, restarts: new Map() }, expect: { kind: 'act', create: [], remove: ['old.0:prune', 'old.1:prune'] } },
+  {
+    name: 'rolling: exited old replicas go first, costing nothing',
+    input: {
+      desired: deployment({ replicas: 2, strategy: rolling(1, 0) }),
+      observed: [replica('old', 0), replica('old', 1, { state: 'exited' })],
+      commit: 'c1',
+      now: T0,
+      restarts: new Map(),
+    },
+    expect: { kind: 'act', create: [], remove: ['old.1:outdated'] },
+  },
+  {
+    name: 'prune: every replica goes',
+    input: { desired: undefined, observed: replicas('old', 2), commit: 'c1', now: T0, restarts: new Map() },
+    expect: { kind: 'act', create: [], remove: ['old.0:prune', 'old.1:prune'] },
+  },
   { name: 'prune done: complete', input: { desired: undefined, observed: [], commit: 'c1', now: T0, restarts: new Map() }, expect: { kind: 'complete' } },
-  { name: 'replicas 0 with old ones: all go', input: { desired: deployment({ replicas: 0, strategy: rolling(1, 0) }), observed: replicas('new', 2), commit: 'c1', now: T0, restarts: new Map() }, expect: { kind: 'act', create: [], remove: ['new.0:scale-down', 'new.1:scale-down'] } },
+  {
+    name: 'replicas 0 with old ones: all go',
+    input: { desired: deployment({ replicas: 0, strategy: rolling(1, 0) }), observed: replicas('new', 2), commit: 'c1', now: T0, restarts: new Map() },
+    expect: { kind: 'act', create: [], remove: ['new.0:scale-down', 'new.1:scale-down'] },
+  },
 ];
 
 describe('nextStep', () => {
@@ -149,7 +364,13 @@ describe('nextStep', () => {
   }
 
   it('stamps the commit of the revision already running, else the current commit', () => {
-    const running = nextStep({ desired: deployment({ replicas: 2 }), observed: [replica('new', 0, { commit: 'introduced-here' })], commit: 'later', now: T0, restarts: new Map() });
+    const running = nextStep({
+      desired: deployment({ replicas: 2 }),
+      observed: [replica('new', 0, { commit: 'introduced-here' })],
+      commit: 'later',
+      now: T0,
+      restarts: new Map(),
+    });
     assert.equal(running.kind, 'act');
     assert.equal(running.kind === 'act' && running.create[0]?.commit, 'introduced-here');
     const none = nextStep({ desired: deployment({ replicas: 1 }), observed: [], commit: 'c9', now: T0, restarts: new Map() });
@@ -157,7 +378,13 @@ describe('nextStep', () => {
   });
 
   it('a rolling update never drops below replicas − maxUnavailable available (simulated to completion)', () => {
-    for (const [replicasN, surge, unavailable] of [[3, 1, 0], [10, 2, 0], [4, '25%', '25%'], [5, 0, 1], [6, '50%', '50%']] as const) {
+    for (const [replicasN, surge, unavailable] of [
+      [3, 1, 0],
+      [10, 2, 0],
+      [4, '25%', '25%'],
+      [5, 0, 1],
+      [6, '50%', '50%'],
+    ] as const) {
       const desired = deployment({ replicas: replicasN, strategy: rolling(surge, unavailable) });
       let observed = replicas('old', replicasN);
       const minAvailable = replicasN - (typeof unavailable === 'number' ? unavailable : Math.floor((parseInt(unavailable, 10) * replicasN) / 100));

@@ -8,9 +8,13 @@ describe('scrubEnv: engine messages never carry an env value', () => {
   const table: { what: string; message: string; env: { name: string; value: string }[]; expect: string }[] = [
     {
       what: "runc's NUL refusal, as the engine relays it (Go %q: \\x00)",
-      message: 'failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: error during container init: environment variable value can\'t contain null(\\x00): "CANARY=abc\\x00' + CANARY + '": unknown',
+      message:
+        'failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: error during container init: environment variable value can\'t contain null(\\x00): "CANARY=abc\\x00' +
+        CANARY +
+        '": unknown',
       env: [{ name: 'CANARY', value: `abc\u0000${CANARY}` }],
-      expect: 'failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: error during container init: environment variable value can\'t contain null(\\x00): "CANARY=<redacted>": unknown',
+      expect:
+        'failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: error during container init: environment variable value can\'t contain null(\\x00): "CANARY=<redacted>": unknown',
     },
     {
       what: 'a value quoted raw, with spaces, without its name',

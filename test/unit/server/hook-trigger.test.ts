@@ -41,7 +41,10 @@ function manualClock() {
     pendingWaits: () => waits.length,
     async advance(ms: number) {
       t += ms;
-      for (const w of waits.splice(0).filter((x) => (x.until <= t ? (x.resolve(), false) : true))) waits.push(w);
+      for (const w of waits.splice(0)) {
+        if (w.until <= t) w.resolve();
+        else waits.push(w);
+      }
       for (let i = 0; i < 10; i++) await Promise.resolve();
     },
   };
@@ -64,10 +67,15 @@ describe('HookTrigger', () => {
 
   it('a failing sync does not wedge the trigger', async () => {
     let calls = 0;
-    const t = new HookTrigger(() => {
-      calls++;
-      return Promise.reject(new Error('fetch failed'));
-    }, silentLogger, undefined, NO_INTERVAL);
+    const t = new HookTrigger(
+      () => {
+        calls++;
+        return Promise.reject(new Error('fetch failed'));
+      },
+      silentLogger,
+      undefined,
+      NO_INTERVAL,
+    );
     t.fire();
     for (let i = 0; i < 10; i++) await Promise.resolve();
     assert.equal(t.fire(), 'started');

@@ -32,7 +32,10 @@ describe('matchPush', () => {
 
 describe('decodePush', () => {
   it('accepts a minimal push and ignores extra members', () => {
-    const p = decodePush(Buffer.from(JSON.stringify({ ref: 'refs/heads/main', after: SHA, commits: [], repository: { default_branch: 'main', name: 'x' } })), 'application/json');
+    const p = decodePush(
+      Buffer.from(JSON.stringify({ ref: 'refs/heads/main', after: SHA, commits: [], repository: { default_branch: 'main', name: 'x' } })),
+      'application/json',
+    );
     assert.equal(p.ref, 'refs/heads/main');
     assert.equal(p.after, SHA);
     assert.equal(p.repository?.default_branch, 'main');

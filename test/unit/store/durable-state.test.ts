@@ -3,7 +3,13 @@ import { describe, it } from 'node:test';
 import { applyOp, parseOp, sanitizeDurable, type DurableOp, type DurableState } from '../../../src/store/durable-state.js';
 import type { Pin, RevisionRecord } from '../../../src/store/index.js';
 
-const rev = (revision: string, outcome: RevisionRecord['outcome'] = 'complete'): RevisionRecord => ({ revision, commit: `${revision}-commit`, image: 'busybox:1.36', time: 't', outcome });
+const rev = (revision: string, outcome: RevisionRecord['outcome'] = 'complete'): RevisionRecord => ({
+  revision,
+  commit: `${revision}-commit`,
+  image: 'busybox:1.36',
+  time: 't',
+  outcome,
+});
 const pin: Pin = { namespace: 'shop', name: 'web', commit: 'c1', revision: 'r1', headSpec: 'h', createdAt: 't' };
 
 describe('applyOp: the durable state rules, by worked example', () => {
@@ -17,10 +23,21 @@ describe('applyOp: the durable state rules, by worked example', () => {
     {
       what: 'limit 0 still keeps the current one',
       from: {},
-      ops: [{ op: 'revision', key: 'shop/web', record: rev('r1'), limit: 0 }, { op: 'revision', key: 'shop/web', record: rev('r2'), limit: 0 }],
+      ops: [
+        { op: 'revision', key: 'shop/web', record: rev('r1'), limit: 0 },
+        { op: 'revision', key: 'shop/web', record: rev('r2'), limit: 0 },
+      ],
       expect: { revisions: { 'shop/web': [rev('r2')] } },
     },
-    { what: 'pin then unpin', from: {}, ops: [{ op: 'pin', pin }, { op: 'unpin', key: 'shop/web' }], expect: { pins: {} } },
+    {
+      what: 'pin then unpin',
+      from: {},
+      ops: [
+        { op: 'pin', pin },
+        { op: 'unpin', key: 'shop/web' },
+      ],
+      expect: { pins: {} },
+    },
     { what: 'pin keyed namespace/name', from: {}, ops: [{ op: 'pin', pin }], expect: { pins: { 'shop/web': pin } } },
     {
       what: 'a snapshot replaces everything before it',
@@ -31,7 +48,10 @@ describe('applyOp: the durable state rules, by worked example', () => {
     {
       what: 'a key named like a prototype member is an ordinary key',
       from: {},
-      ops: [{ op: 'revision', key: 'constructor/valueof', record: rev('r1'), limit: 10 }, { op: 'unpin', key: 'constructor' }],
+      ops: [
+        { op: 'revision', key: 'constructor/valueof', record: rev('r1'), limit: 10 },
+        { op: 'unpin', key: 'constructor' },
+      ],
       expect: { revisions: { 'constructor/valueof': [rev('r1')] }, pins: {} },
     },
   ];
@@ -67,10 +87,13 @@ describe('parseOp: a line that is not an operation is refused, never half-applie
 
 describe('sanitizeDurable: a state of the wrong shape keeps the entries of the right one', () => {
   it('drops what is not a pin, a revision list or a confirmation', () => {
-    assert.deepEqual(sanitizeDurable({ pins: { 'shop/web': pin, 'shop/x': 5 }, revisions: { 'shop/web': 'x', 'shop/api': [rev('r1')] }, pruneConfirmations: [] }), {
-      pins: { 'shop/web': pin },
-      revisions: { 'shop/api': [rev('r1')] },
-    });
+    assert.deepEqual(
+      sanitizeDurable({ pins: { 'shop/web': pin, 'shop/x': 5 }, revisions: { 'shop/web': 'x', 'shop/api': [rev('r1')] }, pruneConfirmations: [] }),
+      {
+        pins: { 'shop/web': pin },
+        revisions: { 'shop/api': [rev('r1')] },
+      },
+    );
     assert.deepEqual(sanitizeDurable([]), {});
     assert.deepEqual(sanitizeDurable(null), {});
   });

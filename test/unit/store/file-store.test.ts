@@ -4,7 +4,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { silentLogger } from '../../../src/core/index.js';
-import { acquireLock, FileStore, PRUNE_CONFIRMATIONS_KEPT, readStoreState, type NamespaceStatus, type Pin, type RevisionRecord, type StoreState } from '../../../src/store/index.js';
+import {
+  acquireLock,
+  FileStore,
+  PRUNE_CONFIRMATIONS_KEPT,
+  readStoreState,
+  type NamespaceStatus,
+  type Pin,
+  type RevisionRecord,
+  type StoreState,
+} from '../../../src/store/index.js';
 
 const dirs: string[] = [];
 after(async () => {
@@ -15,18 +24,34 @@ async function tmp(): Promise<string> {
   dirs.push(d);
   return d;
 }
-const status = (namespace: string, commit: string): NamespaceStatus => ({ namespace, lastAttemptedCommit: commit, lastAppliedCommit: commit, phase: 'Synced', conditions: [], deployments: [], diagnostics: [], updatedAt: '2026-01-01T00:00:00Z' });
+const status = (namespace: string, commit: string): NamespaceStatus => ({
+  namespace,
+  lastAttemptedCommit: commit,
+  lastAppliedCommit: commit,
+  phase: 'Synced',
+  conditions: [],
+  deployments: [],
+  diagnostics: [],
+  updatedAt: '2026-01-01T00:00:00Z',
+});
 
 describe('FileStore', () => {
   it('persists status across reopen and leaves no temp files', async () => {
     const dir = await tmp();
     const a = await FileStore.open(dir, silentLogger);
-    await Promise.all([a.putNamespace(status('shop', 'c1')), a.putNamespace(status('blog', 'c2')), a.putSource({ description: 'repo@main', commit: 'c2', updatedAt: 'now' })]);
+    await Promise.all([
+      a.putNamespace(status('shop', 'c1')),
+      a.putNamespace(status('blog', 'c2')),
+      a.putSource({ description: 'repo@main', commit: 'c2', updatedAt: 'now' }),
+    ]);
     const b = await FileStore.open(dir, silentLogger);
     assert.equal(b.readState().namespaces.shop?.lastAppliedCommit, 'c1');
     assert.equal(b.readState().namespaces.blog?.lastAppliedCommit, 'c2');
     assert.equal(b.readState().source?.commit, 'c2');
-    assert.deepEqual((await readdir(dir)).filter((f) => f.includes('.tmp-')), []);
+    assert.deepEqual(
+      (await readdir(dir)).filter((f) => f.includes('.tmp-')),
+      [],
+    );
   });
 
   it('a torn status file (crash mid-write by another tool) is set aside, never fatal', async () => {
@@ -37,7 +62,10 @@ describe('FileStore', () => {
     await writeFile(join(dir, 'status.json'), full.slice(0, Math.floor(full.length / 2)));
     const b = await FileStore.open(dir, silentLogger);
     assert.deepEqual(b.readState().namespaces, {});
-    assert.ok((await readdir(dir)).some((f) => f.startsWith('status.json.corrupt-')), 'the torn file is kept aside for inspection');
+    assert.ok(
+      (await readdir(dir)).some((f) => f.startsWith('status.json.corrupt-')),
+      'the torn file is kept aside for inspection',
+    );
     await b.putNamespace(status('shop', 'c3'));
     const c = await FileStore.open(dir, silentLogger);
     assert.equal(c.readState().namespaces.shop?.lastAttemptedCommit, 'c3');
@@ -51,8 +79,14 @@ describe('FileStore', () => {
     const b = await FileStore.open(dir, silentLogger);
     await b.appendHistory({ time: 't3', namespace: 'blog', commit: 'c2', outcome: 'invalid', moves: 0 });
     const all = await b.readHistory();
-    assert.deepEqual(all.map((r) => r.time), ['t1', 't3']);
-    assert.deepEqual((await b.readHistory({ namespace: 'blog' })).map((r) => r.commit), ['c2']);
+    assert.deepEqual(
+      all.map((r) => r.time),
+      ['t1', 't3'],
+    );
+    assert.deepEqual(
+      (await b.readHistory({ namespace: 'blog' })).map((r) => r.commit),
+      ['c2'],
+    );
   });
 });
 
@@ -67,7 +101,11 @@ describe('readStoreState (readers beside the running berth)', () => {
     assert.match(await readFile(join(dir, 'history.jsonl'), 'utf8'), /"namesp$/, 'the line being appended is not truncated by a reader');
     await writeFile(join(dir, 'status.json'), '{"version":1,"names');
     assert.deepEqual(await readStoreState(dir), { version: 1, namespaces: {} });
-    assert.deepEqual((await readdir(dir)).filter((f) => f.includes('corrupt')), [], 'nothing set aside by a reader');
+    assert.deepEqual(
+      (await readdir(dir)).filter((f) => f.includes('corrupt')),
+      [],
+      'nothing set aside by a reader',
+    );
   });
 
   it('a state directory that does not exist reads as empty and is not created', async () => {
@@ -117,8 +155,24 @@ describe('state lock', () => {
 
 describe('FileStore: decisions survive a torn or corrupt status file (#15)', () => {
   const pin: Pin = { namespace: 'shop', name: 'web', commit: 'c1'.padEnd(40, '1'), revision: 'r1', headSpec: 'h2', createdAt: '2026-01-01T00:00:00Z' };
-  const hold: Pin = { namespace: 'shop', name: 'api', commit: 'c2'.padEnd(40, '2'), revision: 'r9', headSpec: 'h9', createdAt: '2026-01-01T00:00:00Z', cause: 'auto-rollback', hold: true, failed: { revision: 'r9', commit: 'c2'.padEnd(40, '2'), reason: 'CrashLoop', message: 'exited 1' } };
-  const rev = (revision: string, outcome: RevisionRecord['outcome'] = 'complete'): RevisionRecord => ({ revision, commit: `${revision}`.padEnd(40, '0'), image: 'busybox:1.36', time: '2026-01-01T00:00:00Z', outcome });
+  const hold: Pin = {
+    namespace: 'shop',
+    name: 'api',
+    commit: 'c2'.padEnd(40, '2'),
+    revision: 'r9',
+    headSpec: 'h9',
+    createdAt: '2026-01-01T00:00:00Z',
+    cause: 'auto-rollback',
+    hold: true,
+    failed: { revision: 'r9', commit: 'c2'.padEnd(40, '2'), reason: 'CrashLoop', message: 'exited 1' },
+  };
+  const rev = (revision: string, outcome: RevisionRecord['outcome'] = 'complete'): RevisionRecord => ({
+    revision,
+    commit: `${revision}`.padEnd(40, '0'),
+    image: 'busybox:1.36',
+    time: '2026-01-01T00:00:00Z',
+    outcome,
+  });
 
   /** A store that made the decisions a restart needs: a manual pin, an auto-rollback hold, revision histories, a prune confirmation. */
   async function decided(dir: string): Promise<FileStore> {
@@ -134,8 +188,14 @@ describe('FileStore: decisions survive a torn or corrupt status file (#15)', () 
   }
   const expectDecisions = (state: StoreState) => {
     assert.deepEqual(state.pins, { 'shop/web': pin, 'shop/api': hold });
-    assert.deepEqual(state.revisions?.['shop/web']?.map((r) => r.revision), ['r1', 'r2', 'r3']);
-    assert.deepEqual(state.revisions?.['shop/api']?.map((r) => `${r.revision}:${r.outcome}`), ['r8:complete', 'r9:failed']);
+    assert.deepEqual(
+      state.revisions?.['shop/web']?.map((r) => r.revision),
+      ['r1', 'r2', 'r3'],
+    );
+    assert.deepEqual(
+      state.revisions?.['shop/api']?.map((r) => `${r.revision}:${r.outcome}`),
+      ['r8:complete', 'r9:failed'],
+    );
     assert.deepEqual(Object.keys(state.pruneConfirmations ?? {}), ['c3'.padEnd(40, '3')]);
   };
 
@@ -163,7 +223,10 @@ describe('FileStore: decisions survive a torn or corrupt status file (#15)', () 
       // And it goes on: a new revision appends to the full list, not to a list cut to one entry.
       await reopened.recordRevision('shop/web', rev('r4'), 10);
       const again = await FileStore.open(dir, silentLogger);
-      assert.deepEqual(again.readState().revisions?.['shop/web']?.map((r) => r.revision), ['r1', 'r2', 'r3', 'r4']);
+      assert.deepEqual(
+        again.readState().revisions?.['shop/web']?.map((r) => r.revision),
+        ['r1', 'r2', 'r3', 'r4'],
+      );
     });
   }
 
@@ -195,7 +258,10 @@ describe('FileStore: decisions survive a torn or corrupt status file (#15)', () 
     assert.ok(lines.length <= 5, `compacted: ${lines.length} lines`);
     await writeFile(join(dir, 'status.json'), '');
     const state = (await FileStore.open(dir, silentLogger)).readState();
-    assert.deepEqual(state.revisions?.['shop/web']?.map((r) => r.revision), ['r9', 'r10', 'r11', 'r12']);
+    assert.deepEqual(
+      state.revisions?.['shop/web']?.map((r) => r.revision),
+      ['r9', 'r10', 'r11', 'r12'],
+    );
     assert.deepEqual(state.pins, { 'shop/web': pin });
   });
 
