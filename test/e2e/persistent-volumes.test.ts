@@ -79,8 +79,11 @@ describe('PersistentVolumeClaims: data survives, removal waits for a confirmatio
     assert.equal(running.length, 1, `one running replica of app, got ${running.map((r) => r.name).join(', ') || 'none'}`);
     return running[0]!;
   };
+  // Claims' volumes (the instance's claim on the engine is a volume of its own: berth.kind=InstanceClaim).
   const volumes = async () =>
-    ((await docker.listVolumes({ filters: { label: [`berth.instance=${scope.instance}`] } })).Volumes ?? []).map((v) => v.Name).sort();
+    ((await docker.listVolumes({ filters: { label: [`berth.instance=${scope.instance}`, 'berth.kind=PersistentVolumeClaim'] } })).Volumes ?? [])
+      .map((v) => v.Name)
+      .sort();
   const read = async (id: string, path: string) => (await execOutput(id, ['cat', path])).stdout.trim();
   const pushAndSync = async () => {
     await repo.push();
