@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startBerth, type BerthDaemon } from '../helpers/berth-cli.js';
+import { stopDataPlane } from '../helpers/data-plane.js';
 import { dockerScope } from '../helpers/docker-scope.js';
 import { eventually } from '../helpers/eventually.js';
 import { deploymentYaml, serveCommand, serviceYaml } from '../helpers/manifests.js';
@@ -78,6 +79,7 @@ describe('prototype member names: a namespace `constructor` runs, the API answer
   after(async () => {
     await berth?.stop();
     if (process.env.BERTH_TEST_LOGS) await writeFile(join(process.env.BERTH_TEST_LOGS, 'prototype-names.log'), berth?.logs() ?? '');
+    if (stateDir) await stopDataPlane(stateDir); // its Service started one; it outlives berth by design
     await scope.cleanup();
     await repo?.cleanup();
     if (stateDir) await rm(stateDir, { recursive: true, force: true });
