@@ -11,7 +11,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { startBerth, type BerthDaemon } from '../helpers/berth-cli.js';
+import { startBerth, type BerthDaemon, daemonFlags } from '../helpers/berth-cli.js';
 import { stopDataPlane } from '../helpers/data-plane.js';
 import { dockerScope } from '../helpers/docker-scope.js';
 import { eventually } from '../helpers/eventually.js';
@@ -128,20 +128,7 @@ describe('hostile commits: berth run survives each, the healthy namespace conver
     await repo.write('manifests/good/web.yaml', good('good v0'));
     await repo.commit('v0');
     await repo.push();
-    berth = startBerth([
-      '--repo',
-      repo.url,
-      '--path',
-      'manifests',
-      '--state-dir',
-      stateDir,
-      '--instance',
-      scope.instance,
-      '--poll',
-      '*/1 * * * * *',
-      '--listen',
-      api.replace('http://', ''),
-    ]);
+    berth = startBerth([...daemonFlags({ repo: repo.url, stateDir, instance: scope.instance, poll: '*/1 * * * * *', listen: api.replace('http://', '') })]);
     await eventually(async () => goodServes('good v0'), { timeoutMs: 60_000, what: 'good serves v0' });
   });
 

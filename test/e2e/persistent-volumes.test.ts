@@ -12,7 +12,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { runBerth, startBerth, type BerthDaemon } from '../helpers/berth-cli.js';
+import { runBerth, startBerth, type BerthDaemon, daemonFlags } from '../helpers/berth-cli.js';
 import { dockerClient, dockerScope } from '../helpers/docker-scope.js';
 import { eventually } from '../helpers/eventually.js';
 import { tmpRepo, type TmpRepo } from '../helpers/tmp-repo.js';
@@ -102,22 +102,7 @@ describe('PersistentVolumeClaims: data survives, removal waits for a confirmatio
     await repo.write('manifests/keep/box.yaml', claimYaml('box'));
     await repo.commit('app with two claims; a namespace holding only a claim');
     await repo.push();
-    args = [
-      '--repo',
-      repo.url,
-      '--ref',
-      'main',
-      '--path',
-      'manifests',
-      '--state-dir',
-      stateDir,
-      '--instance',
-      scope.instance,
-      '--poll',
-      YEARLY,
-      '--listen',
-      `127.0.0.1:${port}`,
-    ];
+    args = [...daemonFlags({ repo: repo.url, ref: 'main', stateDir, instance: scope.instance, poll: YEARLY, listen: `127.0.0.1:${port}` })];
     berth = startBerth(args, { env: { BERTH_API_TOKEN: TOKEN } });
   });
 

@@ -12,7 +12,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { startBerth, type BerthDaemon } from '../helpers/berth-cli.js';
+import { startBerth, type BerthDaemon, daemonFlags } from '../helpers/berth-cli.js';
 import { stopDataPlane } from '../helpers/data-plane.js';
 import { dockerScope } from '../helpers/docker-scope.js';
 import { eventually } from '../helpers/eventually.js';
@@ -57,18 +57,7 @@ describe('prototype member names: a namespace `constructor` runs, the API answer
     await repo.push();
     berth = startBerth(
       [
-        '--repo',
-        repo.url,
-        '--path',
-        'manifests',
-        '--state-dir',
-        stateDir,
-        '--instance',
-        scope.instance,
-        '--poll',
-        YEARLY,
-        '--listen',
-        `127.0.0.1:${apiPort}`,
+        ...daemonFlags({ repo: repo.url, stateDir, instance: scope.instance, poll: YEARLY, listen: `127.0.0.1:${apiPort}` }),
         '--ingress-listen',
         `127.0.0.1:${ingressPort}`,
       ],

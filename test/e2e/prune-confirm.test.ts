@@ -12,7 +12,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { runBerth, startBerth, type BerthDaemon } from '../helpers/berth-cli.js';
+import { runBerth, startBerth, type BerthDaemon, daemonFlags } from '../helpers/berth-cli.js';
 import { dockerScope } from '../helpers/docker-scope.js';
 import { eventually } from '../helpers/eventually.js';
 import { deploymentYaml } from '../helpers/manifests.js';
@@ -56,27 +56,9 @@ describe('prune confirmation: berth prune confirm and POST /api/v1/prune/confirm
     await repo.write('manifests/blog/front.yaml', deploymentYaml({ name: 'front' }));
     initial = await repo.commit('shop and blog');
     await repo.push();
-    berth = startBerth(
-      [
-        '--repo',
-        repo.url,
-        '--ref',
-        'main',
-        '--path',
-        'manifests',
-        '--state-dir',
-        stateDir,
-        '--instance',
-        scope.instance,
-        '--poll',
-        YEARLY,
-        '--listen',
-        `127.0.0.1:${port}`,
-      ],
-      {
-        env: { BERTH_API_TOKEN: TOKEN },
-      },
-    );
+    berth = startBerth([...daemonFlags({ repo: repo.url, ref: 'main', stateDir, instance: scope.instance, poll: YEARLY, listen: `127.0.0.1:${port}` })], {
+      env: { BERTH_API_TOKEN: TOKEN },
+    });
     await eventually(async () => assert.deepEqual(await running(), { 'blog/front': [0], 'shop/web': [0] }), {
       timeoutMs: 60_000,
       what: 'initial sync at start',

@@ -9,7 +9,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { runBerth, startBerth, type BerthDaemon } from '../helpers/berth-cli.js';
+import { runBerth, startBerth, type BerthDaemon, daemonFlags } from '../helpers/berth-cli.js';
 import { dockerScope } from '../helpers/docker-scope.js';
 import { eventually } from '../helpers/eventually.js';
 import { deploymentYaml, serveCommand } from '../helpers/manifests.js';
@@ -48,27 +48,9 @@ describe('push to deploy: webhook, API sync, manual rollback', { timeout: 300_00
     await repo.write('manifests/shop/web.yaml', web('v1'));
     await repo.commit('v1');
     await repo.push();
-    berth = startBerth(
-      [
-        '--repo',
-        repo.url,
-        '--ref',
-        'main',
-        '--path',
-        'manifests',
-        '--state-dir',
-        stateDir,
-        '--instance',
-        scope.instance,
-        '--poll',
-        YEARLY,
-        '--listen',
-        `127.0.0.1:${port}`,
-      ],
-      {
-        env: { BERTH_WEBHOOK_SECRET: SECRET, BERTH_API_TOKEN: TOKEN },
-      },
-    );
+    berth = startBerth([...daemonFlags({ repo: repo.url, ref: 'main', stateDir, instance: scope.instance, poll: YEARLY, listen: `127.0.0.1:${port}` })], {
+      env: { BERTH_WEBHOOK_SECRET: SECRET, BERTH_API_TOKEN: TOKEN },
+    });
     await eventually(async () => assert.equal(await serving(), 'v1'), { timeoutMs: 60_000, what: 'initial sync at start' });
   });
 

@@ -8,7 +8,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { startBerth, type BerthDaemon } from '../helpers/berth-cli.js';
+import { startBerth, type BerthDaemon, daemonFlags } from '../helpers/berth-cli.js';
 import { dockerClient, dockerScope } from '../helpers/docker-scope.js';
 import { eventually } from '../helpers/eventually.js';
 import { deploymentYaml, serveCommand } from '../helpers/manifests.js';
@@ -24,18 +24,7 @@ describe('reconcile loop: git push → containers', { timeout: 600_000 }, () => 
 
   const start = () => {
     berth = startBerth([
-      '--repo',
-      repo.url,
-      '--path',
-      'manifests',
-      '--state-dir',
-      stateDir,
-      '--instance',
-      scope.instance,
-      '--poll',
-      '*/1 * * * * *',
-      '--listen',
-      '127.0.0.1:0',
+      ...daemonFlags({ repo: repo.url, stateDir, instance: scope.instance, poll: '*/1 * * * * *', listen: '127.0.0.1:0' }),
       '--log-level',
       'debug',
     ]);

@@ -10,7 +10,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { runBerth, startBerth, type BerthDaemon } from '../helpers/berth-cli.js';
+import { runBerth, startBerth, type BerthDaemon, daemonFlags } from '../helpers/berth-cli.js';
 import { backendsOf, dataPlaneStatus, stopDataPlane } from '../helpers/data-plane.js';
 import { dockerClient, dockerScope } from '../helpers/docker-scope.js';
 import { eventually } from '../helpers/eventually.js';
@@ -54,18 +54,7 @@ describe('rollouts behind a Service and an Ingress', { timeout: 900_000 }, () =>
     });
   const start = () => {
     berth = startBerth([
-      '--repo',
-      repo.url,
-      '--path',
-      'manifests',
-      '--state-dir',
-      stateDir,
-      '--instance',
-      scope.instance,
-      '--poll',
-      '*/1 * * * * *',
-      '--listen',
-      '127.0.0.1:0',
+      ...daemonFlags({ repo: repo.url, stateDir, instance: scope.instance, poll: '*/1 * * * * *', listen: '127.0.0.1:0' }),
       '--ingress-listen',
       `127.0.0.1:${ingressPort}`,
       '--log-level',

@@ -15,7 +15,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { startBerth, type BerthDaemon } from '../helpers/berth-cli.js';
+import { startBerth, type BerthDaemon, daemonFlags } from '../helpers/berth-cli.js';
 import { dockerScope } from '../helpers/docker-scope.js';
 import { eventually } from '../helpers/eventually.js';
 import { runGit, tmpRepo, type TmpRepo } from '../helpers/tmp-repo.js';
@@ -60,27 +60,9 @@ describe('source fetches: 503 on a failed sync, the error cleared by the next go
     await repo.commit('config');
     await repo.push();
     head = (await repo.git('rev-parse', 'HEAD')).trim();
-    berth = startBerth(
-      [
-        '--repo',
-        repo.url,
-        '--ref',
-        'main',
-        '--path',
-        'manifests',
-        '--state-dir',
-        stateDir,
-        '--instance',
-        scope.instance,
-        '--poll',
-        YEARLY,
-        '--listen',
-        `127.0.0.1:${port}`,
-      ],
-      {
-        env: { BERTH_API_TOKEN: TOKEN, BERTH_WEBHOOK_SECRET: SECRET },
-      },
-    );
+    berth = startBerth([...daemonFlags({ repo: repo.url, ref: 'main', stateDir, instance: scope.instance, poll: YEARLY, listen: `127.0.0.1:${port}` })], {
+      env: { BERTH_API_TOKEN: TOKEN, BERTH_WEBHOOK_SECRET: SECRET },
+    });
     await eventually(async () => assert.equal((await status()).source?.commit, head, 'the first fetch is recorded'), { what: 'first fetch' });
   });
 

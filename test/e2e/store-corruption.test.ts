@@ -11,7 +11,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { startBerth, type BerthDaemon } from '../helpers/berth-cli.js';
+import { startBerth, type BerthDaemon, daemonFlags } from '../helpers/berth-cli.js';
 import { dockerScope } from '../helpers/docker-scope.js';
 import { eventually } from '../helpers/eventually.js';
 import { deploymentYaml, serveCommand } from '../helpers/manifests.js';
@@ -33,27 +33,9 @@ describe('a corrupt status.json does not undo a manual rollback', { timeout: 300
     deploymentYaml({ name: 'web', replicas: 1, command: serveCommand(text), port: 8080, strategy: { maxSurge: 1, maxUnavailable: 0 } });
 
   const start = () => {
-    berth = startBerth(
-      [
-        '--repo',
-        repo.url,
-        '--ref',
-        'main',
-        '--path',
-        'manifests',
-        '--state-dir',
-        stateDir,
-        '--instance',
-        scope.instance,
-        '--poll',
-        YEARLY,
-        '--listen',
-        `127.0.0.1:${port}`,
-      ],
-      {
-        env: { BERTH_API_TOKEN: TOKEN },
-      },
-    );
+    berth = startBerth([...daemonFlags({ repo: repo.url, ref: 'main', stateDir, instance: scope.instance, poll: YEARLY, listen: `127.0.0.1:${port}` })], {
+      env: { BERTH_API_TOKEN: TOKEN },
+    });
   };
   const running = async () => (await ownedContainers(scope.instance)).filter((r) => r.deployment === 'web' && r.state === 'running');
   const serving = async () => {

@@ -53,3 +53,32 @@ export function startBerth(args: readonly string[], options: { env?: NodeJS.Proc
   };
   return { child, logs: () => output, stop: () => signal('SIGTERM'), kill: () => signal('SIGKILL') };
 }
+
+/**
+ * The flags every e2e daemon starts with: its source (a repository whose manifests are under
+ * `manifests/`), state directory, instance, poll schedule and API address. Extra flags follow.
+ */
+export function daemonFlags(o: {
+  readonly repo: string;
+  readonly ref?: string;
+  readonly stateDir: string;
+  readonly instance: string;
+  readonly poll: string;
+  readonly listen: string;
+}): string[] {
+  return [
+    '--repo',
+    o.repo,
+    ...(o.ref ? ['--ref', o.ref] : []),
+    '--path',
+    'manifests',
+    '--state-dir',
+    o.stateDir,
+    '--instance',
+    o.instance,
+    '--poll',
+    o.poll,
+    '--listen',
+    o.listen,
+  ];
+}
