@@ -144,3 +144,21 @@ export function deploymentTarget(value: string): [string, string] {
   }
   return [namespace, name];
 }
+
+/** A receiver URL (`--notify-webhook`, `--notify-slack`, `--commit-status-api`, `--dashboard-url`): http(s) only. */
+export function httpUrl(value: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:'))
+    throw new InvalidArgumentError(`${JSON.stringify(value.slice(0, 200))} is not an http(s) URL; allowed: http(s)://HOST[:PORT]/PATH`);
+  return value;
+}
+
+/** A repeatable URL option: each occurrence is checked and collected. */
+export function collectUrl(value: string, previous: string[] = []): string[] {
+  return [...previous, httpUrl(value)];
+}

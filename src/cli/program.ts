@@ -46,6 +46,8 @@ import {
 } from './option-values.js';
 import { checkIngressListen, listenFailure, probeListen } from './listen-check.js';
 import { rolloutVerdict } from './rollout-status.js';
+import { notifyConfig, notifyOptions } from './notify-options.js';
+import { Notifier, notifyingStore } from '../notify/index.js';
 
 function outputOption(): Option {
   return new Option('-o, --output <format>', 'output format').choices(['text', 'json', 'yaml']).default('text');
@@ -121,7 +123,7 @@ export function buildProgram(adapters: Adapters): Command {
     };
   };
 
-  common(policyOptions(program.command('run')))
+  notifyOptions(common(policyOptions(program.command('run'))))
     .description('run the reconciler: poll the source, watch the engine, converge continuously; serve the HTTP API and webhooks')
     .addOption(new Option('--poll <cron>', 'poll schedule, node-cron syntax with seconds').default(DEFAULT_POLL_SCHEDULE).argParser(cronExpression))
     .option('--listen <host:port>', 'HTTP API, webhooks, /healthz, /metrics (secrets: BERTH_WEBHOOK_SECRET, BERTH_API_TOKEN)', listenFlag, DEFAULT_LISTEN)
@@ -148,8 +150,13 @@ export function buildProgram(adapters: Adapters): Command {
         probeListen('--service-address', { host: dp.serviceAddress, port: 0 }),
         ...(ingressAsked ? [checkIngressListen(adapters.openDataPlane(o, dp, logger.child({ component: 'data-plane' })), dp.ingressListen)] : []),
       ]);
+      const notifier = new Notifier({
+        config: notifyConfig(raw, process.env, listen ? `${listen.host}:${listen.port}` : undefined),
+        clock: adapters.clock,
+        logger: logger.child({ component: 'notify' }),
+      });
       const lock = await adapters.lockState(o);
-      const { controller, store } = await openController(adapters, o, logger, String(raw.poll), dp, policy).catch(async (err: unknown) => {
+      const { controller, store } = await openController(adapters, o, logger, String(raw.poll), dp, policy, notifier).catch(async (err: unknown) => {
         await lock.release();
         throw err;
       });
@@ -190,6 +197,7 @@ export function buildProgram(adapters: Adapters): Command {
       });
       await server?.close();
       await controller.stop();
+      await notifier.close();
       await lock.release();
     });
 
@@ -547,10 +555,13 @@ async function openController(
   pollSchedule: string,
   dp: DataPlaneOptions & { serviceAddress: string },
   policy: OperatorPolicy,
+  notifier?: Notifier,
 ): Promise<{ controller: Controller; store: Store }> {
   const source = await adapters.openSource(o, logger);
   const driver = adapters.openDriver(o, logger);
-  const store = await adapters.openStore(o, logger);
+  const opened = await adapters.openStore(o, logger);
+  // Notifications watch what the controller writes; the controller does not know of them.
+  const store = notifier ? notifyingStore(opened, notifier) : opened;
   const desiredSource = new DesiredSource(source, o.instance, logger, policy);
   const secretResolver = adapters.openSecretResolver(o, logger); // Secrets
   const dataPlane = adapters.openDataPlane(o, dp, logger.child({ component: 'data-plane' }));

@@ -1,4 +1,4 @@
-import { BerthError, describeError, type ErrorHandling } from '../core/index.js';
+import { BerthError, backoffMs, describeError, type ErrorHandling } from '../core/index.js';
 
 export interface ErrorVerdict {
   readonly code: string;
@@ -9,16 +9,7 @@ export interface ErrorVerdict {
   readonly retryAfterMs?: number;
 }
 
-const MAX_BACKOFF_MS = 60_000;
-
-/**
- * The controller's retry back-off, for a failed pass and for reconnecting the engine's event
- * stream alike: 1 s after the first failure, doubling, capped at `maxMs`.
- *   backoffMs(1) = 1_000, backoffMs(3) = 4_000, backoffMs(7) = 60_000, backoffMs(6, 30_000) = 30_000
- */
-export function backoffMs(attempt: number, maxMs = MAX_BACKOFF_MS): number {
-  return Math.min(1000 * 2 ** Math.max(0, attempt - 1), maxMs);
-}
+export { backoffMs } from '../core/index.js';
 
 /**
  * The one place an error becomes a decision (STYLE §3). `attempt` counts consecutive

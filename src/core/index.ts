@@ -13,3 +13,4 @@ export * from './image-reference.js';
 export * from './exit-codes.js';
 export * from './own.js';
 export * from './ipv4.js';
+export * from './backoff.js';

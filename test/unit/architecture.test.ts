@@ -33,7 +33,24 @@ const ALLOWED: Record<string, string[]> = {
   proxy: ['core', 'runtime', 'files'],
   controller: ['core', 'source', 'manifests', 'desired', 'runtime', 'observed', 'health', 'policy', 'plan', 'rollout', 'store', 'proxy', 'secrets'],
   server: ['core', 'source', 'manifests', 'desired', 'runtime', 'observed', 'plan', 'store', 'controller'],
-  cli: ['core', 'source', 'manifests', 'desired', 'runtime', 'observed', 'policy', 'plan', 'rollout', 'store', 'controller', 'server', 'secrets', 'proxy'],
+  notify: ['core', 'store'],
+  cli: [
+    'core',
+    'source',
+    'manifests',
+    'desired',
+    'runtime',
+    'observed',
+    'policy',
+    'plan',
+    'rollout',
+    'store',
+    'controller',
+    'server',
+    'secrets',
+    'proxy',
+    'notify',
+  ],
 };
 /** Modules that are pure as a whole. */
 const PURE = ['core', 'manifests', 'desired', 'observed', 'plan', 'policy'];
@@ -42,6 +59,8 @@ const PURE = ['core', 'manifests', 'desired', 'observed', 'plan', 'policy'];
  * A new pure file belongs here; a file here that needs I/O is an effect that belongs behind a port.
  */
 const PURE_FILES = [
+  'notify/events.ts', // which status transitions are worth a notification
+  'notify/targets.ts', // what each receiver is sent
   'rollout/step.ts', // nextStep: the rollout decision
   'rollout/fenceposts.ts',
   'rollout/backoff.ts',
