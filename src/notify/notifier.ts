@@ -109,11 +109,12 @@ export class Notifier {
       const wait = backoffMs(attempt, 60_000, this.o.retryBaseMs ?? 1000);
       this.o.logger.debug({ target: r.target, attempt, retryInMs: wait, err: outcome.error }, 'notification not accepted; retrying');
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, wait);
         const wake = () => {
           clearTimeout(timer);
+          this.abort.signal.removeEventListener('abort', wake);
           resolve();
         };
+        const timer = setTimeout(wake, wait);
         this.abort.signal.addEventListener('abort', wake, { once: true });
       });
     }
