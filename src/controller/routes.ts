@@ -1,7 +1,7 @@
 import { ownValue } from '../core/index.js';
-import type { DesiredIngress, DesiredNamespace, DesiredService } from '../desired/index.js';
+import type { DesiredDeployment, DesiredIngress, DesiredNamespace, DesiredNetworkPolicy, DesiredService } from '../desired/index.js';
 import type { ObservedNamespace, ObservedReplica } from '../observed/index.js';
-import type { Backend, IngressRoute, NamespaceNetwork, NamespaceTable, ServiceRoute } from '../proxy/index.js';
+import type { Backend, IngressRoute, NamespaceNetwork, NamespaceTable, NetworkPolicyRoute, ServicePod, ServiceRoute } from '../proxy/index.js';
 import { allocateClusterIps, type ClusterIpVerdict } from './cluster-ips.js';
 
 /**
@@ -30,13 +30,50 @@ export function namespaceTable(args: {
     net?.subnet && net.gateway && net.bridge ? { subnet: net.subnet, gateway: net.gateway, bridge: net.bridge } : undefined;
   const services = args.desired?.services ?? [];
   const ips = allocateClusterIps({ subnet: network?.subnet, services, previous: args.previousClusterIPs ?? new Map() });
+  const deployments = args.desired?.deployments ?? [];
+  const policies = (args.desired?.networkPolicies ?? []).map(policyRoute);
+  const withNetwork = network && (services.length > 0 || running.some((r) => r.namespaceDns));
   return {
     namespace: args.namespace,
     // The namespace DNS runs while there is a Service to answer or a replica that resolves through it.
-    ...(network && (services.length > 0 || running.some((r) => r.namespaceDns)) ? { network } : {}),
-    services: services.map((s) => serviceRoute(s, s.publishNotReadyAddresses ? running : ready, args.serviceAddress, ips.get(s.name))),
+    ...(withNetwork ? { network } : {}),
+    services: services.map((s) => serviceRoute(s, s.publishNotReadyAddresses ? running : ready, args.serviceAddress, ips.get(s.name), deployments)),
     ingresses: (args.desired?.ingresses ?? []).map(ingressRoute),
+    // Who is who for NetworkPolicies (proxy/network-policy.ts): this namespace's labels and replicas, and its policies.
+    ...(args.desired?.labels ? { labels: args.desired.labels } : {}),
+    ...(network
+      ? { members: running.flatMap((r) => (r.address ? [{ address: r.address, labels: r.podLabels }] : [])).sort((a, b) => (a.address < b.address ? -1 : 1)) }
+      : {}),
+    ...(policies.length > 0 ? { policies } : {}),
   };
+}
+
+function policyRoute(p: DesiredNetworkPolicy): NetworkPolicyRoute {
+  return { name: p.name, podSelector: p.podSelector, ingress: p.ingress };
+}
+
+/**
+ * The pods a Service selects, one per Deployment (sorted by name), as NetworkPolicies see them:
+ * the pod labels and, per Service port, the container port it reaches (and that port's name).
+ */
+function servicePods(service: DesiredService, deployments: readonly DesiredDeployment[]): { pods: ServicePod[]; byDeployment: Map<string, number> } {
+  const pods: ServicePod[] = [];
+  const byDeployment = new Map<string, number>();
+  for (const d of deployments) {
+    if (!selects(service.selector, d.template.labels)) continue;
+    byDeployment.set(d.name, pods.length);
+    pods.push({
+      labels: d.template.labels,
+      ports: service.ports.map((p) => {
+        const declared = d.template.ports.find(
+          (x) => x.protocol === 'tcp' && (typeof p.targetPort === 'number' ? x.containerPort === p.targetPort : x.name === p.targetPort),
+        );
+        if (declared) return { port: declared.containerPort, ...(declared.name ? { name: declared.name } : {}) };
+        return typeof p.targetPort === 'number' ? { port: p.targetPort } : null;
+      }),
+    });
+  }
+  return { pods, byDeployment };
 }
 
 export function selects(selector: Readonly<Record<string, string>>, labels: Readonly<Record<string, string>>): boolean {
@@ -44,14 +81,22 @@ export function selects(selector: Readonly<Record<string, string>>, labels: Read
   return entries.length > 0 && entries.every(([k, v]) => ownValue(labels, k) === v);
 }
 
-function serviceRoute(service: DesiredService, eligible: readonly ObservedReplica[], address: string, ip: ClusterIpVerdict | undefined): ServiceRoute {
+function serviceRoute(
+  service: DesiredService,
+  eligible: readonly ObservedReplica[],
+  address: string,
+  ip: ClusterIpVerdict | undefined,
+  deployments: readonly DesiredDeployment[],
+): ServiceRoute {
   const endpoints = eligible.filter((r) => selects(service.selector, r.podLabels)).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const { pods, byDeployment } = servicePods(service, deployments);
   return {
     name: service.name,
     ...(ip && 'address' in ip ? { clusterIP: ip.address } : {}),
     ...(ip && 'error' in ip ? { clusterIPError: ip.error } : {}),
     ...(ip && 'headless' in ip ? { headless: { addresses: endpoints.flatMap((r) => (r.address ? [r.address] : [])) } } : {}),
     ...(service.sessionAffinity === 'ClientIP' ? { sessionAffinity: 'ClientIP' as const } : {}),
+    ...(pods.length > 0 ? { pods } : {}),
     ports: service.ports.map((p) => ({
       ...(p.name !== undefined ? { name: p.name } : {}),
       port: p.port,
@@ -59,7 +104,8 @@ function serviceRoute(service: DesiredService, eligible: readonly ObservedReplic
       backends: endpoints.flatMap((r): Backend[] => {
         const containerPort = typeof p.targetPort === 'number' ? p.targetPort : ownValue(r.namedPorts, p.targetPort);
         const published = r.ports.find((x) => x.containerPort === containerPort && x.protocol === 'tcp');
-        return published ? [{ id: r.id, host: published.hostIp || '127.0.0.1', port: published.hostPort }] : [];
+        const pod = byDeployment.get(r.deployment);
+        return published ? [{ id: r.id, host: published.hostIp || '127.0.0.1', port: published.hostPort, ...(pod !== undefined ? { pod } : {}) }] : [];
       }),
     })),
   };

@@ -13,4 +13,5 @@ export * from './image-reference.js';
 export * from './exit-codes.js';
 export * from './own.js';
 export * from './ipv4.js';
+export * from './label-selector.js';
 export * from './backoff.js';

@@ -1,9 +1,19 @@
 import { compareDiagnostics, hasErrors, type Diagnostic } from '../core/index.js';
 import type { ConfigMapManifest, ManifestSet, NamespaceManifests, PersistentVolumeClaimManifest, SecretManifest } from '../manifests/index.js';
+import { normalizeNetworkPolicy } from './network-policy.js';
 import { networkName, volumeName } from './names.js';
 import { configMapOf, normalizeDeployment } from './normalize.js';
 import { normalizeIngress, normalizeService } from './service.js';
-import type { DesiredConfigMap, DesiredDeployment, DesiredIngress, DesiredNamespace, DesiredService, DesiredState, DesiredVolume } from './types.js';
+import type {
+  DesiredConfigMap,
+  DesiredDeployment,
+  DesiredIngress,
+  DesiredNamespace,
+  DesiredNetworkPolicy,
+  DesiredService,
+  DesiredState,
+  DesiredVolume,
+} from './types.js';
 
 /**
  * A check of a namespace folder's manifests that may refuse it (the namespace policy:
@@ -51,6 +61,8 @@ export function buildNamespace(ns: NamespaceManifests, instance: string, policy?
   const services: DesiredService[] = [];
   const ingresses: DesiredIngress[] = [];
   const volumes: DesiredVolume[] = [];
+  const policies: DesiredNetworkPolicy[] = [];
+  let labels: Readonly<Record<string, string>> | undefined;
   let configMaps: DesiredConfigMap[] = [];
   if (ns.valid) {
     const secrets = new Map(ns.objects.filter((o): o is SecretManifest => o.kind === 'Secret').map((s) => [s.metadata.name, s]));
@@ -61,6 +73,11 @@ export function buildNamespace(ns: NamespaceManifests, instance: string, policy?
     for (const object of ns.objects) {
       if (object.kind === 'Service') services.push(normalizeService(object, ns.name));
       if (object.kind === 'Ingress') ingresses.push(normalizeIngress(object, ns.name));
+      if (object.kind === 'Namespace' && object.metadata.labels) labels = object.metadata.labels;
+      if (object.kind === 'NetworkPolicy') {
+        const policy = normalizeNetworkPolicy(object, ns.name);
+        if (policy) policies.push(policy);
+      }
       if (object.kind !== 'Deployment') continue;
       const result = normalizeDeployment(object, ns.name, secrets, claims, configMapsByName);
       diagnostics.push(...result.diagnostics);
@@ -81,6 +98,8 @@ export function buildNamespace(ns: NamespaceManifests, instance: string, policy?
     ingresses: valid ? ingresses : [],
     volumes: valid ? volumes.sort((a, b) => a.name.localeCompare(b.name)) : [],
     configMaps: valid ? configMaps : [],
+    ...(valid && labels ? { labels } : {}),
+    ...(valid && policies.length > 0 ? { networkPolicies: policies.sort((a, b) => a.name.localeCompare(b.name)) } : {}),
     diagnostics: diagnostics.sort(compareDiagnostics),
   };
 }

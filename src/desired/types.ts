@@ -1,4 +1,4 @@
-import type { Diagnostic } from '../core/index.js';
+import type { Diagnostic, LabelSelector } from '../core/index.js';
 import type { AccessMode, HostPathType, IntOrPercent, SecretKeySource, SourceLocation, UpstreamTimeouts } from '../manifests/index.js';
 
 /**
@@ -288,8 +288,28 @@ export interface DesiredVolume {
   readonly source: SourceLocation;
 }
 
+/**
+ * A NetworkPolicy's ingress rules as berth enforces them (proxy/network-policy.ts): which peers
+ * (pods of namespaces) reach the pods `podSelector` picks, on which ports. An empty `ingress`
+ * denies everything; an empty `from` or `ports` means all.
+ */
+export interface DesiredNetworkPolicy {
+  readonly namespace: string;
+  readonly name: string;
+  readonly podSelector: LabelSelector;
+  readonly ingress: readonly {
+    readonly from: readonly { readonly namespaceSelector?: LabelSelector; readonly podSelector?: LabelSelector }[];
+    readonly ports: readonly { readonly port?: number | string; readonly endPort?: number }[];
+  }[];
+  readonly source: SourceLocation;
+}
+
 export interface DesiredNamespace {
   readonly name: string;
+  /** The labels of the folder's Namespace object (namespaceSelectors match them, and kubernetes.io/metadata.name). */
+  readonly labels?: Readonly<Record<string, string>>;
+  /** NetworkPolicies that govern ingress, sorted by name; absent or empty: namespaces are isolated, all open inside. */
+  readonly networkPolicies?: readonly DesiredNetworkPolicy[];
   /** Engine network every replica of the namespace joins. */
   readonly network: string;
   /** False when the folder at this commit is invalid: the namespace must be left as it runs. */

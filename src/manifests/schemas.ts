@@ -3,6 +3,7 @@ import configMapSchema from '../../schemas/configmap.json' with { type: 'json' }
 import deploymentSchema from '../../schemas/deployment.json' with { type: 'json' };
 import ingressSchema from '../../schemas/ingress.json' with { type: 'json' };
 import namespaceSchema from '../../schemas/namespace.json' with { type: 'json' };
+import networkPolicySchema from '../../schemas/networkpolicy.json' with { type: 'json' };
 import persistentVolumeClaimSchema from '../../schemas/persistentvolumeclaim.json' with { type: 'json' };
 import resourceQuotaSchema from '../../schemas/resourcequota.json' with { type: 'json' };
 import secretSchema from '../../schemas/secret.json' with { type: 'json' };
@@ -35,6 +36,7 @@ export const KNOWN_KINDS = {
   ResourceQuota: { apiVersion: 'v1', schema: resourceQuotaSchema },
   PersistentVolumeClaim: { apiVersion: 'v1', schema: persistentVolumeClaimSchema },
   ConfigMap: { apiVersion: 'v1', schema: configMapSchema },
+  NetworkPolicy: { apiVersion: 'networking.k8s.io/v1', schema: networkPolicySchema },
 } as const;
 
 /**
@@ -109,5 +111,6 @@ function compileAll(): Record<KnownKind, ValidateFunction> {
     ResourceQuota: ajv.compile(resourceQuotaSchema),
     PersistentVolumeClaim: ajv.compile(persistentVolumeClaimSchema),
     ConfigMap: ajv.compile(configMapSchema),
+    NetworkPolicy: ajv.compile(networkPolicySchema),
   };
 }

@@ -392,6 +392,28 @@ export interface PersistentVolumeClaimManifest extends ManifestBase<'PersistentV
   readonly positions?: FieldPositions;
 }
 
+/** A Kubernetes label selector (metav1.LabelSelector). */
+export interface LabelSelectorSpec {
+  readonly matchLabels?: Readonly<Record<string, string>>;
+  readonly matchExpressions?: readonly {
+    readonly key: string;
+    readonly operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
+    readonly values?: readonly string[];
+  }[];
+}
+
+/** networking.k8s.io/v1 NetworkPolicy, ingress only (egress and ipBlock are refused by its schema and rules). */
+export interface NetworkPolicyManifest extends ManifestBase<'NetworkPolicy', 'networking.k8s.io/v1'> {
+  readonly spec: {
+    readonly podSelector: LabelSelectorSpec;
+    readonly policyTypes?: readonly ('Ingress' | 'Egress')[];
+    readonly ingress?: readonly {
+      readonly from?: readonly { readonly podSelector?: LabelSelectorSpec; readonly namespaceSelector?: LabelSelectorSpec }[];
+      readonly ports?: readonly { readonly protocol?: 'TCP' | 'UDP' | 'SCTP'; readonly port?: number | string; readonly endPort?: number }[];
+    }[];
+  };
+}
+
 /** Every kind the loader accepts. Later kinds join this union. */
 export type Manifest =
   | NamespaceManifest
@@ -401,7 +423,8 @@ export type Manifest =
   | IngressManifest
   | ResourceQuotaManifest
   | PersistentVolumeClaimManifest
-  | ConfigMapManifest;
+  | ConfigMapManifest
+  | NetworkPolicyManifest;
 
 export interface NamespaceManifests {
   /** Folder name = namespace name. */

@@ -14,10 +14,12 @@ import { quotaBoundsOf, quotaDemandOf, type QuotaBound, type QuotaDemand } from 
 import { mapSchemaErrors } from './schema-errors.js';
 import { IGNORED_KINDS, isIgnoredKind, isKnownKind, KNOWN_KINDS, validatorFor } from './schemas.js';
 import { checkSecret, hidesValues, secretKeyRefsOf, type SecretKeyRefUse } from './secret-rules.js';
+import { checkNetworkPolicy } from './network-policy-rules.js';
 import { checkService, servicePortsOf, type ServicePortFact, type ServiceSpecInput } from './service-rules.js';
 import { readOctalModes } from './volume-rules.js';
 import type {
   ConfigMapManifest,
+  NetworkPolicyManifest,
   DeploymentSpec,
   IngressManifest,
   Manifest,
@@ -145,6 +147,7 @@ export function validateDocument(doc: YamlDocument, lineText: (line: number) => 
     checkIngressTimeouts(value['metadata'] as ObjectMeta | undefined, emit);
   }
   if (kind === 'ConfigMap') checkConfigMap(value as unknown as ConfigMapManifest, emit);
+  if (kind === 'NetworkPolicy') checkNetworkPolicy(value['spec'] as NetworkPolicyManifest['spec'], emit);
   if (diagnostics.some((d) => d.severity === 'error')) return { ...base, ...identity };
 
   // Facts first: `locate` of the fast YAML path finds a key by its index in the value, so a

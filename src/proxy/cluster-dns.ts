@@ -16,7 +16,8 @@ export interface ClusterDnsOptions {
   /** Only peers in the namespace subnet are answered (a replica of another namespace can reach this address through its own gateway). */
   readonly subnet: string;
   readonly port?: number;
-  readonly answer: (name: string, type: string) => DnsAnswer;
+  /** `peer`: the asking replica's address (NetworkPolicies decide which other namespaces' names it sees). */
+  readonly answer: (name: string, type: string, peer: string) => DnsAnswer;
   readonly upstreams: readonly string[];
   readonly logger: Logger;
 }
@@ -53,7 +54,7 @@ export class ClusterDns {
     udp.on('error', (err) => this.o.logger.warn({ err: err.message }, 'namespace DNS (udp) error'));
     udp.on('message', (msg, peer) => {
       if (!this.isPeer(peer.address)) return;
-      void this.handle(msg).then((reply) => reply && udp.send(reply, peer.port, peer.address));
+      void this.handle(msg, peer.address).then((reply) => reply && udp.send(reply, peer.port, peer.address));
     });
     const tcp = net.createServer((socket) => this.serveTcp(socket));
     const tcpError = await new Promise<string | undefined>((resolve) => {
@@ -94,7 +95,7 @@ export class ClusterDns {
       while (buffered.length >= 2 && buffered.length >= 2 + buffered.readUInt16BE(0)) {
         const msg = buffered.subarray(2, 2 + buffered.readUInt16BE(0));
         buffered = buffered.subarray(2 + msg.length);
-        void this.handle(msg).then((reply) => {
+        void this.handle(msg, socket.remoteAddress ?? '').then((reply) => {
           if (!reply || socket.destroyed) return;
           const framed = Buffer.alloc(2 + reply.length);
           framed.writeUInt16BE(reply.length, 0);
@@ -106,7 +107,7 @@ export class ClusterDns {
   }
 
   /** One query → its reply bytes (undefined: dropped). */
-  private async handle(msg: Buffer): Promise<Buffer | undefined> {
+  private async handle(msg: Buffer, peer: string): Promise<Buffer | undefined> {
     let query: dnsPacket.DecodedPacket;
     try {
       query = dnsPacket.decode(msg);
@@ -115,7 +116,7 @@ export class ClusterDns {
     }
     const question = query.questions?.[0];
     if (query.type !== 'query' || !question) return undefined;
-    const answer = this.o.answer(question.name, question.type);
+    const answer = this.o.answer(question.name, question.type, peer);
     if (answer.kind === 'forward') return this.forward(msg, query);
     const rd = query.flag_rd ? dnsPacket.RECURSION_DESIRED : 0;
     return dnsPacket.encode({

@@ -4,6 +4,7 @@
  * reconciler recomputes each namespace's table from desired state, container labels and
  * probe results on every pass and pushes it whole (level-triggered, idempotent).
  */
+import type { NetworkPolicyRoute, ServicePod } from './network-policy.js';
 
 /** One ready replica behind a Service port: its published address on 127.0.0.1. */
 export interface Backend {
@@ -11,6 +12,8 @@ export interface Backend {
   readonly id: string;
   readonly host: string;
   readonly port: number;
+  /** Index into the Service's `pods`: the destination pod as NetworkPolicies see it. */
+  readonly pod?: number;
 }
 
 export interface ServicePortRoute {
@@ -38,6 +41,8 @@ export interface ServiceRoute {
   readonly headless?: { readonly addresses: readonly string[] };
   /** ClientIP: connections from one client address keep going to the same backend while it is listed. */
   readonly sessionAffinity?: 'ClientIP';
+  /** The pods the Service selects (one per Deployment), for NetworkPolicies; backends point into it. */
+  readonly pods?: readonly ServicePod[];
 }
 
 /** The namespace's network as the data plane needs it: who may connect, and where the virtual addresses and DNS live. */
@@ -86,6 +91,12 @@ export interface NamespaceTable {
   readonly network?: NamespaceNetwork;
   readonly services: readonly ServiceRoute[];
   readonly ingresses: readonly IngressRoute[];
+  /** The namespace's labels (its Namespace object's, and kubernetes.io/metadata.name), for namespaceSelectors. */
+  readonly labels?: Readonly<Record<string, string>>;
+  /** The namespace's running replicas by address on its network, with their pod labels: who a peer is, for podSelectors. */
+  readonly members?: readonly { readonly address: string; readonly labels: Readonly<Record<string, string>> }[];
+  /** The namespace's NetworkPolicies (absent or empty: berth's default, its own namespace only). */
+  readonly policies?: readonly NetworkPolicyRoute[];
 }
 
 export interface ListenerStatus {

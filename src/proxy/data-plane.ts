@@ -15,6 +15,7 @@ import {
   type ServicePortRoute,
 } from './control.js';
 import { resolveName } from './dns-names.js';
+import { admits, NAMESPACE_NAME_LABEL, type PolicySubject } from './network-policy.js';
 import { syncVirtualAddresses } from './host-addresses.js';
 import { DEFAULT_MAX_CONNECTIONS_PER_BACKEND, forwardHttp } from './http-forward.js';
 import { hostOfHeader, matchIngress, pathOfTarget, type NamespacedIngress } from './ingress-match.js';
@@ -301,7 +302,10 @@ export class ProxyServer implements DataPlane {
         subnet: network.subnet,
         port: this.o.dnsPort ?? 53,
         upstreams: this.upstreams,
-        answer: (name, type) => resolveName({ namespace, name, type, tables: this.tables }),
+        answer: (name, type, peer) => {
+          const subject = this.subjectOf(peer);
+          return resolveName({ namespace, name, type, tables: this.tables, ...(subject ? { peer: subject } : {}) });
+        },
         logger: this.logger.child({ namespace, component: 'namespace-dns' }),
       });
       const error = await server.start();
@@ -422,12 +426,54 @@ export class ProxyServer implements DataPlane {
     return sticky ? this.affinity.order(key, client, order) : order;
   }
 
-  /** A cluster listener serves the namespace's own subnet only: another namespace's replica reaches the address through its own gateway. */
-  private isNamespacePeer(namespace: string, remote: string | undefined): boolean {
-    const subnet = this.tables.get(namespace)?.network?.subnet;
-    const cidr = subnet ? parseCidr(subnet) : undefined;
+  /**
+   * Who a peer is: the namespace whose subnet holds its address (its labels), and the pod labels
+   * of the replica at that address when berth knows it. Undefined: no namespace berth serves.
+   */
+  private subjectOf(remote: string | undefined): PolicySubject | undefined {
     const peer = ipv4OfPeer(remote);
-    return cidr !== undefined && peer !== undefined && contains(cidr, peer);
+    if (peer === undefined) return undefined;
+    for (const table of this.tables.values()) {
+      const cidr = table.network ? parseCidr(table.network.subnet) : undefined;
+      if (cidr === undefined || !contains(cidr, peer)) continue;
+      const address = remote!.startsWith('::ffff:') ? remote!.slice(7) : remote!;
+      const member = table.members?.find((m) => m.address === address);
+      return {
+        namespace: table.namespace,
+        namespaceLabels: { ...table.labels, [NAMESPACE_NAME_LABEL]: table.namespace },
+        ...(member ? { podLabels: member.labels } : {}),
+      };
+    }
+    return undefined;
+  }
+
+  /**
+   * The backends of a cluster listener that admit this peer (network-policy.ts): with no
+   * policy in the namespace, every backend for a peer of the namespace and none for anyone
+   * else (namespaces are isolated); with policies, each backend as its pod's policies say.
+   */
+  private admitted(
+    owner: { namespace: string; service: string; port: number },
+    route: ServicePortRoute,
+    candidates: Backend[],
+    peer: PolicySubject,
+  ): Backend[] {
+    const table = this.tables.get(owner.namespace);
+    const policies = table?.policies ?? [];
+    if (policies.length === 0) return peer.namespace === owner.namespace ? candidates : [];
+    const svc = table?.services.find((x) => x.name === owner.service);
+    const portIndex = svc?.ports.indexOf(route) ?? -1;
+    return candidates.filter((b) => {
+      const pod = b.pod !== undefined ? svc?.pods?.[b.pod] : undefined;
+      const port = pod?.ports[portIndex];
+      if (!pod || !port) return peer.namespace === owner.namespace; // no pod facts (an older table): berth's default
+      return admits({ namespace: owner.namespace, policies, podLabels: pod.labels, port: port.port, ...(port.name ? { portName: port.name } : {}) }, peer);
+    });
+  }
+
+  /** A peer of the namespace itself with no policy there: a Service with no ready backend closes at once (as before), never resets. */
+  private isSameNamespaceWithoutPolicies(namespace: string, peer: PolicySubject): boolean {
+    return peer.namespace === namespace && (this.tables.get(namespace)?.policies ?? []).length === 0;
   }
 
   private track(socket: net.Socket): void {
@@ -438,17 +484,23 @@ export class ProxyServer implements DataPlane {
   private onTcpConnection(key: string, client: net.Socket): void {
     this.track(client);
     const owner = this.listeners.get(key)?.owner;
-    if (owner?.scope === 'cluster' && !this.isNamespacePeer(owner.namespace, client.remoteAddress)) {
-      this.logger.debug({ listen: key, peer: client.remoteAddress }, 'connection refused: the peer is not in the namespace');
-      client.on('error', () => {});
-      client.resetAndDestroy();
-      return;
-    }
+    const peer = owner?.scope === 'cluster' ? this.subjectOf(client.remoteAddress) : undefined;
     const route = owner && this.servicePort(owner.namespace, owner.service, owner.port);
-    const candidates =
+    let candidates =
       owner && route
         ? this.candidates(owner.namespace, owner.service, route, ipv4OfPeer(client.remoteAddress) === undefined ? undefined : client.remoteAddress)
         : [];
+    if (owner?.scope === 'cluster') {
+      const allowed = peer && route ? this.admitted(owner, route, candidates, peer) : [];
+      // Refused by isolation or a NetworkPolicy: reset, as a dropped SYN would look to a client that retries.
+      if (!peer || (allowed.length === 0 && !this.isSameNamespaceWithoutPolicies(owner.namespace, peer))) {
+        this.logger.debug({ listen: key, peer: client.remoteAddress }, 'connection refused: the peer may not reach this Service');
+        client.on('error', () => {});
+        client.resetAndDestroy();
+        return;
+      }
+      candidates = allowed;
+    }
     if (!owner || candidates.length === 0) {
       this.logger.debug({ listen: key, owner: owner && ownerId(owner) }, 'connection closed: no ready backend');
       client.on('error', () => {});

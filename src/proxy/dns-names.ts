@@ -1,4 +1,5 @@
 import type { NamespaceTable } from './control.js';
+import { serviceVisible, type PolicySubject } from './network-policy.js';
 
 /** What the namespace DNS says to one question. */
 export type DnsAnswer =
@@ -24,7 +25,9 @@ export const HEADLESS_TTL_SECONDS = 1;
  * namespace `shop` (as Kubernetes resolves them):
  *   web, web.shop, web.shop.svc, web.shop.svc.cluster.local  → web's virtual address
  *                                                              (headless: its ready endpoints)
- *   web.blog… (another namespace berth serves)               → NXDOMAIN: namespaces are isolated
+ *   web.blog… (another namespace berth serves)               → NXDOMAIN: namespaces are isolated,
+ *                                                              unless a NetworkPolicy of blog lets
+ *                                                              the asking replica reach web
  *   anything else under cluster.local, or one label          → NXDOMAIN (Docker's embedded DNS
  *                                                              answered the Deployment aliases
  *                                                              before asking here)
@@ -36,6 +39,8 @@ export function resolveName(args: {
   readonly name: string;
   readonly type: string;
   readonly tables: ReadonlyMap<string, NamespaceTable>;
+  /** Who asks (a replica of `namespace`): another namespace's Service resolves only when its policies admit this peer. */
+  readonly peer?: PolicySubject;
 }): DnsAnswer {
   const name = args.name.toLowerCase().replace(/\.$/, '');
   const labels = name === '' ? [] : name.split('.');
@@ -50,9 +55,11 @@ export function resolveName(args: {
   } else if ((labels.length === 2 || (labels.length === 3 && labels[2] === 'svc')) && args.tables.has(labels[1]!)) {
     [service, namespace] = labels;
   } else return { kind: 'forward' };
-  if (namespace !== args.namespace) return { kind: 'nxdomain' };
-  const route = args.tables.get(namespace)?.services.find((s) => s.name === service);
+  const table = args.tables.get(namespace!);
+  const route = table?.services.find((s) => s.name === service);
   if (!route) return { kind: 'nxdomain' };
+  if (namespace !== args.namespace && !(args.peer && serviceVisible(namespace!, table?.policies ?? [], route.pods ?? [], args.peer)))
+    return { kind: 'nxdomain' };
   if (args.type !== 'A') return { kind: 'addresses', addresses: [], ttl: VIRTUAL_TTL_SECONDS };
   if (route.headless) return { kind: 'addresses', addresses: [...route.headless.addresses], ttl: HEADLESS_TTL_SECONDS };
   return { kind: 'addresses', addresses: route.clusterIP ? [route.clusterIP] : [], ttl: VIRTUAL_TTL_SECONDS };

@@ -16,6 +16,7 @@
  *    host precedence.
  */
 export * from './control.js';
+export * from './network-policy.js';
 export * from './ingress-match.js';
 export * from './table-validation.js';
 export { BackendLedger, FORGET_DRAINED_AFTER_MS } from './backend-ledger.js';

@@ -31,6 +31,7 @@ export function tableProblem(value: unknown): string | undefined {
       if (!Array.isArray(p.backends)) return `${pat}.backends must be an array`;
       for (const [k, b] of p.backends.entries()) {
         if (!isObject(b) || typeof b.id !== 'string' || b.id === '' || !isAddress(b) || b.port === 0) return `${pat}.backends[${k}] must be { id, host, port }`;
+        if (b.pod !== undefined && !(Number.isInteger(b.pod) && (b.pod as number) >= 0)) return `${pat}.backends[${k}].pod must be an index`;
       }
     }
   }
@@ -57,7 +58,72 @@ export function tableProblem(value: unknown): string | undefined {
         return `${at}.upstreamTimeouts must be { connectSeconds, readSeconds, sendSeconds }, each above 0 and at most ${MAX_INGRESS_TIMEOUT_SECONDS}`;
     }
   }
+  return policyProblem(value);
+}
+
+/** The NetworkPolicy facts of a table (labels, members, policies, Service pods): the shapes network-policy.ts reads. */
+function policyProblem(value: Record<string, unknown>): string | undefined {
+  if (value.labels !== undefined && !isStringMap(value.labels)) return 'labels must map strings to strings';
+  if (value.members !== undefined) {
+    if (!Array.isArray(value.members)) return 'members must be an array';
+    for (const [i, m] of value.members.entries())
+      if (!isObject(m) || typeof m.address !== 'string' || !isStringMap(m.labels)) return `members[${i}] must be { address: string, labels: {} }`;
+  }
+  if (value.policies !== undefined) {
+    if (!Array.isArray(value.policies)) return 'policies must be an array';
+    for (const [i, p] of value.policies.entries()) {
+      const at = `policies[${i}]`;
+      if (!isObject(p) || typeof p.name !== 'string' || !isSelector(p.podSelector) || !Array.isArray(p.ingress))
+        return `${at} must be { name, podSelector, ingress: [] }`;
+      for (const [j, r] of p.ingress.entries()) {
+        if (!isObject(r) || !Array.isArray(r.from) || !Array.isArray(r.ports)) return `${at}.ingress[${j}] must be { from: [], ports: [] }`;
+        if (
+          !r.from.every(
+            (f) =>
+              isObject(f) &&
+              (f.namespaceSelector === undefined || isSelector(f.namespaceSelector)) &&
+              (f.podSelector === undefined || isSelector(f.podSelector)),
+          )
+        )
+          return `${at}.ingress[${j}].from must hold { namespaceSelector?, podSelector? }`;
+        if (
+          !r.ports.every(
+            (x) => isObject(x) && (x.port === undefined || typeof x.port === 'string' || isPort(x.port)) && (x.endPort === undefined || isPort(x.endPort)),
+          )
+        )
+          return `${at}.ingress[${j}].ports must hold { port?, endPort? }`;
+      }
+    }
+  }
+  for (const [i, svc] of (value.services as unknown[]).entries()) {
+    const s = svc as Record<string, unknown>;
+    if (s.pods === undefined) continue;
+    if (!Array.isArray(s.pods)) return `services[${i}].pods must be an array`;
+    for (const [j, pod] of s.pods.entries())
+      if (!isObject(pod) || !isStringMap(pod.labels) || !Array.isArray(pod.ports) || !pod.ports.every((x) => x === null || (isObject(x) && isPort(x.port))))
+        return `services[${i}].pods[${j}] must be { labels: {}, ports: [{ port, name? } | null] }`;
+  }
   return undefined;
+}
+
+function isStringMap(value: unknown): boolean {
+  return isObject(value) && Object.values(value).every((v) => typeof v === 'string');
+}
+
+function isSelector(value: unknown): boolean {
+  if (!isObject(value)) return false;
+  if (value.matchLabels !== undefined && !isStringMap(value.matchLabels)) return false;
+  if (value.matchExpressions === undefined) return true;
+  return (
+    Array.isArray(value.matchExpressions) &&
+    value.matchExpressions.every(
+      (e) =>
+        isObject(e) &&
+        typeof e.key === 'string' &&
+        ['In', 'NotIn', 'Exists', 'DoesNotExist'].includes(e.operator as string) &&
+        (e.values === undefined || (Array.isArray(e.values) && e.values.every((v) => typeof v === 'string'))),
+    )
+  );
 }
 
 /** The table, typed, when `tableProblem` found nothing. */

@@ -234,6 +234,7 @@ describe('schemas/*.json', () => {
       { kind: 'ResourceQuota', apiVersion: 'v1', schemaId: 'https://berth.dev/schemas/v1/resourcequota.json' },
       { kind: 'PersistentVolumeClaim', apiVersion: 'v1', schemaId: 'https://berth.dev/schemas/v1/persistentvolumeclaim.json' },
       { kind: 'ConfigMap', apiVersion: 'v1', schemaId: 'https://berth.dev/schemas/v1/configmap.json' },
+      { kind: 'NetworkPolicy', apiVersion: 'networking.k8s.io/v1', schemaId: 'https://berth.dev/schemas/v1/networkpolicy.json' },
     ]);
   });
 
