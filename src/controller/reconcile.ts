@@ -118,11 +118,11 @@ export class Reconciler {
       }
       const network = await this.ensureNetwork(namespace, target, observed);
       if (network.created) moves++;
-      // Replicas resolve through the namespace DNS when there is a data plane to run it and a Service to find.
+      // Replicas resolve through the namespace DNS when there is a data plane to run it and a Service to find:
+      // one of their own, or one of another namespace that a NetworkPolicy may open to them.
+      const findable = (target?.services.length ?? 0) > 0 || revision.desired.namespaces.some((n) => (n.networkPolicies?.length ?? 0) > 0);
       const dns =
-        this.o.dataPlane && network.gateway && (target?.services.length ?? 0) > 0
-          ? { servers: [network.gateway], search: searchDomains(namespace), options: DNS_OPTIONS }
-          : undefined;
+        this.o.dataPlane && network.gateway && findable ? { servers: [network.gateway], search: searchDomains(namespace), options: DNS_OPTIONS } : undefined;
       // Volumes before the replicas that mount them; an invalid head deletes nothing, whatever its message says.
       const volumePlan = planVolumes(namespace, target, observed, head && !head.valid ? new Set() : confirmedVolumeDeletes(revision.commit.message));
       const created = await this.ensureVolumes(namespace, volumePlan, log);
