@@ -64,7 +64,7 @@ export interface NamespaceChange {
 export type ObjectChangeKind = 'added' | 'removed' | 'changed' | 'unchanged';
 
 /** Every kind of object a ChangeSet can hold, discriminated on `kind`. Secret … join this union. */
-export type ObjectChange = DeploymentChange | ServiceChange | IngressChange | ClaimChange | ConfigMapChange;
+export type ObjectChange = DeploymentChange | ServiceChange | IngressChange | ClaimChange | ConfigMapChange | NetworkPolicyChange;
 
 export interface DeploymentChange {
   readonly kind: 'Deployment';
@@ -91,7 +91,7 @@ export interface DeploymentChange {
  * A Service or an Ingress: what the data plane serves. Nothing rolls; a change takes effect
  * when the data plane's table is replaced. Rendered one line per object.
  */
-export interface ServingChange<K extends 'Service' | 'Ingress' | 'PersistentVolumeClaim' | 'ConfigMap'> {
+export interface ServingChange<K extends 'Service' | 'Ingress' | 'PersistentVolumeClaim' | 'ConfigMap' | 'NetworkPolicy'> {
   readonly kind: K;
   readonly name: string;
   readonly change: ObjectChangeKind;
@@ -126,6 +126,12 @@ export type ClaimChange = ServingChange<'PersistentVolumeClaim'>;
  * themselves (`configMapsChanged`); its description names who uses it.
  */
 export type ConfigMapChange = ServingChange<'ConfigMap'>;
+
+/**
+ * A networking.k8s.io/v1 NetworkPolicy in a ChangeSet, one line: which pods it selects and who
+ * may reach them. Fields: `pods`, then `ingress` (every rule, `; `-separated).
+ */
+export type NetworkPolicyChange = ServingChange<'NetworkPolicy'>;
 
 /** One side of a Service or Ingress change. */
 export interface ServingVersion {

@@ -1,7 +1,7 @@
-import { canonicalJson } from '../core/index.js';
-import type { DesiredIngress, DesiredService, DesiredServicePort, IngressBackend } from '../desired/index.js';
+import { canonicalJson, type LabelSelector } from '../core/index.js';
+import type { DesiredIngress, DesiredNetworkPolicy, DesiredService, DesiredServicePort, IngressBackend } from '../desired/index.js';
 import { DEFAULT_UPSTREAM_TIMEOUTS } from '../manifests/index.js';
-import type { FieldChange, IngressChange, ServiceChange, ServingVersion } from './change-set.js';
+import type { FieldChange, IngressChange, NetworkPolicyChange, ServiceChange, ServingVersion } from './change-set.js';
 
 /**
  * compare() for what the data plane serves: Services and Ingresses of one namespace, base
@@ -25,6 +25,10 @@ export function compareServices(base: readonly DesiredService[], head: readonly 
 
 export function compareIngresses(base: readonly DesiredIngress[], head: readonly DesiredIngress[]): IngressChange[] {
   return byName(base, head).map(([name, b, h]) => ({ kind: 'Ingress', name, ...sides(b, h, ingressVersion), ...changeOf(b, h, ingressFields(b, h)) }));
+}
+
+export function compareNetworkPolicies(base: readonly DesiredNetworkPolicy[], head: readonly DesiredNetworkPolicy[]): NetworkPolicyChange[] {
+  return byName(base, head).map(([name, b, h]) => ({ kind: 'NetworkPolicy', name, ...sides(b, h, policyVersion), ...changeOf(b, h, policyFields(b, h)) }));
 }
 
 function sides<T>(b: T | undefined, h: T | undefined, version: (o: T) => ServingVersion): { base?: ServingVersion; head?: ServingVersion } {
@@ -141,4 +145,59 @@ function ingressFields(b: DesiredIngress | undefined, h: DesiredIngress | undefi
     out.push({ field: 'rules', change: 'changed', from: `order ${[...from.keys()].join(', ')}`, to: `order ${to.map(([k]) => k).join(', ')}` });
   }
   return out;
+}
+
+// ---- NetworkPolicy
+
+/** `app=db, tier in (a, b), !legacy`; `all pods` for {}. */
+export function describeLabelSelector(s: LabelSelector, all = 'all'): string {
+  const terms = [
+    ...Object.keys(s.matchLabels ?? {})
+      .sort(byCodeUnit)
+      .map((k) => `${k}=${s.matchLabels![k]}`),
+    ...(s.matchExpressions ?? []).map((e) =>
+      e.operator === 'Exists'
+        ? e.key
+        : e.operator === 'DoesNotExist'
+          ? `!${e.key}`
+          : `${e.key} ${e.operator === 'In' ? 'in' : 'notin'} (${(e.values ?? []).join(', ')})`,
+    ),
+  ];
+  return terms.length > 0 ? terms.join(', ') : all;
+}
+
+/** One ingress rule: `from namespaces team=shop, pods app=client on 5432`, `from anywhere on any port`. */
+function describeRule(r: DesiredNetworkPolicy['ingress'][number]): string {
+  const from =
+    r.from.length === 0
+      ? 'anywhere'
+      : r.from
+          .map((f) =>
+            [
+              f.namespaceSelector ? `namespaces ${describeLabelSelector(f.namespaceSelector)}` : 'this namespace',
+              ...(f.podSelector ? [`pods ${describeLabelSelector(f.podSelector)}`] : []),
+            ].join(', '),
+          )
+          .join(' or ');
+  const ports =
+    r.ports.length === 0
+      ? 'any port'
+      : r.ports.map((p) => (p.port === undefined ? 'any port' : p.endPort !== undefined ? `${p.port}-${p.endPort}` : String(p.port))).join(', ');
+  return `from ${from} on ${ports}`;
+}
+
+function describeIngressRules(p: DesiredNetworkPolicy): string {
+  return p.ingress.length === 0 ? 'deny all' : p.ingress.map(describeRule).join('; ');
+}
+
+function policyVersion(p: DesiredNetworkPolicy): ServingVersion {
+  return { description: `pods ${describeLabelSelector(p.podSelector)}: ${describeIngressRules(p)}`, source: p.source };
+}
+
+function policyFields(b: DesiredNetworkPolicy | undefined, h: DesiredNetworkPolicy | undefined): FieldChange[] {
+  if (!h) return [];
+  return [
+    fieldChange('pods', b && describeLabelSelector(b.podSelector), describeLabelSelector(h.podSelector)),
+    fieldChange('ingress', b && describeIngressRules(b), describeIngressRules(h)),
+  ].filter((f): f is FieldChange => f !== undefined);
 }

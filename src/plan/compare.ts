@@ -26,7 +26,7 @@ import type {
 } from './change-set.js';
 import { compareConfigMaps, immutableChanges, shortValue } from './compare-config.js';
 import { compareClaims } from './compare-claims.js';
-import { compareIngresses, compareServices } from './compare-serving.js';
+import { compareIngresses, compareNetworkPolicies, compareServices } from './compare-serving.js';
 import { fenceposts } from './fenceposts.js';
 import { judgePrunes } from './prune-guard.js';
 import { MASKED, maskDiagnostic, maskedEnvValue } from './mask.js';
@@ -149,6 +149,7 @@ function compareObjects(base: DesiredNamespace | undefined, head: DesiredNamespa
     // `?? []`: a DesiredNamespace built before Services existed (an older store record, a test) has none
     ...compareServices(base?.services ?? [], head?.services ?? []),
     ...compareIngresses(base?.ingresses ?? [], head?.ingresses ?? []),
+    ...compareNetworkPolicies(base?.networkPolicies ?? [], head?.networkPolicies ?? []),
     ...compareClaims(base?.volumes ?? [], head?.volumes ?? []),
     // The configuration last: the Deployments above say which of them roll because of it.
     ...compareConfigMaps(base?.configMaps ?? [], head?.configMaps ?? [], head?.deployments ?? []),

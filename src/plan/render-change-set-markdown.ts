@@ -6,6 +6,7 @@ import type {
   DeploymentChange,
   FieldChange,
   IngressChange,
+  NetworkPolicyChange,
   NamespaceChange,
   ObjectVersion,
   ServiceChange,
@@ -199,7 +200,7 @@ function diffBlock(lines: readonly string[]): string[] {
 }
 
 /** A Service or Ingress: one paragraph line, every user string in a code span. */
-function servingBlock(o: ServiceChange | IngressChange | ClaimChange | ConfigMapChange, root: string): string[] {
+function servingBlock(o: ServiceChange | IngressChange | ClaimChange | ConfigMapChange | NetworkPolicyChange, root: string): string[] {
   const name = `${o.kind} **${codeSpan(o.name)}**`;
   switch (o.change) {
     case 'removed':

@@ -1,4 +1,14 @@
-import type { ChangeSet, ClaimChange, ConfigMapChange, DeploymentChange, IngressChange, NamespaceChange, ObjectVersion, ServiceChange } from './change-set.js';
+import type {
+  ChangeSet,
+  ClaimChange,
+  ConfigMapChange,
+  DeploymentChange,
+  IngressChange,
+  NamespaceChange,
+  NetworkPolicyChange,
+  ObjectVersion,
+  ServiceChange,
+} from './change-set.js';
 import {
   fieldSign,
   formatDiagnosticAt,
@@ -91,7 +101,7 @@ function deploymentLines(o: DeploymentChange, root: string): string[] {
  * A Service or Ingress on one line: what it serves when added, what changed (`; `-separated
  * field changes) when changed, what stops when removed.
  */
-function servingLine(o: ServiceChange | IngressChange | ClaimChange | ConfigMapChange, root: string): string {
+function servingLine(o: ServiceChange | IngressChange | ClaimChange | ConfigMapChange | NetworkPolicyChange, root: string): string {
   const what = `${o.kind.toLowerCase()} ${o.name}`;
   switch (o.change) {
     case 'removed':

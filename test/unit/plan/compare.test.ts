@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Diagnostic } from '../../../src/core/index.js';
-import type { DesiredDeployment, DesiredIngress, DesiredNamespace, DesiredService, DesiredState } from '../../../src/desired/index.js';
+import type { DesiredDeployment, DesiredIngress, DesiredNamespace, DesiredNetworkPolicy, DesiredService, DesiredState } from '../../../src/desired/index.js';
 import {
   compare,
   fenceposts,
@@ -685,5 +685,49 @@ describe('compare(base, head): Services and Ingresses', () => {
     ]);
     for (const out of [renderChangeSetText(cs), renderChangeSetMarkdown(cs), renderChangeSetJson(cs)])
       assert.equal(out.includes('s3cr3t'), false, 'a header value leaked');
+  });
+});
+
+describe('compare(base, head): NetworkPolicies', () => {
+  const policy = (
+    ingress: DesiredNetworkPolicy['ingress'],
+    podSelector: DesiredNetworkPolicy['podSelector'] = { matchLabels: { app: 'db' } },
+  ): DesiredNetworkPolicy => ({
+    namespace: 'shop',
+    name: 'db-access',
+    podSelector,
+    ingress,
+    source: { file: 'shop/policy.yaml', document: 0, line: 1 },
+  });
+  const withPolicies = (policies: DesiredNetworkPolicy[]): DesiredNamespace => ({ ...ns('shop', []), networkPolicies: policies });
+  const fromShop = {
+    from: [
+      {
+        namespaceSelector: { matchLabels: { team: 'shop' } },
+        podSelector: { matchExpressions: [{ key: 'role', operator: 'In' as const, values: ['client'] }] },
+      },
+    ],
+    ports: [{ port: 5432 }],
+  };
+  it('added: one line saying which pods and who may reach them', () => {
+    const cs = compare(base(withPolicies([])), head(withPolicies([policy([fromShop])])));
+    const line = renderChangeSetText(cs)
+      .split('\n')
+      .find((l) => l.includes('networkpolicy db-access'));
+    assert.ok(line, renderChangeSetText(cs));
+    assert.match(line, /pods app=db: from namespaces team=shop, pods role in \(client\) on 5432/);
+  });
+  it('changed: the rules that differ; deny all when no rule is left', () => {
+    const cs = compare(base(withPolicies([policy([fromShop])])), head(withPolicies([policy([])])));
+    const o = cs.namespaces.flatMap((n) => n.objects).find((x) => x.kind === 'NetworkPolicy')!;
+    assert.equal(o.change, 'changed');
+    assert.deepEqual(
+      o.fields.map((f) => [f.field, f.change === 'changed' ? f.to : undefined]),
+      [['ingress', 'deny all']],
+    );
+  });
+  it('unchanged: nothing to show', () => {
+    const cs = compare(base(withPolicies([policy([fromShop])])), head(withPolicies([policy([fromShop])])));
+    assert.equal(cs.namespaces.flatMap((n) => n.objects).find((x) => x.kind === 'NetworkPolicy')?.change, 'unchanged');
   });
 });
