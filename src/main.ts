@@ -14,7 +14,7 @@ import { createDockerDriver } from './runtime/docker/index.js';
 import { createHostSecretResolver, parseSecretDirs } from './secrets/host/index.js';
 import { REDACT_SECRET_PATHS } from './secrets/index.js';
 import { REDACT_HEADER_PATHS } from './server/index.js';
-import { DataPlaneClient, ensureProxyRunning, runProxyProcess } from './proxy/index.js';
+import { DataPlaneClient, ensureProxyRunning, PROXY_TABLE_FILE, runProxyProcess } from './proxy/index.js';
 import { openGitSource } from './source/index.js';
 import { acquireLock, FileStore, readStoreState } from './store/index.js';
 
@@ -127,7 +127,7 @@ const adapters: Adapters = {
     });
   },
   runDataPlane: (o, dp, logger) =>
-    runProxyProcess({ socketPath: join(o.stateDir, 'proxy.sock'), statePath: join(o.stateDir, 'proxy-table.json'), ingressListen: dp.ingressListen, logger }),
+    runProxyProcess({ socketPath: join(o.stateDir, 'proxy.sock'), statePath: join(o.stateDir, PROXY_TABLE_FILE), ingressListen: dp.ingressListen, logger }),
   defaults: { repo: projectRoot, stateDir: stateDirDefault() },
 };
 

@@ -48,6 +48,8 @@ import { checkIngressListen, listenFailure, probeListen } from './listen-check.j
 import { rolloutVerdict } from './rollout-status.js';
 import { notifyConfig, notifyOptions } from './notify-options.js';
 import { Notifier, notifyingStore } from '../notify/index.js';
+import { PROXY_TABLE_FILE, persistedClusterIps } from '../proxy/index.js';
+import { join } from 'node:path';
 
 function outputOption(): Option {
   return new Option('-o, --output <format>', 'output format').choices(['text', 'json', 'yaml']).default('text');
@@ -352,6 +354,8 @@ export function buildProgram(adapters: Adapters): Command {
       const plan = diff(headDesired, observed, {
         confirmPrune: isPruneConfirmed(head.message) || confirmedInStore,
         confirmedVolumeDeletes: confirmedVolumeDeletes(head.message),
+        // The addresses the data plane keeps (its persisted tables): the ones `berth run` will serve.
+        clusterIPs: await persistedClusterIps(join(o.stateDir, PROXY_TABLE_FILE)),
       });
       write(isStructured(output) ? reformatJson(output, renderPlanJson(plan)) : renderPlanText(plan));
       process.exitCode = hasInvalid(headManifests) || headDesired.namespaces.some((n) => !n.valid) ? EXIT.invalid : hasChanges(plan) ? EXIT.changes : EXIT.ok;

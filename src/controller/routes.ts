@@ -1,8 +1,15 @@
 import { ownValue } from '../core/index.js';
-import type { DesiredDeployment, DesiredIngress, DesiredNamespace, DesiredNetworkPolicy, DesiredService } from '../desired/index.js';
 import type { ObservedNamespace, ObservedReplica } from '../observed/index.js';
 import type { Backend, IngressRoute, NamespaceNetwork, NamespaceTable, NetworkPolicyRoute, ServicePod, ServiceRoute } from '../proxy/index.js';
-import { allocateClusterIps, type ClusterIpVerdict } from './cluster-ips.js';
+import {
+  allocateClusterIps,
+  type ClusterIpVerdict,
+  type DesiredDeployment,
+  type DesiredIngress,
+  type DesiredNamespace,
+  type DesiredNetworkPolicy,
+  type DesiredService,
+} from '../desired/index.js';
 
 /**
  * The data plane's table for one namespace, derived from desired Services/Ingresses and the

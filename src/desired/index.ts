@@ -19,3 +19,4 @@ export * from './service.js';
 export * from './build.js';
 export * from './secret-ref.js';
 export * from './cluster-network.js';
+export * from './cluster-ips.js';

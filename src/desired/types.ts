@@ -198,7 +198,7 @@ export interface DesiredService {
   /**
    * `auto`: berth allocates the virtual address; `none`: headless (the name resolves to the
    * endpoints, nothing listens); `fixed`: the manifest's address, honoured when it lies in the
-   * namespace's Service range (controller/cluster-ips.ts).
+   * namespace's Service range (desired/cluster-ips.ts).
    */
   readonly clusterIP: { readonly kind: 'auto' } | { readonly kind: 'none' } | { readonly kind: 'fixed'; readonly address: string };
   /** Replicas whose pod labels include all of these are the Service's endpoints. */

@@ -1,7 +1,7 @@
-import type { DesiredDeployment, DesiredNamespace, DesiredState } from '../desired/index.js';
+import { allocateClusterIps, type DesiredDeployment, type DesiredNamespace, type DesiredState } from '../desired/index.js';
 import type { ObservedDeployment, ObservedNamespace, ObservedState } from '../observed/index.js';
 import { describeHold, guardLivePrunes } from './prune-guard.js';
-import { isPrune, type NamespacePlan, type Plan, type PlanAction, type PlanSummary } from './types.js';
+import { isPrune, type NamespacePlan, type Plan, type PlanAction, type PlanSummary, type ServicePlan } from './types.js';
 import { planVolumes } from './volumes.js';
 
 /**
@@ -18,7 +18,14 @@ import { planVolumes } from './volumes.js';
 export function diff(
   desired: DesiredState,
   observed: ObservedState,
-  options: { readonly confirmPrune?: boolean; readonly confirmedVolumeDeletes?: ReadonlySet<string> } = {},
+  options: {
+    readonly confirmPrune?: boolean;
+    readonly confirmedVolumeDeletes?: ReadonlySet<string>;
+    /** Per namespace, the Services' virtual addresses the data plane holds now (what `berth run` keeps). */
+    readonly clusterIPs?: ReadonlyMap<string, ReadonlyMap<string, string>>;
+    /** Where NodePort/LoadBalancer Services listen on the host (`--service-address`). Default 127.0.0.1. */
+    readonly serviceAddress?: string;
+  } = {},
 ): Plan {
   const names = new Set<string>([...desired.namespaces.map((n) => n.name), ...observed.namespaces.map((n) => n.name)]);
   const guard = guardLivePrunes(desired, observed, options.confirmPrune ?? false);
@@ -30,13 +37,47 @@ export function diff(
     if (guard.holds && !d && o) {
       return { namespace: name, verdict: 'refused', actions: [], diagnostics: [], message: describeHold(guard) } satisfies NamespacePlan;
     }
-    const plan = diffNamespace(d, o, options.confirmedVolumeDeletes);
+    const services = d?.valid ? servicePlans(d, o, options.clusterIPs?.get(name) ?? new Map(), options.serviceAddress ?? '127.0.0.1') : [];
+    const plan = { ...diffNamespace(d, o, options.confirmedVolumeDeletes), ...(services.length > 0 ? { services } : {}) };
     if (!guard.holds || !plan.actions.some(isPrune)) return plan;
     // The guard holds: every prune waits for a confirmed commit; the rest applies.
     const actions = plan.actions.filter((a) => !isPrune(a));
     return { ...plan, actions, verdict: actions.length > 0 ? 'changes' : 'in-sync', message: describeHold(guard) } satisfies NamespacePlan;
   });
   return { commit: desired.commit, namespaces, diagnostics: desired.diagnostics, summary: summarize(namespaces), pruneGuard: guard };
+}
+
+/**
+ * The Services of a namespace as `berth run` will serve them: the virtual address comes from the
+ * same allocateClusterIps the controller's routes use, given the namespace's subnet (once its
+ * network exists) and the addresses the data plane holds now, so plan and run name the same one.
+ */
+function servicePlans(
+  desired: DesiredNamespace,
+  observed: ObservedNamespace | undefined,
+  previous: ReadonlyMap<string, string>,
+  serviceAddress: string,
+): ServicePlan[] {
+  const subnet = observed?.network?.subnet;
+  const ips = allocateClusterIps({ subnet, services: desired.services, previous });
+  return desired.services.map((s) => {
+    const ip = ips.get(s.name);
+    const address =
+      ip && 'headless' in ip
+        ? { clusterIP: 'None' }
+        : ip && 'address' in ip
+          ? { clusterIP: ip.address }
+          : subnet === undefined
+            ? { note: 'address allocated when the namespace network is created' }
+            : { note: ip && 'error' in ip ? ip.error : 'no address' };
+    return {
+      name: s.name,
+      type: s.type,
+      ...address,
+      ports: s.ports.map((p) => `${p.name !== undefined ? `${p.name} ` : ''}${p.port} → ${p.targetPort}`),
+      host: s.ports.flatMap((p) => (p.listenPort !== undefined ? [`${serviceAddress}:${p.listenPort}`] : [])),
+    };
+  });
 }
 
 /**

@@ -38,6 +38,10 @@ function renderNamespaceText(ns: NamespacePlan): string[] {
   const lines = [head];
   for (const d of ns.diagnostics) lines.push(`  ${formatDiagnostic(d)}`);
   for (const a of ns.actions) lines.push(`  ${renderActionText(a)}`);
+  for (const svc of ns.services ?? [])
+    lines.push(
+      `  = service ${svc.name}: ${svc.type} ${svc.clusterIP ?? `(${svc.note})`}, ports ${svc.ports.join(', ')}${svc.host.length > 0 ? `, host ${svc.host.join(', ')}` : ''}`,
+    );
   for (const v of ns.orphanedVolumes ?? [])
     lines.push(
       `  = volume ${v.volume} of claim ${v.name}: orphaned, kept with its data (berth volume delete ${ns.namespace}/${v.name}, or the commit trailer "${CONFIRM_VOLUME_DELETE_TRAILER}: ${ns.namespace}/${v.name}")`,

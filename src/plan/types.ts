@@ -66,6 +66,21 @@ export interface NamespacePlan {
   readonly message?: string;
   /** Volumes no claim in Git names, kept with their data (plan/volumes.ts); absent: none. */
   readonly orphanedVolumes?: readonly { readonly name: string; readonly volume: string }[];
+  /** The Services as `berth run` serves them: type, the virtual address it keeps or allocates (the same function), host ports. Absent: none. */
+  readonly services?: readonly ServicePlan[];
+}
+
+export interface ServicePlan {
+  readonly name: string;
+  readonly type: 'ClusterIP' | 'NodePort' | 'LoadBalancer';
+  /** The virtual address; `None` for a headless Service; absent when it has none (see `note`). */
+  readonly clusterIP?: string;
+  /** Why there is no address yet, or why there will be none (a fixed address outside the range). */
+  readonly note?: string;
+  /** `80 → http`, per Service port. */
+  readonly ports: readonly string[];
+  /** Host listeners of a NodePort/LoadBalancer: `127.0.0.1:8081`. */
+  readonly host: readonly string[];
 }
 
 export interface PlanSummary {

@@ -19,6 +19,7 @@ export * from './control.js';
 export * from './network-policy.js';
 export * from './ingress-match.js';
 export * from './table-validation.js';
+export { PROXY_TABLE_FILE, persistedClusterIps } from './state-file.js';
 export { BackendLedger, FORGET_DRAINED_AFTER_MS } from './backend-ledger.js';
 export { RoundRobin } from './round-robin.js';
 export { DEFAULT_MAX_CONNECTIONS_PER_BACKEND } from './http-forward.js';

@@ -8,6 +8,15 @@ import { isNamespaceTable } from './table-validation.js';
  * pass: every namespace's table and the drained backend ids (a restart must not put a
  * draining replica back into rotation).
  */
+/** The data plane's persisted tables, in the state directory (`berth plan` reads the Service addresses from it). */
+export const PROXY_TABLE_FILE = 'proxy-table.json';
+
+/** Service name → virtual address, per namespace, as the persisted tables hold them. */
+export async function persistedClusterIps(path: string): Promise<Map<string, Map<string, string>>> {
+  const state = await loadProxyState(path).catch(() => ({ namespaces: [] as NamespaceTable[] }));
+  return new Map(state.namespaces.map((t) => [t.namespace, new Map(t.services.flatMap((s) => (s.clusterIP ? [[s.name, s.clusterIP] as const] : [])))]));
+}
+
 export interface ProxyState {
   readonly namespaces: readonly NamespaceTable[];
   readonly draining: readonly string[];

@@ -10,7 +10,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { startBerth, type BerthDaemon } from '../helpers/berth-cli.js';
+import { runBerth, startBerth, type BerthDaemon } from '../helpers/berth-cli.js';
 import { dataPlaneStatus, stopDataPlane } from '../helpers/data-plane.js';
 import { dockerClient, dockerScope } from '../helpers/docker-scope.js';
 import { eventually } from '../helpers/eventually.js';
@@ -167,6 +167,16 @@ describe('Services inside the namespace', { timeout: 600_000 }, () => {
         .on('error', reject);
     });
     assert.match(viaIngress, /^v1 /, 'an Ingress reaches a ClusterIP Service (no host port)');
+  });
+
+  it('berth plan names the addresses berth run serves (one allocation function, the data plane’s kept table)', async () => {
+    const served = await addresses();
+    assert.ok(served.web && served.api, `the data plane serves web and api: ${JSON.stringify(served)}`);
+    const plan = await runBerth(['plan', '--repo', repo.url, '--path', 'm', '--state-dir', stateDir, '--instance', scope.instance]);
+    assert.equal(plan.code, 0, `in sync: ${plan.stdout}${plan.stderr}`);
+    for (const [name, vip] of Object.entries(served))
+      assert.match(plan.stdout, new RegExp(`= service ${name}: ClusterIP ${vip.replaceAll('.', '\\.')}, `), name);
+    assert.match(plan.stdout, /= service db: ClusterIP None, ports 8080 → 8080/);
   });
 
   it('a Service with no endpoints refuses at once; a headless Service resolves to the ready replicas', async () => {

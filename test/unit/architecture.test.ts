@@ -68,7 +68,7 @@ const PURE_FILES = [
   'health/assess.ts', // Healthy/Progressing/Degraded from facts
   'health/probes-label.ts',
   'controller/routes.ts', // desired + observed → the data plane's table
-  'controller/cluster-ips.ts', // Services → stable virtual addresses
+  'desired/cluster-ips.ts', // Services → stable virtual addresses (desired is pure as a whole; listed for the reason)
   'controller/error-handling.ts', // an error → result, conditions, log level
   'runtime/driver.ts', // the RuntimeDriver port
   'runtime/labels.ts',

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { allocateClusterIps } from '../../../src/controller/cluster-ips.js';
+import { allocateClusterIps } from '../../../src/desired/index.js';
 import type { DesiredService } from '../../../src/desired/index.js';
 
 const svc = (name: string, clusterIP: DesiredService['clusterIP'] = { kind: 'auto' }): DesiredService => ({

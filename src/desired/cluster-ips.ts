@@ -1,5 +1,5 @@
 import { formatIpv4, hashOf, isVirtualAddress, parseCidr, parseIpv4, virtualRange } from '../core/index.js';
-import type { DesiredService } from '../desired/index.js';
+import type { DesiredService } from './types.js';
 
 /** A Service's virtual address, or why it has none. */
 export type ClusterIpVerdict = { readonly address: string } | { readonly error: string } | { readonly headless: true };
