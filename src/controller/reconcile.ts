@@ -284,7 +284,9 @@ export class Reconciler {
         continue;
       }
       const pinned = (await this.o.desiredSource.namespaceAt(pin.commit, head.name).catch(() => undefined))?.deployments.find((x) => x.name === d.name);
-      deployments.push(pinned ?? d);
+      // A rollback restores the pod template (and how it rolls), as `kubectl rollout undo` does; the
+      // number of replicas stays what Git says now (an e2e rollback from 2 replicas went to the 3 of the old commit).
+      deployments.push(pinned ? { ...pinned, replicas: d.replicas } : d);
     }
     for (const pin of pins) {
       if (release && !head.deployments.some((d) => d.name === pin.name)) await this.o.store.removePin(`${pin.namespace}/${pin.name}`);

@@ -33,6 +33,13 @@ export class Serving {
   private readonly routed = new Set<string>();
   /** Each namespace's Service virtual addresses as last pushed (seeded from the data plane's persisted tables): kept stable. */
   private readonly clusterIPs = new Map<string, Map<string, string>>();
+  /**
+   * Per namespace, the running replicas this process found at its first look, until each is first
+   * probed: only they may start out ready (what a previous berth left serving). A replica this berth
+   * created or restarted itself waits for its probe: an e2e liveness restart had a new replica of a
+   * completed revision seeded ready and answer "notready" in rotation.
+   */
+  private readonly seedable = new Map<string, Set<string>>();
   /** Parsed `berth.probes` labels: a handful of distinct templates, read on every pass. */
   private readonly probesByLabel = new Map<string, Probes | undefined>();
 
@@ -49,11 +56,17 @@ export class Serving {
     const prober = this.o.prober;
     if (!prober) return readiness;
     const routed = await this.routedIds();
+    let seedable = this.seedable.get(namespace);
+    if (!seedable) {
+      seedable = new Set(replicasOf(observed).flatMap((r) => (r.state === 'running' ? [r.id] : [])));
+      this.seedable.set(namespace, seedable);
+    }
     const targets: ProbeTarget[] = [];
     for (const r of replicasOf(observed)) {
       const probes = r.state === 'running' ? this.probesOf(r) : undefined;
       if (!probes) continue;
-      const seeded = routed.has(r.id) || this.o.isCompleted(namespace, r.deployment, r.revision);
+      const seeded = seedable.has(r.id) && (routed.has(r.id) || this.o.isCompleted(namespace, r.deployment, r.revision));
+      seedable.delete(r.id); // one look: probed from now on like any other
       targets.push({
         id: r.id,
         namespace,

@@ -28,12 +28,13 @@ const gatedWeb = (text: string, port: number) => [
   'sh',
   '-c',
   // `;` not `&&` before the `&`: `a && b && (c) &` would background the whole list, racing httpd against mkdir.
-  `mkdir -p /www; echo "notready $(hostname)" > /www/index.html; (sleep 1; echo "${text} $(hostname)" > /www/index.html; echo ok > /www/ready.html) & exec httpd -f -p ${port} -h /www`,
+  // A restarted container keeps its files: the markers are written afresh on every start.
+  `mkdir -p /www; rm -f /www/ready.html; echo ok > /www/alive.html; echo "notready $(hostname)" > /www/index.html; (sleep 1; echo "${text} $(hostname)" > /www/index.html; echo ok > /www/ready.html) & exec httpd -f -p ${port} -h /www`,
 ];
 
 const svc = (name: string, spec: string) => `apiVersion: v1\nkind: Service\nmetadata:\n  name: ${name}\nspec:\n${spec}`;
 
-const webYaml = (text: string, o: { replicas?: number; readyPath?: string; progressDeadlineSeconds?: number } = {}) =>
+const webYaml = (text: string, o: { replicas?: number; readyPath?: string; progressDeadlineSeconds?: number; liveness?: boolean } = {}) =>
   deploymentYaml({
     name: 'web',
     replicas: o.replicas ?? 3,
@@ -42,6 +43,7 @@ const webYaml = (text: string, o: { replicas?: number; readyPath?: string; progr
     strategy: { maxSurge: 1, maxUnavailable: 0 },
     readinessProbe: { path: o.readyPath ?? '/ready.html', port: 8080, periodSeconds: 1 },
     terminationGracePeriodSeconds: 5,
+    ...(o.liveness ? { livenessProbe: { path: '/alive.html', port: 8080, periodSeconds: 1, failureThreshold: 2 } } : {}),
     ...(o.progressDeadlineSeconds ? { progressDeadlineSeconds: o.progressDeadlineSeconds } : {}),
   }).replace('            - containerPort: 8080', '            - containerPort: 8080\n              name: http');
 
@@ -54,6 +56,8 @@ describe('Services inside the namespace', { timeout: 600_000 }, () => {
   let stateDir: string;
   let berth: BerthDaemon | undefined;
   let ingressPort: number;
+  let apiPort: number;
+  const TOKEN = 'e2e-east-west-token';
   const NS = 'east';
 
   const clientOf = async (namespace: string) => {
@@ -70,6 +74,7 @@ describe('Services inside the namespace', { timeout: 600_000 }, () => {
   before(async () => {
     repo = await tmpRepo();
     ingressPort = await freePort();
+    apiPort = await freePort();
     stateDir = await mkdtemp(join(tmpdir(), 'berth-e2e-east-west-'));
     await repo.write(`m/${NS}/web.yaml`, webYaml('v1'));
     await repo.write(
@@ -103,24 +108,27 @@ describe('Services inside the namespace', { timeout: 600_000 }, () => {
   });
 
   const startDaemon = () =>
-    startBerth([
-      '--repo',
-      repo.url,
-      '--path',
-      'm',
-      '--state-dir',
-      stateDir,
-      '--instance',
-      scope.instance,
-      '--poll',
-      '*/1 * * * * *',
-      '--listen',
-      '127.0.0.1:0',
-      '--ingress-listen',
-      `127.0.0.1:${ingressPort}`,
-      '--log-level',
-      'debug',
-    ]);
+    startBerth(
+      [
+        '--repo',
+        repo.url,
+        '--path',
+        'm',
+        '--state-dir',
+        stateDir,
+        '--instance',
+        scope.instance,
+        '--poll',
+        '*/1 * * * * *',
+        '--listen',
+        `127.0.0.1:${apiPort}`,
+        '--ingress-listen',
+        `127.0.0.1:${ingressPort}`,
+        '--log-level',
+        'debug',
+      ],
+      { env: { BERTH_API_TOKEN: TOKEN } },
+    );
   /** Service name → virtual address, as the data plane serves them for the namespace. */
   const addresses = async (): Promise<Record<string, string>> => {
     const status = (await dataPlaneStatus(stateDir)) as unknown as
@@ -276,6 +284,94 @@ describe('Services inside the namespace', { timeout: 600_000 }, () => {
     assert.deepEqual(bad, [], `0 failed of ${lines.length}; no answer from v3 (never ready) nor 'notready'`);
   });
 
+  /** Runs `during` under a constant in-namespace load (the client calls web:80 in a loop); returns every answer line. */
+  const underLoad = async (tag: string, during: (client: string) => Promise<void>): Promise<string[]> => {
+    const client = await clientOf(NS);
+    const loop = `rm -f /stop-${tag} /log-${tag}; while [ ! -f /stop-${tag} ]; do r=$(${GET('web', 80)}); echo "r:$r" >> /log-${tag}; done`;
+    await sh(client, `(${loop}) >/dev/null 2>&1 </dev/null &`);
+    try {
+      await eventually(async () => assert.ok(Number(await sh(client, `wc -l < /log-${tag}`)) > 10, 'the load runs'), {
+        timeoutMs: 20_000,
+        what: 'load before',
+      });
+      await during(client);
+    } finally {
+      await sh(client, `touch /stop-${tag}; sleep 4`);
+    }
+    return (await sh(client, `cat /log-${tag}`)).split('\n').filter((l) => l.startsWith('r:'));
+  };
+  const webRunning = async () => (await ownedContainers(scope.instance)).filter((r) => r.deployment === 'web' && r.state === 'running');
+
+  it('a liveness restart under in-namespace load: the failing replica leaves the rotation first; 0 failed, none answered by a replica that was not ready', async (t) => {
+    await repo.write(`m/${NS}/web.yaml`, webYaml('v2', { replicas: 2, liveness: true }));
+    await repo.commit('web: liveness probe');
+    await repo.push();
+    await eventually(
+      async () => {
+        assertAlive();
+        const web = await webRunning();
+        assert.equal(web.length, 2);
+        assert.equal(new Set(web.map((r) => r.revision)).size, 1, 'one revision');
+        const labels = (await dockerClient().getContainer(web[0]!.id).inspect()).Config.Labels;
+        assert.match(labels['berth.probes'] ?? '', /alive/, 'the new revision has the liveness probe');
+      },
+      { timeoutMs: 120_000, what: 'web with liveness' },
+    );
+    let restarted = '';
+    const lines = await underLoad('live', async () => {
+      const victim = (await webRunning())[0]!;
+      restarted = victim.id;
+      const before = (await dockerClient().getContainer(victim.id).inspect()).State.StartedAt;
+      await sh(victim.id, 'rm -f /www/alive.html');
+      // The failing replica is drained and stopped; the crash back-off path brings it back (the same container, or a new one).
+      await eventually(
+        async () => {
+          assertAlive();
+          const info = await dockerClient()
+            .getContainer(victim.id)
+            .inspect()
+            .catch(() => undefined);
+          assert.ok(!info || info.State.StartedAt !== before, 'the replica was stopped');
+          const web = await webRunning();
+          assert.equal(web.length, 2, 'two replicas run again');
+          for (const r of web) assert.match(await sh(r.id, 'cat /www/index.html'), /^v2 /, 'and both serve');
+        },
+        { timeoutMs: 60_000, what: 'liveness restart' },
+      );
+      await sh(await clientOf(NS), 'sleep 2');
+    });
+    const bad = lines.filter((l) => !/^r:v2 /.test(l));
+    t.diagnostic(`${lines.length} in-namespace requests across a liveness restart of ${restarted.slice(0, 12)}; ${bad.length} failed`);
+    assert.ok(lines.length > 30, `the load ran (${lines.length})`);
+    assert.deepEqual(bad, [], `0 failed of ${lines.length}; no 'notready' answer`);
+  });
+
+  it('a manual berth rollback under in-namespace load: 0 failed, none answered by a replica that was not ready', async (t) => {
+    const from = (await webRunning())[0]!.revision;
+    let to = '';
+    const lines = await underLoad('rollback', async () => {
+      const r = await runBerth(['rollback', `${NS}/web`, '--server', `http://127.0.0.1:${apiPort}`], { env: { BERTH_API_TOKEN: TOKEN } });
+      assert.equal(r.code, 0, `berth rollback: ${r.stdout}${r.stderr}`);
+      await eventually(
+        async () => {
+          assertAlive();
+          const web = await webRunning();
+          const revisions = [...new Set(web.map((x) => x.revision))];
+          assert.equal(revisions.length, 1);
+          assert.notEqual(revisions[0], from, 'rolled back to another revision');
+          assert.equal(web.length, 2);
+          to = revisions[0]!;
+        },
+        { timeoutMs: 120_000, what: 'the rollback' },
+      );
+      await sh(await clientOf(NS), 'sleep 2');
+    });
+    const bad = lines.filter((l) => !/^r:v2 /.test(l));
+    t.diagnostic(`${lines.length} in-namespace requests across berth rollback ${from} → ${to}; ${bad.length} failed`);
+    assert.ok(lines.length > 30, `the load ran (${lines.length})`);
+    assert.deepEqual(bad, [], `0 failed of ${lines.length}; no 'notready' answer`);
+  });
+
   it('addresses survive a kill -9 of the data plane (bounded failures for in-namespace callers meanwhile) and a berth restart', async (t) => {
     const before = await addresses();
     assert.deepEqual(Object.keys(before).sort(), ['api', 'multi', 'nobody', 'web']);
@@ -315,8 +411,17 @@ describe('Services inside the namespace', { timeout: 600_000 }, () => {
     assert.ok(lines.length > 40, `the load ran (${lines.length})`);
     assert.ok(failed < lines.length / 2, `failures are bounded to the restart (${failed} of ${lines.length})`);
 
-    await berth!.stop();
-    berth = startDaemon();
+    // berth run itself killed -9 under load: the data plane outlives it and keeps serving its last tables.
+    const duringBerthKill = await underLoad('berth-kill', async (c) => {
+      await berth!.kill();
+      await sh(c, 'sleep 2');
+      berth = startDaemon();
+      await eventually(async () => assert.ok(Number(await sh(c, 'wc -l < /log-berth-kill')) > 20), { timeoutMs: 20_000, what: 'load after' });
+    });
+    const failedDuringKill = duringBerthKill.filter((l) => !/^r:v2 /.test(l));
+    t.diagnostic(`${failedDuringKill.length} failed of ${duringBerthKill.length} in-namespace requests across a kill -9 of berth run and its restart`);
+    assert.ok(duringBerthKill.length > 20, `the load ran (${duringBerthKill.length})`);
+    assert.deepEqual(failedDuringKill, [], 'the data plane serves on while berth run is dead: 0 failed');
     await eventually(
       async () => {
         assertAlive();
