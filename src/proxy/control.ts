@@ -6,7 +6,7 @@
  */
 import type { NetworkPolicyRoute, ServicePod } from './network-policy.js';
 
-/** One ready replica behind a Service port: its published address on 127.0.0.1. */
+/** One ready replica behind a Service port: its address on the namespace network and the target port (else its published port on 127.0.0.1). */
 export interface Backend {
   /** Container id: the key for drain and connection counts. */
   readonly id: string;

@@ -426,6 +426,17 @@ export class ProxyServer implements DataPlane {
     return sticky ? this.affinity.order(key, client, order) : order;
   }
 
+  private readonly subnets = new Map<string, ReturnType<typeof parseCidr>>();
+
+  /** A namespace subnet, parsed once (every cluster connection and DNS query asks). */
+  private subnetOf(subnet: string): ReturnType<typeof parseCidr> {
+    if (!this.subnets.has(subnet)) {
+      if (this.subnets.size > 4096) this.subnets.clear();
+      this.subnets.set(subnet, parseCidr(subnet));
+    }
+    return this.subnets.get(subnet);
+  }
+
   /**
    * Who a peer is: the namespace whose subnet holds its address (its labels), and the pod labels
    * of the replica at that address when berth knows it. Undefined: no namespace berth serves.
@@ -434,7 +445,7 @@ export class ProxyServer implements DataPlane {
     const peer = ipv4OfPeer(remote);
     if (peer === undefined) return undefined;
     for (const table of this.tables.values()) {
-      const cidr = table.network ? parseCidr(table.network.subnet) : undefined;
+      const cidr = table.network ? this.subnetOf(table.network.subnet) : undefined;
       if (cidr === undefined || !contains(cidr, peer)) continue;
       const address = remote!.startsWith('::ffff:') ? remote!.slice(7) : remote!;
       const member = table.members?.find((m) => m.address === address);
@@ -507,7 +518,8 @@ export class ProxyServer implements DataPlane {
       client.destroy();
       return;
     }
-    relayTcp({ client, candidates, ledger: this.ledger, connectTimeoutMs: this.connectTimeoutMs, logger: this.logger.child({ route: ownerId(owner) }) });
+    // The route goes into the relay's few log lines itself: a child logger per connection cost more than the relay's own JS (bench/east-west.ts).
+    relayTcp({ client, candidates, ledger: this.ledger, connectTimeoutMs: this.connectTimeoutMs, logger: this.logger, route: ownerId(owner) });
   }
 
   private onIngressRequest(req: http.IncomingMessage, res: http.ServerResponse): void {

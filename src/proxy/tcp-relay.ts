@@ -15,6 +15,8 @@ export interface TcpRelayOptions {
   readonly ledger: BackendLedger;
   readonly connectTimeoutMs: number;
   readonly logger: Logger;
+  /** Which route the connection came in on, for the log lines (`shop/web:80`). */
+  readonly route?: string;
 }
 
 /**
@@ -71,7 +73,7 @@ export function relayTcp(o: TcpRelayOptions): void {
       .then((up) => {
         if (up) return attach(up.backend, up.socket, up.release);
         if (finished) return;
-        o.logger.warn({ tried: o.candidates.map((b) => b.id) }, 'no backend accepted the connection');
+        o.logger.warn({ route: o.route, tried: o.candidates.map((b) => b.id) }, 'no backend accepted the connection');
         finish('end');
       });
   };
@@ -103,7 +105,7 @@ export function relayTcp(o: TcpRelayOptions): void {
       detach();
       up.destroy();
       if (!replayable || finished) return finish('destroy');
-      o.logger.debug({ backend: backend.id, why }, 'backend closed before answering; trying the next');
+      o.logger.debug({ route: o.route, backend: backend.id, why }, 'backend closed before answering; trying the next');
       upstream = undefined;
       attempt();
     };
@@ -123,7 +125,7 @@ export function relayTcp(o: TcpRelayOptions): void {
     });
     up.on('error', (err: Error) => {
       if (!committed) return failOver(err.message);
-      o.logger.debug({ backend: backend.id, err: err.message }, 'backend connection failed');
+      o.logger.debug({ route: o.route, backend: backend.id, err: err.message }, 'backend connection failed');
     });
     up.on('close', (hadError) => {
       release();

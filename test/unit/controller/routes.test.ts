@@ -58,6 +58,24 @@ describe('namespaceTable', () => {
       ],
       backends: ['r1@32001', 'r2@32003'],
     },
+    {
+      name: 'a replica with an address on the namespace network is reached there, at the container port (no Docker proxy hop)',
+      services: [service()],
+      replicas: [{ ...r1, address: '10.213.7.2' }, r2],
+      backends: ['r1@10.213.7.2:80', 'r2@32002'],
+    },
+    {
+      name: 'at its address a target port the container does not declare is still reached (as in Kubernetes)',
+      services: [service({ ports: [{ port: 8081, targetPort: 9090, listenPort: 8081 }] })],
+      replicas: [{ ...r1, address: '10.213.7.2' }],
+      backends: ['r1@10.213.7.2:9090'],
+    },
+    {
+      name: 'a named targetPort no container declares has no backend',
+      services: [service({ ports: [{ port: 8081, targetPort: 'metrics', listenPort: 8081 }] })],
+      replicas: [{ ...r1, address: '10.213.7.2' }],
+      backends: [],
+    },
   ];
   for (const c of cases) {
     it(c.name, () => {
@@ -70,7 +88,8 @@ describe('namespaceTable', () => {
         serviceAddress: '127.0.0.1',
       });
       assert.deepEqual(
-        table.services[0]!.ports[0]!.backends.map((b) => `${b.id}@${b.port}`),
+        // `r1@32001`: a published port on 127.0.0.1; `r1@10.213.7.2:80`: the replica's own address.
+        table.services[0]!.ports[0]!.backends.map((b) => `${b.id}@${b.host === '127.0.0.1' ? '' : `${b.host}:`}${b.port}`),
         c.backends,
       );
       assert.deepEqual(table.services[0]!.ports[0]!.listen, { host: '127.0.0.1', port: c.services[0]!.ports[0]!.listenPort });
