@@ -180,6 +180,12 @@ export interface ServiceSpec {
   readonly command: readonly string[];
   readonly labels: Record<string, string>;
   readonly parallelism: number;
+  /** An overlay network to attach the tasks to (east-west: clients call the service by name there). */
+  readonly network?: string;
+  /** `dnsrr`: the name resolves to the tasks' addresses (VIPs need IPVS, which this kernel lacks). */
+  readonly endpointMode?: 'vip' | 'dnsrr';
+  /** Publish 8080 on a host port per task (default; the rollout benchmark's LB reads them). */
+  readonly publish?: boolean;
 }
 
 export async function createService(s: ServiceSpec): Promise<string> {
@@ -198,8 +204,9 @@ export async function createService(s: ServiceSpec): Promise<string> {
     '--init',
     '--env',
     `VERSION=${s.version}`,
-    '--publish',
-    'mode=host,target=8080',
+    ...(s.publish === false ? [] : ['--publish', 'mode=host,target=8080']),
+    ...(s.network ? ['--network', s.network] : []),
+    ...(s.endpointMode ? ['--endpoint-mode', s.endpointMode] : []),
     '--health-cmd',
     HEALTH_CMD,
     '--health-interval',
