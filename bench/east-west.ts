@@ -31,7 +31,7 @@
  * --min-rollouts, at most --max-rollouts); the other peers get the same number of rollouts.
  *
  *   node --import tsx bench/east-west.ts [--replicas 10] [--loops 16] [--min-requests 20000]
- *        [--min-rollouts 2] [--max-rollouts 8] [--steady-ms 3000] [--peers berth,alias,swarm] [--json FILE]
+ *        [--min-rollouts 2] [--max-rollouts 8] [--steady-ms 3000] [--peers berth,alias,swarm] [--json FILE] [--logs DIR]
  *
  * Everything it creates (berth and its data plane, containers and networks under a unique
  * instance label, the swarm service, overlay network and client, the swarm itself if it created
@@ -80,6 +80,8 @@ interface Options {
   readonly steadyMs: number;
   readonly peers: readonly Peer[];
   readonly json: string | undefined;
+  /** A folder for berth's and its data plane's logs (kept after the run). */
+  readonly logs: string | undefined;
 }
 
 interface RolloutRun {
@@ -94,6 +96,8 @@ interface PeerResult {
   readonly rollouts: RolloutRun[];
   ok: number;
   failed: number;
+  /** Name lookups over 1 s (a request that waited on DNS; failed only after glibc's 2 × 5 s). */
+  slowLookups: number;
   errors: string[];
   latencies: number[];
 }
@@ -144,6 +148,7 @@ async function cpuMsOf(pid: number | undefined): Promise<number> {
 function absorb(result: PeerResult, r: Report): void {
   result.ok += r.ok;
   result.failed += r.failed;
+  result.slowLookups += r.slowLookups;
   for (const e of r.errors) if (result.errors.length < 10) result.errors.push(e);
   for (const l of r.latencies) result.latencies.push(l);
 }
@@ -164,7 +169,10 @@ async function rollUnderLoad(
     const r = await client.report();
     absorb(result, r);
     result.rollouts.push({ ms: now() - t, ok: r.ok, failed: r.failed });
-    progress(`${result.peer}: rollout to v${k} in ${ms(now() - t)}: ${r.failed} failed of ${r.ok + r.failed} requests`);
+    const gaps = r.gaps.map(([a, b]) => `${new Date(a).toISOString().slice(11, 23)}+${b - a} ms`);
+    progress(
+      `${result.peer}: rollout to v${k} in ${ms(now() - t)}: ${r.failed} failed of ${r.ok + r.failed} requests${r.slowLookups > 0 ? `, ${r.slowLookups} lookups over 1 s` : ''}${gaps.length > 0 ? `; no answer for ${gaps.join(', ')}` : ''}`,
+    );
     if (enough(result)) break;
   }
 }
@@ -195,8 +203,16 @@ async function runBerthPeers(options: Options, scratch: string): Promise<{ resul
   cleanups.push(() => stopDataPlane(stateDir));
   const apiPort = await freePort();
   const flags = daemonFlags({ repo: repo.dir, stateDir, instance: scope.instance, poll: NEVER, listen: `127.0.0.1:${apiPort}` });
-  const berth = startBerth([...flags, '--ingress-listen', `127.0.0.1:${await freePort()}`], { env: { BERTH_API_TOKEN: API_TOKEN } });
-  cleanups.push(() => berth.stop());
+  const berth = startBerth([...flags, '--ingress-listen', `127.0.0.1:${await freePort()}`, ...(options.logs ? ['--log-level', 'debug'] : [])], {
+    env: { BERTH_API_TOKEN: API_TOKEN },
+  });
+  cleanups.push(async () => {
+    await berth.stop();
+    if (!options.logs) return;
+    await fsp.mkdir(options.logs, { recursive: true });
+    await fsp.writeFile(path.join(options.logs, 'berth.log'), berth.logs());
+    await fsp.copyFile(path.join(stateDir, 'proxy.log'), path.join(options.logs, 'berth-proxy.log')).catch(() => undefined);
+  });
   const cliFlags = ['--repo', repo.dir, '--path', 'manifests', '--state-dir', stateDir, '--instance', scope.instance];
   const rolledOut = async (commit: string) => {
     const r = await runBerth(['rollout', 'status', `${NS}/${NAME}`, ...cliFlags, '--commit', commit, '--timeout', '300'], { timeoutMs: 320_000 });
@@ -210,11 +226,11 @@ async function runBerthPeers(options: Options, scratch: string): Promise<{ resul
   let t = now();
   await waitFor('berth to answer its API', 60_000, async () => ((await fetch(`http://127.0.0.1:${apiPort}/healthz`)).ok ? true : undefined));
   await rolledOut(v1);
-  const clientPid = await waitFor('the client replica to run', 60_000, async () => {
+  const [clientId, clientPid] = await waitFor('the client replica to run', 60_000, async () => {
     const c = (await ownedContainers(scope.instance)).find((r) => r.namespace === NS && r.deployment === 'client' && r.state === 'running');
     if (!c) return undefined;
     const pid = (await dockerClient().getContainer(c.id).inspect()).State.Pid;
-    return pid > 0 ? pid : undefined;
+    return pid > 0 ? ([c.id, pid] as const) : undefined;
   });
   progress(`berth: ${options.replicas} replicas of v1 ready and a client replica running ${ms(now() - t)} after start`);
 
@@ -269,14 +285,24 @@ async function runBerthPeers(options: Options, scratch: string): Promise<{ resul
     );
   }
   // The name lookups alone: the Service's name (Docker's DNS forwards it to berth's namespace DNS) vs the alias (Docker answers itself).
-  const lookups: Report[][] = [[], []];
+  const gateway = Object.values((await dockerClient().getContainer(clientId).inspect()).NetworkSettings.Networks)[0]?.Gateway;
+  const lookupTargets: { path: string; target: Target }[] = [
+    { path: `lookup of the Service's name ${fqdn} (Docker's DNS → berth's namespace DNS)`, target: { kind: 'lookup', name: fqdn } },
+    ...(gateway
+      ? [
+          {
+            path: `lookup of the Service's name at berth's namespace DNS (${gateway}) directly`,
+            target: { kind: 'lookup' as const, name: fqdn, server: gateway },
+          },
+        ]
+      : []),
+    { path: `lookup of the alias ${NAME} (Docker's DNS answers)`, target: { kind: 'lookup', name: NAME } },
+  ];
+  const lookups: Report[][] = lookupTargets.map(() => []);
   for (let round = 0; round < 2; round++) {
-    for (const [i, name] of [fqdn, NAME].entries()) lookups[i]!.push((await window({ kind: 'lookup', name })).report);
+    for (const [i, l] of lookupTargets.entries()) lookups[i]!.push((await window(l.target)).report);
   }
-  steady.push(
-    steadyOf(`${options.loops} loops, lookup of the Service's name ${fqdn} (Docker's DNS → berth's namespace DNS)`, lookups[0]!),
-    steadyOf(`${options.loops} loops, lookup of the alias ${NAME} (Docker's DNS answers)`, lookups[1]!),
-  );
+  steady.push(...lookupTargets.map((l, i) => steadyOf(`${options.loops} loops, ${l.path}`, lookups[i]!)));
   for (const s of steady)
     progress(
       `steady, ${s.path}: ${s.requests} requests, median ${s.median.toFixed(3)} ms, p99 ${s.p99.toFixed(3)} ms${s.dataPlaneCpuMs !== undefined ? `, data plane CPU ${(s.dataPlaneCpuMs * 1000).toFixed(0)} µs per request` : ''}`,
@@ -297,6 +323,7 @@ async function runBerthPeers(options: Options, scratch: string): Promise<{ resul
     rollouts: [],
     ok: 0,
     failed: 0,
+    slowLookups: 0,
     errors: [],
     latencies: [],
   };
@@ -318,6 +345,7 @@ async function runBerthPeers(options: Options, scratch: string): Promise<{ resul
       rollouts: [],
       ok: 0,
       failed: 0,
+      slowLookups: 0,
       errors: [],
       latencies: [],
     };
@@ -389,6 +417,7 @@ async function runSwarm(options: Options, rollouts: number): Promise<PeerResult>
     rollouts: [],
     ok: 0,
     failed: 0,
+    slowLookups: 0,
     errors: [],
     latencies: [],
   };
@@ -433,11 +462,11 @@ async function render(options: Options, results: readonly PeerResult[], steady: 
     lines.push(
       `| latency added by the data plane ≤ ${ADDED_LATENCY_GOAL_MS} ms median at ${options.loops} loops | ${added.toFixed(3)} ms (${through!.median.toFixed(3)} vs ${straight!.median.toFixed(3)} ms direct); at 1 loop ${added1.toFixed(3)} ms | ${added <= ADDED_LATENCY_GOAL_MS ? 'met' : 'MISSED'} |`,
     );
-  lines.push('', '| peer | rollouts | requests | failed | median rollout | request median / p99 |', '|---|---|---|---|---|---|');
+  lines.push('', '| peer | rollouts | requests | failed | lookups over 1 s | median rollout | request median / p99 |', '|---|---|---|---|---|---|---|');
   for (const r of results) {
     const durations = r.rollouts.map((x) => x.ms);
     lines.push(
-      `| ${r.peer} | ${r.rollouts.length} | ${(r.ok + r.failed).toLocaleString('en')} | ${r.failed} | ${ms(quantile(durations, 0.5))} | ${quantile(r.latencies, 0.5).toFixed(2)} / ${quantile(r.latencies, 0.99).toFixed(2)} ms |`,
+      `| ${r.peer} | ${r.rollouts.length} | ${(r.ok + r.failed).toLocaleString('en')} | ${r.failed} | ${r.slowLookups} | ${ms(quantile(durations, 0.5))} | ${quantile(r.latencies, 0.5).toFixed(2)} / ${quantile(r.latencies, 0.99).toFixed(2)} ms |`,
     );
   }
   lines.push('');
@@ -460,7 +489,7 @@ async function render(options: Options, results: readonly PeerResult[], steady: 
   }
   lines.push(
     '',
-    "Requests during rollouts look the name up each time (Docker's embedded DNS at 127.0.0.11, which forwards Service names to berth's namespace DNS), so the request medians include a DNS lookup.",
+    "Requests during rollouts look the name up each time (Docker's embedded DNS at 127.0.0.11, which forwards Service names to berth's namespace DNS; glibc's resolver defaults: 5 s timeout, 2 attempts), so the request medians include a DNS lookup.",
   );
   return `${lines.join('\n')}\n`;
 }
@@ -478,6 +507,7 @@ function parseOptions(): Options {
       'steady-ms': { type: 'string', default: '3000' },
       peers: { type: 'string', default: PEERS.join(',') },
       json: { type: 'string' },
+      logs: { type: 'string' },
     },
   });
   const int = (name: string, v: string, min: number) => {
@@ -496,6 +526,7 @@ function parseOptions(): Options {
     steadyMs: int('steady-ms', values['steady-ms']!, 100),
     peers: peers as Peer[],
     json: values.json,
+    logs: values.logs,
   };
 }
 

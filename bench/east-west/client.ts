@@ -5,8 +5,8 @@
  * (Docker's embedded DNS, through the DNAT rules Docker put in that namespace), and it measures
  * each request with the host's high-resolution clock, which busybox shell loops cannot.
  *
- * Each request is what a plain client does: (name targets) look the name up, take the first
- * address, open a new TCP connection, `GET / HTTP/1.0`, read to the end; a failed lookup, a
+ * Each request is what a plain client does: (name targets) look the name up with glibc's
+ * resolver defaults (5 s timeout, 2 attempts), take the first address, open a new TCP connection, `GET / HTTP/1.0`, read to the end; a failed lookup, a
  * refused/reset/timed-out connection or a status other than 200 is a failed request.
  *
  * Protocol, one JSON object per line: stdin `{"op":"target",…}` switches every loop to a
@@ -19,10 +19,10 @@ import net from 'node:net';
 import readline from 'node:readline';
 
 export type Target =
-  | { readonly kind: 'name'; readonly name: string; readonly port: number }
+  | { readonly kind: 'name'; readonly name: string; readonly port: number; readonly server?: string }
   | { readonly kind: 'addresses'; readonly addresses: readonly string[]; readonly port: number }
   /** Name lookups only (no connection): what the DNS path costs. */
-  | { readonly kind: 'lookup'; readonly name: string };
+  | { readonly kind: 'lookup'; readonly name: string; readonly server?: string };
 
 export type Command =
   | ({ readonly op: 'target' } & Target)
@@ -38,13 +38,35 @@ export interface Report {
   readonly errors: readonly string[];
   /** Milliseconds per successful request (lookup included for name targets). */
   readonly latencies: readonly number[];
+  /** Lookups that took longer than SLOW_LOOKUP_MS (answered or not). */
+  readonly slowLookups: number;
+  /** Stretches of more than GAP_MS without one answer: [from, to] in epoch ms. */
+  readonly gaps: readonly (readonly [number, number])[];
 }
+
+const GAP_MS = 300;
+const SLOW_LOOKUP_MS = 1_000;
 
 const LOOPS = Number(process.argv[2] ?? 16);
 const TIMEOUT_MS = 5_000;
 
-const resolver = new Resolver({ timeout: 2_000, tries: 1 });
+/** glibc's defaults (resolv.conf(5): timeout:5 attempts:2), as a plain client in a container has them. */
+const RESOLVER_OPTIONS = { timeout: 5_000, tries: 2 };
+const resolver = new Resolver(RESOLVER_OPTIONS);
 resolver.setServers(['127.0.0.11']);
+
+const resolvers = new Map<string, Resolver>();
+/** The container's resolver (127.0.0.11), or one asking `server` directly. */
+function resolverOf(server: string | undefined): Resolver {
+  if (!server) return resolver;
+  let r = resolvers.get(server);
+  if (!r) {
+    r = new Resolver(RESOLVER_OPTIONS);
+    r.setServers([server]);
+    resolvers.set(server, r);
+  }
+  return r;
+}
 
 let target: Target | undefined;
 /** Loops with a lower index than this run; the others wait. */
@@ -54,14 +76,19 @@ let ok = 0;
 let failed = 0;
 let errors: string[] = [];
 let latencies: number[] = [];
+let gaps: [number, number][] = [];
+let slowLookups = 0;
+let lastAnswerAt = Date.now();
 let wake: (() => void) | undefined;
 
 function report(): Report {
-  const r = { ok, failed, errors, latencies };
+  const r = { ok, failed, errors, latencies, gaps, slowLookups };
+  slowLookups = 0;
   ok = 0;
   failed = 0;
   errors = [];
   latencies = [];
+  gaps = [];
   return r;
 }
 
@@ -83,28 +110,43 @@ function get(host: string, port: number): Promise<void> {
   });
 }
 
+async function lookup(name: string, server: string | undefined): Promise<string[]> {
+  const start = performance.now();
+  try {
+    return await resolverOf(server).resolve4(name);
+  } catch (err) {
+    throw new Error(`lookup ${name}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  } finally {
+    if (performance.now() - start > SLOW_LOOKUP_MS) slowLookups++;
+  }
+}
+
+function answered(): void {
+  const at = Date.now();
+  if (at - lastAnswerAt > GAP_MS && running && target) gaps.push([lastAnswerAt, at]);
+  lastAnswerAt = at;
+}
+
 async function one(t: Target, n: number): Promise<void> {
   const start = performance.now();
   try {
     let host: string;
     if (t.kind === 'lookup') {
-      await resolver.resolve4(t.name).catch((err: NodeJS.ErrnoException) => {
-        throw new Error(`lookup ${t.name}: ${err.code ?? err.message}`);
-      });
+      await lookup(t.name, t.server);
+      answered();
       ok++;
       latencies.push(performance.now() - start);
       return;
     }
     if (t.kind === 'name') {
-      const answers = await resolver.resolve4(t.name).catch((err: NodeJS.ErrnoException) => {
-        throw new Error(`lookup ${t.name}: ${err.code ?? err.message}`);
-      });
-      host = answers[0]!;
+      host = (await lookup(t.name, t.server))[0]!;
     } else host = t.addresses[n % t.addresses.length]!;
     await get(host, t.port);
+    answered();
     ok++;
     latencies.push(performance.now() - start);
   } catch (err) {
+    answered();
     failed++;
     if (errors.length < 20) errors.push((err as Error).message);
   }
@@ -136,6 +178,7 @@ lines.on('line', (line) => {
   if (c.op === 'target') {
     const { op: _op, ...t } = c;
     target = t as Target;
+    lastAnswerAt = Date.now();
     const w = wake;
     wake = undefined;
     w?.();

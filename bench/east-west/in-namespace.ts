@@ -70,7 +70,7 @@ export class InNamespaceClient {
 
   /** Waits for the requests in flight; returns what happened since the last report. */
   async stop(): Promise<Report> {
-    if (this.child.exitCode !== null) return { ok: 0, failed: 0, errors: [], latencies: [] };
+    if (this.child.exitCode !== null) return { ok: 0, failed: 0, errors: [], latencies: [], gaps: [], slowLookups: 0 };
     return this.send({ op: 'stop' }) as Promise<Report>;
   }
 
