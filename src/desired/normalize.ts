@@ -334,6 +334,7 @@ function probeAction(probe: Probe, container: Container): ProbeAction | string {
     const resolved = port(probe.tcpSocket.port);
     return typeof resolved === 'string' ? resolved : { kind: 'tcpSocket', port: resolved };
   }
+  if (probe.grpc) return { kind: 'grpc', port: probe.grpc.port, service: probe.grpc.service ?? '' };
   return { kind: 'exec', command: [...(probe.exec?.command ?? [])] };
 }
 

@@ -145,8 +145,8 @@ export interface Mount {
 
 /**
  * A probe berth runs from outside the container, with Kubernetes defaults applied and named
- * ports resolved to the container's numeric port (normalize.ts). httpGet and tcpSocket go to
- * the replica's published port on 127.0.0.1; exec runs inside the container.
+ * ports resolved to the container's numeric port (normalize.ts). httpGet, tcpSocket and grpc go
+ * to the replica's published port on 127.0.0.1; exec runs inside the container.
  */
 export type ProbeAction =
   | {
@@ -157,7 +157,9 @@ export type ProbeAction =
       readonly headers: readonly { readonly name: string; readonly value: string }[];
     }
   | { readonly kind: 'tcpSocket'; readonly port: number }
-  | { readonly kind: 'exec'; readonly command: readonly string[] };
+  | { readonly kind: 'exec'; readonly command: readonly string[] }
+  /** grpc.health.v1 Health/Check of `service` ("" = the whole server); SERVING is a success. */
+  | { readonly kind: 'grpc'; readonly port: number; readonly service: string };
 
 export interface ProbeSpec {
   readonly action: ProbeAction;

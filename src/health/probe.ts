@@ -9,6 +9,7 @@
  *    nothing listens in the container, so a bare connect would always succeed: a connection
  *    counts only when the peer keeps it open (or sends data) for a short settle window
  *    (`tcpSettleMs`, default 200 ms, at most the timeout).
+ *  - grpc: grpc.health.v1 Health/Check to the published port (grpc-probe.ts); SERVING = success.
  *  - exec: the command runs in the container through `deps.exec`; exit code 0 = success.
  *    On a timeout the command may go on running inside the container (the engine has no way
  *    to kill an exec; Kubernetes had the same limit with dockershim).
@@ -22,6 +23,7 @@ import { connect } from 'node:net';
 import type { ProbeAction } from '../desired/index.js';
 import type { PublishedPort } from '../runtime/index.js';
 import type { ProbeResult } from './assess.js';
+import { grpcProbe } from './grpc-probe.js';
 
 /** The container a probe is aimed at. */
 export interface ProbeAddress {
@@ -56,6 +58,11 @@ export async function runProbe(action: ProbeAction, target: ProbeAddress, timeou
       }
       case 'exec':
         return await execProbe(action.command, target.containerId, timeout, deps);
+      case 'grpc': {
+        const address = hostAddress(target, action.port);
+        if (typeof address === 'string') return { ok: false, message: address };
+        return await grpcProbe(address, action.service, timeout);
+      }
     }
   } catch (err) {
     return { ok: false, message: `probe error: ${err instanceof Error ? err.message : String(err)}` };

@@ -48,6 +48,8 @@ function toAction(value: unknown): ProbeAction | undefined {
     }
     case 'tcpSocket':
       return isPort(value.port) ? { kind: 'tcpSocket', port: value.port } : undefined;
+    case 'grpc':
+      return isPort(value.port) && typeof value.service === 'string' ? { kind: 'grpc', port: value.port, service: value.service } : undefined;
     case 'exec': {
       const { command } = value;
       if (!Array.isArray(command) || command.length === 0 || !command.every((c) => typeof c === 'string')) return undefined;

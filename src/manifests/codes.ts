@@ -29,7 +29,7 @@ export const MANIFEST_DIAGNOSTICS = {
   NOT_ACTED_ON: { summary: 'A field berth validates but does not act on yet (none at the moment; probes were, until berth ran them).' },
   PROBE_PORT_NOT_FOUND: {
     summary:
-      "A probe's httpGet/tcpSocket port names no port of the container, or is a number not among its TCP ports[].containerPort (berth probes through the port a replica publishes on 127.0.0.1).",
+      "A probe's httpGet/tcpSocket/grpc port names no port of the container, or is a number not among its TCP ports[].containerPort (berth probes through the port a replica publishes on 127.0.0.1).",
   },
   INVALID_IMAGE_REFERENCE: {
     summary:

@@ -153,14 +153,14 @@ function isZero(value: IntOrPercent): boolean {
 }
 
 /**
- * berth runs httpGet and tcpSocket probes from the host, against the port a replica publishes
+ * berth runs httpGet, tcpSocket and grpc probes from the host, against the port a replica publishes
  * on 127.0.0.1, and publishes exactly the container's TCP `ports`. So a probe port is the name
  * of one of them or the number of one (Kubernetes would also accept any port the process
  * listens on; berth could not reach it).
  */
 function checkProbePort(container: Container, probe: (typeof PROBES)[number], at: FieldPath, emit: Emit): void {
   const spec = container[probe];
-  const handler = spec?.httpGet ? 'httpGet' : spec?.tcpSocket ? 'tcpSocket' : undefined;
+  const handler = spec?.httpGet ? 'httpGet' : spec?.tcpSocket ? 'tcpSocket' : spec?.grpc ? 'grpc' : undefined;
   if (!spec || !handler) return;
   const port = spec[handler]!.port;
   const where: FieldPath = [...at, probe, handler, 'port'];

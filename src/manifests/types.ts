@@ -73,6 +73,8 @@ export interface Probe {
   };
   readonly tcpSocket?: { readonly port: number | string };
   readonly exec?: { readonly command: readonly string[] };
+  /** grpc.health.v1 Health/Check; the port is a number (Kubernetes takes no name here). */
+  readonly grpc?: { readonly port: number; readonly service?: string };
   readonly initialDelaySeconds?: number;
   readonly periodSeconds?: number;
   readonly timeoutSeconds?: number;
@@ -101,7 +103,7 @@ export interface Container {
     readonly requests?: { readonly cpu?: string | number; readonly memory?: string | number };
   };
   /**
-   * Probes: an httpGet/tcpSocket port is a number among `ports[].containerPort` or the name
+   * Probes: an httpGet/tcpSocket/grpc port is a number among `ports[].containerPort` or the name
    * of one of `ports` (checked), since berth probes through the port the replica publishes.
    */
   readonly readinessProbe?: Probe;

@@ -359,7 +359,9 @@ function probe(p: ProbeSpec | undefined): string | undefined {
       ? `httpGet ${a.scheme} :${a.port}${text(a.path)}${a.headers.length > 0 ? ` with ${a.headers.map((h) => text(h.name)).join(', ')}` : ''}`
       : a.kind === 'tcpSocket'
         ? `tcpSocket :${a.port}`
-        : `exec ${canonicalJson(a.command)}`;
+        : a.kind === 'grpc'
+          ? `grpc :${a.port}${a.service ? ` service ${text(a.service)}` : ''}`
+          : `exec ${canonicalJson(a.command)}`;
   return `${action} every ${p.periodSeconds}s (timeout ${p.timeoutSeconds}s, initial delay ${p.initialDelaySeconds}s, success ${p.successThreshold}, failure ${p.failureThreshold})`;
 }
 

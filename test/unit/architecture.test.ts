@@ -114,6 +114,8 @@ const PACKAGE_HOMES: Record<string, string[]> = {
   'ajv-formats': ['manifests/', 'server/'],
   commander: ['cli/'],
   'dns-packet': ['proxy/cluster-dns.ts'], // the namespace DNS of the data plane (issue #9)
+  '@grpc/grpc-js': ['health/grpc-probe.ts'], // gRPC probes (grpc.health.v1)
+  'grpc-health-check': ['health/grpc-probe.ts'], // the gRPC project's health service definition
 };
 /** Adapter folders: only main.ts (and their own folder) may import them. */
 const ADAPTERS = ['runtime/docker', 'secrets/host'];

@@ -223,7 +223,6 @@ const rows: readonly Row[] = [
         `${C}.env[0].valueFrom.resourceFieldRef`,
       ],
       ['lifecycle', 'lifecycle:\n  preStop:\n    exec:\n      command: [sleep, "5"]\n', 'container', `${C}.lifecycle`],
-      ['grpc probe', 'readinessProbe:\n  grpc:\n    port: 9000\n', 'container', `${C}.readinessProbe.grpc`],
       ['resource claims', 'resources:\n  claims:\n    - name: gpu\n', 'container', `${C}.resources.claims`],
     ] as const
   ).map(([what, lines, where, field]) => ({
@@ -504,7 +503,7 @@ const rows: readonly Row[] = [
   {
     name: 'probe with two handlers',
     yaml: deployment('web', { container: container('readinessProbe:\n  httpGet:\n    port: 80\n  tcpSocket:\n    port: 80\n') }),
-    expect: [err('INVALID_VALUE', `${C}.readinessProbe`, 18, /exactly one handler: httpGet, tcpSocket or exec/)],
+    expect: [err('INVALID_VALUE', `${C}.readinessProbe`, 18, /exactly one handler: httpGet, tcpSocket, exec or grpc/)],
   },
   {
     name: 'probe without a handler',
@@ -580,10 +579,45 @@ const rows: readonly Row[] = [
     yaml: deployment('web', { container: container('ports:\n  - containerPort: 80\nlivenessProbe:\n  tcpSocket:\n    host: 10.0.0.1\n    port: 80\n') }),
     expect: [err('UNSUPPORTED_FIELD', `${C}.livenessProbe.tcpSocket.host`, 22, /probes 127\.0\.0\.1/)],
   },
+  // ---- gRPC probes: a port number among the container's ports, an optional service name
   {
-    name: 'probes: only grpc is refused (no second error for the missing handler)',
-    yaml: deployment('web', { container: container('readinessProbe:\n  grpc:\n    port: 9000\n') }),
-    expect: [err('UNSUPPORTED_FIELD', `${C}.readinessProbe.grpc`, 19, /gRPC probes; use httpGet, tcpSocket or exec/)],
+    name: 'probes: grpc on a declared port, with and without a service',
+    yaml: deployment('web', {
+      container: container(
+        'ports:\n  - containerPort: 9000\nreadinessProbe:\n  grpc:\n    port: 9000\nlivenessProbe:\n  grpc:\n    port: 9000\n    service: shop.Cart\n',
+      ),
+    }),
+    expect: [],
+  },
+  {
+    name: 'probes: grpc on a port the container does not declare',
+    yaml: deployment('web', { container: container('ports:\n  - containerPort: 8080\nreadinessProbe:\n  grpc:\n    port: 9000\n') }),
+    expect: [err('PROBE_PORT_NOT_FOUND', `${C}.readinessProbe.grpc.port`, 22, /9000 is not one of the container's ports/)],
+  },
+  {
+    name: 'probes: a grpc port by name is refused (Kubernetes takes a number only)',
+    yaml: deployment('web', { container: container('ports:\n  - containerPort: 9000\n    name: grpc\nreadinessProbe:\n  grpc:\n    port: grpc\n') }),
+    expect: [err('INVALID_VALUE', `${C}.readinessProbe.grpc.port`, 23, /must be an integer, got string "grpc"/)],
+  },
+  {
+    name: 'probes: grpc without a port, with an unknown field, with a service that is no string',
+    yaml: deployment('web', {
+      container: container(
+        'ports:\n  - containerPort: 9000\nreadinessProbe:\n  grpc:\n    service: x\nlivenessProbe:\n  grpc:\n    port: 9000\n    tls: true\nstartupProbe:\n  grpc:\n    port: 9000\n    service: [a]\n',
+      ),
+    }),
+    expect: [
+      err('MISSING_FIELD', `${C}.readinessProbe.grpc.port`, 21),
+      err('UNKNOWN_FIELD', `${C}.livenessProbe.grpc.tls`, 26),
+      err('INVALID_VALUE', `${C}.startupProbe.grpc.service`, 30, /must be a string, got a list/),
+    ],
+  },
+  {
+    name: 'probes: grpc and another handler in one probe',
+    yaml: deployment('web', {
+      container: container('ports:\n  - containerPort: 9000\nreadinessProbe:\n  grpc:\n    port: 9000\n  tcpSocket:\n    port: 9000\n'),
+    }),
+    expect: [err('INVALID_VALUE', `${C}.readinessProbe`, 20, /exactly one handler: httpGet, tcpSocket, exec or grpc/)],
   },
   // ---- Namespace
   { name: 'a Namespace', yaml: 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n  labels:\n    team: a\n', expect: [] },

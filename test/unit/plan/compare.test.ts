@@ -686,6 +686,29 @@ describe('compare(base, head): Services and Ingresses', () => {
     for (const out of [renderChangeSetText(cs), renderChangeSetMarkdown(cs), renderChangeSetJson(cs)])
       assert.equal(out.includes('s3cr3t'), false, 'a header value leaked');
   });
+
+  it('a gRPC probe on one line: port, and the service when one is named', () => {
+    const spec = (service: string) => ({
+      action: { kind: 'grpc' as const, port: 50051, service },
+      initialDelaySeconds: 0,
+      periodSeconds: 5,
+      timeoutSeconds: 1,
+      successThreshold: 1,
+      failureThreshold: 3,
+    });
+    const cs = compare(
+      base(ns('shop', [deployment({ template: template({ probes: { readiness: spec('') } }), revision: 'r1' })])),
+      head(ns('shop', [deployment({ template: template({ probes: { readiness: spec('hipstershop.Cart') } }), revision: 'r2' })])),
+    );
+    assert.deepEqual(only(cs).fields, [
+      {
+        field: 'readinessProbe',
+        change: 'changed',
+        from: 'grpc :50051 every 5s (timeout 1s, initial delay 0s, success 1, failure 3)',
+        to: 'grpc :50051 service hipstershop.Cart every 5s (timeout 1s, initial delay 0s, success 1, failure 3)',
+      },
+    ]);
+  });
 });
 
 describe('compare(base, head): NetworkPolicies', () => {
