@@ -136,6 +136,10 @@ async function waitFor<T>(what: string, timeoutMs: number, check: () => Promise<
   }
 }
 
+function peerResult(peer: Peer, description: string): PeerResult {
+  return { peer, description, rollouts: [], ok: 0, failed: 0, slowLookups: 0, errors: [], latencies: [] };
+}
+
 /** User + system CPU time of a process so far, in ms (NaN when it cannot be read). */
 async function cpuMsOf(pid: number | undefined): Promise<number> {
   if (pid === undefined) return Number.NaN;
@@ -317,16 +321,10 @@ async function runBerthPeers(options: Options, scratch: string): Promise<{ resul
     await rolledOut(sha);
   };
 
-  const berthResult: PeerResult = {
-    peer: 'berth',
-    description: `berth: the Service's name (${fqdn}) → its virtual address → the data plane; RollingUpdate maxSurge ${MAX_SURGE}, maxUnavailable 0, readiness every 1 s`,
-    rollouts: [],
-    ok: 0,
-    failed: 0,
-    slowLookups: 0,
-    errors: [],
-    latencies: [],
-  };
+  const berthResult = peerResult(
+    'berth',
+    `berth: the Service's name (${fqdn}) → its virtual address → the data plane; RollingUpdate maxSurge ${MAX_SURGE}, maxUnavailable 0, readiness every 1 s`,
+  );
   const results = [berthResult];
   if (options.peers.includes('berth')) {
     await client.target({ kind: 'name', name: fqdn, port: SERVICE_PORT });
@@ -339,16 +337,10 @@ async function runBerthPeers(options: Options, scratch: string): Promise<{ resul
   }
   if (options.peers.includes('alias')) {
     const count = Math.max(options.minRollouts, berthResult.rollouts.length);
-    const alias: PeerResult = {
-      peer: 'alias',
-      description: `Docker's alias DNS: the same berth and rollouts, the client calling the Deployment's network alias (${NAME}:${TARGET_PORT}) as before this wave`,
-      rollouts: [],
-      ok: 0,
-      failed: 0,
-      slowLookups: 0,
-      errors: [],
-      latencies: [],
-    };
+    const alias = peerResult(
+      'alias',
+      `Docker's alias DNS: the same berth and rollouts, the client calling the Deployment's network alias (${NAME}:${TARGET_PORT}) as before this wave`,
+    );
     await client.target({ kind: 'name', name: NAME, port: TARGET_PORT });
     await rollUnderLoad(alias, client, roll, (r) => r.rollouts.length >= count);
     results.push(alias);
@@ -411,16 +403,10 @@ async function runSwarm(options: Options, rollouts: number): Promise<PeerResult>
   await waitFor(`the swarm service name to resolve to ${options.replicas} tasks`, 30_000, async () =>
     (await client.resolve(name)).length === options.replicas ? true : undefined,
   );
-  const result: PeerResult = {
-    peer: 'swarm',
-    description: `Swarm (single node, same engine): --endpoint-mode dnsrr on an overlay network, health check every 1 s, start-first, parallelism ${MAX_SURGE}`,
-    rollouts: [],
-    ok: 0,
-    failed: 0,
-    slowLookups: 0,
-    errors: [],
-    latencies: [],
-  };
+  const result = peerResult(
+    'swarm',
+    `Swarm (single node, same engine): --endpoint-mode dnsrr on an overlay network, health check every 1 s, start-first, parallelism ${MAX_SURGE}`,
+  );
   await client.target({ kind: 'name', name, port: TARGET_PORT });
   await rollUnderLoad(
     result,

@@ -10,12 +10,12 @@
  */
 import assert from 'node:assert/strict';
 import { realpathSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { daemonFlags, runBerth, startBerth, type BerthDaemon } from '../helpers/berth-cli.js';
+import { daemonFlags, runBerth, startBerth, type BerthDaemon, stopAndKeepLogs } from '../helpers/berth-cli.js';
 import { backendsOf, dataPlaneStatus, stopDataPlane } from '../helpers/data-plane.js';
 import { dockerScope } from '../helpers/docker-scope.js';
 import { eventually } from '../helpers/eventually.js';
@@ -128,8 +128,7 @@ describe('gRPC probes inside a replica', { timeout: 300_000 }, () => {
   });
 
   after(async () => {
-    await berth?.stop();
-    if (process.env.BERTH_TEST_LOGS) await writeFile(join(process.env.BERTH_TEST_LOGS, 'grpc-probe.log'), berth?.logs() ?? '');
+    await stopAndKeepLogs(berth, 'grpc-probe');
     await stopDataPlane(stateDir);
     await scope.cleanup();
     await repo?.cleanup();

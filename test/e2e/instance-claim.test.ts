@@ -6,11 +6,11 @@
  * Two real berth processes, real Git, real containers.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { runBerth, startBerth, type BerthDaemon } from '../helpers/berth-cli.js';
+import { runBerth, startBerth, type BerthDaemon, stopAndKeepLogs } from '../helpers/berth-cli.js';
 import { dockerClient, dockerScope } from '../helpers/docker-scope.js';
 import { eventually } from '../helpers/eventually.js';
 import { deploymentYaml } from '../helpers/manifests.js';
@@ -53,8 +53,7 @@ describe('an instance belongs to one state directory', { timeout: 240_000 }, () 
   });
 
   after(async () => {
-    await berth?.stop();
-    if (process.env.BERTH_TEST_LOGS) await writeFile(join(process.env.BERTH_TEST_LOGS, 'instance-claim.log'), berth?.logs() ?? '');
+    await stopAndKeepLogs(berth, 'instance-claim');
     await scope.cleanup();
     await repoA?.cleanup();
     await repoB?.cleanup();

@@ -8,11 +8,11 @@
  * reopens b's own namespace.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { startBerth, type BerthDaemon } from '../helpers/berth-cli.js';
+import { daemonFlags, startBerth, type BerthDaemon, stopAndKeepLogs } from '../helpers/berth-cli.js';
 import { stopDataPlane } from '../helpers/data-plane.js';
 import { dockerScope } from '../helpers/docker-scope.js';
 import { eventually } from '../helpers/eventually.js';
@@ -98,26 +98,14 @@ describe('NetworkPolicy: one namespace into one Service port of another, and not
     await repo.commit('b with a policy for a');
     await repo.push();
     berth = startBerth([
-      '--repo',
-      repo.url,
-      '--path',
-      'm',
-      '--state-dir',
-      stateDir,
-      '--instance',
-      scope.instance,
-      '--poll',
-      '*/1 * * * * *',
-      '--listen',
-      '127.0.0.1:0',
+      ...daemonFlags({ repo: repo.url, path: 'm', stateDir, instance: scope.instance, poll: '*/1 * * * * *', listen: '127.0.0.1:0' }),
       '--ingress-listen',
       '127.0.0.1:0',
     ]);
   });
 
   after(async () => {
-    await berth?.stop();
-    if (process.env.BERTH_TEST_LOGS) await writeFile(join(process.env.BERTH_TEST_LOGS, 'network-policy.log'), berth?.logs() ?? '');
+    await stopAndKeepLogs(berth, 'network-policy');
     await stopDataPlane(stateDir);
     await scope.cleanup();
     await repo?.cleanup();

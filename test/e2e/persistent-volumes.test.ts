@@ -8,11 +8,11 @@
  * assertions read the engine, the containers' files and the state directory.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { runBerth, startBerth, type BerthDaemon, daemonFlags } from '../helpers/berth-cli.js';
+import { runBerth, startBerth, type BerthDaemon, daemonFlags, stopAndKeepLogs } from '../helpers/berth-cli.js';
 import { dockerClient, dockerScope } from '../helpers/docker-scope.js';
 import { eventually } from '../helpers/eventually.js';
 import { tmpRepo, type TmpRepo } from '../helpers/tmp-repo.js';
@@ -107,8 +107,7 @@ describe('PersistentVolumeClaims: data survives, removal waits for a confirmatio
   });
 
   after(async () => {
-    await berth?.stop();
-    if (process.env.BERTH_TEST_LOGS) await writeFile(join(process.env.BERTH_TEST_LOGS, 'persistent-volumes.log'), berth?.logs() ?? '');
+    await stopAndKeepLogs(berth, 'persistent-volumes');
     await scope.cleanup();
     await repo?.cleanup();
     await rm(stateDir, { recursive: true, force: true });

@@ -8,11 +8,11 @@
  * A real `berth run` with its data plane, a real Git HTTP server, a real container.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { startBerth, type BerthDaemon, daemonFlags } from '../helpers/berth-cli.js';
+import { startBerth, type BerthDaemon, daemonFlags, stopAndKeepLogs } from '../helpers/berth-cli.js';
 import { stopDataPlane } from '../helpers/data-plane.js';
 import { dockerScope } from '../helpers/docker-scope.js';
 import { eventually } from '../helpers/eventually.js';
@@ -66,8 +66,7 @@ describe('prototype member names: a namespace `constructor` runs, the API answer
   });
 
   after(async () => {
-    await berth?.stop();
-    if (process.env.BERTH_TEST_LOGS) await writeFile(join(process.env.BERTH_TEST_LOGS, 'prototype-names.log'), berth?.logs() ?? '');
+    await stopAndKeepLogs(berth, 'prototype-names');
     if (stateDir) await stopDataPlane(stateDir); // its Service started one; it outlives berth by design
     await scope.cleanup();
     await repo?.cleanup();

@@ -8,11 +8,11 @@
  * `berth run`, the real engine; assertions read the engine and the state directory.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { runBerth, startBerth, type BerthDaemon, daemonFlags } from '../helpers/berth-cli.js';
+import { runBerth, startBerth, type BerthDaemon, daemonFlags, stopAndKeepLogs } from '../helpers/berth-cli.js';
 import { dockerScope } from '../helpers/docker-scope.js';
 import { eventually } from '../helpers/eventually.js';
 import { deploymentYaml } from '../helpers/manifests.js';
@@ -66,8 +66,7 @@ describe('prune confirmation: berth prune confirm and POST /api/v1/prune/confirm
   });
 
   after(async () => {
-    await berth?.stop();
-    if (process.env.BERTH_TEST_LOGS) await writeFile(join(process.env.BERTH_TEST_LOGS, 'prune-confirm.log'), berth?.logs() ?? '');
+    await stopAndKeepLogs(berth, 'prune-confirm');
     await scope.cleanup();
     await repo?.cleanup();
     await rm(stateDir, { recursive: true, force: true });

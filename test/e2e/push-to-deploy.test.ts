@@ -5,11 +5,11 @@
  * through `berth rollback` that pins the Deployment until the next commit that changes it.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { runBerth, startBerth, type BerthDaemon, daemonFlags } from '../helpers/berth-cli.js';
+import { runBerth, startBerth, type BerthDaemon, daemonFlags, stopAndKeepLogs } from '../helpers/berth-cli.js';
 import { dockerScope } from '../helpers/docker-scope.js';
 import { eventually } from '../helpers/eventually.js';
 import { deploymentYaml, serveCommand } from '../helpers/manifests.js';
@@ -55,8 +55,7 @@ describe('push to deploy: webhook, API sync, manual rollback', { timeout: 300_00
   });
 
   after(async () => {
-    await berth?.stop();
-    if (process.env.BERTH_TEST_LOGS) await writeFile(join(process.env.BERTH_TEST_LOGS, 'push-to-deploy.log'), berth?.logs() ?? '');
+    await stopAndKeepLogs(berth, 'push-to-deploy');
     await scope.cleanup();
     await repo?.cleanup();
     await rm(stateDir, { recursive: true, force: true });

@@ -4,11 +4,11 @@
  * (what a person would see with `docker ps`), never berth's internals.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { startBerth, type BerthDaemon, daemonFlags } from '../helpers/berth-cli.js';
+import { startBerth, type BerthDaemon, daemonFlags, stopAndKeepLogs } from '../helpers/berth-cli.js';
 import { dockerClient, dockerScope } from '../helpers/docker-scope.js';
 import { eventually } from '../helpers/eventually.js';
 import { deploymentYaml, serveCommand } from '../helpers/manifests.js';
@@ -81,8 +81,7 @@ describe('reconcile loop: git push → containers', { timeout: 600_000 }, () => 
   });
 
   after(async () => {
-    await berth?.stop();
-    if (process.env.BERTH_TEST_LOGS) await writeFile(join(process.env.BERTH_TEST_LOGS, 'reconcile-loop.log'), berth?.logs() ?? '');
+    await stopAndKeepLogs(berth, 'reconcile-loop');
     await scope.cleanup();
     await repo?.cleanup();
     await rm(stateDir, { recursive: true, force: true });

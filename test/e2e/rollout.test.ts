@@ -6,11 +6,11 @@
  */
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { runBerth, startBerth, type BerthDaemon, daemonFlags } from '../helpers/berth-cli.js';
+import { runBerth, startBerth, type BerthDaemon, daemonFlags, stopAndKeepLogs } from '../helpers/berth-cli.js';
 import { backendsOf, dataPlaneStatus, stopDataPlane } from '../helpers/data-plane.js';
 import { dockerClient, dockerScope } from '../helpers/docker-scope.js';
 import { eventually } from '../helpers/eventually.js';
@@ -174,8 +174,7 @@ describe('rollouts behind a Service and an Ingress', { timeout: 900_000 }, () =>
   });
 
   after(async () => {
-    await berth?.stop();
-    if (process.env.BERTH_TEST_LOGS) await writeFile(join(process.env.BERTH_TEST_LOGS, 'rollout.log'), berth?.logs() ?? '');
+    await stopAndKeepLogs(berth, 'rollout');
     await stopDataPlane(stateDir);
     await scope.cleanup();
     await repo?.cleanup();

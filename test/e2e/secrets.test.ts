@@ -17,7 +17,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { runBerth, startBerth, type BerthDaemon, type RunResult } from '../helpers/berth-cli.js';
+import { runBerth, startBerth, type BerthDaemon, type RunResult, stopAndKeepLogs } from '../helpers/berth-cli.js';
 import { dockerScope } from '../helpers/docker-scope.js';
 import { eventually } from '../helpers/eventually.js';
 import { deploymentYaml } from '../helpers/manifests.js';
@@ -143,8 +143,7 @@ describe('secrets: values reach containers and nothing else', { timeout: 600_000
   });
 
   after(async () => {
-    await berth?.stop();
-    if (process.env.BERTH_TEST_LOGS) await writeFile(join(process.env.BERTH_TEST_LOGS, 'secrets.log'), berth?.logs() ?? '');
+    await stopAndKeepLogs(berth, 'secrets');
     await scope.cleanup();
     await repo?.cleanup();
     for (const dir of [stateDir, cliStateDir, secretsDir, outsideDir, runtimeDir && join(runtimeDir, '..')])

@@ -6,11 +6,11 @@
  */
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { runBerth, startBerth, type BerthDaemon } from '../helpers/berth-cli.js';
+import { daemonFlags, runBerth, startBerth, type BerthDaemon, stopAndKeepLogs } from '../helpers/berth-cli.js';
 import { dataPlaneStatus, stopDataPlane } from '../helpers/data-plane.js';
 import { dockerClient, dockerScope } from '../helpers/docker-scope.js';
 import { eventually } from '../helpers/eventually.js';
@@ -110,18 +110,7 @@ describe('Services inside the namespace', { timeout: 600_000 }, () => {
   const startDaemon = () =>
     startBerth(
       [
-        '--repo',
-        repo.url,
-        '--path',
-        'm',
-        '--state-dir',
-        stateDir,
-        '--instance',
-        scope.instance,
-        '--poll',
-        '*/1 * * * * *',
-        '--listen',
-        `127.0.0.1:${apiPort}`,
+        ...daemonFlags({ repo: repo.url, path: 'm', stateDir, instance: scope.instance, poll: '*/1 * * * * *', listen: `127.0.0.1:${apiPort}` }),
         '--ingress-listen',
         `127.0.0.1:${ingressPort}`,
         '--log-level',
@@ -139,8 +128,7 @@ describe('Services inside the namespace', { timeout: 600_000 }, () => {
   };
 
   after(async () => {
-    await berth?.stop();
-    if (process.env.BERTH_TEST_LOGS) await writeFile(join(process.env.BERTH_TEST_LOGS, 'east-west.log'), berth?.logs() ?? '');
+    await stopAndKeepLogs(berth, 'east-west');
     await stopDataPlane(stateDir);
     await scope.cleanup();
     await repo?.cleanup();

@@ -11,11 +11,11 @@
  */
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { startBerth, type BerthDaemon, daemonFlags } from '../helpers/berth-cli.js';
+import { startBerth, type BerthDaemon, daemonFlags, stopAndKeepLogs } from '../helpers/berth-cli.js';
 import { dockerScope } from '../helpers/docker-scope.js';
 import { eventually } from '../helpers/eventually.js';
 import { runGit, tmpRepo, type TmpRepo } from '../helpers/tmp-repo.js';
@@ -67,8 +67,7 @@ describe('source fetches: 503 on a failed sync, the error cleared by the next go
   });
 
   after(async () => {
-    await berth?.stop();
-    if (process.env.BERTH_TEST_LOGS) await writeFile(join(process.env.BERTH_TEST_LOGS, 'source-recovery.log'), berth?.logs() ?? '');
+    await stopAndKeepLogs(berth, 'source-recovery');
     await scope.cleanup();
     await repo?.cleanup();
     if (stateDir) await rm(stateDir, { recursive: true, force: true });

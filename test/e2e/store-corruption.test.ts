@@ -11,7 +11,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { startBerth, type BerthDaemon, daemonFlags } from '../helpers/berth-cli.js';
+import { startBerth, type BerthDaemon, daemonFlags, stopAndKeepLogs } from '../helpers/berth-cli.js';
 import { dockerScope } from '../helpers/docker-scope.js';
 import { eventually } from '../helpers/eventually.js';
 import { deploymentYaml, serveCommand } from '../helpers/manifests.js';
@@ -83,8 +83,7 @@ describe('a corrupt status.json does not undo a manual rollback', { timeout: 300
   });
 
   after(async () => {
-    await berth?.stop();
-    if (process.env.BERTH_TEST_LOGS) await writeFile(join(process.env.BERTH_TEST_LOGS, 'store-corruption.log'), berth?.logs() ?? '');
+    await stopAndKeepLogs(berth, 'store-corruption');
     await scope.cleanup();
     await repo?.cleanup();
     if (stateDir) await rm(stateDir, { recursive: true, force: true });

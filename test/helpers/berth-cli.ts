@@ -4,6 +4,8 @@
  * and, on failure, for the test log.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const BERTH_BIN = fileURLToPath(new URL('../../bin/berth.mjs', import.meta.url));
@@ -56,11 +58,12 @@ export function startBerth(args: readonly string[], options: { env?: NodeJS.Proc
 
 /**
  * The flags every e2e daemon starts with: its source (a repository whose manifests are under
- * `manifests/`), state directory, instance, poll schedule and API address. Extra flags follow.
+ * `manifests/`, or `path`), state directory, instance, poll schedule and API address. Extra flags follow.
  */
 export function daemonFlags(o: {
   readonly repo: string;
   readonly ref?: string;
+  readonly path?: string;
   readonly stateDir: string;
   readonly instance: string;
   readonly poll: string;
@@ -71,7 +74,7 @@ export function daemonFlags(o: {
     o.repo,
     ...(o.ref ? ['--ref', o.ref] : []),
     '--path',
-    'manifests',
+    o.path ?? 'manifests',
     '--state-dir',
     o.stateDir,
     '--instance',
@@ -81,4 +84,11 @@ export function daemonFlags(o: {
     '--listen',
     o.listen,
   ];
+}
+
+/** Stops an e2e daemon (if it was started) and keeps its log as `<name>.log` in BERTH_TEST_LOGS when that is set. */
+export async function stopAndKeepLogs(berth: BerthDaemon | undefined, name: string): Promise<void> {
+  await berth?.stop();
+  const dir = process.env.BERTH_TEST_LOGS;
+  if (dir) await writeFile(join(dir, `${name}.log`), berth?.logs() ?? '');
 }
