@@ -100,7 +100,11 @@ export function buildProgram(adapters: Adapters): Command {
         nonEmpty('a Git repository: an http(s) URL or a local path'),
         adapters.defaults.repo,
       )
-      .option('--ref <ref>', 'branch, tag or commit (default: the repository HEAD)', nonEmpty('a branch, tag or commit name'))
+      .option(
+        '--ref <ref>',
+        'branch, tag or commit, optionally with ~N/^N as git rev-parse reads it: main~1 (default: the repository HEAD)',
+        nonEmpty('a branch, tag or commit name'),
+      )
       .option('--path <dir>', 'folder inside the repository holding one folder per namespace (default: sample-repo for the bundled repository, else the root)')
       .option('--state-dir <dir>', 'where status, history and the Git cache live', nonEmpty('a folder path'), adapters.defaults.stateDir)
       .option('--instance <name>', 'name of this berth installation (a DNS label); it owns only objects labelled with it', instanceName, DEFAULT_INSTANCE)
@@ -298,10 +302,10 @@ export function buildProgram(adapters: Adapters): Command {
     .option('--live', 'compare the head with what runs on the engine now (the default without --base)')
     .option(
       '--base <ref>',
-      'compare with the manifests at this ref (branch, tag, commit) instead of the engine: a pull-request plan',
+      'compare with the manifests at this ref (branch, tag, commit; HEAD~1, main^ …) instead of the engine: a pull-request plan',
       nonEmpty('a branch, tag or commit name'),
     )
-    .option('--head <ref>', 'the ref to plan (default: --ref, else HEAD)', nonEmpty('a branch, tag or commit name'))
+    .option('--head <ref>', 'the ref to plan (default: --ref, else HEAD; HEAD~1, main^ … too)', nonEmpty('a branch, tag or commit name'))
     .addOption(
       new Option('-o, --output <format>', 'output format (markdown: for a PR comment, with --base)')
         .choices(['text', 'json', 'yaml', 'markdown'])
@@ -476,7 +480,10 @@ export function buildProgram(adapters: Adapters): Command {
     .argument('<namespace/name>', 'the Deployment', deploymentTarget)
     .option('--timeout <seconds>', 'give up after this long (exit 3)', seconds, 600)
     .option('--no-watch', 'print the current status once and exit (0 complete, 3 failed, 1 still in progress)')
-    .option('--commit <ref>', 'the commit to wait for (a sha, branch or tag); default: the head of --ref in the source, looked up now and again while waiting')
+    .option(
+      '--commit <ref>',
+      'the commit to wait for (a sha, branch or tag; HEAD~1, main^ … too); default: the head of --ref in the source, looked up now and again while waiting',
+    )
     .action(async ([namespace, name]: [string, string], raw: Record<string, unknown>) => {
       const o = resolve(raw);
       const logger = adapters.logger(o.logLevel);

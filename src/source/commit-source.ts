@@ -1,7 +1,9 @@
 import { CommitReader } from './commit-reader.js';
 import type { GitSource, SnapshotArgs } from './git-source.js';
 import type { ObjectStore, StoredCommit } from './object-store.js';
+import { BerthError } from '../core/index.js';
 import { checkRefName } from './ref-name.js';
+import { formatRevision, type RevisionStep } from './revision.js';
 import type { CommitInfo, Snapshot } from './snapshot.js';
 
 /**
@@ -13,10 +15,12 @@ export abstract class CommitSource implements GitSource {
   readonly description: string;
   private readonly reader: CommitReader;
   private readonly ref: string | undefined;
+  private readonly objects: ObjectStore;
 
   protected constructor(args: { description: string; store: ObjectStore; ref: string | undefined; manifestPath: string; concurrency: number }) {
     this.description = args.description;
     this.ref = args.ref;
+    this.objects = args.store;
     this.reader = new CommitReader({
       store: args.store,
       manifestPath: args.manifestPath,
@@ -39,9 +43,34 @@ export abstract class CommitSource implements GitSource {
   }
 
   async resolveRef(ref: string): Promise<CommitInfo> {
-    checkRefName(ref);
+    const revision = checkRefName(ref);
     await this.beforeResolve();
-    return (await this.lookup(ref)).info;
+    let commit = await this.lookup(revision.base);
+    const walked: RevisionStep[] = [];
+    for (const step of revision.steps) {
+      for (let i = 0; i < (step.op === '~' ? step.n : Math.min(step.n, 1)); i++) {
+        const parent = step.op === '~' ? commit.parents[0] : commit.parents[step.n - 1];
+        if (parent === undefined) {
+          const at = formatRevision(revision.base, walked);
+          const why =
+            step.op === '~'
+              ? `${at}~${step.n} goes past the first commit of its history (${at} has ${i} ancestor${i === 1 ? '' : 's'} along first parents)`
+              : `${at} (${commit.oid.slice(0, 12)}) has ${commit.parents.length} parent${commit.parents.length === 1 ? '' : 's'}, so ^${step.n} names none`;
+          throw new BerthError('SOURCE_REF_NOT_FOUND', `"${ref}" names no commit in ${this.description}: ${why}`, { details: { ref } });
+        }
+        commit = await this.commitAt(parent, ref);
+      }
+      walked.push(step);
+    }
+    return commit.info;
+  }
+
+  /** A parent named by its id (present: a commit's history comes with it). */
+  private async commitAt(oid: string, ref: string): Promise<StoredCommit> {
+    const commit = await this.objects.readCommit(oid);
+    if (!commit)
+      throw new BerthError('SOURCE_REF_NOT_FOUND', `"${ref}": commit ${oid} is not in ${this.description} (a shallow history?)`, { details: { ref } });
+    return commit;
   }
 
   snapshot(args: SnapshotArgs): Promise<Snapshot> {

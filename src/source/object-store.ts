@@ -43,6 +43,8 @@ export interface StoredCommit {
   readonly oid: string;
   /** Its root tree. */
   readonly tree: string;
+  /** Its parents, first parent first (none for a root commit). */
+  readonly parents: readonly string[];
   readonly info: CommitInfo;
 }
 
@@ -105,6 +107,7 @@ export class ObjectStore {
       return {
         oid: commitOid,
         tree: commit.tree,
+        parents: commit.parent,
         info: {
           oid: commitOid,
           message: commit.message.replace(/\s+$/, ''),

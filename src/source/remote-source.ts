@@ -1,7 +1,7 @@
 import { BerthError, isBerthError } from '../core/index.js';
 import { CommitSource } from './commit-source.js';
 import type { StoredCommit } from './object-store.js';
-import { isAbbreviatedOid, isFullOid } from './ref-name.js';
+import { isAbbreviatedOid, isExpression, isFullOid } from './ref-name.js';
 import type { RemoteMirror } from './remote-mirror.js';
 
 /**
@@ -25,7 +25,7 @@ export class RemoteGitSource extends CommitSource {
   override async peekHead(): Promise<string> {
     const ref = this.configuredRef;
     if (isFullOid(ref)) return ref.toLowerCase();
-    if (isAbbreviatedOid(ref)) return super.peekHead(); // only a fetch can expand it
+    if (isAbbreviatedOid(ref) || isExpression(ref)) return super.peekHead(); // only a fetch can expand it or walk its history
     return this.mirror.advertisedCommit(ref);
   }
 

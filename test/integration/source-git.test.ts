@@ -137,7 +137,7 @@ describe('local repository (read in place)', () => {
     await repo.tag('v1', { annotated: true, commit: main });
     assert.equal((await source.resolveRef('v1')).oid, main, 'an annotated tag peels to its commit');
     await rejectsWith(source.resolveRef('no-such-branch'), 'SOURCE_REF_NOT_FOUND', /no-such-branch/);
-    await rejectsWith(source.resolveRef('main~1'), 'USAGE');
+    await rejectsWith(source.resolveRef('main@{1}'), 'USAGE', /reflog/);
   });
 
   test('a bare repository is read the same way', async (t) => {
@@ -375,6 +375,12 @@ describe('remote repository over HTTP', () => {
     assert.equal((await source.resolveRef('main')).oid, await repo.git('rev-parse', 'main'));
     assert.equal((await source.resolveRef(c1.slice(0, 10))).oid, c1);
     assert.equal((await source.resolveRef(c1)).oid, c1);
+    // Revision expressions over HTTP: the mirror holds the history, so parents are walked locally.
+    for (const expression of ['main~1', 'main^', 'HEAD~1', 'v1-annotated^0', 'release~0'])
+      assert.equal((await source.resolveRef(expression)).oid, (await repo.git('rev-parse', `${expression}^{commit}`)).trim(), expression);
+    const configured = await open(t, { ref: 'main~1' });
+    assert.equal((await configured.resolve()).oid, (await repo.git('rev-parse', 'main~1')).trim(), '--ref main~1');
+    assert.equal(await configured.peekHead(), (await repo.git('rev-parse', 'main~1')).trim(), 'peekHead of an expression');
   });
 
   test('a missing ref is SOURCE_REF_NOT_FOUND', async (t) => {
@@ -522,5 +528,93 @@ describe('native inflate', () => {
     assert.deepEqual(Buffer.from(pako.inflate(deflateSync(data))), data);
     assert.deepEqual(Buffer.from(pako.inflate(pako.deflate(data))), data);
     assert.throws(() => pako.inflate(Buffer.from('not deflate data')), 'corrupt data still throws');
+  });
+});
+
+describe('revision expressions resolve as `git rev-parse` does', () => {
+  let repo: LocalRepo;
+  let source: GitSource;
+
+  // History (first parents on the left):  r — a — m(merge of b) — c      tags v1 → a (annotated), v2 → c
+  //                                             \ b ─┘                   branch side → b
+  before(async () => {
+    repo = await localRepo();
+    await repo.write('m/ns/x.yaml', 'r\n');
+    await repo.commit('r');
+    await repo.write('m/ns/x.yaml', 'a\n');
+    const a = await repo.commit('a');
+    await repo.tag('v1', { annotated: true, commit: a });
+    await repo.git('checkout', '--quiet', '-b', 'side');
+    await repo.write('m/ns/y.yaml', 'b\n');
+    await repo.commit('b');
+    await repo.git('checkout', '--quiet', 'main');
+    await repo.write('m/ns/x.yaml', 'a2\n');
+    await repo.commit('a2');
+    await repo.git('merge', '--quiet', '--no-ff', '--no-edit', 'side');
+    await repo.write('m/ns/x.yaml', 'c\n');
+    const c = await repo.commit('c');
+    await repo.tag('v2', { commit: c });
+    source = await openGitSource({ repo: repo.dir, path: 'm', cacheDir: '/nonexistent-unused' });
+  });
+  after(() => repo?.cleanup());
+
+  const expressions = [
+    'HEAD',
+    '@',
+    'HEAD~0',
+    'HEAD~',
+    'HEAD~1',
+    'HEAD^',
+    'HEAD^1',
+    'HEAD~1^2',
+    'HEAD^^2',
+    'HEAD~2',
+    'HEAD~3',
+    'main~1^1',
+    'main^1^2~1',
+    '@~2',
+    'v1',
+    'v1^0',
+    'v1~1',
+    'v2^',
+    'side',
+    'side~1',
+    'refs/heads/side^',
+  ];
+  for (const expression of expressions) {
+    test(expression, async () => {
+      const native = (await repo.git('rev-parse', '--verify', '--quiet', `${expression}^{commit}`)).trim();
+      assert.equal((await source.resolveRef(expression)).oid, native);
+    });
+  }
+
+  test('a short id with steps', async () => {
+    const head = (await repo.git('rev-parse', 'HEAD')).trim();
+    const native = (await repo.git('rev-parse', 'HEAD~1^2')).trim();
+    assert.equal((await source.resolveRef(`${head.slice(0, 9)}~1^2`)).oid, native);
+  });
+
+  test('past the history or a parent a commit does not have: SOURCE_REF_NOT_FOUND that says where the walk stopped', async () => {
+    await rejectsWith(
+      source.resolveRef('HEAD~9'),
+      'SOURCE_REF_NOT_FOUND',
+      /HEAD~9 goes past the first commit of its history \(HEAD has 4 ancestors along first parents\)/,
+    );
+    await rejectsWith(source.resolveRef('HEAD^2'), 'SOURCE_REF_NOT_FOUND', /HEAD \([0-9a-f]{12}\) has 1 parent, so \^2 names none/);
+    await rejectsWith(source.resolveRef('HEAD~1^3'), 'SOURCE_REF_NOT_FOUND', /HEAD~1 \([0-9a-f]{12}\) has 2 parents, so \^3 names none/);
+    await rejectsWith(source.resolveRef('nope~1'), 'SOURCE_REF_NOT_FOUND', /nope/);
+  });
+
+  test('what names no single commit is a usage error with the reason', async () => {
+    for (const [expression, why] of [
+      ['HEAD@{1}', /reflog/],
+      ['HEAD^{tree}', /peeling/],
+      ['HEAD:m/ns/x.yaml', /path/],
+      ['HEAD~1..HEAD', /range/],
+      ['HEAD^!', /several commits/],
+      ['~1', /needs a revision before/],
+      ['HEAD~x', /unexpected "x"/],
+    ] as const)
+      await rejectsWith(source.resolveRef(expression), 'USAGE', why);
   });
 });

@@ -86,6 +86,7 @@ const PURE_FILES = [
   'server/constant-time.ts', // node:crypto only: HMACs and a compare
   'source/snapshot.ts',
   'source/ref-name.ts',
+  'source/revision.ts',
   'cli/exit-codes.ts',
   'cli/rollout-status.ts',
 ];
