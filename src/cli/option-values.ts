@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { parseRevision } from '../source/index.js';
 import { InvalidArgumentError } from 'commander';
 
 /**
@@ -115,6 +116,22 @@ export function commitPrefix(min: number): (value: string) => string {
     if (!new RegExp(`^[0-9a-f]{${min},40}$`).test(v))
       throw new InvalidArgumentError(`${JSON.stringify(value)} is not a commit id; allowed: ${min} to 40 hex digits (a commit id or a prefix of it)`);
     return v;
+  };
+}
+
+/**
+ * A commit the running berth resolves in its source: a commit id (at least `min` hex digits, as
+ * `commitPrefix`) or a revision such as `HEAD~1`, `main^`, `v1.0` (source/revision.ts).
+ */
+export function commitOrRevision(min: number): (value: string) => string {
+  const hex = commitPrefix(min);
+  return (value: string) => {
+    if (/^[0-9a-f]+$/i.test(value)) return hex(value);
+    const revision = parseRevision(value);
+    if ('error' in revision)
+      throw new InvalidArgumentError(`${JSON.stringify(value)} names no commit (${revision.error}); allowed: a commit id or a revision such as HEAD~1`);
+    if (value.length > 256) throw new InvalidArgumentError('a revision of at most 256 characters');
+    return value;
   };
 }
 

@@ -30,7 +30,7 @@ import { renderVersion, versionReport } from './version.js';
 import { COMPLETION_SHELLS, completionScript } from './completion.js';
 import { guardProcess } from './process-guard.js';
 import {
-  commitPrefix,
+  commitOrRevision,
   deploymentTarget,
   nonEmpty,
   instanceName,
@@ -213,7 +213,11 @@ export function buildProgram(adapters: Adapters): Command {
       'pin a Deployment to an earlier revision until the next commit that changes it (asks the running `berth run` over its API; token: BERTH_API_TOKEN)',
     )
     .argument('<namespace/name>', 'the Deployment', deploymentTarget)
-    .option('--to-commit <sha>', 'run the template the Deployment had at this commit (4-40 hex digits)', commitPrefix(4))
+    .option(
+      '--to-commit <commit>',
+      'run the template the Deployment had at this commit: an id (4-40 hex digits) or a revision such as HEAD~1, resolved by the running berth',
+      commitOrRevision(4),
+    )
     .option('--to-revision <revision>', 'run this revision from `berth history`: its number (#) or hash (default: the previous good one)', revisionRef)
     .option('--server <url>', 'the API of the running berth', serverUrl, `http://${DEFAULT_LISTEN}`)
     .action(async ([namespace, name]: [string, string], raw: Record<string, unknown>) => {
@@ -236,7 +240,11 @@ export function buildProgram(adapters: Adapters): Command {
     .description(
       'let the commit the prune guard holds prune, as a "Berth-Confirm-Prune: yes" trailer in its message would (that commit only; asks the running `berth run` over its API; token: BERTH_API_TOKEN)',
     )
-    .option('--commit <sha>', 'the held commit: full id or at least 7 hex digits (default: the commit berth is at, from its /api/v1/status)', commitPrefix(7))
+    .option(
+      '--commit <commit>',
+      'the held commit: full id, at least 7 hex digits, or a revision such as HEAD resolved by the running berth (default: the commit berth is at, from its /api/v1/status)',
+      commitOrRevision(7),
+    )
     .option('--server <url>', 'the API of the running berth', serverUrl, `http://${DEFAULT_LISTEN}`)
     .addOption(outputOption())
     .action(async (raw: Record<string, unknown>) => {

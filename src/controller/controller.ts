@@ -225,7 +225,13 @@ export class Controller {
     let commit: string;
     if (args.toCommit) {
       commit = await this.o.desiredSource.commitOf(args.toCommit).catch((err: unknown) => {
-        throw new BerthError('ROLLBACK_TARGET_NOT_FOUND', `commit ${args.toCommit} is not in the repository`, { cause: err });
+        throw new BerthError(
+          'ROLLBACK_TARGET_NOT_FOUND',
+          `commit ${args.toCommit} is not in the repository: ${err instanceof Error ? err.message : String(err)}`,
+          {
+            cause: err,
+          },
+        );
       });
     } else {
       // --to-revision takes a revision hash, or its number in `berth history` (1 = oldest kept).
@@ -275,12 +281,25 @@ export class Controller {
   async confirmPrune(args: { commit: string; by?: string }): Promise<{ confirmed: string; reasons: readonly string[] }> {
     const revision = this.o.desiredSource.current();
     const judged = revision && this.guard?.commit === revision.commit.oid ? this.guard.guard : undefined;
-    const wanted = args.commit.toLowerCase();
-    if (!/^[0-9a-f]{7,64}$/.test(wanted))
-      throw new BerthError(
-        'REQUEST_INVALID',
-        `commit must be a commit id or a prefix of at least 7 hex digits, got ${JSON.stringify(args.commit.slice(0, 80))}`,
-      );
+    let wanted = args.commit.toLowerCase();
+    if (/^[0-9a-f]+$/.test(wanted)) {
+      if (wanted.length < 7 || wanted.length > 64)
+        throw new BerthError(
+          'REQUEST_INVALID',
+          `commit must be a commit id or a prefix of at least 7 hex digits, got ${JSON.stringify(args.commit.slice(0, 80))}`,
+        );
+    } else {
+      // A revision (HEAD, main~0, a tag): the commit it names in the source now.
+      wanted = await this.o.desiredSource.commitOf(args.commit).catch((err: unknown) => {
+        throw new BerthError(
+          'REQUEST_INVALID',
+          `commit ${JSON.stringify(args.commit.slice(0, 80))} names no commit: ${err instanceof Error ? err.message : String(err)}`,
+          {
+            cause: err,
+          },
+        );
+      });
+    }
     if (!revision || !judged)
       throw new BerthError(
         'CONFLICT',

@@ -21,7 +21,13 @@ const nsParams = { type: 'object', required: ['ns'], properties: { ns: DNS_LABEL
 const deploymentParams = { type: 'object', required: ['ns', 'name'], properties: { ns: DNS_LABEL, name: DNS_LABEL } } as const;
 
 /**
- * Rollback body: `toCommit` (4–40 hex, a commit prefix) or `toRevision` (a revision hash as
+ * A commit the controller resolves in its source: an id or prefix, or a revision expression
+ * (`HEAD~1`, `main^`, a tag); no whitespace, braces, colons or backslashes (never a valid one).
+ */
+const COMMIT_OR_REVISION = { type: 'string', minLength: 1, maxLength: 256, pattern: '^[^\\s{}:\\\\]+$' } as const;
+
+/**
+ * Rollback body: `toCommit` (a commit id or prefix, or a revision: `HEAD~1`) or `toRevision` (a revision hash as
  * `berth history` lists it), or neither = the previous revision. Unknown members are refused,
  * not dropped: a misspelt `tocommit` must not turn into "roll back to the previous revision".
  */
@@ -30,7 +36,7 @@ const rollbackBody = {
   additionalProperties: false,
   maxProperties: 1,
   properties: {
-    toCommit: { type: 'string', pattern: '^[0-9a-f]{4,40}$' },
+    toCommit: COMMIT_OR_REVISION,
     toRevision: { type: 'string', pattern: '^[0-9A-Za-z][0-9A-Za-z._-]{0,63}$' },
   },
 } as const;
@@ -45,7 +51,7 @@ const pruneConfirmBody = {
   additionalProperties: false,
   required: ['commit'],
   properties: {
-    commit: { type: 'string', pattern: '^[0-9a-f]{7,64}$' },
+    commit: COMMIT_OR_REVISION,
     by: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}$' },
   },
 } as const;

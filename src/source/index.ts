@@ -19,3 +19,4 @@
 export type { CommitInfo, Snapshot, SnapshotFile, SnapshotFolder } from './snapshot.js';
 export { openGitSource } from './git-source.js';
 export type { GitSource, GitSourceOptions, SnapshotArgs } from './git-source.js';
+export { parseRevision } from './revision.js';

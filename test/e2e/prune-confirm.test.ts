@@ -129,6 +129,9 @@ describe('prune confirmation: berth prune confirm and POST /api/v1/prune/confirm
     const again = await confirm(['--commit', held.slice(0, 7), '-o', 'json']);
     assert.equal(again.code, 0, `confirming again answers the same: ${again.stderr}`);
     assert.equal(JSON.parse(again.stdout).confirmed, held, 'the full commit id');
+    const byName = await confirm(['--commit', 'main', '-o', 'json']);
+    assert.equal(byName.code, 0, `a revision, resolved by the running berth: ${byName.stderr}`);
+    assert.equal(JSON.parse(byName.stdout).confirmed, held, 'main names the held commit');
   });
 
   it('the next commit is judged afresh: deleting the namespace again is refused again', async () => {

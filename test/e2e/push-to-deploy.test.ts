@@ -127,5 +127,14 @@ describe('push to deploy: webhook, API sync, manual rollback', { timeout: 300_00
     await eventually(async () => assert.equal(await serving(), 'v3'), { timeoutMs: 60_000, what: 'v3 after unpin' });
     const after = JSON.parse((await runBerth(['history', 'shop/web', '-o', 'json', '--state-dir', stateDir])).stdout);
     assert.equal(after.pin, undefined);
+    // --to-commit takes a revision expression, resolved by the running berth in its source: HEAD~1 is v2's commit.
+    const v2Commit = (await repo.git('rev-parse', 'HEAD~1')).trim();
+    const back = await runBerth(['rollback', 'shop/web', '--to-commit', 'HEAD~1', '--server', api], { env: { BERTH_API_TOKEN: TOKEN } });
+    assert.equal(back.code, 0, back.stderr);
+    assert.match(back.stdout, new RegExp(`pinned to [0-9a-f]{10}@${v2Commit.slice(0, 12)}`));
+    await eventually(async () => assert.equal(await serving(), 'v2'), { timeoutMs: 60_000, what: 'rolled back to HEAD~1 (v2)' });
+    const past = await runBerth(['rollback', 'shop/web', '--to-commit', 'HEAD~9', '--server', api], { env: { BERTH_API_TOKEN: TOKEN } });
+    assert.notEqual(past.code, 0);
+    assert.match(past.stderr, /HEAD~9 goes past the first commit of its history/);
   });
 });

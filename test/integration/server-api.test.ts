@@ -290,6 +290,12 @@ describe('HTTP API', { timeout: 60_000 }, () => {
       assert.deepEqual(control.rollbacks, [{ namespace: 'shop', name: 'web', toCommit: 'abcd123' }]);
     });
 
+    it('toCommit as a revision expression (HEAD~1) is passed on for the controller to resolve in its source', async () => {
+      const r = await call(server, 'POST', path, { token: TOKEN, body: { toCommit: 'HEAD~1' } });
+      assert.equal(r.status, 202, JSON.stringify(r.json));
+      assert.deepEqual(control.rollbacks, [{ namespace: 'shop', name: 'web', toCommit: 'HEAD~1' }]);
+    });
+
     it('toRevision, an empty object, or no body at all (= the previous revision) → 202', async () => {
       assert.equal((await call(server, 'POST', path, { token: TOKEN, body: { toRevision: 'abc1234567' } })).status, 202);
       assert.equal((await call(server, 'POST', path, { token: TOKEN, body: {} })).status, 202);
@@ -303,8 +309,10 @@ describe('HTTP API', { timeout: 60_000 }, () => {
 
     const invalid: [string, unknown, RegExp][] = [
       ['both toCommit and toRevision', { toCommit: 'abcd123', toRevision: 'abc1234567' }, /either toCommit or toRevision, not both/],
-      ['a non-hex commit', { toCommit: 'main' }, /toCommit/],
-      ['a too short commit', { toCommit: 'abc' }, /toCommit/],
+      ['a commit with a space', { toCommit: 'main branch' }, /toCommit/],
+      ['a peeling expression', { toCommit: 'HEAD^{tree}' }, /toCommit/],
+      ['a path', { toCommit: 'HEAD:web.yaml' }, /toCommit/],
+      ['an empty commit', { toCommit: '' }, /toCommit/],
       ['a number for a commit (no coercion)', { toCommit: 12345 }, /toCommit/],
       ['an unknown member (a typo must not mean "previous")', { tocommit: 'abcd123' }, /additional properties/],
       ['an array', [], /object/],
@@ -378,8 +386,8 @@ describe('HTTP API', { timeout: 60_000 }, () => {
 
     const invalid: [string, unknown, RegExp][] = [
       ['no body member commit', {}, /commit/],
-      ['a prefix shorter than 7', { commit: 'cccccc' }, /commit/],
-      ['a branch name', { commit: 'main' }, /commit/],
+      ['a commit with a space', { commit: 'main branch' }, /commit/],
+      ['a path', { commit: 'HEAD:x' }, /commit/],
       ['an unknown member', { commit: COMMIT, force: true }, /additional properties/],
       ['a by with spaces', { commit: COMMIT, by: 'a b' }, /by/],
     ];
