@@ -144,6 +144,13 @@ export function revisionRef(value: string): string {
   return value;
 }
 
+/** A namespace or object name (`-n`, `berth get KIND NAME`): a DNS label. */
+export function dnsLabel(value: string): string {
+  if (value.length === 0 || value.length > 63 || !DNS_LABEL.test(value))
+    throw new InvalidArgumentError(`${JSON.stringify(value)} is not a valid name; allowed: ${DNS_LABEL_RULE}`);
+  return value;
+}
+
 /** `NS/NAME` arguments: a Deployment, two DNS labels. */
 export function deploymentTarget(value: string): [string, string] {
   const parts = value.split('/');

@@ -3,7 +3,7 @@ import { BerthError, hasErrors, isBerthError, describeError, type Diagnostic, ty
 import { Controller, DEFAULT_POLL_SCHEDULE, DesiredSource, isValidPollSchedule } from '../controller/index.js';
 import { buildDesiredState, DEFAULT_INSTANCE, volumeName } from '../desired/index.js';
 import { loadManifests, ManifestCache, type ManifestSet } from '../manifests/index.js';
-import { observe } from '../observed/index.js';
+import { observe, type PodStatus } from '../observed/index.js';
 import { checkNamespacePolicy, namespacePolicy, parseOperatorPolicy, POD_SECURITY_LEVELS, type OperatorPolicy } from '../policy/index.js';
 import {
   compare,
@@ -32,6 +32,7 @@ import { guardProcess } from './process-guard.js';
 import {
   commitOrRevision,
   deploymentTarget,
+  dnsLabel,
   nonEmpty,
   instanceName,
   ipAddress,
@@ -46,6 +47,7 @@ import {
 } from './option-values.js';
 import { checkIngressListen, listenFailure, probeListen } from './listen-check.js';
 import { rolloutVerdict } from './rollout-status.js';
+import { getDeployments, getKind, getNamespaces, getPods, getServices, nothingFound, renderTable, type GetKind, type GetResult } from './get.js';
 import { notifyConfig, notifyOptions } from './notify-options.js';
 import { Notifier, notifyingStore } from '../notify/index.js';
 import { PROXY_TABLE_FILE, persistedClusterIps } from '../proxy/index.js';
@@ -177,6 +179,7 @@ export function buildProgram(adapters: Adapters): Command {
               watchedRef: () => controller.watchedRef(),
               rollback: (args) => controller.rollback(args),
               confirmPrune: (args) => controller.confirmPrune(args),
+              pods: (args) => controller.pods(args),
             },
             store,
             logger,
@@ -397,6 +400,46 @@ export function buildProgram(adapters: Adapters): Command {
       const state = await adapters.readState(resolve(raw));
       const output = String(raw.output);
       write(isStructured(output) ? renderStructured(output, state) : renderStatus(state));
+    });
+
+  common(program.command('get'))
+    .description(
+      'list namespaces, deployments, pods or services as kubectl get does (pods ask the running berth, whose prober knows readiness; the rest read the state directory)',
+    )
+    .argument('<kind>', 'namespaces (ns), deployments (deploy), pods (po) or services (svc)', getKind)
+    .argument('[name]', 'only the object of this name', dnsLabel)
+    .option('-n, --namespace <namespace>', 'only this namespace (default: every namespace, with a NAMESPACE column)', dnsLabel)
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'wide', 'json', 'yaml']).default('text'))
+    .option('--server <url>', 'pods: the API of the running berth', serverUrl, `http://${DEFAULT_LISTEN}`)
+    .action(async (kind: GetKind, name: string | undefined, raw: Record<string, unknown>) => {
+      const o = resolve(raw);
+      const output = String(raw.output);
+      const query = {
+        ...(raw.namespace !== undefined ? { namespace: String(raw.namespace) } : {}),
+        ...(name !== undefined ? { name } : {}),
+        wide: output === 'wide',
+        now: adapters.clock.now(),
+      };
+      let result: GetResult;
+      if (kind === 'pods') {
+        const answer = await callApi<{ pods?: PodStatus[] }>({
+          server: String(raw.server),
+          method: 'GET',
+          path: `/api/v1/pods${query.namespace ? `?namespace=${query.namespace}` : ''}`,
+        });
+        if (!answer.ok) return reportRefusal(answer);
+        result = getPods(answer.body.pods ?? [], query);
+      } else {
+        const state = await adapters.readState(o);
+        result = kind === 'namespaces' ? getNamespaces(state, query) : kind === 'deployments' ? getDeployments(state, query) : getServices(state, query);
+      }
+      if (name !== undefined && result.items.length === 0) {
+        process.stderr.write(`berth: NOT_FOUND: ${kind} ${JSON.stringify(name)} not found${query.namespace ? ` in namespace ${query.namespace}` : ''}\n`);
+        return void (process.exitCode = EXIT.failure);
+      }
+      if (isStructured(output)) return write(renderStructured(output, { kind, items: result.items }));
+      if (result.items.length === 0) return void process.stderr.write(`${nothingFound(query)}\n`);
+      process.stdout.write(renderTable(result.header, result.rows));
     });
 
   common(program.command('history'))

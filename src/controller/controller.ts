@@ -1,6 +1,6 @@
 import { schedule as cronSchedule, validate as isValidCron, type ScheduledTask } from 'node-cron';
 import { BerthError, describeError, ownValue } from '../core/index.js';
-import { observe } from '../observed/index.js';
+import { observe, podsOf, type PodStatus } from '../observed/index.js';
 import { describeHold, guardLivePrunes, isPruneConfirmed, type LivePruneGuard } from '../plan/index.js';
 import { LABEL } from '../runtime/index.js';
 import type { SourceRevision } from './desired-source.js';
@@ -326,6 +326,22 @@ export class Controller {
     );
     await this.enqueueAll(revision, { force: true });
     return { confirmed: head, reasons: judged.reasons };
+  }
+
+  /**
+   * The replicas the engine runs now, with the prober's verdicts (`GET /api/v1/pods`, `berth get
+   * pods`). A replica with probes that the prober has not taken up yet (created since the last
+   * pass) is not ready, as Kubernetes counts a pod whose probe has not run.
+   */
+  async pods(args: { namespace?: string }): Promise<readonly PodStatus[]> {
+    const observed = observe(await this.o.driver.inventory(args.namespace ? { namespace: args.namespace } : {}));
+    return observed.namespaces.flatMap((ns) =>
+      podsOf(ns, (r) => {
+        const view = this.prober.view(r.id);
+        if (view) return { ready: view.ready, ...(view.notReadyReason ? { reason: view.notReadyReason } : {}) };
+        return r.probesJson ? { ready: false, reason: 'not probed yet' } : undefined;
+      }),
+    );
   }
 
   /** The ref berth follows, for webhooks (undefined = the remote's default branch). */

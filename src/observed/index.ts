@@ -5,3 +5,4 @@
  */
 export * from './types.js';
 export * from './observe.js';
+export * from './pods.js';

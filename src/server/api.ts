@@ -114,6 +114,12 @@ export async function apiRoutes(app: FastifyInstance, o: ApiRoutesOptions): Prom
     async (req) => ({ history: await o.store.readHistory({ ...(req.query.namespace ? { namespace: req.query.namespace } : {}), limit: req.query.limit }) }),
   );
 
+  app.get<{ Querystring: { namespace?: string } }>(
+    '/api/v1/pods',
+    { schema: { querystring: { type: 'object', additionalProperties: false, properties: { namespace: DNS_LABEL } } } },
+    async (req) => ({ pods: await o.control.pods(req.query.namespace ? { namespace: req.query.namespace } : {}) }),
+  );
+
   app.post('/api/v1/sync', { onRequest: requireToken, bodyLimit: API_BODY_LIMIT_BYTES }, async (req, reply) => {
     // The caller asked explicitly: answer once the fetch resolved, with the commit it saw. A
     // fetch that failed is 503 with its error, whatever its code (a deleted branch is no 404 of

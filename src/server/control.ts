@@ -1,3 +1,5 @@
+import type { PodStatus } from '../observed/index.js';
+
 /**
  * The port the HTTP server drives the controller through. The server never imports the
  * controller: `berth run` (cli) adapts the Controller to this interface, tests pass a
@@ -24,4 +26,10 @@ export interface ControlPort {
    * reasons; throws CONFLICT (→ 409) when that commit is not the one held.
    */
   confirmPrune(args: { commit: string; by?: string }): Promise<{ confirmed: string; reasons: readonly string[] }>;
+  /**
+   * The replicas the engine runs now (of one namespace, or all), with the running berth's
+   * readiness verdicts: what `berth get pods` shows. Readiness is the prober's, held in memory
+   * only, so this asks the controller rather than the store.
+   */
+  pods(args: { namespace?: string }): Promise<readonly PodStatus[]>;
 }

@@ -3,6 +3,7 @@
  * The ControlPort is a recording implementation of berth's own port: it records sync and
  * rollback requests and can be told to fail with a given error.
  */
+import type { PodStatus } from '../../src/observed/index.js';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -17,6 +18,22 @@ const TOKEN = 'api-token-5c1d9e7a3b8f2e40';
 const GIT_PASSWORD = 'git-password-6a2b';
 const COMMIT = 'c'.repeat(40);
 const now = new Date('2030-01-01T00:00:00Z').toISOString();
+const POD: PodStatus = {
+  namespace: 'shop',
+  deployment: 'web',
+  name: 'web-abc1234567-0',
+  container: 'shop.web.abc1234567.0',
+  id: 'f'.repeat(64),
+  revision: 'abc1234567',
+  replica: 0,
+  commit: COMMIT,
+  image: 'busybox:1.36',
+  status: 'Running',
+  ready: false,
+  reason: 'readiness probe failed: HTTP 503',
+  restarts: 0,
+  created: now,
+};
 
 type RollbackArgs = Parameters<ControlPort['rollback']>[0];
 type ConfirmArgs = Parameters<ControlPort['confirmPrune']>[0];
@@ -38,6 +55,11 @@ class RecordingControl implements ControlPort {
     this.rollbacks.push(args);
     if (this.failWith) throw this.failWith;
     return { pinnedTo: `abc1234567@${args.toCommit ?? 'b'.repeat(40)}` };
+  }
+  podQueries: { namespace?: string }[] = [];
+  async pods(args: { namespace?: string }): Promise<readonly PodStatus[]> {
+    this.podQueries.push(args);
+    return [POD];
   }
   confirmations: ConfirmArgs[] = [];
   async confirmPrune(args: ConfirmArgs): Promise<{ confirmed: string; reasons: readonly string[] }> {
@@ -121,6 +143,7 @@ describe('HTTP API', { timeout: 60_000 }, () => {
     control.syncs = 0;
     control.rollbacks = [];
     control.confirmations = [];
+    control.podQueries = [];
     control.failWith = undefined;
   });
 
@@ -129,6 +152,20 @@ describe('HTTP API', { timeout: 60_000 }, () => {
       const r = await call(server, 'GET', '/healthz');
       assert.equal(r.status, 200);
       assert.deepEqual(r.json, { ok: true });
+    });
+
+    it('GET /api/v1/pods asks the controller (readiness is its prober’s), for one namespace or all; a bad namespace is a 400', async () => {
+      const all = await call(server, 'GET', '/api/v1/pods');
+      assert.equal(all.status, 200);
+      assert.deepEqual(all.json, { pods: [POD] });
+      const one = await call(readOnly, 'GET', '/api/v1/pods?namespace=shop');
+      assert.equal(one.status, 200);
+      assert.deepEqual(control.podQueries, [{}, { namespace: 'shop' }]);
+      for (const bad of ['/api/v1/pods?namespace=Shop_1', '/api/v1/pods?other=1']) {
+        const r = await call(server, 'GET', bad);
+        assert.equal(r.status, 400, bad);
+      }
+      assert.equal(control.podQueries.length, 2);
     });
 
     it('GET /api/v1/status: source and namespaces, the source URL without credentials', async () => {

@@ -3,6 +3,7 @@
  * recording implementation of berth's own port (not a Docker or Git mock): it counts syncs
  * and can hold them open, so coalescing is asserted on counts, never on timings.
  */
+import type { PodStatus } from '../../src/observed/index.js';
 import assert from 'node:assert/strict';
 import { createHmac, randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -45,6 +46,9 @@ class RecordingControl implements ControlPort {
   }
   watchedRef(): string | undefined {
     return this.watched;
+  }
+  async pods(): Promise<readonly PodStatus[]> {
+    throw new Error('not used by hook tests');
   }
   async rollback(): Promise<{ pinnedTo: string }> {
     throw new Error('not used by hook tests');

@@ -1,0 +1,107 @@
+import type { ObservedNamespace, ObservedReplica } from './types.js';
+
+/**
+ * What `berth get pods` and the API show of one replica, as `kubectl get pods` shows a pod:
+ * facts from the engine's labels and state, readiness from the running berth's prober.
+ */
+export interface PodStatus {
+  readonly namespace: string;
+  readonly deployment: string;
+  /** `<deployment>-<revision>-<replica>`: kubectl's pod name shape (the engine's name is `container`). */
+  readonly name: string;
+  /** The engine's container name (what `docker logs` takes). */
+  readonly container: string;
+  readonly id: string;
+  readonly revision: string;
+  readonly replica: number;
+  readonly commit: string;
+  readonly image: string;
+  /** kubectl's STATUS column: Running, ContainerCreating, Completed, Error, CrashLoopBackOff, Restarting, Terminating, Paused. */
+  readonly status: string;
+  readonly ready: boolean;
+  /** Why it is not ready (a probe's failure, not running), when it is not. */
+  readonly reason?: string;
+  /** Restarts of its slot so far (label berth.restarts). */
+  readonly restarts: number;
+  /** When its slot last restarted (this container was made as the replacement). */
+  readonly lastRestart?: string;
+  readonly address?: string;
+  readonly created: string;
+  readonly exitCode?: number;
+}
+
+/** The running berth's verdict on a replica with probes; absent: none (no probes, or not probed). */
+export interface PodReadiness {
+  readonly ready: boolean;
+  readonly reason?: string;
+}
+
+/**
+ * Replicas → pod rows, sorted by Deployment, revision, replica. A running replica without a
+ * verdict has no probes (ready as soon as it runs, as in Kubernetes) unless `probesUnknown`:
+ * then nobody probes it (no running berth) and readiness is not known — it is shown not ready
+ * with that reason, never guessed ready.
+ *
+ *   running, no probes                  → Running, ready
+ *   running, probes, verdict not ready  → Running, not ready, reason = the probe's failure
+ *   exited 0                            → Completed
+ *   exited 1, first container of slot   → Error
+ *   exited 1, restarts ≥ 1              → CrashLoopBackOff (berth waits out the back-off before replacing it)
+ *   created                             → ContainerCreating
+ */
+export function podsOf(namespace: ObservedNamespace, readinessOf: (replica: ObservedReplica) => PodReadiness | undefined): PodStatus[] {
+  const pods: PodStatus[] = [];
+  for (const deployment of namespace.deployments) {
+    for (const r of deployment.replicas) {
+      const restarts = r.restart?.count ?? 0;
+      const status = podPhase(r.state, r.exitCode, restarts);
+      const verdict = r.state === 'running' ? readinessOf(r) : undefined;
+      const ready = r.state === 'running' && (verdict?.ready ?? !r.probesJson);
+      const reason =
+        r.state !== 'running'
+          ? `container is ${r.state}${r.exitCode !== undefined && r.state === 'exited' ? ` (exit code ${r.exitCode})` : ''}`
+          : ready
+            ? undefined
+            : (verdict?.reason ?? (verdict ? 'readiness probe has not succeeded yet' : 'readiness unknown: no running berth probes it'));
+      pods.push({
+        namespace: namespace.name,
+        deployment: deployment.name,
+        name: `${deployment.name}-${r.revision}-${r.replica}`,
+        container: r.name,
+        id: r.id,
+        revision: r.revision,
+        replica: r.replica,
+        commit: r.commit,
+        image: r.image,
+        status,
+        ready,
+        ...(reason ? { reason } : {}),
+        restarts,
+        ...(r.restart ? { lastRestart: r.restart.at } : {}),
+        ...(r.address ? { address: r.address } : {}),
+        created: r.created,
+        ...(r.exitCode !== undefined ? { exitCode: r.exitCode } : {}),
+      });
+    }
+  }
+  return pods;
+}
+
+function podPhase(state: ObservedReplica['state'], exitCode: number | undefined, restarts: number): string {
+  switch (state) {
+    case 'running':
+      return 'Running';
+    case 'created':
+      return 'ContainerCreating';
+    case 'restarting':
+      return 'Restarting';
+    case 'removing':
+      return 'Terminating';
+    case 'paused':
+      return 'Paused';
+    case 'exited':
+      return exitCode === 0 ? 'Completed' : restarts > 0 ? 'CrashLoopBackOff' : 'Error';
+    default:
+      return 'Error';
+  }
+}
