@@ -1,11 +1,12 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { BerthError, hasErrors, isBerthError, describeError, type Diagnostic, type Logger } from '../core/index.js';
 import { Controller, DEFAULT_POLL_SCHEDULE, DesiredSource, isValidPollSchedule } from '../controller/index.js';
-import { buildDesiredState, DEFAULT_INSTANCE, volumeName } from '../desired/index.js';
+import { buildDesiredState, DEFAULT_INSTANCE, volumeName, type DesiredState } from '../desired/index.js';
 import { loadManifests, ManifestCache, type ManifestSet } from '../manifests/index.js';
 import { observe, type PodStatus } from '../observed/index.js';
 import { checkNamespacePolicy, namespacePolicy, parseOperatorPolicy, POD_SECURITY_LEVELS, type OperatorPolicy } from '../policy/index.js';
 import {
+  applyPinsTo,
   compare,
   confirmedVolumeDeletes,
   diff,
@@ -17,10 +18,12 @@ import {
   renderChangeSetText,
   renderPlanJson,
   renderPlanText,
+  pinnedTemplates,
+  type PinnedNamespace,
 } from '../plan/index.js';
 import { startServer } from '../server/index.js';
 import type { GitSource } from '../source/index.js';
-import type { Store } from '../store/index.js';
+import type { Store, StoreState } from '../store/index.js';
 import type { Adapters, CommonOptions, DataPlaneOptions } from './adapters.js';
 import { callApi, localUser, reportRefusal } from './api-client.js';
 import { EXIT } from './exit-codes.js';
@@ -361,12 +364,15 @@ export function buildProgram(adapters: Adapters): Command {
       }
       const driver = adapters.openDriver(o, logger);
       const observed = observe(await driver.inventory());
+      const state = await adapters.readState(o).catch(() => undefined);
       // Confirmed as `berth run` judges it: the trailer, or `berth prune confirm` recorded in the state directory.
-      const confirmedInStore = await adapters.readState(o).then(
-        (state) => state.pruneConfirmations?.[head.oid] !== undefined,
-        () => false,
+      const confirmedInStore = state?.pruneConfirmations?.[head.oid] !== undefined;
+      // Rollback pins, applied by the rule `berth run` follows, so the plan shows what the next pass does.
+      const { desired: target, rollbacks } = await withPins(headDesired, state, async (commit) =>
+        buildDesiredState(await loadAt(source, commit), { instance: o.instance, policy: namespacePolicy(policy) }),
       );
-      const plan = diff(headDesired, observed, {
+      const plan = diff(target, observed, {
+        rollbacks,
         confirmPrune: isPruneConfirmed(head.message) || confirmedInStore,
         confirmedVolumeDeletes: confirmedVolumeDeletes(head.message),
         // The addresses the data plane keeps (its persisted tables): the ones `berth run` will serve.
@@ -650,6 +656,40 @@ export const DEFAULT_INGRESS_LISTEN = '127.0.0.1:8080';
 /** A listen flag's value (checked by `listenFlag` when given; the defaults are valid). */
 function listenOf(value: unknown): ListenAddress {
   return listenAddress(String(value));
+}
+
+/**
+ * The head's desired state with the state directory's rollback pins applied (plan/pins.ts, the
+ * rule `berth run` follows; nothing is released here — only run changes the store).
+ */
+async function withPins(
+  head: DesiredState,
+  state: StoreState | undefined,
+  desiredAt: (commit: string) => Promise<DesiredState>,
+): Promise<{ desired: DesiredState; rollbacks: Map<string, PinnedNamespace> }> {
+  const pins = Object.values(state?.pins ?? {});
+  const rollbacks = new Map<string, PinnedNamespace>();
+  if (pins.length === 0) return { desired: head, rollbacks };
+  const byCommit = new Map<string, Promise<DesiredState | undefined>>();
+  const namespaces = await Promise.all(
+    head.namespaces.map(async (ns) => {
+      const mine = pins.filter((p) => p.namespace === ns.name);
+      if (!ns.valid || mine.length === 0) return ns;
+      const templates = await pinnedTemplates(ns, mine, async (commit) => {
+        if (!byCommit.has(commit))
+          byCommit.set(
+            commit,
+            desiredAt(commit).catch(() => undefined),
+          );
+        const at = (await byCommit.get(commit))?.namespaces.find((n) => n.name === ns.name);
+        return at?.valid ? at : undefined;
+      });
+      const applied = applyPinsTo(ns, mine, (name) => templates.get(name), { release: true });
+      rollbacks.set(ns.name, applied);
+      return applied.target;
+    }),
+  );
+  return { desired: { ...head, namespaces }, rollbacks };
 }
 
 async function loadAt(source: GitSource, commit: string): Promise<ManifestSet> {

@@ -1,10 +1,10 @@
 import { schedule as cronSchedule, validate as isValidCron, type ScheduledTask } from 'node-cron';
 import { BerthError, describeError, ownValue } from '../core/index.js';
 import { observe, podsOf, type PodStatus } from '../observed/index.js';
-import { describeHold, guardLivePrunes, isPruneConfirmed, type LivePruneGuard } from '../plan/index.js';
+import { describeHold, guardLivePrunes, isPruneConfirmed, specHash, type LivePruneGuard } from '../plan/index.js';
 import { LABEL } from '../runtime/index.js';
 import type { SourceRevision } from './desired-source.js';
-import { Reconciler, specHash, type PassOutcome, type ReconcilerOptions } from './reconcile.js';
+import { Reconciler, type PassOutcome, type ReconcilerOptions } from './reconcile.js';
 import { backoffMs } from './error-handling.js';
 import { WorkQueue } from './work-queue.js';
 import { Prober } from '../health/index.js';

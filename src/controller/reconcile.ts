@@ -1,7 +1,17 @@
-import { hashOf, isBerthError, ownValue, type Clock, type Logger } from '../core/index.js';
+import { isBerthError, ownValue, type Clock, type Logger } from '../core/index.js';
 import { namespaceSubnets, type DesiredDeployment, type DesiredNamespace } from '../desired/index.js';
 import { observe, type ObservedNamespace } from '../observed/index.js';
-import { CONFIRM_VOLUME_DELETE_TRAILER, confirmedVolumeDeletes, describeHold, planVolumes, type LivePruneGuard, type VolumePlan } from '../plan/index.js';
+import {
+  applyPinsTo,
+  CONFIRM_VOLUME_DELETE_TRAILER,
+  confirmedVolumeDeletes,
+  describeHold,
+  pinnedTemplates,
+  planVolumes,
+  specHash,
+  type LivePruneGuard,
+  type VolumePlan,
+} from '../plan/index.js';
 import { storageClassOf, type OperatorPolicy } from '../policy/index.js';
 import { applyStep, nextStep, restartRecordsOf, type Step } from '../rollout/index.js';
 import { LABEL, type RuntimeDriver } from '../runtime/index.js';
@@ -259,39 +269,15 @@ export class Reconciler {
    * where they match and never released — only a valid head may end a rollback.
    */
   private async applyPins(head: DesiredNamespace, log: Logger, options: { release?: boolean } = {}): Promise<DesiredNamespace> {
-    const release = options.release ?? true;
     const pins = Object.values(this.o.store.readState().pins ?? {}).filter((p) => p.namespace === head.name);
     if (pins.length === 0) return head;
-    const deployments: DesiredDeployment[] = [];
-    for (const d of head.deployments) {
-      const pin = pins.find((p) => p.name === d.name);
-      if (!pin) {
-        deployments.push(d);
-        continue;
-      }
-      if (specHash(d) !== pin.headSpec) {
-        if (!release) {
-          deployments.push(d);
-          continue;
-        }
-        log.info({ deployment: d.name, pinnedTo: pin.commit }, 'a newer commit changed the Deployment: rollback pin released');
-        await this.o.store.removePin(`${pin.namespace}/${pin.name}`);
-        deployments.push(d);
-        continue;
-      }
-      if (pin.hold) {
-        deployments.push(d);
-        continue;
-      }
-      const pinned = (await this.o.desiredSource.namespaceAt(pin.commit, head.name).catch(() => undefined))?.deployments.find((x) => x.name === d.name);
-      // A rollback restores the pod template (and how it rolls), as `kubectl rollout undo` does; the
-      // number of replicas stays what Git says now (an e2e rollback from 2 replicas went to the 3 of the old commit).
-      deployments.push(pinned ? { ...pinned, replicas: d.replicas } : d);
+    const templates = await pinnedTemplates(head, pins, (commit) => this.o.desiredSource.namespaceAt(commit, head.name));
+    const applied = applyPinsTo(head, pins, (name) => templates.get(name), { release: options.release ?? true });
+    for (const name of applied.released) {
+      log.info({ deployment: name }, 'a newer commit changed the Deployment: rollback pin released');
+      await this.o.store.removePin(`${head.name}/${name}`);
     }
-    for (const pin of pins) {
-      if (release && !head.deployments.some((d) => d.name === pin.name)) await this.o.store.removePin(`${pin.namespace}/${pin.name}`);
-    }
-    return { ...head, deployments };
+    return applied.target;
   }
 
   private pinOf(namespace: string, name: string): string | undefined {
@@ -619,10 +605,4 @@ function deploymentStatus(desired: DesiredDeployment, step: Step | undefined, pi
 /** Whether a revision of the Deployment has completed before (store history): then it is no longer a rollout that can fail. */
 function hasCompleted(store: Store, namespace: string, name: string, revision: string): boolean {
   return (ownValue(store.readState().revisions, `${namespace}/${name}`) ?? []).some((r) => r.revision === revision && r.outcome !== 'failed');
-}
-
-/** Identity of a Deployment's whole desired spec (not only its template): any edit in Git changes it. */
-export function specHash(d: DesiredDeployment): string {
-  // configData is covered by the template's ConfigMap hashes: hashing up to 1 MiB again per pass would add nothing.
-  return hashOf({ ...d, source: undefined, configData: undefined });
 }

@@ -1,5 +1,6 @@
 import { allocateClusterIps, type DesiredDeployment, type DesiredNamespace, type DesiredState } from '../desired/index.js';
 import type { ObservedDeployment, ObservedNamespace, ObservedState } from '../observed/index.js';
+import type { PinnedNamespace } from './pins.js';
 import { describeHold, guardLivePrunes } from './prune-guard.js';
 import { isPrune, type NamespacePlan, type Plan, type PlanAction, type PlanSummary, type ServicePlan } from './types.js';
 import { planVolumes } from './volumes.js';
@@ -25,6 +26,11 @@ export function diff(
     readonly clusterIPs?: ReadonlyMap<string, ReadonlyMap<string, string>>;
     /** Where NodePort/LoadBalancer Services listen on the host (`--service-address`). Default 127.0.0.1. */
     readonly serviceAddress?: string;
+    /**
+     * Per namespace, the rollback pins applied to `desired` (applyPinsTo, as `berth run` applies
+     * them): pinned Deployments are shown as such, held ones get no action (run leaves them).
+     */
+    readonly rollbacks?: ReadonlyMap<string, Pick<PinnedNamespace, 'pinned' | 'held'>>;
   } = {},
 ): Plan {
   const names = new Set<string>([...desired.namespaces.map((n) => n.name), ...observed.namespaces.map((n) => n.name)]);
@@ -38,7 +44,17 @@ export function diff(
       return { namespace: name, verdict: 'refused', actions: [], diagnostics: [], message: describeHold(guard) } satisfies NamespacePlan;
     }
     const services = d?.valid ? servicePlans(d, o, options.clusterIPs?.get(name) ?? new Map(), options.serviceAddress ?? '127.0.0.1') : [];
-    const plan = { ...diffNamespace(d, o, options.confirmedVolumeDeletes), ...(services.length > 0 ? { services } : {}) };
+    const rollbacks = options.rollbacks?.get(name);
+    const held = new Set(rollbacks?.held.map((h) => h.name));
+    const notes = [
+      ...(rollbacks?.pinned ?? []).map((p) => ({ name: p.name, revision: p.revision, commit: p.commit })),
+      ...(rollbacks?.held ?? []).map((h) => ({ name: h.name, revision: h.revision, held: h.reason })),
+    ].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const plan = {
+      ...diffNamespace(d, o, options.confirmedVolumeDeletes, held),
+      ...(services.length > 0 ? { services } : {}),
+      ...(d?.valid && notes.length > 0 ? { rollbacks: notes } : {}),
+    };
     if (!guard.holds || !plan.actions.some(isPrune)) return plan;
     // The guard holds: every prune waits for a confirmed commit; the rest applies.
     const actions = plan.actions.filter((a) => !isPrune(a));
@@ -89,6 +105,7 @@ export function diffNamespace(
   desired: DesiredNamespace | undefined,
   observed: ObservedNamespace | undefined,
   confirmedVolumeDeletes?: ReadonlySet<string>,
+  held: ReadonlySet<string> = new Set(),
 ): NamespacePlan {
   const name = (desired?.name ?? observed?.name)!;
   if (desired && !desired.valid) {
@@ -117,7 +134,8 @@ export function diffNamespace(
     });
   const observedByName = new Map((observed?.deployments ?? []).map((o) => [o.name, o]));
   const desiredNames = new Set(deployments.map((d) => d.name));
-  for (const d of deployments) actions.push(...diffDeployment(d, observedByName.get(d.name)));
+  // A held Deployment (its revision failed with nothing to go back to) is left as it runs: no step, as in `berth run`.
+  for (const d of deployments) if (!held.has(d.name)) actions.push(...diffDeployment(d, observedByName.get(d.name)));
   for (const o of observed?.deployments ?? []) {
     if (!desiredNames.has(o.name) && o.replicas.length > 0) {
       actions.push({ kind: 'prune-deployment', namespace: name, name: o.name, replicas: o.replicas.length });

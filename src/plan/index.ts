@@ -21,3 +21,4 @@ export { renderChangeSetMarkdown, PLAN_COMMENT_MARKER, type MarkdownOptions } fr
 export { renderChangeSetJson } from './render-change-set-json.js';
 export { planExitCode, hasChangeSetChanges, type PlanExitCode } from './exit-code.js';
 export { isSecretName, SECRET_NAME, MASKED } from './mask.js';
+export * from './pins.js';

@@ -42,6 +42,12 @@ function renderNamespaceText(ns: NamespacePlan): string[] {
     lines.push(
       `  = service ${svc.name}: ${svc.type} ${svc.clusterIP ?? `(${svc.note})`}, ports ${svc.ports.join(', ')}${svc.host.length > 0 ? `, host ${svc.host.join(', ')}` : ''}`,
     );
+  for (const r of ns.rollbacks ?? [])
+    lines.push(
+      r.held !== undefined
+        ? `  = deployment ${r.name}: revision ${r.revision} failed (${r.held}) with nothing to roll back to; left as it runs until a commit changes it`
+        : `  = deployment ${r.name}: rolled back to revision ${r.revision} (commit ${short(r.commit ?? '')}) until a commit changes it`,
+    );
   for (const v of ns.orphanedVolumes ?? [])
     lines.push(
       `  = volume ${v.volume} of claim ${v.name}: orphaned, kept with its data (berth volume delete ${ns.namespace}/${v.name}, or the commit trailer "${CONFIRM_VOLUME_DELETE_TRAILER}: ${ns.namespace}/${v.name}")`,

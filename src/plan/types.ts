@@ -68,6 +68,11 @@ export interface NamespacePlan {
   readonly orphanedVolumes?: readonly { readonly name: string; readonly volume: string }[];
   /** The Services as `berth run` serves them: type, the virtual address it keeps or allocates (the same function), host ports. Absent: none. */
   readonly services?: readonly ServicePlan[];
+  /**
+   * Deployments a rollback governs (applyPinsTo): pinned to the template of `commit` until a commit
+   * changes them, or `held` (the reason its revision failed) and left as they run.
+   */
+  readonly rollbacks?: readonly { readonly name: string; readonly revision: string; readonly commit?: string; readonly held?: string }[];
 }
 
 export interface ServicePlan {

@@ -1,0 +1,145 @@
+/**
+ * `berth plan --live` and `berth run` must never disagree (this wave's condition). After an
+ * automatic rollback and after a manual one, the head's template is not what berth runs: the
+ * plan applies the same rollback rule (plan/pins.ts) as the pass, so it shows exactly what the
+ * next pass does. Real engine, real Git, the real CLI; passes are triggered by the API (the poll
+ * never fires), so each plan is taken before the pass it predicts.
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { daemonFlags, runBerth, startBerth, stopAndKeepLogs, type BerthDaemon } from '../helpers/berth-cli.js';
+import { dockerScope } from '../helpers/docker-scope.js';
+import { eventually } from '../helpers/eventually.js';
+import { deploymentYaml, serveCommand } from '../helpers/manifests.js';
+import { freePort } from '../helpers/webhook-hook.js';
+import { localRepo, type LocalRepo } from '../helpers/tmp-repo.js';
+import { ownedContainers } from '../helpers/world.js';
+
+const TOKEN = 'e2e-plan-agrees-token';
+const NEVER = '0 0 0 1 1 *';
+
+const web = (text: string, readyPath = '/') =>
+  deploymentYaml({
+    name: 'web',
+    replicas: 2,
+    command: serveCommand(text),
+    port: 8080,
+    readinessProbe: { path: readyPath, port: 8080 },
+    strategy: { maxSurge: 1, maxUnavailable: 0 },
+    progressDeadlineSeconds: 5,
+  });
+const api = (text: string) => deploymentYaml({ name: 'api', command: ['sh', '-c', `echo ${text}; exec sleep 100000`] });
+
+describe('plan --live agrees with run after rollbacks', { timeout: 300_000 }, () => {
+  const scope = dockerScope('e2e-plan-agrees');
+  let repo: LocalRepo;
+  let stateDir: string;
+  let berth: BerthDaemon | undefined;
+  let server: string;
+  const source = (): string[] => ['--repo', repo.dir, '--path', 'manifests', '--instance', scope.instance, '--state-dir', stateDir];
+  const plan = () => runBerth(['plan', '--live', ...source()]);
+  const sync = async () => {
+    const r = await fetch(`${server}/api/v1/sync`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` } });
+    assert.equal(r.status, 202, await r.text());
+  };
+  const rolloutStatus = (name: string) => runBerth(['rollout', 'status', `shop/${name}`, ...source(), '--timeout', '120']);
+  /** Revisions of the running web replicas, sorted. */
+  const running = async (name: string) =>
+    (await ownedContainers(scope.instance))
+      .filter((c) => c.deployment === name && c.state === 'running')
+      .map((c) => c.revision)
+      .sort();
+  let v1 = '';
+
+  before(async () => {
+    repo = await localRepo();
+    stateDir = await mkdtemp(join(tmpdir(), 'berth-e2e-plan-agrees-'));
+    const port = await freePort();
+    server = `http://127.0.0.1:${port}`;
+    await repo.write('manifests/shop/web.yaml', web('v1'));
+    await repo.commit('web v1');
+    berth = startBerth(daemonFlags({ repo: repo.dir, stateDir, instance: scope.instance, poll: NEVER, listen: `127.0.0.1:${port}` }), {
+      env: { BERTH_API_TOKEN: TOKEN },
+    });
+    const done = await rolloutStatus('web');
+    assert.equal(done.code, 0, done.stdout + done.stderr);
+    v1 = (await running('web'))[0]!;
+  });
+
+  after(async () => {
+    await stopAndKeepLogs(berth, 'plan-agrees');
+    await scope.cleanup();
+    await repo?.cleanup();
+    if (stateDir) await rm(stateDir, { recursive: true, force: true });
+  });
+
+  it('after an automatic rollback: the plan names it and plans no roll; the next pass rolls nothing', async () => {
+    await repo.write('manifests/shop/web.yaml', web('v2', '/never-ready'));
+    await repo.commit('web v2 never gets ready');
+    await sync();
+    const failed = await rolloutStatus('web');
+    assert.equal(failed.code, 3, failed.stdout + failed.stderr);
+    await eventually(async () => assert.deepEqual(await running('web'), [v1, v1]), { timeoutMs: 60_000, what: 'web back on v1 only' });
+
+    const p = await plan();
+    assert.equal(p.code, 0, `in sync: ${p.stdout}${p.stderr}`);
+    assert.match(p.stdout, new RegExp(`= deployment web: rolled back to revision ${v1} \\(commit [0-9a-f]{12}\\) until a commit changes it`));
+    assert.doesNotMatch(p.stdout, /~ deployment web/);
+
+    // A commit that leaves web alone: the plan shows only api, and so does the pass.
+    await repo.write('manifests/shop/api.yaml', api('a1'));
+    const c3 = await repo.commit('api');
+    const next = await plan();
+    assert.equal(next.code, 1, next.stdout + next.stderr);
+    assert.match(next.stdout, /\+ deployment api: 1 replica/);
+    assert.doesNotMatch(next.stdout, /~ deployment web/);
+    await sync();
+    assert.equal((await rolloutStatus('api')).code, 0);
+    const state = JSON.parse((await runBerth(['status', ...source(), '-o', 'json'])).stdout) as {
+      namespaces: Record<string, { lastAttemptedCommit?: string }>;
+    };
+    assert.equal(state.namespaces.shop?.lastAttemptedCommit, c3, 'the pass on the api commit ran');
+    assert.deepEqual(await running('web'), [v1, v1], 'web was not rolled');
+    assert.equal((await plan()).code, 0);
+  });
+
+  it('after a manual rollback: the plan names the pin, the pass keeps it; a commit changing web releases it in both', async () => {
+    await repo.write('manifests/shop/web.yaml', web('v3'));
+    const c4 = await repo.commit('web v3');
+    const release = await plan();
+    assert.equal(release.code, 1);
+    assert.match(release.stdout, /~ deployment web: roll .* → /, 'a commit that changes web ends the rollback: the plan rolls it');
+    assert.doesNotMatch(release.stdout, /rolled back to/);
+    await sync();
+    assert.equal((await rolloutStatus('web')).code, 0);
+    const v3 = (await running('web'))[0]!;
+    assert.notEqual(v3, v1);
+
+    const r = await runBerth(['rollback', 'shop/web', '--to-revision', v1, '--server', server], { env: { BERTH_API_TOKEN: TOKEN } });
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    await eventually(async () => assert.deepEqual(await running('web'), [v1, v1]), { timeoutMs: 60_000, what: 'web rolled back to v1' });
+    const pinned = await plan();
+    assert.equal(pinned.code, 0, pinned.stdout + pinned.stderr);
+    assert.match(pinned.stdout, new RegExp(`= deployment web: rolled back to revision ${v1}`));
+
+    await repo.write('manifests/shop/api.yaml', api('a2'));
+    await repo.commit('api a2');
+    const next = await plan();
+    assert.equal(next.code, 1);
+    assert.match(next.stdout, /~ deployment api: roll/);
+    assert.doesNotMatch(next.stdout, /~ deployment web/);
+    await sync();
+    await eventually(
+      async () => {
+        const s = await runBerth(['rollout', 'status', 'shop/api', ...source(), '--no-watch']);
+        assert.equal(s.code, 0, s.stdout);
+      },
+      { timeoutMs: 60_000, what: 'api rolled' },
+    );
+    assert.deepEqual(await running('web'), [v1, v1], 'the pass kept the pin, as the plan said');
+    assert.ok(c4);
+  });
+});
