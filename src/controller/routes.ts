@@ -30,7 +30,9 @@ export function namespaceTable(args: {
   readonly serviceAddress: string;
   readonly previousClusterIPs?: ReadonlyMap<string, string>;
 }): NamespaceTable {
-  const running = (args.observed?.deployments ?? []).flatMap((d) => d.replicas).filter((r) => r.state === 'running' && !args.leaving.has(r.id));
+  const running = (args.observed?.deployments ?? [])
+    .flatMap((d) => d.replicas)
+    .filter((r) => r.state === 'running' && r.init === undefined && !args.leaving.has(r.id));
   const ready = running.filter((r) => args.isReady(r));
   const net = args.observed?.network;
   const network: NamespaceNetwork | undefined =

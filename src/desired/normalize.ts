@@ -15,6 +15,7 @@ import {
 } from '../manifests/index.js';
 import {
   CONFIGMAP_ABSENT,
+  type InitContainer,
   type ConfigMapContent,
   type ConfigMapFile,
   type DesiredConfigMap,
@@ -149,7 +150,25 @@ export function normalizeDeployment(
     return { diagnostics };
   }
   const security = normalizeSecurity(spec.template, container);
-  const used = usedConfigMaps(spec.template, container, configMaps);
+  const inits: InitContainer[] = [];
+  for (const [i, init] of (spec.template.spec.initContainers ?? []).entries()) {
+    const normalized = normalizeInitContainer(spec.template, init, secrets, claims, configMaps);
+    if ('problem' in normalized) {
+      // loadManifests refuses these (reference and mount rules); kept for ManifestSets built by hand.
+      diagnostics.push({
+        severity: 'error',
+        code: 'MANIFEST_INVALID',
+        message: normalized.problem,
+        file: manifest.source.file,
+        line: manifest.source.line,
+        field: `spec.template.spec.initContainers[${i}].${normalized.field}`,
+        namespace,
+      });
+      return { diagnostics };
+    }
+    inits.push(normalized);
+  }
+  const used = usedConfigMaps(spec.template, [container, ...(spec.template.spec.initContainers ?? [])], configMaps);
   const limits = container.resources?.limits;
   const memoryBytes = limits?.memory === undefined ? undefined : parseMemory(limits.memory);
   const nanoCpus = limits?.cpu === undefined ? undefined : parseCpu(limits.cpu);
@@ -179,8 +198,9 @@ export function normalizeDeployment(
     ...(mounts.length > 0 ? { mounts } : {}),
     // Only when it uses a ConfigMap: other templates keep their revisions.
     ...(used ? { configMaps: used } : {}),
+    ...(inits.length > 0 ? { initContainers: inits } : {}),
   };
-  const configData = volumeConfigData(mounts, configMaps);
+  const configData = volumeConfigData([...mounts, ...inits.flatMap((c) => c.mounts ?? [])], configMaps);
   // A host port (hostPort, or the host's network with ports) is bound once on this one host: a
   // surge would start a second replica that cannot bind it. Such a Deployment (one replica: the
   // loader refuses more) rolls maxUnavailable-first, as the manifest warning says: the old
@@ -477,10 +497,45 @@ function configMapFiles(
  * resolves every volume of a pod) → their content hashes; `absent` for an optional one not in
  * Git, so adding it later rolls too. Undefined when it uses none.
  */
-function usedConfigMaps(template: PodTemplateManifest, container: Container, configMaps: ConfigMapsByName): Record<string, string> | undefined {
+/**
+ * An init container, normalized as the app container is (env, mounts, security, limits), or the
+ * problem and the field under `initContainers[i]` (a reference the loader would have refused).
+ */
+function normalizeInitContainer(
+  template: PodTemplateManifest,
+  container: Container,
+  secrets: SecretsByName,
+  claims: ClaimsByName,
+  configMaps: ConfigMapsByName,
+): InitContainer | { problem: string; field: string } {
+  const env = envOf(container, secrets, configMaps);
+  if (typeof env === 'string') return { problem: env, field: 'env' };
+  const mounts = normalizeMounts(template, container, secrets, claims, configMaps);
+  if (typeof mounts === 'string') return { problem: mounts, field: 'volumeMounts' };
+  const security = normalizeSecurity(template, container);
+  const limits = container.resources?.limits;
+  const memoryBytes = limits?.memory === undefined ? undefined : parseMemory(limits.memory);
+  const nanoCpus = limits?.cpu === undefined ? undefined : parseCpu(limits.cpu);
+  return {
+    name: container.name,
+    image: container.image,
+    ...(container.command ? { command: [...container.command] } : {}),
+    ...(container.args ? { args: [...container.args] } : {}),
+    ...(container.workingDir ? { workingDir: container.workingDir } : {}),
+    env,
+    ...(memoryBytes !== undefined ? { memoryBytes } : {}),
+    ...(nanoCpus !== undefined ? { nanoCpus } : {}),
+    ...(security ? { security } : {}),
+    ...(mounts.length > 0 ? { mounts } : {}),
+  };
+}
+
+function usedConfigMaps(template: PodTemplateManifest, containers: readonly Container[], configMaps: ConfigMapsByName): Record<string, string> | undefined {
   const names = new Set<string>();
-  for (const e of container.env ?? []) if (e.valueFrom?.configMapKeyRef) names.add(e.valueFrom.configMapKeyRef.name);
-  for (const f of container.envFrom ?? []) if (f.configMapRef) names.add(f.configMapRef.name);
+  for (const container of containers) {
+    for (const e of container.env ?? []) if (e.valueFrom?.configMapKeyRef) names.add(e.valueFrom.configMapKeyRef.name);
+    for (const f of container.envFrom ?? []) if (f.configMapRef) names.add(f.configMapRef.name);
+  }
   for (const v of template.spec.volumes ?? []) if (v.configMap) names.add(v.configMap.name);
   if (names.size === 0) return undefined;
   return Object.fromEntries([...names].sort().map((n) => [n, configMaps.get(n)?.hash ?? CONFIGMAP_ABSENT]));

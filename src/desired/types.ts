@@ -60,6 +60,26 @@ export interface PodTemplate {
    * templates keep their revisions.
    */
   readonly configMaps?: Readonly<Record<string, string>>;
+  /**
+   * Run in order, each to completion, before the app container of every new replica (not when a
+   * replica is restarted in its slot, as Kubernetes does not rerun them on a container restart).
+   * Present only when the manifest has one, so other templates keep their revisions.
+   */
+  readonly initContainers?: readonly InitContainer[];
+}
+
+/** An init container: what it runs and mounts (no ports, no probes: it runs to completion). */
+export interface InitContainer {
+  readonly name: string;
+  readonly image: string;
+  readonly command?: readonly string[];
+  readonly args?: readonly string[];
+  readonly workingDir?: string;
+  readonly env: readonly EnvEntry[];
+  readonly memoryBytes?: number;
+  readonly nanoCpus?: number;
+  readonly security?: SecuritySettings;
+  readonly mounts?: readonly Mount[];
 }
 
 /** What `configMaps` holds for an optional ConfigMap that is not in Git. */

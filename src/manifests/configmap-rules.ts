@@ -1,7 +1,7 @@
 import type { Diagnostic } from '../core/index.js';
 import type { Emit } from './deployment-rules.js';
 import { formatFieldPath, type FieldPath, type Position } from './locate.js';
-import type { ConfigMapManifest, DeploymentSpec, SourceLocation } from './types.js';
+import { podContainers, type ConfigMapManifest, type DeploymentSpec, type SourceLocation } from './types.js';
 
 /**
  * ConfigMap rules a JSON Schema cannot say (Kubernetes' own validation: one key names one value,
@@ -76,8 +76,7 @@ export interface ConfigMapRefUse {
 
 export function configMapRefsOf(spec: DeploymentSpec, locate: (path: FieldPath) => Position): ConfigMapRefUse[] {
   const out: ConfigMapRefUse[] = [];
-  spec.template.spec.containers.forEach((container, c) => {
-    const at: FieldPath = ['spec', 'template', 'spec', 'containers', c];
+  for (const { container, path: at } of podContainers(spec.template)) {
     (container.env ?? []).forEach((env, e) => {
       const ref = env.valueFrom?.configMapKeyRef;
       if (!ref) return;
@@ -98,7 +97,7 @@ export function configMapRefsOf(spec: DeploymentSpec, locate: (path: FieldPath) 
       const nameAt = locate([...refAt, 'name']);
       out.push({ configMap: from.configMapRef.name, optional: from.configMapRef.optional === true, field: formatFieldPath(refAt), nameAt, keyAt: nameAt });
     });
-  });
+  }
   (spec.template.spec.volumes ?? []).forEach((volume, v) => {
     const cm = volume.configMap;
     if (!cm) return;

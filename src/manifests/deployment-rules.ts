@@ -1,7 +1,7 @@
 import { ownValue, parseImageReference } from '../core/index.js';
 import type { ManifestDiagnosticCode } from './codes.js';
 import type { FieldPath } from './locate.js';
-import type { Container, DeploymentSpec, IntOrPercent } from './types.js';
+import { podContainers, type Container, type DeploymentSpec, type IntOrPercent } from './types.js';
 import { checkVolumes } from './volume-rules.js';
 
 /**
@@ -27,7 +27,20 @@ export function checkDeployment(spec: DeploymentSpec, emit: Emit): void {
   if (spec.progressDeadlineSeconds !== undefined && spec.progressDeadlineSeconds <= (spec.minReadySeconds ?? 0)) {
     emit('error', 'INVALID_VALUE', ['spec', 'progressDeadlineSeconds'], `must be greater than minReadySeconds (${spec.minReadySeconds ?? 0})`);
   }
-  spec.template.spec.containers.forEach((container, i) => checkContainer(spec, container, ['spec', 'template', 'spec', 'containers', i], emit));
+  const names = new Map<string, string>();
+  for (const c of podContainers(spec.template)) {
+    checkContainer(spec, c.container, c.path, emit);
+    if (c.list === 'initContainers') checkInitContainer(c.container, c.path, emit);
+    const first = names.get(c.container.name);
+    if (first !== undefined)
+      emit(
+        'error',
+        'INVALID_VALUE',
+        [...c.path, 'name'],
+        `duplicate container name ${JSON.stringify(c.container.name)} (also ${first}): every container of a pod needs its own name`,
+      );
+    else names.set(c.container.name, `${c.list}[${c.index}]`);
+  }
   checkVolumes(spec, emit);
 }
 
@@ -146,6 +159,32 @@ function checkContainer(spec: DeploymentSpec, container: Container, at: FieldPat
       );
     }
   }
+}
+
+/**
+ * What an init container cannot have, as Kubernetes refuses it: probes (it runs to completion,
+ * nothing waits on its readiness). berth also refuses a hostPort (its ports are not published:
+ * it serves nothing) and an emptyDir mount (berth gives each container its own tmpfs, so what an
+ * init container wrote there would never reach the app: a PersistentVolumeClaim carries it).
+ */
+function checkInitContainer(container: Container, at: FieldPath, emit: Emit): void {
+  for (const probe of PROBES)
+    if (container[probe] !== undefined)
+      emit(
+        'error',
+        'INVALID_VALUE',
+        [...at, probe],
+        `an init container may not have a ${probe}: it runs to completion before the app starts (as Kubernetes refuses it)`,
+      );
+  (container.ports ?? []).forEach((p, i) => {
+    if (p.hostPort !== undefined)
+      emit(
+        'error',
+        'INVALID_VALUE',
+        [...at, 'ports', i, 'hostPort'],
+        "an init container's ports are not published: it serves nothing, so a hostPort would bind nothing",
+      );
+  });
 }
 
 function isZero(value: IntOrPercent): boolean {

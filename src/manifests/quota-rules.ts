@@ -1,7 +1,7 @@
 import type { Diagnostic } from '../core/index.js';
 import { formatFieldPath, type FieldPath, type Position } from './locate.js';
 import { formatCpu, formatMemory, parseCount, parseCpu, parseMemory } from './quantity.js';
-import { QUOTA_RESOURCES, type DeploymentSpec, type QuotaResource, type ResourceQuotaManifest } from './types.js';
+import { podContainers, QUOTA_RESOURCES, type DeploymentSpec, type QuotaResource, type ResourceQuotaManifest } from './types.js';
 
 /**
  * Namespace quotas (v1 ResourceQuota), checked when a commit is loaded: the facts each document
@@ -49,7 +49,8 @@ interface ContainerLimit {
 export interface QuotaDemand {
   readonly replicas: number;
   readonly replicasAt: Position;
-  readonly containers: readonly { readonly name: string; readonly cpu: ContainerLimit; readonly memory: ContainerLimit }[];
+  /** App containers, then init containers (`init`), which run one at a time before the app. */
+  readonly containers: readonly { readonly name: string; readonly init?: true; readonly cpu: ContainerLimit; readonly memory: ContainerLimit }[];
 }
 
 export function quotaBoundsOf(spec: ResourceQuotaManifest['spec'], locate: (path: FieldPath) => Position): QuotaBound[] {
@@ -74,10 +75,11 @@ export function quotaDemandOf(spec: DeploymentSpec, locate: (path: FieldPath) =>
   return {
     replicas: spec.replicas ?? 1,
     replicasAt: locate(['spec', 'replicas']),
-    containers: spec.template.spec.containers.map((c, i) => {
-      const at: FieldPath = ['spec', 'template', 'spec', 'containers', i, 'resources', 'limits'];
+    containers: podContainers(spec.template).map(({ container: c, path, list }) => {
+      const at: FieldPath = [...path, 'resources', 'limits'];
       return {
         name: c.name,
+        ...(list === 'initContainers' ? { init: true as const } : {}),
         cpu: limit([...at, 'cpu'], c.resources?.limits?.cpu, parseCpu),
         memory: limit([...at, 'memory'], c.resources?.limits?.memory, parseMemory),
       };
@@ -190,7 +192,9 @@ export function checkQuotas(namespace: string, quotas: readonly PlacedQuota[], o
           complete,
           bound,
           (d) => {
-            const each = d.demand.containers.reduce((n, c) => n + (c[resource].amount ?? 0), 0);
+            // Kubernetes' effective pod limit: the app containers together, or the largest init container (they run alone, one at a time).
+            const app = d.demand.containers.filter((c) => !c.init).reduce((n, c) => n + (c[resource].amount ?? 0), 0);
+            const each = Math.max(app, ...d.demand.containers.filter((c) => c.init).map((c) => c[resource].amount ?? 0));
             const first = d.demand.containers[0]![resource];
             return {
               amount: d.demand.replicas * each,

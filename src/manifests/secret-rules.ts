@@ -1,6 +1,6 @@
 import type { Emit } from './deployment-rules.js';
 import { formatFieldPath, type FieldPath, type Position } from './locate.js';
-import type { DeploymentSpec, SecretManifest } from './types.js';
+import { podContainers, type DeploymentSpec, type SecretManifest } from './types.js';
 
 /**
  * Secret rules a JSON Schema cannot say, and the facts the folder-level check needs (which
@@ -46,11 +46,11 @@ export interface SecretKeyRefUse {
 
 export function secretKeyRefsOf(spec: DeploymentSpec, locate: (path: FieldPath) => Position): SecretKeyRefUse[] {
   const out: SecretKeyRefUse[] = [];
-  spec.template.spec.containers.forEach((container, c) => {
+  for (const { container, path } of podContainers(spec.template)) {
     (container.env ?? []).forEach((env, e) => {
       const ref = env.valueFrom?.secretKeyRef;
       if (!ref) return;
-      const at: FieldPath = ['spec', 'template', 'spec', 'containers', c, 'env', e, 'valueFrom', 'secretKeyRef'];
+      const at: FieldPath = [...path, 'env', e, 'valueFrom', 'secretKeyRef'];
       out.push({
         secret: ref.name,
         key: ref.key,
@@ -62,11 +62,11 @@ export function secretKeyRefsOf(spec: DeploymentSpec, locate: (path: FieldPath) 
     });
     (container.envFrom ?? []).forEach((from, f) => {
       if (!from.secretRef) return;
-      const at: FieldPath = ['spec', 'template', 'spec', 'containers', c, 'envFrom', f, 'secretRef'];
+      const at: FieldPath = [...path, 'envFrom', f, 'secretRef'];
       const nameAt = locate([...at, 'name']);
       out.push({ secret: from.secretRef.name, optional: from.secretRef.optional === true, field: formatFieldPath(at), nameAt, keyAt: nameAt });
     });
-  });
+  }
   (spec.template.spec.volumes ?? []).forEach((volume, v) => {
     const secret = volume.secret;
     if (!secret) return;

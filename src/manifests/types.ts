@@ -189,6 +189,8 @@ export interface PodTemplate {
   readonly metadata?: { readonly labels?: Readonly<Record<string, string>>; readonly annotations?: Readonly<Record<string, string>> };
   readonly spec: {
     readonly containers: readonly Container[];
+    /** Run in order, each to completion, before the app container of every new replica. */
+    readonly initContainers?: readonly Container[];
     readonly terminationGracePeriodSeconds?: number;
     readonly restartPolicy?: 'Always';
     readonly securityContext?: PodSecurityContext;
@@ -454,4 +456,20 @@ export interface ManifestSet {
   readonly namespaces: readonly NamespaceManifests[];
   /** Problems outside any namespace folder (stray files at the root, bad folder names). */
   readonly diagnostics: readonly Diagnostic[];
+}
+
+/** One container of a pod template, app or init, with where it is written. */
+export interface PodContainer {
+  readonly container: Container;
+  readonly list: 'containers' | 'initContainers';
+  readonly index: number;
+  /** `['spec', 'template', 'spec', list, index]`. */
+  readonly path: readonly (string | number)[];
+}
+
+/** Every container of a pod template: the app containers, then the init containers in order. Rules that read containers read them all. */
+export function podContainers(template: PodTemplate): PodContainer[] {
+  const of = (list: PodContainer['list'], containers: readonly Container[]): PodContainer[] =>
+    containers.map((container, index) => ({ container, list, index, path: ['spec', 'template', 'spec', list, index] }));
+  return [...of('containers', template.spec.containers), ...of('initContainers', template.spec.initContainers ?? [])];
 }

@@ -1,6 +1,6 @@
 import type { Emit } from './deployment-rules.js';
 import type { FieldPath, Position } from './locate.js';
-import type { Container, DeploymentSpec } from './types.js';
+import { podContainers, type Container, type DeploymentSpec } from './types.js';
 
 /**
  * Volume and securityContext rules a JSON Schema cannot say, run on a schema-valid Deployment.
@@ -43,11 +43,11 @@ export function checkVolumes(spec: DeploymentSpec, emit: Emit): void {
       else paths.set(item.path, j);
     });
   });
-  spec.template.spec.containers.forEach((container, c) => checkMounts(container, [...POD, 'containers', c], volumes, emit));
+  for (const c of podContainers(spec.template)) checkMounts(c.container, c.path, volumes, emit, c.list === 'initContainers');
   checkUser(spec, emit);
 }
 
-function checkMounts(container: Container, at: FieldPath, volumes: ReadonlyMap<string, { index: number; kind: string }>, emit: Emit): void {
+function checkMounts(container: Container, at: FieldPath, volumes: ReadonlyMap<string, { index: number; kind: string }>, emit: Emit, init = false): void {
   const mountPaths = new Map<string, number>();
   const emptyDirs = new Map<string, number>();
   (container.volumeMounts ?? []).forEach((m, i) => {
@@ -84,6 +84,15 @@ function checkMounts(container: Container, at: FieldPath, volumes: ReadonlyMap<s
         'not supported by berth yet: subPath of a persistentVolumeClaim volume (Docker engine API 1.41 mounts a named volume whole); mount the claim and use the folder inside it',
       );
     }
+    if (volume?.kind === 'emptyDir' && init) {
+      emit(
+        'error',
+        'INVALID_VALUE',
+        where,
+        `not supported by berth: emptyDir ${JSON.stringify(m.name)} in an init container (berth gives each container its own tmpfs, so what it wrote would never reach the app); use a PersistentVolumeClaim to hand files to the app`,
+      );
+      return;
+    }
     if (volume?.kind === 'emptyDir') {
       // berth's emptyDir is a tmpfs mounted into the one container: it has no folder on the host to share or to take a part of.
       if (m.subPath !== undefined)
@@ -112,9 +121,9 @@ function checkMounts(container: Container, at: FieldPath, volumes: ReadonlyMap<s
  */
 function checkUser(spec: DeploymentSpec, emit: Emit): void {
   const pod = spec.template.spec;
-  spec.template.spec.containers.forEach((c, i) => {
+  podContainers(spec.template).forEach(({ container: c, path }) => {
     const sc = c.securityContext;
-    const scAt: FieldPath = [...POD, 'containers', i, 'securityContext'];
+    const scAt: FieldPath = [...path, 'securityContext'];
     const user = sc?.runAsUser ?? pod.securityContext?.runAsUser;
     const userAt: FieldPath = sc?.runAsUser !== undefined ? [...scAt, 'runAsUser'] : [...POD, 'securityContext', 'runAsUser'];
     if (user === 0 && (sc?.runAsNonRoot ?? pod.securityContext?.runAsNonRoot) === true)

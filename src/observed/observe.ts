@@ -125,6 +125,8 @@ function toReplica(c: OwnedContainer, namespace: string): ObservedReplica | Obse
   if (c.exitCode !== undefined) r.exitCode = c.exitCode;
   if (c.address !== undefined) r.address = c.address;
   if (c.labels[LABEL.dns] === 'namespace') r.namespaceDns = true;
+  const init = c.labels[LABEL.init];
+  if (init) r.init = init;
   const restart = restartOf(c.labels[LABEL.restarts], c.labels[LABEL.restartedAt]);
   if (restart) r.restart = restart;
   return r;

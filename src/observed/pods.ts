@@ -48,21 +48,25 @@ export interface PodReadiness {
  *   exited 1, first container of slot   → Error
  *   exited 1, restarts ≥ 1              → CrashLoopBackOff (berth waits out the back-off before replacing it)
  *   created                             → ContainerCreating
+ *   an init container running           → Init:Running; done, the next not started yet → PodInitializing
+ *   an init container failed            → Init:Error, then Init:CrashLoopBackOff once restarted
  */
 export function podsOf(namespace: ObservedNamespace, readinessOf: (replica: ObservedReplica) => PodReadiness | undefined): PodStatus[] {
   const pods: PodStatus[] = [];
   for (const deployment of namespace.deployments) {
     for (const r of deployment.replicas) {
       const restarts = r.restart?.count ?? 0;
-      const status = podPhase(r.state, r.exitCode, restarts);
-      const verdict = r.state === 'running' ? readinessOf(r) : undefined;
-      const ready = r.state === 'running' && (verdict?.ready ?? !r.probesJson);
+      const status = r.init !== undefined ? initPhase(r.state, r.exitCode, restarts) : podPhase(r.state, r.exitCode, restarts);
+      const verdict = r.state === 'running' && r.init === undefined ? readinessOf(r) : undefined;
+      const ready = r.state === 'running' && r.init === undefined && (verdict?.ready ?? !r.probesJson);
       const reason =
-        r.state !== 'running'
-          ? `container is ${r.state}${r.exitCode !== undefined && r.state === 'exited' ? ` (exit code ${r.exitCode})` : ''}`
-          : ready
-            ? undefined
-            : (verdict?.reason ?? (verdict ? 'readiness probe has not succeeded yet' : 'readiness unknown: no running berth probes it'));
+        r.init !== undefined
+          ? `init container ${JSON.stringify(r.init)} ${r.state === 'running' ? 'is running' : r.exitCode === 0 ? 'completed' : `failed${r.exitCode !== undefined ? ` (exit code ${r.exitCode})` : ''}`}`
+          : r.state !== 'running'
+            ? `container is ${r.state}${r.exitCode !== undefined && r.state === 'exited' ? ` (exit code ${r.exitCode})` : ''}`
+            : ready
+              ? undefined
+              : (verdict?.reason ?? (verdict ? 'readiness probe has not succeeded yet' : 'readiness unknown: no running berth probes it'));
       pods.push({
         namespace: namespace.name,
         deployment: deployment.name,
@@ -85,6 +89,13 @@ export function podsOf(namespace: ObservedNamespace, readinessOf: (replica: Obse
     }
   }
   return pods;
+}
+
+/** kubectl's Init: statuses for a replica whose init container is what the engine has. */
+function initPhase(state: ObservedReplica['state'], exitCode: number | undefined, restarts: number): string {
+  if (state === 'running') return 'Init:Running';
+  if (state === 'exited' && exitCode === 0) return 'PodInitializing';
+  return restarts > 0 ? 'Init:CrashLoopBackOff' : 'Init:Error';
 }
 
 function podPhase(state: ObservedReplica['state'], exitCode: number | undefined, restarts: number): string {

@@ -29,6 +29,11 @@ export interface ObservedReplica {
    * when the labels are unusable). What the crash back-off continues from after a restart.
    */
   readonly restart?: { readonly count: number; readonly at: string };
+  /**
+   * This is an init container of the replica (label berth.init: its name), not its app: one
+   * that failed (exited) or was interrupted by a berth restart (running). Never alive, never ready.
+   */
+  readonly init?: string;
   /** The ConfigMaps its template used, name → content hash (label berth.configmaps); absent = none. */
   readonly configMaps?: Readonly<Record<string, string>>;
 }

@@ -9,6 +9,7 @@ import type {
   PodSecurityContext,
   SourceLocation,
 } from '../manifests/index.js';
+import { podContainers } from '../manifests/index.js';
 import type { PolicyDiagnosticCode } from './codes.js';
 import {
   BASELINE_CAPABILITIES,
@@ -153,7 +154,8 @@ export function checkPod(deployment: DeploymentManifest, ns: NamespaceLevel, ope
     if (pod.hostIPC === true) deny(`${P}.hostIPC`, "the host's IPC namespace", 'privileged');
     if (pod.securityContext?.seccompProfile?.type === 'Unconfined') deny(`${P}.securityContext.seccompProfile.type`, 'seccomp Unconfined', 'privileged');
   }
-  pod.containers.forEach((c, i) => checkContainer(c, `${P}.containers[${i}]`, pod.securityContext, ns, deny, out));
+  // Init containers run on this host with the same powers: the policy reads them as it reads the app.
+  for (const c of podContainers(deployment.spec.template)) checkContainer(c.container, `${P}.${c.list}[${c.index}]`, pod.securityContext, ns, deny, out);
   (pod.volumes ?? []).forEach((v, i) => {
     if (!v.hostPath) return;
     const field = `${P}.volumes[${i}].hostPath.path`;

@@ -1,5 +1,13 @@
 import { canonicalJson } from '../core/index.js';
-import { containerName, volumeName, type DesiredDeployment, type PodTemplate } from '../desired/index.js';
+import {
+  containerName,
+  volumeName,
+  type DesiredDeployment,
+  type InitContainer,
+  type Mount,
+  type PodTemplate,
+  type SecuritySettings,
+} from '../desired/index.js';
 import { LABEL, type ContainerFile, type ContainerMount, type ContainerSecurity, type ContainerSpec } from '../runtime/index.js';
 import type { Creation } from './step.js';
 
@@ -60,23 +68,68 @@ export function replicaSpec(args: {
     ...(t.memoryBytes !== undefined ? { memoryBytes: t.memoryBytes } : {}),
     ...(t.nanoCpus !== undefined ? { nanoCpus: t.nanoCpus } : {}),
     stopGraceSeconds: t.stopGraceSeconds,
-    ...(t.security ? { security: containerSecurity(t) } : {}),
-    ...(t.mounts ? { mounts: containerMounts(desired, args.files, (claim) => volumeName(instance, desired.namespace, claim)) } : {}),
+    ...(t.security ? { security: containerSecurity(t.security) } : {}),
+    ...(t.mounts ? { mounts: containerMounts(desired, t.mounts, args.files, (claim) => volumeName(instance, desired.namespace, claim)) } : {}),
     ...(args.dns && !t.security?.hostNetwork ? { dns: args.dns } : {}),
   };
 }
 
-function containerSecurity(t: PodTemplate): ContainerSecurity {
-  const { runAsUser, runAsGroup, ...rest } = t.security ?? {};
+/**
+ * The engine spec of one init container of a replica: its own image, command, env, mounts and
+ * security, on the namespace network with the replica's DNS (it may wait for a Service by name),
+ * no published ports and no alias (nothing should find it). It carries the replica's labels and
+ * `berth.init`, so one left behind (failed, or interrupted by a berth restart) is that replica,
+ * down, to the next pass. `env` and `files` are resolved as for the app (executor.ts).
+ */
+export function initContainerSpec(args: {
+  readonly desired: DesiredDeployment;
+  readonly init: InitContainer;
+  readonly creation: Creation;
+  readonly instance: string;
+  readonly network: string;
+  readonly env: ContainerSpec['env'];
+  readonly files?: ReadonlyMap<string, readonly ContainerFile[]>;
+  readonly dns?: ContainerSpec['dns'];
+}): ContainerSpec {
+  const { desired, init, creation, instance } = args;
+  const app = replicaSpec({ ...args, env: [] });
+  const replicaLabels = Object.fromEntries(
+    [LABEL.managed, LABEL.instance, LABEL.namespace, LABEL.kind, LABEL.name, LABEL.revision, LABEL.commit, LABEL.replica, LABEL.restarts, LABEL.restartedAt]
+      .filter((k) => app.labels[k] !== undefined)
+      .map((k) => [k, app.labels[k]!]),
+  );
+  return {
+    name: `${containerName(instance, desired.namespace, desired.name, creation.revision, creation.replica)}.init-${init.name}`,
+    image: init.image,
+    ...(init.command ? { command: init.command } : {}),
+    ...(init.args ? { args: init.args } : {}),
+    ...(init.workingDir ? { workingDir: init.workingDir } : {}),
+    env: args.env,
+    ports: [],
+    labels: { ...replicaLabels, [LABEL.init]: init.name },
+    network: args.network,
+    networkAliases: [],
+    ...(init.memoryBytes !== undefined ? { memoryBytes: init.memoryBytes } : {}),
+    ...(init.nanoCpus !== undefined ? { nanoCpus: init.nanoCpus } : {}),
+    stopGraceSeconds: 0,
+    ...(init.security ? { security: containerSecurity(init.security) } : {}),
+    ...(init.mounts ? { mounts: containerMounts(desired, init.mounts, args.files, (claim) => volumeName(instance, desired.namespace, claim)) } : {}),
+    ...(app.dns ? { dns: app.dns } : {}),
+  };
+}
+
+function containerSecurity(security: SecuritySettings): ContainerSecurity {
+  const { runAsUser, runAsGroup, ...rest } = security;
   return { ...rest, ...(runAsUser !== undefined ? { user: { uid: runAsUser, ...(runAsGroup !== undefined ? { gid: runAsGroup } : {}) } } : {}) };
 }
 
 function containerMounts(
   desired: DesiredDeployment,
+  mounts: readonly Mount[],
   files: ReadonlyMap<string, readonly ContainerFile[]> | undefined,
   volumeOf: (claim: string) => string,
 ): ContainerMount[] {
-  return (desired.template.mounts ?? []).map((m): ContainerMount => {
+  return mounts.map((m): ContainerMount => {
     const sub = m.subPath !== undefined ? { subPath: m.subPath } : {};
     switch (m.source.kind) {
       case 'hostPath':

@@ -1,9 +1,9 @@
 import { BerthError, canonicalJson, isBerthError, type Logger } from '../core/index.js';
-import { isSecretEnv, type DesiredDeployment } from '../desired/index.js';
+import { isSecretEnv, type DesiredDeployment, type EnvEntry, type InitContainer, type Mount } from '../desired/index.js';
 import type { ContainerFile, ContainerSpec, RuntimeDriver } from '../runtime/index.js';
 import { describeSecretLookup, secretUnavailable, type SecretLookup, type SecretResolver } from '../secrets/index.js';
-import { replicaSpec } from './container-spec.js';
-import type { Step } from './step.js';
+import { initContainerSpec, replicaSpec } from './container-spec.js';
+import type { Creation, Removal, Step } from './step.js';
 
 /** Grace period for replicas of a Deployment no longer in Git (its template is gone). */
 export const PRUNE_GRACE_SECONDS = 30;
@@ -56,10 +56,40 @@ export async function applyStep(options: ApplyStepOptions): Promise<void> {
   };
   if (step.create.length === 0) return void (await removals());
   if (!desired || !env) throw new Error('internal: a step without a desired Deployment cannot create replicas');
+  const inits = desired.template.initContainers ?? [];
+  const firstContainer = (creation: Creation) => startsWith(inits, creation, step.remove);
+  const initInputs = step.create.some((c) => firstContainer(c) !== undefined)
+    ? await Promise.all(
+        inits.map(async (init) => ({
+          init,
+          env: await resolveEnv(desired, options.secrets, init.env),
+          files: await resolveFiles(desired, options.secrets, init.mounts ?? []),
+        })),
+      )
+    : [];
   const creations = async () => {
     await driver.ensureImage(desired.template.image);
     await Promise.all(
       step.create.map(async (creation) => {
+        const first = firstContainer(creation);
+        if (first !== undefined) {
+          // The replica starts with an init container; the pass after it exits starts the next one, or the app.
+          const { init, env: initEnv, files: initFiles } = initInputs[first]!;
+          await driver.ensureImage(init.image);
+          const spec = initContainerSpec({
+            desired,
+            init,
+            creation,
+            instance: options.instance,
+            network: options.network,
+            env: initEnv,
+            files: initFiles,
+            ...(options.dns ? { dns: options.dns } : {}),
+          });
+          logger.info({ container: spec.name, init: init.name, replica: creation.replica }, `starting init container ${first + 1} of ${inits.length}`);
+          await driver.runContainer(spec);
+          return;
+        }
         const spec = replicaSpec({
           desired,
           creation,
@@ -87,13 +117,35 @@ export async function applyStep(options: ApplyStepOptions): Promise<void> {
 }
 
 /**
+ * Which init container a creation starts with (its index), or undefined: the app container.
+ *   no init containers                                   → the app
+ *   a new replica                                        → 0
+ *   after init container k exited 0 (`afterInit`)       → k + 1, or the app after the last
+ *   a restart replacing a failed init container          → 0 (they run again, in order)
+ *   a restart replacing the app (it exited)              → the app (Kubernetes does not rerun init containers on a container restart)
+ */
+export function startsWith(inits: readonly InitContainer[], creation: Creation, removed: readonly Removal[]): number | undefined {
+  if (inits.length === 0) return undefined;
+  if (creation.afterInit !== undefined) {
+    const done = inits.findIndex((c) => c.name === creation.afterInit);
+    return done + 1 < inits.length ? done + 1 : undefined;
+  }
+  if (!creation.restart) return 0;
+  const replaced = removed.find((r) => r.replica.revision === creation.revision && r.replica.replica === creation.replica);
+  return replaced?.replica.init !== undefined ? 0 : undefined;
+}
+
+/**
  * The template's env with every Secret reference replaced by its value, read now (each key
  * once). An optional reference whose source is absent leaves the variable out. Errors are
  * SECRET_UNAVAILABLE naming the Secret, key and source; an unexpected error from a resolver is
  * reported by its code only, as its message could hold bytes it read.
  */
-export async function resolveEnv(desired: DesiredDeployment, secrets: SecretResolver | undefined): Promise<ContainerSpec['env']> {
-  const entries = desired.template.env;
+export async function resolveEnv(
+  desired: DesiredDeployment,
+  secrets: SecretResolver | undefined,
+  entries: readonly EnvEntry[] = desired.template.env,
+): Promise<ContainerSpec['env']> {
   // `{ name, value }` only: a value's `configMap` (where it came from) is for plans.
   if (!entries.some(isSecretEnv)) return entries.map((e) => ({ name: e.name, value: (e as { value: string }).value }));
   const reads = new Map<string, Promise<string | undefined>>();
@@ -121,10 +173,14 @@ export async function resolveEnv(desired: DesiredDeployment, secrets: SecretReso
  * (each Secret key once). An optional file whose source is absent is left out. Errors as
  * resolveEnv's. Values go to the driver in the ContainerSpec and nowhere else.
  */
-export async function resolveFiles(desired: DesiredDeployment, secrets: SecretResolver | undefined): Promise<ReadonlyMap<string, readonly ContainerFile[]>> {
+export async function resolveFiles(
+  desired: DesiredDeployment,
+  secrets: SecretResolver | undefined,
+  mounts: readonly Mount[] = desired.template.mounts ?? [],
+): Promise<ReadonlyMap<string, readonly ContainerFile[]>> {
   const out = new Map<string, readonly ContainerFile[]>();
   const reads = new Map<string, Promise<string | undefined>>();
-  for (const mount of desired.template.mounts ?? []) {
+  for (const mount of mounts) {
     if (mount.source.kind !== 'secret' || out.has(mount.volume)) continue;
     const files = await Promise.all(
       mount.source.files.map(async (f) => {

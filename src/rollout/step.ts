@@ -49,7 +49,7 @@ export interface Readiness {
  */
 export const CRASH_LOOP_RESTARTS = 1;
 
-export type RemovalReason = 'outdated' | 'scale-down' | 'exited' | 'duplicate' | 'prune' | 'recreate';
+export type RemovalReason = 'outdated' | 'scale-down' | 'exited' | 'duplicate' | 'prune' | 'recreate' | 'init-done';
 
 export interface Removal {
   readonly replica: ObservedReplica;
@@ -64,6 +64,8 @@ export interface Creation {
   readonly restart: boolean;
   /** On a restart: the slot's restart record after it (count including this one, at = now), written as labels on the new container. */
   readonly restartRecord?: { readonly count: number; readonly at: string };
+  /** The start goes on after this init container exited 0 (executor.ts: the next one, or the app). */
+  readonly afterInit?: string;
 }
 
 export interface ReplicaCounts {
@@ -99,14 +101,14 @@ export type Step =
 
 export type FailReason = 'ProgressDeadlineExceeded' | 'CrashLoop';
 
-/** Containers that count as a live replica: running, or about to be (a removal in progress does not count). */
+/** Containers that count as a live replica: running (an init container running is a replica starting). */
 function isAlive(r: ObservedReplica): boolean {
   return r.state === 'running';
 }
 
-/** When the replica became ready, or undefined while it is not ready. */
+/** When the replica became ready, or undefined while it is not ready (never while an init container runs). */
 function readySince(r: ObservedReplica, readiness: RolloutInput['readiness']): number | undefined {
-  if (!isAlive(r)) return undefined;
+  if (!isAlive(r) || r.init !== undefined) return undefined;
   const verdict = readiness?.get(r.id);
   if (!verdict) return Date.parse(r.created);
   if (!verdict.ready) return undefined;
@@ -152,6 +154,7 @@ export function nextStep(input: RolloutInput): Step {
   const remove: Removal[] = [];
   const create: Creation[] = [];
   let backoffUntil: Date | undefined;
+  let backoffWhy = 'replica exited; restarting after back-off';
   const slotsInUse = new Set<number>();
   for (const [slot, replicas] of bySlot) {
     // Prefer keeping a running container, then the oldest.
@@ -164,6 +167,19 @@ export function nextStep(input: RolloutInput): Step {
       continue;
     }
     slotsInUse.add(slot);
+    if (keep.init !== undefined && keep.state === 'exited' && keep.exitCode === 0) {
+      // An init container finished: the replica's start goes on with the next one, or the app (same restart record).
+      remove.push({ replica: keep, reason: 'init-done' });
+      create.push({
+        revision: desired.revision,
+        replica: slot,
+        commit,
+        restart: false,
+        afterInit: keep.init,
+        ...(keep.restart ? { restartRecord: keep.restart } : {}),
+      });
+      continue;
+    }
     if (!isAlive(keep)) {
       const record = input.restarts.get(restartKey(desired.namespace, desired.name, desired.revision, slot));
       const readyAt = record ? new Date(record.lastAt.getTime() + restartDelayMs(record.count)) : now;
@@ -178,6 +194,11 @@ export function nextStep(input: RolloutInput): Step {
         });
       } else if (!backoffUntil || readyAt < backoffUntil) {
         backoffUntil = readyAt;
+        const code = keep.exitCode !== undefined ? ` (exit code ${keep.exitCode})` : '';
+        backoffWhy =
+          keep.init !== undefined
+            ? `init container ${JSON.stringify(keep.init)} of replica ${slot} failed${code}; running the init containers again after back-off`
+            : `replica ${slot} exited${code}; restarting after back-off`;
       }
     }
   }
@@ -232,7 +253,7 @@ export function nextStep(input: RolloutInput): Step {
       const add = refill > 0 ? freeSlots(refill).map((replica) => ({ revision: desired.revision, replica, commit, restart: false })) : [];
       return { kind: 'act', remove: rm, create: add, summary: describe(rm, add), counts };
     }
-    return waitForReadiness(current, desired.minReadySeconds, now, counts, backoffUntil, input.readiness);
+    return waitForReadiness(current, desired.minReadySeconds, now, counts, backoffUntil && { until: backoffUntil, why: backoffWhy }, input.readiness);
   }
 
   // 4. Steady state on the desired revision: fill missing slots.
@@ -246,7 +267,7 @@ export function nextStep(input: RolloutInput): Step {
       kind: 'wait',
       reason: 'crash-backoff',
       recheckAt: backoffUntil,
-      summary: `replica exited; restarting after back-off at ${backoffUntil.toISOString()}`,
+      summary: `${backoffWhy} at ${backoffUntil.toISOString()}`,
       counts,
     };
   if (counts.updatedAvailable < desired.replicas) return waitForReadiness(current, desired.minReadySeconds, now, counts, undefined, input.readiness);
@@ -279,7 +300,10 @@ function judgeRollout(
       return {
         kind: 'fail',
         reason: 'CrashLoop',
-        summary: `replica ${r.replica} of revision ${desired.revision} exited again after ${record.count} restart(s)${code}`,
+        summary:
+          r.init !== undefined
+            ? `init container ${JSON.stringify(r.init)} of replica ${r.replica} of revision ${desired.revision} failed again after ${record.count} restart(s)${code}`
+            : `replica ${r.replica} of revision ${desired.revision} exited again after ${record.count} restart(s)${code}`,
         counts,
       };
     }
@@ -309,10 +333,10 @@ function waitForReadiness(
   minReadySeconds: number,
   now: Date,
   counts: ReplicaCounts,
-  backoffUntil: Date | undefined,
+  backoff: { readonly until: Date; readonly why: string } | undefined,
   readiness: RolloutInput['readiness'],
 ): Step {
-  if (backoffUntil) return { kind: 'wait', reason: 'crash-backoff', recheckAt: backoffUntil, summary: `replica exited; restarting after back-off`, counts };
+  if (backoff) return { kind: 'wait', reason: 'crash-backoff', recheckAt: backoff.until, summary: backoff.why, counts };
   // The earliest moment a ready-but-not-yet-available replica becomes available.
   const pending = current
     .map((r) => readySince(r, readiness))

@@ -55,6 +55,12 @@ export const LABEL = {
    */
   restarts: 'berth.restarts',
   restartedAt: 'berth.restarted-at',
+  /**
+   * On an init container: its name. It carries its replica's labels (slot, revision, restart
+   * record), so one that failed — kept, exited — is that replica as a later pass sees it: down,
+   * replaced with the crash back-off (init containers run again), a CrashLoop after enough tries.
+   */
+  init: 'berth.init',
 } as const;
 
 export type Labels = Readonly<Record<string, string>>;

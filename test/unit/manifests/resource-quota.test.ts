@@ -55,6 +55,12 @@ function deploy(name: string, replicas: number | undefined, limits: { cpu?: stri
 
 const LIMITS = 'spec.template.spec.containers[0].resources.limits';
 
+/** The Deployment with one init container `setup` (a cpu limit when given), after the app container. */
+function withInit(text: string, cpu?: string): string {
+  const limits = cpu ? `          resources:\n            limits:\n              cpu: ${cpu}\n` : '';
+  return `${text}      initContainers:\n        - name: setup\n          image: busybox:1.36\n${limits}`;
+}
+
 function load(files: Readonly<Record<string, FileSpec>>): NamespaceManifests {
   return loadManifests(snapshot([folder('shop', files)]), new ManifestCache()).namespaces[0]!;
 }
@@ -150,6 +156,30 @@ const rows: readonly { name: string; files: Record<string, FileSpec>; expect: re
     name: 'limits.cpu: replicas × limit over alone',
     files: { 'quota.yaml': quota('compute', { 'limits.cpu': '1' }), 'a.yaml': deploy('a', 3, { cpu: '500m' }) },
     expect: [err('QUOTA_EXCEEDED', 'shop/a.yaml', `${LIMITS}.cpu`, 20, /^limits\.cpu 3 × 500m = 1500m > limits\.cpu 1 /)],
+  },
+  // Init containers run alone, one at a time, before the app: the pod's demand is the larger of the app containers together and the largest init container.
+  {
+    name: 'init containers: the larger of the app and the largest init container counts, not the sum',
+    files: { 'quota.yaml': quota('compute', { 'limits.cpu': '1' }), 'a.yaml': withInit(deploy('a', 1, { cpu: '500m' }), '800m') },
+    expect: [],
+  },
+  {
+    name: 'init containers: an init container over the quota alone is over',
+    files: { 'quota.yaml': quota('compute', { 'limits.cpu': '1' }), 'a.yaml': withInit(deploy('a', 1, { cpu: '500m' }), '1500m') },
+    expect: [err('QUOTA_EXCEEDED', 'shop/a.yaml', `${LIMITS}.cpu`, 20, /^limits\.cpu 1500m > limits\.cpu 1 /)],
+  },
+  {
+    name: 'init containers: one without the bounded limit is an error on its own field',
+    files: { 'quota.yaml': quota('compute', { 'limits.cpu': '1' }), 'a.yaml': withInit(deploy('a', 1, { cpu: '500m' })) },
+    expect: [
+      err(
+        'QUOTA_LIMIT_REQUIRED',
+        'shop/a.yaml',
+        'spec.template.spec.initContainers[0].resources.limits.cpu',
+        22,
+        /container "setup" must set resources\.limits\.cpu/,
+      ),
+    ],
   },
   {
     name: 'a bounded limit missing is an error (as Kubernetes requires), once per container',

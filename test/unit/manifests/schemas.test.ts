@@ -148,14 +148,7 @@ describe('schemas/*.json', () => {
       assert.equal(typeof p.get(`${pod}.${f}`)?.['x-berth-ignored'], 'string', f);
     }
     assert.equal(typeof p.get(`${container}.resources.requests`)?.['x-berth-ignored'], 'string');
-    for (const f of [
-      'initContainers',
-      'hostUsers',
-      'shareProcessNamespace',
-      'securityContext.sysctls',
-      'securityContext.seLinuxOptions',
-      'volumes[].projected',
-    ]) {
+    for (const f of ['hostUsers', 'shareProcessNamespace', 'securityContext.sysctls', 'securityContext.seLinuxOptions', 'volumes[].projected']) {
       assert.equal(typeof p.get(`${pod}.${f}`)?.['x-berth-unsupported'], 'string', f);
     }
     for (const f of [

@@ -203,10 +203,56 @@ const rows: readonly Row[] = [
     yaml: deployment('web', { spec: '  flavour: vanilla\n' }),
     expect: [err('UNKNOWN_FIELD', 'spec.flavour', 10, /^unknown field "flavour"$/)],
   },
+  // ---- init containers (issue #10 item 2)
+  {
+    name: 'init containers are accepted',
+    yaml: deployment('web', { podSpec: podSpec('initContainers:\n  - name: migrate\n    image: busybox:1.36\n    command: [sh, -c, "true"]\n') }),
+    expect: [],
+  },
+  {
+    name: 'an init container may not have a probe (it runs to completion)',
+    yaml: deployment('web', {
+      podSpec: podSpec('initContainers:\n  - name: migrate\n    image: busybox:1.36\n    readinessProbe:\n      exec:\n        command: ["true"]\n'),
+    }),
+    expect: [err('INVALID_VALUE', `${P}.initContainers[0].readinessProbe`, undefined, /an init container may not have a readinessProbe/)],
+  },
+  {
+    name: 'an init container may not publish a hostPort',
+    yaml: deployment('web', {
+      podSpec: podSpec('initContainers:\n  - name: migrate\n    image: busybox:1.36\n    ports:\n      - containerPort: 80\n        hostPort: 18080\n'),
+    }),
+    expect: [
+      err('INVALID_VALUE', `${P}.initContainers[0].ports[0].hostPort`, undefined, /cannot publish a hostPort with 2 replicas/),
+      err('INVALID_VALUE', `${P}.initContainers[0].ports[0].hostPort`, undefined, /ports are not published/),
+    ],
+  },
+  {
+    name: 'an emptyDir in an init container would never reach the app: refused, with what to use',
+    yaml: deployment('web', {
+      podSpec: podSpec(
+        'volumes:\n  - name: scratch\n    emptyDir: {}\ninitContainers:\n  - name: migrate\n    image: busybox:1.36\n    volumeMounts:\n      - name: scratch\n        mountPath: /scratch\n',
+      ),
+    }),
+    expect: [err('INVALID_VALUE', `${P}.initContainers[0].volumeMounts[0]`, undefined, /emptyDir "scratch" in an init container .*PersistentVolumeClaim/)],
+  },
+  {
+    name: 'an init container named like an app container',
+    yaml: deployment('web', { podSpec: podSpec('initContainers:\n  - name: main\n    image: busybox:1.36\n') }),
+    expect: [err('INVALID_VALUE', `${P}.initContainers[0].name`, undefined, /duplicate container name "main" \(also containers\[0\]\)/)],
+  },
+  {
+    name: 'a native sidecar (an init container with restartPolicy Always) is not supported yet',
+    yaml: deployment('web', { podSpec: podSpec('initContainers:\n  - name: proxy\n    image: busybox:1.36\n    restartPolicy: Always\n') }),
+    expect: [err('UNSUPPORTED_FIELD', `${P}.initContainers[0].restartPolicy`)],
+  },
+  {
+    name: 'an init container is validated as a container: a bad image reference',
+    yaml: deployment('web', { podSpec: podSpec('initContainers:\n  - name: migrate\n    image: "Busybox::1"\n') }),
+    expect: [err('INVALID_IMAGE_REFERENCE', `${P}.initContainers[0].image`)],
+  },
   // ---- unsupported (behaviour berth cannot honour): errors naming the field
   ...(
     [
-      ['initContainers', 'initContainers:\n  - name: init\n    image: busybox\n', 'pod', `${P}.initContainers`],
       ['hostUsers', 'hostUsers: false\n', 'pod', `${P}.hostUsers`],
       ['shareProcessNamespace', 'shareProcessNamespace: true\n', 'pod', `${P}.shareProcessNamespace`],
       ['volumeDevices', 'volumeDevices:\n  - name: disk\n    devicePath: /dev/xvda\n', 'container', `${C}.volumeDevices`],

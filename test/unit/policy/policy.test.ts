@@ -222,6 +222,25 @@ describe('policy: what an explicit restricted level demands (Kubernetes restrict
     assert.equal(found[0]!.line, 16, 'on the container (`- name: main`)');
   });
 
+  it('an init container is checked as the app is: privileged or a capability in one is denied on its own field', () => {
+    const ns = load({
+      'web.yaml': deployment('web', {
+        podSpec: pod(
+          'initContainers:\n  - name: setup\n    image: busybox:1.36\n    securityContext:\n      privileged: true\n  - name: tune\n    image: busybox:1.36\n    securityContext:\n      capabilities:\n        add: [SYS_ADMIN]\n',
+        ),
+      }),
+    });
+    const found = checkNamespacePolicy(ns, OPERATOR);
+    assert.deepEqual(
+      found.map((d) => [d.code, d.field]),
+      [
+        ['POLICY_DENIED', `${P}.initContainers[0].securityContext.privileged`],
+        ['POLICY_DENIED', `${P}.initContainers[1].securityContext.capabilities.add[0]`],
+      ],
+    );
+    assert.match(found[0]!.message, /a privileged container is not allowed/);
+  });
+
   it('a non-zero runAsUser on the pod counts as non-root; runAsNonRoot: false or a drop list without ALL is reported on that field', () => {
     const ns = load({
       'namespace.yaml': namespaceYaml('restricted'),

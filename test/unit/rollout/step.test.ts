@@ -168,6 +168,52 @@ const cases: { name: string; input: Parameters<typeof nextStep>[0]; expect: Expe
     },
     expect: { kind: 'wait', reason: 'crash-backoff' },
   },
+  // Init containers (issue #10): an init container left on the engine is its replica starting, or down.
+  {
+    name: 'an init container running: the replica is starting — not available, the old one stays, nothing else moves',
+    input: {
+      desired: deployment({ replicas: 1, strategy: rolling(1, 0) }),
+      observed: [replica('old', 0), replica('new', 0, { init: 'migrate' })],
+      commit: 'c1',
+      now: T0,
+      restarts: new Map(),
+    },
+    expect: { kind: 'wait', reason: 'readiness' },
+  },
+  {
+    name: 'an init container exited 0: the start goes on in its slot (removed, the next container created)',
+    input: {
+      desired: deployment({ replicas: 2 }),
+      observed: [replica('new', 0), replica('new', 1, { init: 'migrate', state: 'exited', exitCode: 0 })],
+      commit: 'c1',
+      now: T0,
+      restarts: new Map(),
+    },
+    expect: { kind: 'act', create: [1], remove: ['new.1:init-done'] },
+  },
+  {
+    name: 'an init container failed: the replica is down, replaced after the back-off',
+    input: {
+      desired: deployment({ replicas: 1 }),
+      observed: [replica('new', 0, { init: 'migrate', state: 'exited', exitCode: 1 })],
+      commit: 'c1',
+      now: T0,
+      completed: true,
+      restarts: new Map(),
+    },
+    expect: { kind: 'act', create: [0], remove: ['new.0:exited'] },
+  },
+  {
+    name: 'an init container failing again after a restart during a rollout: CrashLoop',
+    input: {
+      desired: deployment({ replicas: 1, strategy: rolling(1, 0) }),
+      observed: [replica('old', 0), replica('new', 0, { init: 'migrate', state: 'exited', exitCode: 1 })],
+      commit: 'c1',
+      now: T0,
+      restarts: new Map<string, RestartRecord>([['shop/web/new/0', { count: 1, lastAt: T0 }]]),
+    },
+    expect: { kind: 'fail', reason: 'CrashLoop' },
+  },
   // Readiness from probes (health/): a replica with a verdict is ready only when the probe says so.
   {
     name: 'readiness probe not passed: the new replica is not available, old ones stay',
@@ -362,6 +408,44 @@ describe('nextStep', () => {
       assert.deepEqual(summarize(nextStep(c.input)), c.expect);
     });
   }
+
+  it('init containers: the start continues with the restart record, a failed one is named in the wait and the failure', () => {
+    const at = '2026-01-01T00:00:00.000Z';
+    const next = nextStep({
+      desired: deployment({ replicas: 1 }),
+      observed: [replica('new', 0, { init: 'migrate', state: 'exited', exitCode: 0, restart: { count: 2, at } })],
+      commit: 'c1',
+      now: T0,
+      restarts: new Map(),
+    });
+    assert.equal(next.kind, 'act');
+    assert.deepEqual(next.kind === 'act' && next.create, [
+      { revision: 'new', replica: 0, commit: 'commit-new', restart: false, afterInit: 'migrate', restartRecord: { count: 2, at } },
+    ]);
+    const waiting = nextStep({
+      desired: deployment({ replicas: 1 }),
+      observed: [replica('new', 0, { init: 'migrate', state: 'exited', exitCode: 3 })],
+      commit: 'c1',
+      now: T0,
+      completed: true,
+      restarts: new Map<string, RestartRecord>([['shop/web/new/0', { count: 2, lastAt: T0 }]]),
+    });
+    assert.equal(
+      waiting.kind === 'wait' && waiting.summary,
+      'init container "migrate" of replica 0 failed (exit code 3); running the init containers again after back-off at 2026-01-01T00:00:20.000Z',
+    );
+    const failed = nextStep({
+      desired: deployment({ replicas: 1 }),
+      observed: [replica('new', 0, { init: 'migrate', state: 'exited', exitCode: 3 })],
+      commit: 'c1',
+      now: T0,
+      restarts: new Map<string, RestartRecord>([['shop/web/new/0', { count: 1, lastAt: T0 }]]),
+    });
+    assert.match(
+      failed.kind === 'fail' ? failed.summary : '',
+      /^init container "migrate" of replica 0 of revision new failed again after 1 restart\(s\) \(exit code 3\)$/,
+    );
+  });
 
   it('stamps the commit of the revision already running, else the current commit', () => {
     const running = nextStep({
