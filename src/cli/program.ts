@@ -1,7 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { BerthError, hasErrors, isBerthError, describeError, type Diagnostic, type Logger } from '../core/index.js';
+import { BerthError, hasErrors, isBerthError, describeError, ownValue, type Diagnostic, type Logger } from '../core/index.js';
 import { Controller, DEFAULT_POLL_SCHEDULE, DesiredSource, isValidPollSchedule } from '../controller/index.js';
-import { buildDesiredState, DEFAULT_INSTANCE, volumeName, type DesiredState } from '../desired/index.js';
+import { buildDesiredState, DEFAULT_INSTANCE, volumeName, type DesiredNamespace, type DesiredState } from '../desired/index.js';
 import { loadManifests, ManifestCache, type ManifestSet } from '../manifests/index.js';
 import { observe, type PodStatus } from '../observed/index.js';
 import { checkNamespacePolicy, namespacePolicy, parseOperatorPolicy, POD_SECURITY_LEVELS, type OperatorPolicy } from '../policy/index.js';
@@ -21,6 +21,7 @@ import {
   pinnedTemplates,
   type PinnedNamespace,
 } from '../plan/index.js';
+import { LABEL } from '../runtime/index.js';
 import { startServer } from '../server/index.js';
 import type { GitSource } from '../source/index.js';
 import type { Store, StoreState } from '../store/index.js';
@@ -50,6 +51,7 @@ import {
 } from './option-values.js';
 import { checkIngressListen, listenFailure, probeListen } from './listen-check.js';
 import { rolloutVerdict } from './rollout-status.js';
+import { followsReplica, lineWriter, selectLogTargets, shownPrefix, sinceSeconds, sinceValue, tailValue, type LogTarget } from './logs.js';
 import { getDeployments, getKind, getNamespaces, getPods, getServices, nothingFound, renderTable, type GetKind, type GetResult } from './get.js';
 import { notifyConfig, notifyOptions } from './notify-options.js';
 import { Notifier, notifyingStore } from '../notify/index.js';
@@ -368,11 +370,16 @@ export function buildProgram(adapters: Adapters): Command {
       // Confirmed as `berth run` judges it: the trailer, or `berth prune confirm` recorded in the state directory.
       const confirmedInStore = state?.pruneConfirmations?.[head.oid] !== undefined;
       // Rollback pins, applied by the rule `berth run` follows, so the plan shows what the next pass does.
-      const { desired: target, rollbacks } = await withPins(headDesired, state, async (commit) =>
+      const {
+        desired: target,
+        rollbacks,
+        lastValid,
+      } = await runTargets(headDesired, head.oid, state, async (commit) =>
         buildDesiredState(await loadAt(source, commit), { instance: o.instance, policy: namespacePolicy(policy) }),
       );
       const plan = diff(target, observed, {
         rollbacks,
+        lastValid,
         confirmPrune: isPruneConfirmed(head.message) || confirmedInStore,
         confirmedVolumeDeletes: confirmedVolumeDeletes(head.message),
         // The addresses the data plane keeps (its persisted tables): the ones `berth run` will serve.
@@ -446,6 +453,86 @@ export function buildProgram(adapters: Adapters): Command {
       if (isStructured(output)) return write(renderStructured(output, { kind, items: result.items }));
       if (result.items.length === 0) return void process.stderr.write(`${nothingFound(query)}\n`);
       process.stdout.write(renderTable(result.header, result.rows));
+    });
+
+  common(program.command('logs'))
+    .description(
+      'print the logs of every replica of a Deployment, each line prefixed pod/container (reads the engine, like docker logs; works without a running berth)',
+    )
+    .argument('<namespace/name>', 'the Deployment', deploymentTarget)
+    .option('-f, --follow', 'stream the logs, and those of replicas created later (a rollout), until interrupted')
+    .option('--since <duration|time>', 'only lines newer than this: 30s, 5m, 1h30m, or an RFC 3339 time', sinceValue)
+    .option('--tail <lines>', 'only the last lines of each container', tailValue)
+    .option('-c, --container <name>', "only this container of the pod: the app's name or an init container's")
+    .option('-p, --previous', 'the replica container that exited last (a crash-looping slot keeps it until it is replaced)')
+    .option('--revision <revision>', 'only replicas of this template revision (as berth history and berth get pods -o wide show it)', revisionRef)
+    .option('--timestamps', "prefix each line with the engine's timestamp")
+    .action(async ([namespace, name]: [string, string], raw: Record<string, unknown>) => {
+      const o = resolve(raw);
+      const logger = adapters.logger(o.logLevel);
+      const driver = adapters.openDriver(o, logger);
+      const selection = {
+        ...(raw.revision !== undefined ? { revision: String(raw.revision) } : {}),
+        ...(raw.container !== undefined ? { container: String(raw.container) } : {}),
+        ...(raw.previous ? { previous: true } : {}),
+      };
+      const deploymentOf = async () =>
+        observe(await driver.inventory({ namespace }))
+          .namespaces.find((n) => n.name === namespace)
+          ?.deployments.find((d) => d.name === name);
+      const targets = selectLogTargets(await deploymentOf(), selection);
+      if (typeof targets === 'string') {
+        process.stderr.write(`berth: NOT_FOUND: Deployment ${namespace}/${name} ${targets}\n`);
+        return void (process.exitCode = EXIT.failure);
+      }
+      const follow = raw.follow === true && !raw.previous;
+      const tty = process.stdout.isTTY === true;
+      const options = {
+        follow,
+        ...(raw.since !== undefined ? { since: sinceSeconds(String(raw.since), adapters.clock.now()) } : {}),
+        ...(raw.tail !== undefined ? { tail: Number(raw.tail) } : {}),
+        ...(raw.timestamps ? { timestamps: true } : {}),
+      };
+      const stop = new AbortController();
+      const streamed = new Set<string>();
+      const show = async (target: LogTarget, index: number, since = options): Promise<void> => {
+        streamed.add(target.id);
+        const prefix = shownPrefix(target.prefix, index, tty);
+        const out = lineWriter(prefix, (line) => process.stdout.write(`${line}\n`));
+        const err = lineWriter(prefix, (line) => process.stderr.write(`${line}\n`));
+        try {
+          await driver.logs(
+            target.id,
+            { ...since, follow: follow && target.running },
+            (stream, text) => (stream === 'stderr' ? err : out).push(text),
+            stop.signal,
+          );
+        } catch (e) {
+          // A replica removed while its log was read (a rollout) ends its stream, not the command.
+          if (!isBerthError(e) || e.code !== 'ENGINE_CONFLICT') throw e;
+        } finally {
+          out.end();
+          err.end();
+        }
+      };
+      if (!follow) {
+        for (const [i, t] of targets.entries()) await show(t, i);
+        return;
+      }
+      // Following: every selected container at once, and each replica started later from its first line.
+      for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => stop.abort());
+      const streams = targets.map((t, i) => show(t, i));
+      let next = targets.length;
+      const watching = driver.watch(async (event) => {
+        if (event.kind !== 'container-started' || streamed.has(event.id) || event.labels[LABEL.namespace] !== namespace || event.labels[LABEL.name] !== name)
+          return;
+        const replica = (await deploymentOf().catch(() => undefined))?.replicas.find((r) => r.id === event.id);
+        if (!replica || streamed.has(replica.id) || !followsReplica(replica, name, selection)) return;
+        const target = selectLogTargets({ namespace, name, replicas: [replica] }, {});
+        if (typeof target !== 'string') streams.push(show(target[0]!, next++, { follow: true, ...(options.timestamps ? { timestamps: true } : {}) }));
+      }, stop.signal);
+      await new Promise<void>((resolveStop) => stop.signal.addEventListener('abort', () => resolveStop(), { once: true }));
+      await Promise.allSettled([watching, ...streams]);
     });
 
   common(program.command('history'))
@@ -659,37 +746,52 @@ function listenOf(value: unknown): ListenAddress {
 }
 
 /**
- * The head's desired state with the state directory's rollback pins applied (plan/pins.ts, the
- * rule `berth run` follows; nothing is released here — only run changes the store).
+ * What `berth run` converges each namespace to, from the head and the state directory, by the
+ * rules run follows: rollback pins applied (plan/pins.ts; nothing is released here — only run
+ * changes the store), and a namespace invalid at the head kept as of its last valid commit.
  */
-async function withPins(
+async function runTargets(
   head: DesiredState,
+  headCommit: string,
   state: StoreState | undefined,
   desiredAt: (commit: string) => Promise<DesiredState>,
-): Promise<{ desired: DesiredState; rollbacks: Map<string, PinnedNamespace> }> {
+): Promise<{
+  desired: DesiredState;
+  rollbacks: Map<string, PinnedNamespace>;
+  lastValid: Map<string, { commit: string; desired: DesiredNamespace }>;
+}> {
   const pins = Object.values(state?.pins ?? {});
   const rollbacks = new Map<string, PinnedNamespace>();
-  if (pins.length === 0) return { desired: head, rollbacks };
+  const lastValid = new Map<string, { commit: string; desired: DesiredNamespace }>();
   const byCommit = new Map<string, Promise<DesiredState | undefined>>();
+  const validAt = async (commit: string, namespace: string): Promise<DesiredNamespace | undefined> => {
+    if (!byCommit.has(commit))
+      byCommit.set(
+        commit,
+        desiredAt(commit).catch(() => undefined),
+      );
+    const at = (await byCommit.get(commit))?.namespaces.find((n) => n.name === namespace);
+    return at?.valid ? at : undefined;
+  };
+  const withPins = async (ns: DesiredNamespace, release: boolean): Promise<DesiredNamespace> => {
+    const mine = pins.filter((p) => p.namespace === ns.name);
+    if (mine.length === 0) return ns;
+    const templates = await pinnedTemplates(ns, mine, (commit) => validAt(commit, ns.name));
+    const applied = applyPinsTo(ns, mine, (name) => templates.get(name), { release });
+    rollbacks.set(ns.name, applied);
+    return applied.target;
+  };
   const namespaces = await Promise.all(
     head.namespaces.map(async (ns) => {
-      const mine = pins.filter((p) => p.namespace === ns.name);
-      if (!ns.valid || mine.length === 0) return ns;
-      const templates = await pinnedTemplates(ns, mine, async (commit) => {
-        if (!byCommit.has(commit))
-          byCommit.set(
-            commit,
-            desiredAt(commit).catch(() => undefined),
-          );
-        const at = (await byCommit.get(commit))?.namespaces.find((n) => n.name === ns.name);
-        return at?.valid ? at : undefined;
-      });
-      const applied = applyPinsTo(ns, mine, (name) => templates.get(name), { release: true });
-      rollbacks.set(ns.name, applied);
-      return applied.target;
+      if (ns.valid) return withPins(ns, true);
+      const status = ownValue(state?.namespaces, ns.name);
+      const commit = status?.lastValidCommit ?? status?.lastAppliedCommit;
+      const good = commit && commit !== headCommit ? await validAt(commit, ns.name) : undefined;
+      if (commit && good) lastValid.set(ns.name, { commit, desired: await withPins(good, false) });
+      return ns;
     }),
   );
-  return { desired: { ...head, namespaces }, rollbacks };
+  return { desired: { ...head, namespaces }, rollbacks, lastValid };
 }
 
 async function loadAt(source: GitSource, commit: string): Promise<ManifestSet> {

@@ -100,7 +100,7 @@ export class Reconciler {
         target = await this.applyPins(head, log);
       } else if (head) {
         mayPrune = false;
-        const good = await this.lastGoodOf(namespace, previous?.lastAppliedCommit, commit);
+        const good = await this.lastGoodOf(namespace, previous?.lastValidCommit ?? previous?.lastAppliedCommit, commit);
         // With its pins: an invalid commit after a rollback must not re-roll the revision rolled back from
         // (found by test/e2e/persistent-volumes.test.ts: the last valid head was the failed rollout's commit).
         target = good ? await this.applyPins(good.ns, log, { release: false }) : undefined;
@@ -304,7 +304,11 @@ export class Reconciler {
     );
   }
 
-  /** Last valid desired state of a namespace: this process's memory, else the store's lastAppliedCommit read back from Git. */
+  /**
+   * Last valid desired state of a namespace: this process's memory, else the store's
+   * lastValidCommit (lastAppliedCommit in a store written before it) read back from Git — the
+   * commit `berth plan --live` reads too.
+   */
   private async lastGoodOf(namespace: string, lastApplied: string | undefined, head: string): Promise<{ commit: string; ns: DesiredNamespace } | undefined> {
     const known = this.lastGood.get(namespace);
     if (known) return known;
@@ -478,6 +482,7 @@ export class Reconciler {
       namespace: a.namespace,
       lastAttemptedCommit: a.commit,
       ...(lastApplied ? { lastAppliedCommit: lastApplied } : {}),
+      ...((a.validHead ? a.commit : a.previous?.lastValidCommit) ? { lastValidCommit: a.validHead ? a.commit : a.previous?.lastValidCommit } : {}),
       phase: a.phase,
       ...(a.message ? { message: a.message } : {}),
       conditions: conditionsFor(a.phase, a.message, a.previous?.conditions ?? [], now),

@@ -127,6 +127,8 @@ function toReplica(c: OwnedContainer, namespace: string): ObservedReplica | Obse
   if (c.labels[LABEL.dns] === 'namespace') r.namespaceDns = true;
   const init = c.labels[LABEL.init];
   if (init) r.init = init;
+  const container = c.labels[LABEL.container];
+  if (container && !init) r.container = container;
   const restart = restartOf(c.labels[LABEL.restarts], c.labels[LABEL.restartedAt]);
   if (restart) r.restart = restart;
   return r;

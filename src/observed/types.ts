@@ -34,6 +34,8 @@ export interface ObservedReplica {
    * that failed (exited) or was interrupted by a berth restart (running). Never alive, never ready.
    */
   readonly init?: string;
+  /** The app container's name in the template (label berth.container; absent on containers made before it). */
+  readonly container?: string;
   /** The ConfigMaps its template used, name → content hash (label berth.configmaps); absent = none. */
   readonly configMaps?: Readonly<Record<string, string>>;
 }

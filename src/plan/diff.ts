@@ -31,6 +31,12 @@ export function diff(
      * them): pinned Deployments are shown as such, held ones get no action (run leaves them).
      */
     readonly rollbacks?: ReadonlyMap<string, Pick<PinnedNamespace, 'pinned' | 'held'>>;
+    /**
+     * Per namespace invalid at the head, what `berth run` keeps running instead: the desired state
+     * at its last valid commit (pins applied). Its actions are shown (no prunes, no volume
+     * deletes: an invalid head never removes anything); without one the namespace is left as it runs.
+     */
+    readonly lastValid?: ReadonlyMap<string, { readonly commit: string; readonly desired: DesiredNamespace }>;
   } = {},
 ): Plan {
   const names = new Set<string>([...desired.namespaces.map((n) => n.name), ...observed.namespaces.map((n) => n.name)]);
@@ -50,6 +56,19 @@ export function diff(
       ...(rollbacks?.pinned ?? []).map((p) => ({ name: p.name, revision: p.revision, commit: p.commit })),
       ...(rollbacks?.held ?? []).map((h) => ({ name: h.name, revision: h.revision, held: h.reason })),
     ].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const fallback = d && !d.valid ? options.lastValid?.get(name) : undefined;
+    if (d && fallback) {
+      const kept = diffNamespace(fallback.desired, o, new Set(), held);
+      const actions = kept.actions.filter((a) => !isPrune(a));
+      return {
+        namespace: name,
+        verdict: 'invalid',
+        actions,
+        diagnostics: d.diagnostics,
+        message: `invalid manifests: the namespace keeps running as of ${fallback.commit.slice(0, 12)}${actions.length > 0 ? ', which berth converges to' : ''}`,
+        ...(notes.length > 0 ? { rollbacks: notes } : {}),
+      } satisfies NamespacePlan;
+    }
     const plan = {
       ...diffNamespace(d, o, options.confirmedVolumeDeletes, held),
       ...(services.length > 0 ? { services } : {}),

@@ -56,6 +56,7 @@ export function replicaSpec(args: {
       [LABEL.revision]: creation.revision,
       [LABEL.commit]: creation.commit,
       [LABEL.replica]: String(creation.replica),
+      [LABEL.container]: t.containerName,
       ...(creation.restartRecord ? { [LABEL.restarts]: String(creation.restartRecord.count), [LABEL.restartedAt]: creation.restartRecord.at } : {}),
       ...(t.probes ? { [LABEL.probes]: canonicalJson(t.probes) } : {}),
       ...(namedPorts(t) ? { [LABEL.ports]: canonicalJson(namedPorts(t)) } : {}),

@@ -234,6 +234,18 @@ export interface RuntimeDriver {
    * exec). Throws ENGINE_CONFLICT when the container is not owned, missing or not running.
    */
   exec(id: string, command: readonly string[], timeoutMs: number): Promise<ExecResult>;
+  /**
+   * An owned container's log (what `docker logs` shows), demultiplexed: `onText` gets each
+   * piece of stdout or stderr text as it comes (pieces are not lines). With `follow` it streams
+   * until the container stops or `signal` aborts; otherwise it ends after what is there. A
+   * container that is not owned or gone is ENGINE_CONFLICT.
+   */
+  logs(
+    id: string,
+    options: { readonly follow: boolean; readonly since?: number; readonly tail?: number; readonly timestamps?: boolean },
+    onText: (stream: 'stdout' | 'stderr', text: string) => void,
+    signal?: AbortSignal,
+  ): Promise<void>;
   /** Streams owned-container events until `signal` aborts; reconnects are the caller's business. */
   watch(onEvent: (event: RuntimeEvent) => void, signal: AbortSignal): Promise<void>;
 }

@@ -61,6 +61,8 @@ export const LABEL = {
    * replaced with the crash back-off (init containers run again), a CrashLoop after enough tries.
    */
   init: 'berth.init',
+  /** On an app container: the template's container name (`berth logs -c`, `berth get pods`). */
+  container: 'berth.container',
 } as const;
 
 export type Labels = Readonly<Record<string, string>>;

@@ -66,6 +66,11 @@ export interface NamespaceStatus {
   readonly lastAttemptedCommit?: string;
   /** The last commit whose desired state was fully reached (moves only after health gates pass). */
   readonly lastAppliedCommit?: string;
+  /**
+   * The last commit at which the folder was valid: what the namespace keeps running while a later
+   * head is invalid (`berth run` converges to it, `berth plan --live` shows the same).
+   */
+  readonly lastValidCommit?: string;
   readonly phase: 'Synced' | 'Progressing' | 'Invalid' | 'Refused' | 'Error' | 'Pruned';
   readonly message?: string;
   readonly conditions: readonly Condition[];

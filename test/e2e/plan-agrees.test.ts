@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { daemonFlags, runBerth, startBerth, stopAndKeepLogs, type BerthDaemon } from '../helpers/berth-cli.js';
-import { dockerScope } from '../helpers/docker-scope.js';
+import { dockerClient, dockerScope } from '../helpers/docker-scope.js';
 import { eventually } from '../helpers/eventually.js';
 import { deploymentYaml, serveCommand } from '../helpers/manifests.js';
 import { freePort } from '../helpers/webhook-hook.js';
@@ -141,5 +141,38 @@ describe('plan --live agrees with run after rollbacks', { timeout: 300_000 }, ()
     );
     assert.deepEqual(await running('web'), [v1, v1], 'the pass kept the pin, as the plan said');
     assert.ok(c4);
+  });
+
+  it('a head that is invalid: the plan shows what run converges to at the last valid commit, and run does exactly that', async () => {
+    await repo.write('manifests/shop/broken.yaml', 'apiVersion: apps/v1\nkind: Deployment\nmetadata: [unclosed\n');
+    await repo.commit('a broken file');
+    await sync();
+    await eventually(
+      async () => {
+        const state = JSON.parse((await runBerth(['status', ...source(), '-o', 'json'])).stdout) as { namespaces: Record<string, { phase: string }> };
+        assert.equal(state.namespaces.shop?.phase, 'Invalid');
+      },
+      { timeoutMs: 30_000, what: 'shop invalid' },
+    );
+    // berth stopped, a replica removed behind its back: the plan says what the next berth will do.
+    await berth?.stop();
+    const api = (await ownedContainers(scope.instance)).find((c) => c.deployment === 'api');
+    assert.ok(api);
+    await dockerClient().getContainer(api.id).remove({ force: true });
+    const p = await plan();
+    assert.equal(p.code, 2, p.stdout + p.stderr);
+    assert.match(p.stdout, /namespace shop: invalid — invalid manifests: the namespace keeps running as of [0-9a-f]{12}, which berth converges to/);
+    assert.match(p.stdout, /\+ deployment api: 1 replica/);
+    assert.doesNotMatch(p.stdout, /~ deployment web/, 'web stays rolled back');
+    assert.match(p.stdout, new RegExp(`= deployment web: rolled back to revision ${v1}`));
+
+    berth = startBerth(daemonFlags({ repo: repo.dir, stateDir, instance: scope.instance, poll: NEVER, listen: new URL(server).host }), {
+      env: { BERTH_API_TOKEN: TOKEN },
+    });
+    await eventually(async () => assert.equal((await running('api')).length, 1), { timeoutMs: 60_000, what: 'api made again' });
+    assert.deepEqual(await running('web'), [v1, v1]);
+    const after = await plan();
+    assert.equal(after.code, 2);
+    assert.doesNotMatch(after.stdout, /^ {2}[+~-] /m, 'nothing left to do');
   });
 });

@@ -90,6 +90,7 @@ const PURE_FILES = [
   'cli/exit-codes.ts',
   'cli/rollout-status.ts',
   'cli/get.ts', // kubectl get's tables from status and pod rows
+  'cli/logs.ts', // which containers berth logs reads, and its lines
 ];
 /** Node built-ins that reach outside the process (files, network, processes, the host). */
 const IO_BUILTINS = /^(node:)?(fs|fs\/promises|net|http|https|http2|tls|dgram|dns|dns\/promises|child_process|cluster|worker_threads|os|readline|inspector)$/;

@@ -486,6 +486,58 @@ class DockerDriver implements RuntimeDriver {
     }
   }
 
+  async logs(
+    id: string,
+    options: { readonly follow: boolean; readonly since?: number; readonly tail?: number; readonly timestamps?: boolean },
+    onText: (stream: 'stdout' | 'stderr', text: string) => void,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    const owned = await this.ownedContainer(id);
+    if (!owned) throw new BerthError('ENGINE_CONFLICT', `container ${id} does not exist (logs)`, { details: { container: id, reason: 'gone' } });
+    if (signal?.aborted) return;
+    const request = new AbortController();
+    const onAbort = (): void => request.abort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const query = {
+      stdout: true,
+      stderr: true,
+      timestamps: options.timestamps === true,
+      ...(options.since !== undefined ? { since: options.since } : {}),
+      ...(options.tail !== undefined ? { tail: options.tail } : {}),
+      abortSignal: request.signal,
+    };
+    try {
+      // On the stream client: a followed log may stay quiet for as long as the container lives.
+      const container = this.clients.streams.getContainer(objectPathValue('container', owned.fullId));
+      if (!options.follow) {
+        const raw = (await container.logs({ ...query, follow: false })) as unknown;
+        for (const frame of logFrames(Buffer.isBuffer(raw) ? raw : Buffer.from(String(raw)))) onText(frame.stream, frame.text);
+        return;
+      }
+      const stream = (await container.logs({ ...query, follow: true })) as unknown as Readable;
+      request.signal.addEventListener('abort', () => stream.destroy(), { once: true });
+      let pending: Buffer = Buffer.alloc(0);
+      await new Promise<void>((resolve) => {
+        stream.on('data', (chunk: Buffer) => {
+          pending = Buffer.concat([pending, chunk]);
+          const { frames, rest } = splitFrames(pending);
+          pending = rest;
+          for (const frame of frames) onText(frame.stream, frame.text);
+        });
+        stream.on('end', resolve);
+        stream.on('close', resolve);
+        stream.on('error', () => resolve());
+      });
+    } catch (err) {
+      if (request.signal.aborted) return;
+      if (engineStatus(err) === 404)
+        throw new BerthError('ENGINE_CONFLICT', `container ${owned.name} is gone (logs)`, { details: { container: owned.name, reason: 'gone' } });
+      throw toEngineError(err, this.socketPath, `logs of container ${owned.name}`);
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
   async watch(onEvent: (event: RuntimeEvent) => void, signal: AbortSignal): Promise<void> {
     if (signal.aborted) return;
     // `since` = now: events between this call and the stream being established are replayed
@@ -686,6 +738,30 @@ class DockerDriver implements RuntimeDriver {
       { details: { [kind]: name, reason: 'not-owned' } },
     );
   }
+}
+
+/**
+ * The engine's log frames of a container without a TTY: a stream byte (1 stdout, 2 stderr),
+ * three zero bytes, a big-endian payload length, the payload. Returns the whole frames in
+ * `buffer` and the bytes of an incomplete last one.
+ */
+export function splitFrames(buffer: Buffer): { frames: { stream: 'stdout' | 'stderr'; text: string }[]; rest: Buffer } {
+  const frames: { stream: 'stdout' | 'stderr'; text: string }[] = [];
+  let at = 0;
+  while (at + 8 <= buffer.length) {
+    const size = buffer.readUInt32BE(at + 4);
+    if (at + 8 + size > buffer.length) break;
+    frames.push({ stream: buffer[at] === 2 ? 'stderr' : 'stdout', text: buffer.subarray(at + 8, at + 8 + size).toString('utf8') });
+    at += 8 + size;
+  }
+  return { frames, rest: buffer.subarray(at) };
+}
+
+/** Every frame of a complete log; a log that is not framed (a TTY container's) is one stdout text. */
+export function logFrames(buffer: Buffer): { stream: 'stdout' | 'stderr'; text: string }[] {
+  const framed = buffer.length >= 8 && buffer[0]! <= 2 && buffer[1] === 0 && buffer[2] === 0 && buffer[3] === 0;
+  if (!framed) return buffer.length > 0 ? [{ stream: 'stdout', text: buffer.toString('utf8') }] : [];
+  return splitFrames(buffer).frames;
 }
 
 /** Reads and discards a stream until it ends, fails, or `signal` aborts (which destroys it). */

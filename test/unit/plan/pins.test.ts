@@ -145,4 +145,42 @@ describe('diff with rollbacks: plan --live shows what run does', () => {
     assert.deepEqual(plan.namespaces[0]!.actions, []);
     assert.match(renderPlanText(plan), /= deployment web: revision v3 failed \(ProgressDeadlineExceeded\) with nothing to roll back to; left as it runs/);
   });
+
+  it('a namespace invalid at the head: run keeps its last valid commit, so the plan shows what run converges to there — never a prune', () => {
+    const invalid: DesiredNamespace = {
+      ...ns([]),
+      valid: false,
+      diagnostics: [{ severity: 'error', code: 'YAML_SYNTAX', message: 'bad', file: 'shop/web.yaml', line: 3 }],
+    };
+    const good = ns([deployment({ name: 'web', revision: 'v1', replicas: 3 })]);
+    const drifted: ObservedState = {
+      namespaces: [
+        {
+          name: 'shop',
+          network: { id: 'n', name: 'berth.shop' },
+          deployments: [
+            { namespace: 'shop', name: 'web', replicas: replicas('v1', 2, { deployment: 'web' }) },
+            { namespace: 'shop', name: 'extra', replicas: replicas('x', 1, { deployment: 'extra' }) },
+          ],
+          strays: [],
+        },
+      ],
+    };
+    const head: DesiredState = { commit: 'c9', instance: 'default', namespaces: [invalid], diagnostics: [] };
+    const plan = diff(head, drifted, { lastValid: new Map([['shop', { commit: 'c1'.padEnd(40, '0'), desired: good }]]) });
+    const shop = plan.namespaces[0]!;
+    assert.equal(shop.verdict, 'invalid');
+    assert.deepEqual(
+      shop.actions.map((a) => a.kind),
+      ['scale-deployment'],
+      'the missing replica is made again; `extra` (not in the last valid commit) is not pruned',
+    );
+    assert.match(shop.message ?? '', /keeps running as of c10000000000, which berth converges to/);
+    assert.deepEqual(
+      shop.diagnostics.map((d) => d.code),
+      ['YAML_SYNTAX'],
+    );
+    // Without a last valid commit (none recorded): left as it runs, no action.
+    assert.deepEqual(diff(head, drifted).namespaces[0]!.actions, []);
+  });
 });
