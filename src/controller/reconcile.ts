@@ -1,4 +1,4 @@
-import { isBerthError, ownValue, type Clock, type Logger } from '../core/index.js';
+import { describeError, isBerthError, ownValue, type Clock, type Logger } from '../core/index.js';
 import { namespaceSubnets, type DesiredDeployment, type DesiredNamespace } from '../desired/index.js';
 import { observe, type ObservedNamespace } from '../observed/index.js';
 import {
@@ -140,6 +140,7 @@ export class Reconciler {
 
       const names = [...new Set<string>([...(target?.deployments ?? []).map((d) => d.name), ...(observed?.deployments ?? []).map((d) => d.name)])].sort();
       moves += await this.serving.restartUnhealthy(observed, target, log);
+      moves += await this.removeOrphanedEmptyDirs(observed, log);
       const readiness = await this.serving.readiness(namespace, observed);
       const steps: Step[] = [];
       const errors: ErrorVerdict[] = [];
@@ -394,6 +395,26 @@ export class Reconciler {
       }
     }
     return { moves, waiting };
+  }
+
+  /**
+   * A replica's shared emptyDir goes with the replica: removed once no container of its slot and
+   * revision is left (before this pass's moves, which may start that slot again with a new one).
+   */
+  private async removeOrphanedEmptyDirs(observed: ObservedNamespace | undefined, log: Logger): Promise<number> {
+    let moves = 0;
+    for (const dir of observed?.emptyDirs ?? []) {
+      const replicas = observed?.deployments.find((d) => d.name === dir.deployment)?.replicas ?? [];
+      if (replicas.some((r) => r.revision === dir.revision && r.replica === dir.replica)) continue;
+      try {
+        await this.o.driver.removeVolume(dir.volumeName);
+        log.info({ volume: dir.volumeName }, "removed a replica's emptyDir: the replica is gone");
+        moves++;
+      } catch (err) {
+        log.warn({ volume: dir.volumeName, err: describeError(err) }, "could not remove a replica's emptyDir; the next pass tries again");
+      }
+    }
+    return moves;
   }
 
   private async removeStrays(observed: ObservedNamespace | undefined, log: Logger): Promise<number> {

@@ -13,6 +13,11 @@ export function containerName(instance: string, namespace: string, name: string,
   return `${prefix(instance)}${namespace}.${name}.${revision}.${replica}`;
 }
 
+/** The Docker volume of a replica's emptyDir shared with its init containers: `<replica container name>.<volume>`. */
+export function emptyDirVolumeName(instance: string, namespace: string, name: string, revision: string, replica: number, volume: string): string {
+  return `${containerName(instance, namespace, name, revision, replica)}.${volume}`;
+}
+
 export function networkName(instance: string, namespace: string): string {
   return `berth.${prefix(instance)}${namespace}`;
 }

@@ -135,7 +135,7 @@ export function normalizeDeployment(
     });
     return { diagnostics };
   }
-  const mounts = normalizeMounts(spec.template, container, secrets, claims, configMaps);
+  let mounts = normalizeMounts(spec.template, container, secrets, claims, configMaps);
   if (typeof mounts === 'string') {
     // loadManifests refuses this (INVALID_VALUE, SECRET_REF_NOT_FOUND); kept for ManifestSets built by hand.
     diagnostics.push({
@@ -167,6 +167,14 @@ export function normalizeDeployment(
       return { diagnostics };
     }
     inits.push(normalized);
+  }
+  // An emptyDir an init container mounts is shared with the app: a volume of the replica instead of a tmpfs.
+  const sharedDirs = new Set(inits.flatMap((c) => (c.mounts ?? []).flatMap((m) => (m.source.kind === 'emptyDir' ? [m.volume] : []))));
+  const share = (list: readonly Mount[]): Mount[] =>
+    list.map((m) => (m.source.kind === 'emptyDir' && sharedDirs.has(m.volume) ? { ...m, source: { ...m.source, shared: true as const } } : m));
+  if (sharedDirs.size > 0) {
+    mounts = share(mounts);
+    for (const [i, c] of inits.entries()) if (c.mounts) inits[i] = { ...c, mounts: share(c.mounts) };
   }
   const used = usedConfigMaps(spec.template, [container, ...(spec.template.spec.initContainers ?? [])], configMaps);
   const limits = container.resources?.limits;

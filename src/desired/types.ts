@@ -131,7 +131,12 @@ export interface SecretFile {
 export type VolumeSource =
   | { readonly kind: 'hostPath'; readonly path: string; readonly type: Exclude<HostPathType, ''> }
   /** A tmpfs private to the replica. */
-  | { readonly kind: 'emptyDir'; readonly sizeBytes?: number }
+  /**
+   * Private to the replica. A tmpfs of its container; `shared` when an init container mounts it
+   * too: then a Docker volume of the replica (emptyDirVolumeName), so what an init container
+   * writes reaches the app, kept across restarts in the slot and removed with the replica.
+   */
+  | { readonly kind: 'emptyDir'; readonly sizeBytes?: number; readonly shared?: true }
   | { readonly kind: 'secret'; readonly secret: string; readonly files: readonly SecretFile[] }
   /** The Docker volume of a claim of the namespace (its engine name depends on the instance: volumeName()). */
   | { readonly kind: 'persistentVolumeClaim'; readonly claim: string }

@@ -43,11 +43,11 @@ export function checkVolumes(spec: DeploymentSpec, emit: Emit): void {
       else paths.set(item.path, j);
     });
   });
-  for (const c of podContainers(spec.template)) checkMounts(c.container, c.path, volumes, emit, c.list === 'initContainers');
+  for (const c of podContainers(spec.template)) checkMounts(c.container, c.path, volumes, emit);
   checkUser(spec, emit);
 }
 
-function checkMounts(container: Container, at: FieldPath, volumes: ReadonlyMap<string, { index: number; kind: string }>, emit: Emit, init = false): void {
+function checkMounts(container: Container, at: FieldPath, volumes: ReadonlyMap<string, { index: number; kind: string }>, emit: Emit): void {
   const mountPaths = new Map<string, number>();
   const emptyDirs = new Map<string, number>();
   (container.volumeMounts ?? []).forEach((m, i) => {
@@ -83,15 +83,6 @@ function checkMounts(container: Container, at: FieldPath, volumes: ReadonlyMap<s
         [...where, 'subPath'],
         'not supported by berth yet: subPath of a persistentVolumeClaim volume (Docker engine API 1.41 mounts a named volume whole); mount the claim and use the folder inside it',
       );
-    }
-    if (volume?.kind === 'emptyDir' && init) {
-      emit(
-        'error',
-        'INVALID_VALUE',
-        where,
-        `not supported by berth: emptyDir ${JSON.stringify(m.name)} in an init container (berth gives each container its own tmpfs, so what it wrote would never reach the app); use a PersistentVolumeClaim to hand files to the app`,
-      );
-      return;
     }
     if (volume?.kind === 'emptyDir') {
       // berth's emptyDir is a tmpfs mounted into the one container: it has no folder on the host to share or to take a part of.

@@ -1,11 +1,21 @@
 import { LABEL, type Inventory, type OwnedContainer } from '../runtime/index.js';
-import type { ObservedDeployment, ObservedNamespace, ObservedNetwork, ObservedReplica, ObservedState, ObservedStray, ObservedVolume } from './types.js';
+import type {
+  ObservedDeployment,
+  ObservedEmptyDir,
+  ObservedNamespace,
+  ObservedNetwork,
+  ObservedReplica,
+  ObservedState,
+  ObservedStray,
+  ObservedVolume,
+} from './types.js';
 
 interface NamespaceDraft {
   network?: ObservedNetwork;
   deployments: Map<string, ObservedReplica[]>;
   strays: ObservedStray[];
   volumes: ObservedVolume[];
+  emptyDirs: ObservedEmptyDir[];
 }
 
 /**
@@ -23,7 +33,7 @@ export function observe(inventory: Inventory): ObservedState {
   const namespaces = new Map<string, NamespaceDraft>();
   const draft = (name: string): NamespaceDraft => {
     let d = namespaces.get(name);
-    if (!d) namespaces.set(name, (d = { deployments: new Map(), strays: [], volumes: [] }));
+    if (!d) namespaces.set(name, (d = { deployments: new Map(), strays: [], volumes: [], emptyDirs: [] }));
     return d;
   };
   for (const network of inventory.networks) {
@@ -42,6 +52,12 @@ export function observe(inventory: Inventory): ObservedState {
     // A volume is data: one whose labels do not say which claim it is, is left alone (never a stray).
     const ns = volume.labels[LABEL.namespace];
     const claim = volume.labels[LABEL.name];
+    if (ns && claim && volume.labels[LABEL.kind] === 'EmptyDir') {
+      const revision = volume.labels[LABEL.revision];
+      const replica = Number(volume.labels[LABEL.replica]);
+      if (revision && Number.isInteger(replica)) draft(ns).emptyDirs.push({ volumeName: volume.name, deployment: claim, revision, replica });
+      continue;
+    }
     if (!ns || !claim || volume.labels[LABEL.kind] !== 'PersistentVolumeClaim') continue;
     const storageClass = volume.labels[LABEL.storageClass];
     const storage = volume.labels[LABEL.storage];
@@ -73,6 +89,7 @@ export function observe(inventory: Inventory): ObservedState {
         ([name, d]): ObservedNamespace => ({
           name,
           ...(d.network ? { network: d.network } : {}),
+          ...(d.emptyDirs.length > 0 ? { emptyDirs: d.emptyDirs.sort((a, b) => byText(a.volumeName, b.volumeName)) } : {}),
           ...(d.volumes.length > 0 ? { volumes: d.volumes.sort((a, b) => byText(a.name, b.name) || byText(a.volumeName, b.volumeName)) } : {}),
           deployments: [...d.deployments.entries()]
             .sort(([a], [b]) => byText(a, b))

@@ -77,8 +77,18 @@ export interface ObservedVolume {
   readonly storage?: string;
 }
 
+/** A replica's emptyDir shared with its init containers (a Docker volume labelled kind EmptyDir). */
+export interface ObservedEmptyDir {
+  readonly volumeName: string;
+  readonly deployment: string;
+  readonly revision: string;
+  readonly replica: number;
+}
+
 export interface ObservedNamespace {
   readonly name: string;
+  /** Replicas' shared emptyDirs, sorted by name; a pass removes those whose replica is gone. Absent: none. */
+  readonly emptyDirs?: readonly ObservedEmptyDir[];
   readonly network?: ObservedNetwork;
   /** Claims' volumes, sorted by claim name. Absent (built by hand): none. */
   readonly volumes?: readonly ObservedVolume[];

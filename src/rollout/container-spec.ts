@@ -1,6 +1,7 @@
 import { canonicalJson } from '../core/index.js';
 import {
   containerName,
+  emptyDirVolumeName,
   volumeName,
   type DesiredDeployment,
   type InitContainer,
@@ -11,6 +12,18 @@ import {
 import { LABEL, type ContainerFile, type ContainerMount, type ContainerSecurity, type ContainerSpec } from '../runtime/index.js';
 import type { Creation } from './step.js';
 
+/** What a container of a replica is made from: the Deployment, the replica, where it runs, and its resolved env and files. */
+interface ContainerOf {
+  readonly desired: DesiredDeployment;
+  readonly creation: Creation;
+  readonly instance: string;
+  readonly network: string;
+  readonly env: ContainerSpec['env'];
+  readonly files?: ReadonlyMap<string, readonly ContainerFile[]>;
+  /** The namespace DNS (issue #9); absent: the engine's defaults. Not part of the revision. */
+  readonly dns?: ContainerSpec['dns'];
+}
+
 /**
  * The engine-level spec of one replica: the desired template plus the ownership labels that
  * observed state is rebuilt from. Pod template labels are copied too (never over berth.*).
@@ -19,18 +32,12 @@ import type { Creation } from './step.js';
  * the spec, on their way to the driver. The files of configMap volumes come from the
  * Deployment's `configData` (Git content, not secret).
  */
-export function replicaSpec(args: {
-  readonly desired: DesiredDeployment;
-  readonly creation: Creation;
-  readonly instance: string;
-  readonly network: string;
-  readonly env: ContainerSpec['env'];
-  readonly files?: ReadonlyMap<string, readonly ContainerFile[]>;
-  /** Where a port with a hostPort is published (--service-address). Default 127.0.0.1. */
-  readonly hostPortAddress?: string;
-  /** The namespace DNS (issue #9); absent: the engine's defaults. Not part of the revision. */
-  readonly dns?: ContainerSpec['dns'];
-}): ContainerSpec {
+export function replicaSpec(
+  args: ContainerOf & {
+    /** Where a port with a hostPort is published (--service-address). Default 127.0.0.1. */
+    readonly hostPortAddress?: string;
+  },
+): ContainerSpec {
   const { desired, creation, instance, network, env } = args;
   const t = desired.template;
   const podLabels = Object.fromEntries(Object.entries(t.labels).filter(([k]) => !k.startsWith('berth.')));
@@ -70,7 +77,7 @@ export function replicaSpec(args: {
     ...(t.nanoCpus !== undefined ? { nanoCpus: t.nanoCpus } : {}),
     stopGraceSeconds: t.stopGraceSeconds,
     ...(t.security ? { security: containerSecurity(t.security) } : {}),
-    ...(t.mounts ? { mounts: containerMounts(desired, t.mounts, args.files, (claim) => volumeName(instance, desired.namespace, claim)) } : {}),
+    ...(t.mounts ? { mounts: containerMounts(desired, t.mounts, args.files, volumesOf(instance, desired, creation)) } : {}),
     ...(args.dns && !t.security?.hostNetwork ? { dns: args.dns } : {}),
   };
 }
@@ -82,16 +89,7 @@ export function replicaSpec(args: {
  * `berth.init`, so one left behind (failed, or interrupted by a berth restart) is that replica,
  * down, to the next pass. `env` and `files` are resolved as for the app (executor.ts).
  */
-export function initContainerSpec(args: {
-  readonly desired: DesiredDeployment;
-  readonly init: InitContainer;
-  readonly creation: Creation;
-  readonly instance: string;
-  readonly network: string;
-  readonly env: ContainerSpec['env'];
-  readonly files?: ReadonlyMap<string, readonly ContainerFile[]>;
-  readonly dns?: ContainerSpec['dns'];
-}): ContainerSpec {
+export function initContainerSpec(args: ContainerOf & { readonly init: InitContainer }): ContainerSpec {
   const { desired, init, creation, instance } = args;
   const app = replicaSpec({ ...args, env: [] });
   const replicaLabels = Object.fromEntries(
@@ -114,7 +112,7 @@ export function initContainerSpec(args: {
     ...(init.nanoCpus !== undefined ? { nanoCpus: init.nanoCpus } : {}),
     stopGraceSeconds: 0,
     ...(init.security ? { security: containerSecurity(init.security) } : {}),
-    ...(init.mounts ? { mounts: containerMounts(desired, init.mounts, args.files, (claim) => volumeName(instance, desired.namespace, claim)) } : {}),
+    ...(init.mounts ? { mounts: containerMounts(desired, init.mounts, args.files, volumesOf(instance, desired, creation)) } : {}),
     ...(app.dns ? { dns: app.dns } : {}),
   };
 }
@@ -124,11 +122,45 @@ function containerSecurity(security: SecuritySettings): ContainerSecurity {
   return { ...rest, ...(runAsUser !== undefined ? { user: { uid: runAsUser, ...(runAsGroup !== undefined ? { gid: runAsGroup } : {}) } } : {}) };
 }
 
+/** The engine names of a replica's named volumes: a claim's, and a shared emptyDir's (the replica's own). */
+function volumesOf(instance: string, desired: DesiredDeployment, creation: Creation): { claim(name: string): string; emptyDir(volume: string): string } {
+  return {
+    claim: (name) => volumeName(instance, desired.namespace, name),
+    emptyDir: (volume) => emptyDirVolumeName(instance, desired.namespace, desired.name, creation.revision, creation.replica, volume),
+  };
+}
+
+/**
+ * The shared emptyDirs a replica's container mounts (they must exist before it starts: the
+ * executor ensures them), with the labels that tie each to its replica.
+ */
+export function sharedEmptyDirs(
+  instance: string,
+  desired: DesiredDeployment,
+  creation: Creation,
+  mounts: readonly Mount[],
+): { readonly name: string; readonly labels: Readonly<Record<string, string>> }[] {
+  return mounts
+    .filter((m) => m.source.kind === 'emptyDir' && m.source.shared)
+    .map((m) => ({
+      name: volumesOf(instance, desired, creation).emptyDir(m.volume),
+      labels: {
+        [LABEL.managed]: 'true',
+        [LABEL.instance]: instance,
+        [LABEL.namespace]: desired.namespace,
+        [LABEL.kind]: 'EmptyDir',
+        [LABEL.name]: desired.name,
+        [LABEL.revision]: creation.revision,
+        [LABEL.replica]: String(creation.replica),
+      },
+    }));
+}
+
 function containerMounts(
   desired: DesiredDeployment,
   mounts: readonly Mount[],
   files: ReadonlyMap<string, readonly ContainerFile[]> | undefined,
-  volumeOf: (claim: string) => string,
+  volumes: { claim(name: string): string; emptyDir(volume: string): string },
 ): ContainerMount[] {
   return mounts.map((m): ContainerMount => {
     const sub = m.subPath !== undefined ? { subPath: m.subPath } : {};
@@ -136,6 +168,7 @@ function containerMounts(
       case 'hostPath':
         return { kind: 'bind', source: m.source.path, ...sub, target: m.mountPath, readOnly: m.readOnly, type: m.source.type };
       case 'emptyDir':
+        if (m.source.shared) return { kind: 'volume', name: volumes.emptyDir(m.volume), target: m.mountPath, readOnly: m.readOnly };
         return { kind: 'tmpfs', target: m.mountPath, readOnly: m.readOnly, ...(m.source.sizeBytes !== undefined ? { sizeBytes: m.source.sizeBytes } : {}) };
       case 'secret': {
         const resolved = files?.get(m.volume);
@@ -143,7 +176,7 @@ function containerMounts(
         return { kind: 'files', volume: m.volume, target: m.mountPath, ...sub, files: resolved };
       }
       case 'persistentVolumeClaim':
-        return { kind: 'volume', name: volumeOf(m.source.claim), target: m.mountPath, readOnly: m.readOnly };
+        return { kind: 'volume', name: volumes.claim(m.source.claim), target: m.mountPath, readOnly: m.readOnly };
       case 'configMap': {
         // The content is in Git (desired.configData), not secret: nothing to resolve.
         const content = desired.configData?.[m.source.configMap];

@@ -2,7 +2,7 @@ import { BerthError, canonicalJson, isBerthError, type Logger } from '../core/in
 import { isSecretEnv, type DesiredDeployment, type EnvEntry, type InitContainer, type Mount } from '../desired/index.js';
 import type { ContainerFile, ContainerSpec, RuntimeDriver } from '../runtime/index.js';
 import { describeSecretLookup, secretUnavailable, type SecretLookup, type SecretResolver } from '../secrets/index.js';
-import { initContainerSpec, replicaSpec } from './container-spec.js';
+import { initContainerSpec, replicaSpec, sharedEmptyDirs } from './container-spec.js';
 import type { Creation, Removal, Step } from './step.js';
 
 /** Grace period for replicas of a Deployment no longer in Git (its template is gone). */
@@ -58,6 +58,18 @@ export async function applyStep(options: ApplyStepOptions): Promise<void> {
   if (!desired || !env) throw new Error('internal: a step without a desired Deployment cannot create replicas');
   const inits = desired.template.initContainers ?? [];
   const firstContainer = (creation: Creation) => startsWith(inits, creation, step.remove);
+  // emptyDirs shared with init containers: the replica's own volumes, made before a container of it mounts them.
+  const ensureSharedDirs = async (creation: Creation, mounts: readonly Mount[]): Promise<void> => {
+    const fsGroup = desired.template.security?.fsGroup;
+    for (const v of sharedEmptyDirs(options.instance, desired, creation, mounts))
+      await driver.ensureVolume({
+        name: v.name,
+        driver: 'local',
+        driverOpts: {},
+        labels: v.labels,
+        ...(fsGroup !== undefined ? { mode: 0o2777, gid: fsGroup } : { mode: 0o777 }),
+      });
+  };
   const initInputs = step.create.some((c) => firstContainer(c) !== undefined)
     ? await Promise.all(
         inits.map(async (init) => ({
@@ -87,6 +99,7 @@ export async function applyStep(options: ApplyStepOptions): Promise<void> {
             ...(options.dns ? { dns: options.dns } : {}),
           });
           logger.info({ container: spec.name, init: init.name, replica: creation.replica }, `starting init container ${first + 1} of ${inits.length}`);
+          await ensureSharedDirs(creation, init.mounts ?? []);
           await driver.runContainer(spec);
           return;
         }
@@ -101,6 +114,7 @@ export async function applyStep(options: ApplyStepOptions): Promise<void> {
           ...(options.dns ? { dns: options.dns } : {}),
         });
         logger.info({ container: spec.name, replica: creation.replica, commit: creation.commit }, creation.restart ? 'restarting replica' : 'creating replica');
+        await ensureSharedDirs(creation, desired.template.mounts ?? []);
         await driver.runContainer(spec);
       }),
     );

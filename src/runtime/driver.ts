@@ -174,6 +174,10 @@ export interface VolumeSpec {
   readonly driver: string;
   readonly driverOpts: Readonly<Record<string, string>>;
   readonly labels: Labels;
+  /** The mode of its root folder when berth creates it (a local volume: an emptyDir's 0777, as Kubernetes makes one). */
+  readonly mode?: number;
+  /** Its root folder's group when berth creates it (the pod's fsGroup). */
+  readonly gid?: number;
 }
 
 export type RuntimeEvent =

@@ -4,13 +4,12 @@
  * world does (a replica that becomes ready, a replica removed behind berth's back).
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parse } from 'yaml';
-import { daemonFlags, runBerth, startBerth, stopAndKeepLogs, type BerthDaemon } from '../helpers/berth-cli.js';
-import { stopDataPlane } from '../helpers/data-plane.js';
+import { daemonFlags, runBerth, startBerth, type BerthDaemon, tearDown } from '../helpers/berth-cli.js';
 import { dockerClient, dockerScope } from '../helpers/docker-scope.js';
 import { eventually } from '../helpers/eventually.js';
 import { deploymentYaml, serveCommand } from '../helpers/manifests.js';
@@ -58,13 +57,7 @@ describe('berth get', { timeout: 300_000 }, () => {
     berth = startBerth(daemonFlags({ repo: repo.dir, stateDir, instance: scope.instance, poll: '*/1 * * * * *', listen: `127.0.0.1:${apiPort}` }));
   });
 
-  after(async () => {
-    await stopAndKeepLogs(berth, 'get');
-    await stopDataPlane(stateDir);
-    await scope.cleanup();
-    await repo?.cleanup();
-    if (stateDir) await rm(stateDir, { recursive: true, force: true });
-  });
+  after(() => tearDown({ berth, name: 'get', stateDir, scope, repos: [repo] }));
 
   it('pods: READY is the prober’s verdict, with the reason in -o wide; -o json and -o yaml give the same items', async () => {
     const pods = await eventually(

@@ -10,13 +10,13 @@
  */
 import assert from 'node:assert/strict';
 import { realpathSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { daemonFlags, runBerth, startBerth, type BerthDaemon, stopAndKeepLogs } from '../helpers/berth-cli.js';
-import { backendsOf, dataPlaneStatus, stopDataPlane } from '../helpers/data-plane.js';
+import { daemonFlags, runBerth, startBerth, type BerthDaemon, tearDown } from '../helpers/berth-cli.js';
+import { backendsOf, dataPlaneStatus } from '../helpers/data-plane.js';
 import { dockerScope } from '../helpers/docker-scope.js';
 import { eventually } from '../helpers/eventually.js';
 import { localRepo, type LocalRepo } from '../helpers/tmp-repo.js';
@@ -127,13 +127,7 @@ describe('gRPC probes inside a replica', { timeout: 300_000 }, () => {
     ]);
   });
 
-  after(async () => {
-    await stopAndKeepLogs(berth, 'grpc-probe');
-    await stopDataPlane(stateDir);
-    await scope.cleanup();
-    await repo?.cleanup();
-    await rm(stateDir, { recursive: true, force: true });
-  });
+  after(() => tearDown({ berth, name: 'grpc-probe', stateDir, scope, repos: [repo] }));
 
   const cart = async () => {
     const running = (await ownedContainers(scope.instance)).filter((c) => c.namespace === NS && c.deployment === 'cart' && c.state === 'running');

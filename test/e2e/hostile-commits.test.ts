@@ -7,12 +7,11 @@
  */
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { startBerth, type BerthDaemon, daemonFlags, stopAndKeepLogs } from '../helpers/berth-cli.js';
-import { stopDataPlane } from '../helpers/data-plane.js';
+import { startBerth, type BerthDaemon, daemonFlags, tearDown } from '../helpers/berth-cli.js';
 import { dockerScope } from '../helpers/docker-scope.js';
 import { eventually } from '../helpers/eventually.js';
 import { deploymentYaml, serveCommand } from '../helpers/manifests.js';
@@ -132,13 +131,7 @@ describe('hostile commits: berth run survives each, the healthy namespace conver
     await eventually(async () => goodServes('good v0'), { timeoutMs: 60_000, what: 'good serves v0' });
   });
 
-  after(async () => {
-    await stopAndKeepLogs(berth, 'hostile-commits');
-    await stopDataPlane(stateDir);
-    await scope.cleanup();
-    await repo?.cleanup();
-    await rm(stateDir, { recursive: true, force: true });
-  });
+  after(() => tearDown({ berth, name: 'hostile-commits', stateDir, scope, repos: [repo] }));
 
   HOSTILE.forEach((hostile, i) => {
     it(`survives ${hostile.name}`, async () => {

@@ -7,13 +7,12 @@
  * inside a pass, so the Service an init container waits for is served meanwhile.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { daemonFlags, runBerth, startBerth, stopAndKeepLogs, type BerthDaemon } from '../helpers/berth-cli.js';
-import { stopDataPlane } from '../helpers/data-plane.js';
-import { dockerScope } from '../helpers/docker-scope.js';
+import { daemonFlags, runBerth, startBerth, type BerthDaemon, tearDown } from '../helpers/berth-cli.js';
+import { dockerClient, dockerScope } from '../helpers/docker-scope.js';
 import { eventually } from '../helpers/eventually.js';
 import { deploymentYaml } from '../helpers/manifests.js';
 import { freePort } from '../helpers/webhook-hook.js';
@@ -39,7 +38,8 @@ function web(version: string, inits: readonly Init[], o: { name?: string; progre
   const name = o.name ?? 'web';
   const base = deploymentYaml({
     name,
-    command: ['sh', '-c', `echo "app ${version}" >> /data/order && exec httpd -f -p 8080 -h /data`],
+    // The page an init container rendered into the shared emptyDir, if one did.
+    command: ['sh', '-c', `echo "app ${version} $(cat /scratch/page 2>/dev/null || echo no-page)" >> /data/order && exec httpd -f -p 8080 -h /data`],
     port: 8080,
     readinessProbe: { path: '/order', port: 8080 },
     strategy: { maxSurge: 1, maxUnavailable: 0 },
@@ -52,13 +52,16 @@ function web(version: string, inits: readonly Init[], o: { name?: string; progre
     '          volumeMounts:',
     '            - name: data',
     '              mountPath: /data',
+    ...(script.includes('/scratch') ? ['            - name: scratch', '              mountPath: /scratch'] : []),
   ]);
   return base
     .replace(
       '      containers:\n',
-      `      volumes:\n        - name: data\n          persistentVolumeClaim:\n            claimName: data\n      initContainers:\n${initLines.join('\n')}\n      containers:\n`,
+      `      volumes:\n        - name: data\n          persistentVolumeClaim:\n            claimName: data\n        - name: scratch\n          emptyDir: {}\n      initContainers:\n${initLines.join('\n')}\n      containers:\n`,
     )
-    .concat('          volumeMounts:\n            - name: data\n              mountPath: /data\n');
+    .concat(
+      '          volumeMounts:\n            - name: data\n              mountPath: /data\n            - name: scratch\n              mountPath: /scratch\n',
+    );
 }
 
 describe('init containers', { timeout: 300_000 }, () => {
@@ -94,7 +97,7 @@ describe('init containers', { timeout: 300_000 }, () => {
       web('v1', [
         // busybox nc has no -z: ask for the page and look for db's answer.
         ['wait-db', 'until printf "GET / HTTP/1.0\\r\\n\\r\\n" | nc -w 1 db 5432 | grep -q "^db"; do sleep 0.2; done'],
-        ['first', 'echo first >> /data/order'],
+        ['first', 'echo first >> /data/order && echo rendered-by-first > /scratch/page'],
         ['second', 'echo second >> /data/order'],
       ]),
     );
@@ -102,13 +105,7 @@ describe('init containers', { timeout: 300_000 }, () => {
     berth = startBerth(daemonFlags({ repo: repo.dir, stateDir, instance: scope.instance, poll: '*/1 * * * * *', listen: `127.0.0.1:${port}` }));
   });
 
-  after(async () => {
-    await stopAndKeepLogs(berth, 'init-containers');
-    await stopDataPlane(stateDir);
-    await scope.cleanup();
-    await repo?.cleanup();
-    if (stateDir) await rm(stateDir, { recursive: true, force: true });
-  });
+  after(() => tearDown({ berth, name: 'init-containers', stateDir, scope, repos: [repo] }));
 
   it('an init container waiting for a Service by name holds the app back until the Service answers; then they run in order, each to completion, before the app', async () => {
     await eventually(
@@ -133,7 +130,9 @@ describe('init containers', { timeout: 300_000 }, () => {
     await repo.commit('db');
     const done = await rolloutStatus('web');
     assert.equal(done.code, 0, done.stdout + done.stderr);
-    assert.deepEqual(await order(), ['first', 'second', 'app v1']);
+    assert.deepEqual(await order(), ['first', 'second', 'app v1 rendered-by-first'], 'the page an init container wrote into the emptyDir reached the app');
+    const dirs = (await dockerClient().listVolumes({ filters: { label: [`berth.instance=${scope.instance}`, 'berth.kind=EmptyDir'] } })).Volumes ?? [];
+    assert.equal(dirs.length, 1, 'one emptyDir volume, the replica’s');
     const left = (await ownedContainers(scope.instance)).filter((c) => c.deployment === 'web');
     assert.deepEqual(
       left.map((c) => c.state),
@@ -170,7 +169,7 @@ describe('init containers', { timeout: 300_000 }, () => {
       },
       { timeoutMs: 60_000, what: 'only the v1 replica left' },
     );
-    assert.deepEqual((await order()).slice(0, 3), ['first', 'second', 'app v1']);
+    assert.deepEqual((await order()).slice(0, 3), ['first', 'second', 'app v1 rendered-by-first']);
     const status = JSON.parse((await runBerth(['status', ...source(), '-o', 'json'])).stdout) as {
       namespaces: Record<string, { deployments: { name: string; phase: string; rolledBack?: { reason: string; message: string } }[] }>;
     };

@@ -8,12 +8,11 @@
  * reopens b's own namespace.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { daemonFlags, startBerth, type BerthDaemon, stopAndKeepLogs } from '../helpers/berth-cli.js';
-import { stopDataPlane } from '../helpers/data-plane.js';
+import { daemonFlags, startBerth, type BerthDaemon, tearDown } from '../helpers/berth-cli.js';
 import { dockerScope } from '../helpers/docker-scope.js';
 import { eventually } from '../helpers/eventually.js';
 import { deploymentYaml } from '../helpers/manifests.js';
@@ -104,13 +103,7 @@ describe('NetworkPolicy: one namespace into one Service port of another, and not
     ]);
   });
 
-  after(async () => {
-    await stopAndKeepLogs(berth, 'network-policy');
-    await stopDataPlane(stateDir);
-    await scope.cleanup();
-    await repo?.cleanup();
-    await rm(stateDir, { recursive: true, force: true });
-  });
+  after(() => tearDown({ berth, name: 'network-policy', stateDir, scope, repos: [repo] }));
 
   it('a reaches db.b on 5432 by every name form; nothing else of b, and c nothing at all', async () => {
     const a = await eventually(

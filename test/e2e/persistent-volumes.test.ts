@@ -8,11 +8,11 @@
  * assertions read the engine, the containers' files and the state directory.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { runBerth, startBerth, type BerthDaemon, daemonFlags, stopAndKeepLogs } from '../helpers/berth-cli.js';
+import { runBerth, startBerth, type BerthDaemon, daemonFlags, tearDown } from '../helpers/berth-cli.js';
 import { dockerClient, dockerScope } from '../helpers/docker-scope.js';
 import { eventually } from '../helpers/eventually.js';
 import { tmpRepo, type TmpRepo } from '../helpers/tmp-repo.js';
@@ -106,12 +106,7 @@ describe('PersistentVolumeClaims: data survives, removal waits for a confirmatio
     berth = startBerth(args, { env: { BERTH_API_TOKEN: TOKEN } });
   });
 
-  after(async () => {
-    await stopAndKeepLogs(berth, 'persistent-volumes');
-    await scope.cleanup();
-    await repo?.cleanup();
-    await rm(stateDir, { recursive: true, force: true });
-  });
+  after(() => tearDown({ berth, name: 'persistent-volumes', stateDir, scope, repos: [repo] }));
 
   it("creates each claim's volume, labelled as berth's, and mounts it; a file is written into it", async () => {
     const r = await eventually(replica, { timeoutMs: 60_000, what: 'app running' });

@@ -6,11 +6,11 @@
  * never fires), so each plan is taken before the pass it predicts.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { daemonFlags, runBerth, startBerth, stopAndKeepLogs, type BerthDaemon } from '../helpers/berth-cli.js';
+import { daemonFlags, runBerth, startBerth, type BerthDaemon, tearDown } from '../helpers/berth-cli.js';
 import { dockerClient, dockerScope } from '../helpers/docker-scope.js';
 import { eventually } from '../helpers/eventually.js';
 import { deploymentYaml, serveCommand } from '../helpers/manifests.js';
@@ -69,12 +69,7 @@ describe('plan --live agrees with run after rollbacks', { timeout: 300_000 }, ()
     v1 = (await running('web'))[0]!;
   });
 
-  after(async () => {
-    await stopAndKeepLogs(berth, 'plan-agrees');
-    await scope.cleanup();
-    await repo?.cleanup();
-    if (stateDir) await rm(stateDir, { recursive: true, force: true });
-  });
+  after(() => tearDown({ berth, name: 'plan-agrees', stateDir, scope, repos: [repo] }));
 
   it('after an automatic rollback: the plan names it and plans no roll; the next pass rolls nothing', async () => {
     await repo.write('manifests/shop/web.yaml', web('v2', '/never-ready'));

@@ -8,12 +8,11 @@
  * A real `berth run` with its data plane, a real Git HTTP server, a real container.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { startBerth, type BerthDaemon, daemonFlags, stopAndKeepLogs } from '../helpers/berth-cli.js';
-import { stopDataPlane } from '../helpers/data-plane.js';
+import { startBerth, type BerthDaemon, daemonFlags, tearDown } from '../helpers/berth-cli.js';
 import { dockerScope } from '../helpers/docker-scope.js';
 import { eventually } from '../helpers/eventually.js';
 import { deploymentYaml, serveCommand, serviceYaml } from '../helpers/manifests.js';
@@ -65,13 +64,7 @@ describe('prototype member names: a namespace `constructor` runs, the API answer
     );
   });
 
-  after(async () => {
-    await stopAndKeepLogs(berth, 'prototype-names');
-    if (stateDir) await stopDataPlane(stateDir); // its Service started one; it outlives berth by design
-    await scope.cleanup();
-    await repo?.cleanup();
-    if (stateDir) await rm(stateDir, { recursive: true, force: true });
-  });
+  after(() => tearDown({ berth, name: 'prototype-names', stateDir, scope, repos: [repo] }));
 
   it('the namespace converges and its Service reaches the replica through the named port', async () => {
     await eventually(

@@ -8,11 +8,11 @@
  * `berth run`, the real engine; assertions read the engine and the state directory.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { runBerth, startBerth, type BerthDaemon, daemonFlags, stopAndKeepLogs } from '../helpers/berth-cli.js';
+import { runBerth, startBerth, type BerthDaemon, daemonFlags, tearDown } from '../helpers/berth-cli.js';
 import { dockerScope } from '../helpers/docker-scope.js';
 import { eventually } from '../helpers/eventually.js';
 import { deploymentYaml } from '../helpers/manifests.js';
@@ -65,12 +65,7 @@ describe('prune confirmation: berth prune confirm and POST /api/v1/prune/confirm
     });
   });
 
-  after(async () => {
-    await stopAndKeepLogs(berth, 'prune-confirm');
-    await scope.cleanup();
-    await repo?.cleanup();
-    await rm(stateDir, { recursive: true, force: true });
-  });
+  after(() => tearDown({ berth, name: 'prune-confirm', stateDir, scope, repos: [repo] }));
 
   it('a commit deleting a whole namespace is refused: status Refused, its containers keep running', async () => {
     const before = await idsOf('blog/front');

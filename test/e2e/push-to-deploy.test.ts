@@ -5,11 +5,11 @@
  * through `berth rollback` that pins the Deployment until the next commit that changes it.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { runBerth, startBerth, type BerthDaemon, daemonFlags, stopAndKeepLogs } from '../helpers/berth-cli.js';
+import { runBerth, startBerth, type BerthDaemon, daemonFlags, tearDown } from '../helpers/berth-cli.js';
 import { dockerScope } from '../helpers/docker-scope.js';
 import { eventually } from '../helpers/eventually.js';
 import { deploymentYaml, serveCommand } from '../helpers/manifests.js';
@@ -54,12 +54,7 @@ describe('push to deploy: webhook, API sync, manual rollback', { timeout: 300_00
     await eventually(async () => assert.equal(await serving(), 'v1'), { timeoutMs: 60_000, what: 'initial sync at start' });
   });
 
-  after(async () => {
-    await stopAndKeepLogs(berth, 'push-to-deploy');
-    await scope.cleanup();
-    await repo?.cleanup();
-    await rm(stateDir, { recursive: true, force: true });
-  });
+  after(() => tearDown({ berth, name: 'push-to-deploy', stateDir, scope, repos: [repo] }));
 
   it('a push reaches the engine through the webhook, without a poll', async () => {
     await repo.write('manifests/shop/web.yaml', web('v2'));

@@ -4,11 +4,11 @@
  * (what a person would see with `docker ps`), never berth's internals.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { startBerth, type BerthDaemon, daemonFlags, stopAndKeepLogs } from '../helpers/berth-cli.js';
+import { startBerth, type BerthDaemon, daemonFlags, tearDown } from '../helpers/berth-cli.js';
 import { dockerClient, dockerScope } from '../helpers/docker-scope.js';
 import { eventually } from '../helpers/eventually.js';
 import { deploymentYaml, serveCommand } from '../helpers/manifests.js';
@@ -80,12 +80,7 @@ describe('reconcile loop: git push → containers', { timeout: 600_000 }, () => 
     start();
   });
 
-  after(async () => {
-    await stopAndKeepLogs(berth, 'reconcile-loop');
-    await scope.cleanup();
-    await repo?.cleanup();
-    await rm(stateDir, { recursive: true, force: true });
-  });
+  after(() => tearDown({ berth, name: 'reconcile-loop', stateDir, scope, repos: [repo] }));
 
   it('a pushed commit converges: labelled containers, a network per namespace, ports on 127.0.0.1', async () => {
     const seen = await converged({ 'blog/front': [0], 'shop/web': [0, 1, 2], 'shop/worker': [0] }, 'initial commit applied');

@@ -6,12 +6,12 @@
  */
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { runBerth, startBerth, type BerthDaemon, daemonFlags, stopAndKeepLogs } from '../helpers/berth-cli.js';
-import { backendsOf, dataPlaneStatus, stopDataPlane } from '../helpers/data-plane.js';
+import { runBerth, startBerth, type BerthDaemon, daemonFlags, tearDown } from '../helpers/berth-cli.js';
+import { backendsOf, dataPlaneStatus } from '../helpers/data-plane.js';
 import { dockerClient, dockerScope } from '../helpers/docker-scope.js';
 import { eventually } from '../helpers/eventually.js';
 import { startLoad, type Load } from '../helpers/load.js';
@@ -173,13 +173,7 @@ describe('rollouts behind a Service and an Ingress', { timeout: 900_000 }, () =>
     start();
   });
 
-  after(async () => {
-    await stopAndKeepLogs(berth, 'rollout');
-    await stopDataPlane(stateDir);
-    await scope.cleanup();
-    await repo?.cleanup();
-    await rm(stateDir, { recursive: true, force: true });
-  });
+  after(() => tearDown({ berth, name: 'rollout', stateDir, scope, repos: [repo] }));
 
   it('a Service balances across the ready replicas', async () => {
     await servesOnly('v1');

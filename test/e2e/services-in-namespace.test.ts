@@ -6,12 +6,12 @@
  */
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { daemonFlags, runBerth, startBerth, type BerthDaemon, stopAndKeepLogs } from '../helpers/berth-cli.js';
-import { dataPlaneStatus, stopDataPlane } from '../helpers/data-plane.js';
+import { daemonFlags, runBerth, startBerth, type BerthDaemon, tearDown } from '../helpers/berth-cli.js';
+import { dataPlaneStatus } from '../helpers/data-plane.js';
 import { dockerClient, dockerScope } from '../helpers/docker-scope.js';
 import { eventually } from '../helpers/eventually.js';
 import { deploymentYaml, ingressYaml } from '../helpers/manifests.js';
@@ -127,13 +127,7 @@ describe('Services inside the namespace', { timeout: 600_000 }, () => {
     return Object.fromEntries((table?.services ?? []).flatMap((x) => (x.clusterIP ? [[x.name, x.clusterIP]] : [])));
   };
 
-  after(async () => {
-    await stopAndKeepLogs(berth, 'east-west');
-    await stopDataPlane(stateDir);
-    await scope.cleanup();
-    await repo?.cleanup();
-    await rm(stateDir, { recursive: true, force: true });
-  });
+  after(() => tearDown({ berth, name: 'east-west', stateDir, scope, repos: [repo] }));
 
   it('a replica reaches a Service by every name form, on the Service port mapped to its targetPort', async () => {
     const client = await eventually(

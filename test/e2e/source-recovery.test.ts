@@ -11,11 +11,11 @@
  */
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { startBerth, type BerthDaemon, daemonFlags, stopAndKeepLogs } from '../helpers/berth-cli.js';
+import { startBerth, type BerthDaemon, daemonFlags, tearDown } from '../helpers/berth-cli.js';
 import { dockerScope } from '../helpers/docker-scope.js';
 import { eventually } from '../helpers/eventually.js';
 import { runGit, tmpRepo, type TmpRepo } from '../helpers/tmp-repo.js';
@@ -66,12 +66,7 @@ describe('source fetches: 503 on a failed sync, the error cleared by the next go
     await eventually(async () => assert.equal((await status()).source?.commit, head, 'the first fetch is recorded'), { what: 'first fetch' });
   });
 
-  after(async () => {
-    await stopAndKeepLogs(berth, 'source-recovery');
-    await scope.cleanup();
-    await repo?.cleanup();
-    if (stateDir) await rm(stateDir, { recursive: true, force: true });
-  });
+  after(() => tearDown({ berth, name: 'source-recovery', stateDir, scope, repos: [repo] }));
 
   it('a sync whose fetch fails answers 503 with the error, and the error is recorded', async () => {
     assert.equal(await failingGauge(), 0);

@@ -7,11 +7,11 @@
  * the revision history keeps both revisions.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { startBerth, type BerthDaemon, daemonFlags, stopAndKeepLogs } from '../helpers/berth-cli.js';
+import { startBerth, type BerthDaemon, daemonFlags, tearDown } from '../helpers/berth-cli.js';
 import { dockerScope } from '../helpers/docker-scope.js';
 import { eventually } from '../helpers/eventually.js';
 import { deploymentYaml, serveCommand } from '../helpers/manifests.js';
@@ -82,12 +82,7 @@ describe('a corrupt status.json does not undo a manual rollback', { timeout: 300
     await eventually(async () => assert.equal((await serving()).text, 'v1'), { timeoutMs: 60_000, what: 'rolled back to v1' });
   });
 
-  after(async () => {
-    await stopAndKeepLogs(berth, 'store-corruption');
-    await scope.cleanup();
-    await repo?.cleanup();
-    if (stateDir) await rm(stateDir, { recursive: true, force: true });
-  });
+  after(() => tearDown({ berth, name: 'store-corruption', stateDir, scope, repos: [repo] }));
 
   const damages: [what: string, damage: (full: string) => string][] = [
     ['torn (truncated mid-write)', (full) => full.slice(0, Math.floor(full.length / 2))],

@@ -4,9 +4,10 @@
  * and, on failure, for the test log.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { stopDataPlane } from './data-plane.js';
 
 export const BERTH_BIN = fileURLToPath(new URL('../../bin/berth.mjs', import.meta.url));
 
@@ -91,4 +92,33 @@ export async function stopAndKeepLogs(berth: BerthDaemon | undefined, name: stri
   await berth?.stop();
   const dir = process.env.BERTH_TEST_LOGS;
   if (dir) await writeFile(join(dir, `${name}.log`), berth?.logs() ?? '');
+}
+
+/**
+ * Tears down what an e2e test with a daemon made, each step even when an earlier one failed: the
+ * daemon (its log kept), the data plane of its state directory (it outlives berth by design), the
+ * engine objects of its scope, its repositories and folders. Throws the first failure at the end.
+ */
+export async function tearDown(o: {
+  readonly berth: BerthDaemon | undefined;
+  readonly name: string;
+  readonly stateDir: string | undefined;
+  readonly scope: { cleanup(): Promise<void> };
+  readonly repos?: readonly ({ cleanup(): Promise<void> } | undefined)[];
+  readonly dirs?: readonly (string | undefined)[];
+}): Promise<void> {
+  const failures: unknown[] = [];
+  const step = async (fn: () => Promise<unknown>): Promise<void> => {
+    try {
+      await fn();
+    } catch (err) {
+      failures.push(err);
+    }
+  };
+  await step(() => stopAndKeepLogs(o.berth, o.name));
+  if (o.stateDir) await step(() => stopDataPlane(o.stateDir!));
+  await step(() => o.scope.cleanup());
+  for (const repo of o.repos ?? []) if (repo) await step(() => repo.cleanup());
+  for (const dir of [o.stateDir, ...(o.dirs ?? [])]) if (dir) await step(() => rm(dir, { recursive: true, force: true }));
+  if (failures.length > 0) throw failures[0];
 }

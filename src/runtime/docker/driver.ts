@@ -22,6 +22,7 @@
  *    numeric user, as the kubelet does.
  */
 import { existsSync, realpathSync } from 'node:fs';
+import { chmod, chown } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import type { Duplex, Readable } from 'node:stream';
@@ -210,6 +211,21 @@ class DockerDriver implements RuntimeDriver {
     );
     const created = await this.volumeNamed(spec.name);
     if (!created || !isOwned(created.Labels ?? undefined, this.instance)) throw this.notOwned('volume', spec.name);
+    // A local volume's folder is on this host, where berth runs (as for the files it mounts).
+    if ((spec.mode !== undefined || spec.gid !== undefined) && created.Mountpoint) {
+      try {
+        if (spec.gid !== undefined) await chown(created.Mountpoint, 0, spec.gid);
+        if (spec.mode !== undefined) await chmod(created.Mountpoint, spec.mode);
+      } catch (err) {
+        throw new BerthError(
+          'CONTAINER_START_FAILED',
+          `volume ${spec.name}: cannot set the mode of its folder (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+          {
+            details: { volume: spec.name },
+          },
+        );
+      }
+    }
     this.log.info({ volume: spec.name, driver: spec.driver }, 'volume created');
   }
 
