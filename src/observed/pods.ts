@@ -37,10 +37,9 @@ export interface PodReadiness {
 }
 
 /**
- * Replicas → pod rows, sorted by Deployment, revision, replica. A running replica without a
- * verdict has no probes (ready as soon as it runs, as in Kubernetes) unless `probesUnknown`:
- * then nobody probes it (no running berth) and readiness is not known — it is shown not ready
- * with that reason, never guessed ready.
+ * Replicas → pod rows, in the observed order (Deployment, revision, replica). A running replica
+ * without probes is ready as soon as it runs (as in Kubernetes); one with probes but no verdict
+ * (nobody probes it) is shown not ready with that reason, never guessed ready.
  *
  *   running, no probes                  → Running, ready
  *   running, probes, verdict not ready  → Running, not ready, reason = the probe's failure

@@ -55,19 +55,11 @@ export function replicaSpec(
     })),
     labels: {
       ...podLabels,
-      [LABEL.managed]: 'true',
-      [LABEL.instance]: instance,
-      [LABEL.namespace]: desired.namespace,
-      [LABEL.kind]: 'Deployment',
-      [LABEL.name]: desired.name,
-      [LABEL.revision]: creation.revision,
-      [LABEL.commit]: creation.commit,
-      [LABEL.replica]: String(creation.replica),
+      ...replicaLabels(args),
       [LABEL.container]: t.containerName,
-      ...(creation.restartRecord ? { [LABEL.restarts]: String(creation.restartRecord.count), [LABEL.restartedAt]: creation.restartRecord.at } : {}),
       ...(t.probes ? { [LABEL.probes]: canonicalJson(t.probes) } : {}),
       ...(namedPorts(t) ? { [LABEL.ports]: canonicalJson(namedPorts(t)) } : {}),
-      ...(args.dns && !t.security?.hostNetwork ? { [LABEL.dns]: 'namespace' } : {}),
+      ...(namespaceDns(args) ? { [LABEL.dns]: 'namespace' } : {}),
       ...(t.configMaps ? { [LABEL.configMaps]: canonicalJson(t.configMaps) } : {}),
     },
     network,
@@ -78,8 +70,28 @@ export function replicaSpec(
     stopGraceSeconds: t.stopGraceSeconds,
     ...(t.security ? { security: containerSecurity(t.security) } : {}),
     ...(t.mounts ? { mounts: containerMounts(desired, t.mounts, args.files, volumesOf(instance, desired, creation)) } : {}),
-    ...(args.dns && !t.security?.hostNetwork ? { dns: args.dns } : {}),
+    ...(namespaceDns(args) ? { dns: namespaceDns(args) } : {}),
   };
+}
+
+/** The labels that say which replica a container is (its app, or an init container of it): what observed state is rebuilt from. */
+function replicaLabels({ desired, creation, instance }: ContainerOf): Record<string, string> {
+  return {
+    [LABEL.managed]: 'true',
+    [LABEL.instance]: instance,
+    [LABEL.namespace]: desired.namespace,
+    [LABEL.kind]: 'Deployment',
+    [LABEL.name]: desired.name,
+    [LABEL.revision]: creation.revision,
+    [LABEL.commit]: creation.commit,
+    [LABEL.replica]: String(creation.replica),
+    ...(creation.restartRecord ? { [LABEL.restarts]: String(creation.restartRecord.count), [LABEL.restartedAt]: creation.restartRecord.at } : {}),
+  };
+}
+
+/** The namespace DNS a replica's containers resolve through; none on the host's network. */
+function namespaceDns({ desired, dns }: ContainerOf): ContainerSpec['dns'] | undefined {
+  return dns && !desired.template.security?.hostNetwork ? dns : undefined;
 }
 
 /**
@@ -91,12 +103,7 @@ export function replicaSpec(
  */
 export function initContainerSpec(args: ContainerOf & { readonly init: InitContainer }): ContainerSpec {
   const { desired, init, creation, instance } = args;
-  const app = replicaSpec({ ...args, env: [] });
-  const replicaLabels = Object.fromEntries(
-    [LABEL.managed, LABEL.instance, LABEL.namespace, LABEL.kind, LABEL.name, LABEL.revision, LABEL.commit, LABEL.replica, LABEL.restarts, LABEL.restartedAt]
-      .filter((k) => app.labels[k] !== undefined)
-      .map((k) => [k, app.labels[k]!]),
-  );
+  const dns = namespaceDns(args);
   return {
     name: `${containerName(instance, desired.namespace, desired.name, creation.revision, creation.replica)}.init-${init.name}`,
     image: init.image,
@@ -105,7 +112,7 @@ export function initContainerSpec(args: ContainerOf & { readonly init: InitConta
     ...(init.workingDir ? { workingDir: init.workingDir } : {}),
     env: args.env,
     ports: [],
-    labels: { ...replicaLabels, [LABEL.init]: init.name },
+    labels: { ...replicaLabels(args), [LABEL.init]: init.name },
     network: args.network,
     networkAliases: [],
     ...(init.memoryBytes !== undefined ? { memoryBytes: init.memoryBytes } : {}),
@@ -113,7 +120,7 @@ export function initContainerSpec(args: ContainerOf & { readonly init: InitConta
     stopGraceSeconds: 0,
     ...(init.security ? { security: containerSecurity(init.security) } : {}),
     ...(init.mounts ? { mounts: containerMounts(desired, init.mounts, args.files, volumesOf(instance, desired, creation)) } : {}),
-    ...(app.dns ? { dns: app.dns } : {}),
+    ...(dns ? { dns } : {}),
   };
 }
 

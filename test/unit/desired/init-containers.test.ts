@@ -8,7 +8,8 @@ import { describe, it } from 'node:test';
 import { buildDesiredState, templateRevision, type DesiredDeployment } from '../../../src/desired/index.js';
 import { loadManifests, ManifestCache } from '../../../src/manifests/index.js';
 import { initContainerSpec, replicaSpec, sharedEmptyDirs } from '../../../src/rollout/index.js';
-import { deployment, folder, snapshot } from '../manifests/snapshot-builder.js';
+import { deployment as deploymentYaml, folder, snapshot } from '../manifests/snapshot-builder.js';
+import { deployment, template } from '../../helpers/builders.js';
 
 const indent =
   (n: number) =>
@@ -21,7 +22,7 @@ function desiredOf(yaml: string): DesiredDeployment {
   return ns.deployments[0]!;
 }
 
-const WITH_INIT = deployment('web', {
+const WITH_INIT = deploymentYaml('web', {
   podSpec: indent(6)(
     'volumes:\n  - name: work\n    emptyDir: {}\n  - name: cache\n    emptyDir: {}\ninitContainers:\n  - name: render\n    image: busybox:1.36\n    command: [sh, -c, "echo hi > /work/page"]\n    env:\n      - name: MODE\n        value: render\n    volumeMounts:\n      - name: work\n        mountPath: /work\n',
   ),
@@ -78,9 +79,22 @@ describe('init containers in the desired template', () => {
   });
 
   it('a template without init containers has none, and keeps its revision', () => {
-    const plain = desiredOf(deployment('web'));
+    const plain = desiredOf(deploymentYaml('web'));
     assert.equal(plain.template.initContainers, undefined);
     assert.equal(plain.revision, templateRevision(plain.template));
     assert.notEqual(desiredOf(WITH_INIT).revision, plain.revision);
+  });
+
+  it('an init container spec is made from its own mounts: an app secret volume whose files it was not given does not concern it', () => {
+    const d = deployment({
+      template: template({
+        mounts: [{ volume: 'creds', mountPath: '/creds', readOnly: true, source: { kind: 'secret', secret: 'db', files: [] } }],
+        initContainers: [{ name: 'wait', image: 'busybox:1.36', env: [] }],
+      }),
+    });
+    const creation = { revision: d.revision, replica: 0, commit: 'c1', restart: false };
+    const init = initContainerSpec({ desired: d, init: d.template.initContainers![0]!, creation, instance: 'default', network: 'berth.shop', env: [] });
+    assert.equal(init.mounts, undefined);
+    assert.equal(init.labels['berth.kind'], 'Deployment');
   });
 });
