@@ -1,10 +1,12 @@
 import { compareDiagnostics, hasErrors, type Diagnostic } from '../core/index.js';
+import { normalizeAutoscaler } from './autoscaler.js';
 import type { ConfigMapManifest, ManifestSet, NamespaceManifests, PersistentVolumeClaimManifest, SecretManifest } from '../manifests/index.js';
 import { normalizeNetworkPolicy } from './network-policy.js';
 import { networkName, volumeName } from './names.js';
 import { configMapOf, normalizeDeployment } from './normalize.js';
 import { normalizeIngress, normalizeService } from './service.js';
 import type {
+  DesiredAutoscaler,
   DesiredConfigMap,
   DesiredDeployment,
   DesiredIngress,
@@ -62,6 +64,7 @@ export function buildNamespace(ns: NamespaceManifests, instance: string, policy?
   const ingresses: DesiredIngress[] = [];
   const volumes: DesiredVolume[] = [];
   const policies: DesiredNetworkPolicy[] = [];
+  const autoscalers: DesiredAutoscaler[] = [];
   let labels: Readonly<Record<string, string>> | undefined;
   let configMaps: DesiredConfigMap[] = [];
   if (ns.valid) {
@@ -73,6 +76,7 @@ export function buildNamespace(ns: NamespaceManifests, instance: string, policy?
     for (const object of ns.objects) {
       if (object.kind === 'Service') services.push(normalizeService(object, ns.name));
       if (object.kind === 'Ingress') ingresses.push(normalizeIngress(object, ns.name));
+      if (object.kind === 'HorizontalPodAutoscaler') autoscalers.push(normalizeAutoscaler(object, ns.name));
       if (object.kind === 'Namespace' && object.metadata.labels) labels = object.metadata.labels;
       if (object.kind === 'NetworkPolicy') {
         const policy = normalizeNetworkPolicy(object, ns.name);
@@ -99,6 +103,7 @@ export function buildNamespace(ns: NamespaceManifests, instance: string, policy?
     volumes: valid ? volumes.sort((a, b) => a.name.localeCompare(b.name)) : [],
     configMaps: valid ? configMaps : [],
     ...(valid && labels ? { labels } : {}),
+    ...(valid && autoscalers.length > 0 ? { autoscalers: autoscalers.sort((a, b) => a.name.localeCompare(b.name)) } : {}),
     ...(valid && policies.length > 0 ? { networkPolicies: policies.sort((a, b) => a.name.localeCompare(b.name)) } : {}),
     diagnostics: diagnostics.sort(compareDiagnostics),
   };

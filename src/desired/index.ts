@@ -20,3 +20,4 @@ export * from './build.js';
 export * from './secret-ref.js';
 export * from './cluster-network.js';
 export * from './cluster-ips.js';
+export * from './autoscaler.js';

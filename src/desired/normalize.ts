@@ -16,6 +16,7 @@ import {
 import {
   CONFIGMAP_ABSENT,
   type InitContainer,
+  type ResourceRequests,
   type ConfigMapContent,
   type ConfigMapFile,
   type DesiredConfigMap,
@@ -238,6 +239,7 @@ export function normalizeDeployment(
       revision: templateRevision(template),
       source: manifest.source,
       ...(configData ? { configData } : {}),
+      ...requestsOf(container),
     },
     diagnostics,
   };
@@ -563,4 +565,13 @@ function volumeConfigData(mounts: readonly Mount[], configMaps: ConfigMapsByName
 /** The revision of a template: 10 hex characters of sha256 over its canonical JSON. */
 export function templateRevision(template: PodTemplate): string {
   return hashOf(template, 10);
+}
+
+/** The app container's requests, parsed (cpu in cores, memory in bytes): present only when set (outside the revision). */
+function requestsOf(container: Container): { requests?: ResourceRequests } {
+  const r = container.resources?.requests;
+  const cpu = r?.cpu === undefined ? undefined : parseCpu(r.cpu);
+  const memory = r?.memory === undefined ? undefined : parseMemory(r.memory);
+  if (cpu === undefined && memory === undefined) return {};
+  return { requests: { ...(cpu !== undefined ? { cpu: cpu / 1e9 } : {}), ...(memory !== undefined ? { memory } : {}) } };
 }

@@ -284,6 +284,62 @@ export interface DesiredDeployment {
    * ConfigMap's hash); present only when there is one.
    */
   readonly configData?: Readonly<Record<string, ConfigMapContent>>;
+  /**
+   * The app container's resources.requests (cpu in cores, memory in bytes): what an HPA's
+   * Utilization is a percent of. Outside the template, so a change rolls nothing. Present only when set.
+   */
+  readonly requests?: ResourceRequests;
+}
+
+export interface ResourceRequests {
+  readonly cpu?: number;
+  readonly memory?: number;
+}
+
+export interface ScalingPolicy {
+  readonly type: 'Pods' | 'Percent';
+  readonly value: number;
+  readonly periodSeconds: number;
+}
+
+export interface ScalingRules {
+  readonly stabilizationWindowSeconds: number;
+  readonly selectPolicy: 'Max' | 'Min' | 'Disabled';
+  readonly policies: readonly ScalingPolicy[];
+  /** The change that is too small to act on, as a fraction of the target (Kubernetes: 0.1). */
+  readonly tolerance: number;
+}
+
+export interface Behavior {
+  readonly scaleUp: ScalingRules;
+  readonly scaleDown: ScalingRules;
+}
+
+/** The metrics berth measures per replica in its data plane (a `Pods` metric by that name). */
+export const POD_METRICS = ['berth_requests_per_second', 'berth_in_flight'] as const;
+export type PodMetricName = (typeof POD_METRICS)[number];
+
+/**
+ * What an HPA's metric asks for. cpu values are cores (0.5 = 500m), memory values bytes, the
+ * `Pods` metrics per-replica averages; a Utilization is a percent of the containers' requests.
+ */
+export type MetricTarget =
+  | { readonly kind: 'Resource'; readonly resource: 'cpu' | 'memory'; readonly type: 'Utilization'; readonly averageUtilization: number }
+  | { readonly kind: 'Resource'; readonly resource: 'cpu' | 'memory'; readonly type: 'AverageValue'; readonly averageValue: number }
+  | { readonly kind: 'Pods'; readonly name: PodMetricName; readonly type: 'AverageValue'; readonly averageValue: number };
+
+/** An autoscaling/v2 HorizontalPodAutoscaler of a Deployment of the namespace, defaults filled in (desired/autoscaler.ts). */
+export interface DesiredAutoscaler {
+  readonly namespace: string;
+  readonly name: string;
+  /** The Deployment it scales. */
+  readonly target: string;
+  readonly minReplicas: number;
+  readonly maxReplicas: number;
+  /** In the manifest's order; the default (none written) is cpu at 80 % of requests. */
+  readonly metrics: readonly MetricTarget[];
+  readonly behavior: Behavior;
+  readonly source: SourceLocation;
 }
 
 /** A v1 ConfigMap of a namespace: its content and the hash templates that use it carry. */
@@ -351,6 +407,8 @@ export interface DesiredNamespace {
   readonly configMaps?: readonly DesiredConfigMap[];
   /** PersistentVolumeClaims, sorted by name; empty when invalid. Absent (built by hand): none. */
   readonly volumes?: readonly DesiredVolume[];
+  /** HorizontalPodAutoscalers, sorted by name; absent when there is none (or the folder is invalid). */
+  readonly autoscalers?: readonly DesiredAutoscaler[];
   readonly diagnostics: readonly Diagnostic[];
 }
 

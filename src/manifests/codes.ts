@@ -92,6 +92,14 @@ export const MANIFEST_DIAGNOSTICS = {
     summary:
       'A ReadWriteOncePod PersistentVolumeClaim is mounted by two Deployments, by a Deployment with more than one replica, or by one whose rolling update would surge a second replica (use strategy Recreate or maxSurge: 0).',
   },
+  AUTOSCALER_TARGET_NOT_FOUND: {
+    summary: "A HorizontalPodAutoscaler's spec.scaleTargetRef names a Deployment not defined in the same namespace folder.",
+  },
+  AUTOSCALER_CONFLICT: { summary: 'Two HorizontalPodAutoscalers of one namespace folder scale the same Deployment (Kubernetes: AmbiguousSelector).' },
+  AUTOSCALER_MISSING_REQUEST: {
+    summary:
+      "A HorizontalPodAutoscaler's Utilization metric is a percent of the containers' resources.requests, and a container of its target Deployment requests none of that resource.",
+  },
   SYMLINK: { summary: 'A symlink; berth never follows symlinks (an error for *.yaml in a namespace folder, else a warning).' },
   SUBMODULE: { summary: 'A Git submodule (warning); berth ignores it.' },
   NESTED_FILE: { summary: 'A *.yaml file in a sub-folder of a namespace folder; berth reads only files directly in the folder.' },

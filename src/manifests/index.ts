@@ -20,7 +20,7 @@ export { SECRET_REFERENCE_TYPE, QUOTA_RESOURCES, ACCESS_MODES, podContainers } f
 export { loadManifests, ManifestCacheMissError, type LoadOptions } from './load.js';
 export { ManifestCache, type ManifestCacheStats } from './cache.js';
 export { DEFAULT_PARSE_LIMITS, type ParseLimits } from './parse.js';
-export { parseCpu, parseMemory, parseCount, formatCpu, formatMemory, MIN_CPU_LIMIT_NANOS, MIN_MEMORY_LIMIT_BYTES } from './quantity.js';
+export { parseCpu, parseMemory, parseCount, parseNumber, formatCpu, formatMemory, MIN_CPU_LIMIT_NANOS, MIN_MEMORY_LIMIT_BYTES } from './quantity.js';
 export { MANIFEST_DIAGNOSTICS, type ManifestDiagnosticCode } from './codes.js';
 export { SUPPORTED_KINDS } from './schemas.js';
 export { VALIDATED_NOT_ACTED_ON } from './deployment-rules.js';

@@ -11,6 +11,7 @@ import { isUnsafeFileKey, type SecretKeyRefUse } from './secret-rules.js';
 import { checkHostPorts, type PlacedHostPorts } from './host-port-rules.js';
 import { checkHostPortsAcrossNamespaces } from './service-host-port-rules.js';
 import { checkTargetPortNames } from './target-port-rules.js';
+import { checkAutoscalers } from './hpa-rules.js';
 import { checkListenPorts, type PlacedService, type ServicePortFact } from './service-rules.js';
 import type { Manifest, ManifestSet, NamespaceManifests } from './types.js';
 
@@ -247,6 +248,7 @@ function loadNamespace(folder: SnapshotFolder, entries: readonly FolderEntry[], 
   diagnostics.push(...checkIngressBackends(name, backends, services, defined));
   diagnostics.push(...checkQuotas(name, quotas, placed));
   diagnostics.push(...checkClaimUses(name, claims, defined, claimUsers));
+  diagnostics.push(...checkAutoscalers(name, objects));
 
   const valid = !hasErrors(diagnostics);
   if (valid) diagnostics.push(...checkTargetPortNames(name, objects));

@@ -11,6 +11,7 @@ import type { FieldPositions } from './types.js';
  *    (each container) — plus the pod spec and each container themselves (for "must set …").
  *  - Namespace: `metadata.labels` and each label (the pod-security level is a label).
  *  - PersistentVolumeClaim: its spec (storageClassName is checked against the operator's classes).
+ *  - HorizontalPodAutoscaler: its spec (the target and the Utilization metrics are checked against the folder's Deployments).
  *
  * Keys are dotted field paths (formatFieldPath). Bounded: only these subtrees, of a document
  * that already passed the schema.
@@ -40,6 +41,10 @@ export function positionsOf(kind: string, value: Record<string, unknown>, locate
       });
     }
   } else if (kind === 'PersistentVolumeClaim') {
+    const spec = child(value, 'spec');
+    if (!isRecord(spec)) return undefined;
+    walk(spec, ['spec']);
+  } else if (kind === 'HorizontalPodAutoscaler') {
     const spec = child(value, 'spec');
     if (!isRecord(spec)) return undefined;
     walk(spec, ['spec']);

@@ -97,7 +97,18 @@ export const MIN_CPU_LIMIT_NANOS = 10_000_000;
 /** Docker refuses memory limits below 6 MiB ("Minimum memory limit allowed is 6MB"). */
 export const MIN_MEMORY_LIMIT_BYTES = 6 * 1024 * 1024;
 
-export type QuantityKind = 'cpu' | 'memory' | 'cpu-limit' | 'memory-limit' | 'count';
+/**
+ * Any quantity as a plain number (an HPA's averageValue: "500m" = 0.5, "50" = 50, "128Mi" =
+ * 134217728): parseNumber("500m") = 0.5. Undefined when invalid.
+ */
+export function parseNumber(quantity: string | number): number | undefined {
+  const r = parseQuantity(quantity);
+  if (r === undefined) return undefined;
+  const n = Number(r.numerator) / Number(r.denominator);
+  return Number.isFinite(n) ? n : undefined;
+}
+
+export type QuantityKind = 'cpu' | 'memory' | 'cpu-limit' | 'memory-limit' | 'count' | 'number';
 
 /**
  * Why `value` is not acceptable as a quantity of `kind`, or undefined when it is. Limits must
@@ -107,6 +118,11 @@ export function quantityProblem(kind: QuantityKind, value: unknown): string | un
   if (kind === 'count') {
     if ((typeof value !== 'string' && typeof value !== 'number') || parseCount(value) === undefined)
       return `must be a count: a whole number such as 10 (or a quantity such as "10" or "1k")${typeof value === 'string' || typeof value === 'number' ? `, got ${JSON.stringify(typeof value === 'string' ? value.slice(0, 40) : value)}` : ''}`;
+    return undefined;
+  }
+  if (kind === 'number') {
+    if ((typeof value !== 'string' && typeof value !== 'number') || parseNumber(value) === undefined)
+      return `must be a quantity such as 50, 500m or 128Mi${typeof value === 'string' || typeof value === 'number' ? `, got ${JSON.stringify(typeof value === 'string' ? value.slice(0, 40) : value)}` : ''}`;
     return undefined;
   }
   const isCpu = kind === 'cpu' || kind === 'cpu-limit';

@@ -1,6 +1,7 @@
 import AjvModule, { type ErrorObject, type ValidateFunction } from 'ajv';
 import configMapSchema from '../../schemas/configmap.json' with { type: 'json' };
 import deploymentSchema from '../../schemas/deployment.json' with { type: 'json' };
+import horizontalPodAutoscalerSchema from '../../schemas/horizontalpodautoscaler.json' with { type: 'json' };
 import ingressSchema from '../../schemas/ingress.json' with { type: 'json' };
 import namespaceSchema from '../../schemas/namespace.json' with { type: 'json' };
 import networkPolicySchema from '../../schemas/networkpolicy.json' with { type: 'json' };
@@ -20,7 +21,7 @@ import { quantityProblem, type QuantityKind } from './quantity.js';
  *  - `x-berth-ignored: "<why>"`: a scheduling-only field, meaningless on one host. A keyword
  *    that always "fails" so ajv reports where it is; the mapper turns that into a warning and
  *    the validator removes the field, so nothing downstream can depend on it.
- *  - `x-berth-quantity: "cpu" | "memory" | "cpu-limit" | "memory-limit" | "count"`: a Kubernetes quantity,
+ *  - `x-berth-quantity: "cpu" | "memory" | "cpu-limit" | "memory-limit" | "count" | "number"`: a Kubernetes quantity,
  *    checked with quantity.ts (limits also against Docker's minimums).
  *  - `x-berth-messages: { <keyword>: "<message>" }`: a person-friendly message for a failing
  *    keyword of the same schema object (a pattern, a oneOf).
@@ -37,6 +38,7 @@ export const KNOWN_KINDS = {
   PersistentVolumeClaim: { apiVersion: 'v1', schema: persistentVolumeClaimSchema },
   ConfigMap: { apiVersion: 'v1', schema: configMapSchema },
   NetworkPolicy: { apiVersion: 'networking.k8s.io/v1', schema: networkPolicySchema },
+  HorizontalPodAutoscaler: { apiVersion: 'autoscaling/v2', schema: horizontalPodAutoscalerSchema },
 } as const;
 
 /**
@@ -112,5 +114,6 @@ function compileAll(): Record<KnownKind, ValidateFunction> {
     PersistentVolumeClaim: ajv.compile(persistentVolumeClaimSchema),
     ConfigMap: ajv.compile(configMapSchema),
     NetworkPolicy: ajv.compile(networkPolicySchema),
+    HorizontalPodAutoscaler: ajv.compile(horizontalPodAutoscalerSchema),
   };
 }

@@ -97,8 +97,9 @@ export interface Container {
     /** Validated quantities (see quantity.ts: parseCpu, parseMemory), at least Docker's minimums. */
     readonly limits?: { readonly cpu?: string | number; readonly memory?: string | number };
     /**
-     * Always absent in loaded manifests: requests only inform a scheduler, so the loader drops
-     * them with an IGNORED_FIELD warning (and changing them never changes a revision).
+     * What a HorizontalPodAutoscaler's Utilization is a percent of (validated quantities). Kept
+     * out of the revision: a change of requests rolls nothing, it only changes what the
+     * autoscaler computes.
      */
     readonly requests?: { readonly cpu?: string | number; readonly memory?: string | number };
   };
@@ -418,6 +419,44 @@ export interface NetworkPolicyManifest extends ManifestBase<'NetworkPolicy', 'ne
   };
 }
 
+/** An HPA's target (autoscaling/v2 MetricTarget): quantities as written, validated. */
+export interface MetricTargetSpec {
+  readonly type: 'Utilization' | 'AverageValue';
+  readonly averageUtilization?: number;
+  readonly averageValue?: string | number;
+}
+
+/** autoscaling/v2 HPAScalingRules. */
+export interface ScalingRulesSpec {
+  readonly stabilizationWindowSeconds?: number;
+  readonly selectPolicy?: 'Max' | 'Min' | 'Disabled';
+  readonly policies?: readonly { readonly type: 'Pods' | 'Percent'; readonly value: number; readonly periodSeconds: number }[];
+  readonly tolerance?: string | number;
+}
+
+/**
+ * autoscaling/v2 HorizontalPodAutoscaler of a Deployment in the same folder (hpa-rules.ts checks
+ * the target and the requests a Utilization needs). Metrics: Resource (cpu, memory) and Pods
+ * (berth_requests_per_second, berth_in_flight); the other types are refused by its schema.
+ */
+export interface HorizontalPodAutoscalerManifest extends ManifestBase<'HorizontalPodAutoscaler', 'autoscaling/v2'> {
+  readonly spec: {
+    readonly scaleTargetRef: { readonly apiVersion?: 'apps/v1'; readonly kind: 'Deployment'; readonly name: string };
+    readonly minReplicas?: number;
+    readonly maxReplicas: number;
+    readonly metrics?: readonly (
+      | { readonly type: 'Resource'; readonly resource: { readonly name: 'cpu' | 'memory'; readonly target: MetricTargetSpec } }
+      | {
+          readonly type: 'Pods';
+          readonly pods: { readonly metric: { readonly name: 'berth_requests_per_second' | 'berth_in_flight' }; readonly target: MetricTargetSpec };
+        }
+    )[];
+    readonly behavior?: { readonly scaleUp?: ScalingRulesSpec; readonly scaleDown?: ScalingRulesSpec };
+  };
+  /** Where spec.scaleTargetRef.name and each metric's target are written (the folder-level checks report there). */
+  readonly positions?: FieldPositions;
+}
+
 /** Every kind the loader accepts. Later kinds join this union. */
 export type Manifest =
   | NamespaceManifest
@@ -428,7 +467,8 @@ export type Manifest =
   | ResourceQuotaManifest
   | PersistentVolumeClaimManifest
   | ConfigMapManifest
-  | NetworkPolicyManifest;
+  | NetworkPolicyManifest
+  | HorizontalPodAutoscalerManifest;
 
 export interface NamespaceManifests {
   /** Folder name = namespace name. */

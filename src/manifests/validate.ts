@@ -15,10 +15,12 @@ import { mapSchemaErrors } from './schema-errors.js';
 import { IGNORED_KINDS, isIgnoredKind, isKnownKind, KNOWN_KINDS, validatorFor } from './schemas.js';
 import { checkSecret, hidesValues, secretKeyRefsOf, type SecretKeyRefUse } from './secret-rules.js';
 import { checkNetworkPolicy } from './network-policy-rules.js';
+import { checkAutoscaler } from './hpa-rules.js';
 import { checkService, servicePortsOf, type ServicePortFact, type ServiceSpecInput } from './service-rules.js';
 import { readOctalModes } from './volume-rules.js';
 import type {
   ConfigMapManifest,
+  HorizontalPodAutoscalerManifest,
   NetworkPolicyManifest,
   DeploymentSpec,
   IngressManifest,
@@ -148,6 +150,7 @@ export function validateDocument(doc: YamlDocument, lineText: (line: number) => 
   }
   if (kind === 'ConfigMap') checkConfigMap(value as unknown as ConfigMapManifest, emit);
   if (kind === 'NetworkPolicy') checkNetworkPolicy(value['spec'] as NetworkPolicyManifest['spec'], emit);
+  if (kind === 'HorizontalPodAutoscaler') checkAutoscaler(value['spec'] as HorizontalPodAutoscalerManifest['spec'], emit);
   if (diagnostics.some((d) => d.severity === 'error')) return { ...base, ...identity };
 
   // Facts first: `locate` of the fast YAML path finds a key by its index in the value, so a

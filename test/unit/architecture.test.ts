@@ -26,13 +26,29 @@ const ALLOWED: Record<string, string[]> = {
   observed: ['core', 'runtime'],
   health: ['core', 'desired', 'observed', 'runtime'],
   policy: ['core', 'manifests', 'desired'],
+  autoscale: ['core', 'desired'], // the HPA algorithm: pure
   plan: ['core', 'manifests', 'desired', 'observed', 'runtime', 'policy'],
   secrets: ['core', 'manifests', 'desired'],
   rollout: ['core', 'manifests', 'desired', 'observed', 'runtime', 'health', 'plan', 'secrets'],
   store: ['core', 'files'],
   proxy: ['core', 'runtime', 'files'],
-  controller: ['core', 'source', 'manifests', 'desired', 'runtime', 'observed', 'health', 'policy', 'plan', 'rollout', 'store', 'proxy', 'secrets'],
-  server: ['core', 'source', 'manifests', 'desired', 'runtime', 'observed', 'plan', 'store', 'controller'],
+  controller: [
+    'core',
+    'source',
+    'manifests',
+    'desired',
+    'runtime',
+    'observed',
+    'health',
+    'policy',
+    'plan',
+    'rollout',
+    'store',
+    'proxy',
+    'secrets',
+    'autoscale',
+  ],
+  server: ['core', 'source', 'manifests', 'desired', 'runtime', 'observed', 'plan', 'store', 'controller', 'autoscale'],
   notify: ['core', 'store'],
   cli: [
     'core',
@@ -50,10 +66,11 @@ const ALLOWED: Record<string, string[]> = {
     'secrets',
     'proxy',
     'notify',
+    'autoscale',
   ],
 };
 /** Modules that are pure as a whole. */
-const PURE = ['core', 'manifests', 'desired', 'observed', 'plan', 'policy'];
+const PURE = ['core', 'manifests', 'desired', 'observed', 'plan', 'policy', 'autoscale'];
 /**
  * The pure files of the split modules (STYLE.md: "split"): decisions, ports and vocabularies.
  * A new pure file belongs here; a file here that needs I/O is an effect that belongs behind a port.

@@ -147,7 +147,10 @@ describe('schemas/*.json', () => {
     ]) {
       assert.equal(typeof p.get(`${pod}.${f}`)?.['x-berth-ignored'], 'string', f);
     }
-    assert.equal(typeof p.get(`${container}.resources.requests`)?.['x-berth-ignored'], 'string');
+    // Requests are what an HPA's Utilization is a percent of: accepted, no longer ignored; only ephemeral-storage is.
+    assert.equal(p.get(`${container}.resources.requests`)?.['x-berth-ignored'], undefined);
+    assert.equal(p.get(`${container}.resources.requests.cpu`)?.['x-berth-quantity'], 'cpu');
+    assert.equal(typeof p.get(`${container}.resources.requests.ephemeral-storage`)?.['x-berth-ignored'], 'string');
     for (const f of ['hostUsers', 'shareProcessNamespace', 'securityContext.sysctls', 'securityContext.seLinuxOptions', 'volumes[].projected']) {
       assert.equal(typeof p.get(`${pod}.${f}`)?.['x-berth-unsupported'], 'string', f);
     }
@@ -228,6 +231,7 @@ describe('schemas/*.json', () => {
       { kind: 'PersistentVolumeClaim', apiVersion: 'v1', schemaId: 'https://berth.dev/schemas/v1/persistentvolumeclaim.json' },
       { kind: 'ConfigMap', apiVersion: 'v1', schemaId: 'https://berth.dev/schemas/v1/configmap.json' },
       { kind: 'NetworkPolicy', apiVersion: 'networking.k8s.io/v1', schemaId: 'https://berth.dev/schemas/v1/networkpolicy.json' },
+      { kind: 'HorizontalPodAutoscaler', apiVersion: 'autoscaling/v2', schemaId: 'https://berth.dev/schemas/v1/horizontalpodautoscaler.json' },
     ]);
   });
 

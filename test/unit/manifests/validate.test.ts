@@ -441,17 +441,30 @@ const rows: readonly Row[] = [
       ['topologySpreadConstraints', 'topologySpreadConstraints: []\n', 'pod', `${P}.topologySpreadConstraints`, /topology/],
       ['dnsPolicy', 'dnsPolicy: ClusterFirst\n', 'pod', `${P}.dnsPolicy`, /DNS/],
       ['schedulerName', 'schedulerName: custom\n', 'pod', `${P}.schedulerName`, /scheduler/],
-      ['resources.requests', 'resources:\n  requests:\n    cpu: 100m\n    memory: 64Mi\n', 'container', `${C}.resources.requests`, /schedule/],
+      [
+        'resources.requests.ephemeral-storage',
+        'resources:\n  requests:\n    ephemeral-storage: 1Gi\n',
+        'container',
+        `${C}.resources.requests.ephemeral-storage`,
+        /schedule/,
+      ],
     ] as const
   ).map(([what, lines, where, field, why]) => ({
     name: `scheduling hint: ${what}`,
     yaml: deployment('web', where === 'pod' ? { podSpec: podSpec(lines) } : { container: container(lines) }),
-    expect: [warn('IGNORED_FIELD', field, where === 'pod' ? 15 : 19, new RegExp(`^ignored by berth: .*${why.source}`))],
+    expect: [
+      warn('IGNORED_FIELD', field, where === 'pod' ? 15 : field.endsWith('ephemeral-storage') ? 20 : 19, new RegExp(`^ignored by berth: .*${why.source}`)),
+    ],
   })),
+  {
+    name: 'cpu and memory requests are kept (an HPA measures Utilization against them)',
+    yaml: deployment('web', { container: container('resources:\n  requests:\n    cpu: 100m\n    memory: 64Mi\n') }),
+    expect: [],
+  },
   {
     name: 'requests with a bad quantity are still an error',
     yaml: deployment('web', { container: container('resources:\n  requests:\n    cpu: lots\n') }),
-    expect: [warn('IGNORED_FIELD', `${C}.resources.requests`, 19), err('INVALID_QUANTITY', `${C}.resources.requests.cpu`, 20)],
+    expect: [err('INVALID_QUANTITY', `${C}.resources.requests.cpu`, 20)],
   },
   // ---- quantities
   {
@@ -755,7 +768,7 @@ describe('validation', () => {
     const d = body as Omit<DeploymentManifest, 'source'>;
     assert.equal('nodeSelector' in d.spec.template.spec, false);
     assert.equal(d.spec.template.spec.terminationGracePeriodSeconds, 5);
-    assert.deepEqual(d.spec.template.spec.containers[0]?.resources, { limits: { cpu: '200m' } });
+    assert.deepEqual(d.spec.template.spec.containers[0]?.resources, { requests: { cpu: '100m' }, limits: { cpu: '200m' } });
     assert.deepEqual(d.spec.template.spec.containers[0]?.readinessProbe, { tcpSocket: { port: 80 } });
   });
 
