@@ -178,7 +178,13 @@ export interface Decision {
  */
 export function decide(input: DecideInput): Decision {
   const { now, minReplicas, maxReplicas, currentReplicas, behavior } = input;
-  const history = prune(input.history, behavior, now);
+  const pruned = prune(input.history, behavior, now);
+  // A new HPA (no recommendation yet) starts its scale-down window with the current count, so it
+  // never scales down within the window of its creation (horizontal.go: maybeInitScaleDownStabilizationWindow).
+  const history =
+    input.history.recommendations.length === 0 && behavior.scaleDown.stabilizationWindowSeconds > 0
+      ? { ...pruned, recommendations: [{ at: now, replicas: currentReplicas }] }
+      : pruned;
   const cond = (type: Condition['type'], status: Condition['status'], reason: string, message: string): Condition => ({ type, status, reason, message });
   const able = cond('AbleToScale', 'True', 'ReadyForNewScale', 'recommended size matches current size');
   const withinRange = cond('ScalingLimited', 'False', 'DesiredWithinRange', 'the desired count is within the acceptable range');

@@ -1,12 +1,14 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { BerthError, hasErrors, isBerthError, describeError, ownValue, type Diagnostic, type Logger } from '../core/index.js';
-import { Controller, DEFAULT_POLL_SCHEDULE, DesiredSource, isValidPollSchedule } from '../controller/index.js';
+import { Controller, DEFAULT_AUTOSCALE_SYNC_MS, DEFAULT_POLL_SCHEDULE, DesiredSource, isValidPollSchedule } from '../controller/index.js';
 import { buildDesiredState, DEFAULT_INSTANCE, volumeName, type DesiredNamespace, type DesiredState } from '../desired/index.js';
 import { loadManifests, ManifestCache, type ManifestSet } from '../manifests/index.js';
 import { observe, type PodStatus } from '../observed/index.js';
 import { checkNamespacePolicy, namespacePolicy, parseOperatorPolicy, POD_SECURITY_LEVELS, type OperatorPolicy } from '../policy/index.js';
 import {
+  applyAutoscalersTo,
   applyPinsTo,
+  type Autoscaled,
   compare,
   confirmedVolumeDeletes,
   diff,
@@ -143,6 +145,7 @@ export function buildProgram(adapters: Adapters): Command {
     .option('--no-server', 'do not serve HTTP')
     .option('--ingress-listen <host:port>', 'where the data plane serves Ingress rules (HTTP)', listenFlag, DEFAULT_INGRESS_LISTEN)
     .option('--service-address <ip>', 'address Services listen on (their port, or nodePort when set)', ipAddress, '127.0.0.1')
+    .option('--hpa-sync-period <seconds>', 'how often HorizontalPodAutoscalers measure and decide (Kubernetes: 15)', seconds, DEFAULT_AUTOSCALE_SYNC_MS / 1000)
     .action(async (raw: Record<string, unknown>, cmd: Command) => {
       const o = resolve(raw);
       const policy = operatorPolicy(raw, o);
@@ -169,10 +172,12 @@ export function buildProgram(adapters: Adapters): Command {
         logger: logger.child({ component: 'notify' }),
       });
       const lock = await adapters.lockState(o);
-      const { controller, store } = await openController(adapters, o, logger, String(raw.poll), dp, policy, notifier).catch(async (err: unknown) => {
-        await lock.release();
-        throw err;
-      });
+      const { controller, store } = await openController(adapters, o, logger, String(raw.poll), dp, policy, notifier, Number(raw.hpaSyncPeriod) * 1000).catch(
+        async (err: unknown) => {
+          await lock.release();
+          throw err;
+        },
+      );
       logger.info({ repo: o.repo, ref: o.ref ?? 'HEAD', path: o.path, instance: o.instance, stateDir: o.stateDir }, 'berth running');
       controller.start();
       let server: { url: string; close(): Promise<void> } | undefined;
@@ -374,12 +379,14 @@ export function buildProgram(adapters: Adapters): Command {
         desired: target,
         rollbacks,
         lastValid,
+        autoscaled,
       } = await runTargets(headDesired, head.oid, state, async (commit) =>
         buildDesiredState(await loadAt(source, commit), { instance: o.instance, policy: namespacePolicy(policy) }),
       );
       const plan = diff(target, observed, {
         rollbacks,
         lastValid,
+        autoscaled,
         confirmPrune: isPruneConfirmed(head.message) || confirmedInStore,
         confirmedVolumeDeletes: confirmedVolumeDeletes(head.message),
         // The addresses the data plane keeps (its persisted tables): the ones `berth run` will serve.
@@ -711,6 +718,7 @@ async function openController(
   dp: DataPlaneOptions & { serviceAddress: string },
   policy: OperatorPolicy,
   notifier?: Notifier,
+  autoscaleSyncMs?: number,
 ): Promise<{ controller: Controller; store: Store }> {
   const source = await adapters.openSource(o, logger);
   const driver = adapters.openDriver(o, logger);
@@ -733,6 +741,7 @@ async function openController(
     serviceAddress: dp.serviceAddress,
     ...(o.ref ? { watchedRef: o.ref } : {}),
     ...(policy.storageClasses ? { storageClasses: policy.storageClasses } : {}),
+    ...(autoscaleSyncMs ? { autoscaleSyncMs } : {}),
   });
   return { controller, store };
 }
@@ -759,7 +768,16 @@ async function runTargets(
   desired: DesiredState;
   rollbacks: Map<string, PinnedNamespace>;
   lastValid: Map<string, { commit: string; desired: DesiredNamespace }>;
+  autoscaled: Map<string, readonly Autoscaled[]>;
 }> {
+  const records = Object.values(state?.autoscalers ?? {});
+  const autoscaled = new Map<string, readonly Autoscaled[]>();
+  // After the pins, as the Reconciler applies them: HPAs own their Deployments' replica counts.
+  const withAutoscalers = (ns: DesiredNamespace): DesiredNamespace => {
+    const applied = applyAutoscalersTo(ns, records);
+    if (applied.autoscaled.length > 0) autoscaled.set(ns.name, applied.autoscaled);
+    return applied.target;
+  };
   const pins = Object.values(state?.pins ?? {});
   const rollbacks = new Map<string, PinnedNamespace>();
   const lastValid = new Map<string, { commit: string; desired: DesiredNamespace }>();
@@ -783,15 +801,15 @@ async function runTargets(
   };
   const namespaces = await Promise.all(
     head.namespaces.map(async (ns) => {
-      if (ns.valid) return withPins(ns, true);
+      if (ns.valid) return withAutoscalers(await withPins(ns, true));
       const status = ownValue(state?.namespaces, ns.name);
       const commit = status?.lastValidCommit ?? status?.lastAppliedCommit;
       const good = commit && commit !== headCommit ? await validAt(commit, ns.name) : undefined;
-      if (commit && good) lastValid.set(ns.name, { commit, desired: await withPins(good, false) });
+      if (commit && good) lastValid.set(ns.name, { commit, desired: withAutoscalers(await withPins(good, false)) });
       return ns;
     }),
   );
-  return { desired: { ...head, namespaces }, rollbacks, lastValid };
+  return { desired: { ...head, namespaces }, rollbacks, lastValid, autoscaled };
 }
 
 async function loadAt(source: GitSource, commit: string): Promise<ManifestSet> {

@@ -7,6 +7,7 @@ import type { SourceRevision } from './desired-source.js';
 import { Reconciler, type PassOutcome, type ReconcilerOptions } from './reconcile.js';
 import { backoffMs } from './error-handling.js';
 import { WorkQueue } from './work-queue.js';
+import { Autoscaler, DEFAULT_AUTOSCALE_SYNC_MS } from './autoscaler.js';
 import { Prober } from '../health/index.js';
 
 export interface ControllerOptions extends Omit<ReconcilerOptions, 'prober'> {
@@ -22,6 +23,8 @@ export interface ControllerOptions extends Omit<ReconcilerOptions, 'prober'> {
   readonly resyncMs?: number;
   /** The branch berth follows (`--ref`), for webhooks; undefined = the remote's default branch. */
   readonly watchedRef?: string;
+  /** How often HPAs are evaluated (`--hpa-sync-period`). Default 15 s, as Kubernetes. */
+  readonly autoscaleSyncMs?: number;
 }
 
 /** What one sync saw: the desired state berth works from, and the fetch error when the fetch failed. */
@@ -59,6 +62,8 @@ export class Controller {
   private guard: { commit: string; guard: LivePruneGuard } | undefined;
 
   private readonly prober: Prober;
+  private readonly autoscaler: Autoscaler;
+  private autoscaleTimer: ReturnType<typeof setInterval> | undefined;
 
   constructor(private readonly o: ControllerOptions) {
     // Probes keep running between passes; a verdict that changes (ready, unready, restart) reconciles the namespace at once.
@@ -77,6 +82,16 @@ export class Controller {
       },
       { clock: o.clock, ...(o.concurrency !== undefined ? { concurrency: o.concurrency } : {}) },
     );
+    this.autoscaler = new Autoscaler({
+      driver: o.driver,
+      ...(o.dataPlane ? { dataPlane: o.dataPlane } : {}),
+      store: o.store,
+      clock: o.clock,
+      logger: o.logger.child({ component: 'autoscaler' }),
+      current: () => o.desiredSource.current()?.desired,
+      pods: (namespace) => this.pods({ namespace }),
+      scaled: (namespace) => this.queue.enqueue(namespace, 0, { force: true }),
+    });
   }
 
   /** Starts the poll schedule and the engine event watch, and runs a first sync now. */
@@ -85,10 +100,12 @@ export class Controller {
     this.task = cronSchedule(schedule, () => void this.sync(), { noOverlap: true, name: 'berth-poll' });
     void this.watchEvents();
     void this.sync();
+    this.autoscaleTimer = setInterval(() => void this.autoscaler.sync(), this.o.autoscaleSyncMs ?? DEFAULT_AUTOSCALE_SYNC_MS);
   }
 
   async stop(): Promise<void> {
     this.abort.abort();
+    clearInterval(this.autoscaleTimer);
     await this.task?.stop();
     this.queue.stop();
     await this.queue.idle();

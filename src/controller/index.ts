@@ -9,3 +9,4 @@ export * from './reconcile.js';
 export * from './desired-source.js';
 export * from './work-queue.js';
 export * from './error-handling.js';
+export { DEFAULT_AUTOSCALE_SYNC_MS } from './autoscaler.js';

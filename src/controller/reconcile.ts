@@ -2,6 +2,7 @@ import { describeError, isBerthError, ownValue, type Clock, type Logger } from '
 import { namespaceSubnets, type DesiredDeployment, type DesiredNamespace } from '../desired/index.js';
 import { observe, type ObservedNamespace } from '../observed/index.js';
 import {
+  applyAutoscalersTo,
   applyPinsTo,
   CONFIRM_VOLUME_DELETE_TRAILER,
   confirmedVolumeDeletes,
@@ -97,13 +98,13 @@ export class Reconciler {
     try {
       if (head?.valid) {
         this.lastGood.set(namespace, { commit, ns: head });
-        target = await this.applyPins(head, log);
+        target = this.autoscaled(await this.applyPins(head, log));
       } else if (head) {
         mayPrune = false;
         const good = await this.lastGoodOf(namespace, previous?.lastValidCommit ?? previous?.lastAppliedCommit, commit);
         // With its pins: an invalid commit after a rollback must not re-roll the revision rolled back from
         // (found by test/e2e/persistent-volumes.test.ts: the last valid head was the failed rollout's commit).
-        target = good ? await this.applyPins(good.ns, log, { release: false }) : undefined;
+        target = good ? this.autoscaled(await this.applyPins(good.ns, log, { release: false })) : undefined;
         if (good) targetCommit = good.commit;
         phase = 'Invalid';
         message = `invalid manifests at ${commit.slice(0, 12)}: the namespace keeps running ${good ? `as of ${good.commit.slice(0, 12)}` : 'as it is'}`;
@@ -279,6 +280,11 @@ export class Reconciler {
       await this.o.store.removePin(`${head.name}/${name}`);
     }
     return applied.target;
+  }
+
+  /** HPAs own the replica counts of their Deployments (plan/autoscale.ts: the rule `berth plan` shows too). */
+  private autoscaled(ns: DesiredNamespace): DesiredNamespace {
+    return applyAutoscalersTo(ns, Object.values(this.o.store.readState().autoscalers ?? {})).target;
   }
 
   private pinOf(namespace: string, name: string): string | undefined {

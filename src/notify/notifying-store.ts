@@ -26,6 +26,8 @@ export function notifyingStore(store: Store, notifier: Notifier): Store {
     recordRevision: (key, record, limit) => store.recordRevision(key, record, limit),
     putPin: (pin) => store.putPin(pin),
     removePin: (key) => store.removePin(key),
+    putAutoscaler: (record, options) => store.putAutoscaler(record, options),
+    removeAutoscaler: (key) => store.removeAutoscaler(key),
     confirmPrune: (commit, confirmation) => store.confirmPrune(commit, confirmation),
     readHistory: (filter) => store.readHistory(filter),
   };

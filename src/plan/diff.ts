@@ -1,3 +1,4 @@
+import type { Autoscaled } from './autoscale.js';
 import { allocateClusterIps, type DesiredDeployment, type DesiredNamespace, type DesiredState } from '../desired/index.js';
 import type { ObservedDeployment, ObservedNamespace, ObservedState } from '../observed/index.js';
 import type { PinnedNamespace } from './pins.js';
@@ -37,6 +38,8 @@ export function diff(
      * deletes: an invalid head never removes anything); without one the namespace is left as it runs.
      */
     readonly lastValid?: ReadonlyMap<string, { readonly commit: string; readonly desired: DesiredNamespace }>;
+    /** Per namespace, the Deployments whose replica counts HPAs own (applyAutoscalersTo, applied to `desired` as `berth run` applies it). */
+    readonly autoscaled?: ReadonlyMap<string, readonly Autoscaled[]>;
   } = {},
 ): Plan {
   const names = new Set<string>([...desired.namespaces.map((n) => n.name), ...observed.namespaces.map((n) => n.name)]);
@@ -56,6 +59,8 @@ export function diff(
       ...(rollbacks?.pinned ?? []).map((p) => ({ name: p.name, revision: p.revision, commit: p.commit })),
       ...(rollbacks?.held ?? []).map((h) => ({ name: h.name, revision: h.revision, held: h.reason })),
     ].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const autoscaled = options.autoscaled?.get(name) ?? [];
+    const managed = autoscaled.length > 0 ? { autoscaled } : {};
     const fallback = d && !d.valid ? options.lastValid?.get(name) : undefined;
     if (d && fallback) {
       const kept = diffNamespace(fallback.desired, o, new Set(), held);
@@ -67,12 +72,14 @@ export function diff(
         diagnostics: d.diagnostics,
         message: `invalid manifests: the namespace keeps running as of ${fallback.commit.slice(0, 12)}${actions.length > 0 ? ', which berth converges to' : ''}`,
         ...(notes.length > 0 ? { rollbacks: notes } : {}),
+        ...managed,
       } satisfies NamespacePlan;
     }
     const plan = {
       ...diffNamespace(d, o, options.confirmedVolumeDeletes, held),
       ...(services.length > 0 ? { services } : {}),
       ...(d?.valid && notes.length > 0 ? { rollbacks: notes } : {}),
+      ...(d?.valid ? managed : {}),
     };
     if (!guard.holds || !plan.actions.some(isPrune)) return plan;
     // The guard holds: every prune waits for a confirmed commit; the rest applies.

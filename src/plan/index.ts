@@ -22,3 +22,4 @@ export { renderChangeSetJson } from './render-change-set-json.js';
 export { planExitCode, hasChangeSetChanges, type PlanExitCode } from './exit-code.js';
 export { isSecretName, SECRET_NAME, MASKED } from './mask.js';
 export * from './pins.js';
+export * from './autoscale.js';

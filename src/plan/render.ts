@@ -48,6 +48,10 @@ function renderNamespaceText(ns: NamespacePlan): string[] {
         ? `  = deployment ${r.name}: revision ${r.revision} failed (${r.held}) with nothing to roll back to; left as it runs until a commit changes it`
         : `  = deployment ${r.name}: rolled back to revision ${r.revision} (commit ${short(r.commit ?? '')}) until a commit changes it`,
     );
+  for (const a of ns.autoscaled ?? [])
+    lines.push(
+      `  = deployment ${a.deployment}: replicas: managed by HPA ${a.autoscaler} (now ${a.replicas}${a.git !== a.replicas ? `; ${a.git} in Git is only the start` : ''})`,
+    );
   for (const v of ns.orphanedVolumes ?? [])
     lines.push(
       `  = volume ${v.volume} of claim ${v.name}: orphaned, kept with its data (berth volume delete ${ns.namespace}/${v.name}, or the commit trailer "${CONFIRM_VOLUME_DELETE_TRAILER}: ${ns.namespace}/${v.name}")`,

@@ -1,3 +1,4 @@
+import type { Autoscaled } from './autoscale.js';
 import type { Diagnostic } from '../core/index.js';
 import type { LivePruneGuard } from './prune-guard.js';
 
@@ -73,6 +74,8 @@ export interface NamespacePlan {
    * changes them, or `held` (the reason its revision failed) and left as they run.
    */
   readonly rollbacks?: readonly { readonly name: string; readonly revision: string; readonly commit?: string; readonly held?: string }[];
+  /** Deployments whose replica counts HPAs own (plan/autoscale.ts): `replicas` is what run converges to, `git` only the start. */
+  readonly autoscaled?: readonly Autoscaled[];
 }
 
 export interface ServicePlan {

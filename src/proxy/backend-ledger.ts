@@ -9,6 +9,8 @@ export const FORGET_DRAINED_AFTER_MS = 10 * 60_000;
  */
 export class BackendLedger {
   private readonly active = new Map<string, number>();
+  /** Connections (L4) and requests (L7) ever started per id: an autoscaler's request rate is the difference of two readings. */
+  private readonly served = new Map<string, number>();
   /** id → when it was first seen absent from every table (undefined: still listed). */
   private readonly draining = new Map<string, number | undefined>();
   private readonly waiters = new Set<() => void>();
@@ -18,6 +20,7 @@ export class BackendLedger {
   /** Counts one connection or request to `id`; the returned function uncounts it (idempotent). */
   acquire(id: string): () => void {
     this.active.set(id, (this.active.get(id) ?? 0) + 1);
+    this.served.set(id, (this.served.get(id) ?? 0) + 1);
     let released = false;
     return () => {
       if (released) return;
@@ -53,6 +56,7 @@ export class BackendLedger {
   observeListed(listed: ReadonlySet<string>): void {
     const now = (this.o.now ?? Date.now)();
     const forgetAfterMs = this.o.forgetAfterMs ?? FORGET_DRAINED_AFTER_MS;
+    for (const id of [...this.served.keys()]) if (!listed.has(id) && !this.active.has(id) && !this.draining.has(id)) this.served.delete(id);
     for (const [id, absentSince] of [...this.draining]) {
       if (listed.has(id)) this.draining.set(id, undefined);
       else if (absentSince === undefined) this.draining.set(id, now);
@@ -80,8 +84,9 @@ export class BackendLedger {
     });
   }
 
-  /** Non-zero counts, and the drained ids (sorted). */
-  snapshot(): { active: Record<string, number>; draining: string[] } {
-    return { active: Object.fromEntries([...this.active].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))), draining: [...this.draining.keys()].sort() };
+  /** Non-zero counts, the totals served, and the drained ids (sorted). */
+  snapshot(): { active: Record<string, number>; served: Record<string, number>; draining: string[] } {
+    const sorted = (m: Map<string, number>) => Object.fromEntries([...m].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    return { active: sorted(this.active), served: sorted(this.served), draining: [...this.draining.keys()].sort() };
   }
 }

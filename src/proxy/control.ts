@@ -117,6 +117,11 @@ export interface DataPlaneStatus {
   readonly listeners: readonly ListenerStatus[];
   /** Open connections (L4) and in-flight requests (L7) per backend id. */
   readonly active: Readonly<Record<string, number>>;
+  /**
+   * Connections (L4) and requests (L7) started per backend id since it was first listed
+   * (absent from a data plane older than this field): a request rate is the difference of two readings.
+   */
+  readonly served?: Readonly<Record<string, number>>;
   /** Backend ids taken out of rotation by drain. */
   readonly draining: readonly string[];
 }

@@ -210,6 +210,7 @@ export class ProxyServer implements DataPlane {
       namespaces,
       listeners: namespaces.flatMap((t) => this.listenerStatus(t.namespace)),
       active: ledger.active,
+      served: ledger.served,
       draining: ledger.draining,
     };
   }

@@ -190,6 +190,16 @@ export interface ExecResult {
   readonly timedOut?: boolean;
 }
 
+/** What the engine measured of one container (one-shot `docker stats`). */
+export interface ContainerStats {
+  /** CPU time used since the container started, in seconds (cumulative: rates come from two readings). */
+  readonly cpuSeconds: number;
+  /** Memory in use, page cache that can be reclaimed left out (as `docker stats` shows it). */
+  readonly memoryBytes: number;
+  /** When the engine read it (ms since the epoch, the engine's clock). */
+  readonly at: number;
+}
+
 export interface RuntimeDriver {
   /** Throws ENGINE_UNREACHABLE when the engine does not answer. */
   ping(): Promise<void>;
@@ -250,6 +260,11 @@ export interface RuntimeDriver {
     onText: (stream: 'stdout' | 'stderr', text: string) => void,
     signal?: AbortSignal,
   ): Promise<void>;
+  /**
+   * One reading of a container's CPU time and memory (the engine's one-shot stats: no two-second
+   * wait). Reads only. Undefined when the container is gone or not running.
+   */
+  stats(id: string): Promise<ContainerStats | undefined>;
   /** Streams owned-container events until `signal` aborts; reconnects are the caller's business. */
   watch(onEvent: (event: RuntimeEvent) => void, signal: AbortSignal): Promise<void>;
 }

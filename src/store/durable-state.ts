@@ -1,5 +1,5 @@
 import { ownValue } from '../core/index.js';
-import { PRUNE_CONFIRMATIONS_KEPT, type Pin, type PruneConfirmation, type RevisionRecord, type StoreState } from './types.js';
+import { PRUNE_CONFIRMATIONS_KEPT, type AutoscalerRecord, type Pin, type PruneConfirmation, type RevisionRecord, type StoreState } from './types.js';
 
 /**
  * What a restarted berth cannot rebuild from Git and the engine's labels: revision histories
@@ -10,13 +10,15 @@ import { PRUNE_CONFIRMATIONS_KEPT, type Pin, type PruneConfirmation, type Revisi
  * cut to one entry (#15). So every change to them is also one line of the append-only decision
  * journal (journal.ts), and the store rebuilds them from it by replaying these operations.
  */
-export type DurableState = Pick<StoreState, 'revisions' | 'pins' | 'pruneConfirmations'>;
+export type DurableState = Pick<StoreState, 'revisions' | 'pins' | 'pruneConfirmations' | 'autoscalers'>;
 
 export type DurableOp =
   | { readonly op: 'revision'; readonly key: string; readonly record: RevisionRecord; readonly limit: number }
   | { readonly op: 'pin'; readonly pin: Pin }
   | { readonly op: 'unpin'; readonly key: string }
   | { readonly op: 'confirm-prune'; readonly commit: string; readonly confirmation: PruneConfirmation }
+  | { readonly op: 'autoscaler'; readonly record: AutoscalerRecord }
+  | { readonly op: 'unautoscaler'; readonly key: string }
   /** The whole durable state at once: what a compacted journal starts with. */
   | { readonly op: 'snapshot'; readonly state: DurableState };
 
@@ -39,6 +41,12 @@ export function applyOp(state: DurableState, op: DurableOp): DurableState {
       const kept = Object.entries(rest).slice(-(PRUNE_CONFIRMATIONS_KEPT - 1));
       return { ...state, pruneConfirmations: { ...Object.fromEntries(kept), [op.commit]: op.confirmation } };
     }
+    case 'autoscaler':
+      return { ...state, autoscalers: { ...state.autoscalers, [`${op.record.namespace}/${op.record.name}`]: op.record } };
+    case 'unautoscaler': {
+      const { [op.key]: _gone, ...rest } = state.autoscalers ?? {};
+      return { ...state, autoscalers: rest };
+    }
     case 'snapshot':
       return sanitizeDurable(op.state);
   }
@@ -49,6 +57,7 @@ export function durableOf(state: StoreState): DurableState {
     ...(state.revisions ? { revisions: state.revisions } : {}),
     ...(state.pins ? { pins: state.pins } : {}),
     ...(state.pruneConfirmations ? { pruneConfirmations: state.pruneConfirmations } : {}),
+    ...(state.autoscalers ? { autoscalers: state.autoscalers } : {}),
   };
 }
 
@@ -74,6 +83,10 @@ export function parseOp(line: string): DurableOp | undefined {
       return typeof v.commit === 'string' && isConfirmation(v.confirmation)
         ? { op: 'confirm-prune', commit: v.commit, confirmation: v.confirmation }
         : undefined;
+    case 'autoscaler':
+      return isAutoscaler(v.record) ? { op: 'autoscaler', record: v.record } : undefined;
+    case 'unautoscaler':
+      return typeof v.key === 'string' ? { op: 'unautoscaler', key: v.key } : undefined;
     case 'snapshot':
       return isRecord(v.state) ? { op: 'snapshot', state: sanitizeDurable(v.state) } : undefined;
     default:
@@ -87,7 +100,13 @@ export function sanitizeDurable(value: unknown): DurableState {
   const revisions = entriesOf(value.revisions, (list): list is RevisionRecord[] => Array.isArray(list) && list.every(isRevision));
   const pins = entriesOf(value.pins, isPin);
   const pruneConfirmations = entriesOf(value.pruneConfirmations, isConfirmation);
-  return { ...(revisions ? { revisions } : {}), ...(pins ? { pins } : {}), ...(pruneConfirmations ? { pruneConfirmations } : {}) };
+  const autoscalers = entriesOf(value.autoscalers, isAutoscaler);
+  return {
+    ...(revisions ? { revisions } : {}),
+    ...(pins ? { pins } : {}),
+    ...(pruneConfirmations ? { pruneConfirmations } : {}),
+    ...(autoscalers ? { autoscalers } : {}),
+  };
 }
 
 function entriesOf<T>(value: unknown, ok: (v: unknown) => v is T): Record<string, T> | undefined {
@@ -129,4 +148,20 @@ function isPin(v: unknown): v is Pin {
 
 function isConfirmation(v: unknown): v is PruneConfirmation {
   return isRecord(v) && typeof v.at === 'string' && typeof v.by === 'string';
+}
+
+function isAutoscaler(v: unknown): v is AutoscalerRecord {
+  const timed = (list: unknown, key: 'replicas' | 'change'): boolean =>
+    Array.isArray(list) && list.every((e) => isRecord(e) && Number.isFinite(e.at) && Number.isInteger(e[key]));
+  return (
+    isRecord(v) &&
+    typeof v.namespace === 'string' &&
+    typeof v.name === 'string' &&
+    typeof v.target === 'string' &&
+    Number.isInteger(v.replicas) &&
+    (v.replicas as number) >= 0 &&
+    typeof v.updatedAt === 'string' &&
+    timed(v.recommendations, 'replicas') &&
+    timed(v.events, 'change')
+  );
 }

@@ -4,7 +4,7 @@ import type { Logger } from '../core/index.js';
 import { writeFileAtomic } from './atomic-file.js';
 import { DecisionJournal, readJournal, type JournalReading } from './decision-journal.js';
 import { applyOp, durableOf, sanitizeDurable, type DurableOp, type DurableState } from './durable-state.js';
-import type { NamespaceStatus, Pin, PruneConfirmation, RevisionRecord, Store, StoreState, SyncRecord } from './types.js';
+import type { AutoscalerRecord, NamespaceStatus, Pin, PruneConfirmation, RevisionRecord, Store, StoreState, SyncRecord } from './types.js';
 
 const EMPTY: StoreState = { version: 1, namespaces: {} };
 
@@ -118,6 +118,16 @@ export class FileStore implements Store {
     await this.decide({ op: 'unpin', key });
   }
 
+  async putAutoscaler(record: AutoscalerRecord, options: { readonly durable: boolean }): Promise<void> {
+    if (options.durable) return this.decide({ op: 'autoscaler', record });
+    this.state = { ...this.state, autoscalers: { ...this.state.autoscalers, [`${record.namespace}/${record.name}`]: record } };
+    await this.flush();
+  }
+
+  async removeAutoscaler(key: string): Promise<void> {
+    await this.decide({ op: 'unautoscaler', key });
+  }
+
   async confirmPrune(commit: string, confirmation: PruneConfirmation): Promise<void> {
     await this.decide({ op: 'confirm-prune', commit, confirmation });
   }
@@ -221,7 +231,8 @@ async function readStatusText(path: string): Promise<string | undefined> {
 
 /** `status` with its durable part replaced by `durable`. */
 function withDurable(status: StoreState, durable: DurableState): StoreState {
-  const { revisions: _r, pins: _p, pruneConfirmations: _c, ...rest } = status;
+  const { revisions: _r, pins: _p, pruneConfirmations: _c, autoscalers: _a, ...rest } = status;
+  if (!durable.autoscalers && status.autoscalers) return { ...rest, ...durable, autoscalers: status.autoscalers }; // evaluated, never scaled: only in the status file
   return { ...rest, ...durable };
 }
 

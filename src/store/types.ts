@@ -139,6 +139,33 @@ export interface PruneConfirmation {
 /** Confirmations kept (the newest); older commits are long past being held. */
 export const PRUNE_CONFIRMATIONS_KEPT = 50;
 
+/**
+ * A HorizontalPodAutoscaler's decisions (controller/autoscaler.ts): the replica count it set its
+ * target to — what `berth run` and `berth plan` use instead of the Deployment's spec.replicas
+ * (plan/autoscale.ts) — and the history its stabilization windows and rate policies read.
+ * Durable: a restarted berth keeps the count (it is journaled whenever it changes).
+ */
+export interface AutoscalerRecord {
+  readonly namespace: string;
+  /** The HPA. */
+  readonly name: string;
+  /** The Deployment it scales. */
+  readonly target: string;
+  readonly replicas: number;
+  /** The last scale: when, from, to, why. */
+  readonly lastScale?: { readonly at: string; readonly from: number; readonly to: number; readonly reason: string };
+  /** Recommendations inside the longest stabilization window (ms since the epoch). */
+  readonly recommendations: readonly { readonly at: number; readonly replicas: number }[];
+  /** Scales inside the longest policy period (ms since the epoch; change > 0 up). */
+  readonly events: readonly { readonly at: number; readonly change: number }[];
+  /** What the last evaluation measured, per metric of the spec (a value in the target's unit; a percent for Utilization). */
+  readonly metrics?: readonly { readonly metric: string; readonly target: number; readonly current?: number; readonly error?: string }[];
+  /** Kubernetes' HPA conditions after the last evaluation (AbleToScale, ScalingActive, ScalingLimited). */
+  readonly conditions?: readonly { readonly type: string; readonly status: 'True' | 'False'; readonly reason: string; readonly message: string }[];
+  /** The last evaluation (ISO 8601). */
+  readonly updatedAt: string;
+}
+
 export interface StoreState {
   readonly version: 1;
   /** Last commit the source resolved, for `berth status`. */
@@ -150,6 +177,8 @@ export interface StoreState {
   readonly pins?: Readonly<Record<string, Pin>>;
   /** Prune confirmations by full commit id (see PruneConfirmation), oldest first. */
   readonly pruneConfirmations?: Readonly<Record<string, PruneConfirmation>>;
+  /** HorizontalPodAutoscalers' decisions, keyed `namespace/name` (of the HPA). */
+  readonly autoscalers?: Readonly<Record<string, AutoscalerRecord>>;
 }
 
 /** The store port, as the controller and surfaces use it. */
@@ -163,6 +192,13 @@ export interface Store {
   recordRevision(key: string, record: RevisionRecord, limit: number): Promise<void>;
   putPin(pin: Pin): Promise<void>;
   removePin(key: string): Promise<void>;
+  /**
+   * Records an HPA's evaluation. `durable`: its replica count changed (journaled, so a restart
+   * keeps it); otherwise only the status file is rewritten (the windows' history and what was measured).
+   */
+  putAutoscaler(record: AutoscalerRecord, options: { readonly durable: boolean }): Promise<void>;
+  /** Forgets an HPA (it left Git): its Deployment's replicas are Git's again. */
+  removeAutoscaler(key: string): Promise<void>;
   /** Records a prune confirmation for the full commit id `commit` (keeping the newest PRUNE_CONFIRMATIONS_KEPT). */
   confirmPrune(commit: string, confirmation: PruneConfirmation): Promise<void>;
   readHistory(filter?: { readonly namespace?: string; readonly limit?: number }): Promise<SyncRecord[]>;

@@ -30,6 +30,7 @@ import type Docker from 'dockerode';
 import { BerthError, firstHost, formatCidr, formatIpv4, parseCidr, replicaRange, silentLogger, type Clock, type Logger } from '../../core/index.js';
 import type {
   ContainerSpec,
+  ContainerStats,
   ExecResult,
   Inventory,
   NetworkSpec,
@@ -683,6 +684,17 @@ class DockerDriver implements RuntimeDriver {
    * when it exists but is not owned. Callers act on `fullId` — exactly the container whose
    * labels were checked, not on a name that may be reused.
    */
+  async stats(id: string): Promise<ContainerStats | undefined> {
+    let raw: unknown;
+    try {
+      raw = await this.clients.api.getContainer(objectPathValue('container', id)).stats({ stream: false, 'one-shot': true } as { stream: false });
+    } catch (err) {
+      if (engineStatus(err) === 404) return undefined;
+      throw toEngineError(err, this.socketPath, `stats of container ${id}`);
+    }
+    return statsOf(raw);
+  }
+
   private async ownedContainer(id: string): Promise<{ fullId: string; name: string; running: boolean } | undefined> {
     let info: Docker.ContainerInspectInfo;
     try {
@@ -814,4 +826,24 @@ function ipamOf(subnet: string): { Subnet: string; IPRange: string; Gateway: str
   const cidr = parseCidr(subnet);
   if (!cidr) return undefined;
   return { Subnet: formatCidr(cidr), IPRange: formatCidr(replicaRange(cidr)), Gateway: formatIpv4(firstHost(cidr)) };
+}
+
+/**
+ * The engine's stats document → a reading. cgroup v1 and v2 both: memory is `usage` less the
+ * reclaimable file cache (`total_inactive_file` on v1, `inactive_file` on v2, as the docker CLI
+ * computes it). A stopped container's document has no usage: undefined.
+ */
+export function statsOf(raw: unknown): ContainerStats | undefined {
+  const doc = raw as {
+    read?: string;
+    cpu_stats?: { cpu_usage?: { total_usage?: number } };
+    memory_stats?: { usage?: number; stats?: Record<string, number> };
+  };
+  const cpu = doc?.cpu_stats?.cpu_usage?.total_usage;
+  const usage = doc?.memory_stats?.usage;
+  const at = doc?.read ? Date.parse(doc.read) : Number.NaN;
+  if (typeof cpu !== 'number' || typeof usage !== 'number' || !Number.isFinite(at) || at <= 0) return undefined;
+  const stats = doc.memory_stats?.stats ?? {};
+  const cache = stats['total_inactive_file'] ?? stats['inactive_file'] ?? 0;
+  return { cpuSeconds: cpu / 1e9, memoryBytes: Math.max(0, usage - (cache < usage ? cache : 0)), at };
 }

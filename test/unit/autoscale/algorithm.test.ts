@@ -155,6 +155,13 @@ describe('decide (horizontal.go reconcileAutoscaler)', () => {
       'SucceededRescale',
     ],
     [
+      'a new HPA (no history) never scales down inside its window: its current count seeds it',
+      { currentReplicas: 5, metrics: [{ replicas: 1, current: 1 }] },
+      5,
+      'AbleToScale',
+      'ScaleDownStabilized',
+    ],
+    [
       'min bounds a scale-down: 1 → 2',
       { minReplicas: 2, currentReplicas: 4, behavior: fast, metrics: [{ replicas: 1, current: 1 }] },
       2,
@@ -173,6 +180,15 @@ describe('decide (horizontal.go reconcileAutoscaler)', () => {
   it('records the recommendation and the scale for the next pass, and drops what aged out', () => {
     const d = decide({ ...base, history: { recommendations: [{ at: now - 400_000, replicas: 9 }], events: [{ at: now - 20_000, change: 1 }] } });
     assert.deepEqual(d.history, { recommendations: [{ at: now, replicas: 4 }], events: [{ at: now, change: 2 }] });
+    const fresh = decide(base);
+    assert.deepEqual(
+      fresh.history.recommendations,
+      [
+        { at: now, replicas: 2 },
+        { at: now, replicas: 4 },
+      ],
+      'seeded with the current count, then this one',
+    );
     assert.match(d.reason ?? '', /above target/);
   });
   it('no scale: no event, no reason', () => {

@@ -16,6 +16,19 @@ describe('BackendLedger', () => {
     assert.deepEqual(ledger.snapshot().active, { b: 1 });
   });
 
+  it('counts what each id served (kept after release), and forgets an id no table lists once it is idle', () => {
+    const ledger = new BackendLedger();
+    ledger.acquire('a')();
+    const open = ledger.acquire('a');
+    ledger.acquire('b')();
+    assert.deepEqual(ledger.snapshot().served, { a: 2, b: 1 });
+    ledger.observeListed(new Set(['b']));
+    assert.deepEqual(ledger.snapshot().served, { a: 2, b: 1 }, 'a still has an open connection');
+    open();
+    ledger.observeListed(new Set(['b']));
+    assert.deepEqual(ledger.snapshot().served, { b: 1 });
+  });
+
   it('waitIdle resolves 0 when the last one finishes, or what remains at the timeout', async () => {
     const ledger = new BackendLedger();
     assert.equal(await ledger.waitIdle(['a'], 10_000), 0);

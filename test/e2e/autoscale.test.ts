@@ -1,0 +1,181 @@
+/**
+ * HorizontalPodAutoscaler on a real engine: a replica that burns cpu (busybox spinning while
+ * /burn exists) makes the HPA scale its Deployment up; a commit that changes the template
+ * while the HPA holds the count rolls that many replicas, not Git's; `berth plan --live` shows
+ * the count as the HPA's and plans nothing; with the load gone it scales down after its
+ * (test-shortened) window; removing the HPA hands the count back to Git. Real Git, the real CLI,
+ * `--hpa-sync-period 1`.
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { daemonFlags, runBerth, startBerth, type BerthDaemon, tearDown } from '../helpers/berth-cli.js';
+import { dockerScope } from '../helpers/docker-scope.js';
+import { eventually } from '../helpers/eventually.js';
+import { freePort } from '../helpers/webhook-hook.js';
+import { localRepo, type LocalRepo } from '../helpers/tmp-repo.js';
+import { execOutput, ownedContainers } from '../helpers/world.js';
+
+const TOKEN = 'e2e-autoscale-token';
+const NEVER = '0 0 0 1 1 *';
+
+/** Spins while /burn exists, idles otherwise; cpu request 100m, so one spinning replica is ~1000 % of it. */
+const burner = (version: string) => `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: burn
+spec:
+  replicas: 2
+  selector:
+    matchLabels:
+      app: burn
+  template:
+    metadata:
+      labels:
+        app: burn
+    spec:
+      terminationGracePeriodSeconds: 1
+      containers:
+        - name: burn
+          image: busybox:1.36
+          command: ["sh", "-c", "while :; do if [ -f /burn ]; then :; else sleep 1; fi; done"]
+          env:
+            - name: VERSION
+              value: "${version}"
+          resources:
+            requests:
+              cpu: 100m
+`;
+
+const hpa = (scaleDownWindow: number) => `apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata:
+  name: burn
+spec:
+  scaleTargetRef:
+    apiVersion: apps/v1
+    kind: Deployment
+    name: burn
+  minReplicas: 1
+  maxReplicas: 3
+  metrics:
+    - type: Resource
+      resource:
+        name: cpu
+        target:
+          type: Utilization
+          averageUtilization: 50
+  behavior:
+    scaleDown:
+      stabilizationWindowSeconds: ${scaleDownWindow}
+`;
+
+describe('HorizontalPodAutoscaler (cpu) on a real engine', { timeout: 300_000 }, () => {
+  const scope = dockerScope('e2e-autoscale');
+  let repo: LocalRepo;
+  let stateDir: string;
+  let berth: BerthDaemon | undefined;
+  let server: string;
+  const source = (): string[] => ['--repo', repo.dir, '--path', 'manifests', '--instance', scope.instance, '--state-dir', stateDir];
+  const sync = async () => {
+    const r = await fetch(`${server}/api/v1/sync`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` } });
+    assert.equal(r.status, 202, await r.text());
+  };
+  const running = async () => (await ownedContainers(scope.instance)).filter((c) => c.deployment === 'burn' && c.state === 'running');
+  const onEngine = async () => (await ownedContainers(scope.instance)).filter((c) => c.deployment === 'burn');
+  const record = async () => JSON.parse(await readFile(join(stateDir, 'status.json'), 'utf8')).autoscalers?.['work/burn'];
+
+  before(async () => {
+    repo = await localRepo();
+    stateDir = await mkdtemp(join(tmpdir(), 'berth-e2e-autoscale-'));
+    const port = await freePort();
+    server = `http://127.0.0.1:${port}`;
+    await repo.write('manifests/work/burn.yaml', burner('1'));
+    await repo.write('manifests/work/hpa.yaml', hpa(600));
+    await repo.commit('burn with an HPA');
+    berth = startBerth(
+      [...daemonFlags({ repo: repo.dir, stateDir, instance: scope.instance, poll: NEVER, listen: `127.0.0.1:${port}` }), '--hpa-sync-period', '1'],
+      {
+        env: { BERTH_API_TOKEN: TOKEN },
+      },
+    );
+    const done = await runBerth(['rollout', 'status', 'work/burn', ...source(), '--timeout', '120']);
+    assert.equal(done.code, 0, done.stdout + done.stderr);
+  });
+
+  after(() => tearDown({ berth, name: 'autoscale', stateDir, scope, repos: [repo] }));
+
+  it("idle replicas stay at Git's count: the HPA measures and records, and scales nothing", async () => {
+    const r = await eventually(
+      async () => {
+        const r = await record();
+        assert.ok(r?.metrics?.[0]?.current !== undefined, JSON.stringify(r));
+        return r;
+      },
+      { timeoutMs: 30_000, what: 'a first measurement' },
+    );
+    assert.equal(r.replicas, 2);
+    assert.ok(r.metrics[0].current < 50, `idle utilization ${r.metrics[0].current}`);
+    assert.equal(r.lastScale, undefined);
+    assert.equal((await running()).length, 2);
+  });
+
+  it('a replica that burns cpu scales the Deployment up to maxReplicas', async () => {
+    const [first] = await running();
+    const touched = await execOutput(first!.id, ['touch', '/burn']);
+    assert.equal(touched.exitCode, 0);
+    await eventually(async () => assert.equal((await running()).length, 3), { timeoutMs: 60_000, what: '3 replicas' });
+    const r = await record();
+    assert.equal(r.replicas, 3);
+    assert.equal(r.lastScale.from, 2);
+    assert.equal(r.lastScale.to, 3);
+    assert.match(r.lastScale.reason, /above target/);
+    assert.ok(berth!.logs().includes('HPA scaled'), 'the scale is logged');
+    // The burning replica is stopped: the count must hold anyway (a 600 s scale-down window).
+    assert.equal((await execOutput(first!.id, ['rm', '/burn'])).exitCode, 0);
+  });
+
+  it("plan --live shows the count as the HPA's and plans nothing to undo it", async () => {
+    const plan = await runBerth(['plan', '--live', ...source()]);
+    assert.equal(plan.code, 0, plan.stdout + plan.stderr);
+    assert.match(plan.stdout, /= deployment burn: replicas: managed by HPA burn \(now 3; 2 in Git is only the start\)/);
+  });
+
+  it("a commit that changes the template while the HPA holds 3 rolls 3 replicas, not Git's 2", async () => {
+    const before = new Set((await running()).map((c) => c.revision));
+    assert.equal(before.size, 1);
+    await repo.write('manifests/work/burn.yaml', burner('2'));
+    await repo.commit('burn v2');
+    await sync();
+    const rolled = await runBerth(['rollout', 'status', 'work/burn', ...source(), '--timeout', '120']);
+    assert.equal(rolled.code, 0, rolled.stdout + rolled.stderr);
+    await eventually(
+      async () => {
+        const all = await onEngine();
+        assert.equal(all.length, 3, JSON.stringify(all.map((c) => `${c.revision}:${c.state}`)));
+        assert.ok(all.every((c) => c.state === 'running' && !before.has(c.revision)));
+      },
+      { timeoutMs: 60_000, what: '3 replicas of the new revision and nothing else' },
+    );
+  });
+
+  it('with the load gone and a short window, it scales down to minReplicas', async () => {
+    await repo.write('manifests/work/hpa.yaml', hpa(2));
+    await repo.commit('shorter scale-down window');
+    await sync();
+    await eventually(async () => assert.equal((await running()).length, 1), { timeoutMs: 90_000, what: 'down to 1 replica' });
+    const r = await record();
+    assert.equal(r.replicas, 1);
+    assert.match(r.lastScale.reason, /below target/);
+  });
+
+  it('removing the HPA hands the count back to Git', async () => {
+    await repo.remove('manifests/work/hpa.yaml');
+    await repo.commit('no HPA');
+    await sync();
+    await eventually(async () => assert.equal((await running()).length, 2), { timeoutMs: 60_000, what: "Git's 2 replicas" });
+    assert.equal(await record(), undefined);
+  });
+});
