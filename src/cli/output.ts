@@ -1,5 +1,5 @@
 import { formatDiagnostic, type Diagnostic } from '../core/index.js';
-import type { StoreState } from '../store/index.js';
+import type { AutoscalerRecord, StoreState } from '../store/index.js';
 
 export function write(text: string): void {
   process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
@@ -53,7 +53,23 @@ export function renderStatus(state: StoreState): string {
         `  volume ${v.name}: ${v.phase}, ${v.volume}${v.storage ? ` (${v.storage}${v.storageClass ? `, class ${v.storageClass}` : ''})` : ''}${v.message ? ` — ${v.message}` : ''}`,
       );
     }
+    for (const hpa of Object.values(state.autoscalers ?? {}).filter((a) => a.namespace === name)) lines.push(...renderAutoscaler(hpa));
     for (const diag of ns.diagnostics.filter((x) => x.severity === 'error')) lines.push(`  ${formatDiagnostic(diag)}`);
   }
   return lines.join('\n') + '\n';
+}
+
+/**
+ * An HPA as `kubectl describe hpa` sums it up: its count, each metric now against its target,
+ * the last scale and why, and the conditions that are not the quiet default.
+ *   hpa burn → deployment burn: 3 replicas; cpu utilization 640 (target 50); last scaled 2 → 3 at … (metric above target …)
+ *     ScalingLimited True TooManyReplicas: the desired replica count is more than the maximum replica count (3)
+ */
+function renderAutoscaler(hpa: AutoscalerRecord): string[] {
+  const metrics = (hpa.metrics ?? []).map((m) => `${m.metric} ${m.current ?? '?'} (target ${m.target})${m.error ? ` — ${m.error}` : ''}`);
+  const last = hpa.lastScale ? `; last scaled ${hpa.lastScale.from} → ${hpa.lastScale.to} at ${hpa.lastScale.at} (${hpa.lastScale.reason})` : '';
+  const lines = [`  hpa ${hpa.name} → deployment ${hpa.target}: ${hpa.replicas} replicas${metrics.length > 0 ? `; ${metrics.join(', ')}` : ''}${last}`];
+  const quiet = new Set(['ReadyForNewScale', 'ValidMetricFound', 'DesiredWithinRange', 'SucceededRescale']);
+  for (const c of hpa.conditions ?? []) if (!quiet.has(c.reason)) lines.push(`    ${c.type} ${c.status} ${c.reason}: ${c.message}`);
+  return lines;
 }

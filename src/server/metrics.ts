@@ -69,6 +69,54 @@ export class ServerMetrics {
       },
     });
     new Gauge({
+      name: 'berth_hpa_desired_replicas',
+      help: "The replica count each HorizontalPodAutoscaler set its Deployment to (what berth runs instead of Git's spec.replicas).",
+      labelNames: ['namespace', 'hpa', 'deployment'],
+      registers,
+      collect() {
+        this.reset();
+        for (const a of Object.values(store.readState().autoscalers ?? {})) this.set({ namespace: a.namespace, hpa: a.name, deployment: a.target }, a.replicas);
+      },
+    });
+    new Gauge({
+      name: 'berth_hpa_metric',
+      help: 'Each HPA metric at its last evaluation: the value (a percent of requests for a utilization) and its target.',
+      labelNames: ['namespace', 'hpa', 'metric', 'kind'],
+      registers,
+      collect() {
+        this.reset();
+        for (const a of Object.values(store.readState().autoscalers ?? {})) {
+          for (const m of a.metrics ?? []) {
+            const labels = { namespace: a.namespace, hpa: a.name, metric: m.metric };
+            this.set({ ...labels, kind: 'target' }, m.target);
+            if (m.current !== undefined) this.set({ ...labels, kind: 'current' }, m.current);
+          }
+        }
+      },
+    });
+    new Gauge({
+      name: 'berth_hpa_condition',
+      help: 'Kubernetes HPA conditions (AbleToScale, ScalingActive, ScalingLimited): 1 for the current status and reason.',
+      labelNames: ['namespace', 'hpa', 'condition', 'status', 'reason'],
+      registers,
+      collect() {
+        this.reset();
+        for (const a of Object.values(store.readState().autoscalers ?? {}))
+          for (const c of a.conditions ?? []) this.set({ namespace: a.namespace, hpa: a.name, condition: c.type, status: c.status, reason: c.reason }, 1);
+      },
+    });
+    new Gauge({
+      name: 'berth_hpa_last_scale_timestamp_seconds',
+      help: 'When each HPA last changed its replica count (Unix seconds).',
+      labelNames: ['namespace', 'hpa'],
+      registers,
+      collect() {
+        this.reset();
+        for (const a of Object.values(store.readState().autoscalers ?? {}))
+          if (a.lastScale) this.set({ namespace: a.namespace, hpa: a.name }, Date.parse(a.lastScale.at) / 1000);
+      },
+    });
+    new Gauge({
       name: 'berth_source_fetch_failing',
       help: '1 while the last fetch of the Git source failed.',
       registers,
