@@ -155,6 +155,8 @@ export interface DecideInput {
   readonly metrics: readonly MetricResult[];
   readonly behavior: Behavior;
   readonly history: AutoscalerHistory;
+  /** The most replicas the namespace's ResourceQuotas allow the target (autoscale/quota.ts); a scale-up stops there. */
+  readonly quotaLimit?: { readonly replicas: number; readonly message: string };
 }
 
 export interface Decision {
@@ -261,6 +263,11 @@ export function decide(input: DecideInput): Decision {
       if (stabilized > maxReplicas)
         limited = cond('ScalingLimited', 'True', 'TooManyReplicas', `the desired replica count is more than the maximum replica count (${maxReplicas})`);
       desired = Math.min(stabilized, maxReplicas);
+    }
+    // A scale-up never takes the namespace over a ResourceQuota: capped (never below the current count), and said so.
+    if (input.quotaLimit && desired > input.quotaLimit.replicas) {
+      desired = Math.max(currentReplicas, input.quotaLimit.replicas);
+      limited = cond('ScalingLimited', 'True', 'QuotaLimited', `the desired replica count is capped at ${desired}: ${input.quotaLimit.message}`);
     }
   } else if (stabilized < currentReplicas) {
     let limit = scaleDownLimit(currentReplicas, history.events, behavior.scaleDown, now);

@@ -4,3 +4,4 @@
  * history (controller/autoscaler.ts measures, decides and stores; plan shows what it stored).
  */
 export * from './algorithm.js';
+export * from './quota.js';

@@ -1,4 +1,4 @@
-import { decide, replicasForMetric, type MetricResult, type ReplicaSample } from '../autoscale/index.js';
+import { decide, quotaCap, replicasForMetric, type MetricResult, type ReplicaSample } from '../autoscale/index.js';
 import { describeError, ownValue, type Clock, type Logger } from '../core/index.js';
 import type { DesiredAutoscaler, DesiredNamespace, DesiredState, MetricTarget } from '../desired/index.js';
 import type { PodStatus } from '../observed/index.js';
@@ -140,7 +140,9 @@ export class Autoscaler {
     });
 
     const now = this.o.clock.now();
+    const quotaLimit = quotaCap(applyAutoscalersTo(ns, Object.values(this.o.store.readState().autoscalers ?? {})).target, deployment.name);
     const decision = decide({
+      ...(quotaLimit ? { quotaLimit } : {}),
       now: now.getTime(),
       minReplicas: hpa.minReplicas,
       maxReplicas: hpa.maxReplicas,

@@ -1,5 +1,15 @@
-import { type HorizontalPodAutoscalerManifest, type MetricTargetSpec, parseNumber, type ScalingRulesSpec } from '../manifests/index.js';
-import type { Behavior, DesiredAutoscaler, MetricTarget, ScalingRules } from './types.js';
+import {
+  type HorizontalPodAutoscalerManifest,
+  type Manifest,
+  type MetricTargetSpec,
+  parseCount,
+  parseCpu,
+  parseMemory,
+  parseNumber,
+  type ResourceQuotaManifest,
+  type ScalingRulesSpec,
+} from '../manifests/index.js';
+import type { Behavior, DesiredAutoscaler, MetricTarget, QuotaBounds, ScalingRules } from './types.js';
 
 /** Kubernetes' defaults (autoscaling/v2): up at once by 4 pods or 100 % per 15 s; down by 100 % per 15 s after a 300 s window. */
 export const DEFAULT_BEHAVIOR: Behavior = {
@@ -61,4 +71,23 @@ function rulesOf(spec: ScalingRulesSpec | undefined, defaults: ScalingRules): Sc
     policies: spec.policies ? spec.policies.map((p) => ({ type: p.type, value: p.value, periodSeconds: p.periodSeconds })) : defaults.policies,
     tolerance: spec.tolerance === undefined ? defaults.tolerance : (parseNumber(spec.tolerance) ?? defaults.tolerance),
   };
+}
+
+/** The tightest pods / limits.cpu / limits.memory of the folder's ResourceQuotas (what caps an HPA's scale-up). */
+export function quotaBoundsOf(objects: readonly Manifest[]): { quota?: QuotaBounds } {
+  const bounds: { pods?: QuotaBounds['pods']; cpu?: QuotaBounds['cpu']; memory?: QuotaBounds['memory'] } = {};
+  const tighter = (key: 'pods' | 'cpu' | 'memory', amount: number | undefined, quota: string): void => {
+    if (amount === undefined) return;
+    const now = bounds[key];
+    if (!now || amount < now.amount) bounds[key] = { amount, quota };
+  };
+  for (const o of objects) {
+    if (o.kind !== 'ResourceQuota') continue;
+    const hard = (o as ResourceQuotaManifest).spec.hard;
+    const name = o.metadata.name;
+    if (hard.pods !== undefined) tighter('pods', parseCount(hard.pods), name);
+    if (hard['limits.cpu'] !== undefined) tighter('cpu', parseCpu(hard['limits.cpu']), name);
+    if (hard['limits.memory'] !== undefined) tighter('memory', parseMemory(hard['limits.memory']), name);
+  }
+  return Object.keys(bounds).length > 0 ? { quota: bounds } : {};
 }

@@ -1,5 +1,5 @@
 import { compareDiagnostics, hasErrors, type Diagnostic } from '../core/index.js';
-import { normalizeAutoscaler } from './autoscaler.js';
+import { normalizeAutoscaler, quotaBoundsOf } from './autoscaler.js';
 import type { ConfigMapManifest, ManifestSet, NamespaceManifests, PersistentVolumeClaimManifest, SecretManifest } from '../manifests/index.js';
 import { normalizeNetworkPolicy } from './network-policy.js';
 import { networkName, volumeName } from './names.js';
@@ -104,6 +104,7 @@ export function buildNamespace(ns: NamespaceManifests, instance: string, policy?
     configMaps: valid ? configMaps : [],
     ...(valid && labels ? { labels } : {}),
     ...(valid && autoscalers.length > 0 ? { autoscalers: autoscalers.sort((a, b) => a.name.localeCompare(b.name)) } : {}),
+    ...(valid && autoscalers.length > 0 ? quotaBoundsOf(ns.objects) : {}),
     ...(valid && policies.length > 0 ? { networkPolicies: policies.sort((a, b) => a.name.localeCompare(b.name)) } : {}),
     diagnostics: diagnostics.sort(compareDiagnostics),
   };

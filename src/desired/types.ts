@@ -328,6 +328,12 @@ export type MetricTarget =
   | { readonly kind: 'Resource'; readonly resource: 'cpu' | 'memory'; readonly type: 'AverageValue'; readonly averageValue: number }
   | { readonly kind: 'Pods'; readonly name: PodMetricName; readonly type: 'AverageValue'; readonly averageValue: number };
 
+export interface QuotaBounds {
+  readonly pods?: { readonly amount: number; readonly quota: string };
+  readonly cpu?: { readonly amount: number; readonly quota: string };
+  readonly memory?: { readonly amount: number; readonly quota: string };
+}
+
 /** An autoscaling/v2 HorizontalPodAutoscaler of a Deployment of the namespace, defaults filled in (desired/autoscaler.ts). */
 export interface DesiredAutoscaler {
   readonly namespace: string;
@@ -409,6 +415,11 @@ export interface DesiredNamespace {
   readonly volumes?: readonly DesiredVolume[];
   /** HorizontalPodAutoscalers, sorted by name; absent when there is none (or the folder is invalid). */
   readonly autoscalers?: readonly DesiredAutoscaler[];
+  /**
+   * The tightest bounds of the folder's ResourceQuotas on what an HPA may add (pods, limits.cpu in
+   * nanoCPUs, limits.memory in bytes), each with the quota that sets it. Absent: no such bound.
+   */
+  readonly quota?: QuotaBounds;
   readonly diagnostics: readonly Diagnostic[];
 }
 

@@ -22,23 +22,23 @@ const TOKEN = 'e2e-autoscale-token';
 const NEVER = '0 0 0 1 1 *';
 
 /** Spins while /burn exists, idles otherwise; cpu request 100m, so one spinning replica is ~1000 % of it. */
-const burner = (version: string) => `apiVersion: apps/v1
+const burner = (version: string, name = 'burn', replicas = 2) => `apiVersion: apps/v1
 kind: Deployment
 metadata:
-  name: burn
+  name: ${name}
 spec:
-  replicas: 2
+  replicas: ${replicas}
   selector:
     matchLabels:
-      app: burn
+      app: ${name}
   template:
     metadata:
       labels:
-        app: burn
+        app: ${name}
     spec:
       terminationGracePeriodSeconds: 1
       containers:
-        - name: burn
+        - name: ${name}
           image: busybox:1.36
           command: ["sh", "-c", "while :; do if [ -f /burn ]; then :; else sleep 1; fi; done"]
           env:
@@ -49,17 +49,17 @@ spec:
               cpu: 100m
 `;
 
-const hpa = (scaleDownWindow: number) => `apiVersion: autoscaling/v2
+const hpa = (scaleDownWindow: number, name = 'burn', max = 3) => `apiVersion: autoscaling/v2
 kind: HorizontalPodAutoscaler
 metadata:
-  name: burn
+  name: ${name}
 spec:
   scaleTargetRef:
     apiVersion: apps/v1
     kind: Deployment
-    name: burn
+    name: ${name}
   minReplicas: 1
-  maxReplicas: 3
+  maxReplicas: ${max}
   metrics:
     - type: Resource
       resource:
@@ -83,9 +83,9 @@ describe('HorizontalPodAutoscaler (cpu) on a real engine', { timeout: 300_000 },
     const r = await fetch(`${server}/api/v1/sync`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` } });
     assert.equal(r.status, 202, await r.text());
   };
-  const running = async () => (await ownedContainers(scope.instance)).filter((c) => c.deployment === 'burn' && c.state === 'running');
+  const running = async (name = 'burn') => (await ownedContainers(scope.instance)).filter((c) => c.deployment === name && c.state === 'running');
   const onEngine = async () => (await ownedContainers(scope.instance)).filter((c) => c.deployment === 'burn');
-  const record = async () => JSON.parse(await readFile(join(stateDir, 'status.json'), 'utf8')).autoscalers?.['work/burn'];
+  const record = async (key = 'work/burn') => JSON.parse(await readFile(join(stateDir, 'status.json'), 'utf8')).autoscalers?.[key];
 
   before(async () => {
     repo = await localRepo();
@@ -94,6 +94,11 @@ describe('HorizontalPodAutoscaler (cpu) on a real engine', { timeout: 300_000 },
     server = `http://127.0.0.1:${port}`;
     await repo.write('manifests/work/burn.yaml', burner('1'));
     await repo.write('manifests/work/hpa.yaml', hpa(600));
+    // A namespace whose ResourceQuota (pods 4, another Deployment at 2) caps its HPA (max 5) at 2.
+    await repo.write('manifests/capped/burn.yaml', burner('1', 'hot', 1));
+    await repo.write('manifests/capped/hpa.yaml', hpa(600, 'hot', 5));
+    await repo.write('manifests/capped/other.yaml', burner('1', 'other', 2));
+    await repo.write('manifests/capped/quota.yaml', 'apiVersion: v1\nkind: ResourceQuota\nmetadata:\n  name: small\nspec:\n  hard:\n    pods: "4"\n');
     await repo.commit('burn with an HPA');
     berth = startBerth(
       [...daemonFlags({ repo: repo.dir, stateDir, instance: scope.instance, poll: NEVER, listen: `127.0.0.1:${port}` }), '--hpa-sync-period', '1'],
@@ -101,8 +106,10 @@ describe('HorizontalPodAutoscaler (cpu) on a real engine', { timeout: 300_000 },
         env: { BERTH_API_TOKEN: TOKEN },
       },
     );
-    const done = await runBerth(['rollout', 'status', 'work/burn', ...source(), '--timeout', '120']);
-    assert.equal(done.code, 0, done.stdout + done.stderr);
+    for (const d of ['work/burn', 'capped/hot', 'capped/other']) {
+      const done = await runBerth(['rollout', 'status', d, ...source(), '--timeout', '120']);
+      assert.equal(done.code, 0, done.stdout + done.stderr);
+    }
   });
 
   after(() => tearDown({ berth, name: 'autoscale', stateDir, scope, repos: [repo] }));
@@ -191,5 +198,26 @@ describe('HorizontalPodAutoscaler (cpu) on a real engine', { timeout: 300_000 },
     await sync();
     await eventually(async () => assert.equal((await running()).length, 2), { timeoutMs: 60_000, what: "Git's 2 replicas" });
     assert.equal(await record(), undefined);
+  });
+
+  it('a scale-up stops where the ResourceQuota would be exceeded, and ScalingLimited says so', async () => {
+    const [hot] = await running('hot');
+    assert.equal((await execOutput(hot!.id, ['touch', '/burn'])).exitCode, 0);
+    try {
+      const r = await eventually(
+        async () => {
+          const r = await record('capped/hot');
+          assert.equal(r?.conditions?.[2]?.reason, 'QuotaLimited', JSON.stringify(r?.conditions));
+          return r;
+        },
+        { timeoutMs: 60_000, what: 'the quota condition' },
+      );
+      assert.equal(r.replicas, 2);
+      assert.match(r.conditions[2].message, /capped at 2: ResourceQuota small allows pods 4, and the other Deployments run 2/);
+      await eventually(async () => assert.equal((await running('hot')).length, 2), { timeoutMs: 60_000, what: '2 replicas of hot' });
+      assert.equal((await running('other')).length, 2, 'the other Deployment is untouched');
+    } finally {
+      await execOutput(hot!.id, ['rm', '-f', '/burn']).catch(() => undefined);
+    }
   });
 });
