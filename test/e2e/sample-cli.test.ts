@@ -108,6 +108,8 @@ describe('berth CLI on the bundled sample', { timeout: 300_000 }, () => {
     const r = await runBerth(['plan', ...flags()]);
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /Summary: 0 to create, 0 to change, 0 to prune/);
+    // The sample's HPA owns web's replica count (its minimum, 2, is also Git's count: no note on Git's value).
+    assert.match(r.stdout, /= deployment web: replicas: managed by HPA web \(now 2\)\n/);
     const s = await runBerth(['status', '-o', 'json', ...flags()]);
     assert.equal(s.code, 0);
     const state = JSON.parse(s.stdout);
