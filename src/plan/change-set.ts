@@ -64,7 +64,7 @@ export interface NamespaceChange {
 export type ObjectChangeKind = 'added' | 'removed' | 'changed' | 'unchanged';
 
 /** Every kind of object a ChangeSet can hold, discriminated on `kind`. Secret … join this union. */
-export type ObjectChange = DeploymentChange | ServiceChange | IngressChange | ClaimChange | ConfigMapChange | NetworkPolicyChange;
+export type ObjectChange = DeploymentChange | ServiceChange | IngressChange | ClaimChange | ConfigMapChange | NetworkPolicyChange | AutoscalerChange;
 
 export interface DeploymentChange {
   readonly kind: 'Deployment';
@@ -91,7 +91,7 @@ export interface DeploymentChange {
  * A Service or an Ingress: what the data plane serves. Nothing rolls; a change takes effect
  * when the data plane's table is replaced. Rendered one line per object.
  */
-export interface ServingChange<K extends 'Service' | 'Ingress' | 'PersistentVolumeClaim' | 'ConfigMap' | 'NetworkPolicy'> {
+export interface ServingChange<K extends 'Service' | 'Ingress' | 'PersistentVolumeClaim' | 'ConfigMap' | 'NetworkPolicy' | 'HorizontalPodAutoscaler'> {
   readonly kind: K;
   readonly name: string;
   readonly change: ObjectChangeKind;
@@ -132,6 +132,9 @@ export type ConfigMapChange = ServingChange<'ConfigMap'>;
  * may reach them. Fields: `pods`, then `ingress` (every rule, `; `-separated).
  */
 export type NetworkPolicyChange = ServingChange<'NetworkPolicy'>;
+
+/** An autoscaling/v2 HorizontalPodAutoscaler in a ChangeSet (compare-autoscalers.ts), one line: what it scales, between what, on what. */
+export type AutoscalerChange = ServingChange<'HorizontalPodAutoscaler'>;
 
 /** One side of a Service or Ingress change. */
 export interface ServingVersion {

@@ -4,6 +4,7 @@ import {
   DEPLOYMENT_DEFAULTS,
   describeSecretRef,
   isSecretEnv,
+  type DesiredAutoscaler,
   type DesiredDeployment,
   type DesiredNamespace,
   type DesiredState,
@@ -27,6 +28,7 @@ import type {
 import { compareConfigMaps, immutableChanges, shortValue } from './compare-config.js';
 import { compareClaims } from './compare-claims.js';
 import { compareIngresses, compareNetworkPolicies, compareServices } from './compare-serving.js';
+import { compareAutoscalers } from './compare-autoscalers.js';
 import { fenceposts } from './fenceposts.js';
 import { judgePrunes } from './prune-guard.js';
 import { MASKED, maskDiagnostic, maskedEnvValue } from './mask.js';
@@ -145,25 +147,33 @@ const GUARD_CLAUSE: Record<PruneGuard['verdict'], string> = {
 /** Every object of a namespace: by kind in data-flow order (Deployments, the Services in front of them, the Ingresses in front of those), then by name. */
 function compareObjects(base: DesiredNamespace | undefined, head: DesiredNamespace | undefined): ObjectChange[] {
   return [
-    ...compareDeployments(base?.deployments ?? [], head?.deployments ?? []),
+    ...compareDeployments(base?.deployments ?? [], head?.deployments ?? [], head?.autoscalers ?? []),
     // `?? []`: a DesiredNamespace built before Services existed (an older store record, a test) has none
     ...compareServices(base?.services ?? [], head?.services ?? []),
     ...compareIngresses(base?.ingresses ?? [], head?.ingresses ?? []),
     ...compareNetworkPolicies(base?.networkPolicies ?? [], head?.networkPolicies ?? []),
     ...compareClaims(base?.volumes ?? [], head?.volumes ?? []),
+    ...compareAutoscalers(base?.autoscalers ?? [], head?.autoscalers ?? [], head?.deployments ?? []),
     // The configuration last: the Deployments above say which of them roll because of it.
     ...compareConfigMaps(base?.configMaps ?? [], head?.configMaps ?? [], head?.deployments ?? []),
   ];
 }
 
-function compareDeployments(base: readonly DesiredDeployment[], head: readonly DesiredDeployment[]): ObjectChange[] {
+function compareDeployments(base: readonly DesiredDeployment[], head: readonly DesiredDeployment[], autoscalers: readonly DesiredAutoscaler[]): ObjectChange[] {
   const names = [...new Set([...base.map((d) => d.name), ...head.map((d) => d.name)])].sort(byCodeUnit);
-  return names.map((name) =>
-    compareDeployment(
+  return names.map((name) => {
+    const change = compareDeployment(
       base.find((d) => d.name === name),
       head.find((d) => d.name === name),
-    ),
-  );
+    );
+    // An HPA of the head owns the count: a change of spec.replicas in Git scales nothing while it exists (plan/autoscale.ts).
+    const hpa = autoscalers.find((a) => a.target === name);
+    if (!hpa || change.change === 'removed') return change;
+    return {
+      ...change,
+      fields: change.fields.map((f) => (f.field === 'replicas' ? { ...f, field: `replicas (only the start: HPA ${hpa.name} owns the count)` } : f)),
+    };
+  });
 }
 
 function version(d: DesiredDeployment): ObjectVersion {
@@ -228,6 +238,7 @@ const KNOWN_DEPLOYMENT_KEYS = new Set([
   'revision',
   'source',
   'configData',
+  'requests',
 ]);
 const KNOWN_TEMPLATE_KEYS = new Set([
   'containerName',
@@ -268,6 +279,13 @@ function deploymentFields(base: DesiredDeployment | undefined, head: DesiredDepl
   scalar('progressDeadlineSeconds', str(base?.progressDeadlineSeconds), str(head.progressDeadlineSeconds));
   scalar('revisionHistoryLimit', str(base?.revisionHistoryLimit), str(head.revisionHistoryLimit));
   scalar('paused', str(base?.paused), str(head.paused));
+  // Requests roll nothing: they only change what an HPA's Utilization is a percent of.
+  scalar('resources.requests.cpu', cpuCores(base?.requests?.cpu), cpuCores(head.requests?.cpu));
+  scalar(
+    'resources.requests.memory',
+    base?.requests?.memory === undefined ? undefined : formatMemory(base.requests.memory),
+    head.requests?.memory === undefined ? undefined : formatMemory(head.requests.memory),
+  );
   for (const key of unknownKeys(KNOWN_DEPLOYMENT_KEYS, base, head)) scalar(key, json(field(base, key)), json(field(head, key)));
 
   const templateStart = out.length;
@@ -527,4 +545,9 @@ function summarize(
     warnings: diagnostics.filter((d) => d.severity === 'warning').length,
     denials: namespaces.reduce((sum, n) => sum + n.denials.length, unplacedDenials.length),
   };
+}
+
+/** Cores (0.25) as people write them (250m). */
+function cpuCores(cores: number | undefined): string | undefined {
+  return cores === undefined ? undefined : formatCpu(Math.round(cores * 1e9));
 }

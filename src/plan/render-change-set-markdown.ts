@@ -1,5 +1,6 @@
 import type { Diagnostic } from '../core/index.js';
 import type {
+  AutoscalerChange,
   ChangeSet,
   ClaimChange,
   ConfigMapChange,
@@ -200,7 +201,7 @@ function diffBlock(lines: readonly string[]): string[] {
 }
 
 /** A Service or Ingress: one paragraph line, every user string in a code span. */
-function servingBlock(o: ServiceChange | IngressChange | ClaimChange | ConfigMapChange | NetworkPolicyChange, root: string): string[] {
+function servingBlock(o: ServiceChange | IngressChange | ClaimChange | ConfigMapChange | NetworkPolicyChange | AutoscalerChange, root: string): string[] {
   const name = `${o.kind} **${codeSpan(o.name)}**`;
   switch (o.change) {
     case 'removed':

@@ -1,4 +1,5 @@
 import type {
+  AutoscalerChange,
   ChangeSet,
   ClaimChange,
   ConfigMapChange,
@@ -101,7 +102,7 @@ function deploymentLines(o: DeploymentChange, root: string): string[] {
  * A Service or Ingress on one line: what it serves when added, what changed (`; `-separated
  * field changes) when changed, what stops when removed.
  */
-function servingLine(o: ServiceChange | IngressChange | ClaimChange | ConfigMapChange | NetworkPolicyChange, root: string): string {
+function servingLine(o: ServiceChange | IngressChange | ClaimChange | ConfigMapChange | NetworkPolicyChange | AutoscalerChange, root: string): string {
   const what = `${o.kind.toLowerCase()} ${o.name}`;
   switch (o.change) {
     case 'removed':

@@ -1,7 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Diagnostic } from '../../../src/core/index.js';
-import type { DesiredDeployment, DesiredIngress, DesiredNamespace, DesiredNetworkPolicy, DesiredService, DesiredState } from '../../../src/desired/index.js';
+import {
+  DEFAULT_BEHAVIOR,
+  type DesiredAutoscaler,
+  type DesiredDeployment,
+  type DesiredIngress,
+  type DesiredNamespace,
+  type DesiredNetworkPolicy,
+  type DesiredService,
+  type DesiredState,
+} from '../../../src/desired/index.js';
 import {
   compare,
   fenceposts,
@@ -752,5 +761,61 @@ describe('compare(base, head): NetworkPolicies', () => {
   it('unchanged: nothing to show', () => {
     const cs = compare(base(withPolicies([policy([fromShop])])), head(withPolicies([policy([fromShop])])));
     assert.equal(cs.namespaces.flatMap((n) => n.objects).find((x) => x.kind === 'NetworkPolicy')?.change, 'unchanged');
+  });
+});
+
+describe('compare(base, head): HorizontalPodAutoscalers', () => {
+  const hpa = (over: Partial<DesiredAutoscaler> = {}): DesiredAutoscaler => ({
+    namespace: 'shop',
+    name: 'web',
+    target: 'web',
+    minReplicas: 2,
+    maxReplicas: 5,
+    metrics: [{ kind: 'Resource', resource: 'cpu', type: 'Utilization', averageUtilization: 70 }],
+    behavior: DEFAULT_BEHAVIOR,
+    source: { file: 'shop/hpa.yaml', document: 0, line: 1 },
+    ...over,
+  });
+  const shop = (replicas: number, autoscalers: DesiredAutoscaler[]): DesiredNamespace => ({
+    ...ns('shop', [deployment({ name: 'web', replicas })]),
+    ...(autoscalers.length > 0 ? { autoscalers } : {}),
+  });
+  const line = (cs: ChangeSet, what: string) =>
+    renderChangeSetText(cs)
+      .split('\n')
+      .find((l) => l.includes(what));
+  const table: [what: string, b: DesiredNamespace, h: DesiredNamespace, expected: RegExp][] = [
+    [
+      'added: what it scales, and that Git only starts the count',
+      shop(2, []),
+      shop(2, [hpa()]),
+      /\+ horizontalpodautoscaler web: added — scales deployment web between 2 and 5 on cpu 70 % of requests; while it exists, Git's spec.replicas of web is only the starting point/,
+    ],
+    ['changed: the fields that differ', shop(2, [hpa()]), shop(2, [hpa({ maxReplicas: 8 })]), /~ horizontalpodautoscaler web: changed — ~ maxReplicas: 5 → 8/],
+    [
+      "removed: the Deployment goes back to Git's count",
+      shop(3, [hpa()]),
+      shop(3, []),
+      /- horizontalpodautoscaler web: removed — .*deployment web goes back to Git's 3 replicas/,
+    ],
+    [
+      'a replicas change under an HPA scales nothing, and says so',
+      shop(2, [hpa()]),
+      shop(4, [hpa()]),
+      /replicas \(only the start: HPA web owns the count\): 2 → 4/,
+    ],
+  ];
+  for (const [what, b, h, expected] of table) {
+    it(what, () => {
+      const cs = compare(base(b), head(h));
+      const text = renderChangeSetText(cs);
+      assert.match(text, expected, text);
+      assert.match(renderChangeSetMarkdown(cs), /HorizontalPodAutoscaler \*\*`web`\*\*|only the start/);
+    });
+  }
+  it('unchanged: nothing to show', () => {
+    const cs = compare(base(shop(2, [hpa()])), head(shop(2, [hpa()])));
+    assert.equal(cs.namespaces.flatMap((n) => n.objects).find((x) => x.kind === 'HorizontalPodAutoscaler')?.change, 'unchanged');
+    assert.equal(line(cs, 'horizontalpodautoscaler'), undefined);
   });
 });
