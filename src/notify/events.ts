@@ -8,9 +8,9 @@
  *  - phase Refused (the prune guard holds) after Synced → prune-held.
  * The commit status of a commit is judged over every namespace berth knows (commitStateOf).
  */
-import type { NamespaceStatus, StoreState } from '../store/index.js';
+import type { AutoscalerRecord, NamespaceStatus, StoreState } from '../store/index.js';
 
-export type NotificationKind = 'sync-succeeded' | 'sync-failed' | 'rollout-failed' | 'rolled-back' | 'prune-held';
+export type NotificationKind = 'sync-succeeded' | 'sync-failed' | 'rollout-failed' | 'rolled-back' | 'prune-held' | 'hpa-scaled';
 
 export interface NotificationEvent {
   readonly kind: NotificationKind;
@@ -56,6 +56,23 @@ export function eventsFor(prev: NamespaceStatus | undefined, next: NamespaceStat
     if (entered(phase)) events.push({ kind: 'sync-failed', namespace: ns, commit, message: next.message ?? `${ns}: ${phase}` });
   if (entered('Refused')) events.push({ kind: 'prune-held', namespace: ns, commit, message: next.message ?? `${ns}: the prune guard holds` });
   return events;
+}
+
+/**
+ * The event one HPA record write means: a scale it had not made before (a new lastScale), at the
+ * namespace's last attempted commit. An evaluation that scales nothing says nothing.
+ *   prev lastScale 2 → 3 at t1, next lastScale 3 → 5 at t2 → hpa-scaled "web: 3 → 5 replicas (HPA web: …)"
+ */
+export function autoscaleEventFor(prev: AutoscalerRecord | undefined, next: AutoscalerRecord, state: StoreState): NotificationEvent | undefined {
+  const scale = next.lastScale;
+  if (!scale || prev?.lastScale?.at === scale.at) return undefined;
+  return {
+    kind: 'hpa-scaled',
+    namespace: next.namespace,
+    commit: state.namespaces[next.namespace]?.lastAttemptedCommit ?? '',
+    deployment: next.target,
+    message: `${next.target}: ${scale.from} → ${scale.to} replicas (HPA ${next.name}: ${scale.reason})`,
+  };
 }
 
 function hasFailed(status: NamespaceStatus, commit: string): boolean {

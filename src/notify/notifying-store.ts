@@ -1,5 +1,6 @@
 import { ownValue } from '../core/index.js';
 import type { NamespaceStatus, Store } from '../store/index.js';
+import { autoscaleEventFor } from './events.js';
 import type { Notifier } from './notifier.js';
 
 /**
@@ -26,7 +27,12 @@ export function notifyingStore(store: Store, notifier: Notifier): Store {
     recordRevision: (key, record, limit) => store.recordRevision(key, record, limit),
     putPin: (pin) => store.putPin(pin),
     removePin: (key) => store.removePin(key),
-    putAutoscaler: (record, options) => store.putAutoscaler(record, options),
+    async putAutoscaler(record, options): Promise<void> {
+      const prev = ownValue(store.readState().autoscalers, `${record.namespace}/${record.name}`);
+      await store.putAutoscaler(record, options);
+      const event = autoscaleEventFor(prev, record, store.readState());
+      if (event) notifier.event(event);
+    },
     removeAutoscaler: (key) => store.removeAutoscaler(key),
     confirmPrune: (commit, confirmation) => store.confirmPrune(commit, confirmation),
     readHistory: (filter) => store.readHistory(filter),

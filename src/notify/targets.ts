@@ -63,6 +63,7 @@ const TITLES: Readonly<Record<NotificationEvent['kind'], string>> = {
   'rollout-failed': 'rollout failed',
   'rolled-back': 'rolled back',
   'prune-held': 'prune held',
+  'hpa-scaled': 'scaled',
 };
 
 /** The requests one event means, for every configured webhook. */

@@ -4,8 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { commitStateOf, eventsFor } from '../../../src/notify/index.js';
-import type { DeploymentStatus, NamespaceStatus, StoreState } from '../../../src/store/index.js';
+import { autoscaleEventFor, commitStateOf, eventsFor } from '../../../src/notify/index.js';
+import type { AutoscalerRecord, DeploymentStatus, NamespaceStatus, StoreState } from '../../../src/store/index.js';
 
 const A = 'a'.repeat(40);
 const B = 'b'.repeat(40);
@@ -103,4 +103,41 @@ describe('commitStateOf: a commit over every namespace', () => {
     },
   ];
   for (const c of cases) it(c.name, () => assert.equal(commitStateOf(c.state, B).state, c.want));
+});
+
+describe('autoscaleEventFor: an HPA scale is worth a notification, an evaluation is not', () => {
+  const record = (lastScale?: { at: string; from: number; to: number; reason: string }): AutoscalerRecord => ({
+    namespace: 'shop',
+    name: 'web-hpa',
+    target: 'web',
+    replicas: lastScale?.to ?? 2,
+    recommendations: [],
+    events: [],
+    updatedAt: '2026-12-04T00:00:00Z',
+    ...(lastScale ? { lastScale } : {}),
+  });
+  const state: StoreState = { version: 1, namespaces: { shop: ns() } };
+  const up = { at: '2026-12-04T00:00:01Z', from: 2, to: 5, reason: 'metric above target (current 180)' };
+  const cases: { name: string; prev?: AutoscalerRecord; next: AutoscalerRecord; want?: string }[] = [
+    { name: 'a first evaluation that scales nothing: nothing', next: record() },
+    {
+      name: 'a new scale: hpa-scaled at the namespace commit',
+      prev: record(),
+      next: record(up),
+      want: 'web: 2 → 5 replicas (HPA web-hpa: metric above target (current 180))',
+    },
+    { name: 'the same scale again (a later evaluation): nothing', prev: record(up), next: record(up) },
+    {
+      name: 'a later scale: told',
+      prev: record(up),
+      next: record({ ...up, at: '2026-12-04T00:05:00Z', from: 5, to: 3, reason: 'metric below target (current 10)' }),
+      want: 'web: 5 → 3 replicas (HPA web-hpa: metric below target (current 10))',
+    },
+  ];
+  for (const c of cases)
+    it(c.name, () => {
+      const e = autoscaleEventFor(c.prev, c.next, state);
+      if (!c.want) return assert.equal(e, undefined);
+      assert.deepEqual(e, { kind: 'hpa-scaled', namespace: 'shop', commit: B, deployment: 'web', message: c.want });
+    });
 });
