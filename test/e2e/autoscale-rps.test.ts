@@ -41,6 +41,13 @@ spec:
         target:
           type: AverageValue
           averageValue: "20"
+    - type: Pods
+      pods:
+        metric:
+          name: berth_in_flight
+        target:
+          type: AverageValue
+          averageValue: "1000"
   behavior:
     scaleDown:
       stabilizationWindowSeconds: 2
@@ -129,6 +136,9 @@ describe('HorizontalPodAutoscaler on request rate (berth_requests_per_second)', 
           const r = await record();
           assert.equal(r?.replicas, 3);
           assert.ok(r.metrics[0].current > 20, JSON.stringify(r.metrics));
+          // Open connections per replica, from the same data plane: a reading (never above the load's 4 loops), far under its target.
+          assert.equal(typeof r.metrics[1].current, 'number', JSON.stringify(r.metrics));
+          assert.ok(r.metrics[1].current >= 0 && r.metrics[1].current <= 4, JSON.stringify(r.metrics));
         },
         { timeoutMs: 30_000, what: 'the HPA at 3 with the request rate above target' },
       );

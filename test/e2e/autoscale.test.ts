@@ -98,6 +98,11 @@ describe('HorizontalPodAutoscaler (cpu) on a real engine', { timeout: 300_000 },
     await repo.write('manifests/capped/burn.yaml', burner('1', 'hot', 1));
     await repo.write('manifests/capped/hpa.yaml', hpa(600, 'hot', 5));
     await repo.write('manifests/capped/other.yaml', burner('1', 'other', 2));
+    // An HPA whose metric cannot be read (berth_in_flight of a Deployment no Service routes to): it keeps its count and says why.
+    await repo.write(
+      'manifests/capped/other-hpa.yaml',
+      'apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata:\n  name: other\nspec:\n  scaleTargetRef:\n    kind: Deployment\n    name: other\n  minReplicas: 1\n  maxReplicas: 2\n  metrics:\n    - type: Pods\n      pods:\n        metric:\n          name: berth_in_flight\n        target:\n          type: AverageValue\n          averageValue: "5"\n',
+    );
     await repo.write('manifests/capped/quota.yaml', 'apiVersion: v1\nkind: ResourceQuota\nmetadata:\n  name: small\nspec:\n  hard:\n    pods: "4"\n');
     await repo.commit('burn with an HPA');
     berth = startBerth(
@@ -216,6 +221,12 @@ describe('HorizontalPodAutoscaler (cpu) on a real engine', { timeout: 300_000 },
       assert.match(r.conditions[2].message, /capped at 2: ResourceQuota small allows pods 4, and the other Deployments run 2/);
       await eventually(async () => assert.equal((await running('hot')).length, 2), { timeoutMs: 60_000, what: '2 replicas of hot' });
       assert.equal((await running('other')).length, 2, 'the other Deployment is untouched');
+      const other = await record('capped/other');
+      assert.equal(other.replicas, 2, 'metrics that cannot be read never scale (never to min on missing data)');
+      assert.equal(other.conditions[1].type, 'ScalingActive');
+      assert.equal(other.conditions[1].status, 'False');
+      assert.match(other.conditions[1].message, /berth_in_flight is measured by the data plane, and no Service routes to Deployment other/);
+      assert.match(other.metrics[0].error, /no Service routes/);
     } finally {
       await execOutput(hot!.id, ['rm', '-f', '/burn']).catch(() => undefined);
     }
