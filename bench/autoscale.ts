@@ -35,13 +35,13 @@ import { parseArgs } from 'node:util';
 import { daemonFlags, startBerth, runBerth, type BerthDaemon } from '../test/helpers/berth-cli.js';
 import { stopDataPlane } from '../test/helpers/data-plane.js';
 import { dockerScope } from '../test/helpers/docker-scope.js';
-import { deploymentYaml, serviceYaml } from '../test/helpers/manifests.js';
+import { deploymentYaml, hpaYaml, serviceYaml } from '../test/helpers/manifests.js';
 import { localRepo, type LocalRepo } from '../test/helpers/tmp-repo.js';
 import { freePort } from '../test/helpers/webhook-hook.js';
 import { ownedContainers } from '../test/helpers/world.js';
-import { Cleanups } from './cleanup.js';
-import { now, sleep } from './push-to-serve/clock.js';
-import { ms } from './reconcile/stats.js';
+import { Cleanups, runBenchmark } from './cleanup.js';
+import { now, sleep, waitFor as waitUntil } from './push-to-serve/clock.js';
+import { ms, quantile } from './reconcile/stats.js';
 import { sourceFingerprint } from './source-fingerprint.js';
 
 const NS = 'auto';
@@ -96,21 +96,8 @@ function progress(message: string): void {
 const cleanups = new Cleanups(progress);
 let interrupted = false;
 
-function quantile(values: readonly number[], q: number): number {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
-}
-
-async function waitFor<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined>): Promise<T> {
-  const deadline = now() + timeoutMs;
-  for (;;) {
-    if (interrupted) throw new Error('interrupted');
-    const v = await check().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(200);
-  }
+function waitFor<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined>): Promise<T> {
+  return waitUntil(what, timeoutMs, check, () => interrupted);
 }
 
 /** Open-loop load: `rate` requests per second, each on a new connection, at most 64 in flight. */
@@ -200,26 +187,13 @@ const web = (replicas: number) =>
     readinessProbe: { path: '/', port: 8080 },
   });
 
-const rpsHpa = (o: Options, behavior: 'berth' | 'kubernetes') => `apiVersion: autoscaling/v2
-kind: HorizontalPodAutoscaler
-metadata:
-  name: web
-spec:
-  scaleTargetRef:
-    apiVersion: apps/v1
-    kind: Deployment
-    name: web
-  minReplicas: 1
-  maxReplicas: ${o.max}
-  metrics:
-    - type: Pods
-      pods:
-        metric:
-          name: berth_requests_per_second
-        target:
-          type: AverageValue
-          averageValue: "${o.perReplica}"
-${behavior === 'berth' ? `  behavior:\n    scaleDown:\n      stabilizationWindowSeconds: ${o.downWindow}\n` : ''}`;
+const rpsHpa = (o: Options, behavior: 'berth' | 'kubernetes') =>
+  hpaYaml({
+    name: 'web',
+    max: o.max,
+    metrics: [{ pods: 'berth_requests_per_second', averageValue: String(o.perReplica) }],
+    ...(behavior === 'berth' ? { scaleDownWindow: o.downWindow } : {}),
+  });
 
 interface Rig {
   readonly repo: LocalRepo;
@@ -389,34 +363,16 @@ async function cpuOver(berthPid: number, seconds: number): Promise<{ berth: numb
 
 async function sampling(o: Options): Promise<SamplingResult> {
   const n = o.sampleReplicas;
-  const fleet = deploymentYaml({ name: 'fleet', replicas: n, command: ['sleep', '100000'] }).replace(
-    '          command: ["sleep","100000"]\n',
-    '          command: ["sleep","100000"]\n          resources:\n            requests:\n              cpu: 10m\n              memory: 4Mi\n',
-  );
-  const hpa = `apiVersion: autoscaling/v2
-kind: HorizontalPodAutoscaler
-metadata:
-  name: fleet
-spec:
-  scaleTargetRef:
-    kind: Deployment
-    name: fleet
-  minReplicas: ${n}
-  maxReplicas: ${n}
-  metrics:
-    - type: Resource
-      resource:
-        name: cpu
-        target:
-          type: Utilization
-          averageUtilization: 50
-    - type: Resource
-      resource:
-        name: memory
-        target:
-          type: AverageValue
-          averageValue: 64Mi
-`;
+  const fleet = deploymentYaml({ name: 'fleet', replicas: n, command: ['sleep', '100000'], resources: { requests: { cpu: '10m', memory: '4Mi' } } });
+  const hpa = hpaYaml({
+    name: 'fleet',
+    min: n,
+    max: n,
+    metrics: [
+      { resource: 'cpu', utilization: 50 },
+      { resource: 'memory', averageValue: '64Mi' },
+    ],
+  });
   const r = await rig('sampling', { 'fleet.yaml': fleet, 'hpa.yaml': hpa }, 15);
   try {
     return await samplingOn(o, r, n);
@@ -540,28 +496,12 @@ async function main(): Promise<number> {
   return steps.some((s) => s.failed > 0) ? 1 : 0;
 }
 
-for (const event of ['uncaughtException', 'unhandledRejection'] as const) {
-  process.on(event, (err: unknown) => {
-    process.stderr.write(`[bench] FAILED (${event}): ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+runBenchmark({
+  main,
+  cleanUp: () => cleanups.run(),
+  interrupt: () => {
     interrupted = true;
-    void cleanups.run().finally(() => process.exit(1));
-  });
-}
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    if (interrupted) return;
-    interrupted = true;
-    progress(`${signal}: cleaning up`);
-    void cleanups.run().finally(() => process.exit(130));
-  });
-}
-
-main()
-  .catch((err: unknown) => {
-    if (!interrupted) process.stderr.write(`[bench] FAILED: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    return 1;
-  })
-  .then(async (code) => {
-    await cleanups.run();
-    process.exit(interrupted ? 130 : code);
-  });
+  },
+  interrupted: () => interrupted,
+  progress,
+});

@@ -35,3 +35,43 @@ export class Cleanups {
     return this.running;
   }
 }
+
+/**
+ * Runs a benchmark's `main` with the exit paths every benchmark shares: an uncaught error or a
+ * rejected promise fails it (exit 1), SIGINT/SIGTERM interrupt it (exit 130; a second signal
+ * while cleaning up keeps cleaning), and every path awaits `cleanUp` before `process.exit`.
+ * `interrupt` marks the run interrupted (its waits then give up); `interrupted` says whether it is.
+ */
+export function runBenchmark(o: {
+  readonly main: () => Promise<number>;
+  readonly cleanUp: () => Promise<void>;
+  readonly interrupt: () => void;
+  readonly interrupted: () => boolean;
+  readonly progress: (message: string) => void;
+}): void {
+  const describe = (err: unknown): string => (err instanceof Error ? (err.stack ?? err.message) : String(err));
+  for (const event of ['uncaughtException', 'unhandledRejection'] as const) {
+    process.on(event, (err: unknown) => {
+      process.stderr.write(`[bench] FAILED (${event}): ${describe(err)}\n`);
+      o.interrupt();
+      void o.cleanUp().finally(() => process.exit(1));
+    });
+  }
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      if (o.interrupted()) return;
+      o.interrupt();
+      o.progress(`${signal}: cleaning up`);
+      void o.cleanUp().finally(() => process.exit(130));
+    });
+  }
+  o.main()
+    .catch((err: unknown) => {
+      if (!o.interrupted()) process.stderr.write(`[bench] FAILED: ${describe(err)}\n`);
+      return 1;
+    })
+    .then(async (code) => {
+      await o.cleanUp();
+      process.exit(o.interrupted() ? 130 : code);
+    });
+}

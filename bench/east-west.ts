@@ -49,11 +49,11 @@ import { deploymentYaml, serviceYaml, webCommand } from '../test/helpers/manifes
 import { localRepo } from '../test/helpers/tmp-repo.js';
 import { freePort } from '../test/helpers/webhook-hook.js';
 import { ownedContainers } from '../test/helpers/world.js';
-import { Cleanups } from './cleanup.js';
+import { Cleanups, runBenchmark } from './cleanup.js';
 import type { Report, Target } from './east-west/client.js';
 import { InNamespaceClient } from './east-west/in-namespace.js';
-import { now, sleep } from './push-to-serve/clock.js';
-import { ms } from './reconcile/stats.js';
+import { now, sleep, waitFor as waitUntil } from './push-to-serve/clock.js';
+import { ms, quantile } from './reconcile/stats.js';
 import { createService, dockerCli, ensureSwarm, removeService, tasksOf, updateService, updateStatus } from './rollout/swarm.js';
 import { sourceFingerprint } from './source-fingerprint.js';
 
@@ -119,21 +119,8 @@ function progress(message: string): void {
 const cleanups = new Cleanups(progress);
 let interrupted = false;
 
-function quantile(values: readonly number[], q: number): number {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
-}
-
-async function waitFor<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined>): Promise<T> {
-  const deadline = now() + timeoutMs;
-  for (;;) {
-    if (interrupted) throw new Error('interrupted');
-    const v = await check().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(200);
-  }
+function waitFor<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined>): Promise<T> {
+  return waitUntil(what, timeoutMs, check, () => interrupted);
 }
 
 function peerResult(peer: Peer, description: string): PeerResult {
@@ -539,28 +526,12 @@ async function main(): Promise<number> {
   return berth && berth.failed > 0 ? 1 : 0;
 }
 
-for (const event of ['uncaughtException', 'unhandledRejection'] as const) {
-  process.on(event, (err: unknown) => {
-    process.stderr.write(`[bench] FAILED (${event}): ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+runBenchmark({
+  main,
+  cleanUp: () => cleanups.run(),
+  interrupt: () => {
     interrupted = true;
-    void cleanups.run().finally(() => process.exit(1));
-  });
-}
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    if (interrupted) return;
-    interrupted = true;
-    progress(`${signal}: cleaning up`);
-    void cleanups.run().finally(() => process.exit(130));
-  });
-}
-
-main()
-  .catch((err: unknown) => {
-    if (!interrupted) process.stderr.write(`[bench] FAILED: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    return 1;
-  })
-  .then(async (code) => {
-    await cleanups.run();
-    process.exit(interrupted ? 130 : code);
-  });
+  },
+  interrupted: () => interrupted,
+  progress,
+});

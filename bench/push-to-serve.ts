@@ -50,7 +50,7 @@ import { freePort, installPostReceiveHook, type HookAnswer, type InstalledHook }
 import { ServeWatcher, type Served } from './push-to-serve/serve-watcher.js';
 import { ms, summarize } from './reconcile/stats.js';
 import { sourceFingerprint } from './source-fingerprint.js';
-import { Cleanups } from './cleanup.js';
+import { Cleanups, runBenchmark } from './cleanup.js';
 
 const SECRET = `whsec-bench-${randomBytes(8).toString('hex')}`;
 /** Once a year (1 January, 00:00:00): no poll fires during the webhook runs. */
@@ -687,28 +687,12 @@ function report(args: {
 // ---------------------------------------------------------------- entry
 
 // Anything thrown outside main()'s promise chain still ends in a cleanup.
-for (const event of ['uncaughtException', 'unhandledRejection'] as const) {
-  process.on(event, (err: unknown) => {
-    process.stderr.write(`[bench] FAILED (${event}): ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+runBenchmark({
+  main,
+  cleanUp: cleanUp,
+  interrupt: () => {
     interrupted = true;
-    void cleanUp().finally(() => process.exit(1));
-  });
-}
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    if (interrupted) return; // a second Ctrl-C while cleaning up: keep cleaning
-    interrupted = true;
-    progress(`${signal}: cleaning up`);
-    void cleanUp().finally(() => process.exit(130));
-  });
-}
-
-main()
-  .catch((err: unknown) => {
-    if (!interrupted) process.stderr.write(`[bench] FAILED: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    return 1;
-  })
-  .then(async (code) => {
-    await cleanUp();
-    process.exit(interrupted ? 130 : code);
-  });
+  },
+  interrupted: () => interrupted,
+  progress,
+});

@@ -68,7 +68,7 @@ import { now, sleep } from './push-to-serve/clock.js';
 import { probe } from './push-to-serve/http-probe.js';
 import { ms, summarize } from './reconcile/stats.js';
 import { sourceFingerprint } from './source-fingerprint.js';
-import { Cleanups } from './cleanup.js';
+import { Cleanups, runBenchmark } from './cleanup.js';
 import { analyzeRollout, PHASE_LABEL, PHASES, type Phase, type RolloutLog } from './rollout/berth-log.js';
 import { composeBackends, composeDriver } from './rollout/compose.js';
 import { measureFloor, type FloorSample } from './rollout/floor.js';
@@ -1091,28 +1091,12 @@ function report(c: {
 
 // ---------------------------------------------------------------- entry
 
-for (const event of ['uncaughtException', 'unhandledRejection'] as const) {
-  process.on(event, (err: unknown) => {
-    process.stderr.write(`[bench] FAILED (${event}): ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+runBenchmark({
+  main,
+  cleanUp: cleanUp,
+  interrupt: () => {
     interrupted = true;
-    void cleanUp().finally(() => process.exit(1));
-  });
-}
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    if (interrupted) return;
-    interrupted = true;
-    progress(`${signal}: cleaning up`);
-    void cleanUp().finally(() => process.exit(130));
-  });
-}
-
-main()
-  .catch((err: unknown) => {
-    if (!interrupted) process.stderr.write(`[bench] FAILED: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    return 1;
-  })
-  .then(async (code) => {
-    await cleanUp();
-    process.exit(interrupted ? 130 : code);
-  });
+  },
+  interrupted: () => interrupted,
+  progress,
+});

@@ -11,3 +11,18 @@ export function now(): number {
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+/**
+ * Polls `check` every 200 ms until it gives a value (a throw counts as "not yet"); throws when
+ * `timeoutMs` passes or `stopped()` says the benchmark is being interrupted.
+ */
+export async function waitFor<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined>, stopped: () => boolean = () => false): Promise<T> {
+  const deadline = now() + timeoutMs;
+  for (;;) {
+    if (stopped()) throw new Error('interrupted');
+    const v = await check().catch(() => undefined);
+    if (v !== undefined) return v;
+    if (now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(200);
+  }
+}

@@ -16,6 +16,13 @@ export function summarize(samples: readonly number[]): Summary {
   return { n: sorted.length, median, p90: at(0.9), max: sorted[sorted.length - 1]! };
 }
 
+/** Nearest-rank quantile (q in 0..1); NaN for no samples. */
+export function quantile(values: readonly number[], q: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
+}
+
 /** Milliseconds for a table cell: `12.3 ms`, `1.84 s`. */
 export function ms(value: number): string {
   if (!Number.isFinite(value)) return 'n/a';

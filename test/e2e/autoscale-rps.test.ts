@@ -15,43 +15,22 @@ import { daemonFlags, runBerth, startBerth, type BerthDaemon, tearDown } from '.
 import { dockerScope } from '../helpers/docker-scope.js';
 import { eventually } from '../helpers/eventually.js';
 import { startLoad } from '../helpers/load.js';
-import { deploymentYaml, serveCommand, serviceYaml } from '../helpers/manifests.js';
+import { deploymentYaml, hpaYaml, serveCommand, serviceYaml } from '../helpers/manifests.js';
 import { freePort } from '../helpers/webhook-hook.js';
 import { localRepo, type LocalRepo } from '../helpers/tmp-repo.js';
 import { ownedContainers } from '../helpers/world.js';
 
 const NEVER = '0 0 0 1 1 *';
 
-const hpa = `apiVersion: autoscaling/v2
-kind: HorizontalPodAutoscaler
-metadata:
-  name: web
-spec:
-  scaleTargetRef:
-    apiVersion: apps/v1
-    kind: Deployment
-    name: web
-  minReplicas: 1
-  maxReplicas: 3
-  metrics:
-    - type: Pods
-      pods:
-        metric:
-          name: berth_requests_per_second
-        target:
-          type: AverageValue
-          averageValue: "20"
-    - type: Pods
-      pods:
-        metric:
-          name: berth_in_flight
-        target:
-          type: AverageValue
-          averageValue: "1000"
-  behavior:
-    scaleDown:
-      stabilizationWindowSeconds: 2
-`;
+const hpa = hpaYaml({
+  name: 'web',
+  max: 3,
+  metrics: [
+    { pods: 'berth_requests_per_second', averageValue: '20' },
+    { pods: 'berth_in_flight', averageValue: '1000' },
+  ],
+  scaleDownWindow: 2,
+});
 
 /** One request at a time with a pause between: a light, steady load (about 1000 / (pauseMs + latency) per second). */
 function pacedLoad(port: number, pauseMs: number): { stop(): Promise<{ ok: number; failed: number; errors: string[] }> } {

@@ -14,6 +14,7 @@ import { after, before, describe, it } from 'node:test';
 import { daemonFlags, runBerth, startBerth, type BerthDaemon, tearDown } from '../helpers/berth-cli.js';
 import { dockerScope } from '../helpers/docker-scope.js';
 import { eventually } from '../helpers/eventually.js';
+import { deploymentYaml, hpaYaml } from '../helpers/manifests.js';
 import { freePort } from '../helpers/webhook-hook.js';
 import { localRepo, type LocalRepo } from '../helpers/tmp-repo.js';
 import { execOutput, ownedContainers } from '../helpers/world.js';
@@ -22,55 +23,17 @@ const TOKEN = 'e2e-autoscale-token';
 const NEVER = '0 0 0 1 1 *';
 
 /** Spins while /burn exists, idles otherwise; cpu request 100m, so one spinning replica is ~1000 % of it. */
-const burner = (version: string, name = 'burn', replicas = 2) => `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: ${name}
-spec:
-  replicas: ${replicas}
-  selector:
-    matchLabels:
-      app: ${name}
-  template:
-    metadata:
-      labels:
-        app: ${name}
-    spec:
-      terminationGracePeriodSeconds: 1
-      containers:
-        - name: ${name}
-          image: busybox:1.36
-          command: ["sh", "-c", "while :; do if [ -f /burn ]; then :; else sleep 1; fi; done"]
-          env:
-            - name: VERSION
-              value: "${version}"
-          resources:
-            requests:
-              cpu: 100m
-`;
+const burner = (version: string, name = 'burn', replicas = 2) =>
+  deploymentYaml({
+    name,
+    replicas,
+    command: ['sh', '-c', 'while :; do if [ -f /burn ]; then :; else sleep 1; fi; done'],
+    env: { VERSION: version },
+    terminationGracePeriodSeconds: 1,
+    resources: { requests: { cpu: '100m' } },
+  });
 
-const hpa = (scaleDownWindow: number, name = 'burn', max = 3) => `apiVersion: autoscaling/v2
-kind: HorizontalPodAutoscaler
-metadata:
-  name: ${name}
-spec:
-  scaleTargetRef:
-    apiVersion: apps/v1
-    kind: Deployment
-    name: ${name}
-  minReplicas: 1
-  maxReplicas: ${max}
-  metrics:
-    - type: Resource
-      resource:
-        name: cpu
-        target:
-          type: Utilization
-          averageUtilization: 50
-  behavior:
-    scaleDown:
-      stabilizationWindowSeconds: ${scaleDownWindow}
-`;
+const hpa = (scaleDownWindow: number, name = 'burn', max = 3) => hpaYaml({ name, max, metrics: [{ resource: 'cpu', utilization: 50 }], scaleDownWindow });
 
 describe('HorizontalPodAutoscaler (cpu) on a real engine', { timeout: 300_000 }, () => {
   const scope = dockerScope('e2e-autoscale');
@@ -99,10 +62,7 @@ describe('HorizontalPodAutoscaler (cpu) on a real engine', { timeout: 300_000 },
     await repo.write('manifests/capped/hpa.yaml', hpa(600, 'hot', 5));
     await repo.write('manifests/capped/other.yaml', burner('1', 'other', 2));
     // An HPA whose metric cannot be read (berth_in_flight of a Deployment no Service routes to): it keeps its count and says why.
-    await repo.write(
-      'manifests/capped/other-hpa.yaml',
-      'apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata:\n  name: other\nspec:\n  scaleTargetRef:\n    kind: Deployment\n    name: other\n  minReplicas: 1\n  maxReplicas: 2\n  metrics:\n    - type: Pods\n      pods:\n        metric:\n          name: berth_in_flight\n        target:\n          type: AverageValue\n          averageValue: "5"\n',
-    );
+    await repo.write('manifests/capped/other-hpa.yaml', hpaYaml({ name: 'other', max: 2, metrics: [{ pods: 'berth_in_flight', averageValue: '5' }] }));
     await repo.write('manifests/capped/quota.yaml', 'apiVersion: v1\nkind: ResourceQuota\nmetadata:\n  name: small\nspec:\n  hard:\n    pods: "4"\n');
     await repo.commit('burn with an HPA');
     berth = startBerth(

@@ -13,6 +13,63 @@ export interface DeploymentYamlOptions {
   readonly progressDeadlineSeconds?: number;
   readonly minReadySeconds?: number;
   readonly terminationGracePeriodSeconds?: number;
+  /** resources.requests / resources.limits, as written (`cpu: 100m`). */
+  readonly resources?: { readonly requests?: Readonly<Record<string, string>>; readonly limits?: Readonly<Record<string, string>> };
+}
+
+/** One metric of an HPA: a resource (Utilization or AverageValue) or one of berth's per-replica metrics. */
+export type HpaMetricYaml =
+  | { readonly resource: 'cpu' | 'memory'; readonly utilization: number }
+  | { readonly resource: 'cpu' | 'memory'; readonly averageValue: string }
+  | { readonly pods: 'berth_requests_per_second' | 'berth_in_flight'; readonly averageValue: string };
+
+/** An autoscaling/v2 HorizontalPodAutoscaler of Deployment `target` (default: its own name). */
+export function hpaYaml(o: {
+  readonly name: string;
+  readonly target?: string;
+  readonly min?: number;
+  readonly max: number;
+  readonly metrics: readonly HpaMetricYaml[];
+  readonly scaleDownWindow?: number;
+}): string {
+  const lines = [
+    'apiVersion: autoscaling/v2',
+    'kind: HorizontalPodAutoscaler',
+    'metadata:',
+    `  name: ${o.name}`,
+    'spec:',
+    '  scaleTargetRef:',
+    '    apiVersion: apps/v1',
+    '    kind: Deployment',
+    `    name: ${o.target ?? o.name}`,
+    `  minReplicas: ${o.min ?? 1}`,
+    `  maxReplicas: ${o.max}`,
+    '  metrics:',
+  ];
+  for (const m of o.metrics) {
+    if ('pods' in m)
+      lines.push(
+        '    - type: Pods',
+        '      pods:',
+        '        metric:',
+        `          name: ${m.pods}`,
+        '        target:',
+        '          type: AverageValue',
+        `          averageValue: "${m.averageValue}"`,
+      );
+    else
+      lines.push(
+        '    - type: Resource',
+        '      resource:',
+        `        name: ${m.resource}`,
+        '        target:',
+        ...('utilization' in m
+          ? ['          type: Utilization', `          averageUtilization: ${m.utilization}`]
+          : ['          type: AverageValue', `          averageValue: ${m.averageValue}`]),
+      );
+  }
+  if (o.scaleDownWindow !== undefined) lines.push('  behavior:', '    scaleDown:', `      stabilizationWindowSeconds: ${o.scaleDownWindow}`);
+  return lines.join('\n') + '\n';
 }
 
 /** An httpGet (path) or tcpSocket probe on the container's port, checked every `periodSeconds` (default 1). */
@@ -153,6 +210,13 @@ export function deploymentYaml(o: DeploymentYamlOptions): string {
     for (const [k, v] of env) lines.push(`            - name: ${k}`, `              value: ${JSON.stringify(v)}`);
   }
   if (o.port) lines.push('          ports:', `            - containerPort: ${o.port}`);
+  if (o.resources) {
+    lines.push('          resources:');
+    for (const kind of ['requests', 'limits'] as const) {
+      const values = Object.entries(o.resources[kind] ?? {});
+      if (values.length > 0) lines.push(`            ${kind}:`, ...values.map(([k, v]) => `              ${k}: ${v}`));
+    }
+  }
   if (o.readinessProbe) lines.push(...probeLines('readinessProbe', o.readinessProbe));
   if (o.livenessProbe) lines.push(...probeLines('livenessProbe', o.livenessProbe));
   return lines.join('\n') + '\n';

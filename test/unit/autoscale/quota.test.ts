@@ -4,43 +4,13 @@ import { describe, it } from 'node:test';
 import { decide, DEFAULT_BEHAVIOR, quotaCap } from '../../../src/autoscale/index.js';
 import { buildNamespace } from '../../../src/desired/index.js';
 import { loadManifests, ManifestCache } from '../../../src/manifests/index.js';
+import { deploymentYaml, hpaYaml } from '../../helpers/manifests.js';
 import { folder, snapshot } from '../manifests/snapshot-builder.js';
 
-function deployment(name: string, replicas: number, limits: string): string {
-  return `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: ${name}
-spec:
-  replicas: ${replicas}
-  selector:
-    matchLabels:
-      app: ${name}
-  template:
-    metadata:
-      labels:
-        app: ${name}
-    spec:
-      containers:
-        - name: ${name}
-          image: busybox:1.36
-          resources:
-            requests:
-              cpu: 100m
-            limits:
-${limits}`;
-}
+const deployment = (name: string, replicas: number, limits: Record<string, string>): string =>
+  deploymentYaml({ name, replicas, resources: { requests: { cpu: '100m' }, limits } });
 
-const HPA = `apiVersion: autoscaling/v2
-kind: HorizontalPodAutoscaler
-metadata:
-  name: web
-spec:
-  scaleTargetRef:
-    kind: Deployment
-    name: web
-  maxReplicas: 10
-`;
+const HPA = hpaYaml({ name: 'web', max: 10, metrics: [{ resource: 'cpu', utilization: 80 }] });
 
 function quota(name: string, hard: string): string {
   return `apiVersion: v1
@@ -52,8 +22,8 @@ spec:
 ${hard}`;
 }
 
-const LIMITS = '              cpu: 500m\n              memory: 256Mi\n';
-const SMALL = '              cpu: 250m\n              memory: 64Mi\n';
+const LIMITS = { cpu: '500m', memory: '256Mi' };
+const SMALL = { cpu: '250m', memory: '64Mi' };
 
 describe('quotaCap', () => {
   const rows: [what: string, files: Record<string, string>, cap: number | undefined, message?: RegExp][] = [
