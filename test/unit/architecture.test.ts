@@ -136,6 +136,11 @@ const PACKAGE_HOMES: Record<string, string[]> = {
   'dns-packet': ['proxy/cluster-dns.ts'], // the namespace DNS of the data plane (issue #9)
   '@grpc/grpc-js': ['health/grpc-probe.ts'], // gRPC probes (grpc.health.v1)
   'grpc-health-check': ['health/grpc-probe.ts'], // the gRPC project's health service definition
+  // The dashboard's UI library, sent to the browser as files (dashboard.ts resolves them in
+  // node_modules); the server never runs them.
+  preact: ['server/dashboard.ts'],
+  htm: ['server/dashboard.ts'],
+  'playwright-core': [], // a devDependency: the dashboard's e2e test drives Chromium with it; never src
 };
 /** Adapter folders: only main.ts (and their own folder) may import them. */
 const ADAPTERS = ['runtime/docker', 'secrets/host'];
