@@ -177,7 +177,7 @@ function sortedNamespaces(state: StoreState) {
 }
 
 /** The store state as the API shows it: a source URL never carries credentials. */
-function publicState(state: StoreState): StoreState {
+export function publicState(state: StoreState): StoreState {
   if (!state.source) return state;
   const { description, error } = state.source;
   return {

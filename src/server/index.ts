@@ -1,6 +1,6 @@
 /**
- * server: the HTTP surface of `berth run` — webhooks that trigger a sync, the JSON API
- * (`/api/v1`) over the store, `/healthz` and `/metrics` (Prometheus; its own registry). It reads the store and drives the controller
+ * server: the HTTP surface of `berth run` — the dashboard (`/`, dashboard.ts), webhooks that
+ * trigger a sync, the JSON API (`/api/v1`) over the store, `/healthz` and `/metrics` (Prometheus; its own registry). It reads the store and drives the controller
  * only through the ControlPort (control.ts); it never imports the controller or an adapter.
  *
  * Invariants:
