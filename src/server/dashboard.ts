@@ -1,7 +1,7 @@
 /**
  * The dashboard of `berth run`: the page at `/`, its scripts (`/ui/…`: berth's own modules and
  * preact + htm served from node_modules — no CDN, no build step), the live view
- * (`GET /api/v1/events`, Server-Sent Events). The page is read-only.
+ * (`GET /api/v1/events`, Server-Sent Events) and sign-in (`/api/v1/session`).
  *
  * The live view is one watcher for all pages: while a page listens it rebuilds the view every
  * second from the in-memory store and the engine's pods, and sends it only when it changed, so
@@ -11,18 +11,22 @@ import { readFile } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { BerthError, type Logger } from '../core/index.js';
 import type { PodStatus } from '../observed/index.js';
 import type { Store } from '../store/index.js';
 import { publicState } from './api.js';
+import { tokensEqual } from './constant-time.js';
 import type { ControlPort } from './control.js';
 import { dashboardView } from './dashboard-view.js';
+import { clearedSessionCookie, CSRF_HEADER, parseCookies, SESSION_COOKIE, sessionCookie, type Sessions } from './session.js';
 
 export interface DashboardOptions {
   readonly control: ControlPort;
   readonly store: Store;
   readonly logger: Logger;
+  readonly apiToken: string | undefined;
+  readonly sessions: Sessions;
   /** How often the watcher rebuilds the view while a page listens. Default 1000 ms. */
   readonly refreshMs?: number;
 }
@@ -123,6 +127,14 @@ class LiveView {
   }
 }
 
+function secureRequest(req: FastifyRequest): boolean {
+  return req.protocol === 'https';
+}
+
+function sessionIdOf(req: FastifyRequest): string | undefined {
+  return parseCookies(req.headers.cookie).get(SESSION_COOKIE);
+}
+
 export async function dashboardRoutes(app: FastifyInstance, o: DashboardOptions): Promise<void> {
   const live = new LiveView(o);
   const cache = new Map<string, Buffer>();
@@ -161,5 +173,48 @@ export async function dashboardRoutes(app: FastifyInstance, o: DashboardOptions)
     reply.raw.write('retry: 2000\n\n');
     req.berthLog.debug({}, 'dashboard: a page listens');
     await live.add(reply.raw);
+  });
+
+  // Who the page is: whether it may write, and the CSRF token it sends with writes.
+  app.get('/api/v1/session', async (req, reply) => {
+    const id = sessionIdOf(req);
+    const csrf = id ? o.sessions.csrfOf(id) : undefined;
+    return reply.header('cache-control', 'no-store').send({ signedIn: csrf !== undefined, writesEnabled: o.apiToken !== undefined, ...(csrf ? { csrf } : {}) });
+  });
+
+  app.post<{ Body: { token: string } }>(
+    '/api/v1/session',
+    {
+      bodyLimit: 4096,
+      schema: {
+        body: { type: 'object', additionalProperties: false, required: ['token'], properties: { token: { type: 'string', minLength: 1, maxLength: 1024 } } },
+      },
+    },
+    async (req, reply) => {
+      if (!o.apiToken) throw new BerthError('FORBIDDEN', 'signing in is disabled: no API token is configured (set BERTH_API_TOKEN)');
+      if (!tokensEqual(req.body.token, o.apiToken)) {
+        req.berthLog.warn({}, 'dashboard sign-in refused: wrong token');
+        throw new BerthError('UNAUTHORIZED', 'wrong API token');
+      }
+      const { id, csrf } = o.sessions.open();
+      req.berthLog.info({}, 'dashboard sign-in');
+      return reply
+        .header('set-cookie', sessionCookie(id, { secure: secureRequest(req) }))
+        .header('cache-control', 'no-store')
+        .code(201)
+        .send({ signedIn: true, csrf });
+    },
+  );
+
+  // Signing out needs the CSRF token too: another site must not sign the page out.
+  app.delete('/api/v1/session', async (req, reply) => {
+    const id = sessionIdOf(req);
+    const csrf = id ? o.sessions.csrfOf(id) : undefined;
+    const given = req.headers[CSRF_HEADER];
+    if (id && csrf !== undefined) {
+      if (typeof given !== 'string' || !tokensEqual(given, csrf)) throw new BerthError('FORBIDDEN', 'missing or invalid CSRF token');
+      o.sessions.close(id);
+    }
+    return reply.header('set-cookie', clearedSessionCookie({ secure: secureRequest(req) })).send({ signedIn: false });
   });
 }

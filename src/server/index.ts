@@ -7,8 +7,8 @@
  *  - A webhook is authenticated over the RAW body bytes (HMAC-SHA256, or GitLab's token)
  *    before anything parses it; every secret comparison is constant-time; with no secret
  *    configured every hook answers 401. An unsigned request learns nothing but 401.
- *  - Mutating API calls need `Authorization: Bearer <token>`; with no token configured
- *    they answer 403. Reads need none (bind to 127.0.0.1, the default, or put a proxy in front).
+ *  - Mutating API calls need `Authorization: Bearer <token>`, or the dashboard's session cookie
+ *    AND its CSRF header (session.ts); with no token configured they answer 403. Reads need none (bind to 127.0.0.1, the default, or put a proxy in front).
  *  - Secrets (webhook secret, GitLab token, API token) and credential headers never reach a
  *    log line or a response: the server logs through its own per-request child logger and
  *    never logs headers or bodies.

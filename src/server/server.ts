@@ -10,6 +10,7 @@ import { hookRoutes } from './hooks.js';
 import { dashboardRoutes } from './dashboard.js';
 import { errorAnswer } from './http-errors.js';
 import { ServerMetrics } from './metrics.js';
+import { Sessions } from './session.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -100,8 +101,9 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   });
   app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: { code: 'NOT_FOUND', message: `no route ${req.method} ${pathOf(req)}` } }));
 
-  await app.register(apiRoutes, { control: o.control, store: o.store, apiToken });
-  await app.register(dashboardRoutes, { control: o.control, store: o.store, logger });
+  const sessions = new Sessions();
+  await app.register(apiRoutes, { control: o.control, store: o.store, apiToken, sessions });
+  await app.register(dashboardRoutes, { control: o.control, store: o.store, logger, apiToken, sessions });
   await app.register(hookRoutes, { control: o.control, store: o.store, secrets, trigger, metrics, bodyLimitBytes });
   app.get('/metrics', async (_req, reply) => reply.header('content-type', metrics.registry.contentType).send(await metrics.registry.metrics()));
 

@@ -101,6 +101,7 @@ const PURE_FILES = [
   'server/log-redaction.ts',
   'server/hook-providers.ts',
   'server/constant-time.ts', // node:crypto only: HMACs and a compare
+  'server/session.ts', // the dashboard's sessions and the write check (cookie + CSRF, or Bearer)
   'server/dashboard-view.ts', // store state + pods → what the dashboard draws
   'source/snapshot.ts',
   'source/ref-name.ts',

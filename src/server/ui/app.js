@@ -1,9 +1,10 @@
 // The berth dashboard: namespaces as cards, a namespace as a tree (Deployment → revisions →
-// replicas, Services, volumes, HPAs). It draws the view the server pushes over Server-Sent
-// Events (/api/v1/events, built by dashboard-view.ts) and never polls. Read-only.
-// No build step: preact + htm, served by berth itself.
+// replicas, Services, volumes, HPAs), a Deployment's history with rollback. It draws the view
+// the server pushes over Server-Sent Events (/api/v1/events, built by dashboard-view.ts) and
+// never polls. Writes use the session cookie plus the CSRF token from /api/v1/session; without
+// a session the page is read-only. No build step: preact + htm, served by berth itself.
 import { h, render } from 'preact';
-import { useEffect, useMemo, useState } from 'preact/hooks';
+import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
 import htm from 'htm';
 
 const html = htm.bind(h);
@@ -20,10 +21,10 @@ function ago(iso, now) {
   return `${Math.floor(s / 86400)} d ago`;
 }
 
-/** The route from the location hash: #/ or #/ns/NAME. */
+/** The route from the location hash: #/, #/ns/NAME, #/ns/NAME/deploy/DEPLOYMENT. */
 function parseRoute(hash) {
   const parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
-  if (parts[0] === 'ns' && parts[1]) return { ns: parts[1] };
+  if (parts[0] === 'ns' && parts[1]) return parts[2] === 'deploy' && parts[3] ? { ns: parts[1], deployment: parts[3] } : { ns: parts[1] };
   return {};
 }
 
@@ -62,7 +63,46 @@ function useNow() {
   return now;
 }
 
+async function api(method, path, { body, csrf } = {}) {
+  const headers = {};
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (csrf) headers['x-berth-csrf'] = csrf;
+  const res = await fetch(path, { method, headers, credentials: 'same-origin', ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+  const data = await res.json().catch(() => ({}));
+  if (!res.ok) throw new Error(data?.error?.message ?? `${res.status} ${res.statusText}`);
+  return data;
+}
+
 const Badge = ({ kind, value }) => html`<span class=${`badge ${kind}-${String(value).toLowerCase()}`} data-testid=${kind}>${value}</span>`;
+
+function SignIn({ session, setSession, notify }) {
+  const [token, setToken] = useState('');
+  if (!session) return null;
+  if (session.signedIn)
+    return html`<div class="auth">
+      <span class="who">signed in</span>
+      <button type="button" onClick=${async () => {
+        await api('DELETE', '/api/v1/session', { csrf: session.csrf }).catch((e) => notify(e.message, 'error'));
+        setSession({ signedIn: false, writesEnabled: session.writesEnabled });
+      }}>Sign out</button>
+    </div>`;
+  if (!session.writesEnabled) return html`<div class="auth"><span class="who">read-only (no API token configured)</span></div>`;
+  return html`<form class="auth" data-testid="sign-in" onSubmit=${async (e) => {
+    e.preventDefault();
+    try {
+      const s = await api('POST', '/api/v1/session', { body: { token } });
+      setToken('');
+      setSession({ ...s, writesEnabled: true });
+      notify('Signed in: actions enabled.');
+    } catch (err) {
+      notify(`Sign-in failed: ${err.message}`, 'error');
+    }
+  }}>
+    <label for="token">API token</label>
+    <input id="token" type="password" autocomplete="current-password" value=${token} onInput=${(e) => setToken(e.currentTarget.value)} required />
+    <button type="submit">Sign in</button>
+  </form>`;
+}
 
 function Overview({ view, now }) {
   const [filter, setFilter] = useState('');
@@ -108,7 +148,7 @@ function Replica({ r }) {
   </li>`;
 }
 
-function Deployment({ d }) {
+function Deployment({ ns, d }) {
   return html`<li class="node deployment" data-testid="deployment" data-name=${d.name}>
     <div class="row">
       <span class="kind">Deployment</span>
@@ -118,6 +158,7 @@ function Deployment({ d }) {
       <span data-testid="ready-count">${d.readyReplicas}/${d.replicas} ready</span>
       ${d.pinnedTo ? html`<span class="warn" data-testid="pinned">pinned to ${d.pinnedTo.split('@')[0]}</span>` : null}
       ${d.autoscaler ? html`<span class="dim">scaled by HPA ${d.autoscaler}</span>` : null}
+      <a href=${`#/ns/${encodeURIComponent(ns)}/deploy/${encodeURIComponent(d.name)}`} data-testid="history-link">History</a>
     </div>
     ${d.message ? html`<p class="message">${d.message}</p>` : null}
     <ul>
@@ -136,12 +177,26 @@ function Deployment({ d }) {
   </li>`;
 }
 
-function NamespaceTree({ n, now }) {
+function NamespaceTree({ n, session, notify, now }) {
+  const [busy, setBusy] = useState(false);
   return html`<main>
     <nav><a href="#/">← all namespaces</a></nav>
     <div class="toolbar">
       <h1 data-testid="ns-title">${n.name}</h1>
       <div class="badges"><${Badge} kind="sync" value=${n.sync} /> <${Badge} kind="health" value=${n.health} /></div>
+      ${session?.signedIn
+        ? html`<button type="button" data-testid="sync-now" disabled=${busy} onClick=${async () => {
+            setBusy(true);
+            try {
+              const r = await api('POST', '/api/v1/sync', { csrf: session.csrf });
+              notify(`Synced: the source is at ${short(r.commit)}.`);
+            } catch (e) {
+              notify(e.message, 'error');
+            } finally {
+              setBusy(false);
+            }
+          }}>Sync now</button>`
+        : null}
     </div>
     <p class="meta">commit <span class="mono" data-testid="ns-commit">${short(n.lastAppliedCommit ?? n.lastAttemptedCommit)}</span>
       ${' · '}last pass <span title=${n.lastPass}>${ago(n.lastPass, now)}</span>
@@ -152,7 +207,7 @@ function NamespaceTree({ n, now }) {
       : null}
     <section>
       <h2>Deployments</h2>
-      <ul class="tree" data-testid="tree">${n.deployments.map((d) => html`<${Deployment} d=${d} key=${d.name} />`)}</ul>
+      <ul class="tree" data-testid="tree">${n.deployments.map((d) => html`<${Deployment} ns=${n.name} d=${d} key=${d.name} />`)}</ul>
     </section>
     ${n.services.length > 0
       ? html`<section><h2>Services</h2><ul class="tree">${n.services.map(
@@ -182,15 +237,93 @@ function NamespaceTree({ n, now }) {
   </main>`;
 }
 
+function DeploymentHistory({ ns, name, d, session, notify, now }) {
+  const [detail, setDetail] = useState(undefined);
+  const [error, setError] = useState(undefined);
+  const [confirming, setConfirming] = useState(undefined);
+  const load = useCallback(() => {
+    api('GET', `/api/v1/namespaces/${encodeURIComponent(ns)}/deployments/${encodeURIComponent(name)}?limit=20`)
+      .then((x) => {
+        setDetail(x);
+        setError(undefined);
+      })
+      .catch((e) => setError(e.message));
+  }, [ns, name]);
+  // Reload when the live view says the Deployment moved (a new revision, a pin, a phase).
+  useEffect(load, [load, d?.revision, d?.pinnedTo, d?.phase]);
+  const rollback = async (revision) => {
+    setConfirming(undefined);
+    try {
+      const r = await api('POST', `/api/v1/namespaces/${encodeURIComponent(ns)}/deployments/${encodeURIComponent(name)}/rollback`, {
+        body: { toRevision: revision },
+        csrf: session.csrf,
+      });
+      notify(`Rolling back ${name}: pinned to ${r.pinnedTo}.`);
+    } catch (e) {
+      notify(`Rollback refused: ${e.message}`, 'error');
+    }
+  };
+  const revisions = detail ? [...detail.revisions].reverse() : [];
+  return html`<main>
+    <nav><a href=${`#/ns/${encodeURIComponent(ns)}`}>← ${ns}</a></nav>
+    <div class="toolbar"><h1>${name} <span class="dim">history</span></h1>${d ? html`<${Badge} kind="health" value=${d.health} />` : null}</div>
+    ${d ? html`<p class="meta">runs revision <span class="mono" data-testid="current-revision">${d.revision}</span> · ${d.readyReplicas}/${d.replicas} ready${d.pinnedTo ? html` · <span class="warn">pinned to ${d.pinnedTo}</span>` : null}</p>` : null}
+    ${error ? html`<p class="error">${error}</p>` : null}
+    ${!session?.signedIn ? html`<p class="dim">Sign in with the API token to roll back.</p>` : null}
+    <section>
+      <h2>Revisions</h2>
+      <table data-testid="revisions">
+        <thead><tr><th>revision</th><th>commit</th><th>image</th><th>outcome</th><th>when</th><th><span class="sr">action</span></th></tr></thead>
+        <tbody>
+          ${revisions.map(
+            (r) => html`<tr data-testid="history-revision" data-revision=${r.revision} key=${`${r.revision}-${r.time}`}>
+              <td class="mono">${r.revision}${d && r.revision === d.revision ? html` <span class="ok">current</span>` : null}</td>
+              <td class="mono">${short(r.commit)}</td>
+              <td class="mono">${r.image}</td>
+              <td>${r.outcome}${r.reason ? ` (${r.reason})` : ''}</td>
+              <td title=${r.time}>${ago(r.time, now)}</td>
+              <td>${session?.signedIn && d && r.revision !== d.revision && r.outcome !== 'failed'
+                ? confirming === r.revision
+                  ? html`<button type="button" class="danger" data-testid="confirm-rollback" onClick=${() => rollback(r.revision)}>Confirm rollback</button>
+                      <button type="button" onClick=${() => setConfirming(undefined)}>Cancel</button>`
+                  : html`<button type="button" data-testid="rollback" onClick=${() => setConfirming(r.revision)}>Roll back to this revision</button>`
+                : null}</td>
+            </tr>`,
+          )}
+        </tbody>
+      </table>
+    </section>
+    <section>
+      <h2>Passes over ${ns}</h2>
+      <table>
+        <thead><tr><th>when</th><th>commit</th><th>outcome</th><th>moves</th><th>message</th></tr></thead>
+        <tbody>
+          ${(detail?.history ?? []).slice().reverse().map(
+            (p) => html`<tr><td title=${p.time}>${ago(p.time, now)}</td><td class="mono">${short(p.commit)}</td><td>${p.outcome}</td><td>${p.moves}</td><td>${p.message ?? ''}</td></tr>`,
+          )}
+        </tbody>
+      </table>
+    </section>
+  </main>`;
+}
+
 function App() {
   const route = useRoute();
   const { view, live } = useLiveView();
   const now = useNow();
+  const [session, setSession] = useState(undefined);
+  const [note, setNote] = useState(undefined);
+  const notify = useCallback((text, kind = 'info') => setNote({ text, kind }), []);
+  useEffect(() => {
+    api('GET', '/api/v1/session').then(setSession, () => setSession({ signedIn: false, writesEnabled: false }));
+  }, []);
   const n = view && route.ns ? view.namespaces.find((x) => x.name === route.ns) : undefined;
   let body;
   if (!view) body = html`<main><p class="loading">Connecting…</p></main>`;
   else if (route.ns && !n) body = html`<main><nav><a href="#/">← all namespaces</a></nav><p class="empty">No namespace ${route.ns}.</p></main>`;
-  else if (n) body = html`<${NamespaceTree} n=${n} now=${now} />`;
+  else if (n && route.deployment)
+    body = html`<${DeploymentHistory} ns=${n.name} name=${route.deployment} d=${n.deployments.find((x) => x.name === route.deployment)} session=${session} notify=${notify} now=${now} />`;
+  else if (n) body = html`<${NamespaceTree} n=${n} session=${session} notify=${notify} now=${now} />`;
   else body = html`<${Overview} view=${view} now=${now} />`;
   return html`
     <header>
@@ -198,7 +331,9 @@ function App() {
       <span class="source">${view?.source ? html`source at <span class="mono" data-testid="source-commit">${short(view.source.commit)}</span>` : null}
         ${view?.source?.error ? html` <span class="error">${view.source.error}</span>` : null}</span>
       <span class=${`live live-${live}`} data-testid="live">${live}</span>
+      <${SignIn} session=${session} setSession=${setSession} notify=${notify} />
     </header>
+    <div role="status" aria-live="polite" class=${`note ${note?.kind ?? ''}`} data-testid="note">${note?.text ?? ''}</div>
     ${body}`;
 }
 
