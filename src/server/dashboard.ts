@@ -67,6 +67,9 @@ function page(): string {
 `;
 }
 
+/** Every this many refreshes (15 s at the default period), a stream with no news gets a comment line. */
+const KEEP_ALIVE_TICKS = 15;
+
 /** Pages listening to the live view, and the one timer that feeds them. */
 class LiveView {
   readonly #clients = new Set<ServerResponse>();
@@ -74,6 +77,7 @@ class LiveView {
   #last: string | undefined;
   #pods: readonly PodStatus[] = [];
   #busy = false;
+  #ticks = 0;
 
   constructor(private readonly o: DashboardOptions) {}
 
@@ -82,7 +86,11 @@ class LiveView {
     res.on('close', () => this.remove(res));
     if (this.#last === undefined) await this.#refresh();
     else this.#send(res, this.#last);
-    this.#timer ??= setInterval(() => void this.#refresh(), this.o.refreshMs ?? 1000);
+    this.#timer ??= setInterval(() => {
+      // A comment line now and then: proxies and NATs drop a connection that stays silent (a quiet berth sends no views).
+      if (++this.#ticks % KEEP_ALIVE_TICKS === 0) for (const c of this.#clients) if (!c.writableEnded) c.write(': keep-alive\n\n');
+      void this.#refresh();
+    }, this.o.refreshMs ?? 1000);
   }
 
   remove(res: ServerResponse): void {

@@ -281,6 +281,10 @@ describe('dashboard', { timeout: 300_000 }, () => {
     try {
       await phone.goto(`${base}/#/ns/shop`);
       await phone.getByTestId('ns-title').waitFor();
+      await eventually(
+        async () => assert.equal(await phone.locator('[data-testid=deployment][data-name=web] [data-testid=health]').textContent(), 'Healthy', 'web settled'),
+        { timeoutMs: 60_000, what: 'web healthy after the rollback' },
+      );
       const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
       assert.ok(overflow <= 0, `no sideways scrolling (${overflow} px)`);
       await phone.screenshot({ path: join(shotsDir(stateDir), 'dashboard-phone.png') });
