@@ -82,13 +82,16 @@ class LiveView {
   constructor(private readonly o: DashboardOptions) {}
 
   async add(res: ServerResponse): Promise<void> {
+    if (res.destroyed) return; // the page left before it was added: its 'close' has fired already
     this.#clients.add(res);
     res.on('close', () => this.remove(res));
+    // A page that goes away mid-write makes the write fail; unheard, that 'error' would end the process.
+    res.on('error', () => this.remove(res));
     if (this.#last === undefined) await this.#refresh();
     else this.#send(res, this.#last);
     this.#timer ??= setInterval(() => {
       // A comment line now and then: proxies and NATs drop a connection that stays silent (a quiet berth sends no views).
-      if (++this.#ticks % KEEP_ALIVE_TICKS === 0) for (const c of this.#clients) if (!c.writableEnded) c.write(': keep-alive\n\n');
+      if (++this.#ticks % KEEP_ALIVE_TICKS === 0) for (const c of this.#clients) if (!c.writableEnded && !c.destroyed) c.write(': keep-alive\n\n');
       void this.#refresh();
     }, this.o.refreshMs ?? 1000);
   }
@@ -131,7 +134,7 @@ class LiveView {
   }
 
   #send(res: ServerResponse, json: string): void {
-    if (!res.writableEnded) res.write(`event: view\ndata: ${json}\n\n`);
+    if (!res.writableEnded && !res.destroyed) res.write(`event: view\ndata: ${json}\n\n`);
   }
 }
 

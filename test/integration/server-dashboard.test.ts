@@ -162,6 +162,17 @@ describe('dashboard over HTTP', { timeout: 60_000 }, () => {
     );
     assert.equal(v2.namespaces[1]!.deployments[0]!.revisions[0]!.replicas.length, 1, 'the last pods seen, while the engine is away');
 
+    // Pages that leave (one at once, one after its first view) cost nothing and break nothing.
+    const gone = new AbortController();
+    await fetch(`${server!.url}/api/v1/events`, { signal: gone.signal }).then(() => gone.abort());
+    const left = viewReader((await fetch(`${server!.url}/api/v1/events`)).body!);
+    assert.notEqual(await left.next(), 'ended');
+    await left.cancel();
+    await store.putNamespace(namespace('blog', 'Synced'));
+    const v3 = (await views.next()) as DashboardView;
+    assert.equal(v3.namespaces[0]!.sync, 'Synced', 'the page that stayed still gets the news');
+    assert.equal((await fetch(`${server!.url}/healthz`)).status, 200);
+
     const closing = server!.close();
     assert.equal(await views.next(), 'ended', 'the stream ends with the server');
     await closing;
