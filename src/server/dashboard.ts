@@ -67,6 +67,9 @@ function page(): string {
 `;
 }
 
+/** Open event streams served at once; more answer 503 (each holds a socket and gets every view). */
+export const MAX_STREAMS = 64;
+
 /** Every this many refreshes (15 s at the default period), a stream with no news gets a comment line. */
 const KEEP_ALIVE_TICKS = 15;
 
@@ -80,6 +83,10 @@ class LiveView {
   #ticks = 0;
 
   constructor(private readonly o: DashboardOptions) {}
+
+  get full(): boolean {
+    return this.#clients.size >= MAX_STREAMS;
+  }
 
   async add(res: ServerResponse): Promise<void> {
     if (res.destroyed) return; // the page left before it was added: its 'close' has fired already
@@ -174,6 +181,7 @@ export async function dashboardRoutes(app: FastifyInstance, o: DashboardOptions)
   });
 
   app.get('/api/v1/events', async (req, reply) => {
+    if (live.full) throw new BerthError('TOO_MANY_STREAMS', `${MAX_STREAMS} dashboards are open already; close one and reload`);
     reply.hijack();
     reply.raw.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',

@@ -15,6 +15,8 @@ import { silentLogger } from '../../src/core/index.js';
 import type { PodStatus } from '../../src/observed/index.js';
 import type { DashboardView } from '../../src/server/dashboard-view.js';
 import { startServer, type ControlPort, type RunningServer } from '../../src/server/index.js';
+import { MAX_STREAMS } from '../../src/server/dashboard.js';
+import { eventually } from '../helpers/eventually.js';
 import { FileStore, type NamespaceStatus } from '../../src/store/index.js';
 
 const COMMIT = 'c'.repeat(40);
@@ -177,5 +179,37 @@ describe('dashboard over HTTP', { timeout: 60_000 }, () => {
     assert.equal(await views.next(), 'ended', 'the stream ends with the server');
     await closing;
     server = undefined;
+  });
+});
+
+describe('dashboard streams are capped', { timeout: 60_000 }, () => {
+  it(`the stream after ${MAX_STREAMS} answers 503 TOO_MANY_STREAMS; one that closes frees a place`, async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'berth-server-dashboard-cap-'));
+    let server: RunningServer | undefined;
+    const open: ReturnType<typeof viewReader>[] = [];
+    try {
+      const store = await FileStore.open(dir, silentLogger);
+      await store.putNamespace(namespace('shop'));
+      server = await startServer({ control: new FixedPods(), store, logger: silentLogger, listen: { port: 0 } });
+      for (let i = 0; i < MAX_STREAMS; i++) {
+        const views = viewReader((await fetch(`${server.url}/api/v1/events`)).body!);
+        assert.notEqual(await views.next(), 'ended');
+        open.push(views);
+      }
+      const refused = await fetch(`${server.url}/api/v1/events`);
+      assert.equal(refused.status, 503);
+      assert.equal(((await refused.json()) as { error: { code: string } }).error.code, 'TOO_MANY_STREAMS');
+      await open.pop()!.cancel();
+      const url = server.url;
+      await eventually(async () => {
+        const again = await fetch(`${url}/api/v1/events`);
+        assert.equal(again.status, 200, 'a place is free again');
+        open.push(viewReader(again.body!));
+      });
+    } finally {
+      for (const v of open) await v.cancel();
+      await server?.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
