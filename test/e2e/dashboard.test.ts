@@ -20,7 +20,7 @@ import { eventually } from '../helpers/eventually.js';
 import { deploymentYaml, serveCommand } from '../helpers/manifests.js';
 import { localRepo, type LocalRepo } from '../helpers/tmp-repo.js';
 import { freePort } from '../helpers/webhook-hook.js';
-import { ownedContainers } from '../helpers/world.js';
+import { envOf, ownedContainers } from '../helpers/world.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 /** Where the screenshots go: docs/ when regenerating them (BERTH_DASHBOARD_SCREENSHOTS=docs), else the test's state folder. */
@@ -316,8 +316,9 @@ describe('dashboard', { timeout: 300_000 }, () => {
     assert.ok(text.includes('"name":"api"'), 'the stream carries the api Deployment');
     const b64 = Buffer.from(CANARY).toString('base64');
     for (const b of bodies) assert.ok(!b.includes(CANARY) && !b.includes(b64), 'a Secret value reached the page');
-    // The container does hold it: the canary is real.
+    // The container does hold it: the canary is real, the page just never sees it.
     const api = (await running('api'))[0];
     assert.ok(api, 'api runs');
+    assert.ok((await envOf(api.id)).includes(`DB_PASSWORD=${CANARY}`), 'the Secret reached the container');
   });
 });
