@@ -47,11 +47,15 @@ export const ERROR_CODES = {
   // The HTTP surface (src/server): request errors, mapped to status codes in server/http-errors.ts.
   REQUEST_INVALID: { handling: 'stalled', summary: 'An HTTP request body, query or path failed validation (400).' },
   UNAUTHORIZED: { handling: 'stalled', summary: 'A webhook signature or API bearer token is missing, wrong, or not configured (401).' },
-  FORBIDDEN: { handling: 'stalled', summary: 'A mutating API call was refused because no API token is configured (403).' },
+  FORBIDDEN: {
+    handling: 'stalled',
+    summary: 'A mutating API call was refused: no API token is configured, or a dashboard session cookie came without its CSRF token (403).',
+  },
   NOT_FOUND: { handling: 'stalled', summary: 'The namespace, Deployment or route asked for does not exist (404).' },
   CONFLICT: { handling: 'stalled', summary: 'The request conflicts with the current state, e.g. nothing to roll back to (409).' },
   PAYLOAD_TOO_LARGE: { handling: 'stalled', summary: 'An HTTP request body exceeded the size limit (413).' },
   INTERNAL: { handling: 'transient', summary: 'An unexpected error (a bug); logged with its stack, reported without details.' },
+  TOO_MANY_STREAMS: { handling: 'transient', summary: 'The dashboard already serves as many live views as it allows (503); close one and reload.' },
   // Services inside the namespace (issue #9): reported per Service in status, never thrown out of a pass.
   SERVICE_CLUSTER_IP: {
     handling: 'stalled',

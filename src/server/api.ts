@@ -1,14 +1,16 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { BerthError, describeError, isBerthError, ownValue } from '../core/index.js';
 import type { StoreState, Store } from '../store/index.js';
-import { tokensEqual } from './constant-time.js';
 import type { ControlPort } from './control.js';
+import { CSRF_HEADER, type Sessions, writeVerdict } from './session.js';
 
 export interface ApiRoutesOptions {
   readonly control: ControlPort;
   readonly store: Store;
   /** Bearer token for mutating calls; unset = mutations refused (403). */
   readonly apiToken: string | undefined;
+  /** The dashboard's sessions: a session cookie with its CSRF token also writes (session.ts). Absent: Bearer only. */
+  readonly sessions?: Sessions;
 }
 
 /** API request bodies are small; webhooks have their own (larger) limit. */
@@ -65,15 +67,20 @@ interface DeploymentParams extends NsParams {
 
 /**
  * `/healthz` and `/api/v1`: reads come from the store (what the last passes recorded), writes
- * go through the ControlPort and need `Authorization: Bearer <token>`, checked in `onRequest`
+ * go through the ControlPort and need `Authorization: Bearer <token>` (or the dashboard's
+ * session cookie with its CSRF header, session.ts), checked in `onRequest`
  * — before the body is read, so an unauthenticated caller gets 401/403, never a 400 or 413.
  */
 export async function apiRoutes(app: FastifyInstance, o: ApiRoutesOptions): Promise<void> {
   const requireToken = async (req: FastifyRequest): Promise<void> => {
-    if (!o.apiToken) throw new BerthError('FORBIDDEN', 'mutating API calls are disabled: no API token is configured (set BERTH_API_TOKEN)');
-    const m = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(req.headers.authorization ?? '');
-    if (!m) throw new BerthError('UNAUTHORIZED', 'missing bearer token: send "Authorization: Bearer <token>"');
-    if (!tokensEqual(m[1]!, o.apiToken)) throw new BerthError('UNAUTHORIZED', 'invalid bearer token');
+    const verdict = writeVerdict({
+      apiToken: o.apiToken,
+      authorization: req.headers.authorization,
+      cookie: req.headers.cookie,
+      csrf: req.headers[CSRF_HEADER],
+      csrfOf: (id) => o.sessions?.csrfOf(id),
+    });
+    if (!verdict.allowed) throw new BerthError(verdict.code, verdict.message);
   };
 
   app.get('/healthz', async () => ({ ok: true }));
@@ -177,7 +184,7 @@ function sortedNamespaces(state: StoreState) {
 }
 
 /** The store state as the API shows it: a source URL never carries credentials. */
-function publicState(state: StoreState): StoreState {
+export function publicState(state: StoreState): StoreState {
   if (!state.source) return state;
   const { description, error } = state.source;
   return {

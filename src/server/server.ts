@@ -7,8 +7,10 @@ import { apiRoutes } from './api.js';
 import type { ControlPort } from './control.js';
 import { HookTrigger } from './hook-trigger.js';
 import { hookRoutes } from './hooks.js';
+import { dashboardRoutes } from './dashboard.js';
 import { errorAnswer } from './http-errors.js';
 import { ServerMetrics } from './metrics.js';
+import { Sessions } from './session.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -50,7 +52,7 @@ export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
 const strictAjv = new AjvModule.default({ allErrors: false, coerceTypes: false, removeAdditional: false, useDefaults: true });
 const coercingAjv = new AjvModule.default({ allErrors: false, coerceTypes: true, removeAdditional: false, useDefaults: true });
 
-/** Starts the HTTP server (API, webhooks, health). Everything it uses arrives in `o`. */
+/** Starts the HTTP server (dashboard, API, webhooks, health). Everything it uses arrives in `o`. */
 export async function startServer(o: ServerOptions): Promise<RunningServer> {
   const logger = o.logger.child({ component: 'server' });
   const nonEmpty = (s: string | undefined) => (s !== undefined && s.length > 0 ? s : undefined);
@@ -99,7 +101,9 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   });
   app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: { code: 'NOT_FOUND', message: `no route ${req.method} ${pathOf(req)}` } }));
 
-  await app.register(apiRoutes, { control: o.control, store: o.store, apiToken });
+  const sessions = new Sessions();
+  await app.register(apiRoutes, { control: o.control, store: o.store, apiToken, sessions });
+  await app.register(dashboardRoutes, { control: o.control, store: o.store, logger, apiToken, sessions });
   await app.register(hookRoutes, { control: o.control, store: o.store, secrets, trigger, metrics, bodyLimitBytes });
   app.get('/metrics', async (_req, reply) => reply.header('content-type', metrics.registry.contentType).send(await metrics.registry.metrics()));
 

@@ -101,6 +101,8 @@ const PURE_FILES = [
   'server/log-redaction.ts',
   'server/hook-providers.ts',
   'server/constant-time.ts', // node:crypto only: HMACs and a compare
+  'server/session.ts', // the dashboard's sessions and the write check (cookie + CSRF, or Bearer)
+  'server/dashboard-view.ts', // store state + pods → what the dashboard draws
   'source/snapshot.ts',
   'source/ref-name.ts',
   'source/revision.ts',
@@ -136,6 +138,11 @@ const PACKAGE_HOMES: Record<string, string[]> = {
   'dns-packet': ['proxy/cluster-dns.ts'], // the namespace DNS of the data plane (issue #9)
   '@grpc/grpc-js': ['health/grpc-probe.ts'], // gRPC probes (grpc.health.v1)
   'grpc-health-check': ['health/grpc-probe.ts'], // the gRPC project's health service definition
+  // The dashboard's UI library, sent to the browser as files (dashboard.ts resolves them in
+  // node_modules); the server never runs them.
+  preact: ['server/dashboard.ts'],
+  htm: ['server/dashboard.ts'],
+  'playwright-core': [], // a devDependency: the dashboard's e2e test drives Chromium with it; never src
 };
 /** Adapter folders: only main.ts (and their own folder) may import them. */
 const ADAPTERS = ['runtime/docker', 'secrets/host'];

@@ -1,0 +1,219 @@
+/**
+ * What the dashboard draws, built from the store state and the pods the engine runs: namespaces
+ * as cards, and per namespace the tree Deployment → revisions → replicas, Services with their
+ * endpoints, volumes and HPAs. Pure, so the page and its tests read one shape.
+ *
+ * Only named fields are copied (an allow-list): nothing from the store reaches the browser by
+ * accident, and no Secret value is ever part of the state in the first place.
+ */
+import type { PodStatus } from '../observed/index.js';
+import type { AutoscalerRecord, DeploymentStatus, NamespaceStatus, StoreState } from '../store/index.js';
+
+export type Health = 'Healthy' | 'Progressing' | 'Degraded' | 'Missing';
+
+export interface ReplicaView {
+  readonly name: string;
+  readonly container: string;
+  readonly status: string;
+  readonly ready: boolean;
+  readonly reason?: string;
+  readonly restarts: number;
+  readonly address?: string;
+  readonly image: string;
+}
+
+export interface RevisionView {
+  readonly revision: string;
+  /** The revision the Deployment runs now (its desired revision). */
+  readonly current: boolean;
+  readonly commit?: string;
+  readonly replicas: readonly ReplicaView[];
+}
+
+export interface DeploymentView {
+  readonly name: string;
+  readonly phase: DeploymentStatus['phase'];
+  readonly health: Health;
+  readonly message?: string;
+  readonly revision: string;
+  readonly replicas: number;
+  readonly updatedReplicas: number;
+  readonly availableReplicas: number;
+  readonly readyReplicas: number;
+  readonly pinnedTo?: string;
+  readonly rolledBack?: { readonly revision: string; readonly reason: string };
+  /** The HPA scaling it, when one does. */
+  readonly autoscaler?: string;
+  /** Current revision first, then the others still running replicas (an old one during a rollout). */
+  readonly revisions: readonly RevisionView[];
+}
+
+export interface AutoscalerView {
+  readonly name: string;
+  readonly target: string;
+  readonly replicas: number;
+  readonly metrics: readonly { readonly metric: string; readonly target: number; readonly current?: number; readonly error?: string }[];
+  readonly conditions: readonly { readonly type: string; readonly status: string; readonly reason: string }[];
+  readonly lastScale?: { readonly at: string; readonly from: number; readonly to: number; readonly reason: string };
+}
+
+export interface NamespaceView {
+  readonly name: string;
+  /** The pass's phase: Synced, Progressing, Invalid, Refused, Error, Pruned. */
+  readonly sync: NamespaceStatus['phase'];
+  readonly health: Health;
+  readonly message?: string;
+  readonly lastAppliedCommit?: string;
+  readonly lastAttemptedCommit?: string;
+  /** When the last pass ended. */
+  readonly lastPass: string;
+  readonly deployments: readonly DeploymentView[];
+  readonly services: readonly {
+    readonly name: string;
+    readonly type: string;
+    readonly port: number;
+    readonly clusterIP?: string;
+    readonly listen?: string;
+    readonly endpoints: number;
+    readonly error?: string;
+  }[];
+  readonly volumes: readonly { readonly name: string; readonly volume: string; readonly phase: string; readonly storage?: string; readonly message?: string }[];
+  readonly autoscalers: readonly AutoscalerView[];
+  readonly diagnostics: readonly { readonly severity: string; readonly message: string; readonly file?: string; readonly line?: number }[];
+}
+
+export interface DashboardView {
+  readonly source?: { readonly commit?: string; readonly error?: string; readonly updatedAt: string };
+  readonly namespaces: readonly NamespaceView[];
+}
+
+/** A Deployment's health from its rollout phase: Failed and RolledBack are Degraded (a rollout did not go through). */
+export function deploymentHealth(phase: DeploymentStatus['phase']): Health {
+  if (phase === 'Complete') return 'Healthy';
+  if (phase === 'Failed' || phase === 'RolledBack') return 'Degraded';
+  return 'Progressing';
+}
+
+/** A namespace's health: its worst Deployment's; a namespace whose pass errored is Degraded; Pruned is Missing. */
+export function namespaceHealth(status: NamespaceStatus): Health {
+  if (status.phase === 'Pruned') return 'Missing';
+  if (status.phase === 'Error') return 'Degraded';
+  const all = status.deployments.map((d) => deploymentHealth(d.phase));
+  if (all.includes('Degraded')) return 'Degraded';
+  if (all.includes('Progressing') || status.phase === 'Progressing') return 'Progressing';
+  return 'Healthy';
+}
+
+function replicaView(p: PodStatus): ReplicaView {
+  return {
+    name: p.name,
+    container: p.container,
+    status: p.status,
+    ready: p.ready,
+    ...(p.reason !== undefined ? { reason: p.reason } : {}),
+    restarts: p.restarts,
+    ...(p.address !== undefined ? { address: p.address } : {}),
+    image: p.image,
+  };
+}
+
+function revisionsOf(d: DeploymentStatus, pods: readonly PodStatus[]): RevisionView[] {
+  const byRevision = new Map<string, PodStatus[]>([[d.revision, []]]);
+  for (const p of pods) {
+    const list = byRevision.get(p.revision);
+    if (list) list.push(p);
+    else byRevision.set(p.revision, [p]);
+  }
+  return [...byRevision.entries()].map(([revision, list]) => {
+    const sorted = [...list].sort((a, b) => a.replica - b.replica || a.name.localeCompare(b.name));
+    const commit = sorted[0]?.commit;
+    return { revision, current: revision === d.revision, ...(commit ? { commit } : {}), replicas: sorted.map(replicaView) };
+  });
+}
+
+function autoscalerView(a: AutoscalerRecord): AutoscalerView {
+  return {
+    name: a.name,
+    target: a.target,
+    replicas: a.replicas,
+    metrics: (a.metrics ?? []).map((m) => ({
+      metric: m.metric,
+      target: m.target,
+      ...(m.current !== undefined ? { current: m.current } : {}),
+      ...(m.error !== undefined ? { error: m.error } : {}),
+    })),
+    conditions: (a.conditions ?? []).map((c) => ({ type: c.type, status: c.status, reason: c.reason })),
+    ...(a.lastScale ? { lastScale: { ...a.lastScale } } : {}),
+  };
+}
+
+/** The dashboard's view of `state` (already stripped of credentials) and the engine's `pods`. */
+export function dashboardView(state: StoreState, pods: readonly PodStatus[]): DashboardView {
+  const autoscalers = Object.values(state.autoscalers ?? {});
+  const namespaces = Object.values(state.namespaces)
+    .sort((a, b) => a.namespace.localeCompare(b.namespace))
+    .map((ns): NamespaceView => {
+      const nsPods = pods.filter((p) => p.namespace === ns.namespace);
+      const nsHpas = autoscalers.filter((a) => a.namespace === ns.namespace).sort((a, b) => a.name.localeCompare(b.name));
+      return {
+        name: ns.namespace,
+        sync: ns.phase,
+        health: namespaceHealth(ns),
+        ...(ns.message !== undefined ? { message: ns.message } : {}),
+        ...(ns.lastAppliedCommit !== undefined ? { lastAppliedCommit: ns.lastAppliedCommit } : {}),
+        ...(ns.lastAttemptedCommit !== undefined ? { lastAttemptedCommit: ns.lastAttemptedCommit } : {}),
+        lastPass: ns.updatedAt,
+        deployments: [...ns.deployments]
+          .sort((a, b) => a.name.localeCompare(b.name))
+          .map((d): DeploymentView => {
+            const dPods = nsPods.filter((p) => p.deployment === d.name);
+            const hpa = nsHpas.find((a) => a.target === d.name);
+            return {
+              name: d.name,
+              phase: d.phase,
+              health: deploymentHealth(d.phase),
+              ...(d.message !== undefined ? { message: d.message } : {}),
+              revision: d.revision,
+              replicas: d.replicas,
+              updatedReplicas: d.updatedReplicas,
+              availableReplicas: d.availableReplicas,
+              readyReplicas: dPods.filter((p) => p.ready).length,
+              ...(d.pinnedTo !== undefined ? { pinnedTo: d.pinnedTo } : {}),
+              ...(d.rolledBack ? { rolledBack: { revision: d.rolledBack.revision, reason: d.rolledBack.reason } } : {}),
+              ...(hpa ? { autoscaler: hpa.name } : {}),
+              revisions: revisionsOf(d, dPods),
+            };
+          }),
+        services: [...(ns.services ?? [])].map((s) => ({
+          name: s.name,
+          type: s.type ?? 'ClusterIP',
+          port: s.port,
+          ...(s.clusterIP !== undefined ? { clusterIP: s.clusterIP } : {}),
+          ...(s.listen !== undefined ? { listen: s.listen } : {}),
+          endpoints: s.endpoints,
+          ...(s.error !== undefined ? { error: s.error } : {}),
+        })),
+        volumes: [...(ns.volumes ?? [])].map((v) => ({
+          name: v.name,
+          volume: v.volume,
+          phase: v.phase,
+          ...(v.storage !== undefined ? { storage: v.storage } : {}),
+          ...(v.message !== undefined ? { message: v.message } : {}),
+        })),
+        autoscalers: nsHpas.map(autoscalerView),
+        diagnostics: ns.diagnostics.map((g) => ({
+          severity: g.severity,
+          message: g.message,
+          ...(g.file !== undefined ? { file: g.file } : {}),
+          ...(g.line !== undefined ? { line: g.line } : {}),
+        })),
+      };
+    });
+  const source = state.source;
+  return {
+    ...(source
+      ? { source: { ...(source.commit ? { commit: source.commit } : {}), ...(source.error ? { error: source.error } : {}), updatedAt: source.updatedAt } }
+      : {}),
+    namespaces,
+  };
+}

@@ -1,0 +1,106 @@
+/**
+ * Dashboard sessions and the write check every mutating API call passes. A browser never holds
+ * the API token: it trades it once (POST /api/v1/session) for a random session id in an
+ * HttpOnly, SameSite=Strict cookie, plus a CSRF token the page sends back in `X-Berth-CSRF`.
+ * A write is allowed with the Bearer token (API clients, unchanged) or with a live session
+ * cookie AND its CSRF token; the cookie alone never writes, so a form or a script on another
+ * origin cannot borrow it.
+ *
+ * Sessions live in memory only: restarting berth or changing the token signs every page out.
+ */
+import { randomBytes } from 'node:crypto';
+import { tokensEqual } from './constant-time.js';
+
+export const SESSION_COOKIE = 'berth_session';
+export const CSRF_HEADER = 'x-berth-csrf';
+/** Sessions kept; the oldest is dropped first. A page per person is far below this. */
+export const SESSIONS_KEPT = 256;
+
+/** The sessions of one server: session id → its CSRF token, oldest first (Map keeps insertion order). */
+export class Sessions {
+  readonly #csrf = new Map<string, string>();
+  constructor(private readonly kept = SESSIONS_KEPT) {}
+
+  /** A new session: two 256-bit random values, neither derived from the API token. */
+  open(): { id: string; csrf: string } {
+    const id = randomBytes(32).toString('base64url');
+    const csrf = randomBytes(32).toString('base64url');
+    this.#csrf.set(id, csrf);
+    while (this.#csrf.size > this.kept) this.#csrf.delete(this.#csrf.keys().next().value!);
+    return { id, csrf };
+  }
+
+  csrfOf(id: string): string | undefined {
+    return this.#csrf.get(id);
+  }
+
+  close(id: string): void {
+    this.#csrf.delete(id);
+  }
+
+  get size(): number {
+    return this.#csrf.size;
+  }
+}
+
+/** `name=value` pairs of a Cookie header; malformed pairs are skipped, the first of a repeated name wins. */
+export function parseCookies(header: string | undefined): Map<string, string> {
+  const cookies = new Map<string, string>();
+  for (const part of (header ?? '').split(';')) {
+    const eq = part.indexOf('=');
+    if (eq <= 0) continue;
+    const name = part.slice(0, eq).trim();
+    const value = part.slice(eq + 1).trim();
+    if (name.length > 0 && !cookies.has(name)) cookies.set(name, value);
+  }
+  return cookies;
+}
+
+/** The Set-Cookie value of a session (no Max-Age: it ends with the browser session, and with berth's). */
+export function sessionCookie(id: string, o: { secure: boolean }): string {
+  return `${SESSION_COOKIE}=${id}; Path=/; HttpOnly; SameSite=Strict${o.secure ? '; Secure' : ''}`;
+}
+
+/** The Set-Cookie value that removes the session cookie. */
+export function clearedSessionCookie(o: { secure: boolean }): string {
+  return `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0${o.secure ? '; Secure' : ''}`;
+}
+
+export interface WriteRequest {
+  /** The API token configured; undefined: writes are disabled. */
+  readonly apiToken: string | undefined;
+  readonly authorization?: string | undefined;
+  readonly cookie?: string | undefined;
+  readonly csrf?: string | string[] | undefined;
+  readonly csrfOf: (sessionId: string) => string | undefined;
+}
+
+export type WriteVerdict =
+  | { readonly allowed: true; readonly by: 'bearer' | 'session' }
+  | { readonly allowed: false; readonly code: 'UNAUTHORIZED' | 'FORBIDDEN'; readonly message: string };
+
+/**
+ * Whether a mutating call may proceed. An Authorization header decides alone (Bearer clients
+ * behave as before, a cookie does not rescue a wrong token); otherwise the session cookie must
+ * name a live session and `X-Berth-CSRF` must be its token (403 when not: the caller is signed
+ * in but the request did not come from the page).
+ */
+export function writeVerdict(r: WriteRequest): WriteVerdict {
+  if (!r.apiToken) return { allowed: false, code: 'FORBIDDEN', message: 'mutating API calls are disabled: no API token is configured (set BERTH_API_TOKEN)' };
+  if (r.authorization !== undefined && r.authorization !== '') {
+    const m = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(r.authorization);
+    if (!m) return { allowed: false, code: 'UNAUTHORIZED', message: 'missing bearer token: send "Authorization: Bearer <token>"' };
+    if (!tokensEqual(m[1]!, r.apiToken)) return { allowed: false, code: 'UNAUTHORIZED', message: 'invalid bearer token' };
+    return { allowed: true, by: 'bearer' };
+  }
+  const id = parseCookies(r.cookie).get(SESSION_COOKIE);
+  const expected = id ? r.csrfOf(id) : undefined;
+  if (expected === undefined) {
+    const why = id ? 'the dashboard session has ended (sign in again)' : 'missing bearer token: send "Authorization: Bearer <token>"';
+    return { allowed: false, code: 'UNAUTHORIZED', message: why };
+  }
+  if (typeof r.csrf !== 'string' || r.csrf.length === 0)
+    return { allowed: false, code: 'FORBIDDEN', message: 'missing CSRF token: the dashboard sends X-Berth-CSRF' };
+  if (!tokensEqual(r.csrf, expected)) return { allowed: false, code: 'FORBIDDEN', message: 'invalid CSRF token' };
+  return { allowed: true, by: 'session' };
+}
