@@ -9,20 +9,16 @@ import {
   applyAutoscalersTo,
   applyPinsTo,
   type Autoscaled,
-  compare,
   confirmedVolumeDeletes,
   diff,
   hasChanges,
   isPruneConfirmed,
-  planExitCode,
-  renderChangeSetJson,
-  renderChangeSetMarkdown,
-  renderChangeSetText,
   renderPlanJson,
   renderPlanText,
   pinnedTemplates,
   type PinnedNamespace,
 } from '../plan/index.js';
+import { compare, planExitCode, renderChangeSetJson, renderChangeSetMarkdown, renderChangeSetText } from '../preview/index.js';
 import { LABEL } from '../runtime/index.js';
 import { startServer } from '../server/index.js';
 import type { GitSource } from '../source/index.js';

@@ -1,6 +1,6 @@
 /**
  * The one exit-code registry of every berth command (documented in README.md, "Exit codes").
- * In core because the pure planner decides a plan's code (plan/exit-code.ts) and the CLI every
+ * In core because the pure preview decides a plan's code (preview/exit-code.ts) and the CLI every
  * other one; `berth plan --base --head` uses 0/1/2 as `flux diff` and `terraform plan
  * -detailed-exitcode` do, so CI can tell "changes" from "broken".
  *  0  success; for `plan`: no changes

@@ -55,7 +55,7 @@ export interface PruneFacts {
 
 /**
  * THE prune rule (DESIGN §6), on counts, for the live guard below and for the pull-request
- * preview (compare.ts): the callers count and word the reasons, this decides.
+ * preview (preview/compare.ts): the callers count and word the reasons, this decides.
  *  - refused: the new desired state has no namespaces while something runs;
  *  - needs-confirmation: a namespace that runs something is removed, or more than half of
  *    the Deployments are pruned (`moreThanHalf`);

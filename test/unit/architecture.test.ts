@@ -28,6 +28,7 @@ const ALLOWED: Record<string, string[]> = {
   policy: ['core', 'manifests', 'desired'],
   autoscale: ['core', 'desired'], // the HPA algorithm: pure
   plan: ['core', 'manifests', 'desired', 'observed', 'runtime', 'policy'],
+  preview: ['core', 'manifests', 'desired', 'plan'], // the pull-request preview: reuses the live plan's rules
   secrets: ['core', 'manifests', 'desired'],
   rollout: ['core', 'manifests', 'desired', 'observed', 'runtime', 'health', 'plan', 'secrets'],
   store: ['core', 'files'],
@@ -67,10 +68,11 @@ const ALLOWED: Record<string, string[]> = {
     'proxy',
     'notify',
     'autoscale',
+    'preview',
   ],
 };
 /** Modules that are pure as a whole. */
-const PURE = ['core', 'manifests', 'desired', 'observed', 'plan', 'policy', 'autoscale'];
+const PURE = ['core', 'manifests', 'desired', 'observed', 'plan', 'preview', 'policy', 'autoscale'];
 /**
  * The pure files of the split modules (STYLE.md: "split"): decisions, ports and vocabularies.
  * A new pure file belongs here; a file here that needs I/O is an effect that belongs behind a port.

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { buildDesiredState, type DesiredDeployment } from '../../../src/desired/index.js';
 import { loadManifests, ManifestCache } from '../../../src/manifests/index.js';
-import { compare, renderChangeSetJson, renderChangeSetMarkdown, renderChangeSetText } from '../../../src/plan/index.js';
+import { compare, renderChangeSetJson, renderChangeSetMarkdown, renderChangeSetText } from '../../../src/preview/index.js';
 import { folder, snapshot } from '../manifests/snapshot-builder.js';
 
 /**

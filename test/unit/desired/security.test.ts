@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { buildDesiredState, type DesiredDeployment } from '../../../src/desired/index.js';
 import { loadManifests, ManifestCache, type NamespaceManifests } from '../../../src/manifests/index.js';
-import { compare, renderChangeSetText } from '../../../src/plan/index.js';
+import { compare, renderChangeSetText } from '../../../src/preview/index.js';
 import { deployment, folder, snapshot } from '../manifests/snapshot-builder.js';
 
 const indent =

@@ -22,7 +22,7 @@ import {
   renderChangeSetText,
   type ChangeSet,
   type PlanExitCode,
-} from '../../../src/plan/index.js';
+} from '../../../src/preview/index.js';
 import { loadSide, PLAN_FIXTURES, planCases } from './fixture-repo.js';
 
 const UPDATE = process.env.BERTH_UPDATE_GOLDEN === '1';

@@ -11,9 +11,9 @@ import {
   type DesiredService,
   type DesiredState,
 } from '../../../src/desired/index.js';
+import { fenceposts } from '../../../src/plan/index.js';
 import {
   compare,
-  fenceposts,
   isSecretName,
   PLAN_COMMENT_MARKER,
   planExitCode,
@@ -25,7 +25,7 @@ import {
   type FieldChange,
   type ObjectChange,
   type PlanExitCode,
-} from '../../../src/plan/index.js';
+} from '../../../src/preview/index.js';
 import * as rollout from '../../../src/rollout/index.js';
 import { deployment, template } from '../../helpers/builders.js';
 

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { DesiredNamespace, DesiredVolume } from '../../../src/desired/index.js';
 import type { ObservedNamespace, ObservedVolume } from '../../../src/observed/index.js';
-import { compare, confirmedVolumeDeletes, diff, planVolumes, renderChangeSetMarkdown, renderChangeSetText, renderPlanText } from '../../../src/plan/index.js';
+import { confirmedVolumeDeletes, diff, planVolumes, renderPlanText } from '../../../src/plan/index.js';
+import { compare, renderChangeSetMarkdown, renderChangeSetText } from '../../../src/preview/index.js';
 import { deployment, replicas } from '../../helpers/builders.js';
 
 /**

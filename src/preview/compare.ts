@@ -29,8 +29,7 @@ import { compareConfigMaps, immutableChanges, shortValue } from './compare-confi
 import { compareClaims } from './compare-claims.js';
 import { compareIngresses, compareNetworkPolicies, compareServices } from './compare-serving.js';
 import { compareAutoscalers } from './compare-autoscalers.js';
-import { fenceposts } from './fenceposts.js';
-import { judgePrunes } from './prune-guard.js';
+import { fenceposts, judgePrunes } from '../plan/index.js';
 import { MASKED, maskDiagnostic, maskedEnvValue } from './mask.js';
 import { formatCpu, formatMemory } from './quantity-format.js';
 

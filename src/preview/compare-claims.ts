@@ -1,6 +1,6 @@
 import type { DesiredVolume } from '../desired/index.js';
 import type { ClaimChange, FieldChange, ServingVersion } from './change-set.js';
-import { CONFIRM_VOLUME_DELETE_TRAILER } from './volumes.js';
+import { CONFIRM_VOLUME_DELETE_TRAILER } from '../plan/index.js';
 
 /**
  * compare() for PersistentVolumeClaims: base against head, by name. A claim added creates its
