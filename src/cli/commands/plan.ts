@@ -1,0 +1,98 @@
+import { type Command, Option } from 'commander';
+import { BerthError, isBerthError } from '../../core/index.js';
+import { buildDesiredState } from '../../desired/index.js';
+import { observe } from '../../observed/index.js';
+import { checkNamespacePolicy, namespacePolicy } from '../../policy/index.js';
+import { confirmedVolumeDeletes, diff, hasChanges, isPruneConfirmed, renderPlanJson, renderPlanText } from '../../plan/index.js';
+import { compare, planExitCode, renderChangeSetJson, renderChangeSetMarkdown, renderChangeSetText } from '../../preview/index.js';
+import { EXIT } from '../exit-codes.js';
+import { write } from '../output.js';
+import { isStructured, reformatJson } from '../structured-output.js';
+import { nonEmpty } from '../option-values.js';
+import { PROXY_TABLE_FILE, persistedClusterIps } from '../../proxy/index.js';
+import { join } from 'node:path';
+import { type CliContext, policyOptions, operatorPolicy, runTargets, loadAt, hasInvalid } from './shared.js';
+
+/** `berth plan`. */
+export function registerPlan(program: Command, ctx: CliContext): void {
+  const { adapters, common, resolve } = ctx;
+  common(policyOptions(program.command('plan')))
+    .description(
+      'show what a commit would change: on the engine now (default, --live), or relative to another commit (--base/--head, no engine needed). Exit 0 no changes, 1 changes, 2 invalid input',
+    )
+    .option('--live', 'compare the head with what runs on the engine now (the default without --base)')
+    .option(
+      '--base <ref>',
+      'compare with the manifests at this ref (branch, tag, commit; HEAD~1, main^ …) instead of the engine: a pull-request plan',
+      nonEmpty('a branch, tag or commit name'),
+    )
+    .option('--head <ref>', 'the ref to plan (default: --ref, else HEAD; HEAD~1, main^ … too)', nonEmpty('a branch, tag or commit name'))
+    .addOption(
+      new Option('-o, --output <format>', 'output format (markdown: for a PR comment, with --base)')
+        .choices(['text', 'json', 'yaml', 'markdown'])
+        .default('text'),
+    )
+    .action(async (raw: Record<string, unknown>) => {
+      const o = resolve(raw);
+      const output = String(raw.output);
+      if (raw.base !== undefined && raw.live) throw new BerthError('USAGE', '--live and --base exclude each other');
+      if (output === 'markdown' && raw.base === undefined) throw new BerthError('USAGE', '-o markdown needs --base (it renders a pull-request plan)');
+      const logger = adapters.logger(o.logLevel);
+      const policy = operatorPolicy(raw, o);
+      const source = await adapters.openSource(o, logger);
+      const head = await source.resolveRef(String(raw.head ?? o.ref ?? 'HEAD'));
+      const headManifests = await loadAt(source, head.oid);
+      // Against the engine, a namespace the policy refuses is invalid (as `berth run` sees it); in a
+      // pull-request plan it is "denied", with what would change once the policy allows it.
+      const headDesired = buildDesiredState(headManifests, { instance: o.instance, ...(raw.base === undefined ? { policy: namespacePolicy(policy) } : {}) });
+      if (raw.base !== undefined) {
+        const base = await source.resolveRef(String(raw.base));
+        const baseDesired = await loadAt(source, base.oid).then(
+          (m) => buildDesiredState(m, { instance: o.instance }),
+          (err: unknown) => {
+            // A base that predates the manifest folder: everything in the head is new.
+            if (isBerthError(err) && err.code === 'SOURCE_PATH_NOT_FOUND') return undefined;
+            throw err;
+          },
+        );
+        const changes = compare(baseDesired, headDesired, {
+          root: o.path,
+          denials: headManifests.namespaces.flatMap((ns) => checkNamespacePolicy(ns, policy)),
+        });
+        write(
+          isStructured(output)
+            ? reformatJson(output, renderChangeSetJson(changes))
+            : output === 'markdown'
+              ? renderChangeSetMarkdown(changes)
+              : renderChangeSetText(changes),
+        );
+        process.exitCode = planExitCode(changes);
+        return;
+      }
+      const driver = adapters.openDriver(o, logger);
+      const observed = observe(await driver.inventory());
+      const state = await adapters.readState(o).catch(() => undefined);
+      // Confirmed as `berth run` judges it: the trailer, or `berth prune confirm` recorded in the state directory.
+      const confirmedInStore = state?.pruneConfirmations?.[head.oid] !== undefined;
+      // Rollback pins, applied by the rule `berth run` follows, so the plan shows what the next pass does.
+      const {
+        desired: target,
+        rollbacks,
+        lastValid,
+        autoscaled,
+      } = await runTargets(headDesired, head.oid, state, async (commit) =>
+        buildDesiredState(await loadAt(source, commit), { instance: o.instance, policy: namespacePolicy(policy) }),
+      );
+      const plan = diff(target, observed, {
+        rollbacks,
+        lastValid,
+        autoscaled,
+        confirmPrune: isPruneConfirmed(head.message) || confirmedInStore,
+        confirmedVolumeDeletes: confirmedVolumeDeletes(head.message),
+        // The addresses the data plane keeps (its persisted tables): the ones `berth run` will serve.
+        clusterIPs: await persistedClusterIps(join(o.stateDir, PROXY_TABLE_FILE)),
+      });
+      write(isStructured(output) ? reformatJson(output, renderPlanJson(plan)) : renderPlanText(plan));
+      process.exitCode = hasInvalid(headManifests) || headDesired.namespaces.some((n) => !n.valid) ? EXIT.invalid : hasChanges(plan) ? EXIT.changes : EXIT.ok;
+    });
+}

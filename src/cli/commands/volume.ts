@@ -1,0 +1,33 @@
+import type { Command } from 'commander';
+import { BerthError } from '../../core/index.js';
+import { volumeName } from '../../desired/index.js';
+import { write } from '../output.js';
+import { isStructured, renderStructured } from '../structured-output.js';
+import { deploymentTarget } from '../option-values.js';
+import { type CliContext, outputOption } from './shared.js';
+
+/** `berth volume`. */
+export function registerVolume(program: Command, ctx: CliContext): void {
+  const { adapters, common, resolve } = ctx;
+  const volume = program.command('volume').description("PersistentVolumeClaims' Docker volumes: berth never deletes one by itself");
+  common(volume.command('delete'))
+    .description(
+      'delete the Docker volume of a claim, with its data, on the local engine (refused while any container uses it); for a volume berth reports orphaned. A claim still in Git gets a new, empty volume at the next pass',
+    )
+    .argument('<namespace/name>', 'the claim', deploymentTarget)
+    .addOption(outputOption())
+    .action(async ([namespace, name]: [string, string], raw: Record<string, unknown>) => {
+      const o = resolve(raw);
+      const driver = adapters.openDriver(o, adapters.logger(o.logLevel));
+      const volumeOf = volumeName(o.instance, namespace, name);
+      const owned = (await driver.inventory({ namespace })).volumes?.find((v) => v.name === volumeOf);
+      if (!owned) throw new BerthError('NOT_FOUND', `berth (instance ${o.instance}) owns no volume ${volumeOf} for claim ${namespace}/${name}`);
+      await driver.removeVolume(volumeOf);
+      const output = String(raw.output);
+      write(
+        isStructured(output)
+          ? renderStructured(output, { deleted: volumeOf, namespace, name })
+          : `deleted volume ${volumeOf} of claim ${namespace}/${name} with its data`,
+      );
+    });
+}
