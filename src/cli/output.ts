@@ -62,13 +62,16 @@ export function renderStatus(state: StoreState): string {
 /**
  * An HPA as `kubectl describe hpa` sums it up: its count, each metric now against its target,
  * the last scale and why, and the conditions that are not the quiet default.
- *   hpa burn → deployment burn: 3 replicas; cpu utilization 640 (target 50); last scaled 2 → 3 at … (metric above target …)
+ *   hpa burn → deployment burn: current 3, desired 3; cpu utilization 640 (target 50); last scaled 2 → 3 at … (metric above target …)
  *     ScalingLimited True TooManyReplicas: the desired replica count is more than the maximum replica count (3)
  */
 function renderAutoscaler(hpa: AutoscalerRecord): string[] {
   const metrics = (hpa.metrics ?? []).map((m) => `${m.metric} ${m.current ?? '?'} (target ${m.target})${m.error ? ` — ${m.error}` : ''}`);
   const last = hpa.lastScale ? `; last scaled ${hpa.lastScale.from} → ${hpa.lastScale.to} at ${hpa.lastScale.at} (${hpa.lastScale.reason})` : '';
-  const lines = [`  hpa ${hpa.name} → deployment ${hpa.target}: ${hpa.replicas} replicas${metrics.length > 0 ? `; ${metrics.join(', ')}` : ''}${last}`];
+  const current = hpa.currentReplicas !== undefined ? `current ${hpa.currentReplicas}, ` : '';
+  const lines = [
+    `  hpa ${hpa.name} → deployment ${hpa.target}: ${current}desired ${hpa.replicas}${metrics.length > 0 ? `; ${metrics.join(', ')}` : ''}${last}`,
+  ];
   const quiet = new Set(['ReadyForNewScale', 'ValidMetricFound', 'DesiredWithinRange', 'SucceededRescale']);
   for (const c of hpa.conditions ?? []) if (!quiet.has(c.reason)) lines.push(`    ${c.type} ${c.status} ${c.reason}: ${c.message}`);
   return lines;

@@ -158,6 +158,7 @@ export class Autoscaler {
       name: hpa.name,
       target: hpa.target,
       replicas: decision.desiredReplicas,
+      currentReplicas: pods.length,
       recommendations: decision.history.recommendations,
       events: decision.history.events,
       metrics: hpa.metrics.map((m, i) => {

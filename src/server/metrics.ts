@@ -79,6 +79,17 @@ export class ServerMetrics {
       },
     });
     new Gauge({
+      name: 'berth_hpa_current_replicas',
+      help: "The replicas of each HPA's Deployment its last evaluation counted (Kubernetes' status.currentReplicas).",
+      labelNames: ['namespace', 'hpa', 'deployment'],
+      registers,
+      collect() {
+        this.reset();
+        for (const a of Object.values(store.readState().autoscalers ?? {}))
+          if (a.currentReplicas !== undefined) this.set({ namespace: a.namespace, hpa: a.name, deployment: a.target }, a.currentReplicas);
+      },
+    });
+    new Gauge({
       name: 'berth_hpa_metric',
       help: 'Each HPA metric at its last evaluation: the value (a percent of requests for a utilization) and its target.',
       labelNames: ['namespace', 'hpa', 'metric', 'kind'],

@@ -152,6 +152,8 @@ export interface AutoscalerRecord {
   /** The Deployment it scales. */
   readonly target: string;
   readonly replicas: number;
+  /** The replicas of the target the last evaluation counted (running or starting): Kubernetes' status.currentReplicas. */
+  readonly currentReplicas?: number;
   /** The last scale: when, from, to, why. */
   readonly lastScale?: { readonly at: string; readonly from: number; readonly to: number; readonly reason: string };
   /** Recommendations inside the longest stabilization window (ms since the epoch). */

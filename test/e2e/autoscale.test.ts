@@ -107,7 +107,7 @@ describe('HorizontalPodAutoscaler (cpu) on a real engine', { timeout: 300_000 },
     assert.ok(berth!.logs().includes('HPA scaled'), 'the scale is logged');
     // Visible: status, the API and /metrics.
     const status = await runBerth(['status', ...source()]);
-    assert.match(status.stdout, /hpa burn → deployment burn: 3 replicas; cpu utilization \d+(\.\d+)? \(target 50\); last scaled 2 → 3 at /);
+    assert.match(status.stdout, /hpa burn → deployment burn: current \d, desired 3; cpu utilization \d+(\.\d+)? \(target 50\); last scaled 2 → 3 at /);
     const api = (await (await fetch(`${server}/api/v1/status`)).json()) as {
       autoscalers?: Record<string, { replicas: number; conditions: { type: string }[] }>;
     };
@@ -118,6 +118,7 @@ describe('HorizontalPodAutoscaler (cpu) on a real engine', { timeout: 300_000 },
     );
     const metrics = await (await fetch(`${server}/metrics`)).text();
     assert.match(metrics, /berth_hpa_desired_replicas\{namespace="work",hpa="burn",deployment="burn"\} 3/);
+    assert.match(metrics, /berth_hpa_current_replicas\{namespace="work",hpa="burn",deployment="burn"\} \d/);
     assert.match(metrics, /berth_hpa_condition\{namespace="work",hpa="burn",condition="ScalingActive",status="True",reason="ValidMetricFound"\} 1/);
     // The burning replica is stopped: the count must hold anyway (a 600 s scale-down window).
     assert.equal((await execOutput(first!.id, ['rm', '/burn'])).exitCode, 0);
