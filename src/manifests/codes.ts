@@ -96,6 +96,10 @@ export const MANIFEST_DIAGNOSTICS = {
     summary: "A HorizontalPodAutoscaler's spec.scaleTargetRef names a Deployment not defined in the same namespace folder.",
   },
   AUTOSCALER_CONFLICT: { summary: 'Two HorizontalPodAutoscalers of one namespace folder scale the same Deployment (Kubernetes: AmbiguousSelector).' },
+  AUTOSCALER_SINGLE_REPLICA: {
+    summary:
+      'A HorizontalPodAutoscaler may scale beyond one replica a Deployment that can run one only on one host: it publishes a hostPort, uses the host network with ports, or mounts a ReadWriteOncePod claim.',
+  },
   AUTOSCALER_MISSING_REQUEST: {
     summary:
       "A HorizontalPodAutoscaler's Utilization metric is a percent of the containers' resources.requests, and a container of its target Deployment requests none of that resource.",

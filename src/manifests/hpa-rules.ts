@@ -1,7 +1,7 @@
 import type { Diagnostic } from '../core/index.js';
 import type { Emit } from './deployment-rules.js';
 import { parseNumber } from './quantity.js';
-import type { DeploymentManifest, HorizontalPodAutoscalerManifest, Manifest, MetricTargetSpec } from './types.js';
+import type { DeploymentManifest, HorizontalPodAutoscalerManifest, Manifest, MetricTargetSpec, PersistentVolumeClaimManifest } from './types.js';
 
 /**
  * What an HPA's schema cannot say (Kubernetes' own validation): minReplicas ≤ maxReplicas; a
@@ -105,6 +105,17 @@ export function checkAutoscalers(namespace: string, objects: readonly Manifest[]
       continue;
     }
     scaledBy.set(name, hpa);
+    // A Deployment that can run only one replica on one host cannot be scaled out (the loader
+    // refuses replicas > 1 for it; an HPA must not reach what Git may not write).
+    const single = singleReplicaReason(target, objects);
+    if (single && hpa.spec.maxReplicas > 1)
+      out.push(
+        at(
+          'spec.maxReplicas',
+          'AUTOSCALER_SINGLE_REPLICA',
+          `Deployment ${JSON.stringify(name)} (${target.source.file}:${target.source.line}) can run one replica only: ${single}; an HPA could scale it to ${hpa.spec.maxReplicas} (set maxReplicas: 1, or remove that)`,
+        ),
+      );
     for (const [i, m] of (
       hpa.spec.metrics ?? [{ type: 'Resource' as const, resource: { name: 'cpu' as const, target: { type: 'Utilization' as const } } }]
     ).entries()) {
@@ -123,4 +134,20 @@ export function checkAutoscalers(namespace: string, objects: readonly Manifest[]
     }
   }
   return out;
+}
+
+/** Why a Deployment can run one replica only on one host (a hostPort, the host's network with ports, a ReadWriteOncePod claim), or undefined. */
+function singleReplicaReason(d: DeploymentManifest, objects: readonly Manifest[]): string | undefined {
+  const pod = d.spec.template.spec;
+  const containers = pod.containers;
+  const hostPort = containers.flatMap((c) => c.ports ?? []).find((p) => p.hostPort !== undefined);
+  if (hostPort) return `it publishes hostPort ${hostPort.hostPort}, bound once on this host`;
+  if (pod.hostNetwork === true && containers.some((c) => (c.ports ?? []).length > 0)) return "it uses the host's network with ports, bound once on this host";
+  const claims = new Map(objects.filter((o): o is PersistentVolumeClaimManifest => o.kind === 'PersistentVolumeClaim').map((c) => [c.metadata.name, c]));
+  for (const v of pod.volumes ?? []) {
+    const claim = v.persistentVolumeClaim ? claims.get(v.persistentVolumeClaim.claimName) : undefined;
+    if (claim?.spec.accessModes.includes('ReadWriteOncePod'))
+      return `it mounts the ReadWriteOncePod claim ${JSON.stringify(claim.metadata.name)}, which allows one replica`;
+  }
+  return undefined;
 }

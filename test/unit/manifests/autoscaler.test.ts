@@ -185,6 +185,36 @@ describe('HorizontalPodAutoscaler validation', () => {
       /must be Deployment/,
     ],
     [
+      'a Deployment with a hostPort (one replica on one host)',
+      {
+        'web.yaml': web()
+          .replace('          resources:', '          ports:\n            - containerPort: 80\n              hostPort: 8090\n          resources:')
+          .replace('  replicas: 2\n', '  replicas: 1\n  strategy:\n    type: Recreate\n'),
+        'hpa.yaml': hpa(CPU),
+      },
+      'AUTOSCALER_SINGLE_REPLICA',
+      'spec.maxReplicas',
+      11,
+      /can run one replica only: it publishes hostPort 8090.*set maxReplicas: 1/,
+    ],
+    [
+      'a Deployment mounting a ReadWriteOncePod claim',
+      {
+        'web.yaml':
+          `${web()}          volumeMounts:\n            - name: data\n              mountPath: /data\n      volumes:\n        - name: data\n          persistentVolumeClaim:\n            claimName: data\n`.replace(
+            '  replicas: 2\n',
+            '  replicas: 1\n  strategy:\n    type: Recreate\n',
+          ),
+        'claim.yaml':
+          'apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: data\nspec:\n  accessModes: [ReadWriteOncePod]\n  resources:\n    requests:\n      storage: 1Gi\n',
+        'hpa.yaml': hpa(CPU),
+      },
+      'AUTOSCALER_SINGLE_REPLICA',
+      'spec.maxReplicas',
+      11,
+      /ReadWriteOncePod claim "data"/,
+    ],
+    [
       'maxReplicas above 1000',
       { 'web.yaml': web(), 'hpa.yaml': hpa(CPU.replace('maxReplicas: 5', 'maxReplicas: 5000')) },
       'INVALID_VALUE',
