@@ -146,13 +146,19 @@ describe('init containers', { timeout: 300_000 }, () => {
   it('a rollout whose init container fails is retried with the back-off, shown, and rolled back like any failed rollout', async () => {
     await repo.write(`manifests/${NS}/web.yaml`, web('v2', [['migrate', 'echo "cannot migrate: schema 7 unknown"; exit 3']], { progressDeadlineSeconds: 60 }));
     await repo.commit('web v2 with a failing migration');
+    // A failed init container is visible for about a second each time (the first retry is at
+    // once, the second failure is a CrashLoop and rolls back): polled through the API `berth get
+    // pods` reads, every 50 ms, since one CLI call per poll can miss the window (as CI found).
     await eventually(
       async () => {
-        const failing = (await pods()).find((p) => p.deployment === 'web' && p.status.startsWith('Init:') && p.status !== 'Init:Running');
-        assert.ok(failing, JSON.stringify(await pods()));
+        const answer = (await (await fetch(`${server}/api/v1/pods?namespace=${NS}`)).json()) as {
+          pods: { deployment: string; status: string; reason?: string }[];
+        };
+        const failing = answer.pods.find((p) => p.deployment === 'web' && p.status.startsWith('Init:') && p.status !== 'Init:Running');
+        assert.ok(failing, JSON.stringify(answer.pods));
         assert.match(failing.reason ?? '', /init container "migrate" failed \(exit code 3\)/);
       },
-      { timeoutMs: 60_000, what: 'the failed init container shown by berth get pods' },
+      { timeoutMs: 60_000, intervalMs: 50, what: 'the failed init container shown by the pods berth get pods lists' },
     );
     const r = await rolloutStatus('web');
     assert.equal(r.code, 3, r.stdout + r.stderr);

@@ -92,6 +92,9 @@ describe('a restarted berth continues where the last one was', { timeout: 600_00
       async () => {
         const seen = await restartedAs(1);
         assert.equal(seen.length, 1, 'the restarted v2 replica exists');
+        // Started, not only created: a kill between berth's create and start would leave a
+        // container that never runs, so never exits (a race CI found in this test).
+        assert.notEqual(seen[0]!.State, 'created', 'the restarted v2 replica was started');
         return seen;
       },
       { timeoutMs: 60_000, intervalMs: 50, what: 'the first restart of v2' },
