@@ -58,8 +58,14 @@ export class Autoscaler {
       const plane = this.o.dataPlane ? await this.o.dataPlane.status().catch(() => undefined) : undefined;
       const seen = new Set<string>();
       for (const ns of withHpa) {
+        // One engine listing per namespace and sync, whatever the number of its HPAs.
+        const pods = await this.o.pods(ns.name).catch((err: unknown) => {
+          this.o.logger.warn({ namespace: ns.name, err: describeError(err) }, 'replicas not listed; HPA counts are kept');
+          return undefined;
+        });
+        if (!pods) continue;
         for (const hpa of ns.autoscalers ?? []) {
-          await this.evaluate(ns, hpa, plane, seen).catch((err: unknown) =>
+          await this.evaluate(ns, hpa, pods, plane, seen).catch((err: unknown) =>
             this.o.logger.warn({ namespace: ns.name, hpa: hpa.name, err: describeError(err) }, 'HPA not evaluated; its replica count is kept'),
           );
         }
@@ -86,7 +92,13 @@ export class Autoscaler {
     }
   }
 
-  private async evaluate(ns: DesiredNamespace, hpa: DesiredAutoscaler, plane: DataPlaneStatus | undefined, seen: Set<string>): Promise<void> {
+  private async evaluate(
+    ns: DesiredNamespace,
+    hpa: DesiredAutoscaler,
+    namespacePods: readonly PodStatus[],
+    plane: DataPlaneStatus | undefined,
+    seen: Set<string>,
+  ): Promise<void> {
     const deployment = ns.deployments.find((d) => d.name === hpa.target);
     if (!deployment) return; // the loader refuses such a folder
     const key = `${ns.name}/${hpa.name}`;
@@ -95,7 +107,7 @@ export class Autoscaler {
     // The count run converges to now: the HPA's own, or Git's within the bounds (the one rule).
     const current = applyAutoscalersTo(ns, record ? [record] : []).autoscaled.find((a) => a.deployment === deployment.name)?.replicas ?? deployment.replicas;
 
-    const pods = (await this.o.pods(ns.name)).filter((p) => p.deployment === deployment.name);
+    const pods = namespacePods.filter((p) => p.deployment === deployment.name);
     const running = pods.filter((p) => p.status === 'Running');
     for (const p of running) seen.add(p.id);
     const needsStats = hpa.metrics.some((m) => m.kind === 'Resource');
@@ -127,7 +139,7 @@ export class Autoscaler {
 
     const tolerance = { up: hpa.behavior.scaleUp.tolerance, down: hpa.behavior.scaleDown.tolerance };
     const results: MetricResult[] = hpa.metrics.map((metric) => {
-      if (metric.kind === 'Pods' && listed.size === 0 && running.length > 0)
+      if (metric.kind === 'Pods' && running.length > 0 && !running.some((p) => listed.has(p.id)))
         return { error: `${metric.name} is measured by the data plane, and no Service routes to Deployment ${deployment.name}` };
       const samples: ReplicaSample[] = pods.map((p) => ({
         name: p.name,

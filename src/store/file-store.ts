@@ -232,7 +232,6 @@ async function readStatusText(path: string): Promise<string | undefined> {
 /** `status` with its durable part replaced by `durable`. */
 function withDurable(status: StoreState, durable: DurableState): StoreState {
   const { revisions: _r, pins: _p, pruneConfirmations: _c, autoscalers: _a, ...rest } = status;
-  if (!durable.autoscalers && status.autoscalers) return { ...rest, ...durable, autoscalers: status.autoscalers }; // evaluated, never scaled: only in the status file
   return { ...rest, ...durable };
 }
 
