@@ -187,7 +187,7 @@ export function getPods(pods: readonly PodStatus[], query: GetQuery): GetResult 
     rows: items.map((p) =>
       withNamespace(query, p.namespace, [
         p.name,
-        `${p.ready ? 1 : 0}/1`,
+        p.containers ? `${p.containers.filter((c) => c.ready).length}/${p.containers.length}` : `${p.ready ? 1 : 0}/1`,
         p.status,
         p.restarts > 0 && p.lastRestart ? `${p.restarts} (${age(p.lastRestart, query.now)} ago)` : String(p.restarts),
         age(p.created, query.now),

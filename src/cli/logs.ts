@@ -21,12 +21,25 @@ export interface LogSelection {
   readonly previous?: boolean;
 }
 
-function containerOf(r: ObservedReplica): string {
-  return r.init ?? r.container ?? 'app';
+/** One engine container with a log: a replica's app or init container, or one container of a Pod. */
+interface Logged {
+  readonly id: string;
+  readonly revision: string;
+  readonly replica: number;
+  readonly container: string;
+  readonly state: ObservedReplica['state'];
+  readonly created: string;
 }
 
-function targetOf(deployment: string, r: ObservedReplica): LogTarget {
-  return { id: r.id, prefix: `${deployment}-${r.revision}-${r.replica}/${containerOf(r)}`, running: r.state === 'running' };
+/** A replica's containers with logs: itself, or each container of a Pod (its infra container has none worth reading). */
+function loggedOf(r: ObservedReplica): Logged[] {
+  const at = { revision: r.revision, replica: r.replica };
+  if (r.members) return r.members.map((m) => ({ ...at, id: m.id, container: m.container, state: m.state, created: m.created }));
+  return [{ ...at, id: r.id, container: r.init ?? r.container ?? 'app', state: r.state, created: r.created }];
+}
+
+function targetOf(deployment: string, r: Logged): LogTarget {
+  return { id: r.id, prefix: `${deployment}-${r.revision}-${r.replica}/${r.container}`, running: r.state === 'running' };
 }
 
 /**
@@ -37,7 +50,8 @@ function targetOf(deployment: string, r: ObservedReplica): LogTarget {
  *   --previous        → the one that exited last (a crash-looping slot's replaced container)
  */
 export function selectLogTargets(deployment: ObservedDeployment | undefined, sel: LogSelection): LogTarget[] | string {
-  const all = [...(deployment?.replicas ?? [])]
+  const all = (deployment?.replicas ?? [])
+    .flatMap(loggedOf)
     .filter((r) => r.state !== 'removing')
     .sort((a, b) => (a.created < b.created ? -1 : a.created > b.created ? 1 : 0));
   if (!deployment || all.length === 0) return 'has no replicas on the engine';
@@ -48,8 +62,8 @@ export function selectLogTargets(deployment: ObservedDeployment | undefined, sel
       return `has no replicas of revision ${sel.revision} (revisions on the engine: ${[...new Set(all.map((r) => r.revision))].join(', ')})`;
   }
   if (sel.container !== undefined) {
-    const names = [...new Set(chosen.map(containerOf))].sort();
-    chosen = chosen.filter((r) => containerOf(r) === sel.container);
+    const names = [...new Set(chosen.map((r) => r.container))].sort();
+    chosen = chosen.filter((r) => r.container === sel.container);
     if (chosen.length === 0) return `has no container ${JSON.stringify(sel.container)}; its containers: ${names.join(', ')}`;
   }
   if (sel.previous) {
@@ -61,11 +75,17 @@ export function selectLogTargets(deployment: ObservedDeployment | undefined, sel
   return chosen.map((r) => targetOf(deployment.name, r));
 }
 
-/** Whether a started container belongs to what `berth logs -f` follows (a rollout's new replicas). */
-export function followsReplica(r: ObservedReplica, deployment: string, sel: LogSelection): boolean {
-  if (r.deployment !== deployment || sel.previous) return false;
-  if (sel.revision !== undefined && !r.revision.startsWith(sel.revision)) return false;
-  return sel.container === undefined || containerOf(r) === sel.container;
+/**
+ * The log target of a container that started (`id`: a replica's, or a Pod container's), when it
+ * belongs to what `berth logs -f` follows (a rollout's new replicas); else undefined.
+ */
+export function startedTarget(deployment: ObservedDeployment | undefined, id: string, sel: LogSelection): LogTarget | undefined {
+  if (!deployment || sel.previous) return undefined;
+  const started = deployment.replicas.flatMap(loggedOf).find((c) => c.id === id);
+  if (!started) return undefined;
+  if (sel.revision !== undefined && !started.revision.startsWith(sel.revision)) return undefined;
+  if (sel.container !== undefined && started.container !== sel.container) return undefined;
+  return targetOf(deployment.name, started);
 }
 
 /**

@@ -1,6 +1,6 @@
 import { schedule as cronSchedule, validate as isValidCron, type ScheduledTask } from 'node-cron';
 import { BerthError, describeError, ownValue } from '../core/index.js';
-import { observe, podsOf, type PodStatus } from '../observed/index.js';
+import { observe, podsOf, replicaVerdict, type PodStatus } from '../observed/index.js';
 import { describeHold, guardLivePrunes, isPruneConfirmed, specHash, type LivePruneGuard } from '../plan/index.js';
 import { LABEL } from '../runtime/index.js';
 import type { SourceRevision } from './desired-source.js';
@@ -353,11 +353,12 @@ export class Controller {
   async pods(args: { namespace?: string }): Promise<readonly PodStatus[]> {
     const observed = observe(await this.o.driver.inventory(args.namespace ? { namespace: args.namespace } : {}));
     return observed.namespaces.flatMap((ns) =>
-      podsOf(ns, (r) => {
-        const view = this.prober.view(r.id);
-        if (view) return { ready: view.ready, ...(view.notReadyReason ? { reason: view.notReadyReason } : {}) };
-        return r.probesJson ? { ready: false, reason: 'not probed yet' } : undefined;
-      }),
+      podsOf(ns, (r) =>
+        replicaVerdict(r, (id) => {
+          const view = this.prober.view(id);
+          return view ? { ready: view.ready, ...(view.notReadyReason ? { reason: view.notReadyReason } : {}) } : undefined;
+        }),
+      ),
     );
   }
 

@@ -1,7 +1,7 @@
 import type { Logger } from '../core/index.js';
 import type { DesiredNamespace, Probes } from '../desired/index.js';
 import { parseProbes, type Prober, type ProbeTarget } from '../health/index.js';
-import type { ObservedNamespace, ObservedReplica } from '../observed/index.js';
+import { probedContainers, type ObservedNamespace, type ObservedReplica } from '../observed/index.js';
 import type { DataPlane } from '../proxy/index.js';
 import type { Readiness } from '../rollout/index.js';
 import type { RuntimeDriver } from '../runtime/index.js';
@@ -62,26 +62,45 @@ export class Serving {
       this.seedable.set(namespace, seedable);
     }
     const targets: ProbeTarget[] = [];
+    // A replica's probed containers: itself, or each container of a Pod that has probes (all through the Pod's published ports).
+    const probedOf = new Map<string, string[]>();
     for (const r of replicasOf(observed)) {
-      const probes = r.state === 'running' ? this.probesOf(r) : undefined;
-      if (!probes) continue;
+      if (r.state !== 'running') continue;
+      const probed = probedContainers(r).flatMap((c) => {
+        const probes = this.parsed(c.probesJson);
+        return probes ? [{ ...c, probes }] : [];
+      });
+      if (probed.length === 0) continue;
       const seeded = seedable.has(r.id) && (routed.has(r.id) || this.o.isCompleted(namespace, r.deployment, r.revision));
       seedable.delete(r.id); // one look: probed from now on like any other
-      targets.push({
-        id: r.id,
-        namespace,
-        deployment: r.deployment,
-        probes,
-        ports: r.ports,
-        startedAt: new Date(r.created),
-        ...(seeded ? { initiallyReady: true } : {}),
-      });
+      probedOf.set(
+        r.id,
+        probed.map((c) => c.id),
+      );
+      for (const c of probed)
+        targets.push({
+          id: c.id,
+          namespace,
+          deployment: r.deployment,
+          probes: c.probes,
+          ports: r.ports,
+          startedAt: new Date(c.created),
+          ...(seeded ? { initiallyReady: true } : {}),
+        });
     }
     prober.sync(namespace, targets);
-    for (const t of targets) {
-      const view = prober.view(t.id);
-      const watchedSince = prober.watchedSince(t.id);
-      if (view) readiness.set(t.id, { ready: view.ready, ...(view.readySince ? { since: view.readySince } : {}), ...(watchedSince ? { watchedSince } : {}) });
+    for (const [replica, ids] of probedOf) {
+      const views = ids.map((id) => ({ view: prober.view(id), watchedSince: prober.watchedSince(id) }));
+      if (views.some((v) => !v.view)) continue;
+      // A Pod is ready when every probed container is, since the last of them became ready.
+      const latest = (dates: (Date | undefined)[]) => dates.reduce<Date | undefined>((a, d) => (d && (!a || d > a) ? d : a), undefined);
+      const since = latest(views.map((v) => v.view!.readySince));
+      const watchedSince = latest(views.map((v) => v.watchedSince));
+      readiness.set(replica, {
+        ready: views.every((v) => v.view!.ready),
+        ...(since ? { since } : {}),
+        ...(watchedSince ? { watchedSince } : {}),
+      });
     }
     return readiness;
   }
@@ -90,12 +109,20 @@ export class Serving {
   async restartUnhealthy(observed: ObservedNamespace | undefined, target: DesiredNamespace | undefined, log: Logger): Promise<number> {
     let moves = 0;
     for (const r of replicasOf(observed)) {
-      const restart = r.state === 'running' ? this.o.prober?.view(r.id)?.restart : undefined;
-      if (!restart) continue;
+      if (r.state !== 'running') continue;
+      // A Pod's container that failed is stopped: the Pod is then down and replaced as a whole.
+      const failed = probedContainers(r).flatMap((c) => {
+        const restart = this.o.prober?.view(c.id)?.restart;
+        return restart ? [{ ...c, restart }] : [];
+      })[0];
+      if (!failed) continue;
       const grace = target?.deployments.find((d) => d.name === r.deployment)?.template.stopGraceSeconds ?? 30;
-      log.warn({ container: r.name, reason: restart.reason }, 'probe failed: restarting replica');
+      log.warn(
+        { container: r.name, ...(failed.container ? { podContainer: failed.container } : {}), reason: failed.restart.reason },
+        'probe failed: restarting replica',
+      );
       await this.drain([r.id], grace, log);
-      await this.o.driver.stopContainer(r.id, grace);
+      await this.o.driver.stopContainer(failed.id, grace);
       moves++;
     }
     return moves;
@@ -164,10 +191,9 @@ export class Serving {
     if (remaining > 0) log.warn({ remaining, graceSeconds }, 'drain timed out: stopping with connections still open');
   }
 
-  private probesOf(r: ObservedReplica): Probes | undefined {
-    if (!r.probesJson) return undefined;
-    if (!this.probesByLabel.has(r.probesJson)) this.probesByLabel.set(r.probesJson, parseProbes(r.probesJson));
-    return this.probesByLabel.get(r.probesJson);
+  private parsed(probesJson: string): Probes | undefined {
+    if (!this.probesByLabel.has(probesJson)) this.probesByLabel.set(probesJson, parseProbes(probesJson));
+    return this.probesByLabel.get(probesJson);
   }
 
   /** Backend ids routed by the data plane when this process started (asked once). */

@@ -21,3 +21,4 @@ export * from './secret-ref.js';
 export * from './cluster-network.js';
 export * from './cluster-ips.js';
 export * from './autoscaler.js';
+export * from './pod.js';

@@ -16,6 +16,7 @@ import {
 import {
   CONFIGMAP_ABSENT,
   type InitContainer,
+  type PodContainer,
   type ResourceRequests,
   type ConfigMapContent,
   type ConfigMapFile,
@@ -152,7 +153,34 @@ export function normalizeDeployment(
   }
   const security = normalizeSecurity(spec.template, container);
   const inits: InitContainer[] = [];
+  const sidecars: PodContainer[] = [];
+  const others: PodContainer[] = [];
+  const refused = (field: string, problem: string) => {
+    diagnostics.push({
+      severity: 'error',
+      code: 'MANIFEST_INVALID',
+      message: problem,
+      file: manifest.source.file,
+      line: manifest.source.line,
+      field,
+      namespace,
+    });
+    return { diagnostics };
+  };
+  for (const [i, c] of spec.template.spec.containers.entries()) {
+    if (i === 0) continue;
+    const normalized = normalizePodContainer(spec.template, c, secrets, claims, configMaps);
+    // loadManifests refuses these (reference, probe and mount rules); kept for ManifestSets built by hand.
+    if ('problem' in normalized) return refused(`spec.template.spec.containers[${i}].${normalized.field}`, normalized.problem);
+    others.push(normalized);
+  }
   for (const [i, init] of (spec.template.spec.initContainers ?? []).entries()) {
+    if (init.restartPolicy === 'Always') {
+      const normalized = normalizePodContainer(spec.template, init, secrets, claims, configMaps);
+      if ('problem' in normalized) return refused(`spec.template.spec.initContainers[${i}].${normalized.field}`, normalized.problem);
+      sidecars.push(normalized);
+      continue;
+    }
     const normalized = normalizeInitContainer(spec.template, init, secrets, claims, configMaps);
     if ('problem' in normalized) {
       // loadManifests refuses these (reference and mount rules); kept for ManifestSets built by hand.
@@ -169,15 +197,18 @@ export function normalizeDeployment(
     }
     inits.push(normalized);
   }
-  // An emptyDir an init container mounts is shared with the app: a volume of the replica instead of a tmpfs.
-  const sharedDirs = new Set(inits.flatMap((c) => (c.mounts ?? []).flatMap((m) => (m.source.kind === 'emptyDir' ? [m.volume] : []))));
+  // An emptyDir an init container, or more than one container of a Pod, mounts is shared: a volume of the replica instead of a tmpfs.
+  const dirsOf = (c: { readonly mounts?: readonly Mount[] }) => new Set((c.mounts ?? []).flatMap((m) => (m.source.kind === 'emptyDir' ? [m.volume] : [])));
+  const mounters = new Map<string, number>();
+  for (const c of [{ mounts }, ...sidecars, ...others]) for (const v of dirsOf(c)) mounters.set(v, (mounters.get(v) ?? 0) + 1);
+  const sharedDirs = new Set([...inits.flatMap((c) => [...dirsOf(c)]), ...[...mounters].flatMap(([v, n]) => (n > 1 ? [v] : []))]);
   const share = (list: readonly Mount[]): Mount[] =>
     list.map((m) => (m.source.kind === 'emptyDir' && sharedDirs.has(m.volume) ? { ...m, source: { ...m.source, shared: true as const } } : m));
   if (sharedDirs.size > 0) {
     mounts = share(mounts);
-    for (const [i, c] of inits.entries()) if (c.mounts) inits[i] = { ...c, mounts: share(c.mounts) };
+    for (const list of [inits, sidecars, others]) for (const [i, c] of list.entries()) if (c.mounts) list[i] = { ...c, mounts: share(c.mounts) };
   }
-  const used = usedConfigMaps(spec.template, [container, ...(spec.template.spec.initContainers ?? [])], configMaps);
+  const used = usedConfigMaps(spec.template, [...spec.template.spec.containers, ...(spec.template.spec.initContainers ?? [])], configMaps);
   const limits = container.resources?.limits;
   const memoryBytes = limits?.memory === undefined ? undefined : parseMemory(limits.memory);
   const nanoCpus = limits?.cpu === undefined ? undefined : parseCpu(limits.cpu);
@@ -188,13 +219,7 @@ export function normalizeDeployment(
     ...(container.args ? { args: [...container.args] } : {}),
     ...(container.workingDir ? { workingDir: container.workingDir } : {}),
     env,
-    ports: (container.ports ?? []).map((p) => ({
-      containerPort: p.containerPort,
-      protocol: p.protocol === 'UDP' ? ('udp' as const) : ('tcp' as const),
-      ...(p.name ? { name: p.name } : {}),
-      // Only when set: templates without a hostPort keep their revisions.
-      ...(p.hostPort !== undefined ? { hostPort: p.hostPort } : {}),
-    })),
+    ports: portsOf(container),
     ...(memoryBytes !== undefined ? { memoryBytes } : {}),
     ...(nanoCpus !== undefined ? { nanoCpus } : {}),
     stopGraceSeconds: spec.template.spec.terminationGracePeriodSeconds ?? DEPLOYMENT_DEFAULTS.terminationGracePeriodSeconds,
@@ -208,13 +233,17 @@ export function normalizeDeployment(
     // Only when it uses a ConfigMap: other templates keep their revisions.
     ...(used ? { configMaps: used } : {}),
     ...(inits.length > 0 ? { initContainers: inits } : {}),
+    // Only in a Pod of several containers: single-container templates keep their revisions.
+    ...(others.length > 0 ? { containers: others } : {}),
+    ...(sidecars.length > 0 ? { sidecars } : {}),
   };
-  const configData = volumeConfigData([...mounts, ...inits.flatMap((c) => c.mounts ?? [])], configMaps);
+  const configData = volumeConfigData([...mounts, ...[...inits, ...sidecars, ...others].flatMap((c) => c.mounts ?? [])], configMaps);
   // A host port (hostPort, or the host's network with ports) is bound once on this one host: a
   // surge would start a second replica that cannot bind it. Such a Deployment (one replica: the
   // loader refuses more) rolls maxUnavailable-first, as the manifest warning says: the old
   // replica stops, then the new one starts (maxSurge 0, maxUnavailable 1).
-  const bindsHostPort = template.ports.some((p) => p.hostPort !== undefined) || (security?.hostNetwork === true && template.ports.length > 0);
+  const allPorts = [...template.ports, ...sidecars.flatMap((c) => c.ports), ...others.flatMap((c) => c.ports)];
+  const bindsHostPort = allPorts.some((p) => p.hostPort !== undefined) || (security?.hostNetwork === true && allPorts.length > 0);
   const strategy: Strategy =
     spec.strategy?.type === 'Recreate'
       ? { type: 'Recreate' }
@@ -239,7 +268,11 @@ export function normalizeDeployment(
       revision: templateRevision(template),
       source: manifest.source,
       ...(configData ? { configData } : {}),
-      ...requestsOf(container),
+      ...requestsOf([
+        container,
+        ...spec.template.spec.containers.slice(1),
+        ...(spec.template.spec.initContainers ?? []).filter((c) => c.restartPolicy === 'Always'),
+      ]),
     },
     diagnostics,
   };
@@ -540,6 +573,31 @@ function normalizeInitContainer(
   };
 }
 
+/** An app container or sidecar of a Pod beside the first: an init container's fields plus its ports and probes. */
+function normalizePodContainer(
+  template: PodTemplateManifest,
+  container: Container,
+  secrets: SecretsByName,
+  claims: ClaimsByName,
+  configMaps: ConfigMapsByName,
+): PodContainer | { problem: string; field: string } {
+  const base = normalizeInitContainer(template, container, secrets, claims, configMaps);
+  if ('problem' in base) return base;
+  const probes = normalizeProbes(container);
+  if (typeof probes === 'string') return { problem: `probe port ${JSON.stringify(probes)} names no port of the container`, field: 'ports' };
+  return { ...base, ports: portsOf(container), ...(probes ? { probes } : {}) };
+}
+
+function portsOf(container: Container): PodTemplate['ports'] {
+  return (container.ports ?? []).map((p) => ({
+    containerPort: p.containerPort,
+    protocol: p.protocol === 'UDP' ? ('udp' as const) : ('tcp' as const),
+    ...(p.name ? { name: p.name } : {}),
+    // Only when set: templates without a hostPort keep their revisions.
+    ...(p.hostPort !== undefined ? { hostPort: p.hostPort } : {}),
+  }));
+}
+
 function usedConfigMaps(template: PodTemplateManifest, containers: readonly Container[], configMaps: ConfigMapsByName): Record<string, string> | undefined {
   const names = new Set<string>();
   for (const container of containers) {
@@ -568,10 +626,11 @@ export function templateRevision(template: PodTemplate): string {
 }
 
 /** The app container's requests, parsed (cpu in cores, memory in bytes): present only when set (outside the revision). */
-function requestsOf(container: Container): { requests?: ResourceRequests } {
-  const r = container.resources?.requests;
-  const cpu = r?.cpu === undefined ? undefined : parseCpu(r.cpu);
-  const memory = r?.memory === undefined ? undefined : parseMemory(r.memory);
+/** The Pod's requests: the sum over its app containers and sidecars of what each requests (a resource none requests stays out). */
+function requestsOf(containers: readonly Container[]): { requests?: ResourceRequests } {
+  const sum = (values: (number | undefined)[]) => (values.every((v) => v === undefined) ? undefined : values.reduce<number>((n, v) => n + (v ?? 0), 0));
+  const cpu = sum(containers.map((c) => (c.resources?.requests?.cpu === undefined ? undefined : parseCpu(c.resources.requests.cpu))));
+  const memory = sum(containers.map((c) => (c.resources?.requests?.memory === undefined ? undefined : parseMemory(c.resources.requests.memory))));
   if (cpu === undefined && memory === undefined) return {};
   return { requests: { ...(cpu !== undefined ? { cpu: cpu / 1e9 } : {}), ...(memory !== undefined ? { memory } : {}) } };
 }

@@ -66,6 +66,21 @@ export interface PodTemplate {
    * Present only when the manifest has one, so other templates keep their revisions.
    */
   readonly initContainers?: readonly InitContainer[];
+  /**
+   * The Pod's other app containers (`containers[1..]`; the fields above are `containers[0]`'s) and
+   * its native sidecars (`initContainers` with `restartPolicy: Always`), each in manifest order.
+   * With any of them a replica is a Pod: an infra container holds the network namespace they
+   * all share (one address, `localhost`), sidecars start first and stop last (desired/pod.ts).
+   * Present only when there is one, so single-container templates keep their revisions.
+   */
+  readonly containers?: readonly PodContainer[];
+  readonly sidecars?: readonly PodContainer[];
+}
+
+/** An app container or native sidecar of a Pod beside the first: its own image, env, ports, probes, resources and mounts. */
+export interface PodContainer extends InitContainer {
+  readonly ports: PodTemplate['ports'];
+  readonly probes?: Probes;
 }
 
 /** An init container: what it runs and mounts (no ports, no probes: it runs to completion). */

@@ -30,7 +30,14 @@ export function checkDeployment(spec: DeploymentSpec, emit: Emit): void {
   const names = new Map<string, string>();
   for (const c of podContainers(spec.template)) {
     checkContainer(spec, c.container, c.path, emit);
-    if (c.list === 'initContainers') checkInitContainer(c.container, c.path, emit);
+    if (c.list === 'initContainers' && c.container.restartPolicy !== 'Always') checkInitContainer(c.container, c.path, emit);
+    if (c.list === 'containers' && c.container.restartPolicy !== undefined)
+      emit(
+        'error',
+        'INVALID_VALUE',
+        [...c.path, 'restartPolicy'],
+        "only an init container may have a restartPolicy (Always: a native sidecar); an app container follows the pod's restartPolicy",
+      );
     const first = names.get(c.container.name);
     if (first !== undefined)
       emit(
@@ -41,7 +48,66 @@ export function checkDeployment(spec: DeploymentSpec, emit: Emit): void {
       );
     else names.set(c.container.name, `${c.list}[${c.index}]`);
   }
+  checkPodPorts(spec, emit);
+  checkSidecarOrder(spec, emit);
   checkVolumes(spec, emit);
+}
+
+/**
+ * The containers of a Pod share one network namespace (held by its infra container, which
+ * publishes every container's ports): two cannot listen on the same port and protocol, and a
+ * port name must say one port (Services and probes look ports up by name for the whole Pod).
+ */
+function checkPodPorts(spec: DeploymentSpec, emit: Emit): void {
+  const numbers = new Map<string, string>();
+  const names = new Map<string, string>();
+  for (const c of podContainers(spec.template)) {
+    if (c.list === 'initContainers' && c.container.restartPolicy !== 'Always') continue;
+    (c.container.ports ?? []).forEach((p, i) => {
+      const where = `${c.list}[${c.index}].ports[${i}]`;
+      const key = `${p.containerPort}/${p.protocol ?? 'TCP'}`;
+      const first = numbers.get(key);
+      if (first !== undefined && !first.startsWith(`${c.list}[${c.index}].`))
+        emit(
+          'error',
+          'INVALID_VALUE',
+          [...c.path, 'ports', i, 'containerPort'],
+          `port ${key} is also declared by ${first}: the containers of a pod share one network namespace, so two cannot listen on the same port`,
+        );
+      else if (first === undefined) numbers.set(key, where);
+      if (p.name === undefined) return;
+      const named = names.get(p.name);
+      if (named !== undefined && !named.startsWith(`${c.list}[${c.index}].`))
+        emit(
+          'error',
+          'INVALID_VALUE',
+          [...c.path, 'ports', i, 'name'],
+          `port name ${JSON.stringify(p.name)} is also used by ${named}: a Service's named targetPort must say one port of the pod`,
+        );
+      else if (named === undefined) names.set(p.name, where);
+    });
+  }
+}
+
+/**
+ * berth runs the regular init containers first, each to completion in a container of its own,
+ * then starts the Pod: its native sidecars, then its app containers. A regular init container
+ * listed after a sidecar therefore runs before that sidecar exists (Kubernetes would have started
+ * the sidecar first, and the init container could use it): said as a warning.
+ */
+function checkSidecarOrder(spec: DeploymentSpec, emit: Emit): void {
+  const inits = spec.template.spec.initContainers ?? [];
+  const firstSidecar = inits.findIndex((c) => c.restartPolicy === 'Always');
+  if (firstSidecar < 0) return;
+  inits.forEach((c, i) => {
+    if (i > firstSidecar && c.restartPolicy !== 'Always')
+      emit(
+        'warning',
+        'INVALID_VALUE',
+        ['spec', 'template', 'spec', 'initContainers', i],
+        `runs before sidecar ${JSON.stringify(inits[firstSidecar]!.name)} starts: berth runs regular init containers first, each in a container of its own, then starts the pod's sidecars and app containers; it cannot use the sidecar`,
+      );
+  });
 }
 
 /** Kubernetes: "selector does not match template labels". */

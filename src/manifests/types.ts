@@ -113,6 +113,8 @@ export interface Container {
   /** Overrides the pod's securityContext field by field (as in Kubernetes). Checked by the namespace policy (policy/). */
   readonly securityContext?: SecurityContext;
   readonly volumeMounts?: readonly VolumeMount[];
+  /** Only on an init container: `Always` makes it a native sidecar (started first, kept running beside the app, stopped last). */
+  readonly restartPolicy?: 'Always';
 }
 
 /** `seccompProfile`: RuntimeDefault (the engine's default profile, what berth runs without one) or Unconfined. */
@@ -190,7 +192,7 @@ export interface PodTemplate {
   readonly metadata?: { readonly labels?: Readonly<Record<string, string>>; readonly annotations?: Readonly<Record<string, string>> };
   readonly spec: {
     readonly containers: readonly Container[];
-    /** Run in order, each to completion, before the app container of every new replica. */
+    /** Run in order, each to completion, before the app container of every new replica; those with `restartPolicy: Always` are native sidecars. */
     readonly initContainers?: readonly Container[];
     readonly terminationGracePeriodSeconds?: number;
     readonly restartPolicy?: 'Always';

@@ -2,6 +2,7 @@ import { LABEL, type Inventory, type OwnedContainer } from '../runtime/index.js'
 import type {
   ObservedDeployment,
   ObservedEmptyDir,
+  ObservedMember,
   ObservedNamespace,
   ObservedNetwork,
   ObservedReplica,
@@ -69,10 +70,18 @@ export function observe(inventory: Inventory): ObservedState {
       ...(storage ? { storage } : {}),
     });
   }
+  const members: { container: OwnedContainer; ns: string }[] = [];
+  const pods = new Map<string, { replica: ObservedReplica; containers: readonly string[] }>();
   for (const container of inventory.containers) {
     const ns = container.labels[LABEL.namespace];
     if (!ns) continue;
+    if (container.labels[LABEL.member] !== undefined) {
+      members.push({ container, ns });
+      continue;
+    }
     const replica = toReplica(container, ns);
+    const pod = container.labels[LABEL.pod];
+    if (pod !== undefined && !('reason' in replica)) pods.set(slotKey(container.labels), { replica, containers: pod.split(',').filter((n) => n !== '') });
     if ('reason' in replica) {
       draft(ns).strays.push(replica);
       continue;
@@ -81,6 +90,23 @@ export function observe(inventory: Inventory): ObservedState {
     const list = deployments.get(replica.deployment) ?? [];
     list.push(replica);
     deployments.set(replica.deployment, list);
+  }
+  // A Pod's containers join its infra container; one whose infra container is gone is a stray.
+  const byPod = new Map<string, ObservedMember[]>();
+  for (const { container: c, ns } of members) {
+    const key = slotKey(c.labels);
+    if (!pods.has(key)) {
+      draft(ns).strays.push({ id: c.id, name: c.name, namespace: ns, reason: 'a container of a pod whose infra container is gone' });
+      continue;
+    }
+    const list = byPod.get(key) ?? [];
+    list.push(toMember(c));
+    byPod.set(key, list);
+  }
+  for (const [key, { replica, containers }] of pods) {
+    const found = byPod.get(key) ?? [];
+    const ordered = [...found].sort((a, b) => orderOf(containers, a.container) - orderOf(containers, b.container) || byText(a.created, b.created));
+    Object.assign(replica, { members: ordered, ...podState(replica, containers, ordered) });
   }
   return {
     namespaces: [...namespaces.entries()]
@@ -149,6 +175,55 @@ function toReplica(c: OwnedContainer, namespace: string): ObservedReplica | Obse
   const restart = restartOf(c.labels[LABEL.restarts], c.labels[LABEL.restartedAt]);
   if (restart) r.restart = restart;
   return r;
+}
+
+/** The replica slot a container belongs to, from its labels. */
+function slotKey(labels: Readonly<Record<string, string>>): string {
+  return [labels[LABEL.namespace], labels[LABEL.name], labels[LABEL.revision], labels[LABEL.replica]].join('\u0000');
+}
+
+function orderOf(containers: readonly string[], name: string): number {
+  const i = containers.indexOf(name);
+  return i < 0 ? containers.length : i;
+}
+
+function toMember(c: OwnedContainer): ObservedMember {
+  const probes = c.labels[LABEL.probes];
+  return {
+    id: c.id,
+    name: c.name,
+    container: c.labels[LABEL.member] ?? '',
+    state: c.state,
+    ...(c.exitCode !== undefined ? { exitCode: c.exitCode } : {}),
+    created: c.created,
+    image: c.image,
+    ...(c.labels[LABEL.sidecar] === 'true' ? { sidecar: true as const } : {}),
+    ...(probes ? { probesJson: probes } : {}),
+  };
+}
+
+/**
+ * A Pod's state as one replica: the infra container's while it is not running; else `exited`
+ * when a container it names is missing or not running (with that container's exit code), so
+ * the Pod is replaced as a unit, with the crash back-off; else running. Its image is its first
+ * app container's (what `berth get pods` shows), not the pause image.
+ *   infra running, web running, log exited 2 → exited, exit code 2
+ *   infra running, web running, log missing  → exited (a berth stopped between two creates)
+ *   infra exited 137                          → exited, exit code 137
+ */
+export function podState(
+  infra: Pick<ObservedReplica, 'state' | 'exitCode' | 'image'>,
+  containers: readonly string[],
+  members: readonly Pick<ObservedMember, 'container' | 'state' | 'exitCode' | 'sidecar' | 'image'>[],
+): { state: ObservedReplica['state']; exitCode?: number; image: string } {
+  const image = members.find((m) => !m.sidecar)?.image ?? infra.image;
+  if (infra.state !== 'running') return { state: infra.state, ...(infra.exitCode !== undefined ? { exitCode: infra.exitCode } : {}), image };
+  for (const name of containers) {
+    const m = members.find((x) => x.container === name);
+    if (!m) return { state: 'exited', image };
+    if (m.state !== 'running') return { state: 'exited', ...(m.exitCode !== undefined ? { exitCode: m.exitCode } : {}), image };
+  }
+  return { state: 'running', image };
 }
 
 /**

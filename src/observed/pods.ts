@@ -28,12 +28,59 @@ export interface PodStatus {
   readonly address?: string;
   readonly created: string;
   readonly exitCode?: number;
+  /** A Pod of several containers: each container, in start order (kubectl's READY n/m counts them). */
+  readonly containers?: readonly {
+    readonly name: string;
+    readonly state: string;
+    readonly ready: boolean;
+    readonly exitCode?: number;
+    readonly sidecar?: true;
+  }[];
 }
 
 /** The running berth's verdict on a replica with probes; absent: none (no probes, or not probed). */
 export interface PodReadiness {
   readonly ready: boolean;
   readonly reason?: string;
+  /** A Pod's containers whose readiness probe has not succeeded (by template name). */
+  readonly notReady?: readonly string[];
+}
+
+/** A container berth probes for a replica: the replica itself, or each container of a Pod that has probes. */
+export interface ProbedContainer {
+  readonly id: string;
+  readonly probesJson: string;
+  /** When it was created: probing's initial delay counts from here. */
+  readonly created: string;
+  /** Its name in the template, for a Pod's container. */
+  readonly container?: string;
+}
+
+export function probedContainers(r: ObservedReplica): ProbedContainer[] {
+  if (r.members) return r.members.flatMap((m) => (m.probesJson ? [{ id: m.id, probesJson: m.probesJson, created: m.created, container: m.container }] : []));
+  return r.probesJson ? [{ id: r.id, probesJson: r.probesJson, created: r.created }] : [];
+}
+
+/**
+ * A replica's readiness from the verdicts on its probed containers (`viewOf` by container id):
+ * ready when every one is; the first that is not names why (with its container in a Pod). No
+ * probed container: no verdict (ready while it runs). One nobody probes yet: not ready.
+ */
+export function replicaVerdict(r: ObservedReplica, viewOf: (id: string) => PodReadiness | undefined): PodReadiness | undefined {
+  const probed = probedContainers(r);
+  if (probed.length === 0) return undefined;
+  const failing = probed.flatMap((c) => {
+    const view = viewOf(c.id) ?? { ready: false, reason: 'not probed yet' };
+    return view.ready ? [] : [{ container: c.container, reason: view.reason ?? 'readiness probe has not succeeded yet' }];
+  });
+  const first = failing[0];
+  if (!first) return { ready: true };
+  const named = failing.flatMap((f) => (f.container ? [f.container] : []));
+  return {
+    ready: false,
+    reason: first.container ? `container ${JSON.stringify(first.container)}: ${first.reason}` : first.reason,
+    ...(named.length > 0 ? { notReady: named } : {}),
+  };
 }
 
 /**
@@ -57,12 +104,12 @@ export function podsOf(namespace: ObservedNamespace, readinessOf: (replica: Obse
       const restarts = r.restart?.count ?? 0;
       const status = r.init !== undefined ? initPhase(r.state, r.exitCode, restarts) : podPhase(r.state, r.exitCode, restarts);
       const verdict = r.state === 'running' && r.init === undefined ? readinessOf(r) : undefined;
-      const ready = r.state === 'running' && r.init === undefined && (verdict?.ready ?? !r.probesJson);
+      const ready = r.state === 'running' && r.init === undefined && (verdict?.ready ?? probedContainers(r).length === 0);
       const reason =
         r.init !== undefined
           ? `init container ${JSON.stringify(r.init)} ${r.state === 'running' ? 'is running' : r.exitCode === 0 ? 'completed' : `failed${r.exitCode !== undefined ? ` (exit code ${r.exitCode})` : ''}`}`
           : r.state !== 'running'
-            ? `container is ${r.state}${r.exitCode !== undefined && r.state === 'exited' ? ` (exit code ${r.exitCode})` : ''}`
+            ? `${downMember(r) ?? 'container'} is ${r.state}${r.exitCode !== undefined && r.state === 'exited' ? ` (exit code ${r.exitCode})` : ''}`
             : ready
               ? undefined
               : (verdict?.reason ?? (verdict ? 'readiness probe has not succeeded yet' : 'readiness unknown: no running berth probes it'));
@@ -84,10 +131,27 @@ export function podsOf(namespace: ObservedNamespace, readinessOf: (replica: Obse
         ...(r.address ? { address: r.address } : {}),
         created: r.created,
         ...(r.exitCode !== undefined ? { exitCode: r.exitCode } : {}),
+        ...(r.members
+          ? {
+              containers: r.members.map((m) => ({
+                name: m.container,
+                state: m.state,
+                ready: m.state === 'running' && r.state === 'running' && !(verdict?.notReady ?? []).includes(m.container),
+                ...(m.exitCode !== undefined ? { exitCode: m.exitCode } : {}),
+                ...(m.sidecar ? { sidecar: true as const } : {}),
+              })),
+            }
+          : {}),
       });
     }
   }
   return pods;
+}
+
+/** The Pod container that is down (`container "log"`), when the replica is a Pod whose infra container runs. */
+function downMember(r: ObservedReplica): string | undefined {
+  const m = r.members?.find((x) => x.state !== 'running');
+  return m ? `container ${JSON.stringify(m.container)}` : r.members ? 'a container of the pod' : undefined;
 }
 
 /** kubectl's Init: statuses for a replica whose init container is what the engine has. */

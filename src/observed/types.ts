@@ -38,6 +38,28 @@ export interface ObservedReplica {
   readonly container?: string;
   /** The ConfigMaps its template used, name → content hash (label berth.configmaps); absent = none. */
   readonly configMaps?: Readonly<Record<string, string>>;
+  /**
+   * A Pod of several containers (this is its infra container, label berth.pod): its containers
+   * in start order. `state` and `exitCode` above are then the Pod's: running only while the
+   * infra container and every container it names run; else `exited` (with the exit code of the
+   * first that exited), and the Pod is replaced as a whole.
+   */
+  readonly members?: readonly ObservedMember[];
+}
+
+/** One container of a Pod replica (label berth.member). */
+export interface ObservedMember {
+  readonly id: string;
+  readonly name: string;
+  /** Its name in the template. */
+  readonly container: string;
+  readonly state: ContainerState;
+  readonly exitCode?: number;
+  readonly created: string;
+  readonly image: string;
+  readonly sidecar?: true;
+  /** Its probes as JSON (label berth.probes); absent = none. */
+  readonly probesJson?: string;
 }
 
 /** The namespace's network: its subnet, gateway and host bridge when the engine reports them. */

@@ -1,6 +1,9 @@
 import { canonicalJson } from '../core/index.js';
 import {
   containerName,
+  memberName,
+  podMembers,
+  podPorts,
   emptyDirVolumeName,
   volumeName,
   type DesiredDeployment,
@@ -9,7 +12,7 @@ import {
   type PodTemplate,
   type SecuritySettings,
 } from '../desired/index.js';
-import { LABEL, type ContainerFile, type ContainerMount, type ContainerSecurity, type ContainerSpec } from '../runtime/index.js';
+import { LABEL, PAUSE_IMAGE, type ContainerFile, type ContainerMount, type ContainerSecurity, type ContainerSpec } from '../runtime/index.js';
 import type { Creation } from './step.js';
 
 /** What a container of a replica is made from: the Deployment, the replica, where it runs, and its resolved env and files. */
@@ -40,7 +43,6 @@ export function replicaSpec(
 ): ContainerSpec {
   const { desired, creation, instance, network, env } = args;
   const t = desired.template;
-  const podLabels = Object.fromEntries(Object.entries(t.labels).filter(([k]) => !k.startsWith('berth.')));
   return {
     name: containerName(instance, desired.namespace, desired.name, creation.revision, creation.replica),
     image: t.image,
@@ -54,13 +56,10 @@ export function replicaSpec(
       ...(p.hostPort !== undefined ? { hostPort: p.hostPort, hostIp: args.hostPortAddress ?? '127.0.0.1' } : {}),
     })),
     labels: {
-      ...podLabels,
-      ...replicaLabels(args),
+      ...podLevelLabels(args),
       [LABEL.container]: t.containerName,
       ...(t.probes ? { [LABEL.probes]: canonicalJson(t.probes) } : {}),
-      ...(namedPorts(t) ? { [LABEL.ports]: canonicalJson(namedPorts(t)) } : {}),
-      ...(namespaceDns(args) ? { [LABEL.dns]: 'namespace' } : {}),
-      ...(t.configMaps ? { [LABEL.configMaps]: canonicalJson(t.configMaps) } : {}),
+      ...(namedPorts(t.ports) ? { [LABEL.ports]: canonicalJson(namedPorts(t.ports)) } : {}),
     },
     network,
     // Replicas answer to the Deployment name on the namespace network, like a headless Service.
@@ -74,8 +73,100 @@ export function replicaSpec(
   };
 }
 
+/**
+ * The engine specs of a replica that is a Pod of several containers (desired/pod.ts): the infra
+ * container — the replica as the rest of berth sees it: its name, address, published ports (every
+ * container's), network aliases, resolver and labels, running berth's one-file pause image —
+ * and one spec per template container in start order, joined to the infra container's network
+ * namespace once it exists (`join(id)`). `env` and `files` are each member's, resolved by the
+ * executor like the app's.
+ */
+export function podSpecs(
+  args: Omit<ContainerOf, 'env' | 'files'> & {
+    readonly hostPortAddress?: string;
+    readonly inputs: readonly { readonly env: ContainerSpec['env']; readonly files?: ReadonlyMap<string, readonly ContainerFile[]> }[];
+  },
+): { infra: ContainerSpec; members: { readonly sidecar: boolean; readonly join: (infraId: string) => ContainerSpec }[] } {
+  const { desired, creation, instance } = args;
+  const t = desired.template;
+  const members = podMembers(t);
+  const name = containerName(instance, desired.namespace, desired.name, creation.revision, creation.replica);
+  const ports = podPorts(t);
+  const hostNetwork = t.security?.hostNetwork;
+  const dns = namespaceDns(args);
+  const infra: ContainerSpec = {
+    name,
+    image: PAUSE_IMAGE,
+    command: ['/pause'],
+    env: [],
+    ports: ports.map((p) => ({
+      containerPort: p.containerPort,
+      protocol: p.protocol,
+      ...(p.hostPort !== undefined ? { hostPort: p.hostPort, hostIp: args.hostPortAddress ?? '127.0.0.1' } : {}),
+    })),
+    labels: {
+      ...podLevelLabels(args),
+      [LABEL.pod]: members.map((m) => m.container.name).join(','),
+      ...(namedPorts(ports) ? { [LABEL.ports]: canonicalJson(namedPorts(ports)) } : {}),
+    },
+    network: args.network,
+    networkAliases: [desired.name],
+    stopGraceSeconds: 1,
+    ...(hostNetwork ? { security: { hostNetwork } } : {}),
+    ...(dns ? { dns } : {}),
+  };
+  const volumes = volumesOf(instance, desired, creation);
+  return {
+    infra,
+    members: members.map(({ container: c, sidecar }, i) => {
+      const input = args.inputs[i];
+      if (!input) throw new Error(`internal: the env of container ${c.name} was not resolved before the replica was created`);
+      const { hostNetwork: _host, ...security } = c.security ?? {};
+      return {
+        sidecar,
+        join: (infraId: string): ContainerSpec => ({
+          name: memberName(name, c.name),
+          image: c.image,
+          ...(c.command ? { command: c.command } : {}),
+          ...(c.args ? { args: c.args } : {}),
+          ...(c.workingDir ? { workingDir: c.workingDir } : {}),
+          env: input.env,
+          ports: [],
+          labels: {
+            ...replicaLabels(args),
+            [LABEL.member]: c.name,
+            [LABEL.container]: c.name,
+            ...(sidecar ? { [LABEL.sidecar]: 'true' } : {}),
+            ...(c.probes ? { [LABEL.probes]: canonicalJson(c.probes) } : {}),
+          },
+          network: args.network,
+          networkAliases: [],
+          joinNetworkOf: infraId,
+          ...(c.memoryBytes !== undefined ? { memoryBytes: c.memoryBytes } : {}),
+          ...(c.nanoCpus !== undefined ? { nanoCpus: c.nanoCpus } : {}),
+          stopGraceSeconds: t.stopGraceSeconds,
+          ...(Object.keys(security).length > 0 ? { security: containerSecurity(security) } : {}),
+          ...(c.mounts ? { mounts: containerMounts(desired, c.mounts, input.files, volumes) } : {}),
+        }),
+      };
+    }),
+  };
+}
+
+/** The labels of the container that is the replica (its app, or a Pod's infra container): ownership, pod template labels, resolver, ConfigMaps. */
+function podLevelLabels(args: ContainerOf | Omit<ContainerOf, 'env' | 'files'>): Record<string, string> {
+  const t = args.desired.template;
+  const podLabels = Object.fromEntries(Object.entries(t.labels).filter(([k]) => !k.startsWith('berth.')));
+  return {
+    ...podLabels,
+    ...replicaLabels(args),
+    ...(namespaceDns(args) ? { [LABEL.dns]: 'namespace' } : {}),
+    ...(t.configMaps ? { [LABEL.configMaps]: canonicalJson(t.configMaps) } : {}),
+  };
+}
+
 /** The labels that say which replica a container is (its app, or an init container of it): what observed state is rebuilt from. */
-function replicaLabels({ desired, creation, instance }: ContainerOf): Record<string, string> {
+function replicaLabels({ desired, creation, instance }: Pick<ContainerOf, 'desired' | 'creation' | 'instance'>): Record<string, string> {
   return {
     [LABEL.managed]: 'true',
     [LABEL.instance]: instance,
@@ -90,7 +181,7 @@ function replicaLabels({ desired, creation, instance }: ContainerOf): Record<str
 }
 
 /** The namespace DNS a replica's containers resolve through; none on the host's network. */
-function namespaceDns({ desired, dns }: ContainerOf): ContainerSpec['dns'] | undefined {
+function namespaceDns({ desired, dns }: Pick<ContainerOf, 'desired' | 'dns'>): ContainerSpec['dns'] | undefined {
   return dns && !desired.template.security?.hostNetwork ? dns : undefined;
 }
 
@@ -199,7 +290,7 @@ function containerMounts(
   });
 }
 
-function namedPorts(t: PodTemplate): Record<string, number> | undefined {
-  const named = t.ports.filter((p) => p.name !== undefined);
+function namedPorts(ports: PodTemplate['ports']): Record<string, number> | undefined {
+  const named = ports.filter((p) => p.name !== undefined);
   return named.length > 0 ? Object.fromEntries(named.map((p) => [p.name!, p.containerPort])) : undefined;
 }

@@ -1,8 +1,9 @@
 import { BerthError, canonicalJson, isBerthError, type Logger } from '../core/index.js';
-import { isSecretEnv, type DesiredDeployment, type EnvEntry, type InitContainer, type Mount } from '../desired/index.js';
-import type { ContainerFile, ContainerSpec, RuntimeDriver } from '../runtime/index.js';
+import { isPod, isSecretEnv, podMembers, type DesiredDeployment, type EnvEntry, type InitContainer, type Mount } from '../desired/index.js';
+import type { ObservedReplica } from '../observed/index.js';
+import { PAUSE_IMAGE, type ContainerFile, type ContainerSpec, type RuntimeDriver } from '../runtime/index.js';
 import { describeSecretLookup, secretUnavailable, type SecretLookup, type SecretResolver } from '../secrets/index.js';
-import { initContainerSpec, replicaSpec, sharedEmptyDirs } from './container-spec.js';
+import { initContainerSpec, podSpecs, replicaSpec, sharedEmptyDirs } from './container-spec.js';
 import type { Creation, Removal, Step } from './step.js';
 
 /** Grace period for replicas of a Deployment no longer in Git (its template is gone). */
@@ -50,7 +51,7 @@ export async function applyStep(options: ApplyStepOptions): Promise<void> {
     await Promise.all(
       step.remove.map(async ({ replica, reason }) => {
         logger.info({ container: replica.name, fromRevision: replica.revision, replica: replica.replica, reason }, 'removing replica');
-        await driver.removeContainer(replica.id, grace);
+        await removePod(driver, replica, grace);
       }),
     );
   };
@@ -79,7 +80,38 @@ export async function applyStep(options: ApplyStepOptions): Promise<void> {
         })),
       )
     : [];
+  const members = isPod(desired.template) ? podMembers(desired.template) : [];
+  const memberInputs = await Promise.all(
+    members.map(async ({ container: c }) => ({
+      env: await resolveEnv(desired, options.secrets, c.env),
+      files: await resolveFiles(desired, options.secrets, c.mounts ?? []),
+    })),
+  );
+  // A Pod: the infra container first (it holds the network namespace), then sidecars one by one in order, then the app containers together.
+  const createPod = async (creation: Creation): Promise<void> => {
+    const specs = podSpecs({
+      desired,
+      creation,
+      instance: options.instance,
+      network: options.network,
+      inputs: memberInputs,
+      ...(options.hostPortAddress ? { hostPortAddress: options.hostPortAddress } : {}),
+      ...(options.dns ? { dns: options.dns } : {}),
+    });
+    logger.info(
+      { container: specs.infra.name, replica: creation.replica, commit: creation.commit, containers: members.map((m) => m.container.name) },
+      creation.restart ? 'restarting replica' : 'creating replica',
+    );
+    await ensureSharedDirs(
+      creation,
+      members.flatMap((m) => m.container.mounts ?? []),
+    );
+    const infra = await driver.runContainer(specs.infra);
+    for (const member of specs.members.filter((m) => m.sidecar)) await driver.runContainer(member.join(infra.id));
+    await Promise.all(specs.members.filter((m) => !m.sidecar).map((m) => driver.runContainer(m.join(infra.id))));
+  };
   const creations = async () => {
+    if (members.length > 0) await Promise.all([PAUSE_IMAGE, ...new Set(members.map((m) => m.container.image))].map((image) => driver.ensureImage(image)));
     await driver.ensureImage(desired.template.image);
     await Promise.all(
       step.create.map(async (creation) => {
@@ -103,6 +135,7 @@ export async function applyStep(options: ApplyStepOptions): Promise<void> {
           await driver.runContainer(spec);
           return;
         }
+        if (isPod(desired.template)) return void (await createPod(creation));
         const spec = replicaSpec({
           desired,
           creation,
@@ -147,6 +180,17 @@ export function startsWith(inits: readonly InitContainer[], creation: Creation, 
   if (!creation.restart) return 0;
   const replaced = removed.find((r) => r.replica.revision === creation.revision && r.replica.replica === creation.replica);
   return replaced?.replica.init !== undefined ? 0 : undefined;
+}
+
+/**
+ * Removes a replica: a Pod's app containers together, then its sidecars last to first, then its
+ * infra container (the network namespace goes last); a single-container replica is one removal.
+ */
+export async function removePod(driver: RuntimeDriver, replica: ObservedReplica, graceSeconds: number): Promise<void> {
+  const members = replica.members ?? [];
+  await Promise.all(members.filter((m) => !m.sidecar).map((m) => driver.removeContainer(m.id, graceSeconds)));
+  for (const m of members.filter((m) => m.sidecar).reverse()) await driver.removeContainer(m.id, graceSeconds);
+  await driver.removeContainer(replica.id, graceSeconds);
 }
 
 /**

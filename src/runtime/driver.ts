@@ -6,6 +6,12 @@
  */
 import type { Labels } from './labels.js';
 
+/**
+ * The infra container image of a replica with several containers (it holds their shared network
+ * namespace). Drivers make it themselves, never pull it: there may be no registry.
+ */
+export const PAUSE_IMAGE = 'berth/pause:1';
+
 export type ContainerState = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
 
 export interface PublishedPort {
@@ -74,6 +80,12 @@ export interface ContainerSpec {
   /** Network to attach to, with these DNS aliases on it. */
   readonly network: string;
   readonly networkAliases: readonly string[];
+  /**
+   * Join this container's network namespace instead (the infra container of a replica with
+   * several containers): same address, same `localhost`, its ports and resolver. Then
+   * `network`, `networkAliases`, `ports` and `dns` are not used.
+   */
+  readonly joinNetworkOf?: string;
   /**
    * The replica's resolver: Docker's embedded DNS answers container names and aliases and
    * forwards every other name to `servers` (the namespace DNS of the data plane), with the

@@ -63,6 +63,16 @@ export const LABEL = {
   init: 'berth.init',
   /** On an app container: the template's container name (`berth logs -c`, `berth get pods`). */
   container: 'berth.container',
+  /**
+   * On the infra container of a replica with several containers (desired/pod.ts): the names of
+   * its containers in start order, comma-separated. A replica missing one of them, or with one
+   * that exited, is down as a whole and replaced (with the crash back-off).
+   */
+  pod: 'berth.pod',
+  /** On a container of such a replica: its name in the template. It carries the replica's labels, and `berth.container` too. */
+  member: 'berth.member',
+  /** On a member that is a native sidecar (`true`): started first, stopped last. */
+  sidecar: 'berth.sidecar',
 } as const;
 
 export type Labels = Readonly<Record<string, string>>;

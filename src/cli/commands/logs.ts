@@ -4,7 +4,7 @@ import { observe } from '../../observed/index.js';
 import { LABEL } from '../../runtime/index.js';
 import { EXIT } from '../exit-codes.js';
 import { deploymentTarget, revisionRef } from '../option-values.js';
-import { followsReplica, lineWriter, selectLogTargets, shownPrefix, sinceSeconds, sinceValue, tailValue, type LogTarget } from '../logs.js';
+import { lineWriter, selectLogTargets, shownPrefix, sinceSeconds, sinceValue, startedTarget, tailValue, type LogTarget } from '../logs.js';
 import type { CliContext } from './shared.js';
 
 /** `berth logs`. */
@@ -18,7 +18,7 @@ export function registerLogs(program: Command, ctx: CliContext): void {
     .option('-f, --follow', 'stream the logs, and those of replicas created later (a rollout), until interrupted')
     .option('--since <duration|time>', 'only lines newer than this: 30s, 5m, 1h30m, or an RFC 3339 time', sinceValue)
     .option('--tail <lines>', 'only the last lines of each container', tailValue)
-    .option('-c, --container <name>', "only this container of the pod: the app's name or an init container's")
+    .option('-c, --container <name>', "only this container of the pod: an app container's name, a sidecar's or an init container's")
     .option('-p, --previous', 'the replica container that exited last (a crash-looping slot keeps it until it is replaced)')
     .option('--revision <revision>', 'only replicas of this template revision (as berth history and berth get pods -o wide show it)', revisionRef)
     .option('--timestamps', "prefix each line with the engine's timestamp")
@@ -81,10 +81,8 @@ export function registerLogs(program: Command, ctx: CliContext): void {
       const watching = driver.watch(async (event) => {
         if (event.kind !== 'container-started' || streamed.has(event.id) || event.labels[LABEL.namespace] !== namespace || event.labels[LABEL.name] !== name)
           return;
-        const replica = (await deploymentOf().catch(() => undefined))?.replicas.find((r) => r.id === event.id);
-        if (!replica || streamed.has(replica.id) || !followsReplica(replica, name, selection)) return;
-        const target = selectLogTargets({ namespace, name, replicas: [replica] }, {});
-        if (typeof target !== 'string') streams.push(show(target[0]!, next++, { follow: true, ...(options.timestamps ? { timestamps: true } : {}) }));
+        const target = startedTarget(await deploymentOf().catch(() => undefined), event.id, selection);
+        if (target && !streamed.has(target.id)) streams.push(show(target, next++, { follow: true, ...(options.timestamps ? { timestamps: true } : {}) }));
       }, stop.signal);
       await new Promise<void>((resolveStop) => stop.signal.addEventListener('abort', () => resolveStop(), { once: true }));
       await Promise.allSettled([watching, ...streams]);

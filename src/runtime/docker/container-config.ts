@@ -16,6 +16,8 @@
  *    `no-new-privileges` (allowPrivilegeEscalation: false) and `seccomp=unconfined`,
  *    PidMode/IpcMode `host`. `hostNetwork`: NetworkMode `host`, no port bindings and no
  *    namespace network (its ports are the host's).
+ *  - `joinNetworkOf`: NetworkMode `container:<id>`: the container shares the infra container's
+ *    network namespace (its address, ports and resolver), so it gets none of its own.
  *  - `Dns`/`DnsSearch`/`DnsOptions` when the spec has them: the engine's embedded resolver
  *    (127.0.0.11) keeps answering container names and aliases and forwards the rest there
  *    (the namespace DNS of the data plane, which knows the Services).
@@ -41,7 +43,8 @@ export function toCreateOptions(spec: ContainerSpec, labels: Labels, mounts: rea
   const exposed: Record<string, Record<string, never>> = {};
   const bindings: Record<string, { HostIp: string; HostPort: string }[]> = {};
   const sec = spec.security ?? {};
-  for (const port of spec.ports) {
+  const joined = spec.joinNetworkOf !== undefined;
+  for (const port of joined ? [] : spec.ports) {
     const key = `${port.containerPort}/${port.protocol}`;
     exposed[key] = {};
     bindings[key] = [
@@ -52,8 +55,8 @@ export function toCreateOptions(spec: ContainerSpec, labels: Labels, mounts: rea
   const hostConfig: Docker.HostConfig = {
     Init: true,
     RestartPolicy: { Name: 'no', MaximumRetryCount: 0 },
-    NetworkMode: sec.hostNetwork ? 'host' : spec.network,
-    ...(sec.hostNetwork ? {} : { PortBindings: bindings }),
+    NetworkMode: joined ? `container:${spec.joinNetworkOf}` : sec.hostNetwork ? 'host' : spec.network,
+    ...(sec.hostNetwork || joined ? {} : { PortBindings: bindings }),
     ...(spec.memoryBytes === undefined ? {} : { Memory: spec.memoryBytes }),
     ...(spec.nanoCpus === undefined ? {} : { NanoCpus: spec.nanoCpus }),
     ...(sec.privileged ? { Privileged: true } : {}),
@@ -66,7 +69,7 @@ export function toCreateOptions(spec: ContainerSpec, labels: Labels, mounts: rea
     ...(sec.fsGroup !== undefined ? { GroupAdd: [String(sec.fsGroup)] } : {}),
     ...(mounts.some(isPlainMount) ? { Mounts: mounts.filter(isPlainMount).map(toMount) } : {}),
     ...(mounts.some((m) => !isPlainMount(m)) ? { Tmpfs: Object.fromEntries(mounts.filter((m) => !isPlainMount(m)).map(toTmpfsOption)) } : {}),
-    ...(spec.dns && !sec.hostNetwork ? { Dns: [...spec.dns.servers], DnsSearch: [...spec.dns.search], DnsOptions: [...spec.dns.options] } : {}),
+    ...(spec.dns && !sec.hostNetwork && !joined ? { Dns: [...spec.dns.servers], DnsSearch: [...spec.dns.search], DnsOptions: [...spec.dns.options] } : {}),
   };
   return {
     name: spec.name,
@@ -80,7 +83,7 @@ export function toCreateOptions(spec: ContainerSpec, labels: Labels, mounts: rea
     StopTimeout: spec.stopGraceSeconds,
     ExposedPorts: exposed,
     HostConfig: hostConfig,
-    ...(sec.hostNetwork
+    ...(sec.hostNetwork || joined
       ? {}
       : {
           NetworkingConfig: {

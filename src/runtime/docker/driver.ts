@@ -41,6 +41,7 @@ import type {
   RuntimeEvent,
   VolumeSpec,
 } from '../driver.js';
+import { PAUSE_IMAGE } from '../driver.js';
 import { LABEL, isOwned, ownedFilter, type Labels } from '../labels.js';
 import { createClients, resolveSocketPath, type DockerClients } from './client.js';
 import { toCreateOptions } from './container-config.js';
@@ -50,6 +51,7 @@ import { toOwnedContainer, toOwnedNetwork, toRuntimeEvent } from './map.js';
 import { consumeJsonLines } from './ndjson.js';
 import { imagePathValue, objectPathValue } from './engine-path.js';
 import { scrubEnv } from './scrub-env.js';
+import { pauseRootfs } from './pause-image.js';
 import { claimVolumeName, judgeInstanceClaim, type ClaimHolder } from '../instance-claim.js';
 
 export interface DockerDriverOptions {
@@ -325,6 +327,7 @@ class DockerDriver implements RuntimeDriver {
 
   async ensureImage(image: string): Promise<void> {
     if (await this.hasImage(image)) return;
+    if (image === PAUSE_IMAGE) return this.importPauseImage();
     this.log.info({ image }, 'pulling image');
     const deadline = AbortSignal.timeout(this.pullTimeoutMs);
     const pullFailed = (reason: string, cause?: unknown): BerthError =>
@@ -347,6 +350,22 @@ class DockerDriver implements RuntimeDriver {
     }
     if (!(await this.hasImage(image))) throw pullFailed('the engine reported success but the image is not present');
     this.log.info({ image }, 'image pulled');
+  }
+
+  /** Makes PAUSE_IMAGE from berth's own one-file root filesystem (pause-image.ts). */
+  private async importPauseImage(): Promise<void> {
+    const [repo, tag] = PAUSE_IMAGE.split(':');
+    const stream = (await this.call(`import ${PAUSE_IMAGE}`, () => this.clients.streams.importImage(pauseRootfs(), { repo, tag }))) as Readable;
+    let failure: string | undefined;
+    await consumeJsonLines(stream, (progress) => {
+      const p = progress as { error?: unknown } | null;
+      if (typeof p?.error === 'string' && p.error !== '') failure = p.error;
+    });
+    if (failure !== undefined || !(await this.hasImage(PAUSE_IMAGE)))
+      throw new BerthError('IMAGE_PULL_FAILED', `image ${PAUSE_IMAGE} could not be made: ${failure ?? 'the engine did not keep it'}`, {
+        details: { image: PAUSE_IMAGE },
+      });
+    this.log.info({ image: PAUSE_IMAGE }, 'image made');
   }
 
   async runContainer(spec: ContainerSpec): Promise<OwnedContainer> {

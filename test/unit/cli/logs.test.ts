@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { followsReplica, lineWriter, selectLogTargets, shownPrefix, sinceSeconds, tailValue } from '../../../src/cli/logs.js';
+import { lineWriter, selectLogTargets, shownPrefix, sinceSeconds, startedTarget, tailValue } from '../../../src/cli/logs.js';
 import type { ObservedDeployment } from '../../../src/observed/index.js';
 import { logFrames, splitFrames } from '../../../src/runtime/docker/driver.js';
 import { replica } from '../../helpers/builders.js';
@@ -37,11 +37,48 @@ describe('selectLogTargets', () => {
   it('no replicas at all', () => assert.match(String(selectLogTargets(undefined, {})), /has no replicas on the engine/));
   it('follows new replicas of the Deployment that match the flags; never with --previous', () => {
     const r = replica('r3', 0, { container: 'app' });
-    assert.equal(followsReplica(r, 'web', {}), true);
-    assert.equal(followsReplica(r, 'api', {}), false);
-    assert.equal(followsReplica(r, 'web', { revision: 'r2' }), false);
-    assert.equal(followsReplica(r, 'web', { container: 'migrate' }), false);
-    assert.equal(followsReplica(r, 'web', { previous: true }), false);
+    const d: ObservedDeployment = { ...web, replicas: [...web.replicas, r] };
+    assert.equal(startedTarget(d, r.id, {})?.prefix, 'web-r3-0/app');
+    assert.equal(startedTarget(d, 'another-id', {}), undefined);
+    assert.equal(startedTarget(d, r.id, { revision: 'r2' }), undefined);
+    assert.equal(startedTarget(d, r.id, { container: 'migrate' }), undefined);
+    assert.equal(startedTarget(d, r.id, { previous: true }), undefined);
+  });
+  // A Pod of several containers: each container is its own log; the infra container has none.
+  const member = (id: string, container: string, extra: object = {}) => ({
+    id,
+    name: `n.c-${container}`,
+    container,
+    state: 'running' as const,
+    created: at(7),
+    image: 'busybox',
+    ...extra,
+  });
+  const pod: ObservedDeployment = {
+    ...web,
+    replicas: [
+      replica('r4', 0, {
+        id: 'infra',
+        created: at(6),
+        members: [member('m-proxy', 'proxy', { sidecar: true }), member('m-app', 'app'), member('m-log', 'log', { state: 'exited', exitCode: 3 })],
+      }),
+    ],
+  };
+  const podCases: [string, Parameters<typeof selectLogTargets>[1], string[] | RegExp][] = [
+    ['every container of the Pod, never its infra container', {}, ['web-r4-0/proxy', 'web-r4-0/app', 'web-r4-0/log']],
+    ['-c a sidecar', { container: 'proxy' }, ['web-r4-0/proxy']],
+    ['--previous: the container that exited', { previous: true }, ['web-r4-0/log']],
+    ['-c unknown lists the Pod containers', { container: 'x' }, /its containers: app, log, proxy/],
+  ];
+  for (const [name, sel, want] of podCases)
+    it(`Pod: ${name}`, () => {
+      const got = selectLogTargets(pod, sel);
+      if (want instanceof RegExp) assert.match(String(got), want);
+      else assert.deepEqual(typeof got === 'string' ? got : got.map((t) => t.prefix), want);
+    });
+  it('Pod: a started container of a Pod is followed by its own id', () => {
+    assert.equal(startedTarget(pod, 'm-log', {})?.prefix, 'web-r4-0/log');
+    assert.equal(startedTarget(pod, 'infra', {}), undefined);
   });
 });
 

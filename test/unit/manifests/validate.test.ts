@@ -240,10 +240,65 @@ const rows: readonly Row[] = [
     yaml: deployment('web', { podSpec: podSpec('initContainers:\n  - name: main\n    image: busybox:1.36\n') }),
     expect: [err('INVALID_VALUE', `${P}.initContainers[0].name`, undefined, /duplicate container name "main" \(also containers\[0\]\)/)],
   },
+  // ---- Pods of several containers and native sidecars (issue #10)
   {
-    name: 'a native sidecar (an init container with restartPolicy Always) is not supported yet',
-    yaml: deployment('web', { podSpec: podSpec('initContainers:\n  - name: proxy\n    image: busybox:1.36\n    restartPolicy: Always\n') }),
-    expect: [err('UNSUPPORTED_FIELD', `${P}.initContainers[0].restartPolicy`)],
+    name: 'a native sidecar (an init container with restartPolicy Always) with probes and ports is accepted',
+    yaml: deployment('web', {
+      podSpec: podSpec(
+        'initContainers:\n  - name: proxy\n    image: busybox:1.36\n    restartPolicy: Always\n    ports:\n      - containerPort: 15000\n    readinessProbe:\n      tcpSocket:\n        port: 15000\n',
+      ),
+    }),
+    expect: [],
+  },
+  {
+    name: 'a regular init container still may not have a probe',
+    yaml: deployment('web', {
+      podSpec: podSpec('initContainers:\n  - name: migrate\n    image: busybox:1.36\n    livenessProbe:\n      exec:\n        command: ["true"]\n'),
+    }),
+    expect: [err('INVALID_VALUE', `${P}.initContainers[0].livenessProbe`, undefined, /may not have a livenessProbe/)],
+  },
+  {
+    name: 'an init container restartPolicy other than Always',
+    yaml: deployment('web', { podSpec: podSpec('initContainers:\n  - name: proxy\n    image: busybox:1.36\n    restartPolicy: OnFailure\n') }),
+    expect: [err('INVALID_VALUE', `${P}.initContainers[0].restartPolicy`, undefined, /must be Always \(a native sidecar\)/)],
+  },
+  {
+    name: 'an app container may not have a restartPolicy',
+    yaml: `${deployment('web')}        - name: log\n          image: busybox\n          restartPolicy: Always\n`,
+    expect: [err('INVALID_VALUE', `${P}.containers[1].restartPolicy`, undefined, /only an init container may have a restartPolicy/)],
+  },
+  {
+    name: 'a regular init container after a sidecar runs before it: a warning',
+    yaml: deployment('web', {
+      podSpec: podSpec('initContainers:\n  - name: proxy\n    image: busybox:1.36\n    restartPolicy: Always\n  - name: migrate\n    image: busybox:1.36\n'),
+    }),
+    expect: [warn('INVALID_VALUE', `${P}.initContainers[1]`, undefined, /runs before sidecar "proxy" starts/)],
+  },
+  {
+    name: 'two containers of a Pod on one port (they share one network namespace)',
+    yaml: deployment('web', { container: container('ports:\n  - containerPort: 8080\n') }).concat(
+      '        - name: log\n          image: busybox\n          ports:\n            - containerPort: 8080\n',
+    ),
+    expect: [err('INVALID_VALUE', `${P}.containers[1].ports[0].containerPort`, undefined, /8080\/TCP is also declared by containers\[0\]\.ports\[0\]/)],
+  },
+  {
+    name: 'the same port number as TCP and UDP in two containers is fine',
+    yaml: deployment('web', { container: container('ports:\n  - containerPort: 53\n') }).concat(
+      '        - name: dns\n          image: busybox\n          ports:\n            - containerPort: 53\n              protocol: UDP\n',
+    ),
+    expect: [],
+  },
+  {
+    name: 'one port name in two containers of a Pod',
+    yaml: deployment('web', { container: container('ports:\n  - containerPort: 8080\n    name: http\n') }).concat(
+      '        - name: admin\n          image: busybox\n          ports:\n            - containerPort: 9090\n              name: http\n',
+    ),
+    expect: [err('INVALID_VALUE', `${P}.containers[1].ports[0].name`, undefined, /port name "http" is also used by containers\[0\]/)],
+  },
+  {
+    name: 'a sidecar and an app container with one name',
+    yaml: deployment('web', { podSpec: podSpec('initContainers:\n  - name: main\n    image: busybox:1.36\n    restartPolicy: Always\n') }),
+    expect: [err('INVALID_VALUE', `${P}.initContainers[0].name`, undefined, /duplicate container name "main"/)],
   },
   {
     name: 'an init container is validated as a container: a bad image reference',
@@ -419,14 +474,19 @@ const rows: readonly Row[] = [
     expect: [err('UNSUPPORTED_FIELD', 'spec.selector.matchExpressions', 10)],
   },
   {
-    name: 'unsupported: a second container, pointing at containers',
+    name: 'a second container is a Pod of two',
     yaml: `${deployment('web')}        - name: sidecar\n          image: busybox\n`,
-    expect: [err('UNSUPPORTED_FIELD', `${P}.containers`, 15, /more than one container per pod/)],
+    expect: [],
   },
   {
     name: 'no container at all',
     yaml: deployment('web').replace(/ {6}containers:[^]*$/, '      containers: []\n'),
-    expect: [err('INVALID_VALUE', `${P}.containers`, 15, /exactly one container/)],
+    expect: [err('INVALID_VALUE', `${P}.containers`, 15, /at least one container/)],
+  },
+  {
+    name: 'more than 32 containers',
+    yaml: deployment('web') + Array.from({ length: 32 }, (_, i) => `        - name: c${i}\n          image: busybox\n`).join(''),
+    expect: [err('INVALID_VALUE', `${P}.containers`, 15, /at most 32 containers/)],
   },
   // ---- scheduling-only hints: warnings naming the field, and the object is still valid
   ...(
