@@ -121,7 +121,9 @@ export function checkAutoscalers(namespace: string, objects: readonly Manifest[]
     ).entries()) {
       if (m.type !== 'Resource' || m.resource.target.type !== 'Utilization') continue;
       const resource = m.resource.name;
-      const missing = target.spec.template.spec.containers.filter((c) => c.resources?.requests?.[resource] === undefined);
+      const pod = target.spec.template.spec;
+      const running = [...pod.containers, ...(pod.initContainers ?? []).filter((c) => c.restartPolicy === 'Always')];
+      const missing = running.filter((c) => c.resources?.requests?.[resource] === undefined);
       if (missing.length === 0) continue;
       const field = hpa.spec.metrics ? `spec.metrics[${i}].resource.target.averageUtilization` : 'spec.scaleTargetRef.name';
       out.push(

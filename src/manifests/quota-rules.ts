@@ -79,7 +79,8 @@ export function quotaDemandOf(spec: DeploymentSpec, locate: (path: FieldPath) =>
       const at: FieldPath = [...path, 'resources', 'limits'];
       return {
         name: c.name,
-        ...(list === 'initContainers' ? { init: true as const } : {}),
+        // A native sidecar runs beside the app for the Pod's life: counted with the app containers (as Kubernetes does).
+        ...(list === 'initContainers' && c.restartPolicy !== 'Always' ? { init: true as const } : {}),
         cpu: limit([...at, 'cpu'], c.resources?.limits?.cpu, parseCpu),
         memory: limit([...at, 'memory'], c.resources?.limits?.memory, parseMemory),
       };

@@ -88,6 +88,11 @@ function web(version: string): string {
     '            exec:',
     '              command: ["test", "-f", "/shared/ready"]',
     '            periodSeconds: 1',
+    '          livenessProbe:',
+    '            exec:',
+    '              command: ["sh", "-c", "test ! -f /die"]',
+    '            periodSeconds: 1',
+    '            failureThreshold: 1',
     '          volumeMounts:',
     '            - name: shared',
     '              mountPath: /shared',
@@ -258,5 +263,21 @@ describe('pods of several containers', { timeout: 300_000 }, () => {
       stops.slice(-3).includes('stop-web') && stops.slice(-3).includes('stop-log'),
       `the rolled pod stopped web and log before proxy: ${stops.join(' ')}`,
     );
+  });
+
+  it('a failing liveness probe of one container (not the first) restarts the pod', async () => {
+    const [before] = await pods();
+    assert.equal(before?.restarts, 0);
+    await execOutput((await engine()).member('log')!.Id, ['touch', '/die']);
+    await eventually(
+      async () => {
+        const [pod] = await pods();
+        assert.notEqual(pod?.id, before?.id, 'a new infra container');
+        assert.equal(pod?.restarts, 1);
+        assert.equal(pod?.ready, true, pod?.reason);
+      },
+      { timeoutMs: 60_000, what: 'the pod restarted after its log container failed liveness' },
+    );
+    assert.equal(await call('web', 80, '/log'), 'log-v2');
   });
 });

@@ -104,6 +104,17 @@ describe('HorizontalPodAutoscaler validation', () => {
       /container "web" of Deployment "web" \(shop\/web.yaml:1\) requests no cpu/,
     ],
     [
+      'a cpu Utilization when a native sidecar requests no cpu (it runs beside the app, in the Pod)',
+      {
+        'web.yaml': `${web()}      initContainers:\n        - name: proxy\n          image: berth-test/app:v1\n          restartPolicy: Always\n`,
+        'hpa.yaml': hpa(CPU),
+      },
+      'AUTOSCALER_MISSING_REQUEST',
+      'spec.metrics[0].resource.target.averageUtilization',
+      18,
+      /container "proxy" of Deployment "web" \(shop\/web.yaml:1\) requests no cpu/,
+    ],
+    [
       'no metrics (cpu 80 % by default) and no requests',
       { 'web.yaml': web('              memory: 64Mi\n'), 'hpa.yaml': hpa(TARGET) },
       'AUTOSCALER_MISSING_REQUEST',

@@ -169,6 +169,14 @@ const rows: readonly { name: string; files: Record<string, FileSpec>; expect: re
     expect: [err('QUOTA_EXCEEDED', 'shop/a.yaml', `${LIMITS}.cpu`, 20, /^limits\.cpu 1500m > limits\.cpu 1 /)],
   },
   {
+    name: 'a native sidecar runs beside the app: its limit adds to the app containers, not compared with them',
+    files: {
+      'quota.yaml': quota('compute', { 'limits.cpu': '1' }),
+      'a.yaml': withInit(deploy('a', 1, { cpu: '500m' }), '800m').replace('- name: setup\n', '- name: setup\n          restartPolicy: Always\n'),
+    },
+    expect: [err('QUOTA_EXCEEDED', 'shop/a.yaml', `${LIMITS}.cpu`, 20, /^limits\.cpu 1300m > limits\.cpu 1 /)],
+  },
+  {
     name: 'init containers: one without the bounded limit is an error on its own field',
     files: { 'quota.yaml': quota('compute', { 'limits.cpu': '1' }), 'a.yaml': withInit(deploy('a', 1, { cpu: '500m' })) },
     expect: [
