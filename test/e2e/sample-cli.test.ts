@@ -85,14 +85,15 @@ describe('berth CLI on the bundled sample', { timeout: 300_000 }, () => {
     assert.equal(viaIngress, 'shop web, hello', 'Ingress: host shop.localhost → web');
   });
 
-  it('inside the namespace: the worker reaches the web Service by name, with settings from its ConfigMap, logging onto its claim', async () => {
-    const worker = (await ownedContainers(scope.instance)).find((x) => x.deployment === 'worker' && x.state === 'running')!;
+  it('inside the namespace: the worker reaches the web Service by name, with settings from its ConfigMap, logging onto its claim, served by its sidecar', async () => {
+    const worker = (await ownedContainers(scope.instance)).find((x) => x.deployment === 'worker' && x.member === 'worker' && x.state === 'running')!;
     assert.ok(worker, 'the worker runs');
     assert.ok((await envOf(worker.id)).includes('QUEUE=orders'), 'envFrom: the ConfigMap worker-config');
     await eventually(
       async () => {
         const { stdout } = await execOutput(worker.id, ['cat', '/data/worker.log']);
         assert.match(stdout, /working on queue orders; web answered: shop web, hello/, 'web:8081 answered through the namespace DNS and the Service address');
+        assert.match(stdout, /status sidecar serves the log/, "the Pod's sidecar answered on localhost:8090");
       },
       { timeoutMs: 30_000, what: 'the worker called web by name' },
     );

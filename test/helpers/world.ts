@@ -15,6 +15,8 @@ export interface SeenReplica {
   readonly state: string;
   readonly image: string;
   readonly hostPort?: number;
+  /** A container of a Pod of several (label berth.member): its name in the template. The Pod's infra container is the replica. */
+  readonly member?: string;
 }
 
 export async function ownedContainers(instance: string): Promise<SeenReplica[]> {
@@ -31,15 +33,16 @@ export async function ownedContainers(instance: string): Promise<SeenReplica[]> 
       state: c.State,
       image: c.Image,
       ...(c.Ports.find((p) => p.PublicPort) ? { hostPort: c.Ports.find((p) => p.PublicPort)!.PublicPort } : {}),
+      ...(c.Labels['berth.member'] ? { member: c.Labels['berth.member'] } : {}),
     }))
     .sort((a, b) => a.name.localeCompare(b.name));
 }
 
-/** `namespace/deployment` → sorted replica ordinals of running containers. */
+/** `namespace/deployment` → sorted replica ordinals of running containers (a Pod counts once: its infra container). */
 export function layout(replicas: readonly SeenReplica[]): Record<string, number[]> {
   const out: Record<string, number[]> = {};
   for (const r of replicas) {
-    if (r.state !== 'running') continue;
+    if (r.state !== 'running' || r.member !== undefined) continue;
     (out[`${r.namespace}/${r.deployment}`] ??= []).push(r.replica);
   }
   for (const k of Object.keys(out)) out[k]!.sort((a, b) => a - b);

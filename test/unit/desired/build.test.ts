@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { buildDesiredState, containerName, DesiredCache, networkName, type DesiredDeployment } from '../../../src/desired/index.js';
+import { buildDesiredState, containerName, DesiredCache, networkName } from '../../../src/desired/index.js';
 import { loadManifests, ManifestCache } from '../../../src/manifests/index.js';
-import { folder, snapshot } from '../manifests/snapshot-builder.js';
+import { desiredDeploymentOf as desiredOf, folder, snapshot } from '../manifests/snapshot-builder.js';
 
 const base = `apiVersion: apps/v1
 kind: Deployment
@@ -29,13 +29,6 @@ spec:
               memory: 64Mi
               cpu: 500m
 `;
-
-function desiredOf(yaml: string): DesiredDeployment {
-  const set = loadManifests(snapshot([folder('shop', { 'web.yaml': yaml })]), new ManifestCache());
-  const ns = buildDesiredState(set, { instance: 'default' }).namespaces[0]!;
-  assert.equal(ns.valid, true, JSON.stringify(ns.diagnostics));
-  return ns.deployments[0]!;
-}
 
 describe('desired: defaults and normalization', () => {
   it('applies the Kubernetes defaults and parses limits', () => {

@@ -5,22 +5,10 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { buildDesiredState, templateRevision, type DesiredDeployment } from '../../../src/desired/index.js';
-import { loadManifests, ManifestCache } from '../../../src/manifests/index.js';
+import { templateRevision } from '../../../src/desired/index.js';
 import { initContainerSpec, replicaSpec, sharedEmptyDirs } from '../../../src/rollout/index.js';
-import { deployment as deploymentYaml, folder, snapshot } from '../manifests/snapshot-builder.js';
+import { deployment as deploymentYaml, desiredDeploymentOf as desiredOf, indent } from '../manifests/snapshot-builder.js';
 import { deployment, template } from '../../helpers/builders.js';
-
-const indent =
-  (n: number) =>
-  (lines: string): string =>
-    lines.replace(/^(?=.)/gm, ' '.repeat(n));
-
-function desiredOf(yaml: string): DesiredDeployment {
-  const ns = buildDesiredState(loadManifests(snapshot([folder('shop', { 'web.yaml': yaml })]), new ManifestCache()), { instance: 'default' }).namespaces[0]!;
-  assert.equal(ns.valid, true, JSON.stringify(ns.diagnostics));
-  return ns.deployments[0]!;
-}
 
 const WITH_INIT = deploymentYaml('web', {
   podSpec: indent(6)(

@@ -7,23 +7,11 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { buildDesiredState, isPod, podMembers, type DesiredDeployment } from '../../../src/desired/index.js';
-import { loadManifests, ManifestCache } from '../../../src/manifests/index.js';
+import { isPod, podMembers } from '../../../src/desired/index.js';
 import { observe, podState, replicaVerdict } from '../../../src/observed/index.js';
 import { podSpecs } from '../../../src/rollout/container-spec.js';
 import type { OwnedContainer } from '../../../src/runtime/index.js';
-import { deployment as deploymentYaml, folder, snapshot } from '../manifests/snapshot-builder.js';
-
-const indent =
-  (n: number) =>
-  (lines: string): string =>
-    lines.replace(/^(?=.)/gm, ' '.repeat(n));
-
-function desiredOf(yaml: string): DesiredDeployment {
-  const ns = buildDesiredState(loadManifests(snapshot([folder('shop', { 'web.yaml': yaml })]), new ManifestCache()), { instance: 'default' }).namespaces[0]!;
-  assert.equal(ns.valid, true, JSON.stringify(ns.diagnostics));
-  return ns.deployments[0]!;
-}
+import { deployment as deploymentYaml, desiredDeploymentOf as desiredOf, indent } from '../manifests/snapshot-builder.js';
 
 const SINGLE = deploymentYaml('web', {
   podSpec: indent(6)('volumes:\n  - name: shared\n    emptyDir: {}\n'),

@@ -6,15 +6,11 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { buildDesiredState, type DesiredDeployment } from '../../../src/desired/index.js';
+import { buildDesiredState } from '../../../src/desired/index.js';
 import { loadManifests, ManifestCache, type NamespaceManifests } from '../../../src/manifests/index.js';
 import { compare, renderChangeSetText } from '../../../src/preview/index.js';
-import { deployment, folder, snapshot } from '../manifests/snapshot-builder.js';
+import { deployment, desiredDeploymentOf as desiredOf, folder, indent, snapshot } from '../manifests/snapshot-builder.js';
 
-const indent =
-  (n: number) =>
-  (lines: string): string =>
-    lines.replace(/^(?=.)/gm, ' '.repeat(n));
 const pod = indent(6);
 const container = indent(10);
 const P = 'spec.template.spec';
@@ -26,14 +22,6 @@ const secretYaml = (name: string, keys: Record<string, string>): string =>
 
 function loadShop(files: Record<string, string>): NamespaceManifests {
   return loadManifests(snapshot([folder('shop', files)]), new ManifestCache()).namespaces[0]!;
-}
-
-function desiredOf(files: Record<string, string>, name = 'web'): DesiredDeployment {
-  const ns = buildDesiredState(loadManifests(snapshot([folder('shop', files)]), new ManifestCache()), { instance: 'default' }).namespaces[0]!;
-  assert.equal(ns.valid, true, JSON.stringify(ns.diagnostics));
-  const d = ns.deployments.find((x) => x.name === name);
-  assert.ok(d, `Deployment ${name} is desired`);
-  return d;
 }
 
 const web = (o: { podSpec?: string; container?: string } = {}): Record<string, string> => ({

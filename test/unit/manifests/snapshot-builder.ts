@@ -1,5 +1,7 @@
+import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import type { ManifestCache } from '../../../src/manifests/index.js';
+import { buildDesiredState, type DesiredDeployment } from '../../../src/desired/index.js';
+import { loadManifests, ManifestCache } from '../../../src/manifests/index.js';
 import type { Snapshot, SnapshotFile, SnapshotFolder } from '../../../src/source/snapshot.js';
 
 /**
@@ -73,4 +75,20 @@ ${options.podSpec ?? ''}      containers:
         - name: main
           image: busybox:1.36
 ${options.container ?? ''}`;
+}
+
+/** Indents every non-empty line by `n` spaces: a pod spec block is indent(6), a container's fields indent(10). */
+export const indent =
+  (n: number) =>
+  (lines: string): string =>
+    lines.replace(/^(?=.)/gm, ' '.repeat(n));
+
+/** The desired Deployment `name` of a valid namespace folder `shop` holding `files` (or one file web.yaml). */
+export function desiredDeploymentOf(files: Readonly<Record<string, string>> | string, name?: string): DesiredDeployment {
+  const set = loadManifests(snapshot([folder('shop', typeof files === 'string' ? { 'web.yaml': files } : files)]), new ManifestCache());
+  const ns = buildDesiredState(set, { instance: 'default' }).namespaces[0]!;
+  assert.equal(ns.valid, true, JSON.stringify(ns.diagnostics));
+  const d = name === undefined ? ns.deployments[0] : ns.deployments.find((x) => x.name === name);
+  assert.ok(d, `Deployment ${name ?? '(first)'} is desired`);
+  return d;
 }

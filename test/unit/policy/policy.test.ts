@@ -19,14 +19,10 @@ import {
   type OperatorPolicy,
   type PodSecurityLevel,
 } from '../../../src/policy/index.js';
-import { deployment, folder, snapshot } from '../manifests/snapshot-builder.js';
+import { deployment, folder, indent, snapshot } from '../manifests/snapshot-builder.js';
 
 const P = 'spec.template.spec';
 const C = `${P}.containers[0]`;
-const indent =
-  (n: number) =>
-  (lines: string): string =>
-    lines.replace(/^(?=.)/gm, ' '.repeat(n));
 const pod = indent(6);
 const container = indent(10);
 
