@@ -9,6 +9,8 @@ import {
   type DesiredNamespace,
   type DesiredState,
   type EnvEntry,
+  type InitContainer,
+  type PodContainer,
   type ProbeSpec,
 } from '../desired/index.js';
 import type { IntOrPercent } from '../manifests/index.js';
@@ -254,6 +256,9 @@ const KNOWN_TEMPLATE_KEYS = new Set([
   'labels',
   'annotations',
   'configMaps',
+  'initContainers',
+  'sidecars',
+  'containers',
 ]);
 
 /**
@@ -314,6 +319,11 @@ function deploymentFields(base: DesiredDeployment | undefined, head: DesiredDepl
   for (const name of [...new Set([...Object.keys(bt?.configMaps ?? {}), ...Object.keys(ht.configMaps ?? {})])].sort(byCodeUnit)) {
     scalar(`configMap.${name}`, configMapState(bt?.configMaps?.[name]), configMapState(ht.configMaps?.[name]));
   }
+  // A Pod's other containers, by name: sidecars and init containers as the manifest lists them (initContainers), then the others.
+  out.push(
+    ...podContainerFields('initContainers', [...(bt?.sidecars ?? []), ...(bt?.initContainers ?? [])], [...(ht.sidecars ?? []), ...(ht.initContainers ?? [])]),
+  );
+  out.push(...podContainerFields('containers', bt?.containers ?? [], ht.containers ?? []));
   for (const key of unknownKeys(KNOWN_TEMPLATE_KEYS, bt, ht)) scalar(`template.${key}`, json(field(bt, key)), json(field(ht, key)));
 
   // The revision is a hash of the template: when it moved, some template field above moved.
@@ -414,6 +424,56 @@ function envFields(base: DesiredDeployment['template']['env'] | undefined, head:
   }
   if (base && out.length === 0 && canonicalJson(base) !== canonicalJson(head)) {
     out.push({ field: 'env', change: 'changed', from: `order ${base.map((e) => e.name).join(', ')}`, to: `order ${head.map((e) => e.name).join(', ')}` });
+  }
+  return out;
+}
+
+/**
+ * The changes of the containers of one list (`initContainers.NAME…`, `containers.NAME…`) beside
+ * the first: one added or removed shows its image; one changed shows each field as the first
+ * container's do (env values masked the same way); volumes and security as canonical JSON.
+ *   + containers.log: busybox:1.36        ~ initContainers.proxy.command: ["a"] → ["b"]
+ */
+function podContainerFields(list: string, base: readonly InitContainer[], head: readonly InitContainer[]): FieldChange[] {
+  const out: FieldChange[] = [];
+  const b = new Map(base.map((c) => [c.name, c]));
+  const h = new Map(head.map((c) => [c.name, c]));
+  const names = [...new Set([...head.map((c) => c.name), ...base.map((c) => c.name)])];
+  const probesOf = (c: InitContainer | undefined) => (c as PodContainer | undefined)?.probes;
+  for (const name of names) {
+    const from = b.get(name);
+    const to = h.get(name);
+    const at = `${list}.${name}`;
+    if (!from || !to) {
+      out.push(from ? { field: at, change: 'removed', from: from.image } : { field: at, change: 'added', to: to!.image });
+      continue;
+    }
+    const scalar = (f: string, x: string | undefined, y: string | undefined): void => {
+      const change = fieldChange(`${at}.${f}`, x, y);
+      if (change) out.push(change);
+    };
+    scalar('image', from.image, to.image);
+    scalar('command', json(from.command), json(to.command));
+    scalar('args', json(from.args), json(to.args));
+    scalar('workingDir', text(from.workingDir), text(to.workingDir));
+    out.push(...envFields(from.env, to.env).map((f) => ({ ...f, field: `${at}.${f.field}` })));
+    scalar('ports', ports((from as PodContainer).ports), ports((to as PodContainer).ports));
+    scalar('readinessProbe', probe(probesOf(from)?.readiness), probe(probesOf(to)?.readiness));
+    scalar('livenessProbe', probe(probesOf(from)?.liveness), probe(probesOf(to)?.liveness));
+    scalar('startupProbe', probe(probesOf(from)?.startup), probe(probesOf(to)?.startup));
+    scalar(
+      'resources.limits.memory',
+      from.memoryBytes === undefined ? undefined : formatMemory(from.memoryBytes),
+      to.memoryBytes === undefined ? undefined : formatMemory(to.memoryBytes),
+    );
+    scalar(
+      'resources.limits.cpu',
+      from.nanoCpus === undefined ? undefined : formatCpu(from.nanoCpus),
+      to.nanoCpus === undefined ? undefined : formatCpu(to.nanoCpus),
+    );
+    scalar('volumeMounts', json(from.mounts), json(to.mounts));
+    scalar('securityContext', json(from.security), json(to.security));
+    if (list === 'initContainers') scalar('restartPolicy', 'ports' in from ? 'Always' : undefined, 'ports' in to ? 'Always' : undefined);
   }
   return out;
 }

@@ -383,6 +383,46 @@ describe('secret masking', () => {
     }
   });
 
+  it("a Pod's other containers, sidecars and init containers: by name and field, a secret env value masked there too", () => {
+    const c = (name: string, o: object = {}) => ({ name, image: 'busybox:1.36', env: [], ports: [], ...o });
+    const init = (name: string, o: object = {}) => ({ name, image: 'busybox:1.36', env: [], ...o });
+    const cs = compare(
+      base(
+        ns('shop', [
+          deployment({
+            template: template({
+              containers: [c('log', { env: [{ name: 'DB_PASSWORD', value: 's3cr3t-old' }] }), c('gone')],
+              sidecars: [c('proxy', { command: ['a'] })],
+              initContainers: [init('migrate', { env: [{ name: 'MODE', value: 'x' }] })],
+            }),
+            revision: 'r1',
+          }),
+        ]),
+      ),
+      head(
+        ns('shop', [
+          deployment({
+            template: template({
+              containers: [c('log', { env: [{ name: 'DB_PASSWORD', value: 's3cr3t-new' }] }), c('new', { image: 'busybox:1.37' })],
+              sidecars: [c('proxy', { command: ['b'] })],
+              initContainers: [init('migrate', { env: [{ name: 'MODE', value: 'y' }] })],
+            }),
+            revision: 'r2',
+          }),
+        ]),
+      ),
+    );
+    assert.deepEqual(only(cs).fields, [
+      { field: 'initContainers.proxy.command', change: 'changed', from: '["a"]', to: '["b"]' },
+      { field: 'initContainers.migrate.env.MODE', change: 'changed', from: 'x', to: 'y' },
+      { field: 'containers.log.env.DB_PASSWORD', change: 'changed', masked: true },
+      { field: 'containers.new', change: 'added', to: 'busybox:1.37' },
+      { field: 'containers.gone', change: 'removed', from: 'busybox:1.36' },
+    ]);
+    for (const out of [renderChangeSetText(cs), renderChangeSetMarkdown(cs), renderChangeSetJson(cs)])
+      assert.equal(/s3cr3t/.test(out), false, `leaked in ${out}`);
+  });
+
   it('a value echoed by a validation message inside an env entry is masked', () => {
     const echo: Diagnostic = { ...error('shop', 'must be a string, got integer 31415926535'), field: 'spec.template.spec.containers[0].env[2].value' };
     const cs = compare(base(ns('shop', [deployment()])), head(ns('shop', [], false, [echo])));
