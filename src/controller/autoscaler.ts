@@ -37,13 +37,26 @@ export interface AutoscalerOptions {
  * metric, which the algorithm damps), so the readings are taken every sync, measured or not.
  */
 export class Autoscaler {
-  /** Last cpu reading per container id. */
+  /** Last cpu reading per replica id (a Pod's: its containers' sum). */
   private readonly cpu = new Map<string, { cpuSeconds: number; at: number }>();
   /** Last served count per backend id, with when it was read. */
   private readonly served = new Map<string, { count: number; at: number }>();
   private running = false;
 
   constructor(private readonly o: AutoscalerOptions) {}
+
+  /** A replica's usage: its container's, or the sum over a Pod's containers (its infra container uses nothing); undefined when one cannot be read. */
+  private async podStats(p: PodStatus): Promise<ContainerStats | undefined> {
+    const ids = p.containers?.map((c) => c.id) ?? [p.id];
+    const read = await Promise.all(ids.map((id) => this.o.driver.stats(id).catch(() => undefined)));
+    if (read.some((s) => s === undefined)) return undefined;
+    const all = read as ContainerStats[];
+    return {
+      cpuSeconds: all.reduce((n, s) => n + s.cpuSeconds, 0),
+      memoryBytes: all.reduce((n, s) => n + s.memoryBytes, 0),
+      at: Math.max(...all.map((s) => s.at)),
+    };
+  }
 
   /** One sync over every HPA. Never throws (an HPA that cannot be evaluated keeps its count and says why in the log). */
   async sync(): Promise<void> {
@@ -113,7 +126,7 @@ export class Autoscaler {
     const needsStats = hpa.metrics.some((m) => m.kind === 'Resource');
     const stats = new Map<string, ContainerStats>();
     if (needsStats) {
-      const read = await Promise.all(running.map(async (p) => [p.id, await this.o.driver.stats(p.id).catch(() => undefined)] as const));
+      const read = await Promise.all(running.map(async (p) => [p.id, await this.podStats(p)] as const));
       for (const [id, s] of read) if (s) stats.set(id, s);
     }
     const listed = new Set(

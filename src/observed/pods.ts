@@ -31,6 +31,8 @@ export interface PodStatus {
   /** A Pod of several containers: each container, in start order (kubectl's READY n/m counts them). */
   readonly containers?: readonly {
     readonly name: string;
+    /** The engine's container id (for its logs and stats). */
+    readonly id: string;
     readonly state: string;
     readonly ready: boolean;
     readonly exitCode?: number;
@@ -135,6 +137,7 @@ export function podsOf(namespace: ObservedNamespace, readinessOf: (replica: Obse
           ? {
               containers: r.members.map((m) => ({
                 name: m.container,
+                id: m.id,
                 state: m.state,
                 ready: m.state === 'running' && r.state === 'running' && !(verdict?.notReady ?? []).includes(m.container),
                 ...(m.exitCode !== undefined ? { exitCode: m.exitCode } : {}),

@@ -14,7 +14,7 @@ import { after, before, describe, it } from 'node:test';
 import { daemonFlags, runBerth, startBerth, type BerthDaemon, tearDown } from '../helpers/berth-cli.js';
 import { dockerClient, dockerScope } from '../helpers/docker-scope.js';
 import { eventually } from '../helpers/eventually.js';
-import { deploymentYaml } from '../helpers/manifests.js';
+import { deploymentYaml, hpaYaml } from '../helpers/manifests.js';
 import { freePort } from '../helpers/webhook-hook.js';
 import { localRepo, type LocalRepo } from '../helpers/tmp-repo.js';
 import { execOutput } from '../helpers/world.js';
@@ -28,6 +28,9 @@ const client = deploymentYaml({ name: 'client', command: ['sh', '-c', 'exec slee
 
 /** A shell line that records `stop-<name>` in the claim on SIGTERM, then runs `cmd` in the background and waits. */
 const stoppable = (name: string, cmd: string) => `trap "echo stop-${name} >> /data/stops; exit 0" TERM; ${cmd} & wait`;
+
+/** cpu requests (outside the revision): what an HPA's Utilization is a percent of, summed over the pod's containers. */
+const requests = ['          resources:', '            requests:', '              cpu: 100m'];
 
 /** web: a sidecar `proxy` (serves on 9000), the app `web` (serves the shared emptyDir on 8080) and `log` (writes into it). */
 function web(version: string): string {
@@ -58,6 +61,7 @@ function web(version: string): string {
     '        - name: proxy',
     '          image: busybox:1.36',
     '          restartPolicy: Always',
+    ...requests,
     `          command: ${list(['sh', '-c', `mkdir -p /www && echo proxy-${version} > /www/index.html && ${stoppable('proxy', 'httpd -f -p 9000 -h /www')}`])}`,
     '          ports:',
     '            - containerPort: 9000',
@@ -68,6 +72,7 @@ function web(version: string): string {
     '      containers:',
     '        - name: web',
     '          image: busybox:1.36',
+    ...requests,
     `          command: ${list(['sh', '-c', stoppable('web', 'httpd -f -p 8080 -h /shared')])}`,
     '          ports:',
     '            - containerPort: 8080',
@@ -83,6 +88,7 @@ function web(version: string): string {
     '              mountPath: /data',
     '        - name: log',
     '          image: busybox:1.36',
+    ...requests,
     `          command: ${list(['sh', '-c', stoppable('log', `echo log-${version} > /shared/log; sleep 3600`)])}`,
     '          readinessProbe:',
     '            exec:',
@@ -147,7 +153,11 @@ describe('pods of several containers', { timeout: 300_000 }, () => {
     await repo.write(`manifests/${NS}/client.yaml`, client);
     await repo.write(`manifests/${NS}/web.yaml`, web('v1'));
     await repo.commit('web: a pod of three');
-    berth = startBerth(daemonFlags({ repo: repo.dir, stateDir, instance: scope.instance, poll: '*/1 * * * * *', listen: `127.0.0.1:${port}` }));
+    berth = startBerth([
+      ...daemonFlags({ repo: repo.dir, stateDir, instance: scope.instance, poll: '*/1 * * * * *', listen: `127.0.0.1:${port}` }),
+      '--hpa-sync-period',
+      '1',
+    ]);
   });
 
   after(() => tearDown({ berth, name: 'pods', stateDir, scope, repos: [repo] }));
@@ -279,5 +289,22 @@ describe('pods of several containers', { timeout: 300_000 }, () => {
       { timeoutMs: 60_000, what: 'the pod restarted after its log container failed liveness' },
     );
     assert.equal(await call('web', 80, '/log'), 'log-v2');
+  });
+
+  it("an HPA measures a pod's cpu as its containers' sum (the infra container uses none): one busy container scales it", async () => {
+    await repo.write(`manifests/${NS}/hpa.yaml`, hpaYaml({ name: 'web', max: 2, metrics: [{ resource: 'cpu', utilization: 50 }] }));
+    await repo.commit('an HPA for web');
+    const log = (await engine()).member('log')!;
+    // A busy loop in the log container, left running in the background (exec returns at once).
+    await execOutput(log.Id, ['sh', '-c', '(while :; do :; done) >/dev/null 2>&1 &']);
+    await eventually(
+      async () => {
+        const now = await engine();
+        assert.equal(now.infra.filter((c) => c.State === 'running').length, 2);
+      },
+      { timeoutMs: 90_000, what: 'web scaled to 2 pods' },
+    );
+    const status = await runBerth(['status', ...source()]);
+    assert.match(status.stdout, /hpa web → deployment web: current \d, desired 2; cpu utilization \d+/);
   });
 });
