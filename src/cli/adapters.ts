@@ -4,6 +4,7 @@ import type { RuntimeDriver } from '../runtime/index.js';
 import type { SecretResolver } from '../secrets/index.js';
 import type { GitSource } from '../source/index.js';
 import type { Store, StoreState } from '../store/index.js';
+import type { LogLevel } from './option-values.js';
 
 /** Source and runtime flags shared by the commands (Argo CD's names). */
 export interface CommonOptions {
@@ -13,7 +14,7 @@ export interface CommonOptions {
   readonly stateDir: string;
   readonly instance: string;
   readonly dockerSocket?: string;
-  readonly logLevel: string;
+  readonly logLevel: LogLevel;
 }
 
 /** What the CLI needs from the outside world; main.ts supplies the concrete adapters. */

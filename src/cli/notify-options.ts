@@ -10,6 +10,7 @@ import { type Command, InvalidArgumentError, Option } from 'commander';
 import { BerthError } from '../core/index.js';
 import { type CommitStatusProvider, DEFAULT_COMMIT_STATUS_API, type NotifyConfig } from '../notify/index.js';
 import { collectUrl, httpUrl } from './option-values.js';
+import { listFlag, optionalChoiceFlag, optionalTextFlag, type ParsedFlags } from './parsed-flags.js';
 
 const PROVIDERS = ['github', 'gitea', 'gitlab'] as const;
 
@@ -27,6 +28,31 @@ export function notifyOptions(cmd: Command): Command {
     .option('--dashboard-url <url>', 'the link in notifications and commit statuses (default: http://<--listen>/)', httpUrl);
 }
 
+/** The values of `notifyOptions()`, each checked by its option parser. */
+export interface NotifyFlags {
+  readonly notifyWebhook: readonly string[];
+  readonly notifySlack: readonly string[];
+  readonly commitStatus?: CommitStatusProvider;
+  readonly commitStatusRepo?: string;
+  readonly commitStatusApi?: string;
+  readonly dashboardUrl?: string;
+}
+
+export function notifyFlags(flags: ParsedFlags): NotifyFlags {
+  const commitStatus = optionalChoiceFlag(flags, 'commitStatus', PROVIDERS);
+  const commitStatusRepo = optionalTextFlag(flags, 'commitStatusRepo');
+  const commitStatusApi = optionalTextFlag(flags, 'commitStatusApi');
+  const dashboardUrl = optionalTextFlag(flags, 'dashboardUrl');
+  return {
+    notifyWebhook: listFlag(flags, 'notifyWebhook'),
+    notifySlack: listFlag(flags, 'notifySlack'),
+    ...(commitStatus !== undefined ? { commitStatus } : {}),
+    ...(commitStatusRepo !== undefined ? { commitStatusRepo } : {}),
+    ...(commitStatusApi !== undefined ? { commitStatusApi } : {}),
+    ...(dashboardUrl !== undefined ? { dashboardUrl } : {}),
+  };
+}
+
 function fromEnv(name: string, env: NodeJS.ProcessEnv): string[] {
   return (env[name] ?? '')
     .split(/[\s,]+/)
@@ -41,24 +67,24 @@ function fromEnv(name: string, env: NodeJS.ProcessEnv): string[] {
 }
 
 /** The NotifyConfig of `run`'s flags and environment; USAGE errors name the missing piece. */
-export function notifyConfig(raw: Record<string, unknown>, env: NodeJS.ProcessEnv, listen: string | undefined): NotifyConfig {
-  const provider = raw.commitStatus as CommitStatusProvider | undefined;
+export function notifyConfig(flags: NotifyFlags, env: NodeJS.ProcessEnv, listen: string | undefined): NotifyConfig {
+  const provider = flags.commitStatus;
   let commitStatus: NotifyConfig['commitStatus'];
   if (provider) {
-    const repo = raw.commitStatusRepo as string | undefined;
-    const api = (raw.commitStatusApi as string | undefined) ?? DEFAULT_COMMIT_STATUS_API[provider];
+    const repo = flags.commitStatusRepo;
+    const api = flags.commitStatusApi ?? DEFAULT_COMMIT_STATUS_API[provider];
     const token = env.BERTH_COMMIT_STATUS_TOKEN;
     if (!repo) throw new BerthError('USAGE', `--commit-status ${provider} needs --commit-status-repo (owner/name, or a GitLab project)`);
     if (!api) throw new BerthError('USAGE', `--commit-status ${provider} needs --commit-status-api (the server's base URL)`);
     if (!token) throw new BerthError('USAGE', `--commit-status ${provider} needs a token in BERTH_COMMIT_STATUS_TOKEN`);
     commitStatus = { provider, repo, api, token };
-  } else if (raw.commitStatusRepo || raw.commitStatusApi) {
+  } else if (flags.commitStatusRepo || flags.commitStatusApi) {
     throw new BerthError('USAGE', '--commit-status-repo and --commit-status-api need --commit-status github|gitea|gitlab');
   }
-  const dashboardUrl = (raw.dashboardUrl as string | undefined) ?? (listen ? `http://${listen}/` : undefined);
+  const dashboardUrl = flags.dashboardUrl ?? (listen ? `http://${listen}/` : undefined);
   return {
-    webhooks: [...((raw.notifyWebhook as string[] | undefined) ?? []), ...fromEnv('BERTH_NOTIFY_WEBHOOKS', env)],
-    slack: [...((raw.notifySlack as string[] | undefined) ?? []), ...fromEnv('BERTH_NOTIFY_SLACK', env)],
+    webhooks: [...flags.notifyWebhook, ...fromEnv('BERTH_NOTIFY_WEBHOOKS', env)],
+    slack: [...flags.notifySlack, ...fromEnv('BERTH_NOTIFY_SLACK', env)],
     ...(env.BERTH_NOTIFY_SECRET ? { secret: env.BERTH_NOTIFY_SECRET } : {}),
     ...(commitStatus ? { commitStatus } : {}),
     ...(dashboardUrl ? { dashboardUrl } : {}),

@@ -19,6 +19,11 @@ const DNS_LABEL_RULE =
   '1-63 characters: lowercase letters a-z, digits 0-9 and "-", starting and ending with a letter or digit (a DNS label, as Kubernetes names)';
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export function isLogLevel(value: string): value is LogLevel {
+  return (LOG_LEVELS as readonly string[]).includes(value);
+}
 
 /** A flag whose value may be anything but empty (an empty one would silently mean the default). */
 export function nonEmpty(allowed: string): (value: string) => string {
@@ -37,9 +42,8 @@ export function instanceName(value: string): string {
 }
 
 /** `--log-level` (also BERTH_LOG_LEVEL): pino's level names. */
-export function logLevel(value: string): string {
-  if (!(LOG_LEVELS as readonly string[]).includes(value))
-    throw new InvalidArgumentError(`${JSON.stringify(value)} is not a log level; allowed: ${LOG_LEVELS.join(', ')}`);
+export function logLevel(value: string): LogLevel {
+  if (!isLogLevel(value)) throw new InvalidArgumentError(`${JSON.stringify(value)} is not a log level; allowed: ${LOG_LEVELS.join(', ')}`);
   return value;
 }
 

@@ -112,6 +112,7 @@ const PURE_FILES = [
   'cli/rollout-status.ts',
   'cli/get.ts', // kubectl get's tables from status and pod rows
   'cli/logs.ts', // which containers berth logs reads, and its lines
+  'cli/parsed-flags.ts', // commander's parsed values → typed fields
 ];
 /** Node built-ins that reach outside the process (files, network, processes, the host). */
 const IO_BUILTINS = /^(node:)?(fs|fs\/promises|net|http|https|http2|tls|dgram|dns|dns\/promises|child_process|cluster|worker_threads|os|readline|inspector)$/;

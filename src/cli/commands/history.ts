@@ -1,24 +1,33 @@
 import type { Command } from 'commander';
+import type { CommonOptions } from '../adapters.js';
+import type { ParsedFlags } from '../parsed-flags.js';
 import { EXIT } from '../exit-codes.js';
 import { write } from '../output.js';
 import { isStructured, renderStructured } from '../structured-output.js';
 import { deploymentTarget } from '../option-values.js';
-import { type CliContext, outputOption } from './shared.js';
+import { type CliContext, commonOptions, type FlagContext, type OutputFormat, outputFormat, outputOption } from './shared.js';
+
+export interface HistoryOptions extends CommonOptions {
+  readonly output: OutputFormat;
+}
+
+export function historyOptions(flags: ParsedFlags, ctx: FlagContext): HistoryOptions {
+  return { ...commonOptions(flags, ctx), output: outputFormat(flags) };
+}
 
 /** `berth history`. */
 export function registerHistory(program: Command, ctx: CliContext): void {
-  const { adapters, common, resolve } = ctx;
+  const { adapters, common } = ctx;
   common(program.command('history'))
     .description('revision history of a Deployment: revision, commit, image, time, outcome (reads the state directory)')
     .argument('<namespace/name>', 'the Deployment', deploymentTarget)
     .addOption(outputOption())
-    .action(async ([namespace, name]: [string, string], raw: Record<string, unknown>) => {
-      const o = resolve(raw);
+    .action(async ([namespace, name]: [string, string], flags: ParsedFlags) => {
+      const o = historyOptions(flags, ctx);
       const state = await adapters.readState(o);
       const records = state.revisions?.[`${namespace}/${name}`] ?? [];
       const pin = state.pins?.[`${namespace}/${name}`];
-      const output = String(raw.output);
-      if (isStructured(output)) write(renderStructured(output, { namespace, name, revisions: records, ...(pin ? { pin } : {}) }));
+      if (isStructured(o.output)) write(renderStructured(o.output, { namespace, name, revisions: records, ...(pin ? { pin } : {}) }));
       else {
         const lines = [`${namespace}/${name}`, '#   REVISION    COMMIT        IMAGE                          TIME                      OUTCOME'];
         records.forEach((r, i) =>

@@ -2,14 +2,44 @@ import type { Command } from 'commander';
 import { isBerthError } from '../../core/index.js';
 import { observe } from '../../observed/index.js';
 import { LABEL } from '../../runtime/index.js';
+import type { CommonOptions } from '../adapters.js';
+import { booleanFlag, optionalNumberFlag, optionalTextFlag, type ParsedFlags } from '../parsed-flags.js';
 import { EXIT } from '../exit-codes.js';
 import { deploymentTarget, revisionRef } from '../option-values.js';
 import { lineWriter, selectLogTargets, shownPrefix, sinceSeconds, sinceValue, startedTarget, tailValue, type LogTarget } from '../logs.js';
-import type { CliContext } from './shared.js';
+import { type CliContext, commonOptions, type FlagContext } from './shared.js';
+
+export interface LogsOptions extends CommonOptions {
+  readonly follow: boolean;
+  /** A duration (30s, 1h30m) or an RFC 3339 time, as `sinceValue` checked it. */
+  readonly since?: string;
+  readonly tail?: number;
+  readonly container?: string;
+  readonly previous: boolean;
+  readonly revision?: string;
+  readonly timestamps: boolean;
+}
+
+export function logsOptions(flags: ParsedFlags, ctx: FlagContext): LogsOptions {
+  const since = optionalTextFlag(flags, 'since');
+  const tail = optionalNumberFlag(flags, 'tail');
+  const container = optionalTextFlag(flags, 'container');
+  const revision = optionalTextFlag(flags, 'revision');
+  return {
+    ...commonOptions(flags, ctx),
+    follow: booleanFlag(flags, 'follow'),
+    ...(since !== undefined ? { since } : {}),
+    ...(tail !== undefined ? { tail } : {}),
+    ...(container !== undefined ? { container } : {}),
+    previous: booleanFlag(flags, 'previous'),
+    ...(revision !== undefined ? { revision } : {}),
+    timestamps: booleanFlag(flags, 'timestamps'),
+  };
+}
 
 /** `berth logs`. */
 export function registerLogs(program: Command, ctx: CliContext): void {
-  const { adapters, common, resolve } = ctx;
+  const { adapters, common } = ctx;
   common(program.command('logs'))
     .description(
       'print the logs of every replica of a Deployment, each line prefixed pod/container (reads the engine, like docker logs; works without a running berth)',
@@ -22,14 +52,14 @@ export function registerLogs(program: Command, ctx: CliContext): void {
     .option('-p, --previous', 'the replica container that exited last (a crash-looping slot keeps it until it is replaced)')
     .option('--revision <revision>', 'only replicas of this template revision (as berth history and berth get pods -o wide show it)', revisionRef)
     .option('--timestamps', "prefix each line with the engine's timestamp")
-    .action(async ([namespace, name]: [string, string], raw: Record<string, unknown>) => {
-      const o = resolve(raw);
+    .action(async ([namespace, name]: [string, string], flags: ParsedFlags) => {
+      const o = logsOptions(flags, ctx);
       const logger = adapters.logger(o.logLevel);
       const driver = adapters.openDriver(o, logger);
       const selection = {
-        ...(raw.revision !== undefined ? { revision: String(raw.revision) } : {}),
-        ...(raw.container !== undefined ? { container: String(raw.container) } : {}),
-        ...(raw.previous ? { previous: true } : {}),
+        ...(o.revision !== undefined ? { revision: o.revision } : {}),
+        ...(o.container !== undefined ? { container: o.container } : {}),
+        ...(o.previous ? { previous: true } : {}),
       };
       const deploymentOf = async () =>
         observe(await driver.inventory({ namespace }))
@@ -40,13 +70,13 @@ export function registerLogs(program: Command, ctx: CliContext): void {
         process.stderr.write(`berth: NOT_FOUND: Deployment ${namespace}/${name} ${targets}\n`);
         return void (process.exitCode = EXIT.failure);
       }
-      const follow = raw.follow === true && !raw.previous;
+      const follow = o.follow && !o.previous;
       const tty = process.stdout.isTTY === true;
       const options = {
         follow,
-        ...(raw.since !== undefined ? { since: sinceSeconds(String(raw.since), adapters.clock.now()) } : {}),
-        ...(raw.tail !== undefined ? { tail: Number(raw.tail) } : {}),
-        ...(raw.timestamps ? { timestamps: true } : {}),
+        ...(o.since !== undefined ? { since: sinceSeconds(o.since, adapters.clock.now()) } : {}),
+        ...(o.tail !== undefined ? { tail: o.tail } : {}),
+        ...(o.timestamps ? { timestamps: true } : {}),
       };
       const stop = new AbortController();
       const streamed = new Set<string>();

@@ -2,20 +2,50 @@ import { type Command, Option } from 'commander';
 import { BerthError, isBerthError } from '../../core/index.js';
 import { buildDesiredState } from '../../desired/index.js';
 import { observe } from '../../observed/index.js';
-import { checkNamespacePolicy, namespacePolicy } from '../../policy/index.js';
+import { checkNamespacePolicy, namespacePolicy, type OperatorPolicy } from '../../policy/index.js';
 import { confirmedVolumeDeletes, diff, hasChanges, isPruneConfirmed, renderPlanJson, renderPlanText } from '../../plan/index.js';
 import { compare, planExitCode, renderChangeSetJson, renderChangeSetMarkdown, renderChangeSetText } from '../../preview/index.js';
 import { EXIT } from '../exit-codes.js';
 import { write } from '../output.js';
 import { isStructured, reformatJson } from '../structured-output.js';
 import { nonEmpty } from '../option-values.js';
+import type { CommonOptions } from '../adapters.js';
+import { booleanFlag, choiceFlag, optionalTextFlag, type ParsedFlags } from '../parsed-flags.js';
 import { PROXY_TABLE_FILE, persistedClusterIps } from '../../proxy/index.js';
 import { join } from 'node:path';
-import { type CliContext, policyOptions, operatorPolicy, runTargets, loadAt, hasInvalid } from './shared.js';
+import { type CliContext, commonOptions, type FlagContext, policyOptions, operatorPolicy, runTargets, loadAt, hasInvalid } from './shared.js';
+
+export const PLAN_FORMATS = ['text', 'json', 'yaml', 'markdown'] as const;
+export type PlanFormat = (typeof PLAN_FORMATS)[number];
+
+export interface PlanOptions extends CommonOptions {
+  /** --base: a pull-request plan against the manifests at this ref; absent: against the engine (--live). */
+  readonly base?: string;
+  /** The ref to plan: --head, else --ref, else HEAD. */
+  readonly head: string;
+  readonly output: PlanFormat;
+  readonly policy: OperatorPolicy;
+}
+
+/** Refuses --live with --base, and -o markdown without --base (USAGE). */
+export function planOptions(flags: ParsedFlags, ctx: FlagContext): PlanOptions {
+  const common = commonOptions(flags, ctx);
+  const output = choiceFlag(flags, 'output', PLAN_FORMATS);
+  const base = optionalTextFlag(flags, 'base');
+  if (base !== undefined && booleanFlag(flags, 'live')) throw new BerthError('USAGE', '--live and --base exclude each other');
+  if (output === 'markdown' && base === undefined) throw new BerthError('USAGE', '-o markdown needs --base (it renders a pull-request plan)');
+  return {
+    ...common,
+    ...(base !== undefined ? { base } : {}),
+    head: optionalTextFlag(flags, 'head') ?? common.ref ?? 'HEAD',
+    output,
+    policy: operatorPolicy(flags, common, ctx.env),
+  };
+}
 
 /** `berth plan`. */
 export function registerPlan(program: Command, ctx: CliContext): void {
-  const { adapters, common, resolve } = ctx;
+  const { adapters, common } = ctx;
   common(policyOptions(program.command('plan')))
     .description(
       'show what a commit would change: on the engine now (default, --live), or relative to another commit (--base/--head, no engine needed). Exit 0 no changes, 1 changes, 2 invalid input',
@@ -27,26 +57,19 @@ export function registerPlan(program: Command, ctx: CliContext): void {
       nonEmpty('a branch, tag or commit name'),
     )
     .option('--head <ref>', 'the ref to plan (default: --ref, else HEAD; HEAD~1, main^ … too)', nonEmpty('a branch, tag or commit name'))
-    .addOption(
-      new Option('-o, --output <format>', 'output format (markdown: for a PR comment, with --base)')
-        .choices(['text', 'json', 'yaml', 'markdown'])
-        .default('text'),
-    )
-    .action(async (raw: Record<string, unknown>) => {
-      const o = resolve(raw);
-      const output = String(raw.output);
-      if (raw.base !== undefined && raw.live) throw new BerthError('USAGE', '--live and --base exclude each other');
-      if (output === 'markdown' && raw.base === undefined) throw new BerthError('USAGE', '-o markdown needs --base (it renders a pull-request plan)');
+    .addOption(new Option('-o, --output <format>', 'output format (markdown: for a PR comment, with --base)').choices([...PLAN_FORMATS]).default('text'))
+    .action(async (flags: ParsedFlags) => {
+      const o = planOptions(flags, ctx);
+      const { output, policy } = o;
       const logger = adapters.logger(o.logLevel);
-      const policy = operatorPolicy(raw, o);
       const source = await adapters.openSource(o, logger);
-      const head = await source.resolveRef(String(raw.head ?? o.ref ?? 'HEAD'));
+      const head = await source.resolveRef(o.head);
       const headManifests = await loadAt(source, head.oid);
       // Against the engine, a namespace the policy refuses is invalid (as `berth run` sees it); in a
       // pull-request plan it is "denied", with what would change once the policy allows it.
-      const headDesired = buildDesiredState(headManifests, { instance: o.instance, ...(raw.base === undefined ? { policy: namespacePolicy(policy) } : {}) });
-      if (raw.base !== undefined) {
-        const base = await source.resolveRef(String(raw.base));
+      const headDesired = buildDesiredState(headManifests, { instance: o.instance, ...(o.base === undefined ? { policy: namespacePolicy(policy) } : {}) });
+      if (o.base !== undefined) {
+        const base = await source.resolveRef(o.base);
         const baseDesired = await loadAt(source, base.oid).then(
           (m) => buildDesiredState(m, { instance: o.instance }),
           (err: unknown) => {

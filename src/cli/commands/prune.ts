@@ -4,7 +4,21 @@ import { callApi, localUser, reportRefusal } from '../api-client.js';
 import { write } from '../output.js';
 import { isStructured, renderStructured } from '../structured-output.js';
 import { commitOrRevision, serverUrl } from '../option-values.js';
-import { type CliContext, outputOption, DEFAULT_LISTEN } from './shared.js';
+import { optionalTextFlag, type ParsedFlags, textFlag } from '../parsed-flags.js';
+import { type CliContext, type OutputFormat, outputFormat, outputOption, DEFAULT_LISTEN } from './shared.js';
+
+export interface PruneConfirmOptions {
+  /** --commit: the held commit; absent: the commit the running berth is at. */
+  readonly commit?: string;
+  /** The API of the running berth. */
+  readonly server: string;
+  readonly output: OutputFormat;
+}
+
+export function pruneConfirmOptions(flags: ParsedFlags): PruneConfirmOptions {
+  const commit = optionalTextFlag(flags, 'commit');
+  return { ...(commit !== undefined ? { commit } : {}), server: textFlag(flags, 'server'), output: outputFormat(flags) };
+}
 
 /** `berth prune confirm`: lets the commit the prune guard holds prune, through the running berth's API. */
 export function registerPrune(program: Command, _ctx: CliContext): void {
@@ -22,9 +36,10 @@ export function registerPrune(program: Command, _ctx: CliContext): void {
     )
     .option('--server <url>', 'the API of the running berth', serverUrl, `http://${DEFAULT_LISTEN}`)
     .addOption(outputOption())
-    .action(async (raw: Record<string, unknown>) => {
-      const server = String(raw.server);
-      let commit = raw.commit !== undefined ? String(raw.commit) : undefined;
+    .action(async (flags: ParsedFlags) => {
+      const o = pruneConfirmOptions(flags);
+      const server = o.server;
+      let commit = o.commit;
       if (commit === undefined) {
         const status = await callApi<{ source?: { commit?: string } }>({ server, method: 'GET', path: '/api/v1/status' });
         commit = status.body.source?.commit;
@@ -40,10 +55,9 @@ export function registerPrune(program: Command, _ctx: CliContext): void {
       });
       if (!answer.ok) return reportRefusal(answer);
       const { confirmed = commit, reasons = [] } = answer.body;
-      const output = String(raw.output);
       write(
-        isStructured(output)
-          ? renderStructured(output, { confirmed, reasons })
+        isStructured(o.output)
+          ? renderStructured(o.output, { confirmed, reasons })
           : `prunes of commit ${confirmed.slice(0, 12)} confirmed${reasons.length > 0 ? ` (${reasons.join('; ')})` : ''}: berth goes ahead now; the next commit is judged afresh`,
       );
     });

@@ -1,13 +1,33 @@
 import type { Command } from 'commander';
+import type { CommonOptions } from '../adapters.js';
+import { booleanFlag, numberFlag, optionalTextFlag, type ParsedFlags } from '../parsed-flags.js';
 import { EXIT } from '../exit-codes.js';
 import { write } from '../output.js';
 import { deploymentTarget, seconds } from '../option-values.js';
 import { rolloutVerdict } from '../rollout-status.js';
-import type { CliContext } from './shared.js';
+import { type CliContext, commonOptions, type FlagContext } from './shared.js';
+
+export interface RolloutStatusOptions extends CommonOptions {
+  readonly timeoutSeconds: number;
+  /** false with --no-watch: print the status once. */
+  readonly watch: boolean;
+  /** --commit: the commit to wait for; absent: the head of --ref, looked up again while waiting. */
+  readonly commit?: string;
+}
+
+export function rolloutStatusOptions(flags: ParsedFlags, ctx: FlagContext): RolloutStatusOptions {
+  const commit = optionalTextFlag(flags, 'commit');
+  return {
+    ...commonOptions(flags, ctx),
+    timeoutSeconds: numberFlag(flags, 'timeout'),
+    watch: booleanFlag(flags, 'watch', true),
+    ...(commit !== undefined ? { commit } : {}),
+  };
+}
 
 /** `berth rollout`. */
 export function registerRollout(program: Command, ctx: CliContext): void {
-  const { adapters, common, resolve } = ctx;
+  const { adapters, common } = ctx;
   const rollout = program.command('rollout').description('watch rollouts');
   common(rollout.command('status'))
     .description(
@@ -20,11 +40,11 @@ export function registerRollout(program: Command, ctx: CliContext): void {
       '--commit <ref>',
       'the commit to wait for (a sha, branch or tag; HEAD~1, main^ … too); default: the head of --ref in the source, looked up now and again while waiting',
     )
-    .action(async ([namespace, name]: [string, string], raw: Record<string, unknown>) => {
-      const o = resolve(raw);
+    .action(async ([namespace, name]: [string, string], flags: ParsedFlags) => {
+      const o = rolloutStatusOptions(flags, ctx);
       const logger = adapters.logger(o.logLevel);
-      const deadline = adapters.clock.now().getTime() + Number(raw.timeout) * 1000;
-      const fixed = raw.commit !== undefined ? String(raw.commit) : undefined;
+      const deadline = adapters.clock.now().getTime() + o.timeoutSeconds * 1000;
+      const fixed = o.commit;
       // The commit whose pass counts: asked of the source itself, never taken from the state
       // (which names what berth saw last, possibly before the push being watched).
       const lookUp = async (): Promise<string> =>
@@ -37,9 +57,9 @@ export function registerRollout(program: Command, ctx: CliContext): void {
         if (verdict.line !== last) write(verdict.line);
         last = verdict.line;
         if (verdict.exit !== undefined) return void (process.exitCode = verdict.exit);
-        if (raw.watch === false) return void (process.exitCode = EXIT.changes);
+        if (!o.watch) return void (process.exitCode = EXIT.changes);
         if (adapters.clock.now().getTime() >= deadline) {
-          write(`error: timed out after ${Number(raw.timeout)}s waiting for the rollout of ${namespace}/${name} at commit ${commit.slice(0, 12)}`);
+          write(`error: timed out after ${o.timeoutSeconds}s waiting for the rollout of ${namespace}/${name} at commit ${commit.slice(0, 12)}`);
           return void (process.exitCode = EXIT.failure);
         }
         await new Promise((r) => setTimeout(r, 250));

@@ -1,15 +1,21 @@
 import { type Command, Option } from 'commander';
 import { isBerthError } from '../../core/index.js';
 import { DEFAULT_AUTOSCALE_SYNC_MS, DEFAULT_POLL_SCHEDULE } from '../../controller/index.js';
+import type { OperatorPolicy } from '../../policy/index.js';
+import type { CommonOptions } from '../adapters.js';
+import { booleanFlag, numberFlag, type ParsedFlags, textFlag } from '../parsed-flags.js';
 import { startServer } from '../../server/index.js';
 import { guardProcess } from '../process-guard.js';
-import { ipAddress, listenFlag, seconds } from '../option-values.js';
+import { ipAddress, type ListenAddress, listenFlag, seconds } from '../option-values.js';
 import { checkIngressListen, listenFailure, probeListen } from '../listen-check.js';
-import { notifyConfig, notifyOptions } from '../notify-options.js';
+import { notifyConfig, type NotifyFlags, notifyFlags, notifyOptions } from '../notify-options.js';
 import { Notifier } from '../../notify/index.js';
 import {
   type CliContext,
+  commonOptions,
   cronExpression,
+  type DataPlaneFlags,
+  type FlagContext,
   policyOptions,
   operatorPolicy,
   dataPlaneOptions,
@@ -19,9 +25,38 @@ import {
   listenOf,
 } from './shared.js';
 
+export interface RunOptions extends CommonOptions {
+  readonly policy: OperatorPolicy;
+  /** --poll: a node-cron schedule with seconds. */
+  readonly poll: string;
+  /** Where the HTTP API is served; absent with --no-server. */
+  readonly listen?: ListenAddress;
+  readonly dataPlane: DataPlaneFlags;
+  /** Whether --ingress-listen was given (only then is it checked at start; the default may be busy). */
+  readonly ingressListenGiven: boolean;
+  readonly hpaSyncPeriodSeconds: number;
+  readonly notify: NotifyFlags;
+}
+
+/** `given(key)`: whether the flag came from the command line (commander's getOptionValueSource is 'cli'). */
+export function runOptions(flags: ParsedFlags, ctx: FlagContext, given: (key: string) => boolean): RunOptions {
+  const common = commonOptions(flags, ctx);
+  const policy = operatorPolicy(flags, common, ctx.env);
+  return {
+    ...common,
+    policy,
+    poll: textFlag(flags, 'poll'),
+    ...(booleanFlag(flags, 'server', true) ? { listen: listenOf(textFlag(flags, 'listen')) } : {}),
+    dataPlane: dataPlaneOptions(flags),
+    ingressListenGiven: given('ingressListen'),
+    hpaSyncPeriodSeconds: numberFlag(flags, 'hpaSyncPeriod'),
+    notify: notifyFlags(flags),
+  };
+}
+
 /** `berth run`. */
 export function registerRun(program: Command, ctx: CliContext): void {
-  const { adapters, common, resolve } = ctx;
+  const { adapters, common } = ctx;
   notifyOptions(common(policyOptions(program.command('run'))))
     .description('run the reconciler: poll the source, watch the engine, converge continuously; serve the HTTP API and webhooks')
     .addOption(new Option('--poll <cron>', 'poll schedule, node-cron syntax with seconds').default(DEFAULT_POLL_SCHEDULE).argParser(cronExpression))
@@ -30,17 +65,16 @@ export function registerRun(program: Command, ctx: CliContext): void {
     .option('--ingress-listen <host:port>', 'where the data plane serves Ingress rules (HTTP)', listenFlag, DEFAULT_INGRESS_LISTEN)
     .option('--service-address <ip>', 'address Services listen on (their port, or nodePort when set)', ipAddress, '127.0.0.1')
     .option('--hpa-sync-period <seconds>', 'how often HorizontalPodAutoscalers measure and decide (Kubernetes: 15)', seconds, DEFAULT_AUTOSCALE_SYNC_MS / 1000)
-    .action(async (raw: Record<string, unknown>, cmd: Command) => {
-      const o = resolve(raw);
-      const policy = operatorPolicy(raw, o);
+    .action(async (flags: ParsedFlags, cmd: Command) => {
+      const o = runOptions(flags, ctx, (key) => cmd.getOptionValueSource(key) === 'cli');
       const logger = adapters.logger(o.logLevel);
       guardProcess(logger);
-      const dp = dataPlaneOptions(raw);
+      const dp = o.dataPlane;
       // The data plane starts only when a namespace first has a Service or Ingress, and reports a
       // bind error of its own in status: the default Ingress address is checked only when it was
       // asked for, so a berth with no Ingress does not refuse to start over a busy 8080.
-      const ingressAsked = cmd.getOptionValueSource('ingressListen') === 'cli';
-      const listen = raw.server !== false ? listenOf(raw.listen) : undefined;
+      const ingressAsked = o.ingressListenGiven;
+      const listen = o.listen;
       // Every address is checked before anything is reconciled: a berth that cannot serve where
       // it was told to exits at start, as any server does. Checked by binding for a moment (a
       // few ms), not by starting the API first: fastify takes ~1 s to start on a loaded host,
@@ -51,12 +85,12 @@ export function registerRun(program: Command, ctx: CliContext): void {
         ...(ingressAsked ? [checkIngressListen(adapters.openDataPlane(o, dp, logger.child({ component: 'data-plane' })), dp.ingressListen)] : []),
       ]);
       const notifier = new Notifier({
-        config: notifyConfig(raw, process.env, listen ? `${listen.host}:${listen.port}` : undefined),
+        config: notifyConfig(o.notify, process.env, listen ? `${listen.host}:${listen.port}` : undefined),
         clock: adapters.clock,
         logger: logger.child({ component: 'notify' }),
       });
       const lock = await adapters.lockState(o);
-      const { controller, store } = await openController(adapters, o, logger, String(raw.poll), dp, policy, notifier, Number(raw.hpaSyncPeriod) * 1000).catch(
+      const { controller, store } = await openController(adapters, o, logger, o.poll, dp, o.policy, notifier, o.hpaSyncPeriodSeconds * 1000).catch(
         async (err: unknown) => {
           await lock.release();
           throw err;

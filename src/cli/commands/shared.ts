@@ -1,6 +1,11 @@
 /**
- * What the commands share: the common flags (cliContext), the operator policy flags, the data
- * plane options, opening a controller, and the targets `berth run` converges to (runTargets).
+ * What the commands share: the common flags (cliContext) and their typed options (commonOptions),
+ * the output format, the operator policy flags, the data plane options, opening a controller, and
+ * the targets `berth run` converges to (runTargets).
+ *
+ * Each command reads commander's parsed values once, in its own `…Options` function, into a typed
+ * options object its action then uses (kubectl's and the argocd CLI's options structs). Bad values
+ * never get that far: commander refuses them first (option-values.ts, `.choices`), exit 4.
  */
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { BerthError, hasErrors, ownValue, type Diagnostic, type Logger } from '../../core/index.js';
@@ -12,11 +17,21 @@ import { applyAutoscalersTo, applyPinsTo, type Autoscaled, pinnedTemplates, type
 import type { GitSource } from '../../source/index.js';
 import type { Store, StoreState } from '../../store/index.js';
 import type { Adapters, CommonOptions, DataPlaneOptions } from '../adapters.js';
-import { nonEmpty, instanceName, listenAddress, LOG_LEVELS, logLevel, type ListenAddress } from '../option-values.js';
+import { nonEmpty, instanceName, isLogLevel, listenAddress, LOG_LEVELS, logLevel, type ListenAddress } from '../option-values.js';
+import { choiceFlag, listFlag, optionalTextFlag, textFlag, booleanFlag, type ParsedFlags } from '../parsed-flags.js';
 import { type Notifier, notifyingStore } from '../../notify/index.js';
 
+/** `-o`: the formats of most commands (get adds wide, plan markdown). */
+export const OUTPUT_FORMATS = ['text', 'json', 'yaml'] as const;
+export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+
 export function outputOption(): Option {
-  return new Option('-o, --output <format>', 'output format').choices(['text', 'json', 'yaml']).default('text');
+  return new Option('-o, --output <format>', 'output format').choices([...OUTPUT_FORMATS]).default('text');
+}
+
+/** The value of `outputOption()`. */
+export function outputFormat(flags: ParsedFlags): OutputFormat {
+  return choiceFlag(flags, 'output', OUTPUT_FORMATS);
 }
 
 export function cronExpression(value: string): string {
@@ -49,20 +64,24 @@ export function policyOptions(cmd: Command): Command {
     );
 }
 
-export function operatorPolicy(raw: Record<string, unknown>, o: CommonOptions): OperatorPolicy {
-  const dockerHost = process.env.DOCKER_HOST?.startsWith('unix://') ? process.env.DOCKER_HOST.slice('unix://'.length) : undefined;
+/** The values of `policyOptions()`, with the engine socket berth uses (USAGE errors name the flag). */
+export function operatorPolicy(flags: ParsedFlags, o: CommonOptions, env: FlagContext['env']): OperatorPolicy {
+  const dockerHost = env.DOCKER_HOST?.startsWith('unix://') ? env.DOCKER_HOST.slice('unix://'.length) : undefined;
   const socket = o.dockerSocket ?? dockerHost;
   return parseOperatorPolicy({
-    maxLevel: String(raw.maxPodSecurity ?? 'restricted'),
-    hostPathAllow: (raw.hostPathAllow as string[] | undefined) ?? [],
-    allowDockerSocket: raw.allowDockerSocket === true,
+    maxLevel: choiceFlag(flags, 'maxPodSecurity', POD_SECURITY_LEVELS),
+    hostPathAllow: listFlag(flags, 'hostPathAllow'),
+    allowDockerSocket: booleanFlag(flags, 'allowDockerSocket'),
     ...(socket ? { engineSockets: [socket] } : {}),
-    storageClasses: (raw.storageClass as string[] | undefined) ?? [],
+    storageClasses: listFlag(flags, 'storageClass'),
   });
 }
 
-export function dataPlaneOptions(raw: Record<string, unknown>): DataPlaneOptions & { serviceAddress: string } {
-  return { ingressListen: listenOf(raw.ingressListen ?? DEFAULT_INGRESS_LISTEN), serviceAddress: String(raw.serviceAddress ?? '127.0.0.1') };
+/** Where the data plane serves: `--ingress-listen` and `--service-address` (run, apply). */
+export type DataPlaneFlags = DataPlaneOptions & { readonly serviceAddress: string };
+
+export function dataPlaneOptions(flags: ParsedFlags): DataPlaneFlags {
+  return { ingressListen: listenOf(textFlag(flags, 'ingressListen')), serviceAddress: textFlag(flags, 'serviceAddress') };
 }
 
 export async function openController(
@@ -70,7 +89,7 @@ export async function openController(
   o: CommonOptions,
   logger: Logger,
   pollSchedule: string,
-  dp: DataPlaneOptions & { serviceAddress: string },
+  dp: DataPlaneFlags,
   policy: OperatorPolicy,
   notifier?: Notifier,
   autoscaleSyncMs?: number,
@@ -105,8 +124,8 @@ export const DEFAULT_LISTEN = '127.0.0.1:7070';
 export const DEFAULT_INGRESS_LISTEN = '127.0.0.1:8080';
 
 /** A listen flag's value (checked by `listenFlag` when given; the defaults are valid). */
-export function listenOf(value: unknown): ListenAddress {
-  return listenAddress(String(value));
+export function listenOf(value: string): ListenAddress {
+  return listenAddress(value);
 }
 
 /**
@@ -181,17 +200,44 @@ export function hasInvalid(set: ManifestSet): boolean {
   return set.namespaces.some((n) => !n.valid) || hasErrors(set.diagnostics);
 }
 
-/** What every command's registration needs: the adapters, the common source/engine/state flags and their resolution. */
-export interface CliContext {
+/** What reading the flags needs besides their values: the adapters' defaults and the environment. */
+export interface FlagContext {
+  readonly defaults: Adapters['defaults'];
+  readonly env: Readonly<Record<string, string | undefined>>;
+}
+
+/** What every command's registration needs: the adapters, the common source/engine/state flags and what parsing them needs. */
+export interface CliContext extends FlagContext {
   readonly adapters: Adapters;
   /** Adds the flags every command that reads the source, the engine or the state directory takes. */
   readonly common: (cmd: Command) => Command;
-  /** The common flags' values, defaults applied. */
-  readonly resolve: (raw: Record<string, unknown>) => CommonOptions;
 }
 
-/** The common flags and their resolution, for `adapters`. */
-export function cliContext(adapters: Adapters): CliContext {
+/**
+ * The values of the common flags (`CliContext.common`), defaults applied: --path defaults to
+ * sample-repo for the bundled repository, --log-level to BERTH_LOG_LEVEL (checked here: commander
+ * never sees it), else info.
+ */
+export function commonOptions(flags: ParsedFlags, ctx: FlagContext): CommonOptions {
+  const repo = textFlag(flags, 'repo');
+  const ref = optionalTextFlag(flags, 'ref');
+  const path = optionalTextFlag(flags, 'path') ?? (repo === ctx.defaults.repo ? 'sample-repo' : '');
+  const dockerSocket = optionalTextFlag(flags, 'dockerSocket');
+  const level = optionalTextFlag(flags, 'logLevel') ?? (ctx.env.BERTH_LOG_LEVEL || 'info');
+  if (!isLogLevel(level)) throw new BerthError('USAGE', `BERTH_LOG_LEVEL ${JSON.stringify(level)} is not a log level; allowed: ${LOG_LEVELS.join(', ')}`);
+  return {
+    repo,
+    ...(ref !== undefined ? { ref } : {}),
+    path,
+    stateDir: textFlag(flags, 'stateDir'),
+    instance: textFlag(flags, 'instance'),
+    ...(dockerSocket !== undefined ? { dockerSocket } : {}),
+    logLevel: level,
+  };
+}
+
+/** The common flags for `adapters`; the environment is `env` (process.env in the CLI). */
+export function cliContext(adapters: Adapters, env: FlagContext['env'] = process.env): CliContext {
   const common = (cmd: Command): Command =>
     cmd
       .option(
@@ -211,23 +257,5 @@ export function cliContext(adapters: Adapters): CliContext {
       .option('--docker-socket <path>', 'Docker engine socket (default: DOCKER_HOST or /var/run/docker.sock)', nonEmpty('the path of a unix socket'))
       .option('--log-level <level>', `${LOG_LEVELS.join('|')} (default: BERTH_LOG_LEVEL, else info)`, logLevel);
 
-  const resolve = (raw: Record<string, unknown>): CommonOptions => {
-    const repo = String(raw.repo);
-    const path = raw.path !== undefined ? String(raw.path) : repo === adapters.defaults.repo ? 'sample-repo' : '';
-    const instance = String(raw.instance);
-    const level = raw.logLevel !== undefined ? String(raw.logLevel) : process.env.BERTH_LOG_LEVEL || 'info';
-    if (!(LOG_LEVELS as readonly string[]).includes(level))
-      throw new BerthError('USAGE', `BERTH_LOG_LEVEL ${JSON.stringify(level)} is not a log level; allowed: ${LOG_LEVELS.join(', ')}`);
-    return {
-      repo,
-      ...(raw.ref !== undefined ? { ref: String(raw.ref) } : {}),
-      path,
-      stateDir: String(raw.stateDir),
-      instance,
-      ...(raw.dockerSocket !== undefined ? { dockerSocket: String(raw.dockerSocket) } : {}),
-      logLevel: level,
-    };
-  };
-
-  return { adapters, common, resolve };
+  return { adapters, common, defaults: adapters.defaults, env };
 }

@@ -3,7 +3,18 @@ import { write } from '../output.js';
 import { isStructured, renderStructured } from '../structured-output.js';
 import { renderVersion, versionReport } from '../version.js';
 import { nonEmpty } from '../option-values.js';
-import { type CliContext, outputOption } from './shared.js';
+import { optionalTextFlag, type ParsedFlags } from '../parsed-flags.js';
+import { type CliContext, type OutputFormat, outputFormat, outputOption } from './shared.js';
+
+export interface VersionOptions {
+  readonly output: OutputFormat;
+  readonly dockerSocket?: string;
+}
+
+export function versionOptions(flags: ParsedFlags): VersionOptions {
+  const dockerSocket = optionalTextFlag(flags, 'dockerSocket');
+  return { output: outputFormat(flags), ...(dockerSocket !== undefined ? { dockerSocket } : {}) };
+}
 
 /** `berth version`. */
 export function registerVersion(program: Command, ctx: CliContext): void {
@@ -13,9 +24,9 @@ export function registerVersion(program: Command, ctx: CliContext): void {
     .description("print the versions of berth, Node and the Docker engine (the engine's only when it answers; never fails for it)")
     .option('--docker-socket <path>', 'Docker engine socket (default: DOCKER_HOST or /var/run/docker.sock)', nonEmpty('the path of a unix socket'))
     .addOption(outputOption())
-    .action(async (raw: Record<string, unknown>) => {
-      const output = String(raw.output);
-      const report = await versionReport(adapters, raw.dockerSocket !== undefined ? String(raw.dockerSocket) : undefined);
-      write(isStructured(output) ? renderStructured(output, report) : renderVersion(report));
+    .action(async (flags: ParsedFlags) => {
+      const o = versionOptions(flags);
+      const report = await versionReport(adapters, o.dockerSocket);
+      write(isStructured(o.output) ? renderStructured(o.output, report) : renderVersion(report));
     });
 }

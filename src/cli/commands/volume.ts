@@ -1,14 +1,24 @@
 import type { Command } from 'commander';
+import type { CommonOptions } from '../adapters.js';
+import type { ParsedFlags } from '../parsed-flags.js';
 import { BerthError } from '../../core/index.js';
 import { volumeName } from '../../desired/index.js';
 import { write } from '../output.js';
 import { isStructured, renderStructured } from '../structured-output.js';
 import { deploymentTarget } from '../option-values.js';
-import { type CliContext, outputOption } from './shared.js';
+import { type CliContext, commonOptions, type FlagContext, type OutputFormat, outputFormat, outputOption } from './shared.js';
+
+export interface VolumeDeleteOptions extends CommonOptions {
+  readonly output: OutputFormat;
+}
+
+export function volumeDeleteOptions(flags: ParsedFlags, ctx: FlagContext): VolumeDeleteOptions {
+  return { ...commonOptions(flags, ctx), output: outputFormat(flags) };
+}
 
 /** `berth volume`. */
 export function registerVolume(program: Command, ctx: CliContext): void {
-  const { adapters, common, resolve } = ctx;
+  const { adapters, common } = ctx;
   const volume = program.command('volume').description("PersistentVolumeClaims' Docker volumes: berth never deletes one by itself");
   common(volume.command('delete'))
     .description(
@@ -16,17 +26,16 @@ export function registerVolume(program: Command, ctx: CliContext): void {
     )
     .argument('<namespace/name>', 'the claim', deploymentTarget)
     .addOption(outputOption())
-    .action(async ([namespace, name]: [string, string], raw: Record<string, unknown>) => {
-      const o = resolve(raw);
+    .action(async ([namespace, name]: [string, string], flags: ParsedFlags) => {
+      const o = volumeDeleteOptions(flags, ctx);
       const driver = adapters.openDriver(o, adapters.logger(o.logLevel));
       const volumeOf = volumeName(o.instance, namespace, name);
       const owned = (await driver.inventory({ namespace })).volumes?.find((v) => v.name === volumeOf);
       if (!owned) throw new BerthError('NOT_FOUND', `berth (instance ${o.instance}) owns no volume ${volumeOf} for claim ${namespace}/${name}`);
       await driver.removeVolume(volumeOf);
-      const output = String(raw.output);
       write(
-        isStructured(output)
-          ? renderStructured(output, { deleted: volumeOf, namespace, name })
+        isStructured(o.output)
+          ? renderStructured(o.output, { deleted: volumeOf, namespace, name })
           : `deleted volume ${volumeOf} of claim ${namespace}/${name} with its data`,
       );
     });
