@@ -1,11 +1,12 @@
 import { schedule as cronSchedule, validate as isValidCron, type ScheduledTask } from 'node-cron';
 import { BerthError, describeError, ownValue } from '../core/index.js';
 import { observe, podsOf, type PodStatus } from '../observed/index.js';
-import { describeHold, guardLivePrunes, isPruneConfirmed, specHash, type LivePruneGuard } from '../plan/index.js';
+import { confirmedVolumeDeletes, describeHold, diff, guardLivePrunes, isPruneConfirmed, type LivePruneGuard, type Plan, specHash } from '../plan/index.js';
 import { LABEL } from '../runtime/index.js';
 import type { SourceRevision } from './desired-source.js';
 import { Reconciler, type PassOutcome, type ReconcilerOptions } from './reconcile.js';
 import { backoffMs } from './error-handling.js';
+import { runTargets } from './run-targets.js';
 import { WorkQueue } from './work-queue.js';
 import { Autoscaler, DEFAULT_AUTOSCALE_SYNC_MS } from './autoscaler.js';
 import { Prober } from '../health/index.js';
@@ -359,6 +360,30 @@ export class Controller {
         return r.probesJson ? { ready: false, reason: 'not probed yet' } : undefined;
       }),
     );
+  }
+
+  /**
+   * The live plan (`GET /api/v1/namespaces/:ns/plan`, the dashboard): what the head commit
+   * would change on the engine now, by the same targets and `diff` as `berth plan --live`
+   * (pins, last valid commits, HPAs, the prune guard with the confirmations recorded).
+   * Service addresses are not the data plane's (the plan's `services` may name others): the
+   * dashboard shows the actions and the guard only. CONFLICT when no commit was fetched yet.
+   */
+  async livePlan(): Promise<Plan> {
+    const revision = this.o.desiredSource.current();
+    if (!revision) throw new BerthError('CONFLICT', 'no commit fetched yet: the plan follows the first successful fetch');
+    const observed = observe(await this.o.driver.inventory());
+    const { desired, rollbacks, lastValid, autoscaled } = await runTargets(revision.desired, revision.commit.oid, this.o.store.readState(), (commit) =>
+      this.o.desiredSource.stateAt(commit),
+    );
+    return diff(desired, observed, {
+      rollbacks,
+      lastValid,
+      autoscaled,
+      confirmPrune: this.isConfirmed(revision),
+      confirmedVolumeDeletes: confirmedVolumeDeletes(revision.commit.message),
+      ...(this.o.serviceAddress !== undefined ? { serviceAddress: this.o.serviceAddress } : {}),
+    });
   }
 
   /** The ref berth follows, for webhooks (undefined = the remote's default branch). */

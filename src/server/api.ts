@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { BerthError, describeError, isBerthError, ownValue } from '../core/index.js';
 import type { StoreState, Store } from '../store/index.js';
 import type { ControlPort } from './control.js';
+import { namespacePlanView } from './plan-view.js';
 import { CSRF_HEADER, type Sessions, writeVerdict } from './session.js';
 
 export interface ApiRoutesOptions {
@@ -90,6 +91,11 @@ export async function apiRoutes(app: FastifyInstance, o: ApiRoutesOptions): Prom
   app.get('/api/v1/namespaces', async () => ({ namespaces: sortedNamespaces(o.store.readState()) }));
 
   app.get<{ Params: NsParams }>('/api/v1/namespaces/:ns', { schema: { params: nsParams } }, async (req) => namespaceOf(o.store.readState(), req.params.ns));
+
+  // The live plan of one namespace (what the head would change now) and the prune guard's verdict: the dashboard's plan panel.
+  app.get<{ Params: NsParams }>('/api/v1/namespaces/:ns/plan', { schema: { params: nsParams } }, async (req, reply) =>
+    reply.header('cache-control', 'no-store').send(namespacePlanView(await o.control.livePlan(), req.params.ns)),
+  );
 
   app.get<{ Params: DeploymentParams; Querystring: { limit: number } }>(
     '/api/v1/namespaces/:ns/deployments/:name',

@@ -1,4 +1,5 @@
 import type { PodStatus } from '../observed/index.js';
+import type { Plan } from '../plan/index.js';
 
 /**
  * The port the HTTP server drives the controller through. The server never imports the
@@ -32,4 +33,9 @@ export interface ControlPort {
    * only, so this asks the controller rather than the store.
    */
   pods(args: { namespace?: string }): Promise<readonly PodStatus[]>;
+  /**
+   * The live plan: what the head commit would change on the engine now, with the prune guard's
+   * verdict (what `berth plan --live` prints). Throws CONFLICT before the first fetch.
+   */
+  livePlan(): Promise<Plan>;
 }

@@ -309,7 +309,9 @@ describe('dashboard', { timeout: 300_000 }, () => {
       text,
       ...answers,
       ...(await Promise.all(
-        ['/api/v1/status', '/api/v1/pods', '/api/v1/namespaces/shop/deployments/api', '/api/v1/history'].map(async (p) => (await fetch(base + p)).text()),
+        ['/api/v1/status', '/api/v1/pods', '/api/v1/namespaces/shop/deployments/api', '/api/v1/history', '/api/v1/namespaces/shop/plan'].map(async (p) =>
+          (await fetch(base + p)).text(),
+        ),
       )),
     ];
     assert.ok(answers.length > 5, 'the page made its calls');
@@ -320,5 +322,56 @@ describe('dashboard', { timeout: 300_000 }, () => {
     const api = (await running('api'))[0];
     assert.ok(api, 'api runs');
     assert.ok((await envOf(api.id)).includes(`DB_PASSWORD=${CANARY}`), 'the Secret reached the container');
+  });
+
+  it('the live plan and the prune guard: a removed namespace is held, confirmed from the page (never without the cookie and CSRF)', async () => {
+    await page.goto(`${base}/#/ns/shop`);
+    await eventually(
+      async () => {
+        assert.equal(await page.getByTestId('plan-verdict').textContent(), 'in-sync');
+        assert.equal(await page.getByTestId('guard-verdict').getAttribute('data-verdict'), 'no-prunes');
+      },
+      { timeoutMs: 30_000, what: 'shop in sync in the live plan' },
+    );
+    await repo.remove('manifests/blog/app.yaml');
+    const drop = await repo.commit('drop blog');
+    await page.goto(`${base}/#/ns/blog`);
+    await eventually(
+      async () => {
+        await page.reload(); // the plan is fetched when the page opens the namespace (and after each pass)
+        assert.equal(await page.getByTestId('plan-verdict').textContent({ timeout: 5_000 }), 'refused');
+        assert.equal(await page.getByTestId('guard-verdict').getAttribute('data-verdict'), 'needs-confirmation');
+        assert.match((await page.getByTestId('guard-reason').first().textContent()) ?? '', /removes namespace blog/);
+        assert.match((await page.getByTestId('guard-pruned').textContent()) ?? '', /would prune blog\/blog/, 'the pending prune');
+      },
+      { timeoutMs: 60_000, what: 'the guard holding the prune of blog, on the page' },
+    );
+    assert.equal((await running('blog')).length, 1, 'blog still runs while the guard holds');
+    assert.equal(await page.getByTestId('prune').count(), 0, 'no confirm button before sign-in');
+
+    const confirm = (headers: Record<string, string>) =>
+      fetch(`${base}/api/v1/prune/confirm`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify({ commit: drop }),
+      });
+    assert.equal((await confirm({})).status, 401, 'no credentials');
+    const login = await fetch(`${base}/api/v1/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ token: TOKEN }),
+    });
+    const session = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
+    assert.equal((await confirm({ cookie: session })).status, 403, 'cookie without CSRF');
+    assert.equal((await confirm({ cookie: session, 'x-berth-csrf': 'nope' })).status, 403, 'cookie with a wrong CSRF token');
+    assert.equal((await running('blog')).length, 1, 'nothing was pruned by the refused calls');
+
+    await page.getByLabel('API token').fill(TOKEN);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByTestId('prune').click();
+    await page.screenshot({ path: join(shotsDir(stateDir), 'dashboard-plan.png'), fullPage: true });
+    await page.getByTestId('confirm-prune').click();
+    await eventually(async () => assert.match((await page.getByTestId('note').textContent()) ?? '', /Prune confirmed for/), { timeoutMs: 10_000 });
+    await eventually(async () => assert.deepEqual(await running('blog'), []), { timeoutMs: 60_000, what: 'blog pruned from the engine' });
   });
 });

@@ -52,6 +52,9 @@ class FixedPods implements ControlPort {
   async confirmPrune() {
     return { confirmed: COMMIT, reasons: [] };
   }
+  async livePlan(): Promise<never> {
+    throw new Error('not used by these tests');
+  }
   async pods(): Promise<readonly PodStatus[]> {
     if (this.engineAway) throw new Error('connect ENOENT /var/run/docker.sock');
     return [pod];

@@ -47,6 +47,9 @@ class RecordingControl implements ControlPort {
   watchedRef(): string | undefined {
     return this.watched;
   }
+  async livePlan(): Promise<never> {
+    throw new Error('not used by these tests');
+  }
   async pods(): Promise<readonly PodStatus[]> {
     throw new Error('not used by hook tests');
   }

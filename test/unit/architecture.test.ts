@@ -105,6 +105,7 @@ const PURE_FILES = [
   'server/constant-time.ts', // node:crypto only: HMACs and a compare
   'server/session.ts', // the dashboard's sessions and the write check (cookie + CSRF, or Bearer)
   'server/dashboard-view.ts', // store state + pods → what the dashboard draws
+  'server/plan-view.ts', // a live plan → what the dashboard's plan panel draws
   'source/snapshot.ts',
   'source/ref-name.ts',
   'source/revision.ts',

@@ -11,7 +11,8 @@ import { isStructured, reformatJson } from '../structured-output.js';
 import { nonEmpty } from '../option-values.js';
 import { PROXY_TABLE_FILE, persistedClusterIps } from '../../proxy/index.js';
 import { join } from 'node:path';
-import { type CliContext, policyOptions, operatorPolicy, runTargets, loadAt, hasInvalid } from './shared.js';
+import { runTargets } from '../../controller/index.js';
+import { type CliContext, policyOptions, operatorPolicy, loadAt, hasInvalid } from './shared.js';
 
 /** `berth plan`. */
 export function registerPlan(program: Command, ctx: CliContext): void {

@@ -74,6 +74,7 @@ export function registerRun(program: Command, ctx: CliContext): void {
               rollback: (args) => controller.rollback(args),
               confirmPrune: (args) => controller.confirmPrune(args),
               pods: (args) => controller.pods(args),
+              livePlan: () => controller.livePlan(),
             },
             store,
             logger,

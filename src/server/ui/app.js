@@ -177,6 +177,69 @@ function Deployment({ ns, d }) {
   </li>`;
 }
 
+const GUARD_WORDS = {
+  'no-prunes': 'nothing to prune',
+  allowed: 'prunes allowed',
+  confirmed: 'prune confirmed',
+  'needs-confirmation': 'prune held: needs confirmation',
+  refused: 'prune refused',
+};
+
+/** The live plan of a namespace (what the head would change now) and the prune guard, with "Confirm prune" when it holds. */
+function LivePlan({ n, session, notify }) {
+  const [plan, setPlan] = useState(undefined);
+  const [error, setError] = useState(undefined);
+  const [confirming, setConfirming] = useState(false);
+  const load = useCallback(() => {
+    api('GET', `/api/v1/namespaces/${encodeURIComponent(n.name)}/plan`)
+      .then((p) => {
+        setPlan(p);
+        setError(undefined);
+      })
+      .catch((e) => setError(e.message));
+  }, [n.name]);
+  // Reload when a pass ran or the commit moved: the plan is the engine against the head.
+  useEffect(load, [load, n.lastPass, n.sync, n.lastAttemptedCommit]);
+  const confirm = async () => {
+    setConfirming(false);
+    try {
+      const r = await api('POST', '/api/v1/prune/confirm', { body: { commit: plan.commit, by: 'dashboard' }, csrf: session.csrf });
+      notify(`Prune confirmed for ${short(r.confirmed)}.`);
+      load();
+    } catch (e) {
+      notify(`Prune confirmation refused: ${e.message}`, 'error');
+    }
+  };
+  const g = plan?.pruneGuard;
+  return html`<section data-testid="plan">
+    <h2>Live plan</h2>
+    ${error ? html`<p class="error">${error}</p>` : null}
+    ${plan
+      ? html`<p class="meta">head <span class="mono">${short(plan.commit)}</span> · <span data-testid="plan-verdict">${plan.verdict}</span>
+          ${plan.message && plan.message !== n.message ? html`<span class="dim"> — ${plan.message}</span>` : null}</p>
+        ${plan.changes.length === 0
+          ? plan.verdict === 'in-sync'
+            ? html`<p class="dim" data-testid="plan-empty">No pending changes.</p>`
+            : null
+          : html`<ul class="plain mono">${plan.changes.map((c) => html`<li data-testid="plan-change">${c}</li>`)}</ul>`}
+        ${plan.notes.length > 0 ? html`<ul class="plain dim">${plan.notes.map((c) => html`<li>${c}</li>`)}</ul>` : null}
+        <div class="guard">
+          <span>prune guard: </span><span class=${g.holds ? 'warn' : 'ok'} data-testid="guard-verdict" data-verdict=${g.verdict}>${GUARD_WORDS[g.verdict] ?? g.verdict}</span>
+          ${g.prunedDeployments.length > 0 ? html`<span class="dim" data-testid="guard-pruned"> · would prune ${g.prunedDeployments.join(', ')}</span>` : null}
+          ${g.reasons.length > 0 ? html`<ul class="plain">${g.reasons.map((r) => html`<li data-testid="guard-reason">${r}</li>`)}</ul>` : null}
+          ${g.verdict === 'needs-confirmation'
+            ? session?.signedIn
+              ? confirming
+                ? html`<button type="button" class="danger" data-testid="confirm-prune" onClick=${confirm}>Confirm prune of ${short(plan.commit)}</button>
+                    <button type="button" onClick=${() => setConfirming(false)}>Cancel</button>`
+                : html`<button type="button" data-testid="prune" onClick=${() => setConfirming(true)}>Confirm prune…</button>`
+              : html`<p class="dim">Sign in with the API token to confirm the prune.</p>`
+            : null}
+        </div>`
+      : null}
+  </section>`;
+}
+
 function NamespaceTree({ n, session, notify, now }) {
   const [busy, setBusy] = useState(false);
   return html`<main>
@@ -202,6 +265,7 @@ function NamespaceTree({ n, session, notify, now }) {
       ${' · '}last pass <span title=${n.lastPass}>${ago(n.lastPass, now)}</span>
       ${n.lastAttemptedCommit && n.lastAttemptedCommit !== n.lastAppliedCommit ? html` · attempted <span class="mono">${short(n.lastAttemptedCommit)}</span>` : null}</p>
     ${n.message ? html`<p class="message">${n.message}</p>` : null}
+    <${LivePlan} n=${n} session=${session} notify=${notify} />
     ${n.diagnostics.length > 0
       ? html`<section><h2>Diagnostics</h2><ul class="plain">${n.diagnostics.map((g) => html`<li class=${g.severity}>${g.file ? `${g.file}${g.line ? `:${g.line}` : ''}: ` : ''}${g.message}</li>`)}</ul></section>`
       : null}
