@@ -7,6 +7,7 @@ import type { SourceRevision } from './desired-source.js';
 import { Reconciler, type PassOutcome, type ReconcilerOptions } from './reconcile.js';
 import { backoffMs } from './error-handling.js';
 import { runTargets } from './run-targets.js';
+import { commitSummary } from '../source/index.js';
 import { WorkQueue } from './work-queue.js';
 import { Autoscaler, DEFAULT_AUTOSCALE_SYNC_MS } from './autoscaler.js';
 import { Prober } from '../health/index.js';
@@ -32,6 +33,12 @@ export interface ControllerOptions extends Omit<ReconcilerOptions, 'prober'> {
 interface SyncResult {
   readonly revision?: SourceRevision;
   readonly error?: unknown;
+}
+
+/** The head commit as the store's source record keeps it: id, subject, author name, time. */
+function headOf(revision: SourceRevision): { commit: string; subject: string; author: string; committedAt: string } {
+  const { subject, author, time } = commitSummary(revision.commit);
+  return { commit: revision.commit.oid, subject, author, committedAt: time };
 }
 
 export const DEFAULT_POLL_SCHEDULE = '*/10 * * * * *';
@@ -171,7 +178,7 @@ export class Controller {
       // recreated at the same commit left `source.error` and berth_source_fetch_failing set: #15).
       const recorded = this.o.store.readState().source;
       if (r.changed || recorded?.error !== undefined || recorded?.commit !== r.revision.commit.oid) {
-        await this.o.store.putSource({ description: ds.description, commit: r.revision.commit.oid, updatedAt: this.o.clock.now().toISOString() });
+        await this.o.store.putSource({ description: ds.description, ...headOf(r.revision), updatedAt: this.o.clock.now().toISOString() });
       }
     } catch (err) {
       error = err;
@@ -180,7 +187,7 @@ export class Controller {
       await this.o.store
         .putSource({
           description: ds.description,
-          ...(revision ? { commit: revision.commit.oid } : {}),
+          ...(revision ? headOf(revision) : {}),
           error: describeError(err),
           updatedAt: this.o.clock.now().toISOString(),
         })

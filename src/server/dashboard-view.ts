@@ -65,6 +65,11 @@ export interface NamespaceView {
   readonly message?: string;
   readonly lastAppliedCommit?: string;
   readonly lastAttemptedCommit?: string;
+  /**
+   * The commit the namespace runs (last applied, else last attempted); its subject, author and
+   * time when it is the source's head commit (the one commit berth keeps them for).
+   */
+  readonly commit?: { readonly sha: string; readonly subject?: string; readonly author?: string; readonly time?: string };
   /** When the last pass ended. */
   readonly lastPass: string;
   readonly deployments: readonly DeploymentView[];
@@ -147,6 +152,19 @@ function autoscalerView(a: AutoscalerRecord): AutoscalerView {
   };
 }
 
+function commitOf(sha: string | undefined, source: StoreState['source']): { commit?: NonNullable<NamespaceView['commit']> } {
+  if (sha === undefined) return {};
+  if (source?.commit !== sha) return { commit: { sha } };
+  return {
+    commit: {
+      sha,
+      ...(source.subject !== undefined ? { subject: source.subject } : {}),
+      ...(source.author !== undefined ? { author: source.author } : {}),
+      ...(source.committedAt !== undefined ? { time: source.committedAt } : {}),
+    },
+  };
+}
+
 /** The dashboard's view of `state` (already stripped of credentials) and the engine's `pods`. */
 export function dashboardView(state: StoreState, pods: readonly PodStatus[]): DashboardView {
   const autoscalers = Object.values(state.autoscalers ?? {});
@@ -162,6 +180,7 @@ export function dashboardView(state: StoreState, pods: readonly PodStatus[]): Da
         ...(ns.message !== undefined ? { message: ns.message } : {}),
         ...(ns.lastAppliedCommit !== undefined ? { lastAppliedCommit: ns.lastAppliedCommit } : {}),
         ...(ns.lastAttemptedCommit !== undefined ? { lastAttemptedCommit: ns.lastAttemptedCommit } : {}),
+        ...commitOf(ns.lastAppliedCommit ?? ns.lastAttemptedCommit, state.source),
         lastPass: ns.updatedAt,
         deployments: [...ns.deployments]
           .sort((a, b) => a.name.localeCompare(b.name))

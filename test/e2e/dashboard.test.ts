@@ -134,6 +134,12 @@ describe('dashboard', { timeout: 300_000 }, () => {
       { timeoutMs: 20_000, what: 'the cards' },
     );
     assert.equal(await page.getByTestId('live').textContent(), 'live');
+    // The commit on each card: sha, subject, author (the name only, never the e-mail address) and time.
+    const shop = page.locator('[data-testid=ns-card][data-ns=shop]');
+    assert.equal(await shop.getByTestId('commit').textContent(), s.namespaces.shop!.lastAppliedCommit!.slice(0, 12));
+    assert.equal(await shop.getByTestId('commit-subject').textContent(), 'shop and blog');
+    assert.match((await shop.getByTestId('commit-author').textContent()) ?? '', /^Berth Test \d+(s| min) ago$/);
+    assert.ok(!(await page.content()).includes('test@berth.invalid'), 'no author e-mail on the page');
     await page.screenshot({ path: join(shotsDir(stateDir), 'dashboard-overview.png') });
 
     // Keyboard: the cards are links; Enter opens the namespace.
@@ -182,6 +188,7 @@ describe('dashboard', { timeout: 300_000 }, () => {
     await eventually(
       async () => {
         assert.equal(await page.getByTestId('ns-commit').textContent(), head.slice(0, 12), 'the commit shown');
+        assert.equal(await page.getByTestId('ns-commit-subject').textContent(), 'web v2', 'its subject');
         const revisions = await page
           .locator('[data-testid=deployment][data-name=web] [data-testid=revision]')
           .evaluateAll((els) => els.map((e) => e.getAttribute('data-revision')));

@@ -107,6 +107,7 @@ const PURE_FILES = [
   'server/dashboard-view.ts', // store state + pods → what the dashboard draws
   'server/plan-view.ts', // a live plan → what the dashboard's plan panel draws
   'source/snapshot.ts',
+  'source/commit-summary.ts',
   'source/ref-name.ts',
   'source/revision.ts',
   'cli/exit-codes.ts',

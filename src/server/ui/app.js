@@ -124,6 +124,10 @@ function Overview({ view, now }) {
             <div class="badges"><${Badge} kind="sync" value=${n.sync} /> <${Badge} kind="health" value=${n.health} /></div>
             <dl>
               <dt>commit</dt><dd class="mono" data-testid="commit">${short(n.lastAppliedCommit ?? n.lastAttemptedCommit)}</dd>
+              ${n.commit?.subject !== undefined ? html`<dt>subject</dt><dd class="subject" data-testid="commit-subject" title=${n.commit.subject}>${n.commit.subject}</dd>` : null}
+              ${n.commit?.author !== undefined
+                ? html`<dt>author</dt><dd data-testid="commit-author">${n.commit.author}${n.commit.time ? html` <span class="dim" title=${n.commit.time}>${ago(n.commit.time, now)}</span>` : null}</dd>`
+                : null}
               <dt>Deployments</dt><dd data-testid="deployment-count">${n.deployments.length}</dd>
               <dt>last pass</dt><dd title=${n.lastPass}>${ago(n.lastPass, now)}</dd>
             </dl>
@@ -262,6 +266,8 @@ function NamespaceTree({ n, session, notify, now }) {
         : null}
     </div>
     <p class="meta">commit <span class="mono" data-testid="ns-commit">${short(n.lastAppliedCommit ?? n.lastAttemptedCommit)}</span>
+      ${n.commit?.subject !== undefined ? html` “<span data-testid="ns-commit-subject">${n.commit.subject}</span>”` : null}
+      ${n.commit?.author !== undefined ? html` by ${n.commit.author}` : null}
       ${' · '}last pass <span title=${n.lastPass}>${ago(n.lastPass, now)}</span>
       ${n.lastAttemptedCommit && n.lastAttemptedCommit !== n.lastAppliedCommit ? html` · attempted <span class="mono">${short(n.lastAttemptedCommit)}</span>` : null}</p>
     ${n.message ? html`<p class="message">${n.message}</p>` : null}

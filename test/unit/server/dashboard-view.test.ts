@@ -55,6 +55,44 @@ describe('health', () => {
   for (const [name, status, want] of namespaces) it(`namespace: ${name} → ${want}`, () => assert.equal(namespaceHealth(status), want));
 });
 
+describe('dashboardView: the commit of a card', () => {
+  const source = { description: 'file:///repo', commit: 'c-head', subject: 'web v2', author: 'Ada', committedAt: T, updatedAt: T };
+  const cases: { name: string; status: Partial<NamespaceStatus>; want: unknown }[] = [
+    {
+      name: 'at the head: sha, subject, author, time',
+      status: { lastAppliedCommit: 'c-head' },
+      want: { sha: 'c-head', subject: 'web v2', author: 'Ada', time: T },
+    },
+    {
+      name: 'behind the head: the sha only (berth keeps the head commit only)',
+      status: { lastAppliedCommit: 'c-old', lastAttemptedCommit: 'c-head' },
+      want: { sha: 'c-old' },
+    },
+    {
+      name: 'never applied: the commit attempted',
+      status: { lastAttemptedCommit: 'c-head' },
+      want: { sha: 'c-head', subject: 'web v2', author: 'Ada', time: T },
+    },
+    { name: 'no pass with a commit yet: none', status: {}, want: undefined },
+  ];
+  for (const c of cases)
+    it(c.name, () => {
+      const view = dashboardView({ version: 1, source, namespaces: { shop: ns('shop', 'Synced', [], c.status) } }, []);
+      assert.deepEqual(view.namespaces[0]!.commit, c.want);
+    });
+  it('a source written before subjects were kept: the sha only', () => {
+    const view = dashboardView(
+      {
+        version: 1,
+        source: { description: 'x', commit: 'c-head', updatedAt: T },
+        namespaces: { shop: ns('shop', 'Synced', [], { lastAppliedCommit: 'c-head' }) },
+      },
+      [],
+    );
+    assert.deepEqual(view.namespaces[0]!.commit, { sha: 'c-head' });
+  });
+});
+
 describe('dashboardView: the tree', () => {
   const state: StoreState = {
     version: 1,
