@@ -3,6 +3,7 @@ import { BerthError, describeError, ownValue } from '../core/index.js';
 import { observe, podsOf, type PodStatus } from '../observed/index.js';
 import { confirmedVolumeDeletes, describeHold, diff, guardLivePrunes, isPruneConfirmed, type LivePruneGuard, type Plan, specHash } from '../plan/index.js';
 import { LABEL } from '../runtime/index.js';
+import type { DesiredDeployment } from '../desired/index.js';
 import type { SourceRevision } from './desired-source.js';
 import { Reconciler, type PassOutcome, type ReconcilerOptions } from './reconcile.js';
 import { backoffMs } from './error-handling.js';
@@ -391,6 +392,12 @@ export class Controller {
       confirmedVolumeDeletes: confirmedVolumeDeletes(revision.commit.message),
       ...(this.o.serviceAddress !== undefined ? { serviceAddress: this.o.serviceAddress } : {}),
     });
+  }
+
+  /** A Deployment as the manifests at `commit` declare it (the revision diff of the dashboard); undefined when absent or invalid there. */
+  async deploymentAt(args: { namespace: string; name: string; commit: string }): Promise<DesiredDeployment | undefined> {
+    const ns = await this.o.desiredSource.namespaceAt(args.commit, args.namespace);
+    return ns?.deployments.find((d) => d.name === args.name);
   }
 
   /** The ref berth follows, for webhooks (undefined = the remote's default branch). */

@@ -1,3 +1,4 @@
+import type { DesiredDeployment } from '../desired/index.js';
 import type { PodStatus } from '../observed/index.js';
 import type { Plan } from '../plan/index.js';
 
@@ -38,4 +39,9 @@ export interface ControlPort {
    * verdict (what `berth plan --live` prints). Throws CONFLICT before the first fetch.
    */
   livePlan(): Promise<Plan>;
+  /**
+   * A Deployment as the manifests at `commit` declare it (the template its revision hashes), for
+   * the dashboard's revision diff; undefined when that commit has no valid namespace or no such Deployment.
+   */
+  deploymentAt(args: { namespace: string; name: string; commit: string }): Promise<DesiredDeployment | undefined>;
 }

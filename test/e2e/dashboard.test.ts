@@ -252,6 +252,13 @@ describe('dashboard', { timeout: 300_000 }, () => {
     assert.equal(await page.evaluate(() => document.cookie), '', 'scripts cannot read it');
 
     await page.locator('[data-testid=deployment][data-name=web] [data-testid=history-link]').click();
+    // The revision diff: v1 → v2, field by field (the two newest revisions are picked at first).
+    const version = page.locator('[data-testid=diff-field][data-field="env.VERSION"]');
+    await version.waitFor();
+    assert.equal(await page.getByTestId('diff-from').inputValue(), firstWebRevision);
+    assert.deepEqual(await version.locator('td').allTextContents(), ['env.VERSION', 'changed', 'v1', 'v2']);
+    const unknown = await fetch(`${base}/api/v1/namespaces/shop/deployments/web/diff?from=${firstWebRevision}&to=nope`);
+    assert.equal(unknown.status, 404, 'a revision not in the history');
     const row = page.locator(`[data-testid=history-revision][data-revision="${firstWebRevision}"]`);
     await row.getByTestId('rollback').click();
     await page.screenshot({ path: join(shotsDir(stateDir), 'dashboard-history.png'), fullPage: true });

@@ -57,6 +57,9 @@ class RecordingControl implements ControlPort {
     return { pinnedTo: `abc1234567@${args.toCommit ?? 'b'.repeat(40)}` };
   }
   podQueries: { namespace?: string }[] = [];
+  async deploymentAt(): Promise<never> {
+    throw new Error('not used by these tests');
+  }
   async livePlan(): Promise<never> {
     throw new Error('not used by these tests');
   }

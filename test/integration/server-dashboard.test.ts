@@ -52,6 +52,9 @@ class FixedPods implements ControlPort {
   async confirmPrune() {
     return { confirmed: COMMIT, reasons: [] };
   }
+  async deploymentAt(): Promise<never> {
+    throw new Error('not used by these tests');
+  }
   async livePlan(): Promise<never> {
     throw new Error('not used by these tests');
   }

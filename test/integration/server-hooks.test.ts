@@ -47,6 +47,9 @@ class RecordingControl implements ControlPort {
   watchedRef(): string | undefined {
     return this.watched;
   }
+  async deploymentAt(): Promise<never> {
+    throw new Error('not used by these tests');
+  }
   async livePlan(): Promise<never> {
     throw new Error('not used by these tests');
   }

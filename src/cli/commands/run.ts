@@ -75,6 +75,7 @@ export function registerRun(program: Command, ctx: CliContext): void {
               confirmPrune: (args) => controller.confirmPrune(args),
               pods: (args) => controller.pods(args),
               livePlan: () => controller.livePlan(),
+              deploymentAt: (args) => controller.deploymentAt(args),
             },
             store,
             logger,

@@ -307,6 +307,50 @@ function NamespaceTree({ n, session, notify, now }) {
   </main>`;
 }
 
+/** Two revisions of a Deployment's history, field by field (GET …/diff: env values that look secret are masked). */
+function RevisionDiff({ ns, name, revisions }) {
+  const distinct = useMemo(() => [...new Set(revisions.map((r) => r.revision))], [revisions]);
+  const [pick, setPick] = useState({});
+  const from = pick.from ?? distinct[1];
+  const to = pick.to ?? distinct[0];
+  const [diff, setDiff] = useState(undefined);
+  const [error, setError] = useState(undefined);
+  useEffect(() => {
+    if (!from || !to) return;
+    const q = `from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`;
+    api('GET', `/api/v1/namespaces/${encodeURIComponent(ns)}/deployments/${encodeURIComponent(name)}/diff?${q}`)
+      .then((d) => {
+        setDiff(d);
+        setError(undefined);
+      })
+      .catch((e) => setError(e.message));
+  }, [ns, name, from, to]);
+  if (distinct.length < 2) return null;
+  const select = (key, value, label) =>
+    html`<label>${label} <select data-testid=${`diff-${key}`} value=${value} onChange=${(e) => setPick({ from, to, [key]: e.currentTarget.value })}>
+      ${distinct.map((r) => html`<option value=${r}>${r}</option>`)}
+    </select></label>`;
+  return html`<section data-testid="revision-diff">
+    <h2>Compare revisions</h2>
+    <div class="toolbar">${select('from', from, 'from')} ${select('to', to, 'to')}</div>
+    ${error ? html`<p class="error">${error}</p>` : null}
+    ${diff
+      ? html`${diff.notes.map((n) => html`<p class="dim" data-testid="diff-note">${n}</p>`)}
+        ${diff.fields.length > 0
+          ? html`<table>
+              <thead><tr><th>field</th><th>change</th><th>${short(diff.from.commit)} (${diff.from.revision})</th><th>${short(diff.to.commit)} (${diff.to.revision})</th></tr></thead>
+              <tbody>${diff.fields.map(
+                (f) => html`<tr data-testid="diff-field" data-field=${f.field}>
+                  <td class="mono field">${f.field}</td><td>${f.change}</td>
+                  <td class="mono">${f.masked ? '(masked)' : (f.from ?? '')}</td><td class="mono">${f.masked ? '(masked)' : (f.to ?? '')}</td>
+                </tr>`,
+              )}</tbody>
+            </table>`
+          : null}`
+      : null}
+  </section>`;
+}
+
 function DeploymentHistory({ ns, name, d, session, notify, now }) {
   const [detail, setDetail] = useState(undefined);
   const [error, setError] = useState(undefined);
@@ -363,6 +407,7 @@ function DeploymentHistory({ ns, name, d, session, notify, now }) {
         </tbody>
       </table>
     </section>
+    <${RevisionDiff} ns=${ns} name=${name} revisions=${revisions} />
     <section>
       <h2>Passes over ${ns}</h2>
       <table>
