@@ -394,6 +394,15 @@ export class Controller {
     });
   }
 
+  /** An owned replica's log, for the dashboard's log pane (the driver refuses a container berth does not own). */
+  async replicaLogs(
+    args: { id: string; tail: number; follow: boolean },
+    onText: (stream: 'stdout' | 'stderr', text: string) => void,
+    signal: AbortSignal,
+  ): Promise<void> {
+    await this.o.driver.logs(args.id, { follow: args.follow, tail: args.tail }, onText, signal);
+  }
+
   /** A Deployment as the manifests at `commit` declare it (the revision diff of the dashboard); undefined when absent or invalid there. */
   async deploymentAt(args: { namespace: string; name: string; commit: string }): Promise<DesiredDeployment | undefined> {
     const ns = await this.o.desiredSource.namespaceAt(args.commit, args.namespace);

@@ -40,6 +40,15 @@ export interface ControlPort {
    */
   livePlan(): Promise<Plan>;
   /**
+   * An owned replica container's log (`docker logs`): the last `tail` lines, then, with `follow`,
+   * what it prints until it stops or `signal` aborts. ENGINE_CONFLICT when the container is not owned or gone.
+   */
+  replicaLogs(
+    args: { id: string; tail: number; follow: boolean },
+    onText: (stream: 'stdout' | 'stderr', text: string) => void,
+    signal: AbortSignal,
+  ): Promise<void>;
+  /**
    * A Deployment as the manifests at `commit` declare it (the template its revision hashes), for
    * the dashboard's revision diff; undefined when that commit has no valid namespace or no such Deployment.
    */

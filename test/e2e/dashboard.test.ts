@@ -27,6 +27,7 @@ const CHROMIUM = '/usr/bin/chromium';
 const shotsDir = (stateDir: string): string => (process.env.BERTH_DASHBOARD_SCREENSHOTS ? resolve(process.env.BERTH_DASHBOARD_SCREENSHOTS) : stateDir);
 const TOKEN = randomBytes(24).toString('hex');
 const CANARY = `canary-${randomBytes(12).toString('hex')}`;
+const MARKER = `talker-${randomBytes(6).toString('hex')}`;
 const SECRET_VAR = `E2E_DASH_SECRET_${randomBytes(3).toString('hex').toUpperCase()}`;
 
 interface Status {
@@ -74,6 +75,14 @@ describe('dashboard', { timeout: 300_000 }, () => {
     await repo.write('manifests/shop/web-service.yaml', service);
     await repo.write('manifests/shop/api.yaml', api);
     await repo.write('manifests/blog/app.yaml', deploymentYaml({ name: 'blog', command: serveCommand('blog'), port: 8080 }));
+    // A replica that prints: one line at start, then a numbered line a second (the log pane's test).
+    await repo.write(
+      'manifests/blog/talker.yaml',
+      deploymentYaml({
+        name: 'talker',
+        command: ['sh', '-c', `echo ${MARKER} first; i=0; while true; do echo "${MARKER} tick $i"; i=$((i+1)); sleep 1; done`],
+      }),
+    );
     await repo.commit('shop and blog');
     berth = startBerth(daemonFlags({ repo: repo.dir, stateDir, instance: scope.instance, poll: '*/1 * * * * *', listen: `127.0.0.1:${port}` }), {
       env: { BERTH_API_TOKEN: TOKEN, [SECRET_VAR]: CANARY },
@@ -338,6 +347,42 @@ describe('dashboard', { timeout: 300_000 }, () => {
     assert.ok((await envOf(api.id)).includes(`DB_PASSWORD=${CANARY}`), 'the Secret reached the container');
   });
 
+  it('replica logs, live, for a signed-in page only', async () => {
+    await page.goto(`${base}/#/ns/blog`);
+    const talker = page.locator('[data-testid=deployment][data-name=talker] [data-testid=replica]').first();
+    await talker.waitFor();
+    assert.equal(await page.getByTestId('logs-toggle').count(), 0, 'no log button before sign-in');
+    const container = (await talker.getByTestId('container').textContent())!;
+    const logsUrl = `${base}/api/v1/namespaces/blog/replicas/${container}/logs`;
+    assert.equal((await fetch(logsUrl)).status, 401, 'no session: no log');
+    assert.equal((await fetch(logsUrl, { headers: { cookie: 'berth_session=forged' } })).status, 401, 'a session berth never opened');
+    assert.equal((await fetch(`${base}/api/v1/namespaces/blog/replicas/not-a-replica/logs`, { headers: { authorization: `Bearer ${TOKEN}` } })).status, 404);
+
+    await page.getByLabel('API token').fill(TOKEN);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await talker.getByTestId('logs-toggle').click();
+    const pane = talker.getByTestId('log-pane');
+    const ticks = async () => [...((await pane.textContent()) ?? '').matchAll(new RegExp(`${MARKER} tick (\\d+)`, 'g'))].map((m) => Number(m[1]));
+    let seen = -1;
+    await eventually(
+      async () => {
+        const text = (await pane.textContent()) ?? '';
+        assert.ok(text.includes(`${MARKER} first`), `the first line: ${text.slice(-200)}`);
+        seen = Math.max(-1, ...(await ticks()));
+        assert.ok(seen >= 0, 'a tick line');
+      },
+      { timeoutMs: 20_000, what: 'the replica log in the pane' },
+    );
+    // Live: a line printed after the pane opened arrives without a reload.
+    await eventually(async () => assert.ok(Math.max(-1, ...(await ticks())) > seen, 'a newer tick line'), { timeoutMs: 20_000, what: 'a newer line, live' });
+    assert.equal(await talker.getByTestId('log-state').textContent(), 'log: live');
+    await page.screenshot({ path: join(shotsDir(stateDir), 'dashboard-logs.png'), fullPage: true });
+    await talker.getByTestId('logs-toggle').click();
+    assert.equal(await talker.getByTestId('log-pane').count(), 0, 'the pane closes');
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByTestId('sign-in').waitFor();
+  });
+
   it('the live plan and the prune guard: a removed namespace is held, confirmed from the page (never without the cookie and CSRF)', async () => {
     await page.goto(`${base}/#/ns/shop`);
     await eventually(
@@ -348,6 +393,7 @@ describe('dashboard', { timeout: 300_000 }, () => {
       { timeoutMs: 30_000, what: 'shop in sync in the live plan' },
     );
     await repo.remove('manifests/blog/app.yaml');
+    await repo.remove('manifests/blog/talker.yaml');
     const drop = await repo.commit('drop blog');
     await page.goto(`${base}/#/ns/blog`);
     await eventually(
@@ -386,6 +432,13 @@ describe('dashboard', { timeout: 300_000 }, () => {
     await page.screenshot({ path: join(shotsDir(stateDir), 'dashboard-plan.png'), fullPage: true });
     await page.getByTestId('confirm-prune').click();
     await eventually(async () => assert.match((await page.getByTestId('note').textContent()) ?? '', /Prune confirmed for/), { timeoutMs: 10_000 });
-    await eventually(async () => assert.deepEqual(await running('blog'), []), { timeoutMs: 60_000, what: 'blog pruned from the engine' });
+    await eventually(
+      async () =>
+        assert.deepEqual(
+          (await ownedContainers(scope.instance)).filter((c) => c.namespace === 'blog'),
+          [],
+        ),
+      { timeoutMs: 60_000, what: 'namespace blog pruned from the engine' },
+    );
   });
 });

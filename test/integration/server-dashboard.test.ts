@@ -55,6 +55,9 @@ class FixedPods implements ControlPort {
   async deploymentAt(): Promise<never> {
     throw new Error('not used by these tests');
   }
+  async replicaLogs(): Promise<never> {
+    throw new Error('not used by these tests');
+  }
   async livePlan(): Promise<never> {
     throw new Error('not used by these tests');
   }

@@ -50,6 +50,9 @@ class RecordingControl implements ControlPort {
   async deploymentAt(): Promise<never> {
     throw new Error('not used by these tests');
   }
+  async replicaLogs(): Promise<never> {
+    throw new Error('not used by these tests');
+  }
   async livePlan(): Promise<never> {
     throw new Error('not used by these tests');
   }

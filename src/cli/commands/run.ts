@@ -76,6 +76,7 @@ export function registerRun(program: Command, ctx: CliContext): void {
               pods: (args) => controller.pods(args),
               livePlan: () => controller.livePlan(),
               deploymentAt: (args) => controller.deploymentAt(args),
+              replicaLogs: (args, onText, signal) => controller.replicaLogs(args, onText, signal),
             },
             store,
             logger,

@@ -4,7 +4,7 @@
 // never polls. Writes use the session cookie plus the CSRF token from /api/v1/session; without
 // a session the page is read-only. No build step: preact + htm, served by berth itself.
 import { h, render } from 'preact';
-import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import htm from 'htm';
 
 const html = htm.bind(h);
@@ -140,7 +140,40 @@ function Overview({ view, now }) {
   </main>`;
 }
 
-function Replica({ r }) {
+/** A replica's log, live (GET …/replicas/CONTAINER/logs, signed-in only): the last 200 lines, then what it prints. */
+function LogPane({ ns, container }) {
+  const [text, setText] = useState('');
+  const [state, setState] = useState('connecting');
+  const pre = useRef(undefined);
+  // Follow the newest line, as `logs -f` does.
+  useEffect(() => {
+    if (pre.current) pre.current.scrollTop = pre.current.scrollHeight;
+  }, [text]);
+  useEffect(() => {
+    const events = new EventSource(`/api/v1/namespaces/${encodeURIComponent(ns)}/replicas/${encodeURIComponent(container)}/logs`);
+    events.onopen = () => setState('live');
+    events.addEventListener('log', (e) => {
+      const { text: piece } = JSON.parse(e.data);
+      setText((t) => (t + piece).slice(-200_000)); // the newest 200 kB: a chatty replica must not fill the page's memory
+    });
+    events.addEventListener('end', (e) => {
+      setState(`ended: ${JSON.parse(e.data).reason}`);
+      events.close();
+    });
+    events.onerror = () => {
+      setState((s) => (s.startsWith('ended') ? s : 'closed (reopen to retry)'));
+      events.close();
+    };
+    return () => events.close();
+  }, [ns, container]);
+  return html`<div class="logs" data-testid="logs">
+    <span class="dim" data-testid="log-state">log: ${state}</span>
+    <pre data-testid="log-pane" aria-live="off" ref=${pre}>${text}</pre>
+  </div>`;
+}
+
+function Replica({ ns, r, session }) {
+  const [open, setOpen] = useState(false);
   return html`<li class="node replica" data-testid="replica" data-name=${r.name}>
     <span class="kind">replica</span>
     <span class="mono" data-testid="container">${r.container}</span>
@@ -149,10 +182,14 @@ function Replica({ r }) {
     <span data-testid="restarts">${r.restarts} restarts</span>
     ${r.address ? html`<span class="mono dim">${r.address}</span>` : null}
     ${r.reason ? html`<span class="dim reason">${r.reason}</span>` : null}
+    ${session?.signedIn
+      ? html`<button type="button" class="small" data-testid="logs-toggle" aria-expanded=${open} onClick=${() => setOpen(!open)}>${open ? 'Hide logs' : 'Logs'}</button>`
+      : null}
+    ${open && session?.signedIn ? html`<${LogPane} ns=${ns} container=${r.container} />` : null}
   </li>`;
 }
 
-function Deployment({ ns, d }) {
+function Deployment({ ns, d, session }) {
   return html`<li class="node deployment" data-testid="deployment" data-name=${d.name}>
     <div class="row">
       <span class="kind">Deployment</span>
@@ -174,7 +211,7 @@ function Deployment({ ns, d }) {
             ${rev.commit ? html`<span class="dim mono">commit ${short(rev.commit)}</span>` : null}
             <span class="dim">${rev.replicas.length} ${rev.replicas.length === 1 ? 'replica' : 'replicas'}</span>
           </div>
-          <ul>${rev.replicas.map((r) => html`<${Replica} r=${r} key=${r.name} />`)}</ul>
+          <ul>${rev.replicas.map((r) => html`<${Replica} ns=${ns} r=${r} session=${session} key=${r.name} />`)}</ul>
         </li>`,
       )}
     </ul>
@@ -277,7 +314,7 @@ function NamespaceTree({ n, session, notify, now }) {
       : null}
     <section>
       <h2>Deployments</h2>
-      <ul class="tree" data-testid="tree">${n.deployments.map((d) => html`<${Deployment} ns=${n.name} d=${d} key=${d.name} />`)}</ul>
+      <ul class="tree" data-testid="tree">${n.deployments.map((d) => html`<${Deployment} ns=${n.name} d=${d} session=${session} key=${d.name} />`)}</ul>
     </section>
     ${n.services.length > 0
       ? html`<section><h2>Services</h2><ul class="tree">${n.services.map(

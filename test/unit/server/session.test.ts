@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { clearedSessionCookie, parseCookies, sessionCookie, Sessions, writeVerdict, type WriteRequest } from '../../../src/server/session.js';
+import { clearedSessionCookie, parseCookies, readVerdict, sessionCookie, Sessions, writeVerdict, type WriteRequest } from '../../../src/server/session.js';
 
 const TOKEN = 'a-long-random-api-token-0123456789';
 
@@ -82,4 +82,29 @@ describe('cookies', () => {
     assert.equal(sessionCookie('abc', { secure: true }), 'berth_session=abc; Path=/; HttpOnly; SameSite=Strict; Secure');
     assert.equal(clearedSessionCookie({ secure: false }), 'berth_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0');
   });
+});
+
+describe('readVerdict (replica logs: Bearer or a live session cookie; no CSRF for a read)', () => {
+  const signedIn = (id: string) => id === 'live';
+  const cases: { name: string; r: Omit<Parameters<typeof readVerdict>[0], 'signedIn'>; want: ReturnType<typeof readVerdict> }[] = [
+    { name: 'live session cookie', r: { apiToken: 't', cookie: 'berth_session=live' }, want: { allowed: true, by: 'session' } },
+    { name: 'Bearer', r: { apiToken: 't', authorization: 'Bearer t' }, want: { allowed: true, by: 'bearer' } },
+    {
+      name: 'wrong Bearer, even with a live cookie',
+      r: { apiToken: 't', authorization: 'Bearer x', cookie: 'berth_session=live' },
+      want: { allowed: false, code: 'UNAUTHORIZED', message: 'invalid bearer token' },
+    },
+    {
+      name: 'a session that ended',
+      r: { apiToken: 't', cookie: 'berth_session=gone' },
+      want: { allowed: false, code: 'UNAUTHORIZED', message: 'the dashboard session has ended (sign in again)' },
+    },
+    { name: 'nothing', r: { apiToken: 't' }, want: { allowed: false, code: 'UNAUTHORIZED', message: 'sign in to read replica logs' } },
+    {
+      name: 'no API token configured: never',
+      r: { apiToken: undefined, cookie: 'berth_session=live' },
+      want: { allowed: false, code: 'FORBIDDEN', message: 'replica logs need a sign-in: no API token is configured (set BERTH_API_TOKEN)' },
+    },
+  ];
+  for (const c of cases) it(c.name, () => assert.deepEqual(readVerdict({ ...c.r, signedIn }), c.want));
 });
