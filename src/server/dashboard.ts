@@ -19,7 +19,7 @@ import { publicState } from './api.js';
 import { tokensEqual } from './constant-time.js';
 import type { ControlPort } from './control.js';
 import { dashboardView } from './dashboard-view.js';
-import { clearedSessionCookie, CSRF_HEADER, parseCookies, readVerdict, SESSION_COOKIE, sessionCookie, type Sessions } from './session.js';
+import { clearedSessionCookie, CSRF_HEADER, parseCookies, readVerdict, SESSION_COOKIE, sessionCookie, type Sessions, SignInLimiter } from './session.js';
 
 export interface DashboardOptions {
   readonly control: ControlPort;
@@ -160,6 +160,7 @@ function sessionIdOf(req: FastifyRequest): string | undefined {
 
 export async function dashboardRoutes(app: FastifyInstance, o: DashboardOptions): Promise<void> {
   const live = new LiveView(o);
+  const signIns = new SignInLimiter();
   const cache = new Map<string, Buffer>();
   app.addHook('preClose', async () => live.closeAll()); // open streams would hold app.close() forever
 
@@ -284,7 +285,16 @@ export async function dashboardRoutes(app: FastifyInstance, o: DashboardOptions)
     },
     async (req, reply) => {
       if (!o.apiToken) throw new BerthError('FORBIDDEN', 'signing in is disabled: no API token is configured (set BERTH_API_TOKEN)');
+      const wait = signIns.retryAfter(req.ip);
+      if (wait !== undefined) {
+        req.berthLog.warn({ retryAfterS: wait }, 'dashboard sign-in refused: too many failures from this client');
+        return reply
+          .code(429)
+          .header('retry-after', String(wait))
+          .send({ error: { code: 'TOO_MANY_SIGN_INS', message: `too many failed sign-ins from this address: try again in ${wait} s` } });
+      }
       if (!tokensEqual(req.body.token, o.apiToken)) {
+        signIns.failed(req.ip);
         req.berthLog.warn({}, 'dashboard sign-in refused: wrong token');
         throw new BerthError('UNAUTHORIZED', 'wrong API token');
       }

@@ -441,4 +441,24 @@ describe('dashboard', { timeout: 300_000 }, () => {
       { timeoutMs: 60_000, what: 'namespace blog pruned from the engine' },
     );
   });
+
+  // Last: it holds this client's sign-ins for up to a minute.
+  it('sign-in is rate-limited: after 10 failures a minute from one client, 429 with Retry-After, the right token too', async () => {
+    const signIn = (token: string) =>
+      fetch(`${base}/api/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token }) });
+    const statuses: number[] = [];
+    for (let i = 0; i < 11 && !statuses.includes(429); i++) statuses.push((await signIn(`wrong-${i}`)).status);
+    // Earlier tests failed a sign-in too (within the minute): the 429 comes after at most 10 failures.
+    assert.equal(statuses.at(-1), 429, statuses.join(','));
+    assert.ok(
+      statuses.slice(0, -1).every((s) => s === 401),
+      statuses.join(','),
+    );
+    const held = await signIn(TOKEN);
+    assert.equal(held.status, 429, 'the right token waits too');
+    const wait = Number(held.headers.get('retry-after'));
+    assert.ok(wait >= 1 && wait <= 60, `Retry-After ${wait}`);
+    assert.equal(held.headers.get('set-cookie'), null);
+    assert.equal(((await held.json()) as { error: { code: string } }).error.code, 'TOO_MANY_SIGN_INS');
+  });
 });

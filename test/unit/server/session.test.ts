@@ -1,6 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { clearedSessionCookie, parseCookies, readVerdict, sessionCookie, Sessions, writeVerdict, type WriteRequest } from '../../../src/server/session.js';
+import {
+  clearedSessionCookie,
+  parseCookies,
+  readVerdict,
+  SESSION_TTL_MS,
+  sessionCookie,
+  Sessions,
+  SignInLimiter,
+  writeVerdict,
+  type WriteRequest,
+} from '../../../src/server/session.js';
 
 const TOKEN = 'a-long-random-api-token-0123456789';
 
@@ -46,7 +56,7 @@ describe('writeVerdict: Bearer, or session cookie AND its CSRF token', () => {
 
 describe('Sessions', () => {
   it('keeps the newest `kept`, dropping the oldest; ids and CSRF tokens are distinct and long', () => {
-    const s = new Sessions(3);
+    const s = new Sessions({ kept: 3 });
     const opened = Array.from({ length: 5 }, () => s.open());
     assert.equal(s.size, 3);
     assert.deepEqual(
@@ -107,4 +117,43 @@ describe('readVerdict (replica logs: Bearer or a live session cookie; no CSRF fo
     },
   ];
   for (const c of cases) it(c.name, () => assert.deepEqual(readVerdict({ ...c.r, signedIn }), c.want));
+});
+
+describe('Sessions end 12 h after sign-in', () => {
+  it('live until SESSION_TTL_MS, then gone (and forgotten)', () => {
+    let now = 1_000_000;
+    const s = new Sessions({ now: () => now });
+    const { id, csrf } = s.open();
+    now += SESSION_TTL_MS - 1;
+    assert.equal(s.csrfOf(id), csrf, 'one ms before the end');
+    now += 1;
+    assert.equal(s.csrfOf(id), undefined, 'at the end');
+    assert.equal(s.size, 0, 'forgotten');
+  });
+});
+
+describe('SignInLimiter: 10 failures a minute per client, then 429 until the oldest leaves the window', () => {
+  it('the worked example', () => {
+    let now = 0;
+    const limiter = new SignInLimiter(() => now);
+    for (let i = 0; i < 10; i++) {
+      now = i * 1000;
+      assert.equal(limiter.retryAfter('a'), undefined, `attempt ${i + 1} allowed`);
+      limiter.failed('a');
+    }
+    now = 30_000;
+    assert.equal(limiter.retryAfter('a'), 30, 'the failure at 0 s leaves at 60 s');
+    assert.equal(limiter.retryAfter('b'), undefined, 'another client is not held');
+    now = 59_999;
+    assert.equal(limiter.retryAfter('a'), 1);
+    now = 60_000;
+    assert.equal(limiter.retryAfter('a'), undefined, '9 failures in the window');
+    limiter.failed('a');
+    assert.equal(limiter.retryAfter('a'), 1, 'the 10th again: held until 1 s leaves');
+  });
+  it('nine failures are not a limit', () => {
+    const limiter = new SignInLimiter(() => 5);
+    for (let i = 0; i < 9; i++) limiter.failed('c');
+    assert.equal(limiter.retryAfter('c'), undefined);
+  });
 });
