@@ -3,7 +3,7 @@ import { BerthError, describeError, ownValue } from '../core/index.js';
 import { observe, podsOf, type PodStatus } from '../observed/index.js';
 import { confirmedVolumeDeletes, describeHold, diff, guardLivePrunes, isPruneConfirmed, type LivePruneGuard, type Plan, specHash } from '../plan/index.js';
 import { LABEL } from '../runtime/index.js';
-import type { DesiredDeployment } from '../desired/index.js';
+import type { DesiredDeployment, DesiredState } from '../desired/index.js';
 import type { SourceRevision } from './desired-source.js';
 import { Reconciler, type PassOutcome, type ReconcilerOptions } from './reconcile.js';
 import { backoffMs } from './error-handling.js';
@@ -392,6 +392,11 @@ export class Controller {
       confirmedVolumeDeletes: confirmedVolumeDeletes(revision.commit.message),
       ...(this.o.serviceAddress !== undefined ? { serviceAddress: this.o.serviceAddress } : {}),
     });
+  }
+
+  /** The desired state of the head commit berth works from; undefined before the first fetch. */
+  desired(): DesiredState | undefined {
+    return this.o.desiredSource.current()?.desired;
   }
 
   /** An owned replica's log, for the dashboard's log pane (the driver refuses a container berth does not own). */

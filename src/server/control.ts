@@ -1,4 +1,4 @@
-import type { DesiredDeployment } from '../desired/index.js';
+import type { DesiredDeployment, DesiredState } from '../desired/index.js';
 import type { PodStatus } from '../observed/index.js';
 import type { Plan } from '../plan/index.js';
 
@@ -39,6 +39,8 @@ export interface ControlPort {
    * verdict (what `berth plan --live` prints). Throws CONFLICT before the first fetch.
    */
   livePlan(): Promise<Plan>;
+  /** The desired state of the head commit berth works from (undefined before the first fetch): the dashboard's Ingresses and ConfigMaps. */
+  desired(): DesiredState | undefined;
   /**
    * An owned replica container's log (`docker logs`): the last `tail` lines, then, with `follow`,
    * what it prints until it stops or `signal` aborts. ENGINE_CONFLICT when the container is not owned or gone.

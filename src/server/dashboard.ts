@@ -134,7 +134,7 @@ class LiveView {
         // The engine is away: keep drawing the last pods seen; the store's conditions say why.
         this.o.logger.debug({ err: (err as Error).message }, 'dashboard: pods unavailable');
       }
-      const json = JSON.stringify(dashboardView(publicState(this.o.store.readState()), this.#pods));
+      const json = JSON.stringify(dashboardView(publicState(this.o.store.readState()), this.#pods, this.o.control.desired()));
       if (json === this.#last) return;
       this.#last = json;
       for (const res of this.#clients) this.#send(res, json);

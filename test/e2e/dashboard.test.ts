@@ -17,7 +17,7 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 import { daemonFlags, runBerth, startBerth, type BerthDaemon, tearDown } from '../helpers/berth-cli.js';
 import { dockerScope } from '../helpers/docker-scope.js';
 import { eventually } from '../helpers/eventually.js';
-import { deploymentYaml, serveCommand } from '../helpers/manifests.js';
+import { deploymentYaml, ingressYaml, serveCommand } from '../helpers/manifests.js';
 import { localRepo, type LocalRepo } from '../helpers/tmp-repo.js';
 import { freePort } from '../helpers/webhook-hook.js';
 import { envOf, ownedContainers } from '../helpers/world.js';
@@ -27,6 +27,7 @@ const CHROMIUM = '/usr/bin/chromium';
 const shotsDir = (stateDir: string): string => (process.env.BERTH_DASHBOARD_SCREENSHOTS ? resolve(process.env.BERTH_DASHBOARD_SCREENSHOTS) : stateDir);
 const TOKEN = randomBytes(24).toString('hex');
 const CANARY = `canary-${randomBytes(12).toString('hex')}`;
+const CONFIG_CANARY = `config-value-${randomBytes(8).toString('hex')}`;
 const MARKER = `talker-${randomBytes(6).toString('hex')}`;
 const SECRET_VAR = `E2E_DASH_SECRET_${randomBytes(3).toString('hex').toUpperCase()}`;
 
@@ -74,6 +75,14 @@ describe('dashboard', { timeout: 300_000 }, () => {
     await repo.write('manifests/shop/web.yaml', web('v1'));
     await repo.write('manifests/shop/web-service.yaml', service);
     await repo.write('manifests/shop/api.yaml', api);
+    await repo.write(
+      'manifests/shop/ingress.yaml',
+      ingressYaml({ name: 'shop', rules: [{ host: 'shop.test', paths: [{ path: '/', service: 'web', port: 80 }] }] }),
+    );
+    await repo.write(
+      'manifests/shop/settings.yaml',
+      `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  greeting: ${CONFIG_CANARY}\n  mode: fast\n`,
+    );
     await repo.write('manifests/blog/app.yaml', deploymentYaml({ name: 'blog', command: serveCommand('blog'), port: 8080 }));
     // A replica that prints: one line at start, then a numbered line a second (the log pane's test).
     await repo.write(
@@ -84,7 +93,9 @@ describe('dashboard', { timeout: 300_000 }, () => {
       }),
     );
     await repo.commit('shop and blog');
-    berth = startBerth(daemonFlags({ repo: repo.dir, stateDir, instance: scope.instance, poll: '*/1 * * * * *', listen: `127.0.0.1:${port}` }), {
+    const ingressPort = await freePort();
+    const flags = daemonFlags({ repo: repo.dir, stateDir, instance: scope.instance, poll: '*/1 * * * * *', listen: `127.0.0.1:${port}` });
+    berth = startBerth([...flags, '--ingress-listen', `127.0.0.1:${ingressPort}`], {
       env: { BERTH_API_TOKEN: TOKEN, [SECRET_VAR]: CANARY },
     });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
@@ -185,6 +196,12 @@ describe('dashboard', { timeout: 300_000 }, () => {
       },
       { timeoutMs: 30_000, what: 'the tree of shop' },
     );
+    // Ingress rules and ConfigMaps (names and keys only) as tree nodes.
+    assert.deepEqual(await page.locator('[data-testid=ingress][data-name=shop] [data-testid=ingress-route]').allTextContents(), [
+      'ruleshop.test/Prefix→ web:80',
+    ]);
+    assert.equal(await page.locator('[data-testid=configmap][data-name=settings] [data-testid=configmap-keys]').textContent(), 'greeting, mode');
+    assert.ok(!(await page.content()).includes(CONFIG_CANARY), 'no ConfigMap value on the page');
     await page.screenshot({ path: join(shotsDir(stateDir), 'dashboard-namespace.png'), fullPage: true });
   });
 
@@ -341,6 +358,7 @@ describe('dashboard', { timeout: 300_000 }, () => {
     assert.ok(text.includes('"name":"api"'), 'the stream carries the api Deployment');
     const b64 = Buffer.from(CANARY).toString('base64');
     for (const b of bodies) assert.ok(!b.includes(CANARY) && !b.includes(b64), 'a Secret value reached the page');
+    for (const b of bodies.slice(0, 2 + answers.length)) assert.ok(!b.includes(CONFIG_CANARY), 'a ConfigMap value reached the page or its stream');
     // The container does hold it: the canary is real, the page just never sees it.
     const api = (await running('api'))[0];
     assert.ok(api, 'api runs');

@@ -58,6 +58,9 @@ class FixedPods implements ControlPort {
   async replicaLogs(): Promise<never> {
     throw new Error('not used by these tests');
   }
+  desired(): undefined {
+    return undefined;
+  }
   async livePlan(): Promise<never> {
     throw new Error('not used by these tests');
   }

@@ -53,6 +53,9 @@ class RecordingControl implements ControlPort {
   async replicaLogs(): Promise<never> {
     throw new Error('not used by these tests');
   }
+  desired(): undefined {
+    return undefined;
+  }
   async livePlan(): Promise<never> {
     throw new Error('not used by these tests');
   }

@@ -75,6 +75,7 @@ export function registerRun(program: Command, ctx: CliContext): void {
               confirmPrune: (args) => controller.confirmPrune(args),
               pods: (args) => controller.pods(args),
               livePlan: () => controller.livePlan(),
+              desired: () => controller.desired(),
               deploymentAt: (args) => controller.deploymentAt(args),
               replicaLogs: (args, onText, signal) => controller.replicaLogs(args, onText, signal),
             },

@@ -326,6 +326,24 @@ function NamespaceTree({ n, session, notify, now }) {
           </li>`,
         )}</ul></section>`
       : null}
+    ${n.ingresses?.length > 0
+      ? html`<section><h2>Ingresses</h2><ul class="tree">${n.ingresses.map(
+          (i) => html`<li class="node ingress" data-testid="ingress" data-name=${i.name}>
+            <div class="row"><span class="kind">Ingress</span><strong>${i.name}</strong>${i.defaultBackend ? html`<span class="dim">default → <span class="mono">${i.defaultBackend}</span></span>` : null}</div>
+            <ul>${i.routes.map(
+              (r) => html`<li class="node" data-testid="ingress-route"><span class="kind">rule</span><span class="mono">${r.host ?? '*'}${r.path}</span><span class="dim">${r.pathType}</span><span>→ <span class="mono">${r.backend}</span></span></li>`,
+            )}</ul>
+          </li>`,
+        )}</ul></section>`
+      : null}
+    ${n.configMaps?.length > 0
+      ? html`<section><h2>ConfigMaps</h2><ul class="tree">${n.configMaps.map(
+          (c) => html`<li class="node" data-testid="configmap" data-name=${c.name}>
+            <span class="kind">ConfigMap</span><strong>${c.name}</strong>${c.immutable ? html`<span class="dim">immutable</span>` : null}
+            <span class="mono" data-testid="configmap-keys">${c.keys.join(', ')}</span>
+          </li>`,
+        )}</ul></section>`
+      : null}
     ${n.volumes.length > 0
       ? html`<section><h2>Volumes</h2><ul class="tree">${n.volumes.map(
           (v) => html`<li class="node" data-testid="volume"><span class="kind">PVC</span><strong>${v.name}</strong><span>${v.phase}</span><span class="mono dim">${v.volume}</span>${v.storage ? html`<span>${v.storage}</span>` : null}${v.message ? html`<span class="dim">${v.message}</span>` : null}</li>`,
