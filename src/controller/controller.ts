@@ -1,11 +1,14 @@
 import { schedule as cronSchedule, validate as isValidCron, type ScheduledTask } from 'node-cron';
 import { BerthError, describeError, ownValue } from '../core/index.js';
 import { observe, podsOf, replicaVerdict, type PodStatus } from '../observed/index.js';
-import { describeHold, guardLivePrunes, isPruneConfirmed, specHash, type LivePruneGuard } from '../plan/index.js';
+import { confirmedVolumeDeletes, describeHold, diff, guardLivePrunes, isPruneConfirmed, type LivePruneGuard, type Plan, specHash } from '../plan/index.js';
 import { LABEL } from '../runtime/index.js';
+import type { DesiredDeployment, DesiredState } from '../desired/index.js';
 import type { SourceRevision } from './desired-source.js';
 import { Reconciler, type PassOutcome, type ReconcilerOptions } from './reconcile.js';
 import { backoffMs } from './error-handling.js';
+import { runTargets } from './run-targets.js';
+import { commitSummary } from '../source/index.js';
 import { WorkQueue } from './work-queue.js';
 import { Autoscaler, DEFAULT_AUTOSCALE_SYNC_MS } from './autoscaler.js';
 import { Prober } from '../health/index.js';
@@ -31,6 +34,12 @@ export interface ControllerOptions extends Omit<ReconcilerOptions, 'prober'> {
 interface SyncResult {
   readonly revision?: SourceRevision;
   readonly error?: unknown;
+}
+
+/** The head commit as the store's source record keeps it: id, subject, author name, time. */
+function headOf(revision: SourceRevision): { commit: string; subject: string; author: string; committedAt: string } {
+  const { subject, author, time } = commitSummary(revision.commit);
+  return { commit: revision.commit.oid, subject, author, committedAt: time };
 }
 
 export const DEFAULT_POLL_SCHEDULE = '*/10 * * * * *';
@@ -170,7 +179,7 @@ export class Controller {
       // recreated at the same commit left `source.error` and berth_source_fetch_failing set: #15).
       const recorded = this.o.store.readState().source;
       if (r.changed || recorded?.error !== undefined || recorded?.commit !== r.revision.commit.oid) {
-        await this.o.store.putSource({ description: ds.description, commit: r.revision.commit.oid, updatedAt: this.o.clock.now().toISOString() });
+        await this.o.store.putSource({ description: ds.description, ...headOf(r.revision), updatedAt: this.o.clock.now().toISOString() });
       }
     } catch (err) {
       error = err;
@@ -179,7 +188,7 @@ export class Controller {
       await this.o.store
         .putSource({
           description: ds.description,
-          ...(revision ? { commit: revision.commit.oid } : {}),
+          ...(revision ? headOf(revision) : {}),
           error: describeError(err),
           updatedAt: this.o.clock.now().toISOString(),
         })
@@ -360,6 +369,50 @@ export class Controller {
         }),
       ),
     );
+  }
+
+  /**
+   * The live plan (`GET /api/v1/namespaces/:ns/plan`, the dashboard): what the head commit
+   * would change on the engine now, by the same targets and `diff` as `berth plan --live`
+   * (pins, last valid commits, HPAs, the prune guard with the confirmations recorded).
+   * Service addresses are not the data plane's (the plan's `services` may name others): the
+   * dashboard shows the actions and the guard only. CONFLICT when no commit was fetched yet.
+   */
+  async livePlan(): Promise<Plan> {
+    const revision = this.o.desiredSource.current();
+    if (!revision) throw new BerthError('CONFLICT', 'no commit fetched yet: the plan follows the first successful fetch');
+    const observed = observe(await this.o.driver.inventory());
+    const { desired, rollbacks, lastValid, autoscaled } = await runTargets(revision.desired, revision.commit.oid, this.o.store.readState(), (commit) =>
+      this.o.desiredSource.stateAt(commit),
+    );
+    return diff(desired, observed, {
+      rollbacks,
+      lastValid,
+      autoscaled,
+      confirmPrune: this.isConfirmed(revision),
+      confirmedVolumeDeletes: confirmedVolumeDeletes(revision.commit.message),
+      ...(this.o.serviceAddress !== undefined ? { serviceAddress: this.o.serviceAddress } : {}),
+    });
+  }
+
+  /** The desired state of the head commit berth works from; undefined before the first fetch. */
+  desired(): DesiredState | undefined {
+    return this.o.desiredSource.current()?.desired;
+  }
+
+  /** An owned replica's log, for the dashboard's log pane (the driver refuses a container berth does not own). */
+  async replicaLogs(
+    args: { id: string; tail: number; follow: boolean },
+    onText: (stream: 'stdout' | 'stderr', text: string) => void,
+    signal: AbortSignal,
+  ): Promise<void> {
+    await this.o.driver.logs(args.id, { follow: args.follow, tail: args.tail }, onText, signal);
+  }
+
+  /** A Deployment as the manifests at `commit` declare it (the revision diff of the dashboard); undefined when absent or invalid there. */
+  async deploymentAt(args: { namespace: string; name: string; commit: string }): Promise<DesiredDeployment | undefined> {
+    const ns = await this.o.desiredSource.namespaceAt(args.commit, args.namespace);
+    return ns?.deployments.find((d) => d.name === args.name);
   }
 
   /** The ref berth follows, for webhooks (undefined = the remote's default branch). */

@@ -60,6 +60,12 @@ export class DesiredSource {
 
   /** The desired state of one namespace at an older commit (fallback for a namespace broken at head). */
   async namespaceAt(commit: string, namespace: string): Promise<DesiredNamespace | undefined> {
+    const ns = (await this.stateAt(commit)).namespaces.find((n) => n.name === namespace);
+    return ns?.valid ? ns : undefined;
+  }
+
+  /** The whole desired state at an older commit (kept among the few older ones read last). */
+  async stateAt(commit: string): Promise<DesiredState> {
     let state = this.older.get(commit);
     if (!state) {
       const manifests = await this.load(commit, new ManifestCache());
@@ -68,8 +74,7 @@ export class DesiredSource {
       if (this.older.size >= 8) this.older.delete(this.older.keys().next().value!);
       this.older.set(commit, state);
     }
-    const ns = state.namespaces.find((n) => n.name === namespace);
-    return ns?.valid ? ns : undefined;
+    return state;
   }
 
   private async load(commit: string, cache: ManifestCache): Promise<ManifestSet> {

@@ -55,6 +55,10 @@ export const ERROR_CODES = {
   CONFLICT: { handling: 'stalled', summary: 'The request conflicts with the current state, e.g. nothing to roll back to (409).' },
   PAYLOAD_TOO_LARGE: { handling: 'stalled', summary: 'An HTTP request body exceeded the size limit (413).' },
   INTERNAL: { handling: 'transient', summary: 'An unexpected error (a bug); logged with its stack, reported without details.' },
+  TOO_MANY_SIGN_INS: {
+    handling: 'transient',
+    summary: 'Too many failed dashboard sign-ins from one client in the last minute (429, with Retry-After).',
+  },
   TOO_MANY_STREAMS: { handling: 'transient', summary: 'The dashboard already serves as many live views as it allows (503); close one and reload.' },
   // Services inside the namespace (issue #9): reported per Service in status, never thrown out of a pass.
   SERVICE_CLUSTER_IP: {

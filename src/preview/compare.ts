@@ -181,7 +181,8 @@ function version(d: DesiredDeployment): ObjectVersion {
   return { revision: d.revision, replicas: d.replicas, image: d.template.image, source: d.source };
 }
 
-function compareDeployment(base: DesiredDeployment | undefined, head: DesiredDeployment | undefined): DeploymentChange {
+/** One Deployment, base → head, field by field (secret-looking env values masked, Secret references named, never resolved). */
+export function compareDeployment(base: DesiredDeployment | undefined, head: DesiredDeployment | undefined): DeploymentChange {
   const name = (head?.name ?? base?.name)!;
   const sides = { ...(base ? { base: version(base) } : {}), ...(head ? { head: version(head) } : {}) };
   if (!head) return { kind: 'Deployment', name, change: 'removed', ...sides, fields: [], rolls: false };

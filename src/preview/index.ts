@@ -6,7 +6,7 @@
  * rules (plan/: fenceposts, the prune rule, the volume trailer) rather than keeping copies.
  */
 export type * from './change-set.js';
-export { compare, type CompareOptions } from './compare.js';
+export { compare, compareDeployment, type CompareOptions } from './compare.js';
 export { renderChangeSetText } from './render-change-set-text.js';
 export { renderChangeSetMarkdown, PLAN_COMMENT_MARKER, type MarkdownOptions } from './render-change-set-markdown.js';
 export { renderChangeSetJson } from './render-change-set-json.js';

@@ -2,6 +2,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { BerthError, describeError, isBerthError, ownValue } from '../core/index.js';
 import type { StoreState, Store } from '../store/index.js';
 import type { ControlPort } from './control.js';
+import { namespacePlanView } from './plan-view.js';
+import { revisionDiffView } from './revision-diff.js';
 import { CSRF_HEADER, type Sessions, writeVerdict } from './session.js';
 
 export interface ApiRoutesOptions {
@@ -33,13 +35,16 @@ const COMMIT_OR_REVISION = { type: 'string', minLength: 1, maxLength: 256, patte
  * `berth history` lists it), or neither = the previous revision. Unknown members are refused,
  * not dropped: a misspelt `tocommit` must not turn into "roll back to the previous revision".
  */
+/** A revision hash as `berth history` lists it. */
+const REVISION = { type: 'string', pattern: '^[0-9A-Za-z][0-9A-Za-z._-]{0,63}$' } as const;
+
 const rollbackBody = {
   type: 'object',
   additionalProperties: false,
   maxProperties: 1,
   properties: {
     toCommit: COMMIT_OR_REVISION,
-    toRevision: { type: 'string', pattern: '^[0-9A-Za-z][0-9A-Za-z._-]{0,63}$' },
+    toRevision: REVISION,
   },
 } as const;
 
@@ -91,6 +96,11 @@ export async function apiRoutes(app: FastifyInstance, o: ApiRoutesOptions): Prom
 
   app.get<{ Params: NsParams }>('/api/v1/namespaces/:ns', { schema: { params: nsParams } }, async (req) => namespaceOf(o.store.readState(), req.params.ns));
 
+  // The live plan of one namespace (what the head would change now) and the prune guard's verdict: the dashboard's plan panel.
+  app.get<{ Params: NsParams }>('/api/v1/namespaces/:ns/plan', { schema: { params: nsParams } }, async (req, reply) =>
+    reply.header('cache-control', 'no-store').send(namespacePlanView(await o.control.livePlan(), req.params.ns)),
+  );
+
   app.get<{ Params: DeploymentParams; Querystring: { limit: number } }>(
     '/api/v1/namespaces/:ns/deployments/:name',
     { schema: { params: deploymentParams, querystring: { type: 'object', properties: { limit: { ...LIMIT, default: 20 } } } } },
@@ -112,6 +122,30 @@ export async function apiRoutes(app: FastifyInstance, o: ApiRoutesOptions): Prom
         // History is recorded per namespace pass: every pass over the namespace may have moved this Deployment.
         history: await o.store.readHistory({ namespace: ns, limit: req.query.limit }),
       };
+    },
+  );
+
+  // Two revisions of a Deployment's history, field by field (the dashboard's revision diff).
+  app.get<{ Params: DeploymentParams; Querystring: { from: string; to: string } }>(
+    '/api/v1/namespaces/:ns/deployments/:name/diff',
+    {
+      schema: {
+        params: deploymentParams,
+        querystring: { type: 'object', additionalProperties: false, required: ['from', 'to'], properties: { from: REVISION, to: REVISION } },
+      },
+    },
+    async (req, reply) => {
+      const { ns, name } = req.params;
+      const records = ownValue(o.store.readState().revisions, `${ns}/${name}`) ?? [];
+      const side = async (revision: string) => {
+        // The newest record of that revision: a revision rolled back to is recorded again, from the same template.
+        const record = [...records].reverse().find((r) => r.revision === revision);
+        if (!record) throw new BerthError('NOT_FOUND', `no revision ${revision} in the history of Deployment ${ns}/${name}`);
+        const deployment = await o.control.deploymentAt({ namespace: ns, name, commit: record.commit });
+        return { revision, commit: record.commit, ...(deployment ? { deployment } : {}) };
+      };
+      const [from, to] = await Promise.all([side(req.query.from), side(req.query.to)]);
+      return reply.header('cache-control', 'no-store').send(revisionDiffView(from, to));
     },
   );
 

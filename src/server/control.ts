@@ -1,4 +1,6 @@
+import type { DesiredDeployment, DesiredState } from '../desired/index.js';
 import type { PodStatus } from '../observed/index.js';
+import type { Plan } from '../plan/index.js';
 
 /**
  * The port the HTTP server drives the controller through. The server never imports the
@@ -32,4 +34,25 @@ export interface ControlPort {
    * only, so this asks the controller rather than the store.
    */
   pods(args: { namespace?: string }): Promise<readonly PodStatus[]>;
+  /**
+   * The live plan: what the head commit would change on the engine now, with the prune guard's
+   * verdict (what `berth plan --live` prints). Throws CONFLICT before the first fetch.
+   */
+  livePlan(): Promise<Plan>;
+  /** The desired state of the head commit berth works from (undefined before the first fetch): the dashboard's Ingresses and ConfigMaps. */
+  desired(): DesiredState | undefined;
+  /**
+   * An owned replica container's log (`docker logs`): the last `tail` lines, then, with `follow`,
+   * what it prints until it stops or `signal` aborts. ENGINE_CONFLICT when the container is not owned or gone.
+   */
+  replicaLogs(
+    args: { id: string; tail: number; follow: boolean },
+    onText: (stream: 'stdout' | 'stderr', text: string) => void,
+    signal: AbortSignal,
+  ): Promise<void>;
+  /**
+   * A Deployment as the manifests at `commit` declare it (the template its revision hashes), for
+   * the dashboard's revision diff; undefined when that commit has no valid namespace or no such Deployment.
+   */
+  deploymentAt(args: { namespace: string; name: string; commit: string }): Promise<DesiredDeployment | undefined>;
 }

@@ -7,6 +7,7 @@
  * accident, and no Secret value is ever part of the state in the first place.
  */
 import type { PodStatus } from '../observed/index.js';
+import type { DesiredNamespace, DesiredState } from '../desired/index.js';
 import type { AutoscalerRecord, DeploymentStatus, NamespaceStatus, StoreState } from '../store/index.js';
 
 export type Health = 'Healthy' | 'Progressing' | 'Degraded' | 'Missing';
@@ -57,6 +58,14 @@ export interface AutoscalerView {
   readonly lastScale?: { readonly at: string; readonly from: number; readonly to: number; readonly reason: string };
 }
 
+export interface IngressView {
+  readonly name: string;
+  /** One per host and path; `host` absent = any host. */
+  readonly routes: readonly { readonly host?: string; readonly path: string; readonly pathType: string; readonly backend: string }[];
+  /** `service:port` for requests no rule matches. */
+  readonly defaultBackend?: string;
+}
+
 export interface NamespaceView {
   readonly name: string;
   /** The pass's phase: Synced, Progressing, Invalid, Refused, Error, Pruned. */
@@ -65,6 +74,11 @@ export interface NamespaceView {
   readonly message?: string;
   readonly lastAppliedCommit?: string;
   readonly lastAttemptedCommit?: string;
+  /**
+   * The commit the namespace runs (last applied, else last attempted); its subject, author and
+   * time when it is the source's head commit (the one commit berth keeps them for).
+   */
+  readonly commit?: { readonly sha: string; readonly subject?: string; readonly author?: string; readonly time?: string };
   /** When the last pass ended. */
   readonly lastPass: string;
   readonly deployments: readonly DeploymentView[];
@@ -79,6 +93,10 @@ export interface NamespaceView {
   }[];
   readonly volumes: readonly { readonly name: string; readonly volume: string; readonly phase: string; readonly storage?: string; readonly message?: string }[];
   readonly autoscalers: readonly AutoscalerView[];
+  /** The head commit's Ingresses: each rule's host and paths → Service:port (what the data plane routes). */
+  readonly ingresses: readonly IngressView[];
+  /** The head commit's ConfigMaps: names and keys only, never a value. */
+  readonly configMaps: readonly { readonly name: string; readonly keys: readonly string[]; readonly immutable: boolean }[];
   readonly diagnostics: readonly { readonly severity: string; readonly message: string; readonly file?: string; readonly line?: number }[];
 }
 
@@ -147,8 +165,47 @@ function autoscalerView(a: AutoscalerRecord): AutoscalerView {
   };
 }
 
-/** The dashboard's view of `state` (already stripped of credentials) and the engine's `pods`. */
-export function dashboardView(state: StoreState, pods: readonly PodStatus[]): DashboardView {
+function commitOf(sha: string | undefined, source: StoreState['source']): { commit?: NonNullable<NamespaceView['commit']> } {
+  if (sha === undefined) return {};
+  if (source?.commit !== sha) return { commit: { sha } };
+  return {
+    commit: {
+      sha,
+      ...(source.subject !== undefined ? { subject: source.subject } : {}),
+      ...(source.author !== undefined ? { author: source.author } : {}),
+      ...(source.committedAt !== undefined ? { time: source.committedAt } : {}),
+    },
+  };
+}
+
+/** Ingress rules as routes, ConfigMaps as their keys (sorted): an allow-list, so no ConfigMap value is ever copied. */
+function declaredOf(ns: DesiredNamespace | undefined): Pick<NamespaceView, 'ingresses' | 'configMaps'> {
+  return {
+    ingresses: (ns?.ingresses ?? []).map((i) => ({
+      name: i.name,
+      routes: i.rules.flatMap((r) =>
+        r.paths.map((p) => ({
+          ...(r.host !== undefined ? { host: r.host } : {}),
+          path: p.path,
+          pathType: p.pathType,
+          backend: `${p.backend.service}:${p.backend.port}`,
+        })),
+      ),
+      ...(i.defaultBackend ? { defaultBackend: `${i.defaultBackend.service}:${i.defaultBackend.port}` } : {}),
+    })),
+    configMaps: (ns?.configMaps ?? []).map((c) => ({
+      name: c.name,
+      keys: [...Object.keys(c.content.data), ...Object.keys(c.content.binaryData)].sort(),
+      immutable: c.immutable,
+    })),
+  };
+}
+
+/**
+ * The dashboard's view of `state` (already stripped of credentials), the engine's `pods` and the
+ * head commit's `desired` state (for Ingresses and ConfigMaps; absent before the first fetch).
+ */
+export function dashboardView(state: StoreState, pods: readonly PodStatus[], desired?: DesiredState): DashboardView {
   const autoscalers = Object.values(state.autoscalers ?? {});
   const namespaces = Object.values(state.namespaces)
     .sort((a, b) => a.namespace.localeCompare(b.namespace))
@@ -162,6 +219,7 @@ export function dashboardView(state: StoreState, pods: readonly PodStatus[]): Da
         ...(ns.message !== undefined ? { message: ns.message } : {}),
         ...(ns.lastAppliedCommit !== undefined ? { lastAppliedCommit: ns.lastAppliedCommit } : {}),
         ...(ns.lastAttemptedCommit !== undefined ? { lastAttemptedCommit: ns.lastAttemptedCommit } : {}),
+        ...commitOf(ns.lastAppliedCommit ?? ns.lastAttemptedCommit, state.source),
         lastPass: ns.updatedAt,
         deployments: [...ns.deployments]
           .sort((a, b) => a.name.localeCompare(b.name))
@@ -201,6 +259,7 @@ export function dashboardView(state: StoreState, pods: readonly PodStatus[]): Da
           ...(v.message !== undefined ? { message: v.message } : {}),
         })),
         autoscalers: nsHpas.map(autoscalerView),
+        ...declaredOf(desired?.namespaces.find((d) => d.name === ns.namespace && d.valid)),
         diagnostics: ns.diagnostics.map((g) => ({
           severity: g.severity,
           message: g.message,

@@ -19,7 +19,7 @@ import { publicState } from './api.js';
 import { tokensEqual } from './constant-time.js';
 import type { ControlPort } from './control.js';
 import { dashboardView } from './dashboard-view.js';
-import { clearedSessionCookie, CSRF_HEADER, parseCookies, SESSION_COOKIE, sessionCookie, type Sessions } from './session.js';
+import { clearedSessionCookie, CSRF_HEADER, parseCookies, readVerdict, SESSION_COOKIE, sessionCookie, type Sessions, SignInLimiter } from './session.js';
 
 export interface DashboardOptions {
   readonly control: ControlPort;
@@ -69,6 +69,11 @@ function page(): string {
 
 /** Open event streams served at once; more answer 503 (each holds a socket and gets every view). */
 export const MAX_STREAMS = 64;
+
+/** Replica log streams served at once; more answer 503 (each holds an engine log stream). */
+export const MAX_LOG_STREAMS = 16;
+/** Lines of a replica's log sent before following it. */
+const LOG_TAIL_LINES = 200;
 
 /** Every this many refreshes (15 s at the default period), a stream with no news gets a comment line. */
 const KEEP_ALIVE_TICKS = 15;
@@ -129,7 +134,7 @@ class LiveView {
         // The engine is away: keep drawing the last pods seen; the store's conditions say why.
         this.o.logger.debug({ err: (err as Error).message }, 'dashboard: pods unavailable');
       }
-      const json = JSON.stringify(dashboardView(publicState(this.o.store.readState()), this.#pods));
+      const json = JSON.stringify(dashboardView(publicState(this.o.store.readState()), this.#pods, this.o.control.desired()));
       if (json === this.#last) return;
       this.#last = json;
       for (const res of this.#clients) this.#send(res, json);
@@ -155,6 +160,7 @@ function sessionIdOf(req: FastifyRequest): string | undefined {
 
 export async function dashboardRoutes(app: FastifyInstance, o: DashboardOptions): Promise<void> {
   const live = new LiveView(o);
+  const signIns = new SignInLimiter();
   const cache = new Map<string, Buffer>();
   app.addHook('preClose', async () => live.closeAll()); // open streams would hold app.close() forever
 
@@ -194,6 +200,74 @@ export async function dashboardRoutes(app: FastifyInstance, o: DashboardOptions)
     await live.add(reply.raw);
   });
 
+  // A replica's log, live (Server-Sent Events: `event: log`, data {stream, text}; `event: end` when the container stops).
+  // Signed-in pages only: an application may print anything, and the public view shows no log.
+  const logStreams = new Set<AbortController>();
+  app.addHook('preClose', async () => {
+    for (const stop of logStreams) stop.abort(); // a followed log would hold app.close() forever
+  });
+  app.get<{ Params: { ns: string; container: string } }>(
+    '/api/v1/namespaces/:ns/replicas/:container/logs',
+    {
+      onRequest: async (req) => {
+        const verdict = readVerdict({
+          apiToken: o.apiToken,
+          authorization: req.headers.authorization,
+          cookie: req.headers.cookie,
+          signedIn: (id) => o.sessions.csrfOf(id) !== undefined,
+        });
+        if (!verdict.allowed) throw new BerthError(verdict.code, verdict.message);
+      },
+      schema: {
+        params: {
+          type: 'object',
+          required: ['ns', 'container'],
+          properties: {
+            ns: { type: 'string', pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$', maxLength: 63 },
+            container: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,254}$' },
+          },
+        },
+      },
+    },
+    async (req, reply) => {
+      const { ns, container } = req.params;
+      const pod = (await o.control.pods({ namespace: ns })).find((p) => p.container === container);
+      if (!pod) throw new BerthError('NOT_FOUND', `no replica container ${container} in namespace ${ns}`);
+      if (logStreams.size >= MAX_LOG_STREAMS) throw new BerthError('TOO_MANY_STREAMS', `${MAX_LOG_STREAMS} replica logs are open already; close one`);
+      const stop = new AbortController();
+      logStreams.add(stop);
+      reply.hijack();
+      const res = reply.raw;
+      res.on('close', () => stop.abort());
+      res.on('error', () => stop.abort());
+      res.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-store',
+        connection: 'keep-alive',
+        'x-accel-buffering': 'no',
+      });
+      // No automatic reconnect: a reconnect would send the tail again. The page reopens the pane itself.
+      res.write('retry: 86400000\n\n');
+      const send = (event: string, data: unknown) => {
+        if (!res.writableEnded && !res.destroyed) res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+      };
+      req.berthLog.info({ namespace: ns, container }, 'dashboard: a replica log is read');
+      try {
+        await o.control.replicaLogs(
+          { id: pod.id, tail: LOG_TAIL_LINES, follow: pod.status === 'Running' },
+          (stream, text) => send('log', { stream, text }),
+          stop.signal,
+        );
+        send('end', { reason: 'the container stopped' });
+      } catch (err) {
+        if (!stop.signal.aborted) send('end', { reason: (err as Error).message });
+      } finally {
+        logStreams.delete(stop);
+        if (!res.writableEnded) res.end();
+      }
+    },
+  );
+
   // Who the page is: whether it may write, and the CSRF token it sends with writes.
   app.get('/api/v1/session', async (req, reply) => {
     const id = sessionIdOf(req);
@@ -211,7 +285,16 @@ export async function dashboardRoutes(app: FastifyInstance, o: DashboardOptions)
     },
     async (req, reply) => {
       if (!o.apiToken) throw new BerthError('FORBIDDEN', 'signing in is disabled: no API token is configured (set BERTH_API_TOKEN)');
+      const wait = signIns.retryAfter(req.ip);
+      if (wait !== undefined) {
+        req.berthLog.warn({ retryAfterS: wait }, 'dashboard sign-in refused: too many failures from this client');
+        return reply
+          .code(429)
+          .header('retry-after', String(wait))
+          .send({ error: { code: 'TOO_MANY_SIGN_INS', message: `too many failed sign-ins from this address: try again in ${wait} s` } });
+      }
       if (!tokensEqual(req.body.token, o.apiToken)) {
+        signIns.failed(req.ip);
         req.berthLog.warn({}, 'dashboard sign-in refused: wrong token');
         throw new BerthError('UNAUTHORIZED', 'wrong API token');
       }

@@ -18,6 +18,7 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   MANIFEST_INVALID: 409,
   STATE_LOCKED: 409,
   PAYLOAD_TOO_LARGE: 413,
+  TOO_MANY_SIGN_INS: 429,
   INTERNAL: 500,
 };
 

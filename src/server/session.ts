@@ -6,7 +6,9 @@
  * cookie AND its CSRF token; the cookie alone never writes, so a form or a script on another
  * origin cannot borrow it.
  *
- * Sessions live in memory only: restarting berth or changing the token signs every page out.
+ * Sessions live in memory only: restarting berth or changing the token signs every page out,
+ * and each ends SESSION_TTL_MS (12 h) after sign-in. Failed sign-ins are rate-limited per
+ * client (SignInLimiter: 10 a minute, then 429).
  */
 import { randomBytes } from 'node:crypto';
 import { tokensEqual } from './constant-time.js';
@@ -15,31 +17,100 @@ export const SESSION_COOKIE = 'berth_session';
 export const CSRF_HEADER = 'x-berth-csrf';
 /** Sessions kept; the oldest is dropped first. A page per person is far below this. */
 export const SESSIONS_KEPT = 256;
+/** A session ends this long after sign-in, however busy (sign in again): 12 h, a working day. */
+export const SESSION_TTL_MS = 12 * 60 * 60 * 1000;
 
-/** The sessions of one server: session id → its CSRF token, oldest first (Map keeps insertion order). */
+export interface SessionsOptions {
+  /** Default SESSIONS_KEPT. */
+  readonly kept?: number;
+  /** Default SESSION_TTL_MS. */
+  readonly ttlMs?: number;
+  /** Milliseconds since the epoch. Default Date.now (tests pass their own). */
+  readonly now?: () => number;
+}
+
+/** The sessions of one server: session id → its CSRF token and when it ends, oldest first (Map keeps insertion order). */
 export class Sessions {
-  readonly #csrf = new Map<string, string>();
-  constructor(private readonly kept = SESSIONS_KEPT) {}
+  readonly #sessions = new Map<string, { csrf: string; endsAt: number }>();
+  readonly #kept: number;
+  readonly #ttlMs: number;
+  readonly #now: () => number;
+  constructor(o: SessionsOptions = {}) {
+    this.#kept = o.kept ?? SESSIONS_KEPT;
+    this.#ttlMs = o.ttlMs ?? SESSION_TTL_MS;
+    this.#now = o.now ?? Date.now;
+  }
 
   /** A new session: two 256-bit random values, neither derived from the API token. */
   open(): { id: string; csrf: string } {
     const id = randomBytes(32).toString('base64url');
     const csrf = randomBytes(32).toString('base64url');
-    this.#csrf.set(id, csrf);
-    while (this.#csrf.size > this.kept) this.#csrf.delete(this.#csrf.keys().next().value!);
+    this.#sessions.set(id, { csrf, endsAt: this.#now() + this.#ttlMs });
+    while (this.#sessions.size > this.#kept) this.#sessions.delete(this.#sessions.keys().next().value!);
     return { id, csrf };
   }
 
+  /** The CSRF token of a live session; undefined for an unknown one or one that has ended (then forgotten). */
   csrfOf(id: string): string | undefined {
-    return this.#csrf.get(id);
+    const s = this.#sessions.get(id);
+    if (!s) return undefined;
+    if (this.#now() >= s.endsAt) {
+      this.#sessions.delete(id);
+      return undefined;
+    }
+    return s.csrf;
   }
 
   close(id: string): void {
-    this.#csrf.delete(id);
+    this.#sessions.delete(id);
   }
 
   get size(): number {
-    return this.#csrf.size;
+    return this.#sessions.size;
+  }
+}
+
+/** Failed sign-ins allowed per client within SIGN_IN_WINDOW_MS; the next attempt is 429. */
+export const SIGN_IN_FAILURES_ALLOWED = 10;
+export const SIGN_IN_WINDOW_MS = 60_000;
+/** Clients remembered at once (the oldest is forgotten first), so a flood of addresses cannot grow memory. */
+const SIGN_IN_CLIENTS_KEPT = 10_000;
+
+/**
+ * The sign-in rate limit: per client address, the times of its failed sign-ins in the last
+ * window. With SIGN_IN_FAILURES_ALLOWED of them in the window, any attempt (a right token too:
+ * guessing must gain nothing) waits until the oldest leaves it.
+ *   failures at 0 s, 1 s … 9 s (10), attempt at 30 s → refused, retry after 31 s (when 0 s leaves at 60 s)
+ *   attempt at 60 s                                    → allowed (9 failures in the window)
+ */
+export class SignInLimiter {
+  readonly #failures = new Map<string, number[]>();
+  constructor(
+    private readonly now: () => number = Date.now,
+    private readonly allowed = SIGN_IN_FAILURES_ALLOWED,
+    private readonly windowMs = SIGN_IN_WINDOW_MS,
+  ) {}
+
+  /** Seconds to wait before `client` may try again, or undefined when it may try now. */
+  retryAfter(client: string): number | undefined {
+    const recent = this.#recent(client);
+    if (recent.length < this.allowed) return undefined;
+    return Math.max(1, Math.ceil((recent[recent.length - this.allowed]! + this.windowMs - this.now()) / 1000));
+  }
+
+  failed(client: string): void {
+    const recent = this.#recent(client);
+    recent.push(this.now());
+    this.#failures.delete(client); // re-inserted last: the Map's order is "least recently failed first"
+    this.#failures.set(client, recent.slice(-this.allowed));
+    while (this.#failures.size > SIGN_IN_CLIENTS_KEPT) this.#failures.delete(this.#failures.keys().next().value!);
+  }
+
+  #recent(client: string): number[] {
+    const since = this.now() - this.windowMs;
+    const recent = (this.#failures.get(client) ?? []).filter((t) => t > since);
+    if (recent.length === 0) this.#failures.delete(client);
+    return recent;
   }
 }
 
@@ -103,4 +174,26 @@ export function writeVerdict(r: WriteRequest): WriteVerdict {
     return { allowed: false, code: 'FORBIDDEN', message: 'missing CSRF token: the dashboard sends X-Berth-CSRF' };
   if (!tokensEqual(r.csrf, expected)) return { allowed: false, code: 'FORBIDDEN', message: 'invalid CSRF token' };
   return { allowed: true, by: 'session' };
+}
+
+export interface ReadRequest {
+  readonly apiToken: string | undefined;
+  readonly authorization?: string | undefined;
+  readonly cookie?: string | undefined;
+  readonly signedIn: (sessionId: string) => boolean;
+}
+
+/**
+ * Whether a read that needs more than the public view (a replica's log: an application may
+ * print anything) may proceed: the Bearer token, or a live session cookie. No CSRF token is
+ * asked: the read changes nothing, an EventSource cannot send headers, and a SameSite=Strict
+ * cookie never travels with a request another site starts.
+ */
+export function readVerdict(r: ReadRequest): WriteVerdict {
+  if (!r.apiToken) return { allowed: false, code: 'FORBIDDEN', message: 'replica logs need a sign-in: no API token is configured (set BERTH_API_TOKEN)' };
+  if (r.authorization !== undefined && r.authorization !== '')
+    return writeVerdict({ apiToken: r.apiToken, authorization: r.authorization, csrfOf: () => undefined });
+  const id = parseCookies(r.cookie).get(SESSION_COOKIE);
+  if (id !== undefined && r.signedIn(id)) return { allowed: true, by: 'session' };
+  return { allowed: false, code: 'UNAUTHORIZED', message: id ? 'the dashboard session has ended (sign in again)' : 'sign in to read replica logs' };
 }

@@ -20,3 +20,4 @@ export type { CommitInfo, Snapshot, SnapshotFile, SnapshotFolder } from './snaps
 export { openGitSource } from './git-source.js';
 export type { GitSource, GitSourceOptions, SnapshotArgs } from './git-source.js';
 export { parseRevision } from './revision.js';
+export { commitSummary, type CommitSummary, SUBJECT_MAX } from './commit-summary.js';

@@ -171,7 +171,16 @@ export interface AutoscalerRecord {
 export interface StoreState {
   readonly version: 1;
   /** Last commit the source resolved, for `berth status`. */
-  readonly source?: { readonly description: string; readonly commit?: string; readonly error?: string; readonly updatedAt: string };
+  readonly source?: {
+    readonly description: string;
+    readonly commit?: string;
+    /** The commit's subject line, author name and time (source/commit-summary.ts); absent in a state written before them. */
+    readonly subject?: string;
+    readonly author?: string;
+    readonly committedAt?: string;
+    readonly error?: string;
+    readonly updatedAt: string;
+  };
   readonly namespaces: Readonly<Record<string, NamespaceStatus>>;
   /** Revision history per Deployment, keyed `namespace/name`. */
   readonly revisions?: Readonly<Record<string, readonly RevisionRecord[]>>;

@@ -17,7 +17,7 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 import { daemonFlags, runBerth, startBerth, type BerthDaemon, tearDown } from '../helpers/berth-cli.js';
 import { dockerScope } from '../helpers/docker-scope.js';
 import { eventually } from '../helpers/eventually.js';
-import { deploymentYaml, serveCommand } from '../helpers/manifests.js';
+import { deploymentYaml, ingressYaml, serveCommand } from '../helpers/manifests.js';
 import { localRepo, type LocalRepo } from '../helpers/tmp-repo.js';
 import { freePort } from '../helpers/webhook-hook.js';
 import { envOf, ownedContainers } from '../helpers/world.js';
@@ -27,6 +27,8 @@ const CHROMIUM = '/usr/bin/chromium';
 const shotsDir = (stateDir: string): string => (process.env.BERTH_DASHBOARD_SCREENSHOTS ? resolve(process.env.BERTH_DASHBOARD_SCREENSHOTS) : stateDir);
 const TOKEN = randomBytes(24).toString('hex');
 const CANARY = `canary-${randomBytes(12).toString('hex')}`;
+const CONFIG_CANARY = `config-value-${randomBytes(8).toString('hex')}`;
+const MARKER = `talker-${randomBytes(6).toString('hex')}`;
 const SECRET_VAR = `E2E_DASH_SECRET_${randomBytes(3).toString('hex').toUpperCase()}`;
 
 interface Status {
@@ -73,9 +75,27 @@ describe('dashboard', { timeout: 300_000 }, () => {
     await repo.write('manifests/shop/web.yaml', web('v1'));
     await repo.write('manifests/shop/web-service.yaml', service);
     await repo.write('manifests/shop/api.yaml', api);
+    await repo.write(
+      'manifests/shop/ingress.yaml',
+      ingressYaml({ name: 'shop', rules: [{ host: 'shop.test', paths: [{ path: '/', service: 'web', port: 80 }] }] }),
+    );
+    await repo.write(
+      'manifests/shop/settings.yaml',
+      `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  greeting: ${CONFIG_CANARY}\n  mode: fast\n`,
+    );
     await repo.write('manifests/blog/app.yaml', deploymentYaml({ name: 'blog', command: serveCommand('blog'), port: 8080 }));
+    // A replica that prints: one line at start, then a numbered line a second (the log pane's test).
+    await repo.write(
+      'manifests/blog/talker.yaml',
+      deploymentYaml({
+        name: 'talker',
+        command: ['sh', '-c', `echo ${MARKER} first; i=0; while true; do echo "${MARKER} tick $i"; i=$((i+1)); sleep 1; done`],
+      }),
+    );
     await repo.commit('shop and blog');
-    berth = startBerth(daemonFlags({ repo: repo.dir, stateDir, instance: scope.instance, poll: '*/1 * * * * *', listen: `127.0.0.1:${port}` }), {
+    const ingressPort = await freePort();
+    const flags = daemonFlags({ repo: repo.dir, stateDir, instance: scope.instance, poll: '*/1 * * * * *', listen: `127.0.0.1:${port}` });
+    berth = startBerth([...flags, '--ingress-listen', `127.0.0.1:${ingressPort}`], {
       env: { BERTH_API_TOKEN: TOKEN, [SECRET_VAR]: CANARY },
     });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
@@ -134,6 +154,12 @@ describe('dashboard', { timeout: 300_000 }, () => {
       { timeoutMs: 20_000, what: 'the cards' },
     );
     assert.equal(await page.getByTestId('live').textContent(), 'live');
+    // The commit on each card: sha, subject, author (the name only, never the e-mail address) and time.
+    const shop = page.locator('[data-testid=ns-card][data-ns=shop]');
+    assert.equal(await shop.getByTestId('commit').textContent(), s.namespaces.shop!.lastAppliedCommit!.slice(0, 12));
+    assert.equal(await shop.getByTestId('commit-subject').textContent(), 'shop and blog');
+    assert.match((await shop.getByTestId('commit-author').textContent()) ?? '', /^Berth Test \d+(s| min) ago$/);
+    assert.ok(!(await page.content()).includes('test@berth.invalid'), 'no author e-mail on the page');
     await page.screenshot({ path: join(shotsDir(stateDir), 'dashboard-overview.png') });
 
     // Keyboard: the cards are links; Enter opens the namespace.
@@ -170,6 +196,12 @@ describe('dashboard', { timeout: 300_000 }, () => {
       },
       { timeoutMs: 30_000, what: 'the tree of shop' },
     );
+    // Ingress rules and ConfigMaps (names and keys only) as tree nodes.
+    assert.deepEqual(await page.locator('[data-testid=ingress][data-name=shop] [data-testid=ingress-route]').allTextContents(), [
+      'ruleshop.test/Prefix→ web:80',
+    ]);
+    assert.equal(await page.locator('[data-testid=configmap][data-name=settings] [data-testid=configmap-keys]').textContent(), 'greeting, mode');
+    assert.ok(!(await page.content()).includes(CONFIG_CANARY), 'no ConfigMap value on the page');
     await page.screenshot({ path: join(shotsDir(stateDir), 'dashboard-namespace.png'), fullPage: true });
   });
 
@@ -182,6 +214,7 @@ describe('dashboard', { timeout: 300_000 }, () => {
     await eventually(
       async () => {
         assert.equal(await page.getByTestId('ns-commit').textContent(), head.slice(0, 12), 'the commit shown');
+        assert.equal(await page.getByTestId('ns-commit-subject').textContent(), 'web v2', 'its subject');
         const revisions = await page
           .locator('[data-testid=deployment][data-name=web] [data-testid=revision]')
           .evaluateAll((els) => els.map((e) => e.getAttribute('data-revision')));
@@ -245,6 +278,13 @@ describe('dashboard', { timeout: 300_000 }, () => {
     assert.equal(await page.evaluate(() => document.cookie), '', 'scripts cannot read it');
 
     await page.locator('[data-testid=deployment][data-name=web] [data-testid=history-link]').click();
+    // The revision diff: v1 → v2, field by field (the two newest revisions are picked at first).
+    const version = page.locator('[data-testid=diff-field][data-field="env.VERSION"]');
+    await version.waitFor();
+    assert.equal(await page.getByTestId('diff-from').inputValue(), firstWebRevision);
+    assert.deepEqual(await version.locator('td').allTextContents(), ['env.VERSION', 'changed', 'v1', 'v2']);
+    const unknown = await fetch(`${base}/api/v1/namespaces/shop/deployments/web/diff?from=${firstWebRevision}&to=nope`);
+    assert.equal(unknown.status, 404, 'a revision not in the history');
     const row = page.locator(`[data-testid=history-revision][data-revision="${firstWebRevision}"]`);
     await row.getByTestId('rollback').click();
     await page.screenshot({ path: join(shotsDir(stateDir), 'dashboard-history.png'), fullPage: true });
@@ -309,16 +349,134 @@ describe('dashboard', { timeout: 300_000 }, () => {
       text,
       ...answers,
       ...(await Promise.all(
-        ['/api/v1/status', '/api/v1/pods', '/api/v1/namespaces/shop/deployments/api', '/api/v1/history'].map(async (p) => (await fetch(base + p)).text()),
+        ['/api/v1/status', '/api/v1/pods', '/api/v1/namespaces/shop/deployments/api', '/api/v1/history', '/api/v1/namespaces/shop/plan'].map(async (p) =>
+          (await fetch(base + p)).text(),
+        ),
       )),
     ];
     assert.ok(answers.length > 5, 'the page made its calls');
     assert.ok(text.includes('"name":"api"'), 'the stream carries the api Deployment');
     const b64 = Buffer.from(CANARY).toString('base64');
     for (const b of bodies) assert.ok(!b.includes(CANARY) && !b.includes(b64), 'a Secret value reached the page');
+    for (const b of bodies.slice(0, 2 + answers.length)) assert.ok(!b.includes(CONFIG_CANARY), 'a ConfigMap value reached the page or its stream');
     // The container does hold it: the canary is real, the page just never sees it.
     const api = (await running('api'))[0];
     assert.ok(api, 'api runs');
     assert.ok((await envOf(api.id)).includes(`DB_PASSWORD=${CANARY}`), 'the Secret reached the container');
+  });
+
+  it('replica logs, live, for a signed-in page only', async () => {
+    await page.goto(`${base}/#/ns/blog`);
+    const talker = page.locator('[data-testid=deployment][data-name=talker] [data-testid=replica]').first();
+    await talker.waitFor();
+    assert.equal(await page.getByTestId('logs-toggle').count(), 0, 'no log button before sign-in');
+    const container = (await talker.getByTestId('container').textContent())!;
+    const logsUrl = `${base}/api/v1/namespaces/blog/replicas/${container}/logs`;
+    assert.equal((await fetch(logsUrl)).status, 401, 'no session: no log');
+    assert.equal((await fetch(logsUrl, { headers: { cookie: 'berth_session=forged' } })).status, 401, 'a session berth never opened');
+    assert.equal((await fetch(`${base}/api/v1/namespaces/blog/replicas/not-a-replica/logs`, { headers: { authorization: `Bearer ${TOKEN}` } })).status, 404);
+
+    await page.getByLabel('API token').fill(TOKEN);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await talker.getByTestId('logs-toggle').click();
+    const pane = talker.getByTestId('log-pane');
+    const ticks = async () => [...((await pane.textContent()) ?? '').matchAll(new RegExp(`${MARKER} tick (\\d+)`, 'g'))].map((m) => Number(m[1]));
+    let seen = -1;
+    await eventually(
+      async () => {
+        const text = (await pane.textContent()) ?? '';
+        assert.ok(text.includes(`${MARKER} first`), `the first line: ${text.slice(-200)}`);
+        seen = Math.max(-1, ...(await ticks()));
+        assert.ok(seen >= 0, 'a tick line');
+      },
+      { timeoutMs: 20_000, what: 'the replica log in the pane' },
+    );
+    // Live: a line printed after the pane opened arrives without a reload.
+    await eventually(async () => assert.ok(Math.max(-1, ...(await ticks())) > seen, 'a newer tick line'), { timeoutMs: 20_000, what: 'a newer line, live' });
+    assert.equal(await talker.getByTestId('log-state').textContent(), 'log: live');
+    await page.screenshot({ path: join(shotsDir(stateDir), 'dashboard-logs.png'), fullPage: true });
+    await talker.getByTestId('logs-toggle').click();
+    assert.equal(await talker.getByTestId('log-pane').count(), 0, 'the pane closes');
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByTestId('sign-in').waitFor();
+  });
+
+  it('the live plan and the prune guard: a removed namespace is held, confirmed from the page (never without the cookie and CSRF)', async () => {
+    await page.goto(`${base}/#/ns/shop`);
+    await eventually(
+      async () => {
+        assert.equal(await page.getByTestId('plan-verdict').textContent(), 'in-sync');
+        assert.equal(await page.getByTestId('guard-verdict').getAttribute('data-verdict'), 'no-prunes');
+      },
+      { timeoutMs: 30_000, what: 'shop in sync in the live plan' },
+    );
+    await repo.remove('manifests/blog/app.yaml');
+    await repo.remove('manifests/blog/talker.yaml');
+    const drop = await repo.commit('drop blog');
+    await page.goto(`${base}/#/ns/blog`);
+    await eventually(
+      async () => {
+        await page.reload(); // the plan is fetched when the page opens the namespace (and after each pass)
+        assert.equal(await page.getByTestId('plan-verdict').textContent({ timeout: 5_000 }), 'refused');
+        assert.equal(await page.getByTestId('guard-verdict').getAttribute('data-verdict'), 'needs-confirmation');
+        assert.match((await page.getByTestId('guard-reason').first().textContent()) ?? '', /removes namespace blog/);
+        assert.match((await page.getByTestId('guard-pruned').textContent()) ?? '', /would prune blog\/blog/, 'the pending prune');
+      },
+      { timeoutMs: 60_000, what: 'the guard holding the prune of blog, on the page' },
+    );
+    assert.equal((await running('blog')).length, 1, 'blog still runs while the guard holds');
+    assert.equal(await page.getByTestId('prune').count(), 0, 'no confirm button before sign-in');
+
+    const confirm = (headers: Record<string, string>) =>
+      fetch(`${base}/api/v1/prune/confirm`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify({ commit: drop }),
+      });
+    assert.equal((await confirm({})).status, 401, 'no credentials');
+    const login = await fetch(`${base}/api/v1/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ token: TOKEN }),
+    });
+    const session = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
+    assert.equal((await confirm({ cookie: session })).status, 403, 'cookie without CSRF');
+    assert.equal((await confirm({ cookie: session, 'x-berth-csrf': 'nope' })).status, 403, 'cookie with a wrong CSRF token');
+    assert.equal((await running('blog')).length, 1, 'nothing was pruned by the refused calls');
+
+    await page.getByLabel('API token').fill(TOKEN);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByTestId('prune').click();
+    await page.screenshot({ path: join(shotsDir(stateDir), 'dashboard-plan.png'), fullPage: true });
+    await page.getByTestId('confirm-prune').click();
+    await eventually(async () => assert.match((await page.getByTestId('note').textContent()) ?? '', /Prune confirmed for/), { timeoutMs: 10_000 });
+    await eventually(
+      async () =>
+        assert.deepEqual(
+          (await ownedContainers(scope.instance)).filter((c) => c.namespace === 'blog'),
+          [],
+        ),
+      { timeoutMs: 60_000, what: 'namespace blog pruned from the engine' },
+    );
+  });
+
+  // Last: it holds this client's sign-ins for up to a minute.
+  it('sign-in is rate-limited: after 10 failures a minute from one client, 429 with Retry-After, the right token too', async () => {
+    const signIn = (token: string) =>
+      fetch(`${base}/api/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token }) });
+    const statuses: number[] = [];
+    for (let i = 0; i < 11 && !statuses.includes(429); i++) statuses.push((await signIn(`wrong-${i}`)).status);
+    // Earlier tests failed a sign-in too (within the minute): the 429 comes after at most 10 failures.
+    assert.equal(statuses.at(-1), 429, statuses.join(','));
+    assert.ok(
+      statuses.slice(0, -1).every((s) => s === 401),
+      statuses.join(','),
+    );
+    const held = await signIn(TOKEN);
+    assert.equal(held.status, 429, 'the right token waits too');
+    const wait = Number(held.headers.get('retry-after'));
+    assert.ok(wait >= 1 && wait <= 60, `Retry-After ${wait}`);
+    assert.equal(held.headers.get('set-cookie'), null);
+    assert.equal(((await held.json()) as { error: { code: string } }).error.code, 'TOO_MANY_SIGN_INS');
   });
 });

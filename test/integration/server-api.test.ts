@@ -57,6 +57,18 @@ class RecordingControl implements ControlPort {
     return { pinnedTo: `abc1234567@${args.toCommit ?? 'b'.repeat(40)}` };
   }
   podQueries: { namespace?: string }[] = [];
+  async deploymentAt(): Promise<never> {
+    throw new Error('not used by these tests');
+  }
+  async replicaLogs(): Promise<never> {
+    throw new Error('not used by these tests');
+  }
+  desired(): undefined {
+    return undefined;
+  }
+  async livePlan(): Promise<never> {
+    throw new Error('not used by these tests');
+  }
   async pods(args: { namespace?: string }): Promise<readonly PodStatus[]> {
     this.podQueries.push(args);
     return [POD];

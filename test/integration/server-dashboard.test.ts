@@ -52,6 +52,18 @@ class FixedPods implements ControlPort {
   async confirmPrune() {
     return { confirmed: COMMIT, reasons: [] };
   }
+  async deploymentAt(): Promise<never> {
+    throw new Error('not used by these tests');
+  }
+  async replicaLogs(): Promise<never> {
+    throw new Error('not used by these tests');
+  }
+  desired(): undefined {
+    return undefined;
+  }
+  async livePlan(): Promise<never> {
+    throw new Error('not used by these tests');
+  }
   async pods(): Promise<readonly PodStatus[]> {
     if (this.engineAway) throw new Error('connect ENOENT /var/run/docker.sock');
     return [pod];

@@ -47,6 +47,18 @@ class RecordingControl implements ControlPort {
   watchedRef(): string | undefined {
     return this.watched;
   }
+  async deploymentAt(): Promise<never> {
+    throw new Error('not used by these tests');
+  }
+  async replicaLogs(): Promise<never> {
+    throw new Error('not used by these tests');
+  }
+  desired(): undefined {
+    return undefined;
+  }
+  async livePlan(): Promise<never> {
+    throw new Error('not used by these tests');
+  }
   async pods(): Promise<readonly PodStatus[]> {
     throw new Error('not used by hook tests');
   }

@@ -49,7 +49,7 @@ const ALLOWED: Record<string, string[]> = {
     'secrets',
     'autoscale',
   ],
-  server: ['core', 'source', 'manifests', 'desired', 'runtime', 'observed', 'plan', 'store', 'controller', 'autoscale'],
+  server: ['core', 'source', 'manifests', 'desired', 'runtime', 'observed', 'plan', 'preview', 'store', 'controller', 'autoscale'], // preview: the dashboard's revision diff
   notify: ['core', 'store'],
   cli: [
     'core',
@@ -105,7 +105,10 @@ const PURE_FILES = [
   'server/constant-time.ts', // node:crypto only: HMACs and a compare
   'server/session.ts', // the dashboard's sessions and the write check (cookie + CSRF, or Bearer)
   'server/dashboard-view.ts', // store state + pods → what the dashboard draws
+  'server/plan-view.ts', // a live plan → what the dashboard's plan panel draws
+  'server/revision-diff.ts', // two templates of a Deployment → the dashboard's revision diff
   'source/snapshot.ts',
+  'source/commit-summary.ts',
   'source/ref-name.ts',
   'source/revision.ts',
   'cli/exit-codes.ts',

@@ -13,7 +13,8 @@ import type { CommonOptions } from '../adapters.js';
 import { booleanFlag, choiceFlag, optionalTextFlag, type ParsedFlags } from '../parsed-flags.js';
 import { PROXY_TABLE_FILE, persistedClusterIps } from '../../proxy/index.js';
 import { join } from 'node:path';
-import { type CliContext, commonOptions, type FlagContext, policyOptions, operatorPolicy, runTargets, loadAt, hasInvalid } from './shared.js';
+import { runTargets } from '../../controller/index.js';
+import { type CliContext, commonOptions, type FlagContext, policyOptions, operatorPolicy, loadAt, hasInvalid } from './shared.js';
 
 export const PLAN_FORMATS = ['text', 'json', 'yaml', 'markdown'] as const;
 export type PlanFormat = (typeof PLAN_FORMATS)[number];

@@ -1,21 +1,20 @@
 /**
  * What the commands share: the common flags (cliContext) and their typed options (commonOptions),
- * the output format, the operator policy flags, the data plane options, opening a controller, and
- * the targets `berth run` converges to (runTargets).
+ * the output format, the operator policy flags, the data plane options, and opening a controller (the targets `berth run` converges to:
+ * controller/run-targets.ts).
  *
  * Each command reads commander's parsed values once, in its own `…Options` function, into a typed
  * options object its action then uses (kubectl's and the argocd CLI's options structs). Bad values
  * never get that far: commander refuses them first (option-values.ts, `.choices`), exit 4.
  */
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { BerthError, hasErrors, ownValue, type Diagnostic, type Logger } from '../../core/index.js';
+import { BerthError, hasErrors, type Diagnostic, type Logger } from '../../core/index.js';
 import { Controller, DesiredSource, isValidPollSchedule } from '../../controller/index.js';
-import { DEFAULT_INSTANCE, type DesiredNamespace, type DesiredState } from '../../desired/index.js';
+import { DEFAULT_INSTANCE } from '../../desired/index.js';
 import { loadManifests, ManifestCache, type ManifestSet } from '../../manifests/index.js';
 import { parseOperatorPolicy, POD_SECURITY_LEVELS, type OperatorPolicy } from '../../policy/index.js';
-import { applyAutoscalersTo, applyPinsTo, type Autoscaled, pinnedTemplates, type PinnedNamespace } from '../../plan/index.js';
 import type { GitSource } from '../../source/index.js';
-import type { Store, StoreState } from '../../store/index.js';
+import type { Store } from '../../store/index.js';
 import type { Adapters, CommonOptions, DataPlaneOptions } from '../adapters.js';
 import { nonEmpty, instanceName, isLogLevel, listenAddress, LOG_LEVELS, logLevel, type ListenAddress } from '../option-values.js';
 import { choiceFlag, listFlag, optionalTextFlag, textFlag, booleanFlag, type ParsedFlags } from '../parsed-flags.js';
@@ -126,64 +125,6 @@ export const DEFAULT_INGRESS_LISTEN = '127.0.0.1:8080';
 /** A listen flag's value (checked by `listenFlag` when given; the defaults are valid). */
 export function listenOf(value: string): ListenAddress {
   return listenAddress(value);
-}
-
-/**
- * What `berth run` converges each namespace to, from the head and the state directory, by the
- * rules run follows: rollback pins applied (plan/pins.ts; nothing is released here — only run
- * changes the store), and a namespace invalid at the head kept as of its last valid commit.
- */
-export async function runTargets(
-  head: DesiredState,
-  headCommit: string,
-  state: StoreState | undefined,
-  desiredAt: (commit: string) => Promise<DesiredState>,
-): Promise<{
-  desired: DesiredState;
-  rollbacks: Map<string, PinnedNamespace>;
-  lastValid: Map<string, { commit: string; desired: DesiredNamespace }>;
-  autoscaled: Map<string, readonly Autoscaled[]>;
-}> {
-  const records = Object.values(state?.autoscalers ?? {});
-  const autoscaled = new Map<string, readonly Autoscaled[]>();
-  // After the pins, as the Reconciler applies them: HPAs own their Deployments' replica counts.
-  const withAutoscalers = (ns: DesiredNamespace): DesiredNamespace => {
-    const applied = applyAutoscalersTo(ns, records);
-    if (applied.autoscaled.length > 0) autoscaled.set(ns.name, applied.autoscaled);
-    return applied.target;
-  };
-  const pins = Object.values(state?.pins ?? {});
-  const rollbacks = new Map<string, PinnedNamespace>();
-  const lastValid = new Map<string, { commit: string; desired: DesiredNamespace }>();
-  const byCommit = new Map<string, Promise<DesiredState | undefined>>();
-  const validAt = async (commit: string, namespace: string): Promise<DesiredNamespace | undefined> => {
-    if (!byCommit.has(commit))
-      byCommit.set(
-        commit,
-        desiredAt(commit).catch(() => undefined),
-      );
-    const at = (await byCommit.get(commit))?.namespaces.find((n) => n.name === namespace);
-    return at?.valid ? at : undefined;
-  };
-  const withPins = async (ns: DesiredNamespace, release: boolean): Promise<DesiredNamespace> => {
-    const mine = pins.filter((p) => p.namespace === ns.name);
-    if (mine.length === 0) return ns;
-    const templates = await pinnedTemplates(ns, mine, (commit) => validAt(commit, ns.name));
-    const applied = applyPinsTo(ns, mine, (name) => templates.get(name), { release });
-    rollbacks.set(ns.name, applied);
-    return applied.target;
-  };
-  const namespaces = await Promise.all(
-    head.namespaces.map(async (ns) => {
-      if (ns.valid) return withAutoscalers(await withPins(ns, true));
-      const status = ownValue(state?.namespaces, ns.name);
-      const commit = status?.lastValidCommit ?? status?.lastAppliedCommit;
-      const good = commit && commit !== headCommit ? await validAt(commit, ns.name) : undefined;
-      if (commit && good) lastValid.set(ns.name, { commit, desired: withAutoscalers(await withPins(good, false)) });
-      return ns;
-    }),
-  );
-  return { desired: { ...head, namespaces }, rollbacks, lastValid, autoscaled };
 }
 
 export async function loadAt(source: GitSource, commit: string): Promise<ManifestSet> {

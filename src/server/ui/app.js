@@ -4,7 +4,7 @@
 // never polls. Writes use the session cookie plus the CSRF token from /api/v1/session; without
 // a session the page is read-only. No build step: preact + htm, served by berth itself.
 import { h, render } from 'preact';
-import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import htm from 'htm';
 
 const html = htm.bind(h);
@@ -124,6 +124,10 @@ function Overview({ view, now }) {
             <div class="badges"><${Badge} kind="sync" value=${n.sync} /> <${Badge} kind="health" value=${n.health} /></div>
             <dl>
               <dt>commit</dt><dd class="mono" data-testid="commit">${short(n.lastAppliedCommit ?? n.lastAttemptedCommit)}</dd>
+              ${n.commit?.subject !== undefined ? html`<dt>subject</dt><dd class="subject" data-testid="commit-subject" title=${n.commit.subject}>${n.commit.subject}</dd>` : null}
+              ${n.commit?.author !== undefined
+                ? html`<dt>author</dt><dd data-testid="commit-author">${n.commit.author}${n.commit.time ? html` <span class="dim" title=${n.commit.time}>${ago(n.commit.time, now)}</span>` : null}</dd>`
+                : null}
               <dt>Deployments</dt><dd data-testid="deployment-count">${n.deployments.length}</dd>
               <dt>last pass</dt><dd title=${n.lastPass}>${ago(n.lastPass, now)}</dd>
             </dl>
@@ -136,7 +140,40 @@ function Overview({ view, now }) {
   </main>`;
 }
 
-function Replica({ r }) {
+/** A replica's log, live (GET …/replicas/CONTAINER/logs, signed-in only): the last 200 lines, then what it prints. */
+function LogPane({ ns, container }) {
+  const [text, setText] = useState('');
+  const [state, setState] = useState('connecting');
+  const pre = useRef(undefined);
+  // Follow the newest line, as `logs -f` does.
+  useEffect(() => {
+    if (pre.current) pre.current.scrollTop = pre.current.scrollHeight;
+  }, [text]);
+  useEffect(() => {
+    const events = new EventSource(`/api/v1/namespaces/${encodeURIComponent(ns)}/replicas/${encodeURIComponent(container)}/logs`);
+    events.onopen = () => setState('live');
+    events.addEventListener('log', (e) => {
+      const { text: piece } = JSON.parse(e.data);
+      setText((t) => (t + piece).slice(-200_000)); // the newest 200 kB: a chatty replica must not fill the page's memory
+    });
+    events.addEventListener('end', (e) => {
+      setState(`ended: ${JSON.parse(e.data).reason}`);
+      events.close();
+    });
+    events.onerror = () => {
+      setState((s) => (s.startsWith('ended') ? s : 'closed (reopen to retry)'));
+      events.close();
+    };
+    return () => events.close();
+  }, [ns, container]);
+  return html`<div class="logs" data-testid="logs">
+    <span class="dim" data-testid="log-state">log: ${state}</span>
+    <pre data-testid="log-pane" aria-live="off" ref=${pre}>${text}</pre>
+  </div>`;
+}
+
+function Replica({ ns, r, session }) {
+  const [open, setOpen] = useState(false);
   return html`<li class="node replica" data-testid="replica" data-name=${r.name}>
     <span class="kind">replica</span>
     <span class="mono" data-testid="container">${r.container}</span>
@@ -145,10 +182,14 @@ function Replica({ r }) {
     <span data-testid="restarts">${r.restarts} restarts</span>
     ${r.address ? html`<span class="mono dim">${r.address}</span>` : null}
     ${r.reason ? html`<span class="dim reason">${r.reason}</span>` : null}
+    ${session?.signedIn
+      ? html`<button type="button" class="small" data-testid="logs-toggle" aria-expanded=${open} onClick=${() => setOpen(!open)}>${open ? 'Hide logs' : 'Logs'}</button>`
+      : null}
+    ${open && session?.signedIn ? html`<${LogPane} ns=${ns} container=${r.container} />` : null}
   </li>`;
 }
 
-function Deployment({ ns, d }) {
+function Deployment({ ns, d, session }) {
   return html`<li class="node deployment" data-testid="deployment" data-name=${d.name}>
     <div class="row">
       <span class="kind">Deployment</span>
@@ -170,11 +211,74 @@ function Deployment({ ns, d }) {
             ${rev.commit ? html`<span class="dim mono">commit ${short(rev.commit)}</span>` : null}
             <span class="dim">${rev.replicas.length} ${rev.replicas.length === 1 ? 'replica' : 'replicas'}</span>
           </div>
-          <ul>${rev.replicas.map((r) => html`<${Replica} r=${r} key=${r.name} />`)}</ul>
+          <ul>${rev.replicas.map((r) => html`<${Replica} ns=${ns} r=${r} session=${session} key=${r.name} />`)}</ul>
         </li>`,
       )}
     </ul>
   </li>`;
+}
+
+const GUARD_WORDS = {
+  'no-prunes': 'nothing to prune',
+  allowed: 'prunes allowed',
+  confirmed: 'prune confirmed',
+  'needs-confirmation': 'prune held: needs confirmation',
+  refused: 'prune refused',
+};
+
+/** The live plan of a namespace (what the head would change now) and the prune guard, with "Confirm prune" when it holds. */
+function LivePlan({ n, session, notify }) {
+  const [plan, setPlan] = useState(undefined);
+  const [error, setError] = useState(undefined);
+  const [confirming, setConfirming] = useState(false);
+  const load = useCallback(() => {
+    api('GET', `/api/v1/namespaces/${encodeURIComponent(n.name)}/plan`)
+      .then((p) => {
+        setPlan(p);
+        setError(undefined);
+      })
+      .catch((e) => setError(e.message));
+  }, [n.name]);
+  // Reload when a pass ran or the commit moved: the plan is the engine against the head.
+  useEffect(load, [load, n.lastPass, n.sync, n.lastAttemptedCommit]);
+  const confirm = async () => {
+    setConfirming(false);
+    try {
+      const r = await api('POST', '/api/v1/prune/confirm', { body: { commit: plan.commit, by: 'dashboard' }, csrf: session.csrf });
+      notify(`Prune confirmed for ${short(r.confirmed)}.`);
+      load();
+    } catch (e) {
+      notify(`Prune confirmation refused: ${e.message}`, 'error');
+    }
+  };
+  const g = plan?.pruneGuard;
+  return html`<section data-testid="plan">
+    <h2>Live plan</h2>
+    ${error ? html`<p class="error">${error}</p>` : null}
+    ${plan
+      ? html`<p class="meta">head <span class="mono">${short(plan.commit)}</span> · <span data-testid="plan-verdict">${plan.verdict}</span>
+          ${plan.message && plan.message !== n.message ? html`<span class="dim"> — ${plan.message}</span>` : null}</p>
+        ${plan.changes.length === 0
+          ? plan.verdict === 'in-sync'
+            ? html`<p class="dim" data-testid="plan-empty">No pending changes.</p>`
+            : null
+          : html`<ul class="plain mono">${plan.changes.map((c) => html`<li data-testid="plan-change">${c}</li>`)}</ul>`}
+        ${plan.notes.length > 0 ? html`<ul class="plain dim">${plan.notes.map((c) => html`<li>${c}</li>`)}</ul>` : null}
+        <div class="guard">
+          <span>prune guard: </span><span class=${g.holds ? 'warn' : 'ok'} data-testid="guard-verdict" data-verdict=${g.verdict}>${GUARD_WORDS[g.verdict] ?? g.verdict}</span>
+          ${g.prunedDeployments.length > 0 ? html`<span class="dim" data-testid="guard-pruned"> · would prune ${g.prunedDeployments.join(', ')}</span>` : null}
+          ${g.reasons.length > 0 ? html`<ul class="plain">${g.reasons.map((r) => html`<li data-testid="guard-reason">${r}</li>`)}</ul>` : null}
+          ${g.verdict === 'needs-confirmation'
+            ? session?.signedIn
+              ? confirming
+                ? html`<button type="button" class="danger" data-testid="confirm-prune" onClick=${confirm}>Confirm prune of ${short(plan.commit)}</button>
+                    <button type="button" onClick=${() => setConfirming(false)}>Cancel</button>`
+                : html`<button type="button" data-testid="prune" onClick=${() => setConfirming(true)}>Confirm prune…</button>`
+              : html`<p class="dim">Sign in with the API token to confirm the prune.</p>`
+            : null}
+        </div>`
+      : null}
+  </section>`;
 }
 
 function NamespaceTree({ n, session, notify, now }) {
@@ -199,15 +303,18 @@ function NamespaceTree({ n, session, notify, now }) {
         : null}
     </div>
     <p class="meta">commit <span class="mono" data-testid="ns-commit">${short(n.lastAppliedCommit ?? n.lastAttemptedCommit)}</span>
+      ${n.commit?.subject !== undefined ? html` “<span data-testid="ns-commit-subject">${n.commit.subject}</span>”` : null}
+      ${n.commit?.author !== undefined ? html` by ${n.commit.author}` : null}
       ${' · '}last pass <span title=${n.lastPass}>${ago(n.lastPass, now)}</span>
       ${n.lastAttemptedCommit && n.lastAttemptedCommit !== n.lastAppliedCommit ? html` · attempted <span class="mono">${short(n.lastAttemptedCommit)}</span>` : null}</p>
     ${n.message ? html`<p class="message">${n.message}</p>` : null}
+    <${LivePlan} n=${n} session=${session} notify=${notify} />
     ${n.diagnostics.length > 0
       ? html`<section><h2>Diagnostics</h2><ul class="plain">${n.diagnostics.map((g) => html`<li class=${g.severity}>${g.file ? `${g.file}${g.line ? `:${g.line}` : ''}: ` : ''}${g.message}</li>`)}</ul></section>`
       : null}
     <section>
       <h2>Deployments</h2>
-      <ul class="tree" data-testid="tree">${n.deployments.map((d) => html`<${Deployment} ns=${n.name} d=${d} key=${d.name} />`)}</ul>
+      <ul class="tree" data-testid="tree">${n.deployments.map((d) => html`<${Deployment} ns=${n.name} d=${d} session=${session} key=${d.name} />`)}</ul>
     </section>
     ${n.services.length > 0
       ? html`<section><h2>Services</h2><ul class="tree">${n.services.map(
@@ -216,6 +323,24 @@ function NamespaceTree({ n, session, notify, now }) {
             ${s.listen ? html`<span class="mono dim">host ${s.listen}</span>` : null}
             <span class=${s.endpoints > 0 ? 'ok' : 'warn'} data-testid="endpoints">${s.endpoints} endpoints</span>
             ${s.error ? html`<span class="error">${s.error}</span>` : null}
+          </li>`,
+        )}</ul></section>`
+      : null}
+    ${n.ingresses?.length > 0
+      ? html`<section><h2>Ingresses</h2><ul class="tree">${n.ingresses.map(
+          (i) => html`<li class="node ingress" data-testid="ingress" data-name=${i.name}>
+            <div class="row"><span class="kind">Ingress</span><strong>${i.name}</strong>${i.defaultBackend ? html`<span class="dim">default → <span class="mono">${i.defaultBackend}</span></span>` : null}</div>
+            <ul>${i.routes.map(
+              (r) => html`<li class="node" data-testid="ingress-route"><span class="kind">rule</span><span class="mono">${r.host ?? '*'}${r.path}</span><span class="dim">${r.pathType}</span><span>→ <span class="mono">${r.backend}</span></span></li>`,
+            )}</ul>
+          </li>`,
+        )}</ul></section>`
+      : null}
+    ${n.configMaps?.length > 0
+      ? html`<section><h2>ConfigMaps</h2><ul class="tree">${n.configMaps.map(
+          (c) => html`<li class="node" data-testid="configmap" data-name=${c.name}>
+            <span class="kind">ConfigMap</span><strong>${c.name}</strong>${c.immutable ? html`<span class="dim">immutable</span>` : null}
+            <span class="mono" data-testid="configmap-keys">${c.keys.join(', ')}</span>
           </li>`,
         )}</ul></section>`
       : null}
@@ -235,6 +360,50 @@ function NamespaceTree({ n, session, notify, now }) {
         )}</ul></section>`
       : null}
   </main>`;
+}
+
+/** Two revisions of a Deployment's history, field by field (GET …/diff: env values that look secret are masked). */
+function RevisionDiff({ ns, name, revisions }) {
+  const distinct = useMemo(() => [...new Set(revisions.map((r) => r.revision))], [revisions]);
+  const [pick, setPick] = useState({});
+  const from = pick.from ?? distinct[1];
+  const to = pick.to ?? distinct[0];
+  const [diff, setDiff] = useState(undefined);
+  const [error, setError] = useState(undefined);
+  useEffect(() => {
+    if (!from || !to) return;
+    const q = `from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`;
+    api('GET', `/api/v1/namespaces/${encodeURIComponent(ns)}/deployments/${encodeURIComponent(name)}/diff?${q}`)
+      .then((d) => {
+        setDiff(d);
+        setError(undefined);
+      })
+      .catch((e) => setError(e.message));
+  }, [ns, name, from, to]);
+  if (distinct.length < 2) return null;
+  const select = (key, value, label) =>
+    html`<label>${label} <select data-testid=${`diff-${key}`} value=${value} onChange=${(e) => setPick({ from, to, [key]: e.currentTarget.value })}>
+      ${distinct.map((r) => html`<option value=${r}>${r}</option>`)}
+    </select></label>`;
+  return html`<section data-testid="revision-diff">
+    <h2>Compare revisions</h2>
+    <div class="toolbar">${select('from', from, 'from')} ${select('to', to, 'to')}</div>
+    ${error ? html`<p class="error">${error}</p>` : null}
+    ${diff
+      ? html`${diff.notes.map((n) => html`<p class="dim" data-testid="diff-note">${n}</p>`)}
+        ${diff.fields.length > 0
+          ? html`<table>
+              <thead><tr><th>field</th><th>change</th><th>${short(diff.from.commit)} (${diff.from.revision})</th><th>${short(diff.to.commit)} (${diff.to.revision})</th></tr></thead>
+              <tbody>${diff.fields.map(
+                (f) => html`<tr data-testid="diff-field" data-field=${f.field}>
+                  <td class="mono field">${f.field}</td><td>${f.change}</td>
+                  <td class="mono">${f.masked ? '(masked)' : (f.from ?? '')}</td><td class="mono">${f.masked ? '(masked)' : (f.to ?? '')}</td>
+                </tr>`,
+              )}</tbody>
+            </table>`
+          : null}`
+      : null}
+  </section>`;
 }
 
 function DeploymentHistory({ ns, name, d, session, notify, now }) {
@@ -293,6 +462,7 @@ function DeploymentHistory({ ns, name, d, session, notify, now }) {
         </tbody>
       </table>
     </section>
+    <${RevisionDiff} ns=${ns} name=${name} revisions=${revisions} />
     <section>
       <h2>Passes over ${ns}</h2>
       <table>

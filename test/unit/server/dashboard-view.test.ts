@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { PodStatus } from '../../../src/observed/index.js';
 import { dashboardView, deploymentHealth, namespaceHealth } from '../../../src/server/dashboard-view.js';
+import type { DesiredState } from '../../../src/desired/index.js';
 import type { DeploymentStatus, NamespaceStatus, StoreState } from '../../../src/store/index.js';
 
 const T = '2026-12-04T06:00:00.000Z';
@@ -53,6 +54,44 @@ describe('health', () => {
     ['pruned', ns('a', 'Pruned', []), 'Missing'],
   ];
   for (const [name, status, want] of namespaces) it(`namespace: ${name} → ${want}`, () => assert.equal(namespaceHealth(status), want));
+});
+
+describe('dashboardView: the commit of a card', () => {
+  const source = { description: 'file:///repo', commit: 'c-head', subject: 'web v2', author: 'Ada', committedAt: T, updatedAt: T };
+  const cases: { name: string; status: Partial<NamespaceStatus>; want: unknown }[] = [
+    {
+      name: 'at the head: sha, subject, author, time',
+      status: { lastAppliedCommit: 'c-head' },
+      want: { sha: 'c-head', subject: 'web v2', author: 'Ada', time: T },
+    },
+    {
+      name: 'behind the head: the sha only (berth keeps the head commit only)',
+      status: { lastAppliedCommit: 'c-old', lastAttemptedCommit: 'c-head' },
+      want: { sha: 'c-old' },
+    },
+    {
+      name: 'never applied: the commit attempted',
+      status: { lastAttemptedCommit: 'c-head' },
+      want: { sha: 'c-head', subject: 'web v2', author: 'Ada', time: T },
+    },
+    { name: 'no pass with a commit yet: none', status: {}, want: undefined },
+  ];
+  for (const c of cases)
+    it(c.name, () => {
+      const view = dashboardView({ version: 1, source, namespaces: { shop: ns('shop', 'Synced', [], c.status) } }, []);
+      assert.deepEqual(view.namespaces[0]!.commit, c.want);
+    });
+  it('a source written before subjects were kept: the sha only', () => {
+    const view = dashboardView(
+      {
+        version: 1,
+        source: { description: 'x', commit: 'c-head', updatedAt: T },
+        namespaces: { shop: ns('shop', 'Synced', [], { lastAppliedCommit: 'c-head' }) },
+      },
+      [],
+    );
+    assert.deepEqual(view.namespaces[0]!.commit, { sha: 'c-head' });
+  });
 });
 
 describe('dashboardView: the tree', () => {
@@ -175,5 +214,73 @@ describe('dashboardView: the tree', () => {
     const text = JSON.stringify(dashboardView(leaky, [{ ...pod('web', 'r2', 0), env: ['PASSWORD=hunter2'] } as PodStatus]));
     assert.ok(!text.includes('hunter2'), text);
     assert.ok(!JSON.stringify(view).includes('file:///repo'), 'no source description (it may name a host)');
+  });
+});
+
+describe('dashboardView: Ingresses and ConfigMaps of the head commit (names and keys, never values)', () => {
+  const desired = {
+    commit: 'c-head',
+    diagnostics: [],
+    namespaces: [
+      {
+        name: 'shop',
+        valid: true,
+        ingresses: [
+          {
+            namespace: 'shop',
+            name: 'front',
+            rules: [
+              {
+                host: 'shop.test',
+                paths: [
+                  { path: '/', pathType: 'Prefix', backend: { service: 'web', port: 80 } },
+                  { path: '/api', pathType: 'Exact', backend: { service: 'api', port: 'http' } },
+                ],
+              },
+              { paths: [{ path: '/health', pathType: 'Prefix', backend: { service: 'web', port: 80 } }] },
+            ],
+            defaultBackend: { service: 'web', port: 80 },
+            source: { file: 'shop/ingress.yaml', document: 0, line: 1 },
+          },
+        ],
+        configMaps: [
+          {
+            namespace: 'shop',
+            name: 'settings',
+            hash: 'h',
+            immutable: true,
+            content: { data: { mode: 'fast-value', greeting: 'hello-value' }, binaryData: { logo: 'aGVsbG8=' } },
+            source: { file: 'shop/settings.yaml', document: 0, line: 1 },
+          },
+        ],
+      },
+    ],
+  } as unknown as DesiredState;
+  const state: StoreState = { version: 1, namespaces: { shop: ns('shop', 'Synced', []), blog: ns('blog', 'Synced', []) } };
+  const view = dashboardView(state, [], desired);
+  const shop = view.namespaces.find((n) => n.name === 'shop')!;
+
+  it('each Ingress rule as host + path → service:port', () => {
+    assert.deepEqual(shop.ingresses, [
+      {
+        name: 'front',
+        routes: [
+          { host: 'shop.test', path: '/', pathType: 'Prefix', backend: 'web:80' },
+          { host: 'shop.test', path: '/api', pathType: 'Exact', backend: 'api:http' },
+          { path: '/health', pathType: 'Prefix', backend: 'web:80' },
+        ],
+        defaultBackend: 'web:80',
+      },
+    ]);
+  });
+  it('each ConfigMap with its keys, sorted; no value anywhere in the view', () => {
+    assert.deepEqual(shop.configMaps, [{ name: 'settings', keys: ['greeting', 'logo', 'mode'], immutable: true }]);
+    const json = JSON.stringify(view);
+    for (const value of ['fast-value', 'hello-value', 'aGVsbG8=']) assert.ok(!json.includes(value), value);
+  });
+  it('a namespace the head does not declare, or no desired state yet: none', () => {
+    assert.deepEqual(view.namespaces.find((n) => n.name === 'blog')!.ingresses, []);
+    const before = dashboardView(state, []);
+    assert.deepEqual([before.namespaces[0]!.ingresses, before.namespaces[0]!.configMaps], [[], []]);
   });
 });

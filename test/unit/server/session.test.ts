@@ -1,6 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { clearedSessionCookie, parseCookies, sessionCookie, Sessions, writeVerdict, type WriteRequest } from '../../../src/server/session.js';
+import {
+  clearedSessionCookie,
+  parseCookies,
+  readVerdict,
+  SESSION_TTL_MS,
+  sessionCookie,
+  Sessions,
+  SignInLimiter,
+  writeVerdict,
+  type WriteRequest,
+} from '../../../src/server/session.js';
 
 const TOKEN = 'a-long-random-api-token-0123456789';
 
@@ -46,7 +56,7 @@ describe('writeVerdict: Bearer, or session cookie AND its CSRF token', () => {
 
 describe('Sessions', () => {
   it('keeps the newest `kept`, dropping the oldest; ids and CSRF tokens are distinct and long', () => {
-    const s = new Sessions(3);
+    const s = new Sessions({ kept: 3 });
     const opened = Array.from({ length: 5 }, () => s.open());
     assert.equal(s.size, 3);
     assert.deepEqual(
@@ -81,5 +91,69 @@ describe('cookies', () => {
     assert.equal(sessionCookie('abc', { secure: false }), 'berth_session=abc; Path=/; HttpOnly; SameSite=Strict');
     assert.equal(sessionCookie('abc', { secure: true }), 'berth_session=abc; Path=/; HttpOnly; SameSite=Strict; Secure');
     assert.equal(clearedSessionCookie({ secure: false }), 'berth_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0');
+  });
+});
+
+describe('readVerdict (replica logs: Bearer or a live session cookie; no CSRF for a read)', () => {
+  const signedIn = (id: string) => id === 'live';
+  const cases: { name: string; r: Omit<Parameters<typeof readVerdict>[0], 'signedIn'>; want: ReturnType<typeof readVerdict> }[] = [
+    { name: 'live session cookie', r: { apiToken: 't', cookie: 'berth_session=live' }, want: { allowed: true, by: 'session' } },
+    { name: 'Bearer', r: { apiToken: 't', authorization: 'Bearer t' }, want: { allowed: true, by: 'bearer' } },
+    {
+      name: 'wrong Bearer, even with a live cookie',
+      r: { apiToken: 't', authorization: 'Bearer x', cookie: 'berth_session=live' },
+      want: { allowed: false, code: 'UNAUTHORIZED', message: 'invalid bearer token' },
+    },
+    {
+      name: 'a session that ended',
+      r: { apiToken: 't', cookie: 'berth_session=gone' },
+      want: { allowed: false, code: 'UNAUTHORIZED', message: 'the dashboard session has ended (sign in again)' },
+    },
+    { name: 'nothing', r: { apiToken: 't' }, want: { allowed: false, code: 'UNAUTHORIZED', message: 'sign in to read replica logs' } },
+    {
+      name: 'no API token configured: never',
+      r: { apiToken: undefined, cookie: 'berth_session=live' },
+      want: { allowed: false, code: 'FORBIDDEN', message: 'replica logs need a sign-in: no API token is configured (set BERTH_API_TOKEN)' },
+    },
+  ];
+  for (const c of cases) it(c.name, () => assert.deepEqual(readVerdict({ ...c.r, signedIn }), c.want));
+});
+
+describe('Sessions end 12 h after sign-in', () => {
+  it('live until SESSION_TTL_MS, then gone (and forgotten)', () => {
+    let now = 1_000_000;
+    const s = new Sessions({ now: () => now });
+    const { id, csrf } = s.open();
+    now += SESSION_TTL_MS - 1;
+    assert.equal(s.csrfOf(id), csrf, 'one ms before the end');
+    now += 1;
+    assert.equal(s.csrfOf(id), undefined, 'at the end');
+    assert.equal(s.size, 0, 'forgotten');
+  });
+});
+
+describe('SignInLimiter: 10 failures a minute per client, then 429 until the oldest leaves the window', () => {
+  it('the worked example', () => {
+    let now = 0;
+    const limiter = new SignInLimiter(() => now);
+    for (let i = 0; i < 10; i++) {
+      now = i * 1000;
+      assert.equal(limiter.retryAfter('a'), undefined, `attempt ${i + 1} allowed`);
+      limiter.failed('a');
+    }
+    now = 30_000;
+    assert.equal(limiter.retryAfter('a'), 30, 'the failure at 0 s leaves at 60 s');
+    assert.equal(limiter.retryAfter('b'), undefined, 'another client is not held');
+    now = 59_999;
+    assert.equal(limiter.retryAfter('a'), 1);
+    now = 60_000;
+    assert.equal(limiter.retryAfter('a'), undefined, '9 failures in the window');
+    limiter.failed('a');
+    assert.equal(limiter.retryAfter('a'), 1, 'the 10th again: held until 1 s leaves');
+  });
+  it('nine failures are not a limit', () => {
+    const limiter = new SignInLimiter(() => 5);
+    for (let i = 0; i < 9; i++) limiter.failed('c');
+    assert.equal(limiter.retryAfter('c'), undefined);
   });
 });
