@@ -4,7 +4,7 @@ import type { StoreState, Store } from '../store/index.js';
 import type { ControlPort } from './control.js';
 import { namespacePlanView } from './plan-view.js';
 import { revisionDiffView } from './revision-diff.js';
-import { CSRF_HEADER, type Sessions, writeVerdict } from './session.js';
+import { CSRF_HEADER, readVerdict, type Sessions, writeVerdict } from './session.js';
 
 export interface ApiRoutesOptions {
   readonly control: ControlPort;
@@ -88,6 +88,18 @@ export async function apiRoutes(app: FastifyInstance, o: ApiRoutesOptions): Prom
     if (!verdict.allowed) throw new BerthError(verdict.code, verdict.message);
   };
 
+  // Reads beyond the public status (the manifests' values): the Bearer token or a live dashboard session.
+  const requireReader = async (req: FastifyRequest): Promise<void> => {
+    const verdict = readVerdict({
+      apiToken: o.apiToken,
+      authorization: req.headers.authorization,
+      cookie: req.headers.cookie,
+      signedIn: (id) => o.sessions?.csrfOf(id) !== undefined,
+      what: 'plans and revision diffs',
+    });
+    if (!verdict.allowed) throw new BerthError(verdict.code, verdict.message);
+  };
+
   app.get('/healthz', async () => ({ ok: true }));
 
   app.get('/api/v1/status', async () => publicState(o.store.readState()));
@@ -97,7 +109,7 @@ export async function apiRoutes(app: FastifyInstance, o: ApiRoutesOptions): Prom
   app.get<{ Params: NsParams }>('/api/v1/namespaces/:ns', { schema: { params: nsParams } }, async (req) => namespaceOf(o.store.readState(), req.params.ns));
 
   // The live plan of one namespace (what the head would change now) and the prune guard's verdict: the dashboard's plan panel.
-  app.get<{ Params: NsParams }>('/api/v1/namespaces/:ns/plan', { schema: { params: nsParams } }, async (req, reply) =>
+  app.get<{ Params: NsParams }>('/api/v1/namespaces/:ns/plan', { onRequest: requireReader, schema: { params: nsParams } }, async (req, reply) =>
     reply.header('cache-control', 'no-store').send(namespacePlanView(await o.control.livePlan(), req.params.ns)),
   );
 
@@ -129,6 +141,7 @@ export async function apiRoutes(app: FastifyInstance, o: ApiRoutesOptions): Prom
   app.get<{ Params: DeploymentParams; Querystring: { from: string; to: string } }>(
     '/api/v1/namespaces/:ns/deployments/:name/diff',
     {
+      onRequest: requireReader,
       schema: {
         params: deploymentParams,
         querystring: { type: 'object', additionalProperties: false, required: ['from', 'to'], properties: { from: REVISION, to: REVISION } },

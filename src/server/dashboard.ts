@@ -206,7 +206,7 @@ export async function dashboardRoutes(app: FastifyInstance, o: DashboardOptions)
   app.addHook('preClose', async () => {
     for (const stop of logStreams) stop.abort(); // a followed log would hold app.close() forever
   });
-  app.get<{ Params: { ns: string; container: string } }>(
+  app.get<{ Params: { ns: string; container: string }; Querystring: { container?: string } }>(
     '/api/v1/namespaces/:ns/replicas/:container/logs',
     {
       onRequest: async (req) => {
@@ -215,6 +215,7 @@ export async function dashboardRoutes(app: FastifyInstance, o: DashboardOptions)
           authorization: req.headers.authorization,
           cookie: req.headers.cookie,
           signedIn: (id) => o.sessions.csrfOf(id) !== undefined,
+          what: 'replica logs',
         });
         if (!verdict.allowed) throw new BerthError(verdict.code, verdict.message);
       },
@@ -227,12 +228,28 @@ export async function dashboardRoutes(app: FastifyInstance, o: DashboardOptions)
             container: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,254}$' },
           },
         },
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { container: { type: 'string', pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$', maxLength: 63 } },
+        },
       },
     },
     async (req, reply) => {
       const { ns, container } = req.params;
       const pod = (await o.control.pods({ namespace: ns })).find((p) => p.container === container);
       if (!pod) throw new BerthError('NOT_FOUND', `no replica container ${container} in namespace ${ns}`);
+      // A Pod of several containers: `?container=NAME` picks one, else its first app container (kubectl's default).
+      const wanted = req.query.container;
+      const member = pod.containers
+        ? (pod.containers.find((c) => (wanted === undefined ? !c.sidecar : c.name === wanted)) ??
+          (() => {
+            throw new BerthError(
+              'NOT_FOUND',
+              `replica ${container} has no container ${wanted}; its containers: ${pod.containers.map((c) => c.name).join(', ')}`,
+            );
+          })())
+        : undefined;
       if (logStreams.size >= MAX_LOG_STREAMS) throw new BerthError('TOO_MANY_STREAMS', `${MAX_LOG_STREAMS} replica logs are open already; close one`);
       const stop = new AbortController();
       logStreams.add(stop);
@@ -254,7 +271,7 @@ export async function dashboardRoutes(app: FastifyInstance, o: DashboardOptions)
       req.berthLog.info({ namespace: ns, container }, 'dashboard: a replica log is read');
       try {
         await o.control.replicaLogs(
-          { id: pod.id, tail: LOG_TAIL_LINES, follow: pod.status === 'Running' },
+          { id: member?.id ?? pod.id, tail: LOG_TAIL_LINES, follow: pod.status === 'Running' },
           (stream, text) => send('log', { stream, text }),
           stop.signal,
         );

@@ -181,19 +181,22 @@ export interface ReadRequest {
   readonly authorization?: string | undefined;
   readonly cookie?: string | undefined;
   readonly signedIn: (sessionId: string) => boolean;
+  /** What is read, for the messages (`replica logs`). */
+  readonly what: string;
 }
 
 /**
- * Whether a read that needs more than the public view (a replica's log: an application may
- * print anything) may proceed: the Bearer token, or a live session cookie. No CSRF token is
+ * Whether a read that needs more than the public view may proceed (a replica's log: an
+ * application may print anything; a plan or a revision diff: the manifests' values, env
+ * included, which the public status never shows): the Bearer token, or a live session cookie. No CSRF token is
  * asked: the read changes nothing, an EventSource cannot send headers, and a SameSite=Strict
  * cookie never travels with a request another site starts.
  */
 export function readVerdict(r: ReadRequest): WriteVerdict {
-  if (!r.apiToken) return { allowed: false, code: 'FORBIDDEN', message: 'replica logs need a sign-in: no API token is configured (set BERTH_API_TOKEN)' };
+  if (!r.apiToken) return { allowed: false, code: 'FORBIDDEN', message: `${r.what} need a sign-in: no API token is configured (set BERTH_API_TOKEN)` };
   if (r.authorization !== undefined && r.authorization !== '')
     return writeVerdict({ apiToken: r.apiToken, authorization: r.authorization, csrfOf: () => undefined });
   const id = parseCookies(r.cookie).get(SESSION_COOKIE);
   if (id !== undefined && r.signedIn(id)) return { allowed: true, by: 'session' };
-  return { allowed: false, code: 'UNAUTHORIZED', message: id ? 'the dashboard session has ended (sign in again)' : 'sign in to read replica logs' };
+  return { allowed: false, code: 'UNAUTHORIZED', message: id ? 'the dashboard session has ended (sign in again)' : `sign in to read ${r.what}` };
 }

@@ -283,7 +283,10 @@ describe('dashboard', { timeout: 300_000 }, () => {
     await version.waitFor();
     assert.equal(await page.getByTestId('diff-from').inputValue(), firstWebRevision);
     assert.deepEqual(await version.locator('td').allTextContents(), ['env.VERSION', 'changed', 'v1', 'v2']);
-    const unknown = await fetch(`${base}/api/v1/namespaces/shop/deployments/web/diff?from=${firstWebRevision}&to=nope`);
+    const diffUrl = `${base}/api/v1/namespaces/shop/deployments/web/diff?from=${firstWebRevision}&to=nope`;
+    assert.equal((await fetch(diffUrl)).status, 401, 'a revision diff (the manifests’ values) needs a sign-in, as a plan does');
+    assert.equal((await fetch(`${base}/api/v1/namespaces/shop/plan`)).status, 401);
+    const unknown = await fetch(diffUrl, { headers: { authorization: `Bearer ${TOKEN}` } });
     assert.equal(unknown.status, 404, 'a revision not in the history');
     const row = page.locator(`[data-testid=history-revision][data-revision="${firstWebRevision}"]`);
     await row.getByTestId('rollback').click();
@@ -350,7 +353,7 @@ describe('dashboard', { timeout: 300_000 }, () => {
       ...answers,
       ...(await Promise.all(
         ['/api/v1/status', '/api/v1/pods', '/api/v1/namespaces/shop/deployments/api', '/api/v1/history', '/api/v1/namespaces/shop/plan'].map(async (p) =>
-          (await fetch(base + p)).text(),
+          (await fetch(base + p, { headers: { authorization: `Bearer ${TOKEN}` } })).text(),
         ),
       )),
     ];
@@ -403,6 +406,11 @@ describe('dashboard', { timeout: 300_000 }, () => {
 
   it('the live plan and the prune guard: a removed namespace is held, confirmed from the page (never without the cookie and CSRF)', async () => {
     await page.goto(`${base}/#/ns/shop`);
+    // The plan shows the manifests' values: signed-in pages only.
+    await page.getByTestId('plan-sign-in').waitFor();
+    assert.equal(await page.getByTestId('plan-verdict').count(), 0, 'no plan before sign-in');
+    await page.getByLabel('API token').fill(TOKEN);
+    await page.getByRole('button', { name: 'Sign in' }).click();
     await eventually(
       async () => {
         assert.equal(await page.getByTestId('plan-verdict').textContent(), 'in-sync');
@@ -425,7 +433,6 @@ describe('dashboard', { timeout: 300_000 }, () => {
       { timeoutMs: 60_000, what: 'the guard holding the prune of blog, on the page' },
     );
     assert.equal((await running('blog')).length, 1, 'blog still runs while the guard holds');
-    assert.equal(await page.getByTestId('prune').count(), 0, 'no confirm button before sign-in');
 
     const confirm = (headers: Record<string, string>) =>
       fetch(`${base}/api/v1/prune/confirm`, {
@@ -444,8 +451,6 @@ describe('dashboard', { timeout: 300_000 }, () => {
     assert.equal((await confirm({ cookie: session, 'x-berth-csrf': 'nope' })).status, 403, 'cookie with a wrong CSRF token');
     assert.equal((await running('blog')).length, 1, 'nothing was pruned by the refused calls');
 
-    await page.getByLabel('API token').fill(TOKEN);
-    await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByTestId('prune').click();
     await page.screenshot({ path: join(shotsDir(stateDir), 'dashboard-plan.png'), fullPage: true });
     await page.getByTestId('confirm-prune').click();

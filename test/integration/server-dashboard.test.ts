@@ -55,8 +55,11 @@ class FixedPods implements ControlPort {
   async deploymentAt(): Promise<never> {
     throw new Error('not used by these tests');
   }
-  async replicaLogs(): Promise<never> {
-    throw new Error('not used by these tests');
+  /** The container ids whose logs were asked for. */
+  logIds: string[] = [];
+  async replicaLogs(o: { id: string }, write: (stream: 'stdout' | 'stderr', text: string) => void): Promise<void> {
+    this.logIds.push(o.id);
+    write('stdout', `log of ${o.id}\n`);
   }
   desired(): undefined {
     return undefined;
@@ -66,9 +69,23 @@ class FixedPods implements ControlPort {
   }
   async pods(): Promise<readonly PodStatus[]> {
     if (this.engineAway) throw new Error('connect ENOENT /var/run/docker.sock');
-    return [pod];
+    return [pod, podOfThree];
   }
 }
+
+/** A Pod of several containers: its infra container is the replica; logs are its containers'. */
+const podOfThree: PodStatus = {
+  ...pod,
+  name: 'api-abc1234567-0',
+  deployment: 'api',
+  container: 'i.shop.api.abc1234567.0',
+  id: 'e'.repeat(64),
+  containers: [
+    { name: 'proxy', id: 'id-proxy', state: 'running', ready: true, sidecar: true },
+    { name: 'api', id: 'id-api', state: 'running', ready: true },
+    { name: 'log', id: 'id-log', state: 'running', ready: true },
+  ],
+};
 
 function namespace(ns: string, phase: NamespaceStatus['phase'] = 'Synced'): NamespaceStatus {
   return {
@@ -144,6 +161,21 @@ describe('dashboard over HTTP', { timeout: 60_000 }, () => {
       assert.match(m.headers.get('content-type') ?? '', /^text\/javascript/);
       assert.ok((await m.text()).length > 500, `${path} is the library`);
     }
+  });
+
+  it("a Pod's log: its first app container by default, ?container= picks one, an unknown one is named with the Pod's containers", async () => {
+    const logs = (query = '') =>
+      fetch(`${server!.url}/api/v1/namespaces/shop/replicas/${podOfThree.container}/logs${query}`, {
+        headers: { authorization: 'Bearer dashboard-test-token-0123456789' },
+      });
+    const first = await logs();
+    assert.equal(first.status, 200);
+    assert.match(await first.text(), /log of id-api/);
+    assert.match(await (await logs('?container=proxy')).text(), /log of id-proxy/);
+    const unknown = await logs('?container=nope');
+    assert.equal(unknown.status, 404);
+    assert.match(await unknown.text(), /has no container nope; its containers: proxy, api, log/);
+    assert.deepEqual(control.logIds, ['id-api', 'id-proxy']);
   });
 
   it('the live view: the state at once, a store change pushed, the engine’s absence survived; close() ends the stream', async () => {

@@ -231,14 +231,17 @@ function LivePlan({ n, session, notify }) {
   const [plan, setPlan] = useState(undefined);
   const [error, setError] = useState(undefined);
   const [confirming, setConfirming] = useState(false);
+  const signedIn = session?.signedIn === true;
   const load = useCallback(() => {
+    // The plan shows the manifests' values: signed-in pages only (the API answers 401 otherwise).
+    if (!signedIn) return;
     api('GET', `/api/v1/namespaces/${encodeURIComponent(n.name)}/plan`)
       .then((p) => {
         setPlan(p);
         setError(undefined);
       })
       .catch((e) => setError(e.message));
-  }, [n.name]);
+  }, [n.name, signedIn]);
   // Reload when a pass ran or the commit moved: the plan is the engine against the head.
   useEffect(load, [load, n.lastPass, n.sync, n.lastAttemptedCommit]);
   const confirm = async () => {
@@ -254,8 +257,9 @@ function LivePlan({ n, session, notify }) {
   const g = plan?.pruneGuard;
   return html`<section data-testid="plan">
     <h2>Live plan</h2>
-    ${error ? html`<p class="error">${error}</p>` : null}
-    ${plan
+    ${signedIn ? null : html`<p class="dim" data-testid="plan-sign-in">Sign in to see the live plan and the prune guard.</p>`}
+    ${error && signedIn ? html`<p class="error">${error}</p>` : null}
+    ${plan && signedIn
       ? html`<p class="meta">head <span class="mono">${short(plan.commit)}</span> · <span data-testid="plan-verdict">${plan.verdict}</span>
           ${plan.message && plan.message !== n.message ? html`<span class="dim"> — ${plan.message}</span>` : null}</p>
         ${plan.changes.length === 0

@@ -96,7 +96,7 @@ describe('cookies', () => {
 
 describe('readVerdict (replica logs: Bearer or a live session cookie; no CSRF for a read)', () => {
   const signedIn = (id: string) => id === 'live';
-  const cases: { name: string; r: Omit<Parameters<typeof readVerdict>[0], 'signedIn'>; want: ReturnType<typeof readVerdict> }[] = [
+  const cases: { name: string; r: Omit<Parameters<typeof readVerdict>[0], 'signedIn' | 'what'>; want: ReturnType<typeof readVerdict> }[] = [
     { name: 'live session cookie', r: { apiToken: 't', cookie: 'berth_session=live' }, want: { allowed: true, by: 'session' } },
     { name: 'Bearer', r: { apiToken: 't', authorization: 'Bearer t' }, want: { allowed: true, by: 'bearer' } },
     {
@@ -116,7 +116,7 @@ describe('readVerdict (replica logs: Bearer or a live session cookie; no CSRF fo
       want: { allowed: false, code: 'FORBIDDEN', message: 'replica logs need a sign-in: no API token is configured (set BERTH_API_TOKEN)' },
     },
   ];
-  for (const c of cases) it(c.name, () => assert.deepEqual(readVerdict({ ...c.r, signedIn }), c.want));
+  for (const c of cases) it(c.name, () => assert.deepEqual(readVerdict({ what: 'replica logs', ...c.r, signedIn }), c.want));
 });
 
 describe('Sessions end 12 h after sign-in', () => {
