@@ -7,7 +7,7 @@
  * accident, and no Secret value is ever part of the state in the first place.
  */
 import type { PodStatus } from '../observed/index.js';
-import type { DesiredNamespace, DesiredState } from '../desired/index.js';
+import { isSecretEnv, type DesiredNamespace, type DesiredState } from '../desired/index.js';
 import type { AutoscalerRecord, DeploymentStatus, NamespaceStatus, StoreState } from '../store/index.js';
 
 export type Health = 'Healthy' | 'Progressing' | 'Degraded' | 'Missing';
@@ -97,6 +97,8 @@ export interface NamespaceView {
   readonly ingresses: readonly IngressView[];
   /** The head commit's ConfigMaps: names and keys only, never a value. */
   readonly configMaps: readonly { readonly name: string; readonly keys: readonly string[]; readonly immutable: boolean }[];
+  /** The Secrets the head commit's pod templates use (env and volumes): names, the keys used and by which Deployments; never a value or its source. */
+  readonly secrets: readonly { readonly name: string; readonly keys: readonly string[]; readonly usedBy: readonly string[] }[];
   readonly diagnostics: readonly { readonly severity: string; readonly message: string; readonly file?: string; readonly line?: number }[];
 }
 
@@ -179,8 +181,9 @@ function commitOf(sha: string | undefined, source: StoreState['source']): { comm
 }
 
 /** Ingress rules as routes, ConfigMaps as their keys (sorted): an allow-list, so no ConfigMap value is ever copied. */
-function declaredOf(ns: DesiredNamespace | undefined): Pick<NamespaceView, 'ingresses' | 'configMaps'> {
+function declaredOf(ns: DesiredNamespace | undefined): Pick<NamespaceView, 'ingresses' | 'configMaps' | 'secrets'> {
   return {
+    secrets: secretsUsed(ns),
     ingresses: (ns?.ingresses ?? []).map((i) => ({
       name: i.name,
       routes: i.rules.flatMap((r) =>
@@ -199,6 +202,25 @@ function declaredOf(ns: DesiredNamespace | undefined): Pick<NamespaceView, 'ingr
       immutable: c.immutable,
     })),
   };
+}
+
+/** The Secrets a namespace's templates reference (every container's env and secret volumes), by name: keys and users only. */
+function secretsUsed(ns: DesiredNamespace | undefined): NamespaceView['secrets'] {
+  const used = new Map<string, { keys: Set<string>; usedBy: Set<string> }>();
+  const use = (secret: string, key: string, deployment: string) => {
+    const entry = used.get(secret) ?? { keys: new Set<string>(), usedBy: new Set<string>() };
+    entry.keys.add(key);
+    entry.usedBy.add(deployment);
+    used.set(secret, entry);
+  };
+  for (const d of ns?.deployments ?? []) {
+    const t = d.template;
+    for (const c of [t, ...(t.initContainers ?? []), ...(t.sidecars ?? []), ...(t.containers ?? [])]) {
+      for (const e of c.env) if (isSecretEnv(e)) use(e.secretRef.secret, e.secretRef.key, d.name);
+      for (const m of c.mounts ?? []) if (m.source.kind === 'secret') for (const f of m.source.files) use(f.secret, f.key, d.name);
+    }
+  }
+  return [...used].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([name, u]) => ({ name, keys: [...u.keys].sort(), usedBy: [...u.usedBy].sort() }));
 }
 
 /**

@@ -202,6 +202,9 @@ describe('dashboard', { timeout: 300_000 }, () => {
     ]);
     assert.equal(await page.locator('[data-testid=configmap][data-name=settings] [data-testid=configmap-keys]').textContent(), 'greeting, mode');
     assert.ok(!(await page.content()).includes(CONFIG_CANARY), 'no ConfigMap value on the page');
+    // The Secrets the templates use: names, keys and users; never a value, nor the host variable that holds it.
+    assert.equal(await page.locator('[data-testid=secret][data-name=db] [data-testid=secret-keys]').textContent(), 'password');
+    assert.ok(!(await page.content()).includes(SECRET_VAR), 'no Secret source on the page');
     await page.screenshot({ path: join(shotsDir(stateDir), 'dashboard-namespace.png'), fullPage: true });
   });
 

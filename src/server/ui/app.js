@@ -348,6 +348,14 @@ function NamespaceTree({ n, session, notify, now }) {
           </li>`,
         )}</ul></section>`
       : null}
+    ${n.secrets?.length > 0
+      ? html`<section><h2>Secrets</h2><ul class="tree">${n.secrets.map(
+          (x) => html`<li class="node" data-testid="secret" data-name=${x.name}>
+            <span class="kind">Secret</span><strong>${x.name}</strong>
+            <span class="mono" data-testid="secret-keys">${x.keys.join(', ')}</span><span class="dim">used by ${x.usedBy.join(', ')}</span>
+          </li>`,
+        )}</ul></section>`
+      : null}
     ${n.volumes.length > 0
       ? html`<section><h2>Volumes</h2><ul class="tree">${n.volumes.map(
           (v) => html`<li class="node" data-testid="volume"><span class="kind">PVC</span><strong>${v.name}</strong><span>${v.phase}</span><span class="mono dim">${v.volume}</span>${v.storage ? html`<span>${v.storage}</span>` : null}${v.message ? html`<span class="dim">${v.message}</span>` : null}</li>`,

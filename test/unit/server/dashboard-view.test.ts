@@ -225,6 +225,27 @@ describe('dashboardView: Ingresses and ConfigMaps of the head commit (names and 
       {
         name: 'shop',
         valid: true,
+        deployments: [
+          {
+            name: 'web',
+            template: {
+              env: [
+                { name: 'DB_PASSWORD', secretRef: { secret: 'db', key: 'password', source: { file: '/run/secrets/db-password' } } },
+                { name: 'MODE', value: 'fast' },
+              ],
+              mounts: [
+                {
+                  volume: 'tls',
+                  mountPath: '/tls',
+                  readOnly: true,
+                  source: { kind: 'secret', secret: 'tls', files: [{ path: 'crt', secret: 'tls', key: 'crt', source: { env: 'TLS_CRT' }, mode: 0o444 }] },
+                },
+              ],
+              sidecars: [{ name: 'proxy', env: [{ name: 'DB_USER', secretRef: { secret: 'db', key: 'user', source: { env: 'DB_USER' } } }] }],
+            },
+          },
+          { name: 'worker', template: { env: [{ name: 'P', secretRef: { secret: 'db', key: 'password', source: { env: 'P' } } }] } },
+        ],
         ingresses: [
           {
             namespace: 'shop',
@@ -277,6 +298,14 @@ describe('dashboardView: Ingresses and ConfigMaps of the head commit (names and 
     assert.deepEqual(shop.configMaps, [{ name: 'settings', keys: ['greeting', 'logo', 'mode'], immutable: true }]);
     const json = JSON.stringify(view);
     for (const value of ['fast-value', 'hello-value', 'aGVsbG8=']) assert.ok(!json.includes(value), value);
+  });
+  it('each Secret its templates use (every container, env and volumes): the keys used and by whom; never a value or its source', () => {
+    assert.deepEqual(shop.secrets, [
+      { name: 'db', keys: ['password', 'user'], usedBy: ['web', 'worker'] },
+      { name: 'tls', keys: ['crt'], usedBy: ['web'] },
+    ]);
+    const json = JSON.stringify(view);
+    for (const source of ['/run/secrets/db-password', 'TLS_CRT']) assert.ok(!json.includes(source), source);
   });
   it('a namespace the head does not declare, or no desired state yet: none', () => {
     assert.deepEqual(view.namespaces.find((n) => n.name === 'blog')!.ingresses, []);
