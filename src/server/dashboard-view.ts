@@ -21,6 +21,8 @@ export interface ReplicaView {
   readonly restarts: number;
   readonly address?: string;
   readonly image: string;
+  /** A Pod of several containers: each, in start order (name, state, readiness, sidecar). */
+  readonly containers?: readonly { readonly name: string; readonly state: string; readonly ready: boolean; readonly sidecar?: true }[];
 }
 
 export interface RevisionView {
@@ -134,6 +136,9 @@ function replicaView(p: PodStatus): ReplicaView {
     restarts: p.restarts,
     ...(p.address !== undefined ? { address: p.address } : {}),
     image: p.image,
+    ...(p.containers
+      ? { containers: p.containers.map((c) => ({ name: c.name, state: c.state, ready: c.ready, ...(c.sidecar ? { sidecar: true as const } : {}) })) }
+      : {}),
   };
 }
 

@@ -182,6 +182,11 @@ function Replica({ ns, r, session }) {
     <span data-testid="restarts">${r.restarts} restarts</span>
     ${r.address ? html`<span class="mono dim">${r.address}</span>` : null}
     ${r.reason ? html`<span class="dim reason">${r.reason}</span>` : null}
+    ${r.containers
+      ? html`<ul class="plain containers">${r.containers.map(
+          (c) => html`<li data-testid="pod-container" data-name=${c.name}><span class="kind">${c.sidecar ? 'sidecar' : 'container'}</span><span class="mono">${c.name}</span> <span>${c.state}</span> <span class=${c.ready ? 'ok' : 'warn'}>${c.ready ? 'ready' : 'not ready'}</span></li>`,
+        )}</ul>`
+      : null}
     ${session?.signedIn
       ? html`<button type="button" class="small" data-testid="logs-toggle" aria-expanded=${open} onClick=${() => setOpen(!open)}>${open ? 'Hide logs' : 'Logs'}</button>`
       : null}

@@ -177,6 +177,20 @@ describe('dashboardView: the tree', () => {
     assert.equal(web.revisions[1]!.replicas[0]!.reason, 'probe failed');
   });
 
+  it("a Pod's containers under its replica (name, state, readiness, sidecar), never their engine ids", () => {
+    const containers = [
+      { name: 'proxy', id: 'id-proxy', state: 'running', ready: true, sidecar: true as const },
+      { name: 'web', id: 'id-web', state: 'exited', ready: false, exitCode: 2 },
+    ];
+    const [one] = dashboardView(state, [pod('web', 'r2', 0, { containers })])
+      .namespaces.find((n) => n.name === 'shop')!
+      .deployments.find((d) => d.name === 'web')!.revisions[0]!.replicas;
+    assert.deepEqual(one?.containers, [
+      { name: 'proxy', state: 'running', ready: true, sidecar: true },
+      { name: 'web', state: 'exited', ready: false },
+    ]);
+  });
+
   it('a Deployment without replicas still shows its current revision, empty', () => {
     const v = dashboardView(state, []);
     const web = v.namespaces.find((n) => n.name === 'shop')!.deployments.find((d) => d.name === 'web')!;
