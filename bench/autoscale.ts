@@ -39,7 +39,7 @@ import { deploymentYaml, hpaYaml, serviceYaml } from '../test/helpers/manifests.
 import { localRepo, type LocalRepo } from '../test/helpers/tmp-repo.js';
 import { freePort } from '../test/helpers/webhook-hook.js';
 import { ownedContainers } from '../test/helpers/world.js';
-import { Cleanups, runBenchmark } from './cleanup.js';
+import { Cleanups, isInterrupted, runBenchmark } from './cleanup.js';
 import { now, sleep, waitFor as waitUntil } from './push-to-serve/clock.js';
 import { ms, quantile } from './reconcile/stats.js';
 import { sourceFingerprint } from './source-fingerprint.js';
@@ -94,10 +94,9 @@ function progress(message: string): void {
 }
 
 const cleanups = new Cleanups(progress);
-let interrupted = false;
 
 function waitFor<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined>): Promise<T> {
-  return waitUntil(what, timeoutMs, check, () => interrupted);
+  return waitUntil(what, timeoutMs, check, () => isInterrupted());
 }
 
 /** Open-loop load: `rate` requests per second, each on a new connection, at most 64 in flight. */
@@ -299,7 +298,7 @@ async function stepOn(o: Options, run: 'berth' | 'kubernetes' | 'fixed', r: Rig,
   const deadline = load.startedAt + Math.max(o.stepSeconds, 180) * 1000;
   for (;;) {
     await sleep(250);
-    if (interrupted) break;
+    if (isInterrupted()) break;
     if (run !== 'fixed' && decisionMs === undefined) {
       const rec = await record(r.stateDir);
       if (rec?.lastScale && rec.lastScale.to > rec.lastScale.from) decisionMs = Date.parse(rec.lastScale.at) - load.startedAt;
@@ -496,12 +495,4 @@ async function main(): Promise<number> {
   return steps.some((s) => s.failed > 0) ? 1 : 0;
 }
 
-runBenchmark({
-  main,
-  cleanUp: () => cleanups.run(),
-  interrupt: () => {
-    interrupted = true;
-  },
-  interrupted: () => interrupted,
-  progress,
-});
+runBenchmark({ main, cleanups, progress });

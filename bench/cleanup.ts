@@ -36,42 +36,44 @@ export class Cleanups {
   }
 }
 
+/** Set once a signal or a failure interrupts the benchmark (one per process): its waits then give up. */
+let interrupted = false;
+
+export function isInterrupted(): boolean {
+  return interrupted;
+}
+
 /**
  * Runs a benchmark's `main` with the exit paths every benchmark shares: an uncaught error or a
  * rejected promise fails it (exit 1), SIGINT/SIGTERM interrupt it (exit 130; a second signal
- * while cleaning up keeps cleaning), and every path awaits `cleanUp` before `process.exit`.
- * `interrupt` marks the run interrupted (its waits then give up); `interrupted` says whether it is.
+ * while cleaning up keeps cleaning), and every path runs `cleanups` before `process.exit`.
+ * An interruption sets isInterrupted().
  */
-export function runBenchmark(o: {
-  readonly main: () => Promise<number>;
-  readonly cleanUp: () => Promise<void>;
-  readonly interrupt: () => void;
-  readonly interrupted: () => boolean;
-  readonly progress: (message: string) => void;
-}): void {
+export function runBenchmark(o: { readonly main: () => Promise<number>; readonly cleanups: Cleanups; readonly progress: (message: string) => void }): void {
   const describe = (err: unknown): string => (err instanceof Error ? (err.stack ?? err.message) : String(err));
+  const cleanUp = () => o.cleanups.run();
   for (const event of ['uncaughtException', 'unhandledRejection'] as const) {
     process.on(event, (err: unknown) => {
       process.stderr.write(`[bench] FAILED (${event}): ${describe(err)}\n`);
-      o.interrupt();
-      void o.cleanUp().finally(() => process.exit(1));
+      interrupted = true;
+      void cleanUp().finally(() => process.exit(1));
     });
   }
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.on(signal, () => {
-      if (o.interrupted()) return;
-      o.interrupt();
+      if (interrupted) return;
+      interrupted = true;
       o.progress(`${signal}: cleaning up`);
-      void o.cleanUp().finally(() => process.exit(130));
+      void cleanUp().finally(() => process.exit(130));
     });
   }
   o.main()
     .catch((err: unknown) => {
-      if (!o.interrupted()) process.stderr.write(`[bench] FAILED: ${describe(err)}\n`);
+      if (!interrupted) process.stderr.write(`[bench] FAILED: ${describe(err)}\n`);
       return 1;
     })
     .then(async (code) => {
-      await o.cleanUp();
-      process.exit(o.interrupted() ? 130 : code);
+      await cleanUp();
+      process.exit(interrupted ? 130 : code);
     });
 }

@@ -25,7 +25,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { type Browser, chromium, type Page } from 'playwright-core';
-import { Cleanups, runBenchmark } from './cleanup.js';
+import { Cleanups, isInterrupted, runBenchmark } from './cleanup.js';
 import { quantile } from './reconcile/stats.js';
 
 const GOALS = { firstPaintMs: 1_000, addedRssBytes: 20 * 1024 * 1024 } as const;
@@ -40,7 +40,6 @@ const namespaces = Number(values.namespaces);
 const runs = Number(values.runs);
 const progress = (m: string) => process.stderr.write(`[bench] ${m}\n`);
 const cleanups = new Cleanups(progress);
-let interrupted = false;
 
 async function rssOf(pid: number): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
@@ -119,7 +118,7 @@ async function main(): Promise<number> {
   const interactive: number[] = [];
   const filtering: number[] = [];
   const peerPaint: number[] = [];
-  for (let run = 0; run < runs && !interrupted; run++) {
+  for (let run = 0; run < runs && !isInterrupted(); run++) {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     const page = await context.newPage();
     await page.goto(url);
@@ -183,12 +182,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-runBenchmark({
-  main,
-  cleanUp: () => cleanups.run(),
-  interrupt: () => {
-    interrupted = true;
-  },
-  interrupted: () => interrupted,
-  progress,
-});
+runBenchmark({ main, cleanups, progress });

@@ -49,7 +49,7 @@ import { deploymentYaml, serviceYaml, webCommand } from '../test/helpers/manifes
 import { localRepo } from '../test/helpers/tmp-repo.js';
 import { freePort } from '../test/helpers/webhook-hook.js';
 import { ownedContainers } from '../test/helpers/world.js';
-import { Cleanups, runBenchmark } from './cleanup.js';
+import { Cleanups, isInterrupted, runBenchmark } from './cleanup.js';
 import type { Report, Target } from './east-west/client.js';
 import { InNamespaceClient } from './east-west/in-namespace.js';
 import { now, sleep, waitFor as waitUntil } from './push-to-serve/clock.js';
@@ -117,10 +117,9 @@ function progress(message: string): void {
 }
 
 const cleanups = new Cleanups(progress);
-let interrupted = false;
 
 function waitFor<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined>): Promise<T> {
-  return waitUntil(what, timeoutMs, check, () => interrupted);
+  return waitUntil(what, timeoutMs, check, () => isInterrupted());
 }
 
 function peerResult(peer: Peer, description: string): PeerResult {
@@ -526,12 +525,4 @@ async function main(): Promise<number> {
   return berth && berth.failed > 0 ? 1 : 0;
 }
 
-runBenchmark({
-  main,
-  cleanUp: () => cleanups.run(),
-  interrupt: () => {
-    interrupted = true;
-  },
-  interrupted: () => interrupted,
-  progress,
-});
+runBenchmark({ main, cleanups, progress });

@@ -50,7 +50,7 @@ import { freePort, installPostReceiveHook, type HookAnswer, type InstalledHook }
 import { ServeWatcher, type Served } from './push-to-serve/serve-watcher.js';
 import { ms, summarize } from './reconcile/stats.js';
 import { sourceFingerprint } from './source-fingerprint.js';
-import { Cleanups, runBenchmark } from './cleanup.js';
+import { Cleanups, isInterrupted, runBenchmark } from './cleanup.js';
 
 const SECRET = `whsec-bench-${randomBytes(8).toString('hex')}`;
 /** Once a year (1 January, 00:00:00): no poll fires during the webhook runs. */
@@ -162,11 +162,9 @@ function progress(message: string): void {
 }
 
 const cleanups = new Cleanups(progress);
-const cleanUp = (): Promise<void> => cleanups.run();
 /** Set by a signal: the main flow stops at its next step instead of racing the cleanup. */
-let interrupted = false;
 function checkInterrupted(): void {
-  if (interrupted) throw new Error('interrupted');
+  if (isInterrupted()) throw new Error('interrupted');
 }
 const releaseNow = (release: () => Promise<void>): Promise<void> => cleanups.releaseNow(release);
 
@@ -687,12 +685,4 @@ function report(args: {
 // ---------------------------------------------------------------- entry
 
 // Anything thrown outside main()'s promise chain still ends in a cleanup.
-runBenchmark({
-  main,
-  cleanUp: cleanUp,
-  interrupt: () => {
-    interrupted = true;
-  },
-  interrupted: () => interrupted,
-  progress,
-});
+runBenchmark({ main, cleanups, progress });

@@ -68,7 +68,7 @@ import { now, sleep } from './push-to-serve/clock.js';
 import { probe } from './push-to-serve/http-probe.js';
 import { ms, summarize } from './reconcile/stats.js';
 import { sourceFingerprint } from './source-fingerprint.js';
-import { Cleanups, runBenchmark } from './cleanup.js';
+import { Cleanups, isInterrupted, runBenchmark } from './cleanup.js';
 import { analyzeRollout, PHASE_LABEL, PHASES, type Phase, type RolloutLog } from './rollout/berth-log.js';
 import { composeBackends, composeDriver } from './rollout/compose.js';
 import { measureFloor, type FloorSample } from './rollout/floor.js';
@@ -213,10 +213,8 @@ function progress(message: string): void {
 }
 
 const cleanups = new Cleanups(progress);
-const cleanUp = (): Promise<void> => cleanups.run();
-let interrupted = false;
 function checkInterrupted(): void {
-  if (interrupted) throw new Error('interrupted');
+  if (isInterrupted()) throw new Error('interrupted');
 }
 const releaseNow = (release: () => Promise<void>): Promise<void> => cleanups.releaseNow(release);
 
@@ -1091,12 +1089,4 @@ function report(c: {
 
 // ---------------------------------------------------------------- entry
 
-runBenchmark({
-  main,
-  cleanUp: cleanUp,
-  interrupt: () => {
-    interrupted = true;
-  },
-  interrupted: () => interrupted,
-  progress,
-});
+runBenchmark({ main, cleanups, progress });

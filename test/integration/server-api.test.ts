@@ -3,6 +3,7 @@
  * The ControlPort is a recording implementation of berth's own port: it records sync and
  * rollback requests and can be told to fail with a given error.
  */
+import { UnusedControl } from '../helpers/control-port.js';
 import type { PodStatus } from '../../src/observed/index.js';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -38,43 +39,31 @@ const POD: PodStatus = {
 type RollbackArgs = Parameters<ControlPort['rollback']>[0];
 type ConfirmArgs = Parameters<ControlPort['confirmPrune']>[0];
 
-class RecordingControl implements ControlPort {
+class RecordingControl extends UnusedControl {
   syncs = 0;
   rollbacks: RollbackArgs[] = [];
   /** Thrown by the next sync or rollback, when set. */
   failWith: unknown;
-  async syncNow(): Promise<{ commit?: string }> {
+  override async syncNow(): Promise<{ commit?: string }> {
     this.syncs++;
     if (this.failWith) throw this.failWith;
     return { commit: COMMIT };
   }
-  watchedRef(): string | undefined {
+  override watchedRef(): string | undefined {
     return 'main';
   }
-  async rollback(args: RollbackArgs): Promise<{ pinnedTo: string }> {
+  override async rollback(args: RollbackArgs): Promise<{ pinnedTo: string }> {
     this.rollbacks.push(args);
     if (this.failWith) throw this.failWith;
     return { pinnedTo: `abc1234567@${args.toCommit ?? 'b'.repeat(40)}` };
   }
   podQueries: { namespace?: string }[] = [];
-  async deploymentAt(): Promise<never> {
-    throw new Error('not used by these tests');
-  }
-  async replicaLogs(): Promise<never> {
-    throw new Error('not used by these tests');
-  }
-  desired(): undefined {
-    return undefined;
-  }
-  async livePlan(): Promise<never> {
-    throw new Error('not used by these tests');
-  }
-  async pods(args: { namespace?: string }): Promise<readonly PodStatus[]> {
+  override async pods(args: { namespace?: string }): Promise<readonly PodStatus[]> {
     this.podQueries.push(args);
     return [POD];
   }
   confirmations: ConfirmArgs[] = [];
-  async confirmPrune(args: ConfirmArgs): Promise<{ confirmed: string; reasons: readonly string[] }> {
+  override async confirmPrune(args: ConfirmArgs): Promise<{ confirmed: string; reasons: readonly string[] }> {
     this.confirmations.push(args);
     if (this.failWith) throw this.failWith;
     return { confirmed: COMMIT, reasons: ['the commit removes namespace blog'] };

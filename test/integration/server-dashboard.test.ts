@@ -5,6 +5,7 @@
  * the first event at once, a store change pushed without asking, the engine's absence survived,
  * and closing the server ends open streams instead of waiting for them forever.
  */
+import { UnusedControl } from '../helpers/control-port.js';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -14,7 +15,7 @@ import { after, before, describe, it } from 'node:test';
 import { silentLogger } from '../../src/core/index.js';
 import type { PodStatus } from '../../src/observed/index.js';
 import type { DashboardView } from '../../src/server/dashboard-view.js';
-import { startServer, type ControlPort, type RunningServer } from '../../src/server/index.js';
+import { startServer, type RunningServer } from '../../src/server/index.js';
 import { MAX_STREAMS } from '../../src/server/dashboard.js';
 import { eventually } from '../helpers/eventually.js';
 import { FileStore, type NamespaceStatus } from '../../src/store/index.js';
@@ -38,36 +39,27 @@ const pod: PodStatus = {
   created: NOW,
 };
 
-class FixedPods implements ControlPort {
+class FixedPods extends UnusedControl {
   engineAway = false;
-  async syncNow() {
+  override async syncNow() {
     return { commit: COMMIT };
   }
-  watchedRef() {
+  override watchedRef() {
     return 'main';
   }
-  async rollback() {
+  override async rollback() {
     return { pinnedTo: `abc1234567@${COMMIT}` };
   }
-  async confirmPrune() {
+  override async confirmPrune() {
     return { confirmed: COMMIT, reasons: [] };
-  }
-  async deploymentAt(): Promise<never> {
-    throw new Error('not used by these tests');
   }
   /** The container ids whose logs were asked for. */
   logIds: string[] = [];
-  async replicaLogs(o: { id: string }, write: (stream: 'stdout' | 'stderr', text: string) => void): Promise<void> {
+  override async replicaLogs(o: { id: string }, write: (stream: 'stdout' | 'stderr', text: string) => void): Promise<void> {
     this.logIds.push(o.id);
     write('stdout', `log of ${o.id}\n`);
   }
-  desired(): undefined {
-    return undefined;
-  }
-  async livePlan(): Promise<never> {
-    throw new Error('not used by these tests');
-  }
-  async pods(): Promise<readonly PodStatus[]> {
+  override async pods(): Promise<readonly PodStatus[]> {
     if (this.engineAway) throw new Error('connect ENOENT /var/run/docker.sock');
     return [pod, podOfThree];
   }

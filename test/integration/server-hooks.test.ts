@@ -3,7 +3,7 @@
  * recording implementation of berth's own port (not a Docker or Git mock): it counts syncs
  * and can hold them open, so coalescing is asserted on counts, never on timings.
  */
-import type { PodStatus } from '../../src/observed/index.js';
+import { UnusedControl } from '../helpers/control-port.js';
 import assert from 'node:assert/strict';
 import { createHmac, randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import pino from 'pino';
 import { silentLogger, type Logger } from '../../src/core/index.js';
-import { startServer, type ControlPort, type RunningServer } from '../../src/server/index.js';
+import { startServer, type RunningServer } from '../../src/server/index.js';
 import { FileStore } from '../../src/store/index.js';
 
 const SECRET = 'hook-secret-7f3a9c1e5b2d4f60';
@@ -20,7 +20,7 @@ const GITLAB_TOKEN = 'gitlab-token-0d8e6b4a2c9f1e73';
 const SHA = '1'.repeat(40);
 const FETCHED = '2'.repeat(40);
 
-class RecordingControl implements ControlPort {
+class RecordingControl extends UnusedControl {
   calls = 0;
   inFlight = 0;
   maxInFlight = 0;
@@ -30,7 +30,7 @@ class RecordingControl implements ControlPort {
   private readonly open: (() => void)[] = [];
   private readonly callWaiters: { n: number; resolve: () => void }[] = [];
 
-  syncNow(): Promise<{ commit?: string }> {
+  override syncNow(): Promise<{ commit?: string }> {
     this.calls++;
     this.inFlight++;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
@@ -44,29 +44,8 @@ class RecordingControl implements ControlPort {
       else done();
     });
   }
-  watchedRef(): string | undefined {
+  override watchedRef(): string | undefined {
     return this.watched;
-  }
-  async deploymentAt(): Promise<never> {
-    throw new Error('not used by these tests');
-  }
-  async replicaLogs(): Promise<never> {
-    throw new Error('not used by these tests');
-  }
-  desired(): undefined {
-    return undefined;
-  }
-  async livePlan(): Promise<never> {
-    throw new Error('not used by these tests');
-  }
-  async pods(): Promise<readonly PodStatus[]> {
-    throw new Error('not used by hook tests');
-  }
-  async rollback(): Promise<{ pinnedTo: string }> {
-    throw new Error('not used by hook tests');
-  }
-  async confirmPrune(): Promise<{ confirmed: string; reasons: readonly string[] }> {
-    throw new Error('not used by hook tests');
   }
   finishOne(): void {
     this.open.shift()?.();
