@@ -140,6 +140,9 @@ export class ObjectStore {
     if (size !== undefined && size > this.maxBlobBytes) return { tooLarge: { size, limit: this.maxBlobBytes } };
     try {
       const { blob } = await this.withRetry((objectFs) => git.readBlob({ fs: objectFs, gitdir: this.gitdir, oid, cache: this.cache }));
+      // The header could not say (an object the sizer did not find in the listings it took): the
+      // verdict on the blob stays the same, only its cost was paid (the fetch bounds that).
+      if (blob.length > this.maxBlobBytes) return { tooLarge: { size: blob.length, limit: this.maxBlobBytes } };
       return { content: blob };
     } catch (err) {
       throw this.unreadable(oid, err);
