@@ -222,7 +222,7 @@ describe('Services inside the namespace', { timeout: 600_000 }, () => {
     const lines = (await sh(client, 'cat /log')).split('\n').filter((l) => l.startsWith('r:'));
     const bad = lines.filter((l) => !/^r:v[12] /.test(l));
     const v2 = lines.filter((l) => l.startsWith('r:v2 ')).length;
-    assert.ok(lines.length > 50 && v2 > 0, `the load ran through the rollout (${lines.length} requests, ${v2} answered by v2)`);
+    assert.ok(lines.some((l) => l.startsWith('r:v1 ')) && v2 > 0, `the load ran through the rollout (${lines.length} requests, ${v2} answered by v2)`);
     t.diagnostic(`${lines.length} in-namespace requests during the rollout, ${v2} answered by v2, ${bad.length} failed`);
     assert.deepEqual(bad, [], `0 failed of ${lines.length}, and no 'notready' answer`);
   });
@@ -255,18 +255,25 @@ describe('Services inside the namespace', { timeout: 600_000 }, () => {
       await repo.commit('web: 2 replicas');
       await repo.push();
       await eventually(async () => assert.equal((await running()).length, 2, 'scaled down to 2'), { timeoutMs: 60_000, what: 'scale-down' });
-      await sh(client, 'sleep 2');
+      await grows(client, '/log3');
     } finally {
       await sh(client, 'touch /stop3; sleep 4');
     }
     const lines = (await sh(client, 'cat /log3')).split('\n').filter((l) => l.startsWith('r:'));
     const bad = lines.filter((l) => !/^r:v2 /.test(l));
     t.diagnostic(`${lines.length} in-namespace requests across a failed rollout, its rollback and a scale-down; ${bad.length} failed or not from v2`);
-    assert.ok(lines.length > 50, `the load ran (${lines.length})`);
     assert.deepEqual(bad, [], `0 failed of ${lines.length}; no answer from v3 (never ready) nor 'notready'`);
   });
 
   /** Runs `during` under a constant in-namespace load (the client calls web:80 in a loop); returns every answer line. */
+  /** Waits until `file` in the client has `by` more lines than now: the load goes on after an action (an event, not a count at a fixed time). */
+  const grows = async (client: string, file: string, by = 10): Promise<void> => {
+    const now = Number(await sh(client, `wc -l < ${file}`));
+    await eventually(async () => assert.ok(Number(await sh(client, `wc -l < ${file}`)) >= now + by, 'the load goes on'), {
+      timeoutMs: 20_000,
+      what: 'load after',
+    });
+  };
   const underLoad = async (tag: string, during: (client: string) => Promise<void>): Promise<string[]> => {
     const client = await clientOf(NS);
     const loop = `rm -f /stop-${tag} /log-${tag}; while [ ! -f /stop-${tag} ]; do r=$(${GET('web', 80)}); echo "r:$r" >> /log-${tag}; done`;
@@ -277,6 +284,7 @@ describe('Services inside the namespace', { timeout: 600_000 }, () => {
         what: 'load before',
       });
       await during(client);
+      await grows(client, `/log-${tag}`);
     } finally {
       await sh(client, `touch /stop-${tag}; sleep 4`);
     }
@@ -324,7 +332,6 @@ describe('Services inside the namespace', { timeout: 600_000 }, () => {
     });
     const bad = lines.filter((l) => !/^r:v2 /.test(l));
     t.diagnostic(`${lines.length} in-namespace requests across a liveness restart of ${restarted.slice(0, 12)}; ${bad.length} failed`);
-    assert.ok(lines.length > 30, `the load ran (${lines.length})`);
     assert.deepEqual(bad, [], `0 failed of ${lines.length}; no 'notready' answer`);
   });
 
@@ -350,7 +357,6 @@ describe('Services inside the namespace', { timeout: 600_000 }, () => {
     });
     const bad = lines.filter((l) => !/^r:v2 /.test(l));
     t.diagnostic(`${lines.length} in-namespace requests across berth rollback ${from} → ${to}; ${bad.length} failed`);
-    assert.ok(lines.length > 30, `the load ran (${lines.length})`);
     assert.deepEqual(bad, [], `0 failed of ${lines.length}; no 'notready' answer`);
   });
 
@@ -390,7 +396,6 @@ describe('Services inside the namespace', { timeout: 600_000 }, () => {
     const lines = (await sh(client, 'cat /log2')).split('\n').filter((l) => l.startsWith('r:'));
     const failed = lines.filter((l) => !/^r:v2 /.test(l)).length;
     t.diagnostic(`${failed} failed of ${lines.length} in-namespace requests across the data plane's kill -9 and restart`);
-    assert.ok(lines.length > 40, `the load ran (${lines.length})`);
     assert.ok(failed < lines.length / 2, `failures are bounded to the restart (${failed} of ${lines.length})`);
 
     // berth run itself killed -9 under load: the data plane outlives it and keeps serving its last tables.
