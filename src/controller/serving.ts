@@ -93,7 +93,6 @@ export class Serving {
       const views = ids.map((id) => ({ view: prober.view(id), watchedSince: prober.watchedSince(id) }));
       if (views.some((v) => !v.view)) continue;
       // A Pod is ready when every probed container is, since the last of them became ready.
-      const latest = (dates: (Date | undefined)[]) => dates.reduce<Date | undefined>((a, d) => (d && (!a || d > a) ? d : a), undefined);
       const since = latest(views.map((v) => v.view!.readySince));
       const watchedSince = latest(views.map((v) => v.watchedSince));
       readiness.set(replica, {
@@ -211,6 +210,11 @@ export class Serving {
     })();
     return this.routedAtStart;
   }
+}
+
+/** The latest of some dates (undefined ones skipped); undefined when none. */
+function latest(dates: readonly (Date | undefined)[]): Date | undefined {
+  return dates.reduce<Date | undefined>((a, d) => (d && (!a || d > a) ? d : a), undefined);
 }
 
 function replicasOf(observed: ObservedNamespace | undefined): ObservedReplica[] {

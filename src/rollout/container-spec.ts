@@ -126,10 +126,7 @@ export function podSpecs(
         sidecar,
         join: (infraId: string): ContainerSpec => ({
           name: memberName(name, c.name),
-          image: c.image,
-          ...(c.command ? { command: c.command } : {}),
-          ...(c.args ? { args: c.args } : {}),
-          ...(c.workingDir ? { workingDir: c.workingDir } : {}),
+          ...processOf(c),
           env: input.env,
           ports: [],
           labels: {
@@ -142,8 +139,6 @@ export function podSpecs(
           network: args.network,
           networkAliases: [],
           joinNetworkOf: infraId,
-          ...(c.memoryBytes !== undefined ? { memoryBytes: c.memoryBytes } : {}),
-          ...(c.nanoCpus !== undefined ? { nanoCpus: c.nanoCpus } : {}),
           stopGraceSeconds: t.stopGraceSeconds,
           ...(Object.keys(security).length > 0 ? { security: containerSecurity(security) } : {}),
           ...(c.mounts ? { mounts: containerMounts(desired, c.mounts, input.files, volumes) } : {}),
@@ -197,21 +192,28 @@ export function initContainerSpec(args: ContainerOf & { readonly init: InitConta
   const dns = namespaceDns(args);
   return {
     name: `${containerName(instance, desired.namespace, desired.name, creation.revision, creation.replica)}.init-${init.name}`,
-    image: init.image,
-    ...(init.command ? { command: init.command } : {}),
-    ...(init.args ? { args: init.args } : {}),
-    ...(init.workingDir ? { workingDir: init.workingDir } : {}),
+    ...processOf(init),
     env: args.env,
     ports: [],
     labels: { ...replicaLabels(args), [LABEL.init]: init.name },
     network: args.network,
     networkAliases: [],
-    ...(init.memoryBytes !== undefined ? { memoryBytes: init.memoryBytes } : {}),
-    ...(init.nanoCpus !== undefined ? { nanoCpus: init.nanoCpus } : {}),
     stopGraceSeconds: 0,
     ...(init.security ? { security: containerSecurity(init.security) } : {}),
     ...(init.mounts ? { mounts: containerMounts(desired, init.mounts, args.files, volumesOf(instance, desired, creation)) } : {}),
     ...(dns ? { dns } : {}),
+  };
+}
+
+/** What a container beside the first runs (an init container's or a Pod's): image, command, args, working dir and limits, as the engine takes them. */
+function processOf(c: InitContainer): Pick<ContainerSpec, 'image' | 'command' | 'args' | 'workingDir' | 'memoryBytes' | 'nanoCpus'> {
+  return {
+    image: c.image,
+    ...(c.command ? { command: c.command } : {}),
+    ...(c.args ? { args: c.args } : {}),
+    ...(c.workingDir ? { workingDir: c.workingDir } : {}),
+    ...(c.memoryBytes !== undefined ? { memoryBytes: c.memoryBytes } : {}),
+    ...(c.nanoCpus !== undefined ? { nanoCpus: c.nanoCpus } : {}),
   };
 }
 

@@ -42,8 +42,10 @@ export interface ApplyStepOptions {
 export async function applyStep(options: ApplyStepOptions): Promise<void> {
   const { driver, step, desired, logger } = options;
   if (step.kind !== 'act') return;
-  const env = step.create.length > 0 && desired ? await resolveEnv(desired, options.secrets) : undefined;
-  const files = step.create.length > 0 && desired ? await resolveFiles(desired, options.secrets) : undefined;
+  // A Pod resolves each of its containers below (its first included); a single container, here.
+  const single = step.create.length > 0 && desired !== undefined && !isPod(desired.template);
+  const env = single ? await resolveEnv(desired, options.secrets) : undefined;
+  const files = single ? await resolveFiles(desired, options.secrets) : undefined;
   const grace = desired?.template.stopGraceSeconds ?? PRUNE_GRACE_SECONDS;
   const serving = step.remove.filter((r) => r.replica.state === 'running').map((r) => r.replica.id);
   const removals = async () => {
@@ -56,7 +58,7 @@ export async function applyStep(options: ApplyStepOptions): Promise<void> {
     );
   };
   if (step.create.length === 0) return void (await removals());
-  if (!desired || !env) throw new Error('internal: a step without a desired Deployment cannot create replicas');
+  if (!desired) throw new Error('internal: a step without a desired Deployment cannot create replicas');
   const inits = desired.template.initContainers ?? [];
   const firstContainer = (creation: Creation) => startsWith(inits, creation, step.remove);
   // emptyDirs shared with init containers: the replica's own volumes, made before a container of it mounts them.
@@ -136,6 +138,7 @@ export async function applyStep(options: ApplyStepOptions): Promise<void> {
           return;
         }
         if (isPod(desired.template)) return void (await createPod(creation));
+        if (!env) throw new Error('internal: the env of a single-container replica was not resolved');
         const spec = replicaSpec({
           desired,
           creation,

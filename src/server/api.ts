@@ -89,16 +89,7 @@ export async function apiRoutes(app: FastifyInstance, o: ApiRoutesOptions): Prom
   };
 
   // Reads beyond the public status (the manifests' values): the Bearer token or a live dashboard session.
-  const requireReader = async (req: FastifyRequest): Promise<void> => {
-    const verdict = readVerdict({
-      apiToken: o.apiToken,
-      authorization: req.headers.authorization,
-      cookie: req.headers.cookie,
-      signedIn: (id) => o.sessions?.csrfOf(id) !== undefined,
-      what: 'plans and revision diffs',
-    });
-    if (!verdict.allowed) throw new BerthError(verdict.code, verdict.message);
-  };
+  const requireReader = readerGuard(o.apiToken, o.sessions, 'plans and revision diffs');
 
   app.get('/healthz', async () => ({ ok: true }));
 
@@ -231,6 +222,20 @@ function sortedNamespaces(state: StoreState) {
 }
 
 /** The store state as the API shows it: a source URL never carries credentials. */
+/** An `onRequest` hook for a read beyond the public view (session.ts readVerdict): the Bearer token or a live dashboard session. */
+export function readerGuard(apiToken: string | undefined, sessions: Sessions | undefined, what: string): (req: FastifyRequest) => Promise<void> {
+  return async (req) => {
+    const verdict = readVerdict({
+      apiToken,
+      authorization: req.headers.authorization,
+      cookie: req.headers.cookie,
+      signedIn: (id) => sessions?.csrfOf(id) !== undefined,
+      what,
+    });
+    if (!verdict.allowed) throw new BerthError(verdict.code, verdict.message);
+  };
+}
+
 export function publicState(state: StoreState): StoreState {
   if (!state.source) return state;
   const { description, error } = state.source;

@@ -15,11 +15,11 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { BerthError, type Logger } from '../core/index.js';
 import type { PodStatus } from '../observed/index.js';
 import type { Store } from '../store/index.js';
-import { publicState } from './api.js';
+import { publicState, readerGuard } from './api.js';
 import { tokensEqual } from './constant-time.js';
 import type { ControlPort } from './control.js';
 import { dashboardView } from './dashboard-view.js';
-import { clearedSessionCookie, CSRF_HEADER, parseCookies, readVerdict, SESSION_COOKIE, sessionCookie, type Sessions, SignInLimiter } from './session.js';
+import { clearedSessionCookie, CSRF_HEADER, parseCookies, SESSION_COOKIE, sessionCookie, type Sessions, SignInLimiter } from './session.js';
 
 export interface DashboardOptions {
   readonly control: ControlPort;
@@ -82,9 +82,8 @@ const KEEP_ALIVE_TICKS = 15;
 class LiveView {
   readonly #clients = new Set<ServerResponse>();
   #timer: NodeJS.Timeout | undefined;
-  /** The last view sent, as its encoded SSE frame, and the hash of its JSON. */
+  /** The last view sent, as its encoded SSE frame. */
   #last: Buffer | undefined;
-  #lastHash: string | undefined;
   /** What the last view was built from. */
   #inputs: { readonly state: unknown; readonly desired: unknown; readonly pods: string } | undefined;
   #pods: readonly PodStatus[] = [];
@@ -118,7 +117,6 @@ class LiveView {
       clearInterval(this.#timer);
       this.#timer = undefined;
       this.#last = undefined; // a page that comes later gets a fresh view, not one from when the last left
-      this.#lastHash = undefined;
       this.#inputs = undefined;
     }
   }
@@ -150,12 +148,11 @@ class LiveView {
       if (this.#inputs && this.#inputs.state === inputs.state && this.#inputs.desired === inputs.desired && this.#inputs.pods === inputs.pods) return;
       this.#inputs = inputs;
       const json = JSON.stringify(dashboardView(publicState(state), this.#pods, desired));
-      // Compared by hash, kept as one encoded frame that every page is written the same bytes of
+      // Kept as one encoded frame that every page is written the same bytes of
       // (at 10,000 Deployments a view is megabytes: a string per page, and the last one kept besides, cost that many times over).
-      const hash = createHash('sha256').update(json).digest('base64');
-      if (hash === this.#lastHash) return;
-      this.#lastHash = hash;
-      this.#last = Buffer.from(`event: view\ndata: ${json}\n\n`);
+      const frame = Buffer.from(`event: view\ndata: ${json}\n\n`);
+      if (this.#last?.equals(frame)) return;
+      this.#last = frame;
       for (const res of this.#clients) this.#send(res, this.#last);
     } catch (err) {
       this.o.logger.error({ err: (err as Error).message }, 'dashboard: the view could not be built');
@@ -228,16 +225,7 @@ export async function dashboardRoutes(app: FastifyInstance, o: DashboardOptions)
   app.get<{ Params: { ns: string; container: string }; Querystring: { container?: string } }>(
     '/api/v1/namespaces/:ns/replicas/:container/logs',
     {
-      onRequest: async (req) => {
-        const verdict = readVerdict({
-          apiToken: o.apiToken,
-          authorization: req.headers.authorization,
-          cookie: req.headers.cookie,
-          signedIn: (id) => o.sessions.csrfOf(id) !== undefined,
-          what: 'replica logs',
-        });
-        if (!verdict.allowed) throw new BerthError(verdict.code, verdict.message);
-      },
+      onRequest: readerGuard(o.apiToken, o.sessions, 'replica logs'),
       schema: {
         params: {
           type: 'object',
@@ -260,15 +248,9 @@ export async function dashboardRoutes(app: FastifyInstance, o: DashboardOptions)
       if (!pod) throw new BerthError('NOT_FOUND', `no replica container ${container} in namespace ${ns}`);
       // A Pod of several containers: `?container=NAME` picks one, else its first app container (kubectl's default).
       const wanted = req.query.container;
-      const member = pod.containers
-        ? (pod.containers.find((c) => (wanted === undefined ? !c.sidecar : c.name === wanted)) ??
-          (() => {
-            throw new BerthError(
-              'NOT_FOUND',
-              `replica ${container} has no container ${wanted}; its containers: ${pod.containers.map((c) => c.name).join(', ')}`,
-            );
-          })())
-        : undefined;
+      const member = pod.containers?.find((c) => (wanted === undefined ? !c.sidecar : c.name === wanted));
+      if (pod.containers && !member)
+        throw new BerthError('NOT_FOUND', `replica ${container} has no container ${wanted}; its containers: ${pod.containers.map((c) => c.name).join(', ')}`);
       if (logStreams.size >= MAX_LOG_STREAMS) throw new BerthError('TOO_MANY_STREAMS', `${MAX_LOG_STREAMS} replica logs are open already; close one`);
       const stop = new AbortController();
       logStreams.add(stop);
