@@ -7,7 +7,7 @@ import { InvalidArgumentError } from 'commander';
 import type { PodStatus } from '../observed/index.js';
 import type { NamespaceStatus, StoreState } from '../store/index.js';
 
-export const GET_KINDS = ['namespaces', 'deployments', 'pods', 'services'] as const;
+export const GET_KINDS = ['namespaces', 'deployments', 'statefulsets', 'pods', 'services'] as const;
 export type GetKind = (typeof GET_KINDS)[number];
 
 /** kubectl's names of each kind: plural, singular and short. */
@@ -18,6 +18,9 @@ const KIND_NAMES: Readonly<Record<string, GetKind>> = {
   deployments: 'deployments',
   deployment: 'deployments',
   deploy: 'deployments',
+  statefulsets: 'statefulsets',
+  statefulset: 'statefulsets',
+  sts: 'statefulsets',
   pods: 'pods',
   pod: 'pods',
   po: 'pods',
@@ -31,7 +34,7 @@ export function getKind(value: string): GetKind {
   const kind = Object.hasOwn(KIND_NAMES, value.toLowerCase()) ? KIND_NAMES[value.toLowerCase()] : undefined;
   if (!kind)
     throw new InvalidArgumentError(
-      `${JSON.stringify(value)} is not a kind berth gets; allowed: namespaces (ns), deployments (deploy), pods (po), services (svc)`,
+      `${JSON.stringify(value)} is not a kind berth gets; allowed: namespaces (ns), deployments (deploy), statefulsets (sts), pods (po), services (svc)`,
     );
   return kind;
 }
@@ -125,9 +128,12 @@ export function getNamespaces(state: StoreState, query: GetQuery): GetResult {
   };
 }
 
-export function getDeployments(state: StoreState, query: GetQuery): GetResult {
+/** Deployments, or StatefulSets (`statefulSets`: status keeps both in one list, a StatefulSet's marked by its kind). */
+export function getDeployments(state: StoreState, query: GetQuery, statefulSets = false): GetResult {
   const items = namespacesOf(state, query).flatMap((ns) =>
-    ns.deployments.filter((d) => query.name === undefined || d.name === query.name).map((d) => ({ namespace: ns.namespace, ...d })),
+    ns.deployments
+      .filter((d) => (d.kind === 'StatefulSet') === statefulSets && (query.name === undefined || d.name === query.name))
+      .map((d) => ({ namespace: ns.namespace, ...d })),
   );
   return {
     items,

@@ -34,7 +34,7 @@ export function renderStatus(state: StoreState): string {
     );
     for (const d of ns.deployments) {
       lines.push(
-        `  deployment ${d.name}: ${d.availableReplicas}/${d.replicas} available, ${d.updatedReplicas} updated, revision ${d.revision}, ${d.phase}${d.message ? ` — ${d.message}` : ''}`,
+        `  ${d.kind === 'StatefulSet' ? 'statefulset' : 'deployment'} ${d.name}: ${d.availableReplicas}/${d.replicas} available, ${d.updatedReplicas} updated, revision ${d.revision}, ${d.phase}${d.message ? ` — ${d.message}` : ''}`,
       );
     }
     for (const svc of ns.services ?? []) {

@@ -10,6 +10,7 @@ import {
   pinnedTemplates,
   planVolumes,
   specHash,
+  statefulRefusal,
   type LivePruneGuard,
   type VolumePlan,
 } from '../plan/index.js';
@@ -151,28 +152,35 @@ export class Reconciler {
         if (!desired && !mayPrune) return [];
         const replicas = observed?.deployments.find((d) => d.name === name)?.replicas ?? [];
         const hold = desired ? this.holdOf(namespace, name) : undefined;
-        const step: Step | undefined = hold
-          ? undefined
-          : nextStep({
-              desired,
-              observed: replicas,
-              commit: targetCommit,
-              now: this.o.clock.now(),
-              restarts: restartRecordsOf(replicas),
-              readiness,
-              completed: desired ? hasCompleted(this.o.store, namespace, name, desired.revision) : true,
-            });
+        const refused = desired ? statefulRefusal(desired, replicas) : undefined;
+        if (refused) log.warn({ kind: 'StatefulSet', name }, refused);
+        const step: Step | undefined =
+          hold || refused
+            ? undefined
+            : nextStep({
+                desired,
+                observed: replicas,
+                commit: targetCommit,
+                now: this.o.clock.now(),
+                restarts: restartRecordsOf(replicas),
+                readiness,
+                completed: desired ? hasCompleted(this.o.store, namespace, name, desired.revision) : true,
+              });
         if (step) steps.push(step);
-        return [{ name, desired, replicas, step, hold }];
+        return [{ name, desired, replicas, step, hold, refused }];
       });
       // 2. The data plane routes to what is ready now, minus what this pass removes.
       const leaving = new Set(steps.flatMap((s) => (s.kind === 'act' ? s.remove.map((r) => r.replica.id) : [])));
       services = await this.serving.push(namespace, target, observed, readiness, leaving, log);
       // 3. Apply at most one move per Deployment.
       await Promise.all(
-        plans.map(async ({ name, desired, replicas, step, hold }) => {
-          const dlog = log.child({ kind: 'Deployment', deployment: name, ...(desired ? { revision: desired.revision } : {}) });
-          let status = desired && deploymentStatus(desired, step, ownValue(this.o.store.readState().pins, `${namespace}/${name}`), hold);
+        plans.map(async ({ name, desired, replicas, step, hold, refused }) => {
+          const dlog = log.child({
+            kind: desired?.stateful ? 'StatefulSet' : 'Deployment',
+            deployment: name,
+            ...(desired ? { revision: desired.revision } : {}),
+          });
+          let status = desired && deploymentStatus(desired, step, ownValue(this.o.store.readState().pins, `${namespace}/${name}`), hold, refused);
           if (!step) return void (status && deployments.push(status));
           if (step.kind === 'fail' && desired) {
             moves += await this.autoRollback(desired, step, replicas, dlog);
@@ -368,6 +376,7 @@ export class Reconciler {
             [LABEL.storage]: v.storage,
             [LABEL.accessModes]: v.accessModes.join(','),
             ...(v.storageClass ? { [LABEL.storageClass]: v.storageClass } : {}),
+            ...(v.statefulSet ? { [LABEL.statefulSet]: v.statefulSet.name, [LABEL.replica]: String(v.statefulSet.ordinal) } : {}),
           },
         });
         log.info({ kind: 'PersistentVolumeClaim', claim: v.name, volume: v.volumeName, driver: storageClass.driver }, 'volume created');
@@ -559,6 +568,15 @@ function volumeStatuses(
     const why = failed.get(c.name);
     out.push({ name: c.name, volume: c.volumeName, phase: why ? 'Pending' : 'Bound', ...of(c), ...(why ? { message: why } : {}) });
   }
+  for (const r of plan.retained ?? []) {
+    out.push({
+      name: r.name,
+      volume: r.volumeName,
+      phase: 'Bound',
+      ...of(r),
+      message: `kept for ordinal ${r.statefulSet?.ordinal} of StatefulSet ${r.statefulSet?.name}, which has fewer replicas now: mounted again when it scales up`,
+    });
+  }
   for (const o of plan.orphaned) {
     out.push({
       name: o.name,
@@ -604,7 +622,7 @@ function conditionsFor(phase: NamespaceStatus['phase'], message: string | undefi
 }
 
 /** The Deployment's line in status: counts and phase from its step, what a pin or a held failure says. */
-function deploymentStatus(desired: DesiredDeployment, step: Step | undefined, pin: Pin | undefined, hold: Pin['failed']): DeploymentStatus {
+function deploymentStatus(desired: DesiredDeployment, step: Step | undefined, pin: Pin | undefined, hold: Pin['failed'], refused?: string): DeploymentStatus {
   const phase: DeploymentStatus['phase'] =
     !step || step.kind === 'fail'
       ? 'Failed'
@@ -619,10 +637,12 @@ function deploymentStatus(desired: DesiredDeployment, step: Step | undefined, pi
     ? step.kind !== 'complete'
       ? step.summary
       : undefined
-    : hold &&
-      `rollout of revision ${hold.revision} failed (${hold.reason}: ${hold.message}) and there is no earlier good revision: left as it is until a commit changes the Deployment`;
+    : (refused ??
+      (hold &&
+        `rollout of revision ${hold.revision} failed (${hold.reason}: ${hold.message}) and there is no earlier good revision: left as it is until a commit changes the Deployment`));
   return {
     name: desired.name,
+    ...(desired.stateful ? { kind: 'StatefulSet' as const } : {}),
     revision: desired.revision,
     replicas: desired.replicas,
     updatedReplicas: step?.counts.updated ?? 0,

@@ -3,6 +3,7 @@ import type { ObservedNamespace, ObservedReplica } from '../observed/index.js';
 import type { Backend, IngressRoute, NamespaceNetwork, NamespaceTable, NetworkPolicyRoute, ServicePod, ServiceRoute } from '../proxy/index.js';
 import {
   allocateClusterIps,
+  ordinalName,
   type ClusterIpVerdict,
   type DesiredDeployment,
   type DesiredIngress,
@@ -103,7 +104,7 @@ function serviceRoute(
     name: service.name,
     ...(ip && 'address' in ip ? { clusterIP: ip.address } : {}),
     ...(ip && 'error' in ip ? { clusterIPError: ip.error } : {}),
-    ...(ip && 'headless' in ip ? { headless: { addresses: endpoints.flatMap((r) => (r.address ? [r.address] : [])) } } : {}),
+    ...(ip && 'headless' in ip ? { headless: headlessRecords(service, endpoints, deployments) } : {}),
     ...(service.sessionAffinity === 'ClientIP' ? { sessionAffinity: 'ClientIP' as const } : {}),
     ...(pods.length > 0 ? { pods } : {}),
     ports: service.ports.map((p) => ({
@@ -118,6 +119,25 @@ function serviceRoute(
         return to ? [{ id: r.id, ...to, ...(pod !== undefined ? { pod } : {}) }] : [];
       }),
     })),
+  };
+}
+
+/**
+ * A headless Service's records: its endpoints' addresses, and by replica name those of the
+ * StatefulSets that name it as their serviceName (Kubernetes' `<name>-<ordinal>.<service>`).
+ *   StatefulSet db (serviceName db), replica 1 at 10.213.7.9 → hosts { 'db-1': '10.213.7.9' }
+ */
+function headlessRecords(
+  service: DesiredService,
+  endpoints: readonly ObservedReplica[],
+  deployments: readonly DesiredDeployment[],
+): { addresses: string[]; hosts?: Record<string, string> } {
+  const named = new Set(deployments.flatMap((d) => (d.stateful?.serviceName === service.name ? [d.name] : [])));
+  const hosts: Record<string, string> = {};
+  for (const r of endpoints) if (r.address && r.kind === 'StatefulSet' && named.has(r.deployment)) hosts[ordinalName(r.deployment, r.replica)] = r.address;
+  return {
+    addresses: endpoints.flatMap((r) => (r.address ? [r.address] : [])),
+    ...(Object.keys(hosts).length > 0 ? { hosts } : {}),
   };
 }
 

@@ -5,6 +5,7 @@ import { normalizeNetworkPolicy } from './network-policy.js';
 import { networkName, volumeName } from './names.js';
 import { configMapOf, normalizeDeployment } from './normalize.js';
 import { normalizeIngress, normalizeService } from './service.js';
+import { normalizeStatefulSet, statefulVolumes } from './stateful.js';
 import type {
   DesiredAutoscaler,
   DesiredConfigMap,
@@ -82,8 +83,12 @@ export function buildNamespace(ns: NamespaceManifests, instance: string, policy?
         const policy = normalizeNetworkPolicy(object, ns.name);
         if (policy) policies.push(policy);
       }
-      if (object.kind !== 'Deployment') continue;
-      const result = normalizeDeployment(object, ns.name, secrets, claims, configMapsByName);
+      if (object.kind === 'StatefulSet') volumes.push(...statefulVolumes(object, ns.name, instance, claims));
+      if (object.kind !== 'Deployment' && object.kind !== 'StatefulSet') continue;
+      const result =
+        object.kind === 'StatefulSet'
+          ? normalizeStatefulSet(object, ns.name, secrets, claims, configMapsByName)
+          : normalizeDeployment(object, ns.name, secrets, claims, configMapsByName);
       diagnostics.push(...result.diagnostics);
       if (result.deployment) deployments.push(result.deployment);
     }

@@ -22,3 +22,4 @@ export * from './cluster-network.js';
 export * from './cluster-ips.js';
 export * from './autoscaler.js';
 export * from './pod.js';
+export * from './stateful.js';

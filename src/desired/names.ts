@@ -29,3 +29,13 @@ export function networkName(instance: string, namespace: string): string {
 export function volumeName(instance: string, namespace: string, claim: string): string {
   return `${prefix(instance)}${namespace}.${claim}`;
 }
+
+/** A StatefulSet replica's name (its hostname, and its DNS name under the headless Service): `<name>-<ordinal>`. */
+export function ordinalName(statefulSet: string, ordinal: number): string {
+  return `${statefulSet}-${ordinal}`;
+}
+
+/** The claim a StatefulSet's claim template gives an ordinal, as Kubernetes names it: `<template>-<statefulset>-<ordinal>`. */
+export function ordinalClaim(template: string, statefulSet: string, ordinal: number): string {
+  return `${template}-${ordinalName(statefulSet, ordinal)}`;
+}

@@ -153,8 +153,11 @@ export type VolumeSource =
    */
   | { readonly kind: 'emptyDir'; readonly sizeBytes?: number; readonly shared?: true }
   | { readonly kind: 'secret'; readonly secret: string; readonly files: readonly SecretFile[] }
-  /** The Docker volume of a claim of the namespace (its engine name depends on the instance: volumeName()). */
-  | { readonly kind: 'persistentVolumeClaim'; readonly claim: string }
+  /**
+   * The Docker volume of a claim of the namespace (its engine name depends on the instance: volumeName()).
+   * `perReplica`: a StatefulSet's claim template; each replica mounts its own claim `<claim>-<statefulset>-<ordinal>` (ordinalClaim()).
+   */
+  | { readonly kind: 'persistentVolumeClaim'; readonly claim: string; readonly perReplica?: true }
   /** Keys of a ConfigMap as files; the content is in the DesiredDeployment's `configData` (the template holds its hash). */
   | { readonly kind: 'configMap'; readonly configMap: string; readonly files: readonly ConfigMapFile[] };
 
@@ -299,11 +302,34 @@ export interface DesiredDeployment {
    * ConfigMap's hash); present only when there is one.
    */
   readonly configData?: Readonly<Record<string, ConfigMapContent>>;
+  /** Present exactly for an apps/v1 StatefulSet: stable ordinals, ordered moves, a volume per ordinal (desired/stateful.ts). */
+  readonly stateful?: StatefulSettings;
   /**
    * The app container's resources.requests (cpu in cores, memory in bytes): what an HPA's
    * Utilization is a percent of. Outside the template, so a change rolls nothing. Present only when set.
    */
   readonly requests?: ResourceRequests;
+}
+
+/**
+ * What makes a DesiredDeployment a StatefulSet (rollout/stateful-step.ts decides its moves). Its
+ * `strategy` is nominal (RollingUpdate, maxSurge 0, maxUnavailable 1): it never surges.
+ */
+export interface StatefulSettings {
+  /** The headless Service that names the replicas `<name>-<ordinal>.<serviceName>` (absent: no such names). */
+  readonly serviceName?: string;
+  readonly podManagementPolicy: 'OrderedReady' | 'Parallel';
+  /** RollingUpdate: ordinals >= partition, highest first, one at a time. OnDelete: a replica takes the template only when replaced. */
+  readonly updateStrategy: { readonly type: 'RollingUpdate'; readonly partition: number } | { readonly type: 'OnDelete' };
+  /** The volumeClaimTemplates' names, in manifest order (the volumes: DesiredVolume.statefulSet). */
+  readonly claimTemplates: readonly string[];
+  readonly retention: { readonly whenDeleted: 'Retain' | 'Delete'; readonly whenScaled: 'Retain' | 'Delete' };
+  /**
+   * Hash of what Kubernetes forbids changing once the StatefulSet exists (volumeClaimTemplates,
+   * serviceName, podManagementPolicy, selector), carried on its replicas (label berth.fixed):
+   * a replica with another one means the commit changed one of them — refused (statefulHold()).
+   */
+  readonly fixed: string;
 }
 
 export interface ResourceRequests {
@@ -390,6 +416,8 @@ export interface DesiredVolume {
   readonly storage: string;
   readonly accessModes: readonly AccessMode[];
   readonly source: SourceLocation;
+  /** The volume of an ordinal of a StatefulSet's claim template (labels berth.statefulset, berth.replica on the volume). */
+  readonly statefulSet?: { readonly name: string; readonly ordinal: number };
 }
 
 /**

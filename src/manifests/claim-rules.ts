@@ -59,8 +59,8 @@ export function claimFactsOf(
   };
 }
 
-/** Undefined when the Deployment mounts no claim. */
-export function claimUserOf(spec: DeploymentSpec, locate: (path: FieldPath) => Position): ClaimUser | undefined {
+/** Undefined when the Deployment (or StatefulSet: `stateful`, which never surges) mounts no claim. */
+export function claimUserOf(spec: DeploymentSpec, locate: (path: FieldPath) => Position, stateful = false): ClaimUser | undefined {
   const uses: ClaimUse[] = [];
   (spec.template.spec.volumes ?? []).forEach((v, i) => {
     if (!v.persistentVolumeClaim) return;
@@ -69,7 +69,7 @@ export function claimUserOf(spec: DeploymentSpec, locate: (path: FieldPath) => P
   });
   if (uses.length === 0) return undefined;
   const replicas = spec.replicas ?? 1;
-  const surges = spec.strategy?.type !== 'Recreate' && replicas > 0 && !isZero(spec.strategy?.rollingUpdate?.maxSurge ?? '25%');
+  const surges = !stateful && spec.strategy?.type !== 'Recreate' && replicas > 0 && !isZero(spec.strategy?.rollingUpdate?.maxSurge ?? '25%');
   return { replicas, surges, uses };
 }
 

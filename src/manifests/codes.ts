@@ -88,6 +88,14 @@ export const MANIFEST_DIAGNOSTICS = {
   },
   CONFIGMAP_DUPLICATE_KEY: { summary: 'A ConfigMap key is in both data and binaryData.' },
   CLAIM_NOT_FOUND: { summary: 'A volumes[].persistentVolumeClaim.claimName names a PersistentVolumeClaim not defined in the same namespace folder.' },
+  WORKLOAD_NAME_CONFLICT: {
+    summary:
+      'A Deployment and a StatefulSet share a name, or a workload is named like a replica of a StatefulSet (<name>-<ordinal>): berth names replicas, hostnames and volumes by these names, so they must be unique in the folder.',
+  },
+  STATEFULSET_SERVICE: {
+    summary:
+      "A StatefulSet's serviceName names no Service of the folder, or one that is not headless (clusterIP: None): its replicas run, without their <name>-<ordinal>.<serviceName> DNS names (a warning, as in Kubernetes).",
+  },
   CLAIM_ACCESS_CONFLICT: {
     summary:
       'A ReadWriteOncePod PersistentVolumeClaim is mounted by two Deployments, by a Deployment with more than one replica, or by one whose rolling update would surge a second replica (use strategy Recreate or maxSurge: 0).',

@@ -21,7 +21,8 @@ const PROBES = ['readinessProbe', 'livenessProbe', 'startupProbe'] as const;
 
 export type Emit = (severity: 'error' | 'warning', code: ManifestDiagnosticCode, path: FieldPath, message: string) => void;
 
-export function checkDeployment(spec: DeploymentSpec, emit: Emit): void {
+/** `claimTemplates`: a StatefulSet's volumeClaimTemplates names, volumes its containers may mount without listing them. */
+export function checkDeployment(spec: DeploymentSpec, emit: Emit, claimTemplates: readonly string[] = []): void {
   checkSelector(spec, emit);
   checkStrategy(spec, emit);
   if (spec.progressDeadlineSeconds !== undefined && spec.progressDeadlineSeconds <= (spec.minReadySeconds ?? 0)) {
@@ -50,7 +51,7 @@ export function checkDeployment(spec: DeploymentSpec, emit: Emit): void {
   }
   checkPodPorts(spec, emit);
   checkSidecarOrder(spec, emit);
-  checkVolumes(spec, emit);
+  checkVolumes(spec, emit, claimTemplates);
 }
 
 /**

@@ -16,7 +16,7 @@
  *    before the expensive steps.
  */
 export type * from './types.js';
-export { SECRET_REFERENCE_TYPE, QUOTA_RESOURCES, ACCESS_MODES, podContainers } from './types.js';
+export { SECRET_REFERENCE_TYPE, QUOTA_RESOURCES, ACCESS_MODES, podContainers, isWorkload } from './types.js';
 export { loadManifests, ManifestCacheMissError, type LoadOptions } from './load.js';
 export { ManifestCache, type ManifestCacheStats } from './cache.js';
 export { DEFAULT_PARSE_LIMITS, type ParseLimits } from './parse.js';

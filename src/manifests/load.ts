@@ -11,6 +11,7 @@ import { isUnsafeFileKey, type SecretKeyRefUse } from './secret-rules.js';
 import { checkHostPorts, type PlacedHostPorts } from './host-port-rules.js';
 import { checkHostPortsAcrossNamespaces } from './service-host-port-rules.js';
 import { checkTargetPortNames } from './target-port-rules.js';
+import { checkWorkloadNames } from './statefulset-rules.js';
 import { checkAutoscalers } from './hpa-rules.js';
 import { checkListenPorts, type PlacedService, type ServicePortFact } from './service-rules.js';
 import type { Manifest, ManifestSet, NamespaceManifests } from './types.js';
@@ -237,6 +238,16 @@ function loadNamespace(folder: SnapshotFolder, entries: readonly FolderEntry[], 
           ...(doc.claim ? { storage: { amount: doc.claim.storageBytes, at: doc.claim.storageAt } } : {}),
         });
       }
+      // A StatefulSet's claims (one per template per ordinal) count as PersistentVolumeClaims of the folder.
+      for (const c of doc.templateClaims ?? [])
+        placed.push({
+          kind: 'PersistentVolumeClaim',
+          name: c.name,
+          file,
+          document: doc.index,
+          nameAt: c.at,
+          storage: { amount: c.bytes, at: c.at, field: c.field },
+        });
       if (doc.quotaBounds && doc.name !== undefined) quotas.push({ name: doc.name, file, document: doc.index, bounds: doc.quotaBounds });
       if (doc.body) objects.push({ ...doc.body, source: { file, document: doc.index, line: doc.line } } as Manifest);
     }
@@ -249,6 +260,7 @@ function loadNamespace(folder: SnapshotFolder, entries: readonly FolderEntry[], 
   diagnostics.push(...checkQuotas(name, quotas, placed));
   diagnostics.push(...checkClaimUses(name, claims, defined, claimUsers));
   diagnostics.push(...checkAutoscalers(name, objects));
+  diagnostics.push(...checkWorkloadNames(name, objects));
 
   const valid = !hasErrors(diagnostics);
   if (valid) diagnostics.push(...checkTargetPortNames(name, objects));

@@ -6,7 +6,7 @@ import type { FieldPositions } from './types.js';
  * file:line like the loader's own. The YAML nodes are dropped after validation; these few
  * positions are kept with the object (`positions`):
  *
- *  - Deployment: every node under the pod's security-relevant fields — `securityContext`,
+ *  - Deployment and StatefulSet (and its volumeClaimTemplates): every node under the pod's security-relevant fields — `securityContext`,
  *    `hostNetwork`, `hostPID`, `hostIPC`, `volumes` (pod) and `securityContext`, `volumeMounts`
  *    (each container) — plus the pod spec and each container themselves (for "must set …").
  *  - Namespace: `metadata.labels` and each label (the pod-security level is a label).
@@ -27,10 +27,14 @@ export function positionsOf(kind: string, value: Record<string, unknown>, locate
     if (Array.isArray(node)) node.forEach((item, i) => walk(item, [...path, i]));
     else if (node !== null && typeof node === 'object') for (const [k, v] of Object.entries(node)) walk(v, [...path, k]);
   };
-  if (kind === 'Deployment') {
+  if (kind === 'Deployment' || kind === 'StatefulSet') {
     const pod = child(child(child(value, 'spec'), 'template'), 'spec');
     if (!isRecord(pod)) return undefined;
     out[formatFieldPath(POD)] = locate(POD);
+    // The folder-level name checks (statefulset-rules.ts) report at the name, and at a StatefulSet's serviceName.
+    out['metadata.name'] = locate(['metadata', 'name']);
+    if (kind === 'StatefulSet' && child(value, 'spec') !== undefined && child(child(value, 'spec'), 'serviceName') !== undefined)
+      out['spec.serviceName'] = locate(['spec', 'serviceName']);
     for (const f of POD_FIELDS) if (pod[f] !== undefined) walk(pod[f], [...POD, f]);
     const containers = pod['containers'];
     if (Array.isArray(containers)) {
@@ -40,6 +44,9 @@ export function positionsOf(kind: string, value: Record<string, unknown>, locate
         if (isRecord(c)) for (const f of CONTAINER_FIELDS) if (c[f] !== undefined) walk(c[f], [...at, f]);
       });
     }
+    // A StatefulSet's claim templates: their storage classes are checked against the operator's (policy/).
+    const templates = child(child(value, 'spec'), 'volumeClaimTemplates');
+    if (kind === 'StatefulSet' && templates !== undefined) walk(templates, ['spec', 'volumeClaimTemplates']);
   } else if (kind === 'PersistentVolumeClaim') {
     const spec = child(value, 'spec');
     if (!isRecord(spec)) return undefined;

@@ -104,8 +104,8 @@ export interface PlacedObject {
   readonly document: number;
   readonly nameAt: Position;
   readonly demand?: QuotaDemand;
-  /** A PersistentVolumeClaim's spec.resources.requests.storage, in bytes, and where it is written. */
-  readonly storage?: { readonly amount: number; readonly at: Position };
+  /** A PersistentVolumeClaim's spec.resources.requests.storage, in bytes, and where it is written (`field`: when not at the claim's spec). */
+  readonly storage?: { readonly amount: number; readonly at: Position; readonly field?: string };
 }
 
 /** The kind an object-count resource counts, and how a message names a number of them. */
@@ -278,7 +278,7 @@ function overStorage(objects: readonly PlacedObject[], bound: QuotaBound, source
           file: o.file,
           namespace,
           document: o.document,
-          field: 'spec.resources.requests.storage',
+          field: o.storage.field ?? 'spec.resources.requests.storage',
           ...o.storage.at,
           message: `requests.storage ${arithmetic} > requests.storage ${bound.written} of ${source}${before > 0 ? `; the PersistentVolumeClaims before ${JSON.stringify(o.name)} (in file order) request ${formatMemory(before)}` : ''}`,
         },

@@ -9,6 +9,7 @@ import persistentVolumeClaimSchema from '../../schemas/persistentvolumeclaim.jso
 import resourceQuotaSchema from '../../schemas/resourcequota.json' with { type: 'json' };
 import secretSchema from '../../schemas/secret.json' with { type: 'json' };
 import serviceSchema from '../../schemas/service.json' with { type: 'json' };
+import statefulSetSchema from '../../schemas/statefulset.json' with { type: 'json' };
 import { quantityProblem, type QuantityKind } from './quantity.js';
 
 /**
@@ -39,6 +40,7 @@ export const KNOWN_KINDS = {
   ConfigMap: { apiVersion: 'v1', schema: configMapSchema },
   NetworkPolicy: { apiVersion: 'networking.k8s.io/v1', schema: networkPolicySchema },
   HorizontalPodAutoscaler: { apiVersion: 'autoscaling/v2', schema: horizontalPodAutoscalerSchema },
+  StatefulSet: { apiVersion: 'apps/v1', schema: statefulSetSchema },
 } as const;
 
 /**
@@ -115,5 +117,7 @@ function compileAll(): Record<KnownKind, ValidateFunction> {
     ConfigMap: ajv.compile(configMapSchema),
     NetworkPolicy: ajv.compile(networkPolicySchema),
     HorizontalPodAutoscaler: ajv.compile(horizontalPodAutoscalerSchema),
+    // Last: it refers to the Deployment's pod template and the claim's spec, which must be compiled (known to ajv) first.
+    StatefulSet: ajv.compile(statefulSetSchema),
   };
 }

@@ -1,5 +1,5 @@
 import type { Diagnostic } from '../core/index.js';
-import type { DeploymentManifest, Manifest, ServiceManifest } from './types.js';
+import { isWorkload, type Manifest, type ServiceManifest } from './types.js';
 
 /**
  * A Service port whose `targetPort` is a name that no container of the Deployments it selects
@@ -11,7 +11,7 @@ import type { DeploymentManifest, Manifest, ServiceManifest } from './types.js';
  * "metrics" → warning on web-service.yaml: no container of Deployment web declares a port "http".
  */
 export function checkTargetPortNames(namespace: string, objects: readonly Manifest[]): Diagnostic[] {
-  const deployments = objects.filter((o): o is DeploymentManifest => o.kind === 'Deployment');
+  const deployments = objects.filter(isWorkload);
   const out: Diagnostic[] = [];
   for (const o of objects) {
     if (o.kind !== 'Service') continue;
@@ -33,7 +33,7 @@ export function checkTargetPortNames(namespace: string, objects: readonly Manife
         document: svc.source.document,
         line: svc.source.line,
         field: `spec.ports[${i}].targetPort`,
-        message: `no container of ${selected.map((d) => `Deployment ${JSON.stringify(d.metadata.name)}`).join(', ')} (selected by ${Object.entries(
+        message: `no container of ${selected.map((d) => `${d.kind} ${JSON.stringify(d.metadata.name)}`).join(', ')} (selected by ${Object.entries(
           svc.spec.selector,
         )
           .map(([k, v]) => `${k}=${v}`)

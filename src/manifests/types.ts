@@ -252,6 +252,41 @@ export interface DeploymentManifest extends ManifestBase<'Deployment', 'apps/v1'
   readonly positions?: FieldPositions;
 }
 
+/**
+ * apps/v1 StatefulSet: a Deployment's pod template and selector, with stable identities
+ * (`<name>-<ordinal>`), ordered creation, reverse-ordinal updates and a volume per ordinal per
+ * claim template (desired/stateful.ts, rollout/stateful-step.ts).
+ */
+export interface StatefulSetSpec {
+  readonly replicas?: number;
+  readonly selector: DeploymentSpec['selector'];
+  readonly template: PodTemplate;
+  readonly serviceName?: string;
+  readonly podManagementPolicy?: 'OrderedReady' | 'Parallel';
+  readonly updateStrategy?: { readonly type?: 'RollingUpdate' | 'OnDelete'; readonly rollingUpdate?: { readonly partition?: number } };
+  readonly volumeClaimTemplates?: readonly ClaimTemplateSpec[];
+  readonly persistentVolumeClaimRetentionPolicy?: { readonly whenDeleted?: 'Retain' | 'Delete'; readonly whenScaled?: 'Retain' | 'Delete' };
+  readonly minReadySeconds?: number;
+  readonly revisionHistoryLimit?: number;
+}
+
+export interface ClaimTemplateSpec {
+  readonly metadata: { readonly name: string; readonly labels?: Readonly<Record<string, string>>; readonly annotations?: Readonly<Record<string, string>> };
+  readonly spec: PersistentVolumeClaimManifest['spec'];
+}
+
+export interface StatefulSetManifest extends ManifestBase<'StatefulSet', 'apps/v1'> {
+  readonly spec: StatefulSetSpec;
+  readonly positions?: FieldPositions;
+}
+
+/** The kinds that run replicas of a pod template. */
+export type WorkloadManifest = DeploymentManifest | StatefulSetManifest;
+
+export function isWorkload(m: { readonly kind: string }): m is WorkloadManifest {
+  return m.kind === 'Deployment' || m.kind === 'StatefulSet';
+}
+
 /** The one `type` a berth Secret has: it references host files or variables, it holds no values. */
 export const SECRET_REFERENCE_TYPE = 'berth.dev/host-reference';
 
@@ -470,7 +505,8 @@ export type Manifest =
   | PersistentVolumeClaimManifest
   | ConfigMapManifest
   | NetworkPolicyManifest
-  | HorizontalPodAutoscalerManifest;
+  | HorizontalPodAutoscalerManifest
+  | StatefulSetManifest;
 
 export interface NamespaceManifests {
   /** Folder name = namespace name. */

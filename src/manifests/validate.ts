@@ -3,6 +3,7 @@ import { claimFactsOf, claimUserOf, type ClaimFacts, type ClaimUser } from './cl
 import type { ManifestDiagnosticCode } from './codes.js';
 import { checkConfigMap, configMapKeysOf, configMapRefsOf, type ConfigMapKeys, type ConfigMapRefUse } from './configmap-rules.js';
 import { checkDeployment } from './deployment-rules.js';
+import { checkStatefulSet, claimTemplateNames, templateClaimsOf, type TemplateClaim } from './statefulset-rules.js';
 import { checkIngress, ingressBackendsOf, type IngressBackendUse } from './ingress-rules.js';
 import { hostPortsOf, type HostPortFact } from './host-port-rules.js';
 import { checkIngressTimeouts } from './ingress-timeouts.js';
@@ -29,6 +30,7 @@ import type {
   PersistentVolumeClaimManifest,
   ResourceQuotaManifest,
   SecretManifest,
+  StatefulSetSpec,
 } from './types.js';
 
 /** A validated object before it is placed in a file: everything but `source`. */
@@ -72,6 +74,8 @@ export interface ValidatedDocument {
   readonly claim?: ClaimFacts;
   /** A valid Deployment's persistentVolumeClaim volumes (absent: none). */
   readonly claimUser?: ClaimUser;
+  /** A valid StatefulSet's claims from its volumeClaimTemplates, one per template per ordinal (quotas count them as claims). */
+  readonly templateClaims?: readonly TemplateClaim[];
   /** File-less diagnostics (errors and warnings) of this document. */
   readonly diagnostics: readonly Diagnostic[];
 }
@@ -131,7 +135,8 @@ export function validateDocument(doc: YamlDocument, lineText: (line: number) => 
     return { ...base, ...identity };
   }
 
-  if (kind === 'Deployment') readOctalModes(value, locate, lineText);
+  const workload = kind === 'Deployment' || kind === 'StatefulSet';
+  if (workload) readOctalModes(value, locate, lineText);
   const validate = validatorFor(kind);
   let ignored: FieldPath[] = [];
   if (!validate(value)) {
@@ -142,6 +147,11 @@ export function validateDocument(doc: YamlDocument, lineText: (line: number) => 
   if (diagnostics.some((d) => d.severity === 'error')) return { ...base, ...identity };
 
   if (kind === 'Deployment') checkDeployment(value['spec'] as DeploymentSpec, emit);
+  if (kind === 'StatefulSet') {
+    const spec = value['spec'] as StatefulSetSpec;
+    checkDeployment(spec, emit, claimTemplateNames(spec));
+    checkStatefulSet(value['metadata'] as ObjectMeta, spec, emit);
+  }
   if (kind === 'Secret') checkSecret(value as unknown as SecretManifest, emit);
   if (kind === 'Service') ignored = [...ignored, ...checkService(value['spec'] as ServiceSpecInput, emit)];
   if (kind === 'Ingress') {
@@ -158,13 +168,16 @@ export function validateDocument(doc: YamlDocument, lineText: (line: number) => 
   const facts =
     kind === 'Secret'
       ? { secretKeys: Object.keys((value as unknown as SecretManifest).spec.keys).sort() }
-      : kind === 'Deployment'
+      : workload
         ? {
             secretKeyRefs: secretKeyRefsOf(value['spec'] as DeploymentSpec, locate),
             ...nonEmpty('configMapRefs', configMapRefsOf(value['spec'] as DeploymentSpec, locate)),
             quotaDemand: quotaDemandOf(value['spec'] as DeploymentSpec, locate),
             hostPorts: hostPortsOf(value['spec'] as DeploymentSpec, locate),
-            ...claimUserFact(value['spec'] as DeploymentSpec, locate),
+            ...claimUserFact(value['spec'] as DeploymentSpec, locate, kind === 'StatefulSet'),
+            ...(kind === 'StatefulSet'
+              ? nonEmpty('templateClaims', templateClaimsOf(value['metadata'] as ObjectMeta, value['spec'] as StatefulSetSpec, locate, parseMemory))
+              : {}),
           }
         : kind === 'Service'
           ? { servicePorts: servicePortsOf(value['spec'] as ServiceSpecInput, locate) }
@@ -215,8 +228,8 @@ function isEmptyStatus(status: unknown): boolean {
   return keys.length === 0 || (keys.length === 1 && isPlainObject(status['loadBalancer']) && Object.keys(status['loadBalancer']).length === 0);
 }
 
-function claimUserFact(spec: DeploymentSpec, locate: (path: FieldPath) => Position): { claimUser?: ClaimUser } {
-  const user = claimUserOf(spec, locate);
+function claimUserFact(spec: DeploymentSpec, locate: (path: FieldPath) => Position, stateful: boolean): { claimUser?: ClaimUser } {
+  const user = claimUserOf(spec, locate, stateful);
   return user ? { claimUser: user } : {};
 }
 

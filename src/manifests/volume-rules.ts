@@ -10,7 +10,7 @@ import { podContainers, type Container, type DeploymentSpec } from './types.js';
 
 const POD: FieldPath = ['spec', 'template', 'spec'];
 
-export function checkVolumes(spec: DeploymentSpec, emit: Emit): void {
+export function checkVolumes(spec: DeploymentSpec, emit: Emit, claimTemplates: readonly string[] = []): void {
   const pod = spec.template.spec;
   const volumes = new Map<string, { index: number; kind: 'hostPath' | 'emptyDir' | 'secret' | 'persistentVolumeClaim' | 'configMap' }>();
   (pod.volumes ?? []).forEach((v, i) => {
@@ -43,6 +43,8 @@ export function checkVolumes(spec: DeploymentSpec, emit: Emit): void {
       else paths.set(item.path, j);
     });
   });
+  // A StatefulSet's claim template is a volume of every replica (it wins over a pod volume of the same name, as in Kubernetes).
+  for (const name of claimTemplates) volumes.set(name, { index: -1, kind: 'persistentVolumeClaim' });
   for (const c of podContainers(spec.template)) checkMounts(c.container, c.path, volumes, emit);
   checkUser(spec, emit);
 }

@@ -62,7 +62,10 @@ export function observe(inventory: Inventory): ObservedState {
     if (!ns || !claim || volume.labels[LABEL.kind] !== 'PersistentVolumeClaim') continue;
     const storageClass = volume.labels[LABEL.storageClass];
     const storage = volume.labels[LABEL.storage];
+    const owner = volume.labels[LABEL.statefulSet];
+    const ordinal = Number(volume.labels[LABEL.replica]);
     draft(ns).volumes.push({
+      ...(owner && Number.isInteger(ordinal) && ordinal >= 0 ? { statefulSet: { name: owner, ordinal } } : {}),
       name: claim,
       volumeName: volume.name,
       driver: volume.driver,
@@ -123,6 +126,7 @@ export function observe(inventory: Inventory): ObservedState {
               ([deployment, replicas]): ObservedDeployment => ({
                 namespace: name,
                 name: deployment,
+                ...(replicas.some((r) => r.kind === 'StatefulSet') ? { kind: 'StatefulSet' as const } : {}),
                 replicas: replicas.sort((a, b) => byText(a.revision, b.revision) || a.replica - b.replica || byText(a.created, b.created)),
               }),
             ),
@@ -138,7 +142,7 @@ function toReplica(c: OwnedContainer, namespace: string): ObservedReplica | Obse
   const revision = c.labels[LABEL.revision];
   const replica = Number(c.labels[LABEL.replica]);
   let reason: string | undefined;
-  if (kind !== 'Deployment') reason = `label ${LABEL.kind}=${kind ?? '(missing)'} is not a kind berth runs`;
+  if (kind !== 'Deployment' && kind !== 'StatefulSet') reason = `label ${LABEL.kind}=${kind ?? '(missing)'} is not a kind berth runs`;
   else if (!deployment) reason = `label ${LABEL.name} is missing`;
   else if (!revision) reason = `label ${LABEL.revision} is missing`;
   else if (!Number.isInteger(replica) || replica < 0) reason = `label ${LABEL.replica} is not a replica ordinal`;
@@ -160,6 +164,11 @@ function toReplica(c: OwnedContainer, namespace: string): ObservedReplica | Obse
   };
   const probes = c.labels[LABEL.probes];
   if (probes) r.probesJson = probes;
+  if (kind === 'StatefulSet') {
+    r.kind = 'StatefulSet';
+    const fixed = c.labels[LABEL.fixed];
+    if (fixed) r.fixed = fixed;
+  }
   const configMaps = c.labels[LABEL.configMaps];
   if (configMaps !== undefined) {
     const parsed = stringRecordOf(configMaps);

@@ -7,7 +7,7 @@ import type { ObservedNamespace, ObservedReplica } from './types.js';
 export interface PodStatus {
   readonly namespace: string;
   readonly deployment: string;
-  /** `<deployment>-<revision>-<replica>`: kubectl's pod name shape (the engine's name is `container`). */
+  /** `<deployment>-<revision>-<replica>`: kubectl's pod name shape (a StatefulSet's: `<name>-<ordinal>`; the engine's name is `container`). */
   readonly name: string;
   /** The engine's container name (what `docker logs` takes). */
   readonly container: string;
@@ -118,7 +118,8 @@ export function podsOf(namespace: ObservedNamespace, readinessOf: (replica: Obse
       pods.push({
         namespace: namespace.name,
         deployment: deployment.name,
-        name: `${deployment.name}-${r.revision}-${r.replica}`,
+        // A StatefulSet's replica has its stable name, as in Kubernetes.
+        name: r.kind === 'StatefulSet' ? `${deployment.name}-${r.replica}` : `${deployment.name}-${r.revision}-${r.replica}`,
         container: r.name,
         id: r.id,
         revision: r.revision,

@@ -1,6 +1,10 @@
 import type { ContainerState, PublishedPort } from '../runtime/index.js';
 
 export interface ObservedReplica {
+  /** A StatefulSet's replica (label berth.kind); absent: a Deployment's. */
+  readonly kind?: 'StatefulSet';
+  /** A StatefulSet's replica: the hash of its fixed fields when created (label berth.fixed). */
+  readonly fixed?: string;
   readonly id: string;
   readonly name: string;
   readonly namespace: string;
@@ -74,6 +78,8 @@ export interface ObservedNetwork {
 export interface ObservedDeployment {
   readonly namespace: string;
   readonly name: string;
+  /** StatefulSet when any of its replicas is one; absent: a Deployment. */
+  readonly kind?: 'StatefulSet';
   /** Sorted by revision, then replica ordinal. */
   readonly replicas: readonly ObservedReplica[];
 }
@@ -97,6 +103,8 @@ export interface ObservedVolume {
   readonly storageClass?: string;
   /** The storage request recorded when it was created. */
   readonly storage?: string;
+  /** The volume of an ordinal of a StatefulSet's claim template (labels berth.statefulset, berth.replica). */
+  readonly statefulSet?: { readonly name: string; readonly ordinal: number };
 }
 
 /** A replica's emptyDir shared with its init containers (a Docker volume labelled kind EmptyDir). */

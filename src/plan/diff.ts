@@ -5,6 +5,7 @@ import type { PinnedNamespace } from './pins.js';
 import { describeHold, guardLivePrunes } from './prune-guard.js';
 import { isPrune, type NamespacePlan, type Plan, type PlanAction, type PlanSummary, type ServicePlan } from './types.js';
 import { planVolumes } from './volumes.js';
+import { statefulRefusal } from './stateful-refusal.js';
 
 /**
  * plan = diff(desired, observed): what the desired state at a commit would change on the
@@ -161,10 +162,17 @@ export function diffNamespace(
   const observedByName = new Map((observed?.deployments ?? []).map((o) => [o.name, o]));
   const desiredNames = new Set(deployments.map((d) => d.name));
   // A held Deployment (its revision failed with nothing to go back to) is left as it runs: no step, as in `berth run`.
-  for (const d of deployments) if (!held.has(d.name)) actions.push(...diffDeployment(d, observedByName.get(d.name)));
+  // So is a StatefulSet whose commit changes what Kubernetes forbids changing (statefulRefusal, as `berth run` decides it).
+  const refused: { name: string; reason: string }[] = [];
+  for (const d of deployments) {
+    if (held.has(d.name)) continue;
+    const reason = statefulRefusal(d, observedByName.get(d.name)?.replicas ?? []);
+    if (reason) refused.push({ name: d.name, reason });
+    else actions.push(...diffDeployment(d, observedByName.get(d.name)));
+  }
   for (const o of observed?.deployments ?? []) {
     if (!desiredNames.has(o.name) && o.replicas.length > 0) {
-      actions.push({ kind: 'prune-deployment', namespace: name, name: o.name, replicas: o.replicas.length });
+      actions.push({ kind: 'prune-deployment', ...workloadOf(o), namespace: name, name: o.name, replicas: o.replicas.length });
     }
   }
   if (observed && observed.strays.length > 0) {
@@ -173,36 +181,63 @@ export function diffNamespace(
   if (!desired && observed?.network) {
     actions.push({ kind: 'remove-network', namespace: name, network: observed.network.name });
   }
-  for (const v of volumes.delete) actions.push({ kind: 'delete-volume', namespace: name, name: v.name, volume: v.volumeName });
+  const statefulSets = new Set(deployments.flatMap((d) => (d.stateful ? [d.name] : [])));
+  for (const v of volumes.delete)
+    actions.push({
+      kind: 'delete-volume',
+      namespace: name,
+      name: v.name,
+      volume: v.volumeName,
+      ...(v.statefulSet && statefulSets.has(v.statefulSet.name) ? { retention: true as const } : {}),
+    });
   return {
     namespace: name,
     verdict: actions.length > 0 ? 'changes' : 'in-sync',
     actions,
     diagnostics: desired?.diagnostics ?? [],
+    ...(refused.length > 0 ? { refused } : {}),
     ...(volumes.orphaned.length > 0 ? { orphanedVolumes: volumes.orphaned.map((v) => ({ name: v.name, volume: v.volumeName })) } : {}),
     ...(desired ? {} : { message: 'removed from Git: everything berth runs in it is pruned (volumes are kept)' }),
   };
 }
 
 export function describeStrategy(d: DesiredDeployment): string {
+  const sts = d.stateful;
+  if (sts?.updateStrategy.type === 'OnDelete') return 'OnDelete (each replica takes the new template only when it is replaced)';
+  if (sts?.updateStrategy.type === 'RollingUpdate')
+    return `RollingUpdate one ordinal at a time, highest first${sts.updateStrategy.partition > 0 ? `, ordinals ≥ ${sts.updateStrategy.partition} (partition)` : ''}`;
   if (d.strategy.type === 'Recreate') return 'Recreate';
   return `RollingUpdate (maxSurge ${d.strategy.maxSurge}, maxUnavailable ${d.strategy.maxUnavailable})`;
 }
 
+/** Does a new template reach this ordinal by a rollout? A Deployment's: always. A StatefulSet's: with RollingUpdate, from its partition up. */
+function rollsOnUpdate(d: DesiredDeployment, ordinal: number): boolean {
+  const update = d.stateful?.updateStrategy;
+  return !update || (update.type === 'RollingUpdate' && ordinal >= update.partition);
+}
+
+/** `{ workload: 'StatefulSet' }` for a StatefulSet's action, nothing for a Deployment's. */
+function workloadOf(w: { readonly stateful?: unknown; readonly kind?: 'StatefulSet' }): { workload?: 'StatefulSet' } {
+  return w.stateful || w.kind === 'StatefulSet' ? { workload: 'StatefulSet' } : {};
+}
+
 function diffDeployment(d: DesiredDeployment, o: ObservedDeployment | undefined): PlanAction[] {
   const replicas = (o?.replicas ?? []).filter((r) => r.state !== 'removing');
+  const workload = workloadOf(d);
   if (replicas.length === 0) {
-    return [{ kind: 'create-deployment', namespace: d.namespace, name: d.name, revision: d.revision, replicas: d.replicas, image: d.template.image }];
+    return [
+      { kind: 'create-deployment', ...workload, namespace: d.namespace, name: d.name, revision: d.revision, replicas: d.replicas, image: d.template.image },
+    ];
   }
-  const fromRevisions = [...new Set(replicas.filter((r) => r.revision !== d.revision).map((r) => r.revision))].sort();
+  // The replicas a rollout replaces: every other revision's, but a StatefulSet's below its partition (or all, OnDelete) stay as they are.
+  const rolled = replicas.filter((r) => r.revision !== d.revision && rollsOnUpdate(d, r.replica));
+  const fromRevisions = [...new Set(rolled.map((r) => r.revision))].sort();
   if (fromRevisions.length > 0) {
-    const changed = configMapsChanged(
-      d,
-      replicas.filter((r) => r.revision !== d.revision),
-    );
+    const changed = configMapsChanged(d, rolled);
     return [
       {
         kind: 'update-deployment',
+        ...workload,
         namespace: d.namespace,
         name: d.name,
         fromRevisions,
@@ -220,13 +255,13 @@ function diffDeployment(d: DesiredDeployment, o: ObservedDeployment | undefined)
   let missing = 0;
   for (let i = 0; i < d.replicas; i++) if (!slots.has(i)) missing++;
   if (slots.size !== d.replicas) {
-    actions.push({ kind: 'scale-deployment', namespace: d.namespace, name: d.name, from: slots.size, to: d.replicas });
+    actions.push({ kind: 'scale-deployment', ...workload, namespace: d.namespace, name: d.name, from: slots.size, to: d.replicas });
     missing = 0;
   }
   const duplicates = [...slots.values()].reduce((n, c) => n + c - 1, 0);
   const exited = replicas.filter((r) => r.replica < d.replicas && r.state !== 'running').length;
   if (duplicates > 0 || exited > 0 || missing > 0) {
-    actions.push({ kind: 'heal-deployment', namespace: d.namespace, name: d.name, exited, missing, duplicates });
+    actions.push({ kind: 'heal-deployment', ...workload, namespace: d.namespace, name: d.name, exited, missing, duplicates });
   }
   return actions;
 }

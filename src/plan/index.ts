@@ -15,3 +15,4 @@ export * from './render.js';
 export { fenceposts, resolveIntOrPercent } from './fenceposts.js';
 export * from './pins.js';
 export * from './autoscale.js';
+export * from './stateful-refusal.js';

@@ -4,24 +4,29 @@ import { CONFIRM_VOLUME_DELETE_TRAILER } from './volumes.js';
 
 const short = (commit: string): string => commit.slice(0, 12);
 
+/** `deployment` or `statefulset`, as a plan line names the workload. */
+function noun(a: { readonly workload?: 'StatefulSet' }): string {
+  return a.workload === 'StatefulSet' ? 'statefulset' : 'deployment';
+}
+
 export function renderActionText(a: PlanAction): string {
   switch (a.kind) {
     case 'create-network':
       return `+ network ${a.network}`;
     case 'create-deployment':
-      return `+ deployment ${a.name}: ${a.replicas} replica(s) of ${a.image} (revision ${a.revision})`;
+      return `+ ${noun(a)} ${a.name}: ${a.replicas} replica(s) of ${a.image} (revision ${a.revision})`;
     case 'update-deployment':
-      return `~ deployment ${a.name}: roll ${a.fromRevisions.join(', ')} → ${a.toRevision} (${a.image}, ${a.replicas} replica(s), ${a.strategy})${a.configMapsChanged ? ` because ${a.configMapsChanged.map((n) => `ConfigMap ${n}`).join(', ')} changed` : ''}`;
+      return `~ ${noun(a)} ${a.name}: roll ${a.fromRevisions.join(', ')} → ${a.toRevision} (${a.image}, ${a.replicas} replica(s), ${a.strategy})${a.configMapsChanged ? ` because ${a.configMapsChanged.map((n) => `ConfigMap ${n}`).join(', ')} changed` : ''}`;
     case 'scale-deployment':
-      return `~ deployment ${a.name}: scale ${a.from} → ${a.to}`;
+      return `~ ${noun(a)} ${a.name}: scale ${a.from} → ${a.to}`;
     case 'heal-deployment': {
       const parts = [a.exited ? `${a.exited} exited` : '', a.missing ? `${a.missing} missing` : '', a.duplicates ? `${a.duplicates} duplicate` : ''].filter(
         Boolean,
       );
-      return `~ deployment ${a.name}: heal (${parts.join(', ')})`;
+      return `~ ${noun(a)} ${a.name}: heal (${parts.join(', ')})`;
     }
     case 'prune-deployment':
-      return `- deployment ${a.name}: prune ${a.replicas} replica(s)`;
+      return `- ${noun(a)} ${a.name}: prune ${a.replicas} replica(s)`;
     case 'remove-strays':
       return `- containers with unusable labels: ${a.containers.join(', ')}`;
     case 'remove-network':
@@ -29,7 +34,7 @@ export function renderActionText(a: PlanAction): string {
     case 'create-volume':
       return `+ volume ${a.volume} for claim ${a.name} (${a.storage}, ${a.storageClass ? `storage class ${a.storageClass}` : 'local driver'})`;
     case 'delete-volume':
-      return `- volume ${a.volume} of claim ${a.name} and its data (confirmed by the commit)`;
+      return `- volume ${a.volume} of claim ${a.name} and its data (${a.retention ? 'its StatefulSet scaled down, with persistentVolumeClaimRetentionPolicy whenScaled: Delete' : 'confirmed by the commit'})`;
   }
 }
 
@@ -48,6 +53,7 @@ function renderNamespaceText(ns: NamespacePlan): string[] {
         ? `  = deployment ${r.name}: revision ${r.revision} failed (${r.held}) with nothing to roll back to; left as it runs until a commit changes it`
         : `  = deployment ${r.name}: rolled back to revision ${r.revision} (commit ${short(r.commit ?? '')}) until a commit changes it`,
     );
+  for (const r of ns.refused ?? []) lines.push(`  ! statefulset ${r.name}: ${r.reason}`);
   for (const a of ns.autoscaled ?? [])
     lines.push(
       `  = deployment ${a.deployment}: replicas: managed by HPA ${a.autoscaler} (now ${a.replicas}${a.git !== a.replicas ? `; ${a.git} in Git is only the start` : ''})`,

@@ -6,6 +6,8 @@ export type PlanAction =
   | { readonly kind: 'create-network'; readonly namespace: string; readonly network: string }
   | {
       readonly kind: 'create-deployment';
+      /** A StatefulSet's (absent: a Deployment's). */
+      readonly workload?: 'StatefulSet';
       readonly namespace: string;
       readonly name: string;
       readonly revision: string;
@@ -14,6 +16,8 @@ export type PlanAction =
     }
   | {
       readonly kind: 'update-deployment';
+      /** A StatefulSet's (absent: a Deployment's). */
+      readonly workload?: 'StatefulSet';
       readonly namespace: string;
       readonly name: string;
       readonly fromRevisions: readonly string[];
@@ -25,16 +29,33 @@ export type PlanAction =
       /** The ConfigMaps whose content differs from what the running replicas were created with (sorted); absent when none. */
       readonly configMapsChanged?: readonly string[];
     }
-  | { readonly kind: 'scale-deployment'; readonly namespace: string; readonly name: string; readonly from: number; readonly to: number }
+  | {
+      readonly kind: 'scale-deployment';
+      /** A StatefulSet's (absent: a Deployment's). */
+      readonly workload?: 'StatefulSet';
+      readonly namespace: string;
+      readonly name: string;
+      readonly from: number;
+      readonly to: number;
+    }
   | {
       readonly kind: 'heal-deployment';
+      /** A StatefulSet's (absent: a Deployment's). */
+      readonly workload?: 'StatefulSet';
       readonly namespace: string;
       readonly name: string;
       readonly exited: number;
       readonly missing: number;
       readonly duplicates: number;
     }
-  | { readonly kind: 'prune-deployment'; readonly namespace: string; readonly name: string; readonly replicas: number }
+  | {
+      readonly kind: 'prune-deployment';
+      /** A StatefulSet's (absent: a Deployment's). */
+      readonly workload?: 'StatefulSet';
+      readonly namespace: string;
+      readonly name: string;
+      readonly replicas: number;
+    }
   | { readonly kind: 'remove-strays'; readonly namespace: string; readonly containers: readonly string[] }
   | { readonly kind: 'remove-network'; readonly namespace: string; readonly network: string }
   | {
@@ -45,8 +66,11 @@ export type PlanAction =
       readonly storage: string;
       readonly storageClass?: string;
     }
-  /** Only for an orphaned volume whose deletion the commit confirms by name (volumes.ts); never a prune. */
-  | { readonly kind: 'delete-volume'; readonly namespace: string; readonly name: string; readonly volume: string };
+  /**
+   * Only for an orphaned volume whose deletion the commit confirms by name, or the volume of an
+   * ordinal a StatefulSet with whenScaled: Delete no longer has (`retention`) (volumes.ts); never a prune.
+   */
+  | { readonly kind: 'delete-volume'; readonly namespace: string; readonly name: string; readonly volume: string; readonly retention?: true };
 
 export type NamespaceVerdict =
   /** Nothing to do. */
@@ -65,6 +89,8 @@ export interface NamespacePlan {
   readonly actions: readonly PlanAction[];
   readonly diagnostics: readonly Diagnostic[];
   readonly message?: string;
+  /** StatefulSets left as they run because the commit changes a field Kubernetes forbids changing (statefulRefusal); absent: none. */
+  readonly refused?: readonly { readonly name: string; readonly reason: string }[];
   /** Volumes no claim in Git names, kept with their data (plan/volumes.ts); absent: none. */
   readonly orphanedVolumes?: readonly { readonly name: string; readonly volume: string }[];
   /** The Services as `berth run` serves them: type, the virtual address it keeps or allocates (the same function), host ports. Absent: none. */

@@ -12,6 +12,12 @@ import type { ObservedNamespace, ObservedVolume } from '../observed/index.js';
  *       `berth volume delete NS/NAME`, or the commit berth is at carries the trailer
  *       `Berth-Confirm-Volume-Delete: NS/NAME`  → delete
  *   the folder is invalid at this commit    → nothing is decided (the namespace is left as it runs)
+ *   a StatefulSet's ordinal volume, the StatefulSet in Git with fewer replicas
+ *                                           → retained (whenScaled Retain, the default: mounted
+ *                                             again on scale-up), or deleted (whenScaled Delete;
+ *                                             the deletion waits while its replica still runs)
+ *   … the StatefulSet removed from Git      → orphaned, as any claim's (whenDeleted is Retain on
+ *                                             one host: data never goes because Git lost an object)
  *
  * Worked example: Git had claims data and logs in shop; a commit removes logs and its message
  * says `Berth-Confirm-Volume-Delete: shop/logs` → data bound, logs deleted. The next commit,
@@ -22,6 +28,11 @@ export interface VolumePlan {
   readonly bound: readonly { readonly desired: DesiredVolume; readonly observed: ObservedVolume; readonly drift?: string }[];
   /** Kept: no claim in Git names them, and no confirmation says to delete them. */
   readonly orphaned: readonly ObservedVolume[];
+  /**
+   * Volumes of a StatefulSet's ordinals it no longer has (scaled down) under whenScaled Retain
+   * (the default): kept, not orphaned, and mounted again when it scales up.
+   */
+  readonly retained?: readonly ObservedVolume[];
   /** Orphaned, and the commit confirms their deletion by name. */
   readonly delete: readonly ObservedVolume[];
 }
@@ -61,11 +72,15 @@ export function planVolumes(
   }
   const orphaned: ObservedVolume[] = [];
   const deleted: ObservedVolume[] = [];
+  const retained: ObservedVolume[] = [];
+  const statefulSets = new Map((desired?.deployments ?? []).flatMap((d) => (d.stateful ? [[d.name, d.stateful] as const] : [])));
   for (const o of observed?.volumes ?? []) {
     if (claims.has(o.name)) continue;
-    (confirmed.has(`${namespace}/${o.name}`) ? deleted : orphaned).push(o);
+    const owner = o.statefulSet && statefulSets.get(o.statefulSet.name);
+    if (owner && owner.claimTemplates.some((t) => o.name.startsWith(`${t}-`))) (owner.retention.whenScaled === 'Delete' ? deleted : retained).push(o);
+    else (confirmed.has(`${namespace}/${o.name}`) ? deleted : orphaned).push(o);
   }
-  return { create, bound, orphaned, delete: deleted };
+  return { create, bound, orphaned, delete: deleted, ...(retained.length > 0 ? { retained } : {}) };
 }
 
 /** What the claim says now that the volume, created earlier, does not reflect (it is never recreated for it). */

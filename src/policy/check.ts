@@ -1,7 +1,7 @@
 import type { Diagnostic } from '../core/index.js';
 import type {
   Container,
-  DeploymentManifest,
+  WorkloadManifest,
   FieldPositions,
   NamespaceManifest,
   NamespaceManifests,
@@ -9,7 +9,7 @@ import type {
   PodSecurityContext,
   SourceLocation,
 } from '../manifests/index.js';
-import { podContainers } from '../manifests/index.js';
+import { isWorkload, podContainers } from '../manifests/index.js';
 import type { PolicyDiagnosticCode } from './codes.js';
 import {
   BASELINE_CAPABILITIES,
@@ -52,7 +52,11 @@ export function checkNamespacePolicy(ns: NamespaceManifests, operator: OperatorP
   const out: Diagnostic[] = [];
   for (const object of objects) {
     if (object.kind === 'PersistentVolumeClaim') out.push(...checkStorageClass(ns.name, object, operator));
-    if (object.kind !== 'Deployment') continue;
+    if (object.kind === 'StatefulSet')
+      (object.spec.volumeClaimTemplates ?? []).forEach((t, i) =>
+        out.push(...checkStorageClass(ns.name, { ...t, source: object.source, positions: object.positions }, operator, `spec.volumeClaimTemplates[${i}].`)),
+      );
+    if (!isWorkload(object)) continue;
     for (const v of checkPod(object, selected, operator)) out.push(located(ns.name, object.source, object.positions, v.field, 'POLICY_DENIED', v.message));
   }
   return out;
@@ -64,11 +68,16 @@ export function namespacePolicy(operator: OperatorPolicy): (ns: NamespaceManifes
 }
 
 /** A claim may name only a storage class the operator defined (`--storage-class`; `local` always is). */
-function checkStorageClass(namespace: string, claim: PersistentVolumeClaimManifest, operator: OperatorPolicy): Diagnostic[] {
+function checkStorageClass(
+  namespace: string,
+  claim: Pick<PersistentVolumeClaimManifest, 'spec' | 'source' | 'positions'>,
+  operator: OperatorPolicy,
+  prefix = '',
+): Diagnostic[] {
   const name = claim.spec.storageClassName;
   if (storageClassOf(operator, name) !== undefined) return [];
   const known = ['local', ...Object.keys(operator.storageClasses ?? {}).filter((n) => n !== 'local')].sort();
-  const field = 'spec.storageClassName';
+  const field = `${prefix}spec.storageClassName`;
   const p = claim.positions?.[field];
   return [
     {
@@ -141,7 +150,7 @@ const P = 'spec.template.spec';
  *    run as they always did. (The seccomp demand is met by construction: the engine applies
  *    its default profile unless a manifest asks for Unconfined, which is refused here.)
  */
-export function checkPod(deployment: DeploymentManifest, ns: NamespaceLevel, operator: OperatorPolicy): Violation[] {
+export function checkPod(deployment: WorkloadManifest, ns: NamespaceLevel, operator: OperatorPolicy): Violation[] {
   const out: Violation[] = [];
   const pod = deployment.spec.template.spec;
   const at = describeLevel(ns);

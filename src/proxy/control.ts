@@ -37,8 +37,12 @@ export interface ServiceRoute {
    */
   readonly clusterIP?: string;
   readonly clusterIPError?: string;
-  /** Headless: the names resolve to these endpoint addresses (replica IPs on the namespace network). */
-  readonly headless?: { readonly addresses: readonly string[] };
+  /**
+   * Headless: the names resolve to these endpoint addresses (replica IPs on the namespace network).
+   * `hosts`: the endpoints that are replicas of a StatefulSet naming this Service (serviceName), by
+   * replica name: `web-0.<service>…` resolves to that one address.
+   */
+  readonly headless?: { readonly addresses: readonly string[]; readonly hosts?: Readonly<Record<string, string>> };
   /** ClientIP: connections from one client address keep going to the same backend while it is listed. */
   readonly sessionAffinity?: 'ClientIP';
   /** The pods the Service selects (one per Deployment), for NetworkPolicies; backends point into it. */

@@ -25,6 +25,9 @@ export const HEADLESS_TTL_SECONDS = 1;
  * namespace `shop` (as Kubernetes resolves them):
  *   web, web.shop, web.shop.svc, web.shop.svc.cluster.local  → web's virtual address
  *                                                              (headless: its ready endpoints)
+ *   db-0.db, db-0.db.shop, db-0.db.shop.svc,                → replica db-0 of a StatefulSet whose
+ *     db-0.db.shop.svc.cluster.local                          serviceName is the headless Service db
+ *                                                              (while it is an endpoint)
  *   web.blog… (another namespace berth serves)               → NXDOMAIN: namespaces are isolated,
  *                                                              unless a NetworkPolicy of blog lets
  *                                                              the asking replica reach web
@@ -46,20 +49,33 @@ export function resolveName(args: {
   const labels = name === '' ? [] : name.split('.');
   let service: string | undefined;
   let namespace: string | undefined;
+  /** A StatefulSet replica's name under its headless Service (`web-0` of `web-0.db.shop.svc.cluster.local`). */
+  let host: string | undefined;
+  const isNamespace = (label: string | undefined) => label !== undefined && args.tables.has(label);
   if (name === CLUSTER_DOMAIN || name.endsWith(`.${CLUSTER_DOMAIN}`)) {
     const rest = labels.slice(0, -2);
-    if (rest.length !== 3 || rest[2] !== 'svc') return { kind: 'nxdomain' };
-    [service, namespace] = rest;
+    if (rest.length === 3 && rest[2] === 'svc') [service, namespace] = rest;
+    else if (rest.length === 4 && rest[3] === 'svc') [host, service, namespace] = rest;
+    else return { kind: 'nxdomain' };
   } else if (labels.length === 1) {
     [service, namespace] = [labels[0], args.namespace];
-  } else if ((labels.length === 2 || (labels.length === 3 && labels[2] === 'svc')) && args.tables.has(labels[1]!)) {
+  } else if ((labels.length === 2 || (labels.length === 3 && labels[2] === 'svc')) && isNamespace(labels[1])) {
     [service, namespace] = labels;
+  } else if ((labels.length === 3 || (labels.length === 4 && labels[3] === 'svc')) && isNamespace(labels[2])) {
+    [host, service, namespace] = labels;
+  } else if (labels.length === 2 && args.tables.get(args.namespace)?.services.some((s) => s.name === labels[1] && s.headless?.hosts)) {
+    [host, service, namespace] = [labels[0], labels[1], args.namespace];
   } else return { kind: 'forward' };
   const table = args.tables.get(namespace!);
   const route = table?.services.find((s) => s.name === service);
   if (!route) return { kind: 'nxdomain' };
   if (namespace !== args.namespace && !(args.peer && serviceVisible(namespace!, table?.policies ?? [], route.pods ?? [], args.peer)))
     return { kind: 'nxdomain' };
+  if (host !== undefined) {
+    const address = route.headless?.hosts?.[host];
+    if (address === undefined) return { kind: 'nxdomain' };
+    return { kind: 'addresses', addresses: args.type === 'A' ? [address] : [], ttl: HEADLESS_TTL_SECONDS };
+  }
   if (args.type !== 'A') return { kind: 'addresses', addresses: [], ttl: VIRTUAL_TTL_SECONDS };
   if (route.headless) return { kind: 'addresses', addresses: [...route.headless.addresses], ttl: HEADLESS_TTL_SECONDS };
   return { kind: 'addresses', addresses: route.clusterIP ? [route.clusterIP] : [], ttl: VIRTUAL_TTL_SECONDS };

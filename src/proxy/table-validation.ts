@@ -20,9 +20,12 @@ export function tableProblem(value: unknown): string | undefined {
     if (s.clusterIP !== undefined && typeof s.clusterIP !== 'string') return `${at}.clusterIP must be a string`;
     if (
       s.headless !== undefined &&
-      (!isObject(s.headless) || !Array.isArray(s.headless.addresses) || !s.headless.addresses.every((a) => typeof a === 'string'))
+      (!isObject(s.headless) ||
+        !Array.isArray(s.headless.addresses) ||
+        !s.headless.addresses.every((a) => typeof a === 'string') ||
+        (s.headless.hosts !== undefined && (!isObject(s.headless.hosts) || !Object.values(s.headless.hosts).every((a) => typeof a === 'string'))))
     )
-      return `${at}.headless must be { addresses: string[] }`;
+      return `${at}.headless must be { addresses: string[], hosts?: { [name]: string } }`;
     for (const [j, p] of s.ports.entries()) {
       const pat = `${at}.ports[${j}]`;
       if (!isObject(p) || !isPort(p.port)) return `${pat}.port must be a port number`;

@@ -5,6 +5,8 @@ import {
   podMembers,
   podPorts,
   emptyDirVolumeName,
+  ordinalClaim,
+  ordinalName,
   volumeName,
   type DesiredDeployment,
   type InitContainer,
@@ -62,6 +64,7 @@ export function replicaSpec(
       ...(namedPorts(t.ports) ? { [LABEL.ports]: canonicalJson(namedPorts(t.ports)) } : {}),
     },
     network,
+    ...hostnameOf(desired, creation),
     // Replicas answer to the Deployment name on the namespace network, like a headless Service.
     networkAliases: [desired.name],
     ...(t.memoryBytes !== undefined ? { memoryBytes: t.memoryBytes } : {}),
@@ -110,6 +113,7 @@ export function podSpecs(
       ...(namedPorts(ports) ? { [LABEL.ports]: canonicalJson(namedPorts(ports)) } : {}),
     },
     network: args.network,
+    ...hostnameOf(desired, creation),
     networkAliases: [desired.name],
     stopGraceSeconds: 1,
     ...(hostNetwork ? { security: { hostNetwork } } : {}),
@@ -166,8 +170,9 @@ function replicaLabels({ desired, creation, instance }: Pick<ContainerOf, 'desir
     [LABEL.managed]: 'true',
     [LABEL.instance]: instance,
     [LABEL.namespace]: desired.namespace,
-    [LABEL.kind]: 'Deployment',
+    [LABEL.kind]: desired.stateful ? 'StatefulSet' : 'Deployment',
     [LABEL.name]: desired.name,
+    ...(desired.stateful ? { [LABEL.fixed]: desired.stateful.fixed } : {}),
     [LABEL.revision]: creation.revision,
     [LABEL.commit]: creation.commit,
     [LABEL.replica]: String(creation.replica),
@@ -222,10 +227,22 @@ function containerSecurity(security: SecuritySettings): ContainerSecurity {
   return { ...rest, ...(runAsUser !== undefined ? { user: { uid: runAsUser, ...(runAsGroup !== undefined ? { gid: runAsGroup } : {}) } } : {}) };
 }
 
-/** The engine names of a replica's named volumes: a claim's, and a shared emptyDir's (the replica's own). */
-function volumesOf(instance: string, desired: DesiredDeployment, creation: Creation): { claim(name: string): string; emptyDir(volume: string): string } {
+/** A StatefulSet's replica is named `<name>-<ordinal>`, its hostname too (as a Kubernetes pod's). */
+function hostnameOf(desired: DesiredDeployment, creation: Creation): { hostname?: string } {
+  return desired.stateful ? { hostname: ordinalName(desired.name, creation.replica) } : {};
+}
+
+/**
+ * The engine names of a replica's named volumes: a claim's (a StatefulSet's claim template: this
+ * ordinal's claim), and a shared emptyDir's (the replica's own).
+ */
+function volumesOf(
+  instance: string,
+  desired: DesiredDeployment,
+  creation: Creation,
+): { claim(name: string, perReplica?: boolean): string; emptyDir(volume: string): string } {
   return {
-    claim: (name) => volumeName(instance, desired.namespace, name),
+    claim: (name, perReplica) => volumeName(instance, desired.namespace, perReplica ? ordinalClaim(name, desired.name, creation.replica) : name),
     emptyDir: (volume) => emptyDirVolumeName(instance, desired.namespace, desired.name, creation.revision, creation.replica, volume),
   };
 }
@@ -260,7 +277,7 @@ function containerMounts(
   desired: DesiredDeployment,
   mounts: readonly Mount[],
   files: ReadonlyMap<string, readonly ContainerFile[]> | undefined,
-  volumes: { claim(name: string): string; emptyDir(volume: string): string },
+  volumes: { claim(name: string, perReplica?: boolean): string; emptyDir(volume: string): string },
 ): ContainerMount[] {
   return mounts.map((m): ContainerMount => {
     const sub = m.subPath !== undefined ? { subPath: m.subPath } : {};
@@ -276,7 +293,7 @@ function containerMounts(
         return { kind: 'files', volume: m.volume, target: m.mountPath, ...sub, files: resolved };
       }
       case 'persistentVolumeClaim':
-        return { kind: 'volume', name: volumes.claim(m.source.claim), target: m.mountPath, readOnly: m.readOnly };
+        return { kind: 'volume', name: volumes.claim(m.source.claim, m.source.perReplica), target: m.mountPath, readOnly: m.readOnly };
       case 'configMap': {
         // The content is in Git (desired.configData), not secret: nothing to resolve.
         const content = desired.configData?.[m.source.configMap];

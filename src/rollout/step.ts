@@ -2,6 +2,7 @@ import type { DesiredDeployment } from '../desired/index.js';
 import type { ObservedReplica } from '../observed/index.js';
 import { restartDelayMs, restartKey, type RestartRecord } from './backoff.js';
 import { fenceposts } from './fenceposts.js';
+import { nextStatefulStep } from './stateful-step.js';
 
 /**
  * The next move of one Deployment: a pure function of (desired, observed, history, now),
@@ -102,12 +103,12 @@ export type Step =
 export type FailReason = 'ProgressDeadlineExceeded' | 'CrashLoop';
 
 /** Containers that count as a live replica: running (an init container running is a replica starting). */
-function isAlive(r: ObservedReplica): boolean {
+export function isAlive(r: ObservedReplica): boolean {
   return r.state === 'running';
 }
 
 /** When the replica became ready, or undefined while it is not ready (never while an init container runs). */
-function readySince(r: ObservedReplica, readiness: RolloutInput['readiness']): number | undefined {
+export function readySince(r: ObservedReplica, readiness: RolloutInput['readiness']): number | undefined {
   if (!isAlive(r) || r.init !== undefined) return undefined;
   const verdict = readiness?.get(r.id);
   if (!verdict) return Date.parse(r.created);
@@ -116,6 +117,7 @@ function readySince(r: ObservedReplica, readiness: RolloutInput['readiness']): n
 }
 
 export function nextStep(input: RolloutInput): Step {
+  if (input.desired?.stateful) return nextStatefulStep(input, input.desired);
   const { desired, observed, now } = input;
   const isAvailable = (r: ObservedReplica, minReadySeconds: number, at: Date): boolean => {
     const since = readySince(r, input.readiness);
@@ -144,7 +146,7 @@ export function nextStep(input: RolloutInput): Step {
     total: live.length,
   };
   const commit = current.find((r) => r.commit)?.commit ?? input.commit;
-  const failure = input.completed ? undefined : judgeRollout(input, desired, current, old, counts);
+  const failure = input.completed ? undefined : judgeRollout(input, desired, current, old.length === 0 && counts.updatedAvailable >= desired.replicas, counts);
   if (failure) return failure;
 
   // 1. Current-revision slots: keep one container per ordinal < replicas; duplicates and
@@ -167,39 +169,12 @@ export function nextStep(input: RolloutInput): Step {
       continue;
     }
     slotsInUse.add(slot);
-    if (keep.init !== undefined && keep.state === 'exited' && keep.exitCode === 0) {
-      // An init container finished: the replica's start goes on with the next one, or the app (same restart record).
-      remove.push({ replica: keep, reason: 'init-done' });
-      create.push({
-        revision: desired.revision,
-        replica: slot,
-        commit,
-        restart: false,
-        afterInit: keep.init,
-        ...(keep.restart ? { restartRecord: keep.restart } : {}),
-      });
-      continue;
-    }
-    if (!isAlive(keep)) {
-      const record = input.restarts.get(restartKey(desired.namespace, desired.name, desired.revision, slot));
-      const readyAt = record ? new Date(record.lastAt.getTime() + restartDelayMs(record.count)) : now;
-      if (readyAt.getTime() <= now.getTime()) {
-        remove.push({ replica: keep, reason: 'exited' });
-        create.push({
-          revision: desired.revision,
-          replica: slot,
-          commit,
-          restart: true,
-          restartRecord: { count: (record?.count ?? 0) + 1, at: now.toISOString() },
-        });
-      } else if (!backoffUntil || readyAt < backoffUntil) {
-        backoffUntil = readyAt;
-        const code = keep.exitCode !== undefined ? ` (exit code ${keep.exitCode})` : '';
-        backoffWhy =
-          keep.init !== undefined
-            ? `init container ${JSON.stringify(keep.init)} of replica ${slot} failed${code}; running the init containers again after back-off`
-            : `replica ${slot} exited${code}; restarting after back-off`;
-      }
+    const care = tendSlot(input, desired, keep, commit);
+    if (care.remove) remove.push(care.remove);
+    if (care.create) create.push(care.create);
+    if (care.backoff && (!backoffUntil || care.backoff.until < backoffUntil)) {
+      backoffUntil = care.backoff.until;
+      backoffWhy = care.backoff.why;
     }
   }
   if (remove.length > 0 || create.length > 0) {
@@ -275,6 +250,58 @@ export function nextStep(input: RolloutInput): Step {
 }
 
 /**
+ * The care of one replica of the desired revision in its slot: an init container that finished
+ * hands over to the next one (or the app), a replica that is down is replaced once its crash
+ * back-off has passed (until then `backoff` says when and why). Nothing for a live replica.
+ *   init "migrate" exited 0            → remove it, create the slot again afterInit "migrate"
+ *   down, 2 restarts, last at t        → replace at t + restartDelayMs(2)
+ */
+export function tendSlot(
+  input: RolloutInput,
+  desired: DesiredDeployment,
+  keep: ObservedReplica,
+  commit: string,
+): { remove?: Removal; create?: Creation; backoff?: { until: Date; why: string } } {
+  const { now } = input;
+  const slot = keep.replica;
+  if (keep.init !== undefined && keep.state === 'exited' && keep.exitCode === 0) {
+    // An init container finished: the replica's start goes on with the next one, or the app (same restart record).
+    return {
+      remove: { replica: keep, reason: 'init-done' },
+      create: {
+        revision: desired.revision,
+        replica: slot,
+        commit,
+        restart: false,
+        afterInit: keep.init,
+        ...(keep.restart ? { restartRecord: keep.restart } : {}),
+      },
+    };
+  }
+  if (isAlive(keep)) return {};
+  const record = input.restarts.get(restartKey(desired.namespace, desired.name, desired.revision, slot));
+  const readyAt = record ? new Date(record.lastAt.getTime() + restartDelayMs(record.count)) : now;
+  if (readyAt.getTime() <= now.getTime()) {
+    return {
+      remove: { replica: keep, reason: 'exited' },
+      create: {
+        revision: desired.revision,
+        replica: slot,
+        commit,
+        restart: true,
+        restartRecord: { count: (record?.count ?? 0) + 1, at: now.toISOString() },
+      },
+    };
+  }
+  const code = keep.exitCode !== undefined ? ` (exit code ${keep.exitCode})` : '';
+  const why =
+    keep.init !== undefined
+      ? `init container ${JSON.stringify(keep.init)} of replica ${slot} failed${code}; running the init containers again after back-off`
+      : `replica ${slot} exited${code}; restarting after back-off`;
+  return { backoff: { until: readyAt, why } };
+}
+
+/**
  * Has the rollout of the desired revision failed? Only asked while it is a rollout (the
  * revision never completed). Pure: time since the last progress comes from the replicas.
  *   CrashLoop: a new-revision replica is down and its slot was already restarted
@@ -282,15 +309,14 @@ export function nextStep(input: RolloutInput): Step {
  *   ProgressDeadlineExceeded: no new-revision replica was created or became ready in the
  *     last progressDeadlineSeconds, and the rollout is not done.
  */
-function judgeRollout(
+export function judgeRollout(
   input: RolloutInput,
   desired: DesiredDeployment,
   current: readonly ObservedReplica[],
-  old: readonly ObservedReplica[],
+  done: boolean,
   counts: ReplicaCounts,
 ): Step | undefined {
   if (current.length === 0) return undefined; // nothing of the new revision yet: the next move creates it
-  const done = old.length === 0 && counts.updatedAvailable >= desired.replicas;
   if (done) return undefined;
   for (const r of current) {
     if (isAlive(r) || r.replica >= desired.replicas) continue;
@@ -328,7 +354,7 @@ function judgeRollout(
   return undefined;
 }
 
-function waitForReadiness(
+export function waitForReadiness(
   current: readonly ObservedReplica[],
   minReadySeconds: number,
   now: Date,
@@ -354,7 +380,7 @@ function waitForReadiness(
   return { kind: 'wait', reason: 'readiness', summary: `waiting for new replicas to become ready (${counts.updatedAvailable}/${counts.desired})`, counts };
 }
 
-function describe(remove: readonly Removal[], create: readonly Creation[]): string {
+export function describe(remove: readonly Removal[], create: readonly Creation[]): string {
   const parts: string[] = [];
   const byReason = new Map<string, number>();
   for (const r of remove) byReason.set(r.reason, (byReason.get(r.reason) ?? 0) + 1);

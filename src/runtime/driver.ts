@@ -77,6 +77,8 @@ export interface ContainerSpec {
    */
   readonly ports: readonly { readonly containerPort: number; readonly protocol: 'tcp' | 'udp'; readonly hostPort?: number; readonly hostIp?: string }[];
   readonly labels: Labels;
+  /** The container's hostname (a StatefulSet replica's `<name>-<ordinal>`); absent: the engine's (the container id). Not with joinNetworkOf or the host's network. */
+  readonly hostname?: string;
   /** Network to attach to, with these DNS aliases on it. */
   readonly network: string;
   readonly networkAliases: readonly string[];

@@ -73,6 +73,14 @@ export const LABEL = {
   member: 'berth.member',
   /** On a member that is a native sidecar (`true`): started first, stopped last. */
   sidecar: 'berth.sidecar',
+  /**
+   * On a StatefulSet's replica (berth.kind StatefulSet): the hash of the fields Kubernetes forbids
+   * changing (volumeClaimTemplates, serviceName, podManagementPolicy, selector), so a commit that
+   * changes them is refused against what runs (rollout/stateful-step.ts statefulHold).
+   */
+  fixed: 'berth.fixed',
+  /** On the volume of a StatefulSet's claim template: the StatefulSet (its ordinal is berth.replica). */
+  statefulSet: 'berth.statefulset',
 } as const;
 
 export type Labels = Readonly<Record<string, string>>;

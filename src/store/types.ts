@@ -11,6 +11,8 @@ export interface Condition {
 
 export interface DeploymentStatus {
   readonly name: string;
+  /** StatefulSet for one; absent: a Deployment. */
+  readonly kind?: 'StatefulSet';
   readonly revision: string;
   readonly replicas: number;
   readonly updatedReplicas: number;

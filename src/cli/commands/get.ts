@@ -38,7 +38,7 @@ export function registerGet(program: Command, ctx: CliContext): void {
     .description(
       'list namespaces, deployments, pods or services as kubectl get does (pods ask the running berth, whose prober knows readiness; the rest read the state directory)',
     )
-    .argument('<kind>', 'namespaces (ns), deployments (deploy), pods (po) or services (svc)', getKind)
+    .argument('<kind>', 'namespaces (ns), deployments (deploy), statefulsets (sts), pods (po) or services (svc)', getKind)
     .argument('[name]', 'only the object of this name', dnsLabel)
     .option('-n, --namespace <namespace>', 'only this namespace (default: every namespace, with a NAMESPACE column)', dnsLabel)
     .addOption(new Option('-o, --output <format>', 'output format').choices([...GET_FORMATS]).default('text'))
@@ -62,7 +62,12 @@ export function registerGet(program: Command, ctx: CliContext): void {
         result = getPods(answer.body.pods ?? [], query);
       } else {
         const state = await adapters.readState(o);
-        result = kind === 'namespaces' ? getNamespaces(state, query) : kind === 'deployments' ? getDeployments(state, query) : getServices(state, query);
+        result =
+          kind === 'namespaces'
+            ? getNamespaces(state, query)
+            : kind === 'deployments' || kind === 'statefulsets'
+              ? getDeployments(state, query, kind === 'statefulsets')
+              : getServices(state, query);
       }
       if (name !== undefined && result.items.length === 0) {
         process.stderr.write(`berth: NOT_FOUND: ${kind} ${JSON.stringify(name)} not found${query.namespace ? ` in namespace ${query.namespace}` : ''}\n`);

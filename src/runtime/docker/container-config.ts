@@ -16,6 +16,8 @@
  *    `no-new-privileges` (allowPrivilegeEscalation: false) and `seccomp=unconfined`,
  *    PidMode/IpcMode `host`. `hostNetwork`: NetworkMode `host`, no port bindings and no
  *    namespace network (its ports are the host's).
+ *  - `hostname` (a StatefulSet replica's stable name): `Hostname`, unless the container shares
+ *    another's network (the engine refuses both) or the host's.
  *  - `joinNetworkOf`: NetworkMode `container:<id>`: the container shares the infra container's
  *    network namespace (its address, ports and resolver), so it gets none of its own.
  *  - `Dns`/`DnsSearch`/`DnsOptions` when the spec has them: the engine's embedded resolver
@@ -78,6 +80,7 @@ export function toCreateOptions(spec: ContainerSpec, labels: Labels, mounts: rea
     ...(spec.args && spec.args.length > 0 ? { Cmd: [...spec.args] } : {}),
     Env: spec.env.map((e) => `${e.name}=${e.value}`),
     ...(spec.workingDir ? { WorkingDir: spec.workingDir } : {}),
+    ...(spec.hostname && !joined && !sec.hostNetwork ? { Hostname: spec.hostname } : {}),
     ...(sec.user ? { User: sec.user.gid === undefined ? String(sec.user.uid) : `${sec.user.uid}:${sec.user.gid}` } : {}),
     Labels: { ...labels },
     StopTimeout: spec.stopGraceSeconds,

@@ -9,31 +9,35 @@ const SCHEMAS = new URL('../../../schemas/', import.meta.url);
 const SRC = new URL('../../../src/manifests/', import.meta.url);
 const load = (file: string): Schema => JSON.parse(readFileSync(new URL(file, SCHEMAS), 'utf8')) as Schema;
 
-/** Every property schema in `schema`, with a dotted path (arrays as `[]`), `$ref`s inside the file followed. */
-function properties(root: Schema): Map<string, Schema> {
+/** Every property schema in `schema`, with a dotted path (arrays as `[]`), `$ref`s followed (inside the file, and into another schema file: `deployment.json#/definitions/podTemplate`). */
+function properties(top: Schema): Map<string, Schema> {
   const out = new Map<string, Schema>();
-  const resolve = (s: Schema): Schema => {
+  const resolve = (s: Schema, root: Schema): { schema: Schema; root: Schema } => {
     const ref = s['$ref'];
-    if (typeof ref !== 'string') return s;
-    const target = ref
-      .replace(/^#\//, '')
+    if (typeof ref !== 'string') return { schema: s, root };
+    const [file, pointer = ''] = ref.split('#');
+    const base = file ? load(file) : root;
+    const target = pointer
+      .replace(/^\//, '')
       .split('/')
-      .reduce<unknown>((acc, k) => (acc as Schema)[k], root) as Schema;
-    return { ...target, ...s };
+      .filter((k) => k !== '')
+      .reduce<unknown>((acc, k) => (acc as Schema)[k], base) as Schema;
+    const { $ref: _ref, ...rest } = s;
+    return { schema: { ...target, ...rest }, root: base };
   };
-  const walk = (raw: Schema, path: string, depth: number): void => {
-    if (depth > 12) return;
-    const s = resolve(raw);
+  const walk = (raw: Schema, path: string, depth: number, root: Schema): void => {
+    if (depth > 14) return;
+    const { schema: s, root: at } = resolve(raw, root);
     for (const [key, child] of Object.entries((s['properties'] as Record<string, Schema> | undefined) ?? {})) {
       const p = path ? `${path}.${key}` : key;
-      out.set(p, resolve(child));
-      walk(child, p, depth + 1);
+      out.set(p, resolve(child, at).schema);
+      walk(child, p, depth + 1, at);
     }
     const items = s['items'] as Schema | undefined;
-    if (items) walk(items, `${path}[]`, depth + 1);
-    for (const sub of (s['allOf'] as Schema[] | undefined) ?? []) walk(sub, path, depth + 1);
+    if (items) walk(items, `${path}[]`, depth + 1, at);
+    for (const sub of (s['allOf'] as Schema[] | undefined) ?? []) walk(sub, path, depth + 1, at);
   };
-  walk(root, '', 0);
+  walk(top, '', 0, top);
   return out;
 }
 
@@ -232,6 +236,7 @@ describe('schemas/*.json', () => {
       { kind: 'ConfigMap', apiVersion: 'v1', schemaId: 'https://berth.dev/schemas/v1/configmap.json' },
       { kind: 'NetworkPolicy', apiVersion: 'networking.k8s.io/v1', schemaId: 'https://berth.dev/schemas/v1/networkpolicy.json' },
       { kind: 'HorizontalPodAutoscaler', apiVersion: 'autoscaling/v2', schemaId: 'https://berth.dev/schemas/v1/horizontalpodautoscaler.json' },
+      { kind: 'StatefulSet', apiVersion: 'apps/v1', schemaId: 'https://berth.dev/schemas/v1/statefulset.json' },
     ]);
   });
 

@@ -10,7 +10,7 @@ const tables = new Map<string, NamespaceTable>([
       network: { subnet: '10.213.7.0/24', gateway: '10.213.7.1', bridge: 'br-x' },
       services: [
         { name: 'web', clusterIP: '10.213.7.200', ports: [] },
-        { name: 'db', headless: { addresses: ['10.213.7.3', '10.213.7.4'] }, ports: [] },
+        { name: 'db', headless: { addresses: ['10.213.7.3', '10.213.7.4'], hosts: { 'db-0': '10.213.7.3', 'db-1': '10.213.7.4' } }, ports: [] },
         { name: 'broken', clusterIPError: 'x', ports: [] },
       ],
       ingresses: [],
@@ -29,6 +29,16 @@ describe('resolveName: the namespace DNS', () => {
     ['web.shop.svc.cluster.local', 'AAAA', { kind: 'addresses', addresses: [], ttl: 5 }],
     ['db', 'A', { kind: 'addresses', addresses: ['10.213.7.3', '10.213.7.4'], ttl: 1 }],
     ['broken', 'A', { kind: 'addresses', addresses: [], ttl: 5 }],
+    // a StatefulSet's replicas under their headless Service (serviceName db), in every form
+    ['db-1.db', 'A', { kind: 'addresses', addresses: ['10.213.7.4'], ttl: 1 }],
+    ['db-1.db.shop', 'A', { kind: 'addresses', addresses: ['10.213.7.4'], ttl: 1 }],
+    ['db-1.db.shop.svc', 'A', { kind: 'addresses', addresses: ['10.213.7.4'], ttl: 1 }],
+    ['db-0.db.shop.svc.cluster.local', 'A', { kind: 'addresses', addresses: ['10.213.7.3'], ttl: 1 }],
+    ['db-0.db.shop.svc.cluster.local', 'AAAA', { kind: 'addresses', addresses: [], ttl: 1 }],
+    ['db-2.db.shop.svc.cluster.local', 'A', { kind: 'nxdomain' }],
+    ['db-0.web.shop.svc.cluster.local', 'A', { kind: 'nxdomain' }],
+    ['db-0.db.blog.svc.cluster.local', 'A', { kind: 'nxdomain' }],
+    ['db-0.web', 'A', { kind: 'forward' }],
     // isolation: another namespace's Service does not exist from here
     ['web.blog', 'A', { kind: 'nxdomain' }],
     ['web.blog.svc.cluster.local', 'A', { kind: 'nxdomain' }],
