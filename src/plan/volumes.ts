@@ -73,12 +73,14 @@ export function planVolumes(
   const orphaned: ObservedVolume[] = [];
   const deleted: ObservedVolume[] = [];
   const retained: ObservedVolume[] = [];
-  const statefulSets = new Map((desired?.deployments ?? []).flatMap((d) => (d.stateful ? [[d.name, d.stateful] as const] : [])));
+  const statefulSets = new Map((desired?.deployments ?? []).flatMap((d) => (d.stateful ? [[d.name, { replicas: d.replicas, ...d.stateful }] as const] : [])));
   for (const o of observed?.volumes ?? []) {
     if (claims.has(o.name)) continue;
     const owner = o.statefulSet && statefulSets.get(o.statefulSet.name);
-    if (owner && owner.claimTemplates.some((t) => o.name.startsWith(`${t}-`))) (owner.retention.whenScaled === 'Delete' ? deleted : retained).push(o);
-    else (confirmed.has(`${namespace}/${o.name}`) ? deleted : orphaned).push(o);
+    if (owner && o.statefulSet && owner.claimTemplates.some((t) => o.name.startsWith(`${t}-`))) {
+      // An ordinal the StatefulSet still has keeps its volume whatever the policy; one it no longer has follows whenScaled.
+      (o.statefulSet.ordinal < owner.replicas || owner.retention.whenScaled !== 'Delete' ? retained : deleted).push(o);
+    } else (confirmed.has(`${namespace}/${o.name}`) ? deleted : orphaned).push(o);
   }
   return { create, bound, orphaned, delete: deleted, ...(retained.length > 0 ? { retained } : {}) };
 }

@@ -68,6 +68,8 @@ export type ObjectChange = DeploymentChange | ServiceChange | IngressChange | Cl
 
 export interface DeploymentChange {
   readonly kind: 'Deployment';
+  /** A StatefulSet (same template, its own rollout): absent for a Deployment. */
+  readonly workload?: 'StatefulSet';
   readonly name: string;
   readonly change: ObjectChangeKind;
   /** The Deployment in the base (absent when added). */

@@ -31,7 +31,7 @@ import { compareConfigMaps, immutableChanges, shortValue } from './compare-confi
 import { compareClaims } from './compare-claims.js';
 import { compareIngresses, compareNetworkPolicies, compareServices } from './compare-serving.js';
 import { compareAutoscalers } from './compare-autoscalers.js';
-import { fenceposts, judgePrunes } from '../plan/index.js';
+import { describeStrategy, fenceposts, judgePrunes } from '../plan/index.js';
 import { MASKED, maskDiagnostic, maskedEnvValue } from './mask.js';
 import { formatCpu, formatMemory } from './quantity-format.js';
 
@@ -185,9 +185,10 @@ function version(d: DesiredDeployment): ObjectVersion {
 export function compareDeployment(base: DesiredDeployment | undefined, head: DesiredDeployment | undefined): DeploymentChange {
   const name = (head?.name ?? base?.name)!;
   const sides = { ...(base ? { base: version(base) } : {}), ...(head ? { head: version(head) } : {}) };
-  if (!head) return { kind: 'Deployment', name, change: 'removed', ...sides, fields: [], rolls: false };
+  const workload = (head ?? base)?.stateful ? { workload: 'StatefulSet' as const } : {};
+  if (!head) return { kind: 'Deployment', ...workload, name, change: 'removed', ...sides, fields: [], rolls: false };
   const fields = deploymentFields(base, head);
-  if (!base) return { kind: 'Deployment', name, change: 'added', ...sides, fields: fields.filter((f) => !isDefault(f)), rolls: false };
+  if (!base) return { kind: 'Deployment', ...workload, name, change: 'added', ...sides, fields: fields.filter((f) => !isDefault(f)), rolls: false };
   const rolls = base.revision !== head.revision && head.replicas > 0;
   const changed = fields.length > 0 || base.revision !== head.revision;
   const configMapsChanged = Object.keys(head.template.configMaps ?? {})
@@ -195,6 +196,7 @@ export function compareDeployment(base: DesiredDeployment | undefined, head: Des
     .sort(byCodeUnit);
   return {
     kind: 'Deployment',
+    ...workload,
     name,
     change: changed ? 'changed' : 'unchanged',
     ...sides,
@@ -497,6 +499,15 @@ const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' 
  * surge ceil(0.75) = 1, unavailable floor(0.75) = 0: at most 4 run, at least 3 stay available.
  */
 function rolloutPreview(base: DesiredDeployment, head: DesiredDeployment): RolloutPreview {
+  if (head.stateful)
+    return {
+      strategy: 'RollingUpdate',
+      replicas: head.replicas,
+      maxSurge: 0,
+      maxUnavailable: head.stateful.updateStrategy.type === 'OnDelete' ? 0 : 1,
+      // The same words as the live plan (plan/diff.ts describeStrategy): one rule, one sentence.
+      description: `StatefulSet ${describeStrategy(head)} over ${plural(head.replicas, 'replica')}`,
+    };
   if (head.strategy.type === 'Recreate') {
     return {
       strategy: 'Recreate',

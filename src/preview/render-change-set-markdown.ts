@@ -163,7 +163,7 @@ function namespaceSection(ns: NamespaceChange, root: string): string[] {
 const replicasOf = (v: ObjectVersion): string => `${v.replicas} ${v.replicas === 1 ? 'replica' : 'replicas'} of ${codeSpan(v.image)}`;
 
 function deploymentBlock(o: DeploymentChange, root: string): string[] {
-  const name = `**${codeSpan(o.name)}**`;
+  const name = `${o.workload === 'StatefulSet' ? 'StatefulSet ' : ''}**${codeSpan(o.name)}**`;
   switch (o.change) {
     case 'removed':
       return [`${name} removed: ${replicasOf(o.base!)} pruned · ${codeSpan(sourceLocation(o.base!.source, root))}`, ''];

@@ -81,16 +81,18 @@ const replicasOf = (v: ObjectVersion): string => `${v.replicas} replica${v.repli
 function deploymentLines(o: DeploymentChange, root: string): string[] {
   switch (o.change) {
     case 'removed':
-      return [`  - deployment ${o.name}: removed, pruned (${replicasOf(o.base!)}; was ${sourceLocation(o.base!.source, root)})`];
+      return [
+        `  - ${o.workload === 'StatefulSet' ? 'statefulset' : 'deployment'} ${o.name}: removed, pruned (${replicasOf(o.base!)}; was ${sourceLocation(o.base!.source, root)})`,
+      ];
     case 'added':
       return [
-        `  + deployment ${o.name}: added, ${replicasOf(o.head!)} (${sourceLocation(o.head!.source, root)})`,
+        `  + ${o.workload === 'StatefulSet' ? 'statefulset' : 'deployment'} ${o.name}: added, ${replicasOf(o.head!)} (${sourceLocation(o.head!.source, root)})`,
         ...o.fields.map((f) => `      ${fieldSign(f)} ${f.field}: ${describeFieldChange(f)}`),
       ];
     default: {
       const because = o.configMapsChanged ? ` because ${o.configMapsChanged.map((n) => `ConfigMap ${n}`).join(', ')} changed` : '';
       const how = o.rolls ? `rolls${because} — ${o.rollout!.description}` : 'does not roll';
-      const lines = [`  ~ deployment ${o.name}: changed, ${how} (${sourceLocation(o.head!.source, root)})`];
+      const lines = [`  ~ ${o.workload === 'StatefulSet' ? 'statefulset' : 'deployment'} ${o.name}: changed, ${how} (${sourceLocation(o.head!.source, root)})`];
       if (o.base!.revision !== o.head!.revision) lines.push(`      revision ${o.base!.revision} → ${o.head!.revision}`);
       for (const f of o.fields) lines.push(`      ${fieldSign(f)} ${f.field}: ${describeFieldChange(f)}`);
       return lines;

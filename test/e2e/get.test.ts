@@ -161,7 +161,7 @@ describe('berth get', { timeout: 300_000 }, () => {
   it('bad input: an unknown kind and a bad name are usage errors (4); a missing object is 3; an empty namespace says so; no berth is 3', async () => {
     const kind = await get('replicasets');
     assert.equal(kind.code, 4);
-    assert.match(kind.stderr, /not a kind berth gets; allowed: namespaces \(ns\), deployments \(deploy\), pods \(po\), services \(svc\)/);
+    assert.match(kind.stderr, /not a kind berth gets; allowed: namespaces \(ns\), deployments \(deploy\), statefulsets \(sts\), pods \(po\), services \(svc\)/);
     const name = await get('deploy', 'Bad_Name');
     assert.equal(name.code, 4);
     const missing = await get('deploy', 'nope', '-n', NS);

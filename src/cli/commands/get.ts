@@ -36,7 +36,7 @@ export function registerGet(program: Command, ctx: CliContext): void {
   const { adapters, common } = ctx;
   common(program.command('get'))
     .description(
-      'list namespaces, deployments, pods or services as kubectl get does (pods ask the running berth, whose prober knows readiness; the rest read the state directory)',
+      'list namespaces, deployments, statefulsets, pods or services as kubectl get does (pods ask the running berth, whose prober knows readiness; the rest read the state directory)',
     )
     .argument('<kind>', 'namespaces (ns), deployments (deploy), statefulsets (sts), pods (po) or services (svc)', getKind)
     .argument('[name]', 'only the object of this name', dnsLabel)
