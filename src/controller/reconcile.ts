@@ -15,7 +15,7 @@ import {
   type VolumePlan,
 } from '../plan/index.js';
 import { storageClassOf, type OperatorPolicy } from '../policy/index.js';
-import { applyStep, nextStep, restartRecordsOf, type Step } from '../rollout/index.js';
+import { applyStep, memberRestarts, nextStep, restartPodMembers, restartRecordsOf, type Step } from '../rollout/index.js';
 import { LABEL, type RuntimeDriver } from '../runtime/index.js';
 import type { SecretResolver } from '../secrets/index.js';
 import type { Prober } from '../health/index.js';
@@ -142,6 +142,7 @@ export class Reconciler {
 
       const names = [...new Set<string>([...(target?.deployments ?? []).map((d) => d.name), ...(observed?.deployments ?? []).map((d) => d.name)])].sort();
       moves += await this.serving.restartUnhealthy(observed, target, log);
+      moves += await this.restartPodMembers(observed, target, log);
       moves += await this.removeOrphanedEmptyDirs(observed, log);
       const readiness = await this.serving.readiness(namespace, observed);
       const steps: Step[] = [];
@@ -410,6 +411,34 @@ export class Reconciler {
       }
     }
     return { moves, waiting };
+  }
+
+  /**
+   * Containers of running Pods that are down start again in place, each after its own back-off
+   * (memberRestarts, pure); the rollout's readiness wait brings the next pass (the Pod is not ready meanwhile).
+   */
+  private async restartPodMembers(observed: ObservedNamespace | undefined, target: DesiredNamespace | undefined, log: Logger): Promise<number> {
+    let moves = 0;
+    for (const d of observed?.deployments ?? []) {
+      const desired = target?.deployments.find((x) => x.name === d.name);
+      const { restart } = memberRestarts(desired, d.replicas, this.o.clock.now());
+      if (!desired || restart.length === 0) continue;
+      try {
+        await restartPodMembers({
+          driver: this.o.driver,
+          desired,
+          restarts: restart,
+          instance: this.o.instance,
+          network: target?.network ?? '',
+          logger: log.child({ deployment: d.name }),
+          ...(this.o.secretResolver ? { secrets: this.o.secretResolver } : {}),
+        });
+        moves += restart.length;
+      } catch (err) {
+        log.warn({ deployment: d.name, err: describeError(err) }, 'could not restart a container of a pod; the next pass tries again');
+      }
+    }
+    return moves;
   }
 
   /**

@@ -101,10 +101,15 @@ export class Serving {
         ...(watchedSince ? { watchedSince } : {}),
       });
     }
+    // A Pod with a container down (restarted in place, in back-off) serves nothing whole: not ready, whatever the probes of the others say.
+    for (const r of replicasOf(observed)) if (r.state === 'running' && r.down) readiness.set(r.id, { ready: false });
     return readiness;
   }
 
-  /** Replicas whose liveness or startup probe failed are drained and stopped; the crash back-off path restarts them. */
+  /**
+   * Replicas whose liveness or startup probe failed are drained and stopped; the crash back-off path restarts them.
+   * A Pod's container that failed is stopped alone: it restarts in place (memberRestarts).
+   */
   async restartUnhealthy(observed: ObservedNamespace | undefined, target: DesiredNamespace | undefined, log: Logger): Promise<number> {
     let moves = 0;
     for (const r of replicasOf(observed)) {
@@ -118,9 +123,11 @@ export class Serving {
       const grace = target?.deployments.find((d) => d.name === r.deployment)?.template.stopGraceSeconds ?? 30;
       log.warn(
         { container: r.name, ...(failed.container ? { podContainer: failed.container } : {}), reason: failed.restart.reason },
-        'probe failed: restarting replica',
+        failed.container ? 'probe failed: restarting a container of the pod' : 'probe failed: restarting replica',
       );
-      await this.drain([r.id], grace, log);
+      // A Pod's container restarts in place (the Pod keeps its id and address): it is not drained, it leaves the
+      // rotation by being not ready while it is down (as a kubelet restart does). A single container is the replica: drained, then stopped.
+      if (!failed.container) await this.drain([r.id], grace, log);
       await this.o.driver.stopContainer(failed.id, grace);
       moves++;
     }

@@ -198,6 +198,7 @@ function orderOf(containers: readonly string[], name: string): number {
 
 function toMember(c: OwnedContainer): ObservedMember {
   const probes = c.labels[LABEL.probes];
+  const restart = restartOf(c.labels[LABEL.restarts], c.labels[LABEL.restartedAt]);
   return {
     id: c.id,
     name: c.name,
@@ -208,31 +209,27 @@ function toMember(c: OwnedContainer): ObservedMember {
     image: c.image,
     ...(c.labels[LABEL.sidecar] === 'true' ? { sidecar: true as const } : {}),
     ...(probes ? { probesJson: probes } : {}),
+    ...(restart ? { restart } : {}),
   };
 }
 
 /**
- * A Pod's state as one replica: the infra container's while it is not running; else `exited`
- * when a container it names is missing or not running (with that container's exit code), so
- * the Pod is replaced as a unit, with the crash back-off; else running. Its image is its first
- * app container's (what `berth get pods` shows), not the pause image.
- *   infra running, web running, log exited 2 → exited, exit code 2
- *   infra running, web running, log missing  → exited (a berth stopped between two creates)
+ * A Pod's state as one replica: the infra container's while it is not running (the Pod is then
+ * replaced as a unit, with the crash back-off); else running, with `down` naming the containers
+ * that are missing or not running (each is restarted in place). Its image is its first app
+ * container's (what `berth get pods` shows), not the pause image.
+ *   infra running, web running, log exited 2 → running, down [log]
  *   infra exited 137                          → exited, exit code 137
  */
 export function podState(
   infra: Pick<ObservedReplica, 'state' | 'exitCode' | 'image'>,
   containers: readonly string[],
   members: readonly Pick<ObservedMember, 'container' | 'state' | 'exitCode' | 'sidecar' | 'image'>[],
-): { state: ObservedReplica['state']; exitCode?: number; image: string } {
+): { state: ObservedReplica['state']; exitCode?: number; image: string; down?: readonly string[] } {
   const image = members.find((m) => !m.sidecar)?.image ?? infra.image;
   if (infra.state !== 'running') return { state: infra.state, ...(infra.exitCode !== undefined ? { exitCode: infra.exitCode } : {}), image };
-  for (const name of containers) {
-    const m = members.find((x) => x.container === name);
-    if (!m) return { state: 'exited', image };
-    if (m.state !== 'running') return { state: 'exited', ...(m.exitCode !== undefined ? { exitCode: m.exitCode } : {}), image };
-  }
-  return { state: 'running', image };
+  const down = containers.filter((name) => !members.some((m) => m.container === name && m.state === 'running'));
+  return { state: 'running', image, ...(down.length > 0 ? { down } : {}) };
 }
 
 /**

@@ -103,18 +103,29 @@ export function podsOf(namespace: ObservedNamespace, readinessOf: (replica: Obse
   const pods: PodStatus[] = [];
   for (const deployment of namespace.deployments) {
     for (const r of deployment.replicas) {
-      const restarts = r.restart?.count ?? 0;
-      const status = r.init !== undefined ? initPhase(r.state, r.exitCode, restarts) : podPhase(r.state, r.exitCode, restarts);
+      // kubectl's RESTARTS of a pod: the slot's (the Pod replaced) plus each container's restarts in place.
+      const restarts = (r.restart?.count ?? 0) + memberRestartCount(r);
+      const down = r.state === 'running' ? downContainer(r) : undefined;
+      const status =
+        r.init !== undefined
+          ? initPhase(r.state, r.exitCode, restarts)
+          : down
+            ? (down.member?.restart?.count ?? 0) > 0
+              ? 'CrashLoopBackOff'
+              : 'Running'
+            : podPhase(r.state, r.exitCode, restarts);
       const verdict = r.state === 'running' && r.init === undefined ? readinessOf(r) : undefined;
-      const ready = r.state === 'running' && r.init === undefined && (verdict?.ready ?? probedContainers(r).length === 0);
+      const ready = r.state === 'running' && r.init === undefined && !down && (verdict?.ready ?? probedContainers(r).length === 0);
       const reason =
         r.init !== undefined
           ? `init container ${JSON.stringify(r.init)} ${r.state === 'running' ? 'is running' : r.exitCode === 0 ? 'completed' : `failed${r.exitCode !== undefined ? ` (exit code ${r.exitCode})` : ''}`}`
           : r.state !== 'running'
             ? `${downMember(r) ?? 'container'} is ${r.state}${r.exitCode !== undefined && r.state === 'exited' ? ` (exit code ${r.exitCode})` : ''}`
-            : ready
-              ? undefined
-              : (verdict?.reason ?? (verdict ? 'readiness probe has not succeeded yet' : 'readiness unknown: no running berth probes it'));
+            : down
+              ? down.reason
+              : ready
+                ? undefined
+                : (verdict?.reason ?? (verdict ? 'readiness probe has not succeeded yet' : 'readiness unknown: no running berth probes it'));
       pods.push({
         namespace: namespace.name,
         deployment: deployment.name,
@@ -150,6 +161,22 @@ export function podsOf(namespace: ObservedNamespace, readinessOf: (replica: Obse
     }
   }
   return pods;
+}
+
+/** Restarts in place of a Pod's containers: per container name, the highest count its containers carry. */
+function memberRestartCount(r: ObservedReplica): number {
+  const byName = new Map<string, number>();
+  for (const m of r.members ?? []) byName.set(m.container, Math.max(byName.get(m.container) ?? 0, m.restart?.count ?? 0));
+  return [...byName.values()].reduce((a, b) => a + b, 0);
+}
+
+/** The first container of a running Pod that is down (restarted in place after its back-off), and what to say. */
+function downContainer(r: ObservedReplica): { member?: NonNullable<ObservedReplica['members']>[number]; reason: string } | undefined {
+  const name = r.down?.[0];
+  if (name === undefined) return undefined;
+  const member = [...(r.members ?? [])].filter((m) => m.container === name).sort((a, b) => b.created.localeCompare(a.created))[0];
+  const what = member ? `${member.state}${member.exitCode !== undefined && member.state === 'exited' ? ` (exit code ${member.exitCode})` : ''}` : 'missing';
+  return { ...(member ? { member } : {}), reason: `container ${JSON.stringify(name)} is ${what}; it restarts in place after its back-off` };
 }
 
 /** The Pod container that is down (`container "log"`), when the replica is a Pod whose infra container runs. */

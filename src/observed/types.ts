@@ -49,6 +49,13 @@ export interface ObservedReplica {
    * first that exited), and the Pod is replaced as a whole.
    */
   readonly members?: readonly ObservedMember[];
+  /**
+   * A Pod whose infra container runs: its containers that are missing or not running (template
+   * names, in start order). Each is restarted in place with its own crash back-off
+   * (rollout/member-restarts.ts), as Kubernetes restarts a container of a pod; the Pod is not
+   * ready meanwhile. Absent: every container runs.
+   */
+  readonly down?: readonly string[];
 }
 
 /** One container of a Pod replica (label berth.member). */
@@ -64,6 +71,8 @@ export interface ObservedMember {
   readonly sidecar?: true;
   /** Its probes as JSON (label berth.probes); absent = none. */
   readonly probesJson?: string;
+  /** Restarts of this container in its Pod so far, this one included (labels berth.restarts / berth.restarted-at on it); absent: none. */
+  readonly restart?: { readonly count: number; readonly at: string };
 }
 
 /** The namespace's network: its subnet, gateway and host bridge when the engine reports them. */

@@ -259,7 +259,8 @@ function diffDeployment(d: DesiredDeployment, o: ObservedDeployment | undefined)
     missing = 0;
   }
   const duplicates = [...slots.values()].reduce((n, c) => n + c - 1, 0);
-  const exited = replicas.filter((r) => r.replica < d.replicas && r.state !== 'running').length;
+  // A Pod with a container down counts too: run restarts that container in place (memberRestarts).
+  const exited = replicas.filter((r) => r.replica < d.replicas && (r.state !== 'running' || (r.down !== undefined && r.revision === d.revision))).length;
   if (duplicates > 0 || exited > 0 || missing > 0) {
     actions.push({ kind: 'heal-deployment', ...workload, namespace: d.namespace, name: d.name, exited, missing, duplicates });
   }

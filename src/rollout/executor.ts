@@ -4,6 +4,7 @@ import type { ObservedReplica } from '../observed/index.js';
 import { PAUSE_IMAGE, type ContainerFile, type ContainerSpec, type RuntimeDriver } from '../runtime/index.js';
 import { describeSecretLookup, secretUnavailable, type SecretLookup, type SecretResolver } from '../secrets/index.js';
 import { initContainerSpec, podSpecs, replicaSpec, sharedEmptyDirs } from './container-spec.js';
+import type { MemberRestart } from './member-restarts.js';
 import type { Creation, Removal, Step } from './step.js';
 
 /** Grace period for replicas of a Deployment no longer in Git (its template is gone). */
@@ -83,12 +84,7 @@ export async function applyStep(options: ApplyStepOptions): Promise<void> {
       )
     : [];
   const members = isPod(desired.template) ? podMembers(desired.template) : [];
-  const memberInputs = await Promise.all(
-    members.map(async ({ container: c }) => ({
-      env: await resolveEnv(desired, options.secrets, c.env),
-      files: await resolveFiles(desired, options.secrets, c.mounts ?? []),
-    })),
-  );
+  const memberInputs = await podInputs(desired, options.secrets);
   // A Pod: the infra container first (it holds the network namespace), then sidecars one by one in order, then the app containers together.
   const createPod = async (creation: Creation): Promise<void> => {
     const specs = podSpecs({
@@ -163,6 +159,51 @@ export async function applyStep(options: ApplyStepOptions): Promise<void> {
     await creations();
   } else {
     await Promise.all([removals(), creations()]);
+  }
+}
+
+/** The env and secret files of each container of a Pod template, in start order (podMembers), resolved for containers about to be created. */
+async function podInputs(desired: DesiredDeployment, secrets: SecretResolver | undefined) {
+  const members = isPod(desired.template) ? podMembers(desired.template) : [];
+  return Promise.all(
+    members.map(async ({ container: c }) => ({
+      env: await resolveEnv(desired, secrets, c.env),
+      files: await resolveFiles(desired, secrets, c.mounts ?? []),
+    })),
+  );
+}
+
+/**
+ * Starts containers of running Pods again in place (memberRestarts decided which): the ones of
+ * that name that are down are removed (the new one reuses the name), then the container is
+ * created from the template, joined to the Pod's infra container, with its restart record as
+ * labels. The Pod keeps its address, its other containers and its shared emptyDirs.
+ */
+export async function restartPodMembers(
+  options: Pick<ApplyStepOptions, 'driver' | 'instance' | 'network' | 'logger' | 'secrets'> & {
+    readonly desired: DesiredDeployment;
+    readonly restarts: readonly MemberRestart[];
+  },
+): Promise<void> {
+  const { driver, desired, logger } = options;
+  if (options.restarts.length === 0) return;
+  const members = podMembers(desired.template);
+  const inputs = await podInputs(desired, options.secrets);
+  for (const r of options.restarts) {
+    const index = members.findIndex((m) => m.container.name === r.container);
+    const member = members[index];
+    if (!member) continue; // not a container of this template (the revision matched, so it cannot be)
+    const specs = podSpecs({
+      desired,
+      creation: { revision: r.replica.revision, replica: r.replica.replica, commit: r.replica.commit, restart: true, restartRecord: r.restartRecord },
+      instance: options.instance,
+      network: options.network,
+      inputs,
+    });
+    logger.info({ container: r.replica.name, podContainer: r.container, restarts: r.restartRecord.count }, 'restarting a container of a pod in place');
+    for (const old of r.remove) await driver.removeContainer(old.id, 0);
+    await driver.ensureImage(member.container.image);
+    await driver.runContainer(specs.members[index]!.join(r.replica.id));
   }
 }
 

@@ -9,5 +9,6 @@ export * from './step.js';
 export * from './stateful-step.js';
 export * from './fenceposts.js';
 export * from './backoff.js';
+export * from './member-restarts.js';
 export * from './container-spec.js';
 export * from './executor.js';

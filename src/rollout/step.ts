@@ -319,7 +319,20 @@ export function judgeRollout(
   if (current.length === 0) return undefined; // nothing of the new revision yet: the next move creates it
   if (done) return undefined;
   for (const r of current) {
-    if (isAlive(r) || r.replica >= desired.replicas) continue;
+    if (r.replica >= desired.replicas) continue;
+    // A Pod's container restarted in place that is down again: the same rule, per container.
+    for (const name of r.down ?? []) {
+      const again = (r.members ?? []).filter((m) => m.container === name && m.state !== 'running' && (m.restart?.count ?? 0) >= CRASH_LOOP_RESTARTS)[0];
+      if (!again?.restart) continue;
+      const code = again.exitCode !== undefined ? ` (exit code ${again.exitCode})` : '';
+      return {
+        kind: 'fail',
+        reason: 'CrashLoop',
+        summary: `container ${JSON.stringify(name)} of replica ${r.replica} of revision ${desired.revision} exited again after ${again.restart.count} restart(s)${code}`,
+        counts,
+      };
+    }
+    if (isAlive(r)) continue;
     const record = input.restarts.get(restartKey(desired.namespace, desired.name, desired.revision, r.replica));
     if (record && record.count >= CRASH_LOOP_RESTARTS) {
       const code = r.exitCode !== undefined ? ` (exit code ${r.exitCode})` : '';

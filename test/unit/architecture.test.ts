@@ -84,6 +84,7 @@ const PURE_FILES = [
   'rollout/stateful-step.ts', // a StatefulSet's moves (nextStep hands them here)
   'rollout/fenceposts.ts',
   'rollout/backoff.ts',
+  'rollout/member-restarts.ts', // which containers of a Pod restart in place
   'rollout/container-spec.ts', // desired template → ContainerSpec
   'health/assess.ts', // Healthy/Progressing/Degraded from facts
   'health/probes-label.ts',

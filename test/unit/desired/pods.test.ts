@@ -205,11 +205,23 @@ describe('a Pod as observed', () => {
     );
   });
 
-  const cases: [string, Parameters<typeof podState>[0], Parameters<typeof podState>[2], { state: string; exitCode?: number }][] = [
+  const cases: [string, Parameters<typeof podState>[0], Parameters<typeof podState>[2], { state: string; exitCode?: number; down?: string[] }][] = [
     ['all running → running', { state: 'running', image: 'p' }, [m('web'), m('log')], { state: 'running' }],
-    ['one exited → exited with its code', { state: 'running', image: 'p' }, [m('web'), m('log', 'exited', 2)], { state: 'exited', exitCode: 2 }],
-    ['one missing (a berth stopped between creates) → exited', { state: 'running', image: 'p' }, [m('web')], { state: 'exited' }],
-    ['one only created → exited (never started)', { state: 'running', image: 'p' }, [m('web'), m('log', 'created')], { state: 'exited' }],
+    [
+      'one exited → running, that one down (restarted in place)',
+      { state: 'running', image: 'p' },
+      [m('web'), m('log', 'exited', 2)],
+      { state: 'running', down: ['log'] },
+    ],
+    ['one missing (a berth stopped between creates) → down', { state: 'running', image: 'p' }, [m('web')], { state: 'running', down: ['log'] }],
+    ['one only created → down (never started)', { state: 'running', image: 'p' }, [m('web'), m('log', 'created')], { state: 'running', down: ['log'] }],
+    [
+      'an exited one beside its running replacement → not down',
+      { state: 'running', image: 'p' },
+      [m('web'), m('log', 'exited', 1), m('log')],
+      { state: 'running' },
+    ],
+    ['all down, in start order', { state: 'running', image: 'p' }, [m('log', 'exited', 1), m('web', 'exited', 0)], { state: 'running', down: ['web', 'log'] }],
     ['infra exited → its state and code', { state: 'exited', exitCode: 137, image: 'p' }, [m('web'), m('log')], { state: 'exited', exitCode: 137 }],
   ];
   function m(container: string, state: OwnedContainer['state'] = 'running', exitCode?: number) {
