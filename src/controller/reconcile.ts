@@ -15,10 +15,10 @@ import {
   type VolumePlan,
 } from '../plan/index.js';
 import { storageClassOf, type OperatorPolicy } from '../policy/index.js';
-import { applyStep, memberRestarts, nextStep, restartPodMembers, restartRecordsOf, type Step } from '../rollout/index.js';
+import { applyStep, memberRestarts, nextStep, restartPodMembers, restartRecordsOf, type ApplyStepOptions, type Step } from '../rollout/index.js';
 import { LABEL, type RuntimeDriver } from '../runtime/index.js';
 import type { SecretResolver } from '../secrets/index.js';
-import type { Prober } from '../health/index.js';
+import { awaitStartup, type Prober } from '../health/index.js';
 import { DNS_OPTIONS, searchDomains, type DataPlane } from '../proxy/index.js';
 import type { ObservedReplica } from '../observed/index.js';
 import type { Condition, DeploymentStatus, NamespaceStatus, Pin, ServiceStatus, Store, SyncRecord, VolumeStatus } from '../store/index.js';
@@ -71,6 +71,10 @@ export class Reconciler {
   private readonly lastGood = new Map<string, { commit: string; ns: DesiredNamespace }>();
   private readonly failures = new Map<string, number>();
   private readonly serving: Serving;
+
+  /** A native sidecar's startup probe, run to its end before the Pod's next container starts (the executor asks). */
+  private readonly awaitStartup: NonNullable<ApplyStepOptions['awaitStartup']> = (probe, target) =>
+    awaitStartup(probe, target, { exec: (id, command, timeoutMs) => this.o.driver.exec(id, command, timeoutMs) });
 
   constructor(private readonly o: ReconcilerOptions) {
     this.serving = new Serving({ ...o, isCompleted: (namespace, name, revision) => hasCompleted(o.store, namespace, name, revision) });
@@ -201,6 +205,7 @@ export class Reconciler {
                 logger: dlog,
                 ...(this.o.dataPlane ? { drain: (ids: readonly string[], graceSeconds: number) => this.serving.drain(ids, graceSeconds, dlog) } : {}),
                 ...(this.o.secretResolver ? { secrets: this.o.secretResolver } : {}), // Secrets
+                awaitStartup: this.awaitStartup,
               });
             } catch (err) {
               const v = classifyError(err, 1 + (this.failures.get(namespace) ?? 0));
@@ -432,6 +437,7 @@ export class Reconciler {
           network: target?.network ?? '',
           logger: log.child({ deployment: d.name }),
           ...(this.o.secretResolver ? { secrets: this.o.secretResolver } : {}),
+          awaitStartup: this.awaitStartup,
         });
         moves += restart.length;
       } catch (err) {

@@ -17,3 +17,4 @@ export * from './assess.js';
 export * from './probe.js';
 export * from './prober.js';
 export * from './probes-label.js';
+export * from './startup-wait.js';

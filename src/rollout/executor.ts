@@ -1,5 +1,16 @@
 import { BerthError, canonicalJson, isBerthError, type Logger } from '../core/index.js';
-import { isPod, isSecretEnv, podMembers, type DesiredDeployment, type EnvEntry, type InitContainer, type Mount } from '../desired/index.js';
+import {
+  isPod,
+  isSecretEnv,
+  podMembers,
+  type DesiredDeployment,
+  type EnvEntry,
+  type InitContainer,
+  type Mount,
+  type PodContainer,
+  type ProbeSpec,
+} from '../desired/index.js';
+import type { ProbeAddress, ProbeResult } from '../health/index.js';
 import type { ObservedReplica } from '../observed/index.js';
 import { PAUSE_IMAGE, type ContainerFile, type ContainerSpec, type RuntimeDriver } from '../runtime/index.js';
 import { describeSecretLookup, secretUnavailable, type SecretLookup, type SecretResolver } from '../secrets/index.js';
@@ -29,6 +40,12 @@ export interface ApplyStepOptions {
    * connections (up to the grace period) before they are stopped.
    */
   readonly drain?: (ids: readonly string[], graceSeconds: number) => Promise<void>;
+  /**
+   * Runs a native sidecar's startup probe until it succeeds or fails for good (health's
+   * awaitStartup): the containers after it start only once it passed, as the kubelet does.
+   * Absent: the next container starts once the sidecar runs.
+   */
+  readonly awaitStartup?: (probe: ProbeSpec, target: ProbeAddress) => Promise<ProbeResult>;
 }
 
 /**
@@ -105,7 +122,12 @@ export async function applyStep(options: ApplyStepOptions): Promise<void> {
       members.flatMap((m) => m.container.mounts ?? []),
     );
     const infra = await driver.runContainer(specs.infra);
-    for (const member of specs.members.filter((m) => m.sidecar)) await driver.runContainer(member.join(infra.id));
+    for (const [i, member] of specs.members.entries()) {
+      if (!member.sidecar) continue;
+      const started = await driver.runContainer(member.join(infra.id));
+      // The next container starts once this sidecar's startup probe passed; one that fails is stopped, and restarts in place after its back-off.
+      if (!(await sidecarStarted(options, members[i]!.container, started, infra.ports))) return;
+    }
     await Promise.all(specs.members.filter((m) => !m.sidecar).map((m) => driver.runContainer(m.join(infra.id))));
   };
   const creations = async () => {
@@ -180,7 +202,7 @@ async function podInputs(desired: DesiredDeployment, secrets: SecretResolver | u
  * labels. The Pod keeps its address, its other containers and its shared emptyDirs.
  */
 export async function restartPodMembers(
-  options: Pick<ApplyStepOptions, 'driver' | 'instance' | 'network' | 'logger' | 'secrets'> & {
+  options: Pick<ApplyStepOptions, 'driver' | 'instance' | 'network' | 'logger' | 'secrets' | 'awaitStartup'> & {
     readonly desired: DesiredDeployment;
     readonly restarts: readonly MemberRestart[];
   },
@@ -189,7 +211,9 @@ export async function restartPodMembers(
   if (options.restarts.length === 0) return;
   const members = podMembers(desired.template);
   const inputs = await podInputs(desired, options.secrets);
+  const failedPods = new Set<string>();
   for (const r of options.restarts) {
+    if (failedPods.has(r.replica.id)) continue; // a sidecar before it did not start up
     const index = members.findIndex((m) => m.container.name === r.container);
     const member = members[index];
     if (!member) continue; // not a container of this template (the revision matched, so it cannot be)
@@ -203,8 +227,33 @@ export async function restartPodMembers(
     logger.info({ container: r.replica.name, podContainer: r.container, restarts: r.restartRecord.count }, 'restarting a container of a pod in place');
     for (const old of r.remove) await driver.removeContainer(old.id, 0);
     await driver.ensureImage(member.container.image);
-    await driver.runContainer(specs.members[index]!.join(r.replica.id));
+    const started = await driver.runContainer(specs.members[index]!.join(r.replica.id));
+    // A sidecar whose startup probe fails holds back the Pod's later containers (memberRestarts restarts those after it).
+    if (member.sidecar && !(await sidecarStarted(options, member.container, started, r.replica.ports))) failedPods.add(r.replica.id);
   }
+}
+
+/**
+ * Whether a sidecar just started may let the next container start: it has no startup probe, or
+ * its startup probe passed (awaitStartup). One that failed is stopped (logged), so the Pod is
+ * not ready and it restarts in place after its back-off.
+ */
+async function sidecarStarted(
+  options: Pick<ApplyStepOptions, 'driver' | 'logger' | 'awaitStartup'>,
+  sidecar: PodContainer,
+  started: { readonly id: string },
+  ports: ProbeAddress['ports'],
+): Promise<boolean> {
+  const probe = sidecar.probes?.startup;
+  if (!probe || !options.awaitStartup) return true;
+  const result = await options.awaitStartup(probe, { containerId: started.id, ports });
+  if (result.ok) return true;
+  options.logger.warn(
+    { podContainer: sidecar.name, reason: result.message },
+    "sidecar's startup probe failed: it is stopped, and the pod's later containers wait until it restarts and starts up",
+  );
+  await options.driver.stopContainer(started.id, 0);
+  return false;
 }
 
 /**

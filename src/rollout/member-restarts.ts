@@ -21,6 +21,7 @@ export interface MemberRestart {
  * `backoff`: the earliest moment a container still waiting may restart, and why.
  *   log exited, never restarted                      → restart now, count 1
  *   log exited again, restarted once at t (count 1)  → at t + 10 s, count 2
+ *   sidecar proxy and app web both down              → proxy now; web in a later pass, once proxy runs
  */
 export function memberRestarts(
   desired: DesiredDeployment | undefined,
@@ -32,6 +33,8 @@ export function memberRestarts(
   if (!desired) return { restart };
   for (const r of replicas) {
     if (r.state !== 'running' || !r.down || r.revision !== desired.revision) continue;
+    // In start order (sidecars first); a sidecar that is down holds back the containers after it, as at the Pod's start.
+    const sidecars = new Set((desired.template.sidecars ?? []).map((c) => c.name));
     for (const container of r.down) {
       const remove = (r.members ?? []).filter((m) => m.container === container && m.state !== 'running');
       const last = [...remove].sort((a, b) => b.created.localeCompare(a.created))[0];
@@ -39,6 +42,7 @@ export function memberRestarts(
       const readyAt = record ? Date.parse(record.at) + restartDelayMs(record.count) : now.getTime();
       if (readyAt <= now.getTime()) {
         restart.push({ replica: r, container, remove, restartRecord: { count: (record?.count ?? 0) + 1, at: now.toISOString() } });
+        if (sidecars.has(container)) break; // the next ones once it runs (and started up)
         continue;
       }
       if (!backoff || readyAt < backoff.until.getTime()) {
@@ -48,6 +52,7 @@ export function memberRestarts(
           why: `container ${JSON.stringify(container)} of replica ${r.replica} exited${code}; restarting it after back-off`,
         };
       }
+      if (sidecars.has(container)) break;
     }
   }
   return { restart, ...(backoff ? { backoff } : {}) };

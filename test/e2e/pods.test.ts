@@ -3,8 +3,9 @@
  * real `berth run`: the containers of a replica share one network namespace (held by berth's
  * pause container: one address, `localhost` between them) and an emptyDir; a Service routes to
  * ports of any of them; the replica is ready only when every container is; the sidecar starts
- * first and stops last; one container that exits takes the Pod down and it is replaced as a
- * unit; a rollout replaces Pods whole and leaves no container of the old ones behind.
+ * first and stops last, and the app waits for its startup probe; one container that exits (or
+ * fails liveness) restarts in place with its own back-off; a rollout replaces Pods whole and
+ * leaves no container of the old ones behind.
  */
 import assert from 'node:assert/strict';
 import { mkdtemp } from 'node:fs/promises';
@@ -108,6 +109,36 @@ function web(version: string): string {
   ].join('\n');
 }
 
+/**
+ * A sidecar with a startup probe that passes only after it wrote /shared/up (2 s after it starts);
+ * the app records whether that file was there when it started.
+ */
+const gated = [
+  'apiVersion: apps/v1',
+  'kind: Deployment',
+  'metadata:',
+  '  name: gated',
+  'spec:',
+  '  selector: { matchLabels: { app: gated } }',
+  '  template:',
+  '    metadata: { labels: { app: gated } }',
+  '    spec:',
+  '      initContainers:',
+  '        - name: gate',
+  '          image: busybox:1.36',
+  '          restartPolicy: Always',
+  '          command: ["sh", "-c", "sleep 2; touch /shared/up; exec sleep 3600"]',
+  '          startupProbe: { exec: { command: ["test", "-f", "/shared/up"] }, periodSeconds: 1, failureThreshold: 30 }',
+  '          volumeMounts: [{ name: shared, mountPath: /shared }]',
+  '      containers:',
+  '        - name: main',
+  '          image: busybox:1.36',
+  '          command: ["sh", "-c", "if [ -f /shared/up ]; then echo saw-up; else echo no-up; fi > /shared/seen; exec sleep 3600"]',
+  '          volumeMounts: [{ name: shared, mountPath: /shared }]',
+  '      volumes: [{ name: shared, emptyDir: {} }]',
+  '',
+].join('\n');
+
 interface Pod {
   deployment: string;
   status: string;
@@ -152,6 +183,7 @@ describe('pods of several containers', { timeout: 300_000 }, () => {
     await repo.write(`manifests/${NS}/service.yaml`, service);
     await repo.write(`manifests/${NS}/client.yaml`, client);
     await repo.write(`manifests/${NS}/web.yaml`, web('v1'));
+    await repo.write(`manifests/${NS}/gated.yaml`, gated);
     await repo.commit('web: a pod of three');
     berth = startBerth([
       ...daemonFlags({ repo: repo.dir, stateDir, instance: scope.instance, poll: '*/1 * * * * *', listen: `127.0.0.1:${port}` }),
@@ -221,6 +253,18 @@ describe('pods of several containers', { timeout: 300_000 }, () => {
     assert.equal(logs.code, 0, logs.stderr);
     const names = await runBerth(['logs', `${NS}/web`, '-c', 'nope', ...source()]);
     assert.match(names.stderr, /its containers: log, proxy, web/);
+  });
+
+  it("the app container starts only once the sidecar's startup probe passed (as the kubelet waits)", async () => {
+    const main = await eventually(
+      async () => {
+        const list = await dockerClient().listContainers({ filters: { label: [`berth.instance=${scope.instance}`, 'berth.name=gated', 'berth.member=main'] } });
+        assert.equal(list.length, 1, 'the app container of gated runs');
+        return list[0]!.Id;
+      },
+      { timeoutMs: 60_000, what: 'gated running' },
+    );
+    assert.equal((await execOutput(main, ['cat', '/shared/seen'])).stdout.trim(), 'saw-up');
   });
 
   it('a container that exits restarts in place: the same pod (address, other containers, emptyDir), a restart counted', async () => {

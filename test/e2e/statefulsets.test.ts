@@ -165,6 +165,13 @@ describe('StatefulSets: ordinals, their names and their data', { timeout: 600_00
       volumes,
       [0, 1, 2].map((n) => `${scope.instance}.${NS}.data-db-${n} ${n}`),
     );
+    // As kubectl shows them: the StatefulSet (not among the Deployments) and its pods by their stable names.
+    const flags = ['--repo', repo.url, '--ref', 'main', '--path', 'manifests', '--instance', scope.instance, '--state-dir', stateDir, '--server', api];
+    const sts = await runBerth(['get', 'sts', '-n', NS, ...flags]);
+    assert.match(sts.stdout, /^db\s+3\/3\s/m, sts.stdout + sts.stderr);
+    assert.doesNotMatch((await runBerth(['get', 'deployments', '-n', NS, ...flags])).stdout, /^db\s/m);
+    const pods = await runBerth(['get', 'pods', '-n', NS, ...flags]);
+    for (const n of [0, 1, 2]) assert.match(pods.stdout, new RegExp(`^db-${n}\\s+1/1\\s+Running`, 'm'), pods.stdout + pods.stderr);
   });
 
   it('each replica answers by its name through the headless Service, from another pod', async () => {

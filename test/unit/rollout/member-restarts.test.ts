@@ -68,4 +68,32 @@ describe('memberRestarts: a container of a Pod restarts in place, with its own b
     assert.equal(step.kind, 'fail');
     assert.match(step.kind === 'fail' ? step.summary : '', /container "log" of replica 0 of revision new exited again after 1 restart\(s\) \(exit code 2\)/);
   });
+
+  it('a sidecar that is down holds back the containers after it: it restarts first, they in a later pass', () => {
+    const sidecar = (state: ObservedMember['state']): ObservedMember => ({
+      id: `proxy-${state}`,
+      name: 'shop.web.new.0.c-proxy',
+      container: 'proxy',
+      state,
+      created: T0.toISOString(),
+      image: 'busybox:1.36',
+      sidecar: true,
+    });
+    const desired = deployment({
+      replicas: 1,
+      template: { ...deployment().template, sidecars: [{ name: 'proxy', image: 'busybox:1.36', env: [], ports: [] }] },
+    });
+    const both = replica('new', 0, { members: [sidecar('exited')], down: ['proxy', 'web'] });
+    assert.deepEqual(
+      memberRestarts(desired, [both], T0).restart.map((r) => r.container),
+      ['proxy'],
+    );
+    const waiting = replica('new', 0, {
+      members: [{ ...sidecar('exited'), restart: { count: 1, at: T0.toISOString() } }],
+      down: ['proxy', 'web'],
+    });
+    const decided = memberRestarts(desired, [waiting], T0);
+    assert.deepEqual(decided.restart, [], 'web does not start while proxy waits out its back-off');
+    assert.match(decided.backoff?.why ?? '', /container "proxy" of replica 0/);
+  });
 });
