@@ -4,6 +4,9 @@ import { ordinalClaim, volumeName } from './names.js';
 import { normalizeDeployment, templateRevision, type ClaimsByName, type ConfigMapsByName, type SecretsByName } from './normalize.js';
 import type { DesiredDeployment, DesiredVolume, Mount, PodTemplate, StatefulSettings } from './types.js';
 
+/** The fields Kubernetes forbids changing once a StatefulSet exists, in the order of `StatefulSettings.fixed`'s hashes. */
+export const FIXED_FIELDS = ['spec.volumeClaimTemplates', 'spec.serviceName', 'spec.podManagementPolicy', 'spec.selector'] as const;
+
 /**
  * apps/v1 StatefulSet → a DesiredDeployment with `stateful` settings. Its pod template is
  * normalized exactly as a Deployment's (same revision for the same template); each claim
@@ -76,15 +79,10 @@ export function normalizeStatefulSet(
       whenDeleted: spec.persistentVolumeClaimRetentionPolicy?.whenDeleted ?? 'Retain',
       whenScaled: spec.persistentVolumeClaimRetentionPolicy?.whenScaled ?? 'Retain',
     },
-    fixed: hashOf(
-      {
-        volumeClaimTemplates: templates.map((x) => ({ name: x.metadata.name, spec: x.spec })),
-        serviceName: spec.serviceName ?? '',
-        podManagementPolicy: spec.podManagementPolicy ?? 'OrderedReady',
-        selector: spec.selector,
-      },
-      10,
-    ),
+    // One short hash per field, so a refusal can name the field that changed (FIXED_FIELDS order).
+    fixed: [templates.map((x) => ({ name: x.metadata.name, spec: x.spec })), spec.serviceName ?? '', spec.podManagementPolicy ?? 'OrderedReady', spec.selector]
+      .map((value) => hashOf(value, 6))
+      .join('.'),
   };
   return { deployment: { ...d, template, revision: template === t ? d.revision : templateRevision(template), stateful }, diagnostics: result.diagnostics };
 }

@@ -325,9 +325,10 @@ export interface StatefulSettings {
   readonly claimTemplates: readonly string[];
   readonly retention: { readonly whenDeleted: 'Retain' | 'Delete'; readonly whenScaled: 'Retain' | 'Delete' };
   /**
-   * Hash of what Kubernetes forbids changing once the StatefulSet exists (volumeClaimTemplates,
-   * serviceName, podManagementPolicy, selector), carried on its replicas (label berth.fixed):
-   * a replica with another one means the commit changed one of them — refused (statefulHold()).
+   * Hashes of what Kubernetes forbids changing once the StatefulSet exists (FIXED_FIELDS:
+   * volumeClaimTemplates, serviceName, podManagementPolicy, selector), dot-separated, carried on
+   * its replicas (label berth.fixed): a replica with others means the commit changed those
+   * fields — refused (plan/stateful-refusal.ts).
    */
   readonly fixed: string;
 }

@@ -264,35 +264,18 @@ export function tendSlot(
 ): { remove?: Removal; create?: Creation; backoff?: { until: Date; why: string } } {
   const { now } = input;
   const slot = keep.replica;
-  if (keep.init !== undefined && keep.state === 'exited' && keep.exitCode === 0) {
-    // An init container finished: the replica's start goes on with the next one, or the app (same restart record).
-    return {
-      remove: { replica: keep, reason: 'init-done' },
-      create: {
-        revision: desired.revision,
-        replica: slot,
-        commit,
-        restart: false,
-        afterInit: keep.init,
-        ...(keep.restart ? { restartRecord: keep.restart } : {}),
-      },
-    };
-  }
+  const replace = (reason: RemovalReason, how: Pick<Creation, 'restart' | 'afterInit' | 'restartRecord'>) => ({
+    remove: { replica: keep, reason },
+    create: { revision: desired.revision, replica: slot, commit, ...how },
+  });
+  // An init container finished: the replica's start goes on with the next one, or the app (same restart record).
+  if (keep.init !== undefined && keep.state === 'exited' && keep.exitCode === 0)
+    return replace('init-done', { restart: false, afterInit: keep.init, ...(keep.restart ? { restartRecord: keep.restart } : {}) });
   if (isAlive(keep)) return {};
   const record = input.restarts.get(restartKey(desired.namespace, desired.name, desired.revision, slot));
   const readyAt = record ? new Date(record.lastAt.getTime() + restartDelayMs(record.count)) : now;
-  if (readyAt.getTime() <= now.getTime()) {
-    return {
-      remove: { replica: keep, reason: 'exited' },
-      create: {
-        revision: desired.revision,
-        replica: slot,
-        commit,
-        restart: true,
-        restartRecord: { count: (record?.count ?? 0) + 1, at: now.toISOString() },
-      },
-    };
-  }
+  if (readyAt.getTime() <= now.getTime())
+    return replace('exited', { restart: true, restartRecord: { count: (record?.count ?? 0) + 1, at: now.toISOString() } });
   const code = keep.exitCode !== undefined ? ` (exit code ${keep.exitCode})` : '';
   const why =
     keep.init !== undefined

@@ -257,7 +257,7 @@ describe('StatefulSets: ordinals, their names and their data', { timeout: 600_00
       async () => {
         const s = await dbStatus();
         assert.equal(s?.phase, 'Failed');
-        assert.match(s?.message ?? '', /volumeClaimTemplates, serviceName, podManagementPolicy and selector cannot change/);
+        assert.match(s?.message ?? '', /StatefulSet data\/db \(data\/db.yaml:1\): spec.volumeClaimTemplates cannot change once it runs/);
       },
       { timeoutMs: 30_000, what: 'refusal in status' },
     );

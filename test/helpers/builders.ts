@@ -2,7 +2,7 @@
  * Small builders for pure-module tests: a desired Deployment and observed replicas with
  * only the fields a test cares about spelled out.
  */
-import type { DesiredDeployment, PodTemplate, Strategy } from '../../src/desired/index.js';
+import type { DesiredDeployment, PodTemplate, StatefulSettings, Strategy } from '../../src/desired/index.js';
 import type { ObservedReplica } from '../../src/observed/index.js';
 
 export const T0 = new Date('2026-01-01T00:00:00Z');
@@ -24,6 +24,19 @@ export function deployment(overrides: Partial<DesiredDeployment> & { strategy?: 
     template: template(),
     revision: 'new',
     source: { file: 'shop/web.yaml', document: 0, line: 1 },
+    ...overrides,
+  };
+}
+
+/** A StatefulSet's settings (DesiredDeployment.stateful): OrderedReady, RollingUpdate from ordinal 0, one claim template `data`. */
+export function statefulSettings(overrides: Partial<StatefulSettings> = {}): StatefulSettings {
+  return {
+    serviceName: 'web',
+    podManagementPolicy: 'OrderedReady',
+    updateStrategy: { type: 'RollingUpdate', partition: 0 },
+    claimTemplates: ['data'],
+    retention: { whenDeleted: 'Retain', whenScaled: 'Retain' },
+    fixed: 'f1',
     ...overrides,
   };
 }

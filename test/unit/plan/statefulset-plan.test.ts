@@ -4,7 +4,7 @@ import type { DesiredDeployment, DesiredNamespace, StatefulSettings } from '../.
 import type { ObservedNamespace, ObservedVolume } from '../../../src/observed/index.js';
 import { diff, renderPlanText } from '../../../src/plan/index.js';
 import { compare, renderChangeSetText } from '../../../src/preview/index.js';
-import { deployment, replica } from '../../helpers/builders.js';
+import { deployment, replica, statefulSettings } from '../../helpers/builders.js';
 
 /**
  * The live plan of a StatefulSet says what `berth run` does (nextStep hands it to the
@@ -12,17 +12,14 @@ import { deployment, replica } from '../../helpers/builders.js';
  * Kubernetes forbids is refused, not applied; kept and deleted ordinal volumes follow the
  * retention policy. And the PR plan names the StatefulSet's own rollout.
  */
-const settings = (o: Partial<StatefulSettings> = {}): StatefulSettings => ({
-  serviceName: 'db',
-  podManagementPolicy: 'OrderedReady',
-  updateStrategy: { type: 'RollingUpdate', partition: 0 },
-  claimTemplates: ['data'],
-  retention: { whenDeleted: 'Retain', whenScaled: 'Retain' },
-  fixed: 'f1',
-  ...o,
-});
 const db = (replicas: number, o: Partial<StatefulSettings> = {}, revision = 'new'): DesiredDeployment =>
-  deployment({ name: 'db', replicas, revision, strategy: { type: 'RollingUpdate', maxSurge: 0, maxUnavailable: 1 }, stateful: settings(o) });
+  deployment({
+    name: 'db',
+    replicas,
+    revision,
+    strategy: { type: 'RollingUpdate', maxSurge: 0, maxUnavailable: 1 },
+    stateful: statefulSettings({ serviceName: 'db', ...o }),
+  });
 const nsOf = (d: DesiredDeployment): DesiredNamespace => ({
   name: 'shop',
   network: 'berth.shop',
@@ -80,7 +77,7 @@ describe('the live plan of a StatefulSet', () => {
       name: 'volumeClaimTemplates changed: refused, no action',
       desired: db(2, { fixed: 'f2' }, 'newer'),
       observed: obs(['new', 'new']),
-      lines: ['! statefulset db: StatefulSet shop/db: volumeClaimTemplates, serviceName, podManagementPolicy and selector cannot change'],
+      lines: ['! statefulset db: StatefulSet shop/db (shop/web.yaml:1): spec.volumeClaimTemplates cannot change once it runs'],
     },
     {
       name: 'scaled down with whenScaled Retain: the volume of ordinal 2 is kept (not orphaned, not deleted)',

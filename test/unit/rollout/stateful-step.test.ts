@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import type { StatefulSettings } from '../../../src/desired/index.js';
 import { statefulRefusal } from '../../../src/plan/index.js';
 import { nextStep, type Readiness, type Step } from '../../../src/rollout/index.js';
-import { deployment, replica, replicas, T0 } from '../../helpers/builders.js';
+import { deployment, replica, replicas, statefulSettings, T0 } from '../../helpers/builders.js';
 
 /** What a step says, compactly: `act +1 -old.2:outdated`, `wait readiness`, `complete`, `fail CrashLoop`. */
 function summarize(step: Step): string {
@@ -15,17 +15,8 @@ function summarize(step: Step): string {
   return ['act', ...create, ...remove].join(' ');
 }
 
-const settings = (overrides: Partial<StatefulSettings> = {}): StatefulSettings => ({
-  serviceName: 'web',
-  podManagementPolicy: 'OrderedReady',
-  updateStrategy: { type: 'RollingUpdate', partition: 0 },
-  claimTemplates: ['data'],
-  retention: { whenDeleted: 'Retain', whenScaled: 'Retain' },
-  fixed: 'f1',
-  ...overrides,
-});
 const sts = (replicasWanted: number, overrides: Partial<StatefulSettings> = {}) =>
-  deployment({ replicas: replicasWanted, strategy: { type: 'RollingUpdate', maxSurge: 0, maxUnavailable: 1 }, stateful: settings(overrides) });
+  deployment({ replicas: replicasWanted, strategy: { type: 'RollingUpdate', maxSurge: 0, maxUnavailable: 1 }, stateful: statefulSettings(overrides) });
 const unready = (...ids: string[]): Map<string, Readiness> => new Map(ids.map((id) => [id, { ready: false }]));
 
 describe('nextStep for a StatefulSet (rollout/stateful-step.ts): one ordinal at a time', () => {
@@ -193,11 +184,13 @@ describe('nextStep for a StatefulSet (rollout/stateful-step.ts): one ordinal at 
 
 describe('statefulRefusal: fields Kubernetes forbids changing', () => {
   it('is silent while the replicas carry the same hash, and for a Deployment', () => {
-    assert.equal(statefulRefusal(sts(2), replicas('new', 2, { kind: 'StatefulSet', fixed: 'f1' })), undefined);
+    assert.equal(statefulRefusal(sts(2, { fixed: 'a.b.c.d' }), replicas('new', 2, { kind: 'StatefulSet', fixed: 'a.b.c.d' })), undefined);
     assert.equal(statefulRefusal(deployment(), replicas('new', 2)), undefined);
   });
-  it('refuses, naming the fields, when a replica was made with other volumeClaimTemplates (another hash)', () => {
-    const why = statefulRefusal(sts(2, { fixed: 'f2' }), replicas('new', 2, { kind: 'StatefulSet', fixed: 'f1' }));
-    assert.match(why ?? '', /volumeClaimTemplates, serviceName, podManagementPolicy and selector cannot change/);
+  it('refuses, naming the field that changed and where the StatefulSet is written', () => {
+    const why = statefulRefusal(sts(2, { fixed: 'a.b.c.x' }), replicas('new', 2, { kind: 'StatefulSet', fixed: 'a.b.c.d' }));
+    assert.match(why ?? '', /^StatefulSet shop\/web \(shop\/web.yaml:1\): spec.selector cannot change once it runs/);
+    const two = statefulRefusal(sts(2, { fixed: 'x.y.c.d' }), replicas('new', 2, { kind: 'StatefulSet', fixed: 'a.b.c.d' }));
+    assert.match(two ?? '', /: spec.volumeClaimTemplates, spec.serviceName cannot change once it runs .* changes them/);
   });
 });
