@@ -120,7 +120,7 @@ export function podsOf(namespace: ObservedNamespace, readinessOf: (replica: Obse
         r.init !== undefined
           ? `init container ${JSON.stringify(r.init)} ${r.state === 'running' ? 'is running' : r.exitCode === 0 ? 'completed' : `failed${r.exitCode !== undefined ? ` (exit code ${r.exitCode})` : ''}`}`
           : r.state !== 'running'
-            ? `${downMember(r) ?? 'container'} is ${r.state}${r.exitCode !== undefined && r.state === 'exited' ? ` (exit code ${r.exitCode})` : ''}`
+            ? `${r.members ? "the pod's infra container" : 'container'} is ${r.state}${r.exitCode !== undefined && r.state === 'exited' ? ` (exit code ${r.exitCode})` : ''}`
             : down
               ? down.reason
               : ready
@@ -177,12 +177,6 @@ function downContainer(r: ObservedReplica): { member?: NonNullable<ObservedRepli
   const member = [...(r.members ?? [])].filter((m) => m.container === name).sort((a, b) => b.created.localeCompare(a.created))[0];
   const what = member ? `${member.state}${member.exitCode !== undefined && member.state === 'exited' ? ` (exit code ${member.exitCode})` : ''}` : 'missing';
   return { ...(member ? { member } : {}), reason: `container ${JSON.stringify(name)} is ${what}; it restarts in place after its back-off` };
-}
-
-/** The Pod container that is down (`container "log"`), when the replica is a Pod whose infra container runs. */
-function downMember(r: ObservedReplica): string | undefined {
-  const m = r.members?.find((x) => x.state !== 'running');
-  return m ? `container ${JSON.stringify(m.container)}` : r.members ? 'a container of the pod' : undefined;
 }
 
 /** kubectl's Init: statuses for a replica whose init container is what the engine has. */

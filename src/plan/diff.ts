@@ -211,7 +211,7 @@ export function describeStrategy(d: DesiredDeployment): string {
 }
 
 /** Does a new template reach this ordinal by a rollout? A Deployment's: always. A StatefulSet's: with RollingUpdate, from its partition up. */
-function rollsOnUpdate(d: DesiredDeployment, ordinal: number): boolean {
+export function rollsOnUpdate(d: DesiredDeployment, ordinal: number): boolean {
   const update = d.stateful?.updateStrategy;
   return !update || (update.type === 'RollingUpdate' && ordinal >= update.partition);
 }

@@ -31,10 +31,10 @@ export function memberRestarts(
   const restart: MemberRestart[] = [];
   let backoff: { until: Date; why: string } | undefined;
   if (!desired) return { restart };
+  // In start order (sidecars first); a sidecar that is down holds back the containers after it, as at the Pod's start.
+  const sidecars = new Set((desired.template.sidecars ?? []).map((c) => c.name));
   for (const r of replicas) {
     if (r.state !== 'running' || !r.down || r.revision !== desired.revision) continue;
-    // In start order (sidecars first); a sidecar that is down holds back the containers after it, as at the Pod's start.
-    const sidecars = new Set((desired.template.sidecars ?? []).map((c) => c.name));
     for (const container of r.down) {
       const remove = (r.members ?? []).filter((m) => m.container === container && m.state !== 'running');
       const last = [...remove].sort((a, b) => b.created.localeCompare(a.created))[0];

@@ -1,5 +1,6 @@
 import type { DesiredDeployment } from '../desired/index.js';
 import type { ObservedReplica } from '../observed/index.js';
+import { rollsOnUpdate } from '../plan/index.js';
 import {
   describe,
   isAlive,
@@ -70,8 +71,8 @@ export function nextStatefulStep(input: RolloutInput, desired: DesiredDeployment
     for (const r of extra) duplicates.push({ replica: r, reason: 'duplicate' });
   }
   const ordinals = Array.from({ length: desired.replicas }, (_, i) => i);
-  const outdated = (r: ObservedReplica): boolean =>
-    sts.updateStrategy.type === 'RollingUpdate' && r.replica >= sts.updateStrategy.partition && r.revision !== desired.revision;
+  // The plan's rule (plan/diff.ts): a rollout reaches ordinals from the partition up, never with OnDelete.
+  const outdated = (r: ObservedReplica): boolean => r.revision !== desired.revision && rollsOnUpdate(desired, r.replica);
   const condemned = [...kept.values()].filter((r) => r.replica >= desired.replicas).sort((a, b) => b.replica - a.replica);
   const allAvailable = ordinals.every((o) => {
     const r = kept.get(o);
@@ -102,16 +103,14 @@ export function nextStatefulStep(input: RolloutInput, desired: DesiredDeployment
   }
   if (remove.length > 0 || create.length > 0) return act(remove, create);
   const waiting = (): Step =>
-    backoff
-      ? { kind: 'wait', reason: 'crash-backoff', recheckAt: backoff.until, summary: backoff.why, counts }
-      : waitForReadiness(
-          ordinals.flatMap((o) => kept.get(o) ?? []),
-          desired.minReadySeconds,
-          now,
-          counts,
-          undefined,
-          input.readiness,
-        );
+    waitForReadiness(
+      ordinals.flatMap((o) => kept.get(o) ?? []),
+      desired.minReadySeconds,
+      now,
+      counts,
+      backoff,
+      input.readiness,
+    );
 
   // 2. Missing ordinals.
   if (sts.podManagementPolicy === 'Parallel') {
