@@ -43,11 +43,12 @@ export function namespaceTable(args: {
   const deployments = args.desired?.deployments ?? [];
   const policies = (args.desired?.networkPolicies ?? []).map(policyRoute);
   const withNetwork = network && (services.length > 0 || running.some((r) => r.namespaceDns));
+  const metered = meteredWorkloads(args.desired);
   return {
     namespace: args.namespace,
     // The namespace DNS runs while there is a Service to answer or a replica that resolves through it.
     ...(withNetwork ? { network } : {}),
-    services: services.map((s) => serviceRoute(s, s.publishNotReadyAddresses ? running : ready, args.serviceAddress, ips.get(s.name), deployments)),
+    services: services.map((s) => serviceRoute(s, s.publishNotReadyAddresses ? running : ready, args.serviceAddress, ips.get(s.name), deployments, metered)),
     ingresses: (args.desired?.ingresses ?? []).map(ingressRoute),
     // Who is who for NetworkPolicies (proxy/network-policy.ts): this namespace's labels and replicas, and its policies.
     ...(args.desired?.labels ? { labels: args.desired.labels } : {}),
@@ -56,6 +57,15 @@ export function namespaceTable(args: {
       : {}),
     ...(policies.length > 0 ? { policies } : {}),
   };
+}
+
+/**
+ * The Deployments an autoscaler scales on a Pods metric (request rate, connections in flight):
+ * those numbers come from the data plane, so the Services in front of them stay off the kernel
+ * path (proxy/kernel-rules.ts), where the data plane would not see the connections.
+ */
+function meteredWorkloads(desired: DesiredNamespace | undefined): ReadonlySet<string> {
+  return new Set((desired?.autoscalers ?? []).filter((a) => a.metrics.some((m) => m.kind === 'Pods')).map((a) => a.target));
 }
 
 function policyRoute(p: DesiredNetworkPolicy): NetworkPolicyRoute {
@@ -97,15 +107,18 @@ function serviceRoute(
   address: string,
   ip: ClusterIpVerdict | undefined,
   deployments: readonly DesiredDeployment[],
+  metered: ReadonlySet<string>,
 ): ServiceRoute {
   const endpoints = eligible.filter((r) => selects(service.selector, r.podLabels)).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const { pods, byDeployment } = servicePods(service, deployments);
+  const isMetered = [...byDeployment.keys()].some((d) => metered.has(d));
   return {
     name: service.name,
     ...(ip && 'address' in ip ? { clusterIP: ip.address } : {}),
     ...(ip && 'error' in ip ? { clusterIPError: ip.error } : {}),
     ...(ip && 'headless' in ip ? { headless: headlessRecords(service, endpoints, deployments) } : {}),
     ...(service.sessionAffinity === 'ClientIP' ? { sessionAffinity: 'ClientIP' as const } : {}),
+    ...(isMetered ? { metered: true as const } : {}),
     ...(pods.length > 0 ? { pods } : {}),
     ports: service.ports.map((p) => ({
       ...(p.name !== undefined ? { name: p.name } : {}),

@@ -45,6 +45,12 @@ export interface ServiceRoute {
   readonly headless?: { readonly addresses: readonly string[]; readonly hosts?: Readonly<Record<string, string>> };
   /** ClientIP: connections from one client address keep going to the same backend while it is listed. */
   readonly sessionAffinity?: 'ClientIP';
+  /**
+   * An autoscaler reads this Service's request rate or open connections from the data plane:
+   * its in-namespace connections go through the data plane's listener (counted), never the
+   * kernel path (kernel-rules.ts).
+   */
+  readonly metered?: true;
   /** The pods the Service selects (one per Deployment), for NetworkPolicies; backends point into it. */
   readonly pods?: readonly ServicePod[];
 }
@@ -128,6 +134,11 @@ export interface DataPlaneStatus {
   readonly served?: Readonly<Record<string, number>>;
   /** Backend ids taken out of rotation by drain. */
   readonly draining: readonly string[];
+  /**
+   * The kernel path for in-namespace Service traffic (kernel-rules.ts): this data plane's nat
+   * chains and the Service ports they carry (`namespace/service:port`), or why it is off.
+   */
+  readonly kernelPath?: { readonly chains?: readonly string[]; readonly routes: readonly string[]; readonly error?: string };
 }
 
 export interface DataPlane {

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import net from 'node:net';
 import { contains, describeError, ipv4OfPeer, parseCidr, type Logger } from '../core/index.js';
-import { BackendLedger } from './backend-ledger.js';
+import { BackendLedger, FORGET_DRAINED_AFTER_MS } from './backend-ledger.js';
 import { ClientAffinity } from './client-affinity.js';
 import { ClusterDns, hostResolvers } from './cluster-dns.js';
 import {
@@ -17,6 +17,8 @@ import {
 import { resolveName } from './dns-names.js';
 import { admits, NAMESPACE_NAME_LABEL, type PolicySubject } from './network-policy.js';
 import { syncVirtualAddresses } from './host-addresses.js';
+import { KernelPath } from './kernel-path.js';
+import { kernelRoutes, kernelTargets, type KernelRoute, type KernelTarget } from './kernel-rules.js';
 import { DEFAULT_MAX_CONNECTIONS_PER_BACKEND, forwardHttp } from './http-forward.js';
 import { hostOfHeader, matchIngress, pathOfTarget, type NamespacedIngress } from './ingress-match.js';
 import { normalizeRequestPath, queryOfTarget } from './request-path.js';
@@ -47,6 +49,13 @@ export interface ProxyServerOptions {
   readonly dnsPort?: number;
   /** Resolvers for names outside berth's zone. Default: the host's /etc/resolv.conf. */
   readonly dnsUpstreams?: readonly string[];
+  /**
+   * In-namespace Service traffic through NAT rules instead of the listeners where nothing needs
+   * the data plane to see it (kernel-rules.ts). Default: on (off when iptables cannot be used).
+   */
+  readonly kernelPath?: boolean;
+  /** The clock (drain deadlines, the ledger's forgetting). Default: the wall clock. */
+  readonly now?: () => number;
 }
 
 /** The Service port a listener serves: `namespace/service:port`, on the host or at the Service's virtual address. */
@@ -93,6 +102,7 @@ export const addressKey = (a: Address) => (a.host.includes(':') ? `[${a.host}]:$
 export class ProxyServer implements DataPlane {
   private readonly logger: Logger;
   private readonly connectTimeoutMs: number;
+  private readonly now: () => number;
   private readonly ledger: BackendLedger;
   private readonly roundRobin = new RoundRobin();
   private readonly affinity = new ClientAffinity();
@@ -114,11 +124,22 @@ export class ProxyServer implements DataPlane {
   private persisting: Promise<void> = Promise.resolve();
   private lastSaved = '';
   private closed = false;
+  /** The kernel path, once started; `kernelError` says why it is off. `kernelCarries`: the routes the kernel holds now. */
+  private kernel: KernelPath | undefined;
+  private kernelError: string | undefined;
+  private kernelCarries: readonly KernelRoute[] = [];
+  /**
+   * Backend id → what the kernel path carried to it, kept after its rules went (a pass pushes the
+   * table without a leaving replica, then drains it: the drain still waits for those connections);
+   * `goneAt`: since when no rule names it. Forgotten as drained ids are.
+   */
+  private readonly kernelSeen = new Map<string, { targets: KernelTarget[]; goneAt?: number }>();
 
   constructor(private readonly o: ProxyServerOptions) {
     this.logger = o.logger.child({ component: 'proxy' });
     this.connectTimeoutMs = o.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
-    this.ledger = new BackendLedger({ forgetAfterMs: o.forgetDrainedAfterMs });
+    this.now = o.now ?? Date.now;
+    this.ledger = new BackendLedger({ forgetAfterMs: o.forgetDrainedAfterMs, now: this.now });
     this.upstreams = o.dnsUpstreams ?? hostResolvers();
   }
 
@@ -135,6 +156,12 @@ export class ProxyServer implements DataPlane {
         this.logger.warn({ path: this.o.statePath, err: describeError(err) }, 'proxy state unreadable; starting empty until the next pass');
       }
     }
+    if (this.o.kernelPath !== false) {
+      const kernel = new KernelPath({ logger: this.logger, now: this.now, ...(this.o.statePath ? { identity: this.o.statePath } : {}) });
+      this.kernelError = await kernel.start();
+      if (this.kernelError) this.logger.warn({ err: this.kernelError }, 'kernel path unavailable: in-namespace Service traffic goes through the listeners');
+      else this.kernel = kernel;
+    } else this.kernelError = 'turned off';
     await this.serialize(() => this.apply());
   }
 
@@ -146,6 +173,8 @@ export class ProxyServer implements DataPlane {
     if (this.closed) return;
     this.closed = true; // table changes queued behind the running one fail from here on
     await this.queue;
+    await this.kernel?.stop();
+    this.kernel = undefined;
     for (const listener of this.listeners.values()) listener.server?.close();
     this.listeners.clear();
     for (const d of this.dns.values()) d.server?.close();
@@ -194,9 +223,14 @@ export class ProxyServer implements DataPlane {
   }
 
   async drain(ids: readonly string[], timeoutMs: number): Promise<{ readonly remaining: number }> {
+    const deadline = this.now() + timeoutMs;
     this.ledger.markDraining(ids);
+    // Out of the kernel's rotation first (its rules are rewritten without them), then wait for what is open.
+    const targets = ids.flatMap((id) => this.kernelSeen.get(id)?.targets ?? []);
+    if (kernelTargets(this.kernelCarries, ids).length > 0) await this.serialize(() => this.applyKernel(this.sortedTables())).catch(() => {});
     await this.persist();
-    const remaining = await this.ledger.waitIdle(ids, timeoutMs);
+    const open = await this.ledger.waitIdle(ids, timeoutMs);
+    const remaining = open + ((await this.kernel?.waitIdle(targets, deadline)) ?? 0);
     this.logger.info({ ids, remaining }, remaining === 0 ? 'backends drained' : 'drain timed out with connections open');
     return { remaining };
   }
@@ -212,6 +246,11 @@ export class ProxyServer implements DataPlane {
       active: ledger.active,
       served: ledger.served,
       draining: ledger.draining,
+      kernelPath: {
+        ...(this.kernel ? { chains: [this.kernel.chains.services, this.kernel.chains.masquerade] } : {}),
+        routes: this.kernelCarries.map((r) => routeKey(r.namespace, r.service, r.port)),
+        ...(this.kernelError ? { error: this.kernelError } : {}),
+      },
     };
   }
 
@@ -252,8 +291,33 @@ export class ProxyServer implements DataPlane {
     this.roundRobin.retain(routes);
     this.affinity.retain(listed);
     await this.applyListeners(tables);
+    await this.applyKernel(tables);
     await this.applyDns(tables);
     await this.bindIngress();
+  }
+
+  /**
+   * The kernel path's rules, after the listeners (the virtual addresses are on their bridges):
+   * every route that needs no user-space decision, without drained backends. When the rules
+   * cannot be written, everything goes through the listeners.
+   */
+  private async applyKernel(tables: readonly NamespaceTable[]): Promise<void> {
+    if (!this.kernel) return;
+    const routes = kernelRoutes(tables, (id) => this.ledger.isDraining(id));
+    const error = await this.kernel.apply(routes);
+    if (error && error !== this.kernelError) this.logger.warn({ err: error }, 'could not write the kernel path rules; Services go through the listeners');
+    this.kernelError = error;
+    this.kernelCarries = error ? [] : routes;
+    const now = this.now();
+    const carried = new Map<string, KernelTarget[]>();
+    for (const r of this.kernelCarries)
+      for (const b of r.backends) carried.set(b.id, [...(carried.get(b.id) ?? []), { address: r.address, servicePort: r.port, host: b.host, port: b.port }]);
+    for (const [id, seen] of [...this.kernelSeen]) {
+      if (carried.has(id)) continue;
+      if (seen.goneAt === undefined) this.kernelSeen.set(id, { targets: seen.targets, goneAt: now });
+      else if (now - seen.goneAt >= (this.o.forgetDrainedAfterMs ?? FORGET_DRAINED_AFTER_MS)) this.kernelSeen.delete(id);
+    }
+    for (const [id, targets] of carried) this.kernelSeen.set(id, { targets });
   }
 
   /**

@@ -1,5 +1,5 @@
-import { execFile } from 'node:child_process';
 import { formatIpv4, isVirtualAddress, parseCidr, parseIpv4 } from '../core/index.js';
+import { runTool } from './tool.js';
 
 /**
  * Makes the virtual addresses of a namespace's Services exactly `wanted` on its bridge (each
@@ -27,11 +27,4 @@ export async function syncVirtualAddresses(bridge: string, subnet: string, wante
   return changed.error;
 }
 
-function run(args: readonly string[], input?: string): Promise<{ stdout: string; error?: string }> {
-  return new Promise((resolve) => {
-    const child = execFile('ip', [...args], { timeout: 5_000 }, (err, stdout, stderr) => {
-      resolve(err ? { stdout: String(stdout), error: `ip ${args.join(' ')}: ${String(stderr).trim() || err.message}` } : { stdout: String(stdout) });
-    });
-    if (input !== undefined) child.stdin?.end(input);
-  });
-}
+const run = (args: readonly string[], input?: string) => runTool('ip', args, input);

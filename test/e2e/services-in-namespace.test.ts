@@ -22,14 +22,15 @@ import { execOutput, ownedContainers } from '../helpers/world.js';
 /**
  * A web server that answers `notready <host>` until it is ready (1 s after start), then
  * `<text> <host>`; its readiness probe reads /ready.html, written at the same moment. So an
- * answer `notready …` is an answer from a replica that was not ready.
+ * answer `notready …` is an answer from a replica that was not ready. `/cgi-bin/slow` answers
+ * `slow <host>` after 2 s: a request in flight when its replica is taken out of the rotation.
  */
 const gatedWeb = (text: string, port: number) => [
   'sh',
   '-c',
   // `;` not `&&` before the `&`: `a && b && (c) &` would background the whole list, racing httpd against mkdir.
   // A restarted container keeps its files: the markers are written afresh on every start.
-  `mkdir -p /www; rm -f /www/ready.html; echo ok > /www/alive.html; echo "notready $(hostname)" > /www/index.html; (sleep 1; echo "${text} $(hostname)" > /www/index.html; echo ok > /www/ready.html) & exec httpd -f -p ${port} -h /www`,
+  `mkdir -p /www/cgi-bin; printf '#!/bin/sh\\nsleep 2\\necho "Content-Type: text/plain"\\necho\\necho slow $(hostname)\\n' > /www/cgi-bin/slow; chmod +x /www/cgi-bin/slow; rm -f /www/ready.html; echo ok > /www/alive.html; echo "notready $(hostname)" > /www/index.html; (sleep 1; echo "${text} $(hostname)" > /www/index.html; echo ok > /www/ready.html) & exec httpd -f -p ${port} -h /www`,
 ];
 
 const svc = (name: string, spec: string) => `apiVersion: v1\nkind: Service\nmetadata:\n  name: ${name}\nspec:\n${spec}`;
@@ -48,7 +49,8 @@ const webYaml = (text: string, o: { replicas?: number; readyPath?: string; progr
   }).replace('            - containerPort: 8080', '            - containerPort: 8080\n              name: http');
 
 /** One HTTP/1.0 GET through `nc` inside a container: the last line of the answer ('' when the connection failed). */
-const GET = (target: string, port: number) => `printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 3 ${target} ${port} | tail -n 1`;
+const GET = (target: string, port: number, path = '/', waitSeconds = 3) =>
+  `printf 'GET ${path} HTTP/1.0\\r\\n\\r\\n' | nc -w ${waitSeconds} ${target} ${port} | tail -n 1`;
 
 describe('Services inside the namespace', { timeout: 600_000 }, () => {
   const scope = dockerScope('e2e-east-west');
@@ -146,6 +148,18 @@ describe('Services inside the namespace', { timeout: 600_000 }, () => {
     const hosts = new Set<string>();
     for (let i = 0; i < 9; i++) hosts.add((await sh(client, GET('web', 80))).split(' ')[1]!);
     assert.equal(hosts.size, 3, `balanced over the 3 replicas: ${[...hosts].join(', ')}`);
+    // The kernel path (proxy/kernel-rules.ts) carries these: no NetworkPolicy, no affinity, no autoscaler reading them.
+    const kernel = async () => (await dataPlaneStatus(stateDir)) as unknown as { kernelPath?: { routes: string[] }; served?: Record<string, number> };
+    const carried = ((await kernel()).kernelPath?.routes ?? []).filter((r) => r.startsWith(`${NS}/`)).sort();
+    assert.deepEqual(carried, [`${NS}/api:80`, `${NS}/multi:81`, `${NS}/multi:82`, `${NS}/web:80`]);
+    const webIds = (await ownedContainers(scope.instance)).filter((r) => r.deployment === 'web').map((r) => r.id);
+    const servedByDataPlane = async () => {
+      const served = (await kernel()).served ?? {};
+      return webIds.reduce((n, id) => n + (served[id] ?? 0), 0);
+    };
+    const before = await servedByDataPlane();
+    for (let i = 0; i < 6; i++) assert.match(await sh(client, GET('web', 80)), /^v1 /);
+    assert.equal(await servedByDataPlane(), before, "in-namespace calls do not pass through the data plane's listeners");
     assert.match(await sh(client, `nslookup example.invalid 2>&1; echo rc=$?`), /rc=\d/, 'a public name still gets an answer (forwarded or SERVFAIL), no hang');
     const viaIngress = await new Promise<string>((resolve, reject) => {
       http
@@ -202,6 +216,9 @@ describe('Services inside the namespace', { timeout: 600_000 }, () => {
     const loop = `rm -f /stop /log; while [ ! -f /stop ]; do r=$(${GET('web', 80)}); echo "r:$r" >> /log; done`;
     // In the background of the client, its output closed, so this exec returns at once (a detached exec would hold a socket open).
     await sh(client, `(${loop}) >/dev/null 2>&1 </dev/null &`);
+    // Two loops of 2 s requests: one is nearly always in flight on a replica when it leaves the rotation (the drain waits for it).
+    const slow = (n: number) => `rm -f /slow${n}; while [ ! -f /stop ]; do r=$(${GET('web', 80, '/cgi-bin/slow', 10)}); echo "s:$r" >> /slow${n}; done`;
+    for (const n of [1, 2]) await sh(client, `(${slow(n)}) >/dev/null 2>&1 </dev/null &`);
     try {
       await repo.write(`m/${NS}/web.yaml`, webYaml('v2'));
       await repo.commit('v2');
@@ -222,6 +239,14 @@ describe('Services inside the namespace', { timeout: 600_000 }, () => {
     const lines = (await sh(client, 'cat /log')).split('\n').filter((l) => l.startsWith('r:'));
     const bad = lines.filter((l) => !/^r:v[12] /.test(l));
     const v2 = lines.filter((l) => l.startsWith('r:v2 ')).length;
+    const slowLines = (await sh(client, 'cat /slow1 /slow2')).split('\n').filter((l) => l.startsWith('s:'));
+    t.diagnostic(`${slowLines.length} requests of 2 s each during the rollout`);
+    assert.ok(slowLines.length >= 4, `the slow loops ran through the rollout: ${slowLines.length}`);
+    assert.deepEqual(
+      slowLines.filter((l) => !/^s:slow /.test(l)),
+      [],
+      'every request in flight when its replica left the rotation was answered (the drain waited for it)',
+    );
     assert.ok(lines.some((l) => l.startsWith('r:v1 ')) && v2 > 0, `the load ran through the rollout (${lines.length} requests, ${v2} answered by v2)`);
     t.diagnostic(`${lines.length} in-namespace requests during the rollout, ${v2} answered by v2, ${bad.length} failed`);
     assert.deepEqual(bad, [], `0 failed of ${lines.length}, and no 'notready' answer`);

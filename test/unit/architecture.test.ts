@@ -99,6 +99,7 @@ const PURE_FILES = [
   'proxy/control.ts', // the data plane's control interface
   'proxy/ingress-match.ts',
   'proxy/round-robin.ts',
+  'proxy/kernel-rules.ts', // tables → the kernel path's NAT rules; what a drain waits for in the conntrack table
   'proxy/table-validation.ts',
   'server/control.ts', // what the server asks of the controller
   'server/http-errors.ts',

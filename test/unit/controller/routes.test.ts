@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { namespaceTable, selects } from '../../../src/controller/routes.js';
 import type { DesiredNamespace, DesiredService } from '../../../src/desired/index.js';
 import type { ObservedNamespace, ObservedReplica } from '../../../src/observed/index.js';
-import { replica } from '../../helpers/builders.js';
+import { deployment, replica, template } from '../../helpers/builders.js';
 
 const source = { file: 'shop/web.yaml', document: 0, line: 1 };
 const service = (over: Partial<DesiredService> = {}): DesiredService => ({
@@ -119,6 +119,50 @@ describe('namespaceTable', () => {
     assert.deepEqual([web!.clusterIP, web!.ports[0]!.listen, web!.ports[0]!.backends.map((x) => x.id)], ['10.213.7.201', undefined, ['r1']]);
     assert.deepEqual([db!.clusterIP, db!.headless], [undefined, { addresses: ['10.213.7.2'] }]);
     assert.deepEqual([all!.ports[0]!.backends.map((x) => x.id), all!.sessionAffinity], [['r1', 'r2'], 'ClientIP']);
+  });
+
+  it('a Service in front of a Deployment an autoscaler scales on a Pods metric is metered (it stays off the kernel path)', () => {
+    const rules = { stabilizationWindowSeconds: 0, selectPolicy: 'Max' as const, policies: [], tolerance: 0.1 };
+    const hpa = (target: string, metric: 'Pods' | 'Resource'): NonNullable<DesiredNamespace['autoscalers']>[number] => ({
+      namespace: 'shop',
+      name: `${target}-${metric}`,
+      target,
+      minReplicas: 1,
+      maxReplicas: 4,
+      metrics: [
+        metric === 'Pods'
+          ? { kind: 'Pods', name: 'berth_requests_per_second', type: 'AverageValue', averageValue: 10 }
+          : { kind: 'Resource', resource: 'cpu', type: 'Utilization', averageUtilization: 80 },
+      ],
+      behavior: { scaleUp: rules, scaleDown: rules },
+      source,
+    });
+    const rows: { name: string; autoscalers: ReturnType<typeof hpa>[]; metered: string[] }[] = [
+      { name: 'no autoscaler', autoscalers: [], metered: [] },
+      { name: 'requests per second of web', autoscalers: [hpa('web', 'Pods')], metered: ['web'] },
+      { name: 'cpu of web (the engine measures it)', autoscalers: [hpa('web', 'Resource')], metered: [] },
+      { name: 'requests per second of api', autoscalers: [hpa('api', 'Pods')], metered: ['api'] },
+    ];
+    for (const row of rows) {
+      const desired: DesiredNamespace = {
+        ...ns([service({ name: 'web', type: 'ClusterIP' }), service({ name: 'api', type: 'ClusterIP', selector: { app: 'api' } })]),
+        deployments: [deployment(), deployment({ name: 'api', template: template({ labels: { app: 'api' } }) })],
+        autoscalers: row.autoscalers,
+      };
+      const table = namespaceTable({
+        namespace: 'shop',
+        desired,
+        observed: observed([]),
+        isReady: () => true,
+        leaving: new Set(),
+        serviceAddress: '127.0.0.1',
+      });
+      assert.deepEqual(
+        table.services.filter((x) => x.metered).map((x) => x.name),
+        row.metered,
+        row.name,
+      );
+    }
   });
 
   it('a namespace without Services keeps its DNS while a replica resolves through it', () => {

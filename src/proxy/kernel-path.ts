@@ -1,0 +1,146 @@
+import { createHash, randomBytes } from 'node:crypto';
+import fsp from 'node:fs/promises';
+import type { Logger } from '../core/index.js';
+import {
+  IN_FLIGHT_STATES,
+  jumpRules,
+  kernelChains,
+  kernelJumps,
+  kernelRuleset,
+  openKernelConnections,
+  removalRuleset,
+  takeOverRuleset,
+  type KernelChains,
+  type KernelRoute,
+  type KernelTarget,
+} from './kernel-rules.js';
+import { runTool as run } from './tool.js';
+
+/** How often a drain looks at the connection-tracking table while the kernel path still carries a connection. */
+const CONNTRACK_POLL_MS = 100;
+
+/**
+ * The kernel path's I/O (kernel-rules.ts decides): this data plane's two nat chains, written
+ * whole with `iptables-restore --noflush` (one transaction: a connection sees the old rules or
+ * the new, never half), and the connection-tracking table read while a drain waits. Needs
+ * CAP_NET_ADMIN; without it (or without iptables) `start()` says why and the data plane serves
+ * every Service from its listeners, as before.
+ *
+ * The chains are named from the data plane's identity (its state file), so a restarted data
+ * plane takes its own over, and several data planes on one host (tests) never touch each
+ * other's. At start it also removes the chains of data planes that are gone (a `kill -9`): their
+ * jumps carry the pid that made them.
+ */
+export class KernelPath {
+  readonly chains: KernelChains;
+  private applied = '';
+  private timeouts: Record<string, number> | undefined;
+
+  constructor(
+    private readonly o: {
+      /** What names the chains: the state file's path (a restarted data plane takes its chains over); none: a random one. */
+      readonly identity?: string;
+      readonly logger: Logger;
+      readonly now: () => number;
+    },
+  ) {
+    const tag = (o.identity ? createHash('sha256').update(o.identity).digest('hex') : randomBytes(4).toString('hex')).slice(0, 8);
+    this.chains = kernelChains(tag);
+  }
+
+  /** Takes the chains over (empty); resolves with the error message when the kernel path cannot be used. */
+  async start(): Promise<string | undefined> {
+    const saved = await run('iptables-save', ['-t', 'nat']);
+    if (saved.error) return saved.error;
+    const text = takeOverRuleset(this.chains, process.pid, kernelJumps(saved.stdout), isAlive);
+    const error = (await run('iptables-restore', ['--noflush'], text)).error;
+    if (!error) this.applied = kernelRuleset(this.chains, []);
+    return error;
+  }
+
+  /**
+   * Makes the chains hold exactly `routes`. When that fails, the services chain is emptied so
+   * every connection reaches the data plane's listeners (never a rule naming a drained backend).
+   */
+  async apply(routes: readonly KernelRoute[]): Promise<string | undefined> {
+    const text = kernelRuleset(this.chains, routes);
+    if (text === this.applied) return undefined;
+    const error = (await run('iptables-restore', ['--noflush'], text)).error ?? (await this.ensureJumps());
+    if (!error) {
+      this.applied = text;
+      return undefined;
+    }
+    this.applied = '';
+    const flushed = await run('iptables', ['-t', 'nat', '-F', this.chains.services]);
+    if (!flushed.error) this.applied = kernelRuleset(this.chains, []);
+    return error;
+  }
+
+  /**
+   * Puts back a jump that is gone (a data plane of the same state file that lost the race to start
+   * removed its own on the way out; somebody flushed a hook): checked whenever the rules change.
+   */
+  private async ensureJumps(): Promise<string | undefined> {
+    for (const { hook, rule } of jumpRules(this.chains, process.pid)) {
+      const args = rule.split(' ');
+      if (!(await run('iptables', ['-t', 'nat', '-C', hook, ...args])).error) continue;
+      const error = (await run('iptables', ['-t', 'nat', '-I', hook, '1', ...args])).error;
+      if (error) return error;
+      this.o.logger.warn({ hook, chain: args.at(-1) }, 'the kernel path’s jump was gone; put back');
+    }
+    return undefined;
+  }
+
+  /** Resolves once the kernel path carries no connection to `targets` any more, or at `deadline` (epoch ms) with the count still open. */
+  async waitIdle(targets: readonly KernelTarget[], deadline: number): Promise<number> {
+    if (targets.length === 0) return 0;
+    for (;;) {
+      const open = await this.openConnections(targets);
+      if (open === 0 || this.now() >= deadline) return open;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(CONNTRACK_POLL_MS, Math.max(0, deadline - this.now()))));
+    }
+  }
+
+  /** Removes the jumps and the chains (a graceful stop: nothing of this data plane stays in the kernel). */
+  async stop(): Promise<void> {
+    const saved = await run('iptables-save', ['-t', 'nat']);
+    if (saved.error) return;
+    const error = (await run('iptables-restore', ['--noflush'], removalRuleset(this.chains, process.pid, kernelJumps(saved.stdout)))).error;
+    if (error) this.o.logger.warn({ err: error, chains: this.chains }, 'could not remove the kernel path rules');
+  }
+
+  private now(): number {
+    return this.o.now();
+  }
+
+  private async openConnections(targets: readonly KernelTarget[]): Promise<number> {
+    try {
+      this.timeouts ??= await conntrackTimeouts();
+      return openKernelConnections(await fsp.readFile('/proc/net/nf_conntrack', 'utf8'), targets, this.timeouts);
+    } catch (err) {
+      this.o.logger.warn(
+        { err: err instanceof Error ? err.message : String(err) },
+        'cannot read the connection-tracking table: drain does not wait for kernel-path connections',
+      );
+      return 0;
+    }
+  }
+}
+
+async function conntrackTimeouts(): Promise<Record<string, number>> {
+  const entries = await Promise.all(
+    IN_FLIGHT_STATES.map(
+      async (state) => [state, Number((await fsp.readFile(`/proc/sys/net/netfilter/nf_conntrack_tcp_timeout_${state}`, 'utf8')).trim())] as const,
+    ),
+  );
+  return Object.fromEntries(entries);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

@@ -1,0 +1,111 @@
+/**
+ * The kernel path's rules in the host's real nat table (iptables): a data plane takes its own
+ * chains over, removes those of data planes that are gone (a kill -9 leaves its rules; the pid in
+ * their comment says it is gone), never touches a live one's, and a graceful stop leaves nothing.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { after, describe, it } from 'node:test';
+import pino from 'pino';
+import { KernelPath } from '../../src/proxy/kernel-path.js';
+import { kernelChains, kernelRoutes } from '../../src/proxy/kernel-rules.js';
+
+const saved = () => execFileSync('iptables-save', ['-t', 'nat'], { encoding: 'utf8' });
+const restore = (text: string) => execFileSync('iptables-restore', ['--noflush'], { input: text });
+const logger = pino({ level: 'silent' });
+
+/** Chains as a data plane with this pid would have left them (a jump in each hook, one rule each). */
+function leaveChains(tag: string, pid: number): void {
+  const c = kernelChains(tag);
+  restore(
+    [
+      '*nat',
+      `:${c.services} - [0:0]`,
+      `:${c.masquerade} - [0:0]`,
+      `-A ${c.services} -s 10.254.9.0/24 -d 10.254.9.200/32 -p tcp -m tcp --dport 80 -j DNAT --to-destination 10.254.9.5:8080`,
+      `-A ${c.masquerade} -m conntrack --ctstate DNAT --ctorigdst 10.254.9.200/32 -j MASQUERADE`,
+      `-I PREROUTING 1 -m comment --comment berth-pid=${pid} -j ${c.services}`,
+      `-I POSTROUTING 1 -m comment --comment berth-pid=${pid} -j ${c.masquerade}`,
+      'COMMIT',
+      '',
+    ].join('\n'),
+  );
+}
+
+/** A pid no process has: one that just exited. */
+const deadPid = () => spawnSync('true').pid!;
+
+describe('the kernel path in the real nat table', () => {
+  const tags = { dead: randomBytes(4).toString('hex'), live: randomBytes(4).toString('hex') };
+  const started: KernelPath[] = [];
+  after(async () => {
+    for (const k of started) await k.stop();
+    for (const tag of Object.values(tags)) {
+      const c = kernelChains(tag);
+      const text = saved();
+      const jumps = text.split('\n').filter((l) => l.startsWith('-A P') && (l.endsWith(c.services) || l.endsWith(c.masquerade)));
+      const lines = [
+        '*nat',
+        `:${c.services} - [0:0]`,
+        `:${c.masquerade} - [0:0]`,
+        ...jumps.map((l) => l.replace(/^-A/, '-D')),
+        `-X ${c.services}`,
+        `-X ${c.masquerade}`,
+        'COMMIT',
+        '',
+      ];
+      if (text.includes(c.services)) restore(lines.join('\n'));
+    }
+  });
+
+  it('takes over its own chains, removes a dead data plane’s, keeps a live one’s; a stop removes its own', async () => {
+    leaveChains(tags.dead, deadPid());
+    leaveChains(tags.live, process.ppid); // alive: the process that runs this test
+    const identity = `/tmp/kernel-path-test-${randomBytes(4).toString('hex')}/proxy-table.json`;
+    const first = new KernelPath({ identity, logger, now: Date.now });
+    assert.equal(await first.start(), undefined);
+    // A second start of the same identity (the data plane restarted after a kill -9) takes the same chains over.
+    const again = new KernelPath({ identity, logger, now: Date.now });
+    started.push(again);
+    assert.equal(await again.start(), undefined);
+    assert.deepEqual(again.chains, first.chains);
+    const text = saved();
+    const dead = kernelChains(tags.dead);
+    const live = kernelChains(tags.live);
+    assert.ok(!text.includes(dead.services) && !text.includes(dead.masquerade), 'the dead data plane’s chains are gone');
+    assert.ok(text.includes(`-j ${live.services}`) && text.includes(`-j ${live.masquerade}`), 'the live one’s stay');
+    const mine = text.split('\n').filter((l) => l.includes(`-j ${again.chains.services}`) || l.includes(`-j ${again.chains.masquerade}`));
+    assert.deepEqual(mine.sort(), [
+      `-A POSTROUTING -m comment --comment "berth-pid=${process.pid}" -j ${again.chains.masquerade}`,
+      `-A PREROUTING -m comment --comment "berth-pid=${process.pid}" -j ${again.chains.services}`,
+    ]);
+
+    const network = { subnet: '10.254.8.0/24', gateway: '10.254.8.1', bridge: 'br-none' };
+    const routes = kernelRoutes(
+      [
+        {
+          namespace: 'n',
+          network,
+          ingresses: [],
+          services: [{ name: 'web', clusterIP: '10.254.8.130', ports: [{ port: 80, backends: [{ id: 'a', host: '10.254.8.5', port: 8080 }] }] }],
+        },
+      ],
+      () => false,
+    );
+    assert.equal(await again.apply(routes), undefined);
+    assert.match(
+      saved(),
+      new RegExp(`-A ${again.chains.services} -s 10.254.8.0/24 -d 10.254.8.130/32 -p tcp -m tcp --dport 80 -j DNAT --to-destination 10.254.8.5:8080`),
+    );
+    // A jump somebody removed (a racing data plane's stop, a flushed hook) is put back with the next change.
+    execFileSync('iptables', ['-t', 'nat', '-D', 'PREROUTING', '-m', 'comment', '--comment', `berth-pid=${process.pid}`, '-j', again.chains.services]);
+    assert.equal(await again.apply([]), undefined);
+    assert.match(saved(), new RegExp(`-A PREROUTING -m comment --comment "berth-pid=${process.pid}" -j ${again.chains.services}`));
+    assert.doesNotMatch(saved(), /10\.254\.8\.130/, 'rewritten whole: the route is gone');
+
+    await again.stop();
+    started.length = 0;
+    assert.doesNotMatch(saved(), new RegExp(again.chains.services), 'a graceful stop leaves nothing');
+  });
+});
