@@ -1,16 +1,17 @@
 import { createHash, randomBytes } from 'node:crypto';
 import fsp from 'node:fs/promises';
-import type { Logger } from '../core/index.js';
+import { hashOf, type Logger } from '../core/index.js';
 import {
   IN_FLIGHT_STATES,
   jumpRules,
   kernelChains,
-  kernelJumps,
-  kernelRuleset,
+  kernelContent,
+  kernelUpdate,
   openKernelConnections,
   removalRuleset,
   takeOverRuleset,
   type KernelChains,
+  type KernelContent,
   type KernelRoute,
   type KernelTarget,
 } from './kernel-rules.js';
@@ -33,7 +34,8 @@ const CONNTRACK_POLL_MS = 100;
  */
 export class KernelPath {
   readonly chains: KernelChains;
-  private applied = '';
+  /** What the chains hold (as far as this process knows): each rule change writes only the chains that differ. */
+  private applied: KernelContent = new Map();
   private timeouts: Record<string, number> | undefined;
 
   constructor(
@@ -52,9 +54,9 @@ export class KernelPath {
   async start(): Promise<string | undefined> {
     const saved = await run('iptables-save', ['-t', 'nat']);
     if (saved.error) return saved.error;
-    const text = takeOverRuleset(this.chains, process.pid, kernelJumps(saved.stdout), isAlive);
+    const text = takeOverRuleset(this.chains, process.pid, saved.stdout, isAlive);
     const error = (await run('iptables-restore', ['--noflush'], text)).error;
-    if (!error) this.applied = kernelRuleset(this.chains, []);
+    if (!error) this.applied = this.contentOf([]);
     return error;
   }
 
@@ -63,17 +65,24 @@ export class KernelPath {
    * every connection reaches the data plane's listeners (never a rule naming a drained backend).
    */
   async apply(routes: readonly KernelRoute[]): Promise<string | undefined> {
-    const text = kernelRuleset(this.chains, routes);
-    if (text === this.applied) return undefined;
+    const next = this.contentOf(routes);
+    const text = kernelUpdate(this.applied, next);
+    if (text === undefined) return undefined;
     const error = (await run('iptables-restore', ['--noflush'], text)).error ?? (await this.ensureJumps());
     if (!error) {
-      this.applied = text;
+      this.applied = next;
       return undefined;
     }
-    this.applied = '';
+    // Unknown now: every chain is written again by the next change; until then the services chain is emptied.
+    const unknown = new Map<string, readonly string[]>([...this.applied.keys(), ...next.keys()].map((chain) => [chain, ['?']]));
     const flushed = await run('iptables', ['-t', 'nat', '-F', this.chains.services]);
-    if (!flushed.error) this.applied = kernelRuleset(this.chains, []);
+    if (!flushed.error) unknown.set(this.chains.services, []);
+    this.applied = unknown;
     return error;
+  }
+
+  private contentOf(routes: readonly KernelRoute[]): KernelContent {
+    return kernelContent(this.chains, routes, (namespace) => hashOf(namespace, 8));
   }
 
   /**
@@ -105,7 +114,7 @@ export class KernelPath {
   async stop(): Promise<void> {
     const saved = await run('iptables-save', ['-t', 'nat']);
     if (saved.error) return;
-    const error = (await run('iptables-restore', ['--noflush'], removalRuleset(this.chains, process.pid, kernelJumps(saved.stdout)))).error;
+    const error = (await run('iptables-restore', ['--noflush'], removalRuleset(this.chains, process.pid, saved.stdout))).error;
     if (error) this.o.logger.warn({ err: error, chains: this.chains }, 'could not remove the kernel path rules');
   }
 

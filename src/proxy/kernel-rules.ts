@@ -17,9 +17,10 @@ import type { NamespaceTable } from './control.js';
  * plane's listener at the same address: rules match only `-s <subnet> -d <vip> --dport <port>`.
  *
  *   web 10.213.7.169:80 → 10.213.7.5:8080, 10.213.7.6:8080 (draining: none) →
- *     -A <services> -s 10.213.7.0/24 -d 10.213.7.169/32 -p tcp -m tcp --dport 80 -m statistic --mode random --probability 0.5000000000 -j DNAT --to-destination 10.213.7.5:8080
- *     -A <services> -s 10.213.7.0/24 -d 10.213.7.169/32 -p tcp -m tcp --dport 80 -j DNAT --to-destination 10.213.7.6:8080
- *     -A <masquerade> -m conntrack --ctstate DNAT --ctorigdst 10.213.7.169/32 -j MASQUERADE
+ *     -A BERTH-SVC-<id> -s 10.213.7.0/24 -j BERTH-NS-<id>-<ns>
+ *     -A BERTH-NS-<id>-<ns> -d 10.213.7.169/32 -p tcp -m tcp --dport 80 -m statistic --mode random --probability 0.5000000000 -j DNAT --to-destination 10.213.7.5:8080
+ *     -A BERTH-NS-<id>-<ns> -d 10.213.7.169/32 -p tcp -m tcp --dport 80 -j DNAT --to-destination 10.213.7.6:8080
+ *     -A BERTH-MASQ-<id> -m conntrack --ctstate DNAT --ctorigdst 10.213.7.128/25 -j MASQUERADE
  * The masquerade makes replies come back through the host (which undoes the NAT) even when the
  * client and the chosen replica are the same container or share the bridge.
  */
@@ -32,17 +33,19 @@ export interface KernelRoute {
   readonly backends: readonly { readonly id: string; readonly host: string; readonly port: number }[];
 }
 
-/** The two chains one data plane owns in the nat table (names ≤ 28 characters). */
+/** The chains one data plane owns in the nat table (names ≤ 28 characters). */
 export interface KernelChains {
-  /** Jumped to from PREROUTING: the DNAT rules. */
+  /** Jumped to from PREROUTING: one jump per namespace subnet into that namespace's chain. */
   readonly services: string;
-  /** Jumped to from POSTROUTING: the masquerade of what the services chain translated. */
+  /** Jumped to from POSTROUTING: the masquerade of what the namespace chains translated. */
   readonly masquerade: string;
+  /** The prefix of the per-namespace chains (`BERTH-NS-<tag>-<8 hex of the namespace>`). */
+  readonly namespacePrefix: string;
 }
 
 /** A data plane's chains, from a short tag of its identity (8 hex characters). */
 export function kernelChains(tag: string): KernelChains {
-  return { services: `BERTH-SVC-${tag}`, masquerade: `BERTH-MASQ-${tag}` };
+  return { services: `BERTH-SVC-${tag}`, masquerade: `BERTH-MASQ-${tag}`, namespacePrefix: `BERTH-NS-${tag}-` };
 }
 
 /** The Service ports the kernel carries, and to which backends. */
@@ -77,27 +80,66 @@ export function kernelRoutes(tables: readonly NamespaceTable[], isDraining: (id:
   return routes;
 }
 
+/** Chain name → its rules (whole `-A …` lines, in order): what the kernel should hold. */
+export type KernelContent = ReadonlyMap<string, readonly string[]>;
+
 /**
- * `iptables-restore --noflush` input that makes the two chains hold exactly these routes
- * (declaring a chain flushes it; the whole text is one transaction).
+ * The content of every chain for these routes: per namespace, a chain of DNAT cascades (one per
+ * Service port: kube-proxy's probabilities 1/n, 1/(n-1), …, then the last), jumped to from the
+ * services chain for its subnet; and one masquerade per namespace for connections translated to
+ * an address of its Service range (the upper half of the subnet: nobody else's DNAT has such an
+ * original destination). A table push changes only its namespace's chain (kernelUpdate).
+ * `hashOf` names a namespace's chain (8 hex characters).
  */
-export function kernelRuleset(chains: KernelChains, routes: readonly KernelRoute[]): string {
-  const lines = ['*nat', `:${chains.services} - [0:0]`, `:${chains.masquerade} - [0:0]`];
-  const masqueraded = new Set<string>();
+export function kernelContent(chains: KernelChains, routes: readonly KernelRoute[], hashOf: (namespace: string) => string): KernelContent {
+  const content = new Map<string, string[]>([
+    [chains.services, []],
+    [chains.masquerade, []],
+  ]);
   for (const r of routes) {
-    const match = `-A ${chains.services} -s ${r.subnet} -d ${r.address}/32 -p tcp -m tcp --dport ${r.port}`;
+    const chain = `${chains.namespacePrefix}${hashOf(r.namespace)}`;
+    let lines = content.get(chain);
+    if (!lines) {
+      lines = [];
+      content.set(chain, lines);
+      const cidr = parseCidr(r.subnet)!;
+      const half = 2 ** (32 - cidr.prefix - 1);
+      content.get(chains.services)!.push(`-A ${chains.services} -s ${r.subnet} -j ${chain}`);
+      content
+        .get(chains.masquerade)!
+        .push(
+          `-A ${chains.masquerade} -m conntrack --ctstate DNAT --ctorigdst ${formatCidr({ base: cidr.base + half, prefix: cidr.prefix + 1 })} -j MASQUERADE`,
+        );
+    }
+    const match = `-A ${chain} -d ${r.address}/32 -p tcp -m tcp --dport ${r.port}`;
     r.backends.forEach((b, i) => {
       const left = r.backends.length - i;
       const pick = left > 1 ? ` -m statistic --mode random --probability ${(1 / left).toFixed(10)}` : '';
-      lines.push(`${match}${pick} -j DNAT --to-destination ${b.host}:${b.port}`);
+      lines!.push(`${match}${pick} -j DNAT --to-destination ${b.host}:${b.port}`);
     });
-    if (!masqueraded.has(r.address)) {
-      masqueraded.add(r.address);
-      lines.push(`-A ${chains.masquerade} -m conntrack --ctstate DNAT --ctorigdst ${r.address}/32 -j MASQUERADE`);
-    }
   }
-  lines.push('COMMIT', '');
-  return lines.join('\n');
+  return content;
+}
+
+/**
+ * `iptables-restore --noflush` input that turns `before` into `after` in one transaction:
+ * every chain whose rules changed is declared (which empties it) and filled again, every chain
+ * gone is emptied and deleted (after the chains that jumped to it were rewritten). Undefined
+ * when nothing changed.
+ */
+export function kernelUpdate(before: KernelContent, after: KernelContent): string | undefined {
+  const same = (a: readonly string[] | undefined, b: readonly string[]) => a !== undefined && a.length === b.length && a.every((x, i) => x === b[i]);
+  const changed = [...after].filter(([chain, lines]) => !same(before.get(chain), lines));
+  const gone = [...before.keys()].filter((chain) => !after.has(chain));
+  if (changed.length === 0 && gone.length === 0) return undefined;
+  return [
+    '*nat',
+    ...[...changed.map(([c]) => c), ...gone].map((c) => `:${c} - [0:0]`),
+    ...changed.flatMap(([, lines]) => lines),
+    ...gone.map((c) => `-X ${c}`),
+    'COMMIT',
+    '',
+  ].join('\n');
 }
 
 /** A connection the kernel path gave to a backend: its Service address and the backend's. */
@@ -173,23 +215,39 @@ export function kernelJumps(saved: string): KernelJump[] {
   });
 }
 
+/** The names of the chains of the nat table in an `iptables-save -t nat` text. */
+function chainNames(saved: string): string[] {
+  return saved.split('\n').flatMap((line) => (line.startsWith(':') ? [line.slice(1).split(' ')[0]!] : []));
+}
+
+/** Every chain of the data plane whose chains are `c`: its two chains and its namespaces' in `names`. */
+function chainsOf(c: KernelChains, names: readonly string[]): string[] {
+  return [c.services, c.masquerade, ...names.filter((n) => n.startsWith(c.namespacePrefix)).sort()];
+}
+
 /**
- * The restore text with which a data plane starting as `pid` takes its chains over: removes every
- * jump made by a data plane that is gone (`alive(pid)` false, or no pid: a `kill -9` leaves its
- * rules), flushes and deletes the chains no live data plane jumps to any more (its own excepted),
- * and puts its own two jumps first in their hooks. A live data plane's jumps stay — even into
- * these same chains (two data planes of one state file racing to start: the loser stops again).
+ * The restore text with which a data plane starting as `pid` takes its chains over (`saved`: the
+ * nat table as `iptables-save -t nat` prints it): removes every jump made by a data plane that
+ * is gone (`alive(pid)` false, or no pid: a `kill -9` leaves its rules) and that data plane's
+ * chains unless a live one still jumps to them; empties its own two chains and deletes its own
+ * namespace chains of an earlier life (the first apply writes them again); puts its own two jumps
+ * first in their hooks. A live data plane's jumps stay — even into these same chains (two data
+ * planes of one state file racing to start: the loser stops again).
  */
-export function takeOverRuleset(mine: KernelChains, pid: number, jumps: readonly KernelJump[], alive: (pid: number) => boolean): string {
+export function takeOverRuleset(mine: KernelChains, pid: number, saved: string, alive: (pid: number) => boolean): string {
+  const jumps = kernelJumps(saved);
+  const names = chainNames(saved);
   const own = new Set([mine.services, mine.masquerade]);
   const stale = jumps.filter((j) => j.pid === undefined || j.pid === pid || !alive(j.pid));
   const kept = new Set(jumps.filter((j) => !stale.includes(j)).map((j) => j.chain));
-  const deadChains = [...new Set(stale.map((j) => j.chain))].filter((c) => !own.has(c) && !kept.has(c)).sort();
+  const deadTags = [...new Set(stale.map((j) => j.chain))].filter((c) => !own.has(c) && !kept.has(c)).map((c) => c.slice(c.lastIndexOf('-') + 1));
+  const dead = [...new Set(deadTags)].sort().flatMap((tag) => chainsOf(kernelChains(tag), names).filter((c) => names.includes(c)));
+  const earlier = chainsOf(mine, names).slice(2);
   return [
     '*nat',
-    ...[...own, ...deadChains].map((c) => `:${c} - [0:0]`),
+    ...[...own, ...earlier, ...dead].map((c) => `:${c} - [0:0]`),
     ...stale.map((j) => `-D ${j.rule}`),
-    ...deadChains.map((c) => `-X ${c}`),
+    ...[...earlier, ...dead].map((c) => `-X ${c}`),
     ...jumpRules(mine, pid).map((r) => `-I ${r.hook} 1 ${r.rule}`),
     'COMMIT',
     '',
@@ -209,17 +267,10 @@ export function jumpRules(mine: KernelChains, pid: number): { hook: 'PREROUTING'
  * The restore text with which a data plane stopping gracefully removes its jumps, and its chains
  * unless another live data plane of the same state file still jumps to them.
  */
-export function removalRuleset(mine: KernelChains, pid: number, jumps: readonly KernelJump[]): string {
-  const own = [mine.services, mine.masquerade];
-  const ours = jumps.filter((j) => own.includes(j.chain));
+export function removalRuleset(mine: KernelChains, pid: number, saved: string): string {
+  const ours = kernelJumps(saved).filter((j) => j.chain === mine.services || j.chain === mine.masquerade);
   const mineOnly = ours.filter((j) => j.pid === pid);
-  const shared = ours.length > mineOnly.length;
-  return [
-    '*nat',
-    ...(shared ? [] : own.map((c) => `:${c} - [0:0]`)),
-    ...mineOnly.map((j) => `-D ${j.rule}`),
-    ...(shared ? [] : own.map((c) => `-X ${c}`)),
-    'COMMIT',
-    '',
-  ].join('\n');
+  const names = chainNames(saved);
+  const chains = ours.length > mineOnly.length ? [] : chainsOf(mine, names).filter((c) => names.includes(c));
+  return ['*nat', ...chains.map((c) => `:${c} - [0:0]`), ...mineOnly.map((j) => `-D ${j.rule}`), ...chains.map((c) => `-X ${c}`), 'COMMIT', ''].join('\n');
 }

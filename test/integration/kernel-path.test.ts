@@ -23,8 +23,10 @@ function leaveChains(tag: string, pid: number): void {
       '*nat',
       `:${c.services} - [0:0]`,
       `:${c.masquerade} - [0:0]`,
-      `-A ${c.services} -s 10.254.9.0/24 -d 10.254.9.200/32 -p tcp -m tcp --dport 80 -j DNAT --to-destination 10.254.9.5:8080`,
-      `-A ${c.masquerade} -m conntrack --ctstate DNAT --ctorigdst 10.254.9.200/32 -j MASQUERADE`,
+      `:${c.namespacePrefix}00000000 - [0:0]`,
+      `-A ${c.services} -s 10.254.9.0/24 -j ${c.namespacePrefix}00000000`,
+      `-A ${c.namespacePrefix}00000000 -d 10.254.9.200/32 -p tcp -m tcp --dport 80 -j DNAT --to-destination 10.254.9.5:8080`,
+      `-A ${c.masquerade} -m conntrack --ctstate DNAT --ctorigdst 10.254.9.128/25 -j MASQUERADE`,
       `-I PREROUTING 1 -m comment --comment berth-pid=${pid} -j ${c.services}`,
       `-I POSTROUTING 1 -m comment --comment berth-pid=${pid} -j ${c.masquerade}`,
       'COMMIT',
@@ -45,17 +47,9 @@ describe('the kernel path in the real nat table', () => {
       const c = kernelChains(tag);
       const text = saved();
       const jumps = text.split('\n').filter((l) => l.startsWith('-A P') && (l.endsWith(c.services) || l.endsWith(c.masquerade)));
-      const lines = [
-        '*nat',
-        `:${c.services} - [0:0]`,
-        `:${c.masquerade} - [0:0]`,
-        ...jumps.map((l) => l.replace(/^-A/, '-D')),
-        `-X ${c.services}`,
-        `-X ${c.masquerade}`,
-        'COMMIT',
-        '',
-      ];
-      if (text.includes(c.services)) restore(lines.join('\n'));
+      const all = [c.services, c.masquerade, `${c.namespacePrefix}00000000`].filter((x) => text.includes(`:${x} `));
+      const lines = ['*nat', ...all.map((x) => `:${x} - [0:0]`), ...jumps.map((l) => l.replace(/^-A/, '-D')), ...all.map((x) => `-X ${x}`), 'COMMIT', ''];
+      if (all.length > 0) restore(lines.join('\n'));
     }
   });
 
@@ -73,7 +67,10 @@ describe('the kernel path in the real nat table', () => {
     const text = saved();
     const dead = kernelChains(tags.dead);
     const live = kernelChains(tags.live);
-    assert.ok(!text.includes(dead.services) && !text.includes(dead.masquerade), 'the dead data plane’s chains are gone');
+    assert.ok(
+      !text.includes(dead.services) && !text.includes(dead.masquerade) && !text.includes(dead.namespacePrefix),
+      'the dead data plane’s chains are gone',
+    );
     assert.ok(text.includes(`-j ${live.services}`) && text.includes(`-j ${live.masquerade}`), 'the live one’s stay');
     const mine = text.split('\n').filter((l) => l.includes(`-j ${again.chains.services}`) || l.includes(`-j ${again.chains.masquerade}`));
     assert.deepEqual(mine.sort(), [
@@ -94,15 +91,17 @@ describe('the kernel path in the real nat table', () => {
       () => false,
     );
     assert.equal(await again.apply(routes), undefined);
+    assert.match(saved(), new RegExp(`-A ${again.chains.services} -s 10.254.8.0/24 -j ${again.chains.namespacePrefix}[0-9a-f]{8}`));
     assert.match(
       saved(),
-      new RegExp(`-A ${again.chains.services} -s 10.254.8.0/24 -d 10.254.8.130/32 -p tcp -m tcp --dport 80 -j DNAT --to-destination 10.254.8.5:8080`),
+      new RegExp(`-A ${again.chains.namespacePrefix}[0-9a-f]{8} -d 10.254.8.130/32 -p tcp -m tcp --dport 80 -j DNAT --to-destination 10.254.8.5:8080`),
     );
     // A jump somebody removed (a racing data plane's stop, a flushed hook) is put back with the next change.
     execFileSync('iptables', ['-t', 'nat', '-D', 'PREROUTING', '-m', 'comment', '--comment', `berth-pid=${process.pid}`, '-j', again.chains.services]);
     assert.equal(await again.apply([]), undefined);
     assert.match(saved(), new RegExp(`-A PREROUTING -m comment --comment "berth-pid=${process.pid}" -j ${again.chains.services}`));
-    assert.doesNotMatch(saved(), /10\.254\.8\.130/, 'rewritten whole: the route is gone');
+    assert.doesNotMatch(saved(), /10\.254\.8\.130/, 'the route is gone');
+    assert.doesNotMatch(saved(), new RegExp(again.chains.namespacePrefix), 'and its namespace chain');
 
     await again.stop();
     started.length = 0;

@@ -5,7 +5,8 @@ import {
   kernelChains,
   kernelJumps,
   kernelRoutes,
-  kernelRuleset,
+  kernelContent,
+  kernelUpdate,
   kernelTargets,
   openKernelConnections,
   removalRuleset,
@@ -79,36 +80,75 @@ describe('kernelRoutes: which Service ports the kernel carries', () => {
   for (const row of rows) it(row.name, () => assert.deepEqual(carried(row.tables, row.draining), row.want));
 });
 
-describe('kernelRuleset', () => {
+describe('kernelContent and kernelUpdate', () => {
   const chains = kernelChains('0123abcd');
-  it('writes a DNAT cascade per port (kube-proxy probabilities 1/n, 1/(n-1), … then the last) and one masquerade per address', () => {
-    const three = web({
-      ports: [
-        { port: 80, backends: [backend('r5'), backend('r6'), backend('r7')] },
-        { port: 81, backends: [backend('r5', undefined, 9090)] },
+  const hash = (ns: string) => ({ shop: 'aaaaaaaa', blog: 'bbbbbbbb' })[ns]!;
+  const three = web({
+    ports: [
+      { port: 80, backends: [backend('r5'), backend('r6'), backend('r7')] },
+      { port: 81, backends: [backend('r5', undefined, 9090)] },
+    ],
+  });
+  const blog = table([web({ clusterIP: '10.213.9.130', ports: [{ port: 80, backends: [backend('b2', '10.213.9.2')] }] })], {
+    namespace: 'blog',
+    network: { ...network, subnet: '10.213.9.0/24' },
+  });
+  const content = (tables: NamespaceTable[], draining: string[] = []) =>
+    kernelContent(
+      chains,
+      kernelRoutes(tables, (id) => draining.includes(id)),
+      hash,
+    );
+
+  it('a chain per namespace: a DNAT cascade per port (kube-proxy probabilities 1/n, 1/(n-1), … then the last); a jump per subnet; a masquerade per Service range', () => {
+    assert.deepEqual(Object.fromEntries(content([table([three])])), {
+      'BERTH-SVC-0123abcd': ['-A BERTH-SVC-0123abcd -s 10.213.7.0/24 -j BERTH-NS-0123abcd-aaaaaaaa'],
+      'BERTH-MASQ-0123abcd': ['-A BERTH-MASQ-0123abcd -m conntrack --ctstate DNAT --ctorigdst 10.213.7.128/25 -j MASQUERADE'],
+      'BERTH-NS-0123abcd-aaaaaaaa': [
+        '-A BERTH-NS-0123abcd-aaaaaaaa -d 10.213.7.169/32 -p tcp -m tcp --dport 80 -m statistic --mode random --probability 0.3333333333 -j DNAT --to-destination 10.213.7.5:8080',
+        '-A BERTH-NS-0123abcd-aaaaaaaa -d 10.213.7.169/32 -p tcp -m tcp --dport 80 -m statistic --mode random --probability 0.5000000000 -j DNAT --to-destination 10.213.7.6:8080',
+        '-A BERTH-NS-0123abcd-aaaaaaaa -d 10.213.7.169/32 -p tcp -m tcp --dport 80 -j DNAT --to-destination 10.213.7.7:8080',
+        '-A BERTH-NS-0123abcd-aaaaaaaa -d 10.213.7.169/32 -p tcp -m tcp --dport 81 -j DNAT --to-destination 10.213.7.5:9090',
       ],
     });
+  });
+
+  it('a drain in one namespace rewrites that namespace’s chain only', () => {
+    const before = content([table([three]), blog]);
     assert.equal(
-      kernelRuleset(
-        chains,
-        kernelRoutes([table([three])], () => false),
-      ),
+      kernelUpdate(before, content([table([three]), blog], ['r6'])),
       [
         '*nat',
-        ':BERTH-SVC-0123abcd - [0:0]',
-        ':BERTH-MASQ-0123abcd - [0:0]',
-        '-A BERTH-SVC-0123abcd -s 10.213.7.0/24 -d 10.213.7.169/32 -p tcp -m tcp --dport 80 -m statistic --mode random --probability 0.3333333333 -j DNAT --to-destination 10.213.7.5:8080',
-        '-A BERTH-SVC-0123abcd -s 10.213.7.0/24 -d 10.213.7.169/32 -p tcp -m tcp --dport 80 -m statistic --mode random --probability 0.5000000000 -j DNAT --to-destination 10.213.7.6:8080',
-        '-A BERTH-SVC-0123abcd -s 10.213.7.0/24 -d 10.213.7.169/32 -p tcp -m tcp --dport 80 -j DNAT --to-destination 10.213.7.7:8080',
-        '-A BERTH-MASQ-0123abcd -m conntrack --ctstate DNAT --ctorigdst 10.213.7.169/32 -j MASQUERADE',
-        '-A BERTH-SVC-0123abcd -s 10.213.7.0/24 -d 10.213.7.169/32 -p tcp -m tcp --dport 81 -j DNAT --to-destination 10.213.7.5:9090',
+        ':BERTH-NS-0123abcd-aaaaaaaa - [0:0]',
+        '-A BERTH-NS-0123abcd-aaaaaaaa -d 10.213.7.169/32 -p tcp -m tcp --dport 80 -m statistic --mode random --probability 0.5000000000 -j DNAT --to-destination 10.213.7.5:8080',
+        '-A BERTH-NS-0123abcd-aaaaaaaa -d 10.213.7.169/32 -p tcp -m tcp --dport 80 -j DNAT --to-destination 10.213.7.7:8080',
+        '-A BERTH-NS-0123abcd-aaaaaaaa -d 10.213.7.169/32 -p tcp -m tcp --dport 81 -j DNAT --to-destination 10.213.7.5:9090',
         'COMMIT',
         '',
       ].join('\n'),
     );
   });
-  it('no route: both chains declared, hence emptied', () => {
-    assert.equal(kernelRuleset(chains, []), '*nat\n:BERTH-SVC-0123abcd - [0:0]\n:BERTH-MASQ-0123abcd - [0:0]\nCOMMIT\n');
+
+  it('a namespace gone: the jumps are rewritten, then its chain is emptied and deleted', () => {
+    assert.equal(
+      kernelUpdate(content([table([three]), blog]), content([blog])),
+      [
+        '*nat',
+        ':BERTH-SVC-0123abcd - [0:0]',
+        ':BERTH-MASQ-0123abcd - [0:0]',
+        ':BERTH-NS-0123abcd-aaaaaaaa - [0:0]',
+        '-A BERTH-SVC-0123abcd -s 10.213.9.0/24 -j BERTH-NS-0123abcd-bbbbbbbb',
+        '-A BERTH-MASQ-0123abcd -m conntrack --ctstate DNAT --ctorigdst 10.213.9.128/25 -j MASQUERADE',
+        '-X BERTH-NS-0123abcd-aaaaaaaa',
+        'COMMIT',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('nothing changed: nothing to write', () => assert.equal(kernelUpdate(content([blog]), content([blog])), undefined));
+  it('no route: the two chains, empty', () => {
+    assert.equal(kernelUpdate(new Map(), content([])), '*nat\n:BERTH-SVC-0123abcd - [0:0]\n:BERTH-MASQ-0123abcd - [0:0]\nCOMMIT\n');
   });
 });
 
@@ -149,6 +189,13 @@ describe('taking the chains over and removing them', () => {
     '*nat',
     ':PREROUTING ACCEPT [0:0]',
     ':BERTH-SVC-aaaaaaaa - [0:0]',
+    ':BERTH-MASQ-aaaaaaaa - [0:0]',
+    ':BERTH-NS-aaaaaaaa-11111111 - [0:0]',
+    ':BERTH-SVC-bbbbbbbb - [0:0]',
+    ':BERTH-MASQ-bbbbbbbb - [0:0]',
+    ':BERTH-NS-bbbbbbbb-22222222 - [0:0]',
+    ':BERTH-SVC-cccccccc - [0:0]',
+    ':BERTH-NS-cccccccc-33333333 - [0:0]',
     '-A PREROUTING -m comment --comment berth-pid=100 -j BERTH-SVC-aaaaaaaa',
     '-A PREROUTING -m comment --comment berth-pid=200 -j BERTH-SVC-bbbbbbbb',
     '-A PREROUTING -m comment --comment "berth-pid=300" -j BERTH-SVC-cccccccc',
@@ -170,22 +217,26 @@ describe('taking the chains over and removing them', () => {
       ],
     );
   });
-  it('takes its own chains over and removes those of data planes that are gone; a live one is left alone', () => {
-    const text = takeOverRuleset(mine, 999, kernelJumps(saved), (pid) => pid === 300);
+  it('takes its own chains over (its namespace chains of an earlier life deleted) and removes those of data planes that are gone; a live one is left alone', () => {
+    const text = takeOverRuleset(mine, 999, saved, (pid) => pid === 300);
     assert.equal(
       text,
       [
         '*nat',
         ':BERTH-SVC-aaaaaaaa - [0:0]',
         ':BERTH-MASQ-aaaaaaaa - [0:0]',
-        ':BERTH-MASQ-bbbbbbbb - [0:0]',
+        ':BERTH-NS-aaaaaaaa-11111111 - [0:0]',
         ':BERTH-SVC-bbbbbbbb - [0:0]',
+        ':BERTH-MASQ-bbbbbbbb - [0:0]',
+        ':BERTH-NS-bbbbbbbb-22222222 - [0:0]',
         '-D PREROUTING -m comment --comment berth-pid=100 -j BERTH-SVC-aaaaaaaa',
         '-D PREROUTING -m comment --comment berth-pid=200 -j BERTH-SVC-bbbbbbbb',
         '-D POSTROUTING -m comment --comment berth-pid=100 -j BERTH-MASQ-aaaaaaaa',
         '-D POSTROUTING -m comment --comment berth-pid=200 -j BERTH-MASQ-bbbbbbbb',
-        '-X BERTH-MASQ-bbbbbbbb',
+        '-X BERTH-NS-aaaaaaaa-11111111',
         '-X BERTH-SVC-bbbbbbbb',
+        '-X BERTH-MASQ-bbbbbbbb',
+        '-X BERTH-NS-bbbbbbbb-22222222',
         '-I PREROUTING 1 -m comment --comment berth-pid=999 -j BERTH-SVC-aaaaaaaa',
         '-I POSTROUTING 1 -m comment --comment berth-pid=999 -j BERTH-MASQ-aaaaaaaa',
         'COMMIT',
@@ -194,25 +245,27 @@ describe('taking the chains over and removing them', () => {
     );
   });
   it('a live data plane of the same state file keeps its jumps into these chains (two racing to start)', () => {
-    const text = takeOverRuleset(mine, 999, kernelJumps(saved), (pid) => pid === 100);
+    const text = takeOverRuleset(mine, 999, saved, (pid) => pid === 100);
     assert.doesNotMatch(text, /-D PREROUTING -m comment --comment berth-pid=100/);
     assert.match(text, /-D PREROUTING -m comment --comment berth-pid=200 -j BERTH-SVC-bbbbbbbb/);
     assert.match(text, /-I PREROUTING 1 -m comment --comment berth-pid=999 -j BERTH-SVC-aaaaaaaa/);
     // The loser stops again: its own jumps go, the chains stay for the winner.
     const both = `${saved}\n-A PREROUTING -m comment --comment "berth-pid=999" -j BERTH-SVC-aaaaaaaa`;
-    assert.equal(removalRuleset(mine, 999, kernelJumps(both)), '*nat\n-D PREROUTING -m comment --comment "berth-pid=999" -j BERTH-SVC-aaaaaaaa\nCOMMIT\n');
+    assert.equal(removalRuleset(mine, 999, both), '*nat\n-D PREROUTING -m comment --comment "berth-pid=999" -j BERTH-SVC-aaaaaaaa\nCOMMIT\n');
   });
   it('a graceful stop removes only its own', () => {
     assert.equal(
-      removalRuleset(mine, 100, kernelJumps(saved)),
+      removalRuleset(mine, 100, saved),
       [
         '*nat',
         ':BERTH-SVC-aaaaaaaa - [0:0]',
         ':BERTH-MASQ-aaaaaaaa - [0:0]',
+        ':BERTH-NS-aaaaaaaa-11111111 - [0:0]',
         '-D PREROUTING -m comment --comment berth-pid=100 -j BERTH-SVC-aaaaaaaa',
         '-D POSTROUTING -m comment --comment berth-pid=100 -j BERTH-MASQ-aaaaaaaa',
         '-X BERTH-SVC-aaaaaaaa',
         '-X BERTH-MASQ-aaaaaaaa',
+        '-X BERTH-NS-aaaaaaaa-11111111',
         'COMMIT',
         '',
       ].join('\n'),
