@@ -4,7 +4,8 @@
  * one run, on the same engine and image:
  *
  *  - berth: the Service's name (`web.ew.svc.cluster.local`, what `web` becomes through the
- *    search list) → its virtual address → berth's data plane → ready replicas only, drained
+ *    search list) → its virtual address → berth's kernel path (NAT rules the data plane writes;
+ *    the data plane's listener for what needs it) → ready replicas only, drained
  *    before they stop;
  *  - Docker's alias DNS (what berth had before Services inside namespaces): the same berth, the
  *    same rollouts, the client calling the Deployment's network alias `web:8080` — Docker's
@@ -23,8 +24,8 @@
  * lookup, a refused/reset/timed-out connection or a non-200 answer is a failed request.
  *
  * Latency: with nothing rolling, 16 loops alternately through the Service's virtual address
- * (port 80, berth's data plane) and straight to the replicas' addresses (port 8080, round-robin),
- * both addresses looked up once: the difference of the medians is what the data plane adds.
+ * (port 80: berth's path, the kernel's rules) and straight to the replicas' addresses (port 8080,
+ * round-robin), both addresses looked up once: the difference of the medians is what berth adds.
  *
  * Goals (issue #9): berth 0 failed of ≥ 20,000 east-west requests; added latency ≤ 0.5 ms median
  * at 16 loops. Rollouts go on back to back until berth's load passed --min-requests (at least
@@ -270,7 +271,7 @@ async function runBerthPeers(options: Options, scratch: string): Promise<{ resul
       straight.push((await window({ kind: 'addresses', addresses: direct, port: TARGET_PORT })).report);
     }
     steady.push(
-      steadyOf(`${loops} loop${loops === 1 ? '' : 's'}, through berth's data plane (the Service's address ${vip}:${SERVICE_PORT})`, through, throughCpuMs),
+      steadyOf(`${loops} loop${loops === 1 ? '' : 's'}, through the Service's address (${vip}:${SERVICE_PORT}, berth's kernel path)`, through, throughCpuMs),
       steadyOf(`${loops} loop${loops === 1 ? '' : 's'}, straight to the replicas (${direct.length} addresses, :${TARGET_PORT})`, straight),
     );
   }
@@ -309,7 +310,7 @@ async function runBerthPeers(options: Options, scratch: string): Promise<{ resul
 
   const berthResult = peerResult(
     'berth',
-    `berth: the Service's name (${fqdn}) → its virtual address → the data plane; RollingUpdate maxSurge ${MAX_SURGE}, maxUnavailable 0, readiness every 1 s`,
+    `berth: the Service's name (${fqdn}) → its virtual address → berth's kernel path (NAT rules the data plane keeps); RollingUpdate maxSurge ${MAX_SURGE}, maxUnavailable 0, readiness every 1 s`,
   );
   const results = [berthResult];
   if (options.peers.includes('berth')) {
@@ -432,7 +433,7 @@ async function render(options: Options, results: readonly PeerResult[], steady: 
   }
   if (Number.isFinite(added))
     lines.push(
-      `| latency added by the data plane ≤ ${ADDED_LATENCY_GOAL_MS} ms median at ${options.loops} loops | ${added.toFixed(3)} ms (${through!.median.toFixed(3)} vs ${straight!.median.toFixed(3)} ms direct); at 1 loop ${added1.toFixed(3)} ms | ${added <= ADDED_LATENCY_GOAL_MS ? 'met' : 'MISSED'} |`,
+      `| latency added by berth's path to a Service ≤ ${ADDED_LATENCY_GOAL_MS} ms median at ${options.loops} loops | ${added.toFixed(3)} ms (${through!.median.toFixed(3)} vs ${straight!.median.toFixed(3)} ms direct); at 1 loop ${added1.toFixed(3)} ms | ${added <= ADDED_LATENCY_GOAL_MS ? 'met' : 'MISSED'} |`,
     );
   lines.push('', '| peer | rollouts | requests | failed | lookups over 1 s | median rollout | request median / p99 |', '|---|---|---|---|---|---|---|');
   for (const r of results) {

@@ -1,6 +1,7 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import fsp from 'node:fs/promises';
 import { hashOf, type Logger } from '../core/index.js';
+import { isProcessAlive } from '../files/index.js';
 import {
   IN_FLIGHT_STATES,
   jumpRules,
@@ -46,7 +47,7 @@ export class KernelPath {
       readonly now: () => number;
     },
   ) {
-    const tag = (o.identity ? createHash('sha256').update(o.identity).digest('hex') : randomBytes(4).toString('hex')).slice(0, 8);
+    const tag = o.identity ? hashOf(o.identity, 8) : randomBytes(4).toString('hex');
     this.chains = kernelChains(tag);
   }
 
@@ -54,7 +55,7 @@ export class KernelPath {
   async start(): Promise<string | undefined> {
     const saved = await run('iptables-save', ['-t', 'nat']);
     if (saved.error) return saved.error;
-    const text = takeOverRuleset(this.chains, process.pid, saved.stdout, isAlive);
+    const text = takeOverRuleset(this.chains, process.pid, saved.stdout, isProcessAlive);
     const error = (await run('iptables-restore', ['--noflush'], text)).error;
     if (!error) this.applied = this.contentOf([]);
     return error;
@@ -143,13 +144,4 @@ async function conntrackTimeouts(): Promise<Record<string, number>> {
     ),
   );
   return Object.fromEntries(entries);
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

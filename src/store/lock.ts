@@ -1,5 +1,6 @@
 import { open, readFile, unlink } from 'node:fs/promises';
 import { BerthError } from '../core/index.js';
+import { isProcessAlive } from '../files/index.js';
 
 /**
  * An exclusive lock on the state directory: a `berth.lock` file holding the owner's pid,
@@ -20,7 +21,7 @@ export async function acquireLock(path: string): Promise<{ release(): Promise<vo
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const pid = Number((await readFile(path, 'utf8').catch(() => '')).trim());
-      if (pid && pid !== process.pid && isAlive(pid)) {
+      if (pid && pid !== process.pid && isProcessAlive(pid)) {
         throw new BerthError('STATE_LOCKED', `the state directory is in use by berth process ${pid} (${path}); stop it or use another --state-dir`, {
           details: { pid },
         });
@@ -29,13 +30,4 @@ export async function acquireLock(path: string): Promise<{ release(): Promise<vo
     }
   }
   throw new BerthError('STATE_LOCKED', `could not take the lock ${path}`);
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
