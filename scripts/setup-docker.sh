@@ -7,6 +7,8 @@ log() { printf '[setup-docker] %s\n' "$*" >&2; }
 
 need_apt=()
 command -v dockerd >/dev/null 2>&1 || need_apt+=(docker.io)
+# The data plane's kernel path writes NAT rules with iptables-restore (docker.io pulls it in; said here).
+command -v iptables-restore >/dev/null 2>&1 || need_apt+=(iptables)
 { [ -x /bin/busybox ] && /bin/busybox --list 2>/dev/null | grep -x httpd >/dev/null; } || need_apt+=(busybox-static)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then log "need root to install ${need_apt[*]}"; exit 1; fi
