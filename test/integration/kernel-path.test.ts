@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { after, describe, it } from 'node:test';
 import pino from 'pino';
 import { KernelPath } from '../../src/proxy/kernel-path.js';
@@ -58,7 +59,14 @@ describe('the kernel path in the real nat table', () => {
     leaveChains(tags.live, process.ppid); // alive: the process that runs this test
     const identity = `/tmp/kernel-path-test-${randomBytes(4).toString('hex')}/proxy-table.json`;
     const first = new KernelPath({ identity, logger, now: Date.now });
+    const liberal = '/proc/sys/net/netfilter/nf_conntrack_tcp_be_liberal';
+    writeFileSync(liberal, '0\n');
     assert.equal(await first.start(), undefined);
+    assert.equal(
+      readFileSync(liberal, 'utf8').trim(),
+      '1',
+      'conntrack is liberal: no resets from out-of-window packets (kube-proxy --conntrack-tcp-be-liberal)',
+    );
     // A second start of the same identity (the data plane restarted after a kill -9) takes the same chains over.
     const again = new KernelPath({ identity, logger, now: Date.now });
     started.push(again);
