@@ -258,8 +258,16 @@ describe('secrets: values reach containers and nothing else', { timeout: 600_000
     assert.match(outputs['berth run logs']!, /SECRET_UNAVAILABLE/);
 
     // every file berth wrote
+    // berth run is still writing: an atomic write's temporary file listed here may be renamed before it is read
+    // (its content is then the file it became, read in this loop or the next check's).
     for (const dir of [stateDir, cliStateDir]) {
-      for (const file of await filesUnder(dir)) outputs[`file ${file}`] = (await readFile(file)).toString('latin1');
+      for (const file of await filesUnder(dir)) {
+        const content = await readFile(file).catch((err: NodeJS.ErrnoException) => {
+          if (err.code === 'ENOENT' && /\.tmp-/.test(file)) return undefined;
+          throw err;
+        });
+        if (content !== undefined) outputs[`file ${file}`] = content.toString('latin1');
+      }
     }
     assert.ok(
       Object.keys(outputs).some((k) => k.endsWith('status.json')),
