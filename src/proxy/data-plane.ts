@@ -18,7 +18,7 @@ import { resolveName } from './dns-names.js';
 import { admits, NAMESPACE_NAME_LABEL, type PolicySubject } from './network-policy.js';
 import { syncVirtualAddresses } from './host-addresses.js';
 import { KernelPath } from './kernel-path.js';
-import { kernelRoutes, kernelTargets, type KernelRoute, type KernelTarget } from './kernel-rules.js';
+import { kernelRoutes } from './kernel-rules.js';
 import { DEFAULT_MAX_CONNECTIONS_PER_BACKEND, forwardHttp } from './http-forward.js';
 import { hostOfHeader, matchIngress, pathOfTarget, type NamespacedIngress } from './ingress-match.js';
 import { normalizeRequestPath, queryOfTarget } from './request-path.js';
@@ -124,16 +124,9 @@ export class ProxyServer implements DataPlane {
   private persisting: Promise<void> = Promise.resolve();
   private lastSaved = '';
   private closed = false;
-  /** The kernel path, once started; `kernelError` says why it is off. `kernelCarries`: the routes the kernel holds now. */
+  /** The kernel path, once started; `kernelError` says why it is off. */
   private kernel: KernelPath | undefined;
   private kernelError: string | undefined;
-  private kernelCarries: readonly KernelRoute[] = [];
-  /**
-   * Backend id → what the kernel path carried to it, kept after its rules went (a pass pushes the
-   * table without a leaving replica, then drains it: the drain still waits for those connections);
-   * `goneAt`: since when no rule names it. Forgotten as drained ids are.
-   */
-  private readonly kernelSeen = new Map<string, { targets: KernelTarget[]; goneAt?: number }>();
 
   constructor(private readonly o: ProxyServerOptions) {
     this.logger = o.logger.child({ component: 'proxy' });
@@ -157,7 +150,12 @@ export class ProxyServer implements DataPlane {
       }
     }
     if (this.o.kernelPath !== false) {
-      const kernel = new KernelPath({ logger: this.logger, now: this.now, ...(this.o.statePath ? { identity: this.o.statePath } : {}) });
+      const kernel = new KernelPath({
+        logger: this.logger,
+        now: this.now,
+        forgetAfterMs: this.o.forgetDrainedAfterMs ?? FORGET_DRAINED_AFTER_MS,
+        ...(this.o.statePath ? { identity: this.o.statePath } : {}),
+      });
       this.kernelError = await kernel.start();
       if (this.kernelError) this.logger.warn({ err: this.kernelError }, 'kernel path unavailable: in-namespace Service traffic goes through the listeners');
       else this.kernel = kernel;
@@ -226,8 +224,8 @@ export class ProxyServer implements DataPlane {
     const deadline = this.now() + timeoutMs;
     this.ledger.markDraining(ids);
     // Out of the kernel's rotation first (its rules are rewritten without them), then wait for what is open.
-    const targets = ids.flatMap((id) => this.kernelSeen.get(id)?.targets ?? []);
-    if (kernelTargets(this.kernelCarries, ids).length > 0) await this.serialize(() => this.applyKernel(this.sortedTables())).catch(() => {});
+    const targets = this.kernel?.targetsOf(ids) ?? [];
+    if (this.kernel?.carries(ids)) await this.serialize(() => this.applyKernel(this.sortedTables())).catch(() => {});
     await this.persist();
     const open = await this.ledger.waitIdle(ids, timeoutMs);
     const remaining = open + ((await this.kernel?.waitIdle(targets, deadline)) ?? 0);
@@ -248,7 +246,7 @@ export class ProxyServer implements DataPlane {
       draining: ledger.draining,
       kernelPath: {
         ...(this.kernel ? { chains: [this.kernel.chains.services, this.kernel.chains.masquerade] } : {}),
-        routes: this.kernelCarries.map((r) => routeKey(r.namespace, r.service, r.port)),
+        routes: (this.kernel?.carried ?? []).map((r) => routeKey(r.namespace, r.service, r.port)),
         ...(this.kernelError ? { error: this.kernelError } : {}),
       },
     };
@@ -307,17 +305,6 @@ export class ProxyServer implements DataPlane {
     const error = await this.kernel.apply(routes);
     if (error && error !== this.kernelError) this.logger.warn({ err: error }, 'could not write the kernel path rules; Services go through the listeners');
     this.kernelError = error;
-    this.kernelCarries = error ? [] : routes;
-    const now = this.now();
-    const carried = new Map<string, KernelTarget[]>();
-    for (const r of this.kernelCarries)
-      for (const b of r.backends) carried.set(b.id, [...(carried.get(b.id) ?? []), { address: r.address, servicePort: r.port, host: b.host, port: b.port }]);
-    for (const [id, seen] of [...this.kernelSeen]) {
-      if (carried.has(id)) continue;
-      if (seen.goneAt === undefined) this.kernelSeen.set(id, { targets: seen.targets, goneAt: now });
-      else if (now - seen.goneAt >= (this.o.forgetDrainedAfterMs ?? FORGET_DRAINED_AFTER_MS)) this.kernelSeen.delete(id);
-    }
-    for (const [id, targets] of carried) this.kernelSeen.set(id, { targets });
   }
 
   /**

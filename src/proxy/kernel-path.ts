@@ -7,6 +7,7 @@ import {
   jumpRules,
   kernelChains,
   kernelContent,
+  kernelTargetsById,
   kernelUpdate,
   openKernelConnections,
   removalRuleset,
@@ -22,9 +23,11 @@ import { runTool as run } from './tool.js';
 const CONNTRACK_POLL_MS = 100;
 
 /**
- * The kernel path's I/O (kernel-rules.ts decides): this data plane's two nat chains, written
- * whole with `iptables-restore --noflush` (one transaction: a connection sees the old rules or
- * the new, never half), and the connection-tracking table read while a drain waits. Needs
+ * The kernel path's I/O (kernel-rules.ts decides): this data plane's nat chains, the ones that
+ * changed written with `iptables-restore --noflush` (one transaction: a connection sees the old
+ * rules or the new, never half), and the connection-tracking table read while a drain waits.
+ * It remembers what it carried to each backend after the rules stopped naming it (a pass pushes
+ * the table without a leaving replica, then drains it: the drain still waits for those). Needs
  * CAP_NET_ADMIN; without it (or without iptables) `start()` says why and the data plane serves
  * every Service from its listeners, as before.
  *
@@ -37,6 +40,9 @@ export class KernelPath {
   readonly chains: KernelChains;
   /** What the chains hold (as far as this process knows): each rule change writes only the chains that differ. */
   private applied: KernelContent = new Map();
+  private routes: readonly KernelRoute[] = [];
+  /** Backend id → its targets, and since when no rule names it; forgotten `forgetAfterMs` later. */
+  private readonly seen = new Map<string, { readonly targets: KernelTarget[]; readonly goneAt?: number }>();
   private timeouts: Record<string, number> | undefined;
 
   constructor(
@@ -45,6 +51,8 @@ export class KernelPath {
       readonly identity?: string;
       readonly logger: Logger;
       readonly now: () => number;
+      /** How long the targets of a backend no rule names are remembered for a drain. */
+      readonly forgetAfterMs: number;
     },
   ) {
     const tag = o.identity ? hashOf(o.identity, 8) : randomBytes(4).toString('hex');
@@ -93,6 +101,35 @@ export class KernelPath {
    * every connection reaches the data plane's listeners (never a rule naming a drained backend).
    */
   async apply(routes: readonly KernelRoute[]): Promise<string | undefined> {
+    const error = await this.write(routes);
+    this.routes = error ? [] : routes;
+    const now = this.now();
+    const byId = kernelTargetsById(this.routes);
+    for (const [id, seen] of [...this.seen]) {
+      if (byId.has(id)) continue;
+      if (seen.goneAt === undefined) this.seen.set(id, { targets: seen.targets, goneAt: now });
+      else if (now - seen.goneAt >= this.o.forgetAfterMs) this.seen.delete(id);
+    }
+    for (const [id, targets] of byId) this.seen.set(id, { targets });
+    return error;
+  }
+
+  /** The routes the kernel holds now (none after a failed write: the listeners serve everything). */
+  get carried(): readonly KernelRoute[] {
+    return this.routes;
+  }
+
+  /** Whether a rule names one of these backends now. */
+  carries(ids: readonly string[]): boolean {
+    return ids.some((id) => this.seen.has(id) && this.seen.get(id)!.goneAt === undefined);
+  }
+
+  /** What the kernel path carried to these backends, now or until it stopped naming them. */
+  targetsOf(ids: readonly string[]): KernelTarget[] {
+    return ids.flatMap((id) => this.seen.get(id)?.targets ?? []);
+  }
+
+  private async write(routes: readonly KernelRoute[]): Promise<string | undefined> {
     const next = this.contentOf(routes);
     const text = kernelUpdate(this.applied, next);
     if (text === undefined) return undefined;

@@ -185,12 +185,12 @@ export function openKernelConnections(conntrack: string, targets: readonly Kerne
 /** The TCP states a connection is not over in (TIME_WAIT and CLOSE are over): their sysctl names. */
 export const IN_FLIGHT_STATES = ['syn_sent', 'syn_recv', 'established', 'fin_wait', 'close_wait', 'last_ack'] as const;
 
-/** What the kernel path carries to these backend ids under `routes`. */
-export function kernelTargets(routes: readonly KernelRoute[], ids: readonly string[]): KernelTarget[] {
-  const wanted = new Set(ids);
-  return routes.flatMap((r) =>
-    r.backends.filter((b) => wanted.has(b.id)).map((b) => ({ address: r.address, servicePort: r.port, host: b.host, port: b.port })),
-  );
+/** Backend id → what the kernel path carries to it under `routes` (one target per Service port). */
+export function kernelTargetsById(routes: readonly KernelRoute[]): Map<string, KernelTarget[]> {
+  const byId = new Map<string, KernelTarget[]>();
+  for (const r of routes)
+    for (const b of r.backends) byId.set(b.id, [...(byId.get(b.id) ?? []), { address: r.address, servicePort: r.port, host: b.host, port: b.port }]);
+  return byId;
 }
 
 /** A jump rule into one data plane's chains, as `iptables-save -t nat` prints it. */

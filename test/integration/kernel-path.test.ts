@@ -58,7 +58,7 @@ describe('the kernel path in the real nat table', () => {
     leaveChains(tags.dead, deadPid());
     leaveChains(tags.live, process.ppid); // alive: the process that runs this test
     const identity = `/tmp/kernel-path-test-${randomBytes(4).toString('hex')}/proxy-table.json`;
-    const first = new KernelPath({ identity, logger, now: Date.now });
+    const first = new KernelPath({ identity, logger, now: Date.now, forgetAfterMs: 60_000 });
     const liberal = '/proc/sys/net/netfilter/nf_conntrack_tcp_be_liberal';
     writeFileSync(liberal, '0\n');
     assert.equal(await first.start(), undefined);
@@ -68,7 +68,7 @@ describe('the kernel path in the real nat table', () => {
       'conntrack is liberal: no resets from out-of-window packets (kube-proxy --conntrack-tcp-be-liberal)',
     );
     // A second start of the same identity (the data plane restarted after a kill -9) takes the same chains over.
-    const again = new KernelPath({ identity, logger, now: Date.now });
+    const again = new KernelPath({ identity, logger, now: Date.now, forgetAfterMs: 60_000 });
     started.push(again);
     assert.equal(await again.start(), undefined);
     assert.deepEqual(again.chains, first.chains);

@@ -7,7 +7,7 @@ import {
   kernelRoutes,
   kernelContent,
   kernelUpdate,
-  kernelTargets,
+  kernelTargetsById,
   openKernelConnections,
   removalRuleset,
   takeOverRuleset,
@@ -157,7 +157,7 @@ describe('openKernelConnections (what a drain waits for)', () => {
   const line = (state: string, remaining: number, to = '10.213.7.5 dst=10.213.7.1 sport=8080', dst = '10.213.7.169', dport = 80) =>
     `ipv4     2 tcp      6 ${remaining} ${state} src=10.213.7.9 dst=${dst} sport=40000 dport=${dport} src=${to} dport=40000 [ASSURED] mark=0 zone=0 use=2`;
   const routes = kernelRoutes([table([web()])], () => false);
-  const targets = kernelTargets(routes, ['r5']);
+  const targets = kernelTargetsById(routes).get('r5')!;
   const rows: { name: string; lines: string[]; want: number }[] = [
     { name: 'an established connection with a packet just now', lines: [line('ESTABLISHED', 431999)], want: 1 },
     { name: 'quiet for longer than 5 s (a replica that died): not waited for', lines: [line('ESTABLISHED', 431990)], want: 0 },
