@@ -1,30 +1,29 @@
 import { describeError, isBerthError, ownValue, type Clock, type Logger } from '../core/index.js';
 import { namespaceSubnets, type DesiredDeployment, type DesiredNamespace } from '../desired/index.js';
-import { observe, type ObservedNamespace } from '../observed/index.js';
+import { observe, type ObservedNamespace, type ObservedReplica } from '../observed/index.js';
 import {
   applyAutoscalersTo,
   applyPinsTo,
-  CONFIRM_VOLUME_DELETE_TRAILER,
   confirmedVolumeDeletes,
   describeHold,
   pinnedTemplates,
   planVolumes,
-  specHash,
-  statefulRefusal,
   type LivePruneGuard,
   type VolumePlan,
 } from '../plan/index.js';
 import { storageClassOf, type OperatorPolicy } from '../policy/index.js';
-import { applyStep, memberRestarts, nextStep, restartPodMembers, restartRecordsOf, type ApplyStepOptions, type Step } from '../rollout/index.js';
+import { applyStep, memberRestarts, restartPodMembers, type ApplyStepOptions, type Step } from '../rollout/index.js';
 import { LABEL, type RuntimeDriver } from '../runtime/index.js';
 import type { SecretResolver } from '../secrets/index.js';
 import { awaitStartup, type Prober } from '../health/index.js';
 import { DNS_OPTIONS, searchDomains, type DataPlane } from '../proxy/index.js';
-import type { ObservedReplica } from '../observed/index.js';
-import type { Condition, DeploymentStatus, NamespaceStatus, Pin, ServiceStatus, Store, SyncRecord, VolumeStatus } from '../store/index.js';
+import type { DeploymentStatus, NamespaceStatus, Store, VolumeStatus } from '../store/index.js';
 import { Serving } from './serving.js';
-import type { DesiredSource } from './desired-source.js';
+import type { SourceRevision, DesiredSource } from './desired-source.js';
 import { classifyError, type ErrorVerdict } from './error-handling.js';
+import { completionRecord, hasCompleted, rollbackDecision } from './rollback.js';
+import { decideWorkloads, leavingReplicas, type WorkloadDecision } from './decide.js';
+import { finalPhase, passRecords, volumeStatuses, type PassOutcome, type PassResult } from './status.js';
 
 export interface ReconcilerOptions {
   readonly desiredSource: DesiredSource;
@@ -50,10 +49,17 @@ export interface ReconcilerOptions {
   readonly storageClasses?: OperatorPolicy['storageClasses'];
 }
 
-/** What a pass tells the queue (STYLE §2). */
-export interface PassOutcome {
-  readonly result: 'ready' | 'progressing' | 'stalled' | 'error';
-  readonly requeueAfterMs?: number;
+export type { PassOutcome } from './status.js';
+
+/** What a namespace converges to in this pass, and whether workloads gone from Git may be pruned. */
+interface Resolution {
+  /** The head's desired state, or the last valid commit's while the head is invalid; pins and HPAs applied. Undefined: gone from Git. */
+  readonly target: DesiredNamespace | undefined;
+  /** The commit of `target`. */
+  readonly targetCommit: string;
+  readonly mayPrune: boolean;
+  readonly phase: NamespaceStatus['phase'];
+  readonly message?: string;
 }
 
 /** How soon to look again after making a move (the new replicas' state is then re-observed). */
@@ -62,13 +68,17 @@ const AFTER_MOVE_MS = 500;
 const READINESS_RECHECK_MS = 1000;
 
 /**
- * One level-triggered pass over one namespace: observe, derive the next step of every
- * Deployment, apply at most one step each, write status (always, in `finally`). The pass
- * never branches on why it ran.
+ * One level-triggered pass over one namespace, in order: resolve (what to converge to) →
+ * observe → prepare (network, volumes, in-place restarts) → decide (decide.ts, pure: every
+ * workload's next step before anything is touched) → route (the data plane) → apply (at most
+ * one step each) → finish (strays, confirmed volume deletes, a pruned namespace's network) →
+ * record (status.ts, pure: status and history, written whatever happened). The pass never
+ * branches on why it ran.
  */
 export class Reconciler {
-  /** The last valid desired state of each namespace, to keep healing while the head is broken. */
+  /** The last valid desired state of each namespace (a cache: the store's lastValidCommit is read back from Git after a restart). */
   private readonly lastGood = new Map<string, { commit: string; ns: DesiredNamespace }>();
+  /** Consecutive failed passes per namespace: the error back-off's attempt number. */
   private readonly failures = new Map<string, number>();
   private readonly serving: Serving;
 
@@ -77,204 +87,259 @@ export class Reconciler {
     awaitStartup(probe, target, { exec: (id, command, timeoutMs) => this.o.driver.exec(id, command, timeoutMs) });
 
   constructor(private readonly o: ReconcilerOptions) {
-    this.serving = new Serving({ ...o, isCompleted: (namespace, name, revision) => hasCompleted(o.store, namespace, name, revision) });
+    this.serving = new Serving({
+      ...o,
+      isCompleted: (namespace, name, revision) => hasCompleted(ownValue(o.store.readState().revisions, `${namespace}/${name}`) ?? [], revision),
+    });
   }
 
   async reconcile(namespace: string): Promise<PassOutcome> {
     const revision = this.o.desiredSource.current();
     if (!revision) return { result: 'stalled' }; // nothing known yet: the first successful fetch enqueues again
-    const commit = revision.commit.oid;
-    const log = this.o.logger.child({ namespace, commit: commit.slice(0, 12) });
+    const log = this.o.logger.child({ namespace, commit: revision.commit.oid.slice(0, 12) });
     const previous = ownValue(this.o.store.readState().namespaces, namespace);
     const head = revision.desired.namespaces.find((n) => n.name === namespace);
+    const result = await this.pass(namespace, revision, head, previous, log).catch((err: unknown) => this.failedPass(namespace, { err }, {}, log));
+    if (result.outcome.result !== 'error') this.failures.delete(namespace);
+    await this.record(namespace, revision.commit.oid, head, previous, result);
+    return result.outcome;
+  }
 
-    let target: DesiredNamespace | undefined;
-    let targetCommit = commit;
-    let mayPrune = true;
-    let phase: NamespaceStatus['phase'] = 'Synced';
-    let message: string | undefined;
-    const deployments: DeploymentStatus[] = [];
-    let moves = 0;
-    let outcome: PassOutcome = { result: 'ready' };
-    let verdict: ErrorVerdict | undefined;
-    let services: ServiceStatus[] | undefined;
-    let volumes: VolumeStatus[] | undefined;
+  private async pass(
+    namespace: string,
+    revision: SourceRevision,
+    head: DesiredNamespace | undefined,
+    previous: NamespaceStatus | undefined,
+    log: Logger,
+  ): Promise<PassResult> {
+    const resolved = await this.resolve(namespace, revision, head, previous, log);
+    if ('stop' in resolved) return resolved.stop;
+    const { target, targetCommit, mayPrune } = resolved;
+    const summary = { phase: resolved.phase, ...(resolved.message ? { message: resolved.message } : {}) };
 
+    const observed = observe(await this.o.driver.inventory({ namespace })).namespaces.find((n) => n.name === namespace);
+    if (!target && !mayPrune) return { ...summary, deployments: [], moves: 0, outcome: { result: 'stalled' } };
+
+    // Prepare what replicas need: the network, volumes before the replicas that mount them, in-place restarts.
+    const network = await this.ensureNetwork(namespace, target, observed);
+    // Replicas resolve through the namespace DNS when there is a data plane to run it and a Service to find:
+    // one of their own, or one of another namespace that a NetworkPolicy may open to them.
+    const findable = (target?.services.length ?? 0) > 0 || revision.desired.namespaces.some((n) => (n.networkPolicies?.length ?? 0) > 0);
+    const dns =
+      this.o.dataPlane && network.gateway && findable ? { servers: [network.gateway], search: searchDomains(namespace), options: DNS_OPTIONS } : undefined;
+    // An invalid head deletes no volume, whatever its message says.
+    const volumePlan = planVolumes(namespace, target, observed, head && !head.valid ? new Set() : confirmedVolumeDeletes(revision.commit.message));
+    const created = await this.ensureVolumes(namespace, volumePlan, log);
+    const restarted =
+      (await this.serving.restartUnhealthy(observed, target, log)) +
+      (await this.restartPodMembers(observed, target, log)) +
+      (await this.removeOrphanedEmptyDirs(observed, log));
+    const readiness = await this.serving.readiness(namespace, observed);
+
+    // Decide every workload's next move (pure), before touching anything.
+    const state = this.o.store.readState();
+    const decisions = decideWorkloads({
+      namespace,
+      target,
+      observed,
+      mayPrune,
+      commit: targetCommit,
+      now: this.o.clock.now(),
+      readiness,
+      pins: state.pins,
+      revisions: state.revisions,
+    });
+    for (const d of decisions) if (d.refused) log.warn({ kind: 'StatefulSet', name: d.name }, d.refused);
+
+    // The data plane routes to what is ready now, minus what this pass removes.
+    const services = await this.serving.push(namespace, target, observed, readiness, leavingReplicas(decisions), log);
+
+    // Apply at most one move per workload.
+    const attempt = 1 + (this.failures.get(namespace) ?? 0);
+    const applied = await Promise.all(decisions.map((d) => this.apply(d, { network: target?.network ?? '', dns, attempt, log })));
+    const deployments = applied.flatMap((a) => (a.status ? [a.status] : [])).sort((a, b) => a.name.localeCompare(b.name));
+    let moves = (network.created ? 1 : 0) + created.moves + restarted + applied.reduce((n, a) => n + a.moves, 0);
+
+    // Finish: strays, confirmed volume deletes, the network of a namespace pruned to nothing.
+    let volumes: VolumeStatus[];
     try {
-      if (head?.valid) {
-        this.lastGood.set(namespace, { commit, ns: head });
-        target = this.autoscaled(await this.applyPins(head, log));
-      } else if (head) {
-        mayPrune = false;
-        const good = await this.lastGoodOf(namespace, previous?.lastValidCommit ?? previous?.lastAppliedCommit, commit);
-        // With its pins: an invalid commit after a rollback must not re-roll the revision rolled back from
-        // (found by test/e2e/persistent-volumes.test.ts: the last valid head was the failed rollout's commit).
-        target = good ? this.autoscaled(await this.applyPins(good.ns, log, { release: false })) : undefined;
-        if (good) targetCommit = good.commit;
-        phase = 'Invalid';
-        message = `invalid manifests at ${commit.slice(0, 12)}: the namespace keeps running ${good ? `as of ${good.commit.slice(0, 12)}` : 'as it is'}`;
-        log.warn({ diagnostics: head.diagnostics.filter((d) => d.severity === 'error').length }, message);
-      }
-      const guard = this.o.pruneGuard?.(commit);
-      if (!guard || guard.holds) {
-        mayPrune = false;
-        if (!head) {
-          phase = 'Refused';
-          message = guard ? describeHold(guard) : 'prunes wait until the whole engine has been inventoried for this commit';
-          log.warn(message);
-          outcome = guard ? { result: 'stalled' } : { result: 'progressing', requeueAfterMs: READINESS_RECHECK_MS };
-          return outcome;
-        }
-      }
-
-      const observed = observe(await this.o.driver.inventory({ namespace })).namespaces.find((n) => n.name === namespace);
-      if (!target && !mayPrune) {
-        outcome = { result: 'stalled' };
-        return outcome;
-      }
-      const network = await this.ensureNetwork(namespace, target, observed);
-      if (network.created) moves++;
-      // Replicas resolve through the namespace DNS when there is a data plane to run it and a Service to find:
-      // one of their own, or one of another namespace that a NetworkPolicy may open to them.
-      const findable = (target?.services.length ?? 0) > 0 || revision.desired.namespaces.some((n) => (n.networkPolicies?.length ?? 0) > 0);
-      const dns =
-        this.o.dataPlane && network.gateway && findable ? { servers: [network.gateway], search: searchDomains(namespace), options: DNS_OPTIONS } : undefined;
-      // Volumes before the replicas that mount them; an invalid head deletes nothing, whatever its message says.
-      const volumePlan = planVolumes(namespace, target, observed, head && !head.valid ? new Set() : confirmedVolumeDeletes(revision.commit.message));
-      const created = await this.ensureVolumes(namespace, volumePlan, log);
-      moves += created.moves;
-
-      const names = [...new Set<string>([...(target?.deployments ?? []).map((d) => d.name), ...(observed?.deployments ?? []).map((d) => d.name)])].sort();
-      moves += await this.serving.restartUnhealthy(observed, target, log);
-      moves += await this.restartPodMembers(observed, target, log);
-      moves += await this.removeOrphanedEmptyDirs(observed, log);
-      const readiness = await this.serving.readiness(namespace, observed);
-      const steps: Step[] = [];
-      const errors: ErrorVerdict[] = [];
-      // 1. Decide every Deployment's next move (pure), before touching anything.
-      const plans = names.flatMap((name) => {
-        const desired = target?.deployments.find((d) => d.name === name);
-        if (!desired && !mayPrune) return [];
-        const replicas = observed?.deployments.find((d) => d.name === name)?.replicas ?? [];
-        const hold = desired ? this.holdOf(namespace, name) : undefined;
-        const refused = desired ? statefulRefusal(desired, replicas) : undefined;
-        if (refused) log.warn({ kind: 'StatefulSet', name }, refused);
-        const step: Step | undefined =
-          hold || refused
-            ? undefined
-            : nextStep({
-                desired,
-                observed: replicas,
-                commit: targetCommit,
-                now: this.o.clock.now(),
-                restarts: restartRecordsOf(replicas),
-                readiness,
-                completed: desired ? hasCompleted(this.o.store, namespace, name, desired.revision) : true,
-              });
-        if (step) steps.push(step);
-        return [{ name, desired, replicas, step, hold, refused }];
-      });
-      // 2. The data plane routes to what is ready now, minus what this pass removes.
-      const leaving = new Set(steps.flatMap((s) => (s.kind === 'act' ? s.remove.map((r) => r.replica.id) : [])));
-      services = await this.serving.push(namespace, target, observed, readiness, leaving, log);
-      // 3. Apply at most one move per Deployment.
-      await Promise.all(
-        plans.map(async ({ name, desired, replicas, step, hold, refused }) => {
-          const dlog = log.child({
-            kind: desired?.stateful ? 'StatefulSet' : 'Deployment',
-            deployment: name,
-            ...(desired ? { revision: desired.revision } : {}),
-          });
-          let status = desired && deploymentStatus(desired, step, ownValue(this.o.store.readState().pins, `${namespace}/${name}`), hold, refused);
-          if (!step) return void (status && deployments.push(status));
-          if (step.kind === 'fail' && desired) {
-            moves += await this.autoRollback(desired, step, replicas, dlog);
-          }
-          if (step.kind === 'act') {
-            dlog.info({ remove: step.remove.length, create: step.create.length }, step.summary);
-            moves += step.remove.length + step.create.length;
-            try {
-              await applyStep({
-                driver: this.o.driver,
-                step,
-                desired,
-                instance: this.o.instance,
-                network: target?.network ?? '',
-                ...(this.o.serviceAddress ? { hostPortAddress: this.o.serviceAddress } : {}),
-                ...(dns ? { dns } : {}),
-                logger: dlog,
-                ...(this.o.dataPlane ? { drain: (ids: readonly string[], graceSeconds: number) => this.serving.drain(ids, graceSeconds, dlog) } : {}),
-                ...(this.o.secretResolver ? { secrets: this.o.secretResolver } : {}), // Secrets
-                awaitStartup: this.awaitStartup,
-              });
-            } catch (err) {
-              const v = classifyError(err, 1 + (this.failures.get(namespace) ?? 0));
-              errors.push(v);
-              dlog[v.level]({ code: v.code, err: v.message }, 'step failed');
-              if (status) status = { ...status, phase: 'Failed', message: `${v.code}: ${v.message}` };
-            }
-          }
-          if (step.kind === 'complete' && desired && desired.replicas > 0) await this.noteComplete(desired, replicas);
-          if (status) deployments.push(status);
-        }),
-      );
-      deployments.sort((a, b) => a.name.localeCompare(b.name));
       moves += await this.removeStrays(observed, log);
       const deleted = await this.deleteConfirmedVolumes(volumePlan, log);
       moves += deleted.moves;
       volumes = volumeStatuses(namespace, volumePlan, created.failed, deleted);
-      if (!target && volumes.length > 0)
-        message = `removed from Git: everything berth ran in it is pruned; ${volumes.length} volume(s) kept with their data (${volumes.map((v) => v.name).join(', ')}): see berth volume delete`;
-      if (!target && observed?.network && steps.every((s) => s.kind === 'complete') && observed.strays.length === 0) {
+      const settled = decisions.every((d) => !d.step || d.step.kind === 'complete');
+      if (!target && observed?.network && settled && observed.strays.length === 0) {
         log.info({ network: observed.network.name }, 'removing network of pruned namespace');
         await this.o.driver.removeNetwork(observed.network.name);
         moves++;
       }
-
-      if (errors.length > 0) {
-        verdict = errors.find((e) => e.handling === 'transient') ?? errors[0]!;
-        throw Object.assign(new Error(verdict.message), { verdict });
-      }
-      const acted = steps.some((s) => s.kind === 'act') || moves > 0;
-      const waits = steps.filter((s): s is Extract<Step, { kind: 'wait' }> => s.kind === 'wait');
-      // A rollback decided in this pass starts at once: the pin is in the store already.
-      if (acted) outcome = { result: 'progressing', requeueAfterMs: steps.some((st) => st.kind === 'fail') ? 1 : AFTER_MOVE_MS };
-      else if (waits.length > 0) {
-        const now = this.o.clock.now().getTime();
-        const at = Math.min(...waits.map((w) => (w.recheckAt ? w.recheckAt.getTime() - now : READINESS_RECHECK_MS)));
-        outcome = { result: 'progressing', requeueAfterMs: Math.max(100, at) };
-      }
-      if (phase === 'Synced' && outcome.result === 'progressing') phase = 'Progressing';
-      if (!target && phase === 'Synced') phase = 'Pruned';
-      this.failures.delete(namespace);
-      return outcome;
     } catch (err) {
-      const attempt = 1 + (this.failures.get(namespace) ?? 0);
-      this.failures.set(namespace, attempt);
-      const v = verdict ?? (err as { verdict?: ErrorVerdict }).verdict ?? classifyError(err, attempt);
-      phase = 'Error';
-      message = `${v.code}: ${v.message}`;
-      log[v.level]({ code: v.code, err: v.message, retryAfterMs: v.retryAfterMs }, 'pass failed');
-      outcome = { result: 'error', ...(v.retryAfterMs !== undefined ? { requeueAfterMs: v.retryAfterMs } : {}) };
-      return outcome;
-    } finally {
-      // A namespace removed from Git keeps its status while volumes of it remain (they are reported as orphaned).
-      const kept = volumes ?? previous?.volumes ?? [];
-      await this.writeStatus({
-        namespace,
-        previous,
-        commit,
-        head,
-        phase,
+      return this.failedPass(namespace, { err }, { deployments, moves, services }, log);
+    }
+
+    const errors = applied.flatMap((a) => (a.error ? [a.error] : []));
+    if (errors.length > 0) {
+      const verdict = errors.find((e) => e.handling === 'transient') ?? errors[0]!;
+      return this.failedPass(namespace, { verdict }, { deployments, moves, services, volumes }, log);
+    }
+    const outcome = this.outcomeOf(decisions, moves);
+    const message =
+      !target && volumes.length > 0
+        ? `removed from Git: everything berth ran in it is pruned; ${volumes.length} volume(s) kept with their data (${volumes.map((v) => v.name).join(', ')}): see berth volume delete`
+        : summary.message;
+    return {
+      phase: finalPhase(resolved.phase, outcome, target !== undefined),
+      ...(message ? { message } : {}),
+      deployments,
+      moves,
+      outcome,
+      services,
+      volumes,
+    };
+  }
+
+  /**
+   * What the namespace converges to: the head when valid; while it is invalid, the last valid
+   * commit's state (nothing pruned). Prunes also wait for the controller's guard; a namespace
+   * gone from Git while the guard holds (or before it judged the commit) is Refused: no pass.
+   */
+  private async resolve(
+    namespace: string,
+    revision: SourceRevision,
+    head: DesiredNamespace | undefined,
+    previous: NamespaceStatus | undefined,
+    log: Logger,
+  ): Promise<Resolution | { readonly stop: PassResult }> {
+    const commit = revision.commit.oid;
+    let resolution: Resolution;
+    if (head?.valid) {
+      this.lastGood.set(namespace, { commit, ns: head });
+      resolution = { target: this.autoscaled(await this.applyPins(head, log)), targetCommit: commit, mayPrune: true, phase: 'Synced' };
+    } else if (head) {
+      const good = await this.lastGoodOf(namespace, previous?.lastValidCommit ?? previous?.lastAppliedCommit, commit);
+      const message = `invalid manifests at ${commit.slice(0, 12)}: the namespace keeps running ${good ? `as of ${good.commit.slice(0, 12)}` : 'as it is'}`;
+      log.warn({ diagnostics: head.diagnostics.filter((d) => d.severity === 'error').length }, message);
+      resolution = {
+        // With its pins: an invalid commit after a rollback must not re-roll the revision rolled back from
+        // (found by test/e2e/persistent-volumes.test.ts: the last valid head was the failed rollout's commit).
+        target: good ? this.autoscaled(await this.applyPins(good.ns, log, { release: false })) : undefined,
+        targetCommit: good?.commit ?? commit,
+        mayPrune: false,
+        phase: 'Invalid',
         message,
-        deployments,
-        moves,
-        outcome,
-        validHead: head?.valid === true,
-        removed: !head && phase === 'Pruned' && kept.length === 0,
-        services,
-        volumes,
+      };
+    } else {
+      resolution = { target: undefined, targetCommit: commit, mayPrune: true, phase: 'Synced' };
+    }
+    const guard = this.o.pruneGuard?.(commit);
+    if (guard && !guard.holds) return resolution;
+    if (head) return { ...resolution, mayPrune: false };
+    const message = guard ? describeHold(guard) : 'prunes wait until the whole engine has been inventoried for this commit';
+    log.warn(message);
+    const outcome: PassOutcome = guard ? { result: 'stalled' } : { result: 'progressing', requeueAfterMs: READINESS_RECHECK_MS };
+    return { stop: { phase: 'Refused', message, deployments: [], moves: 0, outcome } };
+  }
+
+  /** When to look again: soon after a move (at once after a rollback was decided: its pin is in the store), else when the first wait ends. */
+  private outcomeOf(decisions: readonly WorkloadDecision[], moves: number): PassOutcome {
+    const steps = decisions.flatMap((d) => (d.step ? [d.step] : []));
+    if (moves > 0 || steps.some((s) => s.kind === 'act')) {
+      return { result: 'progressing', requeueAfterMs: steps.some((s) => s.kind === 'fail') ? 1 : AFTER_MOVE_MS };
+    }
+    const waits = steps.filter((s): s is Extract<Step, { kind: 'wait' }> => s.kind === 'wait');
+    if (waits.length === 0) return { result: 'ready' };
+    const now = this.o.clock.now().getTime();
+    const at = Math.min(...waits.map((w) => (w.recheckAt ? w.recheckAt.getTime() - now : READINESS_RECHECK_MS)));
+    return { result: 'progressing', requeueAfterMs: Math.max(100, at) };
+  }
+
+  /** One workload's decided move: a rollback on a failed rollout, a step, or the history entry of a completed revision. */
+  private async apply(
+    d: WorkloadDecision,
+    ctx: { readonly network: string; readonly dns: ApplyStepOptions['dns']; readonly attempt: number; readonly log: Logger },
+  ): Promise<{ readonly status?: DeploymentStatus; readonly moves: number; readonly error?: ErrorVerdict }> {
+    const { desired, step, status } = d;
+    const kept = status ? { status } : {};
+    if (!step || step.kind === 'wait') return { ...kept, moves: 0 };
+    const log = ctx.log.child({
+      kind: desired?.stateful ? 'StatefulSet' : 'Deployment',
+      deployment: d.name,
+      ...(desired ? { revision: desired.revision } : {}),
+    });
+    if (step.kind === 'fail') return { ...kept, moves: desired ? await this.autoRollback(desired, step, d.replicas, log) : 0 };
+    if (step.kind === 'complete') {
+      if (desired && desired.replicas > 0) await this.noteComplete(desired, d.replicas);
+      return { ...kept, moves: 0 };
+    }
+    log.info({ remove: step.remove.length, create: step.create.length }, step.summary);
+    const moves = step.remove.length + step.create.length;
+    try {
+      await applyStep({
+        driver: this.o.driver,
+        step,
+        desired,
+        instance: this.o.instance,
+        network: ctx.network,
+        ...(this.o.serviceAddress ? { hostPortAddress: this.o.serviceAddress } : {}),
+        ...(ctx.dns ? { dns: ctx.dns } : {}),
+        logger: log,
+        ...(this.o.dataPlane ? { drain: (ids: readonly string[], graceSeconds: number) => this.serving.drain(ids, graceSeconds, log) } : {}),
+        ...(this.o.secretResolver ? { secrets: this.o.secretResolver } : {}), // Secrets
+        awaitStartup: this.awaitStartup,
       });
+      return { ...kept, moves };
+    } catch (err) {
+      const error = classifyError(err, ctx.attempt);
+      log[error.level]({ code: error.code, err: error.message }, 'step failed');
+      return { ...(status ? { status: { ...status, phase: 'Failed', message: `${error.code}: ${error.message}` } } : {}), moves, error };
+    }
+  }
+
+  /** A pass that failed: phase Error with the verdict's code, and the back-off's next attempt. What it did and saw before is kept. */
+  private failedPass(
+    namespace: string,
+    cause: { readonly err: unknown } | { readonly verdict: ErrorVerdict },
+    partial: Partial<Pick<PassResult, 'deployments' | 'moves' | 'services' | 'volumes'>>,
+    log: Logger,
+  ): PassResult {
+    const attempt = 1 + (this.failures.get(namespace) ?? 0);
+    this.failures.set(namespace, attempt);
+    const v = 'verdict' in cause ? cause.verdict : classifyError(cause.err, attempt);
+    log[v.level]({ code: v.code, err: v.message, retryAfterMs: v.retryAfterMs }, 'pass failed');
+    return {
+      phase: 'Error',
+      message: `${v.code}: ${v.message}`,
+      deployments: partial.deployments ?? [],
+      moves: partial.moves ?? 0,
+      ...(partial.services ? { services: partial.services } : {}),
+      ...(partial.volumes ? { volumes: partial.volumes } : {}),
+      outcome: { result: 'error', ...(v.retryAfterMs !== undefined ? { requeueAfterMs: v.retryAfterMs } : {}) },
+    };
+  }
+
+  /** Writes the pass's status and history (passRecords decides what); a write that fails is logged, the next pass writes again. */
+  private async record(
+    namespace: string,
+    commit: string,
+    head: DesiredNamespace | undefined,
+    previous: NamespaceStatus | undefined,
+    result: PassResult,
+  ): Promise<void> {
+    const { status, removed, history } = passRecords({
+      namespace,
+      previous,
+      commit,
+      headValid: head?.valid,
+      diagnostics: head?.diagnostics ?? [],
+      ...result,
+      now: this.o.clock.now().toISOString(),
+    });
+    try {
+      if (removed) await this.o.store.removeNamespace(namespace);
+      else await this.o.store.putNamespace(status);
+      if (history) await this.o.store.appendHistory(history);
+    } catch (err) {
+      this.o.logger.error({ namespace, err: (err as Error).message }, 'could not write status');
     }
   }
 
@@ -301,28 +366,18 @@ export class Reconciler {
     return applyAutoscalersTo(ns, Object.values(this.o.store.readState().autoscalers ?? {})).target;
   }
 
-  private pinOf(namespace: string, name: string): string | undefined {
-    const pin = ownValue(this.o.store.readState().pins, `${namespace}/${name}`);
-    return pin ? `${pin.revision}@${pin.commit.slice(0, 12)}` : undefined;
-  }
-
   /** Appends a completed revision to the Deployment's history (once per revision). */
-  private async noteComplete(desired: DesiredDeployment, replicas: readonly { revision: string; commit: string }[]): Promise<void> {
+  private async noteComplete(desired: DesiredDeployment, replicas: readonly ObservedReplica[]): Promise<void> {
     const key = `${desired.namespace}/${desired.name}`;
-    const history = ownValue(this.o.store.readState().revisions, key) ?? [];
-    if (history.at(-1)?.revision === desired.revision) return;
-    const commit = replicas.find((r) => r.revision === desired.revision && r.commit)?.commit ?? '';
-    await this.o.store.recordRevision(
-      key,
-      {
-        revision: desired.revision,
-        commit,
-        image: desired.template.image,
-        time: this.o.clock.now().toISOString(),
-        outcome: this.pinOf(desired.namespace, desired.name) ? 'rolled-back-to' : 'complete',
-      },
-      desired.revisionHistoryLimit,
-    );
+    const state = this.o.store.readState();
+    const record = completionRecord({
+      desired,
+      replicas,
+      history: ownValue(state.revisions, key) ?? [],
+      pinned: ownValue(state.pins, key) !== undefined,
+      now: this.o.clock.now().toISOString(),
+    });
+    if (record) await this.o.store.recordRevision(key, record, desired.revisionHistoryLimit);
   }
 
   /**
@@ -475,16 +530,10 @@ export class Reconciler {
     return observed?.strays.length ?? 0;
   }
 
-  /** A failed rollout with nowhere to return to: the Deployment is not stepped until a commit changes it. */
-  private holdOf(namespace: string, name: string): Pin['failed'] {
-    const pin = ownValue(this.o.store.readState().pins, `${namespace}/${name}`);
-    return pin?.hold && pin.failed ? pin.failed : undefined;
-  }
-
   /**
-   * The rollout of `desired` failed: pin the Deployment to its last good revision (a forward
-   * roll to the old template, same surge rules; old replicas still serving are simply kept),
-   * record the revision as failed, and leave it so until a commit changes the Deployment.
+   * The rollout of `desired` failed: record it, and pin the Deployment to its last good revision
+   * (a forward roll to the old template, same surge rules; old replicas still serving are simply
+   * kept) or hold it as it is (rollbackDecision, pure), until a commit changes the Deployment.
    */
   private async autoRollback(
     desired: DesiredDeployment,
@@ -493,203 +542,35 @@ export class Reconciler {
     log: Logger,
   ): Promise<number> {
     const key = `${desired.namespace}/${desired.name}`;
-    const state = this.o.store.readState();
-    const head = this.o.desiredSource
-      .current()
-      ?.desired.namespaces.find((n) => n.name === desired.namespace)
-      ?.deployments.find((d) => d.name === desired.name);
-    const commit = replicas.find((r) => r.revision === desired.revision && r.commit)?.commit ?? this.o.desiredSource.current()?.commit.oid ?? '';
-    const failed = { revision: desired.revision, commit, reason: step.reason, message: step.summary };
-    const good = [...(ownValue(state.revisions, key) ?? [])].reverse().find((r) => r.revision !== desired.revision && r.outcome !== 'failed' && r.commit);
-    const now = this.o.clock.now().toISOString();
-    await this.o.store.recordRevision(
-      key,
-      { revision: desired.revision, commit, image: desired.template.image, time: now, outcome: 'failed', reason: step.reason, message: step.summary },
-      desired.revisionHistoryLimit,
-    );
-    const base = {
-      namespace: desired.namespace,
-      name: desired.name,
-      headSpec: head ? specHash(head) : specHash(desired),
-      createdAt: now,
-      cause: 'auto-rollback' as const,
-      failed,
-    };
-    if (!good) {
-      await this.o.store.putPin({ ...base, commit, revision: desired.revision, hold: true });
+    const current = this.o.desiredSource.current();
+    const decision = rollbackDecision({
+      desired,
+      reason: step.reason,
+      summary: step.summary,
+      replicas,
+      history: ownValue(this.o.store.readState().revisions, key) ?? [],
+      head: current?.desired.namespaces.find((n) => n.name === desired.namespace)?.deployments.find((d) => d.name === desired.name),
+      headCommit: current?.commit.oid ?? '',
+      now: this.o.clock.now().toISOString(),
+    });
+    await this.o.store.recordRevision(key, decision.record, desired.revisionHistoryLimit);
+    await this.o.store.putPin(decision.pin);
+    if (!decision.to) {
       log.error(
         { reason: step.reason },
         `rollout failed: ${step.summary}; no earlier good revision to roll back to, leaving the Deployment as it is until a commit changes it`,
       );
-      return 1;
+    } else {
+      log.error(
+        {
+          reason: step.reason,
+          rollbackTo: decision.to.revision,
+          rollbackCommit: decision.to.commit.slice(0, 12),
+          failedCommit: decision.failedCommit.slice(0, 12),
+        },
+        `rollout failed: ${step.summary}; rolling back to revision ${decision.to.revision} (commit ${decision.to.commit.slice(0, 12)})`,
+      );
     }
-    await this.o.store.putPin({ ...base, commit: good.commit, revision: good.revision });
-    log.error(
-      { reason: step.reason, rollbackTo: good.revision, rollbackCommit: good.commit.slice(0, 12), failedCommit: commit.slice(0, 12) },
-      `rollout failed: ${step.summary}; rolling back to revision ${good.revision} (commit ${good.commit.slice(0, 12)})`,
-    );
     return 1;
   }
-
-  private async writeStatus(a: {
-    namespace: string;
-    previous: NamespaceStatus | undefined;
-    commit: string;
-    head: DesiredNamespace | undefined;
-    phase: NamespaceStatus['phase'];
-    message: string | undefined;
-    deployments: DeploymentStatus[];
-    moves: number;
-    outcome: PassOutcome;
-    validHead: boolean;
-    removed: boolean;
-    services: ServiceStatus[] | undefined;
-    volumes: VolumeStatus[] | undefined;
-  }): Promise<void> {
-    const now = this.o.clock.now().toISOString();
-    const converged = a.outcome.result === 'ready' && a.validHead;
-    const lastApplied = converged ? a.commit : a.previous?.lastAppliedCommit;
-    const status: NamespaceStatus = {
-      namespace: a.namespace,
-      lastAttemptedCommit: a.commit,
-      ...(lastApplied ? { lastAppliedCommit: lastApplied } : {}),
-      ...((a.validHead ? a.commit : a.previous?.lastValidCommit) ? { lastValidCommit: a.validHead ? a.commit : a.previous?.lastValidCommit } : {}),
-      phase: a.phase,
-      ...(a.message ? { message: a.message } : {}),
-      conditions: conditionsFor(a.phase, a.message, a.previous?.conditions ?? [], now),
-      deployments: a.deployments,
-      // A pass that failed before routing keeps what the last one saw.
-      ...((a.services ?? a.previous?.services)?.length ? { services: a.services ?? a.previous!.services! } : {}),
-      ...((a.volumes ?? a.previous?.volumes)?.length ? { volumes: a.volumes ?? a.previous!.volumes! } : {}),
-      diagnostics: a.head?.diagnostics ?? [],
-      updatedAt: now,
-    };
-    try {
-      if (a.removed) await this.o.store.removeNamespace(a.namespace);
-      else await this.o.store.putNamespace(status);
-      const changed = a.moves > 0 || a.previous?.phase !== a.phase || a.previous?.lastAttemptedCommit !== a.commit;
-      if (changed) {
-        const record: SyncRecord = {
-          time: now,
-          namespace: a.namespace,
-          commit: a.commit,
-          outcome: outcomeOf(a.phase, a.outcome),
-          moves: a.moves,
-          ...(a.message ? { message: a.message } : {}),
-        };
-        await this.o.store.appendHistory(record);
-      }
-    } catch (err) {
-      this.o.logger.error({ namespace: a.namespace, err: (err as Error).message }, 'could not write status');
-    }
-  }
-}
-
-/** The namespace's volumes as status shows them: bound and pending claims, then orphaned volumes. */
-function volumeStatuses(
-  namespace: string,
-  plan: VolumePlan,
-  failed: ReadonlyMap<string, string>,
-  deleted: { waiting: ReadonlyMap<string, string> },
-): VolumeStatus[] {
-  const out: VolumeStatus[] = [];
-  const of = (v: { storage?: string; storageClass?: string }) => ({
-    ...(v.storage ? { storage: v.storage } : {}),
-    ...(v.storageClass ? { storageClass: v.storageClass } : {}),
-  });
-  for (const b of plan.bound)
-    out.push({ name: b.desired.name, volume: b.desired.volumeName, phase: 'Bound', ...of(b.desired), ...(b.drift ? { message: b.drift } : {}) });
-  for (const c of plan.create) {
-    const why = failed.get(c.name);
-    out.push({ name: c.name, volume: c.volumeName, phase: why ? 'Pending' : 'Bound', ...of(c), ...(why ? { message: why } : {}) });
-  }
-  for (const r of plan.retained ?? []) {
-    out.push({
-      name: r.name,
-      volume: r.volumeName,
-      phase: 'Bound',
-      ...of(r),
-      message: `kept for ordinal ${r.statefulSet?.ordinal} of StatefulSet ${r.statefulSet?.name}, which has fewer replicas now: mounted again when it scales up`,
-    });
-  }
-  for (const o of plan.orphaned) {
-    out.push({
-      name: o.name,
-      volume: o.volumeName,
-      phase: 'Orphaned',
-      ...of(o),
-      message: `no PersistentVolumeClaim in Git names it: kept with its data until \`berth volume delete ${namespace}/${o.name}\` or a commit with the trailer "${CONFIRM_VOLUME_DELETE_TRAILER}: ${namespace}/${o.name}"`,
-    });
-  }
-  for (const o of plan.delete) {
-    const why = deleted.waiting.get(o.name);
-    if (why) out.push({ name: o.name, volume: o.volumeName, phase: 'Orphaned', ...of(o), message: why });
-  }
-  return out.sort((x, y) => x.name.localeCompare(y.name));
-}
-
-function outcomeOf(phase: NamespaceStatus['phase'], outcome: PassOutcome): SyncRecord['outcome'] {
-  switch (phase) {
-    case 'Invalid':
-      return 'invalid';
-    case 'Refused':
-      return 'refused';
-    case 'Error':
-      return 'failed';
-    case 'Pruned':
-      return 'pruned';
-    default:
-      return outcome.result === 'ready' ? 'applied' : 'progressing';
-  }
-}
-
-function conditionsFor(phase: NamespaceStatus['phase'], message: string | undefined, previous: readonly Condition[], now: string): Condition[] {
-  const make = (type: Condition['type'], ok: boolean, reason: string): Condition => {
-    const status = ok ? 'True' : 'False';
-    const prev = previous.find((c) => c.type === type);
-    return { type, status, reason, message: message ?? '', lastTransitionTime: prev && prev.status === status ? prev.lastTransitionTime : now };
-  };
-  return [
-    make('Synced', phase === 'Synced' || phase === 'Pruned', phase),
-    make('Valid', phase !== 'Invalid', phase === 'Invalid' ? 'InvalidManifests' : 'Valid'),
-    make('Progressing', phase === 'Progressing', phase === 'Progressing' ? 'RolloutInProgress' : 'Idle'),
-  ];
-}
-
-/** The Deployment's line in status: counts and phase from its step, what a pin or a held failure says. */
-function deploymentStatus(desired: DesiredDeployment, step: Step | undefined, pin: Pin | undefined, hold: Pin['failed'], refused?: string): DeploymentStatus {
-  const phase: DeploymentStatus['phase'] =
-    !step || step.kind === 'fail'
-      ? 'Failed'
-      : step.kind === 'complete'
-        ? pin?.failed
-          ? 'RolledBack'
-          : 'Complete'
-        : step.kind === 'wait'
-          ? 'Waiting'
-          : 'Progressing';
-  const message = step
-    ? step.kind !== 'complete'
-      ? step.summary
-      : undefined
-    : (refused ??
-      (hold &&
-        `rollout of revision ${hold.revision} failed (${hold.reason}: ${hold.message}) and there is no earlier good revision: left as it is until a commit changes the Deployment`));
-  return {
-    name: desired.name,
-    ...(desired.stateful ? { kind: 'StatefulSet' as const } : {}),
-    revision: desired.revision,
-    replicas: desired.replicas,
-    updatedReplicas: step?.counts.updated ?? 0,
-    availableReplicas: step?.counts.updatedAvailable ?? 0,
-    phase,
-    ...(message ? { message } : {}),
-    ...(pin && !pin.failed ? { pinnedTo: `${pin.revision}@${pin.commit.slice(0, 12)}` } : {}),
-    ...(pin?.failed ? { rolledBack: pin.failed } : {}),
-  };
-}
-
-/** Whether a revision of the Deployment has completed before (store history): then it is no longer a rollout that can fail. */
-function hasCompleted(store: Store, namespace: string, name: string, revision: string): boolean {
-  return (ownValue(store.readState().revisions, `${namespace}/${name}`) ?? []).some((r) => r.revision === revision && r.outcome !== 'failed');
 }

@@ -1,0 +1,94 @@
+import { ownValue } from '../core/index.js';
+import type { DesiredDeployment, DesiredNamespace } from '../desired/index.js';
+import type { ObservedNamespace, ObservedReplica } from '../observed/index.js';
+import { statefulRefusal } from '../plan/index.js';
+import { nextStep, restartRecordsOf, type Readiness, type Step } from '../rollout/index.js';
+import { hasCompleted, holdOf } from './rollback.js';
+import type { DeploymentStatus, Pin, RevisionRecord } from '../store/index.js';
+import { deploymentStatus } from './status.js';
+
+/**
+ * A pass's decision for the workloads of one namespace, pure: for every Deployment or
+ * StatefulSet in Git or on the engine, its next step (rollout/step.ts), or why it gets none
+ * (a held failure, a StatefulSet change Kubernetes forbids), and its status line. Decided for
+ * all of them before anything is touched; the Reconciler applies at most one step each.
+ */
+export interface WorkloadDecision {
+  readonly name: string;
+  /** undefined: gone from Git, its replicas are pruned (only when prunes may run). */
+  readonly desired: DesiredDeployment | undefined;
+  readonly replicas: readonly ObservedReplica[];
+  readonly step?: Step;
+  /** Its rollout failed with nowhere to go back to: left as it is until a commit changes it. */
+  readonly hold?: Pin['failed'];
+  /** A StatefulSet's commit changes what Kubernetes forbids changing (statefulRefusal). */
+  readonly refused?: string;
+  /** Its line in status, as decided (a failing step makes it Failed when applying it fails). */
+  readonly status?: DeploymentStatus;
+}
+
+export interface WorkloadFacts {
+  readonly namespace: string;
+  /** The desired state the pass converges to (head or last valid, pins and HPAs applied); undefined: gone from Git. */
+  readonly target: DesiredNamespace | undefined;
+  readonly observed: ObservedNamespace | undefined;
+  /** Whether workloads gone from Git may be pruned (the prune guard let them, and the head is valid). */
+  readonly mayPrune: boolean;
+  /** The commit new replicas are stamped with (of `target`). */
+  readonly commit: string;
+  readonly now: Date;
+  readonly readiness: ReadonlyMap<string, Readiness>;
+  /** The store's pins and revision histories, by `namespace/name`. */
+  readonly pins: Readonly<Record<string, Pin>> | undefined;
+  readonly revisions: Readonly<Record<string, readonly RevisionRecord[]>> | undefined;
+}
+
+/**
+ * Worked example: web in Git at revision b, two replicas of a running and ready, maxSurge 1 →
+ * { name: 'web', step: act (create one of b) }; old gone from Git with mayPrune false → nothing.
+ */
+export function decideWorkloads(f: WorkloadFacts): WorkloadDecision[] {
+  const readiness = downPodsNotReady(f.readiness, f.observed);
+  const desiredNames = (f.target?.deployments ?? []).map((d) => d.name);
+  const observedNames = (f.observed?.deployments ?? []).map((d) => d.name);
+  const names = [...new Set<string>([...desiredNames, ...observedNames])].sort();
+  return names.flatMap((name) => {
+    const desired = f.target?.deployments.find((d) => d.name === name);
+    if (!desired && !f.mayPrune) return [];
+    const key = `${f.namespace}/${name}`;
+    const replicas = f.observed?.deployments.find((d) => d.name === name)?.replicas ?? [];
+    const pin = ownValue(f.pins, key);
+    const hold = desired ? holdOf(pin) : undefined;
+    const refused = desired ? statefulRefusal(desired, replicas) : undefined;
+    const step: Step | undefined =
+      hold || refused
+        ? undefined
+        : nextStep({
+            desired,
+            observed: replicas,
+            commit: f.commit,
+            now: f.now,
+            restarts: restartRecordsOf(replicas),
+            readiness,
+            completed: desired ? hasCompleted(ownValue(f.revisions, key) ?? [], desired.revision) : true,
+          });
+    const status = desired ? deploymentStatus(desired, step, pin, hold, refused) : undefined;
+    return [{ name, desired, replicas, ...(step ? { step } : {}), ...(hold ? { hold } : {}), ...(refused ? { refused } : {}), ...(status ? { status } : {}) }];
+  });
+}
+
+/**
+ * Probe verdicts with every Pod that has a container down (restarted in place, in back-off) not
+ * ready, whatever the probes of its other containers say: it serves nothing whole. The data
+ * plane's routes and the rollout read the same verdicts.
+ */
+export function downPodsNotReady(readiness: ReadonlyMap<string, Readiness>, observed: ObservedNamespace | undefined): Map<string, Readiness> {
+  const out = new Map(readiness);
+  for (const d of observed?.deployments ?? []) for (const r of d.replicas) if (r.state === 'running' && r.down) out.set(r.id, { ready: false });
+  return out;
+}
+
+/** The replicas the decided steps remove: the data plane stops routing to them before the moves. */
+export function leavingReplicas(decisions: readonly WorkloadDecision[]): Set<string> {
+  return new Set(decisions.flatMap((d) => (d.step?.kind === 'act' ? d.step.remove.map((r) => r.replica.id) : [])));
+}
