@@ -7,6 +7,7 @@ import type { Readiness } from '../rollout/index.js';
 import type { RuntimeDriver } from '../runtime/index.js';
 import type { ServiceStatus } from '../store/index.js';
 import { isEmptyTable, namespaceTable } from './routes.js';
+import { downPodsNotReady } from './decide.js';
 
 export interface ServingOptions {
   readonly driver: RuntimeDriver;
@@ -54,7 +55,7 @@ export class Serving {
   async readiness(namespace: string, observed: ObservedNamespace | undefined): Promise<Map<string, Readiness>> {
     const readiness = new Map<string, Readiness>();
     const prober = this.o.prober;
-    if (!prober) return readiness;
+    if (!prober) return downPodsNotReady(readiness, observed);
     const routed = await this.routedIds();
     let seedable = this.seedable.get(namespace);
     if (!seedable) {
@@ -101,9 +102,7 @@ export class Serving {
         ...(watchedSince ? { watchedSince } : {}),
       });
     }
-    // A Pod with a container down (restarted in place, in back-off) serves nothing whole: not ready, whatever the probes of the others say.
-    for (const r of replicasOf(observed)) if (r.state === 'running' && r.down) readiness.set(r.id, { ready: false });
-    return readiness;
+    return downPodsNotReady(readiness, observed);
   }
 
   /**

@@ -9,9 +9,11 @@ import { statefulRefusal } from './stateful-refusal.js';
 
 /**
  * plan = diff(desired, observed): what the desired state at a commit would change on the
- * engine, per namespace, as ordered actions. Pure. `berth plan` prints it and `berth run`
- * walks the same actions (the rollout module decides the order of replica moves), so the
- * dry run cannot lie.
+ * engine, per namespace, as ordered actions: each workload's whole change. Pure. `berth plan`
+ * prints it; `berth run` reaches it one step per pass (controller/decide.ts), from the same
+ * targets (pins, last valid commit, HPAs: run-targets.ts), holds, refusals and prune guard.
+ * test/unit/controller/plan-agrees.test.ts checks over ~100,000 states that the two agree on
+ * which workloads have work; test/e2e/plan-agrees.test.ts that a real pass does what the plan said.
  *
  * Safety rules that live here:
  *  - an invalid namespace gets no actions at all (it keeps running as it is);
@@ -165,7 +167,13 @@ export function diffNamespace(
   // So is a StatefulSet whose commit changes what Kubernetes forbids changing (statefulRefusal, as `berth run` decides it).
   const refused: { name: string; reason: string }[] = [];
   for (const d of deployments) {
-    if (held.has(d.name)) continue;
+    if (held.has(d.name)) {
+      // Not stepped; but a container of its Pods that is down still restarts in place (memberRestarts), as a kubelet restarts it.
+      const down = (observedByName.get(d.name)?.replicas ?? []).filter((r) => r.state === 'running' && r.down !== undefined && r.revision === d.revision);
+      if (down.length > 0)
+        actions.push({ kind: 'heal-deployment', ...workloadOf(d), namespace: name, name: d.name, exited: down.length, missing: 0, duplicates: 0 });
+      continue;
+    }
     const reason = statefulRefusal(d, observedByName.get(d.name)?.replicas ?? []);
     if (reason) refused.push({ name: d.name, reason });
     else actions.push(...diffDeployment(d, observedByName.get(d.name)));
@@ -225,6 +233,8 @@ function diffDeployment(d: DesiredDeployment, o: ObservedDeployment | undefined)
   const replicas = (o?.replicas ?? []).filter((r) => r.state !== 'removing');
   const workload = workloadOf(d);
   if (replicas.length === 0) {
+    // Nothing runs and nothing is to run (replicas: 0): `berth run` has nothing to create either.
+    if (d.replicas === 0) return [];
     return [
       { kind: 'create-deployment', ...workload, namespace: d.namespace, name: d.name, revision: d.revision, replicas: d.replicas, image: d.template.image },
     ];

@@ -2,8 +2,9 @@
  * `berth plan --live` and `berth run` must never disagree (this wave's condition). After an
  * automatic rollback and after a manual one, the head's template is not what berth runs: the
  * plan applies the same rollback rule (plan/pins.ts) as the pass, so it shows exactly what the
- * next pass does. Real engine, real Git, the real CLI; passes are triggered by the API (the poll
- * never fires), so each plan is taken before the pass it predicts.
+ * next pass does. So it does with an invalid head, a held failure (nothing to roll back to) and
+ * a prune the guard holds. Real engine, real Git, the real CLI; passes are triggered by the API
+ * (the poll never fires), so each plan is taken before the pass it predicts.
  */
 import assert from 'node:assert/strict';
 import { mkdtemp } from 'node:fs/promises';
@@ -176,5 +177,77 @@ describe('plan --live agrees with run after rollbacks', { timeout: 300_000 }, ()
     const after = await plan();
     assert.equal(after.code, 2);
     assert.doesNotMatch(after.stdout, /^ {2}[+~-] /m, 'nothing left to do');
+  });
+
+  it('a held failure (nothing to roll back to): the plan plans nothing for it, and the pass moves nothing of it', async () => {
+    await repo.remove('manifests/shop/broken.yaml');
+    await repo.write(
+      'manifests/shop/solo.yaml',
+      deploymentYaml({
+        name: 'solo',
+        command: serveCommand('s1'),
+        port: 8080,
+        readinessProbe: { path: '/never-ready', port: 8080 },
+        progressDeadlineSeconds: 5,
+      }),
+    );
+    await repo.commit('solo, which never gets ready');
+    await sync();
+    const failed = await rolloutStatus('solo');
+    assert.equal(failed.code, 3, failed.stdout + failed.stderr);
+    await eventually(
+      async () => {
+        const p = await plan();
+        assert.match(p.stdout, /= deployment solo: revision \w+ failed \(ProgressDeadlineExceeded\) with nothing to roll back to/);
+      },
+      { timeoutMs: 30_000, what: 'solo held' },
+    );
+    const solo = await onEngine('solo');
+    assert.equal(solo.length, 1, 'the failed revision is left as it runs');
+
+    // A commit that changes only api: the plan lists api alone, and the pass leaves solo as it is.
+    await repo.write('manifests/shop/api.yaml', api('a3'));
+    const c = await repo.commit('api a3');
+    const p = await plan();
+    assert.equal(p.code, 1, p.stdout + p.stderr);
+    assert.match(p.stdout, /~ deployment api: roll/);
+    assert.doesNotMatch(p.stdout, /deployment solo: (roll|heal|scale)|\+ deployment solo/);
+    await sync();
+    await eventually(
+      async () => {
+        const s = await runBerth(['rollout', 'status', 'shop/api', ...source(), '--no-watch']);
+        assert.equal(s.code, 0, s.stdout);
+        const state = JSON.parse((await runBerth(['status', ...source(), '-o', 'json'])).stdout) as {
+          namespaces: Record<string, { lastAttemptedCommit?: string }>;
+        };
+        assert.equal(state.namespaces.shop?.lastAttemptedCommit, c);
+      },
+      { timeoutMs: 60_000, what: 'api rolled at the new commit' },
+    );
+    assert.deepEqual(await onEngine('solo'), solo, 'solo was left as it runs, as the plan said');
+  });
+
+  it('a prune the guard holds: the plan refuses it and lists what else changes; the pass does exactly that', async () => {
+    // shop leaves Git (a whole namespace: the guard waits for a confirmed commit) and blog arrives.
+    const before = (await ownedContainers(scope.instance)).map((c) => c.id).sort();
+    await repo.remove('manifests/shop/web.yaml');
+    await repo.remove('manifests/shop/api.yaml');
+    await repo.remove('manifests/shop/solo.yaml');
+    await repo.write('manifests/blog/front.yaml', deploymentYaml({ name: 'front', namespace: 'blog', command: ['sh', '-c', 'exec sleep 100000'] }));
+    await repo.commit('shop leaves, blog arrives');
+    const p = await plan();
+    assert.equal(p.code, 1, p.stdout + p.stderr);
+    assert.match(p.stdout, /namespace shop: refused/);
+    assert.doesNotMatch(p.stdout, /- deployment (web|api|solo)/);
+    assert.match(p.stdout, /\+ deployment front: 1 replica/);
+    await sync();
+    await eventually(async () => assert.equal((await running('front')).length, 1), { timeoutMs: 60_000, what: 'blog/front made' });
+    const state = JSON.parse((await runBerth(['status', ...source(), '-o', 'json'])).stdout) as { namespaces: Record<string, { phase: string }> };
+    assert.equal(state.namespaces.shop?.phase, 'Refused');
+    const now = (await ownedContainers(scope.instance))
+      .filter((c) => c.deployment !== 'front')
+      .map((c) => c.id)
+      .sort();
+    assert.deepEqual(now, before, 'the pass pruned nothing of shop, as the plan said');
   });
 });
