@@ -2,7 +2,7 @@ import { ownValue } from '../core/index.js';
 import type { DesiredDeployment, DesiredNamespace } from '../desired/index.js';
 import type { ObservedNamespace, ObservedReplica } from '../observed/index.js';
 import { statefulRefusal } from '../plan/index.js';
-import { nextStep, restartRecordsOf, type Readiness, type Step } from '../rollout/index.js';
+import { memberRestarts, nextStep, restartRecordsOf, type MemberRestart, type Readiness, type Step } from '../rollout/index.js';
 import { hasCompleted, holdOf } from './rollback.js';
 import type { DeploymentStatus, Pin, RevisionRecord } from '../store/index.js';
 import { deploymentStatus } from './status.js';
@@ -10,7 +10,8 @@ import { deploymentStatus } from './status.js';
 /**
  * A pass's decision for the workloads of one namespace, pure: for every Deployment or
  * StatefulSet in Git or on the engine, its next step (rollout/step.ts), or why it gets none
- * (a held failure, a StatefulSet change Kubernetes forbids), and its status line. Decided for
+ * (a held failure, a StatefulSet change Kubernetes forbids), the containers of its Pods to
+ * restart in place, and its status line. Decided for
  * all of them before anything is touched; the Reconciler applies at most one step each.
  */
 export interface WorkloadDecision {
@@ -25,6 +26,11 @@ export interface WorkloadDecision {
   readonly refused?: string;
   /** Its line in status, as decided (a failing step makes it Failed when applying it fails). */
   readonly status?: DeploymentStatus;
+  /**
+   * Containers of its running Pods that are down, started again in place before the step, each
+   * after its own back-off (memberRestarts), as a kubelet restarts them: held workloads too.
+   */
+  readonly restarts?: readonly MemberRestart[];
 }
 
 export interface WorkloadFacts {
@@ -73,7 +79,19 @@ export function decideWorkloads(f: WorkloadFacts): WorkloadDecision[] {
             completed: desired ? hasCompleted(ownValue(f.revisions, key) ?? [], desired.revision) : true,
           });
     const status = desired ? deploymentStatus(desired, step, pin, hold, refused) : undefined;
-    return [{ name, desired, replicas, ...(step ? { step } : {}), ...(hold ? { hold } : {}), ...(refused ? { refused } : {}), ...(status ? { status } : {}) }];
+    const restarts = memberRestarts(desired, replicas, f.now).restart;
+    return [
+      {
+        name,
+        desired,
+        replicas,
+        ...(step ? { step } : {}),
+        ...(hold ? { hold } : {}),
+        ...(refused ? { refused } : {}),
+        ...(status ? { status } : {}),
+        ...(restarts.length > 0 ? { restarts } : {}),
+      },
+    ];
   });
 }
 

@@ -6,13 +6,14 @@ import {
   applyPinsTo,
   confirmedVolumeDeletes,
   describeHold,
+  networkChange,
   pinnedTemplates,
   planVolumes,
   type LivePruneGuard,
   type VolumePlan,
 } from '../plan/index.js';
 import { storageClassOf, type OperatorPolicy } from '../policy/index.js';
-import { applyStep, memberRestarts, restartPodMembers, type ApplyStepOptions, type Step } from '../rollout/index.js';
+import { applyStep, restartPodMembers, type ApplyStepOptions, type MemberRestart, type Step } from '../rollout/index.js';
 import { LABEL, type RuntimeDriver } from '../runtime/index.js';
 import type { SecretResolver } from '../secrets/index.js';
 import { awaitStartup, type Prober } from '../health/index.js';
@@ -69,9 +70,9 @@ const READINESS_RECHECK_MS = 1000;
 
 /**
  * One level-triggered pass over one namespace, in order: resolve (what to converge to) →
- * observe → prepare (network, volumes, in-place restarts) → decide (decide.ts, pure: every
- * workload's next step before anything is touched) → route (the data plane) → apply (at most
- * one step each) → finish (strays, confirmed volume deletes, a pruned namespace's network) →
+ * observe → prepare (network, volumes, liveness restarts) → decide (decide.ts, pure: every
+ * workload's next step and in-place container restarts, before anything is touched) → route
+ * (the data plane) → apply (the restarts, then at most one step each) → finish (strays, confirmed volume deletes, a pruned namespace's network) →
  * record (status.ts, pure: status and history, written whatever happened). The pass never
  * branches on why it ran.
  */
@@ -130,10 +131,7 @@ export class Reconciler {
     // An invalid head deletes no volume, whatever its message says.
     const volumePlan = planVolumes(namespace, target, observed, head && !head.valid ? new Set() : confirmedVolumeDeletes(revision.commit.message));
     const created = await this.ensureVolumes(namespace, volumePlan, log);
-    const restarted =
-      (await this.serving.restartUnhealthy(observed, target, log)) +
-      (await this.restartPodMembers(observed, target, log)) +
-      (await this.removeOrphanedEmptyDirs(observed, log));
+    const restarted = (await this.serving.restartUnhealthy(observed, target, log)) + (await this.removeOrphanedEmptyDirs(observed, log));
     const readiness = await this.serving.readiness(namespace, observed);
 
     // Decide every workload's next move (pure), before touching anything.
@@ -168,7 +166,7 @@ export class Reconciler {
       moves += deleted.moves;
       volumes = volumeStatuses(namespace, volumePlan, created.failed, deleted);
       const settled = decisions.every((d) => !d.step || d.step.kind === 'complete');
-      if (!target && observed?.network && settled && observed.strays.length === 0) {
+      if (networkChange(target, observed) === 'remove' && observed?.network && settled && observed.strays.length === 0) {
         log.info({ network: observed.network.name }, 'removing network of pruned namespace');
         await this.o.driver.removeNetwork(observed.network.name);
         moves++;
@@ -260,19 +258,20 @@ export class Reconciler {
   ): Promise<{ readonly status?: DeploymentStatus; readonly moves: number; readonly error?: ErrorVerdict }> {
     const { desired, step, status } = d;
     const kept = status ? { status } : {};
-    if (!step || step.kind === 'wait') return { ...kept, moves: 0 };
     const log = ctx.log.child({
       kind: desired?.stateful ? 'StatefulSet' : 'Deployment',
       deployment: d.name,
       ...(desired ? { revision: desired.revision } : {}),
     });
-    if (step.kind === 'fail') return { ...kept, moves: desired ? await this.autoRollback(desired, step, d.replicas, log) : 0 };
+    const restarted = desired && d.restarts ? await this.restartPodMembers(desired, d.restarts, ctx.network, log) : 0;
+    if (!step || step.kind === 'wait') return { ...kept, moves: restarted };
+    if (step.kind === 'fail') return { ...kept, moves: restarted + (desired ? await this.autoRollback(desired, step, d.replicas, log) : 0) };
     if (step.kind === 'complete') {
       if (desired && desired.replicas > 0) await this.noteComplete(desired, d.replicas);
-      return { ...kept, moves: 0 };
+      return { ...kept, moves: restarted };
     }
     log.info({ remove: step.remove.length, create: step.create.length }, step.summary);
-    const moves = step.remove.length + step.create.length;
+    const moves = restarted + step.remove.length + step.create.length;
     try {
       await applyStep({
         driver: this.o.driver,
@@ -403,7 +402,7 @@ export class Reconciler {
     observed: ObservedNamespace | undefined,
   ): Promise<{ created: boolean; gateway?: string }> {
     if (observed?.network) return { created: false, ...(observed.network.gateway ? { gateway: observed.network.gateway } : {}) };
-    if (!target || target.deployments.length === 0) return { created: false };
+    if (!target || networkChange(target, observed) !== 'create') return { created: false };
     const network = await this.o.driver.ensureNetwork({
       name: target.network,
       labels: { [LABEL.managed]: 'true', [LABEL.instance]: this.o.instance, [LABEL.namespace]: namespace, [LABEL.kind]: 'Namespace', [LABEL.name]: namespace },
@@ -474,32 +473,27 @@ export class Reconciler {
   }
 
   /**
-   * Containers of running Pods that are down start again in place, each after its own back-off
-   * (memberRestarts, pure); the rollout's readiness wait brings the next pass (the Pod is not ready meanwhile).
+   * Containers of running Pods that are down start again in place (decided with the step: each
+   * after its own back-off); the rollout's readiness wait brings the next pass (the Pod is not
+   * ready meanwhile). One that cannot start is tried again by the next pass.
    */
-  private async restartPodMembers(observed: ObservedNamespace | undefined, target: DesiredNamespace | undefined, log: Logger): Promise<number> {
-    let moves = 0;
-    for (const d of observed?.deployments ?? []) {
-      const desired = target?.deployments.find((x) => x.name === d.name);
-      const { restart } = memberRestarts(desired, d.replicas, this.o.clock.now());
-      if (!desired || restart.length === 0) continue;
-      try {
-        await restartPodMembers({
-          driver: this.o.driver,
-          desired,
-          restarts: restart,
-          instance: this.o.instance,
-          network: target?.network ?? '',
-          logger: log.child({ deployment: d.name }),
-          ...(this.o.secretResolver ? { secrets: this.o.secretResolver } : {}),
-          awaitStartup: this.awaitStartup,
-        });
-        moves += restart.length;
-      } catch (err) {
-        log.warn({ deployment: d.name, err: describeError(err) }, 'could not restart a container of a pod; the next pass tries again');
-      }
+  private async restartPodMembers(desired: DesiredDeployment, restarts: readonly MemberRestart[], network: string, log: Logger): Promise<number> {
+    try {
+      await restartPodMembers({
+        driver: this.o.driver,
+        desired,
+        restarts,
+        instance: this.o.instance,
+        network,
+        logger: log,
+        ...(this.o.secretResolver ? { secrets: this.o.secretResolver } : {}),
+        awaitStartup: this.awaitStartup,
+      });
+      return restarts.length;
+    } catch (err) {
+      log.warn({ err: describeError(err) }, 'could not restart a container of a pod; the next pass tries again');
+      return 0;
     }
-    return moves;
   }
 
   /**

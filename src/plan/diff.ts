@@ -5,6 +5,7 @@ import type { PinnedNamespace } from './pins.js';
 import { describeHold, guardLivePrunes } from './prune-guard.js';
 import { isPrune, type NamespacePlan, type Plan, type PlanAction, type PlanSummary, type ServicePlan } from './types.js';
 import { planVolumes } from './volumes.js';
+import { networkChange } from './network.js';
 import { statefulRefusal } from './stateful-refusal.js';
 
 /**
@@ -148,9 +149,8 @@ export function diffNamespace(
   }
   const actions: PlanAction[] = [];
   const deployments = desired?.deployments ?? [];
-  if (desired && deployments.length > 0 && !observed?.network) {
-    actions.push({ kind: 'create-network', namespace: name, network: desired.network });
-  }
+  const network = networkChange(desired, observed);
+  if (desired && network === 'create') actions.push({ kind: 'create-network', namespace: name, network: desired.network });
   const volumes = planVolumes(name, desired, observed, confirmedVolumeDeletes);
   for (const v of volumes.create)
     actions.push({
@@ -186,9 +186,7 @@ export function diffNamespace(
   if (observed && observed.strays.length > 0) {
     actions.push({ kind: 'remove-strays', namespace: name, containers: observed.strays.map((s) => s.name) });
   }
-  if (!desired && observed?.network) {
-    actions.push({ kind: 'remove-network', namespace: name, network: observed.network.name });
-  }
+  if (network === 'remove' && observed?.network) actions.push({ kind: 'remove-network', namespace: name, network: observed.network.name });
   const statefulSets = new Set(deployments.flatMap((d) => (d.stateful ? [d.name] : [])));
   for (const v of volumes.delete)
     actions.push({

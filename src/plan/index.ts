@@ -16,3 +16,4 @@ export { fenceposts, resolveIntOrPercent } from './fenceposts.js';
 export * from './pins.js';
 export * from './autoscale.js';
 export * from './stateful-refusal.js';
+export * from './network.js';

@@ -103,6 +103,23 @@ describe('decideWorkloads', () => {
     assert.equal(decideWorkloads(facts([deployment()], { web: crashed }, { revisions: { 'blog/web': history['shop/web'] } }))[0]!.step?.kind, 'fail');
   });
 
+  it('a Pod with a container down: restarted in place (held too), and not ready meanwhile', () => {
+    const down = replicas('new', 3).map((r, i) => (i === 0 ? { ...r, down: ['log'], members: [] } : r));
+    const [web] = decideWorkloads(facts([deployment()], { web: down }));
+    assert.deepEqual(
+      web!.restarts?.map((r) => [r.replica.id, r.container, r.restartRecord.count]),
+      [[down[0]!.id, 'log', 1]],
+    );
+    // not ready: the rollout waits for it rather than calling the revision complete
+    assert.equal(web!.step?.kind, 'wait');
+    const [held] = decideWorkloads(facts([deployment()], { web: down }, { pins: { 'shop/web': heldPin } }));
+    assert.equal(held!.step, undefined);
+    assert.equal(held!.restarts?.length, 1);
+    // an older revision's Pod is not restarted in place: the rollout replaces it
+    const [old] = decideWorkloads(facts([deployment()], { web: replicas('old', 3).map((r) => ({ ...r, down: ['log'], members: [] })) }));
+    assert.equal(old!.restarts, undefined);
+  });
+
   it('leavingReplicas: the replicas the decided steps remove', () => {
     const old = replicas('old', 2);
     const decisions = decideWorkloads(facts([], { api: old }));

@@ -118,9 +118,8 @@ describe('plan --live and run agree on which workloads have work', () => {
                       revisions: { 'shop/web': history },
                     });
                     const kind = decision?.step?.kind;
-                    // The pass also restarts a Pod's containers that are down, in place, before it decides (memberRestarts).
-                    const members = memberRestarts(d, observed, T0);
-                    const memberWork = members.restart.length > 0 || members.backoff !== undefined;
+                    // A Pod's container down is restarted in place (now, or after its back-off: the pass waits for it).
+                    const memberWork = (decision?.restarts?.length ?? 0) > 0 || memberRestarts(d, observed, T0).backoff !== undefined;
                     // Run moves something now: the plan must list the workload. Run finds it complete or leaves it alone: the
                     // plan must not. Run waits (for readiness, a back-off): a rollout under way; the plan may list what is left.
                     const runMoves = kind === 'act' || kind === 'fail' || memberWork;
