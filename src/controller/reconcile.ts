@@ -274,17 +274,12 @@ export class Reconciler {
     const moves = restarted + step.remove.length + step.create.length;
     try {
       await applyStep({
-        driver: this.o.driver,
+        ...this.executor(ctx.network, log),
         step,
         desired,
-        instance: this.o.instance,
-        network: ctx.network,
         ...(this.o.serviceAddress ? { hostPortAddress: this.o.serviceAddress } : {}),
         ...(ctx.dns ? { dns: ctx.dns } : {}),
-        logger: log,
         ...(this.o.dataPlane ? { drain: (ids: readonly string[], graceSeconds: number) => this.serving.drain(ids, graceSeconds, log) } : {}),
-        ...(this.o.secretResolver ? { secrets: this.o.secretResolver } : {}), // Secrets
-        awaitStartup: this.awaitStartup,
       });
       return { ...kept, moves };
     } catch (err) {
@@ -472,6 +467,18 @@ export class Reconciler {
     return { moves, waiting };
   }
 
+  /** What the executor needs for any move: the engine, the instance, the namespace network, Secrets, startup waits. */
+  private executor(network: string, logger: Logger): Pick<ApplyStepOptions, 'driver' | 'instance' | 'network' | 'logger' | 'secrets' | 'awaitStartup'> {
+    return {
+      driver: this.o.driver,
+      instance: this.o.instance,
+      network,
+      logger,
+      ...(this.o.secretResolver ? { secrets: this.o.secretResolver } : {}),
+      awaitStartup: this.awaitStartup,
+    };
+  }
+
   /**
    * Containers of running Pods that are down start again in place (decided with the step: each
    * after its own back-off); the rollout's readiness wait brings the next pass (the Pod is not
@@ -479,16 +486,7 @@ export class Reconciler {
    */
   private async restartPodMembers(desired: DesiredDeployment, restarts: readonly MemberRestart[], network: string, log: Logger): Promise<number> {
     try {
-      await restartPodMembers({
-        driver: this.o.driver,
-        desired,
-        restarts,
-        instance: this.o.instance,
-        network,
-        logger: log,
-        ...(this.o.secretResolver ? { secrets: this.o.secretResolver } : {}),
-        awaitStartup: this.awaitStartup,
-      });
+      await restartPodMembers({ ...this.executor(network, log), desired, restarts });
       return restarts.length;
     } catch (err) {
       log.warn({ err: describeError(err) }, 'could not restart a container of a pod; the next pass tries again');
