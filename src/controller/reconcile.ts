@@ -72,9 +72,9 @@ const READINESS_RECHECK_MS = 1000;
  * One level-triggered pass over one namespace, in order: resolve (what to converge to) →
  * observe → prepare (network, volumes, liveness restarts) → decide (decide.ts, pure: every
  * workload's next step and in-place container restarts, before anything is touched) → route
- * (the data plane) → apply (the restarts, then at most one step each) → finish (strays, confirmed volume deletes, a pruned namespace's network) →
- * record (status.ts, pure: status and history, written whatever happened). The pass never
- * branches on why it ran.
+ * (the data plane) → apply (the restarts, then at most one step each) → finish (strays,
+ * confirmed volume deletes, a pruned namespace's network) → record (status.ts, pure: status
+ * and history, written whatever happened). The pass never branches on why it ran.
  */
 export class Reconciler {
   /** The last valid desired state of each namespace (a cache: the store's lastValidCommit is read back from Git after a restart). */
@@ -121,7 +121,7 @@ export class Reconciler {
     const observed = observe(await this.o.driver.inventory({ namespace })).namespaces.find((n) => n.name === namespace);
     if (!target && !mayPrune) return { ...summary, deployments: [], moves: 0, outcome: { result: 'stalled' } };
 
-    // Prepare what replicas need: the network, volumes before the replicas that mount them, in-place restarts.
+    // Prepare: the network, volumes before the replicas that mount them, restarts of what failed liveness, stale emptyDirs.
     const network = await this.ensureNetwork(namespace, target, observed);
     // Replicas resolve through the namespace DNS when there is a data plane to run it and a Service to find:
     // one of their own, or one of another namespace that a NetworkPolicy may open to them.
