@@ -11,8 +11,8 @@ import { deploymentStatus } from './status.js';
  * A pass's decision for the workloads of one namespace, pure: for every Deployment or
  * StatefulSet in Git or on the engine, its next step (rollout/step.ts), or why it gets none
  * (a held failure, a StatefulSet change Kubernetes forbids), the containers of its Pods to
- * restart in place, and its status line. Decided for
- * all of them before anything is touched; the Reconciler applies at most one step each.
+ * restart in place, and its status line. Decided for all of them before anything is touched;
+ * the Reconciler applies at most one step each.
  */
 export interface WorkloadDecision {
   readonly name: string;

@@ -180,7 +180,7 @@ export class Reconciler {
       const verdict = errors.find((e) => e.handling === 'transient') ?? errors[0]!;
       return this.failedPass(namespace, { verdict }, { deployments, moves, services, volumes }, log);
     }
-    const outcome = this.outcomeOf(decisions, moves);
+    const outcome = this.nextLook(decisions, moves);
     const message =
       !target && volumes.length > 0
         ? `removed from Git: everything berth ran in it is pruned; ${volumes.length} volume(s) kept with their data (${volumes.map((v) => v.name).join(', ')}): see berth volume delete`
@@ -239,7 +239,7 @@ export class Reconciler {
   }
 
   /** When to look again: soon after a move (at once after a rollback was decided: its pin is in the store), else when the first wait ends. */
-  private outcomeOf(decisions: readonly WorkloadDecision[], moves: number): PassOutcome {
+  private nextLook(decisions: readonly WorkloadDecision[], moves: number): PassOutcome {
     const steps = decisions.flatMap((d) => (d.step ? [d.step] : []));
     if (moves > 0 || steps.some((s) => s.kind === 'act')) {
       return { result: 'progressing', requeueAfterMs: steps.some((s) => s.kind === 'fail') ? 1 : AFTER_MOVE_MS };
