@@ -1,6 +1,14 @@
 #!/usr/bin/env node
-// berth runs its TypeScript sources through tsx (no build step to forget).
-import { register } from 'tsx/esm/api';
+// berth runs its TypeScript sources as one bundle (bin/bundle.mjs builds it when a source is
+// newer), or through tsx when BERTH_BUNDLE=0 or the bundle cannot be built.
+import { bundledEntry } from './bundle.mjs';
 
-register();
-await import('../src/main.ts');
+const entry = await bundledEntry();
+if (entry) {
+  process.setSourceMapsEnabled(true);
+  await import(entry);
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import('../src/main.ts');
+}

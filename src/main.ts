@@ -4,8 +4,7 @@
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import pino from 'pino';
 import pretty from 'pino-pretty';
 import { runCli, type Adapters } from './cli/index.js';
@@ -17,8 +16,7 @@ import { REDACT_HEADER_PATHS } from './server/index.js';
 import { DataPlaneClient, ensureProxyRunning, PROXY_TABLE_FILE, runProxyProcess } from './proxy/index.js';
 import { openGitSource } from './source/index.js';
 import { acquireLock, FileStore, readStoreState } from './store/index.js';
-
-const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+import { PROJECT_ROOT } from './files/index.js';
 
 /** Log paths that may carry secret values; pino replaces them with [redacted]. */
 export const REDACT_PATHS = [
@@ -105,7 +103,7 @@ const adapters: Adapters = {
   openDataPlane: (o, dp) => {
     const socketPath = join(o.stateDir, 'proxy.sock');
     const spawnArgs = [
-      join(projectRoot, 'bin', 'berth.mjs'),
+      join(PROJECT_ROOT, 'bin', 'berth.mjs'),
       'proxy',
       '--state-dir',
       o.stateDir,
@@ -128,7 +126,7 @@ const adapters: Adapters = {
   },
   runDataPlane: (o, dp, logger) =>
     runProxyProcess({ socketPath: join(o.stateDir, 'proxy.sock'), statePath: join(o.stateDir, PROXY_TABLE_FILE), ingressListen: dp.ingressListen, logger }),
-  defaults: { repo: projectRoot, stateDir: stateDirDefault() },
+  defaults: { repo: PROJECT_ROOT, stateDir: stateDirDefault() },
 };
 
 const code = await runCli(adapters, process.argv.slice(2));

@@ -1,5 +1,7 @@
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describeError } from '../core/index.js';
+import { PROJECT_ROOT } from '../files/index.js';
 import type { Adapters } from './adapters.js';
 
 /** What `berth version` reports: berth's own version, the Node running it, and the engine's when it answers. */
@@ -13,7 +15,7 @@ export interface VersionReport {
 const ENGINE_WAIT_MS = 3000;
 
 export async function versionReport(adapters: Adapters, dockerSocket?: string): Promise<VersionReport> {
-  const berth = await readFile(new URL('../../package.json', import.meta.url), 'utf8').then(
+  const berth = await readFile(join(PROJECT_ROOT, 'package.json'), 'utf8').then(
     (text) => String((JSON.parse(text) as { version?: unknown }).version ?? 'unknown'),
     () => 'unknown',
   );

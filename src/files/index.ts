@@ -8,3 +8,4 @@
  */
 export { writeFileAtomic } from './atomic-write.js';
 export { isProcessAlive } from './process-alive.js';
+export { PROJECT_ROOT } from './project-root.js';

@@ -10,9 +10,11 @@
 import { readFile } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
 import { createHash } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { BerthError, type Logger } from '../core/index.js';
+import { PROJECT_ROOT } from '../files/index.js';
 import type { PodStatus } from '../observed/index.js';
 import type { Store } from '../store/index.js';
 import { publicState, readerGuard } from './api.js';
@@ -31,7 +33,7 @@ export interface DashboardOptions {
   readonly refreshMs?: number;
 }
 
-const UI_DIR = new URL('./ui/', import.meta.url);
+const UI_DIR = pathToFileURL(join(PROJECT_ROOT, 'src', 'server', 'ui', '/'));
 
 /** The browser's module names → files; preact's hooks import `preact` by name, the import map resolves it. */
 const IMPORT_MAP = JSON.stringify({ imports: { preact: '/ui/vendor/preact.mjs', 'preact/hooks': '/ui/vendor/hooks.mjs', htm: '/ui/vendor/htm.mjs' } });

@@ -49,10 +49,11 @@ const ALLOWED: Record<string, string[]> = {
     'secrets',
     'autoscale',
   ],
-  server: ['core', 'source', 'manifests', 'desired', 'runtime', 'observed', 'plan', 'preview', 'store', 'controller', 'autoscale'], // preview: the dashboard's revision diff
+  server: ['core', 'files', 'source', 'manifests', 'desired', 'runtime', 'observed', 'plan', 'preview', 'store', 'controller', 'autoscale'], // preview: the dashboard's revision diff
   notify: ['core', 'store'],
   cli: [
     'core',
+    'files',
     'source',
     'manifests',
     'desired',

@@ -1,0 +1,107 @@
+/**
+ * bin/bundle.mjs: berth starts from one bundle of its sources, rebuilt whenever a source is
+ * newer. Driven on a scratch project (src/main.ts, a schema it imports, package.json) with the
+ * real esbuild: each row changes one thing and says whether the next start rebuilds and what the
+ * bundle then prints. Last, the real berth answers the same from its bundle as through tsx.
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { describe, it } from 'node:test';
+// @ts-expect-error: a plain ES module of the launcher, without type declarations
+import { bundledEntry } from '../../bin/bundle.mjs';
+import { runBerth } from '../helpers/berth-cli.js';
+
+const run = promisify(execFile);
+const entry = bundledEntry as (root?: string) => Promise<string | undefined>;
+
+async function output(url: string): Promise<string> {
+  return (await run(process.execPath, [fileURLToPath(url)])).stdout.trim();
+}
+
+/** Writes `text` at `path` and dates it `secondsAhead` in the future (an edit always looks newer than the bundle). */
+async function edit(path: string, text: string, secondsAhead: number): Promise<void> {
+  await writeFile(path, text);
+  const when = Date.now() / 1000 + secondsAhead;
+  await utimes(path, when, when);
+}
+
+describe('the bundle berth starts from', () => {
+  it('is built when missing, kept while nothing changed, rebuilt after each kind of change', async (t) => {
+    const root = await mkdtemp(join(tmpdir(), 'berth-bundle-'));
+    t.after(() => rm(root, { recursive: true, force: true }));
+    await mkdir(join(root, 'src', 'lib'), { recursive: true });
+    await mkdir(join(root, 'schemas'));
+    await mkdir(join(root, 'bin'));
+    await writeFile(join(root, 'package.json'), '{"type":"module"}');
+    await writeFile(join(root, 'tsconfig.json'), '{}');
+    await writeFile(join(root, 'bin', 'bundle.mjs'), '// stands in for the launcher');
+    await writeFile(join(root, 'schemas', 'kind.json'), '{"kind":"Deployment"}');
+    await writeFile(join(root, 'src', 'lib', 'word.ts'), "export const word: string = 'one';");
+    await writeFile(
+      join(root, 'src', 'main.ts'),
+      "import schema from '../schemas/kind.json' with { type: 'json' };\nimport { word } from './lib/word.js';\nconsole.log(word + ' ' + schema.kind);\n",
+    );
+    const bundle = join(root, 'dist', 'berth.mjs');
+
+    const first = await entry(root);
+    assert.ok(first, 'a missing bundle is built');
+    assert.equal(await output(first), 'one Deployment');
+
+    type Row = readonly [what: string, change: () => Promise<void>, rebuilt: boolean, prints: string];
+    const rows: readonly Row[] = [
+      ['nothing changed', async () => {}, false, 'one Deployment'],
+      ['a source under src/ edited', () => edit(join(root, 'src', 'lib', 'word.ts'), "export const word: string = 'two';", 10), true, 'two Deployment'],
+      ['a schema edited', () => edit(join(root, 'schemas', 'kind.json'), '{"kind":"Service"}', 20), true, 'two Service'],
+      [
+        'a file added (its folder changes)',
+        async () => {
+          await writeFile(join(root, 'src', 'lib', 'unused.ts'), 'export {};');
+          await utimes(join(root, 'src', 'lib'), Date.now() / 1000 + 30, Date.now() / 1000 + 30);
+        },
+        true,
+        'two Service',
+      ],
+      ['package.json edited', () => edit(join(root, 'package.json'), '{"type":"module","version":"2"}', 40), true, 'two Service'],
+      ['nothing changed again', async () => {}, false, 'two Service'],
+    ];
+    for (const [what, change, rebuilt, prints] of rows) {
+      const before = await stat(bundle);
+      await change();
+      const url = await entry(root);
+      assert.ok(url, what);
+      const after = await stat(bundle);
+      assert.equal(after.ino !== before.ino, rebuilt, `${what}: rebuilt ${rebuilt}`);
+      assert.equal(await output(url), prints, what);
+    }
+
+    // A source that does not compile: no bundle (berth then runs through tsx, which says where),
+    // the last good bundle stays, and no temporary file is left behind.
+    const good = await stat(bundle);
+    await edit(join(root, 'src', 'lib', 'word.ts'), 'export const word: string = ;', 50);
+    assert.equal(await entry(root), undefined);
+    assert.equal((await stat(bundle)).ino, good.ino);
+    assert.deepEqual(await readdir(join(root, 'dist')), ['berth.mjs']);
+  });
+
+  it('BERTH_BUNDLE=0 runs the sources instead, and the real berth answers the same both ways', async () => {
+    process.env.BERTH_BUNDLE = '0';
+    try {
+      assert.equal(await entry(), undefined);
+    } finally {
+      delete process.env.BERTH_BUNDLE;
+    }
+    const bundled = await runBerth(['validate', '--path', 'manifests', '--help']);
+    const sources = await runBerth(['validate', '--path', 'manifests', '--help'], { env: { BERTH_BUNDLE: '0' } });
+    assert.equal(bundled.code, 0, bundled.stderr);
+    assert.deepEqual(bundled, sources);
+    const version = await runBerth(['version', '-o', 'json'], { env: { DOCKER_HOST: 'unix:///nonexistent.sock' } });
+    const versionTsx = await runBerth(['version', '-o', 'json'], { env: { DOCKER_HOST: 'unix:///nonexistent.sock', BERTH_BUNDLE: '0' } });
+    assert.match(version.stdout, /"berth": "\d+\.\d+\.\d+"/, 'the bundle finds package.json');
+    assert.deepEqual(version, versionTsx);
+  });
+});
