@@ -1,6 +1,6 @@
 /**
- * bin/bundle.mjs: berth starts from one bundle of its sources, rebuilt whenever a source is
- * newer. Driven on a scratch project (src/main.ts, a schema it imports, package.json) with the
+ * bin/bundle.mjs: berth starts from one bundle of its sources, rebuilt whenever their content
+ * changes. Driven on a scratch project (src/main.ts, a schema it imports, package.json) with the
  * real esbuild: each row changes one thing and says whether the next start rebuilds and what the
  * bundle then prints. Last, the real berth answers the same from its bundle as through tsx.
  */
@@ -23,11 +23,11 @@ async function output(url: string): Promise<string> {
   return (await run(process.execPath, [fileURLToPath(url)])).stdout.trim();
 }
 
-/** Writes `text` at `path` and dates it `secondsAhead` in the future (an edit always looks newer than the bundle). */
-async function edit(path: string, text: string, secondsAhead: number): Promise<void> {
+/** Writes `text` at `path` dated an hour ago: a copy that keeps older times (`rsync -a`, `cp -p`) must still rebuild. */
+async function edit(path: string, text: string): Promise<void> {
   await writeFile(path, text);
-  const when = Date.now() / 1000 + secondsAhead;
-  await utimes(path, when, when);
+  const anHourAgo = Date.now() / 1000 - 3600;
+  await utimes(path, anHourAgo, anHourAgo);
 }
 
 describe('the bundle berth starts from', () => {
@@ -55,18 +55,17 @@ describe('the bundle berth starts from', () => {
     type Row = readonly [what: string, change: () => Promise<void>, rebuilt: boolean, prints: string];
     const rows: readonly Row[] = [
       ['nothing changed', async () => {}, false, 'one Deployment'],
-      ['a source under src/ edited', () => edit(join(root, 'src', 'lib', 'word.ts'), "export const word: string = 'two';", 10), true, 'two Deployment'],
-      ['a schema edited', () => edit(join(root, 'schemas', 'kind.json'), '{"kind":"Service"}', 20), true, 'two Service'],
       [
-        'a file added (its folder changes)',
-        async () => {
-          await writeFile(join(root, 'src', 'lib', 'unused.ts'), 'export {};');
-          await utimes(join(root, 'src', 'lib'), Date.now() / 1000 + 30, Date.now() / 1000 + 30);
-        },
+        'a source under src/ edited (dated older than the bundle)',
+        () => edit(join(root, 'src', 'lib', 'word.ts'), "export const word: string = 'two';"),
         true,
-        'two Service',
+        'two Deployment',
       ],
-      ['package.json edited', () => edit(join(root, 'package.json'), '{"type":"module","version":"2"}', 40), true, 'two Service'],
+      ['a schema edited', () => edit(join(root, 'schemas', 'kind.json'), '{"kind":"Service"}'), true, 'two Service'],
+      ['a file added', () => edit(join(root, 'src', 'lib', 'unused.ts'), 'export {};'), true, 'two Service'],
+      ['a file removed', () => rm(join(root, 'src', 'lib', 'unused.ts')), true, 'two Service'],
+      ['package.json edited', () => edit(join(root, 'package.json'), '{"type":"module","version":"2"}'), true, 'two Service'],
+      ['a source touched, its content the same', async () => utimes(join(root, 'src', 'main.ts'), new Date(), new Date()), false, 'two Service'],
       ['nothing changed again', async () => {}, false, 'two Service'],
     ];
     for (const [what, change, rebuilt, prints] of rows) {
@@ -82,7 +81,7 @@ describe('the bundle berth starts from', () => {
     // A source that does not compile: no bundle (berth then runs through tsx, which says where),
     // the last good bundle stays, and no temporary file is left behind.
     const good = await stat(bundle);
-    await edit(join(root, 'src', 'lib', 'word.ts'), 'export const word: string = ;', 50);
+    await edit(join(root, 'src', 'lib', 'word.ts'), 'export const word: string = ;');
     assert.equal(await entry(root), undefined);
     assert.equal((await stat(bundle)).ino, good.ino);
     assert.deepEqual(await readdir(join(root, 'dist')), ['berth.mjs']);
