@@ -82,6 +82,13 @@ export interface InitialStateOptions {
   readonly initiallyReady?: boolean;
   /** readySince of a seeded-ready container. Default: startedAt. */
   readonly readySince?: Date;
+  /**
+   * When the prober begins watching the container. Probes run on a grid anchored at the later
+   * of `startedAt + initialDelaySeconds` and this, as the kubelet's probe worker ticks from its
+   * own start: a container found late (a busy host, a restarted berth) is probed at once, then
+   * every `periodSeconds` — never twice within a period because the grid began before it was seen.
+   */
+  readonly seenAt?: Date;
 }
 
 /**
@@ -89,12 +96,17 @@ export interface InitialStateOptions {
  *   initialState({}, t0)                        → started, ready, readySince=t0, live
  *   initialState({ readiness }, t0)             → started, not ready; readiness due at t0 + initialDelay
  *   initialState({ startup, readiness }, t0)    → not started, not ready; only startup is eligible
+ *   initialState({ liveness: delay 1, period 1 }, t0, { seenAt: t0+1.9 })
+ *                                               → liveness due at t0+1.9, then t0+2.9 (not t0+2)
  */
 export function initialState(probes: Probes, startedAt: Date, options: InitialStateOptions = {}): ContainerProbeState {
   const counts: { [K in ProbeKind]?: ProbeCounts } = {};
   for (const kind of PROBE_KINDS) {
     const spec = probes[kind];
-    if (spec) counts[kind] = { consecutiveSuccesses: 0, consecutiveFailures: 0, dueAt: addSeconds(startedAt, spec.initialDelaySeconds) };
+    if (!spec) continue;
+    const delayed = addSeconds(startedAt, spec.initialDelaySeconds);
+    const dueAt = options.seenAt && options.seenAt.getTime() > delayed.getTime() ? options.seenAt : delayed;
+    counts[kind] = { consecutiveSuccesses: 0, consecutiveFailures: 0, dueAt };
   }
   const seeded = options.initiallyReady === true;
   const started = seeded || !probes.startup;

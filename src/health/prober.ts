@@ -124,12 +124,14 @@ export class Prober {
   }
 
   private start(target: ProbeTarget): void {
+    const watchedSince = this.options.now();
     const state = initialState(target.probes, target.startedAt, {
+      seenAt: watchedSince,
       ...(target.initiallyReady ? { initiallyReady: true } : {}),
       ...(target.readySince ? { readySince: target.readySince } : {}),
     });
     const log = this.log.child({ namespace: target.namespace, deployment: target.deployment, container: target.id.slice(0, 12) });
-    const entry: Entry = { target, state, running: new Set(), timer: undefined, active: true, log, watchedSince: this.options.now() };
+    const entry: Entry = { target, state, running: new Set(), timer: undefined, active: true, log, watchedSince };
     this.entries.set(target.id, entry);
     const view = viewOf(state);
     log.debug({ started: view.started, ready: view.ready, probes: Object.keys(target.probes) }, 'probing container');

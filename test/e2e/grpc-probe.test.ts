@@ -62,6 +62,14 @@ function cartYaml(): string {
     '          ports:',
     '            - containerPort: 50051',
     '              name: grpc',
+    // Node takes a while to start on a busy host: liveness and readiness wait for the startup
+    // probe, as a slow-starting server's should (Kubernetes' advice; liveness alone would
+    // restart it before it listens).
+    '          startupProbe:',
+    '            grpc:',
+    '              port: 50051',
+    '            periodSeconds: 1',
+    '            failureThreshold: 60',
     '          readinessProbe:',
     '            grpc:',
     '              port: 50051',

@@ -9,7 +9,8 @@ import type { AddressInfo } from 'node:net';
  * repository under `rootDir` (`url('repo.git')`).
  *
  * Test switches: `requireToken` demands HTTP basic auth whose password is that token (any
- * user name); `setDown(true)` answers 503 to everything, like an outage. `requests` records
+ * user name); `setDown(true)` answers 503 to everything, like an outage; `hold()` keeps requests
+ * unanswered until released, like a slow fetch. `requests` records
  * what was asked, so a test can check that an operation did (or did not) go to the network.
  */
 export interface GitServer {
@@ -17,6 +18,8 @@ export interface GitServer {
   url(repoName: string): string;
   /** An outage: every request gets 503 until `setDown(false)`. */
   setDown(down: boolean): void;
+  /** Holds every request (unanswered, queued) until the returned release is called: a fetch that is still running. */
+  hold(): () => void;
   /** Every request received, in order (`GET /repo.git/info/refs?service=git-upload-pack`). */
   readonly requests: string[];
   close(): Promise<void>;
@@ -29,10 +32,18 @@ export interface GitServerOptions {
 
 export async function startGitServer(rootDir: string, options: GitServerOptions = {}): Promise<GitServer> {
   let down = false;
+  let held: (() => void)[] | undefined;
   const requests: string[] = [];
 
   const server = http.createServer((req, res) => {
     requests.push(`${req.method} ${req.url}`);
+    if (held) {
+      held.push(() => answer(req, res));
+      return;
+    }
+    answer(req, res);
+  });
+  const answer = (req: http.IncomingMessage, res: http.ServerResponse) => {
     if (down) {
       req.resume();
       res.writeHead(503, { 'content-type': 'text/plain' }).end('down for the test\n');
@@ -44,7 +55,7 @@ export async function startGitServer(rootDir: string, options: GitServerOptions 
       return;
     }
     serveWithHttpBackend(rootDir, req, res);
-  });
+  };
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -57,6 +68,14 @@ export async function startGitServer(rootDir: string, options: GitServerOptions 
     url: (repoName) => `http://127.0.0.1:${port}/${repoName}`,
     setDown(value) {
       down = value;
+    },
+    hold() {
+      held ??= [];
+      return () => {
+        const waiting = held ?? [];
+        held = undefined;
+        for (const go of waiting) go();
+      };
     },
     requests,
     close: () =>

@@ -307,3 +307,23 @@ it('assess.ts is pure: no I/O imports, no clock reads, no timers', async () => {
   const code = text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/.*$/gm, '');
   assert.ok(!/Date\.now\(|new Date\(\s*\)|performance\.now|setTimeout|setInterval|from 'node:/.test(code), 'assess.ts must stay pure');
 });
+
+describe('when probes run: a grid anchored at the later of start + initialDelay and when the prober began watching', () => {
+  // [what, initialDelaySeconds, periodSeconds, seenAt (s after the start, or none), first due, due after a failure at the first]
+  const rows: readonly [string, number, number, number | undefined, number, number][] = [
+    ['seen at the start: the first probe after initialDelay', 1, 1, 0, 1, 2],
+    ['no seenAt (as before): anchored at start + initialDelay', 5, 10, undefined, 5, 15],
+    ['seen within the delay: the delay still counts from the start', 5, 10, 2, 5, 15],
+    ['seen late (slow start on a busy host): probed at once, the next a whole period later', 1, 1, 1.9, 1.9, 2.9],
+    ['a restarted berth finds an old container: at once, then every period', 0, 10, 3600, 3600, 3610],
+  ];
+  for (const [what, initialDelaySeconds, periodSeconds, seenAt, firstDue, secondDue] of rows) {
+    it(what, () => {
+      const liveness = spec({ initialDelaySeconds, periodSeconds, failureThreshold: 3 });
+      const state = initialState({ liveness }, at(0), seenAt === undefined ? {} : { seenAt: at(seenAt) });
+      assert.equal(sec(state.probes.liveness!.dueAt), firstDue, 'first due');
+      const after = recordResult(state, 'liveness', { ok: false, message: 'refused' }, liveness, at(firstDue + 0.03));
+      assert.equal(sec(after.probes.liveness!.dueAt), secondDue, 'due after the first result');
+    });
+  }
+});
