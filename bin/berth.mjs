@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// berth runs its TypeScript sources as one bundle (bin/bundle.mjs builds it when a source is
-// newer), or through tsx when BERTH_BUNDLE=0 or the bundle cannot be built.
+// berth runs its TypeScript sources as one bundle (bin/bundle.mjs rebuilds it when they change),
+// or through tsx when BERTH_BUNDLE=0 or the bundle cannot be built.
 import { bundledEntry } from './bundle.mjs';
 
 const entry = await bundledEntry();
