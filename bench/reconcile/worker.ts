@@ -1,7 +1,7 @@
 /**
  * A benchmark worker: one berth pipeline in its own process, driven over the IPC channel by
  * bench/reconcile.ts (see protocol.ts). It runs exactly the calls a poll runs
- * (DesiredSource.refresh(), observe(), diff()) and checks every plan, so a figure can only be
+ * (DesiredSource.refresh(), observe(), livePlan()) and checks every plan, so a figure can only be
  * printed for a pass that produced the right answer.
  */
 import { performance } from 'node:perf_hooks';
@@ -10,7 +10,8 @@ import { silentLogger } from '../../src/core/index.js';
 import { buildDesiredState, type DesiredState } from '../../src/desired/index.js';
 import { loadManifests, ManifestCache } from '../../src/manifests/index.js';
 import { observe } from '../../src/observed/index.js';
-import { diff, type Plan } from '../../src/plan/index.js';
+import type { Plan } from '../../src/plan/index.js';
+import { livePlan } from '../../src/controller/live-plan.js';
 import type { Inventory } from '../../src/runtime/index.js';
 import { openGitSource, type CommitInfo, type GitSource, type Snapshot, type SnapshotArgs } from '../../src/source/index.js';
 import { inSyncInventory } from './in-sync-inventory.js';
@@ -144,7 +145,7 @@ async function cold(source: SourceSpec, expect: { deployments: number; namespace
   await phase(phases, 'retain', () => cache.retain(manifests));
   const desired = await phase(phases, 'desired', () => buildDesiredState(manifests, { instance: INSTANCE }));
   const observed = await phase(phases, 'observe', () => observe({ containers: [], networks: [] }));
-  const plan = await phase(phases, 'diff', () => diff(desired, observed));
+  const plan = await phase(phases, 'diff', () => livePlan(desired, observed, { now: new Date() }));
   checkColdPlan(desired, plan, expect);
   work.parsedFiles = cache.stats.parsedFiles;
   work.actions = plan.namespaces.reduce((n, ns) => n + ns.actions.length, 0);
@@ -177,7 +178,7 @@ async function pure(): Promise<Untimed> {
   const desired = w.desiredSource.current()!.desired;
   const phases: Phases = {};
   const observed = await phase(phases, 'observe', () => observe(w.inventory));
-  const plan = await phase(phases, 'diff', () => diff(desired, observed));
+  const plan = await phase(phases, 'diff', () => livePlan(desired, observed, { now: new Date() }));
   checkInSync(plan);
   return { totalMs: sum(phases), phases, work: { containers: w.inventory.containers.length }, memory: memory() };
 }
@@ -189,7 +190,7 @@ async function pass(w: Warm): Promise<{ timed: Untimed; plan: Plan; changed: boo
   const phases: Phases = {};
   const { revision, changed } = await phase(phases, 'refresh', () => w.desiredSource.refresh());
   const observed = await phase(phases, 'observe', () => observe(w.inventory));
-  const plan = await phase(phases, 'diff', () => diff(revision.desired, observed));
+  const plan = await phase(phases, 'diff', () => livePlan(revision.desired, observed, { now: new Date() }));
   const totalMs = sum(phases);
   const cpuMs = cpuSince(cpuBefore);
   // Split refresh() into what the TimedSource saw and the rest (load + retain + desired, all pure).

@@ -26,7 +26,8 @@ export async function callApi<T>(o: {
       method: o.method,
       headers: {
         ...(o.body !== undefined ? { 'content-type': 'application/json' } : {}),
-        ...(o.method === 'POST' ? { authorization: `Bearer ${process.env.BERTH_API_TOKEN ?? ''}` } : {}),
+        // Writes always carry the token; reads when there is one (plans read the manifests' values: readers only).
+        ...(o.method === 'POST' || process.env.BERTH_API_TOKEN ? { authorization: `Bearer ${process.env.BERTH_API_TOKEN ?? ''}` } : {}),
       },
       ...(o.body !== undefined ? { body: JSON.stringify(o.body) } : {}),
     });

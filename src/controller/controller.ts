@@ -1,13 +1,14 @@
 import { schedule as cronSchedule, validate as isValidCron, type ScheduledTask } from 'node-cron';
 import { BerthError, describeError, ownValue } from '../core/index.js';
 import { observe, podsOf, replicaVerdict, type PodStatus } from '../observed/index.js';
-import { confirmedVolumeDeletes, describeHold, diff, guardLivePrunes, isPruneConfirmed, type LivePruneGuard, type Plan, specHash } from '../plan/index.js';
+import { confirmedVolumeDeletes, describeHold, guardLivePrunes, isPruneConfirmed, type LivePruneGuard, type Plan, specHash } from '../plan/index.js';
 import { LABEL } from '../runtime/index.js';
 import type { DesiredDeployment, DesiredState } from '../desired/index.js';
 import type { SourceRevision } from './desired-source.js';
 import { Reconciler, type PassOutcome, type ReconcilerOptions } from './reconcile.js';
 import { backoffMs } from './error-handling.js';
 import { runTargets } from './run-targets.js';
+import { livePlan } from './live-plan.js';
 import { commitSummary } from '../source/index.js';
 import { WorkQueue } from './work-queue.js';
 import { Autoscaler, DEFAULT_AUTOSCALE_SYNC_MS } from './autoscaler.js';
@@ -373,7 +374,7 @@ export class Controller {
 
   /**
    * The live plan (`GET /api/v1/namespaces/:ns/plan`, the dashboard): what the head commit
-   * would change on the engine now, by the same targets and `diff` as `berth plan --live`
+   * would change on the engine now, by the same targets and decision as `berth plan --live`
    * (pins, last valid commits, HPAs, the prune guard with the confirmations recorded).
    * Service addresses are not the data plane's (the plan's `services` may name others): the
    * dashboard shows the actions and the guard only. CONFLICT when no commit was fetched yet.
@@ -385,7 +386,15 @@ export class Controller {
     const { desired, rollbacks, lastValid, autoscaled } = await runTargets(revision.desired, revision.commit.oid, this.o.store.readState(), (commit) =>
       this.o.desiredSource.stateAt(commit),
     );
-    return diff(desired, observed, {
+    const state = this.o.store.readState();
+    // The prober's verdicts, as the next pass reads them.
+    const readiness = new Map(observed.namespaces.flatMap((ns) => [...this.reconciler.readinessNow(ns)]));
+    return livePlan(desired, observed, {
+      now: this.o.clock.now(),
+      head: revision.desired,
+      readiness,
+      ...(state.pins ? { pins: state.pins } : {}),
+      ...(state.revisions ? { revisions: state.revisions } : {}),
       rollbacks,
       lastValid,
       autoscaled,

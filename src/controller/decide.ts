@@ -3,7 +3,7 @@ import type { DesiredDeployment, DesiredNamespace } from '../desired/index.js';
 import type { ObservedNamespace, ObservedReplica } from '../observed/index.js';
 import { statefulRefusal } from '../plan/index.js';
 import { memberRestarts, nextStep, restartRecordsOf, type MemberRestart, type Readiness, type Step } from '../rollout/index.js';
-import { hasCompleted, holdOf } from './rollback.js';
+import { hasCompleted, holdOf, rollbackDecision, type RollbackDecision } from './rollback.js';
 import type { DeploymentStatus, Pin, RevisionRecord } from '../store/index.js';
 import { deploymentStatus } from './status.js';
 
@@ -31,6 +31,10 @@ export interface WorkloadDecision {
    * after its own back-off (memberRestarts), as a kubelet restarts them: held workloads too.
    */
   readonly restarts?: readonly MemberRestart[];
+  /** The earliest moment a container of its Pods still in back-off restarts, and why (memberRestarts): the pass waits for it. */
+  readonly backoff?: { readonly until: Date; readonly why: string };
+  /** With a failing step: the history entry and the pin the pass writes, rolling back to the last good revision or holding. */
+  readonly rollback?: RollbackDecision;
 }
 
 export interface WorkloadFacts {
@@ -42,6 +46,12 @@ export interface WorkloadFacts {
   readonly mayPrune: boolean;
   /** The commit new replicas are stamped with (of `target`). */
   readonly commit: string;
+  /**
+   * The namespace as the head commit declares it, and that commit: a rollback's pin remembers the
+   * head's spec (rollbackDecision). Absent: `target` is the head's.
+   */
+  readonly head?: DesiredNamespace | undefined;
+  readonly headCommit?: string;
   readonly now: Date;
   readonly readiness: ReadonlyMap<string, Readiness>;
   /** The store's pins and revision histories, by `namespace/name`. */
@@ -79,7 +89,20 @@ export function decideWorkloads(f: WorkloadFacts): WorkloadDecision[] {
             completed: desired ? hasCompleted(ownValue(f.revisions, key) ?? [], desired.revision) : true,
           });
     const status = desired ? deploymentStatus(desired, step, pin, hold, refused) : undefined;
-    const restarts = memberRestarts(desired, replicas, f.now).restart;
+    const { restart: restarts, backoff } = memberRestarts(desired, replicas, f.now);
+    const rollback =
+      desired && step?.kind === 'fail'
+        ? rollbackDecision({
+            desired,
+            reason: step.reason,
+            summary: step.summary,
+            replicas,
+            history: ownValue(f.revisions, key) ?? [],
+            head: (f.head ?? f.target)?.deployments.find((d) => d.name === name),
+            headCommit: f.headCommit ?? f.commit,
+            now: f.now.toISOString(),
+          })
+        : undefined;
     return [
       {
         name,
@@ -90,6 +113,8 @@ export function decideWorkloads(f: WorkloadFacts): WorkloadDecision[] {
         ...(refused ? { refused } : {}),
         ...(status ? { status } : {}),
         ...(restarts.length > 0 ? { restarts } : {}),
+        ...(backoff ? { backoff } : {}),
+        ...(rollback ? { rollback } : {}),
       },
     ];
   });

@@ -13,7 +13,7 @@ import {
   type VolumePlan,
 } from '../plan/index.js';
 import { storageClassOf, type OperatorPolicy } from '../policy/index.js';
-import { applyStep, restartPodMembers, type ApplyStepOptions, type MemberRestart, type Step } from '../rollout/index.js';
+import { applyStep, restartPodMembers, type ApplyStepOptions, type MemberRestart, type Readiness, type Step } from '../rollout/index.js';
 import { LABEL, type RuntimeDriver } from '../runtime/index.js';
 import type { SecretResolver } from '../secrets/index.js';
 import { awaitStartup, type Prober } from '../health/index.js';
@@ -22,7 +22,7 @@ import type { DeploymentStatus, NamespaceStatus, Store, VolumeStatus } from '../
 import { Serving } from './serving.js';
 import type { SourceRevision, DesiredSource } from './desired-source.js';
 import { classifyError, type ErrorVerdict } from './error-handling.js';
-import { completionRecord, hasCompleted, rollbackDecision } from './rollback.js';
+import { completionRecord, hasCompleted, type RollbackDecision } from './rollback.js';
 import { decideWorkloads, leavingReplicas, type WorkloadDecision } from './decide.js';
 import { finalPhase, passRecords, volumeStatuses, type PassOutcome, type PassResult } from './status.js';
 
@@ -94,6 +94,11 @@ export class Reconciler {
     });
   }
 
+  /** The probe verdicts a pass would read now, without taking anything up (Serving.readinessNow): for the live plan. */
+  readinessNow(observed: ObservedNamespace | undefined): Map<string, Readiness> {
+    return this.serving.readinessNow(observed);
+  }
+
   async reconcile(namespace: string): Promise<PassOutcome> {
     const revision = this.o.desiredSource.current();
     if (!revision) return { result: 'stalled' }; // nothing known yet: the first successful fetch enqueues again
@@ -142,6 +147,8 @@ export class Reconciler {
       observed,
       mayPrune,
       commit: targetCommit,
+      head,
+      headCommit: revision.commit.oid,
       now: this.o.clock.now(),
       readiness,
       pins: state.pins,
@@ -265,7 +272,7 @@ export class Reconciler {
     });
     const restarted = desired && d.restarts ? await this.restartPodMembers(desired, d.restarts, ctx.network, log) : 0;
     if (!step || step.kind === 'wait') return { ...kept, moves: restarted };
-    if (step.kind === 'fail') return { ...kept, moves: restarted + (desired ? await this.autoRollback(desired, step, d.replicas, log) : 0) };
+    if (step.kind === 'fail') return { ...kept, moves: restarted + (desired && d.rollback ? await this.autoRollback(desired, step, d.rollback, log) : 0) };
     if (step.kind === 'complete') {
       if (desired && desired.replicas > 0) await this.noteComplete(desired, d.replicas);
       return { ...kept, moves: restarted };
@@ -525,26 +532,11 @@ export class Reconciler {
   /**
    * The rollout of `desired` failed: record it, and pin the Deployment to its last good revision
    * (a forward roll to the old template, same surge rules; old replicas still serving are simply
-   * kept) or hold it as it is (rollbackDecision, pure), until a commit changes the Deployment.
+   * kept) or hold it as it is, as the pass decided (decide.ts: rollbackDecision, pure), until a
+   * commit changes the Deployment.
    */
-  private async autoRollback(
-    desired: DesiredDeployment,
-    step: Extract<Step, { kind: 'fail' }>,
-    replicas: readonly ObservedReplica[],
-    log: Logger,
-  ): Promise<number> {
+  private async autoRollback(desired: DesiredDeployment, step: Extract<Step, { kind: 'fail' }>, decision: RollbackDecision, log: Logger): Promise<number> {
     const key = `${desired.namespace}/${desired.name}`;
-    const current = this.o.desiredSource.current();
-    const decision = rollbackDecision({
-      desired,
-      reason: step.reason,
-      summary: step.summary,
-      replicas,
-      history: ownValue(this.o.store.readState().revisions, key) ?? [],
-      head: current?.desired.namespaces.find((n) => n.name === desired.namespace)?.deployments.find((d) => d.name === desired.name),
-      headCommit: current?.commit.oid ?? '',
-      now: this.o.clock.now().toISOString(),
-    });
     await this.o.store.recordRevision(key, decision.record, desired.revisionHistoryLimit);
     await this.o.store.putPin(decision.pin);
     if (!decision.to) {

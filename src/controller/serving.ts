@@ -91,18 +91,41 @@ export class Serving {
     }
     prober.sync(namespace, targets);
     for (const [replica, ids] of probedOf) {
-      const views = ids.map((id) => ({ view: prober.view(id), watchedSince: prober.watchedSince(id) }));
-      if (views.some((v) => !v.view)) continue;
-      // A Pod is ready when every probed container is, since the last of them became ready.
-      const since = latest(views.map((v) => v.view!.readySince));
-      const watchedSince = latest(views.map((v) => v.watchedSince));
-      readiness.set(replica, {
-        ready: views.every((v) => v.view!.ready),
-        ...(since ? { since } : {}),
-        ...(watchedSince ? { watchedSince } : {}),
-      });
+      const verdict = this.podVerdict(ids);
+      if (verdict) readiness.set(replica, verdict);
     }
     return downPodsNotReady(readiness, observed);
+  }
+
+  /**
+   * The verdicts as the prober holds them now, taking nothing up (the live plan reads them
+   * between passes): a probed replica the prober has not taken up yet is not ready, as the
+   * pass's first look at it says.
+   */
+  readinessNow(observed: ObservedNamespace | undefined): Map<string, Readiness> {
+    const readiness = new Map<string, Readiness>();
+    if (this.o.prober)
+      for (const r of replicasOf(observed)) {
+        if (r.state !== 'running') continue;
+        const ids = probedContainers(r).flatMap((c) => (this.parsed(c.probesJson) ? [c.id] : []));
+        if (ids.length > 0) readiness.set(r.id, this.podVerdict(ids) ?? { ready: false });
+      }
+    return downPodsNotReady(readiness, observed);
+  }
+
+  /** A Pod is ready when every probed container is, since the last of them became ready; undefined while one is not probed yet. */
+  private podVerdict(ids: readonly string[]): Readiness | undefined {
+    const prober = this.o.prober;
+    if (!prober) return undefined;
+    const views = ids.map((id) => ({ view: prober.view(id), watchedSince: prober.watchedSince(id) }));
+    if (views.some((v) => !v.view)) return undefined;
+    const since = latest(views.map((v) => v.view!.readySince));
+    const watchedSince = latest(views.map((v) => v.watchedSince));
+    return {
+      ready: views.every((v) => v.view!.ready),
+      ...(since ? { since } : {}),
+      ...(watchedSince ? { watchedSince } : {}),
+    };
   }
 
   /**

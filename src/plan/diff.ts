@@ -1,104 +1,16 @@
-import type { Autoscaled } from './autoscale.js';
-import { allocateClusterIps, type DesiredDeployment, type DesiredNamespace, type DesiredState } from '../desired/index.js';
-import type { ObservedDeployment, ObservedNamespace, ObservedState } from '../observed/index.js';
-import type { PinnedNamespace } from './pins.js';
-import { describeHold, guardLivePrunes } from './prune-guard.js';
-import { isPrune, type NamespacePlan, type Plan, type PlanAction, type PlanSummary, type ServicePlan } from './types.js';
+import type { DesiredDeployment, DesiredNamespace } from '../desired/index.js';
+import { allocateClusterIps } from '../desired/index.js';
+import type { ObservedDeployment, ObservedNamespace } from '../observed/index.js';
+import type { NamespacePlan, PlanAction, PlanSummary, ServicePlan } from './types.js';
 import { planVolumes } from './volumes.js';
 import { networkChange } from './network.js';
-import { statefulRefusal } from './stateful-refusal.js';
-
-/**
- * plan = diff(desired, observed): what the desired state at a commit would change on the
- * engine, per namespace, as ordered actions: each workload's whole change. Pure. `berth plan`
- * prints it; `berth run` reaches it one step per pass (controller/decide.ts), from the same
- * targets (pins, last valid commit, HPAs: run-targets.ts), holds, refusals and prune guard.
- * test/unit/controller/plan-agrees.test.ts checks over ~100,000 states that the two agree on
- * which workloads have work; test/e2e/plan-agrees.test.ts that a real pass does what the plan said.
- *
- * Safety rules that live here:
- *  - an invalid namespace gets no actions at all (it keeps running as it is);
- *  - the prune guard (prune-guard.ts): removing a whole namespace or more than half of what
- *    berth runs waits for a confirmed commit; a desired state with no namespaces never prunes.
- */
-export function diff(
-  desired: DesiredState,
-  observed: ObservedState,
-  options: {
-    readonly confirmPrune?: boolean;
-    readonly confirmedVolumeDeletes?: ReadonlySet<string>;
-    /** Per namespace, the Services' virtual addresses the data plane holds now (what `berth run` keeps). */
-    readonly clusterIPs?: ReadonlyMap<string, ReadonlyMap<string, string>>;
-    /** Where NodePort/LoadBalancer Services listen on the host (`--service-address`). Default 127.0.0.1. */
-    readonly serviceAddress?: string;
-    /**
-     * Per namespace, the rollback pins applied to `desired` (applyPinsTo, as `berth run` applies
-     * them): pinned Deployments are shown as such, held ones get no action (run leaves them).
-     */
-    readonly rollbacks?: ReadonlyMap<string, Pick<PinnedNamespace, 'pinned' | 'held'>>;
-    /**
-     * Per namespace invalid at the head, what `berth run` keeps running instead: the desired state
-     * at its last valid commit (pins applied). Its actions are shown (no prunes, no volume
-     * deletes: an invalid head never removes anything); without one the namespace is left as it runs.
-     */
-    readonly lastValid?: ReadonlyMap<string, { readonly commit: string; readonly desired: DesiredNamespace }>;
-    /** Per namespace, the Deployments whose replica counts HPAs own (applyAutoscalersTo, applied to `desired` as `berth run` applies it). */
-    readonly autoscaled?: ReadonlyMap<string, readonly Autoscaled[]>;
-  } = {},
-): Plan {
-  const names = new Set<string>([...desired.namespaces.map((n) => n.name), ...observed.namespaces.map((n) => n.name)]);
-  const guard = guardLivePrunes(desired, observed, options.confirmPrune ?? false);
-  const desiredByName = new Map(desired.namespaces.map((n) => [n.name, n]));
-  const observedByName = new Map(observed.namespaces.map((n) => [n.name, n]));
-  const namespaces = [...names].sort().map((name) => {
-    const d = desiredByName.get(name);
-    const o = observedByName.get(name);
-    if (guard.holds && !d && o) {
-      return { namespace: name, verdict: 'refused', actions: [], diagnostics: [], message: describeHold(guard) } satisfies NamespacePlan;
-    }
-    const services = d?.valid ? servicePlans(d, o, options.clusterIPs?.get(name) ?? new Map(), options.serviceAddress ?? '127.0.0.1') : [];
-    const rollbacks = options.rollbacks?.get(name);
-    const held = new Set(rollbacks?.held.map((h) => h.name));
-    const notes = [
-      ...(rollbacks?.pinned ?? []).map((p) => ({ name: p.name, revision: p.revision, commit: p.commit })),
-      ...(rollbacks?.held ?? []).map((h) => ({ name: h.name, revision: h.revision, held: h.reason })),
-    ].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    const autoscaled = options.autoscaled?.get(name) ?? [];
-    const managed = autoscaled.length > 0 ? { autoscaled } : {};
-    const fallback = d && !d.valid ? options.lastValid?.get(name) : undefined;
-    if (d && fallback) {
-      const kept = diffNamespace(fallback.desired, o, new Set(), held);
-      const actions = kept.actions.filter((a) => !isPrune(a));
-      return {
-        namespace: name,
-        verdict: 'invalid',
-        actions,
-        diagnostics: d.diagnostics,
-        message: `invalid manifests: the namespace keeps running as of ${fallback.commit.slice(0, 12)}${actions.length > 0 ? ', which berth converges to' : ''}`,
-        ...(notes.length > 0 ? { rollbacks: notes } : {}),
-        ...managed,
-      } satisfies NamespacePlan;
-    }
-    const plan = {
-      ...diffNamespace(d, o, options.confirmedVolumeDeletes, held),
-      ...(services.length > 0 ? { services } : {}),
-      ...(d?.valid && notes.length > 0 ? { rollbacks: notes } : {}),
-      ...(d?.valid ? managed : {}),
-    };
-    if (!guard.holds || !plan.actions.some(isPrune)) return plan;
-    // The guard holds: every prune waits for a confirmed commit; the rest applies.
-    const actions = plan.actions.filter((a) => !isPrune(a));
-    return { ...plan, actions, verdict: actions.length > 0 ? 'changes' : 'in-sync', message: describeHold(guard) } satisfies NamespacePlan;
-  });
-  return { commit: desired.commit, namespaces, diagnostics: desired.diagnostics, summary: summarize(namespaces), pruneGuard: guard };
-}
 
 /**
  * The Services of a namespace as `berth run` will serve them: the virtual address comes from the
  * same allocateClusterIps the controller's routes use, given the namespace's subnet (once its
  * network exists) and the addresses the data plane holds now, so plan and run name the same one.
  */
-function servicePlans(
+export function servicePlans(
   desired: DesiredNamespace,
   observed: ObservedNamespace | undefined,
   previous: ReadonlyMap<string, string>,
@@ -127,15 +39,17 @@ function servicePlans(
 }
 
 /**
- * One namespace: `desired` undefined = the folder was removed from Git (prune). Volumes are
- * created before the Deployments that mount them and are never pruned: an orphaned one is
- * listed, and deleted only when `confirmedVolumeDeletes` (the commit's trailers) names it.
+ * One namespace's plan around its workloads' actions (`workloads`: what the pass's decision gives
+ * each workload, controller/live-plan.ts, in order, prunes last): `desired` undefined = the folder
+ * was removed from Git (prune). Volumes are created before the Deployments that mount them and are
+ * never pruned: an orphaned one is listed, and deleted only when `confirmedVolumeDeletes` (the
+ * commit's trailers) names it.
  */
-export function diffNamespace(
+export function namespacePlan(
   desired: DesiredNamespace | undefined,
   observed: ObservedNamespace | undefined,
+  workloads: { readonly actions: readonly PlanAction[]; readonly refused: readonly { readonly name: string; readonly reason: string }[] },
   confirmedVolumeDeletes?: ReadonlySet<string>,
-  held: ReadonlySet<string> = new Set(),
 ): NamespacePlan {
   const name = (desired?.name ?? observed?.name)!;
   if (desired && !desired.valid) {
@@ -161,28 +75,8 @@ export function diffNamespace(
       storage: v.storage,
       ...(v.storageClass ? { storageClass: v.storageClass } : {}),
     });
-  const observedByName = new Map((observed?.deployments ?? []).map((o) => [o.name, o]));
-  const desiredNames = new Set(deployments.map((d) => d.name));
-  // A held Deployment (its revision failed with nothing to go back to) is left as it runs: no step, as in `berth run`.
-  // So is a StatefulSet whose commit changes what Kubernetes forbids changing (statefulRefusal, as `berth run` decides it).
-  const refused: { name: string; reason: string }[] = [];
-  for (const d of deployments) {
-    if (held.has(d.name)) {
-      // Not stepped; but a container of its Pods that is down still restarts in place (memberRestarts), as a kubelet restarts it.
-      const down = (observedByName.get(d.name)?.replicas ?? []).filter((r) => r.state === 'running' && r.down !== undefined && r.revision === d.revision);
-      if (down.length > 0)
-        actions.push({ kind: 'heal-deployment', ...workloadOf(d), namespace: name, name: d.name, exited: down.length, missing: 0, duplicates: 0 });
-      continue;
-    }
-    const reason = statefulRefusal(d, observedByName.get(d.name)?.replicas ?? []);
-    if (reason) refused.push({ name: d.name, reason });
-    else actions.push(...diffDeployment(d, observedByName.get(d.name)));
-  }
-  for (const o of observed?.deployments ?? []) {
-    if (!desiredNames.has(o.name) && o.replicas.length > 0) {
-      actions.push({ kind: 'prune-deployment', ...workloadOf(o), namespace: name, name: o.name, replicas: o.replicas.length });
-    }
-  }
+  actions.push(...workloads.actions);
+  const refused = workloads.refused;
   if (observed && observed.strays.length > 0) {
     actions.push({ kind: 'remove-strays', namespace: name, containers: observed.strays.map((s) => s.name) });
   }
@@ -223,11 +117,17 @@ export function rollsOnUpdate(d: DesiredDeployment, ordinal: number): boolean {
 }
 
 /** `{ workload: 'StatefulSet' }` for a StatefulSet's action, nothing for a Deployment's. */
-function workloadOf(w: { readonly stateful?: unknown; readonly kind?: 'StatefulSet' }): { workload?: 'StatefulSet' } {
+export function workloadOf(w: { readonly stateful?: unknown; readonly kind?: 'StatefulSet' }): { workload?: 'StatefulSet' } {
   return w.stateful || w.kind === 'StatefulSet' ? { workload: 'StatefulSet' } : {};
 }
 
-function diffDeployment(d: DesiredDeployment, o: ObservedDeployment | undefined): PlanAction[] {
+/**
+ * The whole change of one workload the pass's decision gives work (controller/live-plan.ts): a
+ * create, the rollout of every replica of another revision, a scale, a heal. Never asked whether
+ * there is work: that is the decision's. Worked example: 3 replicas desired at b, 3 running at a →
+ * update-deployment a → b.
+ */
+export function workloadChange(d: DesiredDeployment, o: ObservedDeployment | undefined): PlanAction[] {
   const replicas = (o?.replicas ?? []).filter((r) => r.state !== 'removing');
   const workload = workloadOf(d);
   if (replicas.length === 0) {
@@ -290,14 +190,14 @@ export function configMapsChanged(d: DesiredDeployment, old: readonly ObservedDe
   return [...out].sort();
 }
 
-function summarize(namespaces: readonly NamespacePlan[]): PlanSummary {
+export function summarize(namespaces: readonly NamespacePlan[]): PlanSummary {
   let create = 0;
   let update = 0;
   let prune = 0;
   for (const ns of namespaces) {
     for (const a of ns.actions) {
       if (a.kind === 'create-deployment' || a.kind === 'create-volume') create++;
-      else if (a.kind === 'update-deployment' || a.kind === 'scale-deployment' || a.kind === 'heal-deployment') update++;
+      else if (a.kind === 'update-deployment' || a.kind === 'scale-deployment' || a.kind === 'heal-deployment' || a.kind === 'rollback-deployment') update++;
       else if (a.kind === 'prune-deployment' || a.kind === 'remove-strays' || a.kind === 'delete-volume') prune++;
     }
   }

@@ -25,6 +25,8 @@ export function renderActionText(a: PlanAction): string {
       );
       return `~ ${noun(a)} ${a.name}: heal (${parts.join(', ')})`;
     }
+    case 'rollback-deployment':
+      return `~ ${noun(a)} ${a.name}: revision ${a.failedRevision} failed (${a.reason}); ${a.toRevision !== undefined ? `roll back to ${a.toRevision} (commit ${short(a.toCommit ?? '')})` : 'nothing to roll back to: held as it runs'}`;
     case 'prune-deployment':
       return `- ${noun(a)} ${a.name}: prune ${a.replicas} replica(s)`;
     case 'remove-strays':
@@ -42,7 +44,10 @@ function renderNamespaceText(ns: NamespacePlan): string[] {
   const head = `namespace ${ns.namespace}: ${ns.verdict}${ns.message ? ` — ${ns.message}` : ''}`;
   const lines = [head];
   for (const d of ns.diagnostics) lines.push(`  ${formatDiagnostic(d)}`);
-  for (const a of ns.actions) lines.push(`  ${renderActionText(a)}`);
+  for (const a of ns.actions) {
+    lines.push(`  ${renderActionText(a)}`);
+    if ('next' in a && a.next !== undefined) lines.push(`      next pass: ${a.next}`);
+  }
   for (const svc of ns.services ?? [])
     lines.push(
       `  = service ${svc.name}: ${svc.type} ${svc.clusterIP ?? `(${svc.note})`}, ports ${svc.ports.join(', ')}${svc.host.length > 0 ? `, host ${svc.host.join(', ')}` : ''}`,

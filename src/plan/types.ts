@@ -10,6 +10,8 @@ export type PlanAction =
       readonly workload?: 'StatefulSet';
       readonly namespace: string;
       readonly name: string;
+      /** What the next pass does to it, as the pass's decision says (controller/live-plan.ts): `create 1 of b (surge)`, `waits: …`, `rolls back to …`. */
+      readonly next?: string;
       readonly revision: string;
       readonly replicas: number;
       readonly image: string;
@@ -20,6 +22,8 @@ export type PlanAction =
       readonly workload?: 'StatefulSet';
       readonly namespace: string;
       readonly name: string;
+      /** What the next pass does to it, as the pass's decision says (controller/live-plan.ts): `create 1 of b (surge)`, `waits: …`, `rolls back to …`. */
+      readonly next?: string;
       readonly fromRevisions: readonly string[];
       readonly toRevision: string;
       readonly replicas: number;
@@ -35,6 +39,8 @@ export type PlanAction =
       readonly workload?: 'StatefulSet';
       readonly namespace: string;
       readonly name: string;
+      /** What the next pass does to it, as the pass's decision says (controller/live-plan.ts): `create 1 of b (surge)`, `waits: …`, `rolls back to …`. */
+      readonly next?: string;
       readonly from: number;
       readonly to: number;
     }
@@ -44,9 +50,25 @@ export type PlanAction =
       readonly workload?: 'StatefulSet';
       readonly namespace: string;
       readonly name: string;
+      /** What the next pass does to it, as the pass's decision says (controller/live-plan.ts): `create 1 of b (surge)`, `waits: …`, `rolls back to …`. */
+      readonly next?: string;
       readonly exited: number;
       readonly missing: number;
       readonly duplicates: number;
+    }
+  /** The rollout of `failedRevision` failed (`reason`): the next pass rolls back to `toRevision` or, with none good, holds it as it runs. */
+  | {
+      readonly kind: 'rollback-deployment';
+      /** A StatefulSet's (absent: a Deployment's). */
+      readonly workload?: 'StatefulSet';
+      readonly namespace: string;
+      readonly name: string;
+      readonly next?: string;
+      readonly failedRevision: string;
+      readonly reason: string;
+      /** The revision (and its commit) rolled back to; absent: none was good, it is held as it runs. */
+      readonly toRevision?: string;
+      readonly toCommit?: string;
     }
   | {
       readonly kind: 'prune-deployment';
@@ -54,6 +76,8 @@ export type PlanAction =
       readonly workload?: 'StatefulSet';
       readonly namespace: string;
       readonly name: string;
+      /** What the next pass does to it, as the pass's decision says (controller/live-plan.ts): `create 1 of b (surge)`, `waits: …`, `rolls back to …`. */
+      readonly next?: string;
       readonly replicas: number;
     }
   | { readonly kind: 'remove-strays'; readonly namespace: string; readonly containers: readonly string[] }

@@ -61,7 +61,7 @@ export interface CompareOptions {
  *    the prune guard does not count them.
  *  - The prune guard's verdict, as DESIGN §6 states it: removing a whole namespace or more
  *    than half of the base's Deployments is refused unless the commit is confirmed; a head
- *    with no namespaces at all is refused outright (as diff() refuses an empty desired state).
+ *    with no namespaces at all is refused outright (as the live plan refuses an empty desired state).
  *  - `base` undefined: there is nothing to compare with (a first commit, or the manifest root
  *    does not exist at the base); every namespace of the head is added.
  */

@@ -99,6 +99,9 @@ export async function apiRoutes(app: FastifyInstance, o: ApiRoutesOptions): Prom
 
   app.get<{ Params: NsParams }>('/api/v1/namespaces/:ns', { schema: { params: nsParams } }, async (req) => namespaceOf(o.store.readState(), req.params.ns));
 
+  // The live plan (`berth plan --live --server`): what the next passes do, decided as they decide, with the prober's verdicts.
+  app.get('/api/v1/plan', { onRequest: requireReader }, async (_req, reply) => reply.header('cache-control', 'no-store').send(await o.control.livePlan()));
+
   // The live plan of one namespace (what the head would change now) and the prune guard's verdict: the dashboard's plan panel.
   app.get<{ Params: NsParams }>('/api/v1/namespaces/:ns/plan', { onRequest: requireReader, schema: { params: nsParams } }, async (req, reply) =>
     reply.header('cache-control', 'no-store').send(namespacePlanView(await o.control.livePlan(), req.params.ns)),

@@ -44,7 +44,7 @@ export function namespacePlanView(plan: Plan, namespace: string): NamespacePlanV
     namespace,
     verdict: ns?.verdict ?? 'absent',
     ...(ns?.message !== undefined ? { message: ns.message } : {}),
-    changes: (ns?.actions ?? []).map(renderActionText),
+    changes: (ns?.actions ?? []).map((a) => `${renderActionText(a)}${'next' in a && a.next !== undefined ? ` — next pass: ${a.next}` : ''}`),
     notes,
     pruneGuard: {
       verdict: g.verdict,

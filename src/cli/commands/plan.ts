@@ -3,17 +3,18 @@ import { BerthError, isBerthError } from '../../core/index.js';
 import { buildDesiredState } from '../../desired/index.js';
 import { observe } from '../../observed/index.js';
 import { checkNamespacePolicy, namespacePolicy, type OperatorPolicy } from '../../policy/index.js';
-import { confirmedVolumeDeletes, diff, hasChanges, isPruneConfirmed, renderPlanJson, renderPlanText } from '../../plan/index.js';
+import { confirmedVolumeDeletes, hasChanges, type Plan, isPruneConfirmed, renderPlanJson, renderPlanText } from '../../plan/index.js';
 import { compare, planExitCode, renderChangeSetJson, renderChangeSetMarkdown, renderChangeSetText } from '../../preview/index.js';
 import { EXIT } from '../exit-codes.js';
 import { write } from '../output.js';
 import { isStructured, reformatJson } from '../structured-output.js';
-import { nonEmpty } from '../option-values.js';
+import { nonEmpty, serverUrl } from '../option-values.js';
+import { callApi, reportRefusal } from '../api-client.js';
 import type { CommonOptions } from '../adapters.js';
 import { booleanFlag, choiceFlag, optionalTextFlag, type ParsedFlags } from '../parsed-flags.js';
 import { PROXY_TABLE_FILE, persistedClusterIps } from '../../proxy/index.js';
 import { join } from 'node:path';
-import { runTargets } from '../../controller/index.js';
+import { livePlan, runTargets } from '../../controller/index.js';
 import { type CliContext, commonOptions, type FlagContext, policyOptions, operatorPolicy, loadAt, hasInvalid } from './shared.js';
 
 export const PLAN_FORMATS = ['text', 'json', 'yaml', 'markdown'] as const;
@@ -26,6 +27,8 @@ export interface PlanOptions extends CommonOptions {
   readonly head: string;
   readonly output: PlanFormat;
   readonly policy: OperatorPolicy;
+  /** --server: ask the running berth for its live plan (its prober knows which replicas are ready). */
+  readonly server?: string;
 }
 
 /** Refuses --live with --base, and -o markdown without --base (USAGE). */
@@ -35,9 +38,14 @@ export function planOptions(flags: ParsedFlags, ctx: FlagContext): PlanOptions {
   const base = optionalTextFlag(flags, 'base');
   if (base !== undefined && booleanFlag(flags, 'live')) throw new BerthError('USAGE', '--live and --base exclude each other');
   if (output === 'markdown' && base === undefined) throw new BerthError('USAGE', '-o markdown needs --base (it renders a pull-request plan)');
+  const server = optionalTextFlag(flags, 'server');
+  if (server !== undefined && base !== undefined) throw new BerthError('USAGE', '--server asks the running berth for its live plan: not with --base');
+  if (server !== undefined && optionalTextFlag(flags, 'head') !== undefined)
+    throw new BerthError('USAGE', '--server plans the commit the running berth follows: not with --head');
   return {
     ...common,
     ...(base !== undefined ? { base } : {}),
+    ...(server !== undefined ? { server } : {}),
     head: optionalTextFlag(flags, 'head') ?? common.ref ?? 'HEAD',
     output,
     policy: operatorPolicy(flags, common, ctx.env),
@@ -59,9 +67,22 @@ export function registerPlan(program: Command, ctx: CliContext): void {
     )
     .option('--head <ref>', 'the ref to plan (default: --ref, else HEAD; HEAD~1, main^ … too)', nonEmpty('a branch, tag or commit name'))
     .addOption(new Option('-o, --output <format>', 'output format (markdown: for a PR comment, with --base)').choices([...PLAN_FORMATS]).default('text'))
+    .option(
+      '--server <url>',
+      "ask the running berth's API for its live plan: the same decision, with its prober's readiness verdicts (without it, a running replica counts as ready)",
+      serverUrl,
+    )
     .action(async (flags: ParsedFlags) => {
       const o = planOptions(flags, ctx);
       const { output, policy } = o;
+      if (o.server !== undefined) {
+        const answer = await callApi<Plan>({ server: o.server, method: 'GET', path: '/api/v1/plan' });
+        if (!answer.ok) return reportRefusal(answer);
+        const plan = answer.body;
+        write(isStructured(output) ? reformatJson(output, renderPlanJson(plan)) : renderPlanText(plan));
+        process.exitCode = plan.namespaces.some((n) => n.verdict === 'invalid') ? EXIT.invalid : hasChanges(plan) ? EXIT.changes : EXIT.ok;
+        return;
+      }
       const logger = adapters.logger(o.logLevel);
       const source = await adapters.openSource(o, logger);
       const head = await source.resolveRef(o.head);
@@ -107,7 +128,13 @@ export function registerPlan(program: Command, ctx: CliContext): void {
       } = await runTargets(headDesired, head.oid, state, async (commit) =>
         buildDesiredState(await loadAt(source, commit), { instance: o.instance, policy: namespacePolicy(policy) }),
       );
-      const plan = diff(target, observed, {
+      // Decided as a pass decides (controller/live-plan.ts), from the store's pins and histories. The probes'
+      // verdicts live in the running berth (--server asks it): here a running replica counts as ready, as one without probes.
+      const plan = livePlan(target, observed, {
+        now: adapters.clock.now(),
+        head: headDesired,
+        ...(state?.pins ? { pins: state.pins } : {}),
+        ...(state?.revisions ? { revisions: state.revisions } : {}),
         rollbacks,
         lastValid,
         autoscaled,

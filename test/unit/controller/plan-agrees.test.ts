@@ -1,18 +1,19 @@
 /**
- * `berth plan --live` (plan/diff.ts: the whole change per workload) and `berth run`
- * (controller/decide.ts: the next step per workload) must never disagree on *whether* a
- * workload has work: one the pass moves now (a step, a rollback, a container restarted in
- * place) is one the plan lists, and one the pass finds complete or leaves alone is one the
- * plan leaves out. A pass that waits (readiness, a back-off) is a rollout under way: the plan
- * lists what is left of it, or nothing when only the wait is. Checked over every
- * combination of a small grammar of desired and observed states (not a few examples).
+ * `berth plan --live` (controller/live-plan.ts) renders the decision `berth run` executes
+ * (controller/decide.ts), so the two must never disagree: a workload the pass moves now (a
+ * step, a rollback, a container restarted in place) is one the plan lists, with `next` saying
+ * exactly that move, and a rollback is listed as the rollback, not as the rollout; one the pass
+ * finds complete or leaves alone is one the plan leaves out. A pass that waits (readiness, a
+ * back-off) is a rollout under way: the plan lists what is left of it, or nothing when only the
+ * wait is. Checked over every combination of a small grammar of desired and observed states
+ * (not a few examples), against the decision taken the way the Reconciler takes it.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { decideWorkloads } from '../../../src/controller/decide.js';
 import type { DesiredDeployment, DesiredNamespace, Strategy } from '../../../src/desired/index.js';
 import type { ObservedNamespace, ObservedReplica } from '../../../src/observed/index.js';
-import { diffNamespace } from '../../../src/plan/index.js';
+import { livePlan, nextMove } from '../../../src/controller/live-plan.js';
 import { memberRestarts } from '../../../src/rollout/index.js';
 import type { Pin, RevisionRecord } from '../../../src/store/index.js';
 import { deployment, replica, statefulSettings, T0 } from '../../helpers/builders.js';
@@ -103,8 +104,21 @@ describe('plan --live and run agree on which workloads have work', () => {
                     const observed = [...replicaOf(a, 0), ...replicaOf(b, 1), ...replicaOf(c, 2)];
                     const target = namespaceOf([d]);
                     const o = observedOf(observed);
-                    const plan = diffNamespace(target, o, undefined, new Set(hold ? ['web'] : []));
-                    const planned = plan.actions.some((x) => 'name' in x && x.name === 'web');
+                    const facts = {
+                      readiness: new Map(notReady ? observed.map((r) => [r.id, { ready: false }] as const) : []),
+                      ...(hold ? { pins: { 'shop/web': held } } : {}),
+                      revisions: { 'shop/web': history },
+                    };
+                    const plan = livePlan(
+                      { commit: 'commit-new', instance: 'default', namespaces: [target], diagnostics: [] },
+                      { namespaces: [o] },
+                      {
+                        now: T0,
+                        ...facts,
+                      },
+                    ).namespaces[0]!;
+                    const listed = plan.actions.filter((x) => 'name' in x && x.name === 'web');
+                    const planned = listed.length > 0;
                     const [decision] = decideWorkloads({
                       namespace: 'shop',
                       target,
@@ -124,8 +138,12 @@ describe('plan --live and run agree on which workloads have work', () => {
                     // plan must not. Run waits (for readiness, a back-off): a rollout under way; the plan may list what is left.
                     const runMoves = kind === 'act' || kind === 'fail' || memberWork;
                     const runIdle = (kind === 'complete' || kind === undefined) && !memberWork;
+                    // What the plan says the next pass does is what it decides, and a failing rollout shows as its rollback.
+                    const next = decision ? nextMove(decision) : undefined;
+                    const saysNext = listed.every((x) => 'next' in x && x.next === next);
+                    const rollbackShown = kind !== 'fail' || listed.some((x) => x.kind === 'rollback-deployment');
                     checked++;
-                    if ((runMoves && !planned) || (runIdle && planned)) {
+                    if ((runMoves && !planned) || (runIdle && planned) || !saysNext || !rollbackShown) {
                       disagreements.push(
                         `${JSON.stringify({ desiredReplicas, strategy: strategy.type, stateful, slots: [a, b, c], history: history.map((h) => h.revision), hold, notReady })}: plan ${planned ? plan.actions.map((x) => x.kind).join('+') : 'nothing'}, run ${kind ?? 'no step'}${decision?.step && decision.step.kind !== 'complete' ? ` (${decision.step.summary})` : ''}`,
                       );

@@ -3,11 +3,12 @@ import { describe, it } from 'node:test';
 import { buildDesiredState, CONFIGMAP_ABSENT, type DesiredDeployment, type DesiredState } from '../../../src/desired/index.js';
 import { loadManifests, ManifestCache } from '../../../src/manifests/index.js';
 import type { ObservedState } from '../../../src/observed/index.js';
-import { diff, renderPlanText } from '../../../src/plan/index.js';
+import { renderPlanText } from '../../../src/plan/index.js';
+import { livePlan } from '../../../src/controller/live-plan.js';
 import { compare, renderChangeSetMarkdown, renderChangeSetText } from '../../../src/preview/index.js';
 import { replicaSpec } from '../../../src/rollout/container-spec.js';
 import { LABEL } from '../../../src/runtime/index.js';
-import { replicas } from '../../helpers/builders.js';
+import { replicas, T0 } from '../../helpers/builders.js';
 import { folder, snapshot } from '../manifests/snapshot-builder.js';
 
 /**
@@ -352,7 +353,11 @@ describe('plans say which Deployments roll because of which ConfigMap', () => {
         },
       ],
     };
-    const plan = diff({ ...head, namespaces: head.namespaces.map((n) => ({ ...n, deployments: n.deployments.filter((d) => d.name !== 'files') })) }, observed);
+    const plan = livePlan(
+      { ...head, namespaces: head.namespaces.map((n) => ({ ...n, deployments: n.deployments.filter((d) => d.name !== 'files') })) },
+      observed,
+      { now: T0 },
+    );
     const actions = plan.namespaces[0]!.actions;
     assert.deepEqual(
       actions.map((a) => [a.kind, 'name' in a ? a.name : '']),

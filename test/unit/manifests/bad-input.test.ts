@@ -27,8 +27,9 @@ import { formatDiagnostic, type Diagnostic } from '../../../src/core/index.js';
 import { buildDesiredState } from '../../../src/desired/index.js';
 import { loadManifests, ManifestCache } from '../../../src/manifests/index.js';
 import type { ObservedState } from '../../../src/observed/index.js';
-import { diff, type PlanAction } from '../../../src/plan/index.js';
-import { replicas } from '../../helpers/builders.js';
+import type { PlanAction } from '../../../src/plan/index.js';
+import { livePlan } from '../../../src/controller/live-plan.js';
+import { replicas, T0 } from '../../helpers/builders.js';
 import { deployment, folder, snapshot, type FileSpec } from './snapshot-builder.js';
 
 const CORPUS = fileURLToPath(new URL('../../fixtures/bad-input/', import.meta.url));
@@ -225,7 +226,7 @@ function run(name: string) {
   const files = caseFiles(name, c);
   const set = loadManifests(repository(files), new ManifestCache());
   const desired = buildDesiredState(set, { instance: 'default' });
-  const plan = diff(desired, observed(c));
+  const plan = livePlan(desired, observed(c), { now: T0 });
   return { c, files, set, desired, plan };
 }
 

@@ -25,9 +25,10 @@ import { ERROR_CODES, hasErrors, type Diagnostic } from '../../../src/core/index
 import { buildDesiredState, type DesiredState } from '../../../src/desired/index.js';
 import { loadManifests, ManifestCache, MANIFEST_DIAGNOSTICS, type LoadOptions, type NamespaceManifests } from '../../../src/manifests/index.js';
 import type { ObservedNamespace, ObservedState } from '../../../src/observed/index.js';
-import { diff, type Plan } from '../../../src/plan/index.js';
+import type { Plan } from '../../../src/plan/index.js';
+import { livePlan } from '../../../src/controller/live-plan.js';
 import type { Snapshot } from '../../../src/source/index.js';
-import { replicas } from '../../helpers/builders.js';
+import { replicas, T0 } from '../../helpers/builders.js';
 import { asSourceWouldRead, deployment, folder, snapshot, type FileSpec } from './snapshot-builder.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -550,7 +551,7 @@ function observedFor(names: readonly string[]): ObservedState {
 function load(s: Snapshot, limits: LoadOptions): { set: ReturnType<typeof loadManifests>; desired: DesiredState; plan: Plan } {
   const set = loadManifests(s, new ManifestCache(), limits);
   const desired = buildDesiredState(set, { instance: 'default' });
-  const plan = diff(desired, observedFor(set.namespaces.map((n) => n.name)));
+  const plan = livePlan(desired, observedFor(set.namespaces.map((n) => n.name)), { now: T0 });
   return { set, desired, plan };
 }
 

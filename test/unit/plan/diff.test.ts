@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { DesiredNamespace, DesiredState } from '../../../src/desired/index.js';
 import type { ObservedNamespace, ObservedState } from '../../../src/observed/index.js';
-import { diff, hasChanges, isPruneConfirmed, renderPlanJson, renderPlanText, type PlanAction } from '../../../src/plan/index.js';
-import { deployment, replica, replicas } from '../../helpers/builders.js';
+import { hasChanges, isPruneConfirmed, renderPlanJson, renderPlanText, type PlanAction } from '../../../src/plan/index.js';
+import { livePlan } from '../../../src/controller/live-plan.js';
+import { deployment, replica, replicas, T0 } from '../../helpers/builders.js';
 
 const ns = (name: string, deployments = [deployment({ namespace: name })], valid = true): DesiredNamespace => ({
   name,
@@ -136,10 +137,10 @@ describe('prune confirmation trailer', () => {
   for (const [message, confirmed] of table) it(JSON.stringify(message), () => assert.equal(isPruneConfirmed(message), confirmed));
 });
 
-describe('diff(desired, observed)', () => {
+describe('livePlan(desired, observed, { now: T0 })', () => {
   for (const c of cases) {
     it(c.name, () => {
-      const plan = diff(c.desired, c.observed, { confirmPrune: c.confirm ?? false });
+      const plan = livePlan(c.desired, c.observed, { now: T0, confirmPrune: c.confirm ?? false });
       const got = Object.fromEntries(plan.namespaces.map((n) => [n.namespace, { verdict: n.verdict, actions: kinds(n.actions) }]));
       assert.deepEqual(got, c.expect);
       assert.equal(
@@ -150,7 +151,7 @@ describe('diff(desired, observed)', () => {
   }
 
   it('renders text with the summary and diagnostics with file:line, and JSON that round-trips', () => {
-    const plan = diff(desired(ns('shop', [], false), ns('blog', [deployment({ namespace: 'blog', name: 'front', replicas: 2 })])), observed());
+    const plan = livePlan(desired(ns('shop', [], false), ns('blog', [deployment({ namespace: 'blog', name: 'front', replicas: 2 })])), observed(), { now: T0 });
     const text = renderPlanText(plan);
     assert.match(text, /namespace blog: changes/);
     assert.match(text, /\+ deployment front: 2 replica\(s\) of busybox:1\.36/);

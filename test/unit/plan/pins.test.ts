@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { DesiredDeployment, DesiredNamespace, DesiredState } from '../../../src/desired/index.js';
 import type { ObservedState } from '../../../src/observed/index.js';
-import { applyPinsTo, diff, pinnedTemplates, renderPlanText, specHash, type PinView } from '../../../src/plan/index.js';
-import { deployment, replicas } from '../../helpers/builders.js';
+import { applyPinsTo, pinnedTemplates, renderPlanText, specHash, type PinView } from '../../../src/plan/index.js';
+import { livePlan } from '../../../src/controller/live-plan.js';
+import { deployment, replicas, T0 } from '../../helpers/builders.js';
 
 const ns = (deployments: DesiredDeployment[]): DesiredNamespace => ({
   name: 'shop',
@@ -130,18 +131,24 @@ describe('diff with rollbacks: plan --live shows what run does', () => {
   it('pinned to what runs: in sync, with the rollback named', () => {
     const pin = { name: 'web', commit: 'c1', revision: 'v1', headSpec: specHash(head) };
     const applied = applyPinsTo(ns([head]), [pin], () => old, { release: true });
-    const plan = diff({ ...desired(head), namespaces: [applied.target] }, observed, { rollbacks: new Map([['shop', applied]]) });
+    const plan = livePlan({ ...desired(head), namespaces: [applied.target] }, observed, { now: T0, rollbacks: new Map([['shop', applied]]) });
     assert.deepEqual(plan.namespaces[0]!.actions, []);
     assert.equal(plan.namespaces[0]!.verdict, 'in-sync');
     assert.match(renderPlanText(plan), /= deployment web: rolled back to revision v1 \(commit c1\) until a commit changes it/);
     // Without the pins, the same head and engine plan a roll that run would not make.
-    assert.equal(diff(desired(head), observed).namespaces[0]!.actions[0]?.kind, 'update-deployment');
+    assert.equal(livePlan(desired(head), observed, { now: T0 }).namespaces[0]!.actions[0]?.kind, 'update-deployment');
   });
 
   it('held: no action for the Deployment, and the reason', () => {
     const pin = { name: 'web', commit: 'c3', revision: 'v3', headSpec: specHash(head), hold: true as const, failed: FAILED };
     const applied = applyPinsTo(ns([head]), [pin], () => undefined, { release: true });
-    const plan = diff({ ...desired(head), namespaces: [applied.target] }, observed, { rollbacks: new Map([['shop', applied]]) });
+    // As the store holds it: the pass decides the hold from it (controller/decide.ts).
+    const stored = { ...pin, namespace: 'shop', createdAt: T0.toISOString(), cause: 'auto-rollback' as const };
+    const plan = livePlan({ ...desired(head), namespaces: [applied.target] }, observed, {
+      now: T0,
+      rollbacks: new Map([['shop', applied]]),
+      pins: { 'shop/web': stored },
+    });
     assert.deepEqual(plan.namespaces[0]!.actions, []);
     assert.match(renderPlanText(plan), /= deployment web: revision v3 failed \(ProgressDeadlineExceeded\) with nothing to roll back to; left as it runs/);
   });
@@ -167,7 +174,7 @@ describe('diff with rollbacks: plan --live shows what run does', () => {
       ],
     };
     const head: DesiredState = { commit: 'c9', instance: 'default', namespaces: [invalid], diagnostics: [] };
-    const plan = diff(head, drifted, { lastValid: new Map([['shop', { commit: 'c1'.padEnd(40, '0'), desired: good }]]) });
+    const plan = livePlan(head, drifted, { now: T0, lastValid: new Map([['shop', { commit: 'c1'.padEnd(40, '0'), desired: good }]]) });
     const shop = plan.namespaces[0]!;
     assert.equal(shop.verdict, 'invalid');
     assert.deepEqual(
@@ -181,6 +188,6 @@ describe('diff with rollbacks: plan --live shows what run does', () => {
       ['YAML_SYNTAX'],
     );
     // Without a last valid commit (none recorded): left as it runs, no action.
-    assert.deepEqual(diff(head, drifted).namespaces[0]!.actions, []);
+    assert.deepEqual(livePlan(head, drifted, { now: T0 }).namespaces[0]!.actions, []);
   });
 });

@@ -2,9 +2,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { DesiredNamespace, DesiredVolume } from '../../../src/desired/index.js';
 import type { ObservedNamespace, ObservedVolume } from '../../../src/observed/index.js';
-import { confirmedVolumeDeletes, diff, planVolumes, renderPlanText } from '../../../src/plan/index.js';
+import { confirmedVolumeDeletes, planVolumes, renderPlanText } from '../../../src/plan/index.js';
+import { livePlan } from '../../../src/controller/live-plan.js';
 import { compare, renderChangeSetMarkdown, renderChangeSetText } from '../../../src/preview/index.js';
-import { deployment, replicas } from '../../helpers/builders.js';
+import { deployment, replicas, T0 } from '../../helpers/builders.js';
 
 /**
  * What becomes of a namespace's claim volumes (plan/volumes.ts), as tables: the claims in Git,
@@ -150,7 +151,7 @@ describe('diff: volumes in the plan', () => {
   const withDeployment = (volumes: DesiredVolume[]): DesiredNamespace => ({ ...desiredNs(volumes), deployments: [deployment({ namespace: 'shop' })] });
 
   it('creates the volume after the network and before the Deployment that mounts it', () => {
-    const plan = diff(state([withDeployment([claim('data')])]), { namespaces: [] });
+    const plan = livePlan(state([withDeployment([claim('data')])]), { namespaces: [] }, { now: T0 });
     assert.deepEqual(
       plan.namespaces[0]!.actions.map((a) => a.kind),
       ['create-network', 'create-volume', 'create-deployment'],
@@ -160,7 +161,7 @@ describe('diff: volumes in the plan', () => {
   });
 
   it('lists an orphaned volume without an action: nothing changes, nothing is pruned', () => {
-    const plan = diff(state([desiredNs([])]), { namespaces: [observedNs([vol('logs')])] });
+    const plan = livePlan(state([desiredNs([])]), { namespaces: [observedNs([vol('logs')])] }, { now: T0 });
     const shop = plan.namespaces[0]!;
     assert.equal(shop.verdict, 'in-sync');
     assert.deepEqual(shop.orphanedVolumes, [{ name: 'logs', volume: 'shop.logs' }]);
@@ -179,7 +180,8 @@ describe('diff: volumes in the plan', () => {
         },
       ],
     };
-    const plan = diff(state([{ ...desiredNs([]), name: 'blog', network: 'berth.blog' }]), observed, {
+    const plan = livePlan(state([{ ...desiredNs([]), name: 'blog', network: 'berth.blog' }]), observed, {
+      now: T0,
       confirmPrune: true,
       confirmedVolumeDeletes: new Set(['shop/logs']),
     });
@@ -193,7 +195,10 @@ describe('diff: volumes in the plan', () => {
 
   it('the prune guard holding a namespace holds its volume deletions too', () => {
     const observed = { namespaces: [observedNs([vol('logs')], [{ namespace: 'shop', name: 'web', replicas: replicas('r', 1) }])] };
-    const plan = diff(state([{ ...desiredNs([]), name: 'blog', network: 'berth.blog' }]), observed, { confirmedVolumeDeletes: new Set(['shop/logs']) });
+    const plan = livePlan(state([{ ...desiredNs([]), name: 'blog', network: 'berth.blog' }]), observed, {
+      now: T0,
+      confirmedVolumeDeletes: new Set(['shop/logs']),
+    });
     const shop = plan.namespaces.find((n) => n.namespace === 'shop')!;
     assert.equal(shop.verdict, 'refused');
     assert.deepEqual(shop.actions, []);
