@@ -136,7 +136,7 @@ describe('livePlan: each decision as the plan lists it', () => {
       assert.equal(got.length, row.actions.length, JSON.stringify(got));
       row.actions.forEach(([kind, next], i) => {
         assert.equal(got[i]![0], kind);
-        assert.match(got[i]![1] ?? '', new RegExp(next?.startsWith('^') || next?.endsWith('$') ? next : `^${escape(next ?? '')}$`));
+        assert.match(got[i]![1] ?? '', new RegExp(next?.startsWith('^') || next?.endsWith('$') ? next : `^${escapeRegExp(next ?? '')}$`));
       });
       assert.deepEqual(
         (shop.refused ?? []).map((r) => r.name),
@@ -147,6 +147,6 @@ describe('livePlan: each decision as the plan lists it', () => {
     });
 });
 
-function escape(s: string): string {
+function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
