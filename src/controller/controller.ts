@@ -119,6 +119,7 @@ export class Controller {
     await this.task?.stop();
     this.queue.stop();
     await this.queue.idle();
+    await this.reconciler.settle();
     this.prober.close();
   }
 
@@ -358,18 +359,20 @@ export class Controller {
   /**
    * The replicas the engine runs now, with the prober's verdicts (`GET /api/v1/pods`, `berth get
    * pods`). A replica with probes that the prober has not taken up yet (created since the last
-   * pass) is not ready, as Kubernetes counts a pod whose probe has not run.
+   * pass) is not ready, as Kubernetes counts a pod whose probe has not run. One whose removal is
+   * under way is Terminating.
    */
   async pods(args: { namespace?: string }): Promise<readonly PodStatus[]> {
     const observed = observe(await this.o.driver.inventory(args.namespace ? { namespace: args.namespace } : {}));
-    return observed.namespaces.flatMap((ns) =>
-      podsOf(ns, (r) =>
+    return observed.namespaces.flatMap((inventoried) => {
+      const ns = this.reconciler.withTerminating(inventoried) ?? inventoried;
+      return podsOf(ns, (r) =>
         replicaVerdict(r, (id) => {
           const view = this.prober.view(id);
           return view ? { ready: view.ready, ...(view.notReadyReason ? { reason: view.notReadyReason } : {}) } : undefined;
         }),
-      ),
-    );
+      );
+    });
   }
 
   /**
@@ -382,7 +385,9 @@ export class Controller {
   async livePlan(): Promise<Plan> {
     const revision = this.o.desiredSource.current();
     if (!revision) throw new BerthError('CONFLICT', 'no commit fetched yet: the plan follows the first successful fetch');
-    const observed = observe(await this.o.driver.inventory());
+    const inventory = observe(await this.o.driver.inventory());
+    // As the next pass sees it: replicas whose removal is under way are terminating.
+    const observed = { namespaces: inventory.namespaces.flatMap((ns) => this.reconciler.withTerminating(ns) ?? []) };
     const { desired, rollbacks, lastValid, autoscaled } = await runTargets(revision.desired, revision.commit.oid, this.o.store.readState(), (commit) =>
       this.o.desiredSource.stateAt(commit),
     );

@@ -135,3 +135,21 @@ export function downPodsNotReady(readiness: ReadonlyMap<string, Readiness>, obse
 export function leavingReplicas(decisions: readonly WorkloadDecision[]): Set<string> {
   return new Set(decisions.flatMap((d) => (d.step?.kind === 'act' ? d.step.remove.map((r) => r.replica.id) : [])));
 }
+
+/**
+ * The namespace with the replicas in `terminating` (their removal under way, off the pass) in
+ * the engine's `removing` state: no replica any more, never routed nor probed, but still in the
+ * rollout's room (rollout/step.ts). Pure.
+ *   web a0 running, terminating {a0} → web a0 removing
+ */
+export function terminatingAs(observed: ObservedNamespace | undefined, terminating: ReadonlySet<string>): ObservedNamespace | undefined {
+  if (!observed || terminating.size === 0) return observed;
+  return {
+    ...observed,
+    deployments: observed.deployments.map((d) =>
+      d.replicas.some((r) => terminating.has(r.id))
+        ? { ...d, replicas: d.replicas.map((r) => (terminating.has(r.id) ? { ...r, state: 'removing' as const } : r)) }
+        : d,
+    ),
+  };
+}

@@ -23,7 +23,7 @@ import { Serving } from './serving.js';
 import type { SourceRevision, DesiredSource } from './desired-source.js';
 import { classifyError, type ErrorVerdict } from './error-handling.js';
 import { completionRecord, hasCompleted, type RollbackDecision } from './rollback.js';
-import { decideWorkloads, leavingReplicas, type WorkloadDecision } from './decide.js';
+import { decideWorkloads, leavingReplicas, terminatingAs, type WorkloadDecision } from './decide.js';
 import { finalPhase, passRecords, volumeStatuses, type PassOutcome, type PassResult } from './status.js';
 
 export interface ReconcilerOptions {
@@ -82,6 +82,13 @@ export class Reconciler {
   /** Consecutive failed passes per namespace: the error back-off's attempt number. */
   private readonly failures = new Map<string, number>();
   private readonly serving: Serving;
+  /**
+   * Replicas whose removal (drain, stop, delete) is under way off the pass, by container id:
+   * Kubernetes' terminating pods. A pass sees them as `removing` (terminatingAs). Memory only, and
+   * safely so: after a restart of berth a replica whose removal was cut short is still on the
+   * engine, running or stopped, and the pass decides about it again.
+   */
+  private readonly terminating = new Map<string, Promise<void>>();
 
   /** A native sidecar's startup probe, run to its end before the Pod's next container starts (the executor asks). */
   private readonly awaitStartup: NonNullable<ApplyStepOptions['awaitStartup']> = (probe, target) =>
@@ -92,6 +99,16 @@ export class Reconciler {
       ...o,
       isCompleted: (namespace, name, revision) => hasCompleted(ownValue(o.store.readState().revisions, `${namespace}/${name}`) ?? [], revision),
     });
+  }
+
+  /** The namespace as a pass sees it: the replicas whose removal is under way are terminating (`removing`). */
+  withTerminating(observed: ObservedNamespace | undefined): ObservedNamespace | undefined {
+    return terminatingAs(observed, new Set(this.terminating.keys()));
+  }
+
+  /** Resolves once every removal under way has ended (berth stopping). */
+  async settle(): Promise<void> {
+    await Promise.allSettled([...this.terminating.values()]);
   }
 
   /** The probe verdicts a pass would read now, without taking anything up (Serving.readinessNow): for the live plan. */
@@ -123,7 +140,7 @@ export class Reconciler {
     const { target, targetCommit, mayPrune } = resolved;
     const summary = { phase: resolved.phase, ...(resolved.message ? { message: resolved.message } : {}) };
 
-    const observed = observe(await this.o.driver.inventory({ namespace })).namespaces.find((n) => n.name === namespace);
+    const observed = this.withTerminating(observe(await this.o.driver.inventory({ namespace })).namespaces.find((n) => n.name === namespace));
     if (!target && !mayPrune) return { ...summary, deployments: [], moves: 0, outcome: { result: 'stalled' } };
 
     // Prepare: the network, volumes before the replicas that mount them, restarts of what failed liveness, stale emptyDirs.
@@ -287,6 +304,14 @@ export class Reconciler {
         ...(this.o.serviceAddress ? { hostPortAddress: this.o.serviceAddress } : {}),
         ...(ctx.dns ? { dns: ctx.dns } : {}),
         ...(this.o.dataPlane ? { drain: (ids: readonly string[], graceSeconds: number) => this.serving.drain(ids, graceSeconds, log) } : {}),
+        detachRemovals: (ids, removal) => {
+          const done = removal
+            .catch((err: unknown) => log.warn({ err: describeError(err), containers: ids }, 'removing replicas failed; the next pass decides about them again'))
+            .finally(() => {
+              for (const id of ids) if (this.terminating.get(id) === done) this.terminating.delete(id);
+            });
+          for (const id of ids) this.terminating.set(id, done);
+        },
       });
       return { ...kept, moves };
     } catch (err) {

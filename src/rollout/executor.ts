@@ -46,6 +46,14 @@ export interface ApplyStepOptions {
    * Absent: the next container starts once the sidecar runs.
    */
   readonly awaitStartup?: (probe: ProbeSpec, target: ProbeAddress) => Promise<ProbeResult>;
+  /**
+   * Takes the step's removals off the critical path: they are handed over (the replicas' ids and
+   * the drain + stop + delete under way) instead of awaited, and the step ends once its creations
+   * are made — terminating, as Kubernetes' pods are once deleted. Not for a removal whose
+   * replacement reuses its name, a Recreate (the new ones start once the old are gone), nor a
+   * StatefulSet (an ordinal is replaced only once gone): those are awaited. Absent: all awaited.
+   */
+  readonly detachRemovals?: (ids: readonly string[], removal: Promise<void>) => void;
 }
 
 /**
@@ -53,7 +61,7 @@ export interface ApplyStepOptions {
  * one fails the step before anything old is removed), then removals (drained out of the
  * data plane's rotation, then each stopped gracefully and removed) alongside creations (image
  * pulled only if missing) — one after the other when a creation reuses a removed replica's
- * name. Every action is
+ * name; with `detachRemovals`, handed over as terminating rather than awaited. Every action is
  * idempotent with respect to the next pass: a crash half-way leaves labelled containers the
  * next pass accounts for. Values are never logged: the log lines name containers only.
  */
@@ -75,7 +83,20 @@ export async function applyStep(options: ApplyStepOptions): Promise<void> {
       }),
     );
   };
-  if (step.create.length === 0) return void (await removals());
+  // A replacement in the same slot reuses the name: the old container must be gone first.
+  const sameNames = step.remove.some((r) => step.create.some((c) => c.revision === r.replica.revision && c.replica === r.replica.replica));
+  const detached =
+    options.detachRemovals !== undefined &&
+    step.remove.length > 0 &&
+    !sameNames &&
+    !desired?.stateful &&
+    !step.remove.some((r) => r.reason === 'recreate' || r.replica.kind === 'StatefulSet');
+  const detach = () =>
+    options.detachRemovals!(
+      step.remove.map((r) => r.replica.id),
+      removals(),
+    );
+  if (step.create.length === 0) return detached ? detach() : void (await removals());
   if (!desired) throw new Error('internal: a step without a desired Deployment cannot create replicas');
   const inits = desired.template.initContainers ?? [];
   const firstContainer = (creation: Creation) => startsWith(inits, creation, step.remove);
@@ -173,10 +194,12 @@ export async function applyStep(options: ApplyStepOptions): Promise<void> {
       }),
     );
   };
-  // A replacement in the same slot reuses the name: the old container must be gone first.
-  // Otherwise the old replicas drain and stop while the new ones start.
-  const sameNames = step.remove.some((r) => step.create.some((c) => c.revision === r.replica.revision && c.replica === r.replica.replica));
-  if (sameNames) {
+  // Otherwise the old replicas drain and stop while the new ones start (handed over, or awaited with them).
+  // Every input of the new replicas is resolved above: nothing old goes before a missing Secret fails the step.
+  if (detached) {
+    detach();
+    await creations();
+  } else if (sameNames) {
     await removals();
     await creations();
   } else {

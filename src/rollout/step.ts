@@ -91,7 +91,8 @@ export type Step =
     }
   | {
       readonly kind: 'wait';
-      readonly reason: 'readiness' | 'min-ready-seconds' | 'crash-backoff';
+      /** `terminating`: replicas on their way out take the room a new one needs (maxSurge, or Recreate's "all old gone first"). */
+      readonly reason: 'readiness' | 'min-ready-seconds' | 'crash-backoff' | 'terminating';
       readonly recheckAt?: Date;
       readonly summary: string;
       readonly counts: ReplicaCounts;
@@ -124,6 +125,10 @@ export function nextStep(input: RolloutInput): Step {
     return since !== undefined && at.getTime() - since >= minReadySeconds * 1000;
   };
   const live = observed.filter((r) => r.state !== 'removing');
+  // Terminating (draining and stopping, the engine's `removing`): they serve nothing and are no
+  // replica any more, but until they are gone they count against maxSurge, and Recreate starts
+  // nothing new beside them.
+  const terminating = observed.filter((r) => r.state === 'removing');
   if (!desired) {
     const counts = { desired: 0, updated: 0, available: 0, updatedAvailable: 0, total: live.length };
     if (live.length === 0) return { kind: 'complete', counts };
@@ -188,11 +193,13 @@ export function nextStep(input: RolloutInput): Step {
   };
   const oldLive = old;
 
-  // 2. Recreate: stop every old replica, then start all new ones.
+  // 2. Recreate: stop every old replica, then start all new ones once they are gone.
   if (desired.strategy.type === 'Recreate' && oldLive.length > 0) {
     const rm = oldLive.map((replica) => ({ replica, reason: 'recreate' as const }));
     return { kind: 'act', remove: rm, create: [], summary: describe(rm, []), counts };
   }
+  const oldTerminating = terminating.filter((r) => r.revision !== desired.revision);
+  if (desired.strategy.type === 'Recreate' && oldTerminating.length > 0) return terminatingWait(oldTerminating.length, counts);
 
   // 3. RollingUpdate with old replicas around (Kubernetes rolling.go: scale up new, else scale down old).
   if (oldLive.length > 0 && desired.strategy.type === 'RollingUpdate') {
@@ -207,7 +214,10 @@ export function nextStep(input: RolloutInput): Step {
     }
     // Scale up: total may reach replicas + maxSurge.
     //   replicas 10, maxSurge 2, 10 old, 0 new → create min(12 - 10, 10 - 0) = 2
-    const total = current.length + oldLive.length;
+    // Terminating replicas count here: no replica is added for room that is not free yet.
+    //   the same with 2 old terminating → create min(12 - 12, 10) = 0: wait until they are gone
+    const liveTotal = current.length + oldLive.length;
+    const total = liveTotal + terminating.length;
     const scaleUp = Math.min(desired.replicas + maxSurge - total, desired.replicas - current.length);
     if (scaleUp > 0) {
       const add = freeSlots(scaleUp).map((replica) => ({ revision: desired.revision, replica, commit, restart: false }));
@@ -221,13 +231,17 @@ export function nextStep(input: RolloutInput): Step {
       // Oldest first: by creation time, then highest ordinal.
       const victims = [...oldLive].sort((a, b) => a.created.localeCompare(b.created) || b.replica - a.replica).slice(0, canRemove);
       const rm = victims.map((replica) => ({ replica, reason: 'outdated' as const }));
-      // The room the removals make is refilled in the same move (Kubernetes does not count
-      // terminating pods against maxSurge either): the next wave starts while these drain.
+      // The room the removals make is refilled in the same move, whatever still terminates (the
+      // move stays whole, as Kubernetes' controller replaces what it scales down without waiting
+      // for the pods to go): the next wave starts while these drain and stop.
       //   replicas 10, maxSurge 2: 10 old + 2 new ready → remove 2 old and create 2 new
-      const refill = Math.min(desired.replicas + maxSurge - (total - rm.length), desired.replicas - current.length);
+      const refill = Math.min(desired.replicas + maxSurge - (liveTotal - rm.length), desired.replicas - current.length);
       const add = refill > 0 ? freeSlots(refill).map((replica) => ({ revision: desired.revision, replica, commit, restart: false })) : [];
       return { kind: 'act', remove: rm, create: add, summary: describe(rm, add), counts };
     }
+    // Nothing to do but for the terminating ones, whose room a new replica needs.
+    if (terminating.length > 0 && scaleUp <= 0 && desired.replicas + maxSurge - liveTotal > 0 && current.length < desired.replicas)
+      return terminatingWait(terminating.length, counts);
     return waitForReadiness(current, desired.minReadySeconds, now, counts, backoffUntil && { until: backoffUntil, why: backoffWhy }, input.readiness);
   }
 
@@ -247,6 +261,11 @@ export function nextStep(input: RolloutInput): Step {
     };
   if (counts.updatedAvailable < desired.replicas) return waitForReadiness(current, desired.minReadySeconds, now, counts, undefined, input.readiness);
   return { kind: 'complete', counts };
+}
+
+/** A wait for replicas still terminating: the engine's destroy event (or the next look) brings the next pass. */
+function terminatingWait(n: number, counts: ReplicaCounts): Step {
+  return { kind: 'wait', reason: 'terminating', summary: `waiting for ${n} replica(s) to finish terminating`, counts };
 }
 
 /**

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decideWorkloads, leavingReplicas, type WorkloadFacts } from '../../../src/controller/decide.js';
+import { decideWorkloads, leavingReplicas, terminatingAs, type WorkloadFacts } from '../../../src/controller/decide.js';
 import type { DesiredDeployment, DesiredNamespace } from '../../../src/desired/index.js';
 import type { ObservedReplica } from '../../../src/observed/index.js';
 import type { Pin } from '../../../src/store/index.js';
@@ -125,5 +125,23 @@ describe('decideWorkloads', () => {
     const decisions = decideWorkloads(facts([], { api: old }));
     assert.deepEqual([...leavingReplicas(decisions)].sort(), old.map((r) => r.id).sort());
     assert.equal(leavingReplicas(decideWorkloads(facts([deployment()], { web: replicas('new', 3) }))).size, 0);
+  });
+
+  it('terminatingAs: the replicas whose removal is under way are removing, the rest as they are', () => {
+    const [a0, a1] = replicas('old', 2);
+    const observed = facts([deployment()], { web: [a0!, a1!] }).observed!;
+    const marked = terminatingAs(observed, new Set([a0!.id]));
+    assert.deepEqual(
+      marked?.deployments[0]?.replicas.map((r) => [r.id, r.state]),
+      [
+        [a0!.id, 'removing'],
+        [a1!.id, 'running'],
+      ],
+    );
+    assert.equal(terminatingAs(observed, new Set()), observed);
+    assert.equal(terminatingAs(undefined, new Set([a0!.id])), undefined);
+    // The rollout sees it: a0 no longer a replica, a1 still one.
+    const [web] = decideWorkloads(facts([deployment({ replicas: 2 })], {}, { observed: marked }));
+    assert.equal(web!.step?.counts.total, 1);
   });
 });

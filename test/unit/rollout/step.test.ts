@@ -102,6 +102,56 @@ const cases: { name: string; input: Parameters<typeof nextStep>[0]; expect: Expe
     expect: { kind: 'act', create: [], remove: ['old.0:recreate', 'old.1:recreate'] },
   },
   {
+    name: 'Recreate: nothing new starts while an old replica is still terminating',
+    input: {
+      desired: deployment({ replicas: 2, strategy: { type: 'Recreate' } }),
+      observed: [replica('old', 0, { state: 'removing' })],
+      commit: 'c1',
+      now: T0,
+      restarts: new Map(),
+    },
+    expect: { kind: 'wait', reason: 'terminating' },
+  },
+  {
+    name: 'rolling, 3 old and 1 old terminating (maxSurge 1): the terminating one takes the surge room → wait for it',
+    input: {
+      desired: deployment({ replicas: 3, strategy: rolling(1, 0) }),
+      observed: [...replicas('old', 3), replica('old', 3, { state: 'removing' })],
+      commit: 'c1',
+      now: T0,
+      restarts: new Map(),
+    },
+    expect: { kind: 'wait', reason: 'terminating' },
+  },
+  {
+    name: 'rolling, the same once it is gone: the surge replica is created',
+    input: { desired: deployment({ replicas: 3, strategy: rolling(1, 0) }), observed: replicas('old', 3), commit: 'c1', now: T0, restarts: new Map() },
+    expect: { kind: 'act', create: [0], remove: [] },
+  },
+  {
+    name: 'rolling mid-way, an old replica terminating: the next ready new one lets another old one go, replaced in the same move',
+    input: {
+      desired: deployment({ replicas: 3, strategy: rolling(1, 0) }),
+      // a0, a1 old and ready; a2 terminating (removed by the last move, which created b1); b0, b1 ready
+      observed: [replica('old', 0), replica('old', 1), replica('old', 2, { state: 'removing' }), replica('new', 0), replica('new', 1)],
+      commit: 'c1',
+      now: T0,
+      restarts: new Map(),
+    },
+    expect: { kind: 'act', create: [2], remove: ['old.1:outdated'] },
+  },
+  {
+    name: 'rolling, a state that lost its surge room to terminating replicas: nothing added until they are gone',
+    input: {
+      desired: deployment({ replicas: 3, strategy: rolling(1, 0) }),
+      observed: [replica('old', 0), replica('old', 1, { state: 'removing' }), replica('old', 2, { state: 'removing' }), replica('new', 0), replica('new', 1)],
+      commit: 'c1',
+      now: T0,
+      restarts: new Map(),
+    },
+    expect: { kind: 'wait', reason: 'terminating' },
+  },
+  {
     name: 'Recreate: then all new start',
     input: { desired: deployment({ replicas: 2, strategy: { type: 'Recreate' } }), observed: [], commit: 'c1', now: T0, restarts: new Map() },
     expect: { kind: 'act', create: [0, 1], remove: [] },
