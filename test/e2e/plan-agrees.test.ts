@@ -22,15 +22,17 @@ import { ownedContainers } from '../helpers/world.js';
 const TOKEN = 'e2e-plan-agrees-token';
 const NEVER = '0 0 0 1 1 *';
 
-const web = (text: string, readyPath = '/') =>
+/** Two replicas of httpd answering `text`, ready on `readyPath`, rolled one at a time (maxSurge 1, maxUnavailable 0). */
+const web = (text: string, readyPath = '/', o: { name?: string; namespace?: string; progressDeadlineSeconds?: number } = {}) =>
   deploymentYaml({
-    name: 'web',
+    name: o.name ?? 'web',
+    ...(o.namespace ? { namespace: o.namespace } : {}),
     replicas: 2,
     command: serveCommand(text),
     port: 8080,
     readinessProbe: { path: readyPath, port: 8080 },
     strategy: { maxSurge: 1, maxUnavailable: 0 },
-    progressDeadlineSeconds: 5,
+    progressDeadlineSeconds: o.progressDeadlineSeconds ?? 5,
   });
 const api = (text: string) => deploymentYaml({ name: 'api', command: ['sh', '-c', `echo ${text}; exec sleep 100000`] });
 
@@ -250,19 +252,10 @@ describe('plan --live agrees with run after rollbacks', { timeout: 300_000 }, ()
       .sort();
     assert.deepEqual(now, before, 'the pass pruned nothing of shop, as the plan said');
   });
+
   it('a rollout mid-way: the plan says the next pass creates one, the pass does; then that it waits, and the pass waits', async () => {
     // blog/feed: 2 ready replicas, then a revision that never gets ready (maxSurge 1, maxUnavailable 0, a long deadline).
-    const feed = (text: string, readyPath: string) =>
-      deploymentYaml({
-        name: 'feed',
-        namespace: 'blog',
-        replicas: 2,
-        command: serveCommand(text),
-        port: 8080,
-        readinessProbe: { path: readyPath, port: 8080 },
-        strategy: { maxSurge: 1, maxUnavailable: 0 },
-        progressDeadlineSeconds: 600,
-      });
+    const feed = (text: string, readyPath: string) => web(text, readyPath, { name: 'feed', namespace: 'blog', progressDeadlineSeconds: 600 });
     const feedOnEngine = async () =>
       (await ownedContainers(scope.instance))
         .filter((c) => c.deployment === 'feed' && c.state === 'running')
