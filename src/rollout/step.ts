@@ -126,12 +126,12 @@ export function nextStep(input: RolloutInput): Step {
   };
   const live = observed.filter((r) => r.state !== 'removing');
   // Terminating (draining and stopping, the engine's `removing`): they serve nothing and are no
-  // replica any more, but until they are gone they count against maxSurge, and Recreate starts
-  // nothing new beside them.
+  // replica any more, but until they are gone they count against maxSurge, Recreate starts
+  // nothing new beside them, and the rollout (or prune) is not complete.
   const terminating = observed.filter((r) => r.state === 'removing');
   if (!desired) {
     const counts = { desired: 0, updated: 0, available: 0, updatedAvailable: 0, total: live.length };
-    if (live.length === 0) return { kind: 'complete', counts };
+    if (live.length === 0) return terminating.length > 0 ? terminatingWait(terminating.length, counts) : { kind: 'complete', counts };
     return {
       kind: 'act',
       remove: live.map((replica) => ({ replica, reason: 'prune' as const })),
@@ -260,6 +260,8 @@ export function nextStep(input: RolloutInput): Step {
       counts,
     };
   if (counts.updatedAvailable < desired.replicas) return waitForReadiness(current, desired.minReadySeconds, now, counts, undefined, input.readiness);
+  // Done once nothing of it terminates any more: after `rollout status` says so, no old replica is left on the engine.
+  if (terminating.length > 0) return terminatingWait(terminating.length, counts);
   return { kind: 'complete', counts };
 }
 

@@ -152,6 +152,22 @@ const cases: { name: string; input: Parameters<typeof nextStep>[0]; expect: Expe
     expect: { kind: 'wait', reason: 'terminating' },
   },
   {
+    name: 'every new replica ready, an old one still terminating: not complete until it is gone',
+    input: {
+      desired: deployment({ replicas: 2 }),
+      observed: [...replicas('new', 2), replica('old', 0, { state: 'removing' })],
+      commit: 'c1',
+      now: T0,
+      restarts: new Map(),
+    },
+    expect: { kind: 'wait', reason: 'terminating' },
+  },
+  {
+    name: 'pruned, its last replica terminating: not complete (its network stays) until it is gone',
+    input: { desired: undefined, observed: [replica('old', 0, { state: 'removing' })], commit: 'c1', now: T0, restarts: new Map() },
+    expect: { kind: 'wait', reason: 'terminating' },
+  },
+  {
     name: 'Recreate: then all new start',
     input: { desired: deployment({ replicas: 2, strategy: { type: 'Recreate' } }), observed: [], commit: 'c1', now: T0, restarts: new Map() },
     expect: { kind: 'act', create: [0, 1], remove: [] },
