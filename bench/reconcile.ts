@@ -353,8 +353,9 @@ function report(args: {
     const baseline = summarize(r.baselineMaxRssKb.map((k) => k * 1024)).median;
     const otherBaseline = summarize(r.otherBaselineMaxRssKb.map((k) => k * 1024)).median;
     const otherKind = options.load === 'bundle' ? 'tsx' : 'bundle';
+    const how = (kind: WorkerLoad['kind']): string => (kind === 'bundle' ? 'from the bundle' : 'through tsx');
     lines.push(
-      `| peak RSS, cold plan (median; max of ${peaks.length}) | ${r.kind} | ${mb(summarize(peaks).median)} | — | ${mb(peak)} | — | — (fresh worker before any work: ${mb(baseline)} from the ${options.load}; ${mb(otherBaseline)} through ${otherKind}) | ≤ 200 MB | ${verdict(peak, GOALS.rssBytes)} |`,
+      `| peak RSS, cold plan (median; max of ${peaks.length}) | ${r.kind} | ${mb(summarize(peaks).median)} | — | ${mb(peak)} | — | — (fresh worker before any work: ${mb(baseline)} ${how(options.load)}; ${mb(otherBaseline)} ${how(otherKind)}) | ≤ 200 MB | ${verdict(peak, GOALS.rssBytes)} |`,
     );
   }
   for (const r of results) {
