@@ -18,8 +18,13 @@
  * itself failed (an error, or a plan that was not the expected one).
  *
  *   node --import tsx bench/reconcile.ts [--deployments 10000] [--namespaces 500]
- *        [--runs 10] [--cold-runs 3] [--source both|remote|local] [--json results.json]
+ *        [--runs 10] [--cold-runs 3] [--source both|remote|local] [--json results.json] [--load bundle|tsx]
  *        [--worker-arg=--max-old-space-size=128 …] [--worker-arg=--cpu-prof --worker-arg=--cpu-prof-dir=/tmp/prof]
+ *
+ * Workers load berth the way it ships (--load bundle, the default): their entry, worker.ts, is
+ * bundled with bin/bundle.mjs's esbuild settings, as bin/berth.mjs runs dist/berth.mjs. With
+ * --load tsx they run the sources through tsx, as the benchmark did before 2026-12-05: tsx's
+ * loader adds ~40 MB to a fresh process. The fresh-worker baseline is printed both ways.
  *
  * Workers always get --expose-gc (only so the final memory figure can be the live heap);
  * --worker-arg adds Node flags to every worker (memory limits, --cpu-prof, …).
@@ -34,7 +39,7 @@ import { deploymentName, deploymentsIn, importImageChange, importRepository, nam
 import { readWholeTree, timeGit } from './reconcile/native-git.js';
 import type { Phases, Timed } from './reconcile/protocol.js';
 import { mb, ms, summarize, type Summary } from './reconcile/stats.js';
-import { WorkerProcess } from './reconcile/worker-process.js';
+import { bundleWorker, removeWorkerBundle, WorkerProcess, type WorkerLoad } from './reconcile/worker-process.js';
 import { sourceFingerprint } from './source-fingerprint.js';
 import { Cleanups } from './cleanup.js';
 
@@ -49,14 +54,17 @@ interface Options {
   readonly sources: readonly SourceKind[];
   readonly json: string | undefined;
   readonly workerArgs: readonly string[];
+  readonly load: WorkerLoad['kind'];
 }
 
 /** Everything one source measured. */
 interface SourceResults {
   readonly kind: SourceKind;
   readonly cold: Timed[];
-  /** maxRSS of a fresh worker before it does anything (node + tsx + berth modules). */
+  /** maxRSS of a fresh worker before it does anything (node + berth modules, + tsx when loaded through it). */
   readonly baselineMaxRssKb: number[];
+  /** The same through the other loader (tsx when the runs use the bundle, and the reverse). */
+  readonly otherBaselineMaxRssKb: number[];
   readonly nativeRead: number[];
   nativeCloneMs?: number;
   init?: Timed;
@@ -80,6 +88,7 @@ function parseOptions(): Options {
       source: { type: 'string', default: 'both' },
       json: { type: 'string' },
       'worker-arg': { type: 'string', multiple: true },
+      load: { type: 'string', default: 'bundle' },
     },
     strict: true,
   });
@@ -92,6 +101,8 @@ function parseOptions(): Options {
   if (shape.namespaces > shape.deployments) throw new Error('--namespaces must not exceed --deployments (every namespace gets at least one Deployment)');
   const source = values.source;
   if (source !== 'both' && source !== 'remote' && source !== 'local') throw new Error(`--source must be both, remote or local, got ${source}`);
+  const load = values.load;
+  if (load !== 'bundle' && load !== 'tsx') throw new Error(`--load must be bundle or tsx, got ${load}`);
   return {
     shape,
     runs: int('runs', values.runs, 1),
@@ -99,6 +110,7 @@ function parseOptions(): Options {
     sources: source === 'both' ? ['remote', 'local'] : [source],
     json: values.json,
     workerArgs: values['worker-arg'] ?? [],
+    load,
   };
 }
 
@@ -120,9 +132,11 @@ const cleanups = new Cleanups(progress);
 const cleanUp = (): Promise<void> => cleanups.run();
 
 let workerArgs: readonly string[] = [];
+/** How workers load berth (`load`), and the other way, for the baseline's comparison. */
+let loads: { load: WorkerLoad; other: WorkerLoad } | undefined;
 
-async function withWorker<T>(use: (w: WorkerProcess) => Promise<T>): Promise<T> {
-  const worker = await WorkerProcess.start(['--expose-gc', ...workerArgs]);
+async function withWorker<T>(use: (w: WorkerProcess) => Promise<T>, which: 'load' | 'other' = 'load'): Promise<T> {
+  const worker = await WorkerProcess.start(loads![which], ['--expose-gc', ...workerArgs]);
   const stop = () => worker.stop();
   cleanups.push(stop);
   try {
@@ -141,6 +155,9 @@ function changeTarget(shape: RepoShape, i: number): { ns: number; dep: number } 
 async function main(): Promise<number> {
   const options = parseOptions();
   workerArgs = options.workerArgs;
+  const bundled = await bundleWorker();
+  cleanups.push(() => removeWorkerBundle(bundled));
+  loads = options.load === 'bundle' ? { load: bundled, other: { kind: 'tsx' } } : { load: { kind: 'tsx' }, other: bundled };
   const { shape } = options;
   const loadBefore = os.loadavg();
   const srcState = await sourceFingerprint();
@@ -177,6 +194,7 @@ async function main(): Promise<number> {
       kind,
       cold: [],
       baselineMaxRssKb: [],
+      otherBaselineMaxRssKb: [],
       nativeRead: [],
       pure: [],
       noChange: [],
@@ -205,6 +223,7 @@ async function main(): Promise<number> {
         progress(`${kind} cold run ${i + 1}/${options.coldRuns}: ${ms(cold.totalMs)}, peak RSS ${mb(cold.memory.maxRssKb * 1024)}`);
       });
       await fsp.rm(cacheDir, { recursive: true, force: true });
+      await withWorker(async (w) => void r.otherBaselineMaxRssKb.push((await w.request({ op: 'memory' })).memory.maxRssKb), 'other');
     }
 
     // ---- berth, warm: one long-lived process, like the controller ----
@@ -292,7 +311,7 @@ function report(args: {
       `scratch on ${args.base}. Repository: ${args.generated.files} files (${mb(args.generated.bytes)} of Deployment YAML), ` +
       `generated in ${ms(args.generateMs)}, first push over HTTP ${ms(args.pushMs)}. ` +
       `Warm runs: ${options.runs} each; cold runs: ${options.coldRuns} per source, each in a fresh process` +
-      `${options.workerArgs.length > 0 ? `; worker flags ${options.workerArgs.join(' ')}` : ''}.`,
+      `${options.workerArgs.length > 0 ? `; worker flags ${options.workerArgs.join(' ')}` : ''}; workers load berth ${options.load === 'bundle' ? 'from an esbuild bundle, as it ships' : 'through tsx'}.`,
     '',
     `Started ${args.startedAt}. Load average (1/5/15 min) before ${args.loadBefore.map((l) => l.toFixed(2)).join(' / ')}, ` +
       `after ${args.loadAfter.map((l) => l.toFixed(2)).join(' / ')} — above ${cpus.length} means other processes competed for the CPUs and wall times are inflated (the CPU column is less affected). ` +
@@ -332,8 +351,11 @@ function report(args: {
     const peaks = r.cold.map((x) => x.memory.maxRssKb * 1024);
     const peak = Math.max(...peaks);
     const baseline = summarize(r.baselineMaxRssKb.map((k) => k * 1024)).median;
+    const otherBaseline = summarize(r.otherBaselineMaxRssKb.map((k) => k * 1024)).median;
+    const otherKind = options.load === 'bundle' ? 'tsx' : 'bundle';
+    const how = (kind: WorkerLoad['kind']): string => (kind === 'bundle' ? 'from the bundle' : 'through tsx');
     lines.push(
-      `| peak RSS, cold plan (median; max of ${peaks.length}) | ${r.kind} | ${mb(summarize(peaks).median)} | — | ${mb(peak)} | — | — (fresh worker before any work: ${mb(baseline)}) | ≤ 200 MB | ${verdict(peak, GOALS.rssBytes)} |`,
+      `| peak RSS, cold plan (median; max of ${peaks.length}) | ${r.kind} | ${mb(summarize(peaks).median)} | — | ${mb(peak)} | — | — (fresh worker before any work: ${mb(baseline)} ${how(options.load)}; ${mb(otherBaseline)} ${how(otherKind)}) | ≤ 200 MB | ${verdict(peak, GOALS.rssBytes)} |`,
     );
   }
   for (const r of results) {

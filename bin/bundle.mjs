@@ -22,6 +22,21 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** What the bundle is made of: a change to any of these (an edit, a new or removed file) rebuilds it. */
 const INPUTS = ['src', 'schemas', 'package.json', 'tsconfig.json', 'bin/bundle.mjs'];
+/**
+ * esbuild's settings for the bundle, without its entry, output and banner; exported so a
+ * benchmark can load its own entry the way berth ships (bench/reconcile/worker-process.ts).
+ */
+export const BUILD_OPTIONS = {
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  packages: 'external',
+  sourcemap: 'inline',
+  sourcesContent: false,
+  keepNames: true,
+  logLevel: 'silent',
+};
 /** The bundle's first line names the inputs it was built from. */
 const BANNER = '// berth bundle of inputs ';
 
@@ -74,20 +89,7 @@ export async function bundledEntry(root = ROOT) {
     if (builtFrom(bundle) !== digest) {
       const { build } = await import('esbuild');
       mkdirSync(join(root, 'dist'), { recursive: true });
-      await build({
-        entryPoints: [join(root, 'src', 'main.ts')],
-        outfile: tmp,
-        banner: { js: `${BANNER}${digest}` },
-        bundle: true,
-        platform: 'node',
-        format: 'esm',
-        target: 'node20',
-        packages: 'external',
-        sourcemap: 'inline',
-        sourcesContent: false,
-        keepNames: true,
-        logLevel: 'silent',
-      });
+      await build({ ...BUILD_OPTIONS, entryPoints: [join(root, 'src', 'main.ts')], outfile: tmp, banner: { js: `${BANNER}${digest}` } });
       renameSync(tmp, bundle);
     }
     return pathToFileURL(bundle).href;

@@ -1,9 +1,38 @@
 import { fork, type ChildProcess } from 'node:child_process';
+import { mkdir, rm } from 'node:fs/promises';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { build, type BuildOptions } from 'esbuild';
+// @ts-expect-error: a plain ES module of the launcher, without type declarations
+import { BUILD_OPTIONS } from '../../bin/bundle.mjs';
 import type { Reply, Request, Timed } from './protocol.js';
 
 const WORKER = fileURLToPath(new URL('./worker.ts', import.meta.url));
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/**
+ * How a worker loads berth: `bundle` as it ships (bin/berth.mjs runs one esbuild bundle; the
+ * worker's entry is bundled with the same settings), `tsx` through tsx's loader hooks, one
+ * TypeScript module at a time (what the benchmark did before; its fresh process is larger).
+ */
+export type WorkerLoad = { readonly kind: 'bundle'; readonly file: string } | { readonly kind: 'tsx' };
+
+/**
+ * Bundles worker.ts (and berth's sources under it) into `dist/` with bin/bundle.mjs's esbuild
+ * settings, so node_modules resolves as it does for `dist/berth.mjs`. The caller removes the
+ * file with `removeWorkerBundle`.
+ */
+export async function bundleWorker(): Promise<WorkerLoad> {
+  const dir = path.join(REPO_ROOT, 'dist');
+  await mkdir(dir, { recursive: true });
+  const file = path.join(dir, `bench-reconcile-worker.${process.pid}.mjs`);
+  await build({ ...(BUILD_OPTIONS as BuildOptions), entryPoints: [WORKER], outfile: file, logLevel: 'error' });
+  return { kind: 'bundle', file };
+}
+
+export async function removeWorkerBundle(load: WorkerLoad): Promise<void> {
+  if (load.kind === 'bundle') await rm(load.file, { force: true });
+}
 
 /** A worker process (worker.ts) and a request/reply channel to it; one request at a time. */
 export class WorkerProcess {
@@ -27,9 +56,10 @@ export class WorkerProcess {
     });
   }
 
-  /** A fresh Node process running worker.ts under tsx (plus `nodeArgs`); resolves once it listens. */
-  static start(nodeArgs: readonly string[] = []): Promise<WorkerProcess> {
-    const child = fork(WORKER, [], { cwd: REPO_ROOT, execArgv: ['--import', 'tsx', ...nodeArgs], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  /** A fresh Node process running worker.ts, bundled or under tsx (plus `nodeArgs`); resolves once it listens. */
+  static start(load: WorkerLoad, nodeArgs: readonly string[] = []): Promise<WorkerProcess> {
+    const [entry, loader] = load.kind === 'bundle' ? [load.file, ['--enable-source-maps']] : [WORKER, ['--import', 'tsx']];
+    const child = fork(entry, [], { cwd: REPO_ROOT, execArgv: [...loader, ...nodeArgs], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     return new Promise((resolve, reject) => {
       const onExit = (code: number | null) => reject(new Error(`worker exited (code ${code}) before it was ready`));
       child.once('exit', onExit);

@@ -15,3 +15,24 @@ export function ownValue<T>(record: Readonly<Record<string, T>> | undefined | nu
 export function setOwn<T>(record: Record<string, T>, key: string, value: T): void {
   Object.defineProperty(record, key, { value, writable: true, enumerable: true, configurable: true });
 }
+
+/**
+ * `{ ...parts[0], ...parts[1], … }` (own enumerable string keys, later parts winning), built key
+ * by key. The result is the same; the memory is not: at thousands of objects a spread site that
+ * sees many shapes goes megamorphic and V8 then gives each copy a hidden class of its own (a map
+ * and a descriptor array, ~250 bytes per object at 10,000 Deployments), while properties added
+ * one by one follow the shared transition tree. Use it where one site copies many objects.
+ *
+ *   spreadOwn({ a: 1, b: 2 }, { b: 3, c: 4 }) // → { a: 1, b: 3, c: 4 }
+ */
+export function spreadOwn<T extends object>(...parts: readonly object[]): T {
+  const out: Record<string, unknown> = {};
+  for (const part of parts) {
+    const record = part as Record<string, unknown>;
+    for (const key of Object.keys(record)) {
+      if (key === '__proto__') setOwn(out, key, record[key]);
+      else out[key] = record[key];
+    }
+  }
+  return out as T;
+}

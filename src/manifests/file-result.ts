@@ -1,5 +1,6 @@
 import type { Diagnostic } from '../core/index.js';
 import { parseYaml, type ParseLimits } from './parse.js';
+import { shareStrings } from './share-strings.js';
 import { validateDocument, type ValidatedDocument } from './validate.js';
 
 /**
@@ -22,8 +23,9 @@ export function readManifestFile(bytes: Uint8Array, limits: ParseLimits): FileRe
   for (const doc of parsed.documents) {
     const validated = validateDocument(doc, lineText);
     diagnostics.push(...validated.diagnostics);
-    // the YAML nodes are not kept: positions the loader needs are already in `validated`
-    documents.push(validated);
+    // the YAML nodes are not kept: positions the loader needs are already in `validated`;
+    // its strings are shared copies, so the cached result does not keep the file's text alive
+    documents.push(shareStrings(validated));
   }
   return { documents, diagnostics };
 }

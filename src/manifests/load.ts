@@ -1,4 +1,4 @@
-import { compareDiagnostics, hasErrors, isDnsLabel, type Diagnostic } from '../core/index.js';
+import { compareDiagnostics, hasErrors, isDnsLabel, spreadOwn, type Diagnostic } from '../core/index.js';
 import type { Snapshot, SnapshotFile, SnapshotFolder } from '../source/index.js';
 import { checkClaimUses, type ClaimFacts, type PlacedClaimUser } from './claim-rules.js';
 import type { ManifestCache, FolderEntry } from './cache.js';
@@ -15,6 +15,7 @@ import { checkWorkloadNames } from './statefulset-rules.js';
 import { checkAutoscalers } from './hpa-rules.js';
 import { checkListenPorts, type PlacedService, type ServicePortFact } from './service-rules.js';
 import type { Manifest, ManifestSet, NamespaceManifests } from './types.js';
+import { shared } from './share-strings.js';
 
 /** Limits applied to every file; see ParseLimits for the defaults. */
 export type LoadOptions = Partial<ParseLimits>;
@@ -145,7 +146,7 @@ function loadNamespace(folder: SnapshotFolder, entries: readonly FolderEntry[], 
   const claimUsers: PlacedClaimUser[] = [];
 
   for (const entry of entries) {
-    const file = `${name}/${entry.path}`;
+    const file = shared(`${name}/${entry.path}`); // flat: every diagnostic and manifest of the file holds it
     const isManifest = isManifestName(entry.path);
     if (entry.mode === 'submodule') {
       diagnostics.push({ severity: 'warning', code: 'SUBMODULE', file, namespace: name, message: 'ignored: a Git submodule (berth does not read submodules)' });
@@ -249,7 +250,7 @@ function loadNamespace(folder: SnapshotFolder, entries: readonly FolderEntry[], 
           storage: { amount: c.bytes, at: c.at, field: c.field },
         });
       if (doc.quotaBounds && doc.name !== undefined) quotas.push({ name: doc.name, file, document: doc.index, bounds: doc.quotaBounds });
-      if (doc.body) objects.push({ ...doc.body, source: { file, document: doc.index, line: doc.line } } as Manifest);
+      if (doc.body) objects.push(spreadOwn<Manifest>(doc.body, { source: { file, document: doc.index, line: doc.line } }));
     }
   }
   diagnostics.push(...checkSecretKeyRefs(name, refs, secrets, defined));

@@ -1,4 +1,4 @@
-import { ownValue, type Diagnostic } from '../core/index.js';
+import { ownValue, spreadOwn, type Diagnostic } from '../core/index.js';
 import { claimFactsOf, claimUserOf, type ClaimFacts, type ClaimUser } from './claim-rules.js';
 import type { ManifestDiagnosticCode } from './codes.js';
 import { checkConfigMap, configMapKeysOf, configMapRefsOf, type ConfigMapKeys, type ConfigMapRefUse } from './configmap-rules.js';
@@ -193,7 +193,7 @@ export function validateDocument(doc: YamlDocument, lineText: (line: number) => 
   const positions = positionsOf(kind, value, locate);
   for (const path of ignored) removeAt(value, path);
   if (positions) value['positions'] = positions;
-  return { ...base, ...identity, ...facts, body: value as unknown as ManifestBody };
+  return spreadOwn<ValidatedDocument>(base, identity, facts, { body: value as unknown as ManifestBody });
 }
 
 /**

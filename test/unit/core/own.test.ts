@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ownValue, setOwn } from '../../../src/core/index.js';
+import { ownValue, setOwn, spreadOwn } from '../../../src/core/index.js';
 
 describe('ownValue / setOwn: outside keys never reach Object.prototype', () => {
   const record: Record<string, number> = { web: 1, constructor: 2 };
@@ -25,4 +25,27 @@ describe('ownValue / setOwn: outside keys never reach Object.prototype', () => {
     assert.equal((o as { polluted?: boolean }).polluted, undefined);
     assert.deepEqual(ownValue(o, '__proto__'), { polluted: true });
   });
+});
+
+describe('spreadOwn: the same object as a spread', () => {
+  const proto = JSON.parse('{"__proto__": {"x": 1}, "a": 2}') as Record<string, unknown>;
+  const table: [name: string, parts: object[]][] = [
+    [
+      'later parts win, keys keep their first place',
+      [
+        { a: 1, b: 2 },
+        { b: 3, c: 4 },
+      ],
+    ],
+    ['an own __proto__ key stays an own key', [proto, { source: 1 }]],
+    ['integer-like keys', [{ b: 1, 2: 'x', 1: 'y' }, { 0: 'z' }]],
+    ['nothing', []],
+  ];
+  for (const [name, parts] of table)
+    it(name, () => {
+      const expected = { ...parts[0], ...parts[1] }; // every case has at most two parts
+      const got = spreadOwn<object>(...parts);
+      assert.deepEqual(Object.entries(got), Object.entries(expected));
+      assert.equal(Object.getPrototypeOf(got), Object.prototype);
+    });
 });
