@@ -376,7 +376,8 @@ export class Controller {
   }
 
   /**
-   * The live plan (`GET /api/v1/namespaces/:ns/plan`, the dashboard): what the head commit
+   * The live plan (`GET /api/v1/plan`, `berth plan --live --server`; per namespace the dashboard's
+   * `GET /api/v1/namespaces/:ns/plan`): what the head commit
    * would change on the engine now, by the same targets and decision as `berth plan --live`
    * (pins, last valid commits, HPAs, the prune guard with the confirmations recorded).
    * Service addresses are not the data plane's (the plan's `services` may name others): the
@@ -388,10 +389,10 @@ export class Controller {
     const inventory = observe(await this.o.driver.inventory());
     // As the next pass sees it: replicas whose removal is under way are terminating.
     const observed = { namespaces: inventory.namespaces.flatMap((ns) => this.reconciler.withTerminating(ns) ?? []) };
-    const { desired, rollbacks, lastValid, autoscaled } = await runTargets(revision.desired, revision.commit.oid, this.o.store.readState(), (commit) =>
+    const state = this.o.store.readState();
+    const { desired, rollbacks, lastValid, autoscaled } = await runTargets(revision.desired, revision.commit.oid, state, (commit) =>
       this.o.desiredSource.stateAt(commit),
     );
-    const state = this.o.store.readState();
     // The prober's verdicts, as the next pass reads them.
     const readiness = new Map(observed.namespaces.flatMap((ns) => [...this.reconciler.readinessNow(ns)]));
     return livePlan(desired, observed, {
