@@ -15,7 +15,7 @@ import { REDACT_SECRET_PATHS } from './secrets/index.js';
 import { REDACT_HEADER_PATHS } from './server/index.js';
 import { DataPlaneClient, ensureProxyRunning, PROXY_TABLE_FILE, runProxyProcess } from './proxy/index.js';
 import { openGitSource } from './source/index.js';
-import { acquireLock, FileStore, readStoreState } from './store/index.js';
+import { acquireLock, FileStore, LOCK_FILE, readStoreState } from './store/index.js';
 import { PROJECT_ROOT } from './files/index.js';
 
 /** Log paths that may carry secret values; pino replaces them with [redacted]. */
@@ -79,7 +79,7 @@ const adapters: Adapters = {
   lockState: async (o) => {
     const { mkdir } = await import('node:fs/promises');
     await mkdir(o.stateDir, { recursive: true, mode: 0o700 });
-    const lock = await acquireLock(join(o.stateDir, 'berth.lock'));
+    const lock = await acquireLock(join(o.stateDir, LOCK_FILE));
     // One instance, one state directory: refused at start when another one holds the instance.
     // Any other failure (an engine that is down) is left to the driver, which claims before its first change.
     try {

@@ -397,6 +397,7 @@ export class Controller {
     const readiness = new Map(observed.namespaces.flatMap((ns) => [...this.reconciler.readinessNow(ns)]));
     return livePlan(desired, observed, {
       now: this.o.clock.now(),
+      watchingSince: this.reconciler.watchingSince,
       head: revision.desired,
       readiness,
       ...(state.pins ? { pins: state.pins } : {}),

@@ -53,6 +53,8 @@ export interface WorkloadFacts {
   readonly head?: DesiredNamespace | undefined;
   readonly headCommit?: string;
   readonly now: Date;
+  /** When the berth making the pass began watching (RolloutInput.watchingSince). */
+  readonly watchingSince?: Date;
   readonly readiness: ReadonlyMap<string, Readiness>;
   /** The store's pins and revision histories, by `namespace/name`. */
   readonly pins: Readonly<Record<string, Pin>> | undefined;
@@ -84,6 +86,7 @@ export function decideWorkloads(f: WorkloadFacts): WorkloadDecision[] {
             observed: replicas,
             commit: f.commit,
             now: f.now,
+            ...(f.watchingSince ? { watchingSince: f.watchingSince } : {}),
             restarts: restartRecordsOf(replicas),
             readiness,
             completed: desired ? hasCompleted(ownValue(f.revisions, key) ?? [], desired.revision) : true,

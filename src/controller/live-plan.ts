@@ -22,6 +22,8 @@ import { decideWorkloads, type WorkloadDecision } from './decide.js';
 export interface LivePlanOptions {
   /** The moment the plan is for: back-offs, readiness windows and deadlines are judged at it, as a pass judges them. */
   readonly now: Date;
+  /** When the berth making the next pass began watching (RolloutInput.watchingSince): the daemon's start, or now for a berth yet to start. */
+  readonly watchingSince?: Date;
   /** Probe verdicts by container id (the prober's; absent: none known, a running replica counts as ready, as without probes). */
   readonly readiness?: ReadonlyMap<string, Readiness>;
   /** The store's pins and revision histories, by `namespace/name` (holds, completed revisions, where a failed rollout goes back to). */
@@ -90,6 +92,7 @@ export function livePlan(desired: DesiredState, observed: ObservedState, options
       head: headByName.get(name),
       headCommit: desired.commit,
       now: options.now,
+      ...(options.watchingSince ? { watchingSince: options.watchingSince } : {}),
       readiness: options.readiness ?? new Map(),
       pins,
       revisions: options.revisions,

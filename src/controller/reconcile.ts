@@ -94,7 +94,14 @@ export class Reconciler {
   private readonly awaitStartup: NonNullable<ApplyStepOptions['awaitStartup']> = (probe, target) =>
     awaitStartup(probe, target, { exec: (id, command, timeoutMs) => this.o.driver.exec(id, command, timeoutMs) });
 
+  /**
+   * When this berth began watching: a rollout's progress deadline counts from here at the
+   * earliest (RolloutInput.watchingSince). A fact of this process, not state to keep.
+   */
+  readonly watchingSince: Date;
+
   constructor(private readonly o: ReconcilerOptions) {
+    this.watchingSince = o.clock.now();
     this.serving = new Serving({
       ...o,
       isCompleted: (namespace, name, revision) => hasCompleted(ownValue(o.store.readState().revisions, `${namespace}/${name}`) ?? [], revision),
@@ -167,6 +174,7 @@ export class Reconciler {
       head,
       headCommit: revision.commit.oid,
       now: this.o.clock.now(),
+      watchingSince: this.watchingSince,
       readiness,
       pins: state.pins,
       revisions: state.revisions,

@@ -29,6 +29,12 @@ export interface RolloutInput {
    * progress deadline only applies while Progressing). Replicas that crash are restarted.
    */
   readonly completed?: boolean;
+  /**
+   * When this berth process began watching (its start). While berth was down nobody could
+   * create, start or probe a replica, so a rollout's progress deadline counts from here at the
+   * earliest (judgeRollout). Absent: from the replicas alone.
+   */
+  readonly watchingSince?: Date;
 }
 
 export interface Readiness {
@@ -50,7 +56,7 @@ export interface Readiness {
  */
 export const CRASH_LOOP_RESTARTS = 1;
 
-export type RemovalReason = 'outdated' | 'scale-down' | 'exited' | 'duplicate' | 'prune' | 'recreate' | 'init-done';
+export type RemovalReason = 'outdated' | 'scale-down' | 'exited' | 'duplicate' | 'prune' | 'recreate' | 'init-done' | 'never-started';
 
 export interface Removal {
   readonly replica: ObservedReplica;
@@ -293,6 +299,10 @@ export function tendSlot(
   if (keep.init !== undefined && keep.state === 'exited' && keep.exitCode === 0)
     return replace('init-done', { restart: false, afterInit: keep.init, ...(keep.restart ? { restartRecord: keep.restart } : {}) });
   if (isAlive(keep)) return {};
+  // Created and never started: berth stopped between the two (a start that fails is discarded
+  // at once, runtime/docker/driver.ts). Nothing ran, so nothing crashed: replaced at once, no restart counted.
+  if (keep.state === 'created' && keep.init === undefined)
+    return replace('never-started', { restart: false, ...(keep.restart ? { restartRecord: keep.restart } : {}) });
   const record = input.restarts.get(restartKey(desired.namespace, desired.name, desired.revision, slot));
   const readyAt = record ? new Date(record.lastAt.getTime() + restartDelayMs(record.count)) : now;
   if (readyAt.getTime() <= now.getTime())
@@ -336,7 +346,7 @@ export function judgeRollout(
         counts,
       };
     }
-    if (isAlive(r)) continue;
+    if (isAlive(r) || (r.state === 'created' && r.init === undefined)) continue; // created, never started: nothing crashed (tendSlot)
     const record = input.restarts.get(restartKey(desired.namespace, desired.name, desired.revision, r.replica));
     if (record && record.count >= CRASH_LOOP_RESTARTS) {
       const code = r.exitCode !== undefined ? ` (exit code ${r.exitCode})` : '';
@@ -352,13 +362,15 @@ export function judgeRollout(
     }
   }
   // Progress = the latest creation or readiness of a new-revision replica — or the moment this
-  // berth started watching it, whichever is later. Worked example (progressDeadlineSeconds 8):
-  // a replica created at t=0, berth killed at t=1 and back at t=9 (probing from t=9): without
-  // the watch time the deadline "passed" at t=8 although nobody could see the replica become
-  // ready meanwhile, and the restarted berth rolled back a healthy rollout (found by the e2e
-  // kill -9 test); with it, the deadline is t=17, and the first probe at t≈9 shows it ready.
+  // berth started watching it (its probes, or the process itself), whichever is later. Worked
+  // example (progressDeadlineSeconds 8): a replica created at t=0, berth killed at t=1 and back
+  // at t=9: without the watch time the deadline "passed" at t=8 although nobody could start,
+  // probe or see the replica meanwhile, and the restarted berth rolled back a healthy rollout
+  // (found by the e2e kill -9 test, twice: a running replica, then one killed between create
+  // and start, which no probe watches); with it, the deadline is t=17.
   const watched = (r: ObservedReplica) => input.readiness?.get(r.id)?.watchedSince?.getTime() ?? 0;
-  const progress = Math.max(...current.map((r) => Math.max(Date.parse(r.created), readySince(r, input.readiness) ?? 0, watched(r))));
+  const since = input.watchingSince?.getTime() ?? 0;
+  const progress = Math.max(since, ...current.map((r) => Math.max(Date.parse(r.created), readySince(r, input.readiness) ?? 0, watched(r))));
   const deadline = progress + desired.progressDeadlineSeconds * 1000;
   if (input.now.getTime() > deadline) {
     return {

@@ -1,6 +1,20 @@
-import { open, readFile, unlink } from 'node:fs/promises';
+import { open, readFile, stat, unlink } from 'node:fs/promises';
 import { BerthError } from '../core/index.js';
 import { isProcessAlive } from '../files/index.js';
+
+/** The lock's file name in the state directory. */
+export const LOCK_FILE = 'berth.lock';
+
+/**
+ * The berth holding the lock at `path`, and since when (the file is made when it starts);
+ * undefined when none holds it (no file, or its process is gone).
+ */
+export async function lockHolder(path: string): Promise<{ readonly pid: number; readonly since: Date } | undefined> {
+  const [text, info] = await Promise.all([readFile(path, 'utf8').catch(() => ''), stat(path).catch(() => undefined)]);
+  const pid = Number(text.trim());
+  if (!info || !Number.isInteger(pid) || pid <= 0 || !isProcessAlive(pid)) return undefined;
+  return { pid, since: info.mtime };
+}
 
 /**
  * An exclusive lock on the state directory: a `berth.lock` file holding the owner's pid,

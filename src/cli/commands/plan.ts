@@ -15,6 +15,7 @@ import { booleanFlag, choiceFlag, optionalTextFlag, type ParsedFlags } from '../
 import { PROXY_TABLE_FILE, persistedClusterIps } from '../../proxy/index.js';
 import { join } from 'node:path';
 import { livePlan, runTargets } from '../../controller/index.js';
+import { LOCK_FILE, lockHolder } from '../../store/index.js';
 import { type CliContext, commonOptions, type FlagContext, policyOptions, operatorPolicy, loadAt, hasInvalid } from './shared.js';
 
 export const PLAN_FORMATS = ['text', 'json', 'yaml', 'markdown'] as const;
@@ -132,6 +133,8 @@ export function registerPlan(program: Command, ctx: CliContext): void {
       // verdicts live in the running berth (--server asks it): here a running replica counts as ready, as one without probes.
       const plan = livePlan(target, observed, {
         now: adapters.clock.now(),
+        // The next pass is made by the berth running on this state directory (since its start), or by one yet to start.
+        watchingSince: (await lockHolder(join(o.stateDir, LOCK_FILE)))?.since ?? adapters.clock.now(),
         head: headDesired,
         ...(state?.pins ? { pins: state.pins } : {}),
         ...(state?.revisions ? { revisions: state.revisions } : {}),

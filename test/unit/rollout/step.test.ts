@@ -370,6 +370,58 @@ const cases: { name: string; input: Parameters<typeof nextStep>[0]; expect: Expe
     expect: { kind: 'wait', reason: 'readiness' },
   },
   {
+    // berth was killed between creating the new replica and starting it, and came back 9 s later:
+    // no probe watches a container that never started, but the process itself has only watched
+    // for 1 s. The replica is replaced at once, not a failure.
+    name: "a new replica created but never started (berth killed in between), the deadline counted from berth's start: replaced",
+    input: {
+      desired: deployment({ replicas: 2, strategy: rolling(1, 0), progressDeadlineSeconds: 8 }),
+      observed: [...replicas('old', 2), replica('new', 0, { id: 'n0', state: 'created', ...fresh(10_000) })],
+      commit: 'c1',
+      now: T0,
+      watchingSince: new Date(T0.getTime() - 1_000),
+      restarts: new Map(),
+    },
+    expect: { kind: 'act', create: [0], remove: ['new.0:never-started'] },
+  },
+  {
+    name: 'the same seen by a berth watching for longer than the deadline: ProgressDeadlineExceeded',
+    input: {
+      desired: deployment({ replicas: 2, strategy: rolling(1, 0), progressDeadlineSeconds: 8 }),
+      observed: [...replicas('old', 2), replica('new', 0, { id: 'n0', state: 'created', ...fresh(10_000) })],
+      commit: 'c1',
+      now: T0,
+      watchingSince: new Date(T0.getTime() - 9_000),
+      restarts: new Map(),
+    },
+    expect: { kind: 'fail', reason: 'ProgressDeadlineExceeded' },
+  },
+  {
+    // Its slot was already restarted once: a container that never started did not crash, so no CrashLoop.
+    name: 'a restarted replica created but never started: replaced, not a CrashLoop',
+    input: {
+      desired: deployment({ replicas: 3, strategy: rolling(1, 0) }),
+      observed: [...replicas('old', 3), replica('new', 0, { state: 'created', ...fresh(1_000) })],
+      commit: 'c1',
+      now: T0,
+      restarts: new Map<string, RestartRecord>([['shop/web/new/0', { count: 1, lastAt: T0 }]]),
+    },
+    expect: { kind: 'act', create: [0], remove: ['new.0:never-started'] },
+  },
+  {
+    name: 'a running replica not yet probed by a berth that started 2 s ago, created 60 s ago (deadline 30): wait',
+    input: {
+      desired: deployment({ replicas: 2, strategy: rolling(1, 0), progressDeadlineSeconds: 30 }),
+      observed: [...replicas('old', 2), replica('new', 0, { id: 'n0', ...fresh(60_000) })],
+      commit: 'c1',
+      now: T0,
+      watchingSince: new Date(T0.getTime() - 2_000),
+      restarts: new Map(),
+      readiness: new Map([['n0', { ready: false }]]),
+    },
+    expect: { kind: 'wait', reason: 'readiness' },
+  },
+  {
     name: 'watched for longer than the deadline, still not ready: ProgressDeadlineExceeded',
     input: {
       desired: deployment({ replicas: 2, strategy: rolling(1, 0), progressDeadlineSeconds: 30 }),

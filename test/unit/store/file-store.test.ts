@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, readFile, rm, writeFile, appendFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile, appendFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -7,6 +7,7 @@ import { silentLogger } from '../../../src/core/index.js';
 import {
   acquireLock,
   FileStore,
+  lockHolder,
   PRUNE_CONFIRMATIONS_KEPT,
   readStoreState,
   type NamespaceStatus,
@@ -150,6 +151,22 @@ describe('state lock', () => {
     const lock = await acquireLock(path);
     assert.equal((await readFile(path, 'utf8')).trim(), String(process.pid));
     await lock.release();
+  });
+
+  it('lockHolder: the live holder and since when; none without a file, for a dead pid or garbage', async () => {
+    const dir = await tmp();
+    const path = join(dir, 'berth.lock');
+    assert.equal(await lockHolder(path), undefined, 'no file');
+    const lock = await acquireLock(path);
+    const held = await lockHolder(path);
+    assert.equal(held?.pid, process.pid);
+    assert.equal(held?.since.getTime(), (await stat(path)).mtime.getTime(), 'since the lock was taken');
+    await lock.release();
+    assert.equal(await lockHolder(path), undefined, 'released');
+    await writeFile(path, '999999999\n');
+    assert.equal(await lockHolder(path), undefined, 'a dead pid');
+    await writeFile(path, 'not a pid\n');
+    assert.equal(await lockHolder(path), undefined, 'garbage');
   });
 });
 
