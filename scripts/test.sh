@@ -21,5 +21,11 @@ files=()
 for f in "${longest[@]}" test/e2e/**/*.test.ts test/integration/**/*.test.ts test/unit/**/*.test.ts; do
   if [[ -f "$f" && " ${exclusive[*]} ${files[*]} " != *" $f "* ]]; then files+=("$f"); fi
 done
-node --import tsx --test --test-reporter=spec --test-concurrency=1 "${exclusive[@]}"
-exec node --import tsx --test --test-reporter=spec --test-concurrency="${BERTH_TEST_CONCURRENCY:-3}" "${files[@]}"
+# Each file runs from its own bundle (scripts/build-tests.mjs: one esbuild call, beside its source),
+# not through tsx: loading the sources through tsx cost each test process 1–2 CPU-seconds.
+built=$(node scripts/build-tests.mjs "${exclusive[@]}" "${files[@]}")
+mapfile -t bundles <<<"$built"
+exclusive=("${bundles[@]:0:${#exclusive[@]}}")
+files=("${bundles[@]:${#exclusive[@]}}")
+node --enable-source-maps --test --test-reporter=spec --test-concurrency=1 "${exclusive[@]}"
+exec node --enable-source-maps --test --test-reporter=spec --test-concurrency="${BERTH_TEST_CONCURRENCY:-3}" "${files[@]}"

@@ -6,10 +6,11 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { PROJECT_ROOT } from '../../src/files/index.js';
 import { stopDataPlane } from './data-plane.js';
 
-export const BERTH_BIN = fileURLToPath(new URL('../../bin/berth.mjs', import.meta.url));
+/** From the project root: this helper is also bundled into test files (scripts/build-tests.mjs), away from its own folder. */
+export const BERTH_BIN = join(PROJECT_ROOT, 'bin', 'berth.mjs');
 
 export interface RunResult {
   readonly code: number;
