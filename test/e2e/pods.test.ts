@@ -33,6 +33,15 @@ const stoppable = (name: string, cmd: string) => `trap "echo stop-${name} >> /da
 /** cpu requests (outside the revision): what an HPA's Utilization is a percent of, summed over the pod's containers. */
 const requests = ['          resources:', '            requests:', '              cpu: 100m'];
 
+/**
+ * An exec probe runs through the engine (exec create, start, inspect), which under the suite's load
+ * can take longer than Kubernetes' default 1 s timeout: a timed-out liveness probe (failureThreshold 1)
+ * would restart the log container, and a timed-out readiness probe makes the pod unready, whose cpu
+ * an HPA ignores: the likely cause of a CI run (2026-12-05) where the HPA case never scaled. The probes'
+ * verdicts, not the engine's speed, are tested here.
+ */
+const execTimeout = ['            timeoutSeconds: 10'];
+
 /** web: a sidecar `proxy` (serves on 9000), the app `web` (serves the shared emptyDir on 8080) and `log` (writes into it). */
 function web(version: string): string {
   const list = (xs: string[]) => JSON.stringify(xs);
@@ -95,11 +104,13 @@ function web(version: string): string {
     '            exec:',
     '              command: ["test", "-f", "/shared/ready"]',
     '            periodSeconds: 1',
+    ...execTimeout,
     '          livenessProbe:',
     '            exec:',
     '              command: ["sh", "-c", "test ! -f /die"]',
     '            periodSeconds: 1',
     '            failureThreshold: 1',
+    ...execTimeout,
     '          volumeMounts:',
     '            - name: shared',
     '              mountPath: /shared',
@@ -339,9 +350,8 @@ describe('pods of several containers', { timeout: 300_000 }, () => {
   it("an HPA measures a pod's cpu as its containers' sum (the infra container uses none): one busy container scales it", async () => {
     await repo.write(`manifests/${NS}/hpa.yaml`, hpaYaml({ name: 'web', max: 2, metrics: [{ resource: 'cpu', utilization: 50 }] }));
     await repo.commit('an HPA for web');
-    const log = (await engine()).member('log')!;
-    // A busy loop in the log container, left running in the background (exec returns at once).
-    await execOutput(log.Id, ['sh', '-c', '(while :; do :; done) >/dev/null 2>&1 &']);
+    // A busy loop in the web container (no liveness probe restarts it), left running in the background (exec returns at once).
+    await execOutput((await engine()).member('web')!.Id, ['sh', '-c', '(while :; do :; done) >/dev/null 2>&1 &']);
     await eventually(
       async () => {
         const now = await engine();
