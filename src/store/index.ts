@@ -9,4 +9,5 @@
 export * from './types.js';
 export * from './file-store.js';
 export * from './lock.js';
+export * from './api-address.js';
 export * from './atomic-file.js';

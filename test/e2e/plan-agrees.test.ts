@@ -306,6 +306,21 @@ describe('plan --live agrees with run after rollbacks', { timeout: 300_000 }, ()
     );
     const text = await runBerth(['plan', '--live', '--server', server], { env: { BERTH_API_TOKEN: TOKEN } });
     assert.match(text.stdout, /~ deployment feed: roll \w+ → \w+ .*\n {6}next pass: waits: waiting for new replicas to become ready/);
+    // Without --server, on the running berth's state directory: its plan too (made here, the never-ready
+    // replica would count as ready, and the plan would say the roll goes on).
+    const asked = await runBerth(['plan', '--live', ...source()], { env: { BERTH_API_TOKEN: TOKEN } });
+    assert.equal(asked.code, 1, asked.stdout + asked.stderr);
+    assert.match(asked.stdout, /~ deployment feed: roll \w+ → \w+ .*\n {6}next pass: waits: waiting for new replicas to become ready/);
+    assert.equal(asked.stderr, '', 'no note: the running berth planned it');
+    // It is asked with the caller's token (reads need one here) and about the same source and policy; else planned here, and said so.
+    const noToken = await runBerth(['plan', '--live', ...source()]);
+    assert.match(noToken.stderr, /note: planned here, not by the berth running on this state directory \(pid \d+, http:\/\/127\.0\.0\.1:\d+\): UNAUTHORIZED/);
+    assert.doesNotMatch(noToken.stdout, /next pass: waits/);
+    const otherPolicy = await runBerth(['plan', '--live', ...source(), '--max-pod-security', 'baseline'], { env: { BERTH_API_TOKEN: TOKEN } });
+    assert.match(
+      otherPolicy.stderr,
+      /note: planned here: the berth running on this state directory \(pid \d+\) follows another source, path, instance or policy/,
+    );
     // And the passes wait: three more passes over blog (status written by each) move nothing.
     const before = (await ownedContainers(scope.instance))
       .filter((c) => c.deployment === 'feed')

@@ -15,8 +15,8 @@ import { booleanFlag, choiceFlag, optionalTextFlag, type ParsedFlags } from '../
 import { PROXY_TABLE_FILE, persistedClusterIps } from '../../proxy/index.js';
 import { join } from 'node:path';
 import { livePlan, runTargets } from '../../controller/index.js';
-import { LOCK_FILE, lockHolder } from '../../store/index.js';
-import { type CliContext, commonOptions, type FlagContext, policyOptions, operatorPolicy, loadAt, hasInvalid } from './shared.js';
+import { LOCK_FILE, lockHolder, runningApi } from '../../store/index.js';
+import { type CliContext, commonOptions, type FlagContext, policyOptions, operatorPolicy, loadAt, hasInvalid, planScope } from './shared.js';
 
 export const PLAN_FORMATS = ['text', 'json', 'yaml', 'markdown'] as const;
 export type PlanFormat = (typeof PLAN_FORMATS)[number];
@@ -70,23 +70,47 @@ export function registerPlan(program: Command, ctx: CliContext): void {
     .addOption(new Option('-o, --output <format>', 'output format (markdown: for a PR comment, with --base)').choices([...PLAN_FORMATS]).default('text'))
     .option(
       '--server <url>',
-      "ask the running berth's API for its live plan: the same decision, with its prober's readiness verdicts (without it, a running replica counts as ready)",
+      "ask the running berth's API for its live plan: the same decision, with its prober's readiness verdicts (without it: the berth running on --state-dir is asked when it follows the same source, policy and commit; else a running replica counts as ready)",
       serverUrl,
     )
     .action(async (flags: ParsedFlags) => {
       const o = planOptions(flags, ctx);
       const { output, policy } = o;
+      /** A running berth's plan, printed as its own; exit as for a local one. */
+      const writeServed = (plan: Plan) => {
+        write(isStructured(output) ? reformatJson(output, renderPlanJson(plan)) : renderPlanText(plan));
+        process.exitCode = plan.namespaces.some((n) => n.verdict === 'invalid') ? EXIT.invalid : hasChanges(plan) ? EXIT.changes : EXIT.ok;
+      };
       if (o.server !== undefined) {
         const answer = await callApi<Plan>({ server: o.server, method: 'GET', path: '/api/v1/plan' });
         if (!answer.ok) return reportRefusal(answer);
-        const plan = answer.body;
-        write(isStructured(output) ? reformatJson(output, renderPlanJson(plan)) : renderPlanText(plan));
-        process.exitCode = plan.namespaces.some((n) => n.verdict === 'invalid') ? EXIT.invalid : hasChanges(plan) ? EXIT.changes : EXIT.ok;
-        return;
+        return writeServed(answer.body);
       }
       const logger = adapters.logger(o.logLevel);
       const source = await adapters.openSource(o, logger);
       const head = await source.resolveRef(o.head);
+      if (o.base === undefined) {
+        // The berth running on this state directory makes the next pass, with its probes' verdicts: when it
+        // follows this very commit, its plan is the one (as --server). Otherwise the plan is made here, and says so.
+        const running = await runningApi(o.stateDir);
+        if (running && running.plans !== planScope(o, policy))
+          process.stderr.write(
+            `berth: note: planned here: the berth running on this state directory (pid ${running.pid}) follows another source, path, instance or policy; a running replica counts as ready\n`,
+          );
+        else if (running) {
+          const answer = await callApi<Plan>({ server: running.url, method: 'GET', path: '/api/v1/plan' }).catch((err: unknown) => err as Error);
+          if (!(answer instanceof Error) && answer.ok && answer.body.commit === head.oid) return writeServed(answer.body);
+          const why =
+            answer instanceof Error
+              ? answer.message
+              : !answer.ok
+                ? `${answer.body.error?.code ?? answer.status}: ${answer.body.error?.message ?? answer.statusText}`
+                : `it follows ${answer.body.commit.slice(0, 12)}, not ${head.oid.slice(0, 12)} yet`;
+          process.stderr.write(
+            `berth: note: planned here, not by the berth running on this state directory (pid ${running.pid}, ${running.url}): ${why}; a running replica counts as ready\n`,
+          );
+        }
+      }
       const headManifests = await loadAt(source, head.oid);
       // Against the engine, a namespace the policy refuses is invalid (as `berth run` sees it); in a
       // pull-request plan it is "denied", with what would change once the policy allows it.

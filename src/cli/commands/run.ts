@@ -10,6 +10,7 @@ import { ipAddress, type ListenAddress, listenFlag, seconds } from '../option-va
 import { checkIngressListen, listenFailure, probeListen } from '../listen-check.js';
 import { notifyConfig, type NotifyFlags, notifyFlags, notifyOptions } from '../notify-options.js';
 import { Notifier } from '../../notify/index.js';
+import { forgetApiAddress, recordApiAddress } from '../../store/index.js';
 import {
   type CliContext,
   commonOptions,
@@ -23,6 +24,7 @@ import {
   DEFAULT_LISTEN,
   DEFAULT_INGRESS_LISTEN,
   listenOf,
+  planScope,
 } from './shared.js';
 
 export interface RunOptions extends CommonOptions {
@@ -127,6 +129,10 @@ export function registerRun(program: Command, ctx: CliContext): void {
           throw isBerthError(err) ? err : listenFailure('--listen', listen, err);
         }
         logger.info({ url: server.url, webhooks: Boolean(process.env.BERTH_WEBHOOK_SECRET), api: Boolean(process.env.BERTH_API_TOKEN) }, 'serving HTTP');
+        // For commands on this state directory that ask the running berth (berth plan --live).
+        await recordApiAddress(o.stateDir, server.url, planScope(o, o.policy)).catch((err: unknown) =>
+          logger.warn({ err: (err as Error).message }, 'could not record the API address in the state directory'),
+        );
       }
       await new Promise<void>((resolveStop) => {
         const stop = (signal: string) => {
@@ -136,6 +142,7 @@ export function registerRun(program: Command, ctx: CliContext): void {
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
       });
+      if (server) await forgetApiAddress(o.stateDir);
       await server?.close();
       await controller.stop();
       await notifier.close();

@@ -8,7 +8,8 @@
  * never get that far: commander refuses them first (option-values.ts, `.choices`), exit 4.
  */
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { BerthError, hasErrors, type Diagnostic, type Logger } from '../../core/index.js';
+import { BerthError, hashOf, hasErrors, type Diagnostic, type Logger } from '../../core/index.js';
+import { resolve } from 'node:path';
 import { Controller, DesiredSource, isValidPollSchedule } from '../../controller/index.js';
 import { DEFAULT_INSTANCE } from '../../desired/index.js';
 import { loadManifests, ManifestCache, type ManifestSet } from '../../manifests/index.js';
@@ -175,6 +176,17 @@ export function commonOptions(flags: ParsedFlags, ctx: FlagContext): CommonOptio
     ...(dockerSocket !== undefined ? { dockerSocket } : {}),
     logLevel: level,
   };
+}
+
+/**
+ * What a live plan is of, as a fingerprint: the source (a local path made absolute), the folder,
+ * the instance, the engine socket and the operator's policy. `berth run` records its own beside
+ * its API's address; `berth plan --live` asks that berth only when its own is the same (a hash:
+ * a repository URL may carry credentials, and the state directory is no place for them).
+ */
+export function planScope(o: CommonOptions, policy: OperatorPolicy): string {
+  const repo = /^[a-z][a-z0-9+.-]*:\/\//i.test(o.repo) ? o.repo : resolve(o.repo);
+  return hashOf({ repo, path: o.path, instance: o.instance, dockerSocket: o.dockerSocket ?? null, policy }, 32);
 }
 
 /** The common flags for `adapters`; the environment is `env` (process.env in the CLI). */

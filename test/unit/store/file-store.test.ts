@@ -6,8 +6,13 @@ import { after, describe, it } from 'node:test';
 import { silentLogger } from '../../../src/core/index.js';
 import {
   acquireLock,
+  API_ADDRESS_FILE,
   FileStore,
+  forgetApiAddress,
+  LOCK_FILE,
   lockHolder,
+  recordApiAddress,
+  runningApi,
   PRUNE_CONFIRMATIONS_KEPT,
   readStoreState,
   type NamespaceStatus,
@@ -168,6 +173,78 @@ describe('state lock', () => {
     await writeFile(path, 'not a pid\n');
     assert.equal(await lockHolder(path), undefined, 'garbage');
   });
+});
+
+describe('the running API record (berth plan --live asks the berth running on its state directory)', () => {
+  const write = (dir: string, record: unknown) => writeFile(join(dir, API_ADDRESS_FILE), typeof record === 'string' ? record : JSON.stringify(record));
+
+  it('records a wildcard listen address as the loopback address of its family; readable while this process holds the lock', async () => {
+    for (const [listened, reached] of [
+      ['http://0.0.0.0:7070', 'http://127.0.0.1:7070'],
+      ['http://[::]:7070', 'http://[::1]:7070'],
+      ['http://127.0.0.1:7070', 'http://127.0.0.1:7070'],
+      ['http://10.1.2.3:80', 'http://10.1.2.3:80'],
+    ] as const) {
+      const dir = await tmp();
+      const lock = await acquireLock(join(dir, LOCK_FILE));
+      await recordApiAddress(dir, listened, 'scope-a');
+      assert.deepEqual(await runningApi(dir), { pid: process.pid, url: reached, plans: 'scope-a' }, listened);
+      await forgetApiAddress(dir);
+      assert.equal(await runningApi(dir), undefined, `${listened}: forgotten`);
+      await forgetApiAddress(dir); // twice is harmless
+      await lock.release();
+    }
+  });
+
+  const cases: readonly [string, (dir: string) => Promise<unknown>][] = [
+    ['no lock holder (berth stopped, its record left behind)', async (dir) => recordApiAddress(dir, 'http://127.0.0.1:1', 's')],
+    [
+      'another process holds the lock',
+      async (dir) => {
+        await write(dir, { pid: 999999999, url: 'http://127.0.0.1:1', plans: 's' });
+        return acquireLock(join(dir, LOCK_FILE));
+      },
+    ],
+    ['no record', async (dir) => acquireLock(join(dir, LOCK_FILE))],
+    [
+      'a torn record',
+      async (dir) => {
+        await write(dir, `{"pid":${process.pid},"url":"http://127`);
+        return acquireLock(join(dir, LOCK_FILE));
+      },
+    ],
+    [
+      'JSON, not an object',
+      async (dir) => {
+        await write(dir, 'null');
+        return acquireLock(join(dir, LOCK_FILE));
+      },
+    ],
+    [
+      'a url that is not http(s)',
+      async (dir) => {
+        await write(dir, { pid: process.pid, url: 'file:///etc/passwd', plans: 's' });
+        return acquireLock(join(dir, LOCK_FILE));
+      },
+    ],
+    [
+      'no plans fingerprint (an older record)',
+      async (dir) => {
+        await write(dir, { pid: process.pid, url: 'http://127.0.0.1:1' });
+        return acquireLock(join(dir, LOCK_FILE));
+      },
+    ],
+  ];
+  for (const [name, arrange] of cases)
+    it(`none when: ${name}`, async () => {
+      const dir = await tmp();
+      const lock = (await arrange(dir)) as { release(): Promise<void> } | undefined;
+      try {
+        assert.equal(await runningApi(dir), undefined);
+      } finally {
+        await lock?.release?.();
+      }
+    });
 });
 
 describe('FileStore: decisions survive a torn or corrupt status file (#15)', () => {
