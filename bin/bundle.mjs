@@ -10,8 +10,11 @@
  * on the next (the bundle's first line names a digest of the sources it was made from).
  * Processes starting at once each write their own file and rename it into place. Dependencies
  * stay in node_modules (`packages: 'external'`). The inline source map keeps stack traces on
- * the TypeScript lines; `keepNames` keeps functions' and classes' names when the bundle renames
- * two top-level names that collide. BERTH_BUNDLE=0 runs the sources through tsx instead, and so
+ * the TypeScript lines. No `keepNames`: it wraps every named closure in a call that sets its
+ * `name` each time the closure is made, which cost a third of a pass's decision at 10,000
+ * Deployments (bench/reconcile.ts, 2026-12-05: 49 → 33 ms); only a function whose top-level
+ * name collides with another module's is renamed (`summarize2` in a stack trace, whose file and
+ * line the source map still gives), and nothing in berth reads a function's name. BERTH_BUNDLE=0 runs the sources through tsx instead, and so
  * does a bundle that cannot be built (tsx then reports the same error, located).
  */
 import { createHash } from 'node:crypto';
@@ -34,7 +37,7 @@ export const BUILD_OPTIONS = {
   packages: 'external',
   sourcemap: 'inline',
   sourcesContent: false,
-  keepNames: true,
+  keepNames: false,
   logLevel: 'silent',
 };
 /** The bundle's first line names the inputs it was built from. */
