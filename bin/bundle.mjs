@@ -14,8 +14,8 @@
  * `name` each time the closure is made, which cost a third of a pass's decision at 10,000
  * Deployments (bench/reconcile.ts, 2026-12-05: 49 → 33 ms); only a function whose top-level
  * name collides with another module's is renamed (`summarize2` in a stack trace, whose file and
- * line the source map still gives), and nothing in berth reads a function's name. BERTH_BUNDLE=0 runs the sources through tsx instead, and so
- * does a bundle that cannot be built (tsx then reports the same error, located).
+ * line the source map still gives), and nothing in berth reads a function's name.
+ * BERTH_BUNDLE=0 runs the sources through tsx instead, and so does a bundle that cannot be built (tsx then reports the same error, located).
  */
 import { createHash } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync } from 'node:fs';

@@ -1,7 +1,6 @@
 import { readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from './atomic-file.js';
-import { LOCK_FILE, lockHolder } from './lock.js';
 
 /**
  * Where the running berth's HTTP API answers, kept in its state directory, so a CLI command on
@@ -11,8 +10,9 @@ import { LOCK_FILE, lockHolder } from './lock.js';
 export const API_ADDRESS_FILE = 'api.json';
 
 /**
- * Records the API's URL for this process, with what its plans are of (`plans`, see RunningApi). A wildcard listen address is recorded as the
- * loopback address of its family: that is where a command on this host reaches it.
+ * Records the API's URL for this process, with what its plans are of (`plans`, see RunningApi).
+ * A wildcard listen address is recorded as the loopback address of its family: that is where a
+ * command on this host reaches it.
  *   http://0.0.0.0:7070 → http://127.0.0.1:7070     http://[::]:7070 → http://[::1]:7070
  */
 export async function recordApiAddress(stateDir: string, url: string, plans: string): Promise<void> {
@@ -37,13 +37,12 @@ export async function forgetApiAddress(stateDir: string): Promise<void> {
 }
 
 /**
- * The API of the berth running on `stateDir` now: the record's process must be the one holding
- * the state directory's lock. Undefined when none runs, it serves no API, or the record is
- * unreadable or left by another process.
+ * The API of the berth running on `stateDir`: the record's process must be `holder`, the live
+ * holder of the state directory's lock (lockHolder). Undefined when it serves no API, or the
+ * record is unreadable or left by another process.
  */
-export async function runningApi(stateDir: string): Promise<RunningApi | undefined> {
-  const [text, holder] = await Promise.all([readFile(join(stateDir, API_ADDRESS_FILE), 'utf8').catch(() => ''), lockHolder(join(stateDir, LOCK_FILE))]);
-  if (!holder) return undefined;
+export async function runningApi(stateDir: string, holder: { readonly pid: number }): Promise<RunningApi | undefined> {
+  const text = await readFile(join(stateDir, API_ADDRESS_FILE), 'utf8').catch(() => '');
   let record: unknown;
   try {
     record = JSON.parse(text);

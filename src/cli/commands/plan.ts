@@ -89,27 +89,11 @@ export function registerPlan(program: Command, ctx: CliContext): void {
       const logger = adapters.logger(o.logLevel);
       const source = await adapters.openSource(o, logger);
       const head = await source.resolveRef(o.head);
-      if (o.base === undefined) {
-        // The berth running on this state directory makes the next pass, with its probes' verdicts: when it
-        // follows this very commit, its plan is the one (as --server). Otherwise the plan is made here, and says so.
-        const running = await runningApi(o.stateDir);
-        if (running && running.plans !== planScope(o, policy))
-          process.stderr.write(
-            `berth: note: planned here: the berth running on this state directory (pid ${running.pid}) follows another source, path, instance or policy; a running replica counts as ready\n`,
-          );
-        else if (running) {
-          const answer = await callApi<Plan>({ server: running.url, method: 'GET', path: '/api/v1/plan' }).catch((err: unknown) => err as Error);
-          if (!(answer instanceof Error) && answer.ok && answer.body.commit === head.oid) return writeServed(answer.body);
-          const why =
-            answer instanceof Error
-              ? answer.message
-              : !answer.ok
-                ? `${answer.body.error?.code ?? answer.status}: ${answer.body.error?.message ?? answer.statusText}`
-                : `it follows ${answer.body.commit.slice(0, 12)}, not ${head.oid.slice(0, 12)} yet`;
-          process.stderr.write(
-            `berth: note: planned here, not by the berth running on this state directory (pid ${running.pid}, ${running.url}): ${why}; a running replica counts as ready\n`,
-          );
-        }
+      // The berth running on this state directory (its lock's holder) makes the next pass, since its start.
+      const holder = o.base === undefined ? await lockHolder(join(o.stateDir, LOCK_FILE)) : undefined;
+      if (holder) {
+        const served = await runningBerthPlan(o, holder, head.oid);
+        if (served) return writeServed(served);
       }
       const headManifests = await loadAt(source, head.oid);
       // Against the engine, a namespace the policy refuses is invalid (as `berth run` sees it); in a
@@ -158,7 +142,7 @@ export function registerPlan(program: Command, ctx: CliContext): void {
       const plan = livePlan(target, observed, {
         now: adapters.clock.now(),
         // The next pass is made by the berth running on this state directory (since its start), or by one yet to start.
-        watchingSince: (await lockHolder(join(o.stateDir, LOCK_FILE)))?.since ?? adapters.clock.now(),
+        watchingSince: holder?.since ?? adapters.clock.now(),
         head: headDesired,
         ...(state?.pins ? { pins: state.pins } : {}),
         ...(state?.revisions ? { revisions: state.revisions } : {}),
@@ -173,4 +157,27 @@ export function registerPlan(program: Command, ctx: CliContext): void {
       write(isStructured(output) ? reformatJson(output, renderPlanJson(plan)) : renderPlanText(plan));
       process.exitCode = hasInvalid(headManifests) || headDesired.namespaces.some((n) => !n.valid) ? EXIT.invalid : hasChanges(plan) ? EXIT.changes : EXIT.ok;
     });
+}
+
+/**
+ * The plan of the berth holding the state directory's lock, when it serves an API, plans the same
+ * source and policy, and follows `commit`: its probes' verdicts make it the one (as --server).
+ * Otherwise undefined, and a note on stderr says why the plan is made here.
+ */
+async function runningBerthPlan(o: PlanOptions, holder: { readonly pid: number }, commit: string): Promise<Plan | undefined> {
+  const running = await runningApi(o.stateDir, holder);
+  if (!running) return undefined;
+  const note = (why: string) =>
+    process.stderr.write(
+      `berth: note: planned here, not by the berth running on this state directory (pid ${running.pid}, ${running.url}): ${why}; a running replica counts as ready\n`,
+    );
+  if (running.plans !== planScope(o, o.policy))
+    return void process.stderr.write(
+      `berth: note: planned here: the berth running on this state directory (pid ${running.pid}) follows another source, path, instance or policy; a running replica counts as ready\n`,
+    );
+  const answer = await callApi<Plan>({ server: running.url, method: 'GET', path: '/api/v1/plan' }).catch((err: unknown) => err as Error);
+  if (answer instanceof Error) return void note(answer.message);
+  if (!answer.ok) return void note(`${answer.body.error?.code ?? answer.status}: ${answer.body.error?.message ?? answer.statusText}`);
+  if (answer.body.commit !== commit) return void note(`it follows ${answer.body.commit.slice(0, 12)}, not ${commit.slice(0, 12)} yet`);
+  return answer.body;
 }

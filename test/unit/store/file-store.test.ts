@@ -176,6 +176,11 @@ describe('state lock', () => {
 });
 
 describe('the running API record (berth plan --live asks the berth running on its state directory)', () => {
+  /** As `berth plan --live` asks: the lock's live holder, then its record. */
+  const running = async (dir: string) => {
+    const holder = await lockHolder(join(dir, LOCK_FILE));
+    return holder ? runningApi(dir, holder) : undefined;
+  };
   const write = (dir: string, record: unknown) => writeFile(join(dir, API_ADDRESS_FILE), typeof record === 'string' ? record : JSON.stringify(record));
 
   it('records a wildcard listen address as the loopback address of its family; readable while this process holds the lock', async () => {
@@ -188,9 +193,9 @@ describe('the running API record (berth plan --live asks the berth running on it
       const dir = await tmp();
       const lock = await acquireLock(join(dir, LOCK_FILE));
       await recordApiAddress(dir, listened, 'scope-a');
-      assert.deepEqual(await runningApi(dir), { pid: process.pid, url: reached, plans: 'scope-a' }, listened);
+      assert.deepEqual(await running(dir), { pid: process.pid, url: reached, plans: 'scope-a' }, listened);
       await forgetApiAddress(dir);
-      assert.equal(await runningApi(dir), undefined, `${listened}: forgotten`);
+      assert.equal(await running(dir), undefined, `${listened}: forgotten`);
       await forgetApiAddress(dir); // twice is harmless
       await lock.release();
     }
@@ -240,7 +245,7 @@ describe('the running API record (berth plan --live asks the berth running on it
       const dir = await tmp();
       const lock = (await arrange(dir)) as { release(): Promise<void> } | undefined;
       try {
-        assert.equal(await runningApi(dir), undefined);
+        assert.equal(await running(dir), undefined);
       } finally {
         await lock?.release?.();
       }
