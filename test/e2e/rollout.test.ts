@@ -322,9 +322,24 @@ describe('rollouts behind a Service and an Ingress', { timeout: 900_000 }, () =>
       // What a kill between create and start leaves, made certain: a v5 container created and never
       // started, in a slot v5 has not filled, its slot already restarted once. berth stays down longer
       // than the progress deadline (8 s), which nobody could make progress against meanwhile.
-      const made = (await webReplicas()).filter((r) => r.revision !== old);
-      const slot = [0, 1, 2].find((n) => !made.some((r) => r.replica === n))!;
-      const info = await dockerClient().getContainer(made[0]!.id).inspect();
+      // Copied from a v5 container the engine still has: one listed a moment ago may be gone by now
+      // (a CI run met a 404 here), and the test is about the copy, not about which one it copies.
+      const { info, slot } = await eventually(
+        async () => {
+          const made = (await webReplicas()).filter((r) => r.revision !== old);
+          const slot = [0, 1, 2].find((n) => !made.some((r) => r.replica === n));
+          assert.ok(slot !== undefined, `a slot v5 has not filled: ${made.map((r) => `${r.replica}:${r.state}`).join(' ')}`);
+          for (const r of made) {
+            const info = await dockerClient()
+              .getContainer(r.id)
+              .inspect()
+              .catch(() => undefined);
+            if (info) return { info, slot };
+          }
+          assert.fail(`a v5 container to copy: ${made.map((r) => r.id.slice(0, 12)).join(' ') || 'none listed'}`);
+        },
+        { timeoutMs: 10_000, what: 'a v5 container to copy, and a slot it has not filled' },
+      );
       await dockerClient().createContainer({
         name: `${info.Name.slice(1)}-unstarted`,
         Image: info.Config.Image,
