@@ -223,6 +223,9 @@ export function normalizeDeployment(
     ...(memoryBytes !== undefined ? { memoryBytes } : {}),
     ...(nanoCpus !== undefined ? { nanoCpus } : {}),
     stopGraceSeconds: spec.template.spec.terminationGracePeriodSeconds ?? DEPLOYMENT_DEFAULTS.terminationGracePeriodSeconds,
+    ...(spec.template.spec.nodeSelector && Object.keys(spec.template.spec.nodeSelector).length > 0
+      ? { nodeSelector: { ...spec.template.spec.nodeSelector } }
+      : {}),
     labels: { ...(spec.template.metadata?.labels ?? {}) },
     annotations: { ...(spec.template.metadata?.annotations ?? {}) },
     // Only when there is a probe: a probe-less template hashes exactly as it did before probes.

@@ -40,6 +40,8 @@ export interface PodTemplate {
   readonly memoryBytes?: number;
   readonly nanoCpus?: number;
   readonly stopGraceSeconds: number;
+  /** The pod's nodeSelector (a cluster driver's placement). Present only when the manifest has one, so other templates keep their revisions. */
+  readonly nodeSelector?: Readonly<Record<string, string>>;
   readonly labels: Readonly<Record<string, string>>;
   readonly annotations: Readonly<Record<string, string>>;
   /** Present only when the manifest has a probe, so probe-less templates keep their revisions. */

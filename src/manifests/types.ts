@@ -195,6 +195,7 @@ export interface PodTemplate {
     /** Run in order, each to completion, before the app container of every new replica; those with `restartPolicy: Always` are native sidecars. */
     readonly initContainers?: readonly Container[];
     readonly terminationGracePeriodSeconds?: number;
+    readonly nodeSelector?: Readonly<Record<string, string>>;
     readonly restartPolicy?: 'Always';
     readonly securityContext?: PodSecurityContext;
     readonly hostNetwork?: boolean;

@@ -176,6 +176,10 @@ function toReplica(c: OwnedContainer, namespace: string): ObservedReplica | Obse
   }
   if (c.exitCode !== undefined) r.exitCode = c.exitCode;
   if (c.address !== undefined) r.address = c.address;
+  if (c.reason !== undefined) r.stateReason = c.reason;
+  if (c.evicted) r.evicted = true;
+  const node = c.labels[LABEL.node];
+  if (node !== undefined) r.node = node;
   if (c.labels[LABEL.dns] === 'namespace') r.namespaceDns = true;
   const init = c.labels[LABEL.init];
   if (init) r.init = init;

@@ -26,6 +26,8 @@ export interface PodStatus {
   /** When its slot last restarted (this container was made as the replacement). */
   readonly lastRestart?: string;
   readonly address?: string;
+  /** The node it runs on (a cluster driver). */
+  readonly node?: string;
   readonly created: string;
   readonly exitCode?: number;
   /** A Pod of several containers: each container, in start order (kubectl's READY n/m counts them). */
@@ -120,7 +122,7 @@ export function podsOf(namespace: ObservedNamespace, readinessOf: (replica: Obse
         r.init !== undefined
           ? `init container ${JSON.stringify(r.init)} ${r.state === 'running' ? 'is running' : r.exitCode === 0 ? 'completed' : `failed${r.exitCode !== undefined ? ` (exit code ${r.exitCode})` : ''}`}`
           : r.state !== 'running'
-            ? `${r.members ? "the pod's infra container" : 'container'} is ${r.state}${r.exitCode !== undefined && r.state === 'exited' ? ` (exit code ${r.exitCode})` : ''}`
+            ? `${r.members ? "the pod's infra container" : 'container'} is ${r.state}${r.exitCode !== undefined && r.state === 'exited' ? ` (exit code ${r.exitCode})` : ''}${r.stateReason ? `: ${r.stateReason}` : ''}`
             : down
               ? down.reason
               : ready
@@ -143,6 +145,7 @@ export function podsOf(namespace: ObservedNamespace, readinessOf: (replica: Obse
         restarts,
         ...(r.restart ? { lastRestart: r.restart.at } : {}),
         ...(r.address ? { address: r.address } : {}),
+        ...(r.node ? { node: r.node } : {}),
         created: r.created,
         ...(r.exitCode !== undefined ? { exitCode: r.exitCode } : {}),
         ...(r.members
@@ -190,6 +193,8 @@ function podPhase(state: ObservedReplica['state'], exitCode: number | undefined,
   switch (state) {
     case 'running':
       return 'Running';
+    case 'pending':
+      return 'Pending';
     case 'created':
       return 'ContainerCreating';
     case 'restarting':

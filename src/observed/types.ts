@@ -25,6 +25,12 @@ export interface ObservedReplica {
   readonly probesJson?: string;
   /** Its IPv4 address on the namespace network (while it runs): what a headless Service's name resolves to. */
   readonly address?: string;
+  /** Why it is pending or dead, in the engine's words (a cluster driver: no node matches its nodeSelector). */
+  readonly stateReason?: string;
+  /** The node it runs on (a cluster driver). */
+  readonly node?: string;
+  /** Its node took it away (drained, lost): replaced at once, no restart counted. */
+  readonly evicted?: true;
   /** Created to resolve through the namespace DNS (label berth.dns): the data plane must keep serving it. */
   readonly namespaceDns?: true;
   /**

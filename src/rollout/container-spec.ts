@@ -69,6 +69,7 @@ export function replicaSpec(
     networkAliases: [desired.name],
     ...(t.memoryBytes !== undefined ? { memoryBytes: t.memoryBytes } : {}),
     ...(t.nanoCpus !== undefined ? { nanoCpus: t.nanoCpus } : {}),
+    ...(t.nodeSelector ? { nodeSelector: t.nodeSelector } : {}),
     stopGraceSeconds: t.stopGraceSeconds,
     ...(t.security ? { security: containerSecurity(t.security) } : {}),
     ...(t.mounts ? { mounts: containerMounts(desired, t.mounts, args.files, volumesOf(instance, desired, creation)) } : {}),

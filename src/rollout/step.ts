@@ -56,7 +56,7 @@ export interface Readiness {
  */
 export const CRASH_LOOP_RESTARTS = 1;
 
-export type RemovalReason = 'outdated' | 'scale-down' | 'exited' | 'duplicate' | 'prune' | 'recreate' | 'init-done' | 'never-started';
+export type RemovalReason = 'outdated' | 'scale-down' | 'exited' | 'duplicate' | 'prune' | 'recreate' | 'init-done' | 'never-started' | 'evicted';
 
 export interface Removal {
   readonly replica: ObservedReplica;
@@ -299,6 +299,10 @@ export function tendSlot(
   if (keep.init !== undefined && keep.state === 'exited' && keep.exitCode === 0)
     return replace('init-done', { restart: false, afterInit: keep.init, ...(keep.restart ? { restartRecord: keep.restart } : {}) });
   if (isAlive(keep)) return {};
+  // Waiting for a node to take it (a cluster driver): nothing ran, nothing to replace; the progress deadline judges the wait.
+  if (keep.state === 'pending') return {};
+  // Its node took it away (drained, lost): nothing crashed, so it is replaced at once and no restart is counted.
+  if (keep.evicted) return replace('evicted', { restart: false, ...(keep.restart ? { restartRecord: keep.restart } : {}) });
   // Created and never started: berth stopped between the two (a start that fails is discarded
   // at once, runtime/docker/driver.ts). Nothing ran, so nothing crashed: replaced at once, no restart counted.
   if (keep.state === 'created' && keep.init === undefined)
@@ -346,7 +350,7 @@ export function judgeRollout(
         counts,
       };
     }
-    if (isAlive(r) || (r.state === 'created' && r.init === undefined)) continue; // created, never started: nothing crashed (tendSlot)
+    if (isAlive(r) || r.state === 'pending' || r.evicted || (r.state === 'created' && r.init === undefined)) continue; // pending, or created and never started: nothing crashed (tendSlot)
     const record = input.restarts.get(restartKey(desired.namespace, desired.name, desired.revision, r.replica));
     if (record && record.count >= CRASH_LOOP_RESTARTS) {
       const code = r.exitCode !== undefined ? ` (exit code ${r.exitCode})` : '';
@@ -406,7 +410,15 @@ export function waitForReadiness(
       counts,
     };
   }
-  return { kind: 'wait', reason: 'readiness', summary: `waiting for new replicas to become ready (${counts.updatedAvailable}/${counts.desired})`, counts };
+  // A replica no node can take (a cluster driver) says why: that is what a person must change.
+  const unplaced = current.find((r) => r.state === 'pending' && r.stateReason);
+  const why = unplaced ? `; replica ${unplaced.replica} is pending: ${unplaced.stateReason}` : '';
+  return {
+    kind: 'wait',
+    reason: 'readiness',
+    summary: `waiting for new replicas to become ready (${counts.updatedAvailable}/${counts.desired})${why}`,
+    counts,
+  };
 }
 
 export function describe(remove: readonly Removal[], create: readonly Creation[]): string {

@@ -12,7 +12,11 @@ import type { Labels } from './labels.js';
  */
 export const PAUSE_IMAGE = 'berth/pause:1';
 
-export type ContainerState = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
+/**
+ * `pending`: the replica is waiting for a place to run (a cluster driver: no node can take it
+ * yet, or its node is preparing it); not started, not crashed. One engine never reports it.
+ */
+export type ContainerState = 'pending' | 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
 
 export interface PublishedPort {
   readonly containerPort: number;
@@ -34,6 +38,13 @@ export interface OwnedContainer {
   readonly ports: readonly PublishedPort[];
   /** The container's IPv4 address on its (namespace) network; absent when it has none (stopped, host network). */
   readonly address?: string;
+  /**
+   * A cluster driver's replica that its node took away, not one that crashed: the node was
+   * drained or lost. Replaced at once, with no restart counted (Kubernetes' eviction).
+   */
+  readonly evicted?: true;
+  /** Why it is pending or dead, in the engine's words (a cluster driver: `no suitable node (…)`); absent when it has nothing to say. */
+  readonly reason?: string;
 }
 
 export interface OwnedNetwork {
@@ -96,6 +107,11 @@ export interface ContainerSpec {
   readonly dns?: { readonly servers: readonly string[]; readonly search: readonly string[]; readonly options: readonly string[] };
   readonly memoryBytes?: number;
   readonly nanoCpus?: number;
+  /**
+   * The pod's nodeSelector: a cluster driver runs the replica only on a node with these labels
+   * (`kubernetes.io/hostname` is the node's name). One engine has one node: it ignores it.
+   */
+  readonly nodeSelector?: Readonly<Record<string, string>>;
   /** Seconds between SIGTERM and SIGKILL on stop (terminationGracePeriodSeconds). */
   readonly stopGraceSeconds: number;
   /** What differs from an ordinary container (the namespace policy allowed it); absent = nothing. */
@@ -214,7 +230,27 @@ export interface ContainerStats {
   readonly at: number;
 }
 
+/** A machine of a cluster (`berth nodes`), as its manager reports it. */
+export interface NodeInfo {
+  readonly id: string;
+  readonly hostname: string;
+  readonly role: 'manager' | 'worker';
+  /** `ready`, `down`, `unknown`, `disconnected`: the cluster's view of the node's heartbeat. */
+  readonly state: string;
+  /** `active`, `pause`, `drain`. */
+  readonly availability: string;
+  /** The address other nodes (and berth) reach it at. */
+  readonly address: string;
+  readonly labels: Labels;
+  readonly leader: boolean;
+  /** A manager's reachability (`reachable`, `unreachable`); absent on a worker. */
+  readonly reachability?: string;
+  readonly engineVersion?: string;
+}
+
 export interface RuntimeDriver {
+  /** A cluster driver's nodes; absent on a driver of one engine (one machine). */
+  nodes?(): Promise<readonly NodeInfo[]>;
   /** Throws ENGINE_UNREACHABLE when the engine does not answer. */
   ping(): Promise<void>;
   /**

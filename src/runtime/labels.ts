@@ -81,6 +81,8 @@ export const LABEL = {
   fixed: 'berth.fixed',
   /** On the volume of a StatefulSet's claim template: the StatefulSet (its ordinal is berth.replica). */
   statefulSet: 'berth.statefulset',
+  /** Reported, never written: the node a replica runs on (a cluster driver's inventory adds it). */
+  node: 'berth.node',
 } as const;
 
 export type Labels = Readonly<Record<string, string>>;

@@ -98,6 +98,7 @@ const PURE_FILES = [
   'controller/rollback.ts', // a failed rollout → its history entry and the pin that rolls back or holds
   'runtime/driver.ts', // the RuntimeDriver port
   'runtime/labels.ts',
+  'runtime/swarm/map.ts', // Swarm services, tasks and nodes ↔ the port's types
   'secrets/redaction.ts',
   'secrets/resolver.ts', // the SecretResolver port
   'store/types.ts', // the Store port and its records
@@ -138,7 +139,7 @@ const PROCESS_IO = /process\.(env|argv|stdin|stdout|stderr|exit|cwd|chdir|kill|o
  * errors in manifests (STYLE.md, anti-corruption at every edge).
  */
 const PACKAGE_HOMES: Record<string, string[]> = {
-  dockerode: ['runtime/docker/'],
+  dockerode: ['runtime/docker/', 'runtime/swarm/'], // one engine; a Swarm cluster through its manager's engine API
   'isomorphic-git': ['source/'],
   fastify: ['server/'],
   'prom-client': ['server/metrics.ts'], // the metrics live in the server
@@ -160,7 +161,7 @@ const PACKAGE_HOMES: Record<string, string[]> = {
   'playwright-core': [], // a devDependency: the dashboard's e2e test drives Chromium with it; never src
 };
 /** Adapter folders: only main.ts (and their own folder) may import them. */
-const ADAPTERS = ['runtime/docker', 'secrets/host'];
+const ADAPTERS = ['runtime/docker', 'runtime/swarm', 'secrets/host'];
 /**
  * Files that read the wall clock themselves: main.ts builds the Clock adapter; everything else
  * takes a `Clock` (or `now`) as an argument, so tests and the planner see one time.

@@ -841,7 +841,8 @@ function canonicalDir(dir: string): string {
 }
 
 /** A subnet as Docker's IPAM takes it: gateway at its first address, replicas in the lower half (core/ipv4.ts). */
-function ipamOf(subnet: string): { Subnet: string; IPRange: string; Gateway: string } | undefined {
+/** The engine's IPAM config of a subnet berth lays out: gateway at its first address, replicas in its lower half. */
+export function ipamOf(subnet: string): { Subnet: string; IPRange: string; Gateway: string } | undefined {
   const cidr = parseCidr(subnet);
   if (!cidr) return undefined;
   return { Subnet: formatCidr(cidr), IPRange: formatCidr(replicaRange(cidr)), Gateway: formatIpv4(firstHost(cidr)) };

@@ -52,7 +52,11 @@ describe('desired: defaults and normalization', () => {
     ['flow style', base.replace('          image: busybox:1.36\n', '          image: "busybox:1.36"\n')],
     ['replicas (not part of the template)', base.replace('replicas: 3', 'replicas: 7')],
     ['strategy (not part of the template)', base.replace('spec:\n  replicas: 3', 'spec:\n  strategy:\n    type: Recreate\n  replicas: 3')],
-    ['a scheduling-only field (ignored with a warning)', base.replace('      containers:', '      nodeSelector:\n        disk: ssd\n      containers:')],
+    [
+      'a scheduling-only field (ignored with a warning)',
+      base.replace('      containers:', '      tolerations:\n        - key: x\n          operator: Exists\n      containers:'),
+    ],
+    ['an empty nodeSelector', base.replace('      containers:', '      nodeSelector: {}\n      containers:')],
     ['the explicit default grace period', base.replace('      containers:', '      terminationGracePeriodSeconds: 30\n      containers:')],
   ];
   for (const [what, variant] of same) {
@@ -66,6 +70,10 @@ describe('desired: defaults and normalization', () => {
     ['a memory limit', base.replace('64Mi', '65Mi')],
     ['a pod label', base.replace('      labels:\n        app: web', '      labels:\n        app: web\n        tier: front')],
     ['the grace period', base.replace('      containers:', '      terminationGracePeriodSeconds: 5\n      containers:')],
+    [
+      'a nodeSelector (where a cluster places it; Kubernetes rolls on it too)',
+      base.replace('      containers:', '      nodeSelector:\n        disk: ssd\n      containers:'),
+    ],
   ];
   for (const [what, variant] of different) {
     it(`the revision changes with ${what}`, () => assert.notEqual(desiredOf(variant).revision, desiredOf(base).revision));

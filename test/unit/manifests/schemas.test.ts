@@ -138,7 +138,7 @@ describe('schemas/*.json', () => {
     const pod = 'spec.template.spec';
     const container = `${pod}.containers[]`;
     for (const f of [
-      'nodeSelector',
+      'nodeName',
       'affinity',
       'tolerations',
       'priorityClassName',

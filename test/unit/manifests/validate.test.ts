@@ -491,7 +491,7 @@ const rows: readonly Row[] = [
   // ---- scheduling-only hints: warnings naming the field, and the object is still valid
   ...(
     [
-      ['nodeSelector', 'nodeSelector:\n  disktype: ssd\n', 'pod', `${P}.nodeSelector`, /no nodes to select/],
+      ['nodeName', 'nodeName: node2\n', 'pod', `${P}.nodeName`, /no nodes to select/],
       ['affinity', 'affinity:\n  nodeAffinity: {}\n', 'pod', `${P}.affinity`, /affinity/],
       ['tolerations', 'tolerations:\n  - key: x\n    operator: Exists\n', 'pod', `${P}.tolerations`, /taints/],
       ['priorityClassName', 'priorityClassName: high\n', 'pod', `${P}.priorityClassName`, /scheduler/],
@@ -819,14 +819,16 @@ describe('validation', () => {
   it('removes ignored fields from the object handed downstream, keeps the rest', () => {
     const { body } = validate(
       deployment('web', {
-        podSpec: podSpec('nodeSelector:\n  disktype: ssd\nterminationGracePeriodSeconds: 5\n'),
+        podSpec: podSpec('nodeSelector:\n  disktype: ssd\npriorityClassName: high\nterminationGracePeriodSeconds: 5\n'),
         container: container(
           'ports:\n  - containerPort: 80\nresources:\n  requests:\n    cpu: 100m\n  limits:\n    cpu: 200m\nreadinessProbe:\n  tcpSocket:\n    port: 80\n',
         ),
       }),
     );
     const d = body as Omit<DeploymentManifest, 'source'>;
-    assert.equal('nodeSelector' in d.spec.template.spec, false);
+    assert.equal('priorityClassName' in d.spec.template.spec, false);
+    // A nodeSelector is no hint: the swarm driver places replicas by it.
+    assert.deepEqual(d.spec.template.spec.nodeSelector, { disktype: 'ssd' });
     assert.equal(d.spec.template.spec.terminationGracePeriodSeconds, 5);
     assert.deepEqual(d.spec.template.spec.containers[0]?.resources, { requests: { cpu: '100m' }, limits: { cpu: '200m' } });
     assert.deepEqual(d.spec.template.spec.containers[0]?.readinessProbe, { tcpSocket: { port: 80 } });

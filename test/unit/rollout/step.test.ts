@@ -409,6 +409,44 @@ const cases: { name: string; input: Parameters<typeof nextStep>[0]; expect: Expe
     expect: { kind: 'act', create: [0], remove: ['new.0:never-started'] },
   },
   {
+    // A cluster driver: no node can take it yet (its nodeSelector matches none). Nothing to replace; the roll waits.
+    name: 'a new replica pending on the scheduler: wait, not replaced, not a crash',
+    input: {
+      desired: deployment({ replicas: 2, strategy: rolling(1, 0), progressDeadlineSeconds: 600 }),
+      observed: [
+        ...replicas('old', 2),
+        replica('new', 0, { id: 'n0', state: 'pending', stateReason: 'no node matches its nodeSelector disk=nvme', ...fresh(5_000) }),
+      ],
+      commit: 'c1',
+      now: T0,
+      restarts: new Map<string, RestartRecord>([['shop/web/new/0', { count: 5, lastAt: T0 }]]),
+    },
+    expect: { kind: 'wait', reason: 'readiness' },
+  },
+  {
+    name: 'still pending past the progress deadline: ProgressDeadlineExceeded (a Pod that stays Pending)',
+    input: {
+      desired: deployment({ replicas: 2, strategy: rolling(1, 0), progressDeadlineSeconds: 8 }),
+      observed: [...replicas('old', 2), replica('new', 0, { id: 'n0', state: 'pending', ...fresh(10_000) })],
+      commit: 'c1',
+      now: T0,
+      restarts: new Map(),
+    },
+    expect: { kind: 'fail', reason: 'ProgressDeadlineExceeded' },
+  },
+  {
+    // Its node was drained or lost: replaced at once, whatever its slot's restarts, and no restart is counted.
+    name: 'a replica its node took away (evicted): replaced at once, not a CrashLoop',
+    input: {
+      desired: deployment({ replicas: 2, strategy: rolling(1, 0) }),
+      observed: [replica('new', 0, { state: 'exited', evicted: true }), replica('new', 1)],
+      commit: 'c1',
+      now: T0,
+      restarts: new Map<string, RestartRecord>([['shop/web/new/0', { count: 5, lastAt: T0 }]]),
+    },
+    expect: { kind: 'act', create: [0], remove: ['new.0:evicted'] },
+  },
+  {
     name: 'a running replica not yet probed by a berth that started 2 s ago, created 60 s ago (deadline 30): wait',
     input: {
       desired: deployment({ replicas: 2, strategy: rolling(1, 0), progressDeadlineSeconds: 30 }),
@@ -526,6 +564,24 @@ describe('nextStep', () => {
       assert.deepEqual(summarize(nextStep(c.input)), c.expect);
     });
   }
+
+  it('a replica no node can take: the wait says why, as the cluster said it', () => {
+    const step = nextStep({
+      desired: deployment({ replicas: 2, strategy: rolling(1, 0) }),
+      observed: [
+        ...replicas('old', 2),
+        replica('new', 0, { id: 'n0', state: 'pending', stateReason: 'no node matches its nodeSelector disk=nvme', ...fresh(5_000) }),
+      ],
+      commit: 'c1',
+      now: T0,
+      restarts: new Map(),
+    });
+    assert.equal(step.kind, 'wait');
+    assert.match(
+      step.kind === 'wait' ? step.summary : '',
+      /^waiting for new replicas to become ready \(0\/2\); replica 0 is pending: no node matches its nodeSelector disk=nvme$/,
+    );
+  });
 
   it('init containers: the start continues with the restart record, a failed one is named in the wait and the failure', () => {
     const at = '2026-01-01T00:00:00.000Z';

@@ -1,0 +1,510 @@
+/**
+ * The RuntimeDriver for a Docker Swarm cluster, through its manager's engine API. A replica is a
+ * service of one task (map.ts): Swarm places it on a node, berth drives the rollout replica by
+ * replica (readiness-gated, drain before stop), exactly as on one host. Invariants:
+ *  - Ownership as the docker driver's: every service and network carries `berth.managed=true`
+ *    and `berth.instance=<instance>`; nothing else is changed or removed. Task containers carry
+ *    them too, so a node's own engine (exec, logs, stats) checks them as well.
+ *  - A namespace is an attachable overlay network: its replicas reach each other by name on
+ *    every node (Docker's DNS), isolated from other namespaces.
+ *  - Ports are published in host mode on the task's node (no routing mesh: no IPVS on some
+ *    kernels, and berth's data plane balances), so probes and the data plane reach a replica at
+ *    `<node address>:<port>`.
+ *  - A node's own engine is reached through the node label `berth.engine` (`unix:///…`); without
+ *    it, exec probes, logs and stats of that node's replicas are refused, named.
+ *  - The instance claim, pings and the engine version are the manager engine's (the docker
+ *    driver does them). Volumes are not supported yet: claims are refused per replica, named.
+ */
+import type Docker from 'dockerode';
+import { BerthError, silentLogger, type Clock, type Logger } from '../../core/index.js';
+import type {
+  ContainerSpec,
+  ContainerStats,
+  ExecResult,
+  Inventory,
+  NetworkSpec,
+  OwnedContainer,
+  OwnedNetwork,
+  RuntimeDriver,
+  RuntimeEvent,
+  VolumeSpec,
+} from '../driver.js';
+import { isOwned, LABEL, ownedFilter, type Labels } from '../labels.js';
+import { createClients, resolveSocketPath, type DockerClients } from '../docker/client.js';
+import { createDockerDriver, ipamOf } from '../docker/driver.js';
+import { engineMessage, engineStatus, isConnectionError, toEngineError, unreachable } from '../docker/errors.js';
+import { toOwnedNetwork } from '../docker/map.js';
+import {
+  currentTask,
+  ENGINE_LABEL,
+  NAME_LABEL,
+  serviceName,
+  toOwnedContainer,
+  toServiceSpec,
+  toSwarmNode,
+  type SwarmNode,
+  type SwarmService,
+  type SwarmTask,
+} from './map.js';
+
+export interface SwarmDriverOptions {
+  /** The manager engine's socket. Default: DOCKER_HOST when it is `unix://…`, else /var/run/docker.sock. */
+  readonly socketPath?: string;
+  readonly instance: string;
+  readonly logger?: Logger;
+  readonly clock: Clock;
+  readonly requestTimeoutMs?: number;
+  readonly claimFor?: { readonly stateDir: string };
+  /** How often the task states are read for watch(), ms. Default 1 000. */
+  readonly watchIntervalMs?: number;
+  /** How long runContainer waits for a task to run before it returns it pending, ms. Default 60 000. */
+  readonly startTimeoutMs?: number;
+}
+
+export function createSwarmDriver(options: SwarmDriverOptions): RuntimeDriver & Required<Pick<RuntimeDriver, 'nodes'>> {
+  if (!options.instance) throw new BerthError('USAGE', 'the swarm driver needs an instance name');
+  return new SwarmDriver(options);
+}
+
+/** Task states after which a task never runs again. */
+const TERMINAL = new Set(['complete', 'failed', 'shutdown', 'rejected', 'orphaned', 'remove']);
+
+class SwarmDriver implements RuntimeDriver {
+  private readonly socketPath: string;
+  private readonly instance: string;
+  private readonly clients: DockerClients;
+  private readonly log: Logger;
+  private readonly clock: Clock;
+  private readonly requestTimeoutMs: number;
+  private readonly watchIntervalMs: number;
+  private readonly startTimeoutMs: number;
+  /** The manager's own engine, as the docker driver drives it: the instance claim, ping, version, images. */
+  private readonly manager: RuntimeDriver;
+  private readonly nodeEngines = new Map<string, RuntimeDriver>();
+
+  constructor(options: SwarmDriverOptions) {
+    this.socketPath = resolveSocketPath(options.socketPath);
+    this.instance = options.instance;
+    this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
+    this.watchIntervalMs = options.watchIntervalMs ?? 1_000;
+    this.startTimeoutMs = options.startTimeoutMs ?? 60_000;
+    this.clients = createClients(this.socketPath, this.requestTimeoutMs);
+    this.clock = options.clock;
+    this.log = (options.logger ?? silentLogger).child({ component: 'runtime-swarm', instance: this.instance });
+    this.manager = createDockerDriver({
+      socketPath: this.socketPath,
+      instance: this.instance,
+      clock: this.clock,
+      requestTimeoutMs: this.requestTimeoutMs,
+      ...(options.logger ? { logger: options.logger } : {}),
+      ...(options.claimFor ? { claimFor: options.claimFor } : {}),
+    });
+  }
+
+  claimInstance(): Promise<void> {
+    return this.manager.claimInstance();
+  }
+
+  async ping(): Promise<void> {
+    await this.manager.ping();
+  }
+
+  engineVersion(): Promise<{ readonly version: string; readonly apiVersion: string }> {
+    return this.manager.engineVersion!();
+  }
+
+  async nodes(): Promise<readonly SwarmNode[]> {
+    const raw = await this.call('list nodes', () => this.clients.api.listNodes());
+    return raw
+      .map(toSwarmNode)
+      .filter((n): n is SwarmNode => n !== undefined)
+      .sort((a, b) => (a.hostname < b.hostname ? -1 : a.hostname > b.hostname ? 1 : 0));
+  }
+
+  async inventory(filter: { readonly namespace?: string } = {}): Promise<Inventory> {
+    const label = ownedFilter(this.instance, filter.namespace);
+    const [services, networks, nodes] = await Promise.all([
+      this.call('list services', () => this.clients.api.listServices({ filters: { label } }) as Promise<SwarmService[]>),
+      this.call('list networks', () => this.clients.api.listNetworks({ filters: { label } })),
+      this.nodes(),
+    ]);
+    const owned = services.filter((s) => isOwned(s.Spec?.Labels, this.instance) && s.ID);
+    const tasks = await this.tasksOf(owned.map((s) => s.ID!));
+    const byNode = new Map(nodes.map((n) => [n.id, n]));
+    return {
+      containers: owned.map((s) => toOwnedContainer(s, currentTask(tasks.get(s.ID!) ?? []), byNode)).sort((a, b) => a.name.localeCompare(b.name)),
+      networks: networks
+        .filter((n) => isOwned(n.Labels, this.instance))
+        .map(overlayNetwork)
+        .sort((a, b) => a.name.localeCompare(b.name)),
+      volumes: [],
+    };
+  }
+
+  async ensureNetwork(spec: NetworkSpec): Promise<OwnedNetwork> {
+    await this.claimInstance();
+    const existing = await this.networksNamed(spec.name);
+    const mine = existing.find((n) => isOwned(n.Labels, this.instance));
+    if (mine) return overlayNetwork(mine);
+    if (existing.length > 0) throw this.notOwned('network', spec.name);
+    for (const subnet of [...(spec.subnets ?? []), undefined]) {
+      const ipam = subnet === undefined ? undefined : ipamOf(subnet);
+      if (subnet !== undefined && !ipam) continue;
+      try {
+        await this.clients.api.createNetwork({
+          Name: serviceName(spec.name),
+          Driver: 'overlay',
+          Attachable: true,
+          CheckDuplicate: true,
+          Labels: { ...this.ownedLabels(spec.labels), [NAME_LABEL]: spec.name },
+          ...(ipam ? { IPAM: { Driver: 'default', Config: [ipam] } } : {}),
+        });
+        this.log.info({ network: spec.name, ...(subnet ? { subnet } : {}) }, 'overlay network created');
+        break;
+      } catch (err) {
+        if (subnet !== undefined && /overlap|failed to allocate|address already in use/i.test(engineMessage(err))) continue;
+        if (engineStatus(err) === 409) {
+          const now = await this.networksNamed(spec.name);
+          if (now.some((n) => isOwned(n.Labels, this.instance))) break;
+          if (now.length > 0) throw this.notOwned('network', spec.name);
+        }
+        throw toEngineError(err, this.socketPath, `create network ${spec.name}`);
+      }
+    }
+    const created = (await this.networksNamed(spec.name)).find((n) => isOwned(n.Labels, this.instance));
+    if (!created) throw new BerthError('ENGINE_CONFLICT', `network ${spec.name} disappeared right after it was created`, { details: { network: spec.name } });
+    return overlayNetwork(created);
+  }
+
+  async removeNetwork(name: string): Promise<void> {
+    await this.claimInstance();
+    const existing = await this.networksNamed(name);
+    const owned = existing.filter((n) => isOwned(n.Labels, this.instance));
+    if (owned.length === 0) {
+      if (existing.length > 0) throw this.notOwned('network', name);
+      return;
+    }
+    for (const network of owned) {
+      try {
+        await this.clients.api.getNetwork(network.Id).remove();
+        this.log.info({ network: name }, 'overlay network removed');
+      } catch (err) {
+        const status = engineStatus(err);
+        if (status === 404) continue;
+        if (status === 403 || status === 409)
+          throw new BerthError('ENGINE_CONFLICT', `network ${name} still has tasks attached: ${engineMessage(err)}`, {
+            cause: err,
+            details: { network: name },
+          });
+        throw toEngineError(err, this.socketPath, `remove network ${name}`);
+      }
+    }
+  }
+
+  async ensureVolume(spec: VolumeSpec): Promise<void> {
+    throw new BerthError('CONTAINER_START_FAILED', `volume ${spec.name}: PersistentVolumeClaims are not supported by the swarm driver yet`, {
+      details: { volume: spec.name, driver: 'swarm' },
+    });
+  }
+
+  async removeVolume(): Promise<void> {
+    // The swarm driver makes no volumes, so it owns none to remove.
+  }
+
+  /** Present on the manager and on every node berth can reach (label berth.engine); each node's engine pulls it otherwise. */
+  async ensureImage(image: string): Promise<void> {
+    await this.manager.ensureImage(image);
+    const nodes = (await this.nodes()).filter((n) => n.state === 'ready' && n.labels[ENGINE_LABEL]);
+    await Promise.all(nodes.map((n) => this.engineOf(n).ensureImage(image)));
+  }
+
+  async runContainer(spec: ContainerSpec): Promise<OwnedContainer> {
+    await this.claimInstance();
+    const network = (await this.networksNamed(spec.network)).find((n) => isOwned(n.Labels, this.instance));
+    if (!network)
+      throw new BerthError('CONTAINER_START_FAILED', `replica ${spec.name}: its network ${spec.network} does not exist`, { details: { container: spec.name } });
+    const body = toServiceSpec(spec, this.ownedLabels(spec.labels), network.Id);
+    let id: string;
+    try {
+      const created = (await this.clients.api.createService(body as Docker.CreateServiceOptions)) as unknown as { id?: string; ID?: string };
+      id = created.id ?? created.ID ?? '';
+    } catch (err) {
+      if (isConnectionError(err)) throw unreachable(this.socketPath, `create service ${spec.name}`, err);
+      if (engineStatus(err) === 409)
+        throw new BerthError('ENGINE_CONFLICT', `service name ${serviceName(spec.name)} (replica ${spec.name}) is already in use: ${engineMessage(err)}`, {
+          details: { container: spec.name, status: 409 },
+        });
+      throw new BerthError('CONTAINER_START_FAILED', `replica ${spec.name} could not be created as a Swarm service: ${engineMessage(err)}`, {
+        details: { container: spec.name, image: spec.image },
+      });
+    }
+    this.log.info({ container: spec.name, service: id }, 'service created');
+    // Until its task runs, fails, or is left pending by the scheduler (no node can take it: that stays, as a Pod stays Pending).
+    const deadline = this.clock.now().getTime() + this.startTimeoutMs;
+    for (;;) {
+      const owned = await this.serviceContainer(id);
+      if (!owned)
+        throw new BerthError('ENGINE_CONFLICT', `service of replica ${spec.name} disappeared right after it was created`, {
+          details: { container: spec.name },
+        });
+      const { container, task } = owned;
+      if (container.state === 'running') return container;
+      const state = task?.Status?.State ?? '';
+      if (state === 'failed' || state === 'rejected' || state === 'complete') {
+        await this.removeService(id, spec.name);
+        const why = task?.Status?.Err ?? task?.Status?.Message ?? state;
+        if (/no such image|pull access denied|manifest unknown|not found/i.test(why))
+          throw new BerthError('IMAGE_PULL_FAILED', `image ${spec.image} is not present on node ${container.labels[LABEL.node] ?? '?'}: ${why}`, {
+            details: { image: spec.image },
+          });
+        throw new BerthError(
+          'CONTAINER_START_FAILED',
+          `replica ${spec.name} (${spec.image}) could not be started on node ${container.labels[LABEL.node] ?? '?'}: ${why}`,
+          {
+            details: { container: spec.name, image: spec.image },
+          },
+        );
+      }
+      if ((container.state === 'pending' && task?.Status?.Err) || this.clock.now().getTime() >= deadline) return container;
+      await delay(100);
+    }
+  }
+
+  async removeContainer(id: string, graceSeconds: number): Promise<void> {
+    await this.claimInstance();
+    const service = await this.ownedService(id);
+    if (!service) return;
+    await this.stopService(service, graceSeconds);
+    await this.removeService(service.ID!, service.Spec?.Name ?? id);
+  }
+
+  async stopContainer(id: string, graceSeconds: number): Promise<void> {
+    await this.claimInstance();
+    const service = await this.ownedService(id);
+    if (!service) return;
+    await this.stopService(service, graceSeconds);
+  }
+
+  async exec(id: string, command: readonly string[], timeoutMs: number): Promise<ExecResult> {
+    const { engine, containerId } = await this.runningTask(id, 'exec');
+    return engine.exec(containerId, command, timeoutMs);
+  }
+
+  async logs(
+    id: string,
+    options: { readonly follow: boolean; readonly since?: number; readonly tail?: number; readonly timestamps?: boolean },
+    onText: (stream: 'stdout' | 'stderr', text: string) => void,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    const { engine, containerId } = await this.runningTask(id, 'logs', true);
+    return engine.logs(containerId, options, onText, signal);
+  }
+
+  async stats(id: string): Promise<ContainerStats | undefined> {
+    try {
+      const { engine, containerId } = await this.runningTask(id, 'stats');
+      return await engine.stats(containerId);
+    } catch (err) {
+      if (err instanceof BerthError && err.code === 'ENGINE_CONFLICT') return undefined;
+      throw err;
+    }
+  }
+
+  /**
+   * Task states read every `watchIntervalMs`: a replica that starts running, stops, or whose
+   * service goes away is reported as the docker driver reports containers. The manager has no
+   * container events of other nodes; this is the cluster's own view.
+   */
+  async watch(onEvent: (event: RuntimeEvent) => void, signal: AbortSignal): Promise<void> {
+    const deliver = (event: RuntimeEvent): void => {
+      try {
+        onEvent(event);
+      } catch (err) {
+        this.log.error({ err }, 'runtime event handler threw');
+      }
+    };
+    let previous: Map<string, OwnedContainer> | undefined;
+    while (!signal.aborted) {
+      let now: Map<string, OwnedContainer>;
+      try {
+        now = new Map((await this.inventory()).containers.map((c) => [c.id, c]));
+      } catch (err) {
+        if (!signal.aborted) deliver({ kind: 'stream-error', error: err instanceof Error ? err : new Error(String(err)) });
+        return;
+      }
+      if (previous) {
+        for (const [id, c] of now) {
+          const before = previous.get(id);
+          if (c.state === 'running' && before?.state !== 'running') deliver({ kind: 'container-started', id, labels: c.labels });
+          if (c.state !== 'running' && before?.state === 'running') deliver({ kind: 'container-died', id, labels: c.labels });
+        }
+        for (const [id, c] of previous) if (!now.has(id)) deliver({ kind: 'container-destroyed', id, labels: c.labels });
+      }
+      previous = now;
+      await delay(this.watchIntervalMs, signal);
+    }
+  }
+
+  // --- helpers -------------------------------------------------------------------------
+
+  private async tasksOf(serviceIds: readonly string[]): Promise<Map<string, SwarmTask[]>> {
+    const out = new Map<string, SwarmTask[]>();
+    if (serviceIds.length === 0) return out;
+    const wanted = new Set(serviceIds);
+    const tasks = (await this.call('list tasks', () => this.clients.api.listTasks({ filters: { service: [...serviceIds] } }))) as SwarmTask[];
+    for (const t of tasks) {
+      if (!t.ServiceID || !wanted.has(t.ServiceID)) continue;
+      const list = out.get(t.ServiceID) ?? [];
+      list.push(t);
+      out.set(t.ServiceID, list);
+    }
+    return out;
+  }
+
+  /** The owned service `id` names; undefined when it does not exist; throws when it is not berth's. */
+  private async ownedService(id: string): Promise<SwarmService | undefined> {
+    let info: SwarmService;
+    try {
+      info = (await this.clients.api.getService(id).inspect()) as SwarmService;
+    } catch (err) {
+      if (engineStatus(err) === 404) return undefined;
+      throw toEngineError(err, this.socketPath, `inspect service ${id}`);
+    }
+    if (!isOwned(info.Spec?.Labels, this.instance)) throw this.notOwned('service', info.Spec?.Name ?? id);
+    return info;
+  }
+
+  private async serviceContainer(id: string): Promise<{ container: OwnedContainer; task: SwarmTask | undefined; node: SwarmNode | undefined } | undefined> {
+    const service = await this.ownedService(id);
+    if (!service) return undefined;
+    const [tasks, nodes] = await Promise.all([this.tasksOf([service.ID!]), this.nodes()]);
+    const task = currentTask(tasks.get(service.ID!) ?? []);
+    const byNode = new Map(nodes.map((n) => [n.id, n]));
+    return { container: toOwnedContainer(service, task, byNode), task, node: task?.NodeID ? byNode.get(task.NodeID) : undefined };
+  }
+
+  /** The running task of an owned replica and its node's engine, for exec, logs and stats. */
+  private async runningTask(id: string, what: string, anyState = false): Promise<{ engine: RuntimeDriver; containerId: string }> {
+    const found = await this.serviceContainer(id);
+    if (!found) throw new BerthError('ENGINE_CONFLICT', `replica ${id} does not exist (${what})`, { details: { container: id, reason: 'gone' } });
+    const { container, task, node } = found;
+    const containerId = task?.Status?.ContainerStatus?.ContainerID;
+    if ((!anyState && container.state !== 'running') || !containerId || !node)
+      throw new BerthError('ENGINE_CONFLICT', `replica ${container.name} is not running (${what})`, {
+        details: { container: container.name, reason: 'not-running' },
+      });
+    return { engine: this.engineOf(node), containerId };
+  }
+
+  /** The engine of one node, as its `berth.engine` label says to reach it. */
+  private engineOf(node: SwarmNode): RuntimeDriver {
+    const url = node.labels[ENGINE_LABEL];
+    if (!url)
+      throw new BerthError(
+        'ENGINE_UNREACHABLE',
+        `berth cannot reach the engine of node ${node.hostname}: label it with ${ENGINE_LABEL}=unix:///path/to/docker.sock (docker node update --label-add)`,
+        { details: { node: node.hostname } },
+      );
+    if (!url.startsWith('unix://'))
+      throw new BerthError('USAGE', `node ${node.hostname}: ${ENGINE_LABEL}=${url} is not supported; berth reaches node engines over unix:// sockets`, {
+        details: { node: node.hostname },
+      });
+    let engine = this.nodeEngines.get(url);
+    if (!engine) {
+      engine = createDockerDriver({
+        socketPath: url.slice('unix://'.length),
+        instance: this.instance,
+        clock: this.clock,
+        requestTimeoutMs: this.requestTimeoutMs,
+      });
+      this.nodeEngines.set(url, engine);
+    }
+    return engine;
+  }
+
+  /**
+   * Scales the replica's service to no task and waits until its task has stopped (SIGTERM, then
+   * SIGKILL after the grace period it was created with): the stop, as on one host. A task on a
+   * node that is down is not waited for.
+   */
+  private async stopService(service: SwarmService, graceSeconds: number): Promise<void> {
+    const id = service.ID!;
+    if (service.Spec?.Mode?.Replicated?.Replicas !== 0) {
+      try {
+        await this.clients.api.getService(id).update({ ...service.Spec, Mode: { Replicated: { Replicas: 0 } }, version: service.Version?.Index ?? 0 });
+      } catch (err) {
+        if (engineStatus(err) === 404) return;
+        throw toEngineError(err, this.socketPath, `stop service ${service.Spec?.Name ?? id}`);
+      }
+    }
+    const deadline = this.clock.now().getTime() + Math.max(0, graceSeconds) * 1000 + this.requestTimeoutMs;
+    for (;;) {
+      const found = await this.serviceContainer(id).catch((err: unknown) => {
+        if (err instanceof BerthError && err.code === 'ENGINE_CONFLICT') return undefined;
+        throw err;
+      });
+      const task = found?.task;
+      const stopped = !task || TERMINAL.has(task.Status?.State ?? '') || found?.node?.state !== 'ready';
+      if (stopped || this.clock.now().getTime() >= deadline) {
+        this.log.info({ service: service.Spec?.Name ?? id }, 'replica stopped');
+        return;
+      }
+      await delay(100);
+    }
+  }
+
+  private async removeService(id: string, name: string): Promise<void> {
+    try {
+      await this.clients.api.getService(id).remove();
+      this.log.info({ service: name }, 'service removed');
+    } catch (err) {
+      if (engineStatus(err) !== 404) throw toEngineError(err, this.socketPath, `remove service ${name}`);
+    }
+  }
+
+  private async call<T>(action: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      throw toEngineError(err, this.socketPath, action);
+    }
+  }
+
+  private ownedLabels(labels: Labels): Labels {
+    return { ...labels, [LABEL.managed]: 'true', [LABEL.instance]: this.instance };
+  }
+
+  /** The networks of berth name `name` (its engine name is serviceName(name): overlay names are DNS name components). */
+  private async networksNamed(name: string): Promise<Docker.NetworkInspectInfo[]> {
+    const engineName = serviceName(name);
+    const found = await this.call(`list networks named ${engineName}`, () => this.clients.api.listNetworks({ filters: { name: [engineName] } }));
+    return found.filter((n) => n.Name === engineName);
+  }
+
+  private notOwned(kind: 'network' | 'service', name: string): BerthError {
+    return new BerthError(
+      'ENGINE_CONFLICT',
+      `${kind} ${name} exists but is not owned by berth instance ${this.instance} (labels ${LABEL.managed}=true, ${LABEL.instance}=${this.instance}); berth never touches it`,
+      { details: { [kind]: name, reason: 'not-owned' } },
+    );
+  }
+}
+
+/** An overlay network as inventory reports it: its subnet, and no gateway or bridge (no host interface serves it). */
+function overlayNetwork(info: Docker.NetworkInspectInfo): OwnedNetwork {
+  const { gateway: _gateway, bridge: _bridge, ...rest } = toOwnedNetwork(info);
+  return { ...rest, name: info.Labels?.[NAME_LABEL] ?? info.Name };
+}
+
+function delay(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}

@@ -1,0 +1,330 @@
+/**
+ * Swarm JSON → the port's plain types, and a ContainerSpec → a Swarm service spec. Pure.
+ *
+ * One replica is one Swarm service of one task (replicated, `Replicas: 1`, restart condition
+ * `none`): Swarm places it (constraints from the pod's nodeSelector, spread by its scheduler)
+ * and berth drives the rollout replica by replica, as on one host. So an OwnedContainer is a
+ * service: its id is the service's, its state, node, exit code and published ports are those of
+ * the service's newest task.
+ *
+ * Names: Swarm service names are `[A-Za-z0-9]([-_]*[A-Za-z0-9])*`, at most 63 characters; berth's
+ * container names have dots (`ns.web.1a2b3c4d5e.0`). The service is named with the dots as `_`
+ * (no namespace or Deployment name has one) and the berth name travels in a label.
+ */
+import { BerthError, canonicalJson, hashOf } from '../../core/index.js';
+import type { ContainerSpec, ContainerState, NodeInfo, OwnedContainer, PublishedPort } from '../driver.js';
+import { LABEL, type Labels } from '../labels.js';
+
+/** On a replica's service and its container: the berth name of the container (`ns.web.1a2b3c4d5e.0`). */
+export const NAME_LABEL = 'berth.container-name';
+/** On a replica's service: its nodeSelector as canonical JSON (only when it has one), so a pending replica can say which selector no node matches. */
+export const NODE_SELECTOR_LABEL = 'berth.node-selector';
+/** On a node: how berth reaches that node's own engine (`unix:///…/docker.sock`), for exec, logs and stats. */
+export const ENGINE_LABEL = 'berth.engine';
+
+const MAX_SERVICE_NAME = 63;
+
+/** `ns.web.1a2b3c4d5e.0` → `ns_web_1a2b3c4d5e_0`; a longer one keeps its start and ends in a hash of the whole. */
+export function serviceName(name: string): string {
+  const plain = name.replace(/[^A-Za-z0-9-]+/g, '_').replace(/^[-_]+|[-_]+$/g, '');
+  if (plain.length <= MAX_SERVICE_NAME && plain !== '') return plain;
+  const hash = hashOf(name, 12);
+  return `${plain.slice(0, MAX_SERVICE_NAME - hash.length - 1).replace(/[-_]+$/, '')}_${hash}`;
+}
+
+/** A node as the manager lists it. */
+export type SwarmNode = NodeInfo;
+
+/** One entry of the engine's node list. */
+export function toSwarmNode(raw: unknown): SwarmNode | undefined {
+  const n = raw as {
+    ID?: string;
+    Spec?: { Role?: string; Availability?: string; Labels?: Record<string, string> };
+    Description?: { Hostname?: string; Engine?: { EngineVersion?: string } };
+    Status?: { State?: string; Addr?: string };
+    ManagerStatus?: { Leader?: boolean; Reachability?: string; Addr?: string };
+  } | null;
+  if (!n || typeof n.ID !== 'string') return undefined;
+  // A manager's Status.Addr can be 0.0.0.0 (engines before 23): its ManagerStatus.Addr has the advertised address.
+  const statusAddr = n.Status?.Addr ?? '';
+  const managerAddr = (n.ManagerStatus?.Addr ?? '').replace(/:\d+$/, '');
+  const address = statusAddr !== '' && statusAddr !== '0.0.0.0' ? statusAddr : managerAddr;
+  return {
+    id: n.ID,
+    hostname: n.Description?.Hostname ?? n.ID,
+    role: n.Spec?.Role === 'manager' ? 'manager' : 'worker',
+    state: n.Status?.State ?? 'unknown',
+    availability: n.Spec?.Availability ?? 'active',
+    address,
+    labels: { ...(n.Spec?.Labels ?? {}) },
+    leader: n.ManagerStatus?.Leader === true,
+    ...(n.ManagerStatus?.Reachability ? { reachability: n.ManagerStatus.Reachability } : {}),
+    ...(n.Description?.Engine?.EngineVersion ? { engineVersion: n.Description.Engine.EngineVersion } : {}),
+  };
+}
+
+/** The slice of a task berth reads. */
+export interface SwarmTask {
+  readonly ID?: string;
+  readonly ServiceID?: string;
+  readonly NodeID?: string;
+  readonly CreatedAt?: string;
+  readonly UpdatedAt?: string;
+  readonly Version?: { readonly Index?: number };
+  readonly DesiredState?: string;
+  readonly Status?: {
+    readonly State?: string;
+    readonly Message?: string;
+    readonly Err?: string;
+    readonly ContainerStatus?: { readonly ContainerID?: string; readonly ExitCode?: number };
+    readonly PortStatus?: { readonly Ports?: readonly { readonly Protocol?: string; readonly TargetPort?: number; readonly PublishedPort?: number }[] };
+  };
+  readonly NetworksAttachments?: readonly { readonly Addresses?: readonly string[] }[];
+}
+
+/** The slice of a service berth reads. */
+export interface SwarmService {
+  readonly ID?: string;
+  readonly CreatedAt?: string;
+  readonly Version?: { readonly Index?: number };
+  readonly Spec?: {
+    readonly Name?: string;
+    readonly Labels?: Record<string, string>;
+    readonly Mode?: { readonly Replicated?: { readonly Replicas?: number } };
+    readonly TaskTemplate?: { readonly ContainerSpec?: { readonly Image?: string } };
+  };
+}
+
+/** The task that is the replica now: the newest one (Swarm keeps a few old ones as history). */
+export function currentTask(tasks: readonly SwarmTask[]): SwarmTask | undefined {
+  let best: SwarmTask | undefined;
+  for (const t of tasks) {
+    if (
+      !best ||
+      (t.CreatedAt ?? '') > (best.CreatedAt ?? '') ||
+      ((t.CreatedAt ?? '') === (best.CreatedAt ?? '') && (t.Version?.Index ?? 0) > (best.Version?.Index ?? 0))
+    )
+      best = t;
+  }
+  return best;
+}
+
+/**
+ * A task's state as a container's (swarmkit's TaskState):
+ *   new … ready (not yet on a node, or being prepared there)   → pending (`pending`: not running, not crashed; a
+ *                                                                 task no node can take stays here, and its
+ *                                                                 Status.Err says why)
+ *   starting → created; running → running
+ *   complete, failed, shutdown (stopped by berth)              → exited
+ *   rejected (the node could not start it)                     → dead
+ *   orphaned (its node went away), remove                       → dead, removing
+ * A running task on a node Swarm has marked down is dead: it serves nothing, and Swarm will not move it.
+ */
+export function taskState(task: SwarmTask | undefined, node: SwarmNode | undefined): ContainerState {
+  const s = task?.Status?.State ?? '';
+  switch (s) {
+    case 'new':
+    case 'allocated':
+    case 'pending':
+    case 'assigned':
+    case 'accepted':
+    case 'preparing':
+    case 'ready':
+      return 'pending';
+    case 'starting':
+      return 'created';
+    case 'running':
+      return node && node.state === 'down' ? 'dead' : 'running';
+    case 'complete':
+    case 'failed':
+    case 'shutdown':
+      return 'exited';
+    case 'remove':
+      return 'removing';
+    default:
+      // rejected, orphaned, or no task at all (the service's only task was removed): gone, not coming back.
+      return task === undefined ? 'pending' : 'dead';
+  }
+}
+
+/**
+ * A replica's service (and its newest task) as an owned container. Ports are the task's
+ * host-mode published ports at its node's address: how berth (probes, the data plane) reaches a
+ * replica on another machine. No `address`: a task's overlay address is not reachable from berth.
+ */
+export function toOwnedContainer(service: SwarmService, task: SwarmTask | undefined, nodes: ReadonlyMap<string, SwarmNode>): OwnedContainer {
+  const node = task?.NodeID ? nodes.get(task.NodeID) : undefined;
+  const stoppedByBerth = service.Spec?.Mode?.Replicated?.Replicas === 0;
+  // A service berth scaled to 0 whose task Swarm has since reaped: stopped, not waiting for a node.
+  const state = !task && stoppedByBerth ? 'exited' : taskState(task, node);
+  const labels: Record<string, string> = { ...(service.Spec?.Labels ?? {}) };
+  if (node) labels[LABEL.node] = node.hostname;
+  const exitCode = state === 'exited' || state === 'dead' ? task?.Status?.ContainerStatus?.ExitCode : undefined;
+  // Stopped, or lost with its node, while berth still wants it running (berth stops a replica by scaling it to 0).
+  const taskLost = task?.Status?.State === 'shutdown' || task?.Status?.State === 'orphaned' || (task?.Status?.State === 'running' && state === 'dead');
+  const evicted = taskLost && !stoppedByBerth;
+  const reason = evicted
+    ? `its node ${node?.hostname ?? '?'} ${node?.state === 'down' || task?.Status?.State === 'orphaned' ? 'is down' : node?.availability === 'drain' ? 'was drained' : 'stopped it'}`
+    : state === 'pending' || state === 'dead'
+      ? pendingReason(task, labels[NODE_SELECTOR_LABEL], state)
+      : undefined;
+  return {
+    id: service.ID ?? '',
+    name: labels[NAME_LABEL] ?? service.Spec?.Name ?? '',
+    image: service.Spec?.TaskTemplate?.ContainerSpec?.Image ?? '',
+    labels,
+    state,
+    created: service.CreatedAt ?? new Date(0).toISOString(),
+    ...(exitCode !== undefined ? { exitCode } : {}),
+    ports: state === 'running' && node ? publishedPorts(task, node.address) : [],
+    ...(evicted ? { evicted: true as const } : {}),
+    ...(reason ? { reason } : {}),
+  };
+}
+
+/** Why a task is pending or dead; one no node can take names the nodeSelector it was given (`disk=nvme`). */
+function pendingReason(task: SwarmTask | undefined, selectorJson: string | undefined, state: ContainerState): string | undefined {
+  const err = task?.Status?.Err ?? (state === 'dead' ? task?.Status?.Message : undefined);
+  if (!err || state !== 'pending' || !/no suitable node/i.test(err) || !selectorJson) return err;
+  let selector: Record<string, unknown> = {};
+  try {
+    const parsed: unknown = JSON.parse(selectorJson);
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) selector = parsed as Record<string, unknown>;
+  } catch {
+    return err;
+  }
+  const terms = Object.entries(selector).map(([k, v]) => `${k}=${String(v)}`);
+  return terms.length > 0 ? `no node matches its nodeSelector ${terms.join(',')} (${err})` : err;
+}
+
+function publishedPorts(task: SwarmTask | undefined, address: string): PublishedPort[] {
+  const out: PublishedPort[] = [];
+  const seen = new Set<string>();
+  for (const p of task?.Status?.PortStatus?.Ports ?? []) {
+    if (!p.TargetPort || !p.PublishedPort) continue;
+    // The engine lists a host-mode port once per address family it bound.
+    const key = `${p.Protocol}:${p.TargetPort}:${p.PublishedPort}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push({ containerPort: p.TargetPort, protocol: p.Protocol === 'udp' ? 'udp' : 'tcp', hostIp: address, hostPort: p.PublishedPort });
+  }
+  return out.sort((a, b) => a.containerPort - b.containerPort || a.protocol.localeCompare(b.protocol));
+}
+
+/**
+ * Placement constraints from a pod's nodeSelector, as Swarm spells them:
+ *   { 'kubernetes.io/hostname': 'node2' } → node.hostname==node2
+ *   { disk: 'ssd' }                       → node.labels.disk==ssd
+ * `kubernetes.io/os` and `kubernetes.io/arch` become node.platform.os / node.platform.arch.
+ */
+export function placementConstraints(nodeSelector: Readonly<Record<string, string>> | undefined): string[] {
+  const out: string[] = [];
+  for (const [key, value] of Object.entries(nodeSelector ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    const field =
+      key === 'kubernetes.io/hostname'
+        ? 'node.hostname'
+        : key === 'kubernetes.io/os'
+          ? 'node.platform.os'
+          : key === 'kubernetes.io/arch'
+            ? 'node.platform.arch'
+            : `node.labels.${key}`;
+    out.push(`${field}==${value}`);
+  }
+  return out;
+}
+
+/**
+ * What a replica's ContainerSpec asks that a Swarm service cannot do, as the sentence of a
+ * CONTAINER_START_FAILED; undefined when it can run. Swarm services have no privileged mode, no
+ * shared process or IPC namespace, no joining another task's network namespace, and (in this
+ * driver) no host folders or berth-written files: those live on one host.
+ */
+export function unsupported(spec: ContainerSpec): string | undefined {
+  const s = spec.security;
+  if (spec.joinNetworkOf !== undefined) return 'a replica with several containers (a Pod) shares one network namespace, which Swarm services cannot join';
+  if (s?.privileged) return 'Swarm services cannot run privileged';
+  if (s?.hostPID || s?.hostIPC) return 'Swarm services cannot share the host’s process or IPC namespace';
+  if (s?.hostNetwork) return 'hostNetwork is not supported by the swarm driver';
+  if (s?.seccompUnconfined) return 'Swarm services cannot run without the seccomp profile';
+  if (s?.runAsNonRoot && !s.user) return 'runAsNonRoot needs runAsUser on the swarm driver (the image’s user is not checked on every node)';
+  for (const m of spec.mounts ?? []) {
+    if (m.kind === 'bind') return `hostPath ${m.source} is a folder of one host; the swarm driver does not mount host paths`;
+    if (m.kind === 'files') return `volume ${JSON.stringify(m.volume)} (Secret or ConfigMap files) is not supported by the swarm driver yet`;
+    if (m.kind === 'volume') return `PersistentVolumeClaim volume ${m.name} is not supported by the swarm driver yet`;
+  }
+  return undefined;
+}
+
+/**
+ * The Swarm service of one replica. `labels` are the owned labels (stamped by the driver); the
+ * container carries them too, so each node's engine sees it as berth's. Throws
+ * CONTAINER_START_FAILED for what a service cannot do (unsupported()).
+ */
+export function toServiceSpec(spec: ContainerSpec, labels: Labels, networkId: string): Record<string, unknown> {
+  const refused = unsupported(spec);
+  if (refused) throw new BerthError('CONTAINER_START_FAILED', `replica ${spec.name}: ${refused}`, { details: { container: spec.name, driver: 'swarm' } });
+  const s = spec.security;
+  const withName = {
+    ...labels,
+    [NAME_LABEL]: spec.name,
+    ...(spec.nodeSelector && Object.keys(spec.nodeSelector).length > 0 ? { [NODE_SELECTOR_LABEL]: canonicalJson(spec.nodeSelector) } : {}),
+  };
+  const constraints = placementConstraints(spec.nodeSelector);
+  const mounts = (spec.mounts ?? []).flatMap((m) =>
+    m.kind === 'tmpfs' ? [{ Type: 'tmpfs', Target: m.target, ReadOnly: m.readOnly, ...(m.sizeBytes ? { TmpfsOptions: { SizeBytes: m.sizeBytes } } : {}) }] : [],
+  );
+  const resources =
+    spec.memoryBytes !== undefined || spec.nanoCpus !== undefined
+      ? {
+          Limits: {
+            ...(spec.memoryBytes !== undefined ? { MemoryBytes: spec.memoryBytes } : {}),
+            ...(spec.nanoCpus !== undefined ? { NanoCPUs: spec.nanoCpus } : {}),
+          },
+        }
+      : undefined;
+  return {
+    Name: serviceName(spec.name),
+    Labels: withName,
+    TaskTemplate: {
+      ContainerSpec: {
+        Image: spec.image,
+        Labels: withName,
+        ...(spec.command ? { Command: [...spec.command] } : {}),
+        ...(spec.args ? { Args: [...spec.args] } : {}),
+        Env: spec.env.map((e) => `${e.name}=${e.value}`),
+        ...(spec.workingDir ? { Dir: spec.workingDir } : {}),
+        ...(spec.hostname ? { Hostname: spec.hostname } : {}),
+        Init: true,
+        StopGracePeriod: Math.max(0, Math.round(spec.stopGraceSeconds * 1e9)),
+        ...(s?.user ? { User: s.user.gid !== undefined ? `${s.user.uid}:${s.user.gid}` : String(s.user.uid) } : {}),
+        ...(s?.fsGroup !== undefined ? { Groups: [String(s.fsGroup)] } : {}),
+        ...(s?.readOnlyRootFilesystem ? { ReadOnly: true } : {}),
+        ...(s?.capAdd ? { CapabilityAdd: s.capAdd.map(capName) } : {}),
+        ...(s?.capDrop ? { CapabilityDrop: s.capDrop.map(capName) } : {}),
+        ...(mounts.length > 0 ? { Mounts: mounts } : {}),
+        ...(spec.dns ? { DNSConfig: { Nameservers: [...spec.dns.servers], Search: [...spec.dns.search], Options: [...spec.dns.options] } } : {}),
+      },
+      ...(resources ? { Resources: resources } : {}),
+      // berth replaces a replica that exited, with its crash back-off, as on one host.
+      RestartPolicy: { Condition: 'none' },
+      ...(constraints.length > 0 ? { Placement: { Constraints: constraints } } : {}),
+      Networks: [{ Target: networkId, Aliases: [...spec.networkAliases] }],
+    },
+    Mode: { Replicated: { Replicas: 1 } },
+    // No IPVS on some kernels, and berth's data plane balances anyway: no virtual address, ports on the task's node.
+    EndpointSpec: {
+      Mode: 'dnsrr',
+      Ports: spec.ports.map((p) => ({
+        Protocol: p.protocol,
+        TargetPort: p.containerPort,
+        PublishMode: 'host',
+        ...(p.hostPort ? { PublishedPort: p.hostPort } : {}),
+      })),
+    },
+  };
+}
+
+/** `NET_ADMIN` → `CAP_NET_ADMIN` (Swarm wants the full name); `ALL` stays. */
+function capName(name: string): string {
+  return name === 'ALL' || name.startsWith('CAP_') ? name : `CAP_${name}`;
+}

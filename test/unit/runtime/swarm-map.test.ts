@@ -1,0 +1,250 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { ContainerSpec } from '../../../src/runtime/driver.js';
+import {
+  currentTask,
+  placementConstraints,
+  serviceName,
+  taskState,
+  toOwnedContainer,
+  toServiceSpec,
+  toSwarmNode,
+  type SwarmNode,
+  type SwarmTask,
+} from '../../../src/runtime/swarm/map.js';
+
+const node = (over: Partial<SwarmNode> = {}): SwarmNode => ({
+  id: 'n2',
+  hostname: 'node2',
+  role: 'worker',
+  state: 'ready',
+  availability: 'active',
+  address: '10.79.0.12',
+  labels: {},
+  leader: false,
+  ...over,
+});
+
+describe('serviceName: a Swarm service name for a berth container name', () => {
+  const table: [string, string, RegExp | string][] = [
+    ['dots become underscores', 'shop.web.1a2b3c4d5e.0', 'shop_web_1a2b3c4d5e_0'],
+    ['an instance prefix with a colon too', 'prod:shop.web.1a2b3c4d5e.0', 'prod_shop_web_1a2b3c4d5e_0'],
+    ['hyphens stay', 'my-ns.my-app.abc.12', 'my-ns_my-app_abc_12'],
+    [
+      'a name over 63 characters keeps its start and ends in a hash of the whole',
+      `${'a'.repeat(40)}.${'b'.repeat(40)}.1a2b3c4d5e.0`,
+      /^a{40}_b{9}_[0-9a-f]{12}$/,
+    ],
+  ];
+  for (const [what, name, expected] of table) {
+    it(what, () => {
+      const got = serviceName(name);
+      if (typeof expected === 'string') assert.equal(got, expected);
+      else assert.match(got, expected);
+      assert.ok(got.length <= 63, `${got} is ${got.length} characters`);
+      assert.match(got, /^[A-Za-z0-9](?:[-_]*[A-Za-z0-9]+)*$/);
+    });
+  }
+  it('two long names that share a start get different names', () => {
+    const a = serviceName(`${'x'.repeat(70)}.web.1.0`);
+    const b = serviceName(`${'x'.repeat(70)}.web.1.1`);
+    assert.notEqual(a, b);
+  });
+});
+
+describe('taskState: a task as a container state', () => {
+  const table: [string, SwarmTask | undefined, SwarmNode | undefined, string][] = [
+    ['no task yet', undefined, undefined, 'pending'],
+    ['pending on the scheduler (no node can take it)', { Status: { State: 'pending', Err: 'no suitable node' } }, undefined, 'pending'],
+    ['assigned and being prepared', { Status: { State: 'preparing' } }, node(), 'pending'],
+    ['starting', { Status: { State: 'starting' } }, node(), 'created'],
+    ['running on a ready node', { Status: { State: 'running' } }, node(), 'running'],
+    ['running on a node Swarm marked down: it serves nothing', { Status: { State: 'running' } }, node({ state: 'down' }), 'dead'],
+    ['failed', { Status: { State: 'failed' } }, node(), 'exited'],
+    ['complete', { Status: { State: 'complete' } }, node(), 'exited'],
+    ['shut down by berth (scaled to 0)', { Status: { State: 'shutdown' } }, node(), 'exited'],
+    ['rejected by its node', { Status: { State: 'rejected' } }, node(), 'dead'],
+    ['orphaned (its node went away)', { Status: { State: 'orphaned' } }, node(), 'dead'],
+    ['an unknown future state', { Status: { State: 'levitating' } }, node(), 'dead'],
+  ];
+  for (const [what, task, n, expected] of table) it(what, () => assert.equal(taskState(task, n), expected));
+});
+
+describe('currentTask: the newest task is the replica', () => {
+  it('picks the latest CreatedAt, then the highest version', () => {
+    const tasks: SwarmTask[] = [
+      { ID: 'old', CreatedAt: '2026-12-05T10:00:00Z', Version: { Index: 9 } },
+      { ID: 'new', CreatedAt: '2026-12-05T10:00:05Z', Version: { Index: 3 } },
+      { ID: 'newer-version', CreatedAt: '2026-12-05T10:00:05Z', Version: { Index: 4 } },
+    ];
+    assert.equal(currentTask(tasks)?.ID, 'newer-version');
+    assert.equal(currentTask([]), undefined);
+  });
+});
+
+describe('toOwnedContainer: a replica service as inventory sees it', () => {
+  const service = {
+    ID: 'svc1',
+    CreatedAt: '2026-12-05T10:00:00Z',
+    Spec: {
+      Name: 'shop_web_1a2b3c4d5e_0',
+      Labels: { 'berth.managed': 'true', 'berth.instance': 'default', 'berth.container-name': 'shop.web.1a2b3c4d5e.0' },
+      TaskTemplate: { ContainerSpec: { Image: 'busybox:1.36' } },
+    },
+  };
+  const nodes = new Map([['n2', node()]]);
+  it('running: ports at the node address, the node named in the labels, no overlay address', () => {
+    const c = toOwnedContainer(
+      service,
+      {
+        NodeID: 'n2',
+        Status: {
+          State: 'running',
+          PortStatus: {
+            Ports: [
+              { Protocol: 'tcp', TargetPort: 8080, PublishedPort: 30001 },
+              { Protocol: 'tcp', TargetPort: 9090 },
+            ],
+          },
+        },
+      },
+      nodes,
+    );
+    assert.deepEqual(c.ports, [{ containerPort: 8080, protocol: 'tcp', hostIp: '10.79.0.12', hostPort: 30001 }]);
+    assert.equal(c.labels['berth.node'], 'node2');
+    assert.equal(c.name, 'shop.web.1a2b3c4d5e.0');
+    assert.equal(c.id, 'svc1');
+    assert.equal(c.address, undefined);
+  });
+  it('failed: exited with the task exit code, no ports', () => {
+    const c = toOwnedContainer(service, { NodeID: 'n2', Status: { State: 'failed', ContainerStatus: { ExitCode: 3 } } }, nodes);
+    assert.equal(c.state, 'exited');
+    assert.equal(c.exitCode, 3);
+    assert.deepEqual(c.ports, []);
+  });
+  it('pending with a nodeSelector no node matches: names the selector', () => {
+    const withSelector = { ...service, Spec: { ...service.Spec, Labels: { ...service.Spec.Labels, 'berth.node-selector': '{"disk":"nvme"}' } } };
+    const c = toOwnedContainer(
+      withSelector,
+      { Status: { State: 'pending', Err: 'no suitable node (scheduling constraints not satisfied on 3 nodes)' } },
+      nodes,
+    );
+    assert.equal(c.reason, 'no node matches its nodeSelector disk=nvme (no suitable node (scheduling constraints not satisfied on 3 nodes))');
+  });
+  it('evicted: its node was drained while berth wanted it running; stopped by berth (0 replicas) is not', () => {
+    const drained = new Map([['n2', node({ availability: 'drain' })]]);
+    const c = toOwnedContainer(
+      { ...service, Spec: { ...service.Spec, Mode: { Replicated: { Replicas: 1 } } } },
+      { NodeID: 'n2', Status: { State: 'shutdown' } },
+      drained,
+    );
+    assert.equal(c.evicted, true);
+    assert.equal(c.state, 'exited');
+    assert.equal(c.reason, 'its node node2 was drained');
+    const stopped = toOwnedContainer(
+      { ...service, Spec: { ...service.Spec, Mode: { Replicated: { Replicas: 0 } } } },
+      { NodeID: 'n2', Status: { State: 'shutdown' } },
+      nodes,
+    );
+    assert.equal(stopped.evicted, undefined);
+    const down = toOwnedContainer(service, { NodeID: 'n2', Status: { State: 'running' } }, new Map([['n2', node({ state: 'down' })]]));
+    assert.deepEqual([down.state, down.evicted, down.reason], ['dead', true, 'its node node2 is down']);
+    const reaped = toOwnedContainer({ ...service, Spec: { ...service.Spec, Mode: { Replicated: { Replicas: 0 } } } }, undefined, nodes);
+    assert.equal(reaped.state, 'exited', 'a stopped replica whose task Swarm reaped is exited, not pending');
+  });
+  it('pending: says why, in the scheduler’s words', () => {
+    const c = toOwnedContainer(service, { Status: { State: 'pending', Err: 'no suitable node (scheduling constraints not satisfied on 3 nodes)' } }, nodes);
+    assert.equal(c.state, 'pending');
+    assert.match(c.reason ?? '', /no suitable node/);
+    assert.equal(c.labels['berth.node'], undefined);
+  });
+});
+
+describe('placementConstraints: nodeSelector as Swarm constraints', () => {
+  const table: [string, Record<string, string> | undefined, string[]][] = [
+    ['none', undefined, []],
+    ['the hostname label is the node name', { 'kubernetes.io/hostname': 'node2' }, ['node.hostname==node2']],
+    ['os and arch are the platform', { 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': 'amd64' }, ['node.platform.arch==amd64', 'node.platform.os==linux']],
+    ['any other key is a node label, sorted', { zone: 'b', disk: 'ssd' }, ['node.labels.disk==ssd', 'node.labels.zone==b']],
+  ];
+  for (const [what, selector, expected] of table) it(what, () => assert.deepEqual(placementConstraints(selector), expected));
+});
+
+describe('toSwarmNode: the node list entry', () => {
+  it('a manager whose Status.Addr is 0.0.0.0 has its advertised address', () => {
+    const n = toSwarmNode({
+      ID: 'n1',
+      Spec: { Role: 'manager', Availability: 'active', Labels: { 'berth.engine': 'unix:///x.sock' } },
+      Description: { Hostname: 'node1', Engine: { EngineVersion: '20.10.24' } },
+      Status: { State: 'ready', Addr: '0.0.0.0' },
+      ManagerStatus: { Leader: true, Reachability: 'reachable', Addr: '10.79.0.11:2377' },
+    });
+    assert.deepEqual(n, {
+      id: 'n1',
+      hostname: 'node1',
+      role: 'manager',
+      state: 'ready',
+      availability: 'active',
+      address: '10.79.0.11',
+      labels: { 'berth.engine': 'unix:///x.sock' },
+      leader: true,
+      reachability: 'reachable',
+      engineVersion: '20.10.24',
+    });
+  });
+  it('garbage is no node', () => {
+    assert.equal(toSwarmNode(null), undefined);
+    assert.equal(toSwarmNode({ Spec: {} }), undefined);
+  });
+});
+
+describe('toServiceSpec: one replica, one service of one task', () => {
+  const spec: ContainerSpec = {
+    name: 'shop.web.1a2b3c4d5e.0',
+    image: 'busybox:1.36',
+    command: ['httpd'],
+    args: ['-f', '-p', '8080'],
+    env: [{ name: 'A', value: '1' }],
+    ports: [{ containerPort: 8080, protocol: 'tcp' }],
+    labels: { 'berth.namespace': 'shop' },
+    network: 'shop',
+    networkAliases: ['web'],
+    stopGraceSeconds: 5,
+    nodeSelector: { disk: 'ssd' },
+    memoryBytes: 64 * 1024 * 1024,
+  };
+  it('maps the container, placement, network alias and host-mode ports', () => {
+    const s = toServiceSpec(spec, { 'berth.managed': 'true', 'berth.instance': 'default' }, 'net1') as {
+      Name: string;
+      TaskTemplate: Record<string, unknown> & { ContainerSpec: Record<string, unknown> };
+      Mode: unknown;
+      EndpointSpec: unknown;
+    };
+    assert.equal(s.Name, 'shop_web_1a2b3c4d5e_0');
+    assert.equal(s.TaskTemplate.ContainerSpec['Init'], true);
+    assert.equal(s.TaskTemplate.ContainerSpec['StopGracePeriod'], 5e9);
+    assert.deepEqual(s.TaskTemplate.ContainerSpec['Env'], ['A=1']);
+    assert.deepEqual((s.TaskTemplate.ContainerSpec['Labels'] as Record<string, string>)['berth.container-name'], 'shop.web.1a2b3c4d5e.0');
+    assert.equal((s.TaskTemplate.ContainerSpec['Labels'] as Record<string, string>)['berth.node-selector'], '{"disk":"ssd"}');
+    assert.deepEqual(s.TaskTemplate['RestartPolicy'], { Condition: 'none' });
+    assert.deepEqual(s.TaskTemplate['Placement'], { Constraints: ['node.labels.disk==ssd'] });
+    assert.deepEqual(s.TaskTemplate['Networks'], [{ Target: 'net1', Aliases: ['web'] }]);
+    assert.deepEqual(s.TaskTemplate['Resources'], { Limits: { MemoryBytes: 64 * 1024 * 1024 } });
+    assert.deepEqual(s.Mode, { Replicated: { Replicas: 1 } });
+    assert.deepEqual(s.EndpointSpec, { Mode: 'dnsrr', Ports: [{ Protocol: 'tcp', TargetPort: 8080, PublishMode: 'host' }] });
+  });
+  const refused: [string, Partial<ContainerSpec>, RegExp][] = [
+    ['a Pod of several containers', { joinNetworkOf: 'infra' }, /several containers/],
+    ['privileged', { security: { privileged: true } }, /privileged/],
+    ['a host path', { mounts: [{ kind: 'bind', source: '/srv', target: '/srv', readOnly: true, type: 'Directory' }] }, /hostPath \/srv/],
+    ['a claim', { mounts: [{ kind: 'volume', name: 'shop.data', target: '/data', readOnly: false }] }, /PersistentVolumeClaim volume shop\.data/],
+  ];
+  for (const [what, over, message] of refused) {
+    it(`refuses ${what}, naming the replica`, () => {
+      assert.throws(
+        () => toServiceSpec({ ...spec, ...over }, {}, 'net1'),
+        (err: Error & { code?: string }) => err.code === 'CONTAINER_START_FAILED' && message.test(err.message) && err.message.includes('shop.web.1a2b3c4d5e.0'),
+      );
+    });
+  }
+});
