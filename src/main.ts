@@ -9,6 +9,7 @@ import pino from 'pino';
 import pretty from 'pino-pretty';
 import { runCli, type Adapters } from './cli/index.js';
 import { isBerthError, type Clock, type Logger } from './core/index.js';
+import { createSwarmDriver } from './runtime/swarm/index.js';
 import { createDockerDriver } from './runtime/docker/index.js';
 import { createHostSecretResolver, parseSecretDirs } from './secrets/host/index.js';
 import { REDACT_SECRET_PATHS } from './secrets/index.js';
@@ -73,7 +74,13 @@ const adapters: Adapters = {
   },
   // The instance is claimed for this state directory before the driver's first change (instance-claim.ts).
   openDriver: (o, logger) =>
-    createDockerDriver({ ...(o.dockerSocket ? { socketPath: o.dockerSocket } : {}), instance: o.instance, logger, clock, claimFor: { stateDir: o.stateDir } }),
+    (o.driver === 'swarm' ? createSwarmDriver : createDockerDriver)({
+      ...(o.dockerSocket ? { socketPath: o.dockerSocket } : {}),
+      instance: o.instance,
+      logger,
+      clock,
+      claimFor: { stateDir: o.stateDir },
+    }),
   openStore: (o, logger) => FileStore.open(o.stateDir, logger),
   readState: (o) => readStoreState(o.stateDir),
   lockState: async (o) => {

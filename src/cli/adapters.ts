@@ -14,8 +14,13 @@ export interface CommonOptions {
   readonly stateDir: string;
   readonly instance: string;
   readonly dockerSocket?: string;
+  /** The runtime driver: one Docker engine, or a Swarm cluster through its manager (`--driver`). */
+  readonly driver: RuntimeDriverName;
   readonly logLevel: LogLevel;
 }
+
+export const RUNTIME_DRIVERS = ['docker', 'swarm'] as const;
+export type RuntimeDriverName = (typeof RUNTIME_DRIVERS)[number];
 
 /** What the CLI needs from the outside world; main.ts supplies the concrete adapters. */
 export interface Adapters {

@@ -189,7 +189,7 @@ export function getPods(pods: readonly PodStatus[], query: GetQuery): GetResult 
   const items = pods.filter((p) => (query.namespace === undefined || p.namespace === query.namespace) && (query.name === undefined || p.name === query.name));
   return {
     items,
-    header: headerOf(query, ['NAME', 'READY', 'STATUS', 'RESTARTS', 'AGE'], ['IP', 'REVISION', 'CONTAINER', 'REASON']),
+    header: headerOf(query, ['NAME', 'READY', 'STATUS', 'RESTARTS', 'AGE'], ['IP', 'NODE', 'REVISION', 'CONTAINER', 'REASON']),
     rows: items.map((p) =>
       withNamespace(query, p.namespace, [
         p.name,
@@ -197,7 +197,7 @@ export function getPods(pods: readonly PodStatus[], query: GetQuery): GetResult 
         p.status,
         p.restarts > 0 && p.lastRestart ? `${p.restarts} (${age(p.lastRestart, query.now)} ago)` : String(p.restarts),
         age(p.created, query.now),
-        ...(query.wide ? [p.address ?? '<none>', p.revision, p.container, p.reason ?? ''] : []),
+        ...(query.wide ? [p.address ?? '<none>', p.node ?? '<none>', p.revision, p.container, p.reason ?? ''] : []),
       ]),
     ),
   };

@@ -18,6 +18,7 @@ import { registerHistory } from './commands/history.js';
 import { registerProxy } from './commands/proxy.js';
 import { registerVolume } from './commands/volume.js';
 import { registerRollout } from './commands/rollout.js';
+import { registerNodes } from './commands/nodes.js';
 
 export { DEFAULT_INGRESS_LISTEN, DEFAULT_LISTEN } from './commands/shared.js';
 
@@ -46,6 +47,7 @@ export function buildProgram(adapters: Adapters): Command {
   registerProxy(program, ctx);
   registerVolume(program, ctx);
   registerRollout(program, ctx);
+  registerNodes(program, ctx);
   return program;
 }
 

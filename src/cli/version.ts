@@ -21,7 +21,7 @@ export async function versionReport(adapters: Adapters, dockerSocket?: string): 
   );
   const logger = adapters.logger('error');
   const driver = adapters.openDriver(
-    { repo: '', path: '', stateDir: '', instance: 'berth', logLevel: 'error', ...(dockerSocket ? { dockerSocket } : {}) },
+    { repo: '', path: '', stateDir: '', instance: 'berth', driver: 'docker', logLevel: 'error', ...(dockerSocket ? { dockerSocket } : {}) },
     logger,
   );
   let timer: NodeJS.Timeout | undefined;

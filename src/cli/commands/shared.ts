@@ -16,7 +16,7 @@ import { loadManifests, ManifestCache, type ManifestSet } from '../../manifests/
 import { parseOperatorPolicy, POD_SECURITY_LEVELS, type OperatorPolicy } from '../../policy/index.js';
 import type { GitSource } from '../../source/index.js';
 import type { Store } from '../../store/index.js';
-import type { Adapters, CommonOptions, DataPlaneOptions } from '../adapters.js';
+import { RUNTIME_DRIVERS, type Adapters, type CommonOptions, type DataPlaneOptions } from '../adapters.js';
 import { nonEmpty, instanceName, isLogLevel, listenAddress, LOG_LEVELS, logLevel, type ListenAddress } from '../option-values.js';
 import { choiceFlag, listFlag, optionalTextFlag, textFlag, booleanFlag, type ParsedFlags } from '../parsed-flags.js';
 import { type Notifier, notifyingStore } from '../../notify/index.js';
@@ -174,6 +174,7 @@ export function commonOptions(flags: ParsedFlags, ctx: FlagContext): CommonOptio
     stateDir: textFlag(flags, 'stateDir'),
     instance: textFlag(flags, 'instance'),
     ...(dockerSocket !== undefined ? { dockerSocket } : {}),
+    driver: flags['driver'] === undefined ? 'docker' : choiceFlag(flags, 'driver', RUNTIME_DRIVERS),
     logLevel: level,
   };
 }
@@ -186,7 +187,10 @@ export function commonOptions(flags: ParsedFlags, ctx: FlagContext): CommonOptio
  */
 export function planScope(o: CommonOptions, policy: OperatorPolicy): string {
   const repo = /^[a-z][a-z0-9+.-]*:\/\//i.test(o.repo) ? o.repo : resolve(o.repo);
-  return hashOf({ repo, path: o.path, instance: o.instance, dockerSocket: o.dockerSocket ?? null, policy }, 32);
+  return hashOf(
+    { repo, path: o.path, instance: o.instance, dockerSocket: o.dockerSocket ?? null, ...(o.driver !== 'docker' ? { driver: o.driver } : {}), policy },
+    32,
+  );
 }
 
 /** The common flags for `adapters`; the environment is `env` (process.env in the CLI). */
@@ -208,6 +212,11 @@ export function cliContext(adapters: Adapters, env: FlagContext['env'] = process
       .option('--state-dir <dir>', 'where status, history and the Git cache live', nonEmpty('a folder path'), adapters.defaults.stateDir)
       .option('--instance <name>', 'name of this berth installation (a DNS label); it owns only objects labelled with it', instanceName, DEFAULT_INSTANCE)
       .option('--docker-socket <path>', 'Docker engine socket (default: DOCKER_HOST or /var/run/docker.sock)', nonEmpty('the path of a unix socket'))
+      .addOption(
+        new Option('--driver <name>', 'runtime: docker (one engine) or swarm (a Swarm cluster, through the manager at --docker-socket)')
+          .choices([...RUNTIME_DRIVERS])
+          .default('docker'),
+      )
       .option('--log-level <level>', `${LOG_LEVELS.join('|')} (default: BERTH_LOG_LEVEL, else info)`, logLevel);
 
   return { adapters, common, defaults: adapters.defaults, env };

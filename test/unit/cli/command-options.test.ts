@@ -76,7 +76,7 @@ async function parsed(argv: readonly string[]): Promise<Command> {
   return action;
 }
 
-const COMMON = { repo: DEFAULTS.repo, path: 'sample-repo', stateDir: DEFAULTS.stateDir, instance: 'default', logLevel: 'info' };
+const COMMON = { repo: DEFAULTS.repo, path: 'sample-repo', stateDir: DEFAULTS.stateDir, instance: 'default', driver: 'docker', logLevel: 'info' };
 const POLICY = { maxLevel: 'restricted', hostPathAllow: [], allowDockerSocket: false };
 const INGRESS = { host: '127.0.0.1', port: 8080 };
 
@@ -100,6 +100,8 @@ describe('command options: argv → the typed options each action uses', () => {
         'prod',
         '--docker-socket',
         '/d.sock',
+        '--driver',
+        'swarm',
         '--log-level',
         'debug',
       ],
@@ -111,6 +113,7 @@ describe('command options: argv → the typed options each action uses', () => {
         stateDir: '/s',
         instance: 'prod',
         dockerSocket: '/d.sock',
+        driver: 'swarm',
         logLevel: 'debug',
         output: 'json',
       },

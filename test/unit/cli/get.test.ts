@@ -149,18 +149,27 @@ describe('getPods', () => {
     created: ago(90),
     ...o,
   });
-  it('READY n/1, RESTARTS with how long ago, AGE; wide: address, revision, engine name, reason', () => {
+  it('READY n/1, RESTARTS with how long ago, AGE; wide: address, node, revision, engine name, reason', () => {
     const r = getPods(
       [
         pod({}),
-        pod({ name: 'web-r1-1', container: 'shop.web.r1.1', ready: false, reason: 'HTTP 503', restarts: 2, lastRestart: ago(300), address: '10.0.0.3' }),
+        pod({
+          name: 'web-r1-1',
+          container: 'shop.web.r1.1',
+          ready: false,
+          reason: 'HTTP 503',
+          restarts: 2,
+          lastRestart: ago(300),
+          address: '10.0.0.3',
+          node: 'node2',
+        }),
         pod({ namespace: 'blog', name: 'x-r-0' }),
       ],
       { namespace: 'shop', wide: true, now: NOW },
     );
     assert.deepEqual(r.rows, [
-      ['web-r1-0', '1/1', 'Running', '0', '90s', '<none>', 'r1', 'shop.web.r1.0', ''],
-      ['web-r1-1', '0/1', 'Running', '2 (5m ago)', '90s', '10.0.0.3', 'r1', 'shop.web.r1.1', 'HTTP 503'],
+      ['web-r1-0', '1/1', 'Running', '0', '90s', '<none>', '<none>', 'r1', 'shop.web.r1.0', ''],
+      ['web-r1-1', '0/1', 'Running', '2 (5m ago)', '90s', '10.0.0.3', 'node2', 'r1', 'shop.web.r1.1', 'HTTP 503'],
     ]);
     assert.deepEqual(getPods([pod({}), pod({ name: 'web-r1-1' })], { name: 'web-r1-1', wide: false, now: NOW }).rows, [
       ['shop', 'web-r1-1', '1/1', 'Running', '0', '90s'],
