@@ -3,6 +3,7 @@ import type { ObservedNamespace, ObservedReplica } from '../observed/index.js';
 import type { Backend, IngressRoute, NamespaceNetwork, NamespaceTable, NetworkPolicyRoute, ServicePod, ServiceRoute } from '../proxy/index.js';
 import {
   allocateClusterIps,
+  serviceSubnet,
   ordinalName,
   type ClusterIpVerdict,
   type DesiredDeployment,
@@ -39,7 +40,8 @@ export function namespaceTable(args: {
   const network: NamespaceNetwork | undefined =
     net?.subnet && net.gateway && net.bridge ? { subnet: net.subnet, gateway: net.gateway, bridge: net.bridge } : undefined;
   const services = args.desired?.services ?? [];
-  const ips = allocateClusterIps({ subnet: network?.subnet, services, previous: args.previousClusterIPs ?? new Map() });
+  const { subnet, noSubnet } = serviceSubnet(net);
+  const ips = allocateClusterIps({ subnet, services, previous: args.previousClusterIPs ?? new Map(), ...(noSubnet ? { noSubnet } : {}) });
   const deployments = args.desired?.deployments ?? [];
   const policies = (args.desired?.networkPolicies ?? []).map(policyRoute);
   const withNetwork = network && (services.length > 0 || running.some((r) => r.namespaceDns));

@@ -5,6 +5,26 @@ import type { DesiredService } from './types.js';
 export type ClusterIpVerdict = { readonly address: string } | { readonly error: string } | { readonly headless: true };
 
 /**
+ * The subnet a namespace's Services take virtual addresses from: that of a namespace network this
+ * host serves (its gateway and bridge are here, where the data plane adds the addresses). A
+ * cluster driver's overlay network has a subnet but no gateway or bridge on this host: no
+ * virtual address, and `noSubnet` says why (plan and run say the same). No network yet: neither.
+ */
+export function serviceSubnet(network: { readonly subnet?: string; readonly gateway?: string; readonly bridge?: string } | undefined): {
+  readonly subnet?: string;
+  readonly noSubnet?: string;
+} {
+  if (!network) return {};
+  if (network.subnet && network.gateway && network.bridge) return { subnet: network.subnet };
+  if (network.subnet && !network.bridge)
+    return {
+      noSubnet:
+        'the namespace network is a cluster overlay (--driver swarm): no virtual address inside it yet (replicas reach a Deployment by its name); the Service is served on the host',
+    };
+  return {};
+}
+
+/**
  * Gives each Service of a namespace a virtual address in the upper half of the namespace's
  * subnet (core/ipv4.ts). Pure. Stable: an address the Service had before (`previous`, what the
  * data plane holds and persists) is kept while it is still in range and unclaimed; a new
@@ -22,13 +42,16 @@ export function allocateClusterIps(args: {
   readonly subnet: string | undefined;
   readonly services: readonly DesiredService[];
   readonly previous: ReadonlyMap<string, string>;
+  /** Why there is no subnet, when there is a reason beyond "not created yet" (serviceSubnet). */
+  readonly noSubnet?: string;
 }): Map<string, ClusterIpVerdict> {
   const out = new Map<string, ClusterIpVerdict>();
   const byName = [...args.services].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const cidr = args.subnet ? parseCidr(args.subnet) : undefined;
   for (const s of byName) if (s.clusterIP.kind === 'none') out.set(s.name, { headless: true });
   if (!cidr) {
-    for (const s of byName) if (!out.has(s.name)) out.set(s.name, { error: 'the namespace network has no IPv4 subnet yet: no virtual address' });
+    const error = args.noSubnet ?? 'the namespace network has no IPv4 subnet yet: no virtual address';
+    for (const s of byName) if (!out.has(s.name)) out.set(s.name, { error });
     return out;
   }
   const range = virtualRange(cidr);

@@ -1,5 +1,5 @@
 import type { DesiredDeployment, DesiredNamespace } from '../desired/index.js';
-import { allocateClusterIps } from '../desired/index.js';
+import { allocateClusterIps, serviceSubnet } from '../desired/index.js';
 import type { ObservedDeployment, ObservedNamespace } from '../observed/index.js';
 import type { NamespacePlan, PlanAction, PlanSummary, ServicePlan } from './types.js';
 import { planVolumes } from './volumes.js';
@@ -16,8 +16,8 @@ export function servicePlans(
   previous: ReadonlyMap<string, string>,
   serviceAddress: string,
 ): ServicePlan[] {
-  const subnet = observed?.network?.subnet;
-  const ips = allocateClusterIps({ subnet, services: desired.services, previous });
+  const { subnet, noSubnet } = serviceSubnet(observed?.network);
+  const ips = allocateClusterIps({ subnet, services: desired.services, previous, ...(noSubnet ? { noSubnet } : {}) });
   return desired.services.map((s) => {
     const ip = ips.get(s.name);
     const address =
@@ -25,7 +25,7 @@ export function servicePlans(
         ? { clusterIP: 'None' }
         : ip && 'address' in ip
           ? { clusterIP: ip.address }
-          : subnet === undefined
+          : subnet === undefined && noSubnet === undefined
             ? { note: 'address allocated when the namespace network is created' }
             : { note: ip && 'error' in ip ? ip.error : 'no address' };
     return {

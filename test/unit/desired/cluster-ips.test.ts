@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { allocateClusterIps } from '../../../src/desired/index.js';
+import { allocateClusterIps, serviceSubnet } from '../../../src/desired/index.js';
 import type { DesiredService } from '../../../src/desired/index.js';
 
 const svc = (name: string, clusterIP: DesiredService['clusterIP'] = { kind: 'auto' }): DesiredService => ({
@@ -70,5 +70,21 @@ describe('allocateClusterIps', () => {
     const r = allocateClusterIps({ subnet: '10.0.0.8/29', services: many, previous: new Map() });
     assert.equal([...r.values()].filter((v) => 'address' in v).length, 3);
     assert.match(JSON.stringify([...r.values()].find((v) => 'error' in v)), /Service range \(3 addresses\) is full/);
+  });
+});
+
+describe('serviceSubnet: where Services take virtual addresses from', () => {
+  const table: [string, Parameters<typeof serviceSubnet>[0], ReturnType<typeof serviceSubnet>][] = [
+    ['no network yet: nothing, and nothing to explain', undefined, {}],
+    ['a bridge network this host serves: its subnet', { subnet: '10.213.7.0/24', gateway: '10.213.7.1', bridge: 'br-abc' }, { subnet: '10.213.7.0/24' }],
+    ['a network without a subnet (the engine picked none): nothing', { gateway: '10.1.0.1', bridge: 'br-x' }, {}],
+  ];
+  for (const [what, network, expected] of table) it(what, () => assert.deepEqual(serviceSubnet(network), expected));
+  it('a cluster overlay (no gateway or bridge on this host): no subnet, and why, which every Service is then told', () => {
+    const verdict = serviceSubnet({ subnet: '10.213.7.0/24' });
+    assert.equal(verdict.subnet, undefined);
+    assert.match(verdict.noSubnet ?? '', /cluster overlay \(--driver swarm\)/);
+    const ips = allocateClusterIps({ subnet: verdict.subnet, services: [svc('web')], previous: new Map(), noSubnet: verdict.noSubnet! });
+    assert.deepEqual(ips.get('web'), { error: verdict.noSubnet });
   });
 });
