@@ -5,6 +5,11 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/install-deps.sh
 bash scripts/setup-docker.sh
+# The swarm tests' cluster: three dockerds in network namespaces (scripts/swarm-rig.sh, ~2 s),
+# taken down again when the run ends, however it ends (its output goes to its log, so the last
+# lines stay the test runner's summary).
+bash scripts/swarm-rig.sh up
+trap 'bash scripts/swarm-rig.sh down >>"${BERTH_SWARM_BASE:-/tmp/berth-swarm}.down.log" 2>&1 || true' EXIT
 npx tsc --noEmit -p tsconfig.json
 bash scripts/lint.sh
 shopt -s globstar nullglob
@@ -16,11 +21,13 @@ shopt -s globstar nullglob
 # The last lines are the second run's summary; a failure in the first stops here (set -e).
 # The longest files start first (a scheduling hint, measured 2026-12-05; a file missing from it
 # simply runs in glob order), so none of them starts last and makes the whole run wait.
-first=(test/e2e/chaos.test.ts test/unit/**/*.test.ts)
-longest=(test/e2e/plan-agrees.test.ts test/e2e/services-in-namespace.test.ts test/e2e/rollout.test.ts
+# The rig's own test runs in the first run too: the swarm files share one cluster, and the
+# other one (in the second run) drains and kills its nodes.
+first=(test/e2e/chaos.test.ts test/swarm/rig.test.ts test/unit/**/*.test.ts)
+longest=(test/swarm/berth-on-swarm.test.ts test/e2e/plan-agrees.test.ts test/e2e/services-in-namespace.test.ts test/e2e/rollout.test.ts
   test/e2e/cli-usage.test.ts test/e2e/hostile-commits.test.ts test/e2e/statefulsets.test.ts test/e2e/reconcile-loop.test.ts)
 files=()
-for f in "${longest[@]}" test/e2e/**/*.test.ts test/integration/**/*.test.ts; do
+for f in "${longest[@]}" test/e2e/**/*.test.ts test/integration/**/*.test.ts test/swarm/**/*.test.ts; do
   if [[ -f "$f" && " ${first[*]} ${files[*]} " != *" $f "* ]]; then files+=("$f"); fi
 done
 # Each file runs from its own bundle (scripts/build-tests.mjs: one esbuild call, beside its source),
@@ -30,4 +37,4 @@ mapfile -t bundles <<<"$built"
 first=("${bundles[@]:0:${#first[@]}}")
 files=("${bundles[@]:${#first[@]}}")
 node --enable-source-maps --test --test-reporter=spec --test-concurrency=3 "${first[@]}"
-exec node --enable-source-maps --test --test-reporter=spec --test-concurrency="${BERTH_TEST_CONCURRENCY:-4}" "${files[@]}"
+node --enable-source-maps --test --test-reporter=spec --test-concurrency="${BERTH_TEST_CONCURRENCY:-4}" "${files[@]}"

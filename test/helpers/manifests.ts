@@ -15,6 +15,8 @@ export interface DeploymentYamlOptions {
   readonly terminationGracePeriodSeconds?: number;
   /** resources.requests / resources.limits, as written (`cpu: 100m`). */
   readonly resources?: { readonly requests?: Readonly<Record<string, string>>; readonly limits?: Readonly<Record<string, string>> };
+  /** The pod's nodeSelector (where the swarm driver may place its replicas). */
+  readonly nodeSelector?: Readonly<Record<string, string>>;
 }
 
 /** One metric of an HPA: a resource (Utilization or AverageValue) or one of berth's per-replica metrics. */
@@ -199,6 +201,7 @@ export function deploymentYaml(o: DeploymentYamlOptions): string {
     `        app: ${o.name}`,
     '    spec:',
     `      terminationGracePeriodSeconds: ${o.terminationGracePeriodSeconds ?? 5}`,
+    ...(o.nodeSelector ? ['      nodeSelector:', ...Object.entries(o.nodeSelector).map(([k, v]) => `        ${k}: ${JSON.stringify(v)}`)] : []),
     '      containers:',
     `        - name: ${o.name}`,
     `          image: ${o.image ?? 'busybox:1.36'}`,

@@ -2,6 +2,7 @@
  * Reading the state of the world (the real engine) the way a person would with `docker ps`:
  * what containers an instance owns, by namespace/deployment/revision/replica.
  */
+import type Docker from 'dockerode';
 import { dockerClient } from './docker-scope.js';
 
 export interface SeenReplica {
@@ -64,9 +65,8 @@ export async function httpGet(port: number): Promise<string> {
   return (await res.text()).trim();
 }
 
-/** Runs `cmd` (no shell) in a running container and returns its stdout and exit code (docker exec). */
-export async function execOutput(id: string, cmd: readonly string[]): Promise<{ exitCode: number; stdout: string }> {
-  const docker = dockerClient();
+/** Runs `cmd` (no shell) in a running container and returns its stdout and exit code (docker exec); `docker`: another engine (a Swarm node's). */
+export async function execOutput(id: string, cmd: readonly string[], docker: Docker = dockerClient()): Promise<{ exitCode: number; stdout: string }> {
   const exec = await docker.getContainer(id).exec({ Cmd: [...cmd], AttachStdout: true, AttachStderr: true, Tty: false });
   const stream = await exec.start({ hijack: true, stdin: false });
   const chunks: Buffer[] = [];

@@ -1,0 +1,337 @@
+/**
+ * berth on a real 3-node Docker Swarm (scripts/swarm-rig.sh: each node a dockerd in its own
+ * network namespace), end to end: `berth run --driver swarm` against the manager, native
+ * `git push`, berth's data plane on this host, and a load client that counts every failed
+ * request. Assertions read the cluster through the nodes' own engines, never berth's internals.
+ * The cases run in order on one cluster (they drain, kill and label its nodes), each leaving it
+ * whole for the next.
+ */
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { randomBytes } from 'node:crypto';
+import { runBerth, startBerth, type BerthDaemon, daemonFlags, tearDown } from '../helpers/berth-cli.js';
+import { backendsOf, dataPlaneStatus } from '../helpers/data-plane.js';
+import { eventually } from '../helpers/eventually.js';
+import { startLoad, type LoadStats } from '../helpers/load.js';
+import { deploymentYaml, serviceYaml, webCommand, type DeploymentYamlOptions } from '../helpers/manifests.js';
+import { tmpRepo, type TmpRepo } from '../helpers/tmp-repo.js';
+import { freePort } from '../helpers/webhook-hook.js';
+import { execOutput } from '../helpers/world.js';
+import {
+  activateNode,
+  drainNode,
+  killNode,
+  labelNode,
+  managerDocker,
+  nodeDocker,
+  startNode,
+  SWARM_NODE_SOCKET,
+  SWARM_NODES,
+  swarmCleanup,
+  swarmRigUp,
+  unlabelNode,
+  type SwarmNode,
+} from '../helpers/swarm.js';
+
+interface ClusterReplica {
+  readonly name: string;
+  readonly revision: string;
+  readonly replica: number;
+  /** The state of its newest task. */
+  readonly state: string;
+  readonly node: SwarmNode | undefined;
+  readonly containerId: string | undefined;
+  readonly error: string | undefined;
+}
+
+describe('berth drives a 3-node Docker Swarm', { timeout: 900_000 }, () => {
+  const instance = `t-swarm-${randomBytes(3).toString('hex')}`;
+  const NS = 'swarm';
+  let repo: TmpRepo;
+  let stateDir: string;
+  let berth: BerthDaemon | undefined;
+  let webPort: number;
+  const scope = { cleanup: () => swarmCleanup(instance) };
+
+  const web = (text: string, over: Partial<DeploymentYamlOptions> = {}) =>
+    deploymentYaml({
+      name: 'web',
+      replicas: 3,
+      command: webCommand(text),
+      port: 8080,
+      strategy: { maxSurge: 1, maxUnavailable: 0 },
+      readinessProbe: { path: '/', port: 8080, periodSeconds: 1 },
+      terminationGracePeriodSeconds: 2,
+      ...over,
+    });
+  const commit = async (text: string, over: Partial<DeploymentYamlOptions> = {}) => {
+    await repo.write(`manifests/${NS}/web.yaml`, web(text, over));
+    await repo.commit(text);
+    await repo.push();
+  };
+  const assertAlive = () => {
+    if (berth && berth.child.exitCode !== null)
+      throw Object.assign(new Error(`berth exited with ${berth.child.exitCode}:\n${berth.logs().slice(-3000)}`), { fatal: true });
+  };
+
+  /** The web replicas as the cluster has them: each replica's service and its newest task. */
+  const cluster = async (): Promise<ClusterReplica[]> => {
+    const manager = managerDocker();
+    const [services, tasks, nodes] = await Promise.all([
+      manager.listServices({ filters: { label: [`berth.instance=${instance}`, 'berth.name=web'] } }),
+      manager.listTasks() as Promise<any[]>,
+      manager.listNodes() as Promise<any[]>,
+    ]);
+    const hostOf = new Map(nodes.map((n) => [n.ID as string, n.Description?.Hostname as SwarmNode]));
+    return services
+      .map((s) => {
+        const labels = s.Spec?.Labels ?? {};
+        const newest = tasks.filter((t) => t.ServiceID === s.ID).sort((a, b) => String(b.CreatedAt).localeCompare(String(a.CreatedAt)))[0];
+        return {
+          name: labels['berth.container-name'] ?? '',
+          revision: labels['berth.revision'] ?? '',
+          replica: Number(labels['berth.replica']),
+          state: newest?.Status?.State ?? 'none',
+          node: newest?.NodeID ? hostOf.get(newest.NodeID) : undefined,
+          containerId: newest?.Status?.ContainerStatus?.ContainerID,
+          error: newest?.Status?.Err,
+        };
+      })
+      .sort((a, b) => a.replica - b.replica || a.name.localeCompare(b.name));
+  };
+
+  const get = (path = '/'): Promise<string> =>
+    new Promise((resolve, reject) => {
+      const req = http.get({ host: '127.0.0.1', port: webPort, path, agent: false, timeout: 5_000 }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (body += d));
+        res.on('end', () => resolve(`${res.statusCode === 200 ? '' : `${res.statusCode} `}${body.trim()}`));
+        res.on('error', reject);
+      });
+      req.on('timeout', () => req.destroy(new Error('timeout')));
+      req.on('error', reject);
+    });
+
+  /** Converged: `replicas` running web replicas of one revision, none on `avoid`, all routed, every answer `text`. */
+  const servesOnly = (text: string, o: { replicas?: number; avoid?: SwarmNode; on?: SwarmNode } = {}) =>
+    eventually(
+      async () => {
+        assertAlive();
+        const replicas = o.replicas ?? 3;
+        const seen = await cluster();
+        const shown = seen.map((r) => `${r.revision}.${r.replica}:${r.state}@${r.node ?? '-'}`).join(' ');
+        assert.equal(seen.length, replicas, `web has ${replicas} replicas (${shown})`);
+        assert.equal(new Set(seen.map((r) => r.revision)).size, 1, `web runs one revision (${shown})`);
+        assert.ok(
+          seen.every((r) => r.state === 'running'),
+          `every replica runs (${shown})`,
+        );
+        if (o.avoid) assert.ok(!seen.some((r) => r.node === o.avoid), `no replica on ${o.avoid} (${shown})`);
+        if (o.on)
+          assert.ok(
+            seen.every((r) => r.node === o.on),
+            `every replica on ${o.on} (${shown})`,
+          );
+        assert.equal(backendsOf(await dataPlaneStatus(stateDir), NS, 'web').length, replicas, 'every replica is routed');
+        const answers = await Promise.all(Array.from({ length: 6 }, () => get()));
+        assert.ok(
+          answers.every((a) => a.startsWith(`${text} `)),
+          `every answer is ${text}: ${answers.join(', ')}`,
+        );
+        return seen;
+      },
+      { timeoutMs: 120_000, what: `web serves only ${text}` },
+    );
+
+  const underLoad = async <T>(fn: () => Promise<T>): Promise<{ result: T; load: LoadStats }> => {
+    const load = startLoad({ port: webPort, concurrency: 4 });
+    try {
+      const result = await fn();
+      return { result, load: await load.stop() };
+    } catch (err) {
+      await load.stop();
+      throw err;
+    }
+  };
+
+  before(async () => {
+    await swarmRigUp();
+    repo = await tmpRepo();
+    stateDir = await mkdtemp(join(tmpdir(), 'berth-swarm-'));
+    webPort = await freePort();
+    await repo.write(`manifests/${NS}/web-service.yaml`, serviceYaml({ name: 'web', port: webPort, targetPort: 8080 }));
+    await commit('v1');
+    berth = startBerth([
+      ...daemonFlags({ repo: repo.url, stateDir, instance, poll: '*/1 * * * * *', listen: '127.0.0.1:0' }),
+      '--driver',
+      'swarm',
+      '--docker-socket',
+      SWARM_NODE_SOCKET.node1,
+      '--ingress-listen',
+      `127.0.0.1:${await freePort()}`,
+      '--log-level',
+      'debug',
+    ]);
+  });
+
+  after(async () => {
+    // The cluster is whole again for whoever comes next, whatever failed here.
+    const restore: Promise<unknown>[] = [];
+    for (const node of SWARM_NODES)
+      restore.push(
+        activateNode(node).catch(() => undefined),
+        unlabelNode(node, 'disk').catch(() => undefined),
+      );
+    await Promise.all(restore);
+    await tearDown({ berth, name: 'swarm', stateDir, scope, repos: [repo] });
+  });
+
+  it('converges across the 3 nodes, a replica on each, and the Service reaches every one from this host', async () => {
+    const seen = await servesOnly('v1');
+    assert.deepEqual(seen.map((r) => r.node).sort(), ['node1', 'node2', 'node3'], 'Swarm spread the three replicas over the three nodes');
+    const answers = await Promise.all(Array.from({ length: 30 }, () => get()));
+    assert.equal(new Set(answers.map((a) => a.split(' ')[1])).size, 3, `30 requests reached all 3 replicas: ${answers.join(', ')}`);
+    const nodes = await runBerth([
+      'nodes',
+      '--driver',
+      'swarm',
+      '--docker-socket',
+      SWARM_NODE_SOCKET.node1,
+      '--instance',
+      instance,
+      '--state-dir',
+      stateDir,
+      '-o',
+      'json',
+    ]);
+    assert.equal(nodes.code, 0, nodes.stderr);
+    const listed = (JSON.parse(nodes.stdout) as { nodes: { hostname: string; role: string; state: string; replicas: string[] }[] }).nodes;
+    assert.deepEqual(
+      listed.map((n) => [n.hostname, n.role, n.state, n.replicas.length]),
+      [
+        ['node1', 'manager', 'ready', 1],
+        ['node2', 'worker', 'ready', 1],
+        ['node3', 'worker', 'ready', 1],
+      ],
+      'berth nodes lists the nodes and what berth runs on each',
+    );
+    // plan and run agree: converged, the live plan of the same cluster has nothing to do, and says what the Service is.
+    const plan = await runBerth([
+      'plan',
+      '--live',
+      '--driver',
+      'swarm',
+      '--docker-socket',
+      SWARM_NODE_SOCKET.node1,
+      '--repo',
+      repo.url,
+      '--path',
+      'manifests',
+      '--instance',
+      instance,
+      '--state-dir',
+      stateDir,
+      '-o',
+      'json',
+    ]);
+    assert.equal(plan.code, 0, `plan --live has no changes: ${plan.stdout}${plan.stderr}`);
+    assert.match(plan.stdout, /cluster overlay \(--driver swarm\)/, 'the plan says why the Service has no virtual address, as run does');
+  });
+
+  it('a replica calls the others by name across nodes, on the namespace overlay network', async () => {
+    const seen = await servesOnly('v1');
+    const caller = seen.find((r) => r.node === 'node1');
+    assert.ok(caller?.containerId, 'a replica runs on node1');
+    // Every address the Deployment's name resolves to, then one HTTP request to each (busybox nc; its wget cannot resolve here).
+    const script =
+      "for ip in $(nslookup web 2>/dev/null | sed -n 's/^Address[^:]*: *\\([0-9.]*\\).*/\\1/p' | grep -v '^127\\.'); do printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 3 $ip 8080 | tail -n 1; done";
+    const answered = await eventually(
+      async () => {
+        const out = await execOutput(caller.containerId!, ['sh', '-c', script], nodeDocker('node1'));
+        const hosts = new Set(
+          out.stdout
+            .split('\n')
+            .filter((l) => l.startsWith('v1 '))
+            .map((l) => l.split(' ')[1]),
+        );
+        assert.equal(hosts.size, 3, `the name reached the 3 replicas from node1: ${JSON.stringify(out.stdout)}`);
+        return hosts;
+      },
+      { timeoutMs: 30_000, what: 'web reached by name from node1' },
+    );
+    assert.equal(answered.size, 3);
+  });
+
+  it('a rolling update under load through the Service: 0 failed requests', async () => {
+    const { load } = await underLoad(async () => {
+      await commit('v2');
+      return servesOnly('v2');
+    });
+    assert.ok(load.ok > 0, 'requests were made');
+    assert.equal(load.failed, 0, `failed requests: ${load.errors.join('; ')}`);
+  });
+
+  it('a drained node under load: 0 failed requests, its replica serving again on another node', async () => {
+    const before = await servesOnly('v2');
+    assert.ok(
+      before.some((r) => r.node === 'node2'),
+      'a replica runs on node2 before the drain',
+    );
+    const { load } = await underLoad(async () => {
+      await drainNode('node2');
+      return servesOnly('v2', { avoid: 'node2' });
+    });
+    assert.equal(load.failed, 0, `failed requests: ${load.errors.join('; ')}`);
+    await activateNode('node2');
+  });
+
+  it("kill -9 of a node's dockerd: its replicas rescheduled on the others; failures bounded and reported", async (t) => {
+    const before = await servesOnly('v2');
+    const victim: SwarmNode = before.some((r) => r.node === 'node3') ? 'node3' : 'node2';
+    const { load } = await underLoad(async () => {
+      await killNode(victim);
+      return servesOnly('v2', { avoid: victim });
+    });
+    t.diagnostic(`node ${victim} killed: ${load.failed} of ${load.ok + load.failed} requests failed while its replicas moved`);
+    // Once the replicas serve elsewhere, nothing fails any more.
+    const after = await underLoad(() => Promise.all(Array.from({ length: 20 }, () => get())));
+    assert.equal(after.load.failed, 0, `requests after the move: ${after.load.errors.join('; ')}`);
+    await startNode(victim);
+  });
+
+  it('a nodeSelector pins every replica to the node with that label', async () => {
+    await labelNode('node3', 'disk', 'ssd');
+    await commit('v3', { nodeSelector: { disk: 'ssd' } });
+    await servesOnly('v3', { on: 'node3' });
+  });
+
+  it('a nodeSelector no node matches: the new replica stays pending, the old ones serve, and status names the selector', async () => {
+    await commit('v4', { nodeSelector: { disk: 'nvme' } });
+    await eventually(
+      async () => {
+        assertAlive();
+        const seen = await cluster();
+        const pending = seen.find((r) => r.revision !== seen[0]?.revision || r.state === 'pending');
+        assert.ok(pending, `a v4 replica exists (${seen.map((r) => `${r.revision}:${r.state}`).join(' ')})`);
+        assert.match(pending.error ?? '', /no suitable node/, 'Swarm found no node for it');
+        const shown = await runBerth(['status', '--state-dir', stateDir, '--repo', repo.url, '--path', 'manifests']);
+        assert.match(shown.stdout, /replica \d is pending: no node matches its nodeSelector disk=nvme/, `berth status says why: ${shown.stdout}`);
+      },
+      { timeoutMs: 60_000, what: 'a pending v4 replica, explained' },
+    );
+    // Nothing was taken away meanwhile: the three v3 replicas still serve.
+    const answers = await Promise.all(Array.from({ length: 6 }, () => get()));
+    assert.ok(
+      answers.every((a) => a.startsWith('v3 ')),
+      `v3 still answers: ${answers.join(', ')}`,
+    );
+    // Labelling a node makes the selector match: the rollout completes there.
+    await labelNode('node2', 'disk', 'nvme');
+    await servesOnly('v4', { on: 'node2' });
+  });
+});
