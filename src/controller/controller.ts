@@ -1,6 +1,6 @@
 import { schedule as cronSchedule, validate as isValidCron, type ScheduledTask } from 'node-cron';
 import { BerthError, describeError, ownValue } from '../core/index.js';
-import { observe, podsOf, replicaVerdict, type PodStatus } from '../observed/index.js';
+import { nodeRows, observe, podsOf, replicaVerdict, type NodeRow, type PodStatus } from '../observed/index.js';
 import { confirmedVolumeDeletes, describeHold, guardLivePrunes, isPruneConfirmed, type LivePruneGuard, type Plan, specHash } from '../plan/index.js';
 import { LABEL } from '../runtime/index.js';
 import type { DesiredDeployment, DesiredState } from '../desired/index.js';
@@ -362,6 +362,13 @@ export class Controller {
    * pass) is not ready, as Kubernetes counts a pod whose probe has not run. One whose removal is
    * under way is Terminating.
    */
+  /** A cluster driver's nodes with berth's replicas on each (`berth nodes`); undefined on one engine. */
+  async nodes(): Promise<readonly NodeRow[] | undefined> {
+    if (!this.o.driver.nodes) return undefined;
+    const [nodes, inventory] = await Promise.all([this.o.driver.nodes(), this.o.driver.inventory()]);
+    return nodeRows(nodes, inventory.containers);
+  }
+
   async pods(args: { namespace?: string }): Promise<readonly PodStatus[]> {
     const observed = observe(await this.o.driver.inventory(args.namespace ? { namespace: args.namespace } : {}));
     return observed.namespaces.flatMap((inventoried) => {

@@ -6,3 +6,4 @@
 export * from './types.js';
 export * from './observe.js';
 export * from './pods.js';
+export * from './nodes.js';

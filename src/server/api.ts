@@ -168,6 +168,13 @@ export async function apiRoutes(app: FastifyInstance, o: ApiRoutesOptions): Prom
     async (req) => ({ pods: await o.control.pods(req.query.namespace ? { namespace: req.query.namespace } : {}) }),
   );
 
+  app.get('/api/v1/nodes', async () => {
+    const nodes = await o.control.nodes?.();
+    if (!nodes)
+      throw new BerthError('NOT_FOUND', 'berth drives one Docker engine, which is the only node; nodes are listed for a Swarm cluster (--driver swarm)');
+    return { nodes };
+  });
+
   app.post('/api/v1/sync', { onRequest: requireToken, bodyLimit: API_BODY_LIMIT_BYTES }, async (req, reply) => {
     // The caller asked explicitly: answer once the fetch resolved, with the commit it saw. A
     // fetch that failed is 503 with its error, whatever its code (a deleted branch is no 404 of

@@ -1,5 +1,5 @@
 import type { DesiredDeployment, DesiredState } from '../desired/index.js';
-import type { PodStatus } from '../observed/index.js';
+import type { NodeRow, PodStatus } from '../observed/index.js';
 import type { Plan } from '../plan/index.js';
 
 /**
@@ -34,6 +34,8 @@ export interface ControlPort {
    * only, so this asks the controller rather than the store.
    */
   pods(args: { namespace?: string }): Promise<readonly PodStatus[]>;
+  /** A cluster's nodes with berth's replicas on each (`berth nodes`); undefined when berth drives one engine. Absent: the same. */
+  nodes?(): Promise<readonly NodeRow[] | undefined>;
   /**
    * The live plan: what the head commit would change on the engine now, with the prune guard's
    * verdict (what `berth plan --live` prints). Throws CONFLICT before the first fetch.

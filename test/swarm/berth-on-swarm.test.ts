@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -219,6 +219,18 @@ describe('berth drives a 3-node Docker Swarm', { timeout: 900_000 }, () => {
         ['node3', 'worker', 'ready', 1],
       ],
       'berth nodes lists the nodes and what berth runs on each',
+    );
+    // The running berth's API lists them too.
+    const api = JSON.parse(await readFile(join(stateDir, 'api.json'), 'utf8')) as { url: string };
+    const fromApi = (await (await fetch(`${api.url}/api/v1/nodes`)).json()) as { nodes: { hostname: string; replicas: string[] }[] };
+    assert.deepEqual(
+      fromApi.nodes.map((n) => [n.hostname, n.replicas.length]),
+      [
+        ['node1', 1],
+        ['node2', 1],
+        ['node3', 1],
+      ],
+      'GET /api/v1/nodes',
     );
     // plan and run agree: converged, the live plan of the same cluster has nothing to do, and says what the Service is.
     const plan = await runBerth([

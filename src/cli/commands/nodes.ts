@@ -4,7 +4,8 @@ import type { CommonOptions } from '../adapters.js';
 import type { ParsedFlags } from '../parsed-flags.js';
 import { write } from '../output.js';
 import { isStructured, renderStructured } from '../structured-output.js';
-import { nodeRows, renderNodes } from '../nodes.js';
+import { nodeRows } from '../../observed/index.js';
+import { renderNodes } from '../nodes.js';
 import { type CliContext, commonOptions, type FlagContext, type OutputFormat, outputFormat, outputOption } from './shared.js';
 
 export interface NodesOptions extends CommonOptions {

@@ -110,6 +110,7 @@ export function registerRun(program: Command, ctx: CliContext): void {
               rollback: (args) => controller.rollback(args),
               confirmPrune: (args) => controller.confirmPrune(args),
               pods: (args) => controller.pods(args),
+              nodes: () => controller.nodes(),
               livePlan: () => controller.livePlan(),
               desired: () => controller.desired(),
               deploymentAt: (args) => controller.deploymentAt(args),
