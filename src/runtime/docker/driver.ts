@@ -27,7 +27,7 @@ import { hostname } from 'node:os';
 import path from 'node:path';
 import type { Duplex, Readable } from 'node:stream';
 import type Docker from 'dockerode';
-import { BerthError, firstHost, formatCidr, formatIpv4, parseCidr, replicaRange, silentLogger, type Clock, type Logger } from '../../core/index.js';
+import { BerthError, silentLogger, type Clock, type Logger } from '../../core/index.js';
 import type {
   ContainerSpec,
   ContainerStats,
@@ -48,6 +48,7 @@ import { toCreateOptions } from './container-config.js';
 import { engineMessage, engineStatus, isConnectionError, toEngineError, unreachable } from './errors.js';
 import { defaultFilesRoot, HostMounts } from './host-mounts.js';
 import { toOwnedContainer, toOwnedNetwork, toRuntimeEvent } from './map.js';
+import { ensureOwnedNetwork, notOwnedError, removeOwnedNetwork, type NetworkEngine } from './owned-networks.js';
 import { consumeJsonLines } from './ndjson.js';
 import { imagePathValue, objectPathValue } from './engine-path.js';
 import { scrubEnv } from './scrub-env.js';
@@ -262,67 +263,16 @@ class DockerDriver implements RuntimeDriver {
 
   async ensureNetwork(spec: NetworkSpec): Promise<OwnedNetwork> {
     await this.claimInstance();
-    const existing = await this.networksNamed(spec.name);
-    const mine = existing.find((n) => isOwned(n.Labels, this.instance));
-    if (mine) return toOwnedNetwork(mine);
-    if (existing.length > 0) throw this.notOwned('network', spec.name);
-    // Each subnet berth proposes in turn; one the engine refuses as overlapping another network is skipped.
-    for (const subnet of [...(spec.subnets ?? []), undefined]) {
-      const ipam = subnet === undefined ? undefined : ipamOf(subnet);
-      if (subnet !== undefined && !ipam) continue;
-      try {
-        await this.clients.api.createNetwork({
-          Name: spec.name,
-          Driver: 'bridge',
-          CheckDuplicate: true,
-          Labels: this.ownedLabels(spec.labels),
-          ...(ipam ? { IPAM: { Driver: 'default', Config: [ipam] } } : {}),
-        });
-        this.log.info({ network: spec.name, ...(subnet ? { subnet } : {}) }, 'network created');
-        break;
-      } catch (err) {
-        // "Pool overlaps with other one on this address space"; the very same subnet taken: "failed to allocate gateway (…): Address already in use".
-        if (subnet !== undefined && /overlap|failed to allocate gateway/i.test(engineMessage(err))) continue;
-        // Lost a race with another creator: fine if what exists now is ours.
-        if (engineStatus(err) === 409) {
-          const now = await this.networksNamed(spec.name);
-          if (now.some((n) => isOwned(n.Labels, this.instance))) break;
-          if (now.length > 0) throw this.notOwned('network', spec.name);
-        }
-        throw toEngineError(err, this.socketPath, `create network ${spec.name}`);
-      }
-    }
-    const created = (await this.networksNamed(spec.name)).find((n) => isOwned(n.Labels, this.instance));
-    if (!created) throw new BerthError('ENGINE_CONFLICT', `network ${spec.name} disappeared right after it was created`, { details: { network: spec.name } });
-    return toOwnedNetwork(created);
+    return toOwnedNetwork(await ensureOwnedNetwork(this.networkEngine(), spec, { driver: 'bridge', labels: this.ownedLabels(spec.labels) }));
   }
 
   async removeNetwork(name: string): Promise<void> {
     await this.claimInstance();
-    const existing = await this.networksNamed(name);
-    const owned = existing.filter((n) => isOwned(n.Labels, this.instance));
-    if (owned.length === 0) {
-      if (existing.length > 0) throw this.notOwned('network', name);
-      return;
-    }
-    for (const network of owned) {
-      try {
-        // By id: exactly the network whose labels were just checked.
-        await this.clients.api.getNetwork(objectPathValue('network', network.Id)).remove();
-        this.log.info({ network: name }, 'network removed');
-      } catch (err) {
-        const status = engineStatus(err);
-        if (status === 404) continue;
-        // 403 "has active endpoints" (engine 20.10), 409 on newer engines.
-        if (status === 403 || status === 409) {
-          throw new BerthError('ENGINE_CONFLICT', `network ${name} still has containers attached: ${engineMessage(err)}`, {
-            cause: err,
-            details: { network: name },
-          });
-        }
-        throw toEngineError(err, this.socketPath, `remove network ${name}`);
-      }
-    }
+    await removeOwnedNetwork(this.networkEngine(), name, 'containers');
+  }
+
+  private networkEngine(): NetworkEngine {
+    return { api: this.clients.api, socketPath: this.socketPath, instance: this.instance, log: this.log };
   }
 
   async ensureImage(image: string): Promise<void> {
@@ -753,12 +703,6 @@ class DockerDriver implements RuntimeDriver {
     return { ...labels, [LABEL.managed]: 'true', [LABEL.instance]: this.instance };
   }
 
-  /** Networks whose name is exactly `name` (the engine's name filter matches substrings). */
-  private async networksNamed(name: string): Promise<Docker.NetworkInspectInfo[]> {
-    const found = await this.call(`list networks named ${name}`, () => this.clients.api.listNetworks({ filters: { name: [name] } }));
-    return found.filter((n) => n.Name === name);
-  }
-
   private async hasImage(image: string): Promise<boolean> {
     try {
       await this.clients.api.getImage(imagePathValue(image)).inspect();
@@ -779,11 +723,7 @@ class DockerDriver implements RuntimeDriver {
   }
 
   private notOwned(kind: 'network' | 'container' | 'volume', name: string): BerthError {
-    return new BerthError(
-      'ENGINE_CONFLICT',
-      `${kind} ${name} exists but is not owned by berth instance ${this.instance} (labels ${LABEL.managed}=true, ${LABEL.instance}=${this.instance}); berth never touches it`,
-      { details: { [kind]: name, reason: 'not-owned' } },
-    );
+    return notOwnedError(this.instance, kind, name);
   }
 }
 
@@ -841,13 +781,6 @@ function canonicalDir(dir: string): string {
 }
 
 /** A subnet as Docker's IPAM takes it: gateway at its first address, replicas in the lower half (core/ipv4.ts). */
-/** The engine's IPAM config of a subnet berth lays out: gateway at its first address, replicas in its lower half. */
-export function ipamOf(subnet: string): { Subnet: string; IPRange: string; Gateway: string } | undefined {
-  const cidr = parseCidr(subnet);
-  if (!cidr) return undefined;
-  return { Subnet: formatCidr(cidr), IPRange: formatCidr(replicaRange(cidr)), Gateway: formatIpv4(firstHost(cidr)) };
-}
-
 /**
  * The engine's stats document → a reading. cgroup v1 and v2 both: memory is `usage` less the
  * reclaimable file cache (`total_inactive_file` on v1, `inactive_file` on v2, as the docker CLI

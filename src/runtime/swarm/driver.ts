@@ -31,9 +31,10 @@ import type {
 } from '../driver.js';
 import { isOwned, LABEL, ownedFilter, type Labels } from '../labels.js';
 import { createClients, resolveSocketPath, type DockerClients } from '../docker/client.js';
-import { createDockerDriver, ipamOf } from '../docker/driver.js';
+import { createDockerDriver } from '../docker/driver.js';
 import { engineMessage, engineStatus, isConnectionError, toEngineError, unreachable } from '../docker/errors.js';
 import { toOwnedNetwork } from '../docker/map.js';
+import { ensureOwnedNetwork, networksNamed, notOwnedError, removeOwnedNetwork, type NetworkEngine } from '../docker/owned-networks.js';
 import {
   currentTask,
   ENGINE_LABEL,
@@ -143,62 +144,18 @@ class SwarmDriver implements RuntimeDriver {
 
   async ensureNetwork(spec: NetworkSpec): Promise<OwnedNetwork> {
     await this.claimInstance();
-    const existing = await this.networksNamed(spec.name);
-    const mine = existing.find((n) => isOwned(n.Labels, this.instance));
-    if (mine) return overlayNetwork(mine);
-    if (existing.length > 0) throw this.notOwned('network', spec.name);
-    for (const subnet of [...(spec.subnets ?? []), undefined]) {
-      const ipam = subnet === undefined ? undefined : ipamOf(subnet);
-      if (subnet !== undefined && !ipam) continue;
-      try {
-        await this.clients.api.createNetwork({
-          Name: serviceName(spec.name),
-          Driver: 'overlay',
-          Attachable: true,
-          CheckDuplicate: true,
-          Labels: { ...this.ownedLabels(spec.labels), [NAME_LABEL]: spec.name },
-          ...(ipam ? { IPAM: { Driver: 'default', Config: [ipam] } } : {}),
-        });
-        this.log.info({ network: spec.name, ...(subnet ? { subnet } : {}) }, 'overlay network created');
-        break;
-      } catch (err) {
-        if (subnet !== undefined && /overlap|failed to allocate|address already in use/i.test(engineMessage(err))) continue;
-        if (engineStatus(err) === 409) {
-          const now = await this.networksNamed(spec.name);
-          if (now.some((n) => isOwned(n.Labels, this.instance))) break;
-          if (now.length > 0) throw this.notOwned('network', spec.name);
-        }
-        throw toEngineError(err, this.socketPath, `create network ${spec.name}`);
-      }
-    }
-    const created = (await this.networksNamed(spec.name)).find((n) => isOwned(n.Labels, this.instance));
-    if (!created) throw new BerthError('ENGINE_CONFLICT', `network ${spec.name} disappeared right after it was created`, { details: { network: spec.name } });
-    return overlayNetwork(created);
+    const labels = { ...this.ownedLabels(spec.labels), [NAME_LABEL]: spec.name };
+    return overlayNetwork(await ensureOwnedNetwork(this.networkEngine(), spec, { driver: 'overlay', labels }));
   }
 
   async removeNetwork(name: string): Promise<void> {
     await this.claimInstance();
-    const existing = await this.networksNamed(name);
-    const owned = existing.filter((n) => isOwned(n.Labels, this.instance));
-    if (owned.length === 0) {
-      if (existing.length > 0) throw this.notOwned('network', name);
-      return;
-    }
-    for (const network of owned) {
-      try {
-        await this.clients.api.getNetwork(network.Id).remove();
-        this.log.info({ network: name }, 'overlay network removed');
-      } catch (err) {
-        const status = engineStatus(err);
-        if (status === 404) continue;
-        if (status === 403 || status === 409)
-          throw new BerthError('ENGINE_CONFLICT', `network ${name} still has tasks attached: ${engineMessage(err)}`, {
-            cause: err,
-            details: { network: name },
-          });
-        throw toEngineError(err, this.socketPath, `remove network ${name}`);
-      }
-    }
+    await removeOwnedNetwork(this.networkEngine(), name, 'tasks');
+  }
+
+  /** The manager's networks, by the engine names of berth's (overlay names are DNS name components: no dots). */
+  private networkEngine(): NetworkEngine {
+    return { api: this.clients.api, socketPath: this.socketPath, instance: this.instance, log: this.log, engineName: serviceName };
   }
 
   async ensureVolume(spec: VolumeSpec): Promise<void> {
@@ -220,7 +177,7 @@ class SwarmDriver implements RuntimeDriver {
 
   async runContainer(spec: ContainerSpec): Promise<OwnedContainer> {
     await this.claimInstance();
-    const network = (await this.networksNamed(spec.network)).find((n) => isOwned(n.Labels, this.instance));
+    const network = (await networksNamed(this.networkEngine(), spec.network)).find((n) => isOwned(n.Labels, this.instance));
     if (!network)
       throw new BerthError('CONTAINER_START_FAILED', `replica ${spec.name}: its network ${spec.network} does not exist`, { details: { container: spec.name } });
     const body = toServiceSpec(spec, this.ownedLabels(spec.labels), network.Id);
@@ -474,19 +431,8 @@ class SwarmDriver implements RuntimeDriver {
     return { ...labels, [LABEL.managed]: 'true', [LABEL.instance]: this.instance };
   }
 
-  /** The networks of berth name `name` (its engine name is serviceName(name): overlay names are DNS name components). */
-  private async networksNamed(name: string): Promise<Docker.NetworkInspectInfo[]> {
-    const engineName = serviceName(name);
-    const found = await this.call(`list networks named ${engineName}`, () => this.clients.api.listNetworks({ filters: { name: [engineName] } }));
-    return found.filter((n) => n.Name === engineName);
-  }
-
   private notOwned(kind: 'network' | 'service', name: string): BerthError {
-    return new BerthError(
-      'ENGINE_CONFLICT',
-      `${kind} ${name} exists but is not owned by berth instance ${this.instance} (labels ${LABEL.managed}=true, ${LABEL.instance}=${this.instance}); berth never touches it`,
-      { details: { [kind]: name, reason: 'not-owned' } },
-    );
+    return notOwnedError(this.instance, kind, name);
   }
 }
 
