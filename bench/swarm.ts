@@ -195,15 +195,17 @@ async function benchBerth(): Promise<PeerResult> {
     }
   });
   const victim = victimOf(await tasksOf(instance));
+  const revive = () => startNode(victim);
   const last = `v${RUNS + 1}`;
   const { result: nodeLoss, load: nodeLossLoad } = await underLoad(port, async () => {
     const t0 = now();
+    cleanups.push(revive);
     await killNode(victim);
     await serving(last, victim);
     return now() - t0;
   });
   progress(`berth: node ${victim} lost → serving again in ${Math.round(nodeLoss)} ms`);
-  await startNode(victim);
+  await cleanups.releaseNow(revive);
   await cleanups.releaseNow(release);
   return { rollouts, rolloutLoad, nodeLoss, nodeLossLoad, victim };
 }
@@ -254,8 +256,9 @@ async function benchSwarm(): Promise<PeerResult> {
       `swarm serving ${version}`,
       300_000,
       async () => {
-        const running = (await tasksOf(instance)).filter((t) => t.state === 'running');
-        const fresh = running.filter((t) => t.version === version && t.desired === 'running' && !(avoid && t.node === avoid));
+        // A killed node's tasks stay "running" in the manager's list (it cannot hear from them): they count nowhere.
+        const running = (await tasksOf(instance)).filter((t) => t.state === 'running' && !(avoid && t.node === avoid));
+        const fresh = running.filter((t) => t.version === version && t.desired === 'running');
         return fresh.length === REPLICAS && running.length === REPLICAS && (await answersAre(lbPort, version)) ? running : undefined;
       },
       isInterrupted,
@@ -275,15 +278,17 @@ async function benchSwarm(): Promise<PeerResult> {
     }
   });
   const victim = victimOf(await up());
+  const revive = () => startNode(victim);
   const last = `v${RUNS + 1}`;
   const { result: nodeLoss, load: nodeLossLoad } = await underLoad(lbPort, async () => {
     const t0 = now();
+    cleanups.push(revive);
     await killNode(victim);
     await serving(last, victim);
     return now() - t0;
   });
   progress(`swarm: node ${victim} lost → serving again in ${Math.round(nodeLoss)} ms`);
-  await startNode(victim);
+  await cleanups.releaseNow(revive);
   await cleanups.releaseNow(release);
   return { rollouts, rolloutLoad, nodeLoss, nodeLossLoad, victim };
 }

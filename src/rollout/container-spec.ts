@@ -70,6 +70,7 @@ export function replicaSpec(
     ...(t.memoryBytes !== undefined ? { memoryBytes: t.memoryBytes } : {}),
     ...(t.nanoCpus !== undefined ? { nanoCpus: t.nanoCpus } : {}),
     ...(t.nodeSelector ? { nodeSelector: t.nodeSelector } : {}),
+    ...(reservationsOf(desired.requests) ? { reservations: reservationsOf(desired.requests)! } : {}),
     stopGraceSeconds: t.stopGraceSeconds,
     ...(t.security ? { security: containerSecurity(t.security) } : {}),
     ...(t.mounts ? { mounts: containerMounts(desired, t.mounts, args.files, volumesOf(instance, desired, creation)) } : {}),
@@ -313,4 +314,13 @@ function containerMounts(
 function namedPorts(ports: PodTemplate['ports']): Record<string, number> | undefined {
   const named = ports.filter((p) => p.name !== undefined);
   return named.length > 0 ? Object.fromEntries(named.map((p) => [p.name!, p.containerPort])) : undefined;
+}
+
+/** resources.requests (cpu in cores, memory in bytes) as the engine's reservations; undefined when none is set. */
+function reservationsOf(requests: DesiredDeployment['requests']): ContainerSpec['reservations'] | undefined {
+  if (requests?.cpu === undefined && requests?.memory === undefined) return undefined;
+  return {
+    ...(requests.cpu !== undefined ? { nanoCpus: Math.round(requests.cpu * 1e9) } : {}),
+    ...(requests.memory !== undefined ? { memoryBytes: Math.round(requests.memory) } : {}),
+  };
 }

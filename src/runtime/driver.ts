@@ -112,6 +112,11 @@ export interface ContainerSpec {
    * (`kubernetes.io/hostname` is the node's name). One engine has one node: it ignores it.
    */
   readonly nodeSelector?: Readonly<Record<string, string>>;
+  /**
+   * The pod's resources.requests: a cluster driver reserves them on the node it picks (and picks
+   * only a node with room). One engine schedules nothing: it ignores them.
+   */
+  readonly reservations?: { readonly nanoCpus?: number; readonly memoryBytes?: number };
   /** Seconds between SIGTERM and SIGKILL on stop (terminationGracePeriodSeconds). */
   readonly stopGraceSeconds: number;
   /** What differs from an ordinary container (the namespace policy allowed it); absent = nothing. */

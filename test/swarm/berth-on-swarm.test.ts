@@ -66,6 +66,7 @@ describe('berth drives a 3-node Docker Swarm', { timeout: 900_000 }, () => {
       strategy: { maxSurge: 1, maxUnavailable: 0 },
       readinessProbe: { path: '/', port: 8080, periodSeconds: 1 },
       terminationGracePeriodSeconds: 2,
+      resources: { requests: { cpu: '50m', memory: '16Mi' }, limits: { memory: '64Mi' } },
       ...over,
     });
   const commit = async (text: string, over: Partial<DeploymentYamlOptions> = {}) => {
@@ -194,6 +195,12 @@ describe('berth drives a 3-node Docker Swarm', { timeout: 900_000 }, () => {
   it('converges across the 3 nodes, a replica on each, and the Service reaches every one from this host', async () => {
     const seen = await servesOnly('v1');
     assert.deepEqual(seen.map((r) => r.node).sort(), ['node1', 'node2', 'node3'], 'Swarm spread the three replicas over the three nodes');
+    const [service] = await managerDocker().listServices({ filters: { label: [`berth.instance=${instance}`, 'berth.name=web'] } });
+    assert.deepEqual(
+      service?.Spec?.TaskTemplate && 'Resources' in service.Spec.TaskTemplate ? service.Spec.TaskTemplate.Resources : undefined,
+      { Limits: { MemoryBytes: 64 * 1024 * 1024 }, Reservations: { NanoCPUs: 50_000_000, MemoryBytes: 16 * 1024 * 1024 } },
+      'requests are reserved on the node, limits limit',
+    );
     const answers = await Promise.all(Array.from({ length: 30 }, () => get()));
     assert.equal(new Set(answers.map((a) => a.split(' ')[1])).size, 3, `30 requests reached all 3 replicas: ${answers.join(', ')}`);
     const nodes = await runBerth([

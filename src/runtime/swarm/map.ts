@@ -273,15 +273,14 @@ export function toServiceSpec(spec: ContainerSpec, labels: Labels, networkId: st
   const mounts = (spec.mounts ?? []).flatMap((m) =>
     m.kind === 'tmpfs' ? [{ Type: 'tmpfs', Target: m.target, ReadOnly: m.readOnly, ...(m.sizeBytes ? { TmpfsOptions: { SizeBytes: m.sizeBytes } } : {}) }] : [],
   );
-  const resources =
-    spec.memoryBytes !== undefined || spec.nanoCpus !== undefined
-      ? {
-          Limits: {
-            ...(spec.memoryBytes !== undefined ? { MemoryBytes: spec.memoryBytes } : {}),
-            ...(spec.nanoCpus !== undefined ? { NanoCPUs: spec.nanoCpus } : {}),
-          },
-        }
+  // requests reserve on the node Swarm picks (and it picks only one with room), limits limit.
+  const resource = (nanoCpus: number | undefined, memoryBytes: number | undefined) =>
+    nanoCpus !== undefined || memoryBytes !== undefined
+      ? { ...(memoryBytes !== undefined ? { MemoryBytes: memoryBytes } : {}), ...(nanoCpus !== undefined ? { NanoCPUs: nanoCpus } : {}) }
       : undefined;
+  const limits = resource(spec.nanoCpus, spec.memoryBytes);
+  const reservations = resource(spec.reservations?.nanoCpus, spec.reservations?.memoryBytes);
+  const resources = limits || reservations ? { ...(limits ? { Limits: limits } : {}), ...(reservations ? { Reservations: reservations } : {}) } : undefined;
   return {
     Name: serviceName(spec.name),
     Labels: withName,

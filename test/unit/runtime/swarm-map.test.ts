@@ -212,8 +212,9 @@ describe('toServiceSpec: one replica, one service of one task', () => {
     stopGraceSeconds: 5,
     nodeSelector: { disk: 'ssd' },
     memoryBytes: 64 * 1024 * 1024,
+    reservations: { nanoCpus: 100_000_000 },
   };
-  it('maps the container, placement, network alias and host-mode ports', () => {
+  it('maps the container, placement, limits and reservations (requests), network alias and host-mode ports', () => {
     const s = toServiceSpec(spec, { 'berth.managed': 'true', 'berth.instance': 'default' }, 'net1') as {
       Name: string;
       TaskTemplate: Record<string, unknown> & { ContainerSpec: Record<string, unknown> };
@@ -229,7 +230,7 @@ describe('toServiceSpec: one replica, one service of one task', () => {
     assert.deepEqual(s.TaskTemplate['RestartPolicy'], { Condition: 'none' });
     assert.deepEqual(s.TaskTemplate['Placement'], { Constraints: ['node.labels.disk==ssd'] });
     assert.deepEqual(s.TaskTemplate['Networks'], [{ Target: 'net1', Aliases: ['web'] }]);
-    assert.deepEqual(s.TaskTemplate['Resources'], { Limits: { MemoryBytes: 64 * 1024 * 1024 } });
+    assert.deepEqual(s.TaskTemplate['Resources'], { Limits: { MemoryBytes: 64 * 1024 * 1024 }, Reservations: { NanoCPUs: 100_000_000 } });
     assert.deepEqual(s.Mode, { Replicated: { Replicas: 1 } });
     assert.deepEqual(s.EndpointSpec, { Mode: 'dnsrr', Ports: [{ Protocol: 'tcp', TargetPort: 8080, PublishMode: 'host' }] });
   });
