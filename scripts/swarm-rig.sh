@@ -209,8 +209,14 @@ shim_socket() {   # containerd 1.6 shim v2 socket: /run/containerd/s/sha256(<add
 node_leftovers() {   # pids of everything the node started: by cmdline, netns and cgroup
   # (each source on its own: none may stop the others, e.g. grep failing when nothing matches)
   local n=$1 dir=$BASE/$1 c
-  # The pattern comes from a file, so that grep does not find its own cmdline.
-  { grep -laF -f <(printf '%s\n' "$dir/") /proc/[0-9]*/cmdline 2>/dev/null || true; } | cut -d/ -f3
+  # The pattern comes from a file, so that grep does not find its own cmdline. Only the node's
+  # own daemons (dockerd, containerd, its shims, docker-proxy, runc): a client whose arguments name
+  # the node's socket (berth --docker-socket …/node1/docker.sock) is no part of the node.
+  local p
+  { grep -laF -f <(printf '%s\n' "$dir/") /proc/[0-9]*/cmdline 2>/dev/null || true; } | cut -d/ -f3 |
+    while read -r p; do
+      case $(cat "/proc/$p/comm" 2>/dev/null) in dockerd | containerd | containerd-shim* | docker-proxy | runc | docker-init) echo "$p" ;; esac
+    done
   # docker-proxy and anything else in the node's netns (its cmdline does not name $dir)
   if [ -e "/run/netns/$(ns_of "$n")" ]; then ip netns pids "$(ns_of "$n")" 2>/dev/null || true; fi
   # the containers (also after their shims are gone)

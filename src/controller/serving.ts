@@ -34,6 +34,8 @@ export class Serving {
   private readonly routed = new Set<string>();
   /** Each namespace's Service virtual addresses as last pushed (seeded from the data plane's persisted tables): kept stable. */
   private readonly clusterIPs = new Map<string, Map<string, string>>();
+  /** The reason each Service without a virtual address was last logged with (namespace/name → reason). */
+  private readonly clusterIPWarned = new Map<string, string>();
   /**
    * Per namespace, the running replicas this process found at its first look, until each is first
    * probed: only they may start out ready (what a previous berth left serving). A replica this berth
@@ -182,8 +184,15 @@ export class Serving {
       previousClusterIPs: this.clusterIPs.get(namespace) ?? new Map(),
     });
     this.clusterIPs.set(namespace, new Map(table.services.flatMap((svc) => (svc.clusterIP ? [[svc.name, svc.clusterIP] as const] : []))));
-    for (const svc of table.services)
-      if (svc.clusterIPError) log.warn({ service: svc.name, code: 'SERVICE_CLUSTER_IP' }, `Service has no virtual address: ${svc.clusterIPError}`);
+    // Once per Service and reason, not every pass: on a cluster overlay the reason lasts (status carries it all along).
+    for (const svc of table.services) {
+      const key = `${namespace}/${svc.name}`;
+      if (!svc.clusterIPError) this.clusterIPWarned.delete(key);
+      else if (this.clusterIPWarned.get(key) !== svc.clusterIPError) {
+        this.clusterIPWarned.set(key, svc.clusterIPError);
+        log.warn({ service: svc.name, code: 'SERVICE_CLUSTER_IP' }, `Service has no virtual address: ${svc.clusterIPError}`);
+      }
+    }
     if (isEmptyTable(table)) {
       if (this.routed.delete(namespace)) await dataPlane.removeNamespace(namespace);
       return [];

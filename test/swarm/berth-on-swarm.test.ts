@@ -69,14 +69,16 @@ describe('berth drives a 3-node Docker Swarm', { timeout: 900_000 }, () => {
       resources: { requests: { cpu: '50m', memory: '16Mi' }, limits: { memory: '64Mi' } },
       ...over,
     });
+  /** The text of the last commit that rolled out (a pending one does not count). */
+  let serving = 'v1';
   const commit = async (text: string, over: Partial<DeploymentYamlOptions> = {}) => {
     await repo.write(`manifests/${NS}/web.yaml`, web(text, over));
     await repo.commit(text);
     await repo.push();
   };
   const assertAlive = () => {
-    if (berth && berth.child.exitCode !== null)
-      throw Object.assign(new Error(`berth exited with ${berth.child.exitCode}:\n${berth.logs().slice(-3000)}`), { fatal: true });
+    if (berth && (berth.child.exitCode !== null || berth.child.signalCode !== null))
+      throw Object.assign(new Error(`berth exited with ${berth.child.exitCode ?? berth.child.signalCode}:\n${berth.logs().slice(-3000)}`), { fatal: true });
   };
 
   /** The web replicas as the cluster has them: each replica's service and its newest task. */
@@ -144,6 +146,7 @@ describe('berth drives a 3-node Docker Swarm', { timeout: 900_000 }, () => {
           answers.every((a) => a.startsWith(`${text} `)),
           `every answer is ${text}: ${answers.join(', ')}`,
         );
+        serving = text;
         return seen;
       },
       { timeoutMs: 120_000, what: `web serves only ${text}` },
@@ -323,6 +326,27 @@ describe('berth drives a 3-node Docker Swarm', { timeout: 900_000 }, () => {
     await startNode(victim);
   });
 
+  it('a worker killed during a rollout: the rollout completes on the nodes left', async (t) => {
+    const before = await servesOnly('v2');
+    const victim: SwarmNode = before.some((r) => r.node === 'node2') ? 'node2' : 'node3';
+    const { load } = await underLoad(async () => {
+      await commit('v2b');
+      // The first surge replicas are being made: the node goes away mid-roll.
+      await eventually(
+        async () =>
+          assert.ok(
+            (await cluster()).some((r) => r.revision !== before[0]!.revision),
+            'the rollout started',
+          ),
+        { timeoutMs: 60_000, what: 'the rollout to v2b started' },
+      );
+      await killNode(victim);
+      return servesOnly('v2b', { avoid: victim });
+    });
+    t.diagnostic(`node ${victim} killed mid-rollout: ${load.failed} of ${load.ok + load.failed} requests failed`);
+    await startNode(victim);
+  });
+
   it('a nodeSelector pins every replica to the node with that label', async () => {
     await labelNode('node3', 'disk', 'ssd');
     await commit('v3', { nodeSelector: { disk: 'ssd' } });
@@ -352,5 +376,32 @@ describe('berth drives a 3-node Docker Swarm', { timeout: 900_000 }, () => {
     // Labelling a node makes the selector match: the rollout completes there.
     await labelNode('node2', 'disk', 'nvme');
     await servesOnly('v4', { on: 'node2' });
+  });
+
+  it('the manager unreachable: ENGINE_UNREACHABLE is reported, what runs keeps serving, nothing is pruned; once it is back, berth goes on', async () => {
+    const text = serving;
+    await servesOnly(text);
+    const services = (await cluster()).map((r) => r.name).sort();
+    await killNode('node1');
+    try {
+      await eventually(
+        async () => {
+          assertAlive();
+          const shown = JSON.parse(await readFile(join(stateDir, 'status.json'), 'utf8')) as { namespaces: Record<string, { message?: string }> };
+          assert.match(shown.namespaces[NS]?.message ?? '', /ENGINE_UNREACHABLE/, 'status says the engine is unreachable');
+        },
+        { timeoutMs: 60_000, what: 'ENGINE_UNREACHABLE in status' },
+      );
+      // The replicas on the workers never stopped, and the data plane kept its routes.
+      const answers = await Promise.all(Array.from({ length: 6 }, () => get()));
+      assert.ok(
+        answers.every((a) => a.startsWith(`${text} `)),
+        `${text} still answers with the manager down: ${answers.join(', ')}`,
+      );
+    } finally {
+      await startNode('node1');
+    }
+    const after = await servesOnly(text);
+    assert.deepEqual(after.map((r) => r.name).sort(), services, 'the same replicas: nothing was pruned or replaced');
   });
 });

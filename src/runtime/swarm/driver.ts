@@ -40,6 +40,7 @@ import {
   ENGINE_LABEL,
   NAME_LABEL,
   serviceName,
+  spreadConstraints,
   toOwnedContainer,
   toServiceSpec,
   toSwarmNode,
@@ -82,6 +83,8 @@ class SwarmDriver implements RuntimeDriver {
   /** The manager's own engine, as the docker driver drives it: the instance claim, ping, version, images. */
   private readonly manager: RuntimeDriver;
   private readonly nodeEngines = new Map<string, RuntimeDriver>();
+  /** Per Deployment, the replica being placed now: the next waits for its node (spreadFor). */
+  private readonly placing = new Map<string, Promise<void>>();
 
   constructor(options: SwarmDriverOptions) {
     this.socketPath = resolveSocketPath(options.socketPath);
@@ -132,14 +135,42 @@ class SwarmDriver implements RuntimeDriver {
     const owned = services.filter((s) => isOwned(s.Spec?.Labels, this.instance) && s.ID);
     const tasks = await this.tasksOf(owned.map((s) => s.ID!));
     const byNode = new Map(nodes.map((n) => [n.id, n]));
+    const containers = await Promise.all(
+      owned.map((s) => {
+        const task = currentTask(tasks.get(s.ID!) ?? []);
+        return this.withNodePorts(toOwnedContainer(s, task, byNode), s, task, task?.NodeID ? byNode.get(task.NodeID) : undefined);
+      }),
+    );
     return {
-      containers: owned.map((s) => toOwnedContainer(s, currentTask(tasks.get(s.ID!) ?? []), byNode)).sort((a, b) => a.name.localeCompare(b.name)),
+      containers: containers.sort((a, b) => a.name.localeCompare(b.name)),
       networks: networks
         .filter((n) => isOwned(n.Labels, this.instance))
         .map(overlayNetwork)
         .sort((a, b) => a.name.localeCompare(b.name)),
       volumes: [],
     };
+  }
+
+  /**
+   * A running task the manager knows no published ports of (a restarted manager: its workers
+   * report a task's status again only when it changes) gets them from its node's own engine,
+   * when berth can reach it (label berth.engine). Otherwise it stays unpublished: not probed, not routed.
+   */
+  private async withNodePorts(c: OwnedContainer, service: SwarmService, task: SwarmTask | undefined, node: SwarmNode | undefined): Promise<OwnedContainer> {
+    const wanted = (service.Spec as { EndpointSpec?: { Ports?: unknown[] } } | undefined)?.EndpointSpec?.Ports?.length ?? 0;
+    const containerId = task?.Status?.ContainerStatus?.ContainerID;
+    if (c.state !== 'running' || c.ports.length > 0 || wanted === 0 || !containerId || !node?.labels[ENGINE_LABEL]) return c;
+    try {
+      const namespace = c.labels[LABEL.namespace];
+      const seen = await this.engineOf(node).inventory(namespace ? { namespace } : {});
+      const same = seen.containers.find((x) => x.id === containerId);
+      if (!same) return c;
+      const ports = new Map(same.ports.map((p) => [`${p.protocol}:${p.containerPort}:${p.hostPort}`, { ...p, hostIp: node.address }]));
+      return { ...c, ports: [...ports.values()] };
+    } catch (err) {
+      this.log.debug({ node: node.hostname, err: String(err) }, "could not read a task's ports from its node");
+      return c;
+    }
   }
 
   async ensureNetwork(spec: NetworkSpec): Promise<OwnedNetwork> {
@@ -180,7 +211,25 @@ class SwarmDriver implements RuntimeDriver {
     const network = (await networksNamed(this.networkEngine(), spec.network)).find((n) => isOwned(n.Labels, this.instance));
     if (!network)
       throw new BerthError('CONTAINER_START_FAILED', `replica ${spec.name}: its network ${spec.network} does not exist`, { details: { container: spec.name } });
-    const body = toServiceSpec(spec, this.ownedLabels(spec.labels), network.Id);
+    // One replica of a Deployment placed at a time: each sees where its siblings went (spreadConstraints).
+    const placement = `${spec.labels[LABEL.namespace] ?? ''}/${spec.labels[LABEL.name] ?? ''}`;
+    const previous = this.placing.get(placement) ?? Promise.resolve();
+    let placed: () => void = () => undefined;
+    const mine = new Promise<void>((resolve) => (placed = resolve));
+    this.placing.set(placement, mine);
+    await previous;
+    try {
+      return await this.createReplica(spec, network.Id, placed);
+    } finally {
+      placed();
+      if (this.placing.get(placement) === mine) this.placing.delete(placement);
+    }
+  }
+
+  /** Creates the replica's service, reports `placed` once Swarm gave its task a node (or could not), and waits for it to run. */
+  private async createReplica(spec: ContainerSpec, networkId: string, placed: () => void): Promise<OwnedContainer> {
+    const spread = await this.spreadFor(spec);
+    const body = toServiceSpec(spec, this.ownedLabels(spec.labels), networkId, spread);
     let id: string;
     try {
       const created = (await this.clients.api.createService(body as Docker.CreateServiceOptions)) as unknown as { id?: string; ID?: string };
@@ -205,6 +254,7 @@ class SwarmDriver implements RuntimeDriver {
           details: { container: spec.name },
         });
       const { container, task } = owned;
+      if (task?.NodeID) placed();
       if (container.state === 'running') return container;
       const state = task?.Status?.State ?? '';
       if (state === 'failed' || state === 'rejected' || state === 'complete') {
@@ -222,8 +272,56 @@ class SwarmDriver implements RuntimeDriver {
           },
         );
       }
+      if (container.state === 'pending' && task?.Status?.Err && spread.length > 0 && /no suitable node/i.test(task.Status.Err)) {
+        // The spread is soft: no node with fewer siblings can take it, so any node that can will do.
+        await this.relaxSpread(id, spec.name);
+        spread.length = 0;
+        continue;
+      }
       if ((container.state === 'pending' && task?.Status?.Err) || this.clock.now().getTime() >= deadline) return container;
       await delay(100);
+    }
+  }
+
+  /** Where this replica's siblings (its Deployment's other replicas, any revision) run now, as constraints keeping it off the fuller nodes. */
+  private async spreadFor(spec: ContainerSpec): Promise<string[]> {
+    const namespace = spec.labels[LABEL.namespace];
+    const name = spec.labels[LABEL.name];
+    if (!namespace || !name) return [];
+    const [services, nodes] = await Promise.all([
+      this.call(
+        'list services',
+        () =>
+          this.clients.api.listServices({ filters: { label: [...ownedFilter(this.instance, namespace), `${LABEL.name}=${name}`] } }) as Promise<SwarmService[]>,
+      ),
+      this.nodes(),
+    ]);
+    const owned = services.filter((s) => isOwned(s.Spec?.Labels, this.instance) && s.ID && s.Spec?.Labels?.[LABEL.init] === undefined);
+    const tasks = await this.tasksOf(owned.map((s) => s.ID!));
+    const hostOf = new Map(nodes.map((n) => [n.id, n.hostname]));
+    const siblings = owned.flatMap((s) => {
+      const task = currentTask(tasks.get(s.ID!) ?? []);
+      const host = task?.NodeID && !TERMINAL.has(task.Status?.State ?? '') ? hostOf.get(task.NodeID) : undefined;
+      return host ? [host] : [];
+    });
+    return spreadConstraints(nodes, siblings, spec.nodeSelector);
+  }
+
+  /** Drops the spread constraints of a replica's service, keeping its nodeSelector's. */
+  private async relaxSpread(id: string, name: string): Promise<void> {
+    const service = await this.ownedService(id);
+    if (!service?.Spec) return;
+    const spec = service.Spec as SwarmService['Spec'] & { TaskTemplate?: { Placement?: { Constraints?: string[] } } };
+    const constraints = (spec.TaskTemplate?.Placement?.Constraints ?? []).filter((c) => !c.startsWith('node.hostname!='));
+    try {
+      await this.clients.api.getService(id).update({
+        ...spec,
+        TaskTemplate: { ...spec.TaskTemplate, Placement: { ...spec.TaskTemplate?.Placement, Constraints: constraints } },
+        version: service.Version?.Index ?? 0,
+      });
+      this.log.info({ container: name }, 'no emptier node can take the replica: spread relaxed');
+    } catch (err) {
+      throw toEngineError(err, this.socketPath, `relax the spread of ${name}`);
     }
   }
 

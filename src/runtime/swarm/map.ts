@@ -233,6 +233,37 @@ export function placementConstraints(nodeSelector: Readonly<Record<string, strin
   return out;
 }
 
+/** Whether a node has the labels a nodeSelector asks (`kubernetes.io/hostname` is its name). */
+export function matchesSelector(node: NodeInfo, nodeSelector: Readonly<Record<string, string>> | undefined): boolean {
+  return Object.entries(nodeSelector ?? {}).every(([key, value]) =>
+    key === 'kubernetes.io/hostname' ? node.hostname === value : key.startsWith('kubernetes.io/') ? true : node.labels[key] === value,
+  );
+}
+
+/**
+ * Spreading a Deployment's replicas over the nodes, as Kubernetes' default topology spread does:
+ * each replica is a service of its own, so Swarm's scheduler only balances total task counts;
+ * berth keeps a new replica off the nodes that already run more of its siblings than the
+ * emptiest node that could take it (Ready, active, matching its nodeSelector). Pure.
+ *   nodes 1–3, siblings on node1 ×2 and node2 ×1 → node.hostname!=node1, node.hostname!=node2
+ *   siblings on each node once                      → no constraint (any node keeps the spread)
+ * The caller drops these when no node can take the replica with them (a soft spread).
+ */
+export function spreadConstraints(
+  nodes: readonly NodeInfo[],
+  siblingNodes: readonly string[],
+  nodeSelector: Readonly<Record<string, string>> | undefined,
+): string[] {
+  const eligible = nodes.filter((n) => n.state === 'ready' && n.availability === 'active' && matchesSelector(n, nodeSelector));
+  if (eligible.length < 2) return [];
+  const count = (n: NodeInfo) => siblingNodes.filter((h) => h === n.hostname).length;
+  const fewest = Math.min(...eligible.map(count));
+  return eligible
+    .filter((n) => count(n) > fewest)
+    .map((n) => `node.hostname!=${n.hostname}`)
+    .sort();
+}
+
 /**
  * What a replica's ContainerSpec asks that a Swarm service cannot do, as the sentence of a
  * CONTAINER_START_FAILED; undefined when it can run. Swarm services have no privileged mode, no
@@ -260,7 +291,7 @@ export function unsupported(spec: ContainerSpec): string | undefined {
  * container carries them too, so each node's engine sees it as berth's. Throws
  * CONTAINER_START_FAILED for what a service cannot do (unsupported()).
  */
-export function toServiceSpec(spec: ContainerSpec, labels: Labels, networkId: string): Record<string, unknown> {
+export function toServiceSpec(spec: ContainerSpec, labels: Labels, networkId: string, spread: readonly string[] = []): Record<string, unknown> {
   const refused = unsupported(spec);
   if (refused) throw new BerthError('CONTAINER_START_FAILED', `replica ${spec.name}: ${refused}`, { details: { container: spec.name, driver: 'swarm' } });
   const s = spec.security;
@@ -269,7 +300,7 @@ export function toServiceSpec(spec: ContainerSpec, labels: Labels, networkId: st
     [NAME_LABEL]: spec.name,
     ...(spec.nodeSelector && Object.keys(spec.nodeSelector).length > 0 ? { [NODE_SELECTOR_LABEL]: canonicalJson(spec.nodeSelector) } : {}),
   };
-  const constraints = placementConstraints(spec.nodeSelector);
+  const constraints = [...placementConstraints(spec.nodeSelector), ...spread];
   const mounts = (spec.mounts ?? []).flatMap((m) =>
     m.kind === 'tmpfs' ? [{ Type: 'tmpfs', Target: m.target, ReadOnly: m.readOnly, ...(m.sizeBytes ? { TmpfsOptions: { SizeBytes: m.sizeBytes } } : {}) }] : [],
   );

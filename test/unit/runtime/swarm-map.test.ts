@@ -5,6 +5,7 @@ import {
   currentTask,
   placementConstraints,
   serviceName,
+  spreadConstraints,
   taskState,
   toOwnedContainer,
   toServiceSpec,
@@ -248,4 +249,38 @@ describe('toServiceSpec: one replica, one service of one task', () => {
       );
     });
   }
+});
+
+describe('spreadConstraints: a Deployment spread over the nodes, one service per replica', () => {
+  const nodes = [
+    node({ hostname: 'node1', id: 'n1' }),
+    node({ hostname: 'node2', id: 'n2', labels: { disk: 'ssd' } }),
+    node({ hostname: 'node3', id: 'n3', labels: { disk: 'ssd' } }),
+  ];
+  const table: [string, readonly SwarmNode[], string[], Record<string, string> | undefined, string[]][] = [
+    ['no sibling yet: anywhere', nodes, [], undefined, []],
+    ['one on each: anywhere keeps the spread', nodes, ['node1', 'node2', 'node3'], undefined, []],
+    ['node1 ×2, node2 ×1: only node3', nodes, ['node1', 'node1', 'node2'], undefined, ['node.hostname!=node1', 'node.hostname!=node2']],
+    ['node1 ×1: node2 or node3', nodes, ['node1'], undefined, ['node.hostname!=node1']],
+    [
+      'a drained node is no candidate: node2 and node3 even',
+      [nodes[0]!, nodes[1]!, { ...nodes[2]!, availability: 'drain' }],
+      ['node2'],
+      undefined,
+      ['node.hostname!=node2'],
+    ],
+    ['a down node is no candidate', [nodes[0]!, { ...nodes[1]!, state: 'down' }, nodes[2]!], ['node3'], undefined, ['node.hostname!=node3']],
+    ['only the nodes its nodeSelector allows count (node1 cannot take it)', nodes, ['node2'], { disk: 'ssd' }, ['node.hostname!=node2']],
+    ['one candidate only: nothing to spread over', nodes, ['node2', 'node2'], { 'kubernetes.io/hostname': 'node2' }, []],
+  ];
+  for (const [what, list, siblings, selector, expected] of table) it(what, () => assert.deepEqual(spreadConstraints(list, siblings, selector), expected));
+  it('the constraints go beside the nodeSelector’s', () => {
+    const spec = toServiceSpec(
+      { name: 'a.b.c.0', image: 'i', env: [], ports: [], labels: {}, network: 'n', networkAliases: [], stopGraceSeconds: 1, nodeSelector: { disk: 'ssd' } },
+      {},
+      'net',
+      ['node.hostname!=node2'],
+    ) as { TaskTemplate: { Placement: unknown } };
+    assert.deepEqual(spec.TaskTemplate.Placement, { Constraints: ['node.labels.disk==ssd', 'node.hostname!=node2'] });
+  });
 });
