@@ -260,7 +260,7 @@ class SwarmDriver implements RuntimeDriver {
       if (state === 'failed' || state === 'rejected' || state === 'complete') {
         await this.removeService(id, spec.name);
         const why = task?.Status?.Err ?? task?.Status?.Message ?? state;
-        if (/no such image|pull access denied|manifest unknown|not found/i.test(why))
+        if (/no such image|pull access denied|manifest unknown|image .*not found/i.test(why))
           throw new BerthError('IMAGE_PULL_FAILED', `image ${spec.image} is not present on node ${container.labels[LABEL.node] ?? '?'}: ${why}`, {
             details: { image: spec.image },
           });
