@@ -32,7 +32,7 @@ import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { startBerth, type BerthDaemon } from '../test/helpers/berth-cli.js';
 import { backendsOf, dataPlaneStatus, stopDataPlane } from '../test/helpers/data-plane.js';
-import { startLoad, type Load, type LoadStats } from '../test/helpers/load.js';
+import { underLoad, type LoadStats } from '../test/helpers/load.js';
 import { deploymentYaml, serviceYaml, webCommand } from '../test/helpers/manifests.js';
 import { killNode, managerDocker, startNode, SWARM_NODE_SOCKET, swarmCleanup, swarmRigUp, type SwarmNode } from '../test/helpers/swarm.js';
 import { localRepo, type LocalRepo } from '../test/helpers/tmp-repo.js';
@@ -115,15 +115,7 @@ interface PeerResult {
   victim: SwarmNode;
 }
 
-async function underLoad<T>(port: number, fn: () => Promise<T>): Promise<{ result: T; load: LoadStats }> {
-  const load: Load = startLoad({ port, concurrency: CONCURRENCY });
-  try {
-    return { result: await fn(), load: await load.stop() };
-  } catch (err) {
-    await load.stop();
-    throw err;
-  }
-}
+const withLoad = <T>(port: number, fn: () => Promise<T>) => underLoad({ port, concurrency: CONCURRENCY }, fn);
 
 async function benchBerth(): Promise<PeerResult> {
   const instance = `bench-swarm-${randomBytes(3).toString('hex')}`;
@@ -184,7 +176,7 @@ async function benchBerth(): Promise<PeerResult> {
   progress('berth: converging v1 (10 replicas over 3 nodes)');
   await serving('v1');
   const rollouts: number[] = [];
-  const { load: rolloutLoad } = await underLoad(port, async () => {
+  const { load: rolloutLoad } = await withLoad(port, async () => {
     for (let run = 0; run < RUNS; run++) {
       const text = `v${run + 2}`;
       const t0 = now();
@@ -197,7 +189,7 @@ async function benchBerth(): Promise<PeerResult> {
   const victim = victimOf(await tasksOf(instance));
   const revive = () => startNode(victim);
   const last = `v${RUNS + 1}`;
-  const { result: nodeLoss, load: nodeLossLoad } = await underLoad(port, async () => {
+  const { result: nodeLoss, load: nodeLossLoad } = await withLoad(port, async () => {
     const t0 = now();
     cleanups.push(revive);
     await killNode(victim);
@@ -266,7 +258,7 @@ async function benchSwarm(): Promise<PeerResult> {
   progress('swarm: converging v1');
   await serving('v1');
   const rollouts: number[] = [];
-  const { load: rolloutLoad } = await underLoad(lbPort, async () => {
+  const { load: rolloutLoad } = await withLoad(lbPort, async () => {
     for (let run = 0; run < RUNS; run++) {
       const version = `v${run + 2}`;
       const info = (await service.inspect()) as { Version: { Index: number } };
@@ -280,7 +272,7 @@ async function benchSwarm(): Promise<PeerResult> {
   const victim = victimOf(await up());
   const revive = () => startNode(victim);
   const last = `v${RUNS + 1}`;
-  const { result: nodeLoss, load: nodeLossLoad } = await underLoad(lbPort, async () => {
+  const { result: nodeLoss, load: nodeLossLoad } = await withLoad(lbPort, async () => {
     const t0 = now();
     cleanups.push(revive);
     await killNode(victim);

@@ -14,7 +14,7 @@ import { runBerth, startBerth, type BerthDaemon, daemonFlags, tearDown } from '.
 import { backendsOf, dataPlaneStatus } from '../helpers/data-plane.js';
 import { dockerClient, dockerScope } from '../helpers/docker-scope.js';
 import { eventually } from '../helpers/eventually.js';
-import { startLoad, type Load } from '../helpers/load.js';
+import { underLoad } from '../helpers/load.js';
 import { deploymentYaml, ingressYaml, serviceYaml, webCommand, type DeploymentYamlOptions } from '../helpers/manifests.js';
 import { tmpRepo, type TmpRepo } from '../helpers/tmp-repo.js';
 import { freePort } from '../helpers/webhook-hook.js';
@@ -121,16 +121,7 @@ describe('rollouts behind a Service and an Ingress', { timeout: 900_000 }, () =>
       return min;
     };
   };
-  const withLoad = async <T>(fn: () => Promise<T>): Promise<{ result: T; load: Awaited<ReturnType<Load['stop']>> }> => {
-    const load = startLoad({ port: webPort, concurrency: 8, paths: ['/', '/cgi-bin/slow'] });
-    try {
-      const result = await fn();
-      return { result, load: await load.stop() };
-    } catch (err) {
-      await load.stop();
-      throw err;
-    }
-  };
+  const withLoad = <T>(fn: () => Promise<T>) => underLoad({ port: webPort, concurrency: 8, paths: ['/', '/cgi-bin/slow'] }, fn);
 
   before(async () => {
     repo = await tmpRepo();

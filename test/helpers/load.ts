@@ -89,3 +89,15 @@ export function startLoad(options: {
     },
   };
 }
+
+/** Runs `fn` under a load started with `options`; the load's totals once it ends (stopped also when `fn` throws). */
+export async function underLoad<T>(options: Parameters<typeof startLoad>[0], fn: () => Promise<T>): Promise<{ result: T; load: LoadStats }> {
+  const load = startLoad(options);
+  try {
+    const result = await fn();
+    return { result, load: await load.stop() };
+  } catch (err) {
+    await load.stop();
+    throw err;
+  }
+}

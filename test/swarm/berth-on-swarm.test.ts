@@ -16,7 +16,7 @@ import { randomBytes } from 'node:crypto';
 import { runBerth, startBerth, type BerthDaemon, daemonFlags, tearDown } from '../helpers/berth-cli.js';
 import { backendsOf, dataPlaneStatus } from '../helpers/data-plane.js';
 import { eventually } from '../helpers/eventually.js';
-import { startLoad, type LoadStats } from '../helpers/load.js';
+import { underLoad } from '../helpers/load.js';
 import { deploymentYaml, serviceYaml, webCommand, type DeploymentYamlOptions } from '../helpers/manifests.js';
 import { tmpRepo, type TmpRepo } from '../helpers/tmp-repo.js';
 import { freePort } from '../helpers/webhook-hook.js';
@@ -152,16 +152,7 @@ describe('berth drives a 3-node Docker Swarm', { timeout: 900_000 }, () => {
       { timeoutMs: 120_000, what: `web serves only ${text}` },
     );
 
-  const underLoad = async <T>(fn: () => Promise<T>): Promise<{ result: T; load: LoadStats }> => {
-    const load = startLoad({ port: webPort, concurrency: 4 });
-    try {
-      const result = await fn();
-      return { result, load: await load.stop() };
-    } catch (err) {
-      await load.stop();
-      throw err;
-    }
-  };
+  const withLoad = <T>(fn: () => Promise<T>) => underLoad({ port: webPort, concurrency: 4 }, fn);
 
   before(async () => {
     await swarmRigUp();
@@ -290,7 +281,7 @@ describe('berth drives a 3-node Docker Swarm', { timeout: 900_000 }, () => {
   });
 
   it('a rolling update under load through the Service: 0 failed requests', async () => {
-    const { load } = await underLoad(async () => {
+    const { load } = await withLoad(async () => {
       await commit('v2');
       return servesOnly('v2');
     });
@@ -304,7 +295,7 @@ describe('berth drives a 3-node Docker Swarm', { timeout: 900_000 }, () => {
       before.some((r) => r.node === 'node2'),
       'a replica runs on node2 before the drain',
     );
-    const { load } = await underLoad(async () => {
+    const { load } = await withLoad(async () => {
       await drainNode('node2');
       return servesOnly('v2', { avoid: 'node2' });
     });
@@ -315,13 +306,13 @@ describe('berth drives a 3-node Docker Swarm', { timeout: 900_000 }, () => {
   it("kill -9 of a node's dockerd: its replicas rescheduled on the others; failures bounded and reported", async (t) => {
     const before = await servesOnly('v2');
     const victim: SwarmNode = before.some((r) => r.node === 'node3') ? 'node3' : 'node2';
-    const { load } = await underLoad(async () => {
+    const { load } = await withLoad(async () => {
       await killNode(victim);
       return servesOnly('v2', { avoid: victim });
     });
     t.diagnostic(`node ${victim} killed: ${load.failed} of ${load.ok + load.failed} requests failed while its replicas moved`);
     // Once the replicas serve elsewhere, nothing fails any more.
-    const after = await underLoad(() => Promise.all(Array.from({ length: 20 }, () => get())));
+    const after = await withLoad(() => Promise.all(Array.from({ length: 20 }, () => get())));
     assert.equal(after.load.failed, 0, `requests after the move: ${after.load.errors.join('; ')}`);
     await startNode(victim);
   });
@@ -329,7 +320,7 @@ describe('berth drives a 3-node Docker Swarm', { timeout: 900_000 }, () => {
   it('a worker killed during a rollout: the rollout completes on the nodes left', async (t) => {
     const before = await servesOnly('v2');
     const victim: SwarmNode = before.some((r) => r.node === 'node2') ? 'node2' : 'node3';
-    const { load } = await underLoad(async () => {
+    const { load } = await withLoad(async () => {
       await commit('v2b');
       // The first surge replicas are being made: the node goes away mid-roll.
       await eventually(
