@@ -64,12 +64,34 @@ export async function installPostReceiveHook(args: { bareDir: string; scratchDir
   };
 }
 
-/** A TCP port that was free a moment ago on 127.0.0.1 (for a server started by another process). */
+/**
+ * A TCP port that was free a moment ago on 127.0.0.1 (for a server started by another process),
+ * chosen below the kernel's ephemeral range (ip_local_port_range): a port the kernel hands out
+ * (`listen(0)`) can meanwhile become the source port of one of the thousands of connections
+ * the load tests open, and the server then fails with EADDRINUSE (a CI run met it). Random in
+ * [10000, first ephemeral port), checked by binding it; the kernel's pick when there is no such range.
+ */
 export async function freePort(): Promise<number> {
   const { createServer } = await import('node:net');
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((r) => server.close(() => r()));
+  const { readFile } = await import('node:fs/promises');
+  const bind = (port: number) =>
+    new Promise<number | undefined>((resolve) => {
+      const server = createServer();
+      server.once('error', () => resolve(undefined));
+      server.listen(port, '127.0.0.1', () => {
+        const bound = (server.address() as { port: number }).port;
+        server.close(() => resolve(bound));
+      });
+    });
+  const firstEphemeral = Number((await readFile('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').catch(() => '')).trim().split(/\s+/)[0]);
+  const low = 10_000;
+  if (Number.isInteger(firstEphemeral) && firstEphemeral > low + 1_000) {
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const port = await bind(low + Math.floor(Math.random() * (firstEphemeral - low)));
+      if (port !== undefined) return port;
+    }
+  }
+  const port = await bind(0);
+  if (port === undefined) throw new Error('no free TCP port on 127.0.0.1');
   return port;
 }
