@@ -135,10 +135,17 @@ class SwarmDriver implements RuntimeDriver {
     const owned = services.filter((s) => isOwned(s.Spec?.Labels, this.instance) && s.ID);
     const tasks = await this.tasksOf(owned.map((s) => s.ID!));
     const byNode = new Map(nodes.map((n) => [n.id, n]));
+    // At most one read of each node's own engine per inventory, however many of its tasks need one.
+    const nodeInventories = new Map<string, Promise<Inventory>>();
+    const nodeInventory = (node: SwarmNode) => {
+      let seen = nodeInventories.get(node.id);
+      if (!seen) nodeInventories.set(node.id, (seen = this.engineOf(node).inventory(filter.namespace !== undefined ? { namespace: filter.namespace } : {})));
+      return seen;
+    };
     const containers = await Promise.all(
       owned.map((s) => {
         const task = currentTask(tasks.get(s.ID!) ?? []);
-        return this.withNodePorts(toOwnedContainer(s, task, byNode), s, task, task?.NodeID ? byNode.get(task.NodeID) : undefined);
+        return this.withNodePorts(toOwnedContainer(s, task, byNode), s, task, task?.NodeID ? byNode.get(task.NodeID) : undefined, nodeInventory);
       }),
     );
     return {
@@ -156,13 +163,18 @@ class SwarmDriver implements RuntimeDriver {
    * report a task's status again only when it changes) gets them from its node's own engine,
    * when berth can reach it (label berth.engine). Otherwise it stays unpublished: not probed, not routed.
    */
-  private async withNodePorts(c: OwnedContainer, service: SwarmService, task: SwarmTask | undefined, node: SwarmNode | undefined): Promise<OwnedContainer> {
+  private async withNodePorts(
+    c: OwnedContainer,
+    service: SwarmService,
+    task: SwarmTask | undefined,
+    node: SwarmNode | undefined,
+    nodeInventory: (node: SwarmNode) => Promise<Inventory>,
+  ): Promise<OwnedContainer> {
     const wanted = (service.Spec as { EndpointSpec?: { Ports?: unknown[] } } | undefined)?.EndpointSpec?.Ports?.length ?? 0;
     const containerId = task?.Status?.ContainerStatus?.ContainerID;
     if (c.state !== 'running' || c.ports.length > 0 || wanted === 0 || !containerId || !node?.labels[ENGINE_LABEL]) return c;
     try {
-      const namespace = c.labels[LABEL.namespace];
-      const seen = await this.engineOf(node).inventory(namespace ? { namespace } : {});
+      const seen = await nodeInventory(node);
       const same = seen.containers.find((x) => x.id === containerId);
       if (!same) return c;
       const ports = new Map(same.ports.map((p) => [`${p.protocol}:${p.containerPort}:${p.hostPort}`, { ...p, hostIp: node.address }]));
