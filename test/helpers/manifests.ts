@@ -99,16 +99,17 @@ function probeLines(kind: string, p: ProbeYaml): string[] {
 
 /**
  * A busybox web server whose answers say which version and which replica served them:
- * `/` answers `<text> <hostname>`, `/cgi-bin/slow` the same after 200 ms.
+ * `/` answers `<text> <hostname>`, `/cgi-bin/slow` the same after 200 ms. With
+ * `servesAfterTermSeconds`, it keeps serving that long after SIGTERM before it stops — what a
+ * Kubernetes user does with a preStop sleep for stops no one drains first (a Swarm node drain).
  */
-export function webCommand(text: string, port = 8080): string[] {
+export function webCommand(text: string, port = 8080, o: { servesAfterTermSeconds?: number } = {}): string[] {
   // CGI headers need CRLF (printf turns \015 into CR): Node's HTTP parser refuses bare LF.
   const slow = `#!/bin/sh\\necho Content-Type: text/plain\\015\\necho \\015\\nsleep 0.2\\necho ${text} $(hostname)\\n`;
-  return [
-    'sh',
-    '-c',
-    `mkdir -p /www/cgi-bin && echo "${text} $(hostname)" > /www/index.html && printf '${slow}' > /www/cgi-bin/slow && chmod +x /www/cgi-bin/slow && exec httpd -f -p ${port} -h /www`,
-  ];
+  const setup = `mkdir -p /www/cgi-bin && echo "${text} $(hostname)" > /www/index.html && printf '${slow}' > /www/cgi-bin/slow && chmod +x /www/cgi-bin/slow`;
+  const serve = `httpd -f -p ${port} -h /www`;
+  if (o.servesAfterTermSeconds === undefined) return ['sh', '-c', `${setup} && exec ${serve}`];
+  return ['sh', '-c', `${setup} || exit 1; ${serve} & p=$!; trap 'sleep ${o.servesAfterTermSeconds}; kill $p; exit 0' TERM; wait $p`];
 }
 
 /**

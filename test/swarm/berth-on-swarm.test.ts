@@ -61,11 +61,14 @@ describe('berth drives a 3-node Docker Swarm', { timeout: 900_000 }, () => {
     deploymentYaml({
       name: 'web',
       replicas: 3,
-      command: webCommand(text),
+      // Swarm stops a drained node's task itself, with no drain by berth first (Swarm has no
+      // preStop hook): the app serves on for a while after SIGTERM, as a Kubernetes app with a
+      // preStop sleep does, while berth takes it out of routing.
+      command: webCommand(text, 8080, { servesAfterTermSeconds: 3 }),
       port: 8080,
       strategy: { maxSurge: 1, maxUnavailable: 0 },
       readinessProbe: { path: '/', port: 8080, periodSeconds: 1 },
-      terminationGracePeriodSeconds: 2,
+      terminationGracePeriodSeconds: 5,
       resources: { requests: { cpu: '50m', memory: '16Mi' }, limits: { memory: '64Mi' } },
       ...over,
     });
@@ -295,47 +298,56 @@ describe('berth drives a 3-node Docker Swarm', { timeout: 900_000 }, () => {
       before.some((r) => r.node === 'node2'),
       'a replica runs on node2 before the drain',
     );
-    const { load } = await withLoad(async () => {
-      await drainNode('node2');
-      return servesOnly('v2', { avoid: 'node2' });
-    });
-    assert.equal(load.failed, 0, `failed requests: ${load.errors.join('; ')}`);
-    await activateNode('node2');
+    try {
+      const { load } = await withLoad(async () => {
+        await drainNode('node2');
+        return servesOnly('v2', { avoid: 'node2' });
+      });
+      assert.equal(load.failed, 0, `failed requests: ${load.errors.join('; ')}`);
+    } finally {
+      await activateNode('node2');
+    }
   });
 
   it("kill -9 of a node's dockerd: its replicas rescheduled on the others; failures bounded and reported", async (t) => {
     const before = await servesOnly('v2');
     const victim: SwarmNode = before.some((r) => r.node === 'node3') ? 'node3' : 'node2';
-    const { load } = await withLoad(async () => {
-      await killNode(victim);
-      return servesOnly('v2', { avoid: victim });
-    });
-    t.diagnostic(`node ${victim} killed: ${load.failed} of ${load.ok + load.failed} requests failed while its replicas moved`);
-    // Once the replicas serve elsewhere, nothing fails any more.
-    const after = await withLoad(() => Promise.all(Array.from({ length: 20 }, () => get())));
-    assert.equal(after.load.failed, 0, `requests after the move: ${after.load.errors.join('; ')}`);
-    await startNode(victim);
+    try {
+      const { load } = await withLoad(async () => {
+        await killNode(victim);
+        return servesOnly('v2', { avoid: victim });
+      });
+      t.diagnostic(`node ${victim} killed: ${load.failed} of ${load.ok + load.failed} requests failed while its replicas moved`);
+      // Once the replicas serve elsewhere, nothing fails any more.
+      const after = await withLoad(() => Promise.all(Array.from({ length: 20 }, () => get())));
+      assert.equal(after.load.failed, 0, `requests after the move: ${after.load.errors.join('; ')}`);
+    } finally {
+      await startNode(victim);
+    }
   });
 
   it('a worker killed during a rollout: the rollout completes on the nodes left', async (t) => {
     const before = await servesOnly('v2');
     const victim: SwarmNode = before.some((r) => r.node === 'node2') ? 'node2' : 'node3';
-    const { load } = await withLoad(async () => {
-      await commit('v2b');
-      // The first surge replicas are being made: the node goes away mid-roll.
-      await eventually(
-        async () =>
-          assert.ok(
-            (await cluster()).some((r) => r.revision !== before[0]!.revision),
-            'the rollout started',
-          ),
-        { timeoutMs: 60_000, what: 'the rollout to v2b started' },
-      );
-      await killNode(victim);
-      return servesOnly('v2b', { avoid: victim });
-    });
-    t.diagnostic(`node ${victim} killed mid-rollout: ${load.failed} of ${load.ok + load.failed} requests failed`);
-    await startNode(victim);
+    try {
+      const { load } = await withLoad(async () => {
+        await commit('v2b');
+        // The first surge replicas are being made: the node goes away mid-roll.
+        await eventually(
+          async () =>
+            assert.ok(
+              (await cluster()).some((r) => r.revision !== before[0]!.revision),
+              'the rollout started',
+            ),
+          { timeoutMs: 60_000, what: 'the rollout to v2b started' },
+        );
+        await killNode(victim);
+        return servesOnly('v2b', { avoid: victim });
+      });
+      t.diagnostic(`node ${victim} killed mid-rollout: ${load.failed} of ${load.ok + load.failed} requests failed`);
+    } finally {
+      await startNode(victim);
+    }
   });
 
   it('a nodeSelector pins every replica to the node with that label', async () => {

@@ -118,10 +118,12 @@ export function currentTask(tasks: readonly SwarmTask[]): SwarmTask | undefined 
  *   complete, failed, shutdown (stopped by berth)              → exited
  *   rejected (the node could not start it)                     → dead
  *   orphaned (its node went away), remove                       → dead, removing
- * A running task on a node Swarm has marked down is dead: it serves nothing, and Swarm will not move it.
+ * A task given to a node Swarm has marked down (assigned … running) is dead: it serves nothing,
+ * will not start, and Swarm will not move it.
  */
 export function taskState(task: SwarmTask | undefined, node: SwarmNode | undefined): ContainerState {
   const s = task?.Status?.State ?? '';
+  if (onDownNode(task, node)) return 'dead';
   switch (s) {
     case 'new':
     case 'allocated':
@@ -134,7 +136,7 @@ export function taskState(task: SwarmTask | undefined, node: SwarmNode | undefin
     case 'starting':
       return 'created';
     case 'running':
-      return node && node.state === 'down' ? 'dead' : 'running';
+      return 'running';
     case 'complete':
     case 'failed':
     case 'shutdown':
@@ -145,6 +147,24 @@ export function taskState(task: SwarmTask | undefined, node: SwarmNode | undefin
       // rejected, orphaned, or no task at all (the service's only task was removed): gone, not coming back.
       return task === undefined ? 'pending' : 'dead';
   }
+}
+
+/** Task states of a task a node holds and has not finished with. */
+const ON_NODE = new Set(['assigned', 'accepted', 'preparing', 'ready', 'starting', 'running']);
+
+/** A task its node holds (assigned … running) on a node Swarm has marked down. */
+function onDownNode(task: SwarmTask | undefined, node: SwarmNode | undefined): boolean {
+  return node?.state === 'down' && ON_NODE.has(task?.Status?.State ?? '');
+}
+
+/**
+ * Swarm, not berth, ordered a task that still runs (or is about to) to stop: its desired state is
+ * past `running` (a drain, a node update) while berth wants the replica running. The replica is
+ * on its way out, as a Kubernetes Pod being evicted: it leaves routing and is replaced now.
+ */
+function orderedToStop(task: SwarmTask | undefined): boolean {
+  const desired = task?.DesiredState;
+  return desired !== undefined && desired !== 'running' && desired !== 'ready' && ON_NODE.has(task?.Status?.State ?? '');
 }
 
 /**
@@ -161,7 +181,8 @@ export function toOwnedContainer(service: SwarmService, task: SwarmTask | undefi
   if (node) labels[LABEL.node] = node.hostname;
   const exitCode = state === 'exited' || state === 'dead' ? task?.Status?.ContainerStatus?.ExitCode : undefined;
   // Stopped, or lost with its node, while berth still wants it running (berth stops a replica by scaling it to 0).
-  const taskLost = task?.Status?.State === 'shutdown' || task?.Status?.State === 'orphaned' || (task?.Status?.State === 'running' && state === 'dead');
+  // Also a task its node still holds but Swarm has ordered to stop (drain): out of routing and replaced before it stops.
+  const taskLost = task?.Status?.State === 'shutdown' || task?.Status?.State === 'orphaned' || onDownNode(task, node) || orderedToStop(task);
   const evicted = taskLost && !stoppedByBerth;
   const reason = evicted
     ? `its node ${node?.hostname ?? '?'} ${node?.state === 'down' || task?.Status?.State === 'orphaned' ? 'is down' : node?.availability === 'drain' ? 'was drained' : 'stopped it'}`

@@ -61,6 +61,13 @@ describe('taskState: a task as a container state', () => {
     ['starting', { Status: { State: 'starting' } }, node(), 'created'],
     ['running on a ready node', { Status: { State: 'running' } }, node(), 'running'],
     ['running on a node Swarm marked down: it serves nothing', { Status: { State: 'running' } }, node({ state: 'down' }), 'dead'],
+    ['assigned to a node since marked down: it will never start', { Status: { State: 'assigned' } }, node({ state: 'down' }), 'dead'],
+    ['accepted by a node since marked down', { Status: { State: 'accepted' } }, node({ state: 'down' }), 'dead'],
+    ['preparing on a node since marked down', { Status: { State: 'preparing' } }, node({ state: 'down' }), 'dead'],
+    ['ready on a node since marked down', { Status: { State: 'ready' } }, node({ state: 'down' }), 'dead'],
+    ['starting on a node since marked down', { Status: { State: 'starting' } }, node({ state: 'down' }), 'dead'],
+    ['pending on the scheduler while some node is down: still pending', { Status: { State: 'pending' } }, undefined, 'pending'],
+    ['complete on a node since marked down: still exited', { Status: { State: 'complete' } }, node({ state: 'down' }), 'exited'],
     ['failed', { Status: { State: 'failed' } }, node(), 'exited'],
     ['complete', { Status: { State: 'complete' } }, node(), 'exited'],
     ['shut down by berth (scaled to 0)', { Status: { State: 'shutdown' } }, node(), 'exited'],
@@ -150,8 +157,34 @@ describe('toOwnedContainer: a replica service as inventory sees it', () => {
     assert.equal(stopped.evicted, undefined);
     const down = toOwnedContainer(service, { NodeID: 'n2', Status: { State: 'running' } }, new Map([['n2', node({ state: 'down' })]]));
     assert.deepEqual([down.state, down.evicted, down.reason], ['dead', true, 'its node node2 is down']);
+    // Every state a node holds a task in, on a node marked down: lost, replaced at once.
+    for (const state of ['assigned', 'accepted', 'preparing', 'ready', 'starting', 'running']) {
+      const lost = toOwnedContainer(service, { NodeID: 'n2', Status: { State: state } }, new Map([['n2', node({ state: 'down' })]]));
+      assert.deepEqual([lost.state, lost.evicted, lost.reason], ['dead', true, 'its node node2 is down'], state);
+    }
     const reaped = toOwnedContainer({ ...service, Spec: { ...service.Spec, Mode: { Replicated: { Replicas: 0 } } } }, undefined, nodes);
     assert.equal(reaped.state, 'exited', 'a stopped replica whose task Swarm reaped is exited, not pending');
+  });
+  it('ordered to stop by Swarm (a drain) while it still runs: evicted before it stops, so it leaves routing at once', () => {
+    const drained = new Map([['n2', node({ availability: 'drain' })]]);
+    const table: [string, SwarmTask, boolean | undefined, string][] = [
+      ['running, desired shutdown', { NodeID: 'n2', DesiredState: 'shutdown', Status: { State: 'running' } }, true, 'running'],
+      ['starting, desired shutdown', { NodeID: 'n2', DesiredState: 'shutdown', Status: { State: 'starting' } }, true, 'created'],
+      ['preparing, desired remove', { NodeID: 'n2', DesiredState: 'remove', Status: { State: 'preparing' } }, true, 'pending'],
+      ['running, desired running', { NodeID: 'n2', DesiredState: 'running', Status: { State: 'running' } }, undefined, 'running'],
+      ['preparing, desired ready (a task not yet asked to run)', { NodeID: 'n2', DesiredState: 'ready', Status: { State: 'preparing' } }, undefined, 'pending'],
+    ];
+    for (const [what, task, evicted, state] of table) {
+      const c = toOwnedContainer(service, task, drained);
+      assert.deepEqual([c.evicted, c.state], [evicted, state], what);
+      if (evicted) assert.equal(c.reason, 'its node node2 was drained', what);
+    }
+    const byBerth = toOwnedContainer(
+      { ...service, Spec: { ...service.Spec, Mode: { Replicated: { Replicas: 0 } } } },
+      { NodeID: 'n2', DesiredState: 'shutdown', Status: { State: 'running' } },
+      drained,
+    );
+    assert.equal(byBerth.evicted, undefined, 'berth scaled it to 0: its own stop, not an eviction');
   });
   it('pending: says why, in the scheduler’s words', () => {
     const c = toOwnedContainer(service, { Status: { State: 'pending', Err: 'no suitable node (scheduling constraints not satisfied on 3 nodes)' } }, nodes);
