@@ -36,6 +36,8 @@ export function renderStatus(state: StoreState): string {
       lines.push(
         `  ${d.kind === 'StatefulSet' ? 'statefulset' : 'deployment'} ${d.name}: ${d.availableReplicas}/${d.replicas} available, ${d.updatedReplicas} updated, revision ${d.revision}, ${d.phase}${d.message ? ` — ${d.message}` : ''}`,
       );
+      for (const p of d.placement ?? [])
+        lines.push(`    replica ${p.replica} (revision ${p.revision}) ${p.state}${p.node ? ` on ${p.node}` : ''}${p.reason ? ` — ${p.reason}` : ''}`);
     }
     for (const svc of ns.services ?? []) {
       const where = [

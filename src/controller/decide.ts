@@ -91,7 +91,7 @@ export function decideWorkloads(f: WorkloadFacts): WorkloadDecision[] {
             readiness,
             completed: desired ? hasCompleted(ownValue(f.revisions, key) ?? [], desired.revision) : true,
           });
-    const status = desired ? deploymentStatus(desired, step, pin, hold, refused) : undefined;
+    const status = desired ? deploymentStatus(desired, step, pin, hold, refused, replicas) : undefined;
     const { restart: restarts, backoff } = memberRestarts(desired, replicas, f.now);
     const rollback =
       desired && step?.kind === 'fail'

@@ -1,7 +1,8 @@
 import type { DesiredDeployment } from '../desired/index.js';
 import { CONFIRM_VOLUME_DELETE_TRAILER, type VolumePlan } from '../plan/index.js';
 import type { Step } from '../rollout/index.js';
-import type { Condition, DeploymentStatus, NamespaceStatus, Pin, ServiceStatus, SyncRecord, VolumeStatus } from '../store/index.js';
+import type { Condition, DeploymentStatus, NamespaceStatus, Pin, ReplicaPlacement, ServiceStatus, SyncRecord, VolumeStatus } from '../store/index.js';
+import type { ObservedReplica } from '../observed/index.js';
 import type { Diagnostic } from '../core/index.js';
 
 /**
@@ -135,6 +136,7 @@ export function deploymentStatus(
   pin: Pin | undefined,
   hold: Pin['failed'],
   refused?: string,
+  replicas: readonly ObservedReplica[] = [],
 ): DeploymentStatus {
   const phase: DeploymentStatus['phase'] =
     !step || step.kind === 'fail'
@@ -164,6 +166,28 @@ export function deploymentStatus(
     ...(message ? { message } : {}),
     ...(pin && !pin.failed ? { pinnedTo: `${pin.revision}@${pin.commit.slice(0, 12)}` } : {}),
     ...(pin?.failed ? { rolledBack: pin.failed } : {}),
+    ...placementOf(replicas),
+  };
+}
+
+/**
+ * Where each replica is, when a cluster driver placed them (any replica knows its node or is
+ * pending for one); nothing on one host. Init containers and terminating replicas aside.
+ *   web.0 running on node2, web.1 pending (no node matches …) → [{ 0 running node2 }, { 1 pending reason }]
+ */
+function placementOf(replicas: readonly ObservedReplica[]): { placement?: ReplicaPlacement[] } {
+  const shown = replicas.filter((r) => r.init === undefined && r.state !== 'removing');
+  if (!shown.some((r) => r.node !== undefined || r.state === 'pending')) return {};
+  return {
+    placement: [...shown]
+      .sort((a, b) => a.replica - b.replica || a.revision.localeCompare(b.revision))
+      .map((r) => ({
+        replica: r.replica,
+        revision: r.revision,
+        state: r.evicted ? 'evicted' : r.state,
+        ...(r.node !== undefined ? { node: r.node } : {}),
+        ...(r.stateReason !== undefined && r.state !== 'running' ? { reason: r.stateReason } : {}),
+      })),
   };
 }
 

@@ -23,6 +23,18 @@ export interface DeploymentStatus {
   readonly pinnedTo?: string;
   /** Set after berth rolled a failed rollout back: what failed and why (until a commit changes the Deployment). */
   readonly rolledBack?: { readonly revision: string; readonly commit: string; readonly reason: string; readonly message: string };
+  /** Under a cluster driver: where each replica is (its node, or why it has none), by replica then revision. Absent on one host. */
+  readonly placement?: readonly ReplicaPlacement[];
+}
+
+/** One replica of a Deployment on a cluster: `replica 0 (revision 1a2b3c4d5e) running on node2`. */
+export interface ReplicaPlacement {
+  readonly replica: number;
+  readonly revision: string;
+  readonly state: string;
+  readonly node?: string;
+  /** Why it has no node or does not run (pending: no node matches its nodeSelector …). */
+  readonly reason?: string;
 }
 
 /** One entry of a Deployment's revision history (newest last, capped by revisionHistoryLimit). */

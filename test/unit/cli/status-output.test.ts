@@ -78,3 +78,36 @@ describe('renderStatus: HPAs', () => {
     });
   }
 });
+
+describe('renderStatus: replicas on a cluster', () => {
+  const deploymentOf = (placement?: NonNullable<StoreState['namespaces'][string]['deployments'][number]['placement']>) => ({
+    name: 'web',
+    revision: 'b1',
+    replicas: 2,
+    updatedReplicas: 2,
+    availableReplicas: 1,
+    phase: 'Waiting' as const,
+    ...(placement ? { placement } : {}),
+  });
+  const table: [string, ReturnType<typeof deploymentOf>, string[]][] = [
+    ['one host: the deployment line alone', deploymentOf(), []],
+    [
+      'a cluster: a line per replica with its node, or why it has none',
+      deploymentOf([
+        { replica: 0, revision: 'b1', state: 'running', node: 'node2' },
+        { replica: 1, revision: 'b1', state: 'pending', reason: 'no node matches its nodeSelector disk=nvme' },
+      ]),
+      ['    replica 0 (revision b1) running on node2', '    replica 1 (revision b1) pending — no node matches its nodeSelector disk=nvme'],
+    ],
+  ];
+  for (const [what, d, expected] of table)
+    it(what, () => {
+      const lines = renderStatus({ namespaces: { shop: { ...ns, deployments: [d] } } } as unknown as StoreState).split('\n');
+      const at = lines.findIndex((l) => l.startsWith('  deployment web:'));
+      assert.ok(at >= 0, lines.join('\n'));
+      assert.deepEqual(
+        lines.slice(at + 1).filter((l) => l.startsWith('    replica')),
+        expected,
+      );
+    });
+});

@@ -3,7 +3,8 @@ import { describe, it } from 'node:test';
 import { conditionsFor, deploymentStatus, finalPhase, outcomeOf, passRecords, volumeStatuses, type PassReport } from '../../../src/controller/status.js';
 import type { Step } from '../../../src/rollout/index.js';
 import type { NamespaceStatus, Pin } from '../../../src/store/index.js';
-import { deployment } from '../../helpers/builders.js';
+import { deployment, replica } from '../../helpers/builders.js';
+import type { ObservedReplica } from '../../../src/observed/index.js';
 
 const T1 = '2026-01-01T00:00:00.000Z';
 const T2 = '2026-01-01T00:01:00.000Z';
@@ -170,6 +171,40 @@ describe('pass status', () => {
     assert.equal(deploymentStatus(d, complete, pin, undefined).pinnedTo, 'a@ca1234567890');
     assert.deepEqual(deploymentStatus(d, complete, { ...pin, failed }, undefined).rolledBack, failed);
     assert.equal(deploymentStatus(d, complete, { ...pin, failed }, undefined).pinnedTo, undefined);
+  });
+
+  it('deploymentStatus: where each replica is on a cluster; nothing on one host', () => {
+    const d = deployment({ revision: 'b' });
+    const complete: Step = { kind: 'complete', counts };
+    const table: [string, ObservedReplica[], unknown][] = [
+      ['one host: no node on any replica', [replica('b', 0), replica('b', 1)], undefined],
+      [
+        'a cluster: by replica, then revision; a pending one says why, a running one does not',
+        [
+          replica('b', 1, { node: 'node3' }),
+          replica('b', 0, { node: 'node2' }),
+          replica('a', 0, { node: 'node1', stateReason: 'ignored while it runs' }),
+          replica('b', 2, { state: 'pending', stateReason: 'no node matches its nodeSelector disk=nvme' }),
+        ],
+        [
+          { replica: 0, revision: 'a', state: 'running', node: 'node1' },
+          { replica: 0, revision: 'b', state: 'running', node: 'node2' },
+          { replica: 1, revision: 'b', state: 'running', node: 'node3' },
+          { replica: 2, revision: 'b', state: 'pending', reason: 'no node matches its nodeSelector disk=nvme' },
+        ],
+      ],
+      [
+        'evicted ones say so; terminating ones and init containers are left out',
+        [
+          replica('b', 0, { node: 'node2', state: 'dead', evicted: true, stateReason: 'its node node2 is down' }),
+          replica('b', 1, { node: 'node1', state: 'removing' }),
+          replica('b', 1, { node: 'node1', state: 'exited', init: 'migrate' }),
+        ],
+        [{ replica: 0, revision: 'b', state: 'evicted', node: 'node2', reason: 'its node node2 is down' }],
+      ],
+    ];
+    for (const [what, replicas, placement] of table)
+      assert.deepEqual(deploymentStatus(d, complete, undefined, undefined, undefined, replicas).placement, placement, what);
   });
 
   it('volumeStatuses: bound, pending with the reason, orphaned with how to delete, waiting deletes; by name', () => {
