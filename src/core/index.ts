@@ -14,4 +14,5 @@ export * from './exit-codes.js';
 export * from './own.js';
 export * from './ipv4.js';
 export * from './label-selector.js';
+export * from './placement.js';
 export * from './backoff.js';

@@ -1,4 +1,4 @@
-import { hashOf, type Diagnostic } from '../core/index.js';
+import { hashOf, type Diagnostic, type LabelSelector, type NodeRequirement, type Placement, type PodAntiAffinityTerm } from '../core/index.js';
 import {
   ENV_VAR_NAME,
   isReadOnlyClaim,
@@ -8,6 +8,9 @@ import {
   type Container,
   type DeploymentManifest,
   type EnvVar,
+  type LabelSelectorSpec,
+  type NodeRequirementSpec,
+  type PodAffinityTermSpec,
   type PodTemplate as PodTemplateManifest,
   type PersistentVolumeClaimManifest,
   type Probe,
@@ -226,6 +229,7 @@ export function normalizeDeployment(
     ...(spec.template.spec.nodeSelector && Object.keys(spec.template.spec.nodeSelector).length > 0
       ? { nodeSelector: { ...spec.template.spec.nodeSelector } }
       : {}),
+    ...placementOf(spec.template.spec),
     labels: { ...(spec.template.metadata?.labels ?? {}) },
     annotations: { ...(spec.template.metadata?.annotations ?? {}) },
     // Only when there is a probe: a probe-less template hashes exactly as it did before probes.
@@ -636,4 +640,52 @@ function requestsOf(containers: readonly Container[]): { requests?: ResourceRequ
   const memory = sum(containers.map((c) => (c.resources?.requests?.memory === undefined ? undefined : parseMemory(c.resources.requests.memory))));
   if (cpu === undefined && memory === undefined) return {};
   return { requests: { ...(cpu !== undefined ? { cpu: cpu / 1e9 } : {}), ...(memory !== undefined ? { memory } : {}) } };
+}
+
+/**
+ * A pod spec's placement rules as berth acts on them (core/placement.ts); nothing when it has none,
+ * so templates without them keep their revisions.
+ *   podAntiAffinity.required [{labelSelector: {matchLabels: {app: web}}, topologyKey: kubernetes.io/hostname}]
+ *     → { podAntiAffinity: [{ selector: {matchLabels: {app: web}}, topologyKey: 'kubernetes.io/hostname' }] }
+ */
+function placementOf(spec: PodTemplateManifest['spec']): { placement?: Placement } {
+  const a = spec.affinity;
+  // An absent labelSelector matches no pod (Kubernetes reads a null selector so): no `selector`.
+  const term = (t: PodAffinityTermSpec): PodAntiAffinityTerm => ({
+    ...(t.labelSelector ? { selector: selectorOf(t.labelSelector) } : {}),
+    topologyKey: t.topologyKey,
+    ...(t.namespaces && t.namespaces.length > 0 ? { namespaces: [...t.namespaces] } : {}),
+  });
+  const nodeAffinity = (a?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms ?? []).map((t) => ({
+    ...(t.matchExpressions ? { matchExpressions: t.matchExpressions.map(requirementOf) } : {}),
+    ...(t.matchFields ? { matchFields: t.matchFields.map(requirementOf) } : {}),
+  }));
+  const podAntiAffinity = (a?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? []).map(term);
+  const preferredPodAntiAffinity = (a?.podAntiAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? []).map((p) => term(p.podAffinityTerm));
+  const topologySpread = (spec.topologySpreadConstraints ?? []).map((c) => ({
+    maxSkew: c.maxSkew,
+    topologyKey: c.topologyKey,
+    hard: c.whenUnsatisfiable === 'DoNotSchedule',
+    ...(c.labelSelector ? { selector: selectorOf(c.labelSelector) } : {}),
+  }));
+  const placement: Placement = {
+    ...(nodeAffinity.length > 0 ? { nodeAffinity } : {}),
+    ...(podAntiAffinity.length > 0 ? { podAntiAffinity } : {}),
+    ...(preferredPodAntiAffinity.length > 0 ? { preferredPodAntiAffinity } : {}),
+    ...(topologySpread.length > 0 ? { topologySpread } : {}),
+  };
+  return Object.keys(placement).length > 0 ? { placement } : {};
+}
+
+function requirementOf(r: NodeRequirementSpec): NodeRequirement {
+  return { key: r.key, operator: r.operator, ...(r.values && r.values.length > 0 ? { values: [...r.values] } : {}) };
+}
+
+function selectorOf(s: LabelSelectorSpec): LabelSelector {
+  return {
+    ...(s.matchLabels ? { matchLabels: { ...s.matchLabels } } : {}),
+    ...(s.matchExpressions
+      ? { matchExpressions: s.matchExpressions.map((e) => ({ key: e.key, operator: e.operator, ...(e.values ? { values: [...e.values] } : {}) })) }
+      : {}),
+  };
 }

@@ -1,4 +1,4 @@
-import type { Diagnostic, LabelSelector } from '../core/index.js';
+import type { Diagnostic, LabelSelector, Placement } from '../core/index.js';
 import type { AccessMode, HostPathType, IntOrPercent, SecretKeySource, SourceLocation, UpstreamTimeouts } from '../manifests/index.js';
 
 /**
@@ -42,6 +42,8 @@ export interface PodTemplate {
   readonly stopGraceSeconds: number;
   /** The pod's nodeSelector (a cluster driver's placement). Present only when the manifest has one, so other templates keep their revisions. */
   readonly nodeSelector?: Readonly<Record<string, string>>;
+  /** Required node affinity, pod anti-affinity and topology spread (a cluster driver's placement). Present only when the manifest has any. */
+  readonly placement?: Placement;
   readonly labels: Readonly<Record<string, string>>;
   readonly annotations: Readonly<Record<string, string>>;
   /** Present only when the manifest has a probe, so probe-less templates keep their revisions. */

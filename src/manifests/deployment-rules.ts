@@ -2,6 +2,7 @@ import { ownValue, parseImageReference } from '../core/index.js';
 import type { ManifestDiagnosticCode } from './codes.js';
 import type { FieldPath } from './locate.js';
 import { podContainers, type Container, type DeploymentSpec, type IntOrPercent } from './types.js';
+import { checkPlacement } from './placement-rules.js';
 import { checkVolumes } from './volume-rules.js';
 
 /**
@@ -25,6 +26,7 @@ export type Emit = (severity: 'error' | 'warning', code: ManifestDiagnosticCode,
 export function checkDeployment(spec: DeploymentSpec, emit: Emit, claimTemplates: readonly string[] = []): void {
   checkSelector(spec, emit);
   checkStrategy(spec, emit);
+  checkPlacement(spec.template, emit);
   if (spec.progressDeadlineSeconds !== undefined && spec.progressDeadlineSeconds <= (spec.minReadySeconds ?? 0)) {
     emit('error', 'INVALID_VALUE', ['spec', 'progressDeadlineSeconds'], `must be greater than minReadySeconds (${spec.minReadySeconds ?? 0})`);
   }

@@ -1,6 +1,6 @@
 import type { Emit } from './deployment-rules.js';
 import type { FieldPath } from './locate.js';
-import type { NetworkPolicyManifest } from './types.js';
+import type { LabelSelectorSpec, NetworkPolicyManifest } from './types.js';
 
 /**
  * What a NetworkPolicy's schema cannot say (Kubernetes' own validation, and berth's limits):
@@ -44,7 +44,8 @@ export function checkNetworkPolicy(spec: NetworkPolicyManifest['spec'], emit: Em
   }
 }
 
-function checkSelector(selector: NetworkPolicyManifest['spec']['podSelector'], at: FieldPath, emit: Emit): void {
+/** A label selector's matchExpressions: values exactly for In and NotIn (NetworkPolicies, affinity terms, spread constraints). */
+export function checkSelector(selector: LabelSelectorSpec, at: FieldPath, emit: Emit): void {
   for (const [i, e] of (selector.matchExpressions ?? []).entries()) {
     const withValues = e.operator === 'In' || e.operator === 'NotIn';
     if (withValues && (e.values ?? []).length === 0)

@@ -196,6 +196,8 @@ export interface PodTemplate {
     readonly initContainers?: readonly Container[];
     readonly terminationGracePeriodSeconds?: number;
     readonly nodeSelector?: Readonly<Record<string, string>>;
+    readonly affinity?: AffinitySpec;
+    readonly topologySpreadConstraints?: readonly TopologySpreadConstraintSpec[];
     readonly restartPolicy?: 'Always';
     readonly securityContext?: PodSecurityContext;
     readonly hostNetwork?: boolean;
@@ -433,6 +435,42 @@ export interface PersistentVolumeClaimManifest extends ManifestBase<'PersistentV
     readonly volumeMode?: 'Filesystem';
   };
   readonly positions?: FieldPositions;
+}
+
+/** A node requirement of a nodeSelectorTerm (matchExpressions on node labels, matchFields on metadata.name). */
+export interface NodeRequirementSpec {
+  readonly key: string;
+  readonly operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist' | 'Gt' | 'Lt';
+  readonly values?: readonly string[];
+}
+
+export interface PodAffinityTermSpec {
+  readonly labelSelector?: LabelSelectorSpec;
+  readonly topologyKey: string;
+  readonly namespaces?: readonly string[];
+}
+
+/** The pod spec's affinity, as far as berth acts on it (podAffinity and preferred node affinity are ignored by the schema). */
+export interface AffinitySpec {
+  readonly nodeAffinity?: {
+    readonly requiredDuringSchedulingIgnoredDuringExecution?: {
+      readonly nodeSelectorTerms: readonly {
+        readonly matchExpressions?: readonly NodeRequirementSpec[];
+        readonly matchFields?: readonly NodeRequirementSpec[];
+      }[];
+    };
+  };
+  readonly podAntiAffinity?: {
+    readonly requiredDuringSchedulingIgnoredDuringExecution?: readonly PodAffinityTermSpec[];
+    readonly preferredDuringSchedulingIgnoredDuringExecution?: readonly { readonly weight?: number; readonly podAffinityTerm: PodAffinityTermSpec }[];
+  };
+}
+
+export interface TopologySpreadConstraintSpec {
+  readonly maxSkew: number;
+  readonly topologyKey: string;
+  readonly whenUnsatisfiable: 'DoNotSchedule' | 'ScheduleAnyway';
+  readonly labelSelector?: LabelSelectorSpec;
 }
 
 /** A Kubernetes label selector (metav1.LabelSelector). */

@@ -70,6 +70,7 @@ export function replicaSpec(
     ...(t.memoryBytes !== undefined ? { memoryBytes: t.memoryBytes } : {}),
     ...(t.nanoCpus !== undefined ? { nanoCpus: t.nanoCpus } : {}),
     ...(t.nodeSelector ? { nodeSelector: t.nodeSelector } : {}),
+    ...(t.placement ? { placement: t.placement } : {}),
     ...(reservationsOf(desired.requests) ? { reservations: reservationsOf(desired.requests)! } : {}),
     stopGraceSeconds: t.stopGraceSeconds,
     ...(t.security ? { security: containerSecurity(t.security) } : {}),

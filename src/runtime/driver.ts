@@ -4,6 +4,7 @@
  * only on objects owned by its instance (labels `berth.managed=true`, `berth.instance`) and
  * refuses anything else with an error, whatever the caller asks.
  */
+import type { Placement } from '../core/index.js';
 import type { Labels } from './labels.js';
 
 /**
@@ -112,6 +113,8 @@ export interface ContainerSpec {
    * (`kubernetes.io/hostname` is the node's name). One engine has one node: it ignores it.
    */
   readonly nodeSelector?: Readonly<Record<string, string>>;
+  /** The pod's required node affinity, pod anti-affinity and topology spread (a cluster driver applies them when it places the replica). */
+  readonly placement?: Placement;
   /**
    * The pod's resources.requests: a cluster driver reserves them on the node it picks (and picks
    * only a node with room). One engine schedules nothing: it ignores them.

@@ -17,6 +17,8 @@ export interface DeploymentYamlOptions {
   readonly resources?: { readonly requests?: Readonly<Record<string, string>>; readonly limits?: Readonly<Record<string, string>> };
   /** The pod's nodeSelector (where the swarm driver may place its replicas). */
   readonly nodeSelector?: Readonly<Record<string, string>>;
+  /** Lines of the pod spec's `affinity` (and anything else under it), indented as its children: `['podAntiAffinity:', '  required…: …']`. */
+  readonly affinity?: readonly string[];
 }
 
 /** One metric of an HPA: a resource (Utilization or AverageValue) or one of berth's per-replica metrics. */
@@ -203,6 +205,7 @@ export function deploymentYaml(o: DeploymentYamlOptions): string {
     '    spec:',
     `      terminationGracePeriodSeconds: ${o.terminationGracePeriodSeconds ?? 5}`,
     ...(o.nodeSelector ? ['      nodeSelector:', ...Object.entries(o.nodeSelector).map(([k, v]) => `        ${k}: ${JSON.stringify(v)}`)] : []),
+    ...(o.affinity ? ['      affinity:', ...o.affinity.map((l) => `        ${l}`)] : []),
     '      containers:',
     `        - name: ${o.name}`,
     `          image: ${o.image ?? 'busybox:1.36'}`,

@@ -184,6 +184,7 @@ describe('berth drives a 3-node Docker Swarm', { timeout: 900_000 }, () => {
       restore.push(
         activateNode(node).catch(() => undefined),
         unlabelNode(node, 'disk').catch(() => undefined),
+        unlabelNode(node, 'tier').catch(() => undefined),
       );
     await Promise.all(restore);
     await tearDown({ berth, name: 'swarm', stateDir, scope, repos: [repo] });
@@ -223,6 +224,18 @@ describe('berth drives a 3-node Docker Swarm', { timeout: 900_000 }, () => {
         ['node3', 'worker', 'ready', 1],
       ],
       'berth nodes lists the nodes and what berth runs on each',
+    );
+    // berth status says which node each replica is on, as the cluster has it.
+    await eventually(
+      async () => {
+        const shown = await runBerth(['status', '--state-dir', stateDir, '--repo', repo.url, '--path', 'manifests']);
+        for (const r of await cluster())
+          assert.ok(
+            shown.stdout.includes(`replica ${r.replica} (revision ${r.revision}) running on ${r.node}`),
+            `status places replica ${r.replica} on ${r.node}: ${shown.stdout}`,
+          );
+      },
+      { timeoutMs: 30_000, what: 'berth status names each replica’s node' },
     );
     // The running berth's API lists them too.
     const api = JSON.parse(await readFile(join(stateDir, 'api.json'), 'utf8')) as { url: string };
@@ -379,6 +392,87 @@ describe('berth drives a 3-node Docker Swarm', { timeout: 900_000 }, () => {
     // Labelling a node makes the selector match: the rollout completes there.
     await labelNode('node2', 'disk', 'nvme');
     await servesOnly('v4', { on: 'node2' });
+  });
+
+  it('required node affinity and pod anti-affinity: one replica per allowed node, the one left pending says which rule, and is placed once a node qualifies', async () => {
+    await Promise.all([labelNode('node2', 'tier', 'cache'), labelNode('node3', 'tier', 'cache')]);
+    await repo.write(
+      `manifests/${NS}/cache.yaml`,
+      deploymentYaml({
+        name: 'cache',
+        replicas: 3,
+        command: webCommand('cache'),
+        port: 8080,
+        readinessProbe: { path: '/', port: 8080, periodSeconds: 1 },
+        terminationGracePeriodSeconds: 1,
+        affinity: [
+          'nodeAffinity:',
+          '  requiredDuringSchedulingIgnoredDuringExecution:',
+          '    nodeSelectorTerms:',
+          '      - matchExpressions:',
+          '          - {key: tier, operator: In, values: [cache]}',
+          'podAntiAffinity:',
+          '  requiredDuringSchedulingIgnoredDuringExecution:',
+          '    - labelSelector: {matchLabels: {app: cache}}',
+          '      topologyKey: kubernetes.io/hostname',
+        ],
+      }),
+    );
+    await repo.commit('cache: one per tier=cache node');
+    await repo.push();
+    const caches = async () => {
+      const manager = managerDocker();
+      const [services, tasks, nodes] = await Promise.all([
+        manager.listServices({ filters: { label: [`berth.instance=${instance}`, 'berth.name=cache'] } }),
+        manager.listTasks() as Promise<any[]>,
+        manager.listNodes() as Promise<any[]>,
+      ]);
+      const hostOf = new Map(nodes.map((n) => [n.ID as string, n.Description?.Hostname as string]));
+      return services.map((s) => {
+        const newest = tasks.filter((t) => t.ServiceID === s.ID).sort((a, b) => String(b.CreatedAt).localeCompare(String(a.CreatedAt)))[0];
+        return {
+          replica: Number(s.Spec?.Labels?.['berth.replica']),
+          state: String(newest?.Status?.State ?? 'none'),
+          node: newest?.NodeID ? hostOf.get(newest.NodeID) : undefined,
+        };
+      });
+    };
+    await eventually(
+      async () => {
+        assertAlive();
+        const seen = await caches();
+        const shown = JSON.stringify(seen);
+        assert.deepEqual(
+          seen
+            .filter((c) => c.state === 'running')
+            .map((c) => c.node)
+            .sort(),
+          ['node2', 'node3'],
+          `one replica on each tier=cache node: ${shown}`,
+        );
+        const pending = seen.filter((c) => c.state === 'pending');
+        assert.equal(pending.length, 1, `the third has nowhere to go: ${shown}`);
+        const status = await runBerth(['status', '--state-dir', stateDir, '--repo', repo.url, '--path', 'manifests']);
+        assert.match(
+          status.stdout,
+          new RegExp(
+            `replica ${pending[0]!.replica} \\(revision \\w+\\) pending — every node it may go to already runs a pod its required podAntiAffinity keeps it from \\(app=cache per kubernetes.io/hostname\\)`,
+          ),
+          `berth status names the rule: ${status.stdout}`,
+        );
+      },
+      { timeoutMs: 60_000, what: 'cache on node2 and node3, the third pending and explained' },
+    );
+    // A third node qualifies: berth places the pending replica again, there.
+    await labelNode('node1', 'tier', 'cache');
+    await eventually(
+      async () => {
+        assertAlive();
+        const seen = await caches();
+        assert.deepEqual(seen.map((c) => `${c.state}@${c.node}`).sort(), ['running@node1', 'running@node2', 'running@node3'], JSON.stringify(seen));
+      },
+      { timeoutMs: 60_000, what: 'the third cache replica placed on node1' },
+    );
   });
 
   it('the manager unreachable: ENGINE_UNREACHABLE is reported, what runs keeps serving, nothing is pruned; once it is back, berth goes on', async () => {

@@ -16,7 +16,7 @@
  *    driver does them). Volumes are not supported yet: claims are refused per replica, named.
  */
 import type Docker from 'dockerode';
-import { BerthError, silentLogger, type Clock, type Logger } from '../../core/index.js';
+import { BerthError, placeReplica, silentLogger, type Clock, type Logger, type PlacedPod, type Placement } from '../../core/index.js';
 import type {
   ContainerSpec,
   ContainerStats,
@@ -38,12 +38,18 @@ import { ensureOwnedNetwork, networksNamed, notOwnedError, removeOwnedNetwork, t
 import {
   currentTask,
   ENGINE_LABEL,
+  keepOn,
   NAME_LABEL,
+  NODE_SELECTOR_LABEL,
+  PLACEMENT_LABEL,
+  placementConstraints,
+  placementNode,
   serviceName,
   spreadConstraints,
   toOwnedContainer,
   toServiceSpec,
   toSwarmNode,
+  UNSCHEDULABLE_LABEL,
   type SwarmNode,
   type SwarmService,
   type SwarmTask,
@@ -70,6 +76,56 @@ export function createSwarmDriver(options: SwarmDriverOptions): RuntimeDriver & 
 
 /** Task states after which a task never runs again. */
 const TERMINAL = new Set(['complete', 'failed', 'shutdown', 'rejected', 'orphaned', 'remove']);
+
+interface PlacementView {
+  readonly nodes: readonly SwarmNode[];
+  readonly pods: readonly (PlacedPod & { readonly deployment: string })[];
+}
+
+type PlacementInput = Pick<ContainerSpec, 'labels' | 'nodeSelector' | 'placement'>;
+
+/**
+ * Where a new replica goes (core/placement.ts), as Swarm constraints: `hard` from its placement
+ * rules (none without rules: a nodeSelector alone is Swarm's own constraint), `soft` the
+ * preferences and the default spread over its Deployment's siblings, dropped when no node can
+ * take the replica with them.
+ */
+function placementOf(spec: PlacementInput, view: PlacementView): { hard: string[]; soft: string[]; unschedulable?: string } {
+  const namespace = spec.labels[LABEL.namespace] ?? '';
+  const siblings = view.pods.filter((p) => p.namespace === namespace && p.deployment === spec.labels[LABEL.name]).map((p) => p.node);
+  const spread = spreadConstraints(view.nodes, siblings, spec.nodeSelector);
+  if (!spec.placement) return { hard: [], soft: spread };
+  const verdict = placeReplica({
+    nodes: view.nodes.map(placementNode),
+    pods: view.pods,
+    namespace,
+    nodeSelector: spec.nodeSelector,
+    placement: spec.placement,
+  });
+  const hard = keepOn(view.nodes, verdict.allowed);
+  const soft = [...new Set([...keepOn(view.nodes, verdict.preferred), ...spread])].filter((c) => !hard.includes(c)).sort();
+  return { hard, soft, ...(verdict.unschedulable ? { unschedulable: verdict.unschedulable } : {}) };
+}
+
+function podLabels(labels: Readonly<Record<string, string>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(labels)) if (!k.startsWith('berth.')) out[k] = v;
+  return out;
+}
+
+function parseObject(json: string | undefined): Record<string, string> | undefined {
+  if (!json) return undefined;
+  try {
+    const value: unknown = JSON.parse(json);
+    return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, string>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function sameSet(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && [...a].sort().join('\n') === [...b].sort().join('\n');
+}
 
 class SwarmDriver implements RuntimeDriver {
   private readonly socketPath: string;
@@ -240,8 +296,9 @@ class SwarmDriver implements RuntimeDriver {
 
   /** Creates the replica's service, reports `placed` once Swarm gave its task a node (or could not), and waits for it to run. */
   private async createReplica(spec: ContainerSpec, networkId: string, placed: () => void): Promise<OwnedContainer> {
-    const spread = await this.spreadFor(spec);
-    const body = toServiceSpec(spec, this.ownedLabels(spec.labels), networkId, spread);
+    const { hard, soft: spread, unschedulable } = placementOf(spec, await this.placementView());
+    const labels = { ...this.ownedLabels(spec.labels), ...(unschedulable ? { [UNSCHEDULABLE_LABEL]: unschedulable } : {}) };
+    const body = toServiceSpec(spec, labels, networkId, [...hard, ...spread]);
     let id: string;
     try {
       const created = (await this.clients.api.createService(body as Docker.CreateServiceOptions)) as unknown as { id?: string; ID?: string };
@@ -285,8 +342,8 @@ class SwarmDriver implements RuntimeDriver {
         );
       }
       if (container.state === 'pending' && task?.Status?.Err && spread.length > 0 && /no suitable node/i.test(task.Status.Err)) {
-        // The spread is soft: no node with fewer siblings can take it, so any node that can will do.
-        await this.relaxSpread(id, spec.name);
+        // The spread is soft: no node with fewer siblings can take it, so any node the hard rules allow will do.
+        await this.setConstraints(id, spec.name, [...placementConstraints(spec.nodeSelector), ...hard], 'no emptier node can take the replica: spread relaxed');
         spread.length = 0;
         continue;
       }
@@ -295,45 +352,65 @@ class SwarmDriver implements RuntimeDriver {
     }
   }
 
-  /** Where this replica's siblings (its Deployment's other replicas, any revision) run now, as constraints keeping it off the fuller nodes. */
-  private async spreadFor(spec: ContainerSpec): Promise<string[]> {
-    const namespace = spec.labels[LABEL.namespace];
-    const name = spec.labels[LABEL.name];
-    if (!namespace || !name) return [];
+  /** The cluster as placement sees it: the nodes, and berth's pods on them (each service whose newest task a node holds). */
+  private async placementView(): Promise<PlacementView> {
     const [services, nodes] = await Promise.all([
-      this.call(
-        'list services',
-        () =>
-          this.clients.api.listServices({ filters: { label: [...ownedFilter(this.instance, namespace), `${LABEL.name}=${name}`] } }) as Promise<SwarmService[]>,
-      ),
+      this.call('list services', () => this.clients.api.listServices({ filters: { label: ownedFilter(this.instance) } }) as Promise<SwarmService[]>),
       this.nodes(),
     ]);
     const owned = services.filter((s) => isOwned(s.Spec?.Labels, this.instance) && s.ID && s.Spec?.Labels?.[LABEL.init] === undefined);
     const tasks = await this.tasksOf(owned.map((s) => s.ID!));
     const hostOf = new Map(nodes.map((n) => [n.id, n.hostname]));
-    const siblings = owned.flatMap((s) => {
+    const pods = owned.flatMap((s) => {
       const task = currentTask(tasks.get(s.ID!) ?? []);
-      const host = task?.NodeID && !TERMINAL.has(task.Status?.State ?? '') ? hostOf.get(task.NodeID) : undefined;
-      return host ? [host] : [];
+      const node = task?.NodeID && !TERMINAL.has(task.Status?.State ?? '') ? hostOf.get(task.NodeID) : undefined;
+      const labels = s.Spec?.Labels ?? {};
+      return node ? [{ node, namespace: labels[LABEL.namespace] ?? '', deployment: labels[LABEL.name] ?? '', labels: podLabels(labels) }] : [];
     });
-    return spreadConstraints(nodes, siblings, spec.nodeSelector);
+    return { nodes, pods };
   }
 
-  /** Drops the spread constraints of a replica's service, keeping its nodeSelector's. */
-  private async relaxSpread(id: string, name: string): Promise<void> {
+  /**
+   * Replicas no node could take when they were placed, placed again as the cluster is now (a
+   * node labelled, a pod gone that an anti-affinity kept it from): their hard constraints are
+   * worked out anew from the rules on their service (labels), as the Kubernetes scheduler retries
+   * a pending Pod. Only replicas with placement rules: a nodeSelector alone is Swarm's to retry.
+   */
+  private async placePending(pending: readonly OwnedContainer[]): Promise<void> {
+    if (pending.length === 0) return;
+    const view = await this.placementView();
+    for (const c of pending) {
+      const service = await this.ownedService(c.id);
+      const labels = service?.Spec?.Labels ?? {};
+      const spec = service?.Spec as (SwarmService['Spec'] & { TaskTemplate?: { Placement?: { Constraints?: string[] } } }) | undefined;
+      const rules = { nodeSelector: parseObject(labels[NODE_SELECTOR_LABEL]), placement: parseObject(labels[PLACEMENT_LABEL]) as Placement | undefined };
+      if (!service || !spec || !rules.placement) continue;
+      const verdict = placementOf({ labels, ...rules } as PlacementInput, view);
+      const wanted = [...placementConstraints(rules.nodeSelector), ...verdict.hard];
+      const now = spec.TaskTemplate?.Placement?.Constraints ?? [];
+      if (sameSet(wanted, now) && (labels[UNSCHEDULABLE_LABEL] ?? '') === (verdict.unschedulable ?? '')) continue;
+      await this.setConstraints(c.id, c.name, wanted, 'pending replica placed again', verdict.unschedulable ?? null);
+    }
+  }
+
+  /** Sets a replica's service constraints (and its unschedulable label: null removes it, undefined keeps it). */
+  private async setConstraints(id: string, name: string, constraints: readonly string[], why: string, unschedulable?: string | null): Promise<void> {
     const service = await this.ownedService(id);
     if (!service?.Spec) return;
     const spec = service.Spec as SwarmService['Spec'] & { TaskTemplate?: { Placement?: { Constraints?: string[] } } };
-    const constraints = (spec.TaskTemplate?.Placement?.Constraints ?? []).filter((c) => !c.startsWith('node.hostname!='));
+    const labels: Record<string, string> = { ...(spec.Labels ?? {}) };
+    if (unschedulable === null) delete labels[UNSCHEDULABLE_LABEL];
+    else if (unschedulable !== undefined) labels[UNSCHEDULABLE_LABEL] = unschedulable;
     try {
       await this.clients.api.getService(id).update({
         ...spec,
-        TaskTemplate: { ...spec.TaskTemplate, Placement: { ...spec.TaskTemplate?.Placement, Constraints: constraints } },
+        Labels: labels,
+        TaskTemplate: { ...spec.TaskTemplate, Placement: { ...spec.TaskTemplate?.Placement, Constraints: [...constraints] } },
         version: service.Version?.Index ?? 0,
       });
-      this.log.info({ container: name }, 'no emptier node can take the replica: spread relaxed');
+      this.log.info({ container: name, constraints }, why);
     } catch (err) {
-      throw toEngineError(err, this.socketPath, `relax the spread of ${name}`);
+      throw toEngineError(err, this.socketPath, `set the placement of ${name}`);
     }
   }
 
@@ -399,6 +476,11 @@ class SwarmDriver implements RuntimeDriver {
         if (!signal.aborted) deliver({ kind: 'stream-error', error: err instanceof Error ? err : new Error(String(err)) });
         return;
       }
+      // Replicas berth found no node for: placed again if the cluster changed.
+      const stuck = [...now.values()].filter(
+        (c) => c.state === 'pending' && c.labels[PLACEMENT_LABEL] !== undefined && /no suitable node/i.test(c.reason ?? ''),
+      );
+      await this.placePending(stuck).catch((err: unknown) => this.log.warn({ err: String(err) }, 'could not place pending replicas again'));
       if (previous) {
         for (const [id, c] of now) {
           const before = previous.get(id);

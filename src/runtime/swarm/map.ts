@@ -11,7 +11,7 @@
  * container names have dots (`ns.web.1a2b3c4d5e.0`). The service is named with the dots as `_`
  * (no namespace or Deployment name has one) and the berth name travels in a label.
  */
-import { BerthError, canonicalJson, hashOf } from '../../core/index.js';
+import { BerthError, canonicalJson, hashOf, matchesNodeSelector, type PlacementNode } from '../../core/index.js';
 import type { ContainerSpec, ContainerState, NodeInfo, OwnedContainer, PublishedPort } from '../driver.js';
 import { LABEL, type Labels } from '../labels.js';
 
@@ -19,6 +19,10 @@ import { LABEL, type Labels } from '../labels.js';
 export const NAME_LABEL = 'berth.container-name';
 /** On a replica's service: its nodeSelector as canonical JSON (only when it has one), so a pending replica can say which selector no node matches. */
 export const NODE_SELECTOR_LABEL = 'berth.node-selector';
+/** On a replica's service: its pod's placement rules as canonical JSON (only when it has any), so a pending one can be placed again when the cluster changes. */
+export const PLACEMENT_LABEL = 'berth.placement';
+/** On a replica's service no node may take: why, naming the rule (core/placement.ts). */
+export const UNSCHEDULABLE_LABEL = 'berth.unschedulable';
 /** On a node: how berth reaches that node's own engine (`unix:///…/docker.sock`), for exec, logs and stats. */
 export const ENGINE_LABEL = 'berth.engine';
 
@@ -187,7 +191,7 @@ export function toOwnedContainer(service: SwarmService, task: SwarmTask | undefi
   const reason = evicted
     ? `its node ${node?.hostname ?? '?'} ${node?.state === 'down' || task?.Status?.State === 'orphaned' ? 'is down' : node?.availability === 'drain' ? 'was drained' : 'stopped it'}`
     : state === 'pending' || state === 'dead'
-      ? pendingReason(task, labels[NODE_SELECTOR_LABEL], state)
+      ? pendingReason(task, labels[NODE_SELECTOR_LABEL], state, labels[UNSCHEDULABLE_LABEL])
       : undefined;
   return {
     id: service.ID ?? '',
@@ -204,9 +208,12 @@ export function toOwnedContainer(service: SwarmService, task: SwarmTask | undefi
 }
 
 /** Why a task is pending or dead; one no node can take names the nodeSelector it was given (`disk=nvme`). */
-function pendingReason(task: SwarmTask | undefined, selectorJson: string | undefined, state: ContainerState): string | undefined {
+function pendingReason(task: SwarmTask | undefined, selectorJson: string | undefined, state: ContainerState, unschedulable?: string): string | undefined {
   const err = task?.Status?.Err ?? (state === 'dead' ? task?.Status?.Message : undefined);
-  if (!err || state !== 'pending' || !/no suitable node/i.test(err) || !selectorJson) return err;
+  if (!err || state !== 'pending' || !/no suitable node/i.test(err)) return err;
+  // berth found no node for it (core/placement.ts): its words name the rule.
+  if (unschedulable) return `${unschedulable} (${err})`;
+  if (!selectorJson) return err;
   let selector: Record<string, unknown> = {};
   try {
     const parsed: unknown = JSON.parse(selectorJson);
@@ -254,11 +261,21 @@ export function placementConstraints(nodeSelector: Readonly<Record<string, strin
   return out;
 }
 
-/** Whether a node has the labels a nodeSelector asks (`kubernetes.io/hostname` is its name). */
-export function matchesSelector(node: NodeInfo, nodeSelector: Readonly<Record<string, string>> | undefined): boolean {
-  return Object.entries(nodeSelector ?? {}).every(([key, value]) =>
-    key === 'kubernetes.io/hostname' ? node.hostname === value : key.startsWith('kubernetes.io/') ? true : node.labels[key] === value,
-  );
+/**
+ * Constraints that keep a replica on the nodes `keep` names: one `node.hostname!=` per other
+ * node (Swarm ANDs constraints, so a set of allowed nodes is said by excluding the rest). Pure.
+ *   nodes 1–3, keep [node2] → node.hostname!=node1, node.hostname!=node3;  keep [] → all three
+ */
+export function keepOn(nodes: readonly Pick<NodeInfo, 'hostname'>[], keep: readonly string[]): string[] {
+  return nodes
+    .filter((n) => !keep.includes(n.hostname))
+    .map((n) => `node.hostname!=${n.hostname}`)
+    .sort();
+}
+
+/** A node as placement sees it (core/placement.ts): schedulable when ready and active. */
+export function placementNode(n: NodeInfo): PlacementNode {
+  return { hostname: n.hostname, labels: n.labels, schedulable: n.state === 'ready' && n.availability === 'active' };
 }
 
 /**
@@ -275,7 +292,7 @@ export function spreadConstraints(
   siblingNodes: readonly string[],
   nodeSelector: Readonly<Record<string, string>> | undefined,
 ): string[] {
-  const eligible = nodes.filter((n) => n.state === 'ready' && n.availability === 'active' && matchesSelector(n, nodeSelector));
+  const eligible = nodes.filter((n) => placementNode(n).schedulable && matchesNodeSelector(n, nodeSelector));
   if (eligible.length < 2) return [];
   const count = (n: NodeInfo) => siblingNodes.filter((h) => h === n.hostname).length;
   const fewest = Math.min(...eligible.map(count));
@@ -320,6 +337,7 @@ export function toServiceSpec(spec: ContainerSpec, labels: Labels, networkId: st
     ...labels,
     [NAME_LABEL]: spec.name,
     ...(spec.nodeSelector && Object.keys(spec.nodeSelector).length > 0 ? { [NODE_SELECTOR_LABEL]: canonicalJson(spec.nodeSelector) } : {}),
+    ...(spec.placement ? { [PLACEMENT_LABEL]: canonicalJson(spec.placement) } : {}),
   };
   const constraints = [...placementConstraints(spec.nodeSelector), ...spread];
   const mounts = (spec.mounts ?? []).flatMap((m) =>

@@ -57,6 +57,11 @@ describe('desired: defaults and normalization', () => {
       base.replace('      containers:', '      tolerations:\n        - key: x\n          operator: Exists\n      containers:'),
     ],
     ['an empty nodeSelector', base.replace('      containers:', '      nodeSelector: {}\n      containers:')],
+    [
+      'an affinity with nothing berth acts on (podAffinity, ignored with a warning)',
+      base.replace('      containers:', '      affinity:\n        podAffinity: {}\n      containers:'),
+    ],
+    ['an empty topologySpreadConstraints', base.replace('      containers:', '      topologySpreadConstraints: []\n      containers:')],
     ['the explicit default grace period', base.replace('      containers:', '      terminationGracePeriodSeconds: 30\n      containers:')],
   ];
   for (const [what, variant] of same) {
@@ -73,6 +78,20 @@ describe('desired: defaults and normalization', () => {
     [
       'a nodeSelector (where a cluster places it; Kubernetes rolls on it too)',
       base.replace('      containers:', '      nodeSelector:\n        disk: ssd\n      containers:'),
+    ],
+    [
+      'a required pod anti-affinity',
+      base.replace(
+        '      containers:',
+        '      affinity:\n        podAntiAffinity:\n          requiredDuringSchedulingIgnoredDuringExecution:\n            - labelSelector: {matchLabels: {app: web}}\n              topologyKey: kubernetes.io/hostname\n      containers:',
+      ),
+    ],
+    [
+      'a topology spread constraint',
+      base.replace(
+        '      containers:',
+        '      topologySpreadConstraints:\n        - {maxSkew: 1, topologyKey: zone, whenUnsatisfiable: DoNotSchedule}\n      containers:',
+      ),
     ],
   ];
   for (const [what, variant] of different) {

@@ -139,13 +139,11 @@ describe('schemas/*.json', () => {
     const container = `${pod}.containers[]`;
     for (const f of [
       'nodeName',
-      'affinity',
       'tolerations',
       'priorityClassName',
       'serviceAccountName',
       'automountServiceAccountToken',
       'imagePullSecrets',
-      'topologySpreadConstraints',
       'dnsPolicy',
       'schedulerName',
     ]) {

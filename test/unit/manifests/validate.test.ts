@@ -492,13 +492,11 @@ const rows: readonly Row[] = [
   ...(
     [
       ['nodeName', 'nodeName: node2\n', 'pod', `${P}.nodeName`, /no nodes to select/],
-      ['affinity', 'affinity:\n  nodeAffinity: {}\n', 'pod', `${P}.affinity`, /affinity/],
       ['tolerations', 'tolerations:\n  - key: x\n    operator: Exists\n', 'pod', `${P}.tolerations`, /taints/],
       ['priorityClassName', 'priorityClassName: high\n', 'pod', `${P}.priorityClassName`, /scheduler/],
       ['serviceAccountName', 'serviceAccountName: web\n', 'pod', `${P}.serviceAccountName`, /service account/],
       ['automountServiceAccountToken', 'automountServiceAccountToken: false\n', 'pod', `${P}.automountServiceAccountToken`, /token/],
       ['imagePullSecrets', 'imagePullSecrets:\n  - name: regcred\n', 'pod', `${P}.imagePullSecrets`, /docker login/],
-      ['topologySpreadConstraints', 'topologySpreadConstraints: []\n', 'pod', `${P}.topologySpreadConstraints`, /topology/],
       ['dnsPolicy', 'dnsPolicy: ClusterFirst\n', 'pod', `${P}.dnsPolicy`, /DNS/],
       ['schedulerName', 'schedulerName: custom\n', 'pod', `${P}.schedulerName`, /scheduler/],
       [
@@ -516,6 +514,115 @@ const rows: readonly Row[] = [
       warn('IGNORED_FIELD', field, where === 'pod' ? 15 : field.endsWith('ephemeral-storage') ? 20 : 19, new RegExp(`^ignored by berth: .*${why.source}`)),
     ],
   })),
+  // ---- placement (acts under --driver swarm): the parts berth does not act on are warnings, malformed terms errors
+  {
+    name: 'required node affinity, pod anti-affinity and topology spread are accepted',
+    yaml: deployment('web', {
+      podSpec: podSpec(
+        'affinity:\n  nodeAffinity:\n    requiredDuringSchedulingIgnoredDuringExecution:\n      nodeSelectorTerms:\n        - matchExpressions:\n            - {key: disk, operator: In, values: [ssd]}\n            - {key: cpus, operator: Gt, values: ["4"]}\n          matchFields:\n            - {key: metadata.name, operator: NotIn, values: [node1]}\n  podAntiAffinity:\n    requiredDuringSchedulingIgnoredDuringExecution:\n      - labelSelector: {matchLabels: {app: web}}\n        topologyKey: kubernetes.io/hostname\n    preferredDuringSchedulingIgnoredDuringExecution:\n      - weight: 10\n        podAffinityTerm: {labelSelector: {matchLabels: {app: web}}, topologyKey: zone}\ntopologySpreadConstraints:\n  - {maxSkew: 1, topologyKey: kubernetes.io/hostname, whenUnsatisfiable: ScheduleAnyway, labelSelector: {matchLabels: {app: web}}}\n',
+      ),
+    }),
+    expect: [],
+  },
+  {
+    name: 'podAffinity is ignored with a warning',
+    yaml: deployment('web', { podSpec: podSpec('affinity:\n  podAffinity: {}\n') }),
+    expect: [warn('IGNORED_FIELD', `${P}.affinity.podAffinity`, 16, /^ignored by berth: co-locating/)],
+  },
+  {
+    name: 'preferred node affinity is ignored with a warning',
+    yaml: deployment('web', { podSpec: podSpec('affinity:\n  nodeAffinity:\n    preferredDuringSchedulingIgnoredDuringExecution: []\n') }),
+    expect: [
+      warn('IGNORED_FIELD', `${P}.affinity.nodeAffinity.preferredDuringSchedulingIgnoredDuringExecution`, 17, /^ignored by berth: weighted node preferences/),
+    ],
+  },
+  {
+    name: 'a spread constraint’s minDomains is ignored with a warning',
+    yaml: deployment('web', {
+      podSpec: podSpec('topologySpreadConstraints:\n  - maxSkew: 1\n    topologyKey: zone\n    whenUnsatisfiable: DoNotSchedule\n    minDomains: 2\n'),
+    }),
+    expect: [warn('IGNORED_FIELD', `${P}.topologySpreadConstraints[0].minDomains`, 19, /^ignored by berth: a minimum count of domains/)],
+  },
+  ...(
+    [
+      ['In without values', '{key: disk, operator: In}', 'values', /at least one value for operator In/],
+      ['Exists with values', '{key: disk, operator: Exists, values: [x]}', 'values', /must be empty for operator Exists/],
+      ['Gt with no integer', '{key: cpus, operator: Gt, values: [many]}', 'values', /exactly one integer for operator Gt/],
+      ['Lt with two values', '{key: cpus, operator: Lt, values: ["1", "2"]}', 'values', /exactly one integer for operator Lt/],
+    ] as const
+  ).map(([what, requirement, field, why]) => ({
+    name: `node affinity: ${what}`,
+    yaml: deployment('web', {
+      podSpec: podSpec(
+        `affinity:\n  nodeAffinity:\n    requiredDuringSchedulingIgnoredDuringExecution:\n      nodeSelectorTerms:\n        - matchExpressions:\n            - ${requirement}\n`,
+      ),
+    }),
+    expect: [
+      err(
+        'INVALID_VALUE',
+        `${P}.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0].${field}`,
+        20,
+        why,
+      ),
+    ],
+  })),
+  {
+    name: 'node affinity: matchFields on another field than metadata.name',
+    yaml: deployment('web', {
+      podSpec: podSpec(
+        'affinity:\n  nodeAffinity:\n    requiredDuringSchedulingIgnoredDuringExecution:\n      nodeSelectorTerms:\n        - matchFields:\n            - {key: metadata.labels, operator: In, values: [x]}\n',
+      ),
+    }),
+    expect: [
+      err(
+        'INVALID_VALUE',
+        `${P}.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchFields[0].key`,
+        20,
+        /must be metadata.name/,
+      ),
+    ],
+  },
+  {
+    name: 'node affinity: an unknown operator, located',
+    yaml: deployment('web', {
+      podSpec: podSpec(
+        'affinity:\n  nodeAffinity:\n    requiredDuringSchedulingIgnoredDuringExecution:\n      nodeSelectorTerms:\n        - matchExpressions:\n            - {key: disk, operator: Near, values: [x]}\n',
+      ),
+    }),
+    expect: [
+      err(
+        'INVALID_VALUE',
+        `${P}.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0].operator`,
+        20,
+        /In, NotIn, Exists, DoesNotExist, Gt or Lt/,
+      ),
+    ],
+  },
+  {
+    name: 'pod anti-affinity: a term without topologyKey',
+    yaml: deployment('web', {
+      podSpec: podSpec(
+        'affinity:\n  podAntiAffinity:\n    requiredDuringSchedulingIgnoredDuringExecution:\n      - labelSelector: {matchLabels: {app: web}}\n',
+      ),
+    }),
+    expect: [err('MISSING_FIELD', `${P}.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].topologyKey`, 18, /topologyKey/)],
+  },
+  {
+    name: 'topology spread: whenUnsatisfiable misspelt',
+    yaml: deployment('web', {
+      podSpec: podSpec('topologySpreadConstraints:\n  - maxSkew: 1\n    topologyKey: zone\n    whenUnsatisfiable: Never\n'),
+    }),
+    expect: [err('INVALID_VALUE', `${P}.topologySpreadConstraints[0].whenUnsatisfiable`, 18, /DoNotSchedule or ScheduleAnyway/)],
+  },
+  {
+    name: 'topology spread: a selector expression without values',
+    yaml: deployment('web', {
+      podSpec: podSpec(
+        'topologySpreadConstraints:\n  - maxSkew: 1\n    topologyKey: zone\n    whenUnsatisfiable: DoNotSchedule\n    labelSelector:\n      matchExpressions:\n        - {key: app, operator: In}\n',
+      ),
+    }),
+    expect: [err('INVALID_VALUE', `${P}.topologySpreadConstraints[0].labelSelector.matchExpressions[0].values`, 21, /at least one value for operator In/)],
+  },
   {
     name: 'cpu and memory requests are kept (an HPA measures Utilization against them)',
     yaml: deployment('web', { container: container('resources:\n  requests:\n    cpu: 100m\n    memory: 64Mi\n') }),

@@ -5,6 +5,7 @@ import {
   currentTask,
   placementConstraints,
   serviceName,
+  keepOn,
   spreadConstraints,
   taskState,
   toOwnedContainer,
@@ -138,6 +139,22 @@ describe('toOwnedContainer: a replica service as inventory sees it', () => {
       nodes,
     );
     assert.equal(c.reason, 'no node matches its nodeSelector disk=nvme (no suitable node (scheduling constraints not satisfied on 3 nodes))');
+    // berth found no node for its placement rules: its own words name the rule, before the nodeSelector's.
+    const ruled = {
+      ...service,
+      Spec: {
+        ...service.Spec,
+        Labels: {
+          ...withSelector.Spec.Labels,
+          'berth.unschedulable': 'every node it may go to already runs a pod its required podAntiAffinity keeps it from (app=web per kubernetes.io/hostname)',
+        },
+      },
+    };
+    const r = toOwnedContainer(ruled, { Status: { State: 'pending', Err: 'no suitable node (scheduling constraints not satisfied on 3 nodes)' } }, nodes);
+    assert.equal(
+      r.reason,
+      'every node it may go to already runs a pod its required podAntiAffinity keeps it from (app=web per kubernetes.io/hostname) (no suitable node (scheduling constraints not satisfied on 3 nodes))',
+    );
   });
   it('evicted: its node was drained while berth wanted it running; stopped by berth (0 replicas) is not', () => {
     const drained = new Map([['n2', node({ availability: 'drain' })]]);
@@ -284,6 +301,16 @@ describe('toServiceSpec: one replica, one service of one task', () => {
   }
 });
 
+describe('keepOn: a set of allowed nodes as Swarm constraints', () => {
+  const three = [{ hostname: 'node1' }, { hostname: 'node2' }, { hostname: 'node3' }];
+  const table: [string, string[], string[]][] = [
+    ['one node kept: the other two excluded', ['node2'], ['node.hostname!=node1', 'node.hostname!=node3']],
+    ['every node kept: no constraint', ['node3', 'node1', 'node2'], []],
+    ['none kept: every node excluded (Swarm leaves it pending)', [], ['node.hostname!=node1', 'node.hostname!=node2', 'node.hostname!=node3']],
+  ];
+  for (const [what, keep, expected] of table) it(what, () => assert.deepEqual(keepOn(three, keep), expected));
+});
+
 describe('spreadConstraints: a Deployment spread over the nodes, one service per replica', () => {
   const nodes = [
     node({ hostname: 'node1', id: 'n1' }),
@@ -315,5 +342,14 @@ describe('spreadConstraints: a Deployment spread over the nodes, one service per
       ['node.hostname!=node2'],
     ) as { TaskTemplate: { Placement: unknown } };
     assert.deepEqual(spec.TaskTemplate.Placement, { Constraints: ['node.labels.disk==ssd', 'node.hostname!=node2'] });
+  });
+  it('placement rules travel on the service as canonical JSON, so a pending replica can be placed again', () => {
+    const placement = { podAntiAffinity: [{ topologyKey: 'kubernetes.io/hostname', selector: { matchLabels: { app: 'web' } } }] };
+    const spec = toServiceSpec(
+      { name: 'a.b.c.0', image: 'i', env: [], ports: [], labels: {}, network: 'n', networkAliases: [], stopGraceSeconds: 1, placement },
+      {},
+      'net',
+    ) as { Labels: Record<string, string> };
+    assert.deepEqual(JSON.parse(spec.Labels['berth.placement']!), placement);
   });
 });
