@@ -14,6 +14,8 @@
 #   swarm-rig.sh status          pids, RSS, swarm node list
 #   swarm-rig.sh sock node2      unix:///tmp/berth-swarm/node2/docker.sock
 #   swarm-rig.sh ip node2        10.79.0.12
+#   swarm-rig.sh tcp node2       tcp://10.79.0.12:2376 (TLS verified both ways: see `tls`)
+#   swarm-rig.sh tls             the client TLS folder (ca.pem, cert.pem, key.pem) for tcp://
 #   swarm-rig.sh kill node3      kill -9 the node's dockerd and everything it started (a node failure)
 #   swarm-rig.sh start node3     start a killed node again and wait until the manager sees it Ready
 #   swarm-rig.sh d node2 ps      docker CLI against one node
@@ -84,6 +86,8 @@ ENGINE_LABEL=berth.engine                   # node label: that node's own engine
 HEARTBEAT=${BERTH_SWARM_HEARTBEAT:-1s}      # swarm dispatcher heartbeat
 START_TIMEOUT=60                            # seconds, per wait
 LOGS=$BASE/logs                             # kept by `down`
+TLS=$BASE/tls                               # a CA, the nodes' server certificate, berth's client certificate
+TCP_PORT=2376                               # each engine also listens at tcp://<node ip>:2376, TLS verified both ways
 # -------------------------------------------------------------------------------
 
 unset DOCKER_CONTEXT DOCKER_TLS_VERIFY DOCKER_CERT_PATH   # DOCKER_HOST is always set explicitly
@@ -153,10 +157,40 @@ net_down() {
   if [ -e "/run/netns/$SW_NS" ]; then ip netns del "$SW_NS"; fi
 }
 
+# ------------------------------------------------------------------ TLS
+# One CA for the rig; one server certificate for every node (its IPs and names); one client
+# certificate, in $TLS/client as the Docker CLI's DOCKER_CERT_PATH holds it (ca.pem, cert.pem,
+# key.pem): what berth's --docker-tls-dir is given. EC keys: made in milliseconds. Kept across
+# `down` (remade when less than a day is left).
+tls_up() {
+  [ -s "$TLS/client/key.pem" ] && openssl x509 -checkend 86400 -noout -in "$TLS/client/cert.pem" >/dev/null 2>&1 &&
+    openssl x509 -checkend 86400 -noout -in "$TLS/server-cert.pem" >/dev/null 2>&1 && return 0
+  rm -rf "$TLS"; mkdir -p "$TLS/client"
+  local san="subjectAltName=IP:127.0.0.1" n
+  for n in "${NODES[@]}"; do san+=",IP:${NODE_IP[$n]},DNS:$n"; done
+  (
+    cd "$TLS"
+    key() { openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1" 2>/dev/null; }
+    key ca-key.pem
+    openssl req -new -x509 -key ca-key.pem -subj /CN=berth-swarm-rig-ca -days 7 -out ca.pem 2>/dev/null
+    key server-key.pem
+    openssl req -new -key server-key.pem -subj /CN=berth-swarm-rig-node -out server.csr 2>/dev/null
+    printf '%s\nextendedKeyUsage=serverAuth\n' "$san" > server.ext
+    openssl x509 -req -in server.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -days 7 -extfile server.ext -out server-cert.pem 2>/dev/null
+    key client/key.pem
+    openssl req -new -key client/key.pem -subj /CN=berth -out client.csr 2>/dev/null
+    printf 'extendedKeyUsage=clientAuth\n' > client.ext
+    openssl x509 -req -in client.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -days 7 -extfile client.ext -out client/cert.pem 2>/dev/null
+    cp ca.pem client/ca.pem
+    chmod 600 ca-key.pem server-key.pem client/key.pem
+  ) || die "could not make the rig's TLS certificates (openssl)"
+}
+
 # ------------------------------------------------------------------ nodes
 start_node() {   # starts the node's dockerd, does not wait
   local n=$1 dir=$BASE/$1
   node_pid "$n" >/dev/null && return 0
+  tls_up
   mkdir -p "$LOGS"
   # A new node (no state yet) starts a new log; the previous one is kept as .1.
   if [ ! -d "$dir/data" ] && [ -e "$(log_of "$n")" ]; then mv -f "$(log_of "$n")" "$(log_of "$n").1"; fi
@@ -172,7 +206,8 @@ start_node() {   # starts the node's dockerd, does not wait
     unshare --uts -- /bin/sh -c 'hostname "$0" && exec "$@"' "$n" \
     "$DOCKERD" --config-file "$dir/daemon.json" \
       --data-root "$dir/data" --exec-root "$dir/exec" --pidfile "$dir/docker.pid" \
-      -H "$(sock_of "$n")" \
+      -H "$(sock_of "$n")" -H "tcp://${NODE_IP[$n]}:$TCP_PORT" \
+      --tlsverify --tlscacert "$TLS/ca.pem" --tlscert "$TLS/server-cert.pem" --tlskey "$TLS/server-key.pem" \
       --cgroup-parent "$(cg_of "$n")" \
       --containerd-namespace "$PREFIX-$n" --containerd-plugins-namespace "$PREFIX-$n-plugins" \
       --iptables=true --ip-masq=true --userland-proxy=true --mtu "$MTU" \
@@ -425,6 +460,8 @@ case "$cmd" in
   status) status ;;
   sock)   is_node "${1:-}"; sock_of "$1" ;;
   ip)     is_node "${1:-}"; echo "${NODE_IP[$1]}" ;;
+  tcp)    is_node "${1:-}"; echo "tcp://${NODE_IP[$1]}:$TCP_PORT" ;;
+  tls)    echo "$TLS/client" ;;
   kill)   is_node "${1:-}"; with_lock kill_node "$1"; log "$1 killed" ;;
   start)
     is_node "${1:-}"
@@ -438,5 +475,5 @@ case "$cmd" in
     }
     with_lock start_one "$1" ;;
   d)      is_node "${1:-}"; d "$@" ;;
-  *) echo "usage: $0 up | down | status | sock <node> | ip <node> | kill <node> | start <node> | d <node> <docker args...>" >&2; exit 2 ;;
+  *) echo "usage: $0 up | down | status | sock <node> | ip <node> | tcp <node> | tls | kill <node> | start <node> | d <node> <docker args...>" >&2; exit 2 ;;
 esac

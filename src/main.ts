@@ -10,7 +10,7 @@ import pretty from 'pino-pretty';
 import { runCli, type Adapters } from './cli/index.js';
 import { isBerthError, type Clock, type Logger } from './core/index.js';
 import { createSwarmDriver } from './runtime/swarm/index.js';
-import { createDockerDriver } from './runtime/docker/index.js';
+import { chooseDriver, createDockerDriver, readEngineFacts, resolveSocketPath, resolveTlsDir } from './runtime/docker/index.js';
 import { createHostSecretResolver, parseSecretDirs } from './secrets/host/index.js';
 import { REDACT_SECRET_PATHS } from './secrets/index.js';
 import { REDACT_HEADER_PATHS } from './server/index.js';
@@ -56,6 +56,22 @@ function gitAuth(): { auth?: { token: string; username?: string } } {
 /** The Clock adapter: the one place berth reads the wall clock. */
 const clock: Clock = { now: () => new Date() };
 
+/** `--driver`, or with `auto` what the engine calls for (runtime/docker/detect.ts), said in the log. */
+async function driverFor(o: Parameters<Adapters['openDriver']>[0], logger: Logger): Promise<'docker' | 'swarm'> {
+  if (o.driver !== 'auto') return o.driver;
+  const address = resolveSocketPath(o.dockerSocket);
+  const facts = await readEngineFacts(address, resolveTlsDir(o.dockerTlsDir), o.instance);
+  const { driver, why } = chooseDriver(facts);
+  // Quiet on a plain engine (the common case); said when a Swarm manager decided it.
+  logger[facts?.swarmManager ? 'info' : 'debug']({ driver, engine: address }, `--driver auto: ${driver} (${why})`);
+  return driver;
+}
+
+/** The engine a command talks to: `--docker-socket` (a socket or tcp://) and `--docker-tls-dir`. */
+function engineOf(o: { readonly dockerSocket?: string; readonly dockerTlsDir?: string }): { socketPath?: string; tlsDir?: string } {
+  return { ...(o.dockerSocket ? { socketPath: o.dockerSocket } : {}), ...(o.dockerTlsDir ? { tlsDir: o.dockerTlsDir } : {}) };
+}
+
 const adapters: Adapters = {
   clock,
   logger: (level) => createLogger(level),
@@ -73,9 +89,9 @@ const adapters: Adapters = {
     }
   },
   // The instance is claimed for this state directory before the driver's first change (instance-claim.ts).
-  openDriver: (o, logger) =>
-    (o.driver === 'swarm' ? createSwarmDriver : createDockerDriver)({
-      ...(o.dockerSocket ? { socketPath: o.dockerSocket } : {}),
+  openDriver: async (o, logger) =>
+    ((await driverFor(o, logger)) === 'swarm' ? createSwarmDriver : createDockerDriver)({
+      ...engineOf(o),
       instance: o.instance,
       logger,
       clock,
@@ -91,7 +107,7 @@ const adapters: Adapters = {
     // Any other failure (an engine that is down) is left to the driver, which claims before its first change.
     try {
       await createDockerDriver({
-        ...(o.dockerSocket ? { socketPath: o.dockerSocket } : {}),
+        ...engineOf(o),
         instance: o.instance,
         clock,
         claimFor: { stateDir: o.stateDir },

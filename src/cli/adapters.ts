@@ -14,12 +14,18 @@ export interface CommonOptions {
   readonly stateDir: string;
   readonly instance: string;
   readonly dockerSocket?: string;
-  /** The runtime driver: one Docker engine, or a Swarm cluster through its manager (`--driver`). */
-  readonly driver: RuntimeDriverName;
+  /** TLS material (ca.pem, cert.pem, key.pem) for an engine at tcp:// (`--docker-tls-dir`). */
+  readonly dockerTlsDir?: string;
+  /**
+   * The runtime driver: one Docker engine, or a Swarm cluster through its manager (`--driver`);
+   * `auto` (no flag): swarm when the engine is a Swarm manager (main.ts, detectDriver).
+   */
+  readonly driver: RuntimeDriverName | 'auto';
   readonly logLevel: LogLevel;
 }
 
 export const RUNTIME_DRIVERS = ['docker', 'swarm'] as const;
+export const DRIVER_CHOICES = ['auto', ...RUNTIME_DRIVERS] as const;
 export type RuntimeDriverName = (typeof RUNTIME_DRIVERS)[number];
 
 /** What the CLI needs from the outside world; main.ts supplies the concrete adapters. */
@@ -32,7 +38,7 @@ export interface Adapters {
    * touching the running berth's Git cache (a remote is asked for its ref advertisement).
    */
   peekSourceHead(o: CommonOptions, logger: Logger, ref?: string): Promise<string>;
-  openDriver(o: CommonOptions, logger: Logger): RuntimeDriver;
+  openDriver(o: CommonOptions, logger: Logger): Promise<RuntimeDriver>;
   openStore(o: CommonOptions, logger: Logger): Promise<Store>;
   /** The state the running berth last wrote, read-only (for commands that run beside it). */
   readState(o: CommonOptions): Promise<StoreState>;

@@ -14,14 +14,23 @@ export interface VersionReport {
 /** How long the engine gets to answer before the report says it did not (the command never fails for it). */
 const ENGINE_WAIT_MS = 3000;
 
-export async function versionReport(adapters: Adapters, dockerSocket?: string): Promise<VersionReport> {
+export async function versionReport(adapters: Adapters, dockerSocket?: string, dockerTlsDir?: string): Promise<VersionReport> {
   const berth = await readFile(join(PROJECT_ROOT, 'package.json'), 'utf8').then(
     (text) => String((JSON.parse(text) as { version?: unknown }).version ?? 'unknown'),
     () => 'unknown',
   );
   const logger = adapters.logger('error');
-  const driver = adapters.openDriver(
-    { repo: '', path: '', stateDir: '', instance: 'berth', driver: 'docker', logLevel: 'error', ...(dockerSocket ? { dockerSocket } : {}) },
+  const driver = await adapters.openDriver(
+    {
+      repo: '',
+      path: '',
+      stateDir: '',
+      instance: 'berth',
+      driver: 'docker',
+      logLevel: 'error',
+      ...(dockerSocket ? { dockerSocket } : {}),
+      ...(dockerTlsDir ? { dockerTlsDir } : {}),
+    },
     logger,
   );
   let timer: NodeJS.Timeout | undefined;

@@ -80,6 +80,8 @@ export function hpaYaml(o: {
 export interface ProbeYaml {
   readonly path?: string;
   readonly tcp?: boolean;
+  /** An exec probe: this command (port unused). */
+  readonly exec?: readonly string[];
   readonly port: number;
   readonly periodSeconds?: number;
   readonly failureThreshold?: number;
@@ -87,9 +89,11 @@ export interface ProbeYaml {
 }
 
 function probeLines(kind: string, p: ProbeYaml): string[] {
-  const action = p.tcp
-    ? ['            tcpSocket:', `              port: ${p.port}`]
-    : ['            httpGet:', `              path: ${p.path ?? '/'}`, `              port: ${p.port}`];
+  const action = p.exec
+    ? ['            exec:', `              command: ${JSON.stringify(p.exec)}`]
+    : p.tcp
+      ? ['            tcpSocket:', `              port: ${p.port}`]
+      : ['            httpGet:', `              path: ${p.path ?? '/'}`, `              port: ${p.port}`];
   return [
     `          ${kind}:`,
     ...action,

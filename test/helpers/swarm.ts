@@ -51,6 +51,16 @@ export const SWARM_NODE_SOCKET: Readonly<Record<SwarmNode, string>> = {
 /** Node label naming that node's own engine (`unix://<socket>`): the swarm driver's way to a node for exec, logs, stats. */
 export const ENGINE_LABEL = 'berth.engine';
 
+/** Each node's engine over TCP, TLS verified both ways (the rig's CA). */
+export const SWARM_NODE_TCP: Readonly<Record<SwarmNode, string>> = {
+  node1: 'tcp://10.79.0.11:2376',
+  node2: 'tcp://10.79.0.12:2376',
+  node3: 'tcp://10.79.0.13:2376',
+};
+
+/** berth's client TLS folder for SWARM_NODE_TCP (ca.pem, cert.pem, key.pem), as `swarm-rig.sh tls` prints it. */
+export const SWARM_TLS_DIR = `${SWARM_BASE}/tls/client`;
+
 /** The images `up` copies onto every node from the main engine. */
 export const SWARM_IMAGES = ['busybox:1.36', 'busybox:latest', 'berth-test/busybox:1'] as const;
 

@@ -8,7 +8,9 @@
  */
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -29,13 +31,18 @@ import {
   managerDocker,
   nodeDocker,
   startNode,
+  ENGINE_LABEL,
   SWARM_NODE_SOCKET,
+  SWARM_NODE_TCP,
   SWARM_NODES,
+  SWARM_TLS_DIR,
   swarmCleanup,
   swarmRigUp,
   unlabelNode,
   type SwarmNode,
 } from '../helpers/swarm.js';
+
+const execFileAsync = promisify(execFile);
 
 interface ClusterReplica {
   readonly name: string;
@@ -159,6 +166,8 @@ describe('berth drives a 3-node Docker Swarm', { timeout: 900_000 }, () => {
 
   before(async () => {
     await swarmRigUp();
+    // berth reaches the manager over tcp:// with TLS, and node3's own engine (exec probes, logs) too.
+    await labelNode('node3', ENGINE_LABEL, SWARM_NODE_TCP.node3);
     repo = await tmpRepo();
     stateDir = await mkdtemp(join(tmpdir(), 'berth-swarm-'));
     webPort = await freePort();
@@ -169,7 +178,9 @@ describe('berth drives a 3-node Docker Swarm', { timeout: 900_000 }, () => {
       '--driver',
       'swarm',
       '--docker-socket',
-      SWARM_NODE_SOCKET.node1,
+      SWARM_NODE_TCP.node1,
+      '--docker-tls-dir',
+      SWARM_TLS_DIR,
       '--ingress-listen',
       `127.0.0.1:${await freePort()}`,
       '--log-level',
@@ -180,6 +191,7 @@ describe('berth drives a 3-node Docker Swarm', { timeout: 900_000 }, () => {
   after(async () => {
     // The cluster is whole again for whoever comes next, whatever failed here.
     const restore: Promise<unknown>[] = [];
+    restore.push(labelNode('node3', ENGINE_LABEL, `unix://${SWARM_NODE_SOCKET.node3}`).catch(() => undefined));
     for (const node of SWARM_NODES)
       restore.push(
         activateNode(node).catch(() => undefined),
@@ -201,12 +213,13 @@ describe('berth drives a 3-node Docker Swarm', { timeout: 900_000 }, () => {
     );
     const answers = await Promise.all(Array.from({ length: 30 }, () => get()));
     assert.equal(new Set(answers.map((a) => a.split(' ')[1])).size, 3, `30 requests reached all 3 replicas: ${answers.join(', ')}`);
+    // No --driver: berth finds the engine is a Swarm manager running this instance's services (--driver auto).
     const nodes = await runBerth([
       'nodes',
-      '--driver',
-      'swarm',
       '--docker-socket',
-      SWARM_NODE_SOCKET.node1,
+      SWARM_NODE_TCP.node1,
+      '--docker-tls-dir',
+      SWARM_TLS_DIR,
       '--instance',
       instance,
       '--state-dir',
@@ -256,7 +269,9 @@ describe('berth drives a 3-node Docker Swarm', { timeout: 900_000 }, () => {
       '--driver',
       'swarm',
       '--docker-socket',
-      SWARM_NODE_SOCKET.node1,
+      SWARM_NODE_TCP.node1,
+      '--docker-tls-dir',
+      SWARM_TLS_DIR,
       '--repo',
       repo.url,
       '--path',
@@ -270,6 +285,43 @@ describe('berth drives a 3-node Docker Swarm', { timeout: 900_000 }, () => {
     ]);
     assert.equal(plan.code, 0, `plan --live has no changes: ${plan.stdout}${plan.stderr}`);
     assert.match(plan.stdout, /cluster overlay \(--driver swarm\)/, 'the plan says why the Service has no virtual address, as run does');
+  });
+
+  it('an engine at tcp:// reached without its TLS material, or with another CA: ENGINE_UNREACHABLE naming the fix, nothing done', async () => {
+    const base = ['nodes', '--driver', 'swarm', '--docker-socket', SWARM_NODE_TCP.node1, '--instance', instance, '--state-dir', stateDir];
+    const plain = await runBerth(base);
+    assert.notEqual(plain.code, 0);
+    assert.match(plain.stderr, /ENGINE_UNREACHABLE.*tcp:\/\/10\.79\.0\.11:2376.*the engine speaks TLS: give --docker-tls-dir/s, plain.stderr);
+    // A TLS folder of another CA (a copy of ours with a CA that did not sign the engine's certificate).
+    const other = await mkdtemp(join(tmpdir(), 'berth-tls-'));
+    try {
+      await execFileAsync('openssl', [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:P-256',
+        '-nodes',
+        '-subj',
+        '/CN=another-ca',
+        '-days',
+        '1',
+        '-keyout',
+        join(other, 'ca-key.pem'),
+        '-out',
+        join(other, 'ca.pem'),
+      ]);
+      await Promise.all(['cert.pem', 'key.pem'].map((f) => copyFile(join(SWARM_TLS_DIR, f), join(other, f))));
+      const stranger = await runBerth([...base, '--docker-tls-dir', other]);
+      assert.notEqual(stranger.code, 0);
+      assert.match(stranger.stderr, /ENGINE_UNREACHABLE.*TLS: .*check --docker-tls-dir/s, stranger.stderr);
+      const missing = await runBerth([...base, '--docker-tls-dir', join(other, 'nowhere')]);
+      assert.notEqual(missing.code, 0);
+      assert.match(missing.stderr, /--docker-tls-dir .*nowhere: cannot read ca\.pem/, missing.stderr);
+    } finally {
+      await rm(other, { recursive: true, force: true });
+    }
   });
 
   it('a replica calls the others by name across nodes, on the namespace overlay network', async () => {
@@ -403,7 +455,8 @@ describe('berth drives a 3-node Docker Swarm', { timeout: 900_000 }, () => {
         replicas: 3,
         command: webCommand('cache'),
         port: 8080,
-        readinessProbe: { path: '/', port: 8080, periodSeconds: 1 },
+        // An exec probe runs on the replica's node's own engine: node3's over tcp:// with TLS.
+        readinessProbe: { exec: ['cat', '/www/index.html'], port: 8080, periodSeconds: 1 },
         terminationGracePeriodSeconds: 1,
         affinity: [
           'nodeAffinity:',
@@ -470,8 +523,11 @@ describe('berth drives a 3-node Docker Swarm', { timeout: 900_000 }, () => {
         assertAlive();
         const seen = await caches();
         assert.deepEqual(seen.map((c) => `${c.state}@${c.node}`).sort(), ['running@node1', 'running@node2', 'running@node3'], JSON.stringify(seen));
+        // Ready too: the exec probes answered, node3's through its engine at tcp:// over TLS.
+        const status = await runBerth(['status', '--state-dir', stateDir, '--repo', repo.url, '--path', 'manifests']);
+        assert.match(status.stdout, /deployment cache: 3\/3 available/, status.stdout);
       },
-      { timeoutMs: 60_000, what: 'the third cache replica placed on node1' },
+      { timeoutMs: 60_000, what: 'the third cache replica placed on node1, all three ready' },
     );
   });
 

@@ -55,7 +55,7 @@ export function registerLogs(program: Command, ctx: CliContext): void {
     .action(async ([namespace, name]: [string, string], flags: ParsedFlags) => {
       const o = logsOptions(flags, ctx);
       const logger = adapters.logger(o.logLevel);
-      const driver = adapters.openDriver(o, logger);
+      const driver = await adapters.openDriver(o, logger);
       const selection = {
         ...(o.revision !== undefined ? { revision: o.revision } : {}),
         ...(o.container !== undefined ? { container: o.container } : {}),

@@ -24,9 +24,9 @@ export function registerNodes(program: Command, ctx: CliContext): void {
     .addOption(outputOption())
     .action(async (flags: ParsedFlags) => {
       const o = nodesOptions(flags, ctx);
-      const driver = adapters.openDriver(o, adapters.logger(o.logLevel));
+      const driver = await adapters.openDriver(o, adapters.logger(o.logLevel));
       if (!driver.nodes)
-        throw new BerthError('USAGE', `the ${o.driver} driver runs on one engine, which is the only node; berth nodes lists a cluster's (--driver swarm)`);
+        throw new BerthError('USAGE', "the docker driver runs on one engine, which is the only node; berth nodes lists a cluster's (--driver swarm)");
       const [nodes, inventory] = await Promise.all([driver.nodes(), driver.inventory()]);
       const rows = nodeRows(nodes, inventory.containers);
       write(isStructured(o.output) ? renderStructured(o.output, { nodes: rows }) : renderNodes(rows));

@@ -123,7 +123,7 @@ export function registerPlan(program: Command, ctx: CliContext): void {
         process.exitCode = planExitCode(changes);
         return;
       }
-      const driver = adapters.openDriver(o, logger);
+      const driver = await adapters.openDriver(o, logger);
       const observed = observe(await driver.inventory());
       const state = await adapters.readState(o).catch(() => undefined);
       // Confirmed as `berth run` judges it: the trailer, or `berth prune confirm` recorded in the state directory.

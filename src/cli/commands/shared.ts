@@ -16,7 +16,7 @@ import { loadManifests, ManifestCache, type ManifestSet } from '../../manifests/
 import { parseOperatorPolicy, POD_SECURITY_LEVELS, type OperatorPolicy } from '../../policy/index.js';
 import type { GitSource } from '../../source/index.js';
 import type { Store } from '../../store/index.js';
-import { RUNTIME_DRIVERS, type Adapters, type CommonOptions, type DataPlaneOptions } from '../adapters.js';
+import { DRIVER_CHOICES, type Adapters, type CommonOptions, type DataPlaneOptions } from '../adapters.js';
 import { nonEmpty, instanceName, isLogLevel, listenAddress, LOG_LEVELS, logLevel, type ListenAddress } from '../option-values.js';
 import { choiceFlag, listFlag, optionalTextFlag, textFlag, booleanFlag, type ParsedFlags } from '../parsed-flags.js';
 import { type Notifier, notifyingStore } from '../../notify/index.js';
@@ -67,7 +67,9 @@ export function policyOptions(cmd: Command): Command {
 /** The values of `policyOptions()`, with the engine socket berth uses (USAGE errors name the flag). */
 export function operatorPolicy(flags: ParsedFlags, o: CommonOptions, env: FlagContext['env']): OperatorPolicy {
   const dockerHost = env.DOCKER_HOST?.startsWith('unix://') ? env.DOCKER_HOST.slice('unix://'.length) : undefined;
-  const socket = o.dockerSocket ?? dockerHost;
+  // A socket on this host (a pod mounting it is root here); an engine at tcp:// has none.
+  const given = o.dockerSocket?.startsWith('unix://') ? o.dockerSocket.slice('unix://'.length) : o.dockerSocket;
+  const socket = given !== undefined ? (/^[a-z][a-z0-9+.-]*:\/\//i.test(given) ? undefined : given) : dockerHost;
   return parseOperatorPolicy({
     maxLevel: choiceFlag(flags, 'maxPodSecurity', POD_SECURITY_LEVELS),
     hostPathAllow: listFlag(flags, 'hostPathAllow'),
@@ -95,7 +97,7 @@ export async function openController(
   autoscaleSyncMs?: number,
 ): Promise<{ controller: Controller; store: Store }> {
   const source = await adapters.openSource(o, logger);
-  const driver = adapters.openDriver(o, logger);
+  const driver = await adapters.openDriver(o, logger);
   const opened = await adapters.openStore(o, logger);
   // Notifications watch what the controller writes; the controller does not know of them.
   const store = notifier ? notifyingStore(opened, notifier) : opened;
@@ -165,6 +167,7 @@ export function commonOptions(flags: ParsedFlags, ctx: FlagContext): CommonOptio
   const ref = optionalTextFlag(flags, 'ref');
   const path = optionalTextFlag(flags, 'path') ?? (repo === ctx.defaults.repo ? 'sample-repo' : '');
   const dockerSocket = optionalTextFlag(flags, 'dockerSocket');
+  const dockerTlsDir = optionalTextFlag(flags, 'dockerTlsDir');
   const level = optionalTextFlag(flags, 'logLevel') ?? (ctx.env.BERTH_LOG_LEVEL || 'info');
   if (!isLogLevel(level)) throw new BerthError('USAGE', `BERTH_LOG_LEVEL ${JSON.stringify(level)} is not a log level; allowed: ${LOG_LEVELS.join(', ')}`);
   return {
@@ -174,7 +177,8 @@ export function commonOptions(flags: ParsedFlags, ctx: FlagContext): CommonOptio
     stateDir: textFlag(flags, 'stateDir'),
     instance: textFlag(flags, 'instance'),
     ...(dockerSocket !== undefined ? { dockerSocket } : {}),
-    driver: flags['driver'] === undefined ? 'docker' : choiceFlag(flags, 'driver', RUNTIME_DRIVERS),
+    ...(dockerTlsDir !== undefined ? { dockerTlsDir } : {}),
+    driver: flags['driver'] === undefined ? 'auto' : choiceFlag(flags, 'driver', DRIVER_CHOICES),
     logLevel: level,
   };
 }
@@ -188,7 +192,7 @@ export function commonOptions(flags: ParsedFlags, ctx: FlagContext): CommonOptio
 export function planScope(o: CommonOptions, policy: OperatorPolicy): string {
   const repo = /^[a-z][a-z0-9+.-]*:\/\//i.test(o.repo) ? o.repo : resolve(o.repo);
   return hashOf(
-    { repo, path: o.path, instance: o.instance, dockerSocket: o.dockerSocket ?? null, ...(o.driver !== 'docker' ? { driver: o.driver } : {}), policy },
+    { repo, path: o.path, instance: o.instance, dockerSocket: o.dockerSocket ?? null, ...(o.driver === 'swarm' ? { driver: o.driver } : {}), policy },
     32,
   );
 }
@@ -211,11 +215,23 @@ export function cliContext(adapters: Adapters, env: FlagContext['env'] = process
       .option('--path <dir>', 'folder inside the repository holding one folder per namespace (default: sample-repo for the bundled repository, else the root)')
       .option('--state-dir <dir>', 'where status, history and the Git cache live', nonEmpty('a folder path'), adapters.defaults.stateDir)
       .option('--instance <name>', 'name of this berth installation (a DNS label); it owns only objects labelled with it', instanceName, DEFAULT_INSTANCE)
-      .option('--docker-socket <path>', 'Docker engine socket (default: DOCKER_HOST or /var/run/docker.sock)', nonEmpty('the path of a unix socket'))
+      .option(
+        '--docker-socket <address>',
+        'Docker engine: a unix socket path (unix:///path) or tcp://host:port (default: DOCKER_HOST or /var/run/docker.sock)',
+        nonEmpty('a unix socket path or tcp://host:port'),
+      )
+      .option(
+        '--docker-tls-dir <dir>',
+        'TLS for an engine at tcp://: a folder with ca.pem, cert.pem and key.pem (default: DOCKER_CERT_PATH when DOCKER_TLS_VERIFY is set)',
+        nonEmpty('a folder path'),
+      )
       .addOption(
-        new Option('--driver <name>', 'runtime: docker (one engine) or swarm (a Swarm cluster, through the manager at --docker-socket)')
-          .choices([...RUNTIME_DRIVERS])
-          .default('docker'),
+        new Option(
+          '--driver <name>',
+          'runtime: docker (one engine), swarm (a Swarm cluster, through the manager at --docker-socket), or auto: swarm when the engine is a Swarm manager with no containers of this instance',
+        )
+          .choices([...DRIVER_CHOICES])
+          .default('auto'),
       )
       .option('--log-level <level>', `${LOG_LEVELS.join('|')} (default: BERTH_LOG_LEVEL, else info)`, logLevel);
 

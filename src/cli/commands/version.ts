@@ -9,11 +9,13 @@ import { type CliContext, type OutputFormat, outputFormat, outputOption } from '
 export interface VersionOptions {
   readonly output: OutputFormat;
   readonly dockerSocket?: string;
+  readonly dockerTlsDir?: string;
 }
 
 export function versionOptions(flags: ParsedFlags): VersionOptions {
   const dockerSocket = optionalTextFlag(flags, 'dockerSocket');
-  return { output: outputFormat(flags), ...(dockerSocket !== undefined ? { dockerSocket } : {}) };
+  const dockerTlsDir = optionalTextFlag(flags, 'dockerTlsDir');
+  return { output: outputFormat(flags), ...(dockerSocket !== undefined ? { dockerSocket } : {}), ...(dockerTlsDir !== undefined ? { dockerTlsDir } : {}) };
 }
 
 /** `berth version`. */
@@ -22,11 +24,16 @@ export function registerVersion(program: Command, ctx: CliContext): void {
   program
     .command('version')
     .description("print the versions of berth, Node and the Docker engine (the engine's only when it answers; never fails for it)")
-    .option('--docker-socket <path>', 'Docker engine socket (default: DOCKER_HOST or /var/run/docker.sock)', nonEmpty('the path of a unix socket'))
+    .option(
+      '--docker-socket <address>',
+      'Docker engine: a unix socket path (unix:///path) or tcp://host:port (default: DOCKER_HOST or /var/run/docker.sock)',
+      nonEmpty('a unix socket path or tcp://host:port'),
+    )
+    .option('--docker-tls-dir <dir>', 'TLS for an engine at tcp://: a folder with ca.pem, cert.pem and key.pem', nonEmpty('a folder path'))
     .addOption(outputOption())
     .action(async (flags: ParsedFlags) => {
       const o = versionOptions(flags);
-      const report = await versionReport(adapters, o.dockerSocket);
+      const report = await versionReport(adapters, o.dockerSocket, o.dockerTlsDir);
       write(isStructured(o.output) ? renderStructured(o.output, report) : renderVersion(report));
     });
 }

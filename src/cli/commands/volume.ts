@@ -28,7 +28,7 @@ export function registerVolume(program: Command, ctx: CliContext): void {
     .addOption(outputOption())
     .action(async ([namespace, name]: [string, string], flags: ParsedFlags) => {
       const o = volumeDeleteOptions(flags, ctx);
-      const driver = adapters.openDriver(o, adapters.logger(o.logLevel));
+      const driver = await adapters.openDriver(o, adapters.logger(o.logLevel));
       const volumeOf = volumeName(o.instance, namespace, name);
       const owned = (await driver.inventory({ namespace })).volumes?.find((v) => v.name === volumeOf);
       if (!owned) throw new BerthError('NOT_FOUND', `berth (instance ${o.instance}) owns no volume ${volumeOf} for claim ${namespace}/${name}`);

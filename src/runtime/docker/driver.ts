@@ -43,7 +43,7 @@ import type {
 } from '../driver.js';
 import { PAUSE_IMAGE } from '../driver.js';
 import { LABEL, isOwned, ownedFilter, type Labels } from '../labels.js';
-import { createClients, resolveSocketPath, type DockerClients } from './client.js';
+import { createClients, resolveSocketPath, resolveTlsDir, type DockerClients } from './client.js';
 import { toCreateOptions } from './container-config.js';
 import { engineMessage, engineStatus, isConnectionError, toEngineError, unreachable } from './errors.js';
 import { defaultFilesRoot, HostMounts } from './host-mounts.js';
@@ -58,6 +58,8 @@ import { claimVolumeName, judgeInstanceClaim, type ClaimHolder } from '../instan
 export interface DockerDriverOptions {
   /** Engine socket. Default: DOCKER_HOST when it is `unix://…`, else /var/run/docker.sock. */
   readonly socketPath?: string;
+  /** TLS material (ca.pem, cert.pem, key.pem) for an engine at tcp://; default DOCKER_CERT_PATH when DOCKER_TLS_VERIFY is set. */
+  readonly tlsDir?: string;
   /** The berth installation this driver acts for: the `berth.instance` label it owns. */
   readonly instance: string;
   readonly logger?: Logger;
@@ -88,6 +90,7 @@ export function createDockerDriver(options: DockerDriverOptions): RuntimeDriver 
 
 class DockerDriver implements RuntimeDriver {
   private readonly socketPath: string;
+  private readonly tlsDir: string | undefined;
   private readonly instance: string;
   private readonly clients: DockerClients;
   private readonly log: Logger;
@@ -105,7 +108,8 @@ class DockerDriver implements RuntimeDriver {
     this.instance = options.instance;
     this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
     this.pullTimeoutMs = options.pullTimeoutMs ?? 600_000;
-    this.clients = createClients(this.socketPath, this.requestTimeoutMs);
+    this.tlsDir = resolveTlsDir(options.tlsDir);
+    this.clients = createClients(this.socketPath, this.requestTimeoutMs, this.tlsDir);
     this.clock = options.clock;
     this.log = (options.logger ?? silentLogger).child({ component: 'runtime-docker', instance: this.instance });
     this.mounts = new HostMounts(options.filesDir ?? defaultFilesRoot(), this.instance, this.clock);

@@ -43,9 +43,30 @@ export function engineStatus(err: unknown): number | undefined {
   return typeof status === 'number' ? status : undefined;
 }
 
+/**
+ * TLS handshake failures with an engine at tcp://: a certificate not trusted (by either side), a
+ * name that does not match, TLS spoken to a plain port. The engine cannot be reached as configured.
+ */
+export function isTlsError(err: unknown): boolean {
+  const code = shape(err).code;
+  return (
+    typeof code === 'string' &&
+    (code === 'EPROTO' ||
+      code.startsWith('ERR_SSL_') ||
+      code.startsWith('ERR_TLS_') ||
+      /^(UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|CERT_|HOSTNAME_MISMATCH)/.test(code))
+  );
+}
+
+/** A plain-HTTP request reached an engine that speaks TLS (it answers 400 saying so). */
+function isPlainToTls(err: unknown): boolean {
+  return engineStatus(err) === 400 && /HTTP request to an HTTPS server/i.test(engineMessage(err));
+}
+
 export function isConnectionError(err: unknown): boolean {
   if (err instanceof BerthError) return err.code === 'ENGINE_UNREACHABLE';
   const e = shape(err);
+  if (isPlainToTls(err) || isTlsError(err)) return true;
   if (engineStatus(err) !== undefined) return false;
   if (typeof e.code === 'string' && CONNECTION_CODES.has(e.code)) return true;
   if (e.name === 'AbortError' || e.name === 'TimeoutError') return true;
@@ -69,7 +90,13 @@ export function engineMessage(err: unknown): string {
 
 export function unreachable(socketPath: string, action: string, cause: unknown): BerthError {
   const timedOut = shape(cause).name === 'AbortError' || shape(cause).name === 'TimeoutError';
-  const why = timedOut ? 'no answer before the deadline' : engineMessage(cause);
+  const why = timedOut
+    ? 'no answer before the deadline'
+    : isPlainToTls(cause)
+      ? 'the engine speaks TLS: give --docker-tls-dir (ca.pem, cert.pem, key.pem)'
+      : isTlsError(cause)
+        ? `TLS: ${engineMessage(cause)} (check --docker-tls-dir: ca.pem must sign the engine's certificate, cert.pem and key.pem must be a client certificate it trusts)`
+        : engineMessage(cause);
   return new BerthError('ENGINE_UNREACHABLE', `Docker engine at ${socketPath} did not answer (${action}): ${why}`, {
     cause,
     details: { socketPath, action },

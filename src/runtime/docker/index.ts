@@ -13,3 +13,5 @@
 export { createDockerDriver, type DockerDriverOptions } from './driver.js';
 export { defaultFilesRoot } from './host-mounts.js';
 export { DEFAULT_SOCKET_PATH } from './client.js';
+export { chooseDriver, readEngineFacts, type EngineFacts } from './detect.js';
+export { resolveSocketPath, resolveTlsDir } from './client.js';

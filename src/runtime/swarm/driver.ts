@@ -30,7 +30,7 @@ import type {
   VolumeSpec,
 } from '../driver.js';
 import { isOwned, LABEL, ownedFilter, type Labels } from '../labels.js';
-import { createClients, resolveSocketPath, type DockerClients } from '../docker/client.js';
+import { createClients, resolveSocketPath, resolveTlsDir, type DockerClients } from '../docker/client.js';
 import { createDockerDriver } from '../docker/driver.js';
 import { engineMessage, engineStatus, isConnectionError, toEngineError, unreachable } from '../docker/errors.js';
 import { toOwnedNetwork } from '../docker/map.js';
@@ -58,6 +58,8 @@ import {
 export interface SwarmDriverOptions {
   /** The manager engine's socket. Default: DOCKER_HOST when it is `unix://…`, else /var/run/docker.sock. */
   readonly socketPath?: string;
+  /** TLS material (ca.pem, cert.pem, key.pem) for an engine at tcp://; default DOCKER_CERT_PATH when DOCKER_TLS_VERIFY is set. */
+  readonly tlsDir?: string;
   readonly instance: string;
   readonly logger?: Logger;
   readonly clock: Clock;
@@ -129,6 +131,7 @@ function sameSet(a: readonly string[], b: readonly string[]): boolean {
 
 class SwarmDriver implements RuntimeDriver {
   private readonly socketPath: string;
+  private readonly tlsDir: string | undefined;
   private readonly instance: string;
   private readonly clients: DockerClients;
   private readonly log: Logger;
@@ -148,11 +151,13 @@ class SwarmDriver implements RuntimeDriver {
     this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
     this.watchIntervalMs = options.watchIntervalMs ?? 1_000;
     this.startTimeoutMs = options.startTimeoutMs ?? 60_000;
-    this.clients = createClients(this.socketPath, this.requestTimeoutMs);
+    this.tlsDir = resolveTlsDir(options.tlsDir);
+    this.clients = createClients(this.socketPath, this.requestTimeoutMs, this.tlsDir);
     this.clock = options.clock;
     this.log = (options.logger ?? silentLogger).child({ component: 'runtime-swarm', instance: this.instance });
     this.manager = createDockerDriver({
       socketPath: this.socketPath,
+      ...(this.tlsDir ? { tlsDir: this.tlsDir } : {}),
       instance: this.instance,
       clock: this.clock,
       requestTimeoutMs: this.requestTimeoutMs,
@@ -551,17 +556,23 @@ class SwarmDriver implements RuntimeDriver {
     if (!url)
       throw new BerthError(
         'ENGINE_UNREACHABLE',
-        `berth cannot reach the engine of node ${node.hostname}: label it with ${ENGINE_LABEL}=unix:///path/to/docker.sock (docker node update --label-add)`,
+        `berth cannot reach the engine of node ${node.hostname}: label it with ${ENGINE_LABEL}=unix:///path/to/docker.sock or tcp://host:port (docker node update --label-add)`,
         { details: { node: node.hostname } },
       );
-    if (!url.startsWith('unix://'))
-      throw new BerthError('USAGE', `node ${node.hostname}: ${ENGINE_LABEL}=${url} is not supported; berth reaches node engines over unix:// sockets`, {
-        details: { node: node.hostname },
-      });
+    if (!url.startsWith('unix://') && !url.startsWith('tcp://'))
+      throw new BerthError(
+        'USAGE',
+        `node ${node.hostname}: ${ENGINE_LABEL}=${url} is not supported; berth reaches node engines at unix:// sockets or tcp://host:port`,
+        {
+          details: { node: node.hostname },
+        },
+      );
     let engine = this.nodeEngines.get(url);
     if (!engine) {
+      // A node's engine over tcp:// uses the same TLS material as the manager's (one cluster, one CA).
       engine = createDockerDriver({
-        socketPath: url.slice('unix://'.length),
+        socketPath: url,
+        ...(this.tlsDir ? { tlsDir: this.tlsDir } : {}),
         instance: this.instance,
         clock: this.clock,
         requestTimeoutMs: this.requestTimeoutMs,

@@ -76,7 +76,7 @@ async function parsed(argv: readonly string[]): Promise<Command> {
   return action;
 }
 
-const COMMON = { repo: DEFAULTS.repo, path: 'sample-repo', stateDir: DEFAULTS.stateDir, instance: 'default', driver: 'docker', logLevel: 'info' };
+const COMMON = { repo: DEFAULTS.repo, path: 'sample-repo', stateDir: DEFAULTS.stateDir, instance: 'default', driver: 'auto', logLevel: 'info' };
 const POLICY = { maxLevel: 'restricted', hostPathAllow: [], allowDockerSocket: false };
 const INGRESS = { host: '127.0.0.1', port: 8080 };
 
