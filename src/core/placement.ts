@@ -48,6 +48,44 @@ export interface Placement {
   readonly podAntiAffinity?: readonly PodAntiAffinityTerm[];
   readonly preferredPodAntiAffinity?: readonly PodAntiAffinityTerm[];
   readonly topologySpread?: readonly SpreadConstraint[];
+  /**
+   * A NoExecute toleration of its node being down (node.kubernetes.io/unreachable or not-ready,
+   * or of every taint): a replica on a node that is down stays that long (`seconds`; absent: for
+   * good) before it is replaced. Absent: replaced at once.
+   */
+  readonly downNodeToleration?: { readonly seconds?: number };
+}
+
+/** The taints a node that is down carries in Kubernetes (Swarm: heartbeats lost). */
+export const DOWN_NODE_TAINTS = ['node.kubernetes.io/unreachable', 'node.kubernetes.io/not-ready'] as const;
+
+export interface Toleration {
+  readonly key?: string;
+  readonly operator?: 'Exists' | 'Equal';
+  readonly value?: string;
+  readonly effect?: string;
+  readonly tolerationSeconds?: number;
+}
+
+/**
+ * How long tolerations keep a replica on a node that is down, as Kubernetes' taint manager
+ * reads them: the tolerations matching a down-node taint with effect NoExecute (or every
+ * effect); the least tolerationSeconds among them, for good when none has one. Pure.
+ *   []                                                             → undefined (evicted at once)
+ *   [{key: node.kubernetes.io/unreachable, operator: Exists, effect: NoExecute, tolerationSeconds: 60}] → { seconds: 60 }
+ *   [{operator: Exists}]                                           → {} (every taint, for good)
+ *   [{key: dedicated, operator: Equal, value: db}]                 → undefined (no such taint on a down node)
+ */
+export function downNodeToleration(tolerations: readonly Toleration[] | undefined): { seconds?: number } | undefined {
+  const matching = (tolerations ?? []).filter((t) => {
+    if (t.effect && t.effect !== 'NoExecute') return false;
+    if (!t.key) return t.operator === 'Exists';
+    if (!(DOWN_NODE_TAINTS as readonly string[]).includes(t.key)) return false;
+    return t.operator === 'Exists' || !t.value;
+  });
+  if (matching.length === 0) return undefined;
+  const seconds = matching.flatMap((t) => (t.tolerationSeconds !== undefined ? [t.tolerationSeconds] : []));
+  return seconds.length > 0 ? { seconds: Math.max(0, Math.min(...seconds)) } : {};
 }
 
 export interface PlacementNode {

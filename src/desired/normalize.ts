@@ -1,4 +1,12 @@
-import { hashOf, type Diagnostic, type LabelSelector, type NodeRequirement, type Placement, type PodAntiAffinityTerm } from '../core/index.js';
+import {
+  downNodeToleration,
+  hashOf,
+  type Diagnostic,
+  type LabelSelector,
+  type NodeRequirement,
+  type Placement,
+  type PodAntiAffinityTerm,
+} from '../core/index.js';
 import {
   ENV_VAR_NAME,
   isReadOnlyClaim,
@@ -668,7 +676,9 @@ function placementOf(spec: PodTemplateManifest['spec']): { placement?: Placement
     hard: c.whenUnsatisfiable === 'DoNotSchedule',
     ...(c.labelSelector ? { selector: selectorOf(c.labelSelector) } : {}),
   }));
+  const tolerated = downNodeToleration(spec.tolerations);
   const placement: Placement = {
+    ...(tolerated ? { downNodeToleration: tolerated } : {}),
     ...(nodeAffinity.length > 0 ? { nodeAffinity } : {}),
     ...(podAntiAffinity.length > 0 ? { podAntiAffinity } : {}),
     ...(preferredPodAntiAffinity.length > 0 ? { preferredPodAntiAffinity } : {}),

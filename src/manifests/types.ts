@@ -198,6 +198,13 @@ export interface PodTemplate {
     readonly nodeSelector?: Readonly<Record<string, string>>;
     readonly affinity?: AffinitySpec;
     readonly topologySpreadConstraints?: readonly TopologySpreadConstraintSpec[];
+    readonly tolerations?: readonly {
+      readonly key?: string;
+      readonly operator?: 'Exists' | 'Equal';
+      readonly value?: string;
+      readonly effect?: string;
+      readonly tolerationSeconds?: number;
+    }[];
     readonly restartPolicy?: 'Always';
     readonly securityContext?: PodSecurityContext;
     readonly hostNetwork?: boolean;

@@ -254,6 +254,8 @@ export interface NodeInfo {
   /** A manager's reachability (`reachable`, `unreachable`); absent on a worker. */
   readonly reachability?: string;
   readonly engineVersion?: string;
+  /** When the cluster last changed the node's record: for a node that is down, about when it went down. */
+  readonly since?: string;
 }
 
 export interface RuntimeDriver {

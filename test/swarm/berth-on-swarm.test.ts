@@ -173,19 +173,22 @@ describe('berth drives a 3-node Docker Swarm', { timeout: 900_000 }, () => {
     webPort = await freePort();
     await repo.write(`manifests/${NS}/web-service.yaml`, serviceYaml({ name: 'web', port: webPort, targetPort: 8080 }));
     await commit('v1');
-    berth = startBerth([
-      ...daemonFlags({ repo: repo.url, stateDir, instance, poll: '*/1 * * * * *', listen: '127.0.0.1:0' }),
-      '--driver',
-      'swarm',
-      '--docker-socket',
-      SWARM_NODE_TCP.node1,
-      '--docker-tls-dir',
-      SWARM_TLS_DIR,
-      '--ingress-listen',
-      `127.0.0.1:${await freePort()}`,
-      '--log-level',
-      'debug',
-    ]);
+    berth = startBerth(
+      [
+        ...daemonFlags({ repo: repo.url, stateDir, instance, poll: '*/1 * * * * *', listen: '127.0.0.1:0' }),
+        '--driver',
+        'swarm',
+        '--docker-socket',
+        SWARM_NODE_TCP.node1,
+        '--docker-tls-dir',
+        SWARM_TLS_DIR,
+        '--ingress-listen',
+        `127.0.0.1:${await freePort()}`,
+        '--log-level',
+        'debug',
+      ],
+      { env: { SWARM_E2E_TOKEN: 'token-of-the-swarm-suite' } },
+    );
   });
 
   after(async () => {
@@ -529,6 +532,162 @@ describe('berth drives a 3-node Docker Swarm', { timeout: 900_000 }, () => {
       },
       { timeoutMs: 60_000, what: 'the third cache replica placed on node1, all three ready' },
     );
+  });
+
+  it('ConfigMap and Secret volumes: each file a Swarm secret at its path on whatever node runs the replica; a ConfigMap change rolls it', async () => {
+    const conf = (greeting: string) =>
+      [
+        'apiVersion: v1',
+        'kind: ConfigMap',
+        'metadata:',
+        '  name: conf',
+        'data:',
+        `  greeting: ${greeting}`,
+        '---',
+        'apiVersion: v1',
+        'kind: Secret',
+        'metadata:',
+        '  name: token',
+        'type: berth.dev/host-reference',
+        'spec:',
+        '  keys:',
+        '    token:',
+        '      env: SWARM_E2E_TOKEN',
+        '---',
+        'apiVersion: apps/v1',
+        'kind: Deployment',
+        'metadata:',
+        '  name: conf',
+        'spec:',
+        '  replicas: 2',
+        '  selector:',
+        '    matchLabels: {app: conf}',
+        '  strategy:',
+        '    rollingUpdate: {maxSurge: 1, maxUnavailable: 0}',
+        '  template:',
+        '    metadata:',
+        '      labels: {app: conf}',
+        '    spec:',
+        '      terminationGracePeriodSeconds: 1',
+        '      containers:',
+        '        - name: conf',
+        '          image: busybox:1.36',
+        '          command: [httpd, -f, -p, "8080", -h, /etc/conf]',
+        '          ports: [{containerPort: 8080}]',
+        '          readinessProbe:',
+        '            httpGet: {path: /greeting, port: 8080}',
+        '            periodSeconds: 1',
+        '          volumeMounts:',
+        '            - {name: conf, mountPath: /etc/conf}',
+        '            - {name: token, mountPath: /etc/token}',
+        '            - {name: conf, mountPath: /etc/greeting.txt, subPath: greeting}',
+        '      volumes:',
+        '        - name: conf',
+        '          configMap: {name: conf}',
+        '        - name: token',
+        '          secret: {secretName: token, defaultMode: 0400}',
+        '',
+      ].join('\n');
+    const replicasOf = async () => {
+      const services = await managerDocker().listServices({ filters: { label: [`berth.instance=${instance}`, 'berth.name=conf'] } });
+      const tasks = (await managerDocker().listTasks()) as any[];
+      const nodes = (await managerDocker().listNodes()) as any[];
+      const hostOf = new Map(nodes.map((n) => [n.ID as string, n.Description?.Hostname as SwarmNode]));
+      return services.map((svc) => {
+        const t = tasks.filter((x) => x.ServiceID === svc.ID).sort((a, b) => String(b.CreatedAt).localeCompare(String(a.CreatedAt)))[0];
+        return {
+          state: String(t?.Status?.State),
+          node: t?.NodeID ? hostOf.get(t.NodeID) : undefined,
+          container: t?.Status?.ContainerStatus?.ContainerID as string | undefined,
+        };
+      });
+    };
+    /** Every conf replica runs and reads `greeting`, the token and the subPath file from its own node. */
+    const reads = (greeting: string) =>
+      eventually(
+        async () => {
+          assertAlive();
+          const seen = await replicasOf();
+          assert.equal(seen.length, 2, JSON.stringify(seen));
+          for (const r of seen) {
+            assert.ok(r.state === 'running' && r.node && r.container, JSON.stringify(seen));
+            const out = await execOutput(
+              r.container!,
+              ['sh', '-c', 'cat /etc/conf/greeting; echo; cat /etc/token/token; echo; stat -c %a /etc/token/token; cat /etc/greeting.txt'],
+              nodeDocker(r.node!),
+            );
+            assert.equal(out.stdout.trim(), `${greeting}\ntoken-of-the-swarm-suite\n400\n${greeting}`, `on ${r.node}`);
+          }
+          const status = await runBerth(['status', '--state-dir', stateDir, '--repo', repo.url, '--path', 'manifests']);
+          assert.match(status.stdout, /deployment conf: 2\/2 available/, status.stdout);
+        },
+        { timeoutMs: 90_000, what: `conf replicas reading ${greeting}` },
+      );
+    await repo.write(`manifests/${NS}/conf.yaml`, conf('hello'));
+    await repo.commit('conf: a ConfigMap and a Secret as files');
+    await repo.push();
+    await reads('hello');
+    await repo.write(`manifests/${NS}/conf.yaml`, conf('bonjour'));
+    await repo.commit('conf: the ConfigMap changes');
+    await repo.push();
+    await reads('bonjour');
+  });
+
+  it('a toleration of node.kubernetes.io/unreachable keeps a replica on a node that is down instead of replacing it; back with its node, it runs there again', async () => {
+    const keepYaml = [
+      'apiVersion: apps/v1',
+      'kind: Deployment',
+      'metadata:',
+      '  name: keep',
+      'spec:',
+      '  replicas: 1',
+      '  selector:',
+      '    matchLabels: {app: keep}',
+      '  template:',
+      '    metadata:',
+      '      labels: {app: keep}',
+      '    spec:',
+      '      terminationGracePeriodSeconds: 1',
+      '      nodeSelector: {kubernetes.io/hostname: node3}',
+      '      tolerations:',
+      '        - {key: node.kubernetes.io/unreachable, operator: Exists, effect: NoExecute, tolerationSeconds: 3600}',
+      '      containers:',
+      '        - name: keep',
+      '          image: busybox:1.36',
+      '          command: [sleep, "100000"]',
+      '',
+    ].join('\n');
+    await repo.write(`manifests/${NS}/keep.yaml`, keepYaml);
+    await repo.commit('keep: tolerates its node being down for an hour');
+    await repo.push();
+    const keeps = async () => {
+      const services = await managerDocker().listServices({ filters: { label: [`berth.instance=${instance}`, 'berth.name=keep'] } });
+      return services.map((x) => x.ID);
+    };
+    const statusOf = async () => (await runBerth(['status', '--state-dir', stateDir, '--repo', repo.url, '--path', 'manifests'])).stdout;
+    await eventually(async () => assert.match(await statusOf(), /deployment keep: 1\/1 available/), { timeoutMs: 60_000, what: 'keep runs on node3' });
+    const [only] = await keeps();
+    try {
+      await killNode('node3');
+      // berth saw the node down and decided to keep the replica: status says so, and no replacement was made.
+      await eventually(
+        async () => {
+          assertAlive();
+          assert.match(
+            await statusOf(),
+            /replica 0 \(revision \w+\) pending on node3 — its node node3 is down; kept until \S+ by its toleration of node\.kubernetes\.io\/unreachable/,
+          );
+        },
+        { timeoutMs: 60_000, what: 'keep tolerated on the down node3' },
+      );
+      assert.deepEqual(await keeps(), [only], 'the same replica, none made elsewhere');
+    } finally {
+      await startNode('node3');
+    }
+    await eventually(async () => assert.match(await statusOf(), /deployment keep: 1\/1 available.*\n\s+replica 0 \(revision \w+\) running on node3/), {
+      timeoutMs: 90_000,
+      what: 'keep runs on node3 again',
+    });
   });
 
   it('the manager unreachable: ENGINE_UNREACHABLE is reported, what runs keeps serving, nothing is pruned; once it is back, berth goes on', async () => {

@@ -38,6 +38,8 @@ import { ensureOwnedNetwork, networksNamed, notOwnedError, removeOwnedNetwork, t
 import {
   currentTask,
   ENGINE_LABEL,
+  fileSecrets,
+  MAX_SECRET_BYTES,
   keepOn,
   NAME_LABEL,
   NODE_SELECTOR_LABEL,
@@ -50,6 +52,7 @@ import {
   toServiceSpec,
   toSwarmNode,
   UNSCHEDULABLE_LABEL,
+  type FileSecret,
   type SwarmNode,
   type SwarmService,
   type SwarmTask,
@@ -84,6 +87,12 @@ interface PlacementView {
   readonly pods: readonly (PlacedPod & { readonly deployment: string })[];
 }
 
+interface SwarmSecret {
+  readonly ID?: string;
+  readonly CreatedAt?: string;
+  readonly Spec?: { readonly Name?: string; readonly Labels?: Record<string, string> };
+}
+
 type PlacementInput = Pick<ContainerSpec, 'labels' | 'nodeSelector' | 'placement'>;
 
 /**
@@ -96,7 +105,7 @@ function placementOf(spec: PlacementInput, view: PlacementView): { hard: string[
   const namespace = spec.labels[LABEL.namespace] ?? '';
   const siblings = view.pods.filter((p) => p.namespace === namespace && p.deployment === spec.labels[LABEL.name]).map((p) => p.node);
   const spread = spreadConstraints(view.nodes, siblings, spec.nodeSelector);
-  if (!spec.placement) return { hard: [], soft: spread };
+  if (!hasPlacementRules(spec.placement)) return { hard: [], soft: spread };
   const verdict = placeReplica({
     nodes: view.nodes.map(placementNode),
     pods: view.pods,
@@ -104,9 +113,16 @@ function placementOf(spec: PlacementInput, view: PlacementView): { hard: string[
     nodeSelector: spec.nodeSelector,
     placement: spec.placement,
   });
-  const hard = keepOn(view.nodes, verdict.allowed);
-  const soft = [...new Set([...keepOn(view.nodes, verdict.preferred), ...spread])].filter((c) => !hard.includes(c)).sort();
+  // Nodes that take no task now (down, drained) are Swarm's to keep off; berth excludes the ones its rules forbid, or every node when none may take it.
+  const schedulable = view.nodes.filter((n) => placementNode(n).schedulable);
+  const hard = verdict.allowed.length === 0 ? keepOn(view.nodes, []) : keepOn(schedulable, verdict.allowed);
+  const soft = [...new Set([...keepOn(schedulable, verdict.preferred), ...spread])].filter((c) => !hard.includes(c)).sort();
   return { hard, soft, ...(verdict.unschedulable ? { unschedulable: verdict.unschedulable } : {}) };
+}
+
+/** Rules that choose nodes (tolerations alone choose none). */
+function hasPlacementRules(p: Placement | undefined): p is Placement {
+  return !!p && !!(p.nodeAffinity || p.podAntiAffinity || p.preferredPodAntiAffinity || p.topologySpread);
 }
 
 function podLabels(labels: Readonly<Record<string, string>>): Record<string, string> {
@@ -206,7 +222,13 @@ class SwarmDriver implements RuntimeDriver {
     const containers = await Promise.all(
       owned.map((s) => {
         const task = currentTask(tasks.get(s.ID!) ?? []);
-        return this.withNodePorts(toOwnedContainer(s, task, byNode), s, task, task?.NodeID ? byNode.get(task.NodeID) : undefined, nodeInventory);
+        return this.withNodePorts(
+          toOwnedContainer(s, task, byNode, this.clock.now()),
+          s,
+          task,
+          task?.NodeID ? byNode.get(task.NodeID) : undefined,
+          nodeInventory,
+        );
       }),
     );
     return {
@@ -303,7 +325,8 @@ class SwarmDriver implements RuntimeDriver {
   private async createReplica(spec: ContainerSpec, networkId: string, placed: () => void): Promise<OwnedContainer> {
     const { hard, soft: spread, unschedulable } = placementOf(spec, await this.placementView());
     const labels = { ...this.ownedLabels(spec.labels), ...(unschedulable ? { [UNSCHEDULABLE_LABEL]: unschedulable } : {}) };
-    const body = toServiceSpec(spec, labels, networkId, [...hard, ...spread]);
+    const secrets = await this.ensureSecrets(spec);
+    const body = toServiceSpec(spec, labels, networkId, [...hard, ...spread], secrets);
     let id: string;
     try {
       const created = (await this.clients.api.createService(body as Docker.CreateServiceOptions)) as unknown as { id?: string; ID?: string };
@@ -389,7 +412,7 @@ class SwarmDriver implements RuntimeDriver {
       const labels = service?.Spec?.Labels ?? {};
       const spec = service?.Spec as (SwarmService['Spec'] & { TaskTemplate?: { Placement?: { Constraints?: string[] } } }) | undefined;
       const rules = { nodeSelector: parseObject(labels[NODE_SELECTOR_LABEL]), placement: parseObject(labels[PLACEMENT_LABEL]) as Placement | undefined };
-      if (!service || !spec || !rules.placement) continue;
+      if (!service || !spec || !hasPlacementRules(rules.placement)) continue;
       const verdict = placementOf({ labels, ...rules } as PlacementInput, view);
       const wanted = [...placementConstraints(rules.nodeSelector), ...verdict.hard];
       const now = spec.TaskTemplate?.Placement?.Constraints ?? [];
@@ -425,6 +448,71 @@ class SwarmDriver implements RuntimeDriver {
     if (!service) return;
     await this.stopService(service, graceSeconds);
     await this.removeService(service.ID!, service.Spec?.Name ?? id);
+    await this.pruneSecrets().catch((err: unknown) => this.log.warn({ err: String(err) }, 'could not prune unused file secrets'));
+  }
+
+  /** The Swarm secrets holding a replica's Secret and ConfigMap files (map.ts fileSecrets), made when missing. */
+  private async ensureSecrets(spec: ContainerSpec): Promise<(FileSecret & { readonly id: string })[]> {
+    const wanted = fileSecrets(spec, this.instance);
+    if (wanted.length === 0) return [];
+    const big = wanted.find((f) => f.bytes > MAX_SECRET_BYTES);
+    if (big)
+      throw new BerthError(
+        'CONTAINER_START_FAILED',
+        `replica ${spec.name}: file ${big.target} holds ${big.bytes} bytes; a Swarm secret holds at most ${MAX_SECRET_BYTES} (500 KiB)`,
+        { details: { container: spec.name, driver: 'swarm' } },
+      );
+    const owned = async () =>
+      new Map(
+        ((await this.call('list secrets', () => this.clients.api.listSecrets({ filters: { label: ownedFilter(this.instance) } }))) as SwarmSecret[])
+          .filter((x) => isOwned(x.Spec?.Labels, this.instance) && x.ID && x.Spec?.Name)
+          .map((x) => [x.Spec!.Name!, x.ID!]),
+      );
+    const ids = await owned();
+    for (const f of wanted) {
+      if (ids.has(f.name)) continue;
+      try {
+        const made = (await this.clients.api.createSecret({ Name: f.name, Labels: this.ownedLabels({}), Data: f.data })) as { id?: string; ID?: string };
+        ids.set(f.name, made.id ?? made.ID ?? '');
+      } catch (err) {
+        // Made meanwhile by another replica of the same content: take it.
+        if (engineStatus(err) !== 409) throw toEngineError(err, this.socketPath, `create secret ${f.name} for ${spec.name}`);
+        const again = await owned();
+        const id = again.get(f.name);
+        if (!id) throw toEngineError(err, this.socketPath, `create secret ${f.name} for ${spec.name}`);
+        ids.set(f.name, id);
+      }
+    }
+    return wanted.map((f) => ({ ...f, id: ids.get(f.name)! }));
+  }
+
+  /**
+   * Removes the owned file secrets no service uses any more. Only those older than a minute: a
+   * replica being created right now may have made its secret and not yet its service.
+   */
+  private async pruneSecrets(): Promise<void> {
+    const [secrets, services] = await Promise.all([
+      this.call('list secrets', () => this.clients.api.listSecrets({ filters: { label: ownedFilter(this.instance) } })) as Promise<SwarmSecret[]>,
+      this.call('list services', () => this.clients.api.listServices({ filters: { label: ownedFilter(this.instance) } })) as Promise<SwarmService[]>,
+    ]);
+    const used = new Set(
+      services.flatMap((x) =>
+        ((x.Spec as { TaskTemplate?: { ContainerSpec?: { Secrets?: { SecretID?: string }[] } } } | undefined)?.TaskTemplate?.ContainerSpec?.Secrets ?? []).map(
+          (r) => r.SecretID,
+        ),
+      ),
+    );
+    const cutoff = this.clock.now().getTime() - 60_000;
+    for (const x of secrets) {
+      if (!x.ID || used.has(x.ID) || !isOwned(x.Spec?.Labels, this.instance) || Date.parse(x.CreatedAt ?? '') > cutoff) continue;
+      await this.clients.api
+        .getSecret(x.ID)
+        .remove()
+        .then(
+          () => this.log.info({ secret: x.Spec?.Name }, 'unused file secret removed'),
+          (err: unknown) => this.log.debug({ secret: x.Spec?.Name, err: engineMessage(err) }, 'file secret kept (in use, or gone)'),
+        );
+    }
   }
 
   async stopContainer(id: string, graceSeconds: number): Promise<void> {
@@ -491,6 +579,8 @@ class SwarmDriver implements RuntimeDriver {
           const before = previous.get(id);
           if (c.state === 'running' && before?.state !== 'running') deliver({ kind: 'container-started', id, labels: c.labels });
           if (c.state !== 'running' && before?.state === 'running') deliver({ kind: 'container-died', id, labels: c.labels });
+          // Lost now (its node down past its toleration, or drained): replaced on the next pass.
+          else if (c.evicted && !before?.evicted) deliver({ kind: 'container-died', id, labels: c.labels });
         }
         for (const [id, c] of previous) if (!now.has(id)) deliver({ kind: 'container-destroyed', id, labels: c.labels });
       }
@@ -534,7 +624,7 @@ class SwarmDriver implements RuntimeDriver {
     const [tasks, nodes] = await Promise.all([this.tasksOf([service.ID!]), this.nodes()]);
     const task = currentTask(tasks.get(service.ID!) ?? []);
     const byNode = new Map(nodes.map((n) => [n.id, n]));
-    return { container: toOwnedContainer(service, task, byNode), task, node: task?.NodeID ? byNode.get(task.NodeID) : undefined };
+    return { container: toOwnedContainer(service, task, byNode, this.clock.now()), task, node: task?.NodeID ? byNode.get(task.NodeID) : undefined };
   }
 
   /** The running task of an owned replica and its node's engine, for exec, logs and stats. */

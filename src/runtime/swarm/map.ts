@@ -47,6 +47,7 @@ export function toSwarmNode(raw: unknown): SwarmNode | undefined {
     Description?: { Hostname?: string; Engine?: { EngineVersion?: string } };
     Status?: { State?: string; Addr?: string };
     ManagerStatus?: { Leader?: boolean; Reachability?: string; Addr?: string };
+    UpdatedAt?: string;
   } | null;
   if (!n || typeof n.ID !== 'string') return undefined;
   // A manager's Status.Addr can be 0.0.0.0 (engines before 23): its ManagerStatus.Addr has the advertised address.
@@ -64,6 +65,7 @@ export function toSwarmNode(raw: unknown): SwarmNode | undefined {
     leader: n.ManagerStatus?.Leader === true,
     ...(n.ManagerStatus?.Reachability ? { reachability: n.ManagerStatus.Reachability } : {}),
     ...(n.Description?.Engine?.EngineVersion ? { engineVersion: n.Description.Engine.EngineVersion } : {}),
+    ...(n.UpdatedAt ? { since: n.UpdatedAt } : {}),
   };
 }
 
@@ -176,12 +178,20 @@ function orderedToStop(task: SwarmTask | undefined): boolean {
  * host-mode published ports at its node's address: how berth (probes, the data plane) reaches a
  * replica on another machine. No `address`: a task's overlay address is not reachable from berth.
  */
-export function toOwnedContainer(service: SwarmService, task: SwarmTask | undefined, nodes: ReadonlyMap<string, SwarmNode>): OwnedContainer {
+export function toOwnedContainer(
+  service: SwarmService,
+  task: SwarmTask | undefined,
+  nodes: ReadonlyMap<string, SwarmNode>,
+  now: Date = new Date(0),
+): OwnedContainer {
   const node = task?.NodeID ? nodes.get(task.NodeID) : undefined;
   const stoppedByBerth = service.Spec?.Mode?.Replicated?.Replicas === 0;
+  const labels: Record<string, string> = { ...(service.Spec?.Labels ?? {}) };
+  // On a node that is down, within its toleration (label berth.placement): kept, waiting, not replaced.
+  const tolerated = !stoppedByBerth && onDownNode(task, node) ? downNodeTolerance(labels[PLACEMENT_LABEL], node!, now) : undefined;
+  if (tolerated) return { ...toleratedReplica(service, labels, node!, tolerated), image: service.Spec?.TaskTemplate?.ContainerSpec?.Image ?? '' };
   // A service berth scaled to 0 whose task Swarm has since reaped: stopped, not waiting for a node.
   const state = !task && stoppedByBerth ? 'exited' : taskState(task, node);
-  const labels: Record<string, string> = { ...(service.Spec?.Labels ?? {}) };
   if (node) labels[LABEL.node] = node.hostname;
   const exitCode = state === 'exited' || state === 'dead' ? task?.Status?.ContainerStatus?.ExitCode : undefined;
   // Stopped, or lost with its node, while berth still wants it running (berth stops a replica by scaling it to 0).
@@ -204,6 +214,46 @@ export function toOwnedContainer(service: SwarmService, task: SwarmTask | undefi
     ports: state === 'running' && node ? publishedPorts(task, node.address) : [],
     ...(evicted ? { evicted: true as const } : {}),
     ...(reason ? { reason } : {}),
+  };
+}
+
+/**
+ * How long a replica on a node that is down is kept (its pod's toleration, core/placement.ts),
+ * counted from when the cluster last changed the node's record. Undefined: not tolerated, or no
+ * longer (evicted now). Pure.
+ *   toleration 60 s, node down since 10:00:00, now 10:00:30 → until 10:01:00
+ *   toleration without seconds                             → for good
+ */
+export function downNodeTolerance(placementJson: string | undefined, node: SwarmNode, now: Date): { readonly until?: Date } | undefined {
+  let toleration: { seconds?: unknown } | undefined;
+  try {
+    toleration = placementJson ? (JSON.parse(placementJson) as { downNodeToleration?: { seconds?: unknown } }).downNodeToleration : undefined;
+  } catch {
+    return undefined;
+  }
+  if (!toleration || typeof toleration !== 'object') return undefined;
+  if (typeof toleration.seconds !== 'number') return {};
+  const since = Date.parse(node.since ?? '');
+  if (!Number.isFinite(since)) return undefined;
+  const until = new Date(since + toleration.seconds * 1000);
+  return until.getTime() > now.getTime() ? { until } : undefined;
+}
+
+/** A replica kept on a node that is down: pending (not alive, not routed, not replaced), saying until when. */
+function toleratedReplica(
+  service: SwarmService,
+  labels: Record<string, string>,
+  node: SwarmNode,
+  tolerated: { readonly until?: Date },
+): Omit<OwnedContainer, 'image'> {
+  return {
+    id: service.ID ?? '',
+    name: labels[NAME_LABEL] ?? service.Spec?.Name ?? '',
+    labels: { ...labels, [LABEL.node]: node.hostname },
+    state: 'pending',
+    created: service.CreatedAt ?? new Date(0).toISOString(),
+    ports: [],
+    reason: `its node ${node.hostname} is down; kept ${tolerated.until ? `until ${tolerated.until.toISOString()}` : 'for good'} by its toleration of node.kubernetes.io/unreachable`,
   };
 }
 
@@ -318,7 +368,6 @@ export function unsupported(spec: ContainerSpec): string | undefined {
   if (s?.runAsNonRoot && !s.user) return 'runAsNonRoot needs runAsUser on the swarm driver (the image’s user is not checked on every node)';
   for (const m of spec.mounts ?? []) {
     if (m.kind === 'bind') return `hostPath ${m.source} is a folder of one host; the swarm driver does not mount host paths`;
-    if (m.kind === 'files') return `volume ${JSON.stringify(m.volume)} (Secret or ConfigMap files) is not supported by the swarm driver yet`;
     if (m.kind === 'volume') return `PersistentVolumeClaim volume ${m.name} is not supported by the swarm driver yet`;
   }
   return undefined;
@@ -329,7 +378,13 @@ export function unsupported(spec: ContainerSpec): string | undefined {
  * container carries them too, so each node's engine sees it as berth's. Throws
  * CONTAINER_START_FAILED for what a service cannot do (unsupported()).
  */
-export function toServiceSpec(spec: ContainerSpec, labels: Labels, networkId: string, spread: readonly string[] = []): Record<string, unknown> {
+export function toServiceSpec(
+  spec: ContainerSpec,
+  labels: Labels,
+  networkId: string,
+  spread: readonly string[] = [],
+  secrets: readonly (FileSecret & { readonly id: string })[] = [],
+): Record<string, unknown> {
   const refused = unsupported(spec);
   if (refused) throw new BerthError('CONTAINER_START_FAILED', `replica ${spec.name}: ${refused}`, { details: { container: spec.name, driver: 'swarm' } });
   const s = spec.security;
@@ -371,6 +426,16 @@ export function toServiceSpec(spec: ContainerSpec, labels: Labels, networkId: st
         ...(s?.capAdd ? { CapabilityAdd: s.capAdd.map(capName) } : {}),
         ...(s?.capDrop ? { CapabilityDrop: s.capDrop.map(capName) } : {}),
         ...(mounts.length > 0 ? { Mounts: mounts } : {}),
+        ...(secrets.length > 0
+          ? {
+              Secrets: secrets.map((f) => ({
+                // Owned by root, in the pod's fsGroup when it has one, as Kubernetes lays out Secret and ConfigMap volumes.
+                File: { Name: f.target, UID: '0', GID: String(s?.fsGroup ?? 0), Mode: f.mode },
+                SecretID: f.id,
+                SecretName: f.name,
+              })),
+            }
+          : {}),
         ...(spec.dns ? { DNSConfig: { Nameservers: [...spec.dns.servers], Search: [...spec.dns.search], Options: [...spec.dns.options] } } : {}),
       },
       ...(resources ? { Resources: resources } : {}),
@@ -391,6 +456,44 @@ export function toServiceSpec(spec: ContainerSpec, labels: Labels, networkId: st
       })),
     },
   };
+}
+
+/** Swarm keeps a secret's data to 500 KiB. */
+export const MAX_SECRET_BYTES = 500 * 1024;
+
+/** One file of a Secret or ConfigMap volume as a Swarm secret: content-addressed, so replicas with the same file share one. */
+export interface FileSecret {
+  /** `berth-<hash>`: of the instance, the content and its encoding. */
+  readonly name: string;
+  /** The content as the engine takes it (base64). */
+  readonly data: string;
+  /** Where the file is in the container (absolute). */
+  readonly target: string;
+  readonly mode: number;
+  readonly bytes: number;
+}
+
+/**
+ * The files of a replica's `files` mounts (Secret and ConfigMap volumes), each a Swarm secret
+ * mounted at its path: a volume's keys under its mount path, or with subPath the one file at
+ * the mount path itself. Pure. Swarm secrets are encrypted in the managers' Raft log, sent only
+ * to the nodes running a task that uses them, and mounted from memory (tmpfs).
+ *   volume web-config at /etc/web, files a.conf, b.conf → /etc/web/a.conf, /etc/web/b.conf
+ *   the same with subPath a.conf at /etc/a.conf          → /etc/a.conf
+ */
+export function fileSecrets(spec: ContainerSpec, instance: string): FileSecret[] {
+  const out: FileSecret[] = [];
+  for (const m of spec.mounts ?? []) {
+    if (m.kind !== 'files') continue;
+    for (const f of m.files) {
+      if (m.subPath !== undefined && f.path !== m.subPath) continue;
+      const data = f.base64 ? f.value : Buffer.from(f.value, 'utf8').toString('base64');
+      const bytes = Buffer.from(data, 'base64').length;
+      const target = m.subPath !== undefined ? m.target : `${m.target.replace(/\/+$/, '')}/${f.path}`;
+      out.push({ name: `berth-${hashOf({ instance, data }, 40)}`, data, target, mode: f.mode, bytes });
+    }
+  }
+  return out;
 }
 
 /** `NET_ADMIN` → `CAP_NET_ADMIN` (Swarm wants the full name); `ALL` stays. */

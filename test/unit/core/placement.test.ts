@@ -1,7 +1,16 @@
 /** core/placement.ts: where a new replica may go on a cluster, as the Kubernetes scheduler's filters and preferences decide it. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { matchesNodeAffinity, placeReplica, type NodeSelectorTerm, type PlacedPod, type Placement, type PlacementNode } from '../../../src/core/placement.js';
+import {
+  downNodeToleration,
+  matchesNodeAffinity,
+  placeReplica,
+  type NodeSelectorTerm,
+  type PlacedPod,
+  type Placement,
+  type PlacementNode,
+  type Toleration,
+} from '../../../src/core/placement.js';
 
 const node = (hostname: string, labels: Record<string, string> = {}, schedulable = true): PlacementNode => ({ hostname, labels, schedulable });
 const nodes = [
@@ -195,4 +204,30 @@ describe('placeReplica: filters, then preferences', () => {
       if (why) assert.match(v.unschedulable ?? '', why);
       else assert.equal(v.unschedulable, undefined);
     });
+});
+
+describe('downNodeToleration: how long a replica stays on a node that is down (Kubernetes taint manager)', () => {
+  const unreachable = 'node.kubernetes.io/unreachable';
+  const table: [string, Toleration[] | undefined, { seconds?: number } | undefined][] = [
+    ['none: replaced at once', undefined, undefined],
+    ['unreachable, NoExecute, 60 s', [{ key: unreachable, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 60 }], { seconds: 60 }],
+    ['not-ready counts too', [{ key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 5 }], { seconds: 5 }],
+    ['no tolerationSeconds: for good', [{ key: unreachable, operator: 'Exists', effect: 'NoExecute' }], {}],
+    ['every effect (no effect given)', [{ key: unreachable, operator: 'Exists', tolerationSeconds: 9 }], { seconds: 9 }],
+    ['Equal with no value matches the valueless taint', [{ key: unreachable, operator: 'Equal', effect: 'NoExecute', tolerationSeconds: 7 }], { seconds: 7 }],
+    ['Equal with a value does not', [{ key: unreachable, operator: 'Equal', value: 'x', effect: 'NoExecute', tolerationSeconds: 7 }], undefined],
+    ['NoSchedule only: not about eviction', [{ key: unreachable, operator: 'Exists', effect: 'NoSchedule' }], undefined],
+    ['an empty key with Exists tolerates every taint, for good', [{ operator: 'Exists' }], {}],
+    ['another taint: nothing', [{ key: 'dedicated', operator: 'Equal', value: 'db' }], undefined],
+    [
+      'several: the least seconds among those that have some',
+      [
+        { key: unreachable, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 },
+        { key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 30 },
+        { key: unreachable, operator: 'Exists', effect: 'NoExecute' },
+      ],
+      { seconds: 30 },
+    ],
+  ];
+  for (const [what, tolerations, expected] of table) it(what, () => assert.deepEqual(downNodeToleration(tolerations), expected));
 });

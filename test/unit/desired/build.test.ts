@@ -52,8 +52,9 @@ describe('desired: defaults and normalization', () => {
     ['flow style', base.replace('          image: busybox:1.36\n', '          image: "busybox:1.36"\n')],
     ['replicas (not part of the template)', base.replace('replicas: 3', 'replicas: 7')],
     ['strategy (not part of the template)', base.replace('spec:\n  replicas: 3', 'spec:\n  strategy:\n    type: Recreate\n  replicas: 3')],
+    ['a scheduling-only field (ignored with a warning)', base.replace('      containers:', '      priorityClassName: high\n      containers:')],
     [
-      'a scheduling-only field (ignored with a warning)',
+      'a toleration of a taint no node carries (only a down node’s act)',
       base.replace('      containers:', '      tolerations:\n        - key: x\n          operator: Exists\n      containers:'),
     ],
     ['an empty nodeSelector', base.replace('      containers:', '      nodeSelector: {}\n      containers:')],
@@ -84,6 +85,13 @@ describe('desired: defaults and normalization', () => {
       base.replace(
         '      containers:',
         '      affinity:\n        podAntiAffinity:\n          requiredDuringSchedulingIgnoredDuringExecution:\n            - labelSelector: {matchLabels: {app: web}}\n              topologyKey: kubernetes.io/hostname\n      containers:',
+      ),
+    ],
+    [
+      'a toleration of its node being down (how long it stays there)',
+      base.replace(
+        '      containers:',
+        '      tolerations:\n        - {key: node.kubernetes.io/unreachable, operator: Exists, effect: NoExecute, tolerationSeconds: 60}\n      containers:',
       ),
     ],
     [

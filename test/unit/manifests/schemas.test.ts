@@ -137,16 +137,7 @@ describe('schemas/*.json', () => {
     const p = properties(load('deployment.json'));
     const pod = 'spec.template.spec';
     const container = `${pod}.containers[]`;
-    for (const f of [
-      'nodeName',
-      'tolerations',
-      'priorityClassName',
-      'serviceAccountName',
-      'automountServiceAccountToken',
-      'imagePullSecrets',
-      'dnsPolicy',
-      'schedulerName',
-    ]) {
+    for (const f of ['nodeName', 'priorityClassName', 'serviceAccountName', 'automountServiceAccountToken', 'imagePullSecrets', 'dnsPolicy', 'schedulerName']) {
       assert.equal(typeof p.get(`${pod}.${f}`)?.['x-berth-ignored'], 'string', f);
     }
     // Requests are what an HPA's Utilization is a percent of: accepted, no longer ignored; only ephemeral-storage is.

@@ -492,7 +492,6 @@ const rows: readonly Row[] = [
   ...(
     [
       ['nodeName', 'nodeName: node2\n', 'pod', `${P}.nodeName`, /no nodes to select/],
-      ['tolerations', 'tolerations:\n  - key: x\n    operator: Exists\n', 'pod', `${P}.tolerations`, /taints/],
       ['priorityClassName', 'priorityClassName: high\n', 'pod', `${P}.priorityClassName`, /scheduler/],
       ['serviceAccountName', 'serviceAccountName: web\n', 'pod', `${P}.serviceAccountName`, /service account/],
       ['automountServiceAccountToken', 'automountServiceAccountToken: false\n', 'pod', `${P}.automountServiceAccountToken`, /token/],
@@ -623,6 +622,26 @@ const rows: readonly Row[] = [
     }),
     expect: [err('INVALID_VALUE', `${P}.topologySpreadConstraints[0].labelSelector.matchExpressions[0].values`, 21, /at least one value for operator In/)],
   },
+  {
+    name: 'tolerations are accepted (a down-node one acts under --driver swarm)',
+    yaml: deployment('web', {
+      podSpec: podSpec(
+        'tolerations:\n  - {key: node.kubernetes.io/unreachable, operator: Exists, effect: NoExecute, tolerationSeconds: 60}\n  - {key: dedicated, operator: Equal, value: db, effect: NoSchedule}\n',
+      ),
+    }),
+    expect: [],
+  },
+  ...(
+    [
+      ['an unknown operator', '{key: x, operator: Is}', 'operator', /Exists or Equal/],
+      ['a misspelt effect', '{key: x, operator: Exists, effect: NoExecution}', 'effect', /NoSchedule, PreferNoSchedule, NoExecute or empty/],
+      ['negative tolerationSeconds', '{key: x, operator: Exists, effect: NoExecute, tolerationSeconds: -1}', 'tolerationSeconds', /0/],
+    ] as const
+  ).map(([what, toleration, field, why]) => ({
+    name: `tolerations: ${what}`,
+    yaml: deployment('web', { podSpec: podSpec(`tolerations:\n  - ${toleration}\n`) }),
+    expect: [err('INVALID_VALUE', `${P}.tolerations[0].${field}`, 16, why)],
+  })),
   {
     name: 'cpu and memory requests are kept (an HPA measures Utilization against them)',
     yaml: deployment('web', { container: container('resources:\n  requests:\n    cpu: 100m\n    memory: 64Mi\n') }),

@@ -5,6 +5,7 @@ import {
   currentTask,
   placementConstraints,
   serviceName,
+  fileSecrets,
   keepOn,
   spreadConstraints,
   taskState,
@@ -203,6 +204,37 @@ describe('toOwnedContainer: a replica service as inventory sees it', () => {
     );
     assert.equal(byBerth.evicted, undefined, 'berth scaled it to 0: its own stop, not an eviction');
   });
+  it('a node that is down, within the pod’s toleration: kept pending (not alive, not routed, not replaced), saying until when', () => {
+    const down = node({ state: 'down', since: '2026-12-05T10:00:00.000Z' });
+    const tolerating = (seconds?: number) => ({
+      ...service,
+      Spec: {
+        ...service.Spec,
+        Labels: { ...service.Spec.Labels, 'berth.placement': JSON.stringify({ downNodeToleration: seconds === undefined ? {} : { seconds } }) },
+      },
+    });
+    const task = { NodeID: 'n2', Status: { State: 'running' } };
+    const at = (iso: string) => new Date(iso);
+    const table: [string, ReturnType<typeof tolerating> | typeof service, Date, string, boolean | undefined, RegExp][] = [
+      [
+        '60 s tolerated, 30 s down: kept',
+        tolerating(60),
+        at('2026-12-05T10:00:30Z'),
+        'pending',
+        undefined,
+        /its node node2 is down; kept until 2026-12-05T10:01:00\.000Z by its toleration/,
+      ],
+      ['60 s tolerated, 60 s down: evicted now', tolerating(60), at('2026-12-05T10:01:00Z'), 'dead', true, /its node node2 is down$/],
+      ['tolerated for good', tolerating(), at('2026-12-06T00:00:00Z'), 'pending', undefined, /kept for good/],
+      ['no toleration: evicted at once', service, at('2026-12-05T10:00:01Z'), 'dead', true, /is down$/],
+    ];
+    for (const [what, svc, now, state, evicted, reason] of table) {
+      const c = toOwnedContainer(svc, task, new Map([['n2', down]]), now);
+      assert.deepEqual([c.state, c.evicted], [state, evicted], what);
+      assert.match(c.reason ?? '', reason, what);
+      assert.deepEqual(c.ports, [], what);
+    }
+  });
   it('pending: says why, in the scheduler’s words', () => {
     const c = toOwnedContainer(service, { Status: { State: 'pending', Err: 'no suitable node (scheduling constraints not satisfied on 3 nodes)' } }, nodes);
     assert.equal(c.state, 'pending');
@@ -284,6 +316,49 @@ describe('toServiceSpec: one replica, one service of one task', () => {
     assert.deepEqual(s.TaskTemplate['Resources'], { Limits: { MemoryBytes: 64 * 1024 * 1024 }, Reservations: { NanoCPUs: 100_000_000 } });
     assert.deepEqual(s.Mode, { Replicated: { Replicas: 1 } });
     assert.deepEqual(s.EndpointSpec, { Mode: 'dnsrr', Ports: [{ Protocol: 'tcp', TargetPort: 8080, PublishMode: 'host' }] });
+  });
+  it('Secret and ConfigMap files: one Swarm secret per file at its path, content-addressed, owned by root in the fsGroup', () => {
+    const files = (over: Partial<Extract<NonNullable<ContainerSpec['mounts']>[number], { kind: 'files' }>> = {}) => ({
+      kind: 'files' as const,
+      volume: 'config',
+      target: '/etc/web/',
+      files: [
+        { path: 'a.conf', value: 'x=1\n', mode: 0o444 },
+        { path: 'sub/b.bin', value: Buffer.from([0, 1, 2]).toString('base64'), mode: 0o400, base64: true as const },
+      ],
+      ...over,
+    });
+    const table: [string, Partial<ContainerSpec>, [string, number, number][]][] = [
+      [
+        'a volume: its keys under the mount path (text and binary)',
+        { mounts: [files()] },
+        [
+          ['/etc/web/a.conf', 0o444, 4],
+          ['/etc/web/sub/b.bin', 0o400, 3],
+        ],
+      ],
+      ['with subPath: that one file at the mount path', { mounts: [files({ target: '/etc/a.conf', subPath: 'a.conf' })] }, [['/etc/a.conf', 0o444, 4]]],
+      ['no files mount: none', {}, []],
+    ];
+    for (const [what, over, expected] of table) {
+      const got = fileSecrets({ ...spec, ...over }, 'ci');
+      assert.deepEqual(
+        got.map((f) => [f.target, f.mode, f.bytes]),
+        expected,
+        what,
+      );
+      for (const f of got) assert.match(f.name, /^berth-[0-9a-f]{40}$/, what);
+    }
+    const [a] = fileSecrets({ ...spec, mounts: [files()] }, 'ci');
+    assert.equal(Buffer.from(a!.data, 'base64').toString('utf8'), 'x=1\n');
+    assert.equal(fileSecrets({ ...spec, mounts: [files()] }, 'ci')[0]!.name, a!.name, 'the same content, the same secret');
+    assert.notEqual(fileSecrets({ ...spec, mounts: [files()] }, 'other')[0]!.name, a!.name, 'another instance owns its own');
+    const body = toServiceSpec({ ...spec, mounts: [files()], security: { fsGroup: 2000 } }, {}, 'net1', [], [{ ...a!, id: 'sec1' }]) as {
+      TaskTemplate: { ContainerSpec: { Secrets: unknown } };
+    };
+    assert.deepEqual(body.TaskTemplate.ContainerSpec.Secrets, [
+      { File: { Name: '/etc/web/a.conf', UID: '0', GID: '2000', Mode: 0o444 }, SecretID: 'sec1', SecretName: a!.name },
+    ]);
   });
   const refused: [string, Partial<ContainerSpec>, RegExp][] = [
     ['a Pod of several containers', { joinNetworkOf: 'infra' }, /several containers/],
