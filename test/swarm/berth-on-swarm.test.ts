@@ -91,11 +91,11 @@ describe('berth drives a 3-node Docker Swarm', { timeout: 900_000 }, () => {
       throw Object.assign(new Error(`berth exited with ${berth.child.exitCode ?? berth.child.signalCode}:\n${berth.logs().slice(-3000)}`), { fatal: true });
   };
 
-  /** The web replicas as the cluster has them: each replica's service and its newest task. */
-  const cluster = async (): Promise<ClusterReplica[]> => {
+  /** A Deployment's replicas as the cluster has them (web by default): each replica's service and its newest task. */
+  const cluster = async (deployment = 'web'): Promise<ClusterReplica[]> => {
     const manager = managerDocker();
     const [services, tasks, nodes] = await Promise.all([
-      manager.listServices({ filters: { label: [`berth.instance=${instance}`, 'berth.name=web'] } }),
+      manager.listServices({ filters: { label: [`berth.instance=${instance}`, `berth.name=${deployment}`] } }),
       manager.listTasks() as Promise<any[]>,
       manager.listNodes() as Promise<any[]>,
     ]);
@@ -476,27 +476,10 @@ describe('berth drives a 3-node Docker Swarm', { timeout: 900_000 }, () => {
     );
     await repo.commit('cache: one per tier=cache node');
     await repo.push();
-    const caches = async () => {
-      const manager = managerDocker();
-      const [services, tasks, nodes] = await Promise.all([
-        manager.listServices({ filters: { label: [`berth.instance=${instance}`, 'berth.name=cache'] } }),
-        manager.listTasks() as Promise<any[]>,
-        manager.listNodes() as Promise<any[]>,
-      ]);
-      const hostOf = new Map(nodes.map((n) => [n.ID as string, n.Description?.Hostname as string]));
-      return services.map((s) => {
-        const newest = tasks.filter((t) => t.ServiceID === s.ID).sort((a, b) => String(b.CreatedAt).localeCompare(String(a.CreatedAt)))[0];
-        return {
-          replica: Number(s.Spec?.Labels?.['berth.replica']),
-          state: String(newest?.Status?.State ?? 'none'),
-          node: newest?.NodeID ? hostOf.get(newest.NodeID) : undefined,
-        };
-      });
-    };
     await eventually(
       async () => {
         assertAlive();
-        const seen = await caches();
+        const seen = await cluster('cache');
         const shown = JSON.stringify(seen);
         assert.deepEqual(
           seen
@@ -524,7 +507,7 @@ describe('berth drives a 3-node Docker Swarm', { timeout: 900_000 }, () => {
     await eventually(
       async () => {
         assertAlive();
-        const seen = await caches();
+        const seen = await cluster('cache');
         assert.deepEqual(seen.map((c) => `${c.state}@${c.node}`).sort(), ['running@node1', 'running@node2', 'running@node3'], JSON.stringify(seen));
         // Ready too: the exec probes answered, node3's through its engine at tcp:// over TLS.
         const status = await runBerth(['status', '--state-dir', stateDir, '--repo', repo.url, '--path', 'manifests']);
@@ -588,31 +571,17 @@ describe('berth drives a 3-node Docker Swarm', { timeout: 900_000 }, () => {
         '          secret: {secretName: token, defaultMode: 0400}',
         '',
       ].join('\n');
-    const replicasOf = async () => {
-      const services = await managerDocker().listServices({ filters: { label: [`berth.instance=${instance}`, 'berth.name=conf'] } });
-      const tasks = (await managerDocker().listTasks()) as any[];
-      const nodes = (await managerDocker().listNodes()) as any[];
-      const hostOf = new Map(nodes.map((n) => [n.ID as string, n.Description?.Hostname as SwarmNode]));
-      return services.map((svc) => {
-        const t = tasks.filter((x) => x.ServiceID === svc.ID).sort((a, b) => String(b.CreatedAt).localeCompare(String(a.CreatedAt)))[0];
-        return {
-          state: String(t?.Status?.State),
-          node: t?.NodeID ? hostOf.get(t.NodeID) : undefined,
-          container: t?.Status?.ContainerStatus?.ContainerID as string | undefined,
-        };
-      });
-    };
     /** Every conf replica runs and reads `greeting`, the token and the subPath file from its own node. */
     const reads = (greeting: string) =>
       eventually(
         async () => {
           assertAlive();
-          const seen = await replicasOf();
+          const seen = await cluster('conf');
           assert.equal(seen.length, 2, JSON.stringify(seen));
           for (const r of seen) {
-            assert.ok(r.state === 'running' && r.node && r.container, JSON.stringify(seen));
+            assert.ok(r.state === 'running' && r.node && r.containerId, JSON.stringify(seen));
             const out = await execOutput(
-              r.container!,
+              r.containerId!,
               ['sh', '-c', 'cat /etc/conf/greeting; echo; cat /etc/token/token; echo; stat -c %a /etc/token/token; cat /etc/greeting.txt'],
               nodeDocker(r.node!),
             );
@@ -631,6 +600,74 @@ describe('berth drives a 3-node Docker Swarm', { timeout: 900_000 }, () => {
     await repo.commit('conf: the ConfigMap changes');
     await repo.push();
     await reads('bonjour');
+  });
+
+  it('a PersistentVolumeClaim: a local volume on one node, its replica pinned there; the data outlives the replica through a rollout', async () => {
+    const db = (v: string) =>
+      [
+        'apiVersion: v1',
+        'kind: PersistentVolumeClaim',
+        'metadata:',
+        '  name: data',
+        'spec:',
+        '  accessModes: [ReadWriteOnce]',
+        '  resources: {requests: {storage: 10Mi}}',
+        '---',
+        'apiVersion: apps/v1',
+        'kind: Deployment',
+        'metadata:',
+        '  name: db',
+        'spec:',
+        '  replicas: 1',
+        '  selector:',
+        '    matchLabels: {app: db}',
+        '  strategy: {type: Recreate}',
+        '  template:',
+        '    metadata:',
+        '      labels: {app: db}',
+        '    spec:',
+        '      terminationGracePeriodSeconds: 1',
+        '      containers:',
+        '        - name: db',
+        '          image: busybox:1.36',
+        `          command: [sh, -c, 'echo ${v} >> /data/boots && exec sleep 100000']`,
+        '          volumeMounts: [{name: data, mountPath: /data}]',
+        '      volumes:',
+        '        - name: data',
+        '          persistentVolumeClaim: {claimName: data}',
+        '',
+      ].join('\n');
+    const volume = `${instance}.${NS}.data`;
+    /** The one db replica runs, on the node holding the volume (and only that node has it), and has booted `boots` times on it. */
+    const runsWith = (boots: string) =>
+      eventually(
+        async () => {
+          assertAlive();
+          const seen = await cluster('db');
+          assert.equal(seen.length, 1, JSON.stringify(seen));
+          const [r] = seen;
+          assert.ok(r!.state === 'running' && r!.node && r!.containerId, JSON.stringify(seen));
+          const holders: SwarmNode[] = [];
+          for (const n of SWARM_NODES) if (((await nodeDocker(n).listVolumes()).Volumes ?? []).some((v) => v.Name === volume)) holders.push(n);
+          assert.deepEqual(holders, [r!.node], `the volume is on the replica's node only: ${holders.join(', ')}`);
+          const out = await execOutput(r!.containerId!, ['cat', '/data/boots'], nodeDocker(r!.node!));
+          assert.equal(out.stdout.trim(), boots);
+          const status = await runBerth(['status', '--state-dir', stateDir, '--repo', repo.url, '--path', 'manifests']);
+          assert.match(status.stdout, /volume data: Bound/, status.stdout);
+          return r!;
+        },
+        { timeoutMs: 90_000, what: `db running with ${JSON.stringify(boots)}` },
+      );
+    await repo.write(`manifests/${NS}/db.yaml`, db('one'));
+    await repo.commit('db: a claim');
+    await repo.push();
+    const first = await runsWith('one');
+    await repo.write(`manifests/${NS}/db.yaml`, db('two'));
+    await repo.commit('db: a new revision');
+    await repo.push();
+    const second = await runsWith('one\ntwo');
+    assert.notEqual(second.revision, first.revision, 'a new replica of a new revision');
+    assert.equal(second.node, first.node, 'on the node holding its data');
   });
 
   it('a toleration of node.kubernetes.io/unreachable keeps a replica on a node that is down instead of replacing it; back with its node, it runs there again', async () => {

@@ -25,6 +25,7 @@ import type {
   NetworkSpec,
   OwnedContainer,
   OwnedNetwork,
+  OwnedVolume,
   RuntimeDriver,
   RuntimeEvent,
   VolumeSpec,
@@ -86,6 +87,16 @@ interface PlacementView {
   readonly nodes: readonly SwarmNode[];
   readonly pods: readonly (PlacedPod & { readonly deployment: string })[];
 }
+
+interface VolumeHolders {
+  readonly holders: Map<string, SwarmNode>;
+  readonly volumes: OwnedVolume[];
+  readonly unreachable: string[];
+  readonly nodes: SwarmNode[];
+}
+
+/** How long inventory() reuses the last read of the nodes' volumes (ensureVolume, removeVolume and runContainer always read anew). */
+const VOLUME_CACHE_MS = 5_000;
 
 interface SwarmSecret {
   readonly ID?: string;
@@ -160,6 +171,8 @@ class SwarmDriver implements RuntimeDriver {
   private readonly nodeEngines = new Map<string, RuntimeDriver>();
   /** Per Deployment, the replica being placed now: the next waits for its node (spreadFor). */
   private readonly placing = new Map<string, Promise<void>>();
+  /** The last read of which node holds which volume, for inventory() between changes (volumeHolders): an optimization, never state. */
+  private holdersCache: { at: number; value: VolumeHolders } | undefined;
 
   constructor(options: SwarmDriverOptions) {
     this.socketPath = resolveSocketPath(options.socketPath);
@@ -237,7 +250,7 @@ class SwarmDriver implements RuntimeDriver {
         .filter((n) => isOwned(n.Labels, this.instance))
         .map(overlayNetwork)
         .sort((a, b) => a.name.localeCompare(b.name)),
-      volumes: [],
+      volumes: (await this.volumeHolders(false)).volumes.filter((v) => filter.namespace === undefined || v.labels[LABEL.namespace] === filter.namespace),
     };
   }
 
@@ -284,14 +297,98 @@ class SwarmDriver implements RuntimeDriver {
     return { api: this.clients.api, socketPath: this.socketPath, instance: this.instance, log: this.log, engineName: serviceName };
   }
 
+  /**
+   * A claim's volume is a local volume on one node, made through that node's engine (label
+   * berth.engine) on the schedulable node holding the fewest of berth's volumes; its replicas
+   * are then pinned there. Made only when every node berth can reach answers: a node that does
+   * not may hold it already, and a second copy elsewhere would split its data.
+   */
   async ensureVolume(spec: VolumeSpec): Promise<void> {
-    throw new BerthError('CONTAINER_START_FAILED', `volume ${spec.name}: PersistentVolumeClaims are not supported by the swarm driver yet`, {
-      details: { volume: spec.name, driver: 'swarm' },
-    });
+    await this.claimInstance();
+    if (spec.mode !== undefined || spec.gid !== undefined)
+      throw new BerthError(
+        'CONTAINER_START_FAILED',
+        `volume ${spec.name}: a folder mode or group (fsGroup, an emptyDir shared with init containers) is set where the volume lives, on a node the swarm driver reaches only through its engine; not supported yet`,
+        { details: { volume: spec.name, driver: 'swarm' } },
+      );
+    const { holders, unreachable: silent, nodes } = await this.volumeHolders();
+    if (holders.has(spec.name)) return;
+    if (silent.length > 0)
+      throw new BerthError(
+        'ENGINE_UNREACHABLE',
+        `volume ${spec.name}: the engine of node ${silent.join(', ')} did not answer, and it may hold the volume already; not made elsewhere (its data would split)`,
+        { details: { volume: spec.name, nodes: silent } },
+      );
+    const count = (n: SwarmNode) => [...holders.values()].filter((h) => h.hostname === n.hostname).length;
+    const candidates = nodes.filter((n) => placementNode(n).schedulable).sort((a, b) => count(a) - count(b) || a.hostname.localeCompare(b.hostname));
+    const node = candidates[0];
+    if (!node)
+      throw new BerthError(
+        'CONTAINER_START_FAILED',
+        `volume ${spec.name}: no ready, active node whose engine berth reaches (label ${ENGINE_LABEL}) can hold it`,
+        { details: { volume: spec.name, driver: 'swarm' } },
+      );
+    await this.engineOf(node).ensureVolume(spec);
+    this.log.info({ volume: spec.name, node: node.hostname }, 'volume made on its node');
   }
 
-  async removeVolume(): Promise<void> {
-    // The swarm driver makes no volumes, so it owns none to remove.
+  async removeVolume(name: string): Promise<void> {
+    await this.claimInstance();
+    const { holders } = await this.volumeHolders();
+    const node = holders.get(name);
+    if (node) await this.engineOf(node).removeVolume(name);
+  }
+
+  /** berth's volumes on the nodes whose engines it reaches (label berth.engine), by name; and the labelled nodes that did not answer. */
+  private async volumeHolders(fresh = true): Promise<VolumeHolders> {
+    const cached = this.holdersCache;
+    if (!fresh && cached && this.clock.now().getTime() - cached.at < VOLUME_CACHE_MS) return cached.value;
+    const value = await this.readVolumeHolders();
+    this.holdersCache = { at: this.clock.now().getTime(), value };
+    return value;
+  }
+
+  private async readVolumeHolders(): Promise<VolumeHolders> {
+    const nodes = (await this.nodes()).filter((n) => n.labels[ENGINE_LABEL]);
+    const holders = new Map<string, SwarmNode>();
+    const volumes: OwnedVolume[] = [];
+    const unreachable: string[] = [];
+    await Promise.all(
+      nodes.map(async (n) => {
+        try {
+          for (const v of (await this.engineOf(n).inventory()).volumes ?? []) {
+            holders.set(v.name, n);
+            volumes.push({ ...v, labels: { ...v.labels, [LABEL.node]: n.hostname } });
+          }
+        } catch {
+          unreachable.push(n.hostname);
+        }
+      }),
+    );
+    return { holders, volumes: volumes.sort((a, b) => a.name.localeCompare(b.name)), unreachable: unreachable.sort(), nodes };
+  }
+
+  /** The node holding a replica's claims' volumes (undefined: it mounts none); refused when one is missing or they are on different nodes. */
+  private async pinFor(spec: ContainerSpec): Promise<SwarmNode | undefined> {
+    const claims = (spec.mounts ?? []).flatMap((m) => (m.kind === 'volume' ? [m.name] : []));
+    if (claims.length === 0) return undefined;
+    const { holders, unreachable: silent } = await this.volumeHolders();
+    const where = claims.map((c) => [c, holders.get(c)] as const);
+    const missing = where.filter(([, n]) => !n).map(([c]) => c);
+    if (missing.length > 0)
+      throw new BerthError(
+        'CONTAINER_START_FAILED',
+        `replica ${spec.name}: volume ${missing.join(', ')} is on no node berth reaches${silent.length > 0 ? ` (the engine of ${silent.join(', ')} did not answer)` : ''}`,
+        { details: { container: spec.name, volumes: missing } },
+      );
+    const hosts = [...new Set(where.map(([, n]) => n!.hostname))];
+    if (hosts.length > 1)
+      throw new BerthError(
+        'CONTAINER_START_FAILED',
+        `replica ${spec.name}: its volumes are on different nodes (${where.map(([c, n]) => `${c} on ${n!.hostname}`).join(', ')}); a replica runs on one node`,
+        { details: { container: spec.name } },
+      );
+    return where[0]![1];
   }
 
   /** Present on the manager and on every node berth can reach (label berth.engine); each node's engine pulls it otherwise. */
@@ -323,10 +420,17 @@ class SwarmDriver implements RuntimeDriver {
 
   /** Creates the replica's service, reports `placed` once Swarm gave its task a node (or could not), and waits for it to run. */
   private async createReplica(spec: ContainerSpec, networkId: string, placed: () => void): Promise<OwnedContainer> {
-    const { hard, soft: spread, unschedulable } = placementOf(spec, await this.placementView());
+    const pin = await this.pinFor(spec);
+    const placed0 = placementOf(spec, await this.placementView());
+    // Pinned to its volumes' node: the spread has nothing to choose; a pin to a node that takes no task now says so.
+    const spread = pin ? [] : placed0.soft;
+    const hard = placed0.hard;
+    const unschedulable =
+      placed0.unschedulable ??
+      (pin && !placementNode(pin).schedulable ? `its volume is on node ${pin.hostname}, which is ${pin.state !== 'ready' ? pin.state : pin.availability}` : undefined);
     const labels = { ...this.ownedLabels(spec.labels), ...(unschedulable ? { [UNSCHEDULABLE_LABEL]: unschedulable } : {}) };
     const secrets = await this.ensureSecrets(spec);
-    const body = toServiceSpec(spec, labels, networkId, [...hard, ...spread], secrets);
+    const body = toServiceSpec(spec, labels, networkId, [...hard, ...spread], secrets, pin?.hostname);
     let id: string;
     try {
       const created = (await this.clients.api.createService(body as Docker.CreateServiceOptions)) as unknown as { id?: string; ID?: string };
@@ -371,7 +475,12 @@ class SwarmDriver implements RuntimeDriver {
       }
       if (container.state === 'pending' && task?.Status?.Err && spread.length > 0 && /no suitable node/i.test(task.Status.Err)) {
         // The spread is soft: no node with fewer siblings can take it, so any node the hard rules allow will do.
-        await this.setConstraints(id, spec.name, [...placementConstraints(spec.nodeSelector), ...hard], 'no emptier node can take the replica: spread relaxed');
+        await this.setConstraints(
+          id,
+          spec.name,
+          [...placementConstraints(spec.nodeSelector), ...hard, ...(pin ? [`node.hostname==${pin.hostname}`] : [])],
+          'no emptier node can take the replica: spread relaxed',
+        );
         spread.length = 0;
         continue;
       }

@@ -368,7 +368,6 @@ export function unsupported(spec: ContainerSpec): string | undefined {
   if (s?.runAsNonRoot && !s.user) return 'runAsNonRoot needs runAsUser on the swarm driver (the image’s user is not checked on every node)';
   for (const m of spec.mounts ?? []) {
     if (m.kind === 'bind') return `hostPath ${m.source} is a folder of one host; the swarm driver does not mount host paths`;
-    if (m.kind === 'volume') return `PersistentVolumeClaim volume ${m.name} is not supported by the swarm driver yet`;
   }
   return undefined;
 }
@@ -384,6 +383,8 @@ export function toServiceSpec(
   networkId: string,
   spread: readonly string[] = [],
   secrets: readonly (FileSecret & { readonly id: string })[] = [],
+  /** The node holding its claims' volumes: it runs there and nowhere else. */
+  pinnedTo?: string,
 ): Record<string, unknown> {
   const refused = unsupported(spec);
   if (refused) throw new BerthError('CONTAINER_START_FAILED', `replica ${spec.name}: ${refused}`, { details: { container: spec.name, driver: 'swarm' } });
@@ -394,9 +395,14 @@ export function toServiceSpec(
     ...(spec.nodeSelector && Object.keys(spec.nodeSelector).length > 0 ? { [NODE_SELECTOR_LABEL]: canonicalJson(spec.nodeSelector) } : {}),
     ...(spec.placement ? { [PLACEMENT_LABEL]: canonicalJson(spec.placement) } : {}),
   };
-  const constraints = [...placementConstraints(spec.nodeSelector), ...spread];
+  const constraints = [...placementConstraints(spec.nodeSelector), ...spread, ...(pinnedTo ? [`node.hostname==${pinnedTo}`] : [])];
   const mounts = (spec.mounts ?? []).flatMap((m) =>
-    m.kind === 'tmpfs' ? [{ Type: 'tmpfs', Target: m.target, ReadOnly: m.readOnly, ...(m.sizeBytes ? { TmpfsOptions: { SizeBytes: m.sizeBytes } } : {}) }] : [],
+    m.kind === 'tmpfs'
+      ? [{ Type: 'tmpfs', Target: m.target, ReadOnly: m.readOnly, ...(m.sizeBytes ? { TmpfsOptions: { SizeBytes: m.sizeBytes } } : {}) }]
+      : // A claim's local volume, already on the node it is pinned to (the driver made it there).
+        m.kind === 'volume'
+        ? [{ Type: 'volume', Source: m.name, Target: m.target, ReadOnly: m.readOnly }]
+        : [],
   );
   // requests reserve on the node Swarm picks (and it picks only one with room), limits limit.
   const resource = (nanoCpus: number | undefined, memoryBytes: number | undefined) =>

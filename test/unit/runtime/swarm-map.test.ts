@@ -360,11 +360,24 @@ describe('toServiceSpec: one replica, one service of one task', () => {
       { File: { Name: '/etc/web/a.conf', UID: '0', GID: '2000', Mode: 0o444 }, SecretID: 'sec1', SecretName: a!.name },
     ]);
   });
+  it('a claim: its local volume mounted, the replica pinned to the node holding it', () => {
+    const body = toServiceSpec(
+      { ...spec, mounts: [{ kind: 'volume', name: 'ci.shop.data', target: '/data', readOnly: false }] },
+      {},
+      'net1',
+      [],
+      [],
+      'node3',
+    ) as {
+      TaskTemplate: { ContainerSpec: { Mounts: unknown }; Placement: { Constraints: string[] } };
+    };
+    assert.deepEqual(body.TaskTemplate.ContainerSpec.Mounts, [{ Type: 'volume', Source: 'ci.shop.data', Target: '/data', ReadOnly: false }]);
+    assert.ok(body.TaskTemplate.Placement.Constraints.includes('node.hostname==node3'), JSON.stringify(body.TaskTemplate.Placement));
+  });
   const refused: [string, Partial<ContainerSpec>, RegExp][] = [
     ['a Pod of several containers', { joinNetworkOf: 'infra' }, /several containers/],
     ['privileged', { security: { privileged: true } }, /privileged/],
     ['a host path', { mounts: [{ kind: 'bind', source: '/srv', target: '/srv', readOnly: true, type: 'Directory' }] }, /hostPath \/srv/],
-    ['a claim', { mounts: [{ kind: 'volume', name: 'shop.data', target: '/data', readOnly: false }] }, /PersistentVolumeClaim volume shop\.data/],
   ];
   for (const [what, over, message] of refused) {
     it(`refuses ${what}, naming the replica`, () => {
