@@ -427,7 +427,9 @@ class SwarmDriver implements RuntimeDriver {
     const hard = placed0.hard;
     const unschedulable =
       placed0.unschedulable ??
-      (pin && !placementNode(pin).schedulable ? `its volume is on node ${pin.hostname}, which is ${pin.state !== 'ready' ? pin.state : pin.availability}` : undefined);
+      (pin && !placementNode(pin).schedulable
+        ? `its volume is on node ${pin.hostname}, which is ${pin.state !== 'ready' ? pin.state : pin.availability}`
+        : undefined);
     const labels = { ...this.ownedLabels(spec.labels), ...(unschedulable ? { [UNSCHEDULABLE_LABEL]: unschedulable } : {}) };
     const secrets = await this.ensureSecrets(spec);
     const body = toServiceSpec(spec, labels, networkId, [...hard, ...spread], secrets, pin?.hostname);
