@@ -87,6 +87,7 @@ HEARTBEAT=${BERTH_SWARM_HEARTBEAT:-1s}      # swarm dispatcher heartbeat
 START_TIMEOUT=60                            # seconds, per wait
 LOGS=$BASE/logs                             # kept by `down`
 TLS=$BASE/tls                               # a CA, the nodes' server certificate, berth's client certificate
+SERVICE_RANGE=10.96.0.0/16                  # berth's cluster Service addresses, on this host: routed here by every node
 TCP_PORT=2376                               # each engine also listens at tcp://<node ip>:2376, TLS verified both ways
 # -------------------------------------------------------------------------------
 
@@ -144,6 +145,8 @@ net_up() {
       ip -n "$ns" link set eth0 up
       ip -n "$ns" link set lo up
     }
+    # berth serves a cluster's Services from this host (10.96.0.0/16, desired/cluster-ips.ts): each node routes them here.
+    ip -n "$ns" route replace "$SERVICE_RANGE" via "$HOST_IP"
   done
 }
 

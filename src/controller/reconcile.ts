@@ -1,5 +1,5 @@
 import { describeError, isBerthError, ownValue, type Clock, type Logger } from '../core/index.js';
-import { namespaceSubnets, type DesiredDeployment, type DesiredNamespace } from '../desired/index.js';
+import { namespaceDnsAddress, namespaceSubnets, type DesiredDeployment, type DesiredNamespace } from '../desired/index.js';
 import { observe, type ObservedNamespace, type ObservedReplica } from '../observed/index.js';
 import {
   applyAutoscalersTo,
@@ -155,8 +155,9 @@ export class Reconciler {
     // Replicas resolve through the namespace DNS when there is a data plane to run it and a Service to find:
     // one of their own, or one of another namespace that a NetworkPolicy may open to them.
     const findable = (target?.services.length ?? 0) > 0 || revision.desired.namespaces.some((n) => (n.networkPolicies?.length ?? 0) > 0);
-    const dns =
-      this.o.dataPlane && network.gateway && findable ? { servers: [network.gateway], search: searchDomains(namespace), options: DNS_OPTIONS } : undefined;
+    // The namespace DNS: on the bridge's gateway, or on a cluster overlay at its Service network's .1 on this host.
+    const dnsAddress = namespaceDnsAddress(network);
+    const dns = this.o.dataPlane && dnsAddress && findable ? { servers: [dnsAddress], search: searchDomains(namespace), options: DNS_OPTIONS } : undefined;
     // An invalid head deletes no volume, whatever its message says.
     const volumePlan = planVolumes(namespace, target, observed, head && !head.valid ? new Set() : confirmedVolumeDeletes(revision.commit.message));
     const created = await this.ensureVolumes(namespace, volumePlan, log);
@@ -435,15 +436,20 @@ export class Reconciler {
     namespace: string,
     target: DesiredNamespace | undefined,
     observed: ObservedNamespace | undefined,
-  ): Promise<{ created: boolean; gateway?: string }> {
-    if (observed?.network) return { created: false, ...(observed.network.gateway ? { gateway: observed.network.gateway } : {}) };
+  ): Promise<{ created: boolean; subnet?: string; gateway?: string; bridge?: string }> {
+    const of = (n: { readonly subnet?: string; readonly gateway?: string; readonly bridge?: string }) => ({
+      ...(n.subnet ? { subnet: n.subnet } : {}),
+      ...(n.gateway ? { gateway: n.gateway } : {}),
+      ...(n.bridge ? { bridge: n.bridge } : {}),
+    });
+    if (observed?.network) return { created: false, ...of(observed.network) };
     if (!target || networkChange(target, observed) !== 'create') return { created: false };
     const network = await this.o.driver.ensureNetwork({
       name: target.network,
       labels: { [LABEL.managed]: 'true', [LABEL.instance]: this.o.instance, [LABEL.namespace]: namespace, [LABEL.kind]: 'Namespace', [LABEL.name]: namespace },
       subnets: namespaceSubnets(this.o.instance, namespace),
     });
-    return { created: true, ...(network.gateway ? { gateway: network.gateway } : {}) };
+    return { created: true, ...of(network) };
   }
 
   /** Creates the volumes of claims that have none (labelled as berth's, with the claim's storage class). */

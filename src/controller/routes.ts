@@ -3,6 +3,7 @@ import type { ObservedNamespace, ObservedReplica } from '../observed/index.js';
 import type { Backend, IngressRoute, NamespaceNetwork, NamespaceTable, NetworkPolicyRoute, ServicePod, ServiceRoute } from '../proxy/index.js';
 import {
   allocateClusterIps,
+  clusterServiceNetwork,
   serviceSubnet,
   ordinalName,
   type ClusterIpVerdict,
@@ -31,14 +32,15 @@ export function namespaceTable(args: {
   readonly leaving: ReadonlySet<string>;
   readonly serviceAddress: string;
   readonly previousClusterIPs?: ReadonlyMap<string, string>;
+  /** A cluster driver's node addresses: where its tasks' connections come from (NATed). */
+  readonly clusterPeers?: readonly string[];
 }): NamespaceTable {
   const running = (args.observed?.deployments ?? [])
     .flatMap((d) => d.replicas)
     .filter((r) => r.state === 'running' && r.init === undefined && !args.leaving.has(r.id));
   const ready = running.filter((r) => args.isReady(r));
   const net = args.observed?.network;
-  const network: NamespaceNetwork | undefined =
-    net?.subnet && net.gateway && net.bridge ? { subnet: net.subnet, gateway: net.gateway, bridge: net.bridge } : undefined;
+  const network: NamespaceNetwork | undefined = namespaceNetwork(net, args.clusterPeers);
   const services = args.desired?.services ?? [];
   const { subnet, noSubnet } = serviceSubnet(net);
   const ips = allocateClusterIps({ subnet, services, previous: args.previousClusterIPs ?? new Map(), ...(noSubnet ? { noSubnet } : {}) });
@@ -59,6 +61,18 @@ export function namespaceTable(args: {
       : {}),
     ...(policies.length > 0 ? { policies } : {}),
   };
+}
+
+/**
+ * The data plane's view of a namespace network: a bridge this host serves, or a cluster overlay
+ * served from this host's Service network (addresses on `lo`, peers the nodes). Pure.
+ */
+function namespaceNetwork(net: ObservedNamespace['network'], clusterPeers: readonly string[] | undefined): NamespaceNetwork | undefined {
+  if (net?.subnet && net.gateway && net.bridge) return { subnet: net.subnet, gateway: net.gateway, bridge: net.bridge };
+  if (!net?.subnet || net.bridge) return undefined;
+  const csn = clusterServiceNetwork(net.subnet);
+  if (!('subnet' in csn)) return undefined;
+  return { subnet: csn.subnet, gateway: csn.gateway, bridge: 'lo', cluster: { peers: [...(clusterPeers ?? [])].sort() } };
 }
 
 /**

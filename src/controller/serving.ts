@@ -182,6 +182,7 @@ export class Serving {
       leaving,
       serviceAddress: this.o.serviceAddress ?? '127.0.0.1',
       previousClusterIPs: this.clusterIPs.get(namespace) ?? new Map(),
+      ...(this.o.driver.nodes ? { clusterPeers: await this.nodeAddresses() } : {}),
     });
     this.clusterIPs.set(namespace, new Map(table.services.flatMap((svc) => (svc.clusterIP ? [[svc.name, svc.clusterIP] as const] : []))));
     // Once per Service and reason, not every pass: on a cluster overlay the reason lasts (status carries it all along).
@@ -234,6 +235,21 @@ export class Serving {
   }
 
   /** Backend ids routed by the data plane when this process started (asked once). */
+  /**
+   * A cluster's node addresses (its tasks reach the data plane NATed to them): read each push,
+   * the last ones kept while the manager does not answer (its nodes are still there).
+   */
+  private async nodeAddresses(): Promise<readonly string[]> {
+    try {
+      const nodes = (await this.o.driver.nodes?.()) ?? [];
+      this.lastNodeAddresses = [...new Set(nodes.map((n) => n.address).filter((a) => a !== ''))].sort();
+    } catch {
+      // the manager is down: the nodes and their addresses are not
+    }
+    return this.lastNodeAddresses;
+  }
+  private lastNodeAddresses: readonly string[] = [];
+
   private routedIds(): Promise<ReadonlySet<string>> {
     this.routedAtStart ??= (async () => {
       if (!this.o.dataPlane) return new Set<string>();

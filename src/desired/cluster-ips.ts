@@ -5,10 +5,33 @@ import type { DesiredService } from './types.js';
 export type ClusterIpVerdict = { readonly address: string } | { readonly error: string } | { readonly headless: true };
 
 /**
+ * Where a cluster's Services live: berth serves them from this host, at addresses of this range
+ * (Kubernetes' default service range starts here too). Each namespace's overlay network
+ * `10.0.K.0/24` gets `10.96.K.0/24`: its DNS at `.1`, its Services in the upper half. The nodes
+ * route the range to this host (one route each); tasks reach it NATed to their node's address.
+ */
+export const CLUSTER_SERVICE_RANGE = '10.96.0.0/16';
+
+/**
+ * A cluster namespace's Service network on this host, from its overlay subnet. Pure.
+ *   10.0.5.0/24 → { subnet 10.96.5.0/24, gateway 10.96.5.1 };  10.0.0.0/23 → noSubnet (not a /24)
+ */
+export function clusterServiceNetwork(overlaySubnet: string): { readonly subnet: string; readonly gateway: string } | { readonly noSubnet: string } {
+  const cidr = parseCidr(overlaySubnet);
+  if (!cidr || cidr.prefix !== 24)
+    return {
+      noSubnet: `the namespace's cluster overlay network has subnet ${overlaySubnet}, not a /24: berth gives its Services no address in ${CLUSTER_SERVICE_RANGE}`,
+    };
+  const k = (cidr.base >>> 8) & 255;
+  return { subnet: `10.96.${k}.0/24`, gateway: `10.96.${k}.1` };
+}
+
+/**
  * The subnet a namespace's Services take virtual addresses from: that of a namespace network this
- * host serves (its gateway and bridge are here, where the data plane adds the addresses). A
- * cluster driver's overlay network has a subnet but no gateway or bridge on this host: no
- * virtual address, and `noSubnet` says why (plan and run say the same). No network yet: neither.
+ * host serves (its gateway and bridge are here, where the data plane adds the addresses), or for
+ * a cluster driver's overlay network (a subnet, no bridge here) its Service network on this host
+ * (clusterServiceNetwork). `noSubnet` says why there is none (plan and run say the same). No
+ * network yet: neither.
  */
 export function serviceSubnet(network: { readonly subnet?: string; readonly gateway?: string; readonly bridge?: string } | undefined): {
   readonly subnet?: string;
@@ -16,12 +39,20 @@ export function serviceSubnet(network: { readonly subnet?: string; readonly gate
 } {
   if (!network) return {};
   if (network.subnet && network.gateway && network.bridge) return { subnet: network.subnet };
-  if (network.subnet && !network.bridge)
-    return {
-      noSubnet:
-        'the namespace network is a cluster overlay (--driver swarm): no virtual address inside it yet (replicas reach a Deployment by its name); the Service is served on the host',
-    };
+  if (network.subnet && !network.bridge) return clusterServiceNetwork(network.subnet);
   return {};
+}
+
+/** Where a namespace's replicas send DNS queries: its bridge's gateway on one host, its Service network's `.1` on a cluster; undefined without either. */
+export function namespaceDnsAddress(
+  network: { readonly subnet?: string; readonly gateway?: string; readonly bridge?: string } | undefined,
+): string | undefined {
+  if (network?.gateway && network.bridge) return network.gateway;
+  if (network?.subnet && !network.bridge) {
+    const csn = clusterServiceNetwork(network.subnet);
+    return 'gateway' in csn ? csn.gateway : undefined;
+  }
+  return undefined;
 }
 
 /**

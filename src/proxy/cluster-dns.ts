@@ -2,7 +2,7 @@ import dgram from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import dnsPacket from 'dns-packet';
-import { contains, ipv4OfPeer, parseCidr, type Cidr, type Logger } from '../core/index.js';
+import { contains, formatIpv4, ipv4OfPeer, parseCidr, type Cidr, type Logger } from '../core/index.js';
 import type { DnsAnswer } from './dns-names.js';
 
 /** How long an upstream resolver may take before the question is answered SERVFAIL. */
@@ -15,6 +15,8 @@ export interface ClusterDnsOptions {
   readonly address: string;
   /** Only peers in the namespace subnet are answered (a replica of another namespace can reach this address through its own gateway). */
   readonly subnet: string;
+  /** A cluster namespace's node addresses: its tasks' queries arrive NATed there, and are answered too. */
+  readonly peers?: readonly string[];
   readonly port?: number;
   /** `peer`: the asking replica's address (NetworkPolicies decide which other namespaces' names it sees). */
   readonly answer: (name: string, type: string, peer: string) => DnsAnswer;
@@ -34,9 +36,11 @@ export class ClusterDns {
   private udp: dgram.Socket | undefined;
   private tcp: net.Server | undefined;
   private readonly subnet: Cidr | undefined;
+  private readonly peers: ReadonlySet<string>;
 
   constructor(private readonly o: ClusterDnsOptions) {
     this.subnet = parseCidr(o.subnet);
+    this.peers = new Set(o.peers ?? []);
   }
 
   /** Binds UDP and TCP; resolves with the bind error's message instead of throwing. */
@@ -82,7 +86,10 @@ export class ClusterDns {
 
   private isPeer(address: string | undefined): boolean {
     const ip = ipv4OfPeer(address);
-    return ip !== undefined && this.subnet !== undefined && contains(this.subnet, ip);
+    if (ip === undefined) return false;
+    // A cluster node's address: its tasks' queries arrive NATed there.
+    if (this.peers.has(formatIpv4(ip))) return true;
+    return this.subnet !== undefined && contains(this.subnet, ip);
   }
 
   private serveTcp(socket: net.Socket): void {

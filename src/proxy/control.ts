@@ -61,8 +61,15 @@ export interface NamespaceNetwork {
   readonly subnet: string;
   /** The bridge's own address: the namespace DNS listens there (UDP and TCP 53). */
   readonly gateway: string;
-  /** The host interface (`br-…`) the virtual addresses are added to. */
+  /** The host interface (`br-…`) the virtual addresses are added to (`lo` for a cluster namespace). */
   readonly bridge: string;
+  /**
+   * A cluster namespace (desired/cluster-ips.ts clusterServiceNetwork): its subnet is berth's
+   * Service network on this host, wholly berth's (the gateway, where its DNS listens, is added
+   * too), and `peers`, the cluster's node addresses, count as the namespace's own: its tasks
+   * reach this host NATed to their node's address.
+   */
+  readonly cluster?: { readonly peers: readonly string[] };
 }
 
 export interface IngressPathRoute {

@@ -177,6 +177,9 @@ export class ProxyServer implements DataPlane {
     this.listeners.clear();
     for (const d of this.dns.values()) d.server?.close();
     this.dns.clear();
+    // A cluster namespace's addresses are on lo, which outlives every network: nothing answers there any more.
+    for (const network of this.networks.values())
+      if (network.cluster) await syncVirtualAddresses(network.bridge, network.subnet, [], { whole: true }).catch(() => undefined);
     this.ingress?.server?.close();
     this.ingress?.server?.closeIdleConnections();
     await this.clientsClosed(options.graceMs ?? 0);
@@ -316,18 +319,19 @@ export class ProxyServer implements DataPlane {
     const now = new Map<string, NamespaceNetwork>();
     for (const t of tables) if (t.network) now.set(t.namespace, t.network);
     for (const [namespace, network] of this.networks) {
-      if (now.get(namespace)?.bridge === network.bridge) continue;
-      await syncVirtualAddresses(network.bridge, network.subnet, []); // best effort: the bridge may be gone
+      if (now.get(namespace)?.bridge === network.bridge && now.get(namespace)?.subnet === network.subnet) continue;
+      await syncVirtualAddresses(network.bridge, network.subnet, [], { whole: network.cluster !== undefined }); // best effort: the bridge may be gone
       this.networks.delete(namespace);
       this.synced.delete(namespace);
     }
     for (const t of tables) {
       if (!t.network) continue;
-      const wanted = t.services.flatMap((s) => (s.clusterIP ? [s.clusterIP] : [])).sort();
+      // A cluster namespace's addresses are all berth's, on lo: its DNS address (the gateway) too.
+      const wanted = [...(t.network.cluster ? [t.network.gateway] : []), ...t.services.flatMap((s) => (s.clusterIP ? [s.clusterIP] : []))].sort();
       const key = [t.network.bridge, t.network.subnet, ...wanted].join(' ');
       this.networks.set(t.namespace, t.network);
       if (this.synced.get(t.namespace) === key) continue;
-      const error = await syncVirtualAddresses(t.network.bridge, t.network.subnet, wanted);
+      const error = await syncVirtualAddresses(t.network.bridge, t.network.subnet, wanted, { whole: t.network.cluster !== undefined });
       if (error)
         this.logger.warn(
           { namespace: t.namespace, bridge: t.network.bridge, err: error },
@@ -342,7 +346,14 @@ export class ProxyServer implements DataPlane {
     const wanted = new Map(tables.flatMap((t) => (t.network ? [[t.namespace, t.network] as const] : [])));
     for (const [namespace, current] of [...this.dns]) {
       const network = wanted.get(namespace);
-      if (network && current.server && network.gateway === current.network.gateway && network.subnet === current.network.subnet) continue;
+      if (
+        network &&
+        current.server &&
+        network.gateway === current.network.gateway &&
+        network.subnet === current.network.subnet &&
+        (network.cluster?.peers ?? []).join(' ') === (current.network.cluster?.peers ?? []).join(' ')
+      )
+        continue;
       current.server?.close();
       this.dns.delete(namespace);
     }
@@ -352,10 +363,11 @@ export class ProxyServer implements DataPlane {
         namespace,
         address: network.gateway,
         subnet: network.subnet,
+        ...(network.cluster ? { peers: network.cluster.peers } : {}),
         port: this.o.dnsPort ?? 53,
         upstreams: this.upstreams,
         answer: (name, type, peer) => {
-          const subject = this.subjectOf(peer);
+          const subject = this.subjectOf(peer, namespace);
           return resolveName({ namespace, name, type, tables: this.tables, ...(subject ? { peer: subject } : {}) });
         },
         logger: this.logger.child({ namespace, component: 'namespace-dns' }),
@@ -493,9 +505,14 @@ export class ProxyServer implements DataPlane {
    * Who a peer is: the namespace whose subnet holds its address (its labels), and the pod labels
    * of the replica at that address when berth knows it. Undefined: no namespace berth serves.
    */
-  private subjectOf(remote: string | undefined): PolicySubject | undefined {
+  private subjectOf(remote: string | undefined, owner?: string): PolicySubject | undefined {
     const peer = ipv4OfPeer(remote);
     if (peer === undefined) return undefined;
+    // A cluster node's address: the owner namespace's own tasks (NATed there), pod unknown.
+    const ownerTable = owner !== undefined ? this.tables.get(owner) : undefined;
+    const plain = remote!.startsWith('::ffff:') ? remote!.slice(7) : remote!;
+    if (ownerTable?.network?.cluster?.peers.includes(plain))
+      return { namespace: owner!, namespaceLabels: { ...ownerTable.labels, [NAMESPACE_NAME_LABEL]: owner! } };
     for (const table of this.tables.values()) {
       const cidr = table.network ? this.subnetOf(table.network.subnet) : undefined;
       if (cidr === undefined || !contains(cidr, peer)) continue;
@@ -547,7 +564,7 @@ export class ProxyServer implements DataPlane {
   private onTcpConnection(key: string, client: net.Socket): void {
     this.track(client);
     const owner = this.listeners.get(key)?.owner;
-    const peer = owner?.scope === 'cluster' ? this.subjectOf(client.remoteAddress) : undefined;
+    const peer = owner?.scope === 'cluster' ? this.subjectOf(client.remoteAddress, owner.namespace) : undefined;
     const route = owner && this.servicePort(owner.namespace, owner.service, owner.port);
     let candidates =
       owner && route

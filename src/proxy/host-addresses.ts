@@ -1,4 +1,4 @@
-import { formatIpv4, isVirtualAddress, parseCidr, parseIpv4 } from '../core/index.js';
+import { contains, formatIpv4, isVirtualAddress, parseCidr, parseIpv4 } from '../core/index.js';
 import { runTool } from './tool.js';
 
 /**
@@ -8,7 +8,15 @@ import { runTool } from './tool.js';
  * a bridge recreated with its network has lost them. Needs CAP_NET_ADMIN (`ip`). Resolves
  * with an error message instead of throwing (a missing bridge, no permission).
  */
-export async function syncVirtualAddresses(bridge: string, subnet: string, wanted: readonly string[]): Promise<string | undefined> {
+export async function syncVirtualAddresses(
+  bridge: string,
+  subnet: string,
+  wanted: readonly string[],
+  o: {
+    /** The whole subnet is berth's (a cluster namespace's Service network on lo), not only its upper half. */
+    readonly whole?: boolean;
+  } = {},
+): Promise<string | undefined> {
   const cidr = parseCidr(subnet);
   if (!cidr) return `bad subnet ${subnet}`;
   const shown = await run(['-4', '-o', 'addr', 'show', 'dev', bridge]);
@@ -20,7 +28,7 @@ export async function syncVirtualAddresses(bridge: string, subnet: string, wante
   for (const a of want) if (!present.has(a)) lines.push(`addr add ${a}/32 dev ${bridge}`);
   for (const a of present) {
     const n = parseIpv4(a);
-    if (!want.has(a) && n !== undefined && isVirtualAddress(cidr, n)) lines.push(`addr del ${formatIpv4(n)}/32 dev ${bridge}`);
+    if (!want.has(a) && n !== undefined && (o.whole ? contains(cidr, n) : isVirtualAddress(cidr, n))) lines.push(`addr del ${formatIpv4(n)}/32 dev ${bridge}`);
   }
   if (lines.length === 0) return undefined;
   const changed = await run(['-batch', '-'], lines.join('\n') + '\n');

@@ -13,6 +13,12 @@ export function tableProblem(value: unknown): string | undefined {
   const net = value.network;
   if (net !== undefined && (!isObject(net) || typeof net.subnet !== 'string' || typeof net.gateway !== 'string' || typeof net.bridge !== 'string'))
     return 'network must be { subnet, gateway, bridge }';
+  if (
+    isObject(net) &&
+    net.cluster !== undefined &&
+    (!isObject(net.cluster) || !Array.isArray(net.cluster.peers) || !net.cluster.peers.every((p) => typeof p === 'string'))
+  )
+    return 'network.cluster must be { peers: string[] }';
   for (const [i, s] of value.services.entries()) {
     const at = `services[${i}]`;
     if (!isObject(s) || typeof s.name !== 'string') return `${at}.name must be a string`;

@@ -287,7 +287,7 @@ describe('berth drives a 3-node Docker Swarm', { timeout: 900_000 }, () => {
       'json',
     ]);
     assert.equal(plan.code, 0, `plan --live has no changes: ${plan.stdout}${plan.stderr}`);
-    assert.match(plan.stdout, /cluster overlay \(--driver swarm\)/, 'the plan says why the Service has no virtual address, as run does');
+    assert.match(plan.stdout, /10\.96\.\d+\.\d+/, 'the plan shows the Service’s virtual address on this host, as run gives it');
   });
 
   it('an engine at tcp:// reached without its TLS material, or with another CA: ENGINE_UNREACHABLE naming the fix, nothing done', async () => {
@@ -331,9 +331,10 @@ describe('berth drives a 3-node Docker Swarm', { timeout: 900_000 }, () => {
     const seen = await servesOnly('v1');
     const caller = seen.find((r) => r.node === 'node1');
     assert.ok(caller?.containerId, 'a replica runs on node1');
-    // Every address the Deployment's name resolves to, then one HTTP request to each (busybox nc; its wget cannot resolve here).
+    // Every address the Deployment's alias resolves to (`web.`: absolute, past the search domains, where `web` is the
+    // Service's virtual address as in Kubernetes), then one HTTP request to each on the overlay (busybox nc; its wget cannot resolve here).
     const script =
-      "for ip in $(nslookup web 2>/dev/null | sed -n 's/^Address[^:]*: *\\([0-9.]*\\).*/\\1/p' | grep -v '^127\\.'); do printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 3 $ip 8080 | tail -n 1; done";
+      "for ip in $(nslookup web. 2>/dev/null | sed -n 's/^Address[^:]*: *\\([0-9.]*\\).*/\\1/p' | grep -v '^127\\.'); do printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 3 $ip 8080 | tail -n 1; done";
     const answered = await eventually(
       async () => {
         const out = await execOutput(caller.containerId!, ['sh', '-c', script], nodeDocker('node1'));
@@ -349,6 +350,33 @@ describe('berth drives a 3-node Docker Swarm', { timeout: 900_000 }, () => {
       { timeoutMs: 30_000, what: 'web reached by name from node1' },
     );
     assert.equal(answered.size, 3);
+  });
+
+  it('a Service called by name from a replica on any node: its virtual address on this host (port 80 → 8080), round robin over the replicas on every node', async () => {
+    await repo.write(`manifests/${NS}/api-service.yaml`, serviceYaml({ name: 'api', selector: 'web', port: 80, targetPort: 8080, type: 'ClusterIP' }));
+    await repo.commit('api: a ClusterIP Service in front of web');
+    await repo.push();
+    // From each node's replica: the name resolves (berth's namespace DNS, reached through the task's DNS config) and port 80 answers.
+    const script =
+      "for i in 1 2 3 4 5 6 7 8 9; do printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 3 api.swarm.svc.cluster.local 80 | tail -n 1; done; nslookup api.swarm.svc.cluster.local 2>/dev/null | sed -n 's/^Address[^:]*: *\\([0-9.]*\\).*/\\1/p' | grep -v '^127\\.'";
+    await eventually(
+      async () => {
+        assertAlive();
+        for (const r of await cluster()) {
+          assert.ok(r.containerId && r.node, JSON.stringify(r));
+          const out = (await execOutput(r.containerId, ['sh', '-c', script], nodeDocker(r.node))).stdout.split('\n').filter(Boolean);
+          const answers = out.filter((l) => /^v\S+ /.test(l));
+          const addresses = out.filter((l) => /^\d+\.\d+\.\d+\.\d+$/.test(l));
+          assert.equal(answers.length, 9, `9 answers through api:80 from ${r.node}: ${JSON.stringify(out)}`);
+          assert.ok(new Set(answers.map((a) => a.split(' ')[1])).size >= 2, `round robin over several replicas from ${r.node}: ${answers.join(', ')}`);
+          assert.ok(
+            addresses.length > 0 && addresses.every((a) => a.startsWith('10.96.')),
+            `api resolves to its virtual address in 10.96.0.0/16: ${addresses.join(', ')}`,
+          );
+        }
+      },
+      { timeoutMs: 60_000, what: 'api reached by name from every node' },
+    );
   });
 
   it('a rolling update under load through the Service: 0 failed requests', async () => {

@@ -121,6 +121,28 @@ describe('namespaceTable', () => {
     assert.deepEqual([all!.ports[0]!.backends.map((x) => x.id), all!.sessionAffinity], [['r1', 'r2'], 'ClientIP']);
   });
 
+  it('a cluster overlay: the Service network on this host (addresses on lo, DNS at .1), the nodes as peers, backends at node addresses', () => {
+    const net = { id: 'n', name: 'berth_shop', subnet: '10.0.7.0/24' };
+    const onNode = { ...r1, ports: [{ containerPort: 80, hostPort: 30080, protocol: 'tcp' as const, hostIp: '10.79.0.12' }] };
+    const table = namespaceTable({
+      namespace: 'shop',
+      desired: ns([service({ name: 'api', type: 'ClusterIP', ports: [{ port: 8080, targetPort: 80 }] })]),
+      observed: { ...observed([onNode]), network: net },
+      isReady: () => true,
+      leaving: new Set(),
+      serviceAddress: '127.0.0.1',
+      clusterPeers: ['10.79.0.13', '10.79.0.11'],
+    });
+    assert.deepEqual(table.network, { subnet: '10.96.7.0/24', gateway: '10.96.7.1', bridge: 'lo', cluster: { peers: ['10.79.0.11', '10.79.0.13'] } });
+    const api = table.services[0]!;
+    assert.match(api.clusterIP ?? '', /^10\.96\.7\.\d+$/);
+    assert.equal(api.clusterIPError, undefined);
+    assert.deepEqual(
+      api.ports[0]!.backends.map((b) => [b.host, b.port]),
+      [['10.79.0.12', 30080]],
+    );
+  });
+
   it('a Service in front of a Deployment an autoscaler scales on a Pods metric is metered (it stays off the kernel path)', () => {
     const rules = { stabilizationWindowSeconds: 0, selectPolicy: 'Max' as const, policies: [], tolerance: 0.1 };
     const hpa = (target: string, metric: 'Pods' | 'Resource'): NonNullable<DesiredNamespace['autoscalers']>[number] => ({

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { allocateClusterIps, serviceSubnet } from '../../../src/desired/index.js';
+import { allocateClusterIps, CLUSTER_SERVICE_RANGE, clusterServiceNetwork, namespaceDnsAddress, serviceSubnet } from '../../../src/desired/index.js';
 import type { DesiredService } from '../../../src/desired/index.js';
 
 const svc = (name: string, clusterIP: DesiredService['clusterIP'] = { kind: 'auto' }): DesiredService => ({
@@ -80,11 +80,30 @@ describe('serviceSubnet: where Services take virtual addresses from', () => {
     ['a network without a subnet (the engine picked none): nothing', { gateway: '10.1.0.1', bridge: 'br-x' }, {}],
   ];
   for (const [what, network, expected] of table) it(what, () => assert.deepEqual(serviceSubnet(network), expected));
-  it('a cluster overlay (no gateway or bridge on this host): no subnet, and why, which every Service is then told', () => {
-    const verdict = serviceSubnet({ subnet: '10.213.7.0/24' });
-    assert.equal(verdict.subnet, undefined);
-    assert.match(verdict.noSubnet ?? '', /cluster overlay \(--driver swarm\)/);
-    const ips = allocateClusterIps({ subnet: verdict.subnet, services: [svc('web')], previous: new Map(), noSubnet: verdict.noSubnet! });
+  it('a cluster overlay /24 (no bridge on this host): its Service network on this host, 10.96.K.0/24', () => {
+    assert.deepEqual(serviceSubnet({ subnet: '10.213.7.0/24' }), { subnet: '10.96.7.0/24', gateway: '10.96.7.1' });
+    const ips = allocateClusterIps({ subnet: '10.96.7.0/24', services: [svc('web')], previous: new Map() });
+    assert.match(JSON.stringify(ips.get('web')), /"address":"10\.96\.7\.(1[3-9]\d|2[0-5]\d)"/, 'in the upper half, as on a bridge');
+  });
+  it('a cluster overlay that is no /24: no subnet, and why, which every Service is then told', () => {
+    const verdict = serviceSubnet({ subnet: '10.0.0.0/23' });
+    assert.equal('subnet' in verdict ? verdict.subnet : undefined, undefined);
+    assert.match(verdict.noSubnet ?? '', /10\.0\.0\.0\/23, not a \/24/);
+    const ips = allocateClusterIps({ subnet: undefined, services: [svc('web')], previous: new Map(), noSubnet: verdict.noSubnet! });
     assert.deepEqual(ips.get('web'), { error: verdict.noSubnet });
+  });
+});
+
+describe('clusterServiceNetwork and namespaceDnsAddress: a namespace DNS on a bridge or on this host for a cluster', () => {
+  const table: [string, Parameters<typeof namespaceDnsAddress>[0], string | undefined][] = [
+    ['a bridge: its gateway', { subnet: '10.213.7.0/24', gateway: '10.213.7.1', bridge: 'br-abc' }, '10.213.7.1'],
+    ['a cluster overlay 10.0.5.0/24: 10.96.5.1 on this host', { subnet: '10.0.5.0/24' }, '10.96.5.1'],
+    ['a cluster overlay that is no /24: none', { subnet: '10.0.4.0/22' }, undefined],
+    ['no network: none', undefined, undefined],
+  ];
+  for (const [what, network, expected] of table) it(what, () => assert.equal(namespaceDnsAddress(network), expected));
+  it('the range is Kubernetes’ default service range’s start', () => {
+    assert.equal(CLUSTER_SERVICE_RANGE, '10.96.0.0/16');
+    assert.deepEqual(clusterServiceNetwork('10.0.255.0/24'), { subnet: '10.96.255.0/24', gateway: '10.96.255.1' });
   });
 });
