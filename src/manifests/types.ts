@@ -4,7 +4,7 @@
  * here. Field names and shapes follow Kubernetes; only fields berth honours are typed
  * (the JSON Schemas in schemas/ say which, and refuse the rest with a located error).
  */
-import type { Diagnostic } from '../core/index.js';
+import type { Diagnostic, NodeRequirement, Toleration } from '../core/index.js';
 
 export interface SourceLocation {
   /** Path relative to the manifest root, e.g. `shop/web.yaml`. */
@@ -198,13 +198,7 @@ export interface PodTemplate {
     readonly nodeSelector?: Readonly<Record<string, string>>;
     readonly affinity?: AffinitySpec;
     readonly topologySpreadConstraints?: readonly TopologySpreadConstraintSpec[];
-    readonly tolerations?: readonly {
-      readonly key?: string;
-      readonly operator?: 'Exists' | 'Equal';
-      readonly value?: string;
-      readonly effect?: string;
-      readonly tolerationSeconds?: number;
-    }[];
+    readonly tolerations?: readonly Toleration[];
     readonly restartPolicy?: 'Always';
     readonly securityContext?: PodSecurityContext;
     readonly hostNetwork?: boolean;
@@ -444,12 +438,8 @@ export interface PersistentVolumeClaimManifest extends ManifestBase<'PersistentV
   readonly positions?: FieldPositions;
 }
 
-/** A node requirement of a nodeSelectorTerm (matchExpressions on node labels, matchFields on metadata.name). */
-export interface NodeRequirementSpec {
-  readonly key: string;
-  readonly operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist' | 'Gt' | 'Lt';
-  readonly values?: readonly string[];
-}
+/** A node requirement of a nodeSelectorTerm (matchExpressions on node labels, matchFields on metadata.name): as written is as berth keeps it. */
+export type NodeRequirementSpec = NodeRequirement;
 
 export interface PodAffinityTermSpec {
   readonly labelSelector?: LabelSelectorSpec;

@@ -36,11 +36,16 @@ export class ClusterDns {
   private udp: dgram.Socket | undefined;
   private tcp: net.Server | undefined;
   private readonly subnet: Cidr | undefined;
-  private readonly peers: ReadonlySet<string>;
+  private peers: ReadonlySet<string>;
 
   constructor(private readonly o: ClusterDnsOptions) {
     this.subnet = parseCidr(o.subnet);
     this.peers = new Set(o.peers ?? []);
+  }
+
+  /** A cluster's node addresses now (its nodes changed): answered from the next query on. */
+  setPeers(peers: readonly string[]): void {
+    this.peers = new Set(peers);
   }
 
   /** Binds UDP and TCP; resolves with the bind error's message instead of throwing. */

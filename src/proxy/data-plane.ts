@@ -170,6 +170,7 @@ export class ProxyServer implements DataPlane {
   async close(options: { readonly graceMs?: number } = {}): Promise<void> {
     if (this.closed) return;
     this.closed = true; // table changes queued behind the running one fail from here on
+    if (this.retryTimer) clearTimeout(this.retryTimer);
     await this.queue;
     await this.kernel?.stop();
     this.kernel = undefined;
@@ -332,12 +333,13 @@ export class ProxyServer implements DataPlane {
       this.networks.set(t.namespace, t.network);
       if (this.synced.get(t.namespace) === key) continue;
       const error = await syncVirtualAddresses(t.network.bridge, t.network.subnet, wanted, { whole: t.network.cluster !== undefined });
-      if (error)
+      if (error) {
         this.logger.warn(
           { namespace: t.namespace, bridge: t.network.bridge, err: error },
-          'could not set the Service virtual addresses; retried on the next table change',
+          'could not set the Service virtual addresses; retried in a second, and on the next table change',
         );
-      else this.synced.set(t.namespace, key);
+        this.retrySoon();
+      } else this.synced.set(t.namespace, key);
     }
   }
 
@@ -346,14 +348,12 @@ export class ProxyServer implements DataPlane {
     const wanted = new Map(tables.flatMap((t) => (t.network ? [[t.namespace, t.network] as const] : [])));
     for (const [namespace, current] of [...this.dns]) {
       const network = wanted.get(namespace);
-      if (
-        network &&
-        current.server &&
-        network.gateway === current.network.gateway &&
-        network.subnet === current.network.subnet &&
-        (network.cluster?.peers ?? []).join(' ') === (current.network.cluster?.peers ?? []).join(' ')
-      )
+      if (network && current.server && network.gateway === current.network.gateway && network.subnet === current.network.subnet) {
+        // A cluster's nodes changed: the same server answers the new ones (no rebind, no gap).
+        current.server.setPeers(network.cluster?.peers ?? []);
+        this.dns.set(namespace, { network, server: current.server });
         continue;
+      }
       current.server?.close();
       this.dns.delete(namespace);
     }
@@ -373,15 +373,31 @@ export class ProxyServer implements DataPlane {
         logger: this.logger.child({ namespace, component: 'namespace-dns' }),
       });
       const error = await server.start();
-      if (error)
+      if (error) {
         this.logger.warn(
           { namespace, listen: `${network.gateway}:${this.o.dnsPort ?? 53}`, err: error },
-          'namespace DNS could not bind; retried on the next table change',
+          'namespace DNS could not bind; retried in a second, and on the next table change',
         );
-      else this.logger.info({ namespace, listen: `${network.gateway}:${server.port()}` }, 'namespace DNS bound');
+        this.retrySoon();
+      } else this.logger.info({ namespace, listen: `${network.gateway}:${server.port()}` }, 'namespace DNS bound');
       this.dns.set(namespace, error ? { network, error } : { network, server });
     }
   }
+
+  /**
+   * Applies the tables again in a second (once at a time): what could not be set up (a DNS that
+   * could not bind, an address not yet added) is retried without waiting for a table change,
+   * which may never come once berth has converged.
+   */
+  private retrySoon(): void {
+    if (this.retryTimer || this.closed) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      if (!this.closed) void this.serialize(() => this.apply()).catch(() => {});
+    }, 1_000);
+    this.retryTimer.unref?.();
+  }
+  private retryTimer: NodeJS.Timeout | undefined;
 
   /** The namespace DNS's UDP port (tests bind port 0). */
   dnsAddress(namespace: string): Address | undefined {

@@ -81,11 +81,13 @@ describe('berth drives a 3-node Docker Swarm', { timeout: 900_000 }, () => {
     });
   /** The text of the last commit that rolled out (a pending one does not count). */
   let serving = 'v1';
-  const commit = async (text: string, over: Partial<DeploymentYamlOptions> = {}) => {
-    await repo.write(`manifests/${NS}/web.yaml`, web(text, over));
-    await repo.commit(text);
+  /** One manifest file of the namespace written, committed and pushed. */
+  const publish = async (file: string, yaml: string, message: string) => {
+    await repo.write(`manifests/${NS}/${file}`, yaml);
+    await repo.commit(message);
     await repo.push();
   };
+  const commit = (text: string, over: Partial<DeploymentYamlOptions> = {}) => publish('web.yaml', web(text, over), text);
   const assertAlive = () => {
     if (berth && (berth.child.exitCode !== null || berth.child.signalCode !== null))
       throw Object.assign(new Error(`berth exited with ${berth.child.exitCode ?? berth.child.signalCode}:\n${berth.logs().slice(-3000)}`), { fatal: true });
@@ -353,9 +355,11 @@ describe('berth drives a 3-node Docker Swarm', { timeout: 900_000 }, () => {
   });
 
   it('a Service called by name from a replica on any node: its virtual address on this host (port 80 → 8080), round robin over the replicas on every node', async () => {
-    await repo.write(`manifests/${NS}/api-service.yaml`, serviceYaml({ name: 'api', selector: 'web', port: 80, targetPort: 8080, type: 'ClusterIP' }));
-    await repo.commit('api: a ClusterIP Service in front of web');
-    await repo.push();
+    await publish(
+      'api-service.yaml',
+      serviceYaml({ name: 'api', selector: 'web', port: 80, targetPort: 8080, type: 'ClusterIP' }),
+      'api: a ClusterIP Service in front of web',
+    );
     // From each node's replica: the name resolves (berth's namespace DNS, reached through the task's DNS config) and port 80 answers.
     const script =
       "for i in 1 2 3 4 5 6 7 8 9; do printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 3 api.swarm.svc.cluster.local 80 | tail -n 1; done; nslookup api.swarm.svc.cluster.local 2>/dev/null | sed -n 's/^Address[^:]*: *\\([0-9.]*\\).*/\\1/p' | grep -v '^127\\.'";
@@ -479,8 +483,8 @@ describe('berth drives a 3-node Docker Swarm', { timeout: 900_000 }, () => {
 
   it('required node affinity and pod anti-affinity: one replica per allowed node, the one left pending says which rule, and is placed once a node qualifies', async () => {
     await Promise.all([labelNode('node2', 'tier', 'cache'), labelNode('node3', 'tier', 'cache')]);
-    await repo.write(
-      `manifests/${NS}/cache.yaml`,
+    await publish(
+      'cache.yaml',
       deploymentYaml({
         name: 'cache',
         replicas: 3,
@@ -501,9 +505,8 @@ describe('berth drives a 3-node Docker Swarm', { timeout: 900_000 }, () => {
           '      topologyKey: kubernetes.io/hostname',
         ],
       }),
+      'cache: one per tier=cache node',
     );
-    await repo.commit('cache: one per tier=cache node');
-    await repo.push();
     await eventually(
       async () => {
         assertAlive();
@@ -620,13 +623,9 @@ describe('berth drives a 3-node Docker Swarm', { timeout: 900_000 }, () => {
         },
         { timeoutMs: 90_000, what: `conf replicas reading ${greeting}` },
       );
-    await repo.write(`manifests/${NS}/conf.yaml`, conf('hello'));
-    await repo.commit('conf: a ConfigMap and a Secret as files');
-    await repo.push();
+    await publish('conf.yaml', conf('hello'), 'conf: a ConfigMap and a Secret as files');
     await reads('hello');
-    await repo.write(`manifests/${NS}/conf.yaml`, conf('bonjour'));
-    await repo.commit('conf: the ConfigMap changes');
-    await repo.push();
+    await publish('conf.yaml', conf('bonjour'), 'conf: the ConfigMap changes');
     await reads('bonjour');
   });
 
@@ -686,13 +685,9 @@ describe('berth drives a 3-node Docker Swarm', { timeout: 900_000 }, () => {
         },
         { timeoutMs: 90_000, what: `db running with ${JSON.stringify(boots)}` },
       );
-    await repo.write(`manifests/${NS}/db.yaml`, db('one'));
-    await repo.commit('db: a claim');
-    await repo.push();
+    await publish('db.yaml', db('one'), 'db: a claim');
     const first = await runsWith('one');
-    await repo.write(`manifests/${NS}/db.yaml`, db('two'));
-    await repo.commit('db: a new revision');
-    await repo.push();
+    await publish('db.yaml', db('two'), 'db: a new revision');
     const second = await runsWith('one\ntwo');
     assert.notEqual(second.revision, first.revision, 'a new replica of a new revision');
     assert.equal(second.node, first.node, 'on the node holding its data');
@@ -722,9 +717,7 @@ describe('berth drives a 3-node Docker Swarm', { timeout: 900_000 }, () => {
       '          command: [sleep, "100000"]',
       '',
     ].join('\n');
-    await repo.write(`manifests/${NS}/keep.yaml`, keepYaml);
-    await repo.commit('keep: tolerates its node being down for an hour');
-    await repo.push();
+    await publish('keep.yaml', keepYaml, 'keep: tolerates its node being down for an hour');
     const keeps = async () => {
       const services = await managerDocker().listServices({ filters: { label: [`berth.instance=${instance}`, 'berth.name=keep'] } });
       return services.map((x) => x.ID);
