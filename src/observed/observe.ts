@@ -1,4 +1,4 @@
-import { LABEL, type Inventory, type OwnedContainer } from '../runtime/index.js';
+import { LABEL, podLabelsOf, type Inventory, type OwnedContainer } from '../runtime/index.js';
 import type {
   ObservedDeployment,
   ObservedEmptyDir,
@@ -248,12 +248,6 @@ export function restartOf(count: string | undefined, at: string | undefined): { 
 
 export function findNamespace(state: ObservedState, name: string): ObservedNamespace | undefined {
   return state.namespaces.find((n) => n.name === name);
-}
-
-function podLabelsOf(labels: Readonly<Record<string, string>>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(labels)) if (!k.startsWith('berth.')) out[k] = v;
-  return out;
 }
 
 /** `{"http":8080}` → { http: 8080 }; anything malformed reads as no named ports. */

@@ -87,6 +87,13 @@ export const LABEL = {
 
 export type Labels = Readonly<Record<string, string>>;
 
+/** The pod template's own labels on a replica: its labels without berth's (what Service selectors and affinity terms match). */
+export function podLabelsOf(labels: Labels): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(labels)) if (!k.startsWith('berth.')) out[k] = v;
+  return out;
+}
+
 export function isOwned(labels: Labels | undefined, instance: string): boolean {
   return labels?.[LABEL.managed] === 'true' && (labels[LABEL.instance] ?? 'default') === instance;
 }

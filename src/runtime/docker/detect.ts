@@ -41,9 +41,11 @@ export async function readEngineFacts(address: string, tlsDir: string | undefine
     const { api } = createClients(address, timeoutMs, tlsDir);
     const info = (await api.info()) as { Swarm?: { ControlAvailable?: boolean } };
     const swarmManager = info.Swarm?.ControlAvailable === true;
+    // A plain engine (the common case) needs nothing more: one call at start-up.
+    if (!swarmManager) return { swarmManager, ownedServices: 0, ownedContainers: 0 };
     const label = ownedFilter(instance);
     const [services, containers] = await Promise.all([
-      swarmManager ? (api.listServices({ filters: { label } }) as Promise<{ Spec?: { Labels?: Record<string, string> } }[]>) : Promise.resolve([]),
+      api.listServices({ filters: { label } }) as Promise<{ Spec?: { Labels?: Record<string, string> } }[]>,
       api.listContainers({ all: true, filters: { label } }),
     ]);
     return {

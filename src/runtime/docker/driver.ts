@@ -45,7 +45,7 @@ import { PAUSE_IMAGE } from '../driver.js';
 import { LABEL, isOwned, ownedFilter, type Labels } from '../labels.js';
 import { createClients, resolveSocketPath, resolveTlsDir, type DockerClients } from './client.js';
 import { toCreateOptions } from './container-config.js';
-import { engineMessage, engineStatus, isConnectionError, toEngineError, unreachable } from './errors.js';
+import { engineCall, engineMessage, engineStatus, isConnectionError, toEngineError, unreachable } from './errors.js';
 import { defaultFilesRoot, HostMounts } from './host-mounts.js';
 import { toOwnedContainer, toOwnedNetwork, toRuntimeEvent } from './map.js';
 import { ensureOwnedNetwork, notOwnedError, removeOwnedNetwork, type NetworkEngine } from './owned-networks.js';
@@ -644,12 +644,8 @@ class DockerDriver implements RuntimeDriver {
   }
 
   /** Runs one engine call, mapping its failure with the shared rules. */
-  private async call<T>(action: string, fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (err) {
-      throw toEngineError(err, this.socketPath, action);
-    }
+  private call<T>(action: string, fn: () => Promise<T>): Promise<T> {
+    return engineCall(this.socketPath, action, fn);
   }
 
   /**

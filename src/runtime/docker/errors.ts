@@ -103,6 +103,15 @@ export function unreachable(socketPath: string, action: string, cause: unknown):
   });
 }
 
+/** Runs one engine call, its failure mapped by toEngineError (naming the action). */
+export async function engineCall<T>(socketPath: string, action: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw toEngineError(err, socketPath, action);
+  }
+}
+
 /**
  * The mapping every method shares: a BerthError passes through, connection failures become
  * ENGINE_UNREACHABLE, 409 becomes ENGINE_CONFLICT; anything else is an engine error with no

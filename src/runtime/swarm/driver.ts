@@ -10,10 +10,13 @@
  *  - Ports are published in host mode on the task's node (no routing mesh: no IPVS on some
  *    kernels, and berth's data plane balances), so probes and the data plane reach a replica at
  *    `<node address>:<port>`.
- *  - A node's own engine is reached through the node label `berth.engine` (`unix:///…`); without
- *    it, exec probes, logs and stats of that node's replicas are refused, named.
+ *  - A node's own engine is reached through the node label `berth.engine` (`unix:///…` or
+ *    `tcp://…`, with the manager's TLS); without it, exec probes, logs and stats of that node's
+ *    replicas are refused, named.
  *  - The instance claim, pings and the engine version are the manager engine's (the docker
- *    driver does them). Volumes are not supported yet: claims are refused per replica, named.
+ *    driver does them). A claim's volume lives on one node and pins its replicas there
+ *    (volumes.ts); Secret and ConfigMap files are Swarm secrets (secrets.ts); placement rules
+ *    are core/placement.ts's, turned into constraints here.
  */
 import type Docker from 'dockerode';
 import { BerthError, placeReplica, silentLogger, type Clock, type Logger, type PlacedPod, type Placement } from '../../core/index.js';
@@ -25,22 +28,19 @@ import type {
   NetworkSpec,
   OwnedContainer,
   OwnedNetwork,
-  OwnedVolume,
   RuntimeDriver,
   RuntimeEvent,
   VolumeSpec,
 } from '../driver.js';
-import { isOwned, LABEL, ownedFilter, type Labels } from '../labels.js';
+import { isOwned, LABEL, ownedFilter, podLabelsOf, type Labels } from '../labels.js';
 import { createClients, resolveSocketPath, resolveTlsDir, type DockerClients } from '../docker/client.js';
 import { createDockerDriver } from '../docker/driver.js';
-import { engineMessage, engineStatus, isConnectionError, toEngineError, unreachable } from '../docker/errors.js';
+import { engineCall, engineMessage, engineStatus, isConnectionError, toEngineError, unreachable } from '../docker/errors.js';
 import { toOwnedNetwork } from '../docker/map.js';
 import { ensureOwnedNetwork, networksNamed, notOwnedError, removeOwnedNetwork, type NetworkEngine } from '../docker/owned-networks.js';
 import {
   currentTask,
   ENGINE_LABEL,
-  fileSecrets,
-  MAX_SECRET_BYTES,
   keepOn,
   NAME_LABEL,
   NODE_SELECTOR_LABEL,
@@ -53,11 +53,12 @@ import {
   toServiceSpec,
   toSwarmNode,
   UNSCHEDULABLE_LABEL,
-  type FileSecret,
   type SwarmNode,
   type SwarmService,
   type SwarmTask,
 } from './map.js';
+import { FileSecrets } from './secrets.js';
+import { NodeVolumes } from './volumes.js';
 
 export interface SwarmDriverOptions {
   /** The manager engine's socket. Default: DOCKER_HOST when it is `unix://…`, else /var/run/docker.sock. */
@@ -86,22 +87,6 @@ const TERMINAL = new Set(['complete', 'failed', 'shutdown', 'rejected', 'orphane
 interface PlacementView {
   readonly nodes: readonly SwarmNode[];
   readonly pods: readonly (PlacedPod & { readonly deployment: string })[];
-}
-
-interface VolumeHolders {
-  readonly holders: Map<string, SwarmNode>;
-  readonly volumes: OwnedVolume[];
-  readonly unreachable: string[];
-  readonly nodes: SwarmNode[];
-}
-
-/** How long inventory() reuses the last read of the nodes' volumes (ensureVolume, removeVolume and runContainer always read anew). */
-const VOLUME_CACHE_MS = 5_000;
-
-interface SwarmSecret {
-  readonly ID?: string;
-  readonly CreatedAt?: string;
-  readonly Spec?: { readonly Name?: string; readonly Labels?: Record<string, string> };
 }
 
 type PlacementInput = Pick<ContainerSpec, 'labels' | 'nodeSelector' | 'placement'>;
@@ -136,12 +121,6 @@ function hasPlacementRules(p: Placement | undefined): p is Placement {
   return !!p && !!(p.nodeAffinity || p.podAntiAffinity || p.preferredPodAntiAffinity || p.topologySpread);
 }
 
-function podLabels(labels: Readonly<Record<string, string>>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(labels)) if (!k.startsWith('berth.')) out[k] = v;
-  return out;
-}
-
 function parseObject(json: string | undefined): Record<string, string> | undefined {
   if (!json) return undefined;
   try {
@@ -171,8 +150,8 @@ class SwarmDriver implements RuntimeDriver {
   private readonly nodeEngines = new Map<string, RuntimeDriver>();
   /** Per Deployment, the replica being placed now: the next waits for its node (spreadFor). */
   private readonly placing = new Map<string, Promise<void>>();
-  /** The last read of which node holds which volume, for inventory() between changes (volumeHolders): an optimization, never state. */
-  private holdersCache: { at: number; value: VolumeHolders } | undefined;
+  private readonly volumes: NodeVolumes;
+  private readonly secrets: FileSecrets;
 
   constructor(options: SwarmDriverOptions) {
     this.socketPath = resolveSocketPath(options.socketPath);
@@ -193,6 +172,8 @@ class SwarmDriver implements RuntimeDriver {
       ...(options.logger ? { logger: options.logger } : {}),
       ...(options.claimFor ? { claimFor: options.claimFor } : {}),
     });
+    this.volumes = new NodeVolumes({ nodes: () => this.nodes(), engineOf: (n) => this.engineOf(n), clock: this.clock, log: this.log });
+    this.secrets = new FileSecrets({ api: this.clients.api, instance: this.instance, socketPath: this.socketPath, clock: this.clock, log: this.log });
   }
 
   claimInstance(): Promise<void> {
@@ -250,7 +231,7 @@ class SwarmDriver implements RuntimeDriver {
         .filter((n) => isOwned(n.Labels, this.instance))
         .map(overlayNetwork)
         .sort((a, b) => a.name.localeCompare(b.name)),
-      volumes: (await this.volumeHolders(false)).volumes.filter((v) => filter.namespace === undefined || v.labels[LABEL.namespace] === filter.namespace),
+      volumes: (await this.volumes.list()).filter((v) => filter.namespace === undefined || v.labels[LABEL.namespace] === filter.namespace),
     };
   }
 
@@ -297,98 +278,15 @@ class SwarmDriver implements RuntimeDriver {
     return { api: this.clients.api, socketPath: this.socketPath, instance: this.instance, log: this.log, engineName: serviceName };
   }
 
-  /**
-   * A claim's volume is a local volume on one node, made through that node's engine (label
-   * berth.engine) on the schedulable node holding the fewest of berth's volumes; its replicas
-   * are then pinned there. Made only when every node berth can reach answers: a node that does
-   * not may hold it already, and a second copy elsewhere would split its data.
-   */
+  /** A claim's volume: a local volume on one node, its replicas pinned there (volumes.ts). */
   async ensureVolume(spec: VolumeSpec): Promise<void> {
     await this.claimInstance();
-    if (spec.mode !== undefined || spec.gid !== undefined)
-      throw new BerthError(
-        'CONTAINER_START_FAILED',
-        `volume ${spec.name}: a folder mode or group (fsGroup, an emptyDir shared with init containers) is set where the volume lives, on a node the swarm driver reaches only through its engine; not supported yet`,
-        { details: { volume: spec.name, driver: 'swarm' } },
-      );
-    const { holders, unreachable: silent, nodes } = await this.volumeHolders();
-    if (holders.has(spec.name)) return;
-    if (silent.length > 0)
-      throw new BerthError(
-        'ENGINE_UNREACHABLE',
-        `volume ${spec.name}: the engine of node ${silent.join(', ')} did not answer, and it may hold the volume already; not made elsewhere (its data would split)`,
-        { details: { volume: spec.name, nodes: silent } },
-      );
-    const count = (n: SwarmNode) => [...holders.values()].filter((h) => h.hostname === n.hostname).length;
-    const candidates = nodes.filter((n) => placementNode(n).schedulable).sort((a, b) => count(a) - count(b) || a.hostname.localeCompare(b.hostname));
-    const node = candidates[0];
-    if (!node)
-      throw new BerthError(
-        'CONTAINER_START_FAILED',
-        `volume ${spec.name}: no ready, active node whose engine berth reaches (label ${ENGINE_LABEL}) can hold it`,
-        { details: { volume: spec.name, driver: 'swarm' } },
-      );
-    await this.engineOf(node).ensureVolume(spec);
-    this.log.info({ volume: spec.name, node: node.hostname }, 'volume made on its node');
+    await this.volumes.ensure(spec);
   }
 
   async removeVolume(name: string): Promise<void> {
     await this.claimInstance();
-    const { holders } = await this.volumeHolders();
-    const node = holders.get(name);
-    if (node) await this.engineOf(node).removeVolume(name);
-  }
-
-  /** berth's volumes on the nodes whose engines it reaches (label berth.engine), by name; and the labelled nodes that did not answer. */
-  private async volumeHolders(fresh = true): Promise<VolumeHolders> {
-    const cached = this.holdersCache;
-    if (!fresh && cached && this.clock.now().getTime() - cached.at < VOLUME_CACHE_MS) return cached.value;
-    const value = await this.readVolumeHolders();
-    this.holdersCache = { at: this.clock.now().getTime(), value };
-    return value;
-  }
-
-  private async readVolumeHolders(): Promise<VolumeHolders> {
-    const nodes = (await this.nodes()).filter((n) => n.labels[ENGINE_LABEL]);
-    const holders = new Map<string, SwarmNode>();
-    const volumes: OwnedVolume[] = [];
-    const unreachable: string[] = [];
-    await Promise.all(
-      nodes.map(async (n) => {
-        try {
-          for (const v of (await this.engineOf(n).inventory()).volumes ?? []) {
-            holders.set(v.name, n);
-            volumes.push({ ...v, labels: { ...v.labels, [LABEL.node]: n.hostname } });
-          }
-        } catch {
-          unreachable.push(n.hostname);
-        }
-      }),
-    );
-    return { holders, volumes: volumes.sort((a, b) => a.name.localeCompare(b.name)), unreachable: unreachable.sort(), nodes };
-  }
-
-  /** The node holding a replica's claims' volumes (undefined: it mounts none); refused when one is missing or they are on different nodes. */
-  private async pinFor(spec: ContainerSpec): Promise<SwarmNode | undefined> {
-    const claims = (spec.mounts ?? []).flatMap((m) => (m.kind === 'volume' ? [m.name] : []));
-    if (claims.length === 0) return undefined;
-    const { holders, unreachable: silent } = await this.volumeHolders();
-    const where = claims.map((c) => [c, holders.get(c)] as const);
-    const missing = where.filter(([, n]) => !n).map(([c]) => c);
-    if (missing.length > 0)
-      throw new BerthError(
-        'CONTAINER_START_FAILED',
-        `replica ${spec.name}: volume ${missing.join(', ')} is on no node berth reaches${silent.length > 0 ? ` (the engine of ${silent.join(', ')} did not answer)` : ''}`,
-        { details: { container: spec.name, volumes: missing } },
-      );
-    const hosts = [...new Set(where.map(([, n]) => n!.hostname))];
-    if (hosts.length > 1)
-      throw new BerthError(
-        'CONTAINER_START_FAILED',
-        `replica ${spec.name}: its volumes are on different nodes (${where.map(([c, n]) => `${c} on ${n!.hostname}`).join(', ')}); a replica runs on one node`,
-        { details: { container: spec.name } },
-      );
-    return where[0]![1];
+    await this.volumes.remove(name);
   }
 
   /** Present on the manager and on every node berth can reach (label berth.engine); each node's engine pulls it otherwise. */
@@ -420,7 +318,7 @@ class SwarmDriver implements RuntimeDriver {
 
   /** Creates the replica's service, reports `placed` once Swarm gave its task a node (or could not), and waits for it to run. */
   private async createReplica(spec: ContainerSpec, networkId: string, placed: () => void): Promise<OwnedContainer> {
-    const pin = await this.pinFor(spec);
+    const pin = await this.volumes.pinFor(spec);
     const placed0 = placementOf(spec, await this.placementView());
     // Pinned to its volumes' node: the spread has nothing to choose; a pin to a node that takes no task now says so.
     const spread = pin ? [] : placed0.soft;
@@ -431,7 +329,7 @@ class SwarmDriver implements RuntimeDriver {
         ? `its volume is on node ${pin.hostname}, which is ${pin.state !== 'ready' ? pin.state : pin.availability}`
         : undefined);
     const labels = { ...this.ownedLabels(spec.labels), ...(unschedulable ? { [UNSCHEDULABLE_LABEL]: unschedulable } : {}) };
-    const secrets = await this.ensureSecrets(spec);
+    const secrets = await this.secrets.ensure(spec);
     const body = toServiceSpec(spec, labels, networkId, [...hard, ...spread], secrets, pin?.hostname);
     let id: string;
     try {
@@ -504,7 +402,7 @@ class SwarmDriver implements RuntimeDriver {
       const task = currentTask(tasks.get(s.ID!) ?? []);
       const node = task?.NodeID && !TERMINAL.has(task.Status?.State ?? '') ? hostOf.get(task.NodeID) : undefined;
       const labels = s.Spec?.Labels ?? {};
-      return node ? [{ node, namespace: labels[LABEL.namespace] ?? '', deployment: labels[LABEL.name] ?? '', labels: podLabels(labels) }] : [];
+      return node ? [{ node, namespace: labels[LABEL.namespace] ?? '', deployment: labels[LABEL.name] ?? '', labels: podLabelsOf(labels) }] : [];
     });
     return { nodes, pods };
   }
@@ -559,71 +457,7 @@ class SwarmDriver implements RuntimeDriver {
     if (!service) return;
     await this.stopService(service, graceSeconds);
     await this.removeService(service.ID!, service.Spec?.Name ?? id);
-    await this.pruneSecrets().catch((err: unknown) => this.log.warn({ err: String(err) }, 'could not prune unused file secrets'));
-  }
-
-  /** The Swarm secrets holding a replica's Secret and ConfigMap files (map.ts fileSecrets), made when missing. */
-  private async ensureSecrets(spec: ContainerSpec): Promise<(FileSecret & { readonly id: string })[]> {
-    const wanted = fileSecrets(spec, this.instance);
-    if (wanted.length === 0) return [];
-    const big = wanted.find((f) => f.bytes > MAX_SECRET_BYTES);
-    if (big)
-      throw new BerthError(
-        'CONTAINER_START_FAILED',
-        `replica ${spec.name}: file ${big.target} holds ${big.bytes} bytes; a Swarm secret holds at most ${MAX_SECRET_BYTES} (500 KiB)`,
-        { details: { container: spec.name, driver: 'swarm' } },
-      );
-    const owned = async () =>
-      new Map(
-        ((await this.call('list secrets', () => this.clients.api.listSecrets({ filters: { label: ownedFilter(this.instance) } }))) as SwarmSecret[])
-          .filter((x) => isOwned(x.Spec?.Labels, this.instance) && x.ID && x.Spec?.Name)
-          .map((x) => [x.Spec!.Name!, x.ID!]),
-      );
-    const ids = await owned();
-    for (const f of wanted) {
-      if (ids.has(f.name)) continue;
-      try {
-        const made = (await this.clients.api.createSecret({ Name: f.name, Labels: this.ownedLabels({}), Data: f.data })) as { id?: string; ID?: string };
-        ids.set(f.name, made.id ?? made.ID ?? '');
-      } catch (err) {
-        // Made meanwhile by another replica of the same content: take it.
-        if (engineStatus(err) !== 409) throw toEngineError(err, this.socketPath, `create secret ${f.name} for ${spec.name}`);
-        const again = await owned();
-        const id = again.get(f.name);
-        if (!id) throw toEngineError(err, this.socketPath, `create secret ${f.name} for ${spec.name}`);
-        ids.set(f.name, id);
-      }
-    }
-    return wanted.map((f) => ({ ...f, id: ids.get(f.name)! }));
-  }
-
-  /**
-   * Removes the owned file secrets no service uses any more. Only those older than a minute: a
-   * replica being created right now may have made its secret and not yet its service.
-   */
-  private async pruneSecrets(): Promise<void> {
-    const [secrets, services] = await Promise.all([
-      this.call('list secrets', () => this.clients.api.listSecrets({ filters: { label: ownedFilter(this.instance) } })) as Promise<SwarmSecret[]>,
-      this.call('list services', () => this.clients.api.listServices({ filters: { label: ownedFilter(this.instance) } })) as Promise<SwarmService[]>,
-    ]);
-    const used = new Set(
-      services.flatMap((x) =>
-        ((x.Spec as { TaskTemplate?: { ContainerSpec?: { Secrets?: { SecretID?: string }[] } } } | undefined)?.TaskTemplate?.ContainerSpec?.Secrets ?? []).map(
-          (r) => r.SecretID,
-        ),
-      ),
-    );
-    const cutoff = this.clock.now().getTime() - 60_000;
-    for (const x of secrets) {
-      if (!x.ID || used.has(x.ID) || !isOwned(x.Spec?.Labels, this.instance) || Date.parse(x.CreatedAt ?? '') > cutoff) continue;
-      await this.clients.api
-        .getSecret(x.ID)
-        .remove()
-        .then(
-          () => this.log.info({ secret: x.Spec?.Name }, 'unused file secret removed'),
-          (err: unknown) => this.log.debug({ secret: x.Spec?.Name, err: engineMessage(err) }, 'file secret kept (in use, or gone)'),
-        );
-    }
+    await this.secrets.prune().catch((err: unknown) => this.log.warn({ err: String(err) }, 'could not prune unused file secrets'));
   }
 
   async stopContainer(id: string, graceSeconds: number): Promise<void> {
@@ -823,12 +657,8 @@ class SwarmDriver implements RuntimeDriver {
     }
   }
 
-  private async call<T>(action: string, fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (err) {
-      throw toEngineError(err, this.socketPath, action);
-    }
+  private call<T>(action: string, fn: () => Promise<T>): Promise<T> {
+    return engineCall(this.socketPath, action, fn);
   }
 
   private ownedLabels(labels: Labels): Labels {

@@ -187,22 +187,23 @@ export function toOwnedContainer(
   const node = task?.NodeID ? nodes.get(task.NodeID) : undefined;
   const stoppedByBerth = service.Spec?.Mode?.Replicated?.Replicas === 0;
   const labels: Record<string, string> = { ...(service.Spec?.Labels ?? {}) };
-  // On a node that is down, within its toleration (label berth.placement): kept, waiting, not replaced.
+  // On a node that is down, within its toleration (label berth.placement): kept, waiting (pending), not replaced.
   const tolerated = !stoppedByBerth && onDownNode(task, node) ? downNodeTolerance(labels[PLACEMENT_LABEL], node!, now) : undefined;
-  if (tolerated) return { ...toleratedReplica(service, labels, node!, tolerated), image: service.Spec?.TaskTemplate?.ContainerSpec?.Image ?? '' };
   // A service berth scaled to 0 whose task Swarm has since reaped: stopped, not waiting for a node.
-  const state = !task && stoppedByBerth ? 'exited' : taskState(task, node);
+  const state = tolerated ? 'pending' : !task && stoppedByBerth ? 'exited' : taskState(task, node);
   if (node) labels[LABEL.node] = node.hostname;
   const exitCode = state === 'exited' || state === 'dead' ? task?.Status?.ContainerStatus?.ExitCode : undefined;
   // Stopped, or lost with its node, while berth still wants it running (berth stops a replica by scaling it to 0).
   // Also a task its node still holds but Swarm has ordered to stop (drain): out of routing and replaced before it stops.
   const taskLost = task?.Status?.State === 'shutdown' || task?.Status?.State === 'orphaned' || onDownNode(task, node) || orderedToStop(task);
-  const evicted = taskLost && !stoppedByBerth;
-  const reason = evicted
-    ? `its node ${node?.hostname ?? '?'} ${node?.state === 'down' || task?.Status?.State === 'orphaned' ? 'is down' : node?.availability === 'drain' ? 'was drained' : 'stopped it'}`
-    : state === 'pending' || state === 'dead'
-      ? pendingReason(task, labels[NODE_SELECTOR_LABEL], state, labels[UNSCHEDULABLE_LABEL])
-      : undefined;
+  const evicted = taskLost && !stoppedByBerth && !tolerated;
+  const reason = tolerated
+    ? `its node ${node!.hostname} is down; kept ${tolerated.until ? `until ${tolerated.until.toISOString()}` : 'for good'} by its toleration of node.kubernetes.io/unreachable`
+    : evicted
+      ? `its node ${node?.hostname ?? '?'} ${node?.state === 'down' || task?.Status?.State === 'orphaned' ? 'is down' : node?.availability === 'drain' ? 'was drained' : 'stopped it'}`
+      : state === 'pending' || state === 'dead'
+        ? pendingReason(task, labels[NODE_SELECTOR_LABEL], state, labels[UNSCHEDULABLE_LABEL])
+        : undefined;
   return {
     id: service.ID ?? '',
     name: labels[NAME_LABEL] ?? service.Spec?.Name ?? '',
@@ -237,24 +238,6 @@ export function downNodeTolerance(placementJson: string | undefined, node: Swarm
   if (!Number.isFinite(since)) return undefined;
   const until = new Date(since + toleration.seconds * 1000);
   return until.getTime() > now.getTime() ? { until } : undefined;
-}
-
-/** A replica kept on a node that is down: pending (not alive, not routed, not replaced), saying until when. */
-function toleratedReplica(
-  service: SwarmService,
-  labels: Record<string, string>,
-  node: SwarmNode,
-  tolerated: { readonly until?: Date },
-): Omit<OwnedContainer, 'image'> {
-  return {
-    id: service.ID ?? '',
-    name: labels[NAME_LABEL] ?? service.Spec?.Name ?? '',
-    labels: { ...labels, [LABEL.node]: node.hostname },
-    state: 'pending',
-    created: service.CreatedAt ?? new Date(0).toISOString(),
-    ports: [],
-    reason: `its node ${node.hostname} is down; kept ${tolerated.until ? `until ${tolerated.until.toISOString()}` : 'for good'} by its toleration of node.kubernetes.io/unreachable`,
-  };
 }
 
 /** Why a task is pending or dead; one no node can take names the nodeSelector it was given (`disk=nvme`). */
