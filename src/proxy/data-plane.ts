@@ -277,6 +277,7 @@ export class ProxyServer implements DataPlane {
 
   /** Makes listeners, routing indexes and drain bookkeeping match the tables. */
   private async apply(): Promise<void> {
+    this.retryWanted = false;
     const tables = this.sortedTables();
     this.ingresses = tables.flatMap((t) => t.ingresses.map((ingress) => ({ namespace: t.namespace, ingress })));
     const listed = new Set<string>();
@@ -296,6 +297,7 @@ export class ProxyServer implements DataPlane {
     await this.applyKernel(tables);
     await this.applyDns(tables);
     await this.bindIngress();
+    if (!this.retryWanted) this.retries = 0;
   }
 
   /**
@@ -385,19 +387,26 @@ export class ProxyServer implements DataPlane {
   }
 
   /**
-   * Applies the tables again in a second (once at a time): what could not be set up (a DNS that
-   * could not bind, an address not yet added) is retried without waiting for a table change,
-   * which may never come once berth has converged.
+   * Applies the tables again soon (once at a time): what could not be set up (a listener, the
+   * ingress server or a DNS that could not bind — a port the killed data plane still held —, an
+   * address not yet added) is retried without waiting for a table change, which may never come
+   * once berth has converged. 1 s, doubling while it keeps failing, at most 30 s.
    */
   private retrySoon(): void {
+    this.retryWanted = true;
     if (this.retryTimer || this.closed) return;
+    const delay = Math.min(1_000 * 2 ** this.retries, 30_000);
+    this.retries++;
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
       if (!this.closed) void this.serialize(() => this.apply()).catch(() => {});
-    }, 1_000);
+    }, delay);
     this.retryTimer.unref?.();
   }
   private retryTimer: NodeJS.Timeout | undefined;
+  /** Retries in a row so far (the back-off), and whether the running apply asked for one. */
+  private retries = 0;
+  private retryWanted = false;
 
   /** The namespace DNS's UDP port (tests bind port 0). */
   dnsAddress(namespace: string): Address | undefined {
@@ -449,7 +458,8 @@ export class ProxyServer implements DataPlane {
     const error = await listenOn(server, listen);
     if (error) {
       if (error !== previousError)
-        this.logger.warn({ listen: key, owner: ownerId(owner), err: error }, 'listener could not bind; retried on the next table change');
+        this.logger.warn({ listen: key, owner: ownerId(owner), err: error }, 'listener could not bind; retried soon, and on the next table change');
+      this.retrySoon();
       return { owner, error };
     }
     server.on('error', (err) => this.logger.error({ listen: key, err: err.message }, 'listener failed'));
@@ -465,8 +475,9 @@ export class ProxyServer implements DataPlane {
     const error = await listenOn(server, at);
     if (error) {
       if (error !== this.ingress?.error)
-        this.logger.warn({ listen: addressKey(at), err: error }, 'ingress server could not bind; retried on the next table change');
+        this.logger.warn({ listen: addressKey(at), err: error }, 'ingress server could not bind; retried soon, and on the next table change');
       this.ingress = { error };
+      this.retrySoon();
       return;
     }
     server.on('error', (err) => this.logger.error({ listen: addressKey(at), err: err.message }, 'ingress server failed'));
