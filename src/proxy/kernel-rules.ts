@@ -14,10 +14,15 @@ import type { NamespaceTable } from './control.js';
  *  - at least one backend not draining, every one at an address inside the namespace subnet
  *    (a replica reached through a published port keeps the user-space path).
  * Everything else — and every peer from outside the namespace subnet — still reaches the data
- * plane's listener at the same address: rules match only `-s <subnet> -d <vip> --dport <port>`.
+ * plane's listener at the same address: rules match only `-s <subnet> -i <bridge> -d <vip>
+ * --dport <port>`. The bridge matters: the rules of a data plane that died without removing them
+ * (a `kill -9`) outlive its network, and a later network given the same subnet (a reused one,
+ * with a Service of the same name at the same hashed address) would otherwise have its Service
+ * traffic translated by them — past its own NetworkPolicies. A new network never has an old
+ * network's bridge (the name carries the network's id).
  *
  *   web 10.213.7.169:80 → 10.213.7.5:8080, 10.213.7.6:8080 (draining: none) →
- *     -A BERTH-SVC-<id> -s 10.213.7.0/24 -j BERTH-NS-<id>-<ns>
+ *     -A BERTH-SVC-<id> -s 10.213.7.0/24 -i br-0a1b2c3d4e5f -j BERTH-NS-<id>-<ns>
  *     -A BERTH-NS-<id>-<ns> -d 10.213.7.169/32 -p tcp -m tcp --dport 80 -m statistic --mode random --probability 0.5000000000 -j DNAT --to-destination 10.213.7.5:8080
  *     -A BERTH-NS-<id>-<ns> -d 10.213.7.169/32 -p tcp -m tcp --dport 80 -j DNAT --to-destination 10.213.7.6:8080
  *     -A BERTH-MASQ-<id> -m conntrack --ctstate DNAT --ctorigdst 10.213.7.128/25 -j MASQUERADE
@@ -28,6 +33,8 @@ export interface KernelRoute {
   readonly namespace: string;
   readonly service: string;
   readonly subnet: string;
+  /** The namespace's bridge: the jump matches it too, so a rule outliving its network never catches a later network of the same subnet. */
+  readonly bridge: string;
   readonly address: string;
   readonly port: number;
   readonly backends: readonly { readonly id: string; readonly host: string; readonly port: number }[];
@@ -48,11 +55,14 @@ export function kernelChains(tag: string): KernelChains {
   return { services: `BERTH-SVC-${tag}`, masquerade: `BERTH-MASQ-${tag}`, namespacePrefix: `BERTH-NS-${tag}-` };
 }
 
+/** A Linux interface name (at most 15 characters) that is safe in rule text. */
+const INTERFACE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,14}$/;
+
 /** The Service ports the kernel carries, and to which backends. */
 export function kernelRoutes(tables: readonly NamespaceTable[], isDraining: (id: string) => boolean): KernelRoute[] {
   const routes: KernelRoute[] = [];
   for (const t of tables) {
-    if (!t.network || (t.policies ?? []).length > 0) continue;
+    if (!t.network || (t.policies ?? []).length > 0 || !INTERFACE_NAME.test(t.network.bridge)) continue;
     const cidr = parseCidr(t.network.subnet);
     if (!cidr) continue;
     // Only canonical addresses and integer ports reach the rule text (it is a program for iptables).
@@ -70,6 +80,7 @@ export function kernelRoutes(tables: readonly NamespaceTable[], isDraining: (id:
           namespace: t.namespace,
           service: s.name,
           subnet: formatCidr(cidr),
+          bridge: t.network.bridge,
           address: s.clusterIP,
           port: p.port,
           backends: backends.map((b) => ({ id: b.id, host: b.host, port: b.port })),
@@ -104,7 +115,7 @@ export function kernelContent(chains: KernelChains, routes: readonly KernelRoute
       content.set(chain, lines);
       const cidr = parseCidr(r.subnet)!;
       const half = 2 ** (32 - cidr.prefix - 1);
-      content.get(chains.services)!.push(`-A ${chains.services} -s ${r.subnet} -j ${chain}`);
+      content.get(chains.services)!.push(`-A ${chains.services} -s ${r.subnet} -i ${r.bridge} -j ${chain}`);
       content
         .get(chains.masquerade)!
         .push(

@@ -99,7 +99,7 @@ describe('the kernel path in the real nat table', () => {
       () => false,
     );
     assert.equal(await again.apply(routes), undefined);
-    assert.match(saved(), new RegExp(`-A ${again.chains.services} -s 10.254.8.0/24 -j ${again.chains.namespacePrefix}[0-9a-f]{8}`));
+    assert.match(saved(), new RegExp(`-A ${again.chains.services} -s 10.254.8.0/24 -i br-none -j ${again.chains.namespacePrefix}[0-9a-f]{8}`));
     assert.match(
       saved(),
       new RegExp(`-A ${again.chains.namespacePrefix}[0-9a-f]{8} -d 10.254.8.130/32 -p tcp -m tcp --dport 80 -j DNAT --to-destination 10.254.8.5:8080`),

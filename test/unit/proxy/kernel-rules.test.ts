@@ -47,6 +47,12 @@ describe('kernelRoutes: which Service ports the kernel carries', () => {
     { name: 'headless (no virtual address)', tables: [table([web({ clusterIP: undefined })])], want: [] },
     { name: 'no network', tables: [table([web()], { network: undefined })], want: [] },
     {
+      name: 'a bridge name that is no interface name never reaches the rule text',
+      tables: [table([web()], { network: { ...network, bridge: 'br-x -j ACCEPT' } })],
+      want: [],
+    },
+    { name: 'a bridge name longer than an interface name can be', tables: [table([web()], { network: { ...network, bridge: 'br-0123456789abc' } })], want: [] },
+    {
       name: 'a backend reached through a published port (outside the subnet) keeps the port on the listener',
       tables: [table([web({ ports: [{ port: 80, backends: [backend('r5'), backend('r9', '127.0.0.1', 32768)] }] })])],
       want: [],
@@ -102,7 +108,7 @@ describe('kernelContent and kernelUpdate', () => {
 
   it('a chain per namespace: a DNAT cascade per port (kube-proxy probabilities 1/n, 1/(n-1), … then the last); a jump per subnet; a masquerade per Service range', () => {
     assert.deepEqual(Object.fromEntries(content([table([three])])), {
-      'BERTH-SVC-0123abcd': ['-A BERTH-SVC-0123abcd -s 10.213.7.0/24 -j BERTH-NS-0123abcd-aaaaaaaa'],
+      'BERTH-SVC-0123abcd': ['-A BERTH-SVC-0123abcd -s 10.213.7.0/24 -i br-test -j BERTH-NS-0123abcd-aaaaaaaa'],
       'BERTH-MASQ-0123abcd': ['-A BERTH-MASQ-0123abcd -m conntrack --ctstate DNAT --ctorigdst 10.213.7.128/25 -j MASQUERADE'],
       'BERTH-NS-0123abcd-aaaaaaaa': [
         '-A BERTH-NS-0123abcd-aaaaaaaa -d 10.213.7.169/32 -p tcp -m tcp --dport 80 -m statistic --mode random --probability 0.3333333333 -j DNAT --to-destination 10.213.7.5:8080',
@@ -137,7 +143,7 @@ describe('kernelContent and kernelUpdate', () => {
         ':BERTH-SVC-0123abcd - [0:0]',
         ':BERTH-MASQ-0123abcd - [0:0]',
         ':BERTH-NS-0123abcd-aaaaaaaa - [0:0]',
-        '-A BERTH-SVC-0123abcd -s 10.213.9.0/24 -j BERTH-NS-0123abcd-bbbbbbbb',
+        '-A BERTH-SVC-0123abcd -s 10.213.9.0/24 -i br-test -j BERTH-NS-0123abcd-bbbbbbbb',
         '-A BERTH-MASQ-0123abcd -m conntrack --ctstate DNAT --ctorigdst 10.213.9.128/25 -j MASQUERADE',
         '-X BERTH-NS-0123abcd-aaaaaaaa',
         'COMMIT',
