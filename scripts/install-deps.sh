@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Node dependencies when missing or out of date (idempotent, no downloads of
 # browsers or prebuilt toolchains). npm 11 runs no install scripts unless allowed, so dockerode's
-# optional native add-ons (ssh2, cpu-features) are not compiled; a unix socket needs neither.
+# optional native add-ons (ssh2's crypto binding, cpu-features) are not compiled; ssh2 runs on
+# Node's own crypto without them (engines at ssh://).
 # The dashboard's e2e test drives Debian's Chromium (playwright-core never downloads a browser):
 # installed from apt when /usr/bin/chromium is missing (CI runs as root, without a terminal).
 set -euo pipefail

@@ -16,6 +16,8 @@
 #   swarm-rig.sh ip node2        10.79.0.12
 #   swarm-rig.sh tcp node2       tcp://10.79.0.12:2376 (TLS verified both ways: see `tls`)
 #   swarm-rig.sh tls             the client TLS folder (ca.pem, cert.pem, key.pem) for tcp://
+#   swarm-rig.sh ssh node1       ssh://root@10.79.0.11 (starts that node's sshd when it is not running)
+#   swarm-rig.sh ssh-home        a HOME whose .ssh has the client key and the nodes' host keys (known_hosts)
 #   swarm-rig.sh kill node3      kill -9 the node's dockerd and everything it started (a node failure)
 #   swarm-rig.sh start node3     start a killed node again and wait until the manager sees it Ready
 #   swarm-rig.sh d node2 ps      docker CLI against one node
@@ -89,6 +91,8 @@ LOGS=$BASE/logs                             # kept by `down`
 TLS=$BASE/tls                               # a CA, the nodes' server certificate, berth's client certificate
 SERVICE_RANGE=10.96.0.0/16                  # berth's cluster Service addresses, on this host: routed here by every node
 TCP_PORT=2376                               # each engine also listens at tcp://<node ip>:2376, TLS verified both ways
+SSH=$BASE/ssh                               # `ssh <node>`: an sshd in the node's netns, its keys, berth's client home
+SSHD_CACHE=/var/cache/berth-swarm-rig/sshd  # Debian's sshd unpacked (never installed: no system service)
 # -------------------------------------------------------------------------------
 
 unset DOCKER_CONTEXT DOCKER_TLS_VERIFY DOCKER_CERT_PATH   # DOCKER_HOST is always set explicitly
@@ -217,6 +221,52 @@ start_node() {   # starts the node's dockerd, does not wait
       --storage-driver overlay2 \
       </dev/null >>"$(log_of "$n")" 2>&1 9>&- &
   echo $! > "$dir/launch.pid"
+}
+
+sshd_bin() {   # Debian's sshd: the installed one, else its package (and libwrap0's) unpacked into $SSHD_CACHE
+  if [ -x /usr/sbin/sshd ]; then echo /usr/sbin/sshd; return; fi
+  if [ ! -x "$SSHD_CACHE/usr/sbin/sshd" ]; then
+    local dl="$SSHD_CACHE.dl" deb
+    rm -rf "$dl" && mkdir -p "$dl" "$SSHD_CACHE"
+    ( cd "$dl" && { apt-get download openssh-server libwrap0 >/dev/null 2>&1 ||
+        { DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2 && apt-get download openssh-server libwrap0 >/dev/null 2>&1; }; } ) ||
+      die "could not download openssh-server from apt"
+    for deb in "$dl"/*.deb; do dpkg -x "$deb" "$SSHD_CACHE"; done
+    rm -rf "$dl"
+  fi
+  echo "$SSHD_CACHE/usr/sbin/sshd"
+}
+
+ssh_up() {   # an sshd at <node ip>:22 in the node's netns; its key's only command: `docker system dial-stdio` to that node's engine
+  local n=$1 dir=$SSH/$1 bin i known
+  if [ -f "$dir/sshd.pid" ] && kill -0 "$(cat "$dir/sshd.pid")" 2>/dev/null; then return 0; fi
+  bin=$(sshd_bin)
+  mkdir -p "$dir" "$SSH/home/.ssh" /run/sshd "$LOGS"
+  # sshd's privilege separation user, as the package's postinst makes it.
+  id sshd >/dev/null 2>&1 || useradd --system --home-dir /run/sshd --shell /usr/sbin/nologin sshd
+  [ -f "$SSH/home/.ssh/id_ed25519" ] || ssh-keygen -q -t ed25519 -N '' -C berth-swarm-rig -f "$SSH/home/.ssh/id_ed25519"
+  [ -f "$dir/host_ed25519" ] || ssh-keygen -q -t ed25519 -N '' -C "$n" -f "$dir/host_ed25519"
+  # Every node shares this host's files, so the key's command names the node's own socket.
+  printf 'command="exec env DOCKER_HOST=%s %s system dial-stdio",no-pty,no-port-forwarding,no-agent-forwarding,no-X11-forwarding %s\n' \
+    "$(sock_of "$n")" "$(command -v "$DOCKER")" "$(cat "$SSH/home/.ssh/id_ed25519.pub")" > "$dir/authorized_keys"
+  printf '%s\n' "ListenAddress ${NODE_IP[$n]}:22" "HostKey $dir/host_ed25519" "AuthorizedKeysFile $dir/authorized_keys" \
+    "PidFile $dir/sshd.pid" "PermitRootLogin prohibit-password" "PasswordAuthentication no" "KbdInteractiveAuthentication no" \
+    "UsePAM no" "StrictModes no" "AllowTcpForwarding no" "X11Forwarding no" "PrintMotd no" > "$dir/sshd_config"
+  known="${NODE_IP[$n]} $(cut -d' ' -f1,2 "$dir/host_ed25519.pub")"
+  grep -qxF "$known" "$SSH/home/.ssh/known_hosts" 2>/dev/null || echo "$known" >> "$SSH/home/.ssh/known_hosts"
+  rm -f "$dir/sshd.pid"
+  # sshd daemonizes (its pid file says where it went); 9>&- : the lock is not inherited.
+  LD_LIBRARY_PATH="$SSHD_CACHE/lib/x86_64-linux-gnu:$SSHD_CACHE/usr/lib/x86_64-linux-gnu" \
+    setsid nsenter --net="/run/netns/$(ns_of "$n")" -- "$bin" -f "$dir/sshd_config" -E "$LOGS/$n-sshd.log" </dev/null 9>&- ||
+    die "sshd for $n did not start (see $LOGS/$n-sshd.log)"
+  for i in $(seq 1 50); do [ -s "$dir/sshd.pid" ] && return 0; sleep 0.1; done
+  die "sshd for $n wrote no pid file (see $LOGS/$n-sshd.log)"
+}
+
+ssh_down() {
+  local pidf
+  for pidf in "$SSH"/*/sshd.pid; do if [ -f "$pidf" ]; then kill "$(cat "$pidf")" 2>/dev/null || true; fi; done
+  rm -rf "${SSH:?}"
 }
 
 wait_node() {   # waits until the node's engine answers
@@ -424,6 +474,7 @@ down() {
   for n in "${NODES[@]}"; do
     local pid; if pid=$(node_pid "$n"); then kill -KILL "$pid" 2>/dev/null || true; fi
   done
+  ssh_down
   for n in "${NODES[@]}"; do
     kill_node "$n"
     rm -rf "${BASE:?}/$n"
@@ -465,6 +516,8 @@ case "$cmd" in
   ip)     is_node "${1:-}"; echo "${NODE_IP[$1]}" ;;
   tcp)    is_node "${1:-}"; echo "tcp://${NODE_IP[$1]}:$TCP_PORT" ;;
   tls)    echo "$TLS/client" ;;
+  ssh)    is_node "${1:-}"; with_lock ssh_up "$1"; echo "ssh://root@${NODE_IP[$1]}" ;;
+  ssh-home) echo "$SSH/home" ;;
   kill)   is_node "${1:-}"; with_lock kill_node "$1"; log "$1 killed" ;;
   start)
     is_node "${1:-}"
@@ -478,5 +531,5 @@ case "$cmd" in
     }
     with_lock start_one "$1" ;;
   d)      is_node "${1:-}"; d "$@" ;;
-  *) echo "usage: $0 up | down | status | sock <node> | ip <node> | tcp <node> | tls | kill <node> | start <node> | d <node> <docker args...>" >&2; exit 2 ;;
+  *) echo "usage: $0 up | down | status | sock <node> | ip <node> | tcp <node> | tls | ssh <node> | ssh-home | kill <node> | start <node> | d <node> <docker args...>" >&2; exit 2 ;;
 esac

@@ -82,6 +82,16 @@ export async function swarmRigUp(): Promise<void> {
   await rig('up');
 }
 
+/**
+ * The node's engine at ssh://root@<node ip> (an sshd in its netns, started when it is not running:
+ * the rig's key may only run `docker system dial-stdio` there), and a HOME whose .ssh holds the
+ * client key and the nodes' host keys (berth reads ~/.ssh; give it HOME).
+ */
+export async function sshEngine(node: SwarmNode): Promise<{ readonly url: string; readonly home: string }> {
+  const url = (await rig('ssh', node)).trim();
+  return { url, home: (await rig('ssh-home')).trim() };
+}
+
 /** kill -9 of the node's dockerd and everything it started: the node fails (its state on disk is kept). */
 export async function killNode(node: SwarmNode): Promise<void> {
   await rig('kill', node);

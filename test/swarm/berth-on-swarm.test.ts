@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
@@ -30,6 +30,7 @@ import {
   labelNode,
   managerDocker,
   nodeDocker,
+  sshEngine,
   startNode,
   ENGINE_LABEL,
   SWARM_NODE_SOCKET,
@@ -326,6 +327,49 @@ describe('berth drives a 3-node Docker Swarm', { timeout: 900_000 }, () => {
       assert.match(missing.stderr, /--docker-tls-dir .*nowhere: cannot read ca\.pem/, missing.stderr);
     } finally {
       await rm(other, { recursive: true, force: true });
+    }
+  });
+
+  it('an engine at ssh://: the same nodes and a plan with nothing to do; an unknown or changed host key, or no key it accepts: ENGINE_UNREACHABLE naming the fix', async () => {
+    const ssh = await sshEngine('node1');
+    const home = await mkdtemp(join(tmpdir(), 'berth-ssh-home-'));
+    const env = (dir: string) => ({ HOME: dir, SSH_AUTH_SOCK: '' });
+    const flags = ['--docker-socket', ssh.url, '--instance', instance, '--state-dir', stateDir];
+    try {
+      // No --driver: the manager behind ssh:// is found to be one.
+      const nodes = await runBerth(['nodes', ...flags, '-o', 'json'], { env: env(ssh.home) });
+      assert.equal(nodes.code, 0, nodes.stderr);
+      const listed = (JSON.parse(nodes.stdout) as { nodes: { hostname: string; replicas: string[] }[] }).nodes;
+      assert.deepEqual(
+        listed.map((n) => n.hostname),
+        ['node1', 'node2', 'node3'],
+        'berth nodes through ssh://',
+      );
+      assert.ok(listed.reduce((n, x) => n + x.replicas.length, 0) >= 3, `the replicas berth runs: ${nodes.stdout}`);
+      const plan = await runBerth(['plan', '--live', ...flags, '--repo', repo.url, '--path', 'manifests', '-o', 'json'], { env: env(ssh.home) });
+      assert.equal(plan.code, 0, `plan --live through ssh:// has no changes: ${plan.stdout}${plan.stderr}`);
+
+      // A HOME that knows no host: refused, never trusted on first use.
+      await mkdir(join(home, '.ssh'));
+      await copyFile(join(ssh.home, '.ssh', 'id_ed25519'), join(home, '.ssh', 'id_ed25519'));
+      const unknown = await runBerth(['nodes', '--driver', 'swarm', ...flags], { env: env(home) });
+      assert.notEqual(unknown.code, 0);
+      assert.match(unknown.stderr, /ENGINE_UNREACHABLE.*ssh:\/\/root@10\.79\.0\.11.*not in ~\/\.ssh\/known_hosts.*ssh-keyscan 10\.79\.0\.11/s, unknown.stderr);
+      // Another key under the node's address (a changed host, or someone in between).
+      const [, type, key] = (await readFile(join(ssh.home, '.ssh', 'known_hosts'), 'utf8')).split('\n')[0]!.split(' ');
+      const forged = `${key!.slice(0, -8)}${key!.slice(-8) === 'AAAAAAAA' ? 'BBBBBBBB' : 'AAAAAAAA'}`;
+      await writeFile(join(home, '.ssh', 'known_hosts'), `10.79.0.11 ${type} ${forged}\n`);
+      const changed = await runBerth(['nodes', '--driver', 'swarm', ...flags], { env: env(home) });
+      assert.notEqual(changed.code, 0);
+      assert.match(changed.stderr, /ENGINE_UNREACHABLE.*host key of 10\.79\.0\.11:22 differs/s, changed.stderr);
+      // The right host key, but no client key the node accepts.
+      await copyFile(join(ssh.home, '.ssh', 'known_hosts'), join(home, '.ssh', 'known_hosts'));
+      await rm(join(home, '.ssh', 'id_ed25519'));
+      const nokey = await runBerth(['nodes', '--driver', 'swarm', ...flags], { env: env(home) });
+      assert.notEqual(nokey.code, 0);
+      assert.match(nokey.stderr, /ENGINE_UNREACHABLE.*accepted none of the keys offered/s, nokey.stderr);
+    } finally {
+      await rm(home, { recursive: true, force: true });
     }
   });
 

@@ -25,8 +25,11 @@ export function registerNodes(program: Command, ctx: CliContext): void {
     .action(async (flags: ParsedFlags) => {
       const o = nodesOptions(flags, ctx);
       const driver = await adapters.openDriver(o, adapters.logger(o.logLevel));
-      if (!driver.nodes)
+      if (!driver.nodes) {
+        // An engine that does not answer made --driver auto choose one engine: say that, not "use --driver swarm".
+        await driver.ping();
         throw new BerthError('USAGE', "the docker driver runs on one engine, which is the only node; berth nodes lists a cluster's (--driver swarm)");
+      }
       const [nodes, inventory] = await Promise.all([driver.nodes(), driver.inventory()]);
       const rows = nodeRows(nodes, inventory.containers);
       write(isStructured(o.output) ? renderStructured(o.output, { nodes: rows }) : renderNodes(rows));

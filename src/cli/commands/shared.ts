@@ -217,8 +217,8 @@ export function cliContext(adapters: Adapters, env: FlagContext['env'] = process
       .option('--instance <name>', 'name of this berth installation (a DNS label); it owns only objects labelled with it', instanceName, DEFAULT_INSTANCE)
       .option(
         '--docker-socket <address>',
-        'Docker engine: a unix socket path (unix:///path) or tcp://host:port (default: DOCKER_HOST or /var/run/docker.sock)',
-        nonEmpty('a unix socket path or tcp://host:port'),
+        'Docker engine: a unix socket path (unix:///path), tcp://host:port or ssh://user@host (default: DOCKER_HOST or /var/run/docker.sock)',
+        nonEmpty('a unix socket path, tcp://host:port or ssh://user@host'),
       )
       .option(
         '--docker-tls-dir <dir>',

@@ -26,8 +26,8 @@ export function registerVersion(program: Command, ctx: CliContext): void {
     .description("print the versions of berth, Node and the Docker engine (the engine's only when it answers; never fails for it)")
     .option(
       '--docker-socket <address>',
-      'Docker engine: a unix socket path (unix:///path) or tcp://host:port (default: DOCKER_HOST or /var/run/docker.sock)',
-      nonEmpty('a unix socket path or tcp://host:port'),
+      'Docker engine: a unix socket path (unix:///path), tcp://host:port or ssh://user@host (default: DOCKER_HOST or /var/run/docker.sock)',
+      nonEmpty('a unix socket path, tcp://host:port or ssh://user@host'),
     )
     .option('--docker-tls-dir <dir>', 'TLS for an engine at tcp://: a folder with ca.pem, cert.pem and key.pem', nonEmpty('a folder path'))
     .addOption(outputOption())

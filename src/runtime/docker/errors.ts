@@ -6,6 +6,7 @@
  * classify first with these predicates and add the method-specific codes themselves.
  */
 import { BerthError } from '../../core/index.js';
+import { hostKeyRefusals } from './client.js';
 
 /** Socket-level failures: the engine did not answer, whatever it would have said. */
 const CONNECTION_CODES = new Set([
@@ -26,6 +27,7 @@ const CONNECTION_CODES = new Set([
 ]);
 
 interface EngineErrorShape {
+  level?: unknown;
   code?: unknown;
   name?: unknown;
   message?: unknown;
@@ -58,6 +60,46 @@ export function isTlsError(err: unknown): boolean {
   );
 }
 
+/**
+ * An SSH session to an ssh:// engine failed: ssh2 marks its errors with a `level`
+ * (`client-authentication`, `client-timeout`, `client-socket`, `protocol`, …); a host key
+ * refused by known_hosts is "Host denied".
+ */
+function isSshError(err: unknown): boolean {
+  const e = shape(err);
+  return (typeof e.level === 'string' && /^(client-|protocol|handshake)/.test(e.level)) || /^Host denied/.test(String(e.message));
+}
+
+/** The SSH session opened but what came back was no HTTP (a shell's message, a closed channel): `docker system dial-stdio` did not run. */
+function isSshSessionError(address: string, err: unknown): boolean {
+  const code = String(shape(err).code);
+  return address.startsWith('ssh://') && (code.startsWith('HPE_') || code === 'ECONNRESET' || /socket hang up/i.test(engineMessage(err)));
+}
+
+/** The hint for an SSH failure at `address` (ssh://user@host:port). */
+function sshWhy(address: string, cause: unknown): string {
+  const e = shape(cause);
+  if (/^Host denied/.test(String(e.message))) {
+    let where = '';
+    try {
+      const url = new URL(address);
+      where = `${url.hostname.replace(/^\[(.*)\]$/, '$1')}:${url.port || 22}`;
+    } catch {}
+    const verdict = hostKeyRefusals.get(where);
+    const [host, port] = [where.slice(0, where.lastIndexOf(':')), where.slice(where.lastIndexOf(':') + 1)];
+    const scan = `ssh-keyscan${port === '22' ? '' : ` -p ${port}`} ${host}`;
+    return verdict === 'changed'
+      ? `SSH: the host key of ${where} differs from the one in ~/.ssh/known_hosts (a changed host, or someone in between): berth refuses it; if the change is expected, replace the line (ssh-keygen -R ${host})`
+      : verdict === 'revoked'
+        ? `SSH: the host key of ${where} is marked @revoked in known_hosts`
+        : `SSH: the host key of ${where} is not in ~/.ssh/known_hosts (berth never trusts a host on first use): check it and add it (${scan} >> ~/.ssh/known_hosts)`;
+  }
+  if (e.level === 'client-authentication')
+    return `SSH: the host accepted none of the keys offered (SSH_AUTH_SOCK's agent, the first of ~/.ssh/id_ed25519, id_ecdsa, id_rsa without a passphrase): ${engineMessage(cause)}`;
+  if (e.level === 'client-timeout') return `SSH: no handshake before the deadline (${engineMessage(cause)})`;
+  return `SSH: ${engineMessage(cause)}`;
+}
+
 /** A plain-HTTP request reached an engine that speaks TLS (it answers 400 saying so). */
 function isPlainToTls(err: unknown): boolean {
   return engineStatus(err) === 400 && /HTTP request to an HTTPS server/i.test(engineMessage(err));
@@ -66,7 +108,8 @@ function isPlainToTls(err: unknown): boolean {
 export function isConnectionError(err: unknown): boolean {
   if (err instanceof BerthError) return err.code === 'ENGINE_UNREACHABLE';
   const e = shape(err);
-  if (isPlainToTls(err) || isTlsError(err)) return true;
+  if (isPlainToTls(err) || isTlsError(err) || isSshError(err)) return true;
+  if (typeof e.code === 'string' && e.code.startsWith('HPE_') && engineStatus(err) === undefined) return true; // no HTTP came back
   if (engineStatus(err) !== undefined) return false;
   if (typeof e.code === 'string' && CONNECTION_CODES.has(e.code)) return true;
   if (e.name === 'AbortError' || e.name === 'TimeoutError') return true;
@@ -96,7 +139,11 @@ export function unreachable(socketPath: string, action: string, cause: unknown):
       ? 'the engine speaks TLS: give --docker-tls-dir (ca.pem, cert.pem, key.pem)'
       : isTlsError(cause)
         ? `TLS: ${engineMessage(cause)} (check --docker-tls-dir: ca.pem must sign the engine's certificate, cert.pem and key.pem must be a client certificate it trusts)`
-        : engineMessage(cause);
+        : isSshError(cause)
+          ? sshWhy(socketPath, cause)
+          : isSshSessionError(socketPath, cause)
+            ? `${engineMessage(cause)} (the SSH session did not carry Docker's API: has that user a login shell, Docker 18.09 or later on its PATH, and access to the engine? berth runs \`docker system dial-stdio\` there)`
+            : engineMessage(cause);
   return new BerthError('ENGINE_UNREACHABLE', `Docker engine at ${socketPath} did not answer (${action}): ${why}`, {
     cause,
     details: { socketPath, action },

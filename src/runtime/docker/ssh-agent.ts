@@ -1,0 +1,114 @@
+import http from 'node:http';
+import net from 'node:net';
+import type { Duplex } from 'node:stream';
+import { Client, type ClientChannel, type ConnectConfig } from 'ssh2';
+
+/**
+ * An http.Agent that reaches a Docker engine over SSH as the Docker CLI does for ssh:// (each
+ * connection is `docker system dial-stdio` run on the host, its stdio the engine's API), over one
+ * SSH connection per engine: every request opens a channel on it (milliseconds) instead of a new
+ * handshake (docker-modem's own ssh:// makes one per request, and its channels lack what Node's
+ * HTTP client calls on a socket: `setTimeout`, so a per-request idle deadline crashes it).
+ * The connection is made on the first request and again after it drops; it holds the process
+ * open only while a channel is open (a CLI command exits when it is done).
+ */
+export class SshDialAgent extends http.Agent {
+  private connection: Promise<{ client: Client; socket: net.Socket }> | undefined;
+  private open = 0;
+
+  constructor(private readonly config: ConnectConfig & { readonly host: string; readonly port: number }) {
+    super({ keepAlive: false });
+  }
+
+  override createConnection(_options: http.ClientRequestArgs, callback?: (err: Error | null, stream: Duplex) => void): undefined {
+    if (!callback) throw new Error('SshDialAgent connects asynchronously: Node passes a callback');
+    this.connect().then(
+      ({ client, socket }) => {
+        this.open++;
+        socket.ref();
+        client.exec('docker system dial-stdio', (err, channel) => {
+          if (err) {
+            this.closed(socket);
+            callback(err, undefined as unknown as Duplex);
+            return;
+          }
+          channel.once('close', () => this.closed(socket));
+          callback(null, asSocket(channel));
+        });
+      },
+      (err: Error) => callback(err, undefined as unknown as Duplex),
+    );
+    return undefined;
+  }
+
+  /** Ends the SSH connection (berth's driver closing). */
+  override destroy(): void {
+    const pending = this.connection;
+    this.connection = undefined;
+    pending?.then(
+      ({ client }) => client.end(),
+      () => {},
+    );
+    super.destroy();
+  }
+
+  private closed(socket: net.Socket): void {
+    this.open = Math.max(0, this.open - 1);
+    if (this.open === 0) socket.unref();
+  }
+
+  private connect(): Promise<{ client: Client; socket: net.Socket }> {
+    this.connection ??= new Promise((resolve, reject) => {
+      const socket = net.connect({ host: this.config.host, port: this.config.port });
+      socket.unref();
+      const client = new Client();
+      const forget = () => {
+        if (this.connection === attempt) this.connection = undefined;
+      };
+      client.once('ready', () => resolve({ client, socket }));
+      client.on('error', (err) => {
+        forget();
+        reject(err);
+      });
+      client.once('close', forget);
+      client.connect({ ...this.config, sock: socket });
+    });
+    const attempt = this.connection;
+    return attempt;
+  }
+}
+
+/**
+ * An SSH channel as Node's HTTP client uses a socket: an idle `setTimeout` (reset by traffic
+ * either way, 'timeout' emitted), and the socket options it sets (no meaning on a channel).
+ */
+function asSocket(channel: ClientChannel): net.Socket {
+  let timer: NodeJS.Timeout | undefined;
+  let idleMs = 0;
+  const arm = () => {
+    if (timer) clearTimeout(timer);
+    timer = idleMs > 0 ? setTimeout(() => channel.emit('timeout'), idleMs) : undefined;
+  };
+  channel.on('data', arm);
+  channel.once('close', () => {
+    if (timer) clearTimeout(timer);
+  });
+  const write = channel.write.bind(channel) as (...args: unknown[]) => boolean;
+  const extra = {
+    setTimeout(ms: number, onTimeout?: () => void) {
+      idleMs = ms;
+      if (onTimeout) channel.once('timeout', onTimeout);
+      arm();
+      return channel;
+    },
+    setNoDelay: () => channel,
+    setKeepAlive: () => channel,
+    ref: () => channel,
+    unref: () => channel,
+    write: (...args: unknown[]) => {
+      arm();
+      return write(...args);
+    },
+  };
+  return Object.assign(channel, extra) as unknown as net.Socket;
+}
