@@ -91,7 +91,7 @@ const CASES: readonly Case[] = [
   [['validate', '--ref', ''], {}, 4, /argument '' is invalid\. the value is empty; allowed: a branch, tag or commit name/],
   [['validate', '--repo', ''], {}, 4, /the value is empty; allowed: a Git repository/],
   [['status', '--state-dir', ''], {}, 4, /the value is empty; allowed: a folder path/],
-  [['plan', '--docker-socket', ''], {}, 4, /the value is empty; allowed: a unix socket path or tcp:\/\/host:port/],
+  [['plan', '--docker-socket', ''], {}, 4, /the value is empty; allowed: a unix socket path, tcp:\/\/host:port or ssh:\/\/user@host/],
   [['plan', '--base', ''], {}, 4, /the value is empty; allowed: a branch, tag or commit name/],
   [['validate', '--repo', 'REPO', '--ref', 'bad..ref'], {}, 4, /"bad\.\.ref" is not a valid ref/],
   [['validate', '--repo', 'REPO', '--path', '../x'], {}, 4, /--path "\.\.\/x" must be a folder inside the repository/],

@@ -462,6 +462,9 @@ describe('berth drives a 3-node Docker Swarm', { timeout: 900_000 }, () => {
         return servesOnly('v2', { avoid: victim });
       });
       t.diagnostic(`node ${victim} killed: ${load.failed} of ${load.ok + load.failed} requests failed while its replicas moved`);
+      // Whether berth's own probe of the node's engine saw it gone before Swarm's heartbeats did (a figure, not a verdict).
+      const seen = berth!.logs().includes(`"node":"${victim}","msg":"node's engine refuses connections`);
+      t.diagnostic(`berth's engine probe ${seen ? 'found' : 'did not find'} ${victim}'s engine gone before Swarm marked the node down`);
       // Once the replicas serve elsewhere, nothing fails any more.
       const after = await withLoad(() => Promise.all(Array.from({ length: 20 }, () => get())));
       assert.equal(after.load.failed, 0, `requests after the move: ${after.load.errors.join('; ')}`);

@@ -45,6 +45,8 @@ import {
   NAME_LABEL,
   NODE_SELECTOR_LABEL,
   PLACEMENT_LABEL,
+  nextEngineProbe,
+  offDownNodes,
   placementConstraints,
   placementNode,
   serviceName,
@@ -52,6 +54,8 @@ import {
   toOwnedContainer,
   toServiceSpec,
   toSwarmNode,
+  withGoneEngines,
+  type EngineProbe,
   UNSCHEDULABLE_LABEL,
   type SwarmNode,
   type SwarmService,
@@ -101,7 +105,9 @@ function placementOf(spec: PlacementInput, view: PlacementView): { hard: string[
   const namespace = spec.labels[LABEL.namespace] ?? '';
   const siblings = view.pods.filter((p) => p.namespace === namespace && p.deployment === spec.labels[LABEL.name]).map((p) => p.node);
   const spread = spreadConstraints(view.nodes, siblings, spec.nodeSelector);
-  if (!hasPlacementRules(spec.placement)) return { hard: [], soft: spread };
+  // A node berth found gone that Swarm still has ready would otherwise be a candidate (the emptiest, even).
+  const down = offDownNodes(view.nodes);
+  if (!hasPlacementRules(spec.placement)) return { hard: down, soft: spread.filter((c) => !down.includes(c)) };
   const verdict = placeReplica({
     nodes: view.nodes.map(placementNode),
     pods: view.pods,
@@ -111,7 +117,7 @@ function placementOf(spec: PlacementInput, view: PlacementView): { hard: string[
   });
   // Nodes that take no task now (down, drained) are Swarm's to keep off; berth excludes the ones its rules forbid, or every node when none may take it.
   const schedulable = view.nodes.filter((n) => placementNode(n).schedulable);
-  const hard = verdict.allowed.length === 0 ? keepOn(view.nodes, []) : keepOn(schedulable, verdict.allowed);
+  const hard = verdict.allowed.length === 0 ? keepOn(view.nodes, []) : [...new Set([...keepOn(schedulable, verdict.allowed), ...down])].sort();
   const soft = [...new Set([...keepOn(schedulable, verdict.preferred), ...spread])].filter((c) => !hard.includes(c)).sort();
   return { hard, soft, ...(verdict.unschedulable ? { unschedulable: verdict.unschedulable } : {}) };
 }
@@ -148,6 +154,12 @@ class SwarmDriver implements RuntimeDriver {
   /** The manager's own engine, as the docker driver drives it: the instance claim, ping, version, images. */
   private readonly manager: RuntimeDriver;
   private readonly nodeEngines = new Map<string, RuntimeDriver>();
+  /** Per node hostname, what berth's probes of its own engine found (nextEngineProbe): a gone engine makes the node down now. */
+  private readonly engineProbes = new Map<string, EngineProbe>();
+  /** The nodes as Swarm listed them last: what the engine probes go through. */
+  private listedNodes: readonly SwarmNode[] = [];
+  /** Wakes the watch loop early (a node's engine found gone, or back). */
+  private wakeWatch: (() => void) | undefined;
   /** Per Deployment, the replica being placed now: the next waits for its node (spreadFor). */
   private readonly placing = new Map<string, Promise<void>>();
   private readonly volumes: NodeVolumes;
@@ -190,10 +202,11 @@ class SwarmDriver implements RuntimeDriver {
 
   async nodes(): Promise<readonly SwarmNode[]> {
     const raw = await this.call('list nodes', () => this.clients.api.listNodes());
-    return raw
+    this.listedNodes = raw
       .map(toSwarmNode)
       .filter((n): n is SwarmNode => n !== undefined)
       .sort((a, b) => (a.hostname < b.hostname ? -1 : a.hostname > b.hostname ? 1 : 0));
+    return withGoneEngines(this.listedNodes, this.engineProbes);
   }
 
   async inventory(filter: { readonly namespace?: string } = {}): Promise<Inventory> {
@@ -506,6 +519,7 @@ class SwarmDriver implements RuntimeDriver {
       }
     };
     let previous: Map<string, OwnedContainer> | undefined;
+    void this.probeEngines(signal);
     while (!signal.aborted) {
       let now: Map<string, OwnedContainer>;
       try {
@@ -530,8 +544,48 @@ class SwarmDriver implements RuntimeDriver {
         for (const [id, c] of previous) if (!now.has(id)) deliver({ kind: 'container-destroyed', id, labels: c.labels });
       }
       previous = now;
-      await delay(this.watchIntervalMs, signal);
+      const early = new AbortController();
+      this.wakeWatch = () => early.abort();
+      await delay(this.watchIntervalMs, AbortSignal.any([signal, early.signal]));
+      this.wakeWatch = undefined;
     }
+  }
+
+  /**
+   * Every ENGINE_PROBE_MS while watching: a ping of each ready node's own engine (its
+   * `berth.engine` label). An engine that answered before and now refuses connections twice in a
+   * row is gone (nextEngineProbe): its node is down for berth at once, seconds before Swarm's
+   * heartbeats say so, and the watch loop looks again now. One ping per node at a time; a slow
+   * one (a loaded engine) is no evidence.
+   */
+  private async probeEngines(signal: AbortSignal): Promise<void> {
+    const inFlight = new Set<string>();
+    while (!signal.aborted) {
+      for (const node of this.listedNodes) {
+        if (node.state !== 'ready' || !node.labels[ENGINE_LABEL] || inFlight.has(node.hostname)) continue;
+        inFlight.add(node.hostname);
+        void this.probeEngine(node).finally(() => inFlight.delete(node.hostname));
+      }
+      await delay(ENGINE_PROBE_MS, signal);
+    }
+  }
+
+  private async probeEngine(node: SwarmNode): Promise<void> {
+    let result: 'answered' | 'refused' | 'inconclusive';
+    try {
+      await withDeadline(this.engineOf(node).ping(), ENGINE_PROBE_DEADLINE_MS);
+      result = 'answered';
+    } catch (err) {
+      // Over ssh:// a refusal is sshd's, not the engine's: no evidence that the engine died.
+      result = isRefusal(err) && !node.labels[ENGINE_LABEL]!.startsWith('ssh://') ? 'refused' : 'inconclusive';
+    }
+    const before = this.engineProbes.get(node.hostname);
+    const after = nextEngineProbe(before, result, this.clock.now());
+    this.engineProbes.set(node.hostname, after);
+    if ((before?.goneSince === undefined) === (after.goneSince === undefined)) return;
+    if (after.goneSince) this.log.warn({ node: node.hostname }, "node's engine refuses connections: its replicas are lost now, replaced on the other nodes");
+    else this.log.info({ node: node.hostname }, "node's engine answers again");
+    this.wakeWatch?.();
   }
 
   // --- helpers -------------------------------------------------------------------------
@@ -674,6 +728,36 @@ class SwarmDriver implements RuntimeDriver {
 function overlayNetwork(info: Docker.NetworkInspectInfo): OwnedNetwork {
   const { gateway: _gateway, bridge: _bridge, ...rest } = toOwnedNetwork(info);
   return { ...rest, name: info.Labels?.[NAME_LABEL] ?? info.Name };
+}
+
+/** How often berth pings each node's own engine while it watches, and how long one ping may take to count. */
+const ENGINE_PROBE_MS = 250;
+const ENGINE_PROBE_DEADLINE_MS = 2_000;
+
+/** A refused connection (nothing listens at the socket or port), anywhere in the error's causes. */
+function isRefusal(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (code === 'ECONNREFUSED' || code === 'ENOENT') return true;
+  }
+  return false;
+}
+
+/** `promise`, or a rejection after `ms` (the promise is left to settle on its own). */
+function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(Object.assign(new Error(`no answer in ${ms} ms`), { code: 'ETIMEDOUT' })), ms);
+    promise.then(
+      (v) => {
+        clearTimeout(timer);
+        resolve(v);
+      },
+      (e: unknown) => {
+        clearTimeout(timer);
+        reject(e);
+      },
+    );
+  });
 }
 
 function delay(ms: number, signal?: AbortSignal): Promise<void> {

@@ -489,3 +489,55 @@ export function fileSecrets(spec: ContainerSpec, instance: string): FileSecret[]
 function capName(name: string): string {
   return name === 'ALL' || name.startsWith('CAP_') ? name : `CAP_${name}`;
 }
+
+/** What berth's own probes of a node's engine found: whether it ever answered, the refusals in a row, and since when it is gone. */
+export interface EngineProbe {
+  readonly answered: boolean;
+  readonly refusals: number;
+  /** ISO time of the refusal that made it gone. */
+  readonly goneSince?: string;
+}
+
+/** Refusals in a row (ENGINE_PROBE_MS apart) after which a node's engine is gone. */
+export const REFUSALS_FOR_GONE = 2;
+
+/**
+ * One probe of a node's own engine (its `berth.engine` label) → the node's next record. Pure.
+ * Swarm marks a node down only after missed heartbeats (seconds); an engine that refuses
+ * connections — nothing listens at its socket or port any more: its dockerd died — is gone now.
+ * Only a refusal counts, and only of an engine that answered berth before (a label berth never
+ * reached is no evidence about the node); a timeout or another error says nothing (a loaded
+ * engine is slow, not gone), and keeps the record as it was.
+ *   never answered, refused ×5        → not gone (no evidence)
+ *   answered, refused, refused       → gone since the second refusal
+ *   gone, answered                   → not gone
+ *   answered, refused, timeout       → refusals 1: waiting
+ */
+export function nextEngineProbe(previous: EngineProbe | undefined, result: 'answered' | 'refused' | 'inconclusive', now: Date): EngineProbe {
+  const before = previous ?? { answered: false, refusals: 0 };
+  if (result === 'answered') return { answered: true, refusals: 0 };
+  if (result === 'inconclusive' || !before.answered) return before;
+  const refusals = before.refusals + 1;
+  if (before.goneSince !== undefined) return { ...before, refusals };
+  return refusals >= REFUSALS_FOR_GONE ? { answered: true, refusals, goneSince: now.toISOString() } : { answered: true, refusals };
+}
+
+/**
+ * The nodes as berth acts on them: one Swarm still has ready whose engine berth found gone is
+ * down, since then — its tasks are lost (out of routing, replaced: taskState), and new replicas
+ * are kept off it (placementOf) while Swarm would still give it tasks. Pure.
+ */
+export function withGoneEngines(nodes: readonly SwarmNode[], probes: ReadonlyMap<string, EngineProbe>): SwarmNode[] {
+  return nodes.map((n) => {
+    const since = probes.get(n.hostname)?.goneSince;
+    return since !== undefined && n.state === 'ready' ? { ...n, state: 'down', since } : n;
+  });
+}
+
+/** Constraints that keep a new replica off the nodes that are down (Swarm may not know yet: withGoneEngines). */
+export function offDownNodes(nodes: readonly Pick<NodeInfo, 'hostname' | 'state'>[]): string[] {
+  return nodes
+    .filter((n) => n.state === 'down')
+    .map((n) => `node.hostname!=${n.hostname}`)
+    .sort();
+}

@@ -7,11 +7,15 @@ import {
   serviceName,
   fileSecrets,
   keepOn,
+  nextEngineProbe,
+  offDownNodes,
+  REFUSALS_FOR_GONE,
   spreadConstraints,
   taskState,
   toOwnedContainer,
   toServiceSpec,
   toSwarmNode,
+  withGoneEngines,
   type SwarmNode,
   type SwarmTask,
 } from '../../../src/runtime/swarm/map.js';
@@ -440,4 +444,47 @@ describe('spreadConstraints: a Deployment spread over the nodes, one service per
     ) as { Labels: Record<string, string> };
     assert.deepEqual(JSON.parse(spec.Labels['berth.placement']!), placement);
   });
+});
+
+describe('nextEngineProbe: a node whose own engine refuses connections is gone (before Swarm’s heartbeats say so)', () => {
+  type Result = 'answered' | 'refused' | 'inconclusive';
+  const at = (s: number) => new Date(Date.UTC(2026, 11, 5, 12, 0, s));
+  const run = (results: Result[]) => results.reduce<ReturnType<typeof nextEngineProbe> | undefined>((p, r, i) => nextEngineProbe(p, r, at(i)), undefined);
+  const table: [string, Result[], string | undefined][] = [
+    ['answered, refused twice: gone since the second refusal', ['answered', 'refused', 'refused'], at(2).toISOString()],
+    ['one refusal is not enough', ['answered', 'refused'], undefined],
+    ['never answered berth: refusals are no evidence (a label berth cannot reach)', ['refused', 'refused', 'refused', 'refused'], undefined],
+    ['a timeout between refusals neither counts nor resets', ['answered', 'refused', 'inconclusive', 'refused'], at(3).toISOString()],
+    ['an answer resets the count', ['answered', 'refused', 'answered', 'refused'], undefined],
+    ['gone, then answering again: back', ['answered', 'refused', 'refused', 'answered'], undefined],
+    ['gone stays gone since the first time it was', ['answered', 'refused', 'refused', 'refused', 'refused'], at(2).toISOString()],
+    ['only timeouts (a loaded engine): never gone', ['answered', 'inconclusive', 'inconclusive', 'inconclusive'], undefined],
+  ];
+  for (const [what, results, gone] of table) it(what, () => assert.equal(run(results)?.goneSince, gone));
+  it(`gone takes ${REFUSALS_FOR_GONE} refusals in a row`, () => assert.equal(REFUSALS_FOR_GONE, 2));
+});
+
+describe('withGoneEngines and offDownNodes: a gone engine makes its node down for berth, and new replicas keep off it', () => {
+  const probes = new Map([
+    ['node2', { answered: true, refusals: 2, goneSince: '2026-12-05T12:00:02.000Z' }],
+    ['node3', { answered: true, refusals: 1 }],
+  ]);
+  const nodes = [node({ id: 'n1', hostname: 'node1' }), node(), node({ id: 'n3', hostname: 'node3' }), node({ id: 'n4', hostname: 'node4', state: 'down' })];
+  it('the gone one is down since its engine went; the others as Swarm has them', () =>
+    assert.deepEqual(
+      withGoneEngines(nodes, probes).map((n) => [n.hostname, n.state, n.since]),
+      [
+        ['node1', 'ready', undefined],
+        ['node2', 'down', '2026-12-05T12:00:02.000Z'],
+        ['node3', 'ready', undefined],
+        ['node4', 'down', undefined],
+      ],
+    ));
+  it('its tasks are lost at once: a running task on it is dead', () =>
+    assert.equal(taskState({ Status: { State: 'running' }, NodeID: 'n2' } as SwarmTask, withGoneEngines(nodes, probes)[1]), 'dead'));
+  it('a node Swarm already has down keeps its own time', () =>
+    assert.equal(withGoneEngines([node({ state: 'down', since: 'T' })], probes)[0]!.since, 'T'));
+  it('constraints keep new replicas off every down node', () =>
+    assert.deepEqual(offDownNodes(withGoneEngines(nodes, probes)), ['node.hostname!=node2', 'node.hostname!=node4']));
+  it('no node down: no constraint', () => assert.deepEqual(offDownNodes([node()]), []));
 });
