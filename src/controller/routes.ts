@@ -155,6 +155,8 @@ function serviceRoute(
  * A headless Service's records: its endpoints' addresses, and by replica name those of the
  * StatefulSets that name it as their serviceName (Kubernetes' `<name>-<ordinal>.<service>`).
  *   StatefulSet db (serviceName db), replica 1 at 10.213.7.9 → hosts { 'db-1': '10.213.7.9' }
+ * On a cluster a replica's address is its overlay address (clusterAddress): other replicas, which
+ * are the ones asking, reach it there.
  */
 function headlessRecords(
   service: DesiredService,
@@ -163,9 +165,11 @@ function headlessRecords(
 ): { addresses: string[]; hosts?: Record<string, string> } {
   const named = new Set(deployments.flatMap((d) => (d.stateful?.serviceName === service.name ? [d.name] : [])));
   const hosts: Record<string, string> = {};
-  for (const r of endpoints) if (r.address && r.kind === 'StatefulSet' && named.has(r.deployment)) hosts[ordinalName(r.deployment, r.replica)] = r.address;
+  // Where other replicas reach it: its namespace network address, or on a cluster its overlay address.
+  const at = (r: ObservedReplica) => r.address ?? r.clusterAddress;
+  for (const r of endpoints) if (at(r) && r.kind === 'StatefulSet' && named.has(r.deployment)) hosts[ordinalName(r.deployment, r.replica)] = at(r)!;
   return {
-    addresses: endpoints.flatMap((r) => (r.address ? [r.address] : [])),
+    addresses: endpoints.flatMap((r) => (at(r) ? [at(r)!] : [])),
     ...(Object.keys(hosts).length > 0 ? { hosts } : {}),
   };
 }

@@ -176,6 +176,7 @@ function toReplica(c: OwnedContainer, namespace: string): ObservedReplica | Obse
   }
   if (c.exitCode !== undefined) r.exitCode = c.exitCode;
   if (c.address !== undefined) r.address = c.address;
+  if (c.clusterAddress !== undefined) r.clusterAddress = c.clusterAddress;
   if (c.reason !== undefined) r.stateReason = c.reason;
   if (c.evicted) r.evicted = true;
   const node = c.labels[LABEL.node];

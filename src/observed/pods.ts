@@ -144,7 +144,8 @@ export function podsOf(namespace: ObservedNamespace, readinessOf: (replica: Obse
         ...(reason ? { reason } : {}),
         restarts,
         ...(r.restart ? { lastRestart: r.restart.at } : {}),
-        ...(r.address ? { address: r.address } : {}),
+        // The pod's address: on a cluster its overlay address (berth's host reaches it through its published ports).
+        ...((r.address ?? r.clusterAddress) ? { address: (r.address ?? r.clusterAddress)! } : {}),
         ...(r.node ? { node: r.node } : {}),
         created: r.created,
         ...(r.exitCode !== undefined ? { exitCode: r.exitCode } : {}),

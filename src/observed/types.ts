@@ -25,6 +25,8 @@ export interface ObservedReplica {
   readonly probesJson?: string;
   /** Its IPv4 address on the namespace network (while it runs): what a headless Service's name resolves to. */
   readonly address?: string;
+  /** A cluster driver's replica: its address on the namespace overlay (runtime/driver.ts), for headless names only. */
+  readonly clusterAddress?: string;
   /** Why it is pending or dead, in the engine's words (a cluster driver: no node matches its nodeSelector). */
   readonly stateReason?: string;
   /** The node it runs on (a cluster driver). */

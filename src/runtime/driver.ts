@@ -40,6 +40,12 @@ export interface OwnedContainer {
   /** The container's IPv4 address on its (namespace) network; absent when it has none (stopped, host network). */
   readonly address?: string;
   /**
+   * A cluster driver's replica: its address on the namespace's overlay network. Other replicas
+   * reach it there (what a headless Service's names resolve to); berth's host does not (it
+   * reaches the replica at its published ports), so it is no `address`.
+   */
+  readonly clusterAddress?: string;
+  /**
    * A cluster driver's replica that its node took away, not one that crashed: the node was
    * drained or lost. Replaced at once, with no restart counted (Kubernetes' eviction).
    */

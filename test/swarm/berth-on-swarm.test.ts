@@ -740,6 +740,88 @@ describe('berth drives a 3-node Docker Swarm', { timeout: 900_000 }, () => {
     assert.equal(second.node, first.node, 'on the node holding its data');
   });
 
+  it('a StatefulSet: each ordinal its own claim on its own node and its hostname; store-0.store from any node reaches that ordinal at its overlay address; a rollout keeps every ordinal’s data and node', async () => {
+    const store = (v: string) =>
+      [
+        'apiVersion: apps/v1',
+        'kind: StatefulSet',
+        'metadata:',
+        '  name: store',
+        'spec:',
+        '  replicas: 2',
+        '  serviceName: store',
+        '  selector:',
+        '    matchLabels: {app: store}',
+        '  template:',
+        '    metadata:',
+        '      labels: {app: store}',
+        '    spec:',
+        '      terminationGracePeriodSeconds: 1',
+        '      containers:',
+        '        - name: store',
+        '          image: busybox:1.36',
+        '          command: [sh, -c]',
+        '          args:',
+        '            - >-',
+        '              [ -f /data/id ] || cat /proc/sys/kernel/random/uuid > /data/id;',
+        `              mkdir -p /www && echo "$(hostname) $(cat /data/id) ${v}" > /www/index.html;`,
+        '              exec httpd -f -p 8080 -h /www',
+        '          ports: [{containerPort: 8080}]',
+        '          readinessProbe: {tcpSocket: {port: 8080}, periodSeconds: 1}',
+        '          volumeMounts: [{name: data, mountPath: /data}]',
+        '  volumeClaimTemplates:',
+        '    - metadata: {name: data}',
+        '      spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 10Mi}}}',
+        '---',
+        'apiVersion: v1',
+        'kind: Service',
+        'metadata:',
+        '  name: store',
+        'spec:',
+        '  clusterIP: None',
+        '  selector: {app: store}',
+        '  ports: [{port: 8080}]',
+        '',
+      ].join('\n');
+    /** Both ordinals run on the nodes holding their volumes (one each), and answer by name from a replica of web: `<hostname> <id> <version>`. */
+    const serving = (v: string) =>
+      eventually(
+        async () => {
+          assertAlive();
+          const seen = await cluster('store');
+          assert.deepEqual(
+            seen.map((r) => [r.replica, r.state]),
+            [
+              [0, 'running'],
+              [1, 'running'],
+            ],
+            JSON.stringify(seen),
+          );
+          const [client] = (await cluster()).filter((r) => r.state === 'running' && r.containerId && r.node);
+          assert.ok(client, 'a web replica to call from');
+          const answers: string[] = [];
+          for (const r of seen) {
+            const holders: SwarmNode[] = [];
+            for (const n of SWARM_NODES)
+              if (((await nodeDocker(n).listVolumes()).Volumes ?? []).some((x) => x.Name.endsWith(`data-store-${r.replica}`))) holders.push(n);
+            assert.deepEqual(holders, [r.node], `store-${r.replica}'s volume is on its node only: ${holders.join(', ')}`);
+            const script = `printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 3 store-${r.replica}.store 8080 | tail -n 1`;
+            const answer = (await execOutput(client!.containerId!, ['sh', '-c', script], nodeDocker(client!.node!))).stdout.trim();
+            assert.match(answer, new RegExp(`^store-${r.replica} \\S+ ${v}$`), `store-${r.replica}.store from ${client!.node}`);
+            answers.push(answer);
+          }
+          return { nodes: seen.map((r) => r.node), ids: answers.map((a) => a.split(' ')[1]) };
+        },
+        { timeoutMs: 120_000, what: `store-0 and store-1 serving ${v} by name` },
+      );
+    await publish('store.yaml', store('v1'), 'store: a StatefulSet of 2 with a claim each');
+    const first = await serving('v1');
+    assert.notEqual(first.ids[0], first.ids[1], 'each ordinal its own volume');
+    await publish('store.yaml', store('v2'), 'store: a new template');
+    const second = await serving('v2');
+    assert.deepEqual(second, first, 'every ordinal keeps its data and its node');
+  });
+
   it('a toleration of node.kubernetes.io/unreachable keeps a replica on a node that is down instead of replacing it; back with its node, it runs there again', async () => {
     const keepYaml = [
       'apiVersion: apps/v1',

@@ -85,7 +85,7 @@ export interface SwarmTask {
     readonly ContainerStatus?: { readonly ContainerID?: string; readonly ExitCode?: number };
     readonly PortStatus?: { readonly Ports?: readonly { readonly Protocol?: string; readonly TargetPort?: number; readonly PublishedPort?: number }[] };
   };
-  readonly NetworksAttachments?: readonly { readonly Addresses?: readonly string[] }[];
+  readonly NetworksAttachments?: readonly { readonly Network?: { readonly ID?: string }; readonly Addresses?: readonly string[] }[];
 }
 
 /** The slice of a service berth reads. */
@@ -97,7 +97,7 @@ export interface SwarmService {
     readonly Name?: string;
     readonly Labels?: Record<string, string>;
     readonly Mode?: { readonly Replicated?: { readonly Replicas?: number } };
-    readonly TaskTemplate?: { readonly ContainerSpec?: { readonly Image?: string } };
+    readonly TaskTemplate?: { readonly ContainerSpec?: { readonly Image?: string }; readonly Networks?: readonly { readonly Target?: string }[] };
   };
 }
 
@@ -213,9 +213,18 @@ export function toOwnedContainer(
     created: service.CreatedAt ?? new Date(0).toISOString(),
     ...(exitCode !== undefined ? { exitCode } : {}),
     ports: state === 'running' && node ? publishedPorts(task, node.address) : [],
+    ...(state === 'running' && overlayAddress(service, task) ? { clusterAddress: overlayAddress(service, task)! } : {}),
     ...(evicted ? { evicted: true as const } : {}),
     ...(reason ? { reason } : {}),
   };
+}
+
+/** A running task's address on its service's (namespace) overlay network: `10.0.1.5/24` → `10.0.1.5`. */
+function overlayAddress(service: SwarmService, task: SwarmTask | undefined): string | undefined {
+  const network = service.Spec?.TaskTemplate?.Networks?.[0]?.Target;
+  const attached = task?.NetworksAttachments?.find((a) => network !== undefined && a.Network?.ID === network);
+  const address = attached?.Addresses?.[0]?.split('/')[0];
+  return address && /^\d+\.\d+\.\d+\.\d+$/.test(address) ? address : undefined;
 }
 
 /**

@@ -143,6 +143,21 @@ describe('namespaceTable', () => {
     );
   });
 
+  it('a headless Service on a cluster overlay resolves to the replicas’ overlay addresses (others reach them there; berth through their ports)', () => {
+    const net = { id: 'n', name: 'berth_shop', subnet: '10.0.7.0/24' };
+    const onNode = { ...r1, clusterAddress: '10.0.7.5', ports: [{ containerPort: 80, hostPort: 30080, protocol: 'tcp' as const, hostIp: '10.79.0.12' }] };
+    const table = namespaceTable({
+      namespace: 'shop',
+      desired: ns([service({ name: 'db', type: 'ClusterIP', clusterIP: { kind: 'none' }, ports: [{ port: 80, targetPort: 80 }] })]),
+      observed: { ...observed([onNode]), network: net },
+      isReady: () => true,
+      leaving: new Set(),
+      serviceAddress: '127.0.0.1',
+      clusterPeers: ['10.79.0.12'],
+    });
+    assert.deepEqual(table.services[0]!.headless, { addresses: ['10.0.7.5'] });
+  });
+
   it('a Service in front of a Deployment an autoscaler scales on a Pods metric is metered (it stays off the kernel path)', () => {
     const rules = { stabilizationWindowSeconds: 0, selectPolicy: 'Max' as const, policies: [], tolerance: 0.1 };
     const hpa = (target: string, metric: 'Pods' | 'Resource'): NonNullable<DesiredNamespace['autoscalers']>[number] => ({

@@ -130,6 +130,22 @@ describe('toOwnedContainer: a replica service as inventory sees it', () => {
     assert.equal(c.id, 'svc1');
     assert.equal(c.address, undefined);
   });
+  it('its overlay address, on the service’s own network, is its cluster address (what headless names resolve to), never its address', () => {
+    const onNet = { ...service, Spec: { ...service.Spec, TaskTemplate: { ...service.Spec.TaskTemplate, Networks: [{ Target: 'net-shop' }] } } };
+    const task = (state: string): SwarmTask => ({
+      NodeID: 'n2',
+      Status: { State: state },
+      NetworksAttachments: [
+        { Network: { ID: 'ingress' }, Addresses: ['10.255.0.9/16'] },
+        { Network: { ID: 'net-shop' }, Addresses: ['10.0.1.5/24'] },
+      ],
+    });
+    const running = toOwnedContainer(onNet, task('running'), nodes);
+    assert.equal(running.clusterAddress, '10.0.1.5');
+    assert.equal(running.address, undefined);
+    assert.equal(toOwnedContainer(onNet, task('starting'), nodes).clusterAddress, undefined, 'only while it runs');
+    assert.equal(toOwnedContainer(service, task('running'), nodes).clusterAddress, undefined, 'no network of its own: none');
+  });
   it('failed: exited with the task exit code, no ports', () => {
     const c = toOwnedContainer(service, { NodeID: 'n2', Status: { State: 'failed', ContainerStatus: { ExitCode: 3 } } }, nodes);
     assert.equal(c.state, 'exited');
@@ -482,8 +498,7 @@ describe('withGoneEngines and offDownNodes: a gone engine makes its node down fo
     ));
   it('its tasks are lost at once: a running task on it is dead', () =>
     assert.equal(taskState({ Status: { State: 'running' }, NodeID: 'n2' } as SwarmTask, withGoneEngines(nodes, probes)[1]), 'dead'));
-  it('a node Swarm already has down keeps its own time', () =>
-    assert.equal(withGoneEngines([node({ state: 'down', since: 'T' })], probes)[0]!.since, 'T'));
+  it('a node Swarm already has down keeps its own time', () => assert.equal(withGoneEngines([node({ state: 'down', since: 'T' })], probes)[0]!.since, 'T'));
   it('constraints keep new replicas off every down node', () =>
     assert.deepEqual(offDownNodes(withGoneEngines(nodes, probes)), ['node.hostname!=node2', 'node.hostname!=node4']));
   it('no node down: no constraint', () => assert.deepEqual(offDownNodes([node()]), []));
