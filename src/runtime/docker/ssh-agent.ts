@@ -13,7 +13,10 @@ import { Client, type ClientChannel, type ConnectConfig } from 'ssh2';
  * open only while a channel is open (a CLI command exits when it is done).
  */
 export class SshDialAgent extends http.Agent {
-  private connection: Promise<{ client: Client; socket: net.Socket }> | undefined;
+  private connection: Promise<Client> | undefined;
+  /** The SSH connection's TCP socket: referenced while a request is open, so an idle connection never holds the process. */
+  private socket: net.Socket | undefined;
+  /** Requests connecting or open. */
   private open = 0;
 
   constructor(private readonly config: ConnectConfig & { readonly host: string; readonly port: number }) {
@@ -22,22 +25,26 @@ export class SshDialAgent extends http.Agent {
 
   override createConnection(_options: http.ClientRequestArgs, callback?: (err: Error | null, stream: Duplex) => void): undefined {
     if (!callback) throw new Error('SshDialAgent connects asynchronously: Node passes a callback');
-    this.connect().then(
-      ({ client, socket }) => {
-        this.open++;
-        socket.ref();
-        client.exec('docker system dial-stdio', (err, channel) => {
-          if (err) {
-            this.closed(socket);
-            callback(err, undefined as unknown as Duplex);
-            return;
-          }
-          channel.once('close', () => this.closed(socket));
-          callback(null, asSocket(channel));
-        });
-      },
-      (err: Error) => callback(err, undefined as unknown as Duplex),
-    );
+    const fail = (err: Error) => callback(err, undefined as unknown as Duplex);
+    // Counted from now: the connection holds the process open through its handshake too.
+    this.opened();
+    this.connect()
+      .then(
+        (client) =>
+          new Promise<void>((resolve, reject) =>
+            // exec throws on a connection that just closed: caught below like its callback's error.
+            client.exec('docker system dial-stdio', (err, channel) => {
+              if (err) return reject(err);
+              channel.once('close', () => this.closed());
+              callback(null, asSocket(channel));
+              resolve();
+            }),
+          ),
+      )
+      .catch((err: Error) => {
+        this.closed();
+        fail(err);
+      });
     return undefined;
   }
 
@@ -46,26 +53,36 @@ export class SshDialAgent extends http.Agent {
     const pending = this.connection;
     this.connection = undefined;
     pending?.then(
-      ({ client }) => client.end(),
+      (client) => client.end(),
       () => {},
     );
     super.destroy();
   }
 
-  private closed(socket: net.Socket): void {
-    this.open = Math.max(0, this.open - 1);
-    if (this.open === 0) socket.unref();
+  private opened(): void {
+    this.open++;
+    this.socket?.ref();
   }
 
-  private connect(): Promise<{ client: Client; socket: net.Socket }> {
-    this.connection ??= new Promise((resolve, reject) => {
-      const socket = net.connect({ host: this.config.host, port: this.config.port });
-      socket.unref();
-      const client = new Client();
-      const forget = () => {
-        if (this.connection === attempt) this.connection = undefined;
-      };
-      client.once('ready', () => resolve({ client, socket }));
+  private closed(): void {
+    this.open = Math.max(0, this.open - 1);
+    if (this.open === 0) this.socket?.unref();
+  }
+
+  private connect(): Promise<Client> {
+    if (this.connection) return this.connection;
+    const socket = net.connect({ host: this.config.host, port: this.config.port });
+    if (this.open === 0) socket.unref();
+    this.socket = socket;
+    const client = new Client();
+    let attempt: Promise<Client> | undefined;
+    let failed = false;
+    const forget = () => {
+      failed = true;
+      if (this.connection === attempt) this.connection = undefined;
+    };
+    attempt = new Promise<Client>((resolve, reject) => {
+      client.once('ready', () => resolve(client));
       client.on('error', (err) => {
         forget();
         reject(err);
@@ -73,7 +90,8 @@ export class SshDialAgent extends http.Agent {
       client.once('close', forget);
       client.connect({ ...this.config, sock: socket });
     });
-    const attempt = this.connection;
+    // A connection that failed at once (an event during connect) is not kept for the next request.
+    if (!failed) this.connection = attempt;
     return attempt;
   }
 }

@@ -563,17 +563,21 @@ class SwarmDriver implements RuntimeDriver {
     while (!signal.aborted) {
       for (const node of this.listedNodes) {
         if (node.state !== 'ready' || !node.labels[ENGINE_LABEL] || inFlight.has(node.hostname)) continue;
+        // The next ping of a node waits for this one to settle, even past its deadline (a hung engine gets one at a time).
         inFlight.add(node.hostname);
-        void this.probeEngine(node).finally(() => inFlight.delete(node.hostname));
+        const ping = Promise.resolve()
+          .then(() => this.engineOf(node).ping())
+          .finally(() => inFlight.delete(node.hostname));
+        void this.probeEngine(node, ping);
       }
       await delay(ENGINE_PROBE_MS, signal);
     }
   }
 
-  private async probeEngine(node: SwarmNode): Promise<void> {
+  private async probeEngine(node: SwarmNode, ping: Promise<void>): Promise<void> {
     let result: 'answered' | 'refused' | 'inconclusive';
     try {
-      await withDeadline(this.engineOf(node).ping(), ENGINE_PROBE_DEADLINE_MS);
+      await withDeadline(ping, ENGINE_PROBE_DEADLINE_MS);
       result = 'answered';
     } catch (err) {
       // Over ssh:// a refusal is sshd's, not the engine's: no evidence that the engine died.
