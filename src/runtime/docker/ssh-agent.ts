@@ -100,7 +100,7 @@ export class SshDialAgent extends http.Agent {
  * An SSH channel as Node's HTTP client uses a socket: an idle `setTimeout` (reset by traffic
  * either way, 'timeout' emitted), and the socket options it sets (no meaning on a channel).
  */
-function asSocket(channel: ClientChannel): net.Socket {
+export function asSocket(channel: ClientChannel): net.Socket {
   let timer: NodeJS.Timeout | undefined;
   let idleMs = 0;
   const arm = () => {
