@@ -158,7 +158,7 @@ const PACKAGE_HOMES: Record<string, string[]> = {
   preact: ['server/dashboard.ts'],
   htm: ['server/dashboard.ts'],
   ssh2: ['runtime/docker/ssh-agent.ts', 'runtime/docker/client.ts'], // engines at ssh:// (client.ts: its connect options' type)
-  'tar-stream': ['runtime/docker/pause-image.ts'], // the infra container image's root filesystem (a Pod of several containers)
+  'tar-stream': ['runtime/docker/pause-image.ts', 'runtime/docker/volume-root.ts'], // the infra container image's root filesystem (a Pod of several containers)
   'playwright-core': [], // a devDependency: the dashboard's e2e test drives Chromium with it; never src
 };
 /** Adapter folders: only main.ts (and their own folder) may import them. */

@@ -41,15 +41,11 @@ export class NodeVolumes {
    * A claim's volume is a local volume on one node, made through that node's engine (label
    * berth.engine) on the schedulable node holding the fewest of berth's volumes; its replicas
    * are then pinned there. Made only when every node berth can reach answers: a node that does
-   * not may hold it already, and a second copy elsewhere would split its data.
+   * not may hold it already, and a second copy elsewhere would split its data. A folder mode or
+   * group (fsGroup, an emptyDir shared with init containers) is set by that engine's driver, on
+   * the node (docker/driver.ts setVolumeRoot).
    */
   async ensure(spec: VolumeSpec): Promise<void> {
-    if (spec.mode !== undefined || spec.gid !== undefined)
-      throw new BerthError(
-        'CONTAINER_START_FAILED',
-        `volume ${spec.name}: a folder mode or group (fsGroup, an emptyDir shared with init containers) is set where the volume lives, on a node the swarm driver reaches only through its engine; not supported yet`,
-        { details: { volume: spec.name, driver: 'swarm' } },
-      );
     const { holders, unreachable: silent, nodes } = await this.holders();
     if (holders.has(spec.name)) return;
     if (silent.length > 0)
