@@ -9,8 +9,9 @@ import { Client, type ClientChannel, type ConnectConfig } from 'ssh2';
  * SSH connection per engine: every request opens a channel on it (milliseconds) instead of a new
  * handshake (docker-modem's own ssh:// makes one per request, and its channels lack what Node's
  * HTTP client calls on a socket: `setTimeout`, so a per-request idle deadline crashes it).
- * The connection is made on the first request and again after it drops; it holds the process
- * open only while a channel is open (a CLI command exits when it is done).
+ * Channels are kept alive between requests (each runs a `docker` process on the host, ~100 ms to
+ * start). The connection is made on the first request and again after it drops; it holds the
+ * process open only while a request is under way (a CLI command exits when it is done).
  */
 export class SshDialAgent extends http.Agent {
   private connection: Promise<Client> | undefined;
@@ -20,7 +21,8 @@ export class SshDialAgent extends http.Agent {
   private open = 0;
 
   constructor(private readonly config: ConnectConfig & { readonly host: string; readonly port: number }) {
-    super({ keepAlive: false });
+    // Kept alive: a channel (and its `docker system dial-stdio` on the host, ~100 ms to start) serves request after request.
+    super({ keepAlive: true });
   }
 
   override createConnection(_options: http.ClientRequestArgs, callback?: (err: Error | null, stream: Duplex) => void): undefined {
@@ -35,8 +37,7 @@ export class SshDialAgent extends http.Agent {
             // exec throws on a connection that just closed: caught below like its callback's error.
             client.exec('docker system dial-stdio', (err, channel) => {
               if (err) return reject(err);
-              channel.once('close', () => this.closed());
-              callback(null, asSocket(channel));
+              callback(null, asSocket(channel, { ref: () => this.opened(), unref: () => this.closed() }));
               resolve();
             }),
           ),
@@ -100,7 +101,14 @@ export class SshDialAgent extends http.Agent {
  * An SSH channel as Node's HTTP client uses a socket: an idle `setTimeout` (reset by traffic
  * either way, 'timeout' emitted), and the socket options it sets (no meaning on a channel).
  */
-export function asSocket(channel: ClientChannel): net.Socket {
+export function asSocket(channel: ClientChannel, hold?: { ref(): void; unref(): void }): net.Socket {
+  // Held (counted by the agent, so the SSH connection holds the process open) from its creation until unref or close.
+  let held = true;
+  const release = () => {
+    if (!held) return;
+    held = false;
+    hold?.unref();
+  };
   let timer: NodeJS.Timeout | undefined;
   let idleMs = 0;
   const arm = () => {
@@ -110,19 +118,34 @@ export function asSocket(channel: ClientChannel): net.Socket {
   channel.on('data', arm);
   channel.once('close', () => {
     if (timer) clearTimeout(timer);
+    release();
   });
   const write = channel.write.bind(channel) as (...args: unknown[]) => boolean;
   const extra = {
     setTimeout(ms: number, onTimeout?: () => void) {
       idleMs = ms;
-      if (onTimeout) channel.once('timeout', onTimeout);
+      // As net.Socket#setTimeout: 0 with a callback removes that listener (the HTTP client does so when it keeps a socket alive).
+      if (onTimeout) {
+        if (ms === 0) channel.removeListener('timeout', onTimeout);
+        else channel.once('timeout', onTimeout);
+      }
       arm();
       return channel;
     },
     setNoDelay: () => channel,
     setKeepAlive: () => channel,
-    ref: () => channel,
-    unref: () => channel,
+    // A kept-alive channel waiting in the agent's pool is unref'd: it holds nothing open until used again.
+    ref: () => {
+      if (!held) {
+        held = true;
+        hold?.ref();
+      }
+      return channel;
+    },
+    unref: () => {
+      release();
+      return channel;
+    },
     write: (...args: unknown[]) => {
       arm();
       return write(...args);

@@ -20,6 +20,26 @@ describe('asSocket', () => {
     await once(s, 'timeout');
     assert.equal(called, true);
   });
+  it('setTimeout(0, cb) removes that callback, as a socket does (a kept-alive socket gathers no listeners)', () => {
+    const s = asSocket(channel());
+    const cb = () => {};
+    for (let i = 0; i < 20; i++) {
+      s.setTimeout(1000, cb);
+      s.setTimeout(0, cb);
+    }
+    assert.equal(s.listenerCount('timeout'), 0);
+  });
+  it('ref and unref count once each way, and a close releases a held channel', () => {
+    const counts = { ref: 0, unref: 0 };
+    const c = channel();
+    const s = asSocket(c, { ref: () => counts.ref++, unref: () => counts.unref++ });
+    s.unref();
+    s.unref();
+    s.ref();
+    s.ref();
+    (c as unknown as NodeJS.EventEmitter).emit('close');
+    assert.deepEqual(counts, { ref: 1, unref: 2 });
+  });
   it('setTimeout(0) turns the deadline off: no timeout while a later, longer one is pending', async () => {
     const s = asSocket(channel());
     let early = 0;
