@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { randomBytes } from 'node:crypto';
+import { createDockerDriver } from '../../src/runtime/docker/driver.js';
 import { runBerth, startBerth, type BerthDaemon, daemonFlags, tearDown } from '../helpers/berth-cli.js';
 import { backendsOf, dataPlaneStatus } from '../helpers/data-plane.js';
 import { eventually } from '../helpers/eventually.js';
@@ -370,6 +371,66 @@ describe('berth drives a 3-node Docker Swarm', { timeout: 900_000 }, () => {
       assert.match(nokey.stderr, /ENGINE_UNREACHABLE.*accepted none of the keys offered/s, nokey.stderr);
     } finally {
       await rm(home, { recursive: true, force: true });
+    }
+  });
+
+  it('a volume whose folder needs a mode and group, on an engine at tcp:// (another machine): the engine sets the folder, no helper is left behind', async () => {
+    // The engine sets it: a stopped helper of berth's pause image mounts the volume, and the engine extracts a one-directory tar over it.
+    const docker = nodeDocker('node3');
+    const volumeInstance = `t-remote-volume-${randomBytes(3).toString('hex')}`;
+    const volume = `${volumeInstance}.ns.data`;
+    let reader: string | undefined;
+    try {
+      const since = Math.floor(Date.now() / 1000) - 1;
+      const driver = createDockerDriver({
+        socketPath: SWARM_NODE_TCP.node3,
+        tlsDir: SWARM_TLS_DIR,
+        instance: volumeInstance,
+        clock: { now: () => new Date() },
+      });
+      await driver.ensureVolume({ name: volume, driver: 'local', driverOpts: {}, labels: { 'berth.namespace': 'ns' }, mode: 0o2775, gid: 2000 });
+      const c = await docker.createContainer({
+        Image: 'busybox:1.36',
+        Entrypoint: ['sleep', '600'],
+        HostConfig: { Init: true, Mounts: [{ Type: 'volume', Source: volume, Target: '/data' }] },
+      });
+      reader = c.id;
+      await c.start();
+      const listing = (await execOutput(c.id, ['stat', '-c', '%a %u %g', '/data'], docker)).stdout.trim();
+      assert.equal(listing, '2775 0 2000', 'the folder: mode 2775, root, group 2000');
+      const helpers = await docker.listContainers({ all: true, filters: { label: [`berth.volume-helper=${volume}`] } });
+      assert.deepEqual(helpers, [], 'the helper container is gone');
+      // The engine set the folder (on the rig node3's folders happen to be in this filesystem too, so
+      // a chmod here would also pass the check above; on another machine only the engine can).
+      const events = await new Promise<string>((resolve, reject) =>
+        docker.getEvents(
+          { since, until: Math.ceil(Date.now() / 1000) + 1, filters: { type: ['container'], label: [`berth.volume-helper=${volume}`] } },
+          (err, stream) => {
+            if (err || !stream) return reject(err ?? new Error('no event stream'));
+            let text = '';
+            stream.on('data', (d: Buffer) => (text += d.toString()));
+            stream.on('end', () => resolve(text));
+            stream.on('error', reject);
+          },
+        ),
+      );
+      const actions = events
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => (JSON.parse(l) as { Action: string }).Action);
+      assert.ok(actions.includes('create') && actions.includes('destroy'), `a helper container was made and removed on the node: ${actions.join(', ')}`);
+      // Made again (it exists): nothing changes, no error.
+      await driver.ensureVolume({ name: volume, driver: 'local', driverOpts: {}, labels: { 'berth.namespace': 'ns' }, mode: 0o2775, gid: 2000 });
+    } finally {
+      if (reader)
+        await docker
+          .getContainer(reader)
+          .remove({ force: true })
+          .catch(() => {});
+      await docker
+        .getVolume(volume)
+        .remove({ force: true })
+        .catch(() => {});
     }
   });
 

@@ -9,8 +9,8 @@
  * tcp://host:port, with TLS when a TLS folder is given (ca.pem, cert.pem, key.pem, as the
  * Docker CLI's DOCKER_CERT_PATH holds them; the server's certificate is verified against
  * ca.pem), or ssh://[user@]host[:port], as the Docker CLI reaches one: `docker system
- * dial-stdio` run on the host, one SSH channel per request over one connection (ssh-agent.ts). It comes from
- * the options, else DOCKER_HOST (with DOCKER_CERT_PATH when DOCKER_TLS_VERIFY is set), else the
+ * dial-stdio` run on the host, over one connection whose channels are kept alive (ssh-agent.ts).
+ * It comes from the options, else DOCKER_HOST (with DOCKER_CERT_PATH when DOCKER_TLS_VERIFY is set), else the
  * default socket.
  *
  * SSH as `ssh -o BatchMode=yes` would: the host key must be in ~/.ssh/known_hosts (or
@@ -29,7 +29,7 @@ import { SshDialAgent } from './ssh-agent.js';
 
 export const DEFAULT_SOCKET_PATH = '/var/run/docker.sock';
 
-/** An engine address: a socket path or a URL (`unix://`, `tcp://`). What berth names the engine by in every message. */
+/** An engine address: a socket path or a URL (`unix://`, `tcp://`, `ssh://`). What berth names the engine by in every message. */
 export function resolveSocketPath(explicit: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
   const address = explicit || env.DOCKER_HOST;
   if (!address) return DEFAULT_SOCKET_PATH;

@@ -44,7 +44,7 @@ import type {
 } from '../driver.js';
 import { PAUSE_IMAGE } from '../driver.js';
 import { LABEL, isOwned, ownedFilter, type Labels } from '../labels.js';
-import { createClients, resolveSocketPath, resolveTlsDir, type DockerClients } from './client.js';
+import { createClients, parseEngineAddress, resolveSocketPath, resolveTlsDir, type DockerClients } from './client.js';
 import { toCreateOptions } from './container-config.js';
 import { engineCall, engineMessage, engineStatus, isConnectionError, toEngineError, unreachable } from './errors.js';
 import { defaultFilesRoot, HostMounts } from './host-mounts.js';
@@ -221,18 +221,11 @@ class DockerDriver implements RuntimeDriver {
     );
     const created = await this.volumeNamed(spec.name);
     if (!created || !isOwned(created.Labels ?? undefined, this.instance)) throw this.notOwned('volume', spec.name);
-    if (spec.mode === undefined && spec.gid === undefined) {
-      this.log.info({ volume: spec.name, driver: spec.driver }, 'volume created');
-      return;
-    }
+    const folder = spec.mode !== undefined || spec.gid !== undefined;
     // An engine at tcp:// or ssh:// is another machine: its volume's folder is set through the engine.
-    if (!this.engineIsLocal()) {
-      await this.setVolumeRoot(spec.name, spec.mode ?? 0o755, spec.gid ?? 0);
-      this.log.info({ volume: spec.name, driver: spec.driver }, 'volume created');
-      return;
-    }
+    if (folder && !this.engineIsLocal()) await this.setVolumeRoot(spec.name, spec.mode ?? 0o755, spec.gid ?? 0);
     // A local volume's folder is on this host, where berth runs (as for the files it mounts).
-    if (created.Mountpoint) {
+    else if (folder && created.Mountpoint) {
       try {
         if (spec.gid !== undefined) await chown(created.Mountpoint, 0, spec.gid);
         if (spec.mode !== undefined) await chmod(created.Mountpoint, spec.mode);
@@ -251,14 +244,14 @@ class DockerDriver implements RuntimeDriver {
 
   /** An engine at a unix socket runs on this host: its volumes' folders are in this filesystem. */
   private engineIsLocal(): boolean {
-    return !/^(tcp|ssh):\/\//.test(this.socketPath);
+    return parseEngineAddress(this.socketPath).kind === 'unix';
   }
 
   /**
    * Sets a volume's root folder (mode, group root:gid) on the engine's own host: a stopped helper
    * container of berth's pause image mounts it at /v, and the engine extracts a one-directory tar
-   * over it (volume-root.ts). The helper is removed at once (owned, so a crash in between leaves
-   * a stray the next pass removes).
+   * over it (volume-root.ts). The helper is removed at once; one a crash left behind (not owned:
+   * no pass sees it) is removed before the next is made for that volume.
    */
   private async setVolumeRoot(name: string, mode: number, gid: number): Promise<void> {
     await this.ensureImage(PAUSE_IMAGE);

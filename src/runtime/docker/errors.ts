@@ -6,7 +6,7 @@
  * classify first with these predicates and add the method-specific codes themselves.
  */
 import { BerthError } from '../../core/index.js';
-import { hostKeyRefusals } from './client.js';
+import { hostKeyRefusals, parseEngineAddress } from './client.js';
 
 /** Socket-level failures: the engine did not answer, whatever it would have said. */
 const CONNECTION_CODES = new Set([
@@ -27,6 +27,7 @@ const CONNECTION_CODES = new Set([
 ]);
 
 interface EngineErrorShape {
+  cause?: unknown;
   level?: unknown;
   code?: unknown;
   name?: unknown;
@@ -80,14 +81,11 @@ function isSshSessionError(address: string, err: unknown): boolean {
 function sshWhy(address: string, cause: unknown): string {
   const e = shape(cause);
   if (/^Host denied/.test(String(e.message))) {
-    let where = '';
-    try {
-      const url = new URL(address);
-      where = `${url.hostname.replace(/^\[(.*)\]$/, '$1')}:${url.port || 22}`;
-    } catch {}
+    const engine = parseEngineAddress(address);
+    const [host, port] = engine.kind === 'ssh' ? [engine.host, engine.port] : [address, 22];
+    const where = `${host}:${port}`;
     const verdict = hostKeyRefusals.get(where);
-    const [host, port] = [where.slice(0, where.lastIndexOf(':')), where.slice(where.lastIndexOf(':') + 1)];
-    const scan = `ssh-keyscan${port === '22' ? '' : ` -p ${port}`} ${host}`;
+    const scan = `ssh-keyscan${port === 22 ? '' : ` -p ${port}`} ${host}`;
     return verdict === 'changed'
       ? `SSH: the host key of ${where} differs from the one in ~/.ssh/known_hosts (a changed host, or someone in between): berth refuses it; if the change is expected, replace the line (ssh-keygen -R ${host})`
       : verdict === 'revoked'
@@ -98,6 +96,15 @@ function sshWhy(address: string, cause: unknown): string {
     return `SSH: the host accepted none of the keys offered (SSH_AUTH_SOCK's agent, the first of ~/.ssh/id_ed25519, id_ecdsa, id_rsa without a passphrase): ${engineMessage(cause)}`;
   if (e.level === 'client-timeout') return `SSH: no handshake before the deadline (${engineMessage(cause)})`;
   return `SSH: ${engineMessage(cause)}`;
+}
+
+/** A refused connection (nothing listens at the socket or port: the engine is gone), anywhere in the error's causes. */
+export function isRefusedConnection(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e && depth < 5; e = shape(e).cause, depth++) {
+    const code = shape(e).code;
+    if (code === 'ECONNREFUSED' || code === 'ENOENT') return true;
+  }
+  return false;
 }
 
 /** A plain-HTTP request reached an engine that speaks TLS (it answers 400 saying so). */

@@ -45,7 +45,6 @@ import {
   NAME_LABEL,
   NODE_SELECTOR_LABEL,
   PLACEMENT_LABEL,
-  nextEngineProbe,
   offDownNodes,
   placementConstraints,
   placementNode,
@@ -54,13 +53,12 @@ import {
   toOwnedContainer,
   toServiceSpec,
   toSwarmNode,
-  withGoneEngines,
-  type EngineProbe,
   UNSCHEDULABLE_LABEL,
   type SwarmNode,
   type SwarmService,
   type SwarmTask,
 } from './map.js';
+import { EngineProbes, nodeEngineAddress } from './node-engines.js';
 import { FileSecrets } from './secrets.js';
 import { NodeVolumes } from './volumes.js';
 
@@ -154,8 +152,8 @@ class SwarmDriver implements RuntimeDriver {
   /** The manager's own engine, as the docker driver drives it: the instance claim, ping, version, images. */
   private readonly manager: RuntimeDriver;
   private readonly nodeEngines = new Map<string, RuntimeDriver>();
-  /** Per node hostname, what berth's probes of its own engine found (nextEngineProbe): a gone engine makes the node down now. */
-  private readonly engineProbes = new Map<string, EngineProbe>();
+  /** berth's own pings of the nodes' engines: a gone engine makes its node down now (engine-probes.ts). */
+  private readonly probes: EngineProbes;
   /** The nodes as Swarm listed them last: what the engine probes go through. */
   private listedNodes: readonly SwarmNode[] = [];
   /** Wakes the watch loop early (a node's engine found gone, or back). */
@@ -184,6 +182,7 @@ class SwarmDriver implements RuntimeDriver {
       ...(options.logger ? { logger: options.logger } : {}),
       ...(options.claimFor ? { claimFor: options.claimFor } : {}),
     });
+    this.probes = new EngineProbes({ engineOf: (n) => this.engineOf(n), clock: this.clock, log: this.log });
     this.volumes = new NodeVolumes({ nodes: () => this.nodes(), engineOf: (n) => this.engineOf(n), clock: this.clock, log: this.log });
     this.secrets = new FileSecrets({ api: this.clients.api, instance: this.instance, socketPath: this.socketPath, clock: this.clock, log: this.log });
   }
@@ -206,7 +205,7 @@ class SwarmDriver implements RuntimeDriver {
       .map(toSwarmNode)
       .filter((n): n is SwarmNode => n !== undefined)
       .sort((a, b) => (a.hostname < b.hostname ? -1 : a.hostname > b.hostname ? 1 : 0));
-    return withGoneEngines(this.listedNodes, this.engineProbes);
+    return this.probes.apply(this.listedNodes);
   }
 
   async inventory(filter: { readonly namespace?: string } = {}): Promise<Inventory> {
@@ -519,7 +518,11 @@ class SwarmDriver implements RuntimeDriver {
       }
     };
     let previous: Map<string, OwnedContainer> | undefined;
-    void this.probeEngines(signal);
+    void this.probes.run(
+      () => this.listedNodes,
+      () => this.wakeWatch?.(),
+      signal,
+    );
     while (!signal.aborted) {
       let now: Map<string, OwnedContainer>;
       try {
@@ -549,47 +552,6 @@ class SwarmDriver implements RuntimeDriver {
       await delay(this.watchIntervalMs, AbortSignal.any([signal, early.signal]));
       this.wakeWatch = undefined;
     }
-  }
-
-  /**
-   * Every ENGINE_PROBE_MS while watching: a ping of each ready node's own engine (its
-   * `berth.engine` label). An engine that answered before and now refuses connections twice in a
-   * row is gone (nextEngineProbe): its node is down for berth at once, seconds before Swarm's
-   * heartbeats say so, and the watch loop looks again now. One ping per node at a time; a slow
-   * one (a loaded engine) is no evidence.
-   */
-  private async probeEngines(signal: AbortSignal): Promise<void> {
-    const inFlight = new Set<string>();
-    while (!signal.aborted) {
-      for (const node of this.listedNodes) {
-        if (node.state !== 'ready' || !node.labels[ENGINE_LABEL] || inFlight.has(node.hostname)) continue;
-        // The next ping of a node waits for this one to settle, even past its deadline (a hung engine gets one at a time).
-        inFlight.add(node.hostname);
-        const ping = Promise.resolve()
-          .then(() => this.engineOf(node).ping())
-          .finally(() => inFlight.delete(node.hostname));
-        void this.probeEngine(node, ping);
-      }
-      await delay(ENGINE_PROBE_MS, signal);
-    }
-  }
-
-  private async probeEngine(node: SwarmNode, ping: Promise<void>): Promise<void> {
-    let result: 'answered' | 'refused' | 'inconclusive';
-    try {
-      await withDeadline(ping, ENGINE_PROBE_DEADLINE_MS);
-      result = 'answered';
-    } catch (err) {
-      // Over ssh:// a refusal is sshd's, not the engine's: no evidence that the engine died.
-      result = isRefusal(err) && !node.labels[ENGINE_LABEL]!.startsWith('ssh://') ? 'refused' : 'inconclusive';
-    }
-    const before = this.engineProbes.get(node.hostname);
-    const after = nextEngineProbe(before, result, this.clock.now());
-    this.engineProbes.set(node.hostname, after);
-    if ((before?.goneSince === undefined) === (after.goneSince === undefined)) return;
-    if (after.goneSince) this.log.warn({ node: node.hostname }, "node's engine refuses connections: its replicas are lost now, replaced on the other nodes");
-    else this.log.info({ node: node.hostname }, "node's engine answers again");
-    this.wakeWatch?.();
   }
 
   // --- helpers -------------------------------------------------------------------------
@@ -645,21 +607,7 @@ class SwarmDriver implements RuntimeDriver {
 
   /** The engine of one node, as its `berth.engine` label says to reach it. */
   private engineOf(node: SwarmNode): RuntimeDriver {
-    const url = node.labels[ENGINE_LABEL];
-    if (!url)
-      throw new BerthError(
-        'ENGINE_UNREACHABLE',
-        `berth cannot reach the engine of node ${node.hostname}: label it with ${ENGINE_LABEL}=unix:///path/to/docker.sock or tcp://host:port (docker node update --label-add)`,
-        { details: { node: node.hostname } },
-      );
-    if (!url.startsWith('unix://') && !url.startsWith('tcp://'))
-      throw new BerthError(
-        'USAGE',
-        `node ${node.hostname}: ${ENGINE_LABEL}=${url} is not supported; berth reaches node engines at unix:// sockets or tcp://host:port`,
-        {
-          details: { node: node.hostname },
-        },
-      );
+    const url = nodeEngineAddress(node);
     let engine = this.nodeEngines.get(url);
     if (!engine) {
       // A node's engine over tcp:// uses the same TLS material as the manager's (one cluster, one CA).
@@ -732,36 +680,6 @@ class SwarmDriver implements RuntimeDriver {
 function overlayNetwork(info: Docker.NetworkInspectInfo): OwnedNetwork {
   const { gateway: _gateway, bridge: _bridge, ...rest } = toOwnedNetwork(info);
   return { ...rest, name: info.Labels?.[NAME_LABEL] ?? info.Name };
-}
-
-/** How often berth pings each node's own engine while it watches, and how long one ping may take to count. */
-const ENGINE_PROBE_MS = 250;
-const ENGINE_PROBE_DEADLINE_MS = 2_000;
-
-/** A refused connection (nothing listens at the socket or port), anywhere in the error's causes. */
-function isRefusal(err: unknown): boolean {
-  for (let e: unknown = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
-    const code = (e as { code?: unknown }).code;
-    if (code === 'ECONNREFUSED' || code === 'ENOENT') return true;
-  }
-  return false;
-}
-
-/** `promise`, or a rejection after `ms` (the promise is left to settle on its own). */
-function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(Object.assign(new Error(`no answer in ${ms} ms`), { code: 'ETIMEDOUT' })), ms);
-    promise.then(
-      (v) => {
-        clearTimeout(timer);
-        resolve(v);
-      },
-      (e: unknown) => {
-        clearTimeout(timer);
-        reject(e);
-      },
-    );
-  });
 }
 
 function delay(ms: number, signal?: AbortSignal): Promise<void> {

@@ -4,7 +4,8 @@ import { createHmac } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { isEncryptedKey, parseEngineAddress, resolveSocketPath, resolveTlsDir } from '../../../src/runtime/docker/client.js';
 import { checkHostKey } from '../../../src/runtime/docker/known-hosts.js';
-import { isConnectionError, toEngineError } from '../../../src/runtime/docker/errors.js';
+import { isConnectionError, isRefusedConnection, toEngineError } from '../../../src/runtime/docker/errors.js';
+import { nodeEngineAddress } from '../../../src/runtime/swarm/node-engines.js';
 import { chooseDriver } from '../../../src/runtime/docker/detect.js';
 
 describe('parseEngineAddress: how berth reaches an engine', () => {
@@ -210,4 +211,41 @@ describe('chooseDriver: --driver auto', () => {
       assert.equal(chosen.driver, driver);
       assert.match(chosen.why, why);
     });
+});
+
+describe('nodeEngineAddress: a Swarm node’s own engine, from its berth.engine label', () => {
+  const node = (engine?: string) => ({
+    id: 'n2',
+    hostname: 'node2',
+    role: 'worker' as const,
+    state: 'ready',
+    availability: 'active',
+    address: '10.79.0.12',
+    labels: (engine === undefined ? {} : { 'berth.engine': engine }) as Record<string, string>,
+    leader: false,
+  });
+  for (const address of ['unix:///run/node2/docker.sock', 'tcp://10.79.0.12:2376', 'ssh://root@10.79.0.12'])
+    it(`accepted: ${address}`, () => assert.equal(nodeEngineAddress(node(address)), address));
+  it('no label: ENGINE_UNREACHABLE saying how to add one', () =>
+    assert.throws(
+      () => nodeEngineAddress(node()),
+      (err: Error & { code?: string }) => err.code === 'ENGINE_UNREACHABLE' && /label it with berth\.engine=.*ssh:\/\/user@host/.test(err.message),
+    ));
+  it('an address berth cannot use: USAGE naming the node', () =>
+    assert.throws(
+      () => nodeEngineAddress(node('http://10.79.0.12:2375')),
+      (err: Error & { code?: string }) => err.code === 'USAGE' && /node node2: label berth\.engine: .*http:\/\/ is not supported/.test(err.message),
+    ));
+});
+
+describe('isRefusedConnection: nothing listens (the engine is gone), through wrapped causes', () => {
+  const table: [string, unknown, boolean][] = [
+    ['ECONNREFUSED', Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }), true],
+    ['a socket file gone', Object.assign(new Error('connect ENOENT'), { code: 'ENOENT' }), true],
+    ['wrapped as ENGINE_UNREACHABLE', toEngineError(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }), '/s.sock', 'ping'), true],
+    ['a timeout is no refusal', Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' }), false],
+    ['a reset is no refusal', Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }), false],
+    ['not an error', undefined, false],
+  ];
+  for (const [what, err, refused] of table) it(what, () => assert.equal(isRefusedConnection(err), refused));
 });
