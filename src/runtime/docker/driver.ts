@@ -21,7 +21,6 @@
  *    than SWEEP_GRACE_MS). A replica with runAsNonRoot is refused unless it runs as a non-zero
  *    numeric user, as the kubelet does.
  */
-import { randomBytes } from 'node:crypto';
 import { existsSync, realpathSync } from 'node:fs';
 import { chmod, chown } from 'node:fs/promises';
 import { hostname } from 'node:os';
@@ -54,7 +53,7 @@ import { consumeJsonLines } from './ndjson.js';
 import { imagePathValue, objectPathValue } from './engine-path.js';
 import { scrubEnv } from './scrub-env.js';
 import { pauseRootfs } from './pause-image.js';
-import { VOLUME_HELPER_LABEL, VOLUME_ROOT_TARGET, volumeRootTar } from './volume-root.js';
+import { setVolumeRoot } from './volume-root.js';
 import { claimVolumeName, judgeInstanceClaim, type ClaimHolder } from '../instance-claim.js';
 
 export interface DockerDriverOptions {
@@ -223,7 +222,15 @@ class DockerDriver implements RuntimeDriver {
     if (!created || !isOwned(created.Labels ?? undefined, this.instance)) throw this.notOwned('volume', spec.name);
     const folder = spec.mode !== undefined || spec.gid !== undefined;
     // An engine at tcp:// or ssh:// is another machine: its volume's folder is set through the engine.
-    if (folder && !this.engineIsLocal()) await this.setVolumeRoot(spec.name, spec.mode ?? 0o755, spec.gid ?? 0);
+    if (folder && !this.engineIsLocal()) {
+      await this.ensureImage(PAUSE_IMAGE);
+      await setVolumeRoot(
+        { api: this.clients.api, address: this.socketPath, instance: this.instance, log: this.log },
+        spec.name,
+        spec.mode ?? 0o755,
+        spec.gid ?? 0,
+      );
+    }
     // A local volume's folder is on this host, where berth runs (as for the files it mounts).
     else if (folder && created.Mountpoint) {
       try {
@@ -245,49 +252,6 @@ class DockerDriver implements RuntimeDriver {
   /** An engine at a unix socket runs on this host: its volumes' folders are in this filesystem. */
   private engineIsLocal(): boolean {
     return parseEngineAddress(this.socketPath).kind === 'unix';
-  }
-
-  /**
-   * Sets a volume's root folder (mode, group root:gid) on the engine's own host: a stopped helper
-   * container of berth's pause image mounts it at /v, and the engine extracts a one-directory tar
-   * over it (volume-root.ts). The helper is removed at once; one a crash left behind (not owned:
-   * no pass sees it) is removed before the next is made for that volume.
-   */
-  private async setVolumeRoot(name: string, mode: number, gid: number): Promise<void> {
-    await this.ensureImage(PAUSE_IMAGE);
-    // Not an owned container (inventory never sees it): labelled with its volume, and one left by a crash is removed first.
-    const label = `${VOLUME_HELPER_LABEL}=${name}`;
-    const left = await this.call('list volume helpers', () => this.clients.api.listContainers({ all: true, filters: { label: [label] } }));
-    for (const c of left)
-      await this.clients.api
-        .getContainer(c.Id)
-        .remove({ force: true })
-        .catch(() => {});
-    const helper = await this.call(`create a helper for volume ${name}`, () =>
-      this.clients.api.createContainer({
-        name: `${name}.prepare.${randomBytes(3).toString('hex')}`,
-        Image: PAUSE_IMAGE,
-        Entrypoint: ['/pause'],
-        Labels: { [VOLUME_HELPER_LABEL]: name, [LABEL.instance]: this.instance },
-        HostConfig: { NetworkMode: 'none', Mounts: [{ Type: 'volume', Source: name, Target: `/${VOLUME_ROOT_TARGET}` }] },
-      }),
-    );
-    try {
-      await this.call(`set the folder of volume ${name}`, () => helper.putArchive(volumeRootTar(mode, gid), { path: '/' }));
-    } catch (err) {
-      throw new BerthError(
-        'CONTAINER_START_FAILED',
-        `volume ${name}: cannot set the mode and group of its folder: ${err instanceof Error ? err.message : String(err)}`,
-        {
-          cause: err,
-          details: { volume: name },
-        },
-      );
-    } finally {
-      await helper
-        .remove({ force: true, v: false })
-        .catch((err: unknown) => this.log.warn({ err: String(err), volume: name }, 'could not remove the volume helper'));
-    }
   }
 
   async removeVolume(name: string): Promise<void> {
