@@ -1,10 +1,11 @@
 import { containerName, type DesiredState } from '../../src/desired/index.js';
+import { replicaSpec } from '../../src/rollout/index.js';
 import { LABEL, type Inventory, type OwnedContainer, type OwnedNetwork } from '../../src/runtime/index.js';
 
 /**
  * The inventory a Docker engine would report once `desired` has been rolled out: the
  * namespace's network, and one running container per desired replica carrying the labels the
- * executor writes (managed, instance, namespace, kind, name, revision, replica, commit).
+ * executor writes (replicaSpec's: ownership, revision, the template's labels, named ports, DNS).
  * observe() over it must give a plan with no actions at all.
  *
  * It goes through JSON once, as the engine's answer does (dockerode parses the inspect JSON):
@@ -25,15 +26,16 @@ export function inSyncInventory(desired: DesiredState): Inventory {
           id: id(serial++),
           name: containerName(desired.instance, ns.name, d.name, d.revision, replica),
           image: d.template.image,
-          labels: {
-            ...owned,
-            [LABEL.namespace]: ns.name,
-            [LABEL.kind]: 'Deployment',
-            [LABEL.name]: d.name,
-            [LABEL.revision]: d.revision,
-            [LABEL.replica]: String(replica),
-            [LABEL.commit]: desired.commit,
-          },
+          // The executor's own labels (rollout/container-spec.ts): ownership, the Pod template's
+          // labels, named ports, namespace DNS — what observe() reads from a real engine.
+          labels: replicaSpec({
+            desired: d,
+            creation: { revision: d.revision, replica, commit: desired.commit, restart: false },
+            instance: desired.instance,
+            network: ns.network,
+            env: [],
+            dns: NAMESPACE_DNS,
+          }).labels,
           state: 'running',
           created: '2025-01-01T00:00:00.000Z',
           ports: [],
@@ -43,6 +45,9 @@ export function inSyncInventory(desired: DesiredState): Inventory {
   }
   return JSON.parse(JSON.stringify({ containers, networks })) as Inventory;
 }
+
+/** Namespace DNS as `berth run` gives every replica (only its presence shows, as label berth.dns). */
+const NAMESPACE_DNS = { servers: ['10.213.0.2'], search: [], options: [] } as const;
 
 /** A 64-hex engine id, distinct per object. */
 function id(n: number): string {

@@ -70,11 +70,13 @@ export function decideWorkloads(f: WorkloadFacts): WorkloadDecision[] {
   const desiredNames = (f.target?.deployments ?? []).map((d) => d.name);
   const observedNames = (f.observed?.deployments ?? []).map((d) => d.name);
   const names = [...new Set<string>([...desiredNames, ...observedNames])].sort();
+  const desiredByName = new Map((f.target?.deployments ?? []).map((d) => [d.name, d]));
+  const observedByName = new Map((f.observed?.deployments ?? []).map((d) => [d.name, d.replicas]));
   return names.flatMap((name) => {
-    const desired = f.target?.deployments.find((d) => d.name === name);
+    const desired = desiredByName.get(name);
     if (!desired && !f.mayPrune) return [];
     const key = `${f.namespace}/${name}`;
-    const replicas = f.observed?.deployments.find((d) => d.name === name)?.replicas ?? [];
+    const replicas = observedByName.get(name) ?? [];
     const pin = ownValue(f.pins, key);
     const hold = desired ? holdOf(pin) : undefined;
     const refused = desired ? statefulRefusal(desired, replicas) : undefined;
@@ -128,10 +130,12 @@ export function decideWorkloads(f: WorkloadFacts): WorkloadDecision[] {
  * ready, whatever the probes of its other containers say: it serves nothing whole. The data
  * plane's routes and the rollout read the same verdicts.
  */
-export function downPodsNotReady(readiness: ReadonlyMap<string, Readiness>, observed: ObservedNamespace | undefined): Map<string, Readiness> {
-  const out = new Map(readiness);
-  for (const d of observed?.deployments ?? []) for (const r of d.replicas) if (r.state === 'running' && r.down) out.set(r.id, { ready: false });
-  return out;
+export function downPodsNotReady(readiness: ReadonlyMap<string, Readiness>, observed: ObservedNamespace | undefined): ReadonlyMap<string, Readiness> {
+  // Copied only when a Pod is down: the live plan hands every namespace the verdicts of all of them.
+  let out: Map<string, Readiness> | undefined;
+  for (const d of observed?.deployments ?? [])
+    for (const r of d.replicas) if (r.state === 'running' && r.down) (out ??= new Map(readiness)).set(r.id, { ready: false });
+  return out ?? readiness;
 }
 
 /** The replicas the decided steps remove: the data plane stops routing to them before the moves. */

@@ -119,7 +119,7 @@ export class Reconciler {
   }
 
   /** The probe verdicts a pass would read now, without taking anything up (Serving.readinessNow): for the live plan. */
-  readinessNow(observed: ObservedNamespace | undefined): Map<string, Readiness> {
+  readinessNow(observed: ObservedNamespace | undefined): ReadonlyMap<string, Readiness> {
     return this.serving.readinessNow(observed);
   }
 

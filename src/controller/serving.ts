@@ -54,7 +54,7 @@ export class Serving {
    * berth, a replica the data plane still routes to (or of a revision that completed) starts
    * ready, so nothing is pulled from rotation before its probe has spoken.
    */
-  async readiness(namespace: string, observed: ObservedNamespace | undefined): Promise<Map<string, Readiness>> {
+  async readiness(namespace: string, observed: ObservedNamespace | undefined): Promise<ReadonlyMap<string, Readiness>> {
     const readiness = new Map<string, Readiness>();
     const prober = this.o.prober;
     if (!prober) return downPodsNotReady(readiness, observed);
@@ -104,7 +104,7 @@ export class Serving {
    * between passes): a probed replica the prober has not taken up yet is not ready, as the
    * pass's first look at it says.
    */
-  readinessNow(observed: ObservedNamespace | undefined): Map<string, Readiness> {
+  readinessNow(observed: ObservedNamespace | undefined): ReadonlyMap<string, Readiness> {
     const readiness = new Map<string, Readiness>();
     if (this.o.prober)
       for (const r of replicasOf(observed)) {

@@ -16,3 +16,4 @@ export * from './ipv4.js';
 export * from './label-selector.js';
 export * from './placement.js';
 export * from './backoff.js';
+export * from './memo.js';

@@ -1,3 +1,4 @@
+import { memoByText } from '../core/index.js';
 import { LABEL, podLabelsOf, type Inventory, type OwnedContainer } from '../runtime/index.js';
 import type {
   ObservedDeployment,
@@ -251,25 +252,32 @@ export function findNamespace(state: ObservedState, name: string): ObservedNames
   return state.namespaces.find((n) => n.name === name);
 }
 
-/** `{"http":8080}` → { http: 8080 }; anything malformed reads as no named ports. */
-function namedPortsOf(json: string | undefined): Record<string, number> {
-  if (!json) return {};
-  try {
-    const parsed: unknown = JSON.parse(json);
-    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return {};
-    return Object.fromEntries(Object.entries(parsed).filter((e): e is [string, number] => Number.isInteger(e[1])));
-  } catch {
-    return {};
-  }
-}
+/**
+ * `{"http":8080}` → { http: 8080 }; anything malformed reads as no named ports. Every replica of
+ * a template carries the same text, so each text is parsed once (memoByText; results frozen).
+ */
+const namedPortsOf = (json: string | undefined): Readonly<Record<string, number>> => (json ? namedPortsOfText(json) : NO_NAMED_PORTS);
 
-/** `{"app-config":"1f2e…"}` → { 'app-config': '1f2e…' }; absent or malformed reads as undefined. */
-function stringRecordOf(json: string | undefined): Record<string, string> | undefined {
-  if (!json) return undefined;
+const NO_NAMED_PORTS: Readonly<Record<string, number>> = Object.freeze({});
+
+const namedPortsOfText = memoByText((json): Readonly<Record<string, number>> => {
+  const parsed = jsonObject(json);
+  return parsed ? Object.freeze(Object.fromEntries(Object.entries(parsed).filter((e): e is [string, number] => Number.isInteger(e[1])))) : NO_NAMED_PORTS;
+});
+
+/** `{"app-config":"1f2e…"}` → { 'app-config': '1f2e…' }; absent or malformed reads as undefined (each text parsed once, as above). */
+const stringRecordOf = (json: string | undefined): Readonly<Record<string, string>> | undefined => (json ? stringRecordOfText(json) : undefined);
+
+const stringRecordOfText = memoByText((json): Readonly<Record<string, string>> | undefined => {
+  const parsed = jsonObject(json);
+  return parsed ? Object.freeze(Object.fromEntries(Object.entries(parsed).filter((e): e is [string, string] => typeof e[1] === 'string'))) : undefined;
+});
+
+/** The JSON object `json` holds, or undefined (malformed, or not an object). */
+function jsonObject(json: string): object | undefined {
   try {
     const parsed: unknown = JSON.parse(json);
-    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return undefined;
-    return Object.fromEntries(Object.entries(parsed).filter((e): e is [string, string] => typeof e[1] === 'string'));
+    return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? parsed : undefined;
   } catch {
     return undefined;
   }

@@ -30,7 +30,7 @@ export function memberRestarts(
 ): { restart: MemberRestart[]; backoff?: { until: Date; why: string } } {
   const restart: MemberRestart[] = [];
   let backoff: { until: Date; why: string } | undefined;
-  if (!desired) return { restart };
+  if (!desired || !replicas.some((r) => r.down)) return { restart };
   // In start order (sidecars first); a sidecar that is down holds back the containers after it, as at the Pod's start.
   const sidecars = new Set((desired.template.sidecars ?? []).map((c) => c.name));
   for (const r of replicas) {

@@ -2,15 +2,15 @@ import type { DesiredDeployment } from '../desired/index.js';
 import type { ObservedReplica } from '../observed/index.js';
 import { rollsOnUpdate } from '../plan/index.js';
 import {
+  countReplicas,
   describe,
   isAlive,
+  isAvailable,
   judgeRollout,
-  readySince,
   tendSlot,
   waitForReadiness,
   type Creation,
   type Removal,
-  type ReplicaCounts,
   type RolloutInput,
   type Step,
 } from './step.js';
@@ -39,18 +39,8 @@ export function nextStatefulStep(input: RolloutInput, desired: DesiredDeployment
   const sts = desired.stateful!;
   const { now } = input;
   const live = input.observed.filter((r) => r.state !== 'removing');
-  const available = (r: ObservedReplica): boolean => {
-    const since = readySince(r, input.readiness);
-    return since !== undefined && now.getTime() - since >= desired.minReadySeconds * 1000;
-  };
-  const current = live.filter((r) => r.revision === desired.revision);
-  const counts: ReplicaCounts = {
-    desired: desired.replicas,
-    updated: current.length,
-    available: live.filter(available).length,
-    updatedAvailable: current.filter(available).length,
-    total: live.length,
-  };
+  const available = (r: ObservedReplica): boolean => isAvailable(r, input.readiness, desired.minReadySeconds, now);
+  const { counts, current } = countReplicas(desired, live, input.readiness, now);
   const commit = current.find((r) => r.commit)?.commit ?? input.commit;
   const act = (remove: readonly Removal[], create: readonly Creation[]): Step => ({ kind: 'act', remove, create, summary: describe(remove, create), counts });
   const fresh = (replica: number): Creation => ({ revision: desired.revision, replica, commit, restart: false });

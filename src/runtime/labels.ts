@@ -89,8 +89,9 @@ export type Labels = Readonly<Record<string, string>>;
 
 /** The pod template's own labels on a replica: its labels without berth's (what Service selectors and affinity terms match). */
 export function podLabelsOf(labels: Labels): Record<string, string> {
+  // for…in, not Object.entries: observe() asks this of every container in every pass (no pair arrays).
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(labels)) if (!k.startsWith('berth.')) out[k] = v;
+  for (const k in labels) if (!k.startsWith('berth.') && Object.hasOwn(labels, k)) out[k] = labels[k] as string;
   return out;
 }
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decideWorkloads, leavingReplicas, terminatingAs, type WorkloadFacts } from '../../../src/controller/decide.js';
+import { decideWorkloads, downPodsNotReady, leavingReplicas, terminatingAs, type WorkloadFacts } from '../../../src/controller/decide.js';
 import type { DesiredDeployment, DesiredNamespace } from '../../../src/desired/index.js';
 import type { ObservedReplica } from '../../../src/observed/index.js';
 import type { Pin } from '../../../src/store/index.js';
@@ -143,5 +143,24 @@ describe('decideWorkloads', () => {
     // The rollout sees it: a0 no longer a replica, a1 still one.
     const [web] = decideWorkloads(facts([deployment({ replicas: 2 })], {}, { observed: marked }));
     assert.equal(web!.step?.counts.total, 1);
+  });
+});
+
+describe('downPodsNotReady', () => {
+  it("hands back the verdicts themselves when no Pod is down (the live plan passes all namespaces' verdicts to each)", () => {
+    const readiness = new Map([['x', { ready: true }]]);
+    const observed = { name: 'shop', deployments: [{ namespace: 'shop', name: 'web', replicas: replicas('a', 2) }], strays: [] };
+    assert.equal(downPodsNotReady(readiness, observed), readiness);
+  });
+
+  it('marks a Pod with a container down not ready, on a copy', () => {
+    const [up, down] = replicas('a', 2);
+    const withDown = { ...down!, down: ['log'] };
+    const readiness = new Map([[withDown.id, { ready: true }]]);
+    const observed = { name: 'shop', deployments: [{ namespace: 'shop', name: 'web', replicas: [up!, withDown] }], strays: [] };
+    const out = downPodsNotReady(readiness, observed);
+    assert.deepEqual(out.get(withDown.id), { ready: false });
+    assert.equal(out.get(up!.id), undefined);
+    assert.deepEqual(readiness.get(withDown.id), { ready: true }, 'the input is left as it was');
   });
 });
