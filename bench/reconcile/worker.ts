@@ -9,7 +9,7 @@ import { DesiredSource } from '../../src/controller/desired-source.js';
 import { silentLogger } from '../../src/core/index.js';
 import { buildDesiredState, type DesiredState } from '../../src/desired/index.js';
 import { loadManifests, ManifestCache } from '../../src/manifests/index.js';
-import { observe } from '../../src/observed/index.js';
+import { observe, ObserveMemo } from '../../src/observed/index.js';
 import type { Plan } from '../../src/plan/index.js';
 import { livePlan } from '../../src/controller/live-plan.js';
 import type { Inventory } from '../../src/runtime/index.js';
@@ -77,7 +77,23 @@ class TimedSource implements GitSource {
 interface Warm {
   source: TimedSource;
   desiredSource: DesiredSource;
-  inventory: Inventory;
+  /** The in-sync engine's answer to a list, as JSON: each pass parses its own copy (engineList). */
+  inventoryJson: string;
+  containers: number;
+  /** What the daemon's observe() remembers between passes (its Controller holds one per engine). */
+  memo: ObserveMemo;
+}
+
+/**
+ * The engine's answer for one pass, parsed anew (not timed), as dockerode parses every list: the
+ * pass sees fresh objects and strings, never the ones the previous pass (and the memo) saw.
+ */
+function engineList(w: Warm): Inventory {
+  return JSON.parse(w.inventoryJson) as Inventory;
+}
+
+function warmWith(source: TimedSource, desiredSource: DesiredSource, inventory: Inventory, memo = new ObserveMemo()): Warm {
+  return { source, desiredSource, inventoryJson: JSON.stringify(inventory), containers: inventory.containers.length, memo };
 }
 
 let warm: Warm | undefined;
@@ -159,7 +175,7 @@ async function init(spec: SourceSpec): Promise<Untimed> {
   const { revision } = await desiredSource.refresh();
   const totalMs = performance.now() - t;
   const inventory = inSyncInventory(revision.desired);
-  warm = { source, desiredSource, inventory };
+  warm = warmWith(source, desiredSource, inventory);
   return {
     totalMs,
     phases: { resolve: source.last.resolveMs, snapshot: source.last.snapshotMs },
@@ -177,19 +193,31 @@ async function pure(): Promise<Untimed> {
   const w = needWarm();
   const desired = w.desiredSource.current()!.desired;
   const phases: Phases = {};
-  const observed = await phase(phases, 'observe', () => observe(w.inventory));
+  let listed: Inventory | undefined = engineList(w);
+  const observed = await phase(phases, 'observe', () => {
+    const l = listed!;
+    listed = undefined;
+    return observe(l, w.memo);
+  });
   const plan = await phase(phases, 'diff', () => livePlan(desired, observed, { now: new Date() }));
   checkInSync(plan);
-  return { totalMs: sum(phases), phases, work: { containers: w.inventory.containers.length }, memory: memory() };
+  return { totalMs: sum(phases), phases, work: { containers: w.containers }, memory: memory() };
 }
 
 /** refresh() + observe + diff, the way a pass consumes a poll. */
 async function pass(w: Warm): Promise<{ timed: Untimed; plan: Plan; changed: boolean; desired: DesiredState; rebuildDesired: () => DesiredState }> {
   w.source.reset();
+  // Handed over, not held: the daemon's inventory is a temporary, garbage once observed.
+  let listed: Inventory | undefined = engineList(w);
   const cpuBefore = process.cpuUsage();
   const phases: Phases = {};
+  const handOver = (): Inventory => {
+    const l = listed!;
+    listed = undefined;
+    return l;
+  };
   const { revision, changed } = await phase(phases, 'refresh', () => w.desiredSource.refresh());
-  const observed = await phase(phases, 'observe', () => observe(w.inventory));
+  const observed = await phase(phases, 'observe', () => observe(handOver(), w.memo));
   const plan = await phase(phases, 'diff', () => livePlan(revision.desired, observed, { now: new Date() }));
   const totalMs = sum(phases);
   const cpuMs = cpuSince(cpuBefore);
@@ -203,7 +231,7 @@ async function pass(w: Warm): Promise<{ timed: Untimed; plan: Plan; changed: boo
       totalMs,
       cpuMs,
       phases: { ...split, ...phases },
-      work: { foldersRead: w.source.last.foldersRead, blobsRead: w.source.last.blobsRead, containers: w.inventory.containers.length },
+      work: { foldersRead: w.source.last.foldersRead, blobsRead: w.source.last.blobsRead, containers: w.containers },
       memory: memory(),
     },
     plan,
@@ -240,7 +268,7 @@ async function change(expect: { namespace: string; name: string }): Promise<Unti
   rebuildDesired();
   const desiredMs = performance.now() - t;
   // The rollout "happened": the next change starts from an in-sync engine again (not timed).
-  w.inventory = inSyncInventory(desired);
+  warm = warmWith(w.source, w.desiredSource, inSyncInventory(desired), w.memo);
   return { ...timed, phases: { ...timed.phases, 'of which desired (re-run)': desiredMs } };
 }
 

@@ -1,6 +1,6 @@
 import { schedule as cronSchedule, validate as isValidCron, type ScheduledTask } from 'node-cron';
 import { BerthError, describeError, ownValue } from '../core/index.js';
-import { nodeRows, observe, podsOf, replicaVerdict, type NodeRow, type PodStatus } from '../observed/index.js';
+import { nodeRows, observe, ObserveMemo, podsOf, replicaVerdict, type NodeRow, type PodStatus } from '../observed/index.js';
 import { confirmedVolumeDeletes, describeHold, guardLivePrunes, isPruneConfirmed, type LivePruneGuard, type Plan, specHash } from '../plan/index.js';
 import { LABEL } from '../runtime/index.js';
 import type { DesiredDeployment, DesiredState } from '../desired/index.js';
@@ -59,6 +59,8 @@ export function isValidPollSchedule(expression: string): boolean {
 export class Controller {
   private readonly queue: WorkQueue;
   private readonly reconciler: Reconciler;
+  /** What observe() remembers of the engine's containers between passes (ObserveMemo): one engine, one memo. */
+  private readonly observeMemo = new ObserveMemo();
   private readonly outcomes = new Map<string, PassOutcome>();
   private syncing: Promise<SyncResult> | undefined;
   /** The sync queued behind the running one (at most one), shared by every caller that asked meanwhile. */
@@ -83,7 +85,12 @@ export class Controller {
       logger: o.logger.child({ component: 'prober' }),
       onChange: (event) => this.queue.enqueue(event.namespace),
     });
-    this.reconciler = new Reconciler({ ...o, prober: this.prober, pruneGuard: (commit) => (this.guard?.commit === commit ? this.guard.guard : undefined) });
+    this.reconciler = new Reconciler({
+      ...o,
+      observeMemo: this.observeMemo,
+      prober: this.prober,
+      pruneGuard: (commit) => (this.guard?.commit === commit ? this.guard.guard : undefined),
+    });
     this.queue = new WorkQueue(
       async (ns) => {
         const outcome = await this.reconciler.reconcile(ns);
@@ -228,7 +235,7 @@ export class Controller {
   private async enqueueAll(revision: SourceRevision, options: { readonly force?: boolean } = {}): Promise<void> {
     const names = new Set(revision.desired.namespaces.map((n) => n.name));
     try {
-      const observed = observe(await this.o.driver.inventory());
+      const observed = observe(await this.o.driver.inventory(), this.observeMemo);
       for (const ns of observed.namespaces) names.add(ns.name);
       const guard = guardLivePrunes(revision.desired, observed, this.isConfirmed(revision));
       if (guard.holds) this.o.logger.warn({ commit: revision.commit.oid, reasons: guard.reasons }, describeHold(guard));
@@ -370,7 +377,7 @@ export class Controller {
   }
 
   async pods(args: { namespace?: string }): Promise<readonly PodStatus[]> {
-    const observed = observe(await this.o.driver.inventory(args.namespace ? { namespace: args.namespace } : {}));
+    const observed = observe(await this.o.driver.inventory(args.namespace ? { namespace: args.namespace } : {}), this.observeMemo);
     return observed.namespaces.flatMap((inventoried) => {
       const ns = this.reconciler.withTerminating(inventoried) ?? inventoried;
       return podsOf(ns, (r) =>
@@ -393,7 +400,7 @@ export class Controller {
   async livePlan(): Promise<Plan> {
     const revision = this.o.desiredSource.current();
     if (!revision) throw new BerthError('CONFLICT', 'no commit fetched yet: the plan follows the first successful fetch');
-    const inventory = observe(await this.o.driver.inventory());
+    const inventory = observe(await this.o.driver.inventory(), this.observeMemo);
     // As the next pass sees it: replicas whose removal is under way are terminating.
     const observed = { namespaces: inventory.namespaces.flatMap((ns) => this.reconciler.withTerminating(ns) ?? []) };
     const state = this.o.store.readState();

@@ -1,6 +1,6 @@
 import { describeError, isBerthError, ownValue, type Clock, type Logger } from '../core/index.js';
 import { namespaceDnsAddress, namespaceSubnets, type DesiredDeployment, type DesiredNamespace } from '../desired/index.js';
-import { observe, type ObservedNamespace, type ObservedReplica } from '../observed/index.js';
+import { observe, type ObserveMemo, type ObservedNamespace, type ObservedReplica } from '../observed/index.js';
 import {
   applyAutoscalersTo,
   applyPinsTo,
@@ -48,6 +48,8 @@ export interface ReconcilerOptions {
   readonly serviceAddress?: string;
   /** The operator's storage classes (`--storage-class`): driver and options of the volumes claims get. Absent: only `local`. */
   readonly storageClasses?: OperatorPolicy['storageClasses'];
+  /** What observe() remembers of this engine's containers between passes (the controller's, shared with its own observes). */
+  readonly observeMemo?: ObserveMemo;
 }
 
 export type { PassOutcome } from './status.js';
@@ -147,7 +149,9 @@ export class Reconciler {
     const { target, targetCommit, mayPrune } = resolved;
     const summary = { phase: resolved.phase, ...(resolved.message ? { message: resolved.message } : {}) };
 
-    const observed = this.withTerminating(observe(await this.o.driver.inventory({ namespace })).namespaces.find((n) => n.name === namespace));
+    const observed = this.withTerminating(
+      observe(await this.o.driver.inventory({ namespace }), this.o.observeMemo).namespaces.find((n) => n.name === namespace),
+    );
     if (!target && !mayPrune) return { ...summary, deployments: [], moves: 0, outcome: { result: 'stalled' } };
 
     // Prepare: the network, volumes before the replicas that mount them, restarts of what failed liveness, stale emptyDirs.

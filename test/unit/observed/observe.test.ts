@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { observe } from '../../../src/observed/index.js';
+import { observe, ObserveMemo } from '../../../src/observed/index.js';
 import type { OwnedContainer } from '../../../src/runtime/index.js';
 
 const container = (name: string, labels: Record<string, string>, state: OwnedContainer['state'] = 'running'): OwnedContainer => ({
@@ -78,4 +78,70 @@ describe('observe: the ConfigMaps a replica was made with (label berth.configmap
       assert.deepEqual(replica.configMaps, expected);
     });
   }
+});
+
+describe("ObserveMemo: observe() with the daemon's memo gives what it gives without one", () => {
+  const web = (n: number, rev = 'r1') => full('shop', 'web', rev, n);
+  const pod = { ...full('shop', 'api', 'p1', 0), 'berth.pod': 'app,log' };
+  const member = (name: string) => ({ ...full('shop', 'api', 'p1', 0), 'berth.member': name });
+  const c = (name: string, labels: Record<string, string>, over: Partial<OwnedContainer> = {}): OwnedContainer => ({ ...container(name, labels), ...over });
+  // Each step is a fresh engine answer (new objects, as every list is), for the same containers over time.
+  const steps: { name: string; containers: OwnedContainer[] }[] = [
+    { name: 'first look', containers: [c('w0', web(0)), c('w1', web(1)), c('api', pod), c('api-app', member('app')), c('api-log', member('log'))] },
+    { name: 'nothing changed', containers: [c('w0', web(0)), c('w1', web(1)), c('api', pod), c('api-app', member('app')), c('api-log', member('log'))] },
+    {
+      name: 'w1 exited 137, a Pod member down',
+      containers: [
+        c('w0', web(0)),
+        c('w1', web(1), { state: 'exited', exitCode: 137 }),
+        c('api', pod),
+        c('api-app', member('app')),
+        c('api-log', member('log'), { state: 'exited', exitCode: 1 }),
+      ],
+    },
+    {
+      name: 'w0 got an address and published a port; w1 gone, its replacement of r2 created',
+      containers: [
+        c('w0', web(0), { address: '10.213.0.5', ports: [{ containerPort: 80, protocol: 'tcp', hostIp: '127.0.0.1', hostPort: 32000 }] }),
+        c('w1b', web(1, 'r2'), { state: 'created' }),
+        c('api', pod),
+        c('api-app', member('app')),
+      ],
+    },
+    {
+      name: 'the port moved, w2 evicted with a reason',
+      containers: [
+        c('w0', web(0), { address: '10.213.0.5', ports: [{ containerPort: 80, protocol: 'tcp', hostIp: '127.0.0.1', hostPort: 32001 }] }),
+        c('w2', web(2), { state: 'dead', evicted: true, reason: 'node lost' }),
+        c('w1b', web(1, 'r2')),
+      ],
+    },
+  ];
+
+  it('step by step, for every kind of change a container goes through', () => {
+    const memo = new ObserveMemo();
+    for (const step of steps) {
+      const copy = (): OwnedContainer[] => structuredClone(step.containers);
+      assert.deepEqual(observe({ containers: copy(), networks: [] }, memo), observe({ containers: copy(), networks: [] }), step.name);
+    }
+  });
+
+  it('hands back the same replica for an unchanged container, and a new one once it changed', () => {
+    const memo = new ObserveMemo();
+    const replicaOf = (containers: OwnedContainer[]) => observe({ containers, networks: [] }, memo).namespaces[0]!.deployments[0]!.replicas[0]!;
+    const first = replicaOf([c('w0', web(0))]);
+    assert.equal(replicaOf([c('w0', web(0))]), first);
+    const exited = replicaOf([c('w0', web(0), { state: 'exited', exitCode: 1 })]);
+    assert.notEqual(exited, first);
+    assert.equal(exited.state, 'exited');
+    assert.equal(exited.exitCode, 1);
+  });
+
+  it("never remembers a Pod's infra container (its members are joined per call) and stays within its capacity", () => {
+    const memo = new ObserveMemo(2);
+    observe({ containers: steps[0]!.containers, networks: [] }, memo);
+    assert.equal(memo.size, 2, 'w0 and w1; not the Pod');
+    observe({ containers: [c('w9', web(9))], networks: [] }, memo);
+    assert.equal(memo.size, 1, 'full: it started over');
+  });
 });
