@@ -4,6 +4,7 @@
  * (DesiredSource.refresh(), observe(), livePlan()) and checks every plan, so a figure can only be
  * printed for a pass that produced the right answer.
  */
+import { readFileSync, writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { DesiredSource } from '../../src/controller/desired-source.js';
 import { silentLogger } from '../../src/core/index.js';
@@ -77,8 +78,12 @@ class TimedSource implements GitSource {
 interface Warm {
   source: TimedSource;
   desiredSource: DesiredSource;
-  /** The in-sync engine's answer to a list, as JSON: each pass parses its own copy (engineList). */
-  inventoryJson: string;
+  /**
+   * The in-sync engine's answer to a list, as a JSON file beside the cache: each pass reads and
+   * parses its own copy (engineList). Not held in the heap, where the daemon holds no such text
+   * (it was 13 MB of the warm worker's live heap).
+   */
+  inventoryFile: string;
   containers: number;
   /** What the daemon's observe() remembers between passes (its Controller holds one per engine). */
   memo: ObserveMemo;
@@ -89,11 +94,12 @@ interface Warm {
  * pass sees fresh objects and strings, never the ones the previous pass (and the memo) saw.
  */
 function engineList(w: Warm): Inventory {
-  return JSON.parse(w.inventoryJson) as Inventory;
+  return JSON.parse(readFileSync(w.inventoryFile, 'utf8')) as Inventory;
 }
 
-function warmWith(source: TimedSource, desiredSource: DesiredSource, inventory: Inventory, memo = new ObserveMemo()): Warm {
-  return { source, desiredSource, inventoryJson: JSON.stringify(inventory), containers: inventory.containers.length, memo };
+function warmWith(source: TimedSource, desiredSource: DesiredSource, inventoryFile: string, inventory: Inventory, memo = new ObserveMemo()): Warm {
+  writeFileSync(inventoryFile, JSON.stringify(inventory));
+  return { source, desiredSource, inventoryFile, containers: inventory.containers.length, memo };
 }
 
 let warm: Warm | undefined;
@@ -175,7 +181,7 @@ async function init(spec: SourceSpec): Promise<Untimed> {
   const { revision } = await desiredSource.refresh();
   const totalMs = performance.now() - t;
   const inventory = inSyncInventory(revision.desired);
-  warm = warmWith(source, desiredSource, inventory);
+  warm = warmWith(source, desiredSource, `${spec.cacheDir}.inventory.json`, inventory);
   return {
     totalMs,
     phases: { resolve: source.last.resolveMs, snapshot: source.last.snapshotMs },
@@ -268,7 +274,7 @@ async function change(expect: { namespace: string; name: string }): Promise<Unti
   rebuildDesired();
   const desiredMs = performance.now() - t;
   // The rollout "happened": the next change starts from an in-sync engine again (not timed).
-  warm = warmWith(w.source, w.desiredSource, inSyncInventory(desired), w.memo);
+  warm = warmWith(w.source, w.desiredSource, w.inventoryFile, inSyncInventory(desired), w.memo);
   return { ...timed, phases: { ...timed.phases, 'of which desired (re-run)': desiredMs } };
 }
 
