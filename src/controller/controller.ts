@@ -59,8 +59,8 @@ export function isValidPollSchedule(expression: string): boolean {
 export class Controller {
   private readonly queue: WorkQueue;
   private readonly reconciler: Reconciler;
-  /** What observe() remembers of the engine's containers between passes (ObserveMemo): one engine, one memo. */
-  private readonly observeMemo = new ObserveMemo();
+  /** What observe() remembers of the engine's containers between passes (ObserveMemo), when its driver's labels are fixed. */
+  private readonly observeMemo: ObserveMemo | undefined;
   private readonly outcomes = new Map<string, PassOutcome>();
   private syncing: Promise<SyncResult> | undefined;
   /** The sync queued behind the running one (at most one), shared by every caller that asked meanwhile. */
@@ -78,6 +78,7 @@ export class Controller {
   private autoscaleTimer: ReturnType<typeof setInterval> | undefined;
 
   constructor(private readonly o: ControllerOptions) {
+    this.observeMemo = o.driver.labelsFixed ? new ObserveMemo() : undefined;
     // Probes keep running between passes; a verdict that changes (ready, unready, restart) reconciles the namespace at once.
     this.prober = new Prober({
       exec: (id, command, timeoutMs) => o.driver.exec(id, command, timeoutMs),

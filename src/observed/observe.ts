@@ -32,8 +32,9 @@ function byText(a: string, b: string): number {
 }
 
 /**
- * What observe() remembers between its calls on one engine: the replica it made of each
- * container, by id. An engine fixes a container's labels when it creates it, and berth reads
+ * What observe() remembers between its calls on one engine whose driver's labels are fixed
+ * (RuntimeDriver.labelsFixed): the replica it made of each container, by id. A Docker engine
+ * fixes a container's labels when it creates it, and berth reads
  * everything but the changing facts from them, so a container whose changing facts (state, exit
  * code, addresses, reason, eviction, ports, name, image) are as its replica says yields that
  * same replica again, as it would be built anew. The daemon's passes then stop rebuilding 20,000

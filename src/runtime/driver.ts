@@ -265,6 +265,13 @@ export interface NodeInfo {
 }
 
 export interface RuntimeDriver {
+  /**
+   * Whether an owned container's labels stay as they were when it was created (a Docker
+   * engine's do, and so do the facts berth reads from them): observe() may then remember each
+   * container's replica between passes (ObserveMemo). A driver that derives labels from what
+   * changes says no (Swarm: the node a service's current task runs on, labels it updates).
+   */
+  readonly labelsFixed?: boolean;
   /** A cluster driver's nodes; absent on a driver of one engine (one machine). */
   nodes?(): Promise<readonly NodeInfo[]>;
   /** Throws ENGINE_UNREACHABLE when the engine does not answer. */

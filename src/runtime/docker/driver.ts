@@ -90,6 +90,8 @@ export function createDockerDriver(options: DockerDriverOptions): RuntimeDriver 
 }
 
 class DockerDriver implements RuntimeDriver {
+  /** An engine fixes a container's labels at create. */
+  readonly labelsFixed = true;
   private readonly socketPath: string;
   private readonly tlsDir: string | undefined;
   private readonly instance: string;
