@@ -91,10 +91,17 @@ interface Warm {
 
 /**
  * The engine's answer for one pass, parsed anew (not timed), as dockerode parses every list: the
- * pass sees fresh objects and strings, never the ones the previous pass (and the memo) saw.
+ * pass sees fresh objects and strings, never the ones the previous pass (and the memo) saw. It
+ * is handed over once, so nothing here holds it while the pass goes on: the daemon's list is a
+ * temporary, garbage once observed.
  */
-function engineList(w: Warm): Inventory {
-  return JSON.parse(readFileSync(w.inventoryFile, 'utf8')) as Inventory;
+function engineList(w: Warm): () => Inventory {
+  let listed: Inventory | undefined = JSON.parse(readFileSync(w.inventoryFile, 'utf8')) as Inventory;
+  return () => {
+    const taken = listed!;
+    listed = undefined;
+    return taken;
+  };
 }
 
 function warmWith(source: TimedSource, desiredSource: DesiredSource, inventoryFile: string, inventory: Inventory, memo = new ObserveMemo()): Warm {
@@ -199,12 +206,8 @@ async function pure(): Promise<Untimed> {
   const w = needWarm();
   const desired = w.desiredSource.current()!.desired;
   const phases: Phases = {};
-  let listed: Inventory | undefined = engineList(w);
-  const observed = await phase(phases, 'observe', () => {
-    const l = listed!;
-    listed = undefined;
-    return observe(l, w.memo);
-  });
+  const listed = engineList(w);
+  const observed = await phase(phases, 'observe', () => observe(listed(), w.memo));
   const plan = await phase(phases, 'diff', () => livePlan(desired, observed, { now: new Date() }));
   checkInSync(plan);
   return { totalMs: sum(phases), phases, work: { containers: w.containers }, memory: memory() };
@@ -213,17 +216,11 @@ async function pure(): Promise<Untimed> {
 /** refresh() + observe + diff, the way a pass consumes a poll. */
 async function pass(w: Warm): Promise<{ timed: Untimed; plan: Plan; changed: boolean; desired: DesiredState; rebuildDesired: () => DesiredState }> {
   w.source.reset();
-  // Handed over, not held: the daemon's inventory is a temporary, garbage once observed.
-  let listed: Inventory | undefined = engineList(w);
+  const listed = engineList(w);
   const cpuBefore = process.cpuUsage();
   const phases: Phases = {};
-  const handOver = (): Inventory => {
-    const l = listed!;
-    listed = undefined;
-    return l;
-  };
   const { revision, changed } = await phase(phases, 'refresh', () => w.desiredSource.refresh());
-  const observed = await phase(phases, 'observe', () => observe(handOver(), w.memo));
+  const observed = await phase(phases, 'observe', () => observe(listed(), w.memo));
   const plan = await phase(phases, 'diff', () => livePlan(revision.desired, observed, { now: new Date() }));
   const totalMs = sum(phases);
   const cpuMs = cpuSince(cpuBefore);

@@ -67,11 +67,9 @@ export interface WorkloadFacts {
  */
 export function decideWorkloads(f: WorkloadFacts): WorkloadDecision[] {
   const readiness = downPodsNotReady(f.readiness, f.observed);
-  const desiredNames = (f.target?.deployments ?? []).map((d) => d.name);
-  const observedNames = (f.observed?.deployments ?? []).map((d) => d.name);
-  const names = [...new Set<string>([...desiredNames, ...observedNames])].sort();
   const desiredByName = new Map((f.target?.deployments ?? []).map((d) => [d.name, d]));
   const observedByName = new Map((f.observed?.deployments ?? []).map((d) => [d.name, d.replicas]));
+  const names = [...new Set<string>([...desiredByName.keys(), ...observedByName.keys()])].sort();
   return names.flatMap((name) => {
     const desired = desiredByName.get(name);
     if (!desired && !f.mayPrune) return [];

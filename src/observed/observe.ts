@@ -34,10 +34,10 @@ function byText(a: string, b: string): number {
 /**
  * What observe() remembers between its calls on one engine whose driver's labels are fixed
  * (RuntimeDriver.labelsFixed): the replica it made of each container, by id. A Docker engine
- * fixes a container's labels when it creates it, and berth reads
- * everything but the changing facts from them, so a container whose changing facts (state, exit
- * code, addresses, reason, eviction, ports, name, image) are as its replica says yields that
- * same replica again, as it would be built anew. The daemon's passes then stop rebuilding 20,000
+ * fixes a container's labels when it creates it, and berth reads everything but the changing
+ * facts from them, so a container whose changing facts (state, exit code, addresses, reason,
+ * eviction, ports, name, image) are as its replica says yields that same replica again, as it
+ * would be built anew. The daemon's passes then stop rebuilding 20,000
  * replicas from their labels (at 10,000 Deployments, a third of a no-change pass, and garbage
  * that outlived its scavenges and grew the old generation). Replicas are immutable; a Pod's infra
  * container (its members joined per call) is never remembered. Ids of gone containers are
@@ -47,15 +47,15 @@ export class ObserveMemo {
   private readonly replicas = new Map<string, ObservedReplica>();
   constructor(private readonly capacity = 100_000) {}
 
-  /** The replica made of this container before, when nothing that changes differs. */
-  get(c: OwnedContainer): ObservedReplica | undefined {
-    const r = this.replicas.get(c.id);
-    return r !== undefined && sameFacts(r, c) ? r : undefined;
-  }
-
-  set(c: OwnedContainer, r: ObservedReplica): void {
+  /** The replica made of this container before when nothing that changes differs, else `build`'s (remembered unless a stray). */
+  replicaOf(c: OwnedContainer, build: () => ObservedReplica | ObservedStray): ObservedReplica | ObservedStray {
+    const known = this.replicas.get(c.id);
+    if (known !== undefined && sameFacts(known, c)) return known;
+    const built = build();
+    if ('reason' in built) return built;
     if (this.replicas.size >= this.capacity) this.replicas.clear();
-    this.replicas.set(c.id, r);
+    this.replicas.set(c.id, built);
+    return built;
   }
 
   get size(): number {
@@ -145,9 +145,8 @@ export function observe(inventory: Inventory, memo?: ObserveMemo): ObservedState
       continue;
     }
     const pod = container.labels[LABEL.pod];
-    const remembered = pod === undefined ? memo?.get(container) : undefined;
-    const replica = remembered ?? toReplica(container, ns);
-    if (!remembered && pod === undefined && memo && !('reason' in replica)) memo.set(container, replica);
+    // A Pod's infra container is never remembered: its members are joined to it below, per call.
+    const replica = memo && pod === undefined ? memo.replicaOf(container, () => toReplica(container, ns)) : toReplica(container, ns);
     if (pod !== undefined && !('reason' in replica)) pods.set(slotKey(container.labels), { replica, containers: pod.split(',').filter((n) => n !== '') });
     if ('reason' in replica) {
       draft(ns).strays.push(replica);
@@ -323,24 +322,19 @@ const namedPortsOf = (json: string | undefined): Readonly<Record<string, number>
 
 const NO_NAMED_PORTS: Readonly<Record<string, number>> = Object.freeze({});
 
-const namedPortsOfText = memoByText((json): Readonly<Record<string, number>> => {
-  const parsed = jsonObject(json);
-  return parsed ? Object.freeze(Object.fromEntries(Object.entries(parsed).filter((e): e is [string, number] => Number.isInteger(e[1])))) : NO_NAMED_PORTS;
-});
+const namedPortsOfText = memoByText((json) => recordOf(json, (v): v is number => Number.isInteger(v)) ?? NO_NAMED_PORTS);
 
 /** `{"app-config":"1f2e…"}` → { 'app-config': '1f2e…' }; absent or malformed reads as undefined (each text parsed once, as above). */
 const stringRecordOf = (json: string | undefined): Readonly<Record<string, string>> | undefined => (json ? stringRecordOfText(json) : undefined);
 
-const stringRecordOfText = memoByText((json): Readonly<Record<string, string>> | undefined => {
-  const parsed = jsonObject(json);
-  return parsed ? Object.freeze(Object.fromEntries(Object.entries(parsed).filter((e): e is [string, string] => typeof e[1] === 'string'))) : undefined;
-});
+const stringRecordOfText = memoByText((json) => recordOf(json, (v): v is string => typeof v === 'string'));
 
-/** The JSON object `json` holds, or undefined (malformed, or not an object). */
-function jsonObject(json: string): object | undefined {
+/** The entries of the JSON object `json` whose values `keep` takes, frozen; undefined when it is malformed or no object. */
+function recordOf<V>(json: string, keep: (value: unknown) => value is V): Readonly<Record<string, V>> | undefined {
   try {
     const parsed: unknown = JSON.parse(json);
-    return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? parsed : undefined;
+    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return undefined;
+    return Object.freeze(Object.fromEntries(Object.entries(parsed).filter((e): e is [string, V] => keep(e[1]))));
   } catch {
     return undefined;
   }

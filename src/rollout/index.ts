@@ -6,6 +6,7 @@
  * created (the only place values meet a ContainerSpec; they are never logged).
  */
 export * from './step.js';
+export * from './availability.js';
 export * from './stateful-step.js';
 export * from './fenceposts.js';
 export * from './backoff.js';

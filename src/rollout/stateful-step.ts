@@ -1,19 +1,8 @@
 import type { DesiredDeployment } from '../desired/index.js';
 import type { ObservedReplica } from '../observed/index.js';
 import { rollsOnUpdate } from '../plan/index.js';
-import {
-  countReplicas,
-  describe,
-  isAlive,
-  isAvailable,
-  judgeRollout,
-  tendSlot,
-  waitForReadiness,
-  type Creation,
-  type Removal,
-  type RolloutInput,
-  type Step,
-} from './step.js';
+import { countReplicas, isAlive, isAvailable } from './availability.js';
+import { describe, judgeRollout, tendSlot, waitForReadiness, type Creation, type Removal, type RolloutInput, type Step } from './step.js';
 
 /**
  * The next move of a StatefulSet (Kubernetes' stateful_set_control.go, one move per pass): a

@@ -82,6 +82,7 @@ const PURE_FILES = [
   'notify/events.ts', // which status transitions are worth a notification
   'notify/targets.ts', // what each receiver is sent
   'rollout/step.ts', // nextStep: the rollout decision
+  'rollout/availability.ts', // alive, ready, available, the replica counts
   'rollout/stateful-step.ts', // a StatefulSet's moves (nextStep hands them here)
   'rollout/fenceposts.ts',
   'rollout/backoff.ts',
