@@ -6,6 +6,7 @@
 import { InvalidArgumentError } from 'commander';
 import type { PodStatus } from '../observed/index.js';
 import type { NamespaceStatus, StoreState } from '../store/index.js';
+import { byCodeUnit } from '../core/index.js';
 
 export const GET_KINDS = ['namespaces', 'deployments', 'statefulsets', 'pods', 'services'] as const;
 export type GetKind = (typeof GET_KINDS)[number];
@@ -157,7 +158,7 @@ export function getServices(state: StoreState, query: GetQuery): GetResult {
     const byName = new Map<string, NonNullable<NamespaceStatus['services']>[number][]>();
     for (const p of ns.services ?? []) if (query.name === undefined || p.name === query.name) byName.set(p.name, [...(byName.get(p.name) ?? []), p]);
     return [...byName.entries()]
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .sort(([a], [b]) => byCodeUnit(a, b))
       .map(([name, ports]) => ({
         namespace: ns.namespace,
         name,

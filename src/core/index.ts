@@ -17,3 +17,4 @@ export * from './label-selector.js';
 export * from './placement.js';
 export * from './backoff.js';
 export * from './memo.js';
+export * from './order.js';

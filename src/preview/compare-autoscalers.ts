@@ -1,3 +1,4 @@
+import { byCodeUnit } from '../core/index.js';
 import type { DesiredAutoscaler, DesiredDeployment, MetricTarget, ScalingRules } from '../desired/index.js';
 import type { AutoscalerChange, FieldChange, ServingVersion } from './change-set.js';
 
@@ -12,7 +13,7 @@ export function compareAutoscalers(
   head: readonly DesiredAutoscaler[],
   headDeployments: readonly DesiredDeployment[],
 ): AutoscalerChange[] {
-  const names = [...new Set([...base.map((a) => a.name), ...head.map((a) => a.name)])].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const names = [...new Set([...base.map((a) => a.name), ...head.map((a) => a.name)])].sort(byCodeUnit);
   return names.map((name): AutoscalerChange => {
     const b = base.find((a) => a.name === name);
     const h = head.find((a) => a.name === name);

@@ -1,3 +1,4 @@
+import { byCodeUnit } from '../core/index.js';
 import type { DesiredVolume } from '../desired/index.js';
 import type { ClaimChange, FieldChange, ServingVersion } from './change-set.js';
 import { CONFIRM_VOLUME_DELETE_TRAILER } from '../plan/index.js';
@@ -9,7 +10,7 @@ import { CONFIRM_VOLUME_DELETE_TRAILER } from '../plan/index.js';
  * the existing volume is kept as it is.
  */
 export function compareClaims(base: readonly DesiredVolume[], head: readonly DesiredVolume[]): ClaimChange[] {
-  const names = [...new Set([...base.map((v) => v.name), ...head.map((v) => v.name)])].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const names = [...new Set([...base.map((v) => v.name), ...head.map((v) => v.name)])].sort(byCodeUnit);
   return names.map((name): ClaimChange => {
     const b = base.find((v) => v.name === name);
     const h = head.find((v) => v.name === name);

@@ -1,5 +1,5 @@
 import { immutableConfigMapChanged, utf8Length, base64Length } from '../manifests/index.js';
-import type { Diagnostic } from '../core/index.js';
+import { byCodeUnit, type Diagnostic } from '../core/index.js';
 import type { DesiredConfigMap, DesiredDeployment } from '../desired/index.js';
 import type { ConfigMapChange, FieldChange, ServingVersion } from './change-set.js';
 import { maskedEnvValue } from './mask.js';
@@ -12,10 +12,6 @@ import { maskedEnvValue } from './mask.js';
 
 /** Characters of a value shown before it is cut (with its size in bytes). */
 export const SHOWN_CHARS = 40;
-
-function byCodeUnit(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
 
 export function compareConfigMaps(
   base: readonly DesiredConfigMap[],

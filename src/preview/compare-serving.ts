@@ -1,4 +1,4 @@
-import { canonicalJson, type LabelSelector } from '../core/index.js';
+import { byCodeUnit, canonicalJson, type LabelSelector } from '../core/index.js';
 import type { DesiredIngress, DesiredNetworkPolicy, DesiredService, DesiredServicePort, IngressBackend } from '../desired/index.js';
 import { DEFAULT_UPSTREAM_TIMEOUTS } from '../manifests/index.js';
 import type { FieldChange, IngressChange, NetworkPolicyChange, ServiceChange, ServingVersion } from './change-set.js';
@@ -8,11 +8,6 @@ import type { FieldChange, IngressChange, NetworkPolicyChange, ServiceChange, Se
  * against head, by name. Nothing here rolls: a change replaces the data plane's table. Values
  * are display strings (see describe* below), so every rendering shows the same words.
  */
-
-/** Code-unit order: the same on every machine, whatever its locale. */
-function byCodeUnit(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
 
 function byName<T extends { readonly name: string }>(base: readonly T[], head: readonly T[]): [string, T | undefined, T | undefined][] {
   const names = [...new Set([...base.map((o) => o.name), ...head.map((o) => o.name)])].sort(byCodeUnit);

@@ -1,4 +1,4 @@
-import { canonicalJson, compareDiagnostics, type Diagnostic } from '../core/index.js';
+import { byCodeUnit, canonicalJson, compareDiagnostics, type Diagnostic } from '../core/index.js';
 import {
   CONFIGMAP_ABSENT,
   DEPLOYMENT_DEFAULTS,
@@ -91,11 +91,6 @@ export function compare(base: DesiredState | undefined, head: DesiredState, opti
     pruneGuard,
     summary: summarize(namespaces, diagnostics, unplaced),
   };
-}
-
-/** Code-unit order: the same on every machine, whatever its locale. */
-function byCodeUnit(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function normalizeRoot(root: string): string {

@@ -1,3 +1,4 @@
+import { byCodeUnit } from '../core/index.js';
 /** How long a drained id is remembered once no table lists it any more (a racing pass may still). */
 export const FORGET_DRAINED_AFTER_MS = 10 * 60_000;
 
@@ -86,7 +87,7 @@ export class BackendLedger {
 
   /** Non-zero counts, the totals served, and the drained ids (sorted). */
   snapshot(): { active: Record<string, number>; served: Record<string, number>; draining: string[] } {
-    const sorted = (m: Map<string, number>) => Object.fromEntries([...m].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    const sorted = (m: Map<string, number>) => Object.fromEntries([...m].sort(([a], [b]) => byCodeUnit(a, b)));
     return { active: sorted(this.active), served: sorted(this.served), draining: [...this.draining.keys()].sort() };
   }
 }

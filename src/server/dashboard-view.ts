@@ -9,6 +9,7 @@
 import type { PodStatus } from '../observed/index.js';
 import { isSecretEnv, type DesiredNamespace, type DesiredState } from '../desired/index.js';
 import type { AutoscalerRecord, DeploymentStatus, NamespaceStatus, StoreState } from '../store/index.js';
+import { byCodeUnit } from '../core/index.js';
 
 export type Health = 'Healthy' | 'Progressing' | 'Degraded' | 'Missing';
 
@@ -225,7 +226,7 @@ function secretsUsed(ns: DesiredNamespace | undefined): NamespaceView['secrets']
       for (const m of c.mounts ?? []) if (m.source.kind === 'secret') for (const f of m.source.files) use(f.secret, f.key, d.name);
     }
   }
-  return [...used].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([name, u]) => ({ name, keys: [...u.keys].sort(), usedBy: [...u.usedBy].sort() }));
+  return [...used].sort(([a], [b]) => byCodeUnit(a, b)).map(([name, u]) => ({ name, keys: [...u.keys].sort(), usedBy: [...u.usedBy].sort() }));
 }
 
 /**

@@ -1,3 +1,4 @@
+import { byCodeUnit } from '../core/index.js';
 import type { BlobRead, ObjectStore } from './object-store.js';
 import type { Pool } from './bounded-pool.js';
 import type { Snapshot, SnapshotFile, SnapshotFolder } from './snapshot.js';
@@ -75,15 +76,11 @@ export async function readSnapshot(args: ReadSnapshotArgs): Promise<Snapshot> {
     commit: args.commit,
     root: args.root,
     rootTreeId: args.rootTreeId,
-    folders: folders.sort((a, b) => compare(a.name, b.name)),
+    folders: folders.sort((a, b) => byCodeUnit(a.name, b.name)),
     rootFiles: rootFiles.sort(byPath),
   };
 }
 
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
 function byPath(a: SnapshotFile, b: SnapshotFile): number {
-  return compare(a.path, b.path);
+  return byCodeUnit(a.path, b.path);
 }

@@ -27,7 +27,7 @@ import { hostname } from 'node:os';
 import path from 'node:path';
 import type { Duplex, Readable } from 'node:stream';
 import type Docker from 'dockerode';
-import { BerthError, silentLogger, type Clock, type Logger } from '../../core/index.js';
+import { BerthError, byCodeUnit, silentLogger, type Clock, type Logger } from '../../core/index.js';
 import type {
   ContainerSpec,
   ContainerStats,
@@ -198,15 +198,15 @@ class DockerDriver implements RuntimeDriver {
         .catch((err: unknown) => this.log.warn({ err: String(err) }, 'could not sweep secret volume files'));
     }
     return {
-      containers: owned.sort((a, b) => a.name.localeCompare(b.name)),
+      containers: owned.sort((a, b) => byCodeUnit(a.name, b.name)),
       networks: networks
         .filter((n) => isOwned(n.Labels, this.instance))
         .map(toOwnedNetwork)
-        .sort((a, b) => a.name.localeCompare(b.name)),
+        .sort((a, b) => byCodeUnit(a.name, b.name)),
       volumes: (volumes.Volumes ?? [])
         .filter((v) => isOwned(v.Labels ?? undefined, this.instance))
         .map((v): OwnedVolume => ({ name: v.Name, driver: v.Driver, labels: { ...(v.Labels ?? {}) } }))
-        .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
+        .sort((a, b) => byCodeUnit(a.name, b.name)),
     };
   }
 

@@ -11,7 +11,7 @@
  * container names have dots (`ns.web.1a2b3c4d5e.0`). The service is named with the dots as `_`
  * (no namespace or Deployment name has one) and the berth name travels in a label.
  */
-import { BerthError, canonicalJson, hashOf, matchesNodeSelector, type PlacementNode } from '../../core/index.js';
+import { BerthError, byCodeUnit, canonicalJson, hashOf, matchesNodeSelector, type PlacementNode } from '../../core/index.js';
 import type { ContainerSpec, ContainerState, NodeInfo, OwnedContainer, PublishedPort } from '../driver.js';
 import { LABEL, type Labels } from '../labels.js';
 
@@ -289,7 +289,7 @@ function publishedPorts(task: SwarmTask | undefined, address: string): Published
  */
 export function placementConstraints(nodeSelector: Readonly<Record<string, string>> | undefined): string[] {
   const out: string[] = [];
-  for (const [key, value] of Object.entries(nodeSelector ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+  for (const [key, value] of Object.entries(nodeSelector ?? {}).sort(([a], [b]) => byCodeUnit(a, b))) {
     const field =
       key === 'kubernetes.io/hostname'
         ? 'node.hostname'
