@@ -1,4 +1,4 @@
-import { memoByText } from '../core/index.js';
+import { byCodeUnit, memoByText } from '../core/index.js';
 import { LABEL, podLabelsOf, type Inventory, type OwnedContainer, type PublishedPort } from '../runtime/index.js';
 import type {
   ObservedDeployment,
@@ -14,48 +14,102 @@ import type {
 
 interface NamespaceDraft {
   network?: ObservedNetwork;
-  deployments: Map<string, ObservedReplica[]>;
-  strays: ObservedStray[];
-  volumes: ObservedVolume[];
-  emptyDirs: ObservedEmptyDir[];
+  volumes?: ObservedVolume[];
+  emptyDirs?: ObservedEmptyDir[];
+  strays?: ObservedStray[];
+  /** With a memo: what it built this namespace as last time. */
+  previous?: PreviousNamespace;
+  /** How many of its containers are `previous`'s replicas, unchanged; `changed`: one is not, or is a Pod, a member or a stray. */
+  kept: number;
+  changed: boolean;
+  /** Whether it is `previous` again (decided once the list is read). */
+  same?: boolean;
+  /** Filled only for a namespace built anew: its replicas in list order, and the memo's among them. */
+  replicas?: ObservedReplica[];
+  remembered?: Remembered[];
 }
 
-/**
- * Driver inventory → ObservedState, from labels alone (no memory, no raw inspect diffing).
- * Pure. Owned objects without a namespace label cannot be placed and are ignored here
- * (the driver only lists owned objects, which always carry it). A namespace that holds only
- * volumes (its folder left Git) is still observed: its volumes are reported as orphaned.
- */
-/** Code-unit order: names here are DNS labels, hex and ISO times, where it equals the locale order and costs far less. */
-function byText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+/** A replica the memo made of a container, and the namespace it was last observed in. */
+interface Remembered {
+  readonly id: string;
+  readonly replica: ObservedReplica;
+  in?: ObservedNamespace;
+}
+
+interface PreviousNamespace {
+  readonly observed: ObservedNamespace;
+  /** How many replicas its Deployments hold. */
+  readonly replicas: number;
 }
 
 /**
  * What observe() remembers between its calls on one engine whose driver's labels are fixed
- * (RuntimeDriver.labelsFixed): the replica it made of each container, by id. A Docker engine
- * fixes a container's labels when it creates it, and berth reads everything but the changing
- * facts from them, so a container whose changing facts (state, exit code, addresses, reason,
- * eviction, ports, name, image) are as its replica says yields that same replica again, as it
- * would be built anew. The daemon's passes then stop rebuilding 20,000
- * replicas from their labels (at 10,000 Deployments, a third of a no-change pass, and garbage
- * that outlived its scavenges and grew the old generation). Replicas are immutable; a Pod's infra
- * container (its members joined per call) is never remembered. Ids of gone containers are
- * forgotten when it is full (capacity), as no engine reuses an id.
+ * (RuntimeDriver.labelsFixed): the replica it made of each container, by id, and the namespace
+ * it built last of each name. A Docker engine fixes a container's labels when it creates it, and
+ * berth reads everything but the changing facts from them, so a container whose changing facts
+ * (state, exit code, addresses, reason, eviction, ports, name, image) are as its replica says
+ * yields that same replica again, as it would be built anew. A namespace whose containers are all
+ * the replicas it was last observed with, unchanged, and whose network and volumes read the same,
+ * is that same namespace again. The daemon's passes then stop rebuilding 20,000 replicas from
+ * their labels and regrouping them: at 10,000 Deployments a no-change observe reads each
+ * container's changing facts and allocates next to nothing, while the engine's list it reads is
+ * still alive (a scavenge then copies all of it). Results are immutable; a Pod's infra container
+ * (its members joined per call) is never remembered, nor is its namespace. The engine lists in a
+ * stable order, so a container is first looked for where it stood in the last list. Ids of gone
+ * containers are forgotten when it is full (capacity), as no engine reuses an id.
  */
 export class ObserveMemo {
-  private readonly replicas = new Map<string, ObservedReplica>();
+  private readonly replicas = new Map<string, Remembered>();
+  private readonly namespaces = new Map<string, PreviousNamespace>();
+  /** What the last call's list held at each position, and this call's (the array of the call before, reused). */
+  private order: (Remembered | undefined)[] = [];
+  private next: (Remembered | undefined)[] = [];
   constructor(private readonly capacity = 100_000) {}
 
-  /** The replica made of this container before when nothing that changes differs, else `build`'s (remembered unless a stray). */
-  replicaOf(c: OwnedContainer, build: () => ObservedReplica | ObservedStray): ObservedReplica | ObservedStray {
-    const known = this.replicas.get(c.id);
-    if (known !== undefined && sameFacts(known, c)) return known;
-    const built = build();
+  /** Starts a call on a list of `length` containers. */
+  begin(length: number): void {
+    this.next.length = length;
+  }
+
+  /** Ends a call: this list's order is what the next call looks at first. */
+  end(): void {
+    [this.order, this.next] = [this.next, this.order];
+  }
+
+  /** The replica made before of the container at `position`, when nothing that changes differs (else undefined). Called for every position. */
+  knownAt(position: number, c: OwnedContainer): Remembered | undefined {
+    let known = this.order[position];
+    if (known === undefined || known.id !== c.id) known = this.replicas.get(c.id);
+    if (known !== undefined && !sameFacts(known.replica, c)) known = undefined;
+    this.next[position] = known;
+    return known;
+  }
+
+  /** The replica of the container at `position` built anew (after knownAt found none) and remembered, or the stray it is. */
+  rememberAt(position: number, c: OwnedContainer, namespace: string): Remembered | ObservedStray {
+    const built = toReplica(c, namespace);
     if ('reason' in built) return built;
     if (this.replicas.size >= this.capacity) this.replicas.clear();
-    this.replicas.set(c.id, built);
-    return built;
+    const known: Remembered = { id: c.id, replica: built };
+    this.replicas.set(c.id, known);
+    this.next[position] = known;
+    return known;
+  }
+
+  /** This call's replica at `position` (knownAt's or rememberAt's), if any. */
+  at(position: number): Remembered | undefined {
+    return this.next[position];
+  }
+
+  previous(namespace: string): PreviousNamespace | undefined {
+    return this.namespaces.get(namespace);
+  }
+
+  /** `observed` is what namespace `observed.name` was built as, from `remembered` (and other replicas, never remembered). */
+  built(observed: ObservedNamespace, remembered: readonly Remembered[]): void {
+    for (const r of remembered) r.in = observed;
+    if (this.namespaces.size >= this.capacity) this.namespaces.clear();
+    this.namespaces.set(observed.name, { observed, replicas: observed.deployments.reduce((n, d) => n + d.replicas.length, 0) });
   }
 
   get size(): number {
@@ -89,14 +143,21 @@ function samePorts(a: readonly PublishedPort[], b: readonly PublishedPort[]): bo
 }
 
 /**
+ * Driver inventory → ObservedState, from labels alone (no raw inspect diffing). Pure but for
  * `memo`: the daemon's, kept for its engine between calls (ObserveMemo); the result is the same
- * with or without it.
+ * with or without it. Owned objects without a namespace label cannot be placed and are ignored
+ * here (the driver only lists owned objects, which always carry it). A namespace that holds only
+ * volumes (its folder left Git) is still observed: its volumes are reported as orphaned.
  */
 export function observe(inventory: Inventory, memo?: ObserveMemo): ObservedState {
   const namespaces = new Map<string, NamespaceDraft>();
   const draft = (name: string): NamespaceDraft => {
     let d = namespaces.get(name);
-    if (!d) namespaces.set(name, (d = { deployments: new Map(), strays: [], volumes: [], emptyDirs: [] }));
+    if (!d) {
+      const previous = memo?.previous(name);
+      d = previous ? { previous, kept: 0, changed: false } : { kept: 0, changed: true };
+      namespaces.set(name, d);
+    }
     return d;
   };
   for (const network of inventory.networks) {
@@ -118,7 +179,7 @@ export function observe(inventory: Inventory, memo?: ObserveMemo): ObservedState
     if (ns && claim && volume.labels[LABEL.kind] === 'EmptyDir') {
       const revision = volume.labels[LABEL.revision];
       const replica = Number(volume.labels[LABEL.replica]);
-      if (revision && Number.isInteger(replica)) draft(ns).emptyDirs.push({ volumeName: volume.name, deployment: claim, revision, replica });
+      if (revision && Number.isInteger(replica)) (draft(ns).emptyDirs ??= []).push({ volumeName: volume.name, deployment: claim, revision, replica });
       continue;
     }
     if (!ns || !claim || volume.labels[LABEL.kind] !== 'PersistentVolumeClaim') continue;
@@ -126,7 +187,7 @@ export function observe(inventory: Inventory, memo?: ObserveMemo): ObservedState
     const storage = volume.labels[LABEL.storage];
     const owner = volume.labels[LABEL.statefulSet];
     const ordinal = Number(volume.labels[LABEL.replica]);
-    draft(ns).volumes.push({
+    (draft(ns).volumes ??= []).push({
       ...(owner && Number.isInteger(ordinal) && ordinal >= 0 ? { statefulSet: { name: owner, ordinal } } : {}),
       name: claim,
       volumeName: volume.name,
@@ -137,32 +198,79 @@ export function observe(inventory: Inventory, memo?: ObserveMemo): ObservedState
   }
   const members: { container: OwnedContainer; ns: string }[] = [];
   const pods = new Map<string, { replica: ObservedReplica; containers: readonly string[] }>();
-  for (const container of inventory.containers) {
+  /** Replicas the memo does not hold (without one, all; with one, Pods' infra containers), with their place in the list. */
+  const others: { position: number; replica: ObservedReplica }[] = [];
+  const containers = inventory.containers;
+  memo?.begin(containers.length);
+  for (let position = 0; position < containers.length; position++) {
+    const container = containers[position]!;
+    // Unchanged since the last call: its labels (fixed) were read then.
+    const known = memo?.knownAt(position, container);
+    if (known !== undefined) {
+      const d = draft(known.replica.namespace);
+      if (d.previous !== undefined && known.in === d.previous.observed) d.kept++;
+      else d.changed = true;
+      continue;
+    }
     const ns = container.labels[LABEL.namespace];
     if (!ns) continue;
+    const d = draft(ns);
+    d.changed = true;
     if (container.labels[LABEL.member] !== undefined) {
       members.push({ container, ns });
       continue;
     }
     const pod = container.labels[LABEL.pod];
-    // A Pod's infra container is never remembered: its members are joined to it below, per call.
-    const replica = memo && pod === undefined ? memo.replicaOf(container, () => toReplica(container, ns)) : toReplica(container, ns);
-    if (pod !== undefined && !('reason' in replica)) pods.set(slotKey(container.labels), { replica, containers: pod.split(',').filter((n) => n !== '') });
-    if ('reason' in replica) {
-      draft(ns).strays.push(replica);
+    if (memo && pod === undefined) {
+      // Remembered (read back from the memo below), unless a stray.
+      const remembered = memo.rememberAt(position, container, ns);
+      if ('reason' in remembered) (d.strays ??= []).push(remembered);
       continue;
     }
-    const deployments = draft(ns).deployments;
-    const list = deployments.get(replica.deployment) ?? [];
-    list.push(replica);
-    deployments.set(replica.deployment, list);
+    // A Pod's infra container is never remembered: its members are joined to it below, per call.
+    const replica = toReplica(container, ns);
+    if ('reason' in replica) {
+      (d.strays ??= []).push(replica);
+      continue;
+    }
+    if (pod !== undefined) pods.set(slotKey(container.labels), { replica, containers: pod.split(',').filter((n) => n !== '') });
+    others.push({ position, replica });
   }
+  // A namespace is built anew unless it is the last call's again.
+  let rebuild = false;
+  for (const d of namespaces.values()) {
+    d.emptyDirs?.sort((a, b) => byCodeUnit(a.volumeName, b.volumeName));
+    d.volumes?.sort((a, b) => byCodeUnit(a.name, b.name) || byCodeUnit(a.volumeName, b.volumeName));
+    const previous = d.previous;
+    d.same =
+      previous !== undefined &&
+      !d.changed &&
+      d.kept === previous.replicas &&
+      previous.observed.strays.length === 0 &&
+      sameSurroundings(previous.observed, d.network, d.emptyDirs, d.volumes);
+    if (!d.same) rebuild = true;
+  }
+  // The replicas of those built anew, in list order.
+  if (rebuild) {
+    let next = 0;
+    for (let position = 0; position < containers.length; position++) {
+      const remembered = memo?.at(position);
+      const other = others[next]?.position === position ? others[next++]!.replica : undefined;
+      const replica = remembered?.replica ?? other;
+      if (replica === undefined) continue;
+      const d = namespaces.get(replica.namespace)!;
+      if (d.same) continue;
+      (d.replicas ??= []).push(replica);
+      if (remembered) (d.remembered ??= []).push(remembered);
+    }
+  }
+  memo?.end();
   // A Pod's containers join its infra container; one whose infra container is gone is a stray.
   const byPod = new Map<string, ObservedMember[]>();
   for (const { container: c, ns } of members) {
     const key = slotKey(c.labels);
     if (!pods.has(key)) {
-      draft(ns).strays.push({ id: c.id, name: c.name, namespace: ns, reason: 'a container of a pod whose infra container is gone' });
+      (draft(ns).strays ??= []).push({ id: c.id, name: c.name, namespace: ns, reason: 'a container of a pod whose infra container is gone' });
       continue;
     }
     const list = byPod.get(key) ?? [];
@@ -171,32 +279,67 @@ export function observe(inventory: Inventory, memo?: ObserveMemo): ObservedState
   }
   for (const [key, { replica, containers }] of pods) {
     const found = byPod.get(key) ?? [];
-    const ordered = [...found].sort((a, b) => orderOf(containers, a.container) - orderOf(containers, b.container) || byText(a.created, b.created));
+    const ordered = [...found].sort((a, b) => orderOf(containers, a.container) - orderOf(containers, b.container) || byCodeUnit(a.created, b.created));
     Object.assign(replica, { members: ordered, ...podState(replica, containers, ordered) });
   }
   return {
     namespaces: [...namespaces.entries()]
-      .sort(([a], [b]) => byText(a, b))
-      .map(
-        ([name, d]): ObservedNamespace => ({
+      .sort(([a], [b]) => byCodeUnit(a, b))
+      .map(([name, d]): ObservedNamespace => {
+        if (d.same) return d.previous!.observed;
+        const observed: ObservedNamespace = {
           name,
           ...(d.network ? { network: d.network } : {}),
-          ...(d.emptyDirs.length > 0 ? { emptyDirs: d.emptyDirs.sort((a, b) => byText(a.volumeName, b.volumeName)) } : {}),
-          ...(d.volumes.length > 0 ? { volumes: d.volumes.sort((a, b) => byText(a.name, b.name) || byText(a.volumeName, b.volumeName)) } : {}),
-          deployments: [...d.deployments.entries()]
-            .sort(([a], [b]) => byText(a, b))
-            .map(
-              ([deployment, replicas]): ObservedDeployment => ({
-                namespace: name,
-                name: deployment,
-                ...(replicas.some((r) => r.kind === 'StatefulSet') ? { kind: 'StatefulSet' as const } : {}),
-                replicas: replicas.sort((a, b) => byText(a.revision, b.revision) || a.replica - b.replica || byText(a.created, b.created)),
-              }),
-            ),
-          strays: d.strays.sort((a, b) => byText(a.name, b.name)),
-        }),
-      ),
+          ...(d.emptyDirs ? { emptyDirs: d.emptyDirs } : {}),
+          ...(d.volumes ? { volumes: d.volumes } : {}),
+          deployments: deploymentsOf(name, d.replicas ?? []),
+          strays: (d.strays ?? []).sort((a, b) => byCodeUnit(a.name, b.name)),
+        };
+        memo?.built(observed, d.remembered ?? []);
+        return observed;
+      }),
   };
+}
+
+/** Replicas grouped by Deployment, both sorted (names; revision, ordinal, creation). */
+function deploymentsOf(namespace: string, replicas: readonly ObservedReplica[]): ObservedDeployment[] {
+  const byName = new Map<string, ObservedReplica[]>();
+  for (const r of replicas) {
+    const list = byName.get(r.deployment);
+    if (list) list.push(r);
+    else byName.set(r.deployment, [r]);
+  }
+  return [...byName.entries()]
+    .sort(([a], [b]) => byCodeUnit(a, b))
+    .map(
+      ([deployment, list]): ObservedDeployment => ({
+        namespace,
+        name: deployment,
+        ...(list.some((r) => r.kind === 'StatefulSet') ? { kind: 'StatefulSet' as const } : {}),
+        replicas: list.sort((a, b) => byCodeUnit(a.revision, b.revision) || a.replica - b.replica || byCodeUnit(a.created, b.created)),
+      }),
+    );
+}
+
+/** Whether a namespace's network, emptyDirs and volumes (sorted; undefined: none) read as `previous`'s. */
+function sameSurroundings(
+  previous: ObservedNamespace,
+  network: ObservedNetwork | undefined,
+  emptyDirs: readonly ObservedEmptyDir[] | undefined,
+  volumes: readonly ObservedVolume[] | undefined,
+): boolean {
+  const n = previous.network;
+  const sameNetwork =
+    n === network ||
+    (n !== undefined &&
+      network !== undefined &&
+      n.id === network.id &&
+      n.name === network.name &&
+      n.subnet === network.subnet &&
+      n.gateway === network.gateway &&
+      n.bridge === network.bridge);
+  const json = (list: readonly unknown[] | undefined): string => (list && list.length > 0 ? JSON.stringify(list) : '');
+  return sameNetwork && json(previous.emptyDirs) === json(emptyDirs) && json(previous.volumes) === json(volumes);
 }
 
 function toReplica(c: OwnedContainer, namespace: string): ObservedReplica | ObservedStray {

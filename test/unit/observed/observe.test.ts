@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { observe, ObserveMemo } from '../../../src/observed/index.js';
-import type { OwnedContainer } from '../../../src/runtime/index.js';
+import type { Inventory, OwnedContainer, OwnedNetwork, OwnedVolume } from '../../../src/runtime/index.js';
 
 const container = (name: string, labels: Record<string, string>, state: OwnedContainer['state'] = 'running'): OwnedContainer => ({
   id: `id-${name}`,
@@ -143,5 +143,107 @@ describe("ObserveMemo: observe() with the daemon's memo gives what it gives with
     assert.equal(memo.size, 2, 'w0 and w1; not the Pod');
     observe({ containers: [c('w9', web(9))], networks: [] }, memo);
     assert.equal(memo.size, 1, 'full: it started over');
+  });
+});
+
+describe('ObserveMemo: a namespace whose containers, network and volumes read the same is the same namespace again', () => {
+  const web = (n: number, rev = 'r1') => full('shop', 'web', rev, n);
+  const blog = (n: number) => full('blog', 'front', 'b1', n);
+  const c = (name: string, labels: Record<string, string>, over: Partial<OwnedContainer> = {}): OwnedContainer => ({ ...container(name, labels), ...over });
+  const net = (ns: string, over: Partial<OwnedNetwork> = {}): OwnedNetwork => ({
+    id: `net-${ns}`,
+    name: `berth.${ns}`,
+    labels: { 'berth.managed': 'true', 'berth.namespace': ns },
+    subnet: '10.213.1.0/24',
+    ...over,
+  });
+  const claim = (ns: string, name: string): OwnedVolume => ({
+    name: `berth.${ns}.${name}`,
+    driver: 'local',
+    labels: { 'berth.managed': 'true', 'berth.namespace': ns, 'berth.name': name, 'berth.kind': 'PersistentVolumeClaim' },
+  });
+  const base = (): Inventory => ({
+    containers: [c('w0', web(0)), c('w1', web(1)), c('f0', blog(0))],
+    networks: [net('blog'), net('shop')],
+    volumes: [claim('shop', 'data')],
+  });
+  // Each row: what the engine lists next, and whether the namespace "shop" is the same object as before.
+  // `rebuilt`: a namespace with a stray or a Pod is built anew on every call (neither is remembered).
+  const rows: { name: string; next: (i: Inventory) => Inventory; shopSame: boolean; rebuilt?: true }[] = [
+    { name: 'nothing changed', next: (i) => i, shopSame: true },
+    { name: 'listed in another order', next: (i) => ({ ...i, containers: [...i.containers].reverse() }), shopSame: true },
+    {
+      name: 'only the other namespace changed',
+      next: (i) => ({ ...i, containers: [i.containers[0]!, i.containers[1]!, c('f0', blog(0), { state: 'exited', exitCode: 1 })] }),
+      shopSame: true,
+    },
+    {
+      name: 'a replica exited',
+      next: (i) => ({ ...i, containers: [c('w0', web(0)), c('w1', web(1), { state: 'exited', exitCode: 137 }), i.containers[2]!] }),
+      shopSame: false,
+    },
+    { name: 'a replica is gone', next: (i) => ({ ...i, containers: [i.containers[0]!, i.containers[2]!] }), shopSame: false },
+    { name: 'a replica was added', next: (i) => ({ ...i, containers: [...i.containers, c('w2', web(2))] }), shopSame: false },
+    {
+      name: 'a replica was replaced (same name, new id)',
+      next: (i) => ({ ...i, containers: [i.containers[0]!, { ...c('w1', web(1)), id: 'id-w1-b' }, i.containers[2]!] }),
+      shopSame: false,
+    },
+    {
+      name: 'a stray appeared',
+      next: (i) => ({ ...i, containers: [...i.containers, c('s', { 'berth.namespace': 'shop', 'berth.kind': 'Job' })] }),
+      shopSame: false,
+      rebuilt: true,
+    },
+    {
+      name: 'a Pod runs in it',
+      next: (i) => ({
+        ...i,
+        containers: [
+          ...i.containers,
+          c('p', { ...full('shop', 'api', 'p1', 0), 'berth.pod': 'app' }),
+          c('p-app', { ...full('shop', 'api', 'p1', 0), 'berth.member': 'app' }),
+        ],
+      }),
+      shopSame: false,
+      rebuilt: true,
+    },
+    { name: 'its network was recreated', next: (i) => ({ ...i, networks: [net('blog'), net('shop', { id: 'net-shop-2' })] }), shopSame: false },
+    { name: 'its network is gone', next: (i) => ({ ...i, networks: [net('blog')] }), shopSame: false },
+    { name: 'a claim was added', next: (i) => ({ ...i, volumes: [claim('shop', 'data'), claim('shop', 'logs')] }), shopSame: false },
+    { name: 'its claim is gone', next: (i) => ({ ...i, volumes: [] }), shopSame: false },
+    {
+      name: 'listed for shop alone (a pass of one namespace)',
+      next: (i) => ({ ...i, containers: i.containers.slice(0, 2), networks: [net('shop')] }),
+      shopSame: true,
+    },
+  ];
+  for (const row of rows) {
+    it(row.name, () => {
+      const memo = new ObserveMemo();
+      const first = observe(structuredClone(base()), memo);
+      const next = row.next(base());
+      const again = observe(structuredClone(next), memo);
+      assert.deepEqual(again, observe(structuredClone(next)), 'the same as without the memo');
+      const shop = (s: typeof first) => s.namespaces.find((n) => n.name === 'shop');
+      assert.equal(shop(again) === shop(first), row.shopSame);
+      // And a third look at the same list hands back what the second built.
+      const third = observe(structuredClone(next), memo);
+      assert.deepEqual(third, again);
+      assert.equal(shop(third) === shop(again), !row.rebuilt);
+    });
+  }
+
+  it("whole lists and one namespace's lists, interleaved as the daemon asks for them, give what they give without the memo", () => {
+    const memo = new ObserveMemo();
+    const lists: Inventory[] = [
+      base(),
+      { containers: [c('f0', blog(0))], networks: [net('blog')] },
+      { ...base(), containers: [c('w0', web(0)), c('w1', web(1), { state: 'exited', exitCode: 2 }), c('f0', blog(0))] },
+      { containers: [c('w0', web(0)), c('w1', web(1), { state: 'exited', exitCode: 2 })], networks: [net('shop')], volumes: [claim('shop', 'data')] },
+      base(),
+      base(),
+    ];
+    for (const [i, list] of lists.entries()) assert.deepEqual(observe(structuredClone(list), memo), observe(structuredClone(list)), `list ${i}`);
   });
 });
