@@ -9,6 +9,7 @@ import { Reconciler, type PassOutcome, type ReconcilerOptions } from './reconcil
 import { backoffMs } from './error-handling.js';
 import { runTargets } from './run-targets.js';
 import { livePlan } from './live-plan.js';
+import { DecisionMemo } from './decision-memo.js';
 import { commitSummary } from '../source/index.js';
 import { WorkQueue } from './work-queue.js';
 import { Autoscaler, DEFAULT_AUTOSCALE_SYNC_MS } from './autoscaler.js';
@@ -61,6 +62,8 @@ export class Controller {
   private readonly reconciler: Reconciler;
   /** What observe() remembers of the engine's containers between passes (ObserveMemo), when its driver's labels are fixed. */
   private readonly observeMemo: ObserveMemo | undefined;
+  /** The settled decisions of its passes and live plans (DecisionMemo): with the ObserveMemo only, whose unchanged replicas it recognizes. */
+  private readonly decisionMemo: DecisionMemo | undefined;
   private readonly outcomes = new Map<string, PassOutcome>();
   private syncing: Promise<SyncResult> | undefined;
   /** The sync queued behind the running one (at most one), shared by every caller that asked meanwhile. */
@@ -79,6 +82,7 @@ export class Controller {
 
   constructor(private readonly o: ControllerOptions) {
     this.observeMemo = o.driver.labelsFixed ? new ObserveMemo() : undefined;
+    this.decisionMemo = o.driver.labelsFixed ? new DecisionMemo() : undefined;
     // Probes keep running between passes; a verdict that changes (ready, unready, restart) reconciles the namespace at once.
     this.prober = new Prober({
       exec: (id, command, timeoutMs) => o.driver.exec(id, command, timeoutMs),
@@ -89,6 +93,7 @@ export class Controller {
     this.reconciler = new Reconciler({
       ...o,
       observeMemo: this.observeMemo,
+      decisionMemo: this.decisionMemo,
       prober: this.prober,
       pruneGuard: (commit) => (this.guard?.commit === commit ? this.guard.guard : undefined),
     });
@@ -423,6 +428,7 @@ export class Controller {
       confirmPrune: this.isConfirmed(revision),
       confirmedVolumeDeletes: confirmedVolumeDeletes(revision.commit.message),
       ...(this.o.serviceAddress !== undefined ? { serviceAddress: this.o.serviceAddress } : {}),
+      ...(this.decisionMemo ? { decisionMemo: this.decisionMemo } : {}),
     });
   }
 

@@ -1,4 +1,4 @@
-import { ownValue } from '../core/index.js';
+import { entriesOf } from '../core/index.js';
 import type { DesiredDeployment, DesiredNamespace } from '../desired/index.js';
 import type { ObservedNamespace, ObservedReplica } from '../observed/index.js';
 import { statefulRefusal } from '../plan/index.js';
@@ -6,6 +6,7 @@ import { memberRestarts, nextStep, restartRecordsOf, type MemberRestart, type Re
 import { hasCompleted, holdOf, rollbackDecision, type RollbackDecision } from './rollback.js';
 import type { DeploymentStatus, Pin, RevisionRecord } from '../store/index.js';
 import { deploymentStatus } from './status.js';
+import type { DecisionMemo } from './decision-memo.js';
 
 /**
  * A pass's decision for the workloads of one namespace, pure: for every Deployment or
@@ -59,6 +60,8 @@ export interface WorkloadFacts {
   /** The store's pins and revision histories, by `namespace/name`. */
   readonly pins: Readonly<Record<string, Pin>> | undefined;
   readonly revisions: Readonly<Record<string, readonly RevisionRecord[]>> | undefined;
+  /** The settled decisions of earlier passes (DecisionMemo, the daemon's); the decisions are the same with or without it. */
+  readonly memo?: DecisionMemo;
 }
 
 /**
@@ -70,12 +73,18 @@ export function decideWorkloads(f: WorkloadFacts): WorkloadDecision[] {
   const desiredByName = new Map((f.target?.deployments ?? []).map((d) => [d.name, d]));
   const observedByName = new Map((f.observed?.deployments ?? []).map((d) => [d.name, d.replicas]));
   const names = [...new Set<string>([...desiredByName.keys(), ...observedByName.keys()])].sort();
+  const pins = entriesOf(f.pins, f.namespace);
+  const histories = entriesOf(f.revisions, f.namespace);
   return names.flatMap((name) => {
     const desired = desiredByName.get(name);
     if (!desired && !f.mayPrune) return [];
-    const key = `${f.namespace}/${name}`;
     const replicas = observedByName.get(name) ?? [];
-    const pin = ownValue(f.pins, key);
+    const pin = pins?.get(name);
+    const history = histories?.get(name);
+    const inputs = desired && f.memo ? { desired, replicas, pin, history, readiness } : undefined;
+    const kept = inputs && f.memo!.recall(inputs);
+    if (kept) return [kept];
+    const completed = desired ? hasCompleted(history ?? [], desired.revision) : true;
     const hold = desired ? holdOf(pin) : undefined;
     const refused = desired ? statefulRefusal(desired, replicas) : undefined;
     const step: Step | undefined =
@@ -89,7 +98,7 @@ export function decideWorkloads(f: WorkloadFacts): WorkloadDecision[] {
             ...(f.watchingSince ? { watchingSince: f.watchingSince } : {}),
             restarts: restartRecordsOf(replicas),
             readiness,
-            completed: desired ? hasCompleted(ownValue(f.revisions, key) ?? [], desired.revision) : true,
+            completed,
           });
     const status = desired ? deploymentStatus(desired, step, pin, hold, refused, replicas) : undefined;
     const { restart: restarts, backoff } = memberRestarts(desired, replicas, f.now);
@@ -100,26 +109,26 @@ export function decideWorkloads(f: WorkloadFacts): WorkloadDecision[] {
             reason: step.reason,
             summary: step.summary,
             replicas,
-            history: ownValue(f.revisions, key) ?? [],
+            history: history ?? [],
             head: (f.head ?? f.target)?.deployments.find((d) => d.name === name),
             headCommit: f.headCommit ?? f.commit,
             now: f.now.toISOString(),
           })
         : undefined;
-    return [
-      {
-        name,
-        desired,
-        replicas,
-        ...(step ? { step } : {}),
-        ...(hold ? { hold } : {}),
-        ...(refused ? { refused } : {}),
-        ...(status ? { status } : {}),
-        ...(restarts.length > 0 ? { restarts } : {}),
-        ...(backoff ? { backoff } : {}),
-        ...(rollback ? { rollback } : {}),
-      },
-    ];
+    const decision: WorkloadDecision = {
+      name,
+      desired,
+      replicas,
+      ...(step ? { step } : {}),
+      ...(hold ? { hold } : {}),
+      ...(refused ? { refused } : {}),
+      ...(status ? { status } : {}),
+      ...(restarts.length > 0 ? { restarts } : {}),
+      ...(backoff ? { backoff } : {}),
+      ...(rollback ? { rollback } : {}),
+    };
+    if (inputs) f.memo!.remember(inputs, decision, completed);
+    return [decision];
   });
 }
 

@@ -9,6 +9,7 @@ export * from './reconcile.js';
 export * from './desired-source.js';
 export { runTargets } from './run-targets.js';
 export { livePlan, type LivePlanOptions } from './live-plan.js';
+export { DecisionMemo } from './decision-memo.js';
 export * from './work-queue.js';
 export * from './error-handling.js';
 export { DEFAULT_AUTOSCALE_SYNC_MS } from './autoscaler.js';

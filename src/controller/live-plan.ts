@@ -18,6 +18,7 @@ import {
 import type { Readiness } from '../rollout/index.js';
 import type { Pin, RevisionRecord } from '../store/index.js';
 import { decideWorkloads, type WorkloadDecision } from './decide.js';
+import type { DecisionMemo } from './decision-memo.js';
 
 export interface LivePlanOptions {
   /** The moment the plan is for: back-offs, readiness windows and deadlines are judged at it, as a pass judges them. */
@@ -50,6 +51,8 @@ export interface LivePlanOptions {
   readonly lastValid?: ReadonlyMap<string, { readonly commit: string; readonly desired: DesiredNamespace }>;
   /** Per namespace, the Deployments whose replica counts HPAs own (applyAutoscalersTo, applied to `desired` as `berth run` applies it). */
   readonly autoscaled?: ReadonlyMap<string, readonly Autoscaled[]>;
+  /** The settled decisions of earlier passes and plans (DecisionMemo, the daemon's); the plan is the same with or without it. */
+  readonly decisionMemo?: DecisionMemo;
 }
 
 /**
@@ -81,7 +84,8 @@ export function livePlan(desired: DesiredState, observed: ObservedState, options
     if (d && !d.valid && !fallback) return namespacePlan(d, o, { actions: [], refused: [] });
     const target = fallback ? fallback.desired : d;
     const released = new Set((options.rollbacks?.get(name)?.released ?? []).map((n) => `${name}/${n}`));
-    const pins = options.pins && Object.fromEntries(Object.entries(options.pins).filter(([key]) => !released.has(key)));
+    // Filtered only when a pin is released: every namespace's plan reads all pins.
+    const pins = options.pins && released.size > 0 ? Object.fromEntries(Object.entries(options.pins).filter(([key]) => !released.has(key))) : options.pins;
     const decisions = decideWorkloads({
       namespace: name,
       target,
@@ -96,6 +100,7 @@ export function livePlan(desired: DesiredState, observed: ObservedState, options
       readiness: options.readiness ?? new Map(),
       pins,
       revisions: options.revisions,
+      ...(options.decisionMemo ? { memo: options.decisionMemo } : {}),
     });
     const workloads = workloadPlan(decisions);
     const rollbacks = options.rollbacks?.get(name);

@@ -24,6 +24,7 @@ import type { SourceRevision, DesiredSource } from './desired-source.js';
 import { classifyError, type ErrorVerdict } from './error-handling.js';
 import { completionRecord, hasCompleted, type RollbackDecision } from './rollback.js';
 import { decideWorkloads, leavingReplicas, terminatingAs, type WorkloadDecision } from './decide.js';
+import type { DecisionMemo } from './decision-memo.js';
 import { finalPhase, passRecords, volumeStatuses, type PassOutcome, type PassResult } from './status.js';
 
 export interface ReconcilerOptions {
@@ -50,6 +51,8 @@ export interface ReconcilerOptions {
   readonly storageClasses?: OperatorPolicy['storageClasses'];
   /** What observe() remembers of this engine's containers between passes (the controller's, shared with its own observes). */
   readonly observeMemo?: ObserveMemo;
+  /** The settled decisions of earlier passes (the controller's, shared with its live plans). */
+  readonly decisionMemo?: DecisionMemo;
 }
 
 export type { PassOutcome } from './status.js';
@@ -183,6 +186,7 @@ export class Reconciler {
       readiness,
       pins: state.pins,
       revisions: state.revisions,
+      ...(this.o.decisionMemo ? { memo: this.o.decisionMemo } : {}),
     });
     for (const d of decisions) if (d.refused) log.warn({ kind: 'StatefulSet', name: d.name }, d.refused);
 

@@ -36,3 +36,31 @@ export function spreadOwn<T extends object>(...parts: readonly object[]): T {
   }
   return out as T;
 }
+
+const byNamespace = new WeakMap<object, ReadonlyMap<string, ReadonlyMap<string, unknown>>>();
+
+/**
+ * The entries of `record`, keyed `namespace/name` (the store's pins and revision histories), that
+ * belong to `namespace`, by name. The index is built once per record object (records are
+ * replaced, never changed in place, as the store's state is), so a pass over 10,000 Deployments
+ * looks each one up by its name instead of piecing 10,000 keys together and asking a record of
+ * 10,000 properties for each (a fresh key is interned first: most of a no-change decision).
+ *   entriesOf({ 'shop/web': 1, 'shop/api': 2, 'ops/web': 3 }, 'shop') // → Map { web → 1, api → 2 }
+ */
+export function entriesOf<T>(record: Readonly<Record<string, T>> | undefined, namespace: string): ReadonlyMap<string, T> | undefined {
+  if (record === undefined) return undefined;
+  let index = byNamespace.get(record);
+  if (index === undefined) {
+    const built = new Map<string, Map<string, unknown>>();
+    for (const key of Object.keys(record)) {
+      const slash = key.indexOf('/');
+      if (slash < 0) continue;
+      const ns = key.slice(0, slash);
+      const names = built.get(ns) ?? new Map<string, unknown>();
+      names.set(key.slice(slash + 1), record[key]);
+      built.set(ns, names);
+    }
+    byNamespace.set(record, (index = built));
+  }
+  return index.get(namespace) as ReadonlyMap<string, T> | undefined;
+}

@@ -94,6 +94,7 @@ const PURE_FILES = [
   'desired/cluster-ips.ts', // Services → stable virtual addresses (desired is pure as a whole; listed for the reason)
   'controller/error-handling.ts', // an error → result, conditions, log level
   'controller/decide.ts', // every workload's next step, a hold or a refusal, and its status line
+  'controller/decision-memo.ts', // the settled decisions kept between passes, and which decisions read no clock
   'controller/live-plan.ts', // the decision rendered as the live plan
   'controller/status.ts', // what a pass writes: status, conditions, history
   'controller/rollback.ts', // a failed rollout → its history entry and the pin that rolls back or holds

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ownValue, setOwn, spreadOwn } from '../../../src/core/index.js';
+import { entriesOf, ownValue, setOwn, spreadOwn } from '../../../src/core/index.js';
 
 describe('ownValue / setOwn: outside keys never reach Object.prototype', () => {
   const record: Record<string, number> = { web: 1, constructor: 2 };
@@ -48,4 +48,38 @@ describe('spreadOwn: the same object as a spread', () => {
       assert.deepEqual(Object.entries(got), Object.entries(expected));
       assert.equal(Object.getPrototypeOf(got), Object.prototype);
     });
+});
+
+describe('entriesOf: a record keyed namespace/name, by namespace then name', () => {
+  const record = { 'shop/web': 1, 'shop/api': 2, 'blog/web': 3, 'no-slash': 4, 'shop/': 5 };
+  const rows: [string, string, [string, number][] | undefined][] = [
+    [
+      'the namespace has entries',
+      'shop',
+      [
+        ['web', 1],
+        ['api', 2],
+        ['', 5],
+      ],
+    ],
+    ['another namespace, the same name', 'blog', [['web', 3]]],
+    ['a namespace without entries', 'ops', undefined],
+    ['a key without a slash belongs to no namespace', 'no-slash', undefined],
+    ['an inherited name is no namespace', 'constructor', undefined],
+  ];
+  for (const [what, namespace, expected] of rows) {
+    it(what, () => {
+      const found = entriesOf(record, namespace);
+      assert.deepEqual(found && [...found], expected);
+    });
+  }
+
+  it('no record: none; a replaced record is read anew (records are replaced, never changed in place)', () => {
+    assert.equal(entriesOf(undefined, 'shop'), undefined);
+    const first: Record<string, number> = { 'shop/web': 1 };
+    assert.equal(entriesOf(first, 'shop')?.get('web'), 1);
+    const replaced = { ...first, 'shop/web': 2 };
+    assert.equal(entriesOf(replaced, 'shop')?.get('web'), 2);
+    assert.equal(entriesOf(first, 'shop')?.get('web'), 1);
+  });
 });
