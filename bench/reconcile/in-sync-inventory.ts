@@ -1,6 +1,7 @@
 import { containerName, type DesiredState } from '../../src/desired/index.js';
 import { replicaSpec } from '../../src/rollout/index.js';
 import { LABEL, type Inventory, type OwnedContainer, type OwnedNetwork } from '../../src/runtime/index.js';
+import type { RevisionRecord } from '../../src/store/index.js';
 
 /**
  * The inventory a Docker engine would report once `desired` has been rolled out: the
@@ -44,6 +45,30 @@ export function inSyncInventory(desired: DesiredState): Inventory {
     }
   }
   return JSON.parse(JSON.stringify({ containers, networks })) as Inventory;
+}
+
+/**
+ * The store's revision histories once `desired` has been rolled out: each Deployment's revision
+ * recorded complete, as the daemon records it when its rollout completes (once per revision: a
+ * history that did not change is the same array, as in the store, whose updates replace only the
+ * key they record).
+ */
+export function completedRevisions(
+  desired: DesiredState,
+  previous: Readonly<Record<string, readonly RevisionRecord[]>> = {},
+): Record<string, readonly RevisionRecord[]> {
+  const out: Record<string, readonly RevisionRecord[]> = {};
+  for (const ns of desired.namespaces) {
+    for (const d of ns.deployments) {
+      const key = `${ns.name}/${d.name}`;
+      const known = previous[key];
+      out[key] =
+        known?.at(-1)?.revision === d.revision
+          ? known
+          : [{ revision: d.revision, commit: desired.commit, image: d.template.image, time: '2025-01-01T00:00:00.000Z', outcome: 'complete' }];
+    }
+  }
+  return out;
 }
 
 /** Namespace DNS as `berth run` gives every replica (only its presence shows, as label berth.dns). */

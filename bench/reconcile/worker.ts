@@ -13,9 +13,11 @@ import { loadManifests, ManifestCache } from '../../src/manifests/index.js';
 import { observe, ObserveMemo } from '../../src/observed/index.js';
 import type { Plan } from '../../src/plan/index.js';
 import { livePlan } from '../../src/controller/live-plan.js';
+import { DecisionMemo } from '../../src/controller/decision-memo.js';
 import type { Inventory } from '../../src/runtime/index.js';
 import { openGitSource, type CommitInfo, type GitSource, type Snapshot, type SnapshotArgs } from '../../src/source/index.js';
-import { inSyncInventory } from './in-sync-inventory.js';
+import { completedRevisions, inSyncInventory } from './in-sync-inventory.js';
+import type { RevisionRecord } from '../../src/store/index.js';
 import type { Memory, Phases, Reply, Request, SourceSpec, Timed } from './protocol.js';
 
 const INSTANCE = 'bench';
@@ -87,6 +89,10 @@ interface Warm {
   containers: number;
   /** What the daemon's observe() remembers between passes (its Controller holds one per engine). */
   memo: ObserveMemo;
+  /** The settled decisions the daemon keeps between passes (its Controller's, beside the ObserveMemo). */
+  decisions: DecisionMemo;
+  /** The store's revision histories: every Deployment's running revision recorded complete, as the daemon's store has them once in sync. */
+  revisions: Readonly<Record<string, readonly RevisionRecord[]>>;
 }
 
 /**
@@ -104,9 +110,24 @@ function engineList(w: Warm): () => Inventory {
   };
 }
 
-function warmWith(source: TimedSource, desiredSource: DesiredSource, inventoryFile: string, inventory: Inventory, memo = new ObserveMemo()): Warm {
+function warmWith(
+  source: TimedSource,
+  desiredSource: DesiredSource,
+  inventoryFile: string,
+  desired: DesiredState,
+  previous?: Pick<Warm, 'memo' | 'decisions' | 'revisions'>,
+): Warm {
+  const inventory = inSyncInventory(desired);
   writeFileSync(inventoryFile, JSON.stringify(inventory));
-  return { source, desiredSource, inventoryFile, containers: inventory.containers.length, memo };
+  return {
+    source,
+    desiredSource,
+    inventoryFile,
+    containers: inventory.containers.length,
+    memo: previous?.memo ?? new ObserveMemo(),
+    decisions: previous?.decisions ?? new DecisionMemo(),
+    revisions: completedRevisions(desired, previous?.revisions),
+  };
 }
 
 let warm: Warm | undefined;
@@ -187,12 +208,11 @@ async function init(spec: SourceSpec): Promise<Untimed> {
   const desiredSource = new DesiredSource(source, INSTANCE, silentLogger);
   const { revision } = await desiredSource.refresh();
   const totalMs = performance.now() - t;
-  const inventory = inSyncInventory(revision.desired);
-  warm = warmWith(source, desiredSource, `${spec.cacheDir}.inventory.json`, inventory);
+  warm = warmWith(source, desiredSource, `${spec.cacheDir}.inventory.json`, revision.desired);
   return {
     totalMs,
     phases: { resolve: source.last.resolveMs, snapshot: source.last.snapshotMs },
-    work: { containers: inventory.containers.length, blobsRead: source.last.blobsRead },
+    work: { containers: warm.containers, blobsRead: source.last.blobsRead },
     memory: memory(),
   };
 }
@@ -208,7 +228,7 @@ async function pure(): Promise<Untimed> {
   const phases: Phases = {};
   const listed = engineList(w);
   const observed = await phase(phases, 'observe', () => observe(listed(), w.memo));
-  const plan = await phase(phases, 'diff', () => livePlan(desired, observed, { now: new Date() }));
+  const plan = await phase(phases, 'diff', () => livePlan(desired, observed, { now: new Date(), revisions: w.revisions, decisionMemo: w.decisions }));
   checkInSync(plan);
   return { totalMs: sum(phases), phases, work: { containers: w.containers }, memory: memory() };
 }
@@ -216,14 +236,17 @@ async function pure(): Promise<Untimed> {
 /** refresh() + observe + diff, the way a pass consumes a poll. */
 async function pass(w: Warm): Promise<{ timed: Untimed; plan: Plan; changed: boolean; desired: DesiredState; rebuildDesired: () => DesiredState }> {
   w.source.reset();
-  const listed = engineList(w);
   const cpuBefore = process.cpuUsage();
   const phases: Phases = {};
   const { revision, changed } = await phase(phases, 'refresh', () => w.desiredSource.refresh());
+  // The engine's list comes after the fetch, as in a pass (its parse is not timed, nor its CPU counted).
+  const parseCpu = process.cpuUsage();
+  const listed = engineList(w);
+  const parseCpuMs = cpuSince(parseCpu);
   const observed = await phase(phases, 'observe', () => observe(listed(), w.memo));
-  const plan = await phase(phases, 'diff', () => livePlan(revision.desired, observed, { now: new Date() }));
+  const plan = await phase(phases, 'diff', () => livePlan(revision.desired, observed, { now: new Date(), revisions: w.revisions, decisionMemo: w.decisions }));
   const totalMs = sum(phases);
-  const cpuMs = cpuSince(cpuBefore);
+  const cpuMs = cpuSince(cpuBefore) - parseCpuMs;
   // Split refresh() into what the TimedSource saw and the rest (load + retain + desired, all pure).
   const refreshMs = phases.refresh!;
   delete phases.refresh;
@@ -271,7 +294,7 @@ async function change(expect: { namespace: string; name: string }): Promise<Unti
   rebuildDesired();
   const desiredMs = performance.now() - t;
   // The rollout "happened": the next change starts from an in-sync engine again (not timed).
-  warm = warmWith(w.source, w.desiredSource, w.inventoryFile, inSyncInventory(desired), w.memo);
+  warm = warmWith(w.source, w.desiredSource, w.inventoryFile, desired, w);
   return { ...timed, phases: { ...timed.phases, 'of which desired (re-run)': desiredMs } };
 }
 
