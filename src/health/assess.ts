@@ -50,6 +50,12 @@ export interface ProbeCounts {
 
 export interface ContainerProbeState {
   readonly startedAt: Date;
+  /**
+   * When the prober took the container up (initialState's seenAt), when that is after
+   * `startedAt`: the engine's list gives a creation time in whole seconds, and a container is
+   * taken up once its start returned, which under load is seconds after its creation.
+   */
+  readonly seenAt?: Date;
   /** The startup probe has succeeded (or there is none). */
   readonly started: boolean;
   readonly ready: boolean;
@@ -113,6 +119,7 @@ export function initialState(probes: Probes, startedAt: Date, options: InitialSt
   const ready = seeded || (started && !probes.readiness);
   return {
     startedAt,
+    ...(options.seenAt && options.seenAt.getTime() > startedAt.getTime() ? { seenAt: options.seenAt } : {}),
     started,
     ready,
     ...(ready ? { readySince: seeded ? (options.readySince ?? startedAt) : startedAt } : {}),
@@ -211,8 +218,18 @@ export function recordResult(state: ContainerProbeState, kind: ProbeKind, result
  */
 export const FIRST_READY_RETRY_MS = 100;
 
+/**
+ * Whether `now` is within the first period of probing: from the first due time (initialDelay
+ * after the start, or when the prober took the container up if later) for one period. Anchored
+ * at the creation time alone, the window had mostly passed before the first probe (a creation
+ * time in whole seconds, and the create + start of a rolling update's wave takes 0.6–2 s), so
+ * the retry never happened and a replica listening a few ms after its first probe waited a
+ * whole period.
+ *   created 0 (listed as 0), taken up at 1.9, period 1 → the window is 1.9 – 2.9
+ */
 function firstPeriod(state: ContainerProbeState, spec: ProbeSpec, now: Date): boolean {
-  return now.getTime() < addSeconds(state.startedAt, spec.initialDelaySeconds + spec.periodSeconds).getTime();
+  const firstDue = Math.max(addSeconds(state.startedAt, spec.initialDelaySeconds).getTime(), state.seenAt?.getTime() ?? 0);
+  return now.getTime() < firstDue + spec.periodSeconds * 1000;
 }
 
 function fastRetry(dueAt: Date, now: Date): Date {

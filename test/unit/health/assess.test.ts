@@ -250,6 +250,25 @@ describe('probe scheduling', () => {
     assert.equal(sec(never.probes.readiness?.dueAt), 2, 'after the first period: the normal grid');
   });
 
+  // The window is the first period of probing: from the first due time, which is when the
+  // prober took the container up if that is after its (whole-second) creation time plus delay.
+  const windows: [what: string, delay: number, seenAt: number | undefined, failAt: number, retryAt: number][] = [
+    ['taken up at its creation: retried within 0–1 s', 0, undefined, 0.5, 0.6],
+    ['created 1.9 s before its start returned (a loaded engine): the window starts when it was taken up', 0, 1.9, 1.95, 2.05],
+    ['the same, its first probe failing late in that window: the next tick is sooner', 0, 1.9, 2.85, 2.9],
+    ['the same, after the window: the period', 0, 1.9, 2.95, 3.9],
+    ['taken up before its initial delay ran out: the window starts with the delay', 3, 1, 3.5, 3.6],
+    ['taken up by a restarted berth an hour later, never ready: one fast window then', 0, 3600, 3600.2, 3600.3],
+  ];
+  for (const [what, delay, seenAt, failAt, retryAt] of windows) {
+    it(`first-period retry: ${what}`, () => {
+      const probes = { readiness: spec({ initialDelaySeconds: delay, periodSeconds: 1 }) };
+      let state = initialState(probes, at(0), seenAt !== undefined ? { seenAt: at(seenAt) } : {});
+      state = recordResult(state, 'readiness', { ok: false, message: 'connection refused' }, probes.readiness, at(failAt));
+      assert.equal(sec(state.probes.readiness?.dueAt), retryAt);
+    });
+  }
+
   const ticks: [due: number, period: number, now: number, next: number][] = [
     [5, 10, 5.2, 15], // the usual case
     [5, 10, 5, 15], // an instant result still waits a full period
