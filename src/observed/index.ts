@@ -5,5 +5,6 @@
  */
 export * from './types.js';
 export * from './observe.js';
+export { ObserveMemo } from './observe-memo.js';
 export * from './pods.js';
 export * from './nodes.js';
