@@ -23,17 +23,17 @@ interface Kept {
 }
 
 /**
- * The decisions of settled workloads (decideWorkloads), kept between passes by desired Deployment.
- * A Deployment whose rollout is complete, on a revision its history records as completed, with
- * no hold, no restart or back-off and no minReadySeconds, is decided without reading the clock:
- * its step counts its replicas and their readiness, nothing more (no replica is created, so the
- * commit new ones would be stamped with does not matter). Given the same desired Deployment (a
- * commit that changes another folder keeps it), the same observed replicas (ObserveMemo hands
- * back the same objects while nothing changed), the same pin and history, and the same readiness
- * verdicts, it is decided the same, so the decision made last time is handed back. Any other decision is made anew every
- * time and forgets what was kept. StatefulSets are always decided anew. Decisions are immutable.
- * At 10,000 Deployments that is most of a no-change decision. What a commit no longer desires is
- * forgotten with it (a WeakMap by the desired Deployment).
+ * The decisions of settled workloads (decideWorkloads), kept between passes by desired
+ * Deployment. A Deployment whose rollout is complete, on a revision its history records as
+ * completed, with no hold, no restart or back-off and no minReadySeconds, is decided without
+ * reading the clock: its step counts its replicas and their readiness, nothing more (no replica
+ * is created, so the commit new ones would be stamped with does not matter). Given the same
+ * desired Deployment (a commit that changes another folder keeps it), the same observed replicas
+ * (ObserveMemo hands back the same objects while nothing changed), the same pin and history, and
+ * the same readiness verdicts, it is decided the same, so the decision made last time is handed
+ * back. Any other decision is made anew every time and forgets what was kept; StatefulSets always
+ * are. Decisions are immutable. At 10,000 Deployments that is most of a no-change decision. What
+ * a commit no longer desires is forgotten with it (a WeakMap by the desired Deployment).
  */
 export class DecisionMemo {
   private readonly kept = new WeakMap<DesiredDeployment, Kept>();

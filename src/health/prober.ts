@@ -15,7 +15,7 @@
  */
 import type { Logger } from '../core/index.js';
 import type { Probes } from '../desired/index.js';
-import type { PublishedPort } from '../runtime/index.js';
+import { samePublishedPorts, type PublishedPort } from '../runtime/index.js';
 import {
   dueProbes,
   hasViewChanged,
@@ -97,7 +97,7 @@ export class Prober {
       listed.add(target.id);
       const known = this.entries.get(target.id);
       if (known) {
-        if (!samePorts(known.target.ports, target.ports)) known.target = { ...known.target, ports: target.ports };
+        if (!samePublishedPorts(known.target.ports, target.ports)) known.target = { ...known.target, ports: target.ports };
         continue;
       }
       this.start(target);
@@ -194,14 +194,4 @@ export class Prober {
     }
     this.schedule(entry);
   }
-}
-
-function samePorts(a: readonly PublishedPort[], b: readonly PublishedPort[]): boolean {
-  return (
-    a.length === b.length &&
-    a.every((p, i) => {
-      const q = b[i]!;
-      return p.containerPort === q.containerPort && p.protocol === q.protocol && p.hostIp === q.hostIp && p.hostPort === q.hostPort;
-    })
-  );
 }

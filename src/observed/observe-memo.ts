@@ -1,4 +1,4 @@
-import type { OwnedContainer, PublishedPort } from '../runtime/index.js';
+import { samePublishedPorts, type OwnedContainer } from '../runtime/index.js';
 import type { ObservedNamespace, ObservedReplica, ObservedStray } from './types.js';
 
 /** A replica the memo made of a container, and the namespace it was last observed in. */
@@ -109,15 +109,6 @@ function sameFacts(r: ObservedReplica, c: OwnedContainer): boolean {
     r.name === c.name &&
     r.image === c.image &&
     r.created === c.created &&
-    samePorts(r.ports, c.ports)
+    samePublishedPorts(r.ports, c.ports)
   );
-}
-
-function samePorts(a: readonly PublishedPort[], b: readonly PublishedPort[]): boolean {
-  if (a === b) return true;
-  if (a.length !== b.length) return false;
-  return a.every((p, i) => {
-    const q = b[i]!;
-    return p.containerPort === q.containerPort && p.protocol === q.protocol && p.hostIp === q.hostIp && p.hostPort === q.hostPort;
-  });
 }

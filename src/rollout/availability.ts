@@ -23,7 +23,7 @@ export function readySince(r: ObservedReplica, readiness: RolloutInput['readines
 /** Whether the replica is ready now (readySince without reading its time). */
 export function isReady(r: ObservedReplica, readiness: RolloutInput['readiness']): boolean {
   if (!isAlive(r) || r.init !== undefined) return false;
-  return readiness === undefined || readiness.size === 0 || (readiness.get(r.id)?.ready ?? true);
+  return readiness?.get(r.id)?.ready ?? true;
 }
 
 /**

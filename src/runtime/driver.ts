@@ -27,6 +27,18 @@ export interface PublishedPort {
   readonly hostPort: number;
 }
 
+/** Whether two lists of published ports are the same, in the same order (the engines list them sorted). */
+export function samePublishedPorts(a: readonly PublishedPort[], b: readonly PublishedPort[]): boolean {
+  if (a === b) return true;
+  return (
+    a.length === b.length &&
+    a.every((p, i) => {
+      const q = b[i]!;
+      return p.containerPort === q.containerPort && p.protocol === q.protocol && p.hostIp === q.hostIp && p.hostPort === q.hostPort;
+    })
+  );
+}
+
 export interface OwnedContainer {
   readonly id: string;
   readonly name: string;
