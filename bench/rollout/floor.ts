@@ -45,40 +45,8 @@ export async function measureFloor(args: {
     const t0 = now();
     const containers: Docker.Container[] = [];
     try {
-      const one = async (k: number) => {
-        const text = `floor-${tag}-${k}`;
-        const container = await args.docker.createContainer({
-          name: args.name(`floor-${tag}-${k}`),
-          Image: args.image,
-          Entrypoint: webCommand(text),
-          Labels: args.labels,
-          StopTimeout: 5,
-          ExposedPorts: { '8080/tcp': {} },
-          HostConfig: {
-            Init: true,
-            RestartPolicy: { Name: 'no', MaximumRetryCount: 0 },
-            NetworkMode: args.network,
-            ...(publish ? { PortBindings: { '8080/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }] } } : {}),
-          },
-          NetworkingConfig: { EndpointsConfig: { [args.network]: { Aliases: ['floor'] } } },
-        });
-        containers.push(container);
-        const created = now();
-        await container.start();
-        const started = now();
-        const info = await container.inspect();
-        const host = publish ? '127.0.0.1' : info.NetworkSettings.Networks[args.network]?.IPAddress;
-        const port = publish ? Number(info.NetworkSettings.Ports['8080/tcp']?.[0]?.HostPort) : 8080;
-        if (!host || !Number.isInteger(port) || port <= 0) throw new Error('floor container: no address to probe');
-        const deadline = started + 30_000;
-        for (;;) {
-          const round = now();
-          if ((await probe(host, port))?.startsWith(`${text} `)) return { created, started, ready: now() };
-          if (now() > deadline) throw new Error('floor container did not answer within 30 s');
-          await sleep(Math.max(0, args.intervalMs - (now() - round)));
-        }
-      };
-      const done = await Promise.all(Array.from({ length: args.parallel }, (_, k) => one(k)));
+      const track = (c: Docker.Container) => containers.push(c);
+      const done = await Promise.all(Array.from({ length: args.parallel }, (_, k) => startAnswering(args, `floor-${tag}-${k}`, publish, track)));
       const stopAt = now();
       await Promise.all(containers.map((c) => c.stop({ t: 5 })));
       samples.push({
@@ -89,6 +57,101 @@ export async function measureFloor(args: {
         stopMs: now() - stopAt,
         published: publish,
       });
+    } finally {
+      await Promise.all(containers.map((c) => c.remove({ force: true }).catch(() => undefined)));
+    }
+  }
+  return samples;
+}
+
+/**
+ * One container with berth's create body, created and started, then polled every `intervalMs`
+ * until `/` answers 200 with its own text. `track` gets it as soon as it exists (for cleanup).
+ */
+async function startAnswering(
+  args: { docker: Docker; network: string; name: (suffix: string) => string; labels: Record<string, string>; image: string; intervalMs: number },
+  suffix: string,
+  publish: boolean,
+  track: (c: Docker.Container) => void,
+): Promise<{ container: Docker.Container; created: number; started: number; ready: number }> {
+  const text = suffix;
+  const container = await args.docker.createContainer({
+    name: args.name(suffix),
+    Image: args.image,
+    Entrypoint: webCommand(text),
+    Labels: args.labels,
+    StopTimeout: 5,
+    ExposedPorts: { '8080/tcp': {} },
+    HostConfig: {
+      Init: true,
+      RestartPolicy: { Name: 'no', MaximumRetryCount: 0 },
+      NetworkMode: args.network,
+      ...(publish ? { PortBindings: { '8080/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }] } } : {}),
+    },
+    NetworkingConfig: { EndpointsConfig: { [args.network]: { Aliases: ['floor'] } } },
+  });
+  track(container);
+  const created = now();
+  await container.start();
+  const started = now();
+  const info = await container.inspect();
+  const host = publish ? '127.0.0.1' : info.NetworkSettings.Networks[args.network]?.IPAddress;
+  const port = publish ? Number(info.NetworkSettings.Ports['8080/tcp']?.[0]?.HostPort) : 8080;
+  if (!host || !Number.isInteger(port) || port <= 0) throw new Error('floor container: no address to probe');
+  const deadline = started + 30_000;
+  for (;;) {
+    const round = now();
+    if ((await probe(host, port))?.startsWith(`${text} `)) return { container, created, started, ready: now() };
+    if (now() > deadline) throw new Error('floor container did not answer within 30 s');
+    await sleep(Math.max(0, args.intervalMs - (now() - round)));
+  }
+}
+
+export interface RollingFloorSample {
+  /** Every new container answered (Kubernetes' "successfully rolled out": the old ones may still be stopping). */
+  readonly newReadyMs: number;
+  /** And every old container was stopped and removed. */
+  readonly oldGoneMs: number;
+}
+
+/**
+ * The engine's own rolling update, without an orchestrator: `replicas` containers of berth's
+ * create body answering, then waves of `surge` new ones created and started at once; as soon as
+ * a wave's new containers all answer, `surge` old ones get a graceful stop and are removed
+ * (nothing waits for that: the next wave starts at once), as maxSurge `surge`, maxUnavailable 0
+ * does. No drain (nothing sends them requests) and no probe period. Its time runs from the first
+ * wave's creates to every new container answering, and to the last old one removed.
+ */
+export async function measureRollingFloor(args: {
+  docker: Docker;
+  network: string;
+  name: (suffix: string) => string;
+  labels: Record<string, string>;
+  image: string;
+  runs: number;
+  replicas: number;
+  surge: number;
+  intervalMs: number;
+}): Promise<RollingFloorSample[]> {
+  const samples: RollingFloorSample[] = [];
+  for (let i = 0; i < args.runs; i++) {
+    const tag = `${Date.now().toString(36)}-${i}`;
+    const containers: Docker.Container[] = [];
+    const track = (c: Docker.Container) => containers.push(c);
+    try {
+      const old = (await Promise.all(Array.from({ length: args.replicas }, (_, k) => startAnswering(args, `rolling-${tag}-old-${k}`, true, track)))).map(
+        (s) => s.container,
+      );
+      const t0 = now();
+      const stops: Promise<void>[] = [];
+      for (let made = 0; made < args.replicas; made += args.surge) {
+        const wave = Math.min(args.surge, args.replicas - made);
+        await Promise.all(Array.from({ length: wave }, (_, k) => startAnswering(args, `rolling-${tag}-new-${made + k}`, true, track)));
+        for (const c of old.splice(0, wave)) stops.push(c.stop({ t: 5 }).then(() => c.remove()));
+      }
+      const newReady = now();
+      await Promise.all(stops);
+      samples.push({ newReadyMs: newReady - t0, oldGoneMs: now() - t0 });
     } finally {
       await Promise.all(containers.map((c) => c.remove({ force: true }).catch(() => undefined)));
     }
