@@ -16,6 +16,34 @@ export interface FloorSample {
 }
 
 /**
+ * The create body berth's Docker driver sends for a replica of the measured Deployment: Init,
+ * restart policy no, port 8080 published on 127.0.0.1 with an ephemeral host port (unless
+ * `publish` is false), on a user bridge network with an alias, StopTimeout 5.
+ */
+export function floorCreateBody(
+  args: { readonly network: string; readonly labels: Record<string, string>; readonly image: string },
+  name: string,
+  entrypoint: string[],
+  publish = true,
+): Docker.ContainerCreateOptions {
+  return {
+    name,
+    Image: args.image,
+    Entrypoint: entrypoint,
+    Labels: args.labels,
+    StopTimeout: 5,
+    ExposedPorts: { '8080/tcp': {} },
+    HostConfig: {
+      Init: true,
+      RestartPolicy: { Name: 'no', MaximumRetryCount: 0 },
+      NetworkMode: args.network,
+      ...(publish ? { PortBindings: { '8080/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }] } } : {}),
+    },
+    NetworkingConfig: { EndpointsConfig: { [args.network]: { Aliases: ['floor'] } } },
+  };
+}
+
+/**
  * The container's own start-and-ready time, without berth: the same create body berth's Docker
  * driver sends (Init, restart policy no, port 8080 published on 127.0.0.1 with an ephemeral
  * host port, on a user bridge network with an alias, StopTimeout 5), the same image and
@@ -34,21 +62,7 @@ export async function measureFloor(args: {
   for (let i = 0; i < args.runs; i++) {
     const text = `floor-${i}-${Date.now().toString(36)}`;
     const t0 = now();
-    const container = await args.docker.createContainer({
-      name: args.name(`floor-${i}`),
-      Image: args.image,
-      Entrypoint: serveCommand(text),
-      Labels: args.labels,
-      StopTimeout: 5,
-      ExposedPorts: { '8080/tcp': {} },
-      HostConfig: {
-        Init: true,
-        RestartPolicy: { Name: 'no', MaximumRetryCount: 0 },
-        NetworkMode: args.network,
-        PortBindings: { '8080/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }] },
-      },
-      NetworkingConfig: { EndpointsConfig: { [args.network]: { Aliases: ['floor'] } } },
-    });
+    const container = await args.docker.createContainer(floorCreateBody(args, args.name(`floor-${i}`), serveCommand(text)));
     const created = now();
     try {
       await container.start();

@@ -11,6 +11,7 @@ import http from 'node:http';
 import type Docker from 'dockerode';
 import { webCommand } from '../../test/helpers/manifests.js';
 import { now, sleep } from '../push-to-serve/clock.js';
+import { floorCreateBody } from '../push-to-serve/floor.js';
 
 export interface FloorSample {
   readonly parallel: number;
@@ -26,18 +27,24 @@ export interface FloorSample {
   readonly published: boolean;
 }
 
-export async function measureFloor(args: {
-  docker: Docker;
-  network: string;
-  name: (suffix: string) => string;
-  labels: Record<string, string>;
-  image: string;
-  runs: number;
-  parallel: number;
-  intervalMs: number;
-  /** Publish 8080 on 127.0.0.1 (berth does); false: no published port, probed on the bridge IP. Default true. */
-  publish?: boolean;
-}): Promise<FloorSample[]> {
+/** Where floor containers run and how they are named, labelled and polled. */
+export interface FloorArgs {
+  readonly docker: Docker;
+  readonly network: string;
+  readonly name: (suffix: string) => string;
+  readonly labels: Record<string, string>;
+  readonly image: string;
+  readonly runs: number;
+  readonly intervalMs: number;
+}
+
+export async function measureFloor(
+  args: FloorArgs & {
+    readonly parallel: number;
+    /** Publish 8080 on 127.0.0.1 (berth does); false: no published port, probed on the bridge IP. Default true. */
+    readonly publish?: boolean;
+  },
+): Promise<FloorSample[]> {
   const publish = args.publish ?? true;
   const samples: FloorSample[] = [];
   for (let i = 0; i < args.runs; i++) {
@@ -69,27 +76,13 @@ export async function measureFloor(args: {
  * until `/` answers 200 with its own text. `track` gets it as soon as it exists (for cleanup).
  */
 async function startAnswering(
-  args: { docker: Docker; network: string; name: (suffix: string) => string; labels: Record<string, string>; image: string; intervalMs: number },
+  args: FloorArgs,
   suffix: string,
   publish: boolean,
   track: (c: Docker.Container) => void,
 ): Promise<{ container: Docker.Container; created: number; started: number; ready: number }> {
   const text = suffix;
-  const container = await args.docker.createContainer({
-    name: args.name(suffix),
-    Image: args.image,
-    Entrypoint: webCommand(text),
-    Labels: args.labels,
-    StopTimeout: 5,
-    ExposedPorts: { '8080/tcp': {} },
-    HostConfig: {
-      Init: true,
-      RestartPolicy: { Name: 'no', MaximumRetryCount: 0 },
-      NetworkMode: args.network,
-      ...(publish ? { PortBindings: { '8080/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }] } } : {}),
-    },
-    NetworkingConfig: { EndpointsConfig: { [args.network]: { Aliases: ['floor'] } } },
-  });
+  const container = await args.docker.createContainer(floorCreateBody(args, args.name(suffix), webCommand(text), publish));
   track(container);
   const created = now();
   await container.start();
@@ -122,17 +115,7 @@ export interface RollingFloorSample {
  * does. No drain (nothing sends them requests) and no probe period. Its time runs from the first
  * wave's creates to every new container answering, and to the last old one removed.
  */
-export async function measureRollingFloor(args: {
-  docker: Docker;
-  network: string;
-  name: (suffix: string) => string;
-  labels: Record<string, string>;
-  image: string;
-  runs: number;
-  replicas: number;
-  surge: number;
-  intervalMs: number;
-}): Promise<RollingFloorSample[]> {
+export async function measureRollingFloor(args: FloorArgs & { readonly replicas: number; readonly surge: number }): Promise<RollingFloorSample[]> {
   const samples: RollingFloorSample[] = [];
   for (let i = 0; i < args.runs; i++) {
     const tag = `${Date.now().toString(36)}-${i}`;

@@ -1,31 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decideWorkloads, type WorkloadFacts } from '../../../src/controller/decide.js';
+import { decideWorkloads } from '../../../src/controller/decide.js';
 import { DecisionMemo } from '../../../src/controller/decision-memo.js';
-import type { DesiredDeployment, DesiredNamespace } from '../../../src/desired/index.js';
+import type { DesiredDeployment } from '../../../src/desired/index.js';
 import type { ObservedReplica } from '../../../src/observed/index.js';
 import type { Readiness } from '../../../src/rollout/index.js';
 import type { Pin, RevisionRecord } from '../../../src/store/index.js';
 import { deployment, replica, statefulSettings, T0 } from '../../helpers/builders.js';
-
-/**
- * The DecisionMemo against decideWorkloads without one, over random histories of one
- * Deployment: each look changes one input the way a pass hands it over (what did not change is
- * the same object, as the ObserveMemo and the store keep it; readiness is a fresh map each pass),
- * and the clock moves on by anything from nothing to an hour. At every look the decision with the
- * memo must equal the decision made from scratch. Seeded: a failure names its seed and look.
- */
-
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../../helpers/random.js';
+import { facts } from '../../helpers/decision-look.js';
 
 // The desired Deployments a commit may declare: each one object, as a commit that leaves the folder alone keeps it.
 const DESIRED: readonly DesiredDeployment[] = [
@@ -126,28 +109,16 @@ function change(w: World, rnd: () => number): string {
   return name;
 }
 
-function facts(w: World, memo?: DecisionMemo): WorkloadFacts {
-  return {
-    namespace: 'shop',
-    target: {
-      name: 'shop',
-      network: 'berth.shop',
-      valid: true,
-      deployments: [w.desired],
-      services: [],
-      ingresses: [],
-      diagnostics: [],
-    } as unknown as DesiredNamespace,
-    observed: { name: 'shop', deployments: [{ namespace: 'shop', name: 'web', replicas: w.replicas }], strays: [] },
-    mayPrune: true,
-    commit: w.commit,
-    now: w.now,
-    readiness: new Map(w.ready),
-    pins: w.pin ? { 'shop/web': w.pin } : undefined,
-    revisions: w.history ? { 'shop/web': w.history } : undefined,
-    ...(memo ? { memo } : {}),
-  };
-}
+/** The look a pass hands over: readiness is a fresh map each time. */
+const lookAt = (w: World) => ({
+  desired: w.desired,
+  replicas: w.replicas,
+  now: w.now,
+  history: w.history,
+  pin: w.pin,
+  readiness: new Map(w.ready),
+  commit: w.commit,
+});
 
 describe('DecisionMemo over random histories of a Deployment: the same decisions as without it', () => {
   const SEQUENCES = 300;
@@ -155,7 +126,7 @@ describe('DecisionMemo over random histories of a Deployment: the same decisions
   it(`${SEQUENCES} seeded histories of ${LOOKS} looks each`, () => {
     let handedBack = 0;
     for (let seed = 1; seed <= SEQUENCES; seed++) {
-      const rnd = random(seed);
+      const rnd = seededRandom(seed);
       const running = Array.from({ length: 3 }, (_, i) => replica('new', i));
       const w: World = {
         desired: DESIRED[0]!,
@@ -170,8 +141,8 @@ describe('DecisionMemo over random histories of a Deployment: the same decisions
       let previous: unknown;
       let what = 'first look';
       for (let look = 0; look < LOOKS; look++) {
-        const [kept] = decideWorkloads(facts(w, memo));
-        const [fresh] = decideWorkloads(facts(w));
+        const [kept] = decideWorkloads(facts(lookAt(w), memo));
+        const [fresh] = decideWorkloads(facts(lookAt(w)));
         assert.deepEqual(kept, fresh, `seed ${seed}, look ${look} (${what}): the memo's decision differs`);
         if (kept === previous) handedBack++;
         previous = kept;

@@ -1,51 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decideWorkloads, type WorkloadDecision, type WorkloadFacts } from '../../../src/controller/decide.js';
+import { decideWorkloads, type WorkloadDecision } from '../../../src/controller/decide.js';
 import { DecisionMemo, settledDecision } from '../../../src/controller/decision-memo.js';
-import type { DesiredDeployment, DesiredNamespace } from '../../../src/desired/index.js';
-import type { ObservedReplica } from '../../../src/observed/index.js';
-import type { Readiness } from '../../../src/rollout/index.js';
-import type { Pin, RevisionRecord } from '../../../src/store/index.js';
+import type { RevisionRecord } from '../../../src/store/index.js';
 import { deployment, replicas, statefulSettings, T0 } from '../../helpers/builders.js';
+import { facts, type Look } from '../../helpers/decision-look.js';
 
 const at = (seconds: number): Date => new Date(T0.getTime() + seconds * 1000);
 const complete = (revision: string): RevisionRecord[] => [
   { revision, commit: `c-${revision}`, image: 'busybox:1.36', time: T0.toISOString(), outcome: 'complete' },
 ];
-
-/** One look at namespace shop: the objects a pass hands decideWorkloads (unchanged ones are the same objects, as the memos keep them). */
-interface Look {
-  readonly desired: DesiredDeployment;
-  readonly replicas: readonly ObservedReplica[];
-  readonly now: Date;
-  readonly history?: readonly RevisionRecord[];
-  readonly pin?: Pin;
-  readonly readiness?: ReadonlyMap<string, Readiness>;
-  readonly commit?: string;
-}
-
-function facts(look: Look, memo?: DecisionMemo): WorkloadFacts {
-  return {
-    namespace: 'shop',
-    target: {
-      name: 'shop',
-      network: 'berth.shop',
-      valid: true,
-      deployments: [look.desired],
-      services: [],
-      ingresses: [],
-      diagnostics: [],
-    } as unknown as DesiredNamespace,
-    observed: { name: 'shop', deployments: [{ namespace: 'shop', name: look.desired.name, replicas: look.replicas }], strays: [] },
-    mayPrune: true,
-    commit: look.commit ?? 'c-new',
-    now: look.now,
-    readiness: look.readiness ?? new Map(),
-    pins: look.pin ? { [`shop/${look.desired.name}`]: look.pin } : undefined,
-    revisions: look.history ? { [`shop/${look.desired.name}`]: look.history } : undefined,
-    ...(memo ? { memo } : {}),
-  };
-}
 
 /** Decides each look with one memo, and each again without one: the decisions must be the same. Returns the memo's. */
 function decideAll(looks: readonly Look[]): WorkloadDecision[] {

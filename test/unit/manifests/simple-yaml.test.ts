@@ -4,6 +4,7 @@ import { describe, it } from 'node:test';
 import type { FieldPath } from '../../../src/manifests/locate.js';
 import { parseWithYamlLibrary, type ParsedYaml } from '../../../src/manifests/parse.js';
 import { parseSimpleYaml } from '../../../src/manifests/simple-yaml.js';
+import { seededRandom as rng } from '../../helpers/random.js';
 
 /**
  * The fast path must be invisible: whenever it accepts a text, the result equals the yaml
@@ -55,18 +56,6 @@ function compare(text: string, label: string): boolean {
     }
   });
   return true;
-}
-
-/** Deterministic PRNG (mulberry32) so failures reproduce. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const TRICKY_SCALARS = [

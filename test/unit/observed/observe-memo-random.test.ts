@@ -2,29 +2,20 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { observe, ObserveMemo } from '../../../src/observed/index.js';
 import type { Inventory, OwnedContainer, OwnedNetwork, OwnedVolume } from '../../../src/runtime/index.js';
+import { seededRandom } from '../../helpers/random.js';
 
 /**
  * The ObserveMemo against observe() without one, over random histories of one engine: each
  * sequence starts from a few namespaces and changes one thing per look, of every kind a
- * container, network or volume goes through (exit, restart in place is not a thing: a new id;
- * gone, added, replaced, address, ports, reason, eviction, rename, reorder, strays, Pods, networks
- * recreated, claims), and lists either the whole engine or one namespace, as the daemon asks.
+ * container, network or volume goes through: a state, exit code, reason or eviction; an address
+ * or a published port; a rename or another image; gone, added, replaced (a new id, with or
+ * without the old name); listed in another order; strays and Pods; networks made, gone or
+ * recreated; claims made or gone. Each look lists the whole engine or one namespace, as the
+ * daemon asks.
  * At every look the memo's answer must equal the answer built from scratch, and no earlier answer
  * may have changed (results are shared between looks, so they must never be written to).
  * Seeded: a failure names its seed and look, and replays.
  */
-
-/** mulberry32: a small seeded generator, so that every failure replays. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const NAMESPACES = ['blog', 'shop', 'zoo'];
 const DEPLOYMENTS = ['web', 'api'];
@@ -189,7 +180,7 @@ describe('ObserveMemo over random histories of an engine: the same answers as ob
   it(`${SEQUENCES} seeded histories of ${LOOKS} looks each`, () => {
     let memoHits = 0;
     for (let seed = 1; seed <= SEQUENCES; seed++) {
-      const rnd = random(seed);
+      const rnd = seededRandom(seed);
       const w = start(rnd);
       const memo = new ObserveMemo(1 + Math.floor(rnd() * 40));
       const earlier: { answer: ReturnType<typeof observe>; copy: ReturnType<typeof observe> }[] = [];
