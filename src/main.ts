@@ -7,7 +7,7 @@ import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import pretty from 'pino-pretty';
-import { runCli, type Adapters } from './cli/index.js';
+import { runCli, type Adapters, type CommonOptions } from './cli/index.js';
 import { isBerthError, type Clock, type Logger } from './core/index.js';
 import { createSwarmDriver } from './runtime/swarm/index.js';
 import { chooseDriver, createDockerDriver, readEngineFacts, resolveSocketPath, resolveTlsDir } from './runtime/docker/index.js';
@@ -15,7 +15,7 @@ import { createHostSecretResolver, parseSecretDirs } from './secrets/host/index.
 import { REDACT_SECRET_PATHS } from './secrets/index.js';
 import { REDACT_HEADER_PATHS } from './server/index.js';
 import { DataPlaneClient, ensureProxyRunning, PROXY_TABLE_FILE, runProxyProcess } from './proxy/index.js';
-import { openGitSource } from './source/index.js';
+import { openGitSource, type GitSource } from './source/index.js';
 import { acquireLock, FileStore, LOCK_FILE, readStoreState } from './store/index.js';
 import { PROJECT_ROOT } from './files/index.js';
 
@@ -72,22 +72,31 @@ function engineOf(o: { readonly dockerSocket?: string; readonly dockerTlsDir?: s
   return { ...(o.dockerSocket ? { socketPath: o.dockerSocket } : {}), ...(o.dockerTlsDir ? { tlsDir: o.dockerTlsDir } : {}) };
 }
 
+/** A source opened on a scratch cache, for a reader beside the running berth: its mirror under the state directory is never written by one. */
+async function withScratchSource<T>(o: CommonOptions, logger: Logger, ref: string | undefined, use: (source: GitSource) => Promise<T>): Promise<T> {
+  const cacheDir = await mkdtemp(join(tmpdir(), 'berth-peek-'));
+  try {
+    return await use(await openGitSource({ repo: o.repo, ...(ref ? { ref } : {}), path: o.path, cacheDir, ...gitAuth(), logger, clock }));
+  } finally {
+    await rm(cacheDir, { recursive: true, force: true });
+  }
+}
+
 const adapters: Adapters = {
   clock,
   logger: (level) => createLogger(level),
   openSource: (o, logger) =>
     openGitSource({ repo: o.repo, ...(o.ref ? { ref: o.ref } : {}), path: o.path, cacheDir: join(o.stateDir, 'git'), ...gitAuth(), logger, clock }),
-  peekSourceHead: async (o, logger, ref) => {
-    // A scratch cache: the running berth's mirror under the state directory is never written by a reader.
-    const cacheDir = await mkdtemp(join(tmpdir(), 'berth-peek-'));
-    try {
-      const wanted = ref ?? o.ref;
-      const source = await openGitSource({ repo: o.repo, ...(wanted ? { ref: wanted } : {}), path: o.path, cacheDir, ...gitAuth(), logger, clock });
-      return await source.peekHead();
-    } finally {
-      await rm(cacheDir, { recursive: true, force: true });
-    }
-  },
+  peekSourceHead: (o, logger, ref) => withScratchSource(o, logger, ref ?? o.ref, (source) => source.peekHead()),
+  sourceIncludes: (o, logger, commit, ancestor) =>
+    withScratchSource(o, logger, o.ref, async (source) => {
+      // A remote fetches what it advertises; a commit it does not hold includes nothing.
+      const found = await source.resolveRef(commit).catch((err: unknown) => {
+        if (isBerthError(err) && err.code === 'SOURCE_REF_NOT_FOUND') return undefined;
+        throw err;
+      });
+      return found !== undefined && (await source.includes(found.oid, ancestor));
+    }),
   // The instance is claimed for this state directory before the driver's first change (instance-claim.ts).
   openDriver: async (o, logger) =>
     ((await driverFor(o, logger)) === 'swarm' ? createSwarmDriver : createDockerDriver)({

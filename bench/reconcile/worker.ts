@@ -56,6 +56,10 @@ class TimedSource implements GitSource {
     return this.inner.peekHead();
   }
 
+  includes(commit: string, ancestor: string): Promise<boolean> {
+    return this.inner.includes(commit, ancestor);
+  }
+
   async snapshot(args: SnapshotArgs): Promise<Snapshot> {
     const t = performance.now();
     try {

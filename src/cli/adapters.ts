@@ -38,6 +38,12 @@ export interface Adapters {
    * touching the running berth's Git cache (a remote is asked for its ref advertisement).
    */
   peekSourceHead(o: CommonOptions, logger: Logger, ref?: string): Promise<string>;
+  /**
+   * Whether `commit` is `ancestor` or includes it in its history, read without touching the
+   * running berth's Git cache (a remote is fetched into a scratch folder). False when either is
+   * not in the source.
+   */
+  sourceIncludes(o: CommonOptions, logger: Logger, commit: string, ancestor: string): Promise<boolean>;
   openDriver(o: CommonOptions, logger: Logger): Promise<RuntimeDriver>;
   openStore(o: CommonOptions, logger: Logger): Promise<Store>;
   /** The state the running berth last wrote, read-only (for commands that run beside it). */

@@ -6,6 +6,9 @@ import { checkRefName } from './ref-name.js';
 import { formatRevision, type RevisionStep } from './revision.js';
 import type { CommitInfo, Snapshot } from './snapshot.js';
 
+/** How far a commit's time may run ahead of its child's (skewed clocks) while its history is walked. */
+const CLOCK_SKEW_MS = 86_400_000;
+
 /**
  * What every Git source shares: a configured ref (default HEAD), refs checked before use,
  * snapshots and changed paths read from an ObjectStore. A source differs only in how a ref
@@ -71,6 +74,33 @@ export abstract class CommitSource implements GitSource {
     if (!commit)
       throw new BerthError('SOURCE_REF_NOT_FOUND', `"${ref}": commit ${oid} is not in ${this.description} (a shallow history?)`, { details: { ref } });
     return commit;
+  }
+
+  /**
+   * Walks `commit`'s history, every parent, newest first by commit time, until `ancestor` is
+   * found, or nothing older than it is left (a commit's parents are never younger than it, up to
+   * clock skew: a day's leeway), or the history runs out (a shallow one ends where it was cut).
+   */
+  async includes(commit: string, ancestor: string): Promise<boolean> {
+    if (commit === ancestor) return true;
+    const target = await this.objects.readCommit(ancestor);
+    const start = await this.objects.readCommit(commit);
+    if (!target || !start) return false;
+    const oldest = Date.parse(target.info.time) - CLOCK_SKEW_MS;
+    const seen = new Set<string>([start.oid]);
+    const queue: StoredCommit[] = [start];
+    while (queue.length > 0) {
+      const next = queue.pop()!;
+      for (const oid of next.parents) {
+        if (oid === target.oid) return true;
+        if (seen.has(oid)) continue;
+        seen.add(oid);
+        const parent = await this.objects.readCommit(oid);
+        if (parent && !(Date.parse(parent.info.time) < oldest)) queue.push(parent);
+      }
+      queue.sort((a, b) => Date.parse(a.info.time) - Date.parse(b.info.time));
+    }
+    return false;
   }
 
   snapshot(args: SnapshotArgs): Promise<Snapshot> {

@@ -23,6 +23,12 @@ export interface GitSource {
    * writes to a mirror. SOURCE_REF_NOT_FOUND when the ref does not exist.
    */
   peekHead(): Promise<string>;
+  /**
+   * Whether `ancestor` is `commit` or in its history (`git merge-base --is-ancestor`): a later
+   * commit that includes it supersedes it (`berth rollout status --commit`). Reads what the
+   * repository holds (a remote: resolve `commit` first); a commit not held is not included.
+   */
+  includes(commit: string, ancestor: string): Promise<boolean>;
   /** The manifest tree at a commit; skips subtrees/blobs the caller knows. */
   snapshot(args: SnapshotArgs): Promise<Snapshot>;
   /** Paths (relative to the manifest root) whose blob or mode differ between two commits, found by comparing tree ids (unchanged subtrees are not descended). */

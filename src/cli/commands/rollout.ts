@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { ownValue } from '../../core/index.js';
 import type { CommonOptions } from '../adapters.js';
 import { booleanFlag, numberFlag, optionalTextFlag, type ParsedFlags } from '../parsed-flags.js';
 import { EXIT } from '../exit-codes.js';
@@ -6,6 +7,8 @@ import { write } from '../output.js';
 import { deploymentTarget, seconds } from '../option-values.js';
 import { rolloutVerdict } from '../rollout-status.js';
 import { type CliContext, commonOptions, type FlagContext } from './shared.js';
+
+const FULL_COMMIT = /^[0-9a-f]{40}$/i;
 
 export interface RolloutStatusOptions extends CommonOptions {
   readonly timeoutSeconds: number;
@@ -38,7 +41,7 @@ export function registerRollout(program: Command, ctx: CliContext): void {
     .option('--no-watch', 'print the current status once and exit (0 complete, 3 failed, 1 still in progress)')
     .option(
       '--commit <ref>',
-      'the commit to wait for (a sha, branch or tag; HEAD~1, main^ … too); default: the head of --ref in the source, looked up now and again while waiting',
+      'the commit to wait for (a sha, branch or tag; HEAD~1, main^ … too), or a later one berth applied that includes it; default: the head of --ref in the source, looked up now and again while waiting',
     )
     .action(async ([namespace, name]: [string, string], flags: ParsedFlags) => {
       const o = rolloutStatusOptions(flags, ctx);
@@ -48,12 +51,27 @@ export function registerRollout(program: Command, ctx: CliContext): void {
       // The commit whose pass counts: asked of the source itself, never taken from the state
       // (which names what berth saw last, possibly before the push being watched).
       const lookUp = async (): Promise<string> =>
-        fixed !== undefined && /^[0-9a-f]{40}$/i.test(fixed) ? fixed.toLowerCase() : adapters.peekSourceHead(o, logger, fixed);
+        fixed !== undefined && FULL_COMMIT.test(fixed) ? fixed.toLowerCase() : adapters.peekSourceHead(o, logger, fixed);
       let commit = await lookUp();
       let lookedUp = adapters.clock.now().getTime();
       let last = '';
+      // Whether a commit berth applied includes the one watched, by `applied watched`: asked once each.
+      const included = new Map<string, boolean>();
       for (;;) {
-        const verdict = rolloutVerdict(await adapters.readState(o), namespace, name, commit);
+        const state = await adapters.readState(o);
+        // Like kubectl's observedGeneration ≥ generation: a later commit that includes this one
+        // (a push after it, a revert on top) supersedes it, and its rollout is the one to watch.
+        // Following the head needs no such check: the head is looked up again every 2 s.
+        const applied = ownValue(state.namespaces, namespace)?.lastAttemptedCommit;
+        if (fixed !== undefined && applied !== undefined && applied !== commit && FULL_COMMIT.test(applied)) {
+          const key = `${applied} ${commit}`;
+          if (!included.has(key)) included.set(key, await adapters.sourceIncludes(o, logger, applied, commit).catch(() => false));
+          if (included.get(key)) {
+            write(`commit ${commit.slice(0, 12)} is superseded by ${applied.slice(0, 12)}, which includes it: watching that one`);
+            commit = applied;
+          }
+        }
+        const verdict = rolloutVerdict(state, namespace, name, commit);
         if (verdict.line !== last) write(verdict.line);
         last = verdict.line;
         if (verdict.exit !== undefined) return void (process.exitCode = verdict.exit);

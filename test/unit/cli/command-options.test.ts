@@ -50,6 +50,7 @@ function untouchedAdapters(): Adapters {
     logger: touched('logger'),
     openSource: touched('openSource'),
     peekSourceHead: touched('peekSourceHead'),
+    sourceIncludes: touched('sourceIncludes'),
     openDriver: touched('openDriver'),
     openStore: touched('openStore'),
     readState: touched('readState'),
