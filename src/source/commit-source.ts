@@ -77,9 +77,9 @@ export abstract class CommitSource implements GitSource {
   }
 
   /**
-   * Walks `commit`'s history, every parent, newest first by commit time, until `ancestor` is
-   * found, or nothing older than it is left (a commit's parents are never younger than it, up to
-   * clock skew: a day's leeway), or the history runs out (a shallow one ends where it was cut).
+   * Walks `commit`'s history, every parent, until `ancestor` is found, or the history runs out
+   * (a shallow one ends where it was cut). A commit older than `ancestor` (a day's leeway for
+   * skewed clocks) is not walked past: its own history is older still.
    */
   async includes(commit: string, ancestor: string): Promise<boolean> {
     if (commit === ancestor) return true;
@@ -89,8 +89,7 @@ export abstract class CommitSource implements GitSource {
     const oldest = Date.parse(target.info.time) - CLOCK_SKEW_MS;
     const seen = new Set<string>([start.oid]);
     const queue: StoredCommit[] = [start];
-    while (queue.length > 0) {
-      const next = queue.pop()!;
+    for (let next = queue.pop(); next !== undefined; next = queue.pop()) {
       for (const oid of next.parents) {
         if (oid === target.oid) return true;
         if (seen.has(oid)) continue;
@@ -98,7 +97,6 @@ export abstract class CommitSource implements GitSource {
         const parent = await this.objects.readCommit(oid);
         if (parent && !(Date.parse(parent.info.time) < oldest)) queue.push(parent);
       }
-      queue.sort((a, b) => Date.parse(a.info.time) - Date.parse(b.info.time));
     }
     return false;
   }
