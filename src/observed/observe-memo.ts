@@ -97,7 +97,7 @@ export class ObserveMemo {
   }
 }
 
-/** Whether the facts of `c` that change over a container's life are the ones `r` was made with. */
+/** Whether the facts of `c` that change over a container's life are the ones `r` was made with (its id, labels and creation time never change). */
 function sameFacts(r: ObservedReplica, c: OwnedContainer): boolean {
   return (
     r.state === c.state &&
@@ -108,7 +108,6 @@ function sameFacts(r: ObservedReplica, c: OwnedContainer): boolean {
     (r.evicted === true) === (c.evicted === true) &&
     r.name === c.name &&
     r.image === c.image &&
-    r.created === c.created &&
     samePublishedPorts(r.ports, c.ports)
   );
 }
