@@ -5,7 +5,11 @@
  *
  *  - cold plan: open + resolve (a full fetch for the remote) + snapshot + loadManifests +
  *    retain + buildDesiredState + observe(empty engine) + diff, in a fresh process per run, so
- *    nothing is warm and the peak RSS (getrusage maxRSS) is the cold plan's own;
+ *    nothing is warm and the peak RSS (getrusage maxRSS) is the cold plan's own; the peak is
+ *    also read after each phase, to show where it was reached;
+ *  - the Git read alone, the cold plan's floor with this stack: isomorphic-git (with berth's
+ *    inflate) fetches the ref into an empty repository (remote) and reads every tree and blob at
+ *    its commit, in a fresh process, parsing nothing; its time and peak RSS beside the cold plan's;
  *  - no-change poll + pass: DesiredSource.refresh() (same commit: reads no tree) + observe +
  *    diff against an in-sync engine (one running replica per desired replica, labelled the way
  *    the executor labels them);
@@ -66,6 +70,8 @@ interface Options {
 interface SourceResults {
   readonly kind: SourceKind;
   readonly cold: Timed[];
+  /** The Git read alone in a fresh process (isomorphic-git fetch + every tree and blob): a cold plan's floor. */
+  readonly gitFloor: Timed[];
   /** maxRSS of a fresh worker before it does anything (node + berth modules, + tsx when loaded through it). */
   readonly baselineMaxRssKb: number[];
   /** The same through the other loader (tsx when the runs use the bundle, and the reverse). */
@@ -198,6 +204,7 @@ async function main(): Promise<number> {
     const r: SourceResults = {
       kind,
       cold: [],
+      gitFloor: [],
       baselineMaxRssKb: [],
       otherBaselineMaxRssKb: [],
       nativeRead: [],
@@ -226,6 +233,12 @@ async function main(): Promise<number> {
         const cold = await w.request({ op: 'cold', source: { repo: repoOf(kind), cacheDir }, expect: shape });
         r.cold.push(cold);
         progress(`${kind} cold run ${i + 1}/${options.coldRuns}: ${ms(cold.totalMs)}, peak RSS ${mb(cold.memory.maxRssKb * 1024)}`);
+      });
+      await fsp.rm(cacheDir, { recursive: true, force: true });
+      await withWorker(async (w) => {
+        const floor = await w.request({ op: 'git-floor', source: { repo: repoOf(kind), cacheDir }, local: kind === 'local' });
+        r.gitFloor.push(floor);
+        progress(`${kind} the Git read alone ${i + 1}/${options.coldRuns}: ${ms(floor.totalMs)}, peak RSS ${mb(floor.memory.maxRssKb * 1024)}`);
       });
       await fsp.rm(cacheDir, { recursive: true, force: true });
       await withWorker(async (w) => void r.otherBaselineMaxRssKb.push((await w.request({ op: 'memory' })).memory.maxRssKb), 'other');
@@ -337,6 +350,14 @@ function report(args: {
         ? `${ms((r.nativeCloneMs ?? NaN) + summarize(r.nativeRead).median)} (clone --mirror ${ms(r.nativeCloneMs ?? NaN)} + ls-tree/cat-file ${ms(summarize(r.nativeRead).median)})`
         : `${ms(summarize(r.nativeRead).median)} (ls-tree -r + cat-file --batch)`;
     row('cold plan (fresh process, empty engine)', r.kind, r.cold, nativeCold, '≤ 5 s', (s) => verdict(s.median, GOALS.coldMs, s.p90));
+    row(
+      'the Git read alone (isomorphic-git: fetch + every tree and blob, fresh process)',
+      r.kind,
+      r.gitFloor,
+      nativeCold,
+      '— (floor of the cold plan)',
+      () => '—',
+    );
   }
   for (const r of results) {
     const native = `${ms(summarize(r.nativeNoChange).median)} (${r.kind === 'remote' ? 'git fetch, no change' : 'git rev-parse'})`;
@@ -371,8 +392,11 @@ function report(args: {
     const otherBaseline = summarize(r.otherBaselineMaxRssKb.map((k) => k * 1024)).median;
     const otherKind = options.load === 'bundle' ? 'tsx' : 'bundle';
     const how = (kind: WorkerLoad['kind']): string => (kind === 'bundle' ? 'from the bundle' : 'through tsx');
+    const floors = r.gitFloor.map((x) => x.memory.maxRssKb * 1024);
+    const floor = summarize(floors).median;
     lines.push(
       `| peak RSS, cold plan (median; max of ${peaks.length}) | ${r.kind} | ${mb(summarize(peaks).median)} | — | ${mb(peak)} | — | — (fresh worker before any work: ${mb(baseline)} ${how(options.load)}; ${mb(otherBaseline)} ${how(otherKind)}) | ≤ 200 MB | ${verdict(peak, GOALS.rssBytes)} |`,
+      `| peak RSS, the Git read alone (median; max of ${floors.length}) | ${r.kind} | ${mb(floor)} | — | ${mb(Math.max(...floors))} | — | — (the cold plan's peak is ${(summarize(peaks).median / floor).toFixed(2)} × this) | ≤ 200 MB | ${verdict(Math.max(...floors), GOALS.rssBytes)} |`,
     );
   }
   for (const r of results) {
@@ -403,6 +427,22 @@ function report(args: {
     lines.push('');
   };
   phaseTable('Cold plan', (r) => r.cold);
+  phaseTable('The Git read alone', (r) => r.gitFloor);
+  const peakTable = (title: string, pick: (r: SourceResults) => readonly Timed[]) => {
+    const withData = results.filter((r) => pick(r).some((s) => s.peakAfter));
+    if (withData.length === 0) return;
+    const names = [...new Set(withData.flatMap((r) => pick(r).flatMap((s) => Object.keys(s.peakAfter ?? {}))))];
+    lines.push(`### ${title} — peak RSS once each phase had run (median)`, '');
+    lines.push(`| source | before any work | ${names.join(' | ')} |`);
+    lines.push(`|---|---|${names.map(() => '---').join('|')}|`);
+    for (const r of withData) {
+      const at = (n: string) => mb(summarize(pick(r).map((s) => (s.peakAfter?.[n] ?? NaN) * 1024)).median);
+      lines.push(`| ${r.kind} | ${mb(summarize(r.baselineMaxRssKb.map((k) => k * 1024)).median)} | ${names.map(at).join(' | ')} |`);
+    }
+    lines.push('');
+  };
+  peakTable('Cold plan', (r) => r.cold);
+  peakTable('The Git read alone', (r) => r.gitFloor);
   phaseTable('No-change poll + pass', (r) => r.noChange);
   phaseTable('One-file change pass', (r) => r.oneFile);
   lines.push(

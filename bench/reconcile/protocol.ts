@@ -25,7 +25,13 @@ export type Request =
   /** The pass after a one-file commit: refresh() + observe + diff; asserts one update in one namespace, then re-syncs the inventory. */
   | { readonly op: 'change'; readonly expect: { readonly namespace: string; readonly name: string } }
   /** Memory now and at peak. */
-  | { readonly op: 'memory' };
+  | { readonly op: 'memory' }
+  /**
+   * The Git read alone, as the floor of a cold plan's memory and time: isomorphic-git (with the
+   * inflate berth gives it) fetches the ref into an empty repository (remote) and reads every tree
+   * and blob at its commit, and nothing else: no parse, no validation, no plan.
+   */
+  | { readonly op: 'git-floor'; readonly source: SourceSpec; readonly local: boolean };
 
 export interface Memory {
   /** process.resourceUsage().maxRSS, in KB. */
@@ -46,6 +52,8 @@ export interface Timed {
   /** Counts that show how much work the pass did (folders and blobs read, containers observed). */
   readonly work: Record<string, number>;
   readonly memory: Memory;
+  /** A cold plan's peak RSS (KB) once each phase had run, in phase order: where the peak was reached. */
+  readonly peakAfter?: Readonly<Record<string, number>>;
 }
 
 export type Reply = ({ readonly ok: true } & Timed) | { readonly ok: false; readonly error: string };

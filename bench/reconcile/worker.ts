@@ -4,7 +4,10 @@
  * (DesiredSource.refresh(), observe(), livePlan()) and checks every plan, so a figure can only be
  * printed for a pass that produced the right answer.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import fs, { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import git from 'isomorphic-git';
+import nodeHttp from 'isomorphic-git/http/node';
 import { performance } from 'node:perf_hooks';
 import { DesiredSource } from '../../src/controller/desired-source.js';
 import { silentLogger } from '../../src/core/index.js';
@@ -15,6 +18,7 @@ import type { Plan } from '../../src/plan/index.js';
 import { livePlan } from '../../src/controller/live-plan.js';
 import { DecisionMemo } from '../../src/controller/decision-memo.js';
 import type { Inventory } from '../../src/runtime/index.js';
+import { useNativeInflate } from '../../src/source/native-inflate.js';
 import { openGitSource, type CommitInfo, type GitSource, type Snapshot, type SnapshotArgs } from '../../src/source/index.js';
 import { completedRevisions, inSyncInventory } from './in-sync-inventory.js';
 import type { RevisionRecord } from '../../src/store/index.js';
@@ -144,11 +148,12 @@ function memory(options: { gc?: boolean } = {}): Memory {
   return { maxRssKb: process.resourceUsage().maxRSS, rssBytes: m.rss, heapUsedBytes: m.heapUsed, externalBytes: m.external, afterGc };
 }
 
-/** Runs `fn` and adds its duration to `phases[name]`. */
-async function phase<T>(phases: Phases, name: string, fn: () => T | Promise<T>): Promise<T> {
+/** Runs `fn` and adds its duration to `phases[name]` (and, given `peaks`, the peak RSS once it ran). */
+async function phase<T>(phases: Phases, name: string, fn: () => T | Promise<T>, peaks?: Record<string, number>): Promise<T> {
   const t = performance.now();
   const value = await fn();
   phases[name] = (phases[name] ?? 0) + (performance.now() - t);
+  if (peaks) peaks[name] = process.resourceUsage().maxRSS;
   return value;
 }
 
@@ -187,23 +192,73 @@ function checkInSync(plan: Plan): void {
 
 async function cold(source: SourceSpec, expect: { deployments: number; namespaces: number }): Promise<Untimed> {
   const phases: Phases = {};
+  const peaks: Record<string, number> = {};
   const work: Record<string, number> = {};
-  const gitSource = await phase(phases, 'open', () => openGitSource({ repo: source.repo, cacheDir: source.cacheDir, logger: silentLogger }));
-  const commit = await phase(phases, 'resolve', () => gitSource.resolve());
+  const gitSource = await phase(phases, 'open', () => openGitSource({ repo: source.repo, cacheDir: source.cacheDir, logger: silentLogger }), peaks);
+  const commit = await phase(phases, 'resolve', () => gitSource.resolve(), peaks);
   // Exactly what DesiredSource.refresh() does, one timer per step.
   const cache = new ManifestCache();
-  const snapshot = await phase(phases, 'snapshot', () =>
-    gitSource.snapshot({ commit: commit.oid, knownTree: (t) => cache.hasTree(t), knownBlob: (b) => cache.hasBlob(b) }),
+  const snapshot = await phase(
+    phases,
+    'snapshot',
+    () => gitSource.snapshot({ commit: commit.oid, knownTree: (t) => cache.hasTree(t), knownBlob: (b) => cache.hasBlob(b) }),
+    peaks,
   );
-  const manifests = await phase(phases, 'load', () => loadManifests(snapshot, cache));
-  await phase(phases, 'retain', () => cache.retain(manifests));
-  const desired = await phase(phases, 'desired', () => buildDesiredState(manifests, { instance: INSTANCE }));
-  const observed = await phase(phases, 'observe', () => observe({ containers: [], networks: [] }));
-  const plan = await phase(phases, 'diff', () => livePlan(desired, observed, { now: new Date() }));
+  const manifests = await phase(phases, 'load', () => loadManifests(snapshot, cache), peaks);
+  await phase(phases, 'retain', () => cache.retain(manifests), peaks);
+  const desired = await phase(phases, 'desired', () => buildDesiredState(manifests, { instance: INSTANCE }), peaks);
+  const observed = await phase(phases, 'observe', () => observe({ containers: [], networks: [] }), peaks);
+  const plan = await phase(phases, 'diff', () => livePlan(desired, observed, { now: new Date() }), peaks);
   checkColdPlan(desired, plan, expect);
   work.parsedFiles = cache.stats.parsedFiles;
   work.actions = plan.namespaces.reduce((n, ns) => n + ns.actions.length, 0);
-  return { totalMs: sum(phases), phases, work, memory: memory() };
+  return { totalMs: sum(phases), phases, work, memory: memory(), peakAfter: peaks };
+}
+
+/**
+ * The Git read alone (the 'git-floor' request): what any cold plan must at least do with this
+ * stack, in a fresh process. For a remote, isomorphic-git fetches the ref into an empty bare
+ * repository over the same HTTP client; then it reads every tree and blob at the commit with one
+ * object cache, as berth's snapshot does. It parses nothing and keeps no blob.
+ */
+async function gitFloor(spec: SourceSpec, local: boolean): Promise<Untimed> {
+  useNativeInflate();
+  const phases: Phases = {};
+  const peaks: Record<string, number> = {};
+  let gitdir = path.join(spec.repo, '.git');
+  let oid: string;
+  if (local) {
+    oid = await phase(phases, 'resolve', () => git.resolveRef({ fs, gitdir, ref: 'main' }), peaks);
+  } else {
+    gitdir = path.join(spec.cacheDir, 'floor.git');
+    const fetched = await phase(
+      phases,
+      'resolve',
+      async () => {
+        await git.init({ fs, gitdir, bare: true, defaultBranch: 'main' });
+        await git.addRemote({ fs, gitdir, remote: 'origin', url: spec.repo });
+        return git.fetch({ fs, http: nodeHttp, gitdir, remote: 'origin', remoteRef: 'main', singleBranch: true, tags: false });
+      },
+      peaks,
+    );
+    oid = fetched.fetchHead!;
+  }
+  const cache = {};
+  const counts = { trees: 0, blobs: 0, bytes: 0 };
+  const readTree = async (treeOid: string): Promise<void> => {
+    counts.trees++;
+    const { tree } = await git.readTree({ fs, gitdir, oid: treeOid, cache });
+    for (const entry of tree) {
+      if (entry.type === 'tree') await readTree(entry.oid);
+      else if (entry.type === 'blob') {
+        const { blob } = await git.readBlob({ fs, gitdir, oid: entry.oid, cache });
+        counts.blobs++;
+        counts.bytes += blob.length;
+      }
+    }
+  };
+  await phase(phases, 'snapshot', async () => readTree((await git.readCommit({ fs, gitdir, oid, cache })).commit.tree), peaks);
+  return { totalMs: sum(phases), phases, work: counts, memory: memory(), peakAfter: peaks };
 }
 
 async function init(spec: SourceSpec): Promise<Untimed> {
@@ -328,6 +383,8 @@ async function dispatch(request: Request): Promise<Untimed> {
       return poll();
     case 'change':
       return change(request.expect);
+    case 'git-floor':
+      return gitFloor(request.source, request.local);
     case 'memory':
       return { totalMs: 0, phases: {}, work: {}, memory: memory({ gc: true }) };
   }
