@@ -307,6 +307,8 @@ function findOffset(index: PackIndex, oid: string): number | undefined {
   const oidsAt = 8 + 1024;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
+    // The index's id at `mid` against `target`: > 0 when it sorts after (Buffer#compare compares
+    // its own range, here the index's, with the target's).
     const cmp = index.buf.compare(target, 0, 20, oidsAt + mid * 20, oidsAt + mid * 20 + 20);
     if (cmp === 0) {
       const offsetsAt = oidsAt + index.count * 20 + index.count * 4;
@@ -315,7 +317,7 @@ function findOffset(index: PackIndex, oid: string): number | undefined {
       const largeAt = offsetsAt + index.count * 4 + (small & 0x7fffffff) * 8;
       return Number(index.buf.readBigUInt64BE(largeAt));
     }
-    if (cmp < 0) hi = mid;
+    if (cmp > 0) hi = mid;
     else lo = mid + 1;
   }
   return undefined;

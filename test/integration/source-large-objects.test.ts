@@ -152,3 +152,42 @@ describe('over HTTP: a fetched pack is checked before isomorphic-git indexes it'
     assert.equal(packs.filter((p) => p.endsWith('.pack')).length, 1, `only the first fetch's pack was written: ${packs.join(', ')}`);
   });
 });
+
+describe('big blobs packed among hundreds of objects are refused from their headers', { timeout: 180_000 }, () => {
+  // The pack lookup is a binary search: a pack of a few objects cannot show a search that goes
+  // the wrong way (it found the object where it first looked), hundreds of objects can.
+  const SIZES = [0, 1, 2, 3, 4, 5, 6, 7].map((i) => 48 * 1024 * 1024 + i);
+  let repo: LocalRepo;
+  let cacheDir: string;
+
+  before(async () => {
+    repo = await localRepo();
+    cacheDir = await fsp.mkdtemp(path.join(os.tmpdir(), 'berth-large-many-cache-'));
+    await repo.write('manifests/shop/namespace.yaml', NAMESPACE);
+    for (let i = 0; i < 300; i++) await repo.write(`manifests/shop/small/f${i}.txt`, `file ${i}\n${'line\n'.repeat(i % 13)}`);
+    for (const [i, size] of SIZES.entries()) {
+      await repo.write(`manifests/shop/big-${i}.yaml`, '');
+      await fsp.truncate(path.join(repo.dir, `manifests/shop/big-${i}.yaml`), size);
+    }
+    await repo.commit('hundreds of small files and eight big blobs of zeros');
+    await repo.git('gc', '--quiet');
+  });
+  after(async () => {
+    await repo?.cleanup();
+    if (cacheDir) await fsp.rm(cacheDir, { recursive: true, force: true });
+  });
+
+  it('every big blob: FILE_TOO_LARGE with its size from the pack, none inflated', async () => {
+    assert.match(await repo.git('count-objects', '-v'), /^count: 0$/m, 'everything packed');
+    const source = await openGitSource({ repo: repo.dir, path: 'manifests', cacheDir });
+    const { value: snapshot, bytes } = await growth(async () => source.snapshot({ commit: (await source.resolve()).oid }));
+    for (const [i, size] of SIZES.entries()) {
+      // git stores most of them as deltas of one another: the cost of reading one is the largest size along its chain.
+      const tooLarge = fileOf(snapshot, `shop/big-${i}.yaml`)?.tooLarge;
+      assert.equal(tooLarge?.limit, 1024 * 1024, `big-${i}.yaml: ${JSON.stringify(tooLarge)}`);
+      assert.ok(tooLarge.size >= size && tooLarge.size <= SIZES.at(-1)!, `big-${i}.yaml: ${tooLarge.size} bytes`);
+    }
+    assert.equal(snapshot.folders.flatMap((f) => f.files ?? []).filter((f) => f.content).length, 301, 'the small files are read');
+    assert.ok(bytes < SIZES[0]! / 2, `memory grew by ${Math.round(bytes / 1048576)} MiB: a big blob (${SIZES[0]! / 1048576} MiB) was inflated`);
+  });
+});
