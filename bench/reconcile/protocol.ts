@@ -16,13 +16,16 @@ export type Phases = Record<string, number>;
 export type Request =
   /** One cold plan with a timer around each phase: open, resolve, snapshot, load, retain, desired, observe (empty), diff. */
   | { readonly op: 'cold'; readonly source: SourceSpec; readonly expect: { readonly deployments: number; readonly namespaces: number } }
-  /** Open a DesiredSource, refresh once, and synthesize the in-sync inventory. */
-  | { readonly op: 'init'; readonly source: SourceSpec }
+  /**
+   * Open a DesiredSource and refresh once. `engine` is the in-sync engine's answer to a list (a
+   * JSON file the driver keeps, see engine-file.ts), read and parsed anew by every pass.
+   */
+  | { readonly op: 'init'; readonly source: SourceSpec; readonly engine: { readonly file: string; readonly containers: number } }
   /** observe + diff against the in-sync inventory only (no Git). */
   | { readonly op: 'pure' }
   /** The no-change poll + pass: refresh() (same commit) + observe + diff. */
   | { readonly op: 'poll' }
-  /** The pass after a one-file commit: refresh() + observe + diff; asserts one update in one namespace, then re-syncs the inventory. */
+  /** The pass after a one-file commit: refresh() + observe + diff; asserts one update in one namespace, then records the revisions complete (the driver then rolls the engine file out). */
   | { readonly op: 'change'; readonly expect: { readonly namespace: string; readonly name: string } }
   /** Memory now and at peak. */
   | { readonly op: 'memory' }

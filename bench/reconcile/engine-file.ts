@@ -1,0 +1,48 @@
+import { promises as fsp } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { DesiredSource } from '../../src/controller/desired-source.js';
+import { silentLogger } from '../../src/core/index.js';
+import { buildDesiredState } from '../../src/desired/index.js';
+import { openGitSource } from '../../src/source/index.js';
+import { inSyncInventory } from './in-sync-inventory.js';
+
+/** The berth instance the benchmark's labels are written for (the worker observes as it). */
+export const BENCH_INSTANCE = 'bench';
+
+/**
+ * The in-sync engine, kept by the driver (not by the measured worker): after each rollout the
+ * engine's answer to a list is what inSyncInventory says for the commit, written as JSON to
+ * `file`, which the worker reads and parses once per pass, as dockerode parses the engine's
+ * answer. Building it (20,000 containers with their labels, then JSON) is the harness's work, not
+ * a daemon's; done in the worker it added 60–70 MB to its peak at every one-file change.
+ *
+ * It reads the local working repository through berth's own DesiredSource; the remote serves the
+ * same commits.
+ */
+export class EngineFile {
+  private constructor(
+    readonly file: string,
+    private readonly source: DesiredSource,
+  ) {}
+
+  static async open(repo: string, cacheDir: string, file: string): Promise<EngineFile> {
+    const source = new DesiredSource(await openGitSource({ repo, cacheDir, logger: silentLogger }), BENCH_INSTANCE, silentLogger);
+    return new EngineFile(file, source);
+  }
+
+  /** The engine once the repository's head is rolled out: writes the file; returns its container count. */
+  async rollOut(): Promise<number> {
+    const { revision } = await this.source.refresh();
+    const inventory = inSyncInventory(revision.desired);
+    await fsp.writeFile(this.file, JSON.stringify(inventory));
+    return inventory.containers.length;
+  }
+
+  /** buildDesiredState alone over the head's manifests, without the cache, timed: how much of a refresh it is. */
+  desiredAloneMs(): number {
+    const manifests = this.source.current()!.manifests;
+    const t = performance.now();
+    buildDesiredState(manifests, { instance: BENCH_INSTANCE });
+    return performance.now() - t;
+  }
+}
