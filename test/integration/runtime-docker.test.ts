@@ -511,3 +511,26 @@ test('list JSON: exit code from Status, name without slash, only published ports
     ],
   );
 });
+
+test('inventory reads an engine list of many chunks, element by element, and keeps only its own containers', async (t) => {
+  const { scope, driver } = scoped(t, 'inventory-chunks');
+  // 40 containers with 30 labels of ~300 bytes each: an answer of about 400 KB, which the engine
+  // sends in many chunks; label values hold what a framing bug would trip on (quotes, brackets,
+  // commas, backslashes, multi-byte characters).
+  const tricky = (i: number, j: number) => `v${i}-${j} "quoted" [bracket] {brace}, comma \\ backslash ☕ 日本 🚢 ${'x'.repeat(240)}`;
+  const created: string[] = [];
+  for (let i = 0; i < 40; i++) {
+    const labels: Record<string, string> = { [LABEL.namespace]: 'web', [LABEL.name]: `app-${i}` };
+    for (let j = 0; j < 30; j++) labels[`example.com/label-${j}`] = tricky(i, j);
+    const c = await docker.createContainer({ name: scope.name(`many-${i}`), Image: TEST_IMAGE, Entrypoint: ['sleep', '3600'], Labels: scope.labels(labels) });
+    created.push(c.id);
+  }
+  await scope.runUnownedContainer({ labels: { [LABEL.instance]: scope.instance } }); // not berth.managed: not its own
+  const { containers } = await driver.inventory();
+  assert.deepEqual(containers.map((c) => c.id).sort(), [...created].sort(), 'every owned container, and only those');
+  for (const c of containers) {
+    const i = Number(c.labels[LABEL.name]!.slice('app-'.length));
+    assert.equal(c.name, scope.name(`many-${i}`));
+    for (let j = 0; j < 30; j++) assert.equal(c.labels[`example.com/label-${j}`], tricky(i, j), `${c.name}: label ${j} read back whole`);
+  }
+});
