@@ -454,7 +454,7 @@ function report(args: {
   phaseTable('One-file change pass', (r) => r.oneFile);
   lines.push(
     '`load+retain+desired` is refresh() minus the resolve and snapshot time the wrapped GitSource saw; ' +
-      '`of which desired (re-run)` is buildDesiredState() run again, without its cache, on the same commit\'s ManifestSet (in the driver, out of the measured worker).',
+      "`of which desired (re-run)` is buildDesiredState() run again, without its cache, on the same commit's ManifestSet (in the driver, out of the measured worker).",
     '',
   );
   return `${lines.join('\n')}\n`;

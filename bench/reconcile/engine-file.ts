@@ -11,9 +11,10 @@ export const BENCH_INSTANCE = 'bench';
 
 /**
  * The in-sync engine, kept by the driver (not by the measured worker): after each rollout the
- * engine's answer to a list is what inSyncInventory says for the commit, written as JSON to
- * `file`, which the worker reads and parses once per pass, as dockerode parses the engine's
- * answer. Building it (20,000 containers with their labels, then JSON) is the harness's work, not
+ * engine's answer to a list is what inSyncInventory says for the commit. Its containers are
+ * written as one JSON array to `file`, which the worker reads in chunks and parses element by
+ * element each pass, as the docker driver reads the engine's answer (json-array.ts); the rest
+ * (networks, volumes) goes to `<file>.rest.json`. Building it (20,000 containers with their labels, then JSON) is the harness's work, not
  * a daemon's; done in the worker it added 60–70 MB to its peak at every one-file change.
  *
  * It reads the local working repository through berth's own DesiredSource; the remote serves the
@@ -33,9 +34,10 @@ export class EngineFile {
   /** The engine once the repository's head is rolled out: writes the file; returns its container count. */
   async rollOut(): Promise<number> {
     const { revision } = await this.source.refresh();
-    const inventory = inSyncInventory(revision.desired);
-    await fsp.writeFile(this.file, JSON.stringify(inventory));
-    return inventory.containers.length;
+    const { containers, ...rest } = inSyncInventory(revision.desired);
+    await fsp.writeFile(this.file, JSON.stringify(containers));
+    await fsp.writeFile(`${this.file}.rest.json`, JSON.stringify(rest));
+    return containers.length;
   }
 
   /** buildDesiredState alone over the head's manifests, without the cache, timed: how much of a refresh it is. */

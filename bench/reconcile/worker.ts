@@ -4,7 +4,7 @@
  * (DesiredSource.refresh(), observe(), livePlan()) and checks every plan, so a figure can only be
  * printed for a pass that produced the right answer.
  */
-import fs, { readFileSync } from 'node:fs';
+import fs, { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import path from 'node:path';
 import git from 'isomorphic-git';
 import nodeHttp from 'isomorphic-git/http/node';
@@ -19,12 +19,12 @@ import { livePlan } from '../../src/controller/live-plan.js';
 import { DecisionMemo } from '../../src/controller/decision-memo.js';
 import type { Inventory } from '../../src/runtime/index.js';
 import { useNativeInflate } from '../../src/source/native-inflate.js';
+import { createJsonArraySplitter } from '../../src/runtime/docker/json-array.js';
 import { openGitSource, type CommitInfo, type GitSource, type Snapshot, type SnapshotArgs } from '../../src/source/index.js';
 import { completedRevisions } from './in-sync-inventory.js';
 import { BENCH_INSTANCE as INSTANCE } from './engine-file.js';
 import type { RevisionRecord } from '../../src/store/index.js';
 import type { Memory, Phases, Reply, Request, SourceSpec, Timed } from './protocol.js';
-
 
 /**
  * A GitSource that times the calls DesiredSource makes through it, and counts what a snapshot
@@ -89,7 +89,7 @@ interface Warm {
   source: TimedSource;
   desiredSource: DesiredSource;
   /**
-   * The in-sync engine's answer to a list, as a JSON file beside the cache: each pass reads and
+   * The in-sync engine's answer to a list, a JSON file the driver keeps (engine-file.ts): each pass reads and
    * parses its own copy (engineList). Not held in the heap, where the daemon holds no such text
    * (it was 13 MB of the warm worker's live heap).
    */
@@ -104,13 +104,30 @@ interface Warm {
 }
 
 /**
- * The engine's answer for one pass, parsed anew (not timed), as dockerode parses every list: the
+ * The engine's answer for one pass, parsed anew (not timed), as the docker driver reads every list
+ * (chunk by chunk, element by element: json-array.ts): the
  * pass sees fresh objects and strings, never the ones the previous pass (and the memo) saw. It
  * is handed over once, so nothing here holds it while the pass goes on: the daemon's list is a
  * temporary, garbage once observed.
  */
 function engineList(w: Warm): () => Inventory {
-  let listed: Inventory | undefined = JSON.parse(readFileSync(w.inventoryFile, 'utf8')) as Inventory;
+  const containers: unknown[] = [];
+  const splitter = createJsonArraySplitter((c) => containers.push(c));
+  const fd = openSync(w.inventoryFile, 'r');
+  try {
+    for (;;) {
+      // A fresh buffer per chunk, as a socket hands them over.
+      const chunk = Buffer.allocUnsafe(ENGINE_CHUNK_BYTES);
+      const read = readSync(fd, chunk, 0, chunk.length, null);
+      if (read === 0) break;
+      splitter.push(chunk.subarray(0, read));
+    }
+    splitter.end();
+  } finally {
+    closeSync(fd);
+  }
+  const rest = JSON.parse(readFileSync(`${w.inventoryFile}.rest.json`, 'utf8')) as Omit<Inventory, 'containers'>;
+  let listed: Inventory | undefined = { ...rest, containers: containers as Inventory['containers'] };
   return () => {
     const taken = listed!;
     listed = undefined;
@@ -135,6 +152,9 @@ function warmWith(
     revisions: completedRevisions(desired, previous?.revisions),
   };
 }
+
+/** The size of the chunks the engine's answer arrives in (a socket read). */
+const ENGINE_CHUNK_BYTES = 64 * 1024;
 
 let warm: Warm | undefined;
 
