@@ -362,7 +362,7 @@ function report(args: {
       r.kind,
       r.gitFloor,
       nativeCold,
-      '— (floor of the cold plan)',
+      '— (reference: the memory floor of a cold plan)',
       () => '—',
     );
   }
