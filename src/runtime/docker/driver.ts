@@ -232,6 +232,7 @@ class DockerDriver implements RuntimeDriver {
         }
         const owned: OwnedContainer[] = [];
         const splitter = createJsonArraySplitter((value) => {
+          if (value === null || typeof value !== 'object') throw new Error('the engine listed a container that is not an object');
           const info = value as Docker.ContainerInfo;
           if (isOwned(info.Labels, this.instance)) owned.push(toOwnedContainer(info));
         });
