@@ -1,8 +1,10 @@
-import { promises as fsp } from 'node:fs';
+import { closeSync, promises as fsp, openSync, readFileSync, readSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { DesiredSource } from '../../src/controller/desired-source.js';
 import { silentLogger } from '../../src/core/index.js';
 import { buildDesiredState } from '../../src/desired/index.js';
+import { createJsonArraySplitter } from '../../src/runtime/docker/json-array.js';
+import type { Inventory } from '../../src/runtime/index.js';
 import { openGitSource } from '../../src/source/index.js';
 import { inSyncInventory } from './in-sync-inventory.js';
 
@@ -14,8 +16,9 @@ export const BENCH_INSTANCE = 'bench';
  * engine's answer to a list is what inSyncInventory says for the commit. Its containers are
  * written as one JSON array to `file`, which the worker reads in chunks and parses element by
  * element each pass, as the docker driver reads the engine's answer (json-array.ts); the rest
- * (networks, volumes) goes to `<file>.rest.json`. Building it (20,000 containers with their labels, then JSON) is the harness's work, not
- * a daemon's; done in the worker it added 60–70 MB to its peak at every one-file change.
+ * (networks, volumes) goes to `<file>.rest.json`; readEngineList reads both back. Building it
+ * (20,000 containers with their labels, then JSON) is the harness's work, not a daemon's; done in
+ * the worker it added 60–70 MB to its peak at every one-file change.
  *
  * It reads the local working repository through berth's own DesiredSource; the remote serves the
  * same commits.
@@ -36,7 +39,7 @@ export class EngineFile {
     const { revision } = await this.source.refresh();
     const { containers, ...rest } = inSyncInventory(revision.desired);
     await fsp.writeFile(this.file, JSON.stringify(containers));
-    await fsp.writeFile(`${this.file}.rest.json`, JSON.stringify(rest));
+    await fsp.writeFile(restFile(this.file), JSON.stringify(rest));
     return containers.length;
   }
 
@@ -47,4 +50,34 @@ export class EngineFile {
     buildDesiredState(manifests, { instance: BENCH_INSTANCE });
     return performance.now() - t;
   }
+}
+
+/** The size of the chunks the engine's answer arrives in (a socket read). */
+const ENGINE_CHUNK_BYTES = 64 * 1024;
+
+function restFile(file: string): string {
+  return `${file}.rest.json`;
+}
+
+/**
+ * The engine's answer as a pass gets it: the containers read in chunks (a fresh buffer each, as
+ * a socket hands them over) through the docker driver's own splitter, the rest parsed whole.
+ */
+export function readEngineList(file: string): Inventory {
+  const containers: unknown[] = [];
+  const splitter = createJsonArraySplitter((c) => containers.push(c));
+  const fd = openSync(file, 'r');
+  try {
+    for (;;) {
+      const chunk = Buffer.allocUnsafe(ENGINE_CHUNK_BYTES);
+      const read = readSync(fd, chunk, 0, chunk.length, null);
+      if (read === 0) break;
+      splitter.push(chunk.subarray(0, read));
+    }
+    splitter.end();
+  } finally {
+    closeSync(fd);
+  }
+  const rest = JSON.parse(readFileSync(restFile(file), 'utf8')) as Omit<Inventory, 'containers'>;
+  return { ...rest, containers: containers as Inventory['containers'] };
 }

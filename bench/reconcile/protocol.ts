@@ -10,6 +10,12 @@ export interface SourceSpec {
   readonly cacheDir: string;
 }
 
+/** The in-sync engine's answer to a list: the file the driver keeps (engine-file.ts) and how many containers it lists. */
+export interface EngineSpec {
+  readonly file: string;
+  readonly containers: number;
+}
+
 /** Phase name → milliseconds. */
 export type Phases = Record<string, number>;
 
@@ -20,7 +26,7 @@ export type Request =
    * Open a DesiredSource and refresh once. `engine` is the in-sync engine's answer to a list (a
    * JSON file the driver keeps, see engine-file.ts), read and parsed anew by every pass.
    */
-  | { readonly op: 'init'; readonly source: SourceSpec; readonly engine: { readonly file: string; readonly containers: number } }
+  | { readonly op: 'init'; readonly source: SourceSpec; readonly engine: EngineSpec }
   /** observe + diff against the in-sync inventory only (no Git). */
   | { readonly op: 'pure' }
   /** The no-change poll + pass: refresh() (same commit) + observe + diff. */

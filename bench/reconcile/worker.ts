@@ -4,7 +4,7 @@
  * (DesiredSource.refresh(), observe(), livePlan()) and checks every plan, so a figure can only be
  * printed for a pass that produced the right answer.
  */
-import fs, { closeSync, openSync, readFileSync, readSync } from 'node:fs';
+import fs from 'node:fs';
 import path from 'node:path';
 import git from 'isomorphic-git';
 import nodeHttp from 'isomorphic-git/http/node';
@@ -19,12 +19,11 @@ import { livePlan } from '../../src/controller/live-plan.js';
 import { DecisionMemo } from '../../src/controller/decision-memo.js';
 import type { Inventory } from '../../src/runtime/index.js';
 import { useNativeInflate } from '../../src/source/native-inflate.js';
-import { createJsonArraySplitter } from '../../src/runtime/docker/json-array.js';
 import { openGitSource, type CommitInfo, type GitSource, type Snapshot, type SnapshotArgs } from '../../src/source/index.js';
 import { completedRevisions } from './in-sync-inventory.js';
-import { BENCH_INSTANCE as INSTANCE } from './engine-file.js';
+import { BENCH_INSTANCE as INSTANCE, readEngineList } from './engine-file.js';
 import type { RevisionRecord } from '../../src/store/index.js';
-import type { Memory, Phases, Reply, Request, SourceSpec, Timed } from './protocol.js';
+import type { EngineSpec, Memory, Phases, Reply, Request, SourceSpec, Timed } from './protocol.js';
 
 /**
  * A GitSource that times the calls DesiredSource makes through it, and counts what a snapshot
@@ -89,12 +88,11 @@ interface Warm {
   source: TimedSource;
   desiredSource: DesiredSource;
   /**
-   * The in-sync engine's answer to a list, a JSON file the driver keeps (engine-file.ts): each pass reads and
-   * parses its own copy (engineList). Not held in the heap, where the daemon holds no such text
-   * (it was 13 MB of the warm worker's live heap).
+   * The in-sync engine's answer to a list, a file the driver keeps (engine-file.ts): each pass
+   * reads and parses its own copy (engineList). Not held in the heap, where the daemon holds no
+   * such text (it was 13 MB of the warm worker's live heap).
    */
-  inventoryFile: string;
-  containers: number;
+  engine: EngineSpec;
   /** What the daemon's observe() remembers between passes (its Controller holds one per engine). */
   memo: ObserveMemo;
   /** The settled decisions the daemon keeps between passes (its Controller's, beside the ObserveMemo). */
@@ -111,23 +109,7 @@ interface Warm {
  * temporary, garbage once observed.
  */
 function engineList(w: Warm): () => Inventory {
-  const containers: unknown[] = [];
-  const splitter = createJsonArraySplitter((c) => containers.push(c));
-  const fd = openSync(w.inventoryFile, 'r');
-  try {
-    for (;;) {
-      // A fresh buffer per chunk, as a socket hands them over.
-      const chunk = Buffer.allocUnsafe(ENGINE_CHUNK_BYTES);
-      const read = readSync(fd, chunk, 0, chunk.length, null);
-      if (read === 0) break;
-      splitter.push(chunk.subarray(0, read));
-    }
-    splitter.end();
-  } finally {
-    closeSync(fd);
-  }
-  const rest = JSON.parse(readFileSync(`${w.inventoryFile}.rest.json`, 'utf8')) as Omit<Inventory, 'containers'>;
-  let listed: Inventory | undefined = { ...rest, containers: containers as Inventory['containers'] };
+  let listed: Inventory | undefined = readEngineList(w.engine.file);
   return () => {
     const taken = listed!;
     listed = undefined;
@@ -138,23 +120,19 @@ function engineList(w: Warm): () => Inventory {
 function warmWith(
   source: TimedSource,
   desiredSource: DesiredSource,
-  engine: { readonly file: string; readonly containers: number },
+  engine: EngineSpec,
   desired: DesiredState,
   previous?: Pick<Warm, 'memo' | 'decisions' | 'revisions'>,
 ): Warm {
   return {
     source,
     desiredSource,
-    inventoryFile: engine.file,
-    containers: engine.containers,
+    engine,
     memo: previous?.memo ?? new ObserveMemo(),
     decisions: previous?.decisions ?? new DecisionMemo(),
     revisions: completedRevisions(desired, previous?.revisions),
   };
 }
-
-/** The size of the chunks the engine's answer arrives in (a socket read). */
-const ENGINE_CHUNK_BYTES = 64 * 1024;
 
 let warm: Warm | undefined;
 
@@ -279,7 +257,7 @@ async function gitFloor(spec: SourceSpec, local: boolean): Promise<Untimed> {
   return { totalMs: sum(phases), phases, work: counts, memory: memory(), peakAfter: peaks };
 }
 
-async function init(spec: SourceSpec, engine: { readonly file: string; readonly containers: number }): Promise<Untimed> {
+async function init(spec: SourceSpec, engine: EngineSpec): Promise<Untimed> {
   const t = performance.now();
   const source = new TimedSource(await openGitSource({ repo: spec.repo, cacheDir: spec.cacheDir, logger: silentLogger }));
   const desiredSource = new DesiredSource(source, INSTANCE, silentLogger);
@@ -289,7 +267,7 @@ async function init(spec: SourceSpec, engine: { readonly file: string; readonly 
   return {
     totalMs,
     phases: { resolve: source.last.resolveMs, snapshot: source.last.snapshotMs },
-    work: { containers: warm.containers, blobsRead: source.last.blobsRead },
+    work: { containers: warm.engine.containers, blobsRead: source.last.blobsRead },
     memory: memory(),
   };
 }
@@ -307,7 +285,7 @@ async function pure(): Promise<Untimed> {
   const observed = await phase(phases, 'observe', () => observe(listed(), w.memo));
   const plan = await phase(phases, 'diff', () => livePlan(desired, observed, { now: new Date(), revisions: w.revisions, decisionMemo: w.decisions }));
   checkInSync(plan);
-  return { totalMs: sum(phases), phases, work: { containers: w.containers }, memory: memory() };
+  return { totalMs: sum(phases), phases, work: { containers: w.engine.containers }, memory: memory() };
 }
 
 /** refresh() + observe + diff, the way a pass consumes a poll. */
@@ -334,7 +312,7 @@ async function pass(w: Warm): Promise<{ timed: Untimed; plan: Plan; changed: boo
       totalMs,
       cpuMs,
       phases: { ...split, ...phases },
-      work: { foldersRead: w.source.last.foldersRead, blobsRead: w.source.last.blobsRead, containers: w.containers },
+      work: { foldersRead: w.source.last.foldersRead, blobsRead: w.source.last.blobsRead, containers: w.engine.containers },
       memory: memory(),
     },
     plan,
@@ -367,7 +345,7 @@ async function change(expect: { namespace: string; name: string }): Promise<Unti
   check(plan.summary.update === 1 && plan.summary.create === 0 && plan.summary.prune === 0, 'expected a 1-update plan', plan);
   // The rollout "happened": the store records each running revision complete, as the daemon's
   // does (the driver then rolls the engine file out, so the next change starts in sync).
-  warm = warmWith(w.source, w.desiredSource, { file: w.inventoryFile, containers: w.containers }, desired, w);
+  warm = warmWith(w.source, w.desiredSource, w.engine, desired, w);
   return timed;
 }
 

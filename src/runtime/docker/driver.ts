@@ -27,7 +27,7 @@ import { hostname } from 'node:os';
 import path from 'node:path';
 import type { Duplex, Readable } from 'node:stream';
 import type Docker from 'dockerode';
-import { createJsonArraySplitter } from './json-array.js';
+import { listOwnedContainers } from './container-list.js';
 import { BerthError, byCodeUnit, silentLogger, type Clock, type Logger } from '../../core/index.js';
 import type {
   ContainerSpec,
@@ -187,7 +187,7 @@ class DockerDriver implements RuntimeDriver {
   async inventory(filter: { readonly namespace?: string } = {}): Promise<Inventory> {
     const label = ownedFilter(this.instance, filter.namespace);
     const [owned, networks, volumes] = await Promise.all([
-      this.call('list containers', () => this.ownedContainers(label)),
+      this.call('list containers', () => listOwnedContainers(this.clients.api, this.instance, label)),
       this.call('list networks', () => this.clients.api.listNetworks({ filters: { label } })),
       this.call('list volumes', () => this.clients.api.listVolumes({ filters: { label } })),
     ]);
@@ -208,44 +208,6 @@ class DockerDriver implements RuntimeDriver {
         .map((v): OwnedVolume => ({ name: v.Name, driver: v.Driver, labels: { ...(v.Labels ?? {}) } }))
         .sort((a, b) => byCodeUnit(a.name, b.name)),
     };
-  }
-
-  /**
-   * The engine's list of the containers with `label` (all states), owned ones mapped as each
-   * arrives: the answer is read as a stream, element by element (json-array.ts), never as one
-   * body, which at 20,000 containers is tens of MB of JSON a pass. The same request dockerode's
-   * listContainers makes, with its status handling and the api client's idle timeout.
-   */
-  private ownedContainers(label: readonly string[]): Promise<OwnedContainer[]> {
-    return new Promise<OwnedContainer[]>((resolve, reject) => {
-      const options = {
-        path: '/containers/json?',
-        method: 'GET',
-        options: { all: true, filters: { label } },
-        isStream: true,
-        statusCodes: { 200: true, 400: 'bad parameter', 500: 'server error' },
-      };
-      (this.clients.api.modem as { dial: (o: typeof options, cb: (err: unknown, res: Readable | null) => void) => void }).dial(options, (err, res) => {
-        if (err || !res) {
-          reject(err ?? new Error('the engine sent no answer'));
-          return;
-        }
-        const owned: OwnedContainer[] = [];
-        const splitter = createJsonArraySplitter((value) => {
-          if (value === null || typeof value !== 'object') throw new Error('the engine listed a container that is not an object');
-          const info = value as Docker.ContainerInfo;
-          if (isOwned(info.Labels, this.instance)) owned.push(toOwnedContainer(info));
-        });
-        void (async () => {
-          for await (const chunk of res) splitter.push(chunk as Buffer);
-          splitter.end();
-          return owned;
-        })().then(resolve, (failure: unknown) => {
-          res.destroy();
-          reject(failure);
-        });
-      });
-    });
   }
 
   async ensureVolume(spec: VolumeSpec): Promise<void> {
