@@ -1,6 +1,6 @@
 import type { Logger } from '../core/index.js';
 import { buildDesiredState, DesiredCache, type DesiredNamespace, type DesiredState } from '../desired/index.js';
-import { loadManifests, ManifestCache, type ManifestSet } from '../manifests/index.js';
+import { loadManifests, ManifestCache, parseAsRead, type ManifestSet } from '../manifests/index.js';
 import { DEFAULT_OPERATOR_POLICY, namespacePolicy, type OperatorPolicy } from '../policy/index.js';
 import type { CommitInfo, GitSource } from '../source/index.js';
 
@@ -77,12 +77,17 @@ export class DesiredSource {
     return state;
   }
 
-  private async load(commit: string, cache: ManifestCache): Promise<ManifestSet> {
-    const snapshot = await this.source.snapshot({
-      commit,
-      knownTree: (treeId) => cache.hasTree(treeId),
-      knownBlob: (oid) => cache.hasBlob(oid),
-    });
-    return loadManifests(snapshot, cache);
+  private load(commit: string, cache: ManifestCache): Promise<ManifestSet> {
+    return readManifestSet(this.source, commit, cache);
   }
+}
+
+/**
+ * The manifests at `commit`, read through `cache`: folders and blobs the cache holds are not read,
+ * and each manifest is parsed as soon as its bytes arrive (parseAsRead), so the read never holds
+ * every file's bytes at once. The one way berth reads manifests from a source.
+ */
+export async function readManifestSet(source: Pick<GitSource, 'snapshot'>, commit: string, cache: ManifestCache = new ManifestCache()): Promise<ManifestSet> {
+  const snapshot = await source.snapshot({ commit, knownTree: cache.hasTree, knownBlob: cache.hasBlob, consume: parseAsRead(cache) });
+  return loadManifests(snapshot, cache);
 }

@@ -53,6 +53,8 @@ interface TreeEntry {
 export class ManifestCache {
   private readonly files = new Map<string, FileResult>();
   private readonly trees = new Map<string, TreeEntry>();
+  /** Blobs parsed ahead of the load that has not looked them up yet (`fileAhead`). */
+  private readonly ahead = new Set<string>();
   private limitsKey: string | undefined;
   private parsed = 0;
   private reusedFiles = 0;
@@ -93,6 +95,7 @@ export class ManifestCache {
       for (const e of entry.entries) keepFiles.add(e.oid);
     }
     for (const oid of [...this.files.keys()]) if (!keepFiles.has(oid)) this.files.delete(oid);
+    this.ahead.clear();
   }
 
   // ---- for the loader (load.ts) ----
@@ -103,6 +106,7 @@ export class ManifestCache {
     if (this.limitsKey !== undefined && this.limitsKey !== key) {
       this.files.clear();
       this.trees.clear();
+      this.ahead.clear();
     }
     this.limitsKey = key;
   }
@@ -111,7 +115,7 @@ export class ManifestCache {
   file(oid: string, read: (() => FileResult) | undefined): FileResult | undefined {
     const hit = this.files.get(oid);
     if (hit) {
-      this.reusedFiles++;
+      if (!this.ahead.delete(oid)) this.reusedFiles++; // a blob parsed ahead is used for the first time, not reused
       return hit;
     }
     if (!read) return undefined;
@@ -119,6 +123,14 @@ export class ManifestCache {
     this.parsed++;
     this.files.set(oid, result);
     return result;
+  }
+
+  /** @internal Parses a blob as its bytes are read, before the load (`parseAsRead`); a blob held already is not parsed again. */
+  fileAhead(oid: string, read: () => FileResult): void {
+    if (this.files.has(oid)) return;
+    this.files.set(oid, read());
+    this.parsed++;
+    this.ahead.add(oid);
   }
 
   /** @internal The listing of a tree stored by an earlier load. */

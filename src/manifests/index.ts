@@ -17,7 +17,7 @@
  */
 export type * from './types.js';
 export { SECRET_REFERENCE_TYPE, QUOTA_RESOURCES, ACCESS_MODES, podContainers, isWorkload } from './types.js';
-export { loadManifests, ManifestCacheMissError, type LoadOptions } from './load.js';
+export { loadManifests, parseAsRead, ManifestCacheMissError, type LoadOptions } from './load.js';
 export { ManifestCache, type ManifestCacheStats } from './cache.js';
 export { DEFAULT_PARSE_LIMITS, type ParseLimits } from './parse.js';
 export { parseCpu, parseMemory, parseCount, parseNumber, formatCpu, formatMemory, MIN_CPU_LIMIT_NANOS, MIN_MEMORY_LIMIT_BYTES } from './quantity.js';

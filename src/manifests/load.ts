@@ -66,7 +66,7 @@ export class ManifestCacheMissError extends Error {
  * Pure: reads nothing but its arguments, and uses `cache` for results of earlier loads.
  */
 export function loadManifests(snapshot: Snapshot, cache: ManifestCache, options: LoadOptions = {}): ManifestSet {
-  const limits: ParseLimits = { ...DEFAULT_PARSE_LIMITS, ...definedOnly(options) };
+  const limits = limitsOf(options);
   cache.useLimits(limits);
   const diagnostics: Diagnostic[] = [];
   const namespaces: NamespaceManifests[] = [];
@@ -391,6 +391,30 @@ function rootFileDiagnostic(file: SnapshotFile): Diagnostic | undefined {
 
 function isManifestName(path: string): boolean {
   return /\.ya?ml$/i.test(path);
+}
+
+/**
+ * The snapshot's `consume` for a load into `cache` with the same `options`: each file a namespace
+ * folder holds directly with a manifest name (`shop/web.yaml`) is parsed and validated into the
+ * cache as soon as its bytes are read, and the snapshot drops them; loadManifests then finds the
+ * result as it finds a known blob. Other files (deeper, at the root, in a folder that cannot be a
+ * namespace, not *.yaml) are left to the snapshot as they were. The ManifestSet is the same either way: a
+ * file's result depends only on its bytes and the limits. What changes is memory: the bytes
+ * of one file live while it is parsed, not every file's until the whole tree is read.
+ */
+export function parseAsRead(cache: ManifestCache, options: LoadOptions = {}): (path: string, oid: string, content: Uint8Array) => boolean {
+  const limits = limitsOf(options);
+  cache.useLimits(limits);
+  return (path, oid, content) => {
+    const slash = path.indexOf('/');
+    if (slash <= 0 || path.includes('/', slash + 1) || !isManifestName(path) || !isDnsLabel(path.slice(0, slash))) return false;
+    cache.fileAhead(oid, () => readManifestFile(content, limits));
+    return true;
+  };
+}
+
+function limitsOf(options: LoadOptions): ParseLimits {
+  return { ...DEFAULT_PARSE_LIMITS, ...definedOnly(options) };
 }
 
 function definedOnly(options: LoadOptions): Partial<ParseLimits> {

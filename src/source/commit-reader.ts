@@ -4,6 +4,7 @@ import { findManifestTree, pathNotFound } from './manifest-root.js';
 import type { ObjectStore, StoredCommit } from './object-store.js';
 import { readSnapshot } from './tree-snapshot.js';
 import type { Snapshot } from './snapshot.js';
+import type { SnapshotArgs } from './git-source.js';
 
 /**
  * Reading at a commit, the part local and remote sources share: snapshot and changed paths
@@ -29,7 +30,7 @@ export class CommitReader {
     this.pool = boundedPool(args.concurrency);
   }
 
-  async snapshot(args: { commit: string; knownTree?: (treeId: string) => boolean; knownBlob?: (oid: string) => boolean }): Promise<Snapshot> {
+  async snapshot(args: SnapshotArgs): Promise<Snapshot> {
     const commit = await this.commitAt(args.commit);
     const rootTreeId = await findManifestTree(this.store, commit.tree, this.manifestPath);
     if (rootTreeId === undefined) throw pathNotFound(this.manifestPath, commit.oid);
@@ -41,6 +42,7 @@ export class CommitReader {
       rootTreeId,
       ...(args.knownTree ? { knownTree: args.knownTree } : {}),
       ...(args.knownBlob ? { knownBlob: args.knownBlob } : {}),
+      ...(args.consume ? { consume: args.consume } : {}),
     });
   }
 

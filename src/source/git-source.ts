@@ -42,6 +42,13 @@ export interface SnapshotArgs {
   readonly knownTree?: (treeId: string) => boolean;
   /** True for a blob id the caller already holds: that file comes without `content`. */
   readonly knownBlob?: (oid: string) => boolean;
+  /**
+   * Offered each blob read (path relative to the manifest root) as soon as its bytes arrive.
+   * True means the caller took what it needs from them: that file then comes without `content`,
+   * as a known blob does, and the bytes are not kept until the snapshot is done. At 10,000 files
+   * keeping every blob until the load is what set the cold peak (BENCHMARKS.md).
+   */
+  readonly consume?: (path: string, oid: string, content: Uint8Array) => boolean;
 }
 
 export interface GitSourceOptions {

@@ -11,7 +11,10 @@ import type { Snapshot, SnapshotFile, SnapshotFolder } from './snapshot.js';
  *  - a regular file whose blob is over the store's blob limit comes with `tooLarge` instead of
  *    `content` (its size read from the object header; the blob is never inflated).
  * Symlinks and submodules are listed (mode `symlink`/`submodule`) but never read or followed.
- * Every object read goes through the bounded pool; identical blobs are read once.
+ * Every object read goes through the bounded pool; identical blobs are read once while a read
+ * is pending or its bytes are kept.
+ * A blob `consume` takes (it answers true) comes without `content` and its bytes are dropped at
+ * once: a caller that parses as it reads holds one file's bytes at a time, not every file's.
  * Order: folders by name, files by path (code-unit order), so equal trees give equal snapshots.
  */
 export interface ReadSnapshotArgs {
@@ -22,10 +25,11 @@ export interface ReadSnapshotArgs {
   readonly rootTreeId: string;
   readonly knownTree?: (treeId: string) => boolean;
   readonly knownBlob?: (oid: string) => boolean;
+  readonly consume?: (path: string, oid: string, content: Uint8Array) => boolean;
 }
 
 export async function readSnapshot(args: ReadSnapshotArgs): Promise<Snapshot> {
-  const { store, pool, knownTree, knownBlob } = args;
+  const { store, pool, knownTree, knownBlob, consume } = args;
   const contents = new Map<string, Promise<BlobRead>>();
 
   const contentOf = (oid: string): Promise<BlobRead> => {
@@ -41,6 +45,10 @@ export async function readSnapshot(args: ReadSnapshotArgs): Promise<Snapshot> {
     const isRegular = mode === 'file' || mode === 'executable';
     if (!isRegular || knownBlob?.(oid)) return { path, oid, mode };
     const read = await contentOf(oid);
+    if ('content' in read && consume?.(path, oid, read.content)) {
+      contents.delete(oid); // its bytes go with the last reader; a later path with this oid reads it again (or finds it known)
+      return { path, oid, mode };
+    }
     return 'content' in read ? { path, oid, mode, content: read.content } : { path, oid, mode, tooLarge: read.tooLarge };
   };
 

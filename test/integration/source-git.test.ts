@@ -199,6 +199,40 @@ describe('snapshot and changed paths', () => {
     assert.ok(file(noContent, 'blog/app.yaml')?.content, 'unknown blobs are still read');
   });
 
+  test('consume: each blob is offered once as it is read, with its path and bytes; a taken one comes without content, the others as before', async (t) => {
+    // Two paths with the same bytes, one taken and one refused; a symlink is never offered.
+    await repo.write('sample-repo/blog/copy.yaml', 'kind: Deployment\nmetadata: {name: web}\n');
+    const commit = await repo.commit('a copy of shop/web.yaml in blog');
+    t.after(() => repo.git('reset', '--hard', base));
+    const source = await open();
+    const full = await source.snapshot({ commit });
+    const offered: [string, string, string][] = [];
+    const taken = await source.snapshot({
+      commit,
+      consume: (p, oid, content) => {
+        offered.push([p, oid, text(content)!]);
+        return p !== 'blog/copy.yaml'; // the caller takes all but one
+      },
+    });
+    const readable = [...full.rootFiles, ...full.folders.flatMap((f) => f.files ?? [])].filter((f) => f.content);
+    assert.deepEqual(offered.map(([p]) => p).sort(), readable.map((f) => f.path).sort(), 'every read blob is offered, each path once');
+    for (const [p, oid, bytes] of offered) {
+      assert.equal(oid, file(full, p)?.oid, `${p}: its oid`);
+      assert.equal(bytes, text(file(full, p)?.content), `${p}: its bytes`);
+    }
+    for (const f of readable) {
+      const again = file(taken, f.path);
+      assert.equal(again?.oid, f.oid);
+      if (f.path === 'blog/copy.yaml') assert.equal(text(again?.content), text(f.content), 'a refused blob keeps its content, though its twin was taken');
+      else assert.equal(again?.content, undefined, `${f.path} was taken: no content`);
+    }
+    assert.deepEqual(
+      [...taken.rootFiles, ...taken.folders.flatMap((f) => f.files ?? [])].map((f) => [f.path, f.mode]),
+      [...full.rootFiles, ...full.folders.flatMap((f) => f.files ?? [])].map((f) => [f.path, f.mode]),
+      'the same entries either way',
+    );
+  });
+
   test('path at the repository root, nested paths, and a missing or non-folder path', async () => {
     const atRoot = await open({ path: '' });
     const snap = await atRoot.snapshot({ commit: base });

@@ -10,9 +10,9 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { BerthError, hashOf, hasErrors, type Diagnostic, type Logger } from '../../core/index.js';
 import { resolve } from 'node:path';
-import { Controller, DesiredSource, isValidPollSchedule } from '../../controller/index.js';
+import { Controller, DesiredSource, isValidPollSchedule, readManifestSet } from '../../controller/index.js';
 import { DEFAULT_INSTANCE } from '../../desired/index.js';
-import { loadManifests, ManifestCache, type ManifestSet } from '../../manifests/index.js';
+import type { ManifestSet } from '../../manifests/index.js';
 import { parseOperatorPolicy, POD_SECURITY_LEVELS, type OperatorPolicy } from '../../policy/index.js';
 import type { GitSource } from '../../source/index.js';
 import type { Store } from '../../store/index.js';
@@ -130,10 +130,8 @@ export function listenOf(value: string): ListenAddress {
   return listenAddress(value);
 }
 
-export async function loadAt(source: GitSource, commit: string): Promise<ManifestSet> {
-  const cache = new ManifestCache();
-  const snapshot = await source.snapshot({ commit });
-  return loadManifests(snapshot, cache);
+export function loadAt(source: GitSource, commit: string): Promise<ManifestSet> {
+  return readManifestSet(source, commit);
 }
 
 export function allDiagnostics(set: ManifestSet): Diagnostic[] {
