@@ -30,8 +30,10 @@
  * --load tsx they run the sources through tsx, as the benchmark did before 2026-12-05: tsx's
  * loader adds ~40 MB to a fresh process. The fresh-worker baseline is printed both ways.
  *
- * Workers always get --expose-gc (only so the final memory figure can be the live heap);
- * --worker-arg adds Node flags to every worker (memory limits, --cpu-prof, …).
+ * Workers always get --expose-gc (only so the final memory figure can be the live heap) and the
+ * flags berth ships with (bin/berth.mjs's first line: --max-semi-space-size=4); --worker-arg adds
+ * Node flags to every worker after those (so `--worker-arg=--max-semi-space-size=16` measures
+ * Node's default young generation), e.g. memory limits, --cpu-prof, ….
  */
 import { promises as fsp } from 'node:fs';
 import os from 'node:os';
@@ -43,7 +45,7 @@ import { deploymentName, deploymentsIn, importImageChange, importRepository, nam
 import { readWholeTree, timeGit } from './reconcile/native-git.js';
 import type { Phases, Timed } from './reconcile/protocol.js';
 import { mb, ms, summarize, type Summary } from './reconcile/stats.js';
-import { bundleWorker, removeWorkerBundle, WorkerProcess, type WorkerLoad } from './reconcile/worker-process.js';
+import { bundleWorker, removeWorkerBundle, shippedNodeFlags, WorkerProcess, type WorkerLoad } from './reconcile/worker-process.js';
 import { sourceFingerprint } from './source-fingerprint.js';
 import { Cleanups } from './cleanup.js';
 import { EngineFile } from './reconcile/engine-file.js';
@@ -336,7 +338,7 @@ function report(args: {
       `scratch on ${args.base}. Repository: ${args.generated.files} files (${mb(args.generated.bytes)} of Deployment YAML), ` +
       `generated in ${ms(args.generateMs)}, first push over HTTP ${ms(args.pushMs)}. ` +
       `Warm runs: ${options.runs} each; cold runs: ${options.coldRuns} per source, each in a fresh process` +
-      `${options.workerArgs.length > 0 ? `; worker flags ${options.workerArgs.join(' ')}` : ''}; workers load berth ${options.load === 'bundle' ? 'from an esbuild bundle, as it ships' : 'through tsx'}.`,
+      `; workers run with berth's shipped flags ${shippedNodeFlags().join(' ')}${options.workerArgs.length > 0 ? `, then ${options.workerArgs.join(' ')}` : ''}; workers load berth ${options.load === 'bundle' ? 'from an esbuild bundle, as it ships' : 'through tsx'}.`,
     '',
     `Started ${args.startedAt}. Load average (1/5/15 min) before ${args.loadBefore.map((l) => l.toFixed(2)).join(' / ')}, ` +
       `after ${args.loadAfter.map((l) => l.toFixed(2)).join(' / ')} — above ${cpus.length} means other processes competed for the CPUs and wall times are inflated (the CPU column is less affected). ` +

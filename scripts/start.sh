@@ -5,4 +5,4 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/install-deps.sh
 bash scripts/setup-docker.sh
-exec node bin/berth.mjs run "$@"
+exec ./bin/berth.mjs run "$@" # its first line gives node its memory flag

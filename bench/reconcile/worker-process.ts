@@ -1,4 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,6 +10,17 @@ import type { Reply, Request, Timed } from './protocol.js';
 
 const WORKER = fileURLToPath(new URL('./worker.ts', import.meta.url));
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/**
+ * The Node flags berth ships with: those of bin/berth.mjs's first line (`#!/usr/bin/env -S node
+ * <flags>`), read from there so the bench runs berth's code under the settings it runs under.
+ */
+export function shippedNodeFlags(): string[] {
+  const first = readFileSync(path.join(REPO_ROOT, 'bin', 'berth.mjs'), 'utf8').split('\n', 1)[0] ?? '';
+  const match = /^#!\/usr\/bin\/env -S node((?: --\S+)*)$/.exec(first);
+  if (!match) throw new Error(`bin/berth.mjs's first line is not "#!/usr/bin/env -S node [--flag …]": ${first}`);
+  return match[1]!.split(' ').filter(Boolean);
+}
 
 /**
  * How a worker loads berth: `bundle` as it ships (bin/berth.mjs runs one esbuild bundle; the
@@ -56,10 +68,11 @@ export class WorkerProcess {
     });
   }
 
-  /** A fresh Node process running worker.ts, bundled or under tsx (plus `nodeArgs`); resolves once it listens. */
+  /** A fresh Node process running worker.ts, bundled or under tsx, with berth's shipped flags (plus `nodeArgs`, which come later and so win); resolves once it listens. */
   static start(load: WorkerLoad, nodeArgs: readonly string[] = []): Promise<WorkerProcess> {
     const [entry, loader] = load.kind === 'bundle' ? [load.file, ['--enable-source-maps']] : [WORKER, ['--import', 'tsx']];
-    const child = fork(entry, [], { cwd: REPO_ROOT, execArgv: [...loader, ...nodeArgs], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const execArgv = [...loader, ...shippedNodeFlags(), ...nodeArgs];
+    const child = fork(entry, [], { cwd: REPO_ROOT, execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     return new Promise((resolve, reject) => {
       const onExit = (code: number | null) => reject(new Error(`worker exited (code ${code}) before it was ready`));
       child.once('exit', onExit);
