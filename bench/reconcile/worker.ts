@@ -70,8 +70,9 @@ class TimedSource implements GitSource {
       ? {
           ...args,
           consume: (path, oid, content) => {
-            this.last.blobsRead++; // a blob parsed as it was read comes without content
-            return consume(path, oid, content);
+            const taken = consume(path, oid, content);
+            if (taken) this.last.blobsRead++; // it comes without content; one left to the snapshot is counted below
+            return taken;
           },
         }
       : args;
