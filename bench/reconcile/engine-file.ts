@@ -1,10 +1,12 @@
 import { closeSync, promises as fsp, openSync, readFileSync, readSync } from 'node:fs';
+import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { DesiredSource } from '../../src/controller/desired-source.js';
 import { silentLogger } from '../../src/core/index.js';
 import { buildDesiredState } from '../../src/desired/index.js';
 import { createJsonArraySplitter } from '../../src/runtime/docker/json-array.js';
 import type { Inventory } from '../../src/runtime/index.js';
+import { LABEL } from '../../src/runtime/index.js';
 import { openGitSource } from '../../src/source/index.js';
 import { inSyncInventory } from './in-sync-inventory.js';
 
@@ -16,7 +18,9 @@ export const BENCH_INSTANCE = 'bench';
  * engine's answer to a list is what inSyncInventory says for the commit. Its containers are
  * written as one JSON array to `file`, which the worker reads in chunks and parses element by
  * element each pass, as the docker driver reads the engine's answer (json-array.ts); the rest
- * (networks, volumes) goes to `<file>.rest.json`; readEngineList reads both back. Building it
+ * (networks, volumes) goes to `<file>.rest.json`; readEngineList reads both back. Each namespace's
+ * share, what the engine answers a list filtered by its label, is written the same way under
+ * `<file>.ns/` (namespaceFile), for the daemon-shaped sweep. Building it
  * (20,000 containers with their labels, then JSON) is the harness's work, not a daemon's; done in
  * the worker it added 60–70 MB to its peak at every one-file change.
  *
@@ -40,6 +44,15 @@ export class EngineFile {
     const { containers, ...rest } = inSyncInventory(revision.desired);
     await fsp.writeFile(this.file, JSON.stringify(containers));
     await fsp.writeFile(restFile(this.file), JSON.stringify(rest));
+    const dir = `${this.file}.ns`;
+    await fsp.rm(dir, { recursive: true, force: true });
+    await fsp.mkdir(dir);
+    for (const ns of revision.desired.namespaces) {
+      const own = (labels: Readonly<Record<string, string>>) => labels[LABEL.namespace] === ns.name;
+      const file = namespaceFile(this.file, ns.name);
+      await fsp.writeFile(file, JSON.stringify(containers.filter((c) => own(c.labels))));
+      await fsp.writeFile(restFile(file), JSON.stringify({ ...rest, networks: rest.networks.filter((n) => own(n.labels)) }));
+    }
     return containers.length;
   }
 
@@ -55,24 +68,30 @@ export class EngineFile {
 /** The size of the chunks the engine's answer arrives in (a socket read). */
 const ENGINE_CHUNK_BYTES = 64 * 1024;
 
+/** Where rollOut writes the engine's answer to a list of one namespace (read it with readEngineList). */
+export function namespaceFile(file: string, namespace: string): string {
+  return path.join(`${file}.ns`, `${namespace}.json`);
+}
+
 function restFile(file: string): string {
   return `${file}.rest.json`;
 }
 
 /**
- * The engine's answer as a pass gets it: the containers read in chunks (a fresh buffer each, as
- * a socket hands them over) through the docker driver's own splitter, the rest parsed whole.
+ * The engine's answer as a pass gets it: the containers read in chunks (a fresh buffer each, of
+ * the size read, as a socket hands them over: Node reads into 64 KB and shrinks the buffer to
+ * what arrived) through the docker driver's own splitter, the rest parsed whole.
  */
 export function readEngineList(file: string): Inventory {
   const containers: unknown[] = [];
   const splitter = createJsonArraySplitter((c) => containers.push(c));
   const fd = openSync(file, 'r');
+  const scratch = Buffer.allocUnsafe(ENGINE_CHUNK_BYTES);
   try {
     for (;;) {
-      const chunk = Buffer.allocUnsafe(ENGINE_CHUNK_BYTES);
-      const read = readSync(fd, chunk, 0, chunk.length, null);
+      const read = readSync(fd, scratch, 0, scratch.length, null);
       if (read === 0) break;
-      splitter.push(chunk.subarray(0, read));
+      splitter.push(Buffer.from(scratch.subarray(0, read)));
     }
     splitter.end();
   } finally {

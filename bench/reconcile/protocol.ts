@@ -33,8 +33,23 @@ export type Request =
   | { readonly op: 'poll' }
   /** The pass after a one-file commit: refresh() + observe + diff; asserts one update in one namespace, then records the revisions complete (the driver then rolls the engine file out). */
   | { readonly op: 'change'; readonly expect: { readonly namespace: string; readonly name: string } }
-  /** Memory now and at peak. */
+  /** Memory now and at peak, after a full GC (the live heap). */
   | { readonly op: 'memory' }
+  /**
+   * The worker left idle, as a daemon is between polls, until its RSS stops falling (no new low
+   * for `quietMs`, at most `maxMs`): V8's memory reducer then has shrunk the heap it grew. Memory
+   * as it is then, without a GC of the bench's own.
+   */
+  | { readonly op: 'settle'; readonly quietMs: number; readonly maxMs: number }
+  /** Resets the process's peak RSS (VmHWM, through /proc/self/clear_refs), so a later `maxRssKb` is the peak from here. */
+  | { readonly op: 'reset-peak' }
+  /**
+   * The daemon's sweep after a poll: refresh() (new commit or not), then what Controller.enqueueAll
+   * and the Reconciler's passes read: the whole engine's list once (observe + the prune guard),
+   * then each namespace's own list (the engine file's per-namespace copy), observed and decided
+   * alone (decideWorkloads, as a pass decides). With `expect`: exactly that Deployment has a move.
+   */
+  | { readonly op: 'sweep'; readonly expect?: { readonly namespace: string; readonly name: string } }
   /**
    * The Git read alone, as the floor of a cold plan's memory and time: isomorphic-git (with the
    * inflate berth gives it) fetches the ref into an empty repository (remote) and reads every tree
@@ -43,12 +58,18 @@ export type Request =
   | { readonly op: 'git-floor'; readonly source: SourceSpec; readonly local: boolean };
 
 export interface Memory {
-  /** process.resourceUsage().maxRSS, in KB. */
+  /**
+   * The peak RSS of the worker's own memory (VmHWM), in KB: since it started, or since its last
+   * `reset-peak`. Not getrusage's maxRSS, which in a forked child also counts the parent's RSS at
+   * the fork: a local Git read alone "peaked" there at the driver's 98 MB, where its own peak was 86–88 MB.
+   */
   readonly maxRssKb: number;
   readonly rssBytes: number;
   readonly heapUsedBytes: number;
   /** Buffers and other memory outside the V8 heap (memoryUsage().external). */
   readonly externalBytes: number;
+  /** The V8 heap's committed size (memoryUsage().heapTotal): what V8 holds for the heap, used or not. */
+  readonly heapTotalBytes: number;
   /** True when a full GC ran just before (the worker was started with --expose-gc): heapUsed is then the live heap. */
   readonly afterGc: boolean;
 }

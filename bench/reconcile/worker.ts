@@ -1,8 +1,9 @@
 /**
  * A benchmark worker: one berth pipeline in its own process, driven over the IPC channel by
  * bench/reconcile.ts (see protocol.ts). It runs exactly the calls a poll runs
- * (DesiredSource.refresh(), observe(), livePlan()) and checks every plan, so a figure can only be
- * printed for a pass that produced the right answer.
+ * (DesiredSource.refresh(), observe(), livePlan()), or a sweep's (the prune guard over the whole
+ * list, then observe() and decideWorkloads() per namespace), and checks every plan and decision, so
+ * a figure can only be printed for a pass that produced the right answer.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -16,12 +17,14 @@ import { loadManifests, ManifestCache, parseAsRead } from '../../src/manifests/i
 import { observe, ObserveMemo } from '../../src/observed/index.js';
 import type { Plan } from '../../src/plan/index.js';
 import { livePlan } from '../../src/controller/live-plan.js';
+import { decideWorkloads } from '../../src/controller/decide.js';
+import { guardLivePrunes } from '../../src/plan/index.js';
 import { DecisionMemo } from '../../src/controller/decision-memo.js';
 import type { Inventory } from '../../src/runtime/index.js';
 import { useNativeInflate } from '../../src/source/native-inflate.js';
 import { openGitSource, type CommitInfo, type GitSource, type Snapshot, type SnapshotArgs } from '../../src/source/index.js';
 import { completedRevisions } from './in-sync-inventory.js';
-import { BENCH_INSTANCE as INSTANCE, readEngineList } from './engine-file.js';
+import { BENCH_INSTANCE as INSTANCE, namespaceFile, readEngineList } from './engine-file.js';
 import type { RevisionRecord } from '../../src/store/index.js';
 import type { EngineSpec, Memory, Phases, Reply, Request, SourceSpec, Timed } from './protocol.js';
 
@@ -152,7 +155,39 @@ function memory(options: { gc?: boolean } = {}): Memory {
   const afterGc = Boolean(options.gc && gc);
   if (afterGc) gc!();
   const m = process.memoryUsage();
-  return { maxRssKb: process.resourceUsage().maxRSS, rssBytes: m.rss, heapUsedBytes: m.heapUsed, externalBytes: m.external, afterGc };
+  return {
+    maxRssKb: peakRssKb(),
+    rssBytes: m.rss,
+    heapUsedBytes: m.heapUsed,
+    heapTotalBytes: m.heapTotal,
+    externalBytes: m.external,
+    afterGc,
+  };
+}
+
+/** VmHWM, the kernel's peak RSS of this process's own memory, which `reset-peak` can reset (Memory.maxRssKb). */
+function peakRssKb(): number {
+  const status = fs.readFileSync('/proc/self/status', 'utf8');
+  return Number(/^VmHWM:\s+(\d+) kB$/m.exec(status)?.[1] ?? NaN);
+}
+
+/** Writing 5 to clear_refs resets the process's peak RSS to its RSS now (Linux ≥ 4.0, proc(5)). */
+function resetPeak(): Untimed {
+  fs.writeFileSync('/proc/self/clear_refs', '5');
+  return { totalMs: 0, phases: {}, work: {}, memory: memory() };
+}
+
+/** Samples the RSS every half second until it has set no new low for `quietMs` (or `maxMs` passed); nothing else runs meanwhile. */
+async function settle(quietMs: number, maxMs: number): Promise<Untimed> {
+  const t = performance.now();
+  let low = process.memoryUsage().rss;
+  let lowAt = t;
+  while (performance.now() - lowAt < quietMs && performance.now() - t < maxMs) {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const rss = process.memoryUsage().rss;
+    if (rss < low) [low, lowAt] = [rss, performance.now()];
+  }
+  return { totalMs: performance.now() - t, phases: {}, work: { settledAfterMs: Math.round(lowAt - t) }, memory: memory() };
 }
 
 /** Runs `fn` and adds its duration to `phases[name]` (and, given `peaks`, the peak RSS once it ran). */
@@ -160,7 +195,7 @@ async function phase<T>(phases: Phases, name: string, fn: () => T | Promise<T>, 
   const t = performance.now();
   const value = await fn();
   phases[name] = (phases[name] ?? 0) + (performance.now() - t);
-  if (peaks) peaks[name] = process.resourceUsage().maxRSS;
+  if (peaks) peaks[name] = peakRssKb();
   return value;
 }
 
@@ -342,6 +377,50 @@ async function poll(): Promise<Untimed> {
   return timed;
 }
 
+/**
+ * The daemon's sweep (the Controller's after a poll that found a commit, or its minutely resync):
+ * the whole engine's list once, for the prune guard, then one pass per namespace over its own
+ * list (Reconciler.pass: observe that namespace, decide its workloads). Lists are read as
+ * engineList reads them; nothing is applied. A moved Deployment is then recorded complete, as
+ * `change` does, and the driver rolls the engine file out.
+ */
+async function sweep(expect?: { namespace: string; name: string }): Promise<Untimed> {
+  const w = needWarm();
+  w.source.reset();
+  const phases: Phases = {};
+  const { revision, changed } = await phase(phases, 'refresh', () => w.desiredSource.refresh());
+  check(changed === (expect !== undefined), expect ? 'the commit before the sweep was not seen' : 'a sweep without a commit saw one');
+  const desired = revision.desired;
+  const listed = engineList(w);
+  await phase(phases, 'whole list + guard', () => guardLivePrunes(desired, observe(listed(), w.memo), false));
+  const moved: string[] = [];
+  await phase(phases, 'namespace passes', () => {
+    for (const ns of desired.namespaces) {
+      const inventory = readEngineList(namespaceFile(w.engine.file, ns.name));
+      const observed = observe(inventory, w.memo).namespaces.find((n) => n.name === ns.name);
+      const decisions = decideWorkloads({
+        namespace: ns.name,
+        target: ns,
+        observed,
+        mayPrune: true,
+        commit: desired.commit,
+        head: ns,
+        headCommit: desired.commit,
+        now: new Date(),
+        readiness: new Map(),
+        pins: undefined,
+        revisions: w.revisions,
+        memo: w.decisions,
+      });
+      for (const d of decisions) if (d.step?.kind === 'act') moved.push(`${ns.name}/${d.name}`);
+    }
+  });
+  const want = expect ? [`${expect.namespace}/${expect.name}`] : [];
+  check(moved.join() === want.join(), `expected moves for [${want.join(', ')}], the sweep decided [${moved.join(', ')}]`);
+  if (changed) warm = warmWith(w.source, w.desiredSource, w.engine, desired, w);
+  return { totalMs: sum(phases), phases, work: { namespaces: desired.namespaces.length, containers: w.engine.containers }, memory: memory() };
+}
+
 async function change(expect: { namespace: string; name: string }): Promise<Untimed> {
   const w = needWarm();
   const { timed, plan, changed, desired } = await pass(w);
@@ -391,6 +470,12 @@ async function dispatch(request: Request): Promise<Untimed> {
       return gitFloor(request.source, request.local);
     case 'memory':
       return { totalMs: 0, phases: {}, work: {}, memory: memory({ gc: true }) };
+    case 'settle':
+      return settle(request.quietMs, request.maxMs);
+    case 'reset-peak':
+      return resetPeak();
+    case 'sweep':
+      return sweep(request.expect);
   }
 }
 
