@@ -72,12 +72,14 @@ describe('berth drives a 3-node Docker Swarm', { timeout: 900_000 }, () => {
       replicas: 3,
       // Swarm stops a drained node's task itself, with no drain by berth first (Swarm has no
       // preStop hook): the app serves on for a while after SIGTERM, as a Kubernetes app with a
-      // preStop sleep does, while berth takes it out of routing.
-      command: webCommand(text, 8080, { servesAfterTermSeconds: 3 }),
+      // preStop sleep does, while berth takes it out of routing. berth reads Swarm's tasks every
+      // second, then a pass routes around the replica: 5 s is a margin of 3–4 × that, which a
+      // loaded machine needs (3 s lost a request at a load average of 11).
+      command: webCommand(text, 8080, { servesAfterTermSeconds: 5 }),
       port: 8080,
       strategy: { maxSurge: 1, maxUnavailable: 0 },
       readinessProbe: { path: '/', port: 8080, periodSeconds: 1 },
-      terminationGracePeriodSeconds: 5,
+      terminationGracePeriodSeconds: 8,
       resources: { requests: { cpu: '50m', memory: '16Mi' }, limits: { memory: '64Mi' } },
       ...over,
     });
