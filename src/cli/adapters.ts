@@ -56,8 +56,8 @@ export interface Adapters {
    * `berth run`): started the first time a namespace has a Service or Ingress to serve.
    */
   openDataPlane(o: CommonOptions, options: DataPlaneOptions, logger: Logger): DataPlane;
-  /** `berth proxy`: serves the data plane in this process until `close()`. */
-  runDataPlane(o: CommonOptions, options: DataPlaneOptions, logger: Logger): Promise<{ close(): Promise<void> }>;
+  /** `berth proxy`: serves the data plane in this process until `close()`, or until `lost` (another proxy took its control socket). */
+  runDataPlane(o: CommonOptions, options: DataPlaneOptions, logger: Logger): Promise<{ close(): Promise<void>; readonly lost: Promise<void> }>;
   defaults: { readonly repo: string; readonly stateDir: string };
 }
 

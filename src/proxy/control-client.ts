@@ -28,6 +28,13 @@ export interface DataPlaneClientOptions {
  * proxy cannot use: a bug).
  */
 export class DataPlaneClient implements DataPlane {
+  /**
+   * The start under way, shared: the passes of several namespaces that find the proxy gone at
+   * once start one proxy, not one each (a second, losing the control socket, still bound the
+   * first's addresses for a moment: berth then saw the Ingress port "in use").
+   */
+  private starting: Promise<unknown> | undefined;
+
   constructor(private readonly o: DataPlaneClientOptions) {}
 
   async putNamespace(table: NamespaceTable): Promise<readonly ListenerStatus[]> {
@@ -36,9 +43,14 @@ export class DataPlaneClient implements DataPlane {
       return (await put()) as ListenerStatus[];
     } catch (err) {
       if (!this.o.start || !isNotRunning(err)) throw err;
-      await this.o.start();
+      await this.startOnce(this.o.start);
       return (await put()) as ListenerStatus[];
     }
+  }
+
+  private startOnce(start: () => Promise<unknown>): Promise<unknown> {
+    this.starting ??= start().finally(() => (this.starting = undefined));
+    return this.starting;
   }
 
   async removeNamespace(namespace: string): Promise<void> {

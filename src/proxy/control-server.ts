@@ -1,4 +1,4 @@
-import { chmod, lstat, unlink } from 'node:fs/promises';
+import { chmod, lstat, stat, unlink } from 'node:fs/promises';
 import http from 'node:http';
 import net from 'node:net';
 import { BerthError, describeError, type Logger } from '../core/index.js';
@@ -13,11 +13,22 @@ export interface ControlServerOptions {
   /** The unix socket path. A stale socket file (nothing answers on it) is replaced. */
   readonly socketPath: string;
   readonly logger: Logger;
+  /** Calls (healthz included) are answered once this settles: the socket can be claimed before the data plane has started. */
+  readonly ready?: Promise<void>;
+  /** How often the socket file is checked to still be this server's (`lost`). Default 1 s. */
+  readonly watchMs?: number;
 }
 
 export interface RunningControlServer {
   /** Stops accepting, waits for running calls (a drain may take its timeout), removes the socket file. */
   close(): Promise<void>;
+  /**
+   * Resolves when the socket file stops being this server's: removed, or replaced by another
+   * proxy's. Two proxies that found the same stale socket file at once each remove it and bind
+   * their own; the one bound first is then unreachable, yet would hold its addresses for good.
+   * It learns so here (within `watchMs`) and stops.
+   */
+  readonly lost: Promise<void>;
 }
 
 /**
@@ -35,26 +46,62 @@ export async function startControlServer(o: ControlServerOptions): Promise<Runni
   const logger = o.logger.child({ component: 'proxy-control' });
   await removeStaleSocket(o.socketPath);
   const server = http.createServer((req, res) => {
-    handle(o.dataPlane, req, res).catch((err: unknown) => {
-      const status = err instanceof RequestError ? err.status : 500;
-      if (status === 500) logger.error({ method: req.method, url: req.url, err: describeError(err) }, 'control call failed');
-      else logger.debug({ method: req.method, url: req.url, status, err: describeError(err) }, 'control call refused');
-      if (!res.headersSent) json(res, status, { error: describeError(err) });
-      else res.destroy();
-    });
+    (o.ready ?? Promise.resolve())
+      .then(() => handle(o.dataPlane, req, res))
+      .catch((err: unknown) => {
+        const status = err instanceof RequestError ? err.status : 500;
+        if (status === 500) logger.error({ method: req.method, url: req.url, err: describeError(err) }, 'control call failed');
+        else logger.debug({ method: req.method, url: req.url, status, err: describeError(err) }, 'control call refused');
+        if (!res.headersSent) json(res, status, { error: describeError(err) });
+        else res.destroy();
+      });
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    const fail = (err: NodeJS.ErrnoException) =>
+      // Another proxy bound the socket between our check and our bind: it is this state directory's data plane.
+      reject(
+        err.code === 'EADDRINUSE'
+          ? new BerthError('STATE_LOCKED', `another proxy already answers on ${o.socketPath}`, { details: { socketPath: o.socketPath } })
+          : err,
+      );
+    server.once('error', fail);
     server.listen(o.socketPath, () => {
-      server.off('error', reject);
+      server.off('error', fail);
       resolve();
     });
   });
   server.on('error', (err) => logger.error({ err: err.message }, 'control server failed'));
   await chmod(o.socketPath, 0o600);
+  // The file's identity: its inode, and its change time (the chmod just made). An inode alone is
+  // not one: a file removed frees its inode, and the next socket file may get the same number.
+  const identity = async (): Promise<string | undefined> =>
+    stat(o.socketPath, { bigint: true }).then(
+      (s) => `${s.ino}:${s.ctimeNs}`,
+      () => undefined,
+    );
+  const mine = await identity();
+  let watch: NodeJS.Timeout | undefined;
+  const lost = new Promise<void>((resolve) => {
+    watch = setInterval(() => {
+      void identity().then((now) => now !== mine && resolve());
+    }, o.watchMs ?? 1_000);
+    watch.unref();
+  });
+  void lost.then(() => {
+    clearInterval(watch);
+    logger.warn({ socket: o.socketPath }, 'the control socket file is no longer this proxy’s (removed, or another proxy bound its own)');
+  });
   logger.info({ socket: o.socketPath }, 'control socket listening');
   return {
+    lost,
     async close() {
+      clearInterval(watch);
+      if ((await identity()) !== mine) {
+        // The file at the path is another proxy's now, and closing a unix socket server removes
+        // the file at its path (libuv): left open instead, unreachable and not holding the process.
+        server.unref();
+        return;
+      }
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();

@@ -25,19 +25,30 @@ export const DEFAULT_SHUTDOWN_GRACE_MS = 5_000;
  * caller wires SIGTERM/SIGINT to `close()`, which stops the control socket first (no table
  * change arrives half-way through shutdown), then the data plane (with a grace period).
  */
-export async function runProxyProcess(o: ProxyProcessOptions): Promise<{ close(): Promise<void> }> {
+export async function runProxyProcess(o: ProxyProcessOptions): Promise<{ close(): Promise<void>; readonly lost: Promise<void> }> {
   const proxy = new ProxyServer({ logger: o.logger, statePath: o.statePath, ...(o.ingressListen ? { ingressListen: o.ingressListen } : {}) });
-  await proxy.start();
-  let control;
+  // The control socket first: it is the claim to be this state directory's data plane. A second
+  // proxy started at the same moment fails there (STATE_LOCKED) before it binds an address or
+  // touches the kernel path's chains, so it never holds what the first one serves. Calls wait
+  // until the tables are loaded and bound (`ready`).
+  let started!: () => void;
+  let failed!: (err: unknown) => void;
+  const ready = new Promise<void>((resolve, reject) => ([started, failed] = [resolve, reject]));
+  ready.catch(() => {}); // a start that fails is reported below; calls waiting on it then fail too
+  const control = await startControlServer({ dataPlane: proxy, socketPath: o.socketPath, logger: o.logger, ready });
   try {
-    control = await startControlServer({ dataPlane: proxy, socketPath: o.socketPath, logger: o.logger });
+    await proxy.start();
+    started();
   } catch (err) {
-    await proxy.close();
+    failed(err);
+    await control.close();
     throw err;
   }
   o.logger.info({ pid: process.pid, socket: o.socketPath, ingress: o.ingressListen }, 'proxy running');
   let closing: Promise<void> | undefined;
   return {
+    /** The control socket is no longer this process's (RunningControlServer.lost): the caller stops it. */
+    lost: control.lost,
     close() {
       closing ??= (async () => {
         await control.close();

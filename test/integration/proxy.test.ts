@@ -5,19 +5,22 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { lstat, mkdtemp, rm, unlink, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
-import { isBerthError, silentLogger } from '../../src/core/index.js';
+import { checkIngressListen } from '../../src/cli/listen-check.js';
+import { isBerthError, silentLogger, type Logger } from '../../src/core/index.js';
 import {
   DataPlaneClient,
   ensureProxyRunning,
   ProxyServer,
+  runProxyProcess,
   startControlServer,
   type Backend,
+  type DataPlane,
   type IngressRoute,
   type NamespaceTable,
   type ServiceRoute,
@@ -486,6 +489,63 @@ describe('L7 (Ingress)', { timeout: 60_000 }, () => {
     assert.deepEqual((await proxy.status()).ingress, { host: '127.0.0.1', port });
     assert.equal((await get(port, '/')).answer?.id, 'a');
   });
+
+  it("berth run's start check: the running data plane's bind error stops it while the port is taken, not once the port is free", async (t) => {
+    const blocker = net.createServer();
+    const port = await listen(blocker);
+    const at = { host: '127.0.0.1', port };
+    const a = await startBackend(t, 'a');
+    const proxy = new ProxyServer({ logger: silentLogger, ingressListen: at });
+    await proxy.start();
+    t.after(() => proxy.close());
+    const reported = await proxy.status();
+    assert.match(reported.ingress?.error ?? '', /EADDRINUSE/);
+    const refused = (err: unknown) =>
+      isBerthError(err) &&
+      err.code === 'LISTEN_FAILED' &&
+      err.message === `--ingress-listen: the running data plane (pid ${reported.pid}) cannot serve 127.0.0.1:${port}: ${reported.ingress?.error}`;
+    // The data plane as berth finds it at start, answering with that status (its last attempt).
+    const answering = (...answers: (() => Promise<Awaited<ReturnType<DataPlane['status']>>>)[]): DataPlane => {
+      let call = 0;
+      return { ...proxy, status: () => answers[Math.min(call++, answers.length - 1)]!() } as DataPlane;
+    };
+
+    // Still taken by another process: berth stops, with the data plane's error.
+    await assert.rejects(checkIngressListen(proxy, at), refused);
+    await assert.rejects(
+      checkIngressListen(
+        answering(async () => reported),
+        at,
+      ),
+      refused,
+    );
+    // Free now, the same error reported: berth starts; its first table push binds the address.
+    await new Promise((r) => blocker.close(r));
+    await checkIngressListen(
+      answering(async () => reported),
+      at,
+    );
+    await proxy.putNamespace(
+      table('shop', [service('web', await freePort(), [a])], [{ name: 'all', rules: [], defaultBackend: { service: 'web', port: 80 } }]),
+    );
+    assert.equal((await get(port, '/')).answer?.id, 'a');
+    // Reported, then bound by the data plane's own retry before berth looked: asked again, it serves.
+    await checkIngressListen(
+      answering(
+        async () => reported,
+        () => proxy.status(),
+      ),
+      at,
+    );
+    // Another address than the running data plane serves: a usage error, whatever it reports.
+    await assert.rejects(
+      checkIngressListen(
+        answering(async () => reported),
+        { host: '127.0.0.1', port: port === 65_535 ? port - 1 : port + 1 },
+      ),
+      (err: unknown) => isBerthError(err) && err.code === 'USAGE',
+    );
+  });
 });
 
 describe('persistence', { timeout: 60_000 }, () => {
@@ -593,6 +653,83 @@ describe('control socket', { timeout: 60_000 }, () => {
     assert.equal(status?.error, undefined);
     assert.equal(starts, 1);
     assert.equal((await get(listenPort)).answer?.id, 'a');
+  });
+
+  it('puts of several namespaces that find the proxy gone at once start it once', async (t) => {
+    const dir = await tempDir(t);
+    const socketPath = join(dir, 'proxy.sock');
+    const a = await startBackend(t, 'a');
+    const proxy = await startProxy(t);
+    let starts = 0;
+    const client = new DataPlaneClient({
+      socketPath,
+      start: async () => {
+        starts++;
+        const control = await startControlServer({ dataPlane: proxy, socketPath, logger: silentLogger });
+        t.after(() => control.close());
+      },
+    });
+    const ports = [await freePort(), await freePort(), await freePort()];
+    const statuses = await Promise.all(['one', 'two', 'three'].map((ns, i) => client.putNamespace(table(ns, [service('web', ports[i]!, [a])]))));
+    assert.equal(starts, 1);
+    assert.deepEqual(
+      statuses.map(([s]) => s?.error),
+      [undefined, undefined, undefined],
+    );
+    for (const port of ports) assert.equal((await get(port)).answer?.id, 'a');
+  });
+
+  it('two proxy processes started at once on one socket: one serves, the other stops (STATE_LOCKED) before it binds anything', async (t) => {
+    const dir = await tempDir(t);
+    const socketPath = join(dir, 'proxy.sock');
+    const at = { host: '127.0.0.1', port: await freePort() };
+    const options = { socketPath, statePath: join(dir, 'state.json'), ingressListen: at, logger: silentLogger, shutdownGraceMs: 0 };
+    const results = await Promise.allSettled([runProxyProcess(options), runProxyProcess(options)]);
+    for (const r of results) if (r.status === 'fulfilled') t.after(() => r.value.close());
+    const lost = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
+    assert.equal(lost.length, 1, `exactly one lost: ${lost.map(String).join('; ')}`);
+    assert.ok(isBerthError(lost[0]) && lost[0].code === 'STATE_LOCKED', String(lost[0]));
+    // The loser never held the Ingress address: the winner bound it at its first attempt.
+    assert.deepEqual((await new DataPlaneClient({ socketPath }).status()).ingress, at);
+  });
+
+  it('a second proxy process on a socket another one answers: it stops (STATE_LOCKED) before it loads the tables or binds anything', async (t) => {
+    const dir = await tempDir(t);
+    const socketPath = join(dir, 'proxy.sock');
+    const statePath = join(dir, 'state.json');
+    const at = { host: '127.0.0.1', port: await freePort() };
+    const first = await runProxyProcess({ socketPath, statePath, ingressListen: at, logger: silentLogger, shutdownGraceMs: 0 });
+    t.after(() => first.close());
+    const said: string[] = [];
+    const say = (obj: object | string, msg?: string) => void said.push(msg ?? String(obj));
+    const recording: Logger = { debug: say, info: say, warn: say, error: say, child: () => recording };
+    const elsewhere = { host: '127.0.0.1', port: await freePort() };
+    await assert.rejects(
+      runProxyProcess({ socketPath, statePath, ingressListen: elsewhere, logger: recording, shutdownGraceMs: 0 }),
+      (err: unknown) => isBerthError(err) && err.code === 'STATE_LOCKED',
+    );
+    assert.deepEqual(
+      said.filter((m) => /bound|state|kernel|listener/i.test(m)),
+      [],
+      'nothing loaded or bound by the second proxy',
+    );
+    assert.deepEqual((await new DataPlaneClient({ socketPath }).status()).ingress, at);
+  });
+
+  it('a control server whose socket file another proxy replaced learns it (lost), and leaves that file alone on close', async (t) => {
+    const dir = await tempDir(t);
+    const socketPath = join(dir, 'proxy.sock');
+    const proxy = await startProxy(t);
+    const first = await startControlServer({ dataPlane: proxy, socketPath, logger: silentLogger, watchMs: 50 });
+    t.after(() => first.close());
+    // What a second proxy does that found the same file stale at the same moment: remove it, bind its own.
+    await unlink(socketPath);
+    const second = await startControlServer({ dataPlane: proxy, socketPath, logger: silentLogger, watchMs: 50 });
+    t.after(() => second.close());
+    await first.lost;
+    await first.close();
+    assert.ok((await lstat(socketPath)).isSocket(), 'the second proxy’s socket file is still there');
+    assert.equal((await new DataPlaneClient({ socketPath }).status()).pid, process.pid);
   });
 
   it('replaces a stale socket file, refuses to take over a live one', async (t) => {

@@ -44,6 +44,8 @@ export function registerProxy(program: Command, ctx: CliContext): void {
       await new Promise<void>((resolveStop) => {
         process.once('SIGINT', () => resolveStop());
         process.once('SIGTERM', () => resolveStop());
+        // Another proxy of this state directory holds the control socket: this one is unreachable, and stops.
+        void running.lost.then(() => resolveStop());
       });
       await running.close();
     });
