@@ -55,8 +55,13 @@ export function probeListen(flag: string, at: ListenAddress): Promise<void> {
 /**
  * The data plane's Ingress address, checked at start. When a data plane of this state
  * directory already runs (it outlives `berth run`), it holds the address itself: what counts
- * is whether it reports a bind error, and whether it serves the address asked for. Otherwise
- * the address is bound for a moment, as the data plane will bind it.
+ * is whether it serves the address asked for, and whether it reports a bind error that still
+ * holds. Its error is its last attempt's, and it retries on a back-off of up to 30 s: a port
+ * that was taken for a moment (a restarted data plane binding while another process held it)
+ * may be free by now. So a reported error is checked by binding the address for a moment: free
+ * now, berth starts, and its first table push has the data plane bind it at once; still taken,
+ * berth stops with the data plane's error. Without a running data plane the address is bound
+ * for a moment, as the data plane will bind it.
  */
 export async function checkIngressListen(dataPlane: DataPlane, at: ListenAddress): Promise<void> {
   let running: Awaited<ReturnType<DataPlane['status']>>;
@@ -69,15 +74,23 @@ export async function checkIngressListen(dataPlane: DataPlane, at: ListenAddress
     return;
   }
   const serving = running.ingress;
-  if (serving?.error)
-    throw new BerthError(
-      'LISTEN_FAILED',
-      `--ingress-listen: the running data plane (pid ${running.pid}) cannot serve ${serving.host}:${serving.port}: ${serving.error}`,
-    );
   if (serving && at.port !== 0 && (serving.host !== at.host || serving.port !== at.port)) {
     throw new BerthError(
       'USAGE',
       `--ingress-listen ${at.host}:${at.port}: the running data plane of this state directory (pid ${running.pid}) serves Ingress on ${serving.host}:${serving.port}; stop it first (berth proxy --stop --state-dir ...) or pass --ingress-listen ${serving.host}:${serving.port}`,
     );
   }
+  if (!serving?.error) return;
+  const free = await probeListen('--ingress-listen', { host: serving.host, port: serving.port }).then(
+    () => true,
+    () => false,
+  );
+  if (free) return;
+  // Taken: by another process, or by the data plane itself, whose retry may have bound it just now.
+  const again = await dataPlane.status().catch(() => undefined);
+  if (again && !again.ingress?.error) return;
+  throw new BerthError(
+    'LISTEN_FAILED',
+    `--ingress-listen: the running data plane (pid ${running.pid}) cannot serve ${serving.host}:${serving.port}: ${serving.error}`,
+  );
 }
