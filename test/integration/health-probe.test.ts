@@ -23,6 +23,8 @@ import { eventually } from '../helpers/eventually.js';
 
 const HTTPD = 'mkdir -p /www && echo ok > /www/index.html && exec httpd -f -p 8080 -h /www';
 const noExec: ProbeDeps = { exec: () => Promise.reject(new Error('no exec here')) };
+/** The probe timeout where the peer answers (or refuses at once): far above its answer time on a loaded machine. The timeout cases use short ones. */
+const ANSWER_MS = 5_000;
 
 function scoped(t: TestContext, label: string): { scope: DockerScope; driver: RuntimeDriver } {
   const scope = dockerScope(label);
@@ -103,40 +105,40 @@ test('runProbe against a running replica: httpGet, tcpSocket and exec, success a
   const web = await runWebReplica(scope, driver);
   const target = { containerId: web.id, ports: web.ports };
   const deps: ProbeDeps = { exec: (id, command, timeoutMs) => driver.exec(id, command, timeoutMs) };
-  await eventually(async () => assert.ok((await runProbe(httpGet('/'), target, 1000, deps)).ok, 'httpd answers'), { what: 'httpd up' });
+  await eventually(async () => assert.ok((await runProbe(httpGet('/'), target, ANSWER_MS, deps)).ok, 'httpd answers'), { what: 'httpd up' });
 
-  const ok = await runProbe(httpGet('/'), target, 1000, deps);
+  const ok = await runProbe(httpGet('/'), target, ANSWER_MS, deps);
   assert.ok(ok.ok, ok.message);
   assert.match(ok.message, /HTTP 200/);
 
-  const missing = await runProbe(httpGet('/missing'), target, 1000, deps);
+  const missing = await runProbe(httpGet('/missing'), target, ANSWER_MS, deps);
   assert.equal(missing.ok, false, missing.message);
   assert.match(missing.message, /404/);
 
-  const tcp = await runProbe({ kind: 'tcpSocket', port: 8080 }, target, 1000, deps);
+  const tcp = await runProbe({ kind: 'tcpSocket', port: 8080 }, target, ANSWER_MS, deps);
   assert.ok(tcp.ok, tcp.message);
 
   // 9090 is published, so the engine's proxy accepts the connection — and drops it at once.
-  const closed = await runProbe({ kind: 'tcpSocket', port: 9090 }, target, 1000, deps);
+  const closed = await runProbe({ kind: 'tcpSocket', port: 9090 }, target, ANSWER_MS, deps);
   assert.equal(closed.ok, false, closed.message);
-  const closedHttp = await runProbe(httpGet('/', 9090), target, 1000, deps);
+  const closedHttp = await runProbe(httpGet('/', 9090), target, ANSWER_MS, deps);
   assert.equal(closedHttp.ok, false, closedHttp.message);
 
-  const unpublished = await runProbe({ kind: 'tcpSocket', port: 7070 }, target, 1000, deps);
+  const unpublished = await runProbe({ kind: 'tcpSocket', port: 7070 }, target, ANSWER_MS, deps);
   assert.equal(unpublished.ok, false, unpublished.message);
   assert.match(unpublished.message, /7070\/tcp is not published/);
-  const unpublishedHttp = await runProbe(httpGet('/', 7070), target, 1000, deps);
+  const unpublishedHttp = await runProbe(httpGet('/', 7070), target, ANSWER_MS, deps);
   assert.match(unpublishedHttp.message, /not published/);
 
-  const exit0 = await runProbe({ kind: 'exec', command: ['sh', '-c', 'exit 0'] }, target, 2000, deps);
+  const exit0 = await runProbe({ kind: 'exec', command: ['sh', '-c', 'exit 0'] }, target, ANSWER_MS, deps);
   assert.ok(exit0.ok, exit0.message);
-  const exit3 = await runProbe({ kind: 'exec', command: ['sh', '-c', 'exit 3'] }, target, 2000, deps);
+  const exit3 = await runProbe({ kind: 'exec', command: ['sh', '-c', 'exit 3'] }, target, ANSWER_MS, deps);
   assert.equal(exit3.ok, false, exit3.message);
   assert.match(exit3.message, /exit code 3/);
   const slow = await runProbe({ kind: 'exec', command: ['sleep', '5'] }, target, 500, deps);
   assert.equal(slow.ok, false, slow.message);
   assert.match(slow.message, /timed out after 500 ms/);
-  const noSuchBinary = await runProbe({ kind: 'exec', command: ['/no/such/binary'] }, target, 2000, deps);
+  const noSuchBinary = await runProbe({ kind: 'exec', command: ['/no/such/binary'] }, target, ANSWER_MS, deps);
   assert.equal(noSuchBinary.ok, false, noSuchBinary.message);
 });
 
@@ -202,11 +204,11 @@ test('httpGet corner cases against local servers: 3xx not followed, headers and 
   const port = await listen(t, createHttpServer(handler));
   const target = { containerId: 'local', ports: local(port) };
 
-  const redirect = await runProbe(httpGet('/redirect', 80), target, 1000, noExec);
+  const redirect = await runProbe(httpGet('/redirect', 80), target, ANSWER_MS, noExec);
   assert.ok(redirect.ok, `a 302 is a success and is not followed: ${redirect.message}`);
   assert.equal(seen.length, 1, 'one request: the redirect was not followed');
 
-  const error = await runProbe(httpGet('/error', 80), target, 1000, noExec);
+  const error = await runProbe(httpGet('/error', 80), target, ANSWER_MS, noExec);
   assert.equal(error.ok, false, error.message);
   assert.match(error.message, /500/);
 
@@ -219,14 +221,14 @@ test('httpGet corner cases against local servers: 3xx not followed, headers and 
       ],
     }),
     target,
-    1000,
+    ANSWER_MS,
     noExec,
   );
   assert.ok(withHeaders.ok, withHeaders.message);
   assert.equal(seen[0]?.host, 'example.test', 'the probe Host header replaces the default');
   assert.equal(seen[0]?.['x-probe'], 'yes');
   seen.length = 0;
-  await runProbe(httpGet('/', 80), target, 1000, noExec);
+  await runProbe(httpGet('/', 80), target, ANSWER_MS, noExec);
   assert.equal(seen[0]?.host, `127.0.0.1:${port}`, 'default Host');
   assert.match(String(seen[0]?.['user-agent']), /^berth-probe\//);
 
@@ -234,10 +236,10 @@ test('httpGet corner cases against local servers: 3xx not followed, headers and 
   assert.equal(hang.ok, false, hang.message);
   assert.match(hang.message, /timed out after 300 ms/);
 
-  const stream = await runProbe(httpGet('/stream', 80), target, 2000, noExec);
+  const stream = await runProbe(httpGet('/stream', 80), target, ANSWER_MS, noExec);
   assert.ok(stream.ok, `an endless body does not turn a 200 into a timeout: ${stream.message}`);
 
-  const refused = await runProbe(httpGet('/', 80), { containerId: 'local', ports: local(await closedPort()) }, 1000, noExec);
+  const refused = await runProbe(httpGet('/', 80), { containerId: 'local', ports: local(await closedPort()) }, ANSWER_MS, noExec);
   assert.equal(refused.ok, false, refused.message);
   assert.match(refused.message, /refused/);
 
@@ -261,7 +263,7 @@ test('httpGet corner cases against local servers: 3xx not followed, headers and 
   ]);
   const tls = createHttpsServer({ key: await readFile(join(dir, 'key.pem')), cert: await readFile(join(dir, 'cert.pem')) }, handler);
   const tlsPort = await listen(t, tls);
-  const https = await runProbe(httpGet('/', 443, { scheme: 'HTTPS' }), { containerId: 'local', ports: local(tlsPort, 443) }, 2000, noExec);
+  const https = await runProbe(httpGet('/', 443, { scheme: 'HTTPS' }), { containerId: 'local', ports: local(tlsPort, 443) }, ANSWER_MS, noExec);
   assert.ok(https.ok, https.message);
 });
 
@@ -277,11 +279,11 @@ test('tcpSocket against local servers: listening → ok, refused → failure, a 
   // Connections the servers keep open must not keep them from closing at the end.
   open.on('connection', (s) => s.unref());
 
-  const ok = await runProbe({ kind: 'tcpSocket', port: 80 }, { containerId: 'local', ports: local(openPort) }, 1000, noExec);
+  const ok = await runProbe({ kind: 'tcpSocket', port: 80 }, { containerId: 'local', ports: local(openPort) }, ANSWER_MS, noExec);
   assert.ok(ok.ok, ok.message);
-  const hello = await runProbe({ kind: 'tcpSocket', port: 80 }, { containerId: 'local', ports: local(bannerPort) }, 1000, noExec);
+  const hello = await runProbe({ kind: 'tcpSocket', port: 80 }, { containerId: 'local', ports: local(bannerPort) }, ANSWER_MS, noExec);
   assert.ok(hello.ok, hello.message);
-  const refused = await runProbe({ kind: 'tcpSocket', port: 80 }, { containerId: 'local', ports: local(await closedPort()) }, 1000, noExec);
+  const refused = await runProbe({ kind: 'tcpSocket', port: 80 }, { containerId: 'local', ports: local(await closedPort()) }, ANSWER_MS, noExec);
   assert.equal(refused.ok, false, refused.message);
 });
 
