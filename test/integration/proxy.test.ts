@@ -629,7 +629,8 @@ describe('control socket', { timeout: 60_000 }, () => {
     });
   });
 
-  it('with a start hook, the client starts a missing proxy on put only', async (t) => {
+  /** A client whose start hook serves an in-process proxy on a fresh socket, counting the starts. */
+  const startingClient = async (t: TestContext) => {
     const dir = await tempDir(t);
     const socketPath = join(dir, 'proxy.sock');
     const a = await startBackend(t, 'a');
@@ -643,35 +644,28 @@ describe('control socket', { timeout: 60_000 }, () => {
         t.after(() => control.close());
       },
     });
+    return { client, a, starts: () => starts };
+  };
+
+  it('with a start hook, the client starts a missing proxy on put only', async (t) => {
+    const { client, a, starts } = await startingClient(t);
     assert.deepEqual(await client.drain(['x'], 1_000), { remaining: 0 });
     await client.removeNamespace('shop');
     await assert.rejects(client.status(), /DATA_PLANE_UNREACHABLE|did not answer/);
-    assert.equal(starts, 0);
+    assert.equal(starts(), 0);
 
     const listenPort = await freePort();
     const [status] = await client.putNamespace(table('shop', [service('web', listenPort, [a])]));
     assert.equal(status?.error, undefined);
-    assert.equal(starts, 1);
+    assert.equal(starts(), 1);
     assert.equal((await get(listenPort)).answer?.id, 'a');
   });
 
   it('puts of several namespaces that find the proxy gone at once start it once', async (t) => {
-    const dir = await tempDir(t);
-    const socketPath = join(dir, 'proxy.sock');
-    const a = await startBackend(t, 'a');
-    const proxy = await startProxy(t);
-    let starts = 0;
-    const client = new DataPlaneClient({
-      socketPath,
-      start: async () => {
-        starts++;
-        const control = await startControlServer({ dataPlane: proxy, socketPath, logger: silentLogger });
-        t.after(() => control.close());
-      },
-    });
+    const { client, a, starts } = await startingClient(t);
     const ports = [await freePort(), await freePort(), await freePort()];
     const statuses = await Promise.all(['one', 'two', 'three'].map((ns, i) => client.putNamespace(table(ns, [service('web', ports[i]!, [a])]))));
-    assert.equal(starts, 1);
+    assert.equal(starts(), 1);
     assert.deepEqual(
       statuses.map(([s]) => s?.error),
       [undefined, undefined, undefined],
