@@ -43,13 +43,13 @@ export class DataPlaneClient implements DataPlane {
       return (await put()) as ListenerStatus[];
     } catch (err) {
       if (!this.o.start || !isNotRunning(err)) throw err;
-      await this.startOnce(this.o.start);
+      await this.startOnce();
       return (await put()) as ListenerStatus[];
     }
   }
 
-  private startOnce(start: () => Promise<unknown>): Promise<unknown> {
-    this.starting ??= start().finally(() => (this.starting = undefined));
+  private startOnce(): Promise<unknown> {
+    this.starting ??= this.o.start!().finally(() => (this.starting = undefined));
     return this.starting;
   }
 

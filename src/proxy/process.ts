@@ -22,7 +22,8 @@ export const DEFAULT_SHUTDOWN_GRACE_MS = 5_000;
 
 /**
  * The body of `berth proxy`: the data plane plus its control socket, in this process. The
- * caller wires SIGTERM/SIGINT to `close()`, which stops the control socket first (no table
+ * caller wires SIGTERM/SIGINT, and `lost` (another proxy took the control socket file), to
+ * `close()`, which stops the control socket first (no table
  * change arrives half-way through shutdown), then the data plane (with a grace period).
  */
 export async function runProxyProcess(o: ProxyProcessOptions): Promise<{ close(): Promise<void>; readonly lost: Promise<void> }> {
