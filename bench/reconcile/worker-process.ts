@@ -12,14 +12,27 @@ const WORKER = fileURLToPath(new URL('./worker.ts', import.meta.url));
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /**
- * The Node flags berth ships with: those of bin/berth.mjs's first line (`#!/usr/bin/env -S node
- * <flags>`), read from there so the bench runs berth's code under the settings it runs under.
+ * How berth ships its process: the environment and the Node flags of bin/berth.mjs's first line
+ * (`#!/usr/bin/env -S [NAME=value …] node [--flag …]`), read from there so the bench runs berth's
+ * code under the settings it runs under.
  */
-export function shippedNodeFlags(): string[] {
+export function shippedLaunch(): { readonly env: Readonly<Record<string, string>>; readonly flags: readonly string[] } {
   const first = readFileSync(path.join(REPO_ROOT, 'bin', 'berth.mjs'), 'utf8').split('\n', 1)[0] ?? '';
-  const match = /^#!\/usr\/bin\/env -S node((?: --\S+)*)$/.exec(first);
-  if (!match) throw new Error(`bin/berth.mjs's first line is not "#!/usr/bin/env -S node [--flag …]": ${first}`);
-  return match[1]!.split(' ').filter(Boolean);
+  const match = /^#!\/usr\/bin\/env -S((?: [A-Za-z_][A-Za-z0-9_]*=\S*)*) node((?: --\S+)*)$/.exec(first);
+  if (!match) throw new Error(`bin/berth.mjs's first line is not "#!/usr/bin/env -S [NAME=value …] node [--flag …]": ${first}`);
+  const env = Object.fromEntries(
+    match[1]!
+      .split(' ')
+      .filter(Boolean)
+      .map((a) => [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)]),
+  );
+  return { env, flags: match[2]!.split(' ').filter(Boolean) };
+}
+
+/** How berth ships, as one line: `NAME=value … --flag …`. */
+export function describeLaunch(): string {
+  const { env, flags } = shippedLaunch();
+  return [...Object.entries(env).map(([k, v]) => `${k}=${v}`), ...flags].join(' ');
 }
 
 /**
@@ -68,11 +81,20 @@ export class WorkerProcess {
     });
   }
 
-  /** A fresh Node process running worker.ts, bundled or under tsx, with berth's shipped flags (plus `nodeArgs`, which come later and so win); resolves once it listens. */
-  static start(load: WorkerLoad, nodeArgs: readonly string[] = []): Promise<WorkerProcess> {
+  /** A fresh Node process running worker.ts, bundled or under tsx, with berth's shipped environment and flags (plus `nodeArgs`, which come later and so win, and `envOverrides`: `NAME=value`, or `NAME=` to remove it); resolves once it listens. */
+  static start(load: WorkerLoad, nodeArgs: readonly string[] = [], envOverrides: readonly string[] = []): Promise<WorkerProcess> {
     const [entry, loader] = load.kind === 'bundle' ? [load.file, ['--enable-source-maps']] : [WORKER, ['--import', 'tsx']];
-    const execArgv = [...loader, ...shippedNodeFlags(), ...nodeArgs];
-    const child = fork(entry, [], { cwd: REPO_ROOT, execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const launch = shippedLaunch();
+    const execArgv = [...loader, ...launch.flags, ...nodeArgs];
+    const env: Record<string, string | undefined> = { ...process.env, ...launch.env };
+    // `NAME=value` sets, `NAME=` removes (an empty MALLOC_* value is not glibc's default).
+    for (const o of envOverrides) {
+      const name = o.slice(0, o.indexOf('='));
+      const value = o.slice(o.indexOf('=') + 1);
+      if (value === '') delete env[name];
+      else env[name] = value;
+    }
+    const child = fork(entry, [], { cwd: REPO_ROOT, execArgv, env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     return new Promise((resolve, reject) => {
       const onExit = (code: number | null) => reject(new Error(`worker exited (code ${code}) before it was ready`));
       child.once('exit', onExit);

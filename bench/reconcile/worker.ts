@@ -386,6 +386,8 @@ async function poll(): Promise<Untimed> {
  */
 async function sweep(expect?: { namespace: string; name: string }): Promise<Untimed> {
   const w = needWarm();
+  // The RSS the daemon rests at: what the sweep before (or the idle) left, a poll period later.
+  const restRssBytes = process.memoryUsage.rss();
   w.source.reset();
   const phases: Phases = {};
   const { revision, changed } = await phase(phases, 'refresh', () => w.desiredSource.refresh());
@@ -418,7 +420,7 @@ async function sweep(expect?: { namespace: string; name: string }): Promise<Unti
   const want = expect ? [`${expect.namespace}/${expect.name}`] : [];
   check(moved.join() === want.join(), `expected moves for [${want.join(', ')}], the sweep decided [${moved.join(', ')}]`);
   if (changed) warm = warmWith(w.source, w.desiredSource, w.engine, desired, w);
-  return { totalMs: sum(phases), phases, work: { namespaces: desired.namespaces.length, containers: w.engine.containers }, memory: memory() };
+  return { totalMs: sum(phases), phases, work: { namespaces: desired.namespaces.length, containers: w.engine.containers, restRssBytes }, memory: memory() };
 }
 
 async function change(expect: { namespace: string; name: string }): Promise<Untimed> {
