@@ -29,7 +29,7 @@
  *   node --import tsx bench/reconcile.ts [--deployments 10000] [--namespaces 500]
  *        [--runs 10] [--cold-runs 3] [--sweeps 6] [--source both|remote|local] [--json results.json] [--load bundle|tsx]
  *        [--worker-arg=--max-old-space-size=128 …] [--worker-arg=--cpu-prof --worker-arg=--cpu-prof-dir=/tmp/prof]
- *        [--worker-env NAME=value …] [--worker-env MALLOC_MMAP_THRESHOLD_= (removes it)]
+ *        [--worker-env MALLOC_MMAP_THRESHOLD_=131072 …] [--worker-env NAME= (removes it)]
  *
  * Workers load berth the way it ships (--load bundle, the default): their entry, worker.ts, is
  * bundled with bin/bundle.mjs's esbuild settings, as bin/berth.mjs runs dist/berth.mjs. With
@@ -119,10 +119,10 @@ interface SourceResults {
 
 /**
  * The sweeps' peaks: the first one's, and the highest of the rest. The first starts from the heap
- * the bench's back-to-back passes left (30 passes in a few seconds, which the daemon never makes):
- * with no full collection among them V8's memory reducer is not armed, and the idle worker keeps
- * their garbage until the first sweep's allocations collect it. From the second on, each starts
- * from what the sweep before it left: the daemon's steady state.
+ * the bench's back-to-back passes left (30 passes in a few seconds, which the daemon never makes),
+ * less what V8's memory reducer gave back while the worker idled (nothing, when no full
+ * collection ran among those passes: the reducer starts only after one). From the second on,
+ * each starts from what the sweep before it left: the daemon's steady state.
  */
 function sweepPeaks(sweeps: readonly Timed[]): { readonly first: number; readonly steady: number | undefined } {
   const peaks = sweeps.map((x) => x.memory.maxRssKb * 1024);
@@ -515,7 +515,9 @@ function report(args: {
     for (const r of withData) {
       const samples = pick(r);
       const med = phaseMedians(samples);
+      // What each pass handled; a measurement kept in `work` (the sweep's rest RSS) has its own row.
       const work = Object.entries(samples[0]!.work)
+        .filter(([k]) => !k.endsWith('Bytes'))
         .map(([k, v]) => `${k} ${v}`)
         .join(', ');
       lines.push(`| ${r.kind} | ${names.map((n) => ms(med[n] ?? NaN)).join(' | ')} | ${ms(summarize(samples.map((s) => s.totalMs)).median)} | ${work} |`);
