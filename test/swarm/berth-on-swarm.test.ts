@@ -462,6 +462,7 @@ describe('berth drives a 3-node Docker Swarm', { timeout: 900_000 }, () => {
   });
 
   it('a Service called by name from a replica on any node: its virtual address on this host (port 80 → 8080), round robin over the replicas on every node', async () => {
+    const DNS_DIAGNOSIS = 'cat /etc/resolv.conf; nslookup api.swarm.svc.cluster.local 2>&1; nslookup web. 2>&1; ip route 2>&1';
     await publish(
       'api-service.yaml',
       serviceYaml({ name: 'api', selector: 'web', port: 80, targetPort: 8080, type: 'ClusterIP' }),
@@ -478,7 +479,18 @@ describe('berth drives a 3-node Docker Swarm', { timeout: 900_000 }, () => {
           const out = (await execOutput(r.containerId, ['sh', '-c', script], nodeDocker(r.node))).stdout.split('\n').filter(Boolean);
           const answers = out.filter((l) => /^v\S+ /.test(l));
           const addresses = out.filter((l) => /^\d+\.\d+\.\d+\.\d+$/.test(l));
-          assert.equal(answers.length, 9, `9 answers through api:80 from ${r.node}: ${JSON.stringify(out)}`);
+          if (answers.length !== 9) {
+            // What the replica sees, and what berth warned of: a failure here says where the name or the address got lost.
+            const seen = await execOutput(r.containerId, ['sh', '-c', DNS_DIAGNOSIS], nodeDocker(r.node)).catch((err: unknown) => ({ stdout: String(err) }));
+            const warned = berth!
+              .logs()
+              .split('\n')
+              .filter((l) => /"level":(40|50|60)/.test(l))
+              .slice(-8);
+            assert.fail(
+              `9 answers through api:80 from ${r.node}: ${JSON.stringify(out)}; the replica: ${JSON.stringify(seen.stdout)}; berth's last warnings: ${warned.join('\n')}`,
+            );
+          }
           assert.ok(new Set(answers.map((a) => a.split(' ')[1])).size >= 2, `round robin over several replicas from ${r.node}: ${answers.join(', ')}`);
           assert.ok(
             addresses.length > 0 && addresses.every((a) => a.startsWith('10.96.')),
