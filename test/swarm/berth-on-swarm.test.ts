@@ -482,13 +482,19 @@ describe('berth drives a 3-node Docker Swarm', { timeout: 900_000 }, () => {
           if (answers.length !== 9) {
             // What the replica sees, and what berth warned of: a failure here says where the name or the address got lost.
             const seen = await execOutput(r.containerId, ['sh', '-c', DNS_DIAGNOSIS], nodeDocker(r.node)).catch((err: unknown) => ({ stdout: String(err) }));
-            const warned = berth!
-              .logs()
-              .split('\n')
-              .filter((l) => /"level":(40|50|60)/.test(l))
-              .slice(-8);
+            const warnings = (log: string) =>
+              log
+                .split('\n')
+                .filter((l) => /"level":(40|50|60)/.test(l))
+                .slice(-8);
+            const proxyLog = await readFile(join(stateDir, 'proxy.log'), 'utf8').catch(() => '');
+            const table = (await dataPlaneStatus(stateDir))?.namespaces.find((n) => n.namespace === NS) as
+              | { network?: unknown; services?: unknown }
+              | undefined;
             assert.fail(
-              `9 answers through api:80 from ${r.node}: ${JSON.stringify(out)}; the replica: ${JSON.stringify(seen.stdout)}; berth's last warnings: ${warned.join('\n')}`,
+              `9 answers through api:80 from ${r.node}: ${JSON.stringify(out)}; the replica: ${JSON.stringify(seen.stdout)}; ` +
+                `the data plane's table: ${JSON.stringify({ network: table?.network, services: table?.services })}; ` +
+                `berth's last warnings: ${warnings(berth!.logs()).join('\n')}; the data plane's: ${warnings(proxyLog).join('\n')}`,
             );
           }
           assert.ok(new Set(answers.map((a) => a.split(' ')[1])).size >= 2, `round robin over several replicas from ${r.node}: ${answers.join(', ')}`);
