@@ -40,6 +40,8 @@ describe('rollouts behind a Service and an Ingress', { timeout: 900_000 }, () =>
   let apiPort: number;
   let ingressPort: number;
   const NS = 'roll';
+  /** The progress deadline of the tests about the deadline: short, so they run fast. */
+  const DEADLINE_S = 8;
 
   const web = (text: string, over: Partial<DeploymentYamlOptions> = {}) =>
     deploymentYaml({
@@ -49,7 +51,10 @@ describe('rollouts behind a Service and an Ingress', { timeout: 900_000 }, () =>
       port: 8080,
       strategy: { maxSurge: 1, maxUnavailable: 0 },
       readinessProbe: { path: '/', port: 8080, periodSeconds: 1 },
-      progressDeadlineSeconds: 8,
+      // Generous for rollouts meant to succeed: progress is measured between creations and
+      // readiness, and a CI run with four e2e files at once on two cores is slow. The tests about
+      // the deadline itself (v3, v5) set DEADLINE_S; the crash loop (v4) must not race it.
+      progressDeadlineSeconds: 120,
       ...over,
     });
   const start = () => {
@@ -217,7 +222,10 @@ describe('rollouts behind a Service and an Ingress', { timeout: 900_000 }, () =>
 
   it('a revision that never gets ready is rolled back by itself; the old one serves throughout; the commit is not retried', async () => {
     const good = (await webReplicas())[0]!.revision;
-    await repo.write(`manifests/${NS}/web.yaml`, web('v3', { readinessProbe: { path: '/not-there', port: 8080, periodSeconds: 1 } }));
+    await repo.write(
+      `manifests/${NS}/web.yaml`,
+      web('v3', { readinessProbe: { path: '/not-there', port: 8080, periodSeconds: 1 }, progressDeadlineSeconds: DEADLINE_S }),
+    );
     const bad = await repo.commit('v3: readiness never passes');
     const { result: check, load } = await withLoad(async () => {
       await repo.push();
@@ -277,6 +285,10 @@ describe('rollouts behind a Service and an Ingress', { timeout: 900_000 }, () =>
   });
 
   it('a crash-looping revision is rolled back by itself', async () => {
+    // CrashLoop is judged on the second exit, never by waiting, so the deadline stays far away.
+    // With 8 s, a CI run with four e2e files at once on two cores took longer than that from the
+    // first create to the second exit, and the rollout was (rightly) rolled back as
+    // ProgressDeadlineExceeded first: the test raced two timers.
     await repo.write(`manifests/${NS}/web.yaml`, web('v4', { command: ['sh', '-c', 'echo starting; exit 3'] }));
     await repo.commit('v4: crashes');
     const { result: check, load } = await withLoad(async () => {
@@ -290,7 +302,7 @@ describe('rollouts behind a Service and an Ingress', { timeout: 900_000 }, () =>
   });
 
   it('kill -9 of berth mid-rollout: the data plane keeps serving; the restarted berth converges with no duplicates', async () => {
-    await repo.write(`manifests/${NS}/web.yaml`, web('v5'));
+    await repo.write(`manifests/${NS}/web.yaml`, web('v5', { progressDeadlineSeconds: DEADLINE_S }));
     await repo.commit('v5');
     const old = (await webReplicas())[0]!.revision;
     const { load } = await withLoad(async () => {
@@ -312,7 +324,7 @@ describe('rollouts behind a Service and an Ingress', { timeout: 900_000 }, () =>
       );
       // What a kill between create and start leaves, made certain: a v5 container created and never
       // started, in a slot v5 has not filled, its slot already restarted once. berth stays down longer
-      // than the progress deadline (8 s), which nobody could make progress against meanwhile.
+      // than the progress deadline (DEADLINE_S), which nobody could make progress against meanwhile.
       // Copied from a v5 container the engine still has: one listed a moment ago may be gone by now
       // (a CI run met a 404 here), and the test is about the copy, not about which one it copies.
       const { info, slot } = await eventually(
@@ -338,7 +350,7 @@ describe('rollouts behind a Service and an Ingress', { timeout: 900_000 }, () =>
         Labels: { ...info.Config.Labels, 'berth.replica': String(slot), 'berth.restarts': '1', 'berth.restarted-at': new Date().toISOString() },
         HostConfig: { Init: true },
       });
-      await new Promise((r) => setTimeout(r, 9000));
+      await new Promise((r) => setTimeout(r, (DEADLINE_S + 1) * 1000));
       start();
       await servesOnly('v5');
     });
