@@ -28,7 +28,8 @@ function claimYaml(name: string, storage = '1Gi'): string {
 
 /**
  * Deployment app (one replica, no surge: one writer at a time) mounting each claim at /<claim>.
- * `broken`: a readiness probe that never passes, so the rollout fails at its 6 s deadline.
+ * `broken`: a readiness probe that never passes, so the rollout fails at its 6 s deadline. A
+ * revision meant to succeed gets 120 s: a short deadline races a slow engine on a loaded CI.
  */
 function appYaml(version: string, claims: readonly string[], broken = false): string {
   return [
@@ -38,7 +39,7 @@ function appYaml(version: string, claims: readonly string[], broken = false): st
     '  name: app',
     'spec:',
     '  replicas: 1',
-    '  progressDeadlineSeconds: 6',
+    `  progressDeadlineSeconds: ${broken ? 6 : 120}`,
     '  selector:',
     '    matchLabels: { app: app }',
     '  strategy:',
