@@ -350,6 +350,10 @@ export interface RuntimeDriver {
    * wait). Reads only. Undefined when the container is gone or not running.
    */
   stats(id: string): Promise<ContainerStats | undefined>;
-  /** Streams owned-container events until `signal` aborts; reconnects are the caller's business. */
+  /**
+   * Streams owned-container events until `signal` aborts; reconnects are the caller's business.
+   * An event is delivered once inventory() shows what it announces: a pass it wakes sees a
+   * container that died as down, not as running.
+   */
   watch(onEvent: (event: RuntimeEvent) => void, signal: AbortSignal): Promise<void>;
 }

@@ -341,6 +341,53 @@ test('watch delivers start and die events with labels, and ends cleanly when abo
   );
 });
 
+test('watch delivers a death once inventory lists the container down: a pass it wakes sees the exit', async (t) => {
+  // The engine sends `die` before its list says so: read right at the event, the list said
+  // "running" for 20 of 20 containers here, and a woken pass found nothing to do.
+  const { scope, driver } = scoped(t, 'watch-died');
+  const network = await namespaceNetwork(scope, driver);
+  const controller = new AbortController();
+  t.after(() => controller.abort());
+  const listed = new Map<string, Promise<string | undefined>>();
+  const watching = driver.watch((e) => {
+    // What a pass woken by this event reads: the list, at once.
+    if (e.kind === 'container-died')
+      listed.set(
+        e.id,
+        driver.inventory().then((inv) => inv.containers.find((c) => c.id === e.id)?.state),
+      );
+  }, controller.signal);
+  const count = 6;
+  const started = await Promise.all(
+    Array.from({ length: count }, (_, i) =>
+      driver.runContainer(
+        httpdSpec(scope, network, {
+          name: scope.name(`web.abc123.${i}`),
+          command: ['sh', '-c', 'echo crashing; exit 3'],
+          ports: [],
+          labels: scope.labels({
+            [LABEL.namespace]: 'web',
+            [LABEL.kind]: 'Deployment',
+            [LABEL.name]: 'web',
+            [LABEL.revision]: 'abc123',
+            [LABEL.commit]: '0123456789abcdef',
+            [LABEL.replica]: String(i),
+          }),
+        }),
+      ),
+    ),
+  );
+  await eventually(() => assert.equal(listed.size, count, `a death delivered for each of ${count}`), { timeoutMs: 30_000, what: 'every death delivered' });
+  const states = await Promise.all(started.map((c) => listed.get(c.id)!));
+  assert.deepEqual(
+    states,
+    started.map(() => 'exited'),
+    'listed as exited when its death was delivered',
+  );
+  controller.abort();
+  await watching;
+});
+
 test('watch on an already aborted signal resolves at once', async () => {
   const driver = createDockerDriver({ instance: 'unused', clock: { now: () => new Date() } });
   const events: RuntimeEvent[] = [];

@@ -587,7 +587,8 @@ class DockerDriver implements RuntimeDriver {
           stream,
           (value) => {
             const event = toRuntimeEvent(value, this.instance);
-            if (event) deliver(event);
+            if (event?.kind === 'container-died') void this.exitRecorded(event.id).then(() => signal.aborted || deliver(event));
+            else if (event) deliver(event);
           },
           (line) => this.log.warn({ line: line.slice(0, 200) }, 'skipping an event line that is not JSON'),
         );
@@ -603,6 +604,22 @@ class DockerDriver implements RuntimeDriver {
   }
 
   // --- helpers -------------------------------------------------------------------------
+
+  /**
+   * Resolves once the engine's list shows the container `die` announced as exited. The engine
+   * sends `die` while it still handles the exit, and its list (a snapshot it updates when that
+   * handling ends) said "running" for 50–120 ms after the event here. A pass the event woke saw
+   * the replica running, did nothing, and looked again only a second later: every crash was
+   * noticed a second late, and a crash loop met the progress deadline before its second exit
+   * on a loaded CI. An inspect waits for the container's lock, held until the exit is recorded.
+   * Never rejects: a container already gone is as recorded as it gets.
+   */
+  private async exitRecorded(id: string): Promise<void> {
+    await this.clients.api
+      .getContainer(objectPathValue('container', id))
+      .inspect()
+      .catch(() => undefined);
+  }
 
   /**
    * runAsNonRoot, as the kubelet checks it: the container must run as a non-zero numeric user —
