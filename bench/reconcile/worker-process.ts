@@ -20,13 +20,14 @@ export function shippedLaunch(): { readonly env: Readonly<Record<string, string>
   const first = readFileSync(path.join(REPO_ROOT, 'bin', 'berth.mjs'), 'utf8').split('\n', 1)[0] ?? '';
   const match = /^#!\/usr\/bin\/env -S((?: [A-Za-z_][A-Za-z0-9_]*=\S*)*) node((?: --\S+)*)$/.exec(first);
   if (!match) throw new Error(`bin/berth.mjs's first line is not "#!/usr/bin/env -S [NAME=value …] node [--flag …]": ${first}`);
-  const env = Object.fromEntries(
-    match[1]!
-      .split(' ')
-      .filter(Boolean)
-      .map((a) => [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)]),
-  );
+  const env = Object.fromEntries(match[1]!.split(' ').filter(Boolean).map(splitAssignment));
   return { env, flags: match[2]!.split(' ').filter(Boolean) };
+}
+
+/** `NAME=value` → [NAME, value] (the value may hold `=`; `NAME=` → [NAME, '']). */
+function splitAssignment(assignment: string): [string, string] {
+  const at = assignment.indexOf('=');
+  return [assignment.slice(0, at), assignment.slice(at + 1)];
 }
 
 /** How berth ships, as one line: `NAME=value … --flag …`. */
@@ -88,9 +89,7 @@ export class WorkerProcess {
     const execArgv = [...loader, ...launch.flags, ...nodeArgs];
     const env: Record<string, string | undefined> = { ...process.env, ...launch.env };
     // `NAME=value` sets, `NAME=` removes (an empty MALLOC_* value is not glibc's default).
-    for (const o of envOverrides) {
-      const name = o.slice(0, o.indexOf('='));
-      const value = o.slice(o.indexOf('=') + 1);
+    for (const [name, value] of envOverrides.map(splitAssignment)) {
       if (value === '') delete env[name];
       else env[name] = value;
     }
