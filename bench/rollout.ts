@@ -14,6 +14,8 @@
  *    rollout (readiness path 404s, progressDeadlineSeconds 5): time from berth's decision
  *    ("rollout failed: …; rolling back to revision …", its log `time`) to the old revision
  *    fully serving again (10 old replicas routed, no container of the failed revision left).
+ *    Then a crash loop (the container exits 3 at once, progressDeadlineSeconds 600, Kubernetes'
+ *    default): the same two times, the decision judged from the exits alone (CrashLoop).
  *    The load runs from v1 serving to the end of the berth part, extended by a steady-state
  *    period until it made --min-requests requests.
  *  - Swarm: a replicated service of 10 tasks of the same image (by ID, --no-resolve-image) and
@@ -85,6 +87,8 @@ const GRACE_SECONDS = 5;
 const REQUESTS_GOAL = 20_000;
 const FLOOR_RATIO_GOAL = 1.2;
 const ROLLBACK_GOAL_MS = 2_000;
+/** Kubernetes' default progressDeadlineSeconds: when a Deployment that makes no progress is marked failed (it is never rolled back). */
+const K8S_PROGRESS_DEADLINE_S = 600;
 const API_TOKEN = `bench-${randomBytes(12).toString('hex')}`;
 
 type Peer = 'berth' | 'swarm' | 'compose';
@@ -138,6 +142,12 @@ interface RolloutSample {
 }
 
 interface FailedRollout {
+  /** The failed revision's served text (it must never answer). */
+  readonly text: string;
+  /** Why berth judged it failed (its log's `reason`: ProgressDeadlineExceeded, CrashLoop). */
+  readonly reason: string;
+  /** Each exit of a failed-revision container before the decision (engine `die`) → berth's next action on it. */
+  readonly exitToActionMs: readonly number[];
   readonly triggeredAt: number;
   readonly decidedAt: number;
   readonly decision: string;
@@ -161,6 +171,8 @@ interface PeerResult {
 
 interface BerthResult extends PeerResult {
   failed?: FailedRollout;
+  /** A revision whose container exits at once: judged CrashLoop from its exits, no deadline. */
+  crashLoop?: FailedRollout;
   floorUnderLoad: FloorSample[];
   pairUnderLoad: FloorSample[];
   /** The engine's own rolling update of the same shape (no orchestrator), under the same load. */
@@ -440,45 +452,74 @@ async function runBerth(ctx: { options: Options; scope: DockerScope; scratch: st
     );
   }
 
-  // ---- failed rollout: the readiness probe of the new revision never passes ----
-  checkInterrupted();
-  const good = (await webContainers())[0]!.revision;
-  await repo.write(
-    `manifests/${NS}/web.yaml`,
-    manifest('vbad', { readinessProbe: { path: '/not-there', port: 8080, periodSeconds: 1 }, progressDeadlineSeconds: 5 }),
-  );
-  await repo.commit('vbad: readiness never passes');
-  const badTriggeredAt = now();
-  closeWindow(previous, badTriggeredAt);
-  previous = undefined;
-  await triggerSync(daemon);
-  const decision = await pollUntil(
-    'berth to judge the rollout failed',
-    50,
-    90_000,
-    async () => daemon.lines().find((l) => l.time >= badTriggeredAt && l.msg.startsWith('rollout failed:')),
-    daemon.died,
-  );
-  const serving = await waitServing('the old revision to serve again', (c) => c.revision === good, result.runs.at(-1)?.text ?? 'v1', {
-    exclusive: true,
-    timeoutMs: 60_000,
-  });
-  await sleep(1_000);
-  const failedWindow = load.window(badTriggeredAt, now());
-  result.failed = {
-    triggeredAt: badTriggeredAt,
-    decidedAt: decision.time,
-    decision: decision.msg,
-    servingAt: serving.at,
-    decisionToServingMs: serving.at - decision.time,
-    triggerToDecisionMs: decision.time - badTriggeredAt,
-    load: failedWindow,
-    badAnswers: 0,
-    berth: analyzeRollout(daemon.lines(), { deployment: NAME, containerPrefix: prefix, from: decision.time, to: serving.at }),
+  // ---- failed rollouts: a readiness probe that never passes, then a crash loop ----
+  // Each is judged by berth and rolled back to the revision that served before it (the newer
+  // commit of the second releases the first's rollback pin).
+  const failRollout = async (text: string, over: Partial<DeploymentYamlOptions>, why: string): Promise<FailedRollout> => {
+    checkInterrupted();
+    const good = (await webContainers())[0]!.revision;
+    await repo.write(`manifests/${NS}/web.yaml`, manifest(text, over));
+    await repo.commit(`${text}: ${why}`);
+    const triggeredAt = now();
+    closeWindow(previous, triggeredAt);
+    previous = undefined;
+    await triggerSync(daemon);
+    const decision = await pollUntil(
+      `berth to judge the rollout of ${text} failed`,
+      50,
+      90_000,
+      async () => daemon.lines().find((l) => l.time >= triggeredAt && l.msg.startsWith('rollout failed:')),
+      daemon.died,
+    );
+    const serving = await waitServing('the old revision to serve again', (c) => c.revision === good, result.runs.at(-1)?.text ?? 'v1', {
+      exclusive: true,
+      timeoutMs: 60_000,
+    });
+    await sleep(1_000);
+    const window = load.window(triggeredAt, now());
+    // Each exit of the failed revision (the engine's `die`) → berth acting on it (removing the
+    // exited replica to restart it, or the CrashLoop decision).
+    const actions = daemon
+      .lines()
+      .filter(
+        (l) =>
+          l.time >= triggeredAt &&
+          l.time <= decision.time &&
+          ((l.time === decision.time && l.msg === decision.msg) || (l.msg === 'removing replica' && l.reason === 'exited')),
+      );
+    const exitToActionMs = events.events
+      .filter((e) => e.action === 'die' && e.at >= triggeredAt && e.at <= decision.time)
+      .map((d) => (actions.find((l) => l.time >= d.at)?.time ?? Number.NaN) - d.at);
+    const failure: FailedRollout = {
+      text,
+      reason: String(decision.reason),
+      exitToActionMs,
+      triggeredAt,
+      decidedAt: decision.time,
+      decision: decision.msg,
+      servingAt: serving.at,
+      decisionToServingMs: serving.at - decision.time,
+      triggerToDecisionMs: decision.time - triggeredAt,
+      load: window,
+      badAnswers: 0,
+      berth: analyzeRollout(daemon.lines(), { deployment: NAME, containerPrefix: prefix, from: decision.time, to: serving.at }),
+    };
+    progress(
+      `berth failed rollout (${why}): judged failed ${ms(failure.triggerToDecisionMs)} after the trigger; old revision fully serving ${ms(failure.decisionToServingMs)} after the decision; ` +
+        `${window.failed} failed of ${window.total} requests${exitToActionMs.length > 0 ? `; each exit → berth acting on it: ${exitToActionMs.map(ms).join(', ')}` : ''}`,
+    );
+    return failure;
   };
-  progress(
-    `berth failed rollout: judged failed ${ms(result.failed.triggerToDecisionMs)} after the trigger; old revision fully serving ${ms(result.failed.decisionToServingMs)} after the decision; ` +
-      `${failedWindow.failed} failed of ${failedWindow.total} requests`,
+  result.failed = await failRollout(
+    'vbad',
+    { readinessProbe: { path: '/not-there', port: 8080, periodSeconds: 1 }, progressDeadlineSeconds: 5 },
+    'readiness never passes',
+  );
+  // The deadline stays Kubernetes' default: the crash loop must be judged from the exits alone.
+  result.crashLoop = await failRollout(
+    'vcrash',
+    { command: ['sh', '-c', 'echo crashing; exit 3'], progressDeadlineSeconds: K8S_PROGRESS_DEADLINE_S },
+    'crashes at start',
   );
 
   // ---- the floor under the same load, then steady state until enough requests ----
@@ -524,7 +565,7 @@ async function runBerth(ctx: { options: Options; scope: DockerScope; scratch: st
   await releaseNow(stopLoad);
   result.totals = totals;
   result.loadMs = now() - load.startedAt;
-  result.failed.badAnswers = answersByText(totals.bodies)['vbad'] ?? 0;
+  for (const f of [result.failed, result.crashLoop]) f.badAnswers = answersByText(totals.bodies)[f.text] ?? 0;
   progress(`berth: ${totals.failed} failed of ${totals.total} requests in ${ms(result.loadMs)} of load`);
   await releaseNow(daemon.stop);
   await releaseNow(stopEvents);
@@ -928,6 +969,15 @@ function report(c: {
         `| failed rollout: 0 failed requests, no answer from the failed revision | ${int(f.load.failed)} failed of ${int(f.load.total)}; ${int(f.badAnswers)} answers from it | ${verdict(f.load.failed === 0 && f.badAnswers === 0)} |`,
       );
     }
+    const c = berth.crashLoop;
+    if (c) {
+      lines.push(
+        `| crash-looping revision judged failed from its exits, not its deadline (Kubernetes: ProgressDeadlineExceeded after ${K8S_PROGRESS_DEADLINE_S} s, no rollback) | ${ms(c.triggerToDecisionMs)} after the sync request (each exit → berth acting on it: ${c.exitToActionMs.map(ms).join(', ')}); old revision fully serving ${ms(c.decisionToServingMs)} after the decision | ${verdict(c.reason === 'CrashLoop' && c.decisionToServingMs <= ROLLBACK_GOAL_MS)} |`,
+      );
+      lines.push(
+        `| crash loop: 0 failed requests, no answer from the failed revision | ${int(c.load.failed)} failed of ${int(c.load.total)}; ${int(c.badAnswers)} answers from it | ${verdict(c.load.failed === 0 && c.badAnswers === 0)} |`,
+      );
+    }
   }
   lines.push('');
 
@@ -1024,6 +1074,16 @@ function report(c: {
           `(after the decision: ${PHASES.filter((p) => f.berth.phases[p] > 0)
             .map((p) => `${p} ${ms(f.berth.phases[p])}`)
             .join(', ')}; \`sync\` here = decision → the pass that removes the failed revision's containers).`,
+        '',
+      );
+    }
+    const cl = berth.crashLoop;
+    if (cl) {
+      lines.push(
+        `Crash loop (the container exits 3 at once, progressDeadlineSeconds ${K8S_PROGRESS_DEADLINE_S}): judged failed (${cl.reason}) ${ms(cl.triggerToDecisionMs)} after the sync request — ` +
+          `create and start, the exit, a restart at once, the second exit; each exit (the engine's \`die\`) → berth acting on it: ${cl.exitToActionMs.map(ms).join(', ')} — "${cl.decision.slice(0, 160)}${cl.decision.length > 160 ? '…' : ''}"; ` +
+          `the old revision fully served again ${ms(cl.decisionToServingMs)} later. Kubernetes' defaults for the same commit: the kubelet restarts the container at once, ` +
+          `then after 10 s, 20 s, 40 s … (CrashLoopBackOff, at most 5 min); the Deployment is marked ProgressDeadlineExceeded after ${K8S_PROGRESS_DEADLINE_S} s and is not rolled back.`,
         '',
       );
     }
