@@ -606,13 +606,14 @@ class DockerDriver implements RuntimeDriver {
   // --- helpers -------------------------------------------------------------------------
 
   /**
-   * Resolves once the engine's list shows the container `die` announced as exited. The engine
-   * sends `die` while it still handles the exit, and its list (a snapshot it updates when that
-   * handling ends) said "running" for 50–120 ms after the event here. A pass the event woke saw
-   * the replica running, did nothing, and looked again only a second later: every crash was
-   * noticed a second late, and a crash loop met the progress deadline before its second exit
-   * on a loaded CI. An inspect waits for the container's lock, held until the exit is recorded.
-   * Never rejects: a container already gone is as recorded as it gets.
+   * Resolves once the engine's list shows the container `die` announced as exited. Docker 20.10
+   * sends `die` while it still handles the exit, under the container's lock: the event, then the
+   * cleanup (network, mounts), then the list's snapshot (daemon/monitor.go; newer engines send it
+   * after the snapshot). Here the list said "running" for 50–120 ms after the event, so a pass
+   * the event woke saw the replica running, did nothing, and looked again only a second later:
+   * every crash was noticed a second late, and a crash loop met the progress deadline before
+   * its second exit on a loaded CI. An inspect takes that lock, so it returns after the
+   * snapshot. Never rejects: a container already gone is as recorded as it gets.
    */
   private async exitRecorded(id: string): Promise<void> {
     await this.clients.api
