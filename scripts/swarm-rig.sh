@@ -349,6 +349,7 @@ wait_ready() {   # waits until the manager sees every given node id Ready
     missing=()
     for id in "$@"; do [[ $out == *"$id Ready"* ]] || missing+=("$id"); done
     (( ${#missing[@]} )) || return 0
+    if [ -n "${STARTING:-}" ] && ! node_pid "$STARTING" >/dev/null; then log "$STARTING: dockerd exited before it was Ready"; return 1; fi
     if (( $(now_us) - t0 > START_TIMEOUT * 1000000 )); then
       log "nodes not Ready after ${START_TIMEOUT}s: ${missing[*]}"; d "$MANAGER" node ls >&2 || true; return 1
     fi
@@ -359,6 +360,7 @@ wait_ready() {   # waits until the manager sees every given node id Ready
 wait_active() {   # waits until the node itself says it is back in its swarm
   local n=$1 t0 st; t0=$(now_us)
   until st=$(d "$n" info --format '{{.Swarm.LocalNodeState}}' 2>/dev/null) && [ "$st" = active ]; do
+    node_pid "$n" >/dev/null || { log "$n: dockerd exited before its swarm was active"; return 1; }
     if (( $(now_us) - t0 > START_TIMEOUT * 1000000 )); then
       log "$n: swarm state '$st' after ${START_TIMEOUT}s (not active)"; return 1
     fi
@@ -521,13 +523,26 @@ case "$cmd" in
   kill)   is_node "${1:-}"; with_lock kill_node "$1"; log "$1 killed" ;;
   start)
     is_node "${1:-}"
+    # A dockerd that exits while it starts is started again, as systemd's docker.service
+    # (Restart=always) does. Docker 20.10's manager can panic as it becomes leader again:
+    # swarmkit's SetServiceTasksRemove reads a task the task reaper has just deleted (a nil
+    # pointer; a CI run met it restarting node1). What the dead one left is killed first, as a
+    # reboot would. A node that stays up but not Ready fails.
     start_one() {
-      local t0; t0=$(now_us)
+      local t0 try; t0=$(now_us)
       [ -d "$BASE/$1/data" ] || die "$1 has no state to start from (use up)"
-      net_up; start_node "$1"; wait_node "$1"
-      wait_active "$1"
-      wait_ready "$(d "$1" info --format '{{.Swarm.NodeID}}')"
-      log "$1 started and Ready in $(since "$t0")"
+      net_up
+      for try in 1 2 3; do
+        start_node "$1"
+        if wait_node "$1" && wait_active "$1" && STARTING=$1 wait_ready "$(d "$1" info --format '{{.Swarm.NodeID}}')"; then
+          log "$1 started and Ready in $(since "$t0")"; return 0
+        fi
+        node_pid "$1" >/dev/null && return 1
+        log "$1: dockerd exited while starting (try $try): $(awk '/^===== .* swarm-rig: starting dockerd/ { p = "" } /^panic:/ && p == "" { p = $0 } END { print (p == "" ? "no panic in its log" : p) }' "$(log_of "$1")")"
+        # What it left (its containerd holds the node's state: a new dockerd timed out waiting for its own).
+        kill_node "$1"
+      done
+      return 1
     }
     with_lock start_one "$1" ;;
   d)      is_node "${1:-}"; d "$@" ;;
