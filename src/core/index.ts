@@ -18,3 +18,4 @@ export * from './placement.js';
 export * from './backoff.js';
 export * from './memo.js';
 export * from './order.js';
+export * from './bounded-pool.js';

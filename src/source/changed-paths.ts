@@ -1,5 +1,5 @@
+import type { Pool } from '../core/index.js';
 import type { ObjectStore, TreeEntry } from './object-store.js';
-import type { Pool } from './bounded-pool.js';
 
 /**
  * Paths (relative to the manifest root) whose blob id or mode differ between two manifest

@@ -1,4 +1,4 @@
-import { boundedPool, type Pool } from './bounded-pool.js';
+import { boundedPool, type Pool } from '../core/index.js';
 import { changedPathsBetween } from './changed-paths.js';
 import { findManifestTree, pathNotFound } from './manifest-root.js';
 import type { ObjectStore, StoredCommit } from './object-store.js';

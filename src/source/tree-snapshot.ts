@@ -1,6 +1,5 @@
-import { byCodeUnit } from '../core/index.js';
+import { byCodeUnit, type Pool } from '../core/index.js';
 import type { BlobRead, ObjectStore } from './object-store.js';
-import type { Pool } from './bounded-pool.js';
 import type { Snapshot, SnapshotFile, SnapshotFolder } from './snapshot.js';
 
 /**

@@ -28,7 +28,7 @@ import path from 'node:path';
 import type { Duplex, Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import { listOwnedContainers } from './container-list.js';
-import { BerthError, byCodeUnit, silentLogger, type Clock, type Logger } from '../../core/index.js';
+import { BerthError, boundedPool, byCodeUnit, silentLogger, type Clock, type Logger } from '../../core/index.js';
 import type {
   ContainerSpec,
   ContainerStats,
@@ -84,6 +84,8 @@ export interface DockerDriverOptions {
 }
 
 const WATCHED_ACTIONS = ['start', 'die', 'destroy'];
+/** Deaths whose recording is awaited at once (exitRecorded); more wait their turn. */
+const DEATH_CHECKS_AT_ONCE = 16;
 
 export function createDockerDriver(options: DockerDriverOptions): RuntimeDriver {
   if (!options.instance) throw new BerthError('USAGE', 'the docker driver needs an instance name');
@@ -106,6 +108,8 @@ class DockerDriver implements RuntimeDriver {
   private claimed: Promise<void> | undefined;
   private claimedAt = 0;
   private readonly claimRecheckMs: number;
+  /** The inspects that wait for deaths to be recorded (exitRecorded): a mass exit asks a few at a time, not thousands at once. */
+  private readonly deathChecks = boundedPool(DEATH_CHECKS_AT_ONCE);
 
   constructor(options: DockerDriverOptions) {
     this.socketPath = resolveSocketPath(options.socketPath);
@@ -616,10 +620,12 @@ class DockerDriver implements RuntimeDriver {
    * snapshot. Never rejects: a container already gone is as recorded as it gets.
    */
   private async exitRecorded(id: string): Promise<void> {
-    await this.clients.api
-      .getContainer(objectPathValue('container', id))
-      .inspect()
-      .catch(() => undefined);
+    await this.deathChecks(() =>
+      this.clients.api
+        .getContainer(objectPathValue('container', id))
+        .inspect()
+        .catch(() => undefined),
+    );
   }
 
   /**

@@ -1,6 +1,7 @@
 /**
  * A bounded pool: at most `limit` tasks run at once, the rest wait in FIFO order.
- * Used to read many git objects concurrently without opening thousands of files at once.
+ * Used to read many git objects concurrently without opening thousands of files at once, and
+ * to ask the engine about many containers that died at once without thousands of requests.
  * A slot is held only while a task's own promise is pending, so a task may schedule more
  * tasks on the same pool (recursive tree walks) without deadlocking, as long as it does not
  * await them while holding its slot.
