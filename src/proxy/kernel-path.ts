@@ -21,6 +21,8 @@ import { runTool as run } from './tool.js';
 
 /** How often a drain looks at the connection-tracking table while the kernel path still carries a connection. */
 const CONNTRACK_POLL_MS = 100;
+/** Reads and writes of the nat table before a failed write is final (rewriteNat). */
+const REWRITE_TRIES = 5;
 
 /**
  * The kernel path's I/O (kernel-rules.ts decides): this data plane's nat chains, the ones that
@@ -53,18 +55,21 @@ export class KernelPath {
       readonly now: () => number;
       /** How long the targets of a backend no rule names are remembered for a drain. */
       readonly forgetAfterMs: number;
+      /** The process its jumps name (`berth-pid=`): this one; tests stand in for other data planes' processes. */
+      readonly pid?: number;
     },
   ) {
     const tag = o.identity ? hashOf(o.identity, 8) : randomBytes(4).toString('hex');
     this.chains = kernelChains(tag);
   }
 
+  private get pid(): number {
+    return this.o.pid ?? process.pid;
+  }
+
   /** Takes the chains over (empty); resolves with the error message when the kernel path cannot be used. */
   async start(): Promise<string | undefined> {
-    const saved = await run('iptables-save', ['-t', 'nat']);
-    if (saved.error) return saved.error;
-    const text = takeOverRuleset(this.chains, process.pid, saved.stdout, isProcessAlive);
-    const error = (await run('iptables-restore', ['--noflush'], text)).error;
+    const error = await rewriteNat((saved) => takeOverRuleset(this.chains, this.pid, saved, isProcessAlive));
     if (error) return error;
     this.applied = this.contentOf([]);
     await this.beLiberal();
@@ -155,7 +160,7 @@ export class KernelPath {
    * removed its own on the way out; somebody flushed a hook): checked whenever the rules change.
    */
   private async ensureJumps(): Promise<string | undefined> {
-    for (const { hook, rule } of jumpRules(this.chains, process.pid)) {
+    for (const { hook, rule } of jumpRules(this.chains, this.pid)) {
       const args = rule.split(' ');
       if (!(await run('iptables', ['-t', 'nat', '-C', hook, ...args])).error) continue;
       const error = (await run('iptables', ['-t', 'nat', '-I', hook, '1', ...args])).error;
@@ -177,9 +182,7 @@ export class KernelPath {
 
   /** Removes the jumps and the chains (a graceful stop: nothing of this data plane stays in the kernel). */
   async stop(): Promise<void> {
-    const saved = await run('iptables-save', ['-t', 'nat']);
-    if (saved.error) return;
-    const error = (await run('iptables-restore', ['--noflush'], removalRuleset(this.chains, process.pid, saved.stdout))).error;
+    const error = await rewriteNat((saved) => removalRuleset(this.chains, this.pid, saved));
     if (error) this.o.logger.warn({ err: error, chains: this.chains }, 'could not remove the kernel path rules');
   }
 
@@ -199,6 +202,24 @@ export class KernelPath {
       return 0;
     }
   }
+}
+
+/**
+ * Reads the nat table and writes the batch `change` makes of it, read again and made again when
+ * the write fails: the batch is computed from what was read, and another data plane on this host
+ * may change the table between the two (two of them starting at once both delete a dead one's
+ * chains, and the second batch then fails as a whole: "RULE_DELETE failed", met in CI). A write
+ * that fails REWRITE_TRIES times on fresh reads is a real failure (its error is returned).
+ */
+async function rewriteNat(change: (saved: string) => string): Promise<string | undefined> {
+  let error: string | undefined;
+  for (let attempt = 0; attempt < REWRITE_TRIES; attempt++) {
+    const saved = await run('iptables-save', ['-t', 'nat']);
+    if (saved.error) return saved.error;
+    error = (await run('iptables-restore', ['--noflush'], change(saved.stdout))).error;
+    if (!error) return undefined;
+  }
+  return error;
 }
 
 async function conntrackTimeouts(): Promise<Record<string, number>> {

@@ -40,7 +40,7 @@ function leaveChains(tag: string, pid: number): void {
 const deadPid = () => spawnSync('true').pid!;
 
 describe('the kernel path in the real nat table', () => {
-  const tags = { dead: randomBytes(4).toString('hex'), live: randomBytes(4).toString('hex') };
+  const tags = { dead: randomBytes(4).toString('hex'), live: randomBytes(4).toString('hex'), raced: randomBytes(4).toString('hex') };
   const started: KernelPath[] = [];
   after(async () => {
     for (const k of started) await k.stop();
@@ -114,5 +114,33 @@ describe('the kernel path in the real nat table', () => {
     await again.stop();
     started.length = 0;
     assert.doesNotMatch(saved(), new RegExp(again.chains.services), 'a graceful stop leaves nothing');
+  });
+
+  it('two data planes starting at once over a dead one’s chains both start: the one whose batch failed reads the table again', async () => {
+    // Each reads the table, sees the dead chains and deletes them in its batch: the batch written
+    // second deleted what was gone already, and failed as a whole (a CI run met it between files).
+    for (let round = 0; round < 3; round++) {
+      leaveChains(tags.raced, deadPid());
+      // Two data planes are two processes: each stands in for one that is alive (this one, its parent).
+      const planes = [process.pid, process.ppid].map(
+        (pid) =>
+          new KernelPath({
+            identity: `/tmp/kernel-path-race-${randomBytes(4).toString('hex')}-${pid}/proxy-table.json`,
+            logger,
+            now: Date.now,
+            forgetAfterMs: 60_000,
+            pid,
+          }),
+      );
+      started.push(...planes);
+      assert.deepEqual(await Promise.all(planes.map((k) => k.start())), [undefined, undefined], `round ${round}: both started`);
+      const text = saved();
+      assert.ok(!text.includes(kernelChains(tags.raced).services), `round ${round}: the dead one’s chains are gone`);
+      for (const k of planes) assert.ok(text.includes(`-j ${k.chains.services}`), `round ${round}: ${k.chains.services} is jumped to`);
+      await Promise.all(planes.map((k) => k.stop()));
+      started.length = 0;
+      const after = saved();
+      for (const k of planes) assert.ok(!after.includes(k.chains.services), `round ${round}: stopped at once, ${k.chains.services} is gone`);
+    }
   });
 });
