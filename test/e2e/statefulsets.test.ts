@@ -170,8 +170,16 @@ describe('StatefulSets: ordinals, their names and their data', { timeout: 600_00
     const sts = await runBerth(['get', 'sts', '-n', NS, ...flags]);
     assert.match(sts.stdout, /^db\s+3\/3\s/m, sts.stdout + sts.stderr);
     assert.doesNotMatch((await runBerth(['get', 'deployments', '-n', NS, ...flags])).stdout, /^db\s/m);
-    const pods = await runBerth(['get', 'pods', '-n', NS, ...flags]);
-    for (const n of [0, 1, 2]) assert.match(pods.stdout, new RegExp(`^db-${n}\\s+1/1\\s+Running`, 'm'), pods.stdout + pods.stderr);
+    // Read live (the prober's verdicts now): an exec probe of 1 s that times out three times in a
+    // row on a loaded machine unreadies a replica for a moment, as a kubelet's would. Wide: a
+    // failure names each pod's reason.
+    await eventually(
+      async () => {
+        const pods = await runBerth(['get', 'pods', '-n', NS, '-o', 'wide', ...flags]);
+        for (const n of [0, 1, 2]) assert.match(pods.stdout, new RegExp(`^db-${n}\\s+1/1\\s+Running`, 'm'), pods.stdout + pods.stderr);
+      },
+      { timeoutMs: 60_000, what: 'get pods: db-0..2 ready' },
+    );
   });
 
   it('each replica answers by its name through the headless Service, from another pod', async () => {
