@@ -215,8 +215,10 @@ class SwarmDriver implements RuntimeDriver {
       this.call('list networks', () => this.clients.api.listNetworks({ filters: { label } })),
       this.nodes(),
     ]);
-    const owned = services.filter((s) => isOwned(s.Spec?.Labels, this.instance) && s.ID);
-    const tasks = await this.tasksOf(owned.map((s) => s.ID!));
+    const listed = services.filter((s) => isOwned(s.Spec?.Labels, this.instance) && s.ID);
+    const tasks = await this.tasksOf(listed.map((s) => s.ID!));
+    // A service removed between the two reads is gone: not a replica waiting for a task.
+    const owned = tasks.gone ? listed.filter((s) => !tasks.gone!.has(s.ID!)) : listed;
     const byNode = new Map(nodes.map((n) => [n.id, n]));
     // At most one read of each node's own engine per inventory, however many of its tasks need one.
     const nodeInventories = new Map<string, Promise<Inventory>>();
@@ -556,12 +558,28 @@ class SwarmDriver implements RuntimeDriver {
 
   // --- helpers -------------------------------------------------------------------------
 
-  private async tasksOf(serviceIds: readonly string[]): Promise<Map<string, SwarmTask[]>> {
-    const out = new Map<string, SwarmTask[]>();
-    if (serviceIds.length === 0) return out;
+  /**
+   * The tasks of the services `serviceIds`, by service. A service removed since it was listed
+   * (berth's own removal racing an inventory) makes the engine refuse the whole read with 404
+   * "service … not found": it is left out (in `gone`) and the read made again, once per service
+   * gone. Failing the read instead failed passes and stopped watch() for a back-off, blind to a
+   * drained node's replicas for seconds (met in a Swarm test).
+   */
+  private async tasksOf(serviceIds: readonly string[]): Promise<Map<string, SwarmTask[]> & { readonly gone?: ReadonlySet<string> }> {
+    const out: Map<string, SwarmTask[]> & { gone?: Set<string> } = new Map<string, SwarmTask[]>();
     const wanted = new Set(serviceIds);
-    const tasks = (await this.call('list tasks', () => this.clients.api.listTasks({ filters: { service: [...serviceIds] } }))) as SwarmTask[];
-    for (const t of tasks) {
+    let tasks: SwarmTask[] | undefined;
+    while (!tasks && wanted.size > 0) {
+      try {
+        tasks = (await this.clients.api.listTasks({ filters: { service: [...wanted] } })) as SwarmTask[];
+      } catch (err) {
+        const gone = removedService(err, wanted);
+        if (!gone) throw toEngineError(err, this.socketPath, 'list tasks');
+        wanted.delete(gone);
+        (out.gone ??= new Set()).add(gone);
+      }
+    }
+    for (const t of tasks ?? []) {
       if (!t.ServiceID || !wanted.has(t.ServiceID)) continue;
       const list = out.get(t.ServiceID) ?? [];
       list.push(t);
@@ -693,4 +711,15 @@ function delay(ms: number, signal?: AbortSignal): Promise<void> {
     }
     signal?.addEventListener('abort', done, { once: true });
   });
+}
+
+/**
+ * The service a task read was refused for because it no longer exists: the engine's 404
+ * "service <id> not found" naming one of `asked`. Pure.
+ *   404 "service k2j… not found", k2j… asked → k2j…;  a 404 naming another id, or a 500 → undefined
+ */
+export function removedService(err: unknown, asked: ReadonlySet<string>): string | undefined {
+  if (engineStatus(err) !== 404) return undefined;
+  const id = /^service (\S+) not found$/.exec(engineMessage(err))?.[1];
+  return id !== undefined && asked.has(id) ? id : undefined;
 }
