@@ -369,12 +369,6 @@ export class Controller {
     return { confirmed: head, reasons: judged.reasons };
   }
 
-  /**
-   * The replicas the engine runs now, with the prober's verdicts (`GET /api/v1/pods`, `berth get
-   * pods`). A replica with probes that the prober has not taken up yet (created since the last
-   * pass) is not ready, as Kubernetes counts a pod whose probe has not run. One whose removal is
-   * under way is Terminating.
-   */
   /** A cluster driver's nodes with berth's replicas on each (`berth nodes`); undefined on one engine. */
   async nodes(): Promise<readonly NodeRow[] | undefined> {
     if (!this.o.driver.nodes) return undefined;
@@ -382,6 +376,12 @@ export class Controller {
     return nodeRows(nodes, inventory.containers);
   }
 
+  /**
+   * The replicas the engine runs now, with the prober's verdicts (`GET /api/v1/pods`, `berth get
+   * pods`). A replica with probes that the prober has not taken up yet (created since the last
+   * pass) is not ready, as Kubernetes counts a pod whose probe has not run. One whose removal is
+   * under way is Terminating.
+   */
   async pods(args: { namespace?: string }): Promise<readonly PodStatus[]> {
     const observed = observe(await this.o.driver.inventory(args.namespace ? { namespace: args.namespace } : {}), this.observeMemo);
     return observed.namespaces.flatMap((inventoried) => {
@@ -472,6 +472,7 @@ export class Controller {
   /**
    * Engine events: an owned container started (perhaps out of band), died or was removed →
    * reconcile its namespace now. berth's own moves trigger passes too; the queue coalesces them.
+   * One the cluster ordered to stop (a drained node) leaves the rotation at once, before that pass.
    */
   private async watchEvents(): Promise<void> {
     let attempt = 0;
@@ -481,7 +482,9 @@ export class Controller {
           if (event.kind === 'stream-error') return;
           attempt = 0;
           const ns = event.labels[LABEL.namespace];
-          if (ns) this.queue.enqueue(ns);
+          if (!ns) return;
+          if (event.kind === 'container-died' && event.evicted) this.reconciler.evicted(event);
+          this.queue.enqueue(ns);
         }, this.abort.signal);
       } catch (err) {
         this.o.logger.debug({ err: describeError(err) }, 'engine event stream failed');

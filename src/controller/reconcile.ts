@@ -14,7 +14,7 @@ import {
 } from '../plan/index.js';
 import { storageClassOf, type OperatorPolicy } from '../policy/index.js';
 import { applyStep, restartPodMembers, type ApplyStepOptions, type MemberRestart, type Readiness, type Step } from '../rollout/index.js';
-import { LABEL, type RuntimeDriver } from '../runtime/index.js';
+import { LABEL, type Labels, type RuntimeDriver } from '../runtime/index.js';
 import type { SecretResolver } from '../secrets/index.js';
 import { awaitStartup, type Prober } from '../health/index.js';
 import { DNS_OPTIONS, searchDomains, type DataPlane } from '../proxy/index.js';
@@ -111,6 +111,21 @@ export class Reconciler {
       ...o,
       isCompleted: (namespace, name, revision) => hasCompleted(ownValue(o.store.readState().revisions, `${namespace}/${name}`) ?? [], revision),
     });
+  }
+
+  /** A replica the cluster ordered to stop (RuntimeEvent.evicted) leaves the rotation now, not at the next pass. */
+  evicted(event: { readonly id: string; readonly labels: Labels }): void {
+    const l = event.labels;
+    const log = this.o.logger.child({
+      namespace: l[LABEL.namespace],
+      deployment: l[LABEL.name],
+      revision: l[LABEL.revision],
+      replica: Number(l[LABEL.replica]),
+      id: event.id,
+    });
+    this.serving
+      .outOfRotation(event.id, log)
+      .catch((err: unknown) => log.warn({ err: describeError(err) }, 'could not take an evicted replica out of rotation'));
   }
 
   /** The namespace as a pass sees it: the replicas whose removal is under way are terminating (`removing`). */

@@ -38,7 +38,8 @@ export function namespaceTable(args: {
   const running = (args.observed?.deployments ?? [])
     .flatMap((d) => d.replicas)
     .filter((r) => r.state === 'running' && r.init === undefined && !args.leaving.has(r.id));
-  const ready = running.filter((r) => args.isReady(r));
+  // One its node ordered to stop (a drain) is terminating: never a backend again, whatever its probe still says.
+  const ready = running.filter((r) => !r.evicted && args.isReady(r));
   const net = args.observed?.network;
   const network: NamespaceNetwork | undefined = namespaceNetwork(net, args.clusterPeers);
   const services = args.desired?.services ?? [];

@@ -222,6 +222,19 @@ export class Serving {
     });
   }
 
+  /**
+   * Takes a replica the cluster ordered to stop out of rotation now, between passes, waiting for
+   * nothing (the pass that replaces it drains it again with its grace period). Swarm stops a
+   * drained node's task itself, with no preStop hook: what serves on after SIGTERM is the only
+   * margin, and a pass may be running or queued before it. The data plane keeps a drained id out
+   * whatever a racing table lists.
+   */
+  async outOfRotation(id: string, log: Logger): Promise<void> {
+    if (!this.o.dataPlane) return;
+    await this.o.dataPlane.drain([id], 0);
+    log.info('out of rotation: its node ordered it to stop');
+  }
+
   /** Takes replicas out of rotation and waits for their connections to finish (up to the grace period). */
   async drain(ids: readonly string[], graceSeconds: number, log: Logger): Promise<void> {
     if (!this.o.dataPlane || ids.length === 0) return;

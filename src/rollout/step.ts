@@ -258,8 +258,10 @@ function terminatingWait(n: number, counts: ReplicaCounts): Step {
 /**
  * The care of one replica of the desired revision in its slot: an init container that finished
  * hands over to the next one (or the app), a replica that is down is replaced once its crash
- * back-off has passed (until then `backoff` says when and why). Nothing for a live replica.
+ * back-off has passed (until then `backoff` says when and why), one its node took away is
+ * replaced at once, even while it still runs. Nothing for a live replica.
  *   init "migrate" exited 0            → remove it, create the slot again afterInit "migrate"
+ *   evicted (node drained), running    → replace now: Swarm stops it whatever berth does
  *   down, 2 restarts, last at t        → replace at t + restartDelayMs(2)
  */
 export function tendSlot(
@@ -277,11 +279,13 @@ export function tendSlot(
   // An init container finished: the replica's start goes on with the next one, or the app (same restart record).
   if (keep.init !== undefined && keep.state === 'exited' && keep.exitCode === 0)
     return replace('init-done', { restart: false, afterInit: keep.init, ...(keep.restart ? { restartRecord: keep.restart } : {}) });
+  // Its node took it away (drained, lost): nothing crashed, so it is replaced at once and no restart is counted.
+  // Also while it still runs: its node stops it on its own (a drain), so it is drained out of routing and replaced now, as
+  // a ReplicaSet replaces an evicted Pod while it terminates.
+  if (keep.evicted) return replace('evicted', { restart: false, ...(keep.restart ? { restartRecord: keep.restart } : {}) });
   if (isAlive(keep)) return {};
   // Waiting for a node to take it (a cluster driver): nothing ran, nothing to replace; the progress deadline judges the wait.
   if (keep.state === 'pending') return {};
-  // Its node took it away (drained, lost): nothing crashed, so it is replaced at once and no restart is counted.
-  if (keep.evicted) return replace('evicted', { restart: false, ...(keep.restart ? { restartRecord: keep.restart } : {}) });
   // Created and never started: berth stopped between the two (a start that fails is discarded
   // at once, runtime/docker/driver.ts). Nothing ran, so nothing crashed: replaced at once, no restart counted.
   if (keep.state === 'created' && keep.init === undefined)

@@ -237,7 +237,16 @@ export interface VolumeSpec {
 }
 
 export type RuntimeEvent =
-  | { readonly kind: 'container-started' | 'container-died' | 'container-destroyed'; readonly id: string; readonly labels: Labels }
+  | {
+      readonly kind: 'container-started' | 'container-died' | 'container-destroyed';
+      readonly id: string;
+      readonly labels: Labels;
+      /**
+       * On `container-died`: the cluster ordered the replica to stop (its node drained or lost), it
+       * may still answer for a while and never serves again as this replica (OwnedContainer.evicted).
+       */
+      readonly evicted?: true;
+    }
   | { readonly kind: 'stream-error'; readonly error: Error };
 
 export interface ExecResult {

@@ -15,7 +15,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { randomBytes } from 'node:crypto';
+import type Docker from 'dockerode';
 import { createDockerDriver } from '../../src/runtime/docker/driver.js';
+import type { RuntimeEvent } from '../../src/runtime/driver.js';
+import { createSwarmDriver, removedService } from '../../src/runtime/swarm/driver.js';
 import { runBerth, startBerth, type BerthDaemon, daemonFlags, tearDown } from '../helpers/berth-cli.js';
 import { backendsOf, dataPlaneStatus } from '../helpers/data-plane.js';
 import { eventually } from '../helpers/eventually.js';
@@ -523,14 +526,75 @@ describe('berth drives a 3-node Docker Swarm', { timeout: 900_000 }, () => {
       before.some((r) => r.node === 'node2'),
       'a replica runs on node2 before the drain',
     );
+    // The driver's own watch, on a service of another instance pinned to node2: Swarm's order to
+    // stop it (desired state shutdown while it still runs) is an eviction event at once, the one
+    // berth takes a replica out of rotation on before any pass (no daemon here to race it).
+    const probeInstance = `t-drain-watch-${randomBytes(3).toString('hex')}`;
+    const watcher = createSwarmDriver({ socketPath: SWARM_NODE_SOCKET.node1, instance: probeInstance, clock: { now: () => new Date() } });
+    const events: RuntimeEvent[] = [];
+    const stopWatch = new AbortController();
+    // Watching from before the probe runs: its start event shows the watch has seen it running, not yet evicted.
+    const watching = watcher.watch((e) => events.push(e), stopWatch.signal);
     try {
+      const probe = await managerDocker().createService({
+        Name: probeInstance,
+        Labels: { 'berth.managed': 'true', 'berth.instance': probeInstance, 'berth.namespace': NS, 'berth.name': 'probe', 'berth.replica': '0' },
+        TaskTemplate: {
+          ContainerSpec: { Image: 'busybox:1.36', Command: ['sleep', '600'], Init: true, StopGracePeriod: 1e9 },
+          RestartPolicy: { Condition: 'none' },
+          Placement: { Constraints: ['node.hostname==node2'] },
+        },
+        Mode: { Replicated: { Replicas: 1 } },
+      } as Docker.CreateServiceOptions);
+      await eventually(() => assert.ok(events.some((e) => e.kind === 'container-started' && e.id === probe.id)), {
+        timeoutMs: 60_000,
+        what: 'the probe service runs',
+      });
       const { load } = await withLoad(async () => {
         await drainNode('node2');
         return servesOnly('v2', { avoid: 'node2' });
       });
       assert.equal(load.failed, 0, `failed requests: ${load.errors.join('; ')}`);
+      const evicted = await eventually(
+        () => {
+          const e = events.find((x) => x.kind === 'container-died' && x.id === probe.id);
+          assert.ok(e && 'evicted' in e && e.evicted, `an eviction event for the probe service (${JSON.stringify(events)})`);
+          return e;
+        },
+        { timeoutMs: 30_000, what: 'the eviction event' },
+      );
+      assert.equal(evicted.kind, 'container-died');
     } finally {
+      stopWatch.abort();
+      await watching.catch(() => {});
       await activateNode('node2');
+      await swarmCleanup(probeInstance);
+    }
+  });
+
+  it('a task read naming a service removed meanwhile: the engine refuses the whole read with 404, and removedService names the one gone', async () => {
+    const manager = managerDocker();
+    const name = `t-gone-${randomBytes(3).toString('hex')}`;
+    const service = await manager.createService({
+      Name: name,
+      Labels: { 'berth.managed': 'true', 'berth.instance': name },
+      TaskTemplate: { ContainerSpec: { Image: 'busybox:1.36', Command: ['sleep', '600'] }, RestartPolicy: { Condition: 'none' } },
+      Mode: { Replicated: { Replicas: 0 } },
+    } as Docker.CreateServiceOptions);
+    try {
+      await manager.getService(service.id).remove();
+      const webIds = (await manager.listServices({ filters: { label: [`berth.instance=${instance}`] } })).map((x) => x.ID!);
+      const asked = new Set([...webIds, service.id]);
+      const refused = await manager.listTasks({ filters: { service: [...asked] } }).then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+      assert.ok(refused, 'the engine refused the read');
+      assert.equal(removedService(refused, asked), service.id);
+      asked.delete(service.id);
+      assert.equal(removedService(refused, asked), undefined, 'a 404 naming a service not asked for is not taken for one gone');
+    } finally {
+      await swarmCleanup(name);
     }
   });
 

@@ -542,9 +542,10 @@ class SwarmDriver implements RuntimeDriver {
         for (const [id, c] of now) {
           const before = previous.get(id);
           if (c.state === 'running' && before?.state !== 'running') deliver({ kind: 'container-started', id, labels: c.labels });
-          if (c.state !== 'running' && before?.state === 'running') deliver({ kind: 'container-died', id, labels: c.labels });
-          // Lost now (its node down past its toleration, or drained): replaced on the next pass.
-          else if (c.evicted && !before?.evicted) deliver({ kind: 'container-died', id, labels: c.labels });
+          const evicted = c.evicted && !before?.evicted ? { evicted: true as const } : {};
+          if (c.state !== 'running' && before?.state === 'running') deliver({ kind: 'container-died', id, labels: c.labels, ...evicted });
+          // Lost now (its node down past its toleration, or drained): out of rotation at once, replaced on the next pass.
+          else if (c.evicted && !before?.evicted) deliver({ kind: 'container-died', id, labels: c.labels, ...evicted });
         }
         for (const [id, c] of previous) if (!now.has(id)) deliver({ kind: 'container-destroyed', id, labels: c.labels });
       }

@@ -167,10 +167,12 @@ function onDownNode(task: SwarmTask | undefined, node: SwarmNode | undefined): b
  * Swarm, not berth, ordered a task that still runs (or is about to) to stop: its desired state is
  * past `running` (a drain, a node update) while berth wants the replica running. The replica is
  * on its way out, as a Kubernetes Pod being evicted: it leaves routing and is replaced now.
+ * Desired `remove` is not that: the service was scaled down or removed (berth's own stop, seen by
+ * an inventory that read the service before berth scaled it to 0 and its task after).
  */
 function orderedToStop(task: SwarmTask | undefined): boolean {
   const desired = task?.DesiredState;
-  return desired !== undefined && desired !== 'running' && desired !== 'ready' && ON_NODE.has(task?.Status?.State ?? '');
+  return desired !== undefined && desired !== 'running' && desired !== 'ready' && desired !== 'remove' && ON_NODE.has(task?.Status?.State ?? '');
 }
 
 /**

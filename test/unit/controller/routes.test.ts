@@ -42,6 +42,12 @@ describe('namespaceTable', () => {
     { name: 'an unready replica is not a backend', services: [service()], replicas: [r1, r2], ready: new Set(['r2']), backends: ['r2@32002'] },
     { name: 'a replica leaving this pass is not a backend', services: [service()], replicas: [r1, r2], leaving: new Set(['r1']), backends: ['r2@32002'] },
     { name: 'an exited replica is not a backend', services: [service()], replicas: [r1, { ...r2, state: 'exited' }], backends: ['r1@32001'] },
+    {
+      name: 'a replica its node ordered to stop (a drain) is not a backend while it still runs and its probe passes',
+      services: [service()],
+      replicas: [r1, { ...r2, evicted: true }],
+      backends: ['r1@32001'],
+    },
     { name: 'labels that do not match the selector', services: [service({ selector: { app: 'api' } })], replicas: [r1], backends: [] },
     {
       name: 'targetPort not published by the replica',

@@ -447,6 +447,18 @@ const cases: { name: string; input: Parameters<typeof nextStep>[0]; expect: Expe
     expect: { kind: 'act', create: [0], remove: ['new.0:evicted'] },
   },
   {
+    // A drained node's replica still runs (Swarm stops it after its grace): replaced now, not once it has stopped.
+    name: 'a replica its node ordered to stop while it still runs and is ready: replaced at once',
+    input: {
+      desired: deployment({ replicas: 2, strategy: rolling(1, 0) }),
+      observed: [replica('new', 0, { evicted: true }), replica('new', 1)],
+      commit: 'c1',
+      now: T0,
+      restarts: new Map(),
+    },
+    expect: { kind: 'act', create: [0], remove: ['new.0:evicted'] },
+  },
+  {
     name: 'a running replica not yet probed by a berth that started 2 s ago, created 60 s ago (deadline 30): wait',
     input: {
       desired: deployment({ replicas: 2, strategy: rolling(1, 0), progressDeadlineSeconds: 30 }),

@@ -208,7 +208,10 @@ describe('toOwnedContainer: a replica service as inventory sees it', () => {
     const table: [string, SwarmTask, boolean | undefined, string][] = [
       ['running, desired shutdown', { NodeID: 'n2', DesiredState: 'shutdown', Status: { State: 'running' } }, true, 'running'],
       ['starting, desired shutdown', { NodeID: 'n2', DesiredState: 'shutdown', Status: { State: 'starting' } }, true, 'created'],
-      ['preparing, desired remove', { NodeID: 'n2', DesiredState: 'remove', Status: { State: 'preparing' } }, true, 'pending'],
+      ['preparing, desired shutdown', { NodeID: 'n2', DesiredState: 'shutdown', Status: { State: 'preparing' } }, true, 'pending'],
+      // Desired remove: its service was scaled to 0 (berth's stop), read before the service showed 0 replicas.
+      ['running, desired remove', { NodeID: 'n2', DesiredState: 'remove', Status: { State: 'running' } }, undefined, 'running'],
+      ['preparing, desired remove', { NodeID: 'n2', DesiredState: 'remove', Status: { State: 'preparing' } }, undefined, 'pending'],
       ['running, desired running', { NodeID: 'n2', DesiredState: 'running', Status: { State: 'running' } }, undefined, 'running'],
       ['preparing, desired ready (a task not yet asked to run)', { NodeID: 'n2', DesiredState: 'ready', Status: { State: 'preparing' } }, undefined, 'pending'],
     ];
