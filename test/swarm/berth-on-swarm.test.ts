@@ -50,6 +50,8 @@ import {
 const execFileAsync = promisify(execFile);
 
 interface ClusterReplica {
+  /** Its service's id: berth's replica id, the data plane's backend id. */
+  readonly id: string;
   readonly name: string;
   readonly revision: string;
   readonly replica: number;
@@ -114,6 +116,7 @@ describe('berth drives a 3-node Docker Swarm', { timeout: 900_000 }, () => {
         const labels = s.Spec?.Labels ?? {};
         const newest = tasks.filter((t) => t.ServiceID === s.ID).sort((a, b) => String(b.CreatedAt).localeCompare(String(a.CreatedAt)))[0];
         return {
+          id: s.ID ?? '',
           name: labels['berth.container-name'] ?? '',
           revision: labels['berth.revision'] ?? '',
           replica: Number(labels['berth.replica']),
@@ -550,11 +553,29 @@ describe('berth drives a 3-node Docker Swarm', { timeout: 900_000 }, () => {
         timeoutMs: 60_000,
         what: 'the probe service runs',
       });
+      const drained = before.find((r) => r.node === 'node2')!;
+      let runningWhenOut: boolean | undefined;
       const { load } = await withLoad(async () => {
         await drainNode('node2');
+        // Out of rotation while Swarm's task still runs (it serves 5 s after SIGTERM), not once it has stopped.
+        await eventually(
+          async () => {
+            const plane = await dataPlaneStatus(stateDir);
+            assert.ok(plane && !backendsOf(plane, NS, 'web').includes(drained.id), 'the drained replica is no backend');
+          },
+          { timeoutMs: 30_000, intervalMs: 50, what: "node2's replica out of rotation" },
+        );
+        runningWhenOut = await nodeDocker('node2')
+          .getContainer(drained.containerId!)
+          .inspect()
+          .then(
+            (c) => c.State.Running,
+            () => false,
+          );
         return servesOnly('v2', { avoid: 'node2' });
       });
       assert.equal(load.failed, 0, `failed requests: ${load.errors.join('; ')}`);
+      assert.equal(runningWhenOut, true, "node2's replica left the rotation while it still ran");
       const evicted = await eventually(
         () => {
           const e = events.find((x) => x.kind === 'container-died' && x.id === probe.id);
