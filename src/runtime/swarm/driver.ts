@@ -563,8 +563,8 @@ class SwarmDriver implements RuntimeDriver {
    * The tasks of the services `serviceIds`, by service. A service removed since it was listed
    * (berth's own removal racing an inventory) makes the engine refuse the whole read with 404
    * "service … not found": it is left out (in `gone`) and the read made again, once per service
-   * gone. Failing the read instead failed passes and stopped watch() for a back-off, blind to a
-   * drained node's replicas for seconds (met in a Swarm test).
+   * gone. Failing the read instead failed a pass (met in a Swarm test), and would end watch() for
+   * a back-off.
    */
   private async tasksOf(serviceIds: readonly string[]): Promise<Map<string, SwarmTask[]> & { readonly gone?: ReadonlySet<string> }> {
     const out: Map<string, SwarmTask[]> & { gone?: Set<string> } = new Map<string, SwarmTask[]>();
