@@ -11,9 +11,13 @@ export function isAlive(r: ObservedReplica): boolean {
   return r.state === 'running';
 }
 
-/** When the replica became ready, or undefined while it is not ready (never while an init container runs). */
+/**
+ * When the replica became ready, or undefined while it is not ready (never while an init container
+ * runs, nor once its node ordered it to stop: terminating, as a Pod being deleted counts for no
+ * ReplicaSet, whatever its probe still says).
+ */
 export function readySince(r: ObservedReplica, readiness: RolloutInput['readiness']): number | undefined {
-  if (!isAlive(r) || r.init !== undefined) return undefined;
+  if (!isAlive(r) || r.init !== undefined || r.evicted) return undefined;
   const verdict = readiness?.get(r.id);
   if (!verdict) return Date.parse(r.created);
   if (!verdict.ready) return undefined;
@@ -22,7 +26,7 @@ export function readySince(r: ObservedReplica, readiness: RolloutInput['readines
 
 /** Whether the replica is ready now (readySince without reading its time). */
 export function isReady(r: ObservedReplica, readiness: RolloutInput['readiness']): boolean {
-  if (!isAlive(r) || r.init !== undefined) return false;
+  if (!isAlive(r) || r.init !== undefined || r.evicted) return false;
   return readiness?.get(r.id)?.ready ?? true;
 }
 

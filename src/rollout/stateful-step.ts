@@ -74,8 +74,8 @@ export function nextStatefulStep(input: RolloutInput, desired: DesiredDeployment
       if (care.remove) remove.push(care.remove);
       if (care.create) create.push(care.create);
       if (care.backoff && (!backoff || care.backoff.until < backoff.until)) backoff = care.backoff;
-    } else if (r.state === 'exited' || r.down !== undefined) {
-      // Down (or a Pod with a container down: restarts in place are for the desired template only).
+    } else if (r.state === 'exited' || r.down !== undefined || r.evicted) {
+      // Down (or a Pod with a container down: restarts in place are for the desired template only), or its node took it away.
       remove.push({ replica: r, reason: 'outdated' });
       create.push(fresh(o));
     }

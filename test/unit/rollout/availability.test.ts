@@ -46,4 +46,11 @@ describe('isAvailable: ready for minReadySeconds (0: ready is available, no time
     assert.equal(isReady(replica('a', 1, { id: 'y' }), readiness), true);
     assert.equal(isReady(replica('a', 2, { id: 'z' }), new Map()), true);
   });
+
+  it('a replica its node ordered to stop (a drain) is neither ready nor available, whatever its probe says', () => {
+    const drained = replica('a', 0, { id: 'x', evicted: true });
+    assert.equal(isReady(drained, verdicts(true)), false);
+    assert.equal(isAvailable(drained, verdicts(true), 0, T0), false);
+    assert.equal(isAvailable(drained, verdicts(true), 5, new Date(T0.getTime() + 3_600_000)), false);
+  });
 });

@@ -78,6 +78,23 @@ describe('nextStep for a StatefulSet (rollout/stateful-step.ts): one ordinal at 
       expect: 'act +1 -old.1:outdated',
     },
     {
+      // OnDelete would keep it, but its node is stopping it: it comes back now, on the desired revision.
+      name: 'an old-revision replica its node ordered to stop (a drain), still running: replaced now on the desired revision',
+      input: () => ({
+        desired: sts(2, { updateStrategy: { type: 'OnDelete' } }),
+        observed: [replica('old', 0), replica('old', 1, { evicted: true })],
+        commit: 'c',
+        now: T0,
+        restarts: new Map(),
+      }),
+      expect: 'act +1 -old.1:outdated',
+    },
+    {
+      name: 'a desired-revision ordinal its node ordered to stop, still running and ready: replaced now, its successor not started',
+      input: () => ({ desired: sts(3), observed: [replica('new', 0, { evicted: true }), replica('new', 1)], commit: 'c', now: T0, restarts: new Map() }),
+      expect: 'act +0 -new.0:evicted',
+    },
+    {
       name: 'update: the replaced ordinal is not ready yet → wait',
       input: () => {
         const r2 = replica('new', 2);

@@ -447,6 +447,18 @@ const cases: { name: string; input: Parameters<typeof nextStep>[0]; expect: Expe
     expect: { kind: 'act', create: [0], remove: ['new.0:evicted'] },
   },
   {
+    // Mid-rollout, an old replica's node is drained: it serves nothing any more, so it goes first and counts for no availability.
+    name: 'rolling update: an old replica its node ordered to stop, still running and ready, goes first like an unhealthy one',
+    input: {
+      desired: deployment({ replicas: 2, strategy: rolling(1, 0) }),
+      observed: [replica('old', 0), replica('old', 1, { evicted: true }), replica('new', 0)],
+      commit: 'c1',
+      now: T0,
+      restarts: new Map(),
+    },
+    expect: { kind: 'act', create: [], remove: ['old.1:outdated'] },
+  },
+  {
     // A drained node's replica still runs (Swarm stops it after its grace): replaced now, not once it has stopped.
     name: 'a replica its node ordered to stop while it still runs and is ready: replaced at once',
     input: {
