@@ -197,7 +197,9 @@ export function toOwnedContainer(
   const exitCode = state === 'exited' || state === 'dead' ? task?.Status?.ContainerStatus?.ExitCode : undefined;
   // Stopped, or lost with its node, while berth still wants it running (berth stops a replica by scaling it to 0).
   // Also a task its node still holds but Swarm has ordered to stop (drain): out of routing and replaced before it stops.
-  const taskLost = task?.Status?.State === 'shutdown' || task?.Status?.State === 'orphaned' || onDownNode(task, node) || orderedToStop(task);
+  // A task shut down because its service was scaled down or removed (desired `remove`) is berth's own stop, read torn.
+  const shutDown = task?.Status?.State === 'shutdown' && task.DesiredState !== 'remove';
+  const taskLost = shutDown || task?.Status?.State === 'orphaned' || onDownNode(task, node) || orderedToStop(task);
   const evicted = taskLost && !stoppedByBerth && !tolerated;
   const reason = tolerated
     ? `its node ${node!.hostname} is down; kept ${tolerated.until ? `until ${tolerated.until.toISOString()}` : 'for good'} by its toleration of node.kubernetes.io/unreachable`

@@ -212,6 +212,8 @@ describe('toOwnedContainer: a replica service as inventory sees it', () => {
       // Desired remove: its service was scaled to 0 (berth's stop), read before the service showed 0 replicas.
       ['running, desired remove', { NodeID: 'n2', DesiredState: 'remove', Status: { State: 'running' } }, undefined, 'running'],
       ['preparing, desired remove', { NodeID: 'n2', DesiredState: 'remove', Status: { State: 'preparing' } }, undefined, 'pending'],
+      ['shut down, desired remove', { NodeID: 'n2', DesiredState: 'remove', Status: { State: 'shutdown' } }, undefined, 'exited'],
+      ['shut down, desired shutdown (drained and stopped)', { NodeID: 'n2', DesiredState: 'shutdown', Status: { State: 'shutdown' } }, true, 'exited'],
       ['running, desired running', { NodeID: 'n2', DesiredState: 'running', Status: { State: 'running' } }, undefined, 'running'],
       ['preparing, desired ready (a task not yet asked to run)', { NodeID: 'n2', DesiredState: 'ready', Status: { State: 'preparing' } }, undefined, 'pending'],
     ];
