@@ -487,7 +487,17 @@ describe('berth drives a 3-node Docker Swarm', { timeout: 900_000 }, () => {
           const addresses = out.filter((l) => /^\d+\.\d+\.\d+\.\d+$/.test(l));
           if (answers.length !== 9) {
             // What the replica sees, and what berth warned of: a failure here says where the name or the address got lost.
-            const seen = await execOutput(r.containerId, ['sh', '-c', DNS_DIAGNOSIS], nodeDocker(r.node)).catch((err: unknown) => ({ stdout: String(err) }));
+            const gateway = ((await dataPlaneStatus(stateDir))?.namespaces.find((n) => n.namespace === NS) as { network?: { gateway?: string } } | undefined)
+              ?.network?.gateway;
+            // Also asked of berth's namespace DNS directly (not through Docker's resolver), and whether this host holds its address.
+            const direct = gateway ? `; echo "-- ${gateway} directly:"; nslookup api.swarm.svc.cluster.local ${gateway} 2>&1` : '';
+            const seen = await execOutput(r.containerId, ['sh', '-c', DNS_DIAGNOSIS + direct], nodeDocker(r.node)).catch((err: unknown) => ({
+              stdout: String(err),
+            }));
+            const onLo = await execFileAsync('ip', ['-4', 'addr', 'show', 'dev', 'lo']).then(
+              (o) => o.stdout.includes(`${gateway}/`),
+              () => undefined,
+            );
             const warnings = (log: string) =>
               log
                 .split('\n')
@@ -499,6 +509,7 @@ describe('berth drives a 3-node Docker Swarm', { timeout: 900_000 }, () => {
               | undefined;
             assert.fail(
               `9 answers through api:80 from ${r.node}: ${JSON.stringify(out)}; the replica: ${JSON.stringify(seen.stdout)}; ` +
+                `the DNS address ${gateway} on this host's lo: ${onLo}; ` +
                 `the data plane's table: ${JSON.stringify({ network: table?.network, services: table?.services })}; ` +
                 `berth's last warnings: ${warnings(berth!.logs()).join('\n')}; the data plane's: ${warnings(proxyLog).join('\n')}`,
             );
