@@ -7,6 +7,8 @@ import type { DnsAnswer } from './dns-names.js';
 
 /** How long an upstream resolver may take before the question is answered SERVFAIL. */
 export const UPSTREAM_TIMEOUT_MS = 2_000;
+/** How many distinct unanswered peer addresses are logged (then no more). */
+const UNANSWERED_LOGGED = 64;
 const RCODE = { NOERROR: 0, SERVFAIL: 2, NXDOMAIN: 3 } as const;
 
 export interface ClusterDnsOptions {
@@ -62,7 +64,7 @@ export class ClusterDns {
     }
     udp.on('error', (err) => this.o.logger.warn({ err: err.message }, 'namespace DNS (udp) error'));
     udp.on('message', (msg, peer) => {
-      if (!this.isPeer(peer.address)) return;
+      if (!this.isPeer(peer.address)) return this.unanswered(peer.address);
       void this.handle(msg, peer.address).then((reply) => reply && udp.send(reply, peer.port, peer.address));
     });
     const tcp = net.createServer((socket) => this.serveTcp(socket));
@@ -89,6 +91,18 @@ export class ClusterDns {
     this.tcp = undefined;
   }
 
+  /**
+   * A query from outside the namespace (and its cluster's nodes) gets no answer; each such
+   * address is logged once (at most UNANSWERED_LOGGED of them), so a replica whose queries arrive
+   * from an unexpected address (a node's NAT not applied) is seen in the log, not only timing out.
+   */
+  private unanswered(address: string): void {
+    if (this.loggedUnanswered.has(address) || this.loggedUnanswered.size >= UNANSWERED_LOGGED) return;
+    this.loggedUnanswered.add(address);
+    this.o.logger.warn({ peer: address, peers: [...this.peers] }, 'namespace DNS: a query from outside the namespace is not answered');
+  }
+  private readonly loggedUnanswered = new Set<string>();
+
   private isPeer(address: string | undefined): boolean {
     const ip = ipv4OfPeer(address);
     if (ip === undefined) return false;
@@ -99,7 +113,10 @@ export class ClusterDns {
 
   private serveTcp(socket: net.Socket): void {
     socket.on('error', () => {});
-    if (!this.isPeer(socket.remoteAddress)) return void socket.destroy();
+    if (!this.isPeer(socket.remoteAddress)) {
+      this.unanswered(socket.remoteAddress ?? '');
+      return void socket.destroy();
+    }
     socket.setTimeout(5_000, () => socket.destroy());
     let buffered = Buffer.alloc(0);
     socket.on('data', (chunk: Buffer) => {

@@ -34,7 +34,7 @@ describe('ClusterDns: who it answers', () => {
   after(() => {
     for (const s of servers) s.close();
   });
-  const serve = async (peers?: string[]) => {
+  const serve = async (peers?: string[], logger = silentLogger) => {
     const dns = new ClusterDns({
       namespace: 'shop',
       address: '127.0.0.1',
@@ -43,7 +43,7 @@ describe('ClusterDns: who it answers', () => {
       port: 0,
       upstreams: [],
       answer: () => ({ kind: 'addresses', addresses: ['10.96.7.130'], ttl: 5 }),
-      logger: silentLogger,
+      logger,
     });
     servers.push(dns);
     assert.equal(await dns.start(), undefined);
@@ -62,5 +62,15 @@ describe('ClusterDns: who it answers', () => {
     assert.equal(await ask(dns.port()!, 'api.shop.svc.cluster.local'), undefined);
     dns.setPeers(['10.79.0.12', '127.0.0.1']);
     assert.deepEqual(await ask(dns.port()!, 'api.shop.svc.cluster.local'), ['10.96.7.130']);
+  });
+
+  it('an unanswered peer is logged once, with the peers it is not among (a NAT not applied shows in the log)', async () => {
+    const warnings: { obj: object | string; msg?: string }[] = [];
+    const logger = { ...silentLogger, warn: (obj: object | string, msg?: string) => void warnings.push({ obj, ...(msg ? { msg } : {}) }) };
+    const dns = await serve(['10.79.0.12'], logger);
+    for (let i = 0; i < 3; i++) assert.equal(await ask(dns.port()!, 'api.shop.svc.cluster.local'), undefined);
+    assert.deepEqual(warnings, [
+      { obj: { peer: '127.0.0.1', peers: ['10.79.0.12'] }, msg: 'namespace DNS: a query from outside the namespace is not answered' },
+    ]);
   });
 });
