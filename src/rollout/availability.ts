@@ -12,12 +12,17 @@ export function isAlive(r: ObservedReplica): boolean {
 }
 
 /**
- * When the replica became ready, or undefined while it is not ready (never while an init container
- * runs, nor once its node ordered it to stop: terminating, as a Pod being deleted counts for no
+ * Whether a verdict can make the replica ready at all: it runs its app (no init container runs)
+ * and its node has not ordered it to stop (terminating, as a Pod being deleted counts for no
  * ReplicaSet, whatever its probe still says).
  */
+function mayBeReady(r: ObservedReplica): boolean {
+  return isAlive(r) && r.init === undefined && !r.evicted;
+}
+
+/** When the replica became ready, or undefined while it is not ready (mayBeReady, then its verdict). */
 export function readySince(r: ObservedReplica, readiness: RolloutInput['readiness']): number | undefined {
-  if (!isAlive(r) || r.init !== undefined || r.evicted) return undefined;
+  if (!mayBeReady(r)) return undefined;
   const verdict = readiness?.get(r.id);
   if (!verdict) return Date.parse(r.created);
   if (!verdict.ready) return undefined;
@@ -26,7 +31,7 @@ export function readySince(r: ObservedReplica, readiness: RolloutInput['readines
 
 /** Whether the replica is ready now (readySince without reading its time). */
 export function isReady(r: ObservedReplica, readiness: RolloutInput['readiness']): boolean {
-  if (!isAlive(r) || r.init !== undefined || r.evicted) return false;
+  if (!mayBeReady(r)) return false;
   return readiness?.get(r.id)?.ready ?? true;
 }
 

@@ -60,6 +60,7 @@ import {
 } from './map.js';
 import { EngineProbes, nodeEngineAddress } from './node-engines.js';
 import { FileSecrets } from './secrets.js';
+import { tasksOfServices, type ServiceTasks } from './tasks.js';
 import { NodeVolumes } from './volumes.js';
 
 export interface SwarmDriverOptions {
@@ -216,9 +217,9 @@ class SwarmDriver implements RuntimeDriver {
       this.nodes(),
     ]);
     const listed = services.filter((s) => isOwned(s.Spec?.Labels, this.instance) && s.ID);
-    const tasks = await this.tasksOf(listed.map((s) => s.ID!));
+    const { tasks, gone } = await this.tasksOf(listed.map((s) => s.ID!));
     // A service removed between the two reads is gone: not a replica waiting for a task.
-    const owned = tasks.gone ? listed.filter((s) => !tasks.gone!.has(s.ID!)) : listed;
+    const owned = gone.size > 0 ? listed.filter((s) => !gone.has(s.ID!)) : listed;
     const byNode = new Map(nodes.map((n) => [n.id, n]));
     // At most one read of each node's own engine per inventory, however many of its tasks need one.
     const nodeInventories = new Map<string, Promise<Inventory>>();
@@ -410,7 +411,7 @@ class SwarmDriver implements RuntimeDriver {
       this.nodes(),
     ]);
     const owned = services.filter((s) => isOwned(s.Spec?.Labels, this.instance) && s.ID && s.Spec?.Labels?.[LABEL.init] === undefined);
-    const tasks = await this.tasksOf(owned.map((s) => s.ID!));
+    const { tasks } = await this.tasksOf(owned.map((s) => s.ID!));
     const hostOf = new Map(nodes.map((n) => [n.id, n.hostname]));
     const pods = owned.flatMap((s) => {
       const task = currentTask(tasks.get(s.ID!) ?? []);
@@ -542,10 +543,10 @@ class SwarmDriver implements RuntimeDriver {
         for (const [id, c] of now) {
           const before = previous.get(id);
           if (c.state === 'running' && before?.state !== 'running') deliver({ kind: 'container-started', id, labels: c.labels });
-          const evicted = c.evicted && !before?.evicted ? { evicted: true as const } : {};
-          if (c.state !== 'running' && before?.state === 'running') deliver({ kind: 'container-died', id, labels: c.labels, ...evicted });
-          // Lost now (its node down past its toleration, or drained): out of rotation at once, replaced on the next pass.
-          else if (c.evicted && !before?.evicted) deliver({ kind: 'container-died', id, labels: c.labels, ...evicted });
+          // Lost now (its node down past its toleration, or drained), running or not: out of rotation at once, replaced on the next pass.
+          const evicted = c.evicted === true && !before?.evicted;
+          if ((c.state !== 'running' && before?.state === 'running') || evicted)
+            deliver({ kind: 'container-died', id, labels: c.labels, ...(evicted ? { evicted: true as const } : {}) });
         }
         for (const [id, c] of previous) if (!now.has(id)) deliver({ kind: 'container-destroyed', id, labels: c.labels });
       }
@@ -559,34 +560,8 @@ class SwarmDriver implements RuntimeDriver {
 
   // --- helpers -------------------------------------------------------------------------
 
-  /**
-   * The tasks of the services `serviceIds`, by service. A service removed since it was listed
-   * (berth's own removal racing an inventory) makes the engine refuse the whole read with 404
-   * "service … not found": it is left out (in `gone`) and the read made again, once per service
-   * gone. Failing the read instead failed a pass (met in a Swarm test), and would end watch() for
-   * a back-off.
-   */
-  private async tasksOf(serviceIds: readonly string[]): Promise<Map<string, SwarmTask[]> & { readonly gone?: ReadonlySet<string> }> {
-    const out: Map<string, SwarmTask[]> & { gone?: Set<string> } = new Map<string, SwarmTask[]>();
-    const wanted = new Set(serviceIds);
-    let tasks: SwarmTask[] | undefined;
-    while (!tasks && wanted.size > 0) {
-      try {
-        tasks = (await this.clients.api.listTasks({ filters: { service: [...wanted] } })) as SwarmTask[];
-      } catch (err) {
-        const gone = removedService(err, wanted);
-        if (!gone) throw toEngineError(err, this.socketPath, 'list tasks');
-        wanted.delete(gone);
-        (out.gone ??= new Set()).add(gone);
-      }
-    }
-    for (const t of tasks ?? []) {
-      if (!t.ServiceID || !wanted.has(t.ServiceID)) continue;
-      const list = out.get(t.ServiceID) ?? [];
-      list.push(t);
-      out.set(t.ServiceID, list);
-    }
-    return out;
+  private tasksOf(serviceIds: readonly string[]): Promise<ServiceTasks> {
+    return tasksOfServices(this.clients.api, this.socketPath, serviceIds);
   }
 
   /** The owned service `id` names; undefined when it does not exist; throws when it is not berth's. */
@@ -605,7 +580,7 @@ class SwarmDriver implements RuntimeDriver {
   private async serviceContainer(id: string): Promise<{ container: OwnedContainer; task: SwarmTask | undefined; node: SwarmNode | undefined } | undefined> {
     const service = await this.ownedService(id);
     if (!service) return undefined;
-    const [tasks, nodes] = await Promise.all([this.tasksOf([service.ID!]), this.nodes()]);
+    const [{ tasks }, nodes] = await Promise.all([this.tasksOf([service.ID!]), this.nodes()]);
     const task = currentTask(tasks.get(service.ID!) ?? []);
     const byNode = new Map(nodes.map((n) => [n.id, n]));
     return { container: toOwnedContainer(service, task, byNode, this.clock.now()), task, node: task?.NodeID ? byNode.get(task.NodeID) : undefined };
@@ -712,15 +687,4 @@ function delay(ms: number, signal?: AbortSignal): Promise<void> {
     }
     signal?.addEventListener('abort', done, { once: true });
   });
-}
-
-/**
- * The service a task read was refused for because it no longer exists: the engine's 404
- * "service <id> not found" naming one of `asked`. Pure.
- *   404 "service k2j… not found", k2j… asked → k2j…;  a 404 naming another id, or a 500 → undefined
- */
-export function removedService(err: unknown, asked: ReadonlySet<string>): string | undefined {
-  if (engineStatus(err) !== 404) return undefined;
-  const id = /^service (\S+) not found$/.exec(engineMessage(err))?.[1];
-  return id !== undefined && asked.has(id) ? id : undefined;
 }

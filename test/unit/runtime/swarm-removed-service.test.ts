@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { removedService } from '../../../src/runtime/swarm/driver.js';
+import { removedService } from '../../../src/runtime/swarm/tasks.js';
 
 /** An engine error as dockerode raises it: the status, and the engine's JSON message. */
 const engineError = (statusCode: number, message: string) =>
