@@ -20,6 +20,9 @@
 #   swarm-rig.sh ssh-home        a HOME whose .ssh has the client key and the nodes' host keys (known_hosts)
 #   swarm-rig.sh kill node3      kill -9 the node's dockerd and everything it started (a node failure)
 #   swarm-rig.sh start node3     start a killed node again and wait until the manager sees it Ready
+#   swarm-rig.sh freeze node3    SIGSTOP the node's dockerd: its agent stops answering (the manager marks it
+#                                Down after a few heartbeats), what it runs keeps running
+#   swarm-rig.sh thaw node3      SIGCONT it and wait until the manager sees it Ready again
 #   swarm-rig.sh d node2 ps      docker CLI against one node
 #
 # Environment: BERTH_SWARM_BASE (default /tmp/berth-swarm; absolute and short: the containerd
@@ -545,6 +548,11 @@ case "$cmd" in
       return 1
     }
     with_lock start_one "$1" ;;
+  freeze) is_node "${1:-}"; pid=$(node_pid "$1") || die "$1 is not running"; kill -STOP "$pid"; log "$1 frozen (dockerd $pid)" ;;
+  thaw)
+    is_node "${1:-}"; pid=$(node_pid "$1") || die "$1 is not running"; kill -CONT "$pid"
+    t0=$(now_us); wait_node "$1" && STARTING=$1 wait_ready "$(d "$1" info --format '{{.Swarm.NodeID}}')" || die "$1 not Ready after thaw"
+    log "$1 thawed and Ready in $(since "$t0")" ;;
   d)      is_node "${1:-}"; d "$@" ;;
-  *) echo "usage: $0 up | down | status | sock <node> | ip <node> | tcp <node> | tls | ssh <node> | ssh-home | kill <node> | start <node> | d <node> <docker args...>" >&2; exit 2 ;;
+  *) echo "usage: $0 up | down | status | sock <node> | ip <node> | tcp <node> | tls | ssh <node> | ssh-home | kill <node> | start <node> | freeze <node> | thaw <node> | d <node> <docker args...>" >&2; exit 2 ;;
 esac

@@ -102,6 +102,16 @@ export async function startNode(node: SwarmNode): Promise<void> {
   await rig('start', node);
 }
 
+/** SIGSTOP of the node's dockerd: its agent goes silent (Down after a few heartbeats), its containers keep running. */
+export async function freezeNode(node: SwarmNode): Promise<void> {
+  await rig('freeze', node);
+}
+
+/** SIGCONT of a frozen node's dockerd; resolves once the manager sees it Ready again. */
+export async function thawNode(node: SwarmNode): Promise<void> {
+  await rig('thaw', node);
+}
+
 const clients = new Map<SwarmNode, Docker>();
 
 /** A dockerode client for the node's own engine. */

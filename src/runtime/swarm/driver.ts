@@ -57,6 +57,7 @@ import {
   type SwarmNode,
   type SwarmService,
   type SwarmTask,
+  startProgress,
 } from './map.js';
 import { EngineProbes, nodeEngineAddress } from './node-engines.js';
 import { FileSecrets } from './secrets.js';
@@ -361,7 +362,8 @@ class SwarmDriver implements RuntimeDriver {
       });
     }
     this.log.info({ container: spec.name, service: id }, 'service created');
-    // Until its task runs, fails, or is left pending by the scheduler (no node can take it: that stays, as a Pod stays Pending).
+    // Until its task runs, fails, is left pending by the scheduler (no node can take it: that stays, as a Pod stays
+    // Pending), or is lost with its node before it ran (the next pass replaces it, as a ReplicaSet does an evicted Pod).
     const deadline = this.clock.now().getTime() + this.startTimeoutMs;
     for (;;) {
       const owned = await this.serviceContainer(id);
@@ -369,13 +371,13 @@ class SwarmDriver implements RuntimeDriver {
         throw new BerthError('ENGINE_CONFLICT', `service of replica ${spec.name} disappeared right after it was created`, {
           details: { container: spec.name },
         });
-      const { container, task } = owned;
+      const { container, task, node } = owned;
       if (task?.NodeID) placed();
-      if (container.state === 'running') return container;
-      const state = task?.Status?.State ?? '';
-      if (state === 'failed' || state === 'rejected' || state === 'complete') {
+      const progress = startProgress(container, task, node);
+      if (progress === 'running') return container;
+      if (progress === 'failed') {
         await this.removeService(id, spec.name);
-        const why = task?.Status?.Err ?? task?.Status?.Message ?? state;
+        const why = task?.Status?.Err ?? task?.Status?.Message ?? task?.Status?.State ?? '';
         if (/no such image|pull access denied|manifest unknown|image .*not found/i.test(why))
           throw new BerthError('IMAGE_PULL_FAILED', `image ${spec.image} is not present on node ${container.labels[LABEL.node] ?? '?'}: ${why}`, {
             details: { image: spec.image },
@@ -388,7 +390,11 @@ class SwarmDriver implements RuntimeDriver {
           },
         );
       }
-      if (container.state === 'pending' && task?.Status?.Err && spread.length > 0 && /no suitable node/i.test(task.Status.Err)) {
+      if (progress === 'lost') {
+        this.log.warn({ container: spec.name, service: id, reason: container.reason }, 'replica lost with its node before it ran');
+        return container;
+      }
+      if (progress === 'unplaced' && spread.length > 0 && /no suitable node/i.test(task?.Status?.Err ?? '')) {
         // The spread is soft: no node with fewer siblings can take it, so any node the hard rules allow will do.
         await this.setConstraints(
           id,
@@ -399,7 +405,7 @@ class SwarmDriver implements RuntimeDriver {
         spread.length = 0;
         continue;
       }
-      if ((container.state === 'pending' && task?.Status?.Err) || this.clock.now().getTime() >= deadline) return container;
+      if (progress === 'unplaced' || this.clock.now().getTime() >= deadline) return container;
       await delay(100);
     }
   }

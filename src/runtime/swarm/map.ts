@@ -223,6 +223,29 @@ export function toOwnedContainer(
   };
 }
 
+/**
+ * Where a replica's creation stands, from its service as an owned container and the newest
+ * task's node (createReplica waits while it is `starting`). Pure.
+ *   the task runs                                              → running
+ *   the task failed, was rejected, or completed                → failed (berth removes the service and says why)
+ *   its node is down or drained, the task orphaned or stopped  → lost: the next pass replaces it (or keeps it,
+ *     by Swarm, before it ran                                      by its toleration); waiting holds the pass
+ *   still pending, with Swarm's Err (no node can take it)      → unplaced
+ *   anything else (new … starting)                             → starting
+ */
+export function startProgress(
+  container: Pick<OwnedContainer, 'state' | 'evicted'>,
+  task: SwarmTask | undefined,
+  node: Pick<SwarmNode, 'state'> | undefined,
+): 'running' | 'failed' | 'lost' | 'unplaced' | 'starting' {
+  if (container.state === 'running') return 'running';
+  const state = task?.Status?.State ?? '';
+  if (state === 'failed' || state === 'rejected' || state === 'complete') return 'failed';
+  if (container.evicted || node?.state === 'down' || container.state === 'dead' || container.state === 'exited') return 'lost';
+  if (container.state === 'pending' && task?.Status?.Err) return 'unplaced';
+  return 'starting';
+}
+
 /** A running task's address on its service's (namespace) overlay network: `10.0.1.5/24` → `10.0.1.5`. */
 function overlayAddress(service: SwarmService, task: SwarmTask | undefined): string | undefined {
   const network = service.Spec?.TaskTemplate?.Networks?.[0]?.Target;

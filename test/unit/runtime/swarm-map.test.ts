@@ -11,6 +11,7 @@ import {
   offDownNodes,
   REFUSALS_FOR_GONE,
   spreadConstraints,
+  startProgress,
   taskState,
   toOwnedContainer,
   toServiceSpec,
@@ -265,6 +266,49 @@ describe('toOwnedContainer: a replica service as inventory sees it', () => {
     assert.equal(c.state, 'pending');
     assert.match(c.reason ?? '', /no suitable node/);
     assert.equal(c.labels['berth.node'], undefined);
+  });
+});
+
+describe('startProgress: what a replica being created waits for', () => {
+  const service = { ID: 's1', Spec: { Name: 'ns_web_0', Labels: { 'berth.container-name': 'ns.web.0' }, Mode: { Replicated: { Replicas: 1 } } } };
+  const ready = node();
+  const down = node({ state: 'down' });
+  const drained = node({ availability: 'drain' });
+  const table: [string, SwarmTask | undefined, SwarmNode | undefined, ReturnType<typeof startProgress>][] = [
+    ['no task yet', undefined, undefined, 'starting'],
+    ['new, not on a node', { Status: { State: 'new' } }, undefined, 'starting'],
+    ['assigned to a ready node', { NodeID: 'n2', Status: { State: 'assigned' } }, ready, 'starting'],
+    ['preparing on a ready node', { NodeID: 'n2', Status: { State: 'preparing' } }, ready, 'starting'],
+    ['starting', { NodeID: 'n2', Status: { State: 'starting' } }, ready, 'starting'],
+    ['running', { NodeID: 'n2', Status: { State: 'running' } }, ready, 'running'],
+    ['failed', { NodeID: 'n2', Status: { State: 'failed', Err: 'starting container failed' } }, ready, 'failed'],
+    ['rejected', { NodeID: 'n2', Status: { State: 'rejected', Err: 'No such image' } }, ready, 'failed'],
+    ['complete (its command ended)', { NodeID: 'n2', Status: { State: 'complete' } }, ready, 'failed'],
+    // Its node went away before the task ran: nothing will start it; the pass replaces it.
+    ['assigned to a node now down', { NodeID: 'n2', Status: { State: 'assigned' } }, down, 'lost'],
+    ['preparing on a node now down', { NodeID: 'n2', Status: { State: 'preparing' } }, down, 'lost'],
+    ['starting on a node now down', { NodeID: 'n2', Status: { State: 'starting' } }, down, 'lost'],
+    ['orphaned (its node gone for good)', { NodeID: 'n2', Status: { State: 'orphaned' } }, down, 'lost'],
+    ['ordered to stop by a drain before it ran', { NodeID: 'n2', DesiredState: 'shutdown', Status: { State: 'preparing' } }, drained, 'lost'],
+    ['shut down by a drain before it ran', { NodeID: 'n2', DesiredState: 'shutdown', Status: { State: 'shutdown' } }, drained, 'lost'],
+    ['pending: no node can take it', { Status: { State: 'pending', Err: 'no suitable node (1 node not available for new tasks)' } }, undefined, 'unplaced'],
+  ];
+  it('each task state and node state, as the wait loop reads them', () => {
+    for (const [what, task, on, expected] of table) {
+      const nodes = new Map(on ? [['n2', on]] : []);
+      const container = toOwnedContainer(service, task, nodes);
+      assert.equal(startProgress(container, task, task?.NodeID ? nodes.get(task.NodeID) : undefined), expected, what);
+    }
+  });
+  it('on a down node its pod tolerates, the replica is kept (pending, not evicted) and still not waited for', () => {
+    const tolerating = {
+      ...service,
+      Spec: { ...service.Spec, Labels: { ...service.Spec.Labels, 'berth.placement': JSON.stringify({ downNodeToleration: {} }) } },
+    };
+    const task = { NodeID: 'n2', Status: { State: 'assigned' } };
+    const c = toOwnedContainer(tolerating, task, new Map([['n2', down]]));
+    assert.deepEqual([c.state, c.evicted], ['pending', undefined]);
+    assert.equal(startProgress(c, task, down), 'lost');
   });
 });
 
