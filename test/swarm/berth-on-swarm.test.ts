@@ -1136,7 +1136,8 @@ describe('berth drives a 3-node Docker Swarm', { timeout: 900_000 }, () => {
     const text = serving;
     await servesOnly(text);
     const services = (await cluster()).map((r) => r.name).sort();
-    const killedAt = new Date().toISOString();
+    // For a failure's report: what berth logged from 30 s before the kill (a pass backing off from an earlier failure would show there).
+    const before = new Date(Date.now() - 30_000).toISOString();
     await killNode('node1');
     try {
       await eventually(
@@ -1148,7 +1149,7 @@ describe('berth drives a 3-node Docker Swarm', { timeout: 900_000 }, () => {
         { timeoutMs: 60_000, what: 'ENGINE_UNREACHABLE in status' },
       ).catch((err: unknown) => {
         // Once in ~15 CI runs this took over 60 s (3.0–3.7 s otherwise), with nothing of berth's in the report.
-        throw new Error(`${(err as Error).message}\nberth's log since the kill:\n${logSince(killedAt).slice(-6000)}`, { cause: err });
+        throw new Error(`${(err as Error).message}\nberth's log from 30 s before the kill:\n${logSince(before).slice(-8000)}`, { cause: err });
       });
       // The replicas on the workers never stopped, and the data plane kept its routes.
       const answers = await Promise.all(Array.from({ length: 6 }, () => get()));
