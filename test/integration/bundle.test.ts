@@ -104,15 +104,17 @@ describe('the bundle berth starts from', () => {
     assert.deepEqual(version, versionTsx);
   });
 
-  it('started as an executable (npm start, npm run berth, an npm-linked berth), node gets the memory flag of its first line', async (t) => {
+  it('started as an executable (npm start, npm run berth, an npm-linked berth), node gets the memory flag and the malloc setting of its first line', async (t) => {
     const dir = await mkdtemp(join(tmpdir(), 'berth-flags-'));
     t.after(() => rm(dir, { recursive: true, force: true }));
     const probe = join(dir, 'exec-argv.cjs');
-    await writeFile(probe, "process.stderr.write('execArgv=' + JSON.stringify(process.execArgv) + '\\n');\n");
+    await writeFile(probe, "process.stderr.write('execArgv=' + JSON.stringify(process.execArgv) + '\\narena=' + process.env.MALLOC_ARENA_MAX + '\\n');\n");
     const bin = fileURLToPath(new URL('../../bin/berth.mjs', import.meta.url));
-    const { stdout, stderr } = await run(bin, ['--help'], { env: { ...process.env, NODE_OPTIONS: `--require=${probe}` } });
+    const { MALLOC_ARENA_MAX: _unset, ...env } = process.env;
+    const { stdout, stderr } = await run(bin, ['--help'], { env: { ...env, NODE_OPTIONS: `--require=${probe}` } });
     assert.match(stdout, /^Usage: berth/);
     const execArgv = JSON.parse(/^execArgv=(.*)$/m.exec(stderr)?.[1] ?? 'null') as string[] | null;
     assert.deepEqual(execArgv, ['--max-semi-space-size=4']);
+    assert.match(stderr, /^arena=1$/m, 'glibc gets one malloc arena');
   });
 });
