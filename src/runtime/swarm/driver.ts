@@ -50,6 +50,7 @@ import {
   placementNode,
   serviceName,
   spreadConstraints,
+  startProgress,
   toOwnedContainer,
   toServiceSpec,
   toSwarmNode,
@@ -57,7 +58,6 @@ import {
   type SwarmNode,
   type SwarmService,
   type SwarmTask,
-  startProgress,
 } from './map.js';
 import { EngineProbes, nodeEngineAddress } from './node-engines.js';
 import { FileSecrets } from './secrets.js';
