@@ -204,7 +204,7 @@ export function toOwnedContainer(
   const reason = tolerated
     ? `its node ${node!.hostname} is down; kept ${tolerated.until ? `until ${tolerated.until.toISOString()}` : 'for good'} by its toleration of node.kubernetes.io/unreachable`
     : evicted
-      ? `its node ${node?.hostname ?? '?'} ${node?.state === 'down' || task?.Status?.State === 'orphaned' ? 'is down' : node?.availability === 'drain' ? 'was drained' : 'stopped it'}`
+      ? evictionReason(task, node)
       : state === 'pending' || state === 'dead'
         ? pendingReason(task, labels[NODE_SELECTOR_LABEL], state, labels[UNSCHEDULABLE_LABEL])
         : undefined;
@@ -221,6 +221,19 @@ export function toOwnedContainer(
     ...(evicted ? { evicted: true as const } : {}),
     ...(reason ? { reason } : {}),
   };
+}
+
+/**
+ * Why an evicted replica is lost, naming its node. Pure.
+ *   node2 down, or the task orphaned on it      → "its node node2 is down"
+ *   node2 drained                               → "its node node2 was drained"
+ *   a node the cluster no longer lists (removed with `docker node rm`: Swarm orphans its tasks)
+ *                                               → "its node left the cluster (<Swarm's message>)"
+ */
+function evictionReason(task: SwarmTask | undefined, node: SwarmNode | undefined): string {
+  if (!node) return `its node left the cluster${task?.Status?.Message ? ` (${task.Status.Message})` : ''}`;
+  const how = node.state === 'down' || task?.Status?.State === 'orphaned' ? 'is down' : node.availability === 'drain' ? 'was drained' : 'stopped it';
+  return `its node ${node.hostname} ${how}`;
 }
 
 /**

@@ -201,6 +201,17 @@ describe('toOwnedContainer: a replica service as inventory sees it', () => {
       const lost = toOwnedContainer(service, { NodeID: 'n2', Status: { State: state } }, new Map([['n2', node({ state: 'down' })]]));
       assert.deepEqual([lost.state, lost.evicted, lost.reason], ['dead', true, 'its node node2 is down'], state);
     }
+    // Its node removed from the cluster (docker node rm --force): Swarm orphans the task, and the node is no longer listed.
+    const removed = toOwnedContainer(
+      service,
+      { NodeID: 'gone', DesiredState: 'shutdown', Status: { State: 'orphaned', Message: 'Task belonged to a node that has been deleted' } },
+      nodes,
+    );
+    assert.deepEqual(
+      [removed.state, removed.evicted, removed.reason],
+      ['dead', true, 'its node left the cluster (Task belonged to a node that has been deleted)'],
+    );
+    assert.equal(startProgress(removed, { NodeID: 'gone', Status: { State: 'orphaned' } }, undefined), 'lost');
     const reaped = toOwnedContainer({ ...service, Spec: { ...service.Spec, Mode: { Replicated: { Replicas: 0 } } } }, undefined, nodes);
     assert.equal(reaped.state, 'exited', 'a stopped replica whose task Swarm reaped is exited, not pending');
   });
