@@ -39,6 +39,8 @@ export class ClusterDns {
   private tcp: net.Server | undefined;
   private readonly subnet: Cidr | undefined;
   private peers: ReadonlySet<string>;
+  /** Addresses whose unanswered queries were logged (unanswered()). */
+  private readonly loggedUnanswered = new Set<string>();
 
   constructor(private readonly o: ClusterDnsOptions) {
     this.subnet = parseCidr(o.subnet);
@@ -101,7 +103,6 @@ export class ClusterDns {
     this.loggedUnanswered.add(address);
     this.o.logger.warn({ peer: address, peers: [...this.peers] }, 'namespace DNS: a query from outside the namespace is not answered');
   }
-  private readonly loggedUnanswered = new Set<string>();
 
   private isPeer(address: string | undefined): boolean {
     const ip = ipv4OfPeer(address);

@@ -101,6 +101,7 @@ const PURE_FILES = [
   'runtime/driver.ts', // the RuntimeDriver port
   'runtime/labels.ts',
   'runtime/swarm/map.ts', // Swarm services, tasks and nodes ↔ the port's types
+  'runtime/swarm/replica-state.ts', // a replica's service and newest task → an owned container, eviction, creation progress
   'secrets/redaction.ts',
   'secrets/resolver.ts', // the SecretResolver port
   'store/types.ts', // the Store port and its records

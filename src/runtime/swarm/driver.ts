@@ -39,7 +39,6 @@ import { engineCall, engineMessage, engineStatus, isConnectionError, toEngineErr
 import { toOwnedNetwork } from '../docker/map.js';
 import { ensureOwnedNetwork, networksNamed, notOwnedError, removeOwnedNetwork, type NetworkEngine } from '../docker/owned-networks.js';
 import {
-  currentTask,
   ENGINE_LABEL,
   keepOn,
   NAME_LABEL,
@@ -50,16 +49,13 @@ import {
   placementNode,
   serviceName,
   spreadConstraints,
-  startProgress,
-  toOwnedContainer,
   toServiceSpec,
   toSwarmNode,
   UNSCHEDULABLE_LABEL,
   type SwarmNode,
-  type SwarmService,
-  type SwarmTask,
 } from './map.js';
 import { EngineProbes, nodeEngineAddress } from './node-engines.js';
+import { currentTask, startProgress, toOwnedContainer, type SwarmService, type SwarmTask } from './replica-state.js';
 import { FileSecrets } from './secrets.js';
 import { tasksOfServices, type ServiceTasks } from './tasks.js';
 import { NodeVolumes } from './volumes.js';

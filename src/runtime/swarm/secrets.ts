@@ -8,7 +8,8 @@ import { BerthError, type Clock, type Logger } from '../../core/index.js';
 import type { ContainerSpec } from '../driver.js';
 import { engineCall, engineMessage, engineStatus, toEngineError } from '../docker/errors.js';
 import { isOwned, LABEL, ownedFilter } from '../labels.js';
-import { fileSecrets, MAX_SECRET_BYTES, type FileSecret, type SwarmService } from './map.js';
+import { fileSecrets, MAX_SECRET_BYTES, type FileSecret } from './map.js';
+import type { SwarmService } from './replica-state.js';
 
 interface SwarmSecret {
   readonly ID?: string;

@@ -5,7 +5,7 @@
  */
 import type Docker from 'dockerode';
 import { engineMessage, engineStatus, toEngineError } from '../docker/errors.js';
-import type { SwarmTask } from './map.js';
+import type { SwarmTask } from './replica-state.js';
 
 export interface ServiceTasks {
   /** Each service's tasks, by service id (a service without tasks is absent). */

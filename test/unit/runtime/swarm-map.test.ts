@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ContainerSpec } from '../../../src/runtime/driver.js';
 import {
-  currentTask,
   placementConstraints,
   serviceName,
   fileSecrets,
@@ -11,15 +10,12 @@ import {
   offDownNodes,
   REFUSALS_FOR_GONE,
   spreadConstraints,
-  startProgress,
-  taskState,
-  toOwnedContainer,
   toServiceSpec,
   toSwarmNode,
   withGoneEngines,
   type SwarmNode,
-  type SwarmTask,
 } from '../../../src/runtime/swarm/map.js';
+import { currentTask, startProgress, taskState, toOwnedContainer, type SwarmTask } from '../../../src/runtime/swarm/replica-state.js';
 
 const node = (over: Partial<SwarmNode> = {}): SwarmNode => ({
   id: 'n2',
