@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { promises as fsp } from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test, type TestContext } from 'node:test';
 import { isBerthError, type ErrorCode } from '../../src/core/index.js';
 import { openGitSource, type GitSource, type GitSourceOptions, type Snapshot } from '../../src/source/index.js';
+import { tmpDir } from '../helpers/tmp-dir.js';
 import { localRepo, runGit, tmpRepo, type LocalRepo, type TmpRepo } from '../helpers/tmp-repo.js';
 
 /**
@@ -14,12 +14,6 @@ import { localRepo, runGit, tmpRepo, type LocalRepo, type TmpRepo } from '../hel
  */
 
 const text = (bytes: Uint8Array | undefined): string | undefined => (bytes === undefined ? undefined : Buffer.from(bytes).toString('utf8'));
-
-async function tmpDir(t: TestContext | undefined, prefix: string): Promise<string> {
-  const dir = await fsp.mkdtemp(path.join(os.tmpdir(), prefix));
-  t?.after(() => fsp.rm(dir, { recursive: true, force: true }));
-  return dir;
-}
 
 async function rejectsWith(promise: Promise<unknown>, code: ErrorCode, message?: RegExp): Promise<Error> {
   let caught: unknown;
