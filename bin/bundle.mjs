@@ -1,6 +1,7 @@
 /**
  * berth's sources as one ES module, `dist/berth.mjs`, built with esbuild (the transformer tsx
- * itself runs on every file) whenever its sources change, then loaded by `bin/berth.mjs`.
+ * itself runs on every file) whenever its sources change, then loaded by `bin/berth.mjs`; beside
+ * it `dist/fetch-child.mjs`, the entry of the process that runs a mirror's first Git fetch.
  * Loading one file instead of ~250 TypeScript modules through tsx's loader hooks takes a start
  * of the CLI from ~1.4 s and ~2 CPU-seconds to ~0.8 s and ~1 (bench/startup.ts, BENCHMARKS.md
  * "Starting berth"): `berth status` answers sooner, and the e2e suite, which starts berth
@@ -40,7 +41,12 @@ export const BUILD_OPTIONS = {
   keepNames: false,
   logLevel: 'silent',
 };
-/** The bundle's first line names the inputs it was built from. */
+/**
+ * What is built into `dist/`: berth itself, and the entry of the process that runs a mirror's
+ * first Git fetch apart from berth's (src/source/fetch-apart.ts finds it beside the bundle).
+ */
+export const ENTRIES = { berth: 'src/main.ts', 'fetch-child': 'src/source/fetch-child.ts' };
+/** Each bundle's first line names the inputs it was built from. */
 const BANNER = '// berth bundle of inputs ';
 
 /**
@@ -85,19 +91,23 @@ function builtFrom(bundle) {
  */
 export async function bundledEntry(root = ROOT) {
   if (process.env.BERTH_BUNDLE === '0') return undefined;
-  const bundle = join(root, 'dist', 'berth.mjs');
-  const tmp = `${bundle}.${process.pid}.tmp`;
+  const dist = join(root, 'dist');
+  const bundle = join(dist, 'berth.mjs');
+  const tmp = join(root, `dist.${process.pid}.tmp`);
   try {
     const digest = inputsDigest(root);
-    if (builtFrom(bundle) !== digest) {
+    if (Object.keys(ENTRIES).some((name) => builtFrom(join(dist, `${name}.mjs`)) !== digest)) {
       const { build } = await import('esbuild');
-      mkdirSync(join(root, 'dist'), { recursive: true });
-      await build({ ...BUILD_OPTIONS, entryPoints: [join(root, 'src', 'main.ts')], outfile: tmp, banner: { js: `${BANNER}${digest}` } });
-      renameSync(tmp, bundle);
+      mkdirSync(dist, { recursive: true });
+      const entryPoints = Object.fromEntries(Object.entries(ENTRIES).map(([name, source]) => [name, join(root, source)]));
+      await build({ ...BUILD_OPTIONS, entryPoints, outdir: tmp, outExtension: { '.js': '.mjs' }, banner: { js: `${BANNER}${digest}` } });
+      // The child's file first: a bundle in place always finds a child of its own inputs beside it.
+      for (const name of Object.keys(ENTRIES).reverse()) renameSync(join(tmp, `${name}.mjs`), join(dist, `${name}.mjs`));
+      rmSync(tmp, { recursive: true, force: true });
     }
     return pathToFileURL(bundle).href;
   } catch {
-    rmSync(tmp, { force: true });
+    rmSync(tmp, { recursive: true, force: true });
     return undefined;
   }
 }

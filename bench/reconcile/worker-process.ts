@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type BuildOptions } from 'esbuild';
 // @ts-expect-error: a plain ES module of the launcher, without type declarations
-import { BUILD_OPTIONS } from '../../bin/bundle.mjs';
+import { BUILD_OPTIONS, bundledEntry } from '../../bin/bundle.mjs';
 import type { Reply, Request, Timed } from './protocol.js';
 
 const WORKER = fileURLToPath(new URL('./worker.ts', import.meta.url));
@@ -45,13 +45,16 @@ export type WorkerLoad = { readonly kind: 'bundle'; readonly file: string } | { 
 
 /**
  * Bundles worker.ts (and berth's sources under it) into `dist/` with bin/bundle.mjs's esbuild
- * settings, so node_modules resolves as it does for `dist/berth.mjs`. The caller removes the
+ * settings, so node_modules resolves as it does for `dist/berth.mjs`, and beside berth's own
+ * bundles, which it builds first (the worker starts `dist/fetch-child.mjs` as berth does). The caller removes the
  * file with `removeWorkerBundle`.
  */
 export async function bundleWorker(): Promise<WorkerLoad> {
   const dir = path.join(REPO_ROOT, 'dist');
   await mkdir(dir, { recursive: true });
   const file = path.join(dir, `bench-reconcile-worker.${process.pid}.mjs`);
+  // berth's own bundles first: the mirror's first fetch runs dist/fetch-child.mjs, found beside the worker's.
+  if (!(await bundledEntry())) throw new Error('bin/bundle.mjs could not build dist/');
   await build({ ...(BUILD_OPTIONS as BuildOptions), entryPoints: [WORKER], outfile: file, logLevel: 'error' });
   return { kind: 'bundle', file };
 }

@@ -2,10 +2,11 @@ import fs from 'node:fs';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import git from 'isomorphic-git';
-import nodeHttp from 'isomorphic-git/http/node';
+import type nodeHttp from 'isomorphic-git/http/node';
 import { BerthError, type Clock, type Logger } from '../core/index.js';
+import { fetchPackApart } from './fetch-apart.js';
 import { ObjectStore, type ObjectLimits } from './object-store.js';
-import { firstOversizedPackEntry } from './object-header.js';
+import { checkedFs, fetchPack, httpWithTimeout, type PackFetchRequest, tokenAuth } from './pack-fetch.js';
 import { remoteError } from './remote-errors.js';
 
 /**
@@ -19,6 +20,8 @@ import { remoteError } from './remote-errors.js';
  *  - a fetch always moves the local ref to what the server says, fast-forward or not
  *    (a force-pushed branch is followed);
  *  - history is fetched in full (no depth): rollback and changed-path detection need it;
+ *  - the first fetch, which brings that whole history, runs in a process of its own
+ *    (fetch-apart.ts), so what indexing it leaves in the malloc heap does not stay in berth's;
  *  - credentials never reach the disk (the configured remote URL has them stripped) nor messages.
  */
 export interface RemoteMirrorOptions {
@@ -37,6 +40,7 @@ export interface RemoteMirrorOptions {
 }
 
 export const DEFAULT_MAX_FETCH_OBJECT_BYTES = 100 * 1024 * 1024;
+const DEFAULT_HTTP_TIMEOUT_MS = 60_000;
 
 /** What a fetch of one ref produced. */
 export interface FetchedRef {
@@ -57,9 +61,7 @@ export class RemoteMirror {
     gitdir: string,
   ) {
     this.store = new ObjectStore(gitdir, options.limits);
-    const timeout = options.httpTimeoutMs ?? 60_000;
-    // Socket idle timeout: a server that stops answering fails the fetch instead of hanging it.
-    this.http = { request: (req) => nodeHttp.request({ ...req, fetchOptions: { ...req.fetchOptions, timeout } }) };
+    this.http = httpWithTimeout(options.httpTimeoutMs ?? DEFAULT_HTTP_TIMEOUT_MS);
   }
 
   static async open(options: RemoteMirrorOptions): Promise<RemoteMirror> {
@@ -94,21 +96,21 @@ export class RemoteMirror {
         this.options.logger.debug({ url: this.options.displayUrl, ref, oid: unchanged, ...elapsed() }, 'ref unchanged');
         return { oid: unchanged };
       }
-      const haveHint = await this.haveHint(ref);
+      const first = (await this.store.resolveRefName(LAST_FETCHED)) === undefined;
+      const request: PackFetchRequest = {
+        url: this.options.url,
+        displayUrl: this.options.displayUrl,
+        gitdir: this.gitdir,
+        remote: REMOTE,
+        remoteRef: ref,
+        haveHint: await this.haveHint(ref),
+        ...(this.options.auth ? { auth: this.options.auth } : {}),
+        httpTimeoutMs: this.options.httpTimeoutMs ?? DEFAULT_HTTP_TIMEOUT_MS,
+        maxFetchObjectBytes: this.options.maxFetchObjectBytes ?? DEFAULT_MAX_FETCH_OBJECT_BYTES,
+      };
       let result;
       try {
-        result = await git.fetch({
-          ...this.common(),
-          remote: REMOTE,
-          // `ref` is only used by isomorphic-git to find a local commit to offer as "have";
-          // `remoteRef` is what is fetched.
-          ref: haveHint,
-          remoteRef: ref,
-          singleBranch: true,
-          tags: false,
-        });
-      } catch (err) {
-        throw remoteError(err, { displayUrl: this.options.displayUrl, ref, hasToken: Boolean(this.options.auth) });
+        result = first ? await fetchPackApart(request) : await fetchPack(request, this.store.cacheObject());
       } finally {
         this.store.refresh();
       }
@@ -119,7 +121,15 @@ export class RemoteMirror {
       }
       await this.store.writeRef(LAST_FETCHED, result.fetchHead);
       this.options.logger.debug(
-        { url: this.options.displayUrl, ref, oid: result.fetchHead, defaultBranch: result.defaultBranch ?? null, ...elapsed() },
+        {
+          url: this.options.displayUrl,
+          ref,
+          oid: result.fetchHead,
+          defaultBranch: result.defaultBranch,
+          apart: first,
+          ...('processPeakRssKb' in result ? { fetchProcessPeakRssKb: result.processPeakRssKb } : {}),
+          ...elapsed(),
+        },
         'fetched ref',
       );
       return { oid: result.fetchHead };
@@ -193,41 +203,20 @@ export class RemoteMirror {
   }
 
   private common() {
-    return { fs: this.fetchFs(), http: this.http, gitdir: this.gitdir, url: this.options.url, cache: this.store.cacheObject(), onAuth: this.onAuth() };
-  }
-
-  /**
-   * The file system fetches write through: a received pack is checked before it is written,
-   * because isomorphic-git indexes it next by inflating every object whole (a 1 GiB blob of
-   * zeros, 1 MB on the wire, cost 4.3 GB: #15). An object whose inflated size (read from its
-   * entry header, delta chains included) is over the limit fails the fetch; nothing is written.
-   */
-  private fetchFs() {
-    const limit = this.options.maxFetchObjectBytes ?? DEFAULT_MAX_FETCH_OBJECT_BYTES;
     const displayUrl = this.options.displayUrl;
-    const writeFile: typeof fs.promises.writeFile = async (file, data, options) => {
-      if (typeof file === 'string' && /[\\/]objects[\\/]pack[\\/]pack-[0-9a-f]+\.pack$/.test(file) && data instanceof Uint8Array) {
-        const over = firstOversizedPackEntry(data, limit);
-        if (over) {
-          throw new BerthError(
-            'SOURCE_OBJECT_TOO_LARGE',
-            `${displayUrl} sent an object of ${over.size} bytes (inflated, its delta chain included); berth fetches objects up to ${limit} bytes, so the fetch is refused`,
-            {
-              details: { url: displayUrl, size: over.size, limit },
-            },
-          );
-        }
-      }
-      return fs.promises.writeFile(file, data, options);
+    const maxFetchObjectBytes = this.options.maxFetchObjectBytes ?? DEFAULT_MAX_FETCH_OBJECT_BYTES;
+    return {
+      fs: checkedFs({ displayUrl, maxFetchObjectBytes }),
+      http: this.http,
+      gitdir: this.gitdir,
+      url: this.options.url,
+      cache: this.store.cacheObject(),
+      onAuth: this.onAuth(),
     };
-    return { promises: { ...fs.promises, writeFile } };
   }
 
   private onAuth() {
-    const auth = this.options.auth;
-    if (!auth) return undefined;
-    // GitHub and Gitea accept any user name with a token; x-access-token is GitHub's documented one.
-    return () => ({ username: auth.username ?? 'x-access-token', password: auth.token });
+    return tokenAuth(this.options.auth);
   }
 
   /** The best local ref to offer as "have": the ref's own tracking ref, else the last fetched commit. */

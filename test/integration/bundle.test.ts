@@ -9,7 +9,7 @@ import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, it } from 'node:test';
 // @ts-expect-error: a plain ES module of the launcher, without type declarations
@@ -46,11 +46,16 @@ describe('the bundle berth starts from', () => {
       join(root, 'src', 'main.ts'),
       "import schema from '../schemas/kind.json' with { type: 'json' };\nimport { word } from './lib/word.js';\nconsole.log(word + ' ' + schema.kind);\n",
     );
+    // The entry of the process a mirror's first fetch runs in, built beside berth's from the same inputs.
+    await mkdir(join(root, 'src', 'source'));
+    await writeFile(join(root, 'src', 'source', 'fetch-child.ts'), "import { word } from '../lib/word.js';\nconsole.log('child ' + word);\n");
     const bundle = join(root, 'dist', 'berth.mjs');
+    const child = join(root, 'dist', 'fetch-child.mjs');
 
     const first = await entry(root);
     assert.ok(first, 'a missing bundle is built');
     assert.equal(await output(first), 'one Deployment');
+    assert.equal(await output(pathToFileURL(child).href), 'child one', 'the child entry is built beside it');
 
     type Row = readonly [what: string, change: () => Promise<void>, rebuilt: boolean, prints: string];
     const rows: readonly Row[] = [
@@ -70,12 +75,15 @@ describe('the bundle berth starts from', () => {
     ];
     for (const [what, change, rebuilt, prints] of rows) {
       const before = await stat(bundle);
+      const childBefore = await stat(child);
       await change();
       const url = await entry(root);
       assert.ok(url, what);
       const after = await stat(bundle);
       assert.equal(after.ino !== before.ino, rebuilt, `${what}: rebuilt ${rebuilt}`);
+      assert.equal((await stat(child)).ino !== childBefore.ino, rebuilt, `${what}: the child rebuilt ${rebuilt}`);
       assert.equal(await output(url), prints, what);
+      assert.equal(await output(pathToFileURL(child).href), `child ${prints.split(' ')[0]}`, `${what}: the child`);
     }
 
     // A source that does not compile: no bundle (berth then runs through tsx, which says where),
@@ -84,7 +92,15 @@ describe('the bundle berth starts from', () => {
     await edit(join(root, 'src', 'lib', 'word.ts'), 'export const word: string = ;');
     assert.equal(await entry(root), undefined);
     assert.equal((await stat(bundle)).ino, good.ino);
-    assert.deepEqual(await readdir(join(root, 'dist')), ['berth.mjs']);
+    assert.deepEqual((await readdir(join(root, 'dist'))).sort(), ['berth.mjs', 'fetch-child.mjs']);
+    assert.deepEqual((await readdir(root)).sort(), ['bin', 'dist', 'package.json', 'schemas', 'src', 'tsconfig.json'], 'no temporary folder left');
+
+    // A child entry removed from dist/ alone is built again: a bundle never runs without its child.
+    await edit(join(root, 'src', 'lib', 'word.ts'), "export const word: string = 'two';");
+    assert.ok(await entry(root));
+    await rm(child);
+    assert.ok(await entry(root));
+    assert.equal(await output(pathToFileURL(child).href), 'child two');
   });
 
   it('BERTH_BUNDLE=0 runs the sources instead, and the real berth answers the same both ways', async () => {
