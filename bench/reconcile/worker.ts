@@ -11,7 +11,7 @@ import git from 'isomorphic-git';
 import nodeHttp from 'isomorphic-git/http/node';
 import { performance } from 'node:perf_hooks';
 import { DesiredSource } from '../../src/controller/desired-source.js';
-import { silentLogger } from '../../src/core/index.js';
+import { type Logger, silentLogger } from '../../src/core/index.js';
 import { buildDesiredState, type DesiredState } from '../../src/desired/index.js';
 import { loadManifests, ManifestCache, parseAsRead } from '../../src/manifests/index.js';
 import { observe, ObserveMemo } from '../../src/observed/index.js';
@@ -232,11 +232,32 @@ function checkInSync(plan: Plan): void {
   );
 }
 
+/**
+ * A logger that keeps, in `work.fetchProcessPeakKb`, the peak RSS of the process a mirror's
+ * first fetch ran in (remote-mirror.ts logs it): that memory is not the worker's, and is reported beside it.
+ */
+function fetchProcessRecorder(work: Record<string, number>): Logger {
+  const logger: Logger = {
+    ...silentLogger,
+    debug: (obj) => {
+      const kb = typeof obj === 'object' ? (obj as { fetchProcessPeakRssKb?: unknown }).fetchProcessPeakRssKb : undefined;
+      if (typeof kb === 'number') work.fetchProcessPeakKb = kb;
+    },
+    child: () => logger,
+  };
+  return logger;
+}
+
 async function cold(source: SourceSpec, expect: { deployments: number; namespaces: number }): Promise<Untimed> {
   const phases: Phases = {};
   const peaks: Record<string, number> = {};
   const work: Record<string, number> = {};
-  const gitSource = await phase(phases, 'open', () => openGitSource({ repo: source.repo, cacheDir: source.cacheDir, logger: silentLogger }), peaks);
+  const gitSource = await phase(
+    phases,
+    'open',
+    () => openGitSource({ repo: source.repo, cacheDir: source.cacheDir, logger: fetchProcessRecorder(work) }),
+    peaks,
+  );
   const commit = await phase(phases, 'resolve', () => gitSource.resolve(), peaks);
   // Exactly what DesiredSource.refresh() does (readManifestSet), one timer per step: the snapshot
   // parses each manifest as it is read, the load assembles the folders.
