@@ -1,6 +1,8 @@
 import { fork } from 'node:child_process';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BerthError, type ErrorCode } from '../core/index.js';
+import { PROJECT_ROOT } from '../files/index.js';
 import type { PackFetchRequest, PackFetchResult } from './pack-fetch.js';
 
 /** What fetch-child.ts answers. */
@@ -15,16 +17,17 @@ const STDERR_KEPT = 2_000;
 const INHERITED_FLAG = /^--max-(semi|old)-space-size=\d+$/;
 
 /**
- * fetch-child.ts's file, and the Node flags to run it with. It sits beside this module's code:
- * `dist/fetch-child.mjs` beside the bundle (bin/bundle.mjs builds both), or `fetch-child.ts`
- * beside this file when berth runs through tsx, which the child then loads too. Of the parent's
- * flags only the heap's sizes carry over (not --test, --eval or --inspect); its environment
- * does too (one malloc arena).
+ * fetch-child's file, and the Node flags to run it with. From berth's bundle (or another bundle
+ * in `dist/`, as the benchmark's worker), `dist/fetch-child.mjs`, which bin/bundle.mjs builds
+ * beside it from the same inputs. From anywhere else (tsx running the sources, a test file's own
+ * bundle), the source `src/source/fetch-child.ts` through tsx. Of the parent's flags only the
+ * heap's sizes carry over (not --test, --eval or --inspect); its environment does too (one malloc arena).
  */
-export function childEntry(here = import.meta.url): { readonly file: string; readonly execArgv: string[] } {
+export function childEntry(here = import.meta.url, root = PROJECT_ROOT): { readonly file: string; readonly execArgv: string[] } {
   const flags = process.execArgv.filter((a) => INHERITED_FLAG.test(a));
-  if (!here.endsWith('.ts')) return { file: fileURLToPath(new URL('./fetch-child.mjs', here)), execArgv: flags };
-  return { file: fileURLToPath(new URL('./fetch-child.ts', here)), execArgv: [...flags, '--import', import.meta.resolve('tsx')] };
+  const dist = path.join(root, 'dist');
+  if (path.dirname(fileURLToPath(here)) === dist) return { file: path.join(dist, 'fetch-child.mjs'), execArgv: flags };
+  return { file: path.join(root, 'src', 'source', 'fetch-child.ts'), execArgv: [...flags, '--import', import.meta.resolve('tsx')] };
 }
 
 /**

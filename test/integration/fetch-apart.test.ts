@@ -156,15 +156,19 @@ await fetchPackApart(${JSON.stringify(request(gitdir, { url: `http://127.0.0.1:$
     await eventually(async () => assert.equal(await alive(child), false, `child ${child} still runs`), { timeoutMs: 20_000, what: 'the child to end' });
   });
 
-  it('runs the child from beside the bundle, or through tsx beside the sources', () => {
-    const bundled = childEntry('file:///opt/berth/dist/berth.mjs');
+  it("runs dist/fetch-child.mjs from a bundle in dist/, else the source through tsx (a test file's own bundle too)", () => {
+    const root = '/opt/berth';
+    const bundled = childEntry('file:///opt/berth/dist/berth.mjs', root);
     assert.equal(bundled.file, '/opt/berth/dist/fetch-child.mjs');
     assert.deepEqual(bundled.execArgv, [], `none of this test process's flags (${process.execArgv.join(' ')})`);
-    const sources = childEntry('file:///opt/berth/src/source/fetch-apart.ts');
-    assert.equal(sources.file, '/opt/berth/src/source/fetch-child.ts');
-    assert.equal(sources.execArgv.length, 2);
-    assert.equal(sources.execArgv[0], '--import');
-    assert.match(sources.execArgv[1] ?? '', /^file:\/\/.*\/node_modules\/tsx\//, 'tsx, resolved to its file');
+    assert.equal(childEntry('file:///opt/berth/dist/bench-reconcile-worker.12.mjs', root).file, '/opt/berth/dist/fetch-child.mjs');
+    for (const here of ['file:///opt/berth/src/source/fetch-apart.ts', 'file:///opt/berth/test/integration/.fetch-apart.test.bundle.mjs']) {
+      const sources = childEntry(here, root);
+      assert.equal(sources.file, '/opt/berth/src/source/fetch-child.ts', here);
+      assert.equal(sources.execArgv.length, 2, here);
+      assert.equal(sources.execArgv[0], '--import', here);
+      assert.match(sources.execArgv[1] ?? '', /^file:\/\/.*\/node_modules\/tsx\//, `${here}: tsx, resolved to its file`);
+    }
   });
 });
 

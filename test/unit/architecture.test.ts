@@ -19,7 +19,7 @@ const SRC = fileURLToPath(new URL('../../src/', import.meta.url));
 const ALLOWED: Record<string, string[]> = {
   core: [],
   files: [], // durable local files: effectful, a leaf like core
-  source: ['core'],
+  source: ['core', 'files'], // files: berth's own folder, where the first fetch's process entry is shipped
   manifests: ['core', 'source'],
   desired: ['core', 'manifests'],
   runtime: ['core'],
