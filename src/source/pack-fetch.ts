@@ -12,8 +12,10 @@ export interface PackFetchRequest {
   readonly gitdir: string;
   /** The remote's name in the mirror's config. */
   readonly remote: string;
-  /** The ref fetched. */
+  /** The ref fetched; with `all`, the one isomorphic-git anchors on while it fetches every branch and tag. */
   readonly remoteRef: string;
+  /** Every branch and tag, not only `remoteRef`. */
+  readonly all?: boolean;
   /** A local ref whose commit is offered to the server as "have", if any. */
   readonly haveHint: string | undefined;
   readonly auth?: { readonly username?: string; readonly token: string };
@@ -58,12 +60,12 @@ export async function fetchPack(request: PackFetchRequest, cache: object = {}): 
       // `remoteRef` is what is fetched.
       ref: request.haveHint,
       remoteRef: request.remoteRef,
-      singleBranch: true,
-      tags: false,
+      singleBranch: !request.all,
+      tags: Boolean(request.all),
     });
     return { fetchHead: result.fetchHead ?? null, defaultBranch: result.defaultBranch ?? null };
   } catch (err) {
-    throw remoteError(err, { displayUrl: request.displayUrl, ref: request.remoteRef, hasToken: Boolean(request.auth) });
+    throw remoteError(err, { displayUrl: request.displayUrl, ...(request.all ? {} : { ref: request.remoteRef }), hasToken: Boolean(request.auth) });
   }
 }
 
@@ -73,7 +75,7 @@ export async function fetchPack(request: PackFetchRequest, cache: object = {}): 
  * zeros, 1 MB on the wire, cost 4.3 GB: #15). An object whose inflated size (read from its
  * entry header, delta chains included) is over the limit fails the fetch; nothing is written.
  */
-export function checkedFs(request: Pick<PackFetchRequest, 'displayUrl' | 'maxFetchObjectBytes'>) {
+function checkedFs(request: Pick<PackFetchRequest, 'displayUrl' | 'maxFetchObjectBytes'>) {
   const limit = request.maxFetchObjectBytes;
   const displayUrl = request.displayUrl;
   const writeFile: typeof fs.promises.writeFile = async (file, data, options) => {

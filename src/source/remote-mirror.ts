@@ -6,7 +6,7 @@ import type nodeHttp from 'isomorphic-git/http/node';
 import { BerthError, type Clock, type Logger } from '../core/index.js';
 import { fetchPackApart } from './fetch-apart.js';
 import { ObjectStore, type ObjectLimits } from './object-store.js';
-import { checkedFs, fetchPack, httpWithTimeout, type PackFetchRequest, tokenAuth } from './pack-fetch.js';
+import { fetchPack, httpWithTimeout, type PackFetchRequest, tokenAuth } from './pack-fetch.js';
 import { remoteError } from './remote-errors.js';
 
 /**
@@ -96,24 +96,7 @@ export class RemoteMirror {
         this.options.logger.debug({ url: this.options.displayUrl, ref, oid: unchanged, ...elapsed() }, 'ref unchanged');
         return { oid: unchanged };
       }
-      const first = (await this.store.resolveRefName(LAST_FETCHED)) === undefined;
-      const request: PackFetchRequest = {
-        url: this.options.url,
-        displayUrl: this.options.displayUrl,
-        gitdir: this.gitdir,
-        remote: REMOTE,
-        remoteRef: ref,
-        haveHint: await this.haveHint(ref),
-        ...(this.options.auth ? { auth: this.options.auth } : {}),
-        httpTimeoutMs: this.options.httpTimeoutMs ?? DEFAULT_HTTP_TIMEOUT_MS,
-        maxFetchObjectBytes: this.options.maxFetchObjectBytes ?? DEFAULT_MAX_FETCH_OBJECT_BYTES,
-      };
-      let result;
-      try {
-        result = first ? await fetchPackApart(request) : await fetchPack(request, this.store.cacheObject());
-      } finally {
-        this.store.refresh();
-      }
+      const { result, apart } = await this.fetch({ remoteRef: ref, haveHint: await this.haveHint(ref) });
       if (!result.fetchHead) {
         throw new BerthError('SOURCE_REF_NOT_FOUND', `${this.options.displayUrl} is an empty repository (no branches or tags)`, {
           details: { url: this.options.displayUrl, ref },
@@ -126,7 +109,7 @@ export class RemoteMirror {
           ref,
           oid: result.fetchHead,
           defaultBranch: result.defaultBranch,
-          apart: first,
+          apart,
           ...('processPeakRssKb' in result ? { fetchProcessPeakRssKb: result.processPeakRssKb } : {}),
           ...elapsed(),
         },
@@ -178,20 +161,48 @@ export class RemoteMirror {
   fetchAll(): Promise<void> {
     return this.exclusive(async () => {
       const elapsed = this.stopwatch();
+      let apart = false;
       try {
         const refs = await git.listServerRefs({ http: this.http, url: this.options.url, onAuth: this.onAuth() });
         // isomorphic-git wants one ref it can resolve even when fetching everything; a remote
         // HEAD naming a missing branch would fail, so anchor on a ref the server listed.
         const anchor = refs.find((r) => r.ref === 'HEAD') ?? refs.find((r) => r.ref.startsWith('refs/heads/')) ?? refs[0];
         if (!anchor) return;
-        await git.fetch({ ...this.common(), remote: REMOTE, remoteRef: anchor.ref, singleBranch: false, tags: true });
+        apart = (await this.fetch({ remoteRef: anchor.ref, haveHint: undefined, all: true })).apart;
       } catch (err) {
         throw remoteError(err, { displayUrl: this.options.displayUrl, hasToken: Boolean(this.options.auth) });
-      } finally {
-        this.store.refresh();
       }
-      this.options.logger.debug({ url: this.options.displayUrl, ...elapsed() }, 'fetched all refs');
+      this.options.logger.debug({ url: this.options.displayUrl, apart, ...elapsed() }, 'fetched all refs');
     });
+  }
+
+  /**
+   * One fetch into the mirror. The first, into a mirror that holds no pack yet (it brings the
+   * whole history), runs in a process of its own (fetch-apart.ts); the others in this one.
+   */
+  private async fetch(what: Pick<PackFetchRequest, 'remoteRef' | 'haveHint' | 'all'>) {
+    const request: PackFetchRequest = {
+      url: this.options.url,
+      displayUrl: this.options.displayUrl,
+      gitdir: this.gitdir,
+      remote: REMOTE,
+      ...what,
+      ...(this.options.auth ? { auth: this.options.auth } : {}),
+      httpTimeoutMs: this.options.httpTimeoutMs ?? DEFAULT_HTTP_TIMEOUT_MS,
+      maxFetchObjectBytes: this.options.maxFetchObjectBytes ?? DEFAULT_MAX_FETCH_OBJECT_BYTES,
+    };
+    const apart = !(await this.holdsAPack());
+    try {
+      return { result: apart ? await fetchPackApart(request) : await fetchPack(request, this.store.cacheObject()), apart };
+    } finally {
+      this.store.refresh();
+    }
+  }
+
+  /** Whether the mirror holds a pack (every fetch writes one). */
+  private async holdsAPack(): Promise<boolean> {
+    const names = await fs.promises.readdir(path.join(this.gitdir, 'objects', 'pack')).catch(() => [] as string[]);
+    return names.some((n) => n.endsWith('.pack'));
   }
 
   /** From now: a function giving `{ ms }` since this call for the debug log, or `{}` without a clock. */
@@ -200,19 +211,6 @@ export class RemoteMirror {
     if (!clock) return () => ({});
     const started = clock.now().getTime();
     return () => ({ ms: clock.now().getTime() - started });
-  }
-
-  private common() {
-    const displayUrl = this.options.displayUrl;
-    const maxFetchObjectBytes = this.options.maxFetchObjectBytes ?? DEFAULT_MAX_FETCH_OBJECT_BYTES;
-    return {
-      fs: checkedFs({ displayUrl, maxFetchObjectBytes }),
-      http: this.http,
-      gitdir: this.gitdir,
-      url: this.options.url,
-      cache: this.store.cacheObject(),
-      onAuth: this.onAuth(),
-    };
   }
 
   private onAuth() {

@@ -93,6 +93,16 @@ describe("a mirror's first fetch runs in a process of its own", () => {
     assert.equal(fetched[1]?.fetchProcessPeakRssKb, undefined);
   });
 
+  it('a commit named by its id on a new mirror: the fetch of every branch and tag is its first, and runs apart', async (t) => {
+    const records: Record<string, unknown>[] = [];
+    const source = await openGitSource({ repo: repo.url, ref: head, cacheDir: await tmpDir(t, 'berth-cache-'), logger: recordingLogger(records) });
+    assert.equal((await source.resolve()).oid, head);
+    assert.deepEqual(
+      records.filter((r) => /^fetched /.test(String(r.msg))).map((r) => ({ msg: r.msg, apart: r.apart })),
+      [{ msg: 'fetched all refs', apart: true }],
+    );
+  });
+
   it("the child's errors are the fetch's own: a ref the server lacks, a server that refuses", async (t) => {
     const missing = await fetchPackApart(request(await bareMirror(t), { remoteRef: 'refs/heads/nope' })).then(
       () => undefined,
