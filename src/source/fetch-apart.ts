@@ -1,7 +1,7 @@
 import { fork } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BerthError, type ErrorCode } from '../core/index.js';
+import { BerthError, ERROR_CODES, type ErrorCode } from '../core/index.js';
 import { PROJECT_ROOT } from '../files/index.js';
 import type { PackFetchRequest, PackFetchResult } from './pack-fetch.js';
 
@@ -56,7 +56,9 @@ export function fetchPackApart(request: PackFetchRequest, entry = childEntry()):
     child.once('error', (err) => reject(failed(`could not run (${err.message})`, err)));
     child.once('exit', (code, signal) => {
       if (reply?.ok) resolve({ ...reply.result, ...(reply.peakRssKb === undefined ? {} : { processPeakRssKb: reply.peakRssKb }) });
-      else if (reply) reject(new BerthError(reply.code, reply.message, { details: reply.details }));
+      // A code this berth does not know (a child of another version, say) must not throw here, in an event handler.
+      else if (reply && Object.hasOwn(ERROR_CODES, reply.code)) reject(new BerthError(reply.code, reply.message, { details: reply.details }));
+      else if (reply) reject(failed(`answered with an unknown error code ${JSON.stringify(reply.code)}: ${reply.message}`));
       else reject(failed(`ended (${signal ?? `exit code ${code}`}) before it answered`));
     });
     child.send(request);

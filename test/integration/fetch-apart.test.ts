@@ -136,6 +136,22 @@ describe("a mirror's first fetch runs in a process of its own", () => {
     assert.equal((err as BerthError).message, `cannot fetch ${repo.url}: the fetch process ended (exit code 7) before it answered: out of memory, say`);
   });
 
+  it('a child answering with an error code berth does not know: SOURCE_UNREACHABLE saying so, nothing thrown elsewhere', async (t) => {
+    const dir = await tmpDir(t, 'berth-child-');
+    const file = path.join(dir, 'odd.mjs');
+    await writeFile(
+      file,
+      "process.on('message', () => process.send({ ok: false, code: 'NO_SUCH_CODE', message: 'odd', details: {} }, () => process.exit(0)));\n",
+    );
+    const err = await fetchPackApart(request(await bareMirror(t)), { file, execArgv: [] }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    assert.ok(isBerthError(err), String(err));
+    assert.equal((err as BerthError).code, 'SOURCE_UNREACHABLE');
+    assert.match((err as BerthError).message, /the fetch process answered with an unknown error code "NO_SUCH_CODE": odd$/);
+  });
+
   it('a child never outlives berth: killed with -9 mid-fetch, its child ends too', async (t) => {
     // A server that accepts and never answers: the fetch hangs in the child until its parent goes.
     const sockets = new Set<net.Socket>();
