@@ -13,20 +13,15 @@ import net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { type BerthError, isBerthError, type Logger } from '../../src/core/index.js';
+import { type BerthError, isBerthError, silentLogger } from '../../src/core/index.js';
 import { openGitSource } from '../../src/source/index.js';
 import { childEntry, fetchPackApart } from '../../src/source/fetch-apart.js';
+import { RemoteMirror } from '../../src/source/remote-mirror.js';
 import type { PackFetchRequest } from '../../src/source/pack-fetch.js';
 import { eventually } from '../helpers/eventually.js';
+import { recordingLogger } from '../helpers/recording-logger.js';
 import { tmpDir } from '../helpers/tmp-dir.js';
 import { tmpRepo, type TmpRepo } from '../helpers/tmp-repo.js';
-
-/** A logger that keeps each record's fields and message. */
-function recordingLogger(records: Record<string, unknown>[]): Logger {
-  const log = (obj: object | string, msg?: string) => void records.push(typeof obj === 'string' ? { msg: obj } : { ...obj, msg });
-  const logger: Logger = { debug: log, info: log, warn: log, error: log, child: () => logger };
-  return logger;
-}
 
 /** Every process whose parent is `pid`. */
 async function childrenOf(pid: number): Promise<number[]> {
@@ -72,8 +67,8 @@ describe("a mirror's first fetch runs in a process of its own", () => {
   });
 
   it("the first fetch apart, the next ones in berth's process; each sees what was pushed", async (t) => {
-    const records: Record<string, unknown>[] = [];
-    const source = await openGitSource({ repo: repo.url, cacheDir: await tmpDir(t, 'berth-cache-'), logger: recordingLogger(records) });
+    const { logger, records } = recordingLogger();
+    const source = await openGitSource({ repo: repo.url, cacheDir: await tmpDir(t, 'berth-cache-'), logger });
     assert.equal((await source.resolve()).oid, head);
     await repo.write('manifests/web/app.yaml', 'kind: Secret\n');
     const next = await repo.commit('c2');
@@ -94,8 +89,8 @@ describe("a mirror's first fetch runs in a process of its own", () => {
   });
 
   it('a commit named by its id on a new mirror: the fetch of every branch and tag is its first, and runs apart', async (t) => {
-    const records: Record<string, unknown>[] = [];
-    const source = await openGitSource({ repo: repo.url, ref: head, cacheDir: await tmpDir(t, 'berth-cache-'), logger: recordingLogger(records) });
+    const { logger, records } = recordingLogger();
+    const source = await openGitSource({ repo: repo.url, ref: head, cacheDir: await tmpDir(t, 'berth-cache-'), logger });
     assert.equal((await source.resolve()).oid, head);
     assert.deepEqual(
       records.filter((r) => /^fetched /.test(String(r.msg))).map((r) => ({ msg: r.msg, apart: r.apart })),
@@ -198,12 +193,13 @@ await fetchPackApart(${JSON.stringify(request(gitdir, { url: `http://127.0.0.1:$
   });
 });
 
-/** An empty bare repository with an origin remote, as RemoteMirror.open leaves one. */
+/** A new, empty mirror, as berth opens one before its first fetch. */
 async function bareMirror(t: Parameters<typeof tmpDir>[0]): Promise<string> {
-  const gitdir = path.join(await tmpDir(t, 'berth-mirror-'), 'm.git');
-  const git = (await import('isomorphic-git')).default;
-  const fs = await import('node:fs');
-  await git.init({ fs, gitdir, bare: true, defaultBranch: 'main' });
-  await git.addRemote({ fs, gitdir, remote: 'origin', url: 'http://example.invalid/', force: true });
-  return gitdir;
+  const mirror = await RemoteMirror.open({
+    url: 'http://example.invalid/m.git',
+    displayUrl: 'http://example.invalid/m.git',
+    cacheDir: await tmpDir(t, 'berth-mirror-'),
+    logger: silentLogger,
+  });
+  return mirror.gitdir;
 }

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
 import { checkIngressListen } from '../../src/cli/listen-check.js';
-import { isBerthError, silentLogger, type Logger } from '../../src/core/index.js';
+import { isBerthError, silentLogger } from '../../src/core/index.js';
 import {
   DataPlaneClient,
   ensureProxyRunning,
@@ -26,6 +26,7 @@ import {
   type ServiceRoute,
 } from '../../src/proxy/index.js';
 import { eventually } from '../helpers/eventually.js';
+import { recordingLogger } from '../helpers/recording-logger.js';
 
 // ---------------------------------------------------------------------------------------------
 // Backends, clients, tables
@@ -694,16 +695,15 @@ describe('control socket', { timeout: 60_000 }, () => {
     const at = { host: '127.0.0.1', port: await freePort() };
     const first = await runProxyProcess({ socketPath, statePath, ingressListen: at, logger: silentLogger, shutdownGraceMs: 0 });
     t.after(() => first.close());
-    const said: string[] = [];
-    const say = (obj: object | string, msg?: string) => void said.push(msg ?? String(obj));
-    const recording: Logger = { debug: say, info: say, warn: say, error: say, child: () => recording };
+    const { logger: recording, records } = recordingLogger();
+    const said = () => records.map((r) => r.msg ?? '');
     const elsewhere = { host: '127.0.0.1', port: await freePort() };
     await assert.rejects(
       runProxyProcess({ socketPath, statePath, ingressListen: elsewhere, logger: recording, shutdownGraceMs: 0 }),
       (err: unknown) => isBerthError(err) && err.code === 'STATE_LOCKED',
     );
     assert.deepEqual(
-      said.filter((m) => /bound|state|kernel|listener/i.test(m)),
+      said().filter((m) => /bound|state|kernel|listener/i.test(m)),
       [],
       'nothing loaded or bound by the second proxy',
     );
